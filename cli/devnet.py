@@ -1,0 +1,333 @@
+"""`trustledger devnet`: a whole development network on this machine, on 127.0.0.1.
+
+Layout of a devnet folder:
+    devnet.json             chain id, addresses, wallet URL
+    genesis.json            validators and organisations
+    keys/validators/*.json  encrypted validator keys
+    keys/orgs/*.json        encrypted organisation keys (issuers, bank, auditor)
+    nodes/<id>/node.json    per-validator config; nodes/<id>/db its LevelDB
+    wallet/db               the wallet's LevelDB
+    logs/*.log              one log per process
+    pids.json               running processes
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from consensus.validators import Validator, ValidatorSet
+from contracts.membership import Organisation
+from node.client import ClientError, LedgerClient
+from node.config import NodeConfig
+from node.crypto import KeyPair, save_key_file
+from node.genesis import Genesis
+
+app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
+console = Console()
+
+DEVNET_PASSPHRASE = "devnet-only-not-for-production"
+VALIDATOR_IDS = ("val-0", "val-1", "val-2", "val-3")
+DEFAULT_BASE_PORT = 27100
+
+# The consortium of the demo: who issues what, who verifies, who audits.
+ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("psb", "Public Security Bureau 公安局", ("issuer",), ("resident_id_card", "driving_licence")),
+    ("edu", "Education Bureau 教育局", ("issuer",), ("diploma",)),
+    ("amr", "Market Regulation Administration 市场监督管理局", ("issuer",),
+     ("business_licence", "food_business_permit")),
+    ("bank", "Weihai City Commercial Bank 威海市商业银行", ("verifier",), ()),
+    ("audit", "Audit Bureau 审计局", ("auditor",), ()),
+)
+
+
+def passphrase() -> str:
+    return os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", DEVNET_PASSPHRASE)
+
+
+@dataclass(frozen=True)
+class Devnet:
+    """What a client needs to know about a devnet folder."""
+
+    dir: Path
+    chain_id: str
+    addresses: dict[str, str]
+    wallet_url: str
+
+    @property
+    def node_address(self) -> str:
+        return next(iter(self.addresses.values()))
+
+    @property
+    def genesis(self) -> Genesis:
+        return Genesis.load(self.dir / "genesis.json")
+
+    def org_key_path(self, org_id: str) -> Path:
+        return self.dir / "keys" / "orgs" / f"{org_id}.json"
+
+    def client(self, address: str | None = None) -> LedgerClient:
+        return LedgerClient(address or self.node_address, self.chain_id)
+
+    @classmethod
+    def load(cls, dir: Path) -> Devnet:
+        path = dir / "devnet.json"
+        if not path.exists():
+            raise typer.BadParameter(f"{dir} is not a devnet folder (no devnet.json): run `trustledger devnet up --dir {dir}`")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return cls(dir=dir, chain_id=doc["chain_id"], addresses=doc["validators"], wallet_url=doc["wallet_url"])
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def init_devnet(dir: Path, base_port: int) -> Devnet:
+    """Generate keys, genesis and configs; idempotent: an existing devnet is reused."""
+    if (dir / "devnet.json").exists():
+        return Devnet.load(dir)
+    dir.mkdir(parents=True, exist_ok=True)
+    ports = free_ports(len(VALIDATOR_IDS) + 1) if base_port == 0 else [base_port + i for i in range(len(VALIDATOR_IDS))] + [base_port + 100]
+    pw = passphrase()
+    validators = []
+    for vid in VALIDATOR_IDS:
+        kp = KeyPair.generate()
+        save_key_file(dir / "keys" / "validators" / f"{vid}.json", kp, pw, label=vid)
+        validators.append(Validator(vid, kp.public_key))
+    orgs = []
+    for org_id, name, roles, cert_types in ORGANISATIONS:
+        kp = KeyPair.generate()
+        save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
+        orgs.append(Organisation(id=org_id, name=name, public_key=kp.public_key, roles=roles, cert_types=cert_types))
+    chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"
+    genesis = Genesis(
+        chain_id=chain_id,
+        genesis_time_ms=int(time.time() * 1000),
+        validators=ValidatorSet(tuple(validators)),
+        organisations=tuple(orgs),
+    )
+    genesis.save(dir / "genesis.json")
+    addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
+    for vid in VALIDATOR_IDS:
+        home = dir / "nodes" / vid
+        home.mkdir(parents=True, exist_ok=True)
+        NodeConfig(
+            validator_id=vid,
+            home=home.resolve(),
+            listen=addresses[vid],
+            peers={p: a for p, a in addresses.items() if p != vid},
+            genesis_path=(dir / "genesis.json").resolve(),
+            key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
+        ).save(home / "node.json")
+    wallet_url = f"http://127.0.0.1:{ports[-1]}"
+    (dir / "devnet.json").write_text(
+        json.dumps({"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2),
+        encoding="utf-8",
+    )
+    return Devnet.load(dir)
+
+
+def _pids_path(dir: Path) -> Path:
+    return dir / "pids.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running(dir: Path) -> dict[str, int]:
+    path = _pids_path(dir)
+    if not path.exists():
+        return {}
+    pids: dict[str, int] = json.loads(path.read_text(encoding="utf-8"))
+    return {name: pid for name, pid in pids.items() if _alive(pid)}
+
+
+def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) -> int:
+    (dir / "logs").mkdir(exist_ok=True)
+    log = open(dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env={**os.environ, **env}, start_new_session=True,
+    )
+    log.close()
+    pids = json.loads(_pids_path(dir).read_text()) if _pids_path(dir).exists() else {}
+    pids[name] = proc.pid
+    _pids_path(dir).write_text(json.dumps(pids, indent=2))
+    return proc.pid
+
+
+def start_validator(net: Devnet, vid: str) -> int:
+    return start_process(
+        net.dir, vid,
+        [sys.executable, "-m", "node", "--config", str((net.dir / "nodes" / vid / "node.json").resolve())],
+        {"TRUSTLEDGER_KEY_PASSPHRASE": passphrase()},
+    )
+
+
+def start_wallet(net: Devnet) -> int:
+    port = net.wallet_url.rsplit(":", 1)[1]
+    return start_process(
+        net.dir, "wallet", [sys.executable, "-m", "wallet"],
+        {
+            "TRUSTLEDGER_WALLET_DATA_DIR": str((net.dir / "wallet").resolve()),
+            "TRUSTLEDGER_WALLET_NODE_ADDRESS": net.node_address,
+            "TRUSTLEDGER_WALLET_GENESIS_PATH": str((net.dir / "genesis.json").resolve()),
+            "TRUSTLEDGER_WALLET_PORT": port,
+        },
+    )
+
+
+def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
+    deadline = time.monotonic() + timeout_s
+    names = [*net.addresses, "wallet"]
+    with Progress(console=console, transient=True, disable=not show) as progress:
+        task = progress.add_task("waiting for validators and wallet", total=len(names))
+        for vid, address in net.addresses.items():
+            while True:
+                try:
+                    with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
+                        c.status()
+                    break
+                except ClientError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{vid} did not become ready; see {net.dir}/logs/{vid}.log") from None
+                    time.sleep(0.2)
+            progress.advance(task)
+        while True:
+            try:
+                if httpx.get(net.wallet_url + "/v1/health", timeout=2.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"wallet did not become ready; see {net.dir}/logs/wallet.log")
+            time.sleep(0.2)
+        progress.advance(task)
+
+
+def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devnet:
+    net = init_devnet(dir, base_port)
+    alive = running(dir)
+    for vid in VALIDATOR_IDS:
+        if vid not in alive:
+            start_validator(net, vid)
+    if "wallet" not in alive:
+        start_wallet(net)
+    wait_ready(net, show=show)
+    return net
+
+
+def stop_process(dir: Path, name: str, *, hard: bool = False, timeout_s: float = 10.0) -> None:
+    pid = running(dir).get(name)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid) and time.monotonic() < deadline:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def down(dir: Path) -> list[str]:
+    names = list(running(dir))
+    for name in names:
+        stop_process(dir, name)
+    _pids_path(dir).unlink(missing_ok=True)
+    return names
+
+
+def node_status(net: Devnet) -> list[dict[str, Any]]:
+    rows = []
+    for vid, address in net.addresses.items():
+        try:
+            with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
+                st = c.status()
+            rows.append({"validator": vid, "address": address, "up": True, "height": st.height,
+                         "view": st.view, "primary": st.primary, "mempool": st.mempool_size,
+                         "last_block": st.last_block_hash.hex()[:16]})
+        except ClientError as exc:
+            rows.append({"validator": vid, "address": address, "up": False, "error": exc.code})
+    return rows
+
+
+DirOpt = Annotated[Path, typer.Option("--dir", help="devnet folder (created if missing)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+
+@app.command("up")
+def up_cmd(
+    dir: DirOpt = Path("devnet"),
+    base_port: Annotated[int, typer.Option(help="first validator port; 0 picks free ports")] = DEFAULT_BASE_PORT,
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate keys and genesis (first time), start 4 validators and the wallet."""
+    net = up(dir, base_port, show=not json_out)
+    if json_out:
+        typer.echo(json.dumps({"chain_id": net.chain_id, "validators": net.addresses, "wallet_url": net.wallet_url}))
+        return
+    console.print(f"[green]devnet {net.chain_id} is up[/] in {dir}")
+    console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
+    console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
+
+
+@app.command("down")
+def down_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
+    """Stop every process of the devnet (data is kept)."""
+    stopped = down(dir)
+    if json_out:
+        typer.echo(json.dumps({"stopped": stopped}))
+    else:
+        console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@app.command("status")
+def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
+    """Height, view and primary of each validator."""
+    net = Devnet.load(dir)
+    rows = node_status(net)
+    if json_out:
+        typer.echo(json.dumps({"chain_id": net.chain_id, "validators": rows}))
+        return
+    table = Table(title=f"devnet {net.chain_id}")
+    for col in ("validator", "address", "up", "height", "view", "primary", "mempool", "last_block"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r.get(c, "-")) for c in ("validator", "address", "up", "height", "view", "primary", "mempool", "last_block")))
+    console.print(table)

@@ -1,0 +1,21 @@
+"""The `trustledger` command."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import audit, cert, consent, demo, devnet
+
+app = typer.Typer(
+    help="TrustLedger: a permissioned PBFT chain for electronic certificates (电子证照) and archives.",
+    no_args_is_help=True,
+)
+app.add_typer(devnet.app, name="devnet")
+app.add_typer(cert.app, name="cert")
+app.add_typer(consent.app, name="consent")
+app.add_typer(audit.app, name="audit")
+app.command("demo")(demo.demo_cmd)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,5 @@
+import sys
+
+from node.server import main
+
+sys.exit(main())

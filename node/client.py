@@ -1,0 +1,175 @@
+"""The Python SDK for issuers, agencies, wallets and auditors.
+
+`LedgerClient` wraps the node's gRPC services; `check_finality` lets a client verify a
+header and its commit certificate against the validator set in genesis, so an agency
+need not trust the node that answered it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from consensus.errors import InvalidCertificate
+from consensus.validators import ValidatorSet, verify_commit_certificate
+from node.blocks import header_hash
+from node.crypto import KeyPair
+from node.peers import GRPC_OPTIONS
+from node.tx import ArgValue, build_tx, encode_args
+from node.wire import certificate_from_proto
+from proto import ledger_pb2, node_pb2, node_pb2_grpc
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class ClientError(Exception):
+    """A call failed: `code` is the gRPC status name, `message` what the node said."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class TransactionRejected(ClientError):
+    """The transaction was committed, but the contract refused it: no state changed."""
+
+    def __init__(self, code: str, message: str, tx_hash: bytes, height: int) -> None:
+        super().__init__(code, message)
+        self.tx_hash = tx_hash
+        self.height = height
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    tx_hash: bytes
+    height: int
+    result: ledger_pb2.TxResult
+
+
+class FinalityError(Exception):
+    """A header or certificate does not prove what it claims."""
+
+
+def check_finality(
+    chain_id: str,
+    validators: ValidatorSet,
+    header: ledger_pb2.BlockHeader,
+    commit: ledger_pb2.CommitCertificate,
+) -> None:
+    """Raise FinalityError unless 2f+1 validators of `validators` signed this header."""
+    if header.chain_id != chain_id:
+        raise FinalityError(f"header is for chain {header.chain_id!r}")
+    if commit.height != header.height or bytes(commit.block_hash) != header_hash(header):
+        raise FinalityError("commit certificate is for another block")
+    try:
+        verify_commit_certificate(chain_id, validators, certificate_from_proto(commit))
+    except InvalidCertificate as exc:
+        raise FinalityError(str(exc)) from exc
+
+
+def _wrap(exc: grpc.RpcError) -> ClientError:
+    code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
+    details = exc.details() if hasattr(exc, "details") else str(exc)
+    return ClientError(code, details or "")
+
+
+class LedgerClient:
+    def __init__(self, address: str, chain_id: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.address = address
+        self.chain_id = chain_id
+        self.timeout_s = timeout_s
+        self._channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+        self.ledger = node_pb2_grpc.LedgerStub(self._channel)
+        self.agency = node_pb2_grpc.AgencyStub(self._channel)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> LedgerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- transactions ---------------------------------------------------------------
+
+    def submit(self, tx: ledger_pb2.Transaction, *, wait: bool = True) -> node_pb2.SubmitResponse:
+        try:
+            return self.ledger.SubmitTransaction(
+                node_pb2.SubmitRequest(tx=tx, wait_for_commit=wait), timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
+    def call(
+        self, keypair: KeyPair, contract: str, method: str, args: Mapping[str, ArgValue]
+    ) -> Committed:
+        """Sign, submit and wait for commit; raise TransactionRejected if the contract refused."""
+        tx = build_tx(self.chain_id, keypair, contract, method, args)
+        resp = self.submit(tx, wait=True)
+        if not resp.result.ok:
+            raise TransactionRejected(
+                resp.result.error_code, resp.result.error_message, bytes(resp.tx_hash), resp.height
+            )
+        return Committed(bytes(resp.tx_hash), resp.height, resp.result)
+
+    def get_transaction(self, tx_hash: bytes) -> node_pb2.SubmitResponse:
+        try:
+            return self.ledger.GetTransaction(
+                node_pb2.GetTransactionRequest(tx_hash=tx_hash), timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def query(self, contract: str, method: str, **args: ArgValue) -> Any:
+        try:
+            resp = self.ledger.Query(
+                node_pb2.QueryRequest(contract=contract, method=method, args=encode_args(args)),
+                timeout=self.timeout_s,
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+        return json.loads(resp.result_json)
+
+    def status(self) -> node_pb2.StatusResponse:
+        try:
+            return self.ledger.GetStatus(node_pb2.StatusRequest(), timeout=self.timeout_s)
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
+    def get_block(self, height: int = 0) -> node_pb2.GetBlockResponse:
+        try:
+            return self.ledger.GetBlock(node_pb2.GetBlockRequest(height=height), timeout=self.timeout_s)
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
+    def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:
+        try:
+            return self.ledger.AuditTrace(
+                node_pb2.AuditTraceRequest(subject=subject, limit=limit), timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
+    def verify_certificate(
+        self, cert_id: str, doc_hash: str = "", validators: ValidatorSet | None = None
+    ) -> node_pb2.VerifyCertificateResponse:
+        """Ask for a certificate's status; with `validators`, also check the answer's
+        block header against its commit certificate (raises FinalityError)."""
+        try:
+            resp = self.agency.VerifyCertificate(
+                node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
+                timeout=self.timeout_s,
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+        if validators is not None and resp.height > 0:
+            check_finality(self.chain_id, validators, resp.header, resp.commit)
+        return resp

@@ -1,0 +1,152 @@
+"""Keys, signatures and key files.
+
+Ed25519 through PyNaCl (libsodium): it is about twice as fast as `cryptography` for
+verification here, and verification dominates a validator's CPU. Private keys at rest
+are sealed under a key derived from a passphrase with Argon2id, so a copied key file
+alone is useless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.signing
+import nacl.utils
+
+KEY_FILE_VERSION = 1
+
+
+class KeyFileError(Exception):
+    """A key file is missing, malformed, or the passphrase is wrong."""
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    """An Ed25519 key pair; `seed` is the 32-byte private seed."""
+
+    seed: bytes
+
+    @classmethod
+    def generate(cls) -> KeyPair:
+        return cls(bytes(nacl.signing.SigningKey.generate()))
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
+
+    def sign(self, message: bytes) -> bytes:
+        return nacl.signing.SigningKey(self.seed).sign(message).signature
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True when `signature` is a valid Ed25519 signature; never raises on bad input."""
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+    return True
+
+
+# Argon2id "interactive" limits: ~0.1 s and 64 MiB on this machine class, so that a node
+# or a wallet unlocks quickly while guessing stays expensive.
+_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+
+
+def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE,
+        passphrase.encode("utf-8"),
+        salt,
+        opslimit=opslimit,
+        memlimit=memlimit,
+    )
+
+
+def seal_secret(secret: bytes, passphrase: str) -> dict[str, object]:
+    """Encrypt `secret` under an Argon2id-derived key; returns a JSON-able envelope."""
+    if not passphrase:
+        raise KeyFileError("a passphrase is required to encrypt a private key")
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    key = _derive(passphrase, salt, _OPSLIMIT, _MEMLIMIT)
+    box = nacl.secret.SecretBox(key)
+    return {
+        "version": KEY_FILE_VERSION,
+        "kdf": "argon2id",
+        "opslimit": _OPSLIMIT,
+        "memlimit": _MEMLIMIT,
+        "salt": salt.hex(),
+        "ciphertext": bytes(box.encrypt(secret)).hex(),
+    }
+
+
+def open_secret(envelope: dict[str, object], passphrase: str) -> bytes:
+    try:
+        if envelope.get("version") != KEY_FILE_VERSION or envelope.get("kdf") != "argon2id":
+            raise KeyFileError("unsupported key envelope version or KDF")
+        salt = bytes.fromhex(str(envelope["salt"]))
+        ciphertext = bytes.fromhex(str(envelope["ciphertext"]))
+        opslimit = int(str(envelope["opslimit"]))
+        memlimit = int(str(envelope["memlimit"]))
+    except (KeyError, ValueError) as exc:
+        raise KeyFileError(f"malformed key envelope: {exc}") from exc
+    key = _derive(passphrase, salt, opslimit, memlimit)
+    try:
+        return bytes(nacl.secret.SecretBox(key).decrypt(ciphertext))
+    except nacl.exceptions.CryptoError as exc:
+        raise KeyFileError("wrong passphrase or corrupted key file") from exc
+
+
+def save_key_file(path: Path, keypair: KeyPair, passphrase: str, *, label: str = "") -> None:
+    """Write an encrypted key file (mode 0600) with its public key in clear for convenience."""
+    doc = {
+        "label": label,
+        "public_key": keypair.public_key.hex(),
+        "sealed_seed": seal_secret(keypair.seed, passphrase),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_key_file(path: Path, passphrase: str) -> KeyPair:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KeyFileError(f"key file not found: {path}") from exc
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sealed_seed"), dict):
+        raise KeyFileError(f"{path} is not a TrustLedger key file")
+    seed = open_secret(doc["sealed_seed"], passphrase)
+    keypair = KeyPair(seed)
+    if keypair.public_key.hex() != doc.get("public_key"):
+        raise KeyFileError(f"{path}: public key does not match the sealed private key")
+    return keypair
+
+
+def read_public_key(path: Path) -> bytes:
+    """The public key of a key file, without the passphrase."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return bytes.fromhex(doc["public_key"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KeyFileError(f"cannot read public key from {path}: {exc}") from exc

@@ -1,0 +1,159 @@
+"""Executing a block: the one place where transactions meet the contract runtime.
+
+The result depends only on the block and the previous state, so every replica that
+executes the same block gets the same writes, results and roots, and a backup can
+check a proposal by executing it and comparing the header's roots with its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from contracts.errors import ContractError
+from contracts.identity import holder_id_for
+from contracts.membership import principal_of
+from contracts.runtime import CallContext, Event, execute, subjects_of
+from node.blocks import next_state_root, results_root, tx_root
+from node.state import Overlay, StoreState
+from node.storage import REJECTED_EVENT, IndexEntry
+from node.crypto import sha256
+from node.tx import CheckedTx, TxInvalid, body_bytes, check_tx
+from proto import ledger_pb2
+
+log = logging.getLogger("trustledger.execution")
+
+
+class BlockInvalid(Exception):
+    """A proposed or fetched block must not be committed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    """What executing a block produced, ready to be written in one batch."""
+
+    results: ledger_pb2.BlockResults
+    writes: list[tuple[bytes, bytes | None]]
+    index: list[IndexEntry]
+    tx_hashes: list[bytes]
+    tx_root: bytes
+    results_root: bytes
+    state_root: bytes
+
+
+def event_to_proto(event: Event) -> ledger_pb2.Event:
+    out = ledger_pb2.Event(name=event.name, subjects=list(event.subjects))
+    for key, value in event.attrs:
+        attr = out.attrs.add(key=key)
+        if isinstance(value, bool):
+            attr.flag = value
+        elif isinstance(value, int):
+            attr.integer = value
+        else:
+            attr.text = value
+    return out
+
+
+def actor_of(state: StoreState | Overlay, submitter: bytes) -> str:
+    """Organisation id for a member's key, otherwise the holder pseudonym of the key."""
+    org = principal_of(state, submitter)
+    return org.id if org is not None else holder_id_for(submitter)
+
+
+def check_block_txs(
+    txs: list[ledger_pb2.Transaction],
+    chain_id: str,
+    cache: dict[bytes, CheckedTx] | None = None,
+) -> list[CheckedTx]:
+    """Stateless checks of every transaction in a block.
+
+    `cache` maps signature -> an already-verified transaction (the mempool): a hit is
+    reused only if the body hashes to the same value, so a proposer cannot pair a known
+    signature with another body. Signature verification is most of a replica's CPU.
+    """
+    out: list[CheckedTx] = []
+    for i, tx in enumerate(txs):
+        hit = None if cache is None else cache.get(bytes(tx.signature))
+        if hit is not None and sha256(body_bytes(tx.body)) == hit.hash:
+            out.append(hit)
+            continue
+        try:
+            out.append(check_tx(tx, chain_id))
+        except TxInvalid as exc:
+            raise BlockInvalid(f"transaction {i}: {exc.message}") from exc
+    return out
+
+
+def execute_block(
+    base: StoreState,
+    chain_id: str,
+    height: int,
+    time_ms: int,
+    prev_state_root: bytes,
+    txs: list[CheckedTx],
+    *,
+    is_committed: Callable[[bytes], bool],
+) -> Executed:
+    """Run every transaction in order on an overlay of `base`.
+
+    `is_committed(tx_hash)` says whether a hash is already in the ledger: a block that
+    repeats a committed (or an earlier in-block) transaction is invalid as a whole, which
+    is how a replayed transaction can never execute twice.
+    """
+    overlay = Overlay(base)
+    results = ledger_pb2.BlockResults(height=height)
+    index: list[IndexEntry] = []
+    hashes: list[bytes] = []
+    seen: set[bytes] = set()
+    for i, checked in enumerate(txs):
+        tx = checked.tx
+        if checked.hash in seen or is_committed(checked.hash):
+            raise BlockInvalid(f"transaction {i} ({checked.hash.hex()[:16]}) is a replay")
+        seen.add(checked.hash)
+        hashes.append(checked.hash)
+        body = tx.body
+        ctx = CallContext(
+            chain_id=chain_id,
+            sender_key=bytes(body.submitter),
+            height=height,
+            time_ms=time_ms,
+            tx_hash=checked.hash,
+        )
+        result = ledger_pb2.TxResult(
+            tx_hash=checked.hash,
+            contract=body.contract,
+            method=body.method,
+            submitter=body.submitter,
+        )
+        try:
+            call = execute(overlay, ctx, body.contract, body.method, checked.args)
+        except ContractError as exc:
+            result.ok = False
+            result.error_code = exc.code
+            result.error_message = exc.message
+            subjects = sorted(set(subjects_of(body.contract, body.method, checked.args)))
+            result.subjects.extend(subjects)
+            index.extend(IndexEntry(s, height, i, REJECTED_EVENT) for s in subjects)
+        except Exception as exc:  # a contract bug: every replica fails the same way
+            log.exception("contract raised unexpectedly on tx %s", checked.hash.hex())
+            result.ok = False
+            result.error_code = "internal"
+            result.error_message = f"contract failed: {type(exc).__name__}"
+        else:
+            overlay.apply(call.writes)
+            result.ok = True
+            for e_index, event in enumerate(call.events):
+                result.events.append(event_to_proto(event))
+                index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
+        results.results.append(result)
+    writes = overlay.writes()
+    return Executed(
+        results=results,
+        writes=writes,
+        index=index,
+        tx_hashes=hashes,
+        tx_root=tx_root(hashes),
+        results_root=results_root(list(results.results)),
+        state_root=next_state_root(prev_state_root, writes),
+    )

@@ -1,0 +1,109 @@
+"""The genesis document: chain id, validators and founding organisations.
+
+Every node of a chain starts from the same genesis file; its hash is the previous-hash
+of block 1, so two chains with different genesis files can never share a block.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from consensus.validators import Validator, ValidatorSet
+from contracts.codec import canonical_json
+from contracts.membership import Organisation
+from contracts.runtime import genesis_writes
+from node.blocks import next_state_root
+from node.crypto import sha256
+
+ZERO_ROOT = bytes(32)
+
+
+class GenesisError(Exception):
+    """The genesis file is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Genesis:
+    chain_id: str
+    genesis_time_ms: int
+    validators: ValidatorSet
+    organisations: tuple[Organisation, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "chain_id": self.chain_id,
+            "genesis_time_ms": self.genesis_time_ms,
+            "validators": [
+                {"id": v.id, "public_key": v.public_key.hex()} for v in self.validators.validators
+            ],
+            "organisations": [
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "public_key": o.public_key.hex(),
+                    "roles": list(o.roles),
+                    "cert_types": list(o.cert_types),
+                }
+                for o in self.organisations
+            ],
+        }
+
+    @property
+    def hash(self) -> bytes:
+        return sha256(b"trustledger/v1/genesis\x00" + canonical_json(self.to_json()))
+
+    def state_writes(self) -> list[tuple[bytes, bytes | None]]:
+        return [(k, v) for k, v in genesis_writes(self.organisations)]
+
+    @property
+    def state_root(self) -> bytes:
+        return next_state_root(ZERO_ROOT, self.state_writes())
+
+    @classmethod
+    def from_json(cls, doc: object) -> Genesis:
+        try:
+            assert_dict(doc)
+            validators = tuple(
+                sorted(
+                    (Validator(v["id"], bytes.fromhex(v["public_key"])) for v in doc["validators"]),
+                    key=lambda v: v.id,
+                )
+            )
+            orgs = tuple(
+                Organisation(
+                    id=o["id"],
+                    name=o["name"],
+                    public_key=bytes.fromhex(o["public_key"]),
+                    roles=tuple(o["roles"]),
+                    cert_types=tuple(o.get("cert_types", ())),
+                )
+                for o in doc["organisations"]
+            )
+            return cls(
+                chain_id=str(doc["chain_id"]),
+                genesis_time_ms=int(doc["genesis_time_ms"]),
+                validators=ValidatorSet(validators),
+                organisations=orgs,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GenesisError(f"malformed genesis: {exc!r}") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> Genesis:
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise GenesisError(f"cannot read genesis {path}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise GenesisError(f"genesis {path} is not JSON: {exc}") from exc
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def assert_dict(doc: object) -> None:
+    if not isinstance(doc, dict):
+        raise TypeError("genesis must be a JSON object")

@@ -1,0 +1,37 @@
+"""Every limit of a node, in one place, with the relations between them checked at import.
+
+Units are last in the names. A peer or client that exceeds one gets a clear error.
+"""
+
+from __future__ import annotations
+
+TX_BYTES_MAX = 16 * 1024
+TX_ARGS_MAX = 16
+ARG_NAME_BYTES_MAX = 32
+CONTRACT_NAME_BYTES_MAX = 32
+METHOD_NAME_BYTES_MAX = 32
+NONCE_BYTES = 16
+
+BLOCK_TXS_MAX = 2000
+BLOCK_BYTES_MAX = 8 * 1024 * 1024
+BLOCK_TIME_DRIFT_MS_MAX = 10_000  # a proposal's time may lead a backup's clock by this much
+
+MEMPOOL_TXS_MAX = 50_000
+MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
+
+GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
+PEER_ENVELOPE_MESSAGES_MAX = 256
+PEER_QUEUE_MESSAGES_MAX = 10_000
+FORWARD_BATCH_TXS_MAX = 1000
+GET_BLOCKS_MAX = 64
+
+QUERY_RESULT_ITEMS_MAX = 1000
+AUDIT_TRACE_ENTRIES_MAX = 5000
+SUBMIT_WAIT_S_MAX = 30.0
+
+TICK_MS = 100
+
+assert TX_BYTES_MAX <= BLOCK_BYTES_MAX // 2  # the proposer fills at most half a block
+assert BLOCK_BYTES_MAX + 64 * 1024 <= GRPC_MESSAGE_BYTES_MAX
+assert BLOCK_TXS_MAX <= MEMPOOL_TXS_MAX
+assert FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX <= GRPC_MESSAGE_BYTES_MAX

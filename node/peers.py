@@ -1,0 +1,87 @@
+"""Outbound links to the other validators.
+
+One bounded queue and one sender task per peer. A send that fails is dropped, not
+retried here: the replica retransmits its own messages on ticks, which is the single
+recovery path for lost messages (the network may lose anything anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+import grpc
+
+from consensus.messages import Message
+from node import limits
+from node.wire import message_to_proto
+from proto import ledger_pb2, node_pb2, node_pb2_grpc
+
+log = logging.getLogger("trustledger.peers")
+
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
+    ("grpc.max_receive_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
+]
+SEND_TIMEOUT_S = 3.0
+
+
+class PeerLink:
+    def __init__(self, self_id: str, peer_id: str, address: str) -> None:
+        self.self_id = self_id
+        self.peer_id = peer_id
+        self.address = address
+        self._channel = grpc.aio.insecure_channel(address, options=GRPC_OPTIONS)
+        self.stub = node_pb2_grpc.PeerStub(self._channel)
+        self._messages: deque[Message] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
+        self._txs: deque[ledger_pb2.Transaction] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"peer-{self.peer_id}")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self._channel.close()
+
+    def send(self, message: Message) -> None:
+        self._messages.append(message)
+        self._wake.set()
+
+    def forward(self, tx: ledger_pb2.Transaction) -> None:
+        self._txs.append(tx)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = 0.05
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._messages or self._txs:
+                try:
+                    if self._messages:
+                        batch = [
+                            self._messages.popleft()
+                            for _ in range(min(len(self._messages), limits.PEER_ENVELOPE_MESSAGES_MAX))
+                        ]
+                        envelope = node_pb2.PeerEnvelope(
+                            from_validator=self.self_id,
+                            messages=[message_to_proto(m) for m in batch],
+                        )
+                        await self.stub.Deliver(envelope, timeout=SEND_TIMEOUT_S)
+                    if self._txs:
+                        txs = [
+                            self._txs.popleft()
+                            for _ in range(min(len(self._txs), limits.FORWARD_BATCH_TXS_MAX))
+                        ]
+                        await self.stub.ForwardTxs(node_pb2.TxBatch(txs=txs), timeout=SEND_TIMEOUT_S)
+                    backoff = 0.05
+                except grpc.aio.AioRpcError as exc:
+                    self.failures += 1
+                    log.debug("send to %s failed: %s", self.peer_id, exc.code())
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)

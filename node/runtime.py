@@ -1,0 +1,426 @@
+"""One validator: owns the store, the mempool and the consensus replica, and drives the
+replica in the documented order.
+
+For every Ready the driver (1) syncs the replica's own signed messages to the WAL,
+(2) hands messages to the peer links, (3) applies committed blocks, each in one synced
+batch, (4) calls advance(), and only then (5) validates new proposals by executing
+them, answering with validated(). Everything runs on one asyncio loop, so the store and
+the replica are never touched concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import grpc
+
+from consensus.crypto import Ed25519Signer, Ed25519Verifier
+from consensus.errors import InvalidCertificate
+from consensus.ready import CommittedBlock, Proposal
+from consensus.replica import Replica, ReplicaConfig
+from consensus.validators import verify_commit_certificate
+from node import limits
+from node.blocks import header_hash
+from node.config import NodeConfig
+from node.crypto import KeyPair
+from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
+from node.genesis import Genesis
+from node.mempool import Mempool, MempoolFull
+from node.peers import PeerLink
+from node.state import StoreState
+from node.storage import Store, StorageError
+from node.tx import CheckedTx, TxInvalid, check_tx
+from node.wire import certificate_from_proto, certificate_to_proto, decode_message, encode_message, kind_of
+from proto import ledger_pb2, node_pb2
+
+log = logging.getLogger("trustledger.node")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(slots=True)
+class Pending:
+    """A block this node proposed or validated, kept until it commits."""
+
+    block: ledger_pb2.Block
+    executed: Executed
+
+
+class SubmitRejected(Exception):
+    """A client's transaction is refused before it reaches the mempool."""
+
+    def __init__(self, status: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Node:
+    def __init__(self, config: NodeConfig, genesis: Genesis, keypair: KeyPair, store: Store) -> None:
+        self.config = config
+        self.genesis = genesis
+        self.chain_id = genesis.chain_id
+        self.validators = genesis.validators
+        self.keypair = keypair
+        self.store = store
+        self.state = StoreState(store)
+        self.mempool = Mempool()
+        me = self.validators.get(config.validator_id)
+        if me is None or me.public_key != keypair.public_key:
+            raise StorageError(f"key does not belong to validator {config.validator_id!r} in genesis")
+        store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
+        self.signer = Ed25519Signer(config.validator_id, keypair.seed)
+        self.verifier = Ed25519Verifier(self.validators)
+        self.peers = {
+            pid: PeerLink(config.validator_id, pid, addr)
+            for pid, addr in sorted(config.peers.items())
+            if pid != config.validator_id
+        }
+        self._pending: dict[bytes, Pending] = {}
+        self._waiters: dict[bytes, list[asyncio.Future[tuple[int, ledger_pb2.TxResult]]]] = {}
+        self._wake = asyncio.Event()
+        self._max_height_seen = 0
+        self._stalled_ticks = 0
+        self.replica = self._new_replica(view=0, restore=True)
+
+    # ---- replica lifecycle -----------------------------------------------------------
+
+    def _new_replica(self, view: int, restore: bool) -> Replica:
+        signed = []
+        if restore:
+            for raw in self.store.wal_records():
+                try:
+                    signed.append(decode_message(raw))
+                except Exception:
+                    log.error("unreadable WAL record ignored")
+            if signed:
+                view = max(view, *(m.view for m in signed))
+        cfg = ReplicaConfig(
+            chain_id=self.chain_id,
+            validators=self.validators,
+            self_id=self.config.validator_id,
+            retransmit_ticks=self.config.retransmit_ticks,
+        )
+        return Replica(
+            cfg,
+            self.signer,
+            self.verifier,
+            committed_height=self.store.tip_height(),
+            view=view,
+            signed=tuple(signed),
+        )
+
+    async def start(self) -> None:
+        for link in self.peers.values():
+            link.start()
+        await self.sync_from_peers()
+        self.replica = self._new_replica(view=self.replica.view, restore=True)
+        self.kick()
+
+    async def close(self) -> None:
+        for link in self.peers.values():
+            await link.close()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """The driver loop: ticks, proposals and Ready processing."""
+        tick_s = self.config.tick_ms / 1000
+        next_tick = time.monotonic() + tick_s
+        while True:
+            timeout = max(0.0, next_tick - time.monotonic())
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + tick_s
+                self.replica.tick()
+                await self._check_lag()
+            self.drive()
+
+    def drive(self) -> None:
+        for _ in range(1000):  # bounded: a broken replica must not spin the loop forever
+            if self.replica.can_propose() and len(self.mempool) > 0:
+                self._propose()
+            if not self.replica.has_ready():
+                return
+            ready = self.replica.ready()
+            self.store.wal_append(
+                [(m.height, kind_of(m), m.view, encode_message(m)) for m in ready.persist]
+            )
+            for out in ready.send:
+                targets = self.peers.values() if out.to is None else [self.peers[out.to]]
+                for link in targets:
+                    link.send(out.message)
+            for committed in ready.committed:
+                self._apply(committed)
+            self.replica.advance(ready)
+            for proposal in ready.validate:
+                ok = self._validate(proposal)
+                self.replica.validated(proposal.view, proposal.height, proposal.digest, ok)
+            for rejected in ready.rejected:
+                log.info("rejected %s from %s: %s", type(rejected.message).__name__,
+                         rejected.message.sender, rejected.reason)
+        log.error("drive loop hit its bound; continuing on the next wake-up")
+
+    # ---- proposing and validating ------------------------------------------------------
+
+    def tip_header(self) -> ledger_pb2.BlockHeader | None:
+        tip = self.store.tip_height()
+        if tip == 0:
+            return None
+        block = self.store.get_block(tip)
+        assert block is not None, "tip block missing: the store is corrupt"
+        return block.header
+
+    def _prev(self) -> tuple[bytes, int, bytes]:
+        """(previous hash, previous time, previous state root) for the next block."""
+        header = self.tip_header()
+        root = self.store.state_root() or self.genesis.state_root
+        if header is None:
+            return self.genesis.hash, self.genesis.genesis_time_ms, root
+        return header_hash(header), header.time_ms, root
+
+    def _is_committed(self, tx_hash: bytes) -> bool:
+        return self.store.tx_location(tx_hash) is not None
+
+    def _propose(self) -> None:
+        height = self.store.tip_height() + 1
+        prev_hash, prev_time, prev_root = self._prev()
+        candidates = self.mempool.take(limits.BLOCK_TXS_MAX, limits.BLOCK_BYTES_MAX // 2)
+        stale = [c.hash for c in candidates if self._is_committed(c.hash)]
+        if stale:
+            self.mempool.remove(stale)
+            candidates = [c for c in candidates if c.hash not in set(stale)]
+        if not candidates:
+            return
+        time_ms = max(now_ms(), prev_time)
+        executed = execute_block(
+            self.state, self.chain_id, height, time_ms, prev_root, candidates,
+            is_committed=self._is_committed,
+        )
+        header = ledger_pb2.BlockHeader(
+            chain_id=self.chain_id,
+            height=height,
+            prev_hash=prev_hash,
+            tx_root=executed.tx_root,
+            state_root=executed.state_root,
+            proposer=self.config.validator_id,
+            view=self.replica.view,
+            time_ms=time_ms,
+            results_root=executed.results_root,
+        )
+        block = ledger_pb2.Block(header=header, txs=[c.tx for c in candidates])
+        digest = header_hash(header)
+        self._pending[digest] = Pending(block, executed)
+        self.replica.propose(block.SerializeToString(deterministic=True), digest)
+        log.info("proposed height %d with %d txs", height, len(candidates))
+
+    def check_block(
+        self, block: ledger_pb2.Block, *, view: int | None, digest: bytes
+    ) -> Executed:
+        """Everything a replica checks before voting for (or accepting) a block."""
+        header = block.header
+        height = self.store.tip_height() + 1
+        prev_hash, prev_time, prev_root = self._prev()
+        if header.chain_id != self.chain_id:
+            raise BlockInvalid("block is for another chain")
+        if header.height != height:
+            raise BlockInvalid(f"block height {header.height}, expected {height}")
+        if header_hash(header) != digest:
+            raise BlockInvalid("digest does not match the header")
+        if header.prev_hash != prev_hash:
+            raise BlockInvalid("previous hash does not match the local tip")
+        if view is not None:
+            if header.view != view or header.proposer != self.validators.primary(view):
+                raise BlockInvalid("proposer or view does not match the consensus view")
+            if header.time_ms > now_ms() + limits.BLOCK_TIME_DRIFT_MS_MAX:
+                raise BlockInvalid("block time is too far in the future")
+        if header.time_ms < prev_time:
+            raise BlockInvalid("block time goes backwards")
+        if len(block.txs) == 0 or len(block.txs) > limits.BLOCK_TXS_MAX:
+            raise BlockInvalid(f"block must hold 1..{limits.BLOCK_TXS_MAX} transactions")
+        checked = check_block_txs(list(block.txs), self.chain_id, self.mempool.by_signature)
+        executed = execute_block(
+            self.state, self.chain_id, height, header.time_ms, prev_root, checked,
+            is_committed=self._is_committed,
+        )
+        if executed.tx_root != header.tx_root:
+            raise BlockInvalid("transaction root does not match")
+        if executed.results_root != header.results_root:
+            raise BlockInvalid("results root does not match local execution")
+        if executed.state_root != header.state_root:
+            raise BlockInvalid("state root does not match local execution")
+        return executed
+
+    def _validate(self, proposal: Proposal) -> bool:
+        if len(proposal.payload) > limits.BLOCK_BYTES_MAX:
+            log.warning("proposal %d is oversized", proposal.height)
+            return False
+        block = ledger_pb2.Block()
+        try:
+            block.ParseFromString(proposal.payload)
+            if block.HasField("commit"):
+                raise BlockInvalid("a proposal must not carry a commit certificate")
+            executed = self.check_block(block, view=proposal.view, digest=proposal.digest)
+        except BlockInvalid as exc:
+            log.warning("refusing proposal at height %d: %s", proposal.height, exc)
+            return False
+        except Exception as exc:
+            log.warning("refusing undecodable proposal at height %d: %s", proposal.height, exc)
+            return False
+        self._pending[proposal.digest] = Pending(block, executed)
+        return True
+
+    # ---- committing --------------------------------------------------------------------
+
+    def _apply(self, committed: CommittedBlock) -> None:
+        pending = self._pending.pop(committed.digest, None)
+        if pending is None:
+            # Validated before, but the cache was dropped (should not happen): execute again.
+            block = ledger_pb2.Block()
+            block.ParseFromString(committed.payload)
+            executed = self.check_block(block, view=None, digest=committed.digest)
+            pending = Pending(block, executed)
+        block = pending.block
+        block.commit.CopyFrom(certificate_to_proto(committed.certificate))
+        self._commit(block, pending.executed)
+
+    def _commit(self, block: ledger_pb2.Block, executed: Executed) -> None:
+        self.store.commit_block(
+            block,
+            executed.results,
+            executed.tx_hashes,
+            executed.writes,
+            executed.index,
+            executed.state_root,
+        )
+        self._pending.clear()
+        self.mempool.remove(executed.tx_hashes)
+        height = block.header.height
+        log.info("committed height %d (%d txs)", height, len(executed.tx_hashes))
+        for tx_hash, result in zip(executed.tx_hashes, executed.results.results, strict=True):
+            for fut in self._waiters.pop(tx_hash, []):
+                if not fut.done():
+                    fut.set_result((height, result))
+
+    # ---- catching up -------------------------------------------------------------------
+
+    def note_height(self, height: int) -> None:
+        self._max_height_seen = max(self._max_height_seen, height)
+
+    async def _check_lag(self) -> None:
+        """A replica that sees peers working far ahead of it fetches certified blocks."""
+        tip = self.store.tip_height()
+        if self._max_height_seen > tip + 1:
+            self._stalled_ticks += 1
+        else:
+            self._stalled_ticks = 0
+        if self._stalled_ticks >= 2 * self.config.retransmit_ticks:
+            self._stalled_ticks = 0
+            if await self.sync_from_peers() > 0:
+                self.replica = self._new_replica(view=self.replica.view, restore=False)
+
+    async def sync_from_peers(self) -> int:
+        """Fetch and apply blocks above our tip; each is checked against its certificate
+        and re-executed, so no single peer is trusted. Returns how many were applied."""
+        applied = 0
+        for link in self.peers.values():
+            while True:
+                try:
+                    resp = await link.stub.GetBlocks(
+                        node_pb2.GetBlocksRequest(
+                            from_height=self.store.tip_height() + 1,
+                            max_blocks=limits.GET_BLOCKS_MAX,
+                        ),
+                        timeout=5.0,
+                    )
+                except grpc.aio.AioRpcError:
+                    break
+                if not resp.blocks:
+                    break
+                for block in resp.blocks[: limits.GET_BLOCKS_MAX]:
+                    try:
+                        self.apply_certified(block)
+                    except (BlockInvalid, InvalidCertificate) as exc:
+                        log.warning("block from %s refused: %s", link.peer_id, exc)
+                        break
+                    applied += 1
+                else:
+                    continue
+                break
+        if applied:
+            log.info("caught up %d blocks from peers; tip is %d", applied, self.store.tip_height())
+        return applied
+
+    def apply_certified(self, block: ledger_pb2.Block) -> None:
+        cert = certificate_from_proto(block.commit)
+        commit = ledger_pb2.Block()
+        commit.CopyFrom(block)
+        commit.ClearField("commit")
+        digest = header_hash(block.header)
+        if cert.digest != digest or cert.height != block.header.height:
+            raise BlockInvalid("certificate is for another block")
+        verify_commit_certificate(self.chain_id, self.validators, cert)
+        executed = self.check_block(commit, view=None, digest=digest)
+        commit.commit.CopyFrom(block.commit)
+        self._commit(commit, executed)
+
+    # ---- client submissions ------------------------------------------------------------
+
+    def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
+        try:
+            checked = check_tx(tx, self.chain_id)
+        except TxInvalid as exc:
+            status = (
+                grpc.StatusCode.UNAUTHENTICATED
+                if exc.code == "bad_signature"
+                else grpc.StatusCode.INVALID_ARGUMENT
+            )
+            raise SubmitRejected(status, f"{exc.code}: {exc.message}") from exc
+        if self._is_committed(checked.hash):
+            raise SubmitRejected(
+                grpc.StatusCode.ALREADY_EXISTS,
+                f"replay: transaction {checked.hash.hex()} is already committed",
+            )
+        try:
+            added = self.mempool.add(checked)
+        except MempoolFull as exc:
+            raise SubmitRejected(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)) from exc
+        if added and forward:
+            for link in self.peers.values():
+                link.forward(tx)
+        if added:
+            self.kick()
+        return checked
+
+    def wait_for(self, tx_hash: bytes) -> asyncio.Future[tuple[int, ledger_pb2.TxResult]]:
+        fut: asyncio.Future[tuple[int, ledger_pb2.TxResult]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._waiters.setdefault(tx_hash, []).append(fut)
+        return fut
+
+    def forget_waiter(self, tx_hash: bytes, fut: asyncio.Future[object]) -> None:
+        waiters = self._waiters.get(tx_hash)
+        if waiters and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._waiters[tx_hash]
+
+    def lookup_tx(self, tx_hash: bytes) -> tuple[int, ledger_pb2.TxResult] | None:
+        loc = self.store.tx_location(tx_hash)
+        if loc is None:
+            return None
+        height, index = loc
+        results = self.store.get_results(height)
+        assert results is not None, "results missing for a committed block"
+        return height, results.results[index]

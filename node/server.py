@@ -1,0 +1,122 @@
+"""`python -m node --config PATH`: run one validator until SIGTERM/SIGINT.
+
+The key passphrase comes from TRUSTLEDGER_KEY_PASSPHRASE (never from the command
+line, where other users could read it in the process list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from node.config import NodeConfig
+from node.crypto import KeyFileError, load_key_file
+from node.genesis import Genesis, GenesisError
+from node.peers import GRPC_OPTIONS
+from node.runtime import Node
+from node.services import AgencyService, LedgerService, PeerService
+from node.storage import Store, StorageError
+from proto import node_pb2, node_pb2_grpc
+
+log = logging.getLogger("trustledger.server")
+
+SERVICE_NAMES = (
+    node_pb2.DESCRIPTOR.services_by_name["Peer"].full_name,
+    node_pb2.DESCRIPTOR.services_by_name["Ledger"].full_name,
+    node_pb2.DESCRIPTOR.services_by_name["Agency"].full_name,
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: easy to grep, easy to ship to a log system."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+
+
+async def serve(config: NodeConfig, passphrase: str) -> None:
+    genesis = Genesis.load(config.genesis_path)
+    keypair = load_key_file(config.key_path, passphrase)
+    store = Store(config.home / "db")
+    node = Node(config, genesis, keypair, store)
+
+    server = grpc.aio.server(options=GRPC_OPTIONS)
+    node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
+    node_pb2_grpc.add_LedgerServicer_to_server(LedgerService(node), server)
+    node_pb2_grpc.add_AgencyServicer_to_server(AgencyService(node), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    if server.add_insecure_port(config.listen) == 0:
+        raise OSError(f"cannot listen on {config.listen}")
+    await server.start()
+    await node.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("validator %s serving on %s at height %d", config.validator_id, config.listen,
+             store.tip_height())
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    driver = asyncio.create_task(node.run(), name="driver")
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    done, _ = await asyncio.wait({driver, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if driver in done and driver.exception() is not None:
+        log.critical("driver stopped: %r", driver.exception())
+    log.info("shutting down")
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await server.stop(grace=1.0)
+    driver.cancel()
+    await node.close()
+    store.close()
+    if driver in done and driver.exception() is not None:
+        raise SystemExit(70)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m node", description="Run a TrustLedger validator.")
+    parser.add_argument("--config", type=Path, required=True, help="path to node.json")
+    parser.add_argument("--log-level", default=os.environ.get("TRUSTLEDGER_LOG_LEVEL", "info"))
+    ns = parser.parse_args(argv)
+    setup_logging(ns.log_level)
+    passphrase = os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", "")
+    try:
+        config = NodeConfig.load(ns.config)
+        asyncio.run(serve(config, passphrase))
+    except (KeyFileError, GenesisError, StorageError, OSError, ValueError) as exc:
+        log.critical("cannot start: %s", exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""gRPC servicers. Each RPC validates its input, delegates to the node or to plain
+query functions, and maps failures to status codes that say what went wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+
+from contracts.codec import canonical_json
+from contracts.errors import ContractError
+from contracts.runtime import query as contract_query
+from node import limits
+from node.execution import actor_of
+from node.runtime import Node, SubmitRejected
+from node.storage import REJECTED_EVENT
+from node.tx import TxInvalid, decode_args
+from node.wire import WireError, message_from_proto
+from proto import ledger_pb2, node_pb2, node_pb2_grpc
+
+log = logging.getLogger("trustledger.services")
+
+CONTRACT_STATUS = {
+    "invalid_argument": grpc.StatusCode.INVALID_ARGUMENT,
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "permission_denied": grpc.StatusCode.PERMISSION_DENIED,
+    "already_exists": grpc.StatusCode.ALREADY_EXISTS,
+    "failed_precondition": grpc.StatusCode.FAILED_PRECONDITION,
+    "unknown_method": grpc.StatusCode.UNIMPLEMENTED,
+}
+
+CERT_STATUS = {
+    "valid": node_pb2.CERTIFICATE_STATUS_VALID,
+    "revoked": node_pb2.CERTIFICATE_STATUS_REVOKED,
+    "expired": node_pb2.CERTIFICATE_STATUS_EXPIRED,
+}
+
+
+def tip_time_ms(node: Node) -> int:
+    header = node.tip_header()
+    return node.genesis.genesis_time_ms if header is None else header.time_ms
+
+
+def run_query(node: Node, contract: str, method: str, args: dict[str, object]) -> object:
+    return contract_query(node.state, contract, method, args, now_ms=tip_time_ms(node))  # type: ignore[arg-type]
+
+
+class PeerService(node_pb2_grpc.PeerServicer):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def Deliver(self, request: node_pb2.PeerEnvelope, context: grpc.aio.ServicerContext) -> node_pb2.PeerAck:  # noqa: N802
+        if len(request.messages) > limits.PEER_ENVELOPE_MESSAGES_MAX:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages in one envelope")
+        for pb in request.messages:
+            try:
+                message = message_from_proto(pb)
+            except WireError as exc:
+                log.info("undecodable message from %s: %s", request.from_validator, exc)
+                continue
+            self.node.note_height(message.height)
+            self.node.replica.step(message)
+        self.node.kick()
+        return node_pb2.PeerAck()
+
+    async def ForwardTxs(self, request: node_pb2.TxBatch, context: grpc.aio.ServicerContext) -> node_pb2.PeerAck:  # noqa: N802
+        if len(request.txs) > limits.FORWARD_BATCH_TXS_MAX:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch")
+        for tx in request.txs:
+            try:
+                self.node.admit(tx, forward=False)
+            except SubmitRejected:
+                continue
+        return node_pb2.PeerAck()
+
+    async def GetBlocks(self, request: node_pb2.GetBlocksRequest, context: grpc.aio.ServicerContext) -> node_pb2.GetBlocksResponse:  # noqa: N802
+        count = min(max(request.max_blocks, 1), limits.GET_BLOCKS_MAX)
+        tip = self.node.store.tip_height()
+        resp = node_pb2.GetBlocksResponse()
+        start = max(request.from_height, 1)
+        for height in range(start, min(tip, start + count - 1) + 1):
+            block = self.node.store.get_block(height)
+            if block is None:
+                break
+            resp.blocks.append(block)
+        return resp
+
+
+class LedgerService(node_pb2_grpc.LedgerServicer):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def SubmitTransaction(self, request: node_pb2.SubmitRequest, context: grpc.aio.ServicerContext) -> node_pb2.SubmitResponse:  # noqa: N802
+        if not request.HasField("tx"):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "request has no transaction")
+        try:
+            checked = self.node.admit(request.tx, forward=True)
+        except SubmitRejected as exc:
+            await context.abort(exc.status, exc.message)
+        found = self.node.lookup_tx(checked.hash)
+        if found is not None:
+            return committed_response(checked.hash, *found)
+        if not request.wait_for_commit:
+            return node_pb2.SubmitResponse(tx_hash=checked.hash, status=node_pb2.TX_STATUS_PENDING)
+        remaining = context.time_remaining()
+        wait_s = limits.SUBMIT_WAIT_S_MAX if remaining is None else min(remaining, limits.SUBMIT_WAIT_S_MAX)
+        fut = self.node.wait_for(checked.hash)
+        try:
+            height, result = await asyncio.wait_for(asyncio.shield(fut), wait_s)
+        except TimeoutError:
+            self.node.forget_waiter(checked.hash, fut)  # type: ignore[arg-type]
+            await context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                f"transaction {checked.hash.hex()} is pending but not yet committed",
+            )
+        return committed_response(checked.hash, height, result)
+
+    async def GetTransaction(self, request: node_pb2.GetTransactionRequest, context: grpc.aio.ServicerContext) -> node_pb2.SubmitResponse:  # noqa: N802
+        tx_hash = bytes(request.tx_hash)
+        found = self.node.lookup_tx(tx_hash)
+        if found is not None:
+            return committed_response(tx_hash, *found)
+        status = node_pb2.TX_STATUS_PENDING if tx_hash in self.node.mempool else node_pb2.TX_STATUS_UNKNOWN
+        return node_pb2.SubmitResponse(tx_hash=tx_hash, status=status)
+
+    async def GetBlock(self, request: node_pb2.GetBlockRequest, context: grpc.aio.ServicerContext) -> node_pb2.GetBlockResponse:  # noqa: N802
+        height = request.height or self.node.store.tip_height()
+        block = self.node.store.get_block(height) if height else None
+        if block is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no committed block at height {height}")
+        results = self.node.store.get_results(height)
+        return node_pb2.GetBlockResponse(block=block, results=results)
+
+    async def GetStatus(self, request: node_pb2.StatusRequest, context: grpc.aio.ServicerContext) -> node_pb2.StatusResponse:  # noqa: N802
+        node = self.node
+        header = node.tip_header()
+        from node.blocks import header_hash
+
+        return node_pb2.StatusResponse(
+            chain_id=node.chain_id,
+            validator=node.config.validator_id,
+            height=node.store.tip_height(),
+            view=node.replica.view,
+            primary=node.validators.primary(node.replica.view),
+            last_block_hash=header_hash(header) if header is not None else node.genesis.hash,
+            mempool_size=len(node.mempool),
+            state_root=node.store.state_root() or b"",
+        )
+
+    async def Query(self, request: node_pb2.QueryRequest, context: grpc.aio.ServicerContext) -> node_pb2.QueryResponse:  # noqa: N802
+        try:
+            args = decode_args(request.args)
+        except TxInvalid as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
+        height = self.node.store.tip_height()
+        try:
+            result = run_query(self.node, request.contract, request.method, args)
+        except ContractError as exc:
+            await context.abort(CONTRACT_STATUS.get(exc.code, grpc.StatusCode.UNKNOWN), f"{exc.code}: {exc.message}")
+        return node_pb2.QueryResponse(result_json=canonical_json(result), height=height)
+
+    async def AuditTrace(self, request: node_pb2.AuditTraceRequest, context: grpc.aio.ServicerContext) -> node_pb2.AuditTraceResponse:  # noqa: N802
+        subject = request.subject
+        if not subject or len(subject) > 128 or "\x00" in subject:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "subject must be 1..128 characters")
+        limit = min(request.limit or limits.AUDIT_TRACE_ENTRIES_MAX, limits.AUDIT_TRACE_ENTRIES_MAX)
+        return audit_trace(self.node, subject, limit)
+
+
+def committed_response(tx_hash: bytes, height: int, result: ledger_pb2.TxResult) -> node_pb2.SubmitResponse:
+    return node_pb2.SubmitResponse(
+        tx_hash=tx_hash, status=node_pb2.TX_STATUS_COMMITTED, height=height, result=result
+    )
+
+
+def audit_trace(node: Node, subject: str, limit: int) -> node_pb2.AuditTraceResponse:
+    """The chronological flow of everything that happened to or was attempted on `subject`."""
+    entries = node.store.index_scan(subject, limit + 1)
+    resp = node_pb2.AuditTraceResponse(height=node.store.tip_height(), truncated=len(entries) > limit)
+    cache: dict[int, tuple[ledger_pb2.Block, ledger_pb2.BlockResults]] = {}
+    actors: dict[bytes, str] = {}
+    for entry in entries[:limit]:
+        if entry.height not in cache:
+            block = node.store.get_block(entry.height)
+            results = node.store.get_results(entry.height)
+            assert block is not None and results is not None, "index points at a missing block"
+            cache[entry.height] = (block, results)
+        block, results = cache[entry.height]
+        result = results.results[entry.tx_index]
+        submitter = bytes(result.submitter)
+        if submitter not in actors:
+            actors[submitter] = actor_of(node.state, submitter)
+        out = resp.entries.add(
+            height=entry.height,
+            tx_index=entry.tx_index,
+            time_ms=block.header.time_ms,
+            tx_hash=result.tx_hash,
+            actor=actors[submitter],
+            contract=result.contract,
+            method=result.method,
+            ok=result.ok,
+            error_code=result.error_code,
+            error_message=result.error_message,
+        )
+        if entry.event_index != REJECTED_EVENT:
+            out.event.CopyFrom(result.events[entry.event_index])
+    return resp
+
+
+class AgencyService(node_pb2_grpc.AgencyServicer):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def VerifyCertificate(self, request: node_pb2.VerifyCertificateRequest, context: grpc.aio.ServicerContext) -> node_pb2.VerifyCertificateResponse:  # noqa: N802
+        cert_id = request.cert_id
+        if not cert_id or len(cert_id) > 64:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 characters")
+        if request.doc_hash and len(request.doc_hash) != 64:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "doc_hash must be 64 hex characters")
+        node = self.node
+        height = node.store.tip_height()
+        resp = node_pb2.VerifyCertificateResponse(cert_id=cert_id, height=height)
+        tip = node.store.get_block(height) if height else None
+        if tip is not None:
+            resp.header.CopyFrom(tip.header)
+            resp.commit.CopyFrom(tip.commit)
+        try:
+            record = run_query(node, "certificates", "status", {"cert_id": cert_id})
+        except ContractError as exc:
+            if exc.code == "not_found":
+                resp.status = node_pb2.CERTIFICATE_STATUS_UNKNOWN
+                return resp
+            await context.abort(CONTRACT_STATUS.get(exc.code, grpc.StatusCode.UNKNOWN), exc.message)
+        assert isinstance(record, dict)
+        resp.status = CERT_STATUS.get(str(record["status"]), node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+        resp.cert_type = str(record["cert_type"])
+        resp.issuer = str(record["issuer"])
+        resp.holder = str(record["holder"])
+        resp.doc_hash = str(record["doc_hash"])
+        resp.revocation_reason = str(record.get("reason", ""))
+        resp.issued_height = int(record["issued_height"])
+        resp.status_height = int(record["status_height"])
+        if request.doc_hash:
+            resp.doc_hash_matches = request.doc_hash.lower() == resp.doc_hash
+        return resp

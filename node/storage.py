@@ -1,0 +1,214 @@
+"""The node's LevelDB: blocks, results, world state, indexes and the consensus WAL.
+
+Key layout (prefix byte, then big-endian fixed-width integers so keys sort the way
+they are scanned):
+
+    b"b" height:u64              -> Block (with its commit certificate)
+    b"r" height:u64              -> BlockResults
+    b"t" tx_hash                 -> height:u64 index:u32
+    b"s" state_key               -> value (world state)
+    b"x" subject 0x00 height:u64 index:u32 event:u16 -> b""   (audit index)
+    b"w" height:u64 kind:u8 view:u64 -> own signed consensus message (WAL)
+    b"m" name                    -> metadata (tip height, state root, genesis hash)
+
+A block, its results, its state writes and its index entries go in ONE write batch,
+written with sync=True: after a crash the ledger on disk is always a consistent prefix.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import plyvel
+
+from proto import ledger_pb2
+
+P_BLOCK = b"b"
+P_RESULTS = b"r"
+P_TX = b"t"
+P_STATE = b"s"
+P_INDEX = b"x"
+P_WAL = b"w"
+P_META = b"m"
+
+META_TIP = P_META + b"tip"
+META_STATE_ROOT = P_META + b"state_root"
+META_GENESIS = P_META + b"genesis"
+
+REJECTED_EVENT = 0xFFFF  # index entry for a rejected transaction rather than an event
+
+
+def u64(n: int) -> bytes:
+    return struct.pack(">Q", n)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    subject: str
+    height: int
+    tx_index: int
+    event_index: int
+
+    def key(self) -> bytes:
+        return (
+            P_INDEX
+            + self.subject.encode("utf-8")
+            + b"\x00"
+            + struct.pack(">QIH", self.height, self.tx_index, self.event_index)
+        )
+
+
+class StorageError(Exception):
+    """The database is unusable (locked by another process, corrupt, wrong chain)."""
+
+
+class Store:
+    """One node's LevelDB. Not thread-safe by design: the node owns it from one loop."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = plyvel.DB(str(path), create_if_missing=True)
+        except plyvel.Error as exc:
+            raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- metadata ------------------------------------------------------------------
+
+    def tip_height(self) -> int:
+        raw = self._db.get(META_TIP)
+        return 0 if raw is None else struct.unpack(">Q", raw)[0]
+
+    def state_root(self) -> bytes | None:
+        return self._db.get(META_STATE_ROOT)
+
+    def genesis_hash(self) -> bytes | None:
+        return self._db.get(META_GENESIS)
+
+    def init_genesis(
+        self, genesis_hash: bytes, writes: list[tuple[bytes, bytes | None]], root: bytes
+    ) -> None:
+        """Write the genesis state once; refuse to open another chain's database."""
+        existing = self.genesis_hash()
+        if existing is not None:
+            if existing != genesis_hash:
+                raise StorageError("this database belongs to a chain with another genesis")
+            return
+        with self._db.write_batch(sync=True) as batch:
+            for key, value in writes:
+                if value is not None:
+                    batch.put(P_STATE + key, value)
+            batch.put(META_GENESIS, genesis_hash)
+            batch.put(META_STATE_ROOT, root)
+            batch.put(META_TIP, u64(0))
+
+    # ---- blocks ----------------------------------------------------------------------
+
+    def commit_block(
+        self,
+        block: ledger_pb2.Block,
+        results: ledger_pb2.BlockResults,
+        tx_hashes: list[bytes],
+        writes: list[tuple[bytes, bytes | None]],
+        index: list[IndexEntry],
+        state_root: bytes,
+    ) -> None:
+        height = block.header.height
+        if height != self.tip_height() + 1:
+            raise StorageError(f"block {height} does not follow tip {self.tip_height()}")
+        with self._db.write_batch(sync=True) as batch:
+            batch.put(P_BLOCK + u64(height), block.SerializeToString(deterministic=True))
+            batch.put(P_RESULTS + u64(height), results.SerializeToString(deterministic=True))
+            for i, h in enumerate(tx_hashes):
+                batch.put(P_TX + h, struct.pack(">QI", height, i))
+            for key, value in writes:
+                if value is None:
+                    batch.delete(P_STATE + key)
+                else:
+                    batch.put(P_STATE + key, value)
+            for entry in index:
+                batch.put(entry.key(), b"")
+            batch.put(META_STATE_ROOT, state_root)
+            batch.put(META_TIP, u64(height))
+            # The WAL of heights now committed is no longer needed.
+            for key in self._db.iterator(prefix=P_WAL, include_value=False):
+                if struct.unpack(">Q", key[1:9])[0] <= height:
+                    batch.delete(key)
+
+    def get_block(self, height: int) -> ledger_pb2.Block | None:
+        raw = self._db.get(P_BLOCK + u64(height))
+        if raw is None:
+            return None
+        block = ledger_pb2.Block()
+        block.ParseFromString(raw)
+        return block
+
+    def get_block_bytes(self, height: int) -> bytes | None:
+        return self._db.get(P_BLOCK + u64(height))
+
+    def get_results(self, height: int) -> ledger_pb2.BlockResults | None:
+        raw = self._db.get(P_RESULTS + u64(height))
+        if raw is None:
+            return None
+        results = ledger_pb2.BlockResults()
+        results.ParseFromString(raw)
+        return results
+
+    def tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
+        raw = self._db.get(P_TX + tx_hash)
+        if raw is None:
+            return None
+        height, index = struct.unpack(">QI", raw)
+        return height, index
+
+    # ---- state -----------------------------------------------------------------------
+
+    def state_get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._db.get(P_STATE + key)
+        return value
+
+    def state_scan(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        for key, value in self._db.iterator(prefix=P_STATE + prefix):
+            out.append((key[1:], value))
+            if len(out) >= limit:
+                break
+        return out
+
+    def iter_state(self) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in self._db.iterator(prefix=P_STATE):
+            yield key[1:], value
+
+    # ---- audit index ------------------------------------------------------------------
+
+    def index_scan(self, subject: str, limit: int) -> list[IndexEntry]:
+        prefix = P_INDEX + subject.encode("utf-8") + b"\x00"
+        out: list[IndexEntry] = []
+        for key in self._db.iterator(prefix=prefix, include_value=False):
+            height, tx_index, event_index = struct.unpack(">QIH", key[len(prefix) :])
+            out.append(IndexEntry(subject, height, tx_index, event_index))
+            if len(out) >= limit:
+                break
+        return out
+
+    # ---- consensus WAL -----------------------------------------------------------------
+
+    def wal_append(self, records: list[tuple[int, int, int, bytes]]) -> None:
+        """Durably record own signed messages (height, kind, view, bytes) before sending."""
+        if not records:
+            return
+        with self._db.write_batch(sync=True) as batch:
+            for height, kind, view, raw in records:
+                batch.put(P_WAL + struct.pack(">QBQ", height, kind, view), raw)
+
+    def wal_records(self) -> list[bytes]:
+        return [value for _, value in self._db.iterator(prefix=P_WAL)]
+
+    def iter_raw(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every key and value in the database (used by the no-personal-data scan)."""
+        yield from self._db.iterator()

@@ -1,0 +1,138 @@
+"""Transaction envelopes: building, canonical bytes, hashing and stateless validation.
+
+Canonical bytes are protobuf's deterministic serialisation of the TxBody; arguments
+must be in strictly ascending name order, so one call has exactly one encoding and
+therefore one hash. The signature covers a domain tag and those bytes; the chain id
+inside the body keeps a transaction from being replayed on another chain.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from node import limits
+from node.crypto import KeyPair, sha256, verify_signature
+from proto import ledger_pb2
+
+TX_SIGN_DOMAIN = b"trustledger/v1/tx\x00"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+ArgValue = str | int | bytes | bool
+SINT64_MIN = -(2**63)
+SINT64_MAX = 2**63 - 1
+
+
+class TxInvalid(Exception):
+    """A transaction fails a stateless check. `code` names which, for clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def body_bytes(body: ledger_pb2.TxBody) -> bytes:
+    return body.SerializeToString(deterministic=True)
+
+
+def tx_hash(tx: ledger_pb2.Transaction) -> bytes:
+    return sha256(body_bytes(tx.body))
+
+
+def encode_args(args: Mapping[str, ArgValue]) -> list[ledger_pb2.Arg]:
+    out: list[ledger_pb2.Arg] = []
+    for name in sorted(args):
+        value = args[name]
+        arg = ledger_pb2.Arg(name=name)
+        # bool before int: bool is a subclass of int.
+        if isinstance(value, bool):
+            arg.flag = value
+        elif isinstance(value, int):
+            if not SINT64_MIN <= value <= SINT64_MAX:
+                raise TxInvalid("invalid_argument", f"argument {name!r} is out of int64 range")
+            arg.integer = value
+        elif isinstance(value, str):
+            arg.text = value
+        elif isinstance(value, bytes):
+            arg.blob = value
+        else:
+            raise TxInvalid("invalid_argument", f"argument {name!r} has unsupported type")
+        out.append(arg)
+    return out
+
+
+def decode_args(args: list[ledger_pb2.Arg] | object) -> dict[str, ArgValue]:
+    """Arguments as a dict; rejects unsorted, duplicate, unnamed or empty arguments."""
+    out: dict[str, ArgValue] = {}
+    previous = ""
+    for arg in args:  # type: ignore[attr-defined]
+        name = arg.name
+        if not _NAME.match(name) or len(name) > limits.ARG_NAME_BYTES_MAX:
+            raise TxInvalid("invalid_argument", f"bad argument name {name!r}")
+        if name <= previous:
+            raise TxInvalid("invalid_argument", "arguments must be unique and sorted by name")
+        previous = name
+        kind = arg.WhichOneof("value")
+        if kind is None:
+            raise TxInvalid("invalid_argument", f"argument {name!r} has no value")
+        out[name] = getattr(arg, kind)
+    return out
+
+
+def build_tx(
+    chain_id: str,
+    keypair: KeyPair,
+    contract: str,
+    method: str,
+    args: Mapping[str, ArgValue],
+    *,
+    nonce: bytes | None = None,
+) -> ledger_pb2.Transaction:
+    body = ledger_pb2.TxBody(
+        chain_id=chain_id,
+        submitter=keypair.public_key,
+        nonce=nonce if nonce is not None else os.urandom(limits.NONCE_BYTES),
+        contract=contract,
+        method=method,
+        args=encode_args(args),
+    )
+    signature = keypair.sign(TX_SIGN_DOMAIN + body_bytes(body))
+    return ledger_pb2.Transaction(body=body, signature=signature)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedTx:
+    """A transaction that passed every stateless check, with what was derived from it."""
+
+    tx: ledger_pb2.Transaction
+    hash: bytes
+    args: dict[str, ArgValue]
+    size: int
+
+
+def check_tx(tx: ledger_pb2.Transaction, chain_id: str) -> CheckedTx:
+    """Every check that needs no state: size, shape, chain id, signature."""
+    size = tx.ByteSize()
+    if size > limits.TX_BYTES_MAX:
+        raise TxInvalid("too_large", f"transaction is {size} bytes; the limit is {limits.TX_BYTES_MAX}")
+    body = tx.body
+    if body.chain_id != chain_id:
+        raise TxInvalid("wrong_chain", f"transaction is for chain {body.chain_id!r}, not {chain_id!r}")
+    if len(body.submitter) != 32:
+        raise TxInvalid("invalid_argument", "submitter must be a 32-byte Ed25519 public key")
+    if len(body.nonce) != limits.NONCE_BYTES:
+        raise TxInvalid("invalid_argument", f"nonce must be {limits.NONCE_BYTES} bytes")
+    if not _NAME.match(body.contract) or len(body.contract) > limits.CONTRACT_NAME_BYTES_MAX:
+        raise TxInvalid("invalid_argument", f"bad contract name {body.contract!r}")
+    if not _NAME.match(body.method) or len(body.method) > limits.METHOD_NAME_BYTES_MAX:
+        raise TxInvalid("invalid_argument", f"bad method name {body.method!r}")
+    if len(body.args) > limits.TX_ARGS_MAX:
+        raise TxInvalid("invalid_argument", f"at most {limits.TX_ARGS_MAX} arguments")
+    args = decode_args(body.args)
+    raw = body_bytes(body)
+    if not verify_signature(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
+        raise TxInvalid("bad_signature", "transaction signature does not verify")
+    return CheckedTx(tx=tx, hash=sha256(raw), args=args, size=size)

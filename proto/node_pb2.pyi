@@ -1,0 +1,230 @@
+from proto import ledger_pb2 as _ledger_pb2
+from proto import consensus_pb2 as _consensus_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TxStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TX_STATUS_UNSPECIFIED: _ClassVar[TxStatus]
+    TX_STATUS_PENDING: _ClassVar[TxStatus]
+    TX_STATUS_COMMITTED: _ClassVar[TxStatus]
+    TX_STATUS_UNKNOWN: _ClassVar[TxStatus]
+
+class CertificateStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CERTIFICATE_STATUS_UNSPECIFIED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_VALID: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_REVOKED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_UNKNOWN: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_EXPIRED: _ClassVar[CertificateStatus]
+TX_STATUS_UNSPECIFIED: TxStatus
+TX_STATUS_PENDING: TxStatus
+TX_STATUS_COMMITTED: TxStatus
+TX_STATUS_UNKNOWN: TxStatus
+CERTIFICATE_STATUS_UNSPECIFIED: CertificateStatus
+CERTIFICATE_STATUS_VALID: CertificateStatus
+CERTIFICATE_STATUS_REVOKED: CertificateStatus
+CERTIFICATE_STATUS_UNKNOWN: CertificateStatus
+CERTIFICATE_STATUS_EXPIRED: CertificateStatus
+
+class PeerEnvelope(_message.Message):
+    __slots__ = ("from_validator", "messages")
+    FROM_VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    from_validator: str
+    messages: _containers.RepeatedCompositeFieldContainer[_consensus_pb2.ConsensusMessage]
+    def __init__(self, from_validator: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_consensus_pb2.ConsensusMessage, _Mapping]]] = ...) -> None: ...
+
+class PeerAck(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TxBatch(_message.Message):
+    __slots__ = ("txs",)
+    TXS_FIELD_NUMBER: _ClassVar[int]
+    txs: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.Transaction]
+    def __init__(self, txs: _Optional[_Iterable[_Union[_ledger_pb2.Transaction, _Mapping]]] = ...) -> None: ...
+
+class GetBlocksRequest(_message.Message):
+    __slots__ = ("from_height", "max_blocks")
+    FROM_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    MAX_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    from_height: int
+    max_blocks: int
+    def __init__(self, from_height: _Optional[int] = ..., max_blocks: _Optional[int] = ...) -> None: ...
+
+class GetBlocksResponse(_message.Message):
+    __slots__ = ("blocks",)
+    BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    blocks: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.Block]
+    def __init__(self, blocks: _Optional[_Iterable[_Union[_ledger_pb2.Block, _Mapping]]] = ...) -> None: ...
+
+class SubmitRequest(_message.Message):
+    __slots__ = ("tx", "wait_for_commit")
+    TX_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_COMMIT_FIELD_NUMBER: _ClassVar[int]
+    tx: _ledger_pb2.Transaction
+    wait_for_commit: bool
+    def __init__(self, tx: _Optional[_Union[_ledger_pb2.Transaction, _Mapping]] = ..., wait_for_commit: _Optional[bool] = ...) -> None: ...
+
+class SubmitResponse(_message.Message):
+    __slots__ = ("tx_hash", "status", "height", "result")
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    tx_hash: bytes
+    status: TxStatus
+    height: int
+    result: _ledger_pb2.TxResult
+    def __init__(self, tx_hash: _Optional[bytes] = ..., status: _Optional[_Union[TxStatus, str]] = ..., height: _Optional[int] = ..., result: _Optional[_Union[_ledger_pb2.TxResult, _Mapping]] = ...) -> None: ...
+
+class GetTransactionRequest(_message.Message):
+    __slots__ = ("tx_hash",)
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    tx_hash: bytes
+    def __init__(self, tx_hash: _Optional[bytes] = ...) -> None: ...
+
+class GetBlockRequest(_message.Message):
+    __slots__ = ("height",)
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    def __init__(self, height: _Optional[int] = ...) -> None: ...
+
+class GetBlockResponse(_message.Message):
+    __slots__ = ("block", "results")
+    BLOCK_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    block: _ledger_pb2.Block
+    results: _ledger_pb2.BlockResults
+    def __init__(self, block: _Optional[_Union[_ledger_pb2.Block, _Mapping]] = ..., results: _Optional[_Union[_ledger_pb2.BlockResults, _Mapping]] = ...) -> None: ...
+
+class StatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class StatusResponse(_message.Message):
+    __slots__ = ("chain_id", "validator", "height", "view", "primary", "last_block_hash", "mempool_size", "state_root")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    PRIMARY_FIELD_NUMBER: _ClassVar[int]
+    LAST_BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
+    MEMPOOL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    validator: str
+    height: int
+    view: int
+    primary: str
+    last_block_hash: bytes
+    mempool_size: int
+    state_root: bytes
+    def __init__(self, chain_id: _Optional[str] = ..., validator: _Optional[str] = ..., height: _Optional[int] = ..., view: _Optional[int] = ..., primary: _Optional[str] = ..., last_block_hash: _Optional[bytes] = ..., mempool_size: _Optional[int] = ..., state_root: _Optional[bytes] = ...) -> None: ...
+
+class QueryRequest(_message.Message):
+    __slots__ = ("contract", "method", "args")
+    CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    contract: str
+    method: str
+    args: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.Arg]
+    def __init__(self, contract: _Optional[str] = ..., method: _Optional[str] = ..., args: _Optional[_Iterable[_Union[_ledger_pb2.Arg, _Mapping]]] = ...) -> None: ...
+
+class QueryResponse(_message.Message):
+    __slots__ = ("result_json", "height")
+    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    result_json: bytes
+    height: int
+    def __init__(self, result_json: _Optional[bytes] = ..., height: _Optional[int] = ...) -> None: ...
+
+class AuditTraceRequest(_message.Message):
+    __slots__ = ("subject", "limit")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    limit: int
+    def __init__(self, subject: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("height", "tx_index", "time_ms", "tx_hash", "actor", "contract", "method", "ok", "error_code", "error_message", "event")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    TX_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    tx_index: int
+    time_ms: int
+    tx_hash: bytes
+    actor: str
+    contract: str
+    method: str
+    ok: bool
+    error_code: str
+    error_message: str
+    event: _ledger_pb2.Event
+    def __init__(self, height: _Optional[int] = ..., tx_index: _Optional[int] = ..., time_ms: _Optional[int] = ..., tx_hash: _Optional[bytes] = ..., actor: _Optional[str] = ..., contract: _Optional[str] = ..., method: _Optional[str] = ..., ok: _Optional[bool] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., event: _Optional[_Union[_ledger_pb2.Event, _Mapping]] = ...) -> None: ...
+
+class AuditTraceResponse(_message.Message):
+    __slots__ = ("entries", "height", "truncated")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    height: int
+    truncated: bool
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., height: _Optional[int] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class VerifyCertificateRequest(_message.Message):
+    __slots__ = ("cert_id", "doc_hash")
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    DOC_HASH_FIELD_NUMBER: _ClassVar[int]
+    cert_id: str
+    doc_hash: str
+    def __init__(self, cert_id: _Optional[str] = ..., doc_hash: _Optional[str] = ...) -> None: ...
+
+class VerifyCertificateResponse(_message.Message):
+    __slots__ = ("status", "cert_id", "cert_type", "issuer", "holder", "doc_hash", "doc_hash_matches", "revocation_reason", "issued_height", "status_height", "height", "header", "commit")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ISSUER_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    DOC_HASH_FIELD_NUMBER: _ClassVar[int]
+    DOC_HASH_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_FIELD_NUMBER: _ClassVar[int]
+    status: CertificateStatus
+    cert_id: str
+    cert_type: str
+    issuer: str
+    holder: str
+    doc_hash: str
+    doc_hash_matches: bool
+    revocation_reason: str
+    issued_height: int
+    status_height: int
+    height: int
+    header: _ledger_pb2.BlockHeader
+    commit: _ledger_pb2.CommitCertificate
+    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ...) -> None: ...

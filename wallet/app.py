@@ -1,0 +1,69 @@
+"""The wallet service: holders keep certificates, answer agencies' requests, and share.
+
+`create_app(settings)` builds the FastAPI app; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from node.client import LedgerClient
+from node.genesis import Genesis
+from wallet.routers import agencies, holders
+from wallet.sessions import Sessions
+from wallet.settings import WalletSettings
+from wallet.store import WalletStore
+
+
+def create_app(settings: WalletSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        genesis = Genesis.load(settings.genesis_path)
+        app.state.settings = settings
+        app.state.genesis = genesis
+        app.state.store = WalletStore(settings.data_dir / "db")
+        app.state.sessions = Sessions(settings.session_ttl_s, settings.sessions_max)
+        app.state.ledger = LedgerClient(settings.node_address, genesis.chain_id, settings.node_timeout_s)
+        try:
+            yield
+        finally:
+            app.state.ledger.close()
+            app.state.store.close()
+
+    app = FastAPI(
+        title="TrustLedger wallet",
+        version="0.1.0",
+        description=(
+            "A citizen's or enterprise's wallet (数字保险箱): keep electronic certificates, "
+            "answer agencies' requests for data, grant, refuse or revoke, and see every use."
+        ),
+        lifespan=lifespan,
+    )
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        declared = request.headers.get("content-length")
+        limit = settings.request_body_bytes_max
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
+        if declared is None and request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if len(body) > limit:
+                return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.get("/v1/health", tags=["service"])
+    def health() -> dict[str, object]:
+        try:
+            status = app.state.ledger.status()
+        except Exception as exc:
+            return {"status": "degraded", "node": f"unreachable: {exc}"}
+        return {"status": "ok", "chain_id": status.chain_id, "height": status.height}
+
+    app.include_router(holders.router)
+    app.include_router(agencies.router)
+    return app

@@ -1,0 +1,205 @@
+"""Holder routes: identity, sessions, certificates, requests and grants."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from contracts.identity import holder_id_for
+from node.client import ClientError, LedgerClient, TransactionRejected
+from node.crypto import KeyFileError, KeyPair, open_secret, seal_secret
+from wallet import limits
+from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
+from wallet.documents import DocumentInvalid, document_hash
+from wallet.sealing import open_sealed, seal_to
+
+router = APIRouter(prefix="/v1", tags=["holders"])
+
+Passphrase = Field(min_length=limits.PASSPHRASE_CHARS_MIN, max_length=limits.PASSPHRASE_CHARS_MAX)
+
+
+class CreateHolder(BaseModel):
+    passphrase: str = Passphrase
+
+
+class OpenSession(BaseModel):
+    holder_id: str = Field(pattern=r"^hd[0-9a-f]{40}$")
+    passphrase: str = Field(min_length=1, max_length=limits.PASSPHRASE_CHARS_MAX)
+
+
+class SessionOut(BaseModel):
+    holder_id: str
+    public_key: str
+    token: str
+    expires_in_s: int
+
+
+class Document(BaseModel):
+    cert_id: str = Field(pattern=r"^[A-Za-z0-9._:-]{8,64}$")
+    cert_type: str = Field(max_length=64)
+    fields: dict[str, str] = Field(max_length=limits.DOCUMENT_FIELDS_MAX)
+    salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
+
+
+class Delivery(BaseModel):
+    document: Document
+
+
+class GrantIn(BaseModel):
+    max_uses: int | None = Field(default=None, ge=1, le=1000, description="narrow the uses")
+
+
+def node_error(exc: ClientError) -> HTTPException:
+    if isinstance(exc, TransactionRejected):
+        status = {"permission_denied": 403, "not_found": 404, "already_exists": 409}.get(exc.code, 409)
+        return HTTPException(status, f"{exc.code}: {exc.message}")
+    if exc.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        return HTTPException(503, f"ledger node unavailable: {exc.message}")
+    if exc.code == "NOT_FOUND":
+        return HTTPException(404, exc.message)
+    return HTTPException(502, f"ledger node error {exc.code}: {exc.message}")
+
+
+@router.post("/holders", response_model=SessionOut, status_code=201)
+def create_holder(body: CreateHolder, store: Store, sessions: SessionsDep) -> SessionOut:
+    """Create a holder identity. The private key is sealed under the passphrase (Argon2id)."""
+    keypair = KeyPair.generate()
+    holder_id = holder_id_for(keypair.public_key)
+    store.put_holder(
+        holder_id,
+        {"public_key": keypair.public_key.hex(), "sealed_seed": seal_secret(keypair.seed, body.passphrase),
+         "created_ms": int(time.time() * 1000)},
+    )
+    token = sessions.open(holder_id, keypair.seed)
+    return SessionOut(holder_id=holder_id, public_key=keypair.public_key.hex(), token=token,
+                      expires_in_s=sessions.ttl_s)
+
+
+@router.post("/sessions", response_model=SessionOut)
+def open_session(body: OpenSession, store: Store, sessions: SessionsDep) -> SessionOut:
+    """Unlock a wallet with its passphrase; returns a bearer token."""
+    record = store.get_holder(body.holder_id)
+    if record is None:
+        raise HTTPException(404, "no such holder in this wallet")
+    try:
+        seed = open_secret(record["sealed_seed"], body.passphrase)
+    except KeyFileError:
+        raise HTTPException(401, "wrong passphrase") from None
+    token = sessions.open(body.holder_id, seed)
+    return SessionOut(holder_id=body.holder_id, public_key=record["public_key"], token=token,
+                      expires_in_s=sessions.ttl_s)
+
+
+@router.post("/holders/{holder_id}/certificates", status_code=201)
+def deliver_certificate(holder_id: HolderIdPath, body: Delivery, store: Store, ledger: Ledger) -> dict[str, Any]:
+    """An issuer delivers a certificate document. It is accepted only if the chain holds a
+    certificate with this id, for this holder, whose hash matches the document."""
+    record = store.get_holder(holder_id)
+    if record is None:
+        raise HTTPException(404, "no such holder in this wallet")
+    doc = body.document.model_dump()
+    try:
+        digest = document_hash(doc)
+    except DocumentInvalid as exc:
+        raise HTTPException(422, f"invalid document: {exc}") from exc
+    try:
+        onchain = ledger.query("certificates", "status", cert_id=body.document.cert_id)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    if onchain["holder"] != holder_id:
+        raise HTTPException(409, "the certificate on the chain belongs to another holder")
+    if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:
+        raise HTTPException(409, "document does not match the hash on the chain")
+    sealed = seal_to(bytes.fromhex(record["public_key"]), json.dumps(doc, sort_keys=True).encode())
+    store.put_document(holder_id, body.document.cert_id, sealed)
+    return {"cert_id": body.document.cert_id, "doc_hash": digest, "status": onchain["status"]}
+
+
+@router.get("/holders/{holder_id}/certificates")
+def list_certificates(holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger) -> list[dict[str, Any]]:
+    """The holder's certificates as the chain knows them, with the documents received."""
+    try:
+        records = ledger.query("certificates", "list_by_holder", holder=holder_id)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    out = []
+    for rec in records[: limits.LIST_ITEMS_MAX]:
+        sealed = store.get_document(holder_id, rec["cert_id"])
+        document = None if sealed is None else json.loads(open_sealed(session.seed, sealed))
+        out.append({**rec, "document": document})
+    return out
+
+
+@router.get("/holders/{holder_id}/requests")
+def list_requests(holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, status: str | None = None) -> list[dict[str, Any]]:
+    """Agencies' requests for the holder's data (status: pending, granted, refused, revoked)."""
+    args: dict[str, str] = {"holder": holder_id}
+    if status:
+        args["status"] = status
+    try:
+        result: list[dict[str, Any]] = ledger.query("consent", "list_by_holder", **args)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return result
+
+
+def _sign_and_submit(ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    try:
+        committed = ledger.call(KeyPair(seed), "consent", method, args)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
+
+
+def _request_of(ledger: LedgerClient, holder_id: str, request_id: str) -> dict[str, Any]:
+    try:
+        req: dict[str, Any] = ledger.query("consent", "get", request_id=request_id)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    if req["holder"] != holder_id:
+        raise HTTPException(404, "no such request for this holder")
+    return req
+
+
+@router.post("/holders/{holder_id}/requests/{request_id}/grant")
+def grant(holder_id: HolderIdPath, request_id: IdPath, body: GrantIn, session: CurrentHolder, store: Store, ledger: Ledger) -> dict[str, Any]:
+    """Grant a request: the document is sealed to the agency's key, and the grant goes on-chain."""
+    req = _request_of(ledger, holder_id, request_id)
+    if req["status"] != "pending":
+        raise HTTPException(409, f"request is {req['status']}, not pending")
+    sealed_doc = store.get_document(holder_id, req["cert_id"])
+    if sealed_doc is None:
+        raise HTTPException(409, "this wallet has not received the requested certificate's document")
+    try:
+        agency = ledger.query("membership", "get", org_id=req["agency"])
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    plaintext = open_sealed(session.seed, sealed_doc)
+    store.put_share(request_id, {"agency": req["agency"], "sealed": seal_to(bytes.fromhex(agency["public_key"]), plaintext).hex()})
+    args: dict[str, Any] = {"request_id": request_id}
+    if body.max_uses is not None:
+        args["max_uses"] = body.max_uses
+    try:
+        return _sign_and_submit(ledger, session.seed, "grant", args)
+    except HTTPException:
+        store.delete_share(request_id)
+        raise
+
+
+@router.post("/holders/{holder_id}/requests/{request_id}/refuse")
+def refuse(holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, ledger: Ledger) -> dict[str, Any]:
+    _request_of(ledger, holder_id, request_id)
+    return _sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
+
+
+@router.post("/holders/{holder_id}/requests/{request_id}/revoke")
+def revoke(holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, store: Store, ledger: Ledger) -> dict[str, Any]:
+    """Revoke a grant: the chain refuses further access and the wallet drops the share."""
+    _request_of(ledger, holder_id, request_id)
+    out = _sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
+    store.delete_share(request_id)
+    return out

@@ -1,0 +1,21 @@
+"""Wallet configuration (pydantic-settings): TRUSTLEDGER_WALLET_* variables or a JSON file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WalletSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRUSTLEDGER_WALLET_")
+
+    data_dir: Path = Path("wallet-data")
+    node_address: str = "127.0.0.1:27100"
+    genesis_path: Path = Path("genesis.json")
+    host: str = "127.0.0.1"
+    port: int = 27200
+    session_ttl_s: int = 900
+    request_body_bytes_max: int = 64 * 1024
+    sessions_max: int = 10_000
+    node_timeout_s: float = 30.0
