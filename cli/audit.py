@@ -41,8 +41,12 @@ def trace(client: Any, subject: str, limit: int = 0) -> list[dict[str, Any]]:
 
 @app.command("trace")
 def trace_cmd(
-    subject: Annotated[str, typer.Option(help="holder pseudonym, certificate id, request id or organisation id")],
-    limit: Annotated[int, typer.Option(help="at most this many entries (0 = the server's limit)")] = 0,
+    subject: Annotated[
+        str, typer.Option(help="holder pseudonym, certificate id, request id or organisation id")
+    ],
+    limit: Annotated[
+        int, typer.Option(help="at most this many entries (0 = the server's limit)")
+    ] = 0,
     dir: DirOpt = Path("devnet"),
     node: NodeOpt = None,
     json_out: JsonOpt = False,

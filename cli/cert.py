@@ -10,7 +10,18 @@ import httpx
 import typer
 from rich.table import Table
 
-from cli.common import DirOpt, JsonOpt, KeyOpt, NodeOpt, OrgOpt, console, emit_json, fail, ledger, load_org_key
+from cli.common import (
+    DirOpt,
+    JsonOpt,
+    KeyOpt,
+    NodeOpt,
+    OrgOpt,
+    console,
+    emit_json,
+    fail,
+    ledger,
+    load_org_key,
+)
 from cli.devnet import Devnet
 from contracts.catalogue import CERTIFICATE_TYPES
 from node.client import LedgerClient
@@ -29,22 +40,37 @@ STATUS_NAMES = {
 
 
 def issue_certificate(
-    client: LedgerClient, keypair: KeyPair, cert_type: str, holder: str, fields: dict[str, str],
-    *, valid_until_ms: int = 0, cert_id: str | None = None,
+    client: LedgerClient,
+    keypair: KeyPair,
+    cert_type: str,
+    holder: str,
+    fields: dict[str, str],
+    *,
+    valid_until_ms: int = 0,
+    cert_id: str | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """Build the salted document off-chain and put only its hash on-chain."""
     cert_id = cert_id or f"cert-{uuid.uuid4().hex}"
     doc = new_document(cert_id, cert_type, fields)
     committed = client.call(
-        keypair, "certificates", "issue",
-        {"cert_id": cert_id, "cert_type": cert_type, "holder": holder,
-         "doc_hash": document_hash(doc), "valid_until_ms": valid_until_ms},
+        keypair,
+        "certificates",
+        "issue",
+        {
+            "cert_id": cert_id,
+            "cert_type": cert_type,
+            "holder": holder,
+            "doc_hash": document_hash(doc),
+            "valid_until_ms": valid_until_ms,
+        },
     )
     return doc, committed
 
 
 def deliver(wallet_url: str, holder: str, doc: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(f"{wallet_url}/v1/holders/{holder}/certificates", json={"document": doc}, timeout=30)
+    resp = httpx.post(
+        f"{wallet_url}/v1/holders/{holder}/certificates", json={"document": doc}, timeout=30
+    )
     if resp.status_code >= 300:
         raise RuntimeError(f"wallet refused the delivery ({resp.status_code}): {resp.text}")
     result: dict[str, Any] = resp.json()
@@ -69,12 +95,18 @@ def verification_view(resp: node_pb2.VerifyCertificateResponse) -> dict[str, Any
 
 @app.command("issue")
 def issue_cmd(
-    cert_type: Annotated[str, typer.Option("--type", help=f"one of: {', '.join(CERTIFICATE_TYPES)}")],
+    cert_type: Annotated[
+        str, typer.Option("--type", help=f"one of: {', '.join(CERTIFICATE_TYPES)}")
+    ],
     holder: Annotated[str, typer.Option(help="holder pseudonym (hd…) from the wallet")],
-    field: Annotated[list[str], typer.Option("--field", help="document field as name=value; repeat")] = [],  # noqa: B006
+    field: Annotated[
+        list[str], typer.Option("--field", help="document field as name=value; repeat")
+    ] = [],  # noqa: B006
     org: OrgOpt = "psb",
     valid_days: Annotated[int, typer.Option(help="validity in days; 0 = no expiry")] = 0,
-    deliver_to_wallet: Annotated[bool, typer.Option("--deliver/--no-deliver", help="send the document to the devnet wallet")] = True,
+    deliver_to_wallet: Annotated[
+        bool, typer.Option("--deliver/--no-deliver", help="send the document to the devnet wallet")
+    ] = True,
     dir: DirOpt = Path("devnet"),
     node: NodeOpt = None,
     key: KeyOpt = None,
@@ -91,9 +123,11 @@ def issue_cmd(
         fields[name] = value
     expected = set(CERTIFICATE_TYPES[cert_type].fields)
     if set(fields) != expected:
-        fail(f"a {cert_type} needs exactly the fields: {', '.join(CERTIFICATE_TYPES[cert_type].fields)}"
-             f" (missing: {', '.join(sorted(expected - set(fields))) or '-'};"
-             f" unknown: {', '.join(sorted(set(fields) - expected)) or '-'})")
+        fail(
+            f"a {cert_type} needs exactly the fields: {', '.join(CERTIFICATE_TYPES[cert_type].fields)}"
+            f" (missing: {', '.join(sorted(expected - set(fields))) or '-'};"
+            f" unknown: {', '.join(sorted(set(fields) - expected)) or '-'})"
+        )
     net = Devnet.load(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
@@ -101,7 +135,9 @@ def issue_cmd(
         now_ms = header.time_ms if header is not None else net.genesis.genesis_time_ms
         valid_until = 0 if valid_days == 0 else now_ms + valid_days * 86_400_000
         try:
-            doc, committed = issue_certificate(client, keypair, cert_type, holder, fields, valid_until_ms=valid_until)
+            doc, committed = issue_certificate(
+                client, keypair, cert_type, holder, fields, valid_until_ms=valid_until
+            )
         except DocumentInvalid as exc:
             fail(str(exc))
     delivered = None
@@ -110,19 +146,28 @@ def issue_cmd(
             delivered = deliver(net.wallet_url, holder, doc)
         except (RuntimeError, httpx.HTTPError) as exc:
             fail(f"issued on-chain, but delivery to the wallet failed: {exc}")
-    out = {"cert_id": doc["cert_id"], "tx_hash": committed.tx_hash.hex(), "height": committed.height,
-           "doc_hash": document_hash(doc), "delivered": delivered is not None}
+    out = {
+        "cert_id": doc["cert_id"],
+        "tx_hash": committed.tx_hash.hex(),
+        "height": committed.height,
+        "doc_hash": document_hash(doc),
+        "delivered": delivered is not None,
+    }
     if json_out:
         emit_json(out)
     else:
-        console.print(f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
-                      + (" and delivered to the wallet" if delivered else ""))
+        console.print(
+            f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
+            + (" and delivered to the wallet" if delivered else "")
+        )
 
 
 @app.command("verify")
 def verify_cmd(
     cert_id: Annotated[str, typer.Option(help="certificate id")],
-    doc_hash: Annotated[str, typer.Option(help="hex hash of the document you hold (optional)")] = "",
+    doc_hash: Annotated[
+        str, typer.Option(help="hex hash of the document you hold (optional)")
+    ] = "",
     dir: DirOpt = Path("devnet"),
     node: NodeOpt = None,
     json_out: JsonOpt = False,
@@ -137,18 +182,24 @@ def verify_cmd(
     if json_out:
         emit_json(view)
         return
-    colour = {"valid": "green", "revoked": "red", "expired": "yellow"}.get(view["status"], "magenta")
+    colour = {"valid": "green", "revoked": "red", "expired": "yellow"}.get(
+        view["status"], "magenta"
+    )
     table = Table(title=f"certificate {cert_id}", show_header=False)
     for k, v in view.items():
         table.add_row(k, f"[{colour}]{v}[/]" if k == "status" else str(v))
     console.print(table)
-    console.print(f"answer at height {resp.height} is final: {len(resp.commit.votes)} validator signatures checked against genesis")
+    console.print(
+        f"answer at height {resp.height} is final: {len(resp.commit.votes)} validator signatures checked against genesis"
+    )
 
 
 @app.command("revoke")
 def revoke_cmd(
     cert_id: Annotated[str, typer.Option(help="certificate id")],
-    reason: Annotated[str, typer.Option(help="why, for the holder and auditors (no personal data)")],
+    reason: Annotated[
+        str, typer.Option(help="why, for the holder and auditors (no personal data)")
+    ],
     org: OrgOpt = "psb",
     dir: DirOpt = Path("devnet"),
     node: NodeOpt = None,
@@ -159,8 +210,12 @@ def revoke_cmd(
     net = Devnet.load(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
-        committed = client.call(keypair, "certificates", "revoke", {"cert_id": cert_id, "reason": reason})
+        committed = client.call(
+            keypair, "certificates", "revoke", {"cert_id": cert_id, "reason": reason}
+        )
     if json_out:
-        emit_json({"cert_id": cert_id, "tx_hash": committed.tx_hash.hex(), "height": committed.height})
+        emit_json(
+            {"cert_id": cert_id, "tx_hash": committed.tx_hash.hex(), "height": committed.height}
+        )
     else:
         console.print(f"[red]revoked[/] {cert_id} in block {committed.height}")

@@ -18,11 +18,21 @@ from node.crypto import KeyFileError, KeyPair, load_key_file
 console = Console()
 err_console = Console(stderr=True)
 
-DirOpt = Annotated[Path, typer.Option("--dir", help="devnet folder with devnet.json, genesis and keys")]
-NodeOpt = Annotated[str | None, typer.Option("--node", help="host:port of a validator (default: the devnet's first)")]
+DirOpt = Annotated[
+    Path, typer.Option("--dir", help="devnet folder with devnet.json, genesis and keys")
+]
+NodeOpt = Annotated[
+    str | None,
+    typer.Option("--node", help="host:port of a validator (default: the devnet's first)"),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-OrgOpt = Annotated[str, typer.Option("--org", help="organisation id whose key signs (its key file in DIR/keys/orgs)")]
-KeyOpt = Annotated[Path | None, typer.Option("--key", help="explicit key file instead of the devnet's org key")]
+OrgOpt = Annotated[
+    str,
+    typer.Option("--org", help="organisation id whose key signs (its key file in DIR/keys/orgs)"),
+]
+KeyOpt = Annotated[
+    Path | None, typer.Option("--key", help="explicit key file instead of the devnet's org key")
+]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -44,7 +54,9 @@ def ledger(net: Devnet, node: str | None) -> Iterator[LedgerClient]:
     try:
         yield client
     except TransactionRejected as exc:
-        fail(f"rejected by the contract ({exc.code}): {exc.message} — nothing changed [tx {exc.tx_hash.hex()[:16]} in block {exc.height}]")
+        fail(
+            f"rejected by the contract ({exc.code}): {exc.message} — nothing changed [tx {exc.tx_hash.hex()[:16]} in block {exc.height}]"
+        )
     except FinalityError as exc:
         fail(f"the node's answer does not carry a valid commit certificate: {exc}")
     except ClientError as exc:

@@ -10,27 +10,55 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from cli.common import DirOpt, JsonOpt, KeyOpt, NodeOpt, OrgOpt, console, emit_json, fail, ledger, load_org_key
+from cli.common import (
+    DirOpt,
+    JsonOpt,
+    KeyOpt,
+    NodeOpt,
+    OrgOpt,
+    console,
+    emit_json,
+    fail,
+    ledger,
+    load_org_key,
+)
 from cli.devnet import Devnet
 from node.client import Committed, LedgerClient
 from node.crypto import KeyPair
 from wallet.documents import DocumentInvalid, document_hash
 from wallet.sealing import open_sealed
 
-app = typer.Typer(help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True)
+app = typer.Typer(
+    help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True
+)
 
 DAY_MS = 86_400_000
 
 
 def request_access(
-    client: LedgerClient, keypair: KeyPair, holder: str, cert_id: str, purpose: str,
-    *, max_uses: int, expires_at_ms: int, request_id: str | None = None,
+    client: LedgerClient,
+    keypair: KeyPair,
+    holder: str,
+    cert_id: str,
+    purpose: str,
+    *,
+    max_uses: int,
+    expires_at_ms: int,
+    request_id: str | None = None,
 ) -> tuple[str, Committed]:
     request_id = request_id or f"req-{uuid.uuid4().hex}"
     committed = client.call(
-        keypair, "consent", "request",
-        {"request_id": request_id, "holder": holder, "cert_id": cert_id, "purpose": purpose,
-         "max_uses": max_uses, "expires_at_ms": expires_at_ms},
+        keypair,
+        "consent",
+        "request",
+        {
+            "request_id": request_id,
+            "holder": holder,
+            "cert_id": cert_id,
+            "purpose": purpose,
+            "max_uses": max_uses,
+            "expires_at_ms": expires_at_ms,
+        },
     )
     return request_id, committed
 
@@ -39,12 +67,17 @@ class DisclosureError(Exception):
     pass
 
 
-def access_and_read(client: LedgerClient, keypair: KeyPair, wallet_url: str, request_id: str) -> tuple[dict[str, Any], Committed]:
+def access_and_read(
+    client: LedgerClient, keypair: KeyPair, wallet_url: str, request_id: str
+) -> tuple[dict[str, Any], Committed]:
     """Record the access on-chain (the contract checks the grant), then collect the document
     the holder sealed to us from their wallet and check it against the on-chain hash."""
     committed = client.call(keypair, "consent", "access", {"request_id": request_id})
-    resp = httpx.get(f"{wallet_url}/v1/disclosures/{request_id}",
-                     params={"access_tx": committed.tx_hash.hex()}, timeout=30)
+    resp = httpx.get(
+        f"{wallet_url}/v1/disclosures/{request_id}",
+        params={"access_tx": committed.tx_hash.hex()},
+        timeout=30,
+    )
     if resp.status_code != 200:
         raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
     doc = json.loads(open_sealed(keypair.seed, bytes.fromhex(resp.json()["sealed_document"])))
@@ -61,7 +94,9 @@ def access_and_read(client: LedgerClient, keypair: KeyPair, wallet_url: str, req
 def request_cmd(
     holder: Annotated[str, typer.Option(help="holder pseudonym")],
     cert_id: Annotated[str, typer.Option(help="the certificate wanted")],
-    purpose: Annotated[str, typer.Option(help="why, shown to the holder (e.g. 'loan application')")],
+    purpose: Annotated[
+        str, typer.Option(help="why, shown to the holder (e.g. 'loan application')")
+    ],
     max_uses: Annotated[int, typer.Option(help="how many reads")] = 1,
     days: Annotated[int, typer.Option(help="how long the grant may last")] = 30,
     org: OrgOpt = "bank",
@@ -74,13 +109,32 @@ def request_cmd(
     net = Devnet.load(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
-        now = client.get_block(0).block.header.time_ms if client.status().height else net.genesis.genesis_time_ms
-        request_id, committed = request_access(client, keypair, holder, cert_id, purpose,
-                                               max_uses=max_uses, expires_at_ms=now + days * DAY_MS)
+        now = (
+            client.get_block(0).block.header.time_ms
+            if client.status().height
+            else net.genesis.genesis_time_ms
+        )
+        request_id, committed = request_access(
+            client,
+            keypair,
+            holder,
+            cert_id,
+            purpose,
+            max_uses=max_uses,
+            expires_at_ms=now + days * DAY_MS,
+        )
     if json_out:
-        emit_json({"request_id": request_id, "tx_hash": committed.tx_hash.hex(), "height": committed.height})
+        emit_json(
+            {
+                "request_id": request_id,
+                "tx_hash": committed.tx_hash.hex(),
+                "height": committed.height,
+            }
+        )
     else:
-        console.print(f"request {request_id} sent to {holder} (block {committed.height}); the holder answers in the wallet")
+        console.print(
+            f"request {request_id} sent to {holder} (block {committed.height}); the holder answers in the wallet"
+        )
 
 
 @app.command("access")
@@ -101,8 +155,17 @@ def access_cmd(
         except (DisclosureError, httpx.HTTPError) as exc:
             fail(str(exc))
     if json_out:
-        emit_json({"request_id": request_id, "tx_hash": committed.tx_hash.hex(), "height": committed.height, "document": doc})
+        emit_json(
+            {
+                "request_id": request_id,
+                "tx_hash": committed.tx_hash.hex(),
+                "height": committed.height,
+                "document": doc,
+            }
+        )
     else:
-        console.print(f"access recorded in block {committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain")
+        console.print(
+            f"access recorded in block {committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain"
+        )
         for k, v in doc["fields"].items():
             console.print(f"  {k}: {v}")

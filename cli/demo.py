@@ -31,18 +31,29 @@ console = Console()
 
 # Fictional person; these values live only in her wallet, never on the chain.
 ID_CARD = {
-    "holder_name": "李娜 Li Na", "sex": "女", "ethnicity": "汉", "birth_date": "1994-03-12",
-    "address": "山东省威海市环翠区文化西路 88 号", "id_number": "371002199403120026",
-    "issuing_authority": "威海市公安局环翠分局", "valid_from": "2019-05-01", "valid_until": "2039-05-01",
+    "holder_name": "李娜 Li Na",
+    "sex": "女",
+    "ethnicity": "汉",
+    "birth_date": "1994-03-12",
+    "address": "山东省威海市环翠区文化西路 88 号",
+    "id_number": "371002199403120026",
+    "issuing_authority": "威海市公安局环翠分局",
+    "valid_from": "2019-05-01",
+    "valid_until": "2039-05-01",
 }
 
 
 def diploma_fields(cert_type_fields: tuple[str, ...]) -> dict[str, str]:
     values = {
-        "holder_name": "李娜 Li Na", "id_number": "371002199403120026", "university": "山东大学 Shandong University",
-        "degree": "Bachelor of Engineering 工学学士", "major": "Computer Science 计算机科学与技术",
-        "graduation_date": "2016-06-30", "certificate_number": "104221201605001234",
-        "education_level": "本科 undergraduate", "study_mode": "全日制 full-time",
+        "holder_name": "李娜 Li Na",
+        "id_number": "371002199403120026",
+        "university": "山东大学 Shandong University",
+        "degree": "Bachelor of Engineering 工学学士",
+        "major": "Computer Science 计算机科学与技术",
+        "graduation_date": "2016-06-30",
+        "certificate_number": "104221201605001234",
+        "education_level": "本科 undergraduate",
+        "study_mode": "全日制 full-time",
     }
     return {f: values.get(f, f"demo {f}") for f in cert_type_fields}
 
@@ -51,7 +62,9 @@ def step(n: int, title: str) -> None:
     console.rule(f"[bold]{n}. {title}")
 
 
-def wallet_call(method: str, url: str, token: str | None = None, body: dict[str, Any] | None = None) -> Any:
+def wallet_call(
+    method: str, url: str, token: str | None = None, body: dict[str, Any] | None = None
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     resp = httpx.request(method, url, json=body, headers=headers, timeout=30)
     if resp.status_code >= 300:
@@ -64,22 +77,33 @@ def play(net: Devnet) -> None:
     from node.crypto import KeyPair
 
     pw = devnet.passphrase()
-    keys: dict[str, KeyPair] = {o: load_key_file(net.org_key_path(o), pw) for o in ("psb", "edu", "bank")}
+    keys: dict[str, KeyPair] = {
+        o: load_key_file(net.org_key_path(o), pw) for o in ("psb", "edu", "bank")
+    }
     validators = net.genesis.validators
     with net.client() as client:
         step(1, "Li Na opens her wallet (数字保险箱)")
-        me = wallet_call("POST", f"{net.wallet_url}/v1/holders", body={"passphrase": "li-na-wallet-passphrase"})
+        me = wallet_call(
+            "POST", f"{net.wallet_url}/v1/holders", body={"passphrase": "li-na-wallet-passphrase"}
+        )
         holder, token = me["holder_id"], me["token"]
         console.print(f"her pseudonym on the chain is [cyan]{holder}[/] — no name, no ID number")
 
         step(2, "The Public Security Bureau issues her resident ID card (居民身份证)")
         id_doc, c = issue_certificate(client, keys["psb"], "resident_id_card", holder, ID_CARD)
         deliver(net.wallet_url, holder, id_doc)
-        console.print(f"ID card {id_doc['cert_id']} committed in block {c.height}; the document went to her wallet")
+        console.print(
+            f"ID card {id_doc['cert_id']} committed in block {c.height}; the document went to her wallet"
+        )
 
         step(3, "The Education Bureau issues her diploma (高校学历)")
-        dip_doc, c = issue_certificate(client, keys["edu"], "diploma", holder,
-                                       diploma_fields(CERTIFICATE_TYPES["diploma"].fields))
+        dip_doc, c = issue_certificate(
+            client,
+            keys["edu"],
+            "diploma",
+            holder,
+            diploma_fields(CERTIFICATE_TYPES["diploma"].fields),
+        )
         deliver(net.wallet_url, holder, dip_doc)
         diploma = dip_doc["cert_id"]
         console.print(f"diploma {diploma} committed in block {c.height}")
@@ -93,30 +117,49 @@ def play(net: Devnet) -> None:
 
         step(4, "The bank asks for her diploma, for a loan application")
         now = client.get_block(0).block.header.time_ms
-        request_id, c = request_access(client, keys["bank"], holder, diploma, "personal loan application 个人贷款申请",
-                                       max_uses=2, expires_at_ms=now + 30 * DAY_MS)
+        request_id, c = request_access(
+            client,
+            keys["bank"],
+            holder,
+            diploma,
+            "personal loan application 个人贷款申请",
+            max_uses=2,
+            expires_at_ms=now + 30 * DAY_MS,
+        )
         console.print(f"request {request_id} recorded in block {c.height}")
         try:
             client.call(keys["bank"], "consent", "access", {"request_id": request_id})
         except TransactionRejected as exc:
-            console.print(f"the bank tries to read before she answers: [red]refused[/] ({exc.code}: {exc.message})")
+            console.print(
+                f"the bank tries to read before she answers: [red]refused[/] ({exc.code}: {exc.message})"
+            )
         else:
             raise RuntimeError("access before a grant was accepted: the consent contract is broken")
 
         step(5, "She sees the request in her wallet and grants it")
-        pending = wallet_call("GET", f"{net.wallet_url}/v1/holders/{holder}/requests?status=pending", token)
+        pending = wallet_call(
+            "GET", f"{net.wallet_url}/v1/holders/{holder}/requests?status=pending", token
+        )
         for req in pending:
-            console.print(f"  {req['agency']} asks for {req['cert_type']} — purpose: {req['purpose']}, up to {req['max_uses']} uses")
-        granted = wallet_call("POST", f"{net.wallet_url}/v1/holders/{holder}/requests/{request_id}/grant", token, {})
+            console.print(
+                f"  {req['agency']} asks for {req['cert_type']} — purpose: {req['purpose']}, up to {req['max_uses']} uses"
+            )
+        granted = wallet_call(
+            "POST", f"{net.wallet_url}/v1/holders/{holder}/requests/{request_id}/grant", token, {}
+        )
         console.print(f"granted in block {granted['height']}")
 
         step(6, "The bank verifies the diploma over gRPC and reads it")
         resp = client.verify_certificate(diploma, validators=validators)
         view = verification_view(resp)
-        console.print(f"status: [green]{view['status']}[/], issuer {view['issuer']}, answer final at height {resp.height} "
-                      f"({view['commit_signatures']} validator signatures checked against genesis)")
+        console.print(
+            f"status: [green]{view['status']}[/], issuer {view['issuer']}, answer final at height {resp.height} "
+            f"({view['commit_signatures']} validator signatures checked against genesis)"
+        )
         doc, c = access_and_read(client, keys["bank"], net.wallet_url, request_id)
-        console.print(f"access recorded in block {c.height}; the document matches the on-chain hash:")
+        console.print(
+            f"access recorded in block {c.height}; the document matches the on-chain hash:"
+        )
         for k in ("holder_name", "university", "degree", "graduation_date"):
             if k in doc["fields"]:
                 console.print(f"  {k}: {doc['fields'][k]}")
@@ -127,30 +170,48 @@ def play(net: Devnet) -> None:
         for col in ("block", "actor", "action", "ok"):
             table.add_column(col)
         for r in rows:
-            table.add_row(str(r["height"]), r["actor"], r["action"], "yes" if r["ok"] else f"[red]{r['error']}[/]")
+            table.add_row(
+                str(r["height"]),
+                r["actor"],
+                r["action"],
+                "yes" if r["ok"] else f"[red]{r['error']}[/]",
+            )
         console.print(table)
 
         step(8, "The Education Bureau revokes the diploma; the bank verifies again")
-        c = client.call(keys["edu"], "certificates", "revoke", {"cert_id": diploma, "reason": "degree rescinded after review"})
+        c = client.call(
+            keys["edu"],
+            "certificates",
+            "revoke",
+            {"cert_id": diploma, "reason": "degree rescinded after review"},
+        )
         resp = client.verify_certificate(diploma, validators=validators)
         view = verification_view(resp)
-        console.print(f"revoked in block {c.height}; the bank's verification now says: [red]{view['status']}[/] "
-                      f"(reason: {view['revocation_reason']})")
+        console.print(
+            f"revoked in block {c.height}; the bank's verification now says: [red]{view['status']}[/] "
+            f"(reason: {view['revocation_reason']})"
+        )
         if view["status"] != "revoked":
             raise RuntimeError("verification after revocation did not say revoked")
 
 
 def demo_cmd(
-    dir: Annotated[Path | None, typer.Option("--dir", help="keep the devnet's data in this folder")] = None,
+    dir: Annotated[
+        Path | None, typer.Option("--dir", help="keep the devnet's data in this folder")
+    ] = None,
 ) -> None:
     """Start a fresh devnet, play the certificate story end to end, shut everything down."""
     workdir = dir or Path(tempfile.mkdtemp(prefix="trustledger-demo-"))
     if dir is not None and (dir / "devnet.json").exists():
         console.print(f"reusing the devnet in {dir}")
-    console.print(Panel.fit("TrustLedger demo: 4 validators (PBFT), a wallet, and a certificate's whole life"))
+    console.print(
+        Panel.fit("TrustLedger demo: 4 validators (PBFT), a wallet, and a certificate's whole life")
+    )
     try:
         net = devnet.up(workdir, base_port=0)
-        console.print(f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}")
+        console.print(
+            f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
+        )
         play(net)
         console.print(Panel.fit("[green]demo finished: every step checked against the chain[/]"))
     except Exception as exc:

@@ -13,6 +13,7 @@ Layout of a devnet folder:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,8 +49,12 @@ DEFAULT_BASE_PORT = 27100
 ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("psb", "Public Security Bureau 公安局", ("issuer",), ("resident_id_card", "driving_licence")),
     ("edu", "Education Bureau 教育局", ("issuer",), ("diploma",)),
-    ("amr", "Market Regulation Administration 市场监督管理局", ("issuer",),
-     ("business_licence", "food_business_permit")),
+    (
+        "amr",
+        "Market Regulation Administration 市场监督管理局",
+        ("issuer",),
+        ("business_licence", "food_business_permit"),
+    ),
     ("bank", "Weihai City Commercial Bank 威海市商业银行", ("verifier",), ()),
     ("audit", "Audit Bureau 审计局", ("auditor",), ()),
 )
@@ -86,9 +91,16 @@ class Devnet:
     def load(cls, dir: Path) -> Devnet:
         path = dir / "devnet.json"
         if not path.exists():
-            raise typer.BadParameter(f"{dir} is not a devnet folder (no devnet.json): run `trustledger devnet up --dir {dir}`")
+            raise typer.BadParameter(
+                f"{dir} is not a devnet folder (no devnet.json): run `trustledger devnet up --dir {dir}`"
+            )
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return cls(dir=dir, chain_id=doc["chain_id"], addresses=doc["validators"], wallet_url=doc["wallet_url"])
+        return cls(
+            dir=dir,
+            chain_id=doc["chain_id"],
+            addresses=doc["validators"],
+            wallet_url=doc["wallet_url"],
+        )
 
 
 def free_ports(count: int) -> list[int]:
@@ -108,7 +120,11 @@ def init_devnet(dir: Path, base_port: int) -> Devnet:
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
     dir.mkdir(parents=True, exist_ok=True)
-    ports = free_ports(len(VALIDATOR_IDS) + 1) if base_port == 0 else [base_port + i for i in range(len(VALIDATOR_IDS))] + [base_port + 100]
+    ports = (
+        free_ports(len(VALIDATOR_IDS) + 1)
+        if base_port == 0
+        else [base_port + i for i in range(len(VALIDATOR_IDS))] + [base_port + 100]
+    )
     pw = passphrase()
     validators = []
     for vid in VALIDATOR_IDS:
@@ -119,7 +135,11 @@ def init_devnet(dir: Path, base_port: int) -> Devnet:
     for org_id, name, roles, cert_types in ORGANISATIONS:
         kp = KeyPair.generate()
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
-        orgs.append(Organisation(id=org_id, name=name, public_key=kp.public_key, roles=roles, cert_types=cert_types))
+        orgs.append(
+            Organisation(
+                id=org_id, name=name, public_key=kp.public_key, roles=roles, cert_types=cert_types
+            )
+        )
     chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"
     genesis = Genesis(
         chain_id=chain_id,
@@ -142,7 +162,9 @@ def init_devnet(dir: Path, base_port: int) -> Devnet:
         ).save(home / "node.json")
     wallet_url = f"http://127.0.0.1:{ports[-1]}"
     (dir / "devnet.json").write_text(
-        json.dumps({"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2),
+        json.dumps(
+            {"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2
+        ),
         encoding="utf-8",
     )
     return Devnet.load(dir)
@@ -170,14 +192,23 @@ def running(dir: Path) -> dict[str, int]:
     return {name: pid for name, pid in pids.items() if _alive(pid)}
 
 
+# Children started by this process, kept so they can be reaped (no zombies, no warnings).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
 def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) -> int:
     (dir / "logs").mkdir(exist_ok=True)
     log = open(dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, **env}, start_new_session=True,
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        start_new_session=True,
     )
     log.close()
+    _children[proc.pid] = proc
     pids = json.loads(_pids_path(dir).read_text()) if _pids_path(dir).exists() else {}
     pids[name] = proc.pid
     _pids_path(dir).write_text(json.dumps(pids, indent=2))
@@ -186,8 +217,15 @@ def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) ->
 
 def start_validator(net: Devnet, vid: str) -> int:
     return start_process(
-        net.dir, vid,
-        [sys.executable, "-m", "node", "--config", str((net.dir / "nodes" / vid / "node.json").resolve())],
+        net.dir,
+        vid,
+        [
+            sys.executable,
+            "-m",
+            "node",
+            "--config",
+            str((net.dir / "nodes" / vid / "node.json").resolve()),
+        ],
         {"TRUSTLEDGER_KEY_PASSPHRASE": passphrase()},
     )
 
@@ -195,7 +233,9 @@ def start_validator(net: Devnet, vid: str) -> int:
 def start_wallet(net: Devnet) -> int:
     port = net.wallet_url.rsplit(":", 1)[1]
     return start_process(
-        net.dir, "wallet", [sys.executable, "-m", "wallet"],
+        net.dir,
+        "wallet",
+        [sys.executable, "-m", "wallet"],
         {
             "TRUSTLEDGER_WALLET_DATA_DIR": str((net.dir / "wallet").resolve()),
             "TRUSTLEDGER_WALLET_NODE_ADDRESS": net.node_address,
@@ -218,7 +258,9 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
                     break
                 except ClientError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"{vid} did not become ready; see {net.dir}/logs/{vid}.log") from None
+                        raise RuntimeError(
+                            f"{vid} did not become ready; see {net.dir}/logs/{vid}.log"
+                        ) from None
                     time.sleep(0.2)
             progress.advance(task)
         while True:
@@ -246,23 +288,27 @@ def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devn
 
 
 def stop_process(dir: Path, name: str, *, hard: bool = False, timeout_s: float = 10.0) -> None:
+    """SIGTERM (or SIGKILL with hard=True), wait, and SIGKILL whatever is still alive."""
     pid = running(dir).get(name)
     if pid is None:
         return
+    child = _children.pop(pid, None)
     os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while _alive(pid) and time.monotonic() < deadline:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
+    while time.monotonic() < deadline:
+        if child is not None:
+            if child.poll() is not None:
+                return
+        else:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            if not _alive(pid):
+                return
         time.sleep(0.05)
-    if _alive(pid):
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+    if child is not None:
+        child.wait(timeout=timeout_s)
 
 
 def down(dir: Path) -> list[str]:
@@ -279,9 +325,18 @@ def node_status(net: Devnet) -> list[dict[str, Any]]:
         try:
             with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
                 st = c.status()
-            rows.append({"validator": vid, "address": address, "up": True, "height": st.height,
-                         "view": st.view, "primary": st.primary, "mempool": st.mempool_size,
-                         "last_block": st.last_block_hash.hex()[:16]})
+            rows.append(
+                {
+                    "validator": vid,
+                    "address": address,
+                    "up": True,
+                    "height": st.height,
+                    "view": st.view,
+                    "primary": st.primary,
+                    "mempool": st.mempool_size,
+                    "last_block": st.last_block_hash.hex()[:16],
+                }
+            )
         except ClientError as exc:
             rows.append({"validator": vid, "address": address, "up": False, "error": exc.code})
     return rows
@@ -294,13 +349,23 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 @app.command("up")
 def up_cmd(
     dir: DirOpt = Path("devnet"),
-    base_port: Annotated[int, typer.Option(help="first validator port; 0 picks free ports")] = DEFAULT_BASE_PORT,
+    base_port: Annotated[
+        int, typer.Option(help="first validator port; 0 picks free ports")
+    ] = DEFAULT_BASE_PORT,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate keys and genesis (first time), start 4 validators and the wallet."""
     net = up(dir, base_port, show=not json_out)
     if json_out:
-        typer.echo(json.dumps({"chain_id": net.chain_id, "validators": net.addresses, "wallet_url": net.wallet_url}))
+        typer.echo(
+            json.dumps(
+                {
+                    "chain_id": net.chain_id,
+                    "validators": net.addresses,
+                    "wallet_url": net.wallet_url,
+                }
+            )
+        )
         return
     console.print(f"[green]devnet {net.chain_id} is up[/] in {dir}")
     console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
@@ -329,5 +394,19 @@ def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
     for col in ("validator", "address", "up", "height", "view", "primary", "mempool", "last_block"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(str(r.get(c, "-")) for c in ("validator", "address", "up", "height", "view", "primary", "mempool", "last_block")))
+        table.add_row(
+            *(
+                str(r.get(c, "-"))
+                for c in (
+                    "validator",
+                    "address",
+                    "up",
+                    "height",
+                    "view",
+                    "primary",
+                    "mempool",
+                    "last_block",
+                )
+            )
+        )
     console.print(table)

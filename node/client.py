@@ -146,7 +146,9 @@ class LedgerClient:
 
     def get_block(self, height: int = 0) -> node_pb2.GetBlockResponse:
         try:
-            return self.ledger.GetBlock(node_pb2.GetBlockRequest(height=height), timeout=self.timeout_s)
+            return self.ledger.GetBlock(
+                node_pb2.GetBlockRequest(height=height), timeout=self.timeout_s
+            )
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 

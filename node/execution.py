@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from contracts.errors import ContractError
 from contracts.identity import holder_id_for
 from contracts.membership import principal_of
-from contracts.runtime import CallContext, Event, execute, subjects_of
+from contracts.runtime import CallContext, Event, execute, related_subjects
 from node.blocks import next_state_root, results_root, tx_root
+from node.crypto import sha256
 from node.state import Overlay, StoreState
 from node.storage import REJECTED_EVENT, IndexEntry
-from node.crypto import sha256
 from node.tx import CheckedTx, TxInvalid, body_bytes, check_tx
 from proto import ledger_pb2
 
@@ -132,7 +132,7 @@ def execute_block(
             result.ok = False
             result.error_code = exc.code
             result.error_message = exc.message
-            subjects = sorted(set(subjects_of(body.contract, body.method, checked.args)))
+            subjects = list(related_subjects(overlay, body.contract, body.method, checked.args))
             result.subjects.extend(subjects)
             index.extend(IndexEntry(s, height, i, REJECTED_EVENT) for s in subjects)
         except Exception as exc:  # a contract bug: every replica fails the same way

@@ -66,7 +66,9 @@ class PeerLink:
                     if self._messages:
                         batch = [
                             self._messages.popleft()
-                            for _ in range(min(len(self._messages), limits.PEER_ENVELOPE_MESSAGES_MAX))
+                            for _ in range(
+                                min(len(self._messages), limits.PEER_ENVELOPE_MESSAGES_MAX)
+                            )
                         ]
                         envelope = node_pb2.PeerEnvelope(
                             from_validator=self.self_id,
@@ -78,7 +80,9 @@ class PeerLink:
                             self._txs.popleft()
                             for _ in range(min(len(self._txs), limits.FORWARD_BATCH_TXS_MAX))
                         ]
-                        await self.stub.ForwardTxs(node_pb2.TxBatch(txs=txs), timeout=SEND_TIMEOUT_S)
+                        await self.stub.ForwardTxs(
+                            node_pb2.TxBatch(txs=txs), timeout=SEND_TIMEOUT_S
+                        )
                     backoff = 0.05
                 except grpc.aio.AioRpcError as exc:
                     self.failures += 1

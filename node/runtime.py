@@ -11,6 +11,7 @@ the replica are never touched concurrently.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -31,9 +32,15 @@ from node.genesis import Genesis
 from node.mempool import Mempool, MempoolFull
 from node.peers import PeerLink
 from node.state import StoreState
-from node.storage import Store, StorageError
+from node.storage import StorageError, Store
 from node.tx import CheckedTx, TxInvalid, check_tx
-from node.wire import certificate_from_proto, certificate_to_proto, decode_message, encode_message, kind_of
+from node.wire import (
+    certificate_from_proto,
+    certificate_to_proto,
+    decode_message,
+    encode_message,
+    kind_of,
+)
 from proto import ledger_pb2, node_pb2
 
 log = logging.getLogger("trustledger.node")
@@ -61,7 +68,9 @@ class SubmitRejected(Exception):
 
 
 class Node:
-    def __init__(self, config: NodeConfig, genesis: Genesis, keypair: KeyPair, store: Store) -> None:
+    def __init__(
+        self, config: NodeConfig, genesis: Genesis, keypair: KeyPair, store: Store
+    ) -> None:
         self.config = config
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -72,7 +81,9 @@ class Node:
         self.mempool = Mempool()
         me = self.validators.get(config.validator_id)
         if me is None or me.public_key != keypair.public_key:
-            raise StorageError(f"key does not belong to validator {config.validator_id!r} in genesis")
+            raise StorageError(
+                f"key does not belong to validator {config.validator_id!r} in genesis"
+            )
         store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
         self.signer = Ed25519Signer(config.validator_id, keypair.seed)
         self.verifier = Ed25519Verifier(self.validators)
@@ -135,10 +146,8 @@ class Node:
         next_tick = time.monotonic() + tick_s
         while True:
             timeout = max(0.0, next_tick - time.monotonic())
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
             self._wake.clear()
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + tick_s
@@ -167,8 +176,12 @@ class Node:
                 ok = self._validate(proposal)
                 self.replica.validated(proposal.view, proposal.height, proposal.digest, ok)
             for rejected in ready.rejected:
-                log.info("rejected %s from %s: %s", type(rejected.message).__name__,
-                         rejected.message.sender, rejected.reason)
+                log.info(
+                    "rejected %s from %s: %s",
+                    type(rejected.message).__name__,
+                    rejected.message.sender,
+                    rejected.reason,
+                )
         log.error("drive loop hit its bound; continuing on the next wake-up")
 
     # ---- proposing and validating ------------------------------------------------------
@@ -204,7 +217,12 @@ class Node:
             return
         time_ms = max(now_ms(), prev_time)
         executed = execute_block(
-            self.state, self.chain_id, height, time_ms, prev_root, candidates,
+            self.state,
+            self.chain_id,
+            height,
+            time_ms,
+            prev_root,
+            candidates,
             is_committed=self._is_committed,
         )
         header = ledger_pb2.BlockHeader(
@@ -224,9 +242,7 @@ class Node:
         self.replica.propose(block.SerializeToString(deterministic=True), digest)
         log.info("proposed height %d with %d txs", height, len(candidates))
 
-    def check_block(
-        self, block: ledger_pb2.Block, *, view: int | None, digest: bytes
-    ) -> Executed:
+    def check_block(self, block: ledger_pb2.Block, *, view: int | None, digest: bytes) -> Executed:
         """Everything a replica checks before voting for (or accepting) a block."""
         header = block.header
         height = self.store.tip_height() + 1
@@ -250,7 +266,12 @@ class Node:
             raise BlockInvalid(f"block must hold 1..{limits.BLOCK_TXS_MAX} transactions")
         checked = check_block_txs(list(block.txs), self.chain_id, self.mempool.by_signature)
         executed = execute_block(
-            self.state, self.chain_id, height, header.time_ms, prev_root, checked,
+            self.state,
+            self.chain_id,
+            height,
+            header.time_ms,
+            prev_root,
+            checked,
             is_committed=self._is_committed,
         )
         if executed.tx_root != header.tx_root:

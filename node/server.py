@@ -25,7 +25,7 @@ from node.genesis import Genesis, GenesisError
 from node.peers import GRPC_OPTIONS
 from node.runtime import Node
 from node.services import AgencyService, LedgerService, PeerService
-from node.storage import Store, StorageError
+from node.storage import StorageError, Store
 from proto import node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.server")
@@ -79,8 +79,12 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     await node.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("validator %s serving on %s at height %d", config.validator_id, config.listen,
-             store.tip_height())
+    log.info(
+        "validator %s serving on %s at height %d",
+        config.validator_id,
+        config.listen,
+        store.tip_height(),
+    )
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,7 +107,9 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m node", description="Run a TrustLedger validator.")
+    parser = argparse.ArgumentParser(
+        prog="python -m node", description="Run a TrustLedger validator."
+    )
     parser.add_argument("--config", type=Path, required=True, help="path to node.json")
     parser.add_argument("--log-level", default=os.environ.get("TRUSTLEDGER_LOG_LEVEL", "info"))
     ns = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from contracts.codec import canonical_json
 from contracts.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
+from node.blocks import header_hash
 from node.execution import actor_of
 from node.runtime import Node, SubmitRejected
 from node.storage import REJECTED_EVENT
@@ -50,9 +51,13 @@ class PeerService(node_pb2_grpc.PeerServicer):
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    async def Deliver(self, request: node_pb2.PeerEnvelope, context: grpc.aio.ServicerContext) -> node_pb2.PeerAck:  # noqa: N802
+    async def Deliver(
+        self, request: node_pb2.PeerEnvelope, context: grpc.aio.ServicerContext
+    ) -> node_pb2.PeerAck:
         if len(request.messages) > limits.PEER_ENVELOPE_MESSAGES_MAX:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages in one envelope")
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages in one envelope"
+            )
         for pb in request.messages:
             try:
                 message = message_from_proto(pb)
@@ -64,9 +69,13 @@ class PeerService(node_pb2_grpc.PeerServicer):
         self.node.kick()
         return node_pb2.PeerAck()
 
-    async def ForwardTxs(self, request: node_pb2.TxBatch, context: grpc.aio.ServicerContext) -> node_pb2.PeerAck:  # noqa: N802
+    async def ForwardTxs(
+        self, request: node_pb2.TxBatch, context: grpc.aio.ServicerContext
+    ) -> node_pb2.PeerAck:
         if len(request.txs) > limits.FORWARD_BATCH_TXS_MAX:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch")
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch"
+            )
         for tx in request.txs:
             try:
                 self.node.admit(tx, forward=False)
@@ -74,7 +83,9 @@ class PeerService(node_pb2_grpc.PeerServicer):
                 continue
         return node_pb2.PeerAck()
 
-    async def GetBlocks(self, request: node_pb2.GetBlocksRequest, context: grpc.aio.ServicerContext) -> node_pb2.GetBlocksResponse:  # noqa: N802
+    async def GetBlocks(
+        self, request: node_pb2.GetBlocksRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.GetBlocksResponse:
         count = min(max(request.max_blocks, 1), limits.GET_BLOCKS_MAX)
         tip = self.node.store.tip_height()
         resp = node_pb2.GetBlocksResponse()
@@ -91,7 +102,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    async def SubmitTransaction(self, request: node_pb2.SubmitRequest, context: grpc.aio.ServicerContext) -> node_pb2.SubmitResponse:  # noqa: N802
+    async def SubmitTransaction(
+        self, request: node_pb2.SubmitRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.SubmitResponse:
         if not request.HasField("tx"):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "request has no transaction")
         try:
@@ -104,7 +117,11 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         if not request.wait_for_commit:
             return node_pb2.SubmitResponse(tx_hash=checked.hash, status=node_pb2.TX_STATUS_PENDING)
         remaining = context.time_remaining()
-        wait_s = limits.SUBMIT_WAIT_S_MAX if remaining is None else min(remaining, limits.SUBMIT_WAIT_S_MAX)
+        wait_s = (
+            limits.SUBMIT_WAIT_S_MAX
+            if remaining is None
+            else min(remaining, limits.SUBMIT_WAIT_S_MAX)
+        )
         fut = self.node.wait_for(checked.hash)
         try:
             height, result = await asyncio.wait_for(asyncio.shield(fut), wait_s)
@@ -116,15 +133,23 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             )
         return committed_response(checked.hash, height, result)
 
-    async def GetTransaction(self, request: node_pb2.GetTransactionRequest, context: grpc.aio.ServicerContext) -> node_pb2.SubmitResponse:  # noqa: N802
+    async def GetTransaction(
+        self, request: node_pb2.GetTransactionRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.SubmitResponse:
         tx_hash = bytes(request.tx_hash)
         found = self.node.lookup_tx(tx_hash)
         if found is not None:
             return committed_response(tx_hash, *found)
-        status = node_pb2.TX_STATUS_PENDING if tx_hash in self.node.mempool else node_pb2.TX_STATUS_UNKNOWN
+        status = (
+            node_pb2.TX_STATUS_PENDING
+            if tx_hash in self.node.mempool
+            else node_pb2.TX_STATUS_UNKNOWN
+        )
         return node_pb2.SubmitResponse(tx_hash=tx_hash, status=status)
 
-    async def GetBlock(self, request: node_pb2.GetBlockRequest, context: grpc.aio.ServicerContext) -> node_pb2.GetBlockResponse:  # noqa: N802
+    async def GetBlock(
+        self, request: node_pb2.GetBlockRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.GetBlockResponse:
         height = request.height or self.node.store.tip_height()
         block = self.node.store.get_block(height) if height else None
         if block is None:
@@ -132,11 +157,11 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         results = self.node.store.get_results(height)
         return node_pb2.GetBlockResponse(block=block, results=results)
 
-    async def GetStatus(self, request: node_pb2.StatusRequest, context: grpc.aio.ServicerContext) -> node_pb2.StatusResponse:  # noqa: N802
+    async def GetStatus(
+        self, request: node_pb2.StatusRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.StatusResponse:
         node = self.node
         header = node.tip_header()
-        from node.blocks import header_hash
-
         return node_pb2.StatusResponse(
             chain_id=node.chain_id,
             validator=node.config.validator_id,
@@ -148,7 +173,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             state_root=node.store.state_root() or b"",
         )
 
-    async def Query(self, request: node_pb2.QueryRequest, context: grpc.aio.ServicerContext) -> node_pb2.QueryResponse:  # noqa: N802
+    async def Query(
+        self, request: node_pb2.QueryRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.QueryResponse:
         try:
             args = decode_args(request.args)
         except TxInvalid as exc:
@@ -157,18 +184,26 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         try:
             result = run_query(self.node, request.contract, request.method, args)
         except ContractError as exc:
-            await context.abort(CONTRACT_STATUS.get(exc.code, grpc.StatusCode.UNKNOWN), f"{exc.code}: {exc.message}")
+            await context.abort(
+                CONTRACT_STATUS.get(exc.code, grpc.StatusCode.UNKNOWN), f"{exc.code}: {exc.message}"
+            )
         return node_pb2.QueryResponse(result_json=canonical_json(result), height=height)
 
-    async def AuditTrace(self, request: node_pb2.AuditTraceRequest, context: grpc.aio.ServicerContext) -> node_pb2.AuditTraceResponse:  # noqa: N802
+    async def AuditTrace(
+        self, request: node_pb2.AuditTraceRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.AuditTraceResponse:
         subject = request.subject
         if not subject or len(subject) > 128 or "\x00" in subject:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "subject must be 1..128 characters")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "subject must be 1..128 characters"
+            )
         limit = min(request.limit or limits.AUDIT_TRACE_ENTRIES_MAX, limits.AUDIT_TRACE_ENTRIES_MAX)
         return audit_trace(self.node, subject, limit)
 
 
-def committed_response(tx_hash: bytes, height: int, result: ledger_pb2.TxResult) -> node_pb2.SubmitResponse:
+def committed_response(
+    tx_hash: bytes, height: int, result: ledger_pb2.TxResult
+) -> node_pb2.SubmitResponse:
     return node_pb2.SubmitResponse(
         tx_hash=tx_hash, status=node_pb2.TX_STATUS_COMMITTED, height=height, result=result
     )
@@ -177,7 +212,9 @@ def committed_response(tx_hash: bytes, height: int, result: ledger_pb2.TxResult)
 def audit_trace(node: Node, subject: str, limit: int) -> node_pb2.AuditTraceResponse:
     """The chronological flow of everything that happened to or was attempted on `subject`."""
     entries = node.store.index_scan(subject, limit + 1)
-    resp = node_pb2.AuditTraceResponse(height=node.store.tip_height(), truncated=len(entries) > limit)
+    resp = node_pb2.AuditTraceResponse(
+        height=node.store.tip_height(), truncated=len(entries) > limit
+    )
     cache: dict[int, tuple[ledger_pb2.Block, ledger_pb2.BlockResults]] = {}
     actors: dict[bytes, str] = {}
     for entry in entries[:limit]:
@@ -212,12 +249,18 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    async def VerifyCertificate(self, request: node_pb2.VerifyCertificateRequest, context: grpc.aio.ServicerContext) -> node_pb2.VerifyCertificateResponse:  # noqa: N802
+    async def VerifyCertificate(
+        self, request: node_pb2.VerifyCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.VerifyCertificateResponse:
         cert_id = request.cert_id
         if not cert_id or len(cert_id) > 64:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 characters")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 characters"
+            )
         if request.doc_hash and len(request.doc_hash) != 64:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "doc_hash must be 64 hex characters")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "doc_hash must be 64 hex characters"
+            )
         node = self.node
         height = node.store.tip_height()
         resp = node_pb2.VerifyCertificateResponse(cert_id=cert_id, height=height)
@@ -233,7 +276,9 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
                 return resp
             await context.abort(CONTRACT_STATUS.get(exc.code, grpc.StatusCode.UNKNOWN), exc.message)
         assert isinstance(record, dict)
-        resp.status = CERT_STATUS.get(str(record["status"]), node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+        resp.status = CERT_STATUS.get(
+            str(record["status"]), node_pb2.CERTIFICATE_STATUS_UNSPECIFIED
+        )
         resp.cert_type = str(record["cert_type"])
         resp.issuer = str(record["issuer"])
         resp.holder = str(record["holder"])

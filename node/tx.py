@@ -117,10 +117,14 @@ def check_tx(tx: ledger_pb2.Transaction, chain_id: str) -> CheckedTx:
     """Every check that needs no state: size, shape, chain id, signature."""
     size = tx.ByteSize()
     if size > limits.TX_BYTES_MAX:
-        raise TxInvalid("too_large", f"transaction is {size} bytes; the limit is {limits.TX_BYTES_MAX}")
+        raise TxInvalid(
+            "too_large", f"transaction is {size} bytes; the limit is {limits.TX_BYTES_MAX}"
+        )
     body = tx.body
     if body.chain_id != chain_id:
-        raise TxInvalid("wrong_chain", f"transaction is for chain {body.chain_id!r}, not {chain_id!r}")
+        raise TxInvalid(
+            "wrong_chain", f"transaction is for chain {body.chain_id!r}, not {chain_id!r}"
+        )
     if len(body.submitter) != 32:
         raise TxInvalid("invalid_argument", "submitter must be a 32-byte Ed25519 public key")
     if len(body.nonce) != limits.NONCE_BYTES:

@@ -6,7 +6,7 @@ the node logs and drops what it cannot read.
 
 from __future__ import annotations
 
-from consensus.messages import Commit, CommitCertificate, Message, PrePrepare, Prepare, Vote
+from consensus.messages import Commit, CommitCertificate, Message, Prepare, PrePrepare, Vote
 from proto import consensus_pb2, ledger_pb2
 
 KIND_PRE_PREPARE = 1

@@ -1,0 +1,233 @@
+"""System contract ``membership``: the consortium's organisations, their roles and keys.
+
+Membership is set in genesis; changing it on-chain comes later, so the contract has no
+transactions yet (calling one is ``unknown_method``).
+
+State:
+
+- ``membership/org/<org id>`` -> the organisation (see :func:`encode_organisation`)
+- ``membership/key/<hex public key>`` -> the org id owning that key, as a JSON string
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final
+
+from contracts import arguments, formats, limits
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.codec import canonical_json, load_json
+from contracts.errors import NOT_FOUND, ContractError
+from contracts.interface import ArgValue, QueryHandler, StateReader, TransactionHandler
+
+CONTRACT: Final = "membership"
+
+ROLE_ISSUER: Final = "issuer"
+"""May issue and revoke certificates of the types listed in ``cert_types``."""
+
+ROLE_VERIFIER: Final = "verifier"
+"""May ask holders for consent and access their data under a grant."""
+
+ROLE_AUDITOR: Final = "auditor"
+"""May trace data flows (read-only, served by the node)."""
+
+ROLE_VALIDATOR_OPERATOR: Final = "validator_operator"
+"""Runs validators of the consortium."""
+
+ROLES: Final = (ROLE_ISSUER, ROLE_VERIFIER, ROLE_AUDITOR, ROLE_VALIDATOR_OPERATOR)
+"""Every role an organisation may have."""
+
+ORG_PREFIX: Final = b"membership/org/"
+KEY_PREFIX: Final = b"membership/key/"
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A member of the consortium: an issuing agency, a verifying agency, an auditor…"""
+
+    id: str
+    """Lowercase ``[a-z0-9-]{2,32}``, e.g. ``"jinan-psb"``."""
+
+    name: str
+    """Display name, e.g. ``"济南市公安局"``."""
+
+    public_key: bytes
+    """Ed25519 public key (32 bytes) that signs the organisation's transactions."""
+
+    roles: tuple[str, ...]
+    """Roles from :data:`ROLES`, at least one, no repeats."""
+
+    cert_types: tuple[str, ...] = ()
+    """Certificate types (catalogue ids) it may issue, if it has the issuer role."""
+
+    def has_role(self, role: str) -> bool:
+        """Whether the organisation has ``role``."""
+        return role in self.roles
+
+
+# --- Keys and encoding ---------------------------------------------------------------------
+
+
+def get_org_key(org_id: str) -> bytes:
+    """State key of an organisation record."""
+    return ORG_PREFIX + org_id.encode("utf-8")
+
+
+def get_public_key_key(public_key: bytes) -> bytes:
+    """State key mapping a public key to its organisation."""
+    return KEY_PREFIX + public_key.hex().encode("ascii")
+
+
+def get_organisation_json(org: Organisation) -> dict[str, Any]:
+    """The organisation as a JSON object (public key in lowercase hex)."""
+    return {
+        "id": org.id,
+        "name": org.name,
+        "public_key": org.public_key.hex(),
+        "roles": list(org.roles),
+        "cert_types": list(org.cert_types),
+    }
+
+
+def encode_organisation(org: Organisation) -> bytes:
+    """The stored bytes of an organisation record."""
+    return canonical_json(get_organisation_json(org))
+
+
+def decode_organisation(value: bytes) -> Organisation:
+    """Rebuild an organisation from its stored bytes."""
+    record = load_json(value)
+    return Organisation(
+        id=record["id"],
+        name=record["name"],
+        public_key=bytes.fromhex(record["public_key"]),
+        roles=tuple(record["roles"]),
+        cert_types=tuple(record["cert_types"]),
+    )
+
+
+# --- Accessors -----------------------------------------------------------------------------
+
+
+def get_organisation(state: StateReader, org_id: str) -> Organisation | None:
+    """The organisation with id ``org_id``, or None."""
+    value = state.get(get_org_key(org_id))
+    return None if value is None else decode_organisation(value)
+
+
+def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
+    """The organisation whose key signed a transaction, or None (e.g. a citizen's wallet)."""
+    if not isinstance(sender_key, bytes) or len(sender_key) != limits.ED25519_PUBLIC_KEY_LENGTH:
+        return None
+    value = state.get(get_public_key_key(sender_key))
+    if value is None:
+        return None
+    org_id = load_json(value)
+    if not isinstance(org_id, str):
+        raise RuntimeError("membership key index holds a non-string org id")
+    return get_organisation(state, org_id)
+
+
+# --- Genesis -------------------------------------------------------------------------------
+
+
+def get_organisation_problem(org: Organisation) -> str | None:
+    """Return why ``org`` is not a valid organisation, or None if it is.
+
+    Genesis is read from a file, so each field's type is checked too, not just trusted.
+    """
+    org_id: object = org.id
+    if not isinstance(org_id, str) or not formats.is_org_id(org_id):
+        return (
+            f"organisation id must be {limits.ORG_ID_LENGTH_MIN} to"
+            f" {limits.ORG_ID_LENGTH_MAX} characters of [a-z0-9-]"
+        )
+    name: object = org.name
+    if not isinstance(name, str):
+        return f"organisation {org_id}: name must be a string"
+    name_problem = formats.get_text_problem(name, length_max=limits.ORG_NAME_LENGTH_MAX)
+    if name_problem is not None:
+        return f"organisation {org_id}: name {name_problem}"
+    public_key: object = org.public_key
+    if not isinstance(public_key, bytes) or len(public_key) != limits.ED25519_PUBLIC_KEY_LENGTH:
+        return f"organisation {org_id}: public key must be {limits.ED25519_PUBLIC_KEY_LENGTH} bytes"
+    roles: object = org.roles
+    if not isinstance(roles, tuple) or not roles:
+        return f"organisation {org_id}: roles must be a non-empty tuple"
+    if not all(isinstance(role, str) and role in ROLES for role in roles):
+        return f"organisation {org_id}: roles must be among {', '.join(ROLES)}"
+    if len(set(roles)) != len(roles):
+        return f"organisation {org_id}: a role is listed twice"
+    cert_types: object = org.cert_types
+    if not isinstance(cert_types, tuple):
+        return f"organisation {org_id}: cert_types must be a tuple"
+    if not all(isinstance(c, str) and c in CERTIFICATE_TYPES for c in cert_types):
+        return f"organisation {org_id}: cert_types must be certificate types of the catalogue"
+    if len(set(cert_types)) != len(cert_types):
+        return f"organisation {org_id}: a certificate type is listed twice"
+    return None
+
+
+def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, bytes], ...]:
+    """The initial membership state: one record and one key index entry per organisation.
+
+    Raises ``invalid_argument`` if an organisation is malformed, or two share an id or a key.
+    """
+    if len(organisations) > limits.ORGANISATIONS_MAX:
+        raise arguments.invalid(f"at most {limits.ORGANISATIONS_MAX} organisations in genesis")
+    writes: dict[bytes, bytes] = {}
+    for candidate in organisations:
+        org: object = candidate
+        if not isinstance(org, Organisation):
+            raise arguments.invalid("genesis organisations must be Organisation values")
+        problem = get_organisation_problem(org)
+        if problem is not None:
+            raise arguments.invalid(problem)
+        org_key = get_org_key(org.id)
+        public_key_key = get_public_key_key(org.public_key)
+        if org_key in writes:
+            raise arguments.invalid(f"organisation id {org.id} appears twice in genesis")
+        if public_key_key in writes:
+            raise arguments.invalid(f"organisation {org.id} reuses another organisation's key")
+        writes[org_key] = encode_organisation(org)
+        writes[public_key_key] = canonical_json(org.id)
+    return tuple(sorted(writes.items()))
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+def query_get(state: StateReader, args: Mapping[str, ArgValue], now_ms: int) -> Any:
+    """``get(org_id)``: one organisation; ``not_found`` if there is none."""
+    arguments.check_arg_names(args, required=("org_id",))
+    org_id = arguments.get_org_id(args, "org_id")
+    org = get_organisation(state, org_id)
+    if org is None:
+        raise ContractError(NOT_FOUND, f"no organisation {org_id}")
+    return get_organisation_json(org)
+
+
+def query_list(state: StateReader, args: Mapping[str, ArgValue], now_ms: int) -> Any:
+    """``list(limit?)``: organisations in id order."""
+    arguments.check_arg_names(args, required=(), optional=("limit",))
+    limit = arguments.get_list_limit(args)
+    return [
+        get_organisation_json(decode_organisation(value))
+        for _, value in state.scan(ORG_PREFIX, limit)
+    ]
+
+
+TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType({})
+QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
+    {"get": query_get, "list": query_list}
+)
+
+
+def subjects_of(method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:
+    """Ids a membership call is about, judged from its arguments alone."""
+    org_id = args.get("org_id")
+    if isinstance(org_id, str) and formats.is_org_id(org_id):
+        return (org_id,)
+    return ()

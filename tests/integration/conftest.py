@@ -1,0 +1,25 @@
+"""A real devnet for integration tests: 4 validator processes and the wallet on 127.0.0.1.
+
+One devnet per test module (starting one takes a few seconds); each test creates its own
+holders and certificates, so tests do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli import devnet
+from cli.devnet import Devnet
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    folder: Path = tmp_path_factory.mktemp("devnet")
+    started = devnet.up(folder, base_port=0, show=False)
+    try:
+        yield started
+    finally:
+        devnet.down(folder)

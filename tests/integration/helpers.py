@@ -1,0 +1,50 @@
+"""Small helpers for driving the real APIs in integration tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from cli.devnet import Devnet, passphrase
+from node.crypto import KeyPair, load_key_file
+
+HOLDER_PASSPHRASE = "correct horse battery staple"
+
+
+def org_key(net: Devnet, org: str) -> KeyPair:
+    return load_key_file(net.org_key_path(org), passphrase())
+
+
+def new_holder(net: Devnet) -> tuple[str, str]:
+    resp = httpx.post(f"{net.wallet_url}/v1/holders", json={"passphrase": HOLDER_PASSPHRASE}, timeout=30)
+    resp.raise_for_status()
+    body = resp.json()
+    return body["holder_id"], body["token"]
+
+
+def wallet(method: str, net: Devnet, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.request(method, f"{net.wallet_url}{path}", headers=headers, timeout=30, **kw)
+
+
+DIPLOMA = {
+    "holder_name": "王伟 Wang Wei",
+    "id_number": "110105199001011234",
+    "university": "北京大学 Peking University",
+    "degree": "Master of Science",
+    "major": "Statistics",
+    "graduation_date": "2015-07-01",
+}
+
+ID_CARD = {
+    "holder_name": "王伟 Wang Wei",
+    "sex": "男",
+    "ethnicity": "汉",
+    "birth_date": "1990-01-01",
+    "address": "北京市海淀区中关村大街 1 号 电话 13800138000",
+    "id_number": "110105199001011234",
+    "issuing_authority": "北京市公安局海淀分局",
+    "valid_from": "2015-01-01",
+    "valid_until": "2035-01-01",
+}

@@ -1,0 +1,103 @@
+"""The membership contract: genesis, lookups, principals."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from contracts.errors import ContractError
+from contracts.membership import Organisation, principal_of
+from contracts.memory import MemoryState
+from contracts.runtime import genesis_writes
+from tests.unit.test_contracts_support import (
+    ALICE_KEY,
+    AUDITOR,
+    BANK,
+    ORGANISATIONS,
+    PSB,
+    UNIVERSITY,
+    Ledger,
+    key_of,
+)
+
+
+def test_genesis_writes_are_sorted_and_canonical() -> None:
+    writes = genesis_writes(ORGANISATIONS)
+    assert list(writes) == sorted(writes)
+    assert len(writes) == 2 * len(ORGANISATIONS)
+    assert genesis_writes(tuple(reversed(ORGANISATIONS))) == writes
+    assert (b"membership/key/" + PSB.public_key.hex().encode(), b'"jinan-psb"') in writes
+
+
+def test_get_and_list() -> None:
+    ledger = Ledger()
+    assert ledger.query("membership", "get", {"org_id": "sdu"}) == {
+        "id": "sdu",
+        "name": "山东大学",
+        "public_key": UNIVERSITY.public_key.hex(),
+        "roles": ["issuer"],
+        "cert_types": ["diploma"],
+    }
+    listed = ledger.query("membership", "list", {})
+    assert [org["id"] for org in listed] == sorted(org.id for org in ORGANISATIONS)
+    assert len(ledger.query("membership", "list", {"limit": 2})) == 2
+
+
+def test_get_unknown_or_malformed() -> None:
+    ledger = Ledger()
+    with pytest.raises(ContractError) as info:
+        ledger.query("membership", "get", {"org_id": "nobody"})
+    assert info.value.code == "not_found"
+    with pytest.raises(ContractError) as info:
+        ledger.query("membership", "get", {"org_id": "Not An Id"})
+    assert info.value.code == "invalid_argument"
+    with pytest.raises(ContractError) as info:
+        ledger.query("membership", "list", {"limit": 0})
+    assert info.value.code == "invalid_argument"
+
+
+def test_principal_of() -> None:
+    state = MemoryState(genesis_writes(ORGANISATIONS))
+    assert principal_of(state, BANK.public_key) == BANK
+    assert principal_of(state, AUDITOR.public_key) == AUDITOR
+    assert principal_of(state, ALICE_KEY) is None
+    assert principal_of(state, b"short") is None
+
+
+def test_membership_has_no_transactions_yet() -> None:
+    ledger = Ledger()
+    ledger.reject(PSB.public_key, "membership", "add", {"org_id": "new-org"}, "unknown_method")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "Bad_Id"},
+        {"id": "x"},
+        {"name": ""},
+        {"name": "x" * 101},
+        {"public_key": b"\x01" * 31},
+        {"roles": ()},
+        {"roles": ("issuer", "issuer")},
+        {"roles": ("king",)},
+        {"roles": ["issuer"]},
+        {"cert_types": ("passport",)},
+        {"cert_types": ("diploma", "diploma")},
+    ],
+)
+def test_genesis_rejects_malformed_organisations(change: dict[str, object]) -> None:
+    bad = dataclasses.replace(UNIVERSITY, **change)  # type: ignore[arg-type]
+    with pytest.raises(ContractError) as info:
+        genesis_writes((PSB, bad))
+    assert info.value.code == "invalid_argument"
+
+
+def test_genesis_rejects_duplicate_ids_and_keys() -> None:
+    twin = Organisation(id="sdu", name="Other", public_key=key_of("other"), roles=("verifier",))
+    with pytest.raises(ContractError, match="twice"):
+        genesis_writes((UNIVERSITY, twin))
+    same_key = dataclasses.replace(twin, id="other-org")
+    same_key = dataclasses.replace(same_key, public_key=UNIVERSITY.public_key)
+    with pytest.raises(ContractError, match="key"):
+        genesis_writes((UNIVERSITY, same_key))

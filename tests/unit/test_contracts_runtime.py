@@ -1,0 +1,422 @@
+"""The runtime: dispatch, subjects of calls, determinism and nothing personal on-chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.codec import canonical_json
+from contracts.errors import ContractError
+from contracts.interface import CallResult
+from contracts.runtime import CONTRACTS, ArgValue, execute, query, subjects_of
+from tests.unit.test_contracts_support import (
+    ALICE,
+    ALICE_DIPLOMA_FIELDS,
+    ALICE_ID_CARD_FIELDS,
+    ALICE_KEY,
+    AMR,
+    BANK,
+    BOB,
+    BOB_KEY,
+    DAY_MS,
+    NOTARY,
+    PERSONAL_VALUES,
+    PSB,
+    STRANGER_KEY,
+    T0_MS,
+    UNIVERSITY,
+    Ledger,
+    doc_hash,
+)
+
+# --- dispatch ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("contract", "method"),
+    [
+        ("nope", "issue"),
+        ("certificates", "status"),  # a query is not a transaction
+        ("certificates", "delete"),
+        ("consent", "get"),
+        ("", ""),
+    ],
+)
+def test_unknown_transactions(contract: str, method: str) -> None:
+    ledger = Ledger()
+    ledger.reject(UNIVERSITY.public_key, contract, method, {}, "unknown_method")
+
+
+@pytest.mark.parametrize(
+    ("contract", "method"),
+    [("nope", "get"), ("certificates", "issue"), ("consent", "access"), ("membership", "x")],
+)
+def test_unknown_queries(contract: str, method: str) -> None:
+    with pytest.raises(ContractError) as info:
+        query(Ledger().state, contract, method, {}, now_ms=0)
+    assert info.value.code == "unknown_method"
+
+
+def test_query_results_are_json_serialisable() -> None:
+    ledger = Ledger()
+    ledger.issue_diploma("DIP-2012-000001")
+    ledger.request("REQ-0000001", "DIP-2012-000001")
+    for contract, method, args in [
+        ("membership", "list", {}),
+        ("certificates", "types", {}),
+        ("certificates", "list_by_holder", {"holder": ALICE}),
+        ("consent", "list_by_holder", {"holder": ALICE}),
+    ]:
+        canonical_json(ledger.query(contract, method, args))
+
+
+# --- subjects_of ---------------------------------------------------------------------------
+
+
+def test_subjects_of_a_rejected_access_names_the_request() -> None:
+    assert subjects_of("consent", "access", {"request_id": "REQ-0000001"}) == ("REQ-0000001",)
+
+
+def test_subjects_of_known_arguments() -> None:
+    args: dict[str, ArgValue] = {
+        "request_id": "REQ-0000001",
+        "holder": ALICE,
+        "cert_id": "DIP-2012-000001",
+        "purpose": "x",
+    }
+    assert subjects_of("consent", "request", args) == (ALICE, "DIP-2012-000001", "REQ-0000001")
+    assert subjects_of("certificates", "issue", {"holder": BOB, "cert_id": "CERT-0001"}) == (
+        BOB,
+        "CERT-0001",
+    )
+    assert subjects_of("membership", "get", {"org_id": "sdu"}) == ("sdu",)
+
+
+@pytest.mark.parametrize(
+    ("contract", "method", "args"),
+    [
+        ("consent", "access", {"request_id": "../../etc"}),
+        ("consent", "access", {"request_id": b"REQ-0000001"}),
+        ("consent", "request", {"holder": "张晓梅", "cert_id": 5}),
+        ("nope", "nothing", {"request_id": "REQ-0000001"}),
+        ("consent", "access", None),
+        (None, None, {}),
+    ],
+)
+def test_subjects_of_never_raises_and_drops_garbage(
+    contract: str, method: str, args: dict[str, ArgValue]
+) -> None:
+    assert subjects_of(contract, method, args) == ()
+
+
+# --- nothing personal on-chain -------------------------------------------------------------
+
+
+def test_state_and_events_hold_no_personal_values() -> None:
+    ledger = Ledger()
+    ledger.call(
+        UNIVERSITY.public_key,
+        "certificates",
+        "issue",
+        {
+            "cert_id": "DIP-2012-000001",
+            "cert_type": "diploma",
+            "holder": ALICE,
+            "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS),
+            "valid_until_ms": 0,
+        },
+    )
+    ledger.call(
+        PSB.public_key,
+        "certificates",
+        "issue",
+        {
+            "cert_id": "ID-370102-0001",
+            "cert_type": "resident_id_card",
+            "holder": ALICE,
+            "doc_hash": doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
+            "valid_until_ms": ledger.time_ms + 3650 * DAY_MS,
+        },
+    )
+    ledger.request("REQ-0000001", "ID-370102-0001")
+    ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
+    ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+    ledger.call(
+        PSB.public_key,
+        "certificates",
+        "revoke",
+        {"cert_id": "ID-370102-0001", "reason": "证件遗失补领 reported lost"},
+    )
+    # An agency trying to put an ID or phone number into free text is refused.
+    ledger.reject(
+        NOTARY.public_key,
+        "consent",
+        "request",
+        {
+            "request_id": "REQ-0000002",
+            "holder": ALICE,
+            "cert_id": "DIP-2012-000001",
+            "purpose": "核实张晓梅 370102199003074528 电话13805310123",
+            "max_uses": 1,
+            "expires_at_ms": ledger.time_ms + DAY_MS,
+        },
+        "invalid_argument",
+    )
+
+    on_chain = b"".join(key + b"\x00" + value for key, value in ledger.state.items())
+    for result in ledger.results:
+        for event in result.events:
+            on_chain += canonical_json([event.name, list(event.subjects), list(event.attrs)])
+    for value in PERSONAL_VALUES:
+        assert value.encode() not in on_chain, value
+    for fields in (ALICE_DIPLOMA_FIELDS, ALICE_ID_CARD_FIELDS):
+        for name in ("holder_name", "id_number"):
+            assert fields[name].encode() not in on_chain
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def _result_bytes(result: CallResult) -> bytes:
+    writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]
+    events = [[e.name, list(e.subjects), [list(a) for a in e.attrs]] for e in result.events]
+    return canonical_json({"events": events, "writes": writes})
+
+
+def test_same_calls_give_identical_bytes() -> None:
+    def run() -> list[bytes]:
+        ledger = Ledger()
+        ledger.issue_diploma("DIP-2012-000001")
+        ledger.request("REQ-0000001", "DIP-2012-000001")
+        ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
+        ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+        return [_result_bytes(result) for result in ledger.results]
+
+    first = run()
+    assert first == run()
+    assert len(first) == 4
+
+
+SENDERS = (
+    UNIVERSITY.public_key,
+    PSB.public_key,
+    AMR.public_key,
+    BANK.public_key,
+    NOTARY.public_key,
+    ALICE_KEY,
+    BOB_KEY,
+    STRANGER_KEY,
+)
+CERT_IDS = ("DIP-2012-000001", "DIP-2012-000002", "ID-370102-0001", "DIP-2012-000004")
+OWNERS = {"DIP-2012-000001": ALICE, "DIP-2012-000002": BOB, "ID-370102-0001": ALICE}
+"""Certificates issued before each random sequence (the last of CERT_IDS is not)."""
+REQUEST_IDS = ("REQ-0000001", "REQ-0000002")
+HOLDERS = (ALICE, BOB)
+
+
+@dataclass(frozen=True)
+class Step:
+    sender: bytes
+    contract: str
+    method: str
+    args: dict[str, ArgValue]
+    advance_ms: int
+
+
+def _sender(*likely: bytes) -> st.SearchStrategy[bytes]:
+    """Mostly a sender who may make the call, sometimes anyone."""
+    return st.sampled_from(likely * 4 + SENDERS)
+
+
+def _steps() -> st.SearchStrategy[Step]:
+    cert_id = st.sampled_from(CERT_IDS)
+    request_id = st.sampled_from(REQUEST_IDS)
+    holder = st.sampled_from(HOLDERS)
+    uses = st.sampled_from((1, 1, 2, 2, 3, 4, 0))
+    advance = st.one_of(st.just(1000), st.integers(min_value=0, max_value=60_000))
+    issuers = _sender(UNIVERSITY.public_key, PSB.public_key)
+    agencies = _sender(BANK.public_key, NOTARY.public_key)
+    holders = _sender(ALICE_KEY, ALICE_KEY, BOB_KEY)
+    issue = st.builds(
+        lambda sender, c, t, h, a: Step(
+            sender,
+            "certificates",
+            "issue",
+            {"cert_id": c, "cert_type": t, "holder": h, "doc_hash": "ab" * 32, "valid_until_ms": 0},
+            a,
+        ),
+        issuers,
+        cert_id,
+        st.sampled_from(("diploma", "resident_id_card")),
+        holder,
+        advance,
+    )
+    revoke_cert = st.builds(
+        lambda sender, c, a: Step(
+            sender, "certificates", "revoke", {"cert_id": c, "reason": "withdrawn"}, a
+        ),
+        issuers,
+        cert_id,
+        advance,
+    )
+    owned = st.sampled_from(list(OWNERS.items()))
+    cert_and_holder = st.one_of(owned, owned, owned, st.tuples(cert_id, holder))
+    request = st.builds(
+        lambda sender, r, ch, u, e, a: Step(
+            sender,
+            "consent",
+            "request",
+            {
+                "request_id": r,
+                "holder": ch[1],
+                "cert_id": ch[0],
+                "purpose": "background check",
+                "max_uses": u,
+                "expires_at_ms": T0_MS + e,
+            },
+            a,
+        ),
+        agencies,
+        request_id,
+        cert_and_holder,
+        uses,
+        st.sampled_from((0, 60_000, 600_000, 3_600_000, 3_600_000)),
+        advance,
+    )
+    grant = st.builds(
+        lambda sender, r, u, a: Step(
+            sender,
+            "consent",
+            "grant",
+            {"request_id": r} if u is None else {"request_id": r, "max_uses": u},
+            a,
+        ),
+        holders,
+        request_id,
+        st.one_of(st.none(), uses),
+        advance,
+    )
+    decide = st.builds(
+        lambda sender, r, m, a: Step(sender, "consent", m, {"request_id": r}, a),
+        holders,
+        request_id,
+        st.sampled_from(("refuse", "revoke")),
+        advance,
+    )
+    access = st.builds(
+        lambda sender, r, a: Step(sender, "consent", "access", {"request_id": r}, a),
+        agencies,
+        request_id,
+        advance,
+    )
+    # Repeats weight the choice towards the consent flow.
+    return st.one_of(
+        issue, revoke_cert, request, request, request, grant, grant, decide, access, access, access
+    )
+
+
+def _run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
+    ledger = Ledger()
+    for cert_id, holder in OWNERS.items():
+        ledger.issue_diploma(cert_id, holder=holder)
+    outcomes: list[bytes] = []
+    for step in steps:
+        ledger.time_ms += step.advance_ms
+        before = ledger.state.items()
+        try:
+            result = execute(
+                ledger.state, ledger.ctx(step.sender), step.contract, step.method, step.args
+            )
+        except ContractError as error:
+            assert ledger.state.items() == before
+            outcomes.append(error.code.encode())
+        else:
+            ledger.state.apply(result)
+            outcomes.append(_result_bytes(result))
+        ledger.height += 1
+    return ledger, outcomes
+
+
+@settings(max_examples=120, deadline=None)
+@given(steps=st.lists(_steps(), min_size=10, max_size=50))
+def test_random_call_sequences_are_deterministic_and_keep_invariants(steps: list[Step]) -> None:
+    first, first_outcomes = _run(steps)
+    second, second_outcomes = _run(steps)
+    assert first_outcomes == second_outcomes
+    assert first.state.items() == second.state.items()
+
+    for request in first.query("consent", "list_by_holder", {"holder": ALICE}) + first.query(
+        "consent", "list_by_holder", {"holder": BOB}
+    ):
+        assert 0 <= request["uses_left"] <= request["granted_uses"] <= request["max_uses"]
+        if request["status"] != "granted":
+            assert request["uses_left"] == 0
+        cert = first.query("certificates", "status", {"cert_id": request["cert_id"]})
+        assert cert["holder"] == request["holder"]
+
+
+# --- malformed calls -----------------------------------------------------------------------
+
+ARG_NAMES = (
+    "cert_id",
+    "cert_type",
+    "holder",
+    "doc_hash",
+    "valid_until_ms",
+    "reason",
+    "request_id",
+    "purpose",
+    "max_uses",
+    "expires_at_ms",
+    "status",
+    "limit",
+    "org_id",
+    "junk",
+)
+ARG_VALUES = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(("DIP-2012-000001", "REQ-0000001", ALICE, "diploma", "ab" * 32, "granted")),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.binary(max_size=40),
+    st.booleans(),
+)
+METHODS = [
+    (contract, method, kind)
+    for contract, system in CONTRACTS.items()
+    for kind, methods in (("tx", system.transactions), ("query", system.queries))
+    for method in methods
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    target=st.sampled_from(METHODS),
+    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=7),
+    sender=st.sampled_from(SENDERS),
+)
+def test_malformed_calls_only_raise_contract_errors(
+    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
+) -> None:
+    contract, method, kind = target
+    ledger = Ledger()
+    ledger.issue_diploma("DIP-2012-000001")
+    ledger.request("REQ-0000001", "DIP-2012-000001")
+    before = ledger.state.items()
+    try:
+        if kind == "tx":
+            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
+            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
+        else:
+            canonical_json(ledger.query(contract, method, args))
+    except ContractError:
+        assert ledger.state.items() == before
+
+
+def test_arguments_must_be_a_mapping() -> None:
+    ledger = Ledger()
+    bad_args: Any = [("request_id", "REQ-0000001")]
+    ledger.reject(BANK.public_key, "consent", "access", bad_args, "invalid_argument")

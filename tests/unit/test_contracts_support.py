@@ -1,0 +1,243 @@
+"""Shared helpers for the contracts tests (this module holds no tests itself).
+
+A small in-memory ledger: genesis organisations, wallets, and a ``call`` / ``reject`` pair
+that runs a transaction through :func:`contracts.runtime.execute` and applies its writes,
+or checks that it is rejected with a given code and leaves state byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from contracts.certificates import compute_document_hash
+from contracts.errors import ContractError
+from contracts.identity import holder_id_for
+from contracts.membership import Organisation
+from contracts.memory import MemoryState
+from contracts.runtime import (
+    ArgValue,
+    CallContext,
+    CallResult,
+    execute,
+    genesis_writes,
+    query,
+)
+
+CHAIN_ID = "trustledger-test"
+T0_MS = 1_732_000_000_000
+"""Block time of the first test block (November 2024)."""
+DAY_MS = 86_400_000
+
+
+def key_of(name: str) -> bytes:
+    """A stand-in Ed25519 public key (32 bytes), fixed per name."""
+    return hashlib.sha256(b"test-key/" + name.encode()).digest()
+
+
+PSB = Organisation(
+    id="jinan-psb",
+    name="济南市公安局",
+    public_key=key_of("jinan-psb"),
+    roles=("issuer",),
+    cert_types=("resident_id_card", "driving_licence"),
+)
+UNIVERSITY = Organisation(
+    id="sdu",
+    name="山东大学",
+    public_key=key_of("sdu"),
+    roles=("issuer",),
+    cert_types=("diploma",),
+)
+AMR = Organisation(
+    id="jinan-amr",
+    name="济南市市场监督管理局",
+    public_key=key_of("jinan-amr"),
+    roles=("issuer", "verifier"),
+    cert_types=("business_licence", "food_business_permit"),
+)
+BANK = Organisation(
+    id="icbc-jinan",
+    name="中国工商银行济南分行",
+    public_key=key_of("icbc-jinan"),
+    roles=("verifier",),
+)
+NOTARY = Organisation(
+    id="jinan-notary",
+    name="济南市公证处",
+    public_key=key_of("jinan-notary"),
+    roles=("verifier",),
+)
+AUDITOR = Organisation(
+    id="sd-audit",
+    name="山东省审计厅",
+    public_key=key_of("sd-audit"),
+    roles=("auditor", "validator_operator"),
+)
+ORGANISATIONS = (PSB, UNIVERSITY, AMR, BANK, NOTARY, AUDITOR)
+
+ALICE_KEY = key_of("wallet/alice")
+BOB_KEY = key_of("wallet/bob")
+ALICE = holder_id_for(ALICE_KEY)
+BOB = holder_id_for(BOB_KEY)
+STRANGER_KEY = key_of("nobody")
+
+ALICE_DIPLOMA_FIELDS = {
+    "holder_name": "张晓梅",
+    "id_number": "370102199003074528",
+    "university": "山东大学",
+    "degree": "工学学士",
+    "major": "计算机科学与技术",
+    "graduation_date": "2012-06-30",
+}
+ALICE_ID_CARD_FIELDS = {
+    "holder_name": "张晓梅",
+    "sex": "女",
+    "ethnicity": "汉",
+    "birth_date": "1990-03-07",
+    "address": "山东省济南市历下区泉城路188号3单元502室",
+    "id_number": "370102199003074528",
+    "issuing_authority": "济南市公安局历下分局",
+    "valid_from": "2015-04-01",
+    "valid_until": "2035-04-01",
+}
+PERSONAL_VALUES = (
+    "张晓梅",
+    "370102199003074528",
+    "1990-03-07",
+    "山东省济南市历下区泉城路188号3单元502室",
+    "13805310123",
+)
+"""Plain personal values that appear in test documents and must never reach the chain."""
+
+
+def salt_for(name: str) -> bytes:
+    return hashlib.sha256(b"test-salt/" + name.encode()).digest()
+
+
+def doc_hash(cert_type: str, fields: Mapping[str, str], salt_name: str = "s") -> str:
+    return compute_document_hash(cert_type, fields, salt_for(salt_name))
+
+
+class Ledger:
+    """An in-memory chain: one transaction per block, block time advancing one second."""
+
+    def __init__(self, organisations: tuple[Organisation, ...] = ORGANISATIONS) -> None:
+        self.state = MemoryState(genesis_writes(organisations))
+        self.height = 1
+        self.time_ms = T0_MS
+        self.results: list[CallResult] = []
+
+    def ctx(self, sender_key: bytes) -> CallContext:
+        return CallContext(
+            chain_id=CHAIN_ID,
+            sender_key=sender_key,
+            height=self.height,
+            time_ms=self.time_ms,
+            tx_hash=hashlib.sha256(b"tx/%d" % self.height).digest(),
+        )
+
+    def _next_block(self) -> None:
+        self.height += 1
+        self.time_ms += 1000
+
+    def call(
+        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+    ) -> CallResult:
+        """Execute a transaction that must succeed, and apply it."""
+        result = execute(self.state, self.ctx(sender_key), contract, method, args)
+        self.state.apply(result)
+        self.results.append(result)
+        self._next_block()
+        return result
+
+    def reject(
+        self,
+        sender_key: bytes,
+        contract: str,
+        method: str,
+        args: Mapping[str, ArgValue],
+        code: str,
+    ) -> ContractError:
+        """Execute a transaction that must fail with ``code``; check state is unchanged."""
+        before = self.state.items()
+        try:
+            execute(self.state, self.ctx(sender_key), contract, method, args)
+        except ContractError as error:
+            assert error.code == code, f"expected {code}, got {error.code}: {error.message}"
+            assert self.state.items() == before
+            self._next_block()
+            return error
+        raise AssertionError(f"{contract}.{method} was accepted; expected {code}")
+
+    def query(
+        self,
+        contract: str,
+        method: str,
+        args: Mapping[str, ArgValue],
+        *,
+        now_ms: int | None = None,
+    ) -> Any:
+        return query(
+            self.state, contract, method, args, now_ms=self.time_ms if now_ms is None else now_ms
+        )
+
+    # --- Shortcuts for common steps -------------------------------------------------------
+
+    def issue_diploma(
+        self, cert_id: str = "DIP-2012-000001", holder: str = ALICE, valid_until_ms: int = 0
+    ) -> CallResult:
+        return self.call(
+            UNIVERSITY.public_key,
+            "certificates",
+            "issue",
+            {
+                "cert_id": cert_id,
+                "cert_type": "diploma",
+                "holder": holder,
+                "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS, cert_id),
+                "valid_until_ms": valid_until_ms,
+            },
+        )
+
+    def request(
+        self,
+        request_id: str = "REQ-0000001",
+        cert_id: str = "DIP-2012-000001",
+        holder: str = ALICE,
+        agency_key: bytes = BANK.public_key,
+        max_uses: int = 3,
+        expires_in_ms: int = 30 * DAY_MS,
+    ) -> CallResult:
+        return self.call(
+            agency_key,
+            "consent",
+            "request",
+            request_args(request_id, cert_id, holder, max_uses, self.time_ms + expires_in_ms),
+        )
+
+
+def request_args(
+    request_id: str, cert_id: str, holder: str, max_uses: int, expires_at_ms: int
+) -> dict[str, ArgValue]:
+    return {
+        "request_id": request_id,
+        "holder": holder,
+        "cert_id": cert_id,
+        "purpose": "个人住房贷款审批 mortgage application",
+        "max_uses": max_uses,
+        "expires_at_ms": expires_at_ms,
+    }
+
+
+def issue_args(**overrides: ArgValue) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "cert_id": "DIP-2012-000001",
+        "cert_type": "diploma",
+        "holder": ALICE,
+        "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS),
+        "valid_until_ms": 0,
+    }
+    args.update(overrides)
+    return args
