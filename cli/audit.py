@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.common import DirOpt, JsonOpt, NodeOpt, console, emit_json, ledger
-from cli.devnet import Devnet
+from cli.devnet import open_devnet
 from proto import node_pb2
 
 app = typer.Typer(help="Trace the flow of a holder's or certificate's data.", no_args_is_help=True)
@@ -52,7 +52,7 @@ def trace_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The chronological flow: issued, requested, granted, accessed, revoked — by whom, in which block."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     with ledger(net, node) as client:
         rows = trace(client, subject, limit)
     if json_out:

@@ -22,7 +22,7 @@ from cli.common import (
     ledger,
     load_org_key,
 )
-from cli.devnet import Devnet
+from cli.devnet import open_devnet
 from contracts.catalogue import CERTIFICATE_TYPES
 from node.client import LedgerClient
 from node.crypto import KeyPair
@@ -128,7 +128,7 @@ def issue_cmd(
             f" (missing: {', '.join(sorted(expected - set(fields))) or '-'};"
             f" unknown: {', '.join(sorted(set(fields) - expected)) or '-'})"
         )
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
         header = client.get_block(0).block.header if client.status().height else None
@@ -173,7 +173,7 @@ def verify_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Verify a certificate over gRPC and check the answer's commit certificate against genesis."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     with ledger(net, node) as client:
         resp = client.verify_certificate(cert_id, doc_hash, validators=net.genesis.validators)
     view = verification_view(resp)
@@ -207,7 +207,7 @@ def revoke_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Revoke a certificate; only its issuer may."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
         committed = client.call(

@@ -36,7 +36,7 @@ KeyOpt = Annotated[
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[red]error:[/] {message}")
+    err_console.print(f"[red]error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -22,7 +22,7 @@ from cli.common import (
     ledger,
     load_org_key,
 )
-from cli.devnet import Devnet
+from cli.devnet import open_devnet
 from node.client import Committed, LedgerClient
 from node.crypto import KeyPair
 from wallet.documents import DocumentInvalid, document_hash
@@ -106,7 +106,7 @@ def request_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Ask a holder for access to one certificate, for a purpose, a number of uses and a time."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
         now = (
@@ -147,7 +147,7 @@ def access_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     keypair = load_org_key(net, org, key)
     with ledger(net, node) as client:
         try:

@@ -64,6 +64,19 @@ def passphrase() -> str:
     return os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", DEVNET_PASSPHRASE)
 
 
+class DevnetNotFound(Exception):
+    """The folder holds no devnet."""
+
+
+def open_devnet(dir: Path) -> Devnet:
+    """Devnet.load for commands: a missing devnet is a one-line error, exit code 2."""
+    try:
+        return Devnet.load(dir)
+    except DevnetNotFound as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
 @dataclass(frozen=True)
 class Devnet:
     """What a client needs to know about a devnet folder."""
@@ -91,7 +104,7 @@ class Devnet:
     def load(cls, dir: Path) -> Devnet:
         path = dir / "devnet.json"
         if not path.exists():
-            raise typer.BadParameter(
+            raise DevnetNotFound(
                 f"{dir} is not a devnet folder (no devnet.json): run `trustledger devnet up --dir {dir}`"
             )
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -385,7 +398,7 @@ def down_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
 @app.command("status")
 def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
     """Height, view and primary of each validator."""
-    net = Devnet.load(dir)
+    net = open_devnet(dir)
     rows = node_status(net)
     if json_out:
         typer.echo(json.dumps({"chain_id": net.chain_id, "validators": rows}))

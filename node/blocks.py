@@ -42,4 +42,6 @@ def next_state_root(prev_root: bytes, writes: list[tuple[bytes, bytes | None]]) 
     is the skeleton's stand-in for the authenticated state tree (which adds O(log n)
     inclusion proofs); the header field and its place in the commit path stay the same.
     """
+    if not writes:
+        return prev_root  # same state, same commitment (a block of rejected calls changes nothing)
     return sha256(STATE_DOMAIN + prev_root + sha256(encode_writes(writes)))

@@ -24,6 +24,14 @@ GRPC_OPTIONS = [
     ("grpc.max_send_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
     ("grpc.max_receive_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
 ]
+# Between validators, reconnect quickly: gRPC's default backoff grows to two minutes, which
+# would turn a peer's restart into minutes of silence.
+PEER_CHANNEL_OPTIONS = [
+    *GRPC_OPTIONS,
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
 SEND_TIMEOUT_S = 3.0
 
 
@@ -32,7 +40,7 @@ class PeerLink:
         self.self_id = self_id
         self.peer_id = peer_id
         self.address = address
-        self._channel = grpc.aio.insecure_channel(address, options=GRPC_OPTIONS)
+        self._channel = grpc.aio.insecure_channel(address, options=PEER_CHANNEL_OPTIONS)
         self.stub = node_pb2_grpc.PeerStub(self._channel)
         self._messages: deque[Message] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
         self._txs: deque[ledger_pb2.Transaction] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
@@ -74,14 +82,16 @@ class PeerLink:
                             from_validator=self.self_id,
                             messages=[message_to_proto(m) for m in batch],
                         )
-                        await self.stub.Deliver(envelope, timeout=SEND_TIMEOUT_S)
+                        await self.stub.Deliver(
+                            envelope, timeout=SEND_TIMEOUT_S, wait_for_ready=True
+                        )
                     if self._txs:
                         txs = [
                             self._txs.popleft()
                             for _ in range(min(len(self._txs), limits.FORWARD_BATCH_TXS_MAX))
                         ]
                         await self.stub.ForwardTxs(
-                            node_pb2.TxBatch(txs=txs), timeout=SEND_TIMEOUT_S
+                            node_pb2.TxBatch(txs=txs), timeout=SEND_TIMEOUT_S, wait_for_ready=True
                         )
                     backoff = 0.05
                 except grpc.aio.AioRpcError as exc:

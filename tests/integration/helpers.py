@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 
-from cli.devnet import Devnet, passphrase
+from cli.devnet import Devnet, node_status, passphrase
 from node.crypto import KeyPair, load_key_file
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
@@ -17,13 +18,17 @@ def org_key(net: Devnet, org: str) -> KeyPair:
 
 
 def new_holder(net: Devnet) -> tuple[str, str]:
-    resp = httpx.post(f"{net.wallet_url}/v1/holders", json={"passphrase": HOLDER_PASSPHRASE}, timeout=30)
+    resp = httpx.post(
+        f"{net.wallet_url}/v1/holders", json={"passphrase": HOLDER_PASSPHRASE}, timeout=30
+    )
     resp.raise_for_status()
     body = resp.json()
     return body["holder_id"], body["token"]
 
 
-def wallet(method: str, net: Devnet, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
+def wallet(
+    method: str, net: Devnet, path: str, token: str | None = None, **kw: Any
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.request(method, f"{net.wallet_url}{path}", headers=headers, timeout=30, **kw)
 
@@ -48,3 +53,15 @@ ID_CARD = {
     "valid_from": "2015-01-01",
     "valid_until": "2035-01-01",
 }
+
+
+def wait_all_at(net: Devnet, height: int, timeout_s: float = 20.0) -> None:
+    """Wait until every validator has committed `height` (replicas may lag by a message)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = node_status(net)
+        if all(r["up"] and r["height"] >= height for r in rows):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"validators did not reach height {height}: {rows}")
+        time.sleep(0.1)

@@ -37,7 +37,18 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     holder, token = new_holder(net)
 
     # The education bureau issues a diploma; the document reaches the wallet.
-    issued = cli(net, "cert", "issue", "--org", "edu", "--type", "diploma", "--holder", holder, *fields_args(DIPLOMA))
+    issued = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "edu",
+        "--type",
+        "diploma",
+        "--holder",
+        holder,
+        *fields_args(DIPLOMA),
+    )
     cert_id = issued["cert_id"]
     assert issued["delivered"] is True
     listed = wallet("GET", net, f"/v1/holders/{holder}/certificates", token).json()
@@ -46,16 +57,38 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert listed[0]["document"]["fields"] == DIPLOMA
 
     # The bank asks; the citizen sees the pending request and grants it.
-    requested = cli(net, "consent", "request", "--org", "bank", "--holder", holder, "--cert-id", cert_id,
-                    "--purpose", "mortgage application", "--max-uses", "1")
+    requested = cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        holder,
+        "--cert-id",
+        cert_id,
+        "--purpose",
+        "mortgage application",
+        "--max-uses",
+        "1",
+    )
     request_id = requested["request_id"]
-    pending = wallet("GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "pending"}).json()
+    pending = wallet(
+        "GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "pending"}
+    ).json()
     assert [(r["request_id"], r["agency"], r["purpose"]) for r in pending] == [
         (request_id, "bank", "mortgage application")
     ]
-    granted = wallet("POST", net, f"/v1/holders/{holder}/requests/{request_id}/grant", token, json={})
+    granted = wallet(
+        "POST", net, f"/v1/holders/{holder}/requests/{request_id}/grant", token, json={}
+    )
     assert granted.status_code == 200, granted.text
-    assert wallet("GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "pending"}).json() == []
+    assert (
+        wallet(
+            "GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "pending"}
+        ).json()
+        == []
+    )
 
     # The bank verifies over gRPC (commit certificate checked against genesis) and reads.
     verified = cli(net, "cert", "verify", "--cert-id", cert_id, "--doc-hash", issued["doc_hash"])
@@ -68,7 +101,10 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert read["document"]["fields"] == DIPLOMA
 
     # One use was granted: a second read is refused by the contract, and the CLI says why.
-    second = runner.invoke(app, ["consent", "access", "--org", "bank", "--request-id", request_id, "--dir", str(net.dir)])
+    second = runner.invoke(
+        app,
+        ["consent", "access", "--org", "bank", "--request-id", request_id, "--dir", str(net.dir)],
+    )
     assert second.exit_code == 1
     assert "no uses left" in second.output
 
@@ -105,6 +141,11 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
 def test_devnet_status_reports_all_validators(net: Devnet) -> None:
     status = cli(net, "devnet", "status")
     assert status["chain_id"] == net.chain_id
-    assert sorted(r["validator"] for r in status["validators"]) == ["val-0", "val-1", "val-2", "val-3"]
+    assert sorted(r["validator"] for r in status["validators"]) == [
+        "val-0",
+        "val-1",
+        "val-2",
+        "val-3",
+    ]
     assert all(r["up"] for r in status["validators"])
     assert {r["primary"] for r in status["validators"]} == {"val-0"}
