@@ -27,7 +27,9 @@ def create_app(settings: WalletSettings) -> FastAPI:
         app.state.genesis = genesis
         app.state.store = WalletStore(settings.data_dir / "db")
         app.state.sessions = Sessions(settings.session_ttl_s, settings.sessions_max)
-        app.state.ledger = LedgerClient(settings.node_address, genesis.chain_id, settings.node_timeout_s)
+        app.state.ledger = LedgerClient(
+            settings.node_address, genesis.chain_id, settings.node_timeout_s
+        )
         try:
             yield
         finally:
@@ -45,7 +47,9 @@ def create_app(settings: WalletSettings) -> FastAPI:
     )
 
     @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         declared = request.headers.get("content-length")
         limit = settings.request_body_bytes_max
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

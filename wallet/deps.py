@@ -42,12 +42,18 @@ def current_session(
     authorization: Annotated[str | None, Header()] = None,
 ) -> Session:
     if not authorization or not authorization.startswith("Bearer "):
-        raise HTTPException(401, "missing bearer token: open a session with POST /v1/sessions",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "missing bearer token: open a session with POST /v1/sessions",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     session = sessions.get(authorization.removeprefix("Bearer ").strip())
     if session is None:
-        raise HTTPException(401, "session expired or unknown: unlock the wallet again",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "session expired or unknown: unlock the wallet again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if session.holder_id != holder_id:
         raise HTTPException(403, "this session belongs to another holder")
     return session

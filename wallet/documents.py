@@ -20,7 +20,12 @@ class DocumentInvalid(Exception):
 
 
 def new_document(cert_id: str, cert_type: str, fields: dict[str, str]) -> dict[str, Any]:
-    doc = {"cert_id": cert_id, "cert_type": cert_type, "fields": dict(fields), "salt": os.urandom(SALT_BYTES).hex()}
+    doc = {
+        "cert_id": cert_id,
+        "cert_type": cert_type,
+        "fields": dict(fields),
+        "salt": os.urandom(SALT_BYTES).hex(),
+    }
     document_hash(doc)  # validates fields against the catalogue
     return doc
 

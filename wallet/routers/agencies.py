@@ -24,7 +24,9 @@ def disclosure(
     request_id: IdPath,
     store: Store,
     ledger: Ledger,
-    access_tx: str = Query(pattern=r"^[0-9a-f]{64}$", description="hash of the committed consent.access"),
+    access_tx: str = Query(
+        pattern=r"^[0-9a-f]{64}$", description="hash of the committed consent.access"
+    ),
 ) -> dict[str, Any]:
     try:
         resp = ledger.get_transaction(bytes.fromhex(access_tx))

@@ -55,7 +55,9 @@ class GrantIn(BaseModel):
 
 def node_error(exc: ClientError) -> HTTPException:
     if isinstance(exc, TransactionRejected):
-        status = {"permission_denied": 403, "not_found": 404, "already_exists": 409}.get(exc.code, 409)
+        status = {"permission_denied": 403, "not_found": 404, "already_exists": 409}.get(
+            exc.code, 409
+        )
         return HTTPException(status, f"{exc.code}: {exc.message}")
     if exc.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return HTTPException(503, f"ledger node unavailable: {exc.message}")
@@ -71,12 +73,19 @@ def create_holder(body: CreateHolder, store: Store, sessions: SessionsDep) -> Se
     holder_id = holder_id_for(keypair.public_key)
     store.put_holder(
         holder_id,
-        {"public_key": keypair.public_key.hex(), "sealed_seed": seal_secret(keypair.seed, body.passphrase),
-         "created_ms": int(time.time() * 1000)},
+        {
+            "public_key": keypair.public_key.hex(),
+            "sealed_seed": seal_secret(keypair.seed, body.passphrase),
+            "created_ms": int(time.time() * 1000),
+        },
     )
     token = sessions.open(holder_id, keypair.seed)
-    return SessionOut(holder_id=holder_id, public_key=keypair.public_key.hex(), token=token,
-                      expires_in_s=sessions.ttl_s)
+    return SessionOut(
+        holder_id=holder_id,
+        public_key=keypair.public_key.hex(),
+        token=token,
+        expires_in_s=sessions.ttl_s,
+    )
 
 
 @router.post("/sessions", response_model=SessionOut)
@@ -90,12 +99,18 @@ def open_session(body: OpenSession, store: Store, sessions: SessionsDep) -> Sess
     except KeyFileError:
         raise HTTPException(401, "wrong passphrase") from None
     token = sessions.open(body.holder_id, seed)
-    return SessionOut(holder_id=body.holder_id, public_key=record["public_key"], token=token,
-                      expires_in_s=sessions.ttl_s)
+    return SessionOut(
+        holder_id=body.holder_id,
+        public_key=record["public_key"],
+        token=token,
+        expires_in_s=sessions.ttl_s,
+    )
 
 
 @router.post("/holders/{holder_id}/certificates", status_code=201)
-def deliver_certificate(holder_id: HolderIdPath, body: Delivery, store: Store, ledger: Ledger) -> dict[str, Any]:
+def deliver_certificate(
+    holder_id: HolderIdPath, body: Delivery, store: Store, ledger: Ledger
+) -> dict[str, Any]:
     """An issuer delivers a certificate document. It is accepted only if the chain holds a
     certificate with this id, for this holder, whose hash matches the document."""
     record = store.get_holder(holder_id)
@@ -120,7 +135,9 @@ def deliver_certificate(holder_id: HolderIdPath, body: Delivery, store: Store, l
 
 
 @router.get("/holders/{holder_id}/certificates")
-def list_certificates(holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger) -> list[dict[str, Any]]:
+def list_certificates(
+    holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger
+) -> list[dict[str, Any]]:
     """The holder's certificates as the chain knows them, with the documents received."""
     try:
         records = ledger.query("certificates", "list_by_holder", holder=holder_id)
@@ -135,7 +152,9 @@ def list_certificates(holder_id: HolderIdPath, session: CurrentHolder, store: St
 
 
 @router.get("/holders/{holder_id}/requests")
-def list_requests(holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, status: str | None = None) -> list[dict[str, Any]]:
+def list_requests(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, status: str | None = None
+) -> list[dict[str, Any]]:
     """Agencies' requests for the holder's data (status: pending, granted, refused, revoked)."""
     args: dict[str, str] = {"holder": holder_id}
     if status:
@@ -147,7 +166,9 @@ def list_requests(holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledge
     return result
 
 
-def _sign_and_submit(ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any]) -> dict[str, Any]:
+def _sign_and_submit(
+    ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any]
+) -> dict[str, Any]:
     try:
         committed = ledger.call(KeyPair(seed), "consent", method, args)
     except ClientError as exc:
@@ -166,20 +187,35 @@ def _request_of(ledger: LedgerClient, holder_id: str, request_id: str) -> dict[s
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/grant")
-def grant(holder_id: HolderIdPath, request_id: IdPath, body: GrantIn, session: CurrentHolder, store: Store, ledger: Ledger) -> dict[str, Any]:
+def grant(
+    holder_id: HolderIdPath,
+    request_id: IdPath,
+    body: GrantIn,
+    session: CurrentHolder,
+    store: Store,
+    ledger: Ledger,
+) -> dict[str, Any]:
     """Grant a request: the document is sealed to the agency's key, and the grant goes on-chain."""
     req = _request_of(ledger, holder_id, request_id)
     if req["status"] != "pending":
         raise HTTPException(409, f"request is {req['status']}, not pending")
     sealed_doc = store.get_document(holder_id, req["cert_id"])
     if sealed_doc is None:
-        raise HTTPException(409, "this wallet has not received the requested certificate's document")
+        raise HTTPException(
+            409, "this wallet has not received the requested certificate's document"
+        )
     try:
         agency = ledger.query("membership", "get", org_id=req["agency"])
     except ClientError as exc:
         raise node_error(exc) from exc
     plaintext = open_sealed(session.seed, sealed_doc)
-    store.put_share(request_id, {"agency": req["agency"], "sealed": seal_to(bytes.fromhex(agency["public_key"]), plaintext).hex()})
+    store.put_share(
+        request_id,
+        {
+            "agency": req["agency"],
+            "sealed": seal_to(bytes.fromhex(agency["public_key"]), plaintext).hex(),
+        },
+    )
     args: dict[str, Any] = {"request_id": request_id}
     if body.max_uses is not None:
         args["max_uses"] = body.max_uses
@@ -191,13 +227,21 @@ def grant(holder_id: HolderIdPath, request_id: IdPath, body: GrantIn, session: C
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/refuse")
-def refuse(holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, ledger: Ledger) -> dict[str, Any]:
+def refuse(
+    holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, ledger: Ledger
+) -> dict[str, Any]:
     _request_of(ledger, holder_id, request_id)
     return _sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/revoke")
-def revoke(holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, store: Store, ledger: Ledger) -> dict[str, Any]:
+def revoke(
+    holder_id: HolderIdPath,
+    request_id: IdPath,
+    session: CurrentHolder,
+    store: Store,
+    ledger: Ledger,
+) -> dict[str, Any]:
     """Revoke a grant: the chain refuses further access and the wallet drops the share."""
     _request_of(ledger, holder_id, request_id)
     out = _sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
