@@ -292,7 +292,7 @@ def test_malformed_transactions(net: Devnet) -> None:
 
 def test_finality_check_detects_tampering(net: Devnet) -> None:
     with net.client() as client:
-        holder, _, cert_id, _ = issued_diploma(net, client)
+        _, _, cert_id, _ = issued_diploma(net, client)
         resp = client.verify_certificate(cert_id, validators=net.genesis.validators)
         check_finality(net.chain_id, net.genesis.validators, resp.header, resp.commit)
         tampered = ledger_pb2.BlockHeader()
@@ -354,7 +354,7 @@ def test_wallet_rejects_bad_requests(net: Devnet) -> None:
             == 422
         )
         resp = wallet(
-            "GET", net, f"/v1/disclosures/req-nothing-123", params={"access_tx": "00" * 32}
+            "GET", net, "/v1/disclosures/req-nothing-123", params={"access_tx": "00" * 32}
         )
         assert resp.status_code == 404
         # The holder's document is still there, unchanged.
