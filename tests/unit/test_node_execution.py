@@ -1,0 +1,128 @@
+"""Executing blocks against a real LevelDB store: determinism, atomic commit, replays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consensus.validators import Validator, ValidatorSet
+from contracts.membership import Organisation
+from node.crypto import KeyPair
+from node.execution import BlockInvalid, check_block_txs, execute_block
+from node.genesis import Genesis
+from node.state import StoreState
+from node.storage import StorageError, Store
+from node.tx import build_tx
+from proto import ledger_pb2
+
+EDU = KeyPair(b"\x01" * 32)
+HOLDER = KeyPair(b"\x02" * 32)
+
+
+def genesis() -> Genesis:
+    return Genesis(
+        chain_id="unit-chain",
+        genesis_time_ms=1_700_000_000_000,
+        validators=ValidatorSet((Validator("val-0", KeyPair(b"\x09" * 32).public_key),)),
+        organisations=(
+            Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
+        ),
+    )
+
+
+def open_store(path: Path, g: Genesis) -> Store:
+    store = Store(path)
+    store.init_genesis(g.hash, g.state_writes(), g.state_root)
+    return store
+
+
+def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
+    from contracts.identity import holder_id_for
+
+    return [
+        build_tx(g.chain_id, EDU, "certificates", "issue", {
+            "cert_id": f"cert-unit-{i:04d}", "cert_type": "diploma",
+            "holder": holder_id_for(HOLDER.public_key), "doc_hash": f"{i:02x}" * 32, "valid_until_ms": 0,
+        }, nonce=bytes([i]) * 16)
+        for i in range(n)
+    ]
+
+
+def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int = 1):  # type: ignore[no-untyped-def]
+    checked = check_block_txs(txs, g.chain_id)
+    return execute_block(
+        StoreState(store), g.chain_id, height, g.genesis_time_ms + height, store.state_root() or b"", checked,
+        is_committed=lambda h: store.tx_location(h) is not None,
+    )
+
+
+def commit(store: Store, txs: list[ledger_pb2.Transaction], executed) -> None:  # type: ignore[no-untyped-def]
+    block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=store.tip_height() + 1), txs=txs)
+    store.commit_block(block, executed.results, executed.tx_hashes, executed.writes, executed.index, executed.state_root)
+
+
+def test_two_replicas_get_identical_results(tmp_path: Path) -> None:
+    g = genesis()
+    a, b = open_store(tmp_path / "a", g), open_store(tmp_path / "b", g)
+    txs = issue_txs(g, 6)
+    txs.append(build_tx(g.chain_id, HOLDER, "certificates", "issue", {"cert_id": "cert-unit-bad1"}, nonce=b"\x07" * 16))
+    ea, eb = run(a, g, txs), run(b, g, txs)
+    assert (ea.state_root, ea.results_root, ea.tx_root) == (eb.state_root, eb.results_root, eb.tx_root)
+    assert ea.results.SerializeToString(deterministic=True) == eb.results.SerializeToString(deterministic=True)
+    assert [r.ok for r in ea.results.results] == [True] * 6 + [False]
+    assert ea.results.results[-1].error_code in ("invalid_argument", "permission_denied")
+
+
+def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
+    g = genesis()
+    store = open_store(tmp_path / "db", g)
+    txs = issue_txs(g, 3)
+    executed = run(store, g, txs)
+    commit(store, txs, executed)
+    store.close()
+    store = open_store(tmp_path / "db", g)
+    assert store.tip_height() == 1
+    assert store.state_root() == executed.state_root
+    assert store.tx_location(executed.tx_hashes[2]) == (1, 2)
+    assert store.state_get(b"certificates/cert/cert-unit-0001") is not None
+    # A block that does not follow the tip is refused and writes nothing.
+    with pytest.raises(StorageError):
+        block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=5))
+        store.commit_block(block, executed.results, [], [(b"x", b"y")], [], b"r" * 32)
+    assert store.state_get(b"x") is None and store.tip_height() == 1
+    store.close()
+
+
+def test_replays_make_a_block_invalid(tmp_path: Path) -> None:
+    g = genesis()
+    store = open_store(tmp_path / "db", g)
+    txs = issue_txs(g, 2)
+    with pytest.raises(BlockInvalid, match="replay"):
+        run(store, g, [txs[0], txs[1], txs[0]])
+    commit(store, txs, run(store, g, txs))
+    with pytest.raises(BlockInvalid, match="replay"):
+        run(store, g, [txs[1]], height=2)
+
+
+def test_rejected_call_changes_no_state_but_is_indexed(tmp_path: Path) -> None:
+    g = genesis()
+    store = open_store(tmp_path / "db", g)
+    ok = issue_txs(g, 1)
+    commit(store, ok, run(store, g, ok))
+    root = store.state_root()
+    bad = [build_tx(g.chain_id, EDU, "certificates", "revoke", {"cert_id": "cert-unit-0000", "reason": "a" * 500}, nonce=b"\x05" * 16)]
+    executed = run(store, g, bad, height=2)
+    assert executed.writes == [] and executed.state_root == root
+    assert not executed.results.results[0].ok
+    assert "cert-unit-0000" in {e.subject for e in executed.index}
+
+
+def test_another_chains_database_is_refused(tmp_path: Path) -> None:
+    g = genesis()
+    open_store(tmp_path / "db", g).close()
+    other = Genesis(g.chain_id + "-2", g.genesis_time_ms, g.validators, g.organisations)
+    store = Store(tmp_path / "db")
+    with pytest.raises(StorageError, match="another genesis"):
+        store.init_genesis(other.hash, other.state_writes(), other.state_root)
+    store.close()

@@ -1,0 +1,107 @@
+"""Merkle roots, state commitments, key files, the mempool and the consensus wire codec."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Vote
+from node.blocks import next_state_root
+from node.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
+from node.mempool import Mempool, MempoolFull
+from node.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
+from node.tx import build_tx, check_tx
+from node.wire import (
+    WireError,
+    certificate_from_proto,
+    certificate_to_proto,
+    decode_message,
+    encode_message,
+)
+
+
+def test_merkle_known_shapes() -> None:
+    a, b, c = b"a", b"b", b"c"
+    assert merkle_root([]) == EMPTY_ROOT == hashlib.sha256(b"").digest()
+    assert merkle_root([a]) == leaf_hash(a)
+    assert merkle_root([a, b]) == node_hash(leaf_hash(a), leaf_hash(b))
+    # Unbalanced: the left subtree holds the largest power of two below n.
+    assert merkle_root([a, b, c]) == node_hash(node_hash(leaf_hash(a), leaf_hash(b)), leaf_hash(c))
+
+
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=20), st.data())
+def test_merkle_root_changes_when_any_leaf_changes(leaves: list[bytes], data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(leaves) - 1))
+    changed = list(leaves)
+    changed[i] = leaves[i] + b"!"
+    assert merkle_root(changed) != merkle_root(leaves)
+    assert merkle_root(leaves) != merkle_root(leaves + [b""])
+
+
+def test_leaf_cannot_pose_as_inner_node() -> None:
+    a, b = b"a", b"b"
+    inner = node_hash(leaf_hash(a), leaf_hash(b))
+    assert merkle_root([inner]) != merkle_root([a, b])
+
+
+def test_state_root_moves_only_with_writes() -> None:
+    root = b"\x11" * 32
+    assert next_state_root(root, []) == root
+    one = next_state_root(root, [(b"k", b"v")])
+    assert one != root
+    assert next_state_root(root, [(b"k", None)]) not in (root, one)
+    assert next_state_root(root, [(b"k", b"v")]) == one
+    # Length prefixes: ("ab","c") and ("a","bc") are different write sets.
+    assert next_state_root(root, [(b"ab", b"c")]) != next_state_root(root, [(b"a", b"bc")])
+
+
+def test_key_file_round_trip_and_wrong_passphrase(tmp_path: Path) -> None:
+    kp = KeyPair.generate()
+    path = tmp_path / "k.json"
+    save_key_file(path, kp, "a long passphrase", label="psb")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert kp.seed.hex() not in path.read_text()
+    assert load_key_file(path, "a long passphrase") == kp
+    assert read_public_key(path) == kp.public_key
+    with pytest.raises(KeyFileError, match="wrong passphrase"):
+        load_key_file(path, "another passphrase")
+    with pytest.raises(KeyFileError, match="not found"):
+        load_key_file(tmp_path / "missing.json", "x")
+    path.write_text("{not json")
+    with pytest.raises(KeyFileError):
+        load_key_file(path, "a long passphrase")
+
+
+def test_mempool_dedups_orders_and_bounds() -> None:
+    kp = KeyPair.generate()
+    txs = [check_tx(build_tx("c", kp, "consent", "grant", {"n": i}), "c") for i in range(5)]
+    pool = Mempool(txs_max=4)
+    assert [pool.add(t) for t in txs[:4]] == [True] * 4
+    assert pool.add(txs[0]) is False
+    with pytest.raises(MempoolFull):
+        pool.add(txs[4])
+    assert [t.hash for t in pool.take(3, 1 << 20)] == [t.hash for t in txs[:3]]
+    pool.remove([txs[1].hash])
+    assert [t.hash for t in pool.take(10, 1 << 20)] == [txs[0].hash, txs[2].hash, txs[3].hash]
+    assert bytes(txs[1].tx.signature) not in pool.by_signature
+    assert len(pool.take(10, txs[0].size)) == 1  # byte budget
+
+
+def test_wire_round_trip() -> None:
+    d = b"\x07" * 32
+    for m in (
+        PrePrepare(1, 2, d, b"payload", "val-0", b"s" * 64),
+        Prepare(1, 2, d, "val-1", b"s" * 64),
+        Commit(1, 2, d, "val-2", b"s" * 64),
+    ):
+        assert decode_message(encode_message(m)) == m
+    cert = CommitCertificate(5, d, (Vote("val-0", b"a" * 64), Vote("val-1", b"b" * 64)))
+    assert certificate_from_proto(certificate_to_proto(cert)) == cert
+    with pytest.raises(WireError):
+        decode_message(b"\xff\xff\xff")
+    with pytest.raises(WireError):
+        decode_message(b"")

@@ -1,0 +1,115 @@
+"""Transactions: canonical bytes, hashing, signatures and stateless checks."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from node import limits
+from node.crypto import KeyPair, verify_signature
+from node.tx import TxInvalid, build_tx, check_tx, decode_args, encode_args, tx_hash
+from proto import ledger_pb2
+
+CHAIN = "test-chain"
+KEY = KeyPair(bytes(range(32)))
+NONCE = b"\x01" * limits.NONCE_BYTES
+
+arg_values = st.one_of(
+    st.text(max_size=40),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.binary(max_size=40),
+    st.booleans(),
+)
+arg_names = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
+
+
+@given(st.dictionaries(arg_names, arg_values, max_size=limits.TX_ARGS_MAX))
+def test_args_round_trip_and_canonical_order(args: dict[str, object]) -> None:
+    encoded = encode_args(args)  # type: ignore[arg-type]
+    assert [a.name for a in encoded] == sorted(args)
+    decoded = decode_args(encoded)
+    assert decoded == args
+    assert {k: type(v) for k, v in decoded.items()} == {k: type(v) for k, v in args.items()}
+
+
+@given(st.dictionaries(arg_names, arg_values, min_size=1, max_size=8))
+def test_hash_does_not_depend_on_how_args_were_built(args: dict[str, object]) -> None:
+    a = build_tx(CHAIN, KEY, "consent", "grant", args, nonce=NONCE)  # type: ignore[arg-type]
+    b = build_tx(CHAIN, KEY, "consent", "grant", dict(reversed(list(args.items()))), nonce=NONCE)  # type: ignore[arg-type]
+    assert a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
+    assert tx_hash(a) == tx_hash(b) == check_tx(a, CHAIN).hash
+
+
+def test_hash_changes_with_every_field() -> None:
+    base = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE)
+    variants = [
+        build_tx("other", KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
+        build_tx(CHAIN, KeyPair(bytes(32)), "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
+        build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=b"\x02" * 16),
+        build_tx(CHAIN, KEY, "certificates", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
+        build_tx(CHAIN, KEY, "consent", "refuse", {"request_id": "req-00000001"}, nonce=NONCE),
+        build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000002"}, nonce=NONCE),
+    ]
+    hashes = {tx_hash(base)} | {tx_hash(v) for v in variants}
+    assert len(hashes) == 1 + len(variants)
+
+
+def test_fresh_nonces_make_identical_calls_distinct() -> None:
+    a = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
+    b = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
+    assert tx_hash(a) != tx_hash(b)
+
+
+def test_check_accepts_a_good_transaction() -> None:
+    tx = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001", "max_uses": 2})
+    checked = check_tx(tx, CHAIN)
+    assert checked.args == {"request_id": "req-00000001", "max_uses": 2}
+    assert checked.size == tx.ByteSize()
+
+
+def _code(tx: ledger_pb2.Transaction, chain: str = CHAIN) -> str:
+    with pytest.raises(TxInvalid) as info:
+        check_tx(tx, chain)
+    return info.value.code
+
+
+def test_check_rejects_each_bad_shape() -> None:
+    good = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
+    assert _code(good, "other-chain") == "wrong_chain"
+
+    tampered = ledger_pb2.Transaction()
+    tampered.CopyFrom(good)
+    tampered.body.method = "refuse"
+    assert _code(tampered) == "bad_signature"
+
+    resigned = ledger_pb2.Transaction()
+    resigned.CopyFrom(good)
+    resigned.body.submitter = KeyPair(bytes(32)).public_key
+    assert _code(resigned) == "bad_signature"
+
+    for mutate in (
+        lambda t: setattr(t.body, "submitter", b"short"),
+        lambda t: setattr(t.body, "nonce", b"x"),
+        lambda t: setattr(t.body, "contract", "Bad Name"),
+        lambda t: setattr(t.body, "method", ""),
+        lambda t: t.body.args.add(name="zz"),  # an argument with no value
+        lambda t: t.body.args.add(name="request_id", text="dup"),
+    ):
+        bad = ledger_pb2.Transaction()
+        bad.CopyFrom(good)
+        mutate(bad)
+        assert _code(bad) == "invalid_argument"
+
+    big = build_tx(CHAIN, KEY, "consent", "grant", {"blob": b"x" * limits.TX_BYTES_MAX})
+    assert _code(big) == "too_large"
+    many = build_tx(CHAIN, KEY, "consent", "grant", {f"a{i}": i for i in range(limits.TX_ARGS_MAX + 1)})
+    assert _code(many) == "invalid_argument"
+
+
+def test_signature_helper_never_raises_on_garbage() -> None:
+    assert verify_signature(b"", b"m", b"") is False
+    assert verify_signature(b"\x00" * 32, b"m", b"\x00" * 64) is False
+    sig = KEY.sign(b"m")
+    assert verify_signature(KEY.public_key, b"m", sig) is True
+    assert verify_signature(KEY.public_key, b"n", sig) is False
