@@ -39,7 +39,7 @@ def test_merkle_root_changes_when_any_leaf_changes(leaves: list[bytes], data: st
     changed = list(leaves)
     changed[i] = leaves[i] + b"!"
     assert merkle_root(changed) != merkle_root(leaves)
-    assert merkle_root(leaves) != merkle_root(leaves + [b""])
+    assert merkle_root(leaves) != merkle_root([*leaves, b""])
 
 
 def test_leaf_cannot_pose_as_inner_node() -> None:
