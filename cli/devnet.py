@@ -128,8 +128,16 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def init_devnet(dir: Path, base_port: int) -> Devnet:
-    """Generate keys, genesis and configs; idempotent: an existing devnet is reused."""
+DOCKER_PORT = 27100
+DOCKER_WALLET_PORT = 27200
+
+
+def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
+    """Generate keys, genesis and configs; idempotent: an existing devnet is reused.
+
+    With docker=True, each validator is a host named after its id (docker/compose.yaml),
+    listens on all interfaces of its container and paths are those of the shared volume.
+    """
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
     dir.mkdir(parents=True, exist_ok=True)
@@ -161,19 +169,22 @@ def init_devnet(dir: Path, base_port: int) -> Devnet:
         organisations=tuple(orgs),
     )
     genesis.save(dir / "genesis.json")
-    addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
+    if docker:
+        addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
+    else:
+        addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
     for vid in VALIDATOR_IDS:
         home = dir / "nodes" / vid
         home.mkdir(parents=True, exist_ok=True)
         NodeConfig(
             validator_id=vid,
             home=home.resolve(),
-            listen=addresses[vid],
+            listen=f"0.0.0.0:{DOCKER_PORT}" if docker else addresses[vid],
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
         ).save(home / "node.json")
-    wallet_url = f"http://127.0.0.1:{ports[-1]}"
+    wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[-1]}"
     (dir / "devnet.json").write_text(
         json.dumps(
             {"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2
@@ -383,6 +394,17 @@ def up_cmd(
     console.print(f"[green]devnet {net.chain_id} is up[/] in {dir}")
     console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
     console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
+
+
+@app.command("init")
+def init_cmd(
+    dir: DirOpt = Path("devnet"),
+    docker: Annotated[bool, typer.Option(help="lay out for docker/compose.yaml (hosts val-0..val-3, wallet)")] = False,
+    base_port: Annotated[int, typer.Option(help="first validator port on 127.0.0.1")] = DEFAULT_BASE_PORT,
+) -> None:
+    """Only generate keys, genesis and configs (for operators and containers); start nothing."""
+    net = init_devnet(dir, base_port, docker=docker)
+    console.print(f"devnet {net.chain_id} initialised in {dir}")
 
 
 @app.command("down")
