@@ -184,7 +184,9 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
         ).save(home / "node.json")
-    wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[-1]}"
+    wallet_url = (
+        f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[-1]}"
+    )
     (dir / "devnet.json").write_text(
         json.dumps(
             {"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2
@@ -399,8 +401,12 @@ def up_cmd(
 @app.command("init")
 def init_cmd(
     dir: DirOpt = Path("devnet"),
-    docker: Annotated[bool, typer.Option(help="lay out for docker/compose.yaml (hosts val-0..val-3, wallet)")] = False,
-    base_port: Annotated[int, typer.Option(help="first validator port on 127.0.0.1")] = DEFAULT_BASE_PORT,
+    docker: Annotated[
+        bool, typer.Option(help="lay out for docker/compose.yaml (hosts val-0..val-3, wallet)")
+    ] = False,
+    base_port: Annotated[
+        int, typer.Option(help="first validator port on 127.0.0.1")
+    ] = DEFAULT_BASE_PORT,
 ) -> None:
     """Only generate keys, genesis and configs (for operators and containers); start nothing."""
     net = init_devnet(dir, base_port, docker=docker)

@@ -41,10 +41,20 @@ def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
     from contracts.identity import holder_id_for
 
     return [
-        build_tx(g.chain_id, EDU, "certificates", "issue", {
-            "cert_id": f"cert-unit-{i:04d}", "cert_type": "diploma",
-            "holder": holder_id_for(HOLDER.public_key), "doc_hash": f"{i:02x}" * 32, "valid_until_ms": 0,
-        }, nonce=bytes([i]) * 16)
+        build_tx(
+            g.chain_id,
+            EDU,
+            "certificates",
+            "issue",
+            {
+                "cert_id": f"cert-unit-{i:04d}",
+                "cert_type": "diploma",
+                "holder": holder_id_for(HOLDER.public_key),
+                "doc_hash": f"{i:02x}" * 32,
+                "valid_until_ms": 0,
+            },
+            nonce=bytes([i]) * 16,
+        )
         for i in range(n)
     ]
 
@@ -52,24 +62,51 @@ def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
 def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int = 1):  # type: ignore[no-untyped-def]
     checked = check_block_txs(txs, g.chain_id)
     return execute_block(
-        StoreState(store), g.chain_id, height, g.genesis_time_ms + height, store.state_root() or b"", checked,
+        StoreState(store),
+        g.chain_id,
+        height,
+        g.genesis_time_ms + height,
+        store.state_root() or b"",
+        checked,
         is_committed=lambda h: store.tx_location(h) is not None,
     )
 
 
 def commit(store: Store, txs: list[ledger_pb2.Transaction], executed) -> None:  # type: ignore[no-untyped-def]
     block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=store.tip_height() + 1), txs=txs)
-    store.commit_block(block, executed.results, executed.tx_hashes, executed.writes, executed.index, executed.state_root)
+    store.commit_block(
+        block,
+        executed.results,
+        executed.tx_hashes,
+        executed.writes,
+        executed.index,
+        executed.state_root,
+    )
 
 
 def test_two_replicas_get_identical_results(tmp_path: Path) -> None:
     g = genesis()
     a, b = open_store(tmp_path / "a", g), open_store(tmp_path / "b", g)
     txs = issue_txs(g, 6)
-    txs.append(build_tx(g.chain_id, HOLDER, "certificates", "issue", {"cert_id": "cert-unit-bad1"}, nonce=b"\x07" * 16))
+    txs.append(
+        build_tx(
+            g.chain_id,
+            HOLDER,
+            "certificates",
+            "issue",
+            {"cert_id": "cert-unit-bad1"},
+            nonce=b"\x07" * 16,
+        )
+    )
     ea, eb = run(a, g, txs), run(b, g, txs)
-    assert (ea.state_root, ea.results_root, ea.tx_root) == (eb.state_root, eb.results_root, eb.tx_root)
-    assert ea.results.SerializeToString(deterministic=True) == eb.results.SerializeToString(deterministic=True)
+    assert (ea.state_root, ea.results_root, ea.tx_root) == (
+        eb.state_root,
+        eb.results_root,
+        eb.tx_root,
+    )
+    assert ea.results.SerializeToString(deterministic=True) == eb.results.SerializeToString(
+        deterministic=True
+    )
     assert [r.ok for r in ea.results.results] == [True] * 6 + [False]
     assert ea.results.results[-1].error_code in ("invalid_argument", "permission_denied")
 
@@ -111,7 +148,16 @@ def test_rejected_call_changes_no_state_but_is_indexed(tmp_path: Path) -> None:
     ok = issue_txs(g, 1)
     commit(store, ok, run(store, g, ok))
     root = store.state_root()
-    bad = [build_tx(g.chain_id, EDU, "certificates", "revoke", {"cert_id": "cert-unit-0000", "reason": "a" * 500}, nonce=b"\x05" * 16)]
+    bad = [
+        build_tx(
+            g.chain_id,
+            EDU,
+            "certificates",
+            "revoke",
+            {"cert_id": "cert-unit-0000", "reason": "a" * 500},
+            nonce=b"\x05" * 16,
+        )
+    ]
     executed = run(store, g, bad, height=2)
     assert executed.writes == [] and executed.state_root == root
     assert not executed.results.results[0].ok

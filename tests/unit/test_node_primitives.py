@@ -34,7 +34,9 @@ def test_merkle_known_shapes() -> None:
 
 
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=20), st.data())
-def test_merkle_root_changes_when_any_leaf_changes(leaves: list[bytes], data: st.DataObject) -> None:
+def test_merkle_root_changes_when_any_leaf_changes(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
     i = data.draw(st.integers(0, len(leaves) - 1))
     changed = list(leaves)
     changed[i] = leaves[i] + b"!"

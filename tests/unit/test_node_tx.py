@@ -45,8 +45,17 @@ def test_hash_changes_with_every_field() -> None:
     base = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE)
     variants = [
         build_tx("other", KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
-        build_tx(CHAIN, KeyPair(bytes(32)), "consent", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
-        build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=b"\x02" * 16),
+        build_tx(
+            CHAIN,
+            KeyPair(bytes(32)),
+            "consent",
+            "grant",
+            {"request_id": "req-00000001"},
+            nonce=NONCE,
+        ),
+        build_tx(
+            CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"}, nonce=b"\x02" * 16
+        ),
         build_tx(CHAIN, KEY, "certificates", "grant", {"request_id": "req-00000001"}, nonce=NONCE),
         build_tx(CHAIN, KEY, "consent", "refuse", {"request_id": "req-00000001"}, nonce=NONCE),
         build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000002"}, nonce=NONCE),
@@ -103,7 +112,9 @@ def test_check_rejects_each_bad_shape() -> None:
 
     big = build_tx(CHAIN, KEY, "consent", "grant", {"blob": b"x" * limits.TX_BYTES_MAX})
     assert _code(big) == "too_large"
-    many = build_tx(CHAIN, KEY, "consent", "grant", {f"a{i}": i for i in range(limits.TX_ARGS_MAX + 1)})
+    many = build_tx(
+        CHAIN, KEY, "consent", "grant", {f"a{i}": i for i in range(limits.TX_ARGS_MAX + 1)}
+    )
     assert _code(many) == "invalid_argument"
 
 
