@@ -106,6 +106,15 @@ class LedgerClient:
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
+    def submit_batch(self, txs: list[ledger_pb2.Transaction]) -> node_pb2.SubmitBatchResponse:
+        """Admit many transactions in one call (a bulk issuer); does not wait for commit."""
+        try:
+            return self.ledger.SubmitTransactions(
+                node_pb2.SubmitBatchRequest(txs=txs), timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+
     def call(
         self, keypair: KeyPair, contract: str, method: str, args: Mapping[str, ArgValue]
     ) -> Committed:

@@ -33,6 +33,7 @@ PEER_CHANNEL_OPTIONS = [
     ("grpc.max_reconnect_backoff_ms", 1000),
 ]
 SEND_TIMEOUT_S = 3.0
+FORWARD_LINGER_S = 0.005
 
 
 class PeerLink:
@@ -69,6 +70,8 @@ class PeerLink:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._txs and not self._messages and len(self._txs) < limits.FORWARD_BATCH_TXS_MAX:
+                await asyncio.sleep(FORWARD_LINGER_S)  # let single submissions coalesce
             while self._messages or self._txs:
                 try:
                     if self._messages:

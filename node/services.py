@@ -90,10 +90,14 @@ class PeerService(node_pb2_grpc.PeerServicer):
         tip = self.node.store.tip_height()
         resp = node_pb2.GetBlocksResponse()
         start = max(request.from_height, 1)
+        budget = limits.GRPC_MESSAGE_BYTES_MAX // 2
         for height in range(start, min(tip, start + count - 1) + 1):
             block = self.node.store.get_block(height)
             if block is None:
                 break
+            budget -= block.ByteSize()
+            if budget < 0 and resp.blocks:
+                break  # the next call fetches the rest
             resp.blocks.append(block)
         return resp
 
@@ -132,6 +136,24 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
                 f"transaction {checked.hash.hex()} is pending but not yet committed",
             )
         return committed_response(checked.hash, height, result)
+
+    async def SubmitTransactions(
+        self, request: node_pb2.SubmitBatchRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.SubmitBatchResponse:
+        if len(request.txs) > limits.SUBMIT_BATCH_TXS_MAX:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"at most {limits.SUBMIT_BATCH_TXS_MAX} transactions per batch",
+            )
+        resp = node_pb2.SubmitBatchResponse()
+        for tx in request.txs:
+            try:
+                checked = self.node.admit(tx, forward=True)
+            except SubmitRejected as exc:
+                resp.items.add(accepted=False, error=exc.message)
+            else:
+                resp.items.add(tx_hash=checked.hash, accepted=True)
+        return resp
 
     async def GetTransaction(
         self, request: node_pb2.GetTransactionRequest, context: grpc.aio.ServicerContext

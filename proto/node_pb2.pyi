@@ -191,6 +191,27 @@ class AuditTraceResponse(_message.Message):
     truncated: bool
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., height: _Optional[int] = ..., truncated: _Optional[bool] = ...) -> None: ...
 
+class SubmitBatchRequest(_message.Message):
+    __slots__ = ("txs",)
+    TXS_FIELD_NUMBER: _ClassVar[int]
+    txs: _containers.RepeatedCompositeFieldContainer[_ledger_pb2.Transaction]
+    def __init__(self, txs: _Optional[_Iterable[_Union[_ledger_pb2.Transaction, _Mapping]]] = ...) -> None: ...
+
+class SubmitBatchResponse(_message.Message):
+    __slots__ = ("items",)
+    class Item(_message.Message):
+        __slots__ = ("tx_hash", "accepted", "error")
+        TX_HASH_FIELD_NUMBER: _ClassVar[int]
+        ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+        ERROR_FIELD_NUMBER: _ClassVar[int]
+        tx_hash: bytes
+        accepted: bool
+        error: str
+        def __init__(self, tx_hash: _Optional[bytes] = ..., accepted: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[SubmitBatchResponse.Item]
+    def __init__(self, items: _Optional[_Iterable[_Union[SubmitBatchResponse.Item, _Mapping]]] = ...) -> None: ...
+
 class VerifyCertificateRequest(_message.Message):
     __slots__ = ("cert_id", "doc_hash")
     CERT_ID_FIELD_NUMBER: _ClassVar[int]

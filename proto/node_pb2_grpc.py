@@ -197,6 +197,11 @@ class LedgerStub:
                 request_serializer=proto_dot_node__pb2.SubmitRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.SubmitResponse.FromString,
                 _registered_method=True)
+        self.SubmitTransactions = channel.unary_unary(
+                '/trustledger.v1.Ledger/SubmitTransactions',
+                request_serializer=proto_dot_node__pb2.SubmitBatchRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.SubmitBatchResponse.FromString,
+                _registered_method=True)
         self.GetTransaction = channel.unary_unary(
                 '/trustledger.v1.Ledger/GetTransaction',
                 request_serializer=proto_dot_node__pb2.GetTransactionRequest.SerializeToString,
@@ -228,6 +233,12 @@ class LedgerServicer:
     """Missing associated documentation comment in .proto file."""
 
     def SubmitTransaction(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitTransactions(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -270,6 +281,11 @@ def add_LedgerServicer_to_server(servicer, server):
                     servicer.SubmitTransaction,
                     request_deserializer=proto_dot_node__pb2.SubmitRequest.FromString,
                     response_serializer=proto_dot_node__pb2.SubmitResponse.SerializeToString,
+            ),
+            'SubmitTransactions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitTransactions,
+                    request_deserializer=proto_dot_node__pb2.SubmitBatchRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.SubmitBatchResponse.SerializeToString,
             ),
             'GetTransaction': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTransaction,
@@ -324,6 +340,33 @@ class Ledger:
             '/trustledger.v1.Ledger/SubmitTransaction',
             proto_dot_node__pb2.SubmitRequest.SerializeToString,
             proto_dot_node__pb2.SubmitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trustledger.v1.Ledger/SubmitTransactions',
+            proto_dot_node__pb2.SubmitBatchRequest.SerializeToString,
+            proto_dot_node__pb2.SubmitBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,699 @@
+"""The authenticated world state: a compressed sparse Merkle tree with O(log n) proofs.
+
+What is committed
+-----------------
+The world state maps arbitrary byte keys to byte values. Each entry is a leaf placed by
+the 256-bit hash of its key and committing to its key and value:
+
+    key_hash   = SHA-256(key)
+    value_hash = SHA-256(VALUE_DOMAIN || len(key):u32 || key || value)
+    leaf_hash  = SHA-256(LEAF_DOMAIN || key_hash || value_hash)
+
+Shape: a binary Patricia trie over key hashes
+---------------------------------------------
+Read a key hash as 256 bits, the most significant bit of byte 0 first ("bit 0"). The
+tree of a set S of leaves is defined recursively:
+
+- S is empty: the empty tree, whose root is `EMPTY_ROOT` (32 zero bytes). Only a whole
+  tree can be empty; no branch has an empty child.
+- S holds one leaf: the tree is that leaf, at whatever depth it sits.
+- otherwise let b be the first bit at which the key hashes of S differ. The tree is a
+  branch splitting at b: the left subtree holds the leaves whose bit b is 0, the right
+  those whose bit b is 1, and
+
+      node_hash = SHA-256(NODE_DOMAIN || b:u8 || hash(left) || hash(right))
+
+The root is the hash of the tree of the whole state. It depends on the set of
+(key, value) pairs alone, not on insertion order, block boundaries or history, so
+replicas agree on it however they got to the state. This is the "sparse Merkle tree
+with leaves at their shortest unique prefix": branches exist only where paths diverge
+(n keys give n leaves and n - 1 branches), and since the split bit is inside the branch
+hash, a proof cannot move a sibling to another level. Key hashes are uniform, so a leaf
+sits about log2(n) branches deep (mean log2(n) + 0.3, maximum about
+log2(n) + sqrt(2 log2(n)) for n random keys); pushing one key k levels deeper than its
+neighbours costs an attacker about 2^k hash evaluations.
+
+Proofs
+------
+`prove(reader, root, key)` follows the key hash from the root: at a branch splitting at
+bit b it goes the way bit b of the key hash says and records the other child as a
+sibling (b, hash). The walk ends at a leaf (or at once, in the empty tree). The proof
+is then one of:
+
+- INCLUSION: the leaf is the key's; the proof carries its value hash.
+- OTHER_LEAF (exclusion): the leaf belongs to another key hash; the proof carries that
+  leaf's key hash and value hash. Had the key been present, the same walk would have
+  found it, so it is absent.
+- EMPTY (exclusion): the tree is empty; no siblings.
+
+`verify_proof(root, key, value, proof)` needs no store: it recomputes the leaf hash and
+hashes it up with the siblings (the side at each split comes from the key hash, never
+from the proof) and compares with the root. See `encode_proof` for the byte format.
+
+Storage
+-------
+Nodes are content addressed: a node is stored under its own hash, encoded as
+
+    leaf:   0x00 || key_hash(32) || len(key):u32 || key || value
+    branch: 0x01 || b:u8 || left(32) || right(32) || prefix
+
+where `prefix` is the first ceil(b/8) bytes of the key hashes below the branch with the
+bits from b on set to zero (it lets an update see whether a key falls inside the branch
+without reading further down). Leaves keep the value itself, so any retained root can
+answer `get_value` and `prove` for its own version, not just the latest.
+
+Versions and pruning: an update never changes a stored node; it only adds the nodes on
+the changed paths (`TreeUpdate.new_nodes`). Every earlier root therefore stays readable
+as long as its nodes are kept, and today nothing is ever deleted. Pruning can come
+later: `TreeUpdate.stale_nodes` lists the nodes the new root no longer reaches. Beware
+that a stale node can come back (the same subtree re-created later, for example a key
+set back to an earlier value), so a pruner must reference-count or check reachability
+from the roots it keeps before deleting.
+
+Wiring into a node
+------------------
+Executing a block calls `apply_writes(reader, prev_root, writes)`; this reads nodes but
+writes nothing, so a backup can check a proposal that may never commit. The returned
+`TreeUpdate` travels with the executed block; at commit its `new_nodes` go into the same
+LevelDB write batch as the block (`node.statetree_store.LevelDBNodeStore.stage`). The
+root for height h is the header's `state_root`, so proofs for an old height need
+nothing stored beyond the nodes. To execute a block on top of one that is not committed
+yet, read through `OverlayNodeReader(store, pending_update.new_nodes)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import NamedTuple, Protocol
+
+HASH_BYTES = 32
+KEY_BITS = 256
+EMPTY_ROOT = bytes(HASH_BYTES)
+"""Root of the empty tree (no leaf or branch hash can be all zeros but by a SHA-256 break)."""
+
+VALUE_DOMAIN = b"trustledger/v1/state-value\x00"
+LEAF_DOMAIN = b"trustledger/v1/state-leaf\x00"
+NODE_DOMAIN = b"trustledger/v1/state-node\x00"
+
+LEAF_TAG = 0x00
+BRANCH_TAG = 0x01
+_LEAF_HEADER_BYTES = 1 + HASH_BYTES + 4
+_BRANCH_FIXED_BYTES = 2 + 2 * HASH_BYTES
+
+PROOF_FORMAT_VERSION = 1
+PROOF_SIBLINGS_MAX = KEY_BITS  # split bits strictly increase within 0..255
+_SIBLING_BYTES = 1 + HASH_BYTES
+PROOF_BYTES_MAX = 2 + 2 * HASH_BYTES + 2 + PROOF_SIBLINGS_MAX * _SIBLING_BYTES
+
+_sha256 = hashlib.sha256
+_U32 = struct.Struct(">I")
+_U16 = struct.Struct(">H")
+
+
+class StateTreeError(Exception):
+    """Base class of the state tree's errors."""
+
+
+class MissingNodeError(StateTreeError):
+    """A node the walk needs is not in the store (unknown or pruned root, partial store)."""
+
+
+class CorruptNodeError(StateTreeError):
+    """A stored node does not decode: the store is damaged."""
+
+
+class ProofFormatError(StateTreeError):
+    """Proof bytes (or a Proof object being encoded) are malformed."""
+
+
+# ---- hashing --------------------------------------------------------------------------
+
+
+def compute_key_hash(key: bytes) -> bytes:
+    """Where a key lives in the tree: SHA-256 of the key."""
+    return _sha256(key).digest()
+
+
+def compute_value_hash(key: bytes, value: bytes) -> bytes:
+    """The commitment to one entry's key and value."""
+    return _sha256(VALUE_DOMAIN + _U32.pack(len(key)) + key + value).digest()
+
+
+def compute_leaf_hash(key_hash: bytes, value_hash: bytes) -> bytes:
+    return _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
+
+
+def compute_node_hash(split_bit: int, left: bytes, right: bytes) -> bytes:
+    return _sha256(NODE_DOMAIN + bytes((split_bit,)) + left + right).digest()
+
+
+def _lcp(a: int, b: int) -> int:
+    """Length of the common prefix of two 256-bit key hashes, in bits (256 if equal)."""
+    return KEY_BITS - (a ^ b).bit_length()
+
+
+def _bit(x: int, i: int) -> int:
+    return (x >> (KEY_BITS - 1 - i)) & 1
+
+
+def _threshold(x: int, i: int) -> int:
+    """Smallest key hash that shares bits [0, i) with x and has bit i set."""
+    shift = KEY_BITS - 1 - i
+    return ((x >> shift) | 1) << shift
+
+
+def _prefix_bytes(rep: int, split_bit: int) -> bytes:
+    """Bits [0, split_bit) of `rep` in ceil(split_bit / 8) bytes, later bits zeroed."""
+    if split_bit == 0:
+        return b""
+    shift = KEY_BITS - split_bit
+    masked = (rep >> shift) << shift
+    return masked.to_bytes(HASH_BYTES, "big")[: (split_bit + 7) // 8]
+
+
+# ---- node storage ---------------------------------------------------------------------
+
+
+class NodeReader(Protocol):
+    """Read access to stored nodes, by node hash."""
+
+    def get_node(self, node_hash: bytes) -> bytes | None: ...
+
+
+class NodeStore(NodeReader, Protocol):
+    """A node store that can also take new nodes (used by `StateTree`)."""
+
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None: ...
+
+
+class MemoryNodeStore:
+    """Nodes in a dict: the reference store, for tests, genesis and clients."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[bytes, bytes] = {}
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        return self._nodes.get(node_hash)
+
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        self._nodes.update(nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+class OverlayNodeReader:
+    """Nodes of not yet committed updates over a base reader (executing ahead of commit)."""
+
+    def __init__(self, base: NodeReader, pending: Mapping[bytes, bytes]) -> None:
+        self._base = base
+        self._pending = pending
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        raw = self._pending.get(node_hash)
+        return raw if raw is not None else self._base.get_node(node_hash)
+
+
+class _Branch(NamedTuple):
+    split_bit: int
+    left: bytes
+    right: bytes
+    rep: int
+    """A key hash agreeing with every key hash below on bits [0, split_bit)."""
+
+
+class _Leaf(NamedTuple):
+    key_hash: bytes
+    key: bytes
+    value: bytes
+
+
+def _encode_leaf(key_hash: bytes, key: bytes, value: bytes) -> bytes:
+    return bytes((LEAF_TAG,)) + key_hash + _U32.pack(len(key)) + key + value
+
+
+def _decode(node_hash: bytes, raw: bytes) -> _Branch | _Leaf:
+    if raw and raw[0] == BRANCH_TAG and len(raw) >= _BRANCH_FIXED_BYTES:
+        split_bit = raw[1]
+        prefix = raw[_BRANCH_FIXED_BYTES:]
+        if len(prefix) == (split_bit + 7) // 8:
+            rep = int.from_bytes(prefix, "big") << (8 * (HASH_BYTES - len(prefix)))
+            return _Branch(split_bit, raw[2:34], raw[34:66], rep)
+    elif raw and raw[0] == LEAF_TAG and len(raw) >= _LEAF_HEADER_BYTES:
+        (key_len,) = _U32.unpack_from(raw, 1 + HASH_BYTES)
+        if key_len <= len(raw) - _LEAF_HEADER_BYTES:
+            end = _LEAF_HEADER_BYTES + key_len
+            return _Leaf(raw[1:33], raw[_LEAF_HEADER_BYTES:end], raw[end:])
+    raise CorruptNodeError(f"stored node {node_hash.hex()} does not decode")
+
+
+def _load(reader: NodeReader, node_hash: bytes) -> _Branch | _Leaf:
+    raw = reader.get_node(node_hash)
+    if raw is None:
+        raise MissingNodeError(
+            f"node {node_hash.hex()} is not in the store (unknown or pruned root?)"
+        )
+    return _decode(node_hash, raw)
+
+
+def compute_stored_node_hash(raw: bytes) -> bytes:
+    """The hash a stored node is filed under, recomputed from its bytes.
+
+    Lets a replica take nodes from an untrusted peer (state transfer) and check each
+    against the hash it asked for. Raises CorruptNodeError if `raw` is no node.
+    """
+    decoded = _decode(b"?" * HASH_BYTES, raw)
+    if isinstance(decoded, _Leaf):
+        if _sha256(decoded.key).digest() != decoded.key_hash:
+            raise CorruptNodeError("leaf key hash does not match its key")
+        return compute_leaf_hash(decoded.key_hash, compute_value_hash(decoded.key, decoded.value))
+    if raw[_BRANCH_FIXED_BYTES:] != _prefix_bytes(decoded.rep, decoded.split_bit):
+        raise CorruptNodeError("branch prefix is not canonical")
+    return compute_node_hash(decoded.split_bit, decoded.left, decoded.right)
+
+
+def iter_nodes(reader: NodeReader, root: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Every (node hash, stored bytes) under `root`, parents before children."""
+    stack = [] if root == EMPTY_ROOT else [root]
+    while stack:
+        node = stack.pop()
+        raw = reader.get_node(node)
+        if raw is None:
+            raise MissingNodeError(f"node {node.hex()} is not in the store")
+        decoded = _decode(node, raw)
+        yield node, raw
+        if isinstance(decoded, _Branch):
+            stack.append(decoded.right)
+            stack.append(decoded.left)
+
+
+def iter_entries(reader: NodeReader, root: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Every (key, value) under `root`, in key-hash order (export, audit, migration)."""
+    for node, raw in iter_nodes(reader, root):
+        decoded = _decode(node, raw)
+        if isinstance(decoded, _Leaf):
+            yield decoded.key, decoded.value
+
+
+# ---- updates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TreeUpdate:
+    """The result of applying a write set: a new root and the nodes it needs."""
+
+    prev_root: bytes
+    """The root the writes were applied to."""
+    root: bytes
+    """The root after the writes."""
+    new_nodes: Mapping[bytes, bytes]
+    """node hash -> encoded node: to be put into the store (with the block's batch)."""
+    stale_nodes: frozenset[bytes]
+    """Nodes reachable from `prev_root` but not from `root` (for a future pruner)."""
+
+
+class _Updater:
+    """One batch update: writes sorted by key hash, walked down the old tree once."""
+
+    def __init__(self, reader: NodeReader, writes: Iterable[tuple[bytes, bytes | None]]) -> None:
+        latest: dict[bytes, tuple[bytes, bytes | None]] = {}
+        for key, value in writes:
+            if not isinstance(key, bytes) or not (value is None or isinstance(value, bytes)):
+                raise TypeError("writes must be (bytes, bytes | None) pairs")
+            latest[_sha256(key).digest()] = (key, value)
+        ordered = sorted((int.from_bytes(kh, "big"), kh) for kh in latest)
+        self._reader = reader
+        self._khs = [x for x, _ in ordered]
+        self._kh_bytes = [kh for _, kh in ordered]
+        self._keys = [latest[kh][0] for _, kh in ordered]
+        self._values = [latest[kh][1] for _, kh in ordered]
+        self.new: dict[bytes, bytes] = {}
+        self.stale: set[bytes] = set()
+
+    def run(self, root: bytes) -> bytes:
+        node = None if root == EMPTY_ROOT else root
+        new_root = self._update(node, 0, len(self._khs))
+        return EMPTY_ROOT if new_root is None else new_root
+
+    def _leaf(self, i: int) -> bytes | None:
+        """The new leaf for write i, or None for a delete."""
+        value = self._values[i]
+        if value is None:
+            return None
+        key = self._keys[i]
+        key_hash = self._kh_bytes[i]
+        key_len = _U32.pack(len(key))
+        value_hash = _sha256(VALUE_DOMAIN + key_len + key + value).digest()
+        node_hash = _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
+        self.new[node_hash] = bytes((LEAF_TAG,)) + key_hash + key_len + key + value
+        return node_hash
+
+    def _branch(
+        self, split_bit: int, left: bytes | None, right: bytes | None, rep: int
+    ) -> bytes | None:
+        """A branch over two subtrees; an empty side collapses it into the other."""
+        if left is None:
+            return right
+        if right is None:
+            return left
+        tag = bytes((split_bit,))
+        node_hash = _sha256(NODE_DOMAIN + tag + left + right).digest()
+        self.new[node_hash] = (
+            bytes((BRANCH_TAG,)) + tag + left + right + _prefix_bytes(rep, split_bit)
+        )
+        return node_hash
+
+    def _build(self, lo: int, hi: int) -> bytes | None:
+        """A fresh subtree of the puts among writes [lo, hi) (deletes there are no-ops)."""
+        values = self._values
+        puts = [i for i in range(lo, hi) if values[i] is not None]
+        return self._build_sorted(puts, 0, len(puts))
+
+    def _build_sorted(self, puts: list[int], a: int, b: int) -> bytes | None:
+        if a == b:
+            return None
+        if b - a == 1:
+            return self._leaf(puts[a])
+        khs = self._khs
+        first = khs[puts[a]]
+        split_bit = _lcp(first, khs[puts[b - 1]])
+        mid = bisect_left(puts, _threshold(first, split_bit), a, b, key=khs.__getitem__)
+        left = self._build_sorted(puts, a, mid)
+        right = self._build_sorted(puts, mid, b)
+        return self._branch(split_bit, left, right, first)
+
+    def _update(self, node: bytes | None, lo: int, hi: int) -> bytes | None:
+        """Apply writes [lo, hi) to the subtree `node` (None = empty); return its new hash.
+
+        Every write in the range and every key hash under `node` agree on the bits above
+        the subtree, and the call chain's split bits strictly increase, so the recursion
+        is at most a few hundred frames deep.
+        """
+        if lo == hi:
+            return node
+        if node is None:
+            return self._build(lo, hi)
+        decoded = _load(self._reader, node)
+        if isinstance(decoded, _Branch):
+            split_bit, rep = decoded.split_bit, decoded.rep
+        else:
+            split_bit, rep = KEY_BITS, int.from_bytes(decoded.key_hash, "big")
+        khs = self._khs
+        # Key hashes sharing k bits with `rep` form a contiguous run of the sorted
+        # writes, so the smallest common prefix is at one of the ends.
+        common = min(_lcp(khs[lo], rep), _lcp(khs[hi - 1], rep), split_bit)
+        if common < split_bit:
+            # Some writes leave the subtree's path at bit `common`: a new branch there,
+            # with the old subtree (plus the writes that follow it) on one side.
+            mid = bisect_left(khs, _threshold(rep, common), lo, hi)
+            if _bit(rep, common) == 0:
+                return self._branch(common, self._update(node, lo, mid), self._build(mid, hi), rep)
+            return self._branch(common, self._build(lo, mid), self._update(node, mid, hi), rep)
+        if isinstance(decoded, _Leaf):
+            # The only write in range is for this very key (key hashes are unique).
+            new_leaf = self._leaf(lo)
+            if new_leaf == node:
+                del self.new[node]  # the same value written again: nothing changes
+                return node
+            self.stale.add(node)
+            return new_leaf
+        mid = bisect_left(khs, _threshold(rep, split_bit), lo, hi)
+        left = self._update(decoded.left, lo, mid)
+        right = self._update(decoded.right, mid, hi)
+        if left == decoded.left and right == decoded.right:
+            return node
+        self.stale.add(node)
+        return self._branch(split_bit, left, right, rep)
+
+
+def apply_writes(
+    reader: NodeReader, root: bytes, writes: Iterable[tuple[bytes, bytes | None]]
+) -> TreeUpdate:
+    """Apply a write set (None = delete) to the tree `root`, without writing anything.
+
+    Only the nodes on changed paths are read and rebuilt. If a key appears more than
+    once, the last write wins; deleting an absent key changes nothing. Raises
+    `MissingNodeError` if the store lacks a node of `root`.
+    """
+    updater = _Updater(reader, writes)
+    new_root = updater.run(root)
+    new_nodes = updater.new
+    return TreeUpdate(
+        prev_root=root,
+        root=new_root,
+        new_nodes=new_nodes,
+        stale_nodes=frozenset(h for h in updater.stale if h not in new_nodes),
+    )
+
+
+def build_tree(items: Iterable[tuple[bytes, bytes]]) -> TreeUpdate:
+    """The tree of a whole state from scratch (genesis, migration): one bulk build."""
+    return apply_writes(MemoryNodeStore(), EMPTY_ROOT, items)
+
+
+# ---- proofs -----------------------------------------------------------------------------
+
+
+class ProofKind(IntEnum):
+    EMPTY = 0
+    """Exclusion: the tree is empty."""
+    INCLUSION = 1
+    """The key is present; `value_hash` commits to its value."""
+    OTHER_LEAF = 2
+    """Exclusion: the key's path ends at the leaf of another key hash."""
+
+
+class Sibling(NamedTuple):
+    split_bit: int
+    """The bit at which the branch splits (0..255)."""
+    hash: bytes
+    """The hash of the branch's other child."""
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """A key's inclusion or exclusion under one root. Build with `prove`, check with
+    `verify_proof`, ship with `encode_proof` / `decode_proof`."""
+
+    kind: ProofKind
+    siblings: tuple[Sibling, ...]
+    """The other child of every branch on the key's path, from the root down."""
+    leaf_key_hash: bytes = b""
+    """OTHER_LEAF only: the key hash of the leaf the path ends at."""
+    value_hash: bytes = b""
+    """INCLUSION: the key's value hash; OTHER_LEAF: the other leaf's value hash."""
+
+    @property
+    def is_inclusion(self) -> bool:
+        return self.kind is ProofKind.INCLUSION
+
+
+def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, Proof]:
+    """The key's value under `root` (None if absent) and the proof of it, in one walk."""
+    if root == EMPTY_ROOT:
+        return None, Proof(ProofKind.EMPTY, ())
+    key_hash = _sha256(key).digest()
+    x = int.from_bytes(key_hash, "big")
+    siblings: list[Sibling] = []
+    node = root
+    while True:
+        decoded = _load(reader, node)
+        if isinstance(decoded, _Leaf):
+            break
+        if _bit(x, decoded.split_bit):
+            siblings.append(Sibling(decoded.split_bit, decoded.left))
+            node = decoded.right
+        else:
+            siblings.append(Sibling(decoded.split_bit, decoded.right))
+            node = decoded.left
+    value_hash = compute_value_hash(decoded.key, decoded.value)
+    if decoded.key_hash == key_hash:
+        return decoded.value, Proof(ProofKind.INCLUSION, tuple(siblings), b"", value_hash)
+    return None, Proof(ProofKind.OTHER_LEAF, tuple(siblings), decoded.key_hash, value_hash)
+
+
+def prove(reader: NodeReader, root: bytes, key: bytes) -> Proof:
+    """An inclusion or exclusion proof for `key` under `root`."""
+    return lookup(reader, root, key)[1]
+
+
+def get_value(reader: NodeReader, root: bytes, key: bytes) -> bytes | None:
+    """The key's value under `root`, None if absent."""
+    return lookup(reader, root, key)[0]
+
+
+def _check_shape(proof: Proof) -> None:
+    """Raise ProofFormatError unless the proof is well formed (independent of any key)."""
+    if not isinstance(proof, Proof) or not isinstance(proof.kind, ProofKind):
+        raise ProofFormatError("not a Proof")
+    if not isinstance(proof.siblings, tuple) or len(proof.siblings) > PROOF_SIBLINGS_MAX:
+        raise ProofFormatError("siblings must be a tuple of at most 256 entries")
+    previous = -1
+    for sibling in proof.siblings:
+        if not isinstance(sibling, tuple) or len(sibling) != 2:
+            raise ProofFormatError("a sibling must be a (split_bit, hash) pair")
+        split_bit, sibling_hash = sibling
+        if type(split_bit) is not int or not previous < split_bit < KEY_BITS:
+            raise ProofFormatError("split bits must strictly increase within 0..255")
+        if not isinstance(sibling_hash, bytes) or len(sibling_hash) != HASH_BYTES:
+            raise ProofFormatError("a sibling hash must be 32 bytes")
+        previous = split_bit
+    expected = {
+        ProofKind.EMPTY: (0, 0),
+        ProofKind.INCLUSION: (0, HASH_BYTES),
+        ProofKind.OTHER_LEAF: (HASH_BYTES, HASH_BYTES),
+    }[proof.kind]
+    lengths = (
+        len(proof.leaf_key_hash) if isinstance(proof.leaf_key_hash, bytes) else -1,
+        len(proof.value_hash) if isinstance(proof.value_hash, bytes) else -1,
+    )
+    if lengths != expected:
+        raise ProofFormatError(f"a {proof.kind.name} proof needs leaf hashes of {expected} bytes")
+    if proof.kind is ProofKind.EMPTY and proof.siblings:
+        raise ProofFormatError("an EMPTY proof has no siblings")
+
+
+def _all_bytes(*items: object) -> bool:
+    return all(isinstance(item, bytes) for item in items)
+
+
+def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> bool:
+    """True iff `proof` shows that under `root`, `key` maps to `value` (None = absent).
+
+    Pure: no store, no I/O. A malformed proof, a proof of the other kind, or any
+    mismatch gives False; it never raises on bad input.
+    """
+    try:
+        _check_shape(proof)
+    except ProofFormatError:
+        return False
+    if not _all_bytes(root, key):  # untyped callers (the client SDK) get False, not a crash
+        return False
+    if proof.kind is ProofKind.EMPTY:
+        return value is None and root == EMPTY_ROOT
+    key_hash = _sha256(key).digest()
+    x = int.from_bytes(key_hash, "big")
+    if proof.kind is ProofKind.INCLUSION:
+        if not isinstance(value, bytes) or proof.value_hash != compute_value_hash(key, value):
+            return False
+        leaf_key_hash = key_hash
+    else:
+        if value is not None or proof.leaf_key_hash == key_hash:
+            return False
+        leaf_key_hash = proof.leaf_key_hash
+        other = int.from_bytes(leaf_key_hash, "big")
+        # The other leaf lies on the key's path, so it agrees at every split on the way.
+        if any(_bit(other, s.split_bit) != _bit(x, s.split_bit) for s in proof.siblings):
+            return False
+    node = compute_leaf_hash(leaf_key_hash, proof.value_hash)
+    for split_bit, sibling_hash in reversed(proof.siblings):
+        if _bit(x, split_bit):
+            node = compute_node_hash(split_bit, sibling_hash, node)
+        else:
+            node = compute_node_hash(split_bit, node, sibling_hash)
+    return node == root
+
+
+def encode_proof(proof: Proof) -> bytes:
+    """Serialise a proof. All integers are big-endian:
+
+        version:u8 (= 1) || kind:u8
+        kind EMPTY (0):      nothing more (2 bytes in all)
+        kind INCLUSION (1):  value_hash(32) || count:u16 || count x (split_bit:u8 || hash(32))
+        kind OTHER_LEAF (2): leaf_key_hash(32) || value_hash(32) || count:u16 || siblings
+
+    Siblings run from the root down with strictly increasing split bits; count <= 256,
+    so a proof is at most `PROOF_BYTES_MAX` bytes, and 36 + 33 * depth for an inclusion.
+    """
+    _check_shape(proof)
+    head = bytes((PROOF_FORMAT_VERSION, proof.kind))
+    if proof.kind is ProofKind.EMPTY:
+        return head
+    parts = [head, proof.leaf_key_hash, proof.value_hash, _U16.pack(len(proof.siblings))]
+    for split_bit, sibling_hash in proof.siblings:
+        parts.append(bytes((split_bit,)))
+        parts.append(sibling_hash)
+    return b"".join(parts)
+
+
+def decode_proof(data: bytes) -> Proof:
+    """Parse `encode_proof` output strictly; anything else raises ProofFormatError."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ProofFormatError("proof must be bytes")
+    data = bytes(data)
+    if len(data) > PROOF_BYTES_MAX:
+        raise ProofFormatError(f"proof is {len(data)} bytes, more than {PROOF_BYTES_MAX}")
+    if len(data) < 2:
+        raise ProofFormatError("proof is truncated")
+    if data[0] != PROOF_FORMAT_VERSION:
+        raise ProofFormatError(f"unknown proof format version {data[0]}")
+    try:
+        kind = ProofKind(data[1])
+    except ValueError:
+        raise ProofFormatError(f"unknown proof kind {data[1]}") from None
+    if kind is ProofKind.EMPTY:
+        if len(data) != 2:
+            raise ProofFormatError("an EMPTY proof has no body")
+        return Proof(kind, ())
+    at = 2
+    leaf_key_hash = b""
+    if kind is ProofKind.OTHER_LEAF:
+        leaf_key_hash = data[at : at + HASH_BYTES]
+        at += HASH_BYTES
+    value_hash = data[at : at + HASH_BYTES]
+    at += HASH_BYTES
+    if len(data) < at + 2:
+        raise ProofFormatError("proof is truncated")
+    (count,) = _U16.unpack_from(data, at)
+    at += 2
+    if count > PROOF_SIBLINGS_MAX:
+        raise ProofFormatError(f"proof claims {count} siblings, more than {PROOF_SIBLINGS_MAX}")
+    if len(data) != at + count * _SIBLING_BYTES:
+        raise ProofFormatError(
+            f"proof is {len(data)} bytes, expected {at + count * _SIBLING_BYTES} for {count} siblings"
+        )
+    siblings = tuple(
+        Sibling(data[i], data[i + 1 : i + _SIBLING_BYTES])
+        for i in range(at, len(data), _SIBLING_BYTES)
+    )
+    proof = Proof(kind, siblings, leaf_key_hash, value_hash)
+    _check_shape(proof)  # split bits strictly increasing
+    return proof
+
+
+# ---- a convenience handle ---------------------------------------------------------------
+
+
+class StateTree:
+    """A node store plus a current root: `apply` a block's writes, then read or prove.
+
+    Writes its new nodes straight into the store, so it suits tests, tools and the
+    client. The node's commit path uses `apply_writes` and stages `TreeUpdate.new_nodes`
+    into the block's own write batch instead.
+    """
+
+    def __init__(self, store: NodeStore, root: bytes = EMPTY_ROOT) -> None:
+        self._store = store
+        self._root = root
+
+    @property
+    def root(self) -> bytes:
+        return self._root
+
+    def apply(self, writes: Sequence[tuple[bytes, bytes | None]]) -> bytes:
+        """Apply one batch of writes (None = delete) and return the new root."""
+        update = apply_writes(self._store, self._root, writes)
+        self._store.put_nodes(update.new_nodes)
+        self._root = update.root
+        return update.root
+
+    def get(self, key: bytes, root: bytes | None = None) -> bytes | None:
+        return get_value(self._store, self._root if root is None else root, key)
+
+    def prove(self, key: bytes, root: bytes | None = None) -> Proof:
+        return prove(self._store, self._root if root is None else root, key)
