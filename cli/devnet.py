@@ -85,6 +85,7 @@ class Devnet:
     chain_id: str
     addresses: dict[str, str]
     wallet_url: str
+    metrics: dict[str, str]
 
     @property
     def node_address(self) -> str:
@@ -113,6 +114,7 @@ class Devnet:
             chain_id=doc["chain_id"],
             addresses=doc["validators"],
             wallet_url=doc["wallet_url"],
+            metrics=doc.get("metrics", {}),
         )
 
 
@@ -130,6 +132,7 @@ def free_ports(count: int) -> list[int]:
 
 DOCKER_PORT = 27100
 DOCKER_WALLET_PORT = 27200
+DOCKER_METRICS_PORT = 27300
 
 
 def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
@@ -141,11 +144,15 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
     dir.mkdir(parents=True, exist_ok=True)
+    n = len(VALIDATOR_IDS)
     ports = (
-        free_ports(len(VALIDATOR_IDS) + 1)
+        free_ports(2 * n + 1)
         if base_port == 0
-        else [base_port + i for i in range(len(VALIDATOR_IDS))] + [base_port + 100]
+        else [base_port + i for i in range(n)]
+        + [base_port + 100]
+        + [base_port + 200 + i for i in range(n)]
     )
+    # ports: validators' gRPC [0, n), the wallet n, validators' metrics (n, 2n]
     pw = passphrase()
     validators = []
     for vid in VALIDATOR_IDS:
@@ -173,6 +180,7 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
         addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
     else:
         addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
+    cfg_metrics: dict[str, str] = {}
     for vid in VALIDATOR_IDS:
         home = dir / "nodes" / vid
         home.mkdir(parents=True, exist_ok=True)
@@ -180,16 +188,26 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
             validator_id=vid,
             home=home.resolve(),
             listen=f"0.0.0.0:{DOCKER_PORT}" if docker else addresses[vid],
+            metrics_listen=cfg_metrics.setdefault(
+                vid,
+                f"0.0.0.0:{DOCKER_METRICS_PORT}"
+                if docker
+                else f"127.0.0.1:{ports[n + 1 + VALIDATOR_IDS.index(vid)]}",
+            ),
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
         ).save(home / "node.json")
-    wallet_url = (
-        f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[-1]}"
-    )
+    wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[n]}"
     (dir / "devnet.json").write_text(
         json.dumps(
-            {"chain_id": chain_id, "validators": addresses, "wallet_url": wallet_url}, indent=2
+            {
+                "chain_id": chain_id,
+                "validators": addresses,
+                "wallet_url": wallet_url,
+                "metrics": {vid: f"http://{cfg_metrics[vid]}/metrics" for vid in VALIDATOR_IDS},
+            },
+            indent=2,
         ),
         encoding="utf-8",
     )

@@ -16,6 +16,9 @@ class NodeConfig(BaseModel):
     peers: dict[str, str] = Field(description="validator id -> host:port of the other validators")
     genesis_path: Path
     key_path: Path = Field(description="encrypted Ed25519 key file of this validator")
+    metrics_listen: str | None = Field(
+        default=None, description="host:port for Prometheus metrics over HTTP; none if unset"
+    )
     tick_ms: int = Field(default=100, ge=10, le=10_000)
     retransmit_ticks: int = Field(default=10, ge=1)
 

@@ -30,6 +30,7 @@ from node.crypto import KeyPair
 from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
 from node.genesis import Genesis
 from node.mempool import Mempool, MempoolFull
+from node.metrics import NodeMetrics
 from node.peers import PeerLink
 from node.state import StoreState
 from node.storage import StorageError, Store
@@ -79,6 +80,8 @@ class Node:
         self.store = store
         self.state = StoreState(store)
         self.mempool = Mempool()
+        self.metrics = NodeMetrics()
+        self.metrics.height.set(store.tip_height())
         me = self.validators.get(config.validator_id)
         if me is None or me.public_key != keypair.public_key:
             raise StorageError(
@@ -152,6 +155,8 @@ class Node:
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + tick_s
                 self.replica.tick()
+                self.metrics.view.set(self.replica.view)
+                self.metrics.mempool.set(len(self.mempool))
                 await self._check_lag()
             self.drive()
 
@@ -176,6 +181,7 @@ class Node:
                 ok = self._validate(proposal)
                 self.replica.validated(proposal.view, proposal.height, proposal.digest, ok)
             for rejected in ready.rejected:
+                self.metrics.consensus_rejected.labels(type(rejected.message).__name__).inc()
                 log.info(
                     "rejected %s from %s: %s",
                     type(rejected.message).__name__,
@@ -214,6 +220,7 @@ class Node:
         if not candidates:
             return
         time_ms = max(now_ms(), prev_time)
+        started = time.perf_counter()
         executed = execute_block(
             self.state,
             self.chain_id,
@@ -223,6 +230,7 @@ class Node:
             candidates,
             is_committed=self._is_committed,
         )
+        self.metrics.execute_seconds.observe(time.perf_counter() - started)
         header = ledger_pb2.BlockHeader(
             chain_id=self.chain_id,
             height=height,
@@ -264,6 +272,7 @@ class Node:
             raise BlockInvalid("block time goes backwards")
         if len(block.txs) == 0 or len(block.txs) > limits.BLOCK_TXS_MAX:
             raise BlockInvalid(f"block must hold 1..{limits.BLOCK_TXS_MAX} transactions")
+        started = time.perf_counter()
         checked = check_block_txs(
             list(block.txs), self.chain_id, self.mempool.by_signature, certified=certified
         )
@@ -276,6 +285,7 @@ class Node:
             checked,
             is_committed=self._is_committed,
         )
+        self.metrics.execute_seconds.observe(time.perf_counter() - started)
         if executed.tx_root != header.tx_root:
             raise BlockInvalid("transaction root does not match")
         if executed.results_root != header.results_root:
@@ -296,6 +306,7 @@ class Node:
             executed = self.check_block(block, view=proposal.view, digest=proposal.digest)
         except BlockInvalid as exc:
             log.warning("refusing proposal at height %d: %s", proposal.height, exc)
+            self.metrics.proposals_refused.inc()
             return False
         except Exception as exc:
             log.warning("refusing undecodable proposal at height %d: %s", proposal.height, exc)
@@ -330,6 +341,12 @@ class Node:
         self.mempool.remove(executed.tx_hashes)
         height = block.header.height
         log.info("committed height %d (%d txs)", height, len(executed.tx_hashes))
+        ok = sum(1 for r in executed.results.results if r.ok)
+        self.metrics.height.set(height)
+        self.metrics.blocks.inc()
+        self.metrics.block_txs.observe(len(executed.tx_hashes))
+        self.metrics.txs.labels("ok").inc(ok)
+        self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
         for tx_hash, result in zip(executed.tx_hashes, executed.results.results, strict=True):
             for fut in self._waiters.pop(tx_hash, []):
                 if not fut.done():
@@ -377,6 +394,7 @@ class Node:
                         log.warning("block from %s refused: %s", link.peer_id, exc)
                         break
                     applied += 1
+                    self.metrics.catchup_blocks.inc()
                 else:
                     continue
                 break

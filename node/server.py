@@ -76,6 +76,8 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     if server.add_insecure_port(config.listen) == 0:
         raise OSError(f"cannot listen on {config.listen}")
     await server.start()
+    if config.metrics_listen:
+        node.metrics.serve(config.metrics_listen)
     await node.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

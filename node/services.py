@@ -114,6 +114,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         try:
             checked = self.node.admit(request.tx, forward=True)
         except SubmitRejected as exc:
+            self.node.metrics.admission_rejected.labels(exc.status.name).inc()
             await context.abort(exc.status, exc.message)
         found = self.node.lookup_tx(checked.hash)
         if found is not None:
@@ -150,6 +151,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             try:
                 checked = self.node.admit(tx, forward=True)
             except SubmitRejected as exc:
+                self.node.metrics.admission_rejected.labels(exc.status.name).inc()
                 resp.items.add(accepted=False, error=exc.message)
             else:
                 resp.items.add(tx_hash=checked.hash, accepted=True)

@@ -138,6 +138,32 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
         time.sleep(0.2)
 
 
+def test_metrics_are_served_by_every_validator(net: Devnet) -> None:
+    import httpx
+
+    from node.client import TransactionRejected
+    from tests.integration.helpers import org_key, wait_all_at
+
+    with net.client() as client, pytest.raises(TransactionRejected) as refused:
+        client.call(
+            org_key(net, "psb"),
+            "certificates",
+            "revoke",
+            {"cert_id": "cert-missing-1", "reason": "x"},
+        )
+    wait_all_at(net, refused.value.height)
+    for vid, url in net.metrics.items():
+        text = httpx.get(url, timeout=10).text
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert values["trustledger_height"] >= refused.value.height, vid
+        assert values["trustledger_blocks_committed_total"] >= 1
+        assert values['trustledger_txs_committed_total{outcome="rejected"}'] >= 1
+
+
 def test_devnet_status_reports_all_validators(net: Devnet) -> None:
     status = cli(net, "devnet", "status")
     assert status["chain_id"] == net.chain_id

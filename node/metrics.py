@@ -1,0 +1,55 @@
+"""Prometheus metrics of a validator, served on their own HTTP port (`metrics_listen`).
+
+One registry per process (not the global default), so tests that build several nodes in
+one interpreter do not collide.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+
+class NodeMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.height = Gauge("trustledger_height", "Last committed block height", registry=r)
+        self.view = Gauge("trustledger_view", "Current consensus view", registry=r)
+        self.mempool = Gauge("trustledger_mempool_txs", "Transactions waiting", registry=r)
+        self.blocks = Counter("trustledger_blocks_committed", "Blocks committed", registry=r)
+        self.txs = Counter(
+            "trustledger_txs_committed", "Transactions committed", ["outcome"], registry=r
+        )
+        self.admission_rejected = Counter(
+            "trustledger_txs_refused", "Transactions refused at admission", ["reason"], registry=r
+        )
+        self.consensus_rejected = Counter(
+            "trustledger_consensus_messages_rejected",
+            "Peer consensus messages rejected",
+            ["kind"],
+            registry=r,
+        )
+        self.proposals_refused = Counter(
+            "trustledger_proposals_refused",
+            "Proposals this replica refused to vote for",
+            registry=r,
+        )
+        self.block_txs = Histogram(
+            "trustledger_block_txs",
+            "Transactions per committed block",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2000),
+            registry=r,
+        )
+        self.execute_seconds = Histogram(
+            "trustledger_block_execute_seconds",
+            "Time to execute a block (proposal or validation)",
+            buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2),
+            registry=r,
+        )
+        self.catchup_blocks = Counter(
+            "trustledger_catchup_blocks", "Certified blocks applied from peers", registry=r
+        )
+
+    def serve(self, listen: str) -> None:
+        host, _, port = listen.rpartition(":")
+        start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
