@@ -36,7 +36,7 @@ from node.crypto import KeyPair, load_key_file
 from node.tx import build_tx, tx_hash
 
 SAMPLE_EVERY = 25
-MEMPOOL_HIGH = 8000  # clients pause above this many pending transactions (bounded latency)
+MEMPOOL_HIGH = 1000  # default --backlog: clients pause above this many pending transactions
 
 
 def make_txs(chain_id: str, seed: bytes, client_no: int, count: int) -> list[Any]:
@@ -75,6 +75,7 @@ def client_main(
     start_at: float,
     stop_at: float,
     out: Any,
+    backlog_max: int = MEMPOOL_HIGH,
 ) -> None:
     txs = make_txs(chain_id, seed, client_no, count)
     clients = [LedgerClient(a, chain_id, timeout_s=30) for a in addresses]
@@ -103,11 +104,15 @@ def client_main(
                 i += accepted if accepted else 0
                 continue
             i += len(chunk)
-            try:
-                if c.status().mempool_size > MEMPOOL_HIGH:
-                    time.sleep(0.02)
-            except ClientError:
-                pass
+            # Pace on the fullest mempool (the primary's holds every pending transaction).
+            while time.time() < stop_at:
+                try:
+                    backlog = max(x.status().mempool_size for x in clients)
+                except ClientError:
+                    backlog = 0
+                if backlog <= backlog_max:
+                    break
+                time.sleep(0.01)
     else:
         # One call per transaction, with a few calls in flight per client thread.
         lock = threading.Lock()
@@ -165,7 +170,13 @@ def watch_commits(
 
 
 def run_load(
-    net: Devnet, mode: str, duration_s: float, clients: int, batch: int, rate_cap: int
+    net: Devnet,
+    mode: str,
+    duration_s: float,
+    clients: int,
+    batch: int,
+    rate_cap: int,
+    backlog: int = MEMPOOL_HIGH,
 ) -> dict[str, Any]:
     seed = load_key_file(net.org_key_path("psb"), passphrase()).seed
     addresses = list(net.addresses.values())
@@ -189,6 +200,7 @@ def run_load(
                 start_at,
                 stop_at,
                 out,
+                backlog,
             ),
         )
         for n in range(clients)
@@ -292,6 +304,12 @@ def main() -> int:
     parser.add_argument(
         "--rate-cap", type=int, default=7000, help="pre-signed transactions per second of load"
     )
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=MEMPOOL_HIGH,
+        help="pending transactions at which clients pause (latency vs throughput)",
+    )
     parser.add_argument("--skip", default="", help="comma list of: single,failover,catchup")
     parser.add_argument("--dir", type=Path, default=None, help="keep the devnet here")
     ns = parser.parse_args()
@@ -307,7 +325,9 @@ def main() -> int:
         "cpus": os.cpu_count(),
     }
     try:
-        batched = run_load(net, "batched", ns.duration, ns.clients, ns.batch, ns.rate_cap)
+        batched = run_load(
+            net, "batched", ns.duration, ns.clients, ns.batch, ns.rate_cap, ns.backlog
+        )
         result.update(
             tps=batched["tps"],
             p50_ms=batched["p50_ms"],
