@@ -108,6 +108,13 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert second.exit_code == 1
     assert "no uses left" in second.output
 
+    # 使用知情: the holder sees, in her wallet, who used her data and the refused attempt.
+    activity = wallet("GET", net, f"/v1/holders/{holder}/activity", token).json()
+    seen = [(a["actor"], a["action"], a["ok"]) for a in activity]
+    assert seen[:2] == [("bank", "consent.access", False), ("bank", "consent.accessed", True)]
+    assert activity[1]["details"]["purpose"] == "mortgage application"
+    assert wallet("GET", net, f"/v1/holders/{holder}/activity").status_code == 401
+
     # The issuer revokes; the next verification says so.
     cli(net, "cert", "revoke", "--org", "edu", "--cert-id", cert_id, "--reason", "issued in error")
     after = cli(net, "cert", "verify", "--cert-id", cert_id)

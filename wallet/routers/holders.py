@@ -247,3 +247,34 @@ def revoke(
     out = _sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
     store.delete_share(request_id)
     return out
+
+
+@router.get("/holders/{holder_id}/activity")
+def activity(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, limit: int = 200
+) -> list[dict[str, Any]]:
+    """使用知情: every flow of the holder's data as the chain recorded it, newest first —
+    issued, requested, granted, accessed (by whom, in which block), and refused attempts."""
+    try:
+        trace = ledger.audit_trace(holder_id, max(1, min(limit, limits.LIST_ITEMS_MAX)))
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    out = []
+    for e in trace.entries:
+        attrs = {}
+        for a in e.event.attrs:
+            kind = a.WhichOneof("value")
+            attrs[a.key] = getattr(a, kind) if kind else None
+        out.append(
+            {
+                "height": e.height,
+                "time_ms": e.time_ms,
+                "actor": e.actor,
+                "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method}",
+                "ok": e.ok,
+                "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
+                "details": attrs,
+                "tx_hash": e.tx_hash.hex(),
+            }
+        )
+    return out[::-1]
