@@ -6,8 +6,9 @@ a caller's mistake must not put personal data into logs or the audit index.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
-from typing import Final
+from typing import Any, Final
 
 from contracts import formats, limits
 from contracts.errors import INVALID_ARGUMENT, ContractError
@@ -130,3 +131,166 @@ def get_list_limit(args: Args) -> int:
     """Return the optional ``limit`` argument of a list query."""
     limit = get_optional_int(args, "limit", minimum=1, maximum=limits.LIST_LIMIT_MAX)
     return limits.LIST_LIMIT_DEFAULT if limit is None else limit
+
+
+def get_new_object_id(args: Args, name: str) -> str:
+    """Return an id argument for a record the call creates (a record, correction, delegation,
+    proposal or verification record): the certificate id format, and nothing in it may look
+    like an ID number, a mobile number or a credit code (ids are stored in clear)."""
+    value = get_object_id(args, name)
+    reject_personal_identifier(name, value)
+    return value
+
+
+def get_object_id(args: Args, name: str) -> str:
+    """Return an id argument naming an existing record (see :func:`get_new_object_id`)."""
+    value = get_str(args, name)
+    if not formats.is_object_id(value):
+        raise invalid(
+            f"{name} must be {limits.OBJECT_ID_LENGTH_MIN} to {limits.OBJECT_ID_LENGTH_MAX}"
+            " characters of [A-Za-z0-9._:-]"
+        )
+    return value
+
+
+def reject_personal_identifier(name: str, value: str) -> None:
+    """Refuse an id that contains what looks like an ID number, phone number or credit code."""
+    if formats.contains_personal_identifier(value):
+        raise invalid(
+            f"{name} must not contain an ID number, mobile number or unified social credit"
+            " code: subjects are named by pseudonymous holder ids only"
+        )
+
+
+def get_optional_str(args: Args, name: str) -> str | None:
+    """Return the string argument ``name`` if present, else None."""
+    return None if name not in args else get_str(args, name)
+
+
+def get_choice(args: Args, name: str, choices: Collection[str]) -> str:
+    """Return a string argument that must be one of ``choices``."""
+    value = get_str(args, name)
+    if value not in choices:
+        raise invalid(f"{name} must be one of {', '.join(sorted(choices))}")
+    return value
+
+
+def get_bool(args: Args, name: str, *, default: bool) -> bool:
+    """Return the optional boolean argument ``name``."""
+    if name not in args:
+        return default
+    value = args.get(name)
+    if not isinstance(value, bool):
+        raise invalid(f"{name} must be a boolean")
+    return value
+
+
+def get_public_key_hex(args: Args, name: str) -> str:
+    """Return an Ed25519 public key argument in lowercase hex (64 digits)."""
+    value = get_str(args, name)
+    if not formats.is_public_key_hex(value):
+        raise invalid(
+            f"{name} must be an Ed25519 public key: {2 * limits.ED25519_PUBLIC_KEY_LENGTH}"
+            " lowercase hex digits"
+        )
+    return value
+
+
+def get_validator_id(args: Args, name: str) -> str:
+    """Return a validator id argument."""
+    value = get_str(args, name)
+    if not formats.is_validator_id(value):
+        raise invalid(
+            f"{name} must be 1 to {limits.VALIDATOR_ID_LENGTH_MAX} characters of [A-Za-z0-9._:-]"
+        )
+    reject_personal_identifier(name, value)
+    return value
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError("duplicate key")
+        found[key] = value
+    return found
+
+
+def _reject_float(text: str) -> Any:
+    raise ValueError("fractional numbers are not accepted")
+
+
+def _reject_constant(text: str) -> Any:
+    raise ValueError("non-finite numbers are not accepted")
+
+
+def parse_json_text(text: str, name: str) -> Any:
+    """Parse the JSON text of argument ``name``: bounded length and nesting, no duplicate
+    keys, no fractional or non-finite numbers (so every validator reads the same value)."""
+    if len(text) > limits.JSON_ARG_LENGTH_MAX:
+        raise invalid(f"{name} must be at most {limits.JSON_ARG_LENGTH_MAX} characters of JSON")
+    if text.count("[") + text.count("{") > limits.JSON_ARG_BRACKETS_MAX:
+        raise invalid(f"{name} is nested or repeated too deeply")
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+        )
+    except (ValueError, RecursionError):
+        raise invalid(f"{name} must be valid JSON") from None
+
+
+def get_json(args: Args, name: str) -> Any:
+    """Return the parsed value of a JSON text argument."""
+    return parse_json_text(get_str(args, name), name)
+
+
+def get_name_list(
+    args: Args, name: str, *, allowed: Collection[str], allow_empty: bool = True
+) -> tuple[str, ...]:
+    """Return a JSON array of distinct names, each among ``allowed``, sorted."""
+    value = get_json(args, name)
+    return check_name_list(value, name, allowed=allowed, allow_empty=allow_empty)
+
+
+def check_name_list(
+    value: object, name: str, *, allowed: Collection[str], allow_empty: bool = True
+) -> tuple[str, ...]:
+    """Check a parsed list of distinct names among ``allowed``; return it sorted."""
+    if not isinstance(value, list) or len(value) > limits.NAME_LIST_LENGTH_MAX:
+        raise invalid(f"{name} must be a JSON array of at most {limits.NAME_LIST_LENGTH_MAX} names")
+    if not value and not allow_empty:
+        raise invalid(f"{name} must not be empty")
+    names: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or item not in allowed:
+            raise invalid(f"{name} must hold only names among: {', '.join(sorted(allowed))}")
+        names.append(item)
+    if len(set(names)) != len(names):
+        raise invalid(f"{name} lists a name twice")
+    return tuple(sorted(names))
+
+
+def get_screening_problem(args: Args) -> str | None:
+    """Why a transaction's arguments must not enter a block, or None.
+
+    A stateless check for the node to run before admitting a transaction: a rejected
+    transaction is still stored in its block, so arguments that look like an ID number, a
+    mobile number, a unified social credit code or an e-mail address must be refused before
+    they reach the chain. Hashes, holder ids and public keys (hex digests) are skipped: they
+    are not personal data, and long random hex could match a pattern by chance.
+    """
+    for name in sorted(args, key=repr):
+        value = args[name]
+        if not isinstance(value, str):
+            continue
+        if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
+            continue
+        if formats.contains_personal_identifier(value) or formats.contains_email(value):
+            return (
+                f"argument {name!r} looks like it holds an ID number, mobile number, credit"
+                " code or e-mail address: nothing personal goes on-chain"
+            )
+    return None

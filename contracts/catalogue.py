@@ -1,8 +1,10 @@
-"""The catalogue of certificate types (电子证照目录) the chain knows.
+"""The catalogues the chain knows: certificate types (电子证照目录) and archive record
+categories (一人一档 / 一企一档 data items).
 
-Each type names the fields of its document. Documents are built and kept off-chain by the
-issuing agency and the holder's wallet; the chain stores only the hash of the salted,
-canonical document (see :func:`contracts.certificates.compute_document_hash`).
+Each certificate type names the fields of its document and its validity rules. Documents are
+built and kept off-chain by the issuing agency and the holder's wallet; the chain stores only
+salted commitments (see :mod:`contracts.commitments`). Archive records are likewise kept
+off-chain; the chain holds their category, source and content hash.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
+from contracts import limits
+
 HolderKind = Literal["person", "enterprise"]
+
+DAY_MS: Final = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,40 @@ class CertificateType:
     fields: tuple[str, ...]
     """Names of the document's fields, in display order. All are personal or business data
     and stay off-chain."""
+
+    field_lengths_max: tuple[tuple[str, int], ...] = ()
+    """Fields whose values may be longer (or must be shorter) than
+    ``FIELD_VALUE_LENGTH_MAX_DEFAULT`` characters, with their own maximum."""
+
+    validity_required: bool = False
+    """Whether every certificate of this type must have an end of validity."""
+
+    validity_ms_max: int = 0
+    """If not 0, the longest validity (from the block that issues or renews it)."""
+
+    def get_field_length_max(self, field_name: str) -> int:
+        """Longest value allowed for ``field_name``, in characters."""
+        for name, length_max in self.field_lengths_max:
+            if name == field_name:
+                return length_max
+        return limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCategory:
+    """One category of archive records, e.g. social-security contributions (社保)."""
+
+    id: str
+    """Catalogue key, e.g. ``"social_security"``."""
+
+    name_zh: str
+    """Display name in Chinese, e.g. ``"社保"``."""
+
+    name_en: str
+    """Display name in English."""
+
+    subject_kinds: tuple[HolderKind, ...]
+    """Whose files hold it: a person's (一人一档), an enterprise's (一企一档), or both."""
 
 
 _FIELD_NAME_RE: Final = re.compile("[a-z][a-z0-9_]{0,47}")
@@ -74,6 +114,7 @@ _TYPES: Final = (
             "domicile",
             "registration_authority",
         ),
+        field_lengths_max=(("business_scope", 2000),),
     ),
     CertificateType(
         id="diploma",
@@ -178,6 +219,110 @@ _TYPES: Final = (
             "registration_authority",
         ),
     ),
+    CertificateType(
+        id="social_security_card",
+        name_zh="社会保障卡",
+        name_en="Social security card",
+        holder_kinds=("person",),
+        fields=(
+            "holder_name",
+            "sex",
+            "id_number",
+            "social_security_number",
+            "card_number",
+            "issuing_place",
+            "issue_date",
+            "valid_until",
+        ),
+    ),
+    CertificateType(
+        id="medical_practitioner_licence",
+        name_zh="医师执业证书",
+        name_en="Medical practitioner licence",
+        holder_kinds=("person",),
+        fields=(
+            "certificate_number",
+            "holder_name",
+            "sex",
+            "id_number",
+            "practice_category",
+            "practice_scope",
+            "practice_institution",
+            "practice_location",
+            "issuing_authority",
+            "issue_date",
+        ),
+    ),
+    CertificateType(
+        id="no_criminal_record",
+        name_zh="无犯罪记录证明",
+        name_en="Certificate of no criminal record",
+        holder_kinds=("person",),
+        fields=(
+            "certificate_number",
+            "holder_name",
+            "sex",
+            "id_number",
+            "purpose_of_use",
+            "issuing_authority",
+            "issue_date",
+        ),
+        validity_required=True,
+        validity_ms_max=183 * DAY_MS,
+    ),
+    CertificateType(
+        id="birth_medical_certificate",
+        name_zh="出生医学证明",
+        name_en="Birth medical certificate",
+        holder_kinds=("person",),
+        fields=(
+            "certificate_number",
+            "newborn_name",
+            "sex",
+            "birth_date",
+            "birth_place",
+            "mother_name",
+            "mother_id_number",
+            "father_name",
+            "father_id_number",
+            "issuing_institution",
+            "issue_date",
+        ),
+    ),
+    CertificateType(
+        id="teacher_qualification",
+        name_zh="教师资格证",
+        name_en="Teacher qualification certificate",
+        holder_kinds=("person",),
+        fields=(
+            "certificate_number",
+            "holder_name",
+            "sex",
+            "id_number",
+            "qualification_type",
+            "teaching_subject",
+            "issuing_authority",
+            "issue_date",
+        ),
+    ),
+    CertificateType(
+        id="public_place_health_permit",
+        name_zh="公共场所卫生许可证",
+        name_en="Public place health permit",
+        holder_kinds=("enterprise",),
+        fields=(
+            "permit_number",
+            "operator_name",
+            "unified_social_credit_code",
+            "legal_representative",
+            "business_premises",
+            "permitted_items",
+            "issuing_authority",
+            "valid_until",
+        ),
+        validity_required=True,
+        validity_ms_max=4 * 366 * DAY_MS,
+    ),
 )
 
 CERTIFICATE_TYPES: Final[Mapping[str, CertificateType]] = MappingProxyType(
@@ -185,9 +330,46 @@ CERTIFICATE_TYPES: Final[Mapping[str, CertificateType]] = MappingProxyType(
 )
 """Every certificate type, by id."""
 
-# Internal invariants of the catalogue above (constants, not caller input).
+_CATEGORIES: Final = (
+    # 一人一档: Weihai's personal archive (社保, 医疗, 征信, 家庭, 房产) and neighbours.
+    RecordCategory("social_security", "社保", "Social security contributions", ("person",)),
+    RecordCategory("medical", "医疗", "Medical and health insurance records", ("person",)),
+    RecordCategory("credit", "征信", "Credit records", ("person", "enterprise")),
+    RecordCategory("family", "家庭", "Family and civil status", ("person",)),
+    RecordCategory("real_estate", "房产", "Real estate", ("person", "enterprise")),
+    RecordCategory("housing_fund", "公积金", "Housing provident fund", ("person",)),
+    RecordCategory("household_registration", "常住人口", "Household registration", ("person",)),
+    # 一企一档: Weihai's enterprise archive.
+    RecordCategory(
+        "enterprise_registration", "企业登记", "Enterprise registration", ("enterprise",)
+    ),
+    RecordCategory(
+        "serious_violation_list",
+        "严重违法失信名单",
+        "List of serious violations and dishonesty",
+        ("enterprise",),
+    ),
+    RecordCategory("special_equipment", "特种设备", "Special equipment", ("enterprise",)),
+    RecordCategory(
+        "food_business_licence", "食品经营许可", "Food business licensing", ("enterprise",)
+    ),
+)
+
+RECORD_CATEGORIES: Final[Mapping[str, RecordCategory]] = MappingProxyType(
+    {category.id: category for category in _CATEGORIES}
+)
+"""Every archive record category, by id."""
+
+# Internal invariants of the catalogues above (constants, not caller input).
 assert len(CERTIFICATE_TYPES) == len(_TYPES), "duplicate certificate type id"
 for _cert_type in _TYPES:
     assert _FIELD_NAME_RE.fullmatch(_cert_type.id), _cert_type.id
     assert len(set(_cert_type.fields)) == len(_cert_type.fields), _cert_type.id
     assert all(_FIELD_NAME_RE.fullmatch(f) for f in _cert_type.fields), _cert_type.id
+    assert len(_cert_type.fields) <= limits.NAME_LIST_LENGTH_MAX, _cert_type.id
+    assert all(name in _cert_type.fields for name, _ in _cert_type.field_lengths_max)
+    assert _cert_type.validity_ms_max >= 0, _cert_type.id
+assert len(RECORD_CATEGORIES) == len(_CATEGORIES), "duplicate record category id"
+for _category in _CATEGORIES:
+    assert _FIELD_NAME_RE.fullmatch(_category.id), _category.id
+    assert _category.subject_kinds, _category.id

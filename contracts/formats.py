@@ -34,6 +34,31 @@ _DIGIT_RUN_RE: Final = re.compile(
     f"{_DIGIT}(?:[ \\-\uff0d]?{_DIGIT}){{{limits.FREE_TEXT_DIGIT_RUN_MAX},}}"
 )
 _EMAIL_RE: Final = re.compile("[^\\s@]+[@\uff20][^\\s@]+\\.[^\\s@]+")
+_OBJECT_ID_RE: Final = re.compile(
+    f"[A-Za-z0-9._:-]{{{limits.OBJECT_ID_LENGTH_MIN},{limits.OBJECT_ID_LENGTH_MAX}}}"
+)
+_VALIDATOR_ID_RE: Final = re.compile(f"[A-Za-z0-9._:-]{{1,{limits.VALIDATOR_ID_LENGTH_MAX}}}")
+_PUBLIC_KEY_HEX_RE: Final = re.compile(f"[0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}")
+
+# Identifiers of real people and enterprises that must never be stored in clear. Each pattern
+# is anchored at boundaries, so a long random token (a UUID in hex) does not match by chance:
+# - an 18-character resident ID number: region (6 digits), birth date, sequence, check digit;
+# - the 15-digit first-generation ID number: region, 2-digit year, month, day, sequence;
+# - a mainland mobile number (11 digits starting 13..19) as a whole token;
+# - an 18-character unified social credit code (统一社会信用代码) as a whole token.
+_ALNUM: Final = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_MONTH_DAY: Final = "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_USCC_CHAR: Final = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]"
+_PERSONAL_IDENTIFIER_RE: Final = re.compile(
+    "|".join(
+        (
+            f"(?<![0-9])[1-9][0-9]{{5}}(?:18|19|20)[0-9]{{2}}{_MONTH_DAY}[0-9]{{3}}[0-9Xx](?![0-9])",
+            f"(?<![0-9])[1-9][0-9]{{5}}[0-9]{{2}}{_MONTH_DAY}[0-9]{{3}}(?![0-9])",
+            f"(?<![{_ALNUM}])1[3-9][0-9]{{9}}(?![{_ALNUM}])",
+            f"(?<![{_ALNUM}]){_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}(?![{_ALNUM}])",
+        )
+    )
+)
 
 
 def is_org_id(s: str) -> bool:
@@ -49,6 +74,33 @@ def is_cert_id(s: str) -> bool:
 def is_request_id(s: str) -> bool:
     """Whether ``s`` is a consent request id (same format as a certificate id)."""
     return _REQUEST_ID_RE.fullmatch(s) is not None
+
+
+def is_object_id(s: str) -> bool:
+    """Whether ``s`` is an id chosen by a caller for a record, a correction, a delegation, a
+    proposal or a verification record (the certificate id format)."""
+    return _OBJECT_ID_RE.fullmatch(s) is not None
+
+
+def is_validator_id(s: str) -> bool:
+    """Whether ``s`` is a validator id: ``[A-Za-z0-9._:-]{1,64}``."""
+    return _VALIDATOR_ID_RE.fullmatch(s) is not None
+
+
+def is_public_key_hex(s: str) -> bool:
+    """Whether ``s`` is an Ed25519 public key in lowercase hex (64 digits)."""
+    return _PUBLIC_KEY_HEX_RE.fullmatch(s) is not None
+
+
+def contains_personal_identifier(s: str) -> bool:
+    """Whether ``s`` contains what looks like a resident ID number, a mobile number or a
+    unified social credit code: such values are never stored on-chain in clear."""
+    return _PERSONAL_IDENTIFIER_RE.search(s) is not None
+
+
+def contains_email(s: str) -> bool:
+    """Whether ``s`` contains what looks like an e-mail address."""
+    return _EMAIL_RE.search(s) is not None
 
 
 def is_doc_hash(s: str) -> bool:
@@ -76,4 +128,9 @@ def get_text_problem(text: str, *, length_max: int) -> str | None:
         )
     if _EMAIL_RE.search(text) is not None:
         return "must not contain an e-mail address (nothing personal goes on-chain)"
+    if contains_personal_identifier(text):
+        return (
+            "must not contain an ID number, mobile number or unified social credit code"
+            " (nothing personal goes on-chain)"
+        )
     return None

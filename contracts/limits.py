@@ -38,6 +38,11 @@ REQUEST_ID_LENGTH_MIN: Final = CERT_ID_LENGTH_MIN
 REQUEST_ID_LENGTH_MAX: Final = CERT_ID_LENGTH_MAX
 """Consent request ids use the certificate id format."""
 
+OBJECT_ID_LENGTH_MIN: Final = CERT_ID_LENGTH_MIN
+OBJECT_ID_LENGTH_MAX: Final = CERT_ID_LENGTH_MAX
+"""Ids chosen by callers for records, corrections, delegations, proposals and verification
+records use the certificate id format too."""
+
 DOC_HASH_HEX_LENGTH: Final = 64
 """A document hash is a SHA-256 digest in lowercase hex."""
 
@@ -65,6 +70,68 @@ numbers still fit.
 MAX_USES_MAX: Final = 1000
 """Most uses one consent request may ask for."""
 
+CONSENT_VALIDITY_MS_MAX_V2: Final = 366 * 86_400_000
+"""Longest validity (from the block time) a consent request may ask for under consent v2
+(minimal sufficiency, 最小够用): a little over a year."""
+
+SCOPE_ITEMS_MAX: Final = 16
+"""Most items in one consent scope (certificates, certificate types, record categories)."""
+
+# --- Structured arguments ------------------------------------------------------------------
+
+JSON_ARG_LENGTH_MAX: Final = 16_384
+"""Longest JSON text argument (a scope, a list of roles, a document's field hashes)."""
+
+JSON_ARG_BRACKETS_MAX: Final = 64
+"""Most ``[`` and ``{`` in one JSON argument: bounds nesting before the text is parsed."""
+
+NAME_LIST_LENGTH_MAX: Final = 64
+"""Most names in one list argument (roles, certificate types, categories, field names)."""
+
+# --- Certificates --------------------------------------------------------------------------
+
+FIELD_VALUE_LENGTH_MAX_DEFAULT: Final = 200
+"""Longest value of a certificate field, in characters, unless its type says otherwise
+(checked off-chain when the document is hashed: values never reach the chain)."""
+
+FIELD_SALT_LENGTH: Final = 32
+"""Bytes of a per-field salt derived from the document salt (a SHA-256 digest)."""
+
+VERSIONS_MAX: Final = 1000
+"""Most versions of one certificate document or archive record (amendments, corrections)."""
+
+# --- Archives ------------------------------------------------------------------------------
+
+DEPARTMENT_LENGTH_MAX: Final = 100
+"""A source department's name, in characters."""
+
+# --- Governance ----------------------------------------------------------------------------
+
+VALIDATOR_ACTIVATION_DELAY: Final = 16
+"""Blocks between the decision on a validator-set change and the height it takes effect.
+
+At least twice the consensus window of heights in flight (8), so no block already being
+agreed on is affected, and every replica learns of the change from a committed block."""
+
+CONTRACT_ACTIVATION_DELAY: Final = 16
+"""Blocks between the decision to activate a contract version and the height it takes
+effect; every validator switches at that same height."""
+
+PROPOSAL_TTL_MS_DEFAULT: Final = 30 * 86_400_000
+"""How long a governance proposal stays open for approvals unless it says otherwise."""
+
+PROPOSAL_TTL_MS_MAX: Final = 365 * 86_400_000
+"""Longest a governance proposal may stay open."""
+
+VALIDATOR_ID_LENGTH_MAX: Final = 64
+"""Validator ids: ``[A-Za-z0-9._:-]`` of 1 to this many characters."""
+
+VALIDATORS_MAX: Final = 256
+"""Most validators in a set (the consensus package's bound)."""
+
+QUORUM_DENOMINATOR_MAX: Final = 100
+"""Largest denominator of a governance quorum fraction."""
+
 # --- Queries -------------------------------------------------------------------------------
 
 LIST_LIMIT_DEFAULT: Final = 100
@@ -84,4 +151,9 @@ assert 1 <= MAX_USES_MAX <= INT_ARG_MAX
 assert 1 <= LIST_LIMIT_DEFAULT <= LIST_LIMIT_MAX <= SCAN_LIMIT_MAX
 assert FREE_TEXT_DIGIT_RUN_MAX >= 8, "free text must still hold a date such as 2024-11-22"
 assert FREE_TEXT_DIGIT_RUN_MAX < 11, "free text must not hold a mobile or ID number"
-assert ARGS_COUNT_MAX >= 6, "certificates.issue takes five arguments"
+assert ARGS_COUNT_MAX >= 10, "membership.propose(add_org) takes nine arguments"
+assert SCOPE_ITEMS_MAX * 2 + 1 <= JSON_ARG_BRACKETS_MAX, "a full scope must fit the bracket bound"
+assert VALIDATOR_ACTIVATION_DELAY >= 2 * 8, "beyond the consensus window of heights in flight"
+assert CONTRACT_ACTIVATION_DELAY >= 1
+assert PROPOSAL_TTL_MS_DEFAULT <= PROPOSAL_TTL_MS_MAX
+assert NAME_LIST_LENGTH_MAX <= LIST_LIMIT_MAX

@@ -1,12 +1,15 @@
 """System contract ``membership``: the consortium's organisations, their roles and keys.
 
-Membership is set in genesis; changing it on-chain comes later, so the contract has no
-transactions yet (calling one is ``unknown_method``).
+Membership is set in genesis and changed on-chain by governance proposals approved by a
+quorum of member organisations (:mod:`contracts.governance`, whose transactions and queries
+this contract also serves). This module holds the organisations themselves.
 
 State:
 
 - ``membership/org/<org id>`` -> the organisation (see :func:`encode_organisation`)
 - ``membership/key/<hex public key>`` -> the org id owning that key, as a JSON string
+- ``membership/retired_org/<org id>`` -> ``{"removed_height": h}`` for a removed organisation
+  (its id is never given to another organisation, so old records keep one meaning)
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from contracts import arguments, formats, limits
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from contracts.codec import canonical_json, load_json
 from contracts.errors import NOT_FOUND, ContractError
 from contracts.interface import ArgValue, QueryHandler, StateReader, TransactionHandler
+from contracts.subjects import collect_subjects
 
 CONTRACT: Final = "membership"
 
@@ -28,7 +32,10 @@ ROLE_ISSUER: Final = "issuer"
 """May issue and revoke certificates of the types listed in ``cert_types``."""
 
 ROLE_VERIFIER: Final = "verifier"
-"""May ask holders for consent and access their data under a grant."""
+"""May ask holders for consent, access their data under a grant, and record verifications."""
+
+ROLE_ARCHIVE_SOURCE: Final = "archive_source"
+"""May append records of the categories listed in ``record_categories`` to holders' files."""
 
 ROLE_AUDITOR: Final = "auditor"
 """May trace data flows (read-only, served by the node)."""
@@ -36,11 +43,23 @@ ROLE_AUDITOR: Final = "auditor"
 ROLE_VALIDATOR_OPERATOR: Final = "validator_operator"
 """Runs validators of the consortium."""
 
-ROLES: Final = (ROLE_ISSUER, ROLE_VERIFIER, ROLE_AUDITOR, ROLE_VALIDATOR_OPERATOR)
+ROLE_REGISTRAR: Final = "registrar"
+"""May register guardianships (civil affairs, courts) and legal representatives (market
+regulation) as delegations."""
+
+ROLES: Final = (
+    ROLE_ISSUER,
+    ROLE_VERIFIER,
+    ROLE_ARCHIVE_SOURCE,
+    ROLE_AUDITOR,
+    ROLE_VALIDATOR_OPERATOR,
+    ROLE_REGISTRAR,
+)
 """Every role an organisation may have."""
 
 ORG_PREFIX: Final = b"membership/org/"
 KEY_PREFIX: Final = b"membership/key/"
+RETIRED_PREFIX: Final = b"membership/retired_org/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +81,20 @@ class Organisation:
     cert_types: tuple[str, ...] = ()
     """Certificate types (catalogue ids) it may issue, if it has the issuer role."""
 
+    record_categories: tuple[str, ...] = ()
+    """Archive record categories it may append, if it has the archive_source role."""
+
     def has_role(self, role: str) -> bool:
         """Whether the organisation has ``role``."""
         return role in self.roles
+
+    def may_issue(self, cert_type: str) -> bool:
+        """Whether it is an issuer of ``cert_type`` certificates."""
+        return self.has_role(ROLE_ISSUER) and cert_type in self.cert_types
+
+    def may_append(self, category: str) -> bool:
+        """Whether it is an archive source for ``category`` records."""
+        return self.has_role(ROLE_ARCHIVE_SOURCE) and category in self.record_categories
 
 
 # --- Keys and encoding ---------------------------------------------------------------------
@@ -80,6 +110,11 @@ def get_public_key_key(public_key: bytes) -> bytes:
     return KEY_PREFIX + public_key.hex().encode("ascii")
 
 
+def get_retired_key(org_id: str) -> bytes:
+    """State key marking a removed organisation's id as retired."""
+    return RETIRED_PREFIX + org_id.encode("utf-8")
+
+
 def get_organisation_json(org: Organisation) -> dict[str, Any]:
     """The organisation as a JSON object (public key in lowercase hex)."""
     return {
@@ -88,6 +123,7 @@ def get_organisation_json(org: Organisation) -> dict[str, Any]:
         "public_key": org.public_key.hex(),
         "roles": list(org.roles),
         "cert_types": list(org.cert_types),
+        "record_categories": list(org.record_categories),
     }
 
 
@@ -105,6 +141,7 @@ def decode_organisation(value: bytes) -> Organisation:
         public_key=bytes.fromhex(record["public_key"]),
         roles=tuple(record["roles"]),
         cert_types=tuple(record["cert_types"]),
+        record_categories=tuple(record.get("record_categories", ())),
     )
 
 
@@ -144,6 +181,8 @@ def get_organisation_problem(org: Organisation) -> str | None:
             f"organisation id must be {limits.ORG_ID_LENGTH_MIN} to"
             f" {limits.ORG_ID_LENGTH_MAX} characters of [a-z0-9-]"
         )
+    if formats.contains_personal_identifier(org_id):
+        return "organisation id must not look like an ID number, phone number or credit code"
     name: object = org.name
     if not isinstance(name, str):
         return f"organisation {org_id}: name must be a string"
@@ -167,13 +206,21 @@ def get_organisation_problem(org: Organisation) -> str | None:
         return f"organisation {org_id}: cert_types must be certificate types of the catalogue"
     if len(set(cert_types)) != len(cert_types):
         return f"organisation {org_id}: a certificate type is listed twice"
+    record_categories: object = org.record_categories
+    if not isinstance(record_categories, tuple):
+        return f"organisation {org_id}: record_categories must be a tuple"
+    if not all(isinstance(c, str) and c in RECORD_CATEGORIES for c in record_categories):
+        return f"organisation {org_id}: record_categories must be categories of the catalogue"
+    if len(set(record_categories)) != len(record_categories):
+        return f"organisation {org_id}: a record category is listed twice"
     return None
 
 
 def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, bytes], ...]:
-    """The initial membership state: one record and one key index entry per organisation.
+    """The initial organisations: one record and one key index entry per organisation.
 
     Raises ``invalid_argument`` if an organisation is malformed, or two share an id or a key.
+    (The runtime's ``genesis_writes`` adds the governance rule, validators and versions.)
     """
     if len(organisations) > limits.ORGANISATIONS_MAX:
         raise arguments.invalid(f"at most {limits.ORGANISATIONS_MAX} organisations in genesis")
@@ -219,7 +266,22 @@ def query_list(state: StateReader, args: Mapping[str, ArgValue], now_ms: int) ->
     ]
 
 
+def count_organisations(state: StateReader) -> int:
+    """How many organisations are members now."""
+    return len(state.scan(ORG_PREFIX, limits.ORGANISATIONS_MAX + 1))
+
+
+def list_organisations(state: StateReader) -> list[Organisation]:
+    """Every member organisation, in id order."""
+    return [
+        decode_organisation(value)
+        for _, value in state.scan(ORG_PREFIX, limits.ORGANISATIONS_MAX + 1)
+    ]
+
+
 TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType({})
+"""Membership's own transactions: none; changes go through governance proposals."""
+
 QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
     {"get": query_get, "list": query_list}
 )
@@ -227,7 +289,4 @@ QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
 
 def subjects_of(method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:
     """Ids a membership call is about, judged from its arguments alone."""
-    org_id = args.get("org_id")
-    if isinstance(org_id, str) and formats.is_org_id(org_id):
-        return (org_id,)
-    return ()
+    return tuple(collect_subjects(args))

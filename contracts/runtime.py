@@ -6,74 +6,77 @@ either succeeds with all its writes and events or raises :class:`ContractError` 
 contracts only read ``state`` and return their effects, so there is nothing to undo.
 The result depends only on the state, the context and the arguments (no clock, no I/O, no
 randomness), so every honest validator computes the same bytes.
+
+Each call runs the version of its contract that the state's schedule makes active at the
+block's height (:mod:`contracts.versions`); implementations are in :mod:`contracts.registry`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Final
 
-from contracts import certificates, consent, membership
+from contracts import (
+    archives,
+    arguments,
+    certificates,
+    consent,
+    delegation,
+    governance,
+    membership,
+    scope,
+    validator_set,
+    versions,
+)
 from contracts.errors import INVALID_ARGUMENT, UNKNOWN_METHOD, ContractError
+from contracts.governance import CONTRACT_ACTIVATION_DELAY, VALIDATOR_ACTIVATION_DELAY, QuorumRule
 from contracts.interface import (
     ArgValue,
     CallContext,
     CallResult,
     Event,
-    QueryHandler,
     StateReader,
-    TransactionHandler,
 )
 from contracts.membership import Organisation
+from contracts.registry import LATEST, REGISTRY, SystemContract
+from contracts.subjects import collect_subjects
+from contracts.validator_set import ValidatorLike
 
 __all__ = [
     "CONTRACTS",
+    "CONTRACT_ACTIVATION_DELAY",
+    "VALIDATOR_ACTIVATION_DELAY",
     "ArgValue",
     "CallContext",
     "CallResult",
     "ContractError",
     "Event",
     "Organisation",
+    "QuorumRule",
     "StateReader",
     "SystemContract",
+    "ValidatorLike",
     "execute",
     "genesis_writes",
     "query",
+    "related_subjects",
+    "screen_arguments",
     "subjects_of",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class SystemContract:
-    """A contract as the runtime sees it: its methods, by name."""
-
-    name: str
-    """Name used in transactions, e.g. ``"certificates"``; also its state key prefix."""
-
-    transactions: Mapping[str, TransactionHandler]
-    """Methods that change state."""
-
-    queries: Mapping[str, QueryHandler]
-    """Read-only methods."""
+CONTRACTS: Final[Mapping[str, SystemContract]] = LATEST
+"""Every contract the chain runs, by name (the newest shipped version of each)."""
 
 
-CONTRACTS: Final[Mapping[str, SystemContract]] = MappingProxyType(
-    {
-        module.CONTRACT: SystemContract(
-            name=module.CONTRACT, transactions=module.TRANSACTIONS, queries=module.QUERIES
-        )
-        for module in (membership, certificates, consent)
-    }
-)
-"""Every contract the chain runs, by name."""
-
-
-def _get_contract(contract: str) -> SystemContract:
-    found = CONTRACTS.get(contract) if isinstance(contract, str) else None
-    if found is None:
+def _get_contract(state: StateReader, contract: str, height: int | None) -> SystemContract:
+    by_version = REGISTRY.get(contract) if isinstance(contract, str) else None
+    if by_version is None:
         raise ContractError(UNKNOWN_METHOD, "no such contract")
+    version = versions.get_active_version(state, contract, height)
+    found = by_version.get(version)
+    if found is None:
+        # Governance only activates shipped versions: a binary missing one cannot go on.
+        raise RuntimeError(f"{contract} version {version} is active but not in this build")
     return found
 
 
@@ -92,9 +95,11 @@ def execute(
 ) -> CallResult:
     """Run transaction ``contract.method(args)`` and return its writes and events.
 
-    Raises :class:`ContractError` if the call is rejected; then it has no effect.
+    The contract's version is the one active at ``ctx.height``. Raises
+    :class:`ContractError` if the call is rejected; then it has no effect.
     """
-    handler = _get_contract(contract).transactions.get(method) if isinstance(method, str) else None
+    system = _get_contract(state, contract, ctx.height)
+    handler = system.transactions.get(method) if isinstance(method, str) else None
     if handler is None:
         raise ContractError(UNKNOWN_METHOD, f"{contract} has no transaction of that name")
     _check_args_mapping(args)
@@ -108,16 +113,33 @@ def query(
     args: Mapping[str, ArgValue],
     *,
     now_ms: int,
+    height: int | None = None,
 ) -> Any:
     """Answer read-only query ``contract.method(args)`` as of time ``now_ms``.
 
+    ``height`` picks the contract version (pass the height of the next block for exactly
+    what a transaction would see); without it, the last scheduled version answers.
     Returns a JSON-serialisable value; raises :class:`ContractError` if the query is invalid.
     """
-    handler = _get_contract(contract).queries.get(method) if isinstance(method, str) else None
+    system = _get_contract(state, contract, height)
+    handler = system.queries.get(method) if isinstance(method, str) else None
     if handler is None:
         raise ContractError(UNKNOWN_METHOD, f"{contract} has no query of that name")
     _check_args_mapping(args)
     return handler(state, args, now_ms)
+
+
+def screen_arguments(args: Mapping[str, ArgValue]) -> None:
+    """Stateless admission check for the node's mempool: raise ``invalid_argument`` if an
+    argument looks like personal data (see ``arguments.get_screening_problem``).
+
+    A transaction is stored in its block even when its contract rejects it, so this must
+    run before a transaction is admitted, or personal data would reach the chain anyway.
+    """
+    _check_args_mapping(args)
+    problem = arguments.get_screening_problem(args)
+    if problem is not None:
+        raise ContractError(INVALID_ARGUMENT, problem)
 
 
 def subjects_of(contract: str, method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:
@@ -128,17 +150,42 @@ def subjects_of(contract: str, method: str, args: Mapping[str, ArgValue]) -> tup
     """
     untrusted_args: object = args
     try:
-        if not isinstance(untrusted_args, Mapping):
+        if not isinstance(untrusted_args, Mapping) or contract not in REGISTRY:
             return ()
-        if contract == membership.CONTRACT:
-            return membership.subjects_of(method, args)
-        if contract == certificates.CONTRACT:
-            return certificates.subjects_of(method, args)
         if contract == consent.CONTRACT:
             return consent.subjects_of(method, args)
-        return ()
+        return tuple(collect_subjects(args))
     except Exception:  # an audit index must never fail a block over a malformed call
         return ()
+
+
+def _get_related(state: StateReader, subject: str) -> list[str]:
+    """Ids the records named ``subject`` are about (a subject may name several records)."""
+    found: list[str] = []
+    request = consent.get_request(state, subject)
+    if request is not None:
+        found += [request.holder, request.agency, *scope.get_cert_ids(request.scope)]
+        found += [request.decided_by, request.delegation_id]
+    cert = certificates.get_certificate(state, subject)
+    if cert is not None:
+        found += [cert.holder, cert.issuer, cert.supersedes, cert.superseded_by]
+    record = archives.get_record(state, subject)
+    if record is not None:
+        found += [record.subject, record.source]
+    correction = archives.get_correction(state, subject)
+    if correction is not None:
+        found += [correction.subject, correction.record_id, correction.source]
+        found += [correction.requested_by]
+    granted = delegation.get_delegation(state, subject)
+    if granted is not None:
+        found += [granted.principal, granted.delegate, granted.created_by, granted.parent]
+    verification = certificates.get_verification(state, subject)
+    if verification is not None:
+        found += [verification["cert_id"], verification["holder"], verification["verifier"]]
+    proposal = governance.get_proposal(state, subject)
+    if proposal is not None:
+        found.append(proposal.proposer)
+    return [item for item in found if item]
 
 
 def related_subjects(
@@ -147,26 +194,31 @@ def related_subjects(
     """`subjects_of` widened by what state says the named records are about; never raises.
 
     A rejected access names only a request id, but the auditor tracing the holder or the
-    certificate must see the attempt too (access without a grant is an anomaly to find).
+    certificate must see the attempt too (access without a grant is an anomaly to find);
+    a delegate's rejected call on a ward's record must appear in the ward's trace.
     """
     subjects = set(subjects_of(contract, method, args))
     try:
-        for subject in list(subjects):
-            request = consent.get_request(state, subject)
-            if request is not None:
-                subjects.update((request.holder, request.cert_id, request.agency))
-                continue
-            cert = certificates.get_certificate(state, subject)
-            if cert is not None:
-                subjects.update((cert.holder, cert.issuer))
+        for subject in sorted(subjects):
+            subjects.update(_get_related(state, subject))
     except Exception:  # malformed ids or records: the audit index keeps what it has
         pass
     return tuple(sorted(subjects))
 
 
-def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, bytes], ...]:
-    """The initial state: the consortium's organisations (see ``membership.genesis_writes``).
+def genesis_writes(
+    organisations: Sequence[Organisation],
+    validators: Sequence[ValidatorLike] = (),
+    quorum: QuorumRule | None = None,
+) -> tuple[tuple[bytes, bytes], ...]:
+    """The initial state, sorted by key: the consortium's organisations, the governance
+    quorum rule (default: more than two-thirds), the initial validator set (if given) and
+    version 1 of every contract.
 
-    Raises ``invalid_argument`` if the organisations are not a valid membership.
+    Raises ``invalid_argument`` if the organisations, validators or quorum are not valid.
     """
-    return membership.genesis_writes(organisations)
+    writes: dict[bytes, bytes] = dict(membership.genesis_writes(organisations))
+    writes.update(governance.genesis_writes(quorum))
+    writes.update(validator_set.genesis_writes(validators))
+    writes.update(versions.genesis_writes())
+    return tuple(sorted(writes.items()))

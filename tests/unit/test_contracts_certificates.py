@@ -41,6 +41,12 @@ def test_catalogue_has_the_realistic_types() -> None:
         "disability_certificate",
         "marriage_certificate",
         "real_estate_certificate",
+        "social_security_card",
+        "medical_practitioner_licence",
+        "no_criminal_record",
+        "birth_medical_certificate",
+        "teacher_qualification",
+        "public_place_health_permit",
     }
     diploma = CERTIFICATE_TYPES["diploma"]
     assert diploma.name_zh == "高校学历"
@@ -123,6 +129,12 @@ def test_issue_stores_the_record_and_indexes_it() -> None:
         "issued_tx": tx_hash.hex(),
         "status_height": height,
         "reason": "",
+        "version": 1,
+        "field_hashes": {},
+        "version_height": height,
+        "supersedes": "",
+        "superseded_by": "",
+        "updated_height": height,
     }
 
 

@@ -68,6 +68,12 @@ def test_issue_request_grant_access_revoke() -> None:
         "requested_height": requested_height,
         "decided_height": 0,
         "in_force": False,
+        "scope": [{"cert_id": CERT}],
+        "granted_scope": [],
+        "requested_expires_at_ms": expires_at_ms,
+        "decided_by": "",
+        "delegation_id": "",
+        "last_access_height": 0,
     }
 
     granted_height = ledger.height

@@ -8,6 +8,7 @@ or checks that it is rejected with a given code and leaves state byte-for-byte u
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,13 +76,53 @@ AUDITOR = Organisation(
     public_key=key_of("sd-audit"),
     roles=("auditor", "validator_operator"),
 )
-ORGANISATIONS = (PSB, UNIVERSITY, AMR, BANK, NOTARY, AUDITOR)
+HRSS = Organisation(
+    id="weihai-hrss",
+    name="威海市人力资源和社会保障局",
+    public_key=key_of("weihai-hrss"),
+    roles=("issuer", "archive_source"),
+    cert_types=("social_security_card",),
+    record_categories=("social_security",),
+)
+HEALTH = Organisation(
+    id="weihai-health",
+    name="威海市卫生健康委员会",
+    public_key=key_of("weihai-health"),
+    roles=("archive_source",),
+    record_categories=("medical",),
+)
+WEIHAI_AMR = Organisation(
+    id="weihai-amr",
+    name="威海市市场监督管理局",
+    public_key=key_of("weihai-amr"),
+    roles=("archive_source", "registrar"),
+    record_categories=("enterprise_registration", "serious_violation_list", "credit"),
+)
+CIVIL = Organisation(
+    id="weihai-civil",
+    name="威海市民政局",
+    public_key=key_of("weihai-civil"),
+    roles=("registrar",),
+)
+ORGANISATIONS = (PSB, UNIVERSITY, AMR, BANK, NOTARY, AUDITOR, HRSS, HEALTH, WEIHAI_AMR, CIVIL)
 
 ALICE_KEY = key_of("wallet/alice")
 BOB_KEY = key_of("wallet/bob")
 ALICE = holder_id_for(ALICE_KEY)
 BOB = holder_id_for(BOB_KEY)
 STRANGER_KEY = key_of("nobody")
+GUARDIAN_KEY = key_of("wallet/guardian")
+GUARDIAN = holder_id_for(GUARDIAN_KEY)
+"""Alice's daughter, who acts for her (监护 / 代办)."""
+ENTERPRISE_KEY = key_of("wallet/enterprise")
+ENTERPRISE = holder_id_for(ENTERPRISE_KEY)
+"""An enterprise's own wallet (威海海鲜食品有限公司)."""
+LEGAL_REP_KEY = key_of("wallet/legal-rep")
+LEGAL_REP = holder_id_for(LEGAL_REP_KEY)
+"""The enterprise's legal representative (法定代表人)."""
+AGENT_KEY = key_of("wallet/agent")
+AGENT = holder_id_for(AGENT_KEY)
+"""A clerk the legal representative authorises (经办人)."""
 
 ALICE_DIPLOMA_FIELDS = {
     "holder_name": "张晓梅",
@@ -238,6 +279,55 @@ def issue_args(**overrides: ArgValue) -> dict[str, ArgValue]:
         "holder": ALICE,
         "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS),
         "valid_until_ms": 0,
+    }
+    args.update(overrides)
+    return args
+
+
+def json_arg(value: object) -> str:
+    """A structured argument as the JSON text transactions carry."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def content_hash(name: str) -> str:
+    """A stand-in SHA-256 of an (encrypted, off-chain) archive record."""
+    return hashlib.sha256(b"test-content/" + name.encode()).hexdigest()
+
+
+def append_args(
+    record_id: str,
+    subject: str = ALICE,
+    category: str = "social_security",
+    content: str = "v1",
+    **overrides: ArgValue,
+) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "record_id": record_id,
+        "subject": subject,
+        "category": category,
+        "source_department": "社会保险事业中心",
+        "content_hash": content_hash(record_id + "/" + content),
+    }
+    args.update(overrides)
+    return args
+
+
+def delegation_args(
+    delegation_id: str,
+    kind: str,
+    principal: str,
+    delegate: str,
+    expires_at_ms: int,
+    actions: tuple[str, ...] = ("consent", "archives"),
+    **overrides: ArgValue,
+) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "delegation_id": delegation_id,
+        "kind": kind,
+        "principal": principal,
+        "delegate": delegate,
+        "actions": json_arg(list(actions)),
+        "expires_at_ms": expires_at_ms,
     }
     args.update(overrides)
     return args

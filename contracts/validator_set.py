@@ -1,0 +1,182 @@
+"""The validator set as replicated state: a schedule of sets, each from an activation height.
+
+Genesis writes the initial set at height 0. A validator change approved by governance at
+``decided_height`` writes the whole new set at ``decided_height + VALIDATOR_ACTIVATION_DELAY``
+and emits ``membership.validators_scheduled``, so the node can tell consensus which set
+signs which heights. Entries are never deleted: the set at any past height stays queryable.
+
+State:
+
+- ``membership/validators/<activation height, 20 decimal digits>`` -> the set from that
+  height on (:class:`ScheduledSet`); keys sort in height order
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from contracts import arguments, formats, limits
+from contracts.codec import canonical_json, load_json
+from contracts.interface import StateReader
+
+SET_PREFIX: Final = b"membership/validators/"
+
+HEIGHT_DIGITS: Final = 20
+"""Decimal digits of a height in a key (enough for any u64), zero-padded so keys sort."""
+
+
+class ValidatorLike(Protocol):
+    """What genesis needs of a validator (the consensus package's ``Validator`` fits)."""
+
+    @property
+    def id(self) -> str:
+        """Unique, stable name."""
+        ...
+
+    @property
+    def public_key(self) -> bytes:
+        """32-byte Ed25519 public key."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorEntry:
+    """One validator of a set."""
+
+    id: str
+    """Unique, stable name (``[A-Za-z0-9._:-]{1,64}``)."""
+
+    public_key: str
+    """Ed25519 public key, lowercase hex."""
+
+    operator: str
+    """Id of the organisation that runs it; empty for validators named in genesis."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object."""
+        return {"id": self.id, "public_key": self.public_key, "operator": self.operator}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledSet:
+    """A validator set and the height from which it signs blocks."""
+
+    activation_height: int
+    """First height this set decides."""
+
+    decided_height: int
+    """Height of the block that approved it (0 for genesis)."""
+
+    proposal_id: str
+    """The governance proposal that made it; empty for genesis."""
+
+    validators: tuple[ValidatorEntry, ...]
+    """Sorted by id; ids and keys unique."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The set as a JSON object."""
+        return {
+            "activation_height": self.activation_height,
+            "decided_height": self.decided_height,
+            "proposal_id": self.proposal_id,
+            "validators": [v.to_json() for v in self.validators],
+        }
+
+    @staticmethod
+    def from_json(record: Any) -> ScheduledSet:
+        """Rebuild a set from its JSON object."""
+        return ScheduledSet(
+            activation_height=record["activation_height"],
+            decided_height=record["decided_height"],
+            proposal_id=record["proposal_id"],
+            validators=tuple(
+                ValidatorEntry(v["id"], v["public_key"], v["operator"])
+                for v in record["validators"]
+            ),
+        )
+
+    def get(self, validator_id: str) -> ValidatorEntry | None:
+        """The validator with this id, or None."""
+        for validator in self.validators:
+            if validator.id == validator_id:
+                return validator
+        return None
+
+
+EMPTY_SET: Final = ScheduledSet(0, 0, "", ())
+
+
+def get_set_key(activation_height: int) -> bytes:
+    """State key of the set that activates at ``activation_height``."""
+    return SET_PREFIX + str(activation_height).zfill(HEIGHT_DIGITS).encode("ascii")
+
+
+def encode_set(scheduled: ScheduledSet) -> bytes:
+    """The stored bytes of a scheduled set."""
+    return canonical_json(scheduled.to_json())
+
+
+def list_sets(state: StateReader) -> list[ScheduledSet]:
+    """Every scheduled set, in activation height order."""
+    return [
+        ScheduledSet.from_json(load_json(value))
+        for _, value in state.scan(SET_PREFIX, limits.SCAN_LIMIT_MAX)
+    ]
+
+
+def get_set_at(state: StateReader, height: int | None) -> ScheduledSet:
+    """The set deciding ``height`` (None: the last scheduled, even if not yet active)."""
+    found = EMPTY_SET
+    for scheduled in list_sets(state):
+        if height is None or scheduled.activation_height <= height:
+            found = scheduled
+    return found
+
+
+def get_problem(validators: Sequence[ValidatorEntry]) -> str | None:
+    """Why ``validators`` is not a valid set, or None."""
+    if not 1 <= len(validators) <= limits.VALIDATORS_MAX:
+        return f"a validator set has 1 to {limits.VALIDATORS_MAX} members"
+    ids = [v.id for v in validators]
+    if len(set(ids)) != len(ids):
+        return "validator ids must be unique"
+    if len({v.public_key for v in validators}) != len(validators):
+        return "validator public keys must be unique"
+    return None
+
+
+def sort_validators(validators: Sequence[ValidatorEntry]) -> tuple[ValidatorEntry, ...]:
+    """The validators sorted by id (the order consensus derives primaries from)."""
+    return tuple(sorted(validators, key=lambda v: v.id))
+
+
+def genesis_writes(validators: Sequence[ValidatorLike]) -> dict[bytes, bytes]:
+    """The genesis set at height 0 (nothing if ``validators`` is empty).
+
+    Raises ``invalid_argument`` if a validator is malformed or two share an id or a key.
+    """
+    if not validators:
+        return {}
+    entries: list[ValidatorEntry] = []
+    for validator in validators:
+        validator_id: object = getattr(validator, "id", None)
+        public_key: object = getattr(validator, "public_key", None)
+        if not isinstance(validator_id, str) or not formats.is_validator_id(validator_id):
+            raise arguments.invalid(
+                f"genesis validator ids must be 1 to {limits.VALIDATOR_ID_LENGTH_MAX}"
+                " characters of [A-Za-z0-9._:-]"
+            )
+        if not isinstance(public_key, bytes) or len(public_key) != (
+            limits.ED25519_PUBLIC_KEY_LENGTH
+        ):
+            raise arguments.invalid(
+                f"genesis validator {validator_id}: public key must be 32 bytes"
+            )
+        entries.append(ValidatorEntry(validator_id, public_key.hex(), ""))
+    problem = get_problem(entries)
+    if problem is not None:
+        raise arguments.invalid(f"genesis: {problem}")
+    scheduled = ScheduledSet(0, 0, "", sort_validators(entries))
+    return {get_set_key(0): encode_set(scheduled)}

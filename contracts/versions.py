@@ -1,0 +1,81 @@
+"""Contract versions: which implementation of each contract runs at which height.
+
+Implementations are shipped in code (:mod:`contracts.registry`); which one runs is state.
+Genesis activates version 1 of every contract at height 0. A later version becomes active
+only through an approved ``activate_contract_version`` governance proposal, at
+``decided_height + CONTRACT_ACTIVATION_DELAY``, so every validator switches at the same
+height: the schedule is part of the replicated state, read by the runtime for each call.
+
+State:
+
+- ``membership/contract_version/<contract>`` -> JSON list of ``[activation_height, version]``
+  pairs in ascending height order (the schedule of that contract)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from contracts.codec import canonical_json, load_json
+from contracts.interface import StateReader
+
+SHIPPED_VERSIONS: Final[Mapping[str, tuple[int, ...]]] = MappingProxyType(
+    {
+        "membership": (1,),
+        "certificates": (1,),
+        "archives": (1,),
+        "consent": (1, 2),
+        "delegation": (1,),
+    }
+)
+"""Every contract and the versions of it this code can run (checked against the registry)."""
+
+GENESIS_VERSION: Final = 1
+"""The version of every contract active from genesis."""
+
+SCHEDULE_PREFIX: Final = b"membership/contract_version/"
+
+Schedule = tuple[tuple[int, int], ...]
+"""(activation height, version) pairs in ascending height order."""
+
+
+def get_schedule_key(contract: str) -> bytes:
+    """State key of a contract's version schedule."""
+    return SCHEDULE_PREFIX + contract.encode("ascii")
+
+
+def encode_schedule(schedule: Schedule) -> bytes:
+    """The stored bytes of a schedule."""
+    return canonical_json([[height, version] for height, version in schedule])
+
+
+def get_schedule(state: StateReader, contract: str) -> Schedule:
+    """The version schedule of ``contract`` (genesis version from height 0 if none stored)."""
+    value = state.get(get_schedule_key(contract))
+    if value is None:
+        return ((0, GENESIS_VERSION),)
+    return tuple((int(height), int(version)) for height, version in load_json(value))
+
+
+def get_version_at(schedule: Schedule, height: int | None) -> int:
+    """The version active at ``height`` (None: the last scheduled, even if still pending)."""
+    active = schedule[0][1]
+    for activation_height, version in schedule:
+        if height is None or activation_height <= height:
+            active = version
+    return active
+
+
+def get_active_version(state: StateReader, contract: str, height: int | None) -> int:
+    """The version of ``contract`` that runs a call in the block at ``height``."""
+    return get_version_at(get_schedule(state, contract), height)
+
+
+def genesis_writes() -> dict[bytes, bytes]:
+    """Version 1 of every shipped contract, active from height 0."""
+    return {
+        get_schedule_key(contract): encode_schedule(((0, GENESIS_VERSION),))
+        for contract in sorted(SHIPPED_VERSIONS)
+    }

@@ -1,0 +1,345 @@
+"""The authorisation matrix: every role x every operation x every grant state.
+
+Each case runs one transaction on a copy of a prepared ledger and asserts its outcome: the
+call is allowed, or it is rejected with the exact error code and the state is unchanged
+(``Ledger.reject`` checks that byte for byte).
+
+The ledger (prepared once per grant state): Alice holds a diploma and an ID card, has two
+social-security records (one with a correction pending at its source), a guardian
+registered by civil affairs, and a request from the bank for her diploma and her
+social-security records (2 uses, 30 days). The grant states:
+
+- ``none``: requested, not answered;        - ``refused``: Alice refused;
+- ``in_force``: Alice granted all of it;    - ``narrowed``: two diploma fields, one use;
+- ``expired``: granted, 31 days passed;     - ``used_up``: granted one use, and it was used;
+- ``revoked``: granted, then revoked;       - ``delegated``: her guardian granted it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import pytest
+
+from contracts.identity import holder_id_for
+from contracts.memory import MemoryState
+from contracts.runtime import ArgValue
+from tests.unit.test_contracts_support import (
+    ALICE,
+    ALICE_ID_CARD_FIELDS,
+    ALICE_KEY,
+    AUDITOR,
+    BANK,
+    BOB,
+    CIVIL,
+    DAY_MS,
+    GUARDIAN,
+    GUARDIAN_KEY,
+    HRSS,
+    NOTARY,
+    PSB,
+    STRANGER_KEY,
+    T0_MS,
+    UNIVERSITY,
+    Ledger,
+    append_args,
+    delegation_args,
+    doc_hash,
+    issue_args,
+    json_arg,
+    key_of,
+)
+
+DIPLOMA = "DIP-2012-000001"
+ID_CARD = "ID-370102-0001"
+REC = "SS-2024-000001"
+REC2 = "SS-2024-000002"
+COR = "COR-0000001"
+GUARDIANSHIP = "DLG-GUARD-0001"
+REQ = "REQ-MATRIX-0001"
+CAROL = holder_id_for(key_of("wallet/carol"))
+
+ROLES: dict[str, bytes] = {
+    "issuer": UNIVERSITY.public_key,  # issuer of the diploma's type
+    "other_issuer": PSB.public_key,  # issuer of other types
+    "verifier": BANK.public_key,  # the agency that made the request
+    "other_verifier": NOTARY.public_key,
+    "archive_source": HRSS.public_key,  # source of the records
+    "auditor": AUDITOR.public_key,
+    "registrar": CIVIL.public_key,
+    "holder": ALICE_KEY,
+    "delegate": GUARDIAN_KEY,  # Alice's registered guardian
+    "stranger": STRANGER_KEY,
+}
+STATES = ("none", "refused", "in_force", "narrowed", "expired", "used_up", "revoked", "delegated")
+GRANTED_STATES = frozenset({"in_force", "narrowed", "expired", "used_up", "delegated"})
+"""States whose stored status is ``granted`` (in force or not)."""
+
+Args = Callable[[Ledger], dict[str, ArgValue]]
+
+OPERATIONS: dict[str, tuple[str, str, Args]] = {
+    "cert.issue": (
+        "certificates",
+        "issue",
+        lambda lg: issue_args(cert_id="DIP-NEW-0001"),
+    ),
+    "cert.renew": (
+        "certificates",
+        "renew",
+        lambda lg: {"cert_id": DIPLOMA, "valid_until_ms": T0_MS + 7300 * DAY_MS},
+    ),
+    "cert.amend": (
+        "certificates",
+        "amend",
+        lambda lg: {"cert_id": DIPLOMA, "doc_hash": "cd" * 32, "reason": "学位更正"},
+    ),
+    "cert.suspend": (
+        "certificates",
+        "suspend",
+        lambda lg: {"cert_id": DIPLOMA, "reason": "核查中"},
+    ),
+    "cert.revoke": ("certificates", "revoke", lambda lg: {"cert_id": DIPLOMA, "reason": "撤销"}),
+    "cert.reissue": (
+        "certificates",
+        "reissue",
+        lambda lg: {
+            "cert_id": DIPLOMA,
+            "new_cert_id": "DIP-2012-000001-R1",
+            "doc_hash": "ef" * 32,
+            "valid_until_ms": 0,
+            "reason": "遗失补发",
+        },
+    ),
+    "cert.record_verification": (
+        "certificates",
+        "record_verification",
+        lambda lg: {
+            "cert_id": DIPLOMA,
+            "verification_id": "VER-0000001",
+            "result": "passed",
+            "purpose": "窗口核验",
+        },
+    ),
+    "archives.append": ("archives", "append", lambda lg: append_args("SS-2024-000009")),
+    "archives.claim": ("archives", "claim", lambda lg: {"record_id": REC}),
+    "archives.request_correction": (
+        "archives",
+        "request_correction",
+        lambda lg: {"correction_id": "COR-0000009", "record_id": REC, "reason": "缴费月数有误"},
+    ),
+    "archives.resolve_correction": (
+        "archives",
+        "resolve_correction",
+        lambda lg: {"correction_id": COR, "outcome": "refused", "reason": "经核实无误"},
+    ),
+    "delegation.register": (
+        "delegation",
+        "register",
+        lambda lg: delegation_args("DLG-NEW-0001", "guardian", BOB, CAROL, lg.time_ms + DAY_MS),
+    ),
+    "delegation.appoint": (
+        "delegation",
+        "appoint",
+        lambda lg: delegation_args("DLG-APPT-0001", "guardian", ALICE, BOB, lg.time_ms + DAY_MS),
+    ),
+    "delegation.revoke": ("delegation", "revoke", lambda lg: {"delegation_id": GUARDIANSHIP}),
+    "consent.request": (
+        "consent",
+        "request",
+        lambda lg: {
+            "request_id": "REQ-NEW-0001",
+            "holder": ALICE,
+            "cert_id": DIPLOMA,
+            "purpose": "入职背景核查",
+            "max_uses": 1,
+            "expires_at_ms": lg.time_ms + DAY_MS,
+        },
+    ),
+    "consent.grant": ("consent", "grant", lambda lg: {"request_id": REQ}),
+    "consent.refuse": ("consent", "refuse", lambda lg: {"request_id": REQ}),
+    "consent.narrow": ("consent", "narrow", lambda lg: {"request_id": REQ, "max_uses": 1}),
+    "consent.revoke": ("consent", "revoke", lambda lg: {"request_id": REQ}),
+    "consent.access_cert": (
+        "consent",
+        "access",
+        lambda lg: {"request_id": REQ, "cert_id": DIPLOMA},
+    ),
+    "consent.access_fields": (
+        "consent",
+        "access",
+        lambda lg: {"request_id": REQ, "cert_id": DIPLOMA, "fields": json_arg(["degree"])},
+    ),
+    "consent.access_record": (
+        "consent",
+        "access",
+        lambda lg: {"request_id": REQ, "record_id": REC},
+    ),
+    "consent.access_out_of_scope": (
+        "consent",
+        "access",
+        lambda lg: {"request_id": REQ, "cert_id": ID_CARD},
+    ),
+}
+
+DENIED = "permission_denied"
+OK = "ok"
+
+# --- The expected outcomes -----------------------------------------------------------------
+
+ALLOWED_ROLES: dict[str, frozenset[str]] = {
+    "cert.issue": frozenset({"issuer"}),
+    "cert.renew": frozenset({"issuer"}),
+    "cert.amend": frozenset({"issuer"}),
+    "cert.suspend": frozenset({"issuer"}),
+    "cert.revoke": frozenset({"issuer"}),
+    "cert.reissue": frozenset({"issuer"}),
+    "cert.record_verification": frozenset({"verifier", "other_verifier"}),
+    "archives.append": frozenset({"archive_source"}),
+    "archives.claim": frozenset({"holder", "delegate"}),
+    "archives.request_correction": frozenset({"holder", "delegate"}),
+    "archives.resolve_correction": frozenset({"archive_source"}),
+    "delegation.register": frozenset({"registrar"}),
+    "delegation.appoint": frozenset({"holder"}),
+    # A registered guardianship: a registrar ends it, or the guardian renounces; not the ward.
+    "delegation.revoke": frozenset({"registrar", "delegate"}),
+    "consent.request": frozenset({"verifier", "other_verifier"}),
+    "consent.grant": frozenset({"holder", "delegate"}),
+    "consent.refuse": frozenset({"holder", "delegate"}),
+    "consent.narrow": frozenset({"holder", "delegate"}),
+    "consent.revoke": frozenset({"holder", "delegate"}),
+    "consent.access_cert": frozenset({"verifier"}),
+    "consent.access_fields": frozenset({"verifier"}),
+    "consent.access_record": frozenset({"verifier"}),
+    "consent.access_out_of_scope": frozenset({"verifier"}),
+}
+"""Roles that pass the permission check of each operation (everyone else: permission_denied)."""
+
+STATE_OUTCOME: dict[str, dict[str, str]] = {
+    # Decisions on the request: only a pending one can be granted or refused.
+    "consent.grant": {s: OK if s == "none" else "failed_precondition" for s in STATES},
+    "consent.refuse": {s: OK if s == "none" else "failed_precondition" for s in STATES},
+    # Narrowing needs a grant in force; revoking any grant (in force or not).
+    "consent.narrow": {
+        s: OK if s in ("in_force", "narrowed", "delegated") else "failed_precondition"
+        for s in STATES
+    },
+    "consent.revoke": {s: OK if s in GRANTED_STATES else "failed_precondition" for s in STATES},
+    # Access: a grant in force, for that agency, in scope, with uses left.
+    "consent.access_cert": {s: OK if s in ("in_force", "delegated") else DENIED for s in STATES},
+    "consent.access_fields": {
+        s: OK if s in ("in_force", "narrowed", "delegated") else DENIED for s in STATES
+    },
+    "consent.access_record": {s: OK if s in ("in_force", "delegated") else DENIED for s in STATES},
+    "consent.access_out_of_scope": {s: DENIED for s in STATES},
+}
+"""For roles that pass the permission check: the outcome in each grant state (other
+operations do not depend on the grant state and are allowed in every state)."""
+
+
+def expected(operation: str, role: str, state: str) -> str:
+    if role not in ALLOWED_ROLES[operation]:
+        return DENIED
+    return STATE_OUTCOME.get(operation, {}).get(state, OK)
+
+
+# --- The prepared ledgers ------------------------------------------------------------------
+
+
+@functools.cache
+def prepared(state: str) -> Ledger:
+    ledger = Ledger()
+    ledger.issue_diploma(DIPLOMA, valid_until_ms=T0_MS + 3650 * DAY_MS)
+    ledger.call(
+        PSB.public_key,
+        "certificates",
+        "issue",
+        issue_args(
+            cert_id=ID_CARD,
+            cert_type="resident_id_card",
+            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
+        ),
+    )
+    ledger.call(HRSS.public_key, "archives", "append", append_args(REC))
+    ledger.call(HRSS.public_key, "archives", "append", append_args(REC2))
+    ledger.call(
+        ALICE_KEY,
+        "archives",
+        "request_correction",
+        {"correction_id": COR, "record_id": REC2, "reason": "参保单位有误"},
+    )
+    ledger.call(
+        CIVIL.public_key,
+        "delegation",
+        "register",
+        delegation_args(GUARDIANSHIP, "guardian", ALICE, GUARDIAN, ledger.time_ms + 365 * DAY_MS),
+    )
+    ledger.call(
+        BANK.public_key,
+        "consent",
+        "request",
+        {
+            "request_id": REQ,
+            "holder": ALICE,
+            "scope": json_arg([{"cert_id": DIPLOMA}, {"record_category": "social_security"}]),
+            "purpose": "个人住房贷款审批",
+            "max_uses": 2,
+            "expires_at_ms": ledger.time_ms + 30 * DAY_MS,
+        },
+    )
+    r: dict[str, ArgValue] = {"request_id": REQ}
+    if state == "refused":
+        ledger.call(ALICE_KEY, "consent", "refuse", r)
+    elif state in ("in_force", "expired", "revoked"):
+        ledger.call(ALICE_KEY, "consent", "grant", r)
+    elif state == "narrowed":
+        narrowed = json_arg([{"cert_id": DIPLOMA, "fields": ["degree", "graduation_date"]}])
+        ledger.call(ALICE_KEY, "consent", "grant", {**r, "scope": narrowed, "max_uses": 1})
+    elif state == "used_up":
+        ledger.call(ALICE_KEY, "consent", "grant", {**r, "max_uses": 1})
+        ledger.call(BANK.public_key, "consent", "access", {**r, "cert_id": DIPLOMA})
+    elif state == "delegated":
+        ledger.call(GUARDIAN_KEY, "consent", "grant", r)
+    if state == "expired":
+        ledger.time_ms += 31 * DAY_MS
+    if state == "revoked":
+        ledger.call(ALICE_KEY, "consent", "revoke", r)
+    return ledger
+
+
+def fresh(state: str) -> Ledger:
+    """An independent copy of the prepared ledger."""
+    template = prepared(state)
+    ledger = Ledger()
+    ledger.state = MemoryState(template.state.items())
+    ledger.height = template.height
+    ledger.time_ms = template.time_ms
+    return ledger
+
+
+def test_the_prepared_states_are_what_they_say() -> None:
+    in_force = {
+        s: fresh(s).query("consent", "get", {"request_id": REQ})["in_force"] for s in STATES
+    }
+    assert in_force == {s: s in ("in_force", "narrowed", "delegated") for s in STATES}
+    assert fresh("delegated").query("consent", "get", {"request_id": REQ})["decided_by"] == GUARDIAN
+    assert set(OPERATIONS) == set(ALLOWED_ROLES)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_authorisation_matrix(role: str, operation: str, state: str) -> None:
+    ledger = fresh(state)
+    contract, method, make_args = OPERATIONS[operation]
+    args = make_args(ledger)
+    outcome = expected(operation, role, state)
+    if outcome == OK:
+        result = ledger.call(ROLES[role], contract, method, args)
+        assert result.events, f"{operation} by {role} in state {state} left no event"
+    else:
+        error = ledger.reject(ROLES[role], contract, method, args, outcome)
+        assert error.message
+    if operation.startswith("consent.access") and outcome == OK:
+        accessed = ledger.query("consent", "get", {"request_id": REQ})
+        assert accessed["last_access_height"] == ledger.height - 1

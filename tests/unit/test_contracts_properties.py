@@ -1,0 +1,699 @@
+"""Properties of the whole contract set: determinism, rejected calls change nothing, nothing
+personal reaches state or events, malformed calls only raise contract errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.certificates import (
+    compute_document_hash,
+    compute_field_commitments,
+    encode_field_hashes,
+)
+from contracts.codec import canonical_json
+from contracts.errors import ContractError
+from contracts.interface import CallResult
+from contracts.runtime import CONTRACTS, ArgValue, execute, screen_arguments
+from tests.unit.test_contracts_support import (
+    AGENT,
+    AGENT_KEY,
+    ALICE,
+    ALICE_DIPLOMA_FIELDS,
+    ALICE_ID_CARD_FIELDS,
+    ALICE_KEY,
+    AMR,
+    BANK,
+    BOB,
+    BOB_KEY,
+    CIVIL,
+    DAY_MS,
+    ENTERPRISE,
+    GUARDIAN,
+    GUARDIAN_KEY,
+    HEALTH,
+    HRSS,
+    LEGAL_REP,
+    LEGAL_REP_KEY,
+    NOTARY,
+    ORGANISATIONS,
+    PERSONAL_VALUES,
+    PSB,
+    STRANGER_KEY,
+    T0_MS,
+    UNIVERSITY,
+    WEIHAI_AMR,
+    Ledger,
+    append_args,
+    content_hash,
+    delegation_args,
+    issue_args,
+    json_arg,
+    salt_for,
+)
+
+
+def result_bytes(result: CallResult) -> bytes:
+    writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]
+    events = [[e.name, list(e.subjects), [list(a) for a in e.attrs]] for e in result.events]
+    return canonical_json({"events": events, "writes": writes})
+
+
+# --- determinism of random call sequences ----------------------------------------------------
+
+SENDERS = (
+    UNIVERSITY.public_key,
+    PSB.public_key,
+    BANK.public_key,
+    NOTARY.public_key,
+    HRSS.public_key,
+    HEALTH.public_key,
+    CIVIL.public_key,
+    ALICE_KEY,
+    BOB_KEY,
+    GUARDIAN_KEY,
+    STRANGER_KEY,
+)
+CERTS = ("DIP-2012-000001", "DIP-2012-000002", "DIP-2012-000003")
+RECORDS = ("SS-2024-000001", "SS-2024-000002", "MED-2024-000001")
+REQUESTS = ("REQ-0000001", "REQ-0000002")
+CORRECTIONS = ("COR-0000001", "COR-0000002")
+DELEGATIONS = ("DLG-0000001", "DLG-0000002")
+HOLDERS = (ALICE, BOB)
+
+
+@dataclass(frozen=True)
+class Step:
+    sender: bytes
+    contract: str
+    method: str
+    args: dict[str, ArgValue]
+    advance_ms: int
+
+
+LIKELY_SENDERS: dict[tuple[str, str], tuple[bytes, ...]] = {
+    ("certificates", "issue"): (UNIVERSITY.public_key,),
+    ("certificates", "suspend"): (UNIVERSITY.public_key,),
+    ("certificates", "revoke"): (UNIVERSITY.public_key,),
+    ("certificates", "reinstate"): (UNIVERSITY.public_key,),
+    ("certificates", "amend"): (UNIVERSITY.public_key,),
+    ("certificates", "reissue"): (UNIVERSITY.public_key,),
+    ("certificates", "record_verification"): (NOTARY.public_key, BANK.public_key),
+    ("archives", "append"): (HRSS.public_key, HEALTH.public_key),
+    ("archives", "resolve_correction"): (HRSS.public_key, HEALTH.public_key),
+    ("delegation", "register"): (CIVIL.public_key,),
+    ("delegation", "accept"): (GUARDIAN_KEY,),
+    ("delegation", "decline"): (GUARDIAN_KEY,),
+    ("consent", "request"): (BANK.public_key, NOTARY.public_key),
+    ("consent", "access"): (BANK.public_key,),
+}
+"""Who usually makes each call (holder-side calls: the holders and the guardian)."""
+HOLDER_SIDE = (ALICE_KEY, ALICE_KEY, BOB_KEY, GUARDIAN_KEY)
+
+
+def _sender_for(contract: str, method: str) -> st.SearchStrategy[bytes]:
+    """Mostly a sender who may make the call, sometimes anyone."""
+    likely = LIKELY_SENDERS.get((contract, method), HOLDER_SIDE)
+    return st.sampled_from(likely * 6 + SENDERS)
+
+
+def _steps() -> st.SearchStrategy[Step]:
+    cert = st.sampled_from(CERTS)
+    record = st.sampled_from(RECORDS)
+    request = st.sampled_from(REQUESTS)
+    holder = st.sampled_from(HOLDERS)
+    advance = st.sampled_from((0, 1000, 1000, 60_000, 3 * DAY_MS))
+    reason = st.just("核查 review")
+    templates: list[st.SearchStrategy[tuple[str, str, dict[str, ArgValue]]]] = [
+        st.builds(
+            lambda c, h: ("certificates", "issue", issue_args(cert_id=c, holder=h)), cert, holder
+        ),
+        st.builds(
+            lambda c, m, r: ("certificates", m, {"cert_id": c, "reason": r}),
+            cert,
+            st.sampled_from(("suspend", "revoke")),
+            reason,
+        ),
+        st.builds(lambda c: ("certificates", "reinstate", {"cert_id": c}), cert),
+        st.builds(
+            lambda c, d: (
+                "certificates",
+                "amend",
+                {"cert_id": c, "doc_hash": d * 32, "reason": "x"},
+            ),
+            cert,
+            st.sampled_from(("aa", "bb")),
+        ),
+        st.builds(
+            lambda c, n: (
+                "certificates",
+                "reissue",
+                {
+                    "cert_id": c,
+                    "new_cert_id": n,
+                    "doc_hash": "cc" * 32,
+                    "valid_until_ms": 0,
+                    "reason": "补发",
+                },
+            ),
+            cert,
+            cert,
+        ),
+        st.builds(
+            lambda c, v: (
+                "certificates",
+                "record_verification",
+                {"cert_id": c, "verification_id": v, "result": "passed", "purpose": "核验"},
+            ),
+            cert,
+            st.sampled_from(("VER-0000001", "VER-0000002")),
+        ),
+        st.builds(
+            lambda r, h, cat: ("archives", "append", append_args(r, subject=h, category=cat)),
+            record,
+            holder,
+            st.sampled_from(("social_security", "medical")),
+        ),
+        st.builds(lambda r: ("archives", "claim", {"record_id": r}), record),
+        st.builds(
+            lambda c, r: (
+                "archives",
+                "request_correction",
+                {"correction_id": c, "record_id": r, "reason": "有误"},
+            ),
+            st.sampled_from(CORRECTIONS),
+            record,
+        ),
+        st.builds(
+            lambda c, o, v: (
+                "archives",
+                "resolve_correction",
+                {
+                    "correction_id": c,
+                    "outcome": o,
+                    "reason": "已处理",
+                    **({"content_hash": content_hash(v)} if o == "corrected" else {}),
+                },
+            ),
+            st.sampled_from(CORRECTIONS),
+            st.sampled_from(("corrected", "refused")),
+            st.sampled_from(("v2", "v3")),
+        ),
+        st.builds(
+            lambda d, m, p, g: (
+                "delegation",
+                m,
+                delegation_args(d, "guardian", p, g, T0_MS + 30 * DAY_MS),
+            ),
+            st.sampled_from(DELEGATIONS),
+            st.sampled_from(("register", "appoint")),
+            holder,
+            st.sampled_from((GUARDIAN, ALICE, BOB)),
+        ),
+        st.builds(
+            lambda d, m: ("delegation", m, {"delegation_id": d}),
+            st.sampled_from(DELEGATIONS),
+            st.sampled_from(("accept", "decline", "revoke")),
+        ),
+        st.builds(
+            lambda r, h, sc, u, e: (
+                "consent",
+                "request",
+                {
+                    "request_id": r,
+                    "holder": h,
+                    "scope": sc,
+                    "purpose": "贷款",
+                    "max_uses": u,
+                    "expires_at_ms": T0_MS + e,
+                },
+            ),
+            request,
+            holder,
+            st.sampled_from(
+                (
+                    json_arg([{"cert_id": CERTS[0]}]),
+                    json_arg(
+                        [
+                            {"cert_type": "diploma", "fields": ["degree"]},
+                            {"record_category": "social_security"},
+                        ]
+                    ),
+                    json_arg([{"record_category": "medical"}]),
+                )
+            ),
+            st.sampled_from((1, 2, 3)),
+            st.sampled_from((60_000, 10 * DAY_MS)),
+        ),
+        st.builds(
+            lambda r, m: ("consent", m, {"request_id": r}),
+            request,
+            st.sampled_from(("grant", "refuse", "revoke")),
+        ),
+        st.builds(
+            lambda r, u: ("consent", "narrow", {"request_id": r, "max_uses": u}),
+            request,
+            st.sampled_from((1, 2)),
+        ),
+        st.builds(
+            lambda r, t: ("consent", "access", {"request_id": r, **t}),
+            request,
+            st.sampled_from(
+                (
+                    {},
+                    {"cert_id": CERTS[0]},
+                    {"cert_id": CERTS[1], "fields": json_arg(["degree"])},
+                    {"record_id": RECORDS[0]},
+                    {"record_id": RECORDS[2]},
+                )
+            ),
+        ),
+    ]
+    return st.one_of(*templates).flatmap(
+        lambda t: st.builds(
+            lambda s, a: Step(s, t[0], t[1], t[2], a), _sender_for(t[0], t[1]), advance
+        )
+    )
+
+
+def run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
+    ledger = Ledger()
+    ledger.issue_diploma(CERTS[0])
+    ledger.issue_diploma(CERTS[1], holder=BOB)
+    ledger.call(HRSS.public_key, "archives", "append", append_args(RECORDS[0]))
+    ledger.request(REQUESTS[0], CERTS[0])
+    ledger.call(ALICE_KEY, "consent", "grant", {"request_id": REQUESTS[0]})
+    outcomes: list[bytes] = []
+    for step in steps:
+        ledger.time_ms += step.advance_ms
+        before = ledger.state.items()
+        try:
+            result = execute(
+                ledger.state, ledger.ctx(step.sender), step.contract, step.method, step.args
+            )
+        except ContractError as error:
+            assert ledger.state.items() == before
+            outcomes.append(error.code.encode())
+        else:
+            ledger.state.apply(result)
+            outcomes.append(result_bytes(result))
+        ledger.height += 1
+    return ledger, outcomes
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=st.lists(_steps(), min_size=5, max_size=40))
+def test_random_sequences_on_independent_states_are_identical(steps: list[Step]) -> None:
+    first, first_outcomes = run(steps)
+    second, second_outcomes = run(steps)
+    assert first_outcomes == second_outcomes
+    assert first.state.items() == second.state.items()
+    # Invariants of what was kept.
+    for holder in HOLDERS:
+        for request in first.query("consent", "list_by_holder", {"holder": holder}):
+            assert 0 <= request["uses_left"] <= request["granted_uses"] <= request["max_uses"]
+            if request["status"] != "granted":
+                assert request["uses_left"] == 0
+        for item in first.query(
+            "archives", "list_by_subject", {"subject": holder, "with_history": True}
+        ):
+            assert [v["version"] for v in item["versions"]] == list(range(1, item["version"] + 1))
+
+
+RICH_FLOW_SCRIPT = """
+import hashlib, sys
+from tests.unit.test_contracts_properties import rich_flow
+ledger, results = rich_flow()
+digest = hashlib.sha256()
+for key, value in ledger.state.items():
+    digest.update(key + b"\\x00" + value + b"\\x01")
+for blob in results:
+    digest.update(blob)
+print(digest.hexdigest())
+"""
+
+
+def test_the_same_flow_gives_the_same_bytes_under_any_hash_seed() -> None:
+    """Set and dict-of-str iteration order depends on PYTHONHASHSEED: run the rich flow in
+    processes with different seeds and compare a digest of all state and events."""
+    root = Path(__file__).resolve().parents[2]
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", RICH_FLOW_SCRIPT],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
+
+
+# --- nothing personal on-chain ---------------------------------------------------------------
+
+ENTERPRISE_VALUES = {
+    "unified_social_credit_code": "91371000MA3C8ABC1X",
+    "company_name": "威海海韵食品有限公司",
+    "company_type": "有限责任公司",
+    "legal_representative": "王建国",
+    "registered_capital": "500万元",
+    "establishment_date": "2015-08-18",
+    "business_term": "长期",
+    "business_scope": "水产品加工、销售",
+    "domicile": "山东省威海市环翠区海滨北路66号",
+    "registration_authority": "威海市市场监督管理局",
+}
+MORE_PERSONAL_VALUES = ("王建国", "91371000MA3C8ABC1X", "山东省威海市环翠区海滨北路66号")
+
+
+def rich_flow() -> tuple[Ledger, list[bytes]]:
+    """Every kind of transaction, with realistic documents kept off-chain."""
+    ledger = Ledger()
+    diploma_salt = salt_for("diploma")
+    commitments = compute_field_commitments("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt)
+    ledger.call(
+        UNIVERSITY.public_key,
+        "certificates",
+        "issue",
+        issue_args(
+            doc_hash=compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt),
+            field_hashes=encode_field_hashes(commitments),
+        ),
+    )
+    id_salt = salt_for("id")
+    ledger.call(
+        PSB.public_key,
+        "certificates",
+        "issue",
+        issue_args(
+            cert_id="ID-370102-0001",
+            cert_type="resident_id_card",
+            doc_hash=compute_document_hash("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt),
+            field_hashes=encode_field_hashes(
+                compute_field_commitments("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt)
+            ),
+            valid_until_ms=T0_MS + 3650 * DAY_MS,
+        ),
+    )
+    licence_salt = salt_for("licence")
+    ledger.call(
+        AMR.public_key,
+        "certificates",
+        "issue",
+        issue_args(
+            cert_id="BL-WH-2015-000001",
+            cert_type="business_licence",
+            holder=ENTERPRISE,
+            doc_hash=compute_document_hash("business_licence", ENTERPRISE_VALUES, licence_salt),
+        ),
+    )
+    amended = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+    ledger.call(
+        PSB.public_key,
+        "certificates",
+        "amend",
+        {
+            "cert_id": "ID-370102-0001",
+            "doc_hash": compute_document_hash("resident_id_card", amended, salt_for("id2")),
+            "reason": "住址变更 address changed",
+        },
+    )
+    ledger.call(
+        NOTARY.public_key,
+        "certificates",
+        "record_verification",
+        {
+            "cert_id": "DIP-2012-000001",
+            "verification_id": "VER-0000001",
+            "result": "passed",
+            "purpose": "公证核验",
+        },
+    )
+    ledger.call(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
+    ledger.call(
+        WEIHAI_AMR.public_key,
+        "archives",
+        "append",
+        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
+    )
+    ledger.call(
+        CIVIL.public_key,
+        "delegation",
+        "register",
+        delegation_args("DLG-GUARD-0001", "guardian", ALICE, GUARDIAN, T0_MS + 365 * DAY_MS),
+    )
+    ledger.call(
+        WEIHAI_AMR.public_key,
+        "delegation",
+        "register",
+        delegation_args(
+            "DLG-LEGAL-0001",
+            "legal_representative",
+            ENTERPRISE,
+            LEGAL_REP,
+            T0_MS + 365 * DAY_MS,
+            ("consent", "archives", "appoint_agents"),
+        ),
+    )
+    ledger.call(
+        LEGAL_REP_KEY,
+        "delegation",
+        "appoint",
+        delegation_args(
+            "DLG-AGENT-0001", "agent", ENTERPRISE, AGENT, T0_MS + 100 * DAY_MS, ("consent",)
+        ),
+    )
+    ledger.call(AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
+    ledger.call(GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
+    ledger.call(
+        ALICE_KEY,
+        "archives",
+        "request_correction",
+        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
+    )
+    ledger.call(
+        HRSS.public_key,
+        "archives",
+        "resolve_correction",
+        {
+            "correction_id": "COR-0000001",
+            "outcome": "corrected",
+            "reason": "已更正",
+            "content_hash": content_hash("SS-2024-000001/v2"),
+        },
+    )
+    ledger.call(
+        BANK.public_key,
+        "consent",
+        "request",
+        {
+            "request_id": "REQ-0000001",
+            "holder": ALICE,
+            "scope": json_arg(
+                [
+                    {"cert_id": "ID-370102-0001", "fields": ["holder_name", "valid_until"]},
+                    {"record_category": "social_security"},
+                ]
+            ),
+            "purpose": "个人住房贷款审批",
+            "max_uses": 3,
+            "expires_at_ms": ledger.time_ms + 30 * DAY_MS,
+        },
+    )
+    ledger.call(GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 2})
+    ledger.call(
+        BANK.public_key,
+        "consent",
+        "access",
+        {
+            "request_id": "REQ-0000001",
+            "cert_id": "ID-370102-0001",
+            "fields": json_arg(["valid_until"]),
+        },
+    )
+    ledger.call(
+        BANK.public_key,
+        "consent",
+        "access",
+        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+    )
+    ledger.call(ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
+    ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=ENTERPRISE)
+    ledger.call(AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"})
+    ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    # Attempts to put personal data on-chain are refused.
+    for contract, method, args in (
+        ("archives", "append", append_args("SS-370102199003074528")),
+        (
+            "archives",
+            "append",
+            append_args("SS-2024-000009", source_department="王建国 13805310123"),
+        ),
+    ):
+        ledger.reject(HRSS.public_key, contract, method, args, "invalid_argument")
+    ledger.reject(
+        ALICE_KEY,
+        "archives",
+        "request_correction",
+        {
+            "correction_id": "COR-0000002",
+            "record_id": "SS-2024-000001",
+            "reason": "身份证370102199003074528",
+        },
+        "invalid_argument",
+    )
+    return ledger, [result_bytes(result) for result in ledger.results]
+
+
+def test_a_scan_of_all_state_and_events_finds_no_personal_value() -> None:
+    ledger, results = rich_flow()
+    on_chain = b"".join(key + b"\x00" + value for key, value in ledger.state.items())
+    on_chain += b"".join(results)
+    values = {
+        *PERSONAL_VALUES,
+        *MORE_PERSONAL_VALUES,
+        *ALICE_DIPLOMA_FIELDS.values(),
+        *ALICE_ID_CARD_FIELDS.values(),
+        *ENTERPRISE_VALUES.values(),
+    }
+    # Organisations' names are public (genesis); one-character values ("女", "汉") would match
+    # by chance. Every other value of every document is checked.
+    public = {org.name for org in ORGANISATIONS}
+    identifying = {v for v in values if len(v) >= 4 and v not in public}
+    assert identifying >= {"370102199003074528", "91371000MA3C8ABC1X", "13805310123", "1990-03-07"}
+    for value in sorted(identifying):
+        assert value.encode() not in on_chain, value
+    assert hashlib.sha256(on_chain).digest()  # the scan covered something
+    assert len(ledger.state) > 40
+
+
+# --- malformed calls -------------------------------------------------------------------------
+
+ARG_NAMES = (
+    "cert_id",
+    "new_cert_id",
+    "cert_type",
+    "holder",
+    "subject",
+    "principal",
+    "delegate",
+    "doc_hash",
+    "field_hashes",
+    "valid_until_ms",
+    "reason",
+    "request_id",
+    "record_id",
+    "correction_id",
+    "delegation_id",
+    "verification_id",
+    "proposal_id",
+    "action",
+    "scope",
+    "fields",
+    "actions",
+    "kind",
+    "category",
+    "outcome",
+    "content_hash",
+    "max_uses",
+    "expires_at_ms",
+    "height",
+    "junk",
+)
+ARG_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        (
+            "DIP-2012-000001",
+            "SS-2024-000001",
+            "REQ-0000001",
+            ALICE,
+            "diploma",
+            "social_security",
+            "guardian",
+            "ab" * 32,
+            '[{"cert_id": "DIP-2012-000001"}]',
+            '["consent"]',
+            '{"degree": 1}',
+            "[[[[[[]]]]]]",
+            "add_org",
+            "corrected",
+        )
+    ),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.binary(max_size=8),
+    st.booleans(),
+)
+METHODS = [
+    (contract, method, kind)
+    for contract, system in CONTRACTS.items()
+    for kind, methods in (("tx", system.transactions), ("query", system.queries))
+    for method in methods
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    target=st.sampled_from(METHODS),
+    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=8),
+    sender=st.sampled_from(SENDERS),
+)
+def test_malformed_calls_only_raise_contract_errors(
+    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
+) -> None:
+    contract, method, kind = target
+    ledger = Ledger()
+    ledger.issue_diploma("DIP-2012-000001")
+    ledger.call(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
+    ledger.request("REQ-0000001", "DIP-2012-000001")
+    before = ledger.state.items()
+    try:
+        if kind == "tx":
+            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
+            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
+        else:
+            canonical_json(ledger.query(contract, method, args))
+    except ContractError:
+        assert ledger.state.items() == before
+
+
+# --- admission screening ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "admitted"),
+    [
+        (issue_args(), True),
+        ({"purpose": "核实 370102199003074528"}, False),
+        ({"record_id": "SS-370102199003074528"}, False),
+        ({"source_department": "代码91371000MA3C8ABC1X"}, False),
+        ({"reason": "call 13805310123"}, False),
+        ({"reason": "mail zhang@example.com"}, False),
+        ({"scope": '[{"cert_id": "ID-370102199003074528"}]'}, False),
+        ({"doc_hash": "370102199003074528" + "a" * 46}, True),  # a hex digest, not an ID
+        ({"holder": ALICE, "public_key": "1" * 64, "max_uses": 3, "flag": True}, True),
+        ({"purpose": "2024-11-22 10:30 贷款审批"}, True),
+    ],
+)
+def test_screen_arguments_refuses_personal_data_before_admission(
+    args: dict[str, ArgValue], admitted: bool
+) -> None:
+    if admitted:
+        screen_arguments(args)
+    else:
+        with pytest.raises(ContractError) as info:
+            screen_arguments(args)
+        assert info.value.code == "invalid_argument"
+        assert "370102199003074528" not in info.value.message
