@@ -36,6 +36,8 @@ STATUS_NAMES = {
     node_pb2.CERTIFICATE_STATUS_REVOKED: "revoked",
     node_pb2.CERTIFICATE_STATUS_UNKNOWN: "unknown",
     node_pb2.CERTIFICATE_STATUS_EXPIRED: "expired",
+    node_pb2.CERTIFICATE_STATUS_SUSPENDED: "suspended",
+    node_pb2.CERTIFICATE_STATUS_SUPERSEDED: "superseded",
 }
 
 

@@ -16,14 +16,26 @@ import grpc
 
 from consensus.errors import InvalidCertificate
 from consensus.validators import ValidatorSet, verify_commit_certificate
+from contracts.certificates import get_cert_key
+from contracts.memory import MemoryState
+from contracts.runtime import query as contract_query
 from node.blocks import header_hash
 from node.crypto import KeyPair
 from node.peers import GRPC_OPTIONS
+from node.statetree import ProofFormatError, decode_proof, verify_proof
 from node.tx import ArgValue, build_tx, encode_args
 from node.wire import certificate_from_proto
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 DEFAULT_TIMEOUT_S = 30.0
+UNKNOWN_STATUS = node_pb2.CERTIFICATE_STATUS_UNKNOWN
+STATUS_BY_NAME = {
+    "valid": node_pb2.CERTIFICATE_STATUS_VALID,
+    "revoked": node_pb2.CERTIFICATE_STATUS_REVOKED,
+    "expired": node_pb2.CERTIFICATE_STATUS_EXPIRED,
+    "suspended": node_pb2.CERTIFICATE_STATUS_SUSPENDED,
+    "superseded": node_pb2.CERTIFICATE_STATUS_SUPERSEDED,
+}
 
 
 class ClientError(Exception):
@@ -70,6 +82,44 @@ def check_finality(
         verify_commit_certificate(chain_id, validators, certificate_from_proto(commit))
     except InvalidCertificate as exc:
         raise FinalityError(str(exc)) from exc
+
+
+def check_proven_state(
+    chain_id: str, validators: ValidatorSet, proven: node_pb2.ProvenState, key: bytes
+) -> bytes | None:
+    """Check a proven state entry end to end and return its value (None if absent).
+
+    The header must carry a valid commit certificate, and the Merkle proof must tie the
+    key and value (or the key's absence) to that header's state root. Nothing the node
+    said is trusted beyond what these two checks prove.
+    """
+    if bytes(proven.key) != key:
+        raise FinalityError("the proof is for another key")
+    if proven.height == 0:
+        raise FinalityError("no committed block yet: nothing to prove against")
+    check_finality(chain_id, validators, proven.header, proven.commit)
+    value = bytes(proven.value) if proven.present else None
+    try:
+        proof = decode_proof(bytes(proven.proof))
+    except ProofFormatError as exc:
+        raise FinalityError(f"malformed state proof: {exc}") from exc
+    if not verify_proof(bytes(proven.header.state_root), key, value, proof):
+        raise FinalityError("the state proof does not match the header's state root")
+    return value
+
+
+def certificate_from_proven(
+    cert_id: str, value: bytes | None, now_ms: int
+) -> dict[str, Any] | None:
+    """The certificate's status computed locally from a proven record, with the contract's
+    own status logic (so expiry is judged at the proven header's time)."""
+    if value is None:
+        return None
+    state = MemoryState([(get_cert_key(cert_id), value)])
+    record: dict[str, Any] = contract_query(
+        state, "certificates", "status", {"cert_id": cert_id}, now_ms=now_ms
+    )
+    return record
 
 
 def _wrap(exc: grpc.RpcError) -> ClientError:
@@ -172,8 +222,9 @@ class LedgerClient:
     def verify_certificate(
         self, cert_id: str, doc_hash: str = "", validators: ValidatorSet | None = None
     ) -> node_pb2.VerifyCertificateResponse:
-        """Ask for a certificate's status; with `validators`, also check the answer's
-        block header against its commit certificate (raises FinalityError)."""
+        """Ask for a certificate's status. With `validators`, nothing the node says is
+        trusted: the answer must match the certificate's state entry as proven against a
+        header that 2f+1 validators signed (raises FinalityError otherwise)."""
         try:
             resp = self.agency.VerifyCertificate(
                 node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
@@ -181,6 +232,43 @@ class LedgerClient:
             )
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
-        if validators is not None and resp.height > 0:
-            check_finality(self.chain_id, validators, resp.header, resp.commit)
+        if validators is not None:
+            key = get_cert_key(cert_id)
+            value = check_proven_state(self.chain_id, validators, resp.proof, key)
+            record = certificate_from_proven(cert_id, value, resp.proof.header.time_ms)
+            expected = (
+                STATUS_BY_NAME.get(record["status"], node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+                if record
+                else UNKNOWN_STATUS
+            )
+            claimed = (
+                resp.status,
+                resp.issuer,
+                resp.holder,
+                resp.doc_hash,
+                resp.cert_type,
+            )
+            proven = (
+                (
+                    expected,
+                    record["issuer"],
+                    record["holder"],
+                    record["doc_hash"],
+                    record["cert_type"],
+                )
+                if record
+                else (UNKNOWN_STATUS, "", "", "", "")
+            )
+            if claimed != proven:
+                raise FinalityError("the node's answer does not match the proven certificate")
         return resp
+
+    def get_proven_state(self, key: bytes, validators: ValidatorSet) -> bytes | None:
+        """A state entry (None if absent), proven against a certified header."""
+        try:
+            proven = self.ledger.GetProvenState(
+                node_pb2.ProvenStateRequest(key=key), timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+        return check_proven_state(self.chain_id, validators, proven, key)

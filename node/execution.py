@@ -15,9 +15,10 @@ from contracts.errors import ContractError
 from contracts.identity import holder_id_for
 from contracts.membership import principal_of
 from contracts.runtime import CallContext, Event, execute, related_subjects
-from node.blocks import next_state_root, results_root, tx_root
+from node.blocks import results_root, tx_root
 from node.crypto import sha256
 from node.state import Overlay, StoreState
+from node.statetree import NodeReader, TreeUpdate, apply_writes
 from node.storage import REJECTED_EVENT, IndexEntry
 from node.tx import CheckedTx, TxInvalid, body_bytes, check_tx
 from proto import ledger_pb2
@@ -40,6 +41,8 @@ class Executed:
     tx_root: bytes
     results_root: bytes
     state_root: bytes
+    tree: TreeUpdate
+    """New state-tree nodes, written in the block's commit batch."""
 
 
 def event_to_proto(event: Event) -> ledger_pb2.Event:
@@ -96,6 +99,7 @@ def execute_block(
     txs: list[CheckedTx],
     *,
     is_committed: Callable[[bytes], bool],
+    tree_nodes: NodeReader,
 ) -> Executed:
     """Run every transaction in order on an overlay of `base`.
 
@@ -150,6 +154,7 @@ def execute_block(
                 index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
         results.results.append(result)
     writes = overlay.writes()
+    tree = apply_writes(tree_nodes, prev_state_root, writes)
     return Executed(
         results=results,
         writes=writes,
@@ -157,5 +162,6 @@ def execute_block(
         tx_hashes=hashes,
         tx_root=tx_root(hashes),
         results_root=results_root(list(results.results)),
-        state_root=next_state_root(prev_state_root, writes),
+        state_root=tree.root,
+        tree=tree,
     )

@@ -14,10 +14,8 @@ from consensus.validators import Validator, ValidatorSet
 from contracts.codec import canonical_json
 from contracts.membership import Organisation
 from contracts.runtime import genesis_writes
-from node.blocks import next_state_root
 from node.crypto import sha256
-
-ZERO_ROOT = bytes(32)
+from node.statetree import TreeUpdate, build_tree
 
 
 class GenesisError(Exception):
@@ -57,9 +55,13 @@ class Genesis:
     def state_writes(self) -> list[tuple[bytes, bytes | None]]:
         return [(k, v) for k, v in genesis_writes(self.organisations)]
 
+    def state_tree(self) -> TreeUpdate:
+        """The authenticated state tree of the genesis state (root and nodes)."""
+        return build_tree((k, v) for k, v in self.state_writes() if v is not None)
+
     @property
     def state_root(self) -> bytes:
-        return next_state_root(ZERO_ROOT, self.state_writes())
+        return self.state_tree().root
 
     @classmethod
     def from_json(cls, doc: object) -> Genesis:

@@ -87,7 +87,8 @@ class Node:
             raise StorageError(
                 f"key does not belong to validator {config.validator_id!r} in genesis"
             )
-        store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
+        tree = genesis.state_tree()
+        store.init_genesis(genesis.hash, genesis.state_writes(), tree.root, tree.new_nodes)
         self.signer = Ed25519Signer(config.validator_id, keypair.seed)
         self.verifier = Ed25519Verifier(self.validators)
         self.peers = {
@@ -229,6 +230,7 @@ class Node:
             prev_root,
             candidates,
             is_committed=self._is_committed,
+            tree_nodes=self.store.nodes,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         header = ledger_pb2.BlockHeader(
@@ -284,6 +286,7 @@ class Node:
             prev_root,
             checked,
             is_committed=self._is_committed,
+            tree_nodes=self.store.nodes,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         if executed.tx_root != header.tx_root:
@@ -336,6 +339,7 @@ class Node:
             executed.writes,
             executed.index,
             executed.state_root,
+            executed.tree.new_nodes,
         )
         self._pending.clear()
         self.mempool.remove(executed.tx_hashes)

@@ -8,13 +8,16 @@ import logging
 
 import grpc
 
+from contracts.certificates import get_cert_key
 from contracts.codec import canonical_json
 from contracts.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
 from node.blocks import header_hash
+from node.client import STATUS_BY_NAME
 from node.execution import actor_of
 from node.runtime import Node, SubmitRejected
+from node.statetree import encode_proof, lookup
 from node.storage import REJECTED_EVENT
 from node.tx import TxInvalid, decode_args
 from node.wire import WireError, message_from_proto
@@ -31,11 +34,7 @@ CONTRACT_STATUS = {
     "unknown_method": grpc.StatusCode.UNIMPLEMENTED,
 }
 
-CERT_STATUS = {
-    "valid": node_pb2.CERTIFICATE_STATUS_VALID,
-    "revoked": node_pb2.CERTIFICATE_STATUS_REVOKED,
-    "expired": node_pb2.CERTIFICATE_STATUS_EXPIRED,
-}
+CERT_STATUS = STATUS_BY_NAME
 
 
 def tip_time_ms(node: Node) -> int:
@@ -213,6 +212,16 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             )
         return node_pb2.QueryResponse(result_json=canonical_json(result), height=height)
 
+    async def GetProvenState(
+        self, request: node_pb2.ProvenStateRequest, context: grpc.aio.ServicerContext
+    ) -> node_pb2.ProvenState:
+        key = bytes(request.key)
+        if not 1 <= len(key) <= STATE_KEY_BYTES_MAX:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"key must be 1..{STATE_KEY_BYTES_MAX} bytes"
+            )
+        return proven_state(self.node, key)
+
     async def AuditTrace(
         self, request: node_pb2.AuditTraceRequest, context: grpc.aio.ServicerContext
     ) -> node_pb2.AuditTraceResponse:
@@ -223,6 +232,30 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             )
         limit = min(request.limit or limits.AUDIT_TRACE_ENTRIES_MAX, limits.AUDIT_TRACE_ENTRIES_MAX)
         return audit_trace(self.node, subject, limit)
+
+
+STATE_KEY_BYTES_MAX = 256
+
+
+def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
+    """`key`'s value (or its absence) proven against the tip's state root, with the tip's
+    header and commit certificate. One loop owns the store, so tip and tree agree."""
+    height = node.store.tip_height()
+    root = node.store.state_root() or node.genesis.state_root
+    value, proof = lookup(node.store.nodes, root, key)
+    out = node_pb2.ProvenState(
+        key=key,
+        present=value is not None,
+        value=value or b"",
+        proof=encode_proof(proof),
+        height=height,
+    )
+    if height:
+        block = node.store.get_block(height)
+        assert block is not None, "tip block missing"
+        out.header.CopyFrom(block.header)
+        out.commit.CopyFrom(block.commit)
+    return out
 
 
 def committed_response(
@@ -277,9 +310,9 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
         self, request: node_pb2.VerifyCertificateRequest, context: grpc.aio.ServicerContext
     ) -> node_pb2.VerifyCertificateResponse:
         cert_id = request.cert_id
-        if not cert_id or len(cert_id) > 64:
+        if not cert_id or len(cert_id) > 64 or not cert_id.isascii():
             await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 characters"
+                grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 ASCII characters"
             )
         if request.doc_hash and len(request.doc_hash) != 64:
             await context.abort(
@@ -292,6 +325,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
         if tip is not None:
             resp.header.CopyFrom(tip.header)
             resp.commit.CopyFrom(tip.commit)
+        resp.proof.CopyFrom(proven_state(node, get_cert_key(cert_id)))
         try:
             record = run_query(node, "certificates", "status", {"cert_id": cert_id})
         except ContractError as exc:

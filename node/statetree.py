@@ -78,7 +78,8 @@ writes nothing, so a backup can check a proposal that may never commit. The retu
 LevelDB write batch as the block (`node.statetree_store.LevelDBNodeStore.stage`). The
 root for height h is the header's `state_root`, so proofs for an old height need
 nothing stored beyond the nodes. To execute a block on top of one that is not committed
-yet, read through `OverlayNodeReader(store, pending_update.new_nodes)`.
+yet, read through `OverlayNodeReader(store, pending_update.new_nodes)`. The genesis root
+is `build_tree(genesis writes).root`, its `new_nodes` written with the genesis state.
 """
 
 from __future__ import annotations
@@ -233,10 +234,6 @@ class _Leaf(NamedTuple):
     value: bytes
 
 
-def _encode_leaf(key_hash: bytes, key: bytes, value: bytes) -> bytes:
-    return bytes((LEAF_TAG,)) + key_hash + _U32.pack(len(key)) + key + value
-
-
 def _decode(node_hash: bytes, raw: bytes) -> _Branch | _Leaf:
     if raw and raw[0] == BRANCH_TAG and len(raw) >= _BRANCH_FIXED_BYTES:
         split_bit = raw[1]
@@ -252,13 +249,23 @@ def _decode(node_hash: bytes, raw: bytes) -> _Branch | _Leaf:
     raise CorruptNodeError(f"stored node {node_hash.hex()} does not decode")
 
 
-def _load(reader: NodeReader, node_hash: bytes) -> _Branch | _Leaf:
+def _load_below(node_hash: bytes, raw: bytes, floor: int) -> _Branch | _Leaf:
+    decoded = _decode(node_hash, raw)
+    if isinstance(decoded, _Branch) and decoded.split_bit < floor:
+        # Split bits strictly increase down a path; anything else (a cycle in a damaged
+        # store, say) must stop the walk rather than loop.
+        raise CorruptNodeError(f"stored node {node_hash.hex()} splits above its parent")
+    return decoded
+
+
+def _load(reader: NodeReader, node_hash: bytes, floor: int) -> _Branch | _Leaf:
+    """Read and decode a node whose parent split at bit `floor - 1`."""
     raw = reader.get_node(node_hash)
     if raw is None:
         raise MissingNodeError(
             f"node {node_hash.hex()} is not in the store (unknown or pruned root?)"
         )
-    return _decode(node_hash, raw)
+    return _load_below(node_hash, raw, floor)
 
 
 def compute_stored_node_hash(raw: bytes) -> bytes:
@@ -279,17 +286,17 @@ def compute_stored_node_hash(raw: bytes) -> bytes:
 
 def iter_nodes(reader: NodeReader, root: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Every (node hash, stored bytes) under `root`, parents before children."""
-    stack = [] if root == EMPTY_ROOT else [root]
+    stack = [] if root == EMPTY_ROOT else [(root, 0)]
     while stack:
-        node = stack.pop()
+        node, floor = stack.pop()
         raw = reader.get_node(node)
         if raw is None:
             raise MissingNodeError(f"node {node.hex()} is not in the store")
-        decoded = _decode(node, raw)
+        decoded = _load_below(node, raw, floor)
         yield node, raw
         if isinstance(decoded, _Branch):
-            stack.append(decoded.right)
-            stack.append(decoded.left)
+            stack.append((decoded.right, decoded.split_bit + 1))
+            stack.append((decoded.left, decoded.split_bit + 1))
 
 
 def iter_entries(reader: NodeReader, root: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -337,7 +344,7 @@ class _Updater:
 
     def run(self, root: bytes) -> bytes:
         node = None if root == EMPTY_ROOT else root
-        new_root = self._update(node, 0, len(self._khs))
+        new_root = self._update(node, 0, len(self._khs), 0)
         return EMPTY_ROOT if new_root is None else new_root
 
     def _leaf(self, i: int) -> bytes | None:
@@ -387,7 +394,7 @@ class _Updater:
         right = self._build_sorted(puts, mid, b)
         return self._branch(split_bit, left, right, first)
 
-    def _update(self, node: bytes | None, lo: int, hi: int) -> bytes | None:
+    def _update(self, node: bytes | None, lo: int, hi: int, floor: int) -> bytes | None:
         """Apply writes [lo, hi) to the subtree `node` (None = empty); return its new hash.
 
         Every write in the range and every key hash under `node` agree on the bits above
@@ -398,7 +405,7 @@ class _Updater:
             return node
         if node is None:
             return self._build(lo, hi)
-        decoded = _load(self._reader, node)
+        decoded = _load(self._reader, node, floor)
         if isinstance(decoded, _Branch):
             split_bit, rep = decoded.split_bit, decoded.rep
         else:
@@ -412,8 +419,12 @@ class _Updater:
             # with the old subtree (plus the writes that follow it) on one side.
             mid = bisect_left(khs, _threshold(rep, common), lo, hi)
             if _bit(rep, common) == 0:
-                return self._branch(common, self._update(node, lo, mid), self._build(mid, hi), rep)
-            return self._branch(common, self._build(lo, mid), self._update(node, mid, hi), rep)
+                return self._branch(
+                    common, self._update(node, lo, mid, common + 1), self._build(mid, hi), rep
+                )
+            return self._branch(
+                common, self._build(lo, mid), self._update(node, mid, hi, common + 1), rep
+            )
         if isinstance(decoded, _Leaf):
             # The only write in range is for this very key (key hashes are unique).
             new_leaf = self._leaf(lo)
@@ -423,8 +434,8 @@ class _Updater:
             self.stale.add(node)
             return new_leaf
         mid = bisect_left(khs, _threshold(rep, split_bit), lo, hi)
-        left = self._update(decoded.left, lo, mid)
-        right = self._update(decoded.right, mid, hi)
+        left = self._update(decoded.left, lo, mid, split_bit + 1)
+        right = self._update(decoded.right, mid, hi, split_bit + 1)
         if left == decoded.left and right == decoded.right:
             return node
         self.stale.add(node)
@@ -501,10 +512,12 @@ def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, P
     x = int.from_bytes(key_hash, "big")
     siblings: list[Sibling] = []
     node = root
+    floor = 0
     while True:
-        decoded = _load(reader, node)
+        decoded = _load(reader, node, floor)
         if isinstance(decoded, _Leaf):
             break
+        floor = decoded.split_bit + 1
         if _bit(x, decoded.split_bit):
             siblings.append(Sibling(decoded.split_bit, decoded.left))
             node = decoded.right

@@ -10,6 +10,7 @@ they are scanned):
     b"x" subject 0x00 height:u64 index:u32 event:u16 -> b""   (audit index)
     b"w" height:u64 kind:u8 view:u64 -> own signed consensus message (WAL)
     b"m" name                    -> metadata (tip height, state root, genesis hash)
+    b"n" node_hash               -> state tree node (node/statetree.py; never deleted)
 
 A block, its results, its state writes and its index entries go in ONE write batch,
 written with sync=True: after a crash the ledger on disk is always a consistent prefix.
@@ -18,12 +19,13 @@ written with sync=True: after a crash the ledger on disk is always a consistent 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import plyvel
 
+from node.statetree_store import LevelDBNodeStore
 from proto import ledger_pb2
 
 P_BLOCK = b"b"
@@ -82,6 +84,7 @@ class Store:
             )
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
+        self.nodes = LevelDBNodeStore(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -99,7 +102,11 @@ class Store:
         return self._db.get(META_GENESIS)
 
     def init_genesis(
-        self, genesis_hash: bytes, writes: list[tuple[bytes, bytes | None]], root: bytes
+        self,
+        genesis_hash: bytes,
+        writes: list[tuple[bytes, bytes | None]],
+        root: bytes,
+        tree_nodes: Mapping[bytes, bytes],
     ) -> None:
         """Write the genesis state once; refuse to open another chain's database."""
         existing = self.genesis_hash()
@@ -111,6 +118,7 @@ class Store:
             for key, value in writes:
                 if value is not None:
                     batch.put(P_STATE + key, value)
+            self.nodes.stage(batch, tree_nodes)
             batch.put(META_GENESIS, genesis_hash)
             batch.put(META_STATE_ROOT, root)
             batch.put(META_TIP, u64(0))
@@ -125,6 +133,7 @@ class Store:
         writes: list[tuple[bytes, bytes | None]],
         index: list[IndexEntry],
         state_root: bytes,
+        tree_nodes: Mapping[bytes, bytes],
     ) -> None:
         height = block.header.height
         if height != self.tip_height() + 1:
@@ -141,6 +150,7 @@ class Store:
                     batch.put(P_STATE + key, value)
             for entry in index:
                 batch.put(entry.key(), b"")
+            self.nodes.stage(batch, tree_nodes)
             batch.put(META_STATE_ROOT, state_root)
             batch.put(META_TIP, u64(height))
             # The WAL of heights now committed is no longer needed.

@@ -23,6 +23,8 @@ class CertificateStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CERTIFICATE_STATUS_REVOKED: _ClassVar[CertificateStatus]
     CERTIFICATE_STATUS_UNKNOWN: _ClassVar[CertificateStatus]
     CERTIFICATE_STATUS_EXPIRED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_SUSPENDED: _ClassVar[CertificateStatus]
+    CERTIFICATE_STATUS_SUPERSEDED: _ClassVar[CertificateStatus]
 TX_STATUS_UNSPECIFIED: TxStatus
 TX_STATUS_PENDING: TxStatus
 TX_STATUS_COMMITTED: TxStatus
@@ -32,6 +34,8 @@ CERTIFICATE_STATUS_VALID: CertificateStatus
 CERTIFICATE_STATUS_REVOKED: CertificateStatus
 CERTIFICATE_STATUS_UNKNOWN: CertificateStatus
 CERTIFICATE_STATUS_EXPIRED: CertificateStatus
+CERTIFICATE_STATUS_SUSPENDED: CertificateStatus
+CERTIFICATE_STATUS_SUPERSEDED: CertificateStatus
 
 class PeerEnvelope(_message.Message):
     __slots__ = ("from_validator", "messages")
@@ -212,6 +216,30 @@ class SubmitBatchResponse(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[SubmitBatchResponse.Item]
     def __init__(self, items: _Optional[_Iterable[_Union[SubmitBatchResponse.Item, _Mapping]]] = ...) -> None: ...
 
+class ProvenStateRequest(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    def __init__(self, key: _Optional[bytes] = ...) -> None: ...
+
+class ProvenState(_message.Message):
+    __slots__ = ("key", "present", "value", "proof", "height", "header", "commit")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PRESENT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    present: bool
+    value: bytes
+    proof: bytes
+    height: int
+    header: _ledger_pb2.BlockHeader
+    commit: _ledger_pb2.CommitCertificate
+    def __init__(self, key: _Optional[bytes] = ..., present: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[bytes] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ...) -> None: ...
+
 class VerifyCertificateRequest(_message.Message):
     __slots__ = ("cert_id", "doc_hash")
     CERT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -221,7 +249,7 @@ class VerifyCertificateRequest(_message.Message):
     def __init__(self, cert_id: _Optional[str] = ..., doc_hash: _Optional[str] = ...) -> None: ...
 
 class VerifyCertificateResponse(_message.Message):
-    __slots__ = ("status", "cert_id", "cert_type", "issuer", "holder", "doc_hash", "doc_hash_matches", "revocation_reason", "issued_height", "status_height", "height", "header", "commit")
+    __slots__ = ("status", "cert_id", "cert_type", "issuer", "holder", "doc_hash", "doc_hash_matches", "revocation_reason", "issued_height", "status_height", "height", "header", "commit", "proof")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CERT_ID_FIELD_NUMBER: _ClassVar[int]
     CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -235,6 +263,7 @@ class VerifyCertificateResponse(_message.Message):
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     HEADER_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
     status: CertificateStatus
     cert_id: str
     cert_type: str
@@ -248,4 +277,5 @@ class VerifyCertificateResponse(_message.Message):
     height: int
     header: _ledger_pb2.BlockHeader
     commit: _ledger_pb2.CommitCertificate
-    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ...) -> None: ...
+    proof: ProvenState
+    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., proof: _Optional[_Union[ProvenState, _Mapping]] = ...) -> None: ...

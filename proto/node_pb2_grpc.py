@@ -227,6 +227,11 @@ class LedgerStub:
                 request_serializer=proto_dot_node__pb2.AuditTraceRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.AuditTraceResponse.FromString,
                 _registered_method=True)
+        self.GetProvenState = channel.unary_unary(
+                '/trustledger.v1.Ledger/GetProvenState',
+                request_serializer=proto_dot_node__pb2.ProvenStateRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.ProvenState.FromString,
+                _registered_method=True)
 
 
 class LedgerServicer:
@@ -274,6 +279,12 @@ class LedgerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetProvenState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -311,6 +322,11 @@ def add_LedgerServicer_to_server(servicer, server):
                     servicer.AuditTrace,
                     request_deserializer=proto_dot_node__pb2.AuditTraceRequest.FromString,
                     response_serializer=proto_dot_node__pb2.AuditTraceResponse.SerializeToString,
+            ),
+            'GetProvenState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProvenState,
+                    request_deserializer=proto_dot_node__pb2.ProvenStateRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.ProvenState.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -502,6 +518,33 @@ class Ledger:
             '/trustledger.v1.Ledger/AuditTrace',
             proto_dot_node__pb2.AuditTraceRequest.SerializeToString,
             proto_dot_node__pb2.AuditTraceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProvenState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trustledger.v1.Ledger/GetProvenState',
+            proto_dot_node__pb2.ProvenStateRequest.SerializeToString,
+            proto_dot_node__pb2.ProvenState.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Vote
-from node.blocks import next_state_root
 from node.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
 from node.mempool import Mempool, MempoolFull
 from node.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
@@ -48,17 +47,6 @@ def test_leaf_cannot_pose_as_inner_node() -> None:
     a, b = b"a", b"b"
     inner = node_hash(leaf_hash(a), leaf_hash(b))
     assert merkle_root([inner]) != merkle_root([a, b])
-
-
-def test_state_root_moves_only_with_writes() -> None:
-    root = b"\x11" * 32
-    assert next_state_root(root, []) == root
-    one = next_state_root(root, [(b"k", b"v")])
-    assert one != root
-    assert next_state_root(root, [(b"k", None)]) not in (root, one)
-    assert next_state_root(root, [(b"k", b"v")]) == one
-    # Length prefixes: ("ab","c") and ("a","bc") are different write sets.
-    assert next_state_root(root, [(b"ab", b"c")]) != next_state_root(root, [(b"a", b"bc")])
 
 
 def test_key_file_round_trip_and_wrong_passphrase(tmp_path: Path) -> None:

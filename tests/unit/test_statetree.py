@@ -1,0 +1,544 @@
+"""The authenticated state tree: roots, batch updates, proofs and their byte format.
+
+The tree is checked against `spec_root`, a deliberately naive restatement of the root's
+definition (see node/statetree.py's docstring), written with bit strings and no shared
+code, so the two must agree on every state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import plyvel
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from node.statetree import (
+    EMPTY_ROOT,
+    PROOF_BYTES_MAX,
+    CorruptNodeError,
+    MemoryNodeStore,
+    MissingNodeError,
+    NodeReader,
+    OverlayNodeReader,
+    Proof,
+    ProofFormatError,
+    ProofKind,
+    Sibling,
+    StateTree,
+    apply_writes,
+    build_tree,
+    compute_leaf_hash,
+    compute_node_hash,
+    compute_stored_node_hash,
+    compute_value_hash,
+    decode_proof,
+    encode_proof,
+    get_value,
+    iter_entries,
+    iter_nodes,
+    lookup,
+    prove,
+    verify_proof,
+)
+from node.statetree_store import LevelDBNodeStore
+
+Write = tuple[bytes, bytes | None]
+
+# ---- the specification, restated -------------------------------------------------------
+
+
+def _h(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def spec_leaf(key: bytes, value: bytes) -> bytes:
+    value_hash = _h(b"trustledger/v1/state-value\x00" + struct.pack(">I", len(key)) + key + value)
+    return _h(b"trustledger/v1/state-leaf\x00" + _h(key) + value_hash)
+
+
+def spec_root(state: dict[bytes, bytes]) -> bytes:
+    """Root of a state straight from the definition: split at the first differing bit."""
+
+    def bits(key: bytes) -> str:
+        return "".join(f"{byte:08b}" for byte in _h(key))
+
+    def tree(entries: list[tuple[str, bytes, bytes]]) -> bytes:
+        if len(entries) == 1:
+            _, key, value = entries[0]
+            return spec_leaf(key, value)
+        split = next(i for i in range(256) if len({e[0][i] for e in entries}) > 1)
+        left = [e for e in entries if e[0][split] == "0"]
+        right = [e for e in entries if e[0][split] == "1"]
+        node_domain = b"trustledger/v1/state-node\x00"
+        return _h(node_domain + bytes([split]) + tree(left) + tree(right))
+
+    if not state:
+        return bytes(32)
+    return tree([(bits(k), k, v) for k, v in state.items()])
+
+
+def apply_to_model(model: dict[bytes, bytes], writes: list[Write]) -> None:
+    for key, value in writes:
+        if value is None:
+            model.pop(key, None)
+        else:
+            model[key] = value
+
+
+def reachable(reader: NodeReader, root: bytes) -> set[bytes]:
+    return {node for node, _ in iter_nodes(reader, root)}
+
+
+# ---- strategies ------------------------------------------------------------------------
+
+# A small key pool makes batches overwrite and delete keys that exist.
+keys = st.binary(min_size=0, max_size=2)
+values = st.binary(min_size=0, max_size=6)
+writes_st = st.lists(st.tuples(keys, st.none() | values), max_size=25)
+batches_st = st.lists(writes_st, min_size=1, max_size=6)
+
+
+# ---- basics ----------------------------------------------------------------------------
+
+
+def test_empty_tree_has_a_constant_root_and_proves_absence() -> None:
+    assert bytes(32) == EMPTY_ROOT
+    tree = StateTree(MemoryNodeStore())
+    assert tree.apply([]) == EMPTY_ROOT
+    assert tree.apply([(b"absent", None)]) == EMPTY_ROOT
+    proof = tree.prove(b"k")
+    assert proof == Proof(ProofKind.EMPTY, ())
+    assert verify_proof(EMPTY_ROOT, b"k", None, proof)
+    assert not verify_proof(EMPTY_ROOT, b"k", b"v", proof)
+    assert not verify_proof(spec_root({b"k": b"v"}), b"k", None, proof)
+    assert encode_proof(proof) == b"\x01\x00"
+    assert decode_proof(b"\x01\x00") == proof
+
+
+def test_single_leaf_is_the_root_and_deleting_it_empties_the_tree() -> None:
+    tree = StateTree(MemoryNodeStore())
+    root = tree.apply([(b"certificates/cert/1", b"status=valid")])
+    assert root == spec_leaf(b"certificates/cert/1", b"status=valid")
+    proof = tree.prove(b"certificates/cert/1")
+    assert proof.is_inclusion and proof.siblings == ()
+    assert tree.apply([(b"certificates/cert/1", None)]) == EMPTY_ROOT
+
+
+def test_known_root() -> None:
+    """A golden value: the root definition must not drift silently."""
+    state = {b"a": b"1", b"b": b"2", b"c": b"3", b"certificates/cert/x": b"valid"}
+    root = build_tree(state.items()).root
+    assert root == spec_root(state)
+    assert root.hex() == GOLDEN_ROOT
+
+
+GOLDEN_ROOT = "4665292bfe9839e0ecfb621ca885edd2881c37810e1246cf333e1fe4fabbcedc"
+
+
+def test_writing_the_same_value_again_changes_nothing() -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    root = tree.apply([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    update = apply_writes(store, root, [(b"b", b"2"), (b"zz", None)])
+    assert update.root == root
+    assert update.new_nodes == {} and update.stale_nodes == frozenset()
+
+
+def test_last_write_of_a_key_wins() -> None:
+    update = apply_writes(MemoryNodeStore(), EMPTY_ROOT, [(b"k", b"1"), (b"k", None), (b"k", b"3")])
+    assert update.root == spec_root({b"k": b"3"})
+
+
+def test_apply_writes_reads_but_never_writes() -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    root = tree.apply([(bytes([i]), b"v") for i in range(50)])
+    before = len(store)
+    update = apply_writes(store, root, [(b"new", b"x"), (bytes([3]), None)])
+    assert len(store) == before
+    assert update.prev_root == root and update.root != root
+    # Chained execution ahead of commit: read the pending update's nodes through an overlay.
+    second = apply_writes(OverlayNodeReader(store, update.new_nodes), update.root, [(b"n2", b"y")])
+    model = {bytes([i]): b"v" for i in range(50) if i != 3} | {b"new": b"x", b"n2": b"y"}
+    assert second.root == spec_root(model)
+
+
+def test_unknown_root_raises_missing_node() -> None:
+    with pytest.raises(MissingNodeError):
+        prove(MemoryNodeStore(), b"\x42" * 32, b"k")
+    with pytest.raises(MissingNodeError):
+        apply_writes(MemoryNodeStore(), b"\x42" * 32, [(b"k", b"v")])
+
+
+# ---- history independence and proofs (hypothesis) --------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches=batches_st, order_seed=st.integers(0, 2**32 - 1))
+def test_root_depends_only_on_the_final_state(batches: list[list[Write]], order_seed: int) -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    model: dict[bytes, bytes] = {}
+    for writes in batches:
+        previous = tree.root
+        update = apply_writes(store, previous, writes)
+        store.put_nodes(update.new_nodes)
+        tree = StateTree(store, update.root)
+        apply_to_model(model, writes)
+        assert update.root == spec_root(model)
+        # stale = reachable before and not after; every new node is reachable after.
+        before, after = reachable(store, previous), reachable(store, update.root)
+        assert update.stale_nodes == before - after
+        assert set(update.new_nodes) <= after
+        for node, raw in update.new_nodes.items():
+            assert compute_stored_node_hash(raw) == node
+        assert dict(iter_entries(store, update.root)) == model
+    # The same final map built from scratch, one key per batch in a random order.
+    items = list(model.items())
+    random.Random(order_seed).shuffle(items)
+    fresh = StateTree(MemoryNodeStore())
+    for key, value in items:
+        fresh.apply([(key, value)])
+    assert fresh.root == tree.root == build_tree(model.items()).root
+
+
+@settings(max_examples=120, deadline=None)
+@given(batches=batches_st, probes=st.lists(keys, max_size=10), data=st.data())
+def test_proofs_verify_exactly_the_state_under_their_root(
+    batches: list[list[Write]], probes: list[bytes], data: st.DataObject
+) -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    model: dict[bytes, bytes] = {}
+    history: list[tuple[bytes, dict[bytes, bytes]]] = [(EMPTY_ROOT, {})]
+    for writes in batches:
+        tree.apply(writes)
+        apply_to_model(model, writes)
+        history.append((tree.root, dict(model)))
+
+    # Every retained root still answers for its own version.
+    for root, snapshot in history:
+        for key in {*snapshot, *probes}:
+            value, proof = lookup(store, root, key)
+            assert value == snapshot.get(key)
+            assert verify_proof(root, key, value, proof)
+            assert decode_proof(encode_proof(proof)) == proof
+
+    root = tree.root
+    for key, value in model.items():
+        proof = tree.prove(key)
+        assert proof.kind is ProofKind.INCLUSION
+        assert verify_proof(root, key, value, proof)
+        other = data.draw(values, label="other value")
+        if other == value:
+            other += b"!"
+        assert not verify_proof(root, key, other, proof)
+        assert not verify_proof(root, key, None, proof)
+        assert not verify_proof(root, key + b"\x00", value, proof)
+    for key in probes:
+        if key in model:
+            continue
+        proof = tree.prove(key)
+        assert proof.kind in (ProofKind.EMPTY, ProofKind.OTHER_LEAF)
+        assert get_value(store, root, key) is None
+        assert verify_proof(root, key, None, proof)
+        assert not verify_proof(root, key, data.draw(values, label="claimed value"), proof)
+    # A proof made under one root fails under any other root.
+    for other_root, _ in history:
+        if other_root == root:
+            continue
+        for key in list(model)[:5]:
+            assert not verify_proof(other_root, key, model[key], tree.prove(key))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    state=st.dictionaries(st.binary(max_size=4), values, min_size=0, max_size=40),
+    probe=st.binary(max_size=4),
+    position=st.integers(min_value=0),
+    xor=st.integers(1, 255),
+)
+def test_tampering_with_any_byte_never_verifies(
+    state: dict[bytes, bytes], probe: bytes, position: int, xor: int
+) -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    tree.apply(list(state.items()))
+    value = state.get(probe)
+    raw = bytearray(encode_proof(tree.prove(probe)))
+    raw[position % len(raw)] ^= xor
+    try:
+        tampered = decode_proof(bytes(raw))
+    except ProofFormatError:
+        return
+    assert not verify_proof(tree.root, probe, value, tampered)
+    assert not verify_proof(tree.root, probe, None if value is not None else b"", tampered)
+
+
+def test_every_single_byte_change_of_real_proofs_is_caught() -> None:
+    state = {f"certificates/cert/{i}".encode(): f"status={i}".encode() for i in range(300)}
+    tree = StateTree(MemoryNodeStore())
+    tree.apply(list(state.items()))
+    for key in [b"certificates/cert/7", b"certificates/cert/250", b"absent", b"also absent"]:
+        value = state.get(key)
+        raw = encode_proof(tree.prove(key))
+        assert verify_proof(tree.root, key, value, decode_proof(raw))
+        for i in range(len(raw)):
+            for xor in (0x01, 0x80, 0xFF):
+                changed = bytearray(raw)
+                changed[i] ^= xor
+                try:
+                    proof = decode_proof(bytes(changed))
+                except ProofFormatError:
+                    continue
+                assert not verify_proof(tree.root, key, value, proof), (key, i, xor)
+        for cut in range(len(raw)):
+            with pytest.raises(ProofFormatError):
+                decode_proof(raw[:cut])
+        with pytest.raises(ProofFormatError):
+            decode_proof(raw + b"\x00")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300))
+def test_decoding_arbitrary_bytes_raises_the_clear_error_or_round_trips(raw: bytes) -> None:
+    try:
+        proof = decode_proof(raw)
+    except ProofFormatError:
+        return
+    assert encode_proof(proof) == raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from([0, 1, 2]),
+    siblings=st.lists(
+        st.tuples(st.integers(0, 255), st.binary(min_size=32, max_size=32)), max_size=6
+    ),
+    key_hash=st.binary(min_size=32, max_size=32),
+    value_hash=st.binary(min_size=32, max_size=32),
+)
+def test_well_formed_but_forged_proofs_are_refused(
+    kind: int,
+    siblings: list[tuple[int, bytes]],
+    key_hash: bytes,
+    value_hash: bytes,
+) -> None:
+    """Bytes that parse but were never produced by the tree do not verify for its root."""
+    state = {bytes([i]): bytes([i]) * 3 for i in range(20)}
+    root = build_tree(state.items()).root
+    ordered = sorted({bit: h for bit, h in siblings}.items())
+    body = b"" if kind == 0 else (key_hash if kind == 2 else b"") + value_hash
+    count = b"" if kind == 0 else struct.pack(">H", len(ordered))
+    raw = bytes([1, kind]) + body + count + b"".join(bytes([b]) + h for b, h in ordered)
+    try:
+        proof = decode_proof(raw)
+    except ProofFormatError:
+        return
+    for key in [bytes([3]), b"absent"]:
+        assert not verify_proof(root, key, state.get(key), proof)
+
+
+def test_format_limits_and_strict_parsing() -> None:
+    with pytest.raises(ProofFormatError, match="more than"):
+        decode_proof(b"\x01\x01" + bytes(PROOF_BYTES_MAX))
+    with pytest.raises(ProofFormatError, match="version"):
+        decode_proof(b"\x02\x00")
+    with pytest.raises(ProofFormatError, match="kind"):
+        decode_proof(b"\x01\x07")
+    with pytest.raises(ProofFormatError, match="no body"):
+        decode_proof(b"\x01\x00\x00")
+    with pytest.raises(ProofFormatError, match="truncated"):
+        decode_proof(b"\x01")
+    with pytest.raises(ProofFormatError, match="siblings"):
+        decode_proof(b"\x01\x01" + bytes(32) + struct.pack(">H", 257))
+    unordered = bytes([5]) + bytes(32) + bytes([5]) + bytes(32)
+    with pytest.raises(ProofFormatError, match="increase"):
+        decode_proof(b"\x01\x01" + bytes(32) + struct.pack(">H", 2) + unordered)
+    with pytest.raises(ProofFormatError):
+        decode_proof("not bytes")  # type: ignore[arg-type]
+    with pytest.raises(ProofFormatError):
+        encode_proof(Proof(ProofKind.INCLUSION, (), b"", b"short"))
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        Proof(ProofKind.INCLUSION, (Sibling(3, bytes(32)), Sibling(3, bytes(32))), b"", bytes(32)),
+        Proof(ProofKind.INCLUSION, (Sibling(256, bytes(32)),), b"", bytes(32)),
+        Proof(ProofKind.INCLUSION, ((1, 2, 3),), b"", bytes(32)),  # type: ignore[arg-type]
+        Proof(ProofKind.OTHER_LEAF, (), b"", bytes(32)),
+        Proof(ProofKind.EMPTY, (Sibling(0, bytes(32)),)),
+        Proof(7, ()),  # type: ignore[arg-type]
+        "garbage",
+        None,
+    ],
+)
+def test_verify_refuses_malformed_objects_without_raising(proof: Proof) -> None:
+    assert verify_proof(EMPTY_ROOT, b"k", None, proof) is False
+    assert verify_proof(EMPTY_ROOT, b"k", b"v", proof) is False
+
+
+def test_verify_refuses_wrong_argument_types_without_raising() -> None:
+    root = build_tree([(b"k", b"v")]).root
+    proof = prove(MemoryNodeStore(), EMPTY_ROOT, b"k")
+    assert verify_proof("root", b"k", None, proof) is False  # type: ignore[arg-type]
+    assert verify_proof(root, "k", b"v", proof) is False  # type: ignore[arg-type]
+
+
+# ---- LevelDB against memory ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def leveldb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[plyvel.DB]:
+    path: Path = tmp_path_factory.mktemp("statetree") / "db"
+    db = plyvel.DB(str(path), create_if_missing=True)
+    yield db
+    db.close()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=batches_st, probes=st.lists(keys, max_size=8))
+def test_leveldb_and_memory_stores_agree(
+    leveldb: plyvel.DB, batches: list[list[Write]], probes: list[bytes]
+) -> None:
+    # Content addressing lets every example share the one database.
+    disk = LevelDBNodeStore(leveldb, cache_nodes_max=16)
+    memory = MemoryNodeStore()
+    disk_root = memory_root = EMPTY_ROOT
+    seen: set[bytes] = set()
+    for writes in batches:
+        on_disk = apply_writes(disk, disk_root, writes)
+        in_memory = apply_writes(memory, memory_root, writes)
+        assert on_disk == in_memory
+        with leveldb.write_batch(sync=False) as batch:  # the commit path's batch
+            batch.put(b"m" + b"tip", b"")
+            disk.stage(batch, on_disk.new_nodes)
+        memory.put_nodes(in_memory.new_nodes)
+        disk_root, memory_root = on_disk.root, in_memory.root
+        seen.update(k for k, _ in writes)
+    for key in seen | set(probes):
+        assert encode_proof(prove(disk, disk_root, key)) == encode_proof(
+            prove(memory, memory_root, key)
+        )
+        assert get_value(disk, disk_root, key) == get_value(memory, memory_root, key)
+
+
+def test_leveldb_store_survives_reopening(tmp_path: Path) -> None:
+    db = plyvel.DB(str(tmp_path / "db"), create_if_missing=True)
+    store = LevelDBNodeStore(db)
+    tree = StateTree(store)
+    first = tree.apply([(b"k%d" % i, b"v%d" % i) for i in range(500)])
+    second = tree.apply([(b"k%d" % i, None) for i in range(0, 500, 2)])
+    db.close()
+    db = plyvel.DB(str(tmp_path / "db"))
+    store = LevelDBNodeStore(db, cache_nodes_max=0)
+    assert get_value(store, first, b"k2") == b"v2"  # the old version is still readable
+    assert get_value(store, second, b"k2") is None
+    assert verify_proof(second, b"k3", b"v3", prove(store, second, b"k3"))
+    assert all(key.startswith(b"n") for key in db.iterator(include_value=False))
+    db.close()
+
+
+def test_leveldb_node_cache_is_bounded(tmp_path: Path) -> None:
+    db = plyvel.DB(str(tmp_path / "db"), create_if_missing=True)
+    store = LevelDBNodeStore(db, cache_nodes_max=64)
+    tree = StateTree(store)
+    for block in range(5):
+        tree.apply([(b"k%d/%d" % (block, i), b"v") for i in range(200)])
+    for i in range(200):
+        tree.prove(b"k3/%d" % i)
+    assert 0 < store.cached_nodes <= 64
+    store.clear_cache()
+    assert store.cached_nodes == 0
+    assert tree.get(b"k4/7") == b"v"
+    with pytest.raises(ValueError):
+        LevelDBNodeStore(db, cache_nodes_max=-1)
+    db.close()
+
+
+# ---- proof size ------------------------------------------------------------------------
+
+
+def test_proof_size_grows_like_log2_n() -> None:
+    rng = random.Random(20240601)
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    inserted: list[bytes] = []
+    for target in (16, 256, 2_048, 20_000):
+        fresh = [
+            f"certificates/cert/{rng.getrandbits(64):016x}".encode()
+            for _ in range(target - len(inserted))
+        ]
+        for start in range(0, len(fresh), 2_000):
+            tree.apply([(k, b"v") for k in fresh[start : start + 2_000]])
+        inserted += fresh
+        sample = rng.sample(inserted, min(len(inserted), 3_000))
+        absent = [b"absent/%d" % i for i in range(500)]
+        counts = [len(tree.prove(key).siblings) for key in sample + absent]
+        n = len(inserted)
+        bound = 2 * math.log2(n) + 4
+        assert max(counts) <= bound, (n, max(counts))
+        assert sum(counts) / len(counts) <= math.log2(n) + 2, (n, sum(counts) / len(counts))
+        assert len(encode_proof(tree.prove(sample[0]))) <= 36 + 33 * bound
+
+
+def test_updating_a_large_tree_touches_only_the_changed_paths() -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    tree.apply([(b"key/%d" % i, b"v") for i in range(10_000)])
+    update = apply_writes(store, tree.root, [(b"key/17", b"changed")])
+    depth = len(tree.prove(b"key/17").siblings)
+    assert len(update.new_nodes) == depth + 1  # the new leaf and one branch per level
+    assert len(update.stale_nodes) == depth + 1
+
+
+def test_stored_node_hashes_are_checkable() -> None:
+    update = build_tree([(b"k%d" % i, b"v") for i in range(100)])
+    for node, raw in update.new_nodes.items():
+        assert compute_stored_node_hash(raw) == node
+    for bad in [b"", b"\x02", b"\x00" + bytes(10), b"\x01\x08" + bytes(64)]:
+        with pytest.raises(CorruptNodeError):
+            compute_stored_node_hash(bad)
+    leaf = next(raw for raw in update.new_nodes.values() if raw[0] == 0)
+    with pytest.raises(CorruptNodeError, match="key hash"):
+        compute_stored_node_hash(leaf[:1] + bytes(32) + leaf[33:])
+
+
+def test_a_damaged_store_stops_the_walk_instead_of_looping() -> None:
+    store = MemoryNodeStore()
+    # Every node splits at bit 0: a child can never split where its parent did.
+    at_bit_0 = b"\x01\x00" + b"\xaa" * 32 + b"\xbb" * 32
+    store.put_nodes({b"\xaa" * 32: at_bit_0, b"\xbb" * 32: at_bit_0, b"\xcc" * 32: at_bit_0})
+    with pytest.raises(CorruptNodeError, match="splits above"):
+        prove(store, b"\xcc" * 32, b"k")
+    with pytest.raises(CorruptNodeError, match="splits above"):
+        apply_writes(store, b"\xcc" * 32, [(b"k", b"v")])
+    with pytest.raises(CorruptNodeError, match="splits above"):
+        list(iter_nodes(store, b"\xcc" * 32))
+    store.put_nodes({b"\xdd" * 32: b"\x07garbage"})
+    with pytest.raises(CorruptNodeError, match="does not decode"):
+        prove(store, b"\xdd" * 32, b"k")
+
+
+def test_exclusion_needs_the_other_leaf_on_the_keys_path() -> None:
+    """A root hand-made from a malformed tree (a leaf on the wrong side of a split) does
+    not yield an exclusion proof: the verifier only accepts shapes a real tree has."""
+    key = next(b"k%d" % i for i in range(100) if hashlib.sha256(b"k%d" % i).digest()[0] < 0x80)
+    other = next(b"o%d" % i for i in range(100) if hashlib.sha256(b"o%d" % i).digest()[0] >= 0x80)
+    other_hash = hashlib.sha256(other).digest()
+    value_hash = compute_value_hash(other, b"v")
+    misplaced = compute_leaf_hash(other_hash, value_hash)
+    sibling = b"\x11" * 32
+    root = compute_node_hash(0, misplaced, sibling)  # `other` has bit 0 = 1 but sits left
+    proof = Proof(ProofKind.OTHER_LEAF, (Sibling(0, sibling),), other_hash, value_hash)
+    assert not verify_proof(root, key, None, proof)
