@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,8 +22,10 @@ from cli.common import (
     load_org_key,
 )
 from cli.devnet import open_devnet
+from contracts.consent import get_request_key
 from node.client import Committed, LedgerClient
 from node.crypto import KeyPair
+from node.ids import new_id
 from wallet.documents import DocumentInvalid, document_hash
 from wallet.sealing import open_sealed
 
@@ -46,7 +47,7 @@ def request_access(
     expires_at_ms: int,
     request_id: str | None = None,
 ) -> tuple[str, Committed]:
-    request_id = request_id or f"req-{uuid.uuid4().hex}"
+    request_id = request_id or new_id("req")
     committed = client.call(
         keypair,
         "consent",
@@ -169,3 +170,41 @@ def access_cmd(
         )
         for k, v in doc["fields"].items():
             console.print(f"  {k}: {v}")
+
+
+@app.command("status")
+def status_cmd(
+    request_id: Annotated[str, typer.Option(help="consent request id")],
+    dir: DirOpt = Path("devnet"),
+    node: NodeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A request's grant state, proven against a certified header (trusting no node)."""
+    net = open_devnet(dir)
+    with ledger(net, node) as client:
+        proven = client.get_proven_state(get_request_key(request_id), net.genesis.validators)
+    if proven.value is None:
+        fail(
+            f"no consent request {request_id} on the chain (proven absent at height {proven.height})"
+        )
+    record = json.loads(proven.value)
+    out = {
+        k: record.get(k)
+        for k in (
+            "request_id",
+            "agency",
+            "holder",
+            "status",
+            "uses_left",
+            "expires_at_ms",
+            "purpose",
+        )
+    }
+    out["proven_at_height"] = proven.height
+    if json_out:
+        emit_json(out)
+    else:
+        console.print(
+            f"request {request_id}: {out['status']}, {out['uses_left']} uses left, agency {out['agency']} "
+            f"(proven against the header of block {proven.height})"
+        )

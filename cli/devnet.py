@@ -45,18 +45,45 @@ DEVNET_PASSPHRASE = "devnet-only-not-for-production"
 VALIDATOR_IDS = ("val-0", "val-1", "val-2", "val-3")
 DEFAULT_BASE_PORT = 27100
 
-# The consortium of the demo: who issues what, who verifies, who audits.
-ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("psb", "Public Security Bureau 公安局", ("issuer",), ("resident_id_card", "driving_licence")),
-    ("edu", "Education Bureau 教育局", ("issuer",), ("diploma",)),
+# The consortium of the demo: who issues what, who keeps which archive records, who
+# verifies, who registers guardianships and legal representatives, who audits.
+ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "psb",
+        "Public Security Bureau 公安局",
+        ("issuer",),
+        ("resident_id_card", "driving_licence", "no_criminal_record"),
+        (),
+    ),
+    ("edu", "Education Bureau 教育局", ("issuer",), ("diploma", "teacher_qualification"), ()),
     (
         "amr",
         "Market Regulation Administration 市场监督管理局",
-        ("issuer",),
+        ("issuer", "archive_source", "registrar"),
         ("business_licence", "food_business_permit"),
+        (
+            "enterprise_registration",
+            "serious_violation_list",
+            "special_equipment",
+            "food_business_licence",
+        ),
     ),
-    ("bank", "Weihai City Commercial Bank 威海市商业银行", ("verifier",), ()),
-    ("audit", "Audit Bureau 审计局", ("auditor",), ()),
+    (
+        "hrss",
+        "Human Resources and Social Security Bureau 人社局",
+        ("issuer", "archive_source"),
+        ("social_security_card",),
+        ("social_security", "housing_fund"),
+    ),
+    (
+        "civil",
+        "Civil Affairs Bureau 民政局",
+        ("issuer", "archive_source", "registrar"),
+        ("marriage_certificate", "disability_certificate"),
+        ("family",),
+    ),
+    ("bank", "Weihai City Commercial Bank 威海市商业银行", ("verifier",), (), ()),
+    ("audit", "Audit Bureau 审计局", ("auditor",), (), ()),
 )
 
 
@@ -160,12 +187,17 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
         save_key_file(dir / "keys" / "validators" / f"{vid}.json", kp, pw, label=vid)
         validators.append(Validator(vid, kp.public_key))
     orgs = []
-    for org_id, name, roles, cert_types in ORGANISATIONS:
+    for org_id, name, roles, cert_types, categories in ORGANISATIONS:
         kp = KeyPair.generate()
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
         orgs.append(
             Organisation(
-                id=org_id, name=name, public_key=kp.public_key, roles=roles, cert_types=cert_types
+                id=org_id,
+                name=name,
+                public_key=kp.public_key,
+                roles=roles,
+                cert_types=cert_types,
+                record_categories=categories,
             )
         )
     chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"

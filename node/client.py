@@ -63,6 +63,15 @@ class Committed:
     result: ledger_pb2.TxResult
 
 
+@dataclass(frozen=True, slots=True)
+class ProvenValue:
+    """A state entry checked against a certified header: value None means proven absent."""
+
+    value: bytes | None
+    height: int
+    time_ms: int
+
+
 class FinalityError(Exception):
     """A header or certificate does not prove what it claims."""
 
@@ -263,12 +272,13 @@ class LedgerClient:
                 raise FinalityError("the node's answer does not match the proven certificate")
         return resp
 
-    def get_proven_state(self, key: bytes, validators: ValidatorSet) -> bytes | None:
-        """A state entry (None if absent), proven against a certified header."""
+    def get_proven_state(self, key: bytes, validators: ValidatorSet) -> ProvenValue:
+        """A state entry (value None if absent), proven against a certified header."""
         try:
             proven = self.ledger.GetProvenState(
                 node_pb2.ProvenStateRequest(key=key), timeout=self.timeout_s
             )
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
-        return check_proven_state(self.chain_id, validators, proven, key)
+        value = check_proven_state(self.chain_id, validators, proven, key)
+        return ProvenValue(value, proven.height, proven.header.time_ms)

@@ -43,6 +43,7 @@ class Genesis:
                     "public_key": o.public_key.hex(),
                     "roles": list(o.roles),
                     "cert_types": list(o.cert_types),
+                    "record_categories": list(o.record_categories),
                 }
                 for o in self.organisations
             ],
@@ -53,7 +54,7 @@ class Genesis:
         return sha256(b"trustledger/v1/genesis\x00" + canonical_json(self.to_json()))
 
     def state_writes(self) -> list[tuple[bytes, bytes | None]]:
-        return [(k, v) for k, v in genesis_writes(self.organisations)]
+        return list(genesis_writes(self.organisations, validators=self.validators.validators))
 
     def state_tree(self) -> TreeUpdate:
         """The authenticated state tree of the genesis state (root and nodes)."""
@@ -80,6 +81,7 @@ class Genesis:
                     public_key=bytes.fromhex(o["public_key"]),
                     roles=tuple(o["roles"]),
                     cert_types=tuple(o.get("cert_types", ())),
+                    record_categories=tuple(o.get("record_categories", ())),
                 )
                 for o in doc["organisations"]
             )

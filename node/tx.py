@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from contracts.errors import ContractError
+from contracts.runtime import screen_arguments
 from node import limits
 from node.crypto import KeyPair, sha256, verify_signature
 from proto import ledger_pb2
@@ -142,6 +144,11 @@ def check_tx(
     if len(body.args) > limits.TX_ARGS_MAX:
         raise TxInvalid("invalid_argument", f"at most {limits.TX_ARGS_MAX} arguments")
     args = decode_args(body.args)
+    try:
+        # A refused call still lands in its block, so personal data is stopped here.
+        screen_arguments(args)
+    except ContractError as exc:
+        raise TxInvalid("personal_data", exc.message) from exc
     raw = body_bytes(body)
     if verify_signature_ and not verify_signature(
         body.submitter, TX_SIGN_DOMAIN + raw, tx.signature

@@ -124,3 +124,22 @@ def test_signature_helper_never_raises_on_garbage() -> None:
     sig = KEY.sign(b"m")
     assert verify_signature(KEY.public_key, b"m", sig) is True
     assert verify_signature(KEY.public_key, b"n", sig) is False
+
+
+def test_personal_data_is_refused_at_admission() -> None:
+    """A refused call still lands in its block: personal data must stop before that."""
+    for args in (
+        {"reason": "holder 110105199001011234 moved"},
+        {"purpose": "call 13800138000"},
+        {"purpose": "write to li.na@example.cn"},
+    ):
+        tx = build_tx(CHAIN, KEY, "certificates", "revoke", {"cert_id": "cert-abcdefgh", **args})
+        assert _code(tx) == "personal_data"
+
+
+@given(st.integers(min_value=0, max_value=10_000))
+def test_generated_ids_pass_screening(_: int) -> None:
+    from node.ids import new_id
+
+    tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": new_id("req")})
+    check_tx(tx, CHAIN)

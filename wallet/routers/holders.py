@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from contracts.identity import holder_id_for
 from node.client import ClientError, LedgerClient, TransactionRejected
 from node.crypto import KeyFileError, KeyPair, open_secret, seal_secret
+from node.ids import new_id
+from node.presentation import PresentationInvalid, make_presentation
 from wallet import limits
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
 from wallet.documents import DocumentInvalid, document_hash
@@ -167,10 +169,10 @@ def list_requests(
 
 
 def _sign_and_submit(
-    ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any]
+    ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any], contract: str = "consent"
 ) -> dict[str, Any]:
     try:
-        committed = ledger.call(KeyPair(seed), "consent", method, args)
+        committed = ledger.call(KeyPair(seed), contract, method, args)
     except ClientError as exc:
         raise node_error(exc) from exc
     return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
@@ -278,3 +280,79 @@ def activity(
             }
         )
     return out[::-1]
+
+
+class PresentationIn(BaseModel):
+    fields: list[str] = Field(min_length=1, max_length=limits.DOCUMENT_FIELDS_MAX)
+
+
+@router.post("/holders/{holder_id}/certificates/{cert_id}/presentation")
+def presentation(
+    holder_id: HolderIdPath,
+    cert_id: IdPath,
+    body: PresentationIn,
+    session: CurrentHolder,
+    store: Store,
+) -> dict[str, Any]:
+    """亮证: a presentation disclosing only the chosen fields (the app shows it as a QR code);
+    a verifier checks it against the chain without seeing the other fields."""
+    sealed = store.get_document(holder_id, cert_id)
+    if sealed is None:
+        raise HTTPException(404, "this wallet holds no document for that certificate")
+    document = json.loads(open_sealed(session.seed, sealed))
+    try:
+        return make_presentation(document, body.fields)
+    except PresentationInvalid as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.get("/holders/{holder_id}/archive")
+def archive_file(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, category: str | None = None
+) -> list[dict[str, Any]]:
+    """一人一档: the records agencies returned into the holder's file, with their versions."""
+    args: dict[str, Any] = {"subject": holder_id, "with_history": True}
+    if category:
+        args["category"] = category
+    try:
+        result: list[dict[str, Any]] = ledger.query("archives", "list_by_subject", **args)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return result
+
+
+@router.post("/holders/{holder_id}/archive/{record_id}/claim")
+def claim_record(
+    holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
+) -> dict[str, Any]:
+    """数据申领: the holder claims a record returned into their file."""
+    return _sign_and_submit(
+        ledger, session.seed, "claim", {"record_id": record_id}, contract="archives"
+    )
+
+
+class CorrectionIn(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=200, description="what is wrong (no personal data)"
+    )
+
+
+@router.post("/holders/{holder_id}/archive/{record_id}/corrections", status_code=201)
+def request_correction(
+    holder_id: HolderIdPath,
+    record_id: IdPath,
+    body: CorrectionIn,
+    session: CurrentHolder,
+    ledger: Ledger,
+) -> dict[str, Any]:
+    """数据纠错: ask the source department to correct a record; it answers with a new
+    version or a reasoned refusal, and the history is kept."""
+    correction_id = new_id("cor")
+    out = _sign_and_submit(
+        ledger,
+        session.seed,
+        "request_correction",
+        {"correction_id": correction_id, "record_id": record_id, "reason": body.reason},
+        contract="archives",
+    )
+    return {**out, "correction_id": correction_id}

@@ -1,0 +1,359 @@
+"""Issue 4's user paths on real processes: the certificate lifecycle, selective disclosure
+with verification records, proofs any agency can check, and the one-person file with
+claims and corrections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from typer.testing import CliRunner
+
+from cli.devnet import Devnet
+from cli.main import app
+from contracts.certificates import get_cert_key
+from node.client import FinalityError, check_proven_state
+from proto import node_pb2, node_pb2_grpc
+from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, wallet
+
+pytestmark = pytest.mark.integration
+
+runner = CliRunner()
+
+
+def cli(net: Devnet, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, [*args, "--dir", str(net.dir), "--json"])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return doc
+
+
+def cli_fails(net: Devnet, *args: str) -> str:
+    result = runner.invoke(app, [*args, "--dir", str(net.dir)])
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def fields_args(fields: dict[str, str]) -> list[str]:
+    return [a for k, v in fields.items() for a in ("--field", f"{k}={v}")]
+
+
+def test_certificate_lifecycle(net: Devnet) -> None:
+    holder, token = new_holder(net)
+    cert = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "psb",
+        "--type",
+        "resident_id_card",
+        "--holder",
+        holder,
+        "--valid-days",
+        "365",
+        *fields_args(ID_CARD),
+    )
+    cert_id = cert["cert_id"]
+
+    cli(net, "cert", "suspend", "--org", "psb", "--cert-id", cert_id, "--reason", "reported lost")
+    assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "suspended"
+    cli(net, "cert", "reinstate", "--org", "psb", "--cert-id", cert_id, "--reason", "found again")
+    assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
+    cli(net, "cert", "renew", "--org", "psb", "--cert-id", cert_id, "--valid-days", "3650")
+
+    moved = {**ID_CARD, "address": "山东省济南市历下区 1 号"}
+    amended = cli(
+        net,
+        "cert",
+        "amend",
+        "--org",
+        "psb",
+        "--cert-id",
+        cert_id,
+        "--type",
+        "resident_id_card",
+        "--reason",
+        "address change",
+        *fields_args(moved),
+    )
+    assert amended["cert_id"] == cert_id
+    with net.client() as client:
+        history = client.query("certificates", "history", cert_id=cert_id)
+    assert len(history["versions"]) == 2  # the old version stays queryable
+
+    reissued = cli(
+        net,
+        "cert",
+        "reissue",
+        "--org",
+        "psb",
+        "--cert-id",
+        cert_id,
+        "--type",
+        "resident_id_card",
+        "--reason",
+        "card damaged",
+        *fields_args(moved),
+    )
+    new_id = reissued["cert_id"]
+    assert new_id != cert_id
+    assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "superseded"
+    assert cli(net, "cert", "verify", "--cert-id", new_id)["status"] == "valid"
+    # The wallet received the new document and checked it against the chain.
+    listed = {
+        c["cert_id"]: c
+        for c in wallet("GET", net, f"/v1/holders/{holder}/certificates", token).json()
+    }
+    assert listed[new_id]["document"]["fields"]["address"] == moved["address"]
+    # Only the issuer may change it.
+    assert "permission_denied" in cli_fails(
+        net, "cert", "suspend", "--org", "edu", "--cert-id", new_id, "--reason", "x"
+    )
+
+
+def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Path) -> None:
+    holder, token = new_holder(net)
+    cert_id = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "edu",
+        "--type",
+        "diploma",
+        "--holder",
+        holder,
+        *fields_args(DIPLOMA),
+    )["cert_id"]
+    resp = wallet(
+        "POST",
+        net,
+        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
+        token,
+        json={"fields": ["university", "degree"]},
+    )
+    assert resp.status_code == 200, resp.text
+    pres = resp.json()
+    assert set(pres["disclosed"]) == {"university", "degree"}
+    assert DIPLOMA["id_number"] not in json.dumps(pres, ensure_ascii=False)
+
+    path = tmp_path / "pres.json"
+    path.write_text(json.dumps(pres, ensure_ascii=False))
+    checked = cli(
+        net,
+        "cert",
+        "check-presentation",
+        "--file",
+        str(path),
+        "--record-as",
+        "bank",
+        "--purpose",
+        "loan",
+    )
+    assert checked["fields"] == {"university": DIPLOMA["university"], "degree": DIPLOMA["degree"]}
+    assert checked["status"] == "valid" and checked["result"] == "passed"
+    with net.client() as client:
+        records = client.query("certificates", "verifications", cert_id=cert_id)
+    assert [(r["verifier"], r["result"]) for r in records] == [("bank", "passed")]
+
+    # A changed value, or one field's salt used for another, is refused.
+    forged = json.loads(json.dumps(pres))
+    forged["disclosed"]["degree"]["value"] = "Doctor of Philosophy"
+    path.write_text(json.dumps(forged, ensure_ascii=False))
+    assert "does not match" in cli_fails(net, "cert", "check-presentation", "--file", str(path))
+    swapped = json.loads(json.dumps(pres))
+    swapped["disclosed"]["degree"]["salt"] = pres["disclosed"]["university"]["salt"]
+    path.write_text(json.dumps(swapped, ensure_ascii=False))
+    assert "does not match" in cli_fails(net, "cert", "check-presentation", "--file", str(path))
+    # Asking the wallet for a field the certificate does not have is a clear error.
+    bad = wallet(
+        "POST",
+        net,
+        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
+        token,
+        json={"fields": ["salary"]},
+    )
+    assert bad.status_code == 422
+
+
+def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
+    holder, _ = new_holder(net)
+    cert_id = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "edu",
+        "--type",
+        "diploma",
+        "--holder",
+        holder,
+        *fields_args(DIPLOMA),
+    )["cert_id"]
+    validators = net.genesis.validators
+    with grpc.insecure_channel(net.node_address) as channel:
+        stub = node_pb2_grpc.AgencyStub(channel)
+        resp = stub.VerifyCertificate(
+            node_pb2.VerifyCertificateRequest(cert_id=cert_id), timeout=10
+        )
+        key = get_cert_key(cert_id)
+        value = check_proven_state(net.chain_id, validators, resp.proof, key)
+        assert value is not None and cert_id.encode() in value
+        # A node that lies about the value, the key or the proof is caught.
+        for mutate in (
+            lambda p: setattr(p, "value", p.value.replace(b'"valid"', b'"revoked"')),
+            lambda p: setattr(p, "present", False),
+            lambda p: setattr(p, "proof", p.proof[:-1] + bytes([p.proof[-1] ^ 1])),
+            lambda p: setattr(p.header, "state_root", b"\x00" * 32),
+        ):
+            lie = node_pb2.ProvenState()
+            lie.CopyFrom(resp.proof)
+            mutate(lie)
+            with pytest.raises(FinalityError):
+                check_proven_state(net.chain_id, validators, lie, key)
+        # An unknown certificate is proven absent.
+        missing = stub.VerifyCertificate(
+            node_pb2.VerifyCertificateRequest(cert_id="cert-nothing-here"), timeout=10
+        )
+        assert missing.status == node_pb2.CERTIFICATE_STATUS_UNKNOWN
+        assert (
+            check_proven_state(
+                net.chain_id, validators, missing.proof, get_cert_key("cert-nothing-here")
+            )
+            is None
+        )
+    # The SDK and the CLI check all of it.
+    assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
+    request = cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        holder,
+        "--cert-id",
+        cert_id,
+        "--purpose",
+        "loan",
+    )
+    status = cli(net, "consent", "status", "--request-id", request["request_id"])
+    assert status["status"] == "pending" and status["agency"] == "bank"
+
+
+def test_one_person_file_claim_and_correction(net: Devnet, tmp_path: Path) -> None:
+    holder, token = new_holder(net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 120, "base": "5000"}')
+    rec = cli(
+        net,
+        "archive",
+        "append",
+        "--org",
+        "hrss",
+        "--subject",
+        holder,
+        "--category",
+        "social_security",
+        "--source-department",
+        "社保中心 social insurance centre",
+        "--content-file",
+        str(content),
+    )
+    record_id = rec["record_id"]
+    # Only a source for that category may append.
+    assert "permission_denied" in cli_fails(
+        net,
+        "archive",
+        "append",
+        "--org",
+        "edu",
+        "--subject",
+        holder,
+        "--category",
+        "social_security",
+        "--source-department",
+        "x",
+        "--content-hash",
+        "ab" * 32,
+    )
+    file = wallet("GET", net, f"/v1/holders/{holder}/archive", token).json()
+    assert [r["record_id"] for r in file] == [record_id]
+
+    assert (
+        wallet("POST", net, f"/v1/holders/{holder}/archive/{record_id}/claim", token).status_code
+        == 200
+    )
+    resp = wallet(
+        "POST",
+        net,
+        f"/v1/holders/{holder}/archive/{record_id}/corrections",
+        token,
+        json={"reason": "two months missing in 2019"},
+    )
+    assert resp.status_code == 201, resp.text
+    correction_id = resp.json()["correction_id"]
+    pending = cli(net, "archive", "corrections", "--org", "hrss")["corrections"]
+    assert correction_id in [c["correction_id"] for c in pending]
+
+    content.write_text('{"months": 122, "base": "5000"}')
+    cli(
+        net,
+        "archive",
+        "resolve",
+        "--org",
+        "hrss",
+        "--correction-id",
+        correction_id,
+        "--outcome",
+        "corrected",
+        "--reason",
+        "contributions restored",
+        "--content-file",
+        str(content),
+    )
+    with net.client() as client:
+        history = client.query("archives", "history", record_id=record_id)
+    versions = history["versions"] if isinstance(history, dict) else history
+    assert len(versions) == 2  # corrected by a new version; the old one is kept
+    trace = cli(net, "audit", "trace", "--subject", holder)["entries"]
+    actions = [(e["actor"], e["action"]) for e in trace]
+    assert actions[:3] == [
+        ("hrss", "archive.appended"),
+        ("edu", "archives.append REJECTED"),  # the refused attempt is visible to auditors
+        (holder, "archive.claimed"),
+    ]
+    assert ("hrss", "archive.corrected") in actions
+
+
+def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
+    holder, _ = new_holder(net)
+    cert_id = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "edu",
+        "--type",
+        "diploma",
+        "--holder",
+        holder,
+        *fields_args(DIPLOMA),
+    )["cert_id"]
+    out = cli_fails(
+        net,
+        "cert",
+        "revoke",
+        "--org",
+        "edu",
+        "--cert-id",
+        cert_id,
+        "--reason",
+        "holder 110105199001011234 asked",
+    )
+    assert "personal_data" in out
+    assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
