@@ -357,3 +357,87 @@ def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
     )
     assert "personal_data" in out
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
+
+
+def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
+    from cli.consent import access_and_read
+    from tests.integration.helpers import org_key
+
+    parent, _ = new_holder(net)
+    child, child_token = new_holder(net)
+    stranger, stranger_token = new_holder(net)
+    cli(
+        net,
+        "delegation",
+        "register",
+        "--org",
+        "civil",
+        "--kind",
+        "guardian",
+        "--principal",
+        parent,
+        "--delegate",
+        child,
+        "--actions",
+        "consent",
+    )
+    cert_id = cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        "psb",
+        "--type",
+        "resident_id_card",
+        "--holder",
+        parent,
+        *fields_args(ID_CARD),
+    )["cert_id"]
+    request_id = cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        parent,
+        "--cert-id",
+        cert_id,
+        "--purpose",
+        "pension account",
+    )["request_id"]
+
+    behalf = {"on_behalf_of": parent}
+    pending = wallet(
+        "GET",
+        net,
+        f"/v1/holders/{child}/requests",
+        child_token,
+        params={**behalf, "status": "pending"},
+    ).json()
+    assert [r["request_id"] for r in pending] == [request_id]
+    # Someone who is not the guardian is refused by the contract.
+    refused = wallet(
+        "POST",
+        net,
+        f"/v1/holders/{stranger}/requests/{request_id}/refuse",
+        stranger_token,
+        params=behalf,
+    )
+    assert refused.status_code == 403, refused.text
+    assert "permission_denied" in refused.json()["detail"]
+    granted = wallet(
+        "POST",
+        net,
+        f"/v1/holders/{child}/requests/{request_id}/grant",
+        child_token,
+        params=behalf,
+        json={},
+    )
+    assert granted.status_code == 200, granted.text
+
+    with net.client() as client:
+        doc, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, request_id)
+    assert doc["fields"]["id_number"] == ID_CARD["id_number"]
+    trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
+    assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]

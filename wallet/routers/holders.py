@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from contracts.identity import holder_id_for
@@ -18,6 +18,7 @@ from wallet import limits
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
 from wallet.documents import DocumentInvalid, document_hash
 from wallet.sealing import open_sealed, seal_to
+from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
 
@@ -53,6 +54,23 @@ class Delivery(BaseModel):
 
 class GrantIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, le=1000, description="narrow the uses")
+
+
+def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) -> list[str]:
+    """Delegates of `holder_id` in force with the consent power who keep a wallet here."""
+    try:
+        delegations = ledger.query(
+            "delegation", "list_by_holder", holder=holder_id, side="principal", in_force=True
+        )
+    except ClientError:
+        return []
+    return sorted(
+        {
+            d["delegate"]
+            for d in delegations
+            if "consent" in d.get("actions", []) and store.get_holder(d["delegate"])
+        }
+    )
 
 
 def node_error(exc: ClientError) -> HTTPException:
@@ -131,8 +149,20 @@ def deliver_certificate(
         raise HTTPException(409, "the certificate on the chain belongs to another holder")
     if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:
         raise HTTPException(409, "document does not match the hash on the chain")
-    sealed = seal_to(bytes.fromhex(record["public_key"]), json.dumps(doc, sort_keys=True).encode())
-    store.put_document(holder_id, body.document.cert_id, sealed)
+    plaintext = json.dumps(doc, sort_keys=True).encode()
+    store.put_document(
+        holder_id, body.document.cert_id, seal_to(bytes.fromhex(record["public_key"]), plaintext)
+    )
+    # A delegate with the consent power (a guardian) gets a copy sealed to them, so they can
+    # answer requests for the holder; the chain decides whether their answer counts.
+    for delegate_id in consent_delegates(ledger, store, holder_id):
+        delegate = store.get_holder(delegate_id)
+        if delegate is not None:
+            store.put_document(
+                delegate_id,
+                body.document.cert_id,
+                seal_to(bytes.fromhex(delegate["public_key"]), plaintext),
+            )
     return {"cert_id": body.document.cert_id, "doc_hash": digest, "status": onchain["status"]}
 
 
@@ -155,10 +185,15 @@ def list_certificates(
 
 @router.get("/holders/{holder_id}/requests")
 def list_requests(
-    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, status: str | None = None
+    holder_id: HolderIdPath,
+    session: CurrentHolder,
+    ledger: Ledger,
+    status: str | None = None,
+    on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
-    """Agencies' requests for the holder's data (status: pending, granted, refused, revoked)."""
-    args: dict[str, str] = {"holder": holder_id}
+    """Agencies' requests for the holder's data (status: pending, granted, refused, revoked);
+    with on_behalf_of, those of a person this holder is a delegate for."""
+    args: dict[str, str] = {"holder": on_behalf_of or holder_id}
     if status:
         args["status"] = status
     try:
@@ -176,6 +211,15 @@ def _sign_and_submit(
     except ClientError as exc:
         raise node_error(exc) from exc
     return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
+
+
+OnBehalfOf = Annotated[
+    str | None,
+    Query(
+        pattern=r"^hd[0-9a-f]{40}$",
+        description="act as a delegate (e.g. a guardian) for this holder",
+    ),
+]
 
 
 def _request_of(ledger: LedgerClient, holder_id: str, request_id: str) -> dict[str, Any]:
@@ -196,9 +240,12 @@ def grant(
     session: CurrentHolder,
     store: Store,
     ledger: Ledger,
+    on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, Any]:
-    """Grant a request: the document is sealed to the agency's key, and the grant goes on-chain."""
-    req = _request_of(ledger, holder_id, request_id)
+    """Grant a request: the document is sealed to the agency's key, and the grant goes
+    on-chain. A delegate (guardian) grants with on_behalf_of; the contract checks the
+    delegation, and the document is the copy sealed to the delegate at delivery."""
+    req = _request_of(ledger, on_behalf_of or holder_id, request_id)
     if req["status"] != "pending":
         raise HTTPException(409, f"request is {req['status']}, not pending")
     sealed_doc = store.get_document(holder_id, req["cert_id"])
@@ -230,9 +277,13 @@ def grant(
 
 @router.post("/holders/{holder_id}/requests/{request_id}/refuse")
 def refuse(
-    holder_id: HolderIdPath, request_id: IdPath, session: CurrentHolder, ledger: Ledger
+    holder_id: HolderIdPath,
+    request_id: IdPath,
+    session: CurrentHolder,
+    ledger: Ledger,
+    on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, Any]:
-    _request_of(ledger, holder_id, request_id)
+    _request_of(ledger, on_behalf_of or holder_id, request_id)
     return _sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
 
 
@@ -243,9 +294,10 @@ def revoke(
     session: CurrentHolder,
     store: Store,
     ledger: Ledger,
+    on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, Any]:
     """Revoke a grant: the chain refuses further access and the wallet drops the share."""
-    _request_of(ledger, holder_id, request_id)
+    _request_of(ledger, on_behalf_of or holder_id, request_id)
     out = _sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
     store.delete_share(request_id)
     return out
@@ -356,3 +408,32 @@ def request_correction(
         contract="archives",
     )
     return {**out, "correction_id": correction_id}
+
+
+@router.post("/holders/{holder_id}/delegations/share")
+def share_with_delegates(
+    holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger
+) -> dict[str, Any]:
+    """Give the holder's in-force consent delegates (e.g. a guardian) sealed copies of the
+    documents already in the wallet; later deliveries copy them automatically."""
+    delegates = consent_delegates(ledger, store, holder_id)
+    try:
+        certs = ledger.query("certificates", "list_by_holder", holder=holder_id)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    shared = 0
+    for rec in certs:
+        sealed = store.get_document(holder_id, rec["cert_id"])
+        if sealed is None:
+            continue
+        plaintext = open_sealed(session.seed, sealed)
+        for delegate_id in delegates:
+            delegate = store.get_holder(delegate_id)
+            assert delegate is not None
+            store.put_document(
+                delegate_id,
+                rec["cert_id"],
+                seal_to(bytes.fromhex(delegate["public_key"]), plaintext),
+            )
+            shared += 1
+    return {"delegates": delegates, "documents_shared": shared}
