@@ -2,6 +2,9 @@
 
 The replica only sees `Signer` and `Verifier`, so tests can substitute fast fakes and the node
 can keep keys wherever it likes; the Ed25519 classes are the production implementations.
+Verification is by public key, not by validator id: the key of a validator depends on the
+height (keys rotate through validator-set changes), and the replica looks it up in the
+`ValidatorSchedule` before asking the verifier.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from consensus.limits import (
     ED25519_PUBLIC_KEY_BYTES,
     ED25519_SEED_BYTES,
     ED25519_SIGNATURE_BYTES,
+    VALIDATORS_MAX,
 )
 
 if TYPE_CHECKING:
@@ -29,16 +33,22 @@ class Signer(Protocol):
         """The validator id this signer signs for."""
         ...
 
+    @property
+    def public_key(self) -> bytes:
+        """The public key matching this signer's key, as listed in a validator set."""
+        ...
+
     def sign(self, msg: bytes) -> bytes:
         """Return a signature over `msg`."""
         ...
 
 
 class Verifier(Protocol):
-    """Checks signatures of validators known to it."""
+    """Checks signatures by public key."""
 
-    def verify(self, validator_id: str, msg: bytes, signature: bytes) -> bool:
-        """True only if `signature` is a valid signature of `msg` by `validator_id`."""
+    def verify(self, public_key: bytes, msg: bytes, signature: bytes) -> bool:
+        """True only if `signature` is a valid signature of `msg` under `public_key`; never
+        raises on malformed keys or signatures."""
         ...
 
 
@@ -79,18 +89,35 @@ class Ed25519Signer:
 
 
 class Ed25519Verifier:
-    """Verifies signatures against the public keys of a validator set."""
+    """Verifies Ed25519 signatures, keeping parsed keys for the validators it has seen.
+
+    `validators`, if given, are parsed up front; other keys are parsed on first use and cached,
+    at most `_CACHE_MAX` of them (a peer cannot grow the cache: the replica only asks about keys
+    of validator sets it trusts).
+    """
 
     __slots__ = ("_keys",)
 
-    def __init__(self, validators: ValidatorSet) -> None:
-        # Key objects are parsed once: verification happens for every received message.
-        self._keys = {v.id: nacl.signing.VerifyKey(v.public_key) for v in validators.validators}
+    _CACHE_MAX = 4 * VALIDATORS_MAX
 
-    def verify(self, validator_id: str, msg: bytes, signature: bytes) -> bool:
-        key = self._keys.get(validator_id)
-        if key is None or len(signature) != ED25519_SIGNATURE_BYTES:
+    def __init__(self, validators: ValidatorSet | None = None) -> None:
+        self._keys: dict[bytes, nacl.signing.VerifyKey] = {}
+        if validators is not None:
+            for v in validators.validators:
+                self._keys[v.public_key] = nacl.signing.VerifyKey(v.public_key)
+
+    def verify(self, public_key: bytes, msg: bytes, signature: bytes) -> bool:
+        if len(public_key) != ED25519_PUBLIC_KEY_BYTES or len(signature) != ED25519_SIGNATURE_BYTES:
             return False
+        key = self._keys.get(public_key)
+        if key is None:
+            if len(self._keys) >= self._CACHE_MAX:
+                self._keys.clear()
+            try:
+                key = nacl.signing.VerifyKey(bytes(public_key))
+            except (nacl.exceptions.CryptoError, ValueError, TypeError):
+                return False
+            self._keys[bytes(public_key)] = key
         try:
             key.verify(msg, signature)
         except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError, ValueError):

@@ -1,4 +1,5 @@
-"""The replica's message log and its record of recently committed heights.
+"""The replica's message log, its record of recently committed heights, and the commits of
+other views for the height in flight.
 
 These are the replica's mutable state, kept apart from the protocol rules in `replica.py`.
 They are plain mutable containers (not frozen) because they are updated in place on every
@@ -6,12 +7,17 @@ message; every size they can reach is bounded by `consensus.limits`.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
-from consensus.limits import BUFFERED_MESSAGES_PER_SENDER_MAX
-from consensus.messages import Commit, Message, Prepare, PrePrepare
+from consensus.limits import BUFFERED_MESSAGES_PER_SENDER_MAX, OLD_VIEW_COMMITS_PER_SENDER_MAX
+from consensus.messages import Commit, Message, NormalMessage, Prepare, PrePrepare
+from consensus.validators import ValidatorSet
+
+_SlotCondition = Callable[[int, int], bool]
+"""A predicate on a slot's (view, height)."""
 
 Kind = Literal["preprepare", "prepare", "commit"]
 
@@ -24,7 +30,7 @@ def kind_of(message: object) -> Kind:
         return "prepare"
     if isinstance(message, Commit):
         return "commit"
-    raise TypeError(f"not a consensus message: {type(message).__name__}")
+    raise TypeError(f"not a normal-case consensus message: {type(message).__name__}")
 
 
 class Validation(Enum):
@@ -55,7 +61,7 @@ class Slot:
     validation: Validation = Validation.NOT_ASKED
     """The node's verdict on `preprepare`; the primary's own proposal starts as OK."""
 
-    def stored(self, kind: Kind, sender: str) -> Message | None:
+    def stored(self, kind: Kind, sender: str) -> NormalMessage | None:
         """The message of this kind already kept from `sender`, if any."""
         if kind == "preprepare":
             pp = self.preprepare
@@ -64,9 +70,9 @@ class Slot:
             return self.prepares.get(sender)
         return self.commits.get(sender)
 
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[NormalMessage]:
         """All messages in the slot, for counting and for the record of committed heights."""
-        out: list[Message] = []
+        out: list[NormalMessage] = []
         if self.preprepare is not None:
             out.append(self.preprepare)
         out.extend(self.prepares.values())
@@ -83,15 +89,19 @@ class Slot:
 
 
 class MessageLog:
-    """Slots for uncommitted heights keyed by (view, height), with a per-sender cap.
+    """Slots for uncommitted heights of the current view, keyed by (view, height), with a
+    per-sender cap. Reference: PBFT section 4.2 (the log between the watermarks).
 
-    Keyed by view as well as height so that view changes (a later issue) can keep the
-    messages of several views for one height side by side.
+    A view change clears it (`clear`): only messages of the replica's current view are kept, so
+    an honest sender has at most MESSAGES_PER_SENDER_PER_HEIGHT_MAX messages per height here.
     """
 
-    __slots__ = ("_per_sender", "_slots")
+    __slots__ = ("_cap", "_per_sender", "_slots")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int = BUFFERED_MESSAGES_PER_SENDER_MAX) -> None:
+        if not 1 <= cap <= BUFFERED_MESSAGES_PER_SENDER_MAX:
+            raise ValueError(f"per-sender cap must be 1..{BUFFERED_MESSAGES_PER_SENDER_MAX}")
+        self._cap = cap
         self._slots: dict[tuple[int, int], Slot] = {}
         self._per_sender: Counter[str] = Counter()
 
@@ -109,9 +119,9 @@ class MessageLog:
 
     def has_room(self, sender: str) -> bool:
         """False once `sender` has as many messages buffered as an honest sender ever could."""
-        return self._per_sender[sender] < BUFFERED_MESSAGES_PER_SENDER_MAX
+        return self._per_sender[sender] < self._cap
 
-    def add(self, message: Message, *, counted: bool = True) -> Slot:
+    def add(self, message: NormalMessage, *, counted: bool = True) -> Slot:
         """Store a checked message; own messages are not counted against the sender cap."""
         slot = self.slot(message.view, message.height)
         if isinstance(message, PrePrepare):
@@ -126,16 +136,95 @@ class MessageLog:
 
     def drop_through(self, height: int, self_id: str) -> None:
         """Forget every slot at or below `height`, in all views; their messages are done."""
-        for key in [k for k in self._slots if k[1] <= height]:
+        self.drop_where(lambda view, h: h <= height, self_id)
+
+    def drop_where(self, condition: _SlotCondition, self_id: str) -> None:
+        """Forget every slot whose (view, height) meets `condition`."""
+        for key in [k for k in self._slots if condition(*k)]:
             for message in self._slots.pop(key).messages():
-                if message.sender != self_id:
-                    self._per_sender[message.sender] -= 1
-                    if self._per_sender[message.sender] <= 0:
-                        del self._per_sender[message.sender]
+                self._uncount(message, self_id)
+
+    def replace_preprepare(self, slot: Slot, preprepare: PrePrepare, self_id: str) -> None:
+        """Put `preprepare` in `slot` instead of whatever pre-prepare it held (a NewView's
+        re-proposal overrides one that arrived before the NewView)."""
+        if slot.preprepare is not None:
+            self._uncount(slot.preprepare, self_id)
+        slot.preprepare = preprepare
+        slot.validation = Validation.NOT_ASKED
+        if preprepare.sender != self_id:
+            self._per_sender[preprepare.sender] += 1
+
+    def clear(self) -> None:
+        """Forget everything (a view change: messages of the old view are no longer used)."""
+        self._slots.clear()
+        self._per_sender.clear()
+
+    def slots_at(self, height: int) -> list[Slot]:
+        return [slot for (_, h), slot in self._slots.items() if h == height]
 
     def buffered_from(self, sender: str) -> int:
         """Messages currently counted against `sender`'s cap (for tests and metrics)."""
         return self._per_sender[sender]
+
+    def count(self) -> int:
+        """Messages held in all slots (for tests and metrics)."""
+        return sum(len(slot.messages()) for slot in self._slots.values())
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def _uncount(self, message: NormalMessage, self_id: str) -> None:
+        if message.sender != self_id:
+            self._per_sender[message.sender] -= 1
+            if self._per_sender[message.sender] <= 0:
+                del self._per_sender[message.sender]
+
+
+class ForeignCommits:
+    """Commits for the height in flight signed in views other than the replica's own.
+
+    They arrive when a peer in another view relays its certificate (catch-up) or a replica
+    lags in views. A quorum of them in one view is a commit certificate for the height: the
+    block is decided (PBFT section 4.4) whatever view this replica is in. At most
+    OLD_VIEW_COMMITS_PER_SENDER_MAX are kept per sender (lowest view evicted first), so a
+    Byzantine sender signing commits in many views only displaces its own.
+    """
+
+    __slots__ = ("_by_sender",)
+
+    def __init__(self) -> None:
+        self._by_sender: dict[str, dict[int, Commit]] = {}
+
+    def stored(self, sender: str, view: int) -> Commit | None:
+        return self._by_sender.get(sender, {}).get(view)
+
+    def add(self, commit: Commit) -> None:
+        views = self._by_sender.setdefault(commit.sender, {})
+        views[commit.view] = commit
+        while len(views) > OLD_VIEW_COMMITS_PER_SENDER_MAX:
+            del views[min(views)]
+
+    def certificates(self, validators: ValidatorSet) -> list[list[Commit]]:
+        """Each (view, digest) with a quorum of members' commits, as the commits, sorted by
+        sender; ordered by view, highest first."""
+        groups: dict[tuple[int, bytes], list[Commit]] = {}
+        for sender, views in self._by_sender.items():
+            if validators.get(sender) is None:
+                continue
+            for commit in views.values():
+                groups.setdefault((commit.view, commit.digest), []).append(commit)
+        found = [
+            sorted(commits, key=lambda c: c.sender)
+            for _, commits in sorted(groups.items(), key=lambda kv: -kv[0][0])
+            if len(commits) >= validators.quorum
+        ]
+        return found
+
+    def clear(self) -> None:
+        self._by_sender.clear()
+
+    def __len__(self) -> int:
+        return sum(len(views) for views in self._by_sender.values())
 
 
 @dataclass(slots=True)
@@ -155,8 +244,9 @@ class RecentHeight:
     """The committed proposal, with its payload."""
     commits: tuple[Commit, ...]
     """The commits of our certificate (a quorum, own included)."""
-    seen: dict[tuple[Kind, str], Message]
-    """Peers' messages for this height: to recognise a re-send and to know who voted."""
+    seen: dict[tuple[Kind, str], NormalMessage]
+    """Peers' messages for this height (the latest view each): to recognise a re-send and to
+    know who voted."""
     resent_by: set[str] = field(default_factory=set)
     """Peers that re-sent a prepare or pre-prepare since we last helped them: a replica
     re-sends those only while the height is still in flight for it."""

@@ -1,10 +1,72 @@
-"""Wire-level PBFT messages, as plain immutable values.
+"""Wire-level PBFT messages and certificates, as plain immutable values.
 
 The node translates these to and from protobuf; the consensus code only sees these classes.
 `sequence number == block height`: PBFT's sequence number n is the height of the block.
+
+Reference: M. Castro and B. Liskov, "Practical Byzantine Fault Tolerance", OSDI 1999, and
+"Practical Byzantine Fault Tolerance and Proactive Recovery", ACM TOCS 20(4), 2002.
 """
 
 from dataclasses import dataclass
+
+# ----------------------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One validator's signature inside a certificate."""
+
+    validator: str
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CommitCertificate:
+    """Proof that a quorum committed `digest` at `height` in one view.
+
+    Checkable by anyone holding the validator set in force at `height`: each vote signs
+    `signing.commit_sign_bytes(chain_id, view, height, digest)`. Votes are sorted by validator
+    id and distinct, so one block has one canonical encoding per set of voters. All votes come
+    from the same view: commits of different views must never be mixed (PBFT section 4.4: a
+    commit in view v means "prepared in view v", and only a quorum of those fixes a block).
+    """
+
+    height: int
+    digest: bytes
+    votes: tuple[Vote, ...]
+    view: int = 0
+    """View in which every vote was signed. The default exists only so that callers written
+    before commits were bound to views keep constructing certificates; a certificate from any
+    later view verifies only with its true view."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCertificate:
+    """Proof that `digest` was prepared at (view, height): PBFT's P-set entry (section 4.4).
+
+    The primary's pre-prepare signature plus quorum-1 prepares from distinct backups, i.e. 2f
+    when n = 3f+1. The block itself is not part of it (it is carried next to it, unsigned).
+    """
+
+    view: int
+    height: int
+    digest: bytes
+    preprepare_signature: bytes
+    """By the primary of `view` at `height`, over `signing.preprepare_sign_bytes`."""
+    prepares: tuple[Vote, ...]
+    """Backups' signatures over `signing.prepare_sign_bytes`, sorted by validator id."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointCertificate:
+    """A stable checkpoint: a quorum signed `checkpoint_sign_bytes(chain_id, height, digest)`."""
+
+    height: int
+    digest: bytes
+    votes: tuple[Vote, ...]
+
+
+# ----------------------------------------------------------------------------- normal case
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,36 +101,104 @@ class Prepare:
 
 @dataclass(frozen=True, slots=True)
 class Commit:
-    """A replica's statement that it is prepared for (height, digest); quorum = committed."""
+    """A replica's statement that it is prepared for (view, height, digest); a quorum of them
+    in one view is a `CommitCertificate`."""
 
     view: int
-    """View the commit was sent in. Not signed, so that certificates do not depend on views."""
+    """View the commit was sent in; signed, so certificates cannot mix views."""
     height: int
     digest: bytes
     sender: str
     signature: bytes
-    """Signature over `signing.commit_sign_bytes(chain_id, height, digest)`."""
+    """Signature over `signing.commit_sign_bytes(chain_id, view, height, digest)`."""
 
 
-Message = PrePrepare | Prepare | Commit
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    """One validator's commit signature inside a certificate."""
-
-    validator: str
-    signature: bytes
+# ----------------------------------------------------------------------------- checkpoints
 
 
 @dataclass(frozen=True, slots=True)
-class CommitCertificate:
-    """Proof that a quorum committed `digest` at `height`, checkable with the validator set.
+class Checkpoint:
+    """A replica's statement that it committed `digest` at checkpoint height `height`.
 
-    Votes are sorted by validator id and distinct, so one block has one canonical encoding per
-    set of voters.
+    Reference: PBFT section 4.3. The digest is the block (header) hash at `height`: the header
+    commits to the state root after executing the block and, through the previous-hash chain,
+    to every earlier block, so it is the state digest PBFT asks for.
     """
 
     height: int
     digest: bytes
-    votes: tuple[Vote, ...]
+    sender: str
+    signature: bytes
+    """Signature over `signing.checkpoint_sign_bytes(chain_id, height, digest)`."""
+
+
+# ----------------------------------------------------------------------------- view change
+
+
+@dataclass(frozen=True, slots=True)
+class ViewChange:
+    """A replica's request to move to `new_view`, with what it knows. PBFT section 4.4.
+
+    PBFT's stable-checkpoint proof C is replaced by `committed`, the commit certificate of the
+    sender's last committed block: it proves that height and, through the hash chain, every
+    height below it. Because a replica has one height in flight, PBFT's P-set has at most one
+    entry: the prepared certificate for the height right above `committed`.
+    """
+
+    new_view: int
+    committed: CommitCertificate | None
+    """Certificate of the sender's last committed height; None only at height 0 (genesis)."""
+    prepared: PreparedCertificate | None
+    """The highest-view prepared certificate for height committed+1, if the sender has one."""
+    payload: bytes
+    """The block of `prepared`, so the new primary can re-propose it. Not signed (the digest
+    is); empty when there is no prepared certificate and inside a NewView."""
+    sender: str
+    signature: bytes
+    """Signature over `signing.view_change_sign_bytes(chain_id, new_view, committed,
+    prepared)`."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewView:
+    """The new primary's announcement of `view`, with the ViewChanges that justify it.
+
+    Reference: PBFT section 4.4. Every replica recomputes from `view_changes` the first height
+    of the view (one above the highest commit certificate among them) and whether a prepared
+    block must be re-proposed there; `preprepare` must be exactly that re-proposal, or None.
+    """
+
+    view: int
+    view_changes: tuple[ViewChange, ...]
+    """Sorted by sender, one per sender, all for `view`, their payloads stripped."""
+    preprepare: PrePrepare | None
+    """The re-proposal in `view` of the highest-view prepared block, carrying its payload."""
+    sender: str
+    """The primary of `view` at the view's first height."""
+    signature: bytes
+    """Signature over `signing.new_view_sign_bytes(chain_id, view, view_changes,
+    preprepare)`."""
+
+
+NormalMessage = PrePrepare | Prepare | Commit
+"""The normal-case messages of one (view, height)."""
+
+Message = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView
+"""Everything replicas send to each other."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A WAL record, never sent: this replica became prepared for a block.
+
+    PBFT keeps its log across crashes; ours is in memory, so the one part of it a ViewChange
+    must report after a restart, the prepared certificate of the height in flight and its block,
+    is persisted with the replica's own messages.
+    """
+
+    certificate: PreparedCertificate
+    payload: bytes
+
+
+Record = Message | Prepared
+"""What `Ready.persist` holds and what a replica is restored from."""

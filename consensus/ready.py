@@ -1,16 +1,16 @@
 """What the replica asks the node to do, collected between two `advance()` calls.
 
 The node handles a `Ready` in this order: sync `persist` to the WAL, send `send`, hand
-`validate` to the block validator, apply `committed` in height order, then `advance(ready)`.
-Persisting before sending means a restarted replica knows every vote it ever sent and never
-signs a conflicting one. A Proposal for height h+1 is only produced after the Ready holding
-the CommittedBlock for height h was advanced, so a Ready never holds both and validation
-always runs against the applied state.
+`validate` to the block validator, apply `committed` in height order, start `fetch`, then
+`advance(ready)`. Persisting before sending means a restarted replica knows every vote it ever
+sent and never signs a conflicting one. A Proposal for height h+1 is only produced after the
+Ready holding the CommittedBlock for height h was advanced, so a Ready never holds both and
+validation always runs against the applied state.
 """
 
 from dataclasses import dataclass
 
-from consensus.messages import CommitCertificate, Message
+from consensus.messages import CommitCertificate, Message, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,12 +18,14 @@ class Outbound:
     """One message to send.
 
     `message.sender` is not always this replica: catch-up relays the primary's pre-prepare
-    and other validators' commits. Receivers authenticate messages by their signatures, so the
-    node must not drop a message because it arrived over another validator's connection.
+    and other validators' commits, and a NewView or a stable checkpoint is relayed to a peer
+    that is behind. Receivers authenticate messages by their signatures, so the node must not
+    drop a message because it arrived over another validator's connection.
     """
 
     to: str | None
-    """Recipient validator id, or None to broadcast to all other validators."""
+    """Recipient validator id, or None to broadcast to all other validators (include those
+    that are only scheduled to join, or just removed: they follow the chain as observers)."""
     message: Message
 
 
@@ -39,6 +41,11 @@ class Proposal:
     height: int
     digest: bytes
     payload: bytes
+    reproposal: bool = False
+    """True for a block carried over by a NewView: it was built by the primary of an earlier
+    view, so its header names that view and proposer (header.view <= view, header.proposer =
+    the primary of header.view at this height), and its time may be older than the node's
+    clock allows for a fresh proposal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,24 @@ class CommittedBlock:
     digest: bytes
     payload: bytes
     certificate: CommitCertificate
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """State transfer: this replica is behind and cannot catch up from messages alone.
+
+    Issued only on evidence no single peer can fake: a verified commit certificate (in a
+    ViewChange, NewView or quorum of commits), a stable checkpoint certificate, or f+1
+    validators' signed messages for higher heights. The node fetches blocks `from_height` ..
+    `to_height` with their commit certificates from any peers, verifies each certificate
+    against `Replica.schedule.at(height)` and each block's link to the previous one,
+    re-executes and applies them (calling `schedule_validators` for decisions in them), then
+    calls `Replica.synced(last_applied_height, its_certificate)`. Partial progress is fine;
+    if the replica is still behind it asks again, with back-off.
+    """
+
+    from_height: int
+    to_height: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +88,15 @@ class Rejected:
 class Ready:
     """Everything the replica produced since the last `advance()`."""
 
-    persist: tuple[Message, ...]
-    """Own signed messages: sync them to the WAL before sending anything in `send`."""
+    persist: tuple[Record, ...]
+    """Sync these to the WAL before sending anything in `send`: own signed messages (votes,
+    checkpoints, ViewChanges, NewViews), the NewView this replica entered its view with, and
+    `Prepared` records. See `Replica.__init__` for what a restart needs back."""
     send: tuple[Outbound, ...]
     validate: tuple[Proposal, ...]
     committed: tuple[CommittedBlock, ...]
     """In height order."""
     rejected: tuple[Rejected, ...]
     """For logs and metrics only."""
+    fetch: tuple[FetchRequest, ...] = ()
+    """State transfer requests; only the last one matters."""

@@ -4,15 +4,31 @@ Layout: ASCII domain tag ending in NUL, u16 big-endian length of the UTF-8 chain
 id, big-endian u64 fields, the 32-byte digest. The domain tag stops a signature for one kind of
 message being replayed as another; the chain id stops replay across chains; fixed-width fields
 make the encoding injective without a parser.
+
+ViewChange and NewView carry variable-length evidence; their signed bytes end in the SHA-256
+of an injective encoding of it (every variable-length field is length-prefixed, every optional
+one is preceded by a presence byte), so signatures stay over short, fixed-layout strings.
 """
 
+import hashlib
 import struct
+from collections.abc import Sequence
 
 from consensus.limits import CHAIN_ID_BYTES_MAX, DIGEST_BYTES, U64_MAX
+from consensus.messages import (
+    CommitCertificate,
+    PreparedCertificate,
+    PrePrepare,
+    ViewChange,
+    Vote,
+)
 
 PREPREPARE_TAG = b"trustledger/v1/preprepare\x00"
 PREPARE_TAG = b"trustledger/v1/prepare\x00"
 COMMIT_TAG = b"trustledger/v1/commit\x00"
+CHECKPOINT_TAG = b"trustledger/v1/checkpoint\x00"
+VIEW_CHANGE_TAG = b"trustledger/v1/view-change\x00"
+NEW_VIEW_TAG = b"trustledger/v1/new-view\x00"
 
 
 def _encode_chain_id(chain_id: str) -> bytes:
@@ -37,6 +53,21 @@ def _check_digest(digest: bytes) -> bytes:
     return bytes(digest)
 
 
+def _encode_bytes(value: bytes) -> bytes:
+    """u16 length prefix plus the bytes (ids and signatures are far below 64 KiB)."""
+    if len(value) > 0xFFFF:
+        raise ValueError("field longer than 65535 bytes")
+    return struct.pack(">H", len(value)) + value
+
+
+def _encode_votes(votes: Sequence[Vote]) -> bytes:
+    out = [struct.pack(">H", len(votes))]
+    for vote in votes:
+        out.append(_encode_bytes(vote.validator.encode("utf-8")))
+        out.append(_encode_bytes(vote.signature))
+    return b"".join(out)
+
+
 def preprepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
     """Bytes the primary signs to propose `digest` at (view, height)."""
     return (
@@ -59,15 +90,113 @@ def prepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> 
     )
 
 
-def commit_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
-    """Bytes a replica signs to commit `digest` at `height`.
+def commit_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
+    """Bytes a replica signs to commit `digest` at (view, height).
 
-    No view: a commit certificate must be checkable by anyone holding the validator set
-    (light clients, state transfer), without knowing the view it was produced in.
+    The view is signed so that a certificate is a quorum of one view: commits from different
+    views could otherwise be combined into a "certificate" for a block that no view's quorum
+    was ever prepared for (PBFT section 4.4). Certificates stay checkable by anyone holding the
+    validator set: the certificate carries its view.
     """
     return (
         COMMIT_TAG
         + _encode_chain_id(chain_id)
+        + _encode_u64("view", view)
         + _encode_u64("height", height)
         + _check_digest(digest)
+    )
+
+
+def checkpoint_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
+    """Bytes a replica signs to state that the block at checkpoint `height` has `digest`."""
+    return (
+        CHECKPOINT_TAG
+        + _encode_chain_id(chain_id)
+        + _encode_u64("height", height)
+        + _check_digest(digest)
+    )
+
+
+def _encode_commit_certificate(cert: CommitCertificate | None) -> bytes:
+    if cert is None:
+        return b"\x00"
+    return (
+        b"\x01"
+        + _encode_u64("view", cert.view)
+        + _encode_u64("height", cert.height)
+        + _check_digest(cert.digest)
+        + _encode_votes(cert.votes)
+    )
+
+
+def _encode_prepared_certificate(cert: PreparedCertificate | None) -> bytes:
+    if cert is None:
+        return b"\x00"
+    return (
+        b"\x01"
+        + _encode_u64("view", cert.view)
+        + _encode_u64("height", cert.height)
+        + _check_digest(cert.digest)
+        + _encode_bytes(cert.preprepare_signature)
+        + _encode_votes(cert.prepares)
+    )
+
+
+def compute_view_change_digest(
+    committed: CommitCertificate | None, prepared: PreparedCertificate | None
+) -> bytes:
+    """SHA-256 over the evidence of a ViewChange (its payload excluded: the digest binds it)."""
+    encoded = _encode_commit_certificate(committed) + _encode_prepared_certificate(prepared)
+    return hashlib.sha256(encoded).digest()
+
+
+def view_change_sign_bytes(
+    chain_id: str,
+    new_view: int,
+    committed: CommitCertificate | None,
+    prepared: PreparedCertificate | None,
+) -> bytes:
+    """Bytes a replica signs to ask for `new_view`, binding the evidence it reports."""
+    return (
+        VIEW_CHANGE_TAG
+        + _encode_chain_id(chain_id)
+        + _encode_u64("new view", new_view)
+        + compute_view_change_digest(committed, prepared)
+    )
+
+
+def compute_new_view_digest(
+    view_changes: Sequence[ViewChange], preprepare: PrePrepare | None
+) -> bytes:
+    """SHA-256 over the ViewChanges (each: sender, evidence digest, signature) and the
+    re-proposal's (view, height, digest, signature) of a NewView."""
+    out = [struct.pack(">H", len(view_changes))]
+    for vc in view_changes:
+        out.append(_encode_bytes(vc.sender.encode("utf-8")))
+        out.append(_encode_u64("new view", vc.new_view))
+        out.append(compute_view_change_digest(vc.committed, vc.prepared))
+        out.append(_encode_bytes(vc.signature))
+    if preprepare is None:
+        out.append(b"\x00")
+    else:
+        out.append(b"\x01")
+        out.append(_encode_u64("view", preprepare.view))
+        out.append(_encode_u64("height", preprepare.height))
+        out.append(_check_digest(preprepare.digest))
+        out.append(_encode_bytes(preprepare.signature))
+    return hashlib.sha256(b"".join(out)).digest()
+
+
+def new_view_sign_bytes(
+    chain_id: str,
+    view: int,
+    view_changes: Sequence[ViewChange],
+    preprepare: PrePrepare | None,
+) -> bytes:
+    """Bytes the new primary signs to start `view`."""
+    return (
+        NEW_VIEW_TAG
+        + _encode_chain_id(chain_id)
+        + _encode_u64("view", view)
+        + compute_new_view_digest(view_changes, preprepare)
     )

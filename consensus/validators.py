@@ -1,8 +1,18 @@
-"""The validator set and commit-certificate verification."""
+"""Validator sets, the schedule of sets over heights, and certificate verification.
 
+A certificate is checked against the validator set in force at its height
+(`ValidatorSchedule.at(height)`), so blocks stay verifiable after members are added, removed or
+rotate their keys.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from consensus.crypto import verify_ed25519
+from consensus.crypto import Ed25519Verifier, Verifier
 from consensus.errors import InvalidCertificate
 from consensus.limits import (
     DIGEST_BYTES,
@@ -12,8 +22,13 @@ from consensus.limits import (
     VALIDATOR_ID_BYTES_MAX,
     VALIDATORS_MAX,
 )
-from consensus.messages import CommitCertificate
-from consensus.signing import commit_sign_bytes
+from consensus.messages import CheckpointCertificate, CommitCertificate, PreparedCertificate, Vote
+from consensus.signing import (
+    checkpoint_sign_bytes,
+    commit_sign_bytes,
+    prepare_sign_bytes,
+    preprepare_sign_bytes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,39 +96,204 @@ class ValidatorSet:
         return self._by_id.get(validator_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ValidatorSchedule:
+    """Which validator set is in force at each height.
+
+    A set decided on-chain takes effect at a defined activation height; from there on, it
+    chooses primaries, sizes quorums and holds the keys that signatures are checked with.
+    """
+
+    entries: tuple[tuple[int, ValidatorSet], ...]
+    """(activation height, set), activation heights strictly increasing. The first set is in
+    force at every height below the second activation (heights below the first activation
+    only occur for a pruned schedule, whose callers never ask about them)."""
+
+    def __post_init__(self) -> None:
+        if not self.entries:
+            raise ValueError("a validator schedule needs at least one set")
+        heights = [h for h, _ in self.entries]
+        if any(not 0 <= h <= U64_MAX for h in heights):
+            raise ValueError("activation heights must be u64")
+        if any(b <= a for a, b in itertools.pairwise(heights)):
+            raise ValueError("activation heights must be strictly increasing")
+
+    @classmethod
+    def starting_with(cls, validators: ValidatorSet) -> ValidatorSchedule:
+        """The schedule of a chain whose genesis set has not changed yet."""
+        return cls(((0, validators),))
+
+    def at(self, height: int) -> ValidatorSet:
+        """The set in force at `height`."""
+        index = bisect.bisect_right([h for h, _ in self.entries], height) - 1
+        return self.entries[max(index, 0)][1]
+
+    def sets_from(self, height: int) -> tuple[ValidatorSet, ...]:
+        """The set in force at `height` and every set scheduled after it."""
+        first = bisect.bisect_right([h for h, _ in self.entries], height) - 1
+        return tuple(s for _, s in self.entries[max(first, 0) :])
+
+    def with_activation(
+        self, activation_height: int, validators: ValidatorSet
+    ) -> ValidatorSchedule:
+        """This schedule plus `validators` from `activation_height` on (after every entry)."""
+        if activation_height <= self.entries[-1][0]:
+            raise ValueError(
+                f"activation height {activation_height} is not after the last one "
+                f"({self.entries[-1][0]})"
+            )
+        return ValidatorSchedule((*self.entries, (activation_height, validators)))
+
+    def pruned(self, height: int) -> ValidatorSchedule:
+        """Forget sets that stopped being in force at or below `height`."""
+        first = bisect.bisect_right([h for h, _ in self.entries], height) - 1
+        return ValidatorSchedule(self.entries[max(first, 0) :])
+
+    def capped(self, sets_max: int, keep_from: int) -> ValidatorSchedule:
+        """At most `sets_max` sets, dropping the oldest, but never the set in force at
+        `keep_from` or any later one."""
+        first = bisect.bisect_right([h for h, _ in self.entries], keep_from) - 1
+        drop = min(max(len(self.entries) - sets_max, 0), max(first, 0))
+        return ValidatorSchedule(self.entries[drop:]) if drop else self
+
+    def is_member_from(self, height: int, validator_id: str) -> bool:
+        """True if `validator_id` is in the set at `height` or in any set scheduled later."""
+        return self.member_from(height, validator_id) is not None
+
+    def member_from(self, height: int, validator_id: str) -> Validator | None:
+        """`validator_id` as listed in the first set, in force at `height` or later, that
+        includes it (its key for view changes about `height`), or None."""
+        for validators in self.sets_from(height):
+            member = validators.get(validator_id)
+            if member is not None:
+                return member
+        return None
+
+
+# ----------------------------------------------------------------------------- certificates
+
+
+def get_votes_problem(
+    validators: ValidatorSet,
+    votes: Sequence[Vote],
+    msg: bytes,
+    verifier: Verifier,
+    *,
+    needed: int,
+    excluded: str | None = None,
+) -> str | None:
+    """Why `votes` are not `needed` distinct members' valid signatures over `msg`, or None.
+
+    Votes must be strictly sorted by validator id, so a certificate has one canonical form and
+    duplicate voters are caught by the same check. `excluded` may not vote (the primary never
+    prepares). Cheap checks run before any signature is verified.
+    """
+    if len(votes) < needed:
+        return f"{len(votes)} votes, {needed} needed (quorum is {validators.quorum})"
+    if len(votes) > validators.n:
+        return f"{len(votes)} votes but only {validators.n} validators"
+    members: list[Validator] = []
+    previous: str | None = None
+    for vote in votes:
+        if vote.validator == previous:
+            return f"duplicate vote from validator {vote.validator!r}"
+        if previous is not None and vote.validator < previous:
+            return "votes are not sorted by validator id"
+        previous = vote.validator
+        if vote.validator == excluded:
+            return f"validator {vote.validator!r} may not vote here"
+        member = validators.get(vote.validator)
+        if member is None:
+            return f"vote from unknown validator {vote.validator!r}"
+        if not 1 <= len(vote.signature) <= SIGNATURE_BYTES_MAX:
+            return f"bad signature from validator {vote.validator!r}"
+        members.append(member)
+    for member, vote in zip(members, votes, strict=True):
+        if not verifier.verify(member.public_key, msg, vote.signature):
+            return f"bad signature from validator {vote.validator!r}"
+    return None
+
+
+def _get_range_problem(height: int, digest: bytes, view: int = 0) -> str | None:
+    if len(digest) != DIGEST_BYTES:
+        return f"digest must be {DIGEST_BYTES} bytes, got {len(digest)}"
+    if not 0 <= height <= U64_MAX:
+        return f"height {height} out of range"
+    if not 0 <= view <= U64_MAX:
+        return f"view {view} out of range"
+    return None
+
+
+def get_commit_certificate_problem(
+    chain_id: str, validators: ValidatorSet, cert: CommitCertificate, verifier: Verifier
+) -> str | None:
+    """Why `cert` does not prove a quorum committed it in its view, or None if it does."""
+    problem = _get_range_problem(cert.height, cert.digest, cert.view)
+    if problem is not None:
+        return problem
+    msg = commit_sign_bytes(chain_id, cert.view, cert.height, cert.digest)
+    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
+    if problem is not None:
+        return f"certificate for height {cert.height}: {problem}"
+    return None
+
+
+def get_prepared_certificate_problem(
+    chain_id: str, validators: ValidatorSet, cert: PreparedCertificate, verifier: Verifier
+) -> str | None:
+    """Why `cert` is not the primary's pre-prepare plus quorum-1 backups' prepares, or None."""
+    problem = _get_range_problem(cert.height, cert.digest, cert.view)
+    if problem is not None:
+        return problem
+    primary = validators.get(validators.primary(cert.view))
+    if primary is None:  # pragma: no cover - primary() returns a member
+        return "no primary"
+    if not 1 <= len(cert.preprepare_signature) <= SIGNATURE_BYTES_MAX:
+        return "bad pre-prepare signature"
+    msg = preprepare_sign_bytes(chain_id, cert.view, cert.height, cert.digest)
+    if not verifier.verify(primary.public_key, msg, cert.preprepare_signature):
+        return "bad pre-prepare signature"
+    msg = prepare_sign_bytes(chain_id, cert.view, cert.height, cert.digest)
+    problem = get_votes_problem(
+        validators, cert.prepares, msg, verifier, needed=validators.quorum - 1, excluded=primary.id
+    )
+    if problem is not None:
+        return f"prepared certificate for height {cert.height}: {problem}"
+    return None
+
+
+def get_checkpoint_certificate_problem(
+    chain_id: str, validators: ValidatorSet, cert: CheckpointCertificate, verifier: Verifier
+) -> str | None:
+    """Why `cert` is not a quorum's checkpoint for (height, digest), or None."""
+    problem = _get_range_problem(cert.height, cert.digest)
+    if problem is not None:
+        return problem
+    msg = checkpoint_sign_bytes(chain_id, cert.height, cert.digest)
+    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
+    if problem is not None:
+        return f"checkpoint certificate for height {cert.height}: {problem}"
+    return None
+
+
 def verify_commit_certificate(
-    chain_id: str, validators: ValidatorSet, cert: CommitCertificate
+    chain_id: str,
+    validators: ValidatorSet | ValidatorSchedule,
+    cert: CommitCertificate,
+    verifier: Verifier | None = None,
 ) -> None:
     """Raise InvalidCertificate unless a quorum of distinct validators signed the commit.
 
-    Votes must be strictly sorted by validator id, so a certificate has one canonical form and
-    duplicate voters are caught by the same check.
+    With a `ValidatorSchedule`, the set in force at the certificate's height is used. The
+    default verifier is Ed25519; tests with fake signatures pass their own.
     """
-    if len(cert.digest) != DIGEST_BYTES:
-        raise InvalidCertificate(f"digest must be {DIGEST_BYTES} bytes, got {len(cert.digest)}")
     if not 0 <= cert.height <= U64_MAX:
         raise InvalidCertificate(f"height {cert.height} out of range")
-    if len(cert.votes) < validators.quorum:
-        raise InvalidCertificate(
-            f"certificate for height {cert.height} has {len(cert.votes)} votes, "
-            f"quorum is {validators.quorum}"
-        )
-    if len(cert.votes) > validators.n:
-        raise InvalidCertificate(f"{len(cert.votes)} votes but only {validators.n} validators")
-    msg = commit_sign_bytes(chain_id, cert.height, cert.digest)
-    previous: str | None = None
-    for vote in cert.votes:
-        if vote.validator == previous:
-            raise InvalidCertificate(f"duplicate vote from validator {vote.validator!r}")
-        if previous is not None and vote.validator < previous:
-            raise InvalidCertificate("votes are not sorted by validator id")
-        previous = vote.validator
-        member = validators.get(vote.validator)
-        if member is None:
-            raise InvalidCertificate(f"vote from unknown validator {vote.validator!r}")
-        if len(vote.signature) > SIGNATURE_BYTES_MAX or not verify_ed25519(
-            member.public_key, msg, vote.signature
-        ):
-            raise InvalidCertificate(
-                f"bad signature from validator {vote.validator!r} at height {cert.height}"
-            )
+    members = (
+        validators.at(cert.height) if isinstance(validators, ValidatorSchedule) else validators
+    )
+    problem = get_commit_certificate_problem(
+        chain_id, members, cert, verifier if verifier is not None else Ed25519Verifier(members)
+    )
+    if problem is not None:
+        raise InvalidCertificate(problem)

@@ -7,6 +7,7 @@ a caller's mistake must not put personal data into logs or the audit index.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final
 
@@ -273,6 +274,9 @@ def check_name_list(
     return tuple(sorted(names))
 
 
+_DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
+
+
 def get_screening_problem(args: Args) -> str | None:
     """Why a transaction's arguments must not enter a block, or None.
 
@@ -288,7 +292,10 @@ def get_screening_problem(args: Args) -> str | None:
             continue
         if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
             continue
-        if formats.contains_personal_identifier(value) or formats.contains_email(value):
+        # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
+        # random hex, whose digit runs could match a pattern by chance: scan the rest.
+        rest = _DIGEST_OR_HOLDER_RE.sub(" ", value)
+        if formats.contains_personal_identifier(rest) or formats.contains_email(rest):
             return (
                 f"argument {name!r} looks like it holds an ID number, mobile number, credit"
                 " code or e-mail address: nothing personal goes on-chain"

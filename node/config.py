@@ -21,6 +21,11 @@ class NodeConfig(BaseModel):
     )
     tick_ms: int = Field(default=100, ge=10, le=10_000)
     retransmit_ticks: int = Field(default=10, ge=1)
+    view_change_timeout_ticks: int = Field(
+        default=10,
+        ge=2,
+        description="ticks without progress, with requests pending, before a view change",
+    )
 
     @classmethod
     def load(cls, path: Path) -> NodeConfig:

@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import grpc
 
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
-from consensus.errors import InvalidCertificate
-from consensus.ready import CommittedBlock, Proposal
+from consensus.errors import ConsensusError, InvalidCertificate
+from consensus.ready import CommittedBlock, FetchRequest, Proposal
 from consensus.replica import Replica, ReplicaConfig
-from consensus.validators import verify_commit_certificate
+from consensus.validators import (
+    Validator,
+    ValidatorSchedule,
+    ValidatorSet,
+    verify_commit_certificate,
+)
+from contracts.errors import ContractError
+from contracts.runtime import query as contract_query
 from node import limits
 from node.blocks import header_hash
 from node.config import NodeConfig
@@ -38,13 +47,24 @@ from node.tx import CheckedTx, TxInvalid, check_tx
 from node.wire import (
     certificate_from_proto,
     certificate_to_proto,
-    decode_message,
-    encode_message,
-    kind_of,
+    decode_record,
+    encode_record,
+    wal_key_of,
 )
 from proto import ledger_pb2, node_pb2
 
 log = logging.getLogger("trustledger.node")
+
+
+def validator_set_of(entries: list[dict[str, str]]) -> ValidatorSet:
+    return ValidatorSet(
+        tuple(
+            sorted(
+                (Validator(v["id"], bytes.fromhex(v["public_key"])) for v in entries),
+                key=lambda v: v.id,
+            )
+        )
+    )
 
 
 def now_ms() -> int:
@@ -99,35 +119,71 @@ class Node:
         self._pending: dict[bytes, Pending] = {}
         self._waiters: dict[bytes, list[asyncio.Future[tuple[int, ledger_pb2.TxResult]]]] = {}
         self._wake = asyncio.Event()
-        self._max_height_seen = 0
-        self._stalled_ticks = 0
+        self._fetching = False
+        # Client transactions this node admitted, with the tick they arrived: one still
+        # pending after half the view-change timeout is relayed to every peer, so that all
+        # replicas see a stalled request and time out the primary together (PBFT 4.4).
+        self._relay: OrderedDict[bytes, tuple[int, ledger_pb2.Transaction]] = OrderedDict()
+        self._ticks = 0
+        self._last_view = 0
         self.replica = self._new_replica(view=0, restore=True)
 
     # ---- replica lifecycle -----------------------------------------------------------
+
+    def _block_digest(self, payload: bytes) -> bytes | None:
+        block = ledger_pb2.Block()
+        try:
+            block.ParseFromString(payload)
+        except Exception:
+            return None
+        return header_hash(block.header)
+
+    def _schedule(self) -> ValidatorSchedule:
+        """The validator sets in force by height: genesis, then every on-chain decision
+        (read back from state, so a restarted node knows them without replaying blocks)."""
+        schedule = ValidatorSchedule.starting_with(self.validators)
+        try:
+            latest = contract_query(self.state, "membership", "validators", {}, now_ms=0)
+            for entry in latest["schedule"]:
+                height = int(entry["activation_height"])
+                if height <= schedule.entries[-1][0]:
+                    continue
+                found = contract_query(
+                    self.state, "membership", "validators", {"height": height}, now_ms=0
+                )
+                schedule = schedule.with_activation(height, validator_set_of(found["validators"]))
+        except (ContractError, KeyError, TypeError, ValueError) as exc:
+            log.error("cannot read the validator schedule from state: %s", exc)
+        return schedule
 
     def _new_replica(self, view: int, restore: bool) -> Replica:
         signed = []
         if restore:
             for raw in self.store.wal_records():
                 try:
-                    signed.append(decode_message(raw))
+                    signed.append(decode_record(raw))
                 except Exception:
                     log.error("unreadable WAL record ignored")
-            if signed:
-                view = max(view, *(m.view for m in signed))
         cfg = ReplicaConfig(
             chain_id=self.chain_id,
             validators=self.validators,
             self_id=self.config.validator_id,
             retransmit_ticks=self.config.retransmit_ticks,
+            view_change_timeout_ticks=self.config.view_change_timeout_ticks,
+            block_digest=self._block_digest,
         )
+        tip = self.store.tip_height()
+        tip_block = self.store.get_block(tip) if tip else None
+        cert = certificate_from_proto(tip_block.commit) if tip_block is not None else None
         return Replica(
             cfg,
             self.signer,
             self.verifier,
-            committed_height=self.store.tip_height(),
+            committed_height=tip,
+            committed_certificate=cert,
             view=view,
             signed=tuple(signed),
+            schedule=self._schedule(),
         )
 
     async def start(self) -> None:
@@ -155,10 +211,12 @@ class Node:
             self._wake.clear()
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + tick_s
+                self._ticks += 1
+                self._relay_stalled()
+                self.replica.set_requests_pending(len(self.mempool) > 0)
                 self.replica.tick()
                 self.metrics.view.set(self.replica.view)
                 self.metrics.mempool.set(len(self.mempool))
-                await self._check_lag()
             self.drive()
 
     def drive(self) -> None:
@@ -168,9 +226,7 @@ class Node:
             if not self.replica.has_ready():
                 return
             ready = self.replica.ready()
-            self.store.wal_append(
-                [(m.height, kind_of(m), m.view, encode_message(m)) for m in ready.persist]
-            )
+            self.store.wal_append([(*wal_key_of(r), encode_record(r)) for r in ready.persist])
             for out in ready.send:
                 targets = self.peers.values() if out.to is None else [self.peers[out.to]]
                 for link in targets:
@@ -178,6 +234,11 @@ class Node:
             for committed in ready.committed:
                 self._apply(committed)
             self.replica.advance(ready)
+            for fetch in ready.fetch:
+                self._start_fetch(fetch)
+            if self.replica.view != self._last_view:
+                self._last_view = self.replica.view
+                self._on_new_view()
             for proposal in ready.validate:
                 ok = self._validate(proposal)
                 self.replica.validated(proposal.view, proposal.height, proposal.digest, ok)
@@ -266,7 +327,8 @@ class Node:
         if header.prev_hash != prev_hash:
             raise BlockInvalid("previous hash does not match the local tip")
         if view is not None:
-            if header.view != view or header.proposer != self.validators.primary(view):
+            primary = self.replica.schedule.at(header.height).primary(view)
+            if header.view != view or header.proposer != primary:
                 raise BlockInvalid("proposer or view does not match the consensus view")
             if header.time_ms > now_ms() + limits.BLOCK_TIME_DRIFT_MS_MAX:
                 raise BlockInvalid("block time is too far in the future")
@@ -351,29 +413,76 @@ class Node:
         self.metrics.block_txs.observe(len(executed.tx_hashes))
         self.metrics.txs.labels("ok").inc(ok)
         self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
+        self._note_validator_decisions(executed)
         for tx_hash, result in zip(executed.tx_hashes, executed.results.results, strict=True):
             for fut in self._waiters.pop(tx_hash, []):
                 if not fut.done():
                     fut.set_result((height, result))
 
+    def _note_validator_decisions(self, executed: Executed) -> None:
+        """An on-chain validator-set decision takes effect in consensus at its height."""
+        for result in executed.results.results:
+            for event in result.events:
+                if event.name != "membership.validators_scheduled":
+                    continue
+                attrs = {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
+                try:
+                    vset = validator_set_of(json.loads(str(attrs["validators"])))
+                    self.replica.schedule_validators(int(attrs["activation_height"]), vset)
+                except (KeyError, ValueError, TypeError) as exc:
+                    log.error("cannot apply validator decision %s: %s", attrs, exc)
+
+    def _relay_stalled(self) -> None:
+        horizon = self._ticks - max(1, self.config.view_change_timeout_ticks // 2)
+        relayed = 0
+        while self._relay and relayed < limits.FORWARD_ON_VIEW_CHANGE_MAX:
+            tx_hash, (tick, tx) = next(iter(self._relay.items()))
+            if tick > horizon:
+                break
+            del self._relay[tx_hash]
+            if tx_hash in self.mempool:
+                for link in self.peers.values():
+                    link.forward(tx)
+                relayed += 1
+
+    def _on_new_view(self) -> None:
+        """A new primary builds blocks now: hand it what we hold, so nothing is lost."""
+        primary = self.replica.schedule.at(self.store.tip_height() + 1).primary(self.replica.view)
+        log.info("entered view %d; primary is %s", self.replica.view, primary)
+        link = self.peers.get(primary)
+        if link is None:
+            return
+        for checked in self.mempool.take(limits.FORWARD_ON_VIEW_CHANGE_MAX, limits.BLOCK_BYTES_MAX):
+            link.forward(checked.tx)
+
+    def _start_fetch(self, fetch: FetchRequest) -> None:
+        if self._fetching:
+            return
+        self._fetching = True
+        asyncio.get_running_loop().create_task(self._fetch(fetch), name="state-transfer")
+
+    async def _fetch(self, fetch: FetchRequest) -> None:
+        """State transfer: certified blocks from any peer, each checked and re-executed."""
+        try:
+            await self.sync_from_peers(upto=fetch.to_height)
+        finally:
+            self._fetching = False
+        tip = self.store.tip_height()
+        block = self.store.get_block(tip) if tip else None
+        if (
+            block is not None
+            and tip > self.replica.committed_height
+            and not self.replica.has_ready()
+        ):
+            try:
+                self.replica.synced(tip, certificate_from_proto(block.commit))
+            except (ConsensusError, InvalidCertificate, ValueError) as exc:
+                log.warning("state transfer to %d not accepted by consensus: %s", tip, exc)
+        self.kick()
+
     # ---- catching up -------------------------------------------------------------------
 
-    def note_height(self, height: int) -> None:
-        self._max_height_seen = max(self._max_height_seen, height)
-
-    async def _check_lag(self) -> None:
-        """A replica that sees peers working far ahead of it fetches certified blocks."""
-        tip = self.store.tip_height()
-        if self._max_height_seen > tip + 1:
-            self._stalled_ticks += 1
-        else:
-            self._stalled_ticks = 0
-        if self._stalled_ticks >= 2 * self.config.retransmit_ticks:
-            self._stalled_ticks = 0
-            if await self.sync_from_peers() > 0:
-                self.replica = self._new_replica(view=self.replica.view, restore=False)
-
-    async def sync_from_peers(self) -> int:
+    async def sync_from_peers(self, upto: int | None = None) -> int:
         """Fetch and apply blocks above our tip; each is checked against its certificate
         and re-executed, so no single peer is trusted. Returns how many were applied."""
         applied = 0
@@ -392,6 +501,10 @@ class Node:
                 if not resp.blocks:
                     break
                 for block in resp.blocks[: limits.GET_BLOCKS_MAX]:
+                    if upto is not None and block.header.height > upto:
+                        break
+                    if block.header.height != self.store.tip_height() + 1:
+                        continue
                     try:
                         self.apply_certified(block)
                     except (BlockInvalid, InvalidCertificate) as exc:
@@ -414,7 +527,7 @@ class Node:
         digest = header_hash(block.header)
         if cert.digest != digest or cert.height != block.header.height:
             raise BlockInvalid("certificate is for another block")
-        verify_commit_certificate(self.chain_id, self.validators, cert)
+        verify_commit_certificate(self.chain_id, self.replica.schedule.at(cert.height), cert)
         executed = self.check_block(commit, view=None, digest=digest, certified=True)
         commit.commit.CopyFrom(block.commit)
         self._commit(commit, executed)
@@ -441,6 +554,9 @@ class Node:
         except MempoolFull as exc:
             raise SubmitRejected(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)) from exc
         if added and forward:
+            self._relay[checked.hash] = (self._ticks, tx)
+            if len(self._relay) > limits.MEMPOOL_TXS_MAX:
+                self._relay.popitem(last=False)
             # Only the primary builds blocks: forwarding to it alone saves 2 of 3 peer
             # RPCs per transaction; backups verify what they have not seen when they
             # validate the block. After a view change, mempools are re-forwarded.

@@ -63,7 +63,6 @@ class PeerService(node_pb2_grpc.PeerServicer):
             except WireError as exc:
                 log.info("undecodable message from %s: %s", request.from_validator, exc)
                 continue
-            self.node.note_height(message.height)
             self.node.replica.step(message)
         self.node.kick()
         return node_pb2.PeerAck()
@@ -190,7 +189,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             validator=node.config.validator_id,
             height=node.store.tip_height(),
             view=node.replica.view,
-            primary=node.validators.primary(node.replica.view),
+            primary=node.replica.schedule.at(node.store.tip_height() + 1).primary(
+                node.replica.view
+            ),
             last_block_hash=header_hash(header) if header is not None else node.genesis.hash,
             mempool_size=len(node.mempool),
             state_root=node.store.state_root() or b"",

@@ -217,11 +217,21 @@ class Store:
     # ---- consensus WAL -----------------------------------------------------------------
 
     def wal_append(self, records: list[tuple[int, int, int, bytes]]) -> None:
-        """Durably record own signed messages (height, kind, view, bytes) before sending."""
+        """Durably record own signed messages (height, kind, view, bytes) before sending.
+
+        Records at height 2**64-1 (view changes) are never pruned by a commit; of those,
+        only the latest view of each kind is kept, so the WAL stays bounded.
+        """
         if not records:
             return
+        top = 2**64 - 1
         with self._db.write_batch(sync=True) as batch:
             for height, kind, view, raw in records:
+                if height == top:
+                    prefix = P_WAL + struct.pack(">QB", height, kind)
+                    for key in self._db.iterator(prefix=prefix, include_value=False):
+                        if struct.unpack(">Q", key[len(prefix) :])[0] < view:
+                            batch.delete(key)
                 batch.put(P_WAL + struct.pack(">QBQ", height, kind, view), raw)
 
     def wal_records(self) -> list[bytes]:

@@ -22,21 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from proto import ledger_pb2 as proto_dot_ledger__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15proto/consensus.proto\x12\x0etrustledger.v1\"n\n\nPrePrepare\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06sender\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"Z\n\x07Prepare\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\tsignature\x18\x05 \x01(\x0c\"Y\n\x06\x43ommit\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\tsignature\x18\x05 \x01(\x0c\"\xa3\x01\n\x10\x43onsensusMessage\x12\x31\n\x0bpre_prepare\x18\x01 \x01(\x0b\x32\x1a.trustledger.v1.PrePrepareH\x00\x12*\n\x07prepare\x18\x02 \x01(\x0b\x32\x17.trustledger.v1.PrepareH\x00\x12(\n\x06\x63ommit\x18\x03 \x01(\x0b\x32\x16.trustledger.v1.CommitH\x00\x42\x06\n\x04kindb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15proto/consensus.proto\x12\x0etrustledger.v1\x1a\x12proto/ledger.proto\"n\n\nPrePrepare\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06sender\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"Z\n\x07Prepare\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\tsignature\x18\x05 \x01(\x0c\"Y\n\x06\x43ommit\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\tsignature\x18\x05 \x01(\x0c\"\x89\x01\n\x13PreparedCertificate\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x03 \x01(\x0c\x12\x1c\n\x14preprepare_signature\x18\x04 \x01(\x0c\x12&\n\x08prepares\x18\x05 \x03(\x0b\x32\x14.trustledger.v1.Vote\"\\\n\x15\x43heckpointCertificate\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x02 \x01(\x0c\x12#\n\x05votes\x18\x03 \x03(\x0b\x32\x14.trustledger.v1.Vote\"O\n\nCheckpoint\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x0e\n\x06\x64igest\x18\x02 \x01(\x0c\x12\x0e\n\x06sender\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"\xbf\x01\n\nViewChange\x12\x10\n\x08new_view\x18\x01 \x01(\x04\x12\x34\n\tcommitted\x18\x02 \x01(\x0b\x32!.trustledger.v1.CommitCertificate\x12\x35\n\x08prepared\x18\x03 \x01(\x0b\x32#.trustledger.v1.PreparedCertificate\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06sender\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"\x9c\x01\n\x07NewView\x12\x0c\n\x04view\x18\x01 \x01(\x04\x12\x30\n\x0cview_changes\x18\x02 \x03(\x0b\x32\x1a.trustledger.v1.ViewChange\x12.\n\npreprepare\x18\x03 \x01(\x0b\x32\x1a.trustledger.v1.PrePrepare\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\tsignature\x18\x05 \x01(\x0c\"\xb5\x02\n\x10\x43onsensusMessage\x12\x31\n\x0bpre_prepare\x18\x01 \x01(\x0b\x32\x1a.trustledger.v1.PrePrepareH\x00\x12*\n\x07prepare\x18\x02 \x01(\x0b\x32\x17.trustledger.v1.PrepareH\x00\x12(\n\x06\x63ommit\x18\x03 \x01(\x0b\x32\x16.trustledger.v1.CommitH\x00\x12\x30\n\ncheckpoint\x18\x04 \x01(\x0b\x32\x1a.trustledger.v1.CheckpointH\x00\x12\x31\n\x0bview_change\x18\x05 \x01(\x0b\x32\x1a.trustledger.v1.ViewChangeH\x00\x12+\n\x08new_view\x18\x06 \x01(\x0b\x32\x17.trustledger.v1.NewViewH\x00\x42\x06\n\x04kind\"\x9b\x01\n\tWalRecord\x12\x33\n\x07message\x18\x01 \x01(\x0b\x32 .trustledger.v1.ConsensusMessageH\x00\x12\x37\n\x08prepared\x18\x02 \x01(\x0b\x32#.trustledger.v1.PreparedCertificateH\x00\x12\x18\n\x10prepared_payload\x18\x03 \x01(\x0c\x42\x06\n\x04kindb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proto.consensus_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PREPREPARE']._serialized_start=41
-  _globals['_PREPREPARE']._serialized_end=151
-  _globals['_PREPARE']._serialized_start=153
-  _globals['_PREPARE']._serialized_end=243
-  _globals['_COMMIT']._serialized_start=245
-  _globals['_COMMIT']._serialized_end=334
-  _globals['_CONSENSUSMESSAGE']._serialized_start=337
-  _globals['_CONSENSUSMESSAGE']._serialized_end=500
+  _globals['_PREPREPARE']._serialized_start=61
+  _globals['_PREPREPARE']._serialized_end=171
+  _globals['_PREPARE']._serialized_start=173
+  _globals['_PREPARE']._serialized_end=263
+  _globals['_COMMIT']._serialized_start=265
+  _globals['_COMMIT']._serialized_end=354
+  _globals['_PREPAREDCERTIFICATE']._serialized_start=357
+  _globals['_PREPAREDCERTIFICATE']._serialized_end=494
+  _globals['_CHECKPOINTCERTIFICATE']._serialized_start=496
+  _globals['_CHECKPOINTCERTIFICATE']._serialized_end=588
+  _globals['_CHECKPOINT']._serialized_start=590
+  _globals['_CHECKPOINT']._serialized_end=669
+  _globals['_VIEWCHANGE']._serialized_start=672
+  _globals['_VIEWCHANGE']._serialized_end=863
+  _globals['_NEWVIEW']._serialized_start=866
+  _globals['_NEWVIEW']._serialized_end=1022
+  _globals['_CONSENSUSMESSAGE']._serialized_start=1025
+  _globals['_CONSENSUSMESSAGE']._serialized_end=1334
+  _globals['_WALRECORD']._serialized_start=1337
+  _globals['_WALRECORD']._serialized_end=1492
 # @@protoc_insertion_point(module_scope)

@@ -75,14 +75,16 @@ class Vote(_message.Message):
     def __init__(self, validator: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class CommitCertificate(_message.Message):
-    __slots__ = ("height", "block_hash", "votes")
+    __slots__ = ("height", "block_hash", "votes", "view")
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
     VOTES_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     height: int
     block_hash: bytes
     votes: _containers.RepeatedCompositeFieldContainer[Vote]
-    def __init__(self, height: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., votes: _Optional[_Iterable[_Union[Vote, _Mapping]]] = ...) -> None: ...
+    view: int
+    def __init__(self, height: _Optional[int] = ..., block_hash: _Optional[bytes] = ..., votes: _Optional[_Iterable[_Union[Vote, _Mapping]]] = ..., view: _Optional[int] = ...) -> None: ...
 
 class Block(_message.Message):
     __slots__ = ("header", "txs", "commit")

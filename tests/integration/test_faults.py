@@ -70,3 +70,31 @@ def test_killed_at_random_moments_under_load_keeps_identical_ledger(net: Devnet)
     reference = block_hashes(net.addresses["val-0"], net.chain_id, last)
     for address in net.addresses.values():
         assert block_hashes(address, net.chain_id, last) == reference
+
+
+def test_primary_killed_under_load_is_replaced(net: Devnet) -> None:
+    """PBFT view change on real processes: the primary is SIGKILLed while transactions flow;
+    the others time out, elect the next primary and go on committing."""
+    psb = org_key(net, "psb")
+    holder, _ = new_holder(net)
+    with LedgerClient(net.addresses["val-1"], net.chain_id) as c:
+        status = c.status()
+    primary = status.primary
+    survivor = next(a for v, a in net.addresses.items() if v != primary)
+    with LedgerClient(survivor, net.chain_id, timeout_s=60) as client:
+        _, before = issue_certificate(client, psb, "resident_id_card", holder, ID_CARD)
+        devnet.stop_process(net.dir, primary, hard=True)
+        started = time.monotonic()
+        _, after = issue_certificate(client, psb, "resident_id_card", holder, ID_CARD)
+        elapsed = time.monotonic() - started
+        new_status = client.status()
+    assert after.height > before.height
+    assert new_status.view > status.view
+    assert new_status.primary != primary
+    assert elapsed < 60
+    # The old primary comes back, catches up and agrees on every block.
+    devnet.start_validator(net, primary)
+    wait_all_at(net, after.height, timeout_s=60)
+    reference = block_hashes(survivor, net.chain_id, after.height)
+    for address in net.addresses.values():
+        assert block_hashes(address, net.chain_id, after.height) == reference

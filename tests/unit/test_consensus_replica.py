@@ -23,7 +23,19 @@ from consensus import limits
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
 from consensus.errors import ConsensusError, NotPrimary, ProposalInFlight
 from consensus.log import MessageLog
-from consensus.messages import Commit, Message, Prepare, PrePrepare
+from consensus.messages import (
+    Checkpoint,
+    Commit,
+    CommitCertificate,
+    Message,
+    NewView,
+    Prepare,
+    Prepared,
+    PrePrepare,
+    Record,
+    ViewChange,
+    Vote,
+)
 from consensus.ready import CommittedBlock, Outbound, Proposal, Ready
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import commit_sign_bytes, prepare_sign_bytes, preprepare_sign_bytes
@@ -59,17 +71,34 @@ def is_valid_block(proposal: Proposal) -> bool:
     )
 
 
+def make_certificate(
+    height: int, digest: bytes, view: int = 0, voters: Iterable[str] = ("v0", "v1", "v2")
+) -> CommitCertificate:
+    """A commit certificate signed by `voters` (a quorum by default)."""
+    msg = commit_sign_bytes(CHAIN, view, height, digest)
+    votes = tuple(Vote(v, SIGNERS[v].sign(msg)) for v in sorted(voters))
+    return CommitCertificate(height=height, digest=digest, votes=votes, view=view)
+
+
 def make_replica(
-    self_id: str, committed_height: int = 0, signed: Iterable[Message] = ()
+    self_id: str,
+    committed_height: int = 0,
+    signed: Iterable[Record] = (),
+    certificate: CommitCertificate | None = None,
 ) -> Replica:
+    """A replica restarted at `committed_height` (with a certificate for the toy block of that
+    height unless one is given)."""
     config = ReplicaConfig(
         chain_id=CHAIN, validators=VALIDATORS, self_id=self_id, retransmit_ticks=RETRANSMIT_TICKS
     )
+    if certificate is None and committed_height > 0:
+        certificate = make_certificate(committed_height, make_block(committed_height)[1])
     return Replica(
         config,
         SIGNERS[self_id],
         VERIFIER,
         committed_height=committed_height,
+        committed_certificate=certificate,
         signed=tuple(signed),
     )
 
@@ -87,7 +116,7 @@ def signed_prepare(height: int, digest: bytes, sender: str, view: int = 0) -> Pr
 
 
 def signed_commit(height: int, digest: bytes, sender: str, view: int = 0) -> Commit:
-    sig = SIGNERS[sender].sign(commit_sign_bytes(CHAIN, height, digest))
+    sig = SIGNERS[sender].sign(commit_sign_bytes(CHAIN, view, height, digest))
     return Commit(view, height, digest, sender, sig)
 
 
@@ -98,12 +127,32 @@ def drain(replica: Replica) -> Ready:
     return ready
 
 
-def check_no_equivocation(messages: Iterable[Message]) -> None:
-    """No sender signed two different digests for the same (view, height, kind)."""
-    seen: dict[tuple[str, int, int, str], bytes] = {}
+def check_no_equivocation(messages: Iterable[Record]) -> None:
+    """No sender signed two different digests for the same (view, height, kind), two
+    checkpoints for one height, two NewViews for one view, or two ViewChanges for one view
+    with the same commit certificate."""
+    seen: dict[tuple[str, int, int, str], object] = {}
     for m in messages:
-        key = (m.sender, m.view, m.height, type(m).__name__)
-        assert seen.setdefault(key, m.digest) == m.digest, f"equivocation at {key}"
+        if isinstance(m, Prepared):
+            continue
+        key: tuple[str, int, int, str]
+        value: object
+        if isinstance(m, PrePrepare | Prepare | Commit):
+            key, value = (m.sender, m.view, m.height, type(m).__name__), m.digest
+        elif isinstance(m, Checkpoint):
+            key, value = (m.sender, -1, m.height, "Checkpoint"), m.digest
+        elif isinstance(m, ViewChange):
+            # Asking again for the same view after committing more is allowed (newer evidence).
+            height = m.committed.height if m.committed else 0
+            key, value = (m.sender, m.new_view, height, "ViewChange"), (m.committed, m.prepared)
+        else:
+            key, value = (m.sender, m.view, -1, "NewView"), m.signature
+        assert seen.setdefault(key, value) == value, f"equivocation at {key}"
+
+
+def is_persisted(message: Message, wal: list[Record]) -> bool:
+    """In the WAL by itself, or as the re-proposal inside a persisted NewView."""
+    return message in wal or any(isinstance(r, NewView) and r.preprepare == message for r in wal)
 
 
 # ====================================================================== simulation
@@ -116,7 +165,7 @@ class SimNode:
     sim: Simulation
     id: str
     replica: Replica
-    wal: list[Message] = field(default_factory=list)
+    wal: list[Record] = field(default_factory=list)
     applied: list[CommittedBlock] = field(default_factory=list)
     accept_blocks: bool = True
     crash_after_persist: bool = False
@@ -132,7 +181,7 @@ class SimNode:
                 return
             for out in ready.send:  # 2. send, only what the WAL already holds
                 if out.message.sender == self.id:
-                    assert out.message in self.wal, "sent a vote before persisting it"
+                    assert is_persisted(out.message, self.wal), "sent a vote before persisting it"
                 self.sim.send(self.id, out)
             answers = [(p, self.accept_blocks and is_valid_block(p)) for p in ready.validate]
             for block in ready.committed:  # 4. apply in order, with a valid certificate
@@ -145,7 +194,20 @@ class SimNode:
             self.replica.advance(ready)  # 5. advance
             for proposal, ok in answers:  # 3. the validator answers (asynchronously)
                 self.replica.validated(proposal.view, proposal.height, proposal.digest, ok)
+            if ready.fetch:
+                self.fetch(ready.fetch[-1].to_height)
             self.maybe_propose()
+
+    def fetch(self, to_height: int) -> None:
+        """State transfer from whichever live peer has the blocks, each certificate checked."""
+        for peer in self.sim.nodes.values():
+            if peer is self or peer.crashed:
+                continue
+            for block in peer.applied[len(self.applied) : to_height]:
+                verify_commit_certificate(CHAIN, VALIDATORS, block.certificate)
+                self.applied.append(block)
+        if self.applied and len(self.applied) > self.replica.committed_height:
+            self.replica.synced(len(self.applied), self.applied[-1].certificate)
 
     def maybe_propose(self) -> None:
         height = self.replica.committed_height + 1
@@ -157,7 +219,12 @@ class SimNode:
         """Lose all memory but the WAL and the applied blocks, then start again."""
         self.crashed = False
         self.crash_after_persist = False
-        self.replica = make_replica(self.id, committed_height=len(self.applied), signed=self.wal)
+        self.replica = make_replica(
+            self.id,
+            committed_height=len(self.applied),
+            signed=self.wal,
+            certificate=self.applied[-1].certificate if self.applied else None,
+        )
         self.drain()
         self.maybe_propose()
         self.drain()
@@ -519,7 +586,13 @@ def test_normal_case_message_flow_for_one_backup() -> None:
 
     replica.step(signed_prepare(1, digest, "v2"))  # 2f = 2 prepares with our own: prepared
     ready = drain(replica)
-    assert [type(m) for m in ready.persist] == [Commit]
+    # Prepared: the certificate is persisted for view changes, then the commit is signed.
+    assert [type(m) for m in ready.persist] == [Prepared, Commit]
+    prepared = ready.persist[0]
+    assert isinstance(prepared, Prepared) and prepared.payload == payload
+    assert (prepared.certificate.view, prepared.certificate.height) == (0, 1)
+    assert [v.validator for v in prepared.certificate.prepares] == ["v1", "v2"]
+    assert [o.message for o in ready.send] == [ready.persist[1]]
 
     replica.step(signed_commit(1, digest, "v0"))
     assert drain(replica).committed == ()
@@ -548,7 +621,7 @@ def test_primary_flow_and_propose_errors() -> None:
     primary.step(signed_prepare(1, digest, "v1"))
     assert drain(primary).persist == ()
     primary.step(signed_prepare(1, digest, "v2"))
-    assert [type(m) for m in drain(primary).persist] == [Commit]
+    assert [type(m) for m in drain(primary).persist] == [Prepared, Commit]
     primary.step(signed_commit(1, digest, "v1"))
     primary.step(signed_commit(1, digest, "v2"))
     ready = primary.ready()
@@ -618,7 +691,7 @@ def test_commits_and_prepares_may_arrive_before_the_preprepare() -> None:
     assert len(drain(replica).validate) == 1
     replica.validated(0, 1, digest, True)
     ready = drain(replica)
-    assert [type(m) for m in ready.persist] == [Prepare, Commit]
+    assert [type(m) for m in ready.persist] == [Prepare, Prepared, Commit]
     assert [b.digest for b in ready.committed] == [digest]
     assert len(ready.committed[0].certificate.votes) == 4  # all commits we had
 
@@ -639,7 +712,11 @@ def test_no_commit_without_validation_even_with_a_quorum() -> None:
     assert "node rejected" in ready.rejected[0].reason
     for _ in range(3 * RETRANSMIT_TICKS):
         replica.tick()
-    assert drain(replica).send == ()
+    # It never votes for the block; it suspects the primary that proposed it and, after the
+    # view-change timeout, asks for the next view (PBFT section 4.4).
+    sent = [o.message for o in drain(replica).send]
+    assert sent and all(isinstance(m, ViewChange) and m.new_view == 1 for m in sent)
+    assert replica.in_view_change and replica.view == 1
 
 
 def test_validated_misuse_raises_and_stale_answers_are_ignored() -> None:
@@ -713,7 +790,7 @@ def test_equivocating_backup_vote_is_rejected_and_not_counted() -> None:
     ready = drain(replica)
     assert [type(m) for m in ready.persist] == [Prepare]  # v2's vote for us was not kept
     replica.step(signed_prepare(1, digest, "v3"))
-    assert [type(m) for m in drain(replica).persist] == [Commit]
+    assert [type(m) for m in drain(replica).persist] == [Prepared, Commit]
 
 
 def _bad_messages() -> list[tuple[Message, str]]:
@@ -746,7 +823,8 @@ def _bad_messages() -> list[tuple[Message, str]]:
         (signed_commit(1, digest, "v1"), "own validator id"),
         (
             replace(
-                good_prepare, signature=SIGNERS["v2"].sign(commit_sign_bytes(CHAIN, 1, digest))
+                good_prepare,
+                signature=SIGNERS["v2"].sign(commit_sign_bytes(CHAIN, 0, 1, digest)),
             ),
             "bad signature",
         ),
@@ -894,7 +972,8 @@ def test_restart_resends_and_refuses_to_sign_conflicting_prepare() -> None:
     after.validated(0, 1, digest_a, True)
     assert drain(after).persist == ()
     after.step(signed_prepare(1, digest_a, "v3"))
-    (commit,) = drain(after).persist
+    prepared, commit = drain(after).persist
+    assert isinstance(prepared, Prepared) and prepared.certificate.digest == digest_a
     assert isinstance(commit, Commit) and commit.digest == digest_a
 
 
@@ -948,9 +1027,15 @@ def test_single_validator_commits_alone() -> None:
 
 
 def test_config_validation() -> None:
-    with pytest.raises(ValueError, match="not in the validator set"):
-        ReplicaConfig(CHAIN, VALIDATORS, "v9")
     with pytest.raises(ValueError, match="retransmit_ticks"):
         ReplicaConfig(CHAIN, VALIDATORS, "v1", retransmit_ticks=0)
+    with pytest.raises(ValueError, match="window_heights"):
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", checkpoint_interval=16, window_heights=31)
+    with pytest.raises(ValueError, match="checkpoint_interval"):
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", checkpoint_interval=0)
+    with pytest.raises(ValueError, match="view_change_timeout_ticks"):
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", view_change_timeout_ticks=5)
+    with pytest.raises(ValueError, match="validator id"):
+        ReplicaConfig(CHAIN, VALIDATORS, "")
     with pytest.raises(ValueError, match="signer"):
         Replica(ReplicaConfig(CHAIN, VALIDATORS, "v1"), SIGNERS["v2"], VERIFIER, committed_height=0)

@@ -11,7 +11,12 @@ from consensus import limits
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
 from consensus.errors import InvalidCertificate
 from consensus.messages import CommitCertificate, Vote
-from consensus.signing import commit_sign_bytes, prepare_sign_bytes, preprepare_sign_bytes
+from consensus.signing import (
+    checkpoint_sign_bytes,
+    commit_sign_bytes,
+    prepare_sign_bytes,
+    preprepare_sign_bytes,
+)
 from consensus.validators import Validator, ValidatorSet, verify_commit_certificate
 
 CHAIN = "trustledger-test"
@@ -30,11 +35,14 @@ VALIDATORS = ValidatorSet(
 
 
 def certificate(
-    height: int = 5, digest: bytes = DIGEST, voters: tuple[str, ...] = ("v0", "v1", "v2")
+    height: int = 5,
+    digest: bytes = DIGEST,
+    voters: tuple[str, ...] = ("v0", "v1", "v2"),
+    view: int = 0,
 ) -> CommitCertificate:
-    msg = commit_sign_bytes(CHAIN, height, digest)
+    msg = commit_sign_bytes(CHAIN, view, height, digest)
     votes = tuple(Vote(validator=v, signature=SIGNERS[v].sign(msg)) for v in voters)
-    return CommitCertificate(height=height, digest=digest, votes=votes)
+    return CommitCertificate(height=height, digest=digest, votes=votes, view=view)
 
 
 # ------------------------------------------------------------------ signed bytes
@@ -45,10 +53,10 @@ def test_commit_sign_bytes_exact_layout() -> None:
         b"trustledger/v1/commit\x00"
         + struct.pack(">H", len(CHAIN))
         + CHAIN.encode()
-        + struct.pack(">Q", 7)
+        + struct.pack(">QQ", 2, 7)
         + DIGEST
     )
-    assert commit_sign_bytes(CHAIN, 7, DIGEST) == expected
+    assert commit_sign_bytes(CHAIN, 2, 7, DIGEST) == expected
 
 
 def test_prepare_sign_bytes_exact_layout() -> None:
@@ -73,10 +81,10 @@ def test_sign_bytes_deterministic_and_domain_separated(
 ) -> None:
     pre = preprepare_sign_bytes(chain, view, height, digest)
     prep = prepare_sign_bytes(chain, view, height, digest)
-    com = commit_sign_bytes(chain, height, digest)
+    com = commit_sign_bytes(chain, view, height, digest)
     assert pre == preprepare_sign_bytes(chain, view, height, digest)
     assert prep == prepare_sign_bytes(chain, view, height, digest)
-    assert com == commit_sign_bytes(chain, height, digest)
+    assert com == commit_sign_bytes(chain, view, height, digest)
     assert len({pre, prep, com}) == 3
     # No kind is a prefix of another, so no signature can be reinterpreted as another kind.
     for a, b in [(pre, prep), (prep, pre), (pre, com), (com, pre), (prep, com), (com, prep)]:
@@ -92,20 +100,25 @@ def test_sign_bytes_injective(a: tuple[str, int, int], b: tuple[str, int, int]) 
         assert prepare_sign_bytes(a[0], a[1], a[2], DIGEST) != prepare_sign_bytes(
             b[0], b[1], b[2], DIGEST
         )
-    if (a[0], a[2]) != (b[0], b[2]):
-        assert commit_sign_bytes(a[0], a[2], DIGEST) != commit_sign_bytes(b[0], b[2], DIGEST)
+        assert commit_sign_bytes(a[0], a[1], a[2], DIGEST) != commit_sign_bytes(
+            b[0], b[1], b[2], DIGEST
+        )
+        assert checkpoint_sign_bytes(a[0], a[2], DIGEST) != checkpoint_sign_bytes(
+            b[0], b[2], DIGEST
+        ) or (a[0], a[2]) == (b[0], b[2])
 
 
 def test_chain_id_and_digest_change_sign_bytes() -> None:
-    assert commit_sign_bytes("a", 1, DIGEST) != commit_sign_bytes("b", 1, DIGEST)
-    assert commit_sign_bytes(CHAIN, 1, DIGEST) != commit_sign_bytes(CHAIN, 1, OTHER_DIGEST)
+    assert commit_sign_bytes("a", 0, 1, DIGEST) != commit_sign_bytes("b", 0, 1, DIGEST)
+    assert commit_sign_bytes(CHAIN, 0, 1, DIGEST) != commit_sign_bytes(CHAIN, 0, 1, OTHER_DIGEST)
+    assert commit_sign_bytes(CHAIN, 0, 1, DIGEST) != commit_sign_bytes(CHAIN, 1, 1, DIGEST)
     assert prepare_sign_bytes(CHAIN, 0, 1, DIGEST) != prepare_sign_bytes(CHAIN, 1, 1, DIGEST)
 
 
 @pytest.mark.parametrize("digest", [b"", b"\x00" * 31, b"\x00" * 33])
 def test_sign_bytes_reject_bad_digest(digest: bytes) -> None:
     with pytest.raises(ValueError, match="digest"):
-        commit_sign_bytes(CHAIN, 1, digest)
+        commit_sign_bytes(CHAIN, 0, 1, digest)
     with pytest.raises(ValueError, match="digest"):
         prepare_sign_bytes(CHAIN, 0, 1, digest)
     with pytest.raises(ValueError, match="digest"):
@@ -114,13 +127,13 @@ def test_sign_bytes_reject_bad_digest(digest: bytes) -> None:
 
 def test_sign_bytes_reject_out_of_range_fields() -> None:
     with pytest.raises(ValueError):
-        commit_sign_bytes(CHAIN, -1, DIGEST)
+        commit_sign_bytes(CHAIN, 0, -1, DIGEST)
     with pytest.raises(ValueError):
         prepare_sign_bytes(CHAIN, limits.U64_MAX + 1, 1, DIGEST)
     with pytest.raises(ValueError):
-        commit_sign_bytes("", 1, DIGEST)
+        commit_sign_bytes("", 0, 1, DIGEST)
     with pytest.raises(ValueError):
-        commit_sign_bytes("x" * (limits.CHAIN_ID_BYTES_MAX + 1), 1, DIGEST)
+        commit_sign_bytes("x" * (limits.CHAIN_ID_BYTES_MAX + 1), 0, 1, DIGEST)
 
 
 # ------------------------------------------------------------------ validator set
@@ -164,14 +177,18 @@ def test_validator_set_rejects_bad_sets() -> None:
 
 def test_ed25519_sign_and_verify() -> None:
     verifier = Ed25519Verifier(VALIDATORS)
+    key = {vid: s.public_key for vid, s in SIGNERS.items()}
     sig = SIGNERS["v1"].sign(b"hello")
     assert len(sig) == 64
-    assert verifier.verify("v1", b"hello", sig)
-    assert not verifier.verify("v2", b"hello", sig)
-    assert not verifier.verify("v1", b"hellO", sig)
-    assert not verifier.verify("nobody", b"hello", sig)
-    assert not verifier.verify("v1", b"hello", sig[:-1])
-    assert not verifier.verify("v1", b"hello", b"\x00" * 64)
+    assert verifier.verify(key["v1"], b"hello", sig)
+    assert not verifier.verify(key["v2"], b"hello", sig)
+    assert not verifier.verify(key["v1"], b"hellO", sig)
+    assert not verifier.verify(b"\x01" * 31, b"hello", sig)  # malformed key: False, no raise
+    assert not verifier.verify(key["v1"], b"hello", sig[:-1])
+    assert not verifier.verify(key["v1"], b"hello", b"\x00" * 64)
+    # Keys outside the set given at construction (a rotated key) are parsed on first use.
+    rotated = make_signer("v1-rotated")
+    assert Ed25519Verifier().verify(rotated.public_key, b"hi", rotated.sign(b"hi"))
 
 
 def test_ed25519_signer_needs_32_byte_seed() -> None:
@@ -207,7 +224,7 @@ def test_certificate_unsorted_votes() -> None:
 def test_certificate_unknown_validator() -> None:
     good = certificate()
     outsider = make_signer("v9")
-    vote = Vote("v9", outsider.sign(commit_sign_bytes(CHAIN, good.height, good.digest)))
+    vote = Vote("v9", outsider.sign(commit_sign_bytes(CHAIN, 0, good.height, good.digest)))
     cert = CommitCertificate(good.height, good.digest, (*good.votes[:2], vote))
     with pytest.raises(InvalidCertificate, match="unknown validator 'v9'"):
         verify_commit_certificate(CHAIN, VALIDATORS, cert)
@@ -231,7 +248,7 @@ def test_certificate_wrong_digest_or_height_or_chain() -> None:
 
 def test_certificate_bad_signature() -> None:
     good = certificate()
-    forged = Vote("v2", SIGNERS["v3"].sign(commit_sign_bytes(CHAIN, 5, DIGEST)))
+    forged = Vote("v2", SIGNERS["v3"].sign(commit_sign_bytes(CHAIN, 0, 5, DIGEST)))
     cert = CommitCertificate(5, DIGEST, (*good.votes[:2], forged))
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v2'"):
         verify_commit_certificate(CHAIN, VALIDATORS, cert)

@@ -143,3 +143,29 @@ def test_generated_ids_pass_screening(_: int) -> None:
 
     tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": new_id("req")})
     check_tx(tx, CHAIN)
+
+
+@given(st.integers(min_value=0, max_value=2**31))
+def test_field_commitments_pass_screening(seed: int) -> None:
+    """Random hex digests inside JSON (field commitments) never look like personal data."""
+    import json
+    import random
+
+    rnd = random.Random(seed)
+    hashes = {f"f{i}": rnd.getrandbits(256).to_bytes(32, "big").hex() for i in range(9)}
+    tx = build_tx(CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps(hashes)})
+    check_tx(tx, CHAIN)
+
+
+def test_digest_with_an_id_like_digit_run_is_not_personal_data() -> None:
+    import json
+
+    # A real random digest whose tail reads like a 15-digit ID number (found by search).
+    digest = "01b1c0996acd2fff85b8d3aeb45a00a312767e35db1178dcc607863890819060"
+    tx = build_tx(CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps({"a": digest})})
+    check_tx(tx, CHAIN)
+    # The same digits outside a digest are still refused.
+    bad = build_tx(
+        CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps({"a": "13800138000"})}
+    )
+    assert _code(bad) == "personal_data"
