@@ -12,7 +12,7 @@ CONTRACT_NAME_BYTES_MAX = 32
 METHOD_NAME_BYTES_MAX = 32
 NONCE_BYTES = 16
 
-BLOCK_TXS_MAX = 2000
+BLOCK_TXS_MAX = 1000  # a round stays well inside the view-change timeout under load
 BLOCK_BYTES_MAX = 8 * 1024 * 1024
 BLOCK_TIME_DRIFT_MS_MAX = 10_000  # a proposal's time may lead a backup's clock by this much
 

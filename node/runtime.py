@@ -43,7 +43,7 @@ from node.metrics import NodeMetrics
 from node.peers import PeerLink
 from node.state import StoreState
 from node.storage import StorageError, Store
-from node.tx import CheckedTx, TxInvalid, check_tx
+from node.tx import CheckedTx, TxInvalid, check_tx, tx_hash
 from node.wire import (
     certificate_from_proto,
     certificate_to_proto,
@@ -126,6 +126,7 @@ class Node:
         self._relay: OrderedDict[bytes, tuple[int, ledger_pb2.Transaction]] = OrderedDict()
         self._ticks = 0
         self._last_view = 0
+        self._last_commit_tick = 0
         self.replica = self._new_replica(view=0, restore=True)
 
     # ---- replica lifecycle -----------------------------------------------------------
@@ -413,9 +414,12 @@ class Node:
         self.metrics.block_txs.observe(len(executed.tx_hashes))
         self.metrics.txs.labels("ok").inc(ok)
         self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
+        self._last_commit_tick = self._ticks
         self._note_validator_decisions(executed)
-        for tx_hash, result in zip(executed.tx_hashes, executed.results.results, strict=True):
-            for fut in self._waiters.pop(tx_hash, []):
+        for committed_hash, result in zip(
+            executed.tx_hashes, executed.results.results, strict=True
+        ):
+            for fut in self._waiters.pop(committed_hash, []):
                 if not fut.done():
                     fut.set_result((height, result))
 
@@ -433,7 +437,10 @@ class Node:
                     log.error("cannot apply validator decision %s: %s", attrs, exc)
 
     def _relay_stalled(self) -> None:
-        horizon = self._ticks - max(1, self.config.view_change_timeout_ticks // 2)
+        half = max(1, self.config.view_change_timeout_ticks // 2)
+        if self._ticks - self._last_commit_tick < half:
+            return  # blocks are committing: requests are slow, not stalled
+        horizon = self._ticks - half
         relayed = 0
         while self._relay and relayed < limits.FORWARD_ON_VIEW_CHANGE_MAX:
             tx_hash, (tick, tx) = next(iter(self._relay.items()))
@@ -535,6 +542,9 @@ class Node:
     # ---- client submissions ------------------------------------------------------------
 
     def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
+        known = self.mempool.by_signature.get(bytes(tx.signature))
+        if known is not None and tx_hash(tx) == known.hash:
+            return known  # already pending: no second signature check
         try:
             checked = check_tx(tx, self.chain_id)
         except TxInvalid as exc:

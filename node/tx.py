@@ -57,6 +57,10 @@ def encode_args(args: Mapping[str, ArgValue]) -> list[ledger_pb2.Arg]:
                 raise TxInvalid("invalid_argument", f"argument {name!r} is out of int64 range")
             arg.integer = value
         elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise TxInvalid("invalid_argument", f"argument {name!r} is not valid text") from exc
             arg.text = value
         elif isinstance(value, bytes):
             arg.blob = value
