@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import archive, audit, cert, consent, delegation, demo, devnet
+from cli import archive, audit, cert, consent, delegation, demo, devnet, governance
 
 app = typer.Typer(
     help="TrustLedger: a permissioned PBFT chain for electronic certificates (电子证照) and archives.",
@@ -15,6 +15,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")
 app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
+app.add_typer(governance.app, name="governance")
 app.add_typer(audit.app, name="audit")
 app.command("demo")(demo.demo_cmd)
 

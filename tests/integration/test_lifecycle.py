@@ -441,3 +441,45 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
     trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]
+
+
+def test_governance_applies_only_at_quorum(net: Devnet) -> None:
+    from node.crypto import KeyPair
+
+    new_key = KeyPair.generate().public_key.hex()
+    prop = cli(
+        net,
+        "governance",
+        "propose",
+        "--org",
+        "psb",
+        "--action",
+        "add_org",
+        "--param",
+        "org_id=audit2",
+        "--param",
+        "name=Provincial Audit Office",
+        "--param",
+        f"public_key={new_key}",
+        "--param",
+        'roles=["auditor"]',
+    )
+    pid = prop["proposal_id"]
+    # 7 member organisations, more than two-thirds needed: 5 approvals in all.
+    for org in ("edu", "amr", "hrss"):
+        assert (
+            cli(net, "governance", "approve", "--org", org, "--proposal-id", pid)["status"]
+            == "open"
+        )
+    with net.client() as client:
+        assert "audit2" not in [o["id"] for o in client.query("membership", "list")]
+    assert "already_exists" in cli_fails(
+        net, "governance", "approve", "--org", "edu", "--proposal-id", pid
+    )
+    assert (
+        cli(net, "governance", "approve", "--org", "civil", "--proposal-id", pid)["status"]
+        == "applied"
+    )
+    with net.client() as client:
+        org = client.query("membership", "get", org_id="audit2")
+    assert org["roles"] == ["auditor"] and org["public_key"] == new_key
