@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DIR    ?=
+SEEDS  ?= 1000
+START  ?= 0
 
 .PHONY: venv demo test lint typecheck proto fmt bench sim clean
 
@@ -40,6 +42,9 @@ proto: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+sim: $(STAMP)
+	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -118,10 +118,6 @@ class CheckpointTracker:
         the window (members and quorum taken from the set in force at each height)."""
         return _find_certificate(list(self._ahead.values()), validators_at)
 
-    def claims_ahead(self) -> list[Checkpoint]:
-        """Each sender's highest checkpoint above the window."""
-        return list(self._ahead.values())
-
     def advance(self, low: int, stable: CheckpointCertificate | None) -> None:
         """Move the low watermark up to `low` and drop everything at or below it. Claims from
         above that now fall inside the window join the votes."""

@@ -159,9 +159,6 @@ class MessageLog:
         self._slots.clear()
         self._per_sender.clear()
 
-    def slots_at(self, height: int) -> list[Slot]:
-        return [slot for (_, h), slot in self._slots.items() if h == height]
-
     def buffered_from(self, sender: str) -> int:
         """Messages currently counted against `sender`'s cap (for tests and metrics)."""
         return self._per_sender[sender]

@@ -1597,7 +1597,7 @@ class Replica:
             if isinstance(record, PrePrepare | Prepare | Commit):
                 self._restore_own(record)
             elif isinstance(record, Checkpoint):
-                if self._checkpoints.low < record.height <= self._committed_height:
+                if self._checkpoints.low <= record.height <= self._committed_height:
                     self._checkpoints.add(record, own=True)
             elif isinstance(record, Prepared):
                 cert = record.certificate

@@ -108,15 +108,21 @@ class ValidatorSchedule:
     """(activation height, set), activation heights strictly increasing. The first set is in
     force at every height below the second activation (heights below the first activation
     only occur for a pruned schedule, whose callers never ask about them)."""
+    _heights: tuple[int, ...] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not self.entries:
             raise ValueError("a validator schedule needs at least one set")
-        heights = [h for h, _ in self.entries]
+        heights = tuple(h for h, _ in self.entries)
         if any(not 0 <= h <= U64_MAX for h in heights):
             raise ValueError("activation heights must be u64")
         if any(b <= a for a, b in itertools.pairwise(heights)):
             raise ValueError("activation heights must be strictly increasing")
+        object.__setattr__(self, "_heights", heights)
+
+    def _index(self, height: int) -> int:
+        """Index of the entry in force at `height` (the first one below every activation)."""
+        return max(bisect.bisect_right(self._heights, height) - 1, 0)
 
     @classmethod
     def starting_with(cls, validators: ValidatorSet) -> ValidatorSchedule:
@@ -125,13 +131,13 @@ class ValidatorSchedule:
 
     def at(self, height: int) -> ValidatorSet:
         """The set in force at `height`."""
-        index = bisect.bisect_right([h for h, _ in self.entries], height) - 1
-        return self.entries[max(index, 0)][1]
+        if len(self.entries) == 1:
+            return self.entries[0][1]
+        return self.entries[self._index(height)][1]
 
     def sets_from(self, height: int) -> tuple[ValidatorSet, ...]:
         """The set in force at `height` and every set scheduled after it."""
-        first = bisect.bisect_right([h for h, _ in self.entries], height) - 1
-        return tuple(s for _, s in self.entries[max(first, 0) :])
+        return tuple(s for _, s in self.entries[self._index(height) :])
 
     def with_activation(
         self, activation_height: int, validators: ValidatorSet
@@ -146,14 +152,12 @@ class ValidatorSchedule:
 
     def pruned(self, height: int) -> ValidatorSchedule:
         """Forget sets that stopped being in force at or below `height`."""
-        first = bisect.bisect_right([h for h, _ in self.entries], height) - 1
-        return ValidatorSchedule(self.entries[max(first, 0) :])
+        return ValidatorSchedule(self.entries[self._index(height) :])
 
     def capped(self, sets_max: int, keep_from: int) -> ValidatorSchedule:
         """At most `sets_max` sets, dropping the oldest, but never the set in force at
         `keep_from` or any later one."""
-        first = bisect.bisect_right([h for h, _ in self.entries], keep_from) - 1
-        drop = min(max(len(self.entries) - sets_max, 0), max(first, 0))
+        drop = min(max(len(self.entries) - sets_max, 0), self._index(keep_from))
         return ValidatorSchedule(self.entries[drop:]) if drop else self
 
     def is_member_from(self, height: int, validator_id: str) -> bool:

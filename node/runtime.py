@@ -313,7 +313,13 @@ class Node:
         log.info("proposed height %d with %d txs", height, len(candidates))
 
     def check_block(
-        self, block: ledger_pb2.Block, *, view: int | None, digest: bytes, certified: bool = False
+        self,
+        block: ledger_pb2.Block,
+        *,
+        view: int | None,
+        digest: bytes,
+        certified: bool = False,
+        reproposal: bool = False,
     ) -> Executed:
         """Everything a replica checks before voting for (or accepting) a block."""
         header = block.header
@@ -328,9 +334,12 @@ class Node:
         if header.prev_hash != prev_hash:
             raise BlockInvalid("previous hash does not match the local tip")
         if view is not None:
-            primary = self.replica.schedule.at(header.height).primary(view)
-            if header.view != view or header.proposer != primary:
-                raise BlockInvalid("proposer or view does not match the consensus view")
+            # A block carried over by a view change keeps its original view and proposer.
+            if header.view > view if reproposal else header.view != view:
+                raise BlockInvalid("block view does not match the consensus view")
+            primary = self.replica.schedule.at(header.height).primary(header.view)
+            if header.proposer != primary:
+                raise BlockInvalid("proposer is not the primary of the block's view")
             if header.time_ms > now_ms() + limits.BLOCK_TIME_DRIFT_MS_MAX:
                 raise BlockInvalid("block time is too far in the future")
         if header.time_ms < prev_time:
@@ -369,7 +378,9 @@ class Node:
             block.ParseFromString(proposal.payload)
             if block.HasField("commit"):
                 raise BlockInvalid("a proposal must not carry a commit certificate")
-            executed = self.check_block(block, view=proposal.view, digest=proposal.digest)
+            executed = self.check_block(
+                block, view=proposal.view, digest=proposal.digest, reproposal=proposal.reproposal
+            )
         except BlockInvalid as exc:
             log.warning("refusing proposal at height %d: %s", proposal.height, exc)
             self.metrics.proposals_refused.inc()

@@ -19,7 +19,8 @@ NONCE = b"\x01" * limits.NONCE_BYTES
 # or e-mail addresses, which is tested on its own below.
 arg_values = st.one_of(
     st.text(
-        alphabet=st.characters(blacklist_categories=("Nd", "Cs"), blacklist_characters="@"), max_size=40
+        alphabet=st.characters(blacklist_categories=("Nd", "Cs"), blacklist_characters="@"),
+        max_size=40,
     ),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.binary(max_size=40),

@@ -1,0 +1,544 @@
+"""Simulated validator nodes driving the production `Replica` exactly as node/ must.
+
+An honest node handles each Ready in the documented order: persist (its WAL), send, apply
+committed blocks (checking each certificate), advance, then answer validations and start state
+transfer. Its durable state is the WAL and the ledger; a crash loses everything else, and a
+restart rebuilds the replica from them. A Byzantine node runs the same replica on its inputs
+but lies on the way out.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from consensus.crypto import Signer
+from consensus.errors import ConsensusError, InvalidCertificate
+from consensus.messages import (
+    Checkpoint,
+    Commit,
+    CommitCertificate,
+    Message,
+    NewView,
+    Prepare,
+    Prepared,
+    PrePrepare,
+    Record,
+    ViewChange,
+)
+from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal
+from consensus.replica import Replica, ReplicaConfig
+from consensus.signing import (
+    checkpoint_sign_bytes,
+    commit_sign_bytes,
+    new_view_sign_bytes,
+    prepare_sign_bytes,
+    preprepare_sign_bytes,
+    view_change_sign_bytes,
+)
+from consensus.validators import verify_commit_certificate
+from tests.sim.blocks import (
+    CHAIN_ID,
+    GENESIS_DIGEST,
+    block_digest,
+    get_block_problem,
+    make_payload,
+    parse_payload,
+)
+from tests.sim.fakecrypto import make_signer, make_verifier
+
+if TYPE_CHECKING:
+    from tests.sim.world import World
+
+
+class SimNode:
+    """An honest validator node (or observer): WAL, ledger, block validation, fetch."""
+
+    byzantine = False
+
+    def __init__(self, world: World, node_id: str) -> None:
+        self.world = world
+        self.id = node_id
+        real = world.scenario.real_crypto
+        self.verifier = make_verifier(real=real)
+        self.keys: list[Signer] = [make_signer(node_id, 0, real=real)]
+        self.ledger: list[CommittedBlock] = []
+        self.wal: list[Record] = []
+        self.ever_persisted: set[Record] = set()
+        """Every record ever synced (pruning the WAL later does not unsend anything)."""
+        self.schedule = world.genesis_schedule
+        self.crashed = False
+        self.dead = False
+        """Stopped for good after an internal error (reported as a violation)."""
+        self.crash_after_persist = False
+        self.proposals = 0
+        self.replica: Replica | None = self._new_replica()
+        self.drain()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def _new_replica(self) -> Replica:
+        sc = self.world.scenario
+        config = ReplicaConfig(
+            chain_id=CHAIN_ID,
+            validators=self.world.genesis_schedule.at(1),
+            self_id=self.id,
+            retransmit_ticks=sc.retransmit_ticks,
+            view_change_timeout_ticks=sc.view_change_timeout_ticks,
+            checkpoint_interval=sc.checkpoint_interval,
+            window_heights=sc.window_heights,
+            block_digest=block_digest,
+        )
+        replica = Replica(
+            config,
+            self.keys[0],
+            self.verifier,
+            committed_height=len(self.ledger),
+            committed_certificate=self.ledger[-1].certificate if self.ledger else None,
+            signed=tuple(self.wal),
+            schedule=self.schedule,
+        )
+        for key in self.keys[1:]:
+            replica.add_signer(key)
+        replica.set_requests_pending(True)
+        return replica
+
+    def crash(self) -> None:
+        self.crashed = True
+        self.replica = None
+
+    def restart(self) -> None:
+        if self.dead or not self.crashed:
+            return
+        self.crashed = False
+        self.crash_after_persist = False
+        self.replica = self._guard(self._new_replica)
+        self.drain()
+
+    @property
+    def alive(self) -> bool:
+        return not self.crashed and not self.dead and self.replica is not None
+
+    # ----------------------------------------------------------------- inputs
+
+    def receive(self, message: Message) -> None:
+        replica = self.replica
+        if replica is not None and self.alive:
+            self._guard(lambda: replica.step(message))
+            self.drain()
+
+    def tick(self) -> None:
+        replica = self.replica
+        if replica is not None and self.alive:
+            self._guard(replica.tick)
+            self.drain()
+
+    def drain(self) -> None:
+        """Handle Readys in the documented order until there are none."""
+        for _ in range(1000):
+            replica = self.replica
+            if replica is None or not self.alive:
+                return
+            self._guard(self.maybe_propose)
+            if not replica.has_ready():
+                return
+            ready = replica.ready()
+            self.wal.extend(ready.persist)  # 1. persist
+            self.ever_persisted.update(ready.persist)
+            if self.crash_after_persist and ready.persist:
+                self.crash()  # the crash hits between syncing the WAL and sending
+                return
+            for out in ready.send:  # 2. send
+                if out.message.sender == self.id and not self._is_persisted(out.message):
+                    self.world.violation(
+                        "safety",
+                        f"{self.id} sent a message it never persisted: {out.message!r:.300}",
+                    )
+                self.world.observe_sent(self, out.message)
+                self.transmit(out)
+            answers = [(p, self.check_proposal(p)) for p in ready.validate]
+            for block in ready.committed:  # 3. apply
+                if not self.apply(block):
+                    return
+            self._guard(lambda r=replica, rd=ready: r.advance(rd))  # 4. advance
+            for proposal, ok in answers:  # 5. answer validations
+                self._guard(
+                    lambda r=replica, p=proposal, ok=ok: r.validated(p.view, p.height, p.digest, ok)
+                )
+            if ready.fetch:  # 6. state transfer
+                self.world.schedule_fetch(self, ready.fetch[-1])
+            self._prune_wal()
+        self.world.violation("safety", f"{self.id}: drain loop did not settle")
+        self.dead = True
+        self.replica = None
+
+    def _guard(self, action: object) -> object:
+        """Run an input; an exception out of the production code is a broken invariant."""
+        try:
+            return action()  # type: ignore[operator]
+        except (ConsensusError, InvalidCertificate, ValueError, TypeError, AssertionError) as exc:
+            self.world.violation("safety", f"{self.id}: {type(exc).__name__}: {exc}")
+            self.dead = True
+            self.replica = None
+            return None
+
+    # ----------------------------------------------------------------- the node's roles
+
+    def transmit(self, out: Outbound) -> None:
+        for to in self.world.targets(self.id, out.to):
+            self.world.network.send(self.id, to, out.message)
+
+    def maybe_propose(self) -> None:
+        replica = self.replica
+        if replica is None or not replica.can_propose():
+            return
+        height = len(self.ledger) + 1
+        if replica.committed_height + 1 != height:
+            return
+        self.proposals += 1
+        payload = self.build_block(height, replica.view, f"{self.id}-{self.proposals}")
+        replica.propose(payload, block_digest(payload))
+
+    def build_block(self, height: int, view: int, nonce: str) -> bytes:
+        reconfig = self.world.scenario.reconfig
+        decision = reconfig.decision() if reconfig and reconfig.decision_height == height else ""
+        return make_payload(height, self.tip, self.id, view, nonce, decision)
+
+    @property
+    def tip(self) -> bytes:
+        return self.ledger[-1].digest if self.ledger else GENESIS_DIGEST
+
+    def check_proposal(self, proposal: Proposal) -> bool:
+        problem = get_block_problem(
+            proposal.payload,
+            proposal.digest,
+            height=len(self.ledger) + 1,
+            tip=self.tip,
+            schedule=self.schedule,
+            reconfig=self.world.scenario.reconfig,
+            view=proposal.view,
+            reproposal=proposal.reproposal,
+        )
+        return problem is None
+
+    def apply(self, block: CommittedBlock) -> bool:
+        """Check and store one committed block; False (and a violation) if it is wrong."""
+        height = len(self.ledger) + 1
+        problem = get_block_problem(
+            block.payload,
+            block.digest,
+            height=height,
+            tip=self.tip,
+            schedule=self.schedule,
+            reconfig=self.world.scenario.reconfig,
+            view=None,
+            reproposal=True,
+        )
+        if block.height != height:
+            problem = f"committed height {block.height}, ledger expects {height}"
+        if problem is None and (
+            block.certificate.height != block.height or block.certificate.digest != block.digest
+        ):
+            problem = "certificate is for another block"
+        if problem is None:
+            try:
+                verify_commit_certificate(CHAIN_ID, self.schedule, block.certificate, self.verifier)
+            except InvalidCertificate as exc:
+                problem = f"certificate: {exc}"
+        if problem is not None:
+            self.world.violation("safety", f"{self.id} cannot apply height {height}: {problem}")
+            self.dead = True
+            self.replica = None
+            return False
+        self.world.observe_commit(self, block)
+        self.ledger.append(block)
+        self._apply_decision(block)
+        return True
+
+    def _apply_decision(self, block: CommittedBlock) -> None:
+        """The on-chain validator-set decision: schedule it, and hold a rotated key."""
+        reconfig = self.world.scenario.reconfig
+        if reconfig is None or block.height != reconfig.decision_height:
+            return
+        truth = self.world.truth_schedule
+        new_set = truth.at(reconfig.activation_height)
+        self.schedule = self.schedule.with_activation(reconfig.activation_height, new_set)
+        for vid, gen in reconfig.members:
+            if vid == self.id and gen >= len(self.keys):
+                self.keys.append(make_signer(self.id, gen, real=self.world.scenario.real_crypto))
+        replica = self.replica
+        if replica is not None:
+            self._guard(lambda: replica.schedule_validators(reconfig.activation_height, new_set))
+            for key in self.keys[1:]:
+                self._guard(lambda k=key: replica.add_signer(k))
+
+    def apply_fetched(self, blocks: list[CommittedBlock]) -> None:
+        """State transfer: verify and apply certified blocks, then tell the replica."""
+        replica = self.replica
+        if replica is None or not self.alive:
+            return
+        before = len(self.ledger)
+        for block in blocks:
+            if block.height != len(self.ledger) + 1:
+                continue
+            try:
+                verify_commit_certificate(CHAIN_ID, self.schedule, block.certificate, self.verifier)
+            except InvalidCertificate:
+                break  # A lying server: nothing it sent from here on is used.
+            if block.certificate.digest != block.digest or get_block_problem(
+                block.payload,
+                block.digest,
+                height=block.height,
+                tip=self.tip,
+                schedule=self.schedule,
+                reconfig=self.world.scenario.reconfig,
+                view=None,
+                reproposal=True,
+            ):
+                break
+            if not self.apply(block):
+                return
+        if len(self.ledger) > before:
+            last = self.ledger[-1]
+            self._guard(lambda: replica.synced(last.height, last.certificate))
+            self.drain()
+
+    def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:
+        first = max(request.from_height, requester_height + 1)
+        return self.ledger[first - 1 : min(request.to_height, first - 1 + 64)]
+
+    # ----------------------------------------------------------------- the WAL
+
+    def _is_persisted(self, message: Message) -> bool:
+        if message in self.ever_persisted:
+            return True
+        return isinstance(message, PrePrepare) and any(
+            isinstance(r, NewView) and r.preprepare == message for r in self.ever_persisted
+        )
+
+    def _prune_wal(self) -> None:
+        """What node/ may drop: records at or below the committed height, superseded views."""
+        if len(self.wal) < 64:
+            return
+        committed = len(self.ledger)
+        new_views = [r for r in self.wal if isinstance(r, NewView)]
+        latest_nv = max(new_views, key=lambda r: r.view) if new_views else None
+        vcs = [r for r in self.wal if isinstance(r, ViewChange)]
+        latest_vc = max((r.new_view for r in vcs), default=0)
+        kept: list[Record] = []
+        for record in self.wal:
+            if isinstance(record, PrePrepare | Prepare | Commit):
+                keep = record.height > committed
+            elif isinstance(record, Prepared):
+                keep = record.certificate.height > committed
+            elif isinstance(record, NewView):
+                keep = record is latest_nv
+            elif isinstance(record, ViewChange):
+                keep = record.new_view == latest_vc
+            else:
+                keep = record.height > committed - 64
+            if keep:
+                kept.append(record)
+        self.wal = kept
+
+
+class ByzantineNode(SimNode):
+    """Runs an honest replica on its inputs and lies on the way out (at most f of these)."""
+
+    byzantine = True
+
+    def __init__(self, world: World, node_id: str, behaviours: tuple[str, ...]) -> None:
+        self.behaviours = frozenset(behaviours)
+        self.history: list[Message] = []
+        self.alternatives: dict[tuple[int, int], PrePrepare] = {}
+        super().__init__(world, node_id)
+
+    @property
+    def rng(self) -> random.Random:
+        return self.world.rng
+
+    def _sign(self, height: int, msg: bytes) -> bytes:
+        member = self.schedule.at(height).get(self.id)
+        for key in self.keys:
+            if member is not None and key.public_key == member.public_key:
+                return key.sign(msg)
+        return self.keys[-1].sign(msg)
+
+    def maybe_propose(self) -> None:
+        replica = self.replica
+        if (
+            "bad_proposal" in self.behaviours
+            and replica is not None
+            and replica.can_propose()
+            and self.rng.random() < 0.5
+        ):
+            height = len(self.ledger) + 1
+            payload = make_payload(height, b"\x00" * 32, self.id, replica.view, "bad")
+            replica.propose(payload, block_digest(payload))
+            return
+        super().maybe_propose()
+
+    def transmit(self, out: Outbound) -> None:
+        message = out.message
+        if "silent" in self.behaviours:
+            return
+        self.history.append(message)
+        del self.history[:-200]
+        targets = self.world.targets(self.id, out.to)
+        if "withhold_commits" in self.behaviours and isinstance(message, Commit):
+            # Only one honest replica gets our commit: it may commit alone, the others lag;
+            # an adversary that also controls the network then cuts it off for a while.
+            targets = targets[message.height % len(targets) :][:1] if targets else []
+            if targets and self.rng.random() < 0.2:
+                self.world.isolate_soon(targets[0])
+        for to in targets:
+            self.world.network.send(self.id, to, self._mutate(message))
+        if "replay" in self.behaviours and self.history and self.rng.random() < 0.3:
+            old = self.rng.choice(self.history)
+            to = self.rng.choice(self.world.node_ids)
+            if to != self.id:
+                self.world.network.send(self.id, to, old)
+
+    def receive(self, message: Message) -> None:
+        if "replay" in self.behaviours:
+            self.history.append(message)
+            del self.history[:-200]
+        super().receive(message)
+
+    def tick(self) -> None:
+        super().tick()
+        replica = self.replica
+        if replica is None:
+            return
+        if "view_change_spam" in self.behaviours and self.rng.random() < 0.05:
+            new_view = replica.view + self.rng.randint(1, 40)
+            committed = replica.committed_certificate
+            height = (committed.height if committed else 0) + 1
+            vc = ViewChange(
+                new_view=new_view,
+                committed=committed,
+                prepared=None,
+                payload=b"",
+                sender=self.id,
+                signature=self._sign(
+                    height, view_change_sign_bytes(CHAIN_ID, new_view, committed, None)
+                ),
+            )
+            self._broadcast(vc)
+        if "forge" in self.behaviours and self.rng.random() < 0.05:
+            victim = self.rng.choice(self.world.node_ids)
+            height = replica.committed_height + 1
+            payload = make_payload(height, self.tip, victim, replica.view, "forged")
+            fake = PrePrepare(
+                replica.view, height, block_digest(payload), payload, victim, b"\x07" * 64
+            )
+            self._broadcast(fake)
+
+    def _broadcast(self, message: Message) -> None:
+        for to in self.world.targets(self.id, None):
+            self.world.network.send(self.id, to, message)
+
+    def _mutate(self, message: Message) -> Message:
+        """Maybe replace one copy of an outgoing message by a lie."""
+        b = self.behaviours
+        rng = self.rng
+        own = message.sender == self.id
+        if own and isinstance(message, PrePrepare) and "equivocate" in b and rng.random() < 0.5:
+            return self._alternative(message)
+        conflicting = "conflicting_votes" in b and rng.random() < 0.5
+        if own and isinstance(message, Prepare | Commit) and conflicting:
+            alt = self._alternative_digest(message.view, message.height)
+            if isinstance(message, Prepare):
+                msg = prepare_sign_bytes(CHAIN_ID, message.view, message.height, alt)
+            else:
+                msg = commit_sign_bytes(CHAIN_ID, message.view, message.height, alt)
+            return replace(message, digest=alt, signature=self._sign(message.height, msg))
+        if own and isinstance(message, Checkpoint) and "bad_checkpoint" in b:
+            digest = bytes(rng.randrange(256) for _ in range(32))
+            msg = checkpoint_sign_bytes(CHAIN_ID, message.height, digest)
+            return replace(message, digest=digest, signature=self._sign(message.height, msg))
+        if own and isinstance(message, ViewChange) and "bad_payload" in b and message.prepared:
+            return replace(message, payload=b"garbage")
+        if own and isinstance(message, NewView) and "bad_new_view" in b and rng.random() < 0.5:
+            return self._lying_new_view(message)
+        if "bad_signatures" in b and rng.random() < 0.2:
+            return replace(message, signature=bytes(64))
+        return message
+
+    def _lying_new_view(self, nv: NewView) -> NewView:
+        """A NewView with a fresh block of its own at the first height instead of the prepared
+        one it had to carry over: either with the same ViewChanges, or with only the one that
+        has the lowest certificate (too few, and an earlier first height), signed."""
+        vcs = nv.view_changes
+        if self.rng.random() < 0.3:
+            lowest = min(vcs, key=lambda vc: vc.committed.height if vc.committed else 0)
+            vcs = (lowest,)
+        else:
+            # Leave out the most advanced ViewChanges while a quorum remains (legitimate by
+            # itself: any quorum will do), so the first height is as low as possible.
+            quorum = self.schedule.at(len(self.ledger) + 1).quorum
+            by_height = sorted(vcs, key=lambda vc: vc.committed.height if vc.committed else 0)
+            vcs = tuple(sorted(by_height[: max(quorum, 1)], key=lambda vc: vc.sender))
+        certs = [vc.committed.height for vc in vcs if vc.committed]
+        start = max(certs, default=0) + 1
+        prev = self.ledger[start - 2].digest if 1 < start <= len(self.ledger) + 1 else None
+        if prev is None:
+            prev = GENESIS_DIGEST if start == 1 else self.tip
+        fields = parse_payload(nv.preprepare.payload) if nv.preprepare else None
+        if fields is not None and nv.preprepare is not None and nv.preprepare.height == start:
+            prev = fields.prev
+        reconfig = self.world.scenario.reconfig
+        decision = reconfig.decision() if reconfig and reconfig.decision_height == start else ""
+        payload = make_payload(start, prev, self.id, nv.view, f"lie-{nv.view}", decision)
+        digest = block_digest(payload)
+        pp = PrePrepare(
+            nv.view,
+            start,
+            digest,
+            payload,
+            self.id,
+            self._sign(start, preprepare_sign_bytes(CHAIN_ID, nv.view, start, digest)),
+        )
+        self.alternatives[(nv.view, start)] = pp  # its conflicting votes back the lie
+        signature = self._sign(start, new_view_sign_bytes(CHAIN_ID, nv.view, vcs, pp))
+        return replace(nv, view_changes=vcs, preprepare=pp, signature=signature)
+
+    def _alternative(self, pp: PrePrepare) -> PrePrepare:
+        """A second, equally valid block for the same (view, height), signed."""
+        key = (pp.view, pp.height)
+        alt = self.alternatives.get(key)
+        if alt is None or alt.digest == pp.digest:
+            fields = parse_payload(pp.payload)
+            prev = fields.prev if fields is not None else self.tip
+            payload = make_payload(pp.height, prev, self.id, pp.view, f"alt-{pp.view}")
+            reconfig = self.world.scenario.reconfig
+            if reconfig is not None and reconfig.decision_height == pp.height:
+                payload = make_payload(
+                    pp.height, prev, self.id, pp.view, f"alt-{pp.view}", reconfig.decision()
+                )
+            digest = block_digest(payload)
+            signature = self._sign(
+                pp.height, preprepare_sign_bytes(CHAIN_ID, pp.view, pp.height, digest)
+            )
+            alt = PrePrepare(pp.view, pp.height, digest, payload, self.id, signature)
+            self.alternatives[key] = alt
+            if len(self.alternatives) > 64:
+                del self.alternatives[min(self.alternatives)]
+        return alt
+
+    def _alternative_digest(self, view: int, height: int) -> bytes:
+        alt = self.alternatives.get((view, height))
+        if alt is not None:
+            return alt.digest
+        return block_digest(f"conflict-{view}-{height}".encode())
+
+    def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:
+        blocks = super().serve_fetch(request, requester_height)
+        if "bad_fetch" not in self.behaviours:
+            return blocks
+        forged = CommitCertificate(
+            height=requester_height + 1, digest=b"\x01" * 32, votes=(), view=0
+        )
+        payload = make_payload(requester_height + 1, self.tip, self.id, 0, "forged")
+        return [CommittedBlock(requester_height + 1, b"\x01" * 32, payload, forged)]

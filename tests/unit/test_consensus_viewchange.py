@@ -1,0 +1,394 @@
+"""View change and new view. Reference: Castro & Liskov, OSDI 1999, sections 4.4 and 4.5.2.
+
+Unit scenarios drive one replica with hand-made, really signed messages; the network tests use
+the simulated network of test_consensus_replica. tests/sim/ runs the same code under
+thousands of random schedules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from consensus import limits
+from consensus.errors import InvalidCertificate
+from consensus.messages import (
+    CommitCertificate,
+    NewView,
+    PreparedCertificate,
+    PrePrepare,
+    ViewChange,
+    Vote,
+)
+from consensus.ready import Proposal
+from consensus.replica import Replica
+from consensus.signing import (
+    commit_sign_bytes,
+    new_view_sign_bytes,
+    view_change_sign_bytes,
+)
+from consensus.validators import verify_commit_certificate
+from consensus.viewchange import compute_new_view_plan
+from tests.unit.test_consensus_replica import (
+    CHAIN,
+    SIGNERS,
+    VALIDATORS,
+    Simulation,
+    drain,
+    make_block,
+    make_certificate,
+    make_replica,
+    signed_commit,
+    signed_prepare,
+    signed_preprepare,
+)
+
+TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
+
+
+def prepared_certificate(
+    view: int, height: int, digest: bytes, backups: tuple[str, ...] | None = None
+) -> PreparedCertificate:
+    """The pre-prepare of the primary of `view` plus prepares of two backups."""
+    primary = VALIDATORS.primary(view)
+    if backups is None:
+        backups = tuple(v for v in ("v0", "v1", "v2", "v3") if v != primary)[:2]
+    pp = signed_preprepare(height, b"", digest, sender=primary, view=view)
+    votes = tuple(
+        Vote(b, signed_prepare(height, digest, b, view=view).signature) for b in sorted(backups)
+    )
+    return PreparedCertificate(view, height, digest, pp.signature, votes)
+
+
+def signed_view_change(
+    sender: str,
+    new_view: int,
+    committed: CommitCertificate | None = None,
+    prepared: PreparedCertificate | None = None,
+    payload: bytes = b"",
+) -> ViewChange:
+    msg = view_change_sign_bytes(CHAIN, new_view, committed, prepared)
+    return ViewChange(new_view, committed, prepared, payload, sender, SIGNERS[sender].sign(msg))
+
+
+def signed_new_view(
+    view: int, vcs: list[ViewChange], preprepare: PrePrepare | None, sender: str | None = None
+) -> NewView:
+    sender = sender or VALIDATORS.primary(view)
+    carried = tuple(sorted((replace(vc, payload=b"") for vc in vcs), key=lambda vc: vc.sender))
+    msg = new_view_sign_bytes(CHAIN, view, carried, preprepare)
+    return NewView(view, carried, preprepare, sender, SIGNERS[sender].sign(msg))
+
+
+def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
+    """Tick `ticks` times; the ViewChanges sent meanwhile."""
+    sent: list[ViewChange] = []
+    for _ in range(ticks):
+        replica.tick()
+        sent.extend(o.message for o in drain(replica).send if isinstance(o.message, ViewChange))
+    return sent
+
+
+# ====================================================================== timers (4.5.2)
+
+
+def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> None:
+    replica = make_replica("v1")
+    replica.set_requests_pending(True)
+    assert time_out(replica, TIMEOUT - 1) == []
+    replica.tick()
+    ready = drain(replica)
+    (vc,) = [m for m in ready.persist if isinstance(m, ViewChange)]
+    assert [o.message for o in ready.send] == [vc]  # persisted in the same Ready, then sent
+    assert (vc.new_view, vc.committed, vc.prepared, vc.sender) == (1, None, None, "v1")
+    assert replica.view == 1 and replica.in_view_change
+
+
+def test_an_idle_chain_never_changes_views() -> None:
+    replica = make_replica("v1")
+    assert time_out(replica, 10 * TIMEOUT) == []
+    assert replica.view == 0
+
+
+def test_the_primary_never_suspects_itself() -> None:
+    primary = make_replica("v0")
+    primary.set_requests_pending(True)
+    assert time_out(primary, 10 * TIMEOUT) == []
+
+
+def test_a_lone_replica_does_not_run_away_in_views() -> None:
+    """In the view-change state the timer only starts once a quorum asked for the view, so a
+    partitioned replica stays at view+1 however long it waits."""
+    replica = make_replica("v1")
+    replica.set_requests_pending(True)
+    time_out(replica, TIMEOUT)
+    resent = time_out(replica, 20 * TIMEOUT)
+    assert resent and {vc.new_view for vc in resent} == {1}
+    assert replica.view == 1
+
+
+def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
+    replica = make_replica("v3")  # primaries of views 1 and 2 are v1 and v2: both silent
+    replica.set_requests_pending(True)
+    time_out(replica, TIMEOUT)
+    for doubling, view in ((1, 1), (2, 2)):
+        for peer in ("v1", "v2"):  # a quorum asks for the view: the timer starts
+            replica.step(signed_view_change(peer, view))
+        drain(replica)
+        wait = TIMEOUT * 2**doubling
+        asked = [vc.new_view for vc in time_out(replica, wait - 1)]
+        assert set(asked) <= {view}  # only re-sends of the current request
+        assert view + 1 in [vc.new_view for vc in time_out(replica, 1)]
+        assert replica.view == view + 1
+
+
+def test_f_plus_one_view_changes_for_later_views_make_a_replica_join() -> None:
+    replica = make_replica("v3")
+    replica.step(signed_view_change("v1", 3))
+    assert drain(replica).persist == () and replica.view == 0  # one may be Byzantine
+    replica.step(signed_view_change("v2", 2))
+    (vc,) = [m for m in drain(replica).persist if isinstance(m, ViewChange)]
+    assert vc.new_view == 2 and replica.view == 2  # the smallest view in the set
+
+
+def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> None:
+    replica = make_replica("v3")
+    far = signed_view_change("v1", limits.VIEW_AHEAD_MAX + 1)
+    replica.step(far)
+    assert "too far ahead" in drain(replica).rejected[0].reason
+    replica.step(signed_view_change("v1", 5))
+    replica.step(signed_view_change("v1", 4))  # older than the one kept: one per sender
+    assert "older than" in drain(replica).rejected[0].reason
+    assert replica.stats().view_changes == 1
+
+
+# ====================================================================== new view (4.4)
+
+
+def _backup_in_view_change(self_id: str = "v3", view: int = 1) -> Replica:
+    replica = make_replica(self_id)
+    replica.set_requests_pending(True)
+    while replica.view < view:
+        time_out(replica, 1)
+    drain(replica)
+    return replica
+
+
+def _prepared_block_scenario() -> tuple[bytes, bytes, list[ViewChange]]:
+    """Block A was prepared at height 1 in view 0 (by v2 and v3); v1 is primary of view 1."""
+    payload, digest = make_block(1, "A")
+    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
+    vcs = [
+        signed_view_change("v1", 1),
+        signed_view_change("v2", 1, prepared=cert, payload=payload),
+        signed_view_change("v3", 1, prepared=cert, payload=payload),
+    ]
+    return payload, digest, vcs
+
+
+def test_new_primary_carries_the_prepared_block_over() -> None:
+    payload, digest, vcs = _prepared_block_scenario()
+    primary = _backup_in_view_change("v1")
+    for vc in vcs[1:]:
+        primary.step(vc)
+    ready = drain(primary)
+    (nv,) = [m for m in ready.persist if isinstance(m, NewView)]
+    assert ready.send[-1].message == nv and ready.send[-1].to is None
+    assert nv.preprepare is not None
+    assert (nv.preprepare.view, nv.preprepare.height, nv.preprepare.digest) == (1, 1, digest)
+    assert nv.preprepare.payload == payload
+    assert all(vc.payload == b"" for vc in nv.view_changes)  # blocks travel once
+    # The re-proposed block was built by the old primary: the new one's node checks it too.
+    assert ready.validate == (Proposal(1, 1, digest, payload, reproposal=True),)
+    assert not primary.in_view_change and not primary.can_propose()
+
+
+def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
+    payload, digest, vcs = _prepared_block_scenario()
+    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
+    backup = _backup_in_view_change("v3")
+    backup.step(signed_new_view(1, vcs, pp))
+    ready = drain(backup)
+    assert not backup.in_view_change and backup.view == 1
+    assert any(isinstance(m, NewView) for m in ready.persist)  # survives a restart
+    assert ready.validate == (Proposal(1, 1, digest, payload, reproposal=True),)
+    backup.validated(1, 1, digest, True)
+    assert any(o.message.sender == "v3" for o in drain(backup).send)  # it prepares
+
+
+def _new_view_variants() -> list[tuple[str, NewView]]:
+    payload, digest, vcs = _prepared_block_scenario()
+    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
+    lie_payload, lie_digest = make_block(1, "fresh")
+    lie = signed_preprepare(1, lie_payload, lie_digest, sender="v1", view=1)
+    no_prepared = [signed_view_change(v, 1) for v in ("v1", "v2", "v3")]
+    forged = replace(vcs[1], signature=SIGNERS["v0"].sign(b"not this"))
+    hidden = replace(vcs[1], prepared=None)  # hides the prepared block: signature breaks
+    assert vcs[1].prepared is not None
+    weak = replace(vcs[1].prepared, prepares=())  # the pre-prepare alone is not "prepared"
+    return [
+        ("not a quorum", signed_new_view(1, vcs[:2], pp)),
+        ("primary of view 1 is 'v1'", signed_new_view(1, vcs, pp, sender="v2")),
+        ("missing re-proposal", signed_new_view(1, vcs, None)),
+        ("differs from the highest prepared", signed_new_view(1, vcs, lie)),
+        ("re-proposal where none was prepared", signed_new_view(1, no_prepared, lie)),
+        ("bad signature", signed_new_view(1, [vcs[0], forged, vcs[2]], pp)),
+        ("bad signature", signed_new_view(1, [vcs[0], hidden, vcs[2]], pp)),
+        ("another view", signed_new_view(1, [vcs[0], vcs[1], signed_view_change("v3", 2)], pp)),
+        ("bad signature", replace(signed_new_view(1, vcs, pp), signature=b"\x01" * 64)),
+        (
+            "prepared certificate",
+            signed_new_view(1, [vcs[0], signed_view_change("v2", 1, prepared=weak), vcs[2]], pp),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("reason,nv", _new_view_variants())
+def test_invalid_new_views_are_rejected(reason: str, nv: NewView) -> None:
+    backup = _backup_in_view_change("v3")
+    backup.step(nv)
+    ready = drain(backup)
+    assert reason in ready.rejected[0].reason
+    assert backup.in_view_change and ready.validate == () and ready.persist == ()
+
+
+def test_the_highest_view_prepared_certificate_wins() -> None:
+    _, digest_a = make_block(1, "A")
+    _, digest_b = make_block(1, "B")
+    vcs = [
+        signed_view_change("v2", 2, prepared=prepared_certificate(0, 1, digest_a)),
+        signed_view_change("v3", 2, prepared=prepared_certificate(1, 1, digest_b)),
+        signed_view_change("v0", 2),
+    ]
+    plan = compute_new_view_plan(2, vcs)
+    assert plan.start_height == 1 and plan.reproposal is not None
+    assert (plan.reproposal.view, plan.reproposal.digest) == (1, digest_b)
+
+
+def test_the_view_starts_above_the_highest_commit_certificate() -> None:
+    """A ViewChange proves height 3 committed: the view starts at 4; a replica still at 1
+    fetches 2..3 (state transfer) rather than re-deciding them."""
+    cert3 = make_certificate(3, make_block(3)[1])
+    vcs = [signed_view_change("v1", 1, committed=cert3)] + [
+        signed_view_change(v, 1) for v in ("v2", "v3")
+    ]
+    assert compute_new_view_plan(1, vcs).start_height == 4
+    backup = make_replica("v3", committed_height=1)
+    backup.step(signed_new_view(1, vcs, None))
+    ready = drain(backup)
+    assert backup.view == 1 and not backup.in_view_change
+    assert [(f.from_height, f.to_height) for f in ready.fetch] == [(2, 3)]
+    # Nothing below the first height of the view is accepted from the primary.
+    backup.step(signed_preprepare(2, *make_block(2), sender="v1", view=1))
+    assert "below the view's first height" in drain(backup).rejected[0].reason
+
+
+def test_a_replica_in_an_older_view_is_sent_the_new_view() -> None:
+    payload, digest, vcs = _prepared_block_scenario()
+    backup = _backup_in_view_change("v3")
+    nv = signed_new_view(1, vcs, signed_preprepare(1, payload, digest, sender="v1", view=1))
+    backup.step(nv)
+    drain(backup)
+    stale = signed_prepare(1, make_block(1, "old")[1], "v2", view=0)
+    backup.step(stale)
+    backup.step(stale)  # at most one relay per peer per interval
+    sent = [o for o in drain(backup).send if isinstance(o.message, NewView)]
+    assert [(o.to, o.message) for o in sent] == [("v2", nv)]
+
+
+def test_silent_primary_is_replaced_and_progress_resumes() -> None:
+    sim = Simulation(seed=3, target_height=4, byzantine=["v0"], delay_rounds_max=1)
+    for node in sim.nodes.values():
+        node.replica.set_requests_pending(True)
+    sim.run(rounds_max=600)
+    assert sim.all_reached_target(), [len(n.applied) for n in sim.nodes.values()]
+    sim.check_safety()
+    assert all(n.replica.view >= 1 for n in sim.nodes.values())
+    assert all(b.payload.endswith(b"by-v1") for b in sim.nodes["v1"].applied)
+
+
+def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None:
+    """v0 proposes A; everyone prepares it, but only v1 gets a quorum of commits before v0
+    goes silent for good. Whatever the others do next (catch-up, view change), they commit A
+    at height 1 and then go on without v0."""
+
+    def drop(sender: str, to: str, message: object, round_: int) -> bool:
+        from consensus.messages import Commit
+
+        return (sender == "v0" and round_ > 3) or (isinstance(message, Commit) and to != "v1")
+
+    sim = Simulation(seed=5, target_height=3, drop=drop, delay_rounds_max=0)
+    for node in sim.nodes.values():
+        node.replica.set_requests_pending(True)
+    sim.run(rounds_max=20, until=lambda: len(sim.nodes["v1"].applied) >= 1)
+    assert [len(sim.nodes[v].applied) for v in ("v1", "v2", "v3")] == [1, 0, 0]
+    committed = sim.nodes["v1"].applied[0].digest
+    sim.drop = lambda sender, to, message, round_: sender == "v0"
+    sim.run(
+        rounds_max=800,
+        until=lambda: all(len(sim.nodes[v].applied) >= 3 for v in ("v1", "v2", "v3")),
+    )
+    sim.check_safety()
+    for vid in ("v1", "v2", "v3"):
+        assert len(sim.nodes[vid].applied) >= 3
+        assert sim.nodes[vid].applied[0].digest == committed
+    assert sim.nodes["v2"].replica.view >= 1  # heights 2 and 3 needed a new primary
+
+
+# ====================================================================== restart
+
+
+def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_view() -> None:
+    before = make_replica("v2")
+    before.set_requests_pending(True)
+    (vc,) = time_out(before, TIMEOUT)
+    after = make_replica("v2", signed=[vc])
+    ready = drain(after)
+    assert after.view == 1 and after.in_view_change
+    time_out(after, 10)  # re-sent every retransmit interval
+    after.step(signed_preprepare(1, *make_block(1)))  # view 0: no longer taken part in
+    ready = drain(after)
+    assert ready.validate == () and "current view is 1" in ready.rejected[0].reason
+
+
+def test_restart_after_entering_a_view_resumes_in_it() -> None:
+    payload, digest, vcs = _prepared_block_scenario()
+    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
+    nv = signed_new_view(1, vcs, pp)
+    after = make_replica("v3", signed=[nv])
+    ready = drain(after)
+    assert after.view == 1 and not after.in_view_change
+    assert ready.validate == (Proposal(1, 1, digest, payload, reproposal=True),)
+
+
+# ====================================================================== certificates bind views
+
+
+def test_commit_certificates_are_bound_to_one_view() -> None:
+    _, digest = make_block(5)
+    cert = make_certificate(5, digest, view=2)
+    verify_commit_certificate(CHAIN, VALIDATORS, cert)
+    with pytest.raises(InvalidCertificate, match="bad signature"):
+        verify_commit_certificate(CHAIN, VALIDATORS, replace(cert, view=3))
+    other_view = Vote("v3", SIGNERS["v3"].sign(commit_sign_bytes(CHAIN, 1, 5, digest)))
+    mixed = (*cert.votes[:2], other_view)
+    with pytest.raises(InvalidCertificate, match="bad signature from validator 'v3'"):
+        verify_commit_certificate(CHAIN, VALIDATORS, replace(cert, votes=mixed))
+
+
+def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:
+    """Commits relayed from a view this replica is not in (catch-up after a view change)
+    still finish the height: a quorum of one view's commits fixes the block."""
+    payload, digest = make_block(1)
+    replica = make_replica("v3")
+    replica.step(signed_preprepare(1, payload, digest))
+    drain(replica)
+    replica.validated(0, 1, digest, True)
+    drain(replica)
+    replica.set_requests_pending(True)
+    time_out(replica, TIMEOUT)  # leaves view 0 for 1, keeping the validated block
+    for sender in ("v0", "v1", "v2"):
+        replica.step(signed_commit(1, digest, sender, view=0))
+    (block,) = drain(replica).committed
+    assert block.certificate.view == 0 and block.digest == digest
