@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import httpx
+from typer.testing import CliRunner
 
 from cli.devnet import Devnet, node_status, passphrase
 from node.crypto import KeyPair, load_key_file
@@ -65,3 +67,29 @@ def wait_all_at(net: Devnet, height: int, timeout_s: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"validators did not reach height {height}: {rows}")
         time.sleep(0.1)
+
+
+runner = CliRunner()
+
+
+def cli(net: Devnet, *args: str) -> dict[str, Any]:
+    """Run `trustledger ARGS --dir DIR --json`; it must succeed; return its JSON."""
+    from cli.main import app
+
+    result = runner.invoke(app, [*args, "--dir", str(net.dir), "--json"])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return doc
+
+
+def cli_fails(net: Devnet, *args: str) -> str:
+    """Run `trustledger ARGS --dir DIR`; it must fail; return what it printed."""
+    from cli.main import app
+
+    result = runner.invoke(app, [*args, "--dir", str(net.dir)])
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
+def fields_args(fields: dict[str, str]) -> list[str]:
+    return [a for k, v in fields.items() for a in ("--field", f"{k}={v}")]

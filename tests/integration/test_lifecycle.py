@@ -6,39 +6,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
-from typer.testing import CliRunner
 
 from cli.devnet import Devnet
-from cli.main import app
 from contracts.certificates import get_cert_key
 from node.client import FinalityError, check_proven_state
 from proto import node_pb2, node_pb2_grpc
-from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, wallet
+from tests.integration.helpers import (
+    DIPLOMA,
+    ID_CARD,
+    cli,
+    cli_fails,
+    fields_args,
+    new_holder,
+    wallet,
+)
 
 pytestmark = pytest.mark.integration
-
-runner = CliRunner()
-
-
-def cli(net: Devnet, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, [*args, "--dir", str(net.dir), "--json"])
-    assert result.exit_code == 0, result.output
-    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return doc
-
-
-def cli_fails(net: Devnet, *args: str) -> str:
-    result = runner.invoke(app, [*args, "--dir", str(net.dir)])
-    assert result.exit_code != 0, result.output
-    return result.output
-
-
-def fields_args(fields: dict[str, str]) -> list[str]:
-    return [a for k, v in fields.items() for a in ("--field", f"{k}={v}")]
 
 
 def test_certificate_lifecycle(net: Devnet) -> None:

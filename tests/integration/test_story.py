@@ -3,34 +3,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cli.devnet import Devnet, node_status
 from cli.main import app
-from tests.integration.helpers import DIPLOMA, new_holder, wallet
+from tests.integration.helpers import DIPLOMA, cli, fields_args, new_holder, runner, wallet
 
 pytestmark = pytest.mark.integration
-
-runner = CliRunner()
-
-
-def cli(net: Devnet, *args: str) -> dict[str, Any]:
-    result = runner.invoke(app, [*args, "--dir", str(net.dir), "--json"])
-    assert result.exit_code == 0, result.output
-    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return doc
-
-
-def fields_args(fields: dict[str, str]) -> list[str]:
-    out = []
-    for k, v in fields.items():
-        out += ["--field", f"{k}={v}"]
-    return out
 
 
 def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
