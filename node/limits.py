@@ -17,6 +17,7 @@ BLOCK_BYTES_MAX = 8 * 1024 * 1024
 BLOCK_TIME_DRIFT_MS_MAX = 10_000  # a proposal's time may lead a backup's clock by this much
 
 MEMPOOL_TXS_MAX = 50_000
+MEMPOOL_CLIENT_ADMIT_MAX = 2 * 1000  # client submissions wait beyond ~2 blocks pending
 MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
 
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
@@ -35,6 +36,6 @@ TICK_MS = 100
 
 assert TX_BYTES_MAX <= BLOCK_BYTES_MAX // 2  # the proposer fills at most half a block
 assert BLOCK_BYTES_MAX + 64 * 1024 <= GRPC_MESSAGE_BYTES_MAX
-assert BLOCK_TXS_MAX <= MEMPOOL_TXS_MAX
+assert BLOCK_TXS_MAX <= MEMPOOL_CLIENT_ADMIT_MAX <= MEMPOOL_TXS_MAX
 assert FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX <= GRPC_MESSAGE_BYTES_MAX
 assert SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX <= GRPC_MESSAGE_BYTES_MAX

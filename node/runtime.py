@@ -556,6 +556,13 @@ class Node:
         known = self.mempool.by_signature.get(bytes(tx.signature))
         if known is not None and tx_hash(tx) == known.hash:
             return known  # already pending: no second signature check
+        if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
+            # Backpressure before any signature check: a flood of client calls must not
+            # starve consensus on the same loop (rounds would outlast the view timeout).
+            raise SubmitRejected(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"busy: {len(self.mempool)} transactions pending; retry shortly",
+            )
         try:
             checked = check_tx(tx, self.chain_id)
         except TxInvalid as exc:
