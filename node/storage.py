@@ -19,7 +19,7 @@ written with sync=True: after a crash the ledger on disk is always a consistent 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,9 +166,6 @@ class Store:
         block.ParseFromString(raw)
         return block
 
-    def get_block_bytes(self, height: int) -> bytes | None:
-        return self._db.get(P_BLOCK + u64(height))
-
     def get_results(self, height: int) -> ledger_pb2.BlockResults | None:
         raw = self._db.get(P_RESULTS + u64(height))
         if raw is None:
@@ -197,10 +194,6 @@ class Store:
             if len(out) >= limit:
                 break
         return out
-
-    def iter_state(self) -> Iterator[tuple[bytes, bytes]]:
-        for key, value in self._db.iterator(prefix=P_STATE):
-            yield key[1:], value
 
     # ---- audit index ------------------------------------------------------------------
 
@@ -236,7 +229,3 @@ class Store:
 
     def wal_records(self) -> list[bytes]:
         return [value for _, value in self._db.iterator(prefix=P_WAL)]
-
-    def iter_raw(self) -> Iterator[tuple[bytes, bytes]]:
-        """Every key and value in the database (used by the no-personal-data scan)."""
-        yield from self._db.iterator()
