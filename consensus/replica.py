@@ -286,6 +286,9 @@ class Replica:
         self._persist: list[Record] = []
         self._send: list[Outbound] = []
         self._validate: list[Proposal] = []
+        self._asked: set[tuple[int, int, bytes]] = set()
+        """(view, height, digest) of proposals handed to the node and not yet answered: the
+        slot may be dropped (a stable checkpoint above us) or replaced before the answer."""
         self._committed: list[CommittedBlock] = []
         self._rejected: list[Rejected] = []
         self._fetch: list[FetchRequest] = []
@@ -443,16 +446,21 @@ class Replica:
     def validated(self, view: int, height: int, digest: bytes, ok: bool) -> None:
         """The node's verdict on a `Proposal`. ok=False: this replica will not prepare it."""
         if view != self._view or height <= self._committed_height:
+            self._asked.discard((view, height, digest))
             return  # The replica has moved past this proposal; the answer no longer matters.
         slot = self._log.find(view, height)
         preprepare = slot.preprepare if slot is not None else None
         if slot is None or preprepare is None or preprepare.digest != digest:
-            if slot is not None and slot.validation == Validation.NOT_ASKED:
-                return  # A NewView replaced the proposal while the node was checking it.
+            if (view, height, digest) in self._asked:
+                # Since it was asked, the slot was dropped (a stable checkpoint above us:
+                # state transfer brings the block) or a NewView replaced the proposal.
+                self._asked.discard((view, height, digest))
+                return
             raise ConsensusError(
                 f"validated() for view {view} height {height} digest {digest.hex()}, "
                 "which was never proposed to the node"
             )
+        self._asked.discard((view, height, digest))
         answer = Validation.OK if ok else Validation.FAILED
         if slot.validation == answer:
             return  # Repeated answer.
@@ -723,6 +731,7 @@ class Replica:
 
     def _ask_node(self, slot: Slot, preprepare: PrePrepare) -> None:
         slot.validation = Validation.PENDING
+        self._asked.add((preprepare.view, preprepare.height, preprepare.digest))
         nv = self._new_view
         reproposal = nv is not None and nv.preprepare == preprepare
         self._validate.append(
@@ -851,6 +860,7 @@ class Replica:
             self._prepared = None
         self._validated = None
         self._foreign.clear()
+        self._asked = {a for a in self._asked if a[1] > height}
         self._committed_height = height
         self._committed_certificate = certificate
         self._entered = False
@@ -1245,6 +1255,7 @@ class Replica:
             if slot.preprepare is not None and slot.validation == Validation.OK:
                 self._validated = slot.preprepare
         self._log.clear()
+        self._asked = {a for a in self._asked if a[0] >= new_view}
         self._own = {k: m for k, m in self._own.items() if k[0] >= new_view}
         self._view = new_view
         self._status = Status.VIEW_CHANGE

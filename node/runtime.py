@@ -394,6 +394,14 @@ class Node:
     # ---- committing --------------------------------------------------------------------
 
     def _apply(self, committed: CommittedBlock) -> None:
+        if committed.height <= self.store.tip_height():
+            # State transfer (which runs beside the driver) stored it first. The same block,
+            # or this replica's ledger and its consensus disagree: stop rather than fork.
+            stored = self.store.get_block(committed.height)
+            if stored is None or header_hash(stored.header) != committed.digest:
+                raise ConsensusError(f"consensus committed another block at {committed.height}")
+            self._pending.pop(committed.digest, None)
+            return
         pending = self._pending.pop(committed.digest, None)
         if pending is None:
             # Validated before, but the cache was dropped (should not happen): execute again.
@@ -485,6 +493,7 @@ class Node:
             await self.sync_from_peers(upto=fetch.to_height)
         finally:
             self._fetching = False
+        self.drive()  # what the replica decided meanwhile comes first (synced() requires it)
         tip = self.store.tip_height()
         block = self.store.get_block(tip) if tip else None
         if (

@@ -126,6 +126,8 @@ class SimNode:
         replica = self.replica
         if replica is not None and self.alive:
             self._guard(lambda: replica.step(message))
+            if self.world.scenario.lazy_drain and self.world.rng.random() < 0.5:
+                return  # drained on a later message or the next tick
             self.drain()
 
     def tick(self) -> None:
@@ -224,6 +226,15 @@ class SimNode:
 
     def apply(self, block: CommittedBlock) -> bool:
         """Check and store one committed block; False (and a violation) if it is wrong."""
+        if block.height <= len(self.ledger):
+            # State transfer stored it while consensus decided it (lazy drain): the same
+            # block, or the two paths disagree, which no honest replica may see.
+            if self.ledger[block.height - 1].digest == block.digest:
+                return True
+            self.world.violation("safety", f"{self.id}: committed {block.height} differs")
+            self.dead = True
+            self.replica = None
+            return False
         height = len(self.ledger) + 1
         problem = get_block_problem(
             block.payload,
@@ -300,8 +311,12 @@ class SimNode:
             if not self.apply(block):
                 return
         if len(self.ledger) > before:
+            # As node/ does: first the Ready the replica built meanwhile, then synced().
+            self.drain()
+            replica = self.replica
             last = self.ledger[-1]
-            self._guard(lambda: replica.synced(last.height, last.certificate))
+            if replica is not None and self.alive and last.height > replica.committed_height:
+                self._guard(lambda: replica.synced(last.height, last.certificate))
             self.drain()
 
     def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:

@@ -85,6 +85,9 @@ class Scenario:
     real_crypto: bool
     liveness_heights: int = 3
     liveness_ticks: int = 6000
+    lazy_drain: bool = False
+    """Nodes sometimes take several messages before draining the Ready, as a real node does
+    when gRPC handlers step the replica between two runs of its driver loop."""
 
     @property
     def genesis(self) -> tuple[tuple[str, int], ...]:
@@ -100,6 +103,7 @@ class Scenario:
             f"chaos={self.chaos_ticks} events={len(self.events)} reconfig={reconfig} "
             f"checkpoint={self.checkpoint_interval}/{self.window_heights} "
             f"crypto={'ed25519' if self.real_crypto else 'fake'}"
+            f"{' lazy-drain' if self.lazy_drain else ''}"
         )
 
 
@@ -181,6 +185,7 @@ def make_scenario(seed: int, *, real_crypto: bool = False, n: int | None = None)
         checkpoint_interval=interval,
         window_heights=interval * rng.choice([2, 3]),
         real_crypto=real_crypto,
+        lazy_drain=rng.random() < 0.5,  # drawn last: the fields above stay as they were
     )
 
 

@@ -31,6 +31,7 @@ from tests.unit.test_consensus_replica import (
     make_replica,
     signed_commit,
     signed_prepare,
+    signed_preprepare,
 )
 
 
@@ -192,6 +193,26 @@ def test_a_stable_checkpoint_above_us_starts_state_transfer() -> None:
     ready = drain(replica)
     assert ready.fetch == (FetchRequest(1, 64),)
     assert replica.low_watermark == 64
+
+
+def test_a_proposal_dropped_by_a_stable_checkpoint_can_still_be_answered() -> None:
+    """The node was asked to validate height 1; before it answered, a stable checkpoint at
+    64 dropped the slot. The late answer must be ignored (a real node crashed here, with
+    "validated() ... never proposed"), and the replica fetches the blocks instead."""
+    replica = make_replica("v1")
+    payload, block_digest = make_block(1)
+    replica.step(signed_preprepare(1, payload, block_digest))
+    _, digest = make_block(64)
+    for sender in ("v0", "v2", "v3"):
+        replica.step(signed_checkpoint(64, digest, sender))
+    ready = drain(replica)
+    assert [p.height for p in ready.validate] == [1]
+    assert ready.fetch == (FetchRequest(1, 64),)
+    replica.validated(0, 1, block_digest, True)  # must not raise
+    assert replica.committed_height == 0
+    assert drain(replica).send == ()  # no prepare for a dropped slot
+    with pytest.raises(ConsensusError, match="never proposed"):
+        replica.validated(0, 1, block_digest, True)  # a second, unasked answer is a bug
 
 
 def test_one_peer_claiming_to_be_ahead_is_not_enough() -> None:
