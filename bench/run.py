@@ -237,8 +237,13 @@ def run_load(
 
 def measure_failover(net: Devnet, timeout_s: float) -> float | None:
     """SIGKILL the primary and time the next commit seen by the others (light load)."""
-    with LedgerClient(net.addresses["val-1"], net.chain_id) as c:
-        primary = c.status().primary
+    agreed = None
+    deadline = time.time() + timeout_s
+    while agreed is None and time.time() < deadline:
+        agreed = devnet.agreed_view(devnet.node_status(net))
+    if agreed is None:
+        return None
+    primary = agreed[1]
     survivors = [a for v, a in net.addresses.items() if v != primary]
     kp = load_key_file(net.org_key_path("psb"), passphrase())
     txs = make_txs(net.chain_id, kp.seed, 9000, 400)

@@ -408,6 +408,7 @@ def node_status(net: Devnet) -> list[dict[str, Any]]:
                     "up": True,
                     "height": st.height,
                     "view": st.view,
+                    "view_changing": st.view_changing,
                     "primary": st.primary,
                     "mempool": st.mempool_size,
                     "last_block": st.last_block_hash.hex()[:16],
@@ -474,17 +475,42 @@ def down_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
 
 
 @app.command("status")
+def agreed_view(rows: list[dict[str, Any]]) -> tuple[int, str] | None:
+    """The (view, primary) that a quorum (2f+1) of the validators in `rows` work in.
+
+    One replica's word is not enough: a replica that timed out alone (say, while two peers
+    were restarting) waits in the next view for its NewView and names the primary it asked
+    for, while the others go on in the old view. Returns None while no quorum agrees.
+    """
+    n = len(rows)
+    quorum = n - (n - 1) // 3
+    votes: dict[tuple[int, str], int] = {}
+    for r in rows:
+        if r["up"] and not r["view_changing"]:
+            key = (int(r["view"]), str(r["primary"]))
+            votes[key] = votes.get(key, 0) + 1
+    agreed = [key for key, count in votes.items() if count >= quorum]
+    return agreed[0] if agreed else None
+
+
 def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
     """Height, view and primary of each validator."""
     net = open_devnet(dir)
     rows = node_status(net)
+    agreed = agreed_view(rows)
     if json_out:
-        typer.echo(json.dumps({"chain_id": net.chain_id, "validators": rows}))
+        consensus = {"view": agreed[0], "primary": agreed[1]} if agreed else None
+        typer.echo(
+            json.dumps({"chain_id": net.chain_id, "consensus": consensus, "validators": rows})
+        )
         return
     table = Table(title=f"devnet {net.chain_id}")
     for col in ("validator", "address", "up", "height", "view", "primary", "mempool", "last_block"):
         table.add_column(col)
     for r in rows:
+        if r.get("view_changing"):
+            # Waiting for this view's NewView: the primary shown is the one it asked for.
+            r = {**r, "view": f"{r['view']} (changing)"}
         table.add_row(
             *(
                 str(r.get(c, "-"))
@@ -501,3 +527,7 @@ def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
             )
         )
     console.print(table)
+    if agreed is not None:
+        console.print(f"consensus: view {agreed[0]}, primary {agreed[1]}")
+    else:
+        console.print("consensus: no quorum of validators agrees on a view right now")

@@ -195,6 +195,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
             last_block_hash=header_hash(header) if header is not None else node.genesis.hash,
             mempool_size=len(node.mempool),
             state_root=node.store.state_root() or b"",
+            view_changing=node.replica.in_view_change,
         )
 
     async def Query(

@@ -26,17 +26,17 @@ from proto import ledger_pb2 as proto_dot_ledger__pb2
 from proto import consensus_pb2 as proto_dot_consensus__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10proto/node.proto\x12\x0etrustledger.v1\x1a\x12proto/ledger.proto\x1a\x15proto/consensus.proto\"Z\n\x0cPeerEnvelope\x12\x16\n\x0e\x66rom_validator\x18\x01 \x01(\t\x12\x32\n\x08messages\x18\x02 \x03(\x0b\x32 .trustledger.v1.ConsensusMessage\"\t\n\x07PeerAck\"3\n\x07TxBatch\x12(\n\x03txs\x18\x01 \x03(\x0b\x32\x1b.trustledger.v1.Transaction\";\n\x10GetBlocksRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\x12\n\nmax_blocks\x18\x02 \x01(\r\":\n\x11GetBlocksResponse\x12%\n\x06\x62locks\x18\x01 \x03(\x0b\x32\x15.trustledger.v1.Block\"Q\n\rSubmitRequest\x12\'\n\x02tx\x18\x01 \x01(\x0b\x32\x1b.trustledger.v1.Transaction\x12\x17\n\x0fwait_for_commit\x18\x02 \x01(\x08\"\x85\x01\n\x0eSubmitResponse\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12(\n\x06status\x18\x02 \x01(\x0e\x32\x18.trustledger.v1.TxStatus\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12(\n\x06result\x18\x04 \x01(\x0b\x32\x18.trustledger.v1.TxResult\"(\n\x15GetTransactionRequest\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\"!\n\x0fGetBlockRequest\x12\x0e\n\x06height\x18\x01 \x01(\x04\"g\n\x10GetBlockResponse\x12$\n\x05\x62lock\x18\x01 \x01(\x0b\x32\x15.trustledger.v1.Block\x12-\n\x07results\x18\x02 \x01(\x0b\x32\x1c.trustledger.v1.BlockResults\"\x0f\n\rStatusRequest\"\xa7\x01\n\x0eStatusResponse\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x11\n\tvalidator\x18\x02 \x01(\t\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\x0c\n\x04view\x18\x04 \x01(\x04\x12\x0f\n\x07primary\x18\x05 \x01(\t\x12\x17\n\x0flast_block_hash\x18\x06 \x01(\x0c\x12\x14\n\x0cmempool_size\x18\x07 \x01(\r\x12\x12\n\nstate_root\x18\x08 \x01(\x0c\"S\n\x0cQueryRequest\x12\x10\n\x08\x63ontract\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12!\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\x13.trustledger.v1.Arg\"4\n\rQueryResponse\x12\x13\n\x0bresult_json\x18\x01 \x01(\x0c\x12\x0e\n\x06height\x18\x02 \x01(\x04\"3\n\x11\x41uditTraceRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"\xde\x01\n\nAuditEntry\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x10\n\x08tx_index\x18\x02 \x01(\r\x12\x0f\n\x07time_ms\x18\x03 \x01(\x03\x12\x0f\n\x07tx_hash\x18\x04 \x01(\x0c\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12\x10\n\x08\x63ontract\x18\x06 \x01(\t\x12\x0e\n\x06method\x18\x07 \x01(\t\x12\n\n\x02ok\x18\x08 \x01(\x08\x12\x12\n\nerror_code\x18\t \x01(\t\x12\x15\n\rerror_message\x18\n \x01(\t\x12$\n\x05\x65vent\x18\x0b \x01(\x0b\x32\x15.trustledger.v1.Event\"d\n\x12\x41uditTraceResponse\x12+\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1a.trustledger.v1.AuditEntry\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x11\n\ttruncated\x18\x03 \x01(\x08\">\n\x12SubmitBatchRequest\x12(\n\x03txs\x18\x01 \x03(\x0b\x32\x1b.trustledger.v1.Transaction\"\x88\x01\n\x13SubmitBatchResponse\x12\x37\n\x05items\x18\x01 \x03(\x0b\x32(.trustledger.v1.SubmitBatchResponse.Item\x1a\x38\n\x04Item\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"!\n\x12ProvenStateRequest\x12\x0b\n\x03key\x18\x01 \x01(\x0c\"\xb9\x01\n\x0bProvenState\x12\x0b\n\x03key\x18\x01 \x01(\x0c\x12\x0f\n\x07present\x18\x02 \x01(\x08\x12\r\n\x05value\x18\x03 \x01(\x0c\x12\r\n\x05proof\x18\x04 \x01(\x0c\x12\x0e\n\x06height\x18\x05 \x01(\x04\x12+\n\x06header\x18\x06 \x01(\x0b\x32\x1b.trustledger.v1.BlockHeader\x12\x31\n\x06\x63ommit\x18\x07 \x01(\x0b\x32!.trustledger.v1.CommitCertificate\"=\n\x18VerifyCertificateRequest\x12\x0f\n\x07\x63\x65rt_id\x18\x01 \x01(\t\x12\x10\n\x08\x64oc_hash\x18\x02 \x01(\t\"\xa3\x03\n\x19VerifyCertificateResponse\x12\x31\n\x06status\x18\x01 \x01(\x0e\x32!.trustledger.v1.CertificateStatus\x12\x0f\n\x07\x63\x65rt_id\x18\x02 \x01(\t\x12\x11\n\tcert_type\x18\x03 \x01(\t\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0e\n\x06holder\x18\x05 \x01(\t\x12\x10\n\x08\x64oc_hash\x18\x06 \x01(\t\x12\x18\n\x10\x64oc_hash_matches\x18\x07 \x01(\x08\x12\x19\n\x11revocation_reason\x18\x08 \x01(\t\x12\x15\n\rissued_height\x18\t \x01(\x04\x12\x15\n\rstatus_height\x18\n \x01(\x04\x12\x0e\n\x06height\x18\x0b \x01(\x04\x12+\n\x06header\x18\x0c \x01(\x0b\x32\x1b.trustledger.v1.BlockHeader\x12\x31\n\x06\x63ommit\x18\r \x01(\x0b\x32!.trustledger.v1.CommitCertificate\x12*\n\x05proof\x18\x0e \x01(\x0b\x32\x1b.trustledger.v1.ProvenState*l\n\x08TxStatus\x12\x19\n\x15TX_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11TX_STATUS_PENDING\x10\x01\x12\x17\n\x13TX_STATUS_COMMITTED\x10\x02\x12\x15\n\x11TX_STATUS_UNKNOWN\x10\x03*\xfa\x01\n\x11\x43\x65rtificateStatus\x12\"\n\x1e\x43\x45RTIFICATE_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATUS_VALID\x10\x01\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_REVOKED\x10\x02\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_UNKNOWN\x10\x03\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_EXPIRED\x10\x04\x12 \n\x1c\x43\x45RTIFICATE_STATUS_SUSPENDED\x10\x05\x12!\n\x1d\x43\x45RTIFICATE_STATUS_SUPERSEDED\x10\x06\x32\xda\x01\n\x04Peer\x12@\n\x07\x44\x65liver\x12\x1c.trustledger.v1.PeerEnvelope\x1a\x17.trustledger.v1.PeerAck\x12>\n\nForwardTxs\x12\x17.trustledger.v1.TxBatch\x1a\x17.trustledger.v1.PeerAck\x12P\n\tGetBlocks\x12 .trustledger.v1.GetBlocksRequest\x1a!.trustledger.v1.GetBlocksResponse2\x9d\x05\n\x06Ledger\x12R\n\x11SubmitTransaction\x12\x1d.trustledger.v1.SubmitRequest\x1a\x1e.trustledger.v1.SubmitResponse\x12]\n\x12SubmitTransactions\x12\".trustledger.v1.SubmitBatchRequest\x1a#.trustledger.v1.SubmitBatchResponse\x12W\n\x0eGetTransaction\x12%.trustledger.v1.GetTransactionRequest\x1a\x1e.trustledger.v1.SubmitResponse\x12M\n\x08GetBlock\x12\x1f.trustledger.v1.GetBlockRequest\x1a .trustledger.v1.GetBlockResponse\x12J\n\tGetStatus\x12\x1d.trustledger.v1.StatusRequest\x1a\x1e.trustledger.v1.StatusResponse\x12\x44\n\x05Query\x12\x1c.trustledger.v1.QueryRequest\x1a\x1d.trustledger.v1.QueryResponse\x12S\n\nAuditTrace\x12!.trustledger.v1.AuditTraceRequest\x1a\".trustledger.v1.AuditTraceResponse\x12Q\n\x0eGetProvenState\x12\".trustledger.v1.ProvenStateRequest\x1a\x1b.trustledger.v1.ProvenState2r\n\x06\x41gency\x12h\n\x11VerifyCertificate\x12(.trustledger.v1.VerifyCertificateRequest\x1a).trustledger.v1.VerifyCertificateResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x10proto/node.proto\x12\x0etrustledger.v1\x1a\x12proto/ledger.proto\x1a\x15proto/consensus.proto\"Z\n\x0cPeerEnvelope\x12\x16\n\x0e\x66rom_validator\x18\x01 \x01(\t\x12\x32\n\x08messages\x18\x02 \x03(\x0b\x32 .trustledger.v1.ConsensusMessage\"\t\n\x07PeerAck\"3\n\x07TxBatch\x12(\n\x03txs\x18\x01 \x03(\x0b\x32\x1b.trustledger.v1.Transaction\";\n\x10GetBlocksRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\x12\n\nmax_blocks\x18\x02 \x01(\r\":\n\x11GetBlocksResponse\x12%\n\x06\x62locks\x18\x01 \x03(\x0b\x32\x15.trustledger.v1.Block\"Q\n\rSubmitRequest\x12\'\n\x02tx\x18\x01 \x01(\x0b\x32\x1b.trustledger.v1.Transaction\x12\x17\n\x0fwait_for_commit\x18\x02 \x01(\x08\"\x85\x01\n\x0eSubmitResponse\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12(\n\x06status\x18\x02 \x01(\x0e\x32\x18.trustledger.v1.TxStatus\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12(\n\x06result\x18\x04 \x01(\x0b\x32\x18.trustledger.v1.TxResult\"(\n\x15GetTransactionRequest\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\"!\n\x0fGetBlockRequest\x12\x0e\n\x06height\x18\x01 \x01(\x04\"g\n\x10GetBlockResponse\x12$\n\x05\x62lock\x18\x01 \x01(\x0b\x32\x15.trustledger.v1.Block\x12-\n\x07results\x18\x02 \x01(\x0b\x32\x1c.trustledger.v1.BlockResults\"\x0f\n\rStatusRequest\"\xbe\x01\n\x0eStatusResponse\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x11\n\tvalidator\x18\x02 \x01(\t\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\x0c\n\x04view\x18\x04 \x01(\x04\x12\x0f\n\x07primary\x18\x05 \x01(\t\x12\x17\n\x0flast_block_hash\x18\x06 \x01(\x0c\x12\x14\n\x0cmempool_size\x18\x07 \x01(\r\x12\x12\n\nstate_root\x18\x08 \x01(\x0c\x12\x15\n\rview_changing\x18\t \x01(\x08\"S\n\x0cQueryRequest\x12\x10\n\x08\x63ontract\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12!\n\x04\x61rgs\x18\x03 \x03(\x0b\x32\x13.trustledger.v1.Arg\"4\n\rQueryResponse\x12\x13\n\x0bresult_json\x18\x01 \x01(\x0c\x12\x0e\n\x06height\x18\x02 \x01(\x04\"3\n\x11\x41uditTraceRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"\xde\x01\n\nAuditEntry\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x10\n\x08tx_index\x18\x02 \x01(\r\x12\x0f\n\x07time_ms\x18\x03 \x01(\x03\x12\x0f\n\x07tx_hash\x18\x04 \x01(\x0c\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12\x10\n\x08\x63ontract\x18\x06 \x01(\t\x12\x0e\n\x06method\x18\x07 \x01(\t\x12\n\n\x02ok\x18\x08 \x01(\x08\x12\x12\n\nerror_code\x18\t \x01(\t\x12\x15\n\rerror_message\x18\n \x01(\t\x12$\n\x05\x65vent\x18\x0b \x01(\x0b\x32\x15.trustledger.v1.Event\"d\n\x12\x41uditTraceResponse\x12+\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1a.trustledger.v1.AuditEntry\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x11\n\ttruncated\x18\x03 \x01(\x08\">\n\x12SubmitBatchRequest\x12(\n\x03txs\x18\x01 \x03(\x0b\x32\x1b.trustledger.v1.Transaction\"\x88\x01\n\x13SubmitBatchResponse\x12\x37\n\x05items\x18\x01 \x03(\x0b\x32(.trustledger.v1.SubmitBatchResponse.Item\x1a\x38\n\x04Item\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"!\n\x12ProvenStateRequest\x12\x0b\n\x03key\x18\x01 \x01(\x0c\"\xb9\x01\n\x0bProvenState\x12\x0b\n\x03key\x18\x01 \x01(\x0c\x12\x0f\n\x07present\x18\x02 \x01(\x08\x12\r\n\x05value\x18\x03 \x01(\x0c\x12\r\n\x05proof\x18\x04 \x01(\x0c\x12\x0e\n\x06height\x18\x05 \x01(\x04\x12+\n\x06header\x18\x06 \x01(\x0b\x32\x1b.trustledger.v1.BlockHeader\x12\x31\n\x06\x63ommit\x18\x07 \x01(\x0b\x32!.trustledger.v1.CommitCertificate\"=\n\x18VerifyCertificateRequest\x12\x0f\n\x07\x63\x65rt_id\x18\x01 \x01(\t\x12\x10\n\x08\x64oc_hash\x18\x02 \x01(\t\"\xa3\x03\n\x19VerifyCertificateResponse\x12\x31\n\x06status\x18\x01 \x01(\x0e\x32!.trustledger.v1.CertificateStatus\x12\x0f\n\x07\x63\x65rt_id\x18\x02 \x01(\t\x12\x11\n\tcert_type\x18\x03 \x01(\t\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0e\n\x06holder\x18\x05 \x01(\t\x12\x10\n\x08\x64oc_hash\x18\x06 \x01(\t\x12\x18\n\x10\x64oc_hash_matches\x18\x07 \x01(\x08\x12\x19\n\x11revocation_reason\x18\x08 \x01(\t\x12\x15\n\rissued_height\x18\t \x01(\x04\x12\x15\n\rstatus_height\x18\n \x01(\x04\x12\x0e\n\x06height\x18\x0b \x01(\x04\x12+\n\x06header\x18\x0c \x01(\x0b\x32\x1b.trustledger.v1.BlockHeader\x12\x31\n\x06\x63ommit\x18\r \x01(\x0b\x32!.trustledger.v1.CommitCertificate\x12*\n\x05proof\x18\x0e \x01(\x0b\x32\x1b.trustledger.v1.ProvenState*l\n\x08TxStatus\x12\x19\n\x15TX_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11TX_STATUS_PENDING\x10\x01\x12\x17\n\x13TX_STATUS_COMMITTED\x10\x02\x12\x15\n\x11TX_STATUS_UNKNOWN\x10\x03*\xfa\x01\n\x11\x43\x65rtificateStatus\x12\"\n\x1e\x43\x45RTIFICATE_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43\x45RTIFICATE_STATUS_VALID\x10\x01\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_REVOKED\x10\x02\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_UNKNOWN\x10\x03\x12\x1e\n\x1a\x43\x45RTIFICATE_STATUS_EXPIRED\x10\x04\x12 \n\x1c\x43\x45RTIFICATE_STATUS_SUSPENDED\x10\x05\x12!\n\x1d\x43\x45RTIFICATE_STATUS_SUPERSEDED\x10\x06\x32\xda\x01\n\x04Peer\x12@\n\x07\x44\x65liver\x12\x1c.trustledger.v1.PeerEnvelope\x1a\x17.trustledger.v1.PeerAck\x12>\n\nForwardTxs\x12\x17.trustledger.v1.TxBatch\x1a\x17.trustledger.v1.PeerAck\x12P\n\tGetBlocks\x12 .trustledger.v1.GetBlocksRequest\x1a!.trustledger.v1.GetBlocksResponse2\x9d\x05\n\x06Ledger\x12R\n\x11SubmitTransaction\x12\x1d.trustledger.v1.SubmitRequest\x1a\x1e.trustledger.v1.SubmitResponse\x12]\n\x12SubmitTransactions\x12\".trustledger.v1.SubmitBatchRequest\x1a#.trustledger.v1.SubmitBatchResponse\x12W\n\x0eGetTransaction\x12%.trustledger.v1.GetTransactionRequest\x1a\x1e.trustledger.v1.SubmitResponse\x12M\n\x08GetBlock\x12\x1f.trustledger.v1.GetBlockRequest\x1a .trustledger.v1.GetBlockResponse\x12J\n\tGetStatus\x12\x1d.trustledger.v1.StatusRequest\x1a\x1e.trustledger.v1.StatusResponse\x12\x44\n\x05Query\x12\x1c.trustledger.v1.QueryRequest\x1a\x1d.trustledger.v1.QueryResponse\x12S\n\nAuditTrace\x12!.trustledger.v1.AuditTraceRequest\x1a\".trustledger.v1.AuditTraceResponse\x12Q\n\x0eGetProvenState\x12\".trustledger.v1.ProvenStateRequest\x1a\x1b.trustledger.v1.ProvenState2r\n\x06\x41gency\x12h\n\x11VerifyCertificate\x12(.trustledger.v1.VerifyCertificateRequest\x1a).trustledger.v1.VerifyCertificateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proto.node_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TXSTATUS']._serialized_start=2374
-  _globals['_TXSTATUS']._serialized_end=2482
-  _globals['_CERTIFICATESTATUS']._serialized_start=2485
-  _globals['_CERTIFICATESTATUS']._serialized_end=2735
+  _globals['_TXSTATUS']._serialized_start=2397
+  _globals['_TXSTATUS']._serialized_end=2505
+  _globals['_CERTIFICATESTATUS']._serialized_start=2508
+  _globals['_CERTIFICATESTATUS']._serialized_end=2758
   _globals['_PEERENVELOPE']._serialized_start=79
   _globals['_PEERENVELOPE']._serialized_end=169
   _globals['_PEERACK']._serialized_start=171
@@ -60,35 +60,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATUSREQUEST']._serialized_start=757
   _globals['_STATUSREQUEST']._serialized_end=772
   _globals['_STATUSRESPONSE']._serialized_start=775
-  _globals['_STATUSRESPONSE']._serialized_end=942
-  _globals['_QUERYREQUEST']._serialized_start=944
-  _globals['_QUERYREQUEST']._serialized_end=1027
-  _globals['_QUERYRESPONSE']._serialized_start=1029
-  _globals['_QUERYRESPONSE']._serialized_end=1081
-  _globals['_AUDITTRACEREQUEST']._serialized_start=1083
-  _globals['_AUDITTRACEREQUEST']._serialized_end=1134
-  _globals['_AUDITENTRY']._serialized_start=1137
-  _globals['_AUDITENTRY']._serialized_end=1359
-  _globals['_AUDITTRACERESPONSE']._serialized_start=1361
-  _globals['_AUDITTRACERESPONSE']._serialized_end=1461
-  _globals['_SUBMITBATCHREQUEST']._serialized_start=1463
-  _globals['_SUBMITBATCHREQUEST']._serialized_end=1525
-  _globals['_SUBMITBATCHRESPONSE']._serialized_start=1528
-  _globals['_SUBMITBATCHRESPONSE']._serialized_end=1664
-  _globals['_SUBMITBATCHRESPONSE_ITEM']._serialized_start=1608
-  _globals['_SUBMITBATCHRESPONSE_ITEM']._serialized_end=1664
-  _globals['_PROVENSTATEREQUEST']._serialized_start=1666
-  _globals['_PROVENSTATEREQUEST']._serialized_end=1699
-  _globals['_PROVENSTATE']._serialized_start=1702
-  _globals['_PROVENSTATE']._serialized_end=1887
-  _globals['_VERIFYCERTIFICATEREQUEST']._serialized_start=1889
-  _globals['_VERIFYCERTIFICATEREQUEST']._serialized_end=1950
-  _globals['_VERIFYCERTIFICATERESPONSE']._serialized_start=1953
-  _globals['_VERIFYCERTIFICATERESPONSE']._serialized_end=2372
-  _globals['_PEER']._serialized_start=2738
-  _globals['_PEER']._serialized_end=2956
-  _globals['_LEDGER']._serialized_start=2959
-  _globals['_LEDGER']._serialized_end=3628
-  _globals['_AGENCY']._serialized_start=3630
-  _globals['_AGENCY']._serialized_end=3744
+  _globals['_STATUSRESPONSE']._serialized_end=965
+  _globals['_QUERYREQUEST']._serialized_start=967
+  _globals['_QUERYREQUEST']._serialized_end=1050
+  _globals['_QUERYRESPONSE']._serialized_start=1052
+  _globals['_QUERYRESPONSE']._serialized_end=1104
+  _globals['_AUDITTRACEREQUEST']._serialized_start=1106
+  _globals['_AUDITTRACEREQUEST']._serialized_end=1157
+  _globals['_AUDITENTRY']._serialized_start=1160
+  _globals['_AUDITENTRY']._serialized_end=1382
+  _globals['_AUDITTRACERESPONSE']._serialized_start=1384
+  _globals['_AUDITTRACERESPONSE']._serialized_end=1484
+  _globals['_SUBMITBATCHREQUEST']._serialized_start=1486
+  _globals['_SUBMITBATCHREQUEST']._serialized_end=1548
+  _globals['_SUBMITBATCHRESPONSE']._serialized_start=1551
+  _globals['_SUBMITBATCHRESPONSE']._serialized_end=1687
+  _globals['_SUBMITBATCHRESPONSE_ITEM']._serialized_start=1631
+  _globals['_SUBMITBATCHRESPONSE_ITEM']._serialized_end=1687
+  _globals['_PROVENSTATEREQUEST']._serialized_start=1689
+  _globals['_PROVENSTATEREQUEST']._serialized_end=1722
+  _globals['_PROVENSTATE']._serialized_start=1725
+  _globals['_PROVENSTATE']._serialized_end=1910
+  _globals['_VERIFYCERTIFICATEREQUEST']._serialized_start=1912
+  _globals['_VERIFYCERTIFICATEREQUEST']._serialized_end=1973
+  _globals['_VERIFYCERTIFICATERESPONSE']._serialized_start=1976
+  _globals['_VERIFYCERTIFICATERESPONSE']._serialized_end=2395
+  _globals['_PEER']._serialized_start=2761
+  _globals['_PEER']._serialized_end=2979
+  _globals['_LEDGER']._serialized_start=2982
+  _globals['_LEDGER']._serialized_end=3651
+  _globals['_AGENCY']._serialized_start=3653
+  _globals['_AGENCY']._serialized_end=3767
 # @@protoc_insertion_point(module_scope)

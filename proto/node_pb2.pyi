@@ -114,7 +114,7 @@ class StatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("chain_id", "validator", "height", "view", "primary", "last_block_hash", "mempool_size", "state_root")
+    __slots__ = ("chain_id", "validator", "height", "view", "primary", "last_block_hash", "mempool_size", "state_root", "view_changing")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class StatusResponse(_message.Message):
     LAST_BLOCK_HASH_FIELD_NUMBER: _ClassVar[int]
     MEMPOOL_SIZE_FIELD_NUMBER: _ClassVar[int]
     STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    VIEW_CHANGING_FIELD_NUMBER: _ClassVar[int]
     chain_id: str
     validator: str
     height: int
@@ -131,7 +132,8 @@ class StatusResponse(_message.Message):
     last_block_hash: bytes
     mempool_size: int
     state_root: bytes
-    def __init__(self, chain_id: _Optional[str] = ..., validator: _Optional[str] = ..., height: _Optional[int] = ..., view: _Optional[int] = ..., primary: _Optional[str] = ..., last_block_hash: _Optional[bytes] = ..., mempool_size: _Optional[int] = ..., state_root: _Optional[bytes] = ...) -> None: ...
+    view_changing: bool
+    def __init__(self, chain_id: _Optional[str] = ..., validator: _Optional[str] = ..., height: _Optional[int] = ..., view: _Optional[int] = ..., primary: _Optional[str] = ..., last_block_hash: _Optional[bytes] = ..., mempool_size: _Optional[int] = ..., state_root: _Optional[bytes] = ..., view_changing: _Optional[bool] = ...) -> None: ...
 
 class QueryRequest(_message.Message):
     __slots__ = ("contract", "method", "args")

@@ -10,6 +10,7 @@ import httpx
 from typer.testing import CliRunner
 
 from cli.devnet import Devnet, node_status, passphrase
+from cli.devnet import agreed_view as devnet_agreed_view
 from node.crypto import KeyPair, load_key_file
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
@@ -66,6 +67,19 @@ def wait_all_at(net: Devnet, height: int, timeout_s: float = 20.0) -> None:
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"validators did not reach height {height}: {rows}")
+        time.sleep(0.1)
+
+
+def agreed_view(net: Devnet, timeout_s: float = 20.0) -> tuple[int, str]:
+    """Wait until a quorum of validators works in one view; its (view, primary)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = node_status(net)
+        agreed = devnet_agreed_view(rows)
+        if agreed is not None:
+            return agreed
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no quorum of validators agrees on a view: {rows}")
         time.sleep(0.1)
 
 
