@@ -190,10 +190,12 @@ def verify_cmd(
     node: NodeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Verify a certificate over gRPC and check the answer's commit certificate against genesis."""
+    """Verify a certificate over gRPC and check the answer's commit certificate against the
+    validator sets followed from genesis."""
     net = open_devnet(dir)
     with ledger(net, node) as client:
-        resp = client.verify_certificate(cert_id, doc_hash, validators=net.genesis.validators)
+        validators = client.get_validator_schedule(net.genesis.validators)
+        resp = client.verify_certificate(cert_id, doc_hash, validators=validators)
     view = verification_view(resp)
     if doc_hash:
         view["doc_hash_matches"] = resp.doc_hash_matches
@@ -451,7 +453,8 @@ def check_presentation_cmd(
         fail(f"cannot read presentation {file}: {exc}")
     with ledger(net, node) as client:
         try:
-            checked = check_presentation(client, presentation, net.genesis.validators)
+            validators = client.get_validator_schedule(net.genesis.validators)
+            checked = check_presentation(client, presentation, validators)
             result = "passed" if checked.status == "valid" else "failed"
         except PresentationInvalid as exc:
             checked, result = None, "failed"

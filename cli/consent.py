@@ -182,7 +182,8 @@ def status_cmd(
     """A request's grant state, proven against a certified header (trusting no node)."""
     net = open_devnet(dir)
     with ledger(net, node) as client:
-        proven = client.get_proven_state(get_request_key(request_id), net.genesis.validators)
+        validators = client.get_validator_schedule(net.genesis.validators)
+        proven = client.get_proven_state(get_request_key(request_id), validators)
     if proven.value is None:
         fail(
             f"no consent request {request_id} on the chain (proven absent at height {proven.height})"

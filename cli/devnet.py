@@ -46,20 +46,27 @@ VALIDATOR_IDS = ("val-0", "val-1", "val-2", "val-3")
 DEFAULT_BASE_PORT = 27100
 
 # The consortium of the demo: who issues what, who keeps which archive records, who
-# verifies, who registers guardianships and legal representatives, who audits.
+# verifies, who registers guardianships and legal representatives, who audits, and which
+# bureaus may run validators (`devnet add-validator --operator`).
 ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
     (
         "psb",
         "Public Security Bureau 公安局",
-        ("issuer",),
+        ("issuer", "validator_operator"),
         ("resident_id_card", "driving_licence", "no_criminal_record"),
         (),
     ),
-    ("edu", "Education Bureau 教育局", ("issuer",), ("diploma", "teacher_qualification"), ()),
+    (
+        "edu",
+        "Education Bureau 教育局",
+        ("issuer", "validator_operator"),
+        ("diploma", "teacher_qualification"),
+        (),
+    ),
     (
         "amr",
         "Market Regulation Administration 市场监督管理局",
-        ("issuer", "archive_source", "registrar"),
+        ("issuer", "archive_source", "registrar", "validator_operator"),
         ("business_licence", "food_business_permit"),
         (
             "enterprise_registration",
@@ -71,7 +78,7 @@ ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str
     (
         "hrss",
         "Human Resources and Social Security Bureau 人社局",
-        ("issuer", "archive_source"),
+        ("issuer", "archive_source", "validator_operator"),
         ("social_security_card",),
         ("social_security", "housing_fund"),
     ),
@@ -354,7 +361,7 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
 def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devnet:
     net = init_devnet(dir, base_port)
     alive = running(dir)
-    for vid in VALIDATOR_IDS:
+    for vid in net.addresses:  # genesis validators and any added by `add-validator`
         if vid not in alive:
             start_validator(net, vid)
     if "wallet" not in alive:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from cli import archive, audit, cert, consent, delegation, demo, devnet, governance
+from cli import archive, audit, cert, consent, delegation, demo, devnet, governance, validators
 
 app = typer.Typer(
     help="TrustLedger: a permissioned PBFT chain for electronic certificates (电子证照) and archives.",
     no_args_is_help=True,
 )
+devnet.app.command("add-validator")(validators.add_validator_cmd)
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")

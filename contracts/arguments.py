@@ -208,6 +208,16 @@ def get_validator_id(args: Args, name: str) -> str:
     return value
 
 
+def get_endpoint(args: Args, name: str) -> str:
+    """Return a validator's network endpoint argument (``host:port``)."""
+    value = get_str(args, name)
+    problem = formats.get_endpoint_problem(value)
+    if problem is not None:
+        raise invalid(f"{name} {problem}")
+    reject_personal_identifier(name, value)
+    return value
+
+
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:

@@ -39,6 +39,11 @@ _OBJECT_ID_RE: Final = re.compile(
 )
 _VALIDATOR_ID_RE: Final = re.compile(f"[A-Za-z0-9._:-]{{1,{limits.VALIDATOR_ID_LENGTH_MAX}}}")
 _PUBLIC_KEY_HEX_RE: Final = re.compile(f"[0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}")
+_HOST_LABEL_RE: Final = re.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_IPV4_OCTET_RE: Final = re.compile("0|[1-9][0-9]{0,2}")
+_IPV6_RE: Final = re.compile("\\[[0-9A-Fa-f:.]{2,45}\\]")
+_PORT_RE: Final = re.compile("[1-9][0-9]{0,4}")
+_UNSPECIFIED_HOSTS: Final = frozenset({"0.0.0.0", "[::]", "[::0]", "[0:0:0:0:0:0:0:0]"})
 
 # Identifiers of real people and enterprises that must never be stored in clear. Each pattern
 # is anchored at boundaries, so a long random token (a UUID in hex) does not match by chance:
@@ -90,6 +95,38 @@ def is_validator_id(s: str) -> bool:
 def is_public_key_hex(s: str) -> bool:
     """Whether ``s`` is an Ed25519 public key in lowercase hex (64 digits)."""
     return _PUBLIC_KEY_HEX_RE.fullmatch(s) is not None
+
+
+def get_endpoint_problem(endpoint: str) -> str | None:
+    """Return why ``endpoint`` is not a validator's network endpoint, or None if it is.
+
+    An endpoint is ``host:port``: a DNS name, a dotted IPv4 address or a bracketed IPv6
+    address, then a port 1 to 65535. The unspecified addresses (``0.0.0.0``, ``[::]``) are
+    listening addresses that no peer can connect to, so they are refused.
+    """
+    if not 1 <= len(endpoint) <= limits.VALIDATOR_ENDPOINT_LENGTH_MAX:
+        return f"must be 1 to {limits.VALIDATOR_ENDPOINT_LENGTH_MAX} characters"
+    host, sep, port = endpoint.rpartition(":")
+    if not sep or not host:
+        return "must be host:port"
+    if _PORT_RE.fullmatch(port) is None or not 1 <= int(port) <= 65535:
+        return "must end in a port from 1 to 65535"
+    if host in _UNSPECIFIED_HOSTS:
+        return "must name an address peers can connect to, not an unspecified address"
+    if host.startswith("["):
+        return None if _IPV6_RE.fullmatch(host) is not None else "has a malformed IPv6 address"
+    if len(host) > limits.VALIDATOR_HOST_LENGTH_MAX:
+        return f"must have a host of at most {limits.VALIDATOR_HOST_LENGTH_MAX} characters"
+    labels = host.split(".")
+    if not all(_HOST_LABEL_RE.fullmatch(label) is not None for label in labels):
+        return "must have a host name of letters, digits, hyphens and dots, or an IP address"
+    if all(label.isdigit() for label in labels) and not (
+        len(labels) == 4
+        and all(_IPV4_OCTET_RE.fullmatch(label) is not None for label in labels)
+        and all(int(label) <= 255 for label in labels)
+    ):
+        return "has a malformed IPv4 address"
+    return None
 
 
 def contains_personal_identifier(s: str) -> bool:

@@ -13,15 +13,19 @@ Actions and their arguments (besides ``proposal_id``, ``action`` and an optional
 - ``remove_org(org_id)``
 - ``set_roles(org_id, roles, cert_types?, record_categories?)``
 - ``rotate_org_key(org_id, public_key)``
-- ``add_validator(validator_id, public_key, operator)``
+- ``add_validator(validator_id, public_key, operator, endpoint?)``: ``endpoint`` is the
+  ``host:port`` where the other validators reach it (its organisation's server address)
 - ``remove_validator(validator_id)``
 - ``rotate_validator_key(validator_id, public_key)``
+- ``set_validator_endpoint(validator_id, endpoint)``: a validator of the latest scheduled
+  set moved to another ``host:port``
 - ``activate_contract_version(contract, version)``
 - ``set_quorum(numerator, denominator)``: approvals x denominator > members x numerator
 
 Lists (roles, cert_types, record_categories) are JSON arrays; public keys lowercase hex.
 Validator changes take effect at ``decided_height + VALIDATOR_ACTIVATION_DELAY``, contract
-versions at ``decided_height + CONTRACT_ACTIVATION_DELAY``.
+versions at ``decided_height + CONTRACT_ACTIVATION_DELAY``; an endpoint at once (it does not
+change who signs which height, and peers must reach a new validator before it signs).
 
 State:
 
@@ -74,7 +78,7 @@ from contracts.membership import (
     list_organisations,
     principal_of,
 )
-from contracts.validator_set import ScheduledSet, ValidatorEntry
+from contracts.validator_set import Endpoint, ScheduledSet, ValidatorEntry
 
 QUORUM_KEY: Final = b"membership/quorum"
 PROPOSAL_PREFIX: Final = b"membership/proposal/"
@@ -281,10 +285,20 @@ def _params_rotate_org_key(args: Mapping[str, ArgValue]) -> Params:
 
 
 def _params_add_validator(args: Mapping[str, ArgValue]) -> Params:
-    return {
+    params: Params = {
         "validator_id": arguments.get_validator_id(args, "validator_id"),
         "public_key": _get_public_key(args, "public_key"),
         "operator": arguments.get_org_id(args, "operator"),
+    }
+    if "endpoint" in args:  # absent, not empty, when not given: older records stay as they were
+        params["endpoint"] = arguments.get_endpoint(args, "endpoint")
+    return params
+
+
+def _params_set_validator_endpoint(args: Mapping[str, ArgValue]) -> Params:
+    return {
+        "validator_id": arguments.get_validator_id(args, "validator_id"),
+        "endpoint": arguments.get_endpoint(args, "endpoint"),
     }
 
 
@@ -490,6 +504,30 @@ def _schedule_validators(
     return Plan(writes, [event], activation_height)
 
 
+def _check_endpoint_unused(
+    state: StateReader, current: ScheduledSet, validator_id: str, endpoint: str
+) -> None:
+    user = validator_set.get_endpoint_user(state, current.validators, endpoint)
+    if user is not None and user != validator_id:
+        raise ContractError(ALREADY_EXISTS, f"validator {user} already has that endpoint")
+
+
+def _plan_endpoint(
+    ctx: CallContext, pid: str, validator_id: str, endpoint: str, subjects: tuple[str, ...]
+) -> Plan:
+    """Writes and event of a validator's endpoint, in force from this block on."""
+    record = Endpoint(endpoint, ctx.height, pid)
+    event = make_event(
+        "membership.validator_endpoint_set",
+        (*subjects, pid),
+        {"endpoint": endpoint, "proposal_id": pid, "validator_id": validator_id},
+    )
+    writes: Writes = {
+        validator_set.get_endpoint_key(validator_id): validator_set.encode_endpoint(record)
+    }
+    return Plan(writes, [event], ctx.height)
+
+
 def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     current = validator_set.get_set_at(state, None)
     operator = _get_org(state, params["operator"])
@@ -499,15 +537,38 @@ def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: 
         )
     if current.get(params["validator_id"]) is not None:
         raise ContractError(ALREADY_EXISTS, f"validator {params['validator_id']} is in the set")
+    endpoint: str | None = params.get("endpoint")
+    if endpoint is not None:
+        _check_endpoint_unused(state, current, params["validator_id"], endpoint)
     added = ValidatorEntry(params["validator_id"], params["public_key"], operator.id)
-    return _schedule_validators(
-        state,
-        ctx,
-        pid,
-        "add_validator",
-        (*current.validators, added),
-        (added.id, operator.id),
+    subjects = (added.id, operator.id)
+    plan = _schedule_validators(
+        state, ctx, pid, "add_validator", (*current.validators, added), subjects
     )
+    if endpoint is None:
+        return plan
+    located = _plan_endpoint(ctx, pid, added.id, endpoint, subjects)
+    return Plan(
+        {**plan.writes, **located.writes}, [*plan.events, *located.events], plan.effective_height
+    )
+
+
+def _plan_set_validator_endpoint(
+    state: StateReader, ctx: CallContext, pid: str, params: Params
+) -> Plan:
+    current = validator_set.get_set_at(state, None)
+    moved = current.get(params["validator_id"])
+    if moved is None:
+        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+    endpoint: str = params["endpoint"]
+    found = validator_set.get_endpoint(state, moved.id)
+    if found is not None and found.endpoint == endpoint:
+        raise ContractError(
+            FAILED_PRECONDITION, f"validator {moved.id} already has endpoint {endpoint}"
+        )
+    _check_endpoint_unused(state, current, moved.id, endpoint)
+    subjects = (moved.id, moved.operator) if moved.operator else (moved.id,)
+    return _plan_endpoint(ctx, pid, moved.id, endpoint, subjects)
 
 
 def _plan_remove_validator(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
@@ -610,7 +671,7 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         ),
         "add_validator": Action(
             ("validator_id", "public_key", "operator"),
-            (),
+            ("endpoint",),
             _params_add_validator,
             _plan_add_validator,
         ),
@@ -622,6 +683,12 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
             (),
             _params_rotate_validator_key,
             _plan_rotate_validator_key,
+        ),
+        "set_validator_endpoint": Action(
+            ("validator_id", "endpoint"),
+            (),
+            _params_set_validator_endpoint,
+            _plan_set_validator_endpoint,
         ),
         "activate_contract_version": Action(
             ("contract", "version"),
@@ -848,12 +915,18 @@ def query_quorum(state: StateReader, args: Mapping[str, ArgValue], now_ms: int) 
 
 def query_validators(state: StateReader, args: Mapping[str, ArgValue], now_ms: int) -> Any:
     """``validators(height?)``: the set deciding ``height`` (default: the last scheduled),
-    with the whole schedule of sets (activation heights) for the node and clients."""
+    each validator with its endpoint as decided now (empty if none was decided), and the
+    whole schedule of sets (activation heights) for the node and clients."""
     arguments.check_arg_names(args, required=(), optional=("height",))
     height = arguments.get_optional_int(args, "height", minimum=0)
     found = validator_set.get_set_at(state, height)
+    members = []
+    for validator in found.validators:
+        endpoint = validator_set.get_endpoint(state, validator.id)
+        members.append({**validator.to_json(), "endpoint": endpoint.endpoint if endpoint else ""})
     return {
         **found.to_json(),
+        "validators": members,
         "schedule": [
             {"activation_height": s.activation_height, "proposal_id": s.proposal_id}
             for s in validator_set.list_sets(state)

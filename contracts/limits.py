@@ -129,6 +129,12 @@ VALIDATOR_ID_LENGTH_MAX: Final = 64
 VALIDATORS_MAX: Final = 256
 """Most validators in a set (the consensus package's bound)."""
 
+VALIDATOR_HOST_LENGTH_MAX: Final = 253
+"""Longest host part of a validator's network endpoint (a DNS name's limit)."""
+
+VALIDATOR_ENDPOINT_LENGTH_MAX: Final = VALIDATOR_HOST_LENGTH_MAX + len(":65535")
+"""Longest validator network endpoint, ``host:port``."""
+
 QUORUM_DENOMINATOR_MAX: Final = 100
 """Largest denominator of a governance quorum fraction."""
 

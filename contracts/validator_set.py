@@ -9,6 +9,12 @@ State:
 
 - ``membership/validators/<activation height, 20 decimal digits>`` -> the set from that
   height on (:class:`ScheduledSet`); keys sort in height order
+- ``membership/validator_endpoint/<validator id>`` -> where the validator's peers reach it
+  (:class:`Endpoint`), set by the ``add_validator`` decision or a later
+  ``set_validator_endpoint`` one. An endpoint does not change who signs which height, so it
+  applies from its decision on; validators named in genesis may have none (their peers
+  know them from configuration). Entries are kept when a validator is removed: until the
+  removal's activation height it still signs, and its peers must still reach it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from contracts.codec import canonical_json, load_json
 from contracts.interface import StateReader
 
 SET_PREFIX: Final = b"membership/validators/"
+ENDPOINT_PREFIX: Final = b"membership/validator_endpoint/"
 
 HEIGHT_DIGITS: Final = 20
 """Decimal digits of a height in a key (enough for any u64), zero-padded so keys sort."""
@@ -133,6 +140,58 @@ def get_set_at(state: StateReader, height: int | None) -> ScheduledSet:
         if height is None or scheduled.activation_height <= height:
             found = scheduled
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a validator's peers reach it, as decided on-chain."""
+
+    endpoint: str
+    """``host:port`` (see :func:`contracts.formats.get_endpoint_problem`)."""
+
+    decided_height: int
+    """Height of the block that decided it."""
+
+    proposal_id: str
+    """The governance proposal that set it."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The endpoint record as a JSON object."""
+        return {
+            "endpoint": self.endpoint,
+            "decided_height": self.decided_height,
+            "proposal_id": self.proposal_id,
+        }
+
+
+def get_endpoint_key(validator_id: str) -> bytes:
+    """State key of a validator's endpoint."""
+    return ENDPOINT_PREFIX + validator_id.encode("ascii")
+
+
+def encode_endpoint(endpoint: Endpoint) -> bytes:
+    """The stored bytes of an endpoint record."""
+    return canonical_json(endpoint.to_json())
+
+
+def get_endpoint(state: StateReader, validator_id: str) -> Endpoint | None:
+    """The endpoint decided for ``validator_id``, or None."""
+    value = state.get(get_endpoint_key(validator_id))
+    if value is None:
+        return None
+    record = load_json(value)
+    return Endpoint(record["endpoint"], record["decided_height"], record["proposal_id"])
+
+
+def get_endpoint_user(
+    state: StateReader, validators: Sequence[ValidatorEntry], endpoint: str
+) -> str | None:
+    """Id of the validator among ``validators`` whose endpoint is ``endpoint``, or None."""
+    for validator in validators:
+        found = get_endpoint(state, validator.id)
+        if found is not None and found.endpoint == endpoint:
+            return validator.id
+    return None
 
 
 def get_problem(validators: Sequence[ValidatorEntry]) -> str | None:

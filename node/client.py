@@ -1,8 +1,9 @@
 """The Python SDK for issuers, agencies, wallets and auditors.
 
 `LedgerClient` wraps the node's gRPC services; `check_finality` lets a client verify a
-header and its commit certificate against the validator set in genesis, so an agency
-need not trust the node that answered it.
+header and its commit certificate against the validator set in genesis (or, once the
+validators changed, against `LedgerClient.get_validator_schedule`, the sets decided on-chain
+followed from genesis), so an agency need not trust the node that answered it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from typing import Any
 import grpc
 
 from consensus.errors import InvalidCertificate
-from consensus.validators import ValidatorSet, verify_commit_certificate
+from consensus.limits import VALIDATOR_SETS_KEPT_MAX
+from consensus.validators import (
+    Validator,
+    ValidatorSchedule,
+    ValidatorSet,
+    verify_commit_certificate,
+)
 from contracts.certificates import get_cert_key
 from contracts.memory import MemoryState
 from contracts.runtime import query as contract_query
-from node.blocks import header_hash
+from node.blocks import header_hash, results_root
 from node.crypto import KeyPair
 from node.peers import GRPC_OPTIONS
 from node.statetree import ProofFormatError, decode_proof, verify_proof
@@ -78,11 +85,12 @@ class FinalityError(Exception):
 
 def check_finality(
     chain_id: str,
-    validators: ValidatorSet,
+    validators: ValidatorSet | ValidatorSchedule,
     header: ledger_pb2.BlockHeader,
     commit: ledger_pb2.CommitCertificate,
 ) -> None:
-    """Raise FinalityError unless 2f+1 validators of `validators` signed this header."""
+    """Raise FinalityError unless a quorum of `validators` (with a schedule: of the set in
+    force at the header's height) signed this header."""
     if header.chain_id != chain_id:
         raise FinalityError(f"header is for chain {header.chain_id!r}")
     if commit.height != header.height or bytes(commit.block_hash) != header_hash(header):
@@ -93,8 +101,38 @@ def check_finality(
         raise FinalityError(str(exc)) from exc
 
 
+def get_scheduled_set(results: ledger_pb2.BlockResults, activation_height: int) -> ValidatorSet:
+    """The validator set that a block's results schedule from `activation_height` (the
+    ``membership.validators_scheduled`` event of a successful governance decision)."""
+    for result in results.results:
+        if not result.ok:
+            continue
+        for event in result.events:
+            if event.name != "membership.validators_scheduled":
+                continue
+            attrs = {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
+            if attrs.get("activation_height") != activation_height:
+                continue
+            try:
+                members = json.loads(str(attrs["validators"]))
+                return ValidatorSet(
+                    tuple(
+                        sorted(
+                            (Validator(m["id"], bytes.fromhex(m["public_key"])) for m in members),
+                            key=lambda v: v.id,
+                        )
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise FinalityError(f"malformed validator decision: {exc}") from exc
+    raise FinalityError(f"the block schedules no validator set from height {activation_height}")
+
+
 def check_proven_state(
-    chain_id: str, validators: ValidatorSet, proven: node_pb2.ProvenState, key: bytes
+    chain_id: str,
+    validators: ValidatorSet | ValidatorSchedule,
+    proven: node_pb2.ProvenState,
+    key: bytes,
 ) -> bytes | None:
     """Check a proven state entry end to end and return its value (None if absent).
 
@@ -229,7 +267,10 @@ class LedgerClient:
             raise _wrap(exc) from exc
 
     def verify_certificate(
-        self, cert_id: str, doc_hash: str = "", validators: ValidatorSet | None = None
+        self,
+        cert_id: str,
+        doc_hash: str = "",
+        validators: ValidatorSet | ValidatorSchedule | None = None,
     ) -> node_pb2.VerifyCertificateResponse:
         """Ask for a certificate's status. With `validators`, nothing the node says is
         trusted: the answer must match the certificate's state entry as proven against a
@@ -272,7 +313,36 @@ class LedgerClient:
                 raise FinalityError("the node's answer does not match the proven certificate")
         return resp
 
-    def get_proven_state(self, key: bytes, validators: ValidatorSet) -> ProvenValue:
+    def get_validator_schedule(self, genesis: ValidatorSet) -> ValidatorSchedule:
+        """The validator sets in force by height, from `genesis` through every set decided
+        on-chain, each one checked rather than believed: the block that decided it must carry
+        a commit certificate of the set in force at its height (already checked, the first
+        one being genesis), its results must match the header's results root, and they must
+        schedule exactly that set from that height. The node only says where to look; if it
+        hides a decision, later certificates fail to verify (FinalityError), never pass."""
+        schedule = ValidatorSchedule.starting_with(genesis)
+        listed = self.query("membership", "validators")["schedule"]
+        for entry in listed[: VALIDATOR_SETS_KEPT_MAX * 4]:
+            activation = int(entry["activation_height"])
+            if activation <= schedule.entries[-1][0]:
+                continue  # the genesis set
+            decided = int(
+                self.query("membership", "validators", height=activation)["decided_height"]
+            )
+            if not 1 <= decided < activation:
+                raise FinalityError(f"set from height {activation}: decided at {decided}")
+            resp = self.get_block(decided)
+            check_finality(self.chain_id, schedule, resp.block.header, resp.block.commit)
+            if results_root(list(resp.results.results)) != resp.block.header.results_root:
+                raise FinalityError(f"block {decided}: results do not match the results root")
+            schedule = schedule.with_activation(
+                activation, get_scheduled_set(resp.results, activation)
+            )
+        return schedule
+
+    def get_proven_state(
+        self, key: bytes, validators: ValidatorSet | ValidatorSchedule
+    ) -> ProvenValue:
         """A state entry (value None if absent), proven against a certified header."""
         try:
             proven = self.ledger.GetProvenState(

@@ -5,6 +5,8 @@ Units are last in the names. A peer or client that exceeds one gets a clear erro
 
 from __future__ import annotations
 
+from consensus.limits import VALIDATORS_MAX
+
 TX_BYTES_MAX = 16 * 1024
 TX_ARGS_MAX = 16
 ARG_NAME_BYTES_MAX = 32
@@ -23,6 +25,7 @@ MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
 PEER_ENVELOPE_MESSAGES_MAX = 256
 PEER_QUEUE_MESSAGES_MAX = 10_000
+PEERS_MAX = VALIDATORS_MAX - 1  # one link per other validator of the sets in force or scheduled
 FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
 GET_BLOCKS_MAX = 64

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from consensus.validators import ValidatorSet
+from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.certificates import get_cert_key
 from contracts.commitments import derive_field_salt, verify_disclosure
 from node.client import LedgerClient, certificate_from_proven
@@ -51,7 +51,9 @@ class CheckedPresentation:
 
 
 def check_presentation(
-    client: LedgerClient, presentation: dict[str, Any], validators: ValidatorSet
+    client: LedgerClient,
+    presentation: dict[str, Any],
+    validators: ValidatorSet | ValidatorSchedule,
 ) -> CheckedPresentation:
     """Verify disclosed fields against the proven certificate record; raise if they do not
     match. The certificate's status is returned, not judged: a caller decides what to do

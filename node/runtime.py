@@ -102,20 +102,13 @@ class Node:
         self.mempool = Mempool()
         self.metrics = NodeMetrics()
         self.metrics.height.set(store.tip_height())
-        me = self.validators.get(config.validator_id)
-        if me is None or me.public_key != keypair.public_key:
-            raise StorageError(
-                f"key does not belong to validator {config.validator_id!r} in genesis"
-            )
         tree = genesis.state_tree()
         store.init_genesis(genesis.hash, genesis.state_writes(), tree.root, tree.new_nodes)
+        self._check_key(self._schedule())
         self.signer = Ed25519Signer(config.validator_id, keypair.seed)
         self.verifier = Ed25519Verifier(self.validators)
-        self.peers = {
-            pid: PeerLink(config.validator_id, pid, addr)
-            for pid, addr in sorted(config.peers.items())
-            if pid != config.validator_id
-        }
+        self.peers: dict[str, PeerLink] = {}
+        self._links_started = False
         self._pending: dict[bytes, Pending] = {}
         self._waiters: dict[bytes, list[asyncio.Future[tuple[int, ledger_pb2.TxResult]]]] = {}
         self._wake = asyncio.Event()
@@ -128,6 +121,73 @@ class Node:
         self._last_view = 0
         self._last_commit_tick = 0
         self.replica = self._new_replica(view=0, restore=True)
+        self._refresh_peers()
+
+    def _check_key(self, schedule: ValidatorSchedule) -> None:
+        """This node's key must be its validator's key in some set the chain knows of. A
+        validator in no set yet (added after genesis, on a node that has not caught up)
+        follows the chain as an observer until the set that includes it is in force."""
+        vid = self.config.validator_id
+        keys = {m.public_key for _, s in schedule.entries if (m := s.get(vid)) is not None}
+        if keys and self.keypair.public_key not in keys:
+            raise StorageError(f"key does not belong to validator {vid!r} in any validator set")
+        if not keys:
+            log.warning(
+                "validator %s is in no validator set known at height %d: following the chain"
+                " until a set that includes it is decided",
+                vid,
+                self.store.tip_height(),
+            )
+
+    # ---- peer links --------------------------------------------------------------------
+
+    def _endpoints(self) -> dict[str, str]:
+        """Endpoints decided on-chain, by validator id (validators of the latest set)."""
+        try:
+            found = contract_query(self.state, "membership", "validators", {}, now_ms=0)
+            return {str(v["id"]): str(v["endpoint"]) for v in found["validators"] if v["endpoint"]}
+        except (ContractError, KeyError, TypeError) as exc:
+            log.error("cannot read validator endpoints from state: %s", exc)
+            return {}
+
+    def wanted_peers(self) -> dict[str, str]:
+        """Validator id -> address of every other validator that signs from the next height
+        on (the set in force and those scheduled). The address is the node's configured one
+        if it has one (an operator's override), else the one decided on-chain; a member with
+        neither cannot be reached (logged)."""
+        schedule = self._schedule()
+        endpoints = self._endpoints()
+        wanted: dict[str, str] = {}
+        for validators in schedule.sets_from(self.store.tip_height() + 1):
+            for member in validators.validators:
+                if member.id == self.config.validator_id or member.id in wanted:
+                    continue
+                address = self.config.peers.get(member.id) or endpoints.get(member.id)
+                if address:
+                    wanted[member.id] = address
+                else:
+                    log.warning(
+                        "no address for validator %s: not configured nor on-chain", member.id
+                    )
+        return dict(sorted(wanted.items())[: limits.PEERS_MAX])
+
+    def _refresh_peers(self) -> None:
+        """Open links to validators that joined (or moved), close links to those that left."""
+        wanted = self.wanted_peers()
+        for pid, link in list(self.peers.items()):
+            if wanted.get(pid) != link.address:
+                del self.peers[pid]
+                log.info("closing peer link to %s at %s", pid, link.address)
+                if self._links_started:
+                    asyncio.get_running_loop().create_task(link.close(), name=f"close-{pid}")
+        for pid, address in wanted.items():
+            if pid in self.peers:
+                continue
+            link = PeerLink(self.config.validator_id, pid, address)
+            self.peers[pid] = link
+            if self._links_started:
+                log.info("opening peer link to %s at %s", pid, address)
+                link.start()
 
     # ---- replica lifecycle -----------------------------------------------------------
 
@@ -188,14 +248,17 @@ class Node:
         )
 
     async def start(self) -> None:
+        self._links_started = True
         for link in self.peers.values():
             link.start()
+        log.info("peer links: %s", ", ".join(f"{p}={k.address}" for p, k in self.peers.items()))
         await self.sync_from_peers()
         self.replica = self._new_replica(view=self.replica.view, restore=True)
+        self._refresh_peers()
         self.kick()
 
     async def close(self) -> None:
-        for link in self.peers.values():
+        for link in list(self.peers.values()):
             await link.close()
 
     def kick(self) -> None:
@@ -229,9 +292,11 @@ class Node:
             ready = self.replica.ready()
             self.store.wal_append([(*wal_key_of(r), encode_record(r)) for r in ready.persist])
             for out in ready.send:
-                targets = self.peers.values() if out.to is None else [self.peers[out.to]]
-                for link in targets:
-                    link.send(out.message)
+                if out.to is None:
+                    for link in self.peers.values():
+                        link.send(out.message)
+                elif (target := self.peers.get(out.to)) is not None:
+                    target.send(out.message)
             for committed in ready.committed:
                 self._apply(committed)
             self.replica.advance(ready)
@@ -434,7 +499,10 @@ class Node:
         self.metrics.txs.labels("ok").inc(ok)
         self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
         self._last_commit_tick = self._ticks
-        self._note_validator_decisions(executed)
+        if self._note_validator_decisions(executed) or any(
+            activation == height + 1 for activation, _ in self.replica.schedule.entries
+        ):
+            self._refresh_peers()  # a member joined, left or moved, or a new set starts
         for committed_hash, result in zip(
             executed.tx_hashes, executed.results.results, strict=True
         ):
@@ -442,18 +510,24 @@ class Node:
                 if not fut.done():
                     fut.set_result((height, result))
 
-    def _note_validator_decisions(self, executed: Executed) -> None:
-        """An on-chain validator-set decision takes effect in consensus at its height."""
+    def _note_validator_decisions(self, executed: Executed) -> bool:
+        """An on-chain validator-set decision takes effect in consensus at its height.
+        Returns whether the block changed a validator set or endpoint."""
+        changed = False
         for result in executed.results.results:
             for event in result.events:
+                if event.name == "membership.validator_endpoint_set":
+                    changed = True
                 if event.name != "membership.validators_scheduled":
                     continue
+                changed = True
                 attrs = {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
                 try:
                     vset = validator_set_of(json.loads(str(attrs["validators"])))
                     self.replica.schedule_validators(int(attrs["activation_height"]), vset)
                 except (KeyError, ValueError, TypeError) as exc:
                     log.error("cannot apply validator decision %s: %s", attrs, exc)
+        return changed
 
     def _relay_stalled(self) -> None:
         half = max(1, self.config.view_change_timeout_ticks // 2)
@@ -513,7 +587,7 @@ class Node:
         """Fetch and apply blocks above our tip; each is checked against its certificate
         and re-executed, so no single peer is trusted. Returns how many were applied."""
         applied = 0
-        for link in self.peers.values():
+        for link in list(self.peers.values()):
             while True:
                 try:
                     resp = await link.stub.GetBlocks(
@@ -597,7 +671,8 @@ class Node:
             # Only the primary builds blocks: forwarding to it alone saves 2 of 3 peer
             # RPCs per transaction; backups verify what they have not seen when they
             # validate the block. After a view change, mempools are re-forwarded.
-            primary = self.validators.primary(self.replica.view)
+            height = self.store.tip_height() + 1
+            primary = self.replica.schedule.at(height).primary(self.replica.view)
             link = self.peers.get(primary)
             if link is not None:
                 link.forward(tx)

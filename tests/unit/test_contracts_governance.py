@@ -500,3 +500,213 @@ def test_the_last_validator_cannot_be_removed() -> None:
         {"proposal_id": "PROP-0001", "action": "remove_validator", "validator_id": "val-0"},
         "failed_precondition",
     )
+
+
+# --- validator endpoints -------------------------------------------------------------------
+
+
+def add_validator_args(pid: str, **more: ArgValue) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "proposal_id": pid,
+        "action": "add_validator",
+        "validator_id": "val-4",
+        "public_key": key_of("validator/4").hex(),
+        "operator": AUDITOR.id,
+    }
+    args.update(more)
+    return args
+
+
+def endpoints_of(ledger: Ledger) -> dict[str, str]:
+    found = ledger.query("membership", "validators", {})["validators"]
+    return {v["id"]: v["endpoint"] for v in found}
+
+
+def test_add_validator_records_its_endpoint_at_once() -> None:
+    ledger = ledger_with_validators()
+    ledger.call(
+        PSB.public_key,
+        "membership",
+        "propose",
+        add_validator_args("PROP-0001", endpoint="val-4.audit.example.gov.cn:27104"),
+    )
+    others = tuple(o for o in ORGANISATIONS if o != PSB)
+    approve_by(ledger, "PROP-0001", others[:5])
+    decided = ledger.height
+    result = ledger.call(
+        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
+    )
+    (located,) = [e for e in result.events if e.name == "membership.validator_endpoint_set"]
+    assert dict(located.attrs)["endpoint"] == "val-4.audit.example.gov.cn:27104"
+    assert "val-4" in located.subjects and "PROP-0001" in located.subjects
+    # The endpoint is known before the set that includes val-4 signs: peers must reach it.
+    assert endpoints_of(ledger) == {
+        "val-0": "",
+        "val-1": "",
+        "val-2": "",
+        "val-3": "",
+        "val-4": "val-4.audit.example.gov.cn:27104",
+    }
+    at_decision = ledger.query("membership", "validators", {"height": decided})["validators"]
+    assert [v["id"] for v in at_decision] == ["val-0", "val-1", "val-2", "val-3"]
+
+
+def test_add_validator_without_endpoint_keeps_it_empty() -> None:
+    ledger = ledger_with_validators()
+    pass_proposal(ledger, add_validator_args("PROP-0001"))
+    assert endpoints_of(ledger)["val-4"] == ""
+    record = ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})
+    assert "endpoint" not in record["params"]
+
+
+def test_set_validator_endpoint_moves_a_validator() -> None:
+    ledger = ledger_with_validators()
+    pass_proposal(ledger, add_validator_args("PROP-0001", endpoint="10.0.0.4:27100"))
+    pass_proposal(
+        ledger,
+        {
+            "proposal_id": "PROP-0002",
+            "action": "set_validator_endpoint",
+            "validator_id": "val-4",
+            "endpoint": "[fd00::4]:27100",
+        },
+    )
+    pass_proposal(
+        ledger,
+        {
+            "proposal_id": "PROP-0003",
+            "action": "set_validator_endpoint",
+            "validator_id": "val-0",
+            "endpoint": "10.0.0.4:27100",
+        },
+    )
+    assert endpoints_of(ledger)["val-4"] == "[fd00::4]:27100"
+    assert endpoints_of(ledger)["val-0"] == "10.0.0.4:27100"
+    # Removal keeps the endpoint: the validator signs until the removal's activation height.
+    pass_proposal(
+        ledger, {"proposal_id": "PROP-0004", "action": "remove_validator", "validator_id": "val-4"}
+    )
+    at_now = ledger.query("membership", "validators", {"height": ledger.height})["validators"]
+    assert {v["id"]: v["endpoint"] for v in at_now}["val-4"] == "[fd00::4]:27100"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("", "1 to"),
+        ("val-4.example.gov.cn", "host:port"),
+        (":27100", "host:port"),
+        ("val-4.example.gov.cn:0", "port from 1 to 65535"),
+        ("val-4.example.gov.cn:65536", "port from 1 to 65535"),
+        ("val-4.example.gov.cn:027100", "port from 1 to 65535"),
+        ("val-4.example.gov.cn:http", "port from 1 to 65535"),
+        ("0.0.0.0:27100", "unspecified"),
+        ("[::]:27100", "unspecified"),
+        ("256.1.1.1:27100", "IPv4"),
+        ("10.0.0:27100", "IPv4"),
+        ("[fd00::4:27100", "IPv6"),
+        ("val 4.example:27100", "host name"),
+        ("val_4.example:27100", "host name"),
+        ("-val.example:27100", "host name"),
+        ("val..example:27100", "host name"),
+        ("https://val-4.example:27100", "host name"),
+        ("验证.example:27100", "host name"),
+        ("a" * 254 + ":1", "at most 253"),
+        ("a." * 130 + "b:1", "1 to"),
+        ("13800138000.example.cn:27100", "mobile number"),
+    ],
+)
+def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, message: str) -> None:
+    ledger = ledger_with_validators()
+    for args in (
+        add_validator_args("PROP-0001", endpoint=endpoint),
+        {
+            "proposal_id": "PROP-0001",
+            "action": "set_validator_endpoint",
+            "validator_id": "val-1",
+            "endpoint": endpoint,
+        },
+    ):
+        error = ledger.reject(PSB.public_key, "membership", "propose", args, "invalid_argument")
+        assert message in error.message and "endpoint" in error.message
+        assert endpoint not in error.message or not endpoint  # the value is never echoed
+
+
+def test_an_endpoint_must_be_a_string() -> None:
+    ledger = ledger_with_validators()
+    ledger.reject(
+        PSB.public_key,
+        "membership",
+        "propose",
+        add_validator_args("PROP-0001", endpoint=27100),
+        "invalid_argument",
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        (
+            {"action": "set_validator_endpoint", "validator_id": "val-9", "endpoint": "h:1"},
+            "not_found",
+        ),
+        ({"action": "set_validator_endpoint", "validator_id": "val-1"}, "invalid_argument"),
+        (
+            {
+                "action": "set_validator_endpoint",
+                "validator_id": "val-1",
+                "endpoint": "h:1",
+                "public_key": "cd" * 32,
+            },
+            "invalid_argument",
+        ),
+        (
+            {"action": "set_validator_endpoint", "validator_id": "val-1", "endpoint": "in-use:1"},
+            "already_exists",
+        ),
+        (
+            {"action": "set_validator_endpoint", "validator_id": "val-0", "endpoint": "in-use:1"},
+            "failed_precondition",
+        ),
+        (
+            {
+                "action": "add_validator",
+                "validator_id": "val-9",
+                "public_key": "cd" * 32,
+                "operator": AUDITOR.id,
+                "endpoint": "in-use:1",
+            },
+            "already_exists",
+        ),
+    ],
+)
+def test_invalid_endpoint_changes(params: dict[str, ArgValue], code: str) -> None:
+    ledger = ledger_with_validators()
+    pass_proposal(
+        ledger,
+        {
+            "proposal_id": "PROP-0000",
+            "action": "set_validator_endpoint",
+            "validator_id": "val-0",
+            "endpoint": "in-use:1",
+        },
+    )
+    ledger.reject(
+        PSB.public_key, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
+    )
+
+
+def test_only_members_propose_endpoint_changes() -> None:
+    ledger = ledger_with_validators()
+    ledger.reject(
+        STRANGER_KEY,
+        "membership",
+        "propose",
+        {
+            "proposal_id": "PROP-0001",
+            "action": "set_validator_endpoint",
+            "validator_id": "val-1",
+            "endpoint": "val-1.example:27100",
+        },
+        "permission_denied",
+    )
