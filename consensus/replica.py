@@ -503,13 +503,23 @@ class Replica:
         """
         self._requests_pending = bool(pending)
 
-    def synced(self, committed_height: int, certificate: CommitCertificate) -> None:
+    def synced(
+        self,
+        committed_height: int,
+        certificate: CommitCertificate,
+        schedule: ValidatorSchedule | None = None,
+    ) -> None:
         """The node applied blocks up to `committed_height` by state transfer.
 
         `certificate` is that block's commit certificate, checked against the validator set
         in force at its height. Call it only after `advance()` of the last Ready. Because a
         certificate makes everything at or below it final, the low watermark moves up to the
         last checkpoint height below it even without a stable checkpoint.
+
+        `schedule` is the validator schedule read from the transferred state: the blocks
+        transferred may have decided sets this replica never heard of (the node does not
+        hand them over one by one, since a lagging replica would count long-past decisions
+        as "scheduled ahead"). Every replica's node reads it from the same certified state.
         """
         if self._committed:
             raise ConsensusError("synced() while a committed block awaits advance()")
@@ -517,14 +527,23 @@ class Replica:
             raise ValueError("certificate is not for committed_height")
         if committed_height <= self._committed_height:
             return
+        adopted = self._schedule
+        if schedule is not None and schedule != self._schedule:
+            adopted = schedule.capped(VALIDATOR_SETS_KEPT_MAX, committed_height + 1)
         problem = get_commit_certificate_problem(
             self._config.chain_id,
-            self._schedule.at(committed_height),
+            adopted.at(committed_height),
             certificate,
             self._verifier,
         )
         if problem is not None:
             raise InvalidCertificate(problem)
+        if adopted is not self._schedule:
+            self._schedule = adopted
+            # Messages above the new height were checked against the sets we knew; peers
+            # re-send what still matters.
+            self._log.drop_where(lambda _view, height: height > committed_height, self._self_id)
+            self._view_changes = {}
         self._recent.clear()
         self._mark_committed(committed_height, certificate)
         # The last checkpoint height strictly below: high watermark > committed_height, and

@@ -120,6 +120,9 @@ class Node:
         self._ticks = 0
         self._last_view = 0
         self._last_commit_tick = 0
+        self.known_schedule = self._schedule()
+        """The validator sets decided in the stored state; ahead of the replica's while
+        state transfer applies blocks the replica has not been told of yet."""
         self.replica = self._new_replica(view=0, restore=True)
         self._refresh_peers()
 
@@ -500,7 +503,7 @@ class Node:
         self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
         self._last_commit_tick = self._ticks
         if self._note_validator_decisions(executed) or any(
-            activation == height + 1 for activation, _ in self.replica.schedule.entries
+            activation == height + 1 for activation, _ in self.known_schedule.entries
         ):
             self._refresh_peers()  # a member joined, left or moved, or a new set starts
         for committed_hash, result in zip(
@@ -521,12 +524,16 @@ class Node:
                 if event.name != "membership.validators_scheduled":
                     continue
                 changed = True
+                if self.replica.committed_height < executed.results.height:
+                    continue  # state transfer: synced() hands consensus the whole schedule
                 attrs = {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
                 try:
                     vset = validator_set_of(json.loads(str(attrs["validators"])))
                     self.replica.schedule_validators(int(attrs["activation_height"]), vset)
                 except (KeyError, ValueError, TypeError) as exc:
                     log.error("cannot apply validator decision %s: %s", attrs, exc)
+        if changed:
+            self.known_schedule = self._schedule()
         return changed
 
     def _relay_stalled(self) -> None:
@@ -576,7 +583,9 @@ class Node:
             and not self.replica.has_ready()
         ):
             try:
-                self.replica.synced(tip, certificate_from_proto(block.commit))
+                self.replica.synced(
+                    tip, certificate_from_proto(block.commit), schedule=self.known_schedule
+                )
             except (ConsensusError, InvalidCertificate, ValueError) as exc:
                 log.warning("state transfer to %d not accepted by consensus: %s", tip, exc)
         self.kick()
@@ -628,7 +637,7 @@ class Node:
         digest = header_hash(block.header)
         if cert.digest != digest or cert.height != block.header.height:
             raise BlockInvalid("certificate is for another block")
-        verify_commit_certificate(self.chain_id, self.replica.schedule.at(cert.height), cert)
+        verify_commit_certificate(self.chain_id, self.known_schedule.at(cert.height), cert)
         executed = self.check_block(commit, view=None, digest=digest, certified=True)
         commit.commit.CopyFrom(block.commit)
         self._commit(commit, executed)

@@ -280,7 +280,10 @@ class SimNode:
                 self.keys.append(make_signer(self.id, gen, real=self.world.scenario.real_crypto))
         replica = self.replica
         if replica is not None:
-            self._guard(lambda: replica.schedule_validators(reconfig.activation_height, new_set))
+            if replica.committed_height >= block.height:  # else: synced() brings the schedule
+                self._guard(
+                    lambda: replica.schedule_validators(reconfig.activation_height, new_set)
+                )
             for key in self.keys[1:]:
                 self._guard(lambda k=key: replica.add_signer(k))
 
@@ -316,7 +319,9 @@ class SimNode:
             replica = self.replica
             last = self.ledger[-1]
             if replica is not None and self.alive and last.height > replica.committed_height:
-                self._guard(lambda: replica.synced(last.height, last.certificate))
+                self._guard(
+                    lambda: replica.synced(last.height, last.certificate, schedule=self.schedule)
+                )
             self.drain()
 
     def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:

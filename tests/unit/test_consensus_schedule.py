@@ -321,3 +321,25 @@ def test_verifier_protocol_is_by_public_key() -> None:
     msg = commit_sign_bytes(CHAIN, 0, 1, digest)
     assert VERIFIER.verify(KEYS["v2"], msg, SIGNERS["v2"].sign(msg))
     assert not VERIFIER.verify(KEYS["v3"], msg, SIGNERS["v2"].sign(msg))
+
+
+def test_state_transfer_hands_over_every_set_decided_in_the_transferred_blocks() -> None:
+    """A replica far behind learns the sets decided while it was away from the transferred
+    state, all at once: more of them than it would accept one by one as "scheduled ahead"
+    (a node crashed on exactly that while catching up a long chain), and the certificate of
+    the last block is checked against the set in force there."""
+    schedule = ValidatorSchedule.starting_with(VALIDATORS)
+    for i in range(limits.SCHEDULED_SETS_MAX + 4):
+        schedule = schedule.with_activation(2 + i, SET_5 if i % 2 else VALIDATORS)
+    height = 2 + limits.SCHEDULED_SETS_MAX + 10
+    assert schedule.at(height) is SET_5
+    cert = _certificate(height, {"v1": SIGNERS["v1"], "v2": SIGNERS["v2"], "v4": NEWCOMER})
+
+    replica = make_replica("v2")
+    with pytest.raises(InvalidCertificate):
+        replica.synced(height, cert)  # v4 is unknown to the sets it was told of
+    assert replica.committed_height == 0
+    replica.synced(height, cert, schedule=schedule)
+    assert replica.committed_height == height
+    assert replica.schedule.at(height) is SET_5
+    assert replica.schedule.at(height + 1000) is SET_5
