@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+NEXT_KEYS_MAX = 3
+"""Keys a node may hold besides ``key_path`` (the replica holds at most 4 in all)."""
 
 
 class NodeConfig(BaseModel):
@@ -16,6 +19,17 @@ class NodeConfig(BaseModel):
     peers: dict[str, str] = Field(description="validator id -> host:port of the other validators")
     genesis_path: Path
     key_path: Path = Field(description="encrypted Ed25519 key file of this validator")
+    next_key_paths: list[Path] = Field(
+        default_factory=list,
+        max_length=NEXT_KEYS_MAX,
+        description=(
+            "more key files of this validator: the new key of a rotation"
+            " (rotate_validator_key). The node signs each height with the key that the"
+            " validator set in force there lists for it, so it keeps signing across the"
+            " activation height. Unused keys are harmless; once the rotation is in force"
+            " the new key may become key_path and the old one be dropped."
+        ),
+    )
     metrics_listen: str | None = Field(
         default=None, description="host:port for Prometheus metrics over HTTP; none if unset"
     )
@@ -26,6 +40,18 @@ class NodeConfig(BaseModel):
         ge=2,
         description="ticks without progress, with requests pending, before a view change",
     )
+
+    @model_validator(mode="after")
+    def _keys_distinct(self) -> NodeConfig:
+        paths = [self.key_path, *self.next_key_paths]
+        if len(set(paths)) != len(paths):
+            raise ValueError("key_path and next_key_paths must name different files")
+        return self
+
+    @property
+    def all_key_paths(self) -> list[Path]:
+        """``key_path`` first, then ``next_key_paths``."""
+        return [self.key_path, *self.next_key_paths]
 
     @classmethod
     def load(cls, path: Path) -> NodeConfig:

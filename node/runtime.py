@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -38,6 +39,7 @@ from node.config import NodeConfig
 from node.crypto import KeyPair
 from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
 from node.genesis import Genesis
+from node.keys import get_key_problem, get_missing_keys, keys_to_hand
 from node.mempool import Mempool, MempoolFull
 from node.metrics import NodeMetrics
 from node.peers import PeerLink
@@ -90,13 +92,32 @@ class SubmitRejected(Exception):
 
 class Node:
     def __init__(
-        self, config: NodeConfig, genesis: Genesis, keypair: KeyPair, store: Store
+        self,
+        config: NodeConfig,
+        genesis: Genesis,
+        keypair: KeyPair,
+        store: Store,
+        *,
+        next_keys: Sequence[KeyPair] = (),
     ) -> None:
+        """`keypair` is the key of `config.key_path`, `next_keys` those of
+        `config.next_key_paths` (a rotation's new key), in that order."""
         self.config = config
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self.validators = genesis.validators
         self.keypair = keypair
+        sources = [str(p) for p in config.all_key_paths]
+        sources += [f"key {i + 1}" for i in range(len(sources), 1 + len(next_keys))]
+        self.keys: dict[bytes, str] = {}
+        """Public key -> the key file it came from, of every key this node holds."""
+        self._signers: dict[bytes, Ed25519Signer] = {}
+        for kp, source in zip((keypair, *next_keys), sources, strict=False):
+            if kp.public_key in self.keys:
+                raise StorageError(f"{source} holds the same key as {self.keys[kp.public_key]}")
+            self.keys[kp.public_key] = source
+            self._signers[kp.public_key] = Ed25519Signer(config.validator_id, kp.seed)
+        self._warned_missing: set[bytes] = set()
         self.store = store
         self.state = StoreState(store)
         self.mempool = Mempool()
@@ -105,7 +126,6 @@ class Node:
         tree = genesis.state_tree()
         store.init_genesis(genesis.hash, genesis.state_writes(), tree.root, tree.new_nodes)
         self._check_key(self._schedule())
-        self.signer = Ed25519Signer(config.validator_id, keypair.seed)
         self.verifier = Ed25519Verifier(self.validators)
         self.peers: dict[str, PeerLink] = {}
         self._links_started = False
@@ -127,20 +147,49 @@ class Node:
         self._refresh_peers()
 
     def _check_key(self, schedule: ValidatorSchedule) -> None:
-        """This node's key must be its validator's key in some set the chain knows of. A
-        validator in no set yet (added after genesis, on a node that has not caught up)
-        follows the chain as an observer until the set that includes it is in force."""
+        """This node's keys must fit its validator (see `node.keys.get_key_problem`): none
+        belongs to another validator, and one is the key the validator signs with from the
+        next height on, if it signs there. A validator in no set yet (added after genesis,
+        on a node that has not caught up) follows the chain as an observer until the set
+        that includes it is in force."""
         vid = self.config.validator_id
-        keys = {m.public_key for _, s in schedule.entries if (m := s.get(vid)) is not None}
-        if keys and self.keypair.public_key not in keys:
-            raise StorageError(f"key does not belong to validator {vid!r} in any validator set")
-        if not keys:
+        next_height = self.store.tip_height() + 1
+        problem = get_key_problem(vid, self.keys, schedule, next_height)
+        if problem is not None:
+            raise StorageError(problem)
+        self._warn_missing_keys(schedule, next_height)
+        if not any(s.get(vid) is not None for _, s in schedule.entries):
             log.warning(
                 "validator %s is in no validator set known at height %d: following the chain"
                 " until a set that includes it is decided",
                 vid,
                 self.store.tip_height(),
             )
+
+    def _warn_missing_keys(self, schedule: ValidatorSchedule, next_height: int) -> None:
+        """Log, once per key, each key the chain schedules for this validator that the node
+        does not hold: it will not sign those heights."""
+        vid = self.config.validator_id
+        for activation, key in get_missing_keys(vid, self.keys, schedule, next_height):
+            if key in self._warned_missing:
+                continue
+            self._warned_missing.add(key)
+            log.warning(
+                "validator %s signs with key %s from height %d, which this node does not"
+                " hold: it will not sign there (add its key file to next_key_paths)",
+                vid,
+                key.hex()[:16],
+                activation,
+            )
+
+    def _hand_keys(self) -> None:
+        """Give the replica every key this node holds that a set in force or scheduled lists
+        for its validator: it signs each height with the key of the set in force there."""
+        next_height = self.replica.committed_height + 1
+        schedule = self.known_schedule
+        for key in keys_to_hand(self.config.validator_id, self.keys, schedule, next_height):
+            self.replica.add_signer(self._signers[key])
+        self._warn_missing_keys(schedule, next_height)
 
     # ---- peer links --------------------------------------------------------------------
 
@@ -239,16 +288,22 @@ class Node:
         tip = self.store.tip_height()
         tip_block = self.store.get_block(tip) if tip else None
         cert = certificate_from_proto(tip_block.commit) if tip_block is not None else None
-        return Replica(
+        schedule = self._schedule()
+        handed = keys_to_hand(self.config.validator_id, self.keys, schedule, tip + 1)
+        first = handed[0] if handed else self.keypair.public_key
+        replica = Replica(
             cfg,
-            self.signer,
+            self._signers[first],
             self.verifier,
             committed_height=tip,
             committed_certificate=cert,
             view=view,
             signed=tuple(signed),
-            schedule=self._schedule(),
+            schedule=schedule,
         )
+        for key in handed[1:]:
+            replica.add_signer(self._signers[key])
+        return replica
 
     async def start(self) -> None:
         self._links_started = True
@@ -534,6 +589,7 @@ class Node:
                     log.error("cannot apply validator decision %s: %s", attrs, exc)
         if changed:
             self.known_schedule = self._schedule()
+            self._hand_keys()  # a rotation names a key this node may hold
         return changed
 
     def _relay_stalled(self) -> None:
@@ -586,6 +642,7 @@ class Node:
                 self.replica.synced(
                     tip, certificate_from_proto(block.commit), schedule=self.known_schedule
                 )
+                self._hand_keys()
             except (ConsensusError, InvalidCertificate, ValueError) as exc:
                 log.warning("state transfer to %d not accepted by consensus: %s", tip, exc)
         self.kick()

@@ -61,8 +61,13 @@ def setup_logging(level: str) -> None:
 async def serve(config: NodeConfig, passphrase: str) -> None:
     genesis = Genesis.load(config.genesis_path)
     keypair = load_key_file(config.key_path, passphrase)
+    next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
     store = Store(config.home / "db")
-    node = Node(config, genesis, keypair, store)
+    try:
+        node = Node(config, genesis, keypair, store, next_keys=next_keys)
+    except StorageError:
+        store.close()
+        raise
 
     server = grpc.aio.server(options=GRPC_OPTIONS)
     node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
