@@ -11,6 +11,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 devnet.app.command("add-validator")(validators.add_validator_cmd)
+devnet.app.command("rotate-validator-key")(validators.rotate_validator_key_cmd)
+devnet.app.command("remove-validator")(validators.remove_validator_cmd)
+devnet.app.command("retire-validator")(validators.retire_validator_cmd)
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")
