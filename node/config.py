@@ -1,5 +1,6 @@
 """A validator's configuration: one JSON file in its home folder, written by
-`trustledger devnet up` (or by an operator), overridable by TRUSTLEDGER_NODE_* variables."""
+`trustledger devnet up` (or by an operator) and read whole at start; no environment
+variable overrides it, so what the file says is what runs."""
 
 from __future__ import annotations
 
