@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from node.client import LedgerClient
 from node.genesis import Genesis
-from wallet.routers import agencies, holders
+from wallet.routers import agencies, delegations, holders
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
 from wallet.store import WalletStore
@@ -69,5 +69,6 @@ def create_app(settings: WalletSettings) -> FastAPI:
         return {"status": "ok", "chain_id": status.chain_id, "height": status.height}
 
     app.include_router(holders.router)
+    app.include_router(delegations.router)
     app.include_router(agencies.router)
     return app

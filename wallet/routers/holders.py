@@ -74,11 +74,19 @@ def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) 
 
 
 def node_error(exc: ClientError) -> HTTPException:
+    """The HTTP error for a node's answer: a contract's refusal (nothing changed on the
+    chain) by its code, input the node refused before the chain (e.g. personal data in a
+    reason) as 422, an unreachable node as 503."""
     if isinstance(exc, TransactionRejected):
-        status = {"permission_denied": 403, "not_found": 404, "already_exists": 409}.get(
-            exc.code, 409
-        )
+        status = {
+            "permission_denied": 403,
+            "not_found": 404,
+            "already_exists": 409,
+            "invalid_argument": 422,
+        }.get(exc.code, 409)
         return HTTPException(status, f"{exc.code}: {exc.message}")
+    if exc.code == "INVALID_ARGUMENT":
+        return HTTPException(422, exc.message)
     if exc.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return HTTPException(503, f"ledger node unavailable: {exc.message}")
     if exc.code == "NOT_FOUND":
@@ -203,7 +211,7 @@ def list_requests(
     return result
 
 
-def _sign_and_submit(
+def sign_and_submit(
     ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any], contract: str = "consent"
 ) -> dict[str, Any]:
     try:
@@ -269,7 +277,7 @@ def grant(
     if body.max_uses is not None:
         args["max_uses"] = body.max_uses
     try:
-        return _sign_and_submit(ledger, session.seed, "grant", args)
+        return sign_and_submit(ledger, session.seed, "grant", args)
     except HTTPException:
         store.delete_share(request_id)
         raise
@@ -284,7 +292,7 @@ def refuse(
     on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, Any]:
     _request_of(ledger, on_behalf_of or holder_id, request_id)
-    return _sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
+    return sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/revoke")
@@ -298,7 +306,7 @@ def revoke(
 ) -> dict[str, Any]:
     """Revoke a grant: the chain refuses further access and the wallet drops the share."""
     _request_of(ledger, on_behalf_of or holder_id, request_id)
-    out = _sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
+    out = sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
     store.delete_share(request_id)
     return out
 
@@ -378,7 +386,7 @@ def claim_record(
     holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
 ) -> dict[str, Any]:
     """数据申领: the holder claims a record returned into their file."""
-    return _sign_and_submit(
+    return sign_and_submit(
         ledger, session.seed, "claim", {"record_id": record_id}, contract="archives"
     )
 
@@ -400,7 +408,7 @@ def request_correction(
     """数据纠错: ask the source department to correct a record; it answers with a new
     version or a reasoned refusal, and the history is kept."""
     correction_id = new_id("cor")
-    out = _sign_and_submit(
+    out = sign_and_submit(
         ledger,
         session.seed,
         "request_correction",
