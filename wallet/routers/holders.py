@@ -73,6 +73,29 @@ def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) 
     )
 
 
+def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) -> None:
+    """Refuse (403) unless `delegate` holds a delegation from `principal` in force with the
+    consent action. Transactions are checked by the contract; this guards what the wallet
+    reads for a delegate (a principal's requests name agencies and purposes)."""
+    try:
+        delegations = ledger.query(
+            "delegation",
+            "list_by_holder",
+            holder=delegate,
+            side="delegate",
+            in_force=True,
+            limit=limits.LIST_ITEMS_MAX,
+        )
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    if not any(
+        d["principal"] == principal and "consent" in d.get("actions", []) for d in delegations
+    ):
+        raise HTTPException(
+            403, "you hold no delegation in force to answer consent requests for this holder"
+        )
+
+
 def node_error(exc: ClientError) -> HTTPException:
     """The HTTP error for a node's answer: a contract's refusal (nothing changed on the
     chain) by its code, input the node refused before the chain (e.g. personal data in a
@@ -200,7 +223,10 @@ def list_requests(
     on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
     """Agencies' requests for the holder's data (status: pending, granted, refused, revoked);
-    with on_behalf_of, those of a person this holder is a delegate for."""
+    with on_behalf_of, those of a person or enterprise this holder is a consent delegate for
+    (a delegation in force: pending, revoked or expired ones do not count)."""
+    if on_behalf_of and on_behalf_of != holder_id:
+        check_consent_delegate(ledger, on_behalf_of, holder_id)
     args: dict[str, str] = {"holder": on_behalf_of or holder_id}
     if status:
         args["status"] = status
