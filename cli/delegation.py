@@ -1,6 +1,8 @@
 """`trustledger delegation`: a registrar records a guardianship (监护: a child for an elderly
-parent, a parent for a minor) or an enterprise's legal representative (法定代表人). Agents
-of an enterprise are appointed by its legal representative and accept in their wallet."""
+parent, a parent for a minor) or an enterprise's legal representative (法定代表人). Holders
+appoint, accept, decline and revoke in the wallet, which keeps their keys: an enterprise's
+legal representative appoints an agent (`POST /v1/holders/{id}/delegations`) and the agent
+accepts it (`POST /v1/holders/{id}/delegations/{delegation id}/accept`)."""
 
 from __future__ import annotations
 
