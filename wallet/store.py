@@ -51,6 +51,10 @@ class WalletStore:
         value: bytes | None = self._db.get(P_DOC + f"{holder_id}/{cert_id}".encode())
         return value
 
+    def delete_document(self, holder_id: str, cert_id: str) -> None:
+        with self._lock:
+            self._db.delete(P_DOC + f"{holder_id}/{cert_id}".encode(), sync=True)
+
     def put_share(self, request_id: str, record: dict[str, Any]) -> None:
         self._put_json(P_SHARE + request_id.encode(), record)
 

@@ -220,6 +220,9 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     with net.client() as client:
         doc, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, first_request)
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]
+    present_path = f"/v1/holders/{agent}/certificates/{cert_id}/presentation"
+    resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})
+    assert resp.status_code == 200, resp.text  # the agent holds the shared copy
 
     # The legal representative revokes the appointment: the agent can no longer act.
     resp = wallet(
@@ -231,6 +234,9 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "revoked"
+    # ... and the wallet withdrew the copy it had sealed to the agent.
+    resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})
+    assert resp.status_code == 404, resp.text
     second_request = _bank_asks(net, enterprise, cert_id)
     resp = wallet(
         "POST", net, f"{requests_path}/{second_request}/refuse", agent_token, params=behalf

@@ -21,8 +21,9 @@ from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from node.client import ClientError, LedgerClient
 from node.ids import new_id
 from wallet import limits
-from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger
-from wallet.routers.holders import node_error, sign_and_submit
+from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
+from wallet.routers.holders import consent_delegates, node_error, sign_and_submit
+from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["delegations"])
 
@@ -196,10 +197,29 @@ def revoke(
     holder_id: HolderIdPath,
     delegation_id: IdPath,
     session: CurrentHolder,
+    store: Store,
     ledger: Ledger,
     body: RevokeIn | None = None,
 ) -> dict[str, Any]:
     """End a pending or active delegation: the delegate renounces, or the principal, the
     appointer or (for an agent) the enterprise's legal representative revokes."""
     more = {"reason": body.reason} if body is not None and body.reason is not None else {}
-    return _decide(ledger, session.seed, "revoke", delegation_id, **more)
+    out = _decide(ledger, session.seed, "revoke", delegation_id, **more)
+    _withdraw_copies(ledger, store, delegation_id)
+    return out
+
+
+def _withdraw_copies(ledger: LedgerClient, store: WalletStore, delegation_id: str) -> None:
+    """The copies of the principal's documents sealed to the delegate at sharing go with
+    the delegation, unless another delegation in force still gives the delegate consent
+    power for the same principal. (What a delegate already saw, no wallet can take back.)"""
+    try:
+        record: dict[str, Any] = ledger.query("delegation", "get", delegation_id=delegation_id)
+        principal, delegate = record["principal"], record["delegate"]
+        if delegate in consent_delegates(ledger, store, principal):
+            return
+        certs = ledger.query("certificates", "list_by_holder", holder=principal)
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    for cert in certs:
+        store.delete_document(delegate, cert["cert_id"])
