@@ -151,6 +151,7 @@ class Chain:
             executed.index,
             executed.state_root,
             executed.tree.new_nodes,
+            executed.tree.shapes,
         )
 
 

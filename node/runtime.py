@@ -422,6 +422,7 @@ class Node:
             executed.index,
             executed.state_root,
             executed.tree.new_nodes,
+            executed.tree.shapes,
         )
         self._pending.clear()
         self.mempool.remove(executed.tx_hashes)

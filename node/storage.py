@@ -25,6 +25,7 @@ from pathlib import Path
 
 import plyvel
 
+from node.statetree import Shape
 from node.statetree_store import LevelDBNodeStore
 from proto import ledger_pb2
 
@@ -134,7 +135,10 @@ class Store:
         index: list[IndexEntry],
         state_root: bytes,
         tree_nodes: Mapping[bytes, bytes],
+        tree_shapes: Mapping[bytes, Shape] | None = None,
     ) -> None:
+        """Write a block with everything it produced in one synced batch. `tree_shapes`
+        (the update's `shapes`) saves the node cache decoding the new nodes again."""
         height = block.header.height
         if height != self.tip_height() + 1:
             raise StorageError(f"block {height} does not follow tip {self.tip_height()}")
@@ -150,7 +154,7 @@ class Store:
                     batch.put(P_STATE + key, value)
             for entry in index:
                 batch.put(entry.key(), b"")
-            self.nodes.stage(batch, tree_nodes)
+            self.nodes.stage(batch, tree_nodes, tree_shapes)
             batch.put(META_STATE_ROOT, state_root)
             batch.put(META_TIP, u64(height))
             # The WAL of heights now committed is no longer needed.
