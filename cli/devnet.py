@@ -474,7 +474,6 @@ def down_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
         console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
-@app.command("status")
 def agreed_view(rows: list[dict[str, Any]]) -> tuple[int, str] | None:
     """The (view, primary) that a quorum (2f+1) of the validators in `rows` work in.
 
@@ -493,6 +492,7 @@ def agreed_view(rows: list[dict[str, Any]]) -> tuple[int, str] | None:
     return agreed[0] if agreed else None
 
 
+@app.command("status")
 def status_cmd(dir: DirOpt = Path("devnet"), json_out: JsonOpt = False) -> None:
     """Height, view and primary of each validator."""
     net = open_devnet(dir)
