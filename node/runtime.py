@@ -174,8 +174,8 @@ class Node:
             block_digest=self._block_digest,
         )
         tip = self.store.tip_height()
-        tip_block = self.store.get_block(tip) if tip else None
-        cert = certificate_from_proto(tip_block.commit) if tip_block is not None else None
+        tip_head = self.store.tip_head()
+        cert = certificate_from_proto(tip_head[1]) if tip_head is not None else None
         return Replica(
             cfg,
             self.signer,
@@ -256,12 +256,12 @@ class Node:
     # ---- proposing and validating ------------------------------------------------------
 
     def tip_header(self) -> ledger_pb2.BlockHeader | None:
-        tip = self.store.tip_height()
-        if tip == 0:
+        """The tip's header (shared: do not change it); None at height 0."""
+        head = self.store.tip_head()
+        if head is None:
+            assert self.store.tip_height() == 0, "tip block missing: the store is corrupt"
             return None
-        block = self.store.get_block(tip)
-        assert block is not None, "tip block missing: the store is corrupt"
-        return block.header
+        return head[0]
 
     def _prev(self) -> tuple[bytes, int, bytes]:
         """(previous hash, previous time, previous state root) for the next block."""
@@ -496,14 +496,14 @@ class Node:
             self._fetching = False
         self.drive()  # what the replica decided meanwhile comes first (synced() requires it)
         tip = self.store.tip_height()
-        block = self.store.get_block(tip) if tip else None
+        head = self.store.tip_head()
         if (
-            block is not None
+            head is not None
             and tip > self.replica.committed_height
             and not self.replica.has_ready()
         ):
             try:
-                self.replica.synced(tip, certificate_from_proto(block.commit))
+                self.replica.synced(tip, certificate_from_proto(head[1]))
             except (ConsensusError, InvalidCertificate, ValueError) as exc:
                 log.warning("state transfer to %d not accepted by consensus: %s", tip, exc)
         self.kick()
@@ -595,12 +595,11 @@ class Node:
             self._relay[checked.hash] = (self._ticks, tx)
             if len(self._relay) > limits.MEMPOOL_TXS_MAX:
                 self._relay.popitem(last=False)
-            # Only the primary builds blocks: forwarding to it alone saves 2 of 3 peer
-            # RPCs per transaction; backups verify what they have not seen when they
-            # validate the block. After a view change, mempools are re-forwarded.
-            primary = self.validators.primary(self.replica.view)
-            link = self.peers.get(primary)
-            if link is not None:
+            # To every peer, not only the primary: a backup then checks the signature while
+            # it waits for the next proposal, and validating the block finds the transaction
+            # checked (the mempool's cache), which keeps signature checks off the critical
+            # path of a round. Forwards go in batches, so this costs a few RPCs per batch.
+            for link in self.peers.values():
                 link.forward(tx)
         if added:
             self.kick()

@@ -74,7 +74,9 @@ class PeerService(node_pb2_grpc.PeerServicer):
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch"
             )
-        for tx in request.txs:
+        for i, tx in enumerate(request.txs):
+            if i and i % limits.ADMIT_SLICE_TXS == 0:
+                await asyncio.sleep(0)  # let consensus in between slices of a big batch
             try:
                 self.node.admit(tx, forward=False)
             except SubmitRejected:
@@ -145,7 +147,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
                 f"at most {limits.SUBMIT_BATCH_TXS_MAX} transactions per batch",
             )
         resp = node_pb2.SubmitBatchResponse()
-        for tx in request.txs:
+        for i, tx in enumerate(request.txs):
+            if i and i % limits.ADMIT_SLICE_TXS == 0:
+                await asyncio.sleep(0)  # let consensus in between slices of a big batch
             try:
                 checked = self.node.admit(tx, forward=True)
             except SubmitRejected as exc:
@@ -252,11 +256,10 @@ def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
         proof=encode_proof(proof),
         height=height,
     )
-    if height:
-        block = node.store.get_block(height)
-        assert block is not None, "tip block missing"
-        out.header.CopyFrom(block.header)
-        out.commit.CopyFrom(block.commit)
+    head = node.store.tip_head()
+    if head is not None:
+        out.header.CopyFrom(head[0])
+        out.commit.CopyFrom(head[1])
     return out
 
 
@@ -323,10 +326,10 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
         node = self.node
         height = node.store.tip_height()
         resp = node_pb2.VerifyCertificateResponse(cert_id=cert_id, height=height)
-        tip = node.store.get_block(height) if height else None
-        if tip is not None:
-            resp.header.CopyFrom(tip.header)
-            resp.commit.CopyFrom(tip.commit)
+        head = node.store.tip_head()
+        if head is not None:
+            resp.header.CopyFrom(head[0])
+            resp.commit.CopyFrom(head[1])
         resp.proof.CopyFrom(proven_state(node, get_cert_key(cert_id)))
         try:
             record = run_query(node, "certificates", "status", {"cert_id": cert_id})

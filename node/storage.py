@@ -86,6 +86,11 @@ class Store:
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
         self.nodes = LevelDBNodeStore(self._db)
+        # The tip as last written by this (the only) writer: status calls, proposals and
+        # proofs ask for it all the time, and parsing the tip block for its header costs
+        # as much as the block is big.
+        self._tip: int | None = None
+        self._tip_head: tuple[ledger_pb2.BlockHeader, ledger_pb2.CommitCertificate] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -93,8 +98,21 @@ class Store:
     # ---- metadata ------------------------------------------------------------------
 
     def tip_height(self) -> int:
-        raw = self._db.get(META_TIP)
-        return 0 if raw is None else struct.unpack(">Q", raw)[0]
+        if self._tip is None:
+            raw = self._db.get(META_TIP)
+            self._tip = 0 if raw is None else struct.unpack(">Q", raw)[0]
+        return self._tip
+
+    def tip_head(self) -> tuple[ledger_pb2.BlockHeader, ledger_pb2.CommitCertificate] | None:
+        """The tip block's header and commit certificate (None at height 0), without
+        reading the block. Shared objects: copy them, never change them."""
+        if self._tip_head is None:
+            tip = self.tip_height()
+            block = self.get_block(tip) if tip else None
+            if block is None:
+                return None
+            self._tip_head = (block.header, block.commit)
+        return self._tip_head
 
     def state_root(self) -> bytes | None:
         return self._db.get(META_STATE_ROOT)
@@ -123,6 +141,8 @@ class Store:
             batch.put(META_GENESIS, genesis_hash)
             batch.put(META_STATE_ROOT, root)
             batch.put(META_TIP, u64(0))
+        self._tip = 0
+        self._tip_head = None
 
     # ---- blocks ----------------------------------------------------------------------
 
@@ -161,6 +181,12 @@ class Store:
             for key in self._db.iterator(prefix=P_WAL, include_value=False):
                 if struct.unpack(">Q", key[1:9])[0] <= height:
                     batch.delete(key)
+        self._tip = height
+        header = ledger_pb2.BlockHeader()
+        header.CopyFrom(block.header)
+        commit = ledger_pb2.CommitCertificate()
+        commit.CopyFrom(block.commit)
+        self._tip_head = (header, commit)
 
     def get_block(self, height: int) -> ledger_pb2.Block | None:
         raw = self._db.get(P_BLOCK + u64(height))
