@@ -515,21 +515,23 @@ class Node:
         and re-executed, so no single peer is trusted. Returns how many were applied."""
         applied = 0
         for link in self.peers.values():
-            while True:
-                try:
-                    resp = await link.stub.GetBlocks(
-                        node_pb2.GetBlocksRequest(
-                            from_height=self.store.tip_height() + 1,
-                            max_blocks=limits.GET_BLOCKS_MAX,
-                        ),
-                        timeout=5.0,
-                    )
-                except grpc.aio.AioRpcError:
+            # Pipelined: the next range is asked for before this one is applied, so the
+            # peer reads and sends it while this node re-executes (one range in flight).
+            fetch = self._fetch_blocks(link, self.store.tip_height() + 1)
+            while fetch is not None:
+                blocks = await fetch
+                fetch = None
+                if not blocks:
                     break
-                if not resp.blocks:
-                    break
-                for block in resp.blocks[: limits.GET_BLOCKS_MAX]:
+                last = blocks[-1].header.height
+                if upto is None or last < upto:
+                    fetch = self._fetch_blocks(link, last + 1)
+                    await asyncio.sleep(0)  # the request leaves now
+                stop = False
+                applied_here = 0
+                for block in blocks:
                     if upto is not None and block.header.height > upto:
+                        stop = True  # nothing wanted beyond `upto`
                         break
                     if block.header.height != self.store.tip_height() + 1:
                         continue
@@ -537,15 +539,42 @@ class Node:
                         self.apply_certified(block)
                     except (BlockInvalid, InvalidCertificate) as exc:
                         log.warning("block from %s refused: %s", link.peer_id, exc)
+                        stop = True
                         break
-                    applied += 1
+                    applied_here += 1
                     self.metrics.catchup_blocks.inc()
-                else:
-                    continue
-                break
+                    await asyncio.sleep(0)  # consensus and clients keep being served
+                applied += applied_here
+                if stop or last != self.store.tip_height():
+                    # The prefetched range does not follow on from the tip: drop it, and ask
+                    # again from the tip unless this range brought nothing that fitted.
+                    if fetch is not None:
+                        fetch.cancel()
+                        fetch = None
+                    if not stop and applied_here:
+                        fetch = self._fetch_blocks(link, self.store.tip_height() + 1)
         if applied:
             log.info("caught up %d blocks from peers; tip is %d", applied, self.store.tip_height())
         return applied
+
+    def _fetch_blocks(
+        self, link: PeerLink, from_height: int
+    ) -> asyncio.Task[list[ledger_pb2.Block]]:
+        """Ask a peer for certified blocks from `from_height` (empty list on failure)."""
+
+        async def fetch() -> list[ledger_pb2.Block]:
+            try:
+                resp = await link.stub.GetBlocks(
+                    node_pb2.GetBlocksRequest(
+                        from_height=from_height, max_blocks=limits.GET_BLOCKS_MAX
+                    ),
+                    timeout=5.0,
+                )
+            except grpc.aio.AioRpcError:
+                return []
+            return list(resp.blocks[: limits.GET_BLOCKS_MAX])
+
+        return asyncio.get_running_loop().create_task(fetch(), name=f"fetch-{link.peer_id}")
 
     def apply_certified(self, block: ledger_pb2.Block) -> None:
         cert = certificate_from_proto(block.commit)
