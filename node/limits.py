@@ -25,7 +25,7 @@ PEER_ENVELOPE_MESSAGES_MAX = 256
 PEER_QUEUE_MESSAGES_MAX = 10_000
 FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
-ADMIT_SLICE_TXS = 100  # a batch is admitted in slices of this many (~10 ms), yielding between
+ADMIT_SLICE_TXS = 100  # batches are checked in slices of this many (~8 ms) on a worker thread
 GET_BLOCKS_MAX = 64
 FORWARD_ON_VIEW_CHANGE_MAX = 20_000
 

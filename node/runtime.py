@@ -16,6 +16,8 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
@@ -79,6 +81,26 @@ class Pending:
     executed: Executed
 
 
+def _check_all(txs: list[ledger_pb2.Transaction], chain_id: str) -> list[CheckedTx | TxInvalid]:
+    """Stateless checks of transactions (run on the checker thread: pure)."""
+    out: list[CheckedTx | TxInvalid] = []
+    for tx in txs:
+        try:
+            out.append(check_tx(tx, chain_id))
+        except TxInvalid as exc:
+            out.append(exc)
+    return out
+
+
+def _refusal(exc: TxInvalid) -> SubmitRejected:
+    status = (
+        grpc.StatusCode.UNAUTHENTICATED
+        if exc.code == "bad_signature"
+        else grpc.StatusCode.INVALID_ARGUMENT
+    )
+    return SubmitRejected(status, f"{exc.code}: {exc.message}")
+
+
 class SubmitRejected(Exception):
     """A client's transaction is refused before it reaches the mempool."""
 
@@ -117,6 +139,8 @@ class Node:
             if pid != config.validator_id
         }
         self._pending: dict[bytes, Pending] = {}
+        # Stateless checks of submitted and forwarded batches (see `admit_batch`).
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tx-check")
         self._waiters: dict[bytes, list[asyncio.Future[tuple[int, ledger_pb2.TxResult]]]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
@@ -197,6 +221,7 @@ class Node:
     async def close(self) -> None:
         for link in self.peers.values():
             await link.close()
+        self._checker.shutdown(wait=False, cancel_futures=True)
 
     def kick(self) -> None:
         self._wake.set()
@@ -592,25 +617,74 @@ class Node:
     # ---- client submissions ------------------------------------------------------------
 
     def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
-        known = self.mempool.by_signature.get(bytes(tx.signature))
-        if known is not None and tx_hash(tx) == known.hash:
+        known = self._known(tx)
+        if known is not None:
             return known  # already pending: no second signature check
         if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
-            # Backpressure before any signature check: a flood of client calls must not
-            # starve consensus on the same loop (rounds would outlast the view timeout).
-            raise SubmitRejected(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"busy: {len(self.mempool)} transactions pending; retry shortly",
-            )
+            raise self._busy()
         try:
             checked = check_tx(tx, self.chain_id)
         except TxInvalid as exc:
-            status = (
-                grpc.StatusCode.UNAUTHENTICATED
-                if exc.code == "bad_signature"
-                else grpc.StatusCode.INVALID_ARGUMENT
-            )
-            raise SubmitRejected(status, f"{exc.code}: {exc.message}") from exc
+            raise _refusal(exc) from exc
+        return self._admit_checked(tx, checked, forward=forward)
+
+    async def admit_batch(
+        self, txs: Sequence[ledger_pb2.Transaction], *, forward: bool
+    ) -> list[CheckedTx | SubmitRejected]:
+        """`admit` for many transactions, their stateless checks (signatures: most of the
+        cost) done on a worker thread in slices, so the loop keeps driving consensus
+        meanwhile (libsodium runs without the GIL). Returns, for each, what `admit` would
+        have returned or raised."""
+        out: list[CheckedTx | SubmitRejected] = []
+        loop = asyncio.get_running_loop()
+        for start in range(0, len(txs), limits.ADMIT_SLICE_TXS):
+            part = list(txs[start : start + limits.ADMIT_SLICE_TXS])
+            known = [self._known(tx) for tx in part]
+            todo = [i for i, k in enumerate(known) if k is None]
+            if forward:
+                # Backpressure before any signature check: a flood of client calls must
+                # not starve consensus (rounds would outlast the view timeout).
+                room = max(0, limits.MEMPOOL_CLIENT_ADMIT_MAX - len(self.mempool))
+                busy = set(todo[room:])
+                todo = todo[:room]
+            else:
+                busy = set()
+            checks: list[CheckedTx | TxInvalid] = []
+            if todo:
+                checks = await loop.run_in_executor(
+                    self._checker, _check_all, [part[i] for i in todo], self.chain_id
+                )
+            checked = dict(zip(todo, checks, strict=True))
+            for i, tx in enumerate(part):
+                k = known[i]
+                if k is not None:
+                    out.append(k)
+                elif i in busy:
+                    out.append(self._busy())
+                else:
+                    check = checked[i]
+                    try:
+                        if isinstance(check, TxInvalid):
+                            raise _refusal(check)
+                        out.append(self._admit_checked(tx, check, forward=forward))
+                    except SubmitRejected as exc:
+                        out.append(exc)
+        return out
+
+    def _known(self, tx: ledger_pb2.Transaction) -> CheckedTx | None:
+        known = self.mempool.by_signature.get(bytes(tx.signature))
+        return known if known is not None and tx_hash(tx) == known.hash else None
+
+    def _busy(self) -> SubmitRejected:
+        return SubmitRejected(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"busy: {len(self.mempool)} transactions pending; retry shortly",
+        )
+
+    def _admit_checked(
+        self, tx: ledger_pb2.Transaction, checked: CheckedTx, *, forward: bool
+    ) -> CheckedTx:
+        """The stateful half of admission, on the loop: replay, mempool, forwarding."""
         if self._is_committed(checked.hash):
             raise SubmitRejected(
                 grpc.StatusCode.ALREADY_EXISTS,

@@ -74,13 +74,7 @@ class PeerService(node_pb2_grpc.PeerServicer):
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch"
             )
-        for i, tx in enumerate(request.txs):
-            if i and i % limits.ADMIT_SLICE_TXS == 0:
-                await asyncio.sleep(0)  # let consensus in between slices of a big batch
-            try:
-                self.node.admit(tx, forward=False)
-            except SubmitRejected:
-                continue
+        await self.node.admit_batch(request.txs, forward=False)
         return node_pb2.PeerAck()
 
     async def GetBlocks(
@@ -147,16 +141,12 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
                 f"at most {limits.SUBMIT_BATCH_TXS_MAX} transactions per batch",
             )
         resp = node_pb2.SubmitBatchResponse()
-        for i, tx in enumerate(request.txs):
-            if i and i % limits.ADMIT_SLICE_TXS == 0:
-                await asyncio.sleep(0)  # let consensus in between slices of a big batch
-            try:
-                checked = self.node.admit(tx, forward=True)
-            except SubmitRejected as exc:
-                self.node.metrics.admission_rejected.labels(exc.status.name).inc()
-                resp.items.add(accepted=False, error=exc.message)
+        for outcome in await self.node.admit_batch(request.txs, forward=True):
+            if isinstance(outcome, SubmitRejected):
+                self.node.metrics.admission_rejected.labels(outcome.status.name).inc()
+                resp.items.add(accepted=False, error=outcome.message)
             else:
-                resp.items.add(tx_hash=checked.hash, accepted=True)
+                resp.items.add(tx_hash=outcome.hash, accepted=True)
         return resp
 
     async def GetTransaction(
