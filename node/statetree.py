@@ -408,12 +408,12 @@ class _Updater:
             return right
         if right is None:
             return left
-        node_hash = _sha256(_NODE_PREFIXES[split_bit] + left + right).digest()
+        children = left + right
+        node_hash = _sha256(_NODE_PREFIXES[split_bit] + children).digest()
         size = (split_bit + 7) >> 3
         self.new[node_hash] = (
             _BRANCH_HEADS[split_bit]
-            + left
-            + right
+            + children
             + ((rep >> (KEY_BITS - split_bit)) << (8 * size - split_bit)).to_bytes(size, "big")
         )
         self.shapes[node_hash] = (split_bit, left, right, rep)
@@ -421,6 +421,8 @@ class _Updater:
 
     def _build(self, lo: int, hi: int) -> bytes | None:
         """A fresh subtree of the puts among writes [lo, hi) (deletes there are no-ops)."""
+        if hi - lo == 1:
+            return self._leaf(lo)  # the common case: one new key where a path diverges
         values = self._values
         puts = [i for i in range(lo, hi) if values[i] is not None]
         return self._build_sorted(puts, 0, len(puts))
