@@ -76,12 +76,19 @@ class Store:
         try:
             # A bloom filter makes the replay check (a lookup that almost always misses)
             # cheap; the caches are sized for a validator, not for a desktop default.
+            # Most keys are hashes (tree nodes, transactions), so every flushed memtable
+            # overlaps every file below it: a big memtable and big files mean fewer, larger
+            # compactions. With 16 MB / 2 MB, LevelDB's compaction thread took about a fifth
+            # of a validator's CPU under `make bench`, and this cut the CPU time of
+            # `bench/profile_block.py --prefill 60000` by ~30 %. The memtable (up to twice
+            # this while one is flushed) grows only as data comes.
             self._db = plyvel.DB(
                 str(path),
                 create_if_missing=True,
                 bloom_filter_bits=10,
                 lru_cache_size=64 * 1024 * 1024,
-                write_buffer_size=16 * 1024 * 1024,
+                write_buffer_size=128 * 1024 * 1024,
+                max_file_size=32 * 1024 * 1024,
             )
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
