@@ -181,18 +181,15 @@ class Certificate:
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON object."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return {name: getattr(self, name) for name in _CERTIFICATE_FIELDS}
 
     @staticmethod
     def from_json(record: Mapping[str, Any]) -> Certificate:
         """Rebuild a record from its JSON object (fields added later take their default)."""
-        return Certificate(
-            **{
-                field.name: record[field.name]
-                for field in dataclasses.fields(Certificate)
-                if field.name in record
-            }
-        )
+        return Certificate(**{name: record[name] for name in _CERTIFICATE_FIELDS if name in record})
+
+
+_CERTIFICATE_FIELDS: Final = tuple(field.name for field in dataclasses.fields(Certificate))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,22 +10,30 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-finite number {name} is not canonical JSON")
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+)
+"""The one encoder (stateless between calls, so sharing it changes nothing but its cost)."""
+
+
 def canonical_json(value: object) -> bytes:
     """Encode ``value`` as UTF-8 JSON with sorted keys and no insignificant whitespace.
 
     Non-ASCII text (Chinese names of certificate types, purposes) is kept as UTF-8 rather
     than ``\\u`` escapes. NaN and infinities are refused: they have no canonical form.
     """
-    text = json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-    return text.encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def load_json(b: bytes) -> Any:
     """Decode UTF-8 JSON bytes (as written by :func:`canonical_json`)."""
-    return json.loads(b.decode("utf-8"), parse_constant=_reject_constant)
+    text = b.decode("utf-8")
+    if text.startswith("\ufeff"):  # as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)

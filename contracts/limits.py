@@ -149,6 +149,10 @@ LIST_LIMIT_MAX: Final = 1000
 SCAN_LIMIT_MAX: Final = 10_000
 """Most index entries a filtered list query reads before filtering."""
 
+DECODED_RECORDS_CACHED_MAX: Final = 1024
+"""Most stored records (organisations, version schedules) kept decoded per kind, keyed by
+their bytes: decoding is pure, so a hit returns exactly what decoding would."""
+
 
 assert ORG_ID_LENGTH_MIN <= ORG_ID_LENGTH_MAX
 assert CERT_ID_LENGTH_MIN <= CERT_ID_LENGTH_MAX

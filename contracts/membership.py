@@ -14,6 +14,7 @@ State:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -132,8 +133,12 @@ def encode_organisation(org: Organisation) -> bytes:
     return canonical_json(get_organisation_json(org))
 
 
+@functools.lru_cache(maxsize=limits.DECODED_RECORDS_CACHED_MAX)
 def decode_organisation(value: bytes) -> Organisation:
-    """Rebuild an organisation from its stored bytes."""
+    """Rebuild an organisation from its stored bytes.
+
+    Memoised on the bytes (the result is immutable and depends on them alone): every
+    transaction looks up its sender's organisation."""
     record = load_json(value)
     return Organisation(
         id=record["id"],
@@ -161,10 +166,15 @@ def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
     value = state.get(get_public_key_key(sender_key))
     if value is None:
         return None
+    return get_organisation(state, _decode_org_id(value))
+
+
+@functools.lru_cache(maxsize=limits.DECODED_RECORDS_CACHED_MAX)
+def _decode_org_id(value: bytes) -> str:
     org_id = load_json(value)
     if not isinstance(org_id, str):
         raise RuntimeError("membership key index holds a non-string org id")
-    return get_organisation(state, org_id)
+    return org_id
 
 
 # --- Genesis -------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ State:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from contracts import limits
 from contracts.codec import canonical_json, load_json
 from contracts.interface import StateReader
 
@@ -56,6 +58,12 @@ def get_schedule(state: StateReader, contract: str) -> Schedule:
     value = state.get(get_schedule_key(contract))
     if value is None:
         return ((0, GENESIS_VERSION),)
+    return _decode_schedule(value)
+
+
+@functools.lru_cache(maxsize=limits.DECODED_RECORDS_CACHED_MAX)
+def _decode_schedule(value: bytes) -> Schedule:
+    """Memoised on the bytes (immutable result): every transaction reads its contract's."""
     return tuple((int(height), int(version)) for height, version in load_json(value))
 
 

@@ -45,8 +45,10 @@ class Executed:
     """New state-tree nodes, written in the block's commit batch."""
 
 
-def event_to_proto(event: Event) -> ledger_pb2.Event:
-    out = ledger_pb2.Event(name=event.name, subjects=list(event.subjects))
+def fill_event(out: ledger_pb2.Event, event: Event) -> None:
+    """Write `event` into a (new, empty) proto event, e.g. one added to a result in place."""
+    out.name = event.name
+    out.subjects.extend(event.subjects)
     for key, value in event.attrs:
         attr = out.attrs.add(key=key)
         if isinstance(value, bool):
@@ -55,7 +57,6 @@ def event_to_proto(event: Event) -> ledger_pb2.Event:
             attr.integer = value
         else:
             attr.text = value
-    return out
 
 
 def actor_of(state: StoreState | Overlay, submitter: bytes) -> str:
@@ -126,7 +127,8 @@ def execute_block(
             time_ms=time_ms,
             tx_hash=checked.hash,
         )
-        result = ledger_pb2.TxResult(
+        # Built in place in the block's results (appending a message would copy it).
+        result = results.results.add(
             tx_hash=checked.hash,
             contract=body.contract,
             method=body.method,
@@ -150,9 +152,8 @@ def execute_block(
             overlay.apply(call.writes)
             result.ok = True
             for e_index, event in enumerate(call.events):
-                result.events.append(event_to_proto(event))
+                fill_event(result.events.add(), event)
                 index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
-        results.results.append(result)
     writes = overlay.writes()
     tree = apply_writes(tree_nodes, prev_state_root, writes)
     return Executed(

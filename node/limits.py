@@ -28,8 +28,13 @@ PEER_QUEUE_MESSAGES_MAX = 10_000
 PEERS_MAX = VALIDATORS_MAX - 1  # one link per other validator of the sets in force or scheduled
 FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
+ADMIT_SLICE_TXS = 100  # batches are checked in slices of this many (~8 ms) on a worker thread
 GET_BLOCKS_MAX = 64
 FORWARD_ON_VIEW_CHANGE_MAX = 20_000
+
+# Decoded state-tree nodes cached per node (node/statetree_store.py), leaves and branches:
+# about 250 bytes each with the dict's share, so ~150 MB; a state of ~300,000 keys fits.
+STATE_NODE_CACHE_NODES_MAX = 600_000
 
 QUERY_RESULT_ITEMS_MAX = 1000
 AUDIT_TRACE_ENTRIES_MAX = 5000

@@ -8,6 +8,7 @@ recovery path for lost messages (the network may lose anything anyway).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 
@@ -33,7 +34,9 @@ PEER_CHANNEL_OPTIONS = [
     ("grpc.max_reconnect_backoff_ms", 1000),
 ]
 SEND_TIMEOUT_S = 3.0
-FORWARD_LINGER_S = 0.005
+FORWARD_LINGER_S = 0.05
+"""How long a few forwarded transactions wait for more (single submissions), unless a
+consensus message is to go: every forward is one RPC to each peer, ~0.5 ms of CPU apiece."""
 
 
 class PeerLink:
@@ -46,6 +49,7 @@ class PeerLink:
         self._messages: deque[Message] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
         self._txs: deque[ledger_pb2.Transaction] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
         self._wake = asyncio.Event()
+        self._message_queued = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.failures = 0
 
@@ -60,6 +64,7 @@ class PeerLink:
     def send(self, message: Message) -> None:
         self._messages.append(message)
         self._wake.set()
+        self._message_queued.set()
 
     def forward(self, tx: ledger_pb2.Transaction) -> None:
         self._txs.append(tx)
@@ -70,8 +75,12 @@ class PeerLink:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._txs and not self._messages and len(self._txs) < limits.FORWARD_BATCH_TXS_MAX:
-                await asyncio.sleep(FORWARD_LINGER_S)  # let single submissions coalesce
+            if self._txs and not self._messages and len(self._txs) < limits.ADMIT_SLICE_TXS:
+                # Let single submissions coalesce (a batch's slice goes at once), but never
+                # hold a consensus message back for it.
+                self._message_queued.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._message_queued.wait(), FORWARD_LINGER_S)
             while self._messages or self._txs:
                 try:
                     if self._messages:

@@ -17,6 +17,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
@@ -81,6 +82,26 @@ class Pending:
     executed: Executed
 
 
+def _check_all(txs: list[ledger_pb2.Transaction], chain_id: str) -> list[CheckedTx | TxInvalid]:
+    """Stateless checks of transactions (run on the checker thread: pure)."""
+    out: list[CheckedTx | TxInvalid] = []
+    for tx in txs:
+        try:
+            out.append(check_tx(tx, chain_id))
+        except TxInvalid as exc:
+            out.append(exc)
+    return out
+
+
+def _refusal(exc: TxInvalid) -> SubmitRejected:
+    status = (
+        grpc.StatusCode.UNAUTHENTICATED
+        if exc.code == "bad_signature"
+        else grpc.StatusCode.INVALID_ARGUMENT
+    )
+    return SubmitRejected(status, f"{exc.code}: {exc.message}")
+
+
 class SubmitRejected(Exception):
     """A client's transaction is refused before it reaches the mempool."""
 
@@ -130,6 +151,8 @@ class Node:
         self.peers: dict[str, PeerLink] = {}
         self._links_started = False
         self._pending: dict[bytes, Pending] = {}
+        # Stateless checks of submitted and forwarded batches (see `admit_batch`).
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tx-check")
         self._waiters: dict[bytes, list[asyncio.Future[tuple[int, ledger_pb2.TxResult]]]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
@@ -286,8 +309,8 @@ class Node:
             block_digest=self._block_digest,
         )
         tip = self.store.tip_height()
-        tip_block = self.store.get_block(tip) if tip else None
-        cert = certificate_from_proto(tip_block.commit) if tip_block is not None else None
+        tip_head = self.store.tip_head()
+        cert = certificate_from_proto(tip_head[1]) if tip_head is not None else None
         schedule = self._schedule()
         handed = keys_to_hand(self.config.validator_id, self.keys, schedule, tip + 1)
         first = handed[0] if handed else self.keypair.public_key
@@ -318,6 +341,7 @@ class Node:
     async def close(self) -> None:
         for link in list(self.peers.values()):
             await link.close()
+        self._checker.shutdown(wait=False, cancel_futures=True)
 
     def kick(self) -> None:
         self._wake.set()
@@ -379,12 +403,12 @@ class Node:
     # ---- proposing and validating ------------------------------------------------------
 
     def tip_header(self) -> ledger_pb2.BlockHeader | None:
-        tip = self.store.tip_height()
-        if tip == 0:
+        """The tip's header (shared: do not change it); None at height 0."""
+        head = self.store.tip_head()
+        if head is None:
+            assert self.store.tip_height() == 0, "tip block missing: the store is corrupt"
             return None
-        block = self.store.get_block(tip)
-        assert block is not None, "tip block missing: the store is corrupt"
-        return block.header
+        return head[0]
 
     def _prev(self) -> tuple[bytes, int, bytes]:
         """(previous hash, previous time, previous state root) for the next block."""
@@ -545,6 +569,7 @@ class Node:
             executed.index,
             executed.state_root,
             executed.tree.new_nodes,
+            executed.tree.shapes,
         )
         self._pending.clear()
         self.mempool.remove(executed.tx_hashes)
@@ -632,15 +657,15 @@ class Node:
             self._fetching = False
         self.drive()  # what the replica decided meanwhile comes first (synced() requires it)
         tip = self.store.tip_height()
-        block = self.store.get_block(tip) if tip else None
+        head = self.store.tip_head()
         if (
-            block is not None
+            head is not None
             and tip > self.replica.committed_height
             and not self.replica.has_ready()
         ):
             try:
                 self.replica.synced(
-                    tip, certificate_from_proto(block.commit), schedule=self.known_schedule
+                    tip, certificate_from_proto(head[1]), schedule=self.known_schedule
                 )
                 self._hand_keys()
             except (ConsensusError, InvalidCertificate, ValueError) as exc:
@@ -654,21 +679,23 @@ class Node:
         and re-executed, so no single peer is trusted. Returns how many were applied."""
         applied = 0
         for link in list(self.peers.values()):
-            while True:
-                try:
-                    resp = await link.stub.GetBlocks(
-                        node_pb2.GetBlocksRequest(
-                            from_height=self.store.tip_height() + 1,
-                            max_blocks=limits.GET_BLOCKS_MAX,
-                        ),
-                        timeout=5.0,
-                    )
-                except grpc.aio.AioRpcError:
+            # Pipelined: the next range is asked for before this one is applied, so the
+            # peer reads and sends it while this node re-executes (one range in flight).
+            fetch = self._fetch_blocks(link, self.store.tip_height() + 1)
+            while fetch is not None:
+                blocks = await fetch
+                fetch = None
+                if not blocks:
                     break
-                if not resp.blocks:
-                    break
-                for block in resp.blocks[: limits.GET_BLOCKS_MAX]:
+                last = blocks[-1].header.height
+                if upto is None or last < upto:
+                    fetch = self._fetch_blocks(link, last + 1)
+                    await asyncio.sleep(0)  # the request leaves now
+                stop = False
+                applied_here = 0
+                for block in blocks:
                     if upto is not None and block.header.height > upto:
+                        stop = True  # nothing wanted beyond `upto`
                         break
                     if block.header.height != self.store.tip_height() + 1:
                         continue
@@ -676,15 +703,42 @@ class Node:
                         self.apply_certified(block)
                     except (BlockInvalid, InvalidCertificate) as exc:
                         log.warning("block from %s refused: %s", link.peer_id, exc)
+                        stop = True
                         break
-                    applied += 1
+                    applied_here += 1
                     self.metrics.catchup_blocks.inc()
-                else:
-                    continue
-                break
+                    await asyncio.sleep(0)  # consensus and clients keep being served
+                applied += applied_here
+                if stop or last != self.store.tip_height():
+                    # The prefetched range does not follow on from the tip: drop it, and ask
+                    # again from the tip unless this range brought nothing that fitted.
+                    if fetch is not None:
+                        fetch.cancel()
+                        fetch = None
+                    if not stop and applied_here:
+                        fetch = self._fetch_blocks(link, self.store.tip_height() + 1)
         if applied:
             log.info("caught up %d blocks from peers; tip is %d", applied, self.store.tip_height())
         return applied
+
+    def _fetch_blocks(
+        self, link: PeerLink, from_height: int
+    ) -> asyncio.Task[list[ledger_pb2.Block]]:
+        """Ask a peer for certified blocks from `from_height` (empty list on failure)."""
+
+        async def fetch() -> list[ledger_pb2.Block]:
+            try:
+                resp = await link.stub.GetBlocks(
+                    node_pb2.GetBlocksRequest(
+                        from_height=from_height, max_blocks=limits.GET_BLOCKS_MAX
+                    ),
+                    timeout=5.0,
+                )
+            except grpc.aio.AioRpcError:
+                return []
+            return list(resp.blocks[: limits.GET_BLOCKS_MAX])
+
+        return asyncio.get_running_loop().create_task(fetch(), name=f"fetch-{link.peer_id}")
 
     def apply_certified(self, block: ledger_pb2.Block) -> None:
         cert = certificate_from_proto(block.commit)
@@ -702,25 +756,74 @@ class Node:
     # ---- client submissions ------------------------------------------------------------
 
     def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
-        known = self.mempool.by_signature.get(bytes(tx.signature))
-        if known is not None and tx_hash(tx) == known.hash:
+        known = self._known(tx)
+        if known is not None:
             return known  # already pending: no second signature check
         if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
-            # Backpressure before any signature check: a flood of client calls must not
-            # starve consensus on the same loop (rounds would outlast the view timeout).
-            raise SubmitRejected(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"busy: {len(self.mempool)} transactions pending; retry shortly",
-            )
+            raise self._busy()
         try:
             checked = check_tx(tx, self.chain_id)
         except TxInvalid as exc:
-            status = (
-                grpc.StatusCode.UNAUTHENTICATED
-                if exc.code == "bad_signature"
-                else grpc.StatusCode.INVALID_ARGUMENT
-            )
-            raise SubmitRejected(status, f"{exc.code}: {exc.message}") from exc
+            raise _refusal(exc) from exc
+        return self._admit_checked(tx, checked, forward=forward)
+
+    async def admit_batch(
+        self, txs: Sequence[ledger_pb2.Transaction], *, forward: bool
+    ) -> list[CheckedTx | SubmitRejected]:
+        """`admit` for many transactions, their stateless checks (signatures: most of the
+        cost) done on a worker thread in slices, so the loop keeps driving consensus
+        meanwhile (libsodium runs without the GIL). Returns, for each, what `admit` would
+        have returned or raised."""
+        out: list[CheckedTx | SubmitRejected] = []
+        loop = asyncio.get_running_loop()
+        for start in range(0, len(txs), limits.ADMIT_SLICE_TXS):
+            part = list(txs[start : start + limits.ADMIT_SLICE_TXS])
+            known = [self._known(tx) for tx in part]
+            todo = [i for i, k in enumerate(known) if k is None]
+            if forward:
+                # Backpressure before any signature check: a flood of client calls must
+                # not starve consensus (rounds would outlast the view timeout).
+                room = max(0, limits.MEMPOOL_CLIENT_ADMIT_MAX - len(self.mempool))
+                busy = set(todo[room:])
+                todo = todo[:room]
+            else:
+                busy = set()
+            checks: list[CheckedTx | TxInvalid] = []
+            if todo:
+                checks = await loop.run_in_executor(
+                    self._checker, _check_all, [part[i] for i in todo], self.chain_id
+                )
+            checked = dict(zip(todo, checks, strict=True))
+            for i, tx in enumerate(part):
+                k = known[i]
+                if k is not None:
+                    out.append(k)
+                elif i in busy:
+                    out.append(self._busy())
+                else:
+                    check = checked[i]
+                    try:
+                        if isinstance(check, TxInvalid):
+                            raise _refusal(check)
+                        out.append(self._admit_checked(tx, check, forward=forward))
+                    except SubmitRejected as exc:
+                        out.append(exc)
+        return out
+
+    def _known(self, tx: ledger_pb2.Transaction) -> CheckedTx | None:
+        known = self.mempool.by_signature.get(bytes(tx.signature))
+        return known if known is not None and tx_hash(tx) == known.hash else None
+
+    def _busy(self) -> SubmitRejected:
+        return SubmitRejected(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"busy: {len(self.mempool)} transactions pending; retry shortly",
+        )
+
+    def _admit_checked(
+        self, tx: ledger_pb2.Transaction, checked: CheckedTx, *, forward: bool
+    ) -> CheckedTx:
+        """The stateful half of admission, on the loop: replay, mempool, forwarding."""
         if self._is_committed(checked.hash):
             raise SubmitRejected(
                 grpc.StatusCode.ALREADY_EXISTS,
@@ -734,13 +837,11 @@ class Node:
             self._relay[checked.hash] = (self._ticks, tx)
             if len(self._relay) > limits.MEMPOOL_TXS_MAX:
                 self._relay.popitem(last=False)
-            # Only the primary builds blocks: forwarding to it alone saves 2 of 3 peer
-            # RPCs per transaction; backups verify what they have not seen when they
-            # validate the block. After a view change, mempools are re-forwarded.
-            height = self.store.tip_height() + 1
-            primary = self.replica.schedule.at(height).primary(self.replica.view)
-            link = self.peers.get(primary)
-            if link is not None:
+            # To every peer, not only the primary: a backup then checks the signature while
+            # it waits for the next proposal, and validating the block finds the transaction
+            # checked (the mempool's cache), which keeps signature checks off the critical
+            # path of a round. Forwards go in batches, so this costs a few RPCs per batch.
+            for link in self.peers.values():
                 link.forward(tx)
         if added:
             self.kick()

@@ -74,11 +74,7 @@ class PeerService(node_pb2_grpc.PeerServicer):
             await context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch"
             )
-        for tx in request.txs:
-            try:
-                self.node.admit(tx, forward=False)
-            except SubmitRejected:
-                continue
+        await self.node.admit_batch(request.txs, forward=False)
         return node_pb2.PeerAck()
 
     async def GetBlocks(
@@ -145,14 +141,12 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
                 f"at most {limits.SUBMIT_BATCH_TXS_MAX} transactions per batch",
             )
         resp = node_pb2.SubmitBatchResponse()
-        for tx in request.txs:
-            try:
-                checked = self.node.admit(tx, forward=True)
-            except SubmitRejected as exc:
-                self.node.metrics.admission_rejected.labels(exc.status.name).inc()
-                resp.items.add(accepted=False, error=exc.message)
+        for outcome in await self.node.admit_batch(request.txs, forward=True):
+            if isinstance(outcome, SubmitRejected):
+                self.node.metrics.admission_rejected.labels(outcome.status.name).inc()
+                resp.items.add(accepted=False, error=outcome.message)
             else:
-                resp.items.add(tx_hash=checked.hash, accepted=True)
+                resp.items.add(tx_hash=outcome.hash, accepted=True)
         return resp
 
     async def GetTransaction(
@@ -252,11 +246,10 @@ def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
         proof=encode_proof(proof),
         height=height,
     )
-    if height:
-        block = node.store.get_block(height)
-        assert block is not None, "tip block missing"
-        out.header.CopyFrom(block.header)
-        out.commit.CopyFrom(block.commit)
+    head = node.store.tip_head()
+    if head is not None:
+        out.header.CopyFrom(head[0])
+        out.commit.CopyFrom(head[1])
     return out
 
 
@@ -323,10 +316,10 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
         node = self.node
         height = node.store.tip_height()
         resp = node_pb2.VerifyCertificateResponse(cert_id=cert_id, height=height)
-        tip = node.store.get_block(height) if height else None
-        if tip is not None:
-            resp.header.CopyFrom(tip.header)
-            resp.commit.CopyFrom(tip.commit)
+        head = node.store.tip_head()
+        if head is not None:
+            resp.header.CopyFrom(head[0])
+            resp.commit.CopyFrom(head[1])
         resp.proof.CopyFrom(proven_state(node, get_cert_key(cert_id)))
         try:
             record = run_query(node, "certificates", "status", {"cert_id": cert_id})

@@ -20,16 +20,27 @@ class StoreState:
 
 
 class Overlay:
-    """Pending writes over a base view; `writes()` is the block's sorted write set."""
+    """Pending writes over a base view; `writes()` is the block's sorted write set.
+
+    The base must not change while the overlay is in use (a block executes on one
+    committed state): its answers to `get` are kept, so the keys every transaction reads
+    (the sender's organisation, contract versions) cost one database read per block.
+    """
 
     def __init__(self, base: StoreState | Overlay) -> None:
         self._base = base
         self._pending: dict[bytes, bytes | None] = {}
+        self._read: dict[bytes, bytes | None] = {}
 
     def get(self, key: bytes) -> bytes | None:
-        if key in self._pending:
-            return self._pending[key]
-        return self._base.get(key)
+        pending = self._pending
+        if key in pending:
+            return pending[key]
+        read = self._read
+        if key in read:
+            return read[key]
+        value = read[key] = self._base.get(key)
+        return value
 
     def scan(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
         mine = {k: v for k, v in self._pending.items() if k.startswith(prefix)}

@@ -88,7 +88,7 @@ import hashlib
 import struct
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple, Protocol
 
@@ -153,28 +153,20 @@ def compute_node_hash(split_bit: int, left: bytes, right: bytes) -> bytes:
     return _sha256(NODE_DOMAIN + bytes((split_bit,)) + left + right).digest()
 
 
-def _lcp(a: int, b: int) -> int:
-    """Length of the common prefix of two 256-bit key hashes, in bits (256 if equal)."""
-    return KEY_BITS - (a ^ b).bit_length()
-
-
 def _bit(x: int, i: int) -> int:
     return (x >> (KEY_BITS - 1 - i)) & 1
 
 
-def _threshold(x: int, i: int) -> int:
-    """Smallest key hash that shares bits [0, i) with x and has bit i set."""
-    shift = KEY_BITS - 1 - i
-    return ((x >> shift) | 1) << shift
-
-
 def _prefix_bytes(rep: int, split_bit: int) -> bytes:
     """Bits [0, split_bit) of `rep` in ceil(split_bit / 8) bytes, later bits zeroed."""
-    if split_bit == 0:
-        return b""
-    shift = KEY_BITS - split_bit
-    masked = (rep >> shift) << shift
-    return masked.to_bytes(HASH_BYTES, "big")[: (split_bit + 7) // 8]
+    size = (split_bit + 7) >> 3
+    return ((rep >> (KEY_BITS - split_bit)) << (8 * size - split_bit)).to_bytes(size, "big")
+
+
+_SPLIT_TAGS = tuple(bytes((i,)) for i in range(KEY_BITS))
+_BRANCH_HEADS = tuple(bytes((BRANCH_TAG, i)) for i in range(KEY_BITS))
+_NODE_PREFIXES = tuple(NODE_DOMAIN + tag for tag in _SPLIT_TAGS)
+_LEAF_TAG_BYTES = bytes((LEAF_TAG,))
 
 
 # ---- node storage ---------------------------------------------------------------------
@@ -190,6 +182,14 @@ class NodeStore(NodeReader, Protocol):
     """A node store that can also take new nodes (used by `StateTree`)."""
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None: ...
+
+
+class ShapeReader(NodeReader, Protocol):
+    """A reader that can also answer a node's shape, typically from a cache of decoded
+    nodes (`node.statetree_store.LevelDBNodeStore`): batch updates then skip reading and
+    decoding the nodes they walk. None if the node is not in the store."""
+
+    def get_shape(self, node_hash: bytes) -> Shape | None: ...
 
 
 class MemoryNodeStore:
@@ -247,6 +247,26 @@ def _decode(node_hash: bytes, raw: bytes) -> _Branch | _Leaf:
             end = _LEAF_HEADER_BYTES + key_len
             return _Leaf(raw[1:33], raw[_LEAF_HEADER_BYTES:end], raw[end:])
     raise CorruptNodeError(f"stored node {node_hash.hex()} does not decode")
+
+
+Shape = tuple[int, bytes, bytes, int]
+"""What a batch update needs of a node: (split_bit, left, right, rep). A leaf is
+(KEY_BITS, b"", b"", its key hash as an integer); a branch's `rep` agrees with every key
+hash below it on bits [0, split_bit) (later bits are not significant)."""
+
+
+def decode_shape(node_hash: bytes, raw: bytes) -> Shape:
+    """The shape of a stored node (see `Shape`); raises CorruptNodeError if it does not
+    decode. Stores that cache shapes (`ShapeReader`) build them with this."""
+    decoded = _decode(node_hash, raw)
+    if isinstance(decoded, _Leaf):
+        return (KEY_BITS, b"", b"", int.from_bytes(decoded.key_hash, "big"))
+    return (decoded.split_bit, decoded.left, decoded.right, decoded.rep)
+
+
+def encode_branch(split_bit: int, left: bytes, right: bytes, rep: int) -> bytes:
+    """The stored bytes of a branch (see the module's docstring)."""
+    return _BRANCH_HEADS[split_bit] + left + right + _prefix_bytes(rep, split_bit)
 
 
 def _load_below(node_hash: bytes, raw: bytes, floor: int) -> _Branch | _Leaf:
@@ -322,10 +342,18 @@ class TreeUpdate:
     """node hash -> encoded node: to be put into the store (with the block's batch)."""
     stale_nodes: frozenset[bytes]
     """Nodes reachable from `prev_root` but not from `root` (for a future pruner)."""
+    shapes: Mapping[bytes, Shape] = field(default_factory=dict, compare=False, repr=False)
+    """The shapes of the new nodes (and of leaves written again unchanged), for a store's
+    cache of decoded nodes (`LevelDBNodeStore.stage`); derived from `new_nodes`."""
 
 
 class _Updater:
-    """One batch update: writes sorted by key hash, walked down the old tree once."""
+    """One batch update: writes sorted by key hash, walked down the old tree once.
+
+    Every node on a changed path is read once and every new node hashed once per batch,
+    however many writes share it. The walk works on node shapes (`Shape`), from the
+    reader's cache when it has one (`ShapeReader`), so a warm update reads nothing.
+    """
 
     def __init__(self, reader: NodeReader, writes: Iterable[tuple[bytes, bytes | None]]) -> None:
         latest: dict[bytes, tuple[bytes, bytes | None]] = {}
@@ -335,17 +363,28 @@ class _Updater:
             latest[_sha256(key).digest()] = (key, value)
         ordered = sorted((int.from_bytes(kh, "big"), kh) for kh in latest)
         self._reader = reader
+        get_shape = getattr(reader, "get_shape", None)
+        self._get_shape = get_shape if callable(get_shape) else None
         self._khs = [x for x, _ in ordered]
         self._kh_bytes = [kh for _, kh in ordered]
         self._keys = [latest[kh][0] for _, kh in ordered]
         self._values = [latest[kh][1] for _, kh in ordered]
         self.new: dict[bytes, bytes] = {}
+        self.shapes: dict[bytes, Shape] = {}
         self.stale: set[bytes] = set()
 
     def run(self, root: bytes) -> bytes:
         node = None if root == EMPTY_ROOT else root
         new_root = self._update(node, 0, len(self._khs), 0)
         return EMPTY_ROOT if new_root is None else new_root
+
+    def _read_shape(self, node_hash: bytes) -> Shape:
+        raw = self._reader.get_node(node_hash)
+        if raw is None:
+            raise MissingNodeError(
+                f"node {node_hash.hex()} is not in the store (unknown or pruned root?)"
+            )
+        return decode_shape(node_hash, raw)
 
     def _leaf(self, i: int) -> bytes | None:
         """The new leaf for write i, or None for a delete."""
@@ -357,7 +396,8 @@ class _Updater:
         key_len = _U32.pack(len(key))
         value_hash = _sha256(VALUE_DOMAIN + key_len + key + value).digest()
         node_hash = _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
-        self.new[node_hash] = bytes((LEAF_TAG,)) + key_hash + key_len + key + value
+        self.new[node_hash] = _LEAF_TAG_BYTES + key_hash + key_len + key + value
+        self.shapes[node_hash] = (KEY_BITS, b"", b"", self._khs[i])
         return node_hash
 
     def _branch(
@@ -368,15 +408,21 @@ class _Updater:
             return right
         if right is None:
             return left
-        tag = bytes((split_bit,))
-        node_hash = _sha256(NODE_DOMAIN + tag + left + right).digest()
+        children = left + right
+        node_hash = _sha256(_NODE_PREFIXES[split_bit] + children).digest()
+        size = (split_bit + 7) >> 3
         self.new[node_hash] = (
-            bytes((BRANCH_TAG,)) + tag + left + right + _prefix_bytes(rep, split_bit)
+            _BRANCH_HEADS[split_bit]
+            + children
+            + ((rep >> (KEY_BITS - split_bit)) << (8 * size - split_bit)).to_bytes(size, "big")
         )
+        self.shapes[node_hash] = (split_bit, left, right, rep)
         return node_hash
 
     def _build(self, lo: int, hi: int) -> bytes | None:
         """A fresh subtree of the puts among writes [lo, hi) (deletes there are no-ops)."""
+        if hi - lo == 1:
+            return self._leaf(lo)  # the common case: one new key where a path diverges
         values = self._values
         puts = [i for i in range(lo, hi) if values[i] is not None]
         return self._build_sorted(puts, 0, len(puts))
@@ -388,8 +434,10 @@ class _Updater:
             return self._leaf(puts[a])
         khs = self._khs
         first = khs[puts[a]]
-        split_bit = _lcp(first, khs[puts[b - 1]])
-        mid = bisect_left(puts, _threshold(first, split_bit), a, b, key=khs.__getitem__)
+        split_bit = KEY_BITS - (first ^ khs[puts[b - 1]]).bit_length()
+        shift = KEY_BITS - 1 - split_bit
+        threshold = ((first >> shift) | 1) << shift
+        mid = bisect_left(puts, threshold, a, b, key=khs.__getitem__)
         left = self._build_sorted(puts, a, mid)
         right = self._build_sorted(puts, mid, b)
         return self._branch(split_bit, left, right, first)
@@ -405,41 +453,49 @@ class _Updater:
             return node
         if node is None:
             return self._build(lo, hi)
-        decoded = _load(self._reader, node, floor)
-        if isinstance(decoded, _Branch):
-            split_bit, rep = decoded.split_bit, decoded.rep
-        else:
-            split_bit, rep = KEY_BITS, int.from_bytes(decoded.key_hash, "big")
+        get_shape = self._get_shape
+        shape = None if get_shape is None else get_shape(node)
+        split_bit, left, right, rep = self._read_shape(node) if shape is None else shape
+        if split_bit < floor:
+            # Split bits strictly increase down a path; anything else (a cycle in a damaged
+            # store, say) must stop the walk rather than loop.
+            raise CorruptNodeError(f"stored node {node.hex()} splits above its parent")
         khs = self._khs
         # Key hashes sharing k bits with `rep` form a contiguous run of the sorted
         # writes, so the smallest common prefix is at one of the ends.
-        common = min(_lcp(khs[lo], rep), _lcp(khs[hi - 1], rep), split_bit)
+        common = min(
+            KEY_BITS - (khs[lo] ^ rep).bit_length(),
+            KEY_BITS - (khs[hi - 1] ^ rep).bit_length(),
+            split_bit,
+        )
         if common < split_bit:
             # Some writes leave the subtree's path at bit `common`: a new branch there,
             # with the old subtree (plus the writes that follow it) on one side.
-            mid = bisect_left(khs, _threshold(rep, common), lo, hi)
-            if _bit(rep, common) == 0:
+            shift = KEY_BITS - 1 - common
+            mid = bisect_left(khs, ((rep >> shift) | 1) << shift, lo, hi)
+            if (rep >> shift) & 1 == 0:
                 return self._branch(
                     common, self._update(node, lo, mid, common + 1), self._build(mid, hi), rep
                 )
             return self._branch(
                 common, self._build(lo, mid), self._update(node, mid, hi, common + 1), rep
             )
-        if isinstance(decoded, _Leaf):
-            # The only write in range is for this very key (key hashes are unique).
+        if split_bit == KEY_BITS:
+            # A leaf: the only write in range is for this very key (key hashes are unique).
             new_leaf = self._leaf(lo)
             if new_leaf == node:
                 del self.new[node]  # the same value written again: nothing changes
                 return node
             self.stale.add(node)
             return new_leaf
-        mid = bisect_left(khs, _threshold(rep, split_bit), lo, hi)
-        left = self._update(decoded.left, lo, mid, split_bit + 1)
-        right = self._update(decoded.right, mid, hi, split_bit + 1)
-        if left == decoded.left and right == decoded.right:
+        shift = KEY_BITS - 1 - split_bit
+        mid = bisect_left(khs, ((rep >> shift) | 1) << shift, lo, hi)
+        new_left = self._update(left, lo, mid, split_bit + 1) if lo < mid else left
+        new_right = self._update(right, mid, hi, split_bit + 1) if mid < hi else right
+        if new_left == left and new_right == right:
             return node
         self.stale.add(node)
-        return self._branch(split_bit, left, right, rep)
+        return self._branch(split_bit, new_left, new_right, rep)
 
 
 def apply_writes(
@@ -458,7 +514,8 @@ def apply_writes(
         prev_root=root,
         root=new_root,
         new_nodes=new_nodes,
-        stale_nodes=frozenset(h for h in updater.stale if h not in new_nodes),
+        stale_nodes=frozenset(updater.stale.difference(new_nodes)),
+        shapes=updater.shapes,
     )
 
 

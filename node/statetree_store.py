@@ -3,26 +3,31 @@
 Layout: `NODE_PREFIX + node_hash -> encoded node` (see `node.statetree`). The prefix b"n"
 is free in `node.storage`'s key layout.
 
-Nodes are content addressed and never change, so a cache of them can never be stale;
-it holds branches only and is bounded (least recently used goes first). New nodes reach the database only
-through a write batch the caller owns: at commit, `stage(batch, update.new_nodes)` puts
-them beside the block, its results and its state writes, and the one synced batch makes
-block and tree durable together.
+Nodes are content addressed and never change, so a cache of them can never be stale. The
+cache holds decoded node shapes (`node.statetree.Shape`: a branch's split bit, children and
+key prefix; a leaf's key hash), which is all a batch update needs: a warm update reads and
+decodes nothing. It is bounded in two generations: entries live in the young one, which
+becomes the old one when it is full (the previous old one is dropped); a hit in the old
+generation moves back into the young one, so what every block walks (the top of the tree)
+stays, at the cost of a dict lookup rather than an LRU's reordering on every hit.
+
+New nodes reach the database only through a write batch the caller owns: at commit,
+`stage(batch, update.new_nodes, update.shapes)` puts them beside the block, its results and
+its state writes, and the one synced batch makes block and tree durable together.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import plyvel
 
-from node.statetree import BRANCH_TAG
+from node import limits
+from node.statetree import KEY_BITS, Shape, decode_shape, encode_branch
 
 NODE_PREFIX = b"n"
-NODE_CACHE_NODES_MAX = 200_000  # branches of ~70 bytes: about 35 MB with the dict's overhead
-_BRANCH = bytes((BRANCH_TAG,))
+NODE_CACHE_NODES_MAX = limits.STATE_NODE_CACHE_NODES_MAX
 
 
 class BatchWriter(Protocol):
@@ -46,40 +51,70 @@ class LevelDBNodeStore:
             raise ValueError("cache_nodes_max must be >= 0")
         self._db = db
         self._prefix = prefix
-        self._cache: OrderedDict[bytes, bytes] = OrderedDict()
-        self._cache_max = cache_nodes_max
+        self._young: dict[bytes, Shape] = {}
+        self._old: dict[bytes, Shape] = {}
+        self._generation_max = cache_nodes_max // 2
+
+    def _cached(self, node_hash: bytes) -> Shape | None:
+        shape = self._young.get(node_hash)
+        if shape is None:
+            shape = self._old.pop(node_hash, None)
+            if shape is not None:
+                self._remember(node_hash, shape)
+        return shape
+
+    def _remember(self, node_hash: bytes, shape: Shape) -> None:
+        young = self._young
+        if len(young) >= self._generation_max:
+            if not self._generation_max:
+                return  # no cache
+            self._old = young
+            self._young = young = {}
+        young[node_hash] = shape
+
+    def get_shape(self, node_hash: bytes) -> Shape | None:
+        """The node's shape (`node.statetree.ShapeReader`), from the cache if there."""
+        shape = self._young.get(node_hash)
+        if shape is None:
+            shape = self._cached(node_hash)
+        if shape is not None:
+            return shape
+        raw: bytes | None = self._db.get(self._prefix + node_hash)
+        if raw is None:
+            return None
+        shape = decode_shape(node_hash, raw)
+        self._remember(node_hash, shape)
+        return shape
 
     def get_node(self, node_hash: bytes) -> bytes | None:
-        cached = self._cache.get(node_hash)
-        if cached is not None:
-            self._cache.move_to_end(node_hash)
-            return cached
+        shape = self._cached(node_hash)
+        if shape is not None and shape[0] != KEY_BITS:
+            return encode_branch(*shape)  # a leaf's bytes (its value) are not cached
         raw: bytes | None = self._db.get(self._prefix + node_hash)
-        if raw is not None:
-            self._remember(node_hash, raw)
+        if raw is not None and shape is None:
+            self._remember(node_hash, decode_shape(node_hash, raw))
         return raw
 
-    def _remember(self, node_hash: bytes, raw: bytes) -> None:
-        # Branches only: every update and proof walks them again, while a leaf is read
-        # about once per key touched and would push the branches out.
-        if self._cache_max and raw[:1] == _BRANCH:
-            cache = self._cache
-            cache[node_hash] = raw
-            cache.move_to_end(node_hash)
-            while len(cache) > self._cache_max:
-                cache.popitem(last=False)
-
-    def stage(self, batch: BatchWriter, nodes: Mapping[bytes, bytes]) -> None:
+    def stage(
+        self,
+        batch: BatchWriter,
+        nodes: Mapping[bytes, bytes],
+        shapes: Mapping[bytes, Shape] | None = None,
+    ) -> None:
         """Put new nodes into the caller's write batch (the block's commit batch).
 
-        The new branches also enter the cache (write-through): the next block's update
-        walks exactly them. The caller is expected to write the batch next; should it not,
-        the cache still holds only correct nodes, merely ones not yet on disk.
+        The new nodes' shapes also enter the cache (write-through): the next block's
+        update walks exactly the new branches. Pass the update's `shapes` to save decoding
+        them again. The caller is expected to write the batch next; should it not, the
+        cache still holds only correct shapes, merely of nodes not yet on disk.
         """
         prefix = self._prefix
+        put = batch.put
+        remember = self._remember
         for node_hash, raw in nodes.items():
-            batch.put(prefix + node_hash, raw)
-            self._remember(node_hash, raw)
+            put(prefix + node_hash, raw)
+            shape = None if shapes is None else shapes.get(node_hash)
+            remember(node_hash, decode_shape(node_hash, raw) if shape is None else shape)
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         """Write nodes in a batch of their own, synced (for tools and `StateTree`)."""
@@ -88,10 +123,11 @@ class LevelDBNodeStore:
 
     @property
     def cached_nodes(self) -> int:
-        return len(self._cache)
+        return len(self._young) + len(self._old)
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        self._young.clear()
+        self._old.clear()
 
 
 def open_node_store(path: str, **kwargs: Any) -> tuple[Any, LevelDBNodeStore]:

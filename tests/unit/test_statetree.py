@@ -39,6 +39,7 @@ from node.statetree import (
     compute_stored_node_hash,
     compute_value_hash,
     decode_proof,
+    encode_branch,
     encode_proof,
     get_value,
     iter_entries,
@@ -199,6 +200,12 @@ def test_root_depends_only_on_the_final_state(batches: list[list[Write]], order_
         assert set(update.new_nodes) <= after
         for node, raw in update.new_nodes.items():
             assert compute_stored_node_hash(raw) == node
+            # The shapes handed to a store's cache describe exactly the stored bytes.
+            split_bit, left, right, rep = update.shapes[node]
+            if split_bit == 256:
+                assert raw[0] == 0 and int.from_bytes(raw[1:33], "big") == rep
+            else:
+                assert encode_branch(split_bit, left, right, rep) == raw
         assert dict(iter_entries(store, update.root)) == model
     # The same final map built from scratch, one key per batch in a random order.
     items = list(model.items())
@@ -422,7 +429,7 @@ def test_leveldb_and_memory_stores_agree(
         assert on_disk == in_memory
         with leveldb.write_batch(sync=False) as batch:  # the commit path's batch
             batch.put(b"m" + b"tip", b"")
-            disk.stage(batch, on_disk.new_nodes)
+            disk.stage(batch, on_disk.new_nodes, on_disk.shapes)
         memory.put_nodes(in_memory.new_nodes)
         disk_root, memory_root = on_disk.root, in_memory.root
         seen.update(k for k, _ in writes)
