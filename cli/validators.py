@@ -282,16 +282,8 @@ def add_validator_cmd(
     """Add a validator through governance (propose, approve to quorum), start it, wait until
     it has caught up."""
     net = open_devnet(dir)
-    say: Callable[[str], None] = (lambda _: None) if json_out else (lambda m: console.print(m))
-    try:
-        done = add_validator(net, validator_id, operator, say=say)
-    except ValidatorChangeError as exc:
-        fail(str(exc))
-    except ClientError as exc:
-        fail(f"{exc.code}: {exc.message}")
-    if json_out:
-        emit_json(done)
-    else:
+    done = _run(json_out, lambda say: add_validator(net, validator_id, operator, say=say))
+    if not json_out:
         console.print(
             f"[green]{validator_id} runs[/] at {done['endpoint']}; it signs blocks from height"
             f" {done['activation_height']} on"
