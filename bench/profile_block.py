@@ -121,8 +121,7 @@ class Chain:
     def __init__(self, path: Path, genesis: Genesis) -> None:
         self.genesis = genesis
         self.store = Store(path)
-        tree = genesis.state_tree()
-        self.store.init_genesis(genesis.hash, genesis.state_writes(), tree.root, tree.new_nodes)
+        self.store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
         self.state = StoreState(self.store)
 
     def execute(self, checked: list[CheckedTx]) -> Any:
@@ -135,7 +134,7 @@ class Chain:
             self.store.state_root() or self.genesis.state_root,
             checked,
             is_committed=lambda h: self.store.tx_location(h) is not None,
-            tree_nodes=self.store.nodes,
+            tree_nodes=self.store.tree,
         )
 
     def commit(self, txs: list[ledger_pb2.Transaction], executed: Any) -> None:
@@ -152,9 +151,7 @@ class Chain:
             executed.tx_hashes,
             executed.writes,
             executed.index,
-            executed.state_root,
-            executed.tree.new_nodes,
-            executed.tree.shapes,
+            executed.tree,
         )
 
 

@@ -42,7 +42,7 @@ class Executed:
     results_root: bytes
     state_root: bytes
     tree: TreeUpdate
-    """New state-tree nodes, written in the block's commit batch."""
+    """The tip's state tree updated by the block (shapes only), committed with it."""
 
 
 def fill_event(out: ledger_pb2.Event, event: Event) -> None:
@@ -155,7 +155,7 @@ def execute_block(
                 fill_event(result.events.add(), event)
                 index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
     writes = overlay.writes()
-    tree = apply_writes(tree_nodes, prev_state_root, writes)
+    tree = apply_writes(tree_nodes, prev_state_root, writes, encode=False)
     return Executed(
         results=results,
         writes=writes,

@@ -144,8 +144,7 @@ class Node:
         self.mempool = Mempool()
         self.metrics = NodeMetrics()
         self.metrics.height.set(store.tip_height())
-        tree = genesis.state_tree()
-        store.init_genesis(genesis.hash, genesis.state_writes(), tree.root, tree.new_nodes)
+        store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
         self._check_key(self._schedule())
         self.verifier = Ed25519Verifier(self.validators)
         self.peers: dict[str, PeerLink] = {}
@@ -439,7 +438,7 @@ class Node:
             prev_root,
             candidates,
             is_committed=self._is_committed,
-            tree_nodes=self.store.nodes,
+            tree_nodes=self.store.tree,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         header = ledger_pb2.BlockHeader(
@@ -505,7 +504,7 @@ class Node:
             prev_root,
             checked,
             is_committed=self._is_committed,
-            tree_nodes=self.store.nodes,
+            tree_nodes=self.store.tree,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         if executed.tx_root != header.tx_root:
@@ -567,9 +566,7 @@ class Node:
             executed.tx_hashes,
             executed.writes,
             executed.index,
-            executed.state_root,
-            executed.tree.new_nodes,
-            executed.tree.shapes,
+            executed.tree,
         )
         self._pending.clear()
         self.mempool.remove(executed.tx_hashes)

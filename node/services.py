@@ -17,7 +17,7 @@ from node.blocks import header_hash
 from node.client import STATUS_BY_NAME
 from node.execution import actor_of
 from node.runtime import Node, SubmitRejected
-from node.statetree import encode_proof, lookup
+from node.statetree import encode_proof, verify_proof
 from node.storage import REJECTED_EVENT
 from node.tx import TxInvalid, decode_args
 from node.wire import WireError, message_from_proto
@@ -237,8 +237,14 @@ def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
     """`key`'s value (or its absence) proven against the tip's state root, with the tip's
     header and commit certificate. One loop owns the store, so tip and tree agree."""
     height = node.store.tip_height()
-    root = node.store.state_root() or node.genesis.state_root
-    value, proof = lookup(node.store.nodes, root, key)
+    root = node.store.tree.root
+    proof = node.store.tree.prove(key)
+    value = node.store.state_get(key)
+    if not verify_proof(root, key, value, proof):
+        # The tree is rebuilt from the stored state and moves with it in the same commit;
+        # a disagreement means damage, and a wrong proof must never leave the node.
+        log.error("state tree and stored state disagree on %r", key[:64])
+        raise RuntimeError("the node's state tree does not match its stored state")
     out = node_pb2.ProvenState(
         key=key,
         present=value is not None,

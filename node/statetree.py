@@ -72,14 +72,16 @@ from the roots it keeps before deleting.
 
 Wiring into a node
 ------------------
-Executing a block calls `apply_writes(reader, prev_root, writes)`; this reads nodes but
-writes nothing, so a backup can check a proposal that may never commit. The returned
-`TreeUpdate` travels with the executed block; at commit its `new_nodes` go into the same
-LevelDB write batch as the block (`node.statetree_store.LevelDBNodeStore.stage`). The
-root for height h is the header's `state_root`, so proofs for an old height need
-nothing stored beyond the nodes. To execute a block on top of one that is not committed
-yet, read through `OverlayNodeReader(store, pending_update.new_nodes)`. The genesis root
-is `build_tree(genesis writes).root`, its `new_nodes` written with the genesis state.
+Executing a block calls `apply_writes(reader, prev_root, writes, encode=False)`; this
+reads nodes but writes nothing, so a backup can check a proposal that may never commit.
+A validator keeps the tree of its tip in memory as shapes (`node.statetree_live`), not
+as stored nodes: the values are in the state it stores anyway, and writing ~7 tree nodes
+per state write cost a validator about as much CPU as executing the block. At commit the
+update's shapes replace its stale nodes; at start the tree is rebuilt from the stored
+state and checked against the stored root. The tip is the only version a validator can
+prove, which is all its services offer. The nodes-in-a-store form (`MemoryNodeStore`,
+`node.statetree_store.LevelDBNodeStore`, `StateTree`) keeps every version readable, for
+tools, tests and clients.
 """
 
 from __future__ import annotations
@@ -250,9 +252,11 @@ def _decode(node_hash: bytes, raw: bytes) -> _Branch | _Leaf:
 
 
 Shape = tuple[int, bytes, bytes, int]
-"""What a batch update needs of a node: (split_bit, left, right, rep). A leaf is
-(KEY_BITS, b"", b"", its key hash as an integer); a branch's `rep` agrees with every key
-hash below it on bits [0, split_bit) (later bits are not significant)."""
+"""What a batch update or a proof needs of a node: (split_bit, left, right, rep). A leaf
+is (KEY_BITS, value_hash, b"", its key hash as an integer); a branch's `rep` agrees with
+every key hash below it on bits [0, split_bit) (later bits are not significant). Shapes
+alone answer `prove_from_shapes`, so a store that keeps only shapes (a node's live tree,
+`node.statetree_live`) proves without the leaves' keys and values."""
 
 
 def decode_shape(node_hash: bytes, raw: bytes) -> Shape:
@@ -260,7 +264,8 @@ def decode_shape(node_hash: bytes, raw: bytes) -> Shape:
     decode. Stores that cache shapes (`ShapeReader`) build them with this."""
     decoded = _decode(node_hash, raw)
     if isinstance(decoded, _Leaf):
-        return (KEY_BITS, b"", b"", int.from_bytes(decoded.key_hash, "big"))
+        value_hash = compute_value_hash(decoded.key, decoded.value)
+        return (KEY_BITS, value_hash, b"", int.from_bytes(decoded.key_hash, "big"))
     return (decoded.split_bit, decoded.left, decoded.right, decoded.rep)
 
 
@@ -343,8 +348,9 @@ class TreeUpdate:
     stale_nodes: frozenset[bytes]
     """Nodes reachable from `prev_root` but not from `root` (for a future pruner)."""
     shapes: Mapping[bytes, Shape] = field(default_factory=dict, compare=False, repr=False)
-    """The shapes of the new nodes (and of leaves written again unchanged), for a store's
-    cache of decoded nodes (`LevelDBNodeStore.stage`); derived from `new_nodes`."""
+    """The shapes of the new nodes (and of leaves written again unchanged): for a store's
+    cache of decoded nodes (`LevelDBNodeStore.stage`), or the whole of what a store of
+    shapes keeps (`node.statetree_live.LiveTree.commit`)."""
 
 
 class _Updater:
@@ -355,7 +361,13 @@ class _Updater:
     reader's cache when it has one (`ShapeReader`), so a warm update reads nothing.
     """
 
-    def __init__(self, reader: NodeReader, writes: Iterable[tuple[bytes, bytes | None]]) -> None:
+    def __init__(
+        self,
+        reader: NodeReader,
+        writes: Iterable[tuple[bytes, bytes | None]],
+        *,
+        encode: bool = True,
+    ) -> None:
         latest: dict[bytes, tuple[bytes, bytes | None]] = {}
         for key, value in writes:
             if not isinstance(key, bytes) or not (value is None or isinstance(value, bytes)):
@@ -369,6 +381,7 @@ class _Updater:
         self._kh_bytes = [kh for _, kh in ordered]
         self._keys = [latest[kh][0] for _, kh in ordered]
         self._values = [latest[kh][1] for _, kh in ordered]
+        self._encode = encode
         self.new: dict[bytes, bytes] = {}
         self.shapes: dict[bytes, Shape] = {}
         self.stale: set[bytes] = set()
@@ -396,8 +409,9 @@ class _Updater:
         key_len = _U32.pack(len(key))
         value_hash = _sha256(VALUE_DOMAIN + key_len + key + value).digest()
         node_hash = _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
-        self.new[node_hash] = _LEAF_TAG_BYTES + key_hash + key_len + key + value
-        self.shapes[node_hash] = (KEY_BITS, b"", b"", self._khs[i])
+        if self._encode:
+            self.new[node_hash] = _LEAF_TAG_BYTES + key_hash + key_len + key + value
+        self.shapes[node_hash] = (KEY_BITS, value_hash, b"", self._khs[i])
         return node_hash
 
     def _branch(
@@ -410,12 +424,13 @@ class _Updater:
             return left
         children = left + right
         node_hash = _sha256(_NODE_PREFIXES[split_bit] + children).digest()
-        size = (split_bit + 7) >> 3
-        self.new[node_hash] = (
-            _BRANCH_HEADS[split_bit]
-            + children
-            + ((rep >> (KEY_BITS - split_bit)) << (8 * size - split_bit)).to_bytes(size, "big")
-        )
+        if self._encode:
+            size = (split_bit + 7) >> 3
+            self.new[node_hash] = (
+                _BRANCH_HEADS[split_bit]
+                + children
+                + ((rep >> (KEY_BITS - split_bit)) << (8 * size - split_bit)).to_bytes(size, "big")
+            )
         self.shapes[node_hash] = (split_bit, left, right, rep)
         return node_hash
 
@@ -484,7 +499,7 @@ class _Updater:
             # A leaf: the only write in range is for this very key (key hashes are unique).
             new_leaf = self._leaf(lo)
             if new_leaf == node:
-                del self.new[node]  # the same value written again: nothing changes
+                self.new.pop(node, None)  # the same value written again: nothing changes
                 return node
             self.stale.add(node)
             return new_leaf
@@ -499,22 +514,27 @@ class _Updater:
 
 
 def apply_writes(
-    reader: NodeReader, root: bytes, writes: Iterable[tuple[bytes, bytes | None]]
+    reader: NodeReader,
+    root: bytes,
+    writes: Iterable[tuple[bytes, bytes | None]],
+    *,
+    encode: bool = True,
 ) -> TreeUpdate:
     """Apply a write set (None = delete) to the tree `root`, without writing anything.
 
     Only the nodes on changed paths are read and rebuilt. If a key appears more than
     once, the last write wins; deleting an absent key changes nothing. Raises
-    `MissingNodeError` if the store lacks a node of `root`.
+    `MissingNodeError` if the store lacks a node of `root`. With `encode=False` the
+    update carries the new nodes' shapes only (`new_nodes` is empty): all a store that
+    keeps shapes needs, and the stored encodings are a good part of an update's cost.
     """
-    updater = _Updater(reader, writes)
+    updater = _Updater(reader, writes, encode=encode)
     new_root = updater.run(root)
-    new_nodes = updater.new
     return TreeUpdate(
         prev_root=root,
         root=new_root,
-        new_nodes=new_nodes,
-        stale_nodes=frozenset(updater.stale.difference(new_nodes)),
+        new_nodes=updater.new,
+        stale_nodes=frozenset(updater.stale.difference(updater.shapes)),
         shapes=updater.shapes,
     )
 
@@ -585,6 +605,39 @@ def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, P
     if decoded.key_hash == key_hash:
         return decoded.value, Proof(ProofKind.INCLUSION, tuple(siblings), b"", value_hash)
     return None, Proof(ProofKind.OTHER_LEAF, tuple(siblings), decoded.key_hash, value_hash)
+
+
+def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes) -> Proof:
+    """`prove` over node shapes alone (see `Shape`): the same proof, from a store that
+    keeps no leaf values. Whether the key is present is the proof's `kind`; its value
+    (which an inclusion proof commits to by hash) comes from wherever the caller keeps
+    values, and `verify_proof` tells whether the two agree."""
+    if root == EMPTY_ROOT:
+        return Proof(ProofKind.EMPTY, ())
+    key_hash = _sha256(key).digest()
+    x = int.from_bytes(key_hash, "big")
+    siblings: list[Sibling] = []
+    node = root
+    floor = 0
+    while True:
+        shape = reader.get_shape(node)
+        if shape is None:
+            raise MissingNodeError(f"node {node.hex()} is not in the store")
+        split_bit, left, right, rep = shape
+        if split_bit < floor:
+            raise CorruptNodeError(f"stored node {node.hex()} splits above its parent")
+        if split_bit == KEY_BITS:
+            break
+        floor = split_bit + 1
+        if _bit(x, split_bit):
+            siblings.append(Sibling(split_bit, left))
+            node = right
+        else:
+            siblings.append(Sibling(split_bit, right))
+            node = left
+    if rep == x:
+        return Proof(ProofKind.INCLUSION, tuple(siblings), b"", left)
+    return Proof(ProofKind.OTHER_LEAF, tuple(siblings), rep.to_bytes(HASH_BYTES, "big"), left)
 
 
 def prove(reader: NodeReader, root: bytes, key: bytes) -> Proof:

@@ -10,23 +10,24 @@ they are scanned):
     b"x" subject 0x00 height:u64 index:u32 event:u16 -> b""   (audit index)
     b"w" height:u64 kind:u8 view:u64 -> own signed consensus message (WAL)
     b"m" name                    -> metadata (tip height, state root, genesis hash)
-    b"n" node_hash               -> state tree node (node/statetree.py; never deleted)
 
 A block, its results, its state writes and its index entries go in ONE write batch,
 written with sync=True: after a crash the ledger on disk is always a consistent prefix.
+The state tree is not stored: it is kept in memory and rebuilt from the state when the
+store opens (`node.statetree_live`). Databases written before that also hold tree nodes
+under b"n"; nothing reads them.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import plyvel
 
-from node.statetree import Shape
-from node.statetree_store import LevelDBNodeStore
+from node.statetree import TreeUpdate
+from node.statetree_live import LiveTree, TreeMismatch
 from proto import ledger_pb2
 
 P_BLOCK = b"b"
@@ -92,12 +93,24 @@ class Store:
             )
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
-        self.nodes = LevelDBNodeStore(self._db)
+        self.tree = LiveTree()
+        """The state tree of the tip (in memory; rebuilt from the state on open)."""
         # The tip as last written by this (the only) writer: status calls, proposals and
         # proofs ask for it all the time, and parsing the tip block for its header costs
         # as much as the block is big.
         self._tip: int | None = None
         self._tip_head: tuple[ledger_pb2.BlockHeader, ledger_pb2.CommitCertificate] | None = None
+        stored_root = self.state_root()
+        if stored_root is not None:
+            self._rebuild_tree(stored_root)
+
+    def _rebuild_tree(self, stored_root: bytes) -> None:
+        state = ((key[1:], value) for key, value in self._db.iterator(prefix=P_STATE))
+        try:
+            self.tree.rebuild(state, stored_root)
+        except TreeMismatch as exc:
+            self._db.close()
+            raise StorageError(f"the database is damaged: {exc}") from exc
 
     def close(self) -> None:
         self._db.close()
@@ -132,7 +145,6 @@ class Store:
         genesis_hash: bytes,
         writes: list[tuple[bytes, bytes | None]],
         root: bytes,
-        tree_nodes: Mapping[bytes, bytes],
     ) -> None:
         """Write the genesis state once; refuse to open another chain's database."""
         existing = self.genesis_hash()
@@ -144,12 +156,12 @@ class Store:
             for key, value in writes:
                 if value is not None:
                     batch.put(P_STATE + key, value)
-            self.nodes.stage(batch, tree_nodes)
             batch.put(META_GENESIS, genesis_hash)
             batch.put(META_STATE_ROOT, root)
             batch.put(META_TIP, u64(0))
         self._tip = 0
         self._tip_head = None
+        self._rebuild_tree(root)
 
     # ---- blocks ----------------------------------------------------------------------
 
@@ -160,15 +172,15 @@ class Store:
         tx_hashes: list[bytes],
         writes: list[tuple[bytes, bytes | None]],
         index: list[IndexEntry],
-        state_root: bytes,
-        tree_nodes: Mapping[bytes, bytes],
-        tree_shapes: Mapping[bytes, Shape] | None = None,
+        tree: TreeUpdate,
     ) -> None:
-        """Write a block with everything it produced in one synced batch. `tree_shapes`
-        (the update's `shapes`) saves the node cache decoding the new nodes again."""
+        """Write a block with everything it produced in one synced batch, then make `tree`
+        (the update of the tip's tree by the block's writes) the state tree."""
         height = block.header.height
         if height != self.tip_height() + 1:
             raise StorageError(f"block {height} does not follow tip {self.tip_height()}")
+        if tree.prev_root != self.tree.root:
+            raise StorageError(f"block {height} updates another state tree than the tip's")
         with self._db.write_batch(sync=True) as batch:
             batch.put(P_BLOCK + u64(height), block.SerializeToString(deterministic=True))
             batch.put(P_RESULTS + u64(height), results.SerializeToString(deterministic=True))
@@ -181,14 +193,14 @@ class Store:
                     batch.put(P_STATE + key, value)
             for entry in index:
                 batch.put(entry.key(), b"")
-            self.nodes.stage(batch, tree_nodes, tree_shapes)
-            batch.put(META_STATE_ROOT, state_root)
+            batch.put(META_STATE_ROOT, tree.root)
             batch.put(META_TIP, u64(height))
             # The WAL of heights now committed is no longer needed.
             for key in self._db.iterator(prefix=P_WAL, include_value=False):
                 if struct.unpack(">Q", key[1:9])[0] <= height:
                     batch.delete(key)
         self._tip = height
+        self.tree.commit(tree)
         header = ledger_pb2.BlockHeader()
         header.CopyFrom(block.header)
         commit = ledger_pb2.CommitCertificate()

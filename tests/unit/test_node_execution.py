@@ -12,7 +12,7 @@ from node.crypto import KeyPair
 from node.execution import BlockInvalid, check_block_txs, execute_block
 from node.genesis import Genesis
 from node.state import StoreState
-from node.statetree import lookup, verify_proof
+from node.statetree import verify_proof
 from node.storage import StorageError, Store
 from node.tx import build_tx
 from proto import ledger_pb2
@@ -34,8 +34,7 @@ def genesis() -> Genesis:
 
 def open_store(path: Path, g: Genesis) -> Store:
     store = Store(path)
-    tree = g.state_tree()
-    store.init_genesis(g.hash, g.state_writes(), tree.root, tree.new_nodes)
+    store.init_genesis(g.hash, g.state_writes(), g.state_root)
     return store
 
 
@@ -71,7 +70,7 @@ def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int
         store.state_root() or b"",
         checked,
         is_committed=lambda h: store.tx_location(h) is not None,
-        tree_nodes=store.nodes,
+        tree_nodes=store.tree,
     )
 
 
@@ -83,8 +82,7 @@ def commit(store: Store, txs: list[ledger_pb2.Transaction], executed) -> None:  
         executed.tx_hashes,
         executed.writes,
         executed.index,
-        executed.state_root,
-        executed.tree.new_nodes,
+        executed.tree,
     )
 
 
@@ -129,18 +127,21 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
     assert store.state_get(b"certificates/cert/cert-unit-0001") is not None
     # The header's state root authenticates every state entry, present or absent.
     key = b"certificates/cert/cert-unit-0001"
-    value, proof = lookup(store.nodes, executed.state_root, key)
+    # The reopened store rebuilt its tree from the stored state, to the committed root.
+    assert store.tree.root == executed.state_root
+    value, proof = store.state_get(key), store.tree.prove(key)
     assert value == store.state_get(key)
     assert verify_proof(executed.state_root, key, value, proof)
     assert not verify_proof(executed.state_root, key, (value or b"") + b" ", proof)
-    absent, exclusion = lookup(store.nodes, executed.state_root, b"certificates/cert/nope")
+    absent = store.state_get(b"certificates/cert/nope")
+    exclusion = store.tree.prove(b"certificates/cert/nope")
     assert absent is None and verify_proof(
         executed.state_root, b"certificates/cert/nope", None, exclusion
     )
     # A block that does not follow the tip is refused and writes nothing.
     with pytest.raises(StorageError):
         block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=5))
-        store.commit_block(block, executed.results, [], [(b"x", b"y")], [], b"r" * 32, {})
+        store.commit_block(block, executed.results, [], [(b"x", b"y")], [], executed.tree)
     assert store.state_get(b"x") is None and store.tip_height() == 1
     store.close()
 
@@ -184,5 +185,5 @@ def test_another_chains_database_is_refused(tmp_path: Path) -> None:
     other = Genesis(g.chain_id + "-2", g.genesis_time_ms, g.validators, g.organisations)
     store = Store(tmp_path / "db")
     with pytest.raises(StorageError, match="another genesis"):
-        store.init_genesis(other.hash, other.state_writes(), other.state_root, {})
+        store.init_genesis(other.hash, other.state_writes(), other.state_root)
     store.close()
