@@ -468,6 +468,8 @@ class _Updater:
             return node
         if node is None:
             return self._build(lo, hi)
+        if hi - lo == 1:
+            return self._update_one(node, lo, floor)
         get_shape = self._get_shape
         shape = None if get_shape is None else get_shape(node)
         split_bit, left, right, rep = self._read_shape(node) if shape is None else shape
@@ -511,6 +513,56 @@ class _Updater:
             return node
         self.stale.add(node)
         return self._branch(split_bit, new_left, new_right, rep)
+
+
+    def _update_one(self, node: bytes, i: int, floor: int) -> bytes | None:
+        """`_update` for the single write i: a loop down its path, then the new hashes
+        back up. Below the top ~log2(writes) levels every write has its subtree to
+        itself, so this is where most of a batch's nodes are made."""
+        x = self._khs[i]
+        get_shape = self._get_shape
+        path: list[tuple[int, bytes, bool, int, bytes]] = []
+        top = node
+        while True:
+            shape = None if get_shape is None else get_shape(node)
+            split_bit, left, right, rep = self._read_shape(node) if shape is None else shape
+            if split_bit < floor:
+                raise CorruptNodeError(f"stored node {node.hex()} splits above its parent")
+            common = KEY_BITS - (x ^ rep).bit_length()
+            if common < split_bit:
+                # The key leaves this subtree's path at bit `common`: a new branch there.
+                leaf = self._leaf(i)
+                if leaf is None:
+                    return top  # deleting an absent key
+                if (x >> (KEY_BITS - 1 - common)) & 1:
+                    result = self._branch(common, node, leaf, rep)
+                else:
+                    result = self._branch(common, leaf, node, rep)
+                break
+            if split_bit == KEY_BITS:
+                # This very key's leaf.
+                result = self._leaf(i)
+                if result == node:
+                    self.new.pop(node, None)  # the same value written again
+                    return top
+                self.stale.add(node)
+                break
+            floor = split_bit + 1
+            if (x >> (KEY_BITS - 1 - split_bit)) & 1:
+                path.append((split_bit, left, True, rep, node))
+                node = right
+            else:
+                path.append((split_bit, right, False, rep, node))
+                node = left
+        stale = self.stale
+        branch = self._branch
+        for split_bit, sibling, went_right, rep, old in reversed(path):
+            stale.add(old)
+            if went_right:
+                result = branch(split_bit, sibling, result, rep)
+            else:
+                result = branch(split_bit, result, sibling, rep)
+        return result
 
 
 def apply_writes(
