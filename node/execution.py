@@ -41,7 +41,8 @@ class Executed:
     tx_root: bytes
     results_root: bytes
     state_root: bytes
-    tree: TreeUpdate
+    """b"" if the tree was not updated (`execute_block` without `tree_nodes`)."""
+    tree: TreeUpdate | None
     """The tip's state tree updated by the block (shapes only), committed with it."""
 
 
@@ -92,7 +93,7 @@ def check_block_txs(
 
 
 def execute_block(
-    base: StoreState,
+    base: StoreState | Overlay,
     chain_id: str,
     height: int,
     time_ms: int,
@@ -100,13 +101,15 @@ def execute_block(
     txs: list[CheckedTx],
     *,
     is_committed: Callable[[bytes], bool],
-    tree_nodes: NodeReader,
+    tree_nodes: NodeReader | None,
 ) -> Executed:
     """Run every transaction in order on an overlay of `base`.
 
     `is_committed(tx_hash)` says whether a hash is already in the ledger: a block that
     repeats a committed (or an earlier in-block) transaction is invalid as a whole, which
-    is how a replayed transaction can never execute twice.
+    is how a replayed transaction can never execute twice. `base` may be the overlay of
+    blocks executed before this one and not committed yet. Without `tree_nodes` the state
+    tree is left to the caller (state transfer updates it once for a run of blocks).
     """
     overlay = Overlay(base)
     results = ledger_pb2.BlockResults(height=height)
@@ -155,7 +158,11 @@ def execute_block(
                 fill_event(result.events.add(), event)
                 index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
     writes = overlay.writes()
-    tree = apply_writes(tree_nodes, prev_state_root, writes, encode=False)
+    tree = (
+        None
+        if tree_nodes is None
+        else apply_writes(tree_nodes, prev_state_root, writes, encode=False)
+    )
     return Executed(
         results=results,
         writes=writes,
@@ -163,6 +170,6 @@ def execute_block(
         tx_hashes=hashes,
         tx_root=tx_root(hashes),
         results_root=results_root(list(results.results)),
-        state_root=tree.root,
+        state_root=b"" if tree is None else tree.root,
         tree=tree,
     )

@@ -30,6 +30,10 @@ FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
 ADMIT_SLICE_TXS = 100  # batches are checked in slices of this many (~8 ms) on a worker thread
 GET_BLOCKS_MAX = 64
+# State transfer applies certified blocks in groups of up to this many transactions: one
+# state-tree update and one write batch per group (node/runtime.py). A group's tree update
+# and commit run without yielding the loop, ~0.2 s at this size.
+CATCHUP_GROUP_TXS_MAX = 16_000
 FORWARD_ON_VIEW_CHANGE_MAX = 20_000
 
 # Decoded state-tree nodes cached per node (node/statetree_store.py), leaves and branches:

@@ -514,7 +514,6 @@ class _Updater:
         self.stale.add(node)
         return self._branch(split_bit, new_left, new_right, rep)
 
-
     def _update_one(self, node: bytes, i: int, floor: int) -> bytes | None:
         """`_update` for the single write i: a loop down its path, then the new hashes
         back up. Below the top ~log2(writes) levels every write has its subtree to

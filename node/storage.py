@@ -65,6 +65,17 @@ class IndexEntry:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class BlockWrite:
+    """One block and what executing it produced, as `Store.commit_blocks` writes it."""
+
+    block: ledger_pb2.Block
+    results: ledger_pb2.BlockResults
+    tx_hashes: list[bytes]
+    writes: list[tuple[bytes, bytes | None]]
+    index: list[IndexEntry]
+
+
 class StorageError(Exception):
     """The database is unusable (locked by another process, corrupt, wrong chain)."""
 
@@ -176,23 +187,37 @@ class Store:
     ) -> None:
         """Write a block with everything it produced in one synced batch, then make `tree`
         (the update of the tip's tree by the block's writes) the state tree."""
-        height = block.header.height
-        if height != self.tip_height() + 1:
-            raise StorageError(f"block {height} does not follow tip {self.tip_height()}")
+        self.commit_blocks([BlockWrite(block, results, tx_hashes, writes, index)], tree)
+
+    def commit_blocks(self, blocks: list[BlockWrite], tree: TreeUpdate) -> None:
+        """Write consecutive blocks following the tip in one synced batch (state transfer
+        applies a run of certified blocks this way), then make `tree` (the update of the
+        tip's tree by all their writes, in order) the state tree."""
+        if not blocks:
+            raise StorageError("no block to commit")
+        first = blocks[0].block.header.height
+        if first != self.tip_height() + 1:
+            raise StorageError(f"block {first} does not follow tip {self.tip_height()}")
+        for offset, item in enumerate(blocks):
+            if item.block.header.height != first + offset:
+                raise StorageError("blocks committed together must be consecutive")
+        height = blocks[-1].block.header.height
         if tree.prev_root != self.tree.root:
             raise StorageError(f"block {height} updates another state tree than the tip's")
         with self._db.write_batch(sync=True) as batch:
-            batch.put(P_BLOCK + u64(height), block.SerializeToString(deterministic=True))
-            batch.put(P_RESULTS + u64(height), results.SerializeToString(deterministic=True))
-            for i, h in enumerate(tx_hashes):
-                batch.put(P_TX + h, struct.pack(">QI", height, i))
-            for key, value in writes:
-                if value is None:
-                    batch.delete(P_STATE + key)
-                else:
-                    batch.put(P_STATE + key, value)
-            for entry in index:
-                batch.put(entry.key(), b"")
+            for item in blocks:
+                h = item.block.header.height
+                batch.put(P_BLOCK + u64(h), item.block.SerializeToString(deterministic=True))
+                batch.put(P_RESULTS + u64(h), item.results.SerializeToString(deterministic=True))
+                for i, tx_hash in enumerate(item.tx_hashes):
+                    batch.put(P_TX + tx_hash, struct.pack(">QI", h, i))
+                for key, value in item.writes:
+                    if value is None:
+                        batch.delete(P_STATE + key)
+                    else:
+                        batch.put(P_STATE + key, value)
+                for entry in item.index:
+                    batch.put(entry.key(), b"")
             batch.put(META_STATE_ROOT, tree.root)
             batch.put(META_TIP, u64(height))
             # The WAL of heights now committed is no longer needed.
@@ -201,10 +226,11 @@ class Store:
                     batch.delete(key)
         self._tip = height
         self.tree.commit(tree)
+        last = blocks[-1].block
         header = ledger_pb2.BlockHeader()
-        header.CopyFrom(block.header)
+        header.CopyFrom(last.header)
         commit = ledger_pb2.CommitCertificate()
-        commit.CopyFrom(block.commit)
+        commit.CopyFrom(last.commit)
         self._tip_head = (header, commit)
 
     def get_block(self, height: int) -> ledger_pb2.Block | None:

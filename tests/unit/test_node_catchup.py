@@ -1,0 +1,159 @@
+"""State transfer applies certified blocks in groups (node/runtime.py
+`apply_certified_run`): one state-tree update and one write batch per group, with every
+block still checked. Real Node objects on real LevelDB stores, no network: a one-validator
+chain commits blocks by itself and a fresh node applies them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from consensus.validators import Validator, ValidatorSet
+from contracts.identity import holder_id_for
+from contracts.membership import Organisation
+from node import limits
+from node import runtime as runtime_module
+from node.config import NodeConfig
+from node.crypto import KeyPair
+from node.genesis import Genesis
+from node.runtime import Node
+from node.storage import Store
+from node.tx import build_tx
+from proto import ledger_pb2
+
+VALIDATOR = KeyPair(b"\x21" * 32)
+EDU = KeyPair(b"\x22" * 32)
+HOLDER = KeyPair(b"\x23" * 32)
+
+
+def genesis() -> Genesis:
+    return Genesis(
+        chain_id="unit-catchup",
+        genesis_time_ms=1_700_000_000_000,
+        validators=ValidatorSet((Validator("val-0", VALIDATOR.public_key),)),
+        organisations=(
+            Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
+        ),
+    )
+
+
+def new_node(path: Path) -> Node:
+    config = NodeConfig.model_validate(
+        {
+            "validator_id": "val-0",
+            "home": str(path),
+            "listen": "127.0.0.1:1",
+            "peers": {},
+            "genesis_path": str(path / "genesis.json"),
+            "key_path": str(path / "val-0.json"),
+        }
+    )
+    return Node(config, genesis(), VALIDATOR, Store(path / "db"))
+
+
+def issue(i: int) -> ledger_pb2.Transaction:
+    return build_tx(
+        genesis().chain_id,
+        EDU,
+        "certificates",
+        "issue",
+        {
+            "cert_id": f"cert-catchup-{i:05d}",
+            "cert_type": "diploma",
+            "holder": holder_id_for(HOLDER.public_key),
+            "doc_hash": f"{i % 256:02x}" * 32,
+            "valid_until_ms": 0,
+        },
+        nonce=i.to_bytes(16, "big"),
+    )
+
+
+def build_chain(path: Path, blocks: int, per_block: int) -> list[ledger_pb2.Block]:
+    """A one-validator chain of `blocks` certified blocks, each of `per_block` issues."""
+
+    async def run() -> list[ledger_pb2.Block]:
+        node = new_node(path)
+        for b in range(blocks):
+            for i in range(per_block):
+                node.admit(issue(b * per_block + i), forward=False)
+            node.drive()
+            assert node.store.tip_height() == b + 1, "a lone validator commits at once"
+        out = [node.store.get_block(h) for h in range(1, blocks + 1)]
+        node.store.close()
+        return [b for b in out if b is not None]
+
+    return asyncio.run(run())
+
+
+def test_groups_apply_a_chain_exactly_as_it_was_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = build_chain(tmp_path / "source", blocks=7, per_block=3)
+    monkeypatch.setattr(limits, "CATCHUP_GROUP_TXS_MAX", 6)  # groups of two blocks
+    node = new_node(tmp_path / "fresh")
+    batches: list[list[int]] = []
+    real = node.store.commit_blocks
+
+    def spy(items, tree):  # type: ignore[no-untyped-def]
+        batches.append([item.block.header.height for item in items])
+        real(items, tree)
+
+    monkeypatch.setattr(node.store, "commit_blocks", spy)
+    applied, error = asyncio.run(node.apply_certified_run(chain))
+    assert (applied, error) == (7, None)
+    assert batches == [[1, 2], [3, 4], [5, 6], [7]]
+    assert node.store.tree.root == chain[-1].header.state_root == node.store.state_root()
+    for block in chain:
+        stored = node.store.get_block(block.header.height)
+        assert stored is not None
+        assert stored.SerializeToString(deterministic=True) == block.SerializeToString(
+            deterministic=True
+        )
+    # Applied blocks are skipped when offered again.
+    assert asyncio.run(node.apply_certified_run(chain)) == (0, None)
+    node.store.close()
+
+
+def test_a_bad_block_stops_the_run_after_the_good_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = build_chain(tmp_path / "source", blocks=5, per_block=2)
+    monkeypatch.setattr(limits, "CATCHUP_GROUP_TXS_MAX", 100)  # one group for all
+    bad = ledger_pb2.Block()
+    bad.CopyFrom(chain[3])
+    bad.txs[0].body.nonce = b"\x00" * 16  # a body its signature (and the header) do not fit
+    node = new_node(tmp_path / "fresh")
+    applied, error = asyncio.run(node.apply_certified_run([*chain[:3], bad, chain[4]]))
+    assert applied == 3 and error is not None and error.startswith("block 4:")
+    assert node.store.tip_height() == 3
+    assert node.store.tree.root == chain[2].header.state_root
+    node.store.close()
+
+
+def test_a_group_whose_state_root_disagrees_is_applied_block_by_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = build_chain(tmp_path / "source", blocks=4, per_block=2)
+    node = new_node(tmp_path / "fresh")
+    real_update = node.store.tree.update
+
+    def wrong_once(writes):  # type: ignore[no-untyped-def]
+        update = real_update(writes)
+        monkeypatch.setattr(node.store.tree, "update", real_update)
+        return type(update)(update.prev_root, b"\x01" * 32, {}, frozenset(), {})
+
+    monkeypatch.setattr(node.store.tree, "update", wrong_once)
+    singles: list[int] = []
+    real_apply = Node.apply_certified
+
+    def spy(self: Node, block: ledger_pb2.Block) -> None:
+        singles.append(block.header.height)
+        real_apply(self, block)
+
+    monkeypatch.setattr(runtime_module.Node, "apply_certified", spy)
+    assert asyncio.run(node.apply_certified_run(chain)) == (4, None)
+    assert singles == [1, 2, 3, 4]  # the fallback checked each block's own state root
+    assert node.store.tree.root == chain[-1].header.state_root
+    node.store.close()
