@@ -315,7 +315,7 @@ def main() -> int:
         default=MEMPOOL_HIGH,
         help="pending transactions at which clients pause (latency vs throughput)",
     )
-    parser.add_argument("--skip", default="", help="comma list of: single,failover,catchup")
+    parser.add_argument("--skip", default="", help="comma list of: batched,single,failover,catchup")
     parser.add_argument("--dir", type=Path, default=None, help="keep the devnet here")
     ns = parser.parse_args()
     skip = set(filter(None, ns.skip.split(",")))
@@ -330,15 +330,16 @@ def main() -> int:
         "cpus": os.cpu_count(),
     }
     try:
-        batched = run_load(
-            net, "batched", ns.duration, ns.clients, ns.batch, ns.rate_cap, ns.backlog
-        )
-        result.update(
-            tps=batched["tps"],
-            p50_ms=batched["p50_ms"],
-            p99_ms=batched["p99_ms"],
-            blocks=batched["blocks"],
-        )
+        if "batched" not in skip:
+            batched = run_load(
+                net, "batched", ns.duration, ns.clients, ns.batch, ns.rate_cap, ns.backlog
+            )
+            result.update(
+                tps=batched["tps"],
+                p50_ms=batched["p50_ms"],
+                p99_ms=batched["p99_ms"],
+                blocks=batched["blocks"],
+            )
         if "single" not in skip:
             single = run_load(net, "single", ns.duration, ns.clients, 1, ns.rate_cap // 2)
             result["tps_single"] = single["tps"]
