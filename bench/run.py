@@ -129,7 +129,9 @@ def client_main(
                     return
                 now = time.time()
                 try:
-                    c.submit(txs[k], wait=False)
+                    # A busy node is given time (the SDK backs off and resends), as a
+                    # well-behaved issuer would.
+                    c.submit(txs[k], wait=False, busy_retry_s=10.0)
                 except ClientError:
                     time.sleep(0.01)
                     continue

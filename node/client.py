@@ -9,6 +9,8 @@ followed from genesis), so an agency need not trust the node that answered it.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,9 @@ from node.wire import certificate_from_proto
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 DEFAULT_TIMEOUT_S = 30.0
+BUSY_BACKOFF_S = 0.05
+"""First pause before a transaction refused as busy is sent again (`submit`)."""
+BUSY_BACKOFF_MAX_S = 1.0
 UNKNOWN_STATUS = node_pb2.CERTIFICATE_STATUS_UNKNOWN
 STATUS_BY_NAME = {
     "valid": node_pb2.CERTIFICATE_STATUS_VALID,
@@ -195,13 +200,30 @@ class LedgerClient:
 
     # ---- transactions ---------------------------------------------------------------
 
-    def submit(self, tx: ledger_pb2.Transaction, *, wait: bool = True) -> node_pb2.SubmitResponse:
-        try:
-            return self.ledger.SubmitTransaction(
-                node_pb2.SubmitRequest(tx=tx, wait_for_commit=wait), timeout=self.timeout_s
-            )
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+    def submit(
+        self, tx: ledger_pb2.Transaction, *, wait: bool = True, busy_retry_s: float = 0.0
+    ) -> node_pb2.SubmitResponse:
+        """Submit one signed transaction; with `wait`, return once it is committed.
+
+        A node that holds too many pending transactions answers RESOURCE_EXHAUSTED
+        ("busy"), having admitted nothing. With `busy_retry_s` > 0 the same transaction is
+        sent again after a pause that doubles each time (BUSY_BACKOFF_S up to
+        BUSY_BACKOFF_MAX_S, with jitter so many clients do not come back together) for up
+        to that many seconds; resending is safe, since a transaction is admitted once.
+        Hammering a busy node instead costs it the CPU it needs to catch up."""
+        deadline = time.monotonic() + busy_retry_s
+        pause = BUSY_BACKOFF_S
+        while True:
+            try:
+                return self.ledger.SubmitTransaction(
+                    node_pb2.SubmitRequest(tx=tx, wait_for_commit=wait), timeout=self.timeout_s
+                )
+            except grpc.RpcError as exc:
+                error = _wrap(exc)
+            if error.code != "RESOURCE_EXHAUSTED" or time.monotonic() + pause > deadline:
+                raise error
+            time.sleep(pause * random.uniform(0.5, 1.0))
+            pause = min(pause * 2, BUSY_BACKOFF_MAX_S)
 
     def submit_batch(self, txs: list[ledger_pb2.Transaction]) -> node_pb2.SubmitBatchResponse:
         """Admit many transactions in one call (a bulk issuer); does not wait for commit."""
