@@ -555,12 +555,20 @@ class _Updater:
                 node = left
         stale = self.stale
         branch = self._branch
+        encode = self._encode
+        shapes = self.shapes
         for split_bit, sibling, went_right, rep, old in reversed(path):
             stale.add(old)
-            if went_right:
-                result = branch(split_bit, sibling, result, rep)
-            else:
-                result = branch(split_bit, result, sibling, rep)
+            if result is None or encode:
+                if went_right:
+                    result = branch(split_bit, sibling, result, rep)
+                else:
+                    result = branch(split_bit, result, sibling, rep)
+                continue
+            # `_branch` inlined (shapes only): this loop makes most of a batch's nodes.
+            left, right = (sibling, result) if went_right else (result, sibling)
+            result = _sha256(_NODE_PREFIXES[split_bit] + left + right).digest()
+            shapes[result] = (split_bit, left, right, rep)
         return result
 
 
