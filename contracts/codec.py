@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 
@@ -26,6 +27,25 @@ def canonical_json(value: object) -> bytes:
     than ``\\u`` escapes. NaN and infinities are refused: they have no canonical form.
     """
     return _CANONICAL.encode(value).encode("utf-8")
+
+
+def canonical_json_text(value: object) -> str:
+    """:func:`canonical_json` as text, for a value inside a record written out key by key."""
+    return _CANONICAL.encode(value)
+
+
+def canonical_json_str(value: str) -> str:
+    """The canonical JSON of a string, as text (exactly what :func:`canonical_json_text`
+    gives for it); raises TypeError for anything else, so a caller can fall back."""
+    return encode_basestring(value)  # the C function the encoder itself uses
+
+
+def canonical_json_int(value: int) -> str:
+    """The canonical JSON of an int, as text; raises TypeError for anything else, even a
+    bool (JSON ``true``, not ``1``), so a caller can fall back."""
+    if type(value) is not int:
+        raise TypeError("not an int")
+    return int.__repr__(value)
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)

@@ -50,14 +50,15 @@ def fill_event(out: ledger_pb2.Event, event: Event) -> None:
     """Write `event` into a (new, empty) proto event, e.g. one added to a result in place."""
     out.name = event.name
     out.subjects.extend(event.subjects)
+    add_attr = out.attrs.add
     for key, value in event.attrs:
-        attr = out.attrs.add(key=key)
+        # One add with the value set in it: cheaper than adding, then setting the value.
         if isinstance(value, bool):
-            attr.flag = value
+            add_attr(key=key, flag=value)
         elif isinstance(value, int):
-            attr.integer = value
+            add_attr(key=key, integer=value)
         else:
-            attr.text = value
+            add_attr(key=key, text=value)
 
 
 def actor_of(state: StoreState | Overlay, submitter: bytes) -> str:
@@ -117,46 +118,52 @@ def execute_block(
     hashes: list[bytes] = []
     seen: set[bytes] = set()
     for i, checked in enumerate(txs):
-        tx = checked.tx
-        if checked.hash in seen or is_committed(checked.hash):
-            raise BlockInvalid(f"transaction {i} ({checked.hash.hex()[:16]}) is a replay")
-        seen.add(checked.hash)
-        hashes.append(checked.hash)
-        body = tx.body
+        tx_hash = checked.hash
+        if tx_hash in seen or is_committed(tx_hash):
+            raise BlockInvalid(f"transaction {i} ({tx_hash.hex()[:16]}) is a replay")
+        seen.add(tx_hash)
+        hashes.append(tx_hash)
+        # Each read of a proto field builds a new Python object: read each once.
+        body = checked.tx.body
+        contract = body.contract
+        method = body.method
+        submitter = body.submitter
         ctx = CallContext(
             chain_id=chain_id,
-            sender_key=bytes(body.submitter),
+            sender_key=submitter,
             height=height,
             time_ms=time_ms,
-            tx_hash=checked.hash,
+            tx_hash=tx_hash,
         )
         # Built in place in the block's results (appending a message would copy it).
         result = results.results.add(
-            tx_hash=checked.hash,
-            contract=body.contract,
-            method=body.method,
-            submitter=body.submitter,
+            tx_hash=tx_hash,
+            contract=contract,
+            method=method,
+            submitter=submitter,
         )
         try:
-            call = execute(overlay, ctx, body.contract, body.method, checked.args)
+            call = execute(overlay, ctx, contract, method, checked.args)
         except ContractError as exc:
             result.ok = False
             result.error_code = exc.code
             result.error_message = exc.message
-            subjects = list(related_subjects(overlay, body.contract, body.method, checked.args))
+            subjects = list(related_subjects(overlay, contract, method, checked.args))
             result.subjects.extend(subjects)
             index.extend(IndexEntry(s, height, i, REJECTED_EVENT) for s in subjects)
         except Exception as exc:  # a contract bug: every replica fails the same way
-            log.exception("contract raised unexpectedly on tx %s", checked.hash.hex())
+            log.exception("contract raised unexpectedly on tx %s", tx_hash.hex())
             result.ok = False
             result.error_code = "internal"
             result.error_message = f"contract failed: {type(exc).__name__}"
         else:
             overlay.apply(call.writes)
             result.ok = True
+            add_event = result.events.add
             for e_index, event in enumerate(call.events):
-                fill_event(result.events.add(), event)
-                index.extend(IndexEntry(s, height, i, e_index) for s in sorted(set(event.subjects)))
+                fill_event(add_event(), event)
+                for subject in sorted(set(event.subjects)):
+                    index.append(IndexEntry(subject, height, i, e_index))
     writes = overlay.writes()
     tree = (
         None

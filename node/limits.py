@@ -12,6 +12,7 @@ TX_ARGS_MAX = 16
 ARG_NAME_BYTES_MAX = 32
 CONTRACT_NAME_BYTES_MAX = 32
 METHOD_NAME_BYTES_MAX = 32
+NAMES_CACHED_MAX = 1024  # name checks memoised in node/tx.py: blocks repeat a few names
 NONCE_BYTES = 16
 
 # A round stays well inside the view-change timeout under load: with 1,000, rounds under

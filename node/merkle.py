@@ -20,18 +20,22 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:
-    """Root of the tree whose left subtree holds the largest power of two below n."""
+    """Root of the tree whose left subtree holds the largest power of two below n.
+
+    Computed bottom-up, level by level: hash neighbours in pairs and carry a level's odd
+    last node up unchanged. That is the same tree (the left subtree's 2^k leaves pair among
+    themselves on every level, and so do the rest), without the recursion and list slicing
+    of the definition; `test_merkle_root_matches_the_recursive_definition` compares them.
+    """
     if not leaves:
         return EMPTY_ROOT
-    level = [leaf_hash(x) for x in leaves]
-    return _root_of_hashes(level)
-
-
-def _root_of_hashes(hashes: list[bytes]) -> bytes:
-    n = len(hashes)
-    if n == 1:
-        return hashes[0]
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return node_hash(_root_of_hashes(hashes[:k]), _root_of_hashes(hashes[k:]))
+    sha256 = hashlib.sha256
+    level = [sha256(b"\x00" + x).digest() for x in leaves]
+    while len(level) > 1:
+        paired = [
+            sha256(b"\x01" + level[j] + level[j + 1]).digest() for j in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]

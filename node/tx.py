@@ -8,6 +8,7 @@ inside the body keeps a transaction from being replayed on another chain.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -34,6 +35,14 @@ class TxInvalid(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@functools.lru_cache(maxsize=limits.NAMES_CACHED_MAX)
+def _is_name(s: str) -> bool:
+    """Whether ``s`` matches ``_NAME``; memoised on the text, as every transaction of a block
+    names the same few contracts, methods and arguments (a pure function of ``s``). Callers
+    check the length first, so the cache holds only short strings."""
+    return _NAME.match(s) is not None
 
 
 def body_bytes(body: ledger_pb2.TxBody) -> bytes:
@@ -76,7 +85,7 @@ def decode_args(args: list[ledger_pb2.Arg] | object) -> dict[str, ArgValue]:
     previous = ""
     for arg in args:  # type: ignore[attr-defined]
         name = arg.name
-        if not _NAME.match(name) or len(name) > limits.ARG_NAME_BYTES_MAX:
+        if len(name) > limits.ARG_NAME_BYTES_MAX or not _is_name(name):
             raise TxInvalid("invalid_argument", f"bad argument name {name!r}")
         if name <= previous:
             raise TxInvalid("invalid_argument", "arguments must be unique and sorted by name")
@@ -143,10 +152,12 @@ def check_tx(
         raise TxInvalid("invalid_argument", "submitter must be a 32-byte Ed25519 public key")
     if len(body.nonce) != limits.NONCE_BYTES:
         raise TxInvalid("invalid_argument", f"nonce must be {limits.NONCE_BYTES} bytes")
-    if not _NAME.match(body.contract) or len(body.contract) > limits.CONTRACT_NAME_BYTES_MAX:
-        raise TxInvalid("invalid_argument", f"bad contract name {body.contract!r}")
-    if not _NAME.match(body.method) or len(body.method) > limits.METHOD_NAME_BYTES_MAX:
-        raise TxInvalid("invalid_argument", f"bad method name {body.method!r}")
+    contract = body.contract
+    if len(contract) > limits.CONTRACT_NAME_BYTES_MAX or not _is_name(contract):
+        raise TxInvalid("invalid_argument", f"bad contract name {contract!r}")
+    method = body.method
+    if len(method) > limits.METHOD_NAME_BYTES_MAX or not _is_name(method):
+        raise TxInvalid("invalid_argument", f"bad method name {method!r}")
     if len(body.args) > limits.TX_ARGS_MAX:
         raise TxInvalid("invalid_argument", f"at most {limits.TX_ARGS_MAX} arguments")
     args = decode_args(body.args)

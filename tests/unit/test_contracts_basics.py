@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import formats, limits
+from contracts import arguments, formats, limits
 from contracts.codec import canonical_json, load_json
 from contracts.errors import ERROR_CODES, ContractError
 from contracts.identity import holder_id_for, is_holder_id
@@ -151,3 +151,30 @@ def test_memory_state_matches_a_plain_dict(
     assert state.items() == tuple(sorted(model.items()))
     expected = [(k, v) for k, v in sorted(model.items()) if k.startswith(prefix)][:limit]
     assert state.scan(prefix, limit) == expected
+
+
+# --- argument names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"b": 1, "a": 1}, None),
+        ({"b": 1, "a": 1, "c": 1}, None),
+        ({"a": 1}, "missing argument 'b'"),
+        ({}, "missing argument 'a'"),  # the first missing name in name order
+        ({"c": 1}, "missing argument 'a'"),
+        ({"b": 1, "a": 1, "z": 1}, "unexpected argument (allowed: a, b, c)"),
+        ({"z": 1, 7: 1}, "unexpected argument (allowed: a, b, c)"),  # before missing ones
+    ],
+)
+def test_check_arg_names_reports_the_same_problem_whatever_the_order(
+    args: dict[object, int], message: str | None
+) -> None:
+    for ordered in (args, dict(reversed(args.items()))):
+        if message is None:
+            arguments.check_arg_names(ordered, required=("b", "a"), optional=("c",))  # type: ignore[arg-type]
+            continue
+        with pytest.raises(ContractError) as raised:
+            arguments.check_arg_names(ordered, required=("b", "a"), optional=("c",))  # type: ignore[arg-type]
+        assert raised.value.message == message

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from contracts.certificates import CERTIFICATE_TYPES, compute_document_hash
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts import certificates
+from contracts.certificates import CERTIFICATE_TYPES, Certificate, compute_document_hash
+from contracts.codec import canonical_json
 from contracts.errors import ContractError
 from contracts.interface import Event
 from contracts.runtime import ArgValue
@@ -315,3 +321,76 @@ def test_list_by_holder() -> None:
     with pytest.raises(ContractError) as info:
         ledger.query("certificates", "list_by_holder", {"holder": ALICE, "limit": 1001})
     assert info.value.code == "invalid_argument"
+
+
+# --- the stored encoding of a record ------------------------------------------------------
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+_INT = st.integers(min_value=0, max_value=2**63)
+
+
+@given(
+    texts=st.lists(_TEXT, min_size=10, max_size=10),
+    ints=st.lists(_INT, min_size=6, max_size=6),
+    field_hashes=st.dictionaries(_TEXT, _TEXT, max_size=4),
+)
+@settings(max_examples=300, deadline=None)
+def test_certificate_encoding_is_the_canonical_json_of_the_record(
+    texts: list[str], ints: list[int], field_hashes: dict[str, str]
+) -> None:
+    """The written-out encoding (every issue's record) gives the generic encoder's bytes,
+    also for quotes, backslashes, control characters and non-ASCII text."""
+    cert = Certificate(
+        cert_id=texts[0],
+        cert_type=texts[1],
+        issuer=texts[2],
+        holder=texts[3],
+        doc_hash=texts[4],
+        valid_until_ms=ints[0],
+        status=texts[5],
+        issued_height=ints[1],
+        issued_tx=texts[6],
+        status_height=ints[2],
+        reason=texts[7],
+        version=ints[3],
+        field_hashes=field_hashes,
+        version_height=ints[4],
+        supersedes=texts[8],
+        superseded_by=texts[9],
+        updated_height=ints[5],
+    )
+    assert certificates._encode(cert) == canonical_json(cert.to_json())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"valid_until_ms": True},  # a bool is JSON true, not 1
+        {"version": False},
+        {"reason": None},
+        {"field_hashes": []},
+        {"field_hashes": {"b": 1, "a": [True, None]}},
+        {"issued_height": -(2**70)},
+    ],
+)
+def test_certificate_encoding_of_unexpected_values_is_still_canonical(
+    changes: dict[str, object],
+) -> None:
+    cert = dataclasses.replace(_some_certificate(), **changes)  # type: ignore[arg-type]
+    assert certificates._encode(cert) == canonical_json(cert.to_json())
+
+
+def _some_certificate() -> Certificate:
+    return Certificate(
+        cert_id="cert-0001",
+        cert_type="diploma",
+        issuer="edu",
+        holder="hd" + "0" * 40,
+        doc_hash="ab" * 32,
+        valid_until_ms=0,
+        status="valid",
+        issued_height=1,
+        issued_tx="cd" * 32,
+        status_height=1,
+        reason="",
+    )

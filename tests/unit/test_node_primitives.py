@@ -32,6 +32,24 @@ def test_merkle_known_shapes() -> None:
     assert merkle_root([a, b, c]) == node_hash(node_hash(leaf_hash(a), leaf_hash(b)), leaf_hash(c))
 
 
+def _recursive_merkle_root(leaves: list[bytes]) -> bytes:
+    """RFC 6962's definition, word for word: split at the largest power of two below n."""
+    if not leaves:
+        return EMPTY_ROOT
+    if len(leaves) == 1:
+        return leaf_hash(leaves[0])
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(_recursive_merkle_root(leaves[:k]), _recursive_merkle_root(leaves[k:]))
+
+
+def test_merkle_root_matches_the_recursive_definition() -> None:
+    leaves = [bytes([i % 256, i // 256]) for i in range(1100)]
+    for n in [*range(70), 127, 128, 129, 255, 256, 257, 500, 511, 512, 513, 999, 1000, 1024, 1100]:
+        assert merkle_root(leaves[:n]) == _recursive_merkle_root(leaves[:n]), n
+
+
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=20), st.data())
 def test_merkle_root_changes_when_any_leaf_changes(
     leaves: list[bytes], data: st.DataObject

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -179,3 +181,20 @@ def test_digest_with_an_id_like_digit_run_is_not_personal_data() -> None:
 def test_text_that_is_not_unicode_is_refused_clearly() -> None:
     with pytest.raises(TxInvalid, match="not valid text"):
         build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "\ud800"})
+
+
+def test_memoised_name_checks_answer_like_the_pattern_every_time() -> None:
+    """Argument, contract and method names are checked through a memo: asked again, and in
+    any order, every name gets the pattern's and the length limit's answer."""
+    names = ["a", "cert_id", "Cert_id", "1a", "a-b", "", "a" * 32, "a" * 33, "é", "b" * 500]
+    for name in [*names, *reversed(names), *names]:
+        expected = re.match(r"^[a-z][a-z0-9_]*$", name) is not None and len(name) <= 32
+        arg = ledger_pb2.Arg(name=name, integer=1)
+        if expected:
+            assert decode_args([arg]) == {name: 1}
+        else:
+            with pytest.raises(TxInvalid):
+                decode_args([arg])
+        tx = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
+        tx.body.contract = name
+        assert (_code(tx) != "invalid_argument") == expected, name
