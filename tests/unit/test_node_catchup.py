@@ -18,9 +18,9 @@ from node import runtime as runtime_module
 from node.config import NodeConfig
 from node.crypto import KeyPair
 from node.genesis import Genesis
-from node.runtime import Node
+from node.runtime import Node, SubmitRejected
 from node.storage import Store
-from node.tx import build_tx
+from node.tx import build_tx, tx_hash
 from proto import ledger_pb2
 
 VALIDATOR = KeyPair(b"\x21" * 32)
@@ -156,4 +156,21 @@ def test_a_group_whose_state_root_disagrees_is_applied_block_by_block(
     assert asyncio.run(node.apply_certified_run(chain)) == (4, None)
     assert singles == [1, 2, 3, 4]  # the fallback checked each block's own state root
     assert node.store.tree.root == chain[-1].header.state_root
+    node.store.close()
+
+
+def test_a_transaction_committed_by_state_transfer_leaves_the_mempool_and_is_a_replay(
+    tmp_path: Path,
+) -> None:
+    # The replay check trusts the mempool never to hold a committed transaction.
+    chain = build_chain(tmp_path / "source", blocks=2, per_block=2)
+    node = new_node(tmp_path / "fresh")
+    pending = chain[1].txs[0]
+    node.admit(pending, forward=False)
+    assert len(node.mempool) == 1
+    assert asyncio.run(node.apply_certified_run(chain)) == (2, None)
+    assert len(node.mempool) == 0
+    assert node._is_committed(tx_hash(pending))
+    with pytest.raises(SubmitRejected, match="replay"):
+        node.admit(pending, forward=False)
     node.store.close()
