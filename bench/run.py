@@ -36,7 +36,11 @@ from node.crypto import KeyPair, load_key_file
 from node.tx import build_tx, tx_hash
 
 SAMPLE_EVERY = 25
-MEMPOOL_HIGH = 1000  # default --backlog: clients pause above this many pending transactions
+# Default --backlog: clients pause above this many pending transactions (on the fullest
+# mempool), i.e. a bulk issuer keeps about one block's worth in flight. Measured with
+# `bench/run.py --skip single,catchup,failover --backlog B`: B=1000 gave 1,792 tx/s with
+# p99 1,482 ms, B=500 1,716-1,760 tx/s with p99 791-977 ms, B=300 1,684 tx/s, p99 750 ms.
+MEMPOOL_HIGH = 500
 
 
 def make_txs(chain_id: str, seed: bytes, client_no: int, count: int) -> list[Any]:
