@@ -37,7 +37,12 @@ class NodeConfig(BaseModel):
     tick_ms: int = Field(default=100, ge=10, le=10_000)
     retransmit_ticks: int = Field(default=10, ge=1)
     view_change_timeout_ticks: int = Field(
-        default=10,
+        # 2 s at the default tick. With 1 s, a backup on a loaded 2-core machine (4
+        # validators, `make bench`) sometimes timed out alone when a round ran long; it then
+        # waited in the next view, following by state transfer, and the other three had to
+        # carry every round until they changed view too. A primary's failure now takes ~2 s
+        # to act on rather than ~1 s.
+        default=20,
         ge=2,
         description="ticks without progress, with requests pending, before a view change",
     )
