@@ -21,7 +21,7 @@ from node.crypto import KeyPair, sha256, verify_signature
 from proto import ledger_pb2
 
 TX_SIGN_DOMAIN = b"trustledger/v1/tx\x00"
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")  # whole names only: see `_is_name`
 
 ArgValue = str | int | bytes | bool
 SINT64_MIN = -(2**63)
@@ -41,8 +41,9 @@ class TxInvalid(Exception):
 def _is_name(s: str) -> bool:
     """Whether ``s`` matches ``_NAME``; memoised on the text, as every transaction of a block
     names the same few contracts, methods and arguments (a pure function of ``s``). Callers
-    check the length first, so the cache holds only short strings."""
-    return _NAME.match(s) is not None
+    check the length first, so the cache holds only short strings. `fullmatch`, not a `$`
+    anchor, which also matches before a final newline and let "issue\n" pass."""
+    return _NAME.fullmatch(s) is not None
 
 
 def body_bytes(body: ledger_pb2.TxBody) -> bytes:

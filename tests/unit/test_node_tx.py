@@ -187,8 +187,9 @@ def test_memoised_name_checks_answer_like_the_pattern_every_time() -> None:
     """Argument, contract and method names are checked through a memo: asked again, and in
     any order, every name gets the pattern's and the length limit's answer."""
     names = ["a", "cert_id", "Cert_id", "1a", "a-b", "", "a" * 32, "a" * 33, "é", "b" * 500]
+    names += ["issue\n", "cert_id\n", "a\nb", " a"]  # a newline must not pass as the end
     for name in [*names, *reversed(names), *names]:
-        expected = re.match(r"^[a-z][a-z0-9_]*$", name) is not None and len(name) <= 32
+        expected = re.fullmatch(r"[a-z][a-z0-9_]*", name) is not None and len(name) <= 32
         arg = ledger_pb2.Arg(name=name, integer=1)
         if expected:
             assert decode_args([arg]) == {name: 1}
