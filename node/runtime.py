@@ -432,7 +432,7 @@ class Node:
         prev_hash, prev_time, prev_root = self._prev()
         # The mempool never holds a committed transaction: admission refuses them and a
         # commit removes its transactions, so no replay check is needed here.
-        candidates = self.mempool.take(limits.BLOCK_TXS_MAX, limits.BLOCK_BYTES_MAX // 2)
+        candidates = self.mempool.take(limits.PROPOSE_TXS_MAX, limits.BLOCK_BYTES_MAX // 2)
         if not candidates:
             return
         time_ms = max(now_ms(), prev_time)

@@ -174,3 +174,27 @@ def test_a_transaction_committed_by_state_transfer_leaves_the_mempool_and_is_a_r
     with pytest.raises(SubmitRejected, match="replay"):
         node.admit(pending, forward=False)
     node.store.close()
+
+
+def test_a_primary_proposes_at_most_its_own_limit_and_accepts_up_to_the_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks larger than this node would propose (up to BLOCK_TXS_MAX) are still accepted.
+    chain = build_chain(tmp_path / "source", blocks=1, per_block=5)
+    monkeypatch.setattr(limits, "PROPOSE_TXS_MAX", 2)
+
+    async def run() -> list[int]:
+        node = new_node(tmp_path / "fresh")
+        assert await node.apply_certified_run(chain) == (1, None)
+        for i in range(100, 105):
+            node.admit(issue(i), forward=False)
+        sizes = []
+        while len(node.mempool):
+            node.drive()
+            block = node.store.get_block(node.store.tip_height())
+            assert block is not None
+            sizes.append(len(block.txs))
+        node.store.close()
+        return sizes
+
+    assert asyncio.run(run()) == [2, 2, 1]
