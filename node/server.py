@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -58,6 +59,24 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 
 
+GC_THRESHOLDS = (10_000, 10, 10)
+"""Python's cyclic collector, tuned for a validator (the default is (700, 10, 10)).
+
+A validator allocates many short-lived tracked objects per transaction, and holds large
+long-lived ones (the state tree's dict of node shapes). With the defaults, a full
+collection every few blocks walked that dict: `bench/profile_block.py --blocks 6
+--block-txs 500 --prefill 50000` with gc callbacks counted 1,372 / 125 / 11 collections
+taking 0.26 / 0.20 / 0.49 s of 10.9 s of CPU; with these thresholds, 50 / 4 / 0 taking
+0.32 / 0.05 / 0 s of 9.3 s. What exists once the node is built (the tree rebuilt at start
+among it) is also frozen out of the collector's reach (`gc.freeze`)."""
+
+
+def tune_gc() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def serve(config: NodeConfig, passphrase: str) -> None:
     genesis = Genesis.load(config.genesis_path)
     keypair = load_key_file(config.key_path, passphrase)
@@ -68,6 +87,7 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     except StorageError:
         store.close()
         raise
+    tune_gc()
 
     server = grpc.aio.server(options=GRPC_OPTIONS)
     node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
