@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -45,6 +45,7 @@ from node.mempool import Mempool, MempoolFull
 from node.metrics import NodeMetrics
 from node.peers import PeerLink
 from node.state import Overlay, StoreState
+from node.statetree_live import LiveTree
 from node.storage import BlockWrite, StorageError, Store
 from node.tx import CheckedTx, TxInvalid, check_tx, tx_hash
 from node.wire import (
@@ -486,29 +487,42 @@ class Node:
             certified=certified,
             reproposal=reproposal,
         )
-        started = time.perf_counter()
-        executed = execute_block(
-            self.state,
-            self.chain_id,
-            block.header.height,
-            block.header.time_ms,
-            prev_root,
-            checked,
-            is_committed=self._is_committed,
-            tree_nodes=self.store.tree,
+        executed = self._execute_checked(
+            block, checked, self.state, prev_root, self._is_committed, self.store.tree
         )
-        self.metrics.execute_seconds.observe(time.perf_counter() - started)
-        self._check_roots(block.header, executed)
         if executed.state_root != block.header.state_root:
             raise BlockInvalid("state root does not match local execution")
         return executed
 
-    @staticmethod
-    def _check_roots(header: ledger_pb2.BlockHeader, executed: Executed) -> None:
+    def _execute_checked(
+        self,
+        block: ledger_pb2.Block,
+        checked: list[CheckedTx],
+        base: StoreState | Overlay,
+        prev_root: bytes,
+        is_committed: Callable[[bytes], bool],
+        tree: LiveTree | None,
+    ) -> Executed:
+        """Execute a checked block on `base` (timed) and compare its transaction and
+        results roots with the header's; the state root is the caller's to compare."""
+        header = block.header
+        started = time.perf_counter()
+        executed = execute_block(
+            base,
+            self.chain_id,
+            header.height,
+            header.time_ms,
+            prev_root,
+            checked,
+            is_committed=is_committed,
+            tree_nodes=tree,
+        )
+        self.metrics.execute_seconds.observe(time.perf_counter() - started)
         if executed.tx_root != header.tx_root:
             raise BlockInvalid("transaction root does not match")
         if executed.results_root != header.results_root:
             raise BlockInvalid("results root does not match local execution")
+        return executed
 
     def _check_header_and_txs(
         self,
@@ -890,20 +904,9 @@ class Node:
             certified=True,
             reproposal=False,
         )
-        started = time.perf_counter()
-        executed = execute_block(
-            base,
-            self.chain_id,
-            height,
-            block.header.time_ms,
-            b"",
-            checked,
-            is_committed=lambda h: h in seen or self._is_committed(h),
-            tree_nodes=None,
+        return self._execute_checked(
+            block, checked, base, b"", lambda h: h in seen or self._is_committed(h), None
         )
-        self.metrics.execute_seconds.observe(time.perf_counter() - started)
-        self._check_roots(block.header, executed)
-        return executed
 
     def apply_certified(self, block: ledger_pb2.Block) -> None:
         cert = certificate_from_proto(block.commit)
