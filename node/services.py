@@ -147,6 +147,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
                 resp.items.add(accepted=False, error=outcome.message)
             else:
                 resp.items.add(tx_hash=outcome.hash, accepted=True)
+        resp.pending = len(self.node.mempool)
         return resp
 
     async def GetTransaction(

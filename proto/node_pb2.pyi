@@ -204,7 +204,7 @@ class SubmitBatchRequest(_message.Message):
     def __init__(self, txs: _Optional[_Iterable[_Union[_ledger_pb2.Transaction, _Mapping]]] = ...) -> None: ...
 
 class SubmitBatchResponse(_message.Message):
-    __slots__ = ("items",)
+    __slots__ = ("items", "pending")
     class Item(_message.Message):
         __slots__ = ("tx_hash", "accepted", "error")
         TX_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -215,8 +215,10 @@ class SubmitBatchResponse(_message.Message):
         error: str
         def __init__(self, tx_hash: _Optional[bytes] = ..., accepted: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[SubmitBatchResponse.Item]
-    def __init__(self, items: _Optional[_Iterable[_Union[SubmitBatchResponse.Item, _Mapping]]] = ...) -> None: ...
+    pending: int
+    def __init__(self, items: _Optional[_Iterable[_Union[SubmitBatchResponse.Item, _Mapping]]] = ..., pending: _Optional[int] = ...) -> None: ...
 
 class ProvenStateRequest(_message.Message):
     __slots__ = ("key",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import httpx
 import pytest
@@ -20,7 +22,7 @@ from node.client import (
     check_finality,
 )
 from node.crypto import KeyPair
-from node.tx import build_tx
+from node.tx import build_tx, tx_hash
 from proto import ledger_pb2, node_pb2
 from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, org_key, wait_all_at, wallet
 
@@ -403,3 +405,53 @@ def test_cli_reports_errors_clearly(net: Devnet) -> None:
     )
     assert result.exit_code != 0
     assert "not a devnet folder" in result.output
+
+
+def test_a_batch_reports_each_transaction_and_the_backlog(net: Devnet) -> None:
+    """`SubmitTransactions` answers per transaction (a forged one is refused, a repeat is
+    the pending one), says how many wait at the node, and only good ones commit."""
+    psb = org_key(net, "psb")
+    good = [
+        build_tx(
+            net.chain_id,
+            psb,
+            "certificates",
+            "issue",
+            {
+                "cert_id": f"cert-batch-{n}-{KeyPair.generate().public_key.hex()[:12]}",
+                "cert_type": "resident_id_card",
+                "holder": new_holder(net)[0],
+                "doc_hash": "ab" * 32,
+                "valid_until_ms": 0,
+            },
+        )
+        for n in range(2)
+    ]
+    forged = ledger_pb2.Transaction()
+    forged.CopyFrom(good[1])
+    forged.body.nonce = b"\x07" * limits.NONCE_BYTES  # the signature no longer covers it
+    with net.client() as client:
+        resp = client.submit_batch([good[0], forged, good[1], good[0]])
+        accepted = [item.accepted for item in resp.items]
+        assert accepted == [True, False, True, True]
+        assert resp.items[1].error.startswith("bad_signature")
+        assert bytes(resp.items[3].tx_hash) == bytes(resp.items[0].tx_hash)
+        # Counted after admission, before any block can take them: both good ones wait.
+        assert 2 <= resp.pending <= limits.MEMPOOL_TXS_MAX
+        deadline = time.monotonic() + 20
+        hashes = [tx_hash(tx) for tx in good]
+        while time.monotonic() < deadline:
+            states = [client.get_transaction(h).status for h in hashes]
+            if states == [node_pb2.TX_STATUS_COMMITTED] * 2:
+                break
+            time.sleep(0.05)
+        assert states == [node_pb2.TX_STATUS_COMMITTED] * 2
+        forged_hash = tx_hash(forged)
+        assert client.get_transaction(forged_hash).status == node_pb2.TX_STATUS_UNKNOWN
+        # Sent again, both are replays now, and the backlog excludes them.
+        again = client.submit_batch(good)
+        assert [item.accepted for item in again.items] == [False, False]
+        assert all(item.error.startswith("replay") for item in again.items)
+        with pytest.raises(ClientError) as info:
+            client.submit_batch([good[0]] * (limits.SUBMIT_BATCH_TXS_MAX + 1))
+        assert info.value.code == "INVALID_ARGUMENT"
