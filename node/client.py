@@ -215,9 +215,10 @@ class LedgerClient:
         pause = BUSY_BACKOFF_S
         while True:
             try:
-                return self.ledger.SubmitTransaction(
+                resp: node_pb2.SubmitResponse = self.ledger.SubmitTransaction(
                     node_pb2.SubmitRequest(tx=tx, wait_for_commit=wait), timeout=self.timeout_s
                 )
+                return resp
             except grpc.RpcError as exc:
                 error = _wrap(exc)
             if error.code != "RESOURCE_EXHAUSTED" or time.monotonic() + pause > deadline:
@@ -228,9 +229,10 @@ class LedgerClient:
     def submit_batch(self, txs: list[ledger_pb2.Transaction]) -> node_pb2.SubmitBatchResponse:
         """Admit many transactions in one call (a bulk issuer); does not wait for commit."""
         try:
-            return self.ledger.SubmitTransactions(
+            resp: node_pb2.SubmitBatchResponse = self.ledger.SubmitTransactions(
                 node_pb2.SubmitBatchRequest(txs=txs), timeout=self.timeout_s
             )
+            return resp
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
@@ -248,9 +250,10 @@ class LedgerClient:
 
     def get_transaction(self, tx_hash: bytes) -> node_pb2.SubmitResponse:
         try:
-            return self.ledger.GetTransaction(
+            resp: node_pb2.SubmitResponse = self.ledger.GetTransaction(
                 node_pb2.GetTransactionRequest(tx_hash=tx_hash), timeout=self.timeout_s
             )
+            return resp
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
@@ -268,23 +271,28 @@ class LedgerClient:
 
     def status(self) -> node_pb2.StatusResponse:
         try:
-            return self.ledger.GetStatus(node_pb2.StatusRequest(), timeout=self.timeout_s)
+            resp: node_pb2.StatusResponse = self.ledger.GetStatus(
+                node_pb2.StatusRequest(), timeout=self.timeout_s
+            )
+            return resp
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
     def get_block(self, height: int = 0) -> node_pb2.GetBlockResponse:
         try:
-            return self.ledger.GetBlock(
+            resp: node_pb2.GetBlockResponse = self.ledger.GetBlock(
                 node_pb2.GetBlockRequest(height=height), timeout=self.timeout_s
             )
+            return resp
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
     def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:
         try:
-            return self.ledger.AuditTrace(
+            resp: node_pb2.AuditTraceResponse = self.ledger.AuditTrace(
                 node_pb2.AuditTraceRequest(subject=subject, limit=limit), timeout=self.timeout_s
             )
+            return resp
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
@@ -298,7 +306,7 @@ class LedgerClient:
         trusted: the answer must match the certificate's state entry as proven against a
         header that 2f+1 validators signed (raises FinalityError otherwise)."""
         try:
-            resp = self.agency.VerifyCertificate(
+            resp: node_pb2.VerifyCertificateResponse = self.agency.VerifyCertificate(
                 node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
                 timeout=self.timeout_s,
             )

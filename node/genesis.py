@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from consensus.validators import Validator, ValidatorSet
 from contracts.codec import canonical_json
@@ -65,9 +66,9 @@ class Genesis:
         return self.state_tree().root
 
     @classmethod
-    def from_json(cls, doc: object) -> Genesis:
+    def from_json(cls, raw: object) -> Genesis:
         try:
-            assert_dict(doc)
+            doc = as_dict(raw)
             validators = tuple(
                 sorted(
                     (Validator(v["id"], bytes.fromhex(v["public_key"])) for v in doc["validators"]),
@@ -108,6 +109,8 @@ class Genesis:
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def assert_dict(doc: object) -> None:
+def as_dict(doc: object) -> dict[str, Any]:
+    """The parsed JSON as an object; anything else is a malformed genesis."""
     if not isinstance(doc, dict):
         raise TypeError("genesis must be a JSON object")
+    return doc

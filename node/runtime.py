@@ -740,7 +740,9 @@ class Node:
         for link in list(self.peers.values()):
             # Pipelined: the next range is asked for before this one is applied, so the
             # peer reads and sends it while this node re-executes (one range in flight).
-            fetch = self._fetch_blocks(link, self.store.tip_height() + 1)
+            fetch: asyncio.Task[list[ledger_pb2.Block]] | None = self._fetch_blocks(
+                link, self.store.tip_height() + 1
+            )
             while fetch is not None:
                 blocks = await fetch
                 fetch = None
@@ -1022,7 +1024,9 @@ class Node:
         self._waiters.setdefault(tx_hash, []).append(fut)
         return fut
 
-    def forget_waiter(self, tx_hash: bytes, fut: asyncio.Future[object]) -> None:
+    def forget_waiter(
+        self, tx_hash: bytes, fut: asyncio.Future[tuple[int, ledger_pb2.TxResult]]
+    ) -> None:
         waiters = self._waiters.get(tx_hash)
         if waiters and fut in waiters:
             waiters.remove(fut)

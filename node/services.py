@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 import grpc
 
@@ -19,7 +20,7 @@ from node.execution import actor_of
 from node.runtime import Node, SubmitRejected
 from node.statetree import encode_proof, verify_proof
 from node.storage import REJECTED_EVENT
-from node.tx import TxInvalid, decode_args
+from node.tx import ArgValue, TxInvalid, decode_args
 from node.wire import WireError, message_from_proto
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
@@ -42,8 +43,8 @@ def tip_time_ms(node: Node) -> int:
     return node.genesis.genesis_time_ms if header is None else header.time_ms
 
 
-def run_query(node: Node, contract: str, method: str, args: dict[str, object]) -> object:
-    return contract_query(node.state, contract, method, args, now_ms=tip_time_ms(node))  # type: ignore[arg-type]
+def run_query(node: Node, contract: str, method: str, args: Mapping[str, ArgValue]) -> object:
+    return contract_query(node.state, contract, method, args, now_ms=tip_time_ms(node))
 
 
 class PeerService(node_pb2_grpc.PeerServicer):
@@ -51,7 +52,9 @@ class PeerService(node_pb2_grpc.PeerServicer):
         self.node = node
 
     async def Deliver(
-        self, request: node_pb2.PeerEnvelope, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.PeerEnvelope,
+        context: grpc.aio.ServicerContext[node_pb2.PeerEnvelope, node_pb2.PeerAck],
     ) -> node_pb2.PeerAck:
         if len(request.messages) > limits.PEER_ENVELOPE_MESSAGES_MAX:
             await context.abort(
@@ -68,7 +71,9 @@ class PeerService(node_pb2_grpc.PeerServicer):
         return node_pb2.PeerAck()
 
     async def ForwardTxs(
-        self, request: node_pb2.TxBatch, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.TxBatch,
+        context: grpc.aio.ServicerContext[node_pb2.TxBatch, node_pb2.PeerAck],
     ) -> node_pb2.PeerAck:
         if len(request.txs) > limits.FORWARD_BATCH_TXS_MAX:
             await context.abort(
@@ -78,7 +83,9 @@ class PeerService(node_pb2_grpc.PeerServicer):
         return node_pb2.PeerAck()
 
     async def GetBlocks(
-        self, request: node_pb2.GetBlocksRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.GetBlocksRequest,
+        context: grpc.aio.ServicerContext[node_pb2.GetBlocksRequest, node_pb2.GetBlocksResponse],
     ) -> node_pb2.GetBlocksResponse:
         count = min(max(request.max_blocks, 1), limits.GET_BLOCKS_MAX)
         tip = self.node.store.tip_height()
@@ -101,7 +108,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         self.node = node
 
     async def SubmitTransaction(
-        self, request: node_pb2.SubmitRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.SubmitRequest,
+        context: grpc.aio.ServicerContext[node_pb2.SubmitRequest, node_pb2.SubmitResponse],
     ) -> node_pb2.SubmitResponse:
         if not request.HasField("tx"):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "request has no transaction")
@@ -125,7 +134,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         try:
             height, result = await asyncio.wait_for(asyncio.shield(fut), wait_s)
         except TimeoutError:
-            self.node.forget_waiter(checked.hash, fut)  # type: ignore[arg-type]
+            self.node.forget_waiter(checked.hash, fut)
             await context.abort(
                 grpc.StatusCode.DEADLINE_EXCEEDED,
                 f"transaction {checked.hash.hex()} is pending but not yet committed",
@@ -133,7 +142,11 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return committed_response(checked.hash, height, result)
 
     async def SubmitTransactions(
-        self, request: node_pb2.SubmitBatchRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.SubmitBatchRequest,
+        context: grpc.aio.ServicerContext[
+            node_pb2.SubmitBatchRequest, node_pb2.SubmitBatchResponse
+        ],
     ) -> node_pb2.SubmitBatchResponse:
         if len(request.txs) > limits.SUBMIT_BATCH_TXS_MAX:
             await context.abort(
@@ -151,7 +164,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return resp
 
     async def GetTransaction(
-        self, request: node_pb2.GetTransactionRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.GetTransactionRequest,
+        context: grpc.aio.ServicerContext[node_pb2.GetTransactionRequest, node_pb2.SubmitResponse],
     ) -> node_pb2.SubmitResponse:
         tx_hash = bytes(request.tx_hash)
         found = self.node.lookup_tx(tx_hash)
@@ -165,7 +180,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.SubmitResponse(tx_hash=tx_hash, status=status)
 
     async def GetBlock(
-        self, request: node_pb2.GetBlockRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.GetBlockRequest,
+        context: grpc.aio.ServicerContext[node_pb2.GetBlockRequest, node_pb2.GetBlockResponse],
     ) -> node_pb2.GetBlockResponse:
         height = request.height or self.node.store.tip_height()
         block = self.node.store.get_block(height) if height else None
@@ -175,7 +192,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.GetBlockResponse(block=block, results=results)
 
     async def GetStatus(
-        self, request: node_pb2.StatusRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.StatusRequest,
+        context: grpc.aio.ServicerContext[node_pb2.StatusRequest, node_pb2.StatusResponse],
     ) -> node_pb2.StatusResponse:
         node = self.node
         header = node.tip_header()
@@ -194,7 +213,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         )
 
     async def Query(
-        self, request: node_pb2.QueryRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.QueryRequest,
+        context: grpc.aio.ServicerContext[node_pb2.QueryRequest, node_pb2.QueryResponse],
     ) -> node_pb2.QueryResponse:
         try:
             args = decode_args(request.args)
@@ -210,7 +231,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.QueryResponse(result_json=canonical_json(result), height=height)
 
     async def GetProvenState(
-        self, request: node_pb2.ProvenStateRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.ProvenStateRequest,
+        context: grpc.aio.ServicerContext[node_pb2.ProvenStateRequest, node_pb2.ProvenState],
     ) -> node_pb2.ProvenState:
         key = bytes(request.key)
         if not 1 <= len(key) <= STATE_KEY_BYTES_MAX:
@@ -220,7 +243,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return proven_state(self.node, key)
 
     async def AuditTrace(
-        self, request: node_pb2.AuditTraceRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.AuditTraceRequest,
+        context: grpc.aio.ServicerContext[node_pb2.AuditTraceRequest, node_pb2.AuditTraceResponse],
     ) -> node_pb2.AuditTraceResponse:
         subject = request.subject
         if not subject or len(subject) > 128 or "\x00" in subject:
@@ -309,7 +334,11 @@ class AgencyService(node_pb2_grpc.AgencyServicer):
         self.node = node
 
     async def VerifyCertificate(
-        self, request: node_pb2.VerifyCertificateRequest, context: grpc.aio.ServicerContext
+        self,
+        request: node_pb2.VerifyCertificateRequest,
+        context: grpc.aio.ServicerContext[
+            node_pb2.VerifyCertificateRequest, node_pb2.VerifyCertificateResponse
+        ],
     ) -> node_pb2.VerifyCertificateResponse:
         cert_id = request.cert_id
         if not cert_id or len(cert_id) > 64 or not cert_id.isascii():

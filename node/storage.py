@@ -146,10 +146,12 @@ class Store:
         return self._tip_head
 
     def state_root(self) -> bytes | None:
-        return self._db.get(META_STATE_ROOT)
+        root: bytes | None = self._db.get(META_STATE_ROOT)
+        return root
 
     def genesis_hash(self) -> bytes | None:
-        return self._db.get(META_GENESIS)
+        genesis: bytes | None = self._db.get(META_GENESIS)
+        return genesis
 
     def init_genesis(
         self,

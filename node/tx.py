@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from contracts.errors import ContractError
@@ -80,11 +80,11 @@ def encode_args(args: Mapping[str, ArgValue]) -> list[ledger_pb2.Arg]:
     return out
 
 
-def decode_args(args: list[ledger_pb2.Arg] | object) -> dict[str, ArgValue]:
+def decode_args(args: Iterable[ledger_pb2.Arg]) -> dict[str, ArgValue]:
     """Arguments as a dict; rejects unsorted, duplicate, unnamed or empty arguments."""
     out: dict[str, ArgValue] = {}
     previous = ""
-    for arg in args:  # type: ignore[attr-defined]
+    for arg in args:
         name = arg.name
         if len(name) > limits.ARG_NAME_BYTES_MAX or not _is_name(name):
             raise TxInvalid("invalid_argument", f"bad argument name {name!r}")
