@@ -22,7 +22,7 @@ from node.client import ClientError, LedgerClient
 from node.ids import new_id
 from wallet import limits
 from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
-from wallet.routers.holders import consent_delegates, node_error, sign_and_submit
+from wallet.routers.holders import consent_delegates, node_error, node_query, sign_and_submit
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["delegations"])
@@ -125,10 +125,7 @@ def list_delegations(
     args: dict[str, Any] = {"holder": holder_id, "in_force": in_force, "limit": limit}
     if side:
         args["side"] = side
-    try:
-        result: list[dict[str, Any]] = ledger.query("delegation", "list_by_holder", **args)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    result: list[dict[str, Any]] = node_query(ledger, "delegation", "list_by_holder", **args)
     return result
 
 
@@ -168,10 +165,7 @@ def _decide(
 ) -> dict[str, Any]:
     args = {"delegation_id": delegation_id, **more}
     out = sign_and_submit(ledger, seed, method, args, contract="delegation")
-    try:
-        record: dict[str, Any] = ledger.query("delegation", "get", delegation_id=delegation_id)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    record: dict[str, Any] = node_query(ledger, "delegation", "get", delegation_id=delegation_id)
     return {**out, "delegation_id": delegation_id, "status": record["status"]}
 
 

@@ -14,6 +14,7 @@ from node.client import ClientError, LedgerClient, TransactionRejected
 from node.crypto import KeyFileError, KeyPair, open_secret, seal_secret
 from node.ids import new_id
 from node.presentation import PresentationInvalid, make_presentation
+from node.tx import ArgValue
 from wallet import limits
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
 from wallet.documents import DocumentInvalid, document_hash
@@ -77,17 +78,15 @@ def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) 
     """Refuse (403) unless `delegate` holds a delegation from `principal` in force with the
     consent action. Transactions are checked by the contract; this guards what the wallet
     reads for a delegate (a principal's requests name agencies and purposes)."""
-    try:
-        delegations = ledger.query(
-            "delegation",
-            "list_by_holder",
-            holder=delegate,
-            side="delegate",
-            in_force=True,
-            limit=limits.LIST_ITEMS_MAX,
-        )
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    delegations = node_query(
+        ledger,
+        "delegation",
+        "list_by_holder",
+        holder=delegate,
+        side="delegate",
+        in_force=True,
+        limit=limits.LIST_ITEMS_MAX,
+    )
     if not any(
         d["principal"] == principal and "consent" in d.get("actions", []) for d in delegations
     ):
@@ -115,6 +114,15 @@ def node_error(exc: ClientError) -> HTTPException:
     if exc.code == "NOT_FOUND":
         return HTTPException(404, exc.message)
     return HTTPException(502, f"ledger node error {exc.code}: {exc.message}")
+
+
+def node_query(ledger: LedgerClient, contract: str, method: str, **args: ArgValue) -> Any:
+    """A contract read for a route: what the node refuses, or a node out of reach, becomes
+    the HTTP error `node_error` gives it, so every route answers alike."""
+    try:
+        return ledger.query(contract, method, **args)
+    except ClientError as exc:
+        raise node_error(exc) from exc
 
 
 @router.post("/holders", response_model=SessionOut, status_code=201)
@@ -172,10 +180,7 @@ def deliver_certificate(
         digest = document_hash(doc)
     except DocumentInvalid as exc:
         raise HTTPException(422, f"invalid document: {exc}") from exc
-    try:
-        onchain = ledger.query("certificates", "status", cert_id=body.document.cert_id)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
     if onchain["holder"] != holder_id:
         raise HTTPException(409, "the certificate on the chain belongs to another holder")
     if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:
@@ -202,10 +207,7 @@ def list_certificates(
     holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger
 ) -> list[dict[str, Any]]:
     """The holder's certificates as the chain knows them, with the documents received."""
-    try:
-        records = ledger.query("certificates", "list_by_holder", holder=holder_id)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    records = node_query(ledger, "certificates", "list_by_holder", holder=holder_id)
     out = []
     for rec in records[: limits.LIST_ITEMS_MAX]:
         sealed = store.get_document(holder_id, rec["cert_id"])
@@ -230,10 +232,7 @@ def list_requests(
     args: dict[str, str] = {"holder": on_behalf_of or holder_id}
     if status:
         args["status"] = status
-    try:
-        result: list[dict[str, Any]] = ledger.query("consent", "list_by_holder", **args)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    result: list[dict[str, Any]] = node_query(ledger, "consent", "list_by_holder", **args)
     return result
 
 
@@ -257,10 +256,7 @@ OnBehalfOf = Annotated[
 
 
 def _request_of(ledger: LedgerClient, holder_id: str, request_id: str) -> dict[str, Any]:
-    try:
-        req: dict[str, Any] = ledger.query("consent", "get", request_id=request_id)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    req: dict[str, Any] = node_query(ledger, "consent", "get", request_id=request_id)
     if req["holder"] != holder_id:
         raise HTTPException(404, "no such request for this holder")
     return req
@@ -287,10 +283,7 @@ def grant(
         raise HTTPException(
             409, "this wallet has not received the requested certificate's document"
         )
-    try:
-        agency = ledger.query("membership", "get", org_id=req["agency"])
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = open_sealed(session.seed, sealed_doc)
     store.put_share(
         request_id,
@@ -400,10 +393,7 @@ def archive_file(
     args: dict[str, Any] = {"subject": holder_id, "with_history": True}
     if category:
         args["category"] = category
-    try:
-        result: list[dict[str, Any]] = ledger.query("archives", "list_by_subject", **args)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    result: list[dict[str, Any]] = node_query(ledger, "archives", "list_by_subject", **args)
     return result
 
 
@@ -451,10 +441,7 @@ def share_with_delegates(
     """Give the holder's in-force consent delegates (e.g. a guardian) sealed copies of the
     documents already in the wallet; later deliveries copy them automatically."""
     delegates = consent_delegates(ledger, store, holder_id)
-    try:
-        certs = ledger.query("certificates", "list_by_holder", holder=holder_id)
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    certs = node_query(ledger, "certificates", "list_by_holder", holder=holder_id)
     shared = 0
     for rec in certs:
         sealed = store.get_document(holder_id, rec["cert_id"])
