@@ -372,12 +372,26 @@ def presentation(
     body: PresentationIn,
     session: CurrentHolder,
     store: Store,
+    ledger: Ledger,
 ) -> dict[str, Any]:
     """亮证: a presentation disclosing only the chosen fields (the app shows it as a QR code);
-    a verifier checks it against the chain without seeing the other fields."""
+    a verifier checks it against the chain without seeing the other fields.
+
+    A copy of another holder's certificate (shared to a guardian or an enterprise's agent)
+    is presented only while a consent delegation from that holder is in force: revoking
+    through this wallet withdraws the copy, but a delegation also ends by expiry or by a
+    revocation made elsewhere, and then the copy is withdrawn here, at its next use."""
     sealed = store.get_document(holder_id, cert_id)
     if sealed is None:
         raise HTTPException(404, "this wallet holds no document for that certificate")
+    owner = node_query(ledger, "certificates", "status", cert_id=cert_id)["holder"]
+    if owner != holder_id:
+        try:
+            check_consent_delegate(ledger, owner, holder_id)
+        except HTTPException as exc:
+            if exc.status_code == 403:  # not when the node is merely out of reach
+                store.delete_document(holder_id, cert_id)
+            raise
     document = json.loads(open_sealed(session.seed, sealed))
     try:
         return make_presentation(document, body.fields)
