@@ -51,13 +51,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cli.devnet import ORGANISATIONS, VALIDATOR_IDS
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership import Organisation
-from node import statetree
-from node.crypto import KeyPair
-from node.execution import check_block_txs, execute_block
+from node.chain.crypto import KeyPair
+from node.chain.tx import CheckedTx, build_tx
 from node.genesis import Genesis
-from node.state import StoreState
-from node.storage import Store
-from node.tx import CheckedTx, build_tx
+from node.ledger import statetree
+from node.ledger.execution import check_block_txs, execute_block
+from node.ledger.state import StoreState
+from node.ledger.store import Store
 from proto import ledger_pb2
 
 CHAIN_ID = "trustledger-profile"
@@ -213,7 +213,7 @@ def main() -> int:
             finally:
                 tree_s[0] += clock() - t
 
-        import node.execution as execution_module
+        import node.ledger.execution as execution_module
 
         execution_module.apply_writes = timed_apply  # type: ignore[assignment]
         for txs in blocks:

@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli import devnet
 from cli.devnet import Devnet, passphrase
-from node.client import ClientError, LedgerClient
-from node.crypto import KeyPair, load_key_file
-from node.tx import build_tx, tx_hash
+from node.chain.crypto import KeyPair, load_key_file
+from node.chain.tx import build_tx, tx_hash
+from node.sdk.client import ClientError, LedgerClient
 
 SAMPLE_EVERY = 25
 # Default --backlog: a client pauses while the node it last sent to reports more pending

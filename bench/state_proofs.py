@@ -33,18 +33,20 @@ import plyvel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from node.statetree import (
+from node.chain.stateproof import (
     EMPTY_ROOT,
-    apply_writes,
     decode_proof,
     encode_proof,
-    lookup,
     verify_proof,
 )
-from node.statetree_store import LevelDBNodeStore
+from node.ledger.statetree import (
+    apply_writes,
+    lookup,
+)
+from node.ledger.statetree_store import LevelDBNodeStore
 
 BLOCK_WRITES = 2_000
-STATE_PREFIX = b"s"  # node.storage's world-state prefix: written beside the nodes
+STATE_PREFIX = b"s"  # node.ledger.store's world-state prefix: written beside the nodes
 
 CERT_TYPES = ("resident_id", "business_licence", "diploma", "driving_licence", "food_permit")
 

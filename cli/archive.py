@@ -28,7 +28,7 @@ from cli.common import (
     load_org_key,
 )
 from cli.devnet import open_devnet
-from node.ids import new_id
+from node.chain.ids import new_id
 
 app = typer.Typer(
     help="Return records into holders' files; resolve correction requests.", no_args_is_help=True

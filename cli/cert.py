@@ -25,10 +25,10 @@ from cli.common import (
 from cli.devnet import open_devnet
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.commitments import compute_field_commitments, encode_field_hashes
-from node.client import LedgerClient
-from node.crypto import KeyPair
-from node.ids import new_id
-from node.presentation import PresentationInvalid, check_presentation
+from node.chain.crypto import KeyPair
+from node.chain.ids import new_id
+from node.sdk.client import LedgerClient
+from node.sdk.presentation import PresentationInvalid, check_presentation
 from proto import node_pb2
 from wallet.documents import DocumentInvalid, document_hash, new_document
 

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 
 from cli.devnet import Devnet, passphrase
-from node.client import ClientError, FinalityError, LedgerClient, TransactionRejected
-from node.crypto import KeyFileError, KeyPair, load_key_file
+from node.chain.crypto import KeyFileError, KeyPair, load_key_file
+from node.sdk.client import ClientError, FinalityError, LedgerClient, TransactionRejected
 
 console = Console()
 err_console = Console(stderr=True)

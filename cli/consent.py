@@ -23,9 +23,9 @@ from cli.common import (
 )
 from cli.devnet import open_devnet
 from contracts.consent import get_request_key
-from node.client import Committed, LedgerClient
-from node.crypto import KeyPair
-from node.ids import new_id
+from node.chain.crypto import KeyPair
+from node.chain.ids import new_id
+from node.sdk.client import Committed, LedgerClient
 from wallet.documents import DocumentInvalid, document_hash
 from wallet.sealing import open_sealed
 

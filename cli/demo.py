@@ -24,8 +24,8 @@ from cli.audit import trace
 from cli.cert import deliver, issue_certificate, verification_view
 from cli.consent import DAY_MS, access_and_read, request_access
 from cli.devnet import Devnet
-from node.client import TransactionRejected
-from node.crypto import load_key_file
+from node.chain.crypto import load_key_file
+from node.sdk.client import TransactionRejected
 
 console = Console()
 
@@ -74,7 +74,7 @@ def wallet_call(
 
 def play(net: Devnet) -> None:
     from contracts.catalogue import CERTIFICATE_TYPES
-    from node.crypto import KeyPair
+    from node.chain.crypto import KeyPair
 
     pw = devnet.passphrase()
     keys: dict[str, KeyPair] = {

@@ -33,10 +33,10 @@ from rich.table import Table
 
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership import Organisation
-from node.client import ClientError, LedgerClient
+from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
-from node.crypto import KeyPair, save_key_file
 from node.genesis import Genesis
+from node.sdk.client import ClientError, LedgerClient
 
 app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
 console = Console()

@@ -24,7 +24,7 @@ from cli.common import (
     load_org_key,
 )
 from cli.devnet import open_devnet
-from node.ids import new_id
+from node.chain.ids import new_id
 
 app = typer.Typer(help="Propose and approve changes to the consortium.", no_args_is_help=True)
 

@@ -56,10 +56,10 @@ from cli.devnet import (
 )
 from contracts import formats, limits
 from contracts.membership import ROLE_VALIDATOR_OPERATOR
-from node.client import ClientError, LedgerClient, TransactionRejected
+from node.chain.crypto import KeyPair, save_key_file
+from node.chain.ids import new_id
 from node.config import NEXT_KEYS_MAX, NodeConfig
-from node.crypto import KeyPair, save_key_file
-from node.ids import new_id
+from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 
 CATCH_UP_TIMEOUT_S = 120.0
 

@@ -1,5 +1,5 @@
 import sys
 
-from node.server import main
+from node.transport.server import main
 
 sys.exit(main())

@@ -15,8 +15,8 @@ from consensus.validators import Validator, ValidatorSet
 from contracts.codec import canonical_json
 from contracts.membership import Organisation
 from contracts.runtime import genesis_writes
-from node.crypto import sha256
-from node.statetree import TreeUpdate, build_tree
+from node.chain.crypto import sha256
+from node.ledger.statetree import TreeUpdate, build_tree
 
 
 class GenesisError(Exception):

@@ -12,7 +12,7 @@ TX_ARGS_MAX = 16
 ARG_NAME_BYTES_MAX = 32
 CONTRACT_NAME_BYTES_MAX = 32
 METHOD_NAME_BYTES_MAX = 32
-NAMES_CACHED_MAX = 1024  # name checks memoised in node/tx.py: blocks repeat a few names
+NAMES_CACHED_MAX = 1024  # name checks memoised in node/chain/tx.py: blocks repeat a few names
 NONCE_BYTES = 16
 
 BLOCK_TXS_MAX = 1000  # a replica refuses a block with more (a rule every replica shares)
@@ -43,7 +43,7 @@ GET_BLOCKS_MAX = 64
 CATCHUP_GROUP_TXS_MAX = 16_000
 FORWARD_ON_VIEW_CHANGE_MAX = 20_000
 
-# Decoded state-tree nodes cached per node (node/statetree_store.py), leaves and branches:
+# Decoded state-tree nodes cached per node (node/ledger/statetree_store.py), leaves and branches:
 # about 250 bytes each with the dict's share, so ~150 MB; a state of ~300,000 keys fits.
 STATE_NODE_CACHE_NODES_MAX = 600_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from node import limits
-from node.tx import CheckedTx
+from node.chain.tx import CheckedTx
 
 
 class MempoolFull(Exception):

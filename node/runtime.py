@@ -35,26 +35,26 @@ from consensus.validators import (
 from contracts.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
-from node.blocks import header_hash
-from node.config import NodeConfig
-from node.crypto import KeyPair
-from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
-from node.genesis import Genesis
-from node.keys import get_key_problem, get_missing_keys, keys_to_hand
-from node.mempool import Mempool, MempoolFull
-from node.metrics import NodeMetrics
-from node.peers import PeerLink
-from node.state import Overlay, StoreState
-from node.statetree_live import LiveTree
-from node.storage import BlockWrite, StorageError, Store
-from node.tx import CheckedTx, TxInvalid, check_tx, tx_hash
-from node.wire import (
+from node.chain.crypto import KeyPair
+from node.chain.headers import header_hash
+from node.chain.tx import CheckedTx, TxInvalid, check_tx, tx_hash
+from node.chain.wire import (
     certificate_from_proto,
     certificate_to_proto,
     decode_record,
     encode_record,
     wal_key_of,
 )
+from node.config import NodeConfig
+from node.genesis import Genesis
+from node.ledger.execution import BlockInvalid, Executed, check_block_txs, execute_block
+from node.ledger.state import Overlay, StoreState
+from node.ledger.statetree_live import LiveTree
+from node.ledger.store import BlockWrite, StorageError, Store
+from node.mempool import Mempool, MempoolFull
+from node.metrics import NodeMetrics
+from node.transport.peers import PeerLink
+from node.validators import get_key_problem, get_missing_keys, keys_to_hand
 from proto import ledger_pb2, node_pb2
 
 log = logging.getLogger("trustledger.node")
@@ -174,7 +174,7 @@ class Node:
         self._refresh_peers()
 
     def _check_key(self, schedule: ValidatorSchedule) -> None:
-        """This node's keys must fit its validator (see `node.keys.get_key_problem`): none
+        """This node's keys must fit its validator (see `node.validators.get_key_problem`): none
         belongs to another validator, and one is the key the validator signs with from the
         next height on, if it signs there. A validator in no set yet (added after genesis,
         on a node that has not caught up) follows the chain as an observer until the set

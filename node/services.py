@@ -14,14 +14,14 @@ from contracts.codec import canonical_json
 from contracts.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
-from node.blocks import header_hash
-from node.client import STATUS_BY_NAME
-from node.execution import actor_of
+from node.chain.headers import header_hash
+from node.chain.stateproof import encode_proof, verify_proof
+from node.chain.tx import ArgValue, TxInvalid, decode_args
+from node.chain.wire import WireError, message_from_proto
+from node.ledger.execution import actor_of
+from node.ledger.store import REJECTED_EVENT
 from node.runtime import Node, SubmitRejected
-from node.statetree import encode_proof, verify_proof
-from node.storage import REJECTED_EVENT
-from node.tx import ArgValue, TxInvalid, decode_args
-from node.wire import WireError, message_from_proto
+from node.sdk.client import STATUS_BY_NAME
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.services")

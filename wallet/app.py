@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from node.client import LedgerClient
 from node.genesis import Genesis
+from node.sdk.client import LedgerClient
 from wallet.routers import agencies, delegations, holders
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
 
-from node.client import LedgerClient
+from node.sdk.client import LedgerClient
 from wallet.sessions import Session, Sessions
 from wallet.store import WalletStore
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.devnet import Devnet, node_status, passphrase
 from cli.devnet import agreed_view as devnet_agreed_view
-from node.crypto import KeyPair, load_key_file
+from node.chain.crypto import KeyPair, load_key_file
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
 

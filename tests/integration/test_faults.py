@@ -14,7 +14,7 @@ import pytest
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
-from node.client import LedgerClient
+from node.sdk.client import LedgerClient
 from tests.integration.helpers import ID_CARD, agreed_view, new_holder, org_key, wait_all_at
 
 pytestmark = pytest.mark.integration

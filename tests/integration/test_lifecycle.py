@@ -12,7 +12,7 @@ import pytest
 
 from cli.devnet import Devnet
 from contracts.certificates import get_cert_key
-from node.client import FinalityError, check_proven_state
+from node.sdk.client import FinalityError, check_proven_state
 from proto import node_pb2, node_pb2_grpc
 from tests.integration.helpers import (
     DIPLOMA,
@@ -430,7 +430,7 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
 
 
 def test_governance_applies_only_at_quorum(net: Devnet) -> None:
-    from node.crypto import KeyPair
+    from node.chain.crypto import KeyPair
 
     new_key = KeyPair.generate().public_key.hex()
     prop = cli(

@@ -14,15 +14,15 @@ from cli.consent import request_access
 from cli.devnet import Devnet
 from cli.main import app
 from node import limits
-from node.client import (
+from node.chain.crypto import KeyPair
+from node.chain.tx import build_tx, tx_hash
+from node.sdk.client import (
     ClientError,
     FinalityError,
     LedgerClient,
     TransactionRejected,
     check_finality,
 )
-from node.crypto import KeyPair
-from node.tx import build_tx, tx_hash
 from proto import ledger_pb2, node_pb2
 from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, org_key, wait_all_at, wallet
 

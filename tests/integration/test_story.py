@@ -129,7 +129,7 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
 def test_metrics_are_served_by_every_validator(net: Devnet) -> None:
     import httpx
 
-    from node.client import TransactionRejected
+    from node.sdk.client import TransactionRejected
     from tests.integration.helpers import org_key, wait_all_at
 
     with net.client() as client, pytest.raises(TransactionRejected) as refused:

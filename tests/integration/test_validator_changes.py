@@ -14,7 +14,7 @@ import pytest
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
-from node.client import FinalityError, LedgerClient, check_finality
+from node.sdk.client import FinalityError, LedgerClient, check_finality
 from tests.integration.helpers import (
     ID_CARD,
     agreed_view,

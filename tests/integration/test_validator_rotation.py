@@ -22,9 +22,9 @@ from cli.cert import issue_certificate
 from cli.devnet import Devnet
 from consensus.crypto import verify_ed25519
 from consensus.signing import commit_sign_bytes
-from node.client import FinalityError, LedgerClient, check_finality
+from node.chain.crypto import KeyPair
 from node.config import NodeConfig
-from node.crypto import KeyPair
+from node.sdk.client import FinalityError, LedgerClient, check_finality
 from proto import ledger_pb2
 from tests.integration.helpers import ID_CARD, cli, cli_fails, new_holder, org_key, wait_all_at
 

@@ -10,8 +10,8 @@ from concurrent import futures
 import grpc
 import pytest
 
-from node import client as client_module
-from node.client import ClientError, LedgerClient
+from node.sdk import client as client_module
+from node.sdk.client import ClientError, LedgerClient
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 

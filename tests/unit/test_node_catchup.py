@@ -15,12 +15,12 @@ from contracts.identity import holder_id_for
 from contracts.membership import Organisation
 from node import limits
 from node import runtime as runtime_module
+from node.chain.crypto import KeyPair
+from node.chain.tx import build_tx, tx_hash
 from node.config import NodeConfig
-from node.crypto import KeyPair
 from node.genesis import Genesis
+from node.ledger.store import Store
 from node.runtime import Node, SubmitRejected
-from node.storage import Store
-from node.tx import build_tx, tx_hash
 from proto import ledger_pb2
 
 VALIDATOR = KeyPair(b"\x21" * 32)

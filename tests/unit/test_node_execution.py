@@ -8,13 +8,13 @@ import pytest
 
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership import Organisation
-from node.crypto import KeyPair
-from node.execution import BlockInvalid, check_block_txs, execute_block
+from node.chain.crypto import KeyPair
+from node.chain.stateproof import verify_proof
+from node.chain.tx import build_tx
 from node.genesis import Genesis
-from node.state import StoreState
-from node.statetree import verify_proof
-from node.storage import StorageError, Store
-from node.tx import build_tx
+from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
+from node.ledger.state import StoreState
+from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
 
 EDU = KeyPair(b"\x01" * 32)

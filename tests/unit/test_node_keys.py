@@ -10,12 +10,12 @@ import pytest
 from pydantic import ValidationError
 
 from consensus.validators import Validator, ValidatorSchedule, ValidatorSet
+from node.chain.crypto import KeyPair
 from node.config import NodeConfig
-from node.crypto import KeyPair
 from node.genesis import Genesis
-from node.keys import get_key_problem, get_missing_keys, keys_to_hand
+from node.ledger.store import StorageError, Store
 from node.runtime import Node
-from node.storage import StorageError, Store
+from node.validators import get_key_problem, get_missing_keys, keys_to_hand
 
 OLD = b"\x01" * 32
 NEW = b"\x02" * 32

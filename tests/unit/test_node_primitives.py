@@ -10,17 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Vote
-from node.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
-from node.mempool import Mempool, MempoolFull
-from node.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
-from node.tx import build_tx, check_tx
-from node.wire import (
+from node.chain.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
+from node.chain.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
+from node.chain.tx import build_tx, check_tx
+from node.chain.wire import (
     WireError,
     certificate_from_proto,
     certificate_to_proto,
     decode_message,
     encode_message,
 )
+from node.mempool import Mempool, MempoolFull
 
 
 def test_merkle_known_shapes() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from node import limits
-from node.crypto import KeyPair, verify_signature
-from node.tx import TxInvalid, build_tx, check_tx, decode_args, encode_args, tx_hash
+from node.chain.crypto import KeyPair, verify_signature
+from node.chain.tx import TxInvalid, build_tx, check_tx, decode_args, encode_args, tx_hash
 from proto import ledger_pb2
 
 CHAIN = "test-chain"
@@ -146,7 +146,7 @@ def test_personal_data_is_refused_at_admission() -> None:
 
 @given(st.integers(min_value=0, max_value=10_000))
 def test_generated_ids_pass_screening(_: int) -> None:
-    from node.ids import new_id
+    from node.chain.ids import new_id
 
     tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": new_id("req")})
     check_tx(tx, CHAIN)

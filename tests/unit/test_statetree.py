@@ -1,7 +1,7 @@
 """The authenticated state tree: roots, batch updates, proofs and their byte format.
 
 The tree is checked against `spec_root`, a deliberately naive restatement of the root's
-definition (see node/statetree.py's docstring), written with bit strings and no shared
+definition (see node/ledger/statetree.py's docstring), written with bit strings and no shared
 code, so the two must agree on every state.
 """
 
@@ -19,36 +19,38 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from node.statetree import (
+from node.chain.stateproof import (
     EMPTY_ROOT,
     PROOF_BYTES_MAX,
+    Proof,
+    ProofFormatError,
+    ProofKind,
+    Sibling,
+    compute_leaf_hash,
+    compute_node_hash,
+    compute_value_hash,
+    decode_proof,
+    encode_proof,
+    verify_proof,
+)
+from node.ledger.statetree import (
     CorruptNodeError,
     MemoryNodeStore,
     MissingNodeError,
     NodeReader,
     OverlayNodeReader,
-    Proof,
-    ProofFormatError,
-    ProofKind,
-    Sibling,
     StateTree,
     apply_writes,
     build_tree,
-    compute_leaf_hash,
-    compute_node_hash,
     compute_stored_node_hash,
-    compute_value_hash,
-    decode_proof,
     encode_branch,
-    encode_proof,
     get_value,
     iter_entries,
     iter_nodes,
     lookup,
     prove,
-    verify_proof,
 )
-from node.statetree_store import LevelDBNodeStore
+from node.ledger.statetree_store import LevelDBNodeStore
 
 Write = tuple[bytes, bytes | None]
 

@@ -1,4 +1,4 @@
-"""A validator's in-memory state tree (node/statetree_live.py) and the store around it:
+"""A validator's in-memory state tree (node/ledger/statetree_live.py) and the store around it:
 the same roots and proofs as the reference tree of stored nodes, exactly the nodes of the
 tip kept, rebuilt from the stored state on reopening, and damage refused."""
 
@@ -10,18 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from node.statetree import (
+from node.chain.stateproof import (
     EMPTY_ROOT,
     KEY_BITS,
-    MemoryNodeStore,
-    StateTree,
     encode_proof,
-    iter_nodes,
-    prove,
     verify_proof,
 )
-from node.statetree_live import LiveTree, TreeMismatch
-from node.storage import P_STATE, StorageError, Store
+from node.ledger.statetree import (
+    MemoryNodeStore,
+    StateTree,
+    iter_nodes,
+    prove,
+)
+from node.ledger.statetree_live import LiveTree, TreeMismatch
+from node.ledger.store import P_STATE, StorageError, Store
 from proto import ledger_pb2
 
 keys = st.binary(min_size=0, max_size=2)

@@ -19,8 +19,8 @@ import pytest
 from fastapi import HTTPException
 
 from contracts.identity import holder_id_for
-from node.client import ClientError
-from node.crypto import KeyPair
+from node.chain.crypto import KeyPair
+from node.sdk.client import ClientError
 from wallet.documents import new_document
 from wallet.routers import holders
 from wallet.sealing import seal_to

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from node.client import ClientError
+from node.sdk.client import ClientError
 from proto import node_pb2
 from wallet.deps import IdPath, Ledger, Store
 from wallet.routers.holders import node_error

@@ -18,8 +18,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
-from node.client import ClientError, LedgerClient
-from node.ids import new_id
+from node.chain.ids import new_id
+from node.sdk.client import ClientError, LedgerClient
 from wallet import limits
 from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
 from wallet.routers.holders import consent_delegates, node_error, node_query, sign_and_submit

@@ -10,11 +10,11 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from contracts.identity import holder_id_for
-from node.client import ClientError, LedgerClient, TransactionRejected
-from node.crypto import KeyFileError, KeyPair, open_secret, seal_secret
-from node.ids import new_id
-from node.presentation import PresentationInvalid, make_presentation
-from node.tx import ArgValue
+from node.chain.crypto import KeyFileError, KeyPair, open_secret, seal_secret
+from node.chain.ids import new_id
+from node.chain.tx import ArgValue
+from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.presentation import PresentationInvalid, make_presentation
 from wallet import limits
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
 from wallet.documents import DocumentInvalid, document_hash

@@ -20,13 +20,13 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from node.chain.crypto import KeyFileError, load_key_file
 from node.config import NodeConfig
-from node.crypto import KeyFileError, load_key_file
 from node.genesis import Genesis, GenesisError
-from node.peers import GRPC_OPTIONS
+from node.ledger.store import StorageError, Store
 from node.runtime import Node
 from node.services import AgencyService, LedgerService, PeerService
-from node.storage import StorageError, Store
+from node.transport.peers import GRPC_OPTIONS
 from proto import node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.server")

@@ -74,13 +74,13 @@ Wiring into a node
 ------------------
 Executing a block calls `apply_writes(reader, prev_root, writes, encode=False)`; this
 reads nodes but writes nothing, so a backup can check a proposal that may never commit.
-A validator keeps the tree of its tip in memory as shapes (`node.statetree_live`), not
+A validator keeps the tree of its tip in memory as shapes (`node.ledger.statetree_live`), not
 as stored nodes: the values are in the state it stores anyway, and writing ~7 tree nodes
 per state write cost a validator about as much CPU as executing the block. At commit the
 update's shapes replace its stale nodes; at start the tree is rebuilt from the stored
 state and checked against the stored root. The tip is the only version a validator can
 prove, which is all its services offer. The nodes-in-a-store form (`MemoryNodeStore`,
-`node.statetree_store.LevelDBNodeStore`, `StateTree`) keeps every version readable, for
+`node.ledger.statetree_store.LevelDBNodeStore`, `StateTree`) keeps every version readable, for
 tools, tests and clients.
 """
 
@@ -91,35 +91,33 @@ import struct
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import NamedTuple, Protocol
 
-HASH_BYTES = 32
-KEY_BITS = 256
-EMPTY_ROOT = bytes(HASH_BYTES)
-"""Root of the empty tree (no leaf or branch hash can be all zeros but by a SHA-256 break)."""
-
-VALUE_DOMAIN = b"trustledger/v1/state-value\x00"
-LEAF_DOMAIN = b"trustledger/v1/state-leaf\x00"
-NODE_DOMAIN = b"trustledger/v1/state-node\x00"
+from node.chain.stateproof import (
+    EMPTY_ROOT,
+    HASH_BYTES,
+    KEY_BITS,
+    LEAF_DOMAIN,
+    NODE_DOMAIN,
+    VALUE_DOMAIN,
+    Proof,
+    ProofKind,
+    Sibling,
+    StateTreeError,
+    compute_leaf_hash,
+    compute_node_hash,
+    compute_value_hash,
+    get_bit,
+)
 
 LEAF_TAG = 0x00
 BRANCH_TAG = 0x01
 _LEAF_HEADER_BYTES = 1 + HASH_BYTES + 4
 _BRANCH_FIXED_BYTES = 2 + 2 * HASH_BYTES
 
-PROOF_FORMAT_VERSION = 1
-PROOF_SIBLINGS_MAX = KEY_BITS  # split bits strictly increase within 0..255
-_SIBLING_BYTES = 1 + HASH_BYTES
-PROOF_BYTES_MAX = 2 + 2 * HASH_BYTES + 2 + PROOF_SIBLINGS_MAX * _SIBLING_BYTES
-
 _sha256 = hashlib.sha256
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
-
-
-class StateTreeError(Exception):
-    """Base class of the state tree's errors."""
 
 
 class MissingNodeError(StateTreeError):
@@ -128,35 +126,6 @@ class MissingNodeError(StateTreeError):
 
 class CorruptNodeError(StateTreeError):
     """A stored node does not decode: the store is damaged."""
-
-
-class ProofFormatError(StateTreeError):
-    """Proof bytes (or a Proof object being encoded) are malformed."""
-
-
-# ---- hashing --------------------------------------------------------------------------
-
-
-def compute_key_hash(key: bytes) -> bytes:
-    """Where a key lives in the tree: SHA-256 of the key."""
-    return _sha256(key).digest()
-
-
-def compute_value_hash(key: bytes, value: bytes) -> bytes:
-    """The commitment to one entry's key and value."""
-    return _sha256(VALUE_DOMAIN + _U32.pack(len(key)) + key + value).digest()
-
-
-def compute_leaf_hash(key_hash: bytes, value_hash: bytes) -> bytes:
-    return _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
-
-
-def compute_node_hash(split_bit: int, left: bytes, right: bytes) -> bytes:
-    return _sha256(NODE_DOMAIN + bytes((split_bit,)) + left + right).digest()
-
-
-def _bit(x: int, i: int) -> int:
-    return (x >> (KEY_BITS - 1 - i)) & 1
 
 
 def _prefix_bytes(rep: int, split_bit: int) -> bytes:
@@ -188,7 +157,7 @@ class NodeStore(NodeReader, Protocol):
 
 class ShapeReader(NodeReader, Protocol):
     """A reader that can also answer a node's shape, typically from a cache of decoded
-    nodes (`node.statetree_store.LevelDBNodeStore`): batch updates then skip reading and
+    nodes (`node.ledger.statetree_store.LevelDBNodeStore`): batch updates then skip reading and
     decoding the nodes they walk. None if the node is not in the store."""
 
     def get_shape(self, node_hash: bytes) -> Shape | None: ...
@@ -256,7 +225,7 @@ Shape = tuple[int, bytes, bytes, int]
 is (KEY_BITS, value_hash, b"", its key hash as an integer); a branch's `rep` agrees with
 every key hash below it on bits [0, split_bit) (later bits are not significant). Shapes
 alone answer `prove_from_shapes`, so a store that keeps only shapes (a node's live tree,
-`node.statetree_live`) proves without the leaves' keys and values."""
+`node.ledger.statetree_live`) proves without the leaves' keys and values."""
 
 
 def decode_shape(node_hash: bytes, raw: bytes) -> Shape:
@@ -350,7 +319,7 @@ class TreeUpdate:
     shapes: Mapping[bytes, Shape] = field(default_factory=dict, compare=False, repr=False)
     """The shapes of the new nodes (and of leaves written again unchanged): for a store's
     cache of decoded nodes (`LevelDBNodeStore.stage`), or the whole of what a store of
-    shapes keeps (`node.statetree_live.LiveTree.commit`)."""
+    shapes keeps (`node.ledger.statetree_live.LiveTree.commit`)."""
 
 
 class _Updater:
@@ -603,43 +572,6 @@ def build_tree(items: Iterable[tuple[bytes, bytes]]) -> TreeUpdate:
     return apply_writes(MemoryNodeStore(), EMPTY_ROOT, items)
 
 
-# ---- proofs -----------------------------------------------------------------------------
-
-
-class ProofKind(IntEnum):
-    EMPTY = 0
-    """Exclusion: the tree is empty."""
-    INCLUSION = 1
-    """The key is present; `value_hash` commits to its value."""
-    OTHER_LEAF = 2
-    """Exclusion: the key's path ends at the leaf of another key hash."""
-
-
-class Sibling(NamedTuple):
-    split_bit: int
-    """The bit at which the branch splits (0..255)."""
-    hash: bytes
-    """The hash of the branch's other child."""
-
-
-@dataclass(frozen=True, slots=True)
-class Proof:
-    """A key's inclusion or exclusion under one root. Build with `prove`, check with
-    `verify_proof`, ship with `encode_proof` / `decode_proof`."""
-
-    kind: ProofKind
-    siblings: tuple[Sibling, ...]
-    """The other child of every branch on the key's path, from the root down."""
-    leaf_key_hash: bytes = b""
-    """OTHER_LEAF only: the key hash of the leaf the path ends at."""
-    value_hash: bytes = b""
-    """INCLUSION: the key's value hash; OTHER_LEAF: the other leaf's value hash."""
-
-    @property
-    def is_inclusion(self) -> bool:
-        return self.kind is ProofKind.INCLUSION
-
-
 def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, Proof]:
     """The key's value under `root` (None if absent) and the proof of it, in one walk."""
     if root == EMPTY_ROOT:
@@ -654,7 +586,7 @@ def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, P
         if isinstance(decoded, _Leaf):
             break
         floor = decoded.split_bit + 1
-        if _bit(x, decoded.split_bit):
+        if get_bit(x, decoded.split_bit):
             siblings.append(Sibling(decoded.split_bit, decoded.left))
             node = decoded.right
         else:
@@ -688,7 +620,7 @@ def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes) -> Proof:
         if split_bit == KEY_BITS:
             break
         floor = split_bit + 1
-        if _bit(x, split_bit):
+        if get_bit(x, split_bit):
             siblings.append(Sibling(split_bit, left))
             node = right
         else:
@@ -707,145 +639,6 @@ def prove(reader: NodeReader, root: bytes, key: bytes) -> Proof:
 def get_value(reader: NodeReader, root: bytes, key: bytes) -> bytes | None:
     """The key's value under `root`, None if absent."""
     return lookup(reader, root, key)[0]
-
-
-def _check_shape(proof: Proof) -> None:
-    """Raise ProofFormatError unless the proof is well formed (independent of any key)."""
-    if not isinstance(proof, Proof) or not isinstance(proof.kind, ProofKind):
-        raise ProofFormatError("not a Proof")
-    if not isinstance(proof.siblings, tuple) or len(proof.siblings) > PROOF_SIBLINGS_MAX:
-        raise ProofFormatError("siblings must be a tuple of at most 256 entries")
-    previous = -1
-    for sibling in proof.siblings:
-        if not isinstance(sibling, tuple) or len(sibling) != 2:
-            raise ProofFormatError("a sibling must be a (split_bit, hash) pair")
-        split_bit, sibling_hash = sibling
-        if type(split_bit) is not int or not previous < split_bit < KEY_BITS:
-            raise ProofFormatError("split bits must strictly increase within 0..255")
-        if not isinstance(sibling_hash, bytes) or len(sibling_hash) != HASH_BYTES:
-            raise ProofFormatError("a sibling hash must be 32 bytes")
-        previous = split_bit
-    expected = {
-        ProofKind.EMPTY: (0, 0),
-        ProofKind.INCLUSION: (0, HASH_BYTES),
-        ProofKind.OTHER_LEAF: (HASH_BYTES, HASH_BYTES),
-    }[proof.kind]
-    lengths = (
-        len(proof.leaf_key_hash) if isinstance(proof.leaf_key_hash, bytes) else -1,
-        len(proof.value_hash) if isinstance(proof.value_hash, bytes) else -1,
-    )
-    if lengths != expected:
-        raise ProofFormatError(f"a {proof.kind.name} proof needs leaf hashes of {expected} bytes")
-    if proof.kind is ProofKind.EMPTY and proof.siblings:
-        raise ProofFormatError("an EMPTY proof has no siblings")
-
-
-def _all_bytes(*items: object) -> bool:
-    return all(isinstance(item, bytes) for item in items)
-
-
-def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> bool:
-    """True iff `proof` shows that under `root`, `key` maps to `value` (None = absent).
-
-    Pure: no store, no I/O. A malformed proof, a proof of the other kind, or any
-    mismatch gives False; it never raises on bad input.
-    """
-    try:
-        _check_shape(proof)
-    except ProofFormatError:
-        return False
-    if not _all_bytes(root, key):  # untyped callers (the client SDK) get False, not a crash
-        return False
-    if proof.kind is ProofKind.EMPTY:
-        return value is None and root == EMPTY_ROOT
-    key_hash = _sha256(key).digest()
-    x = int.from_bytes(key_hash, "big")
-    if proof.kind is ProofKind.INCLUSION:
-        if not isinstance(value, bytes) or proof.value_hash != compute_value_hash(key, value):
-            return False
-        leaf_key_hash = key_hash
-    else:
-        if value is not None or proof.leaf_key_hash == key_hash:
-            return False
-        leaf_key_hash = proof.leaf_key_hash
-        other = int.from_bytes(leaf_key_hash, "big")
-        # The other leaf lies on the key's path, so it agrees at every split on the way.
-        if any(_bit(other, s.split_bit) != _bit(x, s.split_bit) for s in proof.siblings):
-            return False
-    node = compute_leaf_hash(leaf_key_hash, proof.value_hash)
-    for split_bit, sibling_hash in reversed(proof.siblings):
-        if _bit(x, split_bit):
-            node = compute_node_hash(split_bit, sibling_hash, node)
-        else:
-            node = compute_node_hash(split_bit, node, sibling_hash)
-    return node == root
-
-
-def encode_proof(proof: Proof) -> bytes:
-    """Serialise a proof. All integers are big-endian:
-
-        version:u8 (= 1) || kind:u8
-        kind EMPTY (0):      nothing more (2 bytes in all)
-        kind INCLUSION (1):  value_hash(32) || count:u16 || count x (split_bit:u8 || hash(32))
-        kind OTHER_LEAF (2): leaf_key_hash(32) || value_hash(32) || count:u16 || siblings
-
-    Siblings run from the root down with strictly increasing split bits; count <= 256,
-    so a proof is at most `PROOF_BYTES_MAX` bytes, and 36 + 33 * depth for an inclusion.
-    """
-    _check_shape(proof)
-    head = bytes((PROOF_FORMAT_VERSION, proof.kind))
-    if proof.kind is ProofKind.EMPTY:
-        return head
-    parts = [head, proof.leaf_key_hash, proof.value_hash, _U16.pack(len(proof.siblings))]
-    for split_bit, sibling_hash in proof.siblings:
-        parts.append(bytes((split_bit,)))
-        parts.append(sibling_hash)
-    return b"".join(parts)
-
-
-def decode_proof(data: bytes) -> Proof:
-    """Parse `encode_proof` output strictly; anything else raises ProofFormatError."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ProofFormatError("proof must be bytes")
-    data = bytes(data)
-    if len(data) > PROOF_BYTES_MAX:
-        raise ProofFormatError(f"proof is {len(data)} bytes, more than {PROOF_BYTES_MAX}")
-    if len(data) < 2:
-        raise ProofFormatError("proof is truncated")
-    if data[0] != PROOF_FORMAT_VERSION:
-        raise ProofFormatError(f"unknown proof format version {data[0]}")
-    try:
-        kind = ProofKind(data[1])
-    except ValueError:
-        raise ProofFormatError(f"unknown proof kind {data[1]}") from None
-    if kind is ProofKind.EMPTY:
-        if len(data) != 2:
-            raise ProofFormatError("an EMPTY proof has no body")
-        return Proof(kind, ())
-    at = 2
-    leaf_key_hash = b""
-    if kind is ProofKind.OTHER_LEAF:
-        leaf_key_hash = data[at : at + HASH_BYTES]
-        at += HASH_BYTES
-    value_hash = data[at : at + HASH_BYTES]
-    at += HASH_BYTES
-    if len(data) < at + 2:
-        raise ProofFormatError("proof is truncated")
-    (count,) = _U16.unpack_from(data, at)
-    at += 2
-    if count > PROOF_SIBLINGS_MAX:
-        raise ProofFormatError(f"proof claims {count} siblings, more than {PROOF_SIBLINGS_MAX}")
-    if len(data) != at + count * _SIBLING_BYTES:
-        raise ProofFormatError(
-            f"proof is {len(data)} bytes, expected {at + count * _SIBLING_BYTES} for {count} siblings"
-        )
-    siblings = tuple(
-        Sibling(data[i], data[i + 1 : i + _SIBLING_BYTES])
-        for i in range(at, len(data), _SIBLING_BYTES)
-    )
-    proof = Proof(kind, siblings, leaf_key_hash, value_hash)
-    _check_shape(proof)  # split bits strictly increasing
-    return proof
 
 
 # ---- a convenience handle ---------------------------------------------------------------

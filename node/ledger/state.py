@@ -3,7 +3,7 @@ block's pending writes on top of it (so transaction k sees the writes of 0..k-1)
 
 from __future__ import annotations
 
-from node.storage import Store
+from node.ledger.store import Store
 
 
 class StoreState:

@@ -16,7 +16,7 @@ from typing import Any
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.certificates import get_cert_key
 from contracts.commitments import derive_field_salt, verify_disclosure
-from node.client import LedgerClient, certificate_from_proven
+from node.sdk.client import LedgerClient, certificate_from_proven
 
 
 class PresentationInvalid(Exception):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from contracts.errors import ContractError
 from contracts.runtime import screen_arguments
 from node import limits
-from node.crypto import KeyPair, sha256, verify_signature
+from node.chain.crypto import KeyPair, sha256, verify_signature
 from proto import ledger_pb2
 
 TX_SIGN_DOMAIN = b"trustledger/v1/tx\x00"

@@ -14,7 +14,7 @@ they are scanned):
 A block, its results, its state writes and its index entries go in ONE write batch,
 written with sync=True: after a crash the ledger on disk is always a consistent prefix.
 The state tree is not stored: it is kept in memory and rebuilt from the state when the
-store opens (`node.statetree_live`). Databases written before that also hold tree nodes
+store opens (`node.ledger.statetree_live`). Databases written before that also hold tree nodes
 under b"n"; nothing reads them.
 """
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import plyvel
 
-from node.statetree import TreeUpdate
-from node.statetree_live import LiveTree, TreeMismatch
+from node.ledger.statetree import TreeUpdate
+from node.ledger.statetree_live import LiveTree, TreeMismatch
 from proto import ledger_pb2
 
 P_BLOCK = b"b"

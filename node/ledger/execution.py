@@ -15,12 +15,12 @@ from contracts.errors import ContractError
 from contracts.identity import holder_id_for
 from contracts.membership import principal_of
 from contracts.runtime import CallContext, Event, execute, related_subjects
-from node.blocks import results_root, tx_root
-from node.crypto import sha256
-from node.state import Overlay, StoreState
-from node.statetree import NodeReader, TreeUpdate, apply_writes
-from node.storage import REJECTED_EVENT, IndexEntry
-from node.tx import CheckedTx, TxInvalid, body_bytes, check_tx
+from node.chain.crypto import sha256
+from node.chain.headers import results_root, tx_root
+from node.chain.tx import CheckedTx, TxInvalid, body_bytes, check_tx
+from node.ledger.state import Overlay, StoreState
+from node.ledger.statetree import NodeReader, TreeUpdate, apply_writes
+from node.ledger.store import REJECTED_EVENT, IndexEntry
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.execution")

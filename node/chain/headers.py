@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from node.crypto import sha256
-from node.merkle import merkle_root
+from node.chain.crypto import sha256
+from node.chain.merkle import merkle_root
 from proto import ledger_pb2
 
 HEADER_DOMAIN = b"trustledger/v1/header\x00"

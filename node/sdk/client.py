@@ -28,12 +28,12 @@ from consensus.validators import (
 from contracts.certificates import get_cert_key
 from contracts.memory import MemoryState
 from contracts.runtime import query as contract_query
-from node.blocks import header_hash, results_root
-from node.crypto import KeyPair
-from node.peers import GRPC_OPTIONS
-from node.statetree import ProofFormatError, decode_proof, verify_proof
-from node.tx import ArgValue, build_tx, encode_args
-from node.wire import certificate_from_proto
+from node.chain.crypto import KeyPair
+from node.chain.headers import header_hash, results_root
+from node.chain.stateproof import ProofFormatError, decode_proof, verify_proof
+from node.chain.tx import ArgValue, build_tx, encode_args
+from node.chain.wire import certificate_from_proto
+from node.transport.peers import GRPC_OPTIONS
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 DEFAULT_TIMEOUT_S = 30.0

@@ -16,7 +16,7 @@ import grpc
 
 from consensus.messages import Message
 from node import limits
-from node.wire import message_to_proto
+from node.chain.wire import message_to_proto
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.peers")

@@ -1,0 +1,1 @@
+"""Network edges of a validator: its gRPC servers and its links to peers."""
