@@ -13,7 +13,8 @@ from rich.console import Console
 
 from cli.devnet import Devnet, passphrase
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
-from node.sdk.client import ClientError, FinalityError, LedgerClient, TransactionRejected
+from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.finality import FinalityError
 
 console = Console()
 err_console = Console(stderr=True)

@@ -30,6 +30,11 @@ MEMPOOL_CLIENT_ADMIT_MAX = 2000  # client submissions wait beyond ~4 proposed bl
 MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
 
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", GRPC_MESSAGE_BYTES_MAX),
+    ("grpc.max_receive_message_length", GRPC_MESSAGE_BYTES_MAX),
+]
+"""Channel and server options of every gRPC endpoint, validator and client alike."""
 PEER_ENVELOPE_MESSAGES_MAX = 256
 PEER_QUEUE_MESSAGES_MAX = 10_000
 PEERS_MAX = VALIDATORS_MAX - 1  # one link per other validator of the sets in force or scheduled
@@ -53,8 +58,25 @@ SUBMIT_WAIT_S_MAX = 30.0
 
 TICK_MS = 100
 
-assert TX_BYTES_MAX <= BLOCK_BYTES_MAX // 2  # the proposer fills at most half a block
-assert BLOCK_BYTES_MAX + 64 * 1024 <= GRPC_MESSAGE_BYTES_MAX
-assert PROPOSE_TXS_MAX <= BLOCK_TXS_MAX <= MEMPOOL_CLIENT_ADMIT_MAX <= MEMPOOL_TXS_MAX
-assert FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX <= GRPC_MESSAGE_BYTES_MAX
-assert SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX <= GRPC_MESSAGE_BYTES_MAX
+
+def get_broken_relations() -> list[str]:
+    """The relations between these limits that do not hold (empty when all do). Checked at
+    import, and not with `assert`, which `python -O` would strip."""
+    relations = {
+        "the proposer fills at most half a block": TX_BYTES_MAX <= BLOCK_BYTES_MAX // 2,
+        "a block and its certificate fit one gRPC message": BLOCK_BYTES_MAX + 64 * 1024
+        <= GRPC_MESSAGE_BYTES_MAX,
+        "propose <= accept <= admit <= hold": PROPOSE_TXS_MAX
+        <= BLOCK_TXS_MAX
+        <= MEMPOOL_CLIENT_ADMIT_MAX
+        <= MEMPOOL_TXS_MAX,
+        "a forwarded batch fits one gRPC message": FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX
+        <= GRPC_MESSAGE_BYTES_MAX,
+        "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX
+        <= GRPC_MESSAGE_BYTES_MAX,
+    }
+    return [name for name, holds in relations.items() if not holds]
+
+
+if _broken := get_broken_relations():
+    raise RuntimeError(f"node/limits.py is inconsistent: {'; '.join(_broken)}")

@@ -1,4 +1,9 @@
-"""Which of a node's keys its replica signs with, and whether the keys fit the chain.
+"""The validators in force at each height, as decided on-chain, and which of a node's
+keys its replica signs with.
+
+The schedule (genesis set, then every on-chain decision with its activation height) is read
+back from state, so a restarted node knows it without replaying blocks; it is decoded here
+and nowhere else in the validator.
 
 A validator's key changes through an on-chain ``rotate_validator_key`` decision that takes
 effect at an activation height. A node therefore may hold more than one key: the one in
@@ -13,9 +18,107 @@ validator that the node does not hold (it will not sign those heights; the node 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 
-from consensus.validators import ValidatorSchedule
+from consensus.crypto import Ed25519Signer
+from consensus.validators import ValidatorSchedule, ValidatorSet
+from contracts.errors import ContractError
+from contracts.runtime import StateReader
+from contracts.runtime import query as contract_query
+from node.chain.crypto import KeyPair
+from node.chain.events import validator_set_of
+
+log = logging.getLogger("trustledger.node")
+
+
+class KeyConfigError(Exception):
+    """The node's key files cannot be right for its validator (see `get_key_problem`)."""
+
+
+def read_schedule(state: StateReader, genesis: ValidatorSet) -> ValidatorSchedule:
+    """The validator sets in force by height: genesis, then every on-chain decision."""
+    schedule = ValidatorSchedule.starting_with(genesis)
+    try:
+        latest = contract_query(state, "membership", "validators", {}, now_ms=0)
+        for entry in latest["schedule"]:
+            height = int(entry["activation_height"])
+            if height <= schedule.entries[-1][0]:
+                continue
+            found = contract_query(state, "membership", "validators", {"height": height}, now_ms=0)
+            schedule = schedule.with_activation(height, validator_set_of(found["validators"]))
+    except (ContractError, KeyError, TypeError, ValueError) as exc:
+        log.error("cannot read the validator schedule from state: %s", exc)
+    return schedule
+
+
+def read_endpoints(state: StateReader) -> dict[str, str]:
+    """Endpoints decided on-chain, by validator id (validators of the latest set)."""
+    try:
+        found = contract_query(state, "membership", "validators", {}, now_ms=0)
+        return {str(v["id"]): str(v["endpoint"]) for v in found["validators"] if v["endpoint"]}
+    except (ContractError, KeyError, TypeError) as exc:
+        log.error("cannot read validator endpoints from state: %s", exc)
+        return {}
+
+
+class KeyRing:
+    """The keys one node holds for its validator, with where each came from."""
+
+    def __init__(self, validator_id: str, keypairs: Sequence[KeyPair], sources: Sequence[str]):
+        """`sources` name the key files of `keypairs`, in order (the config's key_path,
+        then its next_key_paths); a key given twice is refused."""
+        self.validator_id = validator_id
+        self.keys: dict[bytes, str] = {}
+        """Public key -> the key file it came from, of every key this node holds."""
+        self.signers: dict[bytes, Ed25519Signer] = {}
+        self._warned_missing: set[bytes] = set()
+        for i, kp in enumerate(keypairs):
+            source = sources[i] if i < len(sources) else f"key {i + 1}"
+            if kp.public_key in self.keys:
+                raise KeyConfigError(f"{source} holds the same key as {self.keys[kp.public_key]}")
+            self.keys[kp.public_key] = source
+            self.signers[kp.public_key] = Ed25519Signer(validator_id, kp.seed)
+        self.first = keypairs[0].public_key
+
+    def check(self, schedule: ValidatorSchedule, next_height: int) -> None:
+        """Raise KeyConfigError if the keys cannot be right (`get_key_problem`); warn of
+        keys the chain schedules that the node does not hold. A validator in no set yet
+        (added after genesis, on a node that has not caught up) follows the chain as an
+        observer until the set that includes it is in force."""
+        problem = get_key_problem(self.validator_id, self.keys, schedule, next_height)
+        if problem is not None:
+            raise KeyConfigError(problem)
+        self.warn_missing(schedule, next_height)
+        if not any(s.get(self.validator_id) is not None for _, s in schedule.entries):
+            log.warning(
+                "validator %s is in no validator set known at height %d: following the chain"
+                " until a set that includes it is decided",
+                self.validator_id,
+                next_height - 1,
+            )
+
+    def warn_missing(self, schedule: ValidatorSchedule, next_height: int) -> None:
+        """Log, once per key, each key the chain schedules for this validator that the node
+        does not hold: it will not sign those heights."""
+        vid = self.validator_id
+        for activation, key in get_missing_keys(vid, self.keys, schedule, next_height):
+            if key in self._warned_missing:
+                continue
+            self._warned_missing.add(key)
+            log.warning(
+                "validator %s signs with key %s from height %d, which this node does not"
+                " hold: it will not sign there (add its key file to next_key_paths)",
+                vid,
+                key.hex()[:16],
+                activation,
+            )
+
+    def to_hand(self, schedule: ValidatorSchedule, next_height: int) -> list[Ed25519Signer]:
+        """The signers the replica needs from `next_height` on, in activation order (the
+        first signs `next_height`); the node's first key if none is listed yet."""
+        held = keys_to_hand(self.validator_id, self.keys, schedule, next_height)
+        return [self.signers[k] for k in held] or [self.signers[self.first]]
 
 
 def _listed(validator_id: str, schedule: ValidatorSchedule, from_height: int) -> list[bytes]:

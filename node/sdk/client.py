@@ -17,37 +17,31 @@ from typing import Any
 
 import grpc
 
-from consensus.errors import InvalidCertificate
 from consensus.limits import VALIDATOR_SETS_KEPT_MAX
 from consensus.validators import (
-    Validator,
     ValidatorSchedule,
     ValidatorSet,
-    verify_commit_certificate,
 )
 from contracts.certificates import get_cert_key
-from contracts.memory import MemoryState
-from contracts.runtime import query as contract_query
+from node.chain.certstatus import STATUS_BY_NAME, UNKNOWN_STATUS
 from node.chain.crypto import KeyPair
-from node.chain.headers import header_hash, results_root
-from node.chain.stateproof import ProofFormatError, decode_proof, verify_proof
+from node.chain.headers import results_root
 from node.chain.tx import ArgValue, build_tx, encode_args
-from node.chain.wire import certificate_from_proto
-from node.transport.peers import GRPC_OPTIONS
+from node.limits import GRPC_OPTIONS
+from node.sdk.finality import (
+    FinalityError,
+    ProvenValue,
+    certificate_from_proven,
+    check_finality,
+    check_proven_state,
+    get_scheduled_set,
+)
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 DEFAULT_TIMEOUT_S = 30.0
 BUSY_BACKOFF_S = 0.05
 """First pause before a transaction refused as busy is sent again (`submit`)."""
 BUSY_BACKOFF_MAX_S = 1.0
-UNKNOWN_STATUS = node_pb2.CERTIFICATE_STATUS_UNKNOWN
-STATUS_BY_NAME = {
-    "valid": node_pb2.CERTIFICATE_STATUS_VALID,
-    "revoked": node_pb2.CERTIFICATE_STATUS_REVOKED,
-    "expired": node_pb2.CERTIFICATE_STATUS_EXPIRED,
-    "suspended": node_pb2.CERTIFICATE_STATUS_SUSPENDED,
-    "superseded": node_pb2.CERTIFICATE_STATUS_SUPERSEDED,
-}
 
 
 class ClientError(Exception):
@@ -73,105 +67,6 @@ class Committed:
     tx_hash: bytes
     height: int
     result: ledger_pb2.TxResult
-
-
-@dataclass(frozen=True, slots=True)
-class ProvenValue:
-    """A state entry checked against a certified header: value None means proven absent."""
-
-    value: bytes | None
-    height: int
-    time_ms: int
-
-
-class FinalityError(Exception):
-    """A header or certificate does not prove what it claims."""
-
-
-def check_finality(
-    chain_id: str,
-    validators: ValidatorSet | ValidatorSchedule,
-    header: ledger_pb2.BlockHeader,
-    commit: ledger_pb2.CommitCertificate,
-) -> None:
-    """Raise FinalityError unless a quorum of `validators` (with a schedule: of the set in
-    force at the header's height) signed this header."""
-    if header.chain_id != chain_id:
-        raise FinalityError(f"header is for chain {header.chain_id!r}")
-    if commit.height != header.height or bytes(commit.block_hash) != header_hash(header):
-        raise FinalityError("commit certificate is for another block")
-    try:
-        verify_commit_certificate(chain_id, validators, certificate_from_proto(commit))
-    except InvalidCertificate as exc:
-        raise FinalityError(str(exc)) from exc
-
-
-def get_scheduled_set(results: ledger_pb2.BlockResults, activation_height: int) -> ValidatorSet:
-    """The validator set that a block's results schedule from `activation_height` (the
-    ``membership.validators_scheduled`` event of a successful governance decision)."""
-    for result in results.results:
-        if not result.ok:
-            continue
-        for event in result.events:
-            if event.name != "membership.validators_scheduled":
-                continue
-            attrs = {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
-            if attrs.get("activation_height") != activation_height:
-                continue
-            try:
-                members = json.loads(str(attrs["validators"]))
-                return ValidatorSet(
-                    tuple(
-                        sorted(
-                            (Validator(m["id"], bytes.fromhex(m["public_key"])) for m in members),
-                            key=lambda v: v.id,
-                        )
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise FinalityError(f"malformed validator decision: {exc}") from exc
-    raise FinalityError(f"the block schedules no validator set from height {activation_height}")
-
-
-def check_proven_state(
-    chain_id: str,
-    validators: ValidatorSet | ValidatorSchedule,
-    proven: node_pb2.ProvenState,
-    key: bytes,
-) -> bytes | None:
-    """Check a proven state entry end to end and return its value (None if absent).
-
-    The header must carry a valid commit certificate, and the Merkle proof must tie the
-    key and value (or the key's absence) to that header's state root. Nothing the node
-    said is trusted beyond what these two checks prove.
-    """
-    if bytes(proven.key) != key:
-        raise FinalityError("the proof is for another key")
-    if proven.height == 0:
-        raise FinalityError("no committed block yet: nothing to prove against")
-    check_finality(chain_id, validators, proven.header, proven.commit)
-    value = bytes(proven.value) if proven.present else None
-    try:
-        proof = decode_proof(bytes(proven.proof))
-    except ProofFormatError as exc:
-        raise FinalityError(f"malformed state proof: {exc}") from exc
-    if not verify_proof(bytes(proven.header.state_root), key, value, proof):
-        raise FinalityError("the state proof does not match the header's state root")
-    return value
-
-
-def certificate_from_proven(
-    cert_id: str, value: bytes | None, now_ms: int
-) -> dict[str, Any] | None:
-    """The certificate's status computed locally from a proven record, with the contract's
-    own status logic (so expiry is judged at the proven header's time)."""
-    if value is None:
-        return None
-    state = MemoryState([(get_cert_key(cert_id), value)])
-    record: dict[str, Any] = contract_query(
-        state, "certificates", "status", {"cert_id": cert_id}, now_ms=now_ms
-    )
-    return record
 
 
 def _wrap(exc: grpc.RpcError) -> ClientError:

@@ -16,7 +16,8 @@ from typing import Any
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.certificates import get_cert_key
 from contracts.commitments import derive_field_salt, verify_disclosure
-from node.sdk.client import LedgerClient, certificate_from_proven
+from node.sdk.client import LedgerClient
+from node.sdk.finality import certificate_from_proven
 
 
 class PresentationInvalid(Exception):

@@ -21,14 +21,10 @@ from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.peers")
 
-GRPC_OPTIONS = [
-    ("grpc.max_send_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
-    ("grpc.max_receive_message_length", limits.GRPC_MESSAGE_BYTES_MAX),
-]
 # Between validators, reconnect quickly: gRPC's default backoff grows to two minutes, which
 # would turn a peer's restart into minutes of silence.
 PEER_CHANNEL_OPTIONS = [
-    *GRPC_OPTIONS,
+    *limits.GRPC_OPTIONS,
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
@@ -111,3 +107,49 @@ class PeerLink:
                     log.debug("send to %s failed: %s", self.peer_id, exc.code())
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 2.0)
+
+
+class PeerSet:
+    """The links to the validators this node talks to, kept in step with the chain: a
+    link opens for a validator that joined (or moved) and closes for one that left."""
+
+    def __init__(self, self_id: str) -> None:
+        self.self_id = self_id
+        self.links: dict[str, PeerLink] = {}
+        self._started = False
+
+    def start(self) -> None:
+        self._started = True
+        for link in self.links.values():
+            link.start()
+        log.info("peer links: %s", ", ".join(f"{p}={k.address}" for p, k in self.links.items()))
+
+    async def close(self) -> None:
+        for link in list(self.links.values()):
+            await link.close()
+
+    def refresh(self, wanted: dict[str, str]) -> None:
+        """Make the links those of `wanted` (validator id -> address)."""
+        for pid, link in list(self.links.items()):
+            if wanted.get(pid) != link.address:
+                del self.links[pid]
+                log.info("closing peer link to %s at %s", pid, link.address)
+                if self._started:
+                    asyncio.get_running_loop().create_task(link.close(), name=f"close-{pid}")
+        for pid, address in wanted.items():
+            if pid in self.links:
+                continue
+            link = PeerLink(self.self_id, pid, address)
+            self.links[pid] = link
+            if self._started:
+                log.info("opening peer link to %s at %s", pid, address)
+                link.start()
+
+    def send(self, to: str | None, message: Message) -> None:
+        """To one validator, or to all (`to` None); a validator without a link is skipped
+        (the replica retransmits, and the link may open later)."""
+        if to is None:
+            for link in self.links.values():
+                link.send(message)
+        elif (target := self.links.get(to)) is not None:
+            target.send(message)

@@ -24,9 +24,12 @@ from node.chain.crypto import KeyFileError, load_key_file
 from node.config import NodeConfig
 from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
+from node.limits import GRPC_OPTIONS
 from node.runtime import Node
-from node.services import AgencyService, LedgerService, PeerService
-from node.transport.peers import GRPC_OPTIONS
+from node.services.agency import AgencyService
+from node.services.ledger import LedgerService
+from node.services.peer import PeerService
+from node.validators import KeyConfigError
 from proto import node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.server")
@@ -84,7 +87,7 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     store = Store(config.home / "db")
     try:
         node = Node(config, genesis, keypair, store, next_keys=next_keys)
-    except StorageError:
+    except (StorageError, KeyConfigError):
         store.close()
         raise
     tune_gc()
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = NodeConfig.load(ns.config)
         asyncio.run(serve(config, passphrase))
-    except (KeyFileError, GenesisError, StorageError, OSError, ValueError) as exc:
+    except (KeyFileError, KeyConfigError, GenesisError, StorageError, OSError, ValueError) as exc:
         log.critical("cannot start: %s", exc)
         return 2
     return 0

@@ -12,7 +12,7 @@ import pytest
 
 from cli.devnet import Devnet
 from contracts.certificates import get_cert_key
-from node.sdk.client import FinalityError, check_proven_state
+from node.sdk.finality import FinalityError, check_proven_state
 from proto import node_pb2, node_pb2_grpc
 from tests.integration.helpers import (
     DIPLOMA,

@@ -14,7 +14,8 @@ import pytest
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
-from node.sdk.client import FinalityError, LedgerClient, check_finality
+from node.sdk.client import LedgerClient
+from node.sdk.finality import FinalityError, check_finality
 from tests.integration.helpers import (
     ID_CARD,
     agreed_view,

@@ -24,7 +24,8 @@ from consensus.crypto import verify_ed25519
 from consensus.signing import commit_sign_bytes
 from node.chain.crypto import KeyPair
 from node.config import NodeConfig
-from node.sdk.client import FinalityError, LedgerClient, check_finality
+from node.sdk.client import LedgerClient
+from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
 from tests.integration.helpers import ID_CARD, cli, cli_fails, new_holder, org_key, wait_all_at
 

@@ -1,5 +1,5 @@
-"""State transfer applies certified blocks in groups (node/runtime.py
-`apply_certified_run`): one state-tree update and one write batch per group, with every
+"""State transfer applies certified blocks in groups (node/catchup.py
+`CatchUp.apply_run`): one state-tree update and one write batch per group, with every
 block still checked. Real Node objects on real LevelDB stores, no network: a one-validator
 chain commits blocks by itself and a fresh node applies them."""
 
@@ -14,13 +14,14 @@ from consensus.validators import Validator, ValidatorSet
 from contracts.identity import holder_id_for
 from contracts.membership import Organisation
 from node import limits
-from node import runtime as runtime_module
+from node.admission import SubmitRejected
+from node.catchup import CatchUp
 from node.chain.crypto import KeyPair
 from node.chain.tx import build_tx, tx_hash
 from node.config import NodeConfig
 from node.genesis import Genesis
 from node.ledger.store import Store
-from node.runtime import Node, SubmitRejected
+from node.runtime import Node
 from proto import ledger_pb2
 
 VALIDATOR = KeyPair(b"\x21" * 32)
@@ -77,7 +78,7 @@ def build_chain(path: Path, blocks: int, per_block: int) -> list[ledger_pb2.Bloc
         node = new_node(path)
         for b in range(blocks):
             for i in range(per_block):
-                node.admit(issue(b * per_block + i), forward=False)
+                node.admission.admit(issue(b * per_block + i), forward=False)
             node.drive()
             assert node.store.tip_height() == b + 1, "a lone validator commits at once"
         out = [node.store.get_block(h) for h in range(1, blocks + 1)]
@@ -101,7 +102,7 @@ def test_groups_apply_a_chain_exactly_as_it_was_committed(
         real(items, tree)
 
     monkeypatch.setattr(node.store, "commit_blocks", spy)
-    applied, error = asyncio.run(node.apply_certified_run(chain))
+    applied, error = asyncio.run(node.catchup.apply_run(chain))
     assert (applied, error) == (7, None)
     assert batches == [[1, 2], [3, 4], [5, 6], [7]]
     assert node.store.tree.root == chain[-1].header.state_root == node.store.state_root()
@@ -112,7 +113,7 @@ def test_groups_apply_a_chain_exactly_as_it_was_committed(
             deterministic=True
         )
     # Applied blocks are skipped when offered again.
-    assert asyncio.run(node.apply_certified_run(chain)) == (0, None)
+    assert asyncio.run(node.catchup.apply_run(chain)) == (0, None)
     node.store.close()
 
 
@@ -125,7 +126,7 @@ def test_a_bad_block_stops_the_run_after_the_good_ones(
     bad.CopyFrom(chain[3])
     bad.txs[0].body.nonce = b"\x00" * 16  # a body its signature (and the header) do not fit
     node = new_node(tmp_path / "fresh")
-    applied, error = asyncio.run(node.apply_certified_run([*chain[:3], bad, chain[4]]))
+    applied, error = asyncio.run(node.catchup.apply_run([*chain[:3], bad, chain[4]]))
     assert applied == 3 and error is not None and error.startswith("block 4:")
     assert node.store.tip_height() == 3
     assert node.store.tree.root == chain[2].header.state_root
@@ -146,14 +147,14 @@ def test_a_group_whose_state_root_disagrees_is_applied_block_by_block(
 
     monkeypatch.setattr(node.store.tree, "update", wrong_once)
     singles: list[int] = []
-    real_apply = Node.apply_certified
+    real_apply = CatchUp.apply_one
 
-    def spy(self: Node, block: ledger_pb2.Block) -> None:
+    def spy(self: CatchUp, block: ledger_pb2.Block) -> None:
         singles.append(block.header.height)
         real_apply(self, block)
 
-    monkeypatch.setattr(runtime_module.Node, "apply_certified", spy)
-    assert asyncio.run(node.apply_certified_run(chain)) == (4, None)
+    monkeypatch.setattr(CatchUp, "apply_one", spy)
+    assert asyncio.run(node.catchup.apply_run(chain)) == (4, None)
     assert singles == [1, 2, 3, 4]  # the fallback checked each block's own state root
     assert node.store.tree.root == chain[-1].header.state_root
     node.store.close()
@@ -166,13 +167,13 @@ def test_a_transaction_committed_by_state_transfer_leaves_the_mempool_and_is_a_r
     chain = build_chain(tmp_path / "source", blocks=2, per_block=2)
     node = new_node(tmp_path / "fresh")
     pending = chain[1].txs[0]
-    node.admit(pending, forward=False)
+    node.admission.admit(pending, forward=False)
     assert len(node.mempool) == 1
-    assert asyncio.run(node.apply_certified_run(chain)) == (2, None)
+    assert asyncio.run(node.catchup.apply_run(chain)) == (2, None)
     assert len(node.mempool) == 0
-    assert node._is_committed(tx_hash(pending))
+    assert node.blocks.is_committed(tx_hash(pending))
     with pytest.raises(SubmitRejected, match="replay"):
-        node.admit(pending, forward=False)
+        node.admission.admit(pending, forward=False)
     node.store.close()
 
 
@@ -185,7 +186,7 @@ def test_a_primary_proposes_at_most_its_own_limit_and_accepts_up_to_the_rule(
     async def propose() -> list[int]:
         node = new_node(tmp_path / "proposer")
         for i in range(100, 105):
-            node.admit(issue(i), forward=False)
+            node.admission.admit(issue(i), forward=False)
         node.drive()  # proposes and commits until the mempool is empty
         blocks = [node.store.get_block(h) for h in range(1, node.store.tip_height() + 1)]
         node.store.close()
@@ -194,5 +195,5 @@ def test_a_primary_proposes_at_most_its_own_limit_and_accepts_up_to_the_rule(
     assert asyncio.run(propose()) == [2, 2, 1]
     # A block larger than this node would propose (up to BLOCK_TXS_MAX) is still accepted.
     follower = new_node(tmp_path / "follower")
-    assert asyncio.run(follower.apply_certified_run(chain)) == (1, None)
+    assert asyncio.run(follower.catchup.apply_run(chain)) == (1, None)
     follower.store.close()

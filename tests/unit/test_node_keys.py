@@ -13,9 +13,9 @@ from consensus.validators import Validator, ValidatorSchedule, ValidatorSet
 from node.chain.crypto import KeyPair
 from node.config import NodeConfig
 from node.genesis import Genesis
-from node.ledger.store import StorageError, Store
+from node.ledger.store import Store
 from node.runtime import Node
-from node.validators import get_key_problem, get_missing_keys, keys_to_hand
+from node.validators import KeyConfigError, get_key_problem, get_missing_keys, keys_to_hand
 
 OLD = b"\x01" * 32
 NEW = b"\x02" * 32
@@ -154,7 +154,7 @@ def test_node_refuses_keys_that_do_not_fit_and_starts_with_a_next_key(tmp_path: 
     ):
         store = Store(tmp_path / "db")
         try:
-            with pytest.raises(StorageError, match=message):
+            with pytest.raises(KeyConfigError, match=message):
                 Node(config, genesis, keypair, store, next_keys=next_keys)
         finally:
             store.close()

@@ -1,0 +1,200 @@
+"""How a transaction enters a validator's mempool: stateless checks (signature, size,
+names), the replay check, back-pressure, and forwarding to the other validators.
+
+Clients submit to any validator; forwarded copies from peers are admitted the same way
+but not forwarded again. A client's transaction that is still waiting after half the
+view-change timeout is relayed to every peer once more, so that all replicas see a stalled
+request and time out the primary together (Castro & Liskov, TOCS 2002, section 4.4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from node import limits
+from node.chain.tx import CheckedTx, TxInvalid, check_tx, tx_hash
+from node.mempool import Mempool, MempoolFull
+from node.transport.peers import PeerLink
+from proto import ledger_pb2
+
+log = logging.getLogger("trustledger.node")
+
+
+class SubmitRejected(Exception):
+    """A client's transaction is refused before it reaches the mempool."""
+
+    def __init__(self, status: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _check_all(txs: list[ledger_pb2.Transaction], chain_id: str) -> list[CheckedTx | TxInvalid]:
+    """Stateless checks of transactions (run on the checker thread: pure)."""
+    out: list[CheckedTx | TxInvalid] = []
+    for tx in txs:
+        try:
+            out.append(check_tx(tx, chain_id))
+        except TxInvalid as exc:
+            out.append(exc)
+    return out
+
+
+def _refusal(exc: TxInvalid) -> SubmitRejected:
+    status = (
+        grpc.StatusCode.UNAUTHENTICATED
+        if exc.code == "bad_signature"
+        else grpc.StatusCode.INVALID_ARGUMENT
+    )
+    return SubmitRejected(status, f"{exc.code}: {exc.message}")
+
+
+class Admission:
+    """The mempool's door."""
+
+    def __init__(
+        self,
+        chain_id: str,
+        mempool: Mempool,
+        peers: Mapping[str, PeerLink],
+        is_committed: Callable[[bytes], bool],
+        wake: Callable[[], None],
+    ) -> None:
+        """`peers` is the node's live map of links (it changes as validators do);
+        `wake` tells the node's loop that there is something to propose."""
+        self.chain_id = chain_id
+        self.mempool = mempool
+        self.peers = peers
+        self.is_committed = is_committed
+        self.wake = wake
+        # Stateless checks of submitted and forwarded batches (see `admit_batch`).
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tx-check")
+        # Client transactions this node admitted, with the tick they arrived.
+        self._relay: OrderedDict[bytes, tuple[int, ledger_pb2.Transaction]] = OrderedDict()
+        self.ticks = 0
+        """The node's tick count (advanced by the node's loop)."""
+
+    def close(self) -> None:
+        self._checker.shutdown(wait=False, cancel_futures=True)
+
+    def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
+        """Admit one transaction (on the loop); raises SubmitRejected."""
+        known = self._known(tx)
+        if known is not None:
+            return known  # already pending: no second signature check
+        if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
+            raise self._busy()
+        try:
+            checked = check_tx(tx, self.chain_id)
+        except TxInvalid as exc:
+            raise _refusal(exc) from exc
+        return self._admit_checked(tx, checked, forward=forward)
+
+    async def admit_batch(
+        self, txs: Sequence[ledger_pb2.Transaction], *, forward: bool
+    ) -> list[CheckedTx | SubmitRejected]:
+        """`admit` for many transactions, their stateless checks (signatures: most of the
+        cost) done on a worker thread in slices, so the loop keeps driving consensus
+        meanwhile (libsodium runs without the GIL). Returns, for each, what `admit` would
+        have returned or raised."""
+        out: list[CheckedTx | SubmitRejected] = []
+        loop = asyncio.get_running_loop()
+        for start in range(0, len(txs), limits.ADMIT_SLICE_TXS):
+            part = list(txs[start : start + limits.ADMIT_SLICE_TXS])
+            known = [self._known(tx) for tx in part]
+            todo = [i for i, k in enumerate(known) if k is None]
+            if forward:
+                # Backpressure before any signature check: a flood of client calls must
+                # not starve consensus (rounds would outlast the view timeout).
+                room = max(0, limits.MEMPOOL_CLIENT_ADMIT_MAX - len(self.mempool))
+                busy = set(todo[room:])
+                todo = todo[:room]
+            else:
+                busy = set()
+            checks: list[CheckedTx | TxInvalid] = []
+            if todo:
+                checks = await loop.run_in_executor(
+                    self._checker, _check_all, [part[i] for i in todo], self.chain_id
+                )
+            checked = dict(zip(todo, checks, strict=True))
+            for i, tx in enumerate(part):
+                k = known[i]
+                if k is not None:
+                    out.append(k)
+                elif i in busy:
+                    out.append(self._busy())
+                else:
+                    check = checked[i]
+                    try:
+                        if isinstance(check, TxInvalid):
+                            raise _refusal(check)
+                        out.append(self._admit_checked(tx, check, forward=forward))
+                    except SubmitRejected as exc:
+                        out.append(exc)
+        return out
+
+    def _known(self, tx: ledger_pb2.Transaction) -> CheckedTx | None:
+        known = self.mempool.by_signature.get(bytes(tx.signature))
+        return known if known is not None and tx_hash(tx) == known.hash else None
+
+    def _busy(self) -> SubmitRejected:
+        return SubmitRejected(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"busy: {len(self.mempool)} transactions pending; retry shortly",
+        )
+
+    def _admit_checked(
+        self, tx: ledger_pb2.Transaction, checked: CheckedTx, *, forward: bool
+    ) -> CheckedTx:
+        """The stateful half of admission, on the loop: replay, mempool, forwarding."""
+        if self.is_committed(checked.hash):
+            raise SubmitRejected(
+                grpc.StatusCode.ALREADY_EXISTS,
+                f"replay: transaction {checked.hash.hex()} is already committed",
+            )
+        try:
+            added = self.mempool.add(checked)
+        except MempoolFull as exc:
+            raise SubmitRejected(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)) from exc
+        if added and forward:
+            self._relay[checked.hash] = (self.ticks, tx)
+            if len(self._relay) > limits.MEMPOOL_TXS_MAX:
+                self._relay.popitem(last=False)
+            # To every peer, not only the primary: a backup then checks the signature while
+            # it waits for the next proposal, and validating the block finds the transaction
+            # checked (the mempool's cache), which keeps signature checks off the critical
+            # path of a round. Forwards go in batches, so this costs a few RPCs per batch.
+            for link in self.peers.values():
+                link.forward(tx)
+        if added:
+            self.wake()
+        return checked
+
+    def relay_stalled(self, last_commit_tick: int, view_change_timeout_ticks: int) -> None:
+        """Relay again the client transactions still waiting after half the view-change
+        timeout without a commit (at most `FORWARD_ON_VIEW_CHANGE_MAX` a tick)."""
+        half = max(1, view_change_timeout_ticks // 2)
+        if self.ticks - last_commit_tick < half:
+            return  # blocks are committing: requests are slow, not stalled
+        horizon = self.ticks - half
+        relayed = 0
+        while self._relay and relayed < limits.FORWARD_ON_VIEW_CHANGE_MAX:
+            hash_, (tick, tx) = next(iter(self._relay.items()))
+            if tick > horizon:
+                break
+            del self._relay[hash_]
+            if hash_ in self.mempool:
+                for link in self.peers.values():
+                    link.forward(tx)
+                relayed += 1
+
+    def hand_to(self, link: PeerLink) -> None:
+        """Forward what the mempool holds to one peer (a new primary), so nothing is lost."""
+        for checked in self.mempool.take(limits.FORWARD_ON_VIEW_CHANGE_MAX, limits.BLOCK_BYTES_MAX):
+            link.forward(checked.tx)

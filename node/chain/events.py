@@ -1,0 +1,33 @@
+"""Reading events out of block results, as the validator and light clients both must.
+
+Validator-set decisions travel as events whose `validators` attribute is a JSON list of
+{"id", "public_key" (hex)}; this is the one decoder of that list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from consensus.validators import Validator, ValidatorSet
+from proto import ledger_pb2
+
+ENDPOINT_SET_EVENT = "membership.validator_endpoint_set"
+VALIDATORS_SCHEDULED_EVENT = "membership.validators_scheduled"
+VALIDATOR_EVENTS = frozenset((ENDPOINT_SET_EVENT, VALIDATORS_SCHEDULED_EVENT))
+
+
+def event_attrs(event: ledger_pb2.Event) -> dict[str, str | int | bool]:
+    """An event's attributes by key, each with the value of whichever field it set."""
+    return {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
+
+
+def validator_set_of(entries: Iterable[Mapping[str, str]]) -> ValidatorSet:
+    """A validator set from its JSON entries; raises KeyError, TypeError or ValueError
+    on a malformed entry."""
+    return ValidatorSet(
+        tuple(
+            sorted(
+                (Validator(str(v["id"]), bytes.fromhex(str(v["public_key"]))) for v in entries),
+                key=lambda v: v.id,
+            )
+        )
+    )
