@@ -1,14 +1,17 @@
-"""Simulated validator nodes driving the production `Replica` exactly as node/ must.
+"""Simulated validator nodes: the production `Replica` driven by the production driver.
 
-An honest node handles each Ready in the documented order: persist (its WAL), send, apply
-committed blocks (checking each certificate), advance, then answer validations and start state
-transfer. Its durable state is the WAL and the ledger; a crash loses everything else, and a
-restart rebuilds the replica from them. A Byzantine node runs the same replica on its inputs
+Each node runs node/driver.py's `Driver`, the same code a validator runs, and is its host:
+the driver carries out each Ready in its documented order (persist to the WAL, send, apply
+committed blocks, advance, answer validations, start state transfer) through the methods
+here, which put the WAL and the ledger in lists and messages on the simulated network. Its
+durable state is the WAL and the ledger; a crash loses everything else, and a restart
+rebuilds the replica from them. A Byzantine node runs the same replica on its inputs
 but lies on the way out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -27,7 +30,7 @@ from consensus.messages import (
     Record,
     ViewChange,
 )
-from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal
+from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import (
     checkpoint_sign_bytes,
@@ -38,6 +41,7 @@ from consensus.signing import (
     view_change_sign_bytes,
 )
 from consensus.validators import verify_commit_certificate
+from node.driver import Driver, DriverStuck
 from tests.sim.blocks import (
     CHAIN_ID,
     GENESIS_DIGEST,
@@ -50,6 +54,10 @@ from tests.sim.fakecrypto import make_signer, make_verifier
 
 if TYPE_CHECKING:
     from tests.sim.world import World
+
+
+class SimCrash(Exception):
+    """The node crashed in the middle of carrying out a Ready."""
 
 
 class SimNode:
@@ -73,7 +81,9 @@ class SimNode:
         """Stopped for good after an internal error (reported as a violation)."""
         self.crash_after_persist = False
         self.proposals = 0
-        self.replica: Replica | None = self._new_replica()
+        self.replica: Replica | None = None
+        self.driver: Driver | None = None
+        self._start(self._new_replica())
         self.drain()
 
     # ----------------------------------------------------------------- lifecycle
@@ -104,16 +114,21 @@ class SimNode:
         replica.set_requests_pending(True)
         return replica
 
+    def _start(self, replica: Replica | None) -> None:
+        self.replica = replica
+        self.driver = Driver(replica, self) if replica is not None else None
+
     def crash(self) -> None:
         self.crashed = True
-        self.replica = None
+        self._start(None)
 
     def restart(self) -> None:
         if self.dead or not self.crashed:
             return
         self.crashed = False
         self.crash_after_persist = False
-        self.replica = self._guard(self._new_replica)
+        replica = self._guard(self._new_replica)
+        self._start(replica if isinstance(replica, Replica) else None)
         self.drain()
 
     @property
@@ -123,63 +138,73 @@ class SimNode:
     # ----------------------------------------------------------------- inputs
 
     def receive(self, message: Message) -> None:
-        replica = self.replica
-        if replica is not None and self.alive:
-            self._guard(lambda: replica.step(message))
+        driver = self.driver
+        if driver is not None and self.alive:
+            self._guard(lambda: driver.step(message))
             if self.world.scenario.lazy_drain and self.world.rng.random() < 0.5:
                 return  # drained on a later message or the next tick
             self.drain()
 
     def tick(self) -> None:
-        replica = self.replica
-        if replica is not None and self.alive:
-            self._guard(replica.tick)
+        driver = self.driver
+        if driver is not None and self.alive:
+            self._guard(lambda: driver.tick(requests_pending=True))
             self.drain()
 
     def drain(self) -> None:
-        """Handle Readys in the documented order until there are none."""
-        for _ in range(1000):
-            replica = self.replica
-            if replica is None or not self.alive:
-                return
-            self._guard(self.maybe_propose)
-            if not replica.has_ready():
-                return
-            ready = replica.ready()
-            self.wal.extend(ready.persist)  # 1. persist
-            self.ever_persisted.update(ready.persist)
-            if self.crash_after_persist and ready.persist:
-                self.crash()  # the crash hits between syncing the WAL and sending
-                return
-            for out in ready.send:  # 2. send
-                if out.message.sender == self.id and not self._is_persisted(out.message):
-                    self.world.violation(
-                        "safety",
-                        f"{self.id} sent a message it never persisted: {out.message!r:.300}",
-                    )
-                self.world.observe_sent(self, out.message)
-                self.transmit(out)
-            answers = [(p, self.check_proposal(p)) for p in ready.validate]
-            for block in ready.committed:  # 3. apply
-                if not self.apply(block):
-                    return
-            self._guard(lambda r=replica, rd=ready: r.advance(rd))  # 4. advance
-            for proposal, ok in answers:  # 5. answer validations
-                self._guard(
-                    lambda r=replica, p=proposal, ok=ok: r.validated(p.view, p.height, p.digest, ok)
-                )
-            if ready.fetch:  # 6. state transfer
-                self.world.schedule_fetch(self, ready.fetch[-1])
-            self._prune_wal()
-        self.world.violation("safety", f"{self.id}: drain loop did not settle")
-        self.dead = True
-        self.replica = None
+        """Carry out Readys through the validator's own driver (node/driver.py), in its
+        documented order, until there are none."""
+        driver = self.driver
+        if driver is None or not self.alive:
+            return
+        with contextlib.suppress(SimCrash):  # it hit between syncing the WAL and sending
+            self._guard(driver.drain)
+
+    # ----------------------------------------------------------------- node.driver.Host
+
+    def persist(self, records: tuple[Record, ...]) -> None:
+        self._prune_wal()
+        self.wal.extend(records)
+        self.ever_persisted.update(records)
+        if self.crash_after_persist and records:
+            self.crash()
+            raise SimCrash
+
+    def send(self, out: Outbound) -> None:
+        if out.message.sender == self.id and not self._is_persisted(out.message):
+            self.world.violation(
+                "safety", f"{self.id} sent a message it never persisted: {out.message!r:.300}"
+            )
+        self.world.observe_sent(self, out.message)
+        self.transmit(out)
+
+    def validate(self, proposal: Proposal) -> bool:
+        return self.check_proposal(proposal)
+
+    def fetch(self, request: FetchRequest) -> None:
+        self.world.schedule_fetch(self, request)
+
+    def propose(self, replica: Replica) -> None:
+        self.maybe_propose()
+
+    def rejected(self, rejected: Rejected) -> None:
+        pass  # the checkers judge outcomes, not the reasons a message was refused
+
+    def view_entered(self, view: int) -> None:
+        pass
 
     def _guard(self, action: object) -> object:
         """Run an input; an exception out of the production code is a broken invariant."""
         try:
             return action()  # type: ignore[operator]
-        except (ConsensusError, InvalidCertificate, ValueError, TypeError, AssertionError) as exc:
+        except (
+            ConsensusError,
+            InvalidCertificate,
+            DriverStuck,
+            ValueError,
+            TypeError,
+            AssertionError,
+        ) as exc:
             self.world.violation("safety", f"{self.id}: {type(exc).__name__}: {exc}")
             self.dead = True
             self.replica = None
@@ -314,13 +339,12 @@ class SimNode:
             if not self.apply(block):
                 return
         if len(self.ledger) > before:
-            # As node/ does: first the Ready the replica built meanwhile, then synced().
-            self.drain()
-            replica = self.replica
+            # As node/ does: the Ready the replica built meanwhile, then synced().
+            driver = self.driver
             last = self.ledger[-1]
-            if replica is not None and self.alive and last.height > replica.committed_height:
+            if driver is not None:
                 self._guard(
-                    lambda: replica.synced(last.height, last.certificate, schedule=self.schedule)
+                    lambda: driver.synced(last.height, last.certificate, schedule=self.schedule)
                 )
             self.drain()
 
