@@ -28,9 +28,9 @@ from contracts.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
+from node.sdk.documents import DocumentInvalid, document_hash, new_document
 from node.sdk.presentation import PresentationInvalid, check_presentation
 from proto import node_pb2
-from wallet.documents import DocumentInvalid, document_hash, new_document
 
 app = typer.Typer(help="Issue, verify and revoke electronic certificates.", no_args_is_help=True)
 

@@ -26,8 +26,8 @@ from contracts.consent import get_request_key
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import Committed, LedgerClient
-from wallet.documents import DocumentInvalid, document_hash
-from wallet.sealing import open_sealed
+from node.sdk.documents import DocumentInvalid, document_hash
+from node.sdk.sealing import open_sealed
 
 app = typer.Typer(
     help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True

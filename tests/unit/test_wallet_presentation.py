@@ -21,9 +21,9 @@ from fastapi import HTTPException
 from contracts.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk.client import ClientError
-from wallet.documents import new_document
+from node.sdk.documents import new_document
+from node.sdk.sealing import seal_to
 from wallet.routers import holders
-from wallet.sealing import seal_to
 from wallet.sessions import Session
 from wallet.store import WalletStore
 

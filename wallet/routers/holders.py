@@ -14,11 +14,11 @@ from node.chain.crypto import KeyFileError, KeyPair, open_secret, seal_secret
 from node.chain.ids import new_id
 from node.chain.tx import ArgValue
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.presentation import PresentationInvalid, make_presentation
+from node.sdk.sealing import open_sealed, seal_to
 from wallet import limits
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
-from wallet.documents import DocumentInvalid, document_hash
-from wallet.sealing import open_sealed, seal_to
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
