@@ -49,17 +49,6 @@ class KeyPair:
         return nacl.signing.SigningKey(self.seed).sign(message).signature
 
 
-def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """True when `signature` is a valid Ed25519 signature; never raises on bad input."""
-    if len(public_key) != 32 or len(signature) != 64:
-        return False
-    try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
-        return False
-    return True
-
-
 # Argon2id "interactive" limits: ~0.1 s and 64 MiB on this machine class, so that a node
 # or a wallet unlocks quickly while guessing stays expensive.
 _OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE

@@ -14,10 +14,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from consensus.crypto import verify_ed25519
 from contracts.errors import ContractError
 from contracts.runtime import screen_arguments
 from node import limits
-from node.chain.crypto import KeyPair, sha256, verify_signature
+from node.chain.crypto import KeyPair, sha256
 from proto import ledger_pb2
 
 TX_SIGN_DOMAIN = b"trustledger/v1/tx\x00"
@@ -169,8 +170,6 @@ def check_tx(
     except ContractError as exc:
         raise TxInvalid("personal_data", exc.message) from exc
     raw = body_bytes(body)
-    if verify_signature_ and not verify_signature(
-        body.submitter, TX_SIGN_DOMAIN + raw, tx.signature
-    ):
+    if verify_signature_ and not verify_ed25519(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
         raise TxInvalid("bad_signature", "transaction signature does not verify")
     return CheckedTx(tx=tx, hash=sha256(raw), args=args, size=size)

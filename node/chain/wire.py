@@ -130,26 +130,16 @@ def message_to_proto(message: Message) -> consensus_pb2.ConsensusMessage:
     m = message
     if isinstance(m, PrePrepare):
         return consensus_pb2.ConsensusMessage(pre_prepare=_preprepare_pb(m))
-    if isinstance(m, Prepare):
-        return consensus_pb2.ConsensusMessage(
-            prepare=consensus_pb2.Prepare(
-                view=m.view,
-                height=m.height,
-                digest=m.digest,
-                sender=m.sender,
-                signature=m.signature,
-            )
-        )
-    if isinstance(m, Commit):
-        return consensus_pb2.ConsensusMessage(
-            commit=consensus_pb2.Commit(
-                view=m.view,
-                height=m.height,
-                digest=m.digest,
-                sender=m.sender,
-                signature=m.signature,
-            )
-        )
+    if isinstance(m, Prepare | Commit):
+        out = consensus_pb2.ConsensusMessage()
+        vote = out.prepare if isinstance(m, Prepare) else out.commit
+        vote.SetInParent()  # present even if every field holds its default
+        vote.view = m.view
+        vote.height = m.height
+        vote.digest = m.digest
+        vote.sender = m.sender
+        vote.signature = m.signature
+        return out
     if isinstance(m, Checkpoint):
         return consensus_pb2.ConsensusMessage(
             checkpoint=consensus_pb2.Checkpoint(

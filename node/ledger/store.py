@@ -23,8 +23,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import plyvel
+from google.protobuf.message import Message as ProtoMessage
 
 from node.ledger.statetree import TreeUpdate
 from node.ledger.statetree_live import LiveTree, TreeMismatch
@@ -41,6 +43,8 @@ P_META = b"m"
 META_TIP = P_META + b"tip"
 META_STATE_ROOT = P_META + b"state_root"
 META_GENESIS = P_META + b"genesis"
+
+_Proto = TypeVar("_Proto", bound=ProtoMessage)
 
 REJECTED_EVENT = 0xFFFF  # index entry for a rejected transaction rather than an event
 
@@ -236,20 +240,18 @@ class Store:
         self._tip_head = (header, commit)
 
     def get_block(self, height: int) -> ledger_pb2.Block | None:
-        raw = self._db.get(P_BLOCK + u64(height))
-        if raw is None:
-            return None
-        block = ledger_pb2.Block()
-        block.ParseFromString(raw)
-        return block
+        return self._get_proto(P_BLOCK + u64(height), ledger_pb2.Block)
 
     def get_results(self, height: int) -> ledger_pb2.BlockResults | None:
-        raw = self._db.get(P_RESULTS + u64(height))
+        return self._get_proto(P_RESULTS + u64(height), ledger_pb2.BlockResults)
+
+    def _get_proto(self, key: bytes, kind: type[_Proto]) -> _Proto | None:
+        raw = self._db.get(key)
         if raw is None:
             return None
-        results = ledger_pb2.BlockResults()
-        results.ParseFromString(raw)
-        return results
+        out = kind()
+        out.ParseFromString(raw)
+        return out
 
     def tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
         raw = self._db.get(P_TX + tx_hash)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
@@ -37,6 +37,8 @@ from node.sdk.finality import (
     get_scheduled_set,
 )
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
+
+_Reply = TypeVar("_Reply")
 
 DEFAULT_TIMEOUT_S = 30.0
 BUSY_BACKOFF_S = 0.05
@@ -93,6 +95,16 @@ class LedgerClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _call(self, rpc: Callable[..., object], request: object, reply: type[_Reply]) -> _Reply:
+        """One unary call with this client's deadline; a failure becomes a ClientError."""
+        try:
+            resp = rpc(request, timeout=self.timeout_s)
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
+        if not isinstance(resp, reply):
+            raise ClientError("INTERNAL", f"the node answered a {type(resp).__name__}")
+        return resp
+
     # ---- transactions ---------------------------------------------------------------
 
     def submit(
@@ -123,13 +135,11 @@ class LedgerClient:
 
     def submit_batch(self, txs: list[ledger_pb2.Transaction]) -> node_pb2.SubmitBatchResponse:
         """Admit many transactions in one call (a bulk issuer); does not wait for commit."""
-        try:
-            resp: node_pb2.SubmitBatchResponse = self.ledger.SubmitTransactions(
-                node_pb2.SubmitBatchRequest(txs=txs), timeout=self.timeout_s
-            )
-            return resp
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        return self._call(
+            self.ledger.SubmitTransactions,
+            node_pb2.SubmitBatchRequest(txs=txs),
+            node_pb2.SubmitBatchResponse,
+        )
 
     def call(
         self, keypair: KeyPair, contract: str, method: str, args: Mapping[str, ArgValue]
@@ -144,52 +154,36 @@ class LedgerClient:
         return Committed(bytes(resp.tx_hash), resp.height, resp.result)
 
     def get_transaction(self, tx_hash: bytes) -> node_pb2.SubmitResponse:
-        try:
-            resp: node_pb2.SubmitResponse = self.ledger.GetTransaction(
-                node_pb2.GetTransactionRequest(tx_hash=tx_hash), timeout=self.timeout_s
-            )
-            return resp
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        return self._call(
+            self.ledger.GetTransaction,
+            node_pb2.GetTransactionRequest(tx_hash=tx_hash),
+            node_pb2.SubmitResponse,
+        )
 
     # ---- reads --------------------------------------------------------------------------
 
     def query(self, contract: str, method: str, **args: ArgValue) -> Any:
-        try:
-            resp = self.ledger.Query(
-                node_pb2.QueryRequest(contract=contract, method=method, args=encode_args(args)),
-                timeout=self.timeout_s,
-            )
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        resp = self._call(
+            self.ledger.Query,
+            node_pb2.QueryRequest(contract=contract, method=method, args=encode_args(args)),
+            node_pb2.QueryResponse,
+        )
         return json.loads(resp.result_json)
 
     def status(self) -> node_pb2.StatusResponse:
-        try:
-            resp: node_pb2.StatusResponse = self.ledger.GetStatus(
-                node_pb2.StatusRequest(), timeout=self.timeout_s
-            )
-            return resp
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        return self._call(self.ledger.GetStatus, node_pb2.StatusRequest(), node_pb2.StatusResponse)
 
     def get_block(self, height: int = 0) -> node_pb2.GetBlockResponse:
-        try:
-            resp: node_pb2.GetBlockResponse = self.ledger.GetBlock(
-                node_pb2.GetBlockRequest(height=height), timeout=self.timeout_s
-            )
-            return resp
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        return self._call(
+            self.ledger.GetBlock, node_pb2.GetBlockRequest(height=height), node_pb2.GetBlockResponse
+        )
 
     def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:
-        try:
-            resp: node_pb2.AuditTraceResponse = self.ledger.AuditTrace(
-                node_pb2.AuditTraceRequest(subject=subject, limit=limit), timeout=self.timeout_s
-            )
-            return resp
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        return self._call(
+            self.ledger.AuditTrace,
+            node_pb2.AuditTraceRequest(subject=subject, limit=limit),
+            node_pb2.AuditTraceResponse,
+        )
 
     def verify_certificate(
         self,
@@ -200,13 +194,11 @@ class LedgerClient:
         """Ask for a certificate's status. With `validators`, nothing the node says is
         trusted: the answer must match the certificate's state entry as proven against a
         header that 2f+1 validators signed (raises FinalityError otherwise)."""
-        try:
-            resp: node_pb2.VerifyCertificateResponse = self.agency.VerifyCertificate(
-                node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
-                timeout=self.timeout_s,
-            )
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        resp = self._call(
+            self.agency.VerifyCertificate,
+            node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
+            node_pb2.VerifyCertificateResponse,
+        )
         if validators is not None:
             key = get_cert_key(cert_id)
             value = check_proven_state(self.chain_id, validators, resp.proof, key)
@@ -269,11 +261,8 @@ class LedgerClient:
         self, key: bytes, validators: ValidatorSet | ValidatorSchedule
     ) -> ProvenValue:
         """A state entry (value None if absent), proven against a certified header."""
-        try:
-            proven = self.ledger.GetProvenState(
-                node_pb2.ProvenStateRequest(key=key), timeout=self.timeout_s
-            )
-        except grpc.RpcError as exc:
-            raise _wrap(exc) from exc
+        proven = self._call(
+            self.ledger.GetProvenState, node_pb2.ProvenStateRequest(key=key), node_pb2.ProvenState
+        )
         value = check_proven_state(self.chain_id, validators, proven, key)
         return ProvenValue(value, proven.height, proven.header.time_ms)
