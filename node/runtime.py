@@ -40,6 +40,7 @@ from node.config import NodeConfig
 from node.crypto import KeyPair
 from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
 from node.genesis import Genesis
+from node.ledger.wal import Wal, WalEntry
 from node.keys import get_key_problem, get_missing_keys, keys_to_hand
 from node.mempool import Mempool, MempoolFull
 from node.metrics import NodeMetrics
@@ -170,6 +171,7 @@ class Node:
         self.known_schedule = self._schedule()
         """The validator sets decided in the stored state; ahead of the replica's while
         state transfer applies blocks the replica has not been told of yet."""
+        self.wal = self._open_wal()
         self.replica = self._new_replica(view=0, restore=True)
         self._refresh_peers()
 
@@ -296,10 +298,22 @@ class Node:
             log.error("cannot read the validator schedule from state: %s", exc)
         return schedule
 
+    def _open_wal(self) -> Wal:
+        """Open the WAL file; move into it, once, the records that nodes before it kept in
+        LevelDB (synced in the file before they leave LevelDB, so none is ever missing)."""
+        wal = Wal(self.config.wal_path)
+        legacy = self.store.legacy_wal_records()
+        if legacy:
+            wal.append([WalEntry(*record) for record in legacy])
+            self.store.drop_legacy_wal()
+            log.info("moved %d WAL records from LevelDB to %s", len(legacy), wal.path)
+        wal.forget_through(self.store.tip_height())
+        return wal
+
     def _new_replica(self, view: int, restore: bool) -> Replica:
         signed = []
         if restore:
-            for raw in self.store.wal_records():
+            for raw in self.wal.records():
                 try:
                     signed.append(decode_record(raw))
                 except Exception:
@@ -346,6 +360,7 @@ class Node:
         for link in list(self.peers.values()):
             await link.close()
         self._checker.shutdown(wait=False, cancel_futures=True)
+        self.wal.close()
 
     def kick(self) -> None:
         self._wake.set()
@@ -376,7 +391,7 @@ class Node:
             if not self.replica.has_ready():
                 return
             ready = self.replica.ready()
-            self.store.wal_append([(*wal_key_of(r), encode_record(r)) for r in ready.persist])
+            self.wal.append([WalEntry(*wal_key_of(r), encode_record(r)) for r in ready.persist])
             for out in ready.send:
                 if out.to is None:
                     for link in self.peers.values():
@@ -625,6 +640,7 @@ class Node:
         self._pending.clear()
         self.mempool.remove(executed.tx_hashes)
         height = block.header.height
+        self.wal.forget_through(height)  # own messages of committed heights are not needed
         log.info("committed height %d (%d txs)", height, len(executed.tx_hashes))
         ok = sum(1 for r in executed.results.results if r.ok)
         self.metrics.height.set(height)
