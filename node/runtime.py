@@ -40,8 +40,8 @@ from node.config import NodeConfig
 from node.crypto import KeyPair
 from node.execution import BlockInvalid, Executed, check_block_txs, execute_block
 from node.genesis import Genesis
-from node.ledger.wal import Wal, WalEntry
 from node.keys import get_key_problem, get_missing_keys, keys_to_hand
+from node.ledger.wal import Wal, WalEntry
 from node.mempool import Mempool, MempoolFull
 from node.metrics import NodeMetrics
 from node.peers import PeerLink

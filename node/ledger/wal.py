@@ -43,7 +43,8 @@ What is kept (the same rules as the LevelDB keys this file replaces): one record
 or below the committed height h; at `VIEW_RECORDS_HEIGHT`, appending a view's record drops
 the records of lower views of the same kind. Dropped records stay in the file until it is
 rewritten: once it holds more than `limits.WAL_COMPACT_RATIO` times the bytes still kept
-(and more than `limits.WAL_COMPACT_BYTES_MIN`), the kept records are written to a new file,
+(and more than `limits.WAL_COMPACT_BYTES_MIN`), the kept records are written to a new file
+(in the order they were last written, so that reading it back keeps the same records),
 fsynced, renamed over the old one and the folder fsynced. Which heights are committed is
 the ledger's to know, not the file's: the owner calls `forget_through(tip)` after opening.
 """
@@ -183,6 +184,11 @@ class MemoryWal:
         """The kept records' data, ordered by key: what the replica is restored from."""
         return [entry.data for entry in self.entries()]
 
+    def in_write_order(self) -> list[WalEntry]:
+        """The kept records in the order they were last written: appending them again in
+        this order keeps all of them (a lower view written after a higher one stays)."""
+        return list(self._kept.values())
+
     def close(self) -> None:
         """Nothing to release; here so that both WALs can be used alike."""
 
@@ -308,7 +314,7 @@ class Wal:
         """Rewrite the file with only the kept records: new file, fsync, atomic rename,
         fsync of the folder. A failure before the rename leaves the old file in use (logged:
         it is whole); one after it stops the node."""
-        data = b"".join(encode_entry(entry) for entry in self._kept.entries())
+        data = b"".join(encode_entry(entry) for entry in self._kept.in_write_order())
         try:
             fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
