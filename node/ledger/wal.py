@@ -101,7 +101,7 @@ def encode_entry(entry: WalEntry) -> bytes:
     if len(payload) > limits.WAL_RECORD_BYTES_MAX:
         raise WalError(f"WAL record of {len(payload)} bytes exceeds {limits.WAL_RECORD_BYTES_MAX}")
     length = struct.pack(">I", len(payload))
-    return length + struct.pack(">I", zlib.crc32(payload, zlib.crc32(length))) + payload
+    return HEADER.pack(len(payload), zlib.crc32(payload, zlib.crc32(length))) + payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +115,8 @@ class ScanResult:
     problem: str | None
     """Why reading stopped before the end of the file; None if it reached the end."""
     bad_end: int
-    """Where the record that stopped the reading would end (its declared length), or the
-    end of the data if that is unknown or beyond it."""
+    """Where the record that stopped the reading ends: as its length says, cut at the end of
+    the data; the end of its header if the length itself is unusable."""
 
 
 def scan(stream: BinaryIO) -> ScanResult:
@@ -132,7 +132,9 @@ def scan(stream: BinaryIO) -> ScanResult:
             return ScanResult(entries, offset, "torn header", offset + len(header))
         length, crc = HEADER.unpack(header)
         if not KEY.size <= length <= limits.WAL_RECORD_BYTES_MAX:
-            return ScanResult(entries, offset, f"length {length} out of range", offset + 8)
+            return ScanResult(
+                entries, offset, f"length {length} out of range", offset + HEADER.size
+            )
         payload = stream.read(length)
         end = offset + HEADER.size + len(payload)
         if len(payload) < length:
