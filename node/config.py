@@ -59,6 +59,11 @@ class NodeConfig(BaseModel):
         """``key_path`` first, then ``next_key_paths``."""
         return [self.key_path, *self.next_key_paths]
 
+    @property
+    def wal_path(self) -> Path:
+        """The consensus WAL file (node.ledger.wal), beside the LevelDB folder ``home/db``."""
+        return self.home / "consensus.wal"
+
     @classmethod
     def load(cls, path: Path) -> NodeConfig:
         return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))

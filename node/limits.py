@@ -58,6 +58,20 @@ SUBMIT_WAIT_S_MAX = 30.0
 
 TICK_MS = 100
 
+# The consensus WAL file (node/ledger/wal.py). A record is one message this node sent (so it
+# fit in one gRPC message), a NewView it received (likewise) or a `Prepared` record (a
+# certificate and one block): none exceeds a gRPC message. The margin is the record's key
+# and framing. A longer length read back from the file is damage, not a record.
+WAL_RECORD_BYTES_MAX = GRPC_MESSAGE_BYTES_MAX + 1024
+# The file is rewritten with only the records still kept once it holds more than this
+# many times their size (and more than the floor below): each rewrite then copies at most
+# 1/(RATIO-1) as many bytes as it drops (a third at 4), and every dropped byte was
+# appended once, so rewriting costs at most a third of what appending did.
+WAL_COMPACT_RATIO = 4
+# Below this size the file is never rewritten: right after a commit almost nothing is kept,
+# and a rewrite (two fsyncs and a rename) on every commit would cost more than the disk.
+WAL_COMPACT_BYTES_MIN = 4 * WAL_RECORD_BYTES_MAX
+
 
 def get_broken_relations() -> list[str]:
     """The relations between these limits that do not hold (empty when all do). Checked at
@@ -74,6 +88,10 @@ def get_broken_relations() -> list[str]:
         <= GRPC_MESSAGE_BYTES_MAX,
         "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX
         <= GRPC_MESSAGE_BYTES_MAX,
+        "a block fits a WAL record, whose length is a u32": BLOCK_BYTES_MAX + 64 * 1024
+        <= WAL_RECORD_BYTES_MAX
+        < 2**32,
+        "a WAL rewrite drops at least as much as it copies": WAL_COMPACT_RATIO >= 2,
     }
     return [name for name, holds in relations.items() if not holds]
 

@@ -47,6 +47,7 @@ from node.driver import Driver, DriverStuck
 from node.genesis import Genesis
 from node.ledger.execution import Executed
 from node.ledger.store import Store
+from node.ledger.wal import Wal, WalEntry
 from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
@@ -114,6 +115,7 @@ class Node:
         self._fetching = False
         self._ticks = 0
         self._last_commit_tick = 0
+        self.wal = self._open_wal()
         self.driver = Driver(self._new_replica(view=0), self)
         self._refresh_peers()
 
@@ -170,10 +172,22 @@ class Node:
             return None
         return header_hash(block.header)
 
+    def _open_wal(self) -> Wal:
+        """Open the WAL file; move into it, once, the records that nodes before it kept in
+        LevelDB (synced in the file before they leave LevelDB, so none is ever missing)."""
+        wal = Wal(self.config.wal_path)
+        legacy = self.store.legacy_wal_records()
+        if legacy:
+            wal.append([WalEntry(*record) for record in legacy])
+            self.store.drop_legacy_wal()
+            log.info("moved %d WAL records from LevelDB to %s", len(legacy), wal.path)
+        wal.forget_through(self.store.tip_height())
+        return wal
+
     def _new_replica(self, view: int) -> Replica:
         """A replica restored from the WAL at the stored tip."""
         signed = []
-        for raw in self.store.wal_records():
+        for raw in self.wal.records():
             try:
                 signed.append(decode_record(raw))
             except Exception:
@@ -215,6 +229,7 @@ class Node:
     async def close(self) -> None:
         await self.peers.close()
         self.admission.close()
+        self.wal.close()
 
     def kick(self) -> None:
         self._wake.set()
@@ -260,7 +275,7 @@ class Node:
     # ---- the driver's effects (node.driver.Host) ----------------------------------------
 
     def persist(self, records: tuple[Record, ...]) -> None:
-        self.store.wal_append([(*wal_key_of(r), encode_record(r)) for r in records])
+        self.wal.append([WalEntry(*wal_key_of(r), encode_record(r)) for r in records])
 
     def send(self, out: Outbound) -> None:
         self.peers.send(out.to, out.message)
@@ -327,6 +342,7 @@ class Node:
         self.blocks.pending.clear()
         self.mempool.remove(executed.tx_hashes)
         height = block.header.height
+        self.wal.forget_through(height)  # own messages of committed heights are not needed
         log.info("committed height %d (%d txs)", height, len(executed.tx_hashes))
         ok = sum(1 for r in executed.results.results if r.ok)
         self.metrics.height.set(height)

@@ -1,4 +1,4 @@
-"""The node's LevelDB: blocks, results, world state, indexes and the consensus WAL.
+"""The node's LevelDB: blocks, results, world state and indexes.
 
 Key layout (prefix byte, then big-endian fixed-width integers so keys sort the way
 they are scanned):
@@ -8,7 +8,8 @@ they are scanned):
     b"t" tx_hash                 -> height:u64 index:u32
     b"s" state_key               -> value (world state)
     b"x" subject 0x00 height:u64 index:u32 event:u16 -> b""   (audit index)
-    b"w" height:u64 kind:u8 view:u64 -> own signed consensus message (WAL)
+    b"w" height:u64 kind:u8 view:u64 -> own signed consensus message (the WAL of
+                                  nodes before node.ledger.wal: moved to its file at start)
     b"m" name                    -> metadata (tip height, state root, genesis hash)
 
 A block, its results, its state writes and its index entries go in ONE write batch,
@@ -226,10 +227,6 @@ class Store:
                     batch.put(entry.key(), b"")
             batch.put(META_STATE_ROOT, tree.root)
             batch.put(META_TIP, u64(height))
-            # The WAL of heights now committed is no longer needed.
-            for key in self._db.iterator(prefix=P_WAL, include_value=False):
-                if struct.unpack(">Q", key[1:9])[0] <= height:
-                    batch.delete(key)
         self._tip = height
         self.tree.commit(tree)
         last = blocks[-1].block
@@ -286,25 +283,19 @@ class Store:
                 break
         return out
 
-    # ---- consensus WAL -----------------------------------------------------------------
+    # ---- the consensus WAL of older nodes ------------------------------------------------
 
-    def wal_append(self, records: list[tuple[int, int, int, bytes]]) -> None:
-        """Durably record own signed messages (height, kind, view, bytes) before sending.
+    def legacy_wal_records(self) -> list[tuple[int, int, int, bytes]]:
+        """(height, kind, view, record) of each consensus WAL record kept here by a node
+        from before the WAL file (node.ledger.wal), in key order: moved there once at start."""
+        out: list[tuple[int, int, int, bytes]] = []
+        for key, value in self._db.iterator(prefix=P_WAL):
+            height, kind, view = struct.unpack(">QBQ", key[len(P_WAL) :])
+            out.append((height, kind, view, value))
+        return out
 
-        Records at height 2**64-1 (view changes) are never pruned by a commit; of those,
-        only the latest view of each kind is kept, so the WAL stays bounded.
-        """
-        if not records:
-            return
-        top = 2**64 - 1
+    def drop_legacy_wal(self) -> None:
+        """Delete those records (once they are synced in the WAL file)."""
         with self._db.write_batch(sync=True) as batch:
-            for height, kind, view, raw in records:
-                if height == top:
-                    prefix = P_WAL + struct.pack(">QB", height, kind)
-                    for key in self._db.iterator(prefix=prefix, include_value=False):
-                        if struct.unpack(">Q", key[len(prefix) :])[0] < view:
-                            batch.delete(key)
-                batch.put(P_WAL + struct.pack(">QBQ", height, kind, view), raw)
-
-    def wal_records(self) -> list[bytes]:
-        return [value for _, value in self._db.iterator(prefix=P_WAL)]
+            for key in self._db.iterator(prefix=P_WAL, include_value=False):
+                batch.delete(key)

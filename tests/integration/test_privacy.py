@@ -1,6 +1,6 @@
-"""Nothing personal on-chain: after the whole story, a scan of every validator's database
-and log finds no name, ID number, phone number or address in clear; the wallet keeps
-documents only sealed."""
+"""Nothing personal on-chain: after the whole story, a scan of every validator's database,
+consensus WAL and log finds no name, ID number, phone number or address in clear; the wallet
+keeps documents only sealed."""
 
 from __future__ import annotations
 
@@ -76,6 +76,9 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
     scanned = 0
     for vid in net.addresses:
         assert scan_db(net.dir / "nodes" / vid / "db") == [], vid
+        # The consensus WAL (own votes and the prepared block) is a file beside it.
+        wal = (net.dir / "nodes" / vid / "consensus.wal").read_bytes()
+        assert [n for n in NEEDLES if n.encode("utf-8") in wal] == [], vid
         scanned += 1
         log = (net.dir / "logs" / f"{vid}.log").read_text(encoding="utf-8")
         assert [n for n in NEEDLES if n in log] == [], vid
