@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from consensus.limits import CHAIN_ID_BYTES_MAX, DIGEST_BYTES, U64_MAX
 from consensus.messages import (
     CommitCertificate,
+    Kind,
     PreparedCertificate,
     PrePrepare,
     ViewChange,
@@ -68,26 +69,29 @@ def _encode_votes(votes: Sequence[Vote]) -> bytes:
     return b"".join(out)
 
 
-def preprepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
-    """Bytes the primary signs to propose `digest` at (view, height)."""
+_NORMAL_TAGS = {"preprepare": PREPREPARE_TAG, "prepare": PREPARE_TAG, "commit": COMMIT_TAG}
+
+
+def normal_sign_bytes(chain_id: str, kind: Kind, view: int, height: int, digest: bytes) -> bytes:
+    """Bytes signed by a normal-case message of `kind` for `digest` at (view, height); the
+    three kinds differ only in their domain tag."""
     return (
-        PREPREPARE_TAG
+        _NORMAL_TAGS[kind]
         + _encode_chain_id(chain_id)
         + _encode_u64("view", view)
         + _encode_u64("height", height)
         + _check_digest(digest)
     )
+
+
+def preprepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
+    """Bytes the primary signs to propose `digest` at (view, height)."""
+    return normal_sign_bytes(chain_id, "preprepare", view, height, digest)
 
 
 def prepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
     """Bytes a backup signs to prepare `digest` at (view, height)."""
-    return (
-        PREPARE_TAG
-        + _encode_chain_id(chain_id)
-        + _encode_u64("view", view)
-        + _encode_u64("height", height)
-        + _check_digest(digest)
-    )
+    return normal_sign_bytes(chain_id, "prepare", view, height, digest)
 
 
 def commit_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
@@ -98,13 +102,7 @@ def commit_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> b
     was ever prepared for (PBFT section 4.4). Certificates stay checkable by anyone holding the
     validator set: the certificate carries its view.
     """
-    return (
-        COMMIT_TAG
-        + _encode_chain_id(chain_id)
-        + _encode_u64("view", view)
-        + _encode_u64("height", height)
-        + _check_digest(digest)
-    )
+    return normal_sign_bytes(chain_id, "commit", view, height, digest)
 
 
 def checkpoint_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
