@@ -49,14 +49,7 @@ class CatchUp(ReplicaCore):
             # Stable here: the sender, still re-sending it, has not seen it stable.
             self._relay_stable_checkpoint(checkpoint.sender)
             return
-        earlier = self._checkpoints.stored(checkpoint)
-        if earlier == checkpoint:
-            return
-        if not self._verify_checkpoint(checkpoint):
-            self._reject(checkpoint, "bad signature")
-            return
-        if earlier is not None:
-            self._reject(checkpoint, "checkpoint differs from an earlier one by the same sender")
+        if not self._is_fresh(checkpoint, self._checkpoints.stored(checkpoint)):
             return
         self._note_committed(checkpoint.sender, checkpoint.height)
         if checkpoint.height > self._checkpoints.high:

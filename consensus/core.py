@@ -276,6 +276,24 @@ class ReplicaCore:
         )
         return self._verifier.verify(member.public_key, msg, message.signature)
 
+    def _is_fresh(self, message: NormalMessage | Checkpoint, earlier: object) -> bool:
+        """True for a validly signed message that is new from its sender. A copy of what we
+        hold (retransmission is normal) is dropped before paying for a verify; a bad signature
+        or a second, different message for the same slot (equivocation) is rejected."""
+        if earlier == message:
+            return False
+        if isinstance(message, Checkpoint):
+            what, signed = "checkpoint", self._verify_checkpoint(message)
+        else:
+            what, signed = kind_of(message), self._verify_normal(message)
+        if not signed:
+            self._reject(message, "bad signature")
+            return False
+        if earlier is not None:
+            self._reject(message, f"{what} differs from an earlier one by the same sender")
+            return False
+        return True
+
     def _verify_checkpoint(self, checkpoint: Checkpoint) -> bool:
         member = self._schedule.at(checkpoint.height).get(checkpoint.sender)
         if member is None:

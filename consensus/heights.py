@@ -139,14 +139,7 @@ class Heights(ReplicaCore):
         self._reject(message, f"view {message.view}, current view is {self._view}")
 
     def _step_foreign_commit(self, commit: Commit) -> None:
-        earlier = self._foreign.stored(commit.sender, commit.view)
-        if earlier == commit:
-            return
-        if not self._verify_normal(commit):
-            self._reject(commit, "bad signature")
-            return
-        if earlier is not None:
-            self._reject(commit, "commit differs from an earlier one by the same sender")
+        if not self._is_fresh(commit, self._foreign.stored(commit.sender, commit.view)):
             return
         self._foreign.add(commit)
         self._note_progress(commit.sender, commit.height)

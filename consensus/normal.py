@@ -145,16 +145,10 @@ class NormalCase(ReplicaCore):
         if kind == "prepare" and message.sender == primary:
             self._reject(message, "prepare from the primary, which only pre-prepares")
             return
-        # Duplicates are normal (retransmission); drop them before paying for a verify.
         slot = self._log.find(message.view, message.height)
-        earlier = slot.stored(kind, message.sender) if slot is not None else None
-        if earlier == message:
-            return
-        if not self._verify_normal(message):
-            self._reject(message, "bad signature")
-            return
-        if earlier is not None:
-            self._reject(message, f"{kind} differs from an earlier one by the same sender")
+        if not self._is_fresh(
+            message, slot.stored(kind, message.sender) if slot is not None else None
+        ):
             return
         if isinstance(message, PrePrepare):
             problem = self._get_preprepare_problem(message)

@@ -27,7 +27,6 @@ from consensus.messages import (
     CommitCertificate,
     Message,
     NewView,
-    PrePrepare,
     Record,
     ViewChange,
 )
