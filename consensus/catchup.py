@@ -39,6 +39,8 @@ class CatchUp(ReplicaCore):
     """Stable checkpoints and the low watermark; proofs for slow peers; state transfer."""
 
     def _step_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Section 4.3: a quorum of matching checkpoints makes one stable; one above the high
+        watermark cannot be logged, but a quorum of those proves we are behind (TOCS 6.2)."""
         if self._schedule.at(checkpoint.height).get(checkpoint.sender) is None:
             self._reject(checkpoint, f"unknown sender {checkpoint.sender!r}")
             return

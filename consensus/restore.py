@@ -1,8 +1,7 @@
 """Taking back the WAL after a restart.
 
-PBFT assumes a replica's log survives a crash (Castro & Liskov, OSDI 1999, section 4; TOCS
-2002, section 5 treats recovery): a replica must never sign something that conflicts with what
-it signed before. Here the node keeps the WAL (`Ready.persist`) and hands it back to the
+PBFT's safety rests on a correct replica never signing two conflicting messages (Castro &
+Liskov, OSDI 1999, sections 4.2 and 4.4), which a crash must not make it forget. Here the node keeps the WAL (`Ready.persist`) and hands it back to the
 constructor: own messages are re-sent and nothing that conflicts with them is ever signed; the
 highest view found in it is the replica's view, and it is in the normal state only if the
 NewView of that view is among the records (view 0 needs none).

@@ -159,6 +159,9 @@ class ViewChanges(ReplicaCore):
         self._view_changes = {s: v for s, v in self._view_changes.items() if v.new_view >= new_view}
 
     def _step_view_change(self, vc: ViewChange) -> None:
+        """Section 4.4: keep each peer's latest verified ViewChange for a view above ours; a
+        peer asking for a view we are already in gets our NewView. Its certificate may let us
+        commit (or fetch), and f+1 of them make us join (section 4.5.2)."""
         if vc.new_view < self._view or (
             vc.new_view == self._view and self._status == Status.NORMAL
         ):
@@ -222,7 +225,8 @@ class ViewChanges(ReplicaCore):
         return vcs
 
     def _try_new_view(self) -> None:
-        """As the new primary, send the NewView once a quorum of ViewChanges is in."""
+        """Section 4.4: as the new primary, send the NewView once a quorum of ViewChanges is in,
+        re-proposing the highest-view prepared block at the view's first height (PBFT's O)."""
         if self._status != Status.VIEW_CHANGE:
             return
         view = self._view
@@ -284,6 +288,8 @@ class ViewChanges(ReplicaCore):
         return None
 
     def _step_new_view(self, nv: NewView) -> None:
+        """Section 4.4: a backup accepts a NewView only after checking every ViewChange in it
+        and that the re-proposal is the one they determine; it is persisted before use."""
         if nv.view < self._view:
             self._reject(nv, f"new view {nv.view}, current view is {self._view}")
             return
