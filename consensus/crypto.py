@@ -54,13 +54,7 @@ class Verifier(Protocol):
 
 def verify_ed25519(public_key: bytes, msg: bytes, signature: bytes) -> bool:
     """Ed25519 verification that answers False instead of raising on malformed input."""
-    if len(public_key) != ED25519_PUBLIC_KEY_BYTES or len(signature) != ED25519_SIGNATURE_BYTES:
-        return False
-    try:
-        nacl.signing.VerifyKey(public_key).verify(msg, signature)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError, ValueError):
-        return False
-    return True
+    return Ed25519Verifier().verify(public_key, msg, signature)
 
 
 class Ed25519Signer:

@@ -10,16 +10,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
 
 from consensus.limits import BUFFERED_MESSAGES_PER_SENDER_MAX, OLD_VIEW_COMMITS_PER_SENDER_MAX
-from consensus.messages import Commit, Message, NormalMessage, Prepare, PrePrepare
+from consensus.messages import Commit, Kind, Message, NormalMessage, Prepare, PrePrepare
 from consensus.validators import ValidatorSet
 
 _SlotCondition = Callable[[int, int], bool]
 """A predicate on a slot's (view, height)."""
-
-Kind = Literal["preprepare", "prepare", "commit"]
 
 
 def kind_of(message: object) -> Kind:
@@ -31,6 +28,12 @@ def kind_of(message: object) -> Kind:
     if isinstance(message, Commit):
         return "commit"
     raise TypeError(f"not a normal-case consensus message: {type(message).__name__}")
+
+
+def is_waiting_kind(kind: Kind) -> bool:
+    """A replica re-sends pre-prepares and prepares only while it still waits on their height;
+    commits are also relayed by catch-up, so they say nothing about their signer's progress."""
+    return kind != "commit"
 
 
 class Validation(Enum):

@@ -8,6 +8,7 @@ Reference: M. Castro and B. Liskov, "Practical Byzantine Fault Tolerance", OSDI 
 """
 
 from dataclasses import dataclass
+from typing import Literal
 
 # ----------------------------------------------------------------------------- certificates
 
@@ -182,6 +183,9 @@ class NewView:
 
 NormalMessage = PrePrepare | Prepare | Commit
 """The normal-case messages of one (view, height)."""
+
+Kind = Literal["preprepare", "prepare", "commit"]
+"""The kind of a normal-case message (see `log.kind_of`)."""
 
 Message = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView
 """Everything replicas send to each other."""

@@ -9,7 +9,9 @@ validation always runs against the applied state.
 """
 
 from dataclasses import dataclass
+from typing import TypeVar
 
+from consensus.errors import ConsensusError
 from consensus.messages import CommitCertificate, Message, Record
 
 
@@ -100,3 +102,69 @@ class Ready:
     """For logs and metrics only."""
     fetch: tuple[FetchRequest, ...] = ()
     """State transfer requests; only the last one matters."""
+
+
+class Outbox:
+    """The Ready being collected: the replica appends as it works, `consume` removes what the
+    node handled. The node may handle a prefix of a Ready while more was produced meanwhile
+    (re-entrant calls), so what it hands back must be a prefix of what is pending."""
+
+    __slots__ = ("committed", "fetch", "persist", "rejected", "send", "validate")
+
+    def __init__(self) -> None:
+        self.persist: list[Record] = []
+        self.send: list[Outbound] = []
+        self.validate: list[Proposal] = []
+        self.committed: list[CommittedBlock] = []
+        self.rejected: list[Rejected] = []
+        self.fetch: list[FetchRequest] = []
+
+    def broadcast(self, message: Message) -> None:
+        self.send.append(Outbound(to=None, message=message))
+
+    def send_to(self, peer: str, message: Message) -> None:
+        self.send.append(Outbound(to=peer, message=message))
+
+    def emit_own(self, message: Message) -> None:
+        """A message this replica signed: persisted before it is sent (see `Ready`)."""
+        self.persist.append(message)
+        self.broadcast(message)
+
+    def has_ready(self) -> bool:
+        return bool(
+            self.persist
+            or self.send
+            or self.validate
+            or self.committed
+            or self.rejected
+            or self.fetch
+        )
+
+    def ready(self) -> Ready:
+        return Ready(
+            persist=tuple(self.persist),
+            send=tuple(self.send),
+            validate=tuple(self.validate),
+            committed=tuple(self.committed),
+            rejected=tuple(self.rejected),
+            fetch=tuple(self.fetch),
+        )
+
+    def consume(self, ready: Ready) -> None:
+        """Remove what the node handled."""
+        _consume(self.persist, ready.persist, "persist")
+        _consume(self.send, ready.send, "send")
+        _consume(self.validate, ready.validate, "validate")
+        _consume(self.committed, ready.committed, "committed")
+        _consume(self.rejected, ready.rejected, "rejected")
+        _consume(self.fetch, ready.fetch, "fetch")
+
+
+_T = TypeVar("_T")
+
+
+def _consume(pending: list[_T], done: tuple[_T, ...], name: str) -> None:
+    count = len(done)
+    if pending[:count] != list(done):
+        raise ConsensusError(f"advance(): Ready.{name} is not what ready() returned")
+    del pending[:count]

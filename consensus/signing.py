@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from consensus.limits import CHAIN_ID_BYTES_MAX, DIGEST_BYTES, U64_MAX
 from consensus.messages import (
     CommitCertificate,
+    Kind,
     PreparedCertificate,
     PrePrepare,
     ViewChange,
@@ -60,6 +61,11 @@ def _encode_bytes(value: bytes) -> bytes:
     return struct.pack(">H", len(value)) + value
 
 
+def _encode_slot(view: int, height: int, digest: bytes) -> bytes:
+    """(view, height, digest): the fixed-width part of every vote and certificate."""
+    return _encode_u64("view", view) + _encode_u64("height", height) + _check_digest(digest)
+
+
 def _encode_votes(votes: Sequence[Vote]) -> bytes:
     out = [struct.pack(">H", len(votes))]
     for vote in votes:
@@ -68,26 +74,23 @@ def _encode_votes(votes: Sequence[Vote]) -> bytes:
     return b"".join(out)
 
 
+_NORMAL_TAGS = {"preprepare": PREPREPARE_TAG, "prepare": PREPARE_TAG, "commit": COMMIT_TAG}
+
+
+def normal_sign_bytes(chain_id: str, kind: Kind, view: int, height: int, digest: bytes) -> bytes:
+    """Bytes signed by a normal-case message of `kind` for `digest` at (view, height); the
+    three kinds differ only in their domain tag."""
+    return _NORMAL_TAGS[kind] + _encode_chain_id(chain_id) + _encode_slot(view, height, digest)
+
+
 def preprepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
     """Bytes the primary signs to propose `digest` at (view, height)."""
-    return (
-        PREPREPARE_TAG
-        + _encode_chain_id(chain_id)
-        + _encode_u64("view", view)
-        + _encode_u64("height", height)
-        + _check_digest(digest)
-    )
+    return normal_sign_bytes(chain_id, "preprepare", view, height, digest)
 
 
 def prepare_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
     """Bytes a backup signs to prepare `digest` at (view, height)."""
-    return (
-        PREPARE_TAG
-        + _encode_chain_id(chain_id)
-        + _encode_u64("view", view)
-        + _encode_u64("height", height)
-        + _check_digest(digest)
-    )
+    return normal_sign_bytes(chain_id, "prepare", view, height, digest)
 
 
 def commit_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
@@ -98,13 +101,7 @@ def commit_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> b
     was ever prepared for (PBFT section 4.4). Certificates stay checkable by anyone holding the
     validator set: the certificate carries its view.
     """
-    return (
-        COMMIT_TAG
-        + _encode_chain_id(chain_id)
-        + _encode_u64("view", view)
-        + _encode_u64("height", height)
-        + _check_digest(digest)
-    )
+    return normal_sign_bytes(chain_id, "commit", view, height, digest)
 
 
 def checkpoint_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
@@ -120,13 +117,7 @@ def checkpoint_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
 def _encode_commit_certificate(cert: CommitCertificate | None) -> bytes:
     if cert is None:
         return b"\x00"
-    return (
-        b"\x01"
-        + _encode_u64("view", cert.view)
-        + _encode_u64("height", cert.height)
-        + _check_digest(cert.digest)
-        + _encode_votes(cert.votes)
-    )
+    return b"\x01" + _encode_slot(cert.view, cert.height, cert.digest) + _encode_votes(cert.votes)
 
 
 def _encode_prepared_certificate(cert: PreparedCertificate | None) -> bytes:
@@ -134,9 +125,7 @@ def _encode_prepared_certificate(cert: PreparedCertificate | None) -> bytes:
         return b"\x00"
     return (
         b"\x01"
-        + _encode_u64("view", cert.view)
-        + _encode_u64("height", cert.height)
-        + _check_digest(cert.digest)
+        + _encode_slot(cert.view, cert.height, cert.digest)
         + _encode_bytes(cert.preprepare_signature)
         + _encode_votes(cert.prepares)
     )
@@ -180,9 +169,7 @@ def compute_new_view_digest(
         out.append(b"\x00")
     else:
         out.append(b"\x01")
-        out.append(_encode_u64("view", preprepare.view))
-        out.append(_encode_u64("height", preprepare.height))
-        out.append(_check_digest(preprepare.digest))
+        out.append(_encode_slot(preprepare.view, preprepare.height, preprepare.digest))
         out.append(_encode_bytes(preprepare.signature))
     return hashlib.sha256(b"".join(out)).digest()
 

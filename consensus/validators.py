@@ -228,6 +228,20 @@ def _get_range_problem(height: int, digest: bytes, view: int = 0) -> str | None:
     return None
 
 
+def _get_quorum_certificate_problem(
+    label: str,
+    validators: ValidatorSet,
+    cert: CommitCertificate | CheckpointCertificate,
+    msg: bytes,
+    verifier: Verifier,
+) -> str | None:
+    """Why `cert`'s votes are not a quorum of `validators` signing `msg`, or None."""
+    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
+    if problem is not None:
+        return f"{label} for height {cert.height}: {problem}"
+    return None
+
+
 def get_commit_certificate_problem(
     chain_id: str, validators: ValidatorSet, cert: CommitCertificate, verifier: Verifier
 ) -> str | None:
@@ -236,10 +250,7 @@ def get_commit_certificate_problem(
     if problem is not None:
         return problem
     msg = commit_sign_bytes(chain_id, cert.view, cert.height, cert.digest)
-    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
-    if problem is not None:
-        return f"certificate for height {cert.height}: {problem}"
-    return None
+    return _get_quorum_certificate_problem("certificate", validators, cert, msg, verifier)
 
 
 def get_prepared_certificate_problem(
@@ -274,10 +285,9 @@ def get_checkpoint_certificate_problem(
     if problem is not None:
         return problem
     msg = checkpoint_sign_bytes(chain_id, cert.height, cert.digest)
-    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
-    if problem is not None:
-        return f"checkpoint certificate for height {cert.height}: {problem}"
-    return None
+    return _get_quorum_certificate_problem(
+        "checkpoint certificate", validators, cert, msg, verifier
+    )
 
 
 def verify_commit_certificate(

@@ -57,9 +57,14 @@ class NewViewPlan:
     """Highest-view prepared certificate for `start_height`, which must be re-proposed."""
 
 
+def get_certified_height(vc: ViewChange) -> int:
+    """The height of the sender's last commit certificate (0 at genesis)."""
+    return vc.committed.height if vc.committed is not None else 0
+
+
 def get_view_change_height(vc: ViewChange) -> int:
     """The height a ViewChange is about: the sender's height in flight."""
-    return (vc.committed.height if vc.committed is not None else 0) + 1
+    return get_certified_height(vc) + 1
 
 
 def compute_new_view_plan(view: int, view_changes: Iterable[ViewChange]) -> NewViewPlan:
