@@ -32,7 +32,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership import Organisation
+from contracts.membership.organisations import Organisation
 from node.client import ClientError, LedgerClient
 from node.config import NodeConfig
 from node.crypto import KeyPair, save_key_file

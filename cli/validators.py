@@ -54,8 +54,8 @@ from cli.devnet import (
     start_validator,
     stop_process,
 )
-from contracts import formats, limits
-from contracts.membership import ROLE_VALIDATOR_OPERATOR
+from contracts.framework import formats, limits
+from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
 from node.client import ClientError, LedgerClient, TransactionRejected
 from node.config import NEXT_KEYS_MAX, NodeConfig
 from node.crypto import KeyPair, save_key_file

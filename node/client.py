@@ -25,8 +25,8 @@ from consensus.validators import (
     ValidatorSet,
     verify_commit_certificate,
 )
-from contracts.certificates import get_cert_key
-from contracts.memory import MemoryState
+from contracts.certificates.records import get_cert_key
+from contracts.framework.memory import MemoryState
 from contracts.runtime import query as contract_query
 from node.blocks import header_hash, results_root
 from node.crypto import KeyPair

@@ -32,7 +32,7 @@ from consensus.validators import (
     ValidatorSet,
     verify_commit_certificate,
 )
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
 from node.blocks import header_hash

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 import grpc
 
-from contracts.certificates import get_cert_key
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
+from contracts.certificates.records import get_cert_key
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 from contracts.runtime import query as contract_query
 from node import limits
 from node.blocks import header_hash

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import screen_arguments
 from node import limits
 from node.crypto import KeyPair, sha256, verify_signature

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.codec import canonical_json
-from contracts.commitments import compute_field_commitments, encode_field_hashes
-from contracts.errors import ContractError
-from contracts.memory import MemoryState
+from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
+from contracts.framework.memory import MemoryState
 from contracts.runtime import (
     ArgValue,
     QuorumRule,

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.certificates import (
+from contracts.certificates.commitments import (
     compute_document_hash,
     compute_field_commitments,
     encode_field_hashes,
 )
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
-from contracts.interface import CallResult
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
+from contracts.framework.interface import CallResult
 from contracts.runtime import CONTRACTS, ArgValue, execute, screen_arguments
 from tests.unit.test_contracts_support import (
     AGENT,

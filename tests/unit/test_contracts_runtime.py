@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
-from contracts.interface import CallResult
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
+from contracts.framework.interface import CallResult
 from contracts.runtime import CONTRACTS, ArgValue, execute, query, subjects_of
 from tests.unit.test_contracts_support import (
     ALICE,

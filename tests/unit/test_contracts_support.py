@@ -12,11 +12,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from contracts.certificates import compute_document_hash
-from contracts.errors import ContractError
-from contracts.identity import holder_id_for
-from contracts.membership import Organisation
-from contracts.memory import MemoryState
+from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.errors import ContractError
+from contracts.framework.identity import holder_id_for
+from contracts.framework.memory import MemoryState
+from contracts.membership.organisations import Organisation
 from contracts.runtime import (
     ArgValue,
     CallContext,

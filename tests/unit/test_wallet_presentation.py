@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
-from contracts.identity import holder_id_for
+from contracts.framework.identity import holder_id_for
 from node.client import ClientError
 from node.crypto import KeyPair
 from wallet.documents import new_document

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from contracts.identity import holder_id_for
+from contracts.framework.identity import holder_id_for
 from node.client import ClientError, LedgerClient, TransactionRejected
 from node.crypto import KeyFileError, KeyPair, open_secret, seal_secret
 from node.ids import new_id
