@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from contracts.framework import arguments
+from contracts.framework.contract import SystemContract
 from contracts.framework.errors import INVALID_ARGUMENT, UNKNOWN_METHOD, ContractError
 from contracts.framework.interface import (
     ArgValue,
@@ -34,7 +35,7 @@ from contracts.membership import validator_set
 from contracts.membership.organisations import Organisation
 from contracts.membership.validator_actions import VALIDATOR_ACTIVATION_DELAY
 from contracts.membership.validator_set import ValidatorLike
-from contracts.registry import LATEST, REGISTRY, SystemContract
+from contracts.registry import LATEST, REGISTRY
 
 __all__ = [
     "CONTRACTS",

@@ -24,9 +24,9 @@ import hashlib
 from collections.abc import Mapping
 from typing import Final
 
+from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
 from contracts.framework import formats, limits
 from contracts.framework.arguments import invalid
-from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
 from contracts.framework.codec import canonical_json
 
 DOCUMENT_DOMAIN: Final = b"trustledger/document\x00"

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import invalid
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from contracts.framework.codec import canonical_json
 
 Item = dict[str, Any]

@@ -15,7 +15,6 @@ The JSON keys are the field names, so the bytes are exactly those the hand-writt
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Self
@@ -94,8 +93,18 @@ class Record:
         return cls.from_json(load_json(value))
 
 
-@functools.cache
+_LAYOUTS: dict[type[Record], _Layout] = {}
+"""Each record type's layout, worked out on its first use (a pure function of the class)."""
+
+
 def _get_layout(cls: type[Record]) -> _Layout:
+    found = _LAYOUTS.get(cls)
+    if found is None:
+        found = _LAYOUTS[cls] = _compute_layout(cls)
+    return found
+
+
+def _compute_layout(cls: type[Record]) -> _Layout:
     hints = typing.get_type_hints(cls)
     names = tuple(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
     converters = {name: _get_converters(hints[name]) for name in names}

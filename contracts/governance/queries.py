@@ -6,10 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from contracts.framework.interface import QueryHandler
-
 from contracts.framework import limits
-from contracts.framework.interface import StateReader
+from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, choice, integer, query
 from contracts.framework.store import get_existing
 from contracts.governance import versions

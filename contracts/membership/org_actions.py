@@ -151,7 +151,9 @@ _ORG_LISTS = (
     name_list("cert_types", CERTIFICATE_TYPES).maybe(),
     name_list("record_categories", RECORD_CATEGORIES).maybe(),
 )
-_NO_LISTS: Final = MappingProxyType({"cert_types": [], "record_categories": []})
+_NO_LISTS: Final[Mapping[str, list[str]]] = MappingProxyType(
+    {"cert_types": [], "record_categories": []}
+)
 
 ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
     {
