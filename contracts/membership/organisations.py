@@ -15,7 +15,7 @@ State:
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -192,27 +192,37 @@ def get_organisation_problem(org: Organisation) -> str | None:
     public_key: object = org.public_key
     if not isinstance(public_key, bytes) or len(public_key) != limits.ED25519_PUBLIC_KEY_LENGTH:
         return f"organisation {org_id}: public key must be {limits.ED25519_PUBLIC_KEY_LENGTH} bytes"
-    roles: object = org.roles
-    if not isinstance(roles, tuple) or not roles:
-        return f"organisation {org_id}: roles must be a non-empty tuple"
-    if not all(isinstance(role, str) and role in ROLES for role in roles):
-        return f"organisation {org_id}: roles must be among {', '.join(ROLES)}"
-    if len(set(roles)) != len(roles):
-        return f"organisation {org_id}: a role is listed twice"
-    cert_types: object = org.cert_types
-    if not isinstance(cert_types, tuple):
-        return f"organisation {org_id}: cert_types must be a tuple"
-    if not all(isinstance(c, str) and c in CERTIFICATE_TYPES for c in cert_types):
-        return f"organisation {org_id}: cert_types must be certificate types of the catalogue"
-    if len(set(cert_types)) != len(cert_types):
-        return f"organisation {org_id}: a certificate type is listed twice"
-    record_categories: object = org.record_categories
-    if not isinstance(record_categories, tuple):
-        return f"organisation {org_id}: record_categories must be a tuple"
-    if not all(isinstance(c, str) and c in RECORD_CATEGORIES for c in record_categories):
-        return f"organisation {org_id}: record_categories must be categories of the catalogue"
-    if len(set(record_categories)) != len(record_categories):
-        return f"organisation {org_id}: a record category is listed twice"
+    lists = (
+        (org.roles, "roles", ROLES, f"among {', '.join(ROLES)}", "role"),
+        (org.cert_types, "cert_types", CERTIFICATE_TYPES, _CATALOGUE_TYPES, "certificate type"),
+        (
+            org.record_categories,
+            "record_categories",
+            RECORD_CATEGORIES,
+            "categories of the catalogue",
+            "record category",
+        ),
+    )
+    for value, name, allowed, among, item in lists:
+        problem = _get_list_problem(value, name, allowed, among, item)
+        if problem is not None:
+            return f"organisation {org_id}: {problem}"
+    return None
+
+
+_CATALOGUE_TYPES: Final = "certificate types of the catalogue"
+
+
+def _get_list_problem(
+    value: object, name: str, allowed: Collection[str], among: str, item: str
+) -> str | None:
+    """Why one of an organisation's lists is malformed (roles may not be empty), or None."""
+    if not isinstance(value, tuple) or (name == "roles" and not value):
+        return f"{name} must be a non-empty tuple" if name == "roles" else f"{name} must be a tuple"
+    if not all(isinstance(entry, str) and entry in allowed for entry in value):
+        return f"{name} must be {among}"
+    if len(set(value)) != len(value):
+        return f"a {item} is listed twice"
     return None
 
 
