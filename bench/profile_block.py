@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli.devnet import ORGANISATIONS, VALIDATOR_IDS
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership import Organisation
+from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.tx import CheckedTx, build_tx
 from node.genesis import Genesis

@@ -24,7 +24,7 @@ from cli.common import (
 )
 from cli.devnet import open_devnet
 from contracts.catalogue import CERTIFICATE_TYPES
-from contracts.commitments import compute_field_commitments, encode_field_hashes
+from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient

@@ -22,7 +22,7 @@ from cli.common import (
     load_org_key,
 )
 from cli.devnet import open_devnet
-from contracts.consent import get_request_key
+from contracts.consent.records import get_request_key
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import Committed, LedgerClient

@@ -32,7 +32,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership import Organisation
+from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
 from node.genesis import Genesis

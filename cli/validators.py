@@ -54,8 +54,8 @@ from cli.devnet import (
     start_validator,
     stop_process,
 )
-from contracts import formats, limits
-from contracts.membership import ROLE_VALIDATOR_OPERATOR
+from contracts.framework import formats, limits
+from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
 from node.chain.crypto import KeyPair, save_key_file
 from node.chain.ids import new_id
 from node.config import NEXT_KEYS_MAX, NodeConfig

@@ -1,79 +1,37 @@
 """The registry of contract implementations shipped in this code, by name and version.
 
-Which version runs is state (:mod:`contracts.versions`); this module only says what each
-version is. A new version of a contract is added here and in ``SHIPPED_VERSIONS``, then
+Which version runs is state (:mod:`contracts.governance.versions`); this module only says
+what each version is. Adding a contract is adding its package and one line to
+:data:`SHIPPED`; a new version of a contract is added to its package's ``VERSIONS`` and
 activated on-chain by a governance proposal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from contracts import archives, certificates, consent, delegation, governance, membership
-from contracts.interface import QueryHandler, TransactionHandler
-from contracts.versions import SHIPPED_VERSIONS
+from contracts.archives import contract as archives
+from contracts.certificates import contract as certificates
+from contracts.consent import contract as consent
+from contracts.delegation import contract as delegation
+from contracts.framework.contract import SystemContract
+from contracts.membership import contract as membership
 
-
-@dataclass(frozen=True, slots=True)
-class SystemContract:
-    """A contract as the runtime sees it: its methods, by name."""
-
-    name: str
-    """Name used in transactions, e.g. ``"certificates"``; also its state key prefix."""
-
-    transactions: Mapping[str, TransactionHandler]
-    """Methods that change state."""
-
-    queries: Mapping[str, QueryHandler]
-    """Read-only methods."""
-
-    version: int = 1
-    """Which implementation of the contract this is."""
-
-
-def _contract(
-    name: str,
-    version: int,
-    transactions: Mapping[str, TransactionHandler],
-    queries: Mapping[str, QueryHandler],
-) -> SystemContract:
-    return SystemContract(
-        name=name,
-        transactions=MappingProxyType(dict(transactions)),
-        queries=MappingProxyType(dict(queries)),
-        version=version,
-    )
-
-
-_MEMBERSHIP_QUERIES: Final = {**membership.QUERIES, **governance.QUERIES}
+SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
+    membership.VERSIONS,
+    certificates.VERSIONS,
+    archives.VERSIONS,
+    consent.VERSIONS,
+    delegation.VERSIONS,
+)
+"""Every contract: the versions of it this build can run (one line per contract)."""
 
 REGISTRY: Final[Mapping[str, Mapping[int, SystemContract]]] = MappingProxyType(
     {
-        membership.CONTRACT: MappingProxyType(
-            {1: _contract(membership.CONTRACT, 1, governance.TRANSACTIONS, _MEMBERSHIP_QUERIES)}
-        ),
-        certificates.CONTRACT: MappingProxyType(
-            {
-                1: _contract(
-                    certificates.CONTRACT, 1, certificates.TRANSACTIONS, certificates.QUERIES
-                )
-            }
-        ),
-        archives.CONTRACT: MappingProxyType(
-            {1: _contract(archives.CONTRACT, 1, archives.TRANSACTIONS, archives.QUERIES)}
-        ),
-        consent.CONTRACT: MappingProxyType(
-            {
-                1: _contract(consent.CONTRACT, 1, consent.TRANSACTIONS, consent.QUERIES),
-                2: _contract(consent.CONTRACT, 2, consent.TRANSACTIONS_V2, consent.QUERIES),
-            }
-        ),
-        delegation.CONTRACT: MappingProxyType(
-            {1: _contract(delegation.CONTRACT, 1, delegation.TRANSACTIONS, delegation.QUERIES)}
-        ),
+        versions[0].name: MappingProxyType({system.version: system for system in versions})
+        for versions in SHIPPED
     }
 )
 """Every shipped implementation: contract name -> version -> contract."""
@@ -83,5 +41,26 @@ LATEST: Final[Mapping[str, SystemContract]] = MappingProxyType(
 )
 """The newest shipped version of each contract."""
 
-# The registry and the versions governance may activate are the same (constants, not input).
-assert {name: tuple(sorted(v)) for name, v in REGISTRY.items()} == dict(SHIPPED_VERSIONS)
+SHIPPED_VERSIONS: Final[Mapping[str, tuple[int, ...]]] = MappingProxyType(
+    {name: tuple(sorted(by_version)) for name, by_version in REGISTRY.items()}
+)
+"""Every contract and the versions of it governance may activate."""
+
+
+class RegistryError(RuntimeError):
+    """The registry lists a contract twice or a version under the wrong name: a build that
+    must not run."""
+
+
+def check_registry() -> None:
+    """Raise :class:`RegistryError` unless every contract and version appears once."""
+    for versions in SHIPPED:
+        names = {system.name for system in versions}
+        numbers = [system.version for system in versions]
+        if len(names) != 1 or len(set(numbers)) != len(numbers) or min(numbers) != 1:
+            raise RegistryError(f"contract versions {sorted(names)} {numbers} are inconsistent")
+    if len(REGISTRY) != len(SHIPPED):
+        raise RegistryError("a contract is listed twice")
+
+
+check_registry()

@@ -8,7 +8,7 @@ The result depends only on the state, the context and the arguments (no clock, n
 randomness), so every honest validator computes the same bytes.
 
 Each call runs the version of its contract that the state's schedule makes active at the
-block's height (:mod:`contracts.versions`); implementations are in :mod:`contracts.registry`.
+block's height (:mod:`contracts.governance.versions`); implementations are in :mod:`contracts.registry`.
 """
 
 from __future__ import annotations
@@ -16,31 +16,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from contracts import (
-    archives,
-    arguments,
-    certificates,
-    consent,
-    delegation,
-    governance,
-    membership,
-    scope,
-    validator_set,
-    versions,
-)
-from contracts.errors import INVALID_ARGUMENT, UNKNOWN_METHOD, ContractError
-from contracts.governance import CONTRACT_ACTIVATION_DELAY, VALIDATOR_ACTIVATION_DELAY, QuorumRule
-from contracts.interface import (
+from contracts.framework import arguments
+from contracts.framework.contract import SystemContract
+from contracts.framework.errors import INVALID_ARGUMENT, UNKNOWN_METHOD, ContractError
+from contracts.framework.interface import (
     ArgValue,
     CallContext,
     CallResult,
     Event,
     StateReader,
 )
-from contracts.membership import Organisation
-from contracts.registry import LATEST, REGISTRY, SystemContract
-from contracts.subjects import collect_subjects
-from contracts.validator_set import ValidatorLike
+from contracts.governance import quorum as quorum_rule
+from contracts.governance import versions
+from contracts.governance.actions import CONTRACT_ACTIVATION_DELAY
+from contracts.governance.quorum import QuorumRule
+from contracts.membership import organisations as organisation_records
+from contracts.membership import validator_set
+from contracts.membership.organisations import Organisation
+from contracts.membership.validator_actions import VALIDATOR_ACTIVATION_DELAY
+from contracts.membership.validator_set import ValidatorLike
+from contracts.registry import LATEST, REGISTRY
 
 __all__ = [
     "CONTRACTS",
@@ -152,9 +147,7 @@ def subjects_of(contract: str, method: str, args: Mapping[str, ArgValue]) -> tup
     try:
         if not isinstance(untrusted_args, Mapping) or contract not in REGISTRY:
             return ()
-        if contract == consent.CONTRACT:
-            return consent.subjects_of(method, args)
-        return tuple(collect_subjects(args))
+        return LATEST[contract].subjects_of(method, args)
     except Exception:  # an audit index must never fail a block over a malformed call
         return ()
 
@@ -162,29 +155,8 @@ def subjects_of(contract: str, method: str, args: Mapping[str, ArgValue]) -> tup
 def _get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the records named ``subject`` are about (a subject may name several records)."""
     found: list[str] = []
-    request = consent.get_request(state, subject)
-    if request is not None:
-        found += [request.holder, request.agency, *scope.get_cert_ids(request.scope)]
-        found += [request.decided_by, request.delegation_id]
-    cert = certificates.get_certificate(state, subject)
-    if cert is not None:
-        found += [cert.holder, cert.issuer, cert.supersedes, cert.superseded_by]
-    record = archives.get_record(state, subject)
-    if record is not None:
-        found += [record.subject, record.source]
-    correction = archives.get_correction(state, subject)
-    if correction is not None:
-        found += [correction.subject, correction.record_id, correction.source]
-        found += [correction.requested_by]
-    granted = delegation.get_delegation(state, subject)
-    if granted is not None:
-        found += [granted.principal, granted.delegate, granted.created_by, granted.parent]
-    verification = certificates.get_verification(state, subject)
-    if verification is not None:
-        found += [verification["cert_id"], verification["holder"], verification["verifier"]]
-    proposal = governance.get_proposal(state, subject)
-    if proposal is not None:
-        found.append(proposal.proposer)
+    for system in LATEST.values():
+        found += system.get_related(state, subject)
     return [item for item in found if item]
 
 
@@ -217,8 +189,8 @@ def genesis_writes(
 
     Raises ``invalid_argument`` if the organisations, validators or quorum are not valid.
     """
-    writes: dict[bytes, bytes] = dict(membership.genesis_writes(organisations))
-    writes.update(governance.genesis_writes(quorum))
+    writes: dict[bytes, bytes] = dict(organisation_records.genesis_writes(organisations))
+    writes.update(quorum_rule.genesis_writes(quorum))
     writes.update(validator_set.genesis_writes(validators))
     writes.update(versions.genesis_writes())
     return tuple(sorted(writes.items()))

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from consensus.validators import Validator, ValidatorSet
-from contracts.codec import canonical_json
-from contracts.membership import Organisation
+from contracts.framework.codec import canonical_json
+from contracts.membership.organisations import Organisation
 from contracts.runtime import genesis_writes
 from node.chain.crypto import sha256
 from node.ledger.statetree import TreeUpdate, build_tree

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from consensus.crypto import Ed25519Signer
 from consensus.validators import ValidatorSchedule, ValidatorSet
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import StateReader
 from contracts.runtime import query as contract_query
 from node.chain.crypto import KeyPair

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from consensus.crypto import verify_ed25519
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import screen_arguments
 from node import limits
 from node.chain.crypto import KeyPair, sha256

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts.errors import ContractError
-from contracts.identity import holder_id_for
-from contracts.membership import principal_of
+from contracts.framework.errors import ContractError
+from contracts.framework.identity import holder_id_for
+from contracts.membership.organisations import principal_of
 from contracts.runtime import CallContext, Event, execute, related_subjects
 from node.chain.crypto import sha256
 from node.chain.headers import results_root, tx_root

@@ -22,7 +22,7 @@ from consensus.validators import (
     ValidatorSchedule,
     ValidatorSet,
 )
-from contracts.certificates import get_cert_key
+from contracts.certificates.records import get_cert_key
 from node.chain.certstatus import STATUS_BY_NAME, UNKNOWN_STATUS
 from node.chain.crypto import KeyPair
 from node.chain.headers import results_root

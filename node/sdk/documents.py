@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from contracts.certificates import compute_document_hash
-from contracts.errors import ContractError
+from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.errors import ContractError
 
 SALT_BYTES = 16
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from consensus.errors import InvalidCertificate
 from consensus.validators import ValidatorSchedule, ValidatorSet, verify_commit_certificate
-from contracts.certificates import get_cert_key
-from contracts.memory import MemoryState
+from contracts.certificates.records import get_cert_key
+from contracts.framework.memory import MemoryState
 from contracts.runtime import query as contract_query
 from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator_set_of
 from node.chain.headers import header_hash

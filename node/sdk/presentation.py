@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from consensus.validators import ValidatorSchedule, ValidatorSet
-from contracts.certificates import get_cert_key
-from contracts.commitments import derive_field_salt, verify_disclosure
+from contracts.certificates.commitments import derive_field_salt, verify_disclosure
+from contracts.certificates.records import get_cert_key
 from node.sdk.client import LedgerClient
 from node.sdk.finality import certificate_from_proven
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 
-from contracts.certificates import get_cert_key
-from contracts.errors import ContractError
+from contracts.certificates.records import get_cert_key
+from contracts.framework.errors import ContractError
 from node.chain.certstatus import STATUS_BY_NAME
 from node.runtime import Node
 from node.services.common import contract_status, proven_state

@@ -7,8 +7,8 @@ import asyncio
 
 import grpc
 
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 from node import limits
 from node.admission import SubmitRejected
 from node.chain.headers import header_hash

@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from cli.devnet import Devnet
-from contracts.certificates import get_cert_key
+from contracts.certificates.records import get_cert_key
 from node.sdk.finality import FinalityError, check_proven_state
 from proto import node_pb2, node_pb2_grpc
 from tests.integration.helpers import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit.test_contracts_support import (
     ALICE,

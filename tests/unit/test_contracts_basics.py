@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import arguments, formats, limits
-from contracts.codec import canonical_json, load_json
-from contracts.errors import ERROR_CODES, ContractError
-from contracts.identity import holder_id_for, is_holder_id
-from contracts.interface import CallResult
-from contracts.memory import MemoryState
+from contracts.framework import arguments, formats, limits
+from contracts.framework.codec import canonical_json, load_json
+from contracts.framework.errors import ERROR_CODES, ContractError
+from contracts.framework.identity import holder_id_for, is_holder_id
+from contracts.framework.interface import CallResult
+from contracts.framework.memory import MemoryState
 
 # --- codec ---------------------------------------------------------------------------------
 

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import certificates
-from contracts.certificates import CERTIFICATE_TYPES, Certificate, compute_document_hash
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
-from contracts.interface import Event
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.certificates.commitments import compute_document_hash
+from contracts.certificates.records import Certificate
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
+from contracts.framework.interface import Event
 from contracts.runtime import ArgValue
 from tests.unit.test_contracts_support import (
     ALICE,
@@ -359,7 +360,7 @@ def test_certificate_encoding_is_the_canonical_json_of_the_record(
         superseded_by=texts[9],
         updated_height=ints[5],
     )
-    assert certificates._encode(cert) == canonical_json(cert.to_json())
+    assert cert.encode() == canonical_json(cert.to_json())
 
 
 @pytest.mark.parametrize(
@@ -377,7 +378,7 @@ def test_certificate_encoding_of_unexpected_values_is_still_canonical(
     changes: dict[str, object],
 ) -> None:
     cert = dataclasses.replace(_some_certificate(), **changes)  # type: ignore[arg-type]
-    assert certificates._encode(cert) == canonical_json(cert.to_json())
+    assert cert.encode() == canonical_json(cert.to_json())
 
 
 def _some_certificate() -> Certificate:

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from contracts import limits
-from contracts.errors import ContractError
-from contracts.governance import QuorumRule
-from contracts.membership import Organisation, principal_of
-from contracts.memory import MemoryState
+from contracts.framework import limits
+from contracts.framework.errors import ContractError
+from contracts.framework.memory import MemoryState
+from contracts.governance.quorum import QuorumRule
+from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import ArgValue, genesis_writes
 from tests.unit.test_contracts_support import (
     ALICE,

@@ -6,15 +6,15 @@ import dataclasses
 
 import pytest
 
-from contracts.certificates import (
+from contracts.certificates.commitments import (
     compute_document_hash,
+    compute_document_hash_from_commitments,
     compute_field_commitments,
     derive_field_salt,
     encode_field_hashes,
     verify_disclosure,
 )
-from contracts.commitments import compute_document_hash_from_commitments
-from contracts.errors import ContractError
+from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit.test_contracts_support import (
     ALICE,

@@ -22,8 +22,8 @@ from collections.abc import Callable
 
 import pytest
 
-from contracts.identity import holder_id_for
-from contracts.memory import MemoryState
+from contracts.framework.identity import holder_id_for
+from contracts.framework.memory import MemoryState
 from contracts.runtime import ArgValue
 from tests.unit.test_contracts_support import (
     ALICE,

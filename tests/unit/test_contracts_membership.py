@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from contracts.errors import ContractError
-from contracts.membership import Organisation, principal_of
-from contracts.memory import MemoryState
+from contracts.framework.errors import ContractError
+from contracts.framework.memory import MemoryState
+from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import genesis_writes
 from tests.unit.test_contracts_support import (
     ALICE_KEY,

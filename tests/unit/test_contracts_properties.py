@@ -14,14 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.certificates import (
+from contracts.certificates.commitments import (
     compute_document_hash,
     compute_field_commitments,
     encode_field_hashes,
 )
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
-from contracts.interface import CallResult
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 from contracts.runtime import CONTRACTS, ArgValue, execute, screen_arguments
 from tests.unit.test_contracts_support import (
     AGENT,
@@ -57,15 +56,9 @@ from tests.unit.test_contracts_support import (
     delegation_args,
     issue_args,
     json_arg,
+    result_bytes,
     salt_for,
 )
-
-
-def result_bytes(result: CallResult) -> bytes:
-    writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]
-    events = [[e.name, list(e.subjects), [list(a) for a in e.attrs]] for e in result.events]
-    return canonical_json({"events": events, "writes": writes})
-
 
 # --- determinism of random call sequences ----------------------------------------------------
 
@@ -294,17 +287,7 @@ def run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
     outcomes: list[bytes] = []
     for step in steps:
         ledger.time_ms += step.advance_ms
-        before = ledger.state.items()
-        try:
-            result = execute(
-                ledger.state, ledger.ctx(step.sender), step.contract, step.method, step.args
-            )
-        except ContractError as error:
-            assert ledger.state.items() == before
-            outcomes.append(error.code.encode())
-        else:
-            ledger.state.apply(result)
-            outcomes.append(result_bytes(result))
+        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
         ledger.height += 1
     return ledger, outcomes
 

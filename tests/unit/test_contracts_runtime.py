@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.codec import canonical_json
-from contracts.errors import ContractError
-from contracts.interface import CallResult
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 from contracts.runtime import CONTRACTS, ArgValue, execute, query, subjects_of
 from tests.unit.test_contracts_support import (
     ALICE,
@@ -31,6 +30,7 @@ from tests.unit.test_contracts_support import (
     UNIVERSITY,
     Ledger,
     doc_hash,
+    result_bytes,
 )
 
 # --- dispatch ------------------------------------------------------------------------------
@@ -181,12 +181,6 @@ def test_state_and_events_hold_no_personal_values() -> None:
 # --- determinism ---------------------------------------------------------------------------
 
 
-def _result_bytes(result: CallResult) -> bytes:
-    writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]
-    events = [[e.name, list(e.subjects), [list(a) for a in e.attrs]] for e in result.events]
-    return canonical_json({"events": events, "writes": writes})
-
-
 def test_same_calls_give_identical_bytes() -> None:
     def run() -> list[bytes]:
         ledger = Ledger()
@@ -194,7 +188,7 @@ def test_same_calls_give_identical_bytes() -> None:
         ledger.request("REQ-0000001", "DIP-2012-000001")
         ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
         ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
-        return [_result_bytes(result) for result in ledger.results]
+        return [result_bytes(result) for result in ledger.results]
 
     first = run()
     assert first == run()
@@ -326,17 +320,7 @@ def _run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
     outcomes: list[bytes] = []
     for step in steps:
         ledger.time_ms += step.advance_ms
-        before = ledger.state.items()
-        try:
-            result = execute(
-                ledger.state, ledger.ctx(step.sender), step.contract, step.method, step.args
-            )
-        except ContractError as error:
-            assert ledger.state.items() == before
-            outcomes.append(error.code.encode())
-        else:
-            ledger.state.apply(result)
-            outcomes.append(_result_bytes(result))
+        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
         ledger.height += 1
     return ledger, outcomes
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.codec import canonical_json
-from contracts.interface import Event
+from contracts.framework.codec import canonical_json
+from contracts.framework.interface import Event
 from contracts.runtime import ArgValue, subjects_of
 from tests.unit.test_contracts_support import (
     ALICE,

@@ -12,11 +12,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from contracts.certificates import compute_document_hash
-from contracts.errors import ContractError
-from contracts.identity import holder_id_for
-from contracts.membership import Organisation
-from contracts.memory import MemoryState
+from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
+from contracts.framework.identity import holder_id_for
+from contracts.framework.memory import MemoryState
+from contracts.membership.organisations import Organisation
 from contracts.runtime import (
     ArgValue,
     CallContext,
@@ -212,6 +213,20 @@ class Ledger:
             return error
         raise AssertionError(f"{contract}.{method} was accepted; expected {code}")
 
+    def attempt(
+        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+    ) -> bytes:
+        """Execute a transaction that may fail; apply it if it succeeds. Returns its result's
+        bytes, or its error code (after checking the rejection left state unchanged)."""
+        before = self.state.items()
+        try:
+            result = execute(self.state, self.ctx(sender_key), contract, method, args)
+        except ContractError as error:
+            assert self.state.items() == before
+            return error.code.encode()
+        self.state.apply(result)
+        return result_bytes(result)
+
     def query(
         self,
         contract: str,
@@ -257,6 +272,13 @@ class Ledger:
             "request",
             request_args(request_id, cert_id, holder, max_uses, self.time_ms + expires_in_ms),
         )
+
+
+def result_bytes(result: CallResult) -> bytes:
+    """A call's writes and events as canonical bytes, to compare runs byte for byte."""
+    writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]
+    events = [[e.name, list(e.subjects), [list(a) for a in e.attrs]] for e in result.events]
+    return canonical_json({"events": events, "writes": writes})
 
 
 def request_args(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import limits
-from contracts.errors import ContractError
-from contracts.registry import REGISTRY
+from contracts.framework import limits
+from contracts.framework.errors import ContractError
+from contracts.registry import REGISTRY, SHIPPED_VERSIONS
 from contracts.runtime import ArgValue, CallResult, execute, query
-from contracts.versions import SHIPPED_VERSIONS
 from tests.unit.test_contracts_support import (
     ALICE,
     BANK,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from consensus.validators import Validator, ValidatorSet
-from contracts.identity import holder_id_for
-from contracts.membership import Organisation
+from contracts.framework.identity import holder_id_for
+from contracts.membership.organisations import Organisation
 from node import limits
 from node.admission import SubmitRejected
 from node.catchup import CatchUp

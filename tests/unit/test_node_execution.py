@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership import Organisation
+from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.stateproof import verify_proof
 from node.chain.tx import build_tx
@@ -39,7 +39,7 @@ def open_store(path: Path, g: Genesis) -> Store:
 
 
 def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
-    from contracts.identity import holder_id_for
+    from contracts.framework.identity import holder_id_for
 
     return [
         build_tx(

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from consensus.errors import ProposalInFlight
 from consensus.messages import PrePrepare
 from consensus.validators import Validator, ValidatorSet
-from contracts.identity import holder_id_for
-from contracts.membership import Organisation
+from contracts.framework.identity import holder_id_for
+from contracts.membership.organisations import Organisation
 from node import limits
 from node.chain.crypto import KeyPair
 from node.chain.tx import build_tx

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
-from contracts.identity import holder_id_for
+from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk.client import ClientError
 from node.sdk.documents import new_document

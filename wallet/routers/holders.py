@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from contracts.identity import holder_id_for
+from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyFileError, KeyPair, open_secret, seal_secret
 from node.chain.ids import new_id
 from node.chain.tx import ArgValue

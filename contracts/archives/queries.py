@@ -1,0 +1,153 @@
+"""The ``archives`` contract's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from contracts.archives import files
+from contracts.archives.records import (
+    CORRECTION_BY_SOURCE_PREFIX,
+    CORRECTION_BY_SUBJECT_PREFIX,
+    CORRECTION_STATUSES,
+    ArchiveRecord,
+    RecordVersion,
+    get_by_subject_prefix,
+    get_correction,
+    get_record,
+    get_version_prefix,
+)
+from contracts.archives.transactions import (
+    CATEGORY,
+    CORRECTION_ID,
+    RECORD_ID,
+    SUBJECT,
+    get_existing_correction,
+    get_existing_record,
+)
+from contracts.catalogue import RECORD_CATEGORIES
+from contracts.framework import arguments, limits
+from contracts.framework.codec import load_json
+from contracts.framework.errors import NOT_FOUND, ContractError
+from contracts.framework.interface import QueryHandler, StateReader
+from contracts.framework.signature import LIMIT, Signature, Values, choice, flag, query, text
+from contracts.framework.store import scan_index
+
+WITH_HISTORY = flag("with_history")
+STATUS = choice("status", CORRECTION_STATUSES).maybe()
+
+
+def _get_history(state: StateReader, record: ArchiveRecord) -> list[Any]:
+    history = [
+        load_json(value)
+        for _, value in state.scan(get_version_prefix(record.record_id), limits.VERSIONS_MAX)
+    ]
+    current = RecordVersion(
+        record.version, record.content_hash, record.version_height, 0, "current", "", ""
+    )
+    history.append(current.to_json())
+    return history
+
+
+@query(Signature(RECORD_ID))
+def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``get(record_id)``: the current record; ``not_found`` if none."""
+    return get_existing_record(state, args[RECORD_ID]).to_json()
+
+
+@query(Signature(RECORD_ID))
+def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``history(record_id)``: every version, oldest first, the current one last."""
+    record = get_existing_record(state, args[RECORD_ID])
+    return {"record_id": record.record_id, "versions": _get_history(state, record)}
+
+
+@query(Signature(SUBJECT, CATEGORY.maybe(), WITH_HISTORY, LIMIT))
+def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``list_by_subject(subject, category?, with_history?, limit?)``: the holder's file, in
+    category then record id order; with ``with_history=true`` each record lists its versions."""
+    prefix = get_by_subject_prefix(args[SUBJECT], args.get(CATEGORY, None))
+    with_history = args.get(WITH_HISTORY, False)
+    records = []
+    for record in scan_index(state, prefix, args.get_limit(), get_record):
+        item = record.to_json()
+        if with_history:
+            item["versions"] = _get_history(state, record)
+        records.append(item)
+    return records
+
+
+@query(Signature(SUBJECT))
+def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``file(subject)``: the file summary (kind, record count); ``not_found`` if empty."""
+    subject = args[SUBJECT]
+    found = files.get_file(state, subject)
+    if found is None:
+        raise ContractError(NOT_FOUND, f"holder {subject} has no archive file")
+    return found.to_json()
+
+
+@query(Signature(CORRECTION_ID))
+def query_correction(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``correction(correction_id)``: one correction; ``not_found`` if none."""
+    return get_existing_correction(state, args[CORRECTION_ID]).to_json()
+
+
+def _list_corrections(state: StateReader, args: Values, prefix: bytes) -> list[dict[str, Any]]:
+    status, limit = args.get(STATUS, None), args.get_limit()
+    records = []
+    for correction in scan_index(
+        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, get_correction
+    ):
+        if status is None or correction.status == status:
+            records.append(correction.to_json())
+            if len(records) == limit:
+                break
+    return records
+
+
+ORG_ID = text("org_id", arguments.ORG_ID)
+
+
+@query(Signature(ORG_ID, STATUS, LIMIT))
+def query_corrections_by_source(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``corrections_by_source(org_id, status?, limit?)``: corrections a source must answer
+    (``status="pending"``) or has answered, in correction id order."""
+    prefix = CORRECTION_BY_SOURCE_PREFIX + args[ORG_ID].encode("ascii") + b"/"
+    return _list_corrections(state, args, prefix)
+
+
+@query(Signature(SUBJECT, STATUS, LIMIT))
+def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``corrections_by_subject(subject, status?, limit?)``: a holder's corrections."""
+    prefix = CORRECTION_BY_SUBJECT_PREFIX + args[SUBJECT].encode("ascii") + b"/"
+    return _list_corrections(state, args, prefix)
+
+
+@query(Signature())
+def query_categories(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``categories()``: the record category catalogue."""
+    return [
+        {
+            "id": category.id,
+            "name_zh": category.name_zh,
+            "name_en": category.name_en,
+            "subject_kinds": list(category.subject_kinds),
+        }
+        for category in RECORD_CATEGORIES.values()
+    ]
+
+
+QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
+    {
+        "get": query_get,
+        "history": query_history,
+        "list_by_subject": query_list_by_subject,
+        "file": query_file,
+        "correction": query_correction,
+        "corrections_by_source": query_corrections_by_source,
+        "corrections_by_subject": query_corrections_by_subject,
+        "categories": query_categories,
+    }
+)

@@ -1,0 +1,421 @@
+"""The ``archives`` contract's transactions: sources append and amend records, holders (or
+their delegates) claim them and ask for corrections, sources answer (see
+:mod:`contracts.archives`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from contracts.archives import events, files
+from contracts.archives.records import (
+    CORRECTION_BY_SOURCE_PREFIX,
+    CORRECTION_BY_SUBJECT_PREFIX,
+    CORRECTION_CORRECTED,
+    CORRECTION_PENDING,
+    OUTCOMES,
+    ArchiveRecord,
+    Correction,
+    RecordVersion,
+    get_by_subject_prefix,
+    get_correction,
+    get_correction_key,
+    get_record,
+    get_record_key,
+    get_version_key,
+)
+from contracts.catalogue import RECORD_CATEGORIES
+from contracts.delegation.authority import Actor, resolve_actor
+from contracts.delegation.records import ACTION_ARCHIVES
+from contracts.framework import arguments, limits
+from contracts.framework.errors import (
+    ALREADY_EXISTS,
+    FAILED_PRECONDITION,
+    PERMISSION_DENIED,
+    ContractError,
+)
+from contracts.framework.interface import (
+    AttrValue,
+    CallContext,
+    CallResult,
+    StateReader,
+    TransactionHandler,
+    make_event,
+    make_result,
+)
+from contracts.framework.signature import (
+    Signature,
+    Values,
+    choice,
+    free_text,
+    text,
+    transaction,
+)
+from contracts.framework.store import encode_index_entry, get_existing
+from contracts.membership.organisations import Organisation, principal_of
+
+RECORD_ID = text("record_id", arguments.OBJECT_ID)
+NEW_RECORD_ID = text("record_id", arguments.NEW_OBJECT_ID)
+SUBJECT_KIND = choice("subject_kind", files.KINDS).maybe()
+OUTCOME = choice("outcome", OUTCOMES)
+SUBJECT = text("subject", arguments.HOLDER_ID)
+CATEGORY = choice("category", RECORD_CATEGORIES)
+DEPARTMENT = free_text("source_department", limits.DEPARTMENT_LENGTH_MAX)
+CONTENT_HASH = text("content_hash", arguments.DOC_HASH)
+REASON = free_text("reason", limits.REASON_LENGTH_MAX)
+CORRECTION_ID = text("correction_id", arguments.OBJECT_ID)
+NEW_CORRECTION_ID = text("correction_id", arguments.NEW_OBJECT_ID)
+
+
+def get_existing_record(state: StateReader, record_id: str) -> ArchiveRecord:
+    """The record ``record_id``; ``not_found`` if there is none."""
+    return get_existing(get_record(state, record_id), f"archive record {record_id}")
+
+
+def get_existing_correction(state: StateReader, correction_id: str) -> Correction:
+    """The correction ``correction_id``; ``not_found`` if there is none."""
+    return get_existing(get_correction(state, correction_id), f"correction {correction_id}")
+
+
+def _record_subjects(record: ArchiveRecord, actor: Actor | None = None) -> tuple[str, ...]:
+    base = (record.subject, record.record_id, record.source)
+    return base if actor is None else (*base, *actor.get_subjects())
+
+
+def _record_attrs(record: ArchiveRecord, **more: AttrValue) -> dict[str, AttrValue]:
+    return {
+        "category": record.category,
+        "content_hash": record.content_hash,
+        "source": record.source,
+        "version": record.version,
+        **more,
+    }
+
+
+def _new_version(
+    record: ArchiveRecord,
+    content_hash: str,
+    ctx: CallContext,
+    cause: str,
+    correction_id: str,
+    reason: str,
+) -> tuple[ArchiveRecord, dict[bytes, bytes | None]]:
+    """The record at its next version, and the write that keeps the replaced one."""
+    if content_hash == record.content_hash:
+        raise arguments.invalid("content_hash must differ from the current version's")
+    if record.version >= limits.VERSIONS_MAX:
+        raise ContractError(
+            FAILED_PRECONDITION, f"record {record.record_id} has {limits.VERSIONS_MAX} versions"
+        )
+    replaced = RecordVersion(
+        version=record.version,
+        content_hash=record.content_hash,
+        from_height=record.version_height,
+        until_height=ctx.height,
+        cause=cause,
+        correction_id=correction_id,
+        reason=reason,
+    )
+    updated = dataclasses.replace(
+        record,
+        content_hash=content_hash,
+        version=record.version + 1,
+        version_height=ctx.height,
+        pending_correction="",
+    )
+    return updated, {get_version_key(record.record_id, record.version): replaced.encode()}
+
+
+def _check_source(
+    state: StateReader, ctx: CallContext, record: ArchiveRecord, doing: str
+) -> Organisation:
+    sender = principal_of(state, ctx.sender_key)
+    if sender is None or sender.id != record.source:
+        raise ContractError(
+            PERMISSION_DENIED,
+            f"only the source {record.source} may {doing} archive record {record.record_id}",
+        )
+    return sender
+
+
+# --- Transactions --------------------------------------------------------------------------
+
+
+@transaction(
+    Signature(
+        NEW_RECORD_ID,
+        SUBJECT,
+        CATEGORY,
+        DEPARTMENT,
+        CONTENT_HASH,
+        SUBJECT_KIND,
+    )
+)
+def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
+    """``append(record_id, subject, category, source_department, content_hash,
+    subject_kind?)`` by an archive source for that category.
+
+    ``subject_kind`` (``person`` / ``enterprise``) is needed only for the first record of a
+    file in a category both kinds have (credit, real estate).
+    """
+    record_id, subject, category = args[NEW_RECORD_ID], args[SUBJECT], args[CATEGORY]
+    department, content_hash = args[DEPARTMENT], args[CONTENT_HASH]
+    stated_kind = args.get(SUBJECT_KIND, None)
+
+    # The sender is an archive source for this category.
+    source = principal_of(state, ctx.sender_key)
+    if source is None or not source.may_append(category):
+        raise ContractError(
+            PERMISSION_DENIED, f"only an archive source for {category} may append such records"
+        )
+
+    # The record id is new.
+    if state.get(get_record_key(record_id)) is not None:
+        raise ContractError(ALREADY_EXISTS, f"archive record {record_id} already exists")
+
+    # The file's kind (person or enterprise) fits the category and what was stated.
+    file = files.get_file(state, subject)
+    kinds = RECORD_CATEGORIES[category].subject_kinds
+    candidates = [
+        kind
+        for kind in kinds
+        if (file is None or file.kind == kind) and stated_kind in (None, kind)
+    ]
+    if not candidates:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"{category} records belong in a {' or '.join(kinds)} file, and holder {subject}'s"
+            " file is not one",
+        )
+    if len(candidates) > 1:
+        raise arguments.invalid(
+            f"subject_kind is needed: {category} records exist for persons and enterprises"
+        )
+    kind = candidates[0]
+
+    # Effect: the record, its index entry and the file summary.
+    record = ArchiveRecord(
+        record_id=record_id,
+        subject=subject,
+        subject_kind=kind,
+        category=category,
+        source=source.id,
+        source_department=department,
+        content_hash=content_hash,
+        version=1,
+        claimed=False,
+        claimed_height=0,
+        claimed_by="",
+        appended_height=ctx.height,
+        appended_tx=ctx.tx_hash.hex(),
+        version_height=ctx.height,
+        pending_correction="",
+    )
+    summary = files.ArchiveFile(
+        subject=subject,
+        kind=kind,
+        created_height=ctx.height if file is None else file.created_height,
+        record_count=1 if file is None else file.record_count + 1,
+    )
+    event = make_event(
+        events.APPENDED,
+        _record_subjects(record),
+        _record_attrs(record, source_department=department, subject_kind=kind),
+    )
+    return make_result(
+        {
+            get_record_key(record_id): record.encode(),
+            get_by_subject_prefix(subject, category) + record_id.encode("ascii"): (
+                encode_index_entry(record_id)
+            ),
+            files.get_file_key(subject): summary.encode(),
+        },
+        [event],
+    )
+
+
+@transaction(Signature(RECORD_ID, CONTENT_HASH, REASON))
+def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
+    """``amend(record_id, content_hash, reason)`` by the source: a new version on its own
+    initiative (the data changed at the source); the replaced version is kept."""
+    record_id, content_hash, reason = args[RECORD_ID], args[CONTENT_HASH], args[REASON]
+
+    # The record exists; the sender is its source and still a source for its category.
+    record = get_existing_record(state, record_id)
+    source = _check_source(state, ctx, record, "amend")
+    if not source.may_append(record.category):
+        raise ContractError(
+            PERMISSION_DENIED, f"organisation {source.id} is no longer a {record.category} source"
+        )
+
+    # No correction is pending (the source answers it instead).
+    if record.pending_correction:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"correction {record.pending_correction} of record {record_id} is pending: resolve it",
+        )
+
+    # Effect: the next version.
+    updated, writes = _new_version(record, content_hash, ctx, "amended", "", reason)
+    writes[get_record_key(record_id)] = updated.encode()
+    event = make_event(
+        events.AMENDED,
+        _record_subjects(updated),
+        _record_attrs(updated, old_content_hash=record.content_hash, reason=reason),
+    )
+    return make_result(writes, [event])
+
+
+@transaction(Signature(RECORD_ID))
+def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
+    """``claim(record_id)`` by the subject or a delegate in force for archives (数据申领)."""
+    record_id = args[RECORD_ID]
+
+    # The record exists and the sender acts for its subject.
+    record = get_existing_record(state, record_id)
+    actor = resolve_actor(
+        state,
+        ctx,
+        record.subject,
+        ACTION_ARCHIVES,
+        f"claim archive record {record_id}",
+        record_categories=(record.category,),
+    )
+
+    # It is not claimed yet.
+    if record.claimed:
+        raise ContractError(FAILED_PRECONDITION, f"archive record {record_id} is already claimed")
+
+    # Effect: claimed.
+    claimed = dataclasses.replace(
+        record, claimed=True, claimed_height=ctx.height, claimed_by=actor.holder
+    )
+    event = make_event(
+        events.CLAIMED,
+        _record_subjects(record, actor),
+        _record_attrs(record, **actor.get_attrs()),
+    )
+    return make_result({get_record_key(record_id): claimed.encode()}, [event])
+
+
+@transaction(Signature(NEW_CORRECTION_ID, RECORD_ID, REASON))
+def process_request_correction(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
+    """``request_correction(correction_id, record_id, reason)`` by the subject or a delegate
+    in force for archives (数据纠错); the record's source must answer."""
+    correction_id, record_id, reason = args[NEW_CORRECTION_ID], args[RECORD_ID], args[REASON]
+
+    # The record exists and the sender acts for its subject.
+    record = get_existing_record(state, record_id)
+    actor = resolve_actor(
+        state,
+        ctx,
+        record.subject,
+        ACTION_ARCHIVES,
+        f"ask for a correction of archive record {record_id}",
+        record_categories=(record.category,),
+    )
+
+    # The id is new and no other correction of the record is pending.
+    if state.get(get_correction_key(correction_id)) is not None:
+        raise ContractError(ALREADY_EXISTS, f"correction {correction_id} already exists")
+    if record.pending_correction:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"correction {record.pending_correction} of record {record_id} is still pending",
+        )
+
+    # Effect: the pending correction, indexed for the source and the subject.
+    correction = Correction(
+        correction_id=correction_id,
+        record_id=record_id,
+        subject=record.subject,
+        source=record.source,
+        category=record.category,
+        requested_by=actor.holder,
+        delegation_id=actor.delegation_id,
+        reason=reason,
+        status=CORRECTION_PENDING,
+        resolution="",
+        version_before=record.version,
+        new_version=0,
+        requested_height=ctx.height,
+        resolved_height=0,
+    )
+    marked = dataclasses.replace(record, pending_correction=correction_id)
+    cid = correction_id.encode("ascii")
+    entry = encode_index_entry(correction_id)
+    event = make_event(
+        events.CORRECTION_REQUESTED,
+        (*_record_subjects(record, actor), correction_id),
+        _record_attrs(record, reason=reason, **actor.get_attrs()),
+    )
+    return make_result(
+        {
+            get_correction_key(correction_id): correction.encode(),
+            get_record_key(record_id): marked.encode(),
+            CORRECTION_BY_SOURCE_PREFIX + record.source.encode("ascii") + b"/" + cid: entry,
+            CORRECTION_BY_SUBJECT_PREFIX + record.subject.encode("ascii") + b"/" + cid: entry,
+        },
+        [event],
+    )
+
+
+@transaction(Signature(CORRECTION_ID, OUTCOME, REASON, CONTENT_HASH.maybe()))
+def process_resolve_correction(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
+    """``resolve_correction(correction_id, outcome, reason, content_hash?)`` by the record's
+    source: ``corrected`` with the new version's ``content_hash``, or ``refused`` (with the
+    reason the holder sees). The old version is kept either way."""
+    correction_id, outcome = args[CORRECTION_ID], args[OUTCOME]
+    reason, content_hash = args[REASON], args.get(CONTENT_HASH, "")
+    if (outcome == CORRECTION_CORRECTED) != bool(content_hash):
+        raise arguments.invalid("content_hash is given exactly when the outcome is corrected")
+
+    # The correction exists, the sender is the record's source, and it is pending.
+    correction = get_existing_correction(state, correction_id)
+    record = get_existing_record(state, correction.record_id)
+    _check_source(state, ctx, record, "resolve corrections of")
+    if correction.status != CORRECTION_PENDING:
+        raise ContractError(
+            FAILED_PRECONDITION, f"correction {correction_id} is already {correction.status}"
+        )
+
+    # Effect: the new version (if corrected) and the answer.
+    writes: dict[bytes, bytes | None]
+    if outcome == CORRECTION_CORRECTED:
+        updated, writes = _new_version(
+            record, content_hash, ctx, "corrected", correction_id, reason
+        )
+    else:
+        updated, writes = dataclasses.replace(record, pending_correction=""), {}
+    resolved = dataclasses.replace(
+        correction,
+        status=outcome,
+        resolution=reason,
+        new_version=updated.version if outcome == CORRECTION_CORRECTED else 0,
+        resolved_height=ctx.height,
+    )
+    writes[get_record_key(record.record_id)] = updated.encode()
+    writes[get_correction_key(correction_id)] = resolved.encode()
+    name = events.CORRECTED if outcome == CORRECTION_CORRECTED else events.CORRECTION_REFUSED
+    subjects = (*_record_subjects(record), correction_id)
+    if correction.requested_by != record.subject:
+        subjects = (*subjects, correction.requested_by)
+    event = make_event(
+        name,
+        subjects,
+        _record_attrs(updated, old_content_hash=record.content_hash, reason=reason),
+    )
+    return make_result(writes, [event])
+
+
+TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+    {
+        "append": process_append,
+        "amend": process_amend,
+        "claim": process_claim,
+        "request_correction": process_request_correction,
+        "resolve_correction": process_resolve_correction,
+    }
+)

@@ -1,0 +1,65 @@
+"""The shape of a catalogue entry: a certificate type or an archive record category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from contracts.framework import limits
+
+HolderKind = Literal["person", "enterprise"]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateType:
+    """One kind of certificate, e.g. a diploma."""
+
+    id: str
+    """Catalogue key, e.g. ``"diploma"``."""
+
+    name_zh: str
+    """Display name in Chinese, e.g. ``"高校学历"``."""
+
+    name_en: str
+    """Display name in English."""
+
+    holder_kinds: tuple[HolderKind, ...]
+    """Who may hold it: a person, an enterprise, or either."""
+
+    fields: tuple[str, ...]
+    """Names of the document's fields, in display order. All are personal or business data
+    and stay off-chain."""
+
+    field_lengths_max: tuple[tuple[str, int], ...] = ()
+    """Fields whose values may be longer (or must be shorter) than
+    ``FIELD_VALUE_LENGTH_MAX_DEFAULT`` characters, with their own maximum."""
+
+    validity_required: bool = False
+    """Whether every certificate of this type must have an end of validity."""
+
+    validity_ms_max: int = 0
+    """If not 0, the longest validity (from the block that issues or renews it)."""
+
+    def get_field_length_max(self, field_name: str) -> int:
+        """Longest value allowed for ``field_name``, in characters."""
+        for name, length_max in self.field_lengths_max:
+            if name == field_name:
+                return length_max
+        return limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCategory:
+    """One category of archive records, e.g. social-security contributions (社保)."""
+
+    id: str
+    """Catalogue key, e.g. ``"social_security"``."""
+
+    name_zh: str
+    """Display name in Chinese, e.g. ``"社保"``."""
+
+    name_en: str
+    """Display name in English."""
+
+    subject_kinds: tuple[HolderKind, ...]
+    """Whose files hold it: a person's (一人一档), an enterprise's (一企一档), or both."""

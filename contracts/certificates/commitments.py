@@ -1,0 +1,187 @@
+"""Salted commitments to certificate documents, for selective disclosure (选择性披露).
+
+A document is a certificate type and one string value per field of that type, plus a random
+salt of at least ``DOCUMENT_SALT_LENGTH_MIN`` bytes chosen by the issuer. From them:
+
+- each field gets its own salt, derived from the document salt and the field name, so the
+  holder keeps one secret but can reveal one field's salt without the others';
+- each field gets a commitment: a hash of the type, the field name, its salt and its value;
+- the document hash is a hash of the type and the sorted list of (field name, commitment).
+
+The chain stores the document hash and, if the issuer publishes them, the field commitments.
+To disclose chosen fields the holder hands a verifier those fields' values and salts; the
+verifier recomputes their commitments and compares them with the chain's (and, given every
+commitment, checks they hash to the document hash). Nothing reveals an undisclosed field:
+each commitment is salted with 256 secret bits.
+
+Every hash input is domain separated and length-prefixed (4-byte big-endian lengths), so no
+two different inputs ever encode to the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Final
+
+from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
+from contracts.framework import formats, limits
+from contracts.framework.arguments import invalid
+from contracts.framework.codec import canonical_json
+
+DOCUMENT_DOMAIN: Final = b"trustledger/document\x00"
+"""Domain separator of document hashes."""
+
+FIELD_SALT_DOMAIN: Final = b"trustledger/field-salt\x00"
+"""Domain separator of per-field salts."""
+
+FIELD_COMMITMENT_DOMAIN: Final = b"trustledger/field\x00"
+"""Domain separator of field commitments."""
+
+
+def _frame(*parts: bytes) -> bytes:
+    """Concatenate ``parts``, each prefixed by its length as 4 big-endian bytes."""
+    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def _get_cert_type(cert_type: str) -> CertificateType:
+    found = CERTIFICATE_TYPES.get(cert_type) if isinstance(cert_type, str) else None
+    if found is None:
+        raise invalid("cert_type is not in the certificate catalogue")
+    return found
+
+
+def check_document(cert_type: str, fields: Mapping[str, str], salt: bytes) -> CertificateType:
+    """Check a document against its catalogue entry; raise ``invalid_argument`` if it fails.
+
+    ``fields`` must hold exactly the field names of ``cert_type``, each a string no longer
+    than the type allows, and ``salt`` at least ``DOCUMENT_SALT_LENGTH_MIN`` bytes.
+    """
+    entry = _get_cert_type(cert_type)
+    if not isinstance(fields, Mapping) or set(fields) != set(entry.fields):
+        raise invalid(f"a {cert_type} document has exactly the fields of its catalogue entry")
+    for name in entry.fields:
+        value = fields[name]
+        if not isinstance(value, str):
+            raise invalid("document field values must be strings")
+        if len(value) > entry.get_field_length_max(name):
+            raise invalid(
+                f"field {name} of a {cert_type} document is longer than"
+                f" {entry.get_field_length_max(name)} characters"
+            )
+    if not isinstance(salt, bytes) or len(salt) < limits.DOCUMENT_SALT_LENGTH_MIN:
+        raise invalid(f"salt must be at least {limits.DOCUMENT_SALT_LENGTH_MIN} bytes")
+    return entry
+
+
+def derive_field_salt(salt: bytes, field_name: str) -> bytes:
+    """The salt of one field: SHA-256(domain || salt || field name), 32 bytes."""
+    return hashlib.sha256(FIELD_SALT_DOMAIN + _frame(salt, field_name.encode("utf-8"))).digest()
+
+
+def compute_field_commitment(cert_type: str, field_name: str, field_salt: bytes, value: str) -> str:
+    """Commitment (lowercase hex SHA-256) to one field's value under its salt."""
+    data = _frame(
+        cert_type.encode("utf-8"), field_name.encode("utf-8"), field_salt, value.encode("utf-8")
+    )
+    return hashlib.sha256(FIELD_COMMITMENT_DOMAIN + data).hexdigest()
+
+
+def compute_field_commitments(
+    cert_type: str, fields: Mapping[str, str], salt: bytes
+) -> dict[str, str]:
+    """Every field's commitment, by field name (see the module docstring).
+
+    Raises ``invalid_argument`` if the document does not fit its catalogue entry.
+    """
+    entry = check_document(cert_type, fields, salt)
+    return {
+        name: compute_field_commitment(cert_type, name, derive_field_salt(salt, name), fields[name])
+        for name in entry.fields
+    }
+
+
+def is_complete_commitments(cert_type: str, commitments: object) -> bool:
+    """Whether ``commitments`` maps exactly the fields of ``cert_type`` to SHA-256 hex."""
+    entry = CERTIFICATE_TYPES.get(cert_type) if isinstance(cert_type, str) else None
+    if entry is None or not isinstance(commitments, Mapping):
+        return False
+    if set(commitments) != set(entry.fields):
+        return False
+    return all(
+        isinstance(value, str) and formats.is_doc_hash(value) for value in commitments.values()
+    )
+
+
+def compute_document_hash_from_commitments(cert_type: str, commitments: Mapping[str, str]) -> str:
+    """The document hash over the sorted (field name, commitment) list.
+
+    Raises ``invalid_argument`` unless ``commitments`` holds exactly the type's fields.
+    """
+    _get_cert_type(cert_type)
+    if not is_complete_commitments(cert_type, commitments):
+        raise invalid(
+            f"field commitments of a {cert_type} document name exactly its fields,"
+            " each a SHA-256 digest in lowercase hex"
+        )
+    listed = [[name, commitments[name]] for name in sorted(commitments)]
+    data = canonical_json({"cert_type": cert_type, "fields": listed})
+    return hashlib.sha256(DOCUMENT_DOMAIN + data).hexdigest()
+
+
+def compute_document_hash(cert_type: str, fields: Mapping[str, str], salt: bytes) -> str:
+    """Hash (lowercase hex SHA-256) of a certificate's salted document.
+
+    Computed off-chain by the issuer and the holder's wallet; raises ``invalid_argument`` if
+    the document does not fit its catalogue entry (see :func:`check_document`).
+    """
+    return compute_document_hash_from_commitments(
+        cert_type, compute_field_commitments(cert_type, fields, salt)
+    )
+
+
+def encode_field_hashes(commitments: Mapping[str, str]) -> str:
+    """The ``field_hashes`` argument of ``certificates.issue`` / ``amend`` / ``reissue``:
+    canonical JSON text of the commitments."""
+    return canonical_json(dict(commitments)).decode("utf-8")
+
+
+def verify_disclosure(
+    cert_type: str,
+    field_hashes: Mapping[str, str],
+    disclosed: Mapping[str, tuple[str, bytes]],
+    *,
+    doc_hash: str | None = None,
+) -> bool:
+    """Whether the disclosed fields match the committed document; never raises.
+
+    ``field_hashes`` are the document's field commitments: from the chain (``status`` returns
+    them when the issuer published them) or from the holder's presentation, in which case
+    ``doc_hash`` (from the chain) must be given and they must hash to it. ``disclosed`` maps
+    each revealed field name to (value, field salt). At least one field must be disclosed,
+    and every disclosed field must match its commitment.
+    """
+    try:
+        if not is_complete_commitments(cert_type, field_hashes):
+            return False
+        if doc_hash is not None and (
+            compute_document_hash_from_commitments(cert_type, field_hashes) != doc_hash
+        ):
+            return False
+        if not isinstance(disclosed, Mapping) or not disclosed:
+            return False
+        for name, untrusted_pair in disclosed.items():
+            pair: object = untrusted_pair
+            if name not in field_hashes or not isinstance(pair, tuple) or len(pair) != 2:
+                return False
+            value: object = pair[0]
+            field_salt: object = pair[1]
+            if not isinstance(value, str) or not isinstance(field_salt, bytes):
+                return False
+            if len(field_salt) != limits.FIELD_SALT_LENGTH:
+                return False
+            if compute_field_commitment(cert_type, name, field_salt, value) != field_hashes[name]:
+                return False
+        return True
+    except Exception:  # a verifier's check answers yes or no, whatever it is handed
+        return False

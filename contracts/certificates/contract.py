@@ -1,0 +1,14 @@
+"""The ``certificates`` contract as the registry lists it."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from contracts.certificates.queries import QUERIES
+from contracts.certificates.records import CONTRACT, get_related
+from contracts.certificates.transactions import TRANSACTIONS
+from contracts.framework.contract import SystemContract, make_contract
+
+VERSIONS: Final[tuple[SystemContract, ...]] = (
+    make_contract(CONTRACT, 1, TRANSACTIONS, QUERIES, get_related=get_related),
+)

@@ -1,0 +1,109 @@
+"""The ``certificates`` contract's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.certificates.records import (
+    VERIFICATION_BY_CERT_PREFIX,
+    VERIFICATION_BY_HOLDER_PREFIX,
+    DocVersion,
+    compute_certificate_status,
+    get_by_holder_prefix,
+    get_certificate,
+    get_status_json,
+    get_verification,
+    get_version_prefix,
+)
+from contracts.certificates.transactions import CERT_ID, HOLDER, get_existing_certificate
+from contracts.framework import limits
+from contracts.framework.arguments import invalid
+from contracts.framework.codec import load_json
+from contracts.framework.interface import QueryHandler, StateReader
+from contracts.framework.signature import LIMIT, Signature, Values, query
+from contracts.framework.store import scan_index
+
+
+@query(Signature(CERT_ID))
+def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none."""
+    return get_status_json(get_existing_certificate(state, args[CERT_ID]), now_ms)
+
+
+@query(Signature(HOLDER, LIMIT))
+def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``list_by_holder(holder, limit?)``: the holder's certificates in cert id order."""
+    prefix = get_by_holder_prefix(args[HOLDER])
+    return [
+        get_status_json(cert, now_ms)
+        for cert in scan_index(state, prefix, args.get_limit(), get_certificate)
+    ]
+
+
+@query(Signature(CERT_ID))
+def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``history(cert_id)``: every document version, oldest first, the current one last;
+    with the certificates it supersedes / is superseded by."""
+    cert_id = args[CERT_ID]
+    cert = get_existing_certificate(state, cert_id)
+    versions = [
+        load_json(value)
+        for _, value in state.scan(get_version_prefix(cert_id), limits.VERSIONS_MAX)
+    ]
+    current = DocVersion(cert.version, cert.doc_hash, cert.field_hashes, cert.version_height, 0, "")
+    versions.append(current.to_json())
+    return {
+        "cert_id": cert_id,
+        "status": compute_certificate_status(cert, now_ms),
+        "supersedes": cert.supersedes,
+        "superseded_by": cert.superseded_by,
+        "versions": versions,
+    }
+
+
+@query(Signature(CERT_ID.maybe().later(), HOLDER.maybe().later(), LIMIT))
+def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``verifications(cert_id? | holder?, limit?)``: verification records of a certificate
+    or of a holder (exactly one of the two), in verification id order."""
+    limit = args.get_limit()
+    if (CERT_ID in args) == (HOLDER in args):
+        raise invalid("give exactly one of cert_id and holder")
+    if CERT_ID in args:
+        prefix = VERIFICATION_BY_CERT_PREFIX + args[CERT_ID].encode()
+    else:
+        prefix = VERIFICATION_BY_HOLDER_PREFIX + args[HOLDER].encode()
+    return [
+        record.to_json() for record in scan_index(state, prefix + b"/", limit, get_verification)
+    ]
+
+
+@query(Signature())
+def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``types()``: the certificate catalogue, with each type's fields and validity rules."""
+    return [
+        {
+            "id": cert_type.id,
+            "name_zh": cert_type.name_zh,
+            "name_en": cert_type.name_en,
+            "holder_kinds": list(cert_type.holder_kinds),
+            "fields": list(cert_type.fields),
+            "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
+            "validity_required": cert_type.validity_required,
+            "validity_ms_max": cert_type.validity_ms_max,
+        }
+        for cert_type in CERTIFICATE_TYPES.values()
+    ]
+
+
+QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
+    {
+        "status": query_status,
+        "list_by_holder": query_list_by_holder,
+        "history": query_history,
+        "verifications": query_verifications,
+        "types": query_types,
+    }
+)

@@ -1,0 +1,78 @@
+"""The ``consent`` contract as the registry lists it: version 1, and version 2 whose
+requests are valid for at most ``CONSENT_VALIDITY_MS_MAX_V2`` (minimal sufficiency)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from contracts.consent import scope
+from contracts.consent.access import process_access
+from contracts.consent.queries import QUERIES
+from contracts.consent.records import CONTRACT, get_related
+from contracts.consent.transactions import (
+    process_grant,
+    process_narrow,
+    process_refuse,
+    process_request,
+    process_request_v2,
+    process_revoke,
+)
+from contracts.framework import formats
+from contracts.framework.contract import SystemContract, make_contract
+from contracts.framework.errors import ContractError
+from contracts.framework.interface import ArgValue, TransactionHandler
+from contracts.framework.subjects import collect_subjects
+
+TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+    {
+        "request": process_request,
+        "grant": process_grant,
+        "narrow": process_narrow,
+        "refuse": process_refuse,
+        "revoke": process_revoke,
+        "access": process_access,
+    }
+)
+"""Version 1."""
+
+TRANSACTIONS_V2: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+    {**TRANSACTIONS, "request": process_request_v2}
+)
+"""Version 2: requests are valid for at most ``CONSENT_VALIDITY_MS_MAX_V2``."""
+
+
+def get_scope_cert_ids(args: Mapping[str, ArgValue]) -> list[str]:
+    """Certificate ids named in a ``scope`` argument, if it parses; never raises."""
+    text = args.get("scope")
+    if not isinstance(text, str):
+        return []
+    try:
+        items = scope.get_scope(args, "scope")
+    except ContractError:
+        return []
+    return [
+        cert_id
+        for cert_id in scope.get_cert_ids(items)
+        if formats.is_cert_id(cert_id) and not formats.contains_personal_identifier(cert_id)
+    ]
+
+
+def subjects_of(method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:
+    """Ids a consent call is about, judged from its arguments alone."""
+    subjects = collect_subjects(args)
+    for cert_id in get_scope_cert_ids(args):
+        if cert_id not in subjects:
+            subjects.append(cert_id)
+    return tuple(subjects)
+
+
+VERSIONS: Final[tuple[SystemContract, ...]] = (
+    make_contract(
+        CONTRACT, 1, TRANSACTIONS, QUERIES, subjects_of=subjects_of, get_related=get_related
+    ),
+    make_contract(
+        CONTRACT, 2, TRANSACTIONS_V2, QUERIES, subjects_of=subjects_of, get_related=get_related
+    ),
+)

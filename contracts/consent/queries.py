@@ -1,0 +1,82 @@
+"""The ``consent`` contract's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from contracts.consent.records import (
+    STATUSES,
+    get_by_agency_prefix,
+    get_by_holder_prefix,
+    get_request,
+    get_request_json,
+    is_in_force,
+)
+from contracts.consent.transactions import HOLDER, REQUEST_ID, get_existing_request
+from contracts.framework import arguments, limits
+from contracts.framework.arguments import Args
+from contracts.framework.interface import QueryHandler, StateReader
+from contracts.framework.signature import LIMIT, Arg, Signature, Values, flag, query, text
+from contracts.framework.store import scan_index
+
+
+def _read_status(args: Args, name: str) -> str:
+    status = arguments.get_str(args, name)
+    if status not in STATUSES:
+        raise arguments.invalid(f"{name} must be one of {', '.join(STATUSES)}")
+    return status
+
+
+STATUS = Arg("status", _read_status, optional=True)
+IN_FORCE = flag("in_force")
+AGENCY = text("agency", arguments.ORG_ID)
+
+
+@query(Signature(REQUEST_ID))
+def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``get(request_id)``: the record, with ``in_force`` at ``now_ms``; ``not_found`` if none."""
+    return get_request_json(get_existing_request(state, args[REQUEST_ID]), now_ms)
+
+
+def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[dict[str, Any]]:
+    status, in_force_only = args.get(STATUS, None), args.get(IN_FORCE, False)
+    limit = args.get_limit()
+    filtered = status is not None or in_force_only
+    records = []
+    for request in scan_index(
+        state, prefix, limits.SCAN_LIMIT_MAX if filtered else limit, get_request
+    ):
+        if status is not None and request.status != status:
+            continue
+        if in_force_only and not is_in_force(request, now_ms):
+            continue
+        records.append(get_request_json(request, now_ms))
+        if len(records) == limit:
+            break
+    return records
+
+
+@query(Signature(HOLDER, STATUS, IN_FORCE, LIMIT))
+def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``list_by_holder(holder, status?, in_force?, limit?)``: the holder's requests in
+    request id order; with ``status``, only those whose stored status is that one; with
+    ``in_force=true``, only grants in force at ``now_ms`` (filters read at most
+    ``SCAN_LIMIT_MAX`` of the holder's requests)."""
+    return _list(state, get_by_holder_prefix(args[HOLDER]), now_ms, args)
+
+
+@query(Signature(AGENCY, STATUS, IN_FORCE, LIMIT))
+def query_list_by_agency(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``list_by_agency(agency, status?, in_force?, limit?)``: an agency's requests."""
+    return _list(state, get_by_agency_prefix(args[AGENCY]), now_ms, args)
+
+
+QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
+    {
+        "get": query_get,
+        "list_by_holder": query_list_by_holder,
+        "list_by_agency": query_list_by_agency,
+    }
+)

@@ -1,0 +1,140 @@
+"""The records of the ``consent`` contract, their keys, and whether a grant is in force."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Final
+
+from contracts.consent import scope
+from contracts.framework.interface import StateReader
+from contracts.framework.records import Record
+
+CONTRACT: Final = "consent"
+
+REQUEST_PREFIX: Final = b"consent/request/"
+BY_HOLDER_PREFIX: Final = b"consent/by_holder/"
+BY_AGENCY_PREFIX: Final = b"consent/by_agency/"
+
+STATUS_PENDING: Final = "pending"
+STATUS_GRANTED: Final = "granted"
+STATUS_REFUSED: Final = "refused"
+STATUS_REVOKED: Final = "revoked"
+STATUSES: Final = (STATUS_PENDING, STATUS_GRANTED, STATUS_REFUSED, STATUS_REVOKED)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequest(Record):
+    """The on-chain record of one consent request and the holder's decision on it."""
+
+    request_id: str
+    """Chosen by the agency, ``[A-Za-z0-9._:-]{8,64}``, unique on the chain."""
+
+    agency: str
+    """Id of the requesting (verifying) organisation."""
+
+    holder: str
+    """Holder id of the person or enterprise asked."""
+
+    cert_id: str
+    """The certificate asked for, when the scope is one certificate; empty otherwise."""
+
+    cert_type: str
+    """The type asked for, when the scope names one certificate or one type; empty otherwise."""
+
+    purpose: str
+    """Why the agency wants the data, as the agency stated it (free text, no personal data)."""
+
+    max_uses: int
+    """Uses the agency asked for."""
+
+    granted_uses: int
+    """Uses granted (at most ``max_uses``, fewer if narrowed); 0 until granted."""
+
+    uses_left: int
+    """Accesses still allowed; 0 unless granted."""
+
+    expires_at_ms: int
+    """After this time (ms since the epoch) the request can no longer be granted or used
+    (the granted expiry, if the holder chose an earlier one)."""
+
+    status: str
+    """One of :data:`STATUSES`."""
+
+    requested_height: int
+    """Height of the block that carried the request."""
+
+    decided_height: int
+    """Height of the holder's latest decision (grant, narrowing, refusal, revocation)."""
+
+    scope: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """What the agency asked for (normalised scope items)."""
+
+    granted_scope: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """What was granted (within ``scope``); empty until granted."""
+
+    requested_expires_at_ms: int = 0
+    """The expiry the agency asked for."""
+
+    decided_by: str = ""
+    """Holder id of who made the latest decision (the holder or a delegate)."""
+
+    delegation_id: str = ""
+    """The delegation the latest decision was made under; empty if the holder decided."""
+
+    last_access_height: int = 0
+    """Height of the latest access; 0 if none."""
+
+
+# --- Keys, accessors and predicates --------------------------------------------------------
+
+
+def get_request_key(request_id: str) -> bytes:
+    """State key of a consent request record."""
+    return REQUEST_PREFIX + request_id.encode("ascii")
+
+
+def get_by_holder_prefix(holder: str) -> bytes:
+    """Prefix of a holder's entries in the by-holder index."""
+    return BY_HOLDER_PREFIX + holder.encode("ascii") + b"/"
+
+
+def get_by_holder_key(holder: str, request_id: str) -> bytes:
+    """Key of one by-holder index entry."""
+    return get_by_holder_prefix(holder) + request_id.encode("ascii")
+
+
+def get_by_agency_prefix(agency: str) -> bytes:
+    """Prefix of an agency's entries in the by-agency index."""
+    return BY_AGENCY_PREFIX + agency.encode("ascii") + b"/"
+
+
+def get_request(state: StateReader, request_id: str) -> ConsentRequest | None:
+    """The consent request with id ``request_id``, or None."""
+    value = state.get(get_request_key(request_id))
+    return None if value is None else ConsentRequest.decode(value)
+
+
+def is_in_force(request: ConsentRequest, now_ms: int) -> bool:
+    """Whether the agency may access the data at ``now_ms`` under this request."""
+    return (
+        request.status == STATUS_GRANTED
+        and now_ms <= request.expires_at_ms
+        and request.uses_left > 0
+    )
+
+
+def get_request_json(request: ConsentRequest, now_ms: int) -> dict[str, Any]:
+    """The record as a query returns it, with ``in_force`` computed at ``now_ms``."""
+    record = request.to_json()
+    record["in_force"] = is_in_force(request, now_ms)
+    return record
+
+
+def get_related(state: StateReader, subject: str) -> list[str]:
+    """Ids the consent request named ``subject`` is about."""
+    request = get_request(state, subject)
+    if request is None:
+        return []
+    found = [request.holder, request.agency, *scope.get_cert_ids(request.scope)]
+    return [*found, request.decided_by, request.delegation_id]

@@ -1,0 +1,299 @@
+"""Reading and checking call arguments; every failure is an ``invalid_argument`` error.
+
+Error messages name the argument and the rule it broke but never echo a rejected value:
+a caller's mistake must not put personal data into logs or the audit index.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from contracts.framework import formats, limits
+from contracts.framework.errors import INVALID_ARGUMENT, ContractError
+from contracts.framework.identity import is_holder_id
+from contracts.framework.interface import ArgValue
+
+Args = Mapping[str, ArgValue]
+"""The arguments of one call, by name."""
+
+NO_ARGS: Final[frozenset[str]] = frozenset()
+
+
+def invalid(message: str) -> ContractError:
+    """Return an ``invalid_argument`` error (for the caller to raise)."""
+    return ContractError(INVALID_ARGUMENT, message)
+
+
+def check_arg_names(
+    args: Args, required: Collection[str], optional: Collection[str] = NO_ARGS
+) -> None:
+    """Check that ``args`` has every required name, and no name outside required/optional."""
+    if len(args) > limits.ARGS_COUNT_MAX:
+        raise invalid(f"too many arguments (at most {limits.ARGS_COUNT_MAX})")
+    # The message names no argument, so the order the names are checked in does not matter.
+    for name in args:
+        if not isinstance(name, str) or (name not in required and name not in optional):
+            allowed = ", ".join(sorted([*required, *optional])) or "none"
+            raise invalid(f"unexpected argument (allowed: {allowed})")
+    missing = [name for name in required if name not in args]
+    if missing:
+        raise invalid(f"missing argument {min(missing)!r}")  # the first in name order
+
+
+def get_str(args: Args, name: str) -> str:
+    """Return the string argument ``name``."""
+    value = args.get(name)
+    if not isinstance(value, str):
+        raise invalid(f"{name} must be a string")
+    return value
+
+
+def get_int(args: Args, name: str, *, minimum: int, maximum: int = limits.INT_ARG_MAX) -> int:
+    """Return the integer argument ``name``, checked to lie in ``minimum..maximum``."""
+    value = args.get(name)
+    # bool is a subclass of int in Python; True is not a number of uses.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid(f"{name} must be an integer")
+    if not minimum <= value <= maximum:
+        raise invalid(f"{name} must be between {minimum} and {maximum}")
+    return value
+
+
+def get_optional_int(
+    args: Args, name: str, *, minimum: int, maximum: int = limits.INT_ARG_MAX
+) -> int | None:
+    """Return the integer argument ``name`` if present (see :func:`get_int`), else None."""
+    if name not in args:
+        return None
+    return get_int(args, name, minimum=minimum, maximum=maximum)
+
+
+def get_list_limit(args: Args) -> int:
+    """Return the optional ``limit`` argument of a list query."""
+    limit = get_optional_int(args, "limit", minimum=1, maximum=limits.LIST_LIMIT_MAX)
+    return limits.LIST_LIMIT_DEFAULT if limit is None else limit
+
+
+def reject_personal_identifier(name: str, value: str) -> None:
+    """Refuse an id that contains what looks like an ID number, phone number or credit code."""
+    if formats.contains_personal_identifier(value):
+        raise invalid(
+            f"{name} must not contain an ID number, mobile number or unified social credit"
+            " code: subjects are named by pseudonymous holder ids only"
+        )
+
+
+def get_choice(args: Args, name: str, choices: Collection[str]) -> str:
+    """Return a string argument that must be one of ``choices``."""
+    value = get_str(args, name)
+    if value not in choices:
+        raise invalid(f"{name} must be one of {', '.join(sorted(choices))}")
+    return value
+
+
+def get_bool(args: Args, name: str, *, default: bool) -> bool:
+    """Return the optional boolean argument ``name``."""
+    if name not in args:
+        return default
+    value = args.get(name)
+    if not isinstance(value, bool):
+        raise invalid(f"{name} must be a boolean")
+    return value
+
+
+# --- Text formats ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextFormat:
+    """A string argument's format: one reader serves every id, hash and free-text argument."""
+
+    get_problem: Callable[[str], str | None]
+    """Why a value does not have the format (completing "<name> ..."), or None."""
+
+    personal_refused: bool = False
+    """Whether a value that looks like an ID number, mobile number or credit code is refused
+    too: ids a call creates (or names of servers) are stored in clear."""
+
+    def read(self, args: Args, name: str) -> str:
+        """Return the string argument ``name``, checked to have this format."""
+        value = get_str(args, name)
+        problem = self.get_problem(value)
+        if problem is not None:
+            raise invalid(f"{name} {problem}")
+        if self.personal_refused:
+            reject_personal_identifier(name, value)
+        return value
+
+    def creating(self) -> TextFormat:
+        """This format for an id the call creates (see :attr:`personal_refused`)."""
+        return TextFormat(self.get_problem, personal_refused=True)
+
+
+def _pattern(is_valid: Callable[[str], bool], rule: str) -> Callable[[str], str | None]:
+    def get_problem(value: str) -> str | None:
+        return None if is_valid(value) else rule
+
+    return get_problem
+
+
+def _id_rule(length_min: int, length_max: int, characters: str) -> str:
+    return f"must be {length_min} to {length_max} characters of {characters}"
+
+
+HOLDER_ID: Final = TextFormat(
+    _pattern(is_holder_id, "must be a holder id ('hd' followed by 40 lowercase hex digits)")
+)
+ORG_ID: Final = TextFormat(
+    _pattern(
+        formats.is_org_id,
+        _id_rule(limits.ORG_ID_LENGTH_MIN, limits.ORG_ID_LENGTH_MAX, "[a-z0-9-]"),
+    )
+)
+CERT_ID: Final = TextFormat(
+    _pattern(
+        formats.is_cert_id,
+        _id_rule(limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
+    )
+)
+REQUEST_ID: Final = TextFormat(
+    _pattern(
+        formats.is_request_id,
+        _id_rule(limits.REQUEST_ID_LENGTH_MIN, limits.REQUEST_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
+    )
+)
+OBJECT_ID: Final = TextFormat(
+    _pattern(
+        formats.is_object_id,
+        _id_rule(limits.OBJECT_ID_LENGTH_MIN, limits.OBJECT_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
+    )
+)
+"""An id naming an existing record, correction, delegation, proposal or verification."""
+
+NEW_OBJECT_ID: Final = OBJECT_ID.creating()
+"""An id for a record the call creates: nothing in it may look like personal data."""
+
+DOC_HASH: Final = TextFormat(
+    _pattern(formats.is_doc_hash, f"must be {limits.DOC_HASH_HEX_LENGTH} lowercase hex digits")
+)
+PUBLIC_KEY_HEX: Final = TextFormat(
+    _pattern(
+        formats.is_public_key_hex,
+        f"must be an Ed25519 public key: {2 * limits.ED25519_PUBLIC_KEY_LENGTH}"
+        " lowercase hex digits",
+    )
+)
+VALIDATOR_ID: Final = TextFormat(
+    _pattern(
+        formats.is_validator_id,
+        _id_rule(1, limits.VALIDATOR_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
+    ),
+    personal_refused=True,
+)
+ENDPOINT: Final = TextFormat(formats.get_endpoint_problem, personal_refused=True)
+"""A validator's network endpoint, ``host:port``."""
+
+
+def free_text(length_max: int) -> TextFormat:
+    """Free text that may be stored on-chain (see ``formats.get_text_problem``)."""
+    return TextFormat(functools.partial(formats.get_text_problem, length_max=length_max))
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError("duplicate key")
+        found[key] = value
+    return found
+
+
+def _reject_float(text: str) -> Any:
+    raise ValueError("fractional numbers are not accepted")
+
+
+def _reject_constant(text: str) -> Any:
+    raise ValueError("non-finite numbers are not accepted")
+
+
+def parse_json_text(text: str, name: str) -> Any:
+    """Parse the JSON text of argument ``name``: bounded length and nesting, no duplicate
+    keys, no fractional or non-finite numbers (so every validator reads the same value)."""
+    if len(text) > limits.JSON_ARG_LENGTH_MAX:
+        raise invalid(f"{name} must be at most {limits.JSON_ARG_LENGTH_MAX} characters of JSON")
+    if text.count("[") + text.count("{") > limits.JSON_ARG_BRACKETS_MAX:
+        raise invalid(f"{name} is nested or repeated too deeply")
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+        )
+    except (ValueError, RecursionError):
+        raise invalid(f"{name} must be valid JSON") from None
+
+
+def get_json(args: Args, name: str) -> Any:
+    """Return the parsed value of a JSON text argument."""
+    return parse_json_text(get_str(args, name), name)
+
+
+def get_name_list(
+    args: Args, name: str, *, allowed: Collection[str], allow_empty: bool = True
+) -> tuple[str, ...]:
+    """Return a JSON array of distinct names, each among ``allowed``, sorted."""
+    value = get_json(args, name)
+    return check_name_list(value, name, allowed=allowed, allow_empty=allow_empty)
+
+
+def check_name_list(
+    value: object, name: str, *, allowed: Collection[str], allow_empty: bool = True
+) -> tuple[str, ...]:
+    """Check a parsed list of distinct names among ``allowed``; return it sorted."""
+    if not isinstance(value, list) or len(value) > limits.NAME_LIST_LENGTH_MAX:
+        raise invalid(f"{name} must be a JSON array of at most {limits.NAME_LIST_LENGTH_MAX} names")
+    if not value and not allow_empty:
+        raise invalid(f"{name} must not be empty")
+    names: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or item not in allowed:
+            raise invalid(f"{name} must hold only names among: {', '.join(sorted(allowed))}")
+        names.append(item)
+    if len(set(names)) != len(names):
+        raise invalid(f"{name} lists a name twice")
+    return tuple(sorted(names))
+
+
+_DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def get_screening_problem(args: Args) -> str | None:
+    """Why a transaction's arguments must not enter a block, or None.
+
+    A stateless check for the node to run before admitting a transaction: a rejected
+    transaction is still stored in its block, so arguments that look like an ID number, a
+    mobile number, a unified social credit code or an e-mail address must be refused before
+    they reach the chain. Hashes, holder ids and public keys (hex digests) are skipped: they
+    are not personal data, and long random hex could match a pattern by chance.
+    """
+    for name in sorted(args, key=repr):
+        value = args[name]
+        if not isinstance(value, str):
+            continue
+        if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
+            continue
+        # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
+        # random hex, whose digit runs could match a pattern by chance: scan the rest.
+        rest = _DIGEST_OR_HOLDER_RE.sub(" ", value)
+        if formats.contains_personal_identifier(rest) or formats.contains_email(rest):
+            return (
+                f"argument {name!r} looks like it holds an ID number, mobile number, credit"
+                " code or e-mail address: nothing personal goes on-chain"
+            )
+    return None

@@ -1,0 +1,35 @@
+"""The ``membership`` contract: organisations, validators and governance, in one.
+
+Its only transactions are governance's ``propose`` and ``approve``; what a proposal may
+change is the union of the organisation, validator set and governance actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from contracts.framework.contract import SystemContract, make_contract
+from contracts.governance import actions as governance_actions
+from contracts.governance import proposals
+from contracts.governance.plans import Action
+from contracts.governance.queries import QUERIES as GOVERNANCE_QUERIES
+from contracts.membership import org_actions, validator_actions
+from contracts.membership.organisations import CONTRACT
+from contracts.membership.queries import QUERIES
+
+ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
+    {**org_actions.ACTIONS, **validator_actions.ACTIONS, **governance_actions.ACTIONS}
+)
+"""Every governance action, by name."""
+
+VERSIONS: Final[tuple[SystemContract, ...]] = (
+    make_contract(
+        CONTRACT,
+        1,
+        proposals.make_transactions(ACTIONS),
+        {**QUERIES, **GOVERNANCE_QUERIES},
+        get_related=proposals.get_related,
+    ),
+)

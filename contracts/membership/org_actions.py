@@ -1,0 +1,175 @@
+"""Governance actions on the consortium's organisations: add, remove, set roles, rotate keys."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.framework import arguments, limits
+from contracts.framework.errors import ALREADY_EXISTS, FAILED_PRECONDITION, ContractError
+from contracts.framework.interface import CallContext, StateReader, make_event
+from contracts.framework.signature import free_text, name_list, text
+from contracts.framework.store import get_existing
+from contracts.governance.plans import Action, Params, Plan, Writes
+from contracts.membership import events, validator_set
+from contracts.membership.organisations import (
+    ROLE_VALIDATOR_OPERATOR,
+    ROLES,
+    Organisation,
+    Retirement,
+    count_organisations,
+    get_org_key,
+    get_organisation,
+    get_organisation_problem,
+    get_organisation_writes,
+    get_public_key_key,
+    get_retired_key,
+)
+
+
+def get_org(state: StateReader, org_id: str) -> Organisation:
+    """The organisation ``org_id``; ``not_found`` if there is none."""
+    return get_existing(get_organisation(state, org_id), f"organisation {org_id}")
+
+
+def _check_org(org: Organisation) -> None:
+    problem = get_organisation_problem(org)
+    if problem is not None:
+        raise arguments.invalid(problem)
+
+
+def _check_key_unused(state: StateReader, public_key: bytes) -> None:
+    if state.get(get_public_key_key(public_key)) is not None:
+        raise ContractError(ALREADY_EXISTS, "that public key already belongs to an organisation")
+
+
+def _org_attrs(org: Organisation) -> dict[str, str | int | bool]:
+    return {
+        "cert_types": ",".join(org.cert_types),
+        "record_categories": ",".join(org.record_categories),
+        "roles": ",".join(org.roles),
+    }
+
+
+def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
+    org = Organisation(
+        id=params["org_id"],
+        name=params["name"],
+        public_key=bytes.fromhex(params["public_key"]),
+        roles=tuple(params["roles"]),
+        cert_types=tuple(params["cert_types"]),
+        record_categories=tuple(params["record_categories"]),
+    )
+    _check_org(org)
+    if get_organisation(state, org.id) is not None or (
+        state.get(get_retired_key(org.id)) is not None
+    ):
+        raise ContractError(ALREADY_EXISTS, f"organisation id {org.id} is taken")
+    if count_organisations(state) >= limits.ORGANISATIONS_MAX:
+        raise ContractError(
+            FAILED_PRECONDITION, f"the consortium has {limits.ORGANISATIONS_MAX} organisations"
+        )
+    _check_key_unused(state, org.public_key)
+    writes: Writes = get_organisation_writes(org)
+    event = make_event(
+        events.ORG_ADDED,
+        (org.id, pid),
+        {**_org_attrs(org), "public_key": org.public_key.hex(), "proposal_id": pid},
+    )
+    return Plan(writes, [event], ctx.height)
+
+
+def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
+    org = get_org(state, params["org_id"])
+    if count_organisations(state) <= 1:
+        raise ContractError(FAILED_PRECONDITION, "the last organisation cannot be removed")
+    operated = [
+        v.id for v in validator_set.get_set_at(state, None).validators if v.operator == org.id
+    ]
+    if operated:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"organisation {org.id} operates validators ({', '.join(operated)}): remove them first",
+        )
+    writes: Writes = {
+        get_org_key(org.id): None,
+        get_public_key_key(org.public_key): None,
+        get_retired_key(org.id): Retirement(ctx.height).encode(),
+    }
+    event = make_event(events.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})
+    return Plan(writes, [event], ctx.height)
+
+
+def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
+    org = get_org(state, params["org_id"])
+    changed = dataclasses.replace(
+        org,
+        roles=tuple(params["roles"]),
+        cert_types=tuple(params["cert_types"]),
+        record_categories=tuple(params["record_categories"]),
+    )
+    _check_org(changed)
+    if not changed.has_role(ROLE_VALIDATOR_OPERATOR) and any(
+        v.operator == org.id for v in validator_set.get_set_at(state, None).validators
+    ):
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"organisation {org.id} operates validators and must keep the validator_operator role",
+        )
+    event = make_event(events.ROLES_SET, (org.id, pid), {**_org_attrs(changed), "proposal_id": pid})
+    return Plan({get_org_key(org.id): changed.encode()}, [event], ctx.height)
+
+
+def _plan_rotate_org_key(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
+    org = get_org(state, params["org_id"])
+    new_key = bytes.fromhex(params["public_key"])
+    _check_key_unused(state, new_key)
+    rotated = dataclasses.replace(org, public_key=new_key)
+    writes: Writes = {
+        get_public_key_key(org.public_key): None,
+        **get_organisation_writes(rotated),
+    }
+    event = make_event(
+        events.ORG_KEY_ROTATED,
+        (org.id, pid),
+        {
+            "new_public_key": new_key.hex(),
+            "old_public_key": org.public_key.hex(),
+            "proposal_id": pid,
+        },
+    )
+    return Plan(writes, [event], ctx.height)
+
+
+ORG_ID = text("org_id", arguments.ORG_ID)
+PUBLIC_KEY = text("public_key", arguments.PUBLIC_KEY_HEX)
+_ORG_LISTS = (
+    name_list("roles", ROLES, allow_empty=False),
+    name_list("cert_types", CERTIFICATE_TYPES).maybe(),
+    name_list("record_categories", RECORD_CATEGORIES).maybe(),
+)
+_NO_LISTS: Final[Mapping[str, list[str]]] = MappingProxyType(
+    {"cert_types": [], "record_categories": []}
+)
+
+ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
+    {
+        "add_org": Action(
+            (
+                text("org_id", arguments.ORG_ID.creating()),
+                free_text("name", limits.ORG_NAME_LENGTH_MAX),
+                PUBLIC_KEY,
+                *_ORG_LISTS,
+            ),
+            _plan_add_org,
+            defaults=_NO_LISTS,
+        ),
+        "remove_org": Action((ORG_ID,), _plan_remove_org),
+        "set_roles": Action((ORG_ID, *_ORG_LISTS), _plan_set_roles, defaults=_NO_LISTS),
+        "rotate_org_key": Action((ORG_ID, PUBLIC_KEY), _plan_rotate_org_key),
+    }
+)
+"""The organisation actions, by name."""
