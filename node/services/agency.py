@@ -7,21 +7,13 @@ import grpc
 from contracts.certificates.records import get_cert_key
 from contracts.framework.errors import ContractError
 from node.chain.certstatus import STATUS_BY_NAME
-from node.runtime import Node
-from node.services.common import contract_status, proven_state
+from node.services.common import Context, NodeService, contract_status, proven_state
 from proto import node_pb2, node_pb2_grpc
 
 
-class AgencyService(node_pb2_grpc.AgencyServicer):
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
+class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
     async def VerifyCertificate(
-        self,
-        request: node_pb2.VerifyCertificateRequest,
-        context: grpc.aio.ServicerContext[
-            node_pb2.VerifyCertificateRequest, node_pb2.VerifyCertificateResponse
-        ],
+        self, request: node_pb2.VerifyCertificateRequest, context: Context
     ) -> node_pb2.VerifyCertificateResponse:
         cert_id = request.cert_id
         if not cert_id or len(cert_id) > 64 or not cert_id.isascii():

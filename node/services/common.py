@@ -4,6 +4,7 @@ reads several services answer with (proven state, the audit trail)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import grpc
 
@@ -23,6 +24,23 @@ CONTRACT_STATUS = {
     "failed_precondition": grpc.StatusCode.FAILED_PRECONDITION,
     "unknown_method": grpc.StatusCode.UNIMPLEMENTED,
 }
+
+
+Context = grpc.aio.ServicerContext[Any, Any]
+"""A handler's call context (the request and reply types are in each handler's signature)."""
+
+
+class NodeService:
+    """What every servicer holds: the validator it answers for."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+async def refuse_over(context: Context, count: int, limit: int, what: str) -> None:
+    """Abort with RESOURCE_EXHAUSTED when a request carries more than `limit` items."""
+    if count > limit:
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"too many {what}")
 
 
 def contract_status(code: str) -> grpc.StatusCode:

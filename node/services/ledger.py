@@ -13,9 +13,10 @@ from node import limits
 from node.admission import SubmitRejected
 from node.chain.headers import header_hash
 from node.chain.tx import TxInvalid, decode_args
-from node.runtime import Node
 from node.services.common import (
     STATE_KEY_BYTES_MAX,
+    Context,
+    NodeService,
     audit_trace,
     committed_response,
     contract_status,
@@ -24,14 +25,9 @@ from node.services.common import (
 from proto import node_pb2, node_pb2_grpc
 
 
-class LedgerService(node_pb2_grpc.LedgerServicer):
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
+class LedgerService(node_pb2_grpc.LedgerServicer, NodeService):
     async def SubmitTransaction(
-        self,
-        request: node_pb2.SubmitRequest,
-        context: grpc.aio.ServicerContext[node_pb2.SubmitRequest, node_pb2.SubmitResponse],
+        self, request: node_pb2.SubmitRequest, context: Context
     ) -> node_pb2.SubmitResponse:
         if not request.HasField("tx"):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "request has no transaction")
@@ -63,11 +59,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return committed_response(checked.hash, height, result)
 
     async def SubmitTransactions(
-        self,
-        request: node_pb2.SubmitBatchRequest,
-        context: grpc.aio.ServicerContext[
-            node_pb2.SubmitBatchRequest, node_pb2.SubmitBatchResponse
-        ],
+        self, request: node_pb2.SubmitBatchRequest, context: Context
     ) -> node_pb2.SubmitBatchResponse:
         if len(request.txs) > limits.SUBMIT_BATCH_TXS_MAX:
             await context.abort(
@@ -85,9 +77,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return resp
 
     async def GetTransaction(
-        self,
-        request: node_pb2.GetTransactionRequest,
-        context: grpc.aio.ServicerContext[node_pb2.GetTransactionRequest, node_pb2.SubmitResponse],
+        self, request: node_pb2.GetTransactionRequest, context: Context
     ) -> node_pb2.SubmitResponse:
         tx_hash = bytes(request.tx_hash)
         found = self.node.world.lookup_tx(tx_hash)
@@ -101,9 +91,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.SubmitResponse(tx_hash=tx_hash, status=status)
 
     async def GetBlock(
-        self,
-        request: node_pb2.GetBlockRequest,
-        context: grpc.aio.ServicerContext[node_pb2.GetBlockRequest, node_pb2.GetBlockResponse],
+        self, request: node_pb2.GetBlockRequest, context: Context
     ) -> node_pb2.GetBlockResponse:
         height = request.height or self.node.store.tip_height()
         block = self.node.store.get_block(height) if height else None
@@ -113,9 +101,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.GetBlockResponse(block=block, results=results)
 
     async def GetStatus(
-        self,
-        request: node_pb2.StatusRequest,
-        context: grpc.aio.ServicerContext[node_pb2.StatusRequest, node_pb2.StatusResponse],
+        self, request: node_pb2.StatusRequest, context: Context
     ) -> node_pb2.StatusResponse:
         node = self.node
         header = node.world.tip_header()
@@ -133,9 +119,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         )
 
     async def Query(
-        self,
-        request: node_pb2.QueryRequest,
-        context: grpc.aio.ServicerContext[node_pb2.QueryRequest, node_pb2.QueryResponse],
+        self, request: node_pb2.QueryRequest, context: Context
     ) -> node_pb2.QueryResponse:
         try:
             args = decode_args(request.args)
@@ -149,9 +133,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return node_pb2.QueryResponse(result_json=canonical_json(result), height=height)
 
     async def GetProvenState(
-        self,
-        request: node_pb2.ProvenStateRequest,
-        context: grpc.aio.ServicerContext[node_pb2.ProvenStateRequest, node_pb2.ProvenState],
+        self, request: node_pb2.ProvenStateRequest, context: Context
     ) -> node_pb2.ProvenState:
         key = bytes(request.key)
         if not 1 <= len(key) <= STATE_KEY_BYTES_MAX:
@@ -161,9 +143,7 @@ class LedgerService(node_pb2_grpc.LedgerServicer):
         return proven_state(self.node, key)
 
     async def AuditTrace(
-        self,
-        request: node_pb2.AuditTraceRequest,
-        context: grpc.aio.ServicerContext[node_pb2.AuditTraceRequest, node_pb2.AuditTraceResponse],
+        self, request: node_pb2.AuditTraceRequest, context: Context
     ) -> node_pb2.AuditTraceResponse:
         subject = request.subject
         if not subject or len(subject) > 128 or "\x00" in subject:

@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import logging
 
-import grpc
-
 from node import limits
 from node.chain.wire import WireError, message_from_proto
-from node.runtime import Node
+from node.services.common import Context, NodeService, refuse_over
 from proto import node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.services")
 
 
-class PeerService(node_pb2_grpc.PeerServicer):
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    async def Deliver(
-        self,
-        request: node_pb2.PeerEnvelope,
-        context: grpc.aio.ServicerContext[node_pb2.PeerEnvelope, node_pb2.PeerAck],
-    ) -> node_pb2.PeerAck:
-        if len(request.messages) > limits.PEER_ENVELOPE_MESSAGES_MAX:
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages in one envelope"
-            )
+class PeerService(node_pb2_grpc.PeerServicer, NodeService):
+    async def Deliver(self, request: node_pb2.PeerEnvelope, context: Context) -> node_pb2.PeerAck:
+        count = len(request.messages)
+        await refuse_over(context, count, limits.PEER_ENVELOPE_MESSAGES_MAX, "messages")
         messages = []
         for pb in request.messages:
             try:
@@ -37,22 +26,15 @@ class PeerService(node_pb2_grpc.PeerServicer):
         self.node.deliver(messages)
         return node_pb2.PeerAck()
 
-    async def ForwardTxs(
-        self,
-        request: node_pb2.TxBatch,
-        context: grpc.aio.ServicerContext[node_pb2.TxBatch, node_pb2.PeerAck],
-    ) -> node_pb2.PeerAck:
-        if len(request.txs) > limits.FORWARD_BATCH_TXS_MAX:
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many transactions in one batch"
-            )
+    async def ForwardTxs(self, request: node_pb2.TxBatch, context: Context) -> node_pb2.PeerAck:
+        await refuse_over(
+            context, len(request.txs), limits.FORWARD_BATCH_TXS_MAX, "transactions in one batch"
+        )
         await self.node.admission.admit_batch(request.txs, forward=False)
         return node_pb2.PeerAck()
 
     async def GetBlocks(
-        self,
-        request: node_pb2.GetBlocksRequest,
-        context: grpc.aio.ServicerContext[node_pb2.GetBlocksRequest, node_pb2.GetBlocksResponse],
+        self, request: node_pb2.GetBlocksRequest, context: Context
     ) -> node_pb2.GetBlocksResponse:
         count = min(max(request.max_blocks, 1), limits.GET_BLOCKS_MAX)
         tip = self.node.store.tip_height()
