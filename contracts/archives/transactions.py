@@ -140,6 +140,21 @@ def _check_source(
     return sender
 
 
+def resolve_subject_actor(
+    state: StateReader, ctx: CallContext, record: ArchiveRecord, doing: str
+) -> Actor:
+    """The sender as the record's subject or a delegate in force for archives of its
+    category; ``permission_denied`` naming what it tried (``doing``) otherwise."""
+    return resolve_actor(
+        state,
+        ctx,
+        record.subject,
+        ACTION_ARCHIVES,
+        doing,
+        record_categories=(record.category,),
+    )
+
+
 # --- Transactions --------------------------------------------------------------------------
 
 
@@ -275,14 +290,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
 
     # The record exists and the sender acts for its subject.
     record = get_existing_record(state, record_id)
-    actor = resolve_actor(
-        state,
-        ctx,
-        record.subject,
-        ACTION_ARCHIVES,
-        f"claim archive record {record_id}",
-        record_categories=(record.category,),
-    )
+    actor = resolve_subject_actor(state, ctx, record, f"claim archive record {record_id}")
 
     # It is not claimed yet.
     if record.claimed:
@@ -308,13 +316,8 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
 
     # The record exists and the sender acts for its subject.
     record = get_existing_record(state, record_id)
-    actor = resolve_actor(
-        state,
-        ctx,
-        record.subject,
-        ACTION_ARCHIVES,
-        f"ask for a correction of archive record {record_id}",
-        record_categories=(record.category,),
+    actor = resolve_subject_actor(
+        state, ctx, record, f"ask for a correction of archive record {record_id}"
     )
 
     # The id is new and no other correction of the record is pending.
