@@ -13,7 +13,8 @@ from contracts.certificates.records import (
     compute_certificate_status,
     get_certificate,
 )
-from contracts.consent import events, scope
+from contracts.consent import scope
+from contracts.consent.events import ConsentEvent
 from contracts.consent.records import (
     STATUS_GRANTED,
     STATUS_PENDING,
@@ -228,7 +229,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         requested_expires_at_ms=expires_at_ms,
     )
     event = make_event(
-        events.REQUESTED,
+        ConsentEvent.REQUESTED,
         get_subjects(request),
         {
             "agency": agency.id,
@@ -363,7 +364,7 @@ def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         granted_scope=list(granted_scope),
     )
     event = _decision_event(
-        events.GRANTED,
+        ConsentEvent.GRANTED,
         request,
         actor,
         {
@@ -427,7 +428,7 @@ def process_narrow(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         granted_scope=list(new_scope),
     )
     event = _decision_event(
-        events.NARROWED,
+        ConsentEvent.NARROWED,
         request,
         actor,
         {
@@ -457,7 +458,7 @@ def process_refuse(state: StateReader, ctx: CallContext, args: Values) -> CallRe
 
     # Effect: refuse it.
     refused = _decided(request, ctx, actor, status=STATUS_REFUSED)
-    event = _decision_event(events.REFUSED, request, actor, {})
+    event = _decision_event(ConsentEvent.REFUSED, request, actor, {})
     return make_result(_write(refused), [event])
 
 
@@ -481,5 +482,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
 
     # Effect: revoke the grant; no uses remain.
     revoked = _decided(request, ctx, actor, status=STATUS_REVOKED, uses_left=0)
-    event = _decision_event(events.REVOKED, request, actor, {"uses_unused": request.uses_left})
+    event = _decision_event(
+        ConsentEvent.REVOKED, request, actor, {"uses_unused": request.uses_left}
+    )
     return make_result(_write(revoked), [event])

@@ -11,7 +11,7 @@ from typing import Final
 
 from contracts.archives import files
 from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
-from contracts.delegation import events
+from contracts.delegation.events import DelegationEvent
 from contracts.delegation.records import (
     ACTION_APPOINT_AGENTS,
     ACTIONS,
@@ -259,7 +259,7 @@ def process_register(state: StateReader, ctx: CallContext, args: Values) -> Call
         parent="",
     )
     event = make_event(
-        events.REGISTERED,
+        DelegationEvent.REGISTERED,
         (*_subjects(delegation), registrar.id),
         _attrs(delegation, registrar=registrar.id),
     )
@@ -316,7 +316,7 @@ def process_appoint(state: StateReader, ctx: CallContext, args: Values) -> CallR
     )
     subjects = _subjects(delegation) + ((sender,) if sender != terms.principal else ())
     event = make_event(
-        events.APPOINTED,
+        DelegationEvent.APPOINTED,
         subjects,
         _attrs(delegation, appointed_by=sender, parent=parent),
     )
@@ -361,14 +361,14 @@ def process_accept(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         raise ContractError(FAILED_PRECONDITION, f"delegation {delegation_id} has expired")
 
     # Effect: active.
-    return _answer(ctx, delegation, STATUS_ACTIVE, events.ACCEPTED)
+    return _answer(ctx, delegation, STATUS_ACTIVE, DelegationEvent.ACCEPTED)
 
 
 @transaction(Signature(DELEGATION_ID))
 def process_decline(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
     """``decline(delegation_id)`` by the delegate, while it is pending."""
     delegation = get_pending_for_delegate(state, ctx, args[DELEGATION_ID], "decline")
-    return _answer(ctx, delegation, STATUS_DECLINED, events.DECLINED)
+    return _answer(ctx, delegation, STATUS_DECLINED, DelegationEvent.DECLINED)
 
 
 def _get_revoker(state: StateReader, ctx: CallContext, delegation: Delegation) -> str | None:
@@ -424,7 +424,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     )
     subjects = _subjects(delegation)
     event = make_event(
-        events.REVOKED,
+        DelegationEvent.REVOKED,
         subjects if revoker in subjects else (*subjects, revoker),
         _attrs(delegation, reason=reason, revoked_by=revoker),
     )

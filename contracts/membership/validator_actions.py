@@ -18,7 +18,8 @@ from contracts.framework.errors import (
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import text
 from contracts.governance.plans import Action, Params, Plan, Writes
-from contracts.membership import events, validator_set
+from contracts.membership import validator_set
+from contracts.membership.events import MembershipEvent
 from contracts.membership.org_actions import PUBLIC_KEY, get_org
 from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
 from contracts.membership.validator_set import Endpoint, ScheduledSet, ValidatorEntry
@@ -46,7 +47,7 @@ def _schedule_validators(
     )
     members = [{"id": v.id, "public_key": v.public_key} for v in scheduled.validators]
     event = make_event(
-        events.VALIDATORS_SCHEDULED,
+        MembershipEvent.VALIDATORS_SCHEDULED,
         (*subjects, pid),
         {
             "action": action,
@@ -75,7 +76,7 @@ def _plan_endpoint(
     """Writes and event of a validator's endpoint, in force from this block on."""
     record = Endpoint(endpoint, ctx.height, pid)
     event = make_event(
-        events.VALIDATOR_ENDPOINT_SET,
+        MembershipEvent.VALIDATOR_ENDPOINT_SET,
         (*subjects, pid),
         {"endpoint": endpoint, "proposal_id": pid, "validator_id": validator_id},
     )
