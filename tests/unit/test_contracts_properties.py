@@ -19,9 +19,8 @@ from contracts.certificates.commitments import (
     compute_field_commitments,
     encode_field_hashes,
 )
-from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
-from contracts.runtime import CONTRACTS, ArgValue, execute, screen_arguments
+from contracts.runtime import ArgValue, screen_arguments
 from tests.unit.test_contracts_support import (
     AGENT,
     AGENT_KEY,
@@ -42,6 +41,7 @@ from tests.unit.test_contracts_support import (
     HRSS,
     LEGAL_REP,
     LEGAL_REP_KEY,
+    METHODS,
     NOTARY,
     ORGANISATIONS,
     PERSONAL_VALUES,
@@ -52,6 +52,7 @@ from tests.unit.test_contracts_support import (
     WEIHAI_AMR,
     Ledger,
     append_args,
+    check_malformed_call,
     content_hash,
     delegation_args,
     issue_args,
@@ -595,12 +596,6 @@ ARG_VALUES = st.one_of(
     st.binary(max_size=8),
     st.booleans(),
 )
-METHODS = [
-    (contract, method, kind)
-    for contract, system in CONTRACTS.items()
-    for kind, methods in (("tx", system.transactions), ("query", system.queries))
-    for method in methods
-]
 
 
 @settings(max_examples=400, deadline=None)
@@ -612,20 +607,11 @@ METHODS = [
 def test_malformed_calls_only_raise_contract_errors(
     target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
 ) -> None:
-    contract, method, kind = target
     ledger = Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.append(HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    before = ledger.state.items()
-    try:
-        if kind == "tx":
-            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
-            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
-        else:
-            canonical_json(ledger.query(contract, method, args))
-    except ContractError:
-        assert ledger.state.items() == before
+    check_malformed_call(ledger, target, args, sender)
 
 
 # --- admission screening ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from contracts.framework.identity import holder_id_for
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import Organisation
 from contracts.runtime import (
+    CONTRACTS,
     ArgValue,
     CallContext,
     CallResult,
@@ -350,3 +351,29 @@ def delegation_args(
     }
     args.update(overrides)
     return args
+
+
+METHODS = [
+    (contract, method, kind)
+    for contract, system in CONTRACTS.items()
+    for kind, methods in (("tx", system.transactions), ("query", system.queries))
+    for method in methods
+]
+"""Every (contract, method, ``tx`` or ``query``) the runtime dispatches, for fuzzing."""
+
+
+def check_malformed_call(
+    ledger: Ledger, target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
+) -> None:
+    """Run any call: it may only succeed with encodable results or raise a ContractError
+    that leaves state unchanged."""
+    contract, method, kind = target
+    before = ledger.state.items()
+    try:
+        if kind == "tx":
+            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
+            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
+        else:
+            canonical_json(ledger.query(contract, method, args))
+    except ContractError:
+        assert ledger.state.items() == before
