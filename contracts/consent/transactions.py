@@ -129,6 +129,15 @@ def get_subjects(request: ConsentRequest, actor: Actor | None = None) -> tuple[s
     return subjects if actor is None else (*subjects, *actor.get_subjects())
 
 
+def check_status(request: ConsentRequest, status: str) -> None:
+    """``failed_precondition`` unless ``request`` is in ``status``."""
+    if request.status != status:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"consent request {request.request_id} is {request.status}, not {status}",
+        )
+
+
 def _write(request: ConsentRequest) -> dict[bytes, bytes | None]:
     return {get_request_key(request.request_id): request.encode()}
 
@@ -335,10 +344,7 @@ def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     actor = resolve_request_actor(state, ctx, request, granted_scope, "grant")
 
     # It is pending and has not expired.
-    if request.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not pending"
-        )
+    check_status(request, STATUS_PENDING)
     if ctx.time_ms > request.expires_at_ms:
         raise ContractError(FAILED_PRECONDITION, f"consent request {request_id} has expired")
 
@@ -399,10 +405,7 @@ def process_narrow(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     actor = resolve_request_actor(state, ctx, request, new_scope, "narrow")
 
     # It is granted and in force (an expired or used-up grant has nothing left to narrow).
-    if request.status != STATUS_GRANTED:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not granted"
-        )
+    check_status(request, STATUS_GRANTED)
     if not is_in_force(request, ctx.time_ms):
         raise ContractError(
             FAILED_PRECONDITION, f"the grant of consent request {request_id} is not in force"
@@ -451,10 +454,7 @@ def process_refuse(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     actor = resolve_request_actor(state, ctx, request, request.scope, "refuse")
 
     # It is pending.
-    if request.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not pending"
-        )
+    check_status(request, STATUS_PENDING)
 
     # Effect: refuse it.
     refused = _decided(request, ctx, actor, status=STATUS_REFUSED)
@@ -475,10 +475,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     )
 
     # It is granted.
-    if request.status != STATUS_GRANTED:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not granted"
-        )
+    check_status(request, STATUS_GRANTED)
 
     # Effect: revoke the grant; no uses remain.
     revoked = _decided(request, ctx, actor, status=STATUS_REVOKED, uses_left=0)
