@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
+from contracts.framework.interface import EventName, EventNames
 
-from contracts.framework.interface import EventName
 
-APPENDED: Final = EventName("archive.appended")
-AMENDED: Final = EventName("archive.amended")
-CLAIMED: Final = EventName("archive.claimed")
-CORRECTION_REQUESTED: Final = EventName("archive.correction_requested")
-CORRECTED: Final = EventName("archive.corrected")
-CORRECTION_REFUSED: Final = EventName("archive.correction_refused")
+class ArchiveEvent(EventNames, prefix="archive"):
+    """Each is ``"archive.<its name in lower case>"``."""
+
+    APPENDED: EventName
+    AMENDED: EventName
+    CLAIMED: EventName
+    CORRECTION_REQUESTED: EventName
+    CORRECTED: EventName
+    CORRECTION_REFUSED: EventName

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from contracts.archives import events, files
+from contracts.archives import files
+from contracts.archives.events import ArchiveEvent
 from contracts.archives.records import (
     CORRECTION_BY_SOURCE_PREFIX,
     CORRECTION_BY_SUBJECT_PREFIX,
@@ -140,6 +141,21 @@ def _check_source(
     return sender
 
 
+def resolve_subject_actor(
+    state: StateReader, ctx: CallContext, record: ArchiveRecord, doing: str
+) -> Actor:
+    """The sender as the record's subject or a delegate in force for archives of its
+    category; ``permission_denied`` naming what it tried (``doing``) otherwise."""
+    return resolve_actor(
+        state,
+        ctx,
+        record.subject,
+        ACTION_ARCHIVES,
+        doing,
+        record_categories=(record.category,),
+    )
+
+
 # --- Transactions --------------------------------------------------------------------------
 
 
@@ -220,7 +236,7 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         record_count=1 if file is None else file.record_count + 1,
     )
     event = make_event(
-        events.APPENDED,
+        ArchiveEvent.APPENDED,
         _record_subjects(record),
         _record_attrs(record, source_department=department, subject_kind=kind),
     )
@@ -261,7 +277,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     updated, writes = _new_version(record, content_hash, ctx, "amended", "", reason)
     writes[get_record_key(record_id)] = updated.encode()
     event = make_event(
-        events.AMENDED,
+        ArchiveEvent.AMENDED,
         _record_subjects(updated),
         _record_attrs(updated, old_content_hash=record.content_hash, reason=reason),
     )
@@ -275,14 +291,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
 
     # The record exists and the sender acts for its subject.
     record = get_existing_record(state, record_id)
-    actor = resolve_actor(
-        state,
-        ctx,
-        record.subject,
-        ACTION_ARCHIVES,
-        f"claim archive record {record_id}",
-        record_categories=(record.category,),
-    )
+    actor = resolve_subject_actor(state, ctx, record, f"claim archive record {record_id}")
 
     # It is not claimed yet.
     if record.claimed:
@@ -293,7 +302,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         record, claimed=True, claimed_height=ctx.height, claimed_by=actor.holder
     )
     event = make_event(
-        events.CLAIMED,
+        ArchiveEvent.CLAIMED,
         _record_subjects(record, actor),
         _record_attrs(record, **actor.get_attrs()),
     )
@@ -308,13 +317,8 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
 
     # The record exists and the sender acts for its subject.
     record = get_existing_record(state, record_id)
-    actor = resolve_actor(
-        state,
-        ctx,
-        record.subject,
-        ACTION_ARCHIVES,
-        f"ask for a correction of archive record {record_id}",
-        record_categories=(record.category,),
+    actor = resolve_subject_actor(
+        state, ctx, record, f"ask for a correction of archive record {record_id}"
     )
 
     # The id is new and no other correction of the record is pending.
@@ -347,7 +351,7 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
     cid = correction_id.encode("ascii")
     entry = encode_index_entry(correction_id)
     event = make_event(
-        events.CORRECTION_REQUESTED,
+        ArchiveEvent.CORRECTION_REQUESTED,
         (*_record_subjects(record, actor), correction_id),
         _record_attrs(record, reason=reason, **actor.get_attrs()),
     )
@@ -398,7 +402,11 @@ def process_resolve_correction(state: StateReader, ctx: CallContext, args: Value
     )
     writes[get_record_key(record.record_id)] = updated.encode()
     writes[get_correction_key(correction_id)] = resolved.encode()
-    name = events.CORRECTED if outcome == CORRECTION_CORRECTED else events.CORRECTION_REFUSED
+    name = (
+        ArchiveEvent.CORRECTED
+        if outcome == CORRECTION_CORRECTED
+        else ArchiveEvent.CORRECTION_REFUSED
+    )
     subjects = (*_record_subjects(record), correction_id)
     if correction.requested_by != record.subject:
         subjects = (*subjects, correction.requested_by)

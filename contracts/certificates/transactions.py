@@ -9,11 +9,11 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
-from contracts.certificates import events
 from contracts.certificates.commitments import (
     compute_document_hash_from_commitments,
     is_complete_commitments,
 )
+from contracts.certificates.events import CertificateEvent
 from contracts.certificates.records import (
     STATUS_REVOKED,
     STATUS_SUPERSEDED,
@@ -255,7 +255,7 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         ctx, cert_id, entry.id, issuer.id, args[HOLDER], doc_hash, valid_until_ms, field_hashes
     )
     event = make_event(
-        events.ISSUED,
+        CertificateEvent.ISSUED,
         _subjects(cert),
         _attrs(cert, doc_hash=doc_hash, valid_until_ms=valid_until_ms),
     )
@@ -288,7 +288,7 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # Effect: extend it.
     renewed = dataclasses.replace(cert, valid_until_ms=valid_until_ms, updated_height=ctx.height)
     event = make_event(
-        events.RENEWED,
+        CertificateEvent.RENEWED,
         _subjects(cert),
         _attrs(cert, old_valid_until_ms=cert.valid_until_ms, valid_until_ms=valid_until_ms),
     )
@@ -333,7 +333,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         updated_height=ctx.height,
     )
     event = make_event(
-        events.AMENDED,
+        CertificateEvent.AMENDED,
         _subjects(cert),
         _attrs(
             cert,
@@ -362,7 +362,7 @@ def process_suspend(state: StateReader, ctx: CallContext, args: Values) -> CallR
 
     # Effect: suspend it.
     suspended = _set_status(cert, ctx, STATUS_SUSPENDED, reason)
-    event = make_event(events.SUSPENDED, _subjects(cert), _attrs(cert, reason=reason))
+    event = make_event(CertificateEvent.SUSPENDED, _subjects(cert), _attrs(cert, reason=reason))
     return make_result({get_cert_key(cert_id): suspended.encode()}, [event])
 
 
@@ -377,7 +377,7 @@ def process_reinstate(state: StateReader, ctx: CallContext, args: Values) -> Cal
     # Effect: valid again.
     reinstated = _set_status(cert, ctx, STATUS_VALID, "")
     event = make_event(
-        events.REINSTATED,
+        CertificateEvent.REINSTATED,
         _subjects(cert),
         _attrs(cert, reason=reason, suspension_reason=cert.reason),
     )
@@ -394,7 +394,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
 
     # Effect: mark it revoked.
     revoked = _set_status(cert, ctx, STATUS_REVOKED, reason)
-    event = make_event(events.REVOKED, _subjects(cert), _attrs(cert, reason=reason))
+    event = make_event(CertificateEvent.REVOKED, _subjects(cert), _attrs(cert, reason=reason))
     return make_result({get_cert_key(cert_id): revoked.encode()}, [event])
 
 
@@ -440,7 +440,7 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
         _set_status(old, ctx, STATUS_SUPERSEDED, reason), superseded_by=new_cert_id
     )
     event = make_event(
-        events.REISSUED,
+        CertificateEvent.REISSUED,
         (old.holder, new_cert_id, cert_id, issuer.id),
         _attrs(
             old,
@@ -523,7 +523,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
         tx=ctx.tx_hash.hex(),
     )
     event = make_event(
-        events.VERIFIED,
+        CertificateEvent.VERIFIED,
         (cert.holder, cert_id, verifier.id, verification_id),
         {
             "cert_status": record.cert_status,

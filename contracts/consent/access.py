@@ -9,7 +9,8 @@ from typing import Final
 from contracts.archives.records import get_record
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.records import compute_certificate_status, get_certificate
-from contracts.consent import events, scope
+from contracts.consent import scope
+from contracts.consent.events import ConsentEvent
 from contracts.consent.records import STATUS_GRANTED, ConsentRequest, get_request_key
 from contracts.consent.transactions import CERT_ID, REQUEST_ID, get_existing_request
 from contracts.framework import arguments
@@ -153,7 +154,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         request, uses_left=request.uses_left - 1, last_access_height=ctx.height
     )
     event = make_event(
-        events.ACCESSED,
+        ConsentEvent.ACCESSED,
         (request.holder, target.target_id, request.agency, request_id),
         {
             **attrs,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
+from contracts.framework.interface import EventName, EventNames
 
-from contracts.framework.interface import EventName
 
-REQUESTED: Final = EventName("consent.requested")
-GRANTED: Final = EventName("consent.granted")
-NARROWED: Final = EventName("consent.narrowed")
-REFUSED: Final = EventName("consent.refused")
-REVOKED: Final = EventName("consent.revoked")
-ACCESSED: Final = EventName("consent.accessed")
+class ConsentEvent(EventNames, prefix="consent"):
+    """Each is ``"consent.<its name in lower case>"``."""
+
+    REQUESTED: EventName
+    GRANTED: EventName
+    NARROWED: EventName
+    REFUSED: EventName
+    REVOKED: EventName
+    ACCESSED: EventName

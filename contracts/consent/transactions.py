@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from contracts.certificates.records import (
     Certificate,
     compute_certificate_status,
     get_certificate,
 )
-from contracts.consent import events, scope
+from contracts.consent import scope
+from contracts.consent.events import ConsentEvent
 from contracts.consent.records import (
     STATUS_GRANTED,
     STATUS_PENDING,
@@ -36,8 +39,11 @@ from contracts.framework.errors import (
     ContractError,
 )
 from contracts.framework.interface import (
+    AttrValue,
     CallContext,
     CallResult,
+    Event,
+    EventName,
     StateReader,
     make_event,
     make_result,
@@ -121,6 +127,15 @@ def get_subjects(request: ConsentRequest, actor: Actor | None = None) -> tuple[s
         request.request_id,
     )
     return subjects if actor is None else (*subjects, *actor.get_subjects())
+
+
+def check_status(request: ConsentRequest, status: str) -> None:
+    """``failed_precondition`` unless ``request`` is in ``status``."""
+    if request.status != status:
+        raise ContractError(
+            FAILED_PRECONDITION,
+            f"consent request {request.request_id} is {request.status}, not {status}",
+        )
 
 
 def _write(request: ConsentRequest) -> dict[bytes, bytes | None]:
@@ -223,7 +238,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         requested_expires_at_ms=expires_at_ms,
     )
     event = make_event(
-        events.REQUESTED,
+        ConsentEvent.REQUESTED,
         get_subjects(request),
         {
             "agency": agency.id,
@@ -256,61 +271,109 @@ def process_request_v2(state: StateReader, ctx: CallContext, args: Args) -> Call
     return process_request(state, ctx, args)
 
 
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """What a ``grant`` or ``narrow`` call restricts; ``None`` leaves that part as it was."""
+
+    scope: list[scope.Item] | None
+    """The part of the scope kept."""
+
+    uses: int | None
+    """The uses granted (``grant``) or left from now on (``narrow``)."""
+
+    expires_at_ms: int | None
+    """An earlier expiry."""
+
+
+def get_narrowing(args: Values) -> Narrowing:
+    """The narrowing a ``grant`` or ``narrow`` call asks for."""
+    return Narrowing(
+        scope=args.get(NARROWED_SCOPE, None),
+        uses=args.get(NARROWED_USES, None),
+        expires_at_ms=args.get(NARROWED_EXPIRY, None),
+    )
+
+
+def compute_narrowed_expiry(ctx: CallContext, request: ConsentRequest, narrowing: Narrowing) -> int:
+    """The expiry after ``narrowing``: it may come forward, but not past the block time."""
+    expires_at_ms = (
+        request.expires_at_ms if narrowing.expires_at_ms is None else narrowing.expires_at_ms
+    )
+    if not ctx.time_ms < expires_at_ms <= request.expires_at_ms:
+        raise arguments.invalid(
+            "expires_at_ms may bring the expiry forward but must be later than the block time"
+        )
+    return expires_at_ms
+
+
+def _decided(
+    request: ConsentRequest, ctx: CallContext, actor: Actor, **changes: Any
+) -> ConsentRequest:
+    """``request`` with ``changes``, recorded as decided now by ``actor``."""
+    return dataclasses.replace(
+        request,
+        **changes,
+        decided_height=ctx.height,
+        decided_by=actor.holder,
+        delegation_id=actor.delegation_id,
+    )
+
+
+def _decision_event(
+    name: EventName, request: ConsentRequest, actor: Actor, attrs: Mapping[str, AttrValue]
+) -> Event:
+    """The event of the holder's (or a delegate's) decision on ``request``."""
+    return make_event(
+        name,
+        get_subjects(request, actor),
+        {"agency": request.agency, "cert_type": request.cert_type, **attrs, **actor.get_attrs()},
+    )
+
+
 @transaction(Signature(REQUEST_ID, *NARROWING))
 def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
     """``grant(request_id, max_uses?, scope?, expires_at_ms?)`` by the holder or a delegate,
     optionally narrowed: fewer uses, part of the scope, an earlier expiry."""
     # The arguments are well-formed.
     request_id = args[REQUEST_ID]
-    narrowed_scope = args.get(NARROWED_SCOPE, None)
-    narrowed_uses = args.get(NARROWED_USES, None)
-    narrowed_expiry = args.get(NARROWED_EXPIRY, None)
+    narrowing = get_narrowing(args)
 
     # The request exists and the sender acts for its holder, over what is granted.
     request = get_existing_request(state, request_id)
-    granted_scope = request.scope if narrowed_scope is None else narrowed_scope
+    granted_scope = request.scope if narrowing.scope is None else narrowing.scope
     actor = resolve_request_actor(state, ctx, request, granted_scope, "grant")
 
     # It is pending and has not expired.
-    if request.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not pending"
-        )
+    check_status(request, STATUS_PENDING)
     if ctx.time_ms > request.expires_at_ms:
         raise ContractError(FAILED_PRECONDITION, f"consent request {request_id} has expired")
 
     # The narrowing asks for no more than the request.
-    granted_uses = request.max_uses if narrowed_uses is None else narrowed_uses
+    granted_uses = request.max_uses if narrowing.uses is None else narrowing.uses
     if granted_uses > request.max_uses:
         raise arguments.invalid(
             f"max_uses may narrow the request but not exceed the {request.max_uses} asked for"
         )
     if not scope.is_scope_within(granted_scope, request.scope):
         raise arguments.invalid("scope may narrow the request but not go beyond it")
-    expires_at_ms = request.expires_at_ms if narrowed_expiry is None else narrowed_expiry
-    if not ctx.time_ms < expires_at_ms <= request.expires_at_ms:
-        raise arguments.invalid(
-            "expires_at_ms may bring the expiry forward but must be later than the block time"
-        )
+    expires_at_ms = compute_narrowed_expiry(ctx, request, narrowing)
 
     # Effect: grant it.
-    granted = dataclasses.replace(
+    granted = _decided(
         request,
+        ctx,
+        actor,
         status=STATUS_GRANTED,
         granted_uses=granted_uses,
         uses_left=granted_uses,
         expires_at_ms=expires_at_ms,
         granted_scope=list(granted_scope),
-        decided_height=ctx.height,
-        decided_by=actor.holder,
-        delegation_id=actor.delegation_id,
     )
-    event = make_event(
-        events.GRANTED,
-        get_subjects(request, actor),
+    event = _decision_event(
+        ConsentEvent.GRANTED,
+        request,
+        actor,
         {
-            "agency": request.agency,
-            "cert_type": request.cert_type,
             "expires_at_ms": expires_at_ms,
             "granted_uses": granted_uses,
             "max_uses": request.max_uses,
@@ -321,7 +384,6 @@ def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallRes
             ),
             "scope": scope.encode_scope(granted_scope),
             "uses_left": granted_uses,
-            **actor.get_attrs(),
         },
     )
     return make_result(_write(granted), [event])
@@ -333,61 +395,49 @@ def process_narrow(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     restrict a grant further (``max_uses`` is the number of uses left from now on)."""
     # The arguments are well-formed and narrow something.
     request_id = args[REQUEST_ID]
-    narrowed_scope = args.get(NARROWED_SCOPE, None)
-    narrowed_uses = args.get(NARROWED_USES, None)
-    narrowed_expiry = args.get(NARROWED_EXPIRY, None)
-    if narrowed_scope is None and narrowed_uses is None and narrowed_expiry is None:
+    narrowing = get_narrowing(args)
+    if narrowing == Narrowing(scope=None, uses=None, expires_at_ms=None):
         raise arguments.invalid("give at least one of max_uses, scope and expires_at_ms")
 
     # The request exists and the sender acts for its holder, over what stays granted.
     request = get_existing_request(state, request_id)
-    new_scope = request.granted_scope if narrowed_scope is None else narrowed_scope
+    new_scope = request.granted_scope if narrowing.scope is None else narrowing.scope
     actor = resolve_request_actor(state, ctx, request, new_scope, "narrow")
 
     # It is granted and in force (an expired or used-up grant has nothing left to narrow).
-    if request.status != STATUS_GRANTED:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not granted"
-        )
+    check_status(request, STATUS_GRANTED)
     if not is_in_force(request, ctx.time_ms):
         raise ContractError(
             FAILED_PRECONDITION, f"the grant of consent request {request_id} is not in force"
         )
 
     # Each change narrows the grant.
-    uses_left = request.uses_left if narrowed_uses is None else narrowed_uses
+    uses_left = request.uses_left if narrowing.uses is None else narrowing.uses
     if uses_left > request.uses_left:
         raise arguments.invalid(f"max_uses must be at most the {request.uses_left} uses left")
     if not scope.is_scope_within(new_scope, request.granted_scope):
         raise arguments.invalid("scope must lie within the granted scope")
-    expires_at_ms = request.expires_at_ms if narrowed_expiry is None else narrowed_expiry
-    if not ctx.time_ms < expires_at_ms <= request.expires_at_ms:
-        raise arguments.invalid(
-            "expires_at_ms may bring the expiry forward but must be later than the block time"
-        )
+    expires_at_ms = compute_narrowed_expiry(ctx, request, narrowing)
 
     # Effect: the narrower grant.
     used = request.granted_uses - request.uses_left
-    narrowed = dataclasses.replace(
+    narrowed = _decided(
         request,
+        ctx,
+        actor,
         granted_uses=used + uses_left,
         uses_left=uses_left,
         expires_at_ms=expires_at_ms,
         granted_scope=list(new_scope),
-        decided_height=ctx.height,
-        decided_by=actor.holder,
-        delegation_id=actor.delegation_id,
     )
-    event = make_event(
-        events.NARROWED,
-        get_subjects(request, actor),
+    event = _decision_event(
+        ConsentEvent.NARROWED,
+        request,
+        actor,
         {
-            "agency": request.agency,
-            "cert_type": request.cert_type,
             "expires_at_ms": expires_at_ms,
             "scope": scope.encode_scope(new_scope),
             "uses_left": uses_left,
-            **actor.get_attrs(),
         },
     )
     return make_result(_write(narrowed), [event])
@@ -404,24 +454,11 @@ def process_refuse(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     actor = resolve_request_actor(state, ctx, request, request.scope, "refuse")
 
     # It is pending.
-    if request.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not pending"
-        )
+    check_status(request, STATUS_PENDING)
 
     # Effect: refuse it.
-    refused = dataclasses.replace(
-        request,
-        status=STATUS_REFUSED,
-        decided_height=ctx.height,
-        decided_by=actor.holder,
-        delegation_id=actor.delegation_id,
-    )
-    event = make_event(
-        events.REFUSED,
-        get_subjects(request, actor),
-        {"agency": request.agency, "cert_type": request.cert_type, **actor.get_attrs()},
-    )
+    refused = _decided(request, ctx, actor, status=STATUS_REFUSED)
+    event = _decision_event(ConsentEvent.REFUSED, request, actor, {})
     return make_result(_write(refused), [event])
 
 
@@ -438,28 +475,11 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     )
 
     # It is granted.
-    if request.status != STATUS_GRANTED:
-        raise ContractError(
-            FAILED_PRECONDITION, f"consent request {request_id} is {request.status}, not granted"
-        )
+    check_status(request, STATUS_GRANTED)
 
     # Effect: revoke the grant; no uses remain.
-    revoked = dataclasses.replace(
-        request,
-        status=STATUS_REVOKED,
-        uses_left=0,
-        decided_height=ctx.height,
-        decided_by=actor.holder,
-        delegation_id=actor.delegation_id,
-    )
-    event = make_event(
-        events.REVOKED,
-        get_subjects(request, actor),
-        {
-            "agency": request.agency,
-            "cert_type": request.cert_type,
-            "uses_unused": request.uses_left,
-            **actor.get_attrs(),
-        },
+    revoked = _decided(request, ctx, actor, status=STATUS_REVOKED, uses_left=0)
+    event = _decision_event(
+        ConsentEvent.REVOKED, request, actor, {"uses_unused": request.uses_left}
     )
     return make_result(_write(revoked), [event])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Final
+from contracts.framework.interface import EventName, EventNames
 
-from contracts.framework.interface import EventName
 
-REGISTERED: Final = EventName("delegation.registered")
-APPOINTED: Final = EventName("delegation.appointed")
-ACCEPTED: Final = EventName("delegation.accepted")
-DECLINED: Final = EventName("delegation.declined")
-REVOKED: Final = EventName("delegation.revoked")
+class DelegationEvent(EventNames, prefix="delegation"):
+    """Each is ``"delegation.<its name in lower case>"``."""
+
+    REGISTERED: EventName
+    APPOINTED: EventName
+    ACCEPTED: EventName
+    DECLINED: EventName
+    REVOKED: EventName

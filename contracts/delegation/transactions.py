@@ -11,7 +11,7 @@ from typing import Final
 
 from contracts.archives import files
 from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
-from contracts.delegation import events
+from contracts.delegation.events import DelegationEvent
 from contracts.delegation.records import (
     ACTION_APPOINT_AGENTS,
     ACTIONS,
@@ -47,6 +47,7 @@ from contracts.framework.interface import (
     AttrValue,
     CallContext,
     CallResult,
+    EventName,
     StateReader,
     TransactionHandler,
     make_event,
@@ -258,7 +259,7 @@ def process_register(state: StateReader, ctx: CallContext, args: Values) -> Call
         parent="",
     )
     event = make_event(
-        events.REGISTERED,
+        DelegationEvent.REGISTERED,
         (*_subjects(delegation), registrar.id),
         _attrs(delegation, registrar=registrar.id),
     )
@@ -315,19 +316,36 @@ def process_appoint(state: StateReader, ctx: CallContext, args: Values) -> CallR
     )
     subjects = _subjects(delegation) + ((sender,) if sender != terms.principal else ())
     event = make_event(
-        events.APPOINTED,
+        DelegationEvent.APPOINTED,
         subjects,
         _attrs(delegation, appointed_by=sender, parent=parent),
     )
     return make_result(_write_new(delegation), [event])
 
 
-def _check_sender_is_delegate(ctx: CallContext, delegation: Delegation, action: str) -> None:
+def get_pending_for_delegate(
+    state: StateReader, ctx: CallContext, delegation_id: str, action: str
+) -> Delegation:
+    """The delegation the delegate answers by ``action``: it exists, the sender is its
+    delegate and it is still pending."""
+    delegation = get_existing_delegation(state, delegation_id)
     if holder_id_for(ctx.sender_key) != delegation.delegate:
         raise ContractError(
             PERMISSION_DENIED,
             f"only the delegate may {action} delegation {delegation.delegation_id}",
         )
+    if delegation.status != STATUS_PENDING:
+        raise ContractError(
+            FAILED_PRECONDITION, f"delegation {delegation_id} is {delegation.status}, not pending"
+        )
+    return delegation
+
+
+def _answer(ctx: CallContext, delegation: Delegation, status: str, name: EventName) -> CallResult:
+    """The delegate's answer recorded: the new status and its event."""
+    answered = dataclasses.replace(delegation, status=status, decided_height=ctx.height)
+    event = make_event(name, _subjects(delegation), _attrs(delegation))
+    return make_result(_write(answered), [event])
 
 
 @transaction(Signature(DELEGATION_ID))
@@ -335,37 +353,22 @@ def process_accept(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     """``accept(delegation_id)`` by the delegate (意愿确认): the delegation comes into force."""
     delegation_id = args[DELEGATION_ID]
 
-    # The delegation exists and the sender is its delegate.
-    delegation = get_existing_delegation(state, delegation_id)
-    _check_sender_is_delegate(ctx, delegation, "accept")
+    # The delegation exists, the sender is its delegate and it is pending.
+    delegation = get_pending_for_delegate(state, ctx, delegation_id, "accept")
 
-    # It is pending and has not expired.
-    if delegation.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"delegation {delegation_id} is {delegation.status}, not pending"
-        )
+    # It has not expired.
     if ctx.time_ms > delegation.expires_at_ms:
         raise ContractError(FAILED_PRECONDITION, f"delegation {delegation_id} has expired")
 
     # Effect: active.
-    accepted = dataclasses.replace(delegation, status=STATUS_ACTIVE, decided_height=ctx.height)
-    event = make_event(events.ACCEPTED, _subjects(delegation), _attrs(delegation))
-    return make_result(_write(accepted), [event])
+    return _answer(ctx, delegation, STATUS_ACTIVE, DelegationEvent.ACCEPTED)
 
 
 @transaction(Signature(DELEGATION_ID))
 def process_decline(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
     """``decline(delegation_id)`` by the delegate, while it is pending."""
-    delegation_id = args[DELEGATION_ID]
-    delegation = get_existing_delegation(state, delegation_id)
-    _check_sender_is_delegate(ctx, delegation, "decline")
-    if delegation.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"delegation {delegation_id} is {delegation.status}, not pending"
-        )
-    declined = dataclasses.replace(delegation, status=STATUS_DECLINED, decided_height=ctx.height)
-    event = make_event(events.DECLINED, _subjects(delegation), _attrs(delegation))
-    return make_result(_write(declined), [event])
+    delegation = get_pending_for_delegate(state, ctx, args[DELEGATION_ID], "decline")
+    return _answer(ctx, delegation, STATUS_DECLINED, DelegationEvent.DECLINED)
 
 
 def _get_revoker(state: StateReader, ctx: CallContext, delegation: Delegation) -> str | None:
@@ -421,7 +424,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     )
     subjects = _subjects(delegation)
     event = make_event(
-        events.REVOKED,
+        DelegationEvent.REVOKED,
         subjects if revoker in subjects else (*subjects, revoker),
         _attrs(delegation, reason=reason, revoked_by=revoker),
     )

@@ -142,36 +142,36 @@ def _pattern(is_valid: Callable[[str], bool], rule: str) -> Callable[[str], str 
     return get_problem
 
 
-def _id_rule(length_min: int, length_max: int, characters: str) -> str:
-    return f"must be {length_min} to {length_max} characters of {characters}"
+ID_CHARACTERS: Final = "[A-Za-z0-9._:-]"
+"""The characters of most ids, as error messages name them."""
+
+
+def _id_format(
+    is_valid: Callable[[str], bool],
+    length_min: int,
+    length_max: int,
+    characters: str = ID_CHARACTERS,
+) -> TextFormat:
+    """The format of an id that ``is_valid`` checks; its error states the length and
+    characters."""
+    rule = f"must be {length_min} to {length_max} characters of {characters}"
+    return TextFormat(_pattern(is_valid, rule))
 
 
 HOLDER_ID: Final = TextFormat(
     _pattern(is_holder_id, "must be a holder id ('hd' followed by 40 lowercase hex digits)")
 )
-ORG_ID: Final = TextFormat(
-    _pattern(
-        formats.is_org_id,
-        _id_rule(limits.ORG_ID_LENGTH_MIN, limits.ORG_ID_LENGTH_MAX, "[a-z0-9-]"),
-    )
+ORG_ID: Final = _id_format(
+    formats.is_org_id, limits.ORG_ID_LENGTH_MIN, limits.ORG_ID_LENGTH_MAX, "[a-z0-9-]"
 )
-CERT_ID: Final = TextFormat(
-    _pattern(
-        formats.is_cert_id,
-        _id_rule(limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
-    )
+CERT_ID: Final = _id_format(
+    formats.is_cert_id, limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX
 )
-REQUEST_ID: Final = TextFormat(
-    _pattern(
-        formats.is_request_id,
-        _id_rule(limits.REQUEST_ID_LENGTH_MIN, limits.REQUEST_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
-    )
+REQUEST_ID: Final = _id_format(
+    formats.is_request_id, limits.REQUEST_ID_LENGTH_MIN, limits.REQUEST_ID_LENGTH_MAX
 )
-OBJECT_ID: Final = TextFormat(
-    _pattern(
-        formats.is_object_id,
-        _id_rule(limits.OBJECT_ID_LENGTH_MIN, limits.OBJECT_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
-    )
+OBJECT_ID: Final = _id_format(
+    formats.is_object_id, limits.OBJECT_ID_LENGTH_MIN, limits.OBJECT_ID_LENGTH_MAX
 )
 """An id naming an existing record, correction, delegation, proposal or verification."""
 
@@ -188,13 +188,9 @@ PUBLIC_KEY_HEX: Final = TextFormat(
         " lowercase hex digits",
     )
 )
-VALIDATOR_ID: Final = TextFormat(
-    _pattern(
-        formats.is_validator_id,
-        _id_rule(1, limits.VALIDATOR_ID_LENGTH_MAX, "[A-Za-z0-9._:-]"),
-    ),
-    personal_refused=True,
-)
+VALIDATOR_ID: Final = _id_format(
+    formats.is_validator_id, 1, limits.VALIDATOR_ID_LENGTH_MAX
+).creating()
 ENDPOINT: Final = TextFormat(formats.get_endpoint_problem, personal_refused=True)
 """A validator's network endpoint, ``host:port``."""
 

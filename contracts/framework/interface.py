@@ -18,8 +18,19 @@ AttrValue = str | int | bool
 
 EventName = NewType("EventName", str)
 """A dotted event name, e.g. ``"certificate.issued"``. Each contract declares its names as
-constants in its ``events`` module; :func:`make_event` takes nothing else, so a misspelt
-name is a type error rather than a silent new event."""
+constants in its ``events`` module (an :class:`EventNames`); :func:`make_event` takes
+nothing else, so a misspelt name is a type error rather than a silent new event."""
+
+
+class EventNames:
+    """A contract's event names: a subclass declares each as ``NAME: EventName`` and it is
+    ``"<prefix>.<name in lower case>"``, so a name is written once and its constant and
+    value cannot drift apart."""
+
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.__annotations__:
+            setattr(cls, name, EventName(f"{prefix}.{name.lower()}"))
 
 
 class StateReader(Protocol):

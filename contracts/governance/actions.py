@@ -10,7 +10,8 @@ from contracts.framework import arguments, limits
 from contracts.framework.errors import FAILED_PRECONDITION, ContractError
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import Arg, integer
-from contracts.governance import events, versions
+from contracts.governance import versions
+from contracts.governance.events import GovernanceEvent
 from contracts.governance.plans import Action, Params, Plan, Writes
 from contracts.governance.quorum import QUORUM_KEY, QuorumRule, get_quorum_problem
 
@@ -44,7 +45,7 @@ def _plan_activate_contract_version(
     kept = tuple(entry for entry in schedule if entry[0] < activation_height)
     changed = (*kept, (activation_height, version))
     event = make_event(
-        events.CONTRACT_VERSION_SCHEDULED,
+        GovernanceEvent.CONTRACT_VERSION_SCHEDULED,
         (contract, pid),
         {
             "activation_height": activation_height,
@@ -67,7 +68,7 @@ def _check_quorum(params: Params) -> None:
 def _plan_set_quorum(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     rule = QuorumRule(params["numerator"], params["denominator"])
     event = make_event(
-        events.QUORUM_SET,
+        GovernanceEvent.QUORUM_SET,
         (pid,),
         {"denominator": rule.denominator, "numerator": rule.numerator, "proposal_id": pid},
     )

@@ -65,7 +65,7 @@ from contracts.framework.interface import (
 from contracts.framework.records import Record
 from contracts.framework.signature import Signature, Values, choice, integer, text, transaction
 from contracts.framework.store import get_existing
-from contracts.governance import events
+from contracts.governance.events import GovernanceEvent
 from contracts.governance.plans import Action, Writes
 from contracts.governance.quorum import get_quorum
 from contracts.membership.organisations import (
@@ -184,7 +184,7 @@ def _decide(
             proposal, status=STATUS_FAILED, decided_height=ctx.height, failure=error.message
         )
         event = make_event(
-            events.PROPOSAL_FAILED,
+            GovernanceEvent.PROPOSAL_FAILED,
             (pid,),
             {"action": proposal.action, "approvals": approvals, "reason": error.message},
         )
@@ -196,7 +196,7 @@ def _decide(
         effective_height=plan.effective_height,
     )
     event = make_event(
-        events.PROPOSAL_APPLIED,
+        GovernanceEvent.PROPOSAL_APPLIED,
         (pid,),
         {
             "action": proposal.action,
@@ -263,7 +263,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
         )
         rule = get_quorum(state)
         proposed = make_event(
-            events.PROPOSED,
+            GovernanceEvent.PROPOSED,
             (proposal_id, proposer.id),
             {
                 "action": action_name,
@@ -307,7 +307,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
         )
         rule = get_quorum(state)
         event = make_event(
-            events.APPROVED,
+            GovernanceEvent.APPROVED,
             (proposal_id, approver.id),
             {
                 "action": proposal.action,

@@ -14,7 +14,8 @@ from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import free_text, name_list, text
 from contracts.framework.store import get_existing
 from contracts.governance.plans import Action, Params, Plan, Writes
-from contracts.membership import events, validator_set
+from contracts.membership import validator_set
+from contracts.membership.events import MembershipEvent
 from contracts.membership.organisations import (
     ROLE_VALIDATOR_OPERATOR,
     ROLES,
@@ -75,7 +76,7 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
     _check_key_unused(state, org.public_key)
     writes: Writes = get_organisation_writes(org)
     event = make_event(
-        events.ORG_ADDED,
+        MembershipEvent.ORG_ADDED,
         (org.id, pid),
         {**_org_attrs(org), "public_key": org.public_key.hex(), "proposal_id": pid},
     )
@@ -99,7 +100,7 @@ def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Par
         get_public_key_key(org.public_key): None,
         get_retired_key(org.id): Retirement(ctx.height).encode(),
     }
-    event = make_event(events.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})
+    event = make_event(MembershipEvent.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})
     return Plan(writes, [event], ctx.height)
 
 
@@ -119,7 +120,9 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
             FAILED_PRECONDITION,
             f"organisation {org.id} operates validators and must keep the validator_operator role",
         )
-    event = make_event(events.ROLES_SET, (org.id, pid), {**_org_attrs(changed), "proposal_id": pid})
+    event = make_event(
+        MembershipEvent.ROLES_SET, (org.id, pid), {**_org_attrs(changed), "proposal_id": pid}
+    )
     return Plan({get_org_key(org.id): changed.encode()}, [event], ctx.height)
 
 
@@ -133,7 +136,7 @@ def _plan_rotate_org_key(state: StateReader, ctx: CallContext, pid: str, params:
         **get_organisation_writes(rotated),
     }
     event = make_event(
-        events.ORG_KEY_ROTATED,
+        MembershipEvent.ORG_KEY_ROTATED,
         (org.id, pid),
         {
             "new_public_key": new_key.hex(),

@@ -18,7 +18,8 @@ from contracts.framework.errors import (
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import text
 from contracts.governance.plans import Action, Params, Plan, Writes
-from contracts.membership import events, validator_set
+from contracts.membership import validator_set
+from contracts.membership.events import MembershipEvent
 from contracts.membership.org_actions import PUBLIC_KEY, get_org
 from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
 from contracts.membership.validator_set import Endpoint, ScheduledSet, ValidatorEntry
@@ -46,7 +47,7 @@ def _schedule_validators(
     )
     members = [{"id": v.id, "public_key": v.public_key} for v in scheduled.validators]
     event = make_event(
-        events.VALIDATORS_SCHEDULED,
+        MembershipEvent.VALIDATORS_SCHEDULED,
         (*subjects, pid),
         {
             "action": action,
@@ -75,7 +76,7 @@ def _plan_endpoint(
     """Writes and event of a validator's endpoint, in force from this block on."""
     record = Endpoint(endpoint, ctx.height, pid)
     event = make_event(
-        events.VALIDATOR_ENDPOINT_SET,
+        MembershipEvent.VALIDATOR_ENDPOINT_SET,
         (*subjects, pid),
         {"endpoint": endpoint, "proposal_id": pid, "validator_id": validator_id},
     )
@@ -105,13 +106,25 @@ def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: 
     return plan.then(_plan_endpoint(ctx, pid, added.id, endpoint, subjects))
 
 
+def _get_named_validator(state: StateReader, params: Params) -> tuple[ScheduledSet, ValidatorEntry]:
+    """The latest scheduled set and its validator ``params["validator_id"]``; ``not_found``
+    if the set has no such validator."""
+    current = validator_set.get_set_at(state, None)
+    named = current.get(params["validator_id"])
+    if named is None:
+        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+    return current, named
+
+
+def _get_subjects(validator: ValidatorEntry) -> tuple[str, ...]:
+    """The validator and the organisation that runs it, if any."""
+    return (validator.id, validator.operator) if validator.operator else (validator.id,)
+
+
 def _plan_set_validator_endpoint(
     state: StateReader, ctx: CallContext, pid: str, params: Params
 ) -> Plan:
-    current = validator_set.get_set_at(state, None)
-    moved = current.get(params["validator_id"])
-    if moved is None:
-        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+    current, moved = _get_named_validator(state, params)
     endpoint: str = params["endpoint"]
     found = validator_set.get_endpoint(state, moved.id)
     if found is not None and found.endpoint == endpoint:
@@ -119,32 +132,26 @@ def _plan_set_validator_endpoint(
             FAILED_PRECONDITION, f"validator {moved.id} already has endpoint {endpoint}"
         )
     _check_endpoint_unused(state, current, moved.id, endpoint)
-    subjects = (moved.id, moved.operator) if moved.operator else (moved.id,)
+    subjects = _get_subjects(moved)
     return _plan_endpoint(ctx, pid, moved.id, endpoint, subjects)
 
 
 def _plan_remove_validator(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
-    current = validator_set.get_set_at(state, None)
-    removed = current.get(params["validator_id"])
-    if removed is None:
-        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+    current, removed = _get_named_validator(state, params)
     remaining = tuple(v for v in current.validators if v.id != removed.id)
-    subjects = (removed.id, removed.operator) if removed.operator else (removed.id,)
+    subjects = _get_subjects(removed)
     return _schedule_validators(state, ctx, pid, "remove_validator", remaining, subjects)
 
 
 def _plan_rotate_validator_key(
     state: StateReader, ctx: CallContext, pid: str, params: Params
 ) -> Plan:
-    current = validator_set.get_set_at(state, None)
-    rotated = current.get(params["validator_id"])
-    if rotated is None:
-        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+    current, rotated = _get_named_validator(state, params)
     changed = tuple(
         dataclasses.replace(v, public_key=params["public_key"]) if v.id == rotated.id else v
         for v in current.validators
     )
-    subjects = (rotated.id, rotated.operator) if rotated.operator else (rotated.id,)
+    subjects = _get_subjects(rotated)
     return _schedule_validators(state, ctx, pid, "rotate_validator_key", changed, subjects)
 
 

@@ -29,7 +29,7 @@ R: dict[str, ArgValue] = {"record_id": REC}
 
 def ledger_with_record() -> Ledger:
     ledger = Ledger()
-    ledger.call(HRSS.public_key, "archives", "append", append_args(REC))
+    ledger.append(HRSS, REC)
     return ledger
 
 
@@ -42,7 +42,7 @@ def test_append_creates_the_file_and_the_record() -> None:
     ledger = Ledger()
     height = ledger.height
     tx_hash = ledger.ctx(HRSS.public_key).tx_hash.hex()
-    result = ledger.call(HRSS.public_key, "archives", "append", append_args(REC))
+    result = ledger.append(HRSS, REC)
     (event,) = result.events
     assert event.name == "archive.appended"
     assert event.subjects == (ALICE, REC, HRSS.id)
@@ -63,9 +63,7 @@ def test_append_creates_the_file_and_the_record() -> None:
         "version_height": height,
         "pending_correction": "",
     }
-    ledger.call(
-        HEALTH.public_key, "archives", "append", append_args("MED-2024-000001", category="medical")
-    )
+    ledger.append(HEALTH, "MED-2024-000001", category="medical")
     assert ledger.query("archives", "file", {"subject": ALICE}) == {
         "subject": ALICE,
         "kind": "person",
@@ -102,19 +100,11 @@ def test_append_rejections(sender: bytes, overrides: dict[str, ArgValue], code: 
 
 def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     ledger = Ledger()
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
+    ledger.append(
+        WEIHAI_AMR, "ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"
     )
     # Credit records exist for both kinds: the enterprise's file says which.
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("CREDIT-000001", subject=ENTERPRISE, category="credit"),
-    )
+    ledger.append(WEIHAI_AMR, "CREDIT-000001", subject=ENTERPRISE, category="credit")
     assert record(ledger, "CREDIT-000001")["subject_kind"] == "enterprise"
     # A new file in an ambiguous category needs the kind stated.
     ledger.reject(
@@ -124,11 +114,8 @@ def test_one_file_is_either_a_person_or_an_enterprise() -> None:
         append_args("CREDIT-000002", subject=BOB, category="credit"),
         "invalid_argument",
     )
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("CREDIT-000002", subject=BOB, category="credit", subject_kind="person"),
+    ledger.append(
+        WEIHAI_AMR, "CREDIT-000002", subject=BOB, category="credit", subject_kind="person"
     )
     # Personal categories never go into an enterprise's file.
     ledger.reject(

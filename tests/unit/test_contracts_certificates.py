@@ -147,12 +147,7 @@ def test_issue_stores_the_record_and_indexes_it() -> None:
 
 def test_issuer_with_several_roles_and_types() -> None:
     ledger = Ledger()
-    ledger.call(
-        AMR.public_key,
-        "certificates",
-        "issue",
-        issue_args(cert_id="BL-91370100MA3C", cert_type="business_licence", holder=BOB),
-    )
+    ledger.issue(AMR, cert_id="BL-91370100MA3C", cert_type="business_licence", holder=BOB)
     assert ledger.query("certificates", "status", {"cert_id": "BL-91370100MA3C"})["issuer"] == (
         "jinan-amr"
     )
@@ -298,16 +293,12 @@ def test_list_by_holder() -> None:
     ledger.issue_diploma("DIP-2012-000002")
     ledger.issue_diploma("DIP-2012-000001")
     ledger.issue_diploma("DIP-2012-000003", holder=BOB)
-    ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            cert_id="ID-370102-0001",
-            cert_type="resident_id_card",
-            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-            valid_until_ms=T0_MS + 3650 * DAY_MS,
-        ),
+    ledger.issue(
+        PSB,
+        cert_id="ID-370102-0001",
+        cert_type="resident_id_card",
+        doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
+        valid_until_ms=T0_MS + 3650 * DAY_MS,
     )
     listed = ledger.query("certificates", "list_by_holder", {"holder": ALICE})
     assert [c["cert_id"] for c in listed] == [

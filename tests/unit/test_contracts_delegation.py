@@ -27,9 +27,7 @@ from tests.unit.test_contracts_support import (
     STRANGER_KEY,
     WEIHAI_AMR,
     Ledger,
-    append_args,
     delegation_args,
-    issue_args,
     json_arg,
 )
 
@@ -48,7 +46,7 @@ def ledger_for_alice() -> Ledger:
     """Alice has a diploma, a social-security record and a pending request from the bank."""
     ledger = Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
+    ledger.append(HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", CERT)
     return ledger
 
@@ -57,30 +55,18 @@ def ledger_for_enterprise() -> Ledger:
     """An enterprise with a business licence, a registration record, a legal representative
     registered by market regulation, and a pending request for its licence."""
     ledger = Ledger()
-    ledger.call(
-        AMR.public_key,
-        "certificates",
-        "issue",
-        issue_args(cert_id=LICENCE, cert_type="business_licence", holder=ENTERPRISE),
+    ledger.issue(AMR, cert_id=LICENCE, cert_type="business_licence", holder=ENTERPRISE)
+    ledger.append(
+        WEIHAI_AMR, "ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"
     )
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
-    )
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "delegation",
-        "register",
-        delegation_args(
-            "DLG-LEGAL-0001",
-            "legal_representative",
-            ENTERPRISE,
-            LEGAL_REP,
-            ledger.time_ms + 2 * YEAR_MS,
-            ("consent", "archives", "appoint_agents"),
-        ),
+    ledger.register(
+        WEIHAI_AMR,
+        "DLG-LEGAL-0001",
+        "legal_representative",
+        ENTERPRISE,
+        LEGAL_REP,
+        ledger.time_ms + 2 * YEAR_MS,
+        ("consent", "archives", "appoint_agents"),
     )
     ledger.request("REQ-ENT-0001", LICENCE, holder=ENTERPRISE)
     return ledger
@@ -262,11 +248,8 @@ def test_delegation_rejections(
 ) -> None:
     ledger = ledger_for_alice()
     # The enterprise's file makes it known as an enterprise.
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
+    ledger.append(
+        WEIHAI_AMR, "ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"
     )
     ledger.reject(sender, "delegation", method, guardianship(ledger, **overrides), code)
 

@@ -281,7 +281,7 @@ def test_set_roles_gives_and_takes_rights() -> None:
             "cert_types": json_arg(["diploma"]),
         },
     )
-    ledger.call(NOTARY.public_key, "certificates", "issue", issue_args())
+    ledger.issue(NOTARY)
     pass_proposal(
         ledger,
         {

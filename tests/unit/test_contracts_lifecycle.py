@@ -42,15 +42,11 @@ C: dict[str, ArgValue] = {"cert_id": CERT}
 
 def issue_with_commitments(ledger: Ledger, valid_until_ms: int = 0) -> dict[str, str]:
     commitments = compute_field_commitments("diploma", FIELDS, SALT)
-    ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            doc_hash=compute_document_hash("diploma", FIELDS, SALT),
-            field_hashes=encode_field_hashes(commitments),
-            valid_until_ms=valid_until_ms,
-        ),
+    ledger.issue(
+        UNIVERSITY,
+        doc_hash=compute_document_hash("diploma", FIELDS, SALT),
+        field_hashes=encode_field_hashes(commitments),
+        valid_until_ms=valid_until_ms,
     )
     return commitments
 

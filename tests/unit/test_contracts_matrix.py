@@ -250,30 +250,21 @@ def expected(operation: str, role: str, state: str) -> str:
 def prepared(state: str) -> Ledger:
     ledger = Ledger()
     ledger.issue_diploma(DIPLOMA, valid_until_ms=T0_MS + 3650 * DAY_MS)
-    ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            cert_id=ID_CARD,
-            cert_type="resident_id_card",
-            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-        ),
+    ledger.issue(
+        PSB,
+        cert_id=ID_CARD,
+        cert_type="resident_id_card",
+        doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
     )
-    ledger.call(HRSS.public_key, "archives", "append", append_args(REC))
-    ledger.call(HRSS.public_key, "archives", "append", append_args(REC2))
+    ledger.append(HRSS, REC)
+    ledger.append(HRSS, REC2)
     ledger.call(
         ALICE_KEY,
         "archives",
         "request_correction",
         {"correction_id": COR, "record_id": REC2, "reason": "参保单位有误"},
     )
-    ledger.call(
-        CIVIL.public_key,
-        "delegation",
-        "register",
-        delegation_args(GUARDIANSHIP, "guardian", ALICE, GUARDIAN, ledger.time_ms + 365 * DAY_MS),
-    )
+    ledger.register(CIVIL, GUARDIANSHIP, "guardian", ALICE, GUARDIAN, ledger.time_ms + 365 * DAY_MS)
     ledger.call(
         BANK.public_key,
         "consent",

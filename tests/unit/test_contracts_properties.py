@@ -19,9 +19,8 @@ from contracts.certificates.commitments import (
     compute_field_commitments,
     encode_field_hashes,
 )
-from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
-from contracts.runtime import CONTRACTS, ArgValue, execute, screen_arguments
+from contracts.runtime import ArgValue, screen_arguments
 from tests.unit.test_contracts_support import (
     AGENT,
     AGENT_KEY,
@@ -42,6 +41,7 @@ from tests.unit.test_contracts_support import (
     HRSS,
     LEGAL_REP,
     LEGAL_REP_KEY,
+    METHODS,
     NOTARY,
     ORGANISATIONS,
     PERSONAL_VALUES,
@@ -52,6 +52,7 @@ from tests.unit.test_contracts_support import (
     WEIHAI_AMR,
     Ledger,
     append_args,
+    check_malformed_call,
     content_hash,
     delegation_args,
     issue_args,
@@ -281,7 +282,7 @@ def run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
     ledger = Ledger()
     ledger.issue_diploma(CERTS[0])
     ledger.issue_diploma(CERTS[1], holder=BOB)
-    ledger.call(HRSS.public_key, "archives", "append", append_args(RECORDS[0]))
+    ledger.append(HRSS, RECORDS[0])
     ledger.request(REQUESTS[0], CERTS[0])
     ledger.call(ALICE_KEY, "consent", "grant", {"request_id": REQUESTS[0]})
     outcomes: list[bytes] = []
@@ -366,41 +367,29 @@ def rich_flow() -> tuple[Ledger, list[bytes]]:
     ledger = Ledger()
     diploma_salt = salt_for("diploma")
     commitments = compute_field_commitments("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt)
-    ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            doc_hash=compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt),
-            field_hashes=encode_field_hashes(commitments),
-        ),
+    ledger.issue(
+        UNIVERSITY,
+        doc_hash=compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt),
+        field_hashes=encode_field_hashes(commitments),
     )
     id_salt = salt_for("id")
-    ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            cert_id="ID-370102-0001",
-            cert_type="resident_id_card",
-            doc_hash=compute_document_hash("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt),
-            field_hashes=encode_field_hashes(
-                compute_field_commitments("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt)
-            ),
-            valid_until_ms=T0_MS + 3650 * DAY_MS,
+    ledger.issue(
+        PSB,
+        cert_id="ID-370102-0001",
+        cert_type="resident_id_card",
+        doc_hash=compute_document_hash("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt),
+        field_hashes=encode_field_hashes(
+            compute_field_commitments("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt)
         ),
+        valid_until_ms=T0_MS + 3650 * DAY_MS,
     )
     licence_salt = salt_for("licence")
-    ledger.call(
-        AMR.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            cert_id="BL-WH-2015-000001",
-            cert_type="business_licence",
-            holder=ENTERPRISE,
-            doc_hash=compute_document_hash("business_licence", ENTERPRISE_VALUES, licence_salt),
-        ),
+    ledger.issue(
+        AMR,
+        cert_id="BL-WH-2015-000001",
+        cert_type="business_licence",
+        holder=ENTERPRISE,
+        doc_hash=compute_document_hash("business_licence", ENTERPRISE_VALUES, licence_salt),
     )
     amended = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     ledger.call(
@@ -424,31 +413,19 @@ def rich_flow() -> tuple[Ledger, list[bytes]]:
             "purpose": "公证核验",
         },
     )
-    ledger.call(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
+    ledger.append(HRSS, "SS-2024-000001")
+    ledger.append(
+        WEIHAI_AMR, "ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"
     )
-    ledger.call(
-        CIVIL.public_key,
-        "delegation",
-        "register",
-        delegation_args("DLG-GUARD-0001", "guardian", ALICE, GUARDIAN, T0_MS + 365 * DAY_MS),
-    )
-    ledger.call(
-        WEIHAI_AMR.public_key,
-        "delegation",
-        "register",
-        delegation_args(
-            "DLG-LEGAL-0001",
-            "legal_representative",
-            ENTERPRISE,
-            LEGAL_REP,
-            T0_MS + 365 * DAY_MS,
-            ("consent", "archives", "appoint_agents"),
-        ),
+    ledger.register(CIVIL, "DLG-GUARD-0001", "guardian", ALICE, GUARDIAN, T0_MS + 365 * DAY_MS)
+    ledger.register(
+        WEIHAI_AMR,
+        "DLG-LEGAL-0001",
+        "legal_representative",
+        ENTERPRISE,
+        LEGAL_REP,
+        T0_MS + 365 * DAY_MS,
+        ("consent", "archives", "appoint_agents"),
     )
     ledger.call(
         LEGAL_REP_KEY,
@@ -619,12 +596,6 @@ ARG_VALUES = st.one_of(
     st.binary(max_size=8),
     st.booleans(),
 )
-METHODS = [
-    (contract, method, kind)
-    for contract, system in CONTRACTS.items()
-    for kind, methods in (("tx", system.transactions), ("query", system.queries))
-    for method in methods
-]
 
 
 @settings(max_examples=400, deadline=None)
@@ -636,20 +607,11 @@ METHODS = [
 def test_malformed_calls_only_raise_contract_errors(
     target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
 ) -> None:
-    contract, method, kind = target
     ledger = Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    ledger.call(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
+    ledger.append(HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    before = ledger.state.items()
-    try:
-        if kind == "tx":
-            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
-            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
-        else:
-            canonical_json(ledger.query(contract, method, args))
-    except ContractError:
-        assert ledger.state.items() == before
+    check_malformed_call(ledger, target, args, sender)
 
 
 # --- admission screening ---------------------------------------------------------------------

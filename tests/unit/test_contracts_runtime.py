@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
-from contracts.runtime import CONTRACTS, ArgValue, execute, query, subjects_of
+from contracts.runtime import ArgValue, query, subjects_of
 from tests.unit.test_contracts_support import (
     ALICE,
     ALICE_DIPLOMA_FIELDS,
@@ -22,6 +22,7 @@ from tests.unit.test_contracts_support import (
     BOB,
     BOB_KEY,
     DAY_MS,
+    METHODS,
     NOTARY,
     PERSONAL_VALUES,
     PSB,
@@ -29,6 +30,7 @@ from tests.unit.test_contracts_support import (
     T0_MS,
     UNIVERSITY,
     Ledger,
+    check_malformed_call,
     doc_hash,
     result_bytes,
 )
@@ -368,12 +370,6 @@ ARG_VALUES = st.one_of(
     st.binary(max_size=40),
     st.booleans(),
 )
-METHODS = [
-    (contract, method, kind)
-    for contract, system in CONTRACTS.items()
-    for kind, methods in (("tx", system.transactions), ("query", system.queries))
-    for method in methods
-]
 
 
 @settings(max_examples=300, deadline=None)
@@ -385,19 +381,10 @@ METHODS = [
 def test_malformed_calls_only_raise_contract_errors(
     target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
 ) -> None:
-    contract, method, kind = target
     ledger = Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    before = ledger.state.items()
-    try:
-        if kind == "tx":
-            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
-            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
-        else:
-            canonical_json(ledger.query(contract, method, args))
-    except ContractError:
-        assert ledger.state.items() == before
+    check_malformed_call(ledger, target, args, sender)
 
 
 def test_arguments_must_be_a_mapping() -> None:

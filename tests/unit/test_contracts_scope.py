@@ -19,9 +19,7 @@ from tests.unit.test_contracts_support import (
     NOTARY,
     PSB,
     Ledger,
-    append_args,
     doc_hash,
-    issue_args,
     json_arg,
 )
 
@@ -45,21 +43,15 @@ def alice_ledger() -> Ledger:
     ledger = Ledger()
     ledger.issue_diploma(DIPLOMA)
     ledger.issue_diploma(BOB_DIPLOMA, holder=BOB)
-    ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            cert_id=ID_CARD,
-            cert_type="resident_id_card",
-            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-        ),
+    ledger.issue(
+        PSB,
+        cert_id=ID_CARD,
+        cert_type="resident_id_card",
+        doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
     )
-    ledger.call(HRSS.public_key, "archives", "append", append_args(SS_RECORD))
-    ledger.call(
-        HEALTH.public_key, "archives", "append", append_args(MED_RECORD, category="medical")
-    )
-    ledger.call(HRSS.public_key, "archives", "append", append_args(BOB_SS_RECORD, subject=BOB))
+    ledger.append(HRSS, SS_RECORD)
+    ledger.append(HEALTH, MED_RECORD, category="medical")
+    ledger.append(HRSS, BOB_SS_RECORD, subject=BOB)
     return ledger
 
 

@@ -19,6 +19,7 @@ from contracts.framework.identity import holder_id_for
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import Organisation
 from contracts.runtime import (
+    CONTRACTS,
     ArgValue,
     CallContext,
     CallResult,
@@ -38,73 +39,41 @@ def key_of(name: str) -> bytes:
     return hashlib.sha256(b"test-key/" + name.encode()).digest()
 
 
-PSB = Organisation(
-    id="jinan-psb",
-    name="济南市公安局",
-    public_key=key_of("jinan-psb"),
-    roles=("issuer",),
-    cert_types=("resident_id_card", "driving_licence"),
+def _org(org_id: str, name: str, roles: tuple[str, ...], **scope: tuple[str, ...]) -> Organisation:
+    """A genesis organisation whose stand-in key follows from its id."""
+    return Organisation(id=org_id, name=name, public_key=key_of(org_id), roles=roles, **scope)
+
+
+PSB = _org(
+    "jinan-psb", "济南市公安局", ("issuer",), cert_types=("resident_id_card", "driving_licence")
 )
-UNIVERSITY = Organisation(
-    id="sdu",
-    name="山东大学",
-    public_key=key_of("sdu"),
-    roles=("issuer",),
-    cert_types=("diploma",),
-)
-AMR = Organisation(
-    id="jinan-amr",
-    name="济南市市场监督管理局",
-    public_key=key_of("jinan-amr"),
-    roles=("issuer", "verifier"),
+UNIVERSITY = _org("sdu", "山东大学", ("issuer",), cert_types=("diploma",))
+AMR = _org(
+    "jinan-amr",
+    "济南市市场监督管理局",
+    ("issuer", "verifier"),
     cert_types=("business_licence", "food_business_permit"),
 )
-BANK = Organisation(
-    id="icbc-jinan",
-    name="中国工商银行济南分行",
-    public_key=key_of("icbc-jinan"),
-    roles=("verifier",),
-)
-NOTARY = Organisation(
-    id="jinan-notary",
-    name="济南市公证处",
-    public_key=key_of("jinan-notary"),
-    roles=("verifier",),
-)
-AUDITOR = Organisation(
-    id="sd-audit",
-    name="山东省审计厅",
-    public_key=key_of("sd-audit"),
-    roles=("auditor", "validator_operator"),
-)
-HRSS = Organisation(
-    id="weihai-hrss",
-    name="威海市人力资源和社会保障局",
-    public_key=key_of("weihai-hrss"),
-    roles=("issuer", "archive_source"),
+BANK = _org("icbc-jinan", "中国工商银行济南分行", ("verifier",))
+NOTARY = _org("jinan-notary", "济南市公证处", ("verifier",))
+AUDITOR = _org("sd-audit", "山东省审计厅", ("auditor", "validator_operator"))
+HRSS = _org(
+    "weihai-hrss",
+    "威海市人力资源和社会保障局",
+    ("issuer", "archive_source"),
     cert_types=("social_security_card",),
     record_categories=("social_security",),
 )
-HEALTH = Organisation(
-    id="weihai-health",
-    name="威海市卫生健康委员会",
-    public_key=key_of("weihai-health"),
-    roles=("archive_source",),
-    record_categories=("medical",),
+HEALTH = _org(
+    "weihai-health", "威海市卫生健康委员会", ("archive_source",), record_categories=("medical",)
 )
-WEIHAI_AMR = Organisation(
-    id="weihai-amr",
-    name="威海市市场监督管理局",
-    public_key=key_of("weihai-amr"),
-    roles=("archive_source", "registrar"),
+WEIHAI_AMR = _org(
+    "weihai-amr",
+    "威海市市场监督管理局",
+    ("archive_source", "registrar"),
     record_categories=("enterprise_registration", "serious_violation_list", "credit"),
 )
-CIVIL = Organisation(
-    id="weihai-civil",
-    name="威海市民政局",
-    public_key=key_of("weihai-civil"),
-    roles=("registrar",),
-)
+CIVIL = _org("weihai-civil", "威海市民政局", ("registrar",))
 ORGANISATIONS = (PSB, UNIVERSITY, AMR, BANK, NOTARY, AUDITOR, HRSS, HEALTH, WEIHAI_AMR, CIVIL)
 
 ALICE_KEY = key_of("wallet/alice")
@@ -257,6 +226,35 @@ class Ledger:
             },
         )
 
+    def issue(self, issuer: Organisation, **overrides: ArgValue) -> CallResult:
+        """``certificates.issue`` by ``issuer`` of :func:`issue_args` with ``overrides``."""
+        return self.call(issuer.public_key, "certificates", "issue", issue_args(**overrides))
+
+    def append(
+        self, source: Organisation, record_id: str, *args: str, **overrides: ArgValue
+    ) -> CallResult:
+        """``archives.append`` by ``source`` of :func:`append_args`."""
+        return self.call(
+            source.public_key, "archives", "append", append_args(record_id, *args, **overrides)
+        )
+
+    def register(
+        self,
+        registrar: Organisation,
+        delegation_id: str,
+        kind: str,
+        principal: str,
+        delegate: str,
+        expires_at_ms: int,
+        actions: tuple[str, ...] = ("consent", "archives"),
+        **overrides: ArgValue,
+    ) -> CallResult:
+        """``delegation.register`` by ``registrar`` of :func:`delegation_args`."""
+        args = delegation_args(
+            delegation_id, kind, principal, delegate, expires_at_ms, actions, **overrides
+        )
+        return self.call(registrar.public_key, "delegation", "register", args)
+
     def request(
         self,
         request_id: str = "REQ-0000001",
@@ -353,3 +351,29 @@ def delegation_args(
     }
     args.update(overrides)
     return args
+
+
+METHODS = [
+    (contract, method, kind)
+    for contract, system in CONTRACTS.items()
+    for kind, methods in (("tx", system.transactions), ("query", system.queries))
+    for method in methods
+]
+"""Every (contract, method, ``tx`` or ``query``) the runtime dispatches, for fuzzing."""
+
+
+def check_malformed_call(
+    ledger: Ledger, target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
+) -> None:
+    """Run any call: it may only succeed with encodable results or raise a ContractError
+    that leaves state unchanged."""
+    contract, method, kind = target
+    before = ledger.state.items()
+    try:
+        if kind == "tx":
+            result = execute(ledger.state, ledger.ctx(sender), contract, method, args)
+            canonical_json([[k.hex(), v.hex() if v else None] for k, v in result.writes])
+        else:
+            canonical_json(ledger.query(contract, method, args))
+    except ContractError:
+        assert ledger.state.items() == before
