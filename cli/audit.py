@@ -9,16 +9,13 @@ import typer
 from rich.table import Table
 
 from cli.common import Output, Session, ledger_command
+from node.chain.events import event_attrs
 from proto import node_pb2
 
 app = typer.Typer(help="Trace the flow of a holder's or certificate's data.", no_args_is_help=True)
 
 
 def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    for a in e.event.attrs:
-        kind = a.WhichOneof("value")
-        attrs[a.key] = getattr(a, kind) if kind else None
     return {
         "height": e.height,
         "tx_index": e.tx_index,
@@ -28,7 +25,7 @@ def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:
         "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method} REJECTED",
         "ok": e.ok,
         "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
-        "details": attrs,
+        "details": event_attrs(e.event),
     }
 
 
