@@ -30,6 +30,21 @@ app = typer.Typer(
     help="Return records into holders' files; resolve correction requests.", no_args_is_help=True
 )
 
+# Table headings and the record keys shown under them.
+RECORD_COLUMNS = {
+    "record": "record_id",
+    "category": "category",
+    "source": "source",
+    "version": "version",
+    "claimed": "claimed",
+}
+CORRECTION_COLUMNS = {
+    "correction": "correction_id",
+    "record": "record_id",
+    "reason": "reason",
+    "status": "status",
+}
+
 
 def content_hash_of(content_file: Path | None, content_hash: str) -> str:
     if content_file is not None:
@@ -82,16 +97,9 @@ def list_cmd(
 ) -> Output:
     """A holder's file: records with their versions (readable by auditors and tools)."""
     records = s.client.query("archives", "list_by_subject", subject=subject, with_history=True)
-    columns = {
-        "record": "record_id",
-        "category": "category",
-        "source": "source",
-        "version": "version",
-        "claimed": "claimed",
-    }
     return Output(
         {"subject": subject, "records": records},
-        records_table(f"archive of {subject}", columns, records),
+        records_table(f"archive of {subject}", RECORD_COLUMNS, records),
     )
 
 
@@ -103,15 +111,9 @@ def corrections_cmd(
 ) -> Output:
     """Correction requests addressed to a source department."""
     items = s.client.query("archives", "corrections_by_source", org_id=org, status=status)
-    columns = {
-        "correction": "correction_id",
-        "record": "record_id",
-        "reason": "reason",
-        "status": "status",
-    }
     return Output(
         {"org": org, "corrections": items},
-        records_table(f"{status} corrections for {org}", columns, items),
+        records_table(f"{status} corrections for {org}", CORRECTION_COLUMNS, items),
     )
 
 

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from cli.common import (
-    DAY_MS,
     OrgOpt,
     OrgSession,
     Output,
@@ -169,7 +168,7 @@ def issue_cmd(
 
 def _valid_until_ms(s: Session, valid_days: int) -> int:
     """The end of a validity of `valid_days` from the chain's time; 0 (no expiry) for 0."""
-    return 0 if valid_days == 0 else s.chain_time_ms() + valid_days * DAY_MS
+    return 0 if valid_days == 0 else s.days_from_now_ms(valid_days)
 
 
 def _deliver_or_fail(wallet_url: str, holder: str, doc: dict[str, Any], done: str) -> None:
@@ -253,7 +252,7 @@ def renew_cmd(
     org: OrgOpt = "psb",
 ) -> Output:
     """Renew a certificate: a new end of validity."""
-    until = s.chain_time_ms() + valid_days * DAY_MS
+    until = s.days_from_now_ms(valid_days)
     return _change(s, "renew", {"cert_id": cert_id, "valid_until_ms": until})
 
 

@@ -86,6 +86,10 @@ class Session:
     def chain_time_ms(self) -> int:
         return self.client.chain_time_ms(self.net.genesis.genesis_time_ms)
 
+    def days_from_now_ms(self, days: int) -> int:
+        """A time `days` after the chain's (expiries count in block time)."""
+        return self.chain_time_ms() + days * DAY_MS
+
     def validator_schedule(self) -> ValidatorSchedule:
         """The validator sets decided on-chain, followed from the devnet's genesis: what a
         commit certificate in an answer is checked against."""

@@ -9,7 +9,6 @@ import httpx
 import typer
 
 from cli.common import (
-    DAY_MS,
     OrgOpt,
     OrgSession,
     Output,
@@ -106,7 +105,7 @@ def request_cmd(
         cert_id,
         purpose,
         max_uses=max_uses,
-        expires_at_ms=s.chain_time_ms() + days * DAY_MS,
+        expires_at_ms=s.days_from_now_ms(days),
     )
     return Output(
         {"request_id": request_id, **tx_view(committed)},

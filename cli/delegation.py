@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DAY_MS, OrgOpt, OrgSession, Output, ledger_command, tx_view
+from cli.common import OrgOpt, OrgSession, Output, ledger_command, tx_view
 from node.chain.ids import new_id
 
 app = typer.Typer(help="Register guardianships and legal representatives.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def register_cmd(
             "principal": principal,
             "delegate": delegate,
             "actions": json.dumps(sorted(a.strip() for a in actions.split(",") if a.strip())),
-            "expires_at_ms": s.chain_time_ms() + days * DAY_MS,
+            "expires_at_ms": s.days_from_now_ms(days),
         },
     )
     return Output(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from contracts.identity import holder_id_for
