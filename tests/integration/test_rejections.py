@@ -198,36 +198,18 @@ def test_malformed_transactions(net: Devnet) -> None:
     keypair = org_key(net, "psb")
     with net.client() as client:
         before = snapshot(client)
-        wrong_chain = build_tx(
-            "another-chain",
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-        )
-        unsorted = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-        )
+
+        def revoke(
+            chain_id: str = net.chain_id, reason: str = "x", nonce: bytes | None = None
+        ) -> ledger_pb2.Transaction:
+            args = {"cert_id": "cert-anything-1", "reason": reason}
+            return build_tx(chain_id, keypair, "certificates", "revoke", args, nonce=nonce)
+
+        wrong_chain = revoke("another-chain")
+        unsorted = revoke()
         unsorted.body.args.reverse()
-        oversized = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "c" * 16, "reason": "x" * (limits.TX_BYTES_MAX + 1)},
-        )
-        bad_nonce = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-            nonce=b"short",
-        )
+        oversized = revoke(reason="x" * (limits.TX_BYTES_MAX + 1))
+        bad_nonce = revoke(nonce=b"short")
         for tx, needle in (
             (wrong_chain, "wrong_chain"),
             (unsorted, "sorted"),
