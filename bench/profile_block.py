@@ -49,9 +49,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.txs import issue_txs
-from cli.devnet import ORGANISATIONS, VALIDATOR_IDS
+from cli.devnet import ORGANISATIONS, VALIDATOR_IDS, consortium
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.tx import CheckedTx
 from node.genesis import Genesis
@@ -71,17 +70,7 @@ def seeded_key(label: str) -> KeyPair:
 
 def make_genesis() -> Genesis:
     validators = tuple(Validator(v, seeded_key(v).public_key) for v in VALIDATOR_IDS)
-    orgs = tuple(
-        Organisation(
-            id=org_id,
-            name=name,
-            public_key=seeded_key(org_id).public_key,
-            roles=roles,
-            cert_types=cert_types,
-            record_categories=categories,
-        )
-        for org_id, name, roles, cert_types, categories in ORGANISATIONS
-    )
+    orgs = consortium({org_id: seeded_key(org_id).public_key for org_id, *_ in ORGANISATIONS})
     return Genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
