@@ -48,11 +48,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.devnet import ORGANISATIONS, VALIDATOR_IDS
+from bench.txs import issue_txs
+from cli.devnet import ORGANISATIONS, VALIDATOR_IDS, consortium
 from consensus.validators import Validator, ValidatorSet
-from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
-from node.chain.tx import CheckedTx, build_tx
+from node.chain.tx import CheckedTx
 from node.genesis import Genesis
 from node.ledger import statetree
 from node.ledger.execution import check_block_txs, execute_block
@@ -70,17 +70,7 @@ def seeded_key(label: str) -> KeyPair:
 
 def make_genesis() -> Genesis:
     validators = tuple(Validator(v, seeded_key(v).public_key) for v in VALIDATOR_IDS)
-    orgs = tuple(
-        Organisation(
-            id=org_id,
-            name=name,
-            public_key=seeded_key(org_id).public_key,
-            roles=roles,
-            cert_types=cert_types,
-            record_categories=categories,
-        )
-        for org_id, name, roles, cert_types, categories in ORGANISATIONS
-    )
+    orgs = consortium({org_id: seeded_key(org_id).public_key for org_id, *_ in ORGANISATIONS})
     return Genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
@@ -90,29 +80,8 @@ def make_genesis() -> Genesis:
 
 
 def make_txs(kp: KeyPair, tag: str, count: int, seed: int) -> list[ledger_pb2.Transaction]:
-    """Signed issues of resident ID cards to random holders, as bench/run.py makes them
-    (the nonce is seeded too, so a run is reproducible)."""
-    rnd = random.Random(seed)
-    out = []
-    for i in range(count):
-        holder = "hd" + rnd.getrandbits(160).to_bytes(20, "big").hex()
-        out.append(
-            build_tx(
-                CHAIN_ID,
-                kp,
-                "certificates",
-                "issue",
-                {
-                    "cert_id": f"cert-{tag}-{i:08d}",
-                    "cert_type": "resident_id_card",
-                    "holder": holder,
-                    "doc_hash": rnd.getrandbits(256).to_bytes(32, "big").hex(),
-                    "valid_until_ms": 0,
-                },
-                nonce=rnd.getrandbits(128).to_bytes(16, "big"),
-            )
-        )
-    return out
+    """Issues as bench/run.py makes them, the nonces seeded too (a run is reproducible)."""
+    return issue_txs(CHAIN_ID, kp, tag, count, random.Random(seed), seeded_nonce=True)
 
 
 class Chain:

@@ -29,10 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.txs import issue_txs
 from cli import devnet
 from cli.devnet import Devnet, passphrase
 from node.chain.crypto import KeyPair, load_key_file
-from node.chain.tx import build_tx, tx_hash
+from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
 
 SAMPLE_EVERY = 25
@@ -49,27 +50,7 @@ WATCH_POLL_S = 0.01
 
 def make_txs(chain_id: str, seed: bytes, client_no: int, count: int) -> list[Any]:
     """Pre-signed certificate issues, so signing cost is outside the measured window."""
-    kp = KeyPair(seed)
-    rnd = random.Random(client_no)
-    out = []
-    for i in range(count):
-        holder = "hd" + rnd.getrandbits(160).to_bytes(20, "big").hex()
-        out.append(
-            build_tx(
-                chain_id,
-                kp,
-                "certificates",
-                "issue",
-                {
-                    "cert_id": f"cert-b{client_no}-{i:08d}",
-                    "cert_type": "resident_id_card",
-                    "holder": holder,
-                    "doc_hash": rnd.getrandbits(256).to_bytes(32, "big").hex(),
-                    "valid_until_ms": 0,
-                },
-            )
-        )
-    return out
+    return issue_txs(chain_id, KeyPair(seed), f"b{client_no}", count, random.Random(client_no))
 
 
 def client_main(

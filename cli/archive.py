@@ -13,26 +13,37 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import (
-    DirOpt,
-    JsonOpt,
-    KeyOpt,
-    NodeOpt,
     OrgOpt,
-    console,
-    emit_json,
+    OrgSession,
+    Output,
+    Session,
     fail,
-    ledger,
-    load_org_key,
+    ledger_command,
+    records_table,
+    tx_view,
 )
-from cli.devnet import open_devnet
 from node.chain.ids import new_id
 
 app = typer.Typer(
     help="Return records into holders' files; resolve correction requests.", no_args_is_help=True
 )
+
+# Table headings and the record keys shown under them.
+RECORD_COLUMNS = {
+    "record": "record_id",
+    "category": "category",
+    "source": "source",
+    "version": "version",
+    "claimed": "claimed",
+}
+CORRECTION_COLUMNS = {
+    "correction": "correction_id",
+    "record": "record_id",
+    "reason": "reason",
+    "status": "status",
+}
 
 
 def content_hash_of(content_file: Path | None, content_hash: str) -> str:
@@ -46,8 +57,9 @@ def content_hash_of(content_file: Path | None, content_hash: str) -> str:
     return content_hash.lower()
 
 
-@app.command("append")
+@ledger_command(app, "append", signs=True)
 def append_cmd(
+    s: OrgSession,
     subject: Annotated[str, typer.Option(help="holder or enterprise pseudonym (hd…)")],
     category: Annotated[
         str, typer.Option(help="record category, e.g. social_security, enterprise_registration")
@@ -58,102 +70,56 @@ def append_cmd(
     ] = None,
     content_hash: Annotated[str, typer.Option(help="or the SHA-256 (hex) of the content")] = "",
     org: OrgOpt = "hrss",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Return a record into a holder's file (数据返还)."""
     digest = content_hash_of(content_file, content_hash)
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
     record_id = new_id("rec")
-    with ledger(net, node) as client:
-        c = client.call(
-            keypair,
-            "archives",
-            "append",
-            {
-                "record_id": record_id,
-                "subject": subject,
-                "category": category,
-                "source_department": source_department,
-                "content_hash": digest,
-            },
-        )
-    if json_out:
-        emit_json(
-            {
-                "record_id": record_id,
-                "content_hash": digest,
-                "tx_hash": c.tx_hash.hex(),
-                "height": c.height,
-            }
-        )
-    else:
-        console.print(
-            f"record {record_id} ({category}) appended to {subject}'s file in block {c.height}"
-        )
+    c = s.call(
+        "archives",
+        "append",
+        {
+            "record_id": record_id,
+            "subject": subject,
+            "category": category,
+            "source_department": source_department,
+            "content_hash": digest,
+        },
+    )
+    return Output(
+        {"record_id": record_id, "content_hash": digest, **tx_view(c)},
+        f"record {record_id} ({category}) appended to {subject}'s file in block {c.height}",
+    )
 
 
-@app.command("list")
+@ledger_command(app, "list")
 def list_cmd(
-    subject: Annotated[str, typer.Option(help="holder or enterprise pseudonym")],
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+    s: Session, subject: Annotated[str, typer.Option(help="holder or enterprise pseudonym")]
+) -> Output:
     """A holder's file: records with their versions (readable by auditors and tools)."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        records = client.query("archives", "list_by_subject", subject=subject, with_history=True)
-    if json_out:
-        emit_json({"subject": subject, "records": records})
-        return
-    table = Table(title=f"archive of {subject}")
-    for col in ("record", "category", "source", "version", "claimed"):
-        table.add_column(col)
-    for r in records:
-        table.add_row(
-            r.get("record_id", ""),
-            r.get("category", ""),
-            r.get("source", ""),
-            str(r.get("version", "")),
-            str(r.get("claimed", "")),
-        )
-    console.print(table)
+    records = s.client.query("archives", "list_by_subject", subject=subject, with_history=True)
+    return Output(
+        {"subject": subject, "records": records},
+        records_table(f"archive of {subject}", RECORD_COLUMNS, records),
+    )
 
 
-@app.command("corrections")
+@ledger_command(app, "corrections")
 def corrections_cmd(
+    s: Session,
     org: OrgOpt = "hrss",
     status: Annotated[str, typer.Option(help="pending, corrected or refused")] = "pending",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Correction requests addressed to a source department."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        items = client.query("archives", "corrections_by_source", org_id=org, status=status)
-    if json_out:
-        emit_json({"org": org, "corrections": items})
-        return
-    table = Table(title=f"{status} corrections for {org}")
-    for col in ("correction", "record", "reason", "status"):
-        table.add_column(col)
-    for c in items:
-        table.add_row(
-            c.get("correction_id", ""),
-            c.get("record_id", ""),
-            c.get("reason", ""),
-            c.get("status", ""),
-        )
-    console.print(table)
+    items = s.client.query("archives", "corrections_by_source", org_id=org, status=status)
+    return Output(
+        {"org": org, "corrections": items},
+        records_table(f"{status} corrections for {org}", CORRECTION_COLUMNS, items),
+    )
 
 
-@app.command("resolve")
+@ledger_command(app, "resolve", signs=True)
 def resolve_cmd(
+    s: OrgSession,
     correction_id: Annotated[str, typer.Option(help="the correction request")],
     outcome: Annotated[str, typer.Option(help="corrected (with the new content) or refused")],
     reason: Annotated[str, typer.Option(help="the answer to the holder (no personal data)")],
@@ -162,22 +128,14 @@ def resolve_cmd(
     ] = None,
     content_hash: Annotated[str, typer.Option(help="or its SHA-256 (hex)")] = "",
     org: OrgOpt = "hrss",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Answer a correction: a new version of the record, or a reasoned refusal."""
     if outcome not in ("corrected", "refused"):
         fail("--outcome must be corrected or refused")
     args = {"correction_id": correction_id, "outcome": outcome, "reason": reason}
     if outcome == "corrected":
         args["content_hash"] = content_hash_of(content_file, content_hash)
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        c = client.call(keypair, "archives", "resolve_correction", args)
-    if json_out:
-        emit_json({**args, "tx_hash": c.tx_hash.hex(), "height": c.height})
-    else:
-        console.print(f"correction {correction_id} {outcome} in block {c.height}")
+    c = s.call("archives", "resolve_correction", args)
+    return Output(
+        {**args, **tx_view(c)}, f"correction {correction_id} {outcome} in block {c.height}"
+    )

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cli.common import DirOpt, JsonOpt, NodeOpt, console, emit_json, ledger
-from cli.devnet import open_devnet
+from cli.common import Output, Session, ledger_command
+from node.chain.events import event_attrs
 from proto import node_pb2
 
 app = typer.Typer(help="Trace the flow of a holder's or certificate's data.", no_args_is_help=True)
 
 
 def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    for a in e.event.attrs:
-        kind = a.WhichOneof("value")
-        attrs[a.key] = getattr(a, kind) if kind else None
     return {
         "height": e.height,
         "tx_index": e.tx_index,
@@ -30,7 +25,7 @@ def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:
         "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method} REJECTED",
         "ok": e.ok,
         "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
-        "details": attrs,
+        "details": event_attrs(e.event),
     }
 
 
@@ -39,25 +34,18 @@ def trace(client: Any, subject: str, limit: int = 0) -> list[dict[str, Any]]:
     return [entry_view(e) for e in resp.entries]
 
 
-@app.command("trace")
+@ledger_command(app, "trace")
 def trace_cmd(
+    s: Session,
     subject: Annotated[
         str, typer.Option(help="holder pseudonym, certificate id, request id or organisation id")
     ],
     limit: Annotated[
         int, typer.Option(help="at most this many entries (0 = the server's limit)")
     ] = 0,
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """The chronological flow: issued, requested, granted, accessed, revoked — by whom, in which block."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        rows = trace(client, subject, limit)
-    if json_out:
-        emit_json({"subject": subject, "entries": rows})
-        return
+    rows = trace(s.client, subject, limit)
     table = Table(title=f"audit trace of {subject}")
     for col in ("block", "time (UTC)", "actor", "action", "details"):
         table.add_column(col)
@@ -65,6 +53,8 @@ def trace_cmd(
         details = r["error"] or ", ".join(f"{k}={v}" for k, v in r["details"].items())
         style = "" if r["ok"] else "red"
         table.add_row(str(r["height"]), r["time"], r["actor"], r["action"], details, style=style)
-    console.print(table)
-    if not rows:
-        console.print("no entries for this subject")
+    return Output(
+        {"subject": subject, "entries": rows},
+        table,
+        *([] if rows else ["no entries for this subject"]),
+    )

@@ -11,18 +11,16 @@ import typer
 from rich.table import Table
 
 from cli.common import (
-    DirOpt,
-    JsonOpt,
-    KeyOpt,
-    NodeOpt,
     OrgOpt,
-    console,
-    emit_json,
+    OrgSession,
+    Output,
+    Session,
     fail,
-    ledger,
+    field_lines,
+    ledger_command,
     load_org_key,
+    tx_view,
 )
-from cli.devnet import open_devnet
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
@@ -125,8 +123,9 @@ def verification_view(resp: node_pb2.VerifyCertificateResponse) -> dict[str, Any
     }
 
 
-@app.command("issue")
+@ledger_command(app, "issue", signs=True)
 def issue_cmd(
+    s: OrgSession,
     cert_type: Annotated[
         str, typer.Option("--type", help=f"one of: {', '.join(CERTIFICATE_TYPES)}")
     ],
@@ -139,301 +138,193 @@ def issue_cmd(
     deliver_to_wallet: Annotated[
         bool, typer.Option("--deliver/--no-deliver", help="send the document to the devnet wallet")
     ] = True,
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Issue a certificate: its salted hash goes on-chain, the document to the holder's wallet."""
     fields = parse_fields(cert_type, field)
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        header = client.get_block(0).block.header if client.status().height else None
-        now_ms = header.time_ms if header is not None else net.genesis.genesis_time_ms
-        valid_until = 0 if valid_days == 0 else now_ms + valid_days * 86_400_000
-        try:
-            doc, committed = issue_certificate(
-                client, keypair, cert_type, holder, fields, valid_until_ms=valid_until
-            )
-        except DocumentInvalid as exc:
-            fail(str(exc))
-    delivered = None
-    if deliver_to_wallet:
-        try:
-            delivered = deliver(net.wallet_url, holder, doc)
-        except (RuntimeError, httpx.HTTPError) as exc:
-            fail(f"issued on-chain, but delivery to the wallet failed: {exc}")
-    out = {
-        "cert_id": doc["cert_id"],
-        "tx_hash": committed.tx_hash.hex(),
-        "height": committed.height,
-        "doc_hash": document_hash(doc),
-        "delivered": delivered is not None,
-    }
-    if json_out:
-        emit_json(out)
-    else:
-        console.print(
-            f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
-            + (" and delivered to the wallet" if delivered else "")
+    try:
+        doc, committed = issue_certificate(
+            s.client,
+            s.keypair,
+            cert_type,
+            holder,
+            fields,
+            valid_until_ms=_valid_until_ms(s, valid_days),
         )
+    except DocumentInvalid as exc:
+        fail(str(exc))
+    if deliver_to_wallet:
+        _deliver_or_fail(s.net.wallet_url, holder, doc, "issued on-chain")
+    return Output(
+        {
+            "cert_id": doc["cert_id"],
+            **tx_view(committed),
+            "doc_hash": document_hash(doc),
+            "delivered": deliver_to_wallet,
+        },
+        f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
+        + (" and delivered to the wallet" if deliver_to_wallet else ""),
+    )
 
 
-@app.command("verify")
+def _valid_until_ms(s: Session, valid_days: int) -> int:
+    """The end of a validity of `valid_days` from the chain's time; 0 (no expiry) for 0."""
+    return 0 if valid_days == 0 else s.days_from_now_ms(valid_days)
+
+
+def _deliver_or_fail(wallet_url: str, holder: str, doc: dict[str, Any], done: str) -> None:
+    try:
+        deliver(wallet_url, holder, doc)
+    except (RuntimeError, httpx.HTTPError) as exc:
+        fail(f"{done}, but delivery to the wallet failed: {exc}")
+
+
+@ledger_command(app, "verify")
 def verify_cmd(
+    s: Session,
     cert_id: Annotated[str, typer.Option(help="certificate id")],
     doc_hash: Annotated[
         str, typer.Option(help="hex hash of the document you hold (optional)")
     ] = "",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Verify a certificate over gRPC and check the answer's commit certificate against the
     validator sets followed from genesis."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        validators = client.get_validator_schedule(net.genesis.validators)
-        resp = client.verify_certificate(cert_id, doc_hash, validators=validators)
+    resp = s.client.verify_certificate(cert_id, doc_hash, validators=s.validator_schedule())
     view = verification_view(resp)
     if doc_hash:
         view["doc_hash_matches"] = resp.doc_hash_matches
-    if json_out:
-        emit_json(view)
-        return
     colour = {"valid": "green", "revoked": "red", "expired": "yellow"}.get(
         view["status"], "magenta"
     )
     table = Table(title=f"certificate {cert_id}", show_header=False)
     for k, v in view.items():
         table.add_row(k, f"[{colour}]{v}[/]" if k == "status" else str(v))
-    console.print(table)
-    console.print(
-        f"answer at height {resp.height} is final: {len(resp.commit.votes)} validator signatures checked against genesis"
+    return Output(
+        view,
+        table,
+        f"answer at height {resp.height} is final: {len(resp.commit.votes)} validator signatures checked against genesis",
     )
-
-
-@app.command("revoke")
-def revoke_cmd(
-    cert_id: Annotated[str, typer.Option(help="certificate id")],
-    reason: Annotated[
-        str, typer.Option(help="why, for the holder and auditors (no personal data)")
-    ],
-    org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Revoke a certificate; only its issuer may."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        committed = client.call(
-            keypair, "certificates", "revoke", {"cert_id": cert_id, "reason": reason}
-        )
-    if json_out:
-        emit_json(
-            {"cert_id": cert_id, "tx_hash": committed.tx_hash.hex(), "height": committed.height}
-        )
-    else:
-        console.print(f"[red]revoked[/] {cert_id} in block {committed.height}")
-
-
-def _now_ms(client: LedgerClient, fallback_ms: int) -> int:
-    return client.get_block(0).block.header.time_ms if client.status().height else fallback_ms
-
-
-def _lifecycle(
-    dir: Path,
-    node: str | None,
-    org: str,
-    key: Path | None,
-    method: str,
-    args: dict[str, Any],
-    json_out: bool,
-) -> None:
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        committed = client.call(keypair, "certificates", method, args)
-    if json_out:
-        emit_json({**args, "tx_hash": committed.tx_hash.hex(), "height": committed.height})
-    else:
-        console.print(f"{method} {args['cert_id']}: committed in block {committed.height}")
 
 
 ReasonOpt = Annotated[str, typer.Option(help="why, for the holder and auditors (no personal data)")]
 CertIdOpt = Annotated[str, typer.Option(help="certificate id")]
 
 
-@app.command("suspend")
-def suspend_cmd(
-    cert_id: CertIdOpt,
-    reason: ReasonOpt,
-    org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Suspend a certificate (it verifies as suspended until reinstated)."""
-    _lifecycle(dir, node, org, key, "suspend", {"cert_id": cert_id, "reason": reason}, json_out)
-
-
-@app.command("reinstate")
-def reinstate_cmd(
-    cert_id: CertIdOpt,
-    reason: ReasonOpt = "reinstated",
-    org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Reinstate a suspended certificate."""
-    _lifecycle(dir, node, org, key, "reinstate", {"cert_id": cert_id, "reason": reason}, json_out)
-
-
-@app.command("renew")
-def renew_cmd(
-    cert_id: CertIdOpt,
-    valid_days: Annotated[int, typer.Option(help="new validity from now, in days")],
-    org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Renew a certificate: a new end of validity."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        until = _now_ms(client, net.genesis.genesis_time_ms) + valid_days * 86_400_000
-    _lifecycle(
-        dir, node, org, key, "renew", {"cert_id": cert_id, "valid_until_ms": until}, json_out
+@ledger_command(app, "revoke", signs=True)
+def revoke_cmd(s: OrgSession, cert_id: CertIdOpt, reason: ReasonOpt, org: OrgOpt = "psb") -> Output:
+    """Revoke a certificate; only its issuer may."""
+    committed = s.call("certificates", "revoke", {"cert_id": cert_id, "reason": reason})
+    return Output(
+        {"cert_id": cert_id, **tx_view(committed)},
+        f"[red]revoked[/] {cert_id} in block {committed.height}",
     )
 
 
+def _change(s: OrgSession, method: str, args: dict[str, Any]) -> Output:
+    """A change of a certificate's status or validity, reported with its arguments."""
+    committed = s.call("certificates", method, args)
+    return Output(
+        {**args, **tx_view(committed)},
+        f"{method} {args['cert_id']}: committed in block {committed.height}",
+    )
+
+
+@ledger_command(app, "suspend", signs=True)
+def suspend_cmd(
+    s: OrgSession, cert_id: CertIdOpt, reason: ReasonOpt, org: OrgOpt = "psb"
+) -> Output:
+    """Suspend a certificate (it verifies as suspended until reinstated)."""
+    return _change(s, "suspend", {"cert_id": cert_id, "reason": reason})
+
+
+@ledger_command(app, "reinstate", signs=True)
+def reinstate_cmd(
+    s: OrgSession, cert_id: CertIdOpt, reason: ReasonOpt = "reinstated", org: OrgOpt = "psb"
+) -> Output:
+    """Reinstate a suspended certificate."""
+    return _change(s, "reinstate", {"cert_id": cert_id, "reason": reason})
+
+
+@ledger_command(app, "renew", signs=True)
+def renew_cmd(
+    s: OrgSession,
+    cert_id: CertIdOpt,
+    valid_days: Annotated[int, typer.Option(help="new validity from now, in days")],
+    org: OrgOpt = "psb",
+) -> Output:
+    """Renew a certificate: a new end of validity."""
+    until = s.days_from_now_ms(valid_days)
+    return _change(s, "renew", {"cert_id": cert_id, "valid_until_ms": until})
+
+
 def _replace_document(
-    *,
+    s: OrgSession,
     method: str,
     cert_id: str,
     cert_type: str,
     field: list[str],
     reason: str,
-    org: str,
-    dir: Path,
-    node: str | None,
-    key: Path | None,
-    json_out: bool,
     valid_days: int = 0,
-) -> None:
-    """amend (same id, new version) or reissue (a new id supersedes the old one)."""
+) -> Output:
+    """amend (same id, new version) or reissue (a new id supersedes the old one); the new
+    document goes to the holder's wallet."""
     fields = parse_fields(cert_type, field)
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        current = client.query("certificates", "status", cert_id=cert_id)
-        if current["cert_type"] != cert_type:
-            fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
-        new_cert_id = cert_id if method == "amend" else new_id("cert")
-        doc = new_document(new_cert_id, cert_type, fields)
-        args: dict[str, Any] = {
-            "cert_id": cert_id,
-            "doc_hash": document_hash(doc),
-            "field_hashes": field_hashes(doc),
-            "reason": reason,
-        }
-        if method == "reissue":
-            until = (
-                0
-                if valid_days == 0
-                else _now_ms(client, net.genesis.genesis_time_ms) + valid_days * 86_400_000
-            )
-            args.update(new_cert_id=new_cert_id, valid_until_ms=until)
-        committed = client.call(keypair, "certificates", method, args)
-    try:
-        deliver(net.wallet_url, current["holder"], doc)
-    except (RuntimeError, httpx.HTTPError) as exc:
-        fail(f"{method} committed, but delivery to the wallet failed: {exc}")
-    out = {
-        "cert_id": new_cert_id,
-        "replaces": cert_id,
-        "tx_hash": committed.tx_hash.hex(),
-        "height": committed.height,
+    current = s.client.query("certificates", "status", cert_id=cert_id)
+    if current["cert_type"] != cert_type:
+        fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
+    new_cert_id = cert_id if method == "amend" else new_id("cert")
+    doc = new_document(new_cert_id, cert_type, fields)
+    args: dict[str, Any] = {
+        "cert_id": cert_id,
+        "doc_hash": document_hash(doc),
+        "field_hashes": field_hashes(doc),
+        "reason": reason,
     }
-    if json_out:
-        emit_json(out)
-    else:
-        console.print(
-            f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet"
-        )
+    if method == "reissue":
+        args.update(new_cert_id=new_cert_id, valid_until_ms=_valid_until_ms(s, valid_days))
+    committed = s.call("certificates", method, args)
+    _deliver_or_fail(s.net.wallet_url, current["holder"], doc, f"{method} committed")
+    return Output(
+        {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},
+        f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet",
+    )
 
 
 FieldsOpt = Annotated[
     list[str], typer.Option("--field", help="document field as name=value; repeat")
 ]
+TypeOpt = Annotated[str, typer.Option("--type", help="certificate type")]
 
 
-@app.command("amend")
+@ledger_command(app, "amend", signs=True)
 def amend_cmd(
+    s: OrgSession,
     cert_id: CertIdOpt,
-    cert_type: Annotated[str, typer.Option("--type", help="certificate type")],
+    cert_type: TypeOpt,
     reason: ReasonOpt,
     field: FieldsOpt = [],
     org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Amend a certificate's document: a new version under the same id; history is kept."""
-    _replace_document(
-        method="amend",
-        cert_id=cert_id,
-        cert_type=cert_type,
-        field=field,
-        reason=reason,
-        org=org,
-        dir=dir,
-        node=node,
-        key=key,
-        json_out=json_out,
-    )
+    return _replace_document(s, "amend", cert_id, cert_type, field, reason)
 
 
-@app.command("reissue")
+@ledger_command(app, "reissue", signs=True)
 def reissue_cmd(
+    s: OrgSession,
     cert_id: CertIdOpt,
-    cert_type: Annotated[str, typer.Option("--type", help="certificate type")],
+    cert_type: TypeOpt,
     reason: ReasonOpt,
     field: FieldsOpt = [],
     valid_days: int = 0,
     org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Reissue (补发): a new certificate id supersedes the old one."""
-    _replace_document(
-        method="reissue",
-        cert_id=cert_id,
-        cert_type=cert_type,
-        field=field,
-        reason=reason,
-        org=org,
-        dir=dir,
-        node=node,
-        key=key,
-        json_out=json_out,
-        valid_days=valid_days,
-    )
+    return _replace_document(s, "reissue", cert_id, cert_type, field, reason, valid_days)
 
 
-@app.command("check-presentation")
+@ledger_command(app, "check-presentation")
 def check_presentation_cmd(
+    s: Session,
     file: Annotated[Path, typer.Option(help="presentation JSON shown by the holder (亮证)")],
     record_as: Annotated[
         str, typer.Option(help="verifier org: also record the check on-chain (验证记录)")
@@ -441,60 +332,49 @@ def check_presentation_cmd(
     purpose: Annotated[
         str, typer.Option(help="purpose recorded with the verification")
     ] = "verification",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Check the fields a holder disclosed against the chain, without seeing the others."""
-    net = open_devnet(dir)
     try:
         presentation = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"cannot read presentation {file}: {exc}")
-    with ledger(net, node) as client:
-        try:
-            validators = client.get_validator_schedule(net.genesis.validators)
-            checked = check_presentation(client, presentation, validators)
-            result = "passed" if checked.status == "valid" else "failed"
-        except PresentationInvalid as exc:
-            checked, result = None, "failed"
-            problem = str(exc)
-        recorded = None
-        if record_as:
-            cert_id = str(presentation.get("cert_id", ""))
-            c = client.call(
-                load_org_key(net, record_as, None),
-                "certificates",
-                "record_verification",
-                {
-                    "cert_id": cert_id,
-                    "verification_id": new_id("ver"),
-                    "result": result,
-                    "purpose": purpose,
-                },
-            )
-            recorded = c.height
+    try:
+        checked = check_presentation(s.client, presentation, s.validator_schedule())
+        result = "passed" if checked.status == "valid" else "failed"
+    except PresentationInvalid as exc:
+        checked, result = None, "failed"
+        problem = str(exc)
+    recorded = None
+    if record_as:
+        c = s.client.call(
+            load_org_key(s.net, record_as, None),
+            "certificates",
+            "record_verification",
+            {
+                "cert_id": str(presentation.get("cert_id", "")),
+                "verification_id": new_id("ver"),
+                "result": result,
+                "purpose": purpose,
+            },
+        )
+        recorded = c.height
     if checked is None:
         fail(
             f"presentation refused: {problem}"
             + (f" (recorded in block {recorded})" if recorded else "")
         )
-    out = {
-        "cert_id": checked.cert_id,
-        "cert_type": checked.cert_type,
-        "status": checked.status,
-        "issuer": checked.issuer,
-        "fields": checked.fields,
-        "height": checked.height,
-        "result": result,
-        "recorded_height": recorded,
-    }
-    if json_out:
-        emit_json(out)
-        return
-    console.print(
+    return Output(
+        {
+            "cert_id": checked.cert_id,
+            "cert_type": checked.cert_type,
+            "status": checked.status,
+            "issuer": checked.issuer,
+            "fields": checked.fields,
+            "height": checked.height,
+            "result": result,
+            "recorded_height": recorded,
+        },
         f"{checked.cert_type} {checked.cert_id} from {checked.issuer}: status {checked.status}; "
-        f"disclosed fields match the chain (proof at height {checked.height})"
+        f"disclosed fields match the chain (proof at height {checked.height})",
+        *field_lines(checked.fields),
     )
-    for k, v in checked.fields.items():
-        console.print(f"  {k}: {v}")

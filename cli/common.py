@@ -1,23 +1,31 @@
-"""Options and helpers shared by the CLI's sub-commands."""
+"""What every sub-command shares: its options, its hold on the devnet, its errors and its
+output, so that a command body says only what is particular to it."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.table import Table
 
-from cli.devnet import Devnet, passphrase
+from cli.devnet import Devnet, open_devnet, passphrase
+from consensus.validators import ValidatorSchedule
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
-from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.chain.tx import ArgValue
+from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from node.sdk.finality import FinalityError
 
 console = Console()
 err_console = Console(stderr=True)
+
+DAY_MS = 86_400_000
 
 DirOpt = Annotated[
     Path, typer.Option("--dir", help="devnet folder with devnet.json, genesis and keys")
@@ -51,6 +59,8 @@ def load_org_key(net: Devnet, org: str, key: Path | None) -> KeyPair:
 
 @contextmanager
 def ledger(net: Devnet, node: str | None) -> Iterator[LedgerClient]:
+    """A client of `node` (the devnet's first validator by default); what the node or the
+    contract refuses ends the command with a one-line error, exit code 1."""
     client = net.client(node)
     try:
         yield client
@@ -66,5 +76,148 @@ def ledger(net: Devnet, node: str | None) -> Iterator[LedgerClient]:
         client.close()
 
 
+@dataclass(frozen=True)
+class Session:
+    """A command's hold on a devnet: the folder's facts and a client of one validator."""
+
+    net: Devnet
+    client: LedgerClient
+
+    def chain_time_ms(self) -> int:
+        return self.client.chain_time_ms(self.net.genesis.genesis_time_ms)
+
+    def days_from_now_ms(self, days: int) -> int:
+        """A time `days` after the chain's (expiries count in block time)."""
+        return self.chain_time_ms() + days * DAY_MS
+
+    def validator_schedule(self) -> ValidatorSchedule:
+        """The validator sets decided on-chain, followed from the devnet's genesis: what a
+        commit certificate in an answer is checked against."""
+        return self.client.get_validator_schedule(self.net.genesis.validators)
+
+
+@dataclass(frozen=True)
+class OrgSession(Session):
+    """A session of a command that signs: the organisation's key besides."""
+
+    keypair: KeyPair
+
+    def call(self, contract: str, method: str, args: Mapping[str, ArgValue]) -> Committed:
+        return self.client.call(self.keypair, contract, method, args)
+
+
+@contextmanager
+def session(dir: Path, node: str | None) -> Iterator[Session]:
+    """The devnet in `dir` (exit code 2 if there is none) and a client of `node`."""
+    net = open_devnet(dir)
+    with ledger(net, node) as client:
+        yield Session(net, client)
+
+
+@contextmanager
+def org_session(dir: Path, node: str | None, org: str, key: Path | None) -> Iterator[OrgSession]:
+    """`session`, signing as `org` with its devnet key file or `key`; an unreadable key
+    ends the command before anything is sent."""
+    net = open_devnet(dir)
+    keypair = load_org_key(net, org, key)
+    with ledger(net, node) as client:
+        yield OrgSession(net, client, keypair)
+
+
 def emit_json(doc: Any) -> None:
     typer.echo(json.dumps(doc, ensure_ascii=False, sort_keys=True))
+
+
+class Output:
+    """What a command prints: `doc` as one JSON line with --json, otherwise `human`, one
+    item (text with rich markup, or a table) after the other."""
+
+    def __init__(self, doc: Mapping[str, Any], *human: RenderableType) -> None:
+        self.doc = doc
+        self.human = human
+
+    def print(self, json_out: bool) -> None:
+        if json_out:
+            emit_json(self.doc)
+            return
+        for item in self.human:
+            console.print(item)
+
+
+Body = Callable[..., Output]
+
+
+def _shared(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation, default=default
+    )
+
+
+_DIR = _shared("dir", DirOpt, Path("devnet"))
+_NODE = _shared("node", NodeOpt, None)
+_KEY = _shared("key", KeyOpt, None)
+_JSON = _shared("json_out", JsonOpt, False)
+
+
+def ledger_command(app: typer.Typer, name: str, *, signs: bool = False) -> Callable[[Body], Body]:
+    """Register `body` as command `name` of `app`, with the skeleton every command that talks
+    to the devnet shares.
+
+    After the body's own options come --dir, --node, --key (a command that signs) and
+    --json. The command opens the devnet and a client (`session`; with `signs`,
+    `org_session` signing as the body's own `org` option), calls the body with the session
+    first and its own options by name, and prints the `Output` it returns. A refusal by the
+    node or the contract ends it as `ledger` says."""
+
+    def register(body: Body) -> Body:
+        own = list(inspect.signature(body, eval_str=True).parameters.values())[1:]
+        if signs and "org" not in {p.name for p in own}:
+            raise TypeError(f"{body.__qualname__} signs, so it takes an `org` option")
+        shared = [_DIR, _NODE, _KEY, _JSON] if signs else [_DIR, _NODE, _JSON]
+
+        def run(dir: Path, node: str | None, json_out: bool, **options: Any) -> None:
+            opened = (
+                org_session(dir, node, options["org"], options.pop("key"))
+                if signs
+                else session(dir, node)
+            )
+            with opened as s:
+                output = body(s, **options)
+            output.print(json_out)
+
+        # Typer reads the options from the signature: the body's, then the shared ones.
+        run.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
+        run.__doc__ = body.__doc__
+        app.command(name)(run)
+        return body
+
+    return register
+
+
+def tx_view(committed: Committed) -> dict[str, Any]:
+    """Where a transaction landed, as commands report it."""
+    return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
+
+
+def records_table(
+    title: str, columns: Mapping[str, str], records: Iterable[Mapping[str, Any]]
+) -> Table:
+    """A table of contract records: `columns` maps each heading to a record key; a missing
+    key shows empty, a list as its items joined by commas."""
+    table = Table(title=title)
+    for heading in columns:
+        table.add_column(heading)
+    for record in records:
+        table.add_row(*(_cell(record.get(key, "")) for key in columns.values()))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def field_lines(fields: Mapping[str, str]) -> list[str]:
+    """A document's fields, one indented line each, as commands print them."""
+    return [f"  {k}: {v}" for k, v in fields.items()]

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
 from cli.common import (
-    DirOpt,
-    JsonOpt,
-    KeyOpt,
-    NodeOpt,
     OrgOpt,
-    console,
-    emit_json,
+    OrgSession,
+    Output,
+    Session,
     fail,
-    ledger,
-    load_org_key,
+    field_lines,
+    ledger_command,
+    tx_view,
 )
-from cli.devnet import open_devnet
 from contracts.consent.records import get_request_key
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
@@ -32,8 +28,6 @@ from node.sdk.sealing import open_sealed
 app = typer.Typer(
     help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True
 )
-
-DAY_MS = 86_400_000
 
 
 def request_access(
@@ -91,8 +85,9 @@ def access_and_read(
     return doc, committed
 
 
-@app.command("request")
+@ledger_command(app, "request", signs=True)
 def request_cmd(
+    s: OrgSession,
     holder: Annotated[str, typer.Option(help="holder pseudonym")],
     cert_id: Annotated[str, typer.Option(help="the certificate wanted")],
     purpose: Annotated[
@@ -101,89 +96,47 @@ def request_cmd(
     max_uses: Annotated[int, typer.Option(help="how many reads")] = 1,
     days: Annotated[int, typer.Option(help="how long the grant may last")] = 30,
     org: OrgOpt = "bank",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Ask a holder for access to one certificate, for a purpose, a number of uses and a time."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        now = (
-            client.get_block(0).block.header.time_ms
-            if client.status().height
-            else net.genesis.genesis_time_ms
-        )
-        request_id, committed = request_access(
-            client,
-            keypair,
-            holder,
-            cert_id,
-            purpose,
-            max_uses=max_uses,
-            expires_at_ms=now + days * DAY_MS,
-        )
-    if json_out:
-        emit_json(
-            {
-                "request_id": request_id,
-                "tx_hash": committed.tx_hash.hex(),
-                "height": committed.height,
-            }
-        )
-    else:
-        console.print(
-            f"request {request_id} sent to {holder} (block {committed.height}); the holder answers in the wallet"
-        )
+    request_id, committed = request_access(
+        s.client,
+        s.keypair,
+        holder,
+        cert_id,
+        purpose,
+        max_uses=max_uses,
+        expires_at_ms=s.days_from_now_ms(days),
+    )
+    return Output(
+        {"request_id": request_id, **tx_view(committed)},
+        f"request {request_id} sent to {holder} (block {committed.height}); the holder answers in the wallet",
+    )
 
 
-@app.command("access")
+@ledger_command(app, "access", signs=True)
 def access_cmd(
+    s: OrgSession,
     request_id: Annotated[str, typer.Option(help="the granted request")],
     org: OrgOpt = "bank",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        try:
-            doc, committed = access_and_read(client, keypair, net.wallet_url, request_id)
-        except (DisclosureError, httpx.HTTPError) as exc:
-            fail(str(exc))
-    if json_out:
-        emit_json(
-            {
-                "request_id": request_id,
-                "tx_hash": committed.tx_hash.hex(),
-                "height": committed.height,
-                "document": doc,
-            }
-        )
-    else:
-        console.print(
-            f"access recorded in block {committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain"
-        )
-        for k, v in doc["fields"].items():
-            console.print(f"  {k}: {v}")
+    try:
+        doc, committed = access_and_read(s.client, s.keypair, s.net.wallet_url, request_id)
+    except (DisclosureError, httpx.HTTPError) as exc:
+        fail(str(exc))
+    return Output(
+        {"request_id": request_id, **tx_view(committed), "document": doc},
+        f"access recorded in block {committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain",
+        *field_lines(doc["fields"]),
+    )
 
 
-@app.command("status")
+@ledger_command(app, "status")
 def status_cmd(
-    request_id: Annotated[str, typer.Option(help="consent request id")],
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+    s: Session, request_id: Annotated[str, typer.Option(help="consent request id")]
+) -> Output:
     """A request's grant state, proven against a certified header (trusting no node)."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        validators = client.get_validator_schedule(net.genesis.validators)
-        proven = client.get_proven_state(get_request_key(request_id), validators)
+    proven = s.client.get_proven_state(get_request_key(request_id), s.validator_schedule())
     if proven.value is None:
         fail(
             f"no consent request {request_id} on the chain (proven absent at height {proven.height})"
@@ -202,10 +155,8 @@ def status_cmd(
         )
     }
     out["proven_at_height"] = proven.height
-    if json_out:
-        emit_json(out)
-    else:
-        console.print(
-            f"request {request_id}: {out['status']}, {out['uses_left']} uses left, agency {out['agency']} "
-            f"(proven against the header of block {proven.height})"
-        )
+    return Output(
+        out,
+        f"request {request_id}: {out['status']}, {out['uses_left']} uses left, agency {out['agency']} "
+        f"(proven against the header of block {proven.height})",
+    )

@@ -7,30 +7,19 @@ accepts it (`POST /v1/holders/{id}/delegations/{delegation id}/accept`)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import (
-    DirOpt,
-    JsonOpt,
-    KeyOpt,
-    NodeOpt,
-    OrgOpt,
-    console,
-    emit_json,
-    ledger,
-    load_org_key,
-)
-from cli.devnet import open_devnet
+from cli.common import OrgOpt, OrgSession, Output, ledger_command, tx_view
 from node.chain.ids import new_id
 
 app = typer.Typer(help="Register guardianships and legal representatives.", no_args_is_help=True)
 
 
-@app.command("register")
+@ledger_command(app, "register", signs=True)
 def register_cmd(
+    s: OrgSession,
     kind: Annotated[str, typer.Option(help="guardian or legal_representative")],
     principal: Annotated[str, typer.Option(help="pseudonym of the person or enterprise acted for")],
     delegate: Annotated[str, typer.Option(help="pseudonym of the one who acts")],
@@ -39,37 +28,22 @@ def register_cmd(
     ] = "consent",
     days: Annotated[int, typer.Option(help="how long it is in force")] = 365,
     org: OrgOpt = "civil",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Register a delegation as a registrar organisation (civil affairs, market regulation)."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
     delegation_id = new_id("dlg")
-    with ledger(net, node) as client:
-        now = (
-            client.get_block(0).block.header.time_ms
-            if client.status().height
-            else net.genesis.genesis_time_ms
-        )
-        c = client.call(
-            keypair,
-            "delegation",
-            "register",
-            {
-                "delegation_id": delegation_id,
-                "kind": kind,
-                "principal": principal,
-                "delegate": delegate,
-                "actions": json.dumps(sorted(a.strip() for a in actions.split(",") if a.strip())),
-                "expires_at_ms": now + days * 86_400_000,
-            },
-        )
-    if json_out:
-        emit_json({"delegation_id": delegation_id, "tx_hash": c.tx_hash.hex(), "height": c.height})
-    else:
-        console.print(
-            f"{kind} {delegate} for {principal} registered as {delegation_id} in block {c.height}"
-        )
+    c = s.call(
+        "delegation",
+        "register",
+        {
+            "delegation_id": delegation_id,
+            "kind": kind,
+            "principal": principal,
+            "delegate": delegate,
+            "actions": json.dumps(sorted(a.strip() for a in actions.split(",") if a.strip())),
+            "expires_at_ms": s.days_from_now_ms(days),
+        },
+    )
+    return Output(
+        {"delegation_id": delegation_id, **tx_view(c)},
+        f"{kind} {delegate} for {principal} registered as {delegation_id} in block {c.height}",
+    )

@@ -22,7 +22,8 @@ from rich.table import Table
 from cli import devnet
 from cli.audit import trace
 from cli.cert import deliver, issue_certificate, verification_view
-from cli.consent import DAY_MS, access_and_read, request_access
+from cli.common import DAY_MS
+from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
 from node.chain.crypto import load_key_file
 from node.sdk.client import TransactionRejected
@@ -116,7 +117,7 @@ def play(net: Devnet) -> None:
         console.print(table)
 
         step(4, "The bank asks for her diploma, for a loan application")
-        now = client.get_block(0).block.header.time_ms
+        now = client.chain_time_ms(net.genesis.genesis_time_ms)
         request_id, c = request_access(
             client,
             keys["bank"],

@@ -94,6 +94,21 @@ ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str
 )
 
 
+def consortium(public_keys: dict[str, bytes]) -> tuple[Organisation, ...]:
+    """The demo's member organisations, each with its key from `public_keys` (by id)."""
+    return tuple(
+        Organisation(
+            id=org_id,
+            name=name,
+            public_key=public_keys[org_id],
+            roles=roles,
+            cert_types=cert_types,
+            record_categories=categories,
+        )
+        for org_id, name, roles, cert_types, categories in ORGANISATIONS
+    )
+
+
 def passphrase() -> str:
     return os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", DEVNET_PASSPHRASE)
 
@@ -193,20 +208,10 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
         kp = KeyPair.generate()
         save_key_file(dir / "keys" / "validators" / f"{vid}.json", kp, pw, label=vid)
         validators.append(Validator(vid, kp.public_key))
-    orgs = []
-    for org_id, name, roles, cert_types, categories in ORGANISATIONS:
-        kp = KeyPair.generate()
+    org_keys = {org_id: KeyPair.generate() for org_id, *_ in ORGANISATIONS}
+    for org_id, kp in org_keys.items():
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
-        orgs.append(
-            Organisation(
-                id=org_id,
-                name=name,
-                public_key=kp.public_key,
-                roles=roles,
-                cert_types=cert_types,
-                record_categories=categories,
-            )
-        )
+    orgs = consortium({org_id: kp.public_key for org_id, kp in org_keys.items()})
     chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"
     genesis = Genesis(
         chain_id=chain_id,

@@ -5,25 +5,11 @@ defined height), activate a contract version."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from cli.common import (
-    DirOpt,
-    JsonOpt,
-    KeyOpt,
-    NodeOpt,
-    OrgOpt,
-    console,
-    emit_json,
-    fail,
-    ledger,
-    load_org_key,
-)
-from cli.devnet import open_devnet
+from cli.common import OrgOpt, OrgSession, Output, Session, fail, ledger_command, records_table
 from node.chain.ids import new_id
 
 app = typer.Typer(help="Propose and approve changes to the consortium.", no_args_is_help=True)
@@ -43,8 +29,9 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-@app.command("propose")
+@ledger_command(app, "propose", signs=True)
 def propose_cmd(
+    s: OrgSession,
     action: Annotated[
         str,
         typer.Option(
@@ -56,74 +43,50 @@ def propose_cmd(
         typer.Option("--param", help="action argument as name=value; repeat (lists as JSON)"),
     ] = [],
     org: OrgOpt = "psb",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Propose a change; the proposer's own approval counts."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
     proposal_id = new_id("prop")
-    with ledger(net, node) as client:
-        c = client.call(
-            keypair,
-            "membership",
-            "propose",
-            {"proposal_id": proposal_id, "action": action, **_parse_params(param)},
-        )
-        state = client.query("membership", "proposal", proposal_id=proposal_id)
-    if json_out:
-        emit_json({"proposal_id": proposal_id, "status": state.get("status"), "height": c.height})
-    else:
-        console.print(
-            f"proposal {proposal_id} ({action}) in block {c.height}: {state.get('status')}"
-        )
+    height, status = _decide(
+        s, "propose", {"proposal_id": proposal_id, "action": action, **_parse_params(param)}
+    )
+    return Output(
+        {"proposal_id": proposal_id, "status": status, "height": height},
+        f"proposal {proposal_id} ({action}) in block {height}: {status}",
+    )
 
 
-@app.command("approve")
+@ledger_command(app, "approve", signs=True)
 def approve_cmd(
+    s: OrgSession,
     proposal_id: Annotated[str, typer.Option(help="the proposal")],
     org: OrgOpt = "edu",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    key: KeyOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Approve a proposal; it applies when the quorum is reached."""
-    net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
-        c = client.call(keypair, "membership", "approve", {"proposal_id": proposal_id})
-        state = client.query("membership", "proposal", proposal_id=proposal_id)
-    if json_out:
-        emit_json({"proposal_id": proposal_id, "status": state.get("status"), "height": c.height})
-    else:
-        console.print(f"approved {proposal_id} in block {c.height}: now {state.get('status')}")
+    height, status = _decide(s, "approve", {"proposal_id": proposal_id})
+    return Output(
+        {"proposal_id": proposal_id, "status": status, "height": height},
+        f"approved {proposal_id} in block {height}: now {status}",
+    )
 
 
-@app.command("list")
+def _decide(s: OrgSession, method: str, args: dict[str, Any]) -> tuple[int, Any]:
+    """Propose or approve: the block it landed in and the proposal's status after it."""
+    committed = s.call("membership", method, args)
+    state = s.client.query("membership", "proposal", proposal_id=args["proposal_id"])
+    return committed.height, state.get("status")
+
+
+@ledger_command(app, "list")
 def list_cmd(
+    s: Session,
     status: Annotated[str, typer.Option(help="open, applied or failed; empty for all")] = "",
-    dir: DirOpt = Path("devnet"),
-    node: NodeOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+) -> Output:
     """Proposals and their approvals."""
-    net = open_devnet(dir)
-    with ledger(net, node) as client:
-        items = client.query("membership", "proposals", **({"status": status} if status else {}))
-    if json_out:
-        emit_json({"proposals": items})
-        return
-    table = Table(title="proposals")
-    for col in ("proposal", "action", "status", "approvals"):
-        table.add_column(col)
-    for p in items:
-        table.add_row(
-            p.get("proposal_id", ""),
-            p.get("action", ""),
-            p.get("status", ""),
-            ", ".join(p.get("approvals", [])),
-        )
-    console.print(table)
+    items = s.client.query("membership", "proposals", **({"status": status} if status else {}))
+    columns = {
+        "proposal": "proposal_id",
+        "action": "action",
+        "status": "status",
+        "approvals": "approvals",
+    }
+    return Output({"proposals": items}, records_table("proposals", columns, items))

@@ -178,6 +178,15 @@ class LedgerClient:
             self.ledger.GetBlock, node_pb2.GetBlockRequest(height=height), node_pb2.GetBlockResponse
         )
 
+    def chain_time_ms(self, genesis_time_ms: int) -> int:
+        """The chain's time: the latest block's, or `genesis_time_ms` before the first block.
+        Expiries and validity periods count from it, since contracts compare them with
+        block times, never with a client's clock."""
+        if not self.status().height:
+            return genesis_time_ms
+        time_ms: int = self.get_block(0).block.header.time_ms
+        return time_ms
+
     def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:
         return self._call(
             self.ledger.AuditTrace,

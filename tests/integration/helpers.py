@@ -9,9 +9,13 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
+from cli.cert import issue_certificate
+from cli.common import DAY_MS
+from cli.consent import request_access
 from cli.devnet import Devnet, node_status, passphrase
 from cli.devnet import agreed_view as devnet_agreed_view
 from node.chain.crypto import KeyPair, load_key_file
+from node.sdk.client import LedgerClient
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
 
@@ -107,3 +111,90 @@ def cli_fails(net: Devnet, *args: str) -> str:
 
 def fields_args(fields: dict[str, str]) -> list[str]:
     return [a for k, v in fields.items() for a in ("--field", f"{k}={v}")]
+
+
+def cli_issue(
+    net: Devnet, org: str, cert_type: str, holder: str, fields: dict[str, str], *more: str
+) -> dict[str, Any]:
+    """`trustledger cert issue` by `org` to `holder`; the command's JSON."""
+    return cli(
+        net,
+        "cert",
+        "issue",
+        "--org",
+        org,
+        "--type",
+        cert_type,
+        "--holder",
+        holder,
+        *fields_args(fields),
+        *more,
+    )
+
+
+def bank_requests(
+    net: Devnet, holder: str, cert_id: str, purpose: str, *more: str
+) -> dict[str, Any]:
+    """`trustledger consent request`: the bank asks `holder` for `cert_id`; the JSON."""
+    return cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        holder,
+        "--cert-id",
+        cert_id,
+        "--purpose",
+        purpose,
+        *more,
+    )
+
+
+def issue_and_deliver(
+    net: Devnet,
+    client: LedgerClient,
+    org: str,
+    cert_type: str,
+    holder: str,
+    fields: dict[str, str],
+) -> dict[str, Any]:
+    """Issue through the SDK and hand the document to the holder's wallet, which accepts
+    it (201) once it has checked it against the chain; the document."""
+    doc, _ = issue_certificate(client, org_key(net, org), cert_type, holder, fields)
+    resp = wallet("POST", net, f"/v1/holders/{holder}/certificates", json={"document": doc})
+    assert resp.status_code == 201, resp.text
+    return doc
+
+
+def sdk_bank_request(
+    net: Devnet, client: LedgerClient, holder: str, cert_id: str, purpose: str, max_uses: int = 1
+) -> str:
+    """The bank asks `holder` for `cert_id` through the SDK, for a day of chain time; the
+    request id."""
+    request_id, _ = request_access(
+        client,
+        org_key(net, "bank"),
+        holder,
+        cert_id,
+        purpose,
+        max_uses=max_uses,
+        expires_at_ms=client.chain_time_ms(net.genesis.genesis_time_ms) + DAY_MS,
+    )
+    return request_id
+
+
+def answer(
+    net: Devnet, holder: str, token: str, request_id: str, how: str, **kw: Any
+) -> httpx.Response:
+    """`holder` grants, refuses or revokes (`how`) a request in the wallet."""
+    if how == "grant":
+        kw.setdefault("json", {})
+    path = f"/v1/holders/{holder}/requests/{request_id}/{how}"
+    return wallet("POST", net, path, token, **kw)
+
+
+def new_holders(net: Devnet, count: int) -> list[tuple[str, str]]:
+    """`count` new holders in the devnet's wallet: (holder id, session token) each."""
+    return [new_holder(net) for _ in range(count)]

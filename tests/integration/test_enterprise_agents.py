@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from cli.devnet import Devnet
-from tests.integration.helpers import cli, fields_args, new_holder, org_key, wallet
+from tests.integration.helpers import (
+    bank_requests,
+    cli,
+    cli_issue,
+    new_holder,
+    new_holders,
+    org_key,
+    wallet,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,19 +50,7 @@ def _request_status(net: Devnet, request_id: str) -> str:
 
 
 def _bank_asks(net: Devnet, enterprise: str, cert_id: str) -> str:
-    request_id: str = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        enterprise,
-        "--cert-id",
-        cert_id,
-        "--purpose",
-        "business loan",
-    )["request_id"]
+    request_id: str = bank_requests(net, enterprise, cert_id, "business loan")["request_id"]
     return request_id
 
 
@@ -62,9 +58,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     from cli.consent import access_and_read
 
     enterprise, enterprise_token = new_holder(net)  # the enterprise's own wallet
-    legal_rep, rep_token = new_holder(net)
-    agent, agent_token = new_holder(net)
-    stranger, stranger_token = new_holder(net)
+    (legal_rep, rep_token), (agent, agent_token), (stranger, stranger_token) = new_holders(net, 3)
 
     # Market regulation opens the enterprise's file (so the chain knows it is an
     # enterprise), registers its legal representative and issues its business licence.
@@ -98,18 +92,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
         "--actions",
         "consent,appoint_agents",
     )
-    cert_id = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "amr",
-        "--type",
-        "business_licence",
-        "--holder",
-        enterprise,
-        *fields_args(BUSINESS_LICENCE),
-    )["cert_id"]
+    cert_id = cli_issue(net, "amr", "business_licence", enterprise, BUSINESS_LICENCE)["cert_id"]
     first_request = _bank_asks(net, enterprise, cert_id)
 
     # Malformed appointments are refused by the wallet, before the chain.

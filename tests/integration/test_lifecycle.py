@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -17,10 +18,14 @@ from proto import node_pb2, node_pb2_grpc
 from tests.integration.helpers import (
     DIPLOMA,
     ID_CARD,
+    answer,
+    bank_requests,
     cli,
     cli_fails,
+    cli_issue,
     fields_args,
     new_holder,
+    new_holders,
     wallet,
 )
 
@@ -29,20 +34,7 @@ pytestmark = pytest.mark.integration
 
 def test_certificate_lifecycle(net: Devnet) -> None:
     holder, token = new_holder(net)
-    cert = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "psb",
-        "--type",
-        "resident_id_card",
-        "--holder",
-        holder,
-        "--valid-days",
-        "365",
-        *fields_args(ID_CARD),
-    )
+    cert = cli_issue(net, "psb", "resident_id_card", holder, ID_CARD, "--valid-days", "365")
     cert_id = cert["cert_id"]
 
     cli(net, "cert", "suspend", "--org", "psb", "--cert-id", cert_id, "--reason", "reported lost")
@@ -52,39 +44,19 @@ def test_certificate_lifecycle(net: Devnet) -> None:
     cli(net, "cert", "renew", "--org", "psb", "--cert-id", cert_id, "--valid-days", "3650")
 
     moved = {**ID_CARD, "address": "山东省济南市历下区 1 号"}
-    amended = cli(
-        net,
-        "cert",
-        "amend",
-        "--org",
-        "psb",
-        "--cert-id",
-        cert_id,
-        "--type",
-        "resident_id_card",
-        "--reason",
-        "address change",
-        *fields_args(moved),
-    )
+
+    def replace_id_card(method: str, reason: str) -> dict[str, Any]:
+        """amend or reissue the card, with the new address."""
+        args = ["--org", "psb", "--cert-id", cert_id, "--type", "resident_id_card"]
+        return cli(net, "cert", method, *args, "--reason", reason, *fields_args(moved))
+
+    amended = replace_id_card("amend", "address change")
     assert amended["cert_id"] == cert_id
     with net.client() as client:
         history = client.query("certificates", "history", cert_id=cert_id)
     assert len(history["versions"]) == 2  # the old version stays queryable
 
-    reissued = cli(
-        net,
-        "cert",
-        "reissue",
-        "--org",
-        "psb",
-        "--cert-id",
-        cert_id,
-        "--type",
-        "resident_id_card",
-        "--reason",
-        "card damaged",
-        *fields_args(moved),
-    )
+    reissued = replace_id_card("reissue", "card damaged")
     new_id = reissued["cert_id"]
     assert new_id != cert_id
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "superseded"
@@ -103,18 +75,7 @@ def test_certificate_lifecycle(net: Devnet) -> None:
 
 def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Path) -> None:
     holder, token = new_holder(net)
-    cert_id = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "edu",
-        "--type",
-        "diploma",
-        "--holder",
-        holder,
-        *fields_args(DIPLOMA),
-    )["cert_id"]
+    cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
     resp = wallet(
         "POST",
         net,
@@ -168,18 +129,7 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
 
 def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
     holder, _ = new_holder(net)
-    cert_id = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "edu",
-        "--type",
-        "diploma",
-        "--holder",
-        holder,
-        *fields_args(DIPLOMA),
-    )["cert_id"]
+    cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
     validators = net.genesis.validators
     with grpc.insecure_channel(net.node_address) as channel:
         stub = node_pb2_grpc.AgencyStub(channel)
@@ -214,19 +164,7 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
         )
     # The SDK and the CLI check all of it.
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
-    request = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        holder,
-        "--cert-id",
-        cert_id,
-        "--purpose",
-        "loan",
-    )
+    request = bank_requests(net, holder, cert_id, "loan")
     status = cli(net, "consent", "status", "--request-id", request["request_id"])
     assert status["status"] == "pending" and status["agency"] == "bank"
 
@@ -318,18 +256,7 @@ def test_one_person_file_claim_and_correction(net: Devnet, tmp_path: Path) -> No
 
 def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
     holder, _ = new_holder(net)
-    cert_id = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "edu",
-        "--type",
-        "diploma",
-        "--holder",
-        holder,
-        *fields_args(DIPLOMA),
-    )["cert_id"]
+    cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
     out = cli_fails(
         net,
         "cert",
@@ -349,9 +276,7 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     from cli.consent import access_and_read
     from tests.integration.helpers import org_key
 
-    parent, _ = new_holder(net)
-    child, child_token = new_holder(net)
-    stranger, stranger_token = new_holder(net)
+    (parent, _), (child, child_token), (stranger, stranger_token) = new_holders(net, 3)
     cli(
         net,
         "delegation",
@@ -367,31 +292,8 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
         "--actions",
         "consent",
     )
-    cert_id = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "psb",
-        "--type",
-        "resident_id_card",
-        "--holder",
-        parent,
-        *fields_args(ID_CARD),
-    )["cert_id"]
-    request_id = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        parent,
-        "--cert-id",
-        cert_id,
-        "--purpose",
-        "pension account",
-    )["request_id"]
+    cert_id = cli_issue(net, "psb", "resident_id_card", parent, ID_CARD)["cert_id"]
+    request_id = bank_requests(net, parent, cert_id, "pension account")["request_id"]
 
     behalf = {"on_behalf_of": parent}
     pending = wallet(
@@ -403,23 +305,10 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     ).json()
     assert [r["request_id"] for r in pending] == [request_id]
     # Someone who is not the guardian is refused by the contract.
-    refused = wallet(
-        "POST",
-        net,
-        f"/v1/holders/{stranger}/requests/{request_id}/refuse",
-        stranger_token,
-        params=behalf,
-    )
+    refused = answer(net, stranger, stranger_token, request_id, "refuse", params=behalf)
     assert refused.status_code == 403, refused.text
     assert "permission_denied" in refused.json()["detail"]
-    granted = wallet(
-        "POST",
-        net,
-        f"/v1/holders/{child}/requests/{request_id}/grant",
-        child_token,
-        params=behalf,
-        json={},
-    )
+    granted = answer(net, child, child_token, request_id, "grant", params=behalf)
     assert granted.status_code == 200, granted.text
 
     with net.client() as client:

@@ -10,10 +10,17 @@ import plyvel
 import pytest
 
 from cli import devnet
-from cli.cert import issue_certificate
-from cli.consent import access_and_read, request_access
+from cli.consent import access_and_read
 from cli.devnet import Devnet
-from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, org_key, wallet
+from tests.integration.helpers import (
+    DIPLOMA,
+    ID_CARD,
+    answer,
+    issue_and_deliver,
+    new_holder,
+    org_key,
+    sdk_bank_request,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,33 +49,10 @@ def scan_db(path: Path) -> list[str]:
 def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
     holder, token = new_holder(net)
     with net.client() as client:
-        id_doc, _ = issue_certificate(
-            client, org_key(net, "psb"), "resident_id_card", holder, ID_CARD
-        )
-        dip_doc, _ = issue_certificate(client, org_key(net, "edu"), "diploma", holder, DIPLOMA)
-        for doc in (id_doc, dip_doc):
-            assert (
-                wallet(
-                    "POST", net, f"/v1/holders/{holder}/certificates", json={"document": doc}
-                ).status_code
-                == 201
-            )
-        now = client.get_block(0).block.header.time_ms
-        request_id, _ = request_access(
-            client,
-            org_key(net, "bank"),
-            holder,
-            dip_doc["cert_id"],
-            "loan",
-            max_uses=1,
-            expires_at_ms=now + 86_400_000,
-        )
-        assert (
-            wallet(
-                "POST", net, f"/v1/holders/{holder}/requests/{request_id}/grant", token, json={}
-            ).status_code
-            == 200
-        )
+        issue_and_deliver(net, client, "psb", "resident_id_card", holder, ID_CARD)
+        dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+        request_id = sdk_bank_request(net, client, holder, dip_doc["cert_id"], "loan")
+        assert answer(net, holder, token, request_id, "grant").status_code == 200
         read, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, request_id)
         assert read["fields"]["id_number"] == DIPLOMA["id_number"]  # the bank did get the data
 

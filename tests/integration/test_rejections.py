@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.cert import issue_certificate
-from cli.consent import request_access
 from cli.devnet import Devnet
 from cli.main import app
 from node import limits
@@ -24,11 +23,19 @@ from node.sdk.client import (
     check_finality,
 )
 from proto import ledger_pb2, node_pb2
-from tests.integration.helpers import DIPLOMA, ID_CARD, new_holder, org_key, wait_all_at, wallet
+from tests.integration.helpers import (
+    DIPLOMA,
+    ID_CARD,
+    answer,
+    issue_and_deliver,
+    new_holder,
+    org_key,
+    sdk_bank_request,
+    wait_all_at,
+    wallet,
+)
 
 pytestmark = pytest.mark.integration
-
-DAY_MS = 86_400_000
 
 
 def snapshot(client: LedgerClient) -> tuple[bytes, int]:
@@ -38,9 +45,7 @@ def snapshot(client: LedgerClient) -> tuple[bytes, int]:
 
 def issued_diploma(net: Devnet, client: LedgerClient) -> tuple[str, str, str, dict[str, object]]:
     holder, token = new_holder(net)
-    doc, _ = issue_certificate(client, org_key(net, "edu"), "diploma", holder, DIPLOMA)
-    resp = wallet("POST", net, f"/v1/holders/{holder}/certificates", json={"document": doc})
-    assert resp.status_code == 201, resp.text
+    doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
     return holder, token, str(doc["cert_id"]), doc
 
 
@@ -67,10 +72,7 @@ def test_bank_without_grant_is_refused_and_state_unchanged(net: Devnet) -> None:
     with net.client() as client:
         holder, _, cert_id, _ = issued_diploma(net, client)
         bank = org_key(net, "bank")
-        now = client.get_block(0).block.header.time_ms
-        request_id, _ = request_access(
-            client, bank, holder, cert_id, "account opening", max_uses=1, expires_at_ms=now + DAY_MS
-        )
+        request_id = sdk_bank_request(net, client, holder, cert_id, "account opening")
         err = expect_rejected(
             client, bank, "consent", "access", {"request_id": request_id}, "permission_denied"
         )
@@ -91,36 +93,16 @@ def test_refused_and_revoked_grants_are_enforced(net: Devnet) -> None:
     with net.client() as client:
         holder, token, cert_id, _ = issued_diploma(net, client)
         bank = org_key(net, "bank")
-        now = client.get_block(0).block.header.time_ms
-        refused_id, _ = request_access(
-            client, bank, holder, cert_id, "credit check", max_uses=3, expires_at_ms=now + DAY_MS
-        )
-        assert (
-            wallet(
-                "POST", net, f"/v1/holders/{holder}/requests/{refused_id}/refuse", token
-            ).status_code
-            == 200
-        )
+        refused_id = sdk_bank_request(net, client, holder, cert_id, "credit check", 3)
+        assert answer(net, holder, token, refused_id, "refuse").status_code == 200
         expect_rejected(
             client, bank, "consent", "access", {"request_id": refused_id}, "permission_denied"
         )
 
-        granted_id, _ = request_access(
-            client, bank, holder, cert_id, "credit check", max_uses=3, expires_at_ms=now + DAY_MS
-        )
-        assert (
-            wallet(
-                "POST", net, f"/v1/holders/{holder}/requests/{granted_id}/grant", token, json={}
-            ).status_code
-            == 200
-        )
+        granted_id = sdk_bank_request(net, client, holder, cert_id, "credit check", 3)
+        assert answer(net, holder, token, granted_id, "grant").status_code == 200
         client.call(bank, "consent", "access", {"request_id": granted_id})
-        assert (
-            wallet(
-                "POST", net, f"/v1/holders/{holder}/requests/{granted_id}/revoke", token
-            ).status_code
-            == 200
-        )
+        assert answer(net, holder, token, granted_id, "revoke").status_code == 200
         expect_rejected(
             client, bank, "consent", "access", {"request_id": granted_id}, "permission_denied"
         )
@@ -153,16 +135,7 @@ def test_unauthorised_issuers_and_revokers(net: Devnet) -> None:
         )
         # A holder key that is not the certificate's holder cannot grant someone else's request.
         stranger = KeyPair.generate()
-        now = client.get_block(0).block.header.time_ms
-        request_id, _ = request_access(
-            client,
-            org_key(net, "bank"),
-            holder,
-            cert_id,
-            "loan",
-            max_uses=1,
-            expires_at_ms=now + DAY_MS,
-        )
+        request_id = sdk_bank_request(net, client, holder, cert_id, "loan")
         expect_rejected(
             client, stranger, "consent", "grant", {"request_id": request_id}, "permission_denied"
         )
@@ -225,36 +198,18 @@ def test_malformed_transactions(net: Devnet) -> None:
     keypair = org_key(net, "psb")
     with net.client() as client:
         before = snapshot(client)
-        wrong_chain = build_tx(
-            "another-chain",
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-        )
-        unsorted = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-        )
+
+        def revoke(
+            chain_id: str = net.chain_id, reason: str = "x", nonce: bytes | None = None
+        ) -> ledger_pb2.Transaction:
+            args = {"cert_id": "cert-anything-1", "reason": reason}
+            return build_tx(chain_id, keypair, "certificates", "revoke", args, nonce=nonce)
+
+        wrong_chain = revoke("another-chain")
+        unsorted = revoke()
         unsorted.body.args.reverse()
-        oversized = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "c" * 16, "reason": "x" * (limits.TX_BYTES_MAX + 1)},
-        )
-        bad_nonce = build_tx(
-            net.chain_id,
-            keypair,
-            "certificates",
-            "revoke",
-            {"cert_id": "cert-anything-1", "reason": "x"},
-            nonce=b"short",
-        )
+        oversized = revoke(reason="x" * (limits.TX_BYTES_MAX + 1))
+        bad_nonce = revoke(nonce=b"short")
         for tx, needle in (
             (wrong_chain, "wrong_chain"),
             (unsorted, "sorted"),

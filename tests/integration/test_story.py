@@ -9,7 +9,16 @@ import pytest
 
 from cli.devnet import Devnet, node_status
 from cli.main import app
-from tests.integration.helpers import DIPLOMA, cli, fields_args, new_holder, runner, wallet
+from tests.integration.helpers import (
+    DIPLOMA,
+    answer,
+    bank_requests,
+    cli,
+    cli_issue,
+    new_holder,
+    runner,
+    wallet,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -18,18 +27,7 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     holder, token = new_holder(net)
 
     # The education bureau issues a diploma; the document reaches the wallet.
-    issued = cli(
-        net,
-        "cert",
-        "issue",
-        "--org",
-        "edu",
-        "--type",
-        "diploma",
-        "--holder",
-        holder,
-        *fields_args(DIPLOMA),
-    )
+    issued = cli_issue(net, "edu", "diploma", holder, DIPLOMA)
     cert_id = issued["cert_id"]
     assert issued["delivered"] is True
     listed = wallet("GET", net, f"/v1/holders/{holder}/certificates", token).json()
@@ -38,21 +36,7 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert listed[0]["document"]["fields"] == DIPLOMA
 
     # The bank asks; the citizen sees the pending request and grants it.
-    requested = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        holder,
-        "--cert-id",
-        cert_id,
-        "--purpose",
-        "mortgage application",
-        "--max-uses",
-        "1",
-    )
+    requested = bank_requests(net, holder, cert_id, "mortgage application", "--max-uses", "1")
     request_id = requested["request_id"]
     pending = wallet(
         "GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "pending"}
@@ -60,9 +44,7 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert [(r["request_id"], r["agency"], r["purpose"]) for r in pending] == [
         (request_id, "bank", "mortgage application")
     ]
-    granted = wallet(
-        "POST", net, f"/v1/holders/{holder}/requests/{request_id}/grant", token, json={}
-    )
+    granted = answer(net, holder, token, request_id, "grant")
     assert granted.status_code == 200, granted.text
     assert (
         wallet(

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consensus.validators import Validator, ValidatorSet
 from contracts.framework.identity import holder_id_for
-from contracts.membership.organisations import Organisation
 from node import limits
 from node.admission import SubmitRejected
 from node.catchup import CatchUp
@@ -23,6 +21,7 @@ from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from proto import ledger_pb2
+from tests.unit.node_fixtures import node_config_doc, one_validator_genesis
 
 VALIDATOR = KeyPair(b"\x21" * 32)
 EDU = KeyPair(b"\x22" * 32)
@@ -30,27 +29,11 @@ HOLDER = KeyPair(b"\x23" * 32)
 
 
 def genesis() -> Genesis:
-    return Genesis(
-        chain_id="unit-catchup",
-        genesis_time_ms=1_700_000_000_000,
-        validators=ValidatorSet((Validator("val-0", VALIDATOR.public_key),)),
-        organisations=(
-            Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
-        ),
-    )
+    return one_validator_genesis("unit-catchup", VALIDATOR, EDU)
 
 
 def new_node(path: Path) -> Node:
-    config = NodeConfig.model_validate(
-        {
-            "validator_id": "val-0",
-            "home": str(path),
-            "listen": "127.0.0.1:1",
-            "peers": {},
-            "genesis_path": str(path / "genesis.json"),
-            "key_path": str(path / "val-0.json"),
-        }
-    )
+    config = NodeConfig.model_validate(node_config_doc(path, "val-0"))
     return Node(config, genesis(), VALIDATOR, Store(path / "db"))
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from consensus.validators import Validator, ValidatorSet
-from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.stateproof import verify_proof
 from node.chain.tx import build_tx
@@ -16,20 +14,14 @@ from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
+from tests.unit.node_fixtures import one_validator_genesis
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
 
 
 def genesis() -> Genesis:
-    return Genesis(
-        chain_id="unit-chain",
-        genesis_time_ms=1_700_000_000_000,
-        validators=ValidatorSet((Validator("val-0", KeyPair(b"\x09" * 32).public_key),)),
-        organisations=(
-            Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
-        ),
-    )
+    return one_validator_genesis("unit-chain", KeyPair(b"\x09" * 32), EDU)
 
 
 def open_store(path: Path, g: Genesis) -> Store:

@@ -91,6 +91,13 @@ def present(ledger: FakeLedger, store: WalletStore, session: Session) -> dict[st
     )
 
 
+def refusal(ledger: FakeLedger, store: WalletStore, session: Session) -> HTTPException:
+    """The error the presentation ends in (it must end in one)."""
+    with pytest.raises(HTTPException) as info:
+        present(ledger, store, session)
+    return info.value
+
+
 def test_a_delegate_in_force_presents_the_copy(
     wallet: tuple[FakeLedger, WalletStore, Session],
 ) -> None:
@@ -116,14 +123,11 @@ def test_a_lapsed_delegation_withdraws_the_copy(
 ) -> None:
     ledger, store, session = wallet
     ledger.delegations = delegations
-    with pytest.raises(HTTPException) as refused:
-        present(ledger, store, session)
-    assert refused.value.status_code == 403
-    assert "delegation in force" in refused.value.detail
+    refused = refusal(ledger, store, session)
+    assert refused.status_code == 403
+    assert "delegation in force" in refused.detail
     assert store.get_document(session.holder_id, CERT_ID) is None
-    with pytest.raises(HTTPException) as gone:
-        present(ledger, store, session)
-    assert gone.value.status_code == 404
+    assert refusal(ledger, store, session).status_code == 404
 
 
 def test_a_node_out_of_reach_withdraws_nothing(
@@ -131,9 +135,7 @@ def test_a_node_out_of_reach_withdraws_nothing(
 ) -> None:
     ledger, store, session = wallet
     ledger.unreachable = True
-    with pytest.raises(HTTPException) as unavailable:
-        present(ledger, store, session)
-    assert unavailable.value.status_code == 503
+    assert refusal(ledger, store, session).status_code == 503
     assert store.get_document(session.holder_id, CERT_ID) is not None
     ledger.unreachable = False
     ledger.delegations = [{"principal": PRINCIPAL, "actions": ["consent"]}]

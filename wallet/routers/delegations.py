@@ -100,14 +100,11 @@ class RevokeIn(BaseModel):
 def _chain_now_ms(request: Request, ledger: LedgerClient) -> int:
     """The latest block's time (the genesis time on an empty chain): expiries count from it,
     as the contract compares them with block times."""
+    genesis_ms: int = request.app.state.genesis.genesis_time_ms
     try:
-        if ledger.status().height:
-            time_ms: int = ledger.get_block(0).block.header.time_ms
-            return time_ms
+        return ledger.chain_time_ms(genesis_ms)
     except ClientError as exc:
         raise node_error(exc) from exc
-    genesis_ms: int = request.app.state.genesis.genesis_time_ms
-    return genesis_ms
 
 
 @router.get("/holders/{holder_id}/delegations")

@@ -6,11 +6,12 @@ import json
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyFileError, KeyPair, open_secret, seal_secret
+from node.chain.events import event_attrs
 from node.chain.ids import new_id
 from node.chain.tx import ArgValue
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
@@ -53,25 +54,43 @@ class Delivery(BaseModel):
     document: Document
 
 
+OnBehalfOf = Annotated[
+    str | None,
+    Query(
+        pattern=r"^hd[0-9a-f]{40}$",
+        description="act as a delegate (e.g. a guardian) for this holder",
+    ),
+]
+
+
 class GrantIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, le=1000, description="narrow the uses")
 
 
-def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) -> list[str]:
-    """Delegates of `holder_id` in force with the consent power who keep a wallet here."""
+def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) -> dict[str, bytes]:
+    """Delegates of `holder_id` in force with the consent power who keep a wallet here, each
+    with the public key their copies of the holder's documents are sealed to."""
     try:
         delegations = ledger.query(
             "delegation", "list_by_holder", holder=holder_id, side="principal", in_force=True
         )
     except ClientError:
-        return []
-    return sorted(
-        {
-            d["delegate"]
-            for d in delegations
-            if "consent" in d.get("actions", []) and store.get_holder(d["delegate"])
-        }
-    )
+        return {}
+    keys: dict[str, bytes] = {}
+    for d in delegations:
+        record = store.get_holder(d["delegate"]) if "consent" in d.get("actions", []) else None
+        if record is not None:
+            keys[d["delegate"]] = bytes.fromhex(record["public_key"])
+    return dict(sorted(keys.items()))
+
+
+def put_copies(
+    store: WalletStore, delegates: dict[str, bytes], cert_id: str, plaintext: bytes
+) -> None:
+    """A copy of a holder's document sealed to each of `delegates`, so that a guardian can
+    answer requests for the holder; the chain decides whether their answer counts."""
+    for delegate_id, public_key in delegates.items():
+        store.put_document(delegate_id, cert_id, seal_to(public_key, plaintext))
 
 
 def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) -> None:
@@ -189,16 +208,7 @@ def deliver_certificate(
     store.put_document(
         holder_id, body.document.cert_id, seal_to(bytes.fromhex(record["public_key"]), plaintext)
     )
-    # A delegate with the consent power (a guardian) gets a copy sealed to them, so they can
-    # answer requests for the holder; the chain decides whether their answer counts.
-    for delegate_id in consent_delegates(ledger, store, holder_id):
-        delegate = store.get_holder(delegate_id)
-        if delegate is not None:
-            store.put_document(
-                delegate_id,
-                body.document.cert_id,
-                seal_to(bytes.fromhex(delegate["public_key"]), plaintext),
-            )
+    put_copies(store, consent_delegates(ledger, store, holder_id), body.document.cert_id, plaintext)
     return {"cert_id": body.document.cert_id, "doc_hash": digest, "status": onchain["status"]}
 
 
@@ -246,20 +256,21 @@ def sign_and_submit(
     return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
 
 
-OnBehalfOf = Annotated[
-    str | None,
-    Query(
-        pattern=r"^hd[0-9a-f]{40}$",
-        description="act as a delegate (e.g. a guardian) for this holder",
-    ),
-]
-
-
-def _request_of(ledger: LedgerClient, holder_id: str, request_id: str) -> dict[str, Any]:
+def holder_request(
+    holder_id: HolderIdPath, request_id: IdPath, ledger: Ledger, on_behalf_of: OnBehalfOf = None
+) -> dict[str, Any]:
+    """The consent request a route answers: one addressed to the holder, or with
+    on_behalf_of to the holder a delegate acts for (whether the delegate may is the
+    contract's to decide); any other is 404."""
     req: dict[str, Any] = node_query(ledger, "consent", "get", request_id=request_id)
-    if req["holder"] != holder_id:
+    if req["holder"] != (on_behalf_of or holder_id):
         raise HTTPException(404, "no such request for this holder")
     return req
+
+
+# Declared after the session in a route, so that an unauthenticated call is refused (401)
+# before the node is asked anything.
+HolderRequest = Annotated[dict[str, Any], Depends(holder_request)]
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/grant")
@@ -268,14 +279,13 @@ def grant(
     request_id: IdPath,
     body: GrantIn,
     session: CurrentHolder,
+    req: HolderRequest,
     store: Store,
     ledger: Ledger,
-    on_behalf_of: OnBehalfOf = None,
 ) -> dict[str, Any]:
     """Grant a request: the document is sealed to the agency's key, and the grant goes
     on-chain. A delegate (guardian) grants with on_behalf_of; the contract checks the
     delegation, and the document is the copy sealed to the delegate at delivery."""
-    req = _request_of(ledger, on_behalf_of or holder_id, request_id)
     if req["status"] != "pending":
         raise HTTPException(409, f"request is {req['status']}, not pending")
     sealed_doc = store.get_document(holder_id, req["cert_id"])
@@ -304,27 +314,16 @@ def grant(
 
 @router.post("/holders/{holder_id}/requests/{request_id}/refuse")
 def refuse(
-    holder_id: HolderIdPath,
-    request_id: IdPath,
-    session: CurrentHolder,
-    ledger: Ledger,
-    on_behalf_of: OnBehalfOf = None,
+    request_id: IdPath, session: CurrentHolder, req: HolderRequest, ledger: Ledger
 ) -> dict[str, Any]:
-    _request_of(ledger, on_behalf_of or holder_id, request_id)
     return sign_and_submit(ledger, session.seed, "refuse", {"request_id": request_id})
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/revoke")
 def revoke(
-    holder_id: HolderIdPath,
-    request_id: IdPath,
-    session: CurrentHolder,
-    store: Store,
-    ledger: Ledger,
-    on_behalf_of: OnBehalfOf = None,
+    request_id: IdPath, session: CurrentHolder, req: HolderRequest, store: Store, ledger: Ledger
 ) -> dict[str, Any]:
     """Revoke a grant: the chain refuses further access and the wallet drops the share."""
-    _request_of(ledger, on_behalf_of or holder_id, request_id)
     out = sign_and_submit(ledger, session.seed, "revoke", {"request_id": request_id})
     store.delete_share(request_id)
     return out
@@ -340,24 +339,19 @@ def activity(
         trace = ledger.audit_trace(holder_id, max(1, min(limit, limits.LIST_ITEMS_MAX)))
     except ClientError as exc:
         raise node_error(exc) from exc
-    out = []
-    for e in trace.entries:
-        attrs = {}
-        for a in e.event.attrs:
-            kind = a.WhichOneof("value")
-            attrs[a.key] = getattr(a, kind) if kind else None
-        out.append(
-            {
-                "height": e.height,
-                "time_ms": e.time_ms,
-                "actor": e.actor,
-                "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method}",
-                "ok": e.ok,
-                "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
-                "details": attrs,
-                "tx_hash": e.tx_hash.hex(),
-            }
-        )
+    out = [
+        {
+            "height": e.height,
+            "time_ms": e.time_ms,
+            "actor": e.actor,
+            "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method}",
+            "ok": e.ok,
+            "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
+            "details": event_attrs(e.event),
+            "tx_hash": e.tx_hash.hex(),
+        }
+        for e in trace.entries
+    ]
     return out[::-1]
 
 
@@ -461,14 +455,6 @@ def share_with_delegates(
         sealed = store.get_document(holder_id, rec["cert_id"])
         if sealed is None:
             continue
-        plaintext = open_sealed(session.seed, sealed)
-        for delegate_id in delegates:
-            delegate = store.get_holder(delegate_id)
-            assert delegate is not None
-            store.put_document(
-                delegate_id,
-                rec["cert_id"],
-                seal_to(bytes.fromhex(delegate["public_key"]), plaintext),
-            )
-            shared += 1
-    return {"delegates": delegates, "documents_shared": shared}
+        put_copies(store, delegates, rec["cert_id"], open_sealed(session.seed, sealed))
+        shared += len(delegates)
+    return {"delegates": list(delegates), "documents_shared": shared}
