@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from consensus.validators import Validator, ValidatorSet
-from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.stateproof import verify_proof
 from node.chain.tx import build_tx
@@ -16,20 +14,14 @@ from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
+from tests.unit.node_support import diploma_genesis, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
 
 
 def genesis() -> Genesis:
-    return Genesis(
-        chain_id="unit-chain",
-        genesis_time_ms=1_700_000_000_000,
-        validators=ValidatorSet((Validator("val-0", KeyPair(b"\x09" * 32).public_key),)),
-        organisations=(
-            Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
-        ),
-    )
+    return diploma_genesis("unit-chain", [KeyPair(b"\x09" * 32).public_key], EDU)
 
 
 def open_store(path: Path, g: Genesis) -> Store:
@@ -39,22 +31,9 @@ def open_store(path: Path, g: Genesis) -> Store:
 
 
 def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
-    from contracts.framework.identity import holder_id_for
-
     return [
-        build_tx(
-            g.chain_id,
-            EDU,
-            "certificates",
-            "issue",
-            {
-                "cert_id": f"cert-unit-{i:04d}",
-                "cert_type": "diploma",
-                "holder": holder_id_for(HOLDER.public_key),
-                "doc_hash": f"{i:02x}" * 32,
-                "valid_until_ms": 0,
-            },
-            nonce=bytes([i]) * 16,
+        issue_diploma(
+            g.chain_id, EDU, HOLDER, f"cert-unit-{i:04d}", f"{i:02x}" * 32, bytes([i]) * 16
         )
         for i in range(n)
     ]

@@ -16,6 +16,7 @@ from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from node.validators import KeyConfigError, get_key_problem, get_missing_keys, keys_to_hand
+from tests.unit import node_support
 
 OLD = b"\x01" * 32
 NEW = b"\x02" * 32
@@ -93,15 +94,7 @@ def test_keys_that_cannot_be_right_are_refused() -> None:
 
 
 def config_doc(tmp_path: Path, **extra: object) -> dict[str, object]:
-    return {
-        "validator_id": "val-1",
-        "home": str(tmp_path),
-        "listen": "127.0.0.1:1",
-        "peers": {},
-        "genesis_path": str(tmp_path / "genesis.json"),
-        "key_path": str(tmp_path / "val-1.json"),
-        **extra,
-    }
+    return node_support.config_doc(tmp_path, "val-1", **extra)
 
 
 def test_config_next_key_paths(tmp_path: Path) -> None:
