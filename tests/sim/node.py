@@ -477,12 +477,12 @@ class ByzantineNode(SimNode):
         b = self.behaviours
         rng = self.rng
         own = message.sender == self.id
-        if (
-            own
-            and isinstance(message, messages.PrePrepare)
-            and "equivocate" in b
-            and rng.random() < 0.5
-        ):
+
+        def lies(behaviour: str) -> bool:
+            """This node has `behaviour` and the message is its own."""
+            return own and behaviour in b
+
+        if lies("equivocate") and isinstance(message, messages.PrePrepare) and rng.random() < 0.5:
             return self._alternative(message)
         conflicting = "conflicting_votes" in b and rng.random() < 0.5
         if own and isinstance(message, messages.Prepare | messages.Commit) and conflicting:
@@ -492,23 +492,13 @@ class ByzantineNode(SimNode):
             else:
                 msg = commit_sign_bytes(CHAIN_ID, message.view, message.height, alt)
             return replace(message, digest=alt, signature=self._sign(message.height, msg))
-        if own and isinstance(message, messages.Checkpoint) and "bad_checkpoint" in b:
+        if lies("bad_checkpoint") and isinstance(message, messages.Checkpoint):
             digest = bytes(rng.randrange(256) for _ in range(32))
             msg = checkpoint_sign_bytes(CHAIN_ID, message.height, digest)
             return replace(message, digest=digest, signature=self._sign(message.height, msg))
-        if (
-            own
-            and isinstance(message, messages.ViewChange)
-            and "bad_payload" in b
-            and message.prepared
-        ):
+        if lies("bad_payload") and isinstance(message, messages.ViewChange) and message.prepared:
             return replace(message, payload=b"garbage")
-        if (
-            own
-            and isinstance(message, messages.NewView)
-            and "bad_new_view" in b
-            and rng.random() < 0.5
-        ):
+        if lies("bad_new_view") and isinstance(message, messages.NewView) and rng.random() < 0.5:
             return self._lying_new_view(message)
         if "bad_signatures" in b and rng.random() < 0.2:
             return replace(message, signature=bytes(64))

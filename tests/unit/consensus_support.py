@@ -109,6 +109,18 @@ def drain(replica: Replica) -> Ready:
     return ready
 
 
+def backup_that_prepared(self_id: str = "v1") -> tuple[Replica, bytes]:
+    """A backup that accepted v0's pre-prepare of toy block 1 and has sent its prepare; the
+    block's digest."""
+    replica = make_replica(self_id)
+    payload, digest = make_block(1)
+    replica.step(signed_preprepare(1, payload, digest))
+    drain(replica)
+    replica.validated(0, 1, digest, True)
+    drain(replica)
+    return replica, digest
+
+
 def check_no_equivocation(sent: Iterable[messages.Record]) -> None:
     """No sender signed two different digests for the same (view, height, kind), two
     checkpoints for one height, two NewViews for one view, or two ViewChanges for one view

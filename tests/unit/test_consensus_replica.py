@@ -31,6 +31,7 @@ from tests.unit.consensus_support import (
     VALIDATORS,
     VERIFIER,
     Simulation,
+    backup_that_prepared,
     check_no_equivocation,
     drain,
     make_block,
@@ -355,12 +356,7 @@ def test_primary_flow_and_propose_errors() -> None:
 def test_lagging_replica_finishes_from_a_relayed_certificate() -> None:
     """Without any prepares, the pre-prepare plus a quorum of commits (relayed by one helper)
     is enough: the commits already fix the block. The replica adds its own commit."""
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    replica.step(signed_preprepare(1, payload, digest))
-    drain(replica)
-    replica.validated(0, 1, digest, True)
-    drain(replica)
+    replica, digest = backup_that_prepared()
     for sender in ("v0", "v2", "v3"):
         replica.step(signed_commit(1, digest, sender))
     ready = drain(replica)
@@ -561,12 +557,7 @@ def test_bad_peer_messages_are_rejected_without_effect(message: Message, reason:
 
 
 def test_bad_signatures_never_count_toward_quorums() -> None:
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    replica.step(signed_preprepare(1, payload, digest))
-    drain(replica)
-    replica.validated(0, 1, digest, True)
-    drain(replica)
+    replica, digest = backup_that_prepared()
     for sender in ("v2", "v3"):
         replica.step(replace(signed_prepare(1, digest, sender), signature=b"\x01" * 64))
     assert drain(replica).persist == ()

@@ -377,12 +377,7 @@ def test_commit_certificates_are_bound_to_one_view() -> None:
 def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:
     """Commits relayed from a view this replica is not in (catch-up after a view change)
     still finish the height: a quorum of one view's commits fixes the block."""
-    payload, digest = support.make_block(1)
-    replica = support.make_replica("v3")
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
-    support.drain(replica)
+    replica, digest = support.backup_that_prepared("v3")
     replica.set_requests_pending(True)
     time_out(replica, TIMEOUT)  # leaves view 0 for 1, keeping the validated block
     for sender in ("v0", "v1", "v2"):
