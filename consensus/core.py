@@ -13,6 +13,7 @@ The transitions one concern asks of another are declared at the end of `ReplicaC
 interface between the parts is written down in one place (and checked by mypy).
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
 
@@ -49,7 +50,7 @@ from consensus.messages import (
 )
 from consensus.ready import Outbox, Rejected
 from consensus.shape import is_u64, is_validator_id
-from consensus.signing import checkpoint_sign_bytes, normal_sign_bytes
+from consensus.signing import checkpoint_sign_bytes, normal_sign_bytes, preprepare_sign_bytes
 from consensus.validators import ValidatorSchedule, ValidatorSet, get_commit_certificate_problem
 from consensus.viewchange import BlockDigest, NewViewPlan
 
@@ -106,7 +107,7 @@ class Status(Enum):
     """Asked for (or heard of) this view, waiting for a valid NewView; signs nothing else."""
 
 
-class ReplicaCore:
+class ReplicaCore(ABC):
     """The state of one replica and the helpers every concern uses."""
 
     def __init__(
@@ -312,6 +313,18 @@ class ReplicaCore:
             return Prepare(slot.view, slot.height, digest, self._self_id, signature)
         return Commit(slot.view, slot.height, digest, self._self_id, signature)
 
+    def _sign_preprepare(self, view: int, height: int, digest: bytes, payload: bytes) -> PrePrepare:
+        """Sign a proposal (a new block, or a prepared one re-proposed in a new view)."""
+        msg = preprepare_sign_bytes(self._config.chain_id, view, height, digest)
+        return PrePrepare(
+            view=view,
+            height=height,
+            digest=bytes(digest),
+            payload=bytes(payload),
+            sender=self._self_id,
+            signature=self._sign(height, msg),
+        )
+
     def _record_own(self, message: NormalMessage) -> Slot:
         """A freshly signed message: remember it, persist it, then broadcast it."""
         key = (message.view, message.height, kind_of(message))
@@ -344,72 +357,47 @@ class ReplicaCore:
             )
 
     # ----------------------------------------------------------------- between the concerns
-    # Each is implemented by the module named in its docstring; `Replica` composes them all.
+    # Abstract here so that mypy checks every call across the parts and `Replica` cannot be
+    # built without them; each group is implemented by the module named above it.
 
-    def _process(self, slot: Slot) -> None:
-        """normal: move the height in flight forward as far as the slot allows."""
-        raise NotImplementedError
+    # normal.py
+    @abstractmethod
+    def _process(self, slot: Slot) -> None: ...  # move the height in flight forward
+    @abstractmethod
+    def _ask_node(self, slot: Slot, preprepare: PrePrepare) -> None: ...  # validate a block
 
-    def _ask_node(self, slot: Slot, preprepare: PrePrepare) -> None:
-        """normal: hand a proposed block to the node for validation."""
-        raise NotImplementedError
+    # heights.py
+    @abstractmethod
+    def _step_other_view(self, kind: Kind, message: NormalMessage) -> None: ...
+    @abstractmethod
+    def _deliver(self, height: int, preprepare: PrePrepare, commits: list[Commit]) -> None: ...
+    @abstractmethod
+    def _try_deliver_foreign(self) -> None: ...  # decide on commits of another view
+    @abstractmethod
+    def _step_certificate(self, cert: CommitCertificate) -> None: ...  # verified, uncommitted
+    @abstractmethod
+    def _mark_committed(self, height: int, certificate: CommitCertificate) -> None: ...
+    @abstractmethod
+    def _enter_next_height(self) -> None: ...  # if the node applied the last block
 
-    def _step_other_view(self, kind: Kind, message: NormalMessage) -> None:
-        """heights: a normal-case message of another view."""
-        raise NotImplementedError
+    # views.py
+    @abstractmethod
+    def _relay_new_view(self, peer: str) -> None: ...  # to a peer in an older view
+    @abstractmethod
+    def _refresh_view_change(self) -> None: ...  # after committing more while changing views
+    @abstractmethod
+    def _enter_view(self, nv: NewView, plan: NewViewPlan, *, own: bool) -> None: ...
 
-    def _deliver(self, height: int, preprepare: PrePrepare, commits: list[Commit]) -> None:
-        """heights: the height in flight is decided by `commits`."""
-        raise NotImplementedError
-
-    def _try_deliver_foreign(self) -> None:
-        """heights: decide the height in flight on commits of another view, if possible."""
-        raise NotImplementedError
-
-    def _step_certificate(self, cert: CommitCertificate) -> None:
-        """heights: a verified commit certificate for a height we have not committed."""
-        raise NotImplementedError
-
-    def _mark_committed(self, height: int, certificate: CommitCertificate) -> None:
-        """heights: everything at or below `height` is decided."""
-        raise NotImplementedError
-
-    def _enter_next_height(self) -> None:
-        """heights: start on committed+1 if the node applied the last block."""
-        raise NotImplementedError
-
-    def _relay_new_view(self, peer: str) -> None:
-        """views: send our NewView to a peer in an older view."""
-        raise NotImplementedError
-
-    def _refresh_view_change(self) -> None:
-        """views: re-sign our ViewChange after committing more while changing views."""
-        raise NotImplementedError
-
-    def _enter_view(self, nv: NewView, plan: NewViewPlan, *, own: bool) -> None:
-        """views: start the normal case of `nv.view`."""
-        raise NotImplementedError
-
-    def _step_late(self, kind: Kind, message: NormalMessage) -> None:
-        """catchup: a message for a height we committed."""
-        raise NotImplementedError
-
-    def _sign_checkpoint(self, height: int, digest: bytes) -> None:
-        """catchup: sign the checkpoint of a committed height."""
-        raise NotImplementedError
-
-    def _request_fetch(self, target: int) -> None:
-        """catchup: ask the node for state transfer up to `target`."""
-        raise NotImplementedError
-
-    def _note_claim(self, message: NormalMessage) -> None:
-        """catchup: a signed message shows its sender committed below its height."""
-        raise NotImplementedError
-
-    def _note_progress(self, sender: str, height: int) -> None:
-        """catchup: `sender` sent a valid message for `height`."""
-        raise NotImplementedError
-
-    def _note_committed(self, sender: str, height: int) -> None:
-        """catchup: `sender` proved or signed that it committed `height`."""
-        raise NotImplementedError
+    # catchup.py
+    @abstractmethod
+    def _step_late(self, kind: Kind, message: NormalMessage) -> None: ...  # height committed
+    @abstractmethod
+    def _sign_checkpoint(self, height: int, digest: bytes) -> None: ...  # a committed height
+    @abstractmethod
+    def _request_fetch(self, target: int) -> None: ...  # state transfer up to `target`
+    @abstractmethod
+    def _note_claim(self, message: NormalMessage) -> None: ...  # sender committed below it
+    @abstractmethod
+    def _note_progress(self, sender: str, height: int) -> None: ...  # a valid message
+    @abstractmethod
+    def _note_committed(self, sender: str, height: int) -> None: ...  # proved or signed

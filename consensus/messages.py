@@ -89,29 +89,32 @@ class PrePrepare:
 
 
 @dataclass(frozen=True, slots=True)
-class Prepare:
-    """A backup's statement that it accepted the pre-prepare for (view, height, digest)."""
+class _SlotVote:
+    """What a prepare and a commit both say: their sender signed `digest` at (view, height).
+
+    The two differ only in phase (and so in the domain tag of their signed bytes), so their
+    fields are declared once here; neither is a subclass of the other.
+    """
 
     view: int
+    """View the message was sent in; signed, so certificates cannot mix views."""
     height: int
     digest: bytes
     sender: str
     signature: bytes
-    """Signature over `signing.prepare_sign_bytes(chain_id, view, height, digest)`."""
+    """Over `signing.prepare_sign_bytes` or `signing.commit_sign_bytes`, by the class, of
+    (chain_id, view, height, digest)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Commit:
+class Prepare(_SlotVote):
+    """A backup's statement that it accepted the pre-prepare for (view, height, digest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Commit(_SlotVote):
     """A replica's statement that it is prepared for (view, height, digest); a quorum of them
     in one view is a `CommitCertificate`."""
-
-    view: int
-    """View the commit was sent in; signed, so certificates cannot mix views."""
-    height: int
-    digest: bytes
-    sender: str
-    signature: bytes
-    """Signature over `signing.commit_sign_bytes(chain_id, view, height, digest)`."""
 
 
 # ----------------------------------------------------------------------------- checkpoints

@@ -25,7 +25,6 @@ from consensus.messages import (
     Vote,
 )
 from consensus.ready import Proposal
-from consensus.signing import preprepare_sign_bytes
 
 
 class NormalCase(ReplicaCore):
@@ -62,18 +61,7 @@ class NormalCase(ReplicaCore):
         if len(payload) > PAYLOAD_BYTES_MAX:
             raise ValueError(f"payload of {len(payload)} bytes exceeds {PAYLOAD_BYTES_MAX}")
         self._check_not_conflicting(self._view, height, digest)
-        signature = self._sign(
-            height, preprepare_sign_bytes(self._config.chain_id, self._view, height, digest)
-        )
-        preprepare = PrePrepare(
-            view=self._view,
-            height=height,
-            digest=bytes(digest),
-            payload=bytes(payload),
-            sender=self._config.self_id,
-            signature=signature,
-        )
-        slot = self._record_own(preprepare)
+        slot = self._record_own(self._sign_preprepare(self._view, height, digest, payload))
         slot.validation = Validation.OK
         self._process(slot)
 

@@ -5,6 +5,7 @@ and sizes (and never spends a signature verification on an oversized field). The
 nothing about signatures or protocol state.
 """
 
+from consensus import messages
 from consensus.limits import (
     DIGEST_BYTES,
     PAYLOAD_BYTES_MAX,
@@ -13,19 +14,6 @@ from consensus.limits import (
     VALIDATOR_ID_BYTES_MAX,
     VIEW_CHANGES_PER_NEW_VIEW_MAX,
     VOTES_PER_CERTIFICATE_MAX,
-)
-from consensus.messages import (
-    Checkpoint,
-    Commit,
-    CommitCertificate,
-    Message,
-    NewView,
-    Prepare,
-    PreparedCertificate,
-    PrePrepare,
-    Record,
-    ViewChange,
-    Vote,
 )
 
 
@@ -57,7 +45,7 @@ def _get_votes_shape_problem(votes: object) -> str | None:
     if not isinstance(votes, tuple) or len(votes) > VOTES_PER_CERTIFICATE_MAX:
         return f"votes are not a tuple of at most {VOTES_PER_CERTIFICATE_MAX}"
     for vote in votes:
-        if not isinstance(vote, Vote):
+        if not isinstance(vote, messages.Vote):
             return "a vote is not a Vote"
         if not is_validator_id(vote.validator) or not _is_signature(vote.signature):
             return "a vote has a malformed validator id or signature"
@@ -65,7 +53,7 @@ def _get_votes_shape_problem(votes: object) -> str | None:
 
 
 def get_commit_certificate_shape_problem(cert: object) -> str | None:
-    if not isinstance(cert, CommitCertificate):
+    if not isinstance(cert, messages.CommitCertificate):
         return "not a commit certificate"
     if not is_u64(cert.view) or not _is_height(cert.height) or not _is_digest(cert.digest):
         return "commit certificate has a malformed view, height or digest"
@@ -73,7 +61,7 @@ def get_commit_certificate_shape_problem(cert: object) -> str | None:
 
 
 def get_prepared_certificate_shape_problem(cert: object) -> str | None:
-    if not isinstance(cert, PreparedCertificate):
+    if not isinstance(cert, messages.PreparedCertificate):
         return "not a prepared certificate"
     if not is_u64(cert.view) or not _is_height(cert.height) or not _is_digest(cert.digest):
         return "prepared certificate has a malformed view, height or digest"
@@ -82,19 +70,21 @@ def get_prepared_certificate_shape_problem(cert: object) -> str | None:
     return _get_votes_shape_problem(cert.prepares)
 
 
-def _get_normal_shape_problem(message: PrePrepare | Prepare | Commit) -> str | None:
+def _get_normal_shape_problem(message: messages.NormalMessage) -> str | None:
     if not is_u64(message.view):
         return "view is not a u64"
     if not _is_height(message.height):
         return "height is not a positive u64"
     if not _is_digest(message.digest):
         return f"digest is not {DIGEST_BYTES} bytes"
-    if isinstance(message, PrePrepare) and not is_bytes(message.payload, 0, PAYLOAD_BYTES_MAX):
+    if isinstance(message, messages.PrePrepare) and not is_bytes(
+        message.payload, 0, PAYLOAD_BYTES_MAX
+    ):
         return f"payload is not bytes of at most {PAYLOAD_BYTES_MAX}"
     return None
 
 
-def _get_view_change_shape_problem(vc: ViewChange) -> str | None:
+def _get_view_change_shape_problem(vc: messages.ViewChange) -> str | None:
     if not is_u64(vc.new_view) or vc.new_view == 0:
         return "new view is not a positive u64"
     if vc.committed is not None:
@@ -112,14 +102,14 @@ def _get_view_change_shape_problem(vc: ViewChange) -> str | None:
     return None
 
 
-def _get_new_view_shape_problem(nv: NewView) -> str | None:
+def _get_new_view_shape_problem(nv: messages.NewView) -> str | None:
     if not is_u64(nv.view) or nv.view == 0:
         return "view is not a positive u64"
     vcs: object = nv.view_changes  # typed, but decoded from a peer: checked as any object
     if not isinstance(vcs, tuple) or not 1 <= len(vcs) <= VIEW_CHANGES_PER_NEW_VIEW_MAX:
         return f"view changes are not a tuple of 1..{VIEW_CHANGES_PER_NEW_VIEW_MAX}"
     for vc in vcs:
-        if not isinstance(vc, ViewChange):
+        if not isinstance(vc, messages.ViewChange):
             return "a view change is not a ViewChange"
         problem = get_shape_problem(vc)
         if problem is not None:
@@ -128,7 +118,7 @@ def _get_new_view_shape_problem(nv: NewView) -> str | None:
             return "view changes inside a new view must not carry payloads"
     preprepare: object = nv.preprepare
     if preprepare is not None:
-        if not isinstance(preprepare, PrePrepare):
+        if not isinstance(preprepare, messages.PrePrepare):
             return "re-proposal is not a PrePrepare"
         problem = get_shape_problem(preprepare)
         if problem is not None:
@@ -136,26 +126,26 @@ def _get_new_view_shape_problem(nv: NewView) -> str | None:
     return None
 
 
-def get_shape_problem(message: Message) -> str | None:
+def get_shape_problem(message: messages.Message) -> str | None:
     """Why a message's fields are malformed (types, ranges, sizes), or None if they are fine."""
     if not is_validator_id(message.sender):
         return f"sender is not a 1..{VALIDATOR_ID_BYTES_MAX} byte id"
     if not _is_signature(message.signature):
         return f"signature is not 1..{SIGNATURE_BYTES_MAX} bytes"
-    if isinstance(message, PrePrepare | Prepare | Commit):
+    if isinstance(message, messages.PrePrepare | messages.Prepare | messages.Commit):
         return _get_normal_shape_problem(message)
-    if isinstance(message, Checkpoint):
+    if isinstance(message, messages.Checkpoint):
         if not _is_height(message.height) or not _is_digest(message.digest):
             return "checkpoint has a malformed height or digest"
         return None
-    if isinstance(message, ViewChange):
+    if isinstance(message, messages.ViewChange):
         return _get_view_change_shape_problem(message)
     return _get_new_view_shape_problem(message)
 
 
-def get_record_shape_problem(record: Record) -> str | None:
+def get_record_shape_problem(record: messages.Record) -> str | None:
     """Shape check for a WAL record, which may also be a `Prepared`."""
-    if isinstance(record, PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView):
+    if not isinstance(record, messages.Prepared):
         return get_shape_problem(record)
     problem = get_prepared_certificate_shape_problem(record.certificate)
     if problem is not None:

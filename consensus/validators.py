@@ -22,9 +22,8 @@ from consensus.limits import (
     VALIDATOR_ID_BYTES_MAX,
     VALIDATORS_MAX,
 )
-from consensus.messages import CheckpointCertificate, CommitCertificate, PreparedCertificate, Vote
+from consensus.messages import CommitCertificate, PreparedCertificate, Vote
 from consensus.signing import (
-    checkpoint_sign_bytes,
     commit_sign_bytes,
     prepare_sign_bytes,
     preprepare_sign_bytes,
@@ -228,20 +227,6 @@ def _get_range_problem(height: int, digest: bytes, view: int = 0) -> str | None:
     return None
 
 
-def _get_quorum_certificate_problem(
-    label: str,
-    validators: ValidatorSet,
-    cert: CommitCertificate | CheckpointCertificate,
-    msg: bytes,
-    verifier: Verifier,
-) -> str | None:
-    """Why `cert`'s votes are not a quorum of `validators` signing `msg`, or None."""
-    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
-    if problem is not None:
-        return f"{label} for height {cert.height}: {problem}"
-    return None
-
-
 def get_commit_certificate_problem(
     chain_id: str, validators: ValidatorSet, cert: CommitCertificate, verifier: Verifier
 ) -> str | None:
@@ -250,7 +235,10 @@ def get_commit_certificate_problem(
     if problem is not None:
         return problem
     msg = commit_sign_bytes(chain_id, cert.view, cert.height, cert.digest)
-    return _get_quorum_certificate_problem("certificate", validators, cert, msg, verifier)
+    problem = get_votes_problem(validators, cert.votes, msg, verifier, needed=validators.quorum)
+    if problem is not None:
+        return f"certificate for height {cert.height}: {problem}"
+    return None
 
 
 def get_prepared_certificate_problem(
@@ -275,19 +263,6 @@ def get_prepared_certificate_problem(
     if problem is not None:
         return f"prepared certificate for height {cert.height}: {problem}"
     return None
-
-
-def get_checkpoint_certificate_problem(
-    chain_id: str, validators: ValidatorSet, cert: CheckpointCertificate, verifier: Verifier
-) -> str | None:
-    """Why `cert` is not a quorum's checkpoint for (height, digest), or None."""
-    problem = _get_range_problem(cert.height, cert.digest)
-    if problem is not None:
-        return problem
-    msg = checkpoint_sign_bytes(chain_id, cert.height, cert.digest)
-    return _get_quorum_certificate_problem(
-        "checkpoint certificate", validators, cert, msg, verifier
-    )
 
 
 def verify_commit_certificate(

@@ -24,7 +24,7 @@ from consensus.errors import ConsensusError
 from consensus.limits import U64_MAX, VIEW_AHEAD_MAX, VIEW_CHANGE_TIMEOUT_DOUBLINGS_MAX
 from consensus.log import Validation
 from consensus.messages import NewView, PrePrepare, ViewChange
-from consensus.signing import new_view_sign_bytes, preprepare_sign_bytes, view_change_sign_bytes
+from consensus.signing import new_view_sign_bytes, view_change_sign_bytes
 from consensus.viewchange import (
     NewViewPlan,
     get_certified_height,
@@ -244,18 +244,7 @@ class ViewChanges(ReplicaCore):
             payload = self._find_payload(plan.reproposal.digest, vcs)
             if payload is None:
                 return  # Wait for a ViewChange that carries the block.
-            digest = plan.reproposal.digest
-            signature = self._sign(
-                start, preprepare_sign_bytes(self._config.chain_id, view, start, digest)
-            )
-            preprepare = PrePrepare(
-                view=view,
-                height=start,
-                digest=digest,
-                payload=payload,
-                sender=self._self_id,
-                signature=signature,
-            )
+            preprepare = self._sign_preprepare(view, start, plan.reproposal.digest, payload)
         carried = tuple(sorted((strip_payload(vc) for vc in vcs), key=lambda vc: vc.sender))
         signature = self._sign(
             start, new_view_sign_bytes(self._config.chain_id, view, carried, preprepare)

@@ -15,20 +15,9 @@ import random
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from consensus import messages
 from consensus.crypto import Signer
 from consensus.errors import ConsensusError, InvalidCertificate
-from consensus.messages import (
-    Checkpoint,
-    Commit,
-    CommitCertificate,
-    Message,
-    NewView,
-    Prepare,
-    Prepared,
-    PrePrepare,
-    Record,
-    ViewChange,
-)
 from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import (
@@ -71,8 +60,8 @@ class SimNode:
         self.verifier = make_verifier(real=real)
         self.keys: list[Signer] = [make_signer(node_id, 0, real=real)]
         self.ledger: list[CommittedBlock] = []
-        self.wal: list[Record] = []
-        self.ever_persisted: set[Record] = set()
+        self.wal: list[messages.Record] = []
+        self.ever_persisted: set[messages.Record] = set()
         """Every record ever synced (pruning the WAL later does not unsend anything)."""
         self.schedule = world.genesis_schedule
         self.crashed = False
@@ -136,7 +125,7 @@ class SimNode:
 
     # ----------------------------------------------------------------- inputs
 
-    def receive(self, message: Message) -> None:
+    def receive(self, message: messages.Message) -> None:
         driver = self.driver
         if driver is not None and self.alive:
             self._guard(lambda: driver.step(message))
@@ -160,7 +149,7 @@ class SimNode:
 
     # ----------------------------------------------------------------- node.driver.Host
 
-    def persist(self, records: tuple[Record, ...]) -> None:
+    def persist(self, records: tuple[messages.Record, ...]) -> None:
         self._prune_wal()
         self.wal.extend(records)
         self.ever_persisted.update(records)
@@ -354,11 +343,11 @@ class SimNode:
 
     # ----------------------------------------------------------------- the WAL
 
-    def _is_persisted(self, message: Message) -> bool:
+    def _is_persisted(self, message: messages.Message) -> bool:
         if message in self.ever_persisted:
             return True
-        return isinstance(message, PrePrepare) and any(
-            isinstance(r, NewView) and r.preprepare == message for r in self.ever_persisted
+        return isinstance(message, messages.PrePrepare) and any(
+            isinstance(r, messages.NewView) and r.preprepare == message for r in self.ever_persisted
         )
 
     def _prune_wal(self) -> None:
@@ -366,19 +355,19 @@ class SimNode:
         if len(self.wal) < 64:
             return
         committed = len(self.ledger)
-        new_views = [r for r in self.wal if isinstance(r, NewView)]
+        new_views = [r for r in self.wal if isinstance(r, messages.NewView)]
         latest_nv = max(new_views, key=lambda r: r.view) if new_views else None
-        vcs = [r for r in self.wal if isinstance(r, ViewChange)]
+        vcs = [r for r in self.wal if isinstance(r, messages.ViewChange)]
         latest_vc = max((r.new_view for r in vcs), default=0)
-        kept: list[Record] = []
+        kept: list[messages.Record] = []
         for record in self.wal:
-            if isinstance(record, PrePrepare | Prepare | Commit):
+            if isinstance(record, messages.PrePrepare | messages.Prepare | messages.Commit):
                 keep = record.height > committed
-            elif isinstance(record, Prepared):
+            elif isinstance(record, messages.Prepared):
                 keep = record.certificate.height > committed
-            elif isinstance(record, NewView):
+            elif isinstance(record, messages.NewView):
                 keep = record is latest_nv
-            elif isinstance(record, ViewChange):
+            elif isinstance(record, messages.ViewChange):
                 keep = record.new_view == latest_vc
             else:
                 keep = record.height > committed - 64
@@ -394,8 +383,8 @@ class ByzantineNode(SimNode):
 
     def __init__(self, world: World, node_id: str, behaviours: tuple[str, ...]) -> None:
         self.behaviours = frozenset(behaviours)
-        self.history: list[Message] = []
-        self.alternatives: dict[tuple[int, int], PrePrepare] = {}
+        self.history: list[messages.Message] = []
+        self.alternatives: dict[tuple[int, int], messages.PrePrepare] = {}
         super().__init__(world, node_id)
 
     @property
@@ -430,7 +419,7 @@ class ByzantineNode(SimNode):
         self.history.append(message)
         del self.history[:-200]
         targets = self.world.targets(self.id, out.to)
-        if "withhold_commits" in self.behaviours and isinstance(message, Commit):
+        if "withhold_commits" in self.behaviours and isinstance(message, messages.Commit):
             # Only one honest replica gets our commit: it may commit alone, the others lag;
             # an adversary that also controls the network then cuts it off for a while.
             targets = targets[message.height % len(targets) :][:1] if targets else []
@@ -444,7 +433,7 @@ class ByzantineNode(SimNode):
             if to != self.id:
                 self.world.network.send(self.id, to, old)
 
-    def receive(self, message: Message) -> None:
+    def receive(self, message: messages.Message) -> None:
         if "replay" in self.behaviours:
             self.history.append(message)
             del self.history[:-200]
@@ -459,7 +448,7 @@ class ByzantineNode(SimNode):
             new_view = replica.view + self.rng.randint(1, 40)
             committed = replica.committed_certificate
             height = (committed.height if committed else 0) + 1
-            vc = ViewChange(
+            vc = messages.ViewChange(
                 new_view=new_view,
                 committed=committed,
                 prepared=None,
@@ -474,43 +463,48 @@ class ByzantineNode(SimNode):
             victim = self.rng.choice(self.world.node_ids)
             height = replica.committed_height + 1
             payload = make_payload(height, self.tip, victim, replica.view, "forged")
-            fake = PrePrepare(
+            fake = messages.PrePrepare(
                 replica.view, height, block_digest(payload), payload, victim, b"\x07" * 64
             )
             self._broadcast(fake)
 
-    def _broadcast(self, message: Message) -> None:
+    def _broadcast(self, message: messages.Message) -> None:
         for to in self.world.targets(self.id, None):
             self.world.network.send(self.id, to, message)
 
-    def _mutate(self, message: Message) -> Message:
+    def _mutate(self, message: messages.Message) -> messages.Message:
         """Maybe replace one copy of an outgoing message by a lie."""
         b = self.behaviours
         rng = self.rng
         own = message.sender == self.id
-        if own and isinstance(message, PrePrepare) and "equivocate" in b and rng.random() < 0.5:
+
+        def lies(behaviour: str) -> bool:
+            """This node has `behaviour` and the message is its own."""
+            return own and behaviour in b
+
+        if lies("equivocate") and isinstance(message, messages.PrePrepare) and rng.random() < 0.5:
             return self._alternative(message)
         conflicting = "conflicting_votes" in b and rng.random() < 0.5
-        if own and isinstance(message, Prepare | Commit) and conflicting:
+        if own and isinstance(message, messages.Prepare | messages.Commit) and conflicting:
             alt = self._alternative_digest(message.view, message.height)
-            if isinstance(message, Prepare):
+            if isinstance(message, messages.Prepare):
                 msg = prepare_sign_bytes(CHAIN_ID, message.view, message.height, alt)
             else:
                 msg = commit_sign_bytes(CHAIN_ID, message.view, message.height, alt)
             return replace(message, digest=alt, signature=self._sign(message.height, msg))
-        if own and isinstance(message, Checkpoint) and "bad_checkpoint" in b:
+        if lies("bad_checkpoint") and isinstance(message, messages.Checkpoint):
             digest = bytes(rng.randrange(256) for _ in range(32))
             msg = checkpoint_sign_bytes(CHAIN_ID, message.height, digest)
             return replace(message, digest=digest, signature=self._sign(message.height, msg))
-        if own and isinstance(message, ViewChange) and "bad_payload" in b and message.prepared:
+        if lies("bad_payload") and isinstance(message, messages.ViewChange) and message.prepared:
             return replace(message, payload=b"garbage")
-        if own and isinstance(message, NewView) and "bad_new_view" in b and rng.random() < 0.5:
+        if lies("bad_new_view") and isinstance(message, messages.NewView) and rng.random() < 0.5:
             return self._lying_new_view(message)
         if "bad_signatures" in b and rng.random() < 0.2:
             return replace(message, signature=bytes(64))
         return message
 
-    def _lying_new_view(self, nv: NewView) -> NewView:
+    def _lying_new_view(self, nv: messages.NewView) -> messages.NewView:
         """A NewView with a fresh block of its own at the first height instead of the prepared
         one it had to carry over: either with the same ViewChanges, or with only the one that
         has the lowest certificate (too few, and an earlier first height), signed."""
@@ -536,7 +530,7 @@ class ByzantineNode(SimNode):
         decision = reconfig.decision() if reconfig and reconfig.decision_height == start else ""
         payload = make_payload(start, prev, self.id, nv.view, f"lie-{nv.view}", decision)
         digest = block_digest(payload)
-        pp = PrePrepare(
+        pp = messages.PrePrepare(
             nv.view,
             start,
             digest,
@@ -548,7 +542,7 @@ class ByzantineNode(SimNode):
         signature = self._sign(start, new_view_sign_bytes(CHAIN_ID, nv.view, vcs, pp))
         return replace(nv, view_changes=vcs, preprepare=pp, signature=signature)
 
-    def _alternative(self, pp: PrePrepare) -> PrePrepare:
+    def _alternative(self, pp: messages.PrePrepare) -> messages.PrePrepare:
         """A second, equally valid block for the same (view, height), signed."""
         key = (pp.view, pp.height)
         alt = self.alternatives.get(key)
@@ -565,7 +559,7 @@ class ByzantineNode(SimNode):
             signature = self._sign(
                 pp.height, preprepare_sign_bytes(CHAIN_ID, pp.view, pp.height, digest)
             )
-            alt = PrePrepare(pp.view, pp.height, digest, payload, self.id, signature)
+            alt = messages.PrePrepare(pp.view, pp.height, digest, payload, self.id, signature)
             self.alternatives[key] = alt
             if len(self.alternatives) > 64:
                 del self.alternatives[min(self.alternatives)]
@@ -581,7 +575,7 @@ class ByzantineNode(SimNode):
         blocks = super().serve_fetch(request, requester_height)
         if "bad_fetch" not in self.behaviours:
             return blocks
-        forged = CommitCertificate(
+        forged = messages.CommitCertificate(
             height=requester_height + 1, digest=b"\x01" * 32, votes=(), view=0
         )
         payload = make_payload(requester_height + 1, self.tip, self.id, 0, "forged")

@@ -20,23 +20,11 @@ from consensus.replica import Replica, ReplicaConfig, ReplicaStats
 from consensus.signing import checkpoint_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 from tests.sim.fakecrypto import FakeSigner, FakeVerifier
-from tests.unit.test_consensus_replica import (
-    CHAIN,
-    SIGNERS,
-    VALIDATORS,
-    VERIFIER,
-    drain,
-    make_block,
-    make_certificate,
-    make_replica,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
+from tests.unit import consensus_support as support
 
 
 def signed_checkpoint(height: int, digest: bytes, sender: str) -> Checkpoint:
-    sig = SIGNERS[sender].sign(checkpoint_sign_bytes(CHAIN, height, digest))
+    sig = support.SIGNERS[sender].sign(checkpoint_sign_bytes(support.CHAIN, height, digest))
     return Checkpoint(height, digest, sender, sig)
 
 
@@ -59,7 +47,7 @@ class Cluster:
         replicas = {
             vid: Replica(
                 ReplicaConfig(
-                    CHAIN,
+                    support.CHAIN,
                     validators,
                     vid,
                     retransmit_ticks=5,
@@ -79,7 +67,7 @@ class Cluster:
         while True:
             height = replica.committed_height + 1
             if replica.can_propose():
-                replica.propose(*make_block(height, f"c-{height}"))
+                replica.propose(*support.make_block(height, f"c-{height}"))
             if not replica.has_ready():
                 return
             ready = replica.ready()
@@ -153,19 +141,19 @@ def test_memory_stays_bounded_however_long_the_chain_runs() -> None:
 
 
 def test_messages_outside_the_watermarks_are_rejected() -> None:
-    replica = make_replica("v1", committed_height=16)  # low watermark 16, high 16 + 32
+    replica = support.make_replica("v1", committed_height=16)  # low watermark 16, high 16 + 32
     assert (replica.low_watermark, replica.high_watermark) == (16, 48)
-    far = signed_prepare(49, make_block(49)[1], "v2")
+    far = support.signed_prepare(49, support.make_block(49)[1], "v2")
     replica.step(far)
-    assert "beyond window" in drain(replica).rejected[0].reason
-    inside = signed_prepare(48, make_block(48)[1], "v2")
+    assert "beyond window" in support.drain(replica).rejected[0].reason
+    inside = support.signed_prepare(48, support.make_block(48)[1], "v2")
     replica.step(inside)
-    assert drain(replica).rejected == ()
+    assert support.drain(replica).rejected == ()
 
 
 def test_checkpoint_messages_are_checked() -> None:
-    replica = make_replica("v1")
-    _, digest = make_block(16)
+    replica = support.make_replica("v1")
+    _, digest = support.make_block(16)
     good = signed_checkpoint(16, digest, "v2")
     cases = [
         (signed_checkpoint(15, digest, "v2"), "not a checkpoint height"),
@@ -175,22 +163,22 @@ def test_checkpoint_messages_are_checked() -> None:
     ]
     for message, reason in cases:
         replica.step(message)
-        assert reason in drain(replica).rejected[0].reason
+        assert reason in support.drain(replica).rejected[0].reason
     replica.step(good)
-    replica.step(signed_checkpoint(16, make_block(16, "other")[1], "v2"))
-    assert "differs" in drain(replica).rejected[0].reason
+    replica.step(signed_checkpoint(16, support.make_block(16, "other")[1], "v2"))
+    assert "differs" in support.drain(replica).rejected[0].reason
 
 
 def test_a_stable_checkpoint_above_us_starts_state_transfer() -> None:
     """Verified checkpoints of a quorum prove the height: the replica fetches up to it and
     moves its low watermark there, without trusting any single peer."""
-    replica = make_replica("v1")
-    _, digest = make_block(64)
+    replica = support.make_replica("v1")
+    _, digest = support.make_block(64)
     replica.step(signed_checkpoint(64, digest, "v2"))
     replica.step(signed_checkpoint(64, digest, "v3"))
-    assert drain(replica).fetch == ()  # two claims are not a quorum
+    assert support.drain(replica).fetch == ()  # two claims are not a quorum
     replica.step(signed_checkpoint(64, digest, "v0"))
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert ready.fetch == (FetchRequest(1, 64),)
     assert replica.low_watermark == 64
 
@@ -199,18 +187,18 @@ def test_a_proposal_dropped_by_a_stable_checkpoint_can_still_be_answered() -> No
     """The node was asked to validate height 1; before it answered, a stable checkpoint at
     64 dropped the slot. The late answer must be ignored (a real node crashed here, with
     "validated() ... never proposed"), and the replica fetches the blocks instead."""
-    replica = make_replica("v1")
-    payload, block_digest = make_block(1)
-    replica.step(signed_preprepare(1, payload, block_digest))
-    _, digest = make_block(64)
+    replica = support.make_replica("v1")
+    payload, block_digest = support.make_block(1)
+    replica.step(support.signed_preprepare(1, payload, block_digest))
+    _, digest = support.make_block(64)
     for sender in ("v0", "v2", "v3"):
         replica.step(signed_checkpoint(64, digest, sender))
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [p.height for p in ready.validate] == [1]
     assert ready.fetch == (FetchRequest(1, 64),)
     replica.validated(0, 1, block_digest, True)  # must not raise
     assert replica.committed_height == 0
-    assert drain(replica).send == ()  # no prepare for a dropped slot
+    assert support.drain(replica).send == ()  # no prepare for a dropped slot
     with pytest.raises(ConsensusError, match="never proposed"):
         replica.validated(0, 1, block_digest, True)  # a second, unasked answer is a bug
 
@@ -218,82 +206,84 @@ def test_a_proposal_dropped_by_a_stable_checkpoint_can_still_be_answered() -> No
 def test_one_peer_claiming_to_be_ahead_is_not_enough() -> None:
     """Signed messages from above the window count as claims; f+1 distinct members must make
     them, and the replica must have made no progress for two retransmit intervals."""
-    replica = make_replica("v1")
-    replica.step(signed_prepare(60, make_block(60)[1], "v2"))
+    replica = support.make_replica("v1")
+    replica.step(support.signed_prepare(60, support.make_block(60)[1], "v2"))
     for _ in range(30):
         replica.tick()
-    assert drain(replica).fetch == ()
-    replica.step(signed_prepare(50, make_block(50)[1], "v3"))
+    assert support.drain(replica).fetch == ()
+    replica.step(support.signed_prepare(50, support.make_block(50)[1], "v3"))
     for _ in range(30):
         replica.tick()
-    fetches = drain(replica).fetch
+    fetches = support.drain(replica).fetch
     assert fetches and fetches[0] == FetchRequest(1, 49)  # the (f+1)-th highest claim
 
 
 def test_fetch_requests_are_repeated_with_back_off_until_synced() -> None:
-    replica = make_replica("v1")
-    _, digest = make_block(64)
+    replica = support.make_replica("v1")
+    _, digest = support.make_block(64)
     for sender in ("v0", "v2", "v3"):
         replica.step(signed_checkpoint(64, digest, sender))
     ticks_of_requests = []
     for tick in range(1, 400):
         replica.tick()
-        if drain(replica).fetch:
+        if support.drain(replica).fetch:
             ticks_of_requests.append(tick)
     gaps = [b - a for a, b in itertools.pairwise(ticks_of_requests)]
     assert gaps == sorted(gaps) and gaps[-1] <= 10 * limits.CATCH_UP_BACKOFF_INTERVALS_MAX
-    replica.synced(64, make_certificate(64, digest))
+    replica.synced(64, support.make_certificate(64, digest))
     assert replica.committed_height == 64
     for _ in range(400):
         replica.tick()
-    assert drain(replica).fetch == ()
+    assert support.drain(replica).fetch == ()
 
 
 def test_synced_checks_its_input() -> None:
-    replica = make_replica("v1")
-    _, digest = make_block(5)
+    replica = support.make_replica("v1")
+    _, digest = support.make_block(5)
     with pytest.raises(ValueError, match="not for committed_height"):
-        replica.synced(5, make_certificate(4, digest))
+        replica.synced(5, support.make_certificate(4, digest))
     with pytest.raises(InvalidCertificate):
-        replica.synced(5, make_certificate(5, digest, voters=("v0", "v2")))
-    replica.synced(5, make_certificate(5, digest))
+        replica.synced(5, support.make_certificate(5, digest, voters=("v0", "v2")))
+    replica.synced(5, support.make_certificate(5, digest))
     assert replica.committed_height == 5 and replica.committed_certificate is not None
-    replica.synced(3, make_certificate(3, make_block(3)[1]))  # stale: ignored
+    replica.synced(3, support.make_certificate(3, support.make_block(3)[1]))  # stale: ignored
     assert replica.committed_height == 5
 
 
 def test_synced_signs_the_checkpoint_it_reached() -> None:
-    replica = make_replica("v1")
-    _, digest = make_block(32)
-    replica.synced(32, make_certificate(32, digest))
-    (checkpoint,) = [m for m in drain(replica).persist if isinstance(m, Checkpoint)]
+    replica = support.make_replica("v1")
+    _, digest = support.make_block(32)
+    replica.synced(32, support.make_certificate(32, digest))
+    (checkpoint,) = [m for m in support.drain(replica).persist if isinstance(m, Checkpoint)]
     assert (checkpoint.height, checkpoint.digest, checkpoint.sender) == (32, digest, "v1")
 
 
 def test_synced_refuses_while_a_committed_block_awaits_advance() -> None:
-    replica = make_replica("v0")
-    replica.propose(*make_block(1))
+    replica = support.make_replica("v0")
+    replica.propose(*support.make_block(1))
     for sender in ("v1", "v2"):
-        replica.step(signed_prepare(1, make_block(1)[1], sender))
+        replica.step(support.signed_prepare(1, support.make_block(1)[1], sender))
     for sender in ("v1", "v2"):
-        replica.step(signed_commit(1, make_block(1)[1], sender))
+        replica.step(support.signed_commit(1, support.make_block(1)[1], sender))
     assert replica.ready().committed
     with pytest.raises(ConsensusError, match="awaits advance"):
-        replica.synced(5, make_certificate(5, make_block(5)[1]))
+        replica.synced(5, support.make_certificate(5, support.make_block(5)[1]))
 
 
 def test_restart_needs_the_certificate_of_the_committed_height() -> None:
-    signer = SIGNERS["v1"]
-    config = ReplicaConfig(CHAIN, VALIDATORS, "v1")
+    signer = support.SIGNERS["v1"]
+    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v1")
     with pytest.raises(ValueError, match="committed_certificate is required"):
-        Replica(config, signer, VERIFIER, committed_height=3)
+        Replica(config, signer, support.VERIFIER, committed_height=3)
     with pytest.raises(InvalidCertificate):
         Replica(
             config,
             signer,
-            VERIFIER,
+            support.VERIFIER,
             committed_height=3,
-            committed_certificate=make_certificate(3, make_block(3)[1], voters=("v0",)),
+            committed_certificate=support.make_certificate(
+                3, support.make_block(3)[1], voters=("v0",)
+            ),
         )
 
 

@@ -45,22 +45,11 @@ from consensus.validators import (
     verify_commit_certificate,
 )
 from consensus.viewchange import has_view_change_quorum
-from tests.unit.test_consensus_replica import (
-    CHAIN,
-    SIGNERS,
-    VALIDATORS,
-    VERIFIER,
-    drain,
-    make_block,
-    make_replica,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
+from tests.unit import consensus_support as support
 
 NEWCOMER = Ed25519Signer("v4", hashlib.sha256(b"seed:v4").digest())
 ROTATED = Ed25519Signer("v1", hashlib.sha256(b"seed:v1:rotated").digest())
-KEYS = {v.id: v.public_key for v in VALIDATORS.validators}
+KEYS = {v.id: v.public_key for v in support.VALIDATORS.validators}
 
 
 def validator_set(members: dict[str, bytes]) -> ValidatorSet:
@@ -76,12 +65,14 @@ SET_9 = validator_set(
     }
 )
 SCHEDULE = (
-    ValidatorSchedule.starting_with(VALIDATORS).with_activation(5, SET_5).with_activation(9, SET_9)
+    ValidatorSchedule.starting_with(support.VALIDATORS)
+    .with_activation(5, SET_5)
+    .with_activation(9, SET_9)
 )
 
 
 def test_schedule_answers_by_height() -> None:
-    assert SCHEDULE.at(0) is VALIDATORS and SCHEDULE.at(4) is VALIDATORS
+    assert SCHEDULE.at(0) is support.VALIDATORS and SCHEDULE.at(4) is support.VALIDATORS
     assert SCHEDULE.at(5) is SET_5 and SCHEDULE.at(8) is SET_5 and SCHEDULE.at(10**6) is SET_9
     assert SCHEDULE.sets_from(6) == (SET_5, SET_9)
     assert SCHEDULE.member_from(2, "v4") == SET_5.get("v4")  # joins later: its first key
@@ -90,33 +81,33 @@ def test_schedule_answers_by_height() -> None:
     assert SCHEDULE.capped(2, keep_from=10).entries == ((5, SET_5), (9, SET_9))
     assert SCHEDULE.capped(2, keep_from=3) is SCHEDULE  # never the set still in force
     with pytest.raises(ValueError, match="after the last"):
-        SCHEDULE.with_activation(9, VALIDATORS)
+        SCHEDULE.with_activation(9, support.VALIDATORS)
     with pytest.raises(ValueError, match="strictly increasing"):
-        ValidatorSchedule(((0, VALIDATORS), (0, SET_5)))
+        ValidatorSchedule(((0, support.VALIDATORS), (0, SET_5)))
 
 
 def _certificate(height: int, signers: dict[str, Ed25519Signer]) -> CommitCertificate:
-    _, digest = make_block(height)
-    msg = commit_sign_bytes(CHAIN, 0, height, digest)
+    _, digest = support.make_block(height)
+    msg = commit_sign_bytes(support.CHAIN, 0, height, digest)
     votes = tuple(Vote(v, s.sign(msg)) for v, s in sorted(signers.items()))
     return CommitCertificate(height, digest, votes, view=0)
 
 
 def test_certificates_are_checked_against_the_set_in_force_at_their_height() -> None:
-    old = {v: SIGNERS[v] for v in ("v1", "v2", "v3")}
-    new = {"v1": SIGNERS["v1"], "v2": SIGNERS["v2"], "v4": NEWCOMER}
-    verify_commit_certificate(CHAIN, SCHEDULE, _certificate(4, old))
+    old = {v: support.SIGNERS[v] for v in ("v1", "v2", "v3")}
+    new = {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(4, old))
     with pytest.raises(InvalidCertificate, match="unknown validator 'v3'"):
-        verify_commit_certificate(CHAIN, SCHEDULE, _certificate(5, old))
-    verify_commit_certificate(CHAIN, SCHEDULE, _certificate(5, new))
+        verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, old))
+    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, new))
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v1'"):
-        verify_commit_certificate(CHAIN, SCHEDULE, _certificate(9, new))  # old key of v1
-    rotated = {"v1": ROTATED, "v2": SIGNERS["v2"], "v4": NEWCOMER}
-    verify_commit_certificate(CHAIN, SCHEDULE, _certificate(9, rotated), Ed25519Verifier())
+        verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(9, new))  # old key of v1
+    rotated = {"v1": ROTATED, "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(9, rotated), Ed25519Verifier())
 
 
 def test_schedule_validators_only_for_future_heights_and_in_order() -> None:
-    replica = make_replica("v1")  # entered height 1: may have voted there
+    replica = support.make_replica("v1")  # entered height 1: may have voted there
     with pytest.raises(ConsensusError, match="earliest allowed 2"):
         replica.schedule_validators(1, SET_5)
     replica.schedule_validators(5, SET_5)
@@ -127,9 +118,9 @@ def test_schedule_validators_only_for_future_heights_and_in_order() -> None:
 
 
 def test_too_many_scheduled_sets_is_a_node_bug() -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     for i in range(limits.SCHEDULED_SETS_MAX):
-        replica.schedule_validators(10 + i, VALIDATORS if i % 2 else SET_5)
+        replica.schedule_validators(10 + i, support.VALIDATORS if i % 2 else SET_5)
     with pytest.raises(ConsensusError, match="scheduled"):
         replica.schedule_validators(100, SET_9)
 
@@ -137,16 +128,19 @@ def test_too_many_scheduled_sets_is_a_node_bug() -> None:
 def restarted(self_id: str, committed_height: int, signer: Ed25519Signer | None = None) -> Replica:
     """A replica restarted with the whole schedule known (as the node reads it from state)."""
     voters = ("v0", "v1", "v2")
-    cert = _certificate(committed_height, {v: SIGNERS[v] for v in voters})
+    cert = _certificate(committed_height, {v: support.SIGNERS[v] for v in voters})
     if committed_height >= 9:
-        cert = _certificate(committed_height, {"v0": SIGNERS["v0"], "v1": ROTATED, "v4": NEWCOMER})
+        cert = _certificate(
+            committed_height, {"v0": support.SIGNERS["v0"], "v1": ROTATED, "v4": NEWCOMER}
+        )
     elif committed_height >= 5:
         cert = _certificate(
-            committed_height, {"v0": SIGNERS["v0"], "v1": SIGNERS["v1"], "v4": NEWCOMER}
+            committed_height,
+            {"v0": support.SIGNERS["v0"], "v1": support.SIGNERS["v1"], "v4": NEWCOMER},
         )
     return Replica(
-        ReplicaConfig(CHAIN, VALIDATORS, self_id, retransmit_ticks=10),
-        signer or SIGNERS[self_id],
+        ReplicaConfig(support.CHAIN, support.VALIDATORS, self_id, retransmit_ticks=10),
+        signer or support.SIGNERS[self_id],
         Ed25519Verifier(),
         committed_height=committed_height,
         committed_certificate=cert,
@@ -158,59 +152,61 @@ def test_a_removed_validator_stops_voting_but_follows_the_chain() -> None:
     """v3 is not in the set at height 5: it checks blocks and commits them on a quorum of
     commits, but signs nothing there."""
     replica = restarted("v3", 4)
-    payload, digest = make_block(5)
-    replica.step(signed_preprepare(5, payload, digest, sender="v0"))  # primary(0) of SET_5
-    drain(replica)
+    payload, digest = support.make_block(5)
+    replica.step(support.signed_preprepare(5, payload, digest, sender="v0"))  # primary(0) of SET_5
+    support.drain(replica)
     replica.validated(0, 5, digest, True)
     for sender in ("v2",):
-        replica.step(signed_prepare(5, digest, sender))
-    assert drain(replica).persist == ()
-    replica.step(signed_commit(5, digest, "v0"))
-    replica.step(signed_commit(5, digest, "v2"))
-    new_commit = Commit(0, 5, digest, "v4", NEWCOMER.sign(commit_sign_bytes(CHAIN, 0, 5, digest)))
+        replica.step(support.signed_prepare(5, digest, sender))
+    assert support.drain(replica).persist == ()
+    replica.step(support.signed_commit(5, digest, "v0"))
+    replica.step(support.signed_commit(5, digest, "v2"))
+    new_commit = Commit(
+        0, 5, digest, "v4", NEWCOMER.sign(commit_sign_bytes(support.CHAIN, 0, 5, digest))
+    )
     replica.step(new_commit)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert ready.persist == ()
     (block,) = ready.committed
     assert [v.validator for v in block.certificate.votes] == ["v0", "v2", "v4"]
     # And a leaver's votes at heights where it is no longer a member count for nothing.
     other = restarted("v2", 4)
-    other.step(signed_prepare(5, digest, "v3"))
-    assert "unknown sender 'v3'" in drain(other).rejected[0].reason
+    other.step(support.signed_prepare(5, digest, "v3"))
+    assert "unknown sender 'v3'" in support.drain(other).rejected[0].reason
 
 
 def test_a_new_validator_observes_until_its_set_is_in_force_then_votes() -> None:
     early = restarted("v4", 2, signer=NEWCOMER)
-    early.step(signed_preprepare(3, *make_block(3), sender="v0"))
-    drain(early)
-    early.validated(0, 3, make_block(3)[1], True)
-    assert drain(early).persist == ()  # height 3: not a member yet, observes
+    early.step(support.signed_preprepare(3, *support.make_block(3), sender="v0"))
+    support.drain(early)
+    early.validated(0, 3, support.make_block(3)[1], True)
+    assert support.drain(early).persist == ()  # height 3: not a member yet, observes
     replica = restarted("v4", 4, signer=NEWCOMER)
     assert not replica.is_primary and not replica.can_propose()
-    payload, digest = make_block(5)
-    replica.step(signed_preprepare(5, payload, digest, sender="v0"))
-    drain(replica)
+    payload, digest = support.make_block(5)
+    replica.step(support.signed_preprepare(5, payload, digest, sender="v0"))
+    support.drain(replica)
     replica.validated(0, 5, digest, True)
-    (prepare,) = drain(replica).persist  # member from height 5: it prepares
+    (prepare,) = support.drain(replica).persist  # member from height 5: it prepares
     assert isinstance(prepare, Prepare) and prepare.sender == "v4"
 
 
 def test_a_rotated_key_signs_from_its_activation_height() -> None:
     replica = restarted("v1", 8)
-    payload, digest = make_block(9)
-    replica.step(signed_preprepare(9, payload, digest, sender="v0"))
-    drain(replica)
+    payload, digest = support.make_block(9)
+    replica.step(support.signed_preprepare(9, payload, digest, sender="v0"))
+    support.drain(replica)
     replica.validated(0, 9, digest, True)
-    assert drain(replica).persist == ()  # no key of the set at 9 yet: it cannot vote
+    assert support.drain(replica).persist == ()  # no key of the set at 9 yet: it cannot vote
     replica.add_signer(ROTATED)
-    replica.step(signed_prepare(9, digest, "v2"))  # anything that makes it process again
-    ready = drain(replica)
+    replica.step(support.signed_prepare(9, digest, "v2"))  # anything that makes it process again
+    ready = support.drain(replica)
     prepares = [m for m in ready.persist if isinstance(m, Prepare)]
     assert prepares
-    msg = prepare_sign_bytes(CHAIN, 0, 9, digest)
+    msg = prepare_sign_bytes(support.CHAIN, 0, 9, digest)
     assert Ed25519Verifier().verify(ROTATED.public_key, msg, prepares[0].signature)
     with pytest.raises(ValueError, match="signer is for"):
-        replica.add_signer(SIGNERS["v2"])
+        replica.add_signer(support.SIGNERS["v2"])
 
 
 def test_a_new_view_at_a_set_change_needs_a_quorum_of_both_sets() -> None:
@@ -228,12 +224,12 @@ def test_checkpoint_sign_bytes_exact_layout() -> None:
     digest = hashlib.sha256(b"block").digest()
     expected = (
         b"trustledger/v1/checkpoint\x00"
-        + struct.pack(">H", len(CHAIN))
-        + CHAIN.encode()
+        + struct.pack(">H", len(support.CHAIN))
+        + support.CHAIN.encode()
         + struct.pack(">Q", 16)
         + digest
     )
-    assert checkpoint_sign_bytes(CHAIN, 16, digest) == expected
+    assert checkpoint_sign_bytes(support.CHAIN, 16, digest) == expected
 
 
 def test_domain_tags_are_distinct_and_prefix_free() -> None:
@@ -245,16 +241,16 @@ def test_domain_tags_are_distinct_and_prefix_free() -> None:
 
 
 def test_view_change_signature_binds_its_evidence() -> None:
-    _, digest = make_block(3)
-    cert = _certificate(3, {v: SIGNERS[v] for v in ("v0", "v1", "v2")})
+    _, digest = support.make_block(3)
+    cert = _certificate(3, {v: support.SIGNERS[v] for v in ("v0", "v1", "v2")})
     prepared = PreparedCertificate(0, 4, digest, b"s" * 64, (Vote("v2", b"p" * 64),))
     base = compute_view_change_digest(cert, prepared)
     assert compute_view_change_digest(cert, None) != base
     assert compute_view_change_digest(None, prepared) != base
     assert compute_view_change_digest(replace(cert, view=1), prepared) != base
     assert compute_view_change_digest(cert, replace(prepared, view=1)) != base
-    assert view_change_sign_bytes(CHAIN, 1, cert, prepared) != view_change_sign_bytes(
-        CHAIN, 2, cert, prepared
+    assert view_change_sign_bytes(support.CHAIN, 1, cert, prepared) != view_change_sign_bytes(
+        support.CHAIN, 2, cert, prepared
     )
 
 
@@ -308,9 +304,9 @@ _view_changes = st.builds(
 def test_step_never_raises_on_arbitrary_new_messages(
     message: Checkpoint | ViewChange | NewView,
 ) -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     replica.step(message)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert len(ready.rejected) <= 1
     assert ready.committed == ()
     assert replica.view == 0 and not replica.in_view_change
@@ -318,9 +314,9 @@ def test_step_never_raises_on_arbitrary_new_messages(
 
 def test_verifier_protocol_is_by_public_key() -> None:
     digest = hashlib.sha256(b"x").digest()
-    msg = commit_sign_bytes(CHAIN, 0, 1, digest)
-    assert VERIFIER.verify(KEYS["v2"], msg, SIGNERS["v2"].sign(msg))
-    assert not VERIFIER.verify(KEYS["v3"], msg, SIGNERS["v2"].sign(msg))
+    msg = commit_sign_bytes(support.CHAIN, 0, 1, digest)
+    assert support.VERIFIER.verify(KEYS["v2"], msg, support.SIGNERS["v2"].sign(msg))
+    assert not support.VERIFIER.verify(KEYS["v3"], msg, support.SIGNERS["v2"].sign(msg))
 
 
 def test_state_transfer_hands_over_every_set_decided_in_the_transferred_blocks() -> None:
@@ -328,14 +324,16 @@ def test_state_transfer_hands_over_every_set_decided_in_the_transferred_blocks()
     state, all at once: more of them than it would accept one by one as "scheduled ahead"
     (a node crashed on exactly that while catching up a long chain), and the certificate of
     the last block is checked against the set in force there."""
-    schedule = ValidatorSchedule.starting_with(VALIDATORS)
+    schedule = ValidatorSchedule.starting_with(support.VALIDATORS)
     for i in range(limits.SCHEDULED_SETS_MAX + 4):
-        schedule = schedule.with_activation(2 + i, SET_5 if i % 2 else VALIDATORS)
+        schedule = schedule.with_activation(2 + i, SET_5 if i % 2 else support.VALIDATORS)
     height = 2 + limits.SCHEDULED_SETS_MAX + 10
     assert schedule.at(height) is SET_5
-    cert = _certificate(height, {"v1": SIGNERS["v1"], "v2": SIGNERS["v2"], "v4": NEWCOMER})
+    cert = _certificate(
+        height, {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+    )
 
-    replica = make_replica("v2")
+    replica = support.make_replica("v2")
     with pytest.raises(InvalidCertificate):
         replica.synced(height, cert)  # v4 is unknown to the sets it was told of
     assert replica.committed_height == 0

@@ -2,6 +2,7 @@
 
 import hashlib
 import struct
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -48,26 +49,19 @@ def certificate(
 # ------------------------------------------------------------------ signed bytes
 
 
-def test_commit_sign_bytes_exact_layout() -> None:
-    expected = (
-        b"trustledger/v1/commit\x00"
-        + struct.pack(">H", len(CHAIN))
-        + CHAIN.encode()
-        + struct.pack(">QQ", 2, 7)
-        + DIGEST
-    )
-    assert commit_sign_bytes(CHAIN, 2, 7, DIGEST) == expected
-
-
-def test_prepare_sign_bytes_exact_layout() -> None:
-    expected = (
-        b"trustledger/v1/prepare\x00"
-        + struct.pack(">H", len(CHAIN))
-        + CHAIN.encode()
-        + struct.pack(">QQ", 3, 7)
-        + DIGEST
-    )
-    assert prepare_sign_bytes(CHAIN, 3, 7, DIGEST) == expected
+@pytest.mark.parametrize(
+    ("sign_bytes", "tag", "view"),
+    [
+        (commit_sign_bytes, b"trustledger/v1/commit\x00", 2),
+        (prepare_sign_bytes, b"trustledger/v1/prepare\x00", 3),
+    ],
+    ids=["commit", "prepare"],
+)
+def test_vote_sign_bytes_exact_layout(
+    sign_bytes: Callable[[str, int, int, bytes], bytes], tag: bytes, view: int
+) -> None:
+    expected = tag + struct.pack(">H", len(CHAIN)) + CHAIN.encode() + struct.pack(">QQ", view, 7)
+    assert sign_bytes(CHAIN, view, 7, DIGEST) == expected + DIGEST
 
 
 @given(

@@ -30,19 +30,7 @@ from consensus.signing import (
 )
 from consensus.validators import verify_commit_certificate
 from consensus.viewchange import compute_new_view_plan
-from tests.unit.test_consensus_replica import (
-    CHAIN,
-    SIGNERS,
-    VALIDATORS,
-    Simulation,
-    drain,
-    make_block,
-    make_certificate,
-    make_replica,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
+from tests.unit import consensus_support as support
 
 TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
 
@@ -51,12 +39,13 @@ def prepared_certificate(
     view: int, height: int, digest: bytes, backups: tuple[str, ...] | None = None
 ) -> PreparedCertificate:
     """The pre-prepare of the primary of `view` plus prepares of two backups."""
-    primary = VALIDATORS.primary(view)
+    primary = support.VALIDATORS.primary(view)
     if backups is None:
         backups = tuple(v for v in ("v0", "v1", "v2", "v3") if v != primary)[:2]
-    pp = signed_preprepare(height, b"", digest, sender=primary, view=view)
+    pp = support.signed_preprepare(height, b"", digest, sender=primary, view=view)
     votes = tuple(
-        Vote(b, signed_prepare(height, digest, b, view=view).signature) for b in sorted(backups)
+        Vote(b, support.signed_prepare(height, digest, b, view=view).signature)
+        for b in sorted(backups)
     )
     return PreparedCertificate(view, height, digest, pp.signature, votes)
 
@@ -68,17 +57,19 @@ def signed_view_change(
     prepared: PreparedCertificate | None = None,
     payload: bytes = b"",
 ) -> ViewChange:
-    msg = view_change_sign_bytes(CHAIN, new_view, committed, prepared)
-    return ViewChange(new_view, committed, prepared, payload, sender, SIGNERS[sender].sign(msg))
+    msg = view_change_sign_bytes(support.CHAIN, new_view, committed, prepared)
+    return ViewChange(
+        new_view, committed, prepared, payload, sender, support.SIGNERS[sender].sign(msg)
+    )
 
 
 def signed_new_view(
     view: int, vcs: list[ViewChange], preprepare: PrePrepare | None, sender: str | None = None
 ) -> NewView:
-    sender = sender or VALIDATORS.primary(view)
+    sender = sender or support.VALIDATORS.primary(view)
     carried = tuple(sorted((replace(vc, payload=b"") for vc in vcs), key=lambda vc: vc.sender))
-    msg = new_view_sign_bytes(CHAIN, view, carried, preprepare)
-    return NewView(view, carried, preprepare, sender, SIGNERS[sender].sign(msg))
+    msg = new_view_sign_bytes(support.CHAIN, view, carried, preprepare)
+    return NewView(view, carried, preprepare, sender, support.SIGNERS[sender].sign(msg))
 
 
 def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
@@ -86,7 +77,9 @@ def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
     sent: list[ViewChange] = []
     for _ in range(ticks):
         replica.tick()
-        sent.extend(o.message for o in drain(replica).send if isinstance(o.message, ViewChange))
+        sent.extend(
+            o.message for o in support.drain(replica).send if isinstance(o.message, ViewChange)
+        )
     return sent
 
 
@@ -94,11 +87,11 @@ def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
 
 
 def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     replica.set_requests_pending(True)
     assert time_out(replica, TIMEOUT - 1) == []
     replica.tick()
-    ready = drain(replica)
+    ready = support.drain(replica)
     (vc,) = [m for m in ready.persist if isinstance(m, ViewChange)]
     assert [o.message for o in ready.send] == [vc]  # persisted in the same Ready, then sent
     assert (vc.new_view, vc.committed, vc.prepared, vc.sender) == (1, None, None, "v1")
@@ -106,13 +99,13 @@ def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> 
 
 
 def test_an_idle_chain_never_changes_views() -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     assert time_out(replica, 10 * TIMEOUT) == []
     assert replica.view == 0
 
 
 def test_the_primary_never_suspects_itself() -> None:
-    primary = make_replica("v0")
+    primary = support.make_replica("v0")
     primary.set_requests_pending(True)
     assert time_out(primary, 10 * TIMEOUT) == []
 
@@ -120,7 +113,7 @@ def test_the_primary_never_suspects_itself() -> None:
 def test_a_lone_replica_does_not_run_away_in_views() -> None:
     """In the view-change state the timer only starts once a quorum asked for the view, so a
     partitioned replica stays at view+1 however long it waits."""
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     replica.set_requests_pending(True)
     time_out(replica, TIMEOUT)
     resent = time_out(replica, 20 * TIMEOUT)
@@ -129,13 +122,13 @@ def test_a_lone_replica_does_not_run_away_in_views() -> None:
 
 
 def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
-    replica = make_replica("v3")  # primaries of views 1 and 2 are v1 and v2: both silent
+    replica = support.make_replica("v3")  # primaries of views 1 and 2 are v1 and v2: both silent
     replica.set_requests_pending(True)
     time_out(replica, TIMEOUT)
     for doubling, view in ((1, 1), (2, 2)):
         for peer in ("v1", "v2"):  # a quorum asks for the view: the timer starts
             replica.step(signed_view_change(peer, view))
-        drain(replica)
+        support.drain(replica)
         wait = TIMEOUT * 2**doubling
         asked = [vc.new_view for vc in time_out(replica, wait - 1)]
         assert set(asked) <= {view}  # only re-sends of the current request
@@ -144,22 +137,22 @@ def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
 
 
 def test_f_plus_one_view_changes_for_later_views_make_a_replica_join() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     replica.step(signed_view_change("v1", 3))
-    assert drain(replica).persist == () and replica.view == 0  # one may be Byzantine
+    assert support.drain(replica).persist == () and replica.view == 0  # one may be Byzantine
     replica.step(signed_view_change("v2", 2))
-    (vc,) = [m for m in drain(replica).persist if isinstance(m, ViewChange)]
+    (vc,) = [m for m in support.drain(replica).persist if isinstance(m, ViewChange)]
     assert vc.new_view == 2 and replica.view == 2  # the smallest view in the set
 
 
 def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     far = signed_view_change("v1", limits.VIEW_AHEAD_MAX + 1)
     replica.step(far)
-    assert "too far ahead" in drain(replica).rejected[0].reason
+    assert "too far ahead" in support.drain(replica).rejected[0].reason
     replica.step(signed_view_change("v1", 5))
     replica.step(signed_view_change("v1", 4))  # older than the one kept: one per sender
-    assert "older than" in drain(replica).rejected[0].reason
+    assert "older than" in support.drain(replica).rejected[0].reason
     assert replica.stats().view_changes == 1
 
 
@@ -167,17 +160,17 @@ def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> Non
 
 
 def _backup_in_view_change(self_id: str = "v3", view: int = 1) -> Replica:
-    replica = make_replica(self_id)
+    replica = support.make_replica(self_id)
     replica.set_requests_pending(True)
     while replica.view < view:
         time_out(replica, 1)
-    drain(replica)
+    support.drain(replica)
     return replica
 
 
 def _prepared_block_scenario() -> tuple[bytes, bytes, list[ViewChange]]:
     """Block A was prepared at height 1 in view 0 (by v2 and v3); v1 is primary of view 1."""
-    payload, digest = make_block(1, "A")
+    payload, digest = support.make_block(1, "A")
     cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
     vcs = [
         signed_view_change("v1", 1),
@@ -192,7 +185,7 @@ def test_new_primary_carries_the_prepared_block_over() -> None:
     primary = _backup_in_view_change("v1")
     for vc in vcs[1:]:
         primary.step(vc)
-    ready = drain(primary)
+    ready = support.drain(primary)
     (nv,) = [m for m in ready.persist if isinstance(m, NewView)]
     assert ready.send[-1].message == nv and ready.send[-1].to is None
     assert nv.preprepare is not None
@@ -206,24 +199,24 @@ def test_new_primary_carries_the_prepared_block_over() -> None:
 
 def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
     payload, digest, vcs = _prepared_block_scenario()
-    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
+    pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     backup = _backup_in_view_change("v3")
     backup.step(signed_new_view(1, vcs, pp))
-    ready = drain(backup)
+    ready = support.drain(backup)
     assert not backup.in_view_change and backup.view == 1
     assert any(isinstance(m, NewView) for m in ready.persist)  # survives a restart
     assert ready.validate == (Proposal(1, 1, digest, payload, reproposal=True),)
     backup.validated(1, 1, digest, True)
-    assert any(o.message.sender == "v3" for o in drain(backup).send)  # it prepares
+    assert any(o.message.sender == "v3" for o in support.drain(backup).send)  # it prepares
 
 
 def _new_view_variants() -> list[tuple[str, NewView]]:
     payload, digest, vcs = _prepared_block_scenario()
-    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
-    lie_payload, lie_digest = make_block(1, "fresh")
-    lie = signed_preprepare(1, lie_payload, lie_digest, sender="v1", view=1)
+    pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
+    lie_payload, lie_digest = support.make_block(1, "fresh")
+    lie = support.signed_preprepare(1, lie_payload, lie_digest, sender="v1", view=1)
     no_prepared = [signed_view_change(v, 1) for v in ("v1", "v2", "v3")]
-    forged = replace(vcs[1], signature=SIGNERS["v0"].sign(b"not this"))
+    forged = replace(vcs[1], signature=support.SIGNERS["v0"].sign(b"not this"))
     hidden = replace(vcs[1], prepared=None)  # hides the prepared block: signature breaks
     assert vcs[1].prepared is not None
     weak = replace(vcs[1].prepared, prepares=())  # the pre-prepare alone is not "prepared"
@@ -248,14 +241,14 @@ def _new_view_variants() -> list[tuple[str, NewView]]:
 def test_invalid_new_views_are_rejected(reason: str, nv: NewView) -> None:
     backup = _backup_in_view_change("v3")
     backup.step(nv)
-    ready = drain(backup)
+    ready = support.drain(backup)
     assert reason in ready.rejected[0].reason
     assert backup.in_view_change and ready.validate == () and ready.persist == ()
 
 
 def test_the_highest_view_prepared_certificate_wins() -> None:
-    _, digest_a = make_block(1, "A")
-    _, digest_b = make_block(1, "B")
+    _, digest_a = support.make_block(1, "A")
+    _, digest_b = support.make_block(1, "B")
     vcs = [
         signed_view_change("v2", 2, prepared=prepared_certificate(0, 1, digest_a)),
         signed_view_change("v3", 2, prepared=prepared_certificate(1, 1, digest_b)),
@@ -269,36 +262,36 @@ def test_the_highest_view_prepared_certificate_wins() -> None:
 def test_the_view_starts_above_the_highest_commit_certificate() -> None:
     """A ViewChange proves height 3 committed: the view starts at 4; a replica still at 1
     fetches 2..3 (state transfer) rather than re-deciding them."""
-    cert3 = make_certificate(3, make_block(3)[1])
+    cert3 = support.make_certificate(3, support.make_block(3)[1])
     vcs = [signed_view_change("v1", 1, committed=cert3)] + [
         signed_view_change(v, 1) for v in ("v2", "v3")
     ]
     assert compute_new_view_plan(1, vcs).start_height == 4
-    backup = make_replica("v3", committed_height=1)
+    backup = support.make_replica("v3", committed_height=1)
     backup.step(signed_new_view(1, vcs, None))
-    ready = drain(backup)
+    ready = support.drain(backup)
     assert backup.view == 1 and not backup.in_view_change
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(2, 3)]
     # Nothing below the first height of the view is accepted from the primary.
-    backup.step(signed_preprepare(2, *make_block(2), sender="v1", view=1))
-    assert "below the view's first height" in drain(backup).rejected[0].reason
+    backup.step(support.signed_preprepare(2, *support.make_block(2), sender="v1", view=1))
+    assert "below the view's first height" in support.drain(backup).rejected[0].reason
 
 
 def test_a_replica_in_an_older_view_is_sent_the_new_view() -> None:
     payload, digest, vcs = _prepared_block_scenario()
     backup = _backup_in_view_change("v3")
-    nv = signed_new_view(1, vcs, signed_preprepare(1, payload, digest, sender="v1", view=1))
+    nv = signed_new_view(1, vcs, support.signed_preprepare(1, payload, digest, sender="v1", view=1))
     backup.step(nv)
-    drain(backup)
-    stale = signed_prepare(1, make_block(1, "old")[1], "v2", view=0)
+    support.drain(backup)
+    stale = support.signed_prepare(1, support.make_block(1, "old")[1], "v2", view=0)
     backup.step(stale)
     backup.step(stale)  # at most one relay per peer per interval
-    sent = [o for o in drain(backup).send if isinstance(o.message, NewView)]
+    sent = [o for o in support.drain(backup).send if isinstance(o.message, NewView)]
     assert [(o.to, o.message) for o in sent] == [("v2", nv)]
 
 
 def test_silent_primary_is_replaced_and_progress_resumes() -> None:
-    sim = Simulation(seed=3, target_height=4, byzantine=["v0"], delay_rounds_max=1)
+    sim = support.Simulation(seed=3, target_height=4, byzantine=["v0"], delay_rounds_max=1)
     for node in sim.nodes.values():
         node.replica.set_requests_pending(True)
     sim.run(rounds_max=600)
@@ -318,7 +311,7 @@ def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None
 
         return (sender == "v0" and round_ > 3) or (isinstance(message, Commit) and to != "v1")
 
-    sim = Simulation(seed=5, target_height=3, drop=drop, delay_rounds_max=0)
+    sim = support.Simulation(seed=5, target_height=3, drop=drop, delay_rounds_max=0)
     for node in sim.nodes.values():
         node.replica.set_requests_pending(True)
     sim.run(rounds_max=20, until=lambda: len(sim.nodes["v1"].applied) >= 1)
@@ -340,24 +333,26 @@ def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None
 
 
 def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_view() -> None:
-    before = make_replica("v2")
+    before = support.make_replica("v2")
     before.set_requests_pending(True)
     (vc,) = time_out(before, TIMEOUT)
-    after = make_replica("v2", signed=[vc])
-    ready = drain(after)
+    after = support.make_replica("v2", signed=[vc])
+    ready = support.drain(after)
     assert after.view == 1 and after.in_view_change
     time_out(after, 10)  # re-sent every retransmit interval
-    after.step(signed_preprepare(1, *make_block(1)))  # view 0: no longer taken part in
-    ready = drain(after)
+    after.step(
+        support.signed_preprepare(1, *support.make_block(1))
+    )  # view 0: no longer taken part in
+    ready = support.drain(after)
     assert ready.validate == () and "current view is 1" in ready.rejected[0].reason
 
 
 def test_restart_after_entering_a_view_resumes_in_it() -> None:
     payload, digest, vcs = _prepared_block_scenario()
-    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
+    pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     nv = signed_new_view(1, vcs, pp)
-    after = make_replica("v3", signed=[nv])
-    ready = drain(after)
+    after = support.make_replica("v3", signed=[nv])
+    ready = support.drain(after)
     assert after.view == 1 and not after.in_view_change
     assert ready.validate == (Proposal(1, 1, digest, payload, reproposal=True),)
 
@@ -366,29 +361,26 @@ def test_restart_after_entering_a_view_resumes_in_it() -> None:
 
 
 def test_commit_certificates_are_bound_to_one_view() -> None:
-    _, digest = make_block(5)
-    cert = make_certificate(5, digest, view=2)
-    verify_commit_certificate(CHAIN, VALIDATORS, cert)
+    _, digest = support.make_block(5)
+    cert = support.make_certificate(5, digest, view=2)
+    verify_commit_certificate(support.CHAIN, support.VALIDATORS, cert)
     with pytest.raises(InvalidCertificate, match="bad signature"):
-        verify_commit_certificate(CHAIN, VALIDATORS, replace(cert, view=3))
-    other_view = Vote("v3", SIGNERS["v3"].sign(commit_sign_bytes(CHAIN, 1, 5, digest)))
+        verify_commit_certificate(support.CHAIN, support.VALIDATORS, replace(cert, view=3))
+    other_view = Vote(
+        "v3", support.SIGNERS["v3"].sign(commit_sign_bytes(support.CHAIN, 1, 5, digest))
+    )
     mixed = (*cert.votes[:2], other_view)
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v3'"):
-        verify_commit_certificate(CHAIN, VALIDATORS, replace(cert, votes=mixed))
+        verify_commit_certificate(support.CHAIN, support.VALIDATORS, replace(cert, votes=mixed))
 
 
 def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:
     """Commits relayed from a view this replica is not in (catch-up after a view change)
     still finish the height: a quorum of one view's commits fixes the block."""
-    payload, digest = make_block(1)
-    replica = make_replica("v3")
-    replica.step(signed_preprepare(1, payload, digest))
-    drain(replica)
-    replica.validated(0, 1, digest, True)
-    drain(replica)
+    replica, digest = support.backup_that_prepared("v3")
     replica.set_requests_pending(True)
     time_out(replica, TIMEOUT)  # leaves view 0 for 1, keeping the validated block
     for sender in ("v0", "v1", "v2"):
-        replica.step(signed_commit(1, digest, sender, view=0))
-    (block,) = drain(replica).committed
+        replica.step(support.signed_commit(1, digest, sender, view=0))
+    (block,) = support.drain(replica).committed
     assert block.certificate.view == 0 and block.digest == digest

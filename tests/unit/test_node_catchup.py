@@ -10,18 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from contracts.framework.identity import holder_id_for
 from node import limits
 from node.admission import SubmitRejected
 from node.catchup import CatchUp
 from node.chain.crypto import KeyPair
-from node.chain.tx import build_tx, tx_hash
-from node.config import NodeConfig
+from node.chain.tx import tx_hash
 from node.genesis import Genesis
-from node.ledger.store import Store
 from node.runtime import Node
 from proto import ledger_pb2
-from tests.unit.node_fixtures import node_config_doc, one_validator_genesis
+from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 
 VALIDATOR = KeyPair(b"\x21" * 32)
 EDU = KeyPair(b"\x22" * 32)
@@ -29,29 +26,16 @@ HOLDER = KeyPair(b"\x23" * 32)
 
 
 def genesis() -> Genesis:
-    return one_validator_genesis("unit-catchup", VALIDATOR, EDU)
+    return diploma_genesis("unit-catchup", [VALIDATOR.public_key], EDU)
 
 
 def new_node(path: Path) -> Node:
-    config = NodeConfig.model_validate(node_config_doc(path, "val-0"))
-    return Node(config, genesis(), VALIDATOR, Store(path / "db"))
+    return open_node(path, genesis(), VALIDATOR)
 
 
 def issue(i: int) -> ledger_pb2.Transaction:
-    return build_tx(
-        genesis().chain_id,
-        EDU,
-        "certificates",
-        "issue",
-        {
-            "cert_id": f"cert-catchup-{i:05d}",
-            "cert_type": "diploma",
-            "holder": holder_id_for(HOLDER.public_key),
-            "doc_hash": f"{i % 256:02x}" * 32,
-            "valid_until_ms": 0,
-        },
-        nonce=i.to_bytes(16, "big"),
-    )
+    cert_id, doc_hash = f"cert-catchup-{i:05d}", f"{i % 256:02x}" * 32
+    return issue_diploma(genesis().chain_id, EDU, HOLDER, cert_id, doc_hash, i.to_bytes(16, "big"))
 
 
 def build_chain(path: Path, blocks: int, per_block: int) -> list[ledger_pb2.Block]:

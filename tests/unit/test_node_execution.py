@@ -14,14 +14,14 @@ from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
-from tests.unit.node_fixtures import one_validator_genesis
+from tests.unit.node_support import diploma_genesis, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
 
 
 def genesis() -> Genesis:
-    return one_validator_genesis("unit-chain", KeyPair(b"\x09" * 32), EDU)
+    return diploma_genesis("unit-chain", [KeyPair(b"\x09" * 32).public_key], EDU)
 
 
 def open_store(path: Path, g: Genesis) -> Store:
@@ -31,22 +31,9 @@ def open_store(path: Path, g: Genesis) -> Store:
 
 
 def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
-    from contracts.framework.identity import holder_id_for
-
     return [
-        build_tx(
-            g.chain_id,
-            EDU,
-            "certificates",
-            "issue",
-            {
-                "cert_id": f"cert-unit-{i:04d}",
-                "cert_type": "diploma",
-                "holder": holder_id_for(HOLDER.public_key),
-                "doc_hash": f"{i:02x}" * 32,
-                "valid_until_ms": 0,
-            },
-            nonce=bytes([i]) * 16,
+        issue_diploma(
+            g.chain_id, EDU, HOLDER, f"cert-unit-{i:04d}", f"{i:02x}" * 32, bytes([i]) * 16
         )
         for i in range(n)
     ]

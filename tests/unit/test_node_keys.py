@@ -16,7 +16,7 @@ from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from node.validators import KeyConfigError, get_key_problem, get_missing_keys, keys_to_hand
-from tests.unit.node_fixtures import node_config_doc
+from tests.unit import node_support
 
 OLD = b"\x01" * 32
 NEW = b"\x02" * 32
@@ -93,10 +93,14 @@ def test_keys_that_cannot_be_right_are_refused() -> None:
     assert get_key_problem("val-1", {}, SCHEDULE, 1) == "the node holds no key"
 
 
+def config_doc(tmp_path: Path, **extra: object) -> dict[str, object]:
+    return node_support.config_doc(tmp_path, "val-1", **extra)
+
+
 def test_config_next_key_paths(tmp_path: Path) -> None:
     # A node.json written before rotations loads with no next key.
     path = tmp_path / "node.json"
-    path.write_text(json.dumps(node_config_doc(tmp_path, "val-1")), encoding="utf-8")
+    path.write_text(json.dumps(config_doc(tmp_path)), encoding="utf-8")
     config = NodeConfig.load(path)
     assert config.next_key_paths == []
     assert config.all_key_paths == [tmp_path / "val-1.json"]
@@ -117,7 +121,7 @@ def test_config_next_key_paths(tmp_path: Path) -> None:
     ],
 )
 def test_config_refuses_bad_next_key_paths(tmp_path: Path, paths: list[str]) -> None:
-    doc = node_config_doc(tmp_path, "val-1", next_key_paths=[str(tmp_path / p) for p in paths])
+    doc = config_doc(tmp_path, next_key_paths=[str(tmp_path / p) for p in paths])
     with pytest.raises(ValidationError):
         NodeConfig.model_validate(doc)
 
@@ -135,7 +139,7 @@ def test_node_refuses_keys_that_do_not_fit_and_starts_with_a_next_key(tmp_path: 
     own, nxt, stranger = KeyPair(b"\x11" * 32), KeyPair(b"\x12" * 32), KeyPair(b"\x13" * 32)
     genesis = one_validator_genesis(own)
     config = NodeConfig.model_validate(
-        {**node_config_doc(tmp_path, "val-1"), "validator_id": "val-0", "peers": {}}
+        {**config_doc(tmp_path), "validator_id": "val-0", "peers": {}}
     )
     for keypair, next_keys, message in (
         (stranger, (), "none of the node's keys"),

@@ -20,18 +20,15 @@ from hypothesis import strategies as st
 from consensus.errors import ProposalInFlight
 from consensus.messages import PrePrepare
 from consensus.validators import Validator, ValidatorSet
-from contracts.framework.identity import holder_id_for
-from contracts.membership.organisations import Organisation
 from node import limits
 from node.chain.crypto import KeyPair
-from node.chain.tx import build_tx
 from node.chain.wire import KIND_NEW_VIEW, KIND_VIEW_CHANGE, VIEW_RECORDS_HEIGHT, decode_record
-from node.config import NodeConfig
 from node.genesis import Genesis
 from node.ledger.store import P_WAL, Store
 from node.ledger.wal import HEADER, MemoryWal, Wal, WalEntry, WalError, encode_entry
 from node.runtime import Node
 from proto import ledger_pb2
+from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 
 TOP = VIEW_RECORDS_HEIGHT
 
@@ -329,49 +326,18 @@ def test_store_lists_and_drops_the_wal_records_of_older_nodes(tmp_path: Path) ->
 VALIDATOR_KEYS = [KeyPair(bytes([0x31 + i]) * 32) for i in range(4)]
 EDU = KeyPair(b"\x3a" * 32)
 HOLDER = KeyPair(b"\x3b" * 32)
-GENESIS = Genesis(
-    chain_id="unit-wal",
-    genesis_time_ms=1_700_000_000_000,
-    validators=ValidatorSet(
-        tuple(Validator(f"val-{i}", k.public_key) for i, k in enumerate(VALIDATOR_KEYS))
-    ),
-    organisations=(
-        Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
-    ),
-)
+GENESIS = diploma_genesis("unit-wal", [k.public_key for k in VALIDATOR_KEYS], EDU)
 
 
 def issue(i: int) -> ledger_pb2.Transaction:
-    return build_tx(
-        GENESIS.chain_id,
-        EDU,
-        "certificates",
-        "issue",
-        {
-            "cert_id": f"cert-wal-{i:03d}",
-            "cert_type": "diploma",
-            "holder": holder_id_for(HOLDER.public_key),
-            "doc_hash": f"{i:02x}" * 32,
-            "valid_until_ms": 0,
-        },
-        nonce=i.to_bytes(16, "big"),
-    )
+    cert_id, doc_hash = f"cert-wal-{i:03d}", f"{i:02x}" * 32
+    return issue_diploma(GENESIS.chain_id, EDU, HOLDER, cert_id, doc_hash, i.to_bytes(16, "big"))
 
 
 def start_node(home: Path, genesis: Genesis = GENESIS) -> Node:
     """val-0 (primary of view 0) of four validators, with no peer reachable: what it
     proposes cannot commit, so its PrePrepare for height 1 stays in the WAL."""
-    config = NodeConfig.model_validate(
-        {
-            "validator_id": "val-0",
-            "home": str(home),
-            "listen": "127.0.0.1:1",
-            "peers": {},
-            "genesis_path": str(home / "genesis.json"),
-            "key_path": str(home / "val-0.json"),
-        }
-    )
-    return Node(config, genesis, VALIDATOR_KEYS[0], Store(home / "db"))
+    return open_node(home, genesis, VALIDATOR_KEYS[0])
 
 
 def stop_node(node: Node) -> None:

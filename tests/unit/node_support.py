@@ -1,0 +1,67 @@
+"""What the node tests share: a chain where the education bureau issues diplomas, and a real
+`Node` on a LevelDB store in a test folder, with no peer reachable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from consensus.validators import Validator, ValidatorSet
+from contracts.framework.identity import holder_id_for
+from contracts.membership.organisations import Organisation
+from node.chain.crypto import KeyPair
+from node.chain.tx import build_tx
+from node.config import NodeConfig
+from node.genesis import Genesis
+from node.ledger.store import Store
+from node.runtime import Node
+from proto import ledger_pb2
+
+
+def diploma_genesis(chain_id: str, validators: Sequence[bytes], edu: KeyPair) -> Genesis:
+    """Validators val-0, val-1, ... with these public keys; "edu" may issue diplomas."""
+    return Genesis(
+        chain_id=chain_id,
+        genesis_time_ms=1_700_000_000_000,
+        validators=ValidatorSet(tuple(Validator(f"val-{i}", k) for i, k in enumerate(validators))),
+        organisations=(
+            Organisation("edu", "Education Bureau", edu.public_key, ("issuer",), ("diploma",)),
+        ),
+    )
+
+
+def issue_diploma(
+    chain_id: str, edu: KeyPair, holder: KeyPair, cert_id: str, doc_hash: str, nonce: bytes
+) -> ledger_pb2.Transaction:
+    return build_tx(
+        chain_id,
+        edu,
+        "certificates",
+        "issue",
+        {
+            "cert_id": cert_id,
+            "cert_type": "diploma",
+            "holder": holder_id_for(holder.public_key),
+            "doc_hash": doc_hash,
+            "valid_until_ms": 0,
+        },
+        nonce=nonce,
+    )
+
+
+def config_doc(home: Path, validator_id: str, **extra: object) -> dict[str, object]:
+    """A node.json for `validator_id` in `home`, listening where no peer will call."""
+    return {
+        "validator_id": validator_id,
+        "home": str(home),
+        "listen": "127.0.0.1:1",
+        "peers": {},
+        "genesis_path": str(home / "genesis.json"),
+        "key_path": str(home / f"{validator_id}.json"),
+        **extra,
+    }
+
+
+def open_node(home: Path, genesis: Genesis, key: KeyPair, validator_id: str = "val-0") -> Node:
+    config = NodeConfig.model_validate(config_doc(home, validator_id))
+    return Node(config, genesis, key, Store(home / "db"))
