@@ -102,8 +102,7 @@ def get_broken_relations() -> list[str]:
         <= WAL_RECORD_BYTES_MAX
         < 2**32,
         "a WAL rewrite drops at least as much as it copies": WAL_COMPACT_RATIO >= 2,
-        "an issued certificate may live as long as its CA at most": CERT_DAYS_MAX
-        <= CA_DAYS_MAX,
+        "an issued certificate may live as long as its CA at most": CERT_DAYS_MAX <= CA_DAYS_MAX,
     }
     return [name for name, holds in relations.items() if not holds]
 
