@@ -29,11 +29,11 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from node.chain import pki  # noqa: E402
-from node.chain.pki import Role  # noqa: E402
-from node.limits import GRPC_OPTIONS  # noqa: E402
-from proto import node_pb2, node_pb2_grpc  # noqa: E402
-from tests.unit.transport_support import TrustBox, make_org, secure_channel, serving  # noqa: E402
+from node.chain import pki
+from node.chain.pki import Role
+from node.limits import GRPC_OPTIONS
+from proto import node_pb2, node_pb2_grpc
+from tests.unit.transport_support import TrustBox, make_org, secure_channel, serving
 
 
 def _p(values: list[float], q: float) -> float:
