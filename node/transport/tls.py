@@ -1,6 +1,6 @@
-"""gRPC credentials for mutual TLS between validators, services and operators (issue 11).
+"""A gRPC server's side of mutual TLS (issue 11); the client's side is node/sdk/tls.py.
 
-Server side: a client certificate is required, and the roots it must chain to are the CA
+A client certificate is required, and the roots it must chain to are the CA
 certificates of the organisations in force. That set changes at run time (governance adds
 or removes an organisation), so the server's credentials are dynamic: gRPC calls a fetcher
 before every new connection's handshake, and the fetcher hands over a new configuration only
@@ -32,23 +32,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import cast
 
 import grpc
 
 from node.chain.pki import Trust
+from node.sdk.tls import get_roots_pem
 
 log = logging.getLogger("trustledger.tls")
 
 TLS_VERSION_REQUIRED = "TLSv1.3"
 """The only protocol version a call is served over (checked per call; see above)."""
-
-
-def get_roots_pem(cas: Mapping[str, bytes]) -> bytes:
-    """The CA certificates as one PEM bundle, in organisation order so that an unchanged
-    set gives identical bytes (and no reload)."""
-    return b"".join(cas[org].rstrip(b"\n") + b"\n" for org in sorted(cas))
 
 
 class ServerTls:
@@ -103,25 +98,3 @@ class ServerTls:
             self._dirty = False
             self.reloads += 1
             return self._configuration()
-
-
-def channel_credentials(
-    cert_pem: bytes, key_pem: bytes, cas: Mapping[str, bytes]
-) -> grpc.ChannelCredentials:
-    """A client's credentials: its own certificate, and the CAs it accepts a server's
-    certificate from. To dial a given validator, pass only its organisation's CA: gRPC
-    Python's client side cannot read the server's certificate, so trusting that one CA (plus
-    the host name check) is how a link knows it reached that organisation's server."""
-    return grpc.ssl_channel_credentials(
-        root_certificates=get_roots_pem(cas), private_key=key_pem, certificate_chain=cert_pem
-    )
-
-
-def channel_options(server_name: str | None = None) -> list[tuple[str, str]]:
-    """Extra channel options for TLS. None is the normal case: the server's certificate
-    carries, as subjectAltName, the host name or IP address the caller dials (a devnet
-    validator's names 127.0.0.1 and localhost). `server_name` overrides the name checked,
-    for a server reached by an address its certificate does not name (a tunnel, a NAT)."""
-    if server_name is None:
-        return []
-    return [("grpc.ssl_target_name_override", server_name)]

@@ -18,6 +18,7 @@ import pytest
 
 from node.chain import pki
 from node.chain.pki import Role
+from node.sdk import tls as client_tls
 from node.transport import tls
 from node.transport.identity import CallerCheck, CallerRefused
 from proto import node_pb2, node_pb2_grpc
@@ -320,6 +321,6 @@ def test_server_roots_reload_only_when_the_cas_change() -> None:
     server.replace_own(*a.issue(Role.VALIDATOR, "v1", ("127.0.0.1",)))
     assert server._fetch() is not None
     assert server.reloads == 2
-    assert tls.get_roots_pem({"org-b": b.ca, "org-a": a.ca}).startswith(a.ca.rstrip(b"\n"))
+    assert client_tls.get_roots_pem({"org-b": b.ca, "org-a": a.ca}).startswith(a.ca.rstrip(b"\n"))
     with pytest.raises(ValueError, match="no CA in force"):
         tls.ServerTls(cert, key, lambda: pki.Trust(cas={}, revoked={}))

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2
 from node.chain import pki
 from node.chain.pki import Identity, Role
 from node.limits import GRPC_OPTIONS
+from node.sdk import tls as client_tls
 from node.transport import tls
 from node.transport.identity import CallerCheck
 from node.transport.policy import Guard, PolicyInterceptor, Rule, RuleCheck, current_caller
@@ -180,10 +181,10 @@ def secure_channel(
     server_name: str | None = None,
 ) -> grpc.aio.Channel:
     if cert_key is None:
-        creds = grpc.ssl_channel_credentials(tls.get_roots_pem(cas))
+        creds = grpc.ssl_channel_credentials(client_tls.get_roots_pem(cas))
     else:
-        creds = tls.channel_credentials(cert_key[0], cert_key[1], cas)
-    options = [*GRPC_OPTIONS, *tls.channel_options(server_name)]
+        creds = client_tls.channel_credentials(cert_key[0], cert_key[1], cas)
+    options = [*GRPC_OPTIONS, *client_tls.channel_options(server_name)]
     return grpc.aio.secure_channel(f"{host}:{port}", creds, options=options)
 
 
