@@ -52,6 +52,16 @@ FORWARD_ON_VIEW_CHANGE_MAX = 20_000
 # about 250 bytes each with the dict's share, so ~150 MB; a state of ~300,000 keys fits.
 STATE_NODE_CACHE_NODES_MAX = 600_000
 
+# Organisation CAs and their certificates (node/chain/pki.py, node/transport/). A P-256
+# certificate with a few host names is under 1 KiB in PEM; the margin is for long names.
+CERT_PEM_BYTES_MAX = 8 * 1024
+CERT_HOSTS_MAX = 16  # subjectAltName entries of one certificate
+CA_DAYS_MAX = 20 * 365
+CERT_DAYS_MAX = 2 * 365  # an issued certificate outlives neither this nor its CA
+CERT_BACKDATE_S = 300  # notBefore is set this far back: a peer whose clock lags still accepts
+CA_CERTS_PARSED_MAX = 256  # parsed CA certificates kept (one per organisation in force)
+CALLER_IDENTITIES_CACHED_MAX = 4096  # checked callers remembered per trust snapshot
+
 QUERY_RESULT_ITEMS_MAX = 1000
 AUDIT_TRACE_ENTRIES_MAX = 5000
 SUBMIT_WAIT_S_MAX = 30.0
@@ -92,6 +102,7 @@ def get_broken_relations() -> list[str]:
         <= WAL_RECORD_BYTES_MAX
         < 2**32,
         "a WAL rewrite drops at least as much as it copies": WAL_COMPACT_RATIO >= 2,
+        "an issued certificate may live as long as its CA at most": CERT_DAYS_MAX <= CA_DAYS_MAX,
     }
     return [name for name, holds in relations.items() if not holds]
 
