@@ -260,7 +260,10 @@ def measure_failover(net: Devnet, timeout_s: float) -> float | None:
 
 def measure_catchup(net: Devnet, victim: str, timeout_s: float) -> dict[str, Any]:
     devnet.stop_process(net.dir, victim)
+    # All of its data: the LevelDB folder and the consensus WAL beside it (a node that lost
+    # only its database catches up too, but waits for its WAL's heights first).
     shutil.rmtree(net.dir / "nodes" / victim / "db")
+    (net.dir / "nodes" / victim / "consensus.wal").unlink(missing_ok=True)
     with LedgerClient(
         net.addresses["val-0"] if victim != "val-0" else net.addresses["val-1"], net.chain_id
     ) as c:

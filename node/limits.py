@@ -78,6 +78,10 @@ WAL_RECORD_BYTES_MAX = GRPC_MESSAGE_BYTES_MAX + 1024
 # 1/(RATIO-1) as many bytes as it drops (a third at 4), and every dropped byte was
 # appended once, so rewriting costs at most a third of what appending did.
 WAL_COMPACT_RATIO = 4
+# A node whose WAL holds votes beyond what its ledger lets the replica take back (a lost
+# database) asks its peers for blocks again after this pause, doubling up to the maximum.
+WAL_AHEAD_RETRY_S = 1.0
+WAL_AHEAD_RETRY_S_MAX = 10.0
 # Below this size the file is never rewritten: right after a commit almost nothing is kept,
 # and a rewrite (two fsyncs and a rename) on every commit would cost more than the disk.
 WAL_COMPACT_BYTES_MIN = 4 * WAL_RECORD_BYTES_MAX

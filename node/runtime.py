@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from consensus.crypto import Ed25519Verifier
 from consensus.errors import ConsensusError, InvalidCertificate
+from consensus.limits import CHECKPOINT_INTERVAL_DEFAULT
 from consensus.messages import Message, Record
 from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
 from consensus.replica import Replica, ReplicaConfig
@@ -36,6 +37,7 @@ from node.chain.events import (
 )
 from node.chain.headers import header_hash
 from node.chain.wire import (
+    VIEW_RECORDS_HEIGHT,
     certificate_from_proto,
     certificate_to_proto,
     decode_record,
@@ -184,10 +186,25 @@ class Node:
         wal.forget_through(self.store.tip_height())
         return wal
 
+    def wal_ahead(self) -> int | None:
+        """The height of this node's highest own vote in the WAL, if it lies beyond what a
+        replica can take back at the ledger's tip, else None.
+
+        That happens when the database was lost, or restored from an older copy, while the
+        WAL was kept. The votes still bind the validator (signing anything else at those
+        heights would be equivocation), so the node catches up from its peers before it takes
+        part in consensus again (`start`), rather than forget them or refuse to start."""
+        tip = self.world.tip_height()
+        top = max(
+            (e.height for e in self.wal.entries() if e.height != VIEW_RECORDS_HEIGHT), default=0
+        )
+        return top if top > tip + CHECKPOINT_INTERVAL_DEFAULT else None
+
     def _new_replica(self, view: int) -> Replica:
-        """A replica restored from the WAL at the stored tip."""
+        """A replica restored from the WAL at the stored tip (with none of it while the WAL is
+        ahead of the ledger: such a replica only waits for `start` to catch up)."""
         signed = []
-        for raw in self.wal.records():
+        for raw in [] if self.wal_ahead() is not None else self.wal.records():
             try:
                 signed.append(decode_record(raw))
             except Exception:
@@ -220,8 +237,21 @@ class Node:
         return replica
 
     async def start(self) -> None:
+        """Catch up from the peers, then restore the replica from the WAL. A node whose WAL
+        is ahead of its ledger (`wal_ahead`) keeps catching up until it is not."""
         self.peers.start()
         await self.catchup.sync_from_peers(self.peers.links)
+        pause_s = limits.WAL_AHEAD_RETRY_S
+        while (ahead := self.wal_ahead()) is not None:
+            log.warning(
+                "the WAL holds votes up to height %d but the ledger is at %d (its database was"
+                " lost or is an older copy): catching up from peers before taking part",
+                ahead,
+                self.world.tip_height(),
+            )
+            await asyncio.sleep(pause_s)
+            pause_s = min(2 * pause_s, limits.WAL_AHEAD_RETRY_S_MAX)
+            await self.catchup.sync_from_peers(self.peers.links)
         self.driver.replace(self._new_replica(view=self.replica.view))
         self._refresh_peers()
         self.kick()

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from consensus.crypto import Ed25519Signer
+from consensus.messages import PrePrepare
+from consensus.signing import preprepare_sign_bytes
 from node import limits
 from node.admission import SubmitRejected
 from node.catchup import CatchUp
 from node.chain.crypto import KeyPair
 from node.chain.tx import tx_hash
+from node.chain.wire import encode_record, wal_key_of
 from node.genesis import Genesis
+from node.ledger.wal import Wal, WalEntry
 from node.runtime import Node
 from proto import ledger_pb2
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
@@ -23,6 +28,7 @@ from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 VALIDATOR = KeyPair(b"\x21" * 32)
 EDU = KeyPair(b"\x22" * 32)
 HOLDER = KeyPair(b"\x23" * 32)
+CHAIN = "unit-catchup"
 
 
 def genesis() -> Genesis:
@@ -164,3 +170,38 @@ def test_a_primary_proposes_at_most_its_own_limit_and_accepts_up_to_the_rule(
     follower = new_node(tmp_path / "follower")
     assert asyncio.run(follower.catchup.apply_run(chain)) == (1, None)
     follower.store.close()
+
+
+def test_a_node_whose_wal_is_ahead_of_its_ledger_catches_up_before_taking_part(
+    tmp_path: Path,
+) -> None:
+    """The database lost, the WAL kept: the node holds a vote it signed at height 40 while
+    its ledger is empty (beyond the replica's window of 32 heights). It must neither refuse to start nor forget that vote: it waits for
+    blocks from its peers, and takes its WAL back once the ledger has reached it."""
+    chain = build_chain(tmp_path / "source", blocks=45, per_block=1)
+    home = tmp_path / "wiped"
+    home.mkdir()
+    digest = b"\x5a" * 32
+    signer = Ed25519Signer("val-0", VALIDATOR.seed)
+    vote = PrePrepare(
+        0, 40, digest, b"payload", "val-0", signer.sign(preprepare_sign_bytes(CHAIN, 0, 40, digest))
+    )
+    wal = Wal(home / "consensus.wal")
+    wal.append([WalEntry(*wal_key_of(vote), encode_record(vote))])
+    wal.close()
+
+    async def run() -> None:
+        node = new_node(home)  # before: ConsensusError, "beyond the window"
+        assert node.wal_ahead() == 40
+        with pytest.raises(TimeoutError):  # no peer to catch up from: it keeps waiting
+            await asyncio.wait_for(node.start(), 0.3)
+        assert await node.catchup.apply_run(chain[:5]) == (5, None)
+        assert node.wal_ahead() == 40  # 5 + one checkpoint interval is still below it
+        assert await node.catchup.apply_run(chain) == (40, None)
+        assert node.wal_ahead() is None
+        await asyncio.wait_for(node.start(), 5)
+        assert node.replica.committed_height == 45
+        await node.close()
+        node.store.close()
+
+    asyncio.run(run())
