@@ -11,11 +11,11 @@ from contracts.archives.records import (
     CORRECTION_BY_SOURCE_PREFIX,
     CORRECTION_BY_SUBJECT_PREFIX,
     CORRECTION_STATUSES,
+    CORRECTIONS,
+    RECORDS,
     ArchiveRecord,
     RecordVersion,
     get_by_subject_prefix,
-    get_correction,
-    get_record,
     get_version_prefix,
 )
 from contracts.archives.transactions import (
@@ -23,8 +23,6 @@ from contracts.archives.transactions import (
     CORRECTION_ID,
     RECORD_ID,
     SUBJECT,
-    get_existing_correction,
-    get_existing_record,
 )
 from contracts.catalogue import RECORD_CATEGORIES
 from contracts.framework import arguments, limits
@@ -53,13 +51,13 @@ def _get_history(state: StateReader, record: ArchiveRecord) -> list[Any]:
 @query(Signature(RECORD_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
     """``get(record_id)``: the current record; ``not_found`` if none."""
-    return get_existing_record(state, args[RECORD_ID]).to_json()
+    return RECORDS.get_existing(state, args[RECORD_ID]).to_json()
 
 
 @query(Signature(RECORD_ID))
 def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(record_id)``: every version, oldest first, the current one last."""
-    record = get_existing_record(state, args[RECORD_ID])
+    record = RECORDS.get_existing(state, args[RECORD_ID])
     return {"record_id": record.record_id, "versions": _get_history(state, record)}
 
 
@@ -70,7 +68,7 @@ def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     prefix = get_by_subject_prefix(args[SUBJECT], args.get(CATEGORY, None))
     with_history = args.get(WITH_HISTORY, False)
     records = []
-    for record in scan_index(state, prefix, args.get_limit(), get_record):
+    for record in scan_index(state, prefix, args.get_limit(), RECORDS.get):
         item = record.to_json()
         if with_history:
             item["versions"] = _get_history(state, record)
@@ -82,7 +80,7 @@ def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
     """``file(subject)``: the file summary (kind, record count); ``not_found`` if empty."""
     subject = args[SUBJECT]
-    found = files.get_file(state, subject)
+    found = files.FILES.get(state, subject)
     if found is None:
         raise ContractError(NOT_FOUND, f"holder {subject} has no archive file")
     return found.to_json()
@@ -91,14 +89,14 @@ def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
 @query(Signature(CORRECTION_ID))
 def query_correction(state: StateReader, args: Values, now_ms: int) -> Any:
     """``correction(correction_id)``: one correction; ``not_found`` if none."""
-    return get_existing_correction(state, args[CORRECTION_ID]).to_json()
+    return CORRECTIONS.get_existing(state, args[CORRECTION_ID]).to_json()
 
 
 def _list_corrections(state: StateReader, args: Values, prefix: bytes) -> list[dict[str, Any]]:
     status, limit = args.get(STATUS, None), args.get_limit()
     records = []
     for correction in scan_index(
-        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, get_correction
+        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, CORRECTIONS.get
     ):
         if status is None or correction.status == status:
             records.append(correction.to_json())

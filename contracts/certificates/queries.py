@@ -8,17 +8,17 @@ from typing import Any, Final
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.records import (
+    CERTIFICATES,
     VERIFICATION_BY_CERT_PREFIX,
     VERIFICATION_BY_HOLDER_PREFIX,
+    VERIFICATIONS,
     DocVersion,
     compute_certificate_status,
     get_by_holder_prefix,
-    get_certificate,
     get_status_json,
-    get_verification,
     get_version_prefix,
 )
-from contracts.certificates.transactions import CERT_ID, HOLDER, get_existing_certificate
+from contracts.certificates.transactions import CERT_ID, HOLDER
 from contracts.framework import limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import load_json
@@ -30,7 +30,7 @@ from contracts.framework.store import scan_index
 @query(Signature(CERT_ID))
 def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
     """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none."""
-    return get_status_json(get_existing_certificate(state, args[CERT_ID]), now_ms)
+    return get_status_json(CERTIFICATES.get_existing(state, args[CERT_ID]), now_ms)
 
 
 @query(Signature(HOLDER, LIMIT))
@@ -39,7 +39,7 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     prefix = get_by_holder_prefix(args[HOLDER])
     return [
         get_status_json(cert, now_ms)
-        for cert in scan_index(state, prefix, args.get_limit(), get_certificate)
+        for cert in scan_index(state, prefix, args.get_limit(), CERTIFICATES.get)
     ]
 
 
@@ -48,7 +48,7 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(cert_id)``: every document version, oldest first, the current one last;
     with the certificates it supersedes / is superseded by."""
     cert_id = args[CERT_ID]
-    cert = get_existing_certificate(state, cert_id)
+    cert = CERTIFICATES.get_existing(state, cert_id)
     versions = [
         load_json(value)
         for _, value in state.scan(get_version_prefix(cert_id), limits.VERSIONS_MAX)
@@ -76,7 +76,7 @@ def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
     else:
         prefix = VERIFICATION_BY_HOLDER_PREFIX + args[HOLDER].encode()
     return [
-        record.to_json() for record in scan_index(state, prefix + b"/", limit, get_verification)
+        record.to_json() for record in scan_index(state, prefix + b"/", limit, VERIFICATIONS.get)
     ]
 
 

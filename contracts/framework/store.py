@@ -1,5 +1,7 @@
 """Reading records and index entries from state, the same way in every contract.
 
+A :class:`Table` is one record type stored at ``<prefix><id>``: its key, its lookup and its
+``not_found`` error are declared once with it instead of three functions per record type.
 Indexes map ``<prefix>/<id>`` to the id as a JSON string; a list query scans the prefix and
 loads each record the entries name.
 """
@@ -7,13 +9,49 @@ loads each record the entries name.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from contracts.framework.codec import canonical_json, load_json
 from contracts.framework.errors import NOT_FOUND, ContractError
 from contracts.framework.interface import StateReader
+from contracts.framework.records import Record
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True, slots=True)
+class Table(Generic[R]):
+    """The records of one type, each stored at ``prefix`` + its id."""
+
+    record_type: type[R]
+    prefix: bytes
+    """Ends with ``/``; no other table's prefix starts with it."""
+
+    what: str
+    """What a ``not_found`` error calls one record: ``no <what> <id>``."""
+
+    decode: Callable[[bytes], R] | None = None
+    """Replaces ``record_type.decode`` (e.g. a memoised one for records read on every call)."""
+
+    id_encoding: str = "ascii"
+    """How an id becomes key bytes (kept per table: the keys already on chain depend on it)."""
+
+    def key(self, record_id: str) -> bytes:
+        """State key of the record ``record_id``."""
+        return self.prefix + record_id.encode(self.id_encoding)
+
+    def get(self, state: StateReader, record_id: str) -> R | None:
+        """The record ``record_id``, or None."""
+        value = state.get(self.key(record_id))
+        if value is None:
+            return None
+        return self.record_type.decode(value) if self.decode is None else self.decode(value)
+
+    def get_existing(self, state: StateReader, record_id: str) -> R:
+        """The record ``record_id``; ``not_found`` if there is none."""
+        return get_existing(self.get(state, record_id), f"{self.what} {record_id}")
 
 
 def encode_index_entry(record_id: str) -> bytes:
