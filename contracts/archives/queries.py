@@ -8,15 +8,15 @@ from typing import Any, Final
 
 from contracts.archives import files
 from contracts.archives.records import (
-    CORRECTION_BY_SOURCE_PREFIX,
-    CORRECTION_BY_SUBJECT_PREFIX,
+    BY_SUBJECT,
     CORRECTION_STATUSES,
     CORRECTIONS,
+    CORRECTIONS_BY_SOURCE,
+    CORRECTIONS_BY_SUBJECT,
     RECORDS,
+    VERSIONS,
     ArchiveRecord,
     RecordVersion,
-    get_by_subject_prefix,
-    get_version_prefix,
 )
 from contracts.archives.transactions import (
     CATEGORY,
@@ -39,7 +39,7 @@ STATUS = choice("status", CORRECTION_STATUSES).maybe()
 def _get_history(state: StateReader, record: ArchiveRecord) -> list[Any]:
     history = [
         load_json(value)
-        for _, value in state.scan(get_version_prefix(record.record_id), limits.VERSIONS_MAX)
+        for _, value in state.scan(VERSIONS.prefix_of(record.record_id), limits.VERSIONS_MAX)
     ]
     current = RecordVersion(
         record.version, record.content_hash, record.version_height, 0, "current", "", ""
@@ -65,7 +65,9 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_subject(subject, category?, with_history?, limit?)``: the holder's file, in
     category then record id order; with ``with_history=true`` each record lists its versions."""
-    prefix = get_by_subject_prefix(args[SUBJECT], args.get(CATEGORY, None))
+    category = args.get(CATEGORY, None)
+    owner = (args[SUBJECT],) if category is None else (args[SUBJECT], category)
+    prefix = BY_SUBJECT.prefix_of(*owner)
     with_history = args.get(WITH_HISTORY, False)
     records = []
     for record in scan_index(state, prefix, args.get_limit(), RECORDS.get):
@@ -112,14 +114,14 @@ ORG_ID = text("org_id", arguments.ORG_ID)
 def query_corrections_by_source(state: StateReader, args: Values, now_ms: int) -> Any:
     """``corrections_by_source(org_id, status?, limit?)``: corrections a source must answer
     (``status="pending"``) or has answered, in correction id order."""
-    prefix = CORRECTION_BY_SOURCE_PREFIX + args[ORG_ID].encode("ascii") + b"/"
+    prefix = CORRECTIONS_BY_SOURCE.prefix_of(args[ORG_ID])
     return _list_corrections(state, args, prefix)
 
 
 @query(Signature(SUBJECT, STATUS, LIMIT))
 def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     """``corrections_by_subject(subject, status?, limit?)``: a holder's corrections."""
-    prefix = CORRECTION_BY_SUBJECT_PREFIX + args[SUBJECT].encode("ascii") + b"/"
+    prefix = CORRECTIONS_BY_SUBJECT.prefix_of(args[SUBJECT])
     return _list_corrections(state, args, prefix)
 
 

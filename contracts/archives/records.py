@@ -7,7 +7,7 @@ from typing import Final
 
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Table
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "archives"
 
@@ -143,26 +143,17 @@ class RecordVersion(Record):
 
 RECORDS: Final = Table(ArchiveRecord, b"archives/record/", "archive record")
 CORRECTIONS: Final = Table(Correction, b"archives/correction/", "correction")
-BY_SUBJECT_PREFIX: Final = b"archives/by_subject/"
-VERSION_PREFIX: Final = b"archives/version/"
-CORRECTION_BY_SOURCE_PREFIX: Final = b"archives/correction_by_source/"
-CORRECTION_BY_SUBJECT_PREFIX: Final = b"archives/correction_by_subject/"
-
-
-def get_by_subject_prefix(subject: str, category: str | None = None) -> bytes:
-    """Prefix of a subject's records (of one category, if given) in the by-subject index."""
-    prefix = BY_SUBJECT_PREFIX + subject.encode("ascii") + b"/"
-    return prefix if category is None else prefix + category.encode("ascii") + b"/"
-
-
-def get_version_prefix(record_id: str) -> bytes:
-    """Prefix of a record's replaced versions."""
-    return VERSION_PREFIX + record_id.encode("ascii") + b"/"
+BY_SUBJECT: Final = Index(b"archives/by_subject/")
+"""A subject's records under its holder id, then the category."""
+VERSIONS: Final = Index(b"archives/version/")
+"""A record's replaced versions, under its id."""
+CORRECTIONS_BY_SOURCE: Final = Index(b"archives/correction_by_source/")
+CORRECTIONS_BY_SUBJECT: Final = Index(b"archives/correction_by_subject/")
 
 
 def get_version_key(record_id: str, version: int) -> bytes:
-    """Key of one replaced version."""
-    return get_version_prefix(record_id) + str(version).zfill(VERSION_DIGITS).encode("ascii")
+    """Key of one replaced version (zero-padded, so versions scan in order)."""
+    return VERSIONS.key(record_id, str(version).zfill(VERSION_DIGITS))
 
 
 def get_related(state: StateReader, subject: str) -> list[str]:

@@ -12,17 +12,17 @@ from typing import Final
 from contracts.archives import files
 from contracts.archives.events import ArchiveEvent
 from contracts.archives.records import (
-    CORRECTION_BY_SOURCE_PREFIX,
-    CORRECTION_BY_SUBJECT_PREFIX,
+    BY_SUBJECT,
     CORRECTION_CORRECTED,
     CORRECTION_PENDING,
     CORRECTIONS,
+    CORRECTIONS_BY_SOURCE,
+    CORRECTIONS_BY_SUBJECT,
     OUTCOMES,
     RECORDS,
     ArchiveRecord,
     Correction,
     RecordVersion,
-    get_by_subject_prefix,
     get_version_key,
 )
 from contracts.catalogue import RECORD_CATEGORIES
@@ -52,7 +52,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry
 from contracts.membership.organisations import Organisation, principal_of
 
 RECORD_ID = text("record_id", arguments.OBJECT_ID)
@@ -231,9 +230,7 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     return make_result(
         {
             RECORDS.key(record_id): record.encode(),
-            get_by_subject_prefix(subject, category) + record_id.encode("ascii"): (
-                encode_index_entry(record_id)
-            ),
+            **BY_SUBJECT.write(subject, category, record_id),
             files.FILES.key(subject): summary.encode(),
         },
         [event],
@@ -336,8 +333,6 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
         resolved_height=0,
     )
     marked = dataclasses.replace(record, pending_correction=correction_id)
-    cid = correction_id.encode("ascii")
-    entry = encode_index_entry(correction_id)
     event = make_event(
         ArchiveEvent.CORRECTION_REQUESTED,
         (*_record_subjects(record, actor), correction_id),
@@ -347,8 +342,8 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
         {
             CORRECTIONS.key(correction_id): correction.encode(),
             RECORDS.key(record_id): marked.encode(),
-            CORRECTION_BY_SOURCE_PREFIX + record.source.encode("ascii") + b"/" + cid: entry,
-            CORRECTION_BY_SUBJECT_PREFIX + record.subject.encode("ascii") + b"/" + cid: entry,
+            **CORRECTIONS_BY_SOURCE.write(record.source, correction_id),
+            **CORRECTIONS_BY_SUBJECT.write(record.subject, correction_id),
         },
         [event],
     )

@@ -8,15 +8,15 @@ from typing import Any, Final
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.records import (
+    BY_HOLDER,
     CERTIFICATES,
-    VERIFICATION_BY_CERT_PREFIX,
-    VERIFICATION_BY_HOLDER_PREFIX,
     VERIFICATIONS,
+    VERIFICATIONS_BY_CERT,
+    VERIFICATIONS_BY_HOLDER,
+    VERSIONS,
     DocVersion,
     compute_certificate_status,
-    get_by_holder_prefix,
     get_status_json,
-    get_version_prefix,
 )
 from contracts.certificates.transactions import CERT_ID, HOLDER
 from contracts.framework import limits
@@ -36,7 +36,7 @@ def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
 @query(Signature(HOLDER, LIMIT))
 def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_holder(holder, limit?)``: the holder's certificates in cert id order."""
-    prefix = get_by_holder_prefix(args[HOLDER])
+    prefix = BY_HOLDER.prefix_of(args[HOLDER])
     return [
         get_status_json(cert, now_ms)
         for cert in scan_index(state, prefix, args.get_limit(), CERTIFICATES.get)
@@ -51,7 +51,7 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     cert = CERTIFICATES.get_existing(state, cert_id)
     versions = [
         load_json(value)
-        for _, value in state.scan(get_version_prefix(cert_id), limits.VERSIONS_MAX)
+        for _, value in state.scan(VERSIONS.prefix_of(cert_id), limits.VERSIONS_MAX)
     ]
     current = DocVersion(cert.version, cert.doc_hash, cert.field_hashes, cert.version_height, 0, "")
     versions.append(current.to_json())
@@ -72,12 +72,10 @@ def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
     if (CERT_ID in args) == (HOLDER in args):
         raise invalid("give exactly one of cert_id and holder")
     if CERT_ID in args:
-        prefix = VERIFICATION_BY_CERT_PREFIX + args[CERT_ID].encode()
+        prefix = VERIFICATIONS_BY_CERT.prefix_of(args[CERT_ID])
     else:
-        prefix = VERIFICATION_BY_HOLDER_PREFIX + args[HOLDER].encode()
-    return [
-        record.to_json() for record in scan_index(state, prefix + b"/", limit, VERIFICATIONS.get)
-    ]
+        prefix = VERIFICATIONS_BY_HOLDER.prefix_of(args[HOLDER])
+    return [record.to_json() for record in scan_index(state, prefix, limit, VERIFICATIONS.get)]
 
 
 @query(Signature())

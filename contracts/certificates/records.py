@@ -18,7 +18,7 @@ from contracts.framework.codec import (
 )
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Table
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "certificates"
 
@@ -153,33 +153,19 @@ class Verification(Record):
 
 CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
 VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
-BY_HOLDER_PREFIX: Final = b"certificates/by_holder/"
-VERSION_PREFIX: Final = b"certificates/version/"
-VERIFICATION_BY_CERT_PREFIX: Final = b"certificates/verification_by_cert/"
-VERIFICATION_BY_HOLDER_PREFIX: Final = b"certificates/verification_by_holder/"
+BY_HOLDER: Final = Index(b"certificates/by_holder/")
+VERSIONS: Final = Index(b"certificates/version/")
+"""A certificate's replaced document versions, under its id."""
+VERIFICATIONS_BY_CERT: Final = Index(b"certificates/verification_by_cert/")
+VERIFICATIONS_BY_HOLDER: Final = Index(b"certificates/verification_by_holder/")
 
 get_cert_key: Final = CERTIFICATES.key
 """State key of a certificate record (what agencies and the wallet ask the proofs of)."""
 
 
-def get_by_holder_prefix(holder: str) -> bytes:
-    """Prefix of a holder's entries in the by-holder index."""
-    return BY_HOLDER_PREFIX + holder.encode("ascii") + b"/"
-
-
-def get_by_holder_key(holder: str, cert_id: str) -> bytes:
-    """Key of one by-holder index entry."""
-    return get_by_holder_prefix(holder) + cert_id.encode("ascii")
-
-
-def get_version_prefix(cert_id: str) -> bytes:
-    """Prefix of a certificate's replaced document versions."""
-    return VERSION_PREFIX + cert_id.encode("ascii") + b"/"
-
-
 def get_version_key(cert_id: str, version: int) -> bytes:
-    """Key of one replaced document version."""
-    return get_version_prefix(cert_id) + str(version).zfill(VERSION_DIGITS).encode("ascii")
+    """Key of one replaced document version (zero-padded, so versions scan in order)."""
+    return VERSIONS.key(cert_id, str(version).zfill(VERSION_DIGITS))
 
 
 def compute_certificate_status(cert: Certificate, now_ms: int) -> str:

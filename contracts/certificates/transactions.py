@@ -15,20 +15,20 @@ from contracts.certificates.commitments import (
 )
 from contracts.certificates.events import CertificateEvent
 from contracts.certificates.records import (
+    BY_HOLDER,
     CERTIFICATES,
     STATUS_REVOKED,
     STATUS_SUPERSEDED,
     STATUS_SUSPENDED,
     STATUS_VALID,
-    VERIFICATION_BY_CERT_PREFIX,
-    VERIFICATION_BY_HOLDER_PREFIX,
     VERIFICATION_RESULTS,
     VERIFICATIONS,
+    VERIFICATIONS_BY_CERT,
+    VERIFICATIONS_BY_HOLDER,
     Certificate,
     DocVersion,
     Verification,
     compute_certificate_status,
-    get_by_holder_key,
     get_version_key,
 )
 from contracts.framework import arguments, limits
@@ -58,7 +58,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry
 from contracts.membership.organisations import (
     ROLE_ISSUER,
     ROLE_VERIFIER,
@@ -256,7 +255,7 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     return make_result(
         {
             CERTIFICATES.key(cert_id): cert.encode(),
-            get_by_holder_key(cert.holder, cert_id): encode_index_entry(cert_id),
+            **BY_HOLDER.write(cert.holder, cert_id),
         },
         [event],
     )
@@ -448,7 +447,7 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
         {
             CERTIFICATES.key(new_cert_id): new.encode(),
             CERTIFICATES.key(cert_id): superseded.encode(),
-            get_by_holder_key(old.holder, new_cert_id): encode_index_entry(new_cert_id),
+            **BY_HOLDER.write(old.holder, new_cert_id),
         },
         [event],
     )
@@ -529,13 +528,11 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             "verifier": verifier.id,
         },
     )
-    vid = verification_id.encode("ascii")
-    entry = encode_index_entry(verification_id)
     return make_result(
         {
             VERIFICATIONS.key(verification_id): record.encode(),
-            VERIFICATION_BY_CERT_PREFIX + cert_id.encode("ascii") + b"/" + vid: entry,
-            VERIFICATION_BY_HOLDER_PREFIX + cert.holder.encode("ascii") + b"/" + vid: entry,
+            **VERIFICATIONS_BY_CERT.write(cert_id, verification_id),
+            **VERIFICATIONS_BY_HOLDER.write(cert.holder, verification_id),
         },
         [event],
     )

@@ -7,10 +7,10 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from contracts.consent.records import (
+    BY_AGENCY,
+    BY_HOLDER,
     REQUESTS,
     STATUSES,
-    get_by_agency_prefix,
-    get_by_holder_prefix,
     get_request_json,
     is_in_force,
 )
@@ -64,13 +64,13 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     request id order; with ``status``, only those whose stored status is that one; with
     ``in_force=true``, only grants in force at ``now_ms`` (filters read at most
     ``SCAN_LIMIT_MAX`` of the holder's requests)."""
-    return _list(state, get_by_holder_prefix(args[HOLDER]), now_ms, args)
+    return _list(state, BY_HOLDER.prefix_of(args[HOLDER]), now_ms, args)
 
 
 @query(Signature(AGENCY, STATUS, IN_FORCE, LIMIT))
 def query_list_by_agency(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_agency(agency, status?, in_force?, limit?)``: an agency's requests."""
-    return _list(state, get_by_agency_prefix(args[AGENCY]), now_ms, args)
+    return _list(state, BY_AGENCY.prefix_of(args[AGENCY]), now_ms, args)
 
 
 QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(

@@ -9,7 +9,7 @@ from typing import Any, Final
 from contracts.consent import scope
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Table
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "consent"
 
@@ -86,26 +86,11 @@ class ConsentRequest(Record):
 # --- Keys, accessors and predicates --------------------------------------------------------
 
 REQUESTS: Final = Table(ConsentRequest, b"consent/request/", "consent request")
-BY_HOLDER_PREFIX: Final = b"consent/by_holder/"
-BY_AGENCY_PREFIX: Final = b"consent/by_agency/"
+BY_HOLDER: Final = Index(b"consent/by_holder/")
+BY_AGENCY: Final = Index(b"consent/by_agency/")
 
 get_request_key: Final = REQUESTS.key
 """State key of a consent request (what the CLI asks the proof of)."""
-
-
-def get_by_holder_prefix(holder: str) -> bytes:
-    """Prefix of a holder's entries in the by-holder index."""
-    return BY_HOLDER_PREFIX + holder.encode("ascii") + b"/"
-
-
-def get_by_holder_key(holder: str, request_id: str) -> bytes:
-    """Key of one by-holder index entry."""
-    return get_by_holder_prefix(holder) + request_id.encode("ascii")
-
-
-def get_by_agency_prefix(agency: str) -> bytes:
-    """Prefix of an agency's entries in the by-agency index."""
-    return BY_AGENCY_PREFIX + agency.encode("ascii") + b"/"
 
 
 def is_in_force(request: ConsentRequest, now_ms: int) -> bool:

@@ -16,14 +16,14 @@ from contracts.certificates.records import (
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
 from contracts.consent.records import (
+    BY_AGENCY,
+    BY_HOLDER,
     REQUESTS,
     STATUS_GRANTED,
     STATUS_PENDING,
     STATUS_REFUSED,
     STATUS_REVOKED,
     ConsentRequest,
-    get_by_agency_prefix,
-    get_by_holder_key,
     is_in_force,
 )
 from contracts.delegation.authority import Actor, resolve_actor
@@ -56,7 +56,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry
 from contracts.membership.organisations import ROLE_VERIFIER, principal_of
 
 
@@ -244,10 +243,8 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         },
     )
     writes = _write(request)
-    writes[get_by_holder_key(holder, request_id)] = encode_index_entry(request_id)
-    writes[get_by_agency_prefix(agency.id) + request_id.encode("ascii")] = encode_index_entry(
-        request_id
-    )
+    writes |= BY_HOLDER.write(holder, request_id)
+    writes |= BY_AGENCY.write(agency.id, request_id)
     return make_result(writes, [event])
 
 

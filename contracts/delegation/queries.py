@@ -7,8 +7,8 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from contracts.delegation.records import (
-    BY_DELEGATE_PREFIX,
-    BY_PRINCIPAL_PREFIX,
+    BY_DELEGATE,
+    BY_PRINCIPAL,
     DELEGATIONS,
     get_delegation_json,
 )
@@ -34,13 +34,13 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_holder(holder, side?, in_force?, limit?)``: delegations where the holder is
     the principal (``side="principal"``), the delegate (``side="delegate"``) or either (the
     default, principal's first); with ``in_force=true`` only those in force at ``now_ms``."""
-    holder, side = args[HOLDER].encode("ascii"), args.get(SIDE, "")
+    holder, side = args[HOLDER], args.get(SIDE, "")
     in_force_only, limit = args.get(IN_FORCE, False), args.get_limit()
     prefixes = []
     if side in ("", "principal"):
-        prefixes.append(BY_PRINCIPAL_PREFIX + holder + b"/")
+        prefixes.append(BY_PRINCIPAL.prefix_of(holder))
     if side in ("", "delegate"):
-        prefixes.append(BY_DELEGATE_PREFIX + holder + b"/")
+        prefixes.append(BY_DELEGATE.prefix_of(holder))
     records: list[dict[str, Any]] = []
     for prefix in prefixes:
         for delegation in scan_index(state, prefix, limits.SCAN_LIMIT_MAX, DELEGATIONS.get):

@@ -11,7 +11,7 @@ from contracts.archives import files
 from contracts.framework import limits
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Table, scan_index
+from contracts.framework.store import Index, Table, scan_index
 
 CONTRACT: Final = "delegation"
 
@@ -110,14 +110,10 @@ class Delegation(Record):
 # --- Keys, accessors and predicates --------------------------------------------------------
 
 DELEGATIONS: Final = Table(Delegation, b"delegation/record/", "delegation")
-BY_PRINCIPAL_PREFIX: Final = b"delegation/by_principal/"
-BY_DELEGATE_PREFIX: Final = b"delegation/by_delegate/"
-BY_PAIR_PREFIX: Final = b"delegation/by_pair/"
-
-
-def get_pair_prefix(principal: str, delegate: str) -> bytes:
-    """Prefix of the delegations from ``principal`` to ``delegate``."""
-    return BY_PAIR_PREFIX + principal.encode("ascii") + b"/" + delegate.encode("ascii") + b"/"
+BY_PRINCIPAL: Final = Index(b"delegation/by_principal/")
+BY_DELEGATE: Final = Index(b"delegation/by_delegate/")
+BY_PAIR: Final = Index(b"delegation/by_pair/")
+"""Under the principal, then the delegate."""
 
 
 def is_in_force(state: StateReader, delegation: Delegation, now_ms: int) -> bool:
@@ -166,7 +162,7 @@ def find_delegation(
     ``now_ms`` that covers ``action`` on the named types and categories, or None."""
     wanted_types = tuple(cert_types)
     wanted_categories = tuple(record_categories)
-    prefix = get_pair_prefix(principal, delegate)
+    prefix = BY_PAIR.prefix_of(principal, delegate)
     for delegation in scan_index(state, prefix, limits.SCAN_LIMIT_MAX, DELEGATIONS.get):
         if is_in_force(state, delegation, now_ms) and covers(
             delegation, action, wanted_types, wanted_categories

@@ -16,8 +16,9 @@ from contracts.delegation.records import (
     ACTION_APPOINT_AGENTS,
     ACTIONS,
     APPOINTED_KINDS,
-    BY_DELEGATE_PREFIX,
-    BY_PRINCIPAL_PREFIX,
+    BY_DELEGATE,
+    BY_PAIR,
+    BY_PRINCIPAL,
     CREATED_BY_LEGAL_REPRESENTATIVE,
     CREATED_BY_PRINCIPAL,
     CREATED_BY_REGISTRAR,
@@ -32,7 +33,6 @@ from contracts.delegation.records import (
     STATUS_REVOKED,
     Delegation,
     find_delegation,
-    get_pair_prefix,
 )
 from contracts.framework import arguments, limits
 from contracts.framework.errors import (
@@ -63,7 +63,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry
 from contracts.membership.organisations import ROLE_REGISTRAR, principal_of
 
 
@@ -87,15 +86,13 @@ def _write(delegation: Delegation) -> dict[bytes, bytes | None]:
 
 
 def _write_new(delegation: Delegation) -> dict[bytes, bytes | None]:
-    did = delegation.delegation_id.encode("ascii")
-    entry = encode_index_entry(delegation.delegation_id)
-    writes = _write(delegation)
-    principal = delegation.principal.encode("ascii")
-    delegate = delegation.delegate.encode("ascii")
-    writes[BY_PRINCIPAL_PREFIX + principal + b"/" + did] = entry
-    writes[BY_DELEGATE_PREFIX + delegate + b"/" + did] = entry
-    writes[get_pair_prefix(delegation.principal, delegation.delegate) + did] = entry
-    return writes
+    did, principal, delegate = delegation.delegation_id, delegation.principal, delegation.delegate
+    return {
+        **_write(delegation),
+        **BY_PRINCIPAL.write(principal, did),
+        **BY_DELEGATE.write(delegate, did),
+        **BY_PAIR.write(principal, delegate, did),
+    }
 
 
 # --- Creating a delegation -----------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 A :class:`Table` is one record type stored at ``<prefix><id>``: its key, its lookup and its
 ``not_found`` error are declared once with it instead of three functions per record type.
-Indexes map ``<prefix>/<id>`` to the id as a JSON string; a list query scans the prefix and
-loads each record the entries name.
+An :class:`Index` maps ``<prefix><owner>/<id>`` to the id as a JSON string; a list query
+scans an owner's prefix and loads each record the entries name.
 """
 
 from __future__ import annotations
@@ -52,6 +52,27 @@ class Table(Generic[R]):
     def get_existing(self, state: StateReader, record_id: str) -> R:
         """The record ``record_id``; ``not_found`` if there is none."""
         return get_existing(self.get(state, record_id), f"{self.what} {record_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """Entries ``<prefix><owner parts>/<id>``: one owner's records (a holder's certificates,
+    a record's replaced versions...) in id order, found by scanning the owner's prefix."""
+
+    prefix: bytes
+    """Ends with ``/``; no other table's or index's prefix starts with it."""
+
+    def prefix_of(self, *owner: str) -> bytes:
+        """Prefix of the entries under ``owner`` (one or more parts, e.g. holder, category)."""
+        return self.prefix + b"".join(part.encode("ascii") + b"/" for part in owner)
+
+    def key(self, *path: str) -> bytes:
+        """Key of one entry: the owner parts, then the entry's own id."""
+        return self.prefix_of(*path[:-1]) + path[-1].encode("ascii")
+
+    def write(self, *path: str) -> dict[bytes, bytes | None]:
+        """The write adding the entry at ``path``, naming the record whose id ends the path."""
+        return {self.key(*path): encode_index_entry(path[-1])}
 
 
 def encode_index_entry(record_id: str) -> bytes:
