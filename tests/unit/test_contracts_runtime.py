@@ -12,28 +12,7 @@ from hypothesis import strategies as st
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue, query, subjects_of
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AMR,
-    BANK,
-    BOB,
-    BOB_KEY,
-    DAY_MS,
-    METHODS,
-    NOTARY,
-    PERSONAL_VALUES,
-    PSB,
-    STRANGER_KEY,
-    T0_MS,
-    UNIVERSITY,
-    Ledger,
-    check_malformed_call,
-    doc_hash,
-    result_bytes,
-)
+from tests.unit import test_contracts_support as support
 
 # --- dispatch ------------------------------------------------------------------------------
 
@@ -49,8 +28,8 @@ from tests.unit.test_contracts_support import (
     ],
 )
 def test_unknown_transactions(contract: str, method: str) -> None:
-    ledger = Ledger()
-    ledger.reject(UNIVERSITY.public_key, contract, method, {}, "unknown_method")
+    ledger = support.Ledger()
+    ledger.reject(support.UNIVERSITY.public_key, contract, method, {}, "unknown_method")
 
 
 @pytest.mark.parametrize(
@@ -59,19 +38,19 @@ def test_unknown_transactions(contract: str, method: str) -> None:
 )
 def test_unknown_queries(contract: str, method: str) -> None:
     with pytest.raises(ContractError) as info:
-        query(Ledger().state, contract, method, {}, now_ms=0)
+        query(support.Ledger().state, contract, method, {}, now_ms=0)
     assert info.value.code == "unknown_method"
 
 
 def test_query_results_are_json_serialisable() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
     for contract, method, args in [
         ("membership", "list", {}),
         ("certificates", "types", {}),
-        ("certificates", "list_by_holder", {"holder": ALICE}),
-        ("consent", "list_by_holder", {"holder": ALICE}),
+        ("certificates", "list_by_holder", {"holder": support.ALICE}),
+        ("consent", "list_by_holder", {"holder": support.ALICE}),
     ]:
         canonical_json(ledger.query(contract, method, args))
 
@@ -86,13 +65,19 @@ def test_subjects_of_a_rejected_access_names_the_request() -> None:
 def test_subjects_of_known_arguments() -> None:
     args: dict[str, ArgValue] = {
         "request_id": "REQ-0000001",
-        "holder": ALICE,
+        "holder": support.ALICE,
         "cert_id": "DIP-2012-000001",
         "purpose": "x",
     }
-    assert subjects_of("consent", "request", args) == (ALICE, "DIP-2012-000001", "REQ-0000001")
-    assert subjects_of("certificates", "issue", {"holder": BOB, "cert_id": "CERT-0001"}) == (
-        BOB,
+    assert subjects_of("consent", "request", args) == (
+        support.ALICE,
+        "DIP-2012-000001",
+        "REQ-0000001",
+    )
+    assert subjects_of(
+        "certificates", "issue", {"holder": support.BOB, "cert_id": "CERT-0001"}
+    ) == (
+        support.BOB,
         "CERT-0001",
     )
     assert subjects_of("membership", "get", {"org_id": "sdu"}) == ("sdu",)
@@ -119,52 +104,52 @@ def test_subjects_of_never_raises_and_drops_garbage(
 
 
 def test_state_and_events_hold_no_personal_values() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.call(
-        UNIVERSITY.public_key,
+        support.UNIVERSITY.public_key,
         "certificates",
         "issue",
         {
             "cert_id": "DIP-2012-000001",
             "cert_type": "diploma",
-            "holder": ALICE,
-            "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS),
+            "holder": support.ALICE,
+            "doc_hash": support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS),
             "valid_until_ms": 0,
         },
     )
     ledger.call(
-        PSB.public_key,
+        support.PSB.public_key,
         "certificates",
         "issue",
         {
             "cert_id": "ID-370102-0001",
             "cert_type": "resident_id_card",
-            "holder": ALICE,
-            "doc_hash": doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-            "valid_until_ms": ledger.time_ms + 3650 * DAY_MS,
+            "holder": support.ALICE,
+            "doc_hash": support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS),
+            "valid_until_ms": ledger.time_ms + 3650 * support.DAY_MS,
         },
     )
     ledger.request("REQ-0000001", "ID-370102-0001")
-    ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
-    ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+    ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
+    ledger.call(support.BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
     ledger.call(
-        PSB.public_key,
+        support.PSB.public_key,
         "certificates",
         "revoke",
         {"cert_id": "ID-370102-0001", "reason": "证件遗失补领 reported lost"},
     )
     # An agency trying to put an ID or phone number into free text is refused.
     ledger.reject(
-        NOTARY.public_key,
+        support.NOTARY.public_key,
         "consent",
         "request",
         {
             "request_id": "REQ-0000002",
-            "holder": ALICE,
+            "holder": support.ALICE,
             "cert_id": "DIP-2012-000001",
             "purpose": "核实张晓梅 370102199003074528 电话13805310123",
             "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + DAY_MS,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
         },
         "invalid_argument",
     )
@@ -173,9 +158,9 @@ def test_state_and_events_hold_no_personal_values() -> None:
     for result in ledger.results:
         for event in result.events:
             on_chain += canonical_json([event.name, list(event.subjects), list(event.attrs)])
-    for value in PERSONAL_VALUES:
+    for value in support.PERSONAL_VALUES:
         assert value.encode() not in on_chain, value
-    for fields in (ALICE_DIPLOMA_FIELDS, ALICE_ID_CARD_FIELDS):
+    for fields in (support.ALICE_DIPLOMA_FIELDS, support.ALICE_ID_CARD_FIELDS):
         for name in ("holder_name", "id_number"):
             assert fields[name].encode() not in on_chain
 
@@ -185,12 +170,12 @@ def test_state_and_events_hold_no_personal_values() -> None:
 
 def test_same_calls_give_identical_bytes() -> None:
     def run() -> list[bytes]:
-        ledger = Ledger()
+        ledger = support.Ledger()
         ledger.issue_diploma("DIP-2012-000001")
         ledger.request("REQ-0000001", "DIP-2012-000001")
-        ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
-        ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
-        return [result_bytes(result) for result in ledger.results]
+        ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
+        ledger.call(support.BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+        return [support.result_bytes(result) for result in ledger.results]
 
     first = run()
     assert first == run()
@@ -198,20 +183,24 @@ def test_same_calls_give_identical_bytes() -> None:
 
 
 SENDERS = (
-    UNIVERSITY.public_key,
-    PSB.public_key,
-    AMR.public_key,
-    BANK.public_key,
-    NOTARY.public_key,
-    ALICE_KEY,
-    BOB_KEY,
-    STRANGER_KEY,
+    support.UNIVERSITY.public_key,
+    support.PSB.public_key,
+    support.AMR.public_key,
+    support.BANK.public_key,
+    support.NOTARY.public_key,
+    support.ALICE_KEY,
+    support.BOB_KEY,
+    support.STRANGER_KEY,
 )
 CERT_IDS = ("DIP-2012-000001", "DIP-2012-000002", "ID-370102-0001", "DIP-2012-000004")
-OWNERS = {"DIP-2012-000001": ALICE, "DIP-2012-000002": BOB, "ID-370102-0001": ALICE}
+OWNERS = {
+    "DIP-2012-000001": support.ALICE,
+    "DIP-2012-000002": support.BOB,
+    "ID-370102-0001": support.ALICE,
+}
 """Certificates issued before each random sequence (the last of CERT_IDS is not)."""
 REQUEST_IDS = ("REQ-0000001", "REQ-0000002")
-HOLDERS = (ALICE, BOB)
+HOLDERS = (support.ALICE, support.BOB)
 
 
 @dataclass(frozen=True)
@@ -234,9 +223,9 @@ def _steps() -> st.SearchStrategy[Step]:
     holder = st.sampled_from(HOLDERS)
     uses = st.sampled_from((1, 1, 2, 2, 3, 4, 0))
     advance = st.one_of(st.just(1000), st.integers(min_value=0, max_value=60_000))
-    issuers = _sender(UNIVERSITY.public_key, PSB.public_key)
-    agencies = _sender(BANK.public_key, NOTARY.public_key)
-    holders = _sender(ALICE_KEY, ALICE_KEY, BOB_KEY)
+    issuers = _sender(support.UNIVERSITY.public_key, support.PSB.public_key)
+    agencies = _sender(support.BANK.public_key, support.NOTARY.public_key)
+    holders = _sender(support.ALICE_KEY, support.ALICE_KEY, support.BOB_KEY)
     issue = st.builds(
         lambda sender, c, t, h, a: Step(
             sender,
@@ -272,7 +261,7 @@ def _steps() -> st.SearchStrategy[Step]:
                 "cert_id": ch[0],
                 "purpose": "background check",
                 "max_uses": u,
-                "expires_at_ms": T0_MS + e,
+                "expires_at_ms": support.T0_MS + e,
             },
             a,
         ),
@@ -315,8 +304,8 @@ def _steps() -> st.SearchStrategy[Step]:
     )
 
 
-def _run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
-    ledger = Ledger()
+def _run(steps: list[Step]) -> tuple[support.Ledger, list[bytes]]:
+    ledger = support.Ledger()
     for cert_id, holder in OWNERS.items():
         ledger.issue_diploma(cert_id, holder=holder)
     outcomes: list[bytes] = []
@@ -335,9 +324,9 @@ def test_random_call_sequences_are_deterministic_and_keep_invariants(steps: list
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
 
-    for request in first.query("consent", "list_by_holder", {"holder": ALICE}) + first.query(
-        "consent", "list_by_holder", {"holder": BOB}
-    ):
+    for request in first.query(
+        "consent", "list_by_holder", {"holder": support.ALICE}
+    ) + first.query("consent", "list_by_holder", {"holder": support.BOB}):
         assert 0 <= request["uses_left"] <= request["granted_uses"] <= request["max_uses"]
         if request["status"] != "granted":
             assert request["uses_left"] == 0
@@ -365,7 +354,9 @@ ARG_NAMES = (
 )
 ARG_VALUES = st.one_of(
     st.text(max_size=80),
-    st.sampled_from(("DIP-2012-000001", "REQ-0000001", ALICE, "diploma", "ab" * 32, "granted")),
+    st.sampled_from(
+        ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted")
+    ),
     st.integers(min_value=-(2**65), max_value=2**65),
     st.binary(max_size=40),
     st.booleans(),
@@ -374,20 +365,20 @@ ARG_VALUES = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    target=st.sampled_from(METHODS),
+    target=st.sampled_from(support.METHODS),
     args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=7),
     sender=st.sampled_from(SENDERS),
 )
 def test_malformed_calls_only_raise_contract_errors(
     target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
 ) -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    check_malformed_call(ledger, target, args, sender)
+    support.check_malformed_call(ledger, target, args, sender)
 
 
 def test_arguments_must_be_a_mapping() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     bad_args: Any = [("request_id", "REQ-0000001")]
-    ledger.reject(BANK.public_key, "consent", "access", bad_args, "invalid_argument")
+    ledger.reject(support.BANK.public_key, "consent", "access", bad_args, "invalid_argument")
