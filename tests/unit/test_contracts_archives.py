@@ -108,7 +108,7 @@ def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     assert record(ledger, "CREDIT-000001")["subject_kind"] == "enterprise"
     # A new file in an ambiguous category needs the kind stated.
     ledger.reject(
-        support.WEIHAI_AMR.public_key,
+        support.WEIHAI_AMR,
         "archives",
         "append",
         support.append_args("CREDIT-000002", subject=support.BOB, category="credit"),
@@ -123,7 +123,7 @@ def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     )
     # Personal categories never go into an enterprise's file.
     ledger.reject(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "append",
         support.append_args(REC, subject=support.ENTERPRISE),
@@ -174,7 +174,7 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
         "failed_precondition",
     )
     ledger.reject(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {**R, "content_hash": support.content_hash("x"), "reason": "update"},
@@ -189,7 +189,7 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
     }
     for sender in (support.HEALTH.public_key, support.ALICE_KEY, support.WEIHAI_AMR.public_key):
         ledger.reject(sender, "archives", "resolve_correction", answer, "permission_denied")
-    result = ledger.call(support.HRSS.public_key, "archives", "resolve_correction", answer)
+    result = ledger.call(support.HRSS, "archives", "resolve_correction", answer)
     assert result.events[0].name == "archive.corrected"
     assert (record(ledger)["version"], record(ledger)["content_hash"]) == (
         2,
@@ -197,9 +197,7 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
     )
     correction = ledger.query("archives", "correction", {"correction_id": "COR-0000001"})
     assert (correction["status"], correction["new_version"]) == ("corrected", 2)
-    ledger.reject(
-        support.HRSS.public_key, "archives", "resolve_correction", answer, "failed_precondition"
-    )
+    ledger.reject(support.HRSS, "archives", "resolve_correction", answer, "failed_precondition")
     # History is never deleted.
     history = ledger.query("archives", "history", R)["versions"]
     assert [(v["version"], v["content_hash"]) for v in history] == [
@@ -230,14 +228,14 @@ def test_a_correction_can_be_refused_with_a_reason() -> None:
         {"outcome": "refused", "reason": ""},
     ):
         ledger.reject(
-            support.HRSS.public_key,
+            support.HRSS,
             "archives",
             "resolve_correction",
             {"correction_id": "COR-0000001", **bad},
             "invalid_argument",
         )
     result = ledger.call(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "resolve_correction",
         {
@@ -259,13 +257,13 @@ def test_a_correction_can_be_refused_with_a_reason() -> None:
 def test_the_source_amends_with_a_new_version() -> None:
     ledger = ledger_with_record()
     ledger.call(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {**R, "content_hash": support.content_hash("v2"), "reason": "月度更新"},
     )
     ledger.call(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {**R, "content_hash": support.content_hash("v3"), "reason": "月度更新"},
@@ -275,14 +273,14 @@ def test_the_source_amends_with_a_new_version() -> None:
     )
     assert [v["version"] for v in listed[0]["versions"]] == [1, 2, 3]
     ledger.reject(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {**R, "content_hash": support.content_hash("v3"), "reason": "same"},
         "invalid_argument",
     )
     ledger.reject(
-        support.HEALTH.public_key,
+        support.HEALTH,
         "archives",
         "amend",
         {**R, "content_hash": support.content_hash("v4"), "reason": "x"},

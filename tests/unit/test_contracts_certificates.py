@@ -184,9 +184,7 @@ def test_issue_rejects_missing_arguments() -> None:
     ledger = support.Ledger()
     args = support.issue_args()
     del args["doc_hash"]
-    error = ledger.reject(
-        support.UNIVERSITY.public_key, "certificates", "issue", args, "invalid_argument"
-    )
+    error = ledger.reject(support.UNIVERSITY, "certificates", "issue", args, "invalid_argument")
     assert "doc_hash" in error.message
 
 
@@ -194,14 +192,14 @@ def test_issue_rejects_duplicate_cert_id_even_from_another_issuer() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "issue",
         support.issue_args(),
         "already_exists",
     )
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "issue",
         support.issue_args(cert_type="resident_id_card", holder=support.BOB),
@@ -217,7 +215,7 @@ def test_revoke_by_issuer() -> None:
     ledger.issue_diploma("DIP-2012-000001")
     height = ledger.height
     result = ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "revoke",
         {"cert_id": "DIP-2012-000001", "reason": "学位授予被撤销 degree withdrawn"},
@@ -269,10 +267,8 @@ def test_revoke_twice_is_a_failed_precondition() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001", "reason": "error in record"}
-    ledger.call(support.UNIVERSITY.public_key, "certificates", "revoke", args)
-    ledger.reject(
-        support.UNIVERSITY.public_key, "certificates", "revoke", args, "failed_precondition"
-    )
+    ledger.call(support.UNIVERSITY, "certificates", "revoke", args)
+    ledger.reject(support.UNIVERSITY, "certificates", "revoke", args, "failed_precondition")
 
 
 # --- status and listing --------------------------------------------------------------------
@@ -286,7 +282,7 @@ def test_status_expires_and_revocation_wins() -> None:
     assert ledger.query("certificates", "status", args, now_ms=until)["status"] == "valid"
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "expired"
     ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "revoke",
         {**args, "reason": "issued in error"},

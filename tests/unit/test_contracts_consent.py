@@ -36,7 +36,7 @@ def test_issue_request_grant_access_revoke() -> None:
     requested_height = ledger.height
     expires_at_ms = ledger.time_ms + 30 * support.DAY_MS
     result = ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         support.request_args(REQ, CERT, support.ALICE, 3, expires_at_ms),
@@ -76,7 +76,7 @@ def test_issue_request_grant_access_revoke() -> None:
     assert record["decided_height"] == granted_height
     assert record["in_force"] is True
 
-    result = ledger.call(support.BANK.public_key, "consent", "access", R)
+    result = ledger.call(support.BANK, "consent", "access", R)
     (event,) = result.events
     assert event.name == "consent.accessed"
     assert event.subjects == (support.ALICE, CERT, "icbc-jinan", REQ)
@@ -89,7 +89,7 @@ def test_issue_request_grant_access_revoke() -> None:
     assert result.events[0].name == "consent.revoked"
     record = get(ledger)
     assert (record["status"], record["uses_left"], record["in_force"]) == ("revoked", 0, False)
-    error = ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
     assert "revoked" in error.message
 
 
@@ -97,9 +97,9 @@ def test_grant_defaults_to_the_requested_uses_and_they_run_out() -> None:
     ledger = ledger_with_request(max_uses=2)
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
     assert get(ledger)["uses_left"] == 2
-    ledger.call(support.BANK.public_key, "consent", "access", R)
-    ledger.call(support.BANK.public_key, "consent", "access", R)
-    error = ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    ledger.call(support.BANK, "consent", "access", R)
+    ledger.call(support.BANK, "consent", "access", R)
+    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
     assert "no uses left" in error.message
     assert get(ledger)["in_force"] is False
 
@@ -109,7 +109,7 @@ def test_refuse() -> None:
     result = ledger.call(support.ALICE_KEY, "consent", "refuse", R)
     assert result.events[0].name == "consent.refused"
     assert get(ledger)["status"] == "refused"
-    error = ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
     assert "refused" in error.message
     ledger.reject(support.ALICE_KEY, "consent", "grant", R, "failed_precondition")
     ledger.reject(support.ALICE_KEY, "consent", "revoke", R, "failed_precondition")
@@ -118,9 +118,9 @@ def test_refuse() -> None:
 def test_access_after_expiry_is_denied() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.call(support.BANK.public_key, "consent", "access", R)
+    ledger.call(support.BANK, "consent", "access", R)
     ledger.time_ms += 10_000
-    error = ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
     assert "grant expired" in error.message
     assert get(ledger)["uses_left"] == 2
 
@@ -129,16 +129,14 @@ def test_access_at_exactly_the_expiry_time_is_allowed() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
     ledger.time_ms = int(str(get(ledger)["expires_at_ms"]))
-    ledger.call(support.BANK.public_key, "consent", "access", R)
+    ledger.call(support.BANK, "consent", "access", R)
 
 
 def test_access_after_certificate_revocation_is_recorded_as_such() -> None:
     ledger = ledger_with_request()
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.call(
-        support.UNIVERSITY.public_key, "certificates", "revoke", {"cert_id": CERT, "reason": "x"}
-    )
-    result = ledger.call(support.BANK.public_key, "consent", "access", R)
+    ledger.call(support.UNIVERSITY, "certificates", "revoke", {"cert_id": CERT, "reason": "x"})
+    result = ledger.call(support.BANK, "consent", "access", R)
     assert dict(result.events[0].attrs)["cert_status"] == "revoked"
 
 
@@ -147,11 +145,9 @@ def test_access_after_certificate_revocation_is_recorded_as_such() -> None:
 
 def test_access_without_grant_is_denied() -> None:
     ledger = ledger_with_request()
-    error = ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
     assert "pending" in error.message
-    ledger.reject(
-        support.BANK.public_key, "consent", "access", {"request_id": "REQ-9999999"}, "not_found"
-    )
+    ledger.reject(support.BANK, "consent", "access", {"request_id": "REQ-9999999"}, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -184,7 +180,7 @@ def test_only_the_holder_revokes() -> None:
     ledger = ledger_with_request()
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
     ledger.reject(support.BOB_KEY, "consent", "revoke", R, "permission_denied")
-    ledger.reject(support.BANK.public_key, "consent", "revoke", R, "permission_denied")
+    ledger.reject(support.BANK, "consent", "revoke", R, "permission_denied")
 
 
 @pytest.mark.parametrize(
@@ -255,7 +251,7 @@ def test_request_rejections(overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     error = ledger.reject(
-        support.BANK.public_key, "consent", "request", _request_overrides(ledger, **overrides), code
+        support.BANK, "consent", "request", _request_overrides(ledger, **overrides), code
     )
     assert "13805310123" not in error.message
     assert "zhang@example.com" not in error.message
@@ -274,7 +270,7 @@ def test_request_needs_the_verifier_role(sender: bytes) -> None:
 def test_request_id_must_be_new() -> None:
     ledger = ledger_with_request()
     ledger.reject(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "consent",
         "request",
         _request_overrides(ledger),
@@ -285,11 +281,9 @@ def test_request_id_must_be_new() -> None:
 def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(
-        support.UNIVERSITY.public_key, "certificates", "revoke", {"cert_id": CERT, "reason": "x"}
-    )
+    ledger.call(support.UNIVERSITY, "certificates", "revoke", {"cert_id": CERT, "reason": "x"})
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         _request_overrides(ledger),
@@ -299,7 +293,7 @@ def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
     ledger.issue_diploma(CERT, valid_until_ms=support.T0_MS + 1)
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         _request_overrides(ledger),

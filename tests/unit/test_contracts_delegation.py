@@ -60,7 +60,7 @@ def ledger_for_enterprise() -> support.Ledger:
 
 def test_a_registered_guardian_acts_for_the_ward_and_both_see_it() -> None:
     ledger = ledger_for_alice()
-    result = ledger.call(support.CIVIL.public_key, "delegation", "register", guardianship(ledger))
+    result = ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
     assert result.events[0].name == "delegation.registered"
     assert result.events[0].subjects == (
         support.ALICE,
@@ -157,7 +157,7 @@ def test_a_delegate_may_decline() -> None:
 def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> None:
     ledger = ledger_for_alice()
     ledger.call(
-        support.CIVIL.public_key,
+        support.CIVIL,
         "delegation",
         "register",
         guardianship(
@@ -179,7 +179,7 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
         "permission_denied",
     )
     ledger.call(
-        support.CIVIL.public_key,
+        support.CIVIL,
         "delegation",
         "register",
         guardianship(ledger, delegation_id="DLG-GUARD-0002", expires_at_ms=ledger.time_ms + 60_000),
@@ -196,25 +196,23 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
 
 def test_who_may_revoke_a_registered_guardianship() -> None:
     ledger = ledger_for_alice()
-    ledger.call(support.CIVIL.public_key, "delegation", "register", guardianship(ledger))
+    ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
     d: dict[str, ArgValue] = {"delegation_id": "DLG-GUARD-0001"}
     for sender in (support.ALICE_KEY, support.STRANGER_KEY, support.BANK.public_key):
         ledger.reject(sender, "delegation", "revoke", d, "permission_denied")
-    result = ledger.call(
-        support.WEIHAI_AMR.public_key, "delegation", "revoke", {**d, "reason": "监护变更"}
-    )
+    result = ledger.call(support.WEIHAI_AMR, "delegation", "revoke", {**d, "reason": "监护变更"})
     assert dict(result.events[0].attrs)["revoked_by"] == support.WEIHAI_AMR.id
     ledger.reject(
         support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
-    ledger.reject(support.CIVIL.public_key, "delegation", "revoke", d, "failed_precondition")
+    ledger.reject(support.CIVIL, "delegation", "revoke", d, "failed_precondition")
 
 
 def test_who_may_revoke_an_appointed_guardian() -> None:
     ledger = ledger_for_alice()
     ledger.call(support.ALICE_KEY, "delegation", "appoint", guardianship(ledger))
     ledger.reject(
-        support.CIVIL.public_key,
+        support.CIVIL,
         "delegation",
         "revoke",
         {"delegation_id": "DLG-GUARD-0001"},
@@ -297,9 +295,7 @@ def test_a_legal_representative_cannot_be_registered_for_a_person() -> None:
         support.BOB,
         ledger.time_ms + YEAR_MS,
     )
-    ledger.reject(
-        support.WEIHAI_AMR.public_key, "delegation", "register", args, "failed_precondition"
-    )
+    ledger.reject(support.WEIHAI_AMR, "delegation", "register", args, "failed_precondition")
 
 
 # --- enterprises: legal representative and agents (two-way mandate) -----------------------
@@ -355,9 +351,7 @@ def test_an_agent_lapses_with_the_representative_who_appointed_them() -> None:
     ledger = ledger_for_enterprise()
     ledger.call(support.LEGAL_REP_KEY, "delegation", "appoint", agent_args(ledger))
     ledger.call(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    ledger.call(
-        support.WEIHAI_AMR.public_key, "delegation", "revoke", {"delegation_id": "DLG-LEGAL-0001"}
-    )
+    ledger.call(support.WEIHAI_AMR, "delegation", "revoke", {"delegation_id": "DLG-LEGAL-0001"})
     assert not ledger.query("delegation", "get", {"delegation_id": "DLG-AGENT-0001"})["in_force"]
     ledger.reject(
         support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"}, "permission_denied"
@@ -401,7 +395,7 @@ def test_a_rejected_delegate_call_reaches_the_wards_audit_trace() -> None:
     ledger.reject(support.GUARDIAN_KEY, "consent", "grant", args, "permission_denied")
     subjects = related_subjects(ledger.state, "consent", "grant", args)
     assert support.ALICE in subjects and support.BANK.id in subjects and CERT in subjects
-    ledger.call(support.CIVIL.public_key, "delegation", "register", guardianship(ledger))
+    ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
     subjects = related_subjects(
         ledger.state, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0001"}
     )

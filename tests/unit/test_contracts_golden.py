@@ -72,7 +72,7 @@ class _Recorder(support.Ledger):
         self.lines: list[str] = [f"genesis {len(self.state)} keys"]
 
     def step(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+        self, sender: support.Sender, contract: str, method: str, args: Mapping[str, ArgValue]
     ) -> None:
         """Run a transaction, accepted or rejected, and write down what it did."""
         self.lines.append(f"tx {self.height} {contract}.{method} {_show(dict(args))}")
@@ -81,7 +81,7 @@ class _Recorder(support.Ledger):
             f"  related {_show(list(related_subjects(self.state, contract, method, args)))}"
         )
         try:
-            result = execute(self.state, self.ctx(sender_key), contract, method, args)
+            result = execute(self.state, self.ctx(sender), contract, method, args)
         except ContractError as error:
             self.lines.append(f"  rejected {error.code}: {error.message}")
         else:
@@ -128,7 +128,7 @@ def _certificates(r: _Recorder) -> None:
     salt = support.salt_for("diploma")
     commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
     r.step(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "issue",
         support.issue_args(
@@ -143,24 +143,24 @@ def _certificates(r: _Recorder) -> None:
         "doc_hash": support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, "id"),
         "valid_until_ms": r.time_ms + 3650 * support.DAY_MS,
     }
-    r.step(support.PSB.public_key, "certificates", "issue", id_card)
-    r.step(support.PSB.public_key, "certificates", "issue", id_card)  # already exists
-    r.step(support.UNIVERSITY.public_key, "certificates", "issue", support.issue_args(cert_id="X"))
+    r.step(support.PSB, "certificates", "issue", id_card)
+    r.step(support.PSB, "certificates", "issue", id_card)  # already exists
+    r.step(support.UNIVERSITY, "certificates", "issue", support.issue_args(cert_id="X"))
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "certificates",
         "issue",
         support.issue_args(cert_id="DIP-2012-000002"),
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "renew",
         {"cert_id": "ID-370102-0001", "valid_until_ms": r.time_ms + 3700 * support.DAY_MS},
     )
     amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "amend",
         {
@@ -170,25 +170,25 @@ def _certificates(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "suspend",
         {"cert_id": "ID-370102-0001", "reason": "挂失 reported lost"},
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "renew",
         {"cert_id": "ID-370102-0001", "valid_until_ms": 1},
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "reinstate",
         {"cert_id": "ID-370102-0001", "reason": "找回 found again"},
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "reissue",
         {
@@ -200,7 +200,7 @@ def _certificates(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "issue",
         {
@@ -212,19 +212,19 @@ def _certificates(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "revoke",
         {"cert_id": "DL-370102-0001", "reason": "吊销"},
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "revoke",
         {"cert_id": "DL-370102-0001", "reason": "again"},
     )
     r.step(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "certificates",
         "record_verification",
         {
@@ -247,7 +247,7 @@ def _certificates(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.AMR.public_key,
+        support.AMR,
         "certificates",
         "issue",
         support.issue_args(
@@ -273,21 +273,21 @@ def _certificates(r: _Recorder) -> None:
 
 
 def _archives(r: _Recorder) -> None:
-    r.step(support.HRSS.public_key, "archives", "append", support.append_args("SS-2024-000001"))
+    r.step(support.HRSS, "archives", "append", support.append_args("SS-2024-000001"))
     r.step(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "append",
         support.append_args("SS-2024-000002", content="a"),
     )
     r.step(
-        support.HEALTH.public_key,
+        support.HEALTH,
         "archives",
         "append",
         support.append_args("MED-2024-0001", category="medical"),
     )
     r.step(
-        support.WEIHAI_AMR.public_key,
+        support.WEIHAI_AMR,
         "archives",
         "append",
         support.append_args(
@@ -295,22 +295,20 @@ def _archives(r: _Recorder) -> None:
         ),
     )
     r.step(
-        support.WEIHAI_AMR.public_key,
+        support.WEIHAI_AMR,
         "archives",
         "append",
         support.append_args("CREDIT-00001", subject=support.ENTERPRISE, category="credit"),
     )
     r.step(
-        support.WEIHAI_AMR.public_key,
+        support.WEIHAI_AMR,
         "archives",
         "append",
         support.append_args("CREDIT-00002", subject=support.BOB, category="credit"),
     )
+    r.step(support.HRSS, "archives", "append", support.append_args("SS-370102199003074528"))
     r.step(
-        support.HRSS.public_key, "archives", "append", support.append_args("SS-370102199003074528")
-    )
-    r.step(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {
@@ -329,7 +327,7 @@ def _archives(r: _Recorder) -> None:
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     r.step(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "resolve_correction",
         {
@@ -346,13 +344,13 @@ def _archives(r: _Recorder) -> None:
         {"correction_id": "COR-0000002", "record_id": "SS-2024-000002", "reason": "月份有误"},
     )
     r.step(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "amend",
         {"record_id": "SS-2024-000002", "content_hash": support.content_hash("c"), "reason": "x"},
     )
     r.step(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "resolve_correction",
         {"correction_id": "COR-0000002", "outcome": "refused", "reason": "核实无误"},
@@ -375,7 +373,7 @@ def _archives(r: _Recorder) -> None:
 def _delegation(r: _Recorder) -> None:
     year = r.time_ms + 365 * support.DAY_MS
     r.step(
-        support.CIVIL.public_key,
+        support.CIVIL,
         "delegation",
         "register",
         support.delegation_args(
@@ -383,7 +381,7 @@ def _delegation(r: _Recorder) -> None:
         ),
     )
     r.step(
-        support.WEIHAI_AMR.public_key,
+        support.WEIHAI_AMR,
         "delegation",
         "register",
         support.delegation_args(
@@ -462,7 +460,7 @@ def _delegation(r: _Recorder) -> None:
 def _consent(r: _Recorder) -> None:
     month = r.time_ms + 30 * support.DAY_MS
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -497,7 +495,7 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {
@@ -507,7 +505,7 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {
@@ -517,26 +515,26 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
     r.step(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "consent",
         "access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
     r.step(support.ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
     r.step(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "consent",
         "request",
         {
@@ -551,7 +549,7 @@ def _consent(r: _Recorder) -> None:
     r.step(support.ALICE_KEY, "consent", "refuse", {"request_id": "REQ-0000002"})
     r.step(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000002"})
     r.step(
-        support.AMR.public_key,
+        support.AMR,
         "consent",
         "request",
         {
@@ -569,9 +567,9 @@ def _consent(r: _Recorder) -> None:
         "grant",
         {"request_id": "REQ-ENT-0001", "expires_at_ms": month - 1},
     )
-    r.step(support.AMR.public_key, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    r.step(support.AMR, "consent", "access", {"request_id": "REQ-ENT-0001"})
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -682,11 +680,11 @@ def _membership(r: _Recorder) -> None:
         },
     )
     r.step(support.STRANGER_KEY, "membership", "approve", {"proposal_id": "PROP-0001"})
-    r.step(support.PSB.public_key, "membership", "approve", {"proposal_id": "PROP-0001"})
+    r.step(support.PSB, "membership", "approve", {"proposal_id": "PROP-0001"})
     # Two proposals for one org id: the second fails when it reaches its quorum.
     for pid in ("PROP-0010", "PROP-0011"):
         r.step(
-            support.PSB.public_key,
+            support.PSB,
             "membership",
             "propose",
             {
@@ -721,7 +719,7 @@ def _governance(r: _Recorder) -> None:
         {"proposal_id": "PROP-0020", "action": "set_quorum", "numerator": 2, "denominator": 3},
     )
     r.step(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {
@@ -736,7 +734,7 @@ def _governance(r: _Recorder) -> None:
     r.ask("membership", "contract_versions", {})
     r.height += 20  # past the activation of consent v2
     r.step(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {

@@ -121,7 +121,7 @@ def test_genesis_rejects_malformed_validators(validators: tuple[V, ...]) -> None
 
 def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     ledger = support.Ledger()
-    result = ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    result = ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
     assert [e.name for e in result.events] == ["membership.proposed"]
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])  # 6 of 10 approvals: 6 * 3 = 18, not > 20
@@ -157,9 +157,9 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
 
 def test_duplicate_approvals_do_not_count() -> None:
     ledger = support.Ledger()
-    ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "approve",
         {"proposal_id": "PROP-0001"},
@@ -168,7 +168,7 @@ def test_duplicate_approvals_do_not_count() -> None:
     approve_by(ledger, "PROP-0001", (support.BANK,))
     for _ in range(3):
         ledger.reject(
-            support.BANK.public_key,
+            support.BANK,
             "membership",
             "approve",
             {"proposal_id": "PROP-0001"},
@@ -181,7 +181,7 @@ def test_duplicate_approvals_do_not_count() -> None:
 
 def test_a_single_member_consortium_applies_at_once() -> None:
     ledger = support.Ledger((support.PSB,))
-    result = ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    result = ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
     assert "membership.org_added" in [e.name for e in result.events]
 
 
@@ -189,7 +189,7 @@ def test_a_single_member_consortium_applies_at_once() -> None:
 def test_only_members_propose_and_approve(sender: bytes) -> None:
     ledger = support.Ledger()
     ledger.reject(sender, "membership", "propose", add_org_args("PROP-0001"), "permission_denied")
-    ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
     ledger.reject(
         sender, "membership", "approve", {"proposal_id": "PROP-0001"}, "permission_denied"
     )
@@ -198,14 +198,14 @@ def test_only_members_propose_and_approve(sender: bytes) -> None:
 def test_expired_proposals_take_no_approvals() -> None:
     ledger = support.Ledger()
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         add_org_args("PROP-0001", expires_at_ms=ledger.time_ms + 5_000),
     )
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "membership",
         "approve",
         {"proposal_id": "PROP-0001"},
@@ -237,7 +237,7 @@ def test_expired_proposals_take_no_approvals() -> None:
 def test_malformed_proposals_are_rejected(overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         add_org_args("PROP-0001", **overrides),
@@ -247,8 +247,8 @@ def test_malformed_proposals_are_rejected(overrides: dict[str, ArgValue], code: 
 
 def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
     ledger = support.Ledger()
-    ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.call(support.PSB.public_key, "membership", "propose", add_org_args("PROP-0002"))
+    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
+    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0002"))
     pass_proposal_approvals = tuple(o for o in support.ORGANISATIONS if o != support.PSB)[:6]
     approve_by(ledger, "PROP-0001", pass_proposal_approvals)
     before = ledger.query("membership", "list", {})
@@ -271,7 +271,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
 def test_set_roles_gives_and_takes_rights() -> None:
     ledger = support.Ledger()
     ledger.reject(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "certificates",
         "issue",
         support.issue_args(),
@@ -298,7 +298,7 @@ def test_set_roles_gives_and_takes_rights() -> None:
         },
     )
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "issue",
         support.issue_args(cert_id="DIP-2012-000009"),
@@ -326,13 +326,13 @@ def test_rotate_org_key() -> None:
 
 def test_remove_org_retires_its_id_and_its_approvals() -> None:
     ledger = support.Ledger()
-    ledger.call(support.BANK.public_key, "membership", "propose", add_org_args("PROP-0009"))
+    ledger.call(support.BANK, "membership", "propose", add_org_args("PROP-0009"))
     pass_proposal(
         ledger, {"proposal_id": "PROP-0001", "action": "remove_org", "org_id": support.BANK.id}
     )
     assert principal_of(ledger.state, support.BANK.public_key) is None
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         support.request_args(
@@ -347,7 +347,7 @@ def test_remove_org_retires_its_id_and_its_approvals() -> None:
     )
     # Its id is never given to another organisation.
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         add_org_args("PROP-0002", org_id=support.BANK.id),
@@ -363,7 +363,7 @@ def test_set_quorum_changes_what_passes() -> None:
     )
     assert ledger.query("membership", "quorum", {})["approvals_needed"] == 6
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {"proposal_id": "PROP-0002", "action": "set_quorum", "numerator": 1, "denominator": 4},
@@ -378,7 +378,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     ledger = ledger_with_validators()
     new_key = support.key_of("validator/4")
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {
@@ -416,7 +416,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     )
     # The operator may not be removed, nor lose its role, while it runs a validator.
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {"proposal_id": "PROP-0002", "action": "remove_org", "org_id": support.AUDITOR.id},
@@ -496,7 +496,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
 def test_invalid_validator_changes(params: dict[str, ArgValue], code: str) -> None:
     ledger = ledger_with_validators()
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {"proposal_id": "PROP-0001", **params},
@@ -508,7 +508,7 @@ def test_the_last_validator_cannot_be_removed() -> None:
     ledger = support.Ledger((support.PSB,))
     ledger.state = MemoryState(genesis_writes((support.PSB,), GENESIS_VALIDATORS[:1]))
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {"proposal_id": "PROP-0001", "action": "remove_validator", "validator_id": "val-0"},
@@ -539,7 +539,7 @@ def endpoints_of(ledger: support.Ledger) -> dict[str, str]:
 def test_add_validator_records_its_endpoint_at_once() -> None:
     ledger = ledger_with_validators()
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         add_validator_args("PROP-0001", endpoint="val-4.audit.example.gov.cn:27104"),
@@ -641,9 +641,7 @@ def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, mess
             "endpoint": endpoint,
         },
     ):
-        error = ledger.reject(
-            support.PSB.public_key, "membership", "propose", args, "invalid_argument"
-        )
+        error = ledger.reject(support.PSB, "membership", "propose", args, "invalid_argument")
         assert message in error.message and "endpoint" in error.message
         assert endpoint not in error.message or not endpoint  # the value is never echoed
 
@@ -651,7 +649,7 @@ def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, mess
 def test_an_endpoint_must_be_a_string() -> None:
     ledger = ledger_with_validators()
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         add_validator_args("PROP-0001", endpoint=27100),
@@ -708,7 +706,7 @@ def test_invalid_endpoint_changes(params: dict[str, ArgValue], code: str) -> Non
         },
     )
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {"proposal_id": "PROP-0001", **params},

@@ -113,7 +113,7 @@ def test_field_hashes_must_match_the_doc_hash() -> None:
         "[]",
     ):
         ledger.reject(
-            support.UNIVERSITY.public_key,
+            support.UNIVERSITY,
             "certificates",
             "issue",
             support.issue_args(doc_hash=doc_hash, field_hashes=bad),
@@ -150,7 +150,7 @@ def test_renew_extends_validity() -> None:
     until = support.T0_MS + 10 * support.DAY_MS
     ledger.issue_diploma(CERT, valid_until_ms=until)
     result = ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "renew",
         {**C, "valid_until_ms": until + support.DAY_MS},
@@ -160,7 +160,7 @@ def test_renew_extends_validity() -> None:
     assert status(ledger, now_ms=until + 1)["status"] == "valid"
     for bad in (until, support.T0_MS):
         ledger.reject(
-            support.UNIVERSITY.public_key,
+            support.UNIVERSITY,
             "certificates",
             "renew",
             {**C, "valid_until_ms": bad},
@@ -170,7 +170,7 @@ def test_renew_extends_validity() -> None:
     ledger.time_ms = until + 2 * support.DAY_MS
     assert status(ledger)["status"] == "expired"
     ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "renew",
         {**C, "valid_until_ms": until + 400 * support.DAY_MS},
@@ -182,7 +182,7 @@ def test_renewing_a_certificate_without_expiry_is_a_failed_precondition() -> Non
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "renew",
         {**C, "valid_until_ms": support.T0_MS + support.DAY_MS},
@@ -197,7 +197,7 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     new_commitments = compute_field_commitments("diploma", AMENDED_FIELDS, new_salt)
     new_doc_hash = compute_document_hash("diploma", AMENDED_FIELDS, new_salt)
     result = ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "amend",
         {
@@ -221,7 +221,7 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     assert not verify_disclosure("diploma", new_commitments, disclosed)
     # The same document again is no amendment.
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "amend",
         {**C, "doc_hash": new_doc_hash, "reason": "again"},
@@ -233,7 +233,7 @@ def test_suspend_reinstate_revoke() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     result = ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "suspend",
         {**C, "reason": "学籍核查中 under review"},
@@ -244,21 +244,17 @@ def test_suspend_reinstate_revoke() -> None:
         "学籍核查中 under review",
     )
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "suspend",
         {**C, "reason": "x"},
         "failed_precondition",
     )
-    ledger.call(support.UNIVERSITY.public_key, "certificates", "reinstate", C)
+    ledger.call(support.UNIVERSITY, "certificates", "reinstate", C)
     assert (status(ledger)["status"], status(ledger)["reason"]) == ("valid", "")
-    ledger.reject(
-        support.UNIVERSITY.public_key, "certificates", "reinstate", C, "failed_precondition"
-    )
-    ledger.call(support.UNIVERSITY.public_key, "certificates", "suspend", {**C, "reason": "again"})
-    ledger.call(
-        support.UNIVERSITY.public_key, "certificates", "revoke", {**C, "reason": "degree withdrawn"}
-    )
+    ledger.reject(support.UNIVERSITY, "certificates", "reinstate", C, "failed_precondition")
+    ledger.call(support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "again"})
+    ledger.call(support.UNIVERSITY, "certificates", "revoke", {**C, "reason": "degree withdrawn"})
     assert status(ledger)["status"] == "revoked"
     for method, args in (
         ("reinstate", C),
@@ -266,17 +262,15 @@ def test_suspend_reinstate_revoke() -> None:
         ("renew", {**C, "valid_until_ms": support.T0_MS + support.DAY_MS}),
         ("amend", {**C, "doc_hash": "cd" * 32, "reason": "x"}),
     ):
-        ledger.reject(
-            support.UNIVERSITY.public_key, "certificates", method, args, "failed_precondition"
-        )
+        ledger.reject(support.UNIVERSITY, "certificates", method, args, "failed_precondition")
 
 
 def test_a_suspended_certificate_cannot_be_requested() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(support.UNIVERSITY.public_key, "certificates", "suspend", {**C, "reason": "review"})
+    ledger.call(support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "review"})
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -296,7 +290,7 @@ def test_reissue_supersedes_the_old_certificate() -> None:
     ledger.issue_diploma(CERT)
     new_id = "DIP-2012-000001-R1"
     result = ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "reissue",
         {
@@ -317,7 +311,7 @@ def test_reissue_supersedes_the_old_certificate() -> None:
     listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [CERT, new_id]
     ledger.reject(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "revoke",
         {**C, "reason": "x"},
@@ -336,14 +330,14 @@ def test_validity_rules_of_the_type() -> None:
     args = support.issue_args(cert_id="NCR-2024-000001", cert_type="no_criminal_record")
     for bad in (0, ledger.time_ms + 200 * support.DAY_MS, ledger.time_ms):
         ledger.reject(
-            support.PSB.public_key,
+            support.PSB,
             "certificates",
             "issue",
             {**args, "valid_until_ms": bad},
             "invalid_argument",
         )
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "issue",
         {**args, "valid_until_ms": ledger.time_ms + 90 * support.DAY_MS},
@@ -354,7 +348,7 @@ def test_issue_refuses_ids_that_look_personal() -> None:
     ledger = support.Ledger()
     for bad in ("ID-370102199003074528", "BL-91370100MA3C8ABC1X", "tel-13805310123"):
         ledger.reject(
-            support.UNIVERSITY.public_key,
+            support.UNIVERSITY,
             "certificates",
             "issue",
             support.issue_args(cert_id=bad),
@@ -409,7 +403,7 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
         "purpose": "窗口核验 counter check",
         "fields": '["degree", "graduation_date"]',
     }
-    result = ledger.call(support.NOTARY.public_key, "certificates", "record_verification", args)
+    result = ledger.call(support.NOTARY, "certificates", "record_verification", args)
     (event,) = result.events
     assert event.name == "certificate.verified"
     assert event.subjects == (support.ALICE, CERT, support.NOTARY.id, "VER-0000001")
@@ -419,9 +413,7 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
     by_cert = ledger.query("certificates", "verifications", C)
     assert by_holder == by_cert
     assert by_cert[0]["verifier"] == support.NOTARY.id
-    ledger.reject(
-        support.NOTARY.public_key, "certificates", "record_verification", args, "already_exists"
-    )
+    ledger.reject(support.NOTARY, "certificates", "record_verification", args, "already_exists")
     for sender in (support.UNIVERSITY.public_key, support.ALICE_KEY):
         ledger.reject(
             sender,
@@ -432,7 +424,7 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
         )
     for bad in ({"result": "maybe"}, {"fields": '["nickname"]'}, {"fields": "[]"}):
         ledger.reject(
-            support.NOTARY.public_key,
+            support.NOTARY,
             "certificates",
             "record_verification",
             {**args, "verification_id": "VER-0000003", **bad},

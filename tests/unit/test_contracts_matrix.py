@@ -253,7 +253,7 @@ def prepared(state: str) -> support.Ledger:
         ledger.time_ms + 365 * support.DAY_MS,
     )
     ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -277,7 +277,7 @@ def prepared(state: str) -> support.Ledger:
         ledger.call(support.ALICE_KEY, "consent", "grant", {**r, "scope": narrowed, "max_uses": 1})
     elif state == "used_up":
         ledger.call(support.ALICE_KEY, "consent", "grant", {**r, "max_uses": 1})
-        ledger.call(support.BANK.public_key, "consent", "access", {**r, "cert_id": DIPLOMA})
+        ledger.call(support.BANK, "consent", "access", {**r, "cert_id": DIPLOMA})
     elif state == "delegated":
         ledger.call(support.GUARDIAN_KEY, "consent", "grant", r)
     if state == "expired":

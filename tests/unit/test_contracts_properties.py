@@ -361,7 +361,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "amend",
         {
@@ -371,7 +371,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         },
     )
     ledger.call(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "certificates",
         "record_verification",
         {
@@ -427,7 +427,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     ledger.call(
-        support.HRSS.public_key,
+        support.HRSS,
         "archives",
         "resolve_correction",
         {
@@ -438,7 +438,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         },
     )
     ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -459,7 +459,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 2}
     )
     ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {
@@ -469,7 +469,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         },
     )
     ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
@@ -477,7 +477,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     ledger.call(support.ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
     ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
     ledger.call(support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"})
-    ledger.call(support.BANK.public_key, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-ENT-0001"})
     # Attempts to put personal data on-chain are refused.
     for contract, method, args in (
         ("archives", "append", support.append_args("SS-370102199003074528")),
@@ -487,7 +487,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
             support.append_args("SS-2024-000009", source_department="王建国 13805310123"),
         ),
     ):
-        ledger.reject(support.HRSS.public_key, contract, method, args, "invalid_argument")
+        ledger.reject(support.HRSS, contract, method, args, "invalid_argument")
     ledger.reject(
         support.ALICE_KEY,
         "archives",

@@ -29,7 +29,7 @@ from tests.unit import test_contracts_support as support
 )
 def test_unknown_transactions(contract: str, method: str) -> None:
     ledger = support.Ledger()
-    ledger.reject(support.UNIVERSITY.public_key, contract, method, {}, "unknown_method")
+    ledger.reject(support.UNIVERSITY, contract, method, {}, "unknown_method")
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_subjects_of_never_raises_and_drops_garbage(
 def test_state_and_events_hold_no_personal_values() -> None:
     ledger = support.Ledger()
     ledger.call(
-        support.UNIVERSITY.public_key,
+        support.UNIVERSITY,
         "certificates",
         "issue",
         {
@@ -118,7 +118,7 @@ def test_state_and_events_hold_no_personal_values() -> None:
         },
     )
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "issue",
         {
@@ -131,16 +131,16 @@ def test_state_and_events_hold_no_personal_values() -> None:
     )
     ledger.request("REQ-0000001", "ID-370102-0001")
     ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
-    ledger.call(support.BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+    ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-0000001"})
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "certificates",
         "revoke",
         {"cert_id": "ID-370102-0001", "reason": "证件遗失补领 reported lost"},
     )
     # An agency trying to put an ID or phone number into free text is refused.
     ledger.reject(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "consent",
         "request",
         {
@@ -174,7 +174,7 @@ def test_same_calls_give_identical_bytes() -> None:
         ledger.issue_diploma("DIP-2012-000001")
         ledger.request("REQ-0000001", "DIP-2012-000001")
         ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
-        ledger.call(support.BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+        ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-0000001"})
         return [support.result_bytes(result) for result in ledger.results]
 
     first = run()
@@ -381,4 +381,4 @@ def test_malformed_calls_only_raise_contract_errors(
 def test_arguments_must_be_a_mapping() -> None:
     ledger = support.Ledger()
     bad_args: Any = [("request_id", "REQ-0000001")]
-    ledger.reject(support.BANK.public_key, "consent", "access", bad_args, "invalid_argument")
+    ledger.reject(support.BANK, "consent", "access", bad_args, "invalid_argument")

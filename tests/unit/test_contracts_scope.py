@@ -45,7 +45,7 @@ def scope_request(
     ledger: support.Ledger, items: list[dict[str, object]], max_uses: int = 5
 ) -> None:
     ledger.call(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -60,7 +60,7 @@ def scope_request(
 
 
 def access(ledger: support.Ledger, **target: ArgValue) -> Event:
-    result = ledger.call(support.BANK.public_key, "consent", "access", {**R, **target})
+    result = ledger.call(support.BANK, "consent", "access", {**R, **target})
     (event,) = result.events
     assert event.name == "consent.accessed"
     return event
@@ -105,7 +105,7 @@ def test_request_with_a_scope_and_its_record() -> None:
 def test_bad_scopes_are_rejected(scope: str, code: str) -> None:
     ledger = alice_ledger()
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {
@@ -129,9 +129,9 @@ def test_cert_id_and_scope_are_exclusive() -> None:
         "max_uses": 1,
         "expires_at_ms": ledger.time_ms + support.DAY_MS,
     }
-    ledger.reject(support.BANK.public_key, "consent", "request", base, "invalid_argument")
+    ledger.reject(support.BANK, "consent", "request", base, "invalid_argument")
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "request",
         {**base, "cert_id": DIPLOMA, "scope": support.json_arg([{"cert_id": DIPLOMA}])},
@@ -170,20 +170,20 @@ def test_access_reads_only_what_is_granted_and_names_it() -> None:
         {"cert_id": BOB_DIPLOMA},
     ):
         error = ledger.reject(
-            support.BANK.public_key, "consent", "access", {**R, **target}, "permission_denied"
+            support.BANK, "consent", "access", {**R, **target}, "permission_denied"
         )
         assert "not in scope" in error.message
     # What to read must be named when the grant holds more than one certificate.
-    ledger.reject(support.BANK.public_key, "consent", "access", R, "invalid_argument")
+    ledger.reject(support.BANK, "consent", "access", R, "invalid_argument")
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {**R, "record_id": "SS-2099-999999"},
         "not_found",
     )
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {**R, "record_id": SS_RECORD, "cert_id": DIPLOMA},
@@ -224,11 +224,9 @@ def test_the_holder_narrows_when_granting() -> None:
     assert dict(result.events[0].attrs)["narrowed"] is True
     record = ledger.query("consent", "get", R)
     assert (record["granted_scope"], record["granted_uses"]) == (narrowed, 1)
+    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied")
     ledger.reject(
-        support.BANK.public_key, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied"
-    )
-    ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {**R, "record_id": SS_RECORD},
@@ -237,7 +235,7 @@ def test_the_holder_narrows_when_granting() -> None:
     # With one certificate granted, naming nothing reads the granted fields of it.
     event = access(ledger)
     assert dict(event.attrs)["fields"] == "degree,graduation_date"
-    ledger.reject(support.BANK.public_key, "consent", "access", R, "permission_denied")
+    ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
 
 
 def test_a_grant_can_be_narrowed_later_but_not_widened() -> None:
@@ -254,9 +252,7 @@ def test_a_grant_can_be_narrowed_later_but_not_widened() -> None:
     assert result.events[0].name == "consent.narrowed"
     record = ledger.query("consent", "get", R)
     assert (record["uses_left"], record["granted_uses"]) == (2, 3)
-    ledger.reject(
-        support.BANK.public_key, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied"
-    )
+    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied")
     for widen in (
         {"max_uses": 3},
         {"scope": support.json_arg(FULL_SCOPE)},
@@ -281,17 +277,15 @@ def test_a_type_scope_covers_only_the_holders_certificates() -> None:
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
     access(ledger, cert_id=DIPLOMA, fields=support.json_arg(["major"]))
     ledger.reject(
-        support.BANK.public_key,
+        support.BANK,
         "consent",
         "access",
         {**R, "cert_id": BOB_DIPLOMA},
         "permission_denied",
     )
+    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": ID_CARD}, "permission_denied")
     ledger.reject(
-        support.BANK.public_key, "consent", "access", {**R, "cert_id": ID_CARD}, "permission_denied"
-    )
-    ledger.reject(
-        support.NOTARY.public_key,
+        support.NOTARY,
         "consent",
         "access",
         {**R, "cert_id": DIPLOMA},

@@ -131,6 +131,10 @@ def doc_hash(cert_type: str, fields: Mapping[str, str], salt_name: str = "s") ->
     return compute_document_hash(cert_type, fields, salt_for(salt_name))
 
 
+Sender = bytes | Organisation
+"""Who signs a call: a wallet's public key, or an organisation (its key)."""
+
+
 class Ledger:
     """An in-memory chain: one transaction per block, block time advancing one second."""
 
@@ -140,10 +144,11 @@ class Ledger:
         self.time_ms = T0_MS
         self.results: list[CallResult] = []
 
-    def ctx(self, sender_key: bytes) -> CallContext:
+    def ctx(self, sender: Sender) -> CallContext:
+        """The context of a call signed by ``sender`` (an organisation, or a wallet's key)."""
         return CallContext(
             chain_id=CHAIN_ID,
-            sender_key=sender_key,
+            sender_key=sender.public_key if isinstance(sender, Organisation) else sender,
             height=self.height,
             time_ms=self.time_ms,
             tx_hash=hashlib.sha256(b"tx/%d" % self.height).digest(),
@@ -154,10 +159,10 @@ class Ledger:
         self.time_ms += 1000
 
     def call(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue]
     ) -> CallResult:
         """Execute a transaction that must succeed, and apply it."""
-        result = execute(self.state, self.ctx(sender_key), contract, method, args)
+        result = execute(self.state, self.ctx(sender), contract, method, args)
         self.state.apply(result)
         self.results.append(result)
         self._next_block()
@@ -165,7 +170,7 @@ class Ledger:
 
     def reject(
         self,
-        sender_key: bytes,
+        sender: Sender,
         contract: str,
         method: str,
         args: Mapping[str, ArgValue],
@@ -174,7 +179,7 @@ class Ledger:
         """Execute a transaction that must fail with ``code``; check state is unchanged."""
         before = self.state.items()
         try:
-            execute(self.state, self.ctx(sender_key), contract, method, args)
+            execute(self.state, self.ctx(sender), contract, method, args)
         except ContractError as error:
             assert error.code == code, f"expected {code}, got {error.code}: {error.message}"
             assert self.state.items() == before
@@ -183,13 +188,13 @@ class Ledger:
         raise AssertionError(f"{contract}.{method} was accepted; expected {code}")
 
     def attempt(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue]
     ) -> bytes:
         """Execute a transaction that may fail; apply it if it succeeds. Returns its result's
         bytes, or its error code (after checking the rejection left state unchanged)."""
         before = self.state.items()
         try:
-            result = execute(self.state, self.ctx(sender_key), contract, method, args)
+            result = execute(self.state, self.ctx(sender), contract, method, args)
         except ContractError as error:
             assert self.state.items() == before
             return error.code.encode()
@@ -214,7 +219,7 @@ class Ledger:
         self, cert_id: str = "DIP-2012-000001", holder: str = ALICE, valid_until_ms: int = 0
     ) -> CallResult:
         return self.call(
-            UNIVERSITY.public_key,
+            UNIVERSITY,
             "certificates",
             "issue",
             {

@@ -22,7 +22,7 @@ def activate(ledger: support.Ledger, pid: str, contract: str, version: int) -> i
         "contract": contract,
         "version": version,
     }
-    ledger.call(support.PSB.public_key, "membership", "propose", args)
+    ledger.call(support.PSB, "membership", "propose", args)
     others = [o for o in support.ORGANISATIONS if o != support.PSB]
     for org in others[:5]:
         ledger.call(org.public_key, "membership", "approve", {"proposal_id": pid})
@@ -121,7 +121,7 @@ def test_a_version_can_be_rolled_back_and_queries_follow_the_height() -> None:
 def test_only_shipped_new_versions_can_be_proposed(contract: str, version: int, code: str) -> None:
     ledger = support.Ledger()
     ledger.reject(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {
@@ -138,7 +138,7 @@ def test_an_unapproved_version_never_runs() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     ledger.call(
-        support.PSB.public_key,
+        support.PSB,
         "membership",
         "propose",
         {
