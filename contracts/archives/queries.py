@@ -129,12 +129,7 @@ def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) 
 def query_categories(state: StateReader, args: Values, now_ms: int) -> Any:
     """``categories()``: the record category catalogue."""
     return [
-        {
-            "id": category.id,
-            "name_zh": category.name_zh,
-            "name_en": category.name_en,
-            "subject_kinds": list(category.subject_kinds),
-        }
+        {**category.get_names_json(), "subject_kinds": list(category.subject_kinds)}
         for category in RECORD_CATEGORIES.values()
     ]
 

@@ -11,6 +11,15 @@ from contracts.catalogue.entries import CertificateType
 
 DAY_MS: Final = 86_400_000
 
+PERMIT_HOLDER_FIELDS: Final = (
+    "permit_number",
+    "operator_name",
+    "unified_social_credit_code",
+    "legal_representative",
+    "business_premises",
+)
+"""The fields every enterprise operating permit opens with: the permit and who holds it where."""
+
 TYPES: Final = (
     CertificateType(
         id="resident_id_card",
@@ -87,11 +96,7 @@ TYPES: Final = (
         name_en="Food business permit",
         holder_kinds=("enterprise",),
         fields=(
-            "permit_number",
-            "operator_name",
-            "unified_social_credit_code",
-            "legal_representative",
-            "business_premises",
+            *PERMIT_HOLDER_FIELDS,
             "main_business_format",
             "business_items",
             "issuing_authority",
@@ -243,11 +248,7 @@ TYPES: Final = (
         name_en="Public place health permit",
         holder_kinds=("enterprise",),
         fields=(
-            "permit_number",
-            "operator_name",
-            "unified_social_credit_code",
-            "legal_representative",
-            "business_premises",
+            *PERMIT_HOLDER_FIELDS,
             "permitted_items",
             "issuing_authority",
             "valid_until",

@@ -83,9 +83,7 @@ def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
     """``types()``: the certificate catalogue, with each type's fields and validity rules."""
     return [
         {
-            "id": cert_type.id,
-            "name_zh": cert_type.name_zh,
-            "name_en": cert_type.name_en,
+            **cert_type.get_names_json(),
             "holder_kinds": list(cert_type.holder_kinds),
             "fields": list(cert_type.fields),
             "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
