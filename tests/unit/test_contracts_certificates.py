@@ -192,11 +192,7 @@ def test_issue_rejects_duplicate_cert_id_even_from_another_issuer() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.reject(
-        support.UNIVERSITY,
-        "certificates",
-        "issue",
-        support.issue_args(),
-        "already_exists",
+        support.UNIVERSITY, "certificates", "issue", support.issue_args(), "already_exists"
     )
     ledger.reject(
         support.PSB,
@@ -281,12 +277,7 @@ def test_status_expires_and_revocation_wins() -> None:
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001"}
     assert ledger.query("certificates", "status", args, now_ms=until)["status"] == "valid"
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "expired"
-    ledger.call(
-        support.UNIVERSITY,
-        "certificates",
-        "revoke",
-        {**args, "reason": "issued in error"},
-    )
+    ledger.call(support.UNIVERSITY, "certificates", "revoke", {**args, "reason": "issued in error"})
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "revoked"
 
 

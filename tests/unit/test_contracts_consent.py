@@ -270,11 +270,7 @@ def test_request_needs_the_verifier_role(sender: bytes) -> None:
 def test_request_id_must_be_new() -> None:
     ledger = ledger_with_request()
     ledger.reject(
-        support.NOTARY,
-        "consent",
-        "request",
-        _request_overrides(ledger),
-        "already_exists",
+        support.NOTARY, "consent", "request", _request_overrides(ledger), "already_exists"
     )
 
 
@@ -283,21 +279,13 @@ def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
     ledger.issue_diploma(CERT)
     ledger.call(support.UNIVERSITY, "certificates", "revoke", {"cert_id": CERT, "reason": "x"})
     ledger.reject(
-        support.BANK,
-        "consent",
-        "request",
-        _request_overrides(ledger),
-        "failed_precondition",
+        support.BANK, "consent", "request", _request_overrides(ledger), "failed_precondition"
     )
     ledger = support.Ledger()
     ledger.issue_diploma(CERT, valid_until_ms=support.T0_MS + 1)
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK,
-        "consent",
-        "request",
-        _request_overrides(ledger),
-        "failed_precondition",
+        support.BANK, "consent", "request", _request_overrides(ledger), "failed_precondition"
     )
 
 

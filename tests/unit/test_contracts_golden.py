@@ -34,9 +34,7 @@ from contracts.runtime import (
     related_subjects,
     subjects_of,
 )
-from contracts.runtime import (
-    query as run_query,
-)
+from contracts.runtime import query as run_query
 from tests.unit import test_contracts_support as support
 
 GOLDEN_PATH = Path(__file__).parent / "testdata" / "contracts_golden.txt"
@@ -146,12 +144,7 @@ def _certificates(r: _Recorder) -> None:
     r.step(support.PSB, "certificates", "issue", id_card)
     r.step(support.PSB, "certificates", "issue", id_card)  # already exists
     r.step(support.UNIVERSITY, "certificates", "issue", support.issue_args(cert_id="X"))
-    r.step(
-        support.BANK,
-        "certificates",
-        "issue",
-        support.issue_args(cert_id="DIP-2012-000002"),
-    )
+    r.step(support.BANK, "certificates", "issue", support.issue_args(cert_id="DIP-2012-000002"))
     r.step(
         support.PSB,
         "certificates",
@@ -175,12 +168,7 @@ def _certificates(r: _Recorder) -> None:
         "suspend",
         {"cert_id": "ID-370102-0001", "reason": "挂失 reported lost"},
     )
-    r.step(
-        support.PSB,
-        "certificates",
-        "renew",
-        {"cert_id": "ID-370102-0001", "valid_until_ms": 1},
-    )
+    r.step(support.PSB, "certificates", "renew", {"cert_id": "ID-370102-0001", "valid_until_ms": 1})
     r.step(
         support.PSB,
         "certificates",
@@ -211,18 +199,8 @@ def _certificates(r: _Recorder) -> None:
             "valid_until_ms": r.time_ms + 2000 * support.DAY_MS,
         },
     )
-    r.step(
-        support.PSB,
-        "certificates",
-        "revoke",
-        {"cert_id": "DL-370102-0001", "reason": "吊销"},
-    )
-    r.step(
-        support.PSB,
-        "certificates",
-        "revoke",
-        {"cert_id": "DL-370102-0001", "reason": "again"},
-    )
+    r.step(support.PSB, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "吊销"})
+    r.step(support.PSB, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "again"})
     r.step(
         support.NOTARY,
         "certificates",
@@ -274,12 +252,7 @@ def _certificates(r: _Recorder) -> None:
 
 def _archives(r: _Recorder) -> None:
     r.step(support.HRSS, "archives", "append", support.append_args("SS-2024-000001"))
-    r.step(
-        support.HRSS,
-        "archives",
-        "append",
-        support.append_args("SS-2024-000002", content="a"),
-    )
+    r.step(support.HRSS, "archives", "append", support.append_args("SS-2024-000002", content="a"))
     r.step(
         support.HEALTH,
         "archives",

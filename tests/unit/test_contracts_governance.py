@@ -159,20 +159,12 @@ def test_duplicate_approvals_do_not_count() -> None:
     ledger = support.Ledger()
     ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
     ledger.reject(
-        support.PSB,
-        "membership",
-        "approve",
-        {"proposal_id": "PROP-0001"},
-        "already_exists",
+        support.PSB, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
     )
     approve_by(ledger, "PROP-0001", (support.BANK,))
     for _ in range(3):
         ledger.reject(
-            support.BANK,
-            "membership",
-            "approve",
-            {"proposal_id": "PROP-0001"},
-            "already_exists",
+            support.BANK, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
         )
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})
     assert proposal["approvals"] == ["icbc-jinan", "jinan-psb"]
@@ -205,11 +197,7 @@ def test_expired_proposals_take_no_approvals() -> None:
     )
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK,
-        "membership",
-        "approve",
-        {"proposal_id": "PROP-0001"},
-        "failed_precondition",
+        support.BANK, "membership", "approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
     )
     assert ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})["expired"] is True
 
@@ -237,11 +225,7 @@ def test_expired_proposals_take_no_approvals() -> None:
 def test_malformed_proposals_are_rejected(overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
     ledger.reject(
-        support.PSB,
-        "membership",
-        "propose",
-        add_org_args("PROP-0001", **overrides),
-        code,
+        support.PSB, "membership", "propose", add_org_args("PROP-0001", **overrides), code
     )
 
 
@@ -271,11 +255,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
 def test_set_roles_gives_and_takes_rights() -> None:
     ledger = support.Ledger()
     ledger.reject(
-        support.NOTARY,
-        "certificates",
-        "issue",
-        support.issue_args(),
-        "permission_denied",
+        support.NOTARY, "certificates", "issue", support.issue_args(), "permission_denied"
     )
     pass_proposal(
         ledger,
@@ -496,11 +476,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
 def test_invalid_validator_changes(params: dict[str, ArgValue], code: str) -> None:
     ledger = ledger_with_validators()
     ledger.reject(
-        support.PSB,
-        "membership",
-        "propose",
-        {"proposal_id": "PROP-0001", **params},
-        code,
+        support.PSB, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
     )
 
 
@@ -706,11 +682,7 @@ def test_invalid_endpoint_changes(params: dict[str, ArgValue], code: str) -> Non
         },
     )
     ledger.reject(
-        support.PSB,
-        "membership",
-        "propose",
-        {"proposal_id": "PROP-0001", **params},
-        code,
+        support.PSB, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
     )
 
 

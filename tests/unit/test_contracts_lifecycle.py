@@ -150,10 +150,7 @@ def test_renew_extends_validity() -> None:
     until = support.T0_MS + 10 * support.DAY_MS
     ledger.issue_diploma(CERT, valid_until_ms=until)
     result = ledger.call(
-        support.UNIVERSITY,
-        "certificates",
-        "renew",
-        {**C, "valid_until_ms": until + support.DAY_MS},
+        support.UNIVERSITY, "certificates", "renew", {**C, "valid_until_ms": until + support.DAY_MS}
     )
     assert result.events[0].name == "certificate.renewed"
     assert dict(result.events[0].attrs)["old_valid_until_ms"] == until
@@ -233,10 +230,7 @@ def test_suspend_reinstate_revoke() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     result = ledger.call(
-        support.UNIVERSITY,
-        "certificates",
-        "suspend",
-        {**C, "reason": "学籍核查中 under review"},
+        support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "学籍核查中 under review"}
     )
     assert result.events[0].name == "certificate.suspended"
     assert (status(ledger)["status"], status(ledger)["reason"]) == (
@@ -244,11 +238,7 @@ def test_suspend_reinstate_revoke() -> None:
         "学籍核查中 under review",
     )
     ledger.reject(
-        support.UNIVERSITY,
-        "certificates",
-        "suspend",
-        {**C, "reason": "x"},
-        "failed_precondition",
+        support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "x"}, "failed_precondition"
     )
     ledger.call(support.UNIVERSITY, "certificates", "reinstate", C)
     assert (status(ledger)["status"], status(ledger)["reason"]) == ("valid", "")
@@ -311,11 +301,7 @@ def test_reissue_supersedes_the_old_certificate() -> None:
     listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [CERT, new_id]
     ledger.reject(
-        support.UNIVERSITY,
-        "certificates",
-        "revoke",
-        {**C, "reason": "x"},
-        "failed_precondition",
+        support.UNIVERSITY, "certificates", "revoke", {**C, "reason": "x"}, "failed_precondition"
     )
 
 

@@ -55,11 +55,7 @@ GRANTED_STATES = frozenset({"in_force", "narrowed", "expired", "used_up", "deleg
 Args = Callable[[support.Ledger], dict[str, ArgValue]]
 
 OPERATIONS: dict[str, tuple[str, str, Args]] = {
-    "cert.issue": (
-        "certificates",
-        "issue",
-        lambda lg: support.issue_args(cert_id="DIP-NEW-0001"),
-    ),
+    "cert.issue": ("certificates", "issue", lambda lg: support.issue_args(cert_id="DIP-NEW-0001")),
     "cert.renew": (
         "certificates",
         "renew",

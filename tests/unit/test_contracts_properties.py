@@ -557,46 +557,42 @@ ARG_NAMES = (
     "height",
     "junk",
 )
-ARG_VALUES = st.one_of(
-    st.text(max_size=40),
-    st.sampled_from(
-        (
-            "DIP-2012-000001",
-            "SS-2024-000001",
-            "REQ-0000001",
-            support.ALICE,
-            "diploma",
-            "social_security",
-            "guardian",
-            "ab" * 32,
-            '[{"cert_id": "DIP-2012-000001"}]',
-            '["consent"]',
-            '{"degree": 1}',
-            "[[[[[[]]]]]]",
-            "add_org",
-            "corrected",
-        )
-    ),
-    st.integers(min_value=-(2**65), max_value=2**65),
-    st.binary(max_size=8),
-    st.booleans(),
+ARG_SAMPLES = (
+    "DIP-2012-000001",
+    "SS-2024-000001",
+    "REQ-0000001",
+    support.ALICE,
+    "diploma",
+    "social_security",
+    "guardian",
+    "ab" * 32,
+    '[{"cert_id": "DIP-2012-000001"}]',
+    '["consent"]',
+    '{"degree": 1}',
+    "[[[[[[]]]]]]",
+    "add_org",
+    "corrected",
 )
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    target=st.sampled_from(support.METHODS),
-    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=8),
-    sender=st.sampled_from(SENDERS),
-)
-def test_malformed_calls_only_raise_contract_errors(
-    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
-) -> None:
+def _ledger_with_record_and_request() -> support.Ledger:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.append(support.HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    support.check_malformed_call(ledger, target, args, sender)
+    return ledger
+
+
+test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
+    _ledger_with_record_and_request,
+    ARG_NAMES,
+    ARG_SAMPLES,
+    SENDERS,
+    examples=400,
+    args_max=8,
+    text_length_max=40,
+    binary_length_max=8,
+)
 
 
 # --- admission screening ---------------------------------------------------------------------

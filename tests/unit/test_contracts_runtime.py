@@ -76,10 +76,7 @@ def test_subjects_of_known_arguments() -> None:
     )
     assert subjects_of(
         "certificates", "issue", {"holder": support.BOB, "cert_id": "CERT-0001"}
-    ) == (
-        support.BOB,
-        "CERT-0001",
-    )
+    ) == (support.BOB, "CERT-0001")
     assert subjects_of("membership", "get", {"org_id": "sdu"}) == ("sdu",)
 
 
@@ -352,30 +349,25 @@ ARG_NAMES = (
     "org_id",
     "junk",
 )
-ARG_VALUES = st.one_of(
-    st.text(max_size=80),
-    st.sampled_from(
-        ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted")
-    ),
-    st.integers(min_value=-(2**65), max_value=2**65),
-    st.binary(max_size=40),
-    st.booleans(),
-)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    target=st.sampled_from(support.METHODS),
-    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=7),
-    sender=st.sampled_from(SENDERS),
-)
-def test_malformed_calls_only_raise_contract_errors(
-    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
-) -> None:
+def _ledger_with_request() -> support.Ledger:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    support.check_malformed_call(ledger, target, args, sender)
+    return ledger
+
+
+test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
+    _ledger_with_request,
+    ARG_NAMES,
+    ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted"),
+    SENDERS,
+    examples=300,
+    args_max=7,
+    text_length_max=80,
+    binary_length_max=40,
+)
 
 
 def test_arguments_must_be_a_mapping() -> None:

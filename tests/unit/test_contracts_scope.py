@@ -176,11 +176,7 @@ def test_access_reads_only_what_is_granted_and_names_it() -> None:
     # What to read must be named when the grant holds more than one certificate.
     ledger.reject(support.BANK, "consent", "access", R, "invalid_argument")
     ledger.reject(
-        support.BANK,
-        "consent",
-        "access",
-        {**R, "record_id": "SS-2099-999999"},
-        "not_found",
+        support.BANK, "consent", "access", {**R, "record_id": "SS-2099-999999"}, "not_found"
     )
     ledger.reject(
         support.BANK,
@@ -226,11 +222,7 @@ def test_the_holder_narrows_when_granting() -> None:
     assert (record["granted_scope"], record["granted_uses"]) == (narrowed, 1)
     ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied")
     ledger.reject(
-        support.BANK,
-        "consent",
-        "access",
-        {**R, "record_id": SS_RECORD},
-        "permission_denied",
+        support.BANK, "consent", "access", {**R, "record_id": SS_RECORD}, "permission_denied"
     )
     # With one certificate granted, naming nothing reads the granted fields of it.
     event = access(ledger)
@@ -277,19 +269,11 @@ def test_a_type_scope_covers_only_the_holders_certificates() -> None:
     ledger.call(support.ALICE_KEY, "consent", "grant", R)
     access(ledger, cert_id=DIPLOMA, fields=support.json_arg(["major"]))
     ledger.reject(
-        support.BANK,
-        "consent",
-        "access",
-        {**R, "cert_id": BOB_DIPLOMA},
-        "permission_denied",
+        support.BANK, "consent", "access", {**R, "cert_id": BOB_DIPLOMA}, "permission_denied"
     )
     ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": ID_CARD}, "permission_denied")
     ledger.reject(
-        support.NOTARY,
-        "consent",
-        "access",
-        {**R, "cert_id": DIPLOMA},
-        "permission_denied",
+        support.NOTARY, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied"
     )
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.certificates.commitments import compute_document_hash
 from contracts.framework.codec import canonical_json
@@ -169,12 +172,7 @@ class Ledger:
         return result
 
     def reject(
-        self,
-        sender: Sender,
-        contract: str,
-        method: str,
-        args: Mapping[str, ArgValue],
-        code: str,
+        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue], code: str
     ) -> ContractError:
         """Execute a transaction that must fail with ``code``; check state is unchanged."""
         before = self.state.items()
@@ -202,12 +200,7 @@ class Ledger:
         return result_bytes(result)
 
     def query(
-        self,
-        contract: str,
-        method: str,
-        args: Mapping[str, ArgValue],
-        *,
-        now_ms: int | None = None,
+        self, contract: str, method: str, args: Mapping[str, ArgValue], *, now_ms: int | None = None
     ) -> Any:
         return query(
             self.state, contract, method, args, now_ms=self.time_ms if now_ms is None else now_ms
@@ -382,3 +375,37 @@ def check_malformed_call(
             canonical_json(ledger.query(contract, method, args))
     except ContractError:
         assert ledger.state.items() == before
+
+
+def malformed_calls_test(
+    prepare: Callable[[], Ledger],
+    arg_names: Sequence[str],
+    samples: Sequence[ArgValue],
+    senders: Sequence[bytes],
+    *,
+    examples: int,
+    args_max: int,
+    text_length_max: int,
+    binary_length_max: int,
+) -> Callable[..., None]:
+    """A property test: any method, called with arguments drawn from ``arg_names`` and values
+    (``samples``, random text, integers past 64 bits, bytes, booleans) on the ledger
+    ``prepare`` builds, passes :func:`check_malformed_call`."""
+    values = st.one_of(
+        st.text(max_size=text_length_max),
+        st.sampled_from(tuple(samples)),
+        st.integers(min_value=-(2**65), max_value=2**65),
+        st.binary(max_size=binary_length_max),
+        st.booleans(),
+    )
+
+    @settings(max_examples=examples, deadline=None)
+    @given(
+        target=st.sampled_from(METHODS),
+        args=st.dictionaries(st.sampled_from(tuple(arg_names)), values, max_size=args_max),
+        sender=st.sampled_from(tuple(senders)),
+    )
+    def test(target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes) -> None:
+        check_malformed_call(prepare(), target, args, sender)
+
+    return test
