@@ -95,12 +95,7 @@ def test_append_rejections(sender: bytes, overrides: dict[str, ArgValue], code: 
 
 def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     ledger = support.Ledger()
-    ledger.append(
-        support.WEIHAI_AMR,
-        "ENT-REG-000001",
-        subject=support.ENTERPRISE,
-        category="enterprise_registration",
-    )
+    ledger.append_enterprise_registration()
     # Credit records exist for both kinds: the enterprise's file says which.
     ledger.append(
         support.WEIHAI_AMR, "CREDIT-000001", subject=support.ENTERPRISE, category="credit"

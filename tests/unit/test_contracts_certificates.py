@@ -292,13 +292,7 @@ def test_list_by_holder() -> None:
     ledger.issue_diploma("DIP-2012-000002")
     ledger.issue_diploma("DIP-2012-000001")
     ledger.issue_diploma("DIP-2012-000003", holder=support.BOB)
-    ledger.issue(
-        support.PSB,
-        cert_id="ID-370102-0001",
-        cert_type="resident_id_card",
-        doc_hash=support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS),
-        valid_until_ms=support.T0_MS + 3650 * support.DAY_MS,
-    )
+    ledger.issue_id_card("ID-370102-0001", valid_until_ms=support.T0_MS + 3650 * support.DAY_MS)
     listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [
         "DIP-2012-000001",

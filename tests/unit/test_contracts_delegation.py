@@ -36,12 +36,7 @@ def ledger_for_enterprise() -> support.Ledger:
     ledger.issue(
         support.AMR, cert_id=LICENCE, cert_type="business_licence", holder=support.ENTERPRISE
     )
-    ledger.append(
-        support.WEIHAI_AMR,
-        "ENT-REG-000001",
-        subject=support.ENTERPRISE,
-        category="enterprise_registration",
-    )
+    ledger.append_enterprise_registration()
     ledger.register(
         support.WEIHAI_AMR,
         "DLG-LEGAL-0001",
@@ -277,12 +272,7 @@ def test_delegation_rejections(
 ) -> None:
     ledger = ledger_for_alice()
     # The enterprise's file makes it known as an enterprise.
-    ledger.append(
-        support.WEIHAI_AMR,
-        "ENT-REG-000001",
-        subject=support.ENTERPRISE,
-        category="enterprise_registration",
-    )
+    ledger.append_enterprise_registration()
     ledger.reject(sender, "delegation", method, guardianship(ledger, **overrides), code)
 
 

@@ -226,12 +226,7 @@ def expected(operation: str, role: str, state: str) -> str:
 def prepared(state: str) -> support.Ledger:
     ledger = support.Ledger()
     ledger.issue_diploma(DIPLOMA, valid_until_ms=support.T0_MS + 3650 * support.DAY_MS)
-    ledger.issue(
-        support.PSB,
-        cert_id=ID_CARD,
-        cert_type="resident_id_card",
-        doc_hash=support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS),
-    )
+    ledger.issue_id_card(ID_CARD)
     ledger.append(support.HRSS, REC)
     ledger.append(support.HRSS, REC2)
     ledger.call(

@@ -382,12 +382,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         },
     )
     ledger.append(support.HRSS, "SS-2024-000001")
-    ledger.append(
-        support.WEIHAI_AMR,
-        "ENT-REG-000001",
-        subject=support.ENTERPRISE,
-        category="enterprise_registration",
-    )
+    ledger.append_enterprise_registration()
     ledger.register(
         support.CIVIL,
         "DLG-GUARD-0001",

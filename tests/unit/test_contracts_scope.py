@@ -29,12 +29,7 @@ def alice_ledger() -> support.Ledger:
     ledger = support.Ledger()
     ledger.issue_diploma(DIPLOMA)
     ledger.issue_diploma(BOB_DIPLOMA, holder=support.BOB)
-    ledger.issue(
-        support.PSB,
-        cert_id=ID_CARD,
-        cert_type="resident_id_card",
-        doc_hash=support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS),
-    )
+    ledger.issue_id_card(ID_CARD)
     ledger.append(support.HRSS, SS_RECORD)
     ledger.append(support.HEALTH, MED_RECORD, category="medical")
     ledger.append(support.HRSS, BOB_SS_RECORD, subject=support.BOB)

@@ -224,6 +224,23 @@ class Ledger:
             },
         )
 
+    def issue_id_card(self, cert_id: str, **overrides: ArgValue) -> CallResult:
+        """Alice's resident identity card, issued by the PSB."""
+        return self.issue(
+            PSB,
+            cert_id=cert_id,
+            cert_type="resident_id_card",
+            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
+            **overrides,
+        )
+
+    def append_enterprise_registration(self, record_id: str = "ENT-REG-000001") -> CallResult:
+        """The enterprise's registration record, appended by Weihai's AMR (it makes the
+        enterprise's file, so the chain knows the holder is an enterprise)."""
+        return self.append(
+            WEIHAI_AMR, record_id, subject=ENTERPRISE, category="enterprise_registration"
+        )
+
     def issue(self, issuer: Organisation, **overrides: ArgValue) -> CallResult:
         """``certificates.issue`` by ``issuer`` of :func:`issue_args` with ``overrides``."""
         return self.call(issuer.public_key, "certificates", "issue", issue_args(**overrides))
