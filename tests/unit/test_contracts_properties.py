@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,15 +45,6 @@ DELEGATIONS = ("DLG-0000001", "DLG-0000002")
 HOLDERS = (support.ALICE, support.BOB)
 
 
-@dataclass(frozen=True)
-class Step:
-    sender: bytes
-    contract: str
-    method: str
-    args: dict[str, ArgValue]
-    advance_ms: int
-
-
 LIKELY_SENDERS: dict[tuple[str, str], tuple[bytes, ...]] = {
     ("certificates", "issue"): (support.UNIVERSITY.public_key,),
     ("certificates", "suspend"): (support.UNIVERSITY.public_key,),
@@ -81,7 +71,7 @@ def _sender_for(contract: str, method: str) -> st.SearchStrategy[bytes]:
     return st.sampled_from(likely * 6 + SENDERS)
 
 
-def _steps() -> st.SearchStrategy[Step]:
+def _steps() -> st.SearchStrategy[support.Step]:
     cert = st.sampled_from(CERTS)
     record = st.sampled_from(RECORDS)
     request = st.sampled_from(REQUESTS)
@@ -241,29 +231,24 @@ def _steps() -> st.SearchStrategy[Step]:
     ]
     return st.one_of(*templates).flatmap(
         lambda t: st.builds(
-            lambda s, a: Step(s, t[0], t[1], t[2], a), _sender_for(t[0], t[1]), advance
+            lambda s, a: support.Step(s, t[0], t[1], t[2], a), _sender_for(t[0], t[1]), advance
         )
     )
 
 
-def run(steps: list[Step]) -> tuple[support.Ledger, list[bytes]]:
+def run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
     ledger = support.Ledger()
     ledger.issue_diploma(CERTS[0])
     ledger.issue_diploma(CERTS[1], holder=support.BOB)
     ledger.append(support.HRSS, RECORDS[0])
     ledger.request(REQUESTS[0], CERTS[0])
     ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": REQUESTS[0]})
-    outcomes: list[bytes] = []
-    for step in steps:
-        ledger.time_ms += step.advance_ms
-        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
-        ledger.height += 1
-    return ledger, outcomes
+    return ledger, ledger.attempt_steps(steps)
 
 
 @settings(max_examples=80, deadline=None)
 @given(steps=st.lists(_steps(), min_size=5, max_size=40))
-def test_random_sequences_on_independent_states_are_identical(steps: list[Step]) -> None:
+def test_random_sequences_on_independent_states_are_identical(steps: list[support.Step]) -> None:
     first, first_outcomes = run(steps)
     second, second_outcomes = run(steps)
     assert first_outcomes == second_outcomes

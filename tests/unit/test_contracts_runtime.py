@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -200,21 +199,12 @@ REQUEST_IDS = ("REQ-0000001", "REQ-0000002")
 HOLDERS = (support.ALICE, support.BOB)
 
 
-@dataclass(frozen=True)
-class Step:
-    sender: bytes
-    contract: str
-    method: str
-    args: dict[str, ArgValue]
-    advance_ms: int
-
-
 def _sender(*likely: bytes) -> st.SearchStrategy[bytes]:
     """Mostly a sender who may make the call, sometimes anyone."""
     return st.sampled_from(likely * 4 + SENDERS)
 
 
-def _steps() -> st.SearchStrategy[Step]:
+def _steps() -> st.SearchStrategy[support.Step]:
     cert_id = st.sampled_from(CERT_IDS)
     request_id = st.sampled_from(REQUEST_IDS)
     holder = st.sampled_from(HOLDERS)
@@ -224,7 +214,7 @@ def _steps() -> st.SearchStrategy[Step]:
     agencies = _sender(support.BANK.public_key, support.NOTARY.public_key)
     holders = _sender(support.ALICE_KEY, support.ALICE_KEY, support.BOB_KEY)
     issue = st.builds(
-        lambda sender, c, t, h, a: Step(
+        lambda sender, c, t, h, a: support.Step(
             sender,
             "certificates",
             "issue",
@@ -238,7 +228,7 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     revoke_cert = st.builds(
-        lambda sender, c, a: Step(
+        lambda sender, c, a: support.Step(
             sender, "certificates", "revoke", {"cert_id": c, "reason": "withdrawn"}, a
         ),
         issuers,
@@ -248,7 +238,7 @@ def _steps() -> st.SearchStrategy[Step]:
     owned = st.sampled_from(list(OWNERS.items()))
     cert_and_holder = st.one_of(owned, owned, owned, st.tuples(cert_id, holder))
     request = st.builds(
-        lambda sender, r, ch, u, e, a: Step(
+        lambda sender, r, ch, u, e, a: support.Step(
             sender,
             "consent",
             "request",
@@ -270,7 +260,7 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     grant = st.builds(
-        lambda sender, r, u, a: Step(
+        lambda sender, r, u, a: support.Step(
             sender,
             "consent",
             "grant",
@@ -283,14 +273,14 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     decide = st.builds(
-        lambda sender, r, m, a: Step(sender, "consent", m, {"request_id": r}, a),
+        lambda sender, r, m, a: support.Step(sender, "consent", m, {"request_id": r}, a),
         holders,
         request_id,
         st.sampled_from(("refuse", "revoke")),
         advance,
     )
     access = st.builds(
-        lambda sender, r, a: Step(sender, "consent", "access", {"request_id": r}, a),
+        lambda sender, r, a: support.Step(sender, "consent", "access", {"request_id": r}, a),
         agencies,
         request_id,
         advance,
@@ -301,21 +291,18 @@ def _steps() -> st.SearchStrategy[Step]:
     )
 
 
-def _run(steps: list[Step]) -> tuple[support.Ledger, list[bytes]]:
+def _run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
     ledger = support.Ledger()
     for cert_id, holder in OWNERS.items():
         ledger.issue_diploma(cert_id, holder=holder)
-    outcomes: list[bytes] = []
-    for step in steps:
-        ledger.time_ms += step.advance_ms
-        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
-        ledger.height += 1
-    return ledger, outcomes
+    return ledger, ledger.attempt_steps(steps)
 
 
 @settings(max_examples=120, deadline=None)
 @given(steps=st.lists(_steps(), min_size=10, max_size=50))
-def test_random_call_sequences_are_deterministic_and_keep_invariants(steps: list[Step]) -> None:
+def test_random_call_sequences_are_deterministic_and_keep_invariants(
+    steps: list[support.Step],
+) -> None:
     first, first_outcomes = _run(steps)
     second, second_outcomes = _run(steps)
     assert first_outcomes == second_outcomes

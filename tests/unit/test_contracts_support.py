@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import given, settings
@@ -134,6 +135,17 @@ def doc_hash(cert_type: str, fields: Mapping[str, str], salt_name: str = "s") ->
     return compute_document_hash(cert_type, fields, salt_for(salt_name))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One call of a random sequence, made ``advance_ms`` after the previous one."""
+
+    sender: bytes
+    contract: str
+    method: str
+    args: dict[str, ArgValue]
+    advance_ms: int
+
+
 Sender = bytes | Organisation
 """Who signs a call: a wallet's public key, or an organisation (its key)."""
 
@@ -198,6 +210,15 @@ class Ledger:
             return error.code.encode()
         self.state.apply(result)
         return result_bytes(result)
+
+    def attempt_steps(self, steps: Iterable[Step]) -> list[bytes]:
+        """:meth:`attempt` each step in its own block; the outcomes, in order."""
+        outcomes: list[bytes] = []
+        for step in steps:
+            self.time_ms += step.advance_ms
+            outcomes.append(self.attempt(step.sender, step.contract, step.method, step.args))
+            self.height += 1
+        return outcomes
 
     def query(
         self, contract: str, method: str, args: Mapping[str, ArgValue], *, now_ms: int | None = None
