@@ -119,7 +119,7 @@ APPROVERS = (
 def _propose(r: _Recorder, proposer_key: bytes, args: dict[str, ArgValue]) -> None:
     r.step(proposer_key, "membership", "propose", args)
     for org in APPROVERS[:5]:  # PSB proposes; five more make 6 of 10 or 11 (> one half)
-        r.step(org.public_key, "membership", "approve", {"proposal_id": args["proposal_id"]})
+        r.step(org, "membership", "approve", {"proposal_id": args["proposal_id"]})
 
 
 def _certificates(r: _Recorder) -> None:
@@ -672,7 +672,7 @@ def _membership(r: _Recorder) -> None:
         )
     for pid in ("PROP-0010", "PROP-0011"):
         for org in APPROVERS[:5]:
-            r.step(org.public_key, "membership", "approve", {"proposal_id": pid})
+            r.step(org, "membership", "approve", {"proposal_id": pid})
     for method, args in (
         ("get", {"org_id": "weihai-bigdata"}),
         ("list", {"limit": 3}),
@@ -703,7 +703,7 @@ def _governance(r: _Recorder) -> None:
         },
     )
     for org in APPROVERS:  # 7 of 10 pass under two-thirds; the last approval comes too late
-        r.step(org.public_key, "membership", "approve", {"proposal_id": "PROP-0021"})
+        r.step(org, "membership", "approve", {"proposal_id": "PROP-0021"})
     r.ask("membership", "contract_versions", {})
     r.height += 20  # past the activation of consent v2
     r.step(

@@ -52,14 +52,14 @@ def add_org_args(pid: str, org_id: str = "weihai-bigdata", **more: ArgValue) -> 
 
 def approve_by(ledger: support.Ledger, pid: str, orgs: tuple[Organisation, ...]) -> None:
     for org in orgs:
-        ledger.call(org.public_key, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership", "approve", {"proposal_id": pid})
 
 
 def pass_proposal(
     ledger: support.Ledger, args: dict[str, ArgValue], proposer: Organisation = support.PSB
 ) -> None:
     """Propose and approve with just enough organisations (10 members: 7 approvals)."""
-    ledger.call(proposer.public_key, "membership", "propose", args)
+    ledger.call(proposer, "membership", "propose", args)
     others = tuple(o for o in support.ORGANISATIONS if o != proposer)
     needed = ledger.query("membership", "quorum", {})["approvals_needed"]
     approve_by(ledger, str(args["proposal_id"]), others[: needed - 1])
@@ -131,9 +131,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     with pytest.raises(ContractError):
         ledger.query("membership", "get", {"org_id": "weihai-bigdata"})
 
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
     assert [e.name for e in result.events] == [
         "membership.approved",
         "membership.proposal_applied",
@@ -145,7 +143,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     assert (proposal["status"], proposal["decided_height"]) == ("applied", ledger.height - 1)
     # Applied proposals take no more approvals.
     ledger.reject(
-        others[6].public_key,
+        others[6],
         "membership",
         "approve",
         {"proposal_id": "PROP-0001"},
@@ -241,7 +239,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
     new_member = principal_of(ledger.state, NEW_ORG_KEY)
     assert new_member is not None
     for org in (*pass_proposal_approvals, new_member):
-        result = ledger.call(org.public_key, "membership", "approve", {"proposal_id": "PROP-0002"})
+        result = ledger.call(org, "membership", "approve", {"proposal_id": "PROP-0002"})
     assert result is not None and result.events[-1].name == "membership.proposal_failed"
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0002"})
     assert proposal["status"] == "failed"
@@ -372,9 +370,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
     (scheduled,) = [e for e in result.events if e.name == "membership.validators_scheduled"]
     attrs = dict(scheduled.attrs)
     assert attrs["activation_height"] == decided + DELAY
@@ -523,9 +519,7 @@ def test_add_validator_records_its_endpoint_at_once() -> None:
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
     (located,) = [e for e in result.events if e.name == "membership.validator_endpoint_set"]
     assert dict(located.attrs)["endpoint"] == "val-4.audit.example.gov.cn:27104"
     assert "val-4" in located.subjects and "PROP-0001" in located.subjects

@@ -264,15 +264,13 @@ class Ledger:
 
     def issue(self, issuer: Organisation, **overrides: ArgValue) -> CallResult:
         """``certificates.issue`` by ``issuer`` of :func:`issue_args` with ``overrides``."""
-        return self.call(issuer.public_key, "certificates", "issue", issue_args(**overrides))
+        return self.call(issuer, "certificates", "issue", issue_args(**overrides))
 
     def append(
         self, source: Organisation, record_id: str, *args: str, **overrides: ArgValue
     ) -> CallResult:
         """``archives.append`` by ``source`` of :func:`append_args`."""
-        return self.call(
-            source.public_key, "archives", "append", append_args(record_id, *args, **overrides)
-        )
+        return self.call(source, "archives", "append", append_args(record_id, *args, **overrides))
 
     def register(
         self,
@@ -289,7 +287,7 @@ class Ledger:
         args = delegation_args(
             delegation_id, kind, principal, delegate, expires_at_ms, actions, **overrides
         )
-        return self.call(registrar.public_key, "delegation", "register", args)
+        return self.call(registrar, "delegation", "register", args)
 
     def request(
         self,

@@ -25,9 +25,9 @@ def activate(ledger: support.Ledger, pid: str, contract: str, version: int) -> i
     ledger.call(support.PSB, "membership", "propose", args)
     others = [o for o in support.ORGANISATIONS if o != support.PSB]
     for org in others[:5]:
-        ledger.call(org.public_key, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership", "approve", {"proposal_id": pid})
     decided = ledger.height
-    result = ledger.call(others[5].public_key, "membership", "approve", {"proposal_id": pid})
+    result = ledger.call(others[5], "membership", "approve", {"proposal_id": pid})
     (event,) = [e for e in result.events if e.name == "membership.contract_version_scheduled"]
     assert dict(event.attrs)["activation_height"] == decided + DELAY
     return decided
