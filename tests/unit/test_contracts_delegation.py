@@ -37,15 +37,7 @@ def ledger_for_enterprise() -> support.Ledger:
         support.AMR, cert_id=LICENCE, cert_type="business_licence", holder=support.ENTERPRISE
     )
     ledger.append_enterprise_registration()
-    ledger.register(
-        support.WEIHAI_AMR,
-        "DLG-LEGAL-0001",
-        "legal_representative",
-        support.ENTERPRISE,
-        support.LEGAL_REP,
-        ledger.time_ms + 2 * YEAR_MS,
-        ("consent", "archives", "appoint_agents"),
-    )
+    ledger.register_legal_representative(ledger.time_ms + 2 * YEAR_MS)
     ledger.request("REQ-ENT-0001", LICENCE, holder=support.ENTERPRISE)
     return ledger
 

@@ -376,15 +376,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         support.GUARDIAN,
         support.T0_MS + 365 * support.DAY_MS,
     )
-    ledger.register(
-        support.WEIHAI_AMR,
-        "DLG-LEGAL-0001",
-        "legal_representative",
-        support.ENTERPRISE,
-        support.LEGAL_REP,
-        support.T0_MS + 365 * support.DAY_MS,
-        ("consent", "archives", "appoint_agents"),
-    )
+    ledger.register_legal_representative(support.T0_MS + 365 * support.DAY_MS)
     ledger.call(
         support.LEGAL_REP_KEY,
         "delegation",

@@ -350,10 +350,6 @@ test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
     ARG_NAMES,
     ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted"),
     SENDERS,
-    examples=300,
-    args_max=7,
-    text_length_max=80,
-    binary_length_max=40,
 )
 
 

@@ -272,22 +272,23 @@ class Ledger:
         """``archives.append`` by ``source`` of :func:`append_args`."""
         return self.call(source, "archives", "append", append_args(record_id, *args, **overrides))
 
-    def register(
-        self,
-        registrar: Organisation,
-        delegation_id: str,
-        kind: str,
-        principal: str,
-        delegate: str,
-        expires_at_ms: int,
-        actions: tuple[str, ...] = ("consent", "archives"),
-        **overrides: ArgValue,
-    ) -> CallResult:
-        """``delegation.register`` by ``registrar`` of :func:`delegation_args`."""
-        args = delegation_args(
-            delegation_id, kind, principal, delegate, expires_at_ms, actions, **overrides
+    def register(self, registrar: Organisation, *terms: Any, **overrides: ArgValue) -> CallResult:
+        """``delegation.register`` by ``registrar`` of :func:`delegation_args` ``(*terms,
+        **overrides)``."""
+        return self.call(registrar, "delegation", "register", delegation_args(*terms, **overrides))
+
+    def register_legal_representative(self, expires_at_ms: int) -> CallResult:
+        """Weihai's AMR registers LEGAL_REP as the enterprise's legal representative, who may
+        also appoint agents."""
+        return self.register(
+            WEIHAI_AMR,
+            "DLG-LEGAL-0001",
+            "legal_representative",
+            ENTERPRISE,
+            LEGAL_REP,
+            expires_at_ms,
+            ("consent", "archives", "appoint_agents"),
         )
-        return self.call(registrar, "delegation", "register", args)
 
     def request(
         self,
@@ -419,10 +420,10 @@ def malformed_calls_test(
     samples: Sequence[ArgValue],
     senders: Sequence[bytes],
     *,
-    examples: int,
-    args_max: int,
-    text_length_max: int,
-    binary_length_max: int,
+    examples: int = 300,
+    args_max: int = 7,
+    text_length_max: int = 80,
+    binary_length_max: int = 40,
 ) -> Callable[..., None]:
     """A property test: any method, called with arguments drawn from ``arg_names`` and values
     (``samples``, random text, integers past 64 bits, bytes, booleans) on the ledger
