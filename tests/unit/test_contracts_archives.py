@@ -90,7 +90,7 @@ def test_append_creates_the_file_and_the_record() -> None:
 )
 def test_append_rejections(sender: bytes, overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
-    ledger.reject(sender, "archives", "append", {**support.append_args(REC), **overrides}, code)
+    ledger.reject(sender, "archives.append", {**support.append_args(REC), **overrides}, code)
 
 
 def test_one_file_is_either_a_person_or_an_enterprise() -> None:
@@ -104,8 +104,7 @@ def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     # A new file in an ambiguous category needs the kind stated.
     ledger.reject(
         support.WEIHAI_AMR,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args("CREDIT-000002", subject=support.BOB, category="credit"),
         "invalid_argument",
     )
@@ -119,8 +118,7 @@ def test_one_file_is_either_a_person_or_an_enterprise() -> None:
     # Personal categories never go into an enterprise's file.
     ledger.reject(
         support.HRSS,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args(REC, subject=support.ENTERPRISE),
         "failed_precondition",
     )
@@ -134,24 +132,21 @@ def test_the_holder_claims_a_record_once() -> None:
         support.HRSS.public_key,
         support.BANK.public_key,
     ):
-        ledger.reject(sender, "archives", "claim", R, "permission_denied")
-    result = ledger.call(support.ALICE_KEY, "archives", "claim", R)
+        ledger.reject(sender, "archives.claim", R, "permission_denied")
+    result = ledger.call(support.ALICE_KEY, "archives.claim", R)
     assert result.events[0].name == "archive.claimed"
     assert dict(result.events[0].attrs)["acting_as"] == "holder"
     found = record(ledger)
     assert (found["claimed"], found["claimed_by"]) == (True, support.ALICE)
-    ledger.reject(support.ALICE_KEY, "archives", "claim", R, "failed_precondition")
-    ledger.reject(
-        support.ALICE_KEY, "archives", "claim", {"record_id": "SS-2099-999999"}, "not_found"
-    )
+    ledger.reject(support.ALICE_KEY, "archives.claim", R, "failed_precondition")
+    ledger.reject(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2099-999999"}, "not_found")
 
 
 def test_a_correction_is_resolved_with_a_new_version() -> None:
     ledger = ledger_with_record()
     result = ledger.call(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000001", **R, "reason": "缴费月数有误 months missing"},
     )
     assert result.events[0].name == "archive.correction_requested"
@@ -163,15 +158,13 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
     # Only one correction of a record at a time; the source cannot amend around it.
     ledger.reject(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000002", **R, "reason": "again"},
         "failed_precondition",
     )
     ledger.reject(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {**R, "content_hash": support.content_hash("x"), "reason": "update"},
         "failed_precondition",
     )
@@ -183,8 +176,8 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
         "content_hash": support.content_hash(REC + "/v2"),
     }
     for sender in (support.HEALTH.public_key, support.ALICE_KEY, support.WEIHAI_AMR.public_key):
-        ledger.reject(sender, "archives", "resolve_correction", answer, "permission_denied")
-    result = ledger.call(support.HRSS, "archives", "resolve_correction", answer)
+        ledger.reject(sender, "archives.resolve_correction", answer, "permission_denied")
+    result = ledger.call(support.HRSS, "archives.resolve_correction", answer)
     assert result.events[0].name == "archive.corrected"
     assert (record(ledger)["version"], record(ledger)["content_hash"]) == (
         2,
@@ -192,7 +185,7 @@ def test_a_correction_is_resolved_with_a_new_version() -> None:
     )
     correction = ledger.query("archives", "correction", {"correction_id": "COR-0000001"})
     assert (correction["status"], correction["new_version"]) == ("corrected", 2)
-    ledger.reject(support.HRSS, "archives", "resolve_correction", answer, "failed_precondition")
+    ledger.reject(support.HRSS, "archives.resolve_correction", answer, "failed_precondition")
     # History is never deleted.
     history = ledger.query("archives", "history", R)["versions"]
     assert [(v["version"], v["content_hash"]) for v in history] == [
@@ -212,8 +205,7 @@ def test_a_correction_can_be_refused_with_a_reason() -> None:
     ledger = ledger_with_record()
     ledger.call(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000001", **R, "reason": "wrong"},
     )
     for bad in (
@@ -224,15 +216,13 @@ def test_a_correction_can_be_refused_with_a_reason() -> None:
     ):
         ledger.reject(
             support.HRSS,
-            "archives",
-            "resolve_correction",
+            "archives.resolve_correction",
             {"correction_id": "COR-0000001", **bad},
             "invalid_argument",
         )
     result = ledger.call(
         support.HRSS,
-        "archives",
-        "resolve_correction",
+        "archives.resolve_correction",
         {
             "correction_id": "COR-0000001",
             "outcome": "refused",
@@ -253,14 +243,12 @@ def test_the_source_amends_with_a_new_version() -> None:
     ledger = ledger_with_record()
     ledger.call(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {**R, "content_hash": support.content_hash("v2"), "reason": "月度更新"},
     )
     ledger.call(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {**R, "content_hash": support.content_hash("v3"), "reason": "月度更新"},
     )
     listed = ledger.query(
@@ -269,15 +257,13 @@ def test_the_source_amends_with_a_new_version() -> None:
     assert [v["version"] for v in listed[0]["versions"]] == [1, 2, 3]
     ledger.reject(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {**R, "content_hash": support.content_hash("v3"), "reason": "same"},
         "invalid_argument",
     )
     ledger.reject(
         support.HEALTH,
-        "archives",
-        "amend",
+        "archives.amend",
         {**R, "content_hash": support.content_hash("v4"), "reason": "x"},
         "permission_denied",
     )

@@ -177,27 +177,24 @@ def test_issue_rejections_leave_state_unchanged(
     sender: bytes, overrides: dict[str, ArgValue], code: str
 ) -> None:
     ledger = support.Ledger()
-    ledger.reject(sender, "certificates", "issue", support.issue_args(**overrides), code)
+    ledger.reject(sender, "certificates.issue", support.issue_args(**overrides), code)
 
 
 def test_issue_rejects_missing_arguments() -> None:
     ledger = support.Ledger()
     args = support.issue_args()
     del args["doc_hash"]
-    error = ledger.reject(support.UNIVERSITY, "certificates", "issue", args, "invalid_argument")
+    error = ledger.reject(support.UNIVERSITY, "certificates.issue", args, "invalid_argument")
     assert "doc_hash" in error.message
 
 
 def test_issue_rejects_duplicate_cert_id_even_from_another_issuer() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    ledger.reject(
-        support.UNIVERSITY, "certificates", "issue", support.issue_args(), "already_exists"
-    )
+    ledger.reject(support.UNIVERSITY, "certificates.issue", support.issue_args(), "already_exists")
     ledger.reject(
         support.PSB,
-        "certificates",
-        "issue",
+        "certificates.issue",
         support.issue_args(cert_type="resident_id_card", holder=support.BOB),
         "already_exists",
     )
@@ -212,8 +209,7 @@ def test_revoke_by_issuer() -> None:
     height = ledger.height
     result = ledger.call(
         support.UNIVERSITY,
-        "certificates",
-        "revoke",
+        "certificates.revoke",
         {"cert_id": "DIP-2012-000001", "reason": "学位授予被撤销 degree withdrawn"},
     )
     assert result.events[0].name == "certificate.revoked"
@@ -255,7 +251,7 @@ def test_revoke_by_issuer() -> None:
 def test_revoke_rejections(sender: bytes, args: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    error = ledger.reject(sender, "certificates", "revoke", args, code)
+    error = ledger.reject(sender, "certificates.revoke", args, code)
     assert "370102199003074528" not in error.message
 
 
@@ -263,8 +259,8 @@ def test_revoke_twice_is_a_failed_precondition() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001", "reason": "error in record"}
-    ledger.call(support.UNIVERSITY, "certificates", "revoke", args)
-    ledger.reject(support.UNIVERSITY, "certificates", "revoke", args, "failed_precondition")
+    ledger.call(support.UNIVERSITY, "certificates.revoke", args)
+    ledger.reject(support.UNIVERSITY, "certificates.revoke", args, "failed_precondition")
 
 
 # --- status and listing --------------------------------------------------------------------
@@ -277,7 +273,7 @@ def test_status_expires_and_revocation_wins() -> None:
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001"}
     assert ledger.query("certificates", "status", args, now_ms=until)["status"] == "valid"
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "expired"
-    ledger.call(support.UNIVERSITY, "certificates", "revoke", {**args, "reason": "issued in error"})
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**args, "reason": "issued in error"})
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "revoked"
 
 

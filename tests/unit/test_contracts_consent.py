@@ -37,8 +37,7 @@ def test_issue_request_grant_access_revoke() -> None:
     expires_at_ms = ledger.time_ms + 30 * support.DAY_MS
     result = ledger.call(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         support.request_args(REQ, CERT, support.ALICE, 3, expires_at_ms),
     )
     (event,) = result.events
@@ -68,7 +67,7 @@ def test_issue_request_grant_access_revoke() -> None:
     }
 
     granted_height = ledger.height
-    result = ledger.call(support.ALICE_KEY, "consent", "grant", {**R, "max_uses": 2})
+    result = ledger.call(support.ALICE_KEY, "consent.grant", {**R, "max_uses": 2})
     assert result.events[0].name == "consent.granted"
     assert result.events[0].subjects == (support.ALICE, CERT, "icbc-jinan", REQ)
     record = get(ledger)
@@ -76,7 +75,7 @@ def test_issue_request_grant_access_revoke() -> None:
     assert record["decided_height"] == granted_height
     assert record["in_force"] is True
 
-    result = ledger.call(support.BANK, "consent", "access", R)
+    result = ledger.call(support.BANK, "consent.access", R)
     (event,) = result.events
     assert event.name == "consent.accessed"
     assert event.subjects == (support.ALICE, CERT, "icbc-jinan", REQ)
@@ -85,58 +84,58 @@ def test_issue_request_grant_access_revoke() -> None:
     assert [key for key, _ in event.attrs] == sorted(key for key, _ in event.attrs)
     assert get(ledger)["uses_left"] == 1
 
-    result = ledger.call(support.ALICE_KEY, "consent", "revoke", R)
+    result = ledger.call(support.ALICE_KEY, "consent.revoke", R)
     assert result.events[0].name == "consent.revoked"
     record = get(ledger)
     assert (record["status"], record["uses_left"], record["in_force"]) == ("revoked", 0, False)
-    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent.access", R, "permission_denied")
     assert "revoked" in error.message
 
 
 def test_grant_defaults_to_the_requested_uses_and_they_run_out() -> None:
     ledger = ledger_with_request(max_uses=2)
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
     assert get(ledger)["uses_left"] == 2
-    ledger.call(support.BANK, "consent", "access", R)
-    ledger.call(support.BANK, "consent", "access", R)
-    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    ledger.call(support.BANK, "consent.access", R)
+    ledger.call(support.BANK, "consent.access", R)
+    error = ledger.reject(support.BANK, "consent.access", R, "permission_denied")
     assert "no uses left" in error.message
     assert get(ledger)["in_force"] is False
 
 
 def test_refuse() -> None:
     ledger = ledger_with_request()
-    result = ledger.call(support.ALICE_KEY, "consent", "refuse", R)
+    result = ledger.call(support.ALICE_KEY, "consent.refuse", R)
     assert result.events[0].name == "consent.refused"
     assert get(ledger)["status"] == "refused"
-    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent.access", R, "permission_denied")
     assert "refused" in error.message
-    ledger.reject(support.ALICE_KEY, "consent", "grant", R, "failed_precondition")
-    ledger.reject(support.ALICE_KEY, "consent", "revoke", R, "failed_precondition")
+    ledger.reject(support.ALICE_KEY, "consent.grant", R, "failed_precondition")
+    ledger.reject(support.ALICE_KEY, "consent.revoke", R, "failed_precondition")
 
 
 def test_access_after_expiry_is_denied() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.call(support.BANK, "consent", "access", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.call(support.BANK, "consent.access", R)
     ledger.time_ms += 10_000
-    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent.access", R, "permission_denied")
     assert "grant expired" in error.message
     assert get(ledger)["uses_left"] == 2
 
 
 def test_access_at_exactly_the_expiry_time_is_allowed() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
     ledger.time_ms = int(str(get(ledger)["expires_at_ms"]))
-    ledger.call(support.BANK, "consent", "access", R)
+    ledger.call(support.BANK, "consent.access", R)
 
 
 def test_access_after_certificate_revocation_is_recorded_as_such() -> None:
     ledger = ledger_with_request()
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.call(support.UNIVERSITY, "certificates", "revoke", {"cert_id": CERT, "reason": "x"})
-    result = ledger.call(support.BANK, "consent", "access", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {"cert_id": CERT, "reason": "x"})
+    result = ledger.call(support.BANK, "consent.access", R)
     assert dict(result.events[0].attrs)["cert_status"] == "revoked"
 
 
@@ -145,9 +144,9 @@ def test_access_after_certificate_revocation_is_recorded_as_such() -> None:
 
 def test_access_without_grant_is_denied() -> None:
     ledger = ledger_with_request()
-    error = ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    error = ledger.reject(support.BANK, "consent.access", R, "permission_denied")
     assert "pending" in error.message
-    ledger.reject(support.BANK, "consent", "access", {"request_id": "REQ-9999999"}, "not_found")
+    ledger.reject(support.BANK, "consent.access", {"request_id": "REQ-9999999"}, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -162,8 +161,8 @@ def test_access_without_grant_is_denied() -> None:
 )
 def test_access_by_another_party_is_denied(sender: bytes) -> None:
     ledger = ledger_with_request()
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.reject(sender, "consent", "access", R, "permission_denied")
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.reject(sender, "consent.access", R, "permission_denied")
     assert get(ledger)["uses_left"] == 3
 
 
@@ -173,14 +172,14 @@ def test_access_by_another_party_is_denied(sender: bytes) -> None:
 )
 def test_only_the_holder_decides(method: str, sender: bytes) -> None:
     ledger = ledger_with_request()
-    ledger.reject(sender, "consent", method, R, "permission_denied")
+    ledger.reject(sender, f"consent.{method}", R, "permission_denied")
 
 
 def test_only_the_holder_revokes() -> None:
     ledger = ledger_with_request()
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.reject(support.BOB_KEY, "consent", "revoke", R, "permission_denied")
-    ledger.reject(support.BANK, "consent", "revoke", R, "permission_denied")
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.reject(support.BOB_KEY, "consent.revoke", R, "permission_denied")
+    ledger.reject(support.BANK, "consent.revoke", R, "permission_denied")
 
 
 @pytest.mark.parametrize(
@@ -197,26 +196,26 @@ def test_only_the_holder_revokes() -> None:
 )
 def test_grant_rejections(args: dict[str, ArgValue], code: str) -> None:
     ledger = ledger_with_request(max_uses=3)
-    ledger.reject(support.ALICE_KEY, "consent", "grant", args, code)
+    ledger.reject(support.ALICE_KEY, "consent.grant", args, code)
 
 
 def test_grant_twice_or_after_expiry_fails() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
     ledger.time_ms += 10_000
-    error = ledger.reject(support.ALICE_KEY, "consent", "grant", R, "failed_precondition")
+    error = ledger.reject(support.ALICE_KEY, "consent.grant", R, "failed_precondition")
     assert "expired" in error.message
     ledger = ledger_with_request()
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.reject(support.ALICE_KEY, "consent", "grant", R, "failed_precondition")
-    ledger.reject(support.ALICE_KEY, "consent", "refuse", R, "failed_precondition")
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.reject(support.ALICE_KEY, "consent.grant", R, "failed_precondition")
+    ledger.reject(support.ALICE_KEY, "consent.refuse", R, "failed_precondition")
 
 
 def test_revoke_twice_or_before_grant_fails() -> None:
     ledger = ledger_with_request()
-    ledger.reject(support.ALICE_KEY, "consent", "revoke", R, "failed_precondition")
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
-    ledger.call(support.ALICE_KEY, "consent", "revoke", R)
-    ledger.reject(support.ALICE_KEY, "consent", "revoke", R, "failed_precondition")
+    ledger.reject(support.ALICE_KEY, "consent.revoke", R, "failed_precondition")
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    ledger.call(support.ALICE_KEY, "consent.revoke", R)
+    ledger.reject(support.ALICE_KEY, "consent.revoke", R, "failed_precondition")
 
 
 def _request_overrides(ledger: support.Ledger, **overrides: ArgValue) -> dict[str, ArgValue]:
@@ -251,7 +250,7 @@ def test_request_rejections(overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     error = ledger.reject(
-        support.BANK, "consent", "request", _request_overrides(ledger, **overrides), code
+        support.BANK, "consent.request", _request_overrides(ledger, **overrides), code
     )
     assert "13805310123" not in error.message
     assert "zhang@example.com" not in error.message
@@ -264,28 +263,26 @@ def test_request_rejections(overrides: dict[str, ArgValue], code: str) -> None:
 def test_request_needs_the_verifier_role(sender: bytes) -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.reject(sender, "consent", "request", _request_overrides(ledger), "permission_denied")
+    ledger.reject(sender, "consent.request", _request_overrides(ledger), "permission_denied")
 
 
 def test_request_id_must_be_new() -> None:
     ledger = ledger_with_request()
-    ledger.reject(
-        support.NOTARY, "consent", "request", _request_overrides(ledger), "already_exists"
-    )
+    ledger.reject(support.NOTARY, "consent.request", _request_overrides(ledger), "already_exists")
 
 
 def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(support.UNIVERSITY, "certificates", "revoke", {"cert_id": CERT, "reason": "x"})
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {"cert_id": CERT, "reason": "x"})
     ledger.reject(
-        support.BANK, "consent", "request", _request_overrides(ledger), "failed_precondition"
+        support.BANK, "consent.request", _request_overrides(ledger), "failed_precondition"
     )
     ledger = support.Ledger()
     ledger.issue_diploma(CERT, valid_until_ms=support.T0_MS + 1)
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK, "consent", "request", _request_overrides(ledger), "failed_precondition"
+        support.BANK, "consent.request", _request_overrides(ledger), "failed_precondition"
     )
 
 
@@ -297,8 +294,8 @@ def test_list_by_holder_with_status_filter() -> None:
     ledger.issue_diploma(CERT)
     for number in range(1, 5):
         ledger.request(f"REQ-000000{number}", CERT)
-    ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000002"})
-    ledger.call(support.ALICE_KEY, "consent", "refuse", {"request_id": "REQ-0000003"})
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000002"})
+    ledger.call(support.ALICE_KEY, "consent.refuse", {"request_id": "REQ-0000003"})
 
     def ids(args: dict[str, ArgValue]) -> list[str]:
         return [r["request_id"] for r in ledger.query("consent", "list_by_holder", args)]

@@ -47,7 +47,7 @@ def ledger_for_enterprise() -> support.Ledger:
 
 def test_a_registered_guardian_acts_for_the_ward_and_both_see_it() -> None:
     ledger = ledger_for_alice()
-    result = ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
+    result = ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
     assert result.events[0].name == "delegation.registered"
     assert result.events[0].subjects == (
         support.ALICE,
@@ -57,7 +57,7 @@ def test_a_registered_guardian_acts_for_the_ward_and_both_see_it() -> None:
     )
     assert ledger.query("delegation", "get", {"delegation_id": "DLG-GUARD-0001"})["in_force"]
 
-    result = ledger.call(support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
+    result = ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"})
     (event,) = result.events
     assert event.subjects == (
         support.ALICE,
@@ -71,14 +71,13 @@ def test_a_registered_guardian_acts_for_the_ward_and_both_see_it() -> None:
     request = ledger.query("consent", "get", {"request_id": "REQ-0000001"})
     assert (request["decided_by"], request["delegation_id"]) == (support.GUARDIAN, "DLG-GUARD-0001")
 
-    result = ledger.call(support.GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
+    result = ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     assert (
         support.GUARDIAN in result.events[0].subjects and support.ALICE in result.events[0].subjects
     )
     ledger.call(
         support.GUARDIAN_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缺少缴费记录"},
     )
     assert (
@@ -98,28 +97,27 @@ def test_a_registered_guardian_acts_for_the_ward_and_both_see_it() -> None:
 
 def test_an_appointed_guardian_must_accept_first() -> None:
     ledger = ledger_for_alice()
-    result = ledger.call(support.ALICE_KEY, "delegation", "appoint", guardianship(ledger))
+    result = ledger.call(support.ALICE_KEY, "delegation.appoint", guardianship(ledger))
     assert result.events[0].name == "delegation.appointed"
     assert (
         ledger.query("delegation", "get", {"delegation_id": "DLG-GUARD-0001"})["status"]
         == "pending"
     )
     ledger.reject(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
+        support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
     for sender in (support.ALICE_KEY, support.BOB_KEY, support.CIVIL.public_key):
         ledger.reject(
-            sender, "delegation", "accept", {"delegation_id": "DLG-GUARD-0001"}, "permission_denied"
+            sender, "delegation.accept", {"delegation_id": "DLG-GUARD-0001"}, "permission_denied"
         )
     result = ledger.call(
-        support.GUARDIAN_KEY, "delegation", "accept", {"delegation_id": "DLG-GUARD-0001"}
+        support.GUARDIAN_KEY, "delegation.accept", {"delegation_id": "DLG-GUARD-0001"}
     )
     assert result.events[0].name == "delegation.accepted"
-    ledger.call(support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
+    ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"})
     ledger.reject(
         support.GUARDIAN_KEY,
-        "delegation",
-        "accept",
+        "delegation.accept",
         {"delegation_id": "DLG-GUARD-0001"},
         "failed_precondition",
     )
@@ -127,17 +125,16 @@ def test_an_appointed_guardian_must_accept_first() -> None:
 
 def test_a_delegate_may_decline() -> None:
     ledger = ledger_for_alice()
-    ledger.call(support.ALICE_KEY, "delegation", "appoint", guardianship(ledger))
-    ledger.call(support.GUARDIAN_KEY, "delegation", "decline", {"delegation_id": "DLG-GUARD-0001"})
+    ledger.call(support.ALICE_KEY, "delegation.appoint", guardianship(ledger))
+    ledger.call(support.GUARDIAN_KEY, "delegation.decline", {"delegation_id": "DLG-GUARD-0001"})
     ledger.reject(
         support.GUARDIAN_KEY,
-        "delegation",
-        "accept",
+        "delegation.accept",
         {"delegation_id": "DLG-GUARD-0001"},
         "failed_precondition",
     )
     ledger.reject(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
+        support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
 
 
@@ -145,8 +142,7 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
     ledger = ledger_for_alice()
     ledger.call(
         support.CIVIL,
-        "delegation",
-        "register",
+        "delegation.register",
         guardianship(
             ledger,
             actions=support.json_arg(["consent"]),
@@ -156,24 +152,22 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
     )
     # The diploma is not among the covered types; archives are not among the actions.
     ledger.reject(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
+        support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
     ledger.reject(
         support.GUARDIAN_KEY,
-        "archives",
-        "claim",
+        "archives.claim",
         {"record_id": "SS-2024-000001"},
         "permission_denied",
     )
     ledger.call(
         support.CIVIL,
-        "delegation",
-        "register",
+        "delegation.register",
         guardianship(ledger, delegation_id="DLG-GUARD-0002", expires_at_ms=ledger.time_ms + 60_000),
     )
     ledger.time_ms += 120_000  # both expired
     ledger.reject(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
+        support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
     assert (
         ledger.query("delegation", "list_by_holder", {"holder": support.ALICE, "in_force": True})
@@ -183,37 +177,35 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
 
 def test_who_may_revoke_a_registered_guardianship() -> None:
     ledger = ledger_for_alice()
-    ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
     d: dict[str, ArgValue] = {"delegation_id": "DLG-GUARD-0001"}
     for sender in (support.ALICE_KEY, support.STRANGER_KEY, support.BANK.public_key):
-        ledger.reject(sender, "delegation", "revoke", d, "permission_denied")
-    result = ledger.call(support.WEIHAI_AMR, "delegation", "revoke", {**d, "reason": "监护变更"})
+        ledger.reject(sender, "delegation.revoke", d, "permission_denied")
+    result = ledger.call(support.WEIHAI_AMR, "delegation.revoke", {**d, "reason": "监护变更"})
     assert dict(result.events[0].attrs)["revoked_by"] == support.WEIHAI_AMR.id
     ledger.reject(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001"}, "permission_denied"
+        support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
-    ledger.reject(support.CIVIL, "delegation", "revoke", d, "failed_precondition")
+    ledger.reject(support.CIVIL, "delegation.revoke", d, "failed_precondition")
 
 
 def test_who_may_revoke_an_appointed_guardian() -> None:
     ledger = ledger_for_alice()
-    ledger.call(support.ALICE_KEY, "delegation", "appoint", guardianship(ledger))
+    ledger.call(support.ALICE_KEY, "delegation.appoint", guardianship(ledger))
     ledger.reject(
         support.CIVIL,
-        "delegation",
-        "revoke",
+        "delegation.revoke",
         {"delegation_id": "DLG-GUARD-0001"},
         "permission_denied",
     )
-    ledger.call(support.ALICE_KEY, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0001"})
+    ledger.call(support.ALICE_KEY, "delegation.revoke", {"delegation_id": "DLG-GUARD-0001"})
     ledger.call(
         support.ALICE_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         guardianship(ledger, delegation_id="DLG-GUARD-0002"),
     )
     ledger.call(
-        support.GUARDIAN_KEY, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0002"}
+        support.GUARDIAN_KEY, "delegation.revoke", {"delegation_id": "DLG-GUARD-0002"}
     )  # renounce
 
 
@@ -265,7 +257,7 @@ def test_delegation_rejections(
     ledger = ledger_for_alice()
     # The enterprise's file makes it known as an enterprise.
     ledger.append_enterprise_registration()
-    ledger.reject(sender, "delegation", method, guardianship(ledger, **overrides), code)
+    ledger.reject(sender, f"delegation.{method}", guardianship(ledger, **overrides), code)
 
 
 def test_a_legal_representative_cannot_be_registered_for_a_person() -> None:
@@ -277,7 +269,7 @@ def test_a_legal_representative_cannot_be_registered_for_a_person() -> None:
         support.BOB,
         ledger.time_ms + YEAR_MS,
     )
-    ledger.reject(support.WEIHAI_AMR, "delegation", "register", args, "failed_precondition")
+    ledger.reject(support.WEIHAI_AMR, "delegation.register", args, "failed_precondition")
 
 
 # --- enterprises: legal representative and agents (two-way mandate) -----------------------
@@ -299,9 +291,9 @@ def agent_args(ledger: support.Ledger, **overrides: ArgValue) -> dict[str, ArgVa
 def test_the_legal_representative_appoints_an_agent_who_accepts() -> None:
     ledger = ledger_for_enterprise()
     # The legal representative acts for the enterprise.
-    ledger.call(support.LEGAL_REP_KEY, "archives", "claim", {"record_id": "ENT-REG-000001"})
+    ledger.call(support.LEGAL_REP_KEY, "archives.claim", {"record_id": "ENT-REG-000001"})
     # The agent is appointed by the representative, then confirms (意愿确认).
-    result = ledger.call(support.LEGAL_REP_KEY, "delegation", "appoint", agent_args(ledger))
+    result = ledger.call(support.LEGAL_REP_KEY, "delegation.appoint", agent_args(ledger))
     assert result.events[0].subjects == (
         support.ENTERPRISE,
         support.AGENT,
@@ -311,10 +303,10 @@ def test_the_legal_representative_appoints_an_agent_who_accepts() -> None:
     appointed = ledger.query("delegation", "get", {"delegation_id": "DLG-AGENT-0001"})
     assert (appointed["status"], appointed["parent"]) == ("pending", "DLG-LEGAL-0001")
     ledger.reject(
-        support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"}, "permission_denied"
+        support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"}, "permission_denied"
     )
-    ledger.call(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    result = ledger.call(support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    result = ledger.call(support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"})
     assert result.events[0].subjects == (
         support.ENTERPRISE,
         LICENCE,
@@ -325,18 +317,18 @@ def test_the_legal_representative_appoints_an_agent_who_accepts() -> None:
     )
     # The agent's scope is consent only.
     ledger.reject(
-        support.AGENT_KEY, "archives", "claim", {"record_id": "ENT-REG-000001"}, "permission_denied"
+        support.AGENT_KEY, "archives.claim", {"record_id": "ENT-REG-000001"}, "permission_denied"
     )
 
 
 def test_an_agent_lapses_with_the_representative_who_appointed_them() -> None:
     ledger = ledger_for_enterprise()
-    ledger.call(support.LEGAL_REP_KEY, "delegation", "appoint", agent_args(ledger))
-    ledger.call(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    ledger.call(support.WEIHAI_AMR, "delegation", "revoke", {"delegation_id": "DLG-LEGAL-0001"})
+    ledger.call(support.LEGAL_REP_KEY, "delegation.appoint", agent_args(ledger))
+    ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    ledger.call(support.WEIHAI_AMR, "delegation.revoke", {"delegation_id": "DLG-LEGAL-0001"})
     assert not ledger.query("delegation", "get", {"delegation_id": "DLG-AGENT-0001"})["in_force"]
     ledger.reject(
-        support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"}, "permission_denied"
+        support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"}, "permission_denied"
     )
 
 
@@ -361,23 +353,23 @@ def test_agent_appointment_rejections(
     sender: bytes, overrides: dict[str, ArgValue], code: str
 ) -> None:
     ledger = ledger_for_enterprise()
-    ledger.reject(sender, "delegation", "appoint", agent_args(ledger, **overrides), code)
+    ledger.reject(sender, "delegation.appoint", agent_args(ledger, **overrides), code)
 
 
 def test_the_enterprise_itself_may_appoint_an_agent() -> None:
     ledger = ledger_for_enterprise()
-    ledger.call(support.ENTERPRISE_KEY, "delegation", "appoint", agent_args(ledger))
-    ledger.call(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    ledger.call(support.AGENT_KEY, "consent", "refuse", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.ENTERPRISE_KEY, "delegation.appoint", agent_args(ledger))
+    ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    ledger.call(support.AGENT_KEY, "consent.refuse", {"request_id": "REQ-ENT-0001"})
 
 
 def test_a_rejected_delegate_call_reaches_the_wards_audit_trace() -> None:
     ledger = ledger_for_alice()
     args: dict[str, ArgValue] = {"request_id": "REQ-0000001"}
-    ledger.reject(support.GUARDIAN_KEY, "consent", "grant", args, "permission_denied")
+    ledger.reject(support.GUARDIAN_KEY, "consent.grant", args, "permission_denied")
     subjects = related_subjects(ledger.state, "consent", "grant", args)
     assert support.ALICE in subjects and support.BANK.id in subjects and CERT in subjects
-    ledger.call(support.CIVIL, "delegation", "register", guardianship(ledger))
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
     subjects = related_subjects(
         ledger.state, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0001"}
     )

@@ -69,10 +69,10 @@ class _Recorder(support.Ledger):
         )
         self.lines: list[str] = [f"genesis {len(self.state)} keys"]
 
-    def step(
-        self, sender: support.Sender, contract: str, method: str, args: Mapping[str, ArgValue]
-    ) -> None:
-        """Run a transaction, accepted or rejected, and write down what it did."""
+    def step(self, sender: support.Sender, target: str, args: Mapping[str, ArgValue]) -> None:
+        """Run a transaction (``target`` is ``"contract.method"``), accepted or rejected, and
+        write down what it did."""
+        contract, method = support.split_target(target)
         self.lines.append(f"tx {self.height} {contract}.{method} {_show(dict(args))}")
         self.lines.append(f"  subjects {_show(list(subjects_of(contract, method, args)))}")
         self.lines.append(
@@ -117,9 +117,9 @@ APPROVERS = (
 
 
 def _propose(r: _Recorder, proposer_key: bytes, args: dict[str, ArgValue]) -> None:
-    r.step(proposer_key, "membership", "propose", args)
+    r.step(proposer_key, "membership.propose", args)
     for org in APPROVERS[:5]:  # PSB proposes; five more make 6 of 10 or 11 (> one half)
-        r.step(org, "membership", "approve", {"proposal_id": args["proposal_id"]})
+        r.step(org, "membership.approve", {"proposal_id": args["proposal_id"]})
 
 
 def _certificates(r: _Recorder) -> None:
@@ -127,8 +127,7 @@ def _certificates(r: _Recorder) -> None:
     commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
     r.step(
         support.UNIVERSITY,
-        "certificates",
-        "issue",
+        "certificates.issue",
         support.issue_args(
             doc_hash=support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS, "diploma"),
             field_hashes=encode_field_hashes(commitments),
@@ -141,21 +140,19 @@ def _certificates(r: _Recorder) -> None:
         "doc_hash": support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, "id"),
         "valid_until_ms": r.time_ms + 3650 * support.DAY_MS,
     }
-    r.step(support.PSB, "certificates", "issue", id_card)
-    r.step(support.PSB, "certificates", "issue", id_card)  # already exists
-    r.step(support.UNIVERSITY, "certificates", "issue", support.issue_args(cert_id="X"))
-    r.step(support.BANK, "certificates", "issue", support.issue_args(cert_id="DIP-2012-000002"))
+    r.step(support.PSB, "certificates.issue", id_card)
+    r.step(support.PSB, "certificates.issue", id_card)  # already exists
+    r.step(support.UNIVERSITY, "certificates.issue", support.issue_args(cert_id="X"))
+    r.step(support.BANK, "certificates.issue", support.issue_args(cert_id="DIP-2012-000002"))
     r.step(
         support.PSB,
-        "certificates",
-        "renew",
+        "certificates.renew",
         {"cert_id": "ID-370102-0001", "valid_until_ms": r.time_ms + 3700 * support.DAY_MS},
     )
     amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     r.step(
         support.PSB,
-        "certificates",
-        "amend",
+        "certificates.amend",
         {
             "cert_id": "ID-370102-0001",
             "doc_hash": support.doc_hash("resident_id_card", amended, "id2"),
@@ -164,21 +161,18 @@ def _certificates(r: _Recorder) -> None:
     )
     r.step(
         support.PSB,
-        "certificates",
-        "suspend",
+        "certificates.suspend",
         {"cert_id": "ID-370102-0001", "reason": "挂失 reported lost"},
     )
-    r.step(support.PSB, "certificates", "renew", {"cert_id": "ID-370102-0001", "valid_until_ms": 1})
+    r.step(support.PSB, "certificates.renew", {"cert_id": "ID-370102-0001", "valid_until_ms": 1})
     r.step(
         support.PSB,
-        "certificates",
-        "reinstate",
+        "certificates.reinstate",
         {"cert_id": "ID-370102-0001", "reason": "找回 found again"},
     )
     r.step(
         support.PSB,
-        "certificates",
-        "reissue",
+        "certificates.reissue",
         {
             "cert_id": "ID-370102-0001",
             "new_cert_id": "ID-370102-0002",
@@ -189,8 +183,7 @@ def _certificates(r: _Recorder) -> None:
     )
     r.step(
         support.PSB,
-        "certificates",
-        "issue",
+        "certificates.issue",
         {
             "cert_id": "DL-370102-0001",
             "cert_type": "driving_licence",
@@ -199,12 +192,11 @@ def _certificates(r: _Recorder) -> None:
             "valid_until_ms": r.time_ms + 2000 * support.DAY_MS,
         },
     )
-    r.step(support.PSB, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "吊销"})
-    r.step(support.PSB, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "again"})
+    r.step(support.PSB, "certificates.revoke", {"cert_id": "DL-370102-0001", "reason": "吊销"})
+    r.step(support.PSB, "certificates.revoke", {"cert_id": "DL-370102-0001", "reason": "again"})
     r.step(
         support.NOTARY,
-        "certificates",
-        "record_verification",
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-0000001",
@@ -215,8 +207,7 @@ def _certificates(r: _Recorder) -> None:
     )
     r.step(
         support.STRANGER_KEY,
-        "certificates",
-        "record_verification",
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-2",
@@ -226,8 +217,7 @@ def _certificates(r: _Recorder) -> None:
     )
     r.step(
         support.AMR,
-        "certificates",
-        "issue",
+        "certificates.issue",
         support.issue_args(
             cert_id="BL-WH-2015-000001",
             cert_type="business_licence",
@@ -251,58 +241,51 @@ def _certificates(r: _Recorder) -> None:
 
 
 def _archives(r: _Recorder) -> None:
-    r.step(support.HRSS, "archives", "append", support.append_args("SS-2024-000001"))
-    r.step(support.HRSS, "archives", "append", support.append_args("SS-2024-000002", content="a"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000001"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000002", content="a"))
     r.step(
         support.HEALTH,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args("MED-2024-0001", category="medical"),
     )
     r.step(
         support.WEIHAI_AMR,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args(
             "ENT-REG-000001", subject=support.ENTERPRISE, category="enterprise_registration"
         ),
     )
     r.step(
         support.WEIHAI_AMR,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args("CREDIT-00001", subject=support.ENTERPRISE, category="credit"),
     )
     r.step(
         support.WEIHAI_AMR,
-        "archives",
-        "append",
+        "archives.append",
         support.append_args("CREDIT-00002", subject=support.BOB, category="credit"),
     )
-    r.step(support.HRSS, "archives", "append", support.append_args("SS-370102199003074528"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-370102199003074528"))
     r.step(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {
             "record_id": "SS-2024-000002",
             "content_hash": support.content_hash("b"),
             "reason": "基数调整",
         },
     )
-    r.step(support.ALICE_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
-    r.step(support.ALICE_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
-    r.step(support.BOB_KEY, "archives", "claim", {"record_id": "SS-2024-000002"})
+    r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
+    r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
+    r.step(support.BOB_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
     r.step(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     r.step(
         support.HRSS,
-        "archives",
-        "resolve_correction",
+        "archives.resolve_correction",
         {
             "correction_id": "COR-0000001",
             "outcome": "corrected",
@@ -312,20 +295,17 @@ def _archives(r: _Recorder) -> None:
     )
     r.step(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000002", "record_id": "SS-2024-000002", "reason": "月份有误"},
     )
     r.step(
         support.HRSS,
-        "archives",
-        "amend",
+        "archives.amend",
         {"record_id": "SS-2024-000002", "content_hash": support.content_hash("c"), "reason": "x"},
     )
     r.step(
         support.HRSS,
-        "archives",
-        "resolve_correction",
+        "archives.resolve_correction",
         {"correction_id": "COR-0000002", "outcome": "refused", "reason": "核实无误"},
     )
     for method, args in (
@@ -347,16 +327,14 @@ def _delegation(r: _Recorder) -> None:
     year = r.time_ms + 365 * support.DAY_MS
     r.step(
         support.CIVIL,
-        "delegation",
-        "register",
+        "delegation.register",
         support.delegation_args(
             "DLG-GUARD-0001", "guardian", support.ALICE, support.GUARDIAN, year
         ),
     )
     r.step(
         support.WEIHAI_AMR,
-        "delegation",
-        "register",
+        "delegation.register",
         support.delegation_args(
             "DLG-LEGAL-0001",
             "legal_representative",
@@ -369,8 +347,7 @@ def _delegation(r: _Recorder) -> None:
     )
     r.step(
         support.LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         support.delegation_args(
             "DLG-AGENT-0001",
             "agent",
@@ -381,36 +358,32 @@ def _delegation(r: _Recorder) -> None:
             cert_types=support.json_arg(["business_licence"]),
         ),
     )
-    r.step(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
+    r.step(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
     r.step(
         support.ENTERPRISE_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         support.delegation_args(
             "DLG-AGENT-0002", "agent", support.ENTERPRISE, support.BOB, year, ("archives",)
         ),
     )
-    r.step(support.BOB_KEY, "delegation", "decline", {"delegation_id": "DLG-AGENT-0002"})
+    r.step(support.BOB_KEY, "delegation.decline", {"delegation_id": "DLG-AGENT-0002"})
     r.step(
         support.ALICE_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         support.delegation_args(
             "DLG-GUARD-0002", "guardian", support.ALICE, support.BOB, year, ("archives",)
         ),
     )
-    r.step(support.BOB_KEY, "delegation", "accept", {"delegation_id": "DLG-GUARD-0002"})
+    r.step(support.BOB_KEY, "delegation.accept", {"delegation_id": "DLG-GUARD-0002"})
     r.step(
         support.ALICE_KEY,
-        "delegation",
-        "revoke",
+        "delegation.revoke",
         {"delegation_id": "DLG-GUARD-0002", "reason": "不再需要"},
     )
-    r.step(support.STRANGER_KEY, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0001"})
+    r.step(support.STRANGER_KEY, "delegation.revoke", {"delegation_id": "DLG-GUARD-0001"})
     r.step(
         support.LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         support.delegation_args(
             "DLG-AGENT-0003",
             "agent",
@@ -420,8 +393,8 @@ def _delegation(r: _Recorder) -> None:
             ("consent",),
         ),
     )
-    r.step(support.GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000002"})
-    r.step(support.GUARDIAN_KEY, "archives", "claim", {"record_id": "MED-2024-0001"})
+    r.step(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
+    r.step(support.GUARDIAN_KEY, "archives.claim", {"record_id": "MED-2024-0001"})
     for method, args in (
         ("get", {"delegation_id": "DLG-AGENT-0001"}),
         ("list_by_holder", {"holder": support.ENTERPRISE}),
@@ -434,8 +407,7 @@ def _consent(r: _Recorder) -> None:
     month = r.time_ms + 30 * support.DAY_MS
     r.step(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-0000001",
             "holder": support.ALICE,
@@ -451,11 +423,10 @@ def _consent(r: _Recorder) -> None:
             "expires_at_ms": month,
         },
     )
-    r.step(support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 4})
+    r.step(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 4})
     r.step(
         support.ALICE_KEY,
-        "consent",
-        "narrow",
+        "consent.narrow",
         {
             "request_id": "REQ-0000001",
             "max_uses": 3,
@@ -469,8 +440,7 @@ def _consent(r: _Recorder) -> None:
     )
     r.step(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {
             "request_id": "REQ-0000001",
             "cert_id": "ID-370102-0002",
@@ -479,8 +449,7 @@ def _consent(r: _Recorder) -> None:
     )
     r.step(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {
             "request_id": "REQ-0000001",
             "cert_id": "ID-370102-0002",
@@ -489,27 +458,23 @@ def _consent(r: _Recorder) -> None:
     )
     r.step(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
     r.step(
         support.NOTARY,
-        "consent",
-        "access",
+        "consent.access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
-    r.step(support.ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
+    r.step(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     r.step(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
     r.step(
         support.NOTARY,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-0000002",
             "holder": support.ALICE,
@@ -519,12 +484,11 @@ def _consent(r: _Recorder) -> None:
             "expires_at_ms": month,
         },
     )
-    r.step(support.ALICE_KEY, "consent", "refuse", {"request_id": "REQ-0000002"})
-    r.step(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000002"})
+    r.step(support.ALICE_KEY, "consent.refuse", {"request_id": "REQ-0000002"})
+    r.step(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000002"})
     r.step(
         support.AMR,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-ENT-0001",
             "holder": support.ENTERPRISE,
@@ -536,15 +500,13 @@ def _consent(r: _Recorder) -> None:
     )
     r.step(
         support.AGENT_KEY,
-        "consent",
-        "grant",
+        "consent.grant",
         {"request_id": "REQ-ENT-0001", "expires_at_ms": month - 1},
     )
-    r.step(support.AMR, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    r.step(support.AMR, "consent.access", {"request_id": "REQ-ENT-0001"})
     r.step(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-LONG-0001",
             "holder": support.BOB,
@@ -652,14 +614,13 @@ def _membership(r: _Recorder) -> None:
             "roles": support.json_arg(["auditor"]),
         },
     )
-    r.step(support.STRANGER_KEY, "membership", "approve", {"proposal_id": "PROP-0001"})
-    r.step(support.PSB, "membership", "approve", {"proposal_id": "PROP-0001"})
+    r.step(support.STRANGER_KEY, "membership.approve", {"proposal_id": "PROP-0001"})
+    r.step(support.PSB, "membership.approve", {"proposal_id": "PROP-0001"})
     # Two proposals for one org id: the second fails when it reaches its quorum.
     for pid in ("PROP-0010", "PROP-0011"):
         r.step(
             support.PSB,
-            "membership",
-            "propose",
+            "membership.propose",
             {
                 "proposal_id": pid,
                 "action": "add_org",
@@ -672,7 +633,7 @@ def _membership(r: _Recorder) -> None:
         )
     for pid in ("PROP-0010", "PROP-0011"):
         for org in APPROVERS[:5]:
-            r.step(org, "membership", "approve", {"proposal_id": pid})
+            r.step(org, "membership.approve", {"proposal_id": pid})
     for method, args in (
         ("get", {"org_id": "weihai-bigdata"}),
         ("list", {"limit": 3}),
@@ -693,8 +654,7 @@ def _governance(r: _Recorder) -> None:
     )
     r.step(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {
             "proposal_id": "PROP-0021",
             "action": "activate_contract_version",
@@ -703,13 +663,12 @@ def _governance(r: _Recorder) -> None:
         },
     )
     for org in APPROVERS:  # 7 of 10 pass under two-thirds; the last approval comes too late
-        r.step(org, "membership", "approve", {"proposal_id": "PROP-0021"})
+        r.step(org, "membership.approve", {"proposal_id": "PROP-0021"})
     r.ask("membership", "contract_versions", {})
     r.height += 20  # past the activation of consent v2
     r.step(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-LONG-0002",
             "holder": support.BOB,

@@ -52,14 +52,14 @@ def add_org_args(pid: str, org_id: str = "weihai-bigdata", **more: ArgValue) -> 
 
 def approve_by(ledger: support.Ledger, pid: str, orgs: tuple[Organisation, ...]) -> None:
     for org in orgs:
-        ledger.call(org, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership.approve", {"proposal_id": pid})
 
 
 def pass_proposal(
     ledger: support.Ledger, args: dict[str, ArgValue], proposer: Organisation = support.PSB
 ) -> None:
     """Propose and approve with just enough organisations (10 members: 7 approvals)."""
-    ledger.call(proposer, "membership", "propose", args)
+    ledger.call(proposer, "membership.propose", args)
     others = tuple(o for o in support.ORGANISATIONS if o != proposer)
     needed = ledger.query("membership", "quorum", {})["approvals_needed"]
     approve_by(ledger, str(args["proposal_id"]), others[: needed - 1])
@@ -121,7 +121,7 @@ def test_genesis_rejects_malformed_validators(validators: tuple[V, ...]) -> None
 
 def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     ledger = support.Ledger()
-    result = ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
+    result = ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
     assert [e.name for e in result.events] == ["membership.proposed"]
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])  # 6 of 10 approvals: 6 * 3 = 18, not > 20
@@ -131,7 +131,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     with pytest.raises(ContractError):
         ledger.query("membership", "get", {"org_id": "weihai-bigdata"})
 
-    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     assert [e.name for e in result.events] == [
         "membership.approved",
         "membership.proposal_applied",
@@ -144,8 +144,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     # Applied proposals take no more approvals.
     ledger.reject(
         others[6],
-        "membership",
-        "approve",
+        "membership.approve",
         {"proposal_id": "PROP-0001"},
         "failed_precondition",
     )
@@ -155,14 +154,12 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
 
 def test_duplicate_approvals_do_not_count() -> None:
     ledger = support.Ledger()
-    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.reject(
-        support.PSB, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
-    )
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.reject(support.PSB, "membership.approve", {"proposal_id": "PROP-0001"}, "already_exists")
     approve_by(ledger, "PROP-0001", (support.BANK,))
     for _ in range(3):
         ledger.reject(
-            support.BANK, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
+            support.BANK, "membership.approve", {"proposal_id": "PROP-0001"}, "already_exists"
         )
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})
     assert proposal["approvals"] == ["icbc-jinan", "jinan-psb"]
@@ -171,31 +168,28 @@ def test_duplicate_approvals_do_not_count() -> None:
 
 def test_a_single_member_consortium_applies_at_once() -> None:
     ledger = support.Ledger((support.PSB,))
-    result = ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
+    result = ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
     assert "membership.org_added" in [e.name for e in result.events]
 
 
 @pytest.mark.parametrize("sender", [support.ALICE_KEY, support.STRANGER_KEY])
 def test_only_members_propose_and_approve(sender: bytes) -> None:
     ledger = support.Ledger()
-    ledger.reject(sender, "membership", "propose", add_org_args("PROP-0001"), "permission_denied")
-    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.reject(
-        sender, "membership", "approve", {"proposal_id": "PROP-0001"}, "permission_denied"
-    )
+    ledger.reject(sender, "membership.propose", add_org_args("PROP-0001"), "permission_denied")
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.reject(sender, "membership.approve", {"proposal_id": "PROP-0001"}, "permission_denied")
 
 
 def test_expired_proposals_take_no_approvals() -> None:
     ledger = support.Ledger()
     ledger.call(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         add_org_args("PROP-0001", expires_at_ms=ledger.time_ms + 5_000),
     )
     ledger.time_ms += 10_000
     ledger.reject(
-        support.BANK, "membership", "approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
+        support.BANK, "membership.approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
     )
     assert ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})["expired"] is True
 
@@ -222,15 +216,13 @@ def test_expired_proposals_take_no_approvals() -> None:
 )
 def test_malformed_proposals_are_rejected(overrides: dict[str, ArgValue], code: str) -> None:
     ledger = support.Ledger()
-    ledger.reject(
-        support.PSB, "membership", "propose", add_org_args("PROP-0001", **overrides), code
-    )
+    ledger.reject(support.PSB, "membership.propose", add_org_args("PROP-0001", **overrides), code)
 
 
 def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
     ledger = support.Ledger()
-    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.call(support.PSB, "membership", "propose", add_org_args("PROP-0002"))
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0002"))
     pass_proposal_approvals = tuple(o for o in support.ORGANISATIONS if o != support.PSB)[:6]
     approve_by(ledger, "PROP-0001", pass_proposal_approvals)
     before = ledger.query("membership", "list", {})
@@ -239,7 +231,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
     new_member = principal_of(ledger.state, NEW_ORG_KEY)
     assert new_member is not None
     for org in (*pass_proposal_approvals, new_member):
-        result = ledger.call(org, "membership", "approve", {"proposal_id": "PROP-0002"})
+        result = ledger.call(org, "membership.approve", {"proposal_id": "PROP-0002"})
     assert result is not None and result.events[-1].name == "membership.proposal_failed"
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0002"})
     assert proposal["status"] == "failed"
@@ -252,9 +244,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
 
 def test_set_roles_gives_and_takes_rights() -> None:
     ledger = support.Ledger()
-    ledger.reject(
-        support.NOTARY, "certificates", "issue", support.issue_args(), "permission_denied"
-    )
+    ledger.reject(support.NOTARY, "certificates.issue", support.issue_args(), "permission_denied")
     pass_proposal(
         ledger,
         {
@@ -277,8 +267,7 @@ def test_set_roles_gives_and_takes_rights() -> None:
     )
     ledger.reject(
         support.UNIVERSITY,
-        "certificates",
-        "issue",
+        "certificates.issue",
         support.issue_args(cert_id="DIP-2012-000009"),
         "permission_denied",
     )
@@ -304,15 +293,14 @@ def test_rotate_org_key() -> None:
 
 def test_remove_org_retires_its_id_and_its_approvals() -> None:
     ledger = support.Ledger()
-    ledger.call(support.BANK, "membership", "propose", add_org_args("PROP-0009"))
+    ledger.call(support.BANK, "membership.propose", add_org_args("PROP-0009"))
     pass_proposal(
         ledger, {"proposal_id": "PROP-0001", "action": "remove_org", "org_id": support.BANK.id}
     )
     assert principal_of(ledger.state, support.BANK.public_key) is None
     ledger.reject(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         support.request_args(
             "REQ-0000001", "DIP-2012-000001", support.ALICE, 1, ledger.time_ms + support.DAY_MS
         ),
@@ -326,8 +314,7 @@ def test_remove_org_retires_its_id_and_its_approvals() -> None:
     # Its id is never given to another organisation.
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         add_org_args("PROP-0002", org_id=support.BANK.id),
         "already_exists",
     )
@@ -342,8 +329,7 @@ def test_set_quorum_changes_what_passes() -> None:
     assert ledger.query("membership", "quorum", {})["approvals_needed"] == 6
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {"proposal_id": "PROP-0002", "action": "set_quorum", "numerator": 1, "denominator": 4},
         "invalid_argument",
     )
@@ -357,8 +343,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     new_key = support.key_of("validator/4")
     ledger.call(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {
             "proposal_id": "PROP-0001",
             "action": "add_validator",
@@ -370,7 +355,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     (scheduled,) = [e for e in result.events if e.name == "membership.validators_scheduled"]
     attrs = dict(scheduled.attrs)
     assert attrs["activation_height"] == decided + DELAY
@@ -393,8 +378,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     # The operator may not be removed, nor lose its role, while it runs a validator.
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {"proposal_id": "PROP-0002", "action": "remove_org", "org_id": support.AUDITOR.id},
         "failed_precondition",
     )
@@ -471,9 +455,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
 )
 def test_invalid_validator_changes(params: dict[str, ArgValue], code: str) -> None:
     ledger = ledger_with_validators()
-    ledger.reject(
-        support.PSB, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
-    )
+    ledger.reject(support.PSB, "membership.propose", {"proposal_id": "PROP-0001", **params}, code)
 
 
 def test_the_last_validator_cannot_be_removed() -> None:
@@ -481,8 +463,7 @@ def test_the_last_validator_cannot_be_removed() -> None:
     ledger.state = MemoryState(genesis_writes((support.PSB,), GENESIS_VALIDATORS[:1]))
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {"proposal_id": "PROP-0001", "action": "remove_validator", "validator_id": "val-0"},
         "failed_precondition",
     )
@@ -512,14 +493,13 @@ def test_add_validator_records_its_endpoint_at_once() -> None:
     ledger = ledger_with_validators()
     ledger.call(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         add_validator_args("PROP-0001", endpoint="val-4.audit.example.gov.cn:27104"),
     )
     others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(others[5], "membership", "approve", {"proposal_id": "PROP-0001"})
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     (located,) = [e for e in result.events if e.name == "membership.validator_endpoint_set"]
     assert dict(located.attrs)["endpoint"] == "val-4.audit.example.gov.cn:27104"
     assert "val-4" in located.subjects and "PROP-0001" in located.subjects
@@ -611,7 +591,7 @@ def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, mess
             "endpoint": endpoint,
         },
     ):
-        error = ledger.reject(support.PSB, "membership", "propose", args, "invalid_argument")
+        error = ledger.reject(support.PSB, "membership.propose", args, "invalid_argument")
         assert message in error.message and "endpoint" in error.message
         assert endpoint not in error.message or not endpoint  # the value is never echoed
 
@@ -620,8 +600,7 @@ def test_an_endpoint_must_be_a_string() -> None:
     ledger = ledger_with_validators()
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         add_validator_args("PROP-0001", endpoint=27100),
         "invalid_argument",
     )
@@ -675,17 +654,14 @@ def test_invalid_endpoint_changes(params: dict[str, ArgValue], code: str) -> Non
             "endpoint": "in-use:1",
         },
     )
-    ledger.reject(
-        support.PSB, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
-    )
+    ledger.reject(support.PSB, "membership.propose", {"proposal_id": "PROP-0001", **params}, code)
 
 
 def test_only_members_propose_endpoint_changes() -> None:
     ledger = ledger_with_validators()
     ledger.reject(
         support.STRANGER_KEY,
-        "membership",
-        "propose",
+        "membership.propose",
         {
             "proposal_id": "PROP-0001",
             "action": "set_validator_endpoint",

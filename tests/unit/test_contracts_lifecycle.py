@@ -114,8 +114,7 @@ def test_field_hashes_must_match_the_doc_hash() -> None:
     ):
         ledger.reject(
             support.UNIVERSITY,
-            "certificates",
-            "issue",
+            "certificates.issue",
             support.issue_args(doc_hash=doc_hash, field_hashes=bad),
             "invalid_argument",
         )
@@ -150,7 +149,7 @@ def test_renew_extends_validity() -> None:
     until = support.T0_MS + 10 * support.DAY_MS
     ledger.issue_diploma(CERT, valid_until_ms=until)
     result = ledger.call(
-        support.UNIVERSITY, "certificates", "renew", {**C, "valid_until_ms": until + support.DAY_MS}
+        support.UNIVERSITY, "certificates.renew", {**C, "valid_until_ms": until + support.DAY_MS}
     )
     assert result.events[0].name == "certificate.renewed"
     assert dict(result.events[0].attrs)["old_valid_until_ms"] == until
@@ -158,8 +157,7 @@ def test_renew_extends_validity() -> None:
     for bad in (until, support.T0_MS):
         ledger.reject(
             support.UNIVERSITY,
-            "certificates",
-            "renew",
+            "certificates.renew",
             {**C, "valid_until_ms": bad},
             "invalid_argument",
         )
@@ -168,8 +166,7 @@ def test_renew_extends_validity() -> None:
     assert status(ledger)["status"] == "expired"
     ledger.call(
         support.UNIVERSITY,
-        "certificates",
-        "renew",
+        "certificates.renew",
         {**C, "valid_until_ms": until + 400 * support.DAY_MS},
     )
     assert status(ledger)["status"] == "valid"
@@ -180,8 +177,7 @@ def test_renewing_a_certificate_without_expiry_is_a_failed_precondition() -> Non
     ledger.issue_diploma(CERT)
     ledger.reject(
         support.UNIVERSITY,
-        "certificates",
-        "renew",
+        "certificates.renew",
         {**C, "valid_until_ms": support.T0_MS + support.DAY_MS},
         "failed_precondition",
     )
@@ -195,8 +191,7 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     new_doc_hash = compute_document_hash("diploma", AMENDED_FIELDS, new_salt)
     result = ledger.call(
         support.UNIVERSITY,
-        "certificates",
-        "amend",
+        "certificates.amend",
         {
             **C,
             "doc_hash": new_doc_hash,
@@ -219,8 +214,7 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     # The same document again is no amendment.
     ledger.reject(
         support.UNIVERSITY,
-        "certificates",
-        "amend",
+        "certificates.amend",
         {**C, "doc_hash": new_doc_hash, "reason": "again"},
         "invalid_argument",
     )
@@ -230,7 +224,7 @@ def test_suspend_reinstate_revoke() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     result = ledger.call(
-        support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "学籍核查中 under review"}
+        support.UNIVERSITY, "certificates.suspend", {**C, "reason": "学籍核查中 under review"}
     )
     assert result.events[0].name == "certificate.suspended"
     assert (status(ledger)["status"], status(ledger)["reason"]) == (
@@ -238,13 +232,13 @@ def test_suspend_reinstate_revoke() -> None:
         "学籍核查中 under review",
     )
     ledger.reject(
-        support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "x"}, "failed_precondition"
+        support.UNIVERSITY, "certificates.suspend", {**C, "reason": "x"}, "failed_precondition"
     )
-    ledger.call(support.UNIVERSITY, "certificates", "reinstate", C)
+    ledger.call(support.UNIVERSITY, "certificates.reinstate", C)
     assert (status(ledger)["status"], status(ledger)["reason"]) == ("valid", "")
-    ledger.reject(support.UNIVERSITY, "certificates", "reinstate", C, "failed_precondition")
-    ledger.call(support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "again"})
-    ledger.call(support.UNIVERSITY, "certificates", "revoke", {**C, "reason": "degree withdrawn"})
+    ledger.reject(support.UNIVERSITY, "certificates.reinstate", C, "failed_precondition")
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "again"})
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**C, "reason": "degree withdrawn"})
     assert status(ledger)["status"] == "revoked"
     for method, args in (
         ("reinstate", C),
@@ -252,17 +246,16 @@ def test_suspend_reinstate_revoke() -> None:
         ("renew", {**C, "valid_until_ms": support.T0_MS + support.DAY_MS}),
         ("amend", {**C, "doc_hash": "cd" * 32, "reason": "x"}),
     ):
-        ledger.reject(support.UNIVERSITY, "certificates", method, args, "failed_precondition")
+        ledger.reject(support.UNIVERSITY, f"certificates.{method}", args, "failed_precondition")
 
 
 def test_a_suspended_certificate_cannot_be_requested() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(support.UNIVERSITY, "certificates", "suspend", {**C, "reason": "review"})
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "review"})
     ledger.reject(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-0000001",
             "holder": support.ALICE,
@@ -281,8 +274,7 @@ def test_reissue_supersedes_the_old_certificate() -> None:
     new_id = "DIP-2012-000001-R1"
     result = ledger.call(
         support.UNIVERSITY,
-        "certificates",
-        "reissue",
+        "certificates.reissue",
         {
             **C,
             "new_cert_id": new_id,
@@ -301,7 +293,7 @@ def test_reissue_supersedes_the_old_certificate() -> None:
     listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [CERT, new_id]
     ledger.reject(
-        support.UNIVERSITY, "certificates", "revoke", {**C, "reason": "x"}, "failed_precondition"
+        support.UNIVERSITY, "certificates.revoke", {**C, "reason": "x"}, "failed_precondition"
     )
 
 
@@ -317,15 +309,13 @@ def test_validity_rules_of_the_type() -> None:
     for bad in (0, ledger.time_ms + 200 * support.DAY_MS, ledger.time_ms):
         ledger.reject(
             support.PSB,
-            "certificates",
-            "issue",
+            "certificates.issue",
             {**args, "valid_until_ms": bad},
             "invalid_argument",
         )
     ledger.call(
         support.PSB,
-        "certificates",
-        "issue",
+        "certificates.issue",
         {**args, "valid_until_ms": ledger.time_ms + 90 * support.DAY_MS},
     )
 
@@ -335,8 +325,7 @@ def test_issue_refuses_ids_that_look_personal() -> None:
     for bad in ("ID-370102199003074528", "BL-91370100MA3C8ABC1X", "tel-13805310123"):
         ledger.reject(
             support.UNIVERSITY,
-            "certificates",
-            "issue",
+            "certificates.issue",
             support.issue_args(cert_id=bad),
             "invalid_argument",
         )
@@ -373,7 +362,7 @@ def test_only_the_issuer_runs_the_lifecycle(
 ) -> None:
     ledger = support.Ledger()
     ledger.issue_diploma(CERT, valid_until_ms=support.T0_MS + 10 * support.DAY_MS)
-    ledger.reject(sender, "certificates", method, args, "permission_denied")
+    ledger.reject(sender, f"certificates.{method}", args, "permission_denied")
 
 
 # --- verification records ------------------------------------------------------------------
@@ -389,7 +378,7 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
         "purpose": "窗口核验 counter check",
         "fields": '["degree", "graduation_date"]',
     }
-    result = ledger.call(support.NOTARY, "certificates", "record_verification", args)
+    result = ledger.call(support.NOTARY, "certificates.record_verification", args)
     (event,) = result.events
     assert event.name == "certificate.verified"
     assert event.subjects == (support.ALICE, CERT, support.NOTARY.id, "VER-0000001")
@@ -399,20 +388,18 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
     by_cert = ledger.query("certificates", "verifications", C)
     assert by_holder == by_cert
     assert by_cert[0]["verifier"] == support.NOTARY.id
-    ledger.reject(support.NOTARY, "certificates", "record_verification", args, "already_exists")
+    ledger.reject(support.NOTARY, "certificates.record_verification", args, "already_exists")
     for sender in (support.UNIVERSITY.public_key, support.ALICE_KEY):
         ledger.reject(
             sender,
-            "certificates",
-            "record_verification",
+            "certificates.record_verification",
             {**args, "verification_id": "VER-0000002"},
             "permission_denied",
         )
     for bad in ({"result": "maybe"}, {"fields": '["nickname"]'}, {"fields": "[]"}):
         ledger.reject(
             support.NOTARY,
-            "certificates",
-            "record_verification",
+            "certificates.record_verification",
             {**args, "verification_id": "VER-0000003", **bad},
             "invalid_argument",
         )

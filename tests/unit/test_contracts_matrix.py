@@ -231,8 +231,7 @@ def prepared(state: str) -> support.Ledger:
     ledger.append(support.HRSS, REC2)
     ledger.call(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": COR, "record_id": REC2, "reason": "参保单位有误"},
     )
     ledger.register(
@@ -245,8 +244,7 @@ def prepared(state: str) -> support.Ledger:
     )
     ledger.call(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": REQ,
             "holder": support.ALICE,
@@ -260,21 +258,21 @@ def prepared(state: str) -> support.Ledger:
     )
     r: dict[str, ArgValue] = {"request_id": REQ}
     if state == "refused":
-        ledger.call(support.ALICE_KEY, "consent", "refuse", r)
+        ledger.call(support.ALICE_KEY, "consent.refuse", r)
     elif state in ("in_force", "expired", "revoked"):
-        ledger.call(support.ALICE_KEY, "consent", "grant", r)
+        ledger.call(support.ALICE_KEY, "consent.grant", r)
     elif state == "narrowed":
         narrowed = support.json_arg([{"cert_id": DIPLOMA, "fields": ["degree", "graduation_date"]}])
-        ledger.call(support.ALICE_KEY, "consent", "grant", {**r, "scope": narrowed, "max_uses": 1})
+        ledger.call(support.ALICE_KEY, "consent.grant", {**r, "scope": narrowed, "max_uses": 1})
     elif state == "used_up":
-        ledger.call(support.ALICE_KEY, "consent", "grant", {**r, "max_uses": 1})
-        ledger.call(support.BANK, "consent", "access", {**r, "cert_id": DIPLOMA})
+        ledger.call(support.ALICE_KEY, "consent.grant", {**r, "max_uses": 1})
+        ledger.call(support.BANK, "consent.access", {**r, "cert_id": DIPLOMA})
     elif state == "delegated":
-        ledger.call(support.GUARDIAN_KEY, "consent", "grant", r)
+        ledger.call(support.GUARDIAN_KEY, "consent.grant", r)
     if state == "expired":
         ledger.time_ms += 31 * support.DAY_MS
     if state == "revoked":
-        ledger.call(support.ALICE_KEY, "consent", "revoke", r)
+        ledger.call(support.ALICE_KEY, "consent.revoke", r)
     return ledger
 
 
@@ -309,10 +307,10 @@ def test_authorisation_matrix(role: str, operation: str, state: str) -> None:
     args = make_args(ledger)
     outcome = expected(operation, role, state)
     if outcome == OK:
-        result = ledger.call(ROLES[role], contract, method, args)
+        result = ledger.call(ROLES[role], f"{contract}.{method}", args)
         assert result.events, f"{operation} by {role} in state {state} left no event"
     else:
-        error = ledger.reject(ROLES[role], contract, method, args, outcome)
+        error = ledger.reject(ROLES[role], f"{contract}.{method}", args, outcome)
         assert error.message
     if operation.startswith("consent.access") and outcome == OK:
         accessed = ledger.query("consent", "get", {"request_id": REQ})

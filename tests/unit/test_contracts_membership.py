@@ -62,7 +62,7 @@ def test_principal_of() -> None:
 
 def test_membership_has_no_transactions_yet() -> None:
     ledger = support.Ledger()
-    ledger.reject(support.PSB, "membership", "add", {"org_id": "new-org"}, "unknown_method")
+    ledger.reject(support.PSB, "membership.add", {"org_id": "new-org"}, "unknown_method")
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,7 @@ def run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
     ledger.issue_diploma(CERTS[1], holder=support.BOB)
     ledger.append(support.HRSS, RECORDS[0])
     ledger.request(REQUESTS[0], CERTS[0])
-    ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": REQUESTS[0]})
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": REQUESTS[0]})
     return ledger, ledger.attempt_steps(steps)
 
 
@@ -347,8 +347,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     ledger.call(
         support.PSB,
-        "certificates",
-        "amend",
+        "certificates.amend",
         {
             "cert_id": "ID-370102-0001",
             "doc_hash": compute_document_hash("resident_id_card", amended, support.salt_for("id2")),
@@ -357,8 +356,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.call(
         support.NOTARY,
-        "certificates",
-        "record_verification",
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-0000001",
@@ -379,8 +377,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     ledger.register_legal_representative(support.T0_MS + 365 * support.DAY_MS)
     ledger.call(
         support.LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
+        "delegation.appoint",
         support.delegation_args(
             "DLG-AGENT-0001",
             "agent",
@@ -390,18 +387,16 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
             ("consent",),
         ),
     )
-    ledger.call(support.AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    ledger.call(support.GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
+    ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     ledger.call(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     ledger.call(
         support.HRSS,
-        "archives",
-        "resolve_correction",
+        "archives.resolve_correction",
         {
             "correction_id": "COR-0000001",
             "outcome": "corrected",
@@ -411,8 +406,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.call(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-0000001",
             "holder": support.ALICE,
@@ -427,13 +421,10 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
             "expires_at_ms": ledger.time_ms + 30 * support.DAY_MS,
         },
     )
-    ledger.call(
-        support.GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 2}
-    )
+    ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 2})
     ledger.call(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {
             "request_id": "REQ-0000001",
             "cert_id": "ID-370102-0001",
@@ -442,14 +433,13 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.call(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
-    ledger.call(support.ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
+    ledger.call(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
-    ledger.call(support.AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"})
-    ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.BANK, "consent.access", {"request_id": "REQ-ENT-0001"})
     # Attempts to put personal data on-chain are refused.
     for contract, method, args in (
         ("archives", "append", support.append_args("SS-370102199003074528")),
@@ -459,11 +449,10 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
             support.append_args("SS-2024-000009", source_department="王建国 13805310123"),
         ),
     ):
-        ledger.reject(support.HRSS, contract, method, args, "invalid_argument")
+        ledger.reject(support.HRSS, f"{contract}.{method}", args, "invalid_argument")
     ledger.reject(
         support.ALICE_KEY,
-        "archives",
-        "request_correction",
+        "archives.request_correction",
         {
             "correction_id": "COR-0000002",
             "record_id": "SS-2024-000001",

@@ -28,7 +28,7 @@ from tests.unit import test_contracts_support as support
 )
 def test_unknown_transactions(contract: str, method: str) -> None:
     ledger = support.Ledger()
-    ledger.reject(support.UNIVERSITY, contract, method, {}, "unknown_method")
+    ledger.reject(support.UNIVERSITY, f"{contract}.{method}", {}, "unknown_method")
 
 
 @pytest.mark.parametrize(
@@ -103,8 +103,7 @@ def test_state_and_events_hold_no_personal_values() -> None:
     ledger = support.Ledger()
     ledger.call(
         support.UNIVERSITY,
-        "certificates",
-        "issue",
+        "certificates.issue",
         {
             "cert_id": "DIP-2012-000001",
             "cert_type": "diploma",
@@ -115,8 +114,7 @@ def test_state_and_events_hold_no_personal_values() -> None:
     )
     ledger.call(
         support.PSB,
-        "certificates",
-        "issue",
+        "certificates.issue",
         {
             "cert_id": "ID-370102-0001",
             "cert_type": "resident_id_card",
@@ -126,19 +124,17 @@ def test_state_and_events_hold_no_personal_values() -> None:
         },
     )
     ledger.request("REQ-0000001", "ID-370102-0001")
-    ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
-    ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-0000001"})
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 1})
+    ledger.call(support.BANK, "consent.access", {"request_id": "REQ-0000001"})
     ledger.call(
         support.PSB,
-        "certificates",
-        "revoke",
+        "certificates.revoke",
         {"cert_id": "ID-370102-0001", "reason": "证件遗失补领 reported lost"},
     )
     # An agency trying to put an ID or phone number into free text is refused.
     ledger.reject(
         support.NOTARY,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": "REQ-0000002",
             "holder": support.ALICE,
@@ -169,8 +165,8 @@ def test_same_calls_give_identical_bytes() -> None:
         ledger = support.Ledger()
         ledger.issue_diploma("DIP-2012-000001")
         ledger.request("REQ-0000001", "DIP-2012-000001")
-        ledger.call(support.ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
-        ledger.call(support.BANK, "consent", "access", {"request_id": "REQ-0000001"})
+        ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000001"})
+        ledger.call(support.BANK, "consent.access", {"request_id": "REQ-0000001"})
         return [support.result_bytes(result) for result in ledger.results]
 
     first = run()
@@ -356,4 +352,4 @@ test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
 def test_arguments_must_be_a_mapping() -> None:
     ledger = support.Ledger()
     bad_args: Any = [("request_id", "REQ-0000001")]
-    ledger.reject(support.BANK, "consent", "access", bad_args, "invalid_argument")
+    ledger.reject(support.BANK, "consent.access", bad_args, "invalid_argument")

@@ -41,8 +41,7 @@ def scope_request(
 ) -> None:
     ledger.call(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": REQ,
             "holder": support.ALICE,
@@ -55,7 +54,7 @@ def scope_request(
 
 
 def access(ledger: support.Ledger, **target: ArgValue) -> Event:
-    result = ledger.call(support.BANK, "consent", "access", {**R, **target})
+    result = ledger.call(support.BANK, "consent.access", {**R, **target})
     (event,) = result.events
     assert event.name == "consent.accessed"
     return event
@@ -101,8 +100,7 @@ def test_bad_scopes_are_rejected(scope: str, code: str) -> None:
     ledger = alice_ledger()
     ledger.reject(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {
             "request_id": REQ,
             "holder": support.ALICE,
@@ -124,11 +122,10 @@ def test_cert_id_and_scope_are_exclusive() -> None:
         "max_uses": 1,
         "expires_at_ms": ledger.time_ms + support.DAY_MS,
     }
-    ledger.reject(support.BANK, "consent", "request", base, "invalid_argument")
+    ledger.reject(support.BANK, "consent.request", base, "invalid_argument")
     ledger.reject(
         support.BANK,
-        "consent",
-        "request",
+        "consent.request",
         {**base, "cert_id": DIPLOMA, "scope": support.json_arg([{"cert_id": DIPLOMA}])},
         "invalid_argument",
     )
@@ -137,7 +134,7 @@ def test_cert_id_and_scope_are_exclusive() -> None:
 def test_access_reads_only_what_is_granted_and_names_it() -> None:
     ledger = alice_ledger()
     scope_request(ledger, FULL_SCOPE)
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
     # A whole certificate in scope.
     event = access(ledger, cert_id=DIPLOMA)
     assert event.subjects == (support.ALICE, DIPLOMA, support.BANK.id, REQ)
@@ -164,19 +161,14 @@ def test_access_reads_only_what_is_granted_and_names_it() -> None:
         {"record_id": BOB_SS_RECORD},
         {"cert_id": BOB_DIPLOMA},
     ):
-        error = ledger.reject(
-            support.BANK, "consent", "access", {**R, **target}, "permission_denied"
-        )
+        error = ledger.reject(support.BANK, "consent.access", {**R, **target}, "permission_denied")
         assert "not in scope" in error.message
     # What to read must be named when the grant holds more than one certificate.
-    ledger.reject(support.BANK, "consent", "access", R, "invalid_argument")
-    ledger.reject(
-        support.BANK, "consent", "access", {**R, "record_id": "SS-2099-999999"}, "not_found"
-    )
+    ledger.reject(support.BANK, "consent.access", R, "invalid_argument")
+    ledger.reject(support.BANK, "consent.access", {**R, "record_id": "SS-2099-999999"}, "not_found")
     ledger.reject(
         support.BANK,
-        "consent",
-        "access",
+        "consent.access",
         {**R, "record_id": SS_RECORD, "cert_id": DIPLOMA},
         "invalid_argument",
     )
@@ -189,22 +181,19 @@ def test_the_holder_narrows_when_granting() -> None:
     narrowed = [{"cert_id": DIPLOMA, "fields": ["degree", "graduation_date"]}]
     ledger.reject(
         support.ALICE_KEY,
-        "consent",
-        "grant",
+        "consent.grant",
         {**R, "scope": support.json_arg([{"record_category": "medical"}])},
         "invalid_argument",
     )
     ledger.reject(
         support.ALICE_KEY,
-        "consent",
-        "grant",
+        "consent.grant",
         {**R, "expires_at_ms": ledger.time_ms + 60 * support.DAY_MS},
         "invalid_argument",
     )
     result = ledger.call(
         support.ALICE_KEY,
-        "consent",
-        "grant",
+        "consent.grant",
         {
             **R,
             "scope": support.json_arg(narrowed),
@@ -215,38 +204,37 @@ def test_the_holder_narrows_when_granting() -> None:
     assert dict(result.events[0].attrs)["narrowed"] is True
     record = ledger.query("consent", "get", R)
     assert (record["granted_scope"], record["granted_uses"]) == (narrowed, 1)
-    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied")
+    ledger.reject(support.BANK, "consent.access", {**R, "cert_id": DIPLOMA}, "permission_denied")
     ledger.reject(
-        support.BANK, "consent", "access", {**R, "record_id": SS_RECORD}, "permission_denied"
+        support.BANK, "consent.access", {**R, "record_id": SS_RECORD}, "permission_denied"
     )
     # With one certificate granted, naming nothing reads the granted fields of it.
     event = access(ledger)
     assert dict(event.attrs)["fields"] == "degree,graduation_date"
-    ledger.reject(support.BANK, "consent", "access", R, "permission_denied")
+    ledger.reject(support.BANK, "consent.access", R, "permission_denied")
 
 
 def test_a_grant_can_be_narrowed_later_but_not_widened() -> None:
     ledger = alice_ledger()
     scope_request(ledger, FULL_SCOPE)
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
     access(ledger, record_id=SS_RECORD)
     result = ledger.call(
         support.ALICE_KEY,
-        "consent",
-        "narrow",
+        "consent.narrow",
         {**R, "scope": support.json_arg([{"record_category": "social_security"}]), "max_uses": 2},
     )
     assert result.events[0].name == "consent.narrowed"
     record = ledger.query("consent", "get", R)
     assert (record["uses_left"], record["granted_uses"]) == (2, 3)
-    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied")
+    ledger.reject(support.BANK, "consent.access", {**R, "cert_id": DIPLOMA}, "permission_denied")
     for widen in (
         {"max_uses": 3},
         {"scope": support.json_arg(FULL_SCOPE)},
         {"expires_at_ms": ledger.time_ms + 90 * support.DAY_MS},
         {},
     ):
-        ledger.reject(support.ALICE_KEY, "consent", "narrow", {**R, **widen}, "invalid_argument")
+        ledger.reject(support.ALICE_KEY, "consent.narrow", {**R, **widen}, "invalid_argument")
     in_force = ledger.query(
         "consent", "list_by_holder", {"holder": support.ALICE, "in_force": True}
     )
@@ -261,15 +249,13 @@ def test_a_type_scope_covers_only_the_holders_certificates() -> None:
     ledger = alice_ledger()
     scope_request(ledger, [{"cert_type": "diploma"}])
     assert ledger.query("consent", "get", R)["cert_type"] == "diploma"
-    ledger.call(support.ALICE_KEY, "consent", "grant", R)
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
     access(ledger, cert_id=DIPLOMA, fields=support.json_arg(["major"]))
     ledger.reject(
-        support.BANK, "consent", "access", {**R, "cert_id": BOB_DIPLOMA}, "permission_denied"
+        support.BANK, "consent.access", {**R, "cert_id": BOB_DIPLOMA}, "permission_denied"
     )
-    ledger.reject(support.BANK, "consent", "access", {**R, "cert_id": ID_CARD}, "permission_denied")
-    ledger.reject(
-        support.NOTARY, "consent", "access", {**R, "cert_id": DIPLOMA}, "permission_denied"
-    )
+    ledger.reject(support.BANK, "consent.access", {**R, "cert_id": ID_CARD}, "permission_denied")
+    ledger.reject(support.NOTARY, "consent.access", {**R, "cert_id": DIPLOMA}, "permission_denied")
 
 
 def test_subjects_of_a_scoped_request_name_its_certificates() -> None:

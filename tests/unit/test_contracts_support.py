@@ -146,6 +146,14 @@ class Step:
     advance_ms: int
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """``"contract.method"`` as (contract, method): how the tests name a transaction."""
+    contract, dot, method = target.partition(".")
+    if not dot:
+        raise ValueError(f"{target!r} is not 'contract.method'")
+    return contract, method
+
+
 Sender = bytes | Organisation
 """Who signs a call: a wallet's public key, or an organisation (its key)."""
 
@@ -173,29 +181,29 @@ class Ledger:
         self.height += 1
         self.time_ms += 1000
 
-    def call(
-        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue]
-    ) -> CallResult:
-        """Execute a transaction that must succeed, and apply it."""
-        result = execute(self.state, self.ctx(sender), contract, method, args)
+    def call(self, sender: Sender, target: str, args: Mapping[str, ArgValue]) -> CallResult:
+        """Execute a transaction (``target`` is ``"contract.method"``) that must succeed, and
+        apply it."""
+        result = execute(self.state, self.ctx(sender), *split_target(target), args)
         self.state.apply(result)
         self.results.append(result)
         self._next_block()
         return result
 
     def reject(
-        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue], code: str
+        self, sender: Sender, target: str, args: Mapping[str, ArgValue], code: str
     ) -> ContractError:
-        """Execute a transaction that must fail with ``code``; check state is unchanged."""
+        """Execute a transaction (``target`` is ``"contract.method"``) that must fail with
+        ``code``; check state is unchanged."""
         before = self.state.items()
         try:
-            execute(self.state, self.ctx(sender), contract, method, args)
+            execute(self.state, self.ctx(sender), *split_target(target), args)
         except ContractError as error:
             assert error.code == code, f"expected {code}, got {error.code}: {error.message}"
             assert self.state.items() == before
             self._next_block()
             return error
-        raise AssertionError(f"{contract}.{method} was accepted; expected {code}")
+        raise AssertionError(f"{target} was accepted; expected {code}")
 
     def attempt(
         self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue]
@@ -234,8 +242,7 @@ class Ledger:
     ) -> CallResult:
         return self.call(
             UNIVERSITY,
-            "certificates",
-            "issue",
+            "certificates.issue",
             {
                 "cert_id": cert_id,
                 "cert_type": "diploma",
@@ -264,18 +271,18 @@ class Ledger:
 
     def issue(self, issuer: Organisation, **overrides: ArgValue) -> CallResult:
         """``certificates.issue`` by ``issuer`` of :func:`issue_args` with ``overrides``."""
-        return self.call(issuer, "certificates", "issue", issue_args(**overrides))
+        return self.call(issuer, "certificates.issue", issue_args(**overrides))
 
     def append(
         self, source: Organisation, record_id: str, *args: str, **overrides: ArgValue
     ) -> CallResult:
         """``archives.append`` by ``source`` of :func:`append_args`."""
-        return self.call(source, "archives", "append", append_args(record_id, *args, **overrides))
+        return self.call(source, "archives.append", append_args(record_id, *args, **overrides))
 
     def register(self, registrar: Organisation, *terms: Any, **overrides: ArgValue) -> CallResult:
         """``delegation.register`` by ``registrar`` of :func:`delegation_args` ``(*terms,
         **overrides)``."""
-        return self.call(registrar, "delegation", "register", delegation_args(*terms, **overrides))
+        return self.call(registrar, "delegation.register", delegation_args(*terms, **overrides))
 
     def register_legal_representative(self, expires_at_ms: int) -> CallResult:
         """Weihai's AMR registers LEGAL_REP as the enterprise's legal representative, who may
@@ -301,8 +308,7 @@ class Ledger:
     ) -> CallResult:
         return self.call(
             agency_key,
-            "consent",
-            "request",
+            "consent.request",
             request_args(request_id, cert_id, holder, max_uses, self.time_ms + expires_in_ms),
         )
 

@@ -22,12 +22,12 @@ def activate(ledger: support.Ledger, pid: str, contract: str, version: int) -> i
         "contract": contract,
         "version": version,
     }
-    ledger.call(support.PSB, "membership", "propose", args)
+    ledger.call(support.PSB, "membership.propose", args)
     others = [o for o in support.ORGANISATIONS if o != support.PSB]
     for org in others[:5]:
-        ledger.call(org, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership.approve", {"proposal_id": pid})
     decided = ledger.height
-    result = ledger.call(others[5], "membership", "approve", {"proposal_id": pid})
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": pid})
     (event,) = [e for e in result.events if e.name == "membership.contract_version_scheduled"]
     assert dict(event.attrs)["activation_height"] == decided + DELAY
     return decided
@@ -122,8 +122,7 @@ def test_only_shipped_new_versions_can_be_proposed(contract: str, version: int, 
     ledger = support.Ledger()
     ledger.reject(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {
             "proposal_id": "PROP-V-0001",
             "action": "activate_contract_version",
@@ -139,8 +138,7 @@ def test_an_unapproved_version_never_runs() -> None:
     ledger.issue_diploma(CERT)
     ledger.call(
         support.PSB,
-        "membership",
-        "propose",
+        "membership.propose",
         {
             "proposal_id": "PROP-V2-0001",
             "action": "activate_contract_version",
