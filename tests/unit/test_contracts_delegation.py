@@ -155,10 +155,7 @@ def test_a_delegation_covers_only_its_actions_types_categories_and_time() -> Non
         support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001"}, "permission_denied"
     )
     ledger.reject(
-        support.GUARDIAN_KEY,
-        "archives.claim",
-        {"record_id": "SS-2024-000001"},
-        "permission_denied",
+        support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"}, "permission_denied"
     )
     ledger.call(
         support.CIVIL,
@@ -193,10 +190,7 @@ def test_who_may_revoke_an_appointed_guardian() -> None:
     ledger = ledger_for_alice()
     ledger.call(support.ALICE_KEY, "delegation.appoint", guardianship(ledger))
     ledger.reject(
-        support.CIVIL,
-        "delegation.revoke",
-        {"delegation_id": "DLG-GUARD-0001"},
-        "permission_denied",
+        support.CIVIL, "delegation.revoke", {"delegation_id": "DLG-GUARD-0001"}, "permission_denied"
     )
     ledger.call(support.ALICE_KEY, "delegation.revoke", {"delegation_id": "DLG-GUARD-0001"})
     ledger.call(

@@ -244,9 +244,7 @@ def _archives(r: _Recorder) -> None:
     r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000001"))
     r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000002", content="a"))
     r.step(
-        support.HEALTH,
-        "archives.append",
-        support.append_args("MED-2024-0001", category="medical"),
+        support.HEALTH, "archives.append", support.append_args("MED-2024-0001", category="medical")
     )
     r.step(
         support.WEIHAI_AMR,
@@ -457,9 +455,7 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK,
-        "consent.access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
     )
     r.step(
         support.NOTARY,
@@ -468,9 +464,7 @@ def _consent(r: _Recorder) -> None:
     )
     r.step(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     r.step(
-        support.BANK,
-        "consent.access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
     )
     r.step(
         support.NOTARY,

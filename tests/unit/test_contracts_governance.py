@@ -143,10 +143,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     assert (proposal["status"], proposal["decided_height"]) == ("applied", ledger.height - 1)
     # Applied proposals take no more approvals.
     ledger.reject(
-        others[6],
-        "membership.approve",
-        {"proposal_id": "PROP-0001"},
-        "failed_precondition",
+        others[6], "membership.approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
     )
     # The new member counts towards the next quorum (11 members: 8 approvals).
     assert ledger.query("membership", "quorum", {})["approvals_needed"] == 8

@@ -308,10 +308,7 @@ def test_validity_rules_of_the_type() -> None:
     args = support.issue_args(cert_id="NCR-2024-000001", cert_type="no_criminal_record")
     for bad in (0, ledger.time_ms + 200 * support.DAY_MS, ledger.time_ms):
         ledger.reject(
-            support.PSB,
-            "certificates.issue",
-            {**args, "valid_until_ms": bad},
-            "invalid_argument",
+            support.PSB, "certificates.issue", {**args, "valid_until_ms": bad}, "invalid_argument"
         )
     ledger.call(
         support.PSB,

@@ -432,9 +432,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         },
     )
     ledger.call(
-        support.BANK,
-        "consent.access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
     )
     ledger.call(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
