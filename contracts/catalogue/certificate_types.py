@@ -11,6 +11,9 @@ from contracts.catalogue.entries import CertificateType
 
 DAY_MS: Final = 86_400_000
 
+PERSON_CERTIFICATE_FIELDS: Final = ("certificate_number", "holder_name", "sex", "id_number")
+"""The fields a certificate issued to a person opens with: the certificate and whose it is."""
+
 PERMIT_HOLDER_FIELDS: Final = (
     "permit_number",
     "operator_name",
@@ -178,10 +181,7 @@ TYPES: Final = (
         name_en="Medical practitioner licence",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "practice_category",
             "practice_scope",
             "practice_institution",
@@ -196,10 +196,7 @@ TYPES: Final = (
         name_en="Certificate of no criminal record",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "purpose_of_use",
             "issuing_authority",
             "issue_date",
@@ -232,10 +229,7 @@ TYPES: Final = (
         name_en="Teacher qualification certificate",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "qualification_type",
             "teaching_subject",
             "issuing_authority",
