@@ -17,8 +17,7 @@ from typing import Final
 
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-
-FILE_PREFIX: Final = b"archives/file/"
+from contracts.framework.store import Table
 
 KIND_PERSON: Final = "person"
 KIND_ENTERPRISE: Final = "enterprise"
@@ -42,18 +41,11 @@ class ArchiveFile(Record):
     """Records appended to it."""
 
 
-def get_file_key(subject: str) -> bytes:
-    """State key of a holder's archive file summary."""
-    return FILE_PREFIX + subject.encode("ascii")
-
-
-def get_file(state: StateReader, subject: str) -> ArchiveFile | None:
-    """The holder's archive file summary, or None if nothing was ever appended to it."""
-    value = state.get(get_file_key(subject))
-    return None if value is None else ArchiveFile.decode(value)
+FILES: Final = Table(ArchiveFile, b"archives/file/", "archive file")
+"""Keyed by holder id; a holder has none until something is appended to its file."""
 
 
 def get_kind(state: StateReader, subject: str) -> str | None:
     """``"person"``, ``"enterprise"``, or None if the chain does not know."""
-    found = get_file(state, subject)
+    found = FILES.get(state, subject)
     return None if found is None else found.kind

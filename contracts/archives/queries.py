@@ -8,23 +8,21 @@ from typing import Any, Final
 
 from contracts.archives import files
 from contracts.archives.records import (
-    CORRECTION_BY_SOURCE_PREFIX,
-    CORRECTION_BY_SUBJECT_PREFIX,
+    BY_SUBJECT,
     CORRECTION_STATUSES,
+    CORRECTIONS,
+    CORRECTIONS_BY_SOURCE,
+    CORRECTIONS_BY_SUBJECT,
+    RECORDS,
+    VERSIONS,
     ArchiveRecord,
     RecordVersion,
-    get_by_subject_prefix,
-    get_correction,
-    get_record,
-    get_version_prefix,
 )
 from contracts.archives.transactions import (
     CATEGORY,
     CORRECTION_ID,
     RECORD_ID,
     SUBJECT,
-    get_existing_correction,
-    get_existing_record,
 )
 from contracts.catalogue import RECORD_CATEGORIES
 from contracts.framework import arguments, limits
@@ -41,7 +39,7 @@ STATUS = choice("status", CORRECTION_STATUSES).maybe()
 def _get_history(state: StateReader, record: ArchiveRecord) -> list[Any]:
     history = [
         load_json(value)
-        for _, value in state.scan(get_version_prefix(record.record_id), limits.VERSIONS_MAX)
+        for _, value in state.scan(VERSIONS.prefix_of(record.record_id), limits.VERSIONS_MAX)
     ]
     current = RecordVersion(
         record.version, record.content_hash, record.version_height, 0, "current", "", ""
@@ -53,13 +51,13 @@ def _get_history(state: StateReader, record: ArchiveRecord) -> list[Any]:
 @query(Signature(RECORD_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
     """``get(record_id)``: the current record; ``not_found`` if none."""
-    return get_existing_record(state, args[RECORD_ID]).to_json()
+    return RECORDS.get_existing(state, args[RECORD_ID]).to_json()
 
 
 @query(Signature(RECORD_ID))
 def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(record_id)``: every version, oldest first, the current one last."""
-    record = get_existing_record(state, args[RECORD_ID])
+    record = RECORDS.get_existing(state, args[RECORD_ID])
     return {"record_id": record.record_id, "versions": _get_history(state, record)}
 
 
@@ -67,10 +65,12 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_subject(subject, category?, with_history?, limit?)``: the holder's file, in
     category then record id order; with ``with_history=true`` each record lists its versions."""
-    prefix = get_by_subject_prefix(args[SUBJECT], args.get(CATEGORY, None))
+    category = args.get(CATEGORY, None)
+    owner = (args[SUBJECT],) if category is None else (args[SUBJECT], category)
+    prefix = BY_SUBJECT.prefix_of(*owner)
     with_history = args.get(WITH_HISTORY, False)
     records = []
-    for record in scan_index(state, prefix, args.get_limit(), get_record):
+    for record in scan_index(state, prefix, args.get_limit(), RECORDS.get):
         item = record.to_json()
         if with_history:
             item["versions"] = _get_history(state, record)
@@ -82,7 +82,7 @@ def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
     """``file(subject)``: the file summary (kind, record count); ``not_found`` if empty."""
     subject = args[SUBJECT]
-    found = files.get_file(state, subject)
+    found = files.FILES.get(state, subject)
     if found is None:
         raise ContractError(NOT_FOUND, f"holder {subject} has no archive file")
     return found.to_json()
@@ -91,14 +91,14 @@ def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
 @query(Signature(CORRECTION_ID))
 def query_correction(state: StateReader, args: Values, now_ms: int) -> Any:
     """``correction(correction_id)``: one correction; ``not_found`` if none."""
-    return get_existing_correction(state, args[CORRECTION_ID]).to_json()
+    return CORRECTIONS.get_existing(state, args[CORRECTION_ID]).to_json()
 
 
 def _list_corrections(state: StateReader, args: Values, prefix: bytes) -> list[dict[str, Any]]:
     status, limit = args.get(STATUS, None), args.get_limit()
     records = []
     for correction in scan_index(
-        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, get_correction
+        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, CORRECTIONS.get
     ):
         if status is None or correction.status == status:
             records.append(correction.to_json())
@@ -114,14 +114,14 @@ ORG_ID = text("org_id", arguments.ORG_ID)
 def query_corrections_by_source(state: StateReader, args: Values, now_ms: int) -> Any:
     """``corrections_by_source(org_id, status?, limit?)``: corrections a source must answer
     (``status="pending"``) or has answered, in correction id order."""
-    prefix = CORRECTION_BY_SOURCE_PREFIX + args[ORG_ID].encode("ascii") + b"/"
+    prefix = CORRECTIONS_BY_SOURCE.prefix_of(args[ORG_ID])
     return _list_corrections(state, args, prefix)
 
 
 @query(Signature(SUBJECT, STATUS, LIMIT))
 def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     """``corrections_by_subject(subject, status?, limit?)``: a holder's corrections."""
-    prefix = CORRECTION_BY_SUBJECT_PREFIX + args[SUBJECT].encode("ascii") + b"/"
+    prefix = CORRECTIONS_BY_SUBJECT.prefix_of(args[SUBJECT])
     return _list_corrections(state, args, prefix)
 
 
@@ -129,12 +129,7 @@ def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) 
 def query_categories(state: StateReader, args: Values, now_ms: int) -> Any:
     """``categories()``: the record category catalogue."""
     return [
-        {
-            "id": category.id,
-            "name_zh": category.name_zh,
-            "name_en": category.name_en,
-            "subject_kinds": list(category.subject_kinds),
-        }
+        {**category.get_names_json(), "subject_kinds": list(category.subject_kinds)}
         for category in RECORD_CATEGORIES.values()
     ]
 

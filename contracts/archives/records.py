@@ -7,15 +7,9 @@ from typing import Final
 
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "archives"
-
-RECORD_PREFIX: Final = b"archives/record/"
-BY_SUBJECT_PREFIX: Final = b"archives/by_subject/"
-VERSION_PREFIX: Final = b"archives/version/"
-CORRECTION_PREFIX: Final = b"archives/correction/"
-CORRECTION_BY_SOURCE_PREFIX: Final = b"archives/correction_by_source/"
-CORRECTION_BY_SUBJECT_PREFIX: Final = b"archives/correction_by_subject/"
 
 CORRECTION_PENDING: Final = "pending"
 CORRECTION_CORRECTED: Final = "corrected"
@@ -147,52 +141,28 @@ class RecordVersion(Record):
 
 # --- Keys and accessors --------------------------------------------------------------------
 
-
-def get_record_key(record_id: str) -> bytes:
-    """State key of an archive record."""
-    return RECORD_PREFIX + record_id.encode("ascii")
-
-
-def get_by_subject_prefix(subject: str, category: str | None = None) -> bytes:
-    """Prefix of a subject's records (of one category, if given) in the by-subject index."""
-    prefix = BY_SUBJECT_PREFIX + subject.encode("ascii") + b"/"
-    return prefix if category is None else prefix + category.encode("ascii") + b"/"
-
-
-def get_version_prefix(record_id: str) -> bytes:
-    """Prefix of a record's replaced versions."""
-    return VERSION_PREFIX + record_id.encode("ascii") + b"/"
+RECORDS: Final = Table(ArchiveRecord, b"archives/record/", "archive record")
+CORRECTIONS: Final = Table(Correction, b"archives/correction/", "correction")
+BY_SUBJECT: Final = Index(b"archives/by_subject/")
+"""A subject's records under its holder id, then the category."""
+VERSIONS: Final = Index(b"archives/version/")
+"""A record's replaced versions, under its id."""
+CORRECTIONS_BY_SOURCE: Final = Index(b"archives/correction_by_source/")
+CORRECTIONS_BY_SUBJECT: Final = Index(b"archives/correction_by_subject/")
 
 
 def get_version_key(record_id: str, version: int) -> bytes:
-    """Key of one replaced version."""
-    return get_version_prefix(record_id) + str(version).zfill(VERSION_DIGITS).encode("ascii")
-
-
-def get_correction_key(correction_id: str) -> bytes:
-    """State key of a correction."""
-    return CORRECTION_PREFIX + correction_id.encode("ascii")
-
-
-def get_record(state: StateReader, record_id: str) -> ArchiveRecord | None:
-    """The record with this id, or None."""
-    value = state.get(get_record_key(record_id))
-    return None if value is None else ArchiveRecord.decode(value)
-
-
-def get_correction(state: StateReader, correction_id: str) -> Correction | None:
-    """The correction with this id, or None."""
-    value = state.get(get_correction_key(correction_id))
-    return None if value is None else Correction.decode(value)
+    """Key of one replaced version (zero-padded, so versions scan in order)."""
+    return VERSIONS.key(record_id, str(version).zfill(VERSION_DIGITS))
 
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the record or correction named ``subject`` is about."""
     found: list[str] = []
-    record = get_record(state, subject)
+    record = RECORDS.get(state, subject)
     if record is not None:
         found += [record.subject, record.source]
-    correction = get_correction(state, subject)
+    correction = CORRECTIONS.get(state, subject)
     if correction is not None:
         found += [correction.subject, correction.record_id, correction.source]
         found += [correction.requested_by]

@@ -12,19 +12,17 @@ from typing import Final
 from contracts.archives import files
 from contracts.archives.events import ArchiveEvent
 from contracts.archives.records import (
-    CORRECTION_BY_SOURCE_PREFIX,
-    CORRECTION_BY_SUBJECT_PREFIX,
+    BY_SUBJECT,
     CORRECTION_CORRECTED,
     CORRECTION_PENDING,
+    CORRECTIONS,
+    CORRECTIONS_BY_SOURCE,
+    CORRECTIONS_BY_SUBJECT,
     OUTCOMES,
+    RECORDS,
     ArchiveRecord,
     Correction,
     RecordVersion,
-    get_by_subject_prefix,
-    get_correction,
-    get_correction_key,
-    get_record,
-    get_record_key,
     get_version_key,
 )
 from contracts.catalogue import RECORD_CATEGORIES
@@ -54,7 +52,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry, get_existing
 from contracts.membership.organisations import Organisation, principal_of
 
 RECORD_ID = text("record_id", arguments.OBJECT_ID)
@@ -68,16 +65,6 @@ CONTENT_HASH = text("content_hash", arguments.DOC_HASH)
 REASON = free_text("reason", limits.REASON_LENGTH_MAX)
 CORRECTION_ID = text("correction_id", arguments.OBJECT_ID)
 NEW_CORRECTION_ID = text("correction_id", arguments.NEW_OBJECT_ID)
-
-
-def get_existing_record(state: StateReader, record_id: str) -> ArchiveRecord:
-    """The record ``record_id``; ``not_found`` if there is none."""
-    return get_existing(get_record(state, record_id), f"archive record {record_id}")
-
-
-def get_existing_correction(state: StateReader, correction_id: str) -> Correction:
-    """The correction ``correction_id``; ``not_found`` if there is none."""
-    return get_existing(get_correction(state, correction_id), f"correction {correction_id}")
 
 
 def _record_subjects(record: ArchiveRecord, actor: Actor | None = None) -> tuple[str, ...]:
@@ -188,11 +175,11 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         )
 
     # The record id is new.
-    if state.get(get_record_key(record_id)) is not None:
+    if state.get(RECORDS.key(record_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"archive record {record_id} already exists")
 
     # The file's kind (person or enterprise) fits the category and what was stated.
-    file = files.get_file(state, subject)
+    file = files.FILES.get(state, subject)
     kinds = RECORD_CATEGORIES[category].subject_kinds
     candidates = [
         kind
@@ -242,11 +229,9 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     )
     return make_result(
         {
-            get_record_key(record_id): record.encode(),
-            get_by_subject_prefix(subject, category) + record_id.encode("ascii"): (
-                encode_index_entry(record_id)
-            ),
-            files.get_file_key(subject): summary.encode(),
+            RECORDS.key(record_id): record.encode(),
+            **BY_SUBJECT.write(subject, category, record_id),
+            files.FILES.key(subject): summary.encode(),
         },
         [event],
     )
@@ -259,7 +244,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     record_id, content_hash, reason = args[RECORD_ID], args[CONTENT_HASH], args[REASON]
 
     # The record exists; the sender is its source and still a source for its category.
-    record = get_existing_record(state, record_id)
+    record = RECORDS.get_existing(state, record_id)
     source = _check_source(state, ctx, record, "amend")
     if not source.may_append(record.category):
         raise ContractError(
@@ -275,7 +260,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
 
     # Effect: the next version.
     updated, writes = _new_version(record, content_hash, ctx, "amended", "", reason)
-    writes[get_record_key(record_id)] = updated.encode()
+    writes[RECORDS.key(record_id)] = updated.encode()
     event = make_event(
         ArchiveEvent.AMENDED,
         _record_subjects(updated),
@@ -290,7 +275,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     record_id = args[RECORD_ID]
 
     # The record exists and the sender acts for its subject.
-    record = get_existing_record(state, record_id)
+    record = RECORDS.get_existing(state, record_id)
     actor = resolve_subject_actor(state, ctx, record, f"claim archive record {record_id}")
 
     # It is not claimed yet.
@@ -306,7 +291,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         _record_subjects(record, actor),
         _record_attrs(record, **actor.get_attrs()),
     )
-    return make_result({get_record_key(record_id): claimed.encode()}, [event])
+    return make_result({RECORDS.key(record_id): claimed.encode()}, [event])
 
 
 @transaction(Signature(NEW_CORRECTION_ID, RECORD_ID, REASON))
@@ -316,13 +301,13 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
     correction_id, record_id, reason = args[NEW_CORRECTION_ID], args[RECORD_ID], args[REASON]
 
     # The record exists and the sender acts for its subject.
-    record = get_existing_record(state, record_id)
+    record = RECORDS.get_existing(state, record_id)
     actor = resolve_subject_actor(
         state, ctx, record, f"ask for a correction of archive record {record_id}"
     )
 
     # The id is new and no other correction of the record is pending.
-    if state.get(get_correction_key(correction_id)) is not None:
+    if state.get(CORRECTIONS.key(correction_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"correction {correction_id} already exists")
     if record.pending_correction:
         raise ContractError(
@@ -348,8 +333,6 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
         resolved_height=0,
     )
     marked = dataclasses.replace(record, pending_correction=correction_id)
-    cid = correction_id.encode("ascii")
-    entry = encode_index_entry(correction_id)
     event = make_event(
         ArchiveEvent.CORRECTION_REQUESTED,
         (*_record_subjects(record, actor), correction_id),
@@ -357,10 +340,10 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
     )
     return make_result(
         {
-            get_correction_key(correction_id): correction.encode(),
-            get_record_key(record_id): marked.encode(),
-            CORRECTION_BY_SOURCE_PREFIX + record.source.encode("ascii") + b"/" + cid: entry,
-            CORRECTION_BY_SUBJECT_PREFIX + record.subject.encode("ascii") + b"/" + cid: entry,
+            CORRECTIONS.key(correction_id): correction.encode(),
+            RECORDS.key(record_id): marked.encode(),
+            **CORRECTIONS_BY_SOURCE.write(record.source, correction_id),
+            **CORRECTIONS_BY_SUBJECT.write(record.subject, correction_id),
         },
         [event],
     )
@@ -377,8 +360,8 @@ def process_resolve_correction(state: StateReader, ctx: CallContext, args: Value
         raise arguments.invalid("content_hash is given exactly when the outcome is corrected")
 
     # The correction exists, the sender is the record's source, and it is pending.
-    correction = get_existing_correction(state, correction_id)
-    record = get_existing_record(state, correction.record_id)
+    correction = CORRECTIONS.get_existing(state, correction_id)
+    record = RECORDS.get_existing(state, correction.record_id)
     _check_source(state, ctx, record, "resolve corrections of")
     if correction.status != CORRECTION_PENDING:
         raise ContractError(
@@ -400,8 +383,8 @@ def process_resolve_correction(state: StateReader, ctx: CallContext, args: Value
         new_version=updated.version if outcome == CORRECTION_CORRECTED else 0,
         resolved_height=ctx.height,
     )
-    writes[get_record_key(record.record_id)] = updated.encode()
-    writes[get_correction_key(correction_id)] = resolved.encode()
+    writes[RECORDS.key(record.record_id)] = updated.encode()
+    writes[CORRECTIONS.key(correction_id)] = resolved.encode()
     name = (
         ArchiveEvent.CORRECTED
         if outcome == CORRECTION_CORRECTED

@@ -11,6 +11,18 @@ from contracts.catalogue.entries import CertificateType
 
 DAY_MS: Final = 86_400_000
 
+PERSON_CERTIFICATE_FIELDS: Final = ("certificate_number", "holder_name", "sex", "id_number")
+"""The fields a certificate issued to a person opens with: the certificate and whose it is."""
+
+PERMIT_HOLDER_FIELDS: Final = (
+    "permit_number",
+    "operator_name",
+    "unified_social_credit_code",
+    "legal_representative",
+    "business_premises",
+)
+"""The fields every enterprise operating permit opens with: the permit and who holds it where."""
+
 TYPES: Final = (
     CertificateType(
         id="resident_id_card",
@@ -87,11 +99,7 @@ TYPES: Final = (
         name_en="Food business permit",
         holder_kinds=("enterprise",),
         fields=(
-            "permit_number",
-            "operator_name",
-            "unified_social_credit_code",
-            "legal_representative",
-            "business_premises",
+            *PERMIT_HOLDER_FIELDS,
             "main_business_format",
             "business_items",
             "issuing_authority",
@@ -173,10 +181,7 @@ TYPES: Final = (
         name_en="Medical practitioner licence",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "practice_category",
             "practice_scope",
             "practice_institution",
@@ -191,10 +196,7 @@ TYPES: Final = (
         name_en="Certificate of no criminal record",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "purpose_of_use",
             "issuing_authority",
             "issue_date",
@@ -227,10 +229,7 @@ TYPES: Final = (
         name_en="Teacher qualification certificate",
         holder_kinds=("person",),
         fields=(
-            "certificate_number",
-            "holder_name",
-            "sex",
-            "id_number",
+            *PERSON_CERTIFICATE_FIELDS,
             "qualification_type",
             "teaching_subject",
             "issuing_authority",
@@ -243,11 +242,7 @@ TYPES: Final = (
         name_en="Public place health permit",
         holder_kinds=("enterprise",),
         fields=(
-            "permit_number",
-            "operator_name",
-            "unified_social_credit_code",
-            "legal_representative",
-            "business_premises",
+            *PERMIT_HOLDER_FIELDS,
             "permitted_items",
             "issuing_authority",
             "valid_until",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from contracts.framework import limits
 
@@ -11,17 +11,26 @@ HolderKind = Literal["person", "enterprise"]
 
 
 @dataclass(frozen=True, slots=True)
-class CertificateType:
-    """One kind of certificate, e.g. a diploma."""
+class CatalogueEntry:
+    """What every catalogue entry has: a key and its display names."""
 
     id: str
-    """Catalogue key, e.g. ``"diploma"``."""
+    """Catalogue key, e.g. ``"diploma"`` or ``"social_security"``."""
 
     name_zh: str
-    """Display name in Chinese, e.g. ``"高校学历"``."""
+    """Display name in Chinese, e.g. ``"高校学历"`` or ``"社保"``."""
 
     name_en: str
     """Display name in English."""
+
+    def get_names_json(self) -> dict[str, Any]:
+        """The key and names, as the catalogue queries list them."""
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en}
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateType(CatalogueEntry):
+    """One kind of certificate, e.g. a diploma."""
 
     holder_kinds: tuple[HolderKind, ...]
     """Who may hold it: a person, an enterprise, or either."""
@@ -49,17 +58,8 @@ class CertificateType:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordCategory:
+class RecordCategory(CatalogueEntry):
     """One category of archive records, e.g. social-security contributions (社保)."""
-
-    id: str
-    """Catalogue key, e.g. ``"social_security"``."""
-
-    name_zh: str
-    """Display name in Chinese, e.g. ``"社保"``."""
-
-    name_en: str
-    """Display name in English."""
 
     subject_kinds: tuple[HolderKind, ...]
     """Whose files hold it: a person's (一人一档), an enterprise's (一企一档), or both."""

@@ -8,17 +8,17 @@ from typing import Any, Final
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.records import (
-    VERIFICATION_BY_CERT_PREFIX,
-    VERIFICATION_BY_HOLDER_PREFIX,
+    BY_HOLDER,
+    CERTIFICATES,
+    VERIFICATIONS,
+    VERIFICATIONS_BY_CERT,
+    VERIFICATIONS_BY_HOLDER,
+    VERSIONS,
     DocVersion,
     compute_certificate_status,
-    get_by_holder_prefix,
-    get_certificate,
     get_status_json,
-    get_verification,
-    get_version_prefix,
 )
-from contracts.certificates.transactions import CERT_ID, HOLDER, get_existing_certificate
+from contracts.certificates.transactions import CERT_ID, HOLDER
 from contracts.framework import limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import load_json
@@ -30,16 +30,16 @@ from contracts.framework.store import scan_index
 @query(Signature(CERT_ID))
 def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
     """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none."""
-    return get_status_json(get_existing_certificate(state, args[CERT_ID]), now_ms)
+    return get_status_json(CERTIFICATES.get_existing(state, args[CERT_ID]), now_ms)
 
 
 @query(Signature(HOLDER, LIMIT))
 def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_holder(holder, limit?)``: the holder's certificates in cert id order."""
-    prefix = get_by_holder_prefix(args[HOLDER])
+    prefix = BY_HOLDER.prefix_of(args[HOLDER])
     return [
         get_status_json(cert, now_ms)
-        for cert in scan_index(state, prefix, args.get_limit(), get_certificate)
+        for cert in scan_index(state, prefix, args.get_limit(), CERTIFICATES.get)
     ]
 
 
@@ -48,10 +48,10 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(cert_id)``: every document version, oldest first, the current one last;
     with the certificates it supersedes / is superseded by."""
     cert_id = args[CERT_ID]
-    cert = get_existing_certificate(state, cert_id)
+    cert = CERTIFICATES.get_existing(state, cert_id)
     versions = [
         load_json(value)
-        for _, value in state.scan(get_version_prefix(cert_id), limits.VERSIONS_MAX)
+        for _, value in state.scan(VERSIONS.prefix_of(cert_id), limits.VERSIONS_MAX)
     ]
     current = DocVersion(cert.version, cert.doc_hash, cert.field_hashes, cert.version_height, 0, "")
     versions.append(current.to_json())
@@ -72,12 +72,10 @@ def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
     if (CERT_ID in args) == (HOLDER in args):
         raise invalid("give exactly one of cert_id and holder")
     if CERT_ID in args:
-        prefix = VERIFICATION_BY_CERT_PREFIX + args[CERT_ID].encode()
+        prefix = VERIFICATIONS_BY_CERT.prefix_of(args[CERT_ID])
     else:
-        prefix = VERIFICATION_BY_HOLDER_PREFIX + args[HOLDER].encode()
-    return [
-        record.to_json() for record in scan_index(state, prefix + b"/", limit, get_verification)
-    ]
+        prefix = VERIFICATIONS_BY_HOLDER.prefix_of(args[HOLDER])
+    return [record.to_json() for record in scan_index(state, prefix, limit, VERIFICATIONS.get)]
 
 
 @query(Signature())
@@ -85,9 +83,7 @@ def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
     """``types()``: the certificate catalogue, with each type's fields and validity rules."""
     return [
         {
-            "id": cert_type.id,
-            "name_zh": cert_type.name_zh,
-            "name_en": cert_type.name_en,
+            **cert_type.get_names_json(),
             "holder_kinds": list(cert_type.holder_kinds),
             "fields": list(cert_type.fields),
             "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},

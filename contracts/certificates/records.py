@@ -18,15 +18,9 @@ from contracts.framework.codec import (
 )
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "certificates"
-
-CERT_PREFIX: Final = b"certificates/cert/"
-BY_HOLDER_PREFIX: Final = b"certificates/by_holder/"
-VERSION_PREFIX: Final = b"certificates/version/"
-VERIFICATION_PREFIX: Final = b"certificates/verification/"
-VERIFICATION_BY_CERT_PREFIX: Final = b"certificates/verification_by_cert/"
-VERIFICATION_BY_HOLDER_PREFIX: Final = b"certificates/verification_by_holder/"
 
 STATUS_VALID: Final = "valid"
 STATUS_SUSPENDED: Final = "suspended"
@@ -157,47 +151,21 @@ class Verification(Record):
 
 # --- Keys and accessors -------------------------------------------------------------------
 
+CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
+VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
+BY_HOLDER: Final = Index(b"certificates/by_holder/")
+VERSIONS: Final = Index(b"certificates/version/")
+"""A certificate's replaced document versions, under its id."""
+VERIFICATIONS_BY_CERT: Final = Index(b"certificates/verification_by_cert/")
+VERIFICATIONS_BY_HOLDER: Final = Index(b"certificates/verification_by_holder/")
 
-def get_cert_key(cert_id: str) -> bytes:
-    """State key of a certificate record."""
-    return CERT_PREFIX + cert_id.encode("ascii")
-
-
-def get_by_holder_prefix(holder: str) -> bytes:
-    """Prefix of a holder's entries in the by-holder index."""
-    return BY_HOLDER_PREFIX + holder.encode("ascii") + b"/"
-
-
-def get_by_holder_key(holder: str, cert_id: str) -> bytes:
-    """Key of one by-holder index entry."""
-    return get_by_holder_prefix(holder) + cert_id.encode("ascii")
-
-
-def get_version_prefix(cert_id: str) -> bytes:
-    """Prefix of a certificate's replaced document versions."""
-    return VERSION_PREFIX + cert_id.encode("ascii") + b"/"
+get_cert_key: Final = CERTIFICATES.key
+"""State key of a certificate record (what agencies and the wallet ask the proofs of)."""
 
 
 def get_version_key(cert_id: str, version: int) -> bytes:
-    """Key of one replaced document version."""
-    return get_version_prefix(cert_id) + str(version).zfill(VERSION_DIGITS).encode("ascii")
-
-
-def get_verification_key(verification_id: str) -> bytes:
-    """State key of a verification record."""
-    return VERIFICATION_PREFIX + verification_id.encode("ascii")
-
-
-def get_certificate(state: StateReader, cert_id: str) -> Certificate | None:
-    """The certificate with id ``cert_id``, or None."""
-    value = state.get(get_cert_key(cert_id))
-    return None if value is None else Certificate.decode(value)
-
-
-def get_verification(state: StateReader, verification_id: str) -> Verification | None:
-    """The verification record with this id, or None."""
-    value = state.get(get_verification_key(verification_id))
-    return None if value is None else Verification.decode(value)
+    """Key of one replaced document version (zero-padded, so versions scan in order)."""
+    return VERSIONS.key(cert_id, str(version).zfill(VERSION_DIGITS))
 
 
 def compute_certificate_status(cert: Certificate, now_ms: int) -> str:
@@ -272,10 +240,10 @@ _check_written_out_encoding()
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the certificate or verification record named ``subject`` is about."""
     found: list[str] = []
-    cert = get_certificate(state, subject)
+    cert = CERTIFICATES.get(state, subject)
     if cert is not None:
         found += [cert.holder, cert.issuer, cert.supersedes, cert.superseded_by]
-    verification = get_verification(state, subject)
+    verification = VERIFICATIONS.get(state, subject)
     if verification is not None:
         found += [verification.cert_id, verification.holder, verification.verifier]
     return found

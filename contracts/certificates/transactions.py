@@ -15,21 +15,20 @@ from contracts.certificates.commitments import (
 )
 from contracts.certificates.events import CertificateEvent
 from contracts.certificates.records import (
+    BY_HOLDER,
+    CERTIFICATES,
     STATUS_REVOKED,
     STATUS_SUPERSEDED,
     STATUS_SUSPENDED,
     STATUS_VALID,
-    VERIFICATION_BY_CERT_PREFIX,
-    VERIFICATION_BY_HOLDER_PREFIX,
     VERIFICATION_RESULTS,
+    VERIFICATIONS,
+    VERIFICATIONS_BY_CERT,
+    VERIFICATIONS_BY_HOLDER,
     Certificate,
     DocVersion,
     Verification,
     compute_certificate_status,
-    get_by_holder_key,
-    get_cert_key,
-    get_certificate,
-    get_verification_key,
     get_version_key,
 )
 from contracts.framework import arguments, limits
@@ -59,7 +58,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry, get_existing
 from contracts.membership.organisations import (
     ROLE_ISSUER,
     ROLE_VERIFIER,
@@ -89,11 +87,6 @@ REASON = free_text("reason", limits.REASON_LENGTH_MAX)
 NEW_CERT_ID_REPLACING = text("new_cert_id", arguments.CERT_ID.creating())
 FIELD_HASHES = Arg("field_hashes", _read_json, optional=True, deferred=True)
 """Read once the certificate's type and document hash are known (see :func:`_get_field_hashes`)."""
-
-
-def get_existing_certificate(state: StateReader, cert_id: str) -> Certificate:
-    """The certificate ``cert_id``; ``not_found`` if there is none."""
-    return get_existing(get_certificate(state, cert_id), f"certificate {cert_id}")
 
 
 def _get_field_hashes(args: Values, cert_type: str, doc_hash: str) -> dict[str, str]:
@@ -173,7 +166,7 @@ def _get_issued_step(
 ) -> tuple[Certificate, Organisation]:
     """The checks every step after issue starts with: the certificate exists, the sender is
     its issuer (still issuing its type unless the step only ends validity), its status."""
-    cert = get_existing_certificate(state, cert_id)
+    cert = CERTIFICATES.get_existing(state, cert_id)
     need_role = action not in ("suspend", "revoke")
     issuer = _check_is_issuer(state, ctx, cert, action, need_role=need_role)
     _check_status(cert, allowed, action)
@@ -225,7 +218,7 @@ def _issue(
 
 
 def _check_new(state: StateReader, cert_id: str) -> None:
-    if state.get(get_cert_key(cert_id)) is not None:
+    if state.get(CERTIFICATES.key(cert_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"certificate {cert_id} already exists")
 
 
@@ -261,8 +254,8 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     )
     return make_result(
         {
-            get_cert_key(cert_id): cert.encode(),
-            get_by_holder_key(cert.holder, cert_id): encode_index_entry(cert_id),
+            CERTIFICATES.key(cert_id): cert.encode(),
+            **BY_HOLDER.write(cert.holder, cert_id),
         },
         [event],
     )
@@ -292,7 +285,7 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         _subjects(cert),
         _attrs(cert, old_valid_until_ms=cert.valid_until_ms, valid_until_ms=valid_until_ms),
     )
-    return make_result({get_cert_key(cert_id): renewed.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): renewed.encode()}, [event])
 
 
 @transaction(Signature(CERT_ID, DOC_HASH, REASON, FIELD_HASHES))
@@ -302,7 +295,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     cert_id, doc_hash, reason = args[CERT_ID], args[DOC_HASH], args[REASON]
 
     # The certificate exists and the sender issued it and still issues its type.
-    cert = get_existing_certificate(state, cert_id)
+    cert = CERTIFICATES.get_existing(state, cert_id)
     _check_is_issuer(state, ctx, cert, "amend", need_role=True)
     field_hashes = _get_field_hashes(args, cert.cert_type, doc_hash)
 
@@ -345,7 +338,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     )
     return make_result(
         {
-            get_cert_key(cert_id): amended.encode(),
+            CERTIFICATES.key(cert_id): amended.encode(),
             get_version_key(cert_id, cert.version): old.encode(),
         },
         [event],
@@ -363,7 +356,7 @@ def process_suspend(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # Effect: suspend it.
     suspended = _set_status(cert, ctx, STATUS_SUSPENDED, reason)
     event = make_event(CertificateEvent.SUSPENDED, _subjects(cert), _attrs(cert, reason=reason))
-    return make_result({get_cert_key(cert_id): suspended.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): suspended.encode()}, [event])
 
 
 @transaction(Signature(CERT_ID, REASON.maybe()))
@@ -381,7 +374,7 @@ def process_reinstate(state: StateReader, ctx: CallContext, args: Values) -> Cal
         _subjects(cert),
         _attrs(cert, reason=reason, suspension_reason=cert.reason),
     )
-    return make_result({get_cert_key(cert_id): reinstated.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): reinstated.encode()}, [event])
 
 
 @transaction(Signature(CERT_ID, REASON))
@@ -395,7 +388,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     # Effect: mark it revoked.
     revoked = _set_status(cert, ctx, STATUS_REVOKED, reason)
     event = make_event(CertificateEvent.REVOKED, _subjects(cert), _attrs(cert, reason=reason))
-    return make_result({get_cert_key(cert_id): revoked.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): revoked.encode()}, [event])
 
 
 @transaction(
@@ -415,7 +408,7 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     doc_hash, valid_until_ms, reason = args[DOC_HASH], args[VALID_UNTIL_MS], args[REASON]
 
     # The old certificate exists; the sender issued it and still issues its type.
-    old = get_existing_certificate(state, cert_id)
+    old = CERTIFICATES.get_existing(state, cert_id)
     issuer = _check_is_issuer(state, ctx, old, "reissue", need_role=True)
     field_hashes = _get_field_hashes(args, old.cert_type, doc_hash)
 
@@ -452,9 +445,9 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     )
     return make_result(
         {
-            get_cert_key(new_cert_id): new.encode(),
-            get_cert_key(cert_id): superseded.encode(),
-            get_by_holder_key(old.holder, new_cert_id): encode_index_entry(new_cert_id),
+            CERTIFICATES.key(new_cert_id): new.encode(),
+            CERTIFICATES.key(cert_id): superseded.encode(),
+            **BY_HOLDER.write(old.holder, new_cert_id),
         },
         [event],
     )
@@ -494,7 +487,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
         )
 
     # The certificate exists; the fields are among its type's; the id is new.
-    cert = get_existing_certificate(state, cert_id)
+    cert = CERTIFICATES.get_existing(state, cert_id)
     fields: tuple[str, ...] = ()
     if FIELDS in args:
         fields = arguments.check_name_list(
@@ -503,7 +496,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             allowed=CERTIFICATE_TYPES[cert.cert_type].fields,
             allow_empty=False,
         )
-    if state.get(get_verification_key(verification_id)) is not None:
+    if state.get(VERIFICATIONS.key(verification_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"verification {verification_id} already exists")
 
     # Effect: store the record and index it under the certificate and the holder.
@@ -535,13 +528,11 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             "verifier": verifier.id,
         },
     )
-    vid = verification_id.encode("ascii")
-    entry = encode_index_entry(verification_id)
     return make_result(
         {
-            get_verification_key(verification_id): record.encode(),
-            VERIFICATION_BY_CERT_PREFIX + cert_id.encode("ascii") + b"/" + vid: entry,
-            VERIFICATION_BY_HOLDER_PREFIX + cert.holder.encode("ascii") + b"/" + vid: entry,
+            VERIFICATIONS.key(verification_id): record.encode(),
+            **VERIFICATIONS_BY_CERT.write(cert_id, verification_id),
+            **VERIFICATIONS_BY_HOLDER.write(cert.holder, verification_id),
         },
         [event],
     )

@@ -6,16 +6,16 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Final
 
-from contracts.archives.records import get_record
+from contracts.archives.records import RECORDS
 from contracts.catalogue import CERTIFICATE_TYPES
-from contracts.certificates.records import compute_certificate_status, get_certificate
+from contracts.certificates.records import CERTIFICATES, compute_certificate_status
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
-from contracts.consent.records import STATUS_GRANTED, ConsentRequest, get_request_key
-from contracts.consent.transactions import CERT_ID, REQUEST_ID, get_existing_request
+from contracts.consent.records import REQUESTS, STATUS_GRANTED, ConsentRequest
+from contracts.consent.transactions import CERT_ID, REQUEST_ID
 from contracts.framework import arguments
 from contracts.framework.arguments import Args
-from contracts.framework.errors import NOT_FOUND, PERMISSION_DENIED, ContractError
+from contracts.framework.errors import PERMISSION_DENIED, ContractError
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
@@ -85,7 +85,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     request_id = args[REQUEST_ID]
 
     # The request exists and the sender is the agency that made it.
-    request = get_existing_request(state, request_id)
+    request = REQUESTS.get_existing(state, request_id)
     agency = principal_of(state, ctx.sender_key)
     if agency is None or agency.id != request.agency:
         raise ContractError(
@@ -108,9 +108,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     target = _get_target(args, request)
     attrs: dict[str, AttrValue]
     if target.kind == TARGET_CERTIFICATE:
-        cert = get_certificate(state, target.target_id)
-        if cert is None:
-            raise ContractError(NOT_FOUND, f"no certificate {target.target_id}")
+        cert = CERTIFICATES.get_existing(state, target.target_id)
         if target.fields is not None and not set(target.fields) <= set(
             CERTIFICATE_TYPES[cert.cert_type].fields
         ):
@@ -130,9 +128,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
             "fields": ALL_FIELDS if target.fields is None else ",".join(target.fields),
         }
     else:
-        record = get_record(state, target.target_id)
-        if record is None:
-            raise ContractError(NOT_FOUND, f"no archive record {target.target_id}")
+        record = RECORDS.get_existing(state, target.target_id)
         if record.subject != request.holder or not scope.covers_record(
             request.granted_scope, record.category
         ):
@@ -164,4 +160,4 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
             "uses_left": used.uses_left,
         },
     )
-    return make_result({get_request_key(request_id): used.encode()}, [event])
+    return make_result({REQUESTS.key(request_id): used.encode()}, [event])

@@ -7,14 +7,14 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from contracts.consent.records import (
+    BY_AGENCY,
+    BY_HOLDER,
+    REQUESTS,
     STATUSES,
-    get_by_agency_prefix,
-    get_by_holder_prefix,
-    get_request,
     get_request_json,
     is_in_force,
 )
-from contracts.consent.transactions import HOLDER, REQUEST_ID, get_existing_request
+from contracts.consent.transactions import HOLDER, REQUEST_ID
 from contracts.framework import arguments, limits
 from contracts.framework.arguments import Args
 from contracts.framework.interface import QueryHandler, StateReader
@@ -37,7 +37,7 @@ AGENCY = text("agency", arguments.ORG_ID)
 @query(Signature(REQUEST_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
     """``get(request_id)``: the record, with ``in_force`` at ``now_ms``; ``not_found`` if none."""
-    return get_request_json(get_existing_request(state, args[REQUEST_ID]), now_ms)
+    return get_request_json(REQUESTS.get_existing(state, args[REQUEST_ID]), now_ms)
 
 
 def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[dict[str, Any]]:
@@ -46,7 +46,7 @@ def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[
     filtered = status is not None or in_force_only
     records = []
     for request in scan_index(
-        state, prefix, limits.SCAN_LIMIT_MAX if filtered else limit, get_request
+        state, prefix, limits.SCAN_LIMIT_MAX if filtered else limit, REQUESTS.get
     ):
         if status is not None and request.status != status:
             continue
@@ -64,13 +64,13 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
     request id order; with ``status``, only those whose stored status is that one; with
     ``in_force=true``, only grants in force at ``now_ms`` (filters read at most
     ``SCAN_LIMIT_MAX`` of the holder's requests)."""
-    return _list(state, get_by_holder_prefix(args[HOLDER]), now_ms, args)
+    return _list(state, BY_HOLDER.prefix_of(args[HOLDER]), now_ms, args)
 
 
 @query(Signature(AGENCY, STATUS, IN_FORCE, LIMIT))
 def query_list_by_agency(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_agency(agency, status?, in_force?, limit?)``: an agency's requests."""
-    return _list(state, get_by_agency_prefix(args[AGENCY]), now_ms, args)
+    return _list(state, BY_AGENCY.prefix_of(args[AGENCY]), now_ms, args)
 
 
 QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(

@@ -9,12 +9,9 @@ from typing import Any, Final
 from contracts.consent import scope
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
+from contracts.framework.store import Index, Table
 
 CONTRACT: Final = "consent"
-
-REQUEST_PREFIX: Final = b"consent/request/"
-BY_HOLDER_PREFIX: Final = b"consent/by_holder/"
-BY_AGENCY_PREFIX: Final = b"consent/by_agency/"
 
 STATUS_PENDING: Final = "pending"
 STATUS_GRANTED: Final = "granted"
@@ -88,31 +85,12 @@ class ConsentRequest(Record):
 
 # --- Keys, accessors and predicates --------------------------------------------------------
 
+REQUESTS: Final = Table(ConsentRequest, b"consent/request/", "consent request")
+BY_HOLDER: Final = Index(b"consent/by_holder/")
+BY_AGENCY: Final = Index(b"consent/by_agency/")
 
-def get_request_key(request_id: str) -> bytes:
-    """State key of a consent request record."""
-    return REQUEST_PREFIX + request_id.encode("ascii")
-
-
-def get_by_holder_prefix(holder: str) -> bytes:
-    """Prefix of a holder's entries in the by-holder index."""
-    return BY_HOLDER_PREFIX + holder.encode("ascii") + b"/"
-
-
-def get_by_holder_key(holder: str, request_id: str) -> bytes:
-    """Key of one by-holder index entry."""
-    return get_by_holder_prefix(holder) + request_id.encode("ascii")
-
-
-def get_by_agency_prefix(agency: str) -> bytes:
-    """Prefix of an agency's entries in the by-agency index."""
-    return BY_AGENCY_PREFIX + agency.encode("ascii") + b"/"
-
-
-def get_request(state: StateReader, request_id: str) -> ConsentRequest | None:
-    """The consent request with id ``request_id``, or None."""
-    value = state.get(get_request_key(request_id))
-    return None if value is None else ConsentRequest.decode(value)
+get_request_key: Final = REQUESTS.key
+"""State key of a consent request (what the CLI asks the proof of)."""
 
 
 def is_in_force(request: ConsentRequest, now_ms: int) -> bool:
@@ -133,7 +111,7 @@ def get_request_json(request: ConsentRequest, now_ms: int) -> dict[str, Any]:
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the consent request named ``subject`` is about."""
-    request = get_request(state, subject)
+    request = REQUESTS.get(state, subject)
     if request is None:
         return []
     found = [request.holder, request.agency, *scope.get_cert_ids(request.scope)]

@@ -9,22 +9,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.certificates.records import (
+    CERTIFICATES,
     Certificate,
     compute_certificate_status,
-    get_certificate,
 )
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
 from contracts.consent.records import (
+    BY_AGENCY,
+    BY_HOLDER,
+    REQUESTS,
     STATUS_GRANTED,
     STATUS_PENDING,
     STATUS_REFUSED,
     STATUS_REVOKED,
     ConsentRequest,
-    get_by_agency_prefix,
-    get_by_holder_key,
-    get_request,
-    get_request_key,
     is_in_force,
 )
 from contracts.delegation.authority import Actor, resolve_actor
@@ -57,7 +56,6 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry, get_existing
 from contracts.membership.organisations import ROLE_VERIFIER, principal_of
 
 
@@ -79,11 +77,6 @@ NARROWING = (NARROWED_SCOPE, NARROWED_USES, NARROWED_EXPIRY)
 """What a grant or a narrowing may restrict, in the order it is read."""
 
 
-def get_existing_request(state: StateReader, request_id: str) -> ConsentRequest:
-    """The consent request ``request_id``; ``not_found`` if there is none."""
-    return get_existing(get_request(state, request_id), f"consent request {request_id}")
-
-
 def _get_scope_kinds(
     state: StateReader, items: Sequence[scope.Item]
 ) -> tuple[list[str], list[str]]:
@@ -93,7 +86,7 @@ def _get_scope_kinds(
         if scope.CERT_TYPE in item:
             cert_types.add(item[scope.CERT_TYPE])
         elif scope.CERT_ID in item:
-            cert = get_certificate(state, item[scope.CERT_ID])
+            cert = CERTIFICATES.get(state, item[scope.CERT_ID])
             if cert is not None:
                 cert_types.add(cert.cert_type)
     return sorted(cert_types), scope.get_categories(items)
@@ -139,7 +132,7 @@ def check_status(request: ConsentRequest, status: str) -> None:
 
 
 def _write(request: ConsentRequest) -> dict[bytes, bytes | None]:
-    return {get_request_key(request.request_id): request.encode()}
+    return {REQUESTS.key(request.request_id): request.encode()}
 
 
 # --- Transactions --------------------------------------------------------------------------
@@ -162,7 +155,7 @@ def _check_certificates(
         if scope.CERT_ID not in item:
             continue
         cert_id = item[scope.CERT_ID]
-        cert = get_certificate(state, cert_id)
+        cert = CERTIFICATES.get(state, cert_id)
         if cert is None:
             raise ContractError(NOT_FOUND, f"no certificate {cert_id}")
         if cert.holder != holder:
@@ -206,7 +199,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         raise ContractError(PERMISSION_DENIED, "only a verifying organisation may request consent")
 
     # The request id is new.
-    if state.get(get_request_key(request_id)) is not None:
+    if state.get(REQUESTS.key(request_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"consent request {request_id} already exists")
 
     # The certificates named exist, belong to the holder and are valid.
@@ -250,10 +243,8 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         },
     )
     writes = _write(request)
-    writes[get_by_holder_key(holder, request_id)] = encode_index_entry(request_id)
-    writes[get_by_agency_prefix(agency.id) + request_id.encode("ascii")] = encode_index_entry(
-        request_id
-    )
+    writes |= BY_HOLDER.write(holder, request_id)
+    writes |= BY_AGENCY.write(agency.id, request_id)
     return make_result(writes, [event])
 
 
@@ -339,7 +330,7 @@ def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     narrowing = get_narrowing(args)
 
     # The request exists and the sender acts for its holder, over what is granted.
-    request = get_existing_request(state, request_id)
+    request = REQUESTS.get_existing(state, request_id)
     granted_scope = request.scope if narrowing.scope is None else narrowing.scope
     actor = resolve_request_actor(state, ctx, request, granted_scope, "grant")
 
@@ -400,7 +391,7 @@ def process_narrow(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         raise arguments.invalid("give at least one of max_uses, scope and expires_at_ms")
 
     # The request exists and the sender acts for its holder, over what stays granted.
-    request = get_existing_request(state, request_id)
+    request = REQUESTS.get_existing(state, request_id)
     new_scope = request.granted_scope if narrowing.scope is None else narrowing.scope
     actor = resolve_request_actor(state, ctx, request, new_scope, "narrow")
 
@@ -450,7 +441,7 @@ def process_refuse(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     request_id = args[REQUEST_ID]
 
     # The request exists and the sender acts for its holder.
-    request = get_existing_request(state, request_id)
+    request = REQUESTS.get_existing(state, request_id)
     actor = resolve_request_actor(state, ctx, request, request.scope, "refuse")
 
     # It is pending.
@@ -469,7 +460,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     request_id = args[REQUEST_ID]
 
     # The request exists and the sender acts for its holder.
-    request = get_existing_request(state, request_id)
+    request = REQUESTS.get_existing(state, request_id)
     actor = resolve_request_actor(
         state, ctx, request, request.granted_scope or request.scope, "revoke"
     )

@@ -11,14 +11,9 @@ from contracts.archives import files
 from contracts.framework import limits
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import scan_index
+from contracts.framework.store import Index, Table, scan_index
 
 CONTRACT: Final = "delegation"
-
-RECORD_PREFIX: Final = b"delegation/record/"
-BY_PRINCIPAL_PREFIX: Final = b"delegation/by_principal/"
-BY_DELEGATE_PREFIX: Final = b"delegation/by_delegate/"
-BY_PAIR_PREFIX: Final = b"delegation/by_pair/"
 
 KIND_GUARDIAN: Final = "guardian"
 KIND_LEGAL_REPRESENTATIVE: Final = "legal_representative"
@@ -114,21 +109,11 @@ class Delegation(Record):
 
 # --- Keys, accessors and predicates --------------------------------------------------------
 
-
-def get_record_key(delegation_id: str) -> bytes:
-    """State key of a delegation record."""
-    return RECORD_PREFIX + delegation_id.encode("ascii")
-
-
-def get_pair_prefix(principal: str, delegate: str) -> bytes:
-    """Prefix of the delegations from ``principal`` to ``delegate``."""
-    return BY_PAIR_PREFIX + principal.encode("ascii") + b"/" + delegate.encode("ascii") + b"/"
-
-
-def get_delegation(state: StateReader, delegation_id: str) -> Delegation | None:
-    """The delegation with this id, or None."""
-    value = state.get(get_record_key(delegation_id))
-    return None if value is None else Delegation.decode(value)
+DELEGATIONS: Final = Table(Delegation, b"delegation/record/", "delegation")
+BY_PRINCIPAL: Final = Index(b"delegation/by_principal/")
+BY_DELEGATE: Final = Index(b"delegation/by_delegate/")
+BY_PAIR: Final = Index(b"delegation/by_pair/")
+"""Under the principal, then the delegate."""
 
 
 def is_in_force(state: StateReader, delegation: Delegation, now_ms: int) -> bool:
@@ -138,7 +123,7 @@ def is_in_force(state: StateReader, delegation: Delegation, now_ms: int) -> bool
         return False
     if not delegation.parent:
         return True
-    parent = get_delegation(state, delegation.parent)
+    parent = DELEGATIONS.get(state, delegation.parent)
     return (
         parent is not None
         and parent.status == STATUS_ACTIVE
@@ -177,8 +162,8 @@ def find_delegation(
     ``now_ms`` that covers ``action`` on the named types and categories, or None."""
     wanted_types = tuple(cert_types)
     wanted_categories = tuple(record_categories)
-    prefix = get_pair_prefix(principal, delegate)
-    for delegation in scan_index(state, prefix, limits.SCAN_LIMIT_MAX, get_delegation):
+    prefix = BY_PAIR.prefix_of(principal, delegate)
+    for delegation in scan_index(state, prefix, limits.SCAN_LIMIT_MAX, DELEGATIONS.get):
         if is_in_force(state, delegation, now_ms) and covers(
             delegation, action, wanted_types, wanted_categories
         ):
@@ -195,7 +180,7 @@ def get_delegation_json(state: StateReader, delegation: Delegation, now_ms: int)
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the delegation named ``subject`` is about."""
-    found = get_delegation(state, subject)
+    found = DELEGATIONS.get(state, subject)
     if found is None:
         return []
     return [found.principal, found.delegate, found.created_by, found.parent]

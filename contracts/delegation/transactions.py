@@ -16,11 +16,13 @@ from contracts.delegation.records import (
     ACTION_APPOINT_AGENTS,
     ACTIONS,
     APPOINTED_KINDS,
-    BY_DELEGATE_PREFIX,
-    BY_PRINCIPAL_PREFIX,
+    BY_DELEGATE,
+    BY_PAIR,
+    BY_PRINCIPAL,
     CREATED_BY_LEGAL_REPRESENTATIVE,
     CREATED_BY_PRINCIPAL,
     CREATED_BY_REGISTRAR,
+    DELEGATIONS,
     KIND_AGENT,
     KIND_LEGAL_REPRESENTATIVE,
     PRINCIPAL_KIND,
@@ -31,9 +33,6 @@ from contracts.delegation.records import (
     STATUS_REVOKED,
     Delegation,
     find_delegation,
-    get_delegation,
-    get_pair_prefix,
-    get_record_key,
 )
 from contracts.framework import arguments, limits
 from contracts.framework.errors import (
@@ -64,13 +63,7 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.framework.store import encode_index_entry, get_existing
 from contracts.membership.organisations import ROLE_REGISTRAR, principal_of
-
-
-def get_existing_delegation(state: StateReader, delegation_id: str) -> Delegation:
-    """The delegation ``delegation_id``; ``not_found`` if there is none."""
-    return get_existing(get_delegation(state, delegation_id), f"delegation {delegation_id}")
 
 
 def _subjects(delegation: Delegation) -> tuple[str, ...]:
@@ -89,19 +82,17 @@ def _attrs(delegation: Delegation, **more: AttrValue) -> dict[str, AttrValue]:
 
 
 def _write(delegation: Delegation) -> dict[bytes, bytes | None]:
-    return {get_record_key(delegation.delegation_id): delegation.encode()}
+    return {DELEGATIONS.key(delegation.delegation_id): delegation.encode()}
 
 
 def _write_new(delegation: Delegation) -> dict[bytes, bytes | None]:
-    did = delegation.delegation_id.encode("ascii")
-    entry = encode_index_entry(delegation.delegation_id)
-    writes = _write(delegation)
-    principal = delegation.principal.encode("ascii")
-    delegate = delegation.delegate.encode("ascii")
-    writes[BY_PRINCIPAL_PREFIX + principal + b"/" + did] = entry
-    writes[BY_DELEGATE_PREFIX + delegate + b"/" + did] = entry
-    writes[get_pair_prefix(delegation.principal, delegation.delegate) + did] = entry
-    return writes
+    did, principal, delegate = delegation.delegation_id, delegation.principal, delegation.delegate
+    return {
+        **_write(delegation),
+        **BY_PRINCIPAL.write(principal, did),
+        **BY_DELEGATE.write(delegate, did),
+        **BY_PAIR.write(principal, delegate, did),
+    }
 
 
 # --- Creating a delegation -----------------------------------------------------------------
@@ -170,7 +161,7 @@ def _get_terms(values: Values, ctx: CallContext, kind: Arg[str]) -> _Terms:
 
 def _check_new(state: StateReader, terms: _Terms) -> None:
     """The id is new and the parties' kinds (as the chain knows them) fit the delegation."""
-    if state.get(get_record_key(terms.delegation_id)) is not None:
+    if state.get(DELEGATIONS.key(terms.delegation_id)) is not None:
         raise ContractError(ALREADY_EXISTS, f"delegation {terms.delegation_id} already exists")
     principal_kind = files.get_kind(state, terms.principal)
     if principal_kind is not None and principal_kind != PRINCIPAL_KIND[terms.kind]:
@@ -328,7 +319,7 @@ def get_pending_for_delegate(
 ) -> Delegation:
     """The delegation the delegate answers by ``action``: it exists, the sender is its
     delegate and it is still pending."""
-    delegation = get_existing_delegation(state, delegation_id)
+    delegation = DELEGATIONS.get_existing(state, delegation_id)
     if holder_id_for(ctx.sender_key) != delegation.delegate:
         raise ContractError(
             PERMISSION_DENIED,
@@ -401,7 +392,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     delegation_id, reason = args[DELEGATION_ID], args.get(REASON, "")
 
     # The delegation exists and the sender may revoke it.
-    delegation = get_existing_delegation(state, delegation_id)
+    delegation = DELEGATIONS.get_existing(state, delegation_id)
     revoker = _get_revoker(state, ctx, delegation)
     if revoker is None:
         raise ContractError(

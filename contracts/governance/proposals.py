@@ -64,18 +64,16 @@ from contracts.framework.interface import (
 )
 from contracts.framework.records import Record
 from contracts.framework.signature import Signature, Values, choice, integer, text, transaction
-from contracts.framework.store import get_existing
+from contracts.framework.store import Table
 from contracts.governance.events import GovernanceEvent
 from contracts.governance.plans import Action, Writes
 from contracts.governance.quorum import get_quorum
 from contracts.membership.organisations import (
+    ORGANISATIONS,
     Organisation,
     count_organisations,
-    get_organisation,
     principal_of,
 )
-
-PROPOSAL_PREFIX: Final = b"membership/proposal/"
 
 STATUS_OPEN: Final = "open"
 STATUS_APPLIED: Final = "applied"
@@ -123,26 +121,18 @@ class Proposal(Record):
     """Why the change could not be applied, for a failed proposal; empty otherwise."""
 
 
-def get_proposal_key(proposal_id: str) -> bytes:
-    """State key of a proposal."""
-    return PROPOSAL_PREFIX + proposal_id.encode("ascii")
-
-
-def get_proposal(state: StateReader, proposal_id: str) -> Proposal | None:
-    """The proposal with id ``proposal_id``, or None."""
-    value = state.get(get_proposal_key(proposal_id))
-    return None if value is None else Proposal.decode(value)
+PROPOSALS: Final = Table(Proposal, b"membership/proposal/", "proposal")
 
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """The proposer of the proposal named ``subject``, if it is one."""
-    proposal = get_proposal(state, subject)
+    proposal = PROPOSALS.get(state, subject)
     return [] if proposal is None else [proposal.proposer]
 
 
 def count_member_approvals(state: StateReader, proposal: Proposal) -> int:
     """Approvals from organisations that are still members."""
-    return sum(1 for org_id in proposal.approvals if get_organisation(state, org_id) is not None)
+    return sum(1 for org_id in proposal.approvals if ORGANISATIONS.get(state, org_id) is not None)
 
 
 def get_proposal_json(state: StateReader, proposal: Proposal, now_ms: int) -> dict[str, Any]:
@@ -241,7 +231,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
         proposer = _get_member(state, ctx, "propose a change")
 
         # The proposal id is new.
-        if state.get(get_proposal_key(proposal_id)) is not None:
+        if state.get(PROPOSALS.key(proposal_id)) is not None:
             raise ContractError(ALREADY_EXISTS, f"proposal {proposal_id} already exists")
 
         # The change is possible now (checked again when the quorum is reached).
@@ -274,7 +264,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
             },
         )
         decided, writes, decided_events = _decide(state, ctx, actions, proposal)
-        writes[get_proposal_key(proposal_id)] = decided.encode()
+        writes[PROPOSALS.key(proposal_id)] = decided.encode()
         return make_result(writes, [proposed, *decided_events])
 
     @transaction(Signature(PROPOSAL_ID))
@@ -286,7 +276,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
         approver = _get_member(state, ctx, "approve a proposal")
 
         # The proposal exists, is open and has not expired.
-        proposal = get_existing(get_proposal(state, proposal_id), f"proposal {proposal_id}")
+        proposal = PROPOSALS.get_existing(state, proposal_id)
         if proposal.status != STATUS_OPEN:
             raise ContractError(
                 FAILED_PRECONDITION, f"proposal {proposal_id} is {proposal.status}, not open"
@@ -317,7 +307,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
             },
         )
         decided, writes, decided_events = _decide(state, ctx, actions, approved)
-        writes[get_proposal_key(proposal_id)] = decided.encode()
+        writes[PROPOSALS.key(proposal_id)] = decided.encode()
         return make_result(writes, [event, *decided_events])
 
     return {"propose": process_propose, "approve": process_approve}

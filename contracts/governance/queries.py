@@ -9,14 +9,12 @@ from typing import Any, Final
 from contracts.framework import limits
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, choice, integer, query
-from contracts.framework.store import get_existing
 from contracts.governance import versions
 from contracts.governance.proposals import (
     PROPOSAL_ID,
-    PROPOSAL_PREFIX,
+    PROPOSALS,
     STATUSES,
     Proposal,
-    get_proposal,
     get_proposal_json,
 )
 from contracts.governance.quorum import get_quorum
@@ -30,7 +28,7 @@ STATUS = choice("status", STATUSES).maybe()
 def query_proposal(state: StateReader, args: Values, now_ms: int) -> Any:
     """``proposal(proposal_id)``: one proposal; ``not_found`` if there is none."""
     proposal_id = args[PROPOSAL_ID]
-    proposal = get_existing(get_proposal(state, proposal_id), f"proposal {proposal_id}")
+    proposal = PROPOSALS.get_existing(state, proposal_id)
     return get_proposal_json(state, proposal, now_ms)
 
 
@@ -40,7 +38,7 @@ def query_proposals(state: StateReader, args: Values, now_ms: int) -> Any:
     status = args.get(STATUS, None)
     limit = args.get_limit()
     records = []
-    for _, value in state.scan(PROPOSAL_PREFIX, limits.SCAN_LIMIT_MAX):
+    for _, value in state.scan(PROPOSALS.prefix, limits.SCAN_LIMIT_MAX):
         proposal = Proposal.decode(value)
         if status is None or proposal.status == status:
             records.append(get_proposal_json(state, proposal, now_ms))

@@ -12,28 +12,21 @@ from contracts.framework import arguments, limits
 from contracts.framework.errors import ALREADY_EXISTS, FAILED_PRECONDITION, ContractError
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import free_text, name_list, text
-from contracts.framework.store import get_existing
 from contracts.governance.plans import Action, Params, Plan, Writes
 from contracts.membership import validator_set
 from contracts.membership.events import MembershipEvent
 from contracts.membership.organisations import (
+    ORGANISATIONS,
     ROLE_VALIDATOR_OPERATOR,
     ROLES,
     Organisation,
     Retirement,
     count_organisations,
-    get_org_key,
-    get_organisation,
     get_organisation_problem,
     get_organisation_writes,
     get_public_key_key,
     get_retired_key,
 )
-
-
-def get_org(state: StateReader, org_id: str) -> Organisation:
-    """The organisation ``org_id``; ``not_found`` if there is none."""
-    return get_existing(get_organisation(state, org_id), f"organisation {org_id}")
 
 
 def _check_org(org: Organisation) -> None:
@@ -65,7 +58,7 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
         record_categories=tuple(params["record_categories"]),
     )
     _check_org(org)
-    if get_organisation(state, org.id) is not None or (
+    if ORGANISATIONS.get(state, org.id) is not None or (
         state.get(get_retired_key(org.id)) is not None
     ):
         raise ContractError(ALREADY_EXISTS, f"organisation id {org.id} is taken")
@@ -84,7 +77,7 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
 
 
 def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
-    org = get_org(state, params["org_id"])
+    org = ORGANISATIONS.get_existing(state, params["org_id"])
     if count_organisations(state) <= 1:
         raise ContractError(FAILED_PRECONDITION, "the last organisation cannot be removed")
     operated = [
@@ -96,7 +89,7 @@ def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Par
             f"organisation {org.id} operates validators ({', '.join(operated)}): remove them first",
         )
     writes: Writes = {
-        get_org_key(org.id): None,
+        ORGANISATIONS.key(org.id): None,
         get_public_key_key(org.public_key): None,
         get_retired_key(org.id): Retirement(ctx.height).encode(),
     }
@@ -105,7 +98,7 @@ def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Par
 
 
 def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
-    org = get_org(state, params["org_id"])
+    org = ORGANISATIONS.get_existing(state, params["org_id"])
     changed = dataclasses.replace(
         org,
         roles=tuple(params["roles"]),
@@ -123,11 +116,11 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
     event = make_event(
         MembershipEvent.ROLES_SET, (org.id, pid), {**_org_attrs(changed), "proposal_id": pid}
     )
-    return Plan({get_org_key(org.id): changed.encode()}, [event], ctx.height)
+    return Plan({ORGANISATIONS.key(org.id): changed.encode()}, [event], ctx.height)
 
 
 def _plan_rotate_org_key(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
-    org = get_org(state, params["org_id"])
+    org = ORGANISATIONS.get_existing(state, params["org_id"])
     new_key = bytes.fromhex(params["public_key"])
     _check_key_unused(state, new_key)
     rotated = dataclasses.replace(org, public_key=new_key)

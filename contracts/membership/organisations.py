@@ -24,7 +24,7 @@ from contracts.framework import arguments, formats, limits
 from contracts.framework.codec import load_json
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import encode_index_entry
+from contracts.framework.store import Table, encode_index_entry
 
 CONTRACT: Final = "membership"
 
@@ -57,7 +57,6 @@ ROLES: Final = (
 )
 """Every role an organisation may have."""
 
-ORG_PREFIX: Final = b"membership/org/"
 KEY_PREFIX: Final = b"membership/key/"
 RETIRED_PREFIX: Final = b"membership/retired_org/"
 
@@ -100,11 +99,6 @@ class Organisation(Record):
 # --- Keys and encoding ---------------------------------------------------------------------
 
 
-def get_org_key(org_id: str) -> bytes:
-    """State key of an organisation record."""
-    return ORG_PREFIX + org_id.encode("utf-8")
-
-
 def get_public_key_key(public_key: bytes) -> bytes:
     """State key mapping a public key to its organisation."""
     return KEY_PREFIX + public_key.hex().encode("ascii")
@@ -131,22 +125,20 @@ decode_organisation: Final = functools.lru_cache(maxsize=limits.DECODED_RECORDS_
 Memoised on the bytes (the result is immutable and depends on them alone): every transaction
 looks up its sender's organisation."""
 
+ORGANISATIONS: Final = Table(
+    Organisation, b"membership/org/", "organisation", decode_organisation, id_encoding="utf-8"
+)
+
 
 def get_organisation_writes(org: Organisation) -> dict[bytes, bytes | None]:
     """The record of ``org`` and its key index entry."""
     return {
-        get_org_key(org.id): org.encode(),
+        ORGANISATIONS.key(org.id): org.encode(),
         get_public_key_key(org.public_key): encode_index_entry(org.id),
     }
 
 
 # --- Accessors -----------------------------------------------------------------------------
-
-
-def get_organisation(state: StateReader, org_id: str) -> Organisation | None:
-    """The organisation with id ``org_id``, or None."""
-    value = state.get(get_org_key(org_id))
-    return None if value is None else decode_organisation(value)
 
 
 def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
@@ -156,7 +148,7 @@ def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
     value = state.get(get_public_key_key(sender_key))
     if value is None:
         return None
-    return get_organisation(state, _decode_org_id(value))
+    return ORGANISATIONS.get(state, _decode_org_id(value))
 
 
 @functools.lru_cache(maxsize=limits.DECODED_RECORDS_CACHED_MAX)
@@ -242,7 +234,7 @@ def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, 
         problem = get_organisation_problem(org)
         if problem is not None:
             raise arguments.invalid(problem)
-        org_key = get_org_key(org.id)
+        org_key = ORGANISATIONS.key(org.id)
         public_key_key = get_public_key_key(org.public_key)
         if org_key in writes:
             raise arguments.invalid(f"organisation id {org.id} appears twice in genesis")
@@ -258,12 +250,12 @@ def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, 
 
 def count_organisations(state: StateReader) -> int:
     """How many organisations are members now."""
-    return len(state.scan(ORG_PREFIX, limits.ORGANISATIONS_MAX + 1))
+    return len(state.scan(ORGANISATIONS.prefix, limits.ORGANISATIONS_MAX + 1))
 
 
 def list_organisations(state: StateReader) -> list[Organisation]:
     """Every member organisation, in id order."""
     return [
         decode_organisation(value)
-        for _, value in state.scan(ORG_PREFIX, limits.ORGANISATIONS_MAX + 1)
+        for _, value in state.scan(ORGANISATIONS.prefix, limits.ORGANISATIONS_MAX + 1)
     ]

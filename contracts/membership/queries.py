@@ -9,14 +9,14 @@ from typing import Any, Final
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, integer, query
 from contracts.membership import validator_set
-from contracts.membership.org_actions import ORG_ID, get_org
-from contracts.membership.organisations import ORG_PREFIX, decode_organisation
+from contracts.membership.org_actions import ORG_ID
+from contracts.membership.organisations import ORGANISATIONS, decode_organisation
 
 
 @query(Signature(ORG_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
     """``get(org_id)``: one organisation; ``not_found`` if there is none."""
-    return get_org(state, args[ORG_ID]).to_json()
+    return ORGANISATIONS.get_existing(state, args[ORG_ID]).to_json()
 
 
 @query(Signature(LIMIT))
@@ -24,7 +24,7 @@ def query_list(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list(limit?)``: organisations in id order."""
     return [
         decode_organisation(value).to_json()
-        for _, value in state.scan(ORG_PREFIX, args.get_limit())
+        for _, value in state.scan(ORGANISATIONS.prefix, args.get_limit())
     ]
 
 
@@ -39,7 +39,7 @@ def query_validators(state: StateReader, args: Values, now_ms: int) -> Any:
     found = validator_set.get_set_at(state, args.get(HEIGHT, None))
     members = []
     for validator in found.validators:
-        endpoint = validator_set.get_endpoint(state, validator.id)
+        endpoint = validator_set.ENDPOINTS.get(state, validator.id)
         members.append({**validator.to_json(), "endpoint": endpoint.endpoint if endpoint else ""})
     return {
         **found.to_json(),

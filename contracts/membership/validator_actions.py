@@ -20,8 +20,8 @@ from contracts.framework.signature import text
 from contracts.governance.plans import Action, Params, Plan, Writes
 from contracts.membership import validator_set
 from contracts.membership.events import MembershipEvent
-from contracts.membership.org_actions import PUBLIC_KEY, get_org
-from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
+from contracts.membership.org_actions import PUBLIC_KEY
+from contracts.membership.organisations import ORGANISATIONS, ROLE_VALIDATOR_OPERATOR
 from contracts.membership.validator_set import Endpoint, ScheduledSet, ValidatorEntry
 
 VALIDATOR_ACTIVATION_DELAY: Final = limits.VALIDATOR_ACTIVATION_DELAY
@@ -80,13 +80,13 @@ def _plan_endpoint(
         (*subjects, pid),
         {"endpoint": endpoint, "proposal_id": pid, "validator_id": validator_id},
     )
-    writes: Writes = {validator_set.get_endpoint_key(validator_id): record.encode()}
+    writes: Writes = {validator_set.ENDPOINTS.key(validator_id): record.encode()}
     return Plan(writes, [event], ctx.height)
 
 
 def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     current = validator_set.get_set_at(state, None)
-    operator = get_org(state, params["operator"])
+    operator = ORGANISATIONS.get_existing(state, params["operator"])
     if not operator.has_role(ROLE_VALIDATOR_OPERATOR):
         raise ContractError(
             FAILED_PRECONDITION, f"organisation {operator.id} is not a validator operator"
@@ -126,7 +126,7 @@ def _plan_set_validator_endpoint(
 ) -> Plan:
     current, moved = _get_named_validator(state, params)
     endpoint: str = params["endpoint"]
-    found = validator_set.get_endpoint(state, moved.id)
+    found = validator_set.ENDPOINTS.get(state, moved.id)
     if found is not None and found.endpoint == endpoint:
         raise ContractError(
             FAILED_PRECONDITION, f"validator {moved.id} already has endpoint {endpoint}"

@@ -26,9 +26,9 @@ from typing import Final, Protocol
 from contracts.framework import arguments, formats, limits
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
+from contracts.framework.store import Table
 
 SET_PREFIX: Final = b"membership/validators/"
-ENDPOINT_PREFIX: Final = b"membership/validator_endpoint/"
 
 HEIGHT_DIGITS: Final = 20
 """Decimal digits of a height in a key (enough for any u64), zero-padded so keys sort."""
@@ -124,17 +124,8 @@ class Endpoint(Record):
     """The governance proposal that set it."""
 
 
-def get_endpoint_key(validator_id: str) -> bytes:
-    """State key of a validator's endpoint."""
-    return ENDPOINT_PREFIX + validator_id.encode("ascii")
-
-
-def get_endpoint(state: StateReader, validator_id: str) -> Endpoint | None:
-    """The endpoint decided for ``validator_id``, or None."""
-    value = state.get(get_endpoint_key(validator_id))
-    if value is None:
-        return None
-    return Endpoint.decode(value)
+ENDPOINTS: Final = Table(Endpoint, b"membership/validator_endpoint/", "endpoint")
+"""Keyed by validator id; a validator has none until governance decides one."""
 
 
 def get_endpoint_user(
@@ -142,7 +133,7 @@ def get_endpoint_user(
 ) -> str | None:
     """Id of the validator among ``validators`` whose endpoint is ``endpoint``, or None."""
     for validator in validators:
-        found = get_endpoint(state, validator.id)
+        found = ENDPOINTS.get(state, validator.id)
         if found is not None and found.endpoint == endpoint:
             return validator.id
     return None

@@ -15,25 +15,7 @@ from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.framework.interface import Event
 from contracts.runtime import ArgValue
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AMR,
-    AUDITOR,
-    BANK,
-    BOB,
-    DAY_MS,
-    PSB,
-    STRANGER_KEY,
-    T0_MS,
-    UNIVERSITY,
-    Ledger,
-    doc_hash,
-    issue_args,
-    salt_for,
-)
+from tests.unit import test_contracts_support as support
 
 # --- catalogue and document hashes ---------------------------------------------------------
 
@@ -69,27 +51,31 @@ def test_catalogue_has_the_realistic_types() -> None:
 
 
 def test_types_query_lists_the_catalogue() -> None:
-    types = Ledger().query("certificates", "types", {})
+    types = support.Ledger().query("certificates", "types", {})
     assert [t["id"] for t in types] == list(CERTIFICATE_TYPES)
     assert types[0]["fields"] == list(CERTIFICATE_TYPES[types[0]["id"]].fields)
 
 
 def test_document_hash_depends_on_salt_and_every_field() -> None:
-    base = compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, salt_for("a"))
+    base = compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("a"))
     assert len(base) == 64
-    assert base == compute_document_hash("diploma", dict(ALICE_DIPLOMA_FIELDS), salt_for("a"))
-    assert base != compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, salt_for("b"))
-    changed = {**ALICE_DIPLOMA_FIELDS, "major": "数学"}
-    assert base != compute_document_hash("diploma", changed, salt_for("a"))
+    assert base == compute_document_hash(
+        "diploma", dict(support.ALICE_DIPLOMA_FIELDS), support.salt_for("a")
+    )
+    assert base != compute_document_hash(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("b")
+    )
+    changed = {**support.ALICE_DIPLOMA_FIELDS, "major": "数学"}
+    assert base != compute_document_hash("diploma", changed, support.salt_for("a"))
 
 
 @pytest.mark.parametrize(
     ("cert_type", "fields", "salt"),
     [
-        ("passport", ALICE_DIPLOMA_FIELDS, b"s" * 16),
-        ("diploma", {**ALICE_DIPLOMA_FIELDS, "extra": "x"}, b"s" * 16),
+        ("passport", support.ALICE_DIPLOMA_FIELDS, b"s" * 16),
+        ("diploma", {**support.ALICE_DIPLOMA_FIELDS, "extra": "x"}, b"s" * 16),
         ("diploma", {"holder_name": "x"}, b"s" * 16),
-        ("diploma", ALICE_DIPLOMA_FIELDS, b"s" * 15),
+        ("diploma", support.ALICE_DIPLOMA_FIELDS, b"s" * 15),
     ],
 )
 def test_document_hash_rejects_bad_documents(
@@ -104,32 +90,35 @@ def test_document_hash_rejects_bad_documents(
 
 
 def test_issue_stores_the_record_and_indexes_it() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     height = ledger.height
-    tx_hash = ledger.ctx(UNIVERSITY.public_key).tx_hash
+    tx_hash = ledger.ctx(support.UNIVERSITY.public_key).tx_hash
     result = ledger.issue_diploma("DIP-2012-000001")
     assert result.events == (
         Event(
             name="certificate.issued",
-            subjects=(ALICE, "DIP-2012-000001", "sdu"),
+            subjects=(support.ALICE, "DIP-2012-000001", "sdu"),
             attrs=(
                 ("cert_type", "diploma"),
-                ("doc_hash", doc_hash("diploma", ALICE_DIPLOMA_FIELDS, "DIP-2012-000001")),
+                (
+                    "doc_hash",
+                    support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS, "DIP-2012-000001"),
+                ),
                 ("issuer", "sdu"),
                 ("valid_until_ms", 0),
             ),
         ),
     )
     assert [key for key, _ in result.writes] == [
-        b"certificates/by_holder/" + ALICE.encode() + b"/DIP-2012-000001",
+        b"certificates/by_holder/" + support.ALICE.encode() + b"/DIP-2012-000001",
         b"certificates/cert/DIP-2012-000001",
     ]
     assert ledger.query("certificates", "status", {"cert_id": "DIP-2012-000001"}) == {
         "cert_id": "DIP-2012-000001",
         "cert_type": "diploma",
         "issuer": "sdu",
-        "holder": ALICE,
-        "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS, "DIP-2012-000001"),
+        "holder": support.ALICE,
+        "doc_hash": support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS, "DIP-2012-000001"),
         "valid_until_ms": 0,
         "status": "valid",
         "issued_height": height,
@@ -146,8 +135,10 @@ def test_issue_stores_the_record_and_indexes_it() -> None:
 
 
 def test_issuer_with_several_roles_and_types() -> None:
-    ledger = Ledger()
-    ledger.issue(AMR, cert_id="BL-91370100MA3C", cert_type="business_licence", holder=BOB)
+    ledger = support.Ledger()
+    ledger.issue(
+        support.AMR, cert_id="BL-91370100MA3C", cert_type="business_licence", holder=support.BOB
+    )
     assert ledger.query("certificates", "status", {"cert_id": "BL-91370100MA3C"})["issuer"] == (
         "jinan-amr"
     )
@@ -157,55 +148,54 @@ def test_issuer_with_several_roles_and_types() -> None:
     ("sender", "overrides", "code"),
     [
         # Not an organisation / not an issuer.
-        (ALICE_KEY, {}, "permission_denied"),
-        (STRANGER_KEY, {}, "permission_denied"),
-        (BANK.public_key, {}, "permission_denied"),
-        (AUDITOR.public_key, {}, "permission_denied"),
+        (support.ALICE_KEY, {}, "permission_denied"),
+        (support.STRANGER_KEY, {}, "permission_denied"),
+        (support.BANK.public_key, {}, "permission_denied"),
+        (support.AUDITOR.public_key, {}, "permission_denied"),
         # An issuer, but not of this type.
-        (PSB.public_key, {}, "permission_denied"),
-        (UNIVERSITY.public_key, {"cert_type": "resident_id_card"}, "permission_denied"),
+        (support.PSB.public_key, {}, "permission_denied"),
+        (support.UNIVERSITY.public_key, {"cert_type": "resident_id_card"}, "permission_denied"),
         # Malformed arguments.
-        (UNIVERSITY.public_key, {"cert_id": "short"}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"cert_id": "x" * 65}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"cert_id": "DIP/2012/0001"}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"cert_id": 12345678}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"cert_type": "passport"}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"holder": "张晓梅"}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"holder": ALICE.upper()}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"doc_hash": "AB" * 32}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"doc_hash": "ab" * 31}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"doc_hash": b"\xab" * 32}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"valid_until_ms": -1}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"valid_until_ms": 2**63}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"valid_until_ms": True}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"valid_until_ms": "0"}, "invalid_argument"),
-        (UNIVERSITY.public_key, {"unexpected": "x"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "short"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "x" * 65}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "DIP/2012/0001"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": 12345678}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_type": "passport"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"holder": "张晓梅"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"holder": support.ALICE.upper()}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"doc_hash": "AB" * 32}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"doc_hash": "ab" * 31}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"doc_hash": b"\xab" * 32}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"valid_until_ms": -1}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"valid_until_ms": 2**63}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"valid_until_ms": True}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"valid_until_ms": "0"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"unexpected": "x"}, "invalid_argument"),
     ],
 )
 def test_issue_rejections_leave_state_unchanged(
     sender: bytes, overrides: dict[str, ArgValue], code: str
 ) -> None:
-    ledger = Ledger()
-    ledger.reject(sender, "certificates", "issue", issue_args(**overrides), code)
+    ledger = support.Ledger()
+    ledger.reject(sender, "certificates.issue", support.issue_args(**overrides), code)
 
 
 def test_issue_rejects_missing_arguments() -> None:
-    ledger = Ledger()
-    args = issue_args()
+    ledger = support.Ledger()
+    args = support.issue_args()
     del args["doc_hash"]
-    error = ledger.reject(UNIVERSITY.public_key, "certificates", "issue", args, "invalid_argument")
+    error = ledger.reject(support.UNIVERSITY, "certificates.issue", args, "invalid_argument")
     assert "doc_hash" in error.message
 
 
 def test_issue_rejects_duplicate_cert_id_even_from_another_issuer() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    ledger.reject(UNIVERSITY.public_key, "certificates", "issue", issue_args(), "already_exists")
+    ledger.reject(support.UNIVERSITY, "certificates.issue", support.issue_args(), "already_exists")
     ledger.reject(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        issue_args(cert_type="resident_id_card", holder=BOB),
+        support.PSB,
+        "certificates.issue",
+        support.issue_args(cert_type="resident_id_card", holder=support.BOB),
         "already_exists",
     )
 
@@ -214,17 +204,16 @@ def test_issue_rejects_duplicate_cert_id_even_from_another_issuer() -> None:
 
 
 def test_revoke_by_issuer() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     height = ledger.height
     result = ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "revoke",
+        support.UNIVERSITY,
+        "certificates.revoke",
         {"cert_id": "DIP-2012-000001", "reason": "学位授予被撤销 degree withdrawn"},
     )
     assert result.events[0].name == "certificate.revoked"
-    assert result.events[0].subjects == (ALICE, "DIP-2012-000001", "sdu")
+    assert result.events[0].subjects == (support.ALICE, "DIP-2012-000001", "sdu")
     status = ledger.query("certificates", "status", {"cert_id": "DIP-2012-000001"})
     assert status["status"] == "revoked"
     assert status["status_height"] == height
@@ -234,84 +223,84 @@ def test_revoke_by_issuer() -> None:
 @pytest.mark.parametrize(
     ("sender", "args", "code"),
     [
-        (UNIVERSITY.public_key, {"cert_id": "DIP-2099-999999", "reason": "x"}, "not_found"),
-        (PSB.public_key, {"cert_id": "DIP-2012-000001", "reason": "x"}, "permission_denied"),
-        (ALICE_KEY, {"cert_id": "DIP-2012-000001", "reason": "x"}, "permission_denied"),
-        (UNIVERSITY.public_key, {"cert_id": "DIP-2012-000001", "reason": ""}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "DIP-2099-999999", "reason": "x"}, "not_found"),
         (
-            UNIVERSITY.public_key,
+            support.PSB.public_key,
+            {"cert_id": "DIP-2012-000001", "reason": "x"},
+            "permission_denied",
+        ),
+        (support.ALICE_KEY, {"cert_id": "DIP-2012-000001", "reason": "x"}, "permission_denied"),
+        (
+            support.UNIVERSITY.public_key,
+            {"cert_id": "DIP-2012-000001", "reason": ""},
+            "invalid_argument",
+        ),
+        (
+            support.UNIVERSITY.public_key,
             {"cert_id": "DIP-2012-000001", "reason": "r" * 201},
             "invalid_argument",
         ),
         (
-            UNIVERSITY.public_key,
+            support.UNIVERSITY.public_key,
             {"cert_id": "DIP-2012-000001", "reason": "holder 370102199003074528 asked"},
             "invalid_argument",
         ),
-        (UNIVERSITY.public_key, {"cert_id": "DIP-2012-000001"}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "DIP-2012-000001"}, "invalid_argument"),
     ],
 )
 def test_revoke_rejections(sender: bytes, args: dict[str, ArgValue], code: str) -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    error = ledger.reject(sender, "certificates", "revoke", args, code)
+    error = ledger.reject(sender, "certificates.revoke", args, code)
     assert "370102199003074528" not in error.message
 
 
 def test_revoke_twice_is_a_failed_precondition() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001", "reason": "error in record"}
-    ledger.call(UNIVERSITY.public_key, "certificates", "revoke", args)
-    ledger.reject(UNIVERSITY.public_key, "certificates", "revoke", args, "failed_precondition")
+    ledger.call(support.UNIVERSITY, "certificates.revoke", args)
+    ledger.reject(support.UNIVERSITY, "certificates.revoke", args, "failed_precondition")
 
 
 # --- status and listing --------------------------------------------------------------------
 
 
 def test_status_expires_and_revocation_wins() -> None:
-    ledger = Ledger()
-    until = T0_MS + 10 * DAY_MS
+    ledger = support.Ledger()
+    until = support.T0_MS + 10 * support.DAY_MS
     ledger.issue_diploma("DIP-2012-000001", valid_until_ms=until)
     args: dict[str, ArgValue] = {"cert_id": "DIP-2012-000001"}
     assert ledger.query("certificates", "status", args, now_ms=until)["status"] == "valid"
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "expired"
-    ledger.call(
-        UNIVERSITY.public_key, "certificates", "revoke", {**args, "reason": "issued in error"}
-    )
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**args, "reason": "issued in error"})
     assert ledger.query("certificates", "status", args, now_ms=until + 1)["status"] == "revoked"
 
 
 def test_status_of_unknown_certificate_is_not_found() -> None:
     with pytest.raises(ContractError) as info:
-        Ledger().query("certificates", "status", {"cert_id": "DIP-2099-999999"})
+        support.Ledger().query("certificates", "status", {"cert_id": "DIP-2099-999999"})
     assert info.value.code == "not_found"
 
 
 def test_list_by_holder() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000002")
     ledger.issue_diploma("DIP-2012-000001")
-    ledger.issue_diploma("DIP-2012-000003", holder=BOB)
-    ledger.issue(
-        PSB,
-        cert_id="ID-370102-0001",
-        cert_type="resident_id_card",
-        doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-        valid_until_ms=T0_MS + 3650 * DAY_MS,
-    )
-    listed = ledger.query("certificates", "list_by_holder", {"holder": ALICE})
+    ledger.issue_diploma("DIP-2012-000003", holder=support.BOB)
+    ledger.issue_id_card("ID-370102-0001", valid_until_ms=support.T0_MS + 3650 * support.DAY_MS)
+    listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [
         "DIP-2012-000001",
         "DIP-2012-000002",
         "ID-370102-0001",
     ]
     assert all(c["status"] == "valid" for c in listed)
-    limited = ledger.query("certificates", "list_by_holder", {"holder": ALICE, "limit": 1})
+    limited = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE, "limit": 1})
     assert [c["cert_id"] for c in limited] == ["DIP-2012-000001"]
     assert ledger.query("certificates", "list_by_holder", {"holder": "hd" + "0" * 40}) == []
     with pytest.raises(ContractError) as info:
-        ledger.query("certificates", "list_by_holder", {"holder": ALICE, "limit": 1001})
+        ledger.query("certificates", "list_by_holder", {"holder": support.ALICE, "limit": 1001})
     assert info.value.code == "invalid_argument"
 
 

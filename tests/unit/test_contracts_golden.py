@@ -34,46 +34,8 @@ from contracts.runtime import (
     related_subjects,
     subjects_of,
 )
-from contracts.runtime import (
-    query as run_query,
-)
-from tests.unit.test_contracts_support import (
-    AGENT,
-    AGENT_KEY,
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AMR,
-    BANK,
-    BOB,
-    BOB_KEY,
-    CIVIL,
-    DAY_MS,
-    ENTERPRISE,
-    ENTERPRISE_KEY,
-    GUARDIAN,
-    GUARDIAN_KEY,
-    HEALTH,
-    HRSS,
-    LEGAL_REP,
-    LEGAL_REP_KEY,
-    NOTARY,
-    ORGANISATIONS,
-    PSB,
-    STRANGER_KEY,
-    UNIVERSITY,
-    WEIHAI_AMR,
-    Ledger,
-    append_args,
-    content_hash,
-    delegation_args,
-    doc_hash,
-    issue_args,
-    json_arg,
-    key_of,
-    salt_for,
-)
+from contracts.runtime import query as run_query
+from tests.unit import test_contracts_support as support
 
 GOLDEN_PATH = Path(__file__).parent / "testdata" / "contracts_golden.txt"
 
@@ -88,34 +50,36 @@ class _Validator:
     public_key: bytes
 
 
-GENESIS_VALIDATORS = tuple(_Validator(f"val-{i}", key_of(f"validator/{i}")) for i in range(4))
+GENESIS_VALIDATORS = tuple(
+    _Validator(f"val-{i}", support.key_of(f"validator/{i}")) for i in range(4)
+)
 
 
 def _show(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
 
 
-class _Recorder(Ledger):
+class _Recorder(support.Ledger):
     """A ledger that writes down every outcome, accepted or not, as one transcript."""
 
     def __init__(self) -> None:
         super().__init__()
         self.state = MemoryState(
-            genesis_writes(ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2))
+            genesis_writes(support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2))
         )
         self.lines: list[str] = [f"genesis {len(self.state)} keys"]
 
-    def step(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
-    ) -> None:
-        """Run a transaction, accepted or rejected, and write down what it did."""
+    def step(self, sender: support.Sender, target: str, args: Mapping[str, ArgValue]) -> None:
+        """Run a transaction (``target`` is ``"contract.method"``), accepted or rejected, and
+        write down what it did."""
+        contract, method = support.split_target(target)
         self.lines.append(f"tx {self.height} {contract}.{method} {_show(dict(args))}")
         self.lines.append(f"  subjects {_show(list(subjects_of(contract, method, args)))}")
         self.lines.append(
             f"  related {_show(list(related_subjects(self.state, contract, method, args)))}"
         )
         try:
-            result = execute(self.state, self.ctx(sender_key), contract, method, args)
+            result = execute(self.state, self.ctx(sender), contract, method, args)
         except ContractError as error:
             self.lines.append(f"  rejected {error.code}: {error.message}")
         else:
@@ -140,117 +104,110 @@ class _Recorder(Ledger):
             self.lines.append(f"query {contract}.{method} {_show(dict(args))} -> {_show(answer)}")
 
 
-APPROVERS = (UNIVERSITY, AMR, BANK, HRSS, HEALTH, WEIHAI_AMR, CIVIL)
+APPROVERS = (
+    support.UNIVERSITY,
+    support.AMR,
+    support.BANK,
+    support.HRSS,
+    support.HEALTH,
+    support.WEIHAI_AMR,
+    support.CIVIL,
+)
 """Members whose keys the scenario never rotates or removes."""
 
 
 def _propose(r: _Recorder, proposer_key: bytes, args: dict[str, ArgValue]) -> None:
-    r.step(proposer_key, "membership", "propose", args)
+    r.step(proposer_key, "membership.propose", args)
     for org in APPROVERS[:5]:  # PSB proposes; five more make 6 of 10 or 11 (> one half)
-        r.step(org.public_key, "membership", "approve", {"proposal_id": args["proposal_id"]})
+        r.step(org, "membership.approve", {"proposal_id": args["proposal_id"]})
 
 
 def _certificates(r: _Recorder) -> None:
-    salt = salt_for("diploma")
-    commitments = compute_field_commitments("diploma", ALICE_DIPLOMA_FIELDS, salt)
+    salt = support.salt_for("diploma")
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
     r.step(
-        UNIVERSITY.public_key,
-        "certificates",
-        "issue",
-        issue_args(
-            doc_hash=doc_hash("diploma", ALICE_DIPLOMA_FIELDS, "diploma"),
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(
+            doc_hash=support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS, "diploma"),
             field_hashes=encode_field_hashes(commitments),
         ),
     )
     id_card = {
         "cert_id": "ID-370102-0001",
         "cert_type": "resident_id_card",
-        "holder": ALICE,
-        "doc_hash": doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS, "id"),
-        "valid_until_ms": r.time_ms + 3650 * DAY_MS,
+        "holder": support.ALICE,
+        "doc_hash": support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, "id"),
+        "valid_until_ms": r.time_ms + 3650 * support.DAY_MS,
     }
-    r.step(PSB.public_key, "certificates", "issue", id_card)
-    r.step(PSB.public_key, "certificates", "issue", id_card)  # already exists
-    r.step(UNIVERSITY.public_key, "certificates", "issue", issue_args(cert_id="X"))
-    r.step(BANK.public_key, "certificates", "issue", issue_args(cert_id="DIP-2012-000002"))
+    r.step(support.PSB, "certificates.issue", id_card)
+    r.step(support.PSB, "certificates.issue", id_card)  # already exists
+    r.step(support.UNIVERSITY, "certificates.issue", support.issue_args(cert_id="X"))
+    r.step(support.BANK, "certificates.issue", support.issue_args(cert_id="DIP-2012-000002"))
     r.step(
-        PSB.public_key,
-        "certificates",
-        "renew",
-        {"cert_id": "ID-370102-0001", "valid_until_ms": r.time_ms + 3700 * DAY_MS},
+        support.PSB,
+        "certificates.renew",
+        {"cert_id": "ID-370102-0001", "valid_until_ms": r.time_ms + 3700 * support.DAY_MS},
     )
-    amended = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+    amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     r.step(
-        PSB.public_key,
-        "certificates",
-        "amend",
+        support.PSB,
+        "certificates.amend",
         {
             "cert_id": "ID-370102-0001",
-            "doc_hash": doc_hash("resident_id_card", amended, "id2"),
+            "doc_hash": support.doc_hash("resident_id_card", amended, "id2"),
             "reason": "住址变更 address changed",
         },
     )
     r.step(
-        PSB.public_key,
-        "certificates",
-        "suspend",
+        support.PSB,
+        "certificates.suspend",
         {"cert_id": "ID-370102-0001", "reason": "挂失 reported lost"},
     )
+    r.step(support.PSB, "certificates.renew", {"cert_id": "ID-370102-0001", "valid_until_ms": 1})
     r.step(
-        PSB.public_key, "certificates", "renew", {"cert_id": "ID-370102-0001", "valid_until_ms": 1}
-    )
-    r.step(
-        PSB.public_key,
-        "certificates",
-        "reinstate",
+        support.PSB,
+        "certificates.reinstate",
         {"cert_id": "ID-370102-0001", "reason": "找回 found again"},
     )
     r.step(
-        PSB.public_key,
-        "certificates",
-        "reissue",
+        support.PSB,
+        "certificates.reissue",
         {
             "cert_id": "ID-370102-0001",
             "new_cert_id": "ID-370102-0002",
-            "doc_hash": doc_hash("resident_id_card", amended, "id3"),
-            "valid_until_ms": r.time_ms + 3650 * DAY_MS,
+            "doc_hash": support.doc_hash("resident_id_card", amended, "id3"),
+            "valid_until_ms": r.time_ms + 3650 * support.DAY_MS,
             "reason": "补领 replacement",
         },
     )
     r.step(
-        PSB.public_key,
-        "certificates",
-        "issue",
+        support.PSB,
+        "certificates.issue",
         {
             "cert_id": "DL-370102-0001",
             "cert_type": "driving_licence",
-            "holder": BOB,
-            "doc_hash": content_hash("dl"),
-            "valid_until_ms": r.time_ms + 2000 * DAY_MS,
+            "holder": support.BOB,
+            "doc_hash": support.content_hash("dl"),
+            "valid_until_ms": r.time_ms + 2000 * support.DAY_MS,
         },
     )
+    r.step(support.PSB, "certificates.revoke", {"cert_id": "DL-370102-0001", "reason": "吊销"})
+    r.step(support.PSB, "certificates.revoke", {"cert_id": "DL-370102-0001", "reason": "again"})
     r.step(
-        PSB.public_key, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "吊销"}
-    )
-    r.step(
-        PSB.public_key, "certificates", "revoke", {"cert_id": "DL-370102-0001", "reason": "again"}
-    )
-    r.step(
-        NOTARY.public_key,
-        "certificates",
-        "record_verification",
+        support.NOTARY,
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-0000001",
             "result": "passed",
             "purpose": "公证核验",
-            "fields": json_arg(["degree", "university"]),
+            "fields": support.json_arg(["degree", "university"]),
         },
     )
     r.step(
-        STRANGER_KEY,
-        "certificates",
-        "record_verification",
+        support.STRANGER_KEY,
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-2",
@@ -259,25 +216,24 @@ def _certificates(r: _Recorder) -> None:
         },
     )
     r.step(
-        AMR.public_key,
-        "certificates",
-        "issue",
-        issue_args(
+        support.AMR,
+        "certificates.issue",
+        support.issue_args(
             cert_id="BL-WH-2015-000001",
             cert_type="business_licence",
-            holder=ENTERPRISE,
-            doc_hash=content_hash("licence"),
+            holder=support.ENTERPRISE,
+            doc_hash=support.content_hash("licence"),
         ),
     )
     for method, args in (
         ("status", {"cert_id": "ID-370102-0001"}),
         ("status", {"cert_id": "ID-370102-0002"}),
         ("status", {"cert_id": "NOPE-0000"}),
-        ("list_by_holder", {"holder": ALICE}),
-        ("list_by_holder", {"holder": BOB, "limit": 1}),
+        ("list_by_holder", {"holder": support.ALICE}),
+        ("list_by_holder", {"holder": support.BOB, "limit": 1}),
         ("history", {"cert_id": "ID-370102-0001"}),
         ("verifications", {"cert_id": "DIP-2012-000001"}),
-        ("verifications", {"holder": ALICE}),
+        ("verifications", {"holder": support.ALICE}),
         ("verifications", {}),
         ("types", {}),
     ):
@@ -285,170 +241,175 @@ def _certificates(r: _Recorder) -> None:
 
 
 def _archives(r: _Recorder) -> None:
-    r.step(HRSS.public_key, "archives", "append", append_args("SS-2024-000001"))
-    r.step(HRSS.public_key, "archives", "append", append_args("SS-2024-000002", content="a"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000001"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-2024-000002", content="a"))
     r.step(
-        HEALTH.public_key, "archives", "append", append_args("MED-2024-0001", category="medical")
+        support.HEALTH, "archives.append", support.append_args("MED-2024-0001", category="medical")
     )
     r.step(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"),
+        support.WEIHAI_AMR,
+        "archives.append",
+        support.append_args(
+            "ENT-REG-000001", subject=support.ENTERPRISE, category="enterprise_registration"
+        ),
     )
     r.step(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("CREDIT-00001", subject=ENTERPRISE, category="credit"),
+        support.WEIHAI_AMR,
+        "archives.append",
+        support.append_args("CREDIT-00001", subject=support.ENTERPRISE, category="credit"),
     )
     r.step(
-        WEIHAI_AMR.public_key,
-        "archives",
-        "append",
-        append_args("CREDIT-00002", subject=BOB, category="credit"),
+        support.WEIHAI_AMR,
+        "archives.append",
+        support.append_args("CREDIT-00002", subject=support.BOB, category="credit"),
     )
-    r.step(HRSS.public_key, "archives", "append", append_args("SS-370102199003074528"))
+    r.step(support.HRSS, "archives.append", support.append_args("SS-370102199003074528"))
     r.step(
-        HRSS.public_key,
-        "archives",
-        "amend",
-        {"record_id": "SS-2024-000002", "content_hash": content_hash("b"), "reason": "基数调整"},
+        support.HRSS,
+        "archives.amend",
+        {
+            "record_id": "SS-2024-000002",
+            "content_hash": support.content_hash("b"),
+            "reason": "基数调整",
+        },
     )
-    r.step(ALICE_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
-    r.step(ALICE_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
-    r.step(BOB_KEY, "archives", "claim", {"record_id": "SS-2024-000002"})
+    r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
+    r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
+    r.step(support.BOB_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
     r.step(
-        ALICE_KEY,
-        "archives",
-        "request_correction",
+        support.ALICE_KEY,
+        "archives.request_correction",
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     r.step(
-        HRSS.public_key,
-        "archives",
-        "resolve_correction",
+        support.HRSS,
+        "archives.resolve_correction",
         {
             "correction_id": "COR-0000001",
             "outcome": "corrected",
             "reason": "已更正",
-            "content_hash": content_hash("SS-2024-000001/v2"),
+            "content_hash": support.content_hash("SS-2024-000001/v2"),
         },
     )
     r.step(
-        ALICE_KEY,
-        "archives",
-        "request_correction",
+        support.ALICE_KEY,
+        "archives.request_correction",
         {"correction_id": "COR-0000002", "record_id": "SS-2024-000002", "reason": "月份有误"},
     )
     r.step(
-        HRSS.public_key,
-        "archives",
-        "amend",
-        {"record_id": "SS-2024-000002", "content_hash": content_hash("c"), "reason": "x"},
+        support.HRSS,
+        "archives.amend",
+        {"record_id": "SS-2024-000002", "content_hash": support.content_hash("c"), "reason": "x"},
     )
     r.step(
-        HRSS.public_key,
-        "archives",
-        "resolve_correction",
+        support.HRSS,
+        "archives.resolve_correction",
         {"correction_id": "COR-0000002", "outcome": "refused", "reason": "核实无误"},
     )
     for method, args in (
         ("get", {"record_id": "SS-2024-000001"}),
         ("history", {"record_id": "SS-2024-000001"}),
-        ("list_by_subject", {"subject": ALICE, "with_history": True}),
-        ("list_by_subject", {"subject": ENTERPRISE, "category": "credit"}),
-        ("file", {"subject": ALICE}),
-        ("file", {"subject": AGENT}),
+        ("list_by_subject", {"subject": support.ALICE, "with_history": True}),
+        ("list_by_subject", {"subject": support.ENTERPRISE, "category": "credit"}),
+        ("file", {"subject": support.ALICE}),
+        ("file", {"subject": support.AGENT}),
         ("correction", {"correction_id": "COR-0000002"}),
         ("corrections_by_source", {"org_id": "weihai-hrss", "status": "refused"}),
-        ("corrections_by_subject", {"subject": ALICE}),
+        ("corrections_by_subject", {"subject": support.ALICE}),
         ("categories", {}),
     ):
         r.ask("archives", method, args)
 
 
 def _delegation(r: _Recorder) -> None:
-    year = r.time_ms + 365 * DAY_MS
+    year = r.time_ms + 365 * support.DAY_MS
     r.step(
-        CIVIL.public_key,
-        "delegation",
-        "register",
-        delegation_args("DLG-GUARD-0001", "guardian", ALICE, GUARDIAN, year),
+        support.CIVIL,
+        "delegation.register",
+        support.delegation_args(
+            "DLG-GUARD-0001", "guardian", support.ALICE, support.GUARDIAN, year
+        ),
     )
     r.step(
-        WEIHAI_AMR.public_key,
-        "delegation",
-        "register",
-        delegation_args(
+        support.WEIHAI_AMR,
+        "delegation.register",
+        support.delegation_args(
             "DLG-LEGAL-0001",
             "legal_representative",
-            ENTERPRISE,
-            LEGAL_REP,
+            support.ENTERPRISE,
+            support.LEGAL_REP,
             year,
             ("consent", "archives", "appoint_agents"),
-            cert_types=json_arg(["business_licence", "food_business_permit"]),
+            cert_types=support.json_arg(["business_licence", "food_business_permit"]),
         ),
     )
     r.step(
-        LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
-        delegation_args(
+        support.LEGAL_REP_KEY,
+        "delegation.appoint",
+        support.delegation_args(
             "DLG-AGENT-0001",
             "agent",
-            ENTERPRISE,
-            AGENT,
-            r.time_ms + 100 * DAY_MS,
+            support.ENTERPRISE,
+            support.AGENT,
+            r.time_ms + 100 * support.DAY_MS,
             ("consent",),
-            cert_types=json_arg(["business_licence"]),
+            cert_types=support.json_arg(["business_licence"]),
         ),
     )
-    r.step(AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
+    r.step(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
     r.step(
-        ENTERPRISE_KEY,
-        "delegation",
-        "appoint",
-        delegation_args("DLG-AGENT-0002", "agent", ENTERPRISE, BOB, year, ("archives",)),
+        support.ENTERPRISE_KEY,
+        "delegation.appoint",
+        support.delegation_args(
+            "DLG-AGENT-0002", "agent", support.ENTERPRISE, support.BOB, year, ("archives",)
+        ),
     )
-    r.step(BOB_KEY, "delegation", "decline", {"delegation_id": "DLG-AGENT-0002"})
+    r.step(support.BOB_KEY, "delegation.decline", {"delegation_id": "DLG-AGENT-0002"})
     r.step(
-        ALICE_KEY,
-        "delegation",
-        "appoint",
-        delegation_args("DLG-GUARD-0002", "guardian", ALICE, BOB, year, ("archives",)),
+        support.ALICE_KEY,
+        "delegation.appoint",
+        support.delegation_args(
+            "DLG-GUARD-0002", "guardian", support.ALICE, support.BOB, year, ("archives",)
+        ),
     )
-    r.step(BOB_KEY, "delegation", "accept", {"delegation_id": "DLG-GUARD-0002"})
+    r.step(support.BOB_KEY, "delegation.accept", {"delegation_id": "DLG-GUARD-0002"})
     r.step(
-        ALICE_KEY, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0002", "reason": "不再需要"}
+        support.ALICE_KEY,
+        "delegation.revoke",
+        {"delegation_id": "DLG-GUARD-0002", "reason": "不再需要"},
     )
-    r.step(STRANGER_KEY, "delegation", "revoke", {"delegation_id": "DLG-GUARD-0001"})
+    r.step(support.STRANGER_KEY, "delegation.revoke", {"delegation_id": "DLG-GUARD-0001"})
     r.step(
-        LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
-        delegation_args("DLG-AGENT-0003", "agent", ENTERPRISE, AGENT, year + DAY_MS, ("consent",)),
+        support.LEGAL_REP_KEY,
+        "delegation.appoint",
+        support.delegation_args(
+            "DLG-AGENT-0003",
+            "agent",
+            support.ENTERPRISE,
+            support.AGENT,
+            year + support.DAY_MS,
+            ("consent",),
+        ),
     )
-    r.step(GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000002"})
-    r.step(GUARDIAN_KEY, "archives", "claim", {"record_id": "MED-2024-0001"})
+    r.step(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
+    r.step(support.GUARDIAN_KEY, "archives.claim", {"record_id": "MED-2024-0001"})
     for method, args in (
         ("get", {"delegation_id": "DLG-AGENT-0001"}),
-        ("list_by_holder", {"holder": ENTERPRISE}),
-        ("list_by_holder", {"holder": BOB, "side": "delegate", "in_force": True}),
+        ("list_by_holder", {"holder": support.ENTERPRISE}),
+        ("list_by_holder", {"holder": support.BOB, "side": "delegate", "in_force": True}),
     ):
         r.ask("delegation", method, args)
 
 
 def _consent(r: _Recorder) -> None:
-    month = r.time_ms + 30 * DAY_MS
+    month = r.time_ms + 30 * support.DAY_MS
     r.step(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": "REQ-0000001",
-            "holder": ALICE,
-            "scope": json_arg(
+            "holder": support.ALICE,
+            "scope": support.json_arg(
                 [
                     {"cert_id": "ID-370102-0002", "fields": ["holder_name", "valid_until"]},
                     {"record_category": "social_security"},
@@ -460,15 +421,14 @@ def _consent(r: _Recorder) -> None:
             "expires_at_ms": month,
         },
     )
-    r.step(GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 4})
+    r.step(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 4})
     r.step(
-        ALICE_KEY,
-        "consent",
-        "narrow",
+        support.ALICE_KEY,
+        "consent.narrow",
         {
             "request_id": "REQ-0000001",
             "max_uses": 3,
-            "scope": json_arg(
+            "scope": support.json_arg(
                 [
                     {"cert_id": "ID-370102-0002", "fields": ["valid_until"]},
                     {"record_category": "social_security"},
@@ -477,62 +437,55 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        BANK.public_key,
-        "consent",
-        "access",
+        support.BANK,
+        "consent.access",
         {
             "request_id": "REQ-0000001",
             "cert_id": "ID-370102-0002",
-            "fields": json_arg(["valid_until"]),
+            "fields": support.json_arg(["valid_until"]),
         },
     )
     r.step(
-        BANK.public_key,
-        "consent",
-        "access",
-        {"request_id": "REQ-0000001", "cert_id": "ID-370102-0002", "fields": json_arg(["sex"])},
+        support.BANK,
+        "consent.access",
+        {
+            "request_id": "REQ-0000001",
+            "cert_id": "ID-370102-0002",
+            "fields": support.json_arg(["sex"]),
+        },
     )
     r.step(
-        BANK.public_key,
-        "consent",
-        "access",
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
+    )
+    r.step(
+        support.NOTARY,
+        "consent.access",
         {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
     )
+    r.step(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     r.step(
-        NOTARY.public_key,
-        "consent",
-        "access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
-    )
-    r.step(ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
-    r.step(
-        BANK.public_key,
-        "consent",
-        "access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
     )
     r.step(
-        NOTARY.public_key,
-        "consent",
-        "request",
+        support.NOTARY,
+        "consent.request",
         {
             "request_id": "REQ-0000002",
-            "holder": ALICE,
+            "holder": support.ALICE,
             "cert_id": "DIP-2012-000001",
             "purpose": "学历公证",
             "max_uses": 1,
             "expires_at_ms": month,
         },
     )
-    r.step(ALICE_KEY, "consent", "refuse", {"request_id": "REQ-0000002"})
-    r.step(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000002"})
+    r.step(support.ALICE_KEY, "consent.refuse", {"request_id": "REQ-0000002"})
+    r.step(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000002"})
     r.step(
-        AMR.public_key,
-        "consent",
-        "request",
+        support.AMR,
+        "consent.request",
         {
             "request_id": "REQ-ENT-0001",
-            "holder": ENTERPRISE,
+            "holder": support.ENTERPRISE,
             "cert_id": "BL-WH-2015-000001",
             "purpose": "年报核查",
             "max_uses": 2,
@@ -540,81 +493,82 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001", "expires_at_ms": month - 1}
+        support.AGENT_KEY,
+        "consent.grant",
+        {"request_id": "REQ-ENT-0001", "expires_at_ms": month - 1},
     )
-    r.step(AMR.public_key, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    r.step(support.AMR, "consent.access", {"request_id": "REQ-ENT-0001"})
     r.step(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": "REQ-LONG-0001",
-            "holder": BOB,
-            "scope": json_arg([{"record_category": "credit"}]),
+            "holder": support.BOB,
+            "scope": support.json_arg([{"record_category": "credit"}]),
             "purpose": "信贷审批",
             "max_uses": 1,
-            "expires_at_ms": r.time_ms + 400 * DAY_MS,
+            "expires_at_ms": r.time_ms + 400 * support.DAY_MS,
         },
     )
     for method, args in (
         ("get", {"request_id": "REQ-0000001"}),
-        ("list_by_holder", {"holder": ALICE}),
-        ("list_by_holder", {"holder": ALICE, "status": "refused"}),
+        ("list_by_holder", {"holder": support.ALICE}),
+        ("list_by_holder", {"holder": support.ALICE, "status": "refused"}),
         ("list_by_agency", {"agency": "jinan-amr", "in_force": True}),
     ):
         r.ask("consent", method, args)
 
 
 def _membership(r: _Recorder) -> None:
-    new_key = key_of("weihai-bigdata")
+    new_key = support.key_of("weihai-bigdata")
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0001",
             "action": "add_org",
             "org_id": "weihai-bigdata",
             "name": "威海市大数据中心",
             "public_key": new_key.hex(),
-            "roles": json_arg(["verifier", "validator_operator"]),
+            "roles": support.json_arg(["verifier", "validator_operator"]),
         },
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0002",
             "action": "set_roles",
             "org_id": "weihai-health",
-            "roles": json_arg(["archive_source", "verifier"]),
-            "record_categories": json_arg(["medical", "family"]),
+            "roles": support.json_arg(["archive_source", "verifier"]),
+            "record_categories": support.json_arg(["medical", "family"]),
         },
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0003",
             "action": "rotate_org_key",
             "org_id": "jinan-notary",
-            "public_key": key_of("notary-2").hex(),
+            "public_key": support.key_of("notary-2").hex(),
         },
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0004",
             "action": "add_validator",
             "validator_id": "val-4",
-            "public_key": key_of("validator/4").hex(),
+            "public_key": support.key_of("validator/4").hex(),
             "operator": "weihai-bigdata",
             "endpoint": "bigdata.weihai.example:7001",
         },
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0005",
             "action": "set_validator_endpoint",
@@ -624,57 +578,56 @@ def _membership(r: _Recorder) -> None:
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0006",
             "action": "rotate_validator_key",
             "validator_id": "val-2",
-            "public_key": key_of("validator/2b").hex(),
+            "public_key": support.key_of("validator/2b").hex(),
         },
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {"proposal_id": "PROP-0007", "action": "remove_validator", "validator_id": "val-3"},
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {"proposal_id": "PROP-0008", "action": "remove_org", "org_id": "sd-audit"},
     )
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {
             "proposal_id": "PROP-0009",
             "action": "add_org",
             "org_id": "sd-audit",
             "name": "重名",
-            "public_key": key_of("x").hex(),
-            "roles": json_arg(["auditor"]),
+            "public_key": support.key_of("x").hex(),
+            "roles": support.json_arg(["auditor"]),
         },
     )
-    r.step(STRANGER_KEY, "membership", "approve", {"proposal_id": "PROP-0001"})
-    r.step(PSB.public_key, "membership", "approve", {"proposal_id": "PROP-0001"})
+    r.step(support.STRANGER_KEY, "membership.approve", {"proposal_id": "PROP-0001"})
+    r.step(support.PSB, "membership.approve", {"proposal_id": "PROP-0001"})
     # Two proposals for one org id: the second fails when it reaches its quorum.
     for pid in ("PROP-0010", "PROP-0011"):
         r.step(
-            PSB.public_key,
-            "membership",
-            "propose",
+            support.PSB,
+            "membership.propose",
             {
                 "proposal_id": pid,
                 "action": "add_org",
                 "org_id": "qd-psb",
                 "name": "青岛市公安局",
-                "public_key": key_of(pid).hex(),
-                "roles": json_arg(["issuer"]),
-                "cert_types": json_arg(["resident_id_card"]),
+                "public_key": support.key_of(pid).hex(),
+                "roles": support.json_arg(["issuer"]),
+                "cert_types": support.json_arg(["resident_id_card"]),
             },
         )
     for pid in ("PROP-0010", "PROP-0011"):
         for org in APPROVERS[:5]:
-            r.step(org.public_key, "membership", "approve", {"proposal_id": pid})
+            r.step(org, "membership.approve", {"proposal_id": pid})
     for method, args in (
         ("get", {"org_id": "weihai-bigdata"}),
         ("list", {"limit": 3}),
@@ -690,13 +643,12 @@ def _membership(r: _Recorder) -> None:
 def _governance(r: _Recorder) -> None:
     _propose(
         r,
-        PSB.public_key,
+        support.PSB.public_key,
         {"proposal_id": "PROP-0020", "action": "set_quorum", "numerator": 2, "denominator": 3},
     )
     r.step(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {
             "proposal_id": "PROP-0021",
             "action": "activate_contract_version",
@@ -705,20 +657,19 @@ def _governance(r: _Recorder) -> None:
         },
     )
     for org in APPROVERS:  # 7 of 10 pass under two-thirds; the last approval comes too late
-        r.step(org.public_key, "membership", "approve", {"proposal_id": "PROP-0021"})
+        r.step(org, "membership.approve", {"proposal_id": "PROP-0021"})
     r.ask("membership", "contract_versions", {})
     r.height += 20  # past the activation of consent v2
     r.step(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": "REQ-LONG-0002",
-            "holder": BOB,
-            "scope": json_arg([{"record_category": "credit"}]),
+            "holder": support.BOB,
+            "scope": support.json_arg([{"record_category": "credit"}]),
             "purpose": "信贷审批",
             "max_uses": 1,
-            "expires_at_ms": r.time_ms + 400 * DAY_MS,
+            "expires_at_ms": r.time_ms + 400 * support.DAY_MS,
         },
     )
     r.ask("membership", "contract_versions", {})

@@ -12,23 +12,7 @@ from contracts.framework.memory import MemoryState
 from contracts.governance.quorum import QuorumRule
 from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import ArgValue, genesis_writes
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_KEY,
-    AUDITOR,
-    BANK,
-    DAY_MS,
-    NOTARY,
-    ORGANISATIONS,
-    PSB,
-    STRANGER_KEY,
-    UNIVERSITY,
-    Ledger,
-    issue_args,
-    json_arg,
-    key_of,
-    request_args,
-)
+from tests.unit import test_contracts_support as support
 
 DELAY = limits.VALIDATOR_ACTIVATION_DELAY
 
@@ -41,12 +25,14 @@ class V:
     public_key: bytes
 
 
-GENESIS_VALIDATORS = tuple(V(f"val-{i}", key_of(f"validator/{i}")) for i in range(4))
-NEW_ORG_KEY = key_of("weihai-bigdata")
+GENESIS_VALIDATORS = tuple(V(f"val-{i}", support.key_of(f"validator/{i}")) for i in range(4))
+NEW_ORG_KEY = support.key_of("weihai-bigdata")
 
 
-def ledger_with_validators(organisations: tuple[Organisation, ...] = ORGANISATIONS) -> Ledger:
-    ledger = Ledger(organisations)
+def ledger_with_validators(
+    organisations: tuple[Organisation, ...] = support.ORGANISATIONS,
+) -> support.Ledger:
+    ledger = support.Ledger(organisations)
     ledger.state = MemoryState(genesis_writes(organisations, GENESIS_VALIDATORS))
     return ledger
 
@@ -58,21 +44,23 @@ def add_org_args(pid: str, org_id: str = "weihai-bigdata", **more: ArgValue) -> 
         "org_id": org_id,
         "name": "威海市大数据中心",
         "public_key": NEW_ORG_KEY.hex(),
-        "roles": json_arg(["verifier", "auditor"]),
+        "roles": support.json_arg(["verifier", "auditor"]),
     }
     args.update(more)
     return args
 
 
-def approve_by(ledger: Ledger, pid: str, orgs: tuple[Organisation, ...]) -> None:
+def approve_by(ledger: support.Ledger, pid: str, orgs: tuple[Organisation, ...]) -> None:
     for org in orgs:
-        ledger.call(org.public_key, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership.approve", {"proposal_id": pid})
 
 
-def pass_proposal(ledger: Ledger, args: dict[str, ArgValue], proposer: Organisation = PSB) -> None:
+def pass_proposal(
+    ledger: support.Ledger, args: dict[str, ArgValue], proposer: Organisation = support.PSB
+) -> None:
     """Propose and approve with just enough organisations (10 members: 7 approvals)."""
-    ledger.call(proposer.public_key, "membership", "propose", args)
-    others = tuple(o for o in ORGANISATIONS if o != proposer)
+    ledger.call(proposer, "membership.propose", args)
+    others = tuple(o for o in support.ORGANISATIONS if o != proposer)
     needed = ledger.query("membership", "quorum", {})["approvals_needed"]
     approve_by(ledger, str(args["proposal_id"]), others[: needed - 1])
     assert (
@@ -85,7 +73,7 @@ def pass_proposal(ledger: Ledger, args: dict[str, ArgValue], proposer: Organisat
 
 
 def test_genesis_stores_the_quorum_rule_validators_and_versions() -> None:
-    writes = dict(genesis_writes(ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2)))
+    writes = dict(genesis_writes(support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2)))
     assert writes[b"membership/quorum"] == b'{"denominator":2,"numerator":1}'
     assert writes[b"membership/contract_version/consent"] == b"[[0,1]]"
     assert b"membership/validators/" + b"0" * 20 in writes
@@ -99,9 +87,9 @@ def test_genesis_stores_the_quorum_rule_validators_and_versions() -> None:
 
 
 def test_genesis_without_validators_is_backward_compatible() -> None:
-    writes = genesis_writes(ORGANISATIONS)
+    writes = genesis_writes(support.ORGANISATIONS)
     assert not any(key.startswith(b"membership/validators/") for key, _ in writes)
-    assert Ledger().query("membership", "validators", {})["validators"] == []
+    assert support.Ledger().query("membership", "validators", {})["validators"] == []
 
 
 @pytest.mark.parametrize(
@@ -109,7 +97,7 @@ def test_genesis_without_validators_is_backward_compatible() -> None:
 )
 def test_genesis_rejects_unsafe_quorum(quorum: QuorumRule) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(ORGANISATIONS, (), quorum)
+        genesis_writes(support.ORGANISATIONS, (), quorum)
     assert info.value.code == "invalid_argument"
 
 
@@ -124,7 +112,7 @@ def test_genesis_rejects_unsafe_quorum(quorum: QuorumRule) -> None:
 )
 def test_genesis_rejects_malformed_validators(validators: tuple[V, ...]) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(ORGANISATIONS, validators)
+        genesis_writes(support.ORGANISATIONS, validators)
     assert info.value.code == "invalid_argument"
 
 
@@ -132,10 +120,10 @@ def test_genesis_rejects_malformed_validators(validators: tuple[V, ...]) -> None
 
 
 def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
-    ledger = Ledger()
-    result = ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    ledger = support.Ledger()
+    result = ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
     assert [e.name for e in result.events] == ["membership.proposed"]
-    others = tuple(o for o in ORGANISATIONS if o != PSB)
+    others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])  # 6 of 10 approvals: 6 * 3 = 18, not > 20
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})
     assert (proposal["status"], proposal["approvals_counted"]) == ("open", 6)
@@ -143,9 +131,7 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     with pytest.raises(ContractError):
         ledger.query("membership", "get", {"org_id": "weihai-bigdata"})
 
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     assert [e.name for e in result.events] == [
         "membership.approved",
         "membership.proposal_applied",
@@ -157,26 +143,20 @@ def test_one_short_of_quorum_does_nothing_then_the_quorum_applies() -> None:
     assert (proposal["status"], proposal["decided_height"]) == ("applied", ledger.height - 1)
     # Applied proposals take no more approvals.
     ledger.reject(
-        others[6].public_key,
-        "membership",
-        "approve",
-        {"proposal_id": "PROP-0001"},
-        "failed_precondition",
+        others[6], "membership.approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
     )
     # The new member counts towards the next quorum (11 members: 8 approvals).
     assert ledger.query("membership", "quorum", {})["approvals_needed"] == 8
 
 
 def test_duplicate_approvals_do_not_count() -> None:
-    ledger = Ledger()
-    ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.reject(
-        PSB.public_key, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
-    )
-    approve_by(ledger, "PROP-0001", (BANK,))
+    ledger = support.Ledger()
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.reject(support.PSB, "membership.approve", {"proposal_id": "PROP-0001"}, "already_exists")
+    approve_by(ledger, "PROP-0001", (support.BANK,))
     for _ in range(3):
         ledger.reject(
-            BANK.public_key, "membership", "approve", {"proposal_id": "PROP-0001"}, "already_exists"
+            support.BANK, "membership.approve", {"proposal_id": "PROP-0001"}, "already_exists"
         )
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})
     assert proposal["approvals"] == ["icbc-jinan", "jinan-psb"]
@@ -184,36 +164,29 @@ def test_duplicate_approvals_do_not_count() -> None:
 
 
 def test_a_single_member_consortium_applies_at_once() -> None:
-    ledger = Ledger((PSB,))
-    result = ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
+    ledger = support.Ledger((support.PSB,))
+    result = ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
     assert "membership.org_added" in [e.name for e in result.events]
 
 
-@pytest.mark.parametrize("sender", [ALICE_KEY, STRANGER_KEY])
+@pytest.mark.parametrize("sender", [support.ALICE_KEY, support.STRANGER_KEY])
 def test_only_members_propose_and_approve(sender: bytes) -> None:
-    ledger = Ledger()
-    ledger.reject(sender, "membership", "propose", add_org_args("PROP-0001"), "permission_denied")
-    ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.reject(
-        sender, "membership", "approve", {"proposal_id": "PROP-0001"}, "permission_denied"
-    )
+    ledger = support.Ledger()
+    ledger.reject(sender, "membership.propose", add_org_args("PROP-0001"), "permission_denied")
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.reject(sender, "membership.approve", {"proposal_id": "PROP-0001"}, "permission_denied")
 
 
 def test_expired_proposals_take_no_approvals() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.call(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         add_org_args("PROP-0001", expires_at_ms=ledger.time_ms + 5_000),
     )
     ledger.time_ms += 10_000
     ledger.reject(
-        BANK.public_key,
-        "membership",
-        "approve",
-        {"proposal_id": "PROP-0001"},
-        "failed_precondition",
+        support.BANK, "membership.approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
     )
     assert ledger.query("membership", "proposal", {"proposal_id": "PROP-0001"})["expired"] is True
 
@@ -222,34 +195,32 @@ def test_expired_proposals_take_no_approvals() -> None:
     ("overrides", "code"),
     [
         ({"action": "crown_king"}, "invalid_argument"),
-        ({"roles": json_arg(["king"])}, "invalid_argument"),
-        ({"roles": json_arg([])}, "invalid_argument"),
+        ({"roles": support.json_arg(["king"])}, "invalid_argument"),
+        ({"roles": support.json_arg([])}, "invalid_argument"),
         ({"roles": "verifier"}, "invalid_argument"),
         ({"roles": '["verifier","verifier"]'}, "invalid_argument"),
         ({"roles": '["verifier"], "x": 1'}, "invalid_argument"),
         ({"public_key": "ab" * 31}, "invalid_argument"),
         ({"org_id": "370102199003074528"}, "invalid_argument"),
         ({"org_id": "sdu"}, "already_exists"),
-        ({"public_key": PSB.public_key.hex()}, "already_exists"),
+        ({"public_key": support.PSB.public_key.hex()}, "already_exists"),
         ({"proposal_id": "short"}, "invalid_argument"),
         ({"validator_id": "val-9"}, "invalid_argument"),
         ({"expires_at_ms": 0}, "invalid_argument"),
-        ({"cert_types": json_arg(["passport"])}, "invalid_argument"),
-        ({"record_categories": json_arg(["gossip"])}, "invalid_argument"),
+        ({"cert_types": support.json_arg(["passport"])}, "invalid_argument"),
+        ({"record_categories": support.json_arg(["gossip"])}, "invalid_argument"),
     ],
 )
 def test_malformed_proposals_are_rejected(overrides: dict[str, ArgValue], code: str) -> None:
-    ledger = Ledger()
-    ledger.reject(
-        PSB.public_key, "membership", "propose", add_org_args("PROP-0001", **overrides), code
-    )
+    ledger = support.Ledger()
+    ledger.reject(support.PSB, "membership.propose", add_org_args("PROP-0001", **overrides), code)
 
 
 def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
-    ledger = Ledger()
-    ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0001"))
-    ledger.call(PSB.public_key, "membership", "propose", add_org_args("PROP-0002"))
-    pass_proposal_approvals = tuple(o for o in ORGANISATIONS if o != PSB)[:6]
+    ledger = support.Ledger()
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0002"))
+    pass_proposal_approvals = tuple(o for o in support.ORGANISATIONS if o != support.PSB)[:6]
     approve_by(ledger, "PROP-0001", pass_proposal_approvals)
     before = ledger.query("membership", "list", {})
     result = None
@@ -257,7 +228,7 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
     new_member = principal_of(ledger.state, NEW_ORG_KEY)
     assert new_member is not None
     for org in (*pass_proposal_approvals, new_member):
-        result = ledger.call(org.public_key, "membership", "approve", {"proposal_id": "PROP-0002"})
+        result = ledger.call(org, "membership.approve", {"proposal_id": "PROP-0002"})
     assert result is not None and result.events[-1].name == "membership.proposal_failed"
     proposal = ledger.query("membership", "proposal", {"proposal_id": "PROP-0002"})
     assert proposal["status"] == "failed"
@@ -269,65 +240,67 @@ def test_a_proposal_that_became_impossible_fails_without_effect() -> None:
 
 
 def test_set_roles_gives_and_takes_rights() -> None:
-    ledger = Ledger()
-    ledger.reject(NOTARY.public_key, "certificates", "issue", issue_args(), "permission_denied")
+    ledger = support.Ledger()
+    ledger.reject(support.NOTARY, "certificates.issue", support.issue_args(), "permission_denied")
     pass_proposal(
         ledger,
         {
             "proposal_id": "PROP-0001",
             "action": "set_roles",
-            "org_id": NOTARY.id,
-            "roles": json_arg(["verifier", "issuer"]),
-            "cert_types": json_arg(["diploma"]),
+            "org_id": support.NOTARY.id,
+            "roles": support.json_arg(["verifier", "issuer"]),
+            "cert_types": support.json_arg(["diploma"]),
         },
     )
-    ledger.issue(NOTARY)
+    ledger.issue(support.NOTARY)
     pass_proposal(
         ledger,
         {
             "proposal_id": "PROP-0002",
             "action": "set_roles",
-            "org_id": UNIVERSITY.id,
-            "roles": json_arg(["verifier"]),
+            "org_id": support.UNIVERSITY.id,
+            "roles": support.json_arg(["verifier"]),
         },
     )
     ledger.reject(
-        UNIVERSITY.public_key,
-        "certificates",
-        "issue",
-        issue_args(cert_id="DIP-2012-000009"),
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(cert_id="DIP-2012-000009"),
         "permission_denied",
     )
     assert ledger.query("membership", "get", {"org_id": "sdu"})["cert_types"] == []
 
 
 def test_rotate_org_key() -> None:
-    ledger = Ledger()
-    new_key = key_of("jinan-notary/2025")
+    ledger = support.Ledger()
+    new_key = support.key_of("jinan-notary/2025")
     pass_proposal(
         ledger,
         {
             "proposal_id": "PROP-0001",
             "action": "rotate_org_key",
-            "org_id": NOTARY.id,
+            "org_id": support.NOTARY.id,
             "public_key": new_key.hex(),
         },
     )
-    assert principal_of(ledger.state, NOTARY.public_key) is None
+    assert principal_of(ledger.state, support.NOTARY.public_key) is None
     rotated = principal_of(ledger.state, new_key)
-    assert rotated is not None and rotated.id == NOTARY.id
+    assert rotated is not None and rotated.id == support.NOTARY.id
 
 
 def test_remove_org_retires_its_id_and_its_approvals() -> None:
-    ledger = Ledger()
-    ledger.call(BANK.public_key, "membership", "propose", add_org_args("PROP-0009"))
-    pass_proposal(ledger, {"proposal_id": "PROP-0001", "action": "remove_org", "org_id": BANK.id})
-    assert principal_of(ledger.state, BANK.public_key) is None
+    ledger = support.Ledger()
+    ledger.call(support.BANK, "membership.propose", add_org_args("PROP-0009"))
+    pass_proposal(
+        ledger, {"proposal_id": "PROP-0001", "action": "remove_org", "org_id": support.BANK.id}
+    )
+    assert principal_of(ledger.state, support.BANK.public_key) is None
     ledger.reject(
-        BANK.public_key,
-        "consent",
-        "request",
-        request_args("REQ-0000001", "DIP-2012-000001", ALICE, 1, ledger.time_ms + DAY_MS),
+        support.BANK,
+        "consent.request",
+        support.request_args(
+            "REQ-0000001", "DIP-2012-000001", support.ALICE, 1, ledger.time_ms + support.DAY_MS
+        ),
         "permission_denied",
     )
     # The removed bank's approval of its own open proposal no longer counts.
@@ -337,25 +310,23 @@ def test_remove_org_retires_its_id_and_its_approvals() -> None:
     )
     # Its id is never given to another organisation.
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
-        add_org_args("PROP-0002", org_id=BANK.id),
+        support.PSB,
+        "membership.propose",
+        add_org_args("PROP-0002", org_id=support.BANK.id),
         "already_exists",
     )
 
 
 def test_set_quorum_changes_what_passes() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     pass_proposal(
         ledger,
         {"proposal_id": "PROP-0001", "action": "set_quorum", "numerator": 1, "denominator": 2},
     )
     assert ledger.query("membership", "quorum", {})["approvals_needed"] == 6
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {"proposal_id": "PROP-0002", "action": "set_quorum", "numerator": 1, "denominator": 4},
         "invalid_argument",
     )
@@ -366,32 +337,29 @@ def test_set_quorum_changes_what_passes() -> None:
 
 def test_validator_changes_are_scheduled_with_a_delay() -> None:
     ledger = ledger_with_validators()
-    new_key = key_of("validator/4")
+    new_key = support.key_of("validator/4")
     ledger.call(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {
             "proposal_id": "PROP-0001",
             "action": "add_validator",
             "validator_id": "val-4",
             "public_key": new_key.hex(),
-            "operator": AUDITOR.id,
+            "operator": support.AUDITOR.id,
         },
     )
-    others = tuple(o for o in ORGANISATIONS if o != PSB)
+    others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     (scheduled,) = [e for e in result.events if e.name == "membership.validators_scheduled"]
     attrs = dict(scheduled.attrs)
     assert attrs["activation_height"] == decided + DELAY
     assert attrs["decided_height"] == decided
     assert attrs["validator_count"] == 5
     assert '"id":"val-4"' in str(attrs["validators"])
-    assert "val-4" in scheduled.subjects and AUDITOR.id in scheduled.subjects
+    assert "val-4" in scheduled.subjects and support.AUDITOR.id in scheduled.subjects
 
     def ids_at(height: int | None) -> list[str]:
         args: dict[str, ArgValue] = {} if height is None else {"height": height}
@@ -406,10 +374,9 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     )
     # The operator may not be removed, nor lose its role, while it runs a validator.
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
-        {"proposal_id": "PROP-0002", "action": "remove_org", "org_id": AUDITOR.id},
+        support.PSB,
+        "membership.propose",
+        {"proposal_id": "PROP-0002", "action": "remove_org", "org_id": support.AUDITOR.id},
         "failed_precondition",
     )
     # Rotation and removal build on the latest scheduled set.
@@ -419,7 +386,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
             "proposal_id": "PROP-0003",
             "action": "rotate_validator_key",
             "validator_id": "val-4",
-            "public_key": key_of("validator/4b").hex(),
+            "public_key": support.key_of("validator/4b").hex(),
         },
     )
     pass_proposal(
@@ -427,7 +394,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
     )
     latest = ledger.query("membership", "validators", {})
     assert [v["id"] for v in latest["validators"]] == ["val-1", "val-2", "val-3", "val-4"]
-    assert latest["validators"][-1]["public_key"] == key_of("validator/4b").hex()
+    assert latest["validators"][-1]["public_key"] == support.key_of("validator/4b").hex()
     assert len(latest["schedule"]) == 4
     # History stays: the genesis set still answers for height 1.
     assert ids_at(1) == ["val-0", "val-1", "val-2", "val-3"]
@@ -441,7 +408,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
                 "action": "add_validator",
                 "validator_id": "val-0",
                 "public_key": "cd" * 32,
-                "operator": AUDITOR.id,
+                "operator": support.AUDITOR.id,
             },
             "already_exists",
         ),
@@ -450,7 +417,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
                 "action": "add_validator",
                 "validator_id": "val-9",
                 "public_key": GENESIS_VALIDATORS[1].public_key.hex(),
-                "operator": AUDITOR.id,
+                "operator": support.AUDITOR.id,
             },
             "failed_precondition",
         ),
@@ -459,7 +426,7 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
                 "action": "add_validator",
                 "validator_id": "val-9",
                 "public_key": "cd" * 32,
-                "operator": BANK.id,
+                "operator": support.BANK.id,
             },
             "failed_precondition",
         ),
@@ -485,18 +452,15 @@ def test_validator_changes_are_scheduled_with_a_delay() -> None:
 )
 def test_invalid_validator_changes(params: dict[str, ArgValue], code: str) -> None:
     ledger = ledger_with_validators()
-    ledger.reject(
-        PSB.public_key, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
-    )
+    ledger.reject(support.PSB, "membership.propose", {"proposal_id": "PROP-0001", **params}, code)
 
 
 def test_the_last_validator_cannot_be_removed() -> None:
-    ledger = Ledger((PSB,))
-    ledger.state = MemoryState(genesis_writes((PSB,), GENESIS_VALIDATORS[:1]))
+    ledger = support.Ledger((support.PSB,))
+    ledger.state = MemoryState(genesis_writes((support.PSB,), GENESIS_VALIDATORS[:1]))
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {"proposal_id": "PROP-0001", "action": "remove_validator", "validator_id": "val-0"},
         "failed_precondition",
     )
@@ -510,14 +474,14 @@ def add_validator_args(pid: str, **more: ArgValue) -> dict[str, ArgValue]:
         "proposal_id": pid,
         "action": "add_validator",
         "validator_id": "val-4",
-        "public_key": key_of("validator/4").hex(),
-        "operator": AUDITOR.id,
+        "public_key": support.key_of("validator/4").hex(),
+        "operator": support.AUDITOR.id,
     }
     args.update(more)
     return args
 
 
-def endpoints_of(ledger: Ledger) -> dict[str, str]:
+def endpoints_of(ledger: support.Ledger) -> dict[str, str]:
     found = ledger.query("membership", "validators", {})["validators"]
     return {v["id"]: v["endpoint"] for v in found}
 
@@ -525,17 +489,14 @@ def endpoints_of(ledger: Ledger) -> dict[str, str]:
 def test_add_validator_records_its_endpoint_at_once() -> None:
     ledger = ledger_with_validators()
     ledger.call(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         add_validator_args("PROP-0001", endpoint="val-4.audit.example.gov.cn:27104"),
     )
-    others = tuple(o for o in ORGANISATIONS if o != PSB)
+    others = tuple(o for o in support.ORGANISATIONS if o != support.PSB)
     approve_by(ledger, "PROP-0001", others[:5])
     decided = ledger.height
-    result = ledger.call(
-        others[5].public_key, "membership", "approve", {"proposal_id": "PROP-0001"}
-    )
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": "PROP-0001"})
     (located,) = [e for e in result.events if e.name == "membership.validator_endpoint_set"]
     assert dict(located.attrs)["endpoint"] == "val-4.audit.example.gov.cn:27104"
     assert "val-4" in located.subjects and "PROP-0001" in located.subjects
@@ -627,7 +588,7 @@ def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, mess
             "endpoint": endpoint,
         },
     ):
-        error = ledger.reject(PSB.public_key, "membership", "propose", args, "invalid_argument")
+        error = ledger.reject(support.PSB, "membership.propose", args, "invalid_argument")
         assert message in error.message and "endpoint" in error.message
         assert endpoint not in error.message or not endpoint  # the value is never echoed
 
@@ -635,9 +596,8 @@ def test_a_malformed_endpoint_is_refused_and_changes_nothing(endpoint: str, mess
 def test_an_endpoint_must_be_a_string() -> None:
     ledger = ledger_with_validators()
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         add_validator_args("PROP-0001", endpoint=27100),
         "invalid_argument",
     )
@@ -673,7 +633,7 @@ def test_an_endpoint_must_be_a_string() -> None:
                 "action": "add_validator",
                 "validator_id": "val-9",
                 "public_key": "cd" * 32,
-                "operator": AUDITOR.id,
+                "operator": support.AUDITOR.id,
                 "endpoint": "in-use:1",
             },
             "already_exists",
@@ -691,17 +651,14 @@ def test_invalid_endpoint_changes(params: dict[str, ArgValue], code: str) -> Non
             "endpoint": "in-use:1",
         },
     )
-    ledger.reject(
-        PSB.public_key, "membership", "propose", {"proposal_id": "PROP-0001", **params}, code
-    )
+    ledger.reject(support.PSB, "membership.propose", {"proposal_id": "PROP-0001", **params}, code)
 
 
 def test_only_members_propose_endpoint_changes() -> None:
     ledger = ledger_with_validators()
     ledger.reject(
-        STRANGER_KEY,
-        "membership",
-        "propose",
+        support.STRANGER_KEY,
+        "membership.propose",
         {
             "proposal_id": "PROP-0001",
             "action": "set_validator_endpoint",

@@ -16,34 +16,19 @@ from contracts.certificates.commitments import (
 )
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_KEY,
-    BANK,
-    DAY_MS,
-    HRSS,
-    NOTARY,
-    ORGANISATIONS,
-    PSB,
-    T0_MS,
-    UNIVERSITY,
-    Ledger,
-    issue_args,
-    salt_for,
-)
+from tests.unit import test_contracts_support as support
 
 CERT = "DIP-2012-000001"
-SALT = salt_for("diploma")
-FIELDS = ALICE_DIPLOMA_FIELDS
+SALT = support.salt_for("diploma")
+FIELDS = support.ALICE_DIPLOMA_FIELDS
 AMENDED_FIELDS = {**FIELDS, "degree": "工学硕士"}
 C: dict[str, ArgValue] = {"cert_id": CERT}
 
 
-def issue_with_commitments(ledger: Ledger, valid_until_ms: int = 0) -> dict[str, str]:
+def issue_with_commitments(ledger: support.Ledger, valid_until_ms: int = 0) -> dict[str, str]:
     commitments = compute_field_commitments("diploma", FIELDS, SALT)
     ledger.issue(
-        UNIVERSITY,
+        support.UNIVERSITY,
         doc_hash=compute_document_hash("diploma", FIELDS, SALT),
         field_hashes=encode_field_hashes(commitments),
         valid_until_ms=valid_until_ms,
@@ -51,7 +36,9 @@ def issue_with_commitments(ledger: Ledger, valid_until_ms: int = 0) -> dict[str,
     return commitments
 
 
-def status(ledger: Ledger, cert_id: str = CERT, now_ms: int | None = None) -> dict[str, object]:
+def status(
+    ledger: support.Ledger, cert_id: str = CERT, now_ms: int | None = None
+) -> dict[str, object]:
     record: dict[str, object] = ledger.query(
         "certificates", "status", {"cert_id": cert_id}, now_ms=now_ms
     )
@@ -72,7 +59,7 @@ def test_document_hash_is_the_hash_of_the_field_commitments() -> None:
 
 
 def test_a_disclosed_field_verifies_against_the_chain() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     issue_with_commitments(ledger)
     on_chain = status(ledger)
     field_hashes = on_chain["field_hashes"]
@@ -90,7 +77,7 @@ def test_a_disclosed_field_verifies_against_the_chain() -> None:
     [
         {"degree": ("工学博士", derive_field_salt(SALT, "degree"))},  # changed value
         {"degree": (FIELDS["degree"], derive_field_salt(SALT, "major"))},  # another field's salt
-        {"degree": (FIELDS["degree"], derive_field_salt(salt_for("other"), "degree"))},
+        {"degree": (FIELDS["degree"], derive_field_salt(support.salt_for("other"), "degree"))},
         {"degree": (FIELDS["degree"], SALT[:16])},  # not a field salt
         {"nickname": ("小梅", derive_field_salt(SALT, "nickname"))},  # not a field of the type
         {},  # nothing disclosed
@@ -115,7 +102,7 @@ def test_disclosure_against_the_doc_hash_needs_matching_commitments() -> None:
 
 
 def test_field_hashes_must_match_the_doc_hash() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     commitments = compute_field_commitments("diploma", FIELDS, SALT)
     doc_hash = compute_document_hash("diploma", FIELDS, SALT)
     for bad in (
@@ -126,10 +113,9 @@ def test_field_hashes_must_match_the_doc_hash() -> None:
         "[]",
     ):
         ledger.reject(
-            UNIVERSITY.public_key,
-            "certificates",
-            "issue",
-            issue_args(doc_hash=doc_hash, field_hashes=bad),
+            support.UNIVERSITY,
+            "certificates.issue",
+            support.issue_args(doc_hash=doc_hash, field_hashes=bad),
             "invalid_argument",
         )
 
@@ -159,57 +145,53 @@ def test_field_values_have_length_rules() -> None:
 
 
 def test_renew_extends_validity() -> None:
-    ledger = Ledger()
-    until = T0_MS + 10 * DAY_MS
+    ledger = support.Ledger()
+    until = support.T0_MS + 10 * support.DAY_MS
     ledger.issue_diploma(CERT, valid_until_ms=until)
     result = ledger.call(
-        UNIVERSITY.public_key, "certificates", "renew", {**C, "valid_until_ms": until + DAY_MS}
+        support.UNIVERSITY, "certificates.renew", {**C, "valid_until_ms": until + support.DAY_MS}
     )
     assert result.events[0].name == "certificate.renewed"
     assert dict(result.events[0].attrs)["old_valid_until_ms"] == until
     assert status(ledger, now_ms=until + 1)["status"] == "valid"
-    for bad in (until, T0_MS):
+    for bad in (until, support.T0_MS):
         ledger.reject(
-            UNIVERSITY.public_key,
-            "certificates",
-            "renew",
+            support.UNIVERSITY,
+            "certificates.renew",
             {**C, "valid_until_ms": bad},
             "invalid_argument",
         )
     # An expired certificate can still be renewed (延续).
-    ledger.time_ms = until + 2 * DAY_MS
+    ledger.time_ms = until + 2 * support.DAY_MS
     assert status(ledger)["status"] == "expired"
     ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "renew",
-        {**C, "valid_until_ms": until + 400 * DAY_MS},
+        support.UNIVERSITY,
+        "certificates.renew",
+        {**C, "valid_until_ms": until + 400 * support.DAY_MS},
     )
     assert status(ledger)["status"] == "valid"
 
 
 def test_renewing_a_certificate_without_expiry_is_a_failed_precondition() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     ledger.reject(
-        UNIVERSITY.public_key,
-        "certificates",
-        "renew",
-        {**C, "valid_until_ms": T0_MS + DAY_MS},
+        support.UNIVERSITY,
+        "certificates.renew",
+        {**C, "valid_until_ms": support.T0_MS + support.DAY_MS},
         "failed_precondition",
     )
 
 
 def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     old = issue_with_commitments(ledger)
-    new_salt = salt_for("diploma-v2")
+    new_salt = support.salt_for("diploma-v2")
     new_commitments = compute_field_commitments("diploma", AMENDED_FIELDS, new_salt)
     new_doc_hash = compute_document_hash("diploma", AMENDED_FIELDS, new_salt)
     result = ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "amend",
+        support.UNIVERSITY,
+        "certificates.amend",
         {
             **C,
             "doc_hash": new_doc_hash,
@@ -231,19 +213,18 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     assert not verify_disclosure("diploma", new_commitments, disclosed)
     # The same document again is no amendment.
     ledger.reject(
-        UNIVERSITY.public_key,
-        "certificates",
-        "amend",
+        support.UNIVERSITY,
+        "certificates.amend",
         {**C, "doc_hash": new_doc_hash, "reason": "again"},
         "invalid_argument",
     )
 
 
 def test_suspend_reinstate_revoke() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     result = ledger.call(
-        UNIVERSITY.public_key, "certificates", "suspend", {**C, "reason": "学籍核查中 under review"}
+        support.UNIVERSITY, "certificates.suspend", {**C, "reason": "学籍核查中 under review"}
     )
     assert result.events[0].name == "certificate.suspended"
     assert (status(ledger)["status"], status(ledger)["reason"]) == (
@@ -251,108 +232,98 @@ def test_suspend_reinstate_revoke() -> None:
         "学籍核查中 under review",
     )
     ledger.reject(
-        UNIVERSITY.public_key,
-        "certificates",
-        "suspend",
-        {**C, "reason": "x"},
-        "failed_precondition",
+        support.UNIVERSITY, "certificates.suspend", {**C, "reason": "x"}, "failed_precondition"
     )
-    ledger.call(UNIVERSITY.public_key, "certificates", "reinstate", C)
+    ledger.call(support.UNIVERSITY, "certificates.reinstate", C)
     assert (status(ledger)["status"], status(ledger)["reason"]) == ("valid", "")
-    ledger.reject(UNIVERSITY.public_key, "certificates", "reinstate", C, "failed_precondition")
-    ledger.call(UNIVERSITY.public_key, "certificates", "suspend", {**C, "reason": "again"})
-    ledger.call(
-        UNIVERSITY.public_key, "certificates", "revoke", {**C, "reason": "degree withdrawn"}
-    )
+    ledger.reject(support.UNIVERSITY, "certificates.reinstate", C, "failed_precondition")
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "again"})
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**C, "reason": "degree withdrawn"})
     assert status(ledger)["status"] == "revoked"
     for method, args in (
         ("reinstate", C),
         ("suspend", {**C, "reason": "x"}),
-        ("renew", {**C, "valid_until_ms": T0_MS + DAY_MS}),
+        ("renew", {**C, "valid_until_ms": support.T0_MS + support.DAY_MS}),
         ("amend", {**C, "doc_hash": "cd" * 32, "reason": "x"}),
     ):
-        ledger.reject(UNIVERSITY.public_key, "certificates", method, args, "failed_precondition")
+        ledger.reject(support.UNIVERSITY, f"certificates.{method}", args, "failed_precondition")
 
 
 def test_a_suspended_certificate_cannot_be_requested() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
-    ledger.call(UNIVERSITY.public_key, "certificates", "suspend", {**C, "reason": "review"})
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "review"})
     ledger.reject(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": "REQ-0000001",
-            "holder": ALICE,
+            "holder": support.ALICE,
             "cert_id": CERT,
             "purpose": "loan",
             "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + DAY_MS,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
         },
         "failed_precondition",
     )
 
 
 def test_reissue_supersedes_the_old_certificate() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     new_id = "DIP-2012-000001-R1"
     result = ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "reissue",
+        support.UNIVERSITY,
+        "certificates.reissue",
         {
             **C,
             "new_cert_id": new_id,
-            "doc_hash": compute_document_hash("diploma", FIELDS, salt_for("reissued")),
+            "doc_hash": compute_document_hash("diploma", FIELDS, support.salt_for("reissued")),
             "valid_until_ms": 0,
             "reason": "证书遗失补发 lost, reissued",
         },
     )
     (event,) = result.events
     assert event.name == "certificate.reissued"
-    assert event.subjects == (ALICE, new_id, CERT, UNIVERSITY.id)
+    assert event.subjects == (support.ALICE, new_id, CERT, support.UNIVERSITY.id)
     old = status(ledger)
     assert (old["status"], old["superseded_by"]) == ("superseded", new_id)
     new = status(ledger, new_id)
-    assert (new["status"], new["supersedes"], new["holder"]) == ("valid", CERT, ALICE)
-    listed = ledger.query("certificates", "list_by_holder", {"holder": ALICE})
+    assert (new["status"], new["supersedes"], new["holder"]) == ("valid", CERT, support.ALICE)
+    listed = ledger.query("certificates", "list_by_holder", {"holder": support.ALICE})
     assert [c["cert_id"] for c in listed] == [CERT, new_id]
     ledger.reject(
-        UNIVERSITY.public_key, "certificates", "revoke", {**C, "reason": "x"}, "failed_precondition"
+        support.UNIVERSITY, "certificates.revoke", {**C, "reason": "x"}, "failed_precondition"
     )
 
 
 def test_validity_rules_of_the_type() -> None:
     # A no-criminal-record proof (无犯罪记录证明) must expire, within 183 days.
-    psb = dataclasses.replace(PSB, cert_types=(*PSB.cert_types, "no_criminal_record"))
-    ledger = Ledger(tuple(psb if o.id == PSB.id else o for o in ORGANISATIONS))
-    args = issue_args(cert_id="NCR-2024-000001", cert_type="no_criminal_record")
-    for bad in (0, ledger.time_ms + 200 * DAY_MS, ledger.time_ms):
+    psb = dataclasses.replace(
+        support.PSB, cert_types=(*support.PSB.cert_types, "no_criminal_record")
+    )
+    ledger = support.Ledger(
+        tuple(psb if o.id == support.PSB.id else o for o in support.ORGANISATIONS)
+    )
+    args = support.issue_args(cert_id="NCR-2024-000001", cert_type="no_criminal_record")
+    for bad in (0, ledger.time_ms + 200 * support.DAY_MS, ledger.time_ms):
         ledger.reject(
-            PSB.public_key,
-            "certificates",
-            "issue",
-            {**args, "valid_until_ms": bad},
-            "invalid_argument",
+            support.PSB, "certificates.issue", {**args, "valid_until_ms": bad}, "invalid_argument"
         )
     ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
-        {**args, "valid_until_ms": ledger.time_ms + 90 * DAY_MS},
+        support.PSB,
+        "certificates.issue",
+        {**args, "valid_until_ms": ledger.time_ms + 90 * support.DAY_MS},
     )
 
 
 def test_issue_refuses_ids_that_look_personal() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     for bad in ("ID-370102199003074528", "BL-91370100MA3C8ABC1X", "tel-13805310123"):
         ledger.reject(
-            UNIVERSITY.public_key,
-            "certificates",
-            "issue",
-            issue_args(cert_id=bad),
+            support.UNIVERSITY,
+            "certificates.issue",
+            support.issue_args(cert_id=bad),
             "invalid_argument",
         )
 
@@ -363,7 +334,7 @@ def test_issue_refuses_ids_that_look_personal() -> None:
 @pytest.mark.parametrize(
     ("method", "args"),
     [
-        ("renew", {**C, "valid_until_ms": T0_MS + 400 * DAY_MS}),
+        ("renew", {**C, "valid_until_ms": support.T0_MS + 400 * support.DAY_MS}),
         ("amend", {**C, "doc_hash": "cd" * 32, "reason": "x"}),
         ("suspend", {**C, "reason": "x"}),
         ("revoke", {**C, "reason": "x"}),
@@ -379,20 +350,23 @@ def test_issue_refuses_ids_that_look_personal() -> None:
         ),
     ],
 )
-@pytest.mark.parametrize("sender", [PSB.public_key, HRSS.public_key, BANK.public_key, ALICE_KEY])
+@pytest.mark.parametrize(
+    "sender",
+    [support.PSB.public_key, support.HRSS.public_key, support.BANK.public_key, support.ALICE_KEY],
+)
 def test_only_the_issuer_runs_the_lifecycle(
     method: str, args: dict[str, ArgValue], sender: bytes
 ) -> None:
-    ledger = Ledger()
-    ledger.issue_diploma(CERT, valid_until_ms=T0_MS + 10 * DAY_MS)
-    ledger.reject(sender, "certificates", method, args, "permission_denied")
+    ledger = support.Ledger()
+    ledger.issue_diploma(CERT, valid_until_ms=support.T0_MS + 10 * support.DAY_MS)
+    ledger.reject(sender, f"certificates.{method}", args, "permission_denied")
 
 
 # --- verification records ------------------------------------------------------------------
 
 
 def test_verification_records_are_visible_to_holder_and_auditors() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     args: dict[str, ArgValue] = {
         **C,
@@ -401,30 +375,28 @@ def test_verification_records_are_visible_to_holder_and_auditors() -> None:
         "purpose": "窗口核验 counter check",
         "fields": '["degree", "graduation_date"]',
     }
-    result = ledger.call(NOTARY.public_key, "certificates", "record_verification", args)
+    result = ledger.call(support.NOTARY, "certificates.record_verification", args)
     (event,) = result.events
     assert event.name == "certificate.verified"
-    assert event.subjects == (ALICE, CERT, NOTARY.id, "VER-0000001")
+    assert event.subjects == (support.ALICE, CERT, support.NOTARY.id, "VER-0000001")
     assert dict(event.attrs)["cert_status"] == "valid"
     assert dict(event.attrs)["fields"] == "degree,graduation_date"
-    by_holder = ledger.query("certificates", "verifications", {"holder": ALICE})
+    by_holder = ledger.query("certificates", "verifications", {"holder": support.ALICE})
     by_cert = ledger.query("certificates", "verifications", C)
     assert by_holder == by_cert
-    assert by_cert[0]["verifier"] == NOTARY.id
-    ledger.reject(NOTARY.public_key, "certificates", "record_verification", args, "already_exists")
-    for sender in (UNIVERSITY.public_key, ALICE_KEY):
+    assert by_cert[0]["verifier"] == support.NOTARY.id
+    ledger.reject(support.NOTARY, "certificates.record_verification", args, "already_exists")
+    for sender in (support.UNIVERSITY.public_key, support.ALICE_KEY):
         ledger.reject(
             sender,
-            "certificates",
-            "record_verification",
+            "certificates.record_verification",
             {**args, "verification_id": "VER-0000002"},
             "permission_denied",
         )
     for bad in ({"result": "maybe"}, {"fields": '["nickname"]'}, {"fields": "[]"}):
         ledger.reject(
-            NOTARY.public_key,
-            "certificates",
-            "record_verification",
+            support.NOTARY,
+            "certificates.record_verification",
             {**args, "verification_id": "VER-0000003", **bad},
             "invalid_argument",
         )

@@ -25,31 +25,7 @@ import pytest
 from contracts.framework.identity import holder_id_for
 from contracts.framework.memory import MemoryState
 from contracts.runtime import ArgValue
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AUDITOR,
-    BANK,
-    BOB,
-    CIVIL,
-    DAY_MS,
-    GUARDIAN,
-    GUARDIAN_KEY,
-    HRSS,
-    NOTARY,
-    PSB,
-    STRANGER_KEY,
-    T0_MS,
-    UNIVERSITY,
-    Ledger,
-    append_args,
-    delegation_args,
-    doc_hash,
-    issue_args,
-    json_arg,
-    key_of,
-)
+from tests.unit import test_contracts_support as support
 
 DIPLOMA = "DIP-2012-000001"
 ID_CARD = "ID-370102-0001"
@@ -58,36 +34,32 @@ REC2 = "SS-2024-000002"
 COR = "COR-0000001"
 GUARDIANSHIP = "DLG-GUARD-0001"
 REQ = "REQ-MATRIX-0001"
-CAROL = holder_id_for(key_of("wallet/carol"))
+CAROL = holder_id_for(support.key_of("wallet/carol"))
 
 ROLES: dict[str, bytes] = {
-    "issuer": UNIVERSITY.public_key,  # issuer of the diploma's type
-    "other_issuer": PSB.public_key,  # issuer of other types
-    "verifier": BANK.public_key,  # the agency that made the request
-    "other_verifier": NOTARY.public_key,
-    "archive_source": HRSS.public_key,  # source of the records
-    "auditor": AUDITOR.public_key,
-    "registrar": CIVIL.public_key,
-    "holder": ALICE_KEY,
-    "delegate": GUARDIAN_KEY,  # Alice's registered guardian
-    "stranger": STRANGER_KEY,
+    "issuer": support.UNIVERSITY.public_key,  # issuer of the diploma's type
+    "other_issuer": support.PSB.public_key,  # issuer of other types
+    "verifier": support.BANK.public_key,  # the agency that made the request
+    "other_verifier": support.NOTARY.public_key,
+    "archive_source": support.HRSS.public_key,  # source of the records
+    "auditor": support.AUDITOR.public_key,
+    "registrar": support.CIVIL.public_key,
+    "holder": support.ALICE_KEY,
+    "delegate": support.GUARDIAN_KEY,  # Alice's registered guardian
+    "stranger": support.STRANGER_KEY,
 }
 STATES = ("none", "refused", "in_force", "narrowed", "expired", "used_up", "revoked", "delegated")
 GRANTED_STATES = frozenset({"in_force", "narrowed", "expired", "used_up", "delegated"})
 """States whose stored status is ``granted`` (in force or not)."""
 
-Args = Callable[[Ledger], dict[str, ArgValue]]
+Args = Callable[[support.Ledger], dict[str, ArgValue]]
 
 OPERATIONS: dict[str, tuple[str, str, Args]] = {
-    "cert.issue": (
-        "certificates",
-        "issue",
-        lambda lg: issue_args(cert_id="DIP-NEW-0001"),
-    ),
+    "cert.issue": ("certificates", "issue", lambda lg: support.issue_args(cert_id="DIP-NEW-0001")),
     "cert.renew": (
         "certificates",
         "renew",
-        lambda lg: {"cert_id": DIPLOMA, "valid_until_ms": T0_MS + 7300 * DAY_MS},
+        lambda lg: {"cert_id": DIPLOMA, "valid_until_ms": support.T0_MS + 7300 * support.DAY_MS},
     ),
     "cert.amend": (
         "certificates",
@@ -121,7 +93,7 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
             "purpose": "窗口核验",
         },
     ),
-    "archives.append": ("archives", "append", lambda lg: append_args("SS-2024-000009")),
+    "archives.append": ("archives", "append", lambda lg: support.append_args("SS-2024-000009")),
     "archives.claim": ("archives", "claim", lambda lg: {"record_id": REC}),
     "archives.request_correction": (
         "archives",
@@ -136,12 +108,16 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
     "delegation.register": (
         "delegation",
         "register",
-        lambda lg: delegation_args("DLG-NEW-0001", "guardian", BOB, CAROL, lg.time_ms + DAY_MS),
+        lambda lg: support.delegation_args(
+            "DLG-NEW-0001", "guardian", support.BOB, CAROL, lg.time_ms + support.DAY_MS
+        ),
     ),
     "delegation.appoint": (
         "delegation",
         "appoint",
-        lambda lg: delegation_args("DLG-APPT-0001", "guardian", ALICE, BOB, lg.time_ms + DAY_MS),
+        lambda lg: support.delegation_args(
+            "DLG-APPT-0001", "guardian", support.ALICE, support.BOB, lg.time_ms + support.DAY_MS
+        ),
     ),
     "delegation.revoke": ("delegation", "revoke", lambda lg: {"delegation_id": GUARDIANSHIP}),
     "consent.request": (
@@ -149,11 +125,11 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
         "request",
         lambda lg: {
             "request_id": "REQ-NEW-0001",
-            "holder": ALICE,
+            "holder": support.ALICE,
             "cert_id": DIPLOMA,
             "purpose": "入职背景核查",
             "max_uses": 1,
-            "expires_at_ms": lg.time_ms + DAY_MS,
+            "expires_at_ms": lg.time_ms + support.DAY_MS,
         },
     ),
     "consent.grant": ("consent", "grant", lambda lg: {"request_id": REQ}),
@@ -168,7 +144,7 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
     "consent.access_fields": (
         "consent",
         "access",
-        lambda lg: {"request_id": REQ, "cert_id": DIPLOMA, "fields": json_arg(["degree"])},
+        lambda lg: {"request_id": REQ, "cert_id": DIPLOMA, "fields": support.json_arg(["degree"])},
     ),
     "consent.access_record": (
         "consent",
@@ -247,61 +223,63 @@ def expected(operation: str, role: str, state: str) -> str:
 
 
 @functools.cache
-def prepared(state: str) -> Ledger:
-    ledger = Ledger()
-    ledger.issue_diploma(DIPLOMA, valid_until_ms=T0_MS + 3650 * DAY_MS)
-    ledger.issue(
-        PSB,
-        cert_id=ID_CARD,
-        cert_type="resident_id_card",
-        doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-    )
-    ledger.append(HRSS, REC)
-    ledger.append(HRSS, REC2)
+def prepared(state: str) -> support.Ledger:
+    ledger = support.Ledger()
+    ledger.issue_diploma(DIPLOMA, valid_until_ms=support.T0_MS + 3650 * support.DAY_MS)
+    ledger.issue_id_card(ID_CARD)
+    ledger.append(support.HRSS, REC)
+    ledger.append(support.HRSS, REC2)
     ledger.call(
-        ALICE_KEY,
-        "archives",
-        "request_correction",
+        support.ALICE_KEY,
+        "archives.request_correction",
         {"correction_id": COR, "record_id": REC2, "reason": "参保单位有误"},
     )
-    ledger.register(CIVIL, GUARDIANSHIP, "guardian", ALICE, GUARDIAN, ledger.time_ms + 365 * DAY_MS)
+    ledger.register(
+        support.CIVIL,
+        GUARDIANSHIP,
+        "guardian",
+        support.ALICE,
+        support.GUARDIAN,
+        ledger.time_ms + 365 * support.DAY_MS,
+    )
     ledger.call(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": REQ,
-            "holder": ALICE,
-            "scope": json_arg([{"cert_id": DIPLOMA}, {"record_category": "social_security"}]),
+            "holder": support.ALICE,
+            "scope": support.json_arg(
+                [{"cert_id": DIPLOMA}, {"record_category": "social_security"}]
+            ),
             "purpose": "个人住房贷款审批",
             "max_uses": 2,
-            "expires_at_ms": ledger.time_ms + 30 * DAY_MS,
+            "expires_at_ms": ledger.time_ms + 30 * support.DAY_MS,
         },
     )
     r: dict[str, ArgValue] = {"request_id": REQ}
     if state == "refused":
-        ledger.call(ALICE_KEY, "consent", "refuse", r)
+        ledger.call(support.ALICE_KEY, "consent.refuse", r)
     elif state in ("in_force", "expired", "revoked"):
-        ledger.call(ALICE_KEY, "consent", "grant", r)
+        ledger.call(support.ALICE_KEY, "consent.grant", r)
     elif state == "narrowed":
-        narrowed = json_arg([{"cert_id": DIPLOMA, "fields": ["degree", "graduation_date"]}])
-        ledger.call(ALICE_KEY, "consent", "grant", {**r, "scope": narrowed, "max_uses": 1})
+        narrowed = support.json_arg([{"cert_id": DIPLOMA, "fields": ["degree", "graduation_date"]}])
+        ledger.call(support.ALICE_KEY, "consent.grant", {**r, "scope": narrowed, "max_uses": 1})
     elif state == "used_up":
-        ledger.call(ALICE_KEY, "consent", "grant", {**r, "max_uses": 1})
-        ledger.call(BANK.public_key, "consent", "access", {**r, "cert_id": DIPLOMA})
+        ledger.call(support.ALICE_KEY, "consent.grant", {**r, "max_uses": 1})
+        ledger.call(support.BANK, "consent.access", {**r, "cert_id": DIPLOMA})
     elif state == "delegated":
-        ledger.call(GUARDIAN_KEY, "consent", "grant", r)
+        ledger.call(support.GUARDIAN_KEY, "consent.grant", r)
     if state == "expired":
-        ledger.time_ms += 31 * DAY_MS
+        ledger.time_ms += 31 * support.DAY_MS
     if state == "revoked":
-        ledger.call(ALICE_KEY, "consent", "revoke", r)
+        ledger.call(support.ALICE_KEY, "consent.revoke", r)
     return ledger
 
 
-def fresh(state: str) -> Ledger:
+def fresh(state: str) -> support.Ledger:
     """An independent copy of the prepared ledger."""
     template = prepared(state)
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.state = MemoryState(template.state.items())
     ledger.height = template.height
     ledger.time_ms = template.time_ms
@@ -313,7 +291,10 @@ def test_the_prepared_states_are_what_they_say() -> None:
         s: fresh(s).query("consent", "get", {"request_id": REQ})["in_force"] for s in STATES
     }
     assert in_force == {s: s in ("in_force", "narrowed", "delegated") for s in STATES}
-    assert fresh("delegated").query("consent", "get", {"request_id": REQ})["decided_by"] == GUARDIAN
+    assert (
+        fresh("delegated").query("consent", "get", {"request_id": REQ})["decided_by"]
+        == support.GUARDIAN
+    )
     assert set(OPERATIONS) == set(ALLOWED_ROLES)
 
 
@@ -326,10 +307,10 @@ def test_authorisation_matrix(role: str, operation: str, state: str) -> None:
     args = make_args(ledger)
     outcome = expected(operation, role, state)
     if outcome == OK:
-        result = ledger.call(ROLES[role], contract, method, args)
+        result = ledger.call(ROLES[role], f"{contract}.{method}", args)
         assert result.events, f"{operation} by {role} in state {state} left no event"
     else:
-        error = ledger.reject(ROLES[role], contract, method, args, outcome)
+        error = ledger.reject(ROLES[role], f"{contract}.{method}", args, outcome)
         assert error.message
     if operation.startswith("consent.access") and outcome == OK:
         accessed = ledger.query("consent", "get", {"request_id": REQ})

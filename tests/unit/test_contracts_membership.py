@@ -10,46 +10,37 @@ from contracts.framework.errors import ContractError
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import genesis_writes
-from tests.unit.test_contracts_support import (
-    ALICE_KEY,
-    AUDITOR,
-    BANK,
-    ORGANISATIONS,
-    PSB,
-    UNIVERSITY,
-    Ledger,
-    key_of,
-)
+from tests.unit import test_contracts_support as support
 
 
 def test_genesis_writes_are_sorted_and_canonical() -> None:
-    writes = genesis_writes(ORGANISATIONS)
+    writes = genesis_writes(support.ORGANISATIONS)
     assert list(writes) == sorted(writes)
     membership_writes = [
         k for k, _ in writes if k.startswith((b"membership/org/", b"membership/key/"))
     ]
-    assert len(membership_writes) == 2 * len(ORGANISATIONS)
-    assert genesis_writes(tuple(reversed(ORGANISATIONS))) == writes
-    assert (b"membership/key/" + PSB.public_key.hex().encode(), b'"jinan-psb"') in writes
+    assert len(membership_writes) == 2 * len(support.ORGANISATIONS)
+    assert genesis_writes(tuple(reversed(support.ORGANISATIONS))) == writes
+    assert (b"membership/key/" + support.PSB.public_key.hex().encode(), b'"jinan-psb"') in writes
 
 
 def test_get_and_list() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     assert ledger.query("membership", "get", {"org_id": "sdu"}) == {
         "id": "sdu",
         "name": "山东大学",
-        "public_key": UNIVERSITY.public_key.hex(),
+        "public_key": support.UNIVERSITY.public_key.hex(),
         "roles": ["issuer"],
         "cert_types": ["diploma"],
         "record_categories": [],
     }
     listed = ledger.query("membership", "list", {})
-    assert [org["id"] for org in listed] == sorted(org.id for org in ORGANISATIONS)
+    assert [org["id"] for org in listed] == sorted(org.id for org in support.ORGANISATIONS)
     assert len(ledger.query("membership", "list", {"limit": 2})) == 2
 
 
 def test_get_unknown_or_malformed() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     with pytest.raises(ContractError) as info:
         ledger.query("membership", "get", {"org_id": "nobody"})
     assert info.value.code == "not_found"
@@ -62,16 +53,16 @@ def test_get_unknown_or_malformed() -> None:
 
 
 def test_principal_of() -> None:
-    state = MemoryState(genesis_writes(ORGANISATIONS))
-    assert principal_of(state, BANK.public_key) == BANK
-    assert principal_of(state, AUDITOR.public_key) == AUDITOR
-    assert principal_of(state, ALICE_KEY) is None
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    assert principal_of(state, support.BANK.public_key) == support.BANK
+    assert principal_of(state, support.AUDITOR.public_key) == support.AUDITOR
+    assert principal_of(state, support.ALICE_KEY) is None
     assert principal_of(state, b"short") is None
 
 
 def test_membership_has_no_transactions_yet() -> None:
-    ledger = Ledger()
-    ledger.reject(PSB.public_key, "membership", "add", {"org_id": "new-org"}, "unknown_method")
+    ledger = support.Ledger()
+    ledger.reject(support.PSB, "membership.add", {"org_id": "new-org"}, "unknown_method")
 
 
 @pytest.mark.parametrize(
@@ -91,17 +82,19 @@ def test_membership_has_no_transactions_yet() -> None:
     ],
 )
 def test_genesis_rejects_malformed_organisations(change: dict[str, object]) -> None:
-    bad = dataclasses.replace(UNIVERSITY, **change)  # type: ignore[arg-type]
+    bad = dataclasses.replace(support.UNIVERSITY, **change)  # type: ignore[arg-type]
     with pytest.raises(ContractError) as info:
-        genesis_writes((PSB, bad))
+        genesis_writes((support.PSB, bad))
     assert info.value.code == "invalid_argument"
 
 
 def test_genesis_rejects_duplicate_ids_and_keys() -> None:
-    twin = Organisation(id="sdu", name="Other", public_key=key_of("other"), roles=("verifier",))
+    twin = Organisation(
+        id="sdu", name="Other", public_key=support.key_of("other"), roles=("verifier",)
+    )
     with pytest.raises(ContractError, match="twice"):
-        genesis_writes((UNIVERSITY, twin))
+        genesis_writes((support.UNIVERSITY, twin))
     same_key = dataclasses.replace(twin, id="other-org")
-    same_key = dataclasses.replace(same_key, public_key=UNIVERSITY.public_key)
+    same_key = dataclasses.replace(same_key, public_key=support.UNIVERSITY.public_key)
     with pytest.raises(ContractError, match="key"):
-        genesis_writes((UNIVERSITY, same_key))
+        genesis_writes((support.UNIVERSITY, same_key))

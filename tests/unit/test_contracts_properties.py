@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,96 +20,49 @@ from contracts.certificates.commitments import (
 )
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue, screen_arguments
-from tests.unit.test_contracts_support import (
-    AGENT,
-    AGENT_KEY,
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AMR,
-    BANK,
-    BOB,
-    BOB_KEY,
-    CIVIL,
-    DAY_MS,
-    ENTERPRISE,
-    GUARDIAN,
-    GUARDIAN_KEY,
-    HEALTH,
-    HRSS,
-    LEGAL_REP,
-    LEGAL_REP_KEY,
-    METHODS,
-    NOTARY,
-    ORGANISATIONS,
-    PERSONAL_VALUES,
-    PSB,
-    STRANGER_KEY,
-    T0_MS,
-    UNIVERSITY,
-    WEIHAI_AMR,
-    Ledger,
-    append_args,
-    check_malformed_call,
-    content_hash,
-    delegation_args,
-    issue_args,
-    json_arg,
-    result_bytes,
-    salt_for,
-)
+from tests.unit import test_contracts_support as support
 
 # --- determinism of random call sequences ----------------------------------------------------
 
 SENDERS = (
-    UNIVERSITY.public_key,
-    PSB.public_key,
-    BANK.public_key,
-    NOTARY.public_key,
-    HRSS.public_key,
-    HEALTH.public_key,
-    CIVIL.public_key,
-    ALICE_KEY,
-    BOB_KEY,
-    GUARDIAN_KEY,
-    STRANGER_KEY,
+    support.UNIVERSITY.public_key,
+    support.PSB.public_key,
+    support.BANK.public_key,
+    support.NOTARY.public_key,
+    support.HRSS.public_key,
+    support.HEALTH.public_key,
+    support.CIVIL.public_key,
+    support.ALICE_KEY,
+    support.BOB_KEY,
+    support.GUARDIAN_KEY,
+    support.STRANGER_KEY,
 )
 CERTS = ("DIP-2012-000001", "DIP-2012-000002", "DIP-2012-000003")
 RECORDS = ("SS-2024-000001", "SS-2024-000002", "MED-2024-000001")
 REQUESTS = ("REQ-0000001", "REQ-0000002")
 CORRECTIONS = ("COR-0000001", "COR-0000002")
 DELEGATIONS = ("DLG-0000001", "DLG-0000002")
-HOLDERS = (ALICE, BOB)
-
-
-@dataclass(frozen=True)
-class Step:
-    sender: bytes
-    contract: str
-    method: str
-    args: dict[str, ArgValue]
-    advance_ms: int
+HOLDERS = (support.ALICE, support.BOB)
 
 
 LIKELY_SENDERS: dict[tuple[str, str], tuple[bytes, ...]] = {
-    ("certificates", "issue"): (UNIVERSITY.public_key,),
-    ("certificates", "suspend"): (UNIVERSITY.public_key,),
-    ("certificates", "revoke"): (UNIVERSITY.public_key,),
-    ("certificates", "reinstate"): (UNIVERSITY.public_key,),
-    ("certificates", "amend"): (UNIVERSITY.public_key,),
-    ("certificates", "reissue"): (UNIVERSITY.public_key,),
-    ("certificates", "record_verification"): (NOTARY.public_key, BANK.public_key),
-    ("archives", "append"): (HRSS.public_key, HEALTH.public_key),
-    ("archives", "resolve_correction"): (HRSS.public_key, HEALTH.public_key),
-    ("delegation", "register"): (CIVIL.public_key,),
-    ("delegation", "accept"): (GUARDIAN_KEY,),
-    ("delegation", "decline"): (GUARDIAN_KEY,),
-    ("consent", "request"): (BANK.public_key, NOTARY.public_key),
-    ("consent", "access"): (BANK.public_key,),
+    ("certificates", "issue"): (support.UNIVERSITY.public_key,),
+    ("certificates", "suspend"): (support.UNIVERSITY.public_key,),
+    ("certificates", "revoke"): (support.UNIVERSITY.public_key,),
+    ("certificates", "reinstate"): (support.UNIVERSITY.public_key,),
+    ("certificates", "amend"): (support.UNIVERSITY.public_key,),
+    ("certificates", "reissue"): (support.UNIVERSITY.public_key,),
+    ("certificates", "record_verification"): (support.NOTARY.public_key, support.BANK.public_key),
+    ("archives", "append"): (support.HRSS.public_key, support.HEALTH.public_key),
+    ("archives", "resolve_correction"): (support.HRSS.public_key, support.HEALTH.public_key),
+    ("delegation", "register"): (support.CIVIL.public_key,),
+    ("delegation", "accept"): (support.GUARDIAN_KEY,),
+    ("delegation", "decline"): (support.GUARDIAN_KEY,),
+    ("consent", "request"): (support.BANK.public_key, support.NOTARY.public_key),
+    ("consent", "access"): (support.BANK.public_key,),
 }
 """Who usually makes each call (holder-side calls: the holders and the guardian)."""
-HOLDER_SIDE = (ALICE_KEY, ALICE_KEY, BOB_KEY, GUARDIAN_KEY)
+HOLDER_SIDE = (support.ALICE_KEY, support.ALICE_KEY, support.BOB_KEY, support.GUARDIAN_KEY)
 
 
 def _sender_for(contract: str, method: str) -> st.SearchStrategy[bytes]:
@@ -119,16 +71,18 @@ def _sender_for(contract: str, method: str) -> st.SearchStrategy[bytes]:
     return st.sampled_from(likely * 6 + SENDERS)
 
 
-def _steps() -> st.SearchStrategy[Step]:
+def _steps() -> st.SearchStrategy[support.Step]:
     cert = st.sampled_from(CERTS)
     record = st.sampled_from(RECORDS)
     request = st.sampled_from(REQUESTS)
     holder = st.sampled_from(HOLDERS)
-    advance = st.sampled_from((0, 1000, 1000, 60_000, 3 * DAY_MS))
+    advance = st.sampled_from((0, 1000, 1000, 60_000, 3 * support.DAY_MS))
     reason = st.just("核查 review")
     templates: list[st.SearchStrategy[tuple[str, str, dict[str, ArgValue]]]] = [
         st.builds(
-            lambda c, h: ("certificates", "issue", issue_args(cert_id=c, holder=h)), cert, holder
+            lambda c, h: ("certificates", "issue", support.issue_args(cert_id=c, holder=h)),
+            cert,
+            holder,
         ),
         st.builds(
             lambda c, m, r: ("certificates", m, {"cert_id": c, "reason": r}),
@@ -171,7 +125,11 @@ def _steps() -> st.SearchStrategy[Step]:
             st.sampled_from(("VER-0000001", "VER-0000002")),
         ),
         st.builds(
-            lambda r, h, cat: ("archives", "append", append_args(r, subject=h, category=cat)),
+            lambda r, h, cat: (
+                "archives",
+                "append",
+                support.append_args(r, subject=h, category=cat),
+            ),
             record,
             holder,
             st.sampled_from(("social_security", "medical")),
@@ -194,7 +152,7 @@ def _steps() -> st.SearchStrategy[Step]:
                     "correction_id": c,
                     "outcome": o,
                     "reason": "已处理",
-                    **({"content_hash": content_hash(v)} if o == "corrected" else {}),
+                    **({"content_hash": support.content_hash(v)} if o == "corrected" else {}),
                 },
             ),
             st.sampled_from(CORRECTIONS),
@@ -205,12 +163,12 @@ def _steps() -> st.SearchStrategy[Step]:
             lambda d, m, p, g: (
                 "delegation",
                 m,
-                delegation_args(d, "guardian", p, g, T0_MS + 30 * DAY_MS),
+                support.delegation_args(d, "guardian", p, g, support.T0_MS + 30 * support.DAY_MS),
             ),
             st.sampled_from(DELEGATIONS),
             st.sampled_from(("register", "appoint")),
             holder,
-            st.sampled_from((GUARDIAN, ALICE, BOB)),
+            st.sampled_from((support.GUARDIAN, support.ALICE, support.BOB)),
         ),
         st.builds(
             lambda d, m: ("delegation", m, {"delegation_id": d}),
@@ -227,25 +185,25 @@ def _steps() -> st.SearchStrategy[Step]:
                     "scope": sc,
                     "purpose": "贷款",
                     "max_uses": u,
-                    "expires_at_ms": T0_MS + e,
+                    "expires_at_ms": support.T0_MS + e,
                 },
             ),
             request,
             holder,
             st.sampled_from(
                 (
-                    json_arg([{"cert_id": CERTS[0]}]),
-                    json_arg(
+                    support.json_arg([{"cert_id": CERTS[0]}]),
+                    support.json_arg(
                         [
                             {"cert_type": "diploma", "fields": ["degree"]},
                             {"record_category": "social_security"},
                         ]
                     ),
-                    json_arg([{"record_category": "medical"}]),
+                    support.json_arg([{"record_category": "medical"}]),
                 )
             ),
             st.sampled_from((1, 2, 3)),
-            st.sampled_from((60_000, 10 * DAY_MS)),
+            st.sampled_from((60_000, 10 * support.DAY_MS)),
         ),
         st.builds(
             lambda r, m: ("consent", m, {"request_id": r}),
@@ -264,7 +222,7 @@ def _steps() -> st.SearchStrategy[Step]:
                 (
                     {},
                     {"cert_id": CERTS[0]},
-                    {"cert_id": CERTS[1], "fields": json_arg(["degree"])},
+                    {"cert_id": CERTS[1], "fields": support.json_arg(["degree"])},
                     {"record_id": RECORDS[0]},
                     {"record_id": RECORDS[2]},
                 )
@@ -273,29 +231,24 @@ def _steps() -> st.SearchStrategy[Step]:
     ]
     return st.one_of(*templates).flatmap(
         lambda t: st.builds(
-            lambda s, a: Step(s, t[0], t[1], t[2], a), _sender_for(t[0], t[1]), advance
+            lambda s, a: support.Step(s, t[0], t[1], t[2], a), _sender_for(t[0], t[1]), advance
         )
     )
 
 
-def run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
-    ledger = Ledger()
+def run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
+    ledger = support.Ledger()
     ledger.issue_diploma(CERTS[0])
-    ledger.issue_diploma(CERTS[1], holder=BOB)
-    ledger.append(HRSS, RECORDS[0])
+    ledger.issue_diploma(CERTS[1], holder=support.BOB)
+    ledger.append(support.HRSS, RECORDS[0])
     ledger.request(REQUESTS[0], CERTS[0])
-    ledger.call(ALICE_KEY, "consent", "grant", {"request_id": REQUESTS[0]})
-    outcomes: list[bytes] = []
-    for step in steps:
-        ledger.time_ms += step.advance_ms
-        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
-        ledger.height += 1
-    return ledger, outcomes
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": REQUESTS[0]})
+    return ledger, ledger.attempt_steps(steps)
 
 
 @settings(max_examples=80, deadline=None)
 @given(steps=st.lists(_steps(), min_size=5, max_size=40))
-def test_random_sequences_on_independent_states_are_identical(steps: list[Step]) -> None:
+def test_random_sequences_on_independent_states_are_identical(steps: list[support.Step]) -> None:
     first, first_outcomes = run(steps)
     second, second_outcomes = run(steps)
     assert first_outcomes == second_outcomes
@@ -362,50 +315,48 @@ ENTERPRISE_VALUES = {
 MORE_PERSONAL_VALUES = ("王建国", "91371000MA3C8ABC1X", "山东省威海市环翠区海滨北路66号")
 
 
-def rich_flow() -> tuple[Ledger, list[bytes]]:
+def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     """Every kind of transaction, with realistic documents kept off-chain."""
-    ledger = Ledger()
-    diploma_salt = salt_for("diploma")
-    commitments = compute_field_commitments("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt)
+    ledger = support.Ledger()
+    diploma_salt = support.salt_for("diploma")
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt)
     ledger.issue(
-        UNIVERSITY,
-        doc_hash=compute_document_hash("diploma", ALICE_DIPLOMA_FIELDS, diploma_salt),
+        support.UNIVERSITY,
+        doc_hash=compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt),
         field_hashes=encode_field_hashes(commitments),
     )
-    id_salt = salt_for("id")
+    id_salt = support.salt_for("id")
     ledger.issue(
-        PSB,
+        support.PSB,
         cert_id="ID-370102-0001",
         cert_type="resident_id_card",
-        doc_hash=compute_document_hash("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt),
+        doc_hash=compute_document_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt),
         field_hashes=encode_field_hashes(
-            compute_field_commitments("resident_id_card", ALICE_ID_CARD_FIELDS, id_salt)
+            compute_field_commitments("resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt)
         ),
-        valid_until_ms=T0_MS + 3650 * DAY_MS,
+        valid_until_ms=support.T0_MS + 3650 * support.DAY_MS,
     )
-    licence_salt = salt_for("licence")
+    licence_salt = support.salt_for("licence")
     ledger.issue(
-        AMR,
+        support.AMR,
         cert_id="BL-WH-2015-000001",
         cert_type="business_licence",
-        holder=ENTERPRISE,
+        holder=support.ENTERPRISE,
         doc_hash=compute_document_hash("business_licence", ENTERPRISE_VALUES, licence_salt),
     )
-    amended = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+    amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     ledger.call(
-        PSB.public_key,
-        "certificates",
-        "amend",
+        support.PSB,
+        "certificates.amend",
         {
             "cert_id": "ID-370102-0001",
-            "doc_hash": compute_document_hash("resident_id_card", amended, salt_for("id2")),
+            "doc_hash": compute_document_hash("resident_id_card", amended, support.salt_for("id2")),
             "reason": "住址变更 address changed",
         },
     )
     ledger.call(
-        NOTARY.public_key,
-        "certificates",
-        "record_verification",
+        support.NOTARY,
+        "certificates.record_verification",
         {
             "cert_id": "DIP-2012-000001",
             "verification_id": "VER-0000001",
@@ -413,55 +364,53 @@ def rich_flow() -> tuple[Ledger, list[bytes]]:
             "purpose": "公证核验",
         },
     )
-    ledger.append(HRSS, "SS-2024-000001")
-    ledger.append(
-        WEIHAI_AMR, "ENT-REG-000001", subject=ENTERPRISE, category="enterprise_registration"
-    )
-    ledger.register(CIVIL, "DLG-GUARD-0001", "guardian", ALICE, GUARDIAN, T0_MS + 365 * DAY_MS)
+    ledger.append(support.HRSS, "SS-2024-000001")
+    ledger.append_enterprise_registration()
     ledger.register(
-        WEIHAI_AMR,
-        "DLG-LEGAL-0001",
-        "legal_representative",
-        ENTERPRISE,
-        LEGAL_REP,
-        T0_MS + 365 * DAY_MS,
-        ("consent", "archives", "appoint_agents"),
+        support.CIVIL,
+        "DLG-GUARD-0001",
+        "guardian",
+        support.ALICE,
+        support.GUARDIAN,
+        support.T0_MS + 365 * support.DAY_MS,
     )
+    ledger.register_legal_representative(support.T0_MS + 365 * support.DAY_MS)
     ledger.call(
-        LEGAL_REP_KEY,
-        "delegation",
-        "appoint",
-        delegation_args(
-            "DLG-AGENT-0001", "agent", ENTERPRISE, AGENT, T0_MS + 100 * DAY_MS, ("consent",)
+        support.LEGAL_REP_KEY,
+        "delegation.appoint",
+        support.delegation_args(
+            "DLG-AGENT-0001",
+            "agent",
+            support.ENTERPRISE,
+            support.AGENT,
+            support.T0_MS + 100 * support.DAY_MS,
+            ("consent",),
         ),
     )
-    ledger.call(AGENT_KEY, "delegation", "accept", {"delegation_id": "DLG-AGENT-0001"})
-    ledger.call(GUARDIAN_KEY, "archives", "claim", {"record_id": "SS-2024-000001"})
+    ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     ledger.call(
-        ALICE_KEY,
-        "archives",
-        "request_correction",
+        support.ALICE_KEY,
+        "archives.request_correction",
         {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
     )
     ledger.call(
-        HRSS.public_key,
-        "archives",
-        "resolve_correction",
+        support.HRSS,
+        "archives.resolve_correction",
         {
             "correction_id": "COR-0000001",
             "outcome": "corrected",
             "reason": "已更正",
-            "content_hash": content_hash("SS-2024-000001/v2"),
+            "content_hash": support.content_hash("SS-2024-000001/v2"),
         },
     )
     ledger.call(
-        BANK.public_key,
-        "consent",
-        "request",
+        support.BANK,
+        "consent.request",
         {
             "request_id": "REQ-0000001",
-            "holder": ALICE,
-            "scope": json_arg(
+            "holder": support.ALICE,
+            "scope": support.json_arg(
                 [
                     {"cert_id": "ID-370102-0001", "fields": ["holder_name", "valid_until"]},
                     {"record_category": "social_security"},
@@ -469,44 +418,39 @@ def rich_flow() -> tuple[Ledger, list[bytes]]:
             ),
             "purpose": "个人住房贷款审批",
             "max_uses": 3,
-            "expires_at_ms": ledger.time_ms + 30 * DAY_MS,
+            "expires_at_ms": ledger.time_ms + 30 * support.DAY_MS,
         },
     )
-    ledger.call(GUARDIAN_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 2})
+    ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 2})
     ledger.call(
-        BANK.public_key,
-        "consent",
-        "access",
+        support.BANK,
+        "consent.access",
         {
             "request_id": "REQ-0000001",
             "cert_id": "ID-370102-0001",
-            "fields": json_arg(["valid_until"]),
+            "fields": support.json_arg(["valid_until"]),
         },
     )
     ledger.call(
-        BANK.public_key,
-        "consent",
-        "access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
+        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
     )
-    ledger.call(ALICE_KEY, "consent", "revoke", {"request_id": "REQ-0000001"})
-    ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=ENTERPRISE)
-    ledger.call(AGENT_KEY, "consent", "grant", {"request_id": "REQ-ENT-0001"})
-    ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
+    ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
+    ledger.call(support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"})
+    ledger.call(support.BANK, "consent.access", {"request_id": "REQ-ENT-0001"})
     # Attempts to put personal data on-chain are refused.
     for contract, method, args in (
-        ("archives", "append", append_args("SS-370102199003074528")),
+        ("archives", "append", support.append_args("SS-370102199003074528")),
         (
             "archives",
             "append",
-            append_args("SS-2024-000009", source_department="王建国 13805310123"),
+            support.append_args("SS-2024-000009", source_department="王建国 13805310123"),
         ),
     ):
-        ledger.reject(HRSS.public_key, contract, method, args, "invalid_argument")
+        ledger.reject(support.HRSS, f"{contract}.{method}", args, "invalid_argument")
     ledger.reject(
-        ALICE_KEY,
-        "archives",
-        "request_correction",
+        support.ALICE_KEY,
+        "archives.request_correction",
         {
             "correction_id": "COR-0000002",
             "record_id": "SS-2024-000001",
@@ -514,7 +458,7 @@ def rich_flow() -> tuple[Ledger, list[bytes]]:
         },
         "invalid_argument",
     )
-    return ledger, [result_bytes(result) for result in ledger.results]
+    return ledger, [support.result_bytes(result) for result in ledger.results]
 
 
 def test_a_scan_of_all_state_and_events_finds_no_personal_value() -> None:
@@ -522,15 +466,15 @@ def test_a_scan_of_all_state_and_events_finds_no_personal_value() -> None:
     on_chain = b"".join(key + b"\x00" + value for key, value in ledger.state.items())
     on_chain += b"".join(results)
     values = {
-        *PERSONAL_VALUES,
+        *support.PERSONAL_VALUES,
         *MORE_PERSONAL_VALUES,
-        *ALICE_DIPLOMA_FIELDS.values(),
-        *ALICE_ID_CARD_FIELDS.values(),
+        *support.ALICE_DIPLOMA_FIELDS.values(),
+        *support.ALICE_ID_CARD_FIELDS.values(),
         *ENTERPRISE_VALUES.values(),
     }
     # Organisations' names are public (genesis); one-character values ("女", "汉") would match
     # by chance. Every other value of every document is checked.
-    public = {org.name for org in ORGANISATIONS}
+    public = {org.name for org in support.ORGANISATIONS}
     identifying = {v for v in values if len(v) >= 4 and v not in public}
     assert identifying >= {"370102199003074528", "91371000MA3C8ABC1X", "13805310123", "1990-03-07"}
     for value in sorted(identifying):
@@ -572,46 +516,42 @@ ARG_NAMES = (
     "height",
     "junk",
 )
-ARG_VALUES = st.one_of(
-    st.text(max_size=40),
-    st.sampled_from(
-        (
-            "DIP-2012-000001",
-            "SS-2024-000001",
-            "REQ-0000001",
-            ALICE,
-            "diploma",
-            "social_security",
-            "guardian",
-            "ab" * 32,
-            '[{"cert_id": "DIP-2012-000001"}]',
-            '["consent"]',
-            '{"degree": 1}',
-            "[[[[[[]]]]]]",
-            "add_org",
-            "corrected",
-        )
-    ),
-    st.integers(min_value=-(2**65), max_value=2**65),
-    st.binary(max_size=8),
-    st.booleans(),
+ARG_SAMPLES = (
+    "DIP-2012-000001",
+    "SS-2024-000001",
+    "REQ-0000001",
+    support.ALICE,
+    "diploma",
+    "social_security",
+    "guardian",
+    "ab" * 32,
+    '[{"cert_id": "DIP-2012-000001"}]',
+    '["consent"]',
+    '{"degree": 1}',
+    "[[[[[[]]]]]]",
+    "add_org",
+    "corrected",
 )
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    target=st.sampled_from(METHODS),
-    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=8),
-    sender=st.sampled_from(SENDERS),
-)
-def test_malformed_calls_only_raise_contract_errors(
-    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
-) -> None:
-    ledger = Ledger()
+def _ledger_with_record_and_request() -> support.Ledger:
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
-    ledger.append(HRSS, "SS-2024-000001")
+    ledger.append(support.HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    check_malformed_call(ledger, target, args, sender)
+    return ledger
+
+
+test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
+    _ledger_with_record_and_request,
+    ARG_NAMES,
+    ARG_SAMPLES,
+    SENDERS,
+    examples=400,
+    args_max=8,
+    text_length_max=40,
+    binary_length_max=8,
+)
 
 
 # --- admission screening ---------------------------------------------------------------------
@@ -620,7 +560,7 @@ def test_malformed_calls_only_raise_contract_errors(
 @pytest.mark.parametrize(
     ("args", "admitted"),
     [
-        (issue_args(), True),
+        (support.issue_args(), True),
         ({"purpose": "核实 370102199003074528"}, False),
         ({"record_id": "SS-370102199003074528"}, False),
         ({"source_department": "代码91371000MA3C8ABC1X"}, False),
@@ -628,7 +568,7 @@ def test_malformed_calls_only_raise_contract_errors(
         ({"reason": "mail zhang@example.com"}, False),
         ({"scope": '[{"cert_id": "ID-370102199003074528"}]'}, False),
         ({"doc_hash": "370102199003074528" + "a" * 46}, True),  # a hex digest, not an ID
-        ({"holder": ALICE, "public_key": "1" * 64, "max_uses": 3, "flag": True}, True),
+        ({"holder": support.ALICE, "public_key": "1" * 64, "max_uses": 3, "flag": True}, True),
         ({"purpose": "2024-11-22 10:30 贷款审批"}, True),
     ],
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,28 +11,7 @@ from hypothesis import strategies as st
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue, query, subjects_of
-from tests.unit.test_contracts_support import (
-    ALICE,
-    ALICE_DIPLOMA_FIELDS,
-    ALICE_ID_CARD_FIELDS,
-    ALICE_KEY,
-    AMR,
-    BANK,
-    BOB,
-    BOB_KEY,
-    DAY_MS,
-    METHODS,
-    NOTARY,
-    PERSONAL_VALUES,
-    PSB,
-    STRANGER_KEY,
-    T0_MS,
-    UNIVERSITY,
-    Ledger,
-    check_malformed_call,
-    doc_hash,
-    result_bytes,
-)
+from tests.unit import test_contracts_support as support
 
 # --- dispatch ------------------------------------------------------------------------------
 
@@ -49,8 +27,8 @@ from tests.unit.test_contracts_support import (
     ],
 )
 def test_unknown_transactions(contract: str, method: str) -> None:
-    ledger = Ledger()
-    ledger.reject(UNIVERSITY.public_key, contract, method, {}, "unknown_method")
+    ledger = support.Ledger()
+    ledger.reject(support.UNIVERSITY, f"{contract}.{method}", {}, "unknown_method")
 
 
 @pytest.mark.parametrize(
@@ -59,19 +37,19 @@ def test_unknown_transactions(contract: str, method: str) -> None:
 )
 def test_unknown_queries(contract: str, method: str) -> None:
     with pytest.raises(ContractError) as info:
-        query(Ledger().state, contract, method, {}, now_ms=0)
+        query(support.Ledger().state, contract, method, {}, now_ms=0)
     assert info.value.code == "unknown_method"
 
 
 def test_query_results_are_json_serialisable() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
     for contract, method, args in [
         ("membership", "list", {}),
         ("certificates", "types", {}),
-        ("certificates", "list_by_holder", {"holder": ALICE}),
-        ("consent", "list_by_holder", {"holder": ALICE}),
+        ("certificates", "list_by_holder", {"holder": support.ALICE}),
+        ("consent", "list_by_holder", {"holder": support.ALICE}),
     ]:
         canonical_json(ledger.query(contract, method, args))
 
@@ -86,15 +64,18 @@ def test_subjects_of_a_rejected_access_names_the_request() -> None:
 def test_subjects_of_known_arguments() -> None:
     args: dict[str, ArgValue] = {
         "request_id": "REQ-0000001",
-        "holder": ALICE,
+        "holder": support.ALICE,
         "cert_id": "DIP-2012-000001",
         "purpose": "x",
     }
-    assert subjects_of("consent", "request", args) == (ALICE, "DIP-2012-000001", "REQ-0000001")
-    assert subjects_of("certificates", "issue", {"holder": BOB, "cert_id": "CERT-0001"}) == (
-        BOB,
-        "CERT-0001",
+    assert subjects_of("consent", "request", args) == (
+        support.ALICE,
+        "DIP-2012-000001",
+        "REQ-0000001",
     )
+    assert subjects_of(
+        "certificates", "issue", {"holder": support.BOB, "cert_id": "CERT-0001"}
+    ) == (support.BOB, "CERT-0001")
     assert subjects_of("membership", "get", {"org_id": "sdu"}) == ("sdu",)
 
 
@@ -119,52 +100,48 @@ def test_subjects_of_never_raises_and_drops_garbage(
 
 
 def test_state_and_events_hold_no_personal_values() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.call(
-        UNIVERSITY.public_key,
-        "certificates",
-        "issue",
+        support.UNIVERSITY,
+        "certificates.issue",
         {
             "cert_id": "DIP-2012-000001",
             "cert_type": "diploma",
-            "holder": ALICE,
-            "doc_hash": doc_hash("diploma", ALICE_DIPLOMA_FIELDS),
+            "holder": support.ALICE,
+            "doc_hash": support.doc_hash("diploma", support.ALICE_DIPLOMA_FIELDS),
             "valid_until_ms": 0,
         },
     )
     ledger.call(
-        PSB.public_key,
-        "certificates",
-        "issue",
+        support.PSB,
+        "certificates.issue",
         {
             "cert_id": "ID-370102-0001",
             "cert_type": "resident_id_card",
-            "holder": ALICE,
-            "doc_hash": doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
-            "valid_until_ms": ledger.time_ms + 3650 * DAY_MS,
+            "holder": support.ALICE,
+            "doc_hash": support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS),
+            "valid_until_ms": ledger.time_ms + 3650 * support.DAY_MS,
         },
     )
     ledger.request("REQ-0000001", "ID-370102-0001")
-    ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001", "max_uses": 1})
-    ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 1})
+    ledger.call(support.BANK, "consent.access", {"request_id": "REQ-0000001"})
     ledger.call(
-        PSB.public_key,
-        "certificates",
-        "revoke",
+        support.PSB,
+        "certificates.revoke",
         {"cert_id": "ID-370102-0001", "reason": "证件遗失补领 reported lost"},
     )
     # An agency trying to put an ID or phone number into free text is refused.
     ledger.reject(
-        NOTARY.public_key,
-        "consent",
-        "request",
+        support.NOTARY,
+        "consent.request",
         {
             "request_id": "REQ-0000002",
-            "holder": ALICE,
+            "holder": support.ALICE,
             "cert_id": "DIP-2012-000001",
             "purpose": "核实张晓梅 370102199003074528 电话13805310123",
             "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + DAY_MS,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
         },
         "invalid_argument",
     )
@@ -173,9 +150,9 @@ def test_state_and_events_hold_no_personal_values() -> None:
     for result in ledger.results:
         for event in result.events:
             on_chain += canonical_json([event.name, list(event.subjects), list(event.attrs)])
-    for value in PERSONAL_VALUES:
+    for value in support.PERSONAL_VALUES:
         assert value.encode() not in on_chain, value
-    for fields in (ALICE_DIPLOMA_FIELDS, ALICE_ID_CARD_FIELDS):
+    for fields in (support.ALICE_DIPLOMA_FIELDS, support.ALICE_ID_CARD_FIELDS):
         for name in ("holder_name", "id_number"):
             assert fields[name].encode() not in on_chain
 
@@ -185,12 +162,12 @@ def test_state_and_events_hold_no_personal_values() -> None:
 
 def test_same_calls_give_identical_bytes() -> None:
     def run() -> list[bytes]:
-        ledger = Ledger()
+        ledger = support.Ledger()
         ledger.issue_diploma("DIP-2012-000001")
         ledger.request("REQ-0000001", "DIP-2012-000001")
-        ledger.call(ALICE_KEY, "consent", "grant", {"request_id": "REQ-0000001"})
-        ledger.call(BANK.public_key, "consent", "access", {"request_id": "REQ-0000001"})
-        return [result_bytes(result) for result in ledger.results]
+        ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000001"})
+        ledger.call(support.BANK, "consent.access", {"request_id": "REQ-0000001"})
+        return [support.result_bytes(result) for result in ledger.results]
 
     first = run()
     assert first == run()
@@ -198,29 +175,24 @@ def test_same_calls_give_identical_bytes() -> None:
 
 
 SENDERS = (
-    UNIVERSITY.public_key,
-    PSB.public_key,
-    AMR.public_key,
-    BANK.public_key,
-    NOTARY.public_key,
-    ALICE_KEY,
-    BOB_KEY,
-    STRANGER_KEY,
+    support.UNIVERSITY.public_key,
+    support.PSB.public_key,
+    support.AMR.public_key,
+    support.BANK.public_key,
+    support.NOTARY.public_key,
+    support.ALICE_KEY,
+    support.BOB_KEY,
+    support.STRANGER_KEY,
 )
 CERT_IDS = ("DIP-2012-000001", "DIP-2012-000002", "ID-370102-0001", "DIP-2012-000004")
-OWNERS = {"DIP-2012-000001": ALICE, "DIP-2012-000002": BOB, "ID-370102-0001": ALICE}
+OWNERS = {
+    "DIP-2012-000001": support.ALICE,
+    "DIP-2012-000002": support.BOB,
+    "ID-370102-0001": support.ALICE,
+}
 """Certificates issued before each random sequence (the last of CERT_IDS is not)."""
 REQUEST_IDS = ("REQ-0000001", "REQ-0000002")
-HOLDERS = (ALICE, BOB)
-
-
-@dataclass(frozen=True)
-class Step:
-    sender: bytes
-    contract: str
-    method: str
-    args: dict[str, ArgValue]
-    advance_ms: int
+HOLDERS = (support.ALICE, support.BOB)
 
 
 def _sender(*likely: bytes) -> st.SearchStrategy[bytes]:
@@ -228,17 +200,17 @@ def _sender(*likely: bytes) -> st.SearchStrategy[bytes]:
     return st.sampled_from(likely * 4 + SENDERS)
 
 
-def _steps() -> st.SearchStrategy[Step]:
+def _steps() -> st.SearchStrategy[support.Step]:
     cert_id = st.sampled_from(CERT_IDS)
     request_id = st.sampled_from(REQUEST_IDS)
     holder = st.sampled_from(HOLDERS)
     uses = st.sampled_from((1, 1, 2, 2, 3, 4, 0))
     advance = st.one_of(st.just(1000), st.integers(min_value=0, max_value=60_000))
-    issuers = _sender(UNIVERSITY.public_key, PSB.public_key)
-    agencies = _sender(BANK.public_key, NOTARY.public_key)
-    holders = _sender(ALICE_KEY, ALICE_KEY, BOB_KEY)
+    issuers = _sender(support.UNIVERSITY.public_key, support.PSB.public_key)
+    agencies = _sender(support.BANK.public_key, support.NOTARY.public_key)
+    holders = _sender(support.ALICE_KEY, support.ALICE_KEY, support.BOB_KEY)
     issue = st.builds(
-        lambda sender, c, t, h, a: Step(
+        lambda sender, c, t, h, a: support.Step(
             sender,
             "certificates",
             "issue",
@@ -252,7 +224,7 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     revoke_cert = st.builds(
-        lambda sender, c, a: Step(
+        lambda sender, c, a: support.Step(
             sender, "certificates", "revoke", {"cert_id": c, "reason": "withdrawn"}, a
         ),
         issuers,
@@ -262,7 +234,7 @@ def _steps() -> st.SearchStrategy[Step]:
     owned = st.sampled_from(list(OWNERS.items()))
     cert_and_holder = st.one_of(owned, owned, owned, st.tuples(cert_id, holder))
     request = st.builds(
-        lambda sender, r, ch, u, e, a: Step(
+        lambda sender, r, ch, u, e, a: support.Step(
             sender,
             "consent",
             "request",
@@ -272,7 +244,7 @@ def _steps() -> st.SearchStrategy[Step]:
                 "cert_id": ch[0],
                 "purpose": "background check",
                 "max_uses": u,
-                "expires_at_ms": T0_MS + e,
+                "expires_at_ms": support.T0_MS + e,
             },
             a,
         ),
@@ -284,7 +256,7 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     grant = st.builds(
-        lambda sender, r, u, a: Step(
+        lambda sender, r, u, a: support.Step(
             sender,
             "consent",
             "grant",
@@ -297,14 +269,14 @@ def _steps() -> st.SearchStrategy[Step]:
         advance,
     )
     decide = st.builds(
-        lambda sender, r, m, a: Step(sender, "consent", m, {"request_id": r}, a),
+        lambda sender, r, m, a: support.Step(sender, "consent", m, {"request_id": r}, a),
         holders,
         request_id,
         st.sampled_from(("refuse", "revoke")),
         advance,
     )
     access = st.builds(
-        lambda sender, r, a: Step(sender, "consent", "access", {"request_id": r}, a),
+        lambda sender, r, a: support.Step(sender, "consent", "access", {"request_id": r}, a),
         agencies,
         request_id,
         advance,
@@ -315,29 +287,26 @@ def _steps() -> st.SearchStrategy[Step]:
     )
 
 
-def _run(steps: list[Step]) -> tuple[Ledger, list[bytes]]:
-    ledger = Ledger()
+def _run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
+    ledger = support.Ledger()
     for cert_id, holder in OWNERS.items():
         ledger.issue_diploma(cert_id, holder=holder)
-    outcomes: list[bytes] = []
-    for step in steps:
-        ledger.time_ms += step.advance_ms
-        outcomes.append(ledger.attempt(step.sender, step.contract, step.method, step.args))
-        ledger.height += 1
-    return ledger, outcomes
+    return ledger, ledger.attempt_steps(steps)
 
 
 @settings(max_examples=120, deadline=None)
 @given(steps=st.lists(_steps(), min_size=10, max_size=50))
-def test_random_call_sequences_are_deterministic_and_keep_invariants(steps: list[Step]) -> None:
+def test_random_call_sequences_are_deterministic_and_keep_invariants(
+    steps: list[support.Step],
+) -> None:
     first, first_outcomes = _run(steps)
     second, second_outcomes = _run(steps)
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
 
-    for request in first.query("consent", "list_by_holder", {"holder": ALICE}) + first.query(
-        "consent", "list_by_holder", {"holder": BOB}
-    ):
+    for request in first.query(
+        "consent", "list_by_holder", {"holder": support.ALICE}
+    ) + first.query("consent", "list_by_holder", {"holder": support.BOB}):
         assert 0 <= request["uses_left"] <= request["granted_uses"] <= request["max_uses"]
         if request["status"] != "granted":
             assert request["uses_left"] == 0
@@ -363,31 +332,24 @@ ARG_NAMES = (
     "org_id",
     "junk",
 )
-ARG_VALUES = st.one_of(
-    st.text(max_size=80),
-    st.sampled_from(("DIP-2012-000001", "REQ-0000001", ALICE, "diploma", "ab" * 32, "granted")),
-    st.integers(min_value=-(2**65), max_value=2**65),
-    st.binary(max_size=40),
-    st.booleans(),
-)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    target=st.sampled_from(METHODS),
-    args=st.dictionaries(st.sampled_from(ARG_NAMES), ARG_VALUES, max_size=7),
-    sender=st.sampled_from(SENDERS),
-)
-def test_malformed_calls_only_raise_contract_errors(
-    target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes
-) -> None:
-    ledger = Ledger()
+def _ledger_with_request() -> support.Ledger:
+    ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    check_malformed_call(ledger, target, args, sender)
+    return ledger
+
+
+test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
+    _ledger_with_request,
+    ARG_NAMES,
+    ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted"),
+    SENDERS,
+)
 
 
 def test_arguments_must_be_a_mapping() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     bad_args: Any = [("request_id", "REQ-0000001")]
-    ledger.reject(BANK.public_key, "consent", "access", bad_args, "invalid_argument")
+    ledger.reject(support.BANK, "consent.access", bad_args, "invalid_argument")

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.certificates.commitments import compute_document_hash
 from contracts.framework.codec import canonical_json
@@ -131,6 +135,29 @@ def doc_hash(cert_type: str, fields: Mapping[str, str], salt_name: str = "s") ->
     return compute_document_hash(cert_type, fields, salt_for(salt_name))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One call of a random sequence, made ``advance_ms`` after the previous one."""
+
+    sender: bytes
+    contract: str
+    method: str
+    args: dict[str, ArgValue]
+    advance_ms: int
+
+
+def split_target(target: str) -> tuple[str, str]:
+    """``"contract.method"`` as (contract, method): how the tests name a transaction."""
+    contract, dot, method = target.partition(".")
+    if not dot:
+        raise ValueError(f"{target!r} is not 'contract.method'")
+    return contract, method
+
+
+Sender = bytes | Organisation
+"""Who signs a call: a wallet's public key, or an organisation (its key)."""
+
+
 class Ledger:
     """An in-memory chain: one transaction per block, block time advancing one second."""
 
@@ -140,10 +167,11 @@ class Ledger:
         self.time_ms = T0_MS
         self.results: list[CallResult] = []
 
-    def ctx(self, sender_key: bytes) -> CallContext:
+    def ctx(self, sender: Sender) -> CallContext:
+        """The context of a call signed by ``sender`` (an organisation, or a wallet's key)."""
         return CallContext(
             chain_id=CHAIN_ID,
-            sender_key=sender_key,
+            sender_key=sender.public_key if isinstance(sender, Organisation) else sender,
             height=self.height,
             time_ms=self.time_ms,
             tx_hash=hashlib.sha256(b"tx/%d" % self.height).digest(),
@@ -153,56 +181,55 @@ class Ledger:
         self.height += 1
         self.time_ms += 1000
 
-    def call(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
-    ) -> CallResult:
-        """Execute a transaction that must succeed, and apply it."""
-        result = execute(self.state, self.ctx(sender_key), contract, method, args)
+    def call(self, sender: Sender, target: str, args: Mapping[str, ArgValue]) -> CallResult:
+        """Execute a transaction (``target`` is ``"contract.method"``) that must succeed, and
+        apply it."""
+        result = execute(self.state, self.ctx(sender), *split_target(target), args)
         self.state.apply(result)
         self.results.append(result)
         self._next_block()
         return result
 
     def reject(
-        self,
-        sender_key: bytes,
-        contract: str,
-        method: str,
-        args: Mapping[str, ArgValue],
-        code: str,
+        self, sender: Sender, target: str, args: Mapping[str, ArgValue], code: str
     ) -> ContractError:
-        """Execute a transaction that must fail with ``code``; check state is unchanged."""
+        """Execute a transaction (``target`` is ``"contract.method"``) that must fail with
+        ``code``; check state is unchanged."""
         before = self.state.items()
         try:
-            execute(self.state, self.ctx(sender_key), contract, method, args)
+            execute(self.state, self.ctx(sender), *split_target(target), args)
         except ContractError as error:
             assert error.code == code, f"expected {code}, got {error.code}: {error.message}"
             assert self.state.items() == before
             self._next_block()
             return error
-        raise AssertionError(f"{contract}.{method} was accepted; expected {code}")
+        raise AssertionError(f"{target} was accepted; expected {code}")
 
     def attempt(
-        self, sender_key: bytes, contract: str, method: str, args: Mapping[str, ArgValue]
+        self, sender: Sender, contract: str, method: str, args: Mapping[str, ArgValue]
     ) -> bytes:
         """Execute a transaction that may fail; apply it if it succeeds. Returns its result's
         bytes, or its error code (after checking the rejection left state unchanged)."""
         before = self.state.items()
         try:
-            result = execute(self.state, self.ctx(sender_key), contract, method, args)
+            result = execute(self.state, self.ctx(sender), contract, method, args)
         except ContractError as error:
             assert self.state.items() == before
             return error.code.encode()
         self.state.apply(result)
         return result_bytes(result)
 
+    def attempt_steps(self, steps: Iterable[Step]) -> list[bytes]:
+        """:meth:`attempt` each step in its own block; the outcomes, in order."""
+        outcomes: list[bytes] = []
+        for step in steps:
+            self.time_ms += step.advance_ms
+            outcomes.append(self.attempt(step.sender, step.contract, step.method, step.args))
+            self.height += 1
+        return outcomes
+
     def query(
-        self,
-        contract: str,
-        method: str,
-        args: Mapping[str, ArgValue],
-        *,
-        now_ms: int | None = None,
+        self, contract: str, method: str, args: Mapping[str, ArgValue], *, now_ms: int | None = None
     ) -> Any:
         return query(
             self.state, contract, method, args, now_ms=self.time_ms if now_ms is None else now_ms
@@ -214,9 +241,8 @@ class Ledger:
         self, cert_id: str = "DIP-2012-000001", holder: str = ALICE, valid_until_ms: int = 0
     ) -> CallResult:
         return self.call(
-            UNIVERSITY.public_key,
-            "certificates",
-            "issue",
+            UNIVERSITY,
+            "certificates.issue",
             {
                 "cert_id": cert_id,
                 "cert_type": "diploma",
@@ -226,34 +252,50 @@ class Ledger:
             },
         )
 
+    def issue_id_card(self, cert_id: str, **overrides: ArgValue) -> CallResult:
+        """Alice's resident identity card, issued by the PSB."""
+        return self.issue(
+            PSB,
+            cert_id=cert_id,
+            cert_type="resident_id_card",
+            doc_hash=doc_hash("resident_id_card", ALICE_ID_CARD_FIELDS),
+            **overrides,
+        )
+
+    def append_enterprise_registration(self, record_id: str = "ENT-REG-000001") -> CallResult:
+        """The enterprise's registration record, appended by Weihai's AMR (it makes the
+        enterprise's file, so the chain knows the holder is an enterprise)."""
+        return self.append(
+            WEIHAI_AMR, record_id, subject=ENTERPRISE, category="enterprise_registration"
+        )
+
     def issue(self, issuer: Organisation, **overrides: ArgValue) -> CallResult:
         """``certificates.issue`` by ``issuer`` of :func:`issue_args` with ``overrides``."""
-        return self.call(issuer.public_key, "certificates", "issue", issue_args(**overrides))
+        return self.call(issuer, "certificates.issue", issue_args(**overrides))
 
     def append(
         self, source: Organisation, record_id: str, *args: str, **overrides: ArgValue
     ) -> CallResult:
         """``archives.append`` by ``source`` of :func:`append_args`."""
-        return self.call(
-            source.public_key, "archives", "append", append_args(record_id, *args, **overrides)
-        )
+        return self.call(source, "archives.append", append_args(record_id, *args, **overrides))
 
-    def register(
-        self,
-        registrar: Organisation,
-        delegation_id: str,
-        kind: str,
-        principal: str,
-        delegate: str,
-        expires_at_ms: int,
-        actions: tuple[str, ...] = ("consent", "archives"),
-        **overrides: ArgValue,
-    ) -> CallResult:
-        """``delegation.register`` by ``registrar`` of :func:`delegation_args`."""
-        args = delegation_args(
-            delegation_id, kind, principal, delegate, expires_at_ms, actions, **overrides
+    def register(self, registrar: Organisation, *terms: Any, **overrides: ArgValue) -> CallResult:
+        """``delegation.register`` by ``registrar`` of :func:`delegation_args` ``(*terms,
+        **overrides)``."""
+        return self.call(registrar, "delegation.register", delegation_args(*terms, **overrides))
+
+    def register_legal_representative(self, expires_at_ms: int) -> CallResult:
+        """Weihai's AMR registers LEGAL_REP as the enterprise's legal representative, who may
+        also appoint agents."""
+        return self.register(
+            WEIHAI_AMR,
+            "DLG-LEGAL-0001",
+            "legal_representative",
+            ENTERPRISE,
+            LEGAL_REP,
+            expires_at_ms,
+            ("consent", "archives", "appoint_agents"),
         )
-        return self.call(registrar.public_key, "delegation", "register", args)
 
     def request(
         self,
@@ -266,8 +308,7 @@ class Ledger:
     ) -> CallResult:
         return self.call(
             agency_key,
-            "consent",
-            "request",
+            "consent.request",
             request_args(request_id, cert_id, holder, max_uses, self.time_ms + expires_in_ms),
         )
 
@@ -377,3 +418,37 @@ def check_malformed_call(
             canonical_json(ledger.query(contract, method, args))
     except ContractError:
         assert ledger.state.items() == before
+
+
+def malformed_calls_test(
+    prepare: Callable[[], Ledger],
+    arg_names: Sequence[str],
+    samples: Sequence[ArgValue],
+    senders: Sequence[bytes],
+    *,
+    examples: int = 300,
+    args_max: int = 7,
+    text_length_max: int = 80,
+    binary_length_max: int = 40,
+) -> Callable[..., None]:
+    """A property test: any method, called with arguments drawn from ``arg_names`` and values
+    (``samples``, random text, integers past 64 bits, bytes, booleans) on the ledger
+    ``prepare`` builds, passes :func:`check_malformed_call`."""
+    values = st.one_of(
+        st.text(max_size=text_length_max),
+        st.sampled_from(tuple(samples)),
+        st.integers(min_value=-(2**65), max_value=2**65),
+        st.binary(max_size=binary_length_max),
+        st.booleans(),
+    )
+
+    @settings(max_examples=examples, deadline=None)
+    @given(
+        target=st.sampled_from(METHODS),
+        args=st.dictionaries(st.sampled_from(tuple(arg_names)), values, max_size=args_max),
+        sender=st.sampled_from(tuple(senders)),
+    )
+    def test(target: tuple[str, str, str], args: dict[str, ArgValue], sender: bytes) -> None:
+        check_malformed_call(prepare(), target, args, sender)
+
+    return test

@@ -8,21 +8,13 @@ from contracts.framework import limits
 from contracts.framework.errors import ContractError
 from contracts.registry import REGISTRY, SHIPPED_VERSIONS
 from contracts.runtime import ArgValue, CallResult, execute, query
-from tests.unit.test_contracts_support import (
-    ALICE,
-    BANK,
-    DAY_MS,
-    ORGANISATIONS,
-    PSB,
-    Ledger,
-    request_args,
-)
+from tests.unit import test_contracts_support as support
 
 DELAY = limits.CONTRACT_ACTIVATION_DELAY
 CERT = "DIP-2012-000001"
 
 
-def activate(ledger: Ledger, pid: str, contract: str, version: int) -> int:
+def activate(ledger: support.Ledger, pid: str, contract: str, version: int) -> int:
     """Pass an activation proposal; return the height it was decided at."""
     args: dict[str, ArgValue] = {
         "proposal_id": pid,
@@ -30,25 +22,29 @@ def activate(ledger: Ledger, pid: str, contract: str, version: int) -> int:
         "contract": contract,
         "version": version,
     }
-    ledger.call(PSB.public_key, "membership", "propose", args)
-    others = [o for o in ORGANISATIONS if o != PSB]
+    ledger.call(support.PSB, "membership.propose", args)
+    others = [o for o in support.ORGANISATIONS if o != support.PSB]
     for org in others[:5]:
-        ledger.call(org.public_key, "membership", "approve", {"proposal_id": pid})
+        ledger.call(org, "membership.approve", {"proposal_id": pid})
     decided = ledger.height
-    result = ledger.call(others[5].public_key, "membership", "approve", {"proposal_id": pid})
+    result = ledger.call(others[5], "membership.approve", {"proposal_id": pid})
     (event,) = [e for e in result.events if e.name == "membership.contract_version_scheduled"]
     assert dict(event.attrs)["activation_height"] == decided + DELAY
     return decided
 
 
-def long_request(ledger: Ledger, request_id: str, days: int) -> dict[str, ArgValue]:
-    return request_args(request_id, CERT, ALICE, 1, ledger.time_ms + days * DAY_MS)
+def long_request(ledger: support.Ledger, request_id: str, days: int) -> dict[str, ArgValue]:
+    return support.request_args(
+        request_id, CERT, support.ALICE, 1, ledger.time_ms + days * support.DAY_MS
+    )
 
 
-def try_call(ledger: Ledger, args: dict[str, ArgValue]) -> str:
+def try_call(ledger: support.Ledger, args: dict[str, ArgValue]) -> str:
     """Run a request at the ledger's height on a copy of its state: "ok" or the error code."""
     try:
-        execute(ledger.state.copy(), ledger.ctx(BANK.public_key), "consent", "request", args)
+        execute(
+            ledger.state.copy(), ledger.ctx(support.BANK.public_key), "consent", "request", args
+        )
     except ContractError as error:
         return error.code
     return "ok"
@@ -61,7 +57,7 @@ def test_registry_matches_the_versions_governance_may_activate() -> None:
 
 def test_validators_switch_to_the_new_version_at_the_same_height() -> None:
     # Two validators replay the same transactions on independent states.
-    replicas = [Ledger(), Ledger()]
+    replicas = [support.Ledger(), support.Ledger()]
     results: list[list[CallResult]] = []
     decided_heights = []
     for ledger in replicas:
@@ -93,7 +89,7 @@ def test_validators_switch_to_the_new_version_at_the_same_height() -> None:
 
 
 def test_a_version_can_be_rolled_back_and_queries_follow_the_height() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     first = activate(ledger, "PROP-V2-0001", "consent", 2)
     ledger.height = first + DELAY + 1
@@ -103,7 +99,14 @@ def test_a_version_can_be_rolled_back_and_queries_follow_the_height() -> None:
     schedule = ledger.query("membership", "contract_versions", {})["consent"]["schedule"]
     assert schedule == [[0, 1], [first + DELAY, 2], [second + DELAY, 1]]
     for height in (0, first + DELAY, second + DELAY):
-        query(ledger.state, "consent", "list_by_holder", {"holder": ALICE}, now_ms=0, height=height)
+        query(
+            ledger.state,
+            "consent",
+            "list_by_holder",
+            {"holder": support.ALICE},
+            now_ms=0,
+            height=height,
+        )
 
 
 @pytest.mark.parametrize(
@@ -116,11 +119,10 @@ def test_a_version_can_be_rolled_back_and_queries_follow_the_height() -> None:
     ],
 )
 def test_only_shipped_new_versions_can_be_proposed(contract: str, version: int, code: str) -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.reject(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {
             "proposal_id": "PROP-V-0001",
             "action": "activate_contract_version",
@@ -132,12 +134,11 @@ def test_only_shipped_new_versions_can_be_proposed(contract: str, version: int, 
 
 
 def test_an_unapproved_version_never_runs() -> None:
-    ledger = Ledger()
+    ledger = support.Ledger()
     ledger.issue_diploma(CERT)
     ledger.call(
-        PSB.public_key,
-        "membership",
-        "propose",
+        support.PSB,
+        "membership.propose",
         {
             "proposal_id": "PROP-V2-0001",
             "action": "activate_contract_version",
