@@ -54,7 +54,7 @@ class Verifier(Protocol):
 
 def verify_ed25519(public_key: bytes, msg: bytes, signature: bytes) -> bool:
     """Ed25519 verification that answers False instead of raising on malformed input."""
-    return Ed25519Verifier().verify(public_key, msg, signature)
+    return _ANY_KEY.verify(public_key, msg, signature)
 
 
 class Ed25519Signer:
@@ -117,3 +117,7 @@ class Ed25519Verifier:
         except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError, ValueError):
             return False
         return True
+
+
+_ANY_KEY = Ed25519Verifier()
+"""Verifies for `verify_ed25519`, keeping the keys it parsed (bounded, see the class)."""

@@ -97,6 +97,9 @@ LIMIT: Arg[int] = integer("limit", 1, limits.LIST_LIMIT_MAX).maybe()
 """The ``limit`` of a list query (``LIST_LIMIT_DEFAULT`` when left out)."""
 
 
+_UNREAD = object()
+
+
 class Values:
     """The arguments of one call, read and checked as its signature declares."""
 
@@ -109,9 +112,8 @@ class Values:
 
     def __getitem__(self, arg: Arg[T]) -> T:
         """The value of ``arg`` (read now if it is deferred)."""
-        if arg.name in self._read:
-            return cast(T, self._read[arg.name])
-        return arg.read(self.raw, arg.name)
+        value = self._read.get(arg.name, _UNREAD)
+        return arg.read(self.raw, arg.name) if value is _UNREAD else cast(T, value)
 
     def __contains__(self, arg: Arg[Any]) -> bool:
         return arg.name in self.raw
@@ -128,22 +130,19 @@ class Values:
 class Signature:
     """The arguments a method takes, in the order they are read."""
 
-    __slots__ = ("args", "optional", "required")
+    __slots__ = ("_eager", "args", "optional", "required")
 
     def __init__(self, *args: Arg[Any]) -> None:
         self.args = args
         self.required = tuple(arg.name for arg in args if not arg.optional)
         self.optional = tuple(arg.name for arg in args if arg.optional)
+        # Every transaction of a block goes through `read`: the readers are looked up once.
+        self._eager = tuple((arg.name, arg.read) for arg in args if not arg.deferred)
 
     def read(self, raw: Args) -> Values:
         """Check the argument names, then read every argument given that is not deferred."""
         arguments.check_arg_names(raw, required=self.required, optional=self.optional)
-        read = {
-            arg.name: arg.read(raw, arg.name)
-            for arg in self.args
-            if not arg.deferred and arg.name in raw
-        }
-        return Values(raw, read)
+        return Values(raw, {name: read(raw, name) for name, read in self._eager if name in raw})
 
 
 Transaction = Callable[[StateReader, CallContext, Values], CallResult]
