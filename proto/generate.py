@@ -8,6 +8,7 @@ this into a temporary folder and fails when the committed files differ.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -17,19 +18,28 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("proto/ledger.proto", "proto/consensus.proto", "proto/node.proto")
 
 
+def get_service_sources() -> list[str]:
+    """The sources that declare a service: only they get a `_pb2_grpc.py` (protoc would
+    write an empty module for the others)."""
+    return [s for s in SOURCES if re.search(r"^service ", (ROOT / s).read_text(), re.M)]
+
+
 def generate(out_dir: Path) -> None:
-    """Run protoc for every source; raise if it fails."""
+    """Run protoc for every source (messages) and for each service source (stubs); raise
+    if it fails."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    args = [
-        "grpc_tools.protoc",
-        f"-I{ROOT}",
-        f"--python_out={out_dir}",
-        f"--pyi_out={out_dir}",
-        f"--grpc_python_out={out_dir}",
-        *(str(ROOT / s) for s in SOURCES),
+    runs = [
+        [f"--python_out={out_dir}", f"--pyi_out={out_dir}", *SOURCES],
+        [f"--grpc_python_out={out_dir}", *get_service_sources()],
     ]
-    if protoc.main(args) != 0:
-        raise RuntimeError("protoc failed: " + " ".join(args))
+    for outputs in runs:
+        args = [
+            "grpc_tools.protoc",
+            f"-I{ROOT}",
+            *(str(ROOT / a) if a.startswith("proto/") else a for a in outputs),
+        ]
+        if protoc.main(args) != 0:
+            raise RuntimeError("protoc failed: " + " ".join(args))
 
 
 def main() -> int:
