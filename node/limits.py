@@ -78,6 +78,9 @@ WAL_RECORD_BYTES_MAX = GRPC_MESSAGE_BYTES_MAX + 1024
 # 1/(RATIO-1) as many bytes as it drops (a third at 4), and every dropped byte was
 # appended once, so rewriting costs at most a third of what appending did.
 WAL_COMPACT_RATIO = 4
+# The WAL file is extended with zeros this much at a time, so that appends fill space already
+# written and their syncs leave the file size alone (see node/ledger/wal.py).
+WAL_PREALLOCATE_BYTES = 1024 * 1024
 # A node whose WAL holds votes beyond what its ledger lets the replica take back (a lost
 # database) asks its peers for blocks again after this pause, doubling up to the maximum.
 WAL_AHEAD_RETRY_S = 1.0

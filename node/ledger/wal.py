@@ -7,9 +7,14 @@ vote it may have sent and never signs a conflicting one. A crash can tear the re
 written; each record therefore carries its length and a checksum, and opening the file
 finds the last whole record and cuts everything after it.
 
-Byte layout. The file is a sequence of records and nothing else (no file header: an empty
-file is a valid WAL, and there is no header that a crash while creating it could tear).
-Integers are big-endian.
+Byte layout. The file is a sequence of records, then zero bytes up to its end (no file
+header: an empty file is a valid WAL, and there is no header that a crash while creating it
+could tear). Integers are big-endian. The zeros are space written ahead of the records, a
+megabyte at a time (`limits.WAL_PREALLOCATE_BYTES`), so that an append changes no file size
+and its sync flushes data alone: on this machine kind an fdatasync of a write into
+space already written takes about 0.3 ms, an fsync of a write that grows the file about
+1 ms, and the replica syncs before every batch of votes it sends. A header of eight zero
+bytes marks the end of the records.
 
     record:
       offset  size    field
@@ -31,7 +36,8 @@ other damage. It covers the length too, so a damaged length is not trusted.
 
 On open the file is read from the start; reading stops at the first record that is not
 whole and sound: a short header, a length out of range, a short payload or a checksum
-that does not match. The file is truncated there (and fsynced). A bad record in the
+that does not match. The file is truncated there (and fsynced). What follows the end
+marker must be zeros; anything else there is damage, and cut the same way. A bad record in the
 MIDDLE, followed by records that look good, is a stop point too: its length cannot be
 trusted, so where the next record starts is unknown, and every append was fsynced before
 the next began, so damage before the end means the disk lost acknowledged data; guessing
@@ -68,6 +74,8 @@ log = logging.getLogger("trustledger.wal")
 
 HEADER = struct.Struct(">II")
 """length u32, crc u32."""
+END_MARKER = bytes(HEADER.size)
+"""Where the records end and the space written ahead begins."""
 KEY = struct.Struct(">QBQ")
 """height u64, kind u8, view u64: the start of every payload."""
 
@@ -126,7 +134,7 @@ def scan(stream: BinaryIO) -> ScanResult:
     offset = 0
     while True:
         header = stream.read(HEADER.size)
-        if not header:
+        if not header or header == END_MARKER:
             return ScanResult(entries, offset, None, offset)
         if len(header) < HEADER.size:
             return ScanResult(entries, offset, "torn header", offset + len(header))
@@ -215,6 +223,14 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def write_all_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
 class Wal:
     """The WAL file at `path`, opened (created if missing, its damaged tail cut) on
     construction. Owned by one thread, as the store is."""
@@ -227,12 +243,14 @@ class Wal:
         self._tmp.unlink(missing_ok=True)
         created = not path.exists()
         self._kept = MemoryWal()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             if created:
                 os.fsync(self._fd)
                 fsync_dir(path.parent)
             self._file_bytes = self._recover()
+            self._allocated = os.fstat(self._fd).st_size
+            """Where the space written ahead ends (the file's size)."""
         except BaseException:
             os.close(self._fd)
             raise
@@ -245,9 +263,14 @@ class Wal:
             found = scan(stream)
         self._kept.append(found.entries)
         if found.problem is None:
-            return found.good_bytes
+            if self._is_zero_from(found.good_bytes, size):
+                return found.good_bytes
+            # Bytes after the end marker: damage, since appends only ever fill zeros.
+            found = ScanResult(found.entries, found.good_bytes, "data after the end", -1)
         dropped = size - found.good_bytes
-        if found.bad_end >= size:
+        if found.bad_end >= 0 and (
+            found.bad_end >= size or self._is_zero_from(found.bad_end, size)
+        ):
             log.warning(
                 "WAL %s: torn last record at byte %d (%s): %d bytes cut, %d records kept",
                 self.path,
@@ -263,7 +286,7 @@ class Wal:
                 self.path,
                 found.good_bytes,
                 found.problem,
-                size - found.bad_end,
+                size - max(found.bad_end, found.good_bytes),
                 dropped,
                 len(found.entries),
             )
@@ -271,9 +294,19 @@ class Wal:
         os.fsync(self._fd)
         return found.good_bytes
 
+    def _is_zero_from(self, start: int, end: int) -> bool:
+        """Whether bytes start..end of the file are all zeros (space written ahead)."""
+        chunk = 1 << 20
+        for offset in range(start, end, chunk):
+            data = os.pread(self._fd, min(chunk, end - offset), offset)
+            if data.count(0) != len(data):
+                return False
+        return True
+
     @property
     def file_bytes(self) -> int:
-        """Size of the file, dropped records included."""
+        """Where the records end, dropped records included (the space written ahead of
+        them is not counted)."""
         return self._file_bytes
 
     @property
@@ -285,14 +318,22 @@ class Wal:
         if not entries:
             return
         data = b"".join(encode_entry(entry) for entry in entries)
+        end = self._file_bytes + len(data)
         try:
-            write_all(self._fd, data)
-            os.fsync(self._fd)
+            if end + HEADER.size > self._allocated:
+                # Space for this and the next appends, and room for the end marker: zeros
+                # written and synced once, so the appends into it leave the size alone.
+                size = end + HEADER.size + limits.WAL_PREALLOCATE_BYTES
+                write_all_at(self._fd, bytes(size - self._allocated), self._allocated)
+                os.fsync(self._fd)
+                self._allocated = size
+            write_all_at(self._fd, data, self._file_bytes)
+            os.fdatasync(self._fd)
         except OSError as exc:
-            # A partial write would be cut on the next open anyway; cut it now so that the
+            # A partial write would be cut on the next open anyway; zero it now so that the
             # file stays appendable if the caller survives this.
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, self._file_bytes)
+                write_all_at(self._fd, bytes(len(data)), self._file_bytes)
             raise WalError(f"cannot write the WAL {self.path}: {exc}") from exc
         self._file_bytes += len(data)
         self._kept.append(entries)
@@ -331,8 +372,9 @@ class Wal:
             return
         # The old file is unlinked now; from here on, appends go to the new one.
         os.close(self._fd)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        self._fd = os.open(self.path, os.O_RDWR)
         self._file_bytes = len(data)
+        self._allocated = len(data)
         try:
             fsync_dir(self.path.parent)
         except OSError as exc:

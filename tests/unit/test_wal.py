@@ -25,7 +25,7 @@ from node.chain.crypto import KeyPair
 from node.chain.wire import KIND_NEW_VIEW, KIND_VIEW_CHANGE, VIEW_RECORDS_HEIGHT, decode_record
 from node.genesis import Genesis
 from node.ledger.store import P_WAL, Store
-from node.ledger.wal import HEADER, MemoryWal, Wal, WalEntry, WalError, encode_entry
+from node.ledger.wal import HEADER, MemoryWal, Wal, WalEntry, WalError, encode_entry, scan
 from node.runtime import Node
 from proto import ledger_pb2
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
@@ -41,6 +41,16 @@ EARLIER = [entry(1, data=b"a" * 40), entry(2, kind=2, view=1, data=b"b" * 3)]
 LAST = entry(3, kind=3, view=1, data=bytes(range(60)))
 
 
+def on_disk(path: Path) -> int:
+    """Where the file's records end; everything after it must be zeros (space written
+    ahead of them)."""
+    data = path.read_bytes()
+    with path.open("rb") as stream:
+        end = scan(stream).good_bytes
+    assert data[end:].count(0) == len(data) - end, "non-zero bytes after the records"
+    return end
+
+
 def written(path: Path) -> tuple[int, int]:
     """Write EARLIER, then LAST in an append of its own; return the file size before and
     after LAST."""
@@ -50,7 +60,7 @@ def written(path: Path) -> tuple[int, int]:
     wal.append([LAST])
     after = wal.file_bytes
     wal.close()
-    assert path.stat().st_size == after == before + len(encode_entry(LAST))
+    assert on_disk(path) == after == before + len(encode_entry(LAST))
     return before, after
 
 
@@ -70,7 +80,7 @@ def test_records_come_back_in_key_order_and_after_a_restart(tmp_path: Path) -> N
     wal.close()
     again = Wal(path)
     assert again.entries() == ordered
-    assert again.file_bytes == size == path.stat().st_size
+    assert again.file_bytes == size == on_disk(path)
     again.append([entry(9)])
     again.close()
     assert [e.height for e in Wal(path).entries()] == [5, 5, 7, 9, TOP]
@@ -95,7 +105,7 @@ def test_a_record_over_the_cap_is_refused_and_nothing_is_written(
     size = wal.file_bytes
     with pytest.raises(WalError, match="exceeds"):
         wal.append([entry(2), entry(3, data=b"x" * (100 - 16))])
-    assert wal.file_bytes == size == (tmp_path / "consensus.wal").stat().st_size
+    assert wal.file_bytes == size == on_disk(tmp_path / "consensus.wal")
     assert [e.height for e in wal.entries()] == [1]
 
 
@@ -232,7 +242,7 @@ def test_the_file_is_rewritten_only_when_mostly_dropped_records(
         wal.append([entry(height, 1, data=b"x" * 75), entry(height, 2, data=b"y" * 75)])
         wal.forget_through(height - 1)
         assert wal.kept_bytes == 200
-        assert path.stat().st_size == wal.file_bytes
+        assert on_disk(path) == wal.file_bytes
     # Rewritten once the file passed the floor (1,000 bytes) and four times what is kept
     # (800): at heights 6, 11, 16, 21 and 26, each time from 1,200 bytes to 200.
     assert rewrites == [1200] * 5
@@ -443,3 +453,40 @@ def test_committed_heights_leave_the_wal(tmp_path: Path) -> None:
         assert [e for e in node.wal.entries() if e.height <= 3] == []
     finally:
         stop_node(node)
+
+
+# ---- space written ahead -------------------------------------------------------------------
+
+
+def test_appends_fill_space_written_ahead_and_leave_the_size_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append(EARLIER)
+    size = path.stat().st_size
+    assert size >= wal.file_bytes + limits.WAL_PREALLOCATE_BYTES  # written ahead, in zeros
+    wal.append([LAST])
+    assert path.stat().st_size == size  # the append's sync had no file size to flush
+    assert on_disk(path) == wal.file_bytes
+    wal.close()
+    with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
+        again = Wal(path)
+    assert again.entries() == [*EARLIER, LAST] and caplog.records == []
+    assert path.stat().st_size == size  # a clean end is not cut
+    again.close()
+
+
+def test_bytes_after_the_end_marker_are_damage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "consensus.wal"
+    _, after = written(path)
+    whole = bytearray(path.read_bytes())
+    whole[after + 1000] = 0x42  # inside the zeros written ahead
+    path.write_bytes(bytes(whole))
+    with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
+        wal = Wal(path)
+    assert wal.entries() == [*EARLIER, LAST]
+    assert path.stat().st_size == after
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
