@@ -30,7 +30,7 @@ from contracts.framework.codec import load_json
 from contracts.framework.errors import NOT_FOUND, ContractError
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, choice, flag, query, text
-from contracts.framework.store import scan_index
+from contracts.framework.store import scan_index, scan_index_matching
 
 WITH_HISTORY = flag("with_history")
 STATUS = choice("status", CORRECTION_STATUSES).maybe()
@@ -95,16 +95,10 @@ def query_correction(state: StateReader, args: Values, now_ms: int) -> Any:
 
 
 def _list_corrections(state: StateReader, args: Values, prefix: bytes) -> list[dict[str, Any]]:
-    status, limit = args.get(STATUS, None), args.get_limit()
-    records = []
-    for correction in scan_index(
-        state, prefix, limits.SCAN_LIMIT_MAX if status else limit, CORRECTIONS.get
-    ):
-        if status is None or correction.status == status:
-            records.append(correction.to_json())
-            if len(records) == limit:
-                break
-    return records
+    status = args.get(STATUS, None)
+    keep = None if status is None else (lambda correction: correction.status == status)
+    found = scan_index_matching(state, prefix, args.get_limit(), CORRECTIONS.get, keep)
+    return [correction.to_json() for correction in found]
 
 
 ORG_ID = text("org_id", arguments.ORG_ID)

@@ -11,15 +11,16 @@ from contracts.consent.records import (
     BY_HOLDER,
     REQUESTS,
     STATUSES,
+    ConsentRequest,
     get_request_json,
     is_in_force,
 )
 from contracts.consent.transactions import HOLDER, REQUEST_ID
-from contracts.framework import arguments, limits
+from contracts.framework import arguments
 from contracts.framework.arguments import Args
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Arg, Signature, Values, flag, query, text
-from contracts.framework.store import scan_index
+from contracts.framework.store import scan_index_matching
 
 
 def _read_status(args: Args, name: str) -> str:
@@ -42,20 +43,15 @@ def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
 
 def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[dict[str, Any]]:
     status, in_force_only = args.get(STATUS, None), args.get(IN_FORCE, False)
-    limit = args.get_limit()
-    filtered = status is not None or in_force_only
-    records = []
-    for request in scan_index(
-        state, prefix, limits.SCAN_LIMIT_MAX if filtered else limit, REQUESTS.get
-    ):
+
+    def is_listed(request: ConsentRequest) -> bool:
         if status is not None and request.status != status:
-            continue
-        if in_force_only and not is_in_force(request, now_ms):
-            continue
-        records.append(get_request_json(request, now_ms))
-        if len(records) == limit:
-            break
-    return records
+            return False
+        return not in_force_only or is_in_force(request, now_ms)
+
+    keep = is_listed if status is not None or in_force_only else None
+    found = scan_index_matching(state, prefix, args.get_limit(), REQUESTS.get, keep)
+    return [get_request_json(request, now_ms) for request in found]
 
 
 @query(Signature(HOLDER, STATUS, IN_FORCE, LIMIT))

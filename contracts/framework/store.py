@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from contracts.framework import limits
 from contracts.framework.codec import canonical_json, load_json
 from contracts.framework.errors import NOT_FOUND, ContractError
 from contracts.framework.interface import StateReader
@@ -92,6 +93,30 @@ def scan_index(
         if found is None:
             raise RuntimeError(f"index entry {key!r} names a missing record")
         yield found
+
+
+def scan_index_matching(
+    state: StateReader,
+    prefix: bytes,
+    limit: int,
+    get: Callable[[StateReader, str], T | None],
+    keep: Callable[[T], bool] | None,
+) -> list[T]:
+    """The first ``limit`` records under ``prefix`` that ``keep`` accepts, in key order.
+
+    A filter cannot know how many entries it will pass over, so with ``keep`` the scan reads
+    up to ``SCAN_LIMIT_MAX`` entries (matches past them are not found); without it, only
+    ``limit``.
+    """
+    if keep is None:
+        return list(scan_index(state, prefix, limit, get))
+    matching: list[T] = []
+    for found in scan_index(state, prefix, limits.SCAN_LIMIT_MAX, get):
+        if keep(found):
+            matching.append(found)
+            if len(matching) == limit:
+                break
+    return matching
 
 
 def get_existing(found: T | None, what: str) -> T:

@@ -514,6 +514,10 @@ ARG_NAMES = (
     "max_uses",
     "expires_at_ms",
     "height",
+    "purpose",
+    "status",
+    "limit",
+    "org_id",
     "junk",
 )
 ARG_SAMPLES = (
@@ -531,6 +535,7 @@ ARG_SAMPLES = (
     "[[[[[[]]]]]]",
     "add_org",
     "corrected",
+    "granted",
 )
 
 
@@ -542,15 +547,14 @@ def _ledger_with_record_and_request() -> support.Ledger:
     return ledger
 
 
+# The one fuzzer of malformed calls: every method, with the argument names of all contracts.
 test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
     _ledger_with_record_and_request,
     ARG_NAMES,
     ARG_SAMPLES,
-    SENDERS,
-    examples=400,
+    (*SENDERS, support.AMR.public_key),
+    examples=700,
     args_max=8,
-    text_length_max=40,
-    binary_length_max=8,
 )
 
 

@@ -314,39 +314,7 @@ def test_random_call_sequences_are_deterministic_and_keep_invariants(
         assert cert["holder"] == request["holder"]
 
 
-# --- malformed calls -----------------------------------------------------------------------
-
-ARG_NAMES = (
-    "cert_id",
-    "cert_type",
-    "holder",
-    "doc_hash",
-    "valid_until_ms",
-    "reason",
-    "request_id",
-    "purpose",
-    "max_uses",
-    "expires_at_ms",
-    "status",
-    "limit",
-    "org_id",
-    "junk",
-)
-
-
-def _ledger_with_request() -> support.Ledger:
-    ledger = support.Ledger()
-    ledger.issue_diploma("DIP-2012-000001")
-    ledger.request("REQ-0000001", "DIP-2012-000001")
-    return ledger
-
-
-test_malformed_calls_only_raise_contract_errors = support.malformed_calls_test(
-    _ledger_with_request,
-    ARG_NAMES,
-    ("DIP-2012-000001", "REQ-0000001", support.ALICE, "diploma", "ab" * 32, "granted"),
-    SENDERS,
-)
+# --- arguments -----------------------------------------------------------------------------
 
 
 def test_arguments_must_be_a_mapping() -> None:
