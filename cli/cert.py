@@ -32,6 +32,13 @@ from proto import node_pb2
 
 app = typer.Typer(help="Issue, verify and revoke electronic certificates.", no_args_is_help=True)
 
+ReasonOpt = Annotated[str, typer.Option(help="why, for the holder and auditors (no personal data)")]
+CertIdOpt = Annotated[str, typer.Option(help="certificate id")]
+FieldsOpt = Annotated[
+    list[str], typer.Option("--field", help="document field as name=value; repeat")
+]
+TypeOpt = Annotated[str, typer.Option("--type", help="certificate type")]
+
 STATUS_NAMES = {
     node_pb2.CERTIFICATE_STATUS_VALID: "valid",
     node_pb2.CERTIFICATE_STATUS_REVOKED: "revoked",
@@ -130,9 +137,7 @@ def issue_cmd(
         str, typer.Option("--type", help=f"one of: {', '.join(CERTIFICATE_TYPES)}")
     ],
     holder: Annotated[str, typer.Option(help="holder pseudonym (hd…) from the wallet")],
-    field: Annotated[
-        list[str], typer.Option("--field", help="document field as name=value; repeat")
-    ] = [],
+    field: FieldsOpt = [],
     org: OrgOpt = "psb",
     valid_days: Annotated[int, typer.Option(help="validity in days; 0 = no expiry")] = 0,
     deliver_to_wallet: Annotated[
@@ -181,7 +186,7 @@ def _deliver_or_fail(wallet_url: str, holder: str, doc: dict[str, Any], done: st
 @ledger_command(app, "verify")
 def verify_cmd(
     s: Session,
-    cert_id: Annotated[str, typer.Option(help="certificate id")],
+    cert_id: CertIdOpt,
     doc_hash: Annotated[
         str, typer.Option(help="hex hash of the document you hold (optional)")
     ] = "",
@@ -203,10 +208,6 @@ def verify_cmd(
         table,
         f"answer at height {resp.height} is final: {len(resp.commit.votes)} validator signatures checked against genesis",
     )
-
-
-ReasonOpt = Annotated[str, typer.Option(help="why, for the holder and auditors (no personal data)")]
-CertIdOpt = Annotated[str, typer.Option(help="certificate id")]
 
 
 @ledger_command(app, "revoke", signs=True)
@@ -287,12 +288,6 @@ def _replace_document(
         {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},
         f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet",
     )
-
-
-FieldsOpt = Annotated[
-    list[str], typer.Option("--field", help="document field as name=value; repeat")
-]
-TypeOpt = Annotated[str, typer.Option("--type", help="certificate type")]
 
 
 @ledger_command(app, "amend", signs=True)

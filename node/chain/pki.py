@@ -121,6 +121,22 @@ def _check_days(days: int, days_max: int) -> None:
         raise ValueError(f"validity of {days} days is outside 1..{days_max}")
 
 
+def _key_usage(*, is_ca: bool) -> x509.KeyUsage:
+    """A CA key signs certificates and revocation lists and nothing else; a member key
+    signs (handshakes, transactions) and issues nothing."""
+    return x509.KeyUsage(
+        digital_signature=not is_ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=is_ca,
+        crl_sign=is_ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def make_ca(org_id: str, now: dt.datetime, days: int) -> tuple[bytes, bytes]:
     """A new organisation CA: (certificate PEM, private key PEM)."""
     if not is_org_id(org_id):
@@ -145,17 +161,7 @@ def make_ca(org_id: str, now: dt.datetime, days: int) -> tuple[bytes, bytes]:
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(is_ca=True),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
@@ -232,17 +238,7 @@ def issue(
         .not_valid_after(min(now + dt.timedelta(days=days), ca.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(is_ca=False),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)

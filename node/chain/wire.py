@@ -42,12 +42,16 @@ def _votes(pb_votes: object) -> tuple[Vote, ...]:
     return tuple(Vote(v.validator, bytes(v.signature)) for v in pb_votes)  # type: ignore[attr-defined]
 
 
+def _votes_pb(votes: tuple[Vote, ...]) -> list[ledger_pb2.Vote]:
+    return [ledger_pb2.Vote(validator=v.validator, signature=v.signature) for v in votes]
+
+
 def certificate_to_proto(cert: CommitCertificate) -> ledger_pb2.CommitCertificate:
     return ledger_pb2.CommitCertificate(
         height=cert.height,
         block_hash=cert.digest,
         view=cert.view,
-        votes=[ledger_pb2.Vote(validator=v.validator, signature=v.signature) for v in cert.votes],
+        votes=_votes_pb(cert.votes),
     )
 
 
@@ -63,9 +67,7 @@ def prepared_to_proto(cert: PreparedCertificate) -> consensus_pb2.PreparedCertif
         height=cert.height,
         digest=cert.digest,
         preprepare_signature=cert.preprepare_signature,
-        prepares=[
-            ledger_pb2.Vote(validator=v.validator, signature=v.signature) for v in cert.prepares
-        ],
+        prepares=_votes_pb(cert.prepares),
     )
 
 

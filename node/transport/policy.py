@@ -184,45 +184,28 @@ class Guard:
 _Behaviour = Callable[..., Any]
 
 
-def _unary_request(method: str, inner: _Behaviour, guard: Guard) -> _Behaviour:
-    async def unary_unary(request: object, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        _caller.set(await guard.admit(method, request, context))
-        result = inner(request, context)
-        return await result if inspect.isawaitable(result) else result
-
-    return unary_unary
-
-
-def _unary_stream(method: str, inner: _Behaviour, guard: Guard) -> _Behaviour:
-    async def unary_stream(
-        request: object, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[Any]:
-        _caller.set(await guard.admit(method, request, context))
-        async for item in _responses(inner(request, context)):
-            yield item
-
-    return unary_stream
-
-
-def _stream_request(
-    method: str, inner: _Behaviour, guard: Guard, response_streaming: bool
+def _guarded(
+    method: str, inner: _Behaviour, guard: Guard, request_streaming: bool, response_streaming: bool
 ) -> _Behaviour:
     """Streamed requests carry no rule (checked by the table's tests): the check needs no
     request, so it runs before the first one is read."""
 
-    async def stream_unary(requests: object, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        _caller.set(await guard.admit(method, None, context))
-        result = inner(requests, context)
+    async def admit(request: object, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        _caller.set(await guard.admit(method, None if request_streaming else request, context))
+
+    async def single_response(request: object, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        await admit(request, context)
+        result = inner(request, context)
         return await result if inspect.isawaitable(result) else result
 
-    async def stream_stream(
-        requests: object, context: grpc.aio.ServicerContext[Any, Any]
+    async def response_stream(
+        request: object, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
-        _caller.set(await guard.admit(method, None, context))
-        async for item in _responses(inner(requests, context)):
+        await admit(request, context)
+        async for item in _responses(inner(request, context)):
             yield item
 
-    return stream_stream if response_streaming else stream_unary
+    return response_stream if response_streaming else single_response
 
 
 async def _responses(result: Any) -> AsyncIterator[Any]:
@@ -243,29 +226,16 @@ def wrap_handler(
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler with `guard` checked before its behaviour runs."""
     decode, encode = handler.request_deserializer, handler.response_serializer
-    if not handler.request_streaming and not handler.response_streaming:
-        if handler.unary_unary is None:
-            raise ValueError(f"{method}: handler without behaviour")
-        return grpc.unary_unary_rpc_method_handler(
-            _unary_request(method, handler.unary_unary, guard), decode, encode
-        )
-    if not handler.request_streaming:
-        if handler.unary_stream is None:
-            raise ValueError(f"{method}: handler without behaviour")
-        return grpc.unary_stream_rpc_method_handler(
-            _unary_stream(method, handler.unary_stream, guard), decode, encode
-        )
-    if not handler.response_streaming:
-        if handler.stream_unary is None:
-            raise ValueError(f"{method}: handler without behaviour")
-        return grpc.stream_unary_rpc_method_handler(
-            _stream_request(method, handler.stream_unary, guard, False), decode, encode
-        )
-    if handler.stream_stream is None:
+    streaming = (handler.request_streaming, handler.response_streaming)
+    behaviour, make_handler = {
+        (False, False): (handler.unary_unary, grpc.unary_unary_rpc_method_handler),
+        (False, True): (handler.unary_stream, grpc.unary_stream_rpc_method_handler),
+        (True, False): (handler.stream_unary, grpc.stream_unary_rpc_method_handler),
+        (True, True): (handler.stream_stream, grpc.stream_stream_rpc_method_handler),
+    }[streaming]
+    if behaviour is None:
         raise ValueError(f"{method}: handler without behaviour")
-    return grpc.stream_stream_rpc_method_handler(
-        _stream_request(method, handler.stream_stream, guard, True), decode, encode
-    )
+    return make_handler(_guarded(method, behaviour, guard, *streaming), decode, encode)
 
 
 class PolicyInterceptor(grpc.aio.ServerInterceptor):
