@@ -266,10 +266,6 @@ def check_name_list(
     return tuple(sorted(names))
 
 
-def _is_random_serial(value: str) -> bool:
-    return formats.is_cert_serial(value) and len(value) >= limits.CERT_SERIAL_HEX_LENGTH_RANDOM_MIN
-
-
 _DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
 
 
@@ -280,17 +276,13 @@ def get_screening_problem(args: Args) -> str | None:
     transaction is still stored in its block, so arguments that look like an ID number, a
     mobile number, a unified social credit code or an e-mail address must be refused before
     they reach the chain. Hashes, holder ids and public keys (hex digests) are skipped: they
-    are not personal data, and long random hex could match a pattern by chance. So is a
-    ``serial`` argument that is a certificate serial of random length (a CA's random serial,
-    see ``limits.CERT_SERIAL_HEX_LENGTH_RANDOM_MIN``).
+    are not personal data, and long random hex could match a pattern by chance.
     """
     for name in sorted(args, key=repr):
         value = args[name]
         if not isinstance(value, str):
             continue
         if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
-            continue
-        if name == "serial" and _is_random_serial(value):
             continue
         # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
         # random hex, whose digit runs could match a pattern by chance: scan the rest.

@@ -148,11 +148,6 @@ bundle."""
 CERT_SERIAL_HEX_LENGTH_MAX: Final = 40
 """Longest certificate serial in hex digits: X.509 serials are at most 20 octets."""
 
-CERT_SERIAL_HEX_LENGTH_RANDOM_MIN: Final = 32
-"""Fewest hex digits of a serial that admission screening treats as random (like a digest):
-a certificate's serial is 159 random bits (about 40 digits), while an ID or mobile number
-typed by mistake is shorter, so it is still caught."""
-
 REVOKED_SERIALS_MAX: Final = 1000
 """Most revoked certificate serials one organisation may have on-chain (replacing its CA
 clears them: the old CA's certificates are refused anyway)."""
@@ -205,10 +200,6 @@ def get_limit_problems() -> list[str]:
         (
             REVOKED_SERIALS_MAX < SCAN_LIMIT_MAX,
             "one organisation's revoked serials fit one scan (with one more to count past it)",
-        ),
-        (
-            1 <= CERT_SERIAL_HEX_LENGTH_RANDOM_MIN <= CERT_SERIAL_HEX_LENGTH_MAX,
-            "serial lengths",
         ),
         (
             CA_CERTIFICATE_PEM_LENGTH_MAX <= JSON_ARG_LENGTH_MAX,
