@@ -7,6 +7,7 @@ of block 1, so two chains with different genesis files can never share a block.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,12 @@ class Genesis:
     genesis_time_ms: int
     validators: ValidatorSet
     organisations: tuple[Organisation, ...]
+    ca_certificates: tuple[tuple[str, str], ...] = ()
+    """(org id, CA certificate PEM) of the founding organisations that pin one, sorted by
+    org id; an organisation's entry in the file carries it as ``ca_certificate``."""
 
     def to_json(self) -> dict[str, object]:
+        cas = dict(self.ca_certificates)
         return {
             "chain_id": self.chain_id,
             "genesis_time_ms": self.genesis_time_ms,
@@ -45,6 +50,8 @@ class Genesis:
                     "roles": list(o.roles),
                     "cert_types": list(o.cert_types),
                     "record_categories": list(o.record_categories),
+                    # Only when pinned: genesis files without CAs keep their hash.
+                    **({"ca_certificate": cas[o.id]} if o.id in cas else {}),
                 }
                 for o in self.organisations
             ],
@@ -55,7 +62,17 @@ class Genesis:
         return sha256(b"trustledger/v1/genesis\x00" + canonical_json(self.to_json()))
 
     def state_writes(self) -> list[tuple[bytes, bytes | None]]:
-        return list(genesis_writes(self.organisations, validators=self.validators.validators))
+        return list(
+            genesis_writes(
+                self.organisations,
+                validators=self.validators.validators,
+                ca_certificates=self.get_ca_certificates(),
+            )
+        )
+
+    def get_ca_certificates(self) -> Mapping[str, str]:
+        """Org id -> the CA certificate genesis pins for it."""
+        return dict(self.ca_certificates)
 
     def state_tree(self) -> TreeUpdate:
         """The authenticated state tree of the genesis state (root and nodes)."""
@@ -86,11 +103,19 @@ class Genesis:
                 )
                 for o in doc["organisations"]
             )
+            cas = tuple(
+                sorted(
+                    (str(o["id"]), _as_pem(o["ca_certificate"]))
+                    for o in doc["organisations"]
+                    if "ca_certificate" in o
+                )
+            )
             return cls(
                 chain_id=str(doc["chain_id"]),
                 genesis_time_ms=int(doc["genesis_time_ms"]),
                 validators=ValidatorSet(validators),
                 organisations=orgs,
+                ca_certificates=cas,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GenesisError(f"malformed genesis: {exc!r}") from exc
@@ -107,6 +132,13 @@ class Genesis:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _as_pem(value: object) -> str:
+    """A CA certificate as the file gives it: PEM text (its shape is checked with the state)."""
+    if not isinstance(value, str):
+        raise TypeError("an organisation's ca_certificate must be PEM text")
+    return value
 
 
 def as_dict(doc: object) -> dict[str, Any]:

@@ -39,6 +39,9 @@ _OBJECT_ID_RE: Final = re.compile(
 )
 _VALIDATOR_ID_RE: Final = re.compile(f"[A-Za-z0-9._:-]{{1,{limits.VALIDATOR_ID_LENGTH_MAX}}}")
 _PUBLIC_KEY_HEX_RE: Final = re.compile(f"[0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}")
+_CERT_SERIAL_RE: Final = re.compile(
+    f"[1-9a-f][0-9a-f]{{0,{limits.CERT_SERIAL_HEX_LENGTH_MAX - 1}}}"
+)
 _HOST_LABEL_RE: Final = re.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _IPV4_OCTET_RE: Final = re.compile("0|[1-9][0-9]{0,2}")
 _IPV6_RE: Final = re.compile("\\[[0-9A-Fa-f:.]{2,45}\\]")
@@ -95,6 +98,12 @@ def is_validator_id(s: str) -> bool:
 def is_public_key_hex(s: str) -> bool:
     """Whether ``s`` is an Ed25519 public key in lowercase hex (64 digits)."""
     return _PUBLIC_KEY_HEX_RE.fullmatch(s) is not None
+
+
+def is_cert_serial(s: str) -> bool:
+    """Whether ``s`` is an X.509 serial number in canonical form: lowercase hex, no leading
+    zero, at most 20 octets. One spelling per serial, so a serial cannot be revoked twice."""
+    return _CERT_SERIAL_RE.fullmatch(s) is not None
 
 
 def get_endpoint_problem(endpoint: str) -> str | None:

@@ -138,6 +138,20 @@ VALIDATOR_ENDPOINT_LENGTH_MAX: Final = VALIDATOR_HOST_LENGTH_MAX + len(":65535")
 QUORUM_DENOMINATOR_MAX: Final = 100
 """Largest denominator of a governance quorum fraction."""
 
+# --- Transport trust (organisation CAs on-chain) -----------------------------------------
+
+CA_CERTIFICATE_PEM_LENGTH_MAX: Final = 4096
+"""Longest CA certificate (PEM text) an organisation may put on-chain, in characters. A P-256
+CA certificate is about 600; room is left for a longer subject or an RSA key, not for a
+bundle."""
+
+CERT_SERIAL_HEX_LENGTH_MAX: Final = 40
+"""Longest certificate serial in hex digits: X.509 serials are at most 20 octets."""
+
+REVOKED_SERIALS_MAX: Final = 1000
+"""Most revoked certificate serials one organisation may have on-chain (replacing its CA
+clears them: the old CA's certificates are refused anyway)."""
+
 # --- Queries -------------------------------------------------------------------------------
 
 LIST_LIMIT_DEFAULT: Final = 100
@@ -171,7 +185,7 @@ def get_limit_problems() -> list[str]:
         ),
         (FREE_TEXT_DIGIT_RUN_MAX >= 8, "free text must still hold a date such as 2024-11-22"),
         (FREE_TEXT_DIGIT_RUN_MAX < 11, "free text must not hold a mobile or ID number"),
-        (ARGS_COUNT_MAX >= 10, "membership.propose(add_org) takes nine arguments"),
+        (ARGS_COUNT_MAX >= 10, "membership.propose(add_org) takes ten arguments"),
         (
             SCOPE_ITEMS_MAX * 2 + 1 <= JSON_ARG_BRACKETS_MAX,
             "a full scope must fit the bracket bound",
@@ -183,6 +197,14 @@ def get_limit_problems() -> list[str]:
         (CONTRACT_ACTIVATION_DELAY >= 1, "a contract version activates after its decision"),
         (PROPOSAL_TTL_MS_DEFAULT <= PROPOSAL_TTL_MS_MAX, "proposal lifetimes"),
         (NAME_LIST_LENGTH_MAX <= LIST_LIMIT_MAX, "a list argument fits one list query"),
+        (
+            REVOKED_SERIALS_MAX < SCAN_LIMIT_MAX,
+            "one organisation's revoked serials fit one scan (with one more to count past it)",
+        ),
+        (
+            CA_CERTIFICATE_PEM_LENGTH_MAX <= JSON_ARG_LENGTH_MAX,
+            "a proposal carrying a CA certificate stays within a JSON argument's size",
+        ),
     )
     return [reason for holds, reason in relations if not holds]
 

@@ -8,8 +8,10 @@ the change is applied in that same transaction.
 Actions and their arguments (besides ``proposal_id``, ``action`` and an optional
 ``expires_at_ms``, after which the proposal can no longer be approved):
 
-- ``add_org(org_id, name, public_key, roles, cert_types?, record_categories?)``
-- ``remove_org(org_id)``
+- ``add_org(org_id, name, public_key, roles, cert_types?, record_categories?,
+  ca_certificate?)``: ``ca_certificate`` is the organisation's CA certificate, PEM text
+  (see :mod:`contracts.membership.trust`)
+- ``remove_org(org_id)``: its CA certificate and revoked serials are deleted too
 - ``set_roles(org_id, roles, cert_types?, record_categories?)``
 - ``rotate_org_key(org_id, public_key)``
 - ``add_validator(validator_id, public_key, operator, endpoint?)``: ``endpoint`` is the

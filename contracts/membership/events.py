@@ -14,3 +14,6 @@ class MembershipEvent(EventNames, prefix="membership"):
     ORG_KEY_ROTATED: EventName
     VALIDATORS_SCHEDULED: EventName
     VALIDATOR_ENDPOINT_SET: EventName
+    CA_SET: EventName
+    CA_REMOVED: EventName
+    CERTIFICATE_REVOKED: EventName

@@ -13,7 +13,7 @@ from contracts.framework.errors import ALREADY_EXISTS, FAILED_PRECONDITION, Cont
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import free_text, name_list, text
 from contracts.governance.plans import Action, Params, Plan, Writes
-from contracts.membership import validator_set
+from contracts.membership import trust, validator_set
 from contracts.membership.events import MembershipEvent
 from contracts.membership.organisations import (
     ORGANISATIONS,
@@ -73,6 +73,27 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
         (org.id, pid),
         {**_org_attrs(org), "public_key": org.public_key.hex(), "proposal_id": pid},
     )
+    plan = Plan(writes, [event], ctx.height)
+    pem: str | None = params.get("ca_certificate")
+    if pem is None:
+        return plan
+    return plan.then(_plan_ca(ctx, pid, org.id, pem))
+
+
+def _plan_ca(ctx: CallContext, pid: str, org_id: str, pem: str) -> Plan:
+    """The CA of a new organisation, in force from the next block."""
+    event = make_event(
+        MembershipEvent.CA_SET,
+        (org_id, pid),
+        {
+            "ca_sha256": trust.get_pem_digest(pem),
+            "org_id": org_id,
+            "proposal_id": pid,
+            "replaced": False,
+            "revocations_cleared": 0,
+        },
+    )
+    writes: Writes = {trust.CAS.key(org_id): trust.CaCertificate(pem, ctx.height).encode()}
     return Plan(writes, [event], ctx.height)
 
 
@@ -93,8 +114,20 @@ def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Par
         get_public_key_key(org.public_key): None,
         get_retired_key(org.id): Retirement(ctx.height).encode(),
     }
-    event = make_event(MembershipEvent.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})
-    return Plan(writes, [event], ctx.height)
+    events = [make_event(MembershipEvent.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})]
+    # Its CA and revocations go with it: its certificates are refused from the next block.
+    if trust.CAS.get(state, org.id) is not None:
+        cleared = trust.get_clearing_writes(state, org.id)
+        writes.update(cleared)
+        writes[trust.CAS.key(org.id)] = None
+        events.append(
+            make_event(
+                MembershipEvent.CA_REMOVED,
+                (org.id, pid),
+                {"org_id": org.id, "proposal_id": pid, "revocations_cleared": len(cleared)},
+            )
+        )
+    return Plan(writes, events, ctx.height)
 
 
 def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
@@ -159,6 +192,8 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
                 free_text("name", limits.ORG_NAME_LENGTH_MAX),
                 PUBLIC_KEY,
                 *_ORG_LISTS,
+                # Absent, not empty, when not given: older proposals stay as they were.
+                text("ca_certificate", trust.CA_PEM).maybe(),
             ),
             _plan_add_org,
             defaults=_NO_LISTS,

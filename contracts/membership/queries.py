@@ -8,9 +8,13 @@ from typing import Any, Final
 
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, integer, query
-from contracts.membership import validator_set
+from contracts.membership import trust, validator_set
 from contracts.membership.org_actions import ORG_ID
-from contracts.membership.organisations import ORGANISATIONS, decode_organisation
+from contracts.membership.organisations import (
+    ORGANISATIONS,
+    decode_organisation,
+    list_organisations,
+)
 
 
 @query(Signature(ORG_ID))
@@ -51,6 +55,25 @@ def query_validators(state: StateReader, args: Values, now_ms: int) -> Any:
     }
 
 
+@query(Signature())
+def query_trust(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``trust()``: every member organisation (in id order) with its CA certificate (PEM
+    text, or null if it has none) and the serials it has revoked (canonical lowercase hex,
+    in numeric order): what the node builds its transport trust snapshot from."""
+    organisations = []
+    for org in list_organisations(state):
+        ca = trust.CAS.get(state, org.id)
+        organisations.append(
+            {
+                "org_id": org.id,
+                "ca_certificate": None if ca is None else ca.pem,
+                "ca_set_height": None if ca is None else ca.set_height,
+                "revoked_serials": trust.list_revoked_serials(state, org.id),
+            }
+        )
+    return {"organisations": organisations}
+
+
 QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
-    {"get": query_get, "list": query_list, "validators": query_validators}
+    {"get": query_get, "list": query_list, "validators": query_validators, "trust": query_trust}
 )
