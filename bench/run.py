@@ -35,6 +35,7 @@ from cli.devnet import Devnet, passphrase
 from node.chain.crypto import KeyPair, load_key_file
 from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
+from node.sdk.tls import ClientTls
 
 SAMPLE_EVERY = 25
 # Default --backlog: a client pauses while the node it last sent to reports more pending
@@ -57,6 +58,7 @@ def client_main(
     mode: str,
     addresses: list[str],
     chain_id: str,
+    tls: ClientTls,
     seed: bytes,
     client_no: int,
     count: int,
@@ -67,7 +69,7 @@ def client_main(
     backlog_max: int = MEMPOOL_HIGH,
 ) -> None:
     txs = make_txs(chain_id, seed, client_no, count)
-    clients = [LedgerClient(a, chain_id, timeout_s=30) for a in addresses]
+    clients = [LedgerClient(a, chain_id, tls, timeout_s=30) for a in addresses]
     samples: list[tuple[str, float]] = []
     sent = 0
     while time.time() < start_at:
@@ -145,7 +147,7 @@ def watch_commits(
     net: Devnet, stop: threading.Event, log: list[tuple[float, int, list[str]]]
 ) -> None:
     """Record, for each new block on val-0, when it was seen and which transactions it held."""
-    with LedgerClient(net.addresses["val-0"], net.chain_id) as c:
+    with net.client(net.addresses["val-0"]) as c:
         height = c.status().height
         while not stop.is_set():
             try:
@@ -186,6 +188,7 @@ def run_load(
                 mode,
                 addresses,
                 net.chain_id,
+                net.tls("psb"),
                 seed,
                 1000 * (mode == "single") + n,
                 count,
@@ -240,7 +243,7 @@ def measure_failover(net: Devnet, timeout_s: float) -> float | None:
     survivors = [a for v, a in net.addresses.items() if v != primary]
     kp = load_key_file(net.org_key_path("psb"), passphrase())
     txs = make_txs(net.chain_id, kp.seed, 9000, 400)
-    with LedgerClient(survivors[0], net.chain_id) as c:
+    with net.client(survivors[0]) as c:
         before = c.status().height
         devnet.stop_process(net.dir, primary, hard=True)
         t_kill = time.time()
@@ -264,14 +267,12 @@ def measure_catchup(net: Devnet, victim: str, timeout_s: float) -> dict[str, Any
     # only its database catches up too, but waits for its WAL's heights first).
     shutil.rmtree(net.dir / "nodes" / victim / "db")
     (net.dir / "nodes" / victim / "consensus.wal").unlink(missing_ok=True)
-    with LedgerClient(
-        net.addresses["val-0"] if victim != "val-0" else net.addresses["val-1"], net.chain_id
-    ) as c:
+    with net.client(net.addresses["val-0"] if victim != "val-0" else net.addresses["val-1"]) as c:
         target = c.status().height
         txs = sum(len(c.get_block(h).block.txs) for h in range(1, target + 1))
     t0 = time.time()
     devnet.start_validator(net, victim)
-    with LedgerClient(net.addresses[victim], net.chain_id, timeout_s=2) as c:
+    with net.client(net.addresses[victim], timeout_s=2) as c:
         while time.time() - t0 < timeout_s:
             try:
                 if c.status().height >= target:

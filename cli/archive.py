@@ -91,7 +91,7 @@ def append_cmd(
     )
 
 
-@ledger_command(app, "list")
+@ledger_command(app, "list", calls_as="audit")
 def list_cmd(
     s: Session, subject: Annotated[str, typer.Option(help="holder or enterprise pseudonym")]
 ) -> Output:
@@ -103,7 +103,7 @@ def list_cmd(
     )
 
 
-@ledger_command(app, "corrections")
+@ledger_command(app, "corrections", calls_as="audit")
 def corrections_cmd(
     s: Session,
     org: OrgOpt = "hrss",

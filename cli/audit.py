@@ -34,7 +34,7 @@ def trace(client: Any, subject: str, limit: int = 0) -> list[dict[str, Any]]:
     return [entry_view(e) for e in resp.entries]
 
 
-@ledger_command(app, "trace")
+@ledger_command(app, "trace", calls_as="audit")
 def trace_cmd(
     s: Session,
     subject: Annotated[

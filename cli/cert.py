@@ -183,7 +183,7 @@ def _deliver_or_fail(wallet_url: str, holder: str, doc: dict[str, Any], done: st
         fail(f"{done}, but delivery to the wallet failed: {exc}")
 
 
-@ledger_command(app, "verify")
+@ledger_command(app, "verify", calls_as="bank")
 def verify_cmd(
     s: Session,
     cert_id: CertIdOpt,
@@ -317,7 +317,7 @@ def reissue_cmd(
     return _replace_document(s, "reissue", cert_id, cert_type, field, reason, valid_days)
 
 
-@ledger_command(app, "check-presentation")
+@ledger_command(app, "check-presentation", calls_as="bank")
 def check_presentation_cmd(
     s: Session,
     file: Annotated[Path, typer.Option(help="presentation JSON shown by the holder (亮证)")],

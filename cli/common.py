@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -15,12 +15,14 @@ import typer
 from rich.console import Console, RenderableType
 from rich.table import Table
 
-from cli.devnet import Devnet, open_devnet, passphrase
+from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
+from cli.identities import ca_paths
 from consensus.validators import ValidatorSchedule
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from node.sdk.finality import FinalityError
+from node.sdk.tls import ClientTls, TlsFilesError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,9 +41,50 @@ OrgOpt = Annotated[
     str,
     typer.Option("--org", help="organisation id whose key signs (its key file in DIR/keys/orgs)"),
 ]
-KeyOpt = Annotated[
-    Path | None, typer.Option("--key", help="explicit key file instead of the devnet's org key")
+SigningKeyOpt = Annotated[
+    Path | None,
+    typer.Option("--signing-key", help="explicit signing key file instead of the devnet's org key"),
 ]
+CertOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cert",
+        help="TLS client certificate (PEM) to call with, instead of the devnet's"
+        " certificate of the organisation (DIR/tls/<org>/operator.pem)",
+    ),
+]
+TlsKeyOpt = Annotated[Path | None, typer.Option("--key", help="private key (PEM) of --cert")]
+CaOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--ca",
+        help="CA certificate (PEM) a validator's certificate may chain to; repeat for"
+        " several (default: every CA in DIR/tls)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a command calls the node as: the devnet's certificate of an organisation, or
+    files named by --cert/--key/--ca."""
+
+    org: str
+    cert: Path | None = None
+    key: Path | None = None
+    cas: tuple[Path, ...] = ()
+
+    def tls(self, net: Devnet) -> ClientTls:
+        if (self.cert is None) != (self.key is None):
+            fail("--cert and --key go together", 2)
+        try:
+            if self.cert is None or self.key is None:
+                if self.cas:
+                    return replace(net.tls(self.org), cas=ClientTls.load_cas(self.cas))
+                return net.tls(self.org)
+            return ClientTls.load(self.cert, self.key, list(self.cas) or ca_paths(net.dir))
+        except TlsFilesError as exc:
+            fail(f"{exc} (a devnet made before certificates existed needs `devnet init` anew)", 2)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -58,10 +101,12 @@ def load_org_key(net: Devnet, org: str, key: Path | None) -> KeyPair:
 
 
 @contextmanager
-def ledger(net: Devnet, node: str | None) -> Iterator[LedgerClient]:
-    """A client of `node` (the devnet's first validator by default); what the node or the
-    contract refuses ends the command with a one-line error, exit code 1."""
-    client = net.client(node)
+def ledger(net: Devnet, node: str | None, caller: Caller | None = None) -> Iterator[LedgerClient]:
+    """A client of `node` (the devnet's first validator by default) calling as `caller`
+    (the devnet's operator by default); what the node or the contract refuses ends the
+    command with a one-line error, exit code 1."""
+    tls = (caller or Caller(OPS_ORG)).tls(net)
+    client = LedgerClient(node or net.node_address, net.chain_id, tls)
     try:
         yield client
     except TransactionRejected as exc:
@@ -107,20 +152,22 @@ class OrgSession(Session):
 
 
 @contextmanager
-def session(dir: Path, node: str | None) -> Iterator[Session]:
+def session(dir: Path, node: str | None, caller: Caller) -> Iterator[Session]:
     """The devnet in `dir` (exit code 2 if there is none) and a client of `node`."""
     net = open_devnet(dir)
-    with ledger(net, node) as client:
+    with ledger(net, node, caller) as client:
         yield Session(net, client)
 
 
 @contextmanager
-def org_session(dir: Path, node: str | None, org: str, key: Path | None) -> Iterator[OrgSession]:
-    """`session`, signing as `org` with its devnet key file or `key`; an unreadable key
-    ends the command before anything is sent."""
+def org_session(
+    dir: Path, node: str | None, caller: Caller, key: Path | None
+) -> Iterator[OrgSession]:
+    """`session`, signing as the caller's organisation with its devnet key file or `key`;
+    an unreadable key ends the command before anything is sent."""
     net = open_devnet(dir)
-    keypair = load_org_key(net, org, key)
-    with ledger(net, node) as client:
+    keypair = load_org_key(net, caller.org, key)
+    with ledger(net, node, caller) as client:
         yield OrgSession(net, client, keypair)
 
 
@@ -155,31 +202,64 @@ def _shared(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 _DIR = _shared("dir", DirOpt, Path("devnet"))
 _NODE = _shared("node", NodeOpt, None)
-_KEY = _shared("key", KeyOpt, None)
+_SIGNING_KEY = _shared("signing_key", SigningKeyOpt, None)
+_CERT = _shared("cert", CertOpt, None)
+_TLS_KEY = _shared("tls_key", TlsKeyOpt, None)
+_CA = _shared("ca", CaOpt, None)
 _JSON = _shared("json_out", JsonOpt, False)
 
 
-def ledger_command(app: typer.Typer, name: str, *, signs: bool = False) -> Callable[[Body], Body]:
+def _as_option(default: str) -> inspect.Parameter:
+    return _shared(
+        "as_org",
+        Annotated[
+            str,
+            typer.Option(
+                "--as",
+                help="organisation whose devnet certificate (DIR/tls/<org>/operator.pem)"
+                " this read is made with",
+            ),
+        ],
+        default,
+    )
+
+
+def ledger_command(
+    app: typer.Typer, name: str, *, signs: bool = False, calls_as: str = OPS_ORG
+) -> Callable[[Body], Body]:
     """Register `body` as command `name` of `app`, with the skeleton every command that talks
     to the devnet shares.
 
-    After the body's own options come --dir, --node, --key (a command that signs) and
-    --json. The command opens the devnet and a client (`session`; with `signs`,
-    `org_session` signing as the body's own `org` option), calls the body with the session
-    first and its own options by name, and prints the `Output` it returns. A refusal by the
-    node or the contract ends it as `ledger` says."""
+    After the body's own options come --dir, --node, --signing-key (a command that signs),
+    --as (one that does not: whose certificate it reads with, `calls_as` by default),
+    --cert/--key/--ca and --json. The command opens the devnet and a client (`session`;
+    with `signs`, `org_session` signing as the body's own `org` option and calling with that
+    organisation's certificate), calls the body with the session first and its own options
+    by name, and prints the `Output` it returns. A refusal by the node or the contract ends
+    it as `ledger` says."""
 
     def register(body: Body) -> Body:
         own = list(inspect.signature(body, eval_str=True).parameters.values())[1:]
         if signs and "org" not in {p.name for p in own}:
             raise TypeError(f"{body.__qualname__} signs, so it takes an `org` option")
-        shared = [_DIR, _NODE, _KEY, _JSON] if signs else [_DIR, _NODE, _JSON]
+        who = [_SIGNING_KEY] if signs else [_as_option(calls_as)]
+        shared = [_DIR, _NODE, *who, _CERT, _TLS_KEY, _CA, _JSON]
 
-        def run(dir: Path, node: str | None, json_out: bool, **options: Any) -> None:
+        def run(
+            dir: Path,
+            node: str | None,
+            json_out: bool,
+            cert: Path | None,
+            tls_key: Path | None,
+            ca: list[Path] | None,
+            **options: Any,
+        ) -> None:
+            org = options["org"] if signs else options.pop("as_org")
+            caller = Caller(org, cert, tls_key, tuple(ca or ()))
             opened = (
-                org_session(dir, node, options["org"], options.pop("key"))
+                org_session(dir, node, caller, options.pop("signing_key"))
                 if signs
-                else session(dir, node)
+                else session(dir, node, caller)
             )
             with opened as s:
                 output = body(s, **options)

@@ -131,7 +131,7 @@ def access_cmd(
     )
 
 
-@ledger_command(app, "status")
+@ledger_command(app, "status", calls_as="bank")
 def status_cmd(
     s: Session, request_id: Annotated[str, typer.Option(help="consent request id")]
 ) -> Output:

@@ -2,7 +2,8 @@
 
 Layout of a devnet folder:
     devnet.json             chain id, addresses, wallet URL
-    genesis.json            validators and organisations
+    genesis.json            validators, organisations and their CA certificates
+    tls/<org>/, cas/        each organisation's CA and certificates (cli/identities.py)
     keys/validators/*.json  encrypted validator keys
     keys/orgs/*.json        encrypted organisation keys (issuers, bank, auditor)
     nodes/<id>/node.json    per-validator config; nodes/<id>/db its LevelDB
@@ -14,6 +15,7 @@ Layout of a devnet folder:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -31,12 +33,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from cli import identities
+from cli.consortium import ConsortiumClient
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
 from node.genesis import Genesis
-from node.sdk.client import ClientError, LedgerClient
+from node.sdk.client import DEFAULT_TIMEOUT_S, ClientError, LedgerClient
+from node.sdk.tls import ClientTls
 
 app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
 console = Console()
@@ -91,7 +96,14 @@ ORGANISATIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str
     ),
     ("bank", "Weihai City Commercial Bank 威海市商业银行", ("verifier",), (), ()),
     ("audit", "Audit Bureau 审计局", ("auditor",), (), ()),
+    ("bdc", "Big Data Center 大数据中心", ("validator_operator",), (), ()),
 )
+WALLET_ORG = "bdc"
+OPS_ORG = "bdc"
+"""Whose operator certificate devnet commands (status, readiness) call with."""
+"""The organisation that runs the devnet's wallet service (the city's big data center)."""
+VALIDATOR_OPERATORS = {"val-0": "psb", "val-1": "edu", "val-2": "amr", "val-3": "hrss"}
+"""Which bureau runs each genesis validator: its certificate comes from that bureau's CA."""
 
 
 def consortium(public_keys: dict[str, bytes]) -> tuple[Organisation, ...]:
@@ -147,8 +159,30 @@ class Devnet:
     def org_key_path(self, org_id: str) -> Path:
         return self.dir / "keys" / "orgs" / f"{org_id}.json"
 
-    def client(self, address: str | None = None) -> LedgerClient:
-        return LedgerClient(address or self.node_address, self.chain_id)
+    def tls(self, org: str = OPS_ORG, name: str = identities.OPERATOR) -> ClientTls:
+        """The devnet's certificate of `name` of `org` (an organisation's operator by
+        default; the big data center's, which runs the devnet, if no org is named)."""
+        return identities.client_tls(self.dir, org, name)
+
+    def client(
+        self,
+        address: str | None = None,
+        org: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> LedgerClient:
+        """A client of one validator (the first by default) calling as `org`'s operator, or,
+        with no org, as whichever member each call is for (cli/consortium.py)."""
+        address = address or self.node_address
+        if org is not None:
+            return LedgerClient(address, self.chain_id, self.tls(org), timeout_s)
+        return ConsortiumClient(
+            address,
+            self.chain_id,
+            self.tls,
+            {o.public_key: o.id for o in self.genesis.organisations},
+            (WALLET_ORG, identities.WALLET),
+            timeout_s,
+        )
 
     @classmethod
     def load(cls, dir: Path) -> Devnet:
@@ -212,22 +246,37 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
     for org_id, kp in org_keys.items():
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
     orgs = consortium({org_id: kp.public_key for org_id, kp in org_keys.items()})
+    if docker:
+        addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
+        wallet_hosts = ["wallet"]
+    else:
+        addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
+        wallet_hosts = ["127.0.0.1", "localhost"]
+    cas = identities.make_devnet_identities(
+        dir,
+        orgs,
+        {
+            vid: (VALIDATOR_OPERATORS[vid], [addresses[vid].rsplit(":", 1)[0], "localhost"])
+            for vid in VALIDATOR_IDS
+        },
+        (WALLET_ORG, wallet_hosts),
+        dt.datetime.now(dt.UTC),
+    )
     chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"
     genesis = Genesis(
         chain_id=chain_id,
         genesis_time_ms=int(time.time() * 1000),
         validators=ValidatorSet(tuple(validators)),
         organisations=tuple(orgs),
+        ca_certificates=tuple(sorted((org, pem.decode("ascii")) for org, pem in cas.items())),
+        validator_operators=tuple(sorted(VALIDATOR_OPERATORS.items())),
     )
     genesis.save(dir / "genesis.json")
-    if docker:
-        addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
-    else:
-        addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
     cfg_metrics: dict[str, str] = {}
     for vid in VALIDATOR_IDS:
         home = dir / "nodes" / vid
         home.mkdir(parents=True, exist_ok=True)
+        tls_cert, tls_key = identities.cert_paths(dir, VALIDATOR_OPERATORS[vid], vid)
         NodeConfig(
             validator_id=vid,
             home=home.resolve(),
@@ -241,7 +290,10 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
+            tls_cert_path=tls_cert.resolve(),
+            tls_key_path=tls_key.resolve(),
         ).save(home / "node.json")
+    (dir / "wallet").mkdir(exist_ok=True)
     wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[n]}"
     (dir / "devnet.json").write_text(
         json.dumps(
@@ -318,6 +370,16 @@ def start_validator(net: Devnet, vid: str) -> int:
     )
 
 
+def wallet_tls_env(dir: Path) -> dict[str, str]:
+    """The wallet's certificate settings (wallet/settings.py) for a devnet in `dir`."""
+    cert, key = identities.cert_paths(dir, WALLET_ORG, identities.WALLET)
+    return {
+        "TRUSTLEDGER_WALLET_TLS_CERT_PATH": str(cert.resolve()),
+        "TRUSTLEDGER_WALLET_TLS_KEY_PATH": str(key.resolve()),
+        "TRUSTLEDGER_WALLET_TLS_CA_DIR": str((dir / identities.CAS_DIR).resolve()),
+    }
+
+
 def start_wallet(net: Devnet) -> int:
     port = net.wallet_url.rsplit(":", 1)[1]
     return start_process(
@@ -329,6 +391,7 @@ def start_wallet(net: Devnet) -> int:
             "TRUSTLEDGER_WALLET_NODE_ADDRESS": net.node_address,
             "TRUSTLEDGER_WALLET_GENESIS_PATH": str((net.dir / "genesis.json").resolve()),
             "TRUSTLEDGER_WALLET_PORT": port,
+            **wallet_tls_env(net.dir),
         },
     )
 
@@ -341,7 +404,7 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
         for vid, address in net.addresses.items():
             while True:
                 try:
-                    with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
+                    with net.client(address, OPS_ORG, timeout_s=2.0) as c:
                         c.status()
                     break
                 except ClientError:
@@ -411,7 +474,7 @@ def node_status(net: Devnet) -> list[dict[str, Any]]:
     rows = []
     for vid, address in net.addresses.items():
         try:
-            with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
+            with net.client(address, OPS_ORG, timeout_s=2.0) as c:
                 st = c.status()
             rows.append(
                 {

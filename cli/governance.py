@@ -5,6 +5,7 @@ defined height), activate a contract version."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,6 +22,11 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         if not sep:
             fail(f"--param must be name=value, got {item!r}")
+        if value.startswith("@"):
+            try:  # name=@file: the file's text (a CA certificate for add_org)
+                value = Path(value[1:]).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(f"--param {name}: cannot read {value[1:]}: {exc}")
         params[name] = (
             int(value)
             if value.isdigit() and name.endswith(("_ms", "version", "numerator", "denominator"))
@@ -40,7 +46,11 @@ def propose_cmd(
     ],
     param: Annotated[
         list[str],
-        typer.Option("--param", help="action argument as name=value; repeat (lists as JSON)"),
+        typer.Option(
+            "--param",
+            help="action argument as name=value; repeat (lists as JSON); name=@file reads"
+            " the value from a file (e.g. ca_certificate=@ca.pem)",
+        ),
     ] = [],
     org: OrgOpt = "psb",
 ) -> Output:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import archive, audit, cert, consent, delegation, demo, devnet, governance, validators
+from cli import (
+    archive,
+    audit,
+    cert,
+    consent,
+    delegation,
+    demo,
+    devnet,
+    governance,
+    pki,
+    validators,
+)
 
 app = typer.Typer(
     help="TrustLedger: a permissioned PBFT chain for electronic certificates (电子证照) and archives.",
@@ -21,6 +32,7 @@ app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
 app.add_typer(governance.app, name="governance")
 app.add_typer(audit.app, name="audit")
+app.add_typer(pki.app, name="pki")
 app.command("demo")(demo.demo_cmd)
 
 

@@ -36,6 +36,7 @@ member may propose any change; the quorum of members decides.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -44,8 +45,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cli import identities
 from cli.common import DirOpt, JsonOpt, console, emit_json, fail, load_org_key
 from cli.devnet import (
+    OPS_ORG,
     Devnet,
     free_ports,
     open_devnet,
@@ -56,6 +59,7 @@ from cli.devnet import (
 )
 from contracts.framework import formats, limits
 from contracts.membership.organisations import ROLE_VALIDATOR_OPERATOR
+from node.chain import pki
 from node.chain.crypto import KeyPair, save_key_file
 from node.chain.ids import new_id
 from node.config import NEXT_KEYS_MAX, NodeConfig
@@ -73,7 +77,7 @@ def _tip(net: Devnet) -> int:
     tip = 0
     for address in net.addresses.values():
         try:
-            with LedgerClient(address, net.chain_id, timeout_s=2.0) as c:
+            with net.client(address, OPS_ORG, timeout_s=2.0) as c:
                 tip = max(tip, c.status().height)
         except ClientError:
             continue
@@ -214,6 +218,15 @@ def add_validator(
     home = net.dir / "nodes" / vid
     home.mkdir(parents=True, exist_ok=True)
     metrics_listen = f"127.0.0.1:{metrics_port}"
+    tls_cert, tls_key = identities.issue(
+        net.dir,
+        operator,
+        pki.Role.VALIDATOR,
+        vid,
+        identities.validator_hosts(vid, ["127.0.0.1", "localhost"]),
+        dt.datetime.now(dt.UTC),
+    )
+    say(f"{operator}'s CA issued {vid}'s certificate {tls_cert}")
     NodeConfig(
         validator_id=vid,
         home=home.resolve(),
@@ -222,6 +235,8 @@ def add_validator(
         peers=dict(net.addresses),
         genesis_path=(net.dir / "genesis.json").resolve(),
         key_path=key_path.resolve(),
+        tls_cert_path=tls_cert.resolve(),
+        tls_key_path=tls_key.resolve(),
     ).save(home / "node.json")
     doc = json.loads((net.dir / "devnet.json").read_text(encoding="utf-8"))
     doc["validators"][vid] = endpoint
@@ -254,7 +269,7 @@ def _wait_caught_up(net: Devnet, vid: str, target: int, timeout_s: float) -> int
         if vid not in running(net.dir):
             raise ValidatorChangeError(f"{vid} exited; see {net.dir}/logs/{vid}.log")
         try:
-            with LedgerClient(net.addresses[vid], net.chain_id, timeout_s=2.0) as c:
+            with net.client(net.addresses[vid], OPS_ORG, timeout_s=2.0) as c:
                 height = c.status().height
             if height >= target:
                 return height
@@ -299,7 +314,7 @@ def _client_besides(net: Devnet, vid: str) -> LedgerClient:
     for other, address in net.addresses.items():
         if other == vid:
             continue
-        client = LedgerClient(address, net.chain_id)
+        client = net.client(address)
         try:
             client.status()
         except ClientError:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from node.genesis import Genesis
 from node.sdk.client import LedgerClient
+from node.sdk.tls import ClientTls, find_ca_files
 from wallet.routers import agencies, delegations, holders
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
@@ -28,7 +29,12 @@ def create_app(settings: WalletSettings) -> FastAPI:
         app.state.store = WalletStore(settings.data_dir / "db")
         app.state.sessions = Sessions(settings.session_ttl_s, settings.sessions_max)
         app.state.ledger = LedgerClient(
-            settings.node_address, genesis.chain_id, settings.node_timeout_s
+            settings.node_address,
+            genesis.chain_id,
+            ClientTls.load(
+                settings.tls_cert_path, settings.tls_key_path, find_ca_files(settings.tls_ca_dir)
+            ),
+            settings.node_timeout_s,
         )
         try:
             yield

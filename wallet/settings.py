@@ -19,3 +19,9 @@ class WalletSettings(BaseSettings):
     request_body_bytes_max: int = 64 * 1024
     sessions_max: int = 10_000
     node_timeout_s: float = 30.0
+    tls_cert_path: Path = Path("tls/wallet.pem")
+    """The wallet service's certificate (role wallet) it calls validators with."""
+    tls_key_path: Path = Path("tls/wallet.key")
+    tls_ca_dir: Path = Path("tls")
+    """CA certificates of the organisations whose validators it may call:
+    ``<dir>/<org>/ca.pem`` or ``<dir>/<org>.pem``."""

@@ -36,6 +36,7 @@ from node.sdk.finality import (
     check_proven_state,
     get_scheduled_set,
 )
+from node.sdk.tls import ClientTls
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 _Reply = TypeVar("_Reply")
@@ -78,11 +79,25 @@ def _wrap(exc: grpc.RpcError) -> ClientError:
 
 
 class LedgerClient:
-    def __init__(self, address: str, chain_id: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        address: str,
+        chain_id: str,
+        tls: ClientTls | None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        """`tls` is the caller's certificate (node/sdk/tls.py): validators serve mutual
+        TLS only. None dials in plaintext, which every validator refuses; it exists for
+        tests that show exactly that."""
         self.address = address
         self.chain_id = chain_id
         self.timeout_s = timeout_s
-        self._channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+        if tls is None:
+            self._channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+        else:
+            self._channel = grpc.secure_channel(
+                address, tls.credentials(), options=[*GRPC_OPTIONS, *tls.options()]
+            )
         self.ledger = node_pb2_grpc.LedgerStub(self._channel)
         self.agency = node_pb2_grpc.AgencyStub(self._channel)
 

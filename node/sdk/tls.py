@@ -12,7 +12,9 @@ two gRPC peers negotiate TLS 1.3, and the server refuses calls over anything old
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 
@@ -41,3 +43,70 @@ def channel_options(server_name: str | None = None) -> list[tuple[str, str]]:
     if server_name is None:
         return []
     return [("grpc.ssl_target_name_override", server_name)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTls:
+    """What a client dials a validator with: its own certificate and key, the CAs whose
+    servers it accepts, and optionally the name the server's certificate must carry when it
+    is not the host dialled (see `channel_options`)."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    cas: Mapping[str, bytes]
+    server_name: str | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        return channel_credentials(self.cert_pem, self.key_pem, self.cas)
+
+    def options(self) -> list[tuple[str, str]]:
+        return channel_options(self.server_name)
+
+    @classmethod
+    def load(
+        cls,
+        cert_path: Path,
+        key_path: Path,
+        ca_paths: Sequence[Path],
+        server_name: str | None = None,
+    ) -> ClientTls:
+        """Read the PEM files. Missing or non-PEM files are a `TlsFilesError` naming the
+        file."""
+        return cls(
+            _read(cert_path, "certificate"),
+            _read(key_path, "key"),
+            cls.load_cas(ca_paths),
+            server_name,
+        )
+
+    @staticmethod
+    def load_cas(ca_paths: Sequence[Path]) -> dict[str, bytes]:
+        """CA certificates by label: a file ``<org>/ca.pem`` is labelled with its
+        organisation's folder, any other with its own name."""
+        if not ca_paths:
+            raise TlsFilesError("no CA certificate given: the server could not be checked")
+        cas: dict[str, bytes] = {}
+        for path in ca_paths:
+            label = path.parent.name if path.name == "ca.pem" else path.stem
+            cas[label if label not in cas else str(path)] = _read(path, "CA certificate")
+        return cas
+
+
+def find_ca_files(folder: Path) -> list[Path]:
+    """The CA certificates in a folder: ``<org>/ca.pem`` (a devnet's ``tls/``) and
+    ``<org>.pem`` (a folder of CA certificates only)."""
+    return sorted(folder.glob("*/ca.pem")) + sorted(folder.glob("*.pem"))
+
+
+class TlsFilesError(Exception):
+    """A certificate, key or CA file is missing, unreadable or not PEM."""
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TlsFilesError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    if b"-----BEGIN " not in data:
+        raise TlsFilesError(f"the {what} {path} is not PEM")
+    return data

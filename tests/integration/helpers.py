@@ -198,3 +198,9 @@ def answer(
 def new_holders(net: Devnet, count: int) -> list[tuple[str, str]]:
     """`count` new holders in the devnet's wallet: (holder id, session token) each."""
     return [new_holder(net) for _ in range(count)]
+
+
+def block_hashes(net: Devnet, address: str, upto: int) -> list[bytes]:
+    """The hashes of blocks 1..upto as the validator at `address` has them."""
+    with net.client(address) as c:
+        return [bytes(c.get_block(h).block.commit.block_hash) for h in range(1, upto + 1)]

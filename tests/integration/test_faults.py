@@ -14,15 +14,16 @@ import pytest
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
-from node.sdk.client import LedgerClient
-from tests.integration.helpers import ID_CARD, agreed_view, new_holder, org_key, wait_all_at
+from tests.integration.helpers import (
+    ID_CARD,
+    agreed_view,
+    block_hashes,
+    new_holder,
+    org_key,
+    wait_all_at,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def block_hashes(address: str, chain_id: str, upto: int) -> list[bytes]:
-    with LedgerClient(address, chain_id) as c:
-        return [bytes(c.get_block(h).block.commit.block_hash) for h in range(1, upto + 1)]
 
 
 def test_replica_killed_and_restarted_catches_up(net: Devnet) -> None:
@@ -47,9 +48,9 @@ def test_replica_killed_and_restarted_catches_up(net: Devnet) -> None:
         _, committed = issue_certificate(client, psb, "resident_id_card", holder, ID_CARD)
         wait_all_at(net, committed.height, timeout_s=30)
 
-    reference = block_hashes(net.addresses["val-0"], net.chain_id, committed.height)
+    reference = block_hashes(net, net.addresses["val-0"], committed.height)
     for vid, address in net.addresses.items():
-        assert block_hashes(address, net.chain_id, committed.height) == reference, vid
+        assert block_hashes(net, address, committed.height) == reference, vid
 
 
 def test_killed_at_random_moments_under_load_keeps_identical_ledger(net: Devnet) -> None:
@@ -67,9 +68,9 @@ def test_killed_at_random_moments_under_load_keeps_identical_ledger(net: Devnet)
                 last = committed.height
             devnet.start_validator(net, victim)
             wait_all_at(net, last, timeout_s=30)
-    reference = block_hashes(net.addresses["val-0"], net.chain_id, last)
+    reference = block_hashes(net, net.addresses["val-0"], last)
     for address in net.addresses.values():
-        assert block_hashes(address, net.chain_id, last) == reference
+        assert block_hashes(net, address, last) == reference
 
 
 def test_primary_killed_under_load_is_replaced(net: Devnet) -> None:
@@ -79,7 +80,7 @@ def test_primary_killed_under_load_is_replaced(net: Devnet) -> None:
     holder, _ = new_holder(net)
     view, primary = agreed_view(net)
     survivor = next(a for v, a in net.addresses.items() if v != primary)
-    with LedgerClient(survivor, net.chain_id, timeout_s=60) as client:
+    with net.client(survivor, timeout_s=60) as client:
         _, before = issue_certificate(client, psb, "resident_id_card", holder, ID_CARD)
         devnet.stop_process(net.dir, primary, hard=True)
         started = time.monotonic()
@@ -93,6 +94,6 @@ def test_primary_killed_under_load_is_replaced(net: Devnet) -> None:
     # The old primary comes back, catches up and agrees on every block.
     devnet.start_validator(net, primary)
     wait_all_at(net, after.height, timeout_s=60)
-    reference = block_hashes(survivor, net.chain_id, after.height)
+    reference = block_hashes(net, survivor, after.height)
     for address in net.addresses.values():
-        assert block_hashes(address, net.chain_id, after.height) == reference
+        assert block_hashes(net, address, after.height) == reference

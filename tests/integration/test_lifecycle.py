@@ -131,7 +131,7 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
     holder, _ = new_holder(net)
     cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
     validators = net.genesis.validators
-    with grpc.insecure_channel(net.node_address) as channel:
+    with grpc.secure_channel(net.node_address, net.tls("bank").credentials()) as channel:
         stub = node_pb2_grpc.AgencyStub(channel)
         resp = stub.VerifyCertificate(
             node_pb2.VerifyCertificateRequest(cert_id=cert_id), timeout=10

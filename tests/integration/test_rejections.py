@@ -185,7 +185,7 @@ def test_replayed_transaction_is_refused_everywhere(net: Devnet) -> None:
         wait_all_at(net, committed.height)
         before = snapshot(client)
         for address in net.addresses.values():
-            with LedgerClient(address, net.chain_id) as other:
+            with net.client(address) as other:
                 with pytest.raises(ClientError) as info:
                     other.submit(original)
                 assert info.value.code == "ALREADY_EXISTS"
@@ -224,7 +224,7 @@ def test_malformed_transactions(net: Devnet) -> None:
             client.submit(ledger_pb2.Transaction())
         assert info.value.code == "INVALID_ARGUMENT"
         # Raw garbage instead of a protobuf message.
-        with grpc.insecure_channel(net.node_address) as channel:
+        with grpc.secure_channel(net.node_address, net.tls().credentials()) as channel:
             raw = channel.unary_unary("/trustledger.v1.Ledger/SubmitTransaction")
             with pytest.raises(grpc.RpcError) as rpc_info:
                 raw(b"\xff\xff\xff\xff\x0f garbage", timeout=5)

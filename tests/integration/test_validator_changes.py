@@ -14,11 +14,11 @@ import pytest
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
-from node.sdk.client import LedgerClient
 from node.sdk.finality import FinalityError, check_finality
 from tests.integration.helpers import (
     ID_CARD,
     agreed_view,
+    block_hashes,
     cli,
     cli_fails,
     new_holder,
@@ -27,11 +27,6 @@ from tests.integration.helpers import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def block_hashes(address: str, chain_id: str, upto: int) -> list[bytes]:
-    with LedgerClient(address, chain_id) as c:
-        return [bytes(c.get_block(h).block.commit.block_hash) for h in range(1, upto + 1)]
 
 
 def test_bad_requests_change_nothing(net: Devnet) -> None:
@@ -103,7 +98,7 @@ def test_a_fifth_validator_joins_through_governance(net: Devnet) -> None:
     survivor = next(a for v, a in five.addresses.items() if v not in (victim, "val-4"))
     devnet.stop_process(five.dir, victim, hard=True)
     assert victim not in devnet.running(five.dir)
-    with LedgerClient(survivor, five.chain_id, timeout_s=60) as client:
+    with five.client(survivor, timeout_s=60) as client:
         doc, after = issue_certificate(client, psb, "resident_id_card", holder, ID_CARD)
         assert after.height > height
         block = client.get_block(after.height).block
@@ -119,6 +114,6 @@ def test_a_fifth_validator_joins_through_governance(net: Devnet) -> None:
     # The victim restarts and catches up; all five ledgers are identical.
     devnet.start_validator(five, victim)
     wait_all_at(five, after.height, timeout_s=60)
-    reference = block_hashes(five.addresses["val-0"], five.chain_id, after.height)
+    reference = block_hashes(five, five.addresses["val-0"], after.height)
     for vid, address in five.addresses.items():
-        assert block_hashes(address, five.chain_id, after.height) == reference, vid
+        assert block_hashes(five, address, after.height) == reference, vid

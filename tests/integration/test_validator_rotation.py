@@ -27,14 +27,17 @@ from node.config import NodeConfig
 from node.sdk.client import LedgerClient
 from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
-from tests.integration.helpers import ID_CARD, cli, cli_fails, new_holder, org_key, wait_all_at
+from tests.integration.helpers import (
+    ID_CARD,
+    block_hashes,
+    cli,
+    cli_fails,
+    new_holder,
+    org_key,
+    wait_all_at,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def block_hashes(address: str, chain_id: str, upto: int) -> list[bytes]:
-    with LedgerClient(address, chain_id) as c:
-        return [bytes(c.get_block(h).block.commit.block_hash) for h in range(1, upto + 1)]
 
 
 def vote_of(block: ledger_pb2.Block, vid: str) -> bytes | None:
@@ -250,6 +253,6 @@ def test_rotate_a_key_then_add_and_remove_validators(net: Devnet) -> None:
 
     # Identical ledgers on every remaining validator.
     wait_all_at(remaining, traffic.height, timeout_s=60)
-    reference = block_hashes(remaining.addresses["val-0"], net.chain_id, traffic.height)
+    reference = block_hashes(net, remaining.addresses["val-0"], traffic.height)
     for vid, address in remaining.addresses.items():
-        assert block_hashes(address, net.chain_id, traffic.height) == reference, vid
+        assert block_hashes(net, address, traffic.height) == reference, vid

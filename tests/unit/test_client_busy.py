@@ -38,7 +38,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Refusing, LedgerCl
     node_pb2_grpc.add_LedgerServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    client = LedgerClient(f"127.0.0.1:{port}", "unit-chain", timeout_s=5)
+    client = LedgerClient(f"127.0.0.1:{port}", "unit-chain", None, timeout_s=5)
     try:
         yield servicer, client
     finally:
