@@ -43,6 +43,8 @@ console = Console()
 
 DEVNET_PASSPHRASE = "devnet-only-not-for-production"
 VALIDATOR_IDS = ("val-0", "val-1", "val-2", "val-3")
+GENESIS_OPERATORS = dict(zip(VALIDATOR_IDS, ("psb", "edu", "amr", "hrss"), strict=True))
+"""The organisation operating each genesis validator (docs/security.md)."""
 DEFAULT_BASE_PORT = 27100
 
 # The consortium of the demo: who issues what, who keeps which archive records, who
@@ -241,6 +243,9 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
+            # issue 11: written by the devnet's CA step (tls/<operator>/<vid>.{pem,key}).
+            tls_cert_path=(dir / "tls" / GENESIS_OPERATORS[vid] / f"{vid}.pem").resolve(),
+            tls_key_path=(dir / "tls" / GENESIS_OPERATORS[vid] / f"{vid}.key").resolve(),
         ).save(home / "node.json")
     wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[n]}"
     (dir / "devnet.json").write_text(

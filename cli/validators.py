@@ -222,6 +222,8 @@ def add_validator(
         peers=dict(net.addresses),
         genesis_path=(net.dir / "genesis.json").resolve(),
         key_path=key_path.resolve(),
+        tls_cert_path=(net.dir / "tls" / operator / f"{vid}.pem").resolve(),
+        tls_key_path=(net.dir / "tls" / operator / f"{vid}.key").resolve(),
     ).save(home / "node.json")
     doc = json.loads((net.dir / "devnet.json").read_text(encoding="utf-8"))
     doc["validators"][vid] = endpoint
