@@ -184,11 +184,13 @@ def genesis_writes(
     validators: Sequence[ValidatorLike] = (),
     quorum: QuorumRule | None = None,
     ca_certificates: Mapping[str, str] | None = None,
+    validator_operators: Mapping[str, str] | None = None,
 ) -> tuple[tuple[bytes, bytes], ...]:
     """The initial state, sorted by key: the consortium's organisations, the governance
     quorum rule (default: more than two-thirds), the initial validator set (if given) and
     version 1 of every contract; and the CA certificates (``org id -> PEM``) of founding
-    organisations that have one.
+    organisations that have one. ``validator_operators`` (validator id -> org id) names the
+    founding organisation that runs a genesis validator.
 
     Raises ``invalid_argument`` if the organisations, validators, quorum or CAs are not valid.
     """
@@ -196,6 +198,6 @@ def genesis_writes(
     org_ids = frozenset(org.id for org in organisations)
     writes.update(membership_trust.genesis_writes(ca_certificates or {}, org_ids))
     writes.update(quorum_rule.genesis_writes(quorum))
-    writes.update(validator_set.genesis_writes(validators))
+    writes.update(validator_set.genesis_writes(validators, validator_operators, org_ids))
     writes.update(versions.genesis_writes())
     return tuple(sorted(writes.items()))

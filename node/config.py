@@ -20,6 +20,16 @@ class NodeConfig(BaseModel):
     peers: dict[str, str] = Field(description="validator id -> host:port of the other validators")
     genesis_path: Path
     key_path: Path = Field(description="encrypted Ed25519 key file of this validator")
+    tls_cert_path: Path = Field(
+        description=(
+            "this validator's TLS certificate (PEM), issued by its operator organisation's"
+            " CA: role validator, name (CN) the validator id, subjectAltName the validator id"
+            " and the hosts it is dialled at. It serves the gRPC port and dials the peers."
+        )
+    )
+    tls_key_path: Path = Field(
+        description="the certificate's unencrypted ECDSA P-256 private key (PEM; mode 0600)"
+    )
     next_key_paths: list[Path] = Field(
         default_factory=list,
         max_length=NEXT_KEYS_MAX,

@@ -33,14 +33,26 @@ class Genesis:
     ca_certificates: tuple[tuple[str, str], ...] = ()
     """(org id, CA certificate PEM) of the founding organisations that pin one, sorted by
     org id; an organisation's entry in the file carries it as ``ca_certificate``."""
+    validator_operators: tuple[tuple[str, str], ...] = ()
+    """(validator id, org id) of the genesis validators whose operator is named, sorted by
+    validator id; a validator's entry in the file carries it as ``operator``. The operator's
+    CA must have issued the validator's TLS certificate; a validator without one is never
+    accepted as a peer (node/transport/rules.py)."""
 
     def to_json(self) -> dict[str, object]:
         cas = dict(self.ca_certificates)
+        operators = dict(self.validator_operators)
         return {
             "chain_id": self.chain_id,
             "genesis_time_ms": self.genesis_time_ms,
             "validators": [
-                {"id": v.id, "public_key": v.public_key.hex()} for v in self.validators.validators
+                {
+                    "id": v.id,
+                    "public_key": v.public_key.hex(),
+                    # Only when named: genesis files without operators keep their hash.
+                    **({"operator": operators[v.id]} if v.id in operators else {}),
+                }
+                for v in self.validators.validators
             ],
             "organisations": [
                 {
@@ -67,6 +79,7 @@ class Genesis:
                 self.organisations,
                 validators=self.validators.validators,
                 ca_certificates=self.get_ca_certificates(),
+                validator_operators=dict(self.validator_operators),
             )
         )
 
@@ -110,12 +123,27 @@ class Genesis:
                     if "ca_certificate" in o
                 )
             )
+            operators = tuple(
+                sorted(
+                    (str(v["id"]), _as_org_id(v["operator"]))
+                    for v in doc["validators"]
+                    if "operator" in v
+                )
+            )
+            org_ids = {o.id for o in orgs}
+            for validator_id, operator in operators:
+                if operator not in org_ids:
+                    raise ValueError(
+                        f"validator {validator_id}: operator {operator!r} is not a founding"
+                        " organisation"
+                    )
             return cls(
                 chain_id=str(doc["chain_id"]),
                 genesis_time_ms=int(doc["genesis_time_ms"]),
                 validators=ValidatorSet(validators),
                 organisations=orgs,
                 ca_certificates=cas,
+                validator_operators=operators,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise GenesisError(f"malformed genesis: {exc!r}") from exc
@@ -138,6 +166,14 @@ def _as_pem(value: object) -> str:
     """A CA certificate as the file gives it: PEM text (its shape is checked with the state)."""
     if not isinstance(value, str):
         raise TypeError("an organisation's ca_certificate must be PEM text")
+    return value
+
+
+def _as_org_id(value: object) -> str:
+    """A validator's operator as the file gives it: an organisation id (that it names a
+    founding organisation is checked with the state)."""
+    if not isinstance(value, str):
+        raise TypeError("a validator's operator must be an organisation id")
     return value
 
 

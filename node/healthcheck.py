@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from node.config import NodeConfig
 from node.sdk.tls import ClientTls, TlsFilesError
@@ -32,9 +32,12 @@ def check(config: NodeConfig, ca_paths: list[Path]) -> bool:
     target = local_target(config.listen)
     with grpc.secure_channel(target, tls.credentials(), options=tls.options()) as channel:
         try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=TIMEOUT_S
+            check_rpc = channel.unary_unary(
+                "/grpc.health.v1.Health/Check",
+                request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                response_deserializer=health_pb2.HealthCheckResponse.FromString,
             )
+            reply = check_rpc(health_pb2.HealthCheckRequest(), timeout=TIMEOUT_S)
         except grpc.RpcError as exc:
             print(f"{target}: {exc.code().name} {exc.details()}", file=sys.stderr)
             return False

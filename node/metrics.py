@@ -46,6 +46,13 @@ class NodeMetrics:
             buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2),
             registry=r,
         )
+        self.rpc_refused = Counter(
+            # prometheus_client appends _total: trustledger_rpc_refused_total{method,code}
+            "trustledger_rpc_refused",
+            "Calls refused by the access policy (node/transport/policy.py)",
+            ["method", "code"],
+            registry=r,
+        )
         self.catchup_blocks = Counter(
             "trustledger_catchup_blocks", "Certified blocks applied from peers", registry=r
         )

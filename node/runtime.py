@@ -28,6 +28,7 @@ from node import limits
 from node.admission import Admission
 from node.blocks import Blocks, Pending
 from node.catchup import CatchUp
+from node.chain import pki
 from node.chain.crypto import KeyPair
 from node.chain.events import (
     ENDPOINT_SET_EVENT,
@@ -53,8 +54,9 @@ from node.ledger.wal import Wal, WalEntry
 from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
-from node.transport.peers import PeerSet
-from node.validators import KeyRing, read_endpoints, read_schedule
+from node.transport.peers import OwnTls, PeerSet, PeerTarget
+from node.trust import read_trust, touches_trust
+from node.validators import KeyRing, read_endpoints, read_operators, read_schedule
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.node")
@@ -83,7 +85,9 @@ class Node:
         next_keys: Sequence[KeyPair] = (),
     ) -> None:
         """`keypair` is the key of `config.key_path`, `next_keys` those of
-        `config.next_key_paths` (a rotation's new key), in that order."""
+        `config.next_key_paths` (a rotation's new key), in that order. The TLS certificate
+        and key are read from `config.tls_cert_path` / `tls_key_path` (OSError if not)."""
+        own_tls = OwnTls(config.tls_cert_path.read_bytes(), config.tls_key_path.read_bytes())
         self.config = config
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -92,6 +96,7 @@ class Node:
         self.metrics.height.set(store.tip_height())
         self.world = World(store, genesis)
         self.state = self.world.state
+        self._trust = read_trust(self.state)
         self.keyring = KeyRing(
             config.validator_id, (keypair, *next_keys), [str(p) for p in config.all_key_paths]
         )
@@ -102,7 +107,7 @@ class Node:
         self.keyring.check(self.known_schedule, store.tip_height() + 1)
         self.verifier = Ed25519Verifier(genesis.validators)
         self.mempool = Mempool()
-        self.peers = PeerSet(config.validator_id)
+        self.peers = PeerSet(config.validator_id, own_tls)
         self.blocks = Blocks(
             self.world, self.mempool, self.metrics, config.validator_id, self._replica_schedule
         )
@@ -161,8 +166,36 @@ class Node:
                     )
         return dict(sorted(wanted.items())[: limits.PEERS_MAX])
 
+    def peer_targets(self) -> dict[str, PeerTarget]:
+        """`wanted_peers` with, for each, its operator organisation and that organisation's
+        CA in force: what a link checks the peer's certificate against. A peer whose
+        operator is unnamed or has no CA in force gets no link (logged)."""
+        operators = read_operators(self.state, self.world.tip_height() + 1)
+        cas = self._trust.cas
+        targets: dict[str, PeerTarget] = {}
+        for peer_id, address in self.wanted_peers().items():
+            operator = operators.get(peer_id, "")
+            ca = cas.get(operator) if operator else None
+            if ca is None:
+                log.warning(
+                    "no link to validator %s: its operator %s has no CA in force",
+                    peer_id,
+                    operator or "(none named on the chain)",
+                )
+                continue
+            targets[peer_id] = PeerTarget(address, operator, ca)
+        return targets
+
     def _refresh_peers(self) -> None:
-        self.peers.refresh(self.wanted_peers())
+        self.peers.refresh(self.peer_targets())
+
+    # ---- transport trust ------------------------------------------------------------------
+
+    def trust(self) -> pki.Trust:
+        """The CAs in force and the revoked serials at the tip (node/trust.py): an immutable
+        snapshot, replaced after a block that changed membership state. Safe to call from
+        gRPC's threads."""
+        return self._trust
 
     # ---- replica lifecycle --------------------------------------------------------------
 
@@ -381,10 +414,16 @@ class Node:
         self.metrics.txs.labels("ok").inc(ok)
         self.metrics.txs.labels("rejected").inc(len(executed.tx_hashes) - ok)
         self._last_commit_tick = self._ticks
-        if self._note_validator_decisions(executed) or any(
-            activation == height + 1 for activation, _ in self.known_schedule.entries
+        trust_changed = touches_trust(executed.writes)
+        if trust_changed:
+            self._trust = read_trust(self.state)  # in force from the next block on
+        if (
+            self._note_validator_decisions(executed)
+            or trust_changed
+            or any(activation == height + 1 for activation, _ in self.known_schedule.entries)
         ):
-            self._refresh_peers()  # a member joined, left or moved, or a new set starts
+            # A member joined, left or moved, a new set starts, or an operator's CA changed.
+            self._refresh_peers()
         for committed_hash, result in zip(
             executed.tx_hashes, executed.results.results, strict=True
         ):

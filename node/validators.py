@@ -62,6 +62,26 @@ def read_endpoints(state: StateReader) -> dict[str, str]:
         return {}
 
 
+def read_operators(state: StateReader, from_height: int) -> dict[str, str]:
+    """Validator id -> the organisation that operates it ("" if none is named), for every
+    validator of the set in force at `from_height` and of the sets scheduled after it (a
+    later set's entry wins). Whose certificate a validator's transport identity must be."""
+    operators: dict[str, str] = {}
+    try:
+        latest = contract_query(state, "membership", "validators", {}, now_ms=0)
+        heights = sorted(int(entry["activation_height"]) for entry in latest["schedule"])
+        in_force = max((h for h in heights if h <= from_height), default=None)
+        for height in heights:
+            if height < from_height and height != in_force:
+                continue
+            found = contract_query(state, "membership", "validators", {"height": height}, now_ms=0)
+            for member in found["validators"]:
+                operators[str(member["id"])] = str(member["operator"])
+    except (ContractError, KeyError, TypeError, ValueError) as exc:
+        log.error("cannot read the validator operators from state: %s", exc)
+    return operators
+
+
 class KeyRing:
     """The keys one node holds for its validator, with where each came from."""
 

@@ -19,7 +19,7 @@ State:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -59,7 +59,8 @@ class ValidatorEntry(Record):
     """Ed25519 public key, lowercase hex."""
 
     operator: str
-    """Id of the organisation that runs it; empty for validators named in genesis."""
+    """Id of the organisation that runs it; empty for a validator named in genesis without
+    one (such a validator's transport identity is never accepted: it cannot be checked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +157,33 @@ def sort_validators(validators: Sequence[ValidatorEntry]) -> tuple[ValidatorEntr
     return tuple(sorted(validators, key=lambda v: v.id))
 
 
-def genesis_writes(validators: Sequence[ValidatorLike]) -> dict[bytes, bytes]:
+def genesis_writes(
+    validators: Sequence[ValidatorLike],
+    operators: Mapping[str, str] | None = None,
+    org_ids: frozenset[str] = frozenset(),
+) -> dict[bytes, bytes]:
     """The genesis set at height 0 (nothing if ``validators`` is empty).
 
-    Raises ``invalid_argument`` if a validator is malformed or two share an id or a key.
+    ``operators`` maps a validator id to the founding organisation that runs it (the org
+    whose certificate the validator's transport identity must carry); a validator it does
+    not name has operator "" as before, which no transport identity matches.
+
+    Raises ``invalid_argument`` if a validator is malformed, two share an id or a key, or an
+    operator names no validator or no founding organisation (``org_ids``).
     """
+    operators = {} if operators is None else operators
     if not validators:
+        if operators:
+            raise arguments.invalid("genesis operators name validators, but there are none")
         return {}
+    ids = {getattr(validator, "id", None) for validator in validators}
+    for named, operator in sorted(operators.items()):
+        if named not in ids:
+            raise arguments.invalid(f"genesis operator given for unknown validator {named}")
+        if not isinstance(operator, str) or operator not in org_ids:
+            raise arguments.invalid(
+                f"genesis validator {named}: operator must be a founding organisation"
+            )
     entries: list[ValidatorEntry] = []
     for validator in validators:
         validator_id: object = getattr(validator, "id", None)
@@ -178,7 +199,9 @@ def genesis_writes(validators: Sequence[ValidatorLike]) -> dict[bytes, bytes]:
             raise arguments.invalid(
                 f"genesis validator {validator_id}: public key must be 32 bytes"
             )
-        entries.append(ValidatorEntry(validator_id, public_key.hex(), ""))
+        entries.append(
+            ValidatorEntry(validator_id, public_key.hex(), operators.get(validator_id, ""))
+        )
     problem = get_problem(entries)
     if problem is not None:
         raise arguments.invalid(f"genesis: {problem}")

@@ -283,6 +283,15 @@ def _load_ca(pem: bytes) -> x509.Certificate:
     return ca
 
 
+def check_ca(pem: bytes, org_id: str) -> None:
+    """`CertificateRefused` unless `pem` is a CA certificate of organisation `org_id` that
+    this module can check certificates against (for the node's trust snapshot, which leaves
+    out a CA it could not use rather than fail every call of that organisation later)."""
+    ca = _load_ca(pem)
+    if _subject_org(ca) != org_id:
+        raise CertificateRefused(f"the CA certificate of {org_id} names another organisation")
+
+
 def _ec_key(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
     key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != CURVE.name:

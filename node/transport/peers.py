@@ -3,6 +3,15 @@
 One bounded queue and one sender task per peer. A send that fails is dropped, not
 retried here: the replica retransmits its own messages on ticks, which is the single
 recovery path for lost messages (the network may lose anything anyway).
+
+Every link is mutual TLS (issue 11): the node presents its own validator certificate, and
+accepts as the server only a certificate issued by the CA of the organisation the chain
+names as that peer's operator (the only root given) and naming the peer's validator id
+(the name checked, `channel_options(server_name=...)`). So the handshake proves the server
+is that validator of that organisation, whatever address it was reached at. A link keeps
+its channel for its whole life (one handshake, then calls reuse the connection); it is
+replaced when the peer's address or its operator's CA changes, and closed when the peer
+leaves the sets or its operator has no CA in force.
 """
 
 from __future__ import annotations
@@ -11,12 +20,15 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import grpc
 
 from consensus.messages import Message
 from node import limits
 from node.chain.wire import message_to_proto
+from node.sdk.tls import channel_credentials, channel_options
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.peers")
@@ -35,12 +47,40 @@ FORWARD_LINGER_S = 0.05
 consensus message is to go: every forward is one RPC to each peer, ~0.5 ms of CPU apiece."""
 
 
+@dataclass(frozen=True, slots=True)
+class OwnTls:
+    """The node's own certificate and key (NodeConfig.tls_cert_path / tls_key_path)."""
+
+    cert_pem: bytes
+    key_pem: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PeerTarget:
+    """Where a peer is and who must answer there."""
+
+    address: str
+    """host:port dialled."""
+    operator: str
+    """The organisation the chain names as the peer's operator."""
+    operator_ca: bytes
+    """That organisation's CA certificate in force (PEM): the only root accepted."""
+
+
 class PeerLink:
-    def __init__(self, self_id: str, peer_id: str, address: str) -> None:
+    def __init__(self, self_id: str, peer_id: str, target: PeerTarget, own: OwnTls) -> None:
         self.self_id = self_id
         self.peer_id = peer_id
-        self.address = address
-        self._channel = grpc.aio.insecure_channel(address, options=PEER_CHANNEL_OPTIONS)
+        self.target = target
+        self.address = target.address
+        credentials = channel_credentials(
+            own.cert_pem, own.key_pem, {target.operator: target.operator_ca}
+        )
+        self._channel = grpc.aio.secure_channel(
+            target.address,
+            credentials,
+            options=[*PEER_CHANNEL_OPTIONS, *channel_options(server_name=peer_id)],
+        )
         self.stub = node_pb2_grpc.PeerStub(self._channel)
         self._messages: deque[Message] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
         self._txs: deque[ledger_pb2.Transaction] = deque(maxlen=limits.PEER_QUEUE_MESSAGES_MAX)
@@ -113,8 +153,9 @@ class PeerSet:
     """The links to the validators this node talks to, kept in step with the chain: a
     link opens for a validator that joined (or moved) and closes for one that left."""
 
-    def __init__(self, self_id: str) -> None:
+    def __init__(self, self_id: str, own: OwnTls) -> None:
         self.self_id = self_id
+        self.own = own
         self.links: dict[str, PeerLink] = {}
         self._started = False
 
@@ -128,21 +169,27 @@ class PeerSet:
         for link in list(self.links.values()):
             await link.close()
 
-    def refresh(self, wanted: dict[str, str]) -> None:
-        """Make the links those of `wanted` (validator id -> address)."""
+    def refresh(self, wanted: Mapping[str, PeerTarget]) -> None:
+        """Make the links those of `wanted` (validator id -> target): a link whose address
+        or operator CA changed is closed and opened again, one not wanted is closed."""
         for pid, link in list(self.links.items()):
-            if wanted.get(pid) != link.address:
+            if wanted.get(pid) != link.target:
                 del self.links[pid]
                 log.info("closing peer link to %s at %s", pid, link.address)
                 if self._started:
                     asyncio.get_running_loop().create_task(link.close(), name=f"close-{pid}")
-        for pid, address in wanted.items():
+        for pid, target in wanted.items():
             if pid in self.links:
                 continue
-            link = PeerLink(self.self_id, pid, address)
+            link = PeerLink(self.self_id, pid, target, self.own)
             self.links[pid] = link
             if self._started:
-                log.info("opening peer link to %s at %s", pid, address)
+                log.info(
+                    "opening peer link to %s at %s (operator %s)",
+                    pid,
+                    target.address,
+                    target.operator,
+                )
                 link.start()
 
     def send(self, to: str | None, message: Message) -> None:

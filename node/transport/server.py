@@ -2,6 +2,13 @@
 
 The key passphrase comes from TRUSTLEDGER_KEY_PASSPHRASE (never from the command
 line, where other users could read it in the process list).
+
+The gRPC port is mutual TLS only (issue 11): there is no plaintext port. The server's own
+certificate is the validator's (NodeConfig.tls_cert_path / tls_key_path), the clients'
+roots follow the node's trust snapshot (`Node.trust`), and every call passes the access
+policy (node/transport/policy.py) with the node's rule evaluation
+(node/transport/rules.py) before its handler. A caller's bad certificate ends that
+caller's handshake or call only.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -21,6 +30,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from node.chain.crypto import KeyFileError, load_key_file
+from node.chain.pki import Identity
 from node.config import NodeConfig
 from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
@@ -29,6 +39,10 @@ from node.runtime import Node
 from node.services.agency import AgencyService
 from node.services.ledger import LedgerService
 from node.services.peer import PeerService
+from node.transport.identity import CallerCheck
+from node.transport.policy import Guard, PolicyInterceptor
+from node.transport.rules import ChainRules
+from node.transport.tls import ServerTls
 from node.validators import KeyConfigError
 from proto import node_pb2, node_pb2_grpc
 
@@ -80,19 +94,35 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-async def serve(config: NodeConfig, passphrase: str) -> None:
-    genesis = Genesis.load(config.genesis_path)
-    keypair = load_key_file(config.key_path, passphrase)
-    next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
-    store = Store(config.home / "db")
-    try:
-        node = Node(config, genesis, keypair, store, next_keys=next_keys)
-    except (StorageError, KeyConfigError):
-        store.close()
-        raise
-    tune_gc()
+def count_refusal(node: Node) -> Callable[[str, grpc.StatusCode, Identity | None], None]:
+    """The policy's refusal hook: `trustledger_rpc_refused_total{method,code}`."""
 
-    server = grpc.aio.server(options=GRPC_OPTIONS)
+    def count(method: str, code: grpc.StatusCode, identity: Identity | None) -> None:
+        node.metrics.rpc_refused.labels(method, code.name).inc()
+
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorServer:
+    """A validator's gRPC server, bound but not started."""
+
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    port: int
+    """The port bound (the configured one, or the one the system chose for port 0)."""
+
+
+def build_server(node: Node) -> ValidatorServer:
+    """The validator's gRPC server, bound to `node.config.listen` behind mTLS and the access
+    policy; OSError if its certificate cannot be read or the address taken, ValueError if no
+    CA is in force (it would accept nobody)."""
+    config = node.config
+    server_tls = ServerTls(
+        config.tls_cert_path.read_bytes(), config.tls_key_path.read_bytes(), node.trust
+    )
+    guard = Guard(CallerCheck(node.trust), ChainRules(node.world), on_refusal=count_refusal(node))
+    server = grpc.aio.server(options=GRPC_OPTIONS, interceptors=[PolicyInterceptor(guard)])
     node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
     node_pb2_grpc.add_LedgerServicer_to_server(LedgerService(node), server)
     node_pb2_grpc.add_AgencyServicer_to_server(AgencyService(node), server)
@@ -101,8 +131,31 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    if server.add_insecure_port(config.listen) == 0:
+    port = server.add_secure_port(config.listen, server_tls.credentials())
+    if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
+    return ValidatorServer(server, health_servicer, port)
+
+
+async def serve(config: NodeConfig, passphrase: str) -> None:
+    genesis = Genesis.load(config.genesis_path)
+    keypair = load_key_file(config.key_path, passphrase)
+    next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
+    store = Store(config.home / "db")
+    try:
+        node = Node(config, genesis, keypair, store, next_keys=next_keys)
+    except (StorageError, KeyConfigError, OSError):
+        store.close()
+        raise
+    tune_gc()
+
+    try:
+        built = build_server(node)
+    except (OSError, ValueError):
+        await node.close()
+        store.close()
+        raise
+    server, health_servicer = built.server, built.health
     await server.start()
     if config.metrics_listen:
         node.metrics.serve(config.metrics_listen)

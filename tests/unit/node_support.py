@@ -10,12 +10,14 @@ from consensus.validators import Validator, ValidatorSet
 from contracts.framework.identity import holder_id_for
 from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
+from node.chain.pki import Role
 from node.chain.tx import build_tx
 from node.config import NodeConfig
 from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from proto import ledger_pb2
+from tests.unit.transport_support import make_org
 
 
 def diploma_genesis(chain_id: str, validators: Sequence[bytes], edu: KeyPair) -> Genesis:
@@ -49,8 +51,25 @@ def issue_diploma(
     )
 
 
+TEST_CA = make_org("edu")
+"""The CA that issues the test validators' TLS certificates (no peer ever checks them)."""
+
+
+def write_tls(home: Path, validator_id: str) -> tuple[Path, Path]:
+    """A TLS certificate and key for `validator_id` in `home` (kept if already there)."""
+    cert_path, key_path = home / f"{validator_id}.tls.pem", home / f"{validator_id}.tls.key"
+    if not cert_path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        cert, key = TEST_CA.issue(Role.VALIDATOR, validator_id, (validator_id, "127.0.0.1"))
+        cert_path.write_bytes(cert)
+        key_path.write_bytes(key)
+    return cert_path, key_path
+
+
 def config_doc(home: Path, validator_id: str, **extra: object) -> dict[str, object]:
-    """A node.json for `validator_id` in `home`, listening where no peer will call."""
+    """A node.json for `validator_id` in `home`, listening where no peer will call, with a
+    TLS certificate and key written beside it."""
+    cert_path, key_path = write_tls(home, validator_id)
     return {
         "validator_id": validator_id,
         "home": str(home),
@@ -58,6 +77,8 @@ def config_doc(home: Path, validator_id: str, **extra: object) -> dict[str, obje
         "peers": {},
         "genesis_path": str(home / "genesis.json"),
         "key_path": str(home / f"{validator_id}.json"),
+        "tls_cert_path": str(cert_path),
+        "tls_key_path": str(key_path),
         **extra,
     }
 
