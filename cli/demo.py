@@ -26,7 +26,7 @@ from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
 from node.chain.crypto import load_key_file
-from node.sdk.client import TransactionRejected
+from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 
 console = Console()
 
@@ -196,6 +196,25 @@ def play(net: Devnet) -> None:
             raise RuntimeError("verification after revocation did not say revoked")
 
 
+def show_trust_boundary(net: Devnet) -> None:
+    """Who may call: the organisations' CAs the chain holds, and a call without a
+    certificate refused."""
+    with net.client(org=devnet.OPS_ORG) as client:
+        orgs = client.query("membership", "trust")["organisations"]
+    console.print(
+        f"{len(orgs)} organisations, each with its own CA on the chain "
+        f"({', '.join(o['org_id'] for o in orgs)}); every call below goes over mutual TLS "
+        "with the certificate of the organisation making it."
+    )
+    try:
+        with LedgerClient(net.node_address, net.chain_id, None, timeout_s=5) as anonymous:
+            anonymous.status()
+    except ClientError as exc:
+        console.print(f"a call without a certificate is refused: [red]{exc.code}[/]")
+    else:
+        raise RuntimeError("a validator answered a call without a certificate")
+
+
 def demo_cmd(
     dir: Annotated[
         Path | None, typer.Option("--dir", help="keep the devnet's data in this folder")
@@ -213,6 +232,7 @@ def demo_cmd(
         console.print(
             f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
         )
+        show_trust_boundary(net)
         play(net)
         console.print(Panel.fit("[green]demo finished: every step checked against the chain[/]"))
     except Exception as exc:

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from cli.common import (
+    JsonOpt,
     OrgOpt,
     OrgSession,
     Output,
@@ -56,6 +57,7 @@ def ca_cmd(
     org: Annotated[str, typer.Option(help="organisation id, as on the chain")],
     out: OutOpt,
     days: Annotated[int, typer.Option(help="how long the CA is valid")] = CA_DAYS,
+    json_out: JsonOpt = False,
 ) -> None:
     """Make the organisation's CA: OUT/ca.pem (public, goes on-chain) and OUT/ca.key (keep
     it offline; mode 0600)."""
@@ -65,7 +67,10 @@ def ca_cmd(
         raise _fail(str(exc)) from None
     _write(out / "ca.key", key, secret=True)
     _write(out / "ca.pem", cert, secret=False)
-    typer.echo(f"CA of {org}: {out / 'ca.pem'} (key {out / 'ca.key'})")
+    Output(
+        {"org": org, "ca_certificate": str(out / "ca.pem"), "ca_key": str(out / "ca.key")},
+        f"CA of {org}: {out / 'ca.pem'} (key {out / 'ca.key'})",
+    ).print(json_out)
 
 
 @app.command("issue")
@@ -82,6 +87,7 @@ def issue_cmd(
         typer.Option("--host", help="host name or IP it serves on (repeat); none for a client"),
     ] = None,
     days: Annotated[int, typer.Option(help="how long it is valid")] = CERT_DAYS,
+    json_out: JsonOpt = False,
 ) -> None:
     """Issue a certificate: OUT/NAME.pem and OUT/NAME.key (mode 0600). A validator's
     certificate names its validator id among its hosts, as its peers check."""
@@ -102,7 +108,17 @@ def issue_cmd(
     _write(out / f"{name}.key", key, secret=True)
     _write(out / f"{name}.pem", cert, secret=False)
     serial = pki.get_identity(cert).serial
-    typer.echo(f"{role} {name} of {org}: {out / f'{name}.pem'} (serial {serial:x})")
+    Output(
+        {
+            "org": org,
+            "role": role,
+            "name": name,
+            "certificate": str(out / f"{name}.pem"),
+            "key": str(out / f"{name}.key"),
+            "serial": f"{serial:x}",
+        },
+        f"{role} {name} of {org}: {out / f'{name}.pem'} (serial {serial:x})",
+    ).print(json_out)
 
 
 # ---- on-chain trust: the CAs in force and the revoked serials --------------------------

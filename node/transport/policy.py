@@ -94,7 +94,11 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
         # Reads that may concern one holder.
         "/trustledger.v1.Ledger/Query": Access(_ALL, Rule.HOLDER_LINKED),
         "/trustledger.v1.Ledger/GetProvenState": Access(_ALL, Rule.HOLDER_LINKED),
-        "/trustledger.v1.Ledger/AuditTrace": Access(frozenset({Role.AUDITOR})),
+        # Auditors trace anything; a wallet traces only a holder's own data, which it shows
+        # the holder (使用知情): the rule refuses a wallet any subject that is no holder.
+        "/trustledger.v1.Ledger/AuditTrace": Access(
+            frozenset({Role.AUDITOR, Role.WALLET}), Rule.HOLDER_LINKED
+        ),
         "/trustledger.v1.Agency/VerifyCertificate": Access(frozenset({Role.VERIFIER, Role.ISSUER})),
         # Operations: liveness for any member's monitoring; the schema is public anyway.
         "/grpc.health.v1.Health/Check": Access(_ALL),

@@ -19,12 +19,13 @@ What each rule can and cannot know:
   for its holders. The chain keeps no registry of which holders a wallet serves, so the
   node cannot check that the holder is that wallet's (the limit of this rule); it does
   refuse a wallet submitting another organisation's transaction.
-- HOLDER_LINKED: a request "about a holder" is one whose Query arguments or proven-state
-  key contain a holder id (`hd` + 40 hex digits, contracts/framework/identity.py). Only a
+- HOLDER_LINKED: a request "about a holder" is one whose Query arguments, proven-state
+  key or AuditTrace subject contain a holder id (`hd` + 40 hex digits, contracts/framework/identity.py). Only a
   `wallet` (again: any wallet, for lack of a registry), an `auditor`, or an organisation
   holding a consent grant from every holder named, in force at the chain's time, may ask.
   A query that names no holder id but returns holder data (a certificate by its id) is not
-  recognised as holder-linked: the table cannot see answers.
+  recognised as holder-linked: the table cannot see answers. On AuditTrace (auditors and
+  wallets only), a wallet may trace a holder's subject and nothing else.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def get_request_holders(request: object) -> list[str]:
         return find_holder_ids(texts)
     if isinstance(request, node_pb2.ProvenStateRequest):
         return find_holder_ids([bytes(request.key).decode("latin-1")])
+    if isinstance(request, node_pb2.AuditTraceRequest):
+        return find_holder_ids([request.subject])
     return []
 
 
@@ -164,6 +167,13 @@ class ChainRules:
 
     def _holder_linked(self, identity: Identity, request: object) -> str | None:
         holders = get_request_holders(request)
+        if isinstance(request, node_pb2.AuditTraceRequest) and identity.role is Role.WALLET:
+            if holders != [request.subject]:
+                return (
+                    f"role wallet of {identity.org} (serial {identity.serial:x}) traces only"
+                    " a holder's own data"
+                )
+            return None
         if not holders or identity.role in HOLDER_READERS:
             return None
         for holder in holders:

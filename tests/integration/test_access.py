@@ -78,7 +78,7 @@ def test_certificates_of_no_member_ca_or_expired_are_refused(net: Devnet) -> Non
             assert status_code(channel) == grpc.StatusCode.UNAVAILABLE
     # The node keeps serving everyone else.
     with net.client(org="bank") as client:
-        assert client.status().height >= 0
+        assert client.status().chain_id == net.chain_id
 
 
 def test_a_transaction_over_another_organisations_certificate_is_refused(net: Devnet) -> None:
@@ -100,7 +100,7 @@ def test_roles_decide_who_traces_and_who_verifies(net: Devnet) -> None:
         bank.audit_trace("hd" + "0" * 40)
     assert refused.value.code == "PERMISSION_DENIED"
     with net.client(org="audit") as audit:
-        assert audit.audit_trace("hd" + "0" * 40).subject == "hd" + "0" * 40
+        assert list(audit.audit_trace("hd" + "0" * 40).entries) == []  # no such holder
         with pytest.raises(ClientError) as refused:
             audit.verify_certificate("c" * 32)
     assert refused.value.code == "PERMISSION_DENIED"
@@ -113,7 +113,7 @@ def test_a_certificate_revoked_on_chain_is_refused_from_the_next_block(net: Devn
     tls = ClientTls.load(cert_path, key_path, identities.ca_paths(net.dir))
     serial = pki.get_identity(cert_path.read_bytes()).serial
     with LedgerClient(net.node_address, net.chain_id, tls) as desk:
-        assert desk.status().height >= 0
+        assert desk.status().chain_id == net.chain_id
         done = cli(net, "pki", "revoke", "--org", "audit", "--serial", f"{serial:x}")
         wait_all_at(net, done["height"])
         deadline = time.monotonic() + 10

@@ -5,6 +5,7 @@ claims and corrections."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ import pytest
 
 from cli.devnet import Devnet
 from contracts.certificates.records import get_cert_key
+from node.sdk.client import ClientError, LedgerClient
 from node.sdk.finality import FinalityError, check_proven_state
+from node.sdk.tls import ClientTls
 from proto import node_pb2, node_pb2_grpc
 from tests.integration.helpers import (
     DIPLOMA,
@@ -26,6 +29,8 @@ from tests.integration.helpers import (
     fields_args,
     new_holder,
     new_holders,
+    runner,
+    wait_all_at,
     wallet,
 )
 
@@ -318,10 +323,25 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]
 
 
-def test_governance_applies_only_at_quorum(net: Devnet) -> None:
+def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
+    """An organisation added by governance, with its CA: its certificates are refused
+    before the decision and served from the block after it (issue 11)."""
+    from cli.main import app
     from node.chain.crypto import KeyPair
 
     new_key = KeyPair.generate().public_key.hex()
+    made = [
+        runner.invoke(app, ["pki", "ca", "--org", "audit2", "--out", str(tmp_path)]),
+        runner.invoke(app, ["pki", "issue", "--ca-dir", str(tmp_path), "--org", "audit2",
+                            "--role", "auditor", "--name", "desk-1", "--out", str(tmp_path)]),
+    ]  # fmt: skip
+    assert [r.exit_code for r in made] == [0, 0], [r.output for r in made]
+    desk = ClientTls.load(tmp_path / "desk-1.pem", tmp_path / "desk-1.key", [tmp_path / "ca.pem"])
+    desk = replace(desk, cas=net.tls().cas)  # it checks the validators against theirs
+    with LedgerClient(net.node_address, net.chain_id, desk) as stranger:
+        with pytest.raises(ClientError) as refused:
+            stranger.status()
+        assert refused.value.code == "UNAVAILABLE"  # the handshake fails: no such CA
     prop = cli(
         net,
         "governance",
@@ -338,10 +358,12 @@ def test_governance_applies_only_at_quorum(net: Devnet) -> None:
         f"public_key={new_key}",
         "--param",
         'roles=["auditor"]',
+        "--param",
+        f"ca_certificate=@{tmp_path / 'ca.pem'}",
     )
     pid = prop["proposal_id"]
-    # 7 member organisations, more than two-thirds needed: 5 approvals in all.
-    for org in ("edu", "amr", "hrss"):
+    # 8 member organisations, more than two-thirds needed: 6 approvals in all.
+    for org in ("edu", "amr", "hrss", "bdc"):
         assert (
             cli(net, "governance", "approve", "--org", org, "--proposal-id", pid)["status"]
             == "open"
@@ -351,10 +373,12 @@ def test_governance_applies_only_at_quorum(net: Devnet) -> None:
     assert "already_exists" in cli_fails(
         net, "governance", "approve", "--org", "edu", "--proposal-id", pid
     )
-    assert (
-        cli(net, "governance", "approve", "--org", "civil", "--proposal-id", pid)["status"]
-        == "applied"
-    )
+    applied = cli(net, "governance", "approve", "--org", "civil", "--proposal-id", pid)
+    assert applied["status"] == "applied"
     with net.client() as client:
         org = client.query("membership", "get", org_id="audit2")
     assert org["roles"] == ["auditor"] and org["public_key"] == new_key
+    wait_all_at(net, applied["height"])
+    for address in net.addresses.values():
+        with LedgerClient(address, net.chain_id, desk) as member:
+            assert list(member.audit_trace("hd" + "0" * 40).entries) == []

@@ -51,7 +51,7 @@ def test_every_row_allows_someone_and_rules_need_a_single_request() -> None:
 
 
 def test_the_rows_the_issue_names() -> None:
-    assert POLICY["/trustledger.v1.Ledger/AuditTrace"].roles == {Role.AUDITOR}
+    assert POLICY["/trustledger.v1.Ledger/AuditTrace"].roles == {Role.AUDITOR, Role.WALLET}
     assert POLICY["/trustledger.v1.Agency/VerifyCertificate"].roles == {
         Role.VERIFIER,
         Role.ISSUER,

@@ -207,7 +207,7 @@ def test_without_a_rule_evaluator_every_call_under_a_rule_is_refused() -> None:
 def test_a_refusal_is_logged_with_org_and_serial_only(caplog: pytest.LogCaptureFixture) -> None:
     a = make_org("org-a")
     box = TrustBox(pki.Trust(cas={"org-a": a.ca}, revoked={}))
-    cert = a.issue(Role.WALLET, "wallet-1")
+    cert = a.issue(Role.VERIFIER, "bank-desk")
     serial = pki.get_identity(cert[0]).serial
 
     async def run() -> None:
@@ -220,7 +220,7 @@ def test_a_refusal_is_logged_with_org_and_serial_only(caplog: pytest.LogCaptureF
         asyncio.run(run())
     (record,) = [r for r in caplog.records if r.name == "trustledger.policy"]
     text = record.getMessage()
-    assert f"org=org-a serial={serial:x} role=wallet" in text
+    assert f"org=org-a serial={serial:x} role=verifier" in text
     assert "AuditTrace" in text and "hd-secret" not in text
 
 
