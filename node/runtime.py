@@ -54,7 +54,7 @@ from node.ledger.wal import Wal, WalEntry
 from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
-from node.transport.peers import OwnTls, PeerSet, PeerTarget
+from node.transport.peers import OwnTls, PeerSet, PeerTarget, get_peer_targets
 from node.trust import read_trust, touches_trust
 from node.validators import KeyRing, read_endpoints, read_operators, read_schedule
 from proto import ledger_pb2
@@ -85,8 +85,8 @@ class Node:
         next_keys: Sequence[KeyPair] = (),
     ) -> None:
         """`keypair` is the key of `config.key_path`, `next_keys` those of
-        `config.next_key_paths` (a rotation's new key), in that order. The TLS certificate
-        and key are read from `config.tls_cert_path` / `tls_key_path` (OSError if not)."""
+        `config.next_key_paths` (a rotation's new key), in that order. OSError if the TLS
+        files of `config` cannot be read."""
         own_tls = OwnTls(config.tls_cert_path.read_bytes(), config.tls_key_path.read_bytes())
         self.config = config
         self.genesis = genesis
@@ -167,34 +167,16 @@ class Node:
         return dict(sorted(wanted.items())[: limits.PEERS_MAX])
 
     def peer_targets(self) -> dict[str, PeerTarget]:
-        """`wanted_peers` with, for each, its operator organisation and that organisation's
-        CA in force: what a link checks the peer's certificate against. A peer whose
-        operator is unnamed or has no CA in force gets no link (logged)."""
+        """`wanted_peers` with the operator CA each link must check (`get_peer_targets`)."""
         operators = read_operators(self.state, self.world.tip_height() + 1)
-        cas = self._trust.cas
-        targets: dict[str, PeerTarget] = {}
-        for peer_id, address in self.wanted_peers().items():
-            operator = operators.get(peer_id, "")
-            ca = cas.get(operator) if operator else None
-            if ca is None:
-                log.warning(
-                    "no link to validator %s: its operator %s has no CA in force",
-                    peer_id,
-                    operator or "(none named on the chain)",
-                )
-                continue
-            targets[peer_id] = PeerTarget(address, operator, ca)
-        return targets
+        return get_peer_targets(self.wanted_peers(), operators, self._trust.cas)
 
     def _refresh_peers(self) -> None:
         self.peers.refresh(self.peer_targets())
 
-    # ---- transport trust ------------------------------------------------------------------
-
     def trust(self) -> pki.Trust:
-        """The CAs in force and the revoked serials at the tip (node/trust.py): an immutable
-        snapshot, replaced after a block that changed membership state. Safe to call from
-        gRPC's threads."""
+        """The CAs in force and revoked serials at the tip (node/trust.py): an immutable
+        snapshot, replaced after a block that changed membership; any thread may read it."""
         return self._trust
 
     # ---- replica lifecycle --------------------------------------------------------------

@@ -67,6 +67,27 @@ class PeerTarget:
     """That organisation's CA certificate in force (PEM): the only root accepted."""
 
 
+def get_peer_targets(
+    addresses: Mapping[str, str], operators: Mapping[str, str], cas: Mapping[str, bytes]
+) -> dict[str, PeerTarget]:
+    """The links to open: each peer (validator id -> address) with its operator (validator
+    id -> org id, from the chain) and that operator's CA in force. A peer whose operator is
+    unnamed or has no CA in force gets no link (logged): no certificate could prove it."""
+    targets: dict[str, PeerTarget] = {}
+    for peer_id, address in addresses.items():
+        operator = operators.get(peer_id, "")
+        ca = cas.get(operator) if operator else None
+        if ca is None:
+            log.warning(
+                "no link to validator %s: its operator %s has no CA in force",
+                peer_id,
+                operator or "(none named on the chain)",
+            )
+            continue
+        targets[peer_id] = PeerTarget(address, operator, ca)
+    return targets
+
+
 class PeerLink:
     def __init__(self, self_id: str, peer_id: str, target: PeerTarget, own: OwnTls) -> None:
         self.self_id = self_id

@@ -5,6 +5,12 @@ Refusals at the TLS layer (no TLS, no client certificate, an unknown CA, an expi
 certificate) end the handshake, so the caller sees UNAVAILABLE; refusals that need the
 chain (revoked serial, wrong organisation, wrong role) are calls refused with
 UNAUTHENTICATED or PERMISSION_DENIED (node/transport/tls.py says why).
+
+The data-level rules are the node's own (node/transport/rules.py `ChainRules`) over a chain
+built with the real contracts (tests/unit/rules_support.py): v1 is org-a's validator, org-a
+holds a consent grant from the holder the Query and GetProvenState rows ask about, and the
+submission rows carry a transaction signed by org-a. So org-a's callers (named v1) satisfy
+every rule and org-b's caller ("wrong organisation") satisfies none.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import pytest
 from node.chain import pki
 from node.chain.pki import Role
 from node.transport.policy import POLICY, Rule
+from node.transport.rules import ChainRules
+from tests.unit.rules_support import RulesChain, rule_request
 from tests.unit.transport_support import (
     NOW,
     Refusals,
@@ -48,6 +56,16 @@ def test_every_row_allows_someone_and_rules_need_a_single_request() -> None:
         assert access.roles, path
         if access.rule is not None:
             assert not methods[path].client_streaming, f"{path}: a rule needs the request"
+
+
+RULE_READS_NO_REQUEST = {"/trustledger.v1.Peer/ForwardTxs", "/trustledger.v1.Peer/GetBlocks"}
+"""Rule rows whose rule judges the caller only (VALIDATOR_IN_SET without an envelope)."""
+
+
+def test_every_rule_row_is_sent_a_request_its_rule_reads() -> None:
+    for path, access in POLICY.items():
+        if access.rule is not None and path not in RULE_READS_NO_REQUEST:
+            assert rule_request(path) is not None, path
 
 
 def test_the_rows_the_issue_names() -> None:
@@ -106,12 +124,13 @@ async def _matrix(path: str) -> dict[str, tuple[StatusCode, StatusCode]]:
     }
     results: dict[str, tuple[StatusCode, StatusCode]] = {}
     refusals = Refusals()
-    async with serving(a, box, refusals) as port:
+    request = rule_request(path)
+    async with serving(a, box, refusals, rules=ChainRules(RulesChain())) as port:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as plain:
-            results["no TLS"] = (await call(plain, path, 2.0), expected("no TLS", path))
+            results["no TLS"] = (await call(plain, path, 2.0, request), expected("no TLS", path))
         for kind, cert_key in credentials.items():
             async with secure_channel(port, {"org-a": a.ca}, cert_key) as channel:
-                results[kind] = (await call(channel, path, 2.0), expected(kind, path))
+                results[kind] = (await call(channel, path, 2.0, request), expected(kind, path))
     refused = sum(1 for got, _ in results.values() if got in _CALL_REFUSALS)
     assert len(refusals.seen) == refused, "every refused call is counted once"
     return results

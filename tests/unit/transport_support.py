@@ -195,10 +195,13 @@ def _request_for(method: MethodDescriptor) -> Any:
     return request
 
 
-async def call(channel: grpc.aio.Channel, path: str, timeout_s: float = 5.0) -> grpc.StatusCode:
-    """Call one method with an empty request; its status (OK when an answer came)."""
+async def call(
+    channel: grpc.aio.Channel, path: str, timeout_s: float = 5.0, request: Any = None
+) -> grpc.StatusCode:
+    """Call one method with `request` (default: an empty one); its status (OK when an
+    answer came)."""
     method = served_methods()[path]
-    request = _request_for(method)
+    request = _request_for(method) if request is None else request
     out = message_factory.GetMessageClass(method.output_type)
     encode, decode = type(request).SerializeToString, out.FromString
     try:
