@@ -236,3 +236,23 @@ def test_the_rule_check_is_the_policy_hook() -> None:
     caller = Identity("org-b", Role.ADMIN, "ops", 1, NOW, NOW)
     reason = asyncio.run(rules(Rule.HOLDER_LINKED, caller, query_about(ALICE)))
     assert reason is not None and ALICE not in reason
+
+
+# ---- AuditTrace: auditors, and a wallet for a holder's own trail ------------------------------
+
+AUDIT_TRACE = "/trustledger.v1.Ledger/AuditTrace"
+
+
+def test_a_wallet_traces_holders_only_and_an_auditor_anything(chain: RulesChain) -> None:
+    def trace(subject: str) -> node_pb2.AuditTraceRequest:
+        return node_pb2.AuditTraceRequest(subject=subject)
+
+    assert admit(chain, "org-b", Role.WALLET, "wallet", AUDIT_TRACE, trace(ALICE))[0] is OK
+    for subject in ("org-a", "DIP-2012-000001", f"{ALICE} {BOB}"):
+        code, message = admit(chain, "org-b", Role.WALLET, "wallet", AUDIT_TRACE, trace(subject))
+        assert code is DENIED and "traces only a holder's own data" in message, subject
+        assert ALICE not in message
+        assert admit(chain, "org-b", Role.AUDITOR, "desk", AUDIT_TRACE, trace(subject))[0] is OK
+    # A verifier, even one holding Alice's grant, is no auditor.
+    code, _ = admit(chain, "org-a", Role.VERIFIER, "desk", AUDIT_TRACE, trace(ALICE))
+    assert code is DENIED
