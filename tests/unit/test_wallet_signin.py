@@ -154,9 +154,8 @@ def test_one_attempt_per_holder_at_a_time() -> None:
     one runs is refused, whatever its address."""
     guard = SignInGuard(StoppedClock())
     with guard.attempt("hd-a", "10.0.0.1"):
-        with pytest.raises(SignInRefused, match="in progress"):
-            with guard.attempt("hd-a", "10.0.0.2"):
-                pass
+        with pytest.raises(SignInRefused, match="in progress"), guard.attempt("hd-a", "10.0.0.2"):
+            pass
         with guard.attempt("hd-b", "10.0.0.2") as other:
             other.succeeded()
     with guard.attempt("hd-a", "10.0.0.2") as again:  # released once the first ended
