@@ -170,11 +170,12 @@ def require_role(identity: pki.Identity, role: pki.Role, what: str) -> None:
         )
 
 
-def require_org(identity: pki.Identity, org: str, what: str) -> None:
+def require_org(identity: pki.Identity, org: str, what: str, who: str) -> None:
     """403 unless the caller is organisation `org`, which the chain or the wallet records
-    for this resource (not named in the answer: it may say who asked for whose data)."""
+    for this resource (`who` describes it without naming it: a name could say who asked
+    for whose data)."""
     if identity.org != org:
         raise CallerRefused(
             403,
-            f"{what} is for another organisation than {identity.org}, whose certificate this is",
+            f"only {who} may {what}; this certificate is {identity.org}'s, another organisation",
         )

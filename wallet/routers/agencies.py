@@ -40,7 +40,7 @@ def disclosure(
             raise HTTPException(
                 404, "no share for this request (refused, revoked or never granted)"
             )
-        require_org(caller, share["agency"], "this disclosure")
+        require_org(caller, share["agency"], "collect it", "the agency the holder granted")
     except CallerRefused as exc:
         raise refusal(exc) from None
     try:

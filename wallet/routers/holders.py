@@ -156,7 +156,9 @@ def deliver_certificate(
         raise HTTPException(422, f"invalid document: {exc}") from exc
     onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
     try:
-        require_org(caller, onchain["issuer"], "delivering this certificate")
+        require_org(
+            caller, onchain["issuer"], "deliver it", "the certificate's issuer on the chain"
+        )
     except CallerRefused as exc:
         raise refusal(exc) from None
     if onchain["holder"] != holder_id:
