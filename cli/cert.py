@@ -21,6 +21,7 @@ from cli.common import (
     load_org_key,
     tx_view,
 )
+from cli.devnet import Devnet
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
@@ -28,6 +29,7 @@ from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
 from node.sdk.presentation import PresentationInvalid, check_presentation
+from node.sdk.wallet_requests import WalletCaller
 from proto import node_pb2
 
 app = typer.Typer(help="Issue, verify and revoke electronic certificates.", no_args_is_help=True)
@@ -104,9 +106,22 @@ def parse_fields(cert_type: str, items: list[str]) -> dict[str, str]:
     return fields
 
 
-def deliver(wallet_url: str, holder: str, doc: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(
-        f"{wallet_url}/v1/holders/{holder}/certificates", json={"document": doc}, timeout=30
+def operator_caller(net: Devnet, org: str) -> WalletCaller:
+    """`org`'s operator certificate and key in the devnet folder (tls/<org>/operator.pem and
+    .key), which sign its requests to the wallet (docs/wallet-requests.md)."""
+    folder = net.dir / "tls" / org
+    try:
+        return WalletCaller.load(folder / "operator.pem", folder / "operator.key")
+    except OSError as exc:
+        fail(f"cannot read the operator certificate of {org} in {folder}: {exc}")
+
+
+def deliver(
+    caller: WalletCaller, wallet_url: str, holder: str, doc: dict[str, Any]
+) -> dict[str, Any]:
+    """Hand the document to the holder's wallet, in a request signed by the issuer."""
+    resp = caller.request(
+        "POST", f"{wallet_url}/v1/holders/{holder}/certificates", json={"document": doc}
     )
     if resp.status_code >= 300:
         raise RuntimeError(f"wallet refused the delivery ({resp.status_code}): {resp.text}")
@@ -158,7 +173,7 @@ def issue_cmd(
     except DocumentInvalid as exc:
         fail(str(exc))
     if deliver_to_wallet:
-        _deliver_or_fail(s.net.wallet_url, holder, doc, "issued on-chain")
+        _deliver_or_fail(s, org, holder, doc, "issued on-chain")
     return Output(
         {
             "cert_id": doc["cert_id"],
@@ -176,9 +191,9 @@ def _valid_until_ms(s: Session, valid_days: int) -> int:
     return 0 if valid_days == 0 else s.days_from_now_ms(valid_days)
 
 
-def _deliver_or_fail(wallet_url: str, holder: str, doc: dict[str, Any], done: str) -> None:
+def _deliver_or_fail(s: OrgSession, org: str, holder: str, doc: dict[str, Any], done: str) -> None:
     try:
-        deliver(wallet_url, holder, doc)
+        deliver(operator_caller(s.net, org), s.net.wallet_url, holder, doc)
     except (RuntimeError, httpx.HTTPError) as exc:
         fail(f"{done}, but delivery to the wallet failed: {exc}")
 
@@ -259,6 +274,7 @@ def renew_cmd(
 
 def _replace_document(
     s: OrgSession,
+    org: str,
     method: str,
     cert_id: str,
     cert_type: str,
@@ -283,7 +299,7 @@ def _replace_document(
     if method == "reissue":
         args.update(new_cert_id=new_cert_id, valid_until_ms=_valid_until_ms(s, valid_days))
     committed = s.call("certificates", method, args)
-    _deliver_or_fail(s.net.wallet_url, current["holder"], doc, f"{method} committed")
+    _deliver_or_fail(s, org, current["holder"], doc, f"{method} committed")
     return Output(
         {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},
         f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet",
@@ -300,7 +316,7 @@ def amend_cmd(
     org: OrgOpt = "psb",
 ) -> Output:
     """Amend a certificate's document: a new version under the same id; history is kept."""
-    return _replace_document(s, "amend", cert_id, cert_type, field, reason)
+    return _replace_document(s, org, "amend", cert_id, cert_type, field, reason)
 
 
 @ledger_command(app, "reissue", signs=True)
@@ -314,7 +330,7 @@ def reissue_cmd(
     org: OrgOpt = "psb",
 ) -> Output:
     """Reissue (补发): a new certificate id supersedes the old one."""
-    return _replace_document(s, "reissue", cert_id, cert_type, field, reason, valid_days)
+    return _replace_document(s, org, "reissue", cert_id, cert_type, field, reason, valid_days)
 
 
 @ledger_command(app, "check-presentation", calls_as="bank")

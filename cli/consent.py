@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from cli.cert import operator_caller
 from cli.common import (
     OrgOpt,
     OrgSession,
@@ -24,6 +25,7 @@ from node.chain.ids import new_id
 from node.sdk.client import Committed, LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.sealing import open_sealed
+from node.sdk.wallet_requests import WalletCaller
 
 app = typer.Typer(
     help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True
@@ -63,15 +65,20 @@ class DisclosureError(Exception):
 
 
 def access_and_read(
-    client: LedgerClient, keypair: KeyPair, wallet_url: str, request_id: str
+    client: LedgerClient,
+    keypair: KeyPair,
+    caller: WalletCaller,
+    wallet_url: str,
+    request_id: str,
 ) -> tuple[dict[str, Any], Committed]:
     """Record the access on-chain (the contract checks the grant), then collect the document
-    the holder sealed to us from their wallet and check it against the on-chain hash."""
+    the holder sealed to us from their wallet, in a request signed with our certificate, and
+    check it against the on-chain hash."""
     committed = client.call(keypair, "consent", "access", {"request_id": request_id})
-    resp = httpx.get(
+    resp = caller.request(
+        "GET",
         f"{wallet_url}/v1/disclosures/{request_id}",
         params={"access_tx": committed.tx_hash.hex()},
-        timeout=30,
     )
     if resp.status_code != 200:
         raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
@@ -121,7 +128,9 @@ def access_cmd(
 ) -> Output:
     """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
     try:
-        doc, committed = access_and_read(s.client, s.keypair, s.net.wallet_url, request_id)
+        doc, committed = access_and_read(
+            s.client, s.keypair, operator_caller(s.net, org), s.net.wallet_url, request_id
+        )
     except (DisclosureError, httpx.HTTPError) as exc:
         fail(str(exc))
     return Output(

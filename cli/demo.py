@@ -21,7 +21,7 @@ from rich.table import Table
 
 from cli import devnet
 from cli.audit import trace
-from cli.cert import deliver, issue_certificate, verification_view
+from cli.cert import deliver, issue_certificate, operator_caller, verification_view
 from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
@@ -92,7 +92,7 @@ def play(net: Devnet) -> None:
 
         step(2, "The Public Security Bureau issues her resident ID card (居民身份证)")
         id_doc, c = issue_certificate(client, keys["psb"], "resident_id_card", holder, ID_CARD)
-        deliver(net.wallet_url, holder, id_doc)
+        deliver(operator_caller(net, "psb"), net.wallet_url, holder, id_doc)
         console.print(
             f"ID card {id_doc['cert_id']} committed in block {c.height}; the document went to her wallet"
         )
@@ -105,7 +105,7 @@ def play(net: Devnet) -> None:
             holder,
             diploma_fields(CERTIFICATE_TYPES["diploma"].fields),
         )
-        deliver(net.wallet_url, holder, dip_doc)
+        deliver(operator_caller(net, "edu"), net.wallet_url, holder, dip_doc)
         diploma = dip_doc["cert_id"]
         console.print(f"diploma {diploma} committed in block {c.height}")
         certs = wallet_call("GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
@@ -157,7 +157,9 @@ def play(net: Devnet) -> None:
             f"status: [green]{view['status']}[/], issuer {view['issuer']}, answer final at height {resp.height} "
             f"({view['commit_signatures']} validator signatures checked against genesis)"
         )
-        doc, c = access_and_read(client, keys["bank"], net.wallet_url, request_id)
+        doc, c = access_and_read(
+            client, keys["bank"], operator_caller(net, "bank"), net.wallet_url, request_id
+        )
         console.print(
             f"access recorded in block {c.height}; the document matches the on-chain hash:"
         )

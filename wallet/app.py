@@ -14,27 +14,58 @@ from fastapi.responses import JSONResponse
 from node.genesis import Genesis
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
-from wallet.routers import agencies, delegations, holders
+from wallet import limits, passphrases
+from wallet.callers import SignedRequests
+from wallet.clock import Clock, SystemClock
+from wallet.passphrases import PassphraseKdf, ScryptParams
+from wallet.routers import agencies, delegations, holders, signin
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
+from wallet.signin import SignInGuard
 from wallet.store import WalletStore
 
 
-def create_app(settings: WalletSettings) -> FastAPI:
+def attach(
+    app: FastAPI,
+    settings: WalletSettings,
+    store: WalletStore,
+    ledger: LedgerClient,
+    clock: Clock,
+    kdf_params: ScryptParams = passphrases.PRODUCTION,
+) -> None:
+    """Give the routers what they use: the one wiring, shared by the service and tests
+    (which pass a fake ledger, a clock they move, and `passphrases.MINIMAL`)."""
+    app.state.settings = settings
+    app.state.store = store
+    app.state.ledger = ledger
+    app.state.sessions = Sessions(
+        settings.session_idle_s, settings.session_lifetime_s, settings.sessions_max, clock
+    )
+    app.state.kdf = PassphraseKdf(kdf_params, limits.KDF_CONCURRENT_MAX)
+    app.state.signin = SignInGuard(clock)
+    app.state.signed_requests = SignedRequests(clock)
+
+
+def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         genesis = Genesis.load(settings.genesis_path)
-        app.state.settings = settings
         app.state.genesis = genesis
-        app.state.store = WalletStore(settings.data_dir / "db")
-        app.state.sessions = Sessions(settings.session_ttl_s, settings.sessions_max)
-        app.state.ledger = LedgerClient(
-            settings.node_address,
-            genesis.chain_id,
-            ClientTls.load(
-                settings.tls_cert_path, settings.tls_key_path, find_ca_files(settings.tls_ca_dir)
+        attach(
+            app,
+            settings,
+            WalletStore(settings.data_dir / "db"),
+            LedgerClient(
+                settings.node_address,
+                genesis.chain_id,
+                ClientTls.load(
+                    settings.tls_cert_path,
+                    settings.tls_key_path,
+                    find_ca_files(settings.tls_ca_dir),
+                ),
+                settings.node_timeout_s,
             ),
-            settings.node_timeout_s,
+            clock or SystemClock(),
         )
         try:
             yield
@@ -74,6 +105,7 @@ def create_app(settings: WalletSettings) -> FastAPI:
             return {"status": "degraded", "node": f"unreachable: {exc}"}
         return {"status": "ok", "chain_id": status.chain_id, "height": status.height}
 
+    app.include_router(signin.router)
     app.include_router(holders.router)
     app.include_router(delegations.router)
     app.include_router(agencies.router)

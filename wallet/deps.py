@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
+from starlette.concurrency import run_in_threadpool
 
+from node.chain.pki import Identity
 from node.sdk.client import LedgerClient
-from wallet.sessions import Session, Sessions
+from wallet.callers import CallerRefused, SignedRequests
+from wallet.passphrases import PassphraseKdf
+from wallet.sessions import Session, SessionEnded, Sessions
+from wallet.signin import SignInGuard
 from wallet.store import WalletStore
 
 HOLDER_ID_PATTERN = r"^hd[0-9a-f]{40}$"
@@ -29,9 +34,21 @@ def get_sessions(request: Request) -> Sessions:
     return sessions
 
 
+def get_kdf(request: Request) -> PassphraseKdf:
+    kdf: PassphraseKdf = request.app.state.kdf
+    return kdf
+
+
+def get_signin(request: Request) -> SignInGuard:
+    guard: SignInGuard = request.app.state.signin
+    return guard
+
+
 Store = Annotated[WalletStore, Depends(get_store)]
 Ledger = Annotated[LedgerClient, Depends(get_ledger)]
 SessionsDep = Annotated[Sessions, Depends(get_sessions)]
+Kdf = Annotated[PassphraseKdf, Depends(get_kdf)]
+SignIn = Annotated[SignInGuard, Depends(get_signin)]
 HolderIdPath = Annotated[str, Path(pattern=HOLDER_ID_PATTERN, description="holder pseudonym")]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
@@ -47,16 +64,44 @@ def current_session(
             "missing bearer token: open a session with POST /v1/sessions",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    session = sessions.get(authorization.removeprefix("Bearer ").strip())
-    if session is None:
+    try:
+        session = sessions.get(authorization.removeprefix("Bearer ").strip())
+    except SessionEnded as exc:
         raise HTTPException(
-            401,
-            "session expired or unknown: unlock the wallet again",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+            401, exc.reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from None
     if session.holder_id != holder_id:
         raise HTTPException(403, "this session belongs to another holder")
     return session
 
 
 CurrentHolder = Annotated[Session, Depends(current_session)]
+
+
+def refusal(exc: CallerRefused) -> HTTPException:
+    """The HTTP error for a refused service request."""
+    headers = {"WWW-Authenticate": "TrustLedger-Signature"} if exc.status_code == 401 else None
+    return HTTPException(exc.status_code, exc.reason, headers=headers)
+
+
+def request_target(request: Request) -> str:
+    """The request target as the caller sent it and signed it: raw path, "?" and query."""
+    raw = request.scope.get("raw_path") or request.url.path.encode("ascii")
+    query = request.scope.get("query_string", b"")
+    return (raw + (b"?" + query if query else b"")).decode("ascii", "replace")
+
+
+async def signed_caller(request: Request, ledger: Ledger) -> Identity:
+    """The organisation a service request is signed by (401 if none acceptable); the
+    checks read the chain, so they run off the event loop."""
+    checks: SignedRequests = request.app.state.signed_requests
+    body = await request.body()
+    try:
+        return await run_in_threadpool(
+            checks.check, ledger, request.method, request_target(request), request.headers, body
+        )
+    except CallerRefused as exc:
+        raise refusal(exc) from None
+
+
+SignedCaller = Annotated[Identity, Depends(signed_caller)]

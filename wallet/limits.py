@@ -12,3 +12,67 @@ DELEGATION_NAMES_MAX = 64
 """Certificate types or record categories one delegation may name (the contract's cap)."""
 REASON_CHARS_MAX = 200
 """A revocation's reason (the contract's cap; no personal data)."""
+
+# ---- passphrase sign-in (wallet/passphrases.py, wallet/signin.py) ----------------------------
+
+SCRYPT_N = 2**17
+"""scrypt CPU/memory cost: 128 MiB and ~0.4 s per derivation on a 2-core server, the
+minimum OWASP's password storage guidance gives for scrypt (N=2^17, r=8, p=1). A guesser
+with a stolen database pays the same for each guess; the holder pays it once per sign-in."""
+SCRYPT_R = 8
+"""scrypt block size (1 KiB blocks): the value scrypt was tuned for and every guide keeps."""
+SCRYPT_P = 1
+"""scrypt parallelism: more would let a guesser with many cores spread one guess's work."""
+SCRYPT_DKLEN = 64
+"""Bytes derived: 32 stored as the verifier compared at sign-in, 32 kept secret as the key
+that seals the holder's private seed (never stored)."""
+SCRYPT_SALT_BYTES = 16
+"""A random salt per holder (and per change): equal passphrases never hash alike."""
+SCRYPT_N_MAX = 2**20
+"""The largest cost accepted from a stored record (1 GiB): a corrupted or planted record
+cannot make one sign-in take the server's memory."""
+KDF_CONCURRENT_MAX = 2
+"""Derivations running at once (one per core): each takes 128 MiB and a core, so a burst of
+sign-ins queues instead of exhausting memory; with the limits below a burst is short."""
+
+SIGNIN_FAILURES_FREE = 5
+"""Consecutive wrong passphrases for one holder before the first lockout: enough for typos."""
+SIGNIN_LOCKOUT_S_MIN = 30
+"""The first lockout; each further failure doubles it."""
+SIGNIN_LOCKOUT_S_MAX = 3600
+"""The longest lockout: online guessing gets ~24 tries a day, yet the holder is never
+locked out for longer than an hour by someone who knows only their pseudonym."""
+CLIENT_SIGNIN_FAILURES_MAX = 20
+"""Failed sign-ins (any holder, unknown holders included) one client address may make per
+window before it too is refused: one address cannot spray a few guesses at many holders."""
+CLIENT_SIGNIN_ATTEMPTS_MAX = 60
+"""Sign-in attempts (any outcome) one client address may make per window: each costs the
+server a slow derivation."""
+CLIENT_SIGNIN_WINDOW_S = 600
+"""The window the two client-address counts are kept over."""
+SIGNIN_TRACKED_MAX = 100_000
+"""Holders and client addresses whose sign-in history is kept in memory; past it the
+entries with the least to remember (no lock in force, oldest) are dropped first."""
+
+# ---- sessions (wallet/sessions.py) ---------------------------------------------------------
+
+SESSION_IDLE_S = 900
+"""A session unused for 15 minutes ends (an unattended phone or desk)."""
+SESSION_LIFETIME_S = 8 * 3600
+"""A session ends 8 hours after sign-in however busy it is (a working day): a stolen token
+is worth a bounded time."""
+SESSIONS_MAX = 10_000
+"""Open sessions; past it the one closest to expiry is closed first."""
+
+# ---- signed service-to-service requests (wallet/callers.py) --------------------------------
+
+SIGNED_REQUEST_WINDOW_MS = 60_000
+"""How far a signed request's timestamp may be from the wallet's clock, either way: clock
+skew between agencies' servers plus transit. A replay must come within it, and the nonce
+cache catches those."""
+SIGNED_REQUEST_NONCES_MAX = 100_000
+"""Nonces remembered (each for the window): ~1,600 signed requests a second sustained.
+Past it new requests are refused (503) rather than forgetting a nonce still replayable."""
+TRUST_CACHE_S = 5
+"""How long the CAs and revoked serials read from the chain are reused: a revocation or a
+removed organisation is refused here at most this long after its block."""

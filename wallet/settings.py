@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wallet import limits
+
 
 class WalletSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRUSTLEDGER_WALLET_")
@@ -15,9 +17,10 @@ class WalletSettings(BaseSettings):
     genesis_path: Path = Path("genesis.json")
     host: str = "127.0.0.1"
     port: int = 27200
-    session_ttl_s: int = 900
+    session_idle_s: int = limits.SESSION_IDLE_S
+    session_lifetime_s: int = limits.SESSION_LIFETIME_S
     request_body_bytes_max: int = 64 * 1024
-    sessions_max: int = 10_000
+    sessions_max: int = limits.SESSIONS_MAX
     node_timeout_s: float = 30.0
     tls_cert_path: Path = Path("tls/wallet.pem")
     """The wallet service's certificate (role wallet) it calls validators with."""

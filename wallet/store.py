@@ -1,7 +1,8 @@
 """The wallet's own LevelDB: holder identities, received documents, and shares.
 
 Nothing personal is stored in clear. A holder's Ed25519 seed is sealed under their
-passphrase (Argon2id). Each received document is sealed to the holder's X25519 key, so
+passphrase (scrypt; records from before it, under Argon2id, are upgraded at sign-in: see
+`wallet.passphrases`). Each received document is sealed to the holder's X25519 key, so
 delivery needs only the public key and reading needs the unlocked session. A share is
 the document sealed to the agency's key when the holder grants a request.
 """

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from cli.cert import issue_certificate
+from cli.cert import issue_certificate, operator_caller
 from cli.common import DAY_MS
 from cli.consent import request_access
 from cli.devnet import Devnet, node_status, passphrase
@@ -38,6 +38,11 @@ def wallet(
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.request(method, f"{net.wallet_url}{path}", headers=headers, timeout=30, **kw)
+
+
+def signed(method: str, net: Devnet, org: str, path: str, **kw: Any) -> httpx.Response:
+    """A request to a wallet service route, signed with `org`'s operator certificate."""
+    return operator_caller(net, org).request(method, f"{net.wallet_url}{path}", **kw)
 
 
 DIPLOMA = {
@@ -163,7 +168,7 @@ def issue_and_deliver(
     """Issue through the SDK and hand the document to the holder's wallet, which accepts
     it (201) once it has checked it against the chain; the document."""
     doc, _ = issue_certificate(client, org_key(net, org), cert_type, holder, fields)
-    resp = wallet("POST", net, f"/v1/holders/{holder}/certificates", json={"document": doc})
+    resp = signed("POST", net, org, f"/v1/holders/{holder}/certificates", json={"document": doc})
     assert resp.status_code == 201, resp.text
     return doc
 

@@ -55,6 +55,7 @@ def _bank_asks(net: Devnet, enterprise: str, cert_id: str) -> str:
 
 
 def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None:
+    from cli.cert import operator_caller
     from cli.consent import access_and_read
 
     enterprise, enterprise_token = new_holder(net)  # the enterprise's own wallet
@@ -201,7 +202,13 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     assert resp.status_code == 200, resp.text
     assert _request_status(net, first_request) == "granted"
     with net.client() as client:
-        doc, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, first_request)
+        doc, _ = access_and_read(
+            client,
+            org_key(net, "bank"),
+            operator_caller(net, "bank"),
+            net.wallet_url,
+            first_request,
+        )
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]
     present_path = f"/v1/holders/{agent}/certificates/{cert_id}/presentation"
     resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})

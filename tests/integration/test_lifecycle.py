@@ -278,6 +278,7 @@ def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
 
 
 def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
+    from cli.cert import operator_caller
     from cli.consent import access_and_read
     from tests.integration.helpers import org_key
 
@@ -317,7 +318,9 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert granted.status_code == 200, granted.text
 
     with net.client() as client:
-        doc, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, request_id)
+        doc, _ = access_and_read(
+            client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
+        )
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
     trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]

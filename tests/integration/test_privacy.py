@@ -10,6 +10,7 @@ import plyvel
 import pytest
 
 from cli import devnet
+from cli.cert import operator_caller
 from cli.consent import access_and_read
 from cli.devnet import Devnet
 from tests.integration.helpers import (
@@ -53,7 +54,9 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
         dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
         request_id = sdk_bank_request(net, client, holder, dip_doc["cert_id"], "loan")
         assert answer(net, holder, token, request_id, "grant").status_code == 200
-        read, _ = access_and_read(client, org_key(net, "bank"), net.wallet_url, request_id)
+        read, _ = access_and_read(
+            client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
+        )
         assert read["fields"]["id_number"] == DIPLOMA["id_number"]  # the bank did get the data
 
     devnet.down(net.dir)  # LevelDB allows one process at a time

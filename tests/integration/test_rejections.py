@@ -31,6 +31,7 @@ from tests.integration.helpers import (
     new_holder,
     org_key,
     sdk_bank_request,
+    signed,
     wait_all_at,
     wallet,
 )
@@ -298,21 +299,31 @@ def test_wallet_rejects_bad_requests(net: Devnet) -> None:
         assert big.status_code == 413
         # A tampered document does not match the chain; one for another holder is refused.
         tampered = {**doc, "fields": {**doc["fields"], "degree": "PhD"}}  # type: ignore[dict-item]
-        resp = wallet("POST", net, path, json={"document": tampered})
+        resp = signed("POST", net, "edu", path, json={"document": tampered})
         assert resp.status_code == 409
         assert "hash" in resp.json()["detail"]
-        resp = wallet(
-            "POST", net, f"/v1/holders/{other_holder}/certificates", json={"document": doc}
+        resp = signed(
+            "POST", net, "edu", f"/v1/holders/{other_holder}/certificates", json={"document": doc}
         )
         assert resp.status_code == 409
-        # Disclosure needs a committed, successful access for that very request.
+        # Only the issuer on the chain delivers, in a request signed with its certificate.
+        assert wallet("POST", net, path, json={"document": doc}).status_code == 401
+        assert signed("POST", net, "psb", path, json={"document": doc}).status_code == 403
+        assert signed("POST", net, "bank", path, json={"document": doc}).status_code == 403
+        # Disclosure needs a signed request by a verifier, and a committed, successful
+        # access for that very request.
+        nothing = "/v1/disclosures/req-nothing-123"
+        assert wallet("GET", net, nothing, params={"access_tx": "00" * 32}).status_code == 401
         assert (
-            wallet("GET", net, f"/v1/disclosures/{cert_id}", params={"access_tx": "zz"}).status_code
+            signed("GET", net, "edu", nothing, params={"access_tx": "00" * 32}).status_code == 403
+        )
+        assert (
+            signed(
+                "GET", net, "bank", f"/v1/disclosures/{cert_id}", params={"access_tx": "zz"}
+            ).status_code
             == 422
         )
-        resp = wallet(
-            "GET", net, "/v1/disclosures/req-nothing-123", params={"access_tx": "00" * 32}
-        )
+        resp = signed("GET", net, "bank", nothing, params={"access_tx": "00" * 32})
         assert resp.status_code == 404
         # The holder's document is still there, unchanged.
         listed = wallet("GET", net, path, token).json()

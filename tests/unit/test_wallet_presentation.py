@@ -65,7 +65,7 @@ class FakeLedger:
 @pytest.fixture
 def wallet(tmp_path: Path) -> Iterator[tuple[FakeLedger, WalletStore, Session]]:
     guardian = KeyPair.generate()
-    session = Session(holder_for(guardian), guardian.seed, expires_at=float("inf"))
+    session = Session(holder_for(guardian), guardian.seed)
     store = WalletStore(tmp_path / "db")
     doc = new_document(CERT_ID, "resident_id_card", FIELDS)
     sealed = seal_to(guardian.public_key, json.dumps(doc).encode())

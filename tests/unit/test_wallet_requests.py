@@ -71,7 +71,7 @@ def client(tmp_path: Path) -> Iterator[tuple[Http, FakeLedger, Sessions]]:
     app = FastAPI()
     app.include_router(holders.router)
     ledger = FakeLedger()
-    sessions = Sessions(ttl_s=60, max_sessions=10)
+    sessions = Sessions(idle_s=60, lifetime_s=600, max_sessions=10)
     app.state.ledger = ledger
     app.state.sessions = sessions
     app.state.store = WalletStore(tmp_path / "db")

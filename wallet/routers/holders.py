@@ -1,46 +1,36 @@
-"""Holder routes: identity, sessions, certificates, requests and grants."""
+"""Holder routes: certificates, requests and grants (sign-in: `wallet.routers.signin`)."""
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from contracts.framework.identity import holder_id_for
-from node.chain.crypto import KeyFileError, KeyPair, open_secret, seal_secret
+from node.chain.crypto import KeyPair
 from node.chain.events import event_attrs
 from node.chain.ids import new_id
+from node.chain.pki import Role
 from node.chain.tx import ArgValue
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.presentation import PresentationInvalid, make_presentation
 from node.sdk.sealing import open_sealed, seal_to
 from wallet import limits
-from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger, SessionsDep, Store
+from wallet.callers import CallerRefused, require_org, require_role
+from wallet.deps import (
+    CurrentHolder,
+    HolderIdPath,
+    IdPath,
+    Ledger,
+    SignedCaller,
+    Store,
+    refusal,
+)
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
-
-Passphrase = Field(min_length=limits.PASSPHRASE_CHARS_MIN, max_length=limits.PASSPHRASE_CHARS_MAX)
-
-
-class CreateHolder(BaseModel):
-    passphrase: str = Passphrase
-
-
-class OpenSession(BaseModel):
-    holder_id: str = Field(pattern=r"^hd[0-9a-f]{40}$")
-    passphrase: str = Field(min_length=1, max_length=limits.PASSPHRASE_CHARS_MAX)
-
-
-class SessionOut(BaseModel):
-    holder_id: str
-    public_key: str
-    token: str
-    expires_in_s: int
 
 
 class Document(BaseModel):
@@ -144,53 +134,18 @@ def node_query(ledger: LedgerClient, contract: str, method: str, **args: ArgValu
         raise node_error(exc) from exc
 
 
-@router.post("/holders", response_model=SessionOut, status_code=201)
-def create_holder(body: CreateHolder, store: Store, sessions: SessionsDep) -> SessionOut:
-    """Create a holder identity. The private key is sealed under the passphrase (Argon2id)."""
-    keypair = KeyPair.generate()
-    holder_id = holder_id_for(keypair.public_key)
-    store.put_holder(
-        holder_id,
-        {
-            "public_key": keypair.public_key.hex(),
-            "sealed_seed": seal_secret(keypair.seed, body.passphrase),
-            "created_ms": int(time.time() * 1000),
-        },
-    )
-    token = sessions.open(holder_id, keypair.seed)
-    return SessionOut(
-        holder_id=holder_id,
-        public_key=keypair.public_key.hex(),
-        token=token,
-        expires_in_s=sessions.ttl_s,
-    )
-
-
-@router.post("/sessions", response_model=SessionOut)
-def open_session(body: OpenSession, store: Store, sessions: SessionsDep) -> SessionOut:
-    """Unlock a wallet with its passphrase; returns a bearer token."""
-    record = store.get_holder(body.holder_id)
-    if record is None:
-        raise HTTPException(404, "no such holder in this wallet")
-    try:
-        seed = open_secret(record["sealed_seed"], body.passphrase)
-    except KeyFileError:
-        raise HTTPException(401, "wrong passphrase") from None
-    token = sessions.open(body.holder_id, seed)
-    return SessionOut(
-        holder_id=body.holder_id,
-        public_key=record["public_key"],
-        token=token,
-        expires_in_s=sessions.ttl_s,
-    )
-
-
 @router.post("/holders/{holder_id}/certificates", status_code=201)
 def deliver_certificate(
-    holder_id: HolderIdPath, body: Delivery, store: Store, ledger: Ledger
+    holder_id: HolderIdPath, body: Delivery, caller: SignedCaller, store: Store, ledger: Ledger
 ) -> dict[str, Any]:
-    """An issuer delivers a certificate document. It is accepted only if the chain holds a
-    certificate with this id, for this holder, whose hash matches the document."""
+    """An issuer delivers a certificate document, in a request signed with a certificate of
+    role issuer of the organisation that issued it on-chain (docs/wallet-requests.md). It is
+    accepted only if the chain holds a certificate with this id, for this holder, whose hash
+    matches the document."""
+    try:
+        require_role(caller, Role.ISSUER, "delivering a certificate")
+    except CallerRefused as exc:
+        raise refusal(exc) from None
     record = store.get_holder(holder_id)
     if record is None:
         raise HTTPException(404, "no such holder in this wallet")
@@ -200,6 +155,12 @@ def deliver_certificate(
     except DocumentInvalid as exc:
         raise HTTPException(422, f"invalid document: {exc}") from exc
     onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
+    try:
+        require_org(
+            caller, onchain["issuer"], "deliver it", "the certificate's issuer on the chain"
+        )
+    except CallerRefused as exc:
+        raise refusal(exc) from None
     if onchain["holder"] != holder_id:
         raise HTTPException(409, "the certificate on the chain belongs to another holder")
     if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:

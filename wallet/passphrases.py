@@ -1,0 +1,179 @@
+"""A holder's passphrase: the slow hash it is checked against, and the seal on their key.
+
+One scrypt derivation per sign-in gives 64 bytes: the first 32 are the *verifier*, stored
+and compared in constant time, so a wrong passphrase is told apart without touching the
+sealed key; the last 32 are the key that seals the holder's Ed25519 seed (XSalsa20-Poly1305)
+and are never stored. Knowing the verifier does not give the sealing key: both are
+independent outputs of the same derivation, and either costs a guesser a full scrypt.
+
+The record keeps its scrypt parameters (n, r, p, dklen) and salt beside the verifier, so
+the parameters in `wallet.limits` can be raised later: a record made with weaker ones is
+re-sealed with the current ones at the holder's next successful sign-in
+(`needs_upgrade`). Records from before this scheme carry only ``sealed_seed`` (the seed
+sealed under an Argon2id key by `node.chain.crypto.seal_secret`); they still open, and are
+upgraded the same way, so no holder loses their wallet.
+
+Holder record, as `wallet.store.WalletStore.put_holder` keeps it::
+
+    {"public_key": <hex>, "created_ms": <int>,
+     "passphrase": {"kdf": "scrypt", "n": 131072, "r": 8, "p": 1, "dklen": 64,
+                    "salt": <hex>, "verifier": <hex>, "sealed_seed": <hex>}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.exceptions
+import nacl.secret
+
+from node.chain.crypto import KeyFileError, KeyPair, open_secret
+from wallet import limits
+
+VERIFIER_BYTES = 32
+SEAL_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
+
+
+class WrongPassphrase(Exception):
+    """The passphrase does not open this holder's record."""
+
+
+class RecordUnreadable(Exception):
+    """The stored record is malformed or names parameters outside the accepted bounds: a
+    broken invariant of the store, not the caller's mistake."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScryptParams:
+    """scrypt's cost parameters, as stored with each hash."""
+
+    n: int
+    """CPU/memory cost, a power of two."""
+    r: int
+    """Block size."""
+    p: int
+    """Parallelism."""
+    dklen: int
+    """Bytes derived: the verifier and the sealing key."""
+
+    def get_problem(self) -> str | None:
+        """Why these parameters are not acceptable for a stored record, or None."""
+        if self.n < 2 or self.n & (self.n - 1) or self.n > limits.SCRYPT_N_MAX:
+            return f"n={self.n} is not a power of two up to {limits.SCRYPT_N_MAX}"
+        if not 1 <= self.r <= 32 or not 1 <= self.p <= 16:
+            return f"r={self.r}, p={self.p} outside 1..32, 1..16"
+        if self.dklen != VERIFIER_BYTES + SEAL_KEY_BYTES:
+            return f"dklen={self.dklen}, expected {VERIFIER_BYTES + SEAL_KEY_BYTES}"
+        return None
+
+    def memory_bytes(self) -> int:
+        """What one derivation takes (scrypt's 128·r·(n + p)), plus room for its buffers."""
+        return 128 * self.r * (self.n + self.p) + 1024 * 1024
+
+    def is_weaker_than(self, other: ScryptParams) -> bool:
+        """Whether a derivation with these costs a guesser less than one with `other`."""
+        return self.n * self.r * self.p < other.n * other.r * other.p
+
+
+PRODUCTION = ScryptParams(limits.SCRYPT_N, limits.SCRYPT_R, limits.SCRYPT_P, limits.SCRYPT_DKLEN)
+MINIMAL = ScryptParams(2**4, 1, 1, limits.SCRYPT_DKLEN)
+"""For tests only: the same code path in microseconds."""
+
+
+class PassphraseKdf:
+    """Derives with `params`, at most `concurrent_max` derivations at once (each takes a
+    core and `params.memory_bytes()`)."""
+
+    def __init__(self, params: ScryptParams, concurrent_max: int) -> None:
+        problem = params.get_problem()
+        if problem is not None:
+            raise ValueError(f"scrypt parameters: {problem}")
+        self.params = params
+        self._slots = threading.BoundedSemaphore(concurrent_max)
+
+    def _derive(self, passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
+        with self._slots:
+            return hashlib.scrypt(
+                passphrase.encode("utf-8"),
+                salt=salt,
+                n=params.n,
+                r=params.r,
+                p=params.p,
+                dklen=params.dklen,
+                maxmem=params.memory_bytes(),
+            )
+
+    def seal(self, seed: bytes, passphrase: str) -> dict[str, Any]:
+        """The ``passphrase`` entry of a holder record for `seed`, with a fresh salt."""
+        salt = secrets.token_bytes(limits.SCRYPT_SALT_BYTES)
+        derived = self._derive(passphrase, salt, self.params)
+        box = nacl.secret.SecretBox(derived[VERIFIER_BYTES:])
+        return {
+            "kdf": "scrypt",
+            "n": self.params.n,
+            "r": self.params.r,
+            "p": self.params.p,
+            "dklen": self.params.dklen,
+            "salt": salt.hex(),
+            "verifier": derived[:VERIFIER_BYTES].hex(),
+            "sealed_seed": bytes(box.encrypt(seed)).hex(),
+        }
+
+    def open(self, record: dict[str, Any], passphrase: str) -> bytes:
+        """The holder's seed, or `WrongPassphrase`. Opens both the scrypt records and the
+        Argon2id records made before them; checks the seed against the public key."""
+        entry = record.get("passphrase")
+        if isinstance(entry, dict):
+            seed = self._open_scrypt(entry, passphrase)
+        elif isinstance(record.get("sealed_seed"), dict):
+            try:
+                seed = open_secret(record["sealed_seed"], passphrase)
+            except KeyFileError as exc:
+                if isinstance(exc.__cause__, nacl.exceptions.CryptoError):
+                    raise WrongPassphrase() from None
+                raise RecordUnreadable(str(exc)) from exc
+        else:
+            raise RecordUnreadable("the holder record carries no sealed key")
+        if KeyPair(seed).public_key.hex() != record.get("public_key"):
+            raise RecordUnreadable("the sealed key does not match the holder's public key")
+        return seed
+
+    def _open_scrypt(self, entry: dict[str, Any], passphrase: str) -> bytes:
+        try:
+            if entry["kdf"] != "scrypt":
+                raise RecordUnreadable(f"unknown passphrase KDF {entry['kdf']!r}")
+            params = get_params(entry)
+            salt = bytes.fromhex(entry["salt"])
+            verifier = bytes.fromhex(entry["verifier"])
+            sealed = bytes.fromhex(entry["sealed_seed"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RecordUnreadable(f"malformed passphrase entry: {exc}") from exc
+        derived = self._derive(passphrase, salt, params)
+        if not hmac.compare_digest(derived[:VERIFIER_BYTES], verifier):
+            raise WrongPassphrase()
+        try:
+            return bytes(nacl.secret.SecretBox(derived[VERIFIER_BYTES:]).decrypt(sealed))
+        except nacl.exceptions.CryptoError as exc:
+            raise RecordUnreadable("the verifier matches but the sealed key does not open") from exc
+
+    def needs_upgrade(self, record: dict[str, Any]) -> bool:
+        """Whether `record` should be re-sealed with the current parameters (a record from
+        before scrypt, or one made with weaker parameters)."""
+        entry = record.get("passphrase")
+        if not isinstance(entry, dict):
+            return True
+        return get_params(entry).is_weaker_than(self.params)
+
+
+def get_params(entry: dict[str, Any]) -> ScryptParams:
+    """The parameters a stored entry was made with, checked against the accepted bounds."""
+    params = ScryptParams(int(entry["n"]), int(entry["r"]), int(entry["p"]), int(entry["dklen"]))
+    problem = params.get_problem()
+    if problem is not None:
+        raise RecordUnreadable(f"stored scrypt parameters: {problem}")
+    return params
