@@ -14,6 +14,7 @@ interface between the parts is written down in one place (and checked by mypy).
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -46,6 +47,7 @@ from consensus.messages import (
     Prepare,
     Prepared,
     PrePrepare,
+    Record,
     ViewChange,
 )
 from consensus.ready import Outbox, Rejected
@@ -117,11 +119,26 @@ class ReplicaCore(ABC):
         verifier: Verifier,
         *,
         committed_height: int,
-        committed_certificate: CommitCertificate | None,
-        view: int,
-        schedule: ValidatorSchedule | None,
+        committed_certificate: CommitCertificate | None = None,
+        view: int = 0,
+        signed: Sequence[Record] = (),
+        schedule: ValidatorSchedule | None = None,
     ) -> None:
-        """See `Replica.__init__`; this checks the arguments and sets up empty state."""
+        """Start (or restart) at `committed_height`, the last height the node durably applied.
+
+        `committed_certificate` is that block's commit certificate (required above height 0):
+        view changes report it, and without it a restarted replica could let a new view
+        re-decide a height it already committed.
+
+        `signed` is the WAL: every record `Ready.persist` ever returned that the node kept.
+        Own messages are re-sent and nothing that conflicts with them is ever signed; the
+        highest view found in it is the replica's view, and it is in the normal state only if
+        the NewView of that view is among them (view 0 needs none). The node may drop records
+        for heights at or below the committed height, but must keep the latest NewView, the
+        own ViewChange of the latest view, and `Prepared` records above the committed height.
+
+        `schedule`: the validator sets known from the chain (default: genesis set only).
+        """
         if signer.id != config.self_id:
             raise ValueError(f"signer is for {signer.id!r}, config for {config.self_id!r}")
         if not is_u64(committed_height) or committed_height > U64_MAX - 2 * WINDOW_HEIGHTS_MAX:
@@ -204,6 +221,10 @@ class ReplicaCore(ABC):
         self._fetch_attempts = 0
         self._checkpoint_next_tick = 0
         self._checkpoint_resends = 0
+
+        # ---- where the WAL says this replica was (restore.py), then the height in flight
+        self._restore(signed)
+        self._enter_next_height()
 
     # ----------------------------------------------------------------- shared helpers
 
@@ -359,6 +380,10 @@ class ReplicaCore(ABC):
     # ----------------------------------------------------------------- between the concerns
     # Abstract here so that mypy checks every call across the parts and `Replica` cannot be
     # built without them; each group is implemented by the module named above it.
+
+    # restore.py
+    @abstractmethod
+    def _restore(self, records: Sequence[Record]) -> None: ...  # the WAL, on start
 
     # normal.py
     @abstractmethod

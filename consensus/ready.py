@@ -93,7 +93,7 @@ class Ready:
     persist: tuple[Record, ...]
     """Sync these to the WAL before sending anything in `send`: own signed messages (votes,
     checkpoints, ViewChanges, NewViews), the NewView this replica entered its view with, and
-    `Prepared` records. See `Replica.__init__` for what a restart needs back."""
+    `Prepared` records. See `ReplicaCore.__init__` for what a restart needs back."""
     send: tuple[Outbound, ...]
     validate: tuple[Proposal, ...]
     committed: tuple[CommittedBlock, ...]

@@ -18,12 +18,11 @@ change and new view), `catchup` (checkpoints, garbage collection, slow peers, st
 `restore` (the WAL after a restart). `Replica` only composes them and routes the inputs.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from consensus.catchup import CatchUp
 from consensus.core import ReplicaConfig, Status
-from consensus.crypto import Signer, Verifier
+from consensus.crypto import Signer
 from consensus.heights import Heights
 from consensus.log import kind_of
 from consensus.messages import (
@@ -35,7 +34,6 @@ from consensus.messages import (
     NewView,
     Prepare,
     PrePrepare,
-    Record,
     ViewChange,
 )
 from consensus.normal import NormalCase
@@ -66,46 +64,10 @@ class ReplicaStats:
 
 
 class Replica(NormalCase, Heights, ViewChanges, CatchUp, Restore):
-    """A PBFT replica for one validator. Not thread-safe: the node drives it from one loop."""
+    """A PBFT replica for one validator. Not thread-safe: the node drives it from one loop.
 
-    def __init__(
-        self,
-        config: ReplicaConfig,
-        signer: Signer,
-        verifier: Verifier,
-        *,
-        committed_height: int,
-        committed_certificate: CommitCertificate | None = None,
-        view: int = 0,
-        signed: Sequence[Record] = (),
-        schedule: ValidatorSchedule | None = None,
-    ) -> None:
-        """Start (or restart) at `committed_height`, the last height the node durably applied.
-
-        `committed_certificate` is that block's commit certificate (required above height 0):
-        view changes report it, and without it a restarted replica could let a new view
-        re-decide a height it already committed.
-
-        `signed` is the WAL: every record `Ready.persist` ever returned that the node kept.
-        Own messages are re-sent and nothing that conflicts with them is ever signed; the
-        highest view found in it is the replica's view, and it is in the normal state only if
-        the NewView of that view is among them (view 0 needs none). The node may drop records
-        for heights at or below the committed height, but must keep the latest NewView, the
-        own ViewChange of the latest view, and `Prepared` records above the committed height.
-
-        `schedule`: the validator sets known from the chain (default: genesis set only).
-        """
-        super().__init__(
-            config,
-            signer,
-            verifier,
-            committed_height=committed_height,
-            committed_certificate=committed_certificate,
-            view=view,
-            schedule=schedule,
-        )
-        self._restore(signed)
-        self._enter_next_height()
+    Built by `ReplicaCore.__init__`, which every concern shares: it checks the arguments,
+    replays the WAL (`restore`) and enters the next height."""
 
     # ----------------------------------------------------------------- accessors
 

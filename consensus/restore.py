@@ -18,12 +18,9 @@ from consensus.errors import ConsensusError
 from consensus.log import Validation, kind_of
 from consensus.messages import (
     Checkpoint,
-    Commit,
     NewView,
     NormalMessage,
-    Prepare,
     Prepared,
-    PrePrepare,
     Record,
     ViewChange,
 )
@@ -33,7 +30,7 @@ from consensus.viewchange import get_certified_height
 
 def get_record_view(record: Record) -> int:
     """The view a WAL record proves this replica reached."""
-    if isinstance(record, PrePrepare | Prepare | Commit):
+    if isinstance(record, NormalMessage):
         return record.view
     if isinstance(record, ViewChange):
         return record.new_view
@@ -45,7 +42,7 @@ def get_record_view(record: Record) -> int:
 
 
 class Restore(ReplicaCore):
-    """Rebuilding the replica's state from its WAL records (see `Replica.__init__`)."""
+    """Rebuilding the replica's state from its WAL records (see `ReplicaCore.__init__`)."""
 
     def _restore(self, records: Sequence[Record]) -> None:
         """Take back the WAL after a restart (see `__init__`)."""
@@ -62,7 +59,7 @@ class Restore(ReplicaCore):
             self._status = Status.VIEW_CHANGE
             self._restore_view(records)
         for record in records:
-            if isinstance(record, PrePrepare | Prepare | Commit):
+            if isinstance(record, NormalMessage):
                 self._restore_own(record)
             elif isinstance(record, Checkpoint):
                 if self._checkpoints.low <= record.height <= self._committed_height:

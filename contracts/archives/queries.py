@@ -27,7 +27,7 @@ from contracts.archives.transactions import (
 from contracts.catalogue import RECORD_CATEGORIES
 from contracts.framework import arguments, limits
 from contracts.framework.codec import load_json
-from contracts.framework.errors import NOT_FOUND, ContractError
+from contracts.framework.errors import not_found
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, choice, flag, query, text
 from contracts.framework.store import scan_index, scan_index_matching
@@ -84,7 +84,7 @@ def query_file(state: StateReader, args: Values, now_ms: int) -> Any:
     subject = args[SUBJECT]
     found = files.FILES.get(state, subject)
     if found is None:
-        raise ContractError(NOT_FOUND, f"holder {subject} has no archive file")
+        raise not_found(f"holder {subject} has no archive file")
     return found.to_json()
 
 

@@ -29,12 +29,7 @@ from contracts.catalogue import RECORD_CATEGORIES
 from contracts.delegation.authority import Actor, resolve_actor
 from contracts.delegation.records import ACTION_ARCHIVES
 from contracts.framework import arguments, limits
-from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    PERMISSION_DENIED,
-    ContractError,
-)
+from contracts.framework.errors import already_exists, failed_precondition, permission_denied
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
@@ -94,9 +89,7 @@ def _new_version(
     if content_hash == record.content_hash:
         raise arguments.invalid("content_hash must differ from the current version's")
     if record.version >= limits.VERSIONS_MAX:
-        raise ContractError(
-            FAILED_PRECONDITION, f"record {record.record_id} has {limits.VERSIONS_MAX} versions"
-        )
+        raise failed_precondition(f"record {record.record_id} has {limits.VERSIONS_MAX} versions")
     replaced = RecordVersion(
         version=record.version,
         content_hash=record.content_hash,
@@ -121,9 +114,8 @@ def _check_source(
 ) -> Organisation:
     sender = principal_of(state, ctx.sender_key)
     if sender is None or sender.id != record.source:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"only the source {record.source} may {doing} archive record {record.record_id}",
+        raise permission_denied(
+            f"only the source {record.source} may {doing} archive record {record.record_id}"
         )
     return sender
 
@@ -170,13 +162,11 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     # The sender is an archive source for this category.
     source = principal_of(state, ctx.sender_key)
     if source is None or not source.may_append(category):
-        raise ContractError(
-            PERMISSION_DENIED, f"only an archive source for {category} may append such records"
-        )
+        raise permission_denied(f"only an archive source for {category} may append such records")
 
     # The record id is new.
     if state.get(RECORDS.key(record_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"archive record {record_id} already exists")
+        raise already_exists(f"archive record {record_id} already exists")
 
     # The file's kind (person or enterprise) fits the category and what was stated.
     file = files.FILES.get(state, subject)
@@ -187,10 +177,9 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         if (file is None or file.kind == kind) and stated_kind in (None, kind)
     ]
     if not candidates:
-        raise ContractError(
-            FAILED_PRECONDITION,
+        raise failed_precondition(
             f"{category} records belong in a {' or '.join(kinds)} file, and holder {subject}'s"
-            " file is not one",
+            " file is not one"
         )
     if len(candidates) > 1:
         raise arguments.invalid(
@@ -247,15 +236,12 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     record = RECORDS.get_existing(state, record_id)
     source = _check_source(state, ctx, record, "amend")
     if not source.may_append(record.category):
-        raise ContractError(
-            PERMISSION_DENIED, f"organisation {source.id} is no longer a {record.category} source"
-        )
+        raise permission_denied(f"organisation {source.id} is no longer a {record.category} source")
 
     # No correction is pending (the source answers it instead).
     if record.pending_correction:
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"correction {record.pending_correction} of record {record_id} is pending: resolve it",
+        raise failed_precondition(
+            f"correction {record.pending_correction} of record {record_id} is pending: resolve it"
         )
 
     # Effect: the next version.
@@ -280,7 +266,7 @@ def process_claim(state: StateReader, ctx: CallContext, args: Values) -> CallRes
 
     # It is not claimed yet.
     if record.claimed:
-        raise ContractError(FAILED_PRECONDITION, f"archive record {record_id} is already claimed")
+        raise failed_precondition(f"archive record {record_id} is already claimed")
 
     # Effect: claimed.
     claimed = dataclasses.replace(
@@ -308,11 +294,10 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
 
     # The id is new and no other correction of the record is pending.
     if state.get(CORRECTIONS.key(correction_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"correction {correction_id} already exists")
+        raise already_exists(f"correction {correction_id} already exists")
     if record.pending_correction:
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"correction {record.pending_correction} of record {record_id} is still pending",
+        raise failed_precondition(
+            f"correction {record.pending_correction} of record {record_id} is still pending"
         )
 
     # Effect: the pending correction, indexed for the source and the subject.
@@ -364,9 +349,7 @@ def process_resolve_correction(state: StateReader, ctx: CallContext, args: Value
     record = RECORDS.get_existing(state, correction.record_id)
     _check_source(state, ctx, record, "resolve corrections of")
     if correction.status != CORRECTION_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"correction {correction_id} is already {correction.status}"
-        )
+        raise failed_precondition(f"correction {correction_id} is already {correction.status}")
 
     # Effect: the new version (if corrected) and the answer.
     writes: dict[bytes, bytes | None]

@@ -33,12 +33,7 @@ from contracts.certificates.records import (
 )
 from contracts.framework import arguments, limits
 from contracts.framework.arguments import Args, invalid
-from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    PERMISSION_DENIED,
-    ContractError,
-)
+from contracts.framework.errors import already_exists, failed_precondition, permission_denied
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
@@ -122,11 +117,9 @@ def _check_validity(entry: CertificateType, valid_until_ms: int, ctx: CallContex
 def _check_may_issue(state: StateReader, ctx: CallContext, cert_type: str) -> Organisation:
     issuer = principal_of(state, ctx.sender_key)
     if issuer is None or not issuer.has_role(ROLE_ISSUER):
-        raise ContractError(PERMISSION_DENIED, "only an issuing organisation may issue")
+        raise permission_denied("only an issuing organisation may issue")
     if cert_type not in issuer.cert_types:
-        raise ContractError(
-            PERMISSION_DENIED, f"organisation {issuer.id} may not issue {cert_type} certificates"
-        )
+        raise permission_denied(f"organisation {issuer.id} may not issue {cert_type} certificates")
     return issuer
 
 
@@ -137,14 +130,12 @@ def _check_is_issuer(
     issue its type)."""
     sender = principal_of(state, ctx.sender_key)
     if sender is None or sender.id != cert.issuer:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"only the issuer {cert.issuer} may {action} certificate {cert.cert_id}",
+        raise permission_denied(
+            f"only the issuer {cert.issuer} may {action} certificate {cert.cert_id}"
         )
     if need_role and not sender.may_issue(cert.cert_type):
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"organisation {sender.id} no longer issues {cert.cert_type} certificates",
+        raise permission_denied(
+            f"organisation {sender.id} no longer issues {cert.cert_type} certificates"
         )
     return sender
 
@@ -153,11 +144,10 @@ def _check_status(cert: Certificate, allowed: tuple[str, ...], action: str) -> N
     if cert.status in allowed:
         return
     if cert.status == STATUS_REVOKED and action == "revoke":
-        raise ContractError(FAILED_PRECONDITION, f"certificate {cert.cert_id} is already revoked")
-    raise ContractError(
-        FAILED_PRECONDITION,
+        raise failed_precondition(f"certificate {cert.cert_id} is already revoked")
+    raise failed_precondition(
         f"certificate {cert.cert_id} is {cert.status}: {action} needs a"
-        f" {' or '.join(allowed)} certificate",
+        f" {' or '.join(allowed)} certificate"
     )
 
 
@@ -219,7 +209,7 @@ def _issue(
 
 def _check_new(state: StateReader, cert_id: str) -> None:
     if state.get(CERTIFICATES.key(cert_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"certificate {cert_id} already exists")
+        raise already_exists(f"certificate {cert_id} already exists")
 
 
 # --- Transactions --------------------------------------------------------------------------
@@ -271,7 +261,7 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
 
     # It has an end of validity to extend.
     if cert.valid_until_ms == 0:
-        raise ContractError(FAILED_PRECONDITION, f"certificate {cert_id} does not expire")
+        raise failed_precondition(f"certificate {cert_id} does not expire")
 
     # The new end of validity is later than the old one and the block time, within the rules.
     if valid_until_ms != 0 and valid_until_ms <= max(cert.valid_until_ms, ctx.time_ms):
@@ -304,9 +294,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     if doc_hash == cert.doc_hash:
         raise invalid("doc_hash must differ from the current document's")
     if cert.version >= limits.VERSIONS_MAX:
-        raise ContractError(
-            FAILED_PRECONDITION, f"certificate {cert_id} has {limits.VERSIONS_MAX} versions"
-        )
+        raise failed_precondition(f"certificate {cert_id} has {limits.VERSIONS_MAX} versions")
 
     # Effect: keep the old version, make the new one current.
     old = DocVersion(
@@ -482,9 +470,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
     # The sender is a verifying organisation.
     verifier = principal_of(state, ctx.sender_key)
     if verifier is None or not verifier.has_role(ROLE_VERIFIER):
-        raise ContractError(
-            PERMISSION_DENIED, "only a verifying organisation may record a verification"
-        )
+        raise permission_denied("only a verifying organisation may record a verification")
 
     # The certificate exists; the fields are among its type's; the id is new.
     cert = CERTIFICATES.get_existing(state, cert_id)
@@ -497,7 +483,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             allow_empty=False,
         )
     if state.get(VERIFICATIONS.key(verification_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"verification {verification_id} already exists")
+        raise already_exists(f"verification {verification_id} already exists")
 
     # Effect: store the record and index it under the certificate and the holder.
     record = Verification(

@@ -15,7 +15,7 @@ from contracts.consent.records import REQUESTS, STATUS_GRANTED, ConsentRequest
 from contracts.consent.transactions import CERT_ID, REQUEST_ID
 from contracts.framework import arguments
 from contracts.framework.arguments import Args
-from contracts.framework.errors import PERMISSION_DENIED, ContractError
+from contracts.framework.errors import permission_denied
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
@@ -88,21 +88,19 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     request = REQUESTS.get_existing(state, request_id)
     agency = principal_of(state, ctx.sender_key)
     if agency is None or agency.id != request.agency:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"only the requesting agency {request.agency} may access under {request_id}",
+        raise permission_denied(
+            f"only the requesting agency {request.agency} may access under {request_id}"
         )
 
     # The grant is in force: granted, not expired, uses left.
     if request.status != STATUS_GRANTED:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"no grant in force: consent request {request_id} is {request.status}",
+        raise permission_denied(
+            f"no grant in force: consent request {request_id} is {request.status}"
         )
     if ctx.time_ms > request.expires_at_ms:
-        raise ContractError(PERMISSION_DENIED, f"grant expired: consent request {request_id}")
+        raise permission_denied(f"grant expired: consent request {request_id}")
     if request.uses_left <= 0:
-        raise ContractError(PERMISSION_DENIED, f"no uses left: consent request {request_id}")
+        raise permission_denied(f"no uses left: consent request {request_id}")
 
     # What it reads exists, is the holder's, and lies within the granted scope.
     target = _get_target(args, request)
@@ -116,10 +114,9 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         if cert.holder != request.holder or not scope.covers_certificate(
             request.granted_scope, cert.cert_id, cert.cert_type, target.fields
         ):
-            raise ContractError(
-                PERMISSION_DENIED,
+            raise permission_denied(
                 f"not in scope: consent request {request_id} does not grant"
-                f" {'those fields of ' if target.fields else ''}certificate {cert.cert_id}",
+                f" {'those fields of ' if target.fields else ''}certificate {cert.cert_id}"
             )
         attrs = {
             "cert_status": compute_certificate_status(cert, ctx.time_ms),
@@ -132,10 +129,9 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         if record.subject != request.holder or not scope.covers_record(
             request.granted_scope, record.category
         ):
-            raise ContractError(
-                PERMISSION_DENIED,
+            raise permission_denied(
                 f"not in scope: consent request {request_id} does not grant"
-                f" archive record {record.record_id}",
+                f" archive record {record.record_id}"
             )
         attrs = {
             "category": record.category,

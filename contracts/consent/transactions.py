@@ -31,11 +31,10 @@ from contracts.delegation.records import ACTION_CONSENT
 from contracts.framework import arguments, limits
 from contracts.framework.arguments import Args
 from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    NOT_FOUND,
-    PERMISSION_DENIED,
-    ContractError,
+    already_exists,
+    failed_precondition,
+    not_found,
+    permission_denied,
 )
 from contracts.framework.interface import (
     AttrValue,
@@ -125,9 +124,8 @@ def get_subjects(request: ConsentRequest, actor: Actor | None = None) -> tuple[s
 def check_status(request: ConsentRequest, status: str) -> None:
     """``failed_precondition`` unless ``request`` is in ``status``."""
     if request.status != status:
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"consent request {request.request_id} is {request.status}, not {status}",
+        raise failed_precondition(
+            f"consent request {request.request_id} is {request.status}, not {status}"
         )
 
 
@@ -157,14 +155,12 @@ def _check_certificates(
         cert_id = item[scope.CERT_ID]
         cert = CERTIFICATES.get(state, cert_id)
         if cert is None:
-            raise ContractError(NOT_FOUND, f"no certificate {cert_id}")
+            raise not_found(f"no certificate {cert_id}")
         if cert.holder != holder:
-            raise ContractError(
-                FAILED_PRECONDITION, f"certificate {cert_id} does not belong to holder {holder}"
-            )
+            raise failed_precondition(f"certificate {cert_id} does not belong to holder {holder}")
         cert_status = compute_certificate_status(cert, ctx.time_ms)
         if cert_status != "valid":
-            raise ContractError(FAILED_PRECONDITION, f"certificate {cert_id} is {cert_status}")
+            raise failed_precondition(f"certificate {cert_id} is {cert_status}")
         scope.check_item_fields(item, cert.cert_type, "scope")
         found[cert_id] = cert
     return found
@@ -196,11 +192,11 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # The sender is an organisation with the verifier role.
     agency = principal_of(state, ctx.sender_key)
     if agency is None or not agency.has_role(ROLE_VERIFIER):
-        raise ContractError(PERMISSION_DENIED, "only a verifying organisation may request consent")
+        raise permission_denied("only a verifying organisation may request consent")
 
     # The request id is new.
     if state.get(REQUESTS.key(request_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"consent request {request_id} already exists")
+        raise already_exists(f"consent request {request_id} already exists")
 
     # The certificates named exist, belong to the holder and are valid.
     certs = _check_certificates(state, ctx, holder, items)
@@ -337,7 +333,7 @@ def process_grant(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # It is pending and has not expired.
     check_status(request, STATUS_PENDING)
     if ctx.time_ms > request.expires_at_ms:
-        raise ContractError(FAILED_PRECONDITION, f"consent request {request_id} has expired")
+        raise failed_precondition(f"consent request {request_id} has expired")
 
     # The narrowing asks for no more than the request.
     granted_uses = request.max_uses if narrowing.uses is None else narrowing.uses
@@ -398,9 +394,7 @@ def process_narrow(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     # It is granted and in force (an expired or used-up grant has nothing left to narrow).
     check_status(request, STATUS_GRANTED)
     if not is_in_force(request, ctx.time_ms):
-        raise ContractError(
-            FAILED_PRECONDITION, f"the grant of consent request {request_id} is not in force"
-        )
+        raise failed_precondition(f"the grant of consent request {request_id} is not in force")
 
     # Each change narrows the grant.
     uses_left = request.uses_left if narrowing.uses is None else narrowing.uses

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from contracts.delegation.records import find_delegation
-from contracts.framework.errors import PERMISSION_DENIED, ContractError
+from contracts.framework.errors import permission_denied
 from contracts.framework.identity import holder_id_for
 from contracts.framework.interface import CallContext, StateReader
 
@@ -75,8 +75,7 @@ def resolve_actor(
         state, principal, signer, action, ctx.time_ms, cert_types, record_categories
     )
     if found is None:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"only the holder, or a delegate in force for {action} covering it, may {doing}",
+        raise permission_denied(
+            f"only the holder, or a delegate in force for {action} covering it, may {doing}"
         )
     return Actor(signer, principal, found.delegation_id, found.kind)

@@ -35,12 +35,7 @@ from contracts.delegation.records import (
     find_delegation,
 )
 from contracts.framework import arguments, limits
-from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    PERMISSION_DENIED,
-    ContractError,
-)
+from contracts.framework.errors import already_exists, failed_precondition, permission_denied
 from contracts.framework.identity import holder_id_for
 from contracts.framework.interface import (
     AttrValue,
@@ -162,18 +157,16 @@ def _get_terms(values: Values, ctx: CallContext, kind: Arg[str]) -> _Terms:
 def _check_new(state: StateReader, terms: _Terms) -> None:
     """The id is new and the parties' kinds (as the chain knows them) fit the delegation."""
     if state.get(DELEGATIONS.key(terms.delegation_id)) is not None:
-        raise ContractError(ALREADY_EXISTS, f"delegation {terms.delegation_id} already exists")
+        raise already_exists(f"delegation {terms.delegation_id} already exists")
     principal_kind = files.get_kind(state, terms.principal)
     if principal_kind is not None and principal_kind != PRINCIPAL_KIND[terms.kind]:
-        raise ContractError(
-            FAILED_PRECONDITION,
+        raise failed_precondition(
             f"a {terms.kind} acts for a {PRINCIPAL_KIND[terms.kind]}, but holder"
-            f" {terms.principal} has a {principal_kind} file",
+            f" {terms.principal} has a {principal_kind} file"
         )
     if files.get_kind(state, terms.delegate) == files.KIND_ENTERPRISE:
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"holder {terms.delegate} is an enterprise and cannot be a delegate",
+        raise failed_precondition(
+            f"holder {terms.delegate} is an enterprise and cannot be a delegate"
         )
 
 
@@ -233,9 +226,7 @@ def process_register(state: StateReader, ctx: CallContext, args: Values) -> Call
     # The sender is a registrar organisation.
     registrar = principal_of(state, ctx.sender_key)
     if registrar is None or not registrar.has_role(ROLE_REGISTRAR):
-        raise ContractError(
-            PERMISSION_DENIED, "only a registrar organisation may register a delegation"
-        )
+        raise permission_denied("only a registrar organisation may register a delegation")
 
     # The id is new and the parties fit.
     _check_new(state, terms)
@@ -277,16 +268,14 @@ def process_appoint(state: StateReader, ctx: CallContext, args: Values) -> CallR
             else None
         )
         if representative is None or representative.kind != KIND_LEGAL_REPRESENTATIVE:
-            raise ContractError(
-                PERMISSION_DENIED,
+            raise permission_denied(
                 "only the principal, or for an agent the enterprise's legal representative,"
-                " may appoint a delegate",
+                " may appoint a delegate"
             )
         if not _is_within(terms, representative):
-            raise ContractError(
-                PERMISSION_DENIED,
+            raise permission_denied(
                 "an agent's actions, types, categories and expiry must stay within the legal"
-                f" representative's delegation {representative.delegation_id}",
+                f" representative's delegation {representative.delegation_id}"
             )
         if terms.delegate == sender:
             raise arguments.invalid("a legal representative cannot appoint themself as agent")
@@ -321,14 +310,11 @@ def get_pending_for_delegate(
     delegate and it is still pending."""
     delegation = DELEGATIONS.get_existing(state, delegation_id)
     if holder_id_for(ctx.sender_key) != delegation.delegate:
-        raise ContractError(
-            PERMISSION_DENIED,
-            f"only the delegate may {action} delegation {delegation.delegation_id}",
+        raise permission_denied(
+            f"only the delegate may {action} delegation {delegation.delegation_id}"
         )
     if delegation.status != STATUS_PENDING:
-        raise ContractError(
-            FAILED_PRECONDITION, f"delegation {delegation_id} is {delegation.status}, not pending"
-        )
+        raise failed_precondition(f"delegation {delegation_id} is {delegation.status}, not pending")
     return delegation
 
 
@@ -349,7 +335,7 @@ def process_accept(state: StateReader, ctx: CallContext, args: Values) -> CallRe
 
     # It has not expired.
     if ctx.time_ms > delegation.expires_at_ms:
-        raise ContractError(FAILED_PRECONDITION, f"delegation {delegation_id} has expired")
+        raise failed_precondition(f"delegation {delegation_id} has expired")
 
     # Effect: active.
     return _answer(ctx, delegation, STATUS_ACTIVE, DelegationEvent.ACCEPTED)
@@ -395,15 +381,11 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     delegation = DELEGATIONS.get_existing(state, delegation_id)
     revoker = _get_revoker(state, ctx, delegation)
     if revoker is None:
-        raise ContractError(
-            PERMISSION_DENIED, f"the sender may not revoke delegation {delegation_id}"
-        )
+        raise permission_denied(f"the sender may not revoke delegation {delegation_id}")
 
     # It is pending or active.
     if delegation.status not in (STATUS_PENDING, STATUS_ACTIVE):
-        raise ContractError(
-            FAILED_PRECONDITION, f"delegation {delegation_id} is {delegation.status}"
-        )
+        raise failed_precondition(f"delegation {delegation_id} is {delegation.status}")
 
     # Effect: revoked.
     revoked = dataclasses.replace(

@@ -56,3 +56,23 @@ class ContractError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+def not_found(message: str) -> ContractError:
+    """A ``not_found`` error for the caller to raise (as ``arguments.invalid`` for bad input)."""
+    return ContractError(NOT_FOUND, message)
+
+
+def permission_denied(message: str) -> ContractError:
+    """A ``permission_denied`` error for the caller to raise."""
+    return ContractError(PERMISSION_DENIED, message)
+
+
+def already_exists(message: str) -> ContractError:
+    """An ``already_exists`` error for the caller to raise."""
+    return ContractError(ALREADY_EXISTS, message)
+
+
+def failed_precondition(message: str) -> ContractError:
+    """A ``failed_precondition`` error for the caller to raise."""
+    return ContractError(FAILED_PRECONDITION, message)

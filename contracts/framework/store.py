@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 from contracts.framework import limits
 from contracts.framework.codec import canonical_json, load_json
-from contracts.framework.errors import NOT_FOUND, ContractError
+from contracts.framework.errors import not_found
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
 
@@ -122,5 +122,5 @@ def scan_index_matching(
 def get_existing(found: T | None, what: str) -> T:
     """``found``, or ``not_found`` "no <what>" if it is None."""
     if found is None:
-        raise ContractError(NOT_FOUND, f"no {what}")
+        raise not_found(f"no {what}")
     return found

@@ -7,7 +7,7 @@ from types import MappingProxyType
 from typing import Final
 
 from contracts.framework import arguments, limits
-from contracts.framework.errors import FAILED_PRECONDITION, ContractError
+from contracts.framework.errors import failed_precondition
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import Arg, integer
 from contracts.governance import versions
@@ -38,9 +38,7 @@ def _plan_activate_contract_version(
     version: int = params["version"]
     schedule = versions.get_schedule(state, contract)
     if versions.get_version_at(schedule, None) == version:
-        raise ContractError(
-            FAILED_PRECONDITION, f"{contract} version {version} is already the scheduled version"
-        )
+        raise failed_precondition(f"{contract} version {version} is already the scheduled version")
     activation_height = ctx.height + CONTRACT_ACTIVATION_DELAY
     kept = tuple(entry for entry in schedule if entry[0] < activation_height)
     changed = (*kept, (activation_height, version))

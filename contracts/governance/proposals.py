@@ -49,10 +49,10 @@ from typing import Any, Final
 from contracts.framework import arguments, limits
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    PERMISSION_DENIED,
     ContractError,
+    already_exists,
+    failed_precondition,
+    permission_denied,
 )
 from contracts.framework.interface import (
     ArgValue,
@@ -155,7 +155,7 @@ EXPIRES_AT_MS = integer("expires_at_ms", 0).maybe()
 def _get_member(state: StateReader, ctx: CallContext, doing: str) -> Organisation:
     org = principal_of(state, ctx.sender_key)
     if org is None:
-        raise ContractError(PERMISSION_DENIED, f"only a member organisation may {doing}")
+        raise permission_denied(f"only a member organisation may {doing}")
     return org
 
 
@@ -234,7 +234,7 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
 
         # The proposal id is new.
         if state.get(PROPOSALS.key(proposal_id)) is not None:
-            raise ContractError(ALREADY_EXISTS, f"proposal {proposal_id} already exists")
+            raise already_exists(f"proposal {proposal_id} already exists")
 
         # The change is possible now (checked again when the quorum is reached).
         action.plan(state, ctx, proposal_id, params)
@@ -280,17 +280,14 @@ def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHan
         # The proposal exists, is open and has not expired.
         proposal = PROPOSALS.get_existing(state, proposal_id)
         if proposal.status != STATUS_OPEN:
-            raise ContractError(
-                FAILED_PRECONDITION, f"proposal {proposal_id} is {proposal.status}, not open"
-            )
+            raise failed_precondition(f"proposal {proposal_id} is {proposal.status}, not open")
         if ctx.time_ms > proposal.expires_at_ms:
-            raise ContractError(FAILED_PRECONDITION, f"proposal {proposal_id} has expired")
+            raise failed_precondition(f"proposal {proposal_id} has expired")
 
         # The sender has not approved it already: each organisation counts once.
         if approver.id in proposal.approvals:
-            raise ContractError(
-                ALREADY_EXISTS,
-                f"organisation {approver.id} already approved proposal {proposal_id}",
+            raise already_exists(
+                f"organisation {approver.id} already approved proposal {proposal_id}"
             )
 
         # Effect: add the approval; apply the change if the quorum is reached.

@@ -9,7 +9,7 @@ from typing import Final
 
 from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from contracts.framework import arguments, limits
-from contracts.framework.errors import ALREADY_EXISTS, FAILED_PRECONDITION, ContractError
+from contracts.framework.errors import already_exists, failed_precondition
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import free_text, name_list, text
 from contracts.governance.plans import Action, Params, Plan, Writes
@@ -37,7 +37,7 @@ def _check_org(org: Organisation) -> None:
 
 def _check_key_unused(state: StateReader, public_key: bytes) -> None:
     if state.get(get_public_key_key(public_key)) is not None:
-        raise ContractError(ALREADY_EXISTS, "that public key already belongs to an organisation")
+        raise already_exists("that public key already belongs to an organisation")
 
 
 def _org_attrs(org: Organisation) -> dict[str, str | int | bool]:
@@ -61,11 +61,9 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
     if ORGANISATIONS.get(state, org.id) is not None or (
         state.get(get_retired_key(org.id)) is not None
     ):
-        raise ContractError(ALREADY_EXISTS, f"organisation id {org.id} is taken")
+        raise already_exists(f"organisation id {org.id} is taken")
     if count_organisations(state) >= limits.ORGANISATIONS_MAX:
-        raise ContractError(
-            FAILED_PRECONDITION, f"the consortium has {limits.ORGANISATIONS_MAX} organisations"
-        )
+        raise failed_precondition(f"the consortium has {limits.ORGANISATIONS_MAX} organisations")
     _check_key_unused(state, org.public_key)
     writes: Writes = get_organisation_writes(org)
     event = make_event(
@@ -100,14 +98,13 @@ def _plan_ca(ctx: CallContext, pid: str, org_id: str, pem: str) -> Plan:
 def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     org = ORGANISATIONS.get_existing(state, params["org_id"])
     if count_organisations(state) <= 1:
-        raise ContractError(FAILED_PRECONDITION, "the last organisation cannot be removed")
+        raise failed_precondition("the last organisation cannot be removed")
     operated = [
         v.id for v in validator_set.get_set_at(state, None).validators if v.operator == org.id
     ]
     if operated:
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"organisation {org.id} operates validators ({', '.join(operated)}): remove them first",
+        raise failed_precondition(
+            f"organisation {org.id} operates validators ({', '.join(operated)}): remove them first"
         )
     writes: Writes = {
         ORGANISATIONS.key(org.id): None,
@@ -142,9 +139,8 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
     if not changed.has_role(ROLE_VALIDATOR_OPERATOR) and any(
         v.operator == org.id for v in validator_set.get_set_at(state, None).validators
     ):
-        raise ContractError(
-            FAILED_PRECONDITION,
-            f"organisation {org.id} operates validators and must keep the validator_operator role",
+        raise failed_precondition(
+            f"organisation {org.id} operates validators and must keep the validator_operator role"
         )
     event = make_event(
         MembershipEvent.ROLES_SET, (org.id, pid), {**_org_attrs(changed), "proposal_id": pid}

@@ -16,12 +16,7 @@ from types import MappingProxyType
 from typing import Final
 
 from contracts.framework import limits
-from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    PERMISSION_DENIED,
-    ContractError,
-)
+from contracts.framework.errors import already_exists, failed_precondition, permission_denied
 from contracts.framework.interface import (
     CallContext,
     CallResult,
@@ -42,7 +37,7 @@ SERIAL = text("serial", trust.SERIAL)
 def _get_member(state: StateReader, ctx: CallContext, doing: str) -> Organisation:
     org = principal_of(state, ctx.sender_key)
     if org is None:
-        raise ContractError(PERMISSION_DENIED, f"only a member organisation may {doing}")
+        raise permission_denied(f"only a member organisation may {doing}")
     return org
 
 
@@ -57,7 +52,7 @@ def process_set_ca(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     # The certificate is not already its CA.
     current = trust.CAS.get(state, org.id)
     if current is not None and current.pem == pem:
-        raise ContractError(ALREADY_EXISTS, f"that is already the CA of organisation {org.id}")
+        raise already_exists(f"that is already the CA of organisation {org.id}")
 
     # Effect: the new CA; the old CA's revocations go with it.
     writes = trust.get_clearing_writes(state, org.id)
@@ -84,21 +79,18 @@ def process_revoke_certificate(state: StateReader, ctx: CallContext, args: Value
     # The sender is a member organisation with a CA on-chain.
     org = _get_member(state, ctx, "revoke a certificate")
     if trust.CAS.get(state, org.id) is None:
-        raise ContractError(
-            FAILED_PRECONDITION, f"organisation {org.id} has no CA certificate on-chain"
-        )
+        raise failed_precondition(f"organisation {org.id} has no CA certificate on-chain")
 
     # The serial is not revoked already.
     key = trust.get_revoked_key(org.id, serial)
     if state.get(key) is not None:
-        raise ContractError(ALREADY_EXISTS, f"organisation {org.id} already revoked that serial")
+        raise already_exists(f"organisation {org.id} already revoked that serial")
 
     # The organisation's list has room.
     if trust.count_revoked_serials(state, org.id) >= limits.REVOKED_SERIALS_MAX:
-        raise ContractError(
-            FAILED_PRECONDITION,
+        raise failed_precondition(
             f"organisation {org.id} has revoked {limits.REVOKED_SERIALS_MAX} serials:"
-            " replace its CA to start a new list",
+            " replace its CA to start a new list"
         )
 
     # Effect: the revocation.

@@ -9,12 +9,7 @@ from typing import Final
 
 from contracts.framework import arguments, limits
 from contracts.framework.codec import canonical_json
-from contracts.framework.errors import (
-    ALREADY_EXISTS,
-    FAILED_PRECONDITION,
-    NOT_FOUND,
-    ContractError,
-)
+from contracts.framework.errors import already_exists, failed_precondition, not_found
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import text
 from contracts.governance.plans import Action, Params, Plan, Writes
@@ -37,7 +32,7 @@ def _schedule_validators(
 ) -> Plan:
     problem = validator_set.get_problem(changed)
     if problem is not None:
-        raise ContractError(FAILED_PRECONDITION, problem)
+        raise failed_precondition(problem)
     activation_height = ctx.height + VALIDATOR_ACTIVATION_DELAY
     scheduled = ScheduledSet(
         activation_height=activation_height,
@@ -67,7 +62,7 @@ def _check_endpoint_unused(
 ) -> None:
     user = validator_set.get_endpoint_user(state, current.validators, endpoint)
     if user is not None and user != validator_id:
-        raise ContractError(ALREADY_EXISTS, f"validator {user} already has that endpoint")
+        raise already_exists(f"validator {user} already has that endpoint")
 
 
 def _plan_endpoint(
@@ -88,11 +83,9 @@ def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: 
     current = validator_set.get_set_at(state, None)
     operator = ORGANISATIONS.get_existing(state, params["operator"])
     if not operator.has_role(ROLE_VALIDATOR_OPERATOR):
-        raise ContractError(
-            FAILED_PRECONDITION, f"organisation {operator.id} is not a validator operator"
-        )
+        raise failed_precondition(f"organisation {operator.id} is not a validator operator")
     if current.get(params["validator_id"]) is not None:
-        raise ContractError(ALREADY_EXISTS, f"validator {params['validator_id']} is in the set")
+        raise already_exists(f"validator {params['validator_id']} is in the set")
     endpoint: str | None = params.get("endpoint")
     if endpoint is not None:
         _check_endpoint_unused(state, current, params["validator_id"], endpoint)
@@ -112,7 +105,7 @@ def _get_named_validator(state: StateReader, params: Params) -> tuple[ScheduledS
     current = validator_set.get_set_at(state, None)
     named = current.get(params["validator_id"])
     if named is None:
-        raise ContractError(NOT_FOUND, f"no validator {params['validator_id']} in the set")
+        raise not_found(f"no validator {params['validator_id']} in the set")
     return current, named
 
 
@@ -128,9 +121,7 @@ def _plan_set_validator_endpoint(
     endpoint: str = params["endpoint"]
     found = validator_set.ENDPOINTS.get(state, moved.id)
     if found is not None and found.endpoint == endpoint:
-        raise ContractError(
-            FAILED_PRECONDITION, f"validator {moved.id} already has endpoint {endpoint}"
-        )
+        raise failed_precondition(f"validator {moved.id} already has endpoint {endpoint}")
     _check_endpoint_unused(state, current, moved.id, endpoint)
     subjects = _get_subjects(moved)
     return _plan_endpoint(ctx, pid, moved.id, endpoint, subjects)

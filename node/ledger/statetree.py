@@ -572,12 +572,18 @@ def build_tree(items: Iterable[tuple[bytes, bytes]]) -> TreeUpdate:
     return apply_writes(MemoryNodeStore(), EMPTY_ROOT, items)
 
 
+def _get_path(key: bytes) -> tuple[bytes, int]:
+    """The key's hash, and the same as the integer whose bits, most significant first, are
+    the key's path from the root (bit set: right)."""
+    key_hash = _sha256(key).digest()
+    return key_hash, int.from_bytes(key_hash, "big")
+
+
 def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, Proof]:
     """The key's value under `root` (None if absent) and the proof of it, in one walk."""
     if root == EMPTY_ROOT:
         return None, Proof(ProofKind.EMPTY, ())
-    key_hash = _sha256(key).digest()
-    x = int.from_bytes(key_hash, "big")
+    key_hash, x = _get_path(key)
     siblings: list[Sibling] = []
     node = root
     floor = 0
@@ -605,8 +611,7 @@ def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes) -> Proof:
     values, and `verify_proof` tells whether the two agree."""
     if root == EMPTY_ROOT:
         return Proof(ProofKind.EMPTY, ())
-    key_hash = _sha256(key).digest()
-    x = int.from_bytes(key_hash, "big")
+    _, x = _get_path(key)
     siblings: list[Sibling] = []
     node = root
     floor = 0

@@ -200,6 +200,22 @@ def answer(
     return wallet("POST", net, path, token, **kw)
 
 
+def sdk_bank_grant(
+    net: Devnet,
+    client: LedgerClient,
+    holder: str,
+    token: str,
+    cert_id: str,
+    purpose: str,
+    max_uses: int = 1,
+) -> str:
+    """`sdk_bank_request`, then the holder grants it in the wallet; the request id."""
+    request_id = sdk_bank_request(net, client, holder, cert_id, purpose, max_uses)
+    resp = answer(net, holder, token, request_id, "grant")
+    assert resp.status_code == 200, resp.text
+    return request_id
+
+
 def new_holders(net: Devnet, count: int) -> list[tuple[str, str]]:
     """`count` new holders in the devnet's wallet: (holder id, session token) each."""
     return [new_holder(net) for _ in range(count)]

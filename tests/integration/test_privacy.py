@@ -16,11 +16,10 @@ from cli.devnet import Devnet
 from tests.integration.helpers import (
     DIPLOMA,
     ID_CARD,
-    answer,
     issue_and_deliver,
     new_holder,
     org_key,
-    sdk_bank_request,
+    sdk_bank_grant,
 )
 
 pytestmark = pytest.mark.integration
@@ -52,8 +51,7 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
     with net.client() as client:
         issue_and_deliver(net, client, "psb", "resident_id_card", holder, ID_CARD)
         dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        request_id = sdk_bank_request(net, client, holder, dip_doc["cert_id"], "loan")
-        assert answer(net, holder, token, request_id, "grant").status_code == 200
+        request_id = sdk_bank_grant(net, client, holder, token, dip_doc["cert_id"], "loan")
         read, _ = access_and_read(
             client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
         )

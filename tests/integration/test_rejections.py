@@ -30,6 +30,7 @@ from tests.integration.helpers import (
     issue_and_deliver,
     new_holder,
     org_key,
+    sdk_bank_grant,
     sdk_bank_request,
     signed,
     wait_all_at,
@@ -100,8 +101,7 @@ def test_refused_and_revoked_grants_are_enforced(net: Devnet) -> None:
             client, bank, "consent", "access", {"request_id": refused_id}, "permission_denied"
         )
 
-        granted_id = sdk_bank_request(net, client, holder, cert_id, "credit check", 3)
-        assert answer(net, holder, token, granted_id, "grant").status_code == 200
+        granted_id = sdk_bank_grant(net, client, holder, token, cert_id, "credit check", 3)
         client.call(bank, "consent", "access", {"request_id": granted_id})
         assert answer(net, holder, token, granted_id, "revoke").status_code == 200
         expect_rejected(

@@ -25,21 +25,13 @@ def _secret_for(validator_id: str, generation: int) -> bytes:
 class FakeSigner:
     """Signs with a keyed hash; `generation` > 0 is a rotated key of the same validator."""
 
-    __slots__ = ("_id", "_public_key", "_secret")
+    __slots__ = ("_secret", "id", "public_key")
 
     def __init__(self, validator_id: str, generation: int = 0) -> None:
-        self._id = validator_id
+        self.id = validator_id
         self._secret = _secret_for(validator_id, generation)
-        self._public_key = hashlib.sha256(b"sim-public/" + self._secret).digest()
-        _SECRETS[self._public_key] = self._secret
-
-    @property
-    def id(self) -> str:
-        return self._id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public_key
+        self.public_key = hashlib.sha256(b"sim-public/" + self._secret).digest()
+        _SECRETS[self.public_key] = self._secret
 
     def sign(self, msg: bytes) -> bytes:
         return hashlib.blake2b(msg, key=self._secret, digest_size=64).digest()

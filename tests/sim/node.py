@@ -82,11 +82,8 @@ class SimNode:
             chain_id=CHAIN_ID,
             validators=self.world.genesis_schedule.at(1),
             self_id=self.id,
-            retransmit_ticks=sc.retransmit_ticks,
-            view_change_timeout_ticks=sc.view_change_timeout_ticks,
-            checkpoint_interval=sc.checkpoint_interval,
-            window_heights=sc.window_heights,
             block_digest=block_digest,
+            **sc.replica_tuning,
         )
         replica = Replica(
             config,

@@ -64,6 +64,14 @@ class Event:
     groups: tuple[tuple[str, int], ...] = ()
 
 
+REPLICA_TUNING = (
+    "retransmit_ticks",
+    "view_change_timeout_ticks",
+    "checkpoint_interval",
+    "window_heights",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     seed: int
@@ -88,6 +96,11 @@ class Scenario:
     lazy_drain: bool = False
     """Nodes sometimes take several messages before draining the Ready, as a real node does
     when gRPC handlers step the replica between two runs of its driver loop."""
+
+    @property
+    def replica_tuning(self) -> dict[str, int]:
+        """The fields above that every replica's `ReplicaConfig` takes under the same names."""
+        return {name: getattr(self, name) for name in REPLICA_TUNING}
 
     @property
     def genesis(self) -> tuple[tuple[str, int], ...]:

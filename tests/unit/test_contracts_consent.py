@@ -16,8 +16,7 @@ R: dict[str, ArgValue] = {"request_id": REQ}
 def ledger_with_request(
     max_uses: int = 3, expires_in_ms: int = 30 * support.DAY_MS
 ) -> support.Ledger:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.request(REQ, CERT, max_uses=max_uses, expires_in_ms=expires_in_ms)
     return ledger
 
@@ -31,8 +30,7 @@ def get(ledger: support.Ledger, now_ms: int | None = None) -> dict[str, object]:
 
 
 def test_issue_request_grant_access_revoke() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     requested_height = ledger.height
     expires_at_ms = ledger.time_ms + 30 * support.DAY_MS
     result = ledger.call(
@@ -247,8 +245,7 @@ def _request_overrides(ledger: support.Ledger, **overrides: ArgValue) -> dict[st
     ],
 )
 def test_request_rejections(overrides: dict[str, ArgValue], code: str) -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     error = ledger.reject(
         support.BANK, "consent.request", _request_overrides(ledger, **overrides), code
     )
@@ -261,8 +258,7 @@ def test_request_rejections(overrides: dict[str, ArgValue], code: str) -> None:
     [support.UNIVERSITY.public_key, support.AUDITOR.public_key, support.ALICE_KEY, b"\x07" * 32],
 )
 def test_request_needs_the_verifier_role(sender: bytes) -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.reject(sender, "consent.request", _request_overrides(ledger), "permission_denied")
 
 
@@ -272,8 +268,7 @@ def test_request_id_must_be_new() -> None:
 
 
 def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.call(support.UNIVERSITY, "certificates.revoke", {"cert_id": CERT, "reason": "x"})
     ledger.reject(
         support.BANK, "consent.request", _request_overrides(ledger), "failed_precondition"
@@ -290,8 +285,7 @@ def test_request_for_a_revoked_or_expired_certificate_fails() -> None:
 
 
 def test_list_by_holder_with_status_filter() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     for number in range(1, 5):
         ledger.request(f"REQ-000000{number}", CERT)
     ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-0000002"})

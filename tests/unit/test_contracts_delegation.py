@@ -22,8 +22,7 @@ def guardianship(ledger: support.Ledger, **overrides: ArgValue) -> dict[str, Arg
 
 def ledger_for_alice() -> support.Ledger:
     """Alice has a diploma, a social-security record and a pending request from the bank."""
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.append(support.HRSS, "SS-2024-000001")
     ledger.request("REQ-0000001", CERT)
     return ledger

@@ -173,8 +173,7 @@ def test_renew_extends_validity() -> None:
 
 
 def test_renewing_a_certificate_without_expiry_is_a_failed_precondition() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.reject(
         support.UNIVERSITY,
         "certificates.renew",
@@ -221,8 +220,7 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
 
 
 def test_suspend_reinstate_revoke() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     result = ledger.call(
         support.UNIVERSITY, "certificates.suspend", {**C, "reason": "学籍核查中 under review"}
     )
@@ -250,8 +248,7 @@ def test_suspend_reinstate_revoke() -> None:
 
 
 def test_a_suspended_certificate_cannot_be_requested() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "review"})
     ledger.reject(
         support.BANK,
@@ -269,8 +266,7 @@ def test_a_suspended_certificate_cannot_be_requested() -> None:
 
 
 def test_reissue_supersedes_the_old_certificate() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     new_id = "DIP-2012-000001-R1"
     result = ledger.call(
         support.UNIVERSITY,
@@ -366,8 +362,7 @@ def test_only_the_issuer_runs_the_lifecycle(
 
 
 def test_verification_records_are_visible_to_holder_and_auditors() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     args: dict[str, ArgValue] = {
         **C,
         "verification_id": "VER-0000001",

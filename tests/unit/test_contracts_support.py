@@ -167,6 +167,14 @@ class Ledger:
         self.time_ms = T0_MS
         self.results: list[CallResult] = []
 
+    @classmethod
+    def with_diploma(cls, cert_id: str = "DIP-2012-000001") -> Ledger:
+        """A new chain whose first transaction is the university issuing Alice's diploma
+        (the starting point of most lifecycle and consent tests)."""
+        ledger = cls()
+        ledger.issue_diploma(cert_id)
+        return ledger
+
     def ctx(self, sender: Sender) -> CallContext:
         """The context of a call signed by ``sender`` (an organisation, or a wallet's key)."""
         return CallContext(

@@ -89,8 +89,7 @@ def test_validators_switch_to_the_new_version_at_the_same_height() -> None:
 
 
 def test_a_version_can_be_rolled_back_and_queries_follow_the_height() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     first = activate(ledger, "PROP-V2-0001", "consent", 2)
     ledger.height = first + DELAY + 1
     second = activate(ledger, "PROP-V1-0001", "consent", 1)
@@ -134,8 +133,7 @@ def test_only_shipped_new_versions_can_be_proposed(contract: str, version: int, 
 
 
 def test_an_unapproved_version_never_runs() -> None:
-    ledger = support.Ledger()
-    ledger.issue_diploma(CERT)
+    ledger = support.Ledger.with_diploma(CERT)
     ledger.call(
         support.PSB,
         "membership.propose",
