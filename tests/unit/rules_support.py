@@ -85,4 +85,5 @@ def rule_request(path: str) -> object | None:
         ),
         "/trustledger.v1.Ledger/Query": query_about(ALICE),
         "/trustledger.v1.Ledger/GetProvenState": proven_state_of(ALICE),
+        "/trustledger.v1.Ledger/AuditTrace": node_pb2.AuditTraceRequest(subject=ALICE),
     }.get(path)
