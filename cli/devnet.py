@@ -21,9 +21,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -184,14 +186,25 @@ DOCKER_WALLET_PORT = 27200
 DOCKER_METRICS_PORT = 27300
 
 
-def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
+def init_devnet(
+    dir: Path,
+    base_port: int,
+    *,
+    docker: bool = False,
+    hosts: Mapping[str, str] | None = None,
+) -> Devnet:
     """Generate keys, genesis and configs; idempotent: an existing devnet is reused.
 
     With docker=True, each validator is a host named after its id (docker/compose.yaml),
     listens on all interfaces of its container and paths are those of the shared volume.
+    With `hosts` (each validator id and "wallet" -> an IPv4 address), each process has a
+    host of its own, as in tests/netns: it listens on its address only, on the ports the
+    docker layout uses, since no two processes share an address.
     """
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
+    if hosts is not None and (docker or {*VALIDATOR_IDS, "wallet"} - set(hosts)):
+        raise ValueError(f"hosts needs an address for each of {VALIDATOR_IDS} and 'wallet', no docker")
     dir.mkdir(parents=True, exist_ok=True)
     n = len(VALIDATOR_IDS)
     ports = (
@@ -222,6 +235,8 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
     genesis.save(dir / "genesis.json")
     if docker:
         addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
+    elif hosts is not None:
+        addresses = {vid: f"{hosts[vid]}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
     else:
         addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
     cfg_metrics: dict[str, str] = {}
@@ -236,13 +251,21 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
                 vid,
                 f"0.0.0.0:{DOCKER_METRICS_PORT}"
                 if docker
+                else f"{hosts[vid]}:{DOCKER_METRICS_PORT}"
+                if hosts is not None
                 else f"127.0.0.1:{ports[n + 1 + VALIDATOR_IDS.index(vid)]}",
             ),
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
         ).save(home / "node.json")
-    wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[n]}"
+    wallet_url = (
+        f"http://wallet:{DOCKER_WALLET_PORT}"
+        if docker
+        else f"http://{hosts['wallet']}:{DOCKER_WALLET_PORT}"
+        if hosts is not None
+        else f"http://127.0.0.1:{ports[n]}"
+    )
     (dir / "devnet.json").write_text(
         json.dumps(
             {
@@ -284,11 +307,18 @@ def running(dir: Path) -> dict[str, int]:
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) -> int:
+def start_process(
+    dir: Path, name: str, argv: list[str], env: dict[str, str], *, prefix: Sequence[str] = ()
+) -> int:
+    """Start `argv` in the background, logging to logs/<name>.log, and record its pid.
+
+    `prefix` goes before `argv`, e.g. `ip netns exec <ns>` to run it in a network
+    namespace; it must exec `argv` in place, so that the pid recorded is the process's.
+    """
     (dir / "logs").mkdir(exist_ok=True)
     log = open(dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        argv,
+        [*prefix, *argv],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -303,7 +333,7 @@ def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) ->
     return proc.pid
 
 
-def start_validator(net: Devnet, vid: str) -> int:
+def start_validator(net: Devnet, vid: str, *, prefix: Sequence[str] = ()) -> int:
     return start_process(
         net.dir,
         vid,
@@ -315,11 +345,12 @@ def start_validator(net: Devnet, vid: str) -> int:
             str((net.dir / "nodes" / vid / "node.json").resolve()),
         ],
         {"TRUSTLEDGER_KEY_PASSPHRASE": passphrase()},
+        prefix=prefix,
     )
 
 
-def start_wallet(net: Devnet) -> int:
-    port = net.wallet_url.rsplit(":", 1)[1]
+def start_wallet(net: Devnet, *, prefix: Sequence[str] = ()) -> int:
+    url = urlsplit(net.wallet_url)
     return start_process(
         net.dir,
         "wallet",
@@ -328,8 +359,10 @@ def start_wallet(net: Devnet) -> int:
             "TRUSTLEDGER_WALLET_DATA_DIR": str((net.dir / "wallet").resolve()),
             "TRUSTLEDGER_WALLET_NODE_ADDRESS": net.node_address,
             "TRUSTLEDGER_WALLET_GENESIS_PATH": str((net.dir / "genesis.json").resolve()),
-            "TRUSTLEDGER_WALLET_PORT": port,
+            "TRUSTLEDGER_WALLET_HOST": str(url.hostname),
+            "TRUSTLEDGER_WALLET_PORT": str(url.port),
         },
+        prefix=prefix,
     )
 
 
