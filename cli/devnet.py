@@ -204,7 +204,9 @@ def init_devnet(
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
     if hosts is not None and (docker or {*VALIDATOR_IDS, "wallet"} - set(hosts)):
-        raise ValueError(f"hosts needs an address for each of {VALIDATOR_IDS} and 'wallet', no docker")
+        raise ValueError(
+            f"hosts needs an address for each of {VALIDATOR_IDS} and 'wallet', no docker"
+        )
     dir.mkdir(parents=True, exist_ok=True)
     n = len(VALIDATOR_IDS)
     ports = (

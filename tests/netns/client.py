@@ -9,7 +9,6 @@ deadline and says what it last saw when it runs out.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -59,7 +58,9 @@ class ClientHost:
     def new_holder(self) -> str:
         return str(self.probe("new-holder")["holder_id"])
 
-    def issue(self, holder: str, *, node: str | None = None, deliver: bool = True) -> dict[str, Any]:
+    def issue(
+        self, holder: str, *, node: str | None = None, deliver: bool = True
+    ) -> dict[str, Any]:
         """An ID card issued by psb to `holder` through validator `node` (the devnet's first
         by default); with `deliver`, the wallet checks it against the chain and keeps it."""
         return self.cli(
@@ -100,9 +101,21 @@ class ClientHost:
             lambda st: all(r["up"] and r["height"] >= height for r in st["validators"]),
         )
 
-    def agreed_view(self, timeout_s: float = 30.0) -> tuple[int, str]:
-        """Wait until a quorum of validators works in one view; its (view, primary)."""
-        st = self.wait("a quorum agreeing on a view", timeout_s, lambda s: s["consensus"])
+    def agreed_view(self, timeout_s: float = 30.0, *, whole: bool = False) -> tuple[int, str]:
+        """Wait until a quorum of validators works in one view (with `whole`, every
+        validator answering and in that view); its (view, primary)."""
+
+        def ready(st: dict[str, Any]) -> bool:
+            agreed = st["consensus"]
+            return bool(agreed) and (
+                not whole
+                or all(
+                    r["up"] and not r["view_changing"] and r["view"] == agreed["view"]
+                    for r in st["validators"]
+                )
+            )
+
+        st = self.wait("validators agreeing on a view", timeout_s, ready)
         return int(st["consensus"]["view"]), str(st["consensus"]["primary"])
 
     def wait_ready(self, timeout_s: float) -> None:

@@ -36,3 +36,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientHost]:
             yield host
         finally:
             devnet.down(folder)
+
+
+@pytest.fixture(scope="module")
+def holder(client: ClientHost) -> str:
+    """A holder signed up in the wallet from the client host, shared by the module's tests
+    (each CLI or probe call is a process start, ~1-2 s on a loaded machine)."""
+    return client.new_holder()
