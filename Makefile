@@ -7,7 +7,7 @@ DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
 
-.PHONY: venv demo test lint typecheck proto fmt bench sim clean
+.PHONY: venv demo test netns lint typecheck proto fmt bench sim clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
+
+# Only the devnet over Linux network namespaces (tests/netns, part of `test` too; needs
+# root, else skipped): 40-55 s on a loaded 2-core machine.
+netns: $(STAMP)
+	$(PY) -m pytest -q -m netns tests/netns
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

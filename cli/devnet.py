@@ -23,9 +23,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -218,14 +220,27 @@ DOCKER_WALLET_PORT = 27200
 DOCKER_METRICS_PORT = 27300
 
 
-def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
+def init_devnet(
+    dir: Path,
+    base_port: int,
+    *,
+    docker: bool = False,
+    hosts: Mapping[str, str] | None = None,
+) -> Devnet:
     """Generate keys, genesis and configs; idempotent: an existing devnet is reused.
 
     With docker=True, each validator is a host named after its id (docker/compose.yaml),
     listens on all interfaces of its container and paths are those of the shared volume.
+    With `hosts` (each validator id and "wallet" -> an IPv4 address), each process has a
+    host of its own, as in tests/netns: it listens on its address only, on the ports the
+    docker layout uses, since no two processes share an address.
     """
     if (dir / "devnet.json").exists():
         return Devnet.load(dir)
+    if hosts is not None and (docker or {*VALIDATOR_IDS, "wallet"} - set(hosts)):
+        raise ValueError(
+            f"hosts needs an address for each of {VALIDATOR_IDS} and 'wallet', no docker"
+        )
     dir.mkdir(parents=True, exist_ok=True)
     n = len(VALIDATOR_IDS)
     ports = (
@@ -249,6 +264,9 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
     if docker:
         addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
         wallet_hosts = ["wallet"]
+    elif hosts is not None:
+        addresses = {vid: f"{hosts[vid]}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
+        wallet_hosts = [hosts["wallet"]]
     else:
         addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
         wallet_hosts = ["127.0.0.1", "localhost"]
@@ -285,6 +303,8 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
                 vid,
                 f"0.0.0.0:{DOCKER_METRICS_PORT}"
                 if docker
+                else f"{hosts[vid]}:{DOCKER_METRICS_PORT}"
+                if hosts is not None
                 else f"127.0.0.1:{ports[n + 1 + VALIDATOR_IDS.index(vid)]}",
             ),
             peers={p: a for p, a in addresses.items() if p != vid},
@@ -294,7 +314,13 @@ def init_devnet(dir: Path, base_port: int, *, docker: bool = False) -> Devnet:
             tls_key_path=tls_key.resolve(),
         ).save(home / "node.json")
     (dir / "wallet").mkdir(exist_ok=True)
-    wallet_url = f"http://wallet:{DOCKER_WALLET_PORT}" if docker else f"http://127.0.0.1:{ports[n]}"
+    wallet_url = (
+        f"http://wallet:{DOCKER_WALLET_PORT}"
+        if docker
+        else f"http://{hosts['wallet']}:{DOCKER_WALLET_PORT}"
+        if hosts is not None
+        else f"http://127.0.0.1:{ports[n]}"
+    )
     (dir / "devnet.json").write_text(
         json.dumps(
             {
@@ -336,11 +362,18 @@ def running(dir: Path) -> dict[str, int]:
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) -> int:
+def start_process(
+    dir: Path, name: str, argv: list[str], env: dict[str, str], *, prefix: Sequence[str] = ()
+) -> int:
+    """Start `argv` in the background, logging to logs/<name>.log, and record its pid.
+
+    `prefix` goes before `argv`, e.g. `ip netns exec <ns>` to run it in a network
+    namespace; it must exec `argv` in place, so that the pid recorded is the process's.
+    """
     (dir / "logs").mkdir(exist_ok=True)
     log = open(dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        argv,
+        [*prefix, *argv],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -355,7 +388,7 @@ def start_process(dir: Path, name: str, argv: list[str], env: dict[str, str]) ->
     return proc.pid
 
 
-def start_validator(net: Devnet, vid: str) -> int:
+def start_validator(net: Devnet, vid: str, *, prefix: Sequence[str] = ()) -> int:
     return start_process(
         net.dir,
         vid,
@@ -367,6 +400,7 @@ def start_validator(net: Devnet, vid: str) -> int:
             str((net.dir / "nodes" / vid / "node.json").resolve()),
         ],
         {"TRUSTLEDGER_KEY_PASSPHRASE": passphrase()},
+        prefix=prefix,
     )
 
 
@@ -380,8 +414,8 @@ def wallet_tls_env(dir: Path) -> dict[str, str]:
     }
 
 
-def start_wallet(net: Devnet) -> int:
-    port = net.wallet_url.rsplit(":", 1)[1]
+def start_wallet(net: Devnet, *, prefix: Sequence[str] = ()) -> int:
+    url = urlsplit(net.wallet_url)
     return start_process(
         net.dir,
         "wallet",
@@ -390,9 +424,11 @@ def start_wallet(net: Devnet) -> int:
             "TRUSTLEDGER_WALLET_DATA_DIR": str((net.dir / "wallet").resolve()),
             "TRUSTLEDGER_WALLET_NODE_ADDRESS": net.node_address,
             "TRUSTLEDGER_WALLET_GENESIS_PATH": str((net.dir / "genesis.json").resolve()),
-            "TRUSTLEDGER_WALLET_PORT": port,
+            "TRUSTLEDGER_WALLET_HOST": str(url.hostname),
+            "TRUSTLEDGER_WALLET_PORT": str(url.port),
             **wallet_tls_env(net.dir),
         },
+        prefix=prefix,
     )
 
 
