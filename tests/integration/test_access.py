@@ -8,6 +8,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import grpc
 import pytest
@@ -19,7 +20,15 @@ from node.chain.tx import build_tx
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.tls import ClientTls, get_roots_pem
 from proto import node_pb2, node_pb2_grpc
-from tests.integration.helpers import cli, org_key, wait_all_at
+from tests.integration.helpers import (
+    DIPLOMA,
+    cli,
+    cli_fails,
+    cli_issue,
+    new_holder,
+    org_key,
+    wait_all_at,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -128,3 +137,31 @@ def test_a_certificate_revoked_on_chain_is_refused_from_the_next_block(net: Devn
             time.sleep(0.1)
     with net.client(org="audit") as audit:  # the organisation's other certificates still work
         assert audit.status().height >= done["height"]
+
+
+def test_the_cli_calls_with_the_certificate_it_is_given(net: Devnet, tmp_path: Path) -> None:
+    """--cert/--key/--ca replace the devnet's operator certificate; --as picks another
+    organisation's; a refused role is a one-line error."""
+    holder, _ = new_holder(net)
+    cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    desk_cert, desk_key = identities.issue(
+        net.dir, "bank", pki.Role.VERIFIER, "counter-3", (), dt.datetime.now(dt.UTC)
+    )
+    verified = cli(
+        net, "cert", "verify", "--cert-id", cert_id,
+        "--cert", str(desk_cert), "--key", str(desk_key),
+        "--ca", str(net.dir / "cas" / "edu.pem"), "--ca", str(net.dir / "cas" / "psb.pem"),
+    )  # fmt: skip
+    assert verified["status"] == "valid" and verified["issuer"] == "edu"
+    # The auditor's certificate may not verify: the node refuses the role.
+    refused = cli_fails(net, "cert", "verify", "--cert-id", cert_id, "--as", "audit")
+    assert "PERMISSION_DENIED" in refused and "auditor" in refused
+    # A certificate without its key is a usage error before anything is sent.
+    assert "--cert and --key go together" in cli_fails(
+        net, "cert", "verify", "--cert-id", cert_id, "--cert", str(desk_cert)
+    )
+    missing = cli_fails(
+        net, "cert", "verify", "--cert-id", cert_id,
+        "--cert", str(tmp_path / "none.pem"), "--key", str(desk_key),
+    )  # fmt: skip
+    assert "cannot read the certificate" in missing
