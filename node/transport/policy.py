@@ -248,6 +248,9 @@ class PolicyInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
+        self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
+        """Method -> (the server's handler, its guarded wrapper): the server hands back the
+        same handler for a method on every call, so each is wrapped once, not per call."""
 
     async def intercept_service(
         self,
@@ -259,4 +262,11 @@ class PolicyInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        return wrap_handler(handler, handler_call_details.method, self._guard)
+        method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = wrap_handler(handler, method, self._guard)
+        if method in POLICY:  # bounded: only the table's methods are remembered
+            self._wrapped[method] = (handler, wrapped)
+        return wrapped
