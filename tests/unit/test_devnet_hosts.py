@@ -13,14 +13,10 @@ import pytest
 
 from cli import devnet
 from node.config import NodeConfig
+from tests.netns.network import HOSTS as NETNS_HOSTS
 
-HOSTS = {
-    "val-0": "10.77.0.10",
-    "val-1": "10.77.0.11",
-    "val-2": "10.77.0.12",
-    "val-3": "10.77.0.13",
-    "wallet": "10.77.0.20",
-}
+HOSTS = {host: address for host, address in NETNS_HOSTS.items() if host != "client"}
+"""The netns test mode's address plan (tests/netns/network.py), without its client."""
 
 
 def test_each_process_listens_on_and_is_dialled_at_its_host(tmp_path: Path) -> None:
