@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Checks the test vectors of docs/wallet-requests.md with OpenSSL and coreutils alone: the
+# signed bytes are built here from the documented layout, not by our Python, compared with
+# the vector's `signed_bytes`, and each `signature` is verified with the certificate's key.
+# Usage: tests/vectors/wallet_requests.sh [docs/wallet-requests.md]; exit 0 when all hold.
+set -euo pipefail
+doc=${1:-docs/wallet-requests.md}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fenced() {  # the lines of the fenced block opened by ```$1
+  awk -v open="\`\`\`$1" '$0 == open { inside = 1; next } /^```/ { inside = 0 } inside' "$doc"
+}
+
+fenced vector-certificate > "$tmp/cert.pem"
+openssl x509 -in "$tmp/cert.pem" -pubkey -noout > "$tmp/pub.pem"
+
+checked=0
+for n in 1 2; do
+  fenced "vector-$n" > "$tmp/vector"
+  [ -s "$tmp/vector" ] || { echo "vector-$n: not found in $doc"; exit 1; }
+  field() { sed -n "s/^$1: \{0,1\}//p" "$tmp/vector"; }
+  {
+    printf 'trustledger/wallet-request/v1\0%s\0%s\0%s\0%s\0' \
+      "$(field method)" "$(field target)" "$(field timestamp)" "$(field nonce)"
+    printf '%s' "$(field body)" | openssl dgst -sha256 -binary
+  } > "$tmp/signed.bin"
+  built=$(od -An -v -tx1 "$tmp/signed.bin" | tr -d ' \n')
+  if [ "$built" != "$(field signed_bytes)" ]; then
+    echo "vector-$n: the documented layout gives other bytes than signed_bytes"
+    exit 1
+  fi
+  field signature | openssl base64 -d -A > "$tmp/signature.der"
+  openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/signature.der" "$tmp/signed.bin"
+  checked=$((checked + 1))
+done
+echo "$checked vectors checked"
