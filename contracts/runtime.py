@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from contracts.framework import arguments
+from contracts.framework import arguments, declarations
 from contracts.framework.contract import SystemContract
+from contracts.framework.declarations import Refusal
 from contracts.framework.errors import INVALID_ARGUMENT, UNKNOWN_METHOD, ContractError
 from contracts.framework.interface import (
     ArgValue,
@@ -49,11 +50,13 @@ __all__ = [
     "Event",
     "Organisation",
     "QuorumRule",
+    "Refusal",
     "StateReader",
     "SystemContract",
     "ValidatorLike",
     "execute",
     "genesis_writes",
+    "get_admission_refusal",
     "query",
     "related_subjects",
     "screen_arguments",
@@ -136,6 +139,16 @@ def screen_arguments(args: Mapping[str, ArgValue]) -> None:
     problem = arguments.get_screening_problem(args)
     if problem is not None:
         raise ContractError(INVALID_ARGUMENT, problem)
+
+
+def get_admission_refusal(
+    contract: str, method: str, args: Mapping[str, ArgValue]
+) -> Refusal | None:
+    """Why a validator must not admit ``contract.method(args)`` into its mempool, or None:
+    an undeclared method or argument, an ill-typed or malformed argument, personal data
+    (see :mod:`contracts.framework.declarations`). Judged against the newest shipped version
+    of the contract; stateless and pure."""
+    return declarations.get_refusal(LATEST.get(contract), contract, method, args)
 
 
 def subjects_of(contract: str, method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:

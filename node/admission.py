@@ -1,5 +1,11 @@
 """How a transaction enters a validator's mempool: stateless checks (signature, size,
-names), the replay check, back-pressure, and forwarding to the other validators.
+names, declared arguments, personal data), the replay check, back-pressure, and forwarding
+to the other validators.
+
+A transaction is stored in its block even when its contract refuses it, so a call whose
+method or arguments its contract does not declare, or whose arguments are ill-typed,
+malformed or look like personal data, is refused here, before the mempool, for clients and
+forwarding peers alike (`contracts.runtime.get_admission_refusal`).
 
 Clients submit to any validator; forwarded copies from peers are admitted the same way
 but not forwarded again. A client's transaction that is still waiting after half the
@@ -17,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
+from contracts.runtime import get_admission_refusal
 from node import limits
 from node.chain.tx import CheckedTx, TxInvalid, check_tx, tx_hash
 from node.mempool import Mempool, MempoolFull
@@ -35,12 +42,23 @@ class SubmitRejected(Exception):
         self.message = message
 
 
+def check_for_admission(tx: ledger_pb2.Transaction, chain_id: str) -> CheckedTx:
+    """Every stateless check a transaction passes before the mempool: the envelope's
+    (`check_tx`), then its call against the method's declared arguments and the
+    personal-data screen. Raises TxInvalid."""
+    checked = check_tx(tx, chain_id)
+    refusal = get_admission_refusal(tx.body.contract, tx.body.method, checked.args)
+    if refusal is not None:
+        raise TxInvalid(refusal.code, refusal.message)
+    return checked
+
+
 def _check_all(txs: list[ledger_pb2.Transaction], chain_id: str) -> list[CheckedTx | TxInvalid]:
     """Stateless checks of transactions (run on the checker thread: pure)."""
     out: list[CheckedTx | TxInvalid] = []
     for tx in txs:
         try:
-            out.append(check_tx(tx, chain_id))
+            out.append(check_for_admission(tx, chain_id))
         except TxInvalid as exc:
             out.append(exc)
     return out
@@ -91,7 +109,7 @@ class Admission:
         if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
             raise self._busy()
         try:
-            checked = check_tx(tx, self.chain_id)
+            checked = check_for_admission(tx, self.chain_id)
         except TxInvalid as exc:
             raise _refusal(exc) from exc
         return self._admit_checked(tx, checked, forward=forward)

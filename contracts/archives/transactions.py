@@ -35,11 +35,11 @@ from contracts.framework.interface import (
     CallContext,
     CallResult,
     StateReader,
-    TransactionHandler,
     make_event,
     make_result,
 )
 from contracts.framework.signature import (
+    DeclaredTransaction,
     Signature,
     Values,
     choice,
@@ -384,7 +384,7 @@ def process_resolve_correction(state: StateReader, ctx: CallContext, args: Value
     return make_result(writes, [event])
 
 
-TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {
         "append": process_append,
         "amend": process_amend,

@@ -18,10 +18,12 @@ from typing import Final
 from contracts.catalogue.certificate_types import CERTIFICATE_TYPES, TYPES
 from contracts.catalogue.entries import CertificateType, HolderKind, RecordCategory
 from contracts.catalogue.record_categories import CATEGORIES, RECORD_CATEGORIES
-from contracts.framework import limits
+from contracts.framework import arguments, limits
+from contracts.framework.errors import ContractError
 
 __all__ = [
     "CERTIFICATE_TYPES",
+    "FIELD_NAMES",
     "RECORD_CATEGORIES",
     "CatalogueError",
     "CertificateType",
@@ -32,6 +34,23 @@ __all__ = [
 
 _ID_RE: Final = re.compile("[a-z][a-z0-9_]{0,47}")
 """Type ids, category ids and field names."""
+
+
+FIELD_NAMES: Final = frozenset(field for entry in TYPES for field in entry.fields)
+"""Every field name of every certificate type: what a list of fields may name at all."""
+
+
+def get_fields_admission_problem(text: str) -> str | None:
+    """The node's admission check of a JSON list of field names, before the certificate
+    (and so its type) is known: catalogue field names only, so no free text hides in it.
+    Completes "<name> ..."; None if the value passes (or is not JSON: its reader says so)."""
+    try:
+        value = arguments.parse_json_text(text, "fields")
+    except ContractError:
+        return None
+    if isinstance(value, list) and all(field in FIELD_NAMES for field in value):
+        return None
+    return "must list field names of the certificate catalogue"
 
 
 class CatalogueError(RuntimeError):

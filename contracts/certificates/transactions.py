@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
+from contracts.catalogue import (
+    CERTIFICATE_TYPES,
+    FIELD_NAMES,
+    CertificateType,
+    get_fields_admission_problem,
+)
 from contracts.certificates.commitments import (
     compute_document_hash_from_commitments,
     is_complete_commitments,
@@ -31,25 +36,32 @@ from contracts.certificates.records import (
     compute_certificate_status,
     get_version_key,
 )
-from contracts.framework import arguments, limits
+from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import Args, invalid
-from contracts.framework.errors import already_exists, failed_precondition, permission_denied
+from contracts.framework.errors import (
+    ContractError,
+    already_exists,
+    failed_precondition,
+    permission_denied,
+)
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
     CallResult,
     StateReader,
-    TransactionHandler,
     make_event,
     make_result,
 )
 from contracts.framework.signature import (
     Arg,
+    DeclaredTransaction,
     Signature,
     Values,
     choice,
+    choice_kind,
     free_text,
     integer,
+    json_kind,
     text,
     transaction,
 )
@@ -74,13 +86,39 @@ def _read_json(args: Args, name: str) -> Any:
 
 CERT_ID = text("cert_id", arguments.CERT_ID)
 NEW_CERT_ID = text("cert_id", arguments.CERT_ID.creating())
-CERT_TYPE = Arg("cert_type", _read_cert_type)
+CERT_TYPE = Arg("cert_type", _read_cert_type, choice_kind(CERTIFICATE_TYPES))
 HOLDER = text("holder", arguments.HOLDER_ID)
 DOC_HASH = text("doc_hash", arguments.DOC_HASH)
 VALID_UNTIL_MS = integer("valid_until_ms", 0)
 REASON = free_text("reason", limits.REASON_LENGTH_MAX)
 NEW_CERT_ID_REPLACING = text("new_cert_id", arguments.CERT_ID.creating())
-FIELD_HASHES = Arg("field_hashes", _read_json, optional=True, deferred=True)
+
+
+def _get_field_hashes_admission_problem(text: str) -> str | None:
+    """Admission's check of ``field_hashes`` before the type is known: catalogue field
+    names to SHA-256 lowercase hex, so no free text hides in it."""
+    try:
+        value = arguments.parse_json_text(text, "field_hashes")
+    except ContractError:
+        return None  # the reader reports malformed JSON first
+    if isinstance(value, dict) and all(
+        name in FIELD_NAMES and isinstance(commitment, str) and formats.is_doc_hash(commitment)
+        for name, commitment in value.items()
+    ):
+        return None
+    return "must map field names of the certificate catalogue to SHA-256 lowercase hex"
+
+
+FIELD_HASHES = Arg(
+    "field_hashes",
+    _read_json,
+    json_kind(
+        "JSON object: each field of the certificate type to its SHA-256 commitment",
+        _get_field_hashes_admission_problem,
+    ),
+    optional=True,
+    deferred=True,
+)
 """Read once the certificate's type and document hash are known (see :func:`_get_field_hashes`)."""
 
 
@@ -441,7 +479,16 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     )
 
 
-FIELDS = Arg("fields", _read_json, optional=True, deferred=True)
+FIELDS = Arg(
+    "fields",
+    _read_json,
+    json_kind(
+        "JSON array of field names of the certificate's type",
+        get_fields_admission_problem,
+    ),
+    optional=True,
+    deferred=True,
+)
 """Read once the certificate (and so the allowed field names) is known."""
 VERIFICATION_ID = text("verification_id", arguments.NEW_OBJECT_ID)
 RESULT = choice("result", VERIFICATION_RESULTS)
@@ -524,7 +571,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
     )
 
 
-TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {
         "issue": process_issue,
         "renew": process_renew,

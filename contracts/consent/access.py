@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from contracts.archives.records import RECORDS
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue import CERTIFICATE_TYPES, get_fields_admission_problem
 from contracts.certificates.records import CERTIFICATES, compute_certificate_status
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
@@ -24,7 +24,7 @@ from contracts.framework.interface import (
     make_event,
     make_result,
 )
-from contracts.framework.signature import Arg, Signature, Values, text, transaction
+from contracts.framework.signature import Arg, Signature, Values, json_kind, text, transaction
 from contracts.membership.organisations import principal_of
 
 TARGET_CERTIFICATE: Final = "certificate"
@@ -37,7 +37,11 @@ def _read_fields(args: Args, name: str) -> tuple[str, ...]:
     return tuple(scope.parse_fields(arguments.get_json(args, name), name))
 
 
-FIELDS = Arg("fields", _read_fields)
+FIELDS = Arg(
+    "fields",
+    _read_fields,
+    json_kind("JSON array of the field names read", get_fields_admission_problem),
+)
 RECORD_ID = text("record_id", arguments.OBJECT_ID)
 
 

@@ -22,10 +22,11 @@ from contracts.consent.transactions import (
 from contracts.framework import formats
 from contracts.framework.contract import SystemContract, make_contract
 from contracts.framework.errors import ContractError
-from contracts.framework.interface import ArgValue, TransactionHandler
+from contracts.framework.interface import ArgValue
+from contracts.framework.signature import DeclaredTransaction
 from contracts.framework.subjects import collect_subjects
 
-TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {
         "request": process_request,
         "grant": process_grant,
@@ -37,7 +38,7 @@ TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
 )
 """Version 1."""
 
-TRANSACTIONS_V2: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS_V2: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {**TRANSACTIONS, "request": process_request_v2}
 )
 """Version 2: requests are valid for at most ``CONSENT_VALIDITY_MS_MAX_V2``."""

@@ -19,7 +19,16 @@ from contracts.consent.transactions import HOLDER, REQUEST_ID
 from contracts.framework import arguments
 from contracts.framework.arguments import Args
 from contracts.framework.interface import QueryHandler, StateReader
-from contracts.framework.signature import LIMIT, Arg, Signature, Values, flag, query, text
+from contracts.framework.signature import (
+    LIMIT,
+    Arg,
+    Signature,
+    Values,
+    choice_kind,
+    flag,
+    query,
+    text,
+)
 from contracts.framework.store import scan_index_matching
 
 
@@ -30,7 +39,7 @@ def _read_status(args: Args, name: str) -> str:
     return status
 
 
-STATUS = Arg("status", _read_status, optional=True)
+STATUS = Arg("status", _read_status, choice_kind(STATUSES), optional=True)
 IN_FORCE = flag("in_force")
 AGENCY = text("agency", arguments.ORG_ID)
 

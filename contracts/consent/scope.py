@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.catalogue import CERTIFICATE_TYPES, FIELD_NAMES, RECORD_CATEGORIES
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 
 Item = dict[str, Any]
 """One scope item, normalised (field names sorted)."""
@@ -158,3 +159,17 @@ def get_categories(scope: Sequence[Item]) -> list[str]:
 def encode_scope(scope: Sequence[Item]) -> str:
     """A scope as canonical JSON text (for events and for callers building arguments)."""
     return canonical_json(list(scope)).decode("utf-8")
+
+
+def get_scope_admission_problem(text: str) -> str | None:
+    """Admission's check of a scope: its field lists name catalogue fields only."""
+    try:
+        value = arguments.parse_json_text(text, "scope")
+    except ContractError:
+        return None  # the reader reports malformed JSON first
+    items = value if isinstance(value, list) else []
+    for item in items:
+        fields = item.get(FIELDS, []) if isinstance(item, dict) else []
+        if not isinstance(fields, list) or not all(field in FIELD_NAMES for field in fields):
+            return "must name field names of the certificate catalogue"
+    return None

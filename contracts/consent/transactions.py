@@ -50,8 +50,10 @@ from contracts.framework.signature import (
     Arg,
     Signature,
     Values,
+    declared,
     free_text,
     integer,
+    json_kind,
     text,
     transaction,
 )
@@ -65,7 +67,14 @@ def _read_scope(args: Args, name: str) -> list[scope.Item]:
 REQUEST_ID = text("request_id", arguments.REQUEST_ID)
 HOLDER = text("holder", arguments.HOLDER_ID)
 CERT_ID = text("cert_id", arguments.CERT_ID)
-SCOPE = Arg("scope", _read_scope)
+SCOPE = Arg(
+    "scope",
+    _read_scope,
+    json_kind(
+        "JSON array of scope items (cert_id, cert_type or record_category, with fields)",
+        scope.get_scope_admission_problem,
+    ),
+)
 PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
 MAX_USES = integer("max_uses", 1, limits.MAX_USES_MAX)
 EXPIRES_AT_MS = integer("expires_at_ms", 0)
@@ -244,6 +253,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
     return make_result(writes, [event])
 
 
+@declared(process_request.declaration)
 def process_request_v2(state: StateReader, ctx: CallContext, args: Args) -> CallResult:
     """``request`` as in v1, but valid for at most ``CONSENT_VALIDITY_MS_MAX_V2`` (最小够用)."""
     expires_at_ms = args.get("expires_at_ms")

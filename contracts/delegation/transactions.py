@@ -43,12 +43,12 @@ from contracts.framework.interface import (
     CallResult,
     EventName,
     StateReader,
-    TransactionHandler,
     make_event,
     make_result,
 )
 from contracts.framework.signature import (
     Arg,
+    DeclaredTransaction,
     Signature,
     Values,
     choice,
@@ -404,7 +404,7 @@ def process_revoke(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     return make_result(_write(revoked), [event])
 
 
-TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {
         "register": process_register,
         "appoint": process_appoint,

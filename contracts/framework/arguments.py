@@ -6,6 +6,7 @@ a caller's mistake must not put personal data into logs or the audit index.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -13,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from contracts.framework import formats, limits
+from contracts.framework import formats, limits, screen
 from contracts.framework.errors import INVALID_ARGUMENT, ContractError
 from contracts.framework.identity import is_holder_id
 from contracts.framework.interface import ArgValue
@@ -111,14 +112,31 @@ def get_bool(args: Args, name: str, *, default: bool) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TextFormat:
-    """A string argument's format: one reader serves every id, hash and free-text argument."""
+    """A string argument's format: one reader serves every id, hash and free-text argument.
+
+    Besides the check, a format declares what the node's admission check needs to know
+    without running a contract (see ``contracts.framework.declarations``)."""
 
     get_problem: Callable[[str], str | None]
     """Why a value does not have the format (completing "<name> ..."), or None."""
 
+    summary: str
+    """What a value is, for the method's published declaration (e.g. "certificate id")."""
+
+    length_max: int
+    """Most characters a value may have."""
+
     personal_refused: bool = False
     """Whether a value that looks like an ID number, mobile number or credit code is refused
     too: ids a call creates (or names of servers) are stored in clear."""
+
+    free_text: bool = False
+    """Whether a value is free text (reasons, purposes, names): the only arguments that may
+    hold words, so the only ones the screen must read as a person would."""
+
+    random_hex: bool = False
+    """Whether a value is a digest or a key in hex: random, so never screened for personal
+    data (a hex digest may hold a digit run that looks like a phone number by chance)."""
 
     def read(self, args: Args, name: str) -> str:
         """Return the string argument ``name``, checked to have this format."""
@@ -132,7 +150,7 @@ class TextFormat:
 
     def creating(self) -> TextFormat:
         """This format for an id the call creates (see :attr:`personal_refused`)."""
-        return TextFormat(self.get_problem, personal_refused=True)
+        return dataclasses.replace(self, personal_refused=True)
 
 
 def _pattern(is_valid: Callable[[str], bool], rule: str) -> Callable[[str], str | None]:
@@ -148,6 +166,7 @@ ID_CHARACTERS: Final = "[A-Za-z0-9._:-]"
 
 def _id_format(
     is_valid: Callable[[str], bool],
+    summary: str,
     length_min: int,
     length_max: int,
     characters: str = ID_CHARACTERS,
@@ -155,23 +174,37 @@ def _id_format(
     """The format of an id that ``is_valid`` checks; its error states the length and
     characters."""
     rule = f"must be {length_min} to {length_max} characters of {characters}"
-    return TextFormat(_pattern(is_valid, rule))
+    return TextFormat(
+        _pattern(is_valid, rule),
+        f"{summary}: {characters}{{{length_min},{length_max}}}",
+        length_max,
+    )
 
 
 HOLDER_ID: Final = TextFormat(
-    _pattern(is_holder_id, "must be a holder id ('hd' followed by 40 lowercase hex digits)")
+    _pattern(is_holder_id, "must be a holder id ('hd' followed by 40 lowercase hex digits)"),
+    "holder id: hd[0-9a-f]{40}",
+    42,
+    random_hex=True,
 )
 ORG_ID: Final = _id_format(
-    formats.is_org_id, limits.ORG_ID_LENGTH_MIN, limits.ORG_ID_LENGTH_MAX, "[a-z0-9-]"
+    formats.is_org_id,
+    "organisation id",
+    limits.ORG_ID_LENGTH_MIN,
+    limits.ORG_ID_LENGTH_MAX,
+    "[a-z0-9-]",
 )
 CERT_ID: Final = _id_format(
-    formats.is_cert_id, limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX
+    formats.is_cert_id, "certificate id", limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX
 )
 REQUEST_ID: Final = _id_format(
-    formats.is_request_id, limits.REQUEST_ID_LENGTH_MIN, limits.REQUEST_ID_LENGTH_MAX
+    formats.is_request_id,
+    "consent request id",
+    limits.REQUEST_ID_LENGTH_MIN,
+    limits.REQUEST_ID_LENGTH_MAX,
 )
 OBJECT_ID: Final = _id_format(
-    formats.is_object_id, limits.OBJECT_ID_LENGTH_MIN, limits.OBJECT_ID_LENGTH_MAX
+    formats.is_object_id, "id", limits.OBJECT_ID_LENGTH_MIN, limits.OBJECT_ID_LENGTH_MAX
 )
 """An id naming an existing record, correction, delegation, proposal or verification."""
 
@@ -179,25 +212,41 @@ NEW_OBJECT_ID: Final = OBJECT_ID.creating()
 """An id for a record the call creates: nothing in it may look like personal data."""
 
 DOC_HASH: Final = TextFormat(
-    _pattern(formats.is_doc_hash, f"must be {limits.DOC_HASH_HEX_LENGTH} lowercase hex digits")
+    _pattern(formats.is_doc_hash, f"must be {limits.DOC_HASH_HEX_LENGTH} lowercase hex digits"),
+    f"SHA-256 digest: [0-9a-f]{{{limits.DOC_HASH_HEX_LENGTH}}}",
+    limits.DOC_HASH_HEX_LENGTH,
+    random_hex=True,
 )
 PUBLIC_KEY_HEX: Final = TextFormat(
     _pattern(
         formats.is_public_key_hex,
         f"must be an Ed25519 public key: {2 * limits.ED25519_PUBLIC_KEY_LENGTH}"
         " lowercase hex digits",
-    )
+    ),
+    f"Ed25519 public key: [0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}",
+    2 * limits.ED25519_PUBLIC_KEY_LENGTH,
+    random_hex=True,
 )
 VALIDATOR_ID: Final = _id_format(
-    formats.is_validator_id, 1, limits.VALIDATOR_ID_LENGTH_MAX
+    formats.is_validator_id, "validator id", 1, limits.VALIDATOR_ID_LENGTH_MAX
 ).creating()
-ENDPOINT: Final = TextFormat(formats.get_endpoint_problem, personal_refused=True)
+ENDPOINT: Final = TextFormat(
+    formats.get_endpoint_problem,
+    "network endpoint: host:port",
+    limits.VALIDATOR_ENDPOINT_LENGTH_MAX,
+    personal_refused=True,
+)
 """A validator's network endpoint, ``host:port``."""
 
 
 def free_text(length_max: int) -> TextFormat:
     """Free text that may be stored on-chain (see ``formats.get_text_problem``)."""
-    return TextFormat(functools.partial(formats.get_text_problem, length_max=length_max))
+    return TextFormat(
+        functools.partial(formats.get_text_problem, length_max=length_max),
+        f"free text of at most {length_max} characters",
+        length_max,
+        free_text=True,
+    )
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -272,10 +321,11 @@ _DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
 def get_screening_problem(args: Args) -> str | None:
     """Why a transaction's arguments must not enter a block, or None.
 
-    A stateless check for the node to run before admitting a transaction: a rejected
-    transaction is still stored in its block, so arguments that look like an ID number, a
-    mobile number, a unified social credit code or an e-mail address must be refused before
-    they reach the chain. Hashes, holder ids and public keys (hex digests) are skipped: they
+    A stateless check the node runs on every transaction it admits or finds in a proposed
+    block, whatever its contract: a rejected transaction is still stored in its block, so
+    text that the personal-data screen (:mod:`contracts.framework.screen`) recognises must
+    be refused before it reaches the chain. (Admission also checks each argument against its
+    method's declaration: :mod:`contracts.framework.declarations`.) Hashes, holder ids and public keys (hex digests) are skipped: they
     are not personal data, and long random hex could match a pattern by chance.
     """
     for name in sorted(args, key=repr):
@@ -286,10 +336,7 @@ def get_screening_problem(args: Args) -> str | None:
             continue
         # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
         # random hex, whose digit runs could match a pattern by chance: scan the rest.
-        rest = _DIGEST_OR_HOLDER_RE.sub(" ", value)
-        if formats.contains_personal_identifier(rest) or formats.contains_email(rest):
-            return (
-                f"argument {name!r} looks like it holds an ID number, mobile number, credit"
-                " code or e-mail address: nothing personal goes on-chain"
-            )
+        found = screen.find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", value))
+        if found is not None:
+            return f"argument {name!r} looks like it holds {found}: nothing personal goes on-chain"
     return None

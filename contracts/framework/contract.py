@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from contracts.framework.interface import ArgValue, QueryHandler, StateReader, TransactionHandler
+from contracts.framework.signature import Declaration, DeclaredTransaction
 from contracts.framework.subjects import collect_subjects
 
 
@@ -34,6 +35,10 @@ class SystemContract:
     transactions: Mapping[str, TransactionHandler]
     """Methods that change state."""
 
+    declarations: Mapping[str, Declaration]
+    """The arguments each transaction method takes, by method name (the node refuses a
+    call that does not fit them before it reaches a block)."""
+
     queries: Mapping[str, QueryHandler]
     """Read-only methods."""
 
@@ -52,16 +57,20 @@ class SystemContract:
 def make_contract(
     name: str,
     version: int,
-    transactions: Mapping[str, TransactionHandler],
+    transactions: Mapping[str, DeclaredTransaction],
     queries: Mapping[str, QueryHandler],
     *,
     subjects_of: Callable[[str, Mapping[str, ArgValue]], tuple[str, ...]] = get_argument_subjects,
     get_related: Callable[[StateReader, str], list[str]] = get_no_related,
 ) -> SystemContract:
-    """A :class:`SystemContract` with read-only method tables."""
+    """A :class:`SystemContract` with read-only method tables; every transaction declares
+    its arguments (a :class:`DeclaredTransaction`)."""
     return SystemContract(
         name=name,
-        transactions=MappingProxyType(dict(transactions)),
+        transactions=MappingProxyType({method: t.run for method, t in transactions.items()}),
+        declarations=MappingProxyType(
+            {method: t.declaration for method, t in transactions.items()}
+        ),
         queries=MappingProxyType(dict(queries)),
         version=version,
         subjects_of=subjects_of,

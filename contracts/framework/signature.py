@@ -7,14 +7,20 @@ that order (kept equal to the order the checks were written in before: error mes
 part of a block's results). An argument whose check needs state (a field list checked
 against a certificate's type, say) is declared ``deferred`` and read by the handler when it
 gets there.
+
+Every argument also declares its :class:`Kind` (wire type, length, format, whether it is
+free text), and every transaction carries its declaration (:class:`DeclaredTransaction`), so
+the node can refuse an undeclared or ill-typed argument before a transaction reaches a block
+(see :mod:`contracts.framework.declarations`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from contracts.framework import arguments, limits
 from contracts.framework.arguments import Args, TextFormat
@@ -33,6 +39,62 @@ Reader = Callable[[Args, str], T]
 """Reads argument ``name`` of ``args``; raises ``invalid_argument`` if it is malformed."""
 
 
+WireType = Literal["text", "integer", "flag"]
+"""The declared type of an argument on the wire (bytes are never declared)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What an argument is, as the node checks it before admission (no state needed)."""
+
+    wire: WireType
+    """Its type on the wire: text (str), integer (int, never bool) or flag (bool)."""
+
+    summary: str
+    """What a value is and looks like, for the method's published declaration."""
+
+    length_max: int = 0
+    """Most characters of a text value (0 for integers and flags)."""
+
+    free_text: bool = False
+    """Free text (a reason, a purpose, a name): the only kind of argument that holds words."""
+
+    random_hex: bool = False
+    """A digest or key in hex: random, never screened for personal data."""
+
+    json: bool = False
+    """JSON text: digests and holder ids inside are skipped, the rest is screened."""
+
+    admit: Callable[[str], str | None] | None = None
+    """A check only admission runs, for JSON whose full check needs state (field names of a
+    certificate's type): why a value is refused (completing "<name> ..."), or None."""
+
+
+def text_kind(text_format: TextFormat) -> Kind:
+    """The :class:`Kind` of a string argument of ``text_format``."""
+    return Kind(
+        "text",
+        text_format.summary,
+        text_format.length_max,
+        free_text=text_format.free_text,
+        random_hex=text_format.random_hex,
+    )
+
+
+def json_kind(summary: str, admit: Callable[[str], str | None] | None = None) -> Kind:
+    """The :class:`Kind` of a JSON text argument."""
+    return Kind("text", summary, limits.JSON_ARG_LENGTH_MAX, json=True, admit=admit)
+
+
+def choice_kind(choices: Collection[str]) -> Kind:
+    """The :class:`Kind` of a string argument among ``choices``."""
+    return Kind(
+        "text",
+        f"one of: {', '.join(sorted(choices))}",
+        max((len(choice) for choice in choices), default=0),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Arg(Generic[T]):
     """One argument of a method."""
@@ -43,6 +105,9 @@ class Arg(Generic[T]):
     read: Reader[T]
     """How its value is read and checked."""
 
+    kind: Kind
+    """What it is on the wire (checked by the node before admission)."""
+
     optional: bool = False
     """Whether a call may leave it out."""
 
@@ -51,16 +116,16 @@ class Arg(Generic[T]):
 
     def maybe(self) -> Arg[T]:
         """The same argument, optional."""
-        return Arg(self.name, self.read, optional=True, deferred=self.deferred)
+        return dataclasses.replace(self, optional=True)
 
     def later(self) -> Arg[T]:
         """The same argument, read by the handler when it needs it."""
-        return Arg(self.name, self.read, optional=self.optional, deferred=True)
+        return dataclasses.replace(self, deferred=True)
 
 
 def text(name: str, text_format: TextFormat) -> Arg[str]:
     """A string argument of the given format."""
-    return Arg(name, text_format.read)
+    return Arg(name, text_format.read, text_kind(text_format))
 
 
 def free_text(name: str, length_max: int) -> Arg[str]:
@@ -70,12 +135,18 @@ def free_text(name: str, length_max: int) -> Arg[str]:
 
 def integer(name: str, minimum: int, maximum: int = limits.INT_ARG_MAX) -> Arg[int]:
     """An integer argument in ``minimum..maximum``."""
-    return Arg(name, functools.partial(arguments.get_int, minimum=minimum, maximum=maximum))
+    return Arg(
+        name,
+        functools.partial(arguments.get_int, minimum=minimum, maximum=maximum),
+        Kind("integer", f"integer from {minimum} to {maximum}"),
+    )
 
 
 def choice(name: str, choices: Collection[str]) -> Arg[str]:
     """A string argument among ``choices``."""
-    return Arg(name, functools.partial(arguments.get_choice, choices=tuple(choices)))
+    return Arg(
+        name, functools.partial(arguments.get_choice, choices=tuple(choices)), choice_kind(choices)
+    )
 
 
 def name_list(
@@ -85,12 +156,18 @@ def name_list(
     return Arg(
         name,
         functools.partial(arguments.get_name_list, allowed=tuple(allowed), allow_empty=allow_empty),
+        json_kind(f"JSON array of distinct names among: {', '.join(sorted(allowed))}"),
     )
 
 
 def flag(name: str) -> Arg[bool]:
     """An optional boolean argument."""
-    return Arg(name, functools.partial(arguments.get_bool, default=False), optional=True)
+    return Arg(
+        name,
+        functools.partial(arguments.get_bool, default=False),
+        Kind("flag", "true or false"),
+        optional=True,
+    )
 
 
 LIMIT: Arg[int] = integer("limit", 1, limits.LIST_LIMIT_MAX).maybe()
@@ -144,20 +221,88 @@ class Signature:
         arguments.check_arg_names(raw, required=self.required, optional=self.optional)
         return Values(raw, {name: read(raw, name) for name, read in self._eager if name in raw})
 
+    def get_signature(self, raw: Args) -> Signature:
+        """The signature a call with arguments ``raw`` is checked against: this one."""
+        return self
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The declared arguments, in order, as JSON (for documentation and clients)."""
+        return [
+            {
+                "name": arg.name,
+                "type": arg.kind.wire,
+                "summary": arg.kind.summary,
+                "length_max": arg.kind.length_max,
+                "free_text": arg.kind.free_text,
+                "optional": arg.optional,
+            }
+            for arg in self.args
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureByChoice:
+    """A method whose arguments depend on one of them (``membership.propose``: the
+    ``action`` says what the other arguments are)."""
+
+    selector: Arg[str]
+    """The argument that picks the variant (a :func:`choice`)."""
+
+    variants: Mapping[str, Signature]
+    """The full signature for each value of the selector (the selector included)."""
+
+    def get_signature(self, raw: Args) -> Signature:
+        """The variant ``raw`` selects; raises ``invalid_argument`` if it selects none."""
+        return self.variants[self.selector.read(raw, self.selector.name)]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every variant's arguments, by selector value."""
+        return [
+            {"name": self.selector.name, "value": value, "args": signature.describe()}
+            for value, signature in sorted(self.variants.items())
+        ]
+
+
+Declaration = Signature | SignatureByChoice
+"""How a method declares its arguments."""
+
 
 Transaction = Callable[[StateReader, CallContext, Values], CallResult]
 Query = Callable[[StateReader, Values, int], Any]
 
 
-def transaction(signature: Signature) -> Callable[[Transaction], TransactionHandler]:
+@dataclass(frozen=True, slots=True)
+class DeclaredTransaction:
+    """A transaction method with its declared arguments: what a contract's table holds."""
+
+    run: TransactionHandler
+    """The handler the runtime calls with the raw arguments."""
+
+    declaration: Declaration
+    """The arguments it takes (the node checks a call against them before admission)."""
+
+    def __call__(self, state: StateReader, ctx: CallContext, args: Args) -> CallResult:
+        return self.run(state, ctx, args)
+
+
+def declared(declaration: Declaration) -> Callable[[TransactionHandler], DeclaredTransaction]:
+    """Declare the arguments of a handler that reads its raw arguments itself."""
+
+    def wrap(handler: TransactionHandler) -> DeclaredTransaction:
+        return DeclaredTransaction(handler, declaration)
+
+    return wrap
+
+
+def transaction(signature: Signature) -> Callable[[Transaction], DeclaredTransaction]:
     """Make a handler taking read arguments into one the runtime calls with raw arguments."""
 
-    def wrap(handler: Transaction) -> TransactionHandler:
+    def wrap(handler: Transaction) -> DeclaredTransaction:
         @functools.wraps(handler)
         def run(state: StateReader, ctx: CallContext, args: Args) -> CallResult:
             return handler(state, ctx, signature.read(args))
 
-        return run
+        return DeclaredTransaction(run, signature)
 
     return wrap
 

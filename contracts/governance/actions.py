@@ -9,7 +9,7 @@ from typing import Final
 from contracts.framework import arguments, limits
 from contracts.framework.errors import failed_precondition
 from contracts.framework.interface import CallContext, StateReader, make_event
-from contracts.framework.signature import Arg, integer
+from contracts.framework.signature import Arg, Kind, integer
 from contracts.governance import versions
 from contracts.governance.events import GovernanceEvent
 from contracts.governance.plans import Action, Params, Plan, Writes
@@ -20,6 +20,10 @@ CONTRACT_ACTIVATION_DELAY: Final = limits.CONTRACT_ACTIVATION_DELAY
 
 def _read_contract(args: arguments.Args, name: str) -> str:
     return arguments.get_choice(args, name, tuple(versions.get_shipped_versions()))
+
+
+CONTRACT_NAME: Final = Kind("text", "the name of a shipped contract", 32)
+"""The ``contract`` argument (names are looked up when read: see ``_read_contract``)."""
 
 
 def _check_version_shipped(params: Params) -> None:
@@ -76,7 +80,7 @@ def _plan_set_quorum(state: StateReader, ctx: CallContext, pid: str, params: Par
 ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
     {
         "activate_contract_version": Action(
-            (Arg("contract", _read_contract), integer("version", 1, 1_000_000)),
+            (Arg("contract", _read_contract, CONTRACT_NAME), integer("version", 1, 1_000_000)),
             _plan_activate_contract_version,
             check=_check_version_shipped,
         ),

@@ -60,12 +60,21 @@ from contracts.framework.interface import (
     CallResult,
     Event,
     StateReader,
-    TransactionHandler,
     make_event,
     make_result,
 )
 from contracts.framework.records import Record
-from contracts.framework.signature import Signature, Values, choice, integer, text, transaction
+from contracts.framework.signature import (
+    DeclaredTransaction,
+    Signature,
+    SignatureByChoice,
+    Values,
+    choice,
+    declared,
+    integer,
+    text,
+    transaction,
+)
 from contracts.framework.store import Table
 from contracts.governance.events import GovernanceEvent
 from contracts.governance.plans import Action, Writes
@@ -208,10 +217,11 @@ def _get_propose_signature(actions: Mapping[str, Action], action: Action) -> Sig
     )
 
 
-def make_transactions(actions: Mapping[str, Action]) -> dict[str, TransactionHandler]:
+def make_transactions(actions: Mapping[str, Action]) -> dict[str, DeclaredTransaction]:
     """``propose`` and ``approve``, deciding among ``actions``."""
     signatures = {name: _get_propose_signature(actions, action) for name, action in actions.items()}
 
+    @declared(SignatureByChoice(choice("action", actions), signatures))
     def process_propose(
         state: StateReader, ctx: CallContext, args: Mapping[str, ArgValue]
     ) -> CallResult:

@@ -88,7 +88,9 @@ def get_ca_pem_problem(pem: str) -> str | None:
     return None
 
 
-CA_PEM: Final = TextFormat(get_ca_pem_problem)
+CA_PEM: Final = TextFormat(
+    get_ca_pem_problem, "CA certificate: one PEM block", limits.CA_CERTIFICATE_PEM_LENGTH_MAX
+)
 """A CA certificate argument."""
 
 SERIAL: Final = TextFormat(
@@ -99,7 +101,9 @@ SERIAL: Final = TextFormat(
             f"must be a certificate serial: 1 to {limits.CERT_SERIAL_HEX_LENGTH_MAX} lowercase hex"
             " digits, no leading zero"
         )
-    )
+    ),
+    f"certificate serial: [0-9a-f]{{1,{limits.CERT_SERIAL_HEX_LENGTH_MAX}}}",
+    limits.CERT_SERIAL_HEX_LENGTH_MAX,
 )
 """A certificate serial argument."""
 

@@ -21,11 +21,10 @@ from contracts.framework.interface import (
     CallContext,
     CallResult,
     StateReader,
-    TransactionHandler,
     make_event,
     make_result,
 )
-from contracts.framework.signature import Signature, Values, text, transaction
+from contracts.framework.signature import DeclaredTransaction, Signature, Values, text, transaction
 from contracts.membership import trust
 from contracts.membership.events import MembershipEvent
 from contracts.membership.organisations import Organisation, principal_of
@@ -100,7 +99,7 @@ def process_revoke_certificate(state: StateReader, ctx: CallContext, args: Value
     return make_result({key: trust.Revocation(ctx.height).encode()}, [event])
 
 
-TRANSACTIONS: Final[Mapping[str, TransactionHandler]] = MappingProxyType(
+TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {"set_ca": process_set_ca, "revoke_certificate": process_revoke_certificate}
 )
 """The trust transactions, by name."""
