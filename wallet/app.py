@@ -22,7 +22,7 @@ from wallet.passphrases import PassphraseKdf, ScryptParams
 from wallet.routers import agencies, delegations, holders, signin
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
-from wallet.signin import SignInGuard
+from wallet.signin import SignInGuard, SignInPolicy
 from wallet.store import WalletStore
 
 
@@ -47,7 +47,9 @@ def attach(
         settings.sessions_per_holder_max,
     )
     app.state.kdf = PassphraseKdf(kdf_params, limits.KDF_CONCURRENT_MAX)
-    app.state.signin = SignInGuard(clock)
+    app.state.signin = SignInGuard(
+        clock, SignInPolicy(client_holders_created_max=settings.holders_created_per_address_max)
+    )
     app.state.signed_requests = SignedRequests(clock)
 
 

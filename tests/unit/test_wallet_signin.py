@@ -201,6 +201,13 @@ def test_attempts_per_address_are_capped_even_when_they_succeed(wallet: Wallet) 
     assert refused.status_code == 429 and "address" in refused.json()["detail"]
 
 
+def test_the_creation_limit_is_a_setting(tmp_path: Path) -> None:
+    with running_wallet(tmp_path, holders_created_per_address_max=1) as wallet:
+        body = {"passphrase": "correct horse battery staple"}
+        assert wallet.http.request("POST", "/v1/holders", json=body).status_code == 201
+        assert wallet.http.request("POST", "/v1/holders", json=body).status_code == 429
+
+
 class StoppedClock(SystemClock):
     def monotonic_s(self) -> float:
         return 0.0
