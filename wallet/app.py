@@ -5,23 +5,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from node.genesis import Genesis
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
-from wallet import limits, passphrases
+from wallet import errors, limits, passphrases
+from wallet.bodylimit import BodyLimit
 from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
 from wallet.passphrases import PassphraseKdf, ScryptParams
 from wallet.routers import agencies, delegations, holders, signin
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
-from wallet.signin import SignInGuard
+from wallet.signin import SignInGuard, SignInPolicy
 from wallet.store import WalletStore
 
 
@@ -39,10 +40,16 @@ def attach(
     app.state.store = store
     app.state.ledger = ledger
     app.state.sessions = Sessions(
-        settings.session_idle_s, settings.session_lifetime_s, settings.sessions_max, clock
+        settings.session_idle_s,
+        settings.session_lifetime_s,
+        settings.sessions_max,
+        clock,
+        settings.sessions_per_holder_max,
     )
     app.state.kdf = PassphraseKdf(kdf_params, limits.KDF_CONCURRENT_MAX)
-    app.state.signin = SignInGuard(clock)
+    app.state.signin = SignInGuard(
+        clock, SignInPolicy(client_holders_created_max=settings.holders_created_per_address_max)
+    )
     app.state.signed_requests = SignedRequests(clock)
 
 
@@ -73,7 +80,11 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
             app.state.ledger.close()
             app.state.store.close()
 
-    app = FastAPI(
+    # The /docs and /redoc pages with their scripts, styles and icon served from this
+    # service (bundled by fastapi-offline): a government network has no public CDN. Swagger
+    # UI's validator badge, which would send the schema to a public service, is off.
+    app = FastAPIOffline(
+        swagger_ui_parameters={"validatorUrl": None},
         title="TrustLedger wallet",
         version="0.1.0",
         description=(
@@ -83,19 +94,8 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        declared = request.headers.get("content-length")
-        limit = settings.request_body_bytes_max
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
-        if declared is None and request.method in ("POST", "PUT", "PATCH"):
-            body = await request.body()
-            if len(body) > limit:
-                return JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, bytes_max=settings.request_body_bytes_max)
+    errors.install(app)
 
     @app.get("/v1/health", tags=["service"])
     def health() -> dict[str, object]:

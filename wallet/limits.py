@@ -34,6 +34,12 @@ cannot make one sign-in take the server's memory."""
 KDF_CONCURRENT_MAX = 2
 """Derivations running at once (one per core): each takes 128 MiB and a core, so a burst of
 sign-ins queues instead of exhausting memory; with the limits below a burst is short."""
+KDF_QUEUED_MAX = 8
+"""Derivations waiting for a slot; past it a sign-in or a new holder is refused at once
+(503, Retry-After) instead of holding a server thread. The wait is then at most
+8 / 2 derivations (~1.6 s), and the threads held at most 10 of the server's 40."""
+KDF_BUSY_RETRY_S = 2
+"""The Retry-After of that refusal: about the time the queue takes to drain."""
 
 SIGNIN_FAILURES_FREE = 5
 """Consecutive wrong passphrases for one holder before the first lockout: enough for typos."""
@@ -48,8 +54,11 @@ window before it too is refused: one address cannot spray a few guesses at many 
 CLIENT_SIGNIN_ATTEMPTS_MAX = 60
 """Sign-in attempts (any outcome) one client address may make per window: each costs the
 server a slow derivation."""
+CLIENT_HOLDERS_CREATED_MAX = 20
+"""Holders one client address may create per window: each costs a slow derivation and a
+record kept for good (a household or an office creates a few)."""
 CLIENT_SIGNIN_WINDOW_S = 600
-"""The window the two client-address counts are kept over."""
+"""The window the client-address counts are kept over."""
 SIGNIN_TRACKED_MAX = 100_000
 """Holders and client addresses whose sign-in history is kept in memory; past it the
 entries with the least to remember (no lock in force, oldest) are dropped first."""
@@ -62,7 +71,13 @@ SESSION_LIFETIME_S = 8 * 3600
 """A session ends 8 hours after sign-in however busy it is (a working day): a stolen token
 is worth a bounded time."""
 SESSIONS_MAX = 10_000
-"""Open sessions; past it the one closest to expiry is closed first."""
+"""Open sessions (a few hundred bytes each); when the table is full of live sessions a new
+sign-in is refused (503) rather than closing another holder's session."""
+SESSIONS_PER_HOLDER_MAX = 8
+"""Open sessions of one holder (a phone, a desk, a few tabs); a further sign-in closes that
+holder's own session nearest its end, never another holder's."""
+SESSIONS_FULL_RETRY_S = 60
+"""The Retry-After of a sign-in refused because the session table is full."""
 
 # ---- signed service-to-service requests (wallet/callers.py) --------------------------------
 

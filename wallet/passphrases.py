@@ -26,8 +26,10 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import nacl.exceptions
 import nacl.secret
@@ -41,6 +43,20 @@ SEAL_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 
 class WrongPassphrase(Exception):
     """The passphrase does not open this holder's record."""
+
+
+class PassphraseInvalid(Exception):
+    """The passphrase is not text that can be hashed (e.g. a lone surrogate): the caller's
+    mistake, answered 4xx. The message never quotes the passphrase."""
+
+
+class KdfBusy(Exception):
+    """Every derivation slot and every place in the queue is taken: retry shortly (503)."""
+
+    def __init__(self, retry_after_s: int = limits.KDF_BUSY_RETRY_S) -> None:
+        super().__init__("the wallet is busy checking other passphrases: retry shortly")
+        self.reason = str(self)
+        self.retry_after_s = retry_after_s
 
 
 class RecordUnreadable(Exception):
@@ -87,19 +103,50 @@ MINIMAL = ScryptParams(2**4, 1, 1, limits.SCRYPT_DKLEN)
 
 class PassphraseKdf:
     """Derives with `params`, at most `concurrent_max` derivations at once (each takes a
-    core and `params.memory_bytes()`)."""
+    core and `params.memory_bytes()`) and at most `queued_max` waiting for a slot; past
+    that `KdfBusy` at once, so a burst of sign-ins holds neither memory nor server threads.
+    """
 
-    def __init__(self, params: ScryptParams, concurrent_max: int) -> None:
+    def __init__(
+        self, params: ScryptParams, concurrent_max: int, queued_max: int = limits.KDF_QUEUED_MAX
+    ) -> None:
         problem = params.get_problem()
         if problem is not None:
             raise ValueError(f"scrypt parameters: {problem}")
         self.params = params
         self._slots = threading.BoundedSemaphore(concurrent_max)
+        self._admitted_max = concurrent_max + queued_max
+        self._admitted = 0
+        self._admitted_lock = threading.Lock()
+        self._dummy = make_dummy_record(params)
+
+    @property
+    def admitted(self) -> int:
+        """Derivations running or waiting now."""
+        with self._admitted_lock:
+            return self._admitted
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        with self._admitted_lock:
+            if self._admitted >= self._admitted_max:
+                raise KdfBusy()
+            self._admitted += 1
+        try:
+            with self._slots:
+                yield
+        finally:
+            with self._admitted_lock:
+                self._admitted -= 1
 
     def _derive(self, passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
-        with self._slots:
+        try:
+            secret = passphrase.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PassphraseInvalid("the passphrase is not valid Unicode text") from None
+        with self._slot():
             return hashlib.scrypt(
-                passphrase.encode("utf-8"),
+                secret,
                 salt=salt,
                 n=params.n,
                 r=params.r,
@@ -107,6 +154,14 @@ class PassphraseKdf:
                 dklen=params.dklen,
                 maxmem=params.memory_bytes(),
             )
+
+    def check_unknown(self, passphrase: str) -> NoReturn:
+        """Do for a holder id this wallet does not keep what `open` does for a known one
+        with a wrong passphrase (one derivation with the current parameters, a verifier
+        that does not match), so that the time and the answer do not tell which
+        pseudonyms use this wallet. Always raises `WrongPassphrase` (or `KdfBusy`)."""
+        self.open(self._dummy, passphrase)
+        raise RecordUnreadable("a random verifier matched: impossible but for a broken KDF")
 
     def seal(self, seed: bytes, passphrase: str) -> dict[str, Any]:
         """The ``passphrase`` entry of a holder record for `seed`, with a fresh salt."""
@@ -132,7 +187,8 @@ class PassphraseKdf:
             seed = self._open_scrypt(entry, passphrase)
         elif isinstance(record.get("sealed_seed"), dict):
             try:
-                seed = open_secret(record["sealed_seed"], passphrase)
+                with self._slot():  # an Argon2id derivation: queued like scrypt's
+                    seed = open_secret(record["sealed_seed"], passphrase)
             except KeyFileError as exc:
                 if isinstance(exc.__cause__, nacl.exceptions.CryptoError):
                     raise WrongPassphrase() from None
@@ -168,6 +224,27 @@ class PassphraseKdf:
         if not isinstance(entry, dict):
             return True
         return get_params(entry).is_weaker_than(self.params)
+
+
+def make_dummy_record(params: ScryptParams) -> dict[str, Any]:
+    """A holder record no passphrase opens: random salt, verifier and sealed key with the
+    shape and parameters of a real one (made without a derivation, so building it is free).
+    """
+    seed_bytes = 32  # an Ed25519 seed
+    sealed_bytes = seed_bytes + nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
+    return {
+        "public_key": secrets.token_hex(32),
+        "passphrase": {
+            "kdf": "scrypt",
+            "n": params.n,
+            "r": params.r,
+            "p": params.p,
+            "dklen": params.dklen,
+            "salt": secrets.token_hex(limits.SCRYPT_SALT_BYTES),
+            "verifier": secrets.token_hex(VERIFIER_BYTES),
+            "sealed_seed": secrets.token_hex(sealed_bytes),
+        },
+    }
 
 
 def get_params(entry: dict[str, Any]) -> ScryptParams:

@@ -6,6 +6,11 @@ and is forgotten when the session ends. A session ends when it has been idle for
 kept only as their SHA-256, so a memory dump of the table does not hand out live tokens.
 An ended session leaves a tombstone (its reason, no seed), so a client is told why its
 token stopped working; tombstones are bounded like sessions, oldest dropped first.
+
+One holder keeps at most `per_holder_max` sessions: a further sign-in closes that holder's
+own session nearest its end. When the table is full of live sessions a sign-in is refused
+(`SessionsFull`) rather than closing someone else's: signing in, however often, cannot
+sign another holder out.
 """
 
 from __future__ import annotations
@@ -38,6 +43,15 @@ class SessionEnded(Exception):
         self.reason = reason
 
 
+class SessionsFull(Exception):
+    """The table holds `max_sessions` live sessions: retry when some have ended (503)."""
+
+    def __init__(self, retry_after_s: int = limits.SESSIONS_FULL_RETRY_S) -> None:
+        super().__init__("the wallet has too many open sessions: retry later")
+        self.reason = str(self)
+        self.retry_after_s = retry_after_s
+
+
 def _key(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
@@ -49,14 +63,17 @@ class Sessions:
         lifetime_s: float = limits.SESSION_LIFETIME_S,
         max_sessions: int = limits.SESSIONS_MAX,
         clock: Clock | None = None,
+        per_holder_max: int = limits.SESSIONS_PER_HOLDER_MAX,
     ) -> None:
         if not 0 < idle_s <= lifetime_s:
             raise ValueError("a session's idle timeout must be positive and within its lifetime")
         self.idle_s = idle_s
         self.lifetime_s = lifetime_s
         self._max = max_sessions
+        self._per_holder_max = per_holder_max
         self._clock = clock or SystemClock()
         self._by_key: dict[bytes, Session] = {}
+        self._by_holder: dict[str, set[bytes]] = {}
         self._ended: OrderedDict[bytes, str] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -66,17 +83,24 @@ class Sessions:
         return int(self.idle_s)
 
     def open(self, holder_id: str, seed: bytes) -> str:
+        """A new session's token; `SessionsFull` if the table is full of other holders'."""
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = self._clock.monotonic_s()
             for key in [k for k, s in self._by_key.items() if now >= self._end(s)]:
                 self._bury(key, self._why_ended(self._by_key[key], now))
-            if len(self._by_key) >= self._max:
-                soonest = min(self._by_key, key=lambda k: self._end(self._by_key[k]))
-                self._bury(soonest, "session closed to make room for newer ones")
-            self._by_key[_key(token)] = Session(
-                holder_id, seed, now + self.idle_s, now + self.lifetime_s
-            )
+            own = self._by_holder.get(holder_id, set())
+            if len(own) >= self._per_holder_max:
+                soonest = min(own, key=lambda k: self._end(self._by_key[k]))
+                self._bury(
+                    soonest,
+                    f"session closed: a holder keeps at most {self._per_holder_max} open",
+                )
+            elif len(self._by_key) >= self._max:
+                raise SessionsFull()
+            key = _key(token)
+            self._by_key[key] = Session(holder_id, seed, now + self.idle_s, now + self.lifetime_s)
+            self._by_holder.setdefault(holder_id, set()).add(key)
         return token
 
     def get(self, token: str) -> Session:
@@ -115,7 +139,11 @@ class Sessions:
 
     def _bury(self, key: bytes, reason: str) -> None:
         """End a live session: its seed is dropped, its reason kept for a while."""
-        del self._by_key[key]
+        session = self._by_key.pop(key)
+        own = self._by_holder[session.holder_id]
+        own.discard(key)
+        if not own:
+            del self._by_holder[session.holder_id]
         self._ended[key] = reason
         while len(self._ended) > self._max:
             self._ended.popitem(last=False)

@@ -21,6 +21,10 @@ class WalletSettings(BaseSettings):
     session_lifetime_s: int = limits.SESSION_LIFETIME_S
     request_body_bytes_max: int = 64 * 1024
     sessions_max: int = limits.SESSIONS_MAX
+    sessions_per_holder_max: int = limits.SESSIONS_PER_HOLDER_MAX
+    holders_created_per_address_max: int = limits.CLIENT_HOLDERS_CREATED_MAX
+    """New holders one client address may create per sign-in window: a load test or a
+    front end that creates holders for many citizens from one address raises it."""
     node_timeout_s: float = 30.0
     tls_cert_path: Path = Path("tls/wallet.pem")
     """The wallet service's certificate (role wallet) it calls validators with."""

@@ -7,11 +7,17 @@ while locked, a sign-in is refused before the passphrase is even derived. One at
 holder runs at a time, so parallel requests cannot squeeze many guesses into the window
 before a lock lands. A success clears the holder's count.
 
+A holder id this wallet does not keep is counted and locked exactly like a known one, and
+its failure is answered alike (`wallet.routers.signin`): neither the answer, the lockout nor
+the time (`PassphraseKdf.check_unknown`) tells which pseudonyms use this wallet.
+
 Per client address: at most `CLIENT_SIGNIN_FAILURES_MAX` failures (any holder, unknown
 holders too) and `CLIENT_SIGNIN_ATTEMPTS_MAX` attempts in a sliding `CLIENT_SIGNIN_WINDOW_S`;
 a success does not clear these, so an address cannot interleave its own holder to keep
-spraying others. The address is the TCP peer's: behind a reverse proxy every caller shares
-the proxy's, and the proxy must do this limiting instead.
+spraying others. Creating a holder costs a derivation too: at most
+`CLIENT_HOLDERS_CREATED_MAX` per address in the same window (`admit_creation`). The
+address is the TCP peer's: behind a reverse proxy every caller shares the proxy's, and the
+proxy must do this limiting instead.
 
 All of it is kept in memory, bounded by `SIGNIN_TRACKED_MAX` entries per kind (least
 recently touched dropped first): a restart of the wallet clears every lockout and count.
@@ -58,6 +64,8 @@ class _HolderState:
 class _ClientState:
     attempts: deque[float] = field(default_factory=deque)
     failures: deque[float] = field(default_factory=deque)
+    created: deque[float] = field(default_factory=deque)
+    """Holders created."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class SignInPolicy:
     lockout_s_max: float = limits.SIGNIN_LOCKOUT_S_MAX
     client_failures_max: int = limits.CLIENT_SIGNIN_FAILURES_MAX
     client_attempts_max: int = limits.CLIENT_SIGNIN_ATTEMPTS_MAX
+    client_holders_created_max: int = limits.CLIENT_HOLDERS_CREATED_MAX
     client_window_s: float = limits.CLIENT_SIGNIN_WINDOW_S
     tracked_max: int = limits.SIGNIN_TRACKED_MAX
 
@@ -91,11 +100,12 @@ class Attempt:
 
     def succeeded(self) -> None:
         self.reported = True
-        self._guard._record(self, ok=True, holder_exists=True)
+        self._guard._record(self, ok=True)
 
-    def failed(self, *, holder_exists: bool = True) -> None:
+    def failed(self) -> None:
+        """A wrong passphrase, or a holder id the wallet does not keep (counted alike)."""
         self.reported = True
-        self._guard._record(self, ok=False, holder_exists=holder_exists)
+        self._guard._record(self, ok=False)
 
 
 class SignInGuard:
@@ -130,14 +140,32 @@ class SignInGuard:
             now = self.clock.monotonic_s()
             return 0.0 if state is None else max(0.0, state.locked_until_s - now)
 
+    def admit_creation(self, client: str) -> None:
+        """Count one new holder created from `client`, or raise `SignInRefused`."""
+        p = self.policy
+        with self._lock:
+            now = self.clock.monotonic_s()
+            seen = self._seen(client, now)
+            if len(seen.created) >= p.client_holders_created_max:
+                raise SignInRefused(
+                    "too many holders created from this address: try again later",
+                    seen.created[0] + p.client_window_s - now,
+                )
+            seen.created.append(now)
+
+    def _seen(self, client: str, now: float) -> _ClientState:
+        """The client's counts, with what left the window dropped."""
+        seen = self._touch(self._clients, client, _ClientState)
+        for times in (seen.attempts, seen.failures, seen.created):
+            while times and times[0] <= now - self.policy.client_window_s:
+                times.popleft()
+        return seen
+
     def _admit(self, holder_id: str, client: str) -> None:
         p = self.policy
         with self._lock:
             now = self.clock.monotonic_s()
-            seen = self._touch(self._clients, client, _ClientState)
-            for times in (seen.attempts, seen.failures):
-                while times and times[0] <= now - p.client_window_s:
-                    times.popleft()
+            seen = self._seen(client, now)
             if len(seen.failures) >= p.client_failures_max:
                 raise SignInRefused(
                     "too many failed sign-ins from this address: try again later",
@@ -159,13 +187,13 @@ class SignInGuard:
             state.busy = True
             seen.attempts.append(now)
 
-    def _record(self, attempt: Attempt, *, ok: bool, holder_exists: bool) -> None:
+    def _record(self, attempt: Attempt, *, ok: bool) -> None:
         with self._lock:
             now = self.clock.monotonic_s()
             state = self._holders.get(attempt.holder_id)
             if state is not None:
                 state.busy = False
-            if ok or not holder_exists:
+            if ok:
                 self._holders.pop(attempt.holder_id, None)
             elif state is not None:
                 state.failures += 1

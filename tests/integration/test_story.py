@@ -9,6 +9,7 @@ import pytest
 
 from cli.devnet import Devnet, node_status
 from cli.main import app
+from node.sdk.client import TransactionRejected
 from tests.integration.helpers import (
     DIPLOMA,
     answer,
@@ -16,6 +17,7 @@ from tests.integration.helpers import (
     cli,
     cli_issue,
     new_holder,
+    org_key,
     runner,
     wallet,
 )
@@ -71,10 +73,16 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     assert second.exit_code == 1
     assert "no uses left" in second.output
 
-    # 使用知情: the holder sees, in her wallet, who used her data and the refused attempt.
+    # Another organisation tries the bank's grant: the contract refuses it.
+    with net.client(org="psb") as client, pytest.raises(TransactionRejected):
+        client.call(org_key(net, "psb"), "consent", "access", {"request_id": request_id})
+
+    # 使用知情: the holder sees, in her wallet, who used her data and the bank's refused
+    # attempt; not the refusal of a party with no standing on her records (auditors see it).
     activity = wallet("GET", net, f"/v1/holders/{holder}/activity", token).json()
     seen = [(a["actor"], a["action"], a["ok"]) for a in activity]
     assert seen[:2] == [("bank", "consent.access", False), ("bank", "consent.accessed", True)]
+    assert "psb" not in {actor for actor, _, _ in seen}
     assert activity[1]["details"]["purpose"] == "mortgage application"
     assert wallet("GET", net, f"/v1/holders/{holder}/activity").status_code == 401
 
@@ -93,6 +101,7 @@ def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
         (holder, "consent.granted", True),
         ("bank", "consent.accessed", True),
         ("bank", "consent.access REJECTED", False),
+        ("psb", "consent.access REJECTED", False),
         ("edu", "certificate.revoked", True),
     ]
     heights = [e["height"] for e in trace]

@@ -5,13 +5,14 @@ address cannot spray many holders, or sign in without bound. The clock is the te
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from wallet import limits
+from wallet import limits, passphrases
 from wallet.clock import SystemClock
 from wallet.signin import SignInGuard, SignInPolicy, SignInRefused
 
@@ -132,8 +133,64 @@ def test_a_success_does_not_clear_the_address_count(wallet: Wallet) -> None:
 
 def test_unknown_holders_count_against_the_address(wallet: Wallet) -> None:
     for i in range(limits.CLIENT_SIGNIN_FAILURES_MAX):
-        assert wallet.sign_in("hd" + f"{i:040x}", WRONG).status_code == 404
+        assert wallet.sign_in("hd" + f"{i:040x}", WRONG).status_code == 401
     assert wallet.sign_in("hd" + "f" * 40, WRONG).status_code == 429
+
+
+def count_scrypt(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The `n` of every scrypt derivation made from now on."""
+    real = hashlib.scrypt
+    seen: list[int] = []
+
+    def counting(password: bytes, **kw: Any) -> bytes:
+        seen.append(kw["n"])
+        result: bytes = real(password, **kw)
+        return result
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    return seen
+
+
+def test_an_unknown_holder_costs_and_answers_like_a_wrong_passphrase(
+    wallet: Wallet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which pseudonyms use this wallet is not told: an id it does not keep gets the same
+    derivation (same parameters), the same answer, and the same lockout as a known holder
+    with a wrong passphrase. (Time is not measured here: the derivation is the cost.)"""
+    known, unknown = wallet.new_holder(), "hd" + "ab" * 20
+    derivations = count_scrypt(monkeypatch)
+    answers = [wallet.sign_in(holder, WRONG) for holder in (known, unknown)]
+    assert derivations == [passphrases.MINIMAL.n, passphrases.MINIMAL.n]
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (401, {"detail": "wrong holder id or passphrase"})
+    ] * 2
+    for holder in (known, unknown):
+        fail_times(wallet, holder, limits.SIGNIN_FAILURES_FREE - 1)
+    locked = [wallet.sign_in(holder, WRONG) for holder in (known, unknown)]
+    assert [(a.status_code, a.json(), a.headers["Retry-After"]) for a in locked] == [
+        (429, locked[0].json(), str(limits.SIGNIN_LOCKOUT_S_MIN))
+    ] * 2
+    assert len(derivations) == 2 * limits.SIGNIN_FAILURES_FREE
+
+
+def test_creating_holders_is_limited_per_address(
+    wallet: Wallet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each new holder costs a derivation and a stored record: one address may create
+    `CLIENT_HOLDERS_CREATED_MAX` per window, and a refused creation derives nothing."""
+    office = wallet.http.from_host("10.0.0.7")
+    body = {"passphrase": "correct horse battery staple"}
+    for _ in range(limits.CLIENT_HOLDERS_CREATED_MAX):
+        assert office.request("POST", "/v1/holders", json=body).status_code == 201
+    derivations = count_scrypt(monkeypatch)
+    refused = office.request("POST", "/v1/holders", json=body)
+    assert refused.status_code == 429 and "created from this address" in refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) == limits.CLIENT_SIGNIN_WINDOW_S
+    assert derivations == []
+    elsewhere = wallet.http.from_host("10.0.0.8")
+    assert elsewhere.request("POST", "/v1/holders", json=body).status_code == 201
+    wallet.clock.advance(limits.CLIENT_SIGNIN_WINDOW_S)
+    assert office.request("POST", "/v1/holders", json=body).status_code == 201
 
 
 def test_attempts_per_address_are_capped_even_when_they_succeed(wallet: Wallet) -> None:
@@ -142,6 +199,13 @@ def test_attempts_per_address_are_capped_even_when_they_succeed(wallet: Wallet) 
         assert wallet.sign_in(holder).status_code == 200
     refused = wallet.sign_in(holder)
     assert refused.status_code == 429 and "address" in refused.json()["detail"]
+
+
+def test_the_creation_limit_is_a_setting(tmp_path: Path) -> None:
+    with running_wallet(tmp_path, holders_created_per_address_max=1) as wallet:
+        body = {"passphrase": "correct horse battery staple"}
+        assert wallet.http.request("POST", "/v1/holders", json=body).status_code == 201
+        assert wallet.http.request("POST", "/v1/holders", json=body).status_code == 429
 
 
 class StoppedClock(SystemClock):

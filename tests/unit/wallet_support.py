@@ -60,6 +60,8 @@ class FakeLedger:
     revoked: dict[str, set[int]] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
     transactions: dict[bytes, node_pb2.SubmitResponse] = field(default_factory=dict)
+    traces: dict[str, list[node_pb2.AuditEntry]] = field(default_factory=dict)
+    """What `audit_trace` answers for a subject, oldest first (as a node's index scan)."""
     trust_reads: int = 0
     unreachable: bool = False
 
@@ -88,6 +90,12 @@ class FakeLedger:
         if (contract, method) == ("delegation", "list_by_holder"):
             return []
         raise AssertionError(f"unexpected query {contract}.{method} {args}")
+
+    def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:
+        entries = self.traces.get(subject, [])
+        return node_pb2.AuditTraceResponse(
+            entries=entries[:limit], height=len(entries), truncated=len(entries) > limit
+        )
 
     def get_transaction(self, tx_hash: bytes) -> node_pb2.SubmitResponse:
         if tx_hash not in self.transactions:
@@ -170,9 +178,14 @@ class Wallet:
     ledger: FakeLedger
     clock: FakeClock
     store: WalletStore
+    created: int = 0
 
     def new_holder(self) -> str:
-        resp = self.http.request("POST", "/v1/holders", json={"passphrase": PASSPHRASE})
+        """A new holder, each created from an address of its own (holders created per
+        address are limited; tests that are not about that limit should not meet it)."""
+        self.created += 1
+        creator = self.http.from_host(f"10.200.{self.created // 250}.{self.created % 250 + 1}")
+        resp = creator.request("POST", "/v1/holders", json={"passphrase": PASSPHRASE})
         assert resp.status_code == 201, resp.text
         holder_id: str = resp.json()["holder_id"]
         return holder_id

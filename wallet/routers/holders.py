@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -17,6 +18,7 @@ from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.presentation import PresentationInvalid, make_presentation
 from node.sdk.sealing import open_sealed, seal_to
+from proto import node_pb2
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
 from wallet.deps import (
@@ -290,16 +292,31 @@ def revoke(
     return out
 
 
+def get_feed_entries(
+    holder_id: str, entries: Sequence[node_pb2.AuditEntry]
+) -> list[node_pb2.AuditEntry]:
+    """The entries of a holder's trace that belong in their own feed: every accepted one
+    (a contract let its actor act on the holder's records: an issuer, an agency the holder
+    answered, a delegate, the holder), and the refused attempts of those same parties or of
+    the holder. A refused transaction is indexed under every holder its arguments name, so
+    without this anyone could fill a holder's feed with refusals naming them; those stay
+    in the chain's audit trace (`AuditTrace`), where auditors look for them."""
+    parties = {holder_id} | {e.actor for e in entries if e.ok}
+    return [e for e in entries if e.ok or e.actor in parties]
+
+
 @router.get("/holders/{holder_id}/activity")
 def activity(
     holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, limit: int = 200
 ) -> list[dict[str, Any]]:
     """使用知情: every flow of the holder's data as the chain recorded it, newest first —
-    issued, requested, granted, accessed (by whom, in which block), and refused attempts."""
+    issued, requested, granted, accessed (by whom, in which block), and the refused
+    attempts of parties with standing (`get_feed_entries`)."""
     try:
-        trace = ledger.audit_trace(holder_id, max(1, min(limit, limits.LIST_ITEMS_MAX)))
+        trace = ledger.audit_trace(holder_id, limits.LIST_ITEMS_MAX)
     except ClientError as exc:
         raise node_error(exc) from exc
+    entries = get_feed_entries(holder_id, trace.entries)
     out = [
         {
             "height": e.height,
@@ -311,9 +328,9 @@ def activity(
             "details": event_attrs(e.event),
             "tx_hash": e.tx_hash.hex(),
         }
-        for e in trace.entries
+        for e in entries
     ]
-    return out[::-1]
+    return out[::-1][: max(1, min(limit, limits.LIST_ITEMS_MAX))]
 
 
 class PresentationIn(BaseModel):

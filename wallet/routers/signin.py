@@ -1,13 +1,15 @@
 """Sign-in: creating a holder identity, unlocking it with the passphrase, signing out.
 
 The passphrase is checked with a slow KDF (`wallet.passphrases`), behind per-holder lockout
-and per-address limits (`wallet.signin`); sessions expire (`wallet.sessions`).
+and per-address limits (`wallet.signin`); sessions expire (`wallet.sessions`). Every
+refusal is a status and a reason that quote nothing the caller sent; a holder id this wallet
+does not keep is answered like a wrong passphrase, after the same derivation.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -16,16 +18,22 @@ from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from wallet import limits
 from wallet.deps import Kdf, SessionsDep, SignIn, Store
-from wallet.passphrases import WrongPassphrase
+from wallet.passphrases import KdfBusy, PassphraseInvalid, PassphraseKdf, WrongPassphrase
+from wallet.sessions import SessionsFull
 from wallet.signin import SignInRefused
+from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
 
-Passphrase = Field(min_length=limits.PASSPHRASE_CHARS_MIN, max_length=limits.PASSPHRASE_CHARS_MAX)
+WRONG_CREDENTIALS = "wrong holder id or passphrase"
 
 
+# A lone surrogate (from a JSON escape) is refused by pydantic as `string_unicode` (422,
+# without the input: `wallet.errors`); the KDF refuses it too (`PassphraseInvalid`).
 class CreateHolder(BaseModel):
-    passphrase: str = Passphrase
+    passphrase: str = Field(
+        min_length=limits.PASSPHRASE_CHARS_MIN, max_length=limits.PASSPHRASE_CHARS_MAX
+    )
 
 
 class OpenSession(BaseModel):
@@ -40,21 +48,57 @@ class SessionOut(BaseModel):
     expires_in_s: int
 
 
-@router.post("/holders", response_model=SessionOut, status_code=201)
-def create_holder(body: CreateHolder, store: Store, sessions: SessionsDep, kdf: Kdf) -> SessionOut:
+def too_many(exc: SignInRefused | KdfBusy | SessionsFull) -> HTTPException:
+    """429 for a limit on this caller, 503 for the wallet's own capacity; Retry-After."""
+    status = 429 if isinstance(exc, SignInRefused) else 503
+    return HTTPException(status, exc.reason, headers={"Retry-After": str(exc.retry_after_s)})
+
+
+BUSY_RESPONSES: dict[int | str, dict[str, object]] = {
+    429: {
+        "description": "locked after repeated failures, or too many sign-ins or new holders"
+        " from this address: retry after the Retry-After header's seconds"
+    },
+    503: {
+        "description": "too many passphrases being checked, or the session table full:"
+        " retry after the Retry-After header's seconds"
+    },
+}
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/holders", response_model=SessionOut, status_code=201, responses=BUSY_RESPONSES)
+def create_holder(
+    body: CreateHolder,
+    request: Request,
+    store: Store,
+    sessions: SessionsDep,
+    kdf: Kdf,
+    signin: SignIn,
+) -> SessionOut:
     """Create a holder identity. The private key is sealed under the passphrase (scrypt,
-    `wallet.passphrases`)."""
+    `wallet.passphrases`); each address may create a few per window (`wallet.signin`)."""
     keypair = KeyPair.generate()
     holder_id = holder_id_for(keypair.public_key)
+    try:
+        signin.admit_creation(client_of(request))
+        sealed = kdf.seal(keypair.seed, body.passphrase)
+        token = sessions.open(holder_id, keypair.seed)  # before storing: no orphan record
+    except (SignInRefused, KdfBusy, SessionsFull) as exc:
+        raise too_many(exc) from None
+    except PassphraseInvalid as exc:
+        raise HTTPException(422, str(exc)) from None
     store.put_holder(
         holder_id,
         {
             "public_key": keypair.public_key.hex(),
-            "passphrase": kdf.seal(keypair.seed, body.passphrase),
+            "passphrase": sealed,
             "created_ms": int(time.time() * 1000),
         },
     )
-    token = sessions.open(holder_id, keypair.seed)
     return SessionOut(
         holder_id=holder_id,
         public_key=keypair.public_key.hex(),
@@ -66,13 +110,7 @@ def create_holder(body: CreateHolder, store: Store, sessions: SessionsDep, kdf: 
 @router.post(
     "/sessions",
     response_model=SessionOut,
-    responses={
-        401: {"description": "wrong passphrase"},
-        429: {
-            "description": "locked after repeated failures, or too many sign-ins from this"
-            " address: retry after the Retry-After header's seconds"
-        },
-    },
+    responses={401: {"description": WRONG_CREDENTIALS}, **BUSY_RESPONSES},
 )
 def open_session(
     body: OpenSession,
@@ -84,36 +122,53 @@ def open_session(
 ) -> SessionOut:
     """Unlock a wallet with its passphrase; returns a bearer token. Repeated failures lock
     the holder with a growing delay (`wallet.signin`); a locked sign-in is refused before
-    the passphrase is checked. A record sealed with older parameters (or before scrypt) is
-    re-sealed with the current ones."""
-    client = request.client.host if request.client else "unknown"
+    the passphrase is checked. A holder id this wallet does not keep costs the same
+    derivation and gets the same answer as a wrong passphrase. A record sealed with older
+    parameters (or before scrypt) is re-sealed with the current ones."""
     try:
-        with signin.attempt(body.holder_id, client) as attempt:
+        with signin.attempt(body.holder_id, client_of(request)) as attempt:
             record = store.get_holder(body.holder_id)
-            if record is None:
-                attempt.failed(holder_exists=False)
-                raise HTTPException(404, "no such holder in this wallet")
             try:
+                if record is None:
+                    kdf.check_unknown(body.passphrase)
                 seed = kdf.open(record, body.passphrase)
             except WrongPassphrase:
                 attempt.failed()
-                raise HTTPException(401, "wrong passphrase") from None
-            if kdf.needs_upgrade(record):
-                upgraded = {k: v for k, v in record.items() if k != "sealed_seed"}
-                upgraded["passphrase"] = kdf.seal(seed, body.passphrase)
-                store.put_holder(body.holder_id, upgraded)
+                raise HTTPException(401, WRONG_CREDENTIALS) from None
+            upgrade(store, kdf, body.holder_id, record, seed, body.passphrase)
             attempt.succeeded()
-    except SignInRefused as exc:
-        raise HTTPException(
-            429, exc.reason, headers={"Retry-After": str(exc.retry_after_s)}
-        ) from None
-    token = sessions.open(body.holder_id, seed)
+        token = sessions.open(body.holder_id, seed)
+    except (SignInRefused, KdfBusy, SessionsFull) as exc:
+        raise too_many(exc) from None
+    except PassphraseInvalid as exc:
+        raise HTTPException(422, str(exc)) from None
     return SessionOut(
         holder_id=body.holder_id,
         public_key=record["public_key"],
         token=token,
         expires_in_s=sessions.ttl_s,
     )
+
+
+def upgrade(
+    store: WalletStore,
+    kdf: PassphraseKdf,
+    holder_id: str,
+    record: dict[str, Any],
+    seed: bytes,
+    passphrase: str,
+) -> None:
+    """Re-seal a record made with weaker parameters (or before scrypt) with the current
+    ones; when the KDF queue is full it waits for the holder's next sign-in."""
+    if not kdf.needs_upgrade(record):
+        return
+    try:
+        sealed = kdf.seal(seed, passphrase)
+    except KdfBusy:
+        return
+    upgraded = {k: v for k, v in record.items() if k != "sealed_seed"}
+    upgraded["passphrase"] = sealed
+    store.put_holder(holder_id, upgraded)
 
 
 @router.delete("/sessions", status_code=204)

@@ -1,0 +1,43 @@
+"""Refusals of malformed requests that repeat nothing the caller sent.
+
+FastAPI's default 422 lists each error with the rejected ``input``: a passphrase too short,
+or a whole body whose other field is missing, came back in the answer (and anything that
+logs answers would keep it). A lone surrogate in that input could not even be encoded, so
+the answer became a 500 whose traceback, with the input in it, went to the log. Here each
+error keeps its type, location and message only, made encodable: the caller learns what
+to fix, and no secret leaves in an answer or a log line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+def get_safe_text(value: object) -> str | int:
+    """`value` as JSON can carry it: an int as is, anything else as valid UTF-8 text."""
+    if isinstance(value, int):
+        return value
+    return str(value).encode("utf-8", "replace").decode("utf-8")
+
+
+def get_safe_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error without the input it rejected."""
+    return {
+        "type": get_safe_text(error.get("type", "")),
+        "loc": [get_safe_text(part) for part in error.get("loc", ())],
+        "msg": get_safe_text(error.get("msg", "")),
+    }
+
+
+async def refuse_invalid(request: Request, exc: Exception) -> JSONResponse:
+    """The 422 for a request that failed validation."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": [get_safe_error(e) for e in errors]}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, refuse_invalid)
