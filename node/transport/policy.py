@@ -1,8 +1,9 @@
 """Who may call what: the one authorisation table of a node's gRPC servers (issue 11).
 
 Like Fabric's ACL file, the table names every RPC a validator serves (proto/node.proto's
-Peer, Ledger and Agency services, gRPC health and reflection) with the roles allowed and,
-where the roles alone cannot decide, a data-level `Rule` the node evaluates on the request.
+Peer, Ledger and Agency services, gRPC health, and reflection in both its protocols) with
+the roles allowed and, where the roles alone cannot decide, a data-level `Rule` the node
+evaluates on the request.
 A method missing from the table is refused, never allowed, and a test fails when the
 proto gains a method without a row here.
 
@@ -104,6 +105,7 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
         "/grpc.health.v1.Health/Check": Access(_ALL),
         "/grpc.health.v1.Health/List": Access(_ALL),
         "/grpc.health.v1.Health/Watch": Access(_ALL),
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": Access(_ALL),
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": Access(_ALL),
     }
 )
