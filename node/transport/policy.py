@@ -33,6 +33,7 @@ from typing import Any, Final
 import grpc
 
 from node.chain.pki import Identity, Role
+from node.refusal_log import RefusalLog
 from node.transport.identity import CallerCheck, CallerRefused
 
 log = logging.getLogger("trustledger.policy")
@@ -155,6 +156,7 @@ class Guard:
         self._callers = callers
         self._rules = rules
         self._on_refusal = on_refusal
+        self._refusals = RefusalLog(log, "call refused")
 
     async def admit(
         self, method: str, request: object, context: grpc.aio.ServicerContext[Any, Any]
@@ -179,7 +181,7 @@ class Guard:
                 if identity is not None
                 else "no identity"
             )
-            log.info("refused %s (%s): %s", method, who, refused.message)
+            self._refusals.note(who, method, refused.message)
             if self._on_refusal is not None:
                 self._on_refusal(method, refused.code, identity)
             await context.abort(refused.code, refused.message)
