@@ -32,6 +32,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from node.chain.crypto import KeyFileError, load_key_file
 from node.chain.pki import Identity
 from node.config import NodeConfig
+from node.files import ExposedPathError, check_private, make_private_dir, set_private_umask
 from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
 from node.limits import GRPC_OPTIONS
@@ -140,7 +141,15 @@ def build_server(node: Node) -> ValidatorServer:
     return ValidatorServer(server, health_servicer, port)
 
 
+def check_node_files(config: NodeConfig) -> None:
+    """Refuse (ExposedPathError) a data folder or key file that other users can reach;
+    create a missing data folder 0700."""
+    check_private([config.home, config.home / "db", *config.all_key_paths, config.tls_key_path])
+    make_private_dir(config.home)
+
+
 async def serve(config: NodeConfig, passphrase: str) -> None:
+    check_node_files(config)
     genesis = Genesis.load(config.genesis_path)
     keypair = load_key_file(config.key_path, passphrase)
     next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
@@ -200,11 +209,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default=os.environ.get("TRUSTLEDGER_LOG_LEVEL", "info"))
     ns = parser.parse_args(argv)
     setup_logging(ns.log_level)
+    set_private_umask()  # LevelDB's files and the WAL: 0600, in folders of 0700
     passphrase = os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", "")
     try:
         config = NodeConfig.load(ns.config)
         asyncio.run(serve(config, passphrase))
-    except (KeyFileError, KeyConfigError, GenesisError, StorageError, OSError, ValueError) as exc:
+    except (
+        KeyFileError,
+        KeyConfigError,
+        GenesisError,
+        StorageError,
+        ExposedPathError,
+        OSError,
+        ValueError,
+    ) as exc:
         log.critical("cannot start: %s", exc)
         return 2
     return 0
