@@ -161,10 +161,14 @@ class Admission:
         busy: dict[int, str] = {}
         for i in todo:
             submitter = bytes(part[i].body.submitter)
-            room = rooms.setdefault(submitter, self.mempool.get_submitter_room(submitter))
+            room = (
+                rooms.setdefault(submitter, self.mempool.get_submitter_room(submitter))
+                if lane == CLIENTS
+                else 1  # copies are held to their lane's quota only (node/mempool.py)
+            )
             if lane_room <= 0 or room <= 0:
                 busy[i] = self.mempool.get_refusal(lane, submitter) or (
-                    "this batch fills the quota"
+                    "the rest of the quota went to earlier transactions of this batch"
                 )
                 continue
             lane_room -= 1

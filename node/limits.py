@@ -32,8 +32,9 @@ BLOCK_TIME_DRIFT_MS_MAX = 10_000  # a proposal's time may lead a backup's clock 
 # source can fill the mempool for the others.
 MEMPOOL_TXS_MAX = 50_000
 MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
-# One submitter's pending transactions, over all lanes: a bulk issuer waits beyond ~4
-# proposed blocks pending (the busy threshold all clients shared before the lanes, so a
+# One submitter's pending transactions, counted over all lanes, when it calls this node (its
+# forwarded copies fill their peer's lane; see node/mempool.py): a bulk issuer waits beyond
+# ~4 proposed blocks pending (the busy threshold all clients shared before the lanes, so a
 # lone bulk issuer, as in `make bench`, sees back-pressure where it did).
 MEMPOOL_SUBMITTER_TXS_MAX = 2000
 # This node's clients together: room for two submitters at their quota, so one of them

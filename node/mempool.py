@@ -4,8 +4,12 @@ A lane is where a transaction came from: this node's own clients (`CLIENTS`), or
 validator (the copies it forwarded). Each lane has a quota, and the client lane's quota
 plus every peer lane's share fit in the total together, so a full lane refuses only its
 own newcomers: a peer forwarding 10,000 transactions fills its lane, not the clients'.
-Across all lanes one submitter (a signing key) holds at most `submitter_txs_max`, so one
-organisation or key cannot take a lane from the others who send through it.
+At this node's door one submitter (a signing key) may have at most `submitter_txs_max`
+pending, counted over all lanes, so one organisation or key cannot take the client lane
+from the others who send through this node. Forwarded copies are not held to it here: a
+submitter met that quota at the door of the validator it called (whose lane is what its
+copies fill here), and refusing copies of an honest submitter's transactions would leave
+the next primary without them while their own node sees no stall to relay.
 
 A full mempool refuses; it never evicts. Every transaction held was acknowledged PENDING
 to a client (here, or at the validator that forwarded it); evicting one would turn that
@@ -104,7 +108,7 @@ class Mempool:
         return max(0, min(quota.txs_max - self._lane_txs[lane], self._txs_max - len(self._txs)))
 
     def get_submitter_room(self, submitter: bytes) -> int:
-        """How many more transactions `submitter` may add now, in any lane."""
+        """How many more transactions `submitter` may add now through this node's door."""
         return max(0, self._submitter_txs_max - self._submitter_txs[submitter])
 
     def get_refusal(self, lane: str, submitter: bytes, size: int = 0) -> str | None:
@@ -117,7 +121,7 @@ class Mempool:
                 f"{who} have {self._lane_txs[lane]} transactions pending here, their quota"
                 f" ({quota.txs_max} transactions, {quota.bytes_max} bytes)"
             )
-        if self._submitter_txs[submitter] >= self._submitter_txs_max:
+        if lane == CLIENTS and self._submitter_txs[submitter] >= self._submitter_txs_max:
             return (
                 f"submitter {submitter.hex()[:16]} has {self._submitter_txs[submitter]}"
                 " transactions pending, its quota"

@@ -76,14 +76,15 @@ def test_lanes_and_submitters_have_quotas_that_fit_the_total() -> None:
         pool.add(txs[c][0])  # the client lane is full, though c has sent nothing
     # A peer's share: what the client lane leaves of the total, split between two peers.
     assert pool.get_quota("val-1").txs_max == 3
-    assert pool.add(txs[c][0], "val-1") and pool.add(txs[c][1], "val-1")
-    with pytest.raises(MempoolFull, match="submitter"):
-        pool.add(txs[c][2], "val-1")
-    assert pool.get_lane_room("val-1") == 1 and pool.get_lane_room("val-2") == 3
+    # Copies are held to their lane's quota, not to the submitter's (met at their own door).
+    assert all(pool.add(t, "val-1") for t in txs[c][:3])
+    with pytest.raises(MempoolFull, match="peer val-1"):
+        pool.add(txs[c][3], "val-1")
+    assert pool.get_lane_room("val-1") == 0 and pool.get_lane_room("val-2") == 3
     pool.remove([txs[a][0].hash])
     assert pool.get_lane_room(CLIENTS) == 1 and pool.get_submitter_room(a.public_key) == 1
     assert pool.add(txs[a][2])
-    assert len(pool) == 6
+    assert len(pool) == 7
 
 
 def test_a_submitter_flooding_this_node_leaves_room_for_other_submitters(tmp_path: Path) -> None:
