@@ -293,7 +293,7 @@ def init_devnet(
     cfg_metrics: dict[str, str] = {}
     for vid in VALIDATOR_IDS:
         home = dir / "nodes" / vid
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a node refuses a readable one
         tls_cert, tls_key = identities.cert_paths(dir, VALIDATOR_OPERATORS[vid], vid)
         NodeConfig(
             validator_id=vid,

@@ -216,7 +216,7 @@ def add_validator(
     )
 
     home = net.dir / "nodes" / vid
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a node refuses a readable one
     metrics_listen = f"127.0.0.1:{metrics_port}"
     tls_cert, tls_key = identities.issue(
         net.dir,

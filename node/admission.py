@@ -8,7 +8,10 @@ malformed or look like personal data, is refused here, before the mempool, for c
 forwarding peers alike (`contracts.runtime.get_admission_refusal`).
 
 Clients submit to any validator; forwarded copies from peers are admitted the same way
-but not forwarded again. A client's transaction that is still waiting after half the
+but not forwarded again. Each source has its own lane of the mempool (node/mempool.py):
+the room left in the lane and the submitter's quota are checked before any signature, so a
+flood from one source costs neither the others' room nor a signature check per refused
+transaction. A client's transaction that is still waiting after half the
 view-change timeout is relayed to every peer once more, so that all replicas see a stalled
 request and time out the primary together (Castro & Liskov, TOCS 2002, section 4.4).
 """
@@ -26,7 +29,7 @@ import grpc
 from contracts.runtime import get_admission_refusal
 from node import limits
 from node.chain.tx import CheckedTx, TxInvalid, check_tx, tx_hash
-from node.mempool import Mempool, MempoolFull
+from node.mempool import CLIENTS, Mempool, MempoolFull
 from node.transport.peers import PeerLink
 from proto import ledger_pb2
 
@@ -73,6 +76,10 @@ def _refusal(exc: TxInvalid) -> SubmitRejected:
     return SubmitRejected(status, f"{exc.code}: {exc.message}")
 
 
+def _busy(reason: str) -> SubmitRejected:
+    return SubmitRejected(grpc.StatusCode.RESOURCE_EXHAUSTED, f"busy: {reason}; retry shortly")
+
+
 class Admission:
     """The mempool's door."""
 
@@ -101,21 +108,26 @@ class Admission:
     def close(self) -> None:
         self._checker.shutdown(wait=False, cancel_futures=True)
 
-    def admit(self, tx: ledger_pb2.Transaction, *, forward: bool) -> CheckedTx:
-        """Admit one transaction (on the loop); raises SubmitRejected."""
+    def admit(
+        self, tx: ledger_pb2.Transaction, *, forward: bool, peer: str | None = None
+    ) -> CheckedTx:
+        """Admit one transaction (on the loop); raises SubmitRejected. `peer` is the
+        validator that forwarded it (None: this node's client)."""
         known = self._known(tx)
         if known is not None:
             return known  # already pending: no second signature check
-        if forward and len(self.mempool) >= limits.MEMPOOL_CLIENT_ADMIT_MAX:
-            raise self._busy()
+        lane = CLIENTS if peer is None else peer
+        reason = self.mempool.get_refusal(lane, bytes(tx.body.submitter))
+        if reason is not None:
+            raise _busy(reason)
         try:
             checked = check_for_admission(tx, self.chain_id)
         except TxInvalid as exc:
             raise _refusal(exc) from exc
-        return self._admit_checked(tx, checked, forward=forward)
+        return self._admit_checked(tx, checked, forward=forward, lane=lane)
 
     async def admit_batch(
-        self, txs: Sequence[ledger_pb2.Transaction], *, forward: bool
+        self, txs: Sequence[ledger_pb2.Transaction], *, forward: bool, peer: str | None = None
     ) -> list[CheckedTx | SubmitRejected]:
         """`admit` for many transactions, their stateless checks (signatures: most of the
         cost) done on a worker thread in slices, so the loop keeps driving consensus
@@ -123,18 +135,14 @@ class Admission:
         have returned or raised."""
         out: list[CheckedTx | SubmitRejected] = []
         loop = asyncio.get_running_loop()
+        lane = CLIENTS if peer is None else peer
         for start in range(0, len(txs), limits.ADMIT_SLICE_TXS):
             part = list(txs[start : start + limits.ADMIT_SLICE_TXS])
             known = [self._known(tx) for tx in part]
-            todo = [i for i, k in enumerate(known) if k is None]
-            if forward:
-                # Backpressure before any signature check: a flood of client calls must
-                # not starve consensus (rounds would outlast the view timeout).
-                room = max(0, limits.MEMPOOL_CLIENT_ADMIT_MAX - len(self.mempool))
-                busy = set(todo[room:])
-                todo = todo[:room]
-            else:
-                busy = set()
+            # Back-pressure before any signature check: what the lane or the submitter has
+            # no room for is refused unchecked, so a flood costs no signature checks.
+            busy = self._over_quota(part, [i for i, k in enumerate(known) if k is None], lane)
+            todo = [i for i, k in enumerate(known) if k is None and i not in busy]
             checks: list[CheckedTx | TxInvalid] = []
             if todo:
                 checks = await loop.run_in_executor(
@@ -146,13 +154,13 @@ class Admission:
                 if k is not None:
                     out.append(k)
                 elif i in busy:
-                    out.append(self._busy())
+                    out.append(_busy(busy[i]))
                 else:
                     check = checked[i]
                     try:
                         if isinstance(check, TxInvalid):
                             raise _refusal(check)
-                        out.append(self._admit_checked(tx, check, forward=forward))
+                        out.append(self._admit_checked(tx, check, forward=forward, lane=lane))
                     except SubmitRejected as exc:
                         out.append(exc)
         return out
@@ -161,14 +169,32 @@ class Admission:
         known = self.mempool.by_signature.get(bytes(tx.signature))
         return known if known is not None and tx_hash(tx) == known.hash else None
 
-    def _busy(self) -> SubmitRejected:
-        return SubmitRejected(
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            f"busy: {len(self.mempool)} transactions pending; retry shortly",
-        )
+    def _over_quota(
+        self, part: list[ledger_pb2.Transaction], todo: list[int], lane: str
+    ) -> dict[int, str]:
+        """Index -> reason, for the transactions of `todo` (indices into `part`) that the
+        lane's room or their submitter's would refuse, counting those before them."""
+        lane_room = self.mempool.get_lane_room(lane)
+        rooms: dict[bytes, int] = {}
+        busy: dict[int, str] = {}
+        for i in todo:
+            submitter = bytes(part[i].body.submitter)
+            room = (
+                rooms.setdefault(submitter, self.mempool.get_submitter_room(submitter))
+                if lane == CLIENTS
+                else 1  # copies are held to their lane's quota only (node/mempool.py)
+            )
+            if lane_room <= 0 or room <= 0:
+                busy[i] = self.mempool.get_refusal(lane, submitter) or (
+                    "the rest of the quota went to earlier transactions of this batch"
+                )
+                continue
+            lane_room -= 1
+            rooms[submitter] = room - 1
+        return busy
 
     def _admit_checked(
-        self, tx: ledger_pb2.Transaction, checked: CheckedTx, *, forward: bool
+        self, tx: ledger_pb2.Transaction, checked: CheckedTx, *, forward: bool, lane: str
     ) -> CheckedTx:
         """The stateful half of admission, on the loop: replay, mempool, forwarding."""
         if self.is_committed(checked.hash):
@@ -177,9 +203,9 @@ class Admission:
                 f"replay: transaction {checked.hash.hex()} is already committed",
             )
         try:
-            added = self.mempool.add(checked)
+            added = self.mempool.add(checked, lane)
         except MempoolFull as exc:
-            raise SubmitRejected(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)) from exc
+            raise _busy(str(exc)) from exc
         if added and forward:
             self._relay[checked.hash] = (self.ticks, tx)
             if len(self._relay) > limits.MEMPOOL_TXS_MAX:

@@ -25,9 +25,26 @@ PROPOSE_TXS_MAX = 500
 BLOCK_BYTES_MAX = 8 * 1024 * 1024
 BLOCK_TIME_DRIFT_MS_MAX = 10_000  # a proposal's time may lead a backup's clock by this much
 
+# The mempool (node/mempool.py) is split in lanes: this node's clients, and one lane per
+# peer for the copies it forwards; across lanes, each submitter has a quota. A full lane or
+# submitter is refused (RESOURCE_EXHAUSTED "busy" to a client, dropped and counted for a
+# peer), nothing is evicted, and the lanes fit the total together (checked below), so no
+# source can fill the mempool for the others.
 MEMPOOL_TXS_MAX = 50_000
-MEMPOOL_CLIENT_ADMIT_MAX = 2000  # client submissions wait beyond ~4 proposed blocks pending
 MEMPOOL_BYTES_MAX = 256 * 1024 * 1024
+# One submitter's pending transactions, counted over all lanes, when it calls this node (its
+# forwarded copies fill their peer's lane; see node/mempool.py): a bulk issuer waits beyond
+# ~4 proposed blocks pending (the busy threshold all clients shared before the lanes, so a
+# lone bulk issuer, as in `make bench`, sees back-pressure where it did).
+MEMPOOL_SUBMITTER_TXS_MAX = 2000
+# This node's clients together: room for two submitters at their quota, so one of them
+# leaves at least half of the lane to everyone else.
+MEMPOOL_CLIENT_TXS_MAX = 4000
+# One peer's forwarded copies: what an honest peer's client lane holds (it forwards what its
+# clients submit), shrunk to an equal share of the rest of the total when there are many
+# peers (node/mempool.py `get_quota`).
+MEMPOOL_PEER_TXS_MAX = MEMPOOL_CLIENT_TXS_MAX
+MEMPOOL_LANE_BYTES_MAX = 64 * 1024 * 1024  # a full client lane of the largest transactions
 
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
 GRPC_OPTIONS = [
@@ -61,6 +78,13 @@ CERT_DAYS_MAX = 2 * 365  # an issued certificate outlives neither this nor its C
 CERT_BACKDATE_S = 300  # notBefore is set this far back: a peer whose clock lags still accepts
 CA_CERTS_PARSED_MAX = 256  # parsed CA certificates kept (one per organisation in force)
 CALLER_IDENTITIES_CACHED_MAX = 4096  # checked callers remembered per trust snapshot
+
+# Refused input from other parties (forged or invalid peer messages, refused calls and
+# forwarded transactions) is counted exactly in metrics and logged as a summary line per
+# period (node/refusal_log.py): a flood adds a few lines a minute, not one per message.
+REFUSAL_LOG_PERIOD_S = 10.0
+REFUSAL_LOG_KEYS_MAX = 256  # distinct (source, kind) counted per period; the rest as "others"
+REFUSAL_LOG_KEYS_SHOWN = 8  # the most frequent, named in the summary line
 
 QUERY_RESULT_ITEMS_MAX = 1000
 AUDIT_TRACE_ENTRIES_MAX = 5000
@@ -97,10 +121,23 @@ def get_broken_relations() -> list[str]:
         "the proposer fills at most half a block": TX_BYTES_MAX <= BLOCK_BYTES_MAX // 2,
         "a block and its certificate fit one gRPC message": BLOCK_BYTES_MAX + 64 * 1024
         <= GRPC_MESSAGE_BYTES_MAX,
-        "propose <= accept <= admit <= hold": PROPOSE_TXS_MAX
+        "propose <= accept <= one submitter's quota <= the client lane": PROPOSE_TXS_MAX
         <= BLOCK_TXS_MAX
-        <= MEMPOOL_CLIENT_ADMIT_MAX
-        <= MEMPOOL_TXS_MAX,
+        <= MEMPOOL_SUBMITTER_TXS_MAX
+        <= MEMPOOL_CLIENT_TXS_MAX // 2,
+        "the client lane and one peer's fit the total": MEMPOOL_CLIENT_TXS_MAX
+        + MEMPOOL_PEER_TXS_MAX
+        <= MEMPOOL_TXS_MAX
+        and 2 * MEMPOOL_LANE_BYTES_MAX <= MEMPOOL_BYTES_MAX,
+        "a full client lane fits its bytes": MEMPOOL_CLIENT_TXS_MAX * TX_BYTES_MAX
+        <= MEMPOOL_LANE_BYTES_MAX,
+        "with the most peers, a peer's share holds an admission slice, and 16 of the largest": (
+            MEMPOOL_TXS_MAX - MEMPOOL_CLIENT_TXS_MAX
+        )
+        // PEERS_MAX
+        >= ADMIT_SLICE_TXS
+        and (MEMPOOL_BYTES_MAX - MEMPOOL_LANE_BYTES_MAX) // PEERS_MAX >= 16 * TX_BYTES_MAX,
+        "an honest peer's forwards fit its lane": MEMPOOL_PEER_TXS_MAX >= MEMPOOL_CLIENT_TXS_MAX,
         "a forwarded batch fits one gRPC message": FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX
         <= GRPC_MESSAGE_BYTES_MAX,
         "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX

@@ -29,6 +29,13 @@ class NodeMetrics:
             ["kind"],
             registry=r,
         )
+        self.forwarded_refused = Counter(
+            "trustledger_forwarded_txs_refused",
+            "Transactions forwarded by a peer and refused (its lane or a submitter is full,"
+            " or the transaction is invalid)",
+            ["peer", "code"],
+            registry=r,
+        )
         self.proposals_refused = Counter(
             "trustledger_proposals_refused",
             "Proposals this replica refused to vote for",

@@ -54,6 +54,7 @@ from node.ledger.wal import Wal, WalEntry
 from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
+from node.refusal_log import RefusalLog
 from node.transport.peers import OwnTls, PeerSet, PeerTarget, get_peer_targets
 from node.trust import read_trust, touches_trust
 from node.validators import KeyRing, read_endpoints, read_operators, read_schedule
@@ -93,6 +94,8 @@ class Node:
         self.chain_id = genesis.chain_id
         self.store = store
         self.metrics = NodeMetrics()
+        self.peer_refusals = RefusalLog(log, "peer input refused")
+        """Rejected consensus messages and refused forwarded transactions, summarised."""
         self.metrics.height.set(store.tip_height())
         self.world = World(store, genesis)
         self.state = self.world.state
@@ -106,7 +109,7 @@ class Node:
         state transfer applies blocks the replica has not been told of yet."""
         self.keyring.check(self.known_schedule, store.tip_height() + 1)
         self.verifier = Ed25519Verifier(genesis.validators)
-        self.mempool = Mempool()
+        self.mempool = Mempool(peer_count=lambda: len(self.peers.links))
         self.peers = PeerSet(config.validator_id, own_tls)
         self.blocks = Blocks(
             self.world, self.mempool, self.metrics, config.validator_id, self._replica_schedule
@@ -364,13 +367,9 @@ class Node:
         asyncio.get_running_loop().create_task(self._fetch(request), name="state-transfer")
 
     def rejected(self, rejected: Rejected) -> None:
-        self.metrics.consensus_rejected.labels(type(rejected.message).__name__).inc()
-        log.info(
-            "rejected %s from %s: %s",
-            type(rejected.message).__name__,
-            rejected.message.sender,
-            rejected.reason,
-        )
+        kind = type(rejected.message).__name__
+        self.metrics.consensus_rejected.labels(kind).inc()
+        self.peer_refusals.note(rejected.message.sender, kind, rejected.reason)
 
     def view_entered(self, view: int) -> None:
         """A new primary builds blocks now: hand it what we hold, so nothing is lost."""

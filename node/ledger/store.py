@@ -89,7 +89,7 @@ class Store:
     """One node's LevelDB. Not thread-safe by design: the node owns it from one loop."""
 
     def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see node/files.py
         try:
             # A bloom filter makes the replay check (a lookup that almost always misses)
             # cheap; the caches are sized for a validator, not for a desktop default.

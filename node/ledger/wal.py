@@ -238,12 +238,12 @@ class Wal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._tmp = path.with_name(path.name + ".tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Left by a crash during a rewrite, before the rename: the file itself is whole.
         self._tmp.unlink(missing_ok=True)
         created = not path.exists()
         self._kept = MemoryWal()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if created:
                 os.fsync(self._fd)
@@ -359,7 +359,7 @@ class Wal:
         it is whole); one after it stops the node."""
         data = b"".join(encode_entry(entry) for entry in self._kept.in_write_order())
         try:
-            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 write_all(fd, data)
                 os.fsync(fd)

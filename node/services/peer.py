@@ -3,14 +3,12 @@ transactions, certified blocks for state transfer)."""
 
 from __future__ import annotations
 
-import logging
-
 from node import limits
+from node.admission import SubmitRejected
 from node.chain.wire import WireError, message_from_proto
 from node.services.common import Context, NodeService, refuse_over
+from node.transport.policy import current_caller
 from proto import node_pb2, node_pb2_grpc
-
-log = logging.getLogger("trustledger.services")
 
 
 class PeerService(node_pb2_grpc.PeerServicer, NodeService):
@@ -22,7 +20,8 @@ class PeerService(node_pb2_grpc.PeerServicer, NodeService):
             try:
                 messages.append(message_from_proto(pb))
             except WireError as exc:
-                log.info("undecodable message from %s: %s", request.from_validator, exc)
+                self.node.metrics.consensus_rejected.labels("undecodable").inc()
+                self.node.peer_refusals.note(request.from_validator, "undecodable", str(exc))
         self.node.deliver(messages)
         return node_pb2.PeerAck()
 
@@ -30,7 +29,12 @@ class PeerService(node_pb2_grpc.PeerServicer, NodeService):
         await refuse_over(
             context, len(request.txs), limits.FORWARD_BATCH_TXS_MAX, "transactions in one batch"
         )
-        await self.node.admission.admit_batch(request.txs, forward=False)
+        peer = current_caller().name  # the policy checked it names a validator in the set
+        outcomes = await self.node.admission.admit_batch(request.txs, forward=False, peer=peer)
+        for outcome in outcomes:
+            if isinstance(outcome, SubmitRejected):
+                self.node.metrics.forwarded_refused.labels(peer, outcome.status.name).inc()
+                self.node.peer_refusals.note(peer, "forwarded transaction", outcome.message)
         return node_pb2.PeerAck()
 
     async def GetBlocks(

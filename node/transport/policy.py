@@ -1,8 +1,9 @@
 """Who may call what: the one authorisation table of a node's gRPC servers (issue 11).
 
 Like Fabric's ACL file, the table names every RPC a validator serves (proto/node.proto's
-Peer, Ledger and Agency services, gRPC health and reflection) with the roles allowed and,
-where the roles alone cannot decide, a data-level `Rule` the node evaluates on the request.
+Peer, Ledger and Agency services, gRPC health, and reflection in both its protocols) with
+the roles allowed and, where the roles alone cannot decide, a data-level `Rule` the node
+evaluates on the request.
 A method missing from the table is refused, never allowed, and a test fails when the
 proto gains a method without a row here.
 
@@ -32,6 +33,7 @@ from typing import Any, Final
 import grpc
 
 from node.chain.pki import Identity, Role
+from node.refusal_log import RefusalLog
 from node.transport.identity import CallerCheck, CallerRefused
 
 log = logging.getLogger("trustledger.policy")
@@ -104,6 +106,7 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
         "/grpc.health.v1.Health/Check": Access(_ALL),
         "/grpc.health.v1.Health/List": Access(_ALL),
         "/grpc.health.v1.Health/Watch": Access(_ALL),
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": Access(_ALL),
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": Access(_ALL),
     }
 )
@@ -153,6 +156,7 @@ class Guard:
         self._callers = callers
         self._rules = rules
         self._on_refusal = on_refusal
+        self._refusals = RefusalLog(log, "call refused")
 
     async def admit(
         self, method: str, request: object, context: grpc.aio.ServicerContext[Any, Any]
@@ -177,7 +181,7 @@ class Guard:
                 if identity is not None
                 else "no identity"
             )
-            log.info("refused %s (%s): %s", method, who, refused.message)
+            self._refusals.note(who, method, refused.message)
             if self._on_refusal is not None:
                 self._on_refusal(method, refused.code, identity)
             await context.abort(refused.code, refused.message)

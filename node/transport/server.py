@@ -5,7 +5,8 @@ line, where other users could read it in the process list).
 
 The gRPC port is mutual TLS only (issue 11): there is no plaintext port. The server's own
 certificate is the validator's (NodeConfig.tls_cert_path / tls_key_path), the clients'
-roots follow the node's trust snapshot (`Node.trust`), and every call passes the access
+roots follow the node's trust snapshot (`Node.trust`), a request that does not decode is
+refused INVALID_ARGUMENT (node/transport/decoding.py), and every call passes the access
 policy (node/transport/policy.py) with the node's rule evaluation
 (node/transport/rules.py) before its handler. A caller's bad certificate ends that
 caller's handshake or call only.
@@ -27,11 +28,11 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from node.chain.crypto import KeyFileError, load_key_file
 from node.chain.pki import Identity
 from node.config import NodeConfig
+from node.files import ExposedPathError, check_private, make_private_dir, set_private_umask
 from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
 from node.limits import GRPC_OPTIONS
@@ -39,8 +40,10 @@ from node.runtime import Node
 from node.services.agency import AgencyService
 from node.services.ledger import LedgerService
 from node.services.peer import PeerService
+from node.transport.decoding import DecodeInterceptor
 from node.transport.identity import CallerCheck
 from node.transport.policy import Guard, PolicyInterceptor
+from node.transport.reflection import enable_reflection
 from node.transport.rules import ChainRules
 from node.transport.tls import ServerTls
 from node.validators import KeyConfigError
@@ -121,23 +124,32 @@ def build_server(node: Node) -> ValidatorServer:
     server_tls = ServerTls(
         config.tls_cert_path.read_bytes(), config.tls_key_path.read_bytes(), node.trust
     )
-    guard = Guard(CallerCheck(node.trust), ChainRules(node.world), on_refusal=count_refusal(node))
-    server = grpc.aio.server(options=GRPC_OPTIONS, interceptors=[PolicyInterceptor(guard)])
+    count = count_refusal(node)
+    guard = Guard(CallerCheck(node.trust), ChainRules(node.world), on_refusal=count)
+    server = grpc.aio.server(
+        options=GRPC_OPTIONS, interceptors=[DecodeInterceptor(count), PolicyInterceptor(guard)]
+    )
     node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
     node_pb2_grpc.add_LedgerServicer_to_server(LedgerService(node), server)
     node_pb2_grpc.add_AgencyServicer_to_server(AgencyService(node), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
     port = server.add_secure_port(config.listen, server_tls.credentials())
     if port == 0:
         raise OSError(f"cannot listen on {config.listen}")
     return ValidatorServer(server, health_servicer, port)
 
 
+def check_node_files(config: NodeConfig) -> None:
+    """Refuse (ExposedPathError) a data folder or key file that other users can reach;
+    create a missing data folder 0700."""
+    check_private([config.home, config.home / "db", *config.all_key_paths, config.tls_key_path])
+    make_private_dir(config.home)
+
+
 async def serve(config: NodeConfig, passphrase: str) -> None:
+    check_node_files(config)
     genesis = Genesis.load(config.genesis_path)
     keypair = load_key_file(config.key_path, passphrase)
     next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
@@ -197,11 +209,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default=os.environ.get("TRUSTLEDGER_LOG_LEVEL", "info"))
     ns = parser.parse_args(argv)
     setup_logging(ns.log_level)
+    set_private_umask()  # LevelDB's files and the WAL: 0600, in folders of 0700
     passphrase = os.environ.get("TRUSTLEDGER_KEY_PASSPHRASE", "")
     try:
         config = NodeConfig.load(ns.config)
         asyncio.run(serve(config, passphrase))
-    except (KeyFileError, KeyConfigError, GenesisError, StorageError, OSError, ValueError) as exc:
+    except (
+        KeyFileError,
+        KeyConfigError,
+        GenesisError,
+        StorageError,
+        ExposedPathError,
+        OSError,
+        ValueError,
+    ) as exc:
         log.critical("cannot start: %s", exc)
         return 2
     return 0

@@ -229,8 +229,8 @@ def test_malformed_transactions(net: Devnet) -> None:
             raw = channel.unary_unary("/trustledger.v1.Ledger/SubmitTransaction")
             with pytest.raises(grpc.RpcError) as rpc_info:
                 raw(b"\xff\xff\xff\xff\x0f garbage", timeout=5)
-            # gRPC's own decoder answers (UNKNOWN in grpc.aio) before our code runs.
-            assert rpc_info.value.code() in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
+            # Refused before any handler (node/transport/decoding.py), not UNKNOWN (issue 16).
+            assert rpc_info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
             assert "parsing" in (rpc_info.value.details() or "")
         assert client.status().height == before[1]  # the node is alive and unchanged
         # Queries with unknown contracts or bad arguments.

@@ -29,8 +29,14 @@ def _roles(access: Access) -> str:
 
 
 def _method(path: str) -> str:
+    """`Service/Method`; with the package's version where one method is served in two
+    versions (server reflection: `v1.ServerReflection/...` and `v1alpha....`)."""
     service, method = path.rsplit("/", 2)[1:]
-    return f"`{service.rsplit('.', 1)[-1]}/{method}`"
+    package, name = service.rsplit(".", 1)
+    twins = [p for p in POLICY if p.endswith(f".{name}/{method}")]
+    if len(twins) > 1:
+        name = f"{package.rsplit('.', 1)[-1]}.{name}"
+    return f"`{name}/{method}`"
 
 
 def policy_table() -> list[str]:

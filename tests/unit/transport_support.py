@@ -14,15 +14,17 @@ import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import FileDescriptor, MethodDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 
 from node.chain import pki
 from node.chain.pki import Identity, Role
 from node.limits import GRPC_OPTIONS
 from node.sdk import tls as client_tls
 from node.transport import tls
+from node.transport.decoding import DecodeInterceptor
 from node.transport.identity import CallerCheck
 from node.transport.policy import Guard, PolicyInterceptor, Rule, RuleCheck, current_caller
+from node.transport.reflection import enable_reflection, get_v1_file
 from proto import node_pb2
 
 NOW = dt.datetime.now(dt.UTC)
@@ -30,6 +32,7 @@ SERVED_FILES: tuple[FileDescriptor, ...] = (
     node_pb2.DESCRIPTOR,
     health_pb2.DESCRIPTOR,
     reflection_pb2.DESCRIPTOR,
+    get_v1_file(),
 )
 """Every service a validator's port serves (node/transport/server.py)."""
 
@@ -133,10 +136,13 @@ async def serving(
     policy: bool = True,
 ) -> AsyncIterator[int]:
     """A server of every method with a fixed empty answer; yields its port."""
-    interceptors = []
+    interceptors: list[grpc.aio.ServerInterceptor] = []
     if secure and policy:
         callers = CallerCheck(box.get, clock) if clock else CallerCheck(box.get)
-        interceptors.append(PolicyInterceptor(Guard(callers, rules, refusals)))
+        interceptors += [
+            DecodeInterceptor(refusals),
+            PolicyInterceptor(Guard(callers, rules, refusals)),
+        ]
     server = grpc.aio.server(options=GRPC_OPTIONS, interceptors=interceptors)
     for service in node_pb2.DESCRIPTOR.services_by_name.values():
         handlers = {
@@ -151,11 +157,10 @@ async def serving(
             (grpc.method_handlers_generic_handler(service.full_name, handlers),)
         )
     health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
-    reflection.enable_server_reflection(
+    enable_reflection(
         (
             *(s.full_name for s in node_pb2.DESCRIPTOR.services_by_name.values()),
             health.SERVICE_NAME,
-            reflection.SERVICE_NAME,
         ),
         server,
     )
@@ -190,7 +195,7 @@ def secure_channel(
 
 def _request_for(method: MethodDescriptor) -> Any:
     request = message_factory.GetMessageClass(method.input_type)()
-    if method.input_type.full_name == reflection_pb2.ServerReflectionRequest.DESCRIPTOR.full_name:
+    if method.input_type.name == reflection_pb2.ServerReflectionRequest.DESCRIPTOR.name:
         request.list_services = ""
     return request
 
