@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 
 from node.chain.pki import Identity
+from node.transport.wrapping import WrappingInterceptor, rebuild
 
 RefusalCounter = Callable[[str, grpc.StatusCode, Identity | None], None]
 """The same hook as the access policy's (node/transport/policy.py): counts a refused call."""
@@ -102,37 +103,23 @@ def checked_handler(
     handler: grpc.RpcMethodHandler[Any, Any], method: str, count: RefusalCounter | None = None
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler, decoding tolerantly and refusing what does not decode."""
-    streaming = (handler.request_streaming, handler.response_streaming)
-    behaviour, make_handler = {
-        (False, False): (handler.unary_unary, grpc.unary_unary_rpc_method_handler),
-        (False, True): (handler.unary_stream, grpc.unary_stream_rpc_method_handler),
-        (True, False): (handler.stream_unary, grpc.stream_unary_rpc_method_handler),
-        (True, True): (handler.stream_stream, grpc.stream_stream_rpc_method_handler),
-    }[streaming]
-    if behaviour is None:
-        raise ValueError(f"{method}: handler without behaviour")
-    return make_handler(
-        _checked(method, behaviour, *streaming, count),
+    return rebuild(
+        handler,
+        method,
+        lambda behaviour, requests, responses: _checked(
+            method, behaviour, requests, responses, count
+        ),
         tolerant(handler.request_deserializer),
-        handler.response_serializer,
     )
 
 
-class DecodeInterceptor(grpc.aio.ServerInterceptor):
+class DecodeInterceptor(WrappingInterceptor):
     """`grpc.aio.server(interceptors=[DecodeInterceptor(count), PolicyInterceptor(guard)])`:
     first in the list, so its check runs before the policy's."""
 
     def __init__(self, on_refusal: RefusalCounter | None = None) -> None:
+        super().__init__()
         self._count = on_refusal
 
-    async def intercept_service(
-        self,
-        continuation: Callable[
-            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
-        ],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
-        return checked_handler(handler, handler_call_details.method, self._count)
+    def wrap(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> Any:
+        return checked_handler(handler, method, self._count)

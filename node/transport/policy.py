@@ -35,6 +35,7 @@ import grpc
 from node.chain.pki import Identity, Role
 from node.refusal_log import RefusalLog
 from node.transport.identity import CallerCheck, CallerRefused
+from node.transport.wrapping import WrappingInterceptor, rebuild
 
 log = logging.getLogger("trustledger.policy")
 
@@ -233,44 +234,24 @@ def wrap_handler(
     handler: grpc.RpcMethodHandler[Any, Any], method: str, guard: Guard
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler with `guard` checked before its behaviour runs."""
-    decode, encode = handler.request_deserializer, handler.response_serializer
-    streaming = (handler.request_streaming, handler.response_streaming)
-    behaviour, make_handler = {
-        (False, False): (handler.unary_unary, grpc.unary_unary_rpc_method_handler),
-        (False, True): (handler.unary_stream, grpc.unary_stream_rpc_method_handler),
-        (True, False): (handler.stream_unary, grpc.stream_unary_rpc_method_handler),
-        (True, True): (handler.stream_stream, grpc.stream_stream_rpc_method_handler),
-    }[streaming]
-    if behaviour is None:
-        raise ValueError(f"{method}: handler without behaviour")
-    return make_handler(_guarded(method, behaviour, guard, *streaming), decode, encode)
+    return rebuild(
+        handler,
+        method,
+        lambda behaviour, requests, responses: _guarded(
+            method, behaviour, guard, requests, responses
+        ),
+    )
 
 
-class PolicyInterceptor(grpc.aio.ServerInterceptor):
+class PolicyInterceptor(WrappingInterceptor):
     """`grpc.aio.server(interceptors=[PolicyInterceptor(guard)])`: every method of the
     server passes the guard first."""
 
     def __init__(self, guard: Guard) -> None:
+        super().__init__()
         self._guard = guard
-        self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
-        """Method -> (the server's handler, its guarded wrapper): the server hands back the
-        same handler for a method on every call, so each is wrapped once, not per call."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[
-            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
-        ],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
-        method = handler_call_details.method
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = wrap_handler(handler, method, self._guard)
-        if method in POLICY:  # bounded: only the table's methods are remembered
-            self._wrapped[method] = (handler, wrapped)
-        return wrapped
+    def wrap(
+        self, handler: grpc.RpcMethodHandler[Any, Any], method: str
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        return wrap_handler(handler, method, self._guard)

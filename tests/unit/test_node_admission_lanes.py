@@ -47,7 +47,10 @@ def two_validators() -> Genesis:
 
 
 def grant(signer: KeyPair, n: int) -> ledger_pb2.Transaction:
-    return build_tx(CHAIN, signer, "consent", "grant", {"n": n})
+    """The n-th of many distinct grants; its request id spells n in letters (digits could
+    read as a phone number to the personal-data screen)."""
+    letters = "".join("abcdefghij"[int(d)] for d in f"{n:07d}")
+    return build_tx(CHAIN, signer, "consent", "grant", {"request_id": f"REQ-{letters}"})
 
 
 def checked(signer: KeyPair, n: int) -> CheckedTx:
