@@ -21,7 +21,14 @@ from consensus.crypto import Ed25519Verifier
 from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.limits import CHECKPOINT_INTERVAL_DEFAULT
 from consensus.messages import Message, Record
-from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
+from consensus.ready import (
+    CommittedBlock,
+    FetchRequest,
+    Outbound,
+    Proposal,
+    Rejected,
+    RelayRequest,
+)
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule
 from node import limits
@@ -295,7 +302,8 @@ class Node:
                 self.admission.relay_stalled(
                     self._last_commit_tick, self.config.view_change_timeout_ticks
                 )
-                self.driver.tick(requests_pending=len(self.mempool) > 0)
+                oldest = self.mempool.take(1, limits.BLOCK_BYTES_MAX)
+                self.driver.tick(oldest[0].hash if oldest else None)
                 self.metrics.view.set(self.replica.view)
                 self.metrics.mempool.set(len(self.mempool))
             self.drive()
@@ -379,6 +387,15 @@ class Node:
         link = self.peers.links.get(primary)
         if link is not None:
             self.admission.hand_to(link)
+
+    def relay(self, request: RelayRequest) -> None:
+        """A backup relays a request still waiting to the primary and to every other
+        validator, so each backup waits for it (Castro & Liskov, OSDI 1999, section 4.1)."""
+        for checked in self.mempool.take(1, limits.BLOCK_BYTES_MAX):
+            if checked.hash == request.request:
+                log.info("relaying waiting transaction %s", checked.hash.hex())
+                for link in self.peers.links.values():
+                    link.forward(checked.tx)
 
     # ---- after a commit -----------------------------------------------------------------
 
