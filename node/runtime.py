@@ -299,11 +299,9 @@ class Node:
                 next_tick = time.monotonic() + tick_s
                 self._ticks += 1
                 self.admission.ticks = self._ticks
-                self.admission.relay_stalled(
-                    self._last_commit_tick, self.config.view_change_timeout_ticks
-                )
-                oldest = self.mempool.take(1, limits.BLOCK_BYTES_MAX)
-                self.driver.tick(oldest[0].hash if oldest else None)
+                timeout_ticks = self.config.view_change_timeout_ticks
+                self.admission.relay_stalled(self._last_commit_tick, timeout_ticks)
+                self.driver.tick(self.admission.oldest_waiting())
                 self.metrics.view.set(self.replica.view)
                 self.metrics.mempool.set(len(self.mempool))
             self.drive()
@@ -389,13 +387,7 @@ class Node:
             self.admission.hand_to(link)
 
     def relay(self, request: RelayRequest) -> None:
-        """A backup relays a request still waiting to the primary and to every other
-        validator, so each backup waits for it (Castro & Liskov, OSDI 1999, section 4.1)."""
-        for checked in self.mempool.take(1, limits.BLOCK_BYTES_MAX):
-            if checked.hash == request.request:
-                log.info("relaying waiting transaction %s", checked.hash.hex())
-                for link in self.peers.links.values():
-                    link.forward(checked.tx)
+        self.admission.relay_waiting(request.request)
 
     # ---- after a commit -----------------------------------------------------------------
 
