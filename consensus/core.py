@@ -182,7 +182,13 @@ class ReplicaCore(ABC):
         self._view_change_ticks = 0
         self._view_change_quorum_seen = False
         self._failed_views = 0
-        self._requests_pending = False
+        self._waiting_request: bytes | None = None
+        """The node's oldest uncommitted client request (its key), or None (see views.py)."""
+        self._timed_request: tuple[bytes, int] | None = None
+        """The request the request timer runs for: (key, committed height for the anonymous
+        key b"", else 0), so that a commit restarts the timer only for an anonymous one."""
+        self._request_ticks = 0
+        self._request_relayed = False
 
         # ---- the height in flight (normal.py, heights.py)
         self._committed_height = committed_height

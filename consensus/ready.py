@@ -79,6 +79,24 @@ class FetchRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class RelayRequest:
+    """Relay a waiting client request to the primary before suspecting it.
+
+    Castro & Liskov, OSDI 1999, section 4.1 (TOCS 2002, section 4.1): a backup that receives
+    a request relays it to the primary. Here the node gossips requests already, so the replica
+    asks for a relay only for a request that is still waiting after one retransmit interval;
+    its view-change timer for that request starts only then (see `consensus/views.py`). The
+    node forwards the request to the primary *and* the other validators, so that every backup
+    waits for it and a primary that censors it is suspected by enough of them.
+    """
+
+    request: bytes
+    """The request's key, as the node gave it to `Replica.set_waiting_request`."""
+    primary: str
+    """The primary of the replica's view at the height in flight."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """A peer message (or a proposal the node refused) that was not used, with the reason."""
 
@@ -102,6 +120,8 @@ class Ready:
     """For logs and metrics only."""
     fetch: tuple[FetchRequest, ...] = ()
     """State transfer requests; only the last one matters."""
+    relay: tuple[RelayRequest, ...] = ()
+    """Waiting client requests to relay to the primary (and the other validators)."""
 
 
 class Outbox:
@@ -109,7 +129,7 @@ class Outbox:
     node handled. The node may handle a prefix of a Ready while more was produced meanwhile
     (re-entrant calls), so what it hands back must be a prefix of what is pending."""
 
-    __slots__ = ("committed", "fetch", "persist", "rejected", "send", "validate")
+    __slots__ = ("committed", "fetch", "persist", "rejected", "relay", "send", "validate")
 
     def __init__(self) -> None:
         self.persist: list[Record] = []
@@ -118,6 +138,7 @@ class Outbox:
         self.committed: list[CommittedBlock] = []
         self.rejected: list[Rejected] = []
         self.fetch: list[FetchRequest] = []
+        self.relay: list[RelayRequest] = []
 
     def broadcast(self, message: Message) -> None:
         self.send.append(Outbound(to=None, message=message))
@@ -138,6 +159,7 @@ class Outbox:
             or self.committed
             or self.rejected
             or self.fetch
+            or self.relay
         )
 
     def ready(self) -> Ready:
@@ -148,6 +170,7 @@ class Outbox:
             committed=tuple(self.committed),
             rejected=tuple(self.rejected),
             fetch=tuple(self.fetch),
+            relay=tuple(self.relay),
         )
 
     def consume(self, ready: Ready) -> None:
@@ -158,6 +181,7 @@ class Outbox:
         _consume(self.committed, ready.committed, "committed")
         _consume(self.rejected, ready.rejected, "rejected")
         _consume(self.fetch, ready.fetch, "fetch")
+        _consume(self.relay, ready.relay, "relay")
 
 
 _T = TypeVar("_T")

@@ -6,7 +6,7 @@ Reference: M. Castro and B. Liskov, "Practical Byzantine Fault Tolerance", OSDI 
 2002, section 6.2 (state transfer). Sequence numbers are block heights.
 
 Inputs are `propose`, `step` (a peer message), `validated` (the node's verdict on a proposed
-block), `tick`, `set_requests_pending`, `synced` (state transfer done), `schedule_validators`
+block), `tick`, `set_waiting_request`, `synced` (state transfer done), `schedule_validators`
 and `add_signer`; outputs accumulate in a `Ready` that the node handles and then hands back to
 `advance`. One height is in flight at a time: height h+1 is started only after the node applied
 height h. Messages for later heights up to the high watermark are buffered and processed when
@@ -190,13 +190,24 @@ class Replica(NormalCase, Heights, ViewChanges, CatchUp, Restore):
         self._check_behind()
         self._tick_view_change_timer()
 
-    def set_requests_pending(self, pending: bool) -> None:
-        """Whether the node holds client requests (transactions) waiting to be committed.
+    def set_waiting_request(self, request: bytes | None) -> None:
+        """The node's oldest client request (e.g. a transaction hash) not yet committed, or
+        None when none waits.
 
-        PBFT's backups start their view-change timer when a request is pending (section 4.4);
-        an idle chain with no requests never changes views.
+        PBFT's backups time a request they wait for, not the view (Castro & Liskov, OSDI 1999,
+        section 4.5.2; TOCS 2002, section 4.5.2): the timer runs while that request stays
+        uncommitted, across commits of other requests, so a primary that censors it is
+        suspected; it restarts for the next request once it is committed. A backup first
+        relays the request to the primary (`Ready.relay`) and suspects the primary only a full
+        timeout later. An idle chain with no requests never changes views.
         """
-        self._requests_pending = bool(pending)
+        self._waiting_request = None if request is None else bytes(request)
+
+    def set_requests_pending(self, pending: bool) -> None:
+        """`set_waiting_request` without naming the request: every commit counts as serving
+        it (the timer restarts), so a censoring primary is not detected. For callers that do
+        not track requests one by one (tests, the simulator)."""
+        self._waiting_request = b"" if pending else None
 
     def synced(
         self,

@@ -220,6 +220,22 @@ class Admission:
             self.wake()
         return checked
 
+    def oldest_waiting(self) -> bytes | None:
+        """The hash of the oldest transaction in the mempool: the request the replica times
+        (see `consensus.replica.Replica.set_waiting_request`)."""
+        oldest = self.mempool.take(1, limits.BLOCK_BYTES_MAX)
+        return oldest[0].hash if oldest else None
+
+    def relay_waiting(self, tx_hash: bytes) -> None:
+        """The replica asks to relay its waiting request before it suspects the primary: to
+        the primary and every other validator, so each backup waits for it (Castro & Liskov,
+        OSDI 1999, section 4.1). Only if it is still the oldest one waiting."""
+        for checked in self.mempool.take(1, limits.BLOCK_BYTES_MAX):
+            if checked.hash == tx_hash:
+                log.info("relaying waiting transaction %s", tx_hash.hex())
+                for link in self.peers.values():
+                    link.forward(checked.tx)
+
     def relay_stalled(self, last_commit_tick: int, view_change_timeout_ticks: int) -> None:
         """Relay again the client transactions still waiting after half the view-change
         timeout without a commit (at most `FORWARD_ON_VIEW_CHANGE_MAX` a tick)."""

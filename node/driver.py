@@ -16,7 +16,9 @@ that runs. The order, after etcd raft's Ready handling and CometBFT's WAL rule:
    holds a proposal for h+1 together with the commit of h; see consensus/ready.py) and
    the verdicts go back to the replica;
 6. fetch: state transfer is started, if the replica asked for it;
-7. report: refused peer messages go to logs and metrics.
+7. report: refused peer messages go to logs and metrics;
+8. relay: waiting client requests go to the primary (and the other validators) before
+   the replica may suspect it (Castro & Liskov, OSDI 1999, section 4.1).
 
 Between Readys the driver asks the host whether to propose a block, so a primary turns
 waiting requests into a proposal as soon as the replica may propose.
@@ -27,7 +29,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from consensus.messages import CommitCertificate, Message, Record
-from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
+from consensus.ready import (
+    CommittedBlock,
+    FetchRequest,
+    Outbound,
+    Proposal,
+    Rejected,
+    RelayRequest,
+)
 from consensus.replica import Replica
 from consensus.validators import ValidatorSchedule
 
@@ -67,6 +76,10 @@ class Host(Protocol):
     def view_entered(self, view: int) -> None:
         """The replica moved to another view (after the Ready that moved it)."""
 
+    def relay(self, request: RelayRequest) -> None:
+        """Forward the waiting request to the primary and the other validators (if it is
+        still waiting); the replica suspects the primary only a full timeout later."""
+
 
 class Driver:
     """Feeds a replica its inputs and carries out its Readys in the order above."""
@@ -87,10 +100,11 @@ class Driver:
         """A message from another validator; the caller drains when it suits it."""
         self.replica.step(message)
 
-    def tick(self, requests_pending: bool) -> None:
-        """One clock tick; `requests_pending` tells the replica whether a stalled primary
-        is keeping client requests waiting (its view-change timer runs only then)."""
-        self.replica.set_requests_pending(requests_pending)
+    def tick(self, waiting_request: bytes | None) -> None:
+        """One clock tick; `waiting_request` is the oldest client request the host holds
+        uncommitted (its key), or None: the replica times it (see
+        `Replica.set_waiting_request`)."""
+        self.replica.set_waiting_request(waiting_request)
         self.replica.tick()
 
     # ---- the loop -----------------------------------------------------------------------
@@ -121,6 +135,8 @@ class Driver:
                 host.fetch(ready.fetch[-1])
             for rejected in ready.rejected:  # 7
                 host.rejected(rejected)
+            for relay in ready.relay:  # 8
+                host.relay(relay)
         raise DriverStuck(f"the replica produced {READYS_PER_DRAIN_MAX} Readys in one drain")
 
     def synced(

@@ -21,7 +21,14 @@ from consensus.crypto import Ed25519Verifier
 from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.limits import CHECKPOINT_INTERVAL_DEFAULT
 from consensus.messages import Message, Record
-from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
+from consensus.ready import (
+    CommittedBlock,
+    FetchRequest,
+    Outbound,
+    Proposal,
+    Rejected,
+    RelayRequest,
+)
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule
 from node import limits
@@ -295,10 +302,9 @@ class Node:
                 next_tick = time.monotonic() + tick_s
                 self._ticks += 1
                 self.admission.ticks = self._ticks
-                self.admission.relay_stalled(
-                    self._last_commit_tick, self.config.view_change_timeout_ticks
-                )
-                self.driver.tick(requests_pending=len(self.mempool) > 0)
+                timeout_ticks = self.config.view_change_timeout_ticks
+                self.admission.relay_stalled(self._last_commit_tick, timeout_ticks)
+                self.driver.tick(self.admission.oldest_waiting())
                 self.metrics.view.set(self.replica.view)
                 self.metrics.mempool.set(len(self.mempool))
             self.drive()
@@ -378,6 +384,9 @@ class Node:
         link = self.peers.links.get(primary)
         if link is not None:
             self.admission.hand_to(link)
+
+    def relay(self, request: RelayRequest) -> None:
+        self.admission.relay_waiting(request.request)
 
     # ---- after a commit -----------------------------------------------------------------
 

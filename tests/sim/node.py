@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from consensus import messages
 from consensus.crypto import Signer
 from consensus.errors import ConsensusError, InvalidCertificate
-from consensus.ready import CommittedBlock, FetchRequest, Outbound, Proposal, Rejected
+from consensus.ready import (
+    CommittedBlock,
+    FetchRequest,
+    Outbound,
+    Proposal,
+    Rejected,
+    RelayRequest,
+)
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import (
     checkpoint_sign_bytes,
@@ -133,7 +140,10 @@ class SimNode:
     def tick(self) -> None:
         driver = self.driver
         if driver is not None and self.alive:
-            self._guard(lambda: driver.tick(requests_pending=True))
+            # The simulator's clients always have a request waiting, served by the next
+            # block: its key is the height it waits for, so every commit serves one.
+            waiting = b"block %d" % (len(self.ledger) + 1)
+            self._guard(lambda: driver.tick(waiting))
             self.drain()
 
     def drain(self) -> None:
@@ -176,6 +186,9 @@ class SimNode:
 
     def view_entered(self, view: int) -> None:
         pass
+
+    def relay(self, request: RelayRequest) -> None:
+        pass  # every simulated node holds the same waiting request already
 
     def _guard(self, action: object) -> object:
         """Run an input; an exception out of the production code is a broken invariant."""

@@ -60,12 +60,13 @@ def test_a_seed_reproduces_exactly() -> None:
 @pytest.mark.parametrize(
     "mutation,seeds,kind",
     [
-        # Seeds found by `python -m tests.sim.run --seeds 400 --mutation NAME`; each mutation
+        # Seeds found by `python -m tests.sim.run --seeds 150 --mutation NAME` (re-found when the
+        # request timer changed view-change timing; see git log); each mutation
         # fails many more (see the module docstring of tests/sim/mutations.py).
         ("quorum_minus_one", (34, 46, 48), "safety"),
-        ("no_reproposal", (21, 162, 176), "safety"),
-        ("mixed_view_certificates", (17, 41, 47), "safety"),
-        ("forget_wal", (6, 13, 26), "safety"),
+        ("no_reproposal", (46, 72, 109), "safety"),
+        ("mixed_view_certificates", (3, 84, 87), "safety"),
+        ("forget_wal", (6, 8, 26), "safety"),
         ("no_view_change", (46, 56, 68), "liveness"),
         ("no_join", (23, 27, 28), "liveness"),
     ],

@@ -8,8 +8,14 @@ state-transfer request. `REWRITE=1 pytest tests/unit/test_consensus_scripts.py` 
 expected output; read the diff before committing it.
 
 Steps: `propose N`, `deliver` (the messages queued now, one hop), `stabilize` (until nothing
-is in flight), `drop` (lose everything queued), `tick N[,N...] K`, `pending N[,N...]` (client
-requests wait there) and `idle N[,N...]` (none wait), `isolate N`, `heal`, `crash N`, `restart N`, `status`.
+is in flight), `drop` (lose everything queued), `tick N[,N...] K`, `pending N[,N...] [REQ]`
+(client request REQ, default `tx`, waits there), `idle N[,N...]` (none wait), `censor N REQ`
+(N never proposes REQ), `isolate N`, `heal`, `crash N`, `restart N`, `status`.
+
+Each node holds its waiting client requests in arrival order, as a mempool does: the oldest is
+the replica's `set_waiting_request` at every tick, a primary's proposal carries all it holds
+(`txs=` in the block), applying a block removes them, and a relay (`N relay REQ to P`) hands
+the request to every peer N reaches.
 """
 
 from __future__ import annotations
@@ -70,6 +76,17 @@ class Node:
     wal: list[Record] = field(default_factory=list)
     chain: dict[int, tuple[bytes, CommitCertificate]] = field(default_factory=dict)
     replica: Replica | None = None
+    requests: list[str] = field(default_factory=list)
+    """Waiting client requests, oldest first (the node's mempool)."""
+    censored: set[str] = field(default_factory=set)
+    """Requests this node never proposes (a censoring primary)."""
+
+    def served(self, payload: bytes) -> None:
+        """A block was applied: the requests it carries no longer wait."""
+        text = payload.decode()
+        if " txs=" in text:
+            done = set(text.split(" txs=", 1)[1].split(","))
+            self.requests = [r for r in self.requests if r not in done]
 
     def start(self) -> None:
         height = max(self.chain, default=0)
@@ -145,11 +162,21 @@ class Cluster:
                 replica.validated(proposal.view, proposal.height, proposal.digest, ok)
             for block in ready.committed:
                 node.chain[block.height] = (block.payload, block.certificate)
+                node.served(block.payload)
                 cert = block.certificate
+                text = block.payload.decode()
+                txs = " txs=" + text.split(" txs=", 1)[1] if " txs=" in text else ""
                 self.out.append(
-                    f"{vid} applied h={block.height} v={cert.view} d={block.digest[:2].hex()}"
+                    f"{vid} applied h={block.height} v={cert.view} d={block.digest[:2].hex()}{txs}"
                 )
             replica.advance(ready)
+            for relay in ready.relay:
+                request = relay.request.decode()
+                self.out.append(f"{vid} relay {request} to {relay.primary}")
+                for peer in IDS:
+                    waiting = self.nodes[peer].requests
+                    if peer != vid and self.linked(vid, peer) and request not in waiting:
+                        waiting.append(request)
             for fetch in ready.fetch[-1:]:
                 self.out.append(f"{vid} fetch {fetch.from_height}..{fetch.to_height}")
                 self.transfer(vid, fetch.to_height)
@@ -163,6 +190,7 @@ class Cluster:
                 top = min(max(have), to_height)
                 for height in range(min(have), top + 1):
                     node.chain[height] = self.nodes[peer].chain[height]
+                    node.served(node.chain[height][0])
                 self.out.append(f"{vid} synced h={top} from {peer}")
                 self.replica(vid).synced(top, node.chain[top][1])
                 return
@@ -181,7 +209,10 @@ class Cluster:
         if verb == "propose":
             replica = self.replica(ids[0])
             height = replica.committed_height + 1
-            payload = f"block {height} from {ids[0]} in view {replica.view}".encode()
+            node = self.nodes[ids[0]]
+            txs = [r for r in node.requests if r not in node.censored]
+            text = f"block {height} from {ids[0]} in view {replica.view}"
+            payload = (text + (f" txs={','.join(txs)}" if txs else "")).encode()
             replica.propose(payload, digest_of(payload))
             self.drain(ids[0])
         elif verb == "deliver":
@@ -195,11 +226,20 @@ class Cluster:
         elif verb == "tick":
             for _ in range(int(args[1])):
                 for vid in ids:
+                    waiting = self.nodes[vid].requests
+                    self.replica(vid).set_waiting_request(waiting[0].encode() if waiting else None)
                     self.replica(vid).tick()
                     self.drain(vid)
-        elif verb in ("pending", "idle"):
+        elif verb == "pending":
+            request = args[1] if len(args) > 1 else "tx"
             for vid in ids:
-                self.replica(vid).set_requests_pending(verb == "pending")
+                if request not in self.nodes[vid].requests:
+                    self.nodes[vid].requests.append(request)
+        elif verb == "idle":
+            for vid in ids:
+                self.nodes[vid].requests.clear()
+        elif verb == "censor":
+            self.nodes[ids[0]].censored.add(args[1])
         elif verb == "isolate":
             self.cut.update(ids)
         elif verb == "heal":

@@ -33,6 +33,9 @@ from consensus.viewchange import compute_new_view_plan
 from tests.unit import consensus_support as support
 
 TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
+SUSPECT = support.RETRANSMIT_TICKS + TIMEOUT
+"""Ticks a waiting request takes to make a backup suspect the primary: relayed after one
+retransmit interval, then a full timeout (section 4.5.2)."""
 
 
 def prepared_certificate(
@@ -89,6 +92,10 @@ def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
 def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> None:
     replica = support.make_replica("v1")
     replica.set_requests_pending(True)
+    assert time_out(replica, support.RETRANSMIT_TICKS - 1) == []
+    replica.tick()
+    (relay,) = support.drain(replica).relay  # first the request goes to the primary
+    assert (relay.request, relay.primary) == (b"", "v0")
     assert time_out(replica, TIMEOUT - 1) == []
     replica.tick()
     ready = support.drain(replica)
@@ -115,7 +122,7 @@ def test_a_lone_replica_does_not_run_away_in_views() -> None:
     partitioned replica stays at view+1 however long it waits."""
     replica = support.make_replica("v1")
     replica.set_requests_pending(True)
-    time_out(replica, TIMEOUT)
+    time_out(replica, SUSPECT)
     resent = time_out(replica, 20 * TIMEOUT)
     assert resent and {vc.new_view for vc in resent} == {1}
     assert replica.view == 1
@@ -124,7 +131,7 @@ def test_a_lone_replica_does_not_run_away_in_views() -> None:
 def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
     replica = support.make_replica("v3")  # primaries of views 1 and 2 are v1 and v2: both silent
     replica.set_requests_pending(True)
-    time_out(replica, TIMEOUT)
+    time_out(replica, SUSPECT)
     for doubling, view in ((1, 1), (2, 2)):
         for peer in ("v1", "v2"):  # a quorum asks for the view: the timer starts
             replica.step(signed_view_change(peer, view))
@@ -335,7 +342,7 @@ def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None
 def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_view() -> None:
     before = support.make_replica("v2")
     before.set_requests_pending(True)
-    (vc,) = time_out(before, TIMEOUT)
+    (vc,) = time_out(before, SUSPECT)
     after = support.make_replica("v2", signed=[vc])
     ready = support.drain(after)
     assert after.view == 1 and after.in_view_change
@@ -379,7 +386,7 @@ def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:
     still finish the height: a quorum of one view's commits fixes the block."""
     replica, digest = support.backup_that_prepared("v3")
     replica.set_requests_pending(True)
-    time_out(replica, TIMEOUT)  # leaves view 0 for 1, keeping the validated block
+    time_out(replica, SUSPECT)  # leaves view 0 for 1, keeping the validated block
     for sender in ("v0", "v1", "v2"):
         replica.step(support.signed_commit(1, digest, sender, view=0))
     (block,) = support.drain(replica).committed
