@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Header, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
@@ -18,31 +19,25 @@ from wallet.store import WalletStore
 HOLDER_ID_PATTERN = r"^hd[0-9a-f]{40}$"
 ID_PATTERN = r"^[A-Za-z0-9._:-]{8,64}$"
 
-
-def get_store(request: Request) -> WalletStore:
-    store: WalletStore = request.app.state.store
-    return store
+T = TypeVar("T")
 
 
-def get_ledger(request: Request) -> LedgerClient:
-    ledger: LedgerClient = request.app.state.ledger
-    return ledger
+def _from_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency returning what the app's start-up put in `app.state.<name>`."""
+
+    def get(request: Request) -> T:
+        # Not checked with isinstance: unit tests put duck-typed fakes there.
+        return cast(T, getattr(request.app.state, name))
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
-def get_sessions(request: Request) -> Sessions:
-    sessions: Sessions = request.app.state.sessions
-    return sessions
-
-
-def get_kdf(request: Request) -> PassphraseKdf:
-    kdf: PassphraseKdf = request.app.state.kdf
-    return kdf
-
-
-def get_signin(request: Request) -> SignInGuard:
-    guard: SignInGuard = request.app.state.signin
-    return guard
-
+get_store = _from_state("store", WalletStore)
+get_ledger = _from_state("ledger", LedgerClient)
+get_sessions = _from_state("sessions", Sessions)
+get_kdf = _from_state("kdf", PassphraseKdf)
+get_signin = _from_state("signin", SignInGuard)
 
 Store = Annotated[WalletStore, Depends(get_store)]
 Ledger = Annotated[LedgerClient, Depends(get_ledger)]
