@@ -62,6 +62,15 @@ def _is_invisible(char: str) -> bool:
 
 def clean(text: str) -> str:
     """``text`` in NFKC with every decimal digit as ASCII and invisible characters removed."""
+    if text.isascii():
+        # Exactly what the walk gives (tested), without it: ASCII is its own NFKC form and
+        # holds no Chinese numeral, no format (Cf) character and no decimal digit but 0-9.
+        return text
+    return walk_clean(text)
+
+
+def walk_clean(text: str) -> str:
+    """:func:`clean` the long way, character by character."""
     text = unicodedata.normalize("NFKC", text).translate(_CHINESE_DIGITS)
     out: list[str] = []
     for char in text:

@@ -249,3 +249,13 @@ def test_normalisation_reads_as_a_person_reads() -> None:
     assert screen.normalise("１３８\u200b0013 8000") == "13800138000"
     assert screen.normalise("一三八-〇〇一三-八〇〇〇") == "13800138000"
     assert screen.normalise("2024-11-22 10:30") == "2024112210:30"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_the_ascii_fast_path_cleans_exactly_as_the_walk(text: str) -> None:
+    assert screen.clean(text) == screen.walk_clean(text)
+
+
+def test_every_ascii_character_cleans_to_itself() -> None:
+    every = "".join(chr(code) for code in range(128))
+    assert screen.walk_clean(every) == every == screen.clean(every)
