@@ -3,8 +3,9 @@
 The replica is split by concern, as etcd's raft keeps its log, progress tracking and
 configuration changes apart from the step functions: `normal` (pre-prepare, prepare, commit in
 one view), `heights` (deciding the height in flight and moving through the window of heights),
-`views` (view change and new view), `catchup` (checkpoints, garbage collection, helping slow
-peers, state transfer) and `restore` (taking the WAL back after a restart). Each is a class
+`suspicion` (the view-change timer and the suspicion step before a ViewChange), `views` (view
+change and new view), `catchup` (checkpoints, garbage collection, helping slow peers, state
+transfer) and `restore` (taking the WAL back after a restart). Each is a class
 over `ReplicaCore`, and `replica.Replica` composes them. The state lives here, in one place,
 because every rule reads the view, the height in flight and the log; each field says which
 concern writes it.
@@ -48,6 +49,7 @@ from consensus.messages import (
     Prepared,
     PrePrepare,
     Record,
+    Suspicion,
     ViewChange,
 )
 from consensus.ready import Outbox, Rejected
@@ -178,6 +180,10 @@ class ReplicaCore(ABC):
         self._own_view_change: ViewChange | None = None
         self._view_changes: dict[str, ViewChange] = {}
         """Each peer's latest verified ViewChange for a view >= ours."""
+        self._suspicions: dict[str, Suspicion] = {}
+        """Each member's latest verified Suspicion of the current view."""
+        self._own_suspicion: Suspicion | None = None
+        self._suspicion_next_tick = 0
         self._progress_ticks = 0
         self._view_change_ticks = 0
         self._view_change_quorum_seen = False
@@ -411,7 +417,13 @@ class ReplicaCore(ABC):
     @abstractmethod
     def _enter_next_height(self) -> None: ...  # if the node applied the last block
 
+    # suspicion.py
+    @abstractmethod
+    def _check_suspicions(self) -> None: ...  # f+1 members suspect the view: leave it
+
     # views.py
+    @abstractmethod
+    def _start_view_change(self, new_view: int) -> None: ...  # leave the view, ask for new_view
     @abstractmethod
     def _relay_new_view(self, peer: str) -> None: ...  # to a peer in an older view
     @abstractmethod

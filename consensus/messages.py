@@ -140,6 +140,30 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Suspicion:
+    """A backup's non-binding statement that the primary of `view` makes no progress at
+    `height`: the step before a ViewChange.
+
+    PBFT (section 4.5.2) lets a backup that times out send a ViewChange at once, after which it
+    signs nothing more in the old view. A backup that is alone in timing out (its link to the
+    primary is down, it was partitioned) then spends the fault margin: the others go on
+    without it, and it cannot safely come back, since votes in the old view would make its
+    ViewChange stale evidence for a later NewView. So a backup first says it suspects the
+    primary, still taking part in the view, and commits to leaving the view only once f+1
+    members (at least one correct one besides a faulty one) suspect the same view at a height
+    it has not passed. The idea is Raft's PreVote (Ongaro, dissertation, section 9.6). A
+    suspicion is never part of a certificate and is not written to the WAL.
+    """
+
+    view: int
+    height: int
+    """The sender's height in flight when it suspected; stale once the receiver passed it."""
+    sender: str
+    signature: bytes
+    """Signature over `signing.suspicion_sign_bytes(chain_id, view, height)`."""
+
+
+@dataclass(frozen=True, slots=True)
 class ViewChange:
     """A replica's request to move to `new_view`, with what it knows. PBFT section 4.4.
 
@@ -190,7 +214,7 @@ NormalMessage = PrePrepare | Prepare | Commit
 Kind = Literal["preprepare", "prepare", "commit"]
 """The kind of a normal-case message (see `log.kind_of`)."""
 
-Message = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView
+Message = PrePrepare | Prepare | Commit | Checkpoint | Suspicion | ViewChange | NewView
 """Everything replicas send to each other."""
 
 

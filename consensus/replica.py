@@ -13,9 +13,10 @@ height h. Messages for later heights up to the high watermark are buffered and p
 their height becomes current.
 
 Where each rule lives (see `core.py`): `normal` (pre-prepare, prepare, commit), `heights`
-(deciding the height in flight, the window of heights, validator-set changes), `views` (view
-change and new view), `catchup` (checkpoints, garbage collection, slow peers, state transfer),
-`restore` (the WAL after a restart). `Replica` only composes them and routes the inputs.
+(deciding the height in flight, the window of heights, validator-set changes), `suspicion`
+(the view-change timer, suspecting the primary), `views` (view change and new view),
+`catchup` (checkpoints, garbage collection, slow peers, state transfer), `restore` (the WAL
+after a restart). `Replica` only composes them and routes the inputs.
 """
 
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ from consensus.messages import (
     NewView,
     Prepare,
     PrePrepare,
+    Suspicion,
     ViewChange,
 )
 from consensus.normal import NormalCase
 from consensus.ready import Ready
 from consensus.restore import Restore
 from consensus.shape import get_shape_problem
+from consensus.suspicion import Suspicions
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from consensus.views import ViewChanges
 
@@ -63,7 +66,7 @@ class ReplicaStats:
     peers_tracked: int
 
 
-class Replica(NormalCase, Heights, ViewChanges, CatchUp, Restore):
+class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
     """A PBFT replica for one validator. Not thread-safe: the node drives it from one loop.
 
     Built by `ReplicaCore.__init__`, which every concern shares: it checks the arguments,
@@ -155,7 +158,7 @@ class Replica(NormalCase, Heights, ViewChanges, CatchUp, Restore):
         """Handle a message from a peer. Invalid ones end up in `Ready.rejected`; never raises
         for peer input (a non-message object is a caller bug and raises TypeError)."""
         if not isinstance(
-            message, PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView
+            message, PrePrepare | Prepare | Commit | Checkpoint | Suspicion | ViewChange | NewView
         ):
             raise TypeError(f"not a consensus message: {type(message).__name__}")
         # Malformed fields: nothing below may trust a field before this.
@@ -169,6 +172,8 @@ class Replica(NormalCase, Heights, ViewChanges, CatchUp, Restore):
             self._step_normal(kind_of(message), message)
         elif isinstance(message, Checkpoint):
             self._step_checkpoint(message)
+        elif isinstance(message, Suspicion):
+            self._step_suspicion(message)
         elif isinstance(message, ViewChange):
             self._step_view_change(message)
         else:

@@ -138,6 +138,10 @@ def get_shape_problem(message: messages.Message) -> str | None:
         if not _is_height(message.height) or not _is_digest(message.digest):
             return "checkpoint has a malformed height or digest"
         return None
+    if isinstance(message, messages.Suspicion):
+        if not is_u64(message.view) or not _is_height(message.height):
+            return "suspicion has a malformed view or height"
+        return None
     if isinstance(message, messages.ViewChange):
         return _get_view_change_shape_problem(message)
     return _get_new_view_shape_problem(message)

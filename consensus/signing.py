@@ -28,6 +28,7 @@ PREPREPARE_TAG = b"trustledger/v1/preprepare\x00"
 PREPARE_TAG = b"trustledger/v1/prepare\x00"
 COMMIT_TAG = b"trustledger/v1/commit\x00"
 CHECKPOINT_TAG = b"trustledger/v1/checkpoint\x00"
+SUSPICION_TAG = b"trustledger/v1/suspicion\x00"
 VIEW_CHANGE_TAG = b"trustledger/v1/view-change\x00"
 NEW_VIEW_TAG = b"trustledger/v1/new-view\x00"
 
@@ -111,6 +112,16 @@ def checkpoint_sign_bytes(chain_id: str, height: int, digest: bytes) -> bytes:
         + _encode_chain_id(chain_id)
         + _encode_u64("height", height)
         + _check_digest(digest)
+    )
+
+
+def suspicion_sign_bytes(chain_id: str, view: int, height: int) -> bytes:
+    """Bytes a backup signs to say it suspects the primary of `view` at `height`."""
+    return (
+        SUSPICION_TAG
+        + _encode_chain_id(chain_id)
+        + _encode_u64("view", view)
+        + _encode_u64("height", height)
     )
 
 

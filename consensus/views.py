@@ -5,14 +5,12 @@ TOCS 2002, sections 4.4 and 4.5. What a NewView must contain is computed by the 
 `viewchange.py`; this module is the replica's side: when to ask for a view, when to join one,
 building the NewView as the new primary, and entering a view.
 
-A backup asks for the next view when the height in flight has seen messages but no commit for
-`view_change_timeout_ticks`, or when the client request it waits for is still uncommitted a
-full timeout after it relayed it to the primary (`_tick_request_timer`); the timeout
-doubles for each consecutive view that fails (section 4.5.2). In the view-change state it no
-longer takes part in the old view. It moves on to the view after only once a quorum has asked
-for the current one (so one partitioned replica cannot run away in views), and it joins a view
-change that f+1 members asked for. The new primary sends a NewView; every replica checks it
-completely before entering the view.
+A backup asks for the next view once f+1 members suspect the current one (`suspicion.py`:
+the timer and the suspicion step). In the view-change state it no longer takes part in the
+old view. It moves on to the view after only once a quorum has asked for the current one (so
+one partitioned replica cannot run away in views), and it joins a view change that f+1
+members asked for. The new primary sends a NewView; every replica checks it completely
+before entering the view.
 
 The rules are called through their module (`viewchange.compute_new_view_plan`), not imported by
 name, so that the simulator's deliberate-bug mutations (tests/sim/mutations.py) can replace
@@ -22,10 +20,9 @@ them in a running process.
 from consensus import viewchange
 from consensus.core import ReplicaCore, Status
 from consensus.errors import ConsensusError
-from consensus.limits import U64_MAX, VIEW_AHEAD_MAX, VIEW_CHANGE_TIMEOUT_DOUBLINGS_MAX
+from consensus.limits import U64_MAX, VIEW_AHEAD_MAX
 from consensus.log import Validation
 from consensus.messages import NewView, PrePrepare, ViewChange
-from consensus.ready import RelayRequest
 from consensus.signing import new_view_sign_bytes, view_change_sign_bytes
 from consensus.viewchange import (
     NewViewPlan,
@@ -45,89 +42,6 @@ class ViewChanges(ReplicaCore):
             own = self._own_view_change
             if own is not None and own.new_view == self._view:
                 self._out.broadcast(own)
-
-    def _tick_view_change_timer(self) -> None:
-        """Section 4.5.2: time out on a view that makes no progress while a backup waits; in
-        the view-change state, time out on a NewView only once a quorum asked for the view."""
-        height = self._next_height
-        if self._view_change_signer() is None:
-            self._progress_ticks = 0
-            self._view_change_ticks = 0
-            return
-        doublings = min(self._failed_views, VIEW_CHANGE_TIMEOUT_DOUBLINGS_MAX)
-        timeout = self._config.view_change_timeout_ticks * 2**doublings
-        if self._status == Status.NORMAL:
-            # Only backups time out (section 4.4): a primary that suspected itself would leave
-            # the view alone and could not come back until its peers changed view too.
-            if self.is_primary:
-                self._progress_ticks = 0
-                self._timed_request = None
-                return
-            waiting = self._is_waiting()
-            self._progress_ticks = self._progress_ticks + 1 if waiting else 0
-            if self._progress_ticks >= timeout or self._tick_request_timer(timeout):
-                self._start_view_change(self._view + 1)
-            return
-        if not self._view_change_quorum_seen:
-            # The timer starts once a quorum asked for this view (or a later one: a replica
-            # asking for a later view has given this one up), then runs to expiry.
-            validators = self._schedule.at(height)
-            askers = {s for s, vc in self._view_changes.items() if vc.new_view >= self._view}
-            askers.add(self._self_id)
-            count = sum(1 for s in askers if validators.get(s) is not None)
-            self._view_change_quorum_seen = count >= validators.quorum
-        if self._view_change_quorum_seen:
-            self._view_change_ticks += 1
-        if self._view_change_ticks >= timeout:
-            self._start_view_change(self._view + 1)
-
-    def _is_waiting(self) -> bool:
-        """A backup waits on the height in flight: it has seen messages for it (or commits of
-        another view) but no commit. A replica catching up by state transfer does not blame the
-        primary for its own lag."""
-        if self._fetch_target > self._committed_height:
-            return False
-        if len(self._foreign):
-            return True
-        slot = self._log.find(self._view, self._next_height)
-        return slot is not None and bool(slot.messages())
-
-    def _tick_request_timer(self, timeout: int) -> bool:
-        """The timer of the request this backup waits for; True when the primary is suspected.
-
-        Castro & Liskov, OSDI 1999, sections 4.1 and 4.5.2 (TOCS 2002, 4.1 and 4.5.2): a backup
-        that receives a request relays it to the primary, and it starts its timer for a request
-        only when it is waiting for it; the timer is stopped when the request executes and
-        started again for the next waiting one. Here the node already gossips requests, so:
-
-        1. a request still waiting after one retransmit interval is relayed (`Ready.relay`: to
-           the primary, and by the node to every validator, so all backups wait for it);
-        2. the primary is suspected only if the request is still waiting one full view-change
-           timeout *after* that relay: a correct primary has had the request for a whole
-           timeout. A request handed to one backup only is thus ordered, not a view change.
-
-        Commits of other requests do not restart the timer (a primary that censors one request
-        while committing others is suspected by every backup holding it); a new view does, since
-        its primary has not had a chance yet.
-        """
-        request = self._waiting_request
-        if request is None or self._fetch_target > self._committed_height:
-            self._timed_request = None
-            return False
-        key = (request, self._committed_height if request == b"" else 0)
-        if key != self._timed_request:
-            self._timed_request = key
-            self._request_ticks = 0
-            self._request_relayed = False
-        self._request_ticks += 1
-        if not self._request_relayed:
-            if self._request_ticks >= self._config.retransmit_ticks:
-                primary = self._schedule.at(self._next_height).primary(self._view)
-                self._out.relay.append(RelayRequest(request=request, primary=primary))
-                self._request_relayed = True
-                self._request_ticks = 0
-            return False
-        return self._request_ticks >= timeout
 
     def _start_view_change(self, new_view: int) -> None:
         """Stop taking part in the current view and ask for `new_view`."""
@@ -201,6 +115,8 @@ class ViewChanges(ReplicaCore):
         self._progress_ticks = 0
         self._timed_request = None
         self._view_changes = {s: v for s, v in self._view_changes.items() if v.new_view >= new_view}
+        self._suspicions = {}
+        self._own_suspicion = None
 
     def _step_view_change(self, vc: ViewChange) -> None:
         """Section 4.4: keep each peer's latest verified ViewChange for a view above ours; a
@@ -246,6 +162,7 @@ class ViewChanges(ReplicaCore):
         if recent is not None:
             recent.resent_by.add(vc.sender)  # Stuck on a height we have: help it (catch-up).
         self._check_join()
+        self._check_suspicions()
         if self._status == Status.VIEW_CHANGE and vc.new_view == self._view:
             self._try_new_view()
 

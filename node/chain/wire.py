@@ -17,6 +17,7 @@ from consensus.messages import (
     PreparedCertificate,
     PrePrepare,
     Record,
+    Suspicion,
     ViewChange,
     Vote,
 )
@@ -29,6 +30,7 @@ KIND_CHECKPOINT = 4
 KIND_VIEW_CHANGE = 5
 KIND_NEW_VIEW = 6
 KIND_PREPARED = 7
+KIND_SUSPICION = 8
 
 
 class WireError(Exception):
@@ -148,6 +150,12 @@ def message_to_proto(message: Message) -> consensus_pb2.ConsensusMessage:
                 height=m.height, digest=m.digest, sender=m.sender, signature=m.signature
             )
         )
+    if isinstance(m, Suspicion):
+        return consensus_pb2.ConsensusMessage(
+            suspicion=consensus_pb2.Suspicion(
+                view=m.view, height=m.height, sender=m.sender, signature=m.signature
+            )
+        )
     if isinstance(m, ViewChange):
         return consensus_pb2.ConsensusMessage(view_change=_view_change_pb(m))
     pb = consensus_pb2.NewView(
@@ -176,6 +184,11 @@ def message_from_proto(pb: consensus_pb2.ConsensusMessage) -> Message:
         return Checkpoint(
             height=k.height, digest=bytes(k.digest), sender=k.sender, signature=bytes(k.signature)
         )
+    if kind == "suspicion":
+        u = pb.suspicion
+        return Suspicion(
+            view=u.view, height=u.height, sender=u.sender, signature=bytes(u.signature)
+        )
     if kind == "view_change":
         return _view_change(pb.view_change)
     if kind == "new_view":
@@ -195,6 +208,7 @@ KINDS: dict[type, int] = {
     Prepare: KIND_PREPARE,
     Commit: KIND_COMMIT,
     Checkpoint: KIND_CHECKPOINT,
+    Suspicion: KIND_SUSPICION,
     ViewChange: KIND_VIEW_CHANGE,
     NewView: KIND_NEW_VIEW,
     Prepared: KIND_PREPARED,

@@ -29,6 +29,7 @@ from consensus.messages import (
     NewView,
     Prepare,
     PrePrepare,
+    Suspicion,
     ViewChange,
 )
 from consensus.ready import CommittedBlock, FetchRequest
@@ -288,6 +289,8 @@ class World:
             value = message.digest
         elif isinstance(message, Checkpoint):
             key, value = (message.sender, "Checkpoint", 0, message.height), message.digest
+        elif isinstance(message, Suspicion):
+            return  # Non-binding: a replica re-signs it for each height it suspects at.
         elif isinstance(message, ViewChange):
             # A replica may ask for the same view again after committing more (a newer
             # certificate); two different ViewChanges with the same certificate are a lie.

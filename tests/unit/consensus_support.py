@@ -20,7 +20,12 @@ from consensus import messages
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
 from consensus.ready import CommittedBlock, Outbound, Proposal, Ready
 from consensus.replica import Replica, ReplicaConfig
-from consensus.signing import commit_sign_bytes, prepare_sign_bytes, preprepare_sign_bytes
+from consensus.signing import (
+    commit_sign_bytes,
+    prepare_sign_bytes,
+    preprepare_sign_bytes,
+    suspicion_sign_bytes,
+)
 from consensus.validators import Validator, ValidatorSet, verify_commit_certificate
 
 CHAIN = "trustledger-test"
@@ -102,6 +107,11 @@ def signed_commit(height: int, digest: bytes, sender: str, view: int = 0) -> mes
     return messages.Commit(view, height, digest, sender, sig)
 
 
+def signed_suspicion(height: int, sender: str, view: int = 0) -> messages.Suspicion:
+    sig = SIGNERS[sender].sign(suspicion_sign_bytes(CHAIN, view, height))
+    return messages.Suspicion(view=view, height=height, sender=sender, signature=sig)
+
+
 def drain(replica: Replica) -> Ready:
     """Take and acknowledge everything the replica produced (a node that does nothing)."""
     ready = replica.ready()
@@ -123,8 +133,8 @@ def backup_that_prepared(self_id: str = "v1") -> tuple[Replica, bytes]:
 
 def check_no_equivocation(sent: Iterable[messages.Record]) -> None:
     """No sender signed two different digests for the same (view, height, kind), two
-    checkpoints for one height, two NewViews for one view, or two ViewChanges for one view
-    with the same commit certificate."""
+    checkpoints for one height, two NewViews for one view, two Suspicions for one (view,
+    height), or two ViewChanges for one view with the same commit certificate."""
     seen: dict[tuple[str, int, int, str], object] = {}
     for m in sent:
         if isinstance(m, messages.Prepared):
@@ -139,13 +149,18 @@ def check_no_equivocation(sent: Iterable[messages.Record]) -> None:
             # Asking again for the same view after committing more is allowed (newer evidence).
             height = m.committed.height if m.committed else 0
             key, value = (m.sender, m.new_view, height, "ViewChange"), (m.committed, m.prepared)
+        elif isinstance(m, messages.Suspicion):
+            key, value = (m.sender, m.view, m.height, "Suspicion"), m.signature
         else:
             key, value = (m.sender, m.view, -1, "NewView"), m.signature
         assert seen.setdefault(key, value) == value, f"equivocation at {key}"
 
 
 def is_persisted(message: messages.Message, wal: list[messages.Record]) -> bool:
-    """In the WAL by itself, or as the re-proposal inside a persisted NewView."""
+    """In the WAL by itself, or as the re-proposal inside a persisted NewView; a Suspicion
+    binds nothing and is never persisted (consensus/ready.py)."""
+    if isinstance(message, messages.Suspicion):
+        return True
     return message in wal or any(
         isinstance(r, messages.NewView) and r.preprepare == message for r in wal
     )

@@ -17,7 +17,7 @@ from consensus import limits
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
 from consensus.errors import ConsensusError, NotPrimary, ProposalInFlight
 from consensus.log import MessageLog
-from consensus.messages import Commit, Message, Prepare, Prepared, PrePrepare, ViewChange
+from consensus.messages import Commit, Message, Prepare, Prepared, PrePrepare, Suspicion, ViewChange
 from consensus.ready import Outbound, Proposal, Ready
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import commit_sign_bytes, prepare_sign_bytes
@@ -39,6 +39,7 @@ from tests.unit.consensus_support import (
     signed_commit,
     signed_prepare,
     signed_preprepare,
+    signed_suspicion,
 )
 
 # ====================================================================== network tests
@@ -426,8 +427,13 @@ def test_no_commit_without_validation_even_with_a_quorum() -> None:
     assert "node rejected" in ready.rejected[0].reason
     for _ in range(3 * RETRANSMIT_TICKS):
         replica.tick()
-    # It never votes for the block; it suspects the primary that proposed it and, after the
-    # view-change timeout, asks for the next view (PBFT section 4.4).
+    # It never votes for the block; after the view-change timeout it suspects the primary that
+    # proposed it, still in view 0 (consensus/suspicion.py) ...
+    sent = [o.message for o in drain(replica).send]
+    assert sent and all(isinstance(m, Suspicion) and (m.view, m.height) == (0, 1) for m in sent)
+    assert not replica.in_view_change and replica.view == 0
+    # ... and asks for the next view once f+1 = 2 members suspect it (PBFT section 4.4).
+    replica.step(signed_suspicion(1, "v2"))
     sent = [o.message for o in drain(replica).send]
     assert sent and all(isinstance(m, ViewChange) and m.new_view == 1 for m in sent)
     assert replica.in_view_change and replica.view == 1

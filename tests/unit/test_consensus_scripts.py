@@ -34,6 +34,7 @@ from consensus.messages import (
     Message,
     NewView,
     Record,
+    Suspicion,
     ViewChange,
 )
 from consensus.replica import Replica, ReplicaConfig
@@ -123,6 +124,8 @@ def show(message: Message) -> str:
         return f"{name} v={message.view} from={senders} reproposal={again}"
     if isinstance(message, Checkpoint):
         return f"{name} h={message.height} d={message.digest[:2].hex()}"
+    if isinstance(message, Suspicion):
+        return f"{name} v={message.view} h={message.height}"
     return f"{name} v={message.view} h={message.height} d={message.digest[:2].hex()}"
 
 

@@ -105,6 +105,7 @@ def test_wire_round_trip() -> None:
         PrePrepare(1, 2, d, b"payload", "val-0", b"s" * 64),
         Prepare(1, 2, d, "val-1", b"s" * 64),
         Commit(1, 2, d, "val-2", b"s" * 64),
+        Suspicion(view=1, height=2, sender="val-3", signature=b"s" * 64),
     ):
         assert decode_message(encode_message(m)) == m
     cert = CommitCertificate(5, d, (Vote("val-0", b"a" * 64), Vote("val-1", b"b" * 64)))
