@@ -4,8 +4,8 @@ flood from one source leaves the others served. Plus the refusals of peer input,
 metrics and logged as a summary (item 5).
 
 The flood tests run a real validator's gRPC server over mTLS (tests/unit/test_transport_node.py
-`validator`, given this file's genesis) on a chain where val-1, run by edu, is a second validator: its certificate is
-what a Byzantine peer would hold."""
+`validator`, given this file's genesis) on a chain where val-1, run by edu, is a second
+validator: its certificate is what a Byzantine peer would hold."""
 
 from __future__ import annotations
 
