@@ -46,7 +46,15 @@ CORRECTION_COLUMNS = {
 }
 
 
+# A record's content, given either way; `content_hash_of` reads the pair.
+ContentFileOpt = Annotated[
+    Path | None, typer.Option(help="file with the record's content; its SHA-256 is recorded")
+]
+ContentHashOpt = Annotated[str, typer.Option(help="or the SHA-256 (hex) of the content")]
+
+
 def content_hash_of(content_file: Path | None, content_hash: str) -> str:
+    """The SHA-256 (lowercase hex) of --content-file, else --content-hash as given."""
     if content_file is not None:
         try:
             return hashlib.sha256(content_file.read_bytes()).hexdigest()
@@ -65,10 +73,8 @@ def append_cmd(
         str, typer.Option(help="record category, e.g. social_security, enterprise_registration")
     ],
     source_department: Annotated[str, typer.Option(help="the department that produced the record")],
-    content_file: Annotated[
-        Path | None, typer.Option(help="file whose SHA-256 is recorded")
-    ] = None,
-    content_hash: Annotated[str, typer.Option(help="or the SHA-256 (hex) of the content")] = "",
+    content_file: ContentFileOpt = None,
+    content_hash: ContentHashOpt = "",
     org: OrgOpt = "hrss",
 ) -> Output:
     """Return a record into a holder's file (数据返还)."""
@@ -123,10 +129,8 @@ def resolve_cmd(
     correction_id: Annotated[str, typer.Option(help="the correction request")],
     outcome: Annotated[str, typer.Option(help="corrected (with the new content) or refused")],
     reason: Annotated[str, typer.Option(help="the answer to the holder (no personal data)")],
-    content_file: Annotated[
-        Path | None, typer.Option(help="corrected content (for outcome corrected)")
-    ] = None,
-    content_hash: Annotated[str, typer.Option(help="or its SHA-256 (hex)")] = "",
+    content_file: ContentFileOpt = None,
+    content_hash: ContentHashOpt = "",
     org: OrgOpt = "hrss",
 ) -> Output:
     """Answer a correction: a new version of the record, or a reasoned refusal."""

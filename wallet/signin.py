@@ -146,11 +146,7 @@ class SignInGuard:
         with self._lock:
             now = self.clock.monotonic_s()
             seen = self._seen(client, now)
-            if len(seen.created) >= p.client_holders_created_max:
-                raise SignInRefused(
-                    "too many holders created from this address: try again later",
-                    seen.created[0] + p.client_window_s - now,
-                )
+            self._check_window(seen.created, p.client_holders_created_max, "holders created", now)
             seen.created.append(now)
 
     def _seen(self, client: str, now: float) -> _ClientState:
@@ -161,21 +157,22 @@ class SignInGuard:
                 times.popleft()
         return seen
 
+    def _check_window(self, times: deque[float], limit: int, what: str, now: float) -> None:
+        """Refuse if the address already has `limit` of `what` in the window (`times`, as
+        `_seen` left it); the caller may retry once the oldest of them leaves it."""
+        if len(times) >= limit:
+            raise SignInRefused(
+                f"too many {what} from this address: try again later",
+                times[0] + self.policy.client_window_s - now,
+            )
+
     def _admit(self, holder_id: str, client: str) -> None:
         p = self.policy
         with self._lock:
             now = self.clock.monotonic_s()
             seen = self._seen(client, now)
-            if len(seen.failures) >= p.client_failures_max:
-                raise SignInRefused(
-                    "too many failed sign-ins from this address: try again later",
-                    seen.failures[0] + p.client_window_s - now,
-                )
-            if len(seen.attempts) >= p.client_attempts_max:
-                raise SignInRefused(
-                    "too many sign-ins from this address: try again later",
-                    seen.attempts[0] + p.client_window_s - now,
-                )
+            self._check_window(seen.failures, p.client_failures_max, "failed sign-ins", now)
+            self._check_window(seen.attempts, p.client_attempts_max, "sign-ins", now)
             state = self._touch(self._holders, holder_id, _HolderState)
             if state.locked_until_s > now:
                 raise SignInRefused(

@@ -1,7 +1,8 @@
 """A real devnet for integration tests: 4 validator processes and the wallet on 127.0.0.1.
 
 One devnet per test module (starting one takes a few seconds); each test creates its own
-holders and certificates, so tests do not depend on each other's order.
+holders and certificates, so tests do not depend on each other's order. Every test in this
+folder carries the `integration` marker, set here once so a new module cannot forget it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ import pytest
 
 from cli import devnet
 from cli.devnet import Devnet
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="module")

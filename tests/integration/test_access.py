@@ -30,8 +30,6 @@ from tests.integration.helpers import (
     wait_all_at,
 )
 
-pytestmark = pytest.mark.integration
-
 STATUS = "/trustledger.v1.Ledger/GetStatus"
 
 

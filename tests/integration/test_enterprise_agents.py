@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from cli.devnet import Devnet
 from tests.integration.helpers import (
     bank_requests,
@@ -20,8 +18,6 @@ from tests.integration.helpers import (
     org_key,
     wallet,
 )
-
-pytestmark = pytest.mark.integration
 
 BUSINESS_LICENCE = {
     "unified_social_credit_code": "91371000MA3C000000",

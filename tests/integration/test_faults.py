@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
@@ -22,8 +20,6 @@ from tests.integration.helpers import (
     org_key,
     wait_all_at,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def test_replica_killed_and_restarted_catches_up(net: Devnet) -> None:

@@ -34,8 +34,6 @@ from tests.integration.helpers import (
     wallet,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def test_certificate_lifecycle(net: Devnet) -> None:
     holder, token = new_holder(net)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import plyvel
-import pytest
 
 from cli import devnet
 from cli.cert import operator_caller
@@ -21,8 +20,6 @@ from tests.integration.helpers import (
     org_key,
     sdk_bank_grant,
 )
-
-pytestmark = pytest.mark.integration
 
 NEEDLES = [
     ID_CARD["id_number"],

@@ -37,8 +37,6 @@ from tests.integration.helpers import (
     wallet,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def snapshot(client: LedgerClient) -> tuple[bytes, int]:
     st = client.status()

@@ -22,8 +22,6 @@ from tests.integration.helpers import (
     wallet,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def test_issue_grant_verify_read_audit_revoke(net: Devnet) -> None:
     holder, token = new_holder(net)

@@ -26,8 +26,6 @@ from tests.integration.helpers import (
     wait_all_at,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def test_bad_requests_change_nothing(net: Devnet) -> None:
     devnet_json = (net.dir / "devnet.json").read_text(encoding="utf-8")

@@ -37,8 +37,6 @@ from tests.integration.helpers import (
     wait_all_at,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def vote_of(block: ledger_pb2.Block, vid: str) -> bytes | None:
     for vote in block.commit.votes:

@@ -4,8 +4,8 @@ flood from one source leaves the others served. Plus the refusals of peer input,
 metrics and logged as a summary (item 5).
 
 The flood tests run a real validator's gRPC server over mTLS (tests/unit/test_transport_node.py
-`validator`) on a chain where val-1, run by edu, is a second validator: its certificate is
-what a Byzantine peer would hold."""
+`validator`, given this file's genesis) on a chain where val-1, run by edu, is a second
+validator: its certificate is what a Byzantine peer would hold."""
 
 from __future__ import annotations
 
@@ -26,11 +26,10 @@ from node.genesis import Genesis
 from node.mempool import CLIENTS, Mempool, MempoolFull
 from node.refusal_log import RefusalLog
 from node.runtime import Node
-from node.transport.server import build_server
 from proto import consensus_pb2, ledger_pb2, node_pb2, node_pb2_grpc
 from tests.unit.node_support import TEST_CA, open_node
 from tests.unit.test_node_trust import BANK, CHAIN, EDU, VALIDATOR, trust_genesis
-from tests.unit.test_transport_node import CAS
+from tests.unit.test_transport_node import CAS, validator
 from tests.unit.transport_support import secure_channel
 
 PEER = KeyPair(b"\x35" * 32)
@@ -125,28 +124,20 @@ def test_ten_thousand_forwarded_transactions_leave_clients_served(tmp_path: Path
     flood = [grant(keys[i % 50], i) for i in range(FLOOD_TXS)]
 
     async def check() -> None:
-        node = open_node(tmp_path, two_validators(), VALIDATOR)
-        node.config.listen = "127.0.0.1:0"
-        built = build_server(node)
-        await built.server.start()
-        try:
+        async with validator(tmp_path, two_validators()) as (node, port):
             peer_cert = TEST_CA.issue(Role.VALIDATOR, "val-1")
-            async with secure_channel(built.port, CAS, peer_cert) as peer:
+            async with secure_channel(port, CAS, peer_cert) as peer:
                 stub = node_pb2_grpc.PeerStub(peer)
                 for start in range(0, FLOOD_TXS, 1000):
                     await stub.ForwardTxs(node_pb2.TxBatch(txs=flood[start : start + 1000]))
             held = node.mempool.get_quota("val-1").txs_max
             assert len(node.mempool) == held
             assert forwarded_refused(node, "val-1") == FLOOD_TXS - held
-            async with secure_channel(built.port, CAS, TEST_CA.issue(Role.ISSUER, "desk")) as edu:
+            async with secure_channel(port, CAS, TEST_CA.issue(Role.ISSUER, "desk")) as edu:
                 reply = await node_pb2_grpc.LedgerStub(edu).SubmitTransaction(
                     node_pb2.SubmitRequest(tx=grant(EDU, 0))
                 )
             assert reply.status == node_pb2.TX_STATUS_PENDING
-        finally:
-            await built.server.stop(None)
-            await node.close()
-            node.store.close()
 
     asyncio.run(check())
 
@@ -164,14 +155,8 @@ def test_a_flood_of_forged_and_undecodable_messages_is_counted_and_summarised(
     )
 
     async def check() -> None:
-        node = open_node(tmp_path, two_validators(), VALIDATOR)
-        node.config.listen = "127.0.0.1:0"
-        built = build_server(node)
-        await built.server.start()
-        try:
-            async with secure_channel(
-                built.port, CAS, TEST_CA.issue(Role.VALIDATOR, "val-1")
-            ) as peer:
+        async with validator(tmp_path, two_validators()) as (node, port):
+            async with secure_channel(port, CAS, TEST_CA.issue(Role.VALIDATOR, "val-1")) as peer:
                 stub = node_pb2_grpc.PeerStub(peer)
                 for _ in range(20):
                     await stub.Deliver(envelope)
@@ -184,10 +169,6 @@ def test_a_flood_of_forged_and_undecodable_messages_is_counted_and_summarised(
                 "trustledger_consensus_messages_rejected_total", {"kind": "undecodable"}
             )
             assert (rejected, undecodable) == (20 * 128, 20 * 128)
-        finally:
-            await built.server.stop(None)
-            await node.close()
-            node.store.close()
 
     with caplog.at_level(logging.INFO, logger="trustledger.node"):
         asyncio.run(check())

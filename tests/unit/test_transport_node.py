@@ -20,6 +20,7 @@ from node.chain import pki
 from node.chain.crypto import KeyPair
 from node.chain.pki import Role
 from node.chain.tx import build_tx
+from node.genesis import Genesis
 from node.runtime import Node
 from node.transport.peers import OwnTls, PeerLink, PeerSet, PeerTarget
 from node.transport.server import build_server
@@ -34,9 +35,10 @@ AUDIT = "/trustledger.v1.Ledger/AuditTrace"
 
 
 @asynccontextmanager
-async def validator(home: Path) -> AsyncIterator[tuple[Node, int]]:
-    """val-0 (operated by edu) serving on a free port of 127.0.0.1."""
-    node = open_node(home, trust_genesis(), VALIDATOR)
+async def validator(home: Path, genesis: Genesis | None = None) -> AsyncIterator[tuple[Node, int]]:
+    """val-0 (operated by edu) serving on a free port of 127.0.0.1, on `genesis` (by default
+    the trust tests' chain, where it is the only validator)."""
+    node = open_node(home, genesis or trust_genesis(), VALIDATOR)
     node.config.listen = "127.0.0.1:0"
     built = build_server(node)
     await built.server.start()

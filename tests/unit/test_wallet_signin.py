@@ -251,3 +251,45 @@ def test_the_policy_numbers_hold_together() -> None:
     assert policy.get_lockout_s(10**6) == limits.SIGNIN_LOCKOUT_S_MAX
     assert limits.CLIENT_SIGNIN_FAILURES_MAX < limits.CLIENT_SIGNIN_ATTEMPTS_MAX
     assert limits.SIGNIN_FAILURES_FREE < limits.CLIENT_SIGNIN_FAILURES_MAX
+
+
+class SetClock(SystemClock):
+    def __init__(self) -> None:
+        self.now_s = 0.0
+
+    def monotonic_s(self) -> float:
+        return self.now_s
+
+
+def test_each_address_cap_says_which_and_when_to_retry() -> None:
+    """The three per-address caps share one window check: each names its own limit and
+    asks to retry when the oldest counted event leaves the window."""
+    clock = SetClock()
+    policy = SignInPolicy(
+        failures_free=100,
+        client_failures_max=2,
+        client_attempts_max=3,
+        client_holders_created_max=1,
+        client_window_s=60.0,
+    )
+    guard = SignInGuard(clock, policy)
+    guard.admit_creation("10.0.0.1")
+    clock.now_s = 10.0
+    with pytest.raises(SignInRefused) as created:
+        guard.admit_creation("10.0.0.1")
+    for i in range(2):
+        with guard.attempt(f"hd-{i}", "10.0.0.2") as attempt:
+            attempt.failed()
+    with pytest.raises(SignInRefused) as failed, guard.attempt("hd-9", "10.0.0.2"):
+        pass
+    for i in range(3):
+        with guard.attempt(f"hd-{i}", "10.0.0.3") as attempt:
+            attempt.succeeded()
+    clock.now_s = 40.0
+    with pytest.raises(SignInRefused) as attempts, guard.attempt("hd-9", "10.0.0.3"):
+        pass
+    assert [(e.value.reason, e.value.retry_after_s) for e in (created, failed, attempts)] == [
+        ("too many holders created from this address: try again later", 50),
+        ("too many failed sign-ins from this address: try again later", 60),
+        ("too many sign-ins from this address: try again later", 30),
+    ]
