@@ -1,8 +1,8 @@
 """`python -m wallet`: serve the wallet with uvicorn (settings from TRUSTLEDGER_WALLET_*).
 
-Before the port opens: files private (wallet/files.py), the transport allowed and the
-HTTPS certificate readable (wallet/https.py), the certificate it calls validators with
-readable. Each failure is one line on stderr and exit code 2.
+Before the port opens: the transport allowed (wallet/https.py), files private
+(wallet/files.py), the certificate it calls validators with and the one it serves HTTPS
+with readable. Each failure is one line on stderr and exit code 2.
 """
 
 import sys
@@ -13,7 +13,7 @@ from node.files import ExposedPathError, set_private_umask
 from node.sdk.tls import ClientTls, TlsFilesError, find_ca_files
 from wallet.app import create_app
 from wallet.files import check_wallet_files
-from wallet.https import ListenRefused, server_config
+from wallet.https import ListenRefused, check_plain_http, server_config
 from wallet.settings import WalletSettings
 
 
@@ -21,6 +21,7 @@ def main() -> int:
     set_private_umask()  # LevelDB's files: 0600, in folders of 0700
     settings = WalletSettings()
     try:
+        check_plain_http(settings)
         check_wallet_files(settings)
         # Read once here so that a missing certificate is one clear line, not a traceback
         # from the app's start-up.
