@@ -5,6 +5,7 @@ ssl as a caller), no mocks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import ssl
@@ -18,11 +19,12 @@ import httpx
 import pytest
 
 from node.sdk.https import https_context
+from node.sdk.wallet_requests import WalletCaller
 from wallet.https import ListenRefused, is_loopback, server_config
 from wallet.settings import WalletSettings
 
 from .wallet_https_support import HttpsFiles, free_port, make_https_files, serving
-from .wallet_support import running_wallet
+from .wallet_support import Org, running_wallet
 
 
 @pytest.fixture
@@ -177,3 +179,19 @@ def test_health_answers_over_https_to_the_healthcheck(
     assert healthcheck.main(["--ca", str(files.ca)]) == 0
     other = make_https_files(files.ca.parent.parent / "other", org="psb")
     assert healthcheck.main(["--ca", str(other.ca)]) == 1
+
+
+def test_an_agencys_signed_request_goes_over_https_checked_against_the_wallets_ca(
+    https_wallet: str, files: HttpsFiles
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    edu = Org.make("edu", now)
+    cert, key = edu.issue("issuer", now)
+    url = f"{https_wallet}/v1/holders/hd{'0' * 40}/certificates"
+    # The wallet's CA: the request arrives (and is refused there: edu's CA is not on the
+    # fake chain), so TLS and the host name checked.
+    caller = WalletCaller(cert, key, files.client_context())
+    assert caller.request("POST", url, json={"document": {}}).status_code == 401
+    # The system's CAs do not know the wallet's organisation.
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        WalletCaller(cert, key).request("POST", url, json={"document": {}})
