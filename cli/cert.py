@@ -29,6 +29,7 @@ from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
 from node.sdk.presentation import PresentationInvalid, check_presentation
+from node.sdk.tls import TlsFilesError
 from node.sdk.wallet_requests import WalletCaller
 from proto import node_pb2
 
@@ -108,11 +109,12 @@ def parse_fields(cert_type: str, items: list[str]) -> dict[str, str]:
 
 def operator_caller(net: Devnet, org: str) -> WalletCaller:
     """`org`'s operator certificate and key in the devnet folder (tls/<org>/operator.pem and
-    .key), which sign its requests to the wallet (docs/wallet-requests.md)."""
+    .key), which sign its requests to the wallet (docs/wallet-requests.md), over HTTPS
+    checked against the wallet organisation's CA."""
     folder = net.dir / "tls" / org
     try:
-        return WalletCaller.load(folder / "operator.pem", folder / "operator.key")
-    except OSError as exc:
+        return WalletCaller.load(folder / "operator.pem", folder / "operator.key", net.wallet_tls())
+    except (OSError, TlsFilesError) as exc:
         fail(f"cannot read the operator certificate of {org} in {folder}: {exc}")
 
 

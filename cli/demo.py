@@ -64,10 +64,17 @@ def step(n: int, title: str) -> None:
 
 
 def wallet_call(
-    method: str, url: str, token: str | None = None, body: dict[str, Any] | None = None
+    net: Devnet,
+    method: str,
+    url: str,
+    token: str | None = None,
+    body: dict[str, Any] | None = None,
 ) -> Any:
+    """A holder's call to the wallet, over HTTPS checked against the wallet's CA."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    resp = httpx.request(method, url, json=body, headers=headers, timeout=30)
+    resp = httpx.request(
+        method, url, json=body, headers=headers, timeout=30, verify=net.wallet_tls()
+    )
     if resp.status_code >= 300:
         raise RuntimeError(f"wallet {method} {url} -> {resp.status_code}: {resp.text}")
     return resp.json()
@@ -85,7 +92,10 @@ def play(net: Devnet) -> None:
     with net.client() as client:
         step(1, "Li Na opens her wallet (数字保险箱)")
         me = wallet_call(
-            "POST", f"{net.wallet_url}/v1/holders", body={"passphrase": "li-na-wallet-passphrase"}
+            net,
+            "POST",
+            f"{net.wallet_url}/v1/holders",
+            body={"passphrase": "li-na-wallet-passphrase"},
         )
         holder, token = me["holder_id"], me["token"]
         console.print(f"her pseudonym on the chain is [cyan]{holder}[/] — no name, no ID number")
@@ -108,7 +118,7 @@ def play(net: Devnet) -> None:
         deliver(operator_caller(net, "edu"), net.wallet_url, holder, dip_doc)
         diploma = dip_doc["cert_id"]
         console.print(f"diploma {diploma} committed in block {c.height}")
-        certs = wallet_call("GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
+        certs = wallet_call(net, "GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
         table = Table(title="her wallet")
         for col in ("certificate", "type", "issuer", "status"):
             table.add_column(col)
@@ -139,14 +149,18 @@ def play(net: Devnet) -> None:
 
         step(5, "She sees the request in her wallet and grants it")
         pending = wallet_call(
-            "GET", f"{net.wallet_url}/v1/holders/{holder}/requests?status=pending", token
+            net, "GET", f"{net.wallet_url}/v1/holders/{holder}/requests?status=pending", token
         )
         for req in pending:
             console.print(
                 f"  {req['agency']} asks for {req['cert_type']} — purpose: {req['purpose']}, up to {req['max_uses']} uses"
             )
         granted = wallet_call(
-            "POST", f"{net.wallet_url}/v1/holders/{holder}/requests/{request_id}/grant", token, {}
+            net,
+            "POST",
+            f"{net.wallet_url}/v1/holders/{holder}/requests/{request_id}/grant",
+            token,
+            {},
         )
         console.print(f"granted in block {granted['height']}")
 

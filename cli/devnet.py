@@ -7,7 +7,7 @@ Layout of a devnet folder:
     keys/validators/*.json  encrypted validator keys
     keys/orgs/*.json        encrypted organisation keys (issuers, bank, auditor)
     nodes/<id>/node.json    per-validator config; nodes/<id>/db its LevelDB
-    wallet/db               the wallet's LevelDB
+    wallet/db               the wallet's LevelDB (folders 0700, files 0600)
     logs/*.log              one log per process
     pids.json               running processes
 """
@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -43,6 +44,7 @@ from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
 from node.genesis import Genesis
 from node.sdk.client import DEFAULT_TIMEOUT_S, ClientError, LedgerClient
+from node.sdk.https import https_context
 from node.sdk.tls import ClientTls
 
 app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
@@ -161,6 +163,11 @@ class Devnet:
     def org_key_path(self, org_id: str) -> Path:
         return self.dir / "keys" / "orgs" / f"{org_id}.json"
 
+    def wallet_tls(self) -> ssl.SSLContext:
+        """What the wallet's HTTPS certificate is checked with: the CA of the organisation
+        that runs it (TLS 1.3, host name checked)."""
+        return https_context([self.dir / identities.CAS_DIR / f"{WALLET_ORG}.pem"])
+
     def tls(self, org: str = OPS_ORG, name: str = identities.OPERATOR) -> ClientTls:
         """The devnet's certificate of `name` of `org` (an organisation's operator by
         default; the big data center's, which runs the devnet, if no org is named)."""
@@ -261,15 +268,17 @@ def init_devnet(
     for org_id, kp in org_keys.items():
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
     orgs = consortium({org_id: kp.public_key for org_id, kp in org_keys.items()})
+    # The wallet's certificates name loopback too: a health check from its own host or
+    # container, and docker's port published on the host's 127.0.0.1.
+    wallet_hosts = ["127.0.0.1", "localhost"]
     if docker:
         addresses = {vid: f"{vid}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
-        wallet_hosts = ["wallet"]
+        wallet_hosts = ["wallet", *wallet_hosts]
     elif hosts is not None:
         addresses = {vid: f"{hosts[vid]}:{DOCKER_PORT}" for vid in VALIDATOR_IDS}
-        wallet_hosts = [hosts["wallet"]]
+        wallet_hosts = [hosts["wallet"], *wallet_hosts]
     else:
         addresses = {vid: f"127.0.0.1:{ports[i]}" for i, vid in enumerate(VALIDATOR_IDS)}
-        wallet_hosts = ["127.0.0.1", "localhost"]
     cas = identities.make_devnet_identities(
         dir,
         orgs,
@@ -313,13 +322,13 @@ def init_devnet(
             tls_cert_path=tls_cert.resolve(),
             tls_key_path=tls_key.resolve(),
         ).save(home / "node.json")
-    (dir / "wallet").mkdir(exist_ok=True)
+    (dir / "wallet").mkdir(mode=0o700, exist_ok=True)  # the wallet refuses a readable one
     wallet_url = (
-        f"http://wallet:{DOCKER_WALLET_PORT}"
+        f"https://wallet:{DOCKER_WALLET_PORT}"
         if docker
-        else f"http://{hosts['wallet']}:{DOCKER_WALLET_PORT}"
+        else f"https://{hosts['wallet']}:{DOCKER_WALLET_PORT}"
         if hosts is not None
-        else f"http://127.0.0.1:{ports[n]}"
+        else f"https://127.0.0.1:{ports[n]}"
     )
     (dir / "devnet.json").write_text(
         json.dumps(
@@ -405,12 +414,16 @@ def start_validator(net: Devnet, vid: str, *, prefix: Sequence[str] = ()) -> int
 
 
 def wallet_tls_env(dir: Path) -> dict[str, str]:
-    """The wallet's certificate settings (wallet/settings.py) for a devnet in `dir`."""
+    """The wallet's certificate settings (wallet/settings.py) for a devnet in `dir`: the
+    certificate it calls validators with, and the one it serves HTTPS with."""
     cert, key = identities.cert_paths(dir, WALLET_ORG, identities.WALLET)
+    https_cert, https_key = identities.cert_paths(dir, WALLET_ORG, identities.WALLET_HTTPS)
     return {
         "TRUSTLEDGER_WALLET_TLS_CERT_PATH": str(cert.resolve()),
         "TRUSTLEDGER_WALLET_TLS_KEY_PATH": str(key.resolve()),
         "TRUSTLEDGER_WALLET_TLS_CA_DIR": str((dir / identities.CAS_DIR).resolve()),
+        "TRUSTLEDGER_WALLET_HTTPS_CERT_PATH": str(https_cert.resolve()),
+        "TRUSTLEDGER_WALLET_HTTPS_KEY_PATH": str(https_key.resolve()),
     }
 
 
@@ -452,7 +465,10 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
             progress.advance(task)
         while True:
             try:
-                if httpx.get(net.wallet_url + "/v1/health", timeout=2.0).status_code == 200:
+                health = httpx.get(
+                    net.wallet_url + "/v1/health", timeout=2.0, verify=net.wallet_tls()
+                )
+                if health.status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -13,7 +13,10 @@ docker/compose.yaml can mount one organisation's material into its own container
   dialled at;
 - each organisation's operator (what the CLI calls with): ``tls/<org>/operator.pem``, with
   the organisation's main role (`operator_role`);
-- the wallet service: ``tls/<wallet org>/wallet.pem``, role wallet.
+- the wallet service: ``tls/<wallet org>/wallet.pem``, role wallet, what it calls
+  validators with; and ``tls/<wallet org>/wallet-https.pem``, role wallet, what it serves
+  HTTPS with, naming the hosts it is reached at (callers check it against the wallet
+  organisation's CA, ``cas/<wallet org>.pem``).
 
 Keys are written mode 0600. Every CA is pinned in genesis, so the devnet's organisations
 are trusted from block 0; a production consortium does the same with CAs its members made
@@ -41,6 +44,8 @@ CAS_DIR = "cas"
 OPERATOR = "operator"
 """File name (without extension) of an organisation's operator certificate."""
 WALLET = "wallet"
+WALLET_HTTPS = "wallet-https"
+"""File name (without extension) of the wallet's HTTPS server certificate."""
 CA_DAYS = 10 * 365
 CERT_DAYS = 2 * 365
 
@@ -138,8 +143,9 @@ def make_devnet_identities(
     now: dt.datetime,
 ) -> dict[str, bytes]:
     """Every CA and certificate of a devnet: CAs of `orgs`, each org's operator,
-    `validators` (id -> (operator org, hosts)) and the wallet ((org, hosts)). Returns the CA
-    certificates by organisation, for genesis to pin."""
+    `validators` (id -> (operator org, hosts)) and the wallet ((org, hosts): its client
+    certificate and its HTTPS certificate for those hosts). Returns the CA certificates by
+    organisation, for genesis to pin."""
     cas = {org.id: make_ca(devnet_dir, org.id, now) for org in orgs}
     for org in orgs:
         issue(devnet_dir, org.id, operator_role(org), OPERATOR, (), now)
@@ -147,4 +153,5 @@ def make_devnet_identities(
         issue(devnet_dir, operator, pki.Role.VALIDATOR, vid, validator_hosts(vid, hosts), now)
     wallet_org, wallet_hosts = wallet
     issue(devnet_dir, wallet_org, pki.Role.WALLET, WALLET, wallet_hosts, now)
+    issue(devnet_dir, wallet_org, pki.Role.WALLET, WALLET_HTTPS, wallet_hosts, now)
     return cas

@@ -18,6 +18,7 @@ from wallet import errors, limits, passphrases
 from wallet.bodylimit import BodyLimit
 from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
+from wallet.headers import SecurityHeaders
 from wallet.passphrases import PassphraseKdf, ScryptParams
 from wallet.routers import agencies, delegations, holders, signin
 from wallet.sessions import Sessions
@@ -95,6 +96,8 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
     )
 
     app.add_middleware(BodyLimit, bytes_max=settings.request_body_bytes_max)
+    # Added last, so outermost: a body refused by BodyLimit gets the headers too.
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
     errors.install(app)
 
     @app.get("/v1/health", tags=["service"])

@@ -12,6 +12,9 @@ DELEGATION_NAMES_MAX = 64
 """Certificate types or record categories one delegation may name (the contract's cap)."""
 REASON_CHARS_MAX = 200
 """A revocation's reason (the contract's cap; no personal data)."""
+HSTS_MAX_AGE_S = 365 * 86_400
+"""How long a browser that once reached the wallet over HTTPS refuses plain HTTP to it
+(Strict-Transport-Security): a year, as the HSTS preload list asks for."""
 
 # ---- passphrase sign-in (wallet/passphrases.py, wallet/signin.py) ----------------------------
 

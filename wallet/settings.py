@@ -32,3 +32,12 @@ class WalletSettings(BaseSettings):
     tls_ca_dir: Path = Path("tls")
     """CA certificates of the organisations whose validators it may call:
     ``<dir>/<org>/ca.pem`` or ``<dir>/<org>.pem``."""
+    https_cert_path: Path = Path("tls/wallet-https.pem")
+    """The certificate the wallet serves HTTPS with, from its organisation's CA, naming
+    every host it is reached at (subjectAltName): callers check it against that CA."""
+    https_key_path: Path = Path("tls/wallet-https.key")
+    insecure_http: bool = False
+    """Development only: serve plain HTTP instead of HTTPS. Refused unless `host` is a
+    loopback address (wallet/https.py): passphrases, tokens and documents would cross a
+    network in clear."""
+    hsts_max_age_s: int = limits.HSTS_MAX_AGE_S

@@ -23,7 +23,7 @@ P_SHARE = b"s/"
 
 class WalletStore:
     def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see wallet/files.py
         self._db = plyvel.DB(str(path), create_if_missing=True)
         self._lock = threading.Lock()
 

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import re
 import secrets
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -185,11 +186,16 @@ class WalletCaller:
 
     cert_pem: bytes
     key_pem: bytes
+    wallet_tls: ssl.SSLContext | None = None
+    """What the wallet's HTTPS certificate is checked with (`node.sdk.https.https_context`
+    with the wallet organisation's CA); None: the system's CA store."""
 
     @classmethod
-    def load(cls, cert_path: Path, key_path: Path) -> WalletCaller:
+    def load(
+        cls, cert_path: Path, key_path: Path, wallet_tls: ssl.SSLContext | None = None
+    ) -> WalletCaller:
         """From PEM files (a devnet keeps an operator's as tls/<org>/operator.{pem,key})."""
-        return cls(cert_path.read_bytes(), key_path.read_bytes())
+        return cls(cert_path.read_bytes(), key_path.read_bytes(), wallet_tls)
 
     def request(
         self, method: str, url: str, *, timeout_s: float = 30.0, **kw: Any
@@ -209,5 +215,6 @@ class WalletCaller:
                 new_nonce(),
             )
         )
-        with httpx.Client(timeout=timeout_s) as client:
+        verify: ssl.SSLContext | bool = True if self.wallet_tls is None else self.wallet_tls
+        with httpx.Client(timeout=timeout_s, verify=verify) as client:
             return client.send(request)

@@ -26,7 +26,10 @@ def org_key(net: Devnet, org: str) -> KeyPair:
 
 def new_holder(net: Devnet) -> tuple[str, str]:
     resp = httpx.post(
-        f"{net.wallet_url}/v1/holders", json={"passphrase": HOLDER_PASSPHRASE}, timeout=30
+        f"{net.wallet_url}/v1/holders",
+        json={"passphrase": HOLDER_PASSPHRASE},
+        timeout=30,
+        verify=net.wallet_tls(),
     )
     resp.raise_for_status()
     body = resp.json()
@@ -37,7 +40,14 @@ def wallet(
     method: str, net: Devnet, path: str, token: str | None = None, **kw: Any
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(method, f"{net.wallet_url}{path}", headers=headers, timeout=30, **kw)
+    return httpx.request(
+        method,
+        f"{net.wallet_url}{path}",
+        headers=headers,
+        timeout=30,
+        verify=net.wallet_tls(),
+        **kw,
+    )
 
 
 def signed(method: str, net: Devnet, org: str, path: str, **kw: Any) -> httpx.Response:

@@ -286,6 +286,7 @@ def test_wallet_rejects_bad_requests(net: Devnet) -> None:
             content=b"{not json",
             headers={"content-type": "application/json"},
             timeout=30,
+            verify=net.wallet_tls(),
         )
         assert bad_json.status_code == 422
         big = httpx.post(
@@ -293,6 +294,7 @@ def test_wallet_rejects_bad_requests(net: Devnet) -> None:
             content=b"x" * (200 * 1024),
             headers={"content-type": "application/json"},
             timeout=30,
+            verify=net.wallet_tls(),
         )
         assert big.status_code == 413
         # A tampered document does not match the chain; one for another holder is refused.

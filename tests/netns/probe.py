@@ -24,7 +24,7 @@ TIMEOUT_S = 10.0
 
 def wallet_health(net: Devnet) -> dict[str, Any]:
     try:
-        resp = httpx.get(f"{net.wallet_url}/v1/health", timeout=TIMEOUT_S)
+        resp = httpx.get(f"{net.wallet_url}/v1/health", timeout=TIMEOUT_S, verify=net.wallet_tls())
     except httpx.HTTPError as exc:
         return {"ok": False, "error": str(exc)}
     return {"ok": resp.status_code == 200, "status_code": resp.status_code}
@@ -32,7 +32,10 @@ def wallet_health(net: Devnet) -> dict[str, Any]:
 
 def new_holder(net: Devnet) -> dict[str, Any]:
     resp = httpx.post(
-        f"{net.wallet_url}/v1/holders", json={"passphrase": HOLDER_PASSPHRASE}, timeout=30
+        f"{net.wallet_url}/v1/holders",
+        json={"passphrase": HOLDER_PASSPHRASE},
+        timeout=30,
+        verify=net.wallet_tls(),
     )
     resp.raise_for_status()
     body: dict[str, Any] = resp.json()

@@ -85,7 +85,7 @@ def test_each_process_on_its_own_host_commits_and_agrees(client: ClientHost, hol
     assert not [a for a in network.root_addresses() if ipaddress.ip_interface(a).ip in LAN]
     for vid, address in client.net.addresses.items():
         assert address == f"{network.HOSTS[vid]}:{DOCKER_PORT}"
-    assert client.net.wallet_url == f"http://{network.HOSTS['wallet']}:{DOCKER_WALLET_PORT}"
+    assert client.net.wallet_url == f"https://{network.HOSTS['wallet']}:{DOCKER_WALLET_PORT}"
     # The `holder` fixture signed up in the wallet from the client host.
     issued = client.issue(holder)  # the CLI to val-0; the wallet checks it with val-0
     assert issued["delivered"] is True

@@ -22,7 +22,7 @@ HOSTS = {host: address for host, address in NETNS_HOSTS.items() if host != "clie
 def test_each_process_listens_on_and_is_dialled_at_its_host(tmp_path: Path) -> None:
     net = devnet.init_devnet(tmp_path, 0, hosts=HOSTS)
     assert net.addresses == {vid: f"{HOSTS[vid]}:{devnet.DOCKER_PORT}" for vid in net.addresses}
-    assert net.wallet_url == f"http://10.77.0.20:{devnet.DOCKER_WALLET_PORT}"
+    assert net.wallet_url == f"https://10.77.0.20:{devnet.DOCKER_WALLET_PORT}"
     assert net.node_address == net.addresses["val-0"]  # the wallet's node
     for vid in devnet.VALIDATOR_IDS:
         cfg = NodeConfig.load(tmp_path / "nodes" / vid / "node.json")

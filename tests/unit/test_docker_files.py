@@ -127,7 +127,15 @@ def test_paths_in_configs_are_mounted(compose: dict[str, Any], produced: Path) -
             assert any(path == m or path.startswith(m + "/") for m in mounted), (vid, path)
     env = compose["services"]["wallet"]["environment"]
     mounted = [c for _, c in _mounts(compose["services"]["wallet"])]
-    for key in ("TLS_CERT_PATH", "TLS_KEY_PATH", "TLS_CA_DIR", "GENESIS_PATH", "DATA_DIR"):
+    for key in (
+        "TLS_CERT_PATH",
+        "TLS_KEY_PATH",
+        "TLS_CA_DIR",
+        "HTTPS_CERT_PATH",
+        "HTTPS_KEY_PATH",
+        "GENESIS_PATH",
+        "DATA_DIR",
+    ):
         path = env[f"TRUSTLEDGER_WALLET_{key}"]
         assert any(path == m or path.startswith(m + "/") for m in mounted), key
 

@@ -1,6 +1,6 @@
 """Dependencies point one way, and this is where the rules are written down.
 
-    cli, wallet  ->  node.sdk (+ node.chain, node.genesis; cli also node.config)
+    cli, wallet  ->  node.sdk (+ node.chain, node.genesis, node.files; cli also node.config)
     node         ->  consensus, contracts  ->  the standard library and a few pure packages
 
 - consensus/ and contracts/ are pure: they import nothing of node/, wallet/, cli/ or proto/,
@@ -43,8 +43,9 @@ PURE_FORBIDDEN_TOPS = {
 }
 """What consensus/ and contracts/ may not import (I/O, clock, randomness, other layers)."""
 
-NODE_PUBLIC = ("node.sdk", "node.chain", "node.genesis", "node.limits")
-"""The node's surface for clients: the SDK, the shared formats, the genesis document."""
+NODE_PUBLIC = ("node.sdk", "node.chain", "node.genesis", "node.limits", "node.files")
+"""The node's surface for clients: the SDK, the shared formats, the genesis document, and
+the private-files checks (node/files.py: the wallet refuses exposed files as a node does)."""
 
 CLIENT_SIDE_ALLOWED = {
     "cli": (*NODE_PUBLIC, "node.config"),  # `devnet` writes validators' configs
