@@ -98,6 +98,10 @@ def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> 
     assert (relay.request, relay.primary) == (b"", "v0")
     assert time_out(replica, TIMEOUT - 1) == []
     replica.tick()
+    ready = support.drain(replica)  # it suspects the primary, binding nothing (suspicion.py)
+    assert [o.message for o in ready.send] == [support.signed_suspicion(1, "v1")]
+    assert ready.persist == () and replica.view == 0
+    replica.step(support.signed_suspicion(1, "v2"))  # f+1 = 2 members suspect height 1
     ready = support.drain(replica)
     (vc,) = [m for m in ready.persist if isinstance(m, ViewChange)]
     assert [o.message for o in ready.send] == [vc]  # persisted in the same Ready, then sent
@@ -117,12 +121,20 @@ def test_the_primary_never_suspects_itself() -> None:
     assert time_out(primary, 10 * TIMEOUT) == []
 
 
+def leave_view_0(replica: Replica, self_id: str) -> None:
+    """Time out and suspect the primary with one other backup (f+1): a ViewChange for view 1."""
+    other = next(v for v in ("v1", "v2", "v3") if v != self_id)
+    replica.set_requests_pending(True)
+    time_out(replica, SUSPECT)
+    replica.step(support.signed_suspicion(1, other))
+    assert replica.view == 1 and replica.in_view_change
+
+
 def test_a_lone_replica_does_not_run_away_in_views() -> None:
     """In the view-change state the timer only starts once a quorum asked for the view, so a
     partitioned replica stays at view+1 however long it waits."""
     replica = support.make_replica("v1")
-    replica.set_requests_pending(True)
-    time_out(replica, SUSPECT)
+    leave_view_0(replica, "v1")
     resent = time_out(replica, 20 * TIMEOUT)
     assert resent and {vc.new_view for vc in resent} == {1}
     assert replica.view == 1
@@ -168,8 +180,10 @@ def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> Non
 
 def _backup_in_view_change(self_id: str = "v3", view: int = 1) -> Replica:
     replica = support.make_replica(self_id)
-    replica.set_requests_pending(True)
-    while replica.view < view:
+    leave_view_0(replica, self_id)
+    for _ in range(100 * TIMEOUT):  # later views: the view-change timer escalates
+        if replica.view >= view:
+            break
         time_out(replica, 1)
     support.drain(replica)
     return replica
@@ -341,12 +355,12 @@ def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None
 
 def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_view() -> None:
     before = support.make_replica("v2")
-    before.set_requests_pending(True)
-    (vc,) = time_out(before, SUSPECT)
+    leave_view_0(before, "v2")
+    (vc,) = [m for m in support.drain(before).persist if isinstance(m, ViewChange)]
     after = support.make_replica("v2", signed=[vc])
     ready = support.drain(after)
     assert after.view == 1 and after.in_view_change
-    time_out(after, 10)  # re-sent every retransmit interval
+    assert time_out(after, 10) == [vc]  # re-sent every retransmit interval
     after.step(
         support.signed_preprepare(1, *support.make_block(1))
     )  # view 0: no longer taken part in

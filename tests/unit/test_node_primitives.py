@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Vote
+from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Suspicion, Vote
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
 from node.chain.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
 from node.chain.tx import build_tx, check_tx
