@@ -154,7 +154,7 @@ class Genesis:
             return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
         except OSError as exc:
             raise GenesisError(f"cannot read genesis {path}: {exc}") from exc
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # found by fuzz/ (genesis)
             raise GenesisError(f"genesis {path} is not JSON: {exc}") from exc
 
     def save(self, path: Path) -> None:

@@ -1,0 +1,34 @@
+"""What fuzzing found (fuzz/, issue 16), each kept as a regression test; the inputs are also
+in the targets' corpus (fuzz/corpus/<target>/regression-*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fuzz.targets_files import _split_request
+from node.genesis import Genesis, GenesisError
+from node.sdk import wallet_requests as wr
+
+TESTDATA = Path(__file__).parent / "testdata" / "fuzz"
+
+
+def test_a_genesis_file_that_is_not_utf8_is_a_genesis_error(tmp_path: Path) -> None:
+    """Was UnicodeDecodeError, which the wallet's start-up and the CLI do not expect."""
+    path = tmp_path / "genesis.json"
+    path.write_bytes(b'{"chain_id": "\xff"}')
+    with pytest.raises(GenesisError, match="not JSON"):
+        Genesis.load(path)
+
+
+def test_a_certificate_with_an_unknown_key_type_is_refused() -> None:
+    """A signed wallet request whose certificate holds a key type cryptography cannot load
+    (OID 1.2.840.10044.8449, a mutant of P-256's) raised UnsupportedAlgorithm: the wallet
+    answered 500 where a malformed signature gets 401."""
+    headers, method, target, body = _split_request(
+        (TESTDATA / "wallet_request-unknown-key-type.bin").read_bytes()
+    )
+    signed = wr.read_headers(headers)
+    with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
+        wr.verify_signature(signed, method, target, body)
