@@ -117,39 +117,45 @@ def sign_in(app: FastAPI, holder_id: str) -> str:
 
 def fuzz_operations(app: FastAPI, holder: Holder, examples: int, seed_: int) -> Counter[str]:
     """Run every operation of the app's schema `examples` times; raises the first check
-    failure (schemathesis prints the case and a curl command that reproduces it)."""
+    failure (schemathesis prints the case and a curl command that reproduces it). Returns
+    the count of each (operation, status)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", WithoutLifespan(app))
     statuses: Counter[str] = Counter()
     for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @seed(seed_)
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            database=None,
-            derandomize=False,
-            phases=[Phase.explicit, Phase.generate],  # a failure is reported as found
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(), as_holder=st.booleans())
-        def run(case: Any, as_holder: bool) -> None:
-            if as_holder:
-                if case.path_parameters and "holder_id" in case.path_parameters:
-                    case.path_parameters["holder_id"] = holder.holder_id
-                headers = {
-                    k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"
-                }
-                case.headers = {**headers, "Authorization": f"Bearer {holder.token}"}
-            response = case.call()
-            name = f"{operation.method.upper()} {operation.path}"
-            statuses[f"{name} {response.status_code}"] += 1
-            case.validate_response(response, checks=CHECKS)
-            if name == "DELETE /v1/sessions" and response.status_code == 204:
-                holder.token = sign_in(app, holder.holder_id)  # signed out: sign in again
-
-        run()
+        _fuzz_operation(app, holder, result.ok(), examples, seed_, statuses)
     return statuses
+
+
+def _fuzz_operation(
+    app: FastAPI, holder: Holder, operation: Any, examples: int, seed_: int, out: Counter[str]
+) -> None:
+    name = f"{operation.method.upper()} {operation.path}"
+
+    @seed(seed_)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.explicit, Phase.generate],  # a failure is reported as found
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(), as_holder=st.booleans())
+    def run(case: Any, as_holder: bool) -> None:
+        if as_holder:
+            if case.path_parameters and "holder_id" in case.path_parameters:
+                case.path_parameters["holder_id"] = holder.holder_id
+            headers = {
+                k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"
+            }
+            case.headers = {**headers, "Authorization": f"Bearer {holder.token}"}
+        response = case.call()
+        out[f"{name} {response.status_code}"] += 1
+        case.validate_response(response, checks=CHECKS)
+        if name == "DELETE /v1/sessions" and response.status_code == 204:
+            holder.token = sign_in(app, holder.holder_id)  # signed out: sign in again
+
+    run()
 
 
 def main() -> int:
