@@ -1,6 +1,6 @@
 """Write the seed corpus: `python -m fuzz.seeds` puts each target's valid examples in
-fuzz/corpus/<target>/seed-N (committed; small). Deterministic: rerunning changes nothing
-unless a format changed."""
+fuzz/corpus/<target>/seed-N (committed; small); the `regression-*` inputs of past findings
+are kept. Deterministic but for `wallet_request`, whose CA and certificate are made afresh."""
 
 from __future__ import annotations
 
