@@ -169,7 +169,7 @@ def verify_signature(signed: SignedHeaders, method: str, path: str, body: bytes)
         raise RequestSignatureInvalid("the certificate is not a PEM X.509 certificate") from None
     try:
         key = cert.public_key()
-    except UnsupportedAlgorithm:  # a key type cryptography does not know (found by fuzz/)
+    except (UnsupportedAlgorithm, ValueError):  # an unknown or broken key (found by fuzz/)
         raise RequestSignatureInvalid("the certificate's key is not ECDSA P-256") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise RequestSignatureInvalid("the certificate's key is not ECDSA P-256")

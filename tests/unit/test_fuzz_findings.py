@@ -32,3 +32,23 @@ def test_a_certificate_with_an_unknown_key_type_is_refused() -> None:
     signed = wr.read_headers(headers)
     with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
         wr.verify_signature(signed, method, target, body)
+
+
+def test_a_genesis_with_an_invalid_founding_record_is_a_genesis_error(tmp_path: Path) -> None:
+    """An organisation with a role no contract knows loaded, then raised ContractError when
+    the node built its genesis state (a traceback at start-up, not "cannot start: …")."""
+    path = tmp_path / "genesis.json"
+    path.write_bytes((TESTDATA / "genesis-bad-role.json").read_bytes())
+    with pytest.raises(GenesisError, match="roles must be among"):
+        Genesis.load(path)
+
+
+def test_a_certificate_with_an_invalid_key_is_refused() -> None:
+    """A certificate whose P-256 key is not on the curve raised ValueError("Invalid key")
+    from the crypto library: the wallet answered 500."""
+    headers, method, target, body = _split_request(
+        (TESTDATA / "wallet_request-invalid-key.bin").read_bytes()
+    )
+    signed = wr.read_headers(headers)
+    with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
+        wr.verify_signature(signed, method, target, body)
