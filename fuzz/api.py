@@ -15,6 +15,7 @@ Usage: python -m fuzz.api [--examples N] [--seed S]
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
@@ -105,8 +106,14 @@ def wallet_app(folder: Path) -> Iterator[tuple[FastAPI, Holder]]:
         store.close()
 
 
+_sign_ins = itertools.count(1)
+
+
 def sign_in(app: FastAPI, holder_id: str) -> str:
-    resp = Http(app).request(
+    """A new session for the holder, from an address of its own: sign-ins per address are
+    limited, and the cases sign out as often as they like."""
+    n = next(_sign_ins)
+    resp = Http(app, f"10.202.{n // 250 % 250}.{n % 250 + 1}").request(
         "POST", "/v1/sessions", json={"holder_id": holder_id, "passphrase": PASSPHRASE}
     )
     if resp.status_code != 200:

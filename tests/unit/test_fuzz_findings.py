@@ -10,6 +10,7 @@ import pytest
 from fuzz.targets_files import _split_request
 from node.genesis import Genesis, GenesisError
 from node.sdk import wallet_requests as wr
+from tests.unit.wallet_support import running_wallet
 
 TESTDATA = Path(__file__).parent / "testdata" / "fuzz"
 
@@ -52,3 +53,25 @@ def test_a_certificate_with_an_invalid_key_is_refused() -> None:
     signed = wr.read_headers(headers)
     with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
         wr.verify_signature(signed, method, target, body)
+
+
+def test_a_routes_own_422_matches_the_documented_schema(tmp_path: Path) -> None:
+    """schemathesis (fuzz/api.py): a route's own refusal answers 422 with one message, and
+    the OpenAPI schema allowed only FastAPI's list of validation errors there."""
+    with running_wallet(tmp_path) as wallet:
+        holder = wallet.new_holder()
+        token = wallet.sign_in(holder).json()["token"]
+        resp = wallet.http.request(
+            "POST",
+            f"/v1/holders/{holder}/delegations",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"kind": "agent", "delegate": holder, "actions": ["consent"], "valid_days": 1},
+        )
+        schema = wallet.app.openapi()
+    assert resp.status_code == 422 and isinstance(resp.json()["detail"], str)
+    documented = schema["paths"]["/v1/holders/{holder_id}/delegations"]["post"]["responses"]
+    assert documented["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/HTTPValidationError"
+    )
+    detail = schema["components"]["schemas"]["HTTPValidationError"]["properties"]["detail"]
+    assert {"type": "string"} in detail["anyOf"]
