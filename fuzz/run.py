@@ -33,7 +33,7 @@ _COV = re.compile(r"cov: (\d+) ft: (\d+)")
 
 def budgets(targets: list[Target], total: int) -> dict[str, int]:
     shares = sum(t.share for t in targets)
-    return {t.name: max(100, total * t.share // shares) for t in targets}
+    return {t.name: max(100, -(-total * t.share // shares)) for t in targets}  # rounded up
 
 
 def run_atheris(target: Target, runs: int, seed: int) -> Stats:
