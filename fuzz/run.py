@@ -38,7 +38,10 @@ def budgets(targets: list[Target], total: int) -> dict[str, int]:
 
 def run_atheris(target: Target, runs: int, seed: int) -> Stats:
     CRASHES.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="trustledger-fuzz-") as tmp:
+    shm = Path("/dev/shm")  # the child's scratch files (a write per input) in memory
+    with tempfile.TemporaryDirectory(
+        prefix="trustledger-fuzz-", dir=shm if shm.is_dir() else None
+    ) as tmp:
         stats_path = Path(tmp) / "stats.json"
         work = Path(tmp) / "corpus"
         work.mkdir()
@@ -60,8 +63,16 @@ def run_atheris(target: Target, runs: int, seed: int) -> Stats:
         ]
         started = time.perf_counter()
         before = set(CRASHES.iterdir())
+        # The child's temporary files go in `tmp`, removed here: libFuzzer ends the child
+        # with exit(), which skips its atexit clean-ups.
         proc = subprocess.run(
-            cmd, cwd=ROOT, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False
+            cmd,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+            env={**os.environ, "TMPDIR": tmp},
         )
         seconds = time.perf_counter() - started
         stats = (

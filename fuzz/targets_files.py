@@ -28,11 +28,9 @@ from wallet.routers.signin import CreateHolder, OpenSession
 
 
 def _scratch_file(name: str) -> Path:
-    """A file to load inputs from, in memory where Linux offers it (a write per input)."""
-    shm = Path("/dev/shm")
-    folder = tempfile.TemporaryDirectory(
-        prefix="trustledger-fuzz-", dir=shm if shm.is_dir() else None
-    )
+    """A file to load inputs from (a write per input; `fuzz.run` points an atheris child's
+    temporary folder at memory, and removes it: libFuzzer's exit skips atexit)."""
+    folder = tempfile.TemporaryDirectory(prefix="trustledger-fuzz-")
     atexit.register(folder.cleanup)
     return Path(folder.name) / name
 
