@@ -7,7 +7,7 @@ DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
 
-.PHONY: venv demo test netns lint typecheck proto fmt bench sim clean
+.PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,5 +51,14 @@ bench: $(STAMP)
 sim: $(STAMP)
 	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START)
 
+# Every decoder and entry point, coverage-guided (atheris), 1,000,000 inputs in all
+# (FUZZ_INPUTS= to change), then the wallet's REST API from its OpenAPI schema
+# (schemathesis, FUZZ_API_EXAMPLES= per operation). docs/fuzzing.md.
+FUZZ_INPUTS ?= 1000000
+FUZZ_API_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	$(PY) -m fuzz.run --inputs $(FUZZ_INPUTS)
+	$(PY) -m fuzz.api --examples $(FUZZ_API_EXAMPLES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info fuzz/crashes

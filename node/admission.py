@@ -26,10 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from contracts.runtime import get_admission_refusal
 from node import limits
-from node.chain.tx import CheckedTx, TxInvalid, check_tx, tx_hash
+from node.chain.tx import CheckedTx, TxInvalid, TxScreen, check_tx, tx_hash
 from node.mempool import CLIENTS, Mempool, MempoolFull
+from node.screening import AdmissionScreen, screen_call
 from node.transport.peers import PeerLink
 from proto import ledger_pb2
 
@@ -45,23 +45,24 @@ class SubmitRejected(Exception):
         self.message = message
 
 
-def check_for_admission(tx: ledger_pb2.Transaction, chain_id: str) -> CheckedTx:
+def check_for_admission(
+    tx: ledger_pb2.Transaction, chain_id: str, screen: TxScreen = screen_call
+) -> CheckedTx:
     """Every stateless check a transaction passes before the mempool: the envelope's
-    (`check_tx`), then its call against the method's declared arguments and the
-    personal-data screen. Raises TxInvalid."""
-    checked = check_tx(tx, chain_id)
-    refusal = get_admission_refusal(tx.body.contract, tx.body.method, checked.args)
-    if refusal is not None:
-        raise TxInvalid(refusal.code, refusal.message)
-    return checked
+    (`check_tx`) with the screen of its call against the method's declared arguments and
+    for personal data (node/screening.py). Raises TxInvalid."""
+    return check_tx(tx, chain_id, screen=screen)
 
 
-def _check_all(txs: list[ledger_pb2.Transaction], chain_id: str) -> list[CheckedTx | TxInvalid]:
-    """Stateless checks of transactions (run on the checker thread: pure)."""
+def _check_all(
+    txs: list[ledger_pb2.Transaction], chain_id: str, screen: TxScreen
+) -> list[CheckedTx | TxInvalid]:
+    """Stateless checks of transactions (run on the checker thread: pure but for the
+    screen's memory, which is thread-safe)."""
     out: list[CheckedTx | TxInvalid] = []
     for tx in txs:
         try:
-            out.append(check_for_admission(tx, chain_id))
+            out.append(check_for_admission(tx, chain_id, screen))
         except TxInvalid as exc:
             out.append(exc)
     return out
@@ -90,10 +91,13 @@ class Admission:
         peers: Mapping[str, PeerLink],
         is_committed: Callable[[bytes], bool],
         wake: Callable[[], None],
+        screen: AdmissionScreen | None = None,
     ) -> None:
         """`peers` is the node's live map of links (it changes as validators do);
-        `wake` tells the node's loop that there is something to propose."""
+        `wake` tells the node's loop that there is something to propose; `screen` is the
+        node's screen, shared with its block checks (a new one if not given)."""
         self.chain_id = chain_id
+        self.screen = screen if screen is not None else AdmissionScreen()
         self.mempool = mempool
         self.peers = peers
         self.is_committed = is_committed
@@ -121,7 +125,7 @@ class Admission:
         if reason is not None:
             raise _busy(reason)
         try:
-            checked = check_for_admission(tx, self.chain_id)
+            checked = check_for_admission(tx, self.chain_id, self.screen)
         except TxInvalid as exc:
             raise _refusal(exc) from exc
         return self._admit_checked(tx, checked, forward=forward, lane=lane)
@@ -146,7 +150,11 @@ class Admission:
             checks: list[CheckedTx | TxInvalid] = []
             if todo:
                 checks = await loop.run_in_executor(
-                    self._checker, _check_all, [part[i] for i in todo], self.chain_id
+                    self._checker,
+                    _check_all,
+                    [part[i] for i in todo],
+                    self.chain_id,
+                    self.screen,
                 )
             checked = dict(zip(todo, checks, strict=True))
             for i, tx in enumerate(part):

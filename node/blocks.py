@@ -26,6 +26,7 @@ from node.ledger.statetree_live import LiveTree
 from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
+from node.screening import AdmissionScreen
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.node")
@@ -62,9 +63,12 @@ class Blocks:
         metrics: NodeMetrics,
         validator_id: str,
         schedule: Callable[[], ValidatorSchedule],
+        screen: AdmissionScreen | None = None,
     ) -> None:
         """`schedule` gives the validator sets consensus is using (for the primary of a
-        view), which state transfer may have run ahead of."""
+        view), which state transfer may have run ahead of; `screen` is the node's admission
+        screen, which a proposal's transactions pass too (a new one if not given)."""
+        self.screen = screen if screen is not None else AdmissionScreen()
         self.world = world
         self.chain_id = world.genesis.chain_id
         self.mempool = mempool
@@ -243,5 +247,9 @@ class Blocks:
         if len(block.txs) == 0 or len(block.txs) > limits.BLOCK_TXS_MAX:
             raise BlockInvalid(f"block must hold 1..{limits.BLOCK_TXS_MAX} transactions")
         return check_block_txs(
-            list(block.txs), self.chain_id, self.mempool.by_signature, certified=certified
+            list(block.txs),
+            self.chain_id,
+            self.mempool.by_signature,
+            certified=certified,
+            screen=self.screen,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from consensus.validators import Validator, ValidatorSet
 from contracts.framework.codec import canonical_json
+from contracts.framework.errors import ContractError
 from contracts.membership.organisations import Organisation
 from contracts.runtime import genesis_writes
 from node.chain.crypto import sha256
@@ -137,7 +138,7 @@ class Genesis:
                         f"validator {validator_id}: operator {operator!r} is not a founding"
                         " organisation"
                     )
-            return cls(
+            genesis = cls(
                 chain_id=str(doc["chain_id"]),
                 genesis_time_ms=int(doc["genesis_time_ms"]),
                 validators=ValidatorSet(validators),
@@ -145,8 +146,14 @@ class Genesis:
                 ca_certificates=cas,
                 validator_operators=operators,
             )
+            # The contracts judge the founding records (roles, names, keys) here, not first
+            # when a node builds its state (found by fuzz/: a ContractError at start-up).
+            genesis.state_writes()
+            return genesis
         except (KeyError, TypeError, ValueError) as exc:
             raise GenesisError(f"malformed genesis: {exc!r}") from exc
+        except ContractError as exc:
+            raise GenesisError(f"invalid genesis: {exc.message}") from exc
 
     @classmethod
     def load(cls, path: Path) -> Genesis:
@@ -154,7 +161,7 @@ class Genesis:
             return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
         except OSError as exc:
             raise GenesisError(f"cannot read genesis {path}: {exc}") from exc
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # found by fuzz/ (genesis)
             raise GenesisError(f"genesis {path} is not JSON: {exc}") from exc
 
     def save(self, path: Path) -> None:

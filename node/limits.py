@@ -45,6 +45,10 @@ MEMPOOL_CLIENT_TXS_MAX = 4000
 # peers (node/mempool.py `get_quota`).
 MEMPOOL_PEER_TXS_MAX = MEMPOOL_CLIENT_TXS_MAX
 MEMPOOL_LANE_BYTES_MAX = 64 * 1024 * 1024  # a full client lane of the largest transactions
+# Body hashes of transactions that passed the admission screen, remembered so that the same
+# transaction is not screened again when it comes back (node/screening.py): as many as the
+# mempool holds, so every pending transaction's proposal finds its verdict (~7 MB).
+SCREENED_TXS_REMEMBERED_MAX = MEMPOOL_TXS_MAX
 
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
 GRPC_OPTIONS = [
@@ -138,6 +142,8 @@ def get_broken_relations() -> list[str]:
         >= ADMIT_SLICE_TXS
         and (MEMPOOL_BYTES_MAX - MEMPOOL_LANE_BYTES_MAX) // PEERS_MAX >= 16 * TX_BYTES_MAX,
         "an honest peer's forwards fit its lane": MEMPOOL_PEER_TXS_MAX >= MEMPOOL_CLIENT_TXS_MAX,
+        "every pending transaction's screen is remembered": SCREENED_TXS_REMEMBERED_MAX
+        >= MEMPOOL_TXS_MAX,
         "a forwarded batch fits one gRPC message": FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX
         <= GRPC_MESSAGE_BYTES_MAX,
         "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX

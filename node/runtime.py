@@ -127,6 +127,7 @@ class Node:
         self.admission = Admission(
             self.chain_id, self.mempool, self.peers.links, self.blocks.is_committed, self.kick
         )
+        self.admission.screen = self.blocks.screen  # one per node, for both (node/screening.py)
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
         self._fetching = False

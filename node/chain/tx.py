@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from consensus.crypto import verify_ed25519
@@ -130,15 +130,34 @@ class CheckedTx:
     size: int
 
 
+TxScreen = Callable[[bytes, ledger_pb2.TxBody, dict[str, ArgValue]], None]
+"""A check of a call's arguments, given (body hash, body, decoded arguments), that raises
+TxInvalid: the node's admission screen (node/screening.py), which remembers what passed."""
+
+
+def screen_args(_hash: bytes, _body: ledger_pb2.TxBody, args: dict[str, ArgValue]) -> None:
+    """The personal-data screen of every argument, whatever its declaration (the default
+    `TxScreen` of `check_tx`)."""
+    try:
+        screen_arguments(args)
+    except ContractError as exc:
+        raise TxInvalid("personal_data", exc.message) from exc
+
+
 def check_tx(
-    tx: ledger_pb2.Transaction, chain_id: str, *, verify_signature_: bool = True
+    tx: ledger_pb2.Transaction,
+    chain_id: str,
+    *,
+    verify_signature_: bool = True,
+    screen: TxScreen = screen_args,
 ) -> CheckedTx:
-    """Every check that needs no state: size, shape, chain id, signature.
+    """Every check that needs no state: size, shape, chain id, the screen of the
+    arguments, signature (in that order, so a refusal names the first problem).
 
     `verify_signature_=False` is only for blocks that carry a verified commit certificate:
     2f+1 validators, at least f+1 of them honest, checked those signatures before voting.
-    The same goes for the personal-data screening: it keeps such data out of blocks, and
-    a certified block is already in the chain, so it is skipped there too.
+    The same goes for the screen: it keeps personal data and undeclared arguments out of
+    blocks, and a certified block is already in the chain, so it is skipped there too.
     """
     size = tx.ByteSize()
     if size > limits.TX_BYTES_MAX:
@@ -163,13 +182,11 @@ def check_tx(
     if len(body.args) > limits.TX_ARGS_MAX:
         raise TxInvalid("invalid_argument", f"at most {limits.TX_ARGS_MAX} arguments")
     args = decode_args(body.args)
-    try:
-        # A refused call still lands in its block, so personal data is stopped here.
-        if verify_signature_:
-            screen_arguments(args)
-    except ContractError as exc:
-        raise TxInvalid("personal_data", exc.message) from exc
     raw = body_bytes(body)
-    if verify_signature_ and not verify_ed25519(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
-        raise TxInvalid("bad_signature", "transaction signature does not verify")
-    return CheckedTx(tx=tx, hash=sha256(raw), args=args, size=size)
+    hash_ = sha256(raw)
+    if verify_signature_:
+        # A refused call still lands in its block, so personal data is stopped here.
+        screen(hash_, body, args)
+        if not verify_ed25519(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
+            raise TxInvalid("bad_signature", "transaction signature does not verify")
+    return CheckedTx(tx=tx, hash=hash_, args=args, size=size)

@@ -17,10 +17,11 @@ from contracts.membership.organisations import principal_of
 from contracts.runtime import CallContext, Event, execute, related_subjects
 from node.chain.crypto import sha256
 from node.chain.headers import results_root, tx_root
-from node.chain.tx import CheckedTx, TxInvalid, body_bytes, check_tx
+from node.chain.tx import CheckedTx, TxInvalid, TxScreen, body_bytes, check_tx
 from node.ledger.state import Overlay, StoreState
 from node.ledger.statetree import NodeReader, TreeUpdate, apply_writes
 from node.ledger.store import REJECTED_EVENT, IndexEntry
+from node.screening import screen_call
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.execution")
@@ -73,12 +74,16 @@ def check_block_txs(
     cache: dict[bytes, CheckedTx] | None = None,
     *,
     certified: bool = False,
+    screen: TxScreen = screen_call,
 ) -> list[CheckedTx]:
     """Stateless checks of every transaction in a block.
 
     `cache` maps signature -> an already-verified transaction (the mempool): a hit is
     reused only if the body hashes to the same value, so a proposer cannot pair a known
     signature with another body. Signature verification is most of a replica's CPU.
+    A transaction not in the cache passes the same screen as at admission (`screen`: the
+    declared arguments and personal data, node/screening.py), so a faulty primary cannot
+    put in a block what no honest validator would admit.
     """
     out: list[CheckedTx] = []
     for i, tx in enumerate(txs):
@@ -87,7 +92,7 @@ def check_block_txs(
             out.append(hit)
             continue
         try:
-            out.append(check_tx(tx, chain_id, verify_signature_=not certified))
+            out.append(check_tx(tx, chain_id, verify_signature_=not certified, screen=screen))
         except TxInvalid as exc:
             raise BlockInvalid(f"transaction {i}: {exc.message}") from exc
     return out

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -168,7 +168,10 @@ def verify_signature(signed: SignedHeaders, method: str, path: str, body: bytes)
         cert = x509.load_pem_x509_certificate(signed.cert_pem)
     except ValueError:
         raise RequestSignatureInvalid("the certificate is not a PEM X.509 certificate") from None
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):  # an unknown or broken key (found by fuzz/)
+        raise RequestSignatureInvalid("the certificate's key is not ECDSA P-256") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise RequestSignatureInvalid("the certificate's key is not ECDSA P-256")
     try:

@@ -142,13 +142,15 @@ def test_rejected_call_changes_no_state_but_is_indexed(tmp_path: Path) -> None:
     ok = issue_txs(g, 1)
     commit(store, ok, run(store, g, ok))
     root = store.state_root()
+    # Admissible (declared arguments, nothing personal: a proposal with an inadmissible call
+    # is refused before execution), refused by the contract: only the issuer may revoke.
     bad = [
         build_tx(
             g.chain_id,
-            EDU,
+            HOLDER,
             "certificates",
             "revoke",
-            {"cert_id": "cert-unit-0000", "reason": "a" * 500},
+            {"cert_id": "cert-unit-0000", "reason": "superseded"},
             nonce=b"\x05" * 16,
         )
     ]
