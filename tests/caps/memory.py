@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 
 MIB = 1024 * 1024
 
-VALIDATOR_RSS_BYTES_MAX = 768 * MIB
-"""A validator: ~120 MiB after start on the devnet; what grows with load is bounded by
+VALIDATOR_RSS_BYTES_MAX = 512 * MIB
+"""A validator: ~85 MiB after start on the devnet, under 100 MiB through the attacks of
+tests/caps/test_caps.py; what grows with load is bounded by
 the mempool (its lanes' bytes only fill under a flood of the largest transactions), the
 peer queues, the state-node cache (~150 MB once the state holds ~300,000 keys, far more
 than the devnet reaches) and block fetches (64 blocks a call)."""
-WALLET_RSS_BYTES_MAX = 768 * MIB
-"""The wallet: ~100 MiB after start; at most two scrypt derivations of 128 MiB run at once
-(wallet/limits.py KDF_CONCURRENT_MAX) and a request body is cut off past 64 KiB, so a burst
-of sign-ins or large bodies costs at most ~300 MiB more."""
+WALLET_RSS_BYTES_MAX = 512 * MIB
+"""The wallet: ~90 MiB after start, ~220 MiB through 40 parallel sign-ins, ~350 MiB at most
+in `make soak`; at most two scrypt derivations of 128 MiB run at once (wallet/limits.py
+KDF_CONCURRENT_MAX) and a request body is cut off past 64 KiB. (Before the KDF queue, 120
+wrong sign-ins over 40 connections took it to 2.45 GB.)"""
 
 
 def get_rss_cap_bytes(process_name: str) -> int:
