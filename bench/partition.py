@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def main() -> int:
             heard_s = [measure(client, holder, ns.partition_s) for _ in range(ns.rounds)]
         finally:
             devnet.down(folder)
+            shutil.rmtree(folder, ignore_errors=True)
     print(
         json.dumps(
             {
