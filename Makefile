@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
+SOAK_S ?= 600
 
-.PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz clean
+.PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +60,11 @@ FUZZ_API_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	$(PY) -m fuzz.run --inputs $(FUZZ_INPUTS)
 	$(PY) -m fuzz.api --examples $(FUZZ_API_EXAMPLES)
+
+# A devnet under mixed load while validators and the wallet are killed -9 (bench/soak.py):
+# SOAK_S seconds (10 minutes by default), one JSON summary, exit 1 on any violation.
+soak: $(STAMP)
+	$(PY) bench/soak.py --seconds $(SOAK_S) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info fuzz/crashes

@@ -33,6 +33,25 @@ from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
 log = logging.getLogger("trustledger.peers")
 
+PEER_KEEPALIVE_TIME_MS = 2000
+"""A link pings its peer after this long without hearing from it, calls in flight or not."""
+PEER_KEEPALIVE_TIMEOUT_MS = 4000
+"""A ping unanswered this long closes the connection, and the link dials again.
+
+Why: a connection open when a cable is pulled or a switch port fails stays "open" on both
+sides through the partition and carries nothing until TCP's retransmission, backed off
+while the link was down, fires again: a validator cut off for 40 s was heard again only
+10-25 s after the heal (docs/operators.md). With pings, a dead connection is closed within
+TIME + TIMEOUT (6 s), the link redials every second at most (the backoff below), and the
+first dial after the heal succeeds. Pings are HTTP/2 frames answered by gRPC's core, not
+by the busy Python loop, so a loaded peer still answers them."""
+PEER_PING_INTERVAL_MS_MIN = 1500
+"""The server's side (`SERVER_KEEPALIVE_OPTIONS`): pings closer together than this, with no
+data between them, count as abuse (gRPC's default policy allows one every 5 minutes and
+answers a few early pings with GOAWAY "too_many_pings", which would cut every idle peer
+link within seconds). Below the links' interval, so timer jitter never counts as a strike; a
+client pinging faster still gets GOAWAY."""
+
 # Between validators, reconnect quickly: gRPC's default backoff grows to two minutes, which
 # would turn a peer's restart into minutes of silence.
 PEER_CHANNEL_OPTIONS = [
@@ -40,7 +59,21 @@ PEER_CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
+    ("grpc.keepalive_time_ms", PEER_KEEPALIVE_TIME_MS),
+    ("grpc.keepalive_timeout_ms", PEER_KEEPALIVE_TIMEOUT_MS),
+    # Any ping, not only keepalive's: a keepalive ping is not sent while another ping (gRPC's
+    # own, to size its windows) waits for its answer, and that one waits a minute by default.
+    ("grpc.http2.ping_timeout_ms", PEER_KEEPALIVE_TIMEOUT_MS),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),  # an idle link keeps pinging
 ]
+SERVER_KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", PEER_PING_INTERVAL_MS_MIN),
+]
+"""What a validator's server accepts from the links' pings (node/transport/server.py)."""
+if PEER_PING_INTERVAL_MS_MIN >= PEER_KEEPALIVE_TIME_MS:
+    raise RuntimeError("the server must accept the peer links' pings")
 SEND_TIMEOUT_S = 3.0
 FORWARD_LINGER_S = 0.05
 """How long a few forwarded transactions wait for more (single submissions), unless a

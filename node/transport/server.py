@@ -42,6 +42,7 @@ from node.services.ledger import LedgerService
 from node.services.peer import PeerService
 from node.transport.decoding import DecodeInterceptor
 from node.transport.identity import CallerCheck
+from node.transport.peers import SERVER_KEEPALIVE_OPTIONS
 from node.transport.policy import Guard, PolicyInterceptor
 from node.transport.reflection import enable_reflection
 from node.transport.rules import ChainRules
@@ -127,7 +128,8 @@ def build_server(node: Node) -> ValidatorServer:
     count = count_refusal(node)
     guard = Guard(CallerCheck(node.trust), ChainRules(node.world), on_refusal=count)
     server = grpc.aio.server(
-        options=GRPC_OPTIONS, interceptors=[DecodeInterceptor(count), PolicyInterceptor(guard)]
+        options=[*GRPC_OPTIONS, *SERVER_KEEPALIVE_OPTIONS],  # the peer links' pings
+        interceptors=[DecodeInterceptor(count), PolicyInterceptor(guard)],
     )
     node_pb2_grpc.add_PeerServicer_to_server(PeerService(node), server)
     node_pb2_grpc.add_LedgerServicer_to_server(LedgerService(node), server)
