@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
+ATTACK_SEEDS ?= 50
 
 .PHONY: venv demo test netns lint typecheck proto fmt bench sim clean
 
@@ -49,7 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 sim: $(STAMP)
-	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START)
+	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START) --attack-seeds $(ATTACK_SEEDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
