@@ -42,7 +42,7 @@ ATTACK_START_TICK = 50
 """The chain runs honestly this long first (several heights committed)."""
 TEMPORARY_ATTACK_TICKS = 150
 """How long a temporary attack lasts."""
-OBSERVE_TICKS = 600
+OBSERVE_TICKS = 400
 """Ticks run after the disturbance's reference point (its start, or its end if temporary)."""
 TAIL_TICKS = 30
 FULL_STRENGTH_HEIGHTS_MIN = 10
@@ -128,6 +128,8 @@ class AttackResult:
     """None: never back to full strength within the run."""
     attackers: tuple[str, ...] = ()
     victim: str | None = None
+    lag_max: int = 0
+    """The most heights an honest replica was ever behind the most advanced honest one."""
     note: str = ""
     heights: dict[str, int] = field(default_factory=dict)
 
@@ -143,6 +145,8 @@ class AttackWorld(World):
         self.voters: dict[tuple[int, bytes], set[str]] = {}
         self.views_ok: list[bool] = []
         self.view_state: list[str] = []
+        self.lag_max = 0
+        """The most heights an honest replica was ever behind the most advanced one."""
         super().__init__(scenario)
 
     def make_byzantine(self, node_id: str, behaviours: tuple[str, ...]) -> SimNode:
@@ -168,6 +172,8 @@ class AttackWorld(World):
     def step(self) -> None:
         super().step()
         views = []
+        heights = [len(node.ledger) for node in self.honest()]
+        self.lag_max = max(self.lag_max, max(heights) - min(heights))
         for node in self.honest():
             replica = node.replica
             if not node.alive or replica is None:
@@ -189,23 +195,46 @@ class AttackWorld(World):
         return reference, *self._full_strength_from(end)
 
     def _full_strength_from(self, end: int) -> tuple[int | None, str]:
-        honest = {n.id for n in self.honest()}
-        cutoff = end - TAIL_TICKS
-        start = 0
-        note = ""
-        bad_views = [t for t, ok in enumerate(self.views_ok) if not ok]
-        if bad_views:
-            start = bad_views[-1] + 1
-            note = f"t={bad_views[-1]} views {self.view_state[bad_views[-1]]}"
-        for height, (tick, digest) in sorted(self.first_commit.items()):
-            missing = honest - self.voters.get((height, digest), set())
-            if tick < cutoff and missing and tick + 1 > start:
-                start = tick + 1
-                note = f"t={tick} height {height} without votes of {sorted(missing)}"
-        judged = [h for h, (t, _) in self.first_commit.items() if start <= t < cutoff]
-        if len(judged) < FULL_STRENGTH_HEIGHTS_MIN:
-            return None, note or f"only {len(judged)} heights committed"
-        return start, note
+        return compute_full_strength_tick(
+            self.views_ok,
+            self.first_commit,
+            self.voters,
+            honest={n.id for n in self.honest()},
+            end=end,
+            view_state=self.view_state,
+        )
+
+
+def compute_full_strength_tick(
+    views_ok: list[bool],
+    first_commit: dict[int, tuple[int, bytes]],
+    voters: dict[tuple[int, bytes], set[str]],
+    *,
+    honest: set[str],
+    end: int,
+    view_state: list[str] | None = None,
+) -> tuple[int | None, str]:
+    """The first tick from which full strength (module docstring) holds to `end`, or None;
+    and what last stood in its way. `views_ok[t]`: the honest replicas' views agreed at the
+    end of tick t; `first_commit[h]`: (tick, digest) of the first honest commit of h;
+    `voters[(h, digest)]`: the honest replicas that sent a Commit for it."""
+    cutoff = end - TAIL_TICKS
+    start = 0
+    note = ""
+    bad_views = [t for t, ok in enumerate(views_ok) if not ok]
+    if bad_views:
+        start = bad_views[-1] + 1
+        state = view_state[bad_views[-1]] if view_state else ""
+        note = f"t={bad_views[-1]} views differ {state}"
+    for height, (tick, digest) in sorted(first_commit.items()):
+        missing = honest - voters.get((height, digest), set())
+        if tick < cutoff and missing and tick + 1 > start:
+            start = tick + 1
+            note = f"t={tick} height {height} without votes of {sorted(missing)}"
+    judged = [h for h, (t, _) in first_commit.items() if start <= t < cutoff]
+    if len(judged) < FULL_STRENGTH_HEIGHTS_MIN:
+        return None, note or f"only {len(judged)} heights committed"
+    return start, note
 
 
 def make_attack_scenario(
@@ -259,6 +288,7 @@ def run_attack(attack: Attack, n: int, seed: int) -> AttackResult:
         ticks_to_full=ticks,
         attackers=attackers,
         victim=victim,
+        lag_max=world.lag_max,
         note=note,
         heights=world.result.heights,
     )
@@ -329,8 +359,11 @@ class Row:
 
 HEADER = (
     f"{'scenario':<26} {'n':>2} {'f':>2} {'seeds':>5} {'safety':>6} {'never':>5} "
-    f"{'worst':>6} {'median':>6} {'bound':>14}  result"
+    f"{'worst':>6} {'median':>6} {'bound':>14} {'lag':>4}  result"
 )
+"""Columns: seeds with a safety violation, seeds never back to full strength, worst and
+median ticks to full strength, the bound, and the most heights an honest replica fell
+behind the others in any seed."""
 
 
 def format_row(row: Row) -> str:
@@ -338,9 +371,10 @@ def format_row(row: Row) -> str:
     worst = str(times[-1]) if times else "-"
     median = f"{statistics.median(times):g}" if times else "-"
     bound = f"{row.bound} ({row.bound * TICK_MS / 1000:g} s)"
+    lag = max((r.lag_max for r in row.results), default=0)
     return (
         f"{row.attack.name:<26} {row.n:>2} {row.attack.count(row.n):>2} {len(row.results):>5} "
-        f"{row.safety:>6} {row.never:>5} {worst:>6} {median:>6} {bound:>14}  {row.status}"
+        f"{row.safety:>6} {row.never:>5} {worst:>6} {median:>6} {bound:>14} {lag:>4}  {row.status}"
     )
 
 
