@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
-ATTACK_SEEDS ?= 50
+ATTACK_SEEDS ?= 30
 
 .PHONY: venv demo test netns lint typecheck proto fmt bench sim clean
 

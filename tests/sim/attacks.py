@@ -6,6 +6,7 @@ strength once the disturbance ends; outside the window it behaves as an honest n
 the behaviours it inherits (`equivocate`, `conflicting_votes`, ...), it has the ones only the
 named scenarios use (kept out of `world.BEHAVIOURS`, so the random seeds stay as they are):
 
+- `equivocate_each`: as primary, a different valid block to every backup at each height;
 - `flood_view_changes`: every tick, a valid signed ViewChange for the next view and one for a
   view further ahead, to every peer, sometimes with a stale (empty) commit certificate;
 - `junk`: messages a peer can put on the wire that no honest replica sends: fields out of
@@ -30,16 +31,17 @@ from consensus.signing import (
     commit_sign_bytes,
     new_view_sign_bytes,
     prepare_sign_bytes,
+    preprepare_sign_bytes,
     view_change_sign_bytes,
 )
-from tests.sim.blocks import CHAIN_ID, block_digest, make_payload
+from tests.sim.blocks import CHAIN_ID, block_digest, make_payload, parse_payload
 from tests.sim.node import ByzantineNode, SimNode
 from tests.sim.requests import ForwardTxs, SimTx
 
 if TYPE_CHECKING:
     from tests.sim.world import World
 
-NEW_BEHAVIOURS = frozenset({"flood_view_changes", "junk", "withhold"})
+NEW_BEHAVIOURS = frozenset({"equivocate_each", "flood_view_changes", "junk", "withhold"})
 
 JUNK_PER_TICK_PROBABILITY = 0.5
 FORWARD_PER_TICK_PROBABILITY = 0.3
@@ -76,14 +78,30 @@ class Attacker(ByzantineNode):
     # ---------------------------------------------------------------- outputs
 
     def transmit(self, out: Outbound) -> None:
+        message = out.message
         if not self.active:
             SimNode.transmit(self, out)
+        elif "equivocate_each" in self.behaviours and isinstance(message, messages.PrePrepare):
+            for to in self.world.targets(self.id, out.to):
+                self.world.network.send(self.id, to, self._block_for(message, to))
         elif "withhold" in self.behaviours:
             for to in self.world.targets(self.id, out.to):
                 if to != self.victim:
                     self.world.network.send(self.id, to, self._mutate(out.message))
         else:
             super().transmit(out)
+
+    def _block_for(self, pp: messages.PrePrepare, to: str) -> messages.PrePrepare:
+        """A block of its own for one backup at (view, height), signed: no two backups get
+        the same, so none can prepare and no quorum forms."""
+        fields = parse_payload(pp.payload)
+        prev = fields.prev if fields is not None else self.tip
+        payload = make_payload(pp.height, prev, self.id, pp.view, f"for-{to}")
+        digest = block_digest(payload)
+        signature = self._sign(
+            pp.height, preprepare_sign_bytes(CHAIN_ID, pp.view, pp.height, digest)
+        )
+        return messages.PrePrepare(pp.view, pp.height, digest, payload, self.id, signature)
 
     def relay(self, request: RelayRequest) -> None:
         tx = self.pending.get(request.request)

@@ -153,24 +153,24 @@ def test_full_strength_is_the_first_tick_after_the_last_gap() -> None:
     honest = {"a", "b", "c"}
     digest = b"d"
     commits = {h: (10 * h, digest) for h in range(1, 40)}
-    voters = {(h, digest): set(honest) for h in range(1, 40)}
+    voters = {(h, digest): {v: 10 * h - 1 for v in honest} for h in range(1, 40)}
     views_ok = [True] * 400
     assert (
         scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
         == 0
     )
     views_ok[57] = False  # the views differ once
-    voters[(12, digest)] = {"a", "b"}  # c did not vote at height 12 (first committed at 120)
+    voters[(12, digest)]["c"] = 120 + scenarios.VOTE_LATE_TICKS_MAX + 1  # c voted too late
     tick, note = scenarios.compute_full_strength_tick(
         views_ok, commits, voters, honest=honest, end=400
     )
     assert tick == 121 and "height 12 without votes of ['c']" in note
-    voters[(38, digest)] = {"a", "b"}  # 380 >= end - TAIL_TICKS: not judged yet
+    del voters[(38, digest)]["c"]  # 380 >= end - TAIL_TICKS: not judged yet
     assert (
         scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
         == 121
     )
-    voters[(30, digest)] = {"a", "b"}  # from 301 on, too few heights are left to judge
+    del voters[(30, digest)]["c"]  # from 301 on, too few heights are left to judge
     assert (
         scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
         is None
