@@ -46,7 +46,9 @@ TEMPORARY_ATTACK_TICKS = 150
 OBSERVE_TICKS = 300
 """Ticks run after the disturbance's reference point (its start, or its end if temporary)."""
 TAIL_TICKS = 30
+"""Heights first committed this close to the end of a run are not judged."""
 FULL_STRENGTH_HEIGHTS_MIN = 10
+"""Full strength must be seen over at least this many heights (else: never)."""
 VOTE_LATE_TICKS_MAX = 3
 """A vote counts if its Commit was sent at most this long (the network's longest delay) after
 the first honest replica committed the height: in time to count in commit certificates. A
@@ -60,24 +62,26 @@ F = -1
 
 @dataclass(frozen=True, slots=True)
 class Attack:
+    """One named scenario: who lies, how, for how long, and the bound it must meet."""
+
     name: str
     behaviours: tuple[str, ...]
+    """ByzantineNode / Attacker behaviours of every attacker."""
     roles: str
     """Who lies: `primaries` (of views 0, 1, ...), `backups` (never the primary of view 0),
-    or `any` (drawn from the seed). As many as are tolerated (f) lie, unless `one`."""
+    or `any` (drawn from the seed). As many as are tolerated: f."""
     views_lost: int
     """How many views the attack may cost (each failed view doubles the timeout, section
     4.5.2); see `bound_ticks`."""
     temporary: bool = False
     victim: bool = False
     """The attack targets one honest replica (drawn from the seed)."""
-    one: bool = False
     open_issue: str = ""
     """Full strength is known not to hold yet (why, briefly): the row says OPEN instead of
     FAIL and does not fail the run; safety violations still do. Remove when it holds."""
 
     def count(self, n: int) -> int:
-        return 1 if self.one else (n - 1) // 3
+        return (n - 1) // 3
 
     def bound_ticks(self, n: int) -> int:
         """Each lost view costs its (doubled) timeout T * 2^i plus two retransmit intervals
@@ -124,8 +128,8 @@ ATTACKS: tuple[Attack, ...] = (
         victim=True,
         open_issue="a primary can leave one backup out: it never sees a PrePrepare in time",
     ),
-    # Withholding for TEMPORARY_ATTACK_TICKS by any f, measured from its end: a victim that
-    # went into a view change alone must come back (docs/security.md).
+    # Withholding for TEMPORARY_ATTACK_TICKS by any f, measured from its end: a victim left
+    # behind, or alone in a view change, must come back (docs/security.md).
     Attack(
         "withholding, then stops", ("withhold",), "any", views_lost=0, temporary=True, victim=True
     ),
@@ -377,7 +381,7 @@ class Row:
 
 
 HEADER = (
-    f"{'scenario':<26} {'n':>2} {'f':>2} {'seeds':>5} {'safety':>6} {'never':>5} "
+    f"{'scenario':<28} {'n':>2} {'f':>2} {'seeds':>5} {'safety':>6} {'never':>5} "
     f"{'worst':>6} {'median':>6} {'bound':>14} {'lag':>4}  result"
 )
 """Columns: seeds with a safety violation, seeds never back to full strength, worst and
@@ -392,7 +396,7 @@ def format_row(row: Row) -> str:
     bound = f"{row.bound} ({row.bound * TICK_MS / 1000:g} s)"
     lag = max((r.lag_max for r in row.results), default=0)
     return (
-        f"{row.attack.name:<26} {row.n:>2} {row.attack.count(row.n):>2} {len(row.results):>5} "
+        f"{row.attack.name:<28} {row.n:>2} {row.attack.count(row.n):>2} {len(row.results):>5} "
         f"{row.safety:>6} {row.never:>5} {worst:>6} {median:>6} {bound:>14} {lag:>4}  {row.status}"
     )
 
