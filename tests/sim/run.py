@@ -2,7 +2,7 @@
 
 Prints one line per failing seed (with the command that reproduces it) and then exactly one
 summary line: `N seeds, V safety violations, L liveness failures`. With `--attack-seeds K`
-(`make sim` passes 50), the named Byzantine scenarios of tests/sim/scenarios.py follow as a
+(`make sim` passes 30), the named Byzantine scenarios of tests/sim/scenarios.py follow as a
 table, each run over K seeds on n = 4 and n = 7, with a line per failing seed. Exit status 1
 if any seed failed or any row of the table says FAIL. `--real-crypto` uses Ed25519 instead of the fast fake signatures; `--jobs` spreads
 seeds over processes (results are printed in seed order and do not depend on it);

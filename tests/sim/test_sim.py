@@ -110,7 +110,7 @@ def test_cli_reports_a_failing_seed_with_its_reproduction(
 # ---------------------------------------------------------------- named Byzantine scenarios
 
 ATTACK_SEEDS = range(0, 2)
-"""A few seeds per named scenario in `make test`; `make sim` runs 50 (ATTACK_SEEDS there)."""
+"""A few seeds per named scenario in `make test`; `make sim` runs 30 (ATTACK_SEEDS there)."""
 
 
 def test_named_byzantine_scenarios_hold() -> None:
