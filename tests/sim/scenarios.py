@@ -100,14 +100,15 @@ ATTACKS: tuple[Attack, ...] = (
     # prepares, and each is replaced once its backups' timers expire.
     Attack("equivocating primary", ("equivocate_each",), "primaries", views_lost=F),
     # The same, but each copy is the true block or one other at random: often a quorum
-    # prepares one of them and the backups that got the other are left behind; one may then
-    # ask for a view change alone and wait there until the others time out too.
+    # prepares one of them and the backups that got the other are left out (they follow by
+    # catch-up); one may even ask for a view change alone and wait there until the others
+    # time out too. The primary is replaced only at the first height where no quorum forms.
     Attack(
         "equivocating primary, split",
         ("equivocate",),
         "primaries",
         views_lost=F,
-        open_issue="a backup left out waits alone in a view change until the others time out",
+        open_issue="while a quorum prepares, the backups given the other block are left out",
     ),
     # f backups vote for two blocks at one height: the 2f+1 honest votes still agree.
     Attack("backup voting two blocks", ("conflicting_votes",), "backups", views_lost=0),
