@@ -7,6 +7,7 @@ DIR    ?=
 SEEDS  ?= 1000
 START  ?= 0
 SOAK_S ?= 600
+ATTACK_SEEDS ?= 30
 
 .PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz soak clean
 
@@ -50,7 +51,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 sim: $(STAMP)
-	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START)
+	$(PY) -m tests.sim.run --seeds $(SEEDS) --start $(START) --attack-seeds $(ATTACK_SEEDS)
 
 # Every decoder and entry point, coverage-guided (atheris), 1,000,000 inputs in all
 # (FUZZ_INPUTS= to change), then the wallet's REST API from its OpenAPI schema

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from consensus.messages import Commit, Message
+from tests.sim.requests import ForwardTxs
 
 
 @dataclass(slots=True)
@@ -25,7 +26,7 @@ class Network:
     now: int = 0
     groups: dict[str, int] | None = None
     """Partition: node id -> side; nodes on different sides cannot talk. None: healed."""
-    queue: dict[int, list[tuple[str, str, Message]]] = field(default_factory=dict)
+    queue: dict[int, list[tuple[str, str, Message | ForwardTxs]]] = field(default_factory=dict)
     sent: int = 0
     delivered: int = 0
 
@@ -33,7 +34,7 @@ class Network:
         groups = self.groups
         return groups is None or groups.get(a, 0) == groups.get(b, 0)
 
-    def send(self, sender: str, to: str, message: Message) -> None:
+    def send(self, sender: str, to: str, message: Message | ForwardTxs) -> None:
         """Queue one copy (or two) unless lost; a partition loses it at sending time."""
         self.sent += 1
         if not self.connected(sender, to):
@@ -51,7 +52,7 @@ class Network:
             due = self.now + self.rng.randint(1, self.delay_ticks_max)
             self.queue.setdefault(due, []).append((sender, to, message))
 
-    def take_due(self) -> list[tuple[str, str, Message]]:
+    def take_due(self) -> list[tuple[str, str, Message | ForwardTxs]]:
         """Messages due now, shuffled; a partition that started meanwhile loses them too."""
         due = self.queue.pop(self.now, [])
         self.rng.shuffle(due)

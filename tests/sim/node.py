@@ -46,6 +46,7 @@ from tests.sim.blocks import (
     parse_payload,
 )
 from tests.sim.fakecrypto import make_signer, make_verifier
+from tests.sim.requests import ForwardTxs, Pending, decode_keys, encode_nonce
 
 if TYPE_CHECKING:
     from tests.sim.world import World
@@ -76,6 +77,9 @@ class SimNode:
         """Stopped for good after an internal error (reported as a violation)."""
         self.crash_after_persist = False
         self.proposals = 0
+        self.pending = Pending()
+        """Transactions other validators forwarded (tests/sim/requests.py); empty unless a
+        scenario forwards any."""
         self.replica: Replica | None = None
         self.driver: Driver | None = None
         self._start(self._new_replica())
@@ -129,7 +133,11 @@ class SimNode:
 
     # ----------------------------------------------------------------- inputs
 
-    def receive(self, message: messages.Message) -> None:
+    def receive(self, message: messages.Message | ForwardTxs) -> None:
+        if isinstance(message, ForwardTxs):
+            if self.alive:  # admission refuses junk before the mempool
+                self.pending.admit(message.txs)
+            return
         driver = self.driver
         if driver is not None and self.alive:
             self._guard(lambda: driver.step(message))
@@ -141,8 +149,9 @@ class SimNode:
         driver = self.driver
         if driver is not None and self.alive:
             # The simulator's clients always have a request waiting, served by the next
-            # block: its key is the height it waits for, so every commit serves one.
-            waiting = b"block %d" % (len(self.ledger) + 1)
+            # block: its key is the height it waits for, so every commit serves one. A
+            # forwarded transaction, if any is pending, is older and waits by its own key.
+            waiting = self.pending.oldest() or b"block %d" % (len(self.ledger) + 1)
             self._guard(lambda: driver.tick(waiting))
             self.drain()
 
@@ -188,7 +197,12 @@ class SimNode:
         pass
 
     def relay(self, request: RelayRequest) -> None:
-        pass  # every simulated node holds the same waiting request already
+        """As node/admission.py: a forwarded transaction still waiting goes to every
+        validator. (A `block N` request needs none: every node holds it already.)"""
+        tx = self.pending.get(request.request)
+        if tx is not None:
+            for to in self.world.targets(self.id, None):
+                self.world.network.send(self.id, to, ForwardTxs(self.id, (tx,)))
 
     def _guard(self, action: object) -> object:
         """Run an input; an exception out of the production code is a broken invariant."""
@@ -229,6 +243,7 @@ class SimNode:
     def build_block(self, height: int, view: int, nonce: str) -> bytes:
         reconfig = self.world.scenario.reconfig
         decision = reconfig.decision() if reconfig and reconfig.decision_height == height else ""
+        nonce = encode_nonce(nonce, self.pending.take())
         return make_payload(height, self.tip, self.id, view, nonce, decision)
 
     @property
@@ -288,6 +303,9 @@ class SimNode:
             return False
         self.world.observe_commit(self, block)
         self.ledger.append(block)
+        fields = parse_payload(block.payload)
+        if fields is not None:
+            self.pending.remove_committed(decode_keys(fields.nonce))
         self._apply_decision(block)
         return True
 
@@ -347,7 +365,9 @@ class SimNode:
                 )
             self.drain()
 
-    def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:
+    def serve_fetch(
+        self, request: FetchRequest, requester_height: int, requester: str = ""
+    ) -> list[CommittedBlock]:
         first = max(request.from_height, requester_height + 1)
         return self.ledger[first - 1 : min(request.to_height, first - 1 + 64)]
 
@@ -443,8 +463,8 @@ class ByzantineNode(SimNode):
             if to != self.id:
                 self.world.network.send(self.id, to, old)
 
-    def receive(self, message: messages.Message) -> None:
-        if "replay" in self.behaviours:
+    def receive(self, message: messages.Message | ForwardTxs) -> None:
+        if "replay" in self.behaviours and not isinstance(message, ForwardTxs):
             self.history.append(message)
             del self.history[:-200]
         super().receive(message)
@@ -581,8 +601,10 @@ class ByzantineNode(SimNode):
             return alt.digest
         return block_digest(f"conflict-{view}-{height}".encode())
 
-    def serve_fetch(self, request: FetchRequest, requester_height: int) -> list[CommittedBlock]:
-        blocks = super().serve_fetch(request, requester_height)
+    def serve_fetch(
+        self, request: FetchRequest, requester_height: int, requester: str = ""
+    ) -> list[CommittedBlock]:
+        blocks = super().serve_fetch(request, requester_height, requester)
         if "bad_fetch" not in self.behaviours:
             return blocks
         forged = messages.CommitCertificate(

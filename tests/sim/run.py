@@ -1,8 +1,10 @@
 """Run simulator seeds: `python -m tests.sim.run --seeds N --start S`.
 
-Prints one line per failing seed (with the command that reproduces it) and, last, exactly one
-summary line: `N seeds, V safety violations, L liveness failures`. Exit status 1 if any seed
-failed. `--real-crypto` uses Ed25519 instead of the fast fake signatures; `--jobs` spreads
+Prints one line per failing seed (with the command that reproduces it) and then exactly one
+summary line: `N seeds, V safety violations, L liveness failures`. With `--attack-seeds K`
+(`make sim` passes 30), the named Byzantine scenarios of tests/sim/scenarios.py follow as a
+table, each run over K seeds on n = 4 and n = 7, with a line per failing seed. Exit status 1
+if any seed failed or any row of the table says FAIL. `--real-crypto` uses Ed25519 instead of the fast fake signatures; `--jobs` spreads
 seeds over processes (results are printed in seed order and do not depend on it);
 `--mutation` runs with a deliberate protocol bug (see tests/sim/mutations.py), which must fail.
 """
@@ -15,6 +17,7 @@ import os
 import sys
 import time
 
+from tests.sim import scenarios
 from tests.sim.mutations import MUTATIONS, apply_mutation
 from tests.sim.world import Result, run_seed
 
@@ -41,6 +44,50 @@ def run_many(
         with context.Pool(processes, initializer=apply_mutation, initargs=(mutation,)) as pool:
             return pool.map(_run, work, chunksize=4)
     return [_run(item) for item in work]
+
+
+def _run_attack(args: tuple[str, int, int]) -> scenarios.AttackResult:
+    name, n, seed = args
+    return scenarios.run_attack(scenarios.find_attack(name), n, seed)
+
+
+def run_attacks(
+    seeds: range,
+    *,
+    names: list[str] | None = None,
+    sizes: tuple[int, ...] = scenarios.SIZES,
+    jobs: int = 1,
+) -> list[scenarios.Row]:
+    """The named Byzantine scenarios (all, or `names`), each on every size over `seeds`."""
+    attacks = [a for a in scenarios.ATTACKS if names is None or a.name in names]
+    work = [(a.name, n, seed) for a in attacks for n in sizes for seed in seeds]
+    if jobs > 1 and len(work) > 1:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(min(jobs, len(work))) as pool:
+            results = pool.map(_run_attack, work, chunksize=2)
+    else:
+        results = [_run_attack(item) for item in work]
+    rows = []
+    for attack in attacks:
+        for n in sizes:
+            mine = tuple(r for r in results if r.attack == attack.name and r.n == n)
+            rows.append(scenarios.Row(attack, n, mine))
+    return rows
+
+
+def print_attack_table(rows: list[scenarios.Row]) -> bool:
+    """The table, then a line per seed that did not hold; True if any row failed."""
+    print(
+        "Byzantine scenarios (ticks to full strength; 1 tick = "
+        f"{scenarios.TICK_MS} ms with the node's default timers):"
+    )
+    print(scenarios.HEADER)
+    for row in rows:
+        print(scenarios.format_row(row))
+    for row in rows:
+        for result in row.failures():
+            print(scenarios.format_failure(result))
+    return any(row.failed for row in rows)
 
 
 def reproduce_command(seed: int, real_crypto: bool, n: int | None, mutation: str | None) -> str:
@@ -79,13 +126,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="processes (default: CPUs)")
     parser.add_argument("--mutation", choices=sorted(MUTATIONS), default=None)
     parser.add_argument("-v", "--verbose", action="store_true", help="describe every seed")
+    parser.add_argument(
+        "--attack-seeds", type=int, default=0, help="seeds per named Byzantine scenario"
+    )
+    parser.add_argument("--attack-start", type=int, default=0, help="first scenario seed")
+    parser.add_argument(
+        "--attack",
+        action="append",
+        choices=[a.name for a in scenarios.ATTACKS],
+        help="only this named scenario (repeatable)",
+    )
     args = parser.parse_args(argv)
+    jobs = args.jobs or os.cpu_count() or 1
     started = time.monotonic()
     results = run_many(
         range(args.start, args.start + args.seeds),
         real_crypto=args.real_crypto,
         n=args.n,
-        jobs=args.jobs or os.cpu_count() or 1,
+        jobs=jobs,
         mutation=args.mutation,
     )
     for result in results:
@@ -97,7 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {time.monotonic() - started:.1f} s", file=sys.stderr)
     safety, liveness = summarize(results)
     print(f"{len(results)} seeds, {safety} safety violations, {liveness} liveness failures")
-    return 1 if safety or liveness else 0
+    table_failed = False
+    if args.attack_seeds > 0:
+        started = time.monotonic()
+        rows = run_attacks(
+            range(args.attack_start, args.attack_start + args.attack_seeds),
+            names=args.attack,
+            sizes=(args.n,) if args.n else scenarios.SIZES,
+            jobs=jobs,
+        )
+        table_failed = print_attack_table(rows)
+        print(f"# scenarios: {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 1 if safety or liveness or table_failed else 0
 
 
 if __name__ == "__main__":

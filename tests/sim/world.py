@@ -249,9 +249,14 @@ class World:
         byzantine = dict(scenario.byzantine)
         for vid, _ in scenario.genesis:
             if vid in byzantine:
-                self.nodes[vid] = ByzantineNode(self, vid, byzantine[vid])
+                self.nodes[vid] = self.make_byzantine(vid, byzantine[vid])
             else:
                 self.nodes[vid] = SimNode(self, vid)
+
+    def make_byzantine(self, node_id: str, behaviours: tuple[str, ...]) -> SimNode:
+        """A Byzantine validator; the named scenarios (tests/sim/scenarios.py) put their
+        own attackers here."""
+        return ByzantineNode(self, node_id, behaviours)
 
     # ----------------------------------------------------------------- observation
 
@@ -327,10 +332,17 @@ class World:
             if not node.alive:
                 continue
             peers = [p for p in self.nodes.values() if p is not node]
-            server = self.rng.choice(peers)
-            if server.crashed or not self.network.connected(node.id, server.id):
-                continue  # The node's fetch failed; the replica asks again later.
-            node.apply_fetched(server.serve_fetch(request, len(node.ledger)))
+            first = self.rng.choice(peers)
+            # As node/catchup.py: the peers in turn, until one has blocks that fit; a dead,
+            # cut-off, lagging or withholding peer only sends the node on to the next one.
+            # If none has any, the replica asks again later.
+            for server in [first, *(p for p in peers if p is not first)]:
+                if server.crashed or not self.network.connected(node.id, server.id):
+                    continue
+                before = len(node.ledger)
+                node.apply_fetched(server.serve_fetch(request, len(node.ledger), node.id))
+                if len(node.ledger) > before or not node.alive:
+                    break
 
     def isolate_soon(self, node_id: str) -> None:
         """The adversary's network control (chaos phase only): cut one node off from

@@ -1,0 +1,229 @@
+"""The attackers of the named Byzantine scenarios (tests/sim/scenarios.py).
+
+An `Attacker` is a `ByzantineNode` (tests/sim/node.py) whose lies are switched on for a window
+of ticks only, so a scenario can measure how long the honest replicas take to return to full
+strength once the disturbance ends; outside the window it behaves as an honest node. Besides
+the behaviours it inherits (`equivocate`, `conflicting_votes`, ...), it has the ones only the
+named scenarios use (kept out of `world.BEHAVIOURS`, so the random seeds stay as they are):
+
+- `equivocate_each`: as primary, a different valid block to every backup at each height;
+- `flood_view_changes`: every tick, a valid signed ViewChange for the next view and one for a
+  view further ahead, to every peer, sometimes with a stale (empty) commit certificate;
+- `junk`: messages a peer can put on the wire that no honest replica sends: fields out of
+  range (views and heights of 2^64-1, digests and signatures of the wrong length, unknown or
+  empty senders, garbage payloads), votes for heights long committed or far ahead, a NewView
+  from a replica that is not the primary, forged senders; and forwarded transactions, most
+  of them junk that admission refuses, one in four valid but handed to a single honest
+  backup (issue 16 item 1);
+- `withhold`: nothing it sends, relays or serves by state transfer reaches `victim`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from consensus import messages
+from consensus.limits import U64_MAX
+from consensus.ready import CommittedBlock, FetchRequest, Outbound, RelayRequest
+from consensus.signing import (
+    checkpoint_sign_bytes,
+    commit_sign_bytes,
+    new_view_sign_bytes,
+    prepare_sign_bytes,
+    preprepare_sign_bytes,
+    view_change_sign_bytes,
+)
+from tests.sim.blocks import CHAIN_ID, block_digest, make_payload, parse_payload
+from tests.sim.node import ByzantineNode, SimNode
+from tests.sim.requests import ForwardTxs, SimTx
+
+if TYPE_CHECKING:
+    from tests.sim.world import World
+
+NEW_BEHAVIOURS = frozenset({"equivocate_each", "flood_view_changes", "junk", "withhold"})
+
+JUNK_PER_TICK_PROBABILITY = 0.5
+FORWARD_PER_TICK_PROBABILITY = 0.3
+
+
+class Attacker(ByzantineNode):
+    """A Byzantine validator that lies from tick `start` until tick `end` (None: to the end)."""
+
+    def __init__(
+        self,
+        world: World,
+        node_id: str,
+        behaviours: tuple[str, ...],
+        *,
+        start: int,
+        end: int | None,
+        victim: str | None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.victim = victim
+        self.junk_sent = 0
+        self.forwarded = 0
+        super().__init__(world, node_id, behaviours)
+
+    @property
+    def active(self) -> bool:
+        now = self.world.network.now
+        return self.start <= now and (self.end is None or now < self.end)
+
+    def _withheld(self, to: str) -> bool:
+        return "withhold" in self.behaviours and self.active and to == self.victim
+
+    # ---------------------------------------------------------------- outputs
+
+    def transmit(self, out: Outbound) -> None:
+        message = out.message
+        if not self.active:
+            SimNode.transmit(self, out)
+        elif "equivocate_each" in self.behaviours and isinstance(message, messages.PrePrepare):
+            for to in self.world.targets(self.id, out.to):
+                self.world.network.send(self.id, to, self._block_for(message, to))
+        elif "withhold" in self.behaviours:
+            for to in self.world.targets(self.id, out.to):
+                if to != self.victim:
+                    self.world.network.send(self.id, to, self._mutate(out.message))
+        else:
+            super().transmit(out)
+
+    def _block_for(self, pp: messages.PrePrepare, to: str) -> messages.PrePrepare:
+        """A block of its own for one backup at (view, height), signed: no two backups get
+        the same, so none can prepare and no quorum forms."""
+        fields = parse_payload(pp.payload)
+        prev = fields.prev if fields is not None else self.tip
+        payload = make_payload(pp.height, prev, self.id, pp.view, f"for-{to}")
+        digest = block_digest(payload)
+        signature = self._sign(
+            pp.height, preprepare_sign_bytes(CHAIN_ID, pp.view, pp.height, digest)
+        )
+        return messages.PrePrepare(pp.view, pp.height, digest, payload, self.id, signature)
+
+    def relay(self, request: RelayRequest) -> None:
+        tx = self.pending.get(request.request)
+        if tx is not None:
+            for to in self.world.targets(self.id, None):
+                if not self._withheld(to):
+                    self.world.network.send(self.id, to, ForwardTxs(self.id, (tx,)))
+
+    def serve_fetch(
+        self, request: FetchRequest, requester_height: int, requester: str = ""
+    ) -> list[CommittedBlock]:
+        if self._withheld(requester):
+            return []
+        return super().serve_fetch(request, requester_height, requester)
+
+    def _broadcast(self, message: messages.Message) -> None:
+        for to in self.world.targets(self.id, None):
+            if not self._withheld(to):
+                self.world.network.send(self.id, to, message)
+
+    # ---------------------------------------------------------------- the clock
+
+    def tick(self) -> None:
+        if not self.active:
+            SimNode.tick(self)
+            return
+        super().tick()
+        replica = self.replica
+        if replica is None:
+            return
+        if "flood_view_changes" in self.behaviours:
+            for view in (replica.view + 1, replica.view + self.rng.randint(2, 64)):
+                self._broadcast(self._view_change(view, stale=self.rng.random() < 0.3))
+        if "junk" in self.behaviours:
+            if self.rng.random() < JUNK_PER_TICK_PROBABILITY:
+                self._send_junk()
+            if self.rng.random() < FORWARD_PER_TICK_PROBABILITY:
+                self._forward_junk_txs()
+
+    def _view_change(self, view: int, *, stale: bool) -> messages.ViewChange:
+        committed = None if stale else self.replica_committed()
+        height = (committed.height if committed else 0) + 1
+        return messages.ViewChange(
+            new_view=view,
+            committed=committed,
+            prepared=None,
+            payload=b"",
+            sender=self.id,
+            signature=self._sign(height, view_change_sign_bytes(CHAIN_ID, view, committed, None)),
+        )
+
+    def replica_committed(self) -> messages.CommitCertificate | None:
+        replica = self.replica
+        return replica.committed_certificate if replica is not None else None
+
+    def _honest_peers(self) -> list[str]:
+        return [
+            v
+            for v, node in self.world.nodes.items()
+            if v != self.id and not node.byzantine and not self._withheld(v)
+        ]
+
+    def _send_junk(self) -> None:
+        peers = self._honest_peers()
+        if not peers:
+            return
+        to = self.rng.choice(peers)
+        self.world.network.send(self.id, to, self.rng.choice(self._junk_messages(to)))
+        self.junk_sent += 1
+
+    def _junk_messages(self, to: str) -> list[messages.Message]:
+        """Messages of the right wire types (what protobuf decoding can hand a replica) that
+        no honest replica sends."""
+        replica = self.replica
+        view = replica.view if replica is not None else 0
+        height = len(self.ledger) + 1
+        digest = block_digest(b"junk %d" % self.rng.randrange(1 << 30))
+        old = max(1, height - 1 - self.rng.randrange(8))
+
+        def signed_prepare(v: int, h: int, d: bytes) -> messages.Prepare:
+            sig = self._sign(max(h, 1), prepare_sign_bytes(CHAIN_ID, v, h, d))
+            return messages.Prepare(v, h, d, self.id, sig)
+
+        def signed_commit(v: int, h: int, d: bytes) -> messages.Commit:
+            sig = self._sign(max(h, 1), commit_sign_bytes(CHAIN_ID, v, h, d))
+            return messages.Commit(v, h, d, self.id, sig)
+
+        payload = make_payload(height, self.tip, self.id, view, "junk")
+        empty_nv_sig = self._sign(height, new_view_sign_bytes(CHAIN_ID, view + 1, (), None))
+        cp_height = height + 10_000
+        return [
+            messages.Prepare(U64_MAX, height, digest, self.id, bytes(64)),
+            messages.Commit(view, U64_MAX, digest, self.id, bytes(64)),
+            messages.Prepare(view, 0, digest, self.id, bytes(64)),
+            messages.Commit(view, height, digest[:5], self.id, bytes(64)),
+            messages.Prepare(view, height, b"", self.id, bytes(64)),
+            messages.Commit(view, height, digest, self.id, bytes(65)),
+            messages.Prepare(view, height, digest, "", bytes(64)),
+            messages.Prepare(view, height, digest, "x" * 100, bytes(64)),
+            messages.PrePrepare(view, height, digest, b"\xff" * 300, self.id, bytes(64)),
+            messages.PrePrepare(view, height + 5000, block_digest(payload), payload, to, b""),
+            replace(signed_prepare(view, height, digest), sender=to),  # forged sender
+            signed_commit(view, old, digest),  # a vote for a height long committed
+            signed_prepare(view, height + 5000, digest),  # far above the window
+            signed_commit(view + 3, height, digest),  # a view nobody is in
+            messages.Checkpoint(
+                cp_height,
+                digest,
+                self.id,
+                self._sign(height, checkpoint_sign_bytes(CHAIN_ID, cp_height, digest)),
+            ),
+            messages.Checkpoint(0, digest, self.id, bytes(64)),
+            messages.NewView(view + 1, (), None, self.id, empty_nv_sig),
+            messages.ViewChange(U64_MAX, None, None, b"\x00" * 64, self.id, bytes(64)),
+        ]
+
+    def _forward_junk_txs(self) -> None:
+        peers = self._honest_peers()
+        if not peers:
+            return
+        to = self.rng.choice(peers)
+        self.forwarded += 1
+        junk = tuple(SimTx(f"junk-{self.id}-{self.forwarded}-{i}", False) for i in range(3))
+        valid = (SimTx(f"{self.id}-{self.forwarded}", True),) if self.forwarded % 4 == 0 else ()
+        self.world.network.send(self.id, to, ForwardTxs(self.id, junk + valid))
