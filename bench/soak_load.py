@@ -46,7 +46,14 @@ def wallet_request(
     """The one way the soak calls the wallet's REST API (as a citizen's app): the only line
     to change if the wallet's URL scheme or client settings change."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(method, f"{net.wallet_url}{path}", headers=headers, timeout=30, **kw)
+    return httpx.request(
+        method,
+        f"{net.wallet_url}{path}",
+        headers=headers,
+        timeout=30,
+        verify=net.wallet_tls(),
+        **kw,
+    )
 
 
 def wallet_signed(net: Devnet, org: str, method: str, path: str, **kw: Any) -> httpx.Response:

@@ -227,16 +227,21 @@ def test_huge_chunked_and_slow_bodies_leave_the_wallet_serving(net: Devnet) -> N
         def huge(_: int) -> None:
             try:
                 resp = httpx.post(
-                    f"{net.wallet_url}/v1/sessions", content=chunks(200 * 1024 * 1024), timeout=60
+                    f"{net.wallet_url}/v1/sessions",
+                    content=chunks(200 * 1024 * 1024),
+                    timeout=60,
+                    verify=net.wallet_tls(),
                 )
                 statuses.append(resp.status_code)
-            except httpx.HTTPError:
+            except (httpx.WriteError, httpx.RemoteProtocolError, httpx.ReadError):
                 statuses.append(413)  # cut off while still sending: the connection closed
 
         threads = in_threads(4, huge)
         try:
             for _ in range(50):
-                s = socket.create_connection(address, timeout=10)
+                s = net.wallet_tls().wrap_socket(
+                    socket.create_connection(address, timeout=10), server_hostname=address[0]
+                )
                 s.sendall(
                     b"POST /v1/sessions HTTP/1.1\r\nHost: wallet\r\n"
                     b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"
@@ -271,7 +276,7 @@ def test_parallel_wrong_sign_ins_leave_the_wallet_under_its_cap_and_serving(
     with watched(net, "wallet"):
 
         def guess(i: int) -> None:
-            with httpx.Client(base_url=net.wallet_url, timeout=60) as http:
+            with httpx.Client(base_url=net.wallet_url, timeout=60, verify=net.wallet_tls()) as http:
                 for n in range(3):
                     resp = http.post(
                         "/v1/sessions",
