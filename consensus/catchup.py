@@ -274,4 +274,9 @@ class CatchUp(ReplicaCore):
         if self._checkpoints.is_checkpoint_height(committed_height):
             self._sign_checkpoint(committed_height, certificate.digest)
         self._refresh_view_change()
+        if certificate.view > self._view:
+            # A quorum decided this height in a later view, so ours is over. A primary restarted
+            # in its old view never times out and sends nothing a peer would answer with the
+            # NewView it lacks: ask for that view, and a peer in it relays its NewView (4.4).
+            self._start_view_change(certificate.view)
         self._enter_next_height()

@@ -368,6 +368,23 @@ def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_vie
     assert ready.validate == () and "current view is 1" in ready.rejected[0].reason
 
 
+def test_a_replica_that_syncs_a_later_views_certificate_asks_for_that_view() -> None:
+    """A primary killed and restarted in its own view never times out (only backups do) and
+    sends nothing its peers would answer with their NewView; a block certified in a later
+    view, learnt by state transfer, tells it that view exists (seen in `make soak`)."""
+    replica = support.make_replica("v0")  # primary of view 0
+    _, digest = support.make_block(1)
+    replica.synced(1, support.make_certificate(1, digest, view=2, voters=("v1", "v2", "v3")))
+    ready = support.drain(replica)
+    (vc,) = [m for m in ready.persist if isinstance(m, ViewChange)]
+    assert vc.new_view == 2 and vc.committed is not None and vc.committed.view == 2
+    assert replica.view == 2 and replica.in_view_change
+    same = support.make_replica("v0")  # a certificate of its own view changes nothing
+    _, digest = support.make_block(1)
+    same.synced(1, support.make_certificate(1, digest, view=0, voters=("v1", "v2", "v3")))
+    assert same.view == 0 and not same.in_view_change
+
+
 def test_restart_after_entering_a_view_resumes_in_it() -> None:
     payload, digest, vcs = _prepared_block_scenario()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
