@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from cli.cert import issue_certificate, operator_caller
+from cli.cert import issue_certificate
 from cli.common import DAY_MS
 from cli.consent import request_access
 from cli.devnet import Devnet, passphrase
@@ -31,7 +31,7 @@ from node.chain.crypto import load_key_file
 from node.chain.ids import new_id
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from proto import node_pb2
-from tests.integration.helpers import ID_CARD
+from tests.integration.helpers import ID_CARD, signed, wallet
 
 HOLDER_PASSPHRASE = "soak holder passphrase"
 CALL_TIMEOUT_S = 40.0
@@ -43,22 +43,14 @@ SOCIAL_SECURITY_RECORD_HASH = "ab" * 32
 def wallet_request(
     net: Devnet, method: str, path: str, token: str | None = None, **kw: Any
 ) -> httpx.Response:
-    """The one way the soak calls the wallet's REST API (as a citizen's app): the only line
-    to change if the wallet's URL scheme or client settings change."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(
-        method,
-        f"{net.wallet_url}{path}",
-        headers=headers,
-        timeout=30,
-        verify=net.wallet_tls(),
-        **kw,
-    )
+    """The one way the soak calls the wallet's REST API (as a citizen's app): over HTTPS,
+    checked against the wallet organisation's CA, as the integration tests call it."""
+    return wallet(method, net, path, token, **kw)
 
 
 def wallet_signed(net: Devnet, org: str, method: str, path: str, **kw: Any) -> httpx.Response:
     """A request to the wallet signed with `org`'s operator certificate (an issuer's delivery)."""
-    return operator_caller(net, org).request(method, f"{net.wallet_url}{path}", **kw)
+    return signed(method, net, org, path, **kw)
 
 
 @dataclass
