@@ -16,6 +16,7 @@ from consensus.signing import (
     new_view_sign_bytes,
     prepare_sign_bytes,
     preprepare_sign_bytes,
+    suspicion_sign_bytes,
     view_change_sign_bytes,
 )
 from fuzz import fixtures
@@ -72,6 +73,7 @@ def seed_messages() -> dict[str, m.Message]:
         "checkpoint": m.Checkpoint(
             1, DIGEST, "val-2", _sign("val-2", checkpoint_sign_bytes(c, 1, DIGEST))
         ),
+        "suspicion": m.Suspicion(0, 1, "val-2", _sign("val-2", suspicion_sign_bytes(c, 0, 1))),
         "view_change": vcs[0],
         "new_view": m.NewView(
             1, vcs, None, "val-1", _sign("val-1", new_view_sign_bytes(c, 1, vcs, None))
@@ -175,7 +177,15 @@ TARGETS = [
             share=4,
             max_len=8192,
         )
-        for kind in ("pre_prepare", "prepare", "commit", "checkpoint", "view_change", "new_view")
+        for kind in (
+            "pre_prepare",
+            "prepare",
+            "commit",
+            "checkpoint",
+            "suspicion",
+            "view_change",
+            "new_view",
+        )
     ),
     Target(
         "wal",
