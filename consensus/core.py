@@ -36,7 +36,7 @@ from consensus.limits import (
     WINDOW_HEIGHTS_DEFAULT,
     WINDOW_HEIGHTS_MAX,
 )
-from consensus.log import ForeignCommits, MessageLog, RecentHeight, Slot, kind_of
+from consensus.log import ForeignCommits, MessageLog, PrePrepareAsk, RecentHeight, Slot, kind_of
 from consensus.messages import (
     Checkpoint,
     Commit,
@@ -57,6 +57,20 @@ from consensus.shape import is_u64, is_validator_id
 from consensus.signing import checkpoint_sign_bytes, normal_sign_bytes, preprepare_sign_bytes
 from consensus.validators import ValidatorSchedule, ValidatorSet, get_commit_certificate_problem
 from consensus.viewchange import BlockDigest, NewViewPlan
+
+MUST_AGREE_WITH: dict[Kind, tuple[Kind, ...]] = {
+    "preprepare": ("preprepare", "prepare", "commit"),
+    "prepare": ("preprepare", "prepare", "commit"),
+    "commit": ("preprepare", "commit"),
+}
+"""The own messages at one (view, height) a new one of each kind must carry the digest of.
+
+A commit may differ from the own prepare: a backup that a faulty primary sent another block
+than the others prepared that one, and may still commit the block a quorum prepared once it
+holds its prepared certificate (the primary's pre-prepare and 2f matching prepares of other
+backups; `consensus/proposals.py`). Prepared certificates stay unique at a (view, height)
+because a correct replica prepares only once there (PBFT section 4.2's invariant), and a commit
+backed by one says what every correct prepared replica says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +231,22 @@ class ReplicaCore(ABC):
         """(view, height, digest) of proposals handed to the node and not yet answered: the
         slot may be dropped (a stable checkpoint above us) or replaced before the answer."""
         self._inflight_ticks = 0
+        self._preprepare_asks: dict[tuple[int, int, bytes], PrePrepareAsk] = {}
+        """(view, height, digest) of pre-prepares of the height in flight asked of peers
+        (proposals.py); entries for another view or height are dropped at the next ask."""
+        self._alternative: PrePrepare | None = None
+        """A verified pre-prepare of the primary for a slot that holds another one (it
+        equivocated), kept until its digest is certified there (proposals.py)."""
+        self._standing: tuple[int, int, str] | None = None
+        """(view, height, peer) of our latest standing request, if any."""
+        self._preprepare_copies: dict[int, int] = {}
+        """Copies of the pre-prepare received at the last two heights (the helper's, the
+        primary's)."""
+        self._standing_requests: dict[str, tuple[int, int]] = {}
+        """Per member: the (view, height) whose pre-prepare it asked for in advance."""
+        self._preprepare_served: dict[str, tuple[tuple[int, int, bytes], int]] = {}
+        """Per member: the (view, height, digest) last sent to it on request, and the tick
+        before which the same one is not sent again (proposals.py)."""
 
         # ---- checkpoints, slow peers and state transfer (catchup.py)
         self._checkpoints = CheckpointTracker(low, interval, config.window_heights)
@@ -339,7 +369,7 @@ class ReplicaCore(ABC):
 
     def _sign_normal(self, kind: Kind, slot: Slot, digest: bytes) -> NormalMessage:
         """Sign a prepare or commit for the slot (the equivocation guard runs first)."""
-        self._check_not_conflicting(slot.view, slot.height, digest)
+        self._check_not_conflicting(slot.view, slot.height, digest, kind)
         msg = normal_sign_bytes(self._config.chain_id, kind, slot.view, slot.height, digest)
         signature = self._sign(slot.height, msg)
         if kind == "prepare":
@@ -371,21 +401,21 @@ class ReplicaCore(ABC):
         kinds: tuple[Kind, ...] = ("preprepare", "prepare", "commit")
         return [self._own[(view, height, k)] for k in kinds if (view, height, k) in self._own]
 
-    def _own_digest(self, view: int, height: int) -> bytes | None:
-        """The digest of whatever we signed at (view, height), if anything."""
-        kinds: tuple[Kind, ...] = ("preprepare", "prepare", "commit")
-        for k in kinds:
+    def _own_digest(self, view: int, height: int, kind: Kind) -> bytes | None:
+        """The digest of whatever we signed at (view, height) that a new message of `kind`
+        must agree with (`MUST_AGREE_WITH`), if anything."""
+        for k in MUST_AGREE_WITH[kind]:
             own = self._own.get((view, height, k))
             if own is not None:
                 return own.digest
         return None
 
-    def _check_not_conflicting(self, view: int, height: int, digest: bytes) -> None:
+    def _check_not_conflicting(self, view: int, height: int, digest: bytes, kind: Kind) -> None:
         """Last line of defence against equivocation: signing for two digests is a bug."""
-        own_digest = self._own_digest(view, height)
+        own_digest = self._own_digest(view, height, kind)
         if own_digest is not None and own_digest != digest:
             raise ConsensusError(
-                f"refusing to sign {digest.hex()} at view {view} height {height}: "
+                f"refusing to sign a {kind} for {digest.hex()} at view {view} height {height}: "
                 f"already signed {own_digest.hex()}"
             )
 
@@ -402,6 +432,22 @@ class ReplicaCore(ABC):
     def _process(self, slot: Slot) -> None: ...  # move the height in flight forward
     @abstractmethod
     def _ask_node(self, slot: Slot, preprepare: PrePrepare) -> None: ...  # validate a block
+    @abstractmethod
+    def _get_preprepare_problem(
+        self, preprepare: PrePrepare, *, check_own_votes: bool = True
+    ) -> str | None: ...
+
+    # proposals.py
+    @abstractmethod
+    def _seek_preprepares(self, slot: Slot) -> None: ...  # ask peers for a missing pre-prepare
+    @abstractmethod
+    def _take_other_preprepare(self, slot: Slot, preprepare: PrePrepare) -> bool: ...
+    @abstractmethod
+    def _offer_preprepare(self, slot: Slot) -> None: ...  # to backups that prepared another
+    @abstractmethod
+    def _note_preprepare_copy(self, preprepare: PrePrepare, *, first: bool) -> None: ...
+    @abstractmethod
+    def _serve_standing(self, preprepare: PrePrepare) -> None: ...  # accepted: send to askers
 
     # heights.py
     @abstractmethod

@@ -228,6 +228,16 @@ class ForeignCommits:
 
 
 @dataclass(slots=True)
+class PrePrepareAsk:
+    """A pre-prepare this replica asked its peers for (`consensus/proposals.py`)."""
+
+    asked: list[str] = field(default_factory=list)
+    """Peers asked so far, in order; one more each retransmit interval while it is missing."""
+    next_tick: int = 0
+    """Earliest tick for asking the next peer."""
+
+
+@dataclass(slots=True)
 class RecentHeight:
     """What we keep about a committed height so that a peer still working on it can finish it.
 

@@ -117,6 +117,26 @@ class Commit(_SlotVote):
     in one view is a `CommitCertificate`."""
 
 
+@dataclass(frozen=True, slots=True)
+class PrePrepareRequest:
+    """A backup's request for the primary's pre-prepare of `digest` at (view, height), sent to
+    a peer whose vote shows it holds it (`consensus/proposals.py`).
+
+    A faulty primary can withhold its proposal from one backup, or send it another block than
+    the others; the pre-prepare is signed by the primary, so any replica holding it can hand it
+    on. Signed so a peer answers only members, and never persisted: it binds nothing.
+    """
+
+    view: int
+    height: int
+    digest: bytes
+    """The pre-prepare's digest; empty for a standing request: whichever pre-prepare the peer
+    accepts at (view, height), sent as soon as it does."""
+    sender: str
+    signature: bytes
+    """Signature over `signing.preprepare_request_sign_bytes(chain_id, view, height, digest)`."""
+
+
 # ----------------------------------------------------------------------------- checkpoints
 
 
@@ -214,7 +234,16 @@ NormalMessage = PrePrepare | Prepare | Commit
 Kind = Literal["preprepare", "prepare", "commit"]
 """The kind of a normal-case message (see `log.kind_of`)."""
 
-Message = PrePrepare | Prepare | Commit | Checkpoint | Suspicion | ViewChange | NewView
+Message = (
+    PrePrepare
+    | Prepare
+    | Commit
+    | PrePrepareRequest
+    | Checkpoint
+    | Suspicion
+    | ViewChange
+    | NewView
+)
 """Everything replicas send to each other."""
 
 

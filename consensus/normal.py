@@ -16,6 +16,7 @@ from consensus.errors import ConsensusError, NotPrimary, ProposalInFlight
 from consensus.limits import DIGEST_BYTES, PAYLOAD_BYTES_MAX
 from consensus.log import Slot, Validation
 from consensus.messages import (
+    Commit,
     Kind,
     NormalMessage,
     Prepare,
@@ -60,7 +61,7 @@ class NormalCase(ReplicaCore):
             raise ValueError(f"digest must be {DIGEST_BYTES} bytes")
         if len(payload) > PAYLOAD_BYTES_MAX:
             raise ValueError(f"payload of {len(payload)} bytes exceeds {PAYLOAD_BYTES_MAX}")
-        self._check_not_conflicting(self._view, height, digest)
+        self._check_not_conflicting(self._view, height, digest, "preprepare")
         slot = self._record_own(self._sign_preprepare(self._view, height, digest, payload))
         slot.validation = Validation.OK
         self._process(slot)
@@ -134,9 +135,18 @@ class NormalCase(ReplicaCore):
             self._reject(message, "prepare from the primary, which only pre-prepares")
             return
         slot = self._log.find(message.view, message.height)
-        if not self._is_fresh(
-            message, slot.stored(kind, message.sender) if slot is not None else None
+        if (
+            isinstance(message, PrePrepare)
+            and slot is not None
+            and self._take_other_preprepare(slot, message)
         ):
+            if slot.preprepare is message and self._entered and slot.height == self._next_height:
+                self._process(slot)
+            return
+        stored = slot.stored(kind, message.sender) if slot is not None else None
+        if isinstance(message, PrePrepare) and stored == message:
+            self._note_preprepare_copy(message, first=False)
+        if not self._is_fresh(message, stored):
             return
         if isinstance(message, PrePrepare):
             problem = self._get_preprepare_problem(message)
@@ -147,14 +157,22 @@ class NormalCase(ReplicaCore):
             self._reject(message, "per-sender buffer full")
             return
         slot = self._log.add(message)
+        if isinstance(message, PrePrepare):
+            self._note_preprepare_copy(message, first=True)
+            self._serve_standing(message)
+        if not isinstance(message, Commit):
+            self._offer_preprepare(slot)
         self._note_progress(message.sender, slot.height)
         if self._status == Status.NORMAL and self._entered and slot.height == self._next_height:
             self._process(slot)
 
-    def _get_preprepare_problem(self, preprepare: PrePrepare) -> str | None:
-        """Checks of a verified pre-prepare beyond its signature."""
-        own_digest = self._own_digest(preprepare.view, preprepare.height)
-        if own_digest is not None and own_digest != preprepare.digest:
+    def _get_preprepare_problem(
+        self, preprepare: PrePrepare, *, check_own_votes: bool = True
+    ) -> str | None:
+        """Checks of a verified pre-prepare beyond its signature. `check_own_votes=False` only
+        for a certified pre-prepare taken in place of another one (proposals.py)."""
+        own_digest = self._own_digest(preprepare.view, preprepare.height, "prepare")
+        if check_own_votes and own_digest is not None and own_digest != preprepare.digest:
             return "pre-prepare conflicts with a vote we already signed"
         nv = self._new_view
         if (
@@ -193,7 +211,9 @@ class NormalCase(ReplicaCore):
         self._try_commit(slot, slot.preprepare)
 
     def _process_as_backup(self, slot: Slot) -> None:
-        """Accepted pre-prepare -> ask the node -> prepare -> (prepared) commit."""
+        """Accepted pre-prepare -> ask the node -> prepare -> (prepared) commit. A pre-prepare
+        that peers' votes show we should hold is asked of them (proposals.py)."""
+        self._seek_preprepares(slot)
         preprepare = slot.preprepare
         if preprepare is None:
             return  # Prepares and commits may precede the pre-prepare; keep waiting.

@@ -112,8 +112,8 @@ class Ready:
     """Sync these to the WAL before sending anything in `send`: own signed messages (votes,
     checkpoints, ViewChanges, NewViews), the NewView this replica entered its view with, and
     `Prepared` records. See `ReplicaCore.__init__` for what a restart needs back. A
-    `Suspicion` is signed but never persisted: it binds nothing, and after a restart the
-    replica suspects afresh if it must."""
+    `Suspicion` and a `PrePrepareRequest` are signed but never persisted: they bind nothing,
+    and after a restart the replica suspects or asks afresh if it must."""
     send: tuple[Outbound, ...]
     validate: tuple[Proposal, ...]
     committed: tuple[CommittedBlock, ...]

@@ -12,7 +12,8 @@ and `add_signer`; outputs accumulate in a `Ready` that the node handles and then
 height h. Messages for later heights up to the high watermark are buffered and processed when
 their height becomes current.
 
-Where each rule lives (see `core.py`): `normal` (pre-prepare, prepare, commit), `heights`
+Where each rule lives (see `core.py`): `normal` (pre-prepare, prepare, commit), `proposals`
+(asking peers for a pre-prepare the primary withheld or sent another block for), `heights`
 (deciding the height in flight, the window of heights, validator-set changes), `suspicion`
 (the view-change timer, suspecting the primary), `views` (view change and new view),
 `catchup` (checkpoints, garbage collection, slow peers, state transfer), `restore` (the WAL
@@ -35,10 +36,12 @@ from consensus.messages import (
     NewView,
     Prepare,
     PrePrepare,
+    PrePrepareRequest,
     Suspicion,
     ViewChange,
 )
 from consensus.normal import NormalCase
+from consensus.proposals import ProposalFetch
 from consensus.ready import Ready
 from consensus.restore import Restore
 from consensus.shape import get_shape_problem
@@ -66,7 +69,7 @@ class ReplicaStats:
     peers_tracked: int
 
 
-class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
+class Replica(NormalCase, ProposalFetch, Heights, Suspicions, ViewChanges, CatchUp, Restore):
     """A PBFT replica for one validator. Not thread-safe: the node drives it from one loop.
 
     Built by `ReplicaCore.__init__`, which every concern shares: it checks the arguments,
@@ -145,7 +148,10 @@ class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
             checkpoint_votes=checkpoints.votes,
             checkpoints_ahead=checkpoints.ahead,
             schedule_sets=len(self._schedule.entries),
-            peers_tracked=len(self._progress) + len(self._peer_committed) + len(self._next_relay),
+            peers_tracked=len(self._progress)
+            + len(self._peer_committed)
+            + len(self._next_relay)
+            + len(self._preprepare_served),
         )
 
     # ----------------------------------------------------------------- inputs
@@ -158,7 +164,15 @@ class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
         """Handle a message from a peer. Invalid ones end up in `Ready.rejected`; never raises
         for peer input (a non-message object is a caller bug and raises TypeError)."""
         if not isinstance(
-            message, PrePrepare | Prepare | Commit | Checkpoint | Suspicion | ViewChange | NewView
+            message,
+            PrePrepare
+            | Prepare
+            | Commit
+            | PrePrepareRequest
+            | Checkpoint
+            | Suspicion
+            | ViewChange
+            | NewView,
         ):
             raise TypeError(f"not a consensus message: {type(message).__name__}")
         # Malformed fields: nothing below may trust a field before this.
@@ -170,6 +184,8 @@ class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
             self._reject(message, "message carries our own validator id")
         elif isinstance(message, PrePrepare | Prepare | Commit):
             self._step_normal(kind_of(message), message)
+        elif isinstance(message, PrePrepareRequest):
+            self._step_preprepare_request(message)
         elif isinstance(message, Checkpoint):
             self._step_checkpoint(message)
         elif isinstance(message, Suspicion):
@@ -191,6 +207,7 @@ class Replica(NormalCase, Heights, Suspicions, ViewChanges, CatchUp, Restore):
         self._resend_view_change()
         self._resend_checkpoint()
         self._catch_up_peers()
+        self._tick_preprepare_asks()
         self._tick_fetch()
         self._check_behind()
         self._tick_view_change_timer()

@@ -108,7 +108,7 @@ class Restore(ReplicaCore):
                 raise ConsensusError(f"the WAL holds two different {kind}s for {key[:2]}")
             if kind != "preprepare" or earlier == message:
                 return
-        own_digest = self._own_digest(message.view, message.height)
+        own_digest = self._own_digest(message.view, message.height, kind)
         if own_digest is not None and own_digest != message.digest:
             raise ConsensusError(f"the WAL holds votes for two digests at {key[:2]}")
         self._own[key] = message

@@ -138,6 +138,12 @@ def get_shape_problem(message: messages.Message) -> str | None:
         if not _is_height(message.height) or not _is_digest(message.digest):
             return "checkpoint has a malformed height or digest"
         return None
+    if isinstance(message, messages.PrePrepareRequest):
+        if not is_u64(message.view) or not _is_height(message.height):
+            return "pre-prepare request has a malformed view or height"
+        if not (is_bytes(message.digest, 0, 0) or _is_digest(message.digest)):
+            return "pre-prepare request has a malformed digest"
+        return None
     if isinstance(message, messages.Suspicion):
         if not is_u64(message.view) or not _is_height(message.height):
             return "suspicion has a malformed view or height"

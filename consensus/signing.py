@@ -29,6 +29,7 @@ PREPARE_TAG = b"trustledger/v1/prepare\x00"
 COMMIT_TAG = b"trustledger/v1/commit\x00"
 CHECKPOINT_TAG = b"trustledger/v1/checkpoint\x00"
 SUSPICION_TAG = b"trustledger/v1/suspicion\x00"
+PREPREPARE_REQUEST_TAG = b"trustledger/v1/preprepare-request\x00"
 VIEW_CHANGE_TAG = b"trustledger/v1/view-change\x00"
 NEW_VIEW_TAG = b"trustledger/v1/new-view\x00"
 
@@ -122,6 +123,21 @@ def suspicion_sign_bytes(chain_id: str, view: int, height: int) -> bytes:
         + _encode_chain_id(chain_id)
         + _encode_u64("view", view)
         + _encode_u64("height", height)
+    )
+
+
+def preprepare_request_sign_bytes(chain_id: str, view: int, height: int, digest: bytes) -> bytes:
+    """Bytes a backup signs to ask a peer for the primary's pre-prepare of `digest` at
+    (view, height); an empty digest asks for whichever the peer accepts there (a standing
+    request). The digest is length-prefixed (u16: 0 or 32)."""
+    if digest:
+        _check_digest(digest)
+    return (
+        PREPREPARE_REQUEST_TAG
+        + _encode_chain_id(chain_id)
+        + _encode_u64("view", view)
+        + _encode_u64("height", height)
+        + _encode_bytes(digest)
     )
 
 

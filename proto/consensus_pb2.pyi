@@ -99,6 +99,20 @@ class Suspicion(_message.Message):
     signature: bytes
     def __init__(self, view: _Optional[int] = ..., height: _Optional[int] = ..., sender: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
+class PrePrepareRequest(_message.Message):
+    __slots__ = ("view", "height", "digest", "sender", "signature")
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    view: int
+    height: int
+    digest: bytes
+    sender: str
+    signature: bytes
+    def __init__(self, view: _Optional[int] = ..., height: _Optional[int] = ..., digest: _Optional[bytes] = ..., sender: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
 class ViewChange(_message.Message):
     __slots__ = ("new_view", "committed", "prepared", "payload", "sender", "signature")
     NEW_VIEW_FIELD_NUMBER: _ClassVar[int]
@@ -130,7 +144,7 @@ class NewView(_message.Message):
     def __init__(self, view: _Optional[int] = ..., view_changes: _Optional[_Iterable[_Union[ViewChange, _Mapping]]] = ..., preprepare: _Optional[_Union[PrePrepare, _Mapping]] = ..., sender: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class ConsensusMessage(_message.Message):
-    __slots__ = ("pre_prepare", "prepare", "commit", "checkpoint", "view_change", "new_view", "suspicion")
+    __slots__ = ("pre_prepare", "prepare", "commit", "checkpoint", "view_change", "new_view", "suspicion", "preprepare_request")
     PRE_PREPARE_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +152,7 @@ class ConsensusMessage(_message.Message):
     VIEW_CHANGE_FIELD_NUMBER: _ClassVar[int]
     NEW_VIEW_FIELD_NUMBER: _ClassVar[int]
     SUSPICION_FIELD_NUMBER: _ClassVar[int]
+    PREPREPARE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     pre_prepare: PrePrepare
     prepare: Prepare
     commit: Commit
@@ -145,7 +160,8 @@ class ConsensusMessage(_message.Message):
     view_change: ViewChange
     new_view: NewView
     suspicion: Suspicion
-    def __init__(self, pre_prepare: _Optional[_Union[PrePrepare, _Mapping]] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., commit: _Optional[_Union[Commit, _Mapping]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., view_change: _Optional[_Union[ViewChange, _Mapping]] = ..., new_view: _Optional[_Union[NewView, _Mapping]] = ..., suspicion: _Optional[_Union[Suspicion, _Mapping]] = ...) -> None: ...
+    preprepare_request: PrePrepareRequest
+    def __init__(self, pre_prepare: _Optional[_Union[PrePrepare, _Mapping]] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., commit: _Optional[_Union[Commit, _Mapping]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ..., view_change: _Optional[_Union[ViewChange, _Mapping]] = ..., new_view: _Optional[_Union[NewView, _Mapping]] = ..., suspicion: _Optional[_Union[Suspicion, _Mapping]] = ..., preprepare_request: _Optional[_Union[PrePrepareRequest, _Mapping]] = ...) -> None: ...
 
 class WalRecord(_message.Message):
     __slots__ = ("message", "prepared", "prepared_payload")

@@ -16,6 +16,7 @@ from consensus.messages import (
     Prepared,
     PreparedCertificate,
     PrePrepare,
+    PrePrepareRequest,
     Record,
     Suspicion,
     ViewChange,
@@ -31,6 +32,7 @@ KIND_VIEW_CHANGE = 5
 KIND_NEW_VIEW = 6
 KIND_PREPARED = 7
 KIND_SUSPICION = 8
+KIND_PREPREPARE_REQUEST = 9
 
 
 class WireError(Exception):
@@ -156,6 +158,16 @@ def message_to_proto(message: Message) -> consensus_pb2.ConsensusMessage:
                 view=m.view, height=m.height, sender=m.sender, signature=m.signature
             )
         )
+    if isinstance(m, PrePrepareRequest):
+        return consensus_pb2.ConsensusMessage(
+            preprepare_request=consensus_pb2.PrePrepareRequest(
+                view=m.view,
+                height=m.height,
+                digest=m.digest,
+                sender=m.sender,
+                signature=m.signature,
+            )
+        )
     if isinstance(m, ViewChange):
         return consensus_pb2.ConsensusMessage(view_change=_view_change_pb(m))
     pb = consensus_pb2.NewView(
@@ -189,6 +201,15 @@ def message_from_proto(pb: consensus_pb2.ConsensusMessage) -> Message:
         return Suspicion(
             view=u.view, height=u.height, sender=u.sender, signature=bytes(u.signature)
         )
+    if kind == "preprepare_request":
+        r = pb.preprepare_request
+        return PrePrepareRequest(
+            view=r.view,
+            height=r.height,
+            digest=bytes(r.digest),
+            sender=r.sender,
+            signature=bytes(r.signature),
+        )
     if kind == "view_change":
         return _view_change(pb.view_change)
     if kind == "new_view":
@@ -209,6 +230,7 @@ KINDS: dict[type, int] = {
     Commit: KIND_COMMIT,
     Checkpoint: KIND_CHECKPOINT,
     Suspicion: KIND_SUSPICION,
+    PrePrepareRequest: KIND_PREPREPARE_REQUEST,
     ViewChange: KIND_VIEW_CHANGE,
     NewView: KIND_NEW_VIEW,
     Prepared: KIND_PREPARED,

@@ -374,8 +374,10 @@ class SimNode:
     # ----------------------------------------------------------------- the WAL
 
     def _is_persisted(self, message: messages.Message) -> bool:
-        if message in self.ever_persisted or isinstance(message, messages.Suspicion):
-            return True  # A Suspicion binds nothing and is never persisted (consensus/ready.py).
+        if message in self.ever_persisted or isinstance(
+            message, messages.Suspicion | messages.PrePrepareRequest
+        ):
+            return True  # These bind nothing and are never persisted (consensus/ready.py).
         return isinstance(message, messages.PrePrepare) and any(
             isinstance(r, messages.NewView) and r.preprepare == message for r in self.ever_persisted
         )

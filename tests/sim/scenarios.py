@@ -14,10 +14,12 @@ block at most `VOTE_LATE_TICKS_MAX` ticks after the first honest replica committ
 to count in the commit certificates), with at least
 `FULL_STRENGTH_HEIGHTS_MIN` such heights (the chain moves). Heights first committed in the last
 `TAIL_TICKS` are not judged (their slowest votes may still be on the way). The time to full
-strength is T minus the tick the disturbance ended (a temporary attack) or began (a permanent
-one, which goes on while the replicas recover), 0 if they never left it. Each scenario states
-a bound in ticks derived from the timers; a seed over it, a seed that never returns to full
-strength, and any safety violation (the world's checkers, as in every seed) fail the table.
+strength is the longest disturbance (`compute_ticks_to_full_strength`): from where the chain
+stopped moving, or from the reference tick if later (the end of a temporary attack, the start
+of a permanent one, which goes on while the replicas recover), to the return; 0 if they never
+left it. Each scenario states a bound in ticks derived from the timers; a seed over it, a seed
+that does not end at full strength, and any safety violation (the world's checkers, as in
+every seed) fail the table.
 """
 
 from __future__ import annotations
@@ -100,16 +102,10 @@ ATTACKS: tuple[Attack, ...] = (
     # prepares, and each is replaced once its backups' timers expire.
     Attack("equivocating primary", ("equivocate_each",), "primaries", views_lost=F),
     # The same, but each copy is the true block or one other at random: often a quorum
-    # prepares one of them and the backups that got the other are left out (they follow by
-    # catch-up); one may even ask for a view change alone and wait there until the others
-    # time out too. The primary is replaced only at the first height where no quorum forms.
-    Attack(
-        "equivocating primary, split",
-        ("equivocate",),
-        "primaries",
-        views_lost=F,
-        open_issue="while a quorum prepares, the backups given the other block are left out",
-    ),
+    # prepares one of them, and the backups given the other ask a preparer for the certified
+    # pre-prepare and commit it too (consensus/proposals.py). The primary is replaced at the
+    # first height where no quorum forms.
+    Attack("equivocating primary, split", ("equivocate",), "primaries", views_lost=F),
     # f backups vote for two blocks at one height: the 2f+1 honest votes still agree.
     Attack("backup voting two blocks", ("conflicting_votes",), "backups", views_lost=0),
     # f replicas ask for higher views every tick: fewer than f+1, so nobody joins them.
@@ -120,15 +116,9 @@ ATTACKS: tuple[Attack, ...] = (
     # Everything f backups send (votes, relays, state transfer) is kept from one honest one.
     Attack("withholding backup", ("withhold",), "backups", views_lost=0, victim=True),
     # The same by the primary of view 0 (and, n = 7, one more validator): its victim gets
-    # no proposal from it and learns each block only from the others' catch-up.
-    Attack(
-        "withholding primary",
-        ("withhold",),
-        "primaries",
-        views_lost=0,
-        victim=True,
-        open_issue="a primary can leave one backup out: it never sees a PrePrepare in time",
-    ),
+    # no proposal from it, asks a backup whose vote shows it holds one, and from then on
+    # has each one sent in advance (consensus/proposals.py), voting in time.
+    Attack("withholding primary", ("withhold",), "primaries", views_lost=0, victim=True),
     # Withholding for TEMPORARY_ATTACK_TICKS by any f, measured from its end: a victim left
     # behind, or alone in a view change, must come back (docs/security.md).
     Attack(
@@ -206,59 +196,81 @@ class AttackWorld(World):
         self.views_ok.append(ok)
         self.view_state.append("" if ok else str(views))
 
-    def run_attack(self) -> tuple[int, int | None, str]:
-        """Run the attack; (reference tick, tick from which full strength holds or None, a
-        note on what stopped it)."""
+    def run_attack(self) -> tuple[int | None, str]:
+        """Run the attack; (the longest disturbance in ticks, or None if the replicas are not
+        at full strength at the end; a note on what last stood in its way)."""
         reference = self.attack_end if self.attack_end is not None else ATTACK_START_TICK
         end = reference + OBSERVE_TICKS
         while self.network.now < end and not self.result.safety:
             self.step()
         self.result.heights = {n.id: len(n.ledger) for n in self.nodes.values()}
-        return reference, *self._full_strength_from(end)
-
-    def _full_strength_from(self, end: int) -> tuple[int | None, str]:
-        return compute_full_strength_tick(
+        return compute_ticks_to_full_strength(
             self.views_ok,
             self.first_commit,
             self.voters,
             honest={n.id for n in self.honest()},
             end=end,
+            reference=reference,
             view_state=self.view_state,
         )
 
 
-def compute_full_strength_tick(
+def compute_ticks_to_full_strength(
     views_ok: list[bool],
     first_commit: dict[int, tuple[int, bytes]],
     voters: dict[tuple[int, bytes], dict[str, int]],
     *,
     honest: set[str],
     end: int,
+    reference: int = 0,
     view_state: list[str] | None = None,
 ) -> tuple[int | None, str]:
-    """The first tick from which full strength (module docstring) holds to `end`, or None;
-    and what last stood in its way. `views_ok[t]`: the honest replicas' views agreed at the
-    end of tick t; `first_commit[h]`: (tick, digest) of the first honest commit of h;
-    `voters[(h, digest)][v]`: the tick honest replica v first sent a Commit for it."""
+    """The longest disturbance in ticks, or None if full strength (module docstring) does not
+    hold at the end of the run; and what stood in its way. `views_ok[t]`: the honest
+    replicas' views agreed at the end of tick t; `first_commit[h]`: (tick, digest) of the
+    first honest commit of h; `voters[(h, digest)][v]`: the tick honest replica v first sent a
+    Commit for it.
+
+    A tick is bad if the views differ at its end, or a height first committed then lacks an
+    honest vote. Bad ticks with fewer than `FULL_STRENGTH_HEIGHTS_MIN` heights between them
+    belong to one disturbance. A disturbance lasts from the last commit before its first bad
+    tick (the chain stopped moving there), or from `reference` if that is later, to its last
+    bad tick + 1. An attack may disturb late (a primary that splits its proposals is
+    replaced only at the first height where no quorum prepares), so each disturbance is
+    measured from where it began, not from the start of the attack."""
     cutoff = end - TAIL_TICKS
-    start = 0
-    note = ""
-    bad_views = [t for t, ok in enumerate(views_ok) if not ok]
-    if bad_views:
-        start = bad_views[-1] + 1
-        state = view_state[bad_views[-1]] if view_state else ""
-        note = f"t={bad_views[-1]} views differ {state}"
+    bad: list[tuple[int, str]] = [
+        (t, f"t={t} views differ {view_state[t] if view_state else ''}".rstrip())
+        for t, ok in enumerate(views_ok)
+        if not ok
+    ]
     for height, (tick, digest) in sorted(first_commit.items()):
         sent = voters.get((height, digest), {})
         late = tick + VOTE_LATE_TICKS_MAX
         missing = {v for v in honest if sent.get(v, late + 1) > late}
-        if tick < cutoff and missing and tick + 1 > start:
-            start = tick + 1
-            note = f"t={tick} height {height} without votes of {sorted(missing)}"
-    judged = [h for h, (t, _) in first_commit.items() if start <= t < cutoff]
-    if len(judged) < FULL_STRENGTH_HEIGHTS_MIN:
-        return None, note or f"only {len(judged)} heights committed"
-    return start, note
+        if tick < cutoff and missing:
+            bad.append((tick, f"t={tick} height {height} without votes of {sorted(missing)}"))
+    bad.sort()
+    commit_ticks = sorted(t for t, _ in first_commit.values())
+
+    def heights_between(a: int, b: int) -> int:
+        """Heights first committed in the ticks strictly between a and b."""
+        return sum(1 for t in commit_ticks if a < t < b)
+
+    longest, note = 0, ""
+    group_start: int | None = None
+    for i, (tick, what) in enumerate(bad):
+        if group_start is None or heights_between(bad[i - 1][0], tick) >= FULL_STRENGTH_HEIGHTS_MIN:
+            progress = [t for t in commit_ticks if t < tick]
+            group_start = max(reference, progress[-1] if progress else tick)
+        duration = max(0, tick + 1 - group_start)
+        if duration >= longest:
+            longest, note = duration, what
+    last_bad = bad[-1][0] if bad else -1
+    judged = sum(1 for t in commit_ticks if last_bad < t < cutoff)
+    if judged < FULL_STRENGTH_HEIGHTS_MIN:
+        return None, (bad[-1][1] if bad else "") or f"only {judged} heights committed"
+    return longest, note
 
 
 def make_attack_scenario(
@@ -302,8 +314,7 @@ def run_attack(attack: Attack, n: int, seed: int) -> AttackResult:
     """One seed of one named scenario; everything about it follows from the arguments."""
     scenario, attackers, victim = make_attack_scenario(attack, n, seed)
     world = AttackWorld(scenario, attack, victim)
-    reference, full_from, note = world.run_attack()
-    ticks = None if full_from is None else max(0, full_from - reference)
+    ticks, note = world.run_attack()
     return AttackResult(
         attack=attack.name,
         n=n,

@@ -150,32 +150,41 @@ def test_junk_is_refused_and_valid_forwarded_transactions_commit() -> None:
     assert world.result.max_view == 0  # not one view change
 
 
-def test_full_strength_is_the_first_tick_after_the_last_gap() -> None:
+def test_time_to_full_strength_is_the_longest_disturbance() -> None:
     honest = {"a", "b", "c"}
     digest = b"d"
     commits = {h: (10 * h, digest) for h in range(1, 40)}
     voters = {(h, digest): {v: 10 * h - 1 for v in honest} for h in range(1, 40)}
     views_ok = [True] * 400
-    assert (
-        scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
-        == 0
-    )
+
+    def measure(reference: int = 0) -> tuple[int | None, str]:
+        return scenarios.compute_ticks_to_full_strength(
+            views_ok, commits, voters, honest=honest, end=400, reference=reference
+        )
+
+    assert measure() == (0, "")
     views_ok[57] = False  # the views differ once
     voters[(12, digest)]["c"] = 120 + scenarios.VOTE_LATE_TICKS_MAX + 1  # c voted too late
-    tick, note = scenarios.compute_full_strength_tick(
-        views_ok, commits, voters, honest=honest, end=400
-    )
-    assert tick == 121 and "height 12 without votes of ['c']" in note
+    # One disturbance (5 heights between its bad ticks): from the last commit before it
+    # (tick 50) to the late height's tick + 1.
+    ticks, note = measure()
+    assert ticks == 121 - 50 and "height 12 without votes of ['c']" in note
+    assert measure(reference=100)[0] == 121 - 100
+    # A second one after 10 good heights is measured on its own; the longest counts.
+    views_ok[235:240] = [False] * 5
+    assert measure()[0] == 121 - 50
+    views_ok[235:260] = [False] * 25
+    views_ok[57] = True
+    voters[(12, digest)]["c"] = 119
+    assert measure()[0] == 260 - 230  # from the last commit before it
+    views_ok[57] = False
+    voters[(12, digest)]["c"] = 120 + scenarios.VOTE_LATE_TICKS_MAX + 1
+    assert measure()[0] == 121 - 50
+    views_ok[235:260] = [True] * 25
     del voters[(38, digest)]["c"]  # 380 >= end - TAIL_TICKS: not judged yet
-    assert (
-        scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
-        == 121
-    )
+    assert measure()[0] == 121 - 50
     del voters[(30, digest)]["c"]  # from 301 on, too few heights are left to judge
-    assert (
-        scenarios.compute_full_strength_tick(views_ok, commits, voters, honest=honest, end=400)[0]
-        is None
-    )
+    assert measure()[0] is None
 
 
 def test_the_table_fails_the_run_past_a_bound(

@@ -29,6 +29,7 @@ from consensus.messages import (
     NewView,
     Prepare,
     PrePrepare,
+    PrePrepareRequest,
     Suspicion,
     ViewChange,
 )
@@ -294,8 +295,8 @@ class World:
             value = message.digest
         elif isinstance(message, Checkpoint):
             key, value = (message.sender, "Checkpoint", 0, message.height), message.digest
-        elif isinstance(message, Suspicion):
-            return  # Non-binding: a replica re-signs it for each height it suspects at.
+        elif isinstance(message, Suspicion | PrePrepareRequest):
+            return  # Non-binding: a suspicion or a request for a peer's pre-prepare.
         elif isinstance(message, ViewChange):
             # A replica may ask for the same view again after committing more (a newer
             # certificate); two different ViewChanges with the same certificate are a lie.

@@ -207,9 +207,11 @@ def test_equivocating_primary_never_splits_commits() -> None:
         assert len(committed) <= 1
 
 
-def test_equivocating_primary_two_two_split_commits_nothing() -> None:
-    """With backups split one and two, only the pair can prepare; whatever is committed is
-    the pair's block, and the lone backup never commits the other one."""
+def test_a_lone_backup_given_another_block_commits_the_pairs_block() -> None:
+    """With backups split one and two, only the pair can prepare; what is committed is the
+    pair's block, by the lone backup too, which was given the other one: the pair's votes
+    certify their block, and it asks one of them for the primary's pre-prepare of it
+    (consensus/proposals.py). It never commits the block it was given."""
     sim = Simulation(seed=5, target_height=1, byzantine=["v0"])
     payload_a, digest_a = make_block(1, "A")
     payload_b, digest_b = make_block(1, "B")
@@ -223,7 +225,12 @@ def test_equivocating_primary_two_two_split_commits_nothing() -> None:
     sim.check_safety()
     assert [b.digest for b in sim.nodes["v2"].applied] == [digest_b]
     assert [b.digest for b in sim.nodes["v3"].applied] == [digest_b]
-    assert sim.nodes["v1"].applied == []
+    assert [b.digest for b in sim.nodes["v1"].applied] == [digest_b]
+    v1_sent = [m for sender, m in sim.sent if sender == "v1" and m.sender == "v1"]
+    assert {(type(m).__name__, m.digest) for m in v1_sent if isinstance(m, Prepare | Commit)} == {
+        ("Prepare", digest_a),
+        ("Commit", digest_b),
+    }
 
 
 def test_backup_rejecting_blocks_never_prepares() -> None:
@@ -716,8 +723,14 @@ def test_restore_rejects_inconsistent_wal() -> None:
         )
     with pytest.raises(ConsensusError, match="two digests"):
         make_replica(
-            "v1", signed=[signed_prepare(1, digest_a, "v1"), signed_commit(1, digest_b, "v1")]
+            "v1", signed=[signed_commit(1, digest_a, "v1"), signed_prepare(1, digest_b, "v1")]
         )
+    # A commit may follow a prepare for another block (a certified block a faulty primary
+    # did not give us: consensus/proposals.py); the restored replica holds both.
+    replica = make_replica(
+        "v1", signed=[signed_prepare(1, digest_a, "v1"), signed_commit(1, digest_b, "v1")]
+    )
+    assert {out.message.digest for out in drain(replica).send} == {digest_a, digest_b}
     with pytest.raises(ConsensusError, match="signed by"):
         make_replica("v1", signed=[signed_prepare(1, digest_a, "v2")])
     # Heights the node already applied are simply dropped.

@@ -10,7 +10,9 @@ expected output; read the diff before committing it.
 Steps: `propose N`, `deliver` (the messages queued now, one hop), `stabilize` (until nothing
 is in flight), `drop` (lose everything queued), `tick N[,N...] K`, `pending N[,N...] [REQ]`
 (client request REQ, default `tx`, waits there), `idle N[,N...]` (none wait), `censor N REQ`
-(N never proposes REQ), `isolate N`, `heal`, `crash N`, `restart N`, `status`.
+(N never proposes REQ), `withhold N M` (nothing N signs reaches M), `equivocate N M` (N's
+pre-prepares reach M for another block, signed by N), `isolate N`, `heal`, `crash N`,
+`restart N`, `status`.
 
 Each node holds its waiting client requests in arrival order, as a mempool does: the oldest is
 the replica's `set_waiting_request` at every tick, a primary's proposal carries all it holds
@@ -33,11 +35,13 @@ from consensus.messages import (
     CommitCertificate,
     Message,
     NewView,
+    PrePrepare,
     Record,
     Suspicion,
     ViewChange,
 )
 from consensus.replica import Replica, ReplicaConfig
+from consensus.signing import preprepare_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 
 TESTDATA = Path(__file__).parent / "testdata" / "consensus"
@@ -136,6 +140,10 @@ class Cluster:
             node.start()
         self.queue: deque[tuple[str, str, Message]] = deque()
         self.cut: set[str] = set()
+        self.withheld: set[tuple[str, str]] = set()
+        """(N, M): nothing N signs reaches M (a faulty validator leaving M out)."""
+        self.equivocating: set[tuple[str, str]] = set()
+        """(N, M): N's pre-prepares reach M for another block (a faulty primary)."""
         self.out: list[str] = []
 
     def replica(self, vid: str) -> Replica:
@@ -158,8 +166,8 @@ class Cluster:
             for out in ready.send:
                 self.out.append(f"{vid}>{out.to or 'all'} {show(out.message)}")
                 for to in [out.to] if out.to else [p for p in IDS if p != vid]:
-                    if self.linked(vid, to):
-                        self.queue.append((vid, to, out.message))
+                    if self.linked(vid, to) and (vid, to) not in self.withheld:
+                        self.queue.append((vid, to, self.lie(vid, to, out.message)))
             for proposal in ready.validate:
                 ok = digest_of(proposal.payload) == proposal.digest
                 replica.validated(proposal.view, proposal.height, proposal.digest, ok)
@@ -183,6 +191,19 @@ class Cluster:
             for fetch in ready.fetch[-1:]:
                 self.out.append(f"{vid} fetch {fetch.from_height}..{fetch.to_height}")
                 self.transfer(vid, fetch.to_height)
+
+    def lie(self, vid: str, to: str, message: Message) -> Message:
+        """What a faulty `vid` sends `to` instead of `message`: another block, signed."""
+        if (vid, to) not in self.equivocating or not isinstance(message, PrePrepare):
+            return message
+        if message.sender != vid:
+            return message
+        payload = message.payload + b" (the other block)"
+        digest = digest_of(payload)
+        sign_bytes = preprepare_sign_bytes(CHAIN, message.view, message.height, digest)
+        signature = KEYS[vid].sign(sign_bytes)
+        self.out.append(f"{vid}>{to} sends PrePrepare d={digest[:2].hex()} instead")
+        return PrePrepare(message.view, message.height, digest, payload, vid, signature)
 
     def transfer(self, vid: str, to_height: int) -> None:
         """Copy certified blocks from the first reachable peer that has any above ours."""
@@ -243,6 +264,10 @@ class Cluster:
                 self.nodes[vid].requests.clear()
         elif verb == "censor":
             self.nodes[ids[0]].censored.add(args[1])
+        elif verb == "withhold":
+            self.withheld.add((ids[0], args[1]))
+        elif verb == "equivocate":
+            self.equivocating.add((ids[0], args[1]))
         elif verb == "isolate":
             self.cut.update(ids)
         elif verb == "heal":
