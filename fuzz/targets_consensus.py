@@ -15,6 +15,7 @@ from consensus.signing import (
     commit_sign_bytes,
     new_view_sign_bytes,
     prepare_sign_bytes,
+    preprepare_request_sign_bytes,
     preprepare_sign_bytes,
     suspicion_sign_bytes,
     view_change_sign_bytes,
@@ -74,6 +75,9 @@ def seed_messages() -> dict[str, m.Message]:
             1, DIGEST, "val-2", _sign("val-2", checkpoint_sign_bytes(c, 1, DIGEST))
         ),
         "suspicion": m.Suspicion(0, 1, "val-2", _sign("val-2", suspicion_sign_bytes(c, 0, 1))),
+        "preprepare_request": m.PrePrepareRequest(
+            0, 1, DIGEST, "val-2", _sign("val-2", preprepare_request_sign_bytes(c, 0, 1, DIGEST))
+        ),
         "view_change": vcs[0],
         "new_view": m.NewView(
             1, vcs, None, "val-1", _sign("val-1", new_view_sign_bytes(c, 1, vcs, None))
@@ -183,6 +187,7 @@ TARGETS = [
             "commit",
             "checkpoint",
             "suspicion",
+            "preprepare_request",
             "view_change",
             "new_view",
         )
