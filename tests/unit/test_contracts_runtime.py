@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -45,13 +46,20 @@ def test_query_results_are_json_serialisable() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    for contract, method, args in [
-        ("membership", "list", {}),
-        ("certificates", "types", {}),
-        ("certificates", "list_by_holder", {"holder": support.ALICE}),
-        ("consent", "list_by_holder", {"holder": support.ALICE}),
-    ]:
-        canonical_json(ledger.query(contract, method, args))
+    results = {
+        f"{contract}.{method}": ledger.query(contract, method, args)
+        for contract, method, args in [
+            ("membership", "list", {}),
+            ("certificates", "types", {}),
+            ("certificates", "list_by_holder", {"holder": support.ALICE}),
+            ("consent", "list_by_holder", {"holder": support.ALICE}),
+        ]
+    }
+    for result in results.values():
+        # Plain JSON values only: a tuple or bytes would not come back equal.
+        assert json.loads(canonical_json(result)) == result
+    assert [c["cert_id"] for c in results["certificates.list_by_holder"]] == ["DIP-2012-000001"]
+    assert [r["request_id"] for r in results["consent.list_by_holder"]] == ["REQ-0000001"]
 
 
 # --- subjects_of ---------------------------------------------------------------------------
