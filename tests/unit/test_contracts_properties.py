@@ -251,6 +251,7 @@ def run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
 def test_random_sequences_on_independent_states_are_identical(steps: list[support.Step]) -> None:
     first, first_outcomes = run(steps)
     second, second_outcomes = run(steps)
+    support.report_outcomes(first_outcomes)
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
     # Invariants of what was kept.

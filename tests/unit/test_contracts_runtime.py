@@ -309,6 +309,7 @@ def test_random_call_sequences_are_deterministic_and_keep_invariants(
 ) -> None:
     first, first_outcomes = _run(steps)
     second, second_outcomes = _run(steps)
+    support.report_outcomes(first_outcomes)
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
 
