@@ -126,7 +126,10 @@ def test_access_at_exactly_the_expiry_time_is_allowed() -> None:
     ledger = ledger_with_request(expires_in_ms=5_000)
     ledger.call(support.ALICE_KEY, "consent.grant", R)
     ledger.time_ms = int(str(get(ledger)["expires_at_ms"]))
-    ledger.call(support.BANK, "consent.access", R)
+    uses_left = get(ledger)["uses_left"]
+    result = ledger.call(support.BANK, "consent.access", R)
+    assert result.events[0].name == "consent.accessed"
+    assert get(ledger)["uses_left"] == uses_left - 1  # type: ignore[operator]
 
 
 def test_access_after_certificate_revocation_is_recorded_as_such() -> None:

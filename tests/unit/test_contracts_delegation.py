@@ -353,7 +353,11 @@ def test_the_enterprise_itself_may_appoint_an_agent() -> None:
     ledger = ledger_for_enterprise()
     ledger.call(support.ENTERPRISE_KEY, "delegation.appoint", agent_args(ledger))
     ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
+    appointed = ledger.query("delegation", "get", {"delegation_id": "DLG-AGENT-0001"})
+    assert (appointed["status"], appointed["in_force"]) == ("active", True)
     ledger.call(support.AGENT_KEY, "consent.refuse", {"request_id": "REQ-ENT-0001"})
+    request = ledger.query("consent", "get", {"request_id": "REQ-ENT-0001"})
+    assert request["status"] == "refused"
 
 
 def test_a_rejected_delegate_call_reaches_the_wards_audit_trace() -> None:

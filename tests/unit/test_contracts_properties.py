@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from contracts.certificates.commitments import (
@@ -18,7 +18,7 @@ from contracts.certificates.commitments import (
     compute_field_commitments,
     encode_field_hashes,
 )
-from contracts.framework.errors import ContractError
+from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.runtime import ArgValue, screen_arguments
 from tests.unit import test_contracts_support as support
 
@@ -249,8 +249,12 @@ def run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
 @settings(max_examples=80, deadline=None)
 @given(steps=st.lists(_steps(), min_size=5, max_size=40))
 def test_random_sequences_on_independent_states_are_identical(steps: list[support.Step]) -> None:
+    """Any calls, so most are refused (about three in four: unknown ids, wrong senders);
+    calls that succeed are the valid-lifecycle property's (and the consent flows' in
+    test_contracts_runtime.py)."""
     first, first_outcomes = run(steps)
     second, second_outcomes = run(steps)
+    support.report_outcomes(first_outcomes)
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
     # Invariants of what was kept.
@@ -263,6 +267,117 @@ def test_random_sequences_on_independent_states_are_identical(steps: list[suppor
             "archives", "list_by_subject", {"subject": holder, "with_history": True}
         ):
             assert [v["version"] for v in item["versions"]] == list(range(1, item["version"] + 1))
+
+
+HOLDER_KEYS = {support.ALICE: support.ALICE_KEY, support.BOB: support.BOB_KEY}
+SOURCES = {"social_security": support.HRSS, "medical": support.HEALTH}
+CertificateEnd = tuple[str, str, int]
+"""A certificate's expected end: (cert_id, status, version)."""
+RecordEnd = tuple[str, bool, int, str]
+"""An archive record's expected end: (record_id, claimed, version, content_hash)."""
+
+
+@st.composite
+def _certificate_life(draw: st.DrawFn, number: int) -> tuple[list[support.Step], CertificateEnd]:
+    """A certificate issued by its issuer, then a walk of moves its status allows (suspend,
+    reinstate, amend, a verifier's record, revoke), each made by whom may make it."""
+    cert_id, advance = f"DIP-2013-{number:06d}", st.sampled_from((0, 1000, 60_000))
+    args = support.issue_args(cert_id=cert_id, holder=draw(st.sampled_from(HOLDERS)))
+    steps = [support.Step(support.UNIVERSITY.public_key, "certificates", "issue", args, 0)]
+    status, version, doc_hash = "valid", 1, str(args["doc_hash"])
+    for move_number in range(draw(st.integers(0, 6))):
+        moves = {
+            "valid": ("suspend", "amend", "verify", "revoke"),
+            "suspended": ("reinstate", "amend", "revoke"),
+        }
+        if status not in moves:
+            break
+        move = draw(st.sampled_from(moves[status]), label="move")
+        sender, by_id = support.UNIVERSITY.public_key, {"cert_id": cert_id}
+        if move in ("suspend", "revoke"):
+            call = (move, {**by_id, "reason": "核查 review"})
+            status = {"suspend": "suspended", "revoke": "revoked"}[move]
+        elif move == "reinstate":
+            call, status = (move, by_id), "valid"
+        elif move == "amend":
+            doc_hash = ("bb" if doc_hash == "aa" * 32 else "aa") * 32
+            call, version = (move, {**by_id, "doc_hash": doc_hash, "reason": "x"}), version + 1
+        else:
+            sender = draw(st.sampled_from((support.NOTARY.public_key, support.BANK.public_key)))
+            verification = {"verification_id": f"VER-{number:03d}{move_number:04d}"}
+            call = ("record_verification", {**by_id, **verification, "result": "passed"})
+            call[1]["purpose"] = "核验"
+        steps.append(support.Step(sender, "certificates", *call, draw(advance)))
+    return steps, (cert_id, status, version)
+
+
+@st.composite
+def _record_life(draw: st.DrawFn, number: int) -> tuple[list[support.Step], RecordEnd]:
+    """An archive record appended by its source; perhaps claimed by its subject, who may
+    then ask for a correction that the source makes or refuses."""
+    category = draw(st.sampled_from(sorted(SOURCES)))
+    source, holder = SOURCES[category].public_key, draw(st.sampled_from(HOLDERS))
+    record_id = f"{'SS' if category == 'social_security' else 'MED'}-2025-{number:06d}"
+    args = support.append_args(record_id, subject=holder, category=category)
+    steps = [support.Step(source, "archives", "append", args, 0)]
+    claimed, version, content = False, 1, str(args["content_hash"])
+    if draw(st.booleans(), label="claim"):
+        claim = {"record_id": record_id}
+        steps.append(support.Step(HOLDER_KEYS[holder], "archives", "claim", claim, 1000))
+        claimed = True
+    if draw(st.booleans(), label="correction"):
+        correction_id = f"COR-{number:07d}"
+        ask = {"correction_id": correction_id, "record_id": record_id, "reason": "有误"}
+        steps.append(support.Step(HOLDER_KEYS[holder], "archives", "request_correction", ask, 0))
+        outcome = draw(st.sampled_from(("corrected", "refused")))
+        answer = {"correction_id": correction_id, "outcome": outcome, "reason": "已处理"}
+        if outcome == "corrected":
+            content = support.content_hash(f"{record_id}/v2")
+            answer["content_hash"] = content
+            version += 1
+        steps.append(support.Step(source, "archives", "resolve_correction", answer, 1000))
+    return steps, (record_id, claimed, version, content)
+
+
+@st.composite
+def _lives(
+    draw: st.DrawFn,
+) -> tuple[list[support.Step], list[CertificateEnd], list[RecordEnd]]:
+    """A few certificate and record lives interleaved at random, each in its own order."""
+    certificates = [draw(_certificate_life(n)) for n in range(draw(st.integers(1, 4)))]
+    records = [draw(_record_life(n)) for n in range(draw(st.integers(1, 4)))]
+    lanes = [list(steps) for steps, _ in [*certificates, *records]]
+    order = draw(st.permutations([i for i, lane in enumerate(lanes) for _ in lane]))
+    steps = [lanes[i].pop(0) for i in order]
+    return steps, [end for _, end in certificates], [end for _, end in records]
+
+
+@settings(max_examples=60, deadline=None)
+@given(lives=_lives())
+def test_valid_lifecycles_are_accepted_identical_on_independent_states_and_as_modelled(
+    lives: tuple[list[support.Step], list[CertificateEnd], list[RecordEnd]],
+) -> None:
+    """Generated valid, so every call must succeed (most random calls above are refused);
+    each certificate and record then ends exactly as its life says."""
+    steps, certificates, records = lives
+    event(f"certificates end {sorted({status for _, status, _ in certificates})}")
+    event(
+        f"records: claimed {any(r[1] for r in records)}, corrected {any(r[2] > 1 for r in records)}"
+    )
+    first, first_outcomes = run(steps)
+    second, second_outcomes = run(steps)
+    refusals = {code.encode() for code in ERROR_CODES}
+    assert [outcome for outcome in first_outcomes if outcome in refusals] == []
+    assert first_outcomes == second_outcomes
+    assert first.state.items() == second.state.items()
+    for cert_id, status, version in certificates:
+        cert = first.query("certificates", "status", {"cert_id": cert_id})
+        assert (cert["status"], cert["version"]) == (status, version)
+    for record_id, claimed, version, content in records:
+        record = first.query("archives", "get", {"record_id": record_id})
+        expected = {"claimed": claimed, "version": version, "content_hash": content}
+        assert {key: record[key] for key in expected} == expected
+        assert record["pending_correction"] == ""
 
 
 RICH_FLOW_SCRIPT = """

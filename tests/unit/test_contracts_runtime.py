@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import hypothesis
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.framework.codec import canonical_json
-from contracts.framework.errors import ContractError
+from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.runtime import ArgValue, query, subjects_of
 from tests.unit import test_contracts_support as support
 
@@ -45,13 +47,20 @@ def test_query_results_are_json_serialisable() -> None:
     ledger = support.Ledger()
     ledger.issue_diploma("DIP-2012-000001")
     ledger.request("REQ-0000001", "DIP-2012-000001")
-    for contract, method, args in [
-        ("membership", "list", {}),
-        ("certificates", "types", {}),
-        ("certificates", "list_by_holder", {"holder": support.ALICE}),
-        ("consent", "list_by_holder", {"holder": support.ALICE}),
-    ]:
-        canonical_json(ledger.query(contract, method, args))
+    results = {
+        f"{contract}.{method}": ledger.query(contract, method, args)
+        for contract, method, args in [
+            ("membership", "list", {}),
+            ("certificates", "types", {}),
+            ("certificates", "list_by_holder", {"holder": support.ALICE}),
+            ("consent", "list_by_holder", {"holder": support.ALICE}),
+        ]
+    }
+    for result in results.values():
+        # Plain JSON values only: a tuple or bytes would not come back equal.
+        assert json.loads(canonical_json(result)) == result
+    assert [c["cert_id"] for c in results["certificates.list_by_holder"]] == ["DIP-2012-000001"]
+    assert [r["request_id"] for r in results["consent.list_by_holder"]] == ["REQ-0000001"]
 
 
 # --- subjects_of ---------------------------------------------------------------------------
@@ -299,19 +308,93 @@ def _run(steps: list[support.Step]) -> tuple[support.Ledger, list[bytes]]:
 def test_random_call_sequences_are_deterministic_and_keep_invariants(
     steps: list[support.Step],
 ) -> None:
+    """Mostly refused calls (about four in five: unknown requests, wrong senders), which is
+    what this property is for; `test_valid_consent_flows_...` has calls that succeed."""
     first, first_outcomes = _run(steps)
     second, second_outcomes = _run(steps)
+    support.report_outcomes(first_outcomes)
     assert first_outcomes == second_outcomes
     assert first.state.items() == second.state.items()
+    _check_consent_invariants(first)
 
-    for request in first.query(
-        "consent", "list_by_holder", {"holder": support.ALICE}
-    ) + first.query("consent", "list_by_holder", {"holder": support.BOB}):
+
+def _check_consent_invariants(ledger: support.Ledger) -> list[dict[str, Any]]:
+    """What holds for every kept request, whatever happened; the requests, by id."""
+    requests = ledger.query("consent", "list_by_holder", {"holder": support.ALICE})
+    requests += ledger.query("consent", "list_by_holder", {"holder": support.BOB})
+    for request in requests:
         assert 0 <= request["uses_left"] <= request["granted_uses"] <= request["max_uses"]
         if request["status"] != "granted":
             assert request["uses_left"] == 0
-        cert = first.query("certificates", "status", {"cert_id": request["cert_id"]})
+        cert = ledger.query("certificates", "status", {"cert_id": request["cert_id"]})
         assert cert["holder"] == request["holder"]
+    return sorted(requests, key=lambda r: str(r["request_id"]))
+
+
+HOLDER_KEYS = {support.ALICE: support.ALICE_KEY, support.BOB: support.BOB_KEY}
+AGENCIES = (support.BANK.public_key, support.NOTARY.public_key)
+Expected = tuple[str, str, int, int]
+"""A request's expected end: (request_id, status, granted_uses, uses_left)."""
+
+
+@st.composite
+def _consent_flow(draw: st.DrawFn, number: int) -> tuple[list[support.Step], Expected]:
+    """One request's whole life, each call made by someone who may make it, in an order
+    the contract accepts: an agency asks for an issued certificate, the holder refuses or
+    grants (perhaps fewer uses), the agency reads some of the uses granted, and the holder
+    perhaps revokes. With what the request must end as."""
+    cert_id, holder = draw(st.sampled_from(sorted(OWNERS.items())))
+    agency, holder_key = draw(st.sampled_from(AGENCIES)), HOLDER_KEYS[holder]
+    request_id, max_uses = f"REQ-{number:07d}", draw(st.integers(1, 4))
+    by_id = {"request_id": request_id}
+    advance = st.integers(0, 60_000)
+    request = support.request_args(
+        request_id, cert_id, holder, max_uses, support.T0_MS + 30 * support.DAY_MS
+    )
+    steps = [support.Step(agency, "consent", "request", request, draw(advance))]
+    if draw(st.integers(0, 3)) == 0:
+        steps.append(support.Step(holder_key, "consent", "refuse", by_id, draw(advance)))
+        return steps, (request_id, "refused", 0, 0)
+    granted = draw(st.integers(1, max_uses))
+    grant = by_id if granted == max_uses else {**by_id, "max_uses": granted}
+    steps.append(support.Step(holder_key, "consent", "grant", grant, draw(advance)))
+    accesses = draw(st.integers(0, granted))
+    steps += [support.Step(agency, "consent", "access", by_id, draw(advance))] * accesses
+    if draw(st.booleans()):
+        steps.append(support.Step(holder_key, "consent", "revoke", by_id, draw(advance)))
+        return steps, (request_id, "revoked", granted, 0)
+    return steps, (request_id, "granted", granted, granted - accesses)
+
+
+@st.composite
+def _consent_flows(draw: st.DrawFn) -> tuple[list[support.Step], list[Expected]]:
+    """A few flows interleaved at random, each keeping its own order."""
+    flows = [draw(_consent_flow(n)) for n in range(1, draw(st.integers(1, 5)) + 1)]
+    lanes = [list(steps) for steps, _ in flows]
+    order = draw(st.permutations([i for i, lane in enumerate(lanes) for _ in lane]))
+    return [lanes[i].pop(0) for i in order], [expected for _, expected in flows]
+
+
+@settings(max_examples=80, deadline=None)
+@given(flows=_consent_flows())
+def test_valid_consent_flows_are_accepted_deterministic_and_end_as_modelled(
+    flows: tuple[list[support.Step], list[Expected]],
+) -> None:
+    """Generated valid, so every call must succeed (the random sequences above are mostly
+    refused); each request then ends exactly as its flow says."""
+    steps, expected = flows
+    hypothesis.event(
+        f"{len(expected)} requests, ends: {sorted({status for _, status, _, _ in expected})}"
+    )
+    first, first_outcomes = _run(steps)
+    second, second_outcomes = _run(steps)
+    refusals = {code.encode() for code in ERROR_CODES}
+    assert [outcome for outcome in first_outcomes if outcome in refusals] == []
+    assert first_outcomes == second_outcomes
+    assert first.state.items() == second.state.items()
+    requests = _check_consent_invariants(first)
+    ends = [(r["request_id"], r["status"], r["granted_uses"], r["uses_left"]) for r in requests]
+    assert ends == sorted(expected)
 
 
 # --- arguments -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from contracts.framework import screen
@@ -219,6 +219,7 @@ def test_the_near_miss_list_is_not_empty() -> None:
 
 @given(id_numbers(), mobile_numbers(), card_numbers())
 def test_numbers_sent_as_integers_are_refused(id_number: str, mobile: str, card: str) -> None:
+    event(f"ID number ends in X (no integer form): {id_number[-1] == 'X'}")
     if id_number[-1] != "X":
         assert screen.find_personal_number(int(id_number)) is not None
     assert screen.find_personal_number(int(mobile)) is not None

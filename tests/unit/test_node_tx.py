@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from consensus.crypto import verify_ed25519
 from node import limits
+from node.chain import ids
 from node.chain.crypto import KeyPair
 from node.chain.tx import TxInvalid, build_tx, check_tx, decode_args, encode_args, tx_hash
 from proto import ledger_pb2
@@ -145,12 +147,17 @@ def test_personal_data_is_refused_at_admission() -> None:
         assert _code(tx) == "personal_data"
 
 
-@given(st.integers(min_value=0, max_value=10_000))
-def test_generated_ids_pass_screening(_: int) -> None:
-    from node.chain.ids import new_id
-
-    tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": new_id("req")})
-    check_tx(tx, CHAIN)
+@given(st.binary(min_size=15, max_size=15))
+def test_generated_ids_pass_screening(random_bytes: bytes) -> None:
+    """The id's 120 random bits come from hypothesis (it drew an unused integer before and
+    `new_id` read os.urandom), so a failing id can be found, shrunk and replayed."""
+    with mock.patch.object(ids.os, "urandom", return_value=random_bytes) as urandom:
+        request_id = ids.new_id("req")
+    urandom.assert_called_once_with(15)
+    tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": request_id})
+    checked = check_tx(tx, CHAIN)
+    assert checked.args == {"request_id": request_id}
+    assert checked.hash == tx_hash(tx)
 
 
 @given(st.integers(min_value=0, max_value=2**31))
@@ -162,7 +169,9 @@ def test_field_commitments_pass_screening(seed: int) -> None:
     rnd = random.Random(seed)
     hashes = {f"f{i}": rnd.getrandbits(256).to_bytes(32, "big").hex() for i in range(9)}
     tx = build_tx(CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps(hashes)})
-    check_tx(tx, CHAIN)
+    checked = check_tx(tx, CHAIN)
+    assert checked.args == {"field_hashes": json.dumps(hashes)}
+    assert checked.hash == tx_hash(tx)
 
 
 def test_digest_with_an_id_like_digit_run_is_not_personal_data() -> None:

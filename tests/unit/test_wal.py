@@ -270,6 +270,7 @@ OPS = st.lists(
         st.tuples(st.just("restart"), st.none()),
         st.tuples(st.just("rewrite"), st.none()),
     ),
+    min_size=1,  # the comparison runs after each operation: none would check nothing
     max_size=25,
 )
 
