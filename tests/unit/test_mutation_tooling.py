@@ -1,0 +1,86 @@
+"""`make mutate`'s own pieces (mutation/): the cache clearing, the message-only patterns and
+the committed lists. The full proof that the clearing makes mutants fresh runs mutmut itself
+(`python -m mutation.run --selftest`, docs/mutation.md), too slow for `make test`."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mutation import run
+from mutation.pytest_plugin import clear_function_caches
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_clear_function_caches_empties_a_filled_cache() -> None:
+    calls: list[int] = []
+
+    @functools.cache
+    def prepared(x: int) -> int:
+        calls.append(x)
+        return x * 2
+
+    assert prepared(3) == 6
+    assert prepared(3) == 6
+    assert calls == [3]
+    assert clear_function_caches() >= 1
+    assert prepared.cache_info().currsize == 0
+    assert prepared(3) == 6
+    assert calls == [3, 3]
+
+
+def _message_only(line: str) -> bool:
+    return any(re.search(p, line) for p in run.MESSAGE_ONLY_PATTERNS)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '        raise ValueError("validators must be sorted by id")',
+        '        raise ValueError(f"validator {v.id!r}: public key must be 32 bytes")',
+        "        raise InvalidCertificate(problem)",
+        '        return "bad signature"',
+        '            return None, "re-proposal payload does not match its digest"',
+        '        return f"digest is not {DIGEST_BYTES} bytes"',
+    ],
+)
+def test_message_lines_are_left_out(line: str) -> None:
+    assert _message_only(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '        return "preprepare"',  # a kind returned as data
+        '        raise ContractError(UNKNOWN_METHOD, "no such contract")',  # carries a code
+        "        return None",
+        '        problem = "bad signature"',
+        "        raise InvalidCertificate(problem, code)",
+        '        return None, "x", 3',
+    ],
+)
+def test_lines_with_behaviour_are_mutated(line: str) -> None:
+    assert not _message_only(line)
+
+
+def test_every_listed_module_and_test_file_exists() -> None:
+    modules = tomllib.loads((ROOT / "mutation" / "modules.toml").read_text("utf-8"))["modules"]
+    assert modules
+    for module, entry in modules.items():
+        assert (ROOT / module).is_file(), module
+        assert entry["tests"], module
+        for test in entry["tests"]:
+            assert (ROOT / test).is_file(), test
+
+
+def test_equivalent_entries_name_listed_modules_and_give_reasons() -> None:
+    modules = run.load_modules()
+    for entry in run.load_equivalents():
+        assert entry.module in modules
+        assert "__mutmut_" in entry.mutant
+        assert len(entry.reason.split()) >= 4, entry
