@@ -84,3 +84,25 @@ def test_equivalent_entries_name_listed_modules_and_give_reasons() -> None:
         assert entry.module in modules
         assert "__mutmut_" in entry.mutant
         assert len(entry.reason.split()) >= 4, entry
+
+
+def test_multi_line_raises_left_out_hold_only_message_strings() -> None:
+    """A `raise X(` line makes mutmut skip the whole call, so no code, kind or number may be
+    among its arguments: every line up to the closing bracket must be a string literal."""
+    opener = re.compile(run.MESSAGE_ONLY_PATTERNS[1])
+    literal = re.compile(r'^\s*[rf]?"[^"]*"\s*$')
+    checked = 0
+    for package in ("consensus", "contracts", "node"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            lines = path.read_text("utf-8").splitlines()
+            for i, line in enumerate(lines):
+                if not opener.search(line):
+                    continue
+                checked += 1
+                j = i + 1
+                while lines[j].strip() not in (")", ") from None") and not lines[
+                    j
+                ].strip().startswith(") from "):
+                    assert literal.match(lines[j]), f"{path}:{j + 1}: {lines[j].strip()}"
+                    j += 1
+    assert checked > 0
