@@ -5,6 +5,10 @@ then forks one worker per mutant from that warmed process. A `functools.cache` (
 `lru_cache`) filled during that first run would hand each mutant results computed by the
 original code: a prepared ledger cached this way once made two mutants look alive. So every
 pytest session in a worker starts by emptying every such cache in the process.
+
+Hypothesis is made deterministic and memoryless here too: its example database would replay
+inputs that failed under one mutant when testing the next (state shared across mutants), and
+random generation would let the same mutant be killed in one run and survive the next.
 """
 
 from __future__ import annotations
@@ -23,6 +27,16 @@ def clear_function_caches() -> int:
             obj.cache_clear()
             cleared += 1
     return cleared
+
+
+HYPOTHESIS_PROFILE = "mutation"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import settings
+
+    settings.register_profile(HYPOTHESIS_PROFILE, derandomize=True, database=None)
+    settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 @pytest.hookimpl(tryfirst=True)

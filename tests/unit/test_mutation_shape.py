@@ -63,6 +63,7 @@ VALID = [
     COMMIT,
     replace(COMMIT, sender=ID_MAX, signature=b"s" * SIGNATURE_BYTES_MAX),
     replace(COMMIT, sender=ID_MAX_MULTIBYTE),
+    replace(COMMIT, sender="x"),
     CHECKPOINT,
     replace(CHECKPOINT, height=U64_MAX),
     SUSPICION,
@@ -156,6 +157,7 @@ def test_malformed_messages_are_refused(message: object) -> None:
 
 def test_prepared_records_are_shape_checked_too() -> None:
     assert get_record_shape_problem(Prepared(PC, b"block")) is None
+    assert get_record_shape_problem(Prepared(PC, b"")) is None
     assert get_record_shape_problem(Prepared(PC, b"p" * PAYLOAD_BYTES_MAX)) is None
     assert get_record_shape_problem(Prepared(PC, b"p" * (PAYLOAD_BYTES_MAX + 1))) is not None
     assert get_record_shape_problem(Prepared(replace(PC, height=0), b"block")) is not None

@@ -106,3 +106,19 @@ def test_multi_line_raises_left_out_hold_only_message_strings() -> None:
                     assert literal.match(lines[j]), f"{path}:{j + 1}: {lines[j].strip()}"
                     j += 1
     assert checked > 0
+
+
+def test_hypothesis_runs_derandomized_without_a_database_under_mutation(
+    pytestconfig: pytest.Config,
+) -> None:
+    from hypothesis import settings
+
+    from mutation import pytest_plugin
+
+    try:
+        pytest_plugin.pytest_configure(pytestconfig)
+        assert settings.default.derandomize is True
+        assert settings.default.database is None
+    finally:
+        settings.load_profile("default")
+    assert settings.default.derandomize is False
