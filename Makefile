@@ -9,7 +9,7 @@ START  ?= 0
 SOAK_S ?= 600
 ATTACK_SEEDS ?= 30
 
-.PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz soak clean
+.PHONY: venv demo test netns lint typecheck proto fmt bench sim fuzz soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,5 +67,13 @@ fuzz: $(STAMP)
 soak: $(STAMP)
 	$(PY) bench/soak.py --seconds $(SOAK_S) $(SOAK_ARGS)
 
+# Mutation testing (mutmut) of the modules in mutation/modules.toml, each against its own
+# tests; MODULE=consensus/viewchange.py for one; MUTATE_JOBS mutants at once. Writes the
+# table in docs/mutation.md. Not part of `test`.
+MODULE ?=
+MUTATE_JOBS ?= 2
+mutate: $(STAMP)
+	$(PY) -m mutation.run --jobs $(MUTATE_JOBS) $(MODULE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info fuzz/crashes
+	rm -rf $(VENV) .mutation .pytest_cache .mypy_cache .ruff_cache *.egg-info fuzz/crashes

@@ -1,0 +1,1 @@
+"""`python -m mutation.run --selftest`: proof that each mutant sees fresh caches."""

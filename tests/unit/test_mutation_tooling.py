@@ -1,0 +1,124 @@
+"""`make mutate`'s own pieces (mutation/): the cache clearing, the message-only patterns and
+the committed lists. The full proof that the clearing makes mutants fresh runs mutmut itself
+(`python -m mutation.run --selftest`, docs/mutation.md), too slow for `make test`."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mutation import run
+from mutation.pytest_plugin import clear_function_caches
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_clear_function_caches_empties_a_filled_cache() -> None:
+    calls: list[int] = []
+
+    @functools.cache
+    def prepared(x: int) -> int:
+        calls.append(x)
+        return x * 2
+
+    assert prepared(3) == 6
+    assert prepared(3) == 6
+    assert calls == [3]
+    assert clear_function_caches() >= 1
+    assert prepared.cache_info().currsize == 0
+    assert prepared(3) == 6
+    assert calls == [3, 3]
+
+
+def _message_only(line: str) -> bool:
+    return any(re.search(p, line) for p in run.MESSAGE_ONLY_PATTERNS)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '        raise ValueError("validators must be sorted by id")',
+        '        raise ValueError(f"validator {v.id!r}: public key must be 32 bytes")',
+        "        raise InvalidCertificate(problem)",
+        '        return "bad signature"',
+        '            return None, "re-proposal payload does not match its digest"',
+        '        return f"digest is not {DIGEST_BYTES} bytes"',
+    ],
+)
+def test_message_lines_are_left_out(line: str) -> None:
+    assert _message_only(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '        return "preprepare"',  # a kind returned as data
+        '        raise ContractError(UNKNOWN_METHOD, "no such contract")',  # carries a code
+        "        return None",
+        '        problem = "bad signature"',
+        "        raise InvalidCertificate(problem, code)",
+        '        return None, "x", 3',
+    ],
+)
+def test_lines_with_behaviour_are_mutated(line: str) -> None:
+    assert not _message_only(line)
+
+
+def test_every_listed_module_and_test_file_exists() -> None:
+    modules = tomllib.loads((ROOT / "mutation" / "modules.toml").read_text("utf-8"))["modules"]
+    assert modules
+    for module, entry in modules.items():
+        assert (ROOT / module).is_file(), module
+        assert entry["tests"], module
+        for test in entry["tests"]:
+            assert (ROOT / test).is_file(), test
+
+
+def test_equivalent_entries_name_listed_modules_and_give_reasons() -> None:
+    modules = run.load_modules()
+    for entry in run.load_equivalents():
+        assert entry.module in modules
+        assert "__mutmut_" in entry.mutant
+        assert len(entry.reason.split()) >= 4, entry
+
+
+def test_multi_line_raises_left_out_hold_only_message_strings() -> None:
+    """A `raise X(` line makes mutmut skip the whole call, so no code, kind or number may be
+    among its arguments: every line up to the closing bracket must be a string literal."""
+    opener = re.compile(run.MESSAGE_ONLY_PATTERNS[1])
+    literal = re.compile(r'^\s*[rf]?"[^"]*"\s*$')
+    checked = 0
+    for package in ("consensus", "contracts", "node"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            lines = path.read_text("utf-8").splitlines()
+            for i, line in enumerate(lines):
+                if not opener.search(line):
+                    continue
+                checked += 1
+                j = i + 1
+                while lines[j].strip() not in (")", ") from None") and not lines[
+                    j
+                ].strip().startswith(") from "):
+                    assert literal.match(lines[j]), f"{path}:{j + 1}: {lines[j].strip()}"
+                    j += 1
+    assert checked > 0
+
+
+def test_hypothesis_runs_derandomized_without_a_database_under_mutation(
+    pytestconfig: pytest.Config,
+) -> None:
+    from hypothesis import settings
+
+    from mutation import pytest_plugin
+
+    try:
+        pytest_plugin.pytest_configure(pytestconfig)
+        assert settings.default.derandomize is True
+        assert settings.default.database is None
+    finally:
+        settings.load_profile("default")
+    assert settings.default.derandomize is False
