@@ -217,11 +217,8 @@ class ProposalFetch(ReplicaCore):
             peer = prepare.sender
             if prepare.digest == held.digest or peer in (self._self_id, primary):
                 continue
-            served = self._preprepare_served.get(peer)
-            if served is not None and served[0][:2] == key[:2] and self._ticks < served[1]:
-                continue
-            self._preprepare_served[peer] = (key, self._ticks + self._config.retransmit_ticks)
-            self._out.send_to(peer, held)
+            if not self._served_lately(peer, key):
+                self._send_preprepare(peer, key, held)
 
     def _step_preprepare_request(self, request: PrePrepareRequest) -> None:
         """Send a member the pre-prepare it asked for, if we hold it: the slot's, or a
@@ -233,8 +230,7 @@ class ProposalFetch(ReplicaCore):
             self._reject(request, f"unknown sender {request.sender!r}")
             return
         key = (request.view, request.height, request.digest)
-        served = self._preprepare_served.get(request.sender)
-        if served is not None and served[0][:2] == key[:2] and self._ticks < served[1]:
+        if self._served_lately(request.sender, key):
             return  # Sent it this interval already; a copy may still be on its way.
         found = self._find_preprepare(request)
         standing = (
@@ -252,18 +248,26 @@ class ProposalFetch(ReplicaCore):
         if standing:
             self._standing_requests[request.sender] = (request.view, request.height)
             return
-        self._preprepare_served[request.sender] = (key, self._ticks + self._config.retransmit_ticks)
-        for message in found:
-            self._out.send_to(request.sender, message)
+        self._send_preprepare(request.sender, key, *found)
 
     def _serve_standing(self, preprepare: PrePrepare) -> None:
         """We accepted a pre-prepare: send it to the members that asked for it in advance."""
         slot_key = (preprepare.view, preprepare.height)
         for peer in sorted(p for p, k in self._standing_requests.items() if k == slot_key):
             del self._standing_requests[peer]
-            key = (*slot_key, preprepare.digest)
-            self._preprepare_served[peer] = (key, self._ticks + self._config.retransmit_ticks)
-            self._out.send_to(peer, preprepare)
+            self._send_preprepare(peer, (*slot_key, preprepare.digest), preprepare)
+
+    def _served_lately(self, peer: str, key: tuple[int, int, bytes]) -> bool:
+        """Sent `peer` the pre-prepare of this (view, height) within the last interval."""
+        served = self._preprepare_served.get(peer)
+        return served is not None and served[0][:2] == key[:2] and self._ticks < served[1]
+
+    def _send_preprepare(
+        self, peer: str, key: tuple[int, int, bytes], *messages: NormalMessage
+    ) -> None:
+        self._preprepare_served[peer] = (key, self._ticks + self._config.retransmit_ticks)
+        for message in messages:
+            self._out.send_to(peer, message)
 
     def _find_preprepare(self, request: PrePrepareRequest) -> list[NormalMessage]:
         slot = self._log.find(request.view, request.height)

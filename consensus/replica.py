@@ -33,7 +33,6 @@ from consensus.messages import (
     Commit,
     CommitCertificate,
     Message,
-    NewView,
     Prepare,
     PrePrepare,
     PrePrepareRequest,
@@ -163,17 +162,7 @@ class Replica(NormalCase, ProposalFetch, Heights, Suspicions, ViewChanges, Catch
     def step(self, message: Message) -> None:
         """Handle a message from a peer. Invalid ones end up in `Ready.rejected`; never raises
         for peer input (a non-message object is a caller bug and raises TypeError)."""
-        if not isinstance(
-            message,
-            PrePrepare
-            | Prepare
-            | Commit
-            | PrePrepareRequest
-            | Checkpoint
-            | Suspicion
-            | ViewChange
-            | NewView,
-        ):
+        if not isinstance(message, Message):
             raise TypeError(f"not a consensus message: {type(message).__name__}")
         # Malformed fields: nothing below may trust a field before this.
         problem = get_shape_problem(message)

@@ -66,14 +66,18 @@ def test_a_seed_reproduces_exactly() -> None:
         # Seeds found by `python -m tests.sim.run --seeds 150 --mutation NAME` (re-found when the
         # request timer changed view-change timing, and when a simulated fetch learnt to go
         # on to the next peer as node/catchup.py does, and when backups began to suspect before
-        # asking for a view; see git log); each mutation
-        # fails many more (see the module docstring of tests/sim/mutations.py).
-        ("quorum_minus_one", (34, 46, 48), "safety"),
-        ("no_reproposal", (47, 72, 121), "safety"),
-        ("mixed_view_certificates", (41, 58, 81), "safety"),
+        # asking for a view, and when backups began to ask peers for a pre-prepare they lack;
+        # see git log); each mutation fails many more (see the module docstring of
+        # tests/sim/mutations.py). Since that last change, no_reproposal fails 4 of seeds
+        # 0-599 (47, 255, 313, 328): a backup that would have stalled on the missing
+        # re-proposal now often gets the block from a peer, so fewer runs reach the unsafe
+        # state, and its seeds come from 600.
+        ("quorum_minus_one", (34, 48, 101), "safety"),
+        ("no_reproposal", (47, 255, 313), "safety"),
+        ("mixed_view_certificates", (33, 41, 46), "safety"),
         ("forget_wal", (6, 26, 28), "safety"),
         ("no_view_change", (46, 56, 91), "liveness"),
-        ("no_join", (23, 27, 28), "liveness"),
+        ("no_join", (23, 28, 38), "liveness"),
     ],
 )
 def test_the_simulator_catches_deliberate_bugs(
