@@ -39,6 +39,16 @@ PAGES = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 """The HTML pages that run scripts (fastapi-offline's Swagger UI and ReDoc)."""
 PAGE_BYTES_MAX = 64 * 1024
 """An API page is a few kilobytes; a larger one is not hashed and gets `API_POLICY`."""
+INTERNAL_ERROR = b'{"detail":"internal error"}'
+"""The body of the answer to a bug: nothing about the request or the error."""
+INTERNAL_ERROR_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(INTERNAL_ERROR)).encode()),
+    ],
+}
 INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL)
 
 
@@ -95,15 +105,27 @@ class SecurityHeaders:
             await self._page(scope, receive, send, common)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in common.items():
                     headers[name] = value
                 headers["Content-Security-Policy"] = API_POLICY
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's outermost error middleware would answer a bug with a bare 500
+            # without these headers; answer it here, then re-raise so it is still logged.
+            if not started:
+                await send_with_headers(dict(INTERNAL_ERROR_START))
+                await send_with_headers({"type": "http.response.body", "body": INTERNAL_ERROR})
+            raise
 
     async def _page(
         self, scope: Scope, receive: Receive, send: Send, common: dict[str, str]

@@ -181,3 +181,35 @@ def test_a_script_injected_into_an_api_answer_could_not_run(wallet: Wallet) -> N
 def test_inline_script_hashes_skip_scripts_loaded_by_url() -> None:
     html = b'<script src="/a.js"></script><script>run()</script><script>run()</script>'
     assert get_inline_script_hashes(html) == [sha256_source("run()")]
+
+
+def test_a_bug_is_answered_with_the_headers_too() -> None:
+    """An exception no handler catches: Starlette's outermost middleware would send a bare
+    500; the wallet's header layer answers it first (a JSON 500 that says nothing about the
+    request) and re-raises, so the error is still logged."""
+    import asyncio
+
+    from fastapi import FastAPI
+
+    from wallet.headers import INTERNAL_ERROR, SecurityHeaders
+
+    app = FastAPI()
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=60)
+
+    @app.get("/v1/bug")
+    def bug() -> None:
+        raise RuntimeError("secret passphrase in a bug")
+
+    async def get(raise_app_exceptions: bool) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with httpx.AsyncClient(transport=transport, base_url="https://wallet") as client:
+            return await client.get("/v1/bug")
+
+    resp = asyncio.run(get(False))
+    assert resp.status_code == 500 and resp.content == INTERNAL_ERROR
+    check_common(resp)
+    assert resp.headers["content-security-policy"] == API_POLICY
+    assert resp.headers["strict-transport-security"] == "max-age=60"
+    assert resp.headers["cache-control"] == "no-store"
+    with pytest.raises(RuntimeError):
+        asyncio.run(get(True))  # re-raised: the server still logs it
