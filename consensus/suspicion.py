@@ -13,7 +13,17 @@ for a later NewView (one that could leave out a block decided in the old view). 
 that alone could not hear the primary (a lost link, a healed partition) would stay out of
 consensus until the others changed view, spending the fault margin; with the suspicion step
 it never leaves. f+1 suspicions include a correct replica's, so faulty members cannot force a
-view change by themselves. The idea is Raft's PreVote (Ongaro, dissertation, section 9.6),
+view change by themselves.
+
+The same step applies when the NewView of the view being changed to does not come in time
+(section 4.5.2's timer in the view-change state): the replica suspects that view and moves on
+to the next one once f+1 members do (at any height: replicas changing views may stand at
+different ones). Without it, a replica that restarted, heard the others' old ViewChanges
+(queued on their links while it was down) and joined a view change they had already finished
+asked alone for the next view when their NewView was slow to reach it, and stayed out of
+consensus for good (found by `make soak`). Now it keeps re-sending its ViewChange, which makes
+a peer in the view relay the NewView, and enters the view. When the new primary is faulty,
+every correct replica times out and suspects, so f+1 do, and they move on as before. The idea is Raft's PreVote (Ongaro, dissertation, section 9.6),
 and section 4.5.2's rule of joining a view change f+1 members asked for, applied one step
 earlier.
 """
@@ -61,7 +71,11 @@ class Suspicions(ReplicaCore):
         if self._view_change_quorum_seen:
             self._view_change_ticks += 1
         if self._view_change_ticks >= timeout:
-            self._start_view_change(self._view + 1)
+            # No NewView in time: suspect the view, as a backup suspects a primary, and move
+            # on once f+1 members do. A replica alone in this (it restarted, heard the
+            # others' old ViewChanges, and their NewView is slow to reach it) keeps asking
+            # for the view instead of moving on alone to one nobody else will join.
+            self._suspect()
 
     def _is_waiting(self) -> bool:
         """A backup waits on the height in flight: it has seen messages for it (or commits of
@@ -141,11 +155,14 @@ class Suspicions(ReplicaCore):
         backup that timed out after it would wait for a suspicion that never comes."""
         own = self._own_suspicion
         view, height = self._view, self._next_height
-        if self._status != Status.NORMAL or own is None or (own.view, own.height) != (view, height):
+        if own is None or (own.view, own.height) != (view, height):
             return
+        changing = self._status == Status.VIEW_CHANGE
         validators = self._schedule.at(height)
         suspecting = {
-            sender for sender, s in self._suspicions.items() if (s.view, s.height) == (view, height)
+            sender
+            for sender, s in self._suspicions.items()
+            if s.view == view and (changing or s.height == height)
         }
         suspecting.update(s for s, vc in self._view_changes.items() if vc.new_view > view)
         suspecting.discard(self._self_id)
@@ -157,7 +174,7 @@ class Suspicions(ReplicaCore):
         """Keep each member's latest Suspicion of our view; it may complete f+1. One for an
         older view gets our NewView (the sender missed it); one for a later view, or while we
         are changing views, says nothing we act on (ViewChanges do)."""
-        if self._status != Status.NORMAL or suspicion.view != self._view:
+        if suspicion.view != self._view:
             if suspicion.view < self._view and self._is_known_sender(suspicion.sender):
                 self._relay_new_view(suspicion.sender)
             return
@@ -166,7 +183,7 @@ class Suspicions(ReplicaCore):
             self._reject(suspicion, f"unknown sender {suspicion.sender!r}")
             return
         earlier = self._suspicions.get(suspicion.sender)
-        if suspicion.height < self._next_height or (
+        if (self._status == Status.NORMAL and suspicion.height < self._next_height) or (
             earlier is not None and earlier.height >= suspicion.height
         ):
             return  # Stale (we passed that height) or not newer than what we hold.

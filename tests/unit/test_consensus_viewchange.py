@@ -18,6 +18,7 @@ from consensus.messages import (
     NewView,
     PreparedCertificate,
     PrePrepare,
+    Suspicion,
     ViewChange,
     Vote,
 )
@@ -151,8 +152,35 @@ def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
         wait = TIMEOUT * 2**doubling
         asked = [vc.new_view for vc in time_out(replica, wait - 1)]
         assert set(asked) <= {view}  # only re-sends of the current request
-        assert view + 1 in [vc.new_view for vc in time_out(replica, 1)]
+        replica.tick()  # expired: it suspects the view (no NewView), and waits for f+1
+        sent = [o.message for o in support.drain(replica).send]
+        assert [(s.view, s.sender) for s in sent if isinstance(s, Suspicion)] == [(view, "v3")]
+        assert replica.view == view
+        replica.step(support.signed_suspicion(5, "v1", view=view))  # any height, mid-change
+        sent = [o.message for o in support.drain(replica).send]
+        assert view + 1 in [m.new_view for m in sent if isinstance(m, ViewChange)]
         assert replica.view == view + 1
+
+
+def test_a_replica_whose_new_view_is_late_keeps_asking_and_enters_it() -> None:
+    """A restarted replica that hears the others' (old) ViewChanges for view 1 joins the
+    view change, but the others are already in view 1 and their NewView reaches it late.
+    When its timer expires it suspects view 1 instead of asking alone for view 2, keeps
+    re-sending its ViewChange (which makes a peer in view 1 relay its NewView), and enters
+    view 1 when the NewView comes. Found by `make soak` (a primary killed and restarted
+    stayed alone in view 2 for the rest of the run)."""
+    replica = support.make_replica("v3")
+    for peer in ("v0", "v1", "v2"):
+        replica.step(signed_view_change(peer, 1))
+    assert replica.view == 1 and replica.in_view_change
+    support.drain(replica)
+    resent = time_out(replica, 10 * TIMEOUT)
+    assert resent and {vc.new_view for vc in resent} == {1}  # never view 2 alone
+    assert replica.view == 1 and replica.in_view_change
+    vcs = tuple(signed_view_change(peer, 1) for peer in ("v0", "v1", "v2"))
+    nv_sig = support.SIGNERS["v1"].sign(new_view_sign_bytes(support.CHAIN, 1, vcs, None))
+    replica.step(NewView(1, vcs, None, "v1", nv_sig))
+    assert replica.view == 1 and not replica.in_view_change
 
 
 def test_f_plus_one_view_changes_for_later_views_make_a_replica_join() -> None:
