@@ -1,0 +1,1 @@
+"""Tests that close gaps `make mutate` found in consensus/normal.py (issue 19)."""
