@@ -8,7 +8,16 @@ and events, never a message text.
 
 from __future__ import annotations
 
-from contracts.runtime import ArgValue
+import json
+
+import pytest
+
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.consent import scope
+from contracts.framework import limits
+from contracts.framework.declarations import UNDECLARED
+from contracts.framework.errors import ContractError
+from contracts.runtime import ArgValue, get_admission_refusal
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_scope import (
     DIPLOMA,
@@ -236,3 +245,71 @@ def test_a_delegate_must_cover_the_record_categories_of_what_they_grant() -> Non
     only_diploma = support.json_arg([{"cert_id": DIPLOMA}])
     ledger.call(support.GUARDIAN_KEY, "consent.grant", {**R, "scope": only_diploma})
     assert (get(ledger)["status"], get(ledger)["delegation_id"]) == ("granted", "DLG-GUARD-0001")
+
+
+# --- admission's look at a scope -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ([{"cert_id": DIPLOMA, "fields": ["degree", "major"]}], False),
+        ([{"cert_id": DIPLOMA}, {"record_category": "medical"}], False),
+        ([{"cert_type": "diploma", "fields": ["degree", "nickname"]}], True),
+        ([{"cert_id": DIPLOMA}, {"cert_id": ID_CARD, "fields": ["note: call me"]}], True),
+        ([{"cert_id": DIPLOMA, "fields": "degree"}], True),
+        ([{"cert_id": DIPLOMA, "fields": []}], False),  # the reader refuses it later
+        (["degree", 5], False),  # not items: the reader refuses it later
+        ({"fields": ["nickname"]}, False),  # not an array: the reader refuses it later
+    ],
+)
+def test_admission_refuses_a_scope_naming_non_catalogue_fields(
+    value: object, refused: bool
+) -> None:
+    problem = scope.get_scope_admission_problem(json.dumps(value))
+    assert (problem is not None) is refused
+
+
+def test_admission_leaves_malformed_scope_json_to_the_reader() -> None:
+    assert scope.get_scope_admission_problem("[{") is None
+    refusal = get_admission_refusal(
+        "consent",
+        "request",
+        {"request_id": REQ, "holder": support.ALICE, "scope": "[{"},
+    )
+    assert refusal is not None and refusal.code == UNDECLARED
+
+
+# --- the form of a scope -------------------------------------------------------------------
+
+
+def code_of(value: object) -> str | None:
+    """The error code of parsing ``value`` as a scope, or None if it parses."""
+    try:
+        scope.parse_scope(value, "scope")
+    except ContractError as error:
+        return error.code
+    return None
+
+
+def test_a_scope_may_hold_exactly_the_most_items() -> None:
+    most = [{"cert_id": f"DIP-2012-{n:06d}"} for n in range(limits.SCOPE_ITEMS_MAX)]
+    assert code_of(most) is None
+    assert code_of([*most, {"record_category": "medical"}]) == "invalid_argument"
+
+
+def test_a_field_list_may_hold_exactly_the_most_names() -> None:
+    names = [f"field_{n:02d}" for n in range(limits.NAME_LIST_LENGTH_MAX)]
+    assert code_of([{"cert_id": DIPLOMA, "fields": names}]) is None
+    assert code_of([{"cert_id": DIPLOMA, "fields": [*names, "one_more"]}]) == "invalid_argument"
+
+
+def test_a_scope_names_certificates_by_well_formed_ids() -> None:
+    assert code_of([{"cert_id": "bad id!"}]) == "invalid_argument"
+    assert code_of([{"cert_id": 12345678}]) == "invalid_argument"
+
+
+def test_a_request_may_ask_for_every_field_of_a_certificate() -> None:
+    every = sorted(CERTIFICATE_TYPES["diploma"].fields)
+    ledger = requested([{"cert_id": DIPLOMA, "fields": every}])
+    assert get(ledger)["scope"] == [{"cert_id": DIPLOMA, "fields": every}]
