@@ -272,6 +272,9 @@ def test_admission_refuses_a_scope_naming_non_catalogue_fields(
 
 def test_admission_leaves_malformed_scope_json_to_the_reader() -> None:
     assert scope.get_scope_admission_problem("[{") is None
+    # JSON that is not an array (a number is not even iterable) is the reader's to refuse.
+    for not_an_array in ("5", "null", '"degree"'):
+        assert scope.get_scope_admission_problem(not_an_array) is None
     refusal = get_admission_refusal(
         "consent",
         "request",
