@@ -10,7 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
 
@@ -149,3 +152,105 @@ def test_an_issuer_that_stopped_issuing_a_type_may_only_suspend_and_revoke() -> 
     ledger.reject(support.UNIVERSITY, "certificates.reinstate", C, "permission_denied")
     ledger.call(support.UNIVERSITY, "certificates.revoke", {**C, "reason": "withdrawn"})
     assert status(ledger)["status"] == "revoked"
+
+
+# --- reissue, verification records, queries ------------------------------------------------
+
+
+def reissue_args(ledger: support.Ledger, new_id: str, **overrides: ArgValue) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "new_cert_id": new_id,
+        "doc_hash": new_hash(new_id),
+        "valid_until_ms": 0,
+        "reason": "证书遗失补发 lost",
+    }
+    args.update(overrides)
+    return args
+
+
+def test_a_suspended_certificate_may_be_reissued_within_the_types_rules() -> None:
+    ledger = psb_ledger()
+    ledger.call(support.PSB, "certificates.issue", ncr_args(ledger.time_ms + support.DAY_MS))
+    ledger.call(support.PSB, "certificates.suspend", {**N, "reason": "review"})
+    reissue = "certificates.reissue"
+    no_end = {**N, **reissue_args(ledger, "NCR-2024-000002")}
+    ledger.reject(support.PSB, reissue, no_end, "invalid_argument")
+    taken = {**N, **reissue_args(ledger, NCR, valid_until_ms=ledger.time_ms + support.DAY_MS)}
+    ledger.reject(support.PSB, reissue, taken, "already_exists")
+    until = ledger.time_ms + support.DAY_MS
+    good = {**N, **reissue_args(ledger, "NCR-2024-000002", valid_until_ms=until)}
+    result = ledger.call(support.PSB, reissue, good)
+    assert dict(result.events[0].attrs)["valid_until_ms"] == until
+    new = status(ledger, "NCR-2024-000002")
+    assert (new["status"], new["valid_until_ms"], new["issuer"]) == ("valid", until, "jinan-psb")
+    assert (new["issued_height"], new["version"]) == (ledger.height - 1, 1)
+    old = status(ledger, NCR)
+    assert (old["status"], old["reason"], old["status_height"]) == (
+        "superseded",
+        "证书遗失补发 lost",
+        ledger.height - 1,
+    )
+
+
+def test_a_verification_records_the_certificates_status_at_the_block_time() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + 5_000
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    ledger.time_ms = until + 1
+    args: dict[str, ArgValue] = {
+        **C,
+        "verification_id": "VER-0000001",
+        "result": "failed",
+        "purpose": "窗口核验 counter check",
+    }
+    result = ledger.call(support.NOTARY, "certificates.record_verification", args)
+    attrs = dict(result.events[0].attrs)
+    assert (attrs["cert_status"], attrs["result"], attrs["fields"]) == ("expired", "failed", "")
+    (record,) = ledger.query("certificates", "verifications", {"holder": support.ALICE})
+    assert (record["cert_status"], record["fields"], record["time_ms"]) == (
+        "expired",
+        [],
+        until + 1,
+    )
+    assert (record["doc_version"], record["height"]) == (1, ledger.height - 1)
+    ledger.reject(
+        support.NOTARY,
+        "certificates.record_verification",
+        {**args, "cert_id": "DIP-2099-999999", "verification_id": "VER-0000002"},
+        "not_found",
+    )
+
+
+def test_verifications_are_listed_by_exactly_one_of_certificate_and_holder() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    for number in (1, 2):
+        ledger.call(
+            support.NOTARY,
+            "certificates.record_verification",
+            {**C, "verification_id": f"VER-000000{number}", "result": "passed", "purpose": "p"},
+        )
+    both = {**C, "holder": support.ALICE}
+    for args in (both, {}):
+        with pytest.raises(ContractError) as info:
+            ledger.query("certificates", "verifications", args)
+        assert info.value.code == "invalid_argument"
+    limited = ledger.query("certificates", "verifications", {**C, "limit": 1})
+    assert [v["verification_id"] for v in limited] == ["VER-0000001"]
+    assert ledger.query("certificates", "verifications", {"holder": support.BOB}) == []
+
+
+def test_the_history_reports_the_status_at_the_query_time() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + 5_000
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    history = ledger.query("certificates", "history", C, now_ms=until + 1)
+    assert (history["status"], history["supersedes"], history["superseded_by"]) == (
+        "expired",
+        "",
+        "",
+    )
+    assert [v["until_height"] for v in history["versions"]] == [0]
+    listed = ledger.query(
+        "certificates", "list_by_holder", {"holder": support.ALICE}, now_ms=until + 1
+    )
+    assert [c["status"] for c in listed] == ["expired"]
