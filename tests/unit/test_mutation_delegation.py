@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.delegation.transactions import (
+    APPOINTED_KIND,
+    REGISTERED_KIND,
+    _get_terms_signature,
+    process_appoint,
+    process_register,
+)
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_delegation import (
@@ -245,3 +252,43 @@ def test_the_list_by_holder_filters_by_side_in_force_and_limit() -> None:
     assert ids(in_force=True) == ["DLG-GUARD-0001"]
     assert ids(limit=1) == ["DLG-GUARD-0001"]
     assert ids(side="delegate", limit=1) == ["DLG-BOB-00001"]
+
+
+# --- the declared terms --------------------------------------------------------------------
+
+
+TERMS = [
+    "delegation_id",
+    "kind",
+    "principal",
+    "delegate",
+    "actions",
+    "cert_types",
+    "record_categories",
+    "expires_at_ms",
+]
+
+
+def test_register_and_appoint_declare_the_same_terms_in_order() -> None:
+    """The terms signature is built at import (by the decorators), so it is also built here:
+    a changed builder would otherwise go unseen (docs/mutation.md, import time)."""
+    for kind, method in ((REGISTERED_KIND, process_register), (APPOINTED_KIND, process_appoint)):
+        built = _get_terms_signature(kind)
+        assert [arg.name for arg in built.args] == TERMS
+        assert built.args[1] is kind
+        assert built.describe() == method.declaration.describe()
+
+
+def test_the_event_lists_every_term() -> None:
+    ledger = ledger_for_alice()
+    categories = support.json_arg(["medical", "social_security"])
+    types = support.json_arg(["diploma", "resident_id_card"])
+    args = guardianship(ledger, cert_types=types, record_categories=categories)
+    result = ledger.call(support.CIVIL, "delegation.register", args)
+    attrs = dict(result.events[0].attrs)
+    assert (attrs["actions"], attrs["cert_types"], attrs["record_categories"]) == (
+        "archives,consent",
+        "diploma,resident_id_card",
+        "medical,social_security",
+    )
+    assert (attrs["kind"], attrs["registrar"]) == ("guardian", support.CIVIL.id)
