@@ -292,3 +292,13 @@ def test_the_event_lists_every_term() -> None:
         "medical,social_security",
     )
     assert (attrs["kind"], attrs["registrar"]) == ("guardian", support.CIVIL.id)
+
+
+def test_a_delegation_covers_exactly_its_own_category() -> None:
+    ledger = ledger_for_alice()
+    only_ss = support.json_arg(["social_security"])
+    ledger.call(
+        support.CIVIL, "delegation.register", guardianship(ledger, record_categories=only_ss)
+    )
+    result = ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
+    assert dict(result.events[0].attrs)["delegation_id"] == "DLG-GUARD-0001"
