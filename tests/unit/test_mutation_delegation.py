@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.delegation.authority import resolve_actor
 from contracts.delegation.transactions import (
     APPOINTED_KIND,
     REGISTERED_KIND,
@@ -302,3 +303,20 @@ def test_a_delegation_covers_exactly_its_own_category() -> None:
     )
     result = ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     assert dict(result.events[0].attrs)["delegation_id"] == "DLG-GUARD-0001"
+
+
+def test_the_actor_names_whom_it_acts_for() -> None:
+    ledger = ledger_for_alice()
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
+    for key, delegation_id, kind in (
+        (support.ALICE_KEY, "", "holder"),
+        (support.GUARDIAN_KEY, "DLG-GUARD-0001", "guardian"),
+    ):
+        actor = resolve_actor(
+            ledger.state, ledger.ctx(key), support.ALICE, "consent", "grant", cert_types=["diploma"]
+        )
+        assert (actor.principal, actor.delegation_id, actor.kind) == (
+            support.ALICE,
+            delegation_id,
+            kind,
+        )
