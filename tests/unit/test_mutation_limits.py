@@ -42,7 +42,7 @@ EDGES = [
 
 
 def test_the_shipped_limits_fit_together() -> None:
-    limits._check_relations()  # raises AssertionError otherwise
+    assert limits._check_relations() is None  # raises AssertionError otherwise
 
 
 @pytest.mark.parametrize(("name", "fits", "breaks"), EDGES, ids=[f"{e[0]}={e[2]}" for e in EDGES])
