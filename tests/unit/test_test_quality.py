@@ -28,6 +28,7 @@ ASSERTING_HELPERS: dict[str, tuple[str, str]] = {
     "reject": ("tests/unit/test_contracts_support.py", "the refusal's code, state unchanged"),
     "check_malformed_call": ("tests/unit/test_contracts_support.py", "state unchanged"),
     "_refused": ("tests/unit/test_contracts_screen.py", "the screen finds personal data"),
+    "rejected_only": ("tests/unit/test_mutation_normal.py", "refused by name, nothing else"),
 }
 EXPECTING = frozenset({"raises", "warns"})
 CHECKS = EXPECTING | ASSERTING_HELPERS.keys()

@@ -1,0 +1,256 @@
+"""Certificate lifecycle edges found by mutation testing (issue 19, docs/mutation.md).
+
+Exact validity instants (the end of validity, the type's maximum, a renewal), the steps an
+issuer keeps after losing a type, the records each step writes, and verification records.
+They check error codes, records and events, never a message text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.errors import ContractError
+from contracts.runtime import ArgValue
+from tests.unit import test_contracts_support as support
+
+CERT = "DIP-2012-000001"
+NCR = "NCR-2024-000001"
+C: dict[str, ArgValue] = {"cert_id": CERT}
+N: dict[str, ArgValue] = {"cert_id": NCR}
+MAX_MS = 183 * support.DAY_MS
+"""The no-criminal-record proof's longest validity (the catalogue's)."""
+
+
+def status(ledger: support.Ledger, cert_id: str = CERT, now_ms: int | None = None) -> Any:
+    return ledger.query("certificates", "status", {"cert_id": cert_id}, now_ms=now_ms)
+
+
+def psb_ledger() -> support.Ledger:
+    """A chain whose PSB also issues no-criminal-record proofs (valid at most 183 days)."""
+    psb = dataclasses.replace(
+        support.PSB, cert_types=(*support.PSB.cert_types, "no_criminal_record")
+    )
+    return support.Ledger(tuple(psb if o.id == psb.id else o for o in support.ORGANISATIONS))
+
+
+def ncr_args(valid_until_ms: int, **overrides: ArgValue) -> dict[str, ArgValue]:
+    return support.issue_args(
+        cert_id=NCR, cert_type="no_criminal_record", valid_until_ms=valid_until_ms, **overrides
+    )
+
+
+def new_hash(name: str) -> str:
+    return compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(name))
+
+
+# --- exact instants ------------------------------------------------------------------------
+
+
+def test_a_certificate_is_valid_up_to_its_end_of_validity_instant() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + support.DAY_MS
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    assert status(ledger, now_ms=until)["status"] == "valid"
+    assert status(ledger, now_ms=until + 1)["status"] == "expired"
+
+
+def test_a_validity_may_reach_exactly_the_types_maximum() -> None:
+    ledger = psb_ledger()
+    over = ncr_args(ledger.time_ms + MAX_MS + 1)
+    ledger.reject(support.PSB, "certificates.issue", over, "invalid_argument")
+    ledger.call(support.PSB, "certificates.issue", ncr_args(ledger.time_ms + MAX_MS))
+    assert status(ledger, NCR)["valid_until_ms"] == ledger.time_ms - 1000 + MAX_MS
+    ledger.reject(
+        support.PSB,
+        "certificates.renew",
+        {**N, "valid_until_ms": ledger.time_ms + MAX_MS + 1},
+        "invalid_argument",
+    )
+    renewed = ledger.time_ms + MAX_MS
+    result = ledger.call(support.PSB, "certificates.renew", {**N, "valid_until_ms": renewed})
+    assert dict(result.events[0].attrs)["valid_until_ms"] == renewed
+    assert status(ledger, NCR)["valid_until_ms"] == renewed
+
+
+def test_a_validity_must_end_after_the_block_time() -> None:
+    ledger = psb_ledger()
+    ledger.reject(support.PSB, "certificates.issue", ncr_args(ledger.time_ms), "invalid_argument")
+    issued_at = ledger.time_ms
+    ledger.call(support.PSB, "certificates.issue", ncr_args(issued_at + 1))
+    assert status(ledger, NCR, now_ms=issued_at)["status"] == "valid"
+
+
+def test_a_renewal_must_end_after_both_the_old_end_and_the_block_time() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + 10 * support.DAY_MS
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    renew = "certificates.renew"
+    ledger.reject(support.UNIVERSITY, renew, {**C, "valid_until_ms": until}, "invalid_argument")
+    ledger.call(support.UNIVERSITY, renew, {**C, "valid_until_ms": until + 1})
+    assert status(ledger)["valid_until_ms"] == until + 1
+    # Expired: the new end must also be later than now, not only than the old end.
+    ledger.time_ms = until + support.DAY_MS
+    ledger.reject(
+        support.UNIVERSITY, renew, {**C, "valid_until_ms": ledger.time_ms}, "invalid_argument"
+    )
+    later = ledger.time_ms + 1
+    ledger.call(support.UNIVERSITY, renew, {**C, "valid_until_ms": later})
+    # Renewing to no end of validity at all is allowed for a type that needs none.
+    result = ledger.call(support.UNIVERSITY, renew, {**C, "valid_until_ms": 0})
+    assert dict(result.events[0].attrs)["old_valid_until_ms"] == later
+    assert status(ledger)["valid_until_ms"] == 0
+    ledger.reject(support.UNIVERSITY, renew, {**C, "valid_until_ms": 1}, "failed_precondition")
+
+
+def test_a_type_that_needs_an_end_of_validity_cannot_be_renewed_to_none() -> None:
+    ledger = psb_ledger()
+    ledger.call(support.PSB, "certificates.issue", ncr_args(ledger.time_ms + support.DAY_MS))
+    renew = {**N, "valid_until_ms": 0}
+    ledger.reject(support.PSB, "certificates.renew", renew, "invalid_argument")
+
+
+# --- an issuer that no longer issues the type ----------------------------------------------
+
+
+def retired_ledger() -> support.Ledger:
+    """The university issued Alice's diploma, then stopped issuing diplomas (its organisation
+    record replaced as a governance change would): only the steps that end validity remain
+    open to it."""
+    ledger = support.Ledger.with_diploma(CERT)
+    retired = dataclasses.replace(support.UNIVERSITY, cert_types=("teacher_qualification",))
+    organisations = tuple(retired if o.id == retired.id else o for o in support.ORGANISATIONS)
+    ledger.state.apply_writes(
+        (key, value)
+        for key, value in support.Ledger(organisations).state.items()
+        if key.startswith(b"membership/org/")
+    )
+    return ledger
+
+
+def test_an_issuer_that_stopped_issuing_a_type_may_only_suspend_and_revoke() -> None:
+    ledger = retired_ledger()
+    for method, args in (
+        ("renew", {**C, "valid_until_ms": ledger.time_ms + support.DAY_MS}),
+        ("amend", {**C, "doc_hash": new_hash("amended"), "reason": "x"}),
+        (
+            "reissue",
+            {
+                **C,
+                "new_cert_id": "DIP-2012-000009",
+                "doc_hash": new_hash("reissued"),
+                "valid_until_ms": 0,
+                "reason": "x",
+            },
+        ),
+    ):
+        ledger.reject(support.UNIVERSITY, f"certificates.{method}", args, "permission_denied")
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "review"})
+    ledger.reject(support.UNIVERSITY, "certificates.reinstate", C, "permission_denied")
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**C, "reason": "withdrawn"})
+    assert status(ledger)["status"] == "revoked"
+
+
+# --- reissue, verification records, queries ------------------------------------------------
+
+
+def reissue_args(ledger: support.Ledger, new_id: str, **overrides: ArgValue) -> dict[str, ArgValue]:
+    args: dict[str, ArgValue] = {
+        "new_cert_id": new_id,
+        "doc_hash": new_hash(new_id),
+        "valid_until_ms": 0,
+        "reason": "证书遗失补发 lost",
+    }
+    args.update(overrides)
+    return args
+
+
+def test_a_suspended_certificate_may_be_reissued_within_the_types_rules() -> None:
+    ledger = psb_ledger()
+    ledger.call(support.PSB, "certificates.issue", ncr_args(ledger.time_ms + support.DAY_MS))
+    ledger.call(support.PSB, "certificates.suspend", {**N, "reason": "review"})
+    reissue = "certificates.reissue"
+    no_end = {**N, **reissue_args(ledger, "NCR-2024-000002")}
+    ledger.reject(support.PSB, reissue, no_end, "invalid_argument")
+    taken = {**N, **reissue_args(ledger, NCR, valid_until_ms=ledger.time_ms + support.DAY_MS)}
+    ledger.reject(support.PSB, reissue, taken, "already_exists")
+    until = ledger.time_ms + support.DAY_MS
+    good = {**N, **reissue_args(ledger, "NCR-2024-000002", valid_until_ms=until)}
+    result = ledger.call(support.PSB, reissue, good)
+    assert dict(result.events[0].attrs)["valid_until_ms"] == until
+    new = status(ledger, "NCR-2024-000002")
+    assert (new["status"], new["valid_until_ms"], new["issuer"]) == ("valid", until, "jinan-psb")
+    assert (new["issued_height"], new["version"]) == (ledger.height - 1, 1)
+    old = status(ledger, NCR)
+    assert (old["status"], old["reason"], old["status_height"]) == (
+        "superseded",
+        "证书遗失补发 lost",
+        ledger.height - 1,
+    )
+
+
+def test_a_verification_records_the_certificates_status_at_the_block_time() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + 5_000
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    ledger.time_ms = until + 1
+    args: dict[str, ArgValue] = {
+        **C,
+        "verification_id": "VER-0000001",
+        "result": "failed",
+        "purpose": "窗口核验 counter check",
+    }
+    result = ledger.call(support.NOTARY, "certificates.record_verification", args)
+    attrs = dict(result.events[0].attrs)
+    assert (attrs["cert_status"], attrs["result"], attrs["fields"]) == ("expired", "failed", "")
+    (record,) = ledger.query("certificates", "verifications", {"holder": support.ALICE})
+    assert (record["cert_status"], record["fields"], record["time_ms"]) == (
+        "expired",
+        [],
+        until + 1,
+    )
+    assert (record["doc_version"], record["height"]) == (1, ledger.height - 1)
+    ledger.reject(
+        support.NOTARY,
+        "certificates.record_verification",
+        {**args, "cert_id": "DIP-2099-999999", "verification_id": "VER-0000002"},
+        "not_found",
+    )
+
+
+def test_verifications_are_listed_by_exactly_one_of_certificate_and_holder() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    for number in (1, 2):
+        ledger.call(
+            support.NOTARY,
+            "certificates.record_verification",
+            {**C, "verification_id": f"VER-000000{number}", "result": "passed", "purpose": "p"},
+        )
+    both = {**C, "holder": support.ALICE}
+    for args in (both, {}):
+        with pytest.raises(ContractError) as info:
+            ledger.query("certificates", "verifications", args)
+        assert info.value.code == "invalid_argument"
+    limited = ledger.query("certificates", "verifications", {**C, "limit": 1})
+    assert [v["verification_id"] for v in limited] == ["VER-0000001"]
+    assert ledger.query("certificates", "verifications", {"holder": support.BOB}) == []
+
+
+def test_the_history_reports_the_status_at_the_query_time() -> None:
+    ledger = support.Ledger()
+    until = ledger.time_ms + 5_000
+    ledger.issue_diploma(CERT, valid_until_ms=until)
+    history = ledger.query("certificates", "history", C, now_ms=until + 1)
+    assert (history["status"], history["supersedes"], history["superseded_by"]) == (
+        "expired",
+        "",
+        "",
+    )
+    assert [v["until_height"] for v in history["versions"]] == [0]
+    listed = ledger.query(
+        "certificates", "list_by_holder", {"holder": support.ALICE}, now_ms=until + 1
+    )
+    assert [c["status"] for c in listed] == ["expired"]
