@@ -48,7 +48,8 @@ MESSAGE_ONLY_PATTERNS = [
     # for errors whose one argument is a message (the contracts' helpers are named after their
     # code); tests/unit/test_mutation_tooling.py checks each such call holds only strings
     r"^\s*raise (ValueError|TypeError|RuntimeError|ConsensusError|InvalidCertificate|"
-    r"(arguments\.)?invalid|permission_denied|failed_precondition|already_exists|not_found)\($",
+    r"(arguments\.)?invalid|permission_denied|failed_precondition|already_exists|not_found|"
+    r"MissingNodeError|ProofFormatError)\($",
     # return "a sentence" / return None, "a sentence" (a problem description: it has a space,
     # which no kind or identifier returned as data has)
     r'^\s*return (None, )?f?"[^"]* [^"]*"\s*(#.*)?$',

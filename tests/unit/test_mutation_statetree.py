@@ -5,10 +5,23 @@ damaged store. Each test fails if the check or the branch it names is removed.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from node.chain.stateproof import EMPTY_ROOT, ProofKind, verify_proof
-from node.ledger.statetree import MemoryNodeStore, StateTree, apply_writes
+from node.chain.stateproof import EMPTY_ROOT, KEY_BITS, ProofKind, verify_proof
+from node.ledger.statetree import (
+    CorruptNodeError,
+    MemoryNodeStore,
+    Shape,
+    StateTree,
+    apply_writes,
+    build_tree,
+    encode_branch,
+    iter_nodes,
+    prove,
+    prove_from_shapes,
+)
 
 
 def test_reads_and_proofs_at_an_explicit_older_root_answer_for_that_version() -> None:
@@ -52,3 +65,60 @@ def test_a_write_that_is_not_bytes_to_bytes_or_none_is_a_type_error(write: objec
     with pytest.raises(TypeError):
         tree.apply([write])  # type: ignore[list-item]
     assert tree.root == root and len(store) == before
+
+
+def test_a_whole_state_built_at_once_starts_from_the_empty_root() -> None:
+    update = build_tree([(b"a", b"1"), (b"b", b"2")])
+    assert update.prev_root == EMPTY_ROOT
+    assert update.root == StateTree(MemoryNodeStore()).apply([(b"b", b"2"), (b"a", b"1")])
+    assert update.stale_nodes == frozenset()
+
+
+# ---- a damaged store: a child that splits at or above its parent ------------------------
+
+LEFT_LEAF = b"\x0a" * 32
+CHILD = b"\x0c" * 32
+ROOT = b"\x0d" * 32
+
+
+def damaged_on_the_right() -> dict[bytes, Shape]:
+    """A root splitting at bit 5 whose LEFT child is a leaf and whose RIGHT child splits at
+    bit 5 again (over two leaves): only the right-hand walk meets the damage."""
+    leaf = (KEY_BITS, b"\x01" * 32, b"", 0)
+    return {
+        ROOT: (5, LEFT_LEAF, CHILD, 0),
+        CHILD: (5, b"\x0e" * 32, b"\x0f" * 32, 1 << (KEY_BITS - 6)),
+        LEFT_LEAF: leaf,
+        b"\x0e" * 32: leaf,
+        b"\x0f" * 32: leaf,
+    }
+
+
+class Shapes:
+    def __init__(self, shapes: dict[bytes, Shape]) -> None:
+        self._shapes = shapes
+
+    def get_shape(self, node_hash: bytes) -> Shape | None:
+        return self._shapes.get(node_hash)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        shape = self._shapes.get(node_hash)
+        if shape is None:
+            return None
+        split_bit, left, right, rep = shape
+        if split_bit == KEY_BITS:
+            return b"\x00" + rep.to_bytes(32, "big") + bytes(4) + node_hash
+        return encode_branch(split_bit, left, right, rep)
+
+
+def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None:
+    store = Shapes(damaged_on_the_right())
+    with pytest.raises(CorruptNodeError):
+        list(iter_nodes(store, ROOT))
+    key_going_right = next(
+        k for k in (b"k%d" % i for i in range(200)) if (hashlib.sha256(k).digest()[0] >> 2) & 1
+    )
+    with pytest.raises(CorruptNodeError):
+        prove_from_shapes(store, ROOT, key_going_right)
+    with pytest.raises(CorruptNodeError):
+        prove(store, ROOT, key_going_right)
