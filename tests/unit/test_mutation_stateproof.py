@@ -6,7 +6,9 @@ encoding) or False (verify_proof never raises); each test fails if its check is 
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+from collections.abc import Callable
 
 import pytest
 
@@ -27,6 +29,7 @@ from node.chain.stateproof import (
     encode_proof,
     verify_proof,
 )
+from node.ledger.statetree import MemoryNodeStore, StateTree
 
 HASH = b"\x5a" * 32
 
@@ -103,3 +106,55 @@ def test_an_empty_proof_proves_absence_under_the_empty_root_only() -> None:
     assert verify_proof(EMPTY_ROOT, b"k", None, empty) is True
     assert verify_proof(EMPTY_ROOT, b"k", b"", empty) is False
     assert verify_proof(HASH, b"k", None, empty) is False
+
+
+# ---- a real proof in the wrong types, or claiming the key's own leaf ----------------------
+
+
+def real_proof() -> tuple[bytes, Proof]:
+    """A root of a few entries and the inclusion proof of b"k" (which has siblings)."""
+    tree = StateTree(MemoryNodeStore())
+    root = tree.apply([(b"k", b"v"), *((b"o%d" % i, b"x") for i in range(8))])
+    proof = tree.prove(b"k")
+    assert proof.siblings and verify_proof(root, b"k", b"v", proof)
+    return root, proof
+
+
+@pytest.mark.parametrize(
+    "retyped",
+    [
+        lambda p: dataclasses.replace(p, siblings=list(p.siblings)),
+        lambda p: dataclasses.replace(p, siblings=tuple(list(s) for s in p.siblings)),
+        lambda p: dataclasses.replace(
+            p,
+            siblings=tuple(Sibling(s.split_bit, bytearray(s.hash)) for s in p.siblings),  # type: ignore[arg-type]
+        ),
+        lambda p: dataclasses.replace(p, value_hash=bytearray(p.value_hash)),
+    ],
+    ids=["siblings a list", "a sibling a list", "a sibling hash a bytearray", "value hash"],
+)
+def test_a_true_proof_in_the_wrong_types_is_refused(retyped: Callable[[Proof], Proof]) -> None:
+    """Same values, other containers: the format is exact, so these are malformed (they
+    would otherwise verify: every hash in them is right)."""
+    root, proof = real_proof()
+    changed = retyped(proof)
+    assert verify_proof(root, b"k", b"v", changed) is False
+    with pytest.raises(ProofFormatError):
+        encode_proof(changed)
+
+
+def test_an_empty_proof_with_hash_fields_that_are_not_bytes_is_malformed() -> None:
+    odd = Proof(ProofKind.EMPTY, (), None, None)  # type: ignore[arg-type]
+    assert verify_proof(EMPTY_ROOT, b"k", None, odd) is False
+    with pytest.raises(ProofFormatError):
+        encode_proof(odd)
+
+
+def test_an_exclusion_naming_the_keys_own_leaf_is_refused() -> None:
+    """The 'other' leaf of an exclusion proof must be another key's: naming the key's own
+    leaf (with its real value hash) would hash up to the true root and prove a present key
+    absent."""
+    root, proof = real_proof()
+    forged = Proof(ProofKind.OTHER_LEAF, proof.siblings, compute_key_hash(b"k"), proof.value_hash)
+    assert decode_proof(encode_proof(forged)) == forged  # well formed
+    assert verify_proof(root, b"k", None, forged) is False
