@@ -158,3 +158,18 @@ def test_an_exclusion_naming_the_keys_own_leaf_is_refused() -> None:
     forged = Proof(ProofKind.OTHER_LEAF, proof.siblings, compute_key_hash(b"k"), proof.value_hash)
     assert decode_proof(encode_proof(forged)) == forged  # well formed
     assert verify_proof(root, b"k", None, forged) is False
+
+
+@pytest.mark.parametrize("as_type", [bytearray, memoryview])
+def test_a_root_or_key_that_is_not_bytes_is_refused_even_when_equal(
+    as_type: Callable[[bytes], object],
+) -> None:
+    """A bytearray equal to the true root (or key) would hash and compare equal: the type
+    check is what refuses it."""
+    root, proof = real_proof()
+    assert verify_proof(as_type(root), b"k", b"v", proof) is False  # type: ignore[arg-type]
+    assert verify_proof(root, as_type(b"k"), b"v", proof) is False  # type: ignore[arg-type]
+    empty = Proof(ProofKind.EMPTY, ())
+    assert verify_proof(EMPTY_ROOT, b"k", None, empty) is True
+    assert verify_proof(EMPTY_ROOT, as_type(b"k"), None, empty) is False  # type: ignore[arg-type]
+    assert verify_proof(EMPTY_ROOT, "k", None, empty) is False  # type: ignore[arg-type]

@@ -289,3 +289,33 @@ def test_a_view_record_drops_lower_views_of_its_kind_only_at_the_view_height() -
     assert kept.records() == [e.data for e in kept.entries()]
     assert kept.kept_bytes == 2 * RECORD_BYTES
     kept.close()
+
+
+def test_a_rewritten_file_stays_private(tmp_path: Path) -> None:
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1), record(2)])
+    wal.forget_through(1)
+    wal.compact()
+    wal.close()
+    assert path.stat().st_size == RECORD_BYTES
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_header_with_a_length_out_of_range_and_only_zeros_after_it_is_a_torn_tail(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only the checksum half of the last header reached the disk: the length (zero) is out
+    of range, and nothing but the space written ahead follows. That is a torn tail (a
+    warning), not damage before the end (an error), and the records before it stay."""
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1)])
+    wal.close()
+    whole = bytearray(path.read_bytes())
+    whole[RECORD_BYTES : RECORD_BYTES + HEADER.size] = HEADER.pack(0, 0xDEADBEEF)
+    path.write_bytes(bytes(whole))
+    with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
+        assert reopened(path) == [(1, 1, 0)]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert path.stat().st_size == RECORD_BYTES
