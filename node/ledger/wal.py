@@ -267,7 +267,6 @@ class Wal:
                 return found.good_bytes
             # Bytes after the end marker: damage, since appends only ever fill zeros.
             found = ScanResult(found.entries, found.good_bytes, "data after the end", -1)
-        dropped = size - found.good_bytes
         if found.bad_end >= 0 and (
             found.bad_end >= size or self._is_zero_from(found.bad_end, size)
         ):
@@ -276,7 +275,7 @@ class Wal:
                 self.path,
                 found.good_bytes,
                 found.problem,
-                dropped,
+                size - found.good_bytes,
                 len(found.entries),
             )
         else:
@@ -287,7 +286,7 @@ class Wal:
                 found.good_bytes,
                 found.problem,
                 size - max(found.bad_end, found.good_bytes),
-                dropped,
+                size - found.good_bytes,
                 len(found.entries),
             )
         os.ftruncate(self._fd, found.good_bytes)

@@ -319,3 +319,44 @@ def test_a_header_with_a_length_out_of_range_and_only_zeros_after_it_is_a_torn_t
         assert reopened(path) == [(1, 1, 0)]
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert path.stat().st_size == RECORD_BYTES
+
+
+# ---- what is synced, and when ----------------------------------------------------------------
+
+
+def test_creation_appends_and_rewrites_sync_before_they_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order of writes and syncs, seen through spies on the system calls: a new file and
+    its folder entry are synced on creation (not on reopening), an append's data is synced
+    after it is written, and a rewrite syncs the new file before the rename and the folder
+    after it."""
+    calls: list[str] = []
+
+    def spy(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            calls.append(name)
+            return real(*args)
+
+        return call
+
+    for name in ("fsync", "fdatasync", "pwrite", "write", "replace"):
+        monkeypatch.setattr(os, name, spy(name, getattr(os, name)))
+    monkeypatch.setattr(wal_module, "fsync_dir", spy("fsync_dir", wal_module.fsync_dir))
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    assert calls == ["fsync", "fsync_dir", "fsync"]  # fsync_dir syncs the folder's fd
+    calls.clear()
+    wal.append([record(1), record(2)])  # space written ahead first, then the records
+    assert calls == ["pwrite", "fsync", "pwrite", "fdatasync"]
+    calls.clear()
+    wal.append([record(3)])
+    assert calls == ["pwrite", "fdatasync"]
+    calls.clear()
+    wal.forget_through(2)
+    wal.compact()
+    assert calls == ["write", "fsync", "replace", "fsync_dir", "fsync"]
+    calls.clear()
+    wal.close()
+    assert reopened(path) == [(3, 1, 0)]
+    assert calls == []  # an existing file is only read
