@@ -17,6 +17,7 @@ from node.ledger.statetree import (
     StateTree,
     apply_writes,
     build_tree,
+    decode_shape,
     encode_branch,
     iter_nodes,
     prove,
@@ -122,3 +123,19 @@ def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None
         prove_from_shapes(store, ROOT, key_going_right)
     with pytest.raises(CorruptNodeError):
         prove(store, ROOT, key_going_right)
+
+
+def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
+    """Batch updates read shapes (`decode_shape`), proofs read nodes (`_load`): both name
+    the damage as CorruptNodeError, not as some other failure."""
+    store = MemoryNodeStore()
+    garbage = b"\xdd" * 32
+    store.put_nodes({garbage: b"\x07garbage"})
+    with pytest.raises(CorruptNodeError):
+        decode_shape(garbage, b"\x07garbage")
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, garbage, [(b"k", b"v"), (b"other", b"w")])
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, garbage, [(b"k", b"v")])
+    with pytest.raises(CorruptNodeError):
+        prove(store, garbage, b"k")
