@@ -360,3 +360,19 @@ def test_creation_appends_and_rewrites_sync_before_they_return(
     wal.close()
     assert reopened(path) == [(3, 1, 0)]
     assert calls == []  # an existing file is only read
+
+
+def test_a_wal_opened_on_descriptor_zero_is_closed_too(tmp_path: Path) -> None:
+    """A daemon may run with its standard input closed: the WAL's file then gets descriptor
+    0, which is a real descriptor to close (only a negative one means closed)."""
+    saved = os.dup(0)
+    try:
+        os.close(0)
+        wal = Wal(tmp_path / "consensus.wal")
+        assert os.path.samestat(os.fstat(0), (tmp_path / "consensus.wal").stat())
+        wal.close()
+        with pytest.raises(OSError):
+            os.fstat(0)
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
