@@ -376,3 +376,60 @@ def test_a_wal_opened_on_descriptor_zero_is_closed_too(tmp_path: Path) -> None:
     finally:
         os.dup2(saved, 0)
         os.close(saved)
+
+
+def test_space_is_written_ahead_when_the_records_fit_but_their_end_marker_would_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After 100 bytes of records the file is 208 bytes (100 ahead and the end marker). An
+    append of 104 more ends at 204: inside the file, but 4 bytes are too few for the end
+    marker, so more space is written first."""
+    monkeypatch.setattr(limits, "WAL_PREALLOCATE_BYTES", RECORD_BYTES)
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1)])
+    assert path.stat().st_size == RECORD_BYTES + HEADER.size + RECORD_BYTES
+    longer = WalEntry(2, 1, 0, b"y" * (RECORD_BYTES + 4 - HEADER.size - KEY.size))
+    wal.append([longer])
+    assert wal.file_bytes == 2 * RECORD_BYTES + 4
+    assert path.stat().st_size == wal.file_bytes + HEADER.size + RECORD_BYTES
+    wal.close()
+    with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
+        assert reopened(path) == [(1, 1, 0), (2, 1, 0)]
+    assert caplog.records == []
+
+
+def test_a_failed_write_whose_clean_up_fails_too_is_still_a_wal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1)])
+
+    def failing(*args: Any) -> int:
+        raise OSError(5, "disk gone")
+
+    monkeypatch.setattr(os, "pwrite", failing)  # the write and the zeroing after it
+    with pytest.raises(WalError):
+        wal.append([record(2)])
+    monkeypatch.undo()
+    assert [e.key for e in wal.entries()] == [(1, 1, 0)]
+    wal.close()
+    assert reopened(path) == [(1, 1, 0)]
+
+
+def test_closing_twice_closes_no_other_descriptor(tmp_path: Path) -> None:
+    """The second close must find the WAL closed, not close whatever descriptor its number
+    names now (standard output, say)."""
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    try:
+        wal = Wal(tmp_path / "consensus.wal")
+        wal.close()
+        wal.close()
+        for fd in (0, 1, 2):
+            os.fstat(fd)  # raises OSError if it was closed
+        assert [e.key for e in Wal(tmp_path / "consensus.wal").entries()] == []
+    finally:
+        for fd, copy in zip((0, 1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
