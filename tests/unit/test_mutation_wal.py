@@ -433,3 +433,37 @@ def test_closing_twice_closes_no_other_descriptor(tmp_path: Path) -> None:
         for fd, copy in zip((0, 1, 2), saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)
+
+
+def test_each_kind_of_damage_is_named_and_a_damaged_last_record_is_a_torn_tail(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What `scan` reports for a whole file, a cut header, a cut payload and a flipped
+    byte; and a flipped byte in the last record, followed by zeros only, is logged as a torn
+    tail (a warning), since nothing written after it is lost."""
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1), record(2)])
+    wal.close()
+    whole = path.read_bytes()
+
+    def scanned(data: bytes) -> tuple[int, str | None, int]:
+        path.write_bytes(data)
+        with path.open("rb") as stream:
+            found = scan(stream)
+        return found.good_bytes, found.problem, found.bad_end
+
+    end = 2 * RECORD_BYTES
+    assert scanned(whole) == (end, None, end)
+    assert scanned(whole[: end - 3]) == (RECORD_BYTES, wal_module.TORN_PAYLOAD, end - 3)
+    assert scanned(whole[: RECORD_BYTES + 5]) == (
+        RECORD_BYTES,
+        wal_module.TORN_HEADER,
+        RECORD_BYTES + 5,
+    )
+    flipped = bytearray(whole)
+    flipped[end - 1] ^= 0x01
+    assert scanned(bytes(flipped)) == (RECORD_BYTES, wal_module.CHECKSUM_MISMATCH, end)
+    with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
+        assert reopened(path) == [(1, 1, 0)]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
