@@ -467,3 +467,23 @@ def test_each_kind_of_damage_is_named_and_a_damaged_last_record_is_a_torn_tail(
     with caplog.at_level(logging.WARNING, logger="trustledger.wal"):
         assert reopened(path) == [(1, 1, 0)]
     assert [r.levelname for r in caplog.records] == ["WARNING"]
+
+
+def test_a_wal_that_cannot_be_recovered_raises_its_error_and_leaks_no_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "consensus.wal"
+    wal = Wal(path)
+    wal.append([record(1)])
+    wal.close()
+    path.write_bytes(path.read_bytes()[: RECORD_BYTES - 1])  # a torn tail to cut
+
+    def failing(fd: int, length: int) -> None:
+        raise OSError(30, "read-only file system")
+
+    monkeypatch.setattr(os, "ftruncate", failing)
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError) as raised:
+        Wal(path)
+    assert raised.value.errno == 30
+    assert len(os.listdir("/proc/self/fd")) == open_before
