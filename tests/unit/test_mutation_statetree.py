@@ -139,3 +139,34 @@ def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
         apply_writes(store, garbage, [(b"k", b"v")])
     with pytest.raises(CorruptNodeError):
         prove(store, garbage, b"k")
+
+
+def test_a_leaf_whose_key_length_overruns_its_bytes_is_a_corrupt_node() -> None:
+    store = MemoryNodeStore()
+    bad = b"\xbb" * 32
+    key_hash = hashlib.sha256(b"k").digest()
+    store.put_nodes({bad: b"\x00" + key_hash + (50).to_bytes(4, "big") + b"k" + b"v"})
+    with pytest.raises(CorruptNodeError):
+        prove(store, bad, b"k")
+    with pytest.raises(CorruptNodeError):
+        decode_shape(bad, store.get_node(bad) or b"")
+
+
+class DecodedShapes(MemoryNodeStore):
+    """A store that also answers shapes, decoded from its nodes (as LevelDBNodeStore does)."""
+
+    def get_shape(self, node_hash: bytes) -> Shape | None:
+        raw = self.get_node(node_hash)
+        return None if raw is None else decode_shape(node_hash, raw)
+
+
+def test_proofs_from_decoded_shapes_equal_proofs_from_nodes() -> None:
+    store = DecodedShapes()
+    tree = StateTree(store)
+    root = tree.apply([(b"k%d" % i, b"v%d" % i) for i in range(40)])
+    for key in [b"k0", b"k17", b"k39", b"absent", b"also absent"]:
+        assert prove_from_shapes(store, root, key) == prove(store, root, key)
+    single = build_tree([(b"only", b"one")])
+    alone = DecodedShapes()
+    alone.put_nodes(single.new_nodes)
+    assert prove_from_shapes(alone, single.root, b"only") == prove(alone, single.root, b"only")
