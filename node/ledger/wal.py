@@ -79,6 +79,13 @@ END_MARKER = bytes(HEADER.size)
 KEY = struct.Struct(">QBQ")
 """height u64, kind u8, view u64: the start of every payload."""
 
+# Why reading stopped before the end of the file (`ScanResult.problem`, shown in the log);
+# a length out of range is the fifth, with the length in its text.
+TORN_HEADER = "torn header"
+TORN_PAYLOAD = "torn payload"
+CHECKSUM_MISMATCH = "checksum mismatch"
+DATA_AFTER_THE_END = "data after the end"
+
 
 class WalError(Exception):
     """The WAL cannot take a record: the node must stop rather than send an unrecorded
@@ -137,7 +144,7 @@ def scan(stream: BinaryIO) -> ScanResult:
         if not header or header == END_MARKER:
             return ScanResult(entries, offset, None, offset)
         if len(header) < HEADER.size:
-            return ScanResult(entries, offset, "torn header", offset + len(header))
+            return ScanResult(entries, offset, TORN_HEADER, offset + len(header))
         length, crc = HEADER.unpack(header)
         if not KEY.size <= length <= limits.WAL_RECORD_BYTES_MAX:
             return ScanResult(
@@ -146,9 +153,9 @@ def scan(stream: BinaryIO) -> ScanResult:
         payload = stream.read(length)
         end = offset + HEADER.size + len(payload)
         if len(payload) < length:
-            return ScanResult(entries, offset, "torn payload", end)
+            return ScanResult(entries, offset, TORN_PAYLOAD, end)
         if zlib.crc32(payload, zlib.crc32(header[:4])) != crc:
-            return ScanResult(entries, offset, "checksum mismatch", end)
+            return ScanResult(entries, offset, CHECKSUM_MISMATCH, end)
         height, kind, view = KEY.unpack_from(payload)
         entries.append(WalEntry(height, kind, view, payload[KEY.size :]))
         offset = end
@@ -266,8 +273,7 @@ class Wal:
             if self._is_zero_from(found.good_bytes, size):
                 return found.good_bytes
             # Bytes after the end marker: damage, since appends only ever fill zeros.
-            found = ScanResult(found.entries, found.good_bytes, "data after the end", -1)
-        dropped = size - found.good_bytes
+            found = ScanResult(found.entries, found.good_bytes, DATA_AFTER_THE_END, -1)
         if found.bad_end >= 0 and (
             found.bad_end >= size or self._is_zero_from(found.bad_end, size)
         ):
@@ -276,7 +282,7 @@ class Wal:
                 self.path,
                 found.good_bytes,
                 found.problem,
-                dropped,
+                size - found.good_bytes,
                 len(found.entries),
             )
         else:
@@ -287,7 +293,7 @@ class Wal:
                 found.good_bytes,
                 found.problem,
                 size - max(found.bad_end, found.good_bytes),
-                dropped,
+                size - found.good_bytes,
                 len(found.entries),
             )
         os.ftruncate(self._fd, found.good_bytes)

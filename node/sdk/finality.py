@@ -48,7 +48,7 @@ def check_finality(
     try:
         verify_commit_certificate(chain_id, validators, certificate_from_proto(commit))
     except InvalidCertificate as exc:
-        raise FinalityError(str(exc)) from exc
+        raise FinalityError(f"{exc}") from exc  # the certificate check's own words
 
 
 def get_scheduled_set(results: ledger_pb2.BlockResults, activation_height: int) -> ValidatorSet:

@@ -4,6 +4,7 @@ the committed lists. The full proof that the clearing makes mutants fresh runs m
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import tomllib
@@ -122,3 +123,44 @@ def test_hypothesis_runs_derandomized_without_a_database_under_mutation(
     finally:
         settings.load_profile("default")
     assert settings.default.derandomize is False
+
+
+def test_log_lines_left_out_hold_only_text_and_plain_values() -> None:
+    """A `log.warning(` line makes mutmut skip the whole call, so its arguments may only be
+    text and the values it shows (names, attributes, literals, arithmetic, len/max/min,
+    .hex()): nothing whose mutation could change what the code does."""
+    opener = re.compile(run.MESSAGE_ONLY_PATTERNS[2])
+    assert opener.search('        log.warning("x %d", n)')
+    assert not opener.search('        self.log.append("x")')
+    plain = (
+        ast.Constant,
+        ast.Name,
+        ast.Attribute,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.operator,
+        ast.unaryop,
+        ast.Load,
+        ast.Call,
+        ast.keyword,
+        ast.JoinedStr,
+        ast.FormattedValue,
+    )
+    checked = 0
+    for module in run.load_modules():  # the modules mutated, so the ones the pattern affects
+        source = (ROOT / module).read_text("utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call) or not opener.search(lines[node.lineno - 1]):
+                continue
+            if lines[node.lineno - 1].strip().split("(")[0] != ast.unparse(node.func):
+                continue  # another call starting on the log line's own line
+            checked += 1
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                for part in ast.walk(arg):
+                    where = f"{module}:{node.lineno}: {ast.unparse(arg)}"
+                    assert isinstance(part, plain), where
+                    if isinstance(part, ast.Call):
+                        name = ast.unparse(part.func)
+                        assert name in ("len", "max", "min") or name.endswith(".hex"), where
+    assert checked > 0

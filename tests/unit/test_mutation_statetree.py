@@ -1,0 +1,172 @@
+"""The state tree's edges, found by mutation testing (issue 19, docs/mutation.md): reads and
+proofs at an explicit older root, the type check of a write set, and the walks' refusals of a
+damaged store. Each test fails if the check or the branch it names is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from node.chain.stateproof import EMPTY_ROOT, KEY_BITS, ProofKind, verify_proof
+from node.ledger.statetree import (
+    CorruptNodeError,
+    MemoryNodeStore,
+    Shape,
+    StateTree,
+    apply_writes,
+    build_tree,
+    decode_shape,
+    encode_branch,
+    iter_nodes,
+    prove,
+    prove_from_shapes,
+)
+
+
+def test_reads_and_proofs_at_an_explicit_older_root_answer_for_that_version() -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    old = tree.apply([(b"k", b"old"), (b"gone", b"here")])
+    new = tree.apply([(b"k", b"new"), (b"gone", None), (b"added", b"x")])
+    assert tree.root == new != old
+    assert tree.get(b"k", old) == b"old" and tree.get(b"k") == b"new"
+    assert tree.get(b"gone", old) == b"here" and tree.get(b"gone") is None
+    assert tree.get(b"added", old) is None and tree.get(b"added", new) == b"x"
+    at_old = tree.prove(b"k", old)
+    assert verify_proof(old, b"k", b"old", at_old)
+    assert not verify_proof(new, b"k", b"old", at_old)
+    assert tree.prove(b"k", new) == tree.prove(b"k") != at_old
+    assert verify_proof(old, b"gone", b"here", tree.prove(b"gone", old))
+    absent = tree.prove(b"gone")
+    assert absent.kind is ProofKind.OTHER_LEAF and verify_proof(new, b"gone", None, absent)
+    # The empty tree is a version too.
+    assert tree.get(b"k", EMPTY_ROOT) is None
+    assert tree.prove(b"k", EMPTY_ROOT).kind is ProofKind.EMPTY
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        (bytearray(b"k"), b"v"),  # hashes like bytes: only the type check refuses it
+        (memoryview(b"k"), b"v"),
+        ("k", b"v"),
+        (b"k", bytearray(b"v")),
+        (b"k", "v"),
+    ],
+)
+def test_a_write_that_is_not_bytes_to_bytes_or_none_is_a_type_error(write: object) -> None:
+    store = MemoryNodeStore()
+    tree = StateTree(store)
+    root = tree.apply([(b"a", b"1")])
+    before = len(store)
+    with pytest.raises(TypeError):
+        apply_writes(store, root, [(b"b", b"2"), write])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        tree.apply([write])  # type: ignore[list-item]
+    assert tree.root == root and len(store) == before
+
+
+def test_a_whole_state_built_at_once_starts_from_the_empty_root() -> None:
+    update = build_tree([(b"a", b"1"), (b"b", b"2")])
+    assert update.prev_root == EMPTY_ROOT
+    assert update.root == StateTree(MemoryNodeStore()).apply([(b"b", b"2"), (b"a", b"1")])
+    assert update.stale_nodes == frozenset()
+
+
+# ---- a damaged store: a child that splits at or above its parent ------------------------
+
+LEFT_LEAF = b"\x0a" * 32
+CHILD = b"\x0c" * 32
+ROOT = b"\x0d" * 32
+
+
+def damaged_on_the_right() -> dict[bytes, Shape]:
+    """A root splitting at bit 5 whose LEFT child is a leaf and whose RIGHT child splits at
+    bit 5 again (over two leaves): only the right-hand walk meets the damage."""
+    leaf = (KEY_BITS, b"\x01" * 32, b"", 0)
+    return {
+        ROOT: (5, LEFT_LEAF, CHILD, 0),
+        CHILD: (5, b"\x0e" * 32, b"\x0f" * 32, 1 << (KEY_BITS - 6)),
+        LEFT_LEAF: leaf,
+        b"\x0e" * 32: leaf,
+        b"\x0f" * 32: leaf,
+    }
+
+
+class Shapes:
+    def __init__(self, shapes: dict[bytes, Shape]) -> None:
+        self._shapes = shapes
+
+    def get_shape(self, node_hash: bytes) -> Shape | None:
+        return self._shapes.get(node_hash)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        shape = self._shapes.get(node_hash)
+        if shape is None:
+            return None
+        split_bit, left, right, rep = shape
+        if split_bit == KEY_BITS:
+            return b"\x00" + rep.to_bytes(32, "big") + bytes(4) + node_hash
+        return encode_branch(split_bit, left, right, rep)
+
+
+def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None:
+    store = Shapes(damaged_on_the_right())
+    with pytest.raises(CorruptNodeError):
+        list(iter_nodes(store, ROOT))
+    key_going_right = next(
+        k for k in (b"k%d" % i for i in range(200)) if (hashlib.sha256(k).digest()[0] >> 2) & 1
+    )
+    with pytest.raises(CorruptNodeError):
+        prove_from_shapes(store, ROOT, key_going_right)
+    with pytest.raises(CorruptNodeError):
+        prove(store, ROOT, key_going_right)
+
+
+def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
+    """Batch updates read shapes (`decode_shape`), proofs read nodes (`_load`): both name
+    the damage as CorruptNodeError, not as some other failure."""
+    store = MemoryNodeStore()
+    garbage = b"\xdd" * 32
+    store.put_nodes({garbage: b"\x07garbage"})
+    with pytest.raises(CorruptNodeError):
+        decode_shape(garbage, b"\x07garbage")
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, garbage, [(b"k", b"v"), (b"other", b"w")])
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, garbage, [(b"k", b"v")])
+    with pytest.raises(CorruptNodeError):
+        prove(store, garbage, b"k")
+
+
+def test_a_leaf_whose_key_length_overruns_its_bytes_is_a_corrupt_node() -> None:
+    store = MemoryNodeStore()
+    bad = b"\xbb" * 32
+    key_hash = hashlib.sha256(b"k").digest()
+    store.put_nodes({bad: b"\x00" + key_hash + (50).to_bytes(4, "big") + b"k" + b"v"})
+    with pytest.raises(CorruptNodeError):
+        prove(store, bad, b"k")
+    with pytest.raises(CorruptNodeError):
+        decode_shape(bad, store.get_node(bad) or b"")
+
+
+class DecodedShapes(MemoryNodeStore):
+    """A store that also answers shapes, decoded from its nodes (as LevelDBNodeStore does)."""
+
+    def get_shape(self, node_hash: bytes) -> Shape | None:
+        raw = self.get_node(node_hash)
+        return None if raw is None else decode_shape(node_hash, raw)
+
+
+def test_proofs_from_decoded_shapes_equal_proofs_from_nodes() -> None:
+    store = DecodedShapes()
+    tree = StateTree(store)
+    root = tree.apply([(b"k%d" % i, b"v%d" % i) for i in range(40)])
+    for key in [b"k0", b"k17", b"k39", b"absent", b"also absent"]:
+        assert prove_from_shapes(store, root, key) == prove(store, root, key)
+    single = build_tree([(b"only", b"one")])
+    alone = DecodedShapes()
+    alone.put_nodes(single.new_nodes)
+    assert prove_from_shapes(alone, single.root, b"only") == prove(alone, single.root, b"only")
