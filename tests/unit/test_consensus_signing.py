@@ -16,6 +16,7 @@ from consensus.signing import (
     checkpoint_sign_bytes,
     commit_sign_bytes,
     prepare_sign_bytes,
+    preprepare_request_sign_bytes,
     preprepare_sign_bytes,
 )
 from consensus.validators import (
@@ -67,6 +68,21 @@ def test_vote_sign_bytes_exact_layout(
 ) -> None:
     expected = tag + struct.pack(">H", len(CHAIN)) + CHAIN.encode() + struct.pack(">QQ", view, 7)
     assert sign_bytes(CHAIN, view, 7, DIGEST) == expected + DIGEST
+
+
+def test_preprepare_request_sign_bytes_exact_layout() -> None:
+    """Tag, chain id, view, height, then the digest with a u16 length: 32 bytes, or none for
+    a standing request (consensus/proposals.py)."""
+    head = (
+        b"trustledger/v1/preprepare-request\x00"
+        + struct.pack(">H", len(CHAIN))
+        + CHAIN.encode()
+        + struct.pack(">QQ", 2, 7)
+    )
+    assert preprepare_request_sign_bytes(CHAIN, 2, 7, DIGEST) == head + b"\x00\x20" + DIGEST
+    assert preprepare_request_sign_bytes(CHAIN, 2, 7, b"") == head + b"\x00\x00"
+    with pytest.raises(ValueError):
+        preprepare_request_sign_bytes(CHAIN, 2, 7, DIGEST[:31])
 
 
 @given(
