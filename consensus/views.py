@@ -37,11 +37,20 @@ class ViewChanges(ReplicaCore):
     """Leaving a view, choosing the next one, and entering it (sections 4.4 and 4.5.2)."""
 
     def _resend_view_change(self) -> None:
-        """While changing views, re-send our ViewChange every retransmit interval."""
-        if self._status == Status.VIEW_CHANGE and self._ticks % self._config.retransmit_ticks == 0:
-            own = self._own_view_change
-            if own is not None and own.new_view == self._view:
-                self._out.broadcast(own)
+        """While changing views, re-send our ViewChange every retransmit interval.
+
+        A replica can be in the view-change state with no ViewChange of its own for the view:
+        built in a later view than its WAL shows (a node restarted into the view its peers
+        had moved to), or restored from a WAL that lost that record. It signs one then, or
+        it would wait silently forever: its peers answer a ViewChange (or an old view's
+        message) with their NewView, and it would send neither (seen in `make soak`)."""
+        if self._status != Status.VIEW_CHANGE or self._ticks % self._config.retransmit_ticks:
+            return
+        own = self._own_view_change
+        if own is not None and own.new_view == self._view:
+            self._out.broadcast(own)
+        elif self._view_change_signer() is not None:
+            self._sign_view_change()
 
     def _start_view_change(self, new_view: int) -> None:
         """Stop taking part in the current view and ask for `new_view`."""

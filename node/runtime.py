@@ -131,10 +131,13 @@ class Node:
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
+        self._started = False
+        """Set once `start` built the replica that takes part; peer messages before that
+        are dropped (see `deliver`)."""
         self._ticks = 0
         self._last_commit_tick = 0
         self.wal = self._open_wal()
-        self.driver = Driver(self._new_replica(view=0), self)
+        self.driver = Driver(self._new_replica(), self)
         self._refresh_peers()
 
     @property
@@ -226,9 +229,10 @@ class Node:
         )
         return top if top > tip + CHECKPOINT_INTERVAL_DEFAULT else None
 
-    def _new_replica(self, view: int) -> Replica:
+    def _new_replica(self) -> Replica:
         """A replica restored from the WAL at the stored tip (with none of it while the WAL is
-        ahead of the ledger: such a replica only waits for `start` to catch up)."""
+        ahead of the ledger: such a replica only waits for `start` to catch up), in the view
+        the WAL shows."""
         signed = []
         for raw in [] if self.wal_ahead() is not None else self.wal.records():
             try:
@@ -254,7 +258,6 @@ class Node:
             self.verifier,
             committed_height=tip,
             committed_certificate=cert,
-            view=view,
             signed=tuple(signed),
             schedule=schedule,
         )
@@ -278,7 +281,8 @@ class Node:
             await asyncio.sleep(pause_s)
             pause_s = min(2 * pause_s, limits.WAL_AHEAD_RETRY_S_MAX)
             await self.catchup.sync_from_peers(self.peers.links)
-        self.driver.replace(self._new_replica(view=self.replica.view))
+        self.driver.replace(self._new_replica())
+        self._started = True
         self._refresh_peers()
         self.kick()
 
@@ -317,7 +321,15 @@ class Node:
             log.error("%s; continuing on the next wake-up", exc)
 
     def deliver(self, messages: Sequence[Message]) -> None:
-        """Messages from other validators (authenticated by the replica, by signature)."""
+        """Messages from other validators (authenticated by the replica, by signature).
+
+        Until `start` is done they are dropped: the replica then is a stand-in that `start`
+        replaces, nothing drains it, and what it learnt would be half carried over (it once
+        took a view from peers' ViewChanges it had no ViewChange of its own for, and the
+        replica built in that view waited silently). Peers retransmit what still matters."""
+        if not self._started:
+            self.metrics.consensus_rejected.labels("before-start").inc(len(messages))
+            return
         for message in messages:
             self.driver.step(message)
         self.kick()

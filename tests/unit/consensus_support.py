@@ -72,9 +72,10 @@ def make_replica(
     committed_height: int = 0,
     signed: Iterable[messages.Record] = (),
     certificate: messages.CommitCertificate | None = None,
+    view: int = 0,
 ) -> Replica:
     """A replica restarted at `committed_height` (with a certificate for the toy block of that
-    height unless one is given)."""
+    height unless one is given), in `view` at least."""
     config = ReplicaConfig(
         chain_id=CHAIN, validators=VALIDATORS, self_id=self_id, retransmit_ticks=RETRANSMIT_TICKS
     )
@@ -86,6 +87,7 @@ def make_replica(
         VERIFIER,
         committed_height=committed_height,
         committed_certificate=certificate,
+        view=view,
         signed=tuple(signed),
     )
 

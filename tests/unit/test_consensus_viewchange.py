@@ -396,6 +396,24 @@ def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_vie
     assert ready.validate == () and "current view is 1" in ready.rejected[0].reason
 
 
+def test_a_replica_built_in_a_view_change_without_its_view_change_signs_one() -> None:
+    """A node restarted while its peers moved on built its replica in their view (learnt
+    during the start-up catch-up), with no ViewChange of its own in the WAL: it must ask for
+    the view, or it waits silently and its peers never send it the NewView (`make soak`)."""
+    replica = support.make_replica("v0", view=5)
+    assert replica.view == 5 and replica.in_view_change
+    assert support.drain(replica).send == ()
+    sent = time_out(replica, support.RETRANSMIT_TICKS)
+    assert [vc.new_view for vc in sent] == [5] and sent[0].sender == "v0"
+    assert time_out(replica, support.RETRANSMIT_TICKS) == sent  # then re-sent as before
+    peers = [signed_view_change(s, 5) for s in ("v1", "v2")]
+    for vc in peers:
+        replica.step(vc)
+    nv = signed_new_view(5, [*peers, sent[0]], None)
+    replica.step(nv)
+    assert replica.view == 5 and not replica.in_view_change
+
+
 def test_a_replica_that_syncs_a_later_views_certificate_asks_for_that_view() -> None:
     """A primary killed and restarted in its own view never times out (only backups do) and
     sends nothing its peers would answer with their NewView; a block certified in a later

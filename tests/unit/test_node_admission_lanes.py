@@ -16,7 +16,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from consensus.messages import Prepare
+from consensus.crypto import Ed25519Signer
+from consensus.messages import Prepare, ViewChange
+from consensus.signing import view_change_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 from node.chain.crypto import KeyPair
 from node.chain.pki import Role
@@ -174,6 +176,40 @@ def test_a_flood_of_forged_and_undecodable_messages_is_counted_and_summarised(
         asyncio.run(check())
     lines = [r for r in caplog.records if "peer input refused" in r.getMessage()]
     assert len(lines) == 1  # the first, in full; the rest fall in the period's summary
+
+
+def test_peer_messages_before_the_start_are_dropped_and_the_replica_speaks_after_it(
+    tmp_path: Path,
+) -> None:
+    """A restarted validator serves while it catches up, before `start` rebuilds its replica
+    from the WAL. Peers' ViewChanges stepped into the stand-in made it join their view, the
+    rebuilt replica took that view with no ViewChange of its own, and it waited silently for
+    80 s in `make soak`. Before the start they are dropped (counted); after it they count."""
+    signer = Ed25519Signer("val-1", PEER.seed)
+    vc = ViewChange(
+        1, None, None, b"", "val-1", signer.sign(view_change_sign_bytes(CHAIN, 1, None, None))
+    )
+
+    async def check() -> None:
+        node = open_node(tmp_path, two_validators(), VALIDATOR)
+        node.deliver([vc])  # f + 1 = 1 of 2: would make it join view 1
+        node.drive()
+        assert node.replica.view == 0
+        dropped = node.metrics.registry.get_sample_value(
+            "trustledger_consensus_messages_rejected_total", {"kind": "before-start"}
+        )
+        assert dropped == 1
+        await node.start()  # val-1 is not running: nothing to catch up from
+        assert node.replica.view == 0 and not node.replica.in_view_change
+        node.deliver([vc])
+        ready = node.replica.ready()
+        assert node.replica.view == 1 and node.replica.in_view_change
+        own = [o.message for o in ready.send if isinstance(o.message, ViewChange)]
+        assert [(m.sender, m.new_view) for m in own] == [("val-0", 1)]
+        await node.close()
+        node.store.close()
+
+    asyncio.run(check())
 
 
 def test_the_summary_counts_every_refusal_by_source_and_kind(

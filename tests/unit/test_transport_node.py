@@ -42,6 +42,7 @@ async def validator(home: Path, genesis: Genesis | None = None) -> AsyncIterator
     node.config.listen = "127.0.0.1:0"
     built = build_server(node)
     await built.server.start()
+    await node.start()  # as the validator does: peers' messages count from here on
     try:
         yield node, built.port
     finally:
