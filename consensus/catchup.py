@@ -26,7 +26,7 @@ from consensus.messages import (
 )
 from consensus.ready import FetchRequest
 from consensus.signing import checkpoint_sign_bytes
-from consensus.validators import ValidatorSchedule, get_commit_certificate_problem
+from consensus.validators import ValidatorSchedule, commits_of, get_commit_certificate_problem
 
 
 def compute_backoff_ticks(retransmit_ticks: int, attempts: int) -> int:
@@ -130,6 +130,8 @@ class CatchUp(ReplicaCore):
         if message.height < self._checkpoints.low:
             self._relay_stable_checkpoint(message.sender)
         recent = self._recent.get(message.height)
+        if recent is None and message.height == self._committed_height:
+            self._relay_commit_certificate(message.sender)
         if recent is not None and message.digest == recent.digest:
             earlier = recent.seen.get((kind, message.sender))
             if earlier == message:
@@ -141,6 +143,25 @@ class CatchUp(ReplicaCore):
         self._reject(
             message, f"height {message.height} already committed (at {self._committed_height})"
         )
+
+    def _relay_commit_certificate(self, peer: str) -> None:
+        """A peer still working on the height we committed last, which we reached by state
+        transfer or from a relayed certificate, so with no proof kept for `_catch_up_peers`:
+        send it the certificate's commits (at most once an interval). It then finishes the
+        height with the block it holds, or learns from them that it must fetch it.
+
+        Without this, a replica that synced a height others were stuck on refused their
+        messages for it and told them nothing; with the last correct one silent, they waited
+        forever (simulator seed 195: two honest replicas one height behind the third, each
+        suspecting at its own height, so never f+1 at the same one)."""
+        cert = self._committed_certificate
+        if cert is None or cert.height != self._committed_height:
+            return
+        if not self._may_relay("certificate", peer):
+            return
+        for commit in commits_of(cert):
+            if commit.sender != peer:
+                self._out.send_to(peer, commit)
 
     def _catch_up_peers(self) -> None:
         """Send a recently committed height's proof to peers that may still be working on it.

@@ -30,7 +30,7 @@ from consensus.messages import (
 )
 from consensus.ready import CommittedBlock
 from consensus.shape import is_u64
-from consensus.validators import ValidatorSet
+from consensus.validators import ValidatorSet, commits_of
 from consensus.viewchange import get_view_change_height
 
 
@@ -206,11 +206,7 @@ class Heights(ReplicaCore):
         if cert.height == self._next_height and self._entered:
             validated = self._get_validated_block(cert.digest)
             if validated is not None:
-                commits = [
-                    Commit(cert.view, cert.height, cert.digest, v.validator, v.signature)
-                    for v in cert.votes
-                ]
-                self._deliver(cert.height, validated, commits)
+                self._deliver(cert.height, validated, commits_of(cert))
                 return
         self._request_fetch(cert.height)
 

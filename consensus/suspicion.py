@@ -29,7 +29,7 @@ earlier.
 """
 
 from consensus.core import ReplicaCore, Status
-from consensus.limits import VIEW_CHANGE_TIMEOUT_DOUBLINGS_MAX
+from consensus.limits import REQUEST_RELAY_DIVISOR, VIEW_CHANGE_TIMEOUT_DOUBLINGS_MAX
 from consensus.messages import Suspicion
 from consensus.ready import RelayRequest
 from consensus.signing import suspicion_sign_bytes
@@ -96,8 +96,9 @@ class Suspicions(ReplicaCore):
         only when it is waiting for it; the timer is stopped when the request executes and
         started again for the next waiting one. Here the node already gossips requests, so:
 
-        1. a request still waiting after one retransmit interval is relayed (`Ready.relay`: to
-           the primary, and by the node to every validator, so all backups wait for it);
+        1. a request still waiting after a quarter of a retransmit interval is relayed
+           (`Ready.relay`: to the primary, and by the node to every validator, so all
+           backups wait for it; see `REQUEST_RELAY_DIVISOR`);
         2. the primary is suspected only if the request is still waiting one full view-change
            timeout *after* that relay: a correct primary has had the request for a whole
            timeout. A request handed to one backup only is thus ordered, not a view change.
@@ -117,7 +118,9 @@ class Suspicions(ReplicaCore):
             self._request_relayed = False
         self._request_ticks += 1
         if not self._request_relayed:
-            if self._request_ticks >= self._config.retransmit_ticks:
+            if self._request_ticks >= max(
+                1, self._config.retransmit_ticks // REQUEST_RELAY_DIVISOR
+            ):
                 primary = self._schedule.at(self._next_height).primary(self._view)
                 self._out.relay.append(RelayRequest(request=request, primary=primary))
                 self._request_relayed = True

@@ -22,7 +22,7 @@ from consensus.limits import (
     VALIDATOR_ID_BYTES_MAX,
     VALIDATORS_MAX,
 )
-from consensus.messages import CommitCertificate, PreparedCertificate, Vote
+from consensus.messages import Commit, CommitCertificate, PreparedCertificate, Vote
 from consensus.signing import (
     commit_sign_bytes,
     prepare_sign_bytes,
@@ -286,3 +286,10 @@ def verify_commit_certificate(
     )
     if problem is not None:
         raise InvalidCertificate(problem)
+
+
+def commits_of(cert: CommitCertificate) -> list[Commit]:
+    """The signed Commit messages a certificate was made of (to deliver or relay it)."""
+    return [
+        Commit(cert.view, cert.height, cert.digest, v.validator, v.signature) for v in cert.votes
+    ]

@@ -87,10 +87,11 @@ class Attack:
 
     def bound_ticks(self, n: int) -> int:
         """Each lost view costs its (doubled) timeout T * 2^i plus two retransmit intervals
-        R (the relay of the waiting request before the timer starts, and the NewView and the
-        first round of the new view); one more R covers a round in flight when the attack
-        starts or ends. An attack that should cost no view at all gets one request timer
-        (R + T), so a slow round is not a failure but a view change is."""
+        R (the relay of the waiting request before the timer starts, R/4 since the relay
+        came sooner, so this overstates it; and the NewView and the first round of the new
+        view); one more R covers a round in flight when the attack starts or ends. An attack
+        that should cost no view at all gets one request timer (R + T, again generous), so a
+        slow round is not a failure but a view change is."""
         k = (n - 1) // 3 if self.views_lost == F else self.views_lost
         if k == 0:
             return RETRANSMIT_TICKS + VIEW_CHANGE_TIMEOUT_TICKS

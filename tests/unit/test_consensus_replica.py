@@ -35,6 +35,7 @@ from tests.unit.consensus_support import (
     check_no_equivocation,
     drain,
     make_block,
+    make_certificate,
     make_replica,
     signed_commit,
     signed_prepare,
@@ -399,6 +400,38 @@ def test_catch_up_sends_the_committed_height_to_a_peer_that_is_still_on_it() -> 
     sent = drain(replica).send
     assert {o.to for o in sent} == {"v2"}
     assert [o.message for o in sent] == [preprepare, commits[0], own_commit]
+
+
+def test_a_replica_that_synced_a_height_hands_its_certificate_to_a_peer_still_on_it() -> None:
+    """v3 reached height 1 by state transfer, so it kept no proof for catch-up; v1 is still
+    working on height 1 with the block and its own commit. v1's re-sent prepare gets it the
+    certificate's other commits (once an interval), and v1 commits height 1. Before, v3 only
+    refused it, and with the last correct replica silent v1 waited forever (sim seed 195)."""
+    payload, digest = make_block(1)
+    synced = make_replica("v3")
+    synced.synced(1, make_certificate(1, digest, voters=("v0", "v1", "v3")))
+    drain(synced)
+    lagging = make_replica("v1")
+    lagging.step(signed_preprepare(1, payload, digest))
+    drain(lagging)
+    lagging.validated(0, 1, digest, True)
+    ready = drain(lagging)
+    (prepare,) = [o.message for o in ready.send if isinstance(o.message, Prepare)]
+    lagging.step(signed_prepare(1, digest, "v2"))
+    drain(lagging)
+    assert lagging.committed_height == 0  # prepared, committed by itself only
+    synced.step(prepare)
+    sent = drain(synced).send
+    assert {o.to for o in sent} == {"v1"}
+    assert sorted((m.sender, m.height, m.digest) for m in (o.message for o in sent)) == [
+        ("v0", 1, digest),
+        ("v3", 1, digest),
+    ]
+    synced.step(prepare)  # again within the interval: nothing more
+    assert drain(synced).send == ()
+    for out in sent:
+        lagging.step(out.message)
+    assert [b.height for b in drain(lagging).committed] == [1]
 
 
 def test_commits_and_prepares_may_arrive_before_the_preprepare() -> None:

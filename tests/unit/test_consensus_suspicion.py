@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from consensus.limits import VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
+from consensus.limits import REQUEST_RELAY_DIVISOR, VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
 from consensus.messages import Prepare, Suspicion, ViewChange
 from consensus.replica import Replica
 from tests.unit.consensus_support import (
@@ -22,13 +22,17 @@ from tests.unit.consensus_support import (
 )
 
 
+SUSPECT = max(1, RETRANSMIT_TICKS // REQUEST_RELAY_DIVISOR) + VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
+"""Ticks from a request's arrival to the suspicion: the relay, then a full timeout."""
+
+
 def suspecting_backup(self_id: str = "v1") -> tuple[Replica, list[Suspicion]]:
     """A backup of view 0 whose client request went unserved past the timeout: it relays the
-    request after one retransmit interval and suspects a full timeout later."""
+    request after a quarter of a retransmit interval and suspects a full timeout later."""
     replica = make_replica(self_id)
     replica.set_waiting_request(b"tx-1")
     sent: list[Suspicion] = []
-    for _ in range(RETRANSMIT_TICKS + VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT + 1):
+    for _ in range(SUSPECT + 1):
         replica.tick()
         sent += [o.message for o in drain(replica).send if isinstance(o.message, Suspicion)]
     return replica, sent
@@ -73,7 +77,7 @@ def test_a_peer_suspicion_held_first_completes_f_plus_one_when_the_timer_expires
     replica.step(signed_suspicion(1, "v3"))
     assert not replica.in_view_change  # others' suspicions alone never move a replica
     replica.set_waiting_request(b"tx-1")
-    for _ in range(RETRANSMIT_TICKS + VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT + 1):
+    for _ in range(SUSPECT + 1):
         replica.tick()
     assert replica.in_view_change and replica.view == 1
 
@@ -103,7 +107,7 @@ def test_suspicions_of_a_committed_height_are_stale() -> None:
     assert [b.height for b in ready.committed] == [1]
     # v2 suspected height 1, which is decided now; v1 suspecting height 2 alone stays.
     replica.set_waiting_request(b"tx-2")
-    for _ in range(RETRANSMIT_TICKS + VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT + 1):
+    for _ in range(SUSPECT + 1):
         replica.tick()
     assert not replica.in_view_change and replica.view == 0
 

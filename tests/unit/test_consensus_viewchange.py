@@ -34,9 +34,11 @@ from consensus.viewchange import compute_new_view_plan
 from tests.unit import consensus_support as support
 
 TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
-SUSPECT = support.RETRANSMIT_TICKS + TIMEOUT
-"""Ticks a waiting request takes to make a backup suspect the primary: relayed after one
-retransmit interval, then a full timeout (section 4.5.2)."""
+RELAY = max(1, support.RETRANSMIT_TICKS // limits.REQUEST_RELAY_DIVISOR)
+"""Ticks before a backup relays the request it waits for to the primary."""
+SUSPECT = RELAY + TIMEOUT
+"""Ticks a waiting request takes to make a backup suspect the primary: relayed, then a full
+timeout (section 4.5.2)."""
 
 
 def prepared_certificate(
@@ -93,7 +95,7 @@ def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
 def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> None:
     replica = support.make_replica("v1")
     replica.set_requests_pending(True)
-    assert time_out(replica, support.RETRANSMIT_TICKS - 1) == []
+    assert time_out(replica, RELAY - 1) == []
     replica.tick()
     (relay,) = support.drain(replica).relay  # first the request goes to the primary
     assert (relay.request, relay.primary) == (b"", "v0")
