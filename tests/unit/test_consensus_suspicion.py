@@ -21,7 +21,6 @@ from tests.unit.consensus_support import (
     signed_suspicion,
 )
 
-
 SUSPECT = max(1, RETRANSMIT_TICKS // REQUEST_RELAY_DIVISOR) + VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
 """Ticks from a request's arrival to the suspicion: the relay, then a full timeout."""
 
