@@ -112,8 +112,7 @@ class Node:
         )
         self.keys = self.keyring.keys
         self.known_schedule = self._schedule()
-        """The validator sets decided in the stored state; ahead of the replica's while
-        state transfer applies blocks the replica has not been told of yet."""
+        """The sets decided in the stored state (ahead of the replica's during transfer)."""
         self.keyring.check(self.known_schedule, store.tip_height() + 1)
         self.verifier = Ed25519Verifier(genesis.validators)
         self.mempool = Mempool(peer_count=lambda: len(self.peers.links))
@@ -131,9 +130,7 @@ class Node:
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
-        self._started = False
-        """Set once `start` built the replica that takes part; peer messages before that
-        are dropped (see `deliver`)."""
+        self._started = False  # peer messages are dropped until then (see `deliver`)
         self._ticks = 0
         self._last_commit_tick = 0
         self.wal = self._open_wal()
@@ -230,9 +227,7 @@ class Node:
         return top if top > tip + CHECKPOINT_INTERVAL_DEFAULT else None
 
     def _new_replica(self) -> Replica:
-        """A replica restored from the WAL at the stored tip (with none of it while the WAL is
-        ahead of the ledger: such a replica only waits for `start` to catch up), in the view
-        the WAL shows."""
+        """A replica restored from the WAL at the tip (none of it while the WAL is ahead)."""
         signed = []
         for raw in [] if self.wal_ahead() is not None else self.wal.records():
             try:
@@ -266,8 +261,7 @@ class Node:
         return replica
 
     async def start(self) -> None:
-        """Catch up from the peers, then restore the replica from the WAL. A node whose WAL
-        is ahead of its ledger (`wal_ahead`) keeps catching up until it is not."""
+        """Catch up from the peers (while the WAL is ahead of the ledger), then restore."""
         self.peers.start()
         await self.catchup.sync_from_peers(self.peers.links)
         pause_s = limits.WAL_AHEAD_RETRY_S
@@ -321,12 +315,7 @@ class Node:
             log.error("%s; continuing on the next wake-up", exc)
 
     def deliver(self, messages: Sequence[Message]) -> None:
-        """Messages from other validators (authenticated by the replica, by signature).
-
-        Until `start` is done they are dropped: the replica then is a stand-in that `start`
-        replaces, nothing drains it, and what it learnt would be half carried over (it once
-        took a view from peers' ViewChanges it had no ViewChange of its own for, and the
-        replica built in that view waited silently). Peers retransmit what still matters."""
+        """Peer messages; dropped until `start` rebuilt the replica (docs/security.md)."""
         if not self._started:
             self.metrics.consensus_rejected.labels("before-start").inc(len(messages))
             return
