@@ -64,7 +64,8 @@ REQUEST_RELAY_DIVISOR: Final = 4
 a retransmit interval (0.25 R, at least one tick; 200 ms at the node's defaults), and
 suspects the primary a full view-change timeout after that relay (consensus/suspicion.py).
 Why so soon: a dead primary is suspected at relay + T, and relaying after a whole R made its
-replacement about 1 s slower in `make bench` (failover 3.2 s, 2.1-2.4 s before the relay).
+replacement about 1 s slower in `make bench` (failover 3.2 s, 2.0-2.1 s before the relay;
+2.3 s with the relay at R/4).
 Why not at once: a request committed within that time (the usual case: the node gossips
 every request at admission) costs no relay. A relay is one transaction to each peer."""
 
