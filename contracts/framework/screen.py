@@ -42,6 +42,11 @@ import unicodedata
 from typing import Final
 
 from contracts.framework import formats
+from contracts.framework.check_characters import (
+    is_gb11643_valid,
+    is_gb32100_valid,
+    is_luhn_valid,
+)
 
 # --- Normalisation ------------------------------------------------------------------------
 
@@ -87,54 +92,6 @@ def walk_clean(text: str) -> str:
 def normalise(text: str) -> str:
     """:func:`clean`, then separators between two digits removed."""
     return _BETWEEN_DIGITS_RE.sub("", clean(text))
-
-
-# --- Check digits -------------------------------------------------------------------------
-
-_GB11643_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_GB11643_CHECK: Final = "10X98765432"
-
-
-def get_gb11643_check(first17: str) -> str:
-    """The check character (``0``-``9`` or ``X``) of a resident ID number's 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _GB11643_WEIGHTS, strict=True))
-    return _GB11643_CHECK[total % 11]
-
-
-def is_gb11643_valid(number: str) -> bool:
-    """Whether an 18-character resident ID number's check character is right."""
-    return (
-        len(number) == 18
-        and number[:17].isascii()
-        and number[:17].isdigit()
-        and number[17].upper() == get_gb11643_check(number[:17])
-    )
-
-
-_GB32100_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_GB32100_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def is_gb32100_valid(code: str) -> bool:
-    """Whether an 18-character unified social credit code's check character is right."""
-    code = code.upper()
-    if len(code) != 18 or any(c not in _GB32100_ALPHABET for c in code):
-        return False
-    total = sum(
-        _GB32100_ALPHABET.index(c) * w for c, w in zip(code[:17], _GB32100_WEIGHTS, strict=True)
-    )
-    return _GB32100_ALPHABET[(31 - total % 31) % 31] == code[17]
-
-
-def is_luhn_valid(digits: str) -> bool:
-    """Whether a card number's digits pass the Luhn (mod 10) check."""
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 # --- Recognisers --------------------------------------------------------------------------
@@ -205,11 +162,11 @@ def _has_name_token(text: str) -> bool:
 
 
 def _find_id_number(text: str) -> bool:
-    return any(is_gb11643_valid(match.group()) for match in _ID18_RE.finditer(text))
+    return any(is_gb11643_valid(match.group().upper()) for match in _ID18_RE.finditer(text))
 
 
 def _find_credit_code(text: str) -> bool:
-    return any(is_gb32100_valid(m.group()) for m in _USCC_TOKEN_RE.finditer(text))
+    return any(is_gb32100_valid(m.group().upper()) for m in _USCC_TOKEN_RE.finditer(text))
 
 
 def _find_card(text: str) -> bool:

@@ -1,0 +1,182 @@
+"""The certificate identifier (证照标识) after GB/T 36904, as provincial platforms write it.
+
+    1.2.156.3005.2.{证照类型代码}.{颁发机构代码}.{流水号}.{版本号}.{校验位}
+
+Sources: the structure is the one seen in a provincial sharing service's code and in Hubei's
+certificate-library access guide (../shared/CONVENTIONS.md), not the standard's own text.
+
+- 证照类型代码 (type code): the defining body's 18-character unified social credit code and
+  three digits, e.g. ``11100000000013338W032``. The credit code must carry a valid GB 32100
+  check character.
+- 颁发机构代码 (issuer code): the issuing unit's unified social credit code (GB 32100).
+- 版本号 (version): three digits. A renewal or an amendment gets the next version of the same
+  identifier; the first issuance is ``001`` (the sources do not say where versions start).
+- 校验位 (check): ISO 7064 MOD 37,36.
+
+Where the sources are silent, and what we chose (docs/conventions.md repeats this):
+
+- 流水号 (serial): no length or alphabet is given. We accept 1 to 32 characters of ``0``-``9``
+  and ``A``-``Z``, and issue serials of 10 digits.
+- The check is computed over every character before it with the dots left out (the MOD 37,36
+  alphabet has no dot), prefix included: ``1215630052`` + type code + issuer code + serial +
+  version.
+- Upper case only: an identifier is compared as written, so ``...w032...`` is refused rather
+  than read as ``...W032...``.
+
+Parsing checks each part's shape (and the check characters of the codes inside it), then the
+identifier's check character, so a mistyped identifier is refused with the most precise
+reason, before any lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from contracts.framework.check_characters import (
+    MOD37_36_ALPHABET,
+    get_mod37_36_check,
+    is_gb32100_valid,
+)
+
+PREFIX: Final = "1.2.156.3005.2"
+"""ISO member body China (1.2.156), the certificate arc and the certificate-identifier arc."""
+
+IDENTIFIER_LENGTH_MAX: Final = len(PREFIX) + 1 + 21 + 1 + 18 + 1 + 32 + 1 + 3 + 1 + 1
+"""The longest identifier: the prefix and five dotted parts at their longest, and the check."""
+
+SERIAL_LENGTH_MAX: Final = 32
+SERIAL_DIGITS_ISSUED: Final = 10
+VERSION_MAX: Final = 999
+FIRST_VERSION: Final = 1
+
+# Why an identifier was refused (IdentifierError.problem): stable words for tests and callers.
+PROBLEM_FORMAT: Final = "format"
+PROBLEM_PREFIX: Final = "prefix"
+PROBLEM_TYPE_CODE: Final = "type-code"
+PROBLEM_ISSUER_CODE: Final = "issuer-code"
+PROBLEM_SERIAL: Final = "serial"
+PROBLEM_VERSION: Final = "version"
+PROBLEM_CHECK: Final = "check-character"
+
+
+class IdentifierError(ValueError):
+    """A certificate identifier, or a part of one, is malformed; ``problem`` says which part."""
+
+    def __init__(self, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def _is_alnum36(text: str) -> bool:
+    return bool(text) and all(c in MOD37_36_ALPHABET for c in text)
+
+
+def check_type_code(code: str) -> None:
+    """A type code is a valid unified social credit code followed by three digits."""
+    if not (
+        len(code) == 21
+        and is_gb32100_valid(code[:18])
+        and code[18:].isascii()
+        and code[18:].isdigit()
+    ):
+        raise IdentifierError(
+            PROBLEM_TYPE_CODE,
+            "a certificate type code is the defining body's unified social credit code "
+            "(18 characters, GB 32100 check) and 3 digits",
+        )
+
+
+def check_issuer_code(code: str) -> None:
+    """An issuer code is a unified social credit code with a valid check character."""
+    if not is_gb32100_valid(code):
+        raise IdentifierError(
+            PROBLEM_ISSUER_CODE,
+            "an issuer code is a unified social credit code (18 characters, GB 32100 check)",
+        )
+
+
+def check_serial(serial: str) -> None:
+    if not (len(serial) <= SERIAL_LENGTH_MAX and _is_alnum36(serial)):
+        raise IdentifierError(
+            PROBLEM_SERIAL,
+            f"a serial number is 1 to {SERIAL_LENGTH_MAX} characters of 0-9 and A-Z",
+        )
+
+
+def check_version(version: int) -> None:
+    if not FIRST_VERSION <= version <= VERSION_MAX:
+        raise IdentifierError(
+            PROBLEM_VERSION, f"a version is from {FIRST_VERSION:03d} to {VERSION_MAX}"
+        )
+
+
+@dataclass(frozen=True)
+class CertificateIdentifier:
+    """A checked identifier's parts; :attr:`text` is the identifier as written."""
+
+    type_code: str
+    issuer_code: str
+    serial: str
+    version: int
+
+    def __post_init__(self) -> None:
+        check_type_code(self.type_code)
+        check_issuer_code(self.issuer_code)
+        check_serial(self.serial)
+        check_version(self.version)
+
+    @property
+    def _body(self) -> str:
+        return ".".join(
+            (PREFIX, self.type_code, self.issuer_code, self.serial, f"{self.version:03d}")
+        )
+
+    @property
+    def text(self) -> str:
+        body = self._body
+        return f"{body}.{get_mod37_36_check(body.replace('.', ''))}"
+
+    def next_version(self) -> CertificateIdentifier:
+        """The identifier of this certificate's renewal or amendment."""
+        if self.version >= VERSION_MAX:
+            raise IdentifierError(
+                PROBLEM_VERSION, f"this certificate has had its last version ({VERSION_MAX})"
+            )
+        return CertificateIdentifier(
+            self.type_code, self.issuer_code, self.serial, self.version + 1
+        )
+
+
+def issued_serial(number: int) -> str:
+    """The serial the ledger gives the ``number``-th certificate of a type from an issuer."""
+    if not 0 <= number < 10**SERIAL_DIGITS_ISSUED:
+        raise IdentifierError(PROBLEM_SERIAL, "no serial number is left for this type")
+    return f"{number:0{SERIAL_DIGITS_ISSUED}d}"
+
+
+def parse_identifier(text: str) -> CertificateIdentifier:
+    """The parts of a written identifier; :class:`IdentifierError` if any part is wrong."""
+    if not isinstance(text, str) or len(text) > IDENTIFIER_LENGTH_MAX or not text.isascii():
+        raise IdentifierError(
+            PROBLEM_FORMAT,
+            f"a certificate identifier is ASCII text of at most {IDENTIFIER_LENGTH_MAX} characters",
+        )
+    if not text.startswith(PREFIX + "."):
+        raise IdentifierError(PROBLEM_PREFIX, f"a certificate identifier starts with {PREFIX}.")
+    parts = text[len(PREFIX) + 1 :].split(".")
+    if len(parts) != 5:
+        raise IdentifierError(
+            PROBLEM_FORMAT,
+            "a certificate identifier has five parts after its prefix: "
+            "type code, issuer code, serial, version, check character",
+        )
+    type_code, issuer_code, serial, version, _check = parts  # compared as part of the text
+    if not (len(version) == 3 and version.isdigit()):
+        raise IdentifierError(PROBLEM_VERSION, "a version is 3 digits")
+    identifier = CertificateIdentifier(type_code, issuer_code, serial, int(version))
+    if identifier.text != text:
+        raise IdentifierError(
+            PROBLEM_CHECK, "the identifier's check character is wrong (ISO 7064 MOD 37,36)"
+        )
+    return identifier
