@@ -31,6 +31,7 @@ reason, before any lookup.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 from contracts.framework.check_characters import (
@@ -50,20 +51,23 @@ SERIAL_DIGITS_ISSUED: Final = 10
 VERSION_MAX: Final = 999
 FIRST_VERSION: Final = 1
 
-# Why an identifier was refused (IdentifierError.problem): stable words for tests and callers.
-PROBLEM_FORMAT: Final = "format"
-PROBLEM_PREFIX: Final = "prefix"
-PROBLEM_TYPE_CODE: Final = "type-code"
-PROBLEM_ISSUER_CODE: Final = "issuer-code"
-PROBLEM_SERIAL: Final = "serial"
-PROBLEM_VERSION: Final = "version"
-PROBLEM_CHECK: Final = "check-character"
+
+class Problem(StrEnum):
+    """Why an identifier was refused (``IdentifierError.problem``): stable words for callers."""
+
+    FORMAT = "format"
+    PREFIX = "prefix"
+    TYPE_CODE = "type-code"
+    ISSUER_CODE = "issuer-code"
+    SERIAL = "serial"
+    VERSION = "version"
+    CHECK = "check-character"
 
 
 class IdentifierError(ValueError):
     """A certificate identifier, or a part of one, is malformed; ``problem`` says which part."""
 
-    def __init__(self, problem: str, message: str) -> None:
+    def __init__(self, problem: Problem, message: str) -> None:
         super().__init__(message)
         self.problem = problem
 
@@ -81,7 +85,7 @@ def check_type_code(code: str) -> None:
         and code[18:].isdigit()
     ):
         raise IdentifierError(
-            PROBLEM_TYPE_CODE,
+            Problem.TYPE_CODE,
             "a certificate type code is the defining body's unified social credit code "
             "(18 characters, GB 32100 check) and 3 digits",
         )
@@ -91,7 +95,7 @@ def check_issuer_code(code: str) -> None:
     """An issuer code is a unified social credit code with a valid check character."""
     if not is_gb32100_valid(code):
         raise IdentifierError(
-            PROBLEM_ISSUER_CODE,
+            Problem.ISSUER_CODE,
             "an issuer code is a unified social credit code (18 characters, GB 32100 check)",
         )
 
@@ -99,7 +103,7 @@ def check_issuer_code(code: str) -> None:
 def check_serial(serial: str) -> None:
     if not (len(serial) <= SERIAL_LENGTH_MAX and _is_alnum36(serial)):
         raise IdentifierError(
-            PROBLEM_SERIAL,
+            Problem.SERIAL,
             f"a serial number is 1 to {SERIAL_LENGTH_MAX} characters of 0-9 and A-Z",
         )
 
@@ -107,7 +111,7 @@ def check_serial(serial: str) -> None:
 def check_version(version: int) -> None:
     if not FIRST_VERSION <= version <= VERSION_MAX:
         raise IdentifierError(
-            PROBLEM_VERSION, f"a version is from {FIRST_VERSION:03d} to {VERSION_MAX}"
+            Problem.VERSION, f"a version is from {FIRST_VERSION:03d} to {VERSION_MAX}"
         )
 
 
@@ -141,7 +145,7 @@ class CertificateIdentifier:
         """The identifier of this certificate's renewal or amendment."""
         if self.version >= VERSION_MAX:
             raise IdentifierError(
-                PROBLEM_VERSION, f"this certificate has had its last version ({VERSION_MAX})"
+                Problem.VERSION, f"this certificate has had its last version ({VERSION_MAX})"
             )
         return CertificateIdentifier(
             self.type_code, self.issuer_code, self.serial, self.version + 1
@@ -151,7 +155,7 @@ class CertificateIdentifier:
 def issued_serial(number: int) -> str:
     """The serial the ledger gives the ``number``-th certificate of a type from an issuer."""
     if not 0 <= number < 10**SERIAL_DIGITS_ISSUED:
-        raise IdentifierError(PROBLEM_SERIAL, "no serial number is left for this type")
+        raise IdentifierError(Problem.SERIAL, "no serial number is left for this type")
     return f"{number:0{SERIAL_DIGITS_ISSUED}d}"
 
 
@@ -159,24 +163,24 @@ def parse_identifier(text: str) -> CertificateIdentifier:
     """The parts of a written identifier; :class:`IdentifierError` if any part is wrong."""
     if not isinstance(text, str) or len(text) > IDENTIFIER_LENGTH_MAX or not text.isascii():
         raise IdentifierError(
-            PROBLEM_FORMAT,
+            Problem.FORMAT,
             f"a certificate identifier is ASCII text of at most {IDENTIFIER_LENGTH_MAX} characters",
         )
     if not text.startswith(PREFIX + "."):
-        raise IdentifierError(PROBLEM_PREFIX, f"a certificate identifier starts with {PREFIX}.")
+        raise IdentifierError(Problem.PREFIX, f"a certificate identifier starts with {PREFIX}.")
     parts = text[len(PREFIX) + 1 :].split(".")
     if len(parts) != 5:
         raise IdentifierError(
-            PROBLEM_FORMAT,
+            Problem.FORMAT,
             "a certificate identifier has five parts after its prefix: "
             "type code, issuer code, serial, version, check character",
         )
     type_code, issuer_code, serial, version, _check = parts  # compared as part of the text
     if not (len(version) == 3 and version.isdigit()):
-        raise IdentifierError(PROBLEM_VERSION, "a version is 3 digits")
+        raise IdentifierError(Problem.VERSION, "a version is 3 digits")
     identifier = CertificateIdentifier(type_code, issuer_code, serial, int(version))
     if identifier.text != text:
         raise IdentifierError(
-            PROBLEM_CHECK, "the identifier's check character is wrong (ISO 7064 MOD 37,36)"
+            Problem.CHECK, "the identifier's check character is wrong (ISO 7064 MOD 37,36)"
         )
     return identifier

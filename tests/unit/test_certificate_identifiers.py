@@ -41,7 +41,7 @@ def test_a_renewal_keeps_the_identifier_and_takes_the_next_version() -> None:
     last = ids.CertificateIdentifier(TYPE_CODE, ISSUER, "0000000001", ids.VERSION_MAX)
     with pytest.raises(ids.IdentifierError) as error:
         last.next_version()
-    assert error.value.problem == ids.PROBLEM_VERSION
+    assert error.value.problem == ids.Problem.VERSION
     assert ids.CertificateIdentifier(TYPE_CODE, ISSUER, "1", 998).next_version().version == 999
 
 
@@ -57,26 +57,26 @@ def _rechecked(body: str) -> str:
 @pytest.mark.parametrize(
     ("text", "problem"),
     (
-        (123, ids.PROBLEM_FORMAT),
-        ("1.2.156.3005.2." + "A" * 200, ids.PROBLEM_FORMAT),
-        ("证照" + _valid_text(), ids.PROBLEM_FORMAT),
-        ("1.2.156.3005.3" + _valid_text()[14:], ids.PROBLEM_PREFIX),
-        ("cert-0001", ids.PROBLEM_PREFIX),
-        (_valid_text().rsplit(".", 1)[0], ids.PROBLEM_FORMAT),
-        (_valid_text()[:-1] + ("0" if _valid_text()[-1] != "0" else "1"), ids.PROBLEM_CHECK),
-        (_valid_text()[:-1] + "a", ids.PROBLEM_CHECK),
-        (_valid_text()[:-1] + "AB", ids.PROBLEM_CHECK),
-        (_valid_text().replace(".003.", ".03."), ids.PROBLEM_VERSION),
-        (_valid_text().replace(".003.", ".0x3."), ids.PROBLEM_VERSION),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.0000000007.000"), ids.PROBLEM_VERSION),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:17]}X032.{ISSUER}.7.001"), ids.PROBLEM_TYPE_CODE),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:18]}32.{ISSUER}.7.001"), ids.PROBLEM_TYPE_CODE),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:18]}03A.{ISSUER}.7.001"), ids.PROBLEM_TYPE_CODE),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER[:17]}0.7.001"), ids.PROBLEM_ISSUER_CODE),
-        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}..001"), ids.PROBLEM_SERIAL),
-        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.AB-1.001.0", ids.PROBLEM_SERIAL),
-        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.ab1.001.0", ids.PROBLEM_SERIAL),
-        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.{'1' * 33}.001.0", ids.PROBLEM_FORMAT),
+        (123, ids.Problem.FORMAT),
+        ("1.2.156.3005.2." + "A" * 200, ids.Problem.FORMAT),
+        ("证照" + _valid_text(), ids.Problem.FORMAT),
+        ("1.2.156.3005.3" + _valid_text()[14:], ids.Problem.PREFIX),
+        ("cert-0001", ids.Problem.PREFIX),
+        (_valid_text().rsplit(".", 1)[0], ids.Problem.FORMAT),
+        (_valid_text()[:-1] + ("0" if _valid_text()[-1] != "0" else "1"), ids.Problem.CHECK),
+        (_valid_text()[:-1] + "a", ids.Problem.CHECK),
+        (_valid_text()[:-1] + "AB", ids.Problem.CHECK),
+        (_valid_text().replace(".003.", ".03."), ids.Problem.VERSION),
+        (_valid_text().replace(".003.", ".0x3."), ids.Problem.VERSION),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.0000000007.000"), ids.Problem.VERSION),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:17]}X032.{ISSUER}.7.001"), ids.Problem.TYPE_CODE),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:18]}32.{ISSUER}.7.001"), ids.Problem.TYPE_CODE),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE[:18]}03A.{ISSUER}.7.001"), ids.Problem.TYPE_CODE),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER[:17]}0.7.001"), ids.Problem.ISSUER_CODE),
+        (_rechecked(f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}..001"), ids.Problem.SERIAL),
+        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.AB-1.001.0", ids.Problem.SERIAL),
+        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.ab1.001.0", ids.Problem.SERIAL),
+        (f"1.2.156.3005.2.{TYPE_CODE}.{ISSUER}.{'1' * 33}.001.0", ids.Problem.FORMAT),
     ),
 )
 def test_a_wrong_identifier_is_refused_with_its_reason(text: object, problem: str) -> None:
@@ -97,7 +97,7 @@ def test_issued_serials_are_ten_digits_and_run_out_with_an_error() -> None:
     for number in (-1, 10**10):
         with pytest.raises(ids.IdentifierError) as error:
             ids.issued_serial(number)
-        assert error.value.problem == ids.PROBLEM_SERIAL
+        assert error.value.problem == ids.Problem.SERIAL
 
 
 @st.composite
@@ -132,4 +132,4 @@ def test_generated_identifiers_round_trip_and_a_changed_character_is_caught(
     event(f"refused: {error.value.problem}")
     serial_start = len(ids.PREFIX) + 1 + 21 + 1 + 18 + 1
     if serial_start <= index < serial_start + len(serial) or index == len(text) - 1:
-        assert error.value.problem == ids.PROBLEM_CHECK
+        assert error.value.problem == ids.Problem.CHECK
