@@ -15,6 +15,7 @@ counted and the story goes on with another validator: failures are the point of 
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -224,7 +225,7 @@ class Worker:
             self._failed(kind, exc)
             return None
         if resp.status_code >= 300:
-            self.acked.error(f"{kind}:{resp.status_code}")
+            self.acked.error(f"{kind}:{resp.status_code} {_detail(resp)}".rstrip())
         return resp
 
     def _grant(self, holder: Holder, request_id: str) -> None:
@@ -290,3 +291,17 @@ class Worker:
                 time.sleep(1.0)
         for client in self.clients.values():
             client.close()
+
+
+def _detail(resp: httpx.Response) -> str:
+    """The wallet's reason for an error answer, so the summary tells a 404 for a request the
+    wallet's validator has not seen yet from one for a holder the wallet lost."""
+    try:
+        detail = resp.json().get("detail", "")
+    except ValueError:
+        return ""
+    return _ID_RE.sub("<id>", str(detail))[:60]
+
+
+_ID_RE = re.compile(r"\b[a-z]+-[a-z0-9]{8,}\b")
+"""Ids in a reason (``req-l7bteaoe...``), so that errors of one kind are counted together."""
