@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +24,13 @@ from cli.common import (
 from contracts.consent.records import get_request_key
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
+from node.chain.pki import get_identity
+from node.sdk.annotation import (
+    Annotation,
+    AnnotationRefused,
+    check_released_copy,
+    get_annotation_text,
+)
 from node.sdk.client import Committed, LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.sealing import open_sealed
@@ -64,16 +73,25 @@ class DisclosureError(Exception):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """A document a holder released to us, checked against the chain, with its annotation."""
+
+    document: dict[str, Any]
+    committed: Committed
+    annotation: Annotation
+
+
 def access_and_read(
     client: LedgerClient,
     keypair: KeyPair,
     caller: WalletCaller,
     wallet_url: str,
     request_id: str,
-) -> tuple[dict[str, Any], Committed]:
+) -> Disclosure:
     """Record the access on-chain (the contract checks the grant), then collect the document
     the holder sealed to us from their wallet, in a request signed with our certificate, and
-    check it against the on-chain hash."""
+    check it and its annotation (加注件) against the chain."""
     committed = client.call(keypair, "consent", "access", {"request_id": request_id})
     resp = caller.request(
         "GET",
@@ -82,14 +100,24 @@ def access_and_read(
     )
     if resp.status_code != 200:
         raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
-    doc = json.loads(open_sealed(keypair.seed, bytes.fromhex(resp.json()["sealed_document"])))
+    body = resp.json()
+    doc = json.loads(open_sealed(keypair.seed, bytes.fromhex(body["sealed_document"])))
     onchain = client.query("certificates", "status", cert_id=doc["cert_id"])
     try:
         if document_hash(doc) != onchain["doc_hash"]:
             raise DisclosureError("the disclosed document does not match the hash on the chain")
     except DocumentInvalid as exc:
         raise DisclosureError(f"the disclosed document is malformed: {exc}") from exc
-    return doc, committed
+    agency = get_identity(caller.cert_pem).org
+    try:
+        annotation = check_released_copy(
+            client, body.get("annotation"), doc, agency=agency, now_ms=int(time.time() * 1000)
+        )
+    except AnnotationRefused as exc:
+        raise DisclosureError(f"the copy's annotation is refused ({exc.reason}): {exc}") from exc
+    if annotation.request_id != request_id:
+        raise DisclosureError("the copy's annotation is for another request")
+    return Disclosure(doc, committed, annotation)
 
 
 @ledger_command(app, "request", signs=True)
@@ -128,14 +156,22 @@ def access_cmd(
 ) -> Output:
     """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
     try:
-        doc, committed = access_and_read(
+        read = access_and_read(
             s.client, s.keypair, operator_caller(s.net, org), s.net.wallet_url, request_id
         )
     except (DisclosureError, httpx.HTTPError) as exc:
         fail(str(exc))
+    doc = read.document
+    agency_name = s.client.query("membership", "get", org_id=read.annotation.agency)["name"]
     return Output(
-        {"request_id": request_id, **tx_view(committed), "document": doc},
-        f"access recorded in block {committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain",
+        {
+            "request_id": request_id,
+            **tx_view(read.committed),
+            "document": doc,
+            "annotation": get_annotation_text(read.annotation, agency_name),
+        },
+        f"access recorded in block {read.committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain",
+        f"annotation: {get_annotation_text(read.annotation, agency_name)}",
         *field_lines(doc["fields"]),
     )
 

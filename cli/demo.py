@@ -26,6 +26,7 @@ from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
 from node.chain.crypto import load_key_file
+from node.sdk.annotation import get_annotation_text
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 
 console = Console()
@@ -171,12 +172,16 @@ def play(net: Devnet) -> None:
             f"status: [green]{view['status']}[/], issuer {view['issuer']}, answer final at height {resp.height} "
             f"({view['commit_signatures']} validator signatures checked against genesis)"
         )
-        doc, c = access_and_read(
+        read = access_and_read(
             client, keys["bank"], operator_caller(net, "bank"), net.wallet_url, request_id
         )
+        doc = read.document
+        bank_name = client.query("membership", "get", org_id="bank")["name"]
         console.print(
-            f"access recorded in block {c.height}; the document matches the on-chain hash:"
+            f"access recorded in block {read.committed.height}; the document matches the "
+            "on-chain hash, and the copy carries the annotation she signed (加注件):"
         )
+        console.print(f"  [bold]{get_annotation_text(read.annotation, bank_name)}[/]")
         for k in ("holder_name", "university", "degree", "graduation_date"):
             if k in doc["fields"]:
                 console.print(f"  {k}: {doc['fields'][k]}")

@@ -198,14 +198,17 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     assert resp.status_code == 200, resp.text
     assert _request_status(net, first_request) == "granted"
     with net.client() as client:
-        doc, _ = access_and_read(
+        read = access_and_read(
             client,
             org_key(net, "bank"),
             operator_caller(net, "bank"),
             net.wallet_url,
             first_request,
         )
+    doc = read.document
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]
+    # The agent released the copy, so the agent signed its annotation (加注件), for the bank.
+    assert (read.annotation.holder, read.annotation.agency) == (agent, "bank")
     present_path = f"/v1/holders/{agent}/certificates/{cert_id}/presentation"
     resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})
     assert resp.status_code == 200, resp.text  # the agent holds the shared copy

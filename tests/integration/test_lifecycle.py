@@ -316,10 +316,14 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert granted.status_code == 200, granted.text
 
     with net.client() as client:
-        doc, _ = access_and_read(
+        read = access_and_read(
             client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
         )
+    doc = read.document
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
+    # The guardian released the copy: the annotation is the guardian's, for the bank's purpose.
+    assert (read.annotation.holder, read.annotation.agency) == (child, "bank")
+    assert read.annotation.purpose == "pension account"
     trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]
 

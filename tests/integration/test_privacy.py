@@ -49,9 +49,9 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
         issue_and_deliver(net, client, "psb", "resident_id_card", holder, ID_CARD)
         dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
         request_id = sdk_bank_grant(net, client, holder, token, dip_doc["cert_id"], "loan")
-        read, _ = access_and_read(
+        read = access_and_read(
             client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
-        )
+        ).document
         assert read["fields"]["id_number"] == DIPLOMA["id_number"]  # the bank did get the data
 
     devnet.down(net.dir)  # LevelDB allows one process at a time

@@ -54,4 +54,9 @@ def disclosure(
         raise HTTPException(403, "that transaction is not a successful consent access")
     if not any(e.name == "consent.accessed" and request_id in e.subjects for e in result.events):
         raise HTTPException(403, "that access is for another request")
-    return {"request_id": request_id, "agency": share["agency"], "sealed_document": share["sealed"]}
+    return {
+        "request_id": request_id,
+        "agency": share["agency"],
+        "sealed_document": share["sealed"],
+        "annotation": share.get("annotation"),
+    }

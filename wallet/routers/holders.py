@@ -14,6 +14,7 @@ from node.chain.events import event_attrs
 from node.chain.ids import new_id
 from node.chain.pki import Role
 from node.chain.tx import ArgValue
+from node.sdk.annotation import make_annotation
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.documents import DocumentInvalid, document_hash
 from node.sdk.presentation import PresentationInvalid, make_presentation
@@ -246,9 +247,11 @@ def grant(
     store: Store,
     ledger: Ledger,
 ) -> dict[str, Any]:
-    """Grant a request: the document is sealed to the agency's key, and the grant goes
-    on-chain. A delegate (guardian) grants with on_behalf_of; the contract checks the
-    delegation, and the document is the copy sealed to the delegate at delivery."""
+    """Grant a request: the document is sealed to the agency's key with an annotation the
+    granting holder signs (加注件: this agency, this purpose, until the request's expiry;
+    node/sdk/annotation.py), and the grant goes on-chain. A delegate (guardian) grants with
+    on_behalf_of; the contract checks the delegation, the document is the copy sealed to the
+    delegate at delivery, and the delegate signs the annotation."""
     if req["status"] != "pending":
         raise HTTPException(409, f"request is {req['status']}, not pending")
     sealed_doc = store.get_document(holder_id, req["cert_id"])
@@ -258,11 +261,21 @@ def grant(
         )
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = open_sealed(session.seed, sealed_doc)
+    annotation = make_annotation(
+        KeyPair(session.seed),
+        cert_id=req["cert_id"],
+        document_hash=document_hash(json.loads(plaintext)),
+        agency=req["agency"],
+        purpose=req["purpose"],
+        request_id=request_id,
+        expires_at_ms=req["expires_at_ms"],
+    )
     store.put_share(
         request_id,
         {
             "agency": req["agency"],
             "sealed": seal_to(bytes.fromhex(agency["public_key"]), plaintext).hex(),
+            "annotation": annotation,
         },
     )
     args: dict[str, Any] = {"request_id": request_id}

@@ -1,0 +1,84 @@
+"""Annotated copies are checkable without our Python: tests/vectors/annotated_copy.sh rebuilds
+docs/annotated-copies.md's vectors from the documented layout with printf, derives the holder
+id with sha256sum and verifies the Ed25519 signatures with OpenSSL. Here it runs on the real
+document and on altered copies where it must fail; and our Python must sign exactly the
+documented bytes (Ed25519 signatures are deterministic), so the page cannot drift."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from node.chain.crypto import KeyPair
+from node.sdk.annotation import make_annotation
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tests" / "vectors" / "annotated_copy.sh"
+DOC = ROOT / "docs" / "annotated-copies.md"
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None or shutil.which("bash") is None,
+    reason="needs the openssl and bash commands (Debian: openssl, bash)",
+)
+
+
+def run(doc: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), str(doc)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@needs_openssl
+def test_openssl_verifies_every_documented_vector() -> None:
+    result = run(DOC)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Signature Verified Successfully") == 2
+    assert "2 vectors checked" in result.stdout
+
+
+@needs_openssl
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("expires_at_ms: 1767225600001", "expires_at_ms: 1767225600009", "other bytes"),
+        ("purpose: 开立个人账户", "purpose: 开立企业账户", "other bytes"),
+        ("agency: bank", "agency: bank2", "other bytes"),
+        ("holder: hd83a891f7", "holder: hd83a891f8", "gives holder"),
+        ("signature: qJjf6", "signature: qJjf7", "Signature Verification Failure"),
+    ],
+)
+def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert old in text
+    altered = tmp_path / "annotated-copies.md"
+    altered.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run(altered)
+    assert result.returncode != 0
+    assert says in result.stdout + result.stderr
+
+
+def _vectors() -> list[dict[str, str]]:
+    text = DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```annotation-\d\n(.*?)```", text, re.S)
+    return [dict(line.split(": ", 1) for line in block.strip().splitlines()) for block in blocks]
+
+
+def test_our_python_signs_exactly_the_documented_bytes() -> None:
+    seed = re.search(r"Ed25519 seed `([0-9a-f]{64})`", DOC.read_text(encoding="utf-8"))
+    assert seed is not None
+    vectors = _vectors()
+    assert len(vectors) == 2
+    for vector in vectors:
+        made = make_annotation(
+            KeyPair(bytes.fromhex(seed.group(1))),
+            cert_id=vector["cert_id"],
+            document_hash=vector["document_hash"],
+            agency=vector["agency"],
+            purpose=vector["purpose"],
+            request_id=vector["request_id"],
+            expires_at_ms=int(vector["expires_at_ms"]),
+        )
+        assert made == {"signed": vector["signed"], "signature": vector["signature"]}
