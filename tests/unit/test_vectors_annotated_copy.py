@@ -7,33 +7,21 @@ documented bytes (Ed25519 signatures are deterministic), so the page cannot drif
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from node.chain.crypto import KeyPair
 from node.sdk.annotation import make_annotation
+from tests.unit.vectors_support import ROOT, needs_openssl, run_on_altered, run_vectors
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "tests" / "vectors" / "annotated_copy.sh"
+SCRIPT = "annotated_copy.sh"
 DOC = ROOT / "docs" / "annotated-copies.md"
-needs_openssl = pytest.mark.skipif(
-    shutil.which("openssl") is None or shutil.which("bash") is None,
-    reason="needs the openssl and bash commands (Debian: openssl, bash)",
-)
-
-
-def run(doc: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), str(doc)], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @needs_openssl
 def test_openssl_verifies_every_documented_vector() -> None:
-    result = run(DOC)
+    result = run_vectors(SCRIPT, DOC)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Signature Verified Successfully") == 2
     assert "2 vectors checked" in result.stdout
@@ -51,11 +39,7 @@ def test_openssl_verifies_every_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    assert old in text
-    altered = tmp_path / "annotated-copies.md"
-    altered.write_text(text.replace(old, new, 1), encoding="utf-8")
-    result = run(altered)
+    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
     assert result.returncode != 0
     assert says in result.stdout + result.stderr
 

@@ -5,30 +5,19 @@ Here it runs on the real document, and on altered copies where it must fail."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "tests" / "vectors" / "wallet_requests.sh"
+from tests.unit.vectors_support import ROOT, needs_openssl, run_on_altered, run_vectors
+
+SCRIPT = "wallet_requests.sh"
 DOC = ROOT / "docs" / "wallet-requests.md"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("openssl") is None or shutil.which("bash") is None,
-    reason="needs the openssl and bash commands (Debian: openssl, bash)",
-)
-
-
-def run(doc: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), str(doc)], capture_output=True, text=True, timeout=60, check=False
-    )
+pytestmark = needs_openssl
 
 
 def test_openssl_verifies_every_documented_vector() -> None:
-    result = run(DOC)
+    result = run_vectors(SCRIPT, DOC)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Verified OK") == 2
     assert "2 vectors checked" in result.stdout
@@ -43,10 +32,6 @@ def test_openssl_verifies_every_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    assert old in text
-    altered = tmp_path / "wallet-requests.md"
-    altered.write_text(text.replace(old, new, 1), encoding="utf-8")
-    result = run(altered)
+    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
     assert result.returncode != 0
     assert says in result.stdout + result.stderr

@@ -4,14 +4,9 @@
 # the vector's `signed`, the holder id is derived from the public key, and the Ed25519
 # signature is verified with the public key.
 # Usage: tests/vectors/annotated_copy.sh [docs/annotated-copies.md]; exit 0 when all hold.
-set -euo pipefail
 doc=${1:-docs/annotated-copies.md}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fenced() {  # the lines of the fenced block opened by ```$1
-  awk -v open="\`\`\`$1" '$0 == open { inside = 1; next } /^```/ { inside = 0 } inside' "$doc"
-}
+# shellcheck source=tests/vectors/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 unhex() {  # hex digits on stdin -> raw bytes on stdout
   local hex
   hex=$(tr -d ' \n')

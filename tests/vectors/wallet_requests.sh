@@ -3,14 +3,9 @@
 # signed bytes are built here from the documented layout, not by our Python, compared with
 # the vector's `signed_bytes`, and each `signature` is verified with the certificate's key.
 # Usage: tests/vectors/wallet_requests.sh [docs/wallet-requests.md]; exit 0 when all hold.
-set -euo pipefail
 doc=${1:-docs/wallet-requests.md}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fenced() {  # the lines of the fenced block opened by ```$1
-  awk -v open="\`\`\`$1" '$0 == open { inside = 1; next } /^```/ { inside = 0 } inside' "$doc"
-}
+# shellcheck source=tests/vectors/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fenced vector-certificate > "$tmp/cert.pem"
 openssl x509 -in "$tmp/cert.pem" -pubkey -noout > "$tmp/pub.pem"
