@@ -121,16 +121,24 @@ def drain(replica: Replica) -> Ready:
     return ready
 
 
+def backup_holding_preprepare(self_id: str = "v1") -> tuple[Replica, messages.PrePrepare]:
+    """A backup that took v0's pre-prepare of toy block 1 (its output drained, the block not
+    yet validated); the pre-prepare."""
+    replica = make_replica(self_id)
+    payload, digest = make_block(1)
+    preprepare = signed_preprepare(1, payload, digest)
+    replica.step(preprepare)
+    drain(replica)
+    return replica, preprepare
+
+
 def backup_that_prepared(self_id: str = "v1") -> tuple[Replica, bytes]:
     """A backup that accepted v0's pre-prepare of toy block 1 and has sent its prepare; the
     block's digest."""
-    replica = make_replica(self_id)
-    payload, digest = make_block(1)
-    replica.step(signed_preprepare(1, payload, digest))
+    replica, preprepare = backup_holding_preprepare(self_id)
+    replica.validated(0, 1, preprepare.digest, True)
     drain(replica)
-    replica.validated(0, 1, digest, True)
-    drain(replica)
-    return replica, digest
+    return replica, preprepare.digest
 
 
 def check_no_equivocation(sent: Iterable[messages.Record]) -> None:

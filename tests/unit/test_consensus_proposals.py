@@ -16,6 +16,7 @@ from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
     SIGNERS,
+    backup_holding_preprepare,
     drain,
     make_block,
     make_replica,
@@ -70,11 +71,8 @@ def test_one_voucher_or_the_primarys_own_vote_is_not_enough() -> None:
 
 
 def test_a_peer_answers_a_members_signed_request_once_an_interval() -> None:
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    preprepare = signed_preprepare(1, payload, digest)
-    replica.step(preprepare)
-    drain(replica)
+    replica, preprepare = backup_holding_preprepare()
+    digest = preprepare.digest
     replica.step(request(1, digest, "v3"))
     assert sends(replica) == [("v3", preprepare)]
     replica.step(request(1, digest, "v3"))  # again within the interval: a copy is on its way

@@ -31,6 +31,7 @@ from tests.unit.consensus_support import (
     VALIDATORS,
     VERIFIER,
     Simulation,
+    backup_holding_preprepare,
     backup_that_prepared,
     check_no_equivocation,
     drain,
@@ -376,11 +377,8 @@ def test_lagging_replica_finishes_from_a_relayed_certificate() -> None:
 def test_catch_up_sends_the_committed_height_to_a_peer_that_is_still_on_it() -> None:
     """After committing, a replica answers a peer's re-sent prepare with the pre-prepare and
     the certificate's commits, and sends nothing to peers that have the height."""
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    preprepare = signed_preprepare(1, payload, digest)
-    replica.step(preprepare)
-    drain(replica)
+    replica, preprepare = backup_holding_preprepare()
+    digest = preprepare.digest
     replica.validated(0, 1, digest, True)
     prepare_v2 = signed_prepare(1, digest, "v2")
     replica.step(prepare_v2)

@@ -184,10 +184,12 @@ def test_a_filtered_list_with_a_small_limit_skips_non_matches() -> None:
 # --- which scope a delegate's authority is checked against ---------------------------------
 
 
-def delegated_ledger(cert_types: list[str]) -> support.Ledger:
-    """Alice's request for her diploma and ID card, and a guardian for consent covering
-    only ``cert_types``."""
-    ledger = requested([{"cert_id": DIPLOMA}, {"cert_id": ID_CARD}])
+def delegated_ledger(
+    items: list[dict[str, str]] | None = None, **scope: list[str]
+) -> support.Ledger:
+    """Alice's request for ``items`` (her diploma and ID card by default), and a guardian
+    for consent covering only ``scope`` (``cert_types=`` and/or ``record_categories=``)."""
+    ledger = requested(items or [{"cert_id": DIPLOMA}, {"cert_id": ID_CARD}])
     ledger.register(
         support.CIVIL,
         "DLG-GUARD-0001",
@@ -196,13 +198,13 @@ def delegated_ledger(cert_types: list[str]) -> support.Ledger:
         support.GUARDIAN,
         ledger.time_ms + support.DAY_MS,
         ("consent",),
-        cert_types=support.json_arg(cert_types),
+        **{name: support.json_arg(values) for name, values in scope.items()},
     )
     return ledger
 
 
 def test_a_revocation_is_checked_against_the_granted_scope() -> None:
-    ledger = delegated_ledger(["diploma"])
+    ledger = delegated_ledger(cert_types=["diploma"])
     # The guardian may not grant the whole request (the ID card is not covered).
     ledger.reject(support.GUARDIAN_KEY, "consent.grant", R, "permission_denied")
     only_diploma = support.json_arg([{"cert_id": DIPLOMA}])
@@ -214,7 +216,7 @@ def test_a_revocation_is_checked_against_the_granted_scope() -> None:
 
 
 def test_a_revocation_of_a_grant_beyond_the_delegation_is_denied() -> None:
-    ledger = delegated_ledger(["resident_id_card"])
+    ledger = delegated_ledger(cert_types=["resident_id_card"])
     only_diploma = support.json_arg([{"cert_id": DIPLOMA}])
     ledger.call(support.ALICE_KEY, "consent.grant", {**R, "scope": only_diploma})
     ledger.reject(support.GUARDIAN_KEY, "consent.revoke", R, "permission_denied")
@@ -224,22 +226,15 @@ def test_a_revocation_of_a_grant_beyond_the_delegation_is_denied() -> None:
 def test_a_revocation_before_a_grant_is_checked_against_the_requested_scope() -> None:
     """Nothing is granted yet, so the delegate's authority is judged on what was asked for:
     a delegate not covering it is denied before the status is looked at."""
-    ledger = delegated_ledger(["resident_id_card"])
+    ledger = delegated_ledger(cert_types=["resident_id_card"])
     ledger.reject(support.GUARDIAN_KEY, "consent.revoke", R, "permission_denied")
     ledger.reject(support.ALICE_KEY, "consent.revoke", R, "failed_precondition")
 
 
 def test_a_delegate_must_cover_the_record_categories_of_what_they_grant() -> None:
-    ledger = requested([{"cert_id": DIPLOMA}, {"record_category": "social_security"}])
-    ledger.register(
-        support.CIVIL,
-        "DLG-GUARD-0001",
-        "guardian",
-        support.ALICE,
-        support.GUARDIAN,
-        ledger.time_ms + support.DAY_MS,
-        ("consent",),
-        record_categories=support.json_arg(["medical"]),
+    ledger = delegated_ledger(
+        [{"cert_id": DIPLOMA}, {"record_category": "social_security"}],
+        record_categories=["medical"],
     )
     ledger.reject(support.GUARDIAN_KEY, "consent.grant", R, "permission_denied")
     only_diploma = support.json_arg([{"cert_id": DIPLOMA}])

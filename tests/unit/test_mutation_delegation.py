@@ -8,6 +8,7 @@ a message text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from contracts.delegation.authority import resolve_actor
@@ -33,6 +34,11 @@ AGENT = {"delegation_id": "DLG-AGENT-0001"}
 LEGAL = {"delegation_id": "DLG-LEGAL-0001"}
 REQ = {"request_id": "REQ-0000001"}
 ENT_REQ = {"request_id": "REQ-ENT-0001"}
+
+
+def picked(record: Mapping[str, Any], *names: str) -> tuple[Any, ...]:
+    """The values of ``names`` in ``record``, to compare several at once."""
+    return tuple(record[name] for name in names)
 
 
 def get(ledger: support.Ledger, ids: dict[str, ArgValue], now_ms: int | None = None) -> Any:
@@ -154,14 +160,12 @@ def test_an_unlimited_representative_may_appoint_a_limited_agent() -> None:
         record_categories=support.json_arg(["enterprise_registration"]),
     )
     result = ledger.call(support.LEGAL_REP_KEY, "delegation.appoint", limited)
-    attrs = dict(result.events[0].attrs)
-    assert (attrs["cert_types"], attrs["record_categories"], attrs["parent"]) == (
+    assert picked(dict(result.events[0].attrs), "cert_types", "record_categories", "parent") == (
         "business_licence",
         "enterprise_registration",
         "DLG-LEGAL-0001",
     )
-    record = get(ledger, AGENT)
-    assert (record["creator_role"], record["created_by"], record["decided_height"]) == (
+    assert picked(get(ledger, AGENT), "creator_role", "created_by", "decided_height") == (
         "legal_representative",
         support.LEGAL_REP,
         0,
@@ -287,12 +291,13 @@ def test_the_event_lists_every_term() -> None:
     args = guardianship(ledger, cert_types=types, record_categories=categories)
     result = ledger.call(support.CIVIL, "delegation.register", args)
     attrs = dict(result.events[0].attrs)
-    assert (attrs["actions"], attrs["cert_types"], attrs["record_categories"]) == (
+    assert picked(attrs, "actions", "cert_types", "record_categories", "kind", "registrar") == (
         "archives,consent",
         "diploma,resident_id_card",
         "medical,social_security",
+        "guardian",
+        support.CIVIL.id,
     )
-    assert (attrs["kind"], attrs["registrar"]) == ("guardian", support.CIVIL.id)
 
 
 def test_a_delegation_covers_exactly_its_own_category() -> None:

@@ -172,11 +172,8 @@ def test_the_primary_cannot_propose_at_or_below_the_low_watermark() -> None:
 
 
 def test_a_negative_verdict_names_the_refused_preprepare() -> None:
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    preprepare = signed_preprepare(1, payload, digest)
-    replica.step(preprepare)
-    drain(replica)
+    replica, preprepare = support.backup_holding_preprepare()
+    digest = preprepare.digest
     replica.validated(0, 1, digest, False)
     ready = drain(replica)
     assert [r.message for r in ready.rejected] == [preprepare]

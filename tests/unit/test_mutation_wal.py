@@ -27,6 +27,15 @@ def record(height: int, kind: int = 1, view: int = 0) -> WalEntry:
     return WalEntry(height, kind, view, bytes([height % 256]) * (RECORD_BYTES - 25))
 
 
+def new_wal(folder: Path, *heights: int) -> tuple[Path, Wal]:
+    """A WAL in ``folder`` holding a record at each of ``heights``."""
+    path = folder / "consensus.wal"
+    wal = Wal(path)
+    if heights:
+        wal.append([record(height) for height in heights])
+    return path, wal
+
+
 def reopened(path: Path) -> list[tuple[int, int, int]]:
     wal = Wal(path)
     try:
@@ -44,8 +53,7 @@ def test_a_record_with_no_data_and_one_at_the_cap_come_back_after_a_restart(
     """Payload lengths 17 (the key alone) and WAL_RECORD_BYTES_MAX are the range's ends."""
     assert len(encode_entry(record(1))) == RECORD_BYTES
     monkeypatch.setattr(limits, "WAL_RECORD_BYTES_MAX", 200)
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
+    path, wal = new_wal(tmp_path)
     smallest = WalEntry(1, 1, 0, b"")
     largest = WalEntry(2, 1, 0, b"z" * (200 - KEY.size))
     wal.append([smallest, largest])
@@ -63,9 +71,7 @@ def test_a_file_without_space_written_ahead_ends_cleanly(
 ) -> None:
     """After a rewrite the file ends right after its last record (no end marker): reading
     stops there with nothing to cut and nothing logged."""
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.compact()
     wal.close()
     assert path.stat().st_size == 2 * RECORD_BYTES
@@ -81,9 +87,7 @@ def test_space_is_written_ahead_only_when_the_end_marker_would_not_fit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(limits, "WAL_PREALLOCATE_BYTES", RECORD_BYTES)
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
     ahead = RECORD_BYTES + HEADER.size + RECORD_BYTES
     assert path.stat().st_size == ahead
     wal.append([record(2)])  # fills the space exactly up to the end marker
@@ -124,9 +128,7 @@ def test_appends_and_rewrites_complete_across_short_writes(
     monkeypatch.setattr(limits, "WAL_PREALLOCATE_BYTES", 1000)
     monkeypatch.setattr(os, "pwrite", short_writes(os.pwrite, 7))
     monkeypatch.setattr(os, "write", short_writes(os.write, 7))
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.append([record(3)])
     assert path.stat().st_size == 2 * RECORD_BYTES + HEADER.size + 1000
     wal.forget_through(1)
@@ -144,9 +146,7 @@ def test_appends_and_rewrites_complete_across_short_writes(
 def test_a_failed_sync_zeroes_the_unsynced_record_and_the_file_stays_appendable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
 
     def failing(fd: int) -> None:
         raise OSError(5, "disk gone")
@@ -171,9 +171,7 @@ def test_a_rewrite_failing_before_the_rename_keeps_the_old_file(
     caplog: pytest.LogCaptureFixture,
     failing_call: str,
 ) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.forget_through(1)
     before = path.read_bytes()
     real = getattr(os, failing_call)
@@ -199,9 +197,7 @@ def test_a_rewrite_failing_before_the_rename_keeps_the_old_file(
 def test_a_folder_sync_failing_after_the_rename_stops_the_node(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.forget_through(1)
 
     def failing(folder: Path) -> None:
@@ -292,9 +288,7 @@ def test_a_view_record_drops_lower_views_of_its_kind_only_at_the_view_height() -
 
 
 def test_a_rewritten_file_stays_private(tmp_path: Path) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.forget_through(1)
     wal.compact()
     wal.close()
@@ -308,9 +302,7 @@ def test_a_header_with_a_length_out_of_range_and_only_zeros_after_it_is_a_torn_t
     """Only the checksum half of the last header reached the disk: the length (zero) is out
     of range, and nothing but the space written ahead follows. That is a torn tail (a
     warning), not damage before the end (an error), and the records before it stay."""
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
     wal.close()
     whole = bytearray(path.read_bytes())
     whole[RECORD_BYTES : RECORD_BYTES + HEADER.size] = HEADER.pack(0, 0xDEADBEEF)
@@ -343,8 +335,7 @@ def test_creation_appends_and_rewrites_sync_before_they_return(
     for name in ("fsync", "fdatasync", "pwrite", "write", "replace"):
         monkeypatch.setattr(os, name, spy(name, getattr(os, name)))
     monkeypatch.setattr(wal_module, "fsync_dir", spy("fsync_dir", wal_module.fsync_dir))
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
+    path, wal = new_wal(tmp_path)
     assert calls == ["fsync", "fsync_dir", "fsync"]  # fsync_dir syncs the folder's fd
     calls.clear()
     wal.append([record(1), record(2)])  # space written ahead first, then the records
@@ -385,9 +376,7 @@ def test_space_is_written_ahead_when_the_records_fit_but_their_end_marker_would_
     append of 104 more ends at 204: inside the file, but 4 bytes are too few for the end
     marker, so more space is written first."""
     monkeypatch.setattr(limits, "WAL_PREALLOCATE_BYTES", RECORD_BYTES)
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
     assert path.stat().st_size == RECORD_BYTES + HEADER.size + RECORD_BYTES
     longer = WalEntry(2, 1, 0, b"y" * (RECORD_BYTES + 4 - HEADER.size - KEY.size))
     wal.append([longer])
@@ -402,9 +391,7 @@ def test_space_is_written_ahead_when_the_records_fit_but_their_end_marker_would_
 def test_a_failed_write_whose_clean_up_fails_too_is_still_a_wal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
 
     def failing(*args: Any) -> int:
         raise OSError(5, "disk gone")
@@ -441,9 +428,7 @@ def test_each_kind_of_damage_is_named_and_a_damaged_last_record_is_a_torn_tail(
     """What `scan` reports for a whole file, a cut header, a cut payload and a flipped
     byte; and a flipped byte in the last record, followed by zeros only, is logged as a torn
     tail (a warning), since nothing written after it is lost."""
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1), record(2)])
+    path, wal = new_wal(tmp_path, 1, 2)
     wal.close()
     whole = path.read_bytes()
 
@@ -472,9 +457,7 @@ def test_each_kind_of_damage_is_named_and_a_damaged_last_record_is_a_torn_tail(
 def test_a_wal_that_cannot_be_recovered_raises_its_error_and_leaks_no_descriptor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "consensus.wal"
-    wal = Wal(path)
-    wal.append([record(1)])
+    path, wal = new_wal(tmp_path, 1)
     wal.close()
     path.write_bytes(path.read_bytes()[: RECORD_BYTES - 1])  # a torn tail to cut
 
