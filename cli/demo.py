@@ -38,7 +38,7 @@ ID_CARD = {
     "ethnicity": "汉",
     "birth_date": "1994-03-12",
     "address": "山东省威海市环翠区文化西路 88 号",
-    "id_number": "371002199403120026",
+    "id_number": "371002199403120022",
     "issuing_authority": "威海市公安局环翠分局",
     "valid_from": "2019-05-01",
     "valid_until": "2039-05-01",
@@ -48,7 +48,7 @@ ID_CARD = {
 def diploma_fields(cert_type_fields: tuple[str, ...]) -> dict[str, str]:
     values = {
         "holder_name": "李娜 Li Na",
-        "id_number": "371002199403120026",
+        "id_number": "371002199403120022",
         "university": "山东大学 Shandong University",
         "degree": "Bachelor of Engineering 工学学士",
         "major": "Computer Science 计算机科学与技术",

@@ -57,7 +57,7 @@ def signed(method: str, net: Devnet, org: str, path: str, **kw: Any) -> httpx.Re
 
 DIPLOMA = {
     "holder_name": "王伟 Wang Wei",
-    "id_number": "110105199001011234",
+    "id_number": "110105199001011232",
     "university": "北京大学 Peking University",
     "degree": "Master of Science",
     "major": "Statistics",
@@ -70,7 +70,7 @@ ID_CARD = {
     "ethnicity": "汉",
     "birth_date": "1990-01-01",
     "address": "北京市海淀区中关村大街 1 号 电话 13800138000",
-    "id_number": "110105199001011234",
+    "id_number": "110105199001011232",
     "issuing_authority": "北京市公安局海淀分局",
     "valid_from": "2015-01-01",
     "valid_until": "2035-01-01",

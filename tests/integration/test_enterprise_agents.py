@@ -20,7 +20,7 @@ from tests.integration.helpers import (
 )
 
 BUSINESS_LICENCE = {
-    "unified_social_credit_code": "91371000MA3C000000",
+    "unified_social_credit_code": "91371000MA3C00000M",
     "company_name": "威海海风贸易有限公司 Weihai Haifeng Trading Co., Ltd.",
     "company_type": "有限责任公司",
     "legal_representative": "李强 Li Qiang",

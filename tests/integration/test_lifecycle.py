@@ -269,7 +269,7 @@ def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
         "--cert-id",
         cert_id,
         "--reason",
-        "holder 110105199001011234 asked",
+        "holder 110105199001011232 asked",
     )
     assert "personal_data" in out
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"

@@ -27,6 +27,7 @@ from .wallet_support import Org, Wallet, diploma, record_on_chain, running_walle
 ACCESS_TX = bytes.fromhex("ab" * 32)
 REQUEST_ID = "req-disclose-0001"
 CERT_ID = "cert-delivery-0001"
+ANNOTATION = {"signed": "c2lnbmVk", "signature": "c2lnbmF0dXJl"}  # handed out as stored
 
 
 @dataclass
@@ -77,7 +78,9 @@ def world(tmp_path: Path) -> Iterator[World]:
         holder = wallet.new_holder()
         doc = diploma(CERT_ID)
         record_on_chain(wallet.ledger, doc, "edu", holder)
-        wallet.store.put_share(REQUEST_ID, {"agency": "bank", "sealed": "5ea1ed"})
+        wallet.store.put_share(
+            REQUEST_ID, {"agency": "bank", "sealed": "5ea1ed", "annotation": ANNOTATION}
+        )
         wallet.ledger.commit_access(REQUEST_ID, ACCESS_TX)
         yield World(wallet, orgs, holder, doc)
 
@@ -190,6 +193,7 @@ def test_the_granted_agency_collects(world: World) -> None:
         "request_id": REQUEST_ID,
         "agency": "bank",
         "sealed_document": "5ea1ed",
+        "annotation": ANNOTATION,
     }
 
 
@@ -276,3 +280,15 @@ def test_the_nonce_memory_is_bounded() -> None:
     with pytest.raises(CallerRefused, match="replayed"):
         memory.remember("b", expires_ms=300, now_ms=150)
     memory.remember("c", expires_ms=300, now_ms=150)  # "a" has left the window
+
+
+def test_a_document_with_a_wrong_id_number_check_is_refused_and_not_kept(world: World) -> None:
+    """GB 11643 at the wallet (issue 17): the issuer's document is refused with the field's
+    name, the number is not repeated, and nothing is stored."""
+    number = world.doc["fields"]["id_number"]
+    wrong = number[:17] + ("1" if number[17] != "1" else "2")
+    world.doc = {**world.doc, "fields": {**world.doc["fields"], "id_number": wrong}}
+    resp = world.deliver(world.creds("edu", "issuer"))
+    assert resp.status_code == 422, resp.text
+    assert "id_number" in resp.json()["detail"] and wrong not in resp.text
+    assert not world.delivered()

@@ -35,7 +35,7 @@ FIELDS = {  # a resident ID card's fields; off the chain, sealed in the wallet
     "ethnicity": "汉",
     "birth_date": "2012-05-01",
     "address": "上海市浦东新区世纪大道 100 号",
-    "id_number": "310115201205010026",
+    "id_number": "310115201205010020",
     "issuing_authority": "上海市公安局浦东分局",
     "valid_from": "2022-05-01",
     "valid_until": "2027-05-01",

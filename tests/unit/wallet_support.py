@@ -210,8 +210,12 @@ def running_wallet(tmp_path: Path, **overrides: Any) -> Iterator[Wallet]:
         store.close()
 
 
+SAMPLE_ID_NUMBER = "110105199001011232"  # a valid GB 11643 check character, made up
+
+
 def diploma(cert_id: str) -> dict[str, Any]:
     fields = {name: f"value of {name}" for name in CERTIFICATE_TYPES["diploma"].fields}
+    fields["id_number"] = SAMPLE_ID_NUMBER
     return new_document(cert_id, "diploma", fields)
 
 
