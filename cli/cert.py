@@ -291,7 +291,10 @@ def _replace_document(
     if current["cert_type"] != cert_type:
         fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
     new_cert_id = cert_id if method == "amend" else new_id("cert")
-    doc = new_document(new_cert_id, cert_type, fields)
+    try:
+        doc = new_document(new_cert_id, cert_type, fields)
+    except DocumentInvalid as exc:
+        fail(str(exc))
     args: dict[str, Any] = {
         "cert_id": cert_id,
         "doc_hash": document_hash(doc),

@@ -58,6 +58,13 @@ def test_certificate_lifecycle(net: Devnet) -> None:
     with net.client() as client:
         history = client.query("certificates", "history", cert_id=cert_id)
     assert len(history["versions"]) == 2  # the old version stays queryable
+    # A wrong GB 11643 check character is refused before anything is sent (issue 17).
+    wrong = {**moved, "id_number": moved["id_number"][:17] + "0"}
+    args = ["--org", "psb", "--cert-id", cert_id, "--type", "resident_id_card"]
+    out = cli_fails(net, "cert", "amend", *args, "--reason", "typo", *fields_args(wrong))
+    assert "field id_number" in out and wrong["id_number"] not in out
+    with net.client() as client:
+        assert len(client.query("certificates", "history", cert_id=cert_id)["versions"]) == 2
 
     reissued = replace_id_card("reissue", "card damaged")
     new_id = reissued["cert_id"]
