@@ -9,7 +9,7 @@ START  ?= 0
 SOAK_S ?= 600
 ATTACK_SEEDS ?= 30
 
-.PHONY: venv demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
+.PHONY: venv tools demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/trustledger demo $(if $(DIR),--dir $(DIR),)
 
-test: $(STAMP)
+# What the non-Python checks of documented vectors run on (tests/vectors): OpenSSL and
+# Node.js, from Debian's packages when missing.
+tools:
+	@command -v openssl >/dev/null && command -v node >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq openssl nodejs; }
+
+test: $(STAMP) tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
