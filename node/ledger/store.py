@@ -44,6 +44,12 @@ P_META = b"m"
 META_TIP = P_META + b"tip"
 META_STATE_ROOT = P_META + b"state_root"
 META_GENESIS = P_META + b"genesis"
+META_FORMAT = P_META + b"format"
+
+BLOCK_FORMAT = b"2"
+"""What block hashes are taken over: 2 is the layout of docs/proofs.md (header v2). A database
+holding blocks without this marker was written when the hash was protobuf's serialisation
+(format 1); its hashes would not match, so it is refused at open with one clear line."""
 
 _Proto = TypeVar("_Proto", bound=ProtoMessage)
 
@@ -109,6 +115,7 @@ class Store:
             )
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
+        self._check_format(path)
         self.tree = LiveTree()
         """The state tree of the tip (in memory; rebuilt from the state on open)."""
         # The tip as last written by this (the only) writer: status calls, proposals and
@@ -119,6 +126,21 @@ class Store:
         stored_root = self.state_root()
         if stored_root is not None:
             self._rebuild_tree(stored_root)
+
+    def _check_format(self, path: Path) -> None:
+        stored = self._db.get(META_FORMAT)
+        if stored == BLOCK_FORMAT:
+            return
+        if stored is None and self._db.get(META_TIP) is None:
+            self._db.put(META_FORMAT, BLOCK_FORMAT, sync=True)  # a new ledger
+            return
+        self._db.close()
+        found = (stored or b"1").decode("ascii", "replace")
+        raise StorageError(
+            f"the ledger at {path} was written in block format {found} by another release; "
+            f"this release reads format {BLOCK_FORMAT.decode()}: start a new chain "
+            "(docs/operators.md, upgrading)"
+        )
 
     def _rebuild_tree(self, stored_root: bytes) -> None:
         state = ((key[1:], value) for key, value in self._db.iterator(prefix=P_STATE))
