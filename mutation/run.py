@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mutation.undecorate import undecorate
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 MODULES_FILE = ROOT / "mutation" / "modules.toml"
@@ -123,8 +125,17 @@ def prepare(module: str, tests: list[str], *, clear_caches: bool = True, tag: st
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     package = module.split("/")[0]
-    for name in sorted({package, "tests", "mutation"}):
+    for name in sorted({"tests", "mutation"} - {package}):
         (work / name).symlink_to(ROOT / name)
+    source = (ROOT / module).read_text("utf-8")
+    rewritten = undecorate(source)
+    if rewritten == source:
+        (work / package).symlink_to(ROOT / package)
+    else:  # a copy of the package, whose module under test has its decorations moved
+        shutil.copytree(
+            ROOT / package, work / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        (work / module).write_text(rewritten, "utf-8")
     existing = [t for t in tests if (ROOT / t).exists()]
     for missing in sorted(set(tests) - set(existing)):
         print(f"  note: {missing} does not exist (yet); not used")
@@ -269,7 +280,7 @@ def selftest(jobs: int) -> None:
     """Show that the cache clearing is what makes mutants fresh: mutation/selftest's mutants
     of `fee_cents` are reached only through a `functools.cache` and must be killed with the
     clearing and survive without it; those of `net_cents` (reached directly) are killed both
-    ways."""
+    ways. And that a decorated function (`tax_cents`) is mutated at all (undecorate.py)."""
     module, tests = "mutation/selftest/cached.py", ["mutation/selftest/check_cached.py"]
     for clear, cached_verdict in ((True, "killed"), (False, "survived")):
         work = prepare(module, tests, clear_caches=clear, tag="" if clear else "_noclear")
@@ -278,9 +289,15 @@ def selftest(jobs: int) -> None:
         print(f"  cache clearing {'on' if clear else 'off'}: {found}")
         fee = {s for k, s in found.items() if "x_fee_cents__" in k}
         net = {s for k, s in found.items() if "x_net_cents__" in k}
-        if len(found) != 4 or fee != {cached_verdict} or net != {"killed"}:
+        tax = {s for k, s in found.items() if "x_tax_cents__" in k}
+        if fee != {cached_verdict} or net != {"killed"}:
             raise SystemExit(f"selftest failed: expected the fee_cents mutants {cached_verdict}")
-    print("selftest passed: mutants behind a functools.cache are killed only with the clearing")
+        if tax != {"killed"}:
+            raise SystemExit(f"selftest failed: the decorated tax_cents gave {tax or 'no mutant'}")
+    print(
+        "selftest passed: mutants behind a functools.cache are killed only with the clearing;"
+        " a decorated function is mutated"
+    )
 
 
 def write_table(rows: list[Row], command: str, wall_s: float) -> None:

@@ -5,7 +5,7 @@ mutants survive; with it, both are killed."""
 
 import functools
 
-from mutation.selftest.cached import fee_cents, net_cents
+from mutation.selftest.cached import REGISTERED, fee_cents, net_cents, tax_cents
 
 
 @functools.cache
@@ -20,3 +20,8 @@ def test_fee_is_twice_the_amount() -> None:
 def test_net_is_one_below_the_amount() -> None:
     """Reached directly (never cached): keeps mutmut's own forced-failure check meaningful."""
     assert net_cents(5_000) == 4_999
+
+
+def test_tax_is_a_tenth_and_registered_once() -> None:
+    assert tax_cents(5_005) == 500
+    assert REGISTERED == ["tax_cents"]
