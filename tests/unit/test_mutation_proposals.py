@@ -506,3 +506,19 @@ def test_a_backup_under_a_two_set_schedule_offers_and_takes_preprepares() -> Non
     drain(replica)
     replica.step(preprepare_a)
     assert [p.digest for p in drain(replica).validate] == [digest_a]
+
+
+def test_a_restarted_backup_does_not_vouch_for_itself() -> None:
+    """v1 restarted with its own prepare in the WAL but not the primary's pre-prepare: its
+    vote and v2's are one voucher besides itself, fewer than f+1, so it asks nobody (and
+    never itself)."""
+    digest = make_block(1)[1]
+    replica = make_replica("v1", signed=[signed_prepare(1, digest, "v1")])
+    drain(replica)
+    replica.step(signed_prepare(1, digest, "v2"))
+    for _ in range(2 * RETRANSMIT_TICKS + 1):
+        replica.tick()
+        assert asks(replica) == []
+    replica.step(signed_prepare(1, digest, "v3"))
+    replica.tick()
+    assert [to for to, m in asks(replica) if m.digest == digest] == ["v2"]
