@@ -8,11 +8,17 @@ They check error codes, records and events, never a message text.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Callable
+from itertools import combinations
 from typing import Any
 
 import pytest
 
+from contracts.certificates import records
 from contracts.certificates.commitments import compute_document_hash
+from contracts.certificates.records import Certificate
+from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
@@ -254,3 +260,110 @@ def test_the_history_reports_the_status_at_the_query_time() -> None:
         "certificates", "list_by_holder", {"holder": support.ALICE}, now_ms=until + 1
     )
     assert [c["status"] for c in listed] == ["expired"]
+
+
+# --- the stored record: written-out encoding, its import check, related ids -----------------
+
+
+def distinct_certificate() -> Certificate:
+    """A record whose every field differs from the others and from its default."""
+    return Certificate(
+        cert_id="DIP-2012-000001",
+        cert_type="diploma",
+        issuer="sdu",
+        holder=support.ALICE,
+        doc_hash="ab" * 32,
+        valid_until_ms=11,
+        status="suspended",
+        issued_height=12,
+        issued_tx="cd" * 32,
+        status_height=13,
+        reason='review "待核" \\ 理由',
+        version=14,
+        field_hashes={"major": "ef" * 32, "degree": "01" * 32},
+        version_height=15,
+        supersedes="DIP-2011-000009",
+        superseded_by="DIP-2013-000001",
+        updated_height=16,
+    )
+
+
+def test_an_ordinary_record_takes_the_written_out_path_and_the_import_check_passes() -> None:
+    """Certificate.encode falls back to the generic encoder on a TypeError, so the bytes alone
+    cannot show the written-out path was taken: it is called here itself. The import check is
+    called too (its own mutants are only seen by a test that calls it, docs/mutation.md)."""
+    cert = distinct_certificate()
+    assert records._encode_written_out(cert) == canonical_json(cert.to_json())
+    empty = dataclasses.replace(cert, field_hashes={})
+    assert records._encode_written_out(empty) == canonical_json(empty.to_json())
+    records._check_written_out_encoding()
+
+
+def _swapped(a: str, b: str) -> Callable[[Certificate], bytes]:
+    def encode(cert: Certificate) -> bytes:
+        changes = {a: getattr(cert, b), b: getattr(cert, a)}
+        return canonical_json(dataclasses.replace(cert, **changes).to_json())
+
+    return encode
+
+
+def _defaulted(name: str) -> Callable[[Certificate], bytes]:
+    default = Certificate.__dataclass_fields__[name]
+    value: Any = default.default_factory() if callable(default.default_factory) else default.default
+
+    def encode(cert: Certificate) -> bytes:
+        return canonical_json(dataclasses.replace(cert, **{name: value}).to_json())
+
+    return encode
+
+
+def _unsorted_field_hashes(cert: Certificate) -> bytes:
+    text = canonical_json(dataclasses.replace(cert, field_hashes={}).to_json()).decode()
+    written = json.dumps(cert.field_hashes, separators=(",", ":"))
+    return text.replace('"field_hashes":{}', f'"field_hashes":{written}').encode()
+
+
+def _faulty_encoders() -> list[Callable[[Certificate], bytes]]:
+    fields = dataclasses.fields(Certificate)
+    by_type: dict[object, list[str]] = {}
+    for f in fields:
+        by_type.setdefault(f.type, []).append(f.name)
+    swaps = [_swapped(a, b) for names in by_type.values() for a, b in combinations(names, 2)]
+    with_default = [f.name for f in fields if f.default is not dataclasses.MISSING]
+    with_default += [f.name for f in fields if f.default_factory is not dataclasses.MISSING]
+    return [*swaps, *(_defaulted(name) for name in with_default), _unsorted_field_hashes]
+
+
+@pytest.mark.parametrize("faulty", _faulty_encoders())
+def test_the_import_check_catches_an_encoder_that_misplaces_a_field(
+    faulty: Callable[[Certificate], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two fields of one type swapped, a field written as its default, the field hashes in
+    their given order: its sample differs in each (no two fields alike, none at its default,
+    the field hashes given unsorted)."""
+    monkeypatch.setattr(records, "_encode_written_out", faulty)
+    with pytest.raises(RuntimeError):
+        records._check_written_out_encoding()
+
+
+def test_related_ids_of_a_certificate_and_a_verification_under_one_id() -> None:
+    """Certificates and verifications have separate tables: one id may name one of each, and
+    the audit index then links both records' ids."""
+    ledger = support.Ledger.with_diploma(CERT)
+    other = "DIP-2012-000002"
+    ledger.issue_diploma(other, holder=support.BOB)
+    ledger.call(
+        support.NOTARY,
+        "certificates.record_verification",
+        {**C, "verification_id": other, "result": "passed", "purpose": "p"},
+    )
+    assert records.get_related(ledger.state, other) == [
+        support.BOB,
+        support.UNIVERSITY.id,
+        "",
+        "",
+        CERT,
+        support.ALICE,
+        support.NOTARY.id,
+    ]
+    assert records.get_related(ledger.state, CERT) == [support.ALICE, support.UNIVERSITY.id, "", ""]
