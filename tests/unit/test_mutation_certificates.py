@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 
+from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates import records
 from contracts.certificates.commitments import compute_document_hash
 from contracts.certificates.records import Certificate
+from contracts.framework import limits
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
@@ -367,3 +369,82 @@ def test_related_ids_of_a_certificate_and_a_verification_under_one_id() -> None:
         support.NOTARY.id,
     ]
     assert records.get_related(ledger.state, CERT) == [support.ALICE, support.UNIVERSITY.id, "", ""]
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def test_the_types_query_gives_each_types_fields_lengths_and_validity_rules() -> None:
+    types = {t["id"]: t for t in support.Ledger().query("certificates", "types", {})}
+    licence_fields = list(CERTIFICATE_TYPES["business_licence"].fields)
+    assert types["business_licence"] == {
+        "id": "business_licence",
+        "name_zh": "营业执照",
+        "name_en": "Business licence",
+        "holder_kinds": ["enterprise"],
+        "fields": licence_fields,
+        "field_lengths_max": {
+            f: 2000 if f == "business_scope" else limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+            for f in licence_fields
+        },
+        "validity_required": False,
+        "validity_ms_max": 0,
+    }
+    ncr = types["no_criminal_record"]
+    assert (ncr["validity_required"], ncr["validity_ms_max"]) == (True, MAX_MS)
+
+
+def test_the_history_lists_the_current_version_last_with_its_heights() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    issued_at = ledger.height - 1
+    amended = new_hash("amended")
+    ledger.call(
+        support.UNIVERSITY, "certificates.amend", {**C, "doc_hash": amended, "reason": "更正"}
+    )
+    amended_at = ledger.height - 1
+    old, current = ledger.query("certificates", "history", C)["versions"]
+    assert (old["version"], old["from_height"], old["until_height"], old["amend_reason"]) == (
+        1,
+        issued_at,
+        amended_at,
+        "更正",
+    )
+    assert current == {
+        "version": 2,
+        "doc_hash": amended,
+        "field_hashes": {},
+        "from_height": amended_at,
+        "until_height": 0,
+        "amend_reason": "",
+    }
+
+
+def test_the_list_by_holder_is_in_cert_id_order_up_to_its_limit() -> None:
+    ledger = support.Ledger()
+    for cert_id in ("DIP-2012-000002", CERT, "DIP-2012-000003"):
+        ledger.issue_diploma(cert_id)
+    ledger.issue_diploma("DIP-2012-000009", holder=support.BOB)
+
+    def listed(**more: ArgValue) -> list[str]:
+        args: dict[str, ArgValue] = {"holder": support.ALICE, **more}
+        return [c["cert_id"] for c in ledger.query("certificates", "list_by_holder", args)]
+
+    assert listed() == [CERT, "DIP-2012-000002", "DIP-2012-000003"]
+    assert listed(limit=2) == [CERT, "DIP-2012-000002"]
+
+
+# --- commitments ---------------------------------------------------------------------------
+
+
+def test_a_document_may_reach_exactly_its_field_lengths_and_the_minimum_salt() -> None:
+    longest = limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+    salt = b"s" * limits.DOCUMENT_SALT_LENGTH_MIN
+    at_edge = {**support.ALICE_DIPLOMA_FIELDS, "major": "计" * longest}
+    assert len(compute_document_hash("diploma", at_edge, salt)) == 64
+    for fields, bad_salt in (
+        ({**at_edge, "major": "计" * (longest + 1)}, salt),
+        (at_edge, salt[1:]),
+    ):
+        with pytest.raises(ContractError) as info:
+            compute_document_hash("diploma", fields, bad_salt)
+        assert info.value.code == "invalid_argument"
