@@ -17,7 +17,13 @@ import pytest
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates import records
-from contracts.certificates.commitments import compute_document_hash
+from contracts.certificates.commitments import (
+    compute_document_hash,
+    compute_field_commitments,
+    derive_field_salt,
+    is_complete_commitments,
+    verify_disclosure,
+)
 from contracts.certificates.records import Certificate
 from contracts.framework import limits
 from contracts.framework.codec import canonical_json
@@ -29,6 +35,7 @@ CERT = "DIP-2012-000001"
 NCR = "NCR-2024-000001"
 C: dict[str, ArgValue] = {"cert_id": CERT}
 N: dict[str, ArgValue] = {"cert_id": NCR}
+SALT = support.salt_for("diploma")
 MAX_MS = 183 * support.DAY_MS
 """The no-criminal-record proof's longest validity (the catalogue's)."""
 
@@ -448,3 +455,41 @@ def test_a_document_may_reach_exactly_its_field_lengths_and_the_minimum_salt() -
         with pytest.raises(ContractError) as info:
             compute_document_hash("diploma", fields, bad_salt)
         assert info.value.code == "invalid_argument"
+
+
+def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
+    """An unhashable type is refused like an unknown one, not with a TypeError."""
+    for cert_type in (["diploma"], "passport"):
+        with pytest.raises(ContractError) as info:
+            compute_document_hash(cert_type, support.ALICE_DIPLOMA_FIELDS, SALT)  # type: ignore[arg-type]
+        assert info.value.code == "invalid_argument"
+
+
+def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    assert is_complete_commitments("diploma", commitments)
+    not_complete: list[tuple[object, object]] = [
+        (["diploma"], commitments),  # an unhashable type
+        ("passport", commitments),  # no such type
+        ("diploma", list(commitments)),  # the field names, not a mapping
+        ("diploma", {**commitments, "degree": "not a digest"}),
+        ("diploma", {**commitments, "degree": 7}),
+    ]
+    for cert_type, candidate in not_complete:
+        assert not is_complete_commitments(cert_type, candidate)  # type: ignore[arg-type]
+
+
+def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
+    """Anything else fails (never raises): a list, a third item, a salt as a bytearray, a
+    value that is no text or cannot be encoded."""
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    value, salt = support.ALICE_DIPLOMA_FIELDS["degree"], derive_field_salt(SALT, "degree")
+    assert verify_disclosure("diploma", commitments, {"degree": (value, salt)})
+    for pair in (
+        [value, salt],
+        (value, salt, "extra"),
+        (value, bytearray(salt)),
+        (7, salt),
+        ("\ud800", salt),
+    ):
+        assert not verify_disclosure("diploma", commitments, {"degree": pair})  # type: ignore[dict-item]
