@@ -8,11 +8,25 @@ They check error codes, records and events, never a message text.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Callable
+from itertools import combinations
 from typing import Any
 
 import pytest
 
-from contracts.certificates.commitments import compute_document_hash
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.certificates import records
+from contracts.certificates.commitments import (
+    compute_document_hash,
+    compute_field_commitments,
+    derive_field_salt,
+    is_complete_commitments,
+    verify_disclosure,
+)
+from contracts.certificates.records import Certificate
+from contracts.framework import limits
+from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
@@ -21,6 +35,7 @@ CERT = "DIP-2012-000001"
 NCR = "NCR-2024-000001"
 C: dict[str, ArgValue] = {"cert_id": CERT}
 N: dict[str, ArgValue] = {"cert_id": NCR}
+SALT = support.salt_for("diploma")
 MAX_MS = 183 * support.DAY_MS
 """The no-criminal-record proof's longest validity (the catalogue's)."""
 
@@ -254,3 +269,227 @@ def test_the_history_reports_the_status_at_the_query_time() -> None:
         "certificates", "list_by_holder", {"holder": support.ALICE}, now_ms=until + 1
     )
     assert [c["status"] for c in listed] == ["expired"]
+
+
+# --- the stored record: written-out encoding, its import check, related ids -----------------
+
+
+def distinct_certificate() -> Certificate:
+    """A record whose every field differs from the others and from its default."""
+    return Certificate(
+        cert_id="DIP-2012-000001",
+        cert_type="diploma",
+        issuer="sdu",
+        holder=support.ALICE,
+        doc_hash="ab" * 32,
+        valid_until_ms=11,
+        status="suspended",
+        issued_height=12,
+        issued_tx="cd" * 32,
+        status_height=13,
+        reason='review "待核" \\ 理由',
+        version=14,
+        field_hashes={"major": "ef" * 32, "degree": "01" * 32},
+        version_height=15,
+        supersedes="DIP-2011-000009",
+        superseded_by="DIP-2013-000001",
+        updated_height=16,
+    )
+
+
+def test_an_ordinary_record_takes_the_written_out_path_and_the_import_check_passes() -> None:
+    """Certificate.encode falls back to the generic encoder on a TypeError, so the bytes alone
+    cannot show the written-out path was taken: it is called here itself. The import check is
+    called too (its own mutants are only seen by a test that calls it, docs/mutation.md)."""
+    cert = distinct_certificate()
+    assert records._encode_written_out(cert) == canonical_json(cert.to_json())
+    empty = dataclasses.replace(cert, field_hashes={})
+    assert records._encode_written_out(empty) == canonical_json(empty.to_json())
+    records._check_written_out_encoding()
+
+
+def _swapped(a: str, b: str) -> Callable[[Certificate], bytes]:
+    def encode(cert: Certificate) -> bytes:
+        changes = {a: getattr(cert, b), b: getattr(cert, a)}
+        return canonical_json(dataclasses.replace(cert, **changes).to_json())
+
+    return encode
+
+
+def _defaulted(name: str) -> Callable[[Certificate], bytes]:
+    default = Certificate.__dataclass_fields__[name]
+    value: Any = default.default_factory() if callable(default.default_factory) else default.default
+
+    def encode(cert: Certificate) -> bytes:
+        return canonical_json(dataclasses.replace(cert, **{name: value}).to_json())
+
+    return encode
+
+
+def _unsorted_field_hashes(cert: Certificate) -> bytes:
+    text = canonical_json(dataclasses.replace(cert, field_hashes={}).to_json()).decode()
+    written = json.dumps(cert.field_hashes, separators=(",", ":"))
+    return text.replace('"field_hashes":{}', f'"field_hashes":{written}').encode()
+
+
+def _faulty_encoders() -> list[Callable[[Certificate], bytes]]:
+    fields = dataclasses.fields(Certificate)
+    by_type: dict[object, list[str]] = {}
+    for f in fields:
+        by_type.setdefault(f.type, []).append(f.name)
+    swaps = [_swapped(a, b) for names in by_type.values() for a, b in combinations(names, 2)]
+    with_default = [f.name for f in fields if f.default is not dataclasses.MISSING]
+    with_default += [f.name for f in fields if f.default_factory is not dataclasses.MISSING]
+    return [*swaps, *(_defaulted(name) for name in with_default), _unsorted_field_hashes]
+
+
+@pytest.mark.parametrize("faulty", _faulty_encoders())
+def test_the_import_check_catches_an_encoder_that_misplaces_a_field(
+    faulty: Callable[[Certificate], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two fields of one type swapped, a field written as its default, the field hashes in
+    their given order: its sample differs in each (no two fields alike, none at its default,
+    the field hashes given unsorted)."""
+    monkeypatch.setattr(records, "_encode_written_out", faulty)
+    with pytest.raises(RuntimeError):
+        records._check_written_out_encoding()
+
+
+def test_related_ids_of_a_certificate_and_a_verification_under_one_id() -> None:
+    """Certificates and verifications have separate tables: one id may name one of each, and
+    the audit index then links both records' ids."""
+    ledger = support.Ledger.with_diploma(CERT)
+    other = "DIP-2012-000002"
+    ledger.issue_diploma(other, holder=support.BOB)
+    ledger.call(
+        support.NOTARY,
+        "certificates.record_verification",
+        {**C, "verification_id": other, "result": "passed", "purpose": "p"},
+    )
+    assert records.get_related(ledger.state, other) == [
+        support.BOB,
+        support.UNIVERSITY.id,
+        "",
+        "",
+        CERT,
+        support.ALICE,
+        support.NOTARY.id,
+    ]
+    assert records.get_related(ledger.state, CERT) == [support.ALICE, support.UNIVERSITY.id, "", ""]
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def test_the_types_query_gives_each_types_fields_lengths_and_validity_rules() -> None:
+    types = {t["id"]: t for t in support.Ledger().query("certificates", "types", {})}
+    licence_fields = list(CERTIFICATE_TYPES["business_licence"].fields)
+    assert types["business_licence"] == {
+        "id": "business_licence",
+        "name_zh": "营业执照",
+        "name_en": "Business licence",
+        "holder_kinds": ["enterprise"],
+        "fields": licence_fields,
+        "field_lengths_max": {
+            f: 2000 if f == "business_scope" else limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+            for f in licence_fields
+        },
+        "validity_required": False,
+        "validity_ms_max": 0,
+    }
+    ncr = types["no_criminal_record"]
+    assert (ncr["validity_required"], ncr["validity_ms_max"]) == (True, MAX_MS)
+
+
+def test_the_history_lists_the_current_version_last_with_its_heights() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    issued_at = ledger.height - 1
+    amended = new_hash("amended")
+    ledger.call(
+        support.UNIVERSITY, "certificates.amend", {**C, "doc_hash": amended, "reason": "更正"}
+    )
+    amended_at = ledger.height - 1
+    old, current = ledger.query("certificates", "history", C)["versions"]
+    assert (old["version"], old["from_height"], old["until_height"], old["amend_reason"]) == (
+        1,
+        issued_at,
+        amended_at,
+        "更正",
+    )
+    assert current == {
+        "version": 2,
+        "doc_hash": amended,
+        "field_hashes": {},
+        "from_height": amended_at,
+        "until_height": 0,
+        "amend_reason": "",
+    }
+
+
+def test_the_list_by_holder_is_in_cert_id_order_up_to_its_limit() -> None:
+    ledger = support.Ledger()
+    for cert_id in ("DIP-2012-000002", CERT, "DIP-2012-000003"):
+        ledger.issue_diploma(cert_id)
+    ledger.issue_diploma("DIP-2012-000009", holder=support.BOB)
+
+    def listed(**more: ArgValue) -> list[str]:
+        args: dict[str, ArgValue] = {"holder": support.ALICE, **more}
+        return [c["cert_id"] for c in ledger.query("certificates", "list_by_holder", args)]
+
+    assert listed() == [CERT, "DIP-2012-000002", "DIP-2012-000003"]
+    assert listed(limit=2) == [CERT, "DIP-2012-000002"]
+
+
+# --- commitments ---------------------------------------------------------------------------
+
+
+def test_a_document_may_reach_exactly_its_field_lengths_and_the_minimum_salt() -> None:
+    longest = limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
+    salt = b"s" * limits.DOCUMENT_SALT_LENGTH_MIN
+    at_edge = {**support.ALICE_DIPLOMA_FIELDS, "major": "计" * longest}
+    assert len(compute_document_hash("diploma", at_edge, salt)) == 64
+    for fields, bad_salt in (
+        ({**at_edge, "major": "计" * (longest + 1)}, salt),
+        (at_edge, salt[1:]),
+    ):
+        with pytest.raises(ContractError) as info:
+            compute_document_hash("diploma", fields, bad_salt)
+        assert info.value.code == "invalid_argument"
+
+
+def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
+    """An unhashable type is refused like an unknown one, not with a TypeError."""
+    for cert_type in (["diploma"], "passport"):
+        with pytest.raises(ContractError) as info:
+            compute_document_hash(cert_type, support.ALICE_DIPLOMA_FIELDS, SALT)  # type: ignore[arg-type]
+        assert info.value.code == "invalid_argument"
+
+
+def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    assert is_complete_commitments("diploma", commitments)
+    not_complete: list[tuple[object, object]] = [
+        (["diploma"], commitments),  # an unhashable type
+        ("passport", commitments),  # no such type
+        ("diploma", list(commitments)),  # the field names, not a mapping
+        ("diploma", {**commitments, "degree": "not a digest"}),
+        ("diploma", {**commitments, "degree": 7}),
+    ]
+    for cert_type, candidate in not_complete:
+        assert not is_complete_commitments(cert_type, candidate)  # type: ignore[arg-type]
+
+
+def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
+    """Anything else fails (never raises): a list, a third item, a salt as a bytearray, a
+    value that is no text or cannot be encoded."""
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    value, salt = support.ALICE_DIPLOMA_FIELDS["degree"], derive_field_salt(SALT, "degree")
+    assert verify_disclosure("diploma", commitments, {"degree": (value, salt)})
+    for pair in (
+        [value, salt],
+        (value, salt, "extra"),
+        (value, bytearray(salt)),
+        (7, salt),
+        ("\ud800", salt),
+    ):
+        assert not verify_disclosure("diploma", commitments, {"degree": pair})  # type: ignore[dict-item]
