@@ -549,8 +549,10 @@ def test_revoked_serials_are_stored_under_the_literal_per_organisation_key() -> 
     assert ledger.state.get(b"membership/revoked_serial/jinan-psb/7f") == b'{"revoked_height":2}'
 
 
-def test_text_after_the_end_line_is_not_one_pem_certificate() -> None:
-    pem = fake_pem().rstrip("\n") + "X\n"
+@pytest.mark.parametrize("after_the_end", ["X\n", " \n", "\r\n"])
+def test_text_after_the_end_line_is_not_one_pem_certificate(after_the_end: str) -> None:
+    """Only newlines may follow the end line: the node parses the very text stored."""
+    pem = fake_pem().rstrip("\n") + after_the_end
     ledger = support.Ledger()
     ledger.reject(support.PSB, "membership.set_ca", {"ca_certificate": pem}, "invalid_argument")
 
