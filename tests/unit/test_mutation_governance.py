@@ -205,6 +205,8 @@ def test_a_version_is_active_from_its_activation_height_on() -> None:
     schedule = ((0, 1), (20, 2))
     assert [versions.get_version_at(schedule, h) for h in (0, 19, 20, 21, None)] == [1, 1, 2, 2, 2]
     assert versions.get_version_at(((0, 1),), 5) == 1
+    # Before a schedule's first entry (none is stored so), its first version answers.
+    assert versions.get_version_at(((5, 2), (9, 3)), 3) == 2
 
 
 # --- the transactions as make_transactions builds them -------------------------------------
