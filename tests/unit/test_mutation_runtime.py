@@ -13,7 +13,7 @@ import pytest
 
 from contracts.framework.errors import ContractError
 from contracts.governance import versions
-from contracts.runtime import execute, query, related_subjects
+from contracts.runtime import execute, query, related_subjects, screen_arguments, subjects_of
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import add_org_args
 
@@ -52,3 +52,23 @@ def test_a_rejected_approval_is_related_to_the_proposer() -> None:
     ledger.call(support.BANK, "membership.propose", add_org_args("PROP-0001"))
     subjects = related_subjects(ledger.state, "membership", "approve", {"proposal_id": "PROP-0001"})
     assert subjects == ("PROP-0001", support.BANK.id)
+
+
+class _GetterOnly:
+    """Has ``get`` like a mapping, but is not one: the audit index must not read it."""
+
+    def get(self, name: str, default: object = None) -> object:
+        return {"request_id": "REQ-0000001"}.get(name, default)
+
+
+def test_subjects_of_arguments_that_are_not_a_mapping_is_nothing() -> None:
+    assert subjects_of("consent", "access", {"request_id": "REQ-0000001"}) == ("REQ-0000001",)
+    assert subjects_of("consent", "access", _GetterOnly()) == ()  # type: ignore[arg-type]
+
+
+def test_screen_arguments_refuses_personal_data_and_non_mappings() -> None:
+    assert screen_arguments({"request_id": "REQ-0000001", "purpose": "贷款审批"}) is None
+    for bad in ({"purpose": "电话 13805310123"}, [("request_id", "REQ-0000001")]):
+        with pytest.raises(ContractError) as info:
+            screen_arguments(bad)  # type: ignore[arg-type]
+        assert info.value.code == "invalid_argument"
