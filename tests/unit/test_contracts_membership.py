@@ -79,6 +79,10 @@ def test_membership_has_no_transactions_yet() -> None:
         {"roles": ["issuer"]},
         {"cert_types": ("passport",)},
         {"cert_types": ("diploma", "diploma")},
+        {"cert_types": ["diploma"]},
+        {"id": "13805310123"},  # shaped like an organisation id, but a mobile number
+        {"name": 5},
+        {"public_key": "k" * 32},  # text, not bytes
     ],
 )
 def test_genesis_rejects_malformed_organisations(change: dict[str, object]) -> None:
