@@ -1,0 +1,212 @@
+"""What every part of the replica shares, edges found by mutation testing of consensus/core.py
+(issue 19, docs/mutation.md): the configuration's ranges at their exact edges, the
+constructor's checks, and the watermarks it starts from. Checks are on error kinds and
+on the replica's state, never on a message text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from consensus import limits
+from consensus.crypto import Ed25519Signer, Signer
+from consensus.errors import ConsensusError, InvalidCertificate
+from consensus.messages import CommitCertificate
+from consensus.replica import Replica, ReplicaConfig
+from consensus.validators import ValidatorSchedule, ValidatorSet
+from tests.unit.consensus_support import (
+    CHAIN,
+    SIGNERS,
+    VALIDATORS,
+    VERIFIER,
+    backup_that_prepared,
+    drain,
+    make_block,
+    make_certificate,
+    make_replica,
+    signed_prepare,
+)
+from tests.unit.test_consensus_checkpoints import signed_checkpoint
+
+
+def config(**overrides: object) -> ReplicaConfig:
+    fields: dict[str, object] = {"chain_id": CHAIN, "validators": VALIDATORS, "self_id": "v1"}
+    fields.update(overrides)
+    return ReplicaConfig(**fields)  # type: ignore[arg-type]
+
+
+def start(
+    committed_height: int = 0,
+    certificate: CommitCertificate | None = None,
+    view: int = 0,
+    signer: Signer = SIGNERS["v1"],
+) -> Replica:
+    """Replica v1 of the default configuration, started as given."""
+    return Replica(
+        config(),
+        signer,
+        VERIFIER,
+        committed_height=committed_height,
+        committed_certificate=certificate,
+        view=view,
+    )
+
+
+def test_config_chain_id_is_one_to_its_limit_in_bytes() -> None:
+    assert config(chain_id="x").chain_id == "x"
+    assert config(chain_id="x" * limits.CHAIN_ID_BYTES_MAX).chain_id
+    for bad in ("", "x" * (limits.CHAIN_ID_BYTES_MAX + 1), "é" * 65):
+        with pytest.raises(ValueError):
+            config(chain_id=bad)
+
+
+def test_config_self_id_must_be_a_validator_id() -> None:
+    assert config(self_id="v9").self_id == "v9"  # need not be a member (an observer)
+    for bad in ("", "x" * (limits.VALIDATOR_ID_BYTES_MAX + 1)):
+        with pytest.raises(ValueError):
+            config(self_id=bad)
+
+
+def test_config_ticks_at_their_edges() -> None:
+    low = limits.RETRANSMIT_TICKS_MIN
+    assert config(retransmit_ticks=low, view_change_timeout_ticks=low).retransmit_ticks == low
+    with pytest.raises(ValueError):
+        config(retransmit_ticks=low - 1, view_change_timeout_ticks=low)
+    assert config(retransmit_ticks=7, view_change_timeout_ticks=7).view_change_timeout_ticks == 7
+    with pytest.raises(ValueError):
+        config(retransmit_ticks=7, view_change_timeout_ticks=6)
+
+
+def test_config_checkpoint_interval_and_window_at_their_edges() -> None:
+    least = limits.CHECKPOINT_INTERVAL_MIN
+    assert config(checkpoint_interval=least, window_heights=2 * least).window_heights == 2
+    with pytest.raises(ValueError):
+        config(checkpoint_interval=least - 1, window_heights=2)
+    assert config(checkpoint_interval=8, window_heights=16).window_heights == 16
+    with pytest.raises(ValueError):
+        config(checkpoint_interval=8, window_heights=15)
+    most = limits.WINDOW_HEIGHTS_MAX
+    assert config(checkpoint_interval=8, window_heights=most).window_heights == most
+    with pytest.raises(ValueError):
+        config(checkpoint_interval=8, window_heights=most + 1)
+
+
+def test_the_signer_must_be_this_validators() -> None:
+    with pytest.raises(ValueError):
+        start(signer=SIGNERS["v2"])
+    assert start().committed_height == 0
+
+
+def test_committed_height_and_view_ranges() -> None:
+    top = limits.U64_MAX - 2 * limits.WINDOW_HEIGHTS_MAX
+    digest = make_block(top)[1]
+    assert start(top, make_certificate(top, digest)).committed_height == top
+    for bad in (-1, top + 1):
+        with pytest.raises(ValueError):
+            start(bad)
+    view_top = limits.U64_MAX - limits.VIEW_AHEAD_MAX
+    assert start(view=view_top).view == view_top
+    for bad in (-1, view_top + 1):
+        with pytest.raises(ValueError):
+            start(view=bad)
+
+
+def test_a_committed_height_needs_its_valid_certificate() -> None:
+    digest = make_block(5)[1]
+    with pytest.raises(ValueError):
+        start(5)
+    with pytest.raises(ValueError):
+        start(5, make_certificate(4, digest))
+    with pytest.raises(InvalidCertificate):
+        start(5, make_certificate(5, digest, voters=("v0", "v1")))
+    cert = make_certificate(5, digest)
+    assert start(5, cert).committed_certificate == cert
+
+
+def test_the_low_watermark_starts_at_the_last_checkpoint_height() -> None:
+    for committed, low in ((0, 0), (15, 0), (16, 16), (17, 16), (40, 32)):
+        replica = make_replica("v1", committed_height=committed)
+        assert (replica.low_watermark, replica.high_watermark) == (low, low + 32)
+
+
+def test_a_rotated_key_signs_only_where_it_is_listed() -> None:
+    rotated = Ed25519Signer("v1", hashlib.sha256(b"rotated").digest())
+    replica = start(signer=rotated)
+    assert replica._signer_for(1) is None
+    replica.add_signer(SIGNERS["v1"])
+    assert replica._signer_for(1) == SIGNERS["v1"]
+    with pytest.raises(ValueError):
+        replica.add_signer(SIGNERS["v2"])
+
+
+# ----------------------------------------------------------------- checking and signing
+
+
+def shrinking_schedule() -> ValidatorSchedule:
+    """The genesis set, then from height 10 the same set without v3."""
+    without_v3 = ValidatorSet(tuple(v for v in VALIDATORS.validators if v.id != "v3"))
+    return ValidatorSchedule.starting_with(VALIDATORS).with_activation(10, without_v3)
+
+
+def test_a_message_of_a_height_its_sender_is_no_member_at_is_refused() -> None:
+    """v3 is a member from the height in flight on, but not at height 10 or 16: its
+    prepare and its checkpoint there are refused, whatever they carry."""
+    replica = Replica(
+        config(), SIGNERS["v1"], VERIFIER, committed_height=0, schedule=shrinking_schedule()
+    )
+    prepare = signed_prepare(10, make_block(10)[1], "v3")
+    checkpoint = signed_checkpoint(16, make_block(16)[1], "v3")
+    replica.step(prepare)
+    replica.step(checkpoint)
+    ready = drain(replica)
+    assert [r.message for r in ready.rejected] == [prepare, checkpoint]
+    assert replica._log.find(0, 10) is None and replica.stats().checkpoint_votes == 0
+
+
+def test_a_copy_is_dropped_and_a_different_second_message_is_refused_by_name() -> None:
+    replica = make_replica("v1")
+    first = signed_prepare(1, make_block(1)[1], "v2")
+    second = signed_prepare(1, make_block(1, "other")[1], "v2")
+    replica.step(first)
+    replica.step(first)
+    assert drain(replica).rejected == ()
+    replica.step(second)
+    assert [r.message for r in drain(replica).rejected] == [second]
+    checkpoint = signed_checkpoint(16, make_block(16)[1], "v2")
+    other = signed_checkpoint(16, make_block(16, "other")[1], "v2")
+    replica.step(checkpoint)
+    replica.step(checkpoint)
+    replica.step(other)
+    assert [r.message for r in drain(replica).rejected] == [other]
+
+
+def test_own_votes_are_not_counted_against_our_own_cap() -> None:
+    replica, _ = backup_that_prepared("v1")
+    assert replica._log.buffered_from("v1") == 0
+    assert replica._log.buffered_from("v0") == 1
+
+
+def test_the_last_line_of_defence_refuses_a_second_digest() -> None:
+    replica, digest = backup_that_prepared("v1")
+    other = make_block(1, "other")[1]
+    slot = replica._log.find(0, 1)
+    assert slot is not None
+    with pytest.raises(ConsensusError):
+        replica._check_not_conflicting(0, 1, other, "prepare")
+    replica._check_not_conflicting(0, 1, digest, "prepare")  # the same digest is fine
+    replica._check_not_conflicting(1, 1, other, "prepare")  # another view is another slot
+    commit = replica._sign_normal("commit", slot, digest)
+    replica._record_own(commit)
+    with pytest.raises(ConsensusError):
+        replica._sign_normal("commit", slot, other)
+
+
+def test_an_observer_in_a_view_change_signs_nothing() -> None:
+    observer_key = Ed25519Signer("v9", hashlib.sha256(b"observer").digest())
+    observer = Replica(config(self_id="v9"), observer_key, VERIFIER, committed_height=0, view=2)
+    for _ in range(3 * 10):
+        observer.tick()
+    assert drain(observer).persist == ()
+    assert observer.in_view_change
