@@ -1,5 +1,6 @@
-"""Running the shell scripts that check documented test vectors without our Python
-(tests/vectors/*.sh: OpenSSL and coreutils only), on a page or on an altered copy of it."""
+"""Running the scripts that check documented test vectors without our Python
+(tests/vectors/: shell scripts with OpenSSL and coreutils, Node.js scripts with no package),
+on a page or on an altered copy of it."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 needs_openssl = pytest.mark.skipif(
     shutil.which("openssl") is None or shutil.which("bash") is None,
-    reason="needs the openssl and bash commands (Debian: openssl, bash)",
+    reason="needs the openssl and bash commands (Debian: openssl, bash; `make tools`)",
+)
+needs_node = pytest.mark.skipif(
+    shutil.which("node") is None, reason="needs the node command (Debian: nodejs; `make tools`)"
 )
 
 
 def run_vectors(script: str, doc: Path) -> subprocess.CompletedProcess[str]:
-    """Run tests/vectors/``script`` on the page ``doc``."""
+    """Run tests/vectors/``script`` on the page ``doc`` (bash for .sh, node for .mjs)."""
+    runner = "node" if script.endswith(".mjs") else "bash"
     return subprocess.run(
-        ["bash", str(ROOT / "tests" / "vectors" / script), str(doc)],
+        [runner, str(ROOT / "tests" / "vectors" / script), str(doc)],
         capture_output=True,
         text=True,
         timeout=60,
