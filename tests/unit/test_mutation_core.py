@@ -11,6 +11,7 @@ import hashlib
 import pytest
 
 from consensus import limits
+from consensus.core import Status
 from consensus.crypto import Ed25519Signer, Signer
 from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.messages import CommitCertificate
@@ -111,6 +112,25 @@ def test_committed_height_and_view_ranges() -> None:
     for bad in (-1, view_top + 1):
         with pytest.raises(ValueError):
             start(view=bad)
+
+
+def test_a_committed_height_above_the_range_is_refused_even_with_its_certificate() -> None:
+    """The range check itself, not the certificate check, refuses the first height past it."""
+    over = limits.U64_MAX - 2 * limits.WINDOW_HEIGHTS_MAX + 1
+    with pytest.raises(ValueError):
+        start(over, make_certificate(over, make_block(over)[1]))
+
+
+@pytest.mark.parametrize(
+    ("view", "status"), ((0, Status.NORMAL), (1, Status.VIEW_CHANGE), (7, Status.VIEW_CHANGE))
+)
+def test_a_replica_built_in_a_view_above_0_starts_by_changing_views(
+    view: int, status: Status
+) -> None:
+    """View 0 needs no NewView; a replica restored into a later view has not seen that view's
+    NewView (it waits for it, or sends its ViewChange), so it is not in its normal case."""
+    replica = start(view=view)
+    assert (replica.view, replica.status) == (view, status)
 
 
 def test_a_committed_height_needs_its_valid_certificate() -> None:
