@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,6 +61,11 @@ MESSAGE_ONLY_PATTERNS = [
     # which no kind or identifier returned as data has)
     r'^\s*return (None, )?f?"[^"]* [^"]*"\s*(#.*)?$',
 ]
+
+MESSAGE_ONLY_REASON = "message-only:"
+"""An equivalent.txt reason that starts with this marks a survivor that changes only a message
+on a line the patterns above cannot skip (the line also does something): it is counted with the
+skipped lines in the message-only column, not as equivalent. Both are left out of the score."""
 
 KILLED = {"killed", "timeout", "segfault"}
 """mutmut verdicts that mean a test noticed the mutant (a timeout: the mutant hung a test)."""
@@ -231,6 +236,50 @@ def run_mutmut(work: Path, module: str, jobs: int) -> float:
     return wall_s
 
 
+@dataclass
+class Survivors:
+    equivalent: int
+    message_only: int
+    """Survivors listed with a `message-only:` reason."""
+    report: list[str]
+    """One entry (name, verdict, diff) per survivor that is not listed."""
+    warnings: list[str]
+
+
+def sort_survivors(
+    module: str,
+    survived: dict[str, str],
+    listed: list[Equivalent],
+    diff: Callable[[str], str],
+) -> Survivors:
+    """Split a module's surviving mutants (mutmut name -> verdict) into the listed equivalents,
+    the listed message-only ones and the rest. An entry counts only while its mutant survives
+    with the same changed line, so a renumbered or killed mutant is reported, never subtracted."""
+    prefix = dotted(module) + "."
+    entries = {e.mutant: e for e in listed if e.module == module}
+    out = Survivors(equivalent=0, message_only=0, report=[], warnings=[])
+    for name, status in sorted(survived.items()):
+        short = name.removeprefix(prefix)
+        text = diff(name)
+        entry = entries.pop(short, None)
+        if entry is not None and entry.changed_line in changed_lines(text):
+            if entry.reason.startswith(MESSAGE_ONLY_REASON):
+                out.message_only += 1
+            else:
+                out.equivalent += 1
+            continue
+        if entry is not None:
+            out.warnings.append(
+                f"STALE equivalent entry {short}: its changed line is no longer that one"
+            )
+        out.report.append(f"# {short}: {status}\n{text}\n")
+    for short in entries:
+        out.warnings.append(
+            f"equivalent entry {short} is killed or gone now: remove it from the list"
+        )
+    return out
+
+
 def run_module(module: str, tests: list[str], jobs: int) -> Row:
     work = prepare(module, tests)
     print(f"== {module}: mutmut run in {work.relative_to(ROOT)} (tests: {', '.join(tests)})")
@@ -239,33 +288,26 @@ def run_module(module: str, tests: list[str], jobs: int) -> Row:
     total = count_mutants(work, module, [])
     if count_mutants(work, module, MESSAGE_ONLY_PATTERNS) != len(found):
         raise SystemExit(f"{module}: mutmut ran {len(found)} mutants, expected a different count")
-    prefix = dotted(module) + "."
-    listed = {e.mutant: e for e in load_equivalents() if e.module == module}
-    equivalent = 0
-    report = []
-    for name, status in sorted(found.items()):
-        if status in KILLED:
-            continue
-        short = name.removeprefix(prefix)
-        diff = diff_of(work, module, name)
-        entry = listed.pop(short, None)
-        if entry is not None and entry.changed_line in changed_lines(diff):
-            equivalent += 1
-            continue
-        if entry is not None:
-            print(f"  STALE equivalent entry {short}: its changed line is no longer that one")
-        report.append(f"# {short}: {status}\n{diff}\n")
-    for short in listed:
-        print(f"  equivalent entry {short} is killed or gone now: remove it from the list")
+    survivors = sort_survivors(
+        module,
+        {n: s for n, s in found.items() if s not in KILLED},
+        load_equivalents(),
+        lambda name: diff_of(work, module, name),
+    )
+    for line in survivors.warnings:
+        print(f"  {line}")
+    report = survivors.report
+    equivalent = survivors.equivalent
+    listed_message_only = survivors.message_only
     (work / "survivors.txt").write_text("\n".join(report), "utf-8")
     killed = sum(1 for s in found.values() if s in KILLED)
     row = Row(
         module=module,
         mutants=total,
         killed=killed,
-        survived=len(found) - killed - equivalent,
+        survived=len(found) - killed - equivalent - listed_message_only,
         equivalent=equivalent,
-        message_only=total - len(found),
+        message_only=total - len(found) + listed_message_only,
         wall_s=wall_s,
     )
     print(

@@ -164,3 +164,34 @@ def test_log_lines_left_out_hold_only_text_and_plain_values() -> None:
                         name = ast.unparse(part.func)
                         assert name in ("len", "max", "min") or name.endswith(".hex"), where
     assert checked > 0
+
+
+def _entry(mutant: str, line: str, reason: str) -> run.Equivalent:
+    return run.Equivalent("consensus/x.py", mutant, line, reason)
+
+
+def test_sort_survivors_counts_listed_message_only_apart_from_equivalents() -> None:
+    diffs = {
+        "consensus.x.f__mutmut_1": "-    a = 1\n+    a = 2\n",
+        "consensus.x.f__mutmut_2": '-    name = "a"\n+    name = "XXaXX"\n',
+        "consensus.x.f__mutmut_3": "-    b = 1\n+    b = 0\n",
+        "consensus.x.f__mutmut_4": "-    c = 1\n+    c = 5\n",
+    }
+    listed = [
+        _entry("f__mutmut_1", "a = 2", "the value is overwritten before any read"),
+        _entry("f__mutmut_2", 'name = "XXaXX"', "message-only: labels an error's text"),
+        _entry("f__mutmut_4", "c = 4", "a stale entry: its line changed"),
+        _entry("f__mutmut_9", "d = 1", "killed since"),
+        run.Equivalent("consensus/y.py", "f__mutmut_3", "b = 0", "another module's entry"),
+    ]
+    out = run.sort_survivors(
+        "consensus/x.py", dict.fromkeys(diffs, "survived"), listed, diffs.__getitem__
+    )
+    assert (out.equivalent, out.message_only) == (1, 1)
+    assert [r.splitlines()[0] for r in out.report] == [
+        "# f__mutmut_3: survived",
+        "# f__mutmut_4: survived",
+    ]
+    assert len(out.warnings) == 2
+    assert "STALE" in out.warnings[0] and "f__mutmut_4" in out.warnings[0]
+    assert "f__mutmut_9" in out.warnings[1]
