@@ -7,6 +7,7 @@ on the replica's state, never on a message text.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 
@@ -14,11 +15,12 @@ from consensus import limits
 from consensus.core import Status
 from consensus.crypto import Ed25519Signer, Signer
 from consensus.errors import ConsensusError, InvalidCertificate
-from consensus.messages import CommitCertificate
+from consensus.messages import CommitCertificate, Suspicion
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from tests.unit.consensus_support import (
     CHAIN,
+    RETRANSMIT_TICKS,
     SIGNERS,
     VALIDATORS,
     VERIFIER,
@@ -30,6 +32,7 @@ from tests.unit.consensus_support import (
     signed_prepare,
 )
 from tests.unit.test_consensus_checkpoints import signed_checkpoint
+from tests.unit.test_consensus_viewchange import signed_view_change
 
 
 def config(**overrides: object) -> ReplicaConfig:
@@ -134,6 +137,8 @@ def test_a_replica_built_in_a_view_above_0_starts_by_changing_views(
 
 
 def test_a_committed_height_needs_its_valid_certificate() -> None:
+    with pytest.raises(InvalidCertificate):  # from height 1 on, not only above it
+        start(1, make_certificate(1, make_block(1)[1], voters=("v0", "v1")))
     digest = make_block(5)[1]
     with pytest.raises(ValueError):
         start(5)
@@ -183,6 +188,10 @@ def test_a_message_of_a_height_its_sender_is_no_member_at_is_refused() -> None:
     ready = drain(replica)
     assert [r.message for r in ready.rejected] == [prepare, checkpoint]
     assert replica._log.find(0, 10) is None and replica.stats().checkpoint_votes == 0
+    # a member's checkpoint is checked against the set in force at its own height
+    replica.step(signed_checkpoint(16, make_block(16)[1], "v2"))
+    assert drain(replica).rejected == ()
+    assert replica.stats().checkpoint_votes == 1
 
 
 def test_a_copy_is_dropped_and_a_different_second_message_is_refused_by_name() -> None:
@@ -192,6 +201,8 @@ def test_a_copy_is_dropped_and_a_different_second_message_is_refused_by_name() -
     replica.step(first)
     replica.step(first)
     assert drain(replica).rejected == ()
+    # a retransmitted copy must not count twice against the sender's cap
+    assert replica._log.buffered_from("v2") == 1
     replica.step(second)
     assert [r.message for r in drain(replica).rejected] == [second]
     checkpoint = signed_checkpoint(16, make_block(16)[1], "v2")
@@ -230,3 +241,137 @@ def test_an_observer_in_a_view_change_signs_nothing() -> None:
         observer.tick()
     assert drain(observer).persist == ()
     assert observer.in_view_change
+
+
+# ----------------------------------------------------------------- what the replica keeps
+
+
+def _schedule(activations: list[tuple[int, ValidatorSet]]) -> ValidatorSchedule:
+    return ValidatorSchedule(tuple(activations))
+
+
+WITHOUT_V3 = ValidatorSet(tuple(v for v in VALIDATORS.validators if v.id != "v3"))
+
+
+def test_validator_sets_beyond_the_cap_are_dropped_from_the_oldest() -> None:
+    """Started at height 5 with one set too many, the replica drops the genesis set (no
+    longer in force at the height in flight, 6) and keeps exactly the cap."""
+    kept = limits.VALIDATOR_SETS_KEPT_MAX
+    schedule = _schedule([(0, VALIDATORS), *((5 + i, VALIDATORS) for i in range(1, kept + 1))])
+    replica = Replica(
+        config(),
+        SIGNERS["v1"],
+        VERIFIER,
+        committed_height=5,
+        committed_certificate=make_certificate(5, make_block(5)[1]),
+        schedule=schedule,
+    )
+    assert replica._schedule.entries == schedule.entries[1:]
+
+
+def test_the_set_in_force_at_the_height_in_flight_is_never_dropped() -> None:
+    """One set too many, the next one from height 2: the genesis set is still in force at
+    height 1, the height in flight, so nothing is dropped, and v3 still votes there."""
+    kept = limits.VALIDATOR_SETS_KEPT_MAX
+    schedule = _schedule([(0, VALIDATORS), *((1 + i, WITHOUT_V3) for i in range(1, kept + 1))])
+    replica = Replica(config(), SIGNERS["v1"], VERIFIER, committed_height=0, schedule=schedule)
+    assert replica._schedule.entries == schedule.entries
+    prepare = signed_prepare(1, make_block(1)[1], "v3")
+    replica.step(prepare)
+    assert drain(replica).rejected == ()
+    assert replica._log.buffered_from("v3") == 1
+
+
+def _key(n: int) -> Ed25519Signer:
+    return Ed25519Signer("v1", hashlib.sha256(b"v1 key %d" % n).digest())
+
+
+def _key_at(replica: Replica, height: int) -> bytes | None:
+    signer = replica._signer_for(height)
+    return signer.public_key if signer is not None else None
+
+
+def _rotated(key: Signer) -> ValidatorSet:
+    return ValidatorSet(
+        tuple(
+            replace(v, public_key=key.public_key) if v.id == "v1" else v
+            for v in VALIDATORS.validators
+        )
+    )
+
+
+def test_keys_past_the_limit_keep_only_those_a_set_from_the_height_in_flight_lists() -> None:
+    """Up to SIGNERS_MAX keys are held as given (a rotation may be decided after its key
+    is added); one more, and only the keys listed for us from the height in flight on stay."""
+    assert limits.SIGNERS_MAX == 4
+    replica = start()
+    replica.schedule_validators(5, _rotated(_key(1)))
+    for n in (1, 2, 3):
+        replica.add_signer(_key(n))
+    assert len(replica._signers) == limits.SIGNERS_MAX  # the limit itself prunes nothing
+    replica.schedule_validators(7, _rotated(_key(3)))
+    assert _key_at(replica, 7) == _key(3).public_key
+    replica.add_signer(_key(4))
+    assert set(replica._signers) == {
+        SIGNERS["v1"].public_key,
+        _key(1).public_key,
+        _key(3).public_key,
+    }
+    assert (_key_at(replica, 1), _key_at(replica, 5)) == (
+        SIGNERS["v1"].public_key,
+        _key(1).public_key,
+    )
+
+
+def test_as_many_listed_keys_as_the_limit_are_kept_and_one_more_is_refused() -> None:
+    replica = start()
+    for n, height in ((1, 5), (2, 6), (3, 7)):
+        replica.schedule_validators(height, _rotated(_key(n)))
+        replica.add_signer(_key(n))
+    replica.add_signer(_key(9))  # not listed: pruned, the four listed keys stay
+    assert len(replica._signers) == limits.SIGNERS_MAX
+    assert _key_at(replica, 7) == _key(3).public_key
+    replica.schedule_validators(8, _rotated(_key(4)))
+    with pytest.raises(ConsensusError):
+        replica.add_signer(_key(4))
+
+
+# ----------------------------------------------------------------- timers from the start
+
+
+def test_behind_detection_waits_two_retransmit_intervals_from_the_start() -> None:
+    """f+1 members' checkpoints show them past us; a fresh replica asks for state transfer
+    only once two retransmit intervals have passed without a commit, not a tick earlier."""
+    replica = make_replica("v1")
+    for sender in ("v2", "v3"):
+        replica.step(signed_checkpoint(16, make_block(16)[1], sender))
+    assert drain(replica).fetch == ()
+    for _ in range(2 * RETRANSMIT_TICKS - 1):
+        replica.tick()
+        assert drain(replica).fetch == ()
+    replica.tick()
+    assert [f.to_height for f in drain(replica).fetch] == [16]
+
+
+def _suspicions_sent(replica: Replica) -> list[Suspicion]:
+    return [o.message for o in drain(replica).send if isinstance(o.message, Suspicion)]
+
+
+def test_a_replica_restored_in_a_view_change_times_out_only_after_a_quorum_asked() -> None:
+    """Restored in view 2 with its own ViewChange, v1 keeps asking while it is alone; once a
+    quorum asked for the view, it suspects the view exactly a timeout later."""
+    own = signed_view_change("v1", 2)
+    replica = make_replica("v1", signed=[own])
+    assert replica.in_view_change and replica.view == 2
+    timeout = limits.VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
+    for _ in range(3 * timeout):
+        replica.tick()
+        assert _suspicions_sent(replica) == []
+    for sender in ("v0", "v3"):
+        replica.step(signed_view_change(sender, 2))
+    drain(replica)
+    for _ in range(timeout - 1):
+        replica.tick()
+        assert _suspicions_sent(replica) == []
+    replica.tick()
+    assert [(s.view, s.sender) for s in _suspicions_sent(replica)] == [(2, "v1")]
