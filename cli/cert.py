@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +29,8 @@ from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
-from node.sdk.presentation import PresentationInvalid, check_presentation
+from node.sdk.presentation import PresentationRefused, read_presentation
+from node.sdk.presentation_check import NonceBook, check_presentation
 from node.sdk.tls import TlsFilesError
 from node.sdk.wallet_requests import WalletCaller
 from proto import node_pb2
@@ -341,7 +343,16 @@ def reissue_cmd(
 @ledger_command(app, "check-presentation", calls_as="bank")
 def check_presentation_cmd(
     s: Session,
-    file: Annotated[Path, typer.Option(help="presentation JSON shown by the holder (亮证)")],
+    file: Annotated[
+        Path,
+        typer.Option(
+            help="the presentation a holder showed (亮证): its QR text (TLP1.…), or the "
+            "wallet's JSON answer holding it"
+        ),
+    ],
+    verifier: Annotated[
+        str, typer.Option(help="the organisation it is shown to (a bound one must match)")
+    ] = "bank",
     record_as: Annotated[
         str, typer.Option(help="verifier org: also record the check on-chain (验证记录)")
     ] = "",
@@ -349,25 +360,39 @@ def check_presentation_cmd(
         str, typer.Option(help="purpose recorded with the verification")
     ] = "verification",
 ) -> Output:
-    """Check the fields a holder disclosed against the chain, without seeing the others."""
+    """Check a holder's signed presentation against the chain: signature, time, verifier
+    binding, the holder, and each disclosed field against its commitment. One run checks one
+    presentation; refusing a replayed one needs a verifier that remembers (the window page)."""
     try:
-        presentation = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        text = file.read_text(encoding="utf-8").strip()
+        if text.startswith("{"):
+            text = str(json.loads(text).get("presentation", ""))
+    except (OSError, ValueError, AttributeError) as exc:
         fail(f"cannot read presentation {file}: {exc}")
+    now_ms = time.time_ns() // 1_000_000
     try:
-        checked = check_presentation(s.client, presentation, s.validator_schedule())
+        checked = check_presentation(
+            s.client,
+            text,
+            s.validator_schedule(),
+            verifier=verifier,
+            now_ms=now_ms,
+            nonces=NonceBook(),
+        )
         result = "passed" if checked.status == "valid" else "failed"
-    except PresentationInvalid as exc:
+        cert_id = checked.presentation.cert_id
+    except PresentationRefused as exc:
         checked, result = None, "failed"
-        problem = str(exc)
+        problem = f"{exc} ({exc.reason})"
+        cert_id = _cert_id_of(text)
     recorded = None
-    if record_as:
+    if record_as and cert_id:
         c = s.client.call(
             load_org_key(s.net, record_as, None),
             "certificates",
             "record_verification",
             {
-                "cert_id": str(presentation.get("cert_id", "")),
+                "cert_id": cert_id,
                 "verification_id": new_id("ver"),
                 "result": result,
                 "purpose": purpose,
@@ -379,18 +404,30 @@ def check_presentation_cmd(
             f"presentation refused: {problem}"
             + (f" (recorded in block {recorded})" if recorded else "")
         )
+    p = checked.presentation
     return Output(
         {
-            "cert_id": checked.cert_id,
-            "cert_type": checked.cert_type,
+            "cert_id": p.cert_id,
+            "cert_type": p.cert_type,
             "status": checked.status,
             "issuer": checked.issuer,
+            "holder": checked.holder,
             "fields": checked.fields,
             "height": checked.height,
+            "expires_at_ms": p.expires_at_ms,
             "result": result,
             "recorded_height": recorded,
         },
-        f"{checked.cert_type} {checked.cert_id} from {checked.issuer}: status {checked.status}; "
+        f"{p.cert_type} {p.cert_id} from {checked.issuer}: status {checked.status}; "
         f"disclosed fields match the chain (proof at height {checked.height})",
         *field_lines(checked.fields),
     )
+
+
+def _cert_id_of(text: str) -> str:
+    """The certificate a refused presentation names, if it can be read at all (a check of a
+    forged one is recorded against the certificate it claims)."""
+    try:
+        return read_presentation(text).cert_id
+    except PresentationRefused:
+        return ""

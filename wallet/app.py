@@ -52,6 +52,7 @@ def attach(
         clock, SignInPolicy(client_holders_created_max=settings.holders_created_per_address_max)
     )
     app.state.signed_requests = SignedRequests(clock)
+    app.state.clock = clock
 
 
 def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from node.chain.pki import Identity
 from node.sdk.client import LedgerClient
 from wallet.callers import CallerRefused, SignedRequests
+from wallet.clock import Clock, SystemClock
 from wallet.passphrases import PassphraseKdf
 from wallet.sessions import Session, SessionEnded, Sessions
 from wallet.signin import SignInGuard
@@ -38,12 +39,14 @@ get_ledger = _from_state("ledger", LedgerClient)
 get_sessions = _from_state("sessions", Sessions)
 get_kdf = _from_state("kdf", PassphraseKdf)
 get_signin = _from_state("signin", SignInGuard)
+get_clock = _from_state("clock", SystemClock)
 
 Store = Annotated[WalletStore, Depends(get_store)]
 Ledger = Annotated[LedgerClient, Depends(get_ledger)]
 SessionsDep = Annotated[Sessions, Depends(get_sessions)]
 Kdf = Annotated[PassphraseKdf, Depends(get_kdf)]
 SignIn = Annotated[SignInGuard, Depends(get_signin)]
+WalletClock = Annotated[Clock, Depends(get_clock)]
 HolderIdPath = Annotated[str, Path(pattern=HOLDER_ID_PATTERN, description="holder pseudonym")]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 

@@ -209,7 +209,7 @@ def check_released_copy(
     annotation = read_annotation(message)
     onchain = client.query("certificates", "status", cert_id=cert_id)
     request = client.query("consent", "get", request_id=annotation.request_id)
-    signer_may = annotation.holder == onchain["holder"] or _is_consent_delegate(
+    signer_may = annotation.holder == onchain["holder"] or is_consent_delegate(
         client, onchain["holder"], annotation.holder
     )
     return check_annotation(
@@ -223,7 +223,7 @@ def check_released_copy(
     )
 
 
-def _is_consent_delegate(client: LedgerClient, principal: str, delegate: str) -> bool:
+def is_consent_delegate(client: LedgerClient, principal: str, delegate: str) -> bool:
     delegations = client.query(
         "delegation",
         "list_by_holder",

@@ -22,12 +22,14 @@ from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk.client import ClientError
 from node.sdk.documents import new_document
+from node.sdk.presentation import TTL_MS_DEFAULT, read_presentation
 from node.sdk.sealing import seal_to
 from wallet.routers import holders
 from wallet.sessions import Session
 from wallet.store import WalletStore
 
 PRINCIPAL = "hd" + "1" * 40
+NOW_MS = 1_767_225_600_000
 CERT_ID = "cert-guardian-copy-1"
 FIELDS = {  # a resident ID card's fields; off the chain, sealed in the wallet
     "holder_name": "李娜 Li Na",
@@ -81,14 +83,23 @@ def holder_for(keypair: KeyPair) -> str:
 
 
 def present(ledger: FakeLedger, store: WalletStore, session: Session) -> dict[str, Any]:
-    return holders.presentation(
+    return holders.present(
         session.holder_id,
         CERT_ID,
         holders.PresentationIn(fields=["birth_date"]),
         session,
         store,
         ledger,  # type: ignore[arg-type]
+        FixedClock(),
     )
+
+
+class FixedClock:
+    def monotonic_s(self) -> float:
+        return 0.0
+
+    def now_ms(self) -> int:
+        return NOW_MS
 
 
 def refusal(ledger: FakeLedger, store: WalletStore, session: Session) -> HTTPException:
@@ -104,8 +115,11 @@ def test_a_delegate_in_force_presents_the_copy(
     ledger, store, session = wallet
     ledger.delegations = [{"principal": PRINCIPAL, "actions": ["consent"]}]
     shown = present(ledger, store, session)
-    assert shown["cert_id"] == CERT_ID
-    assert shown["disclosed"]["birth_date"]["value"] == FIELDS["birth_date"]
+    p = read_presentation(shown["presentation"])
+    assert p.cert_id == CERT_ID and p.holder == session.holder_id  # the delegate signs
+    assert [(f.name, f.value) for f in p.fields] == [("birth_date", FIELDS["birth_date"])]
+    assert shown["expires_at_ms"] == p.expires_at_ms == NOW_MS + TTL_MS_DEFAULT
+    assert shown["qr_svg"].startswith("<svg")
     assert store.get_document(session.holder_id, CERT_ID) is not None
 
 
@@ -139,4 +153,4 @@ def test_a_node_out_of_reach_withdraws_nothing(
     assert store.get_document(session.holder_id, CERT_ID) is not None
     ledger.unreachable = False
     ledger.delegations = [{"principal": PRINCIPAL, "actions": ["consent"]}]
-    assert present(ledger, store, session)["cert_id"] == CERT_ID
+    assert read_presentation(present(ledger, store, session)["presentation"]).cert_id == CERT_ID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -14,10 +15,10 @@ from node.chain.events import event_attrs
 from node.chain.ids import new_id
 from node.chain.pki import Role
 from node.chain.tx import ArgValue
+from node.sdk import presentation
 from node.sdk.annotation import make_annotation
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.documents import DocumentInvalid, document_hash
-from node.sdk.presentation import PresentationInvalid, make_presentation
 from node.sdk.sealing import open_sealed, seal_to
 from proto import node_pb2
 from wallet import limits
@@ -29,8 +30,10 @@ from wallet.deps import (
     Ledger,
     SignedCaller,
     Store,
+    WalletClock,
     refusal,
 )
+from wallet.qr import render_qr_svg
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
@@ -347,20 +350,30 @@ def activity(
 
 
 class PresentationIn(BaseModel):
-    fields: list[str] = Field(min_length=1, max_length=limits.DOCUMENT_FIELDS_MAX)
+    fields: list[str] = Field(min_length=1, max_length=presentation.FIELDS_MAX)
+    verifier: str = Field(
+        default="",
+        pattern=r"^([a-z0-9-]{2,32})?$",
+        description="the organisation the presentation is shown to, if it asked; empty: any",
+    )
+    ttl_s: int = Field(
+        default=presentation.TTL_MS_DEFAULT // 1000, ge=30, le=presentation.TTL_MS_MAX // 1000
+    )
 
 
 @router.post("/holders/{holder_id}/certificates/{cert_id}/presentation")
-def presentation(
+def present(
     holder_id: HolderIdPath,
     cert_id: IdPath,
     body: PresentationIn,
     session: CurrentHolder,
     store: Store,
     ledger: Ledger,
+    clock: WalletClock,
 ) -> dict[str, Any]:
-    """亮证: a presentation disclosing only the chosen fields (the app shows it as a QR code);
-    a verifier checks it against the chain without seeing the other fields.
+    """亮证: a presentation disclosing only the chosen fields, signed with the holder's key,
+    short-lived and optionally bound to one verifier (docs/presentations.md); the app shows
+    `qr_svg`. A verifier checks it against the chain without seeing the other fields.
 
     A copy of another holder's certificate (shared to a guardian or an enterprise's agent)
     is presented only while a consent delegation from that holder is in force: revoking
@@ -378,10 +391,24 @@ def presentation(
                 store.delete_document(holder_id, cert_id)
             raise
     document = json.loads(open_sealed(session.seed, sealed))
+    now_ms = clock.now_ms()
     try:
-        return make_presentation(document, body.fields)
-    except PresentationInvalid as exc:
+        text = presentation.make_presentation(
+            KeyPair(session.seed),
+            document,
+            body.fields,
+            nonce=os.urandom(presentation.NONCE_BYTES),
+            now_ms=now_ms,
+            verifier=body.verifier,
+            ttl_ms=body.ttl_s * 1000,
+        )
+    except presentation.PresentationInvalid as exc:
         raise HTTPException(422, str(exc)) from exc
+    return {
+        "presentation": text,
+        "expires_at_ms": now_ms + body.ttl_s * 1000,
+        "qr_svg": render_qr_svg(text),
+    }
 
 
 @router.get("/holders/{holder_id}/archive")

@@ -1,0 +1,63 @@
+"""A presentation is checkable without our Python: a Node.js script with no package
+(tests/vectors/presentation.mjs) reads docs/presentations.md's vector with the documented
+layout, verifies the holder's signature and each field against its commitment. It runs on
+the real page and on altered copies it must refuse; and our Python must make exactly the
+documented vector (Ed25519 is deterministic), so the page cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.unit.presentation_vector import vector_text
+from tests.unit.vectors_support import ROOT, needs_node, run_on_altered, run_vectors
+
+SCRIPT = "presentation.mjs"
+DOC = ROOT / "docs" / "presentations.md"
+
+
+def _documented() -> str:
+    block = re.search(r"```presentation-vector\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    return block.group(1)
+
+
+def test_our_python_makes_exactly_the_documented_vector() -> None:
+    assert _documented() == vector_text()
+
+
+@needs_node
+def test_node_js_checks_the_documented_vector() -> None:
+    result = run_vectors(SCRIPT, DOC)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "signature and 2 fields verified" in result.stdout
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("verifier: bank", "verifier: bonk", "another verifier"),
+        ("expires_at_ms: 1767225780000", "expires_at_ms: 1767225780001", "another expires_at_ms"),
+        ("nonce: 0011", "nonce: 0012", "another nonce"),
+        ("Master of Science\n", "Master of Arts\n", "field 1 differs"),
+        ("ef23f34b", "ef23f34c", "field degree does not match its commitment"),
+        ("TLP1.dHJ1", "TLP1.dHJ2", "wrong domain"),
+    ],
+)
+def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
+    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
+    assert result.returncode != 0
+    assert says in result.stdout
+
+
+@needs_node
+def test_a_flipped_signature_byte_fails(tmp_path: Path) -> None:
+    text = vector_text().splitlines()[0].removeprefix("presentation: ")
+    last = text[-2]
+    flipped = text[:-2] + ("A" if last != "A" else "B") + text[-1]
+    result = run_on_altered(SCRIPT, DOC, tmp_path, text, flipped)
+    assert result.returncode != 0
+    assert "bad holder signature" in result.stdout
