@@ -283,3 +283,34 @@ class VerifyCertificateResponse(_message.Message):
     commit: _ledger_pb2.CommitCertificate
     proof: ProvenState
     def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., proof: _Optional[_Union[ProvenState, _Mapping]] = ...) -> None: ...
+
+class VerifyPresentationRequest(_message.Message):
+    __slots__ = ("presentation",)
+    PRESENTATION_FIELD_NUMBER: _ClassVar[int]
+    presentation: str
+    def __init__(self, presentation: _Optional[str] = ...) -> None: ...
+
+class VerifyPresentationResponse(_message.Message):
+    __slots__ = ("accepted", "refusal", "message", "certificate", "fields", "signer", "expires_at_ms")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    accepted: bool
+    refusal: str
+    message: str
+    certificate: VerifyCertificateResponse
+    fields: _containers.ScalarMap[str, str]
+    signer: str
+    expires_at_ms: int
+    def __init__(self, accepted: _Optional[bool] = ..., refusal: _Optional[str] = ..., message: _Optional[str] = ..., certificate: _Optional[_Union[VerifyCertificateResponse, _Mapping]] = ..., fields: _Optional[_Mapping[str, str]] = ..., signer: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...

@@ -570,12 +570,23 @@ class AgencyStub:
                 request_serializer=proto_dot_node__pb2.VerifyCertificateRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.VerifyCertificateResponse.FromString,
                 _registered_method=True)
+        self.VerifyPresentation = channel.unary_unary(
+                '/trustledger.v1.Agency/VerifyPresentation',
+                request_serializer=proto_dot_node__pb2.VerifyPresentationRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.VerifyPresentationResponse.FromString,
+                _registered_method=True)
 
 
 class AgencyServicer:
     """Missing associated documentation comment in .proto file."""
 
     def VerifyCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyPresentation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -588,6 +599,11 @@ def add_AgencyServicer_to_server(servicer, server):
                     servicer.VerifyCertificate,
                     request_deserializer=proto_dot_node__pb2.VerifyCertificateRequest.FromString,
                     response_serializer=proto_dot_node__pb2.VerifyCertificateResponse.SerializeToString,
+            ),
+            'VerifyPresentation': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyPresentation,
+                    request_deserializer=proto_dot_node__pb2.VerifyPresentationRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.VerifyPresentationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -617,6 +633,33 @@ class Agency:
             '/trustledger.v1.Agency/VerifyCertificate',
             proto_dot_node__pb2.VerifyCertificateRequest.SerializeToString,
             proto_dot_node__pb2.VerifyCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyPresentation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trustledger.v1.Agency/VerifyPresentation',
+            proto_dot_node__pb2.VerifyPresentationRequest.SerializeToString,
+            proto_dot_node__pb2.VerifyPresentationResponse.FromString,
             options,
             channel_credentials,
             insecure,

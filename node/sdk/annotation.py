@@ -20,7 +20,7 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import nacl.exceptions
 import nacl.signing
@@ -28,7 +28,9 @@ import nacl.signing
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import LIST_LIMIT_MAX
 from node.chain.crypto import KeyPair
-from node.sdk.client import LedgerClient
+
+if TYPE_CHECKING:  # the client imports this module (through presentation_check)
+    from node.sdk.client import LedgerClient
 
 DOMAIN: Final = b"trustledger/annotated-copy/v1"
 TEXT_FIELDS: Final = ("cert_id", "document_hash", "agency", "purpose", "request_id")

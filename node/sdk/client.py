@@ -36,6 +36,8 @@ from node.sdk.finality import (
     check_proven_state,
     get_scheduled_set,
 )
+from node.sdk.presentation import PresentationRefused, read_presentation
+from node.sdk.presentation_check import check_record, check_time
 from node.sdk.tls import ClientTls
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
 
@@ -224,35 +226,77 @@ class LedgerClient:
             node_pb2.VerifyCertificateResponse,
         )
         if validators is not None:
-            key = get_cert_key(cert_id)
-            value = check_proven_state(self.chain_id, validators, resp.proof, key)
-            record = certificate_from_proven(cert_id, value, resp.proof.header.time_ms)
-            expected = (
-                STATUS_BY_NAME.get(record["status"], node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
-                if record
-                else UNKNOWN_STATUS
-            )
-            claimed = (
-                resp.status,
-                resp.issuer,
-                resp.holder,
-                resp.doc_hash,
-                resp.cert_type,
-            )
-            proven = (
-                (
-                    expected,
-                    record["issuer"],
-                    record["holder"],
-                    record["doc_hash"],
-                    record["cert_type"],
-                )
-                if record
-                else (UNKNOWN_STATUS, "", "", "", "")
-            )
-            if claimed != proven:
-                raise FinalityError("the node's answer does not match the proven certificate")
+            self._check_certificate_answer(resp, validators)
         return resp
+
+    def _check_certificate_answer(
+        self,
+        resp: node_pb2.VerifyCertificateResponse,
+        validators: ValidatorSet | ValidatorSchedule,
+    ) -> dict[str, Any] | None:
+        """The certificate's record proven against a certified header; FinalityError if the
+        node's answer says anything else."""
+        key = get_cert_key(resp.cert_id)
+        value = check_proven_state(self.chain_id, validators, resp.proof, key)
+        record = certificate_from_proven(resp.cert_id, value, resp.proof.header.time_ms)
+        expected = (
+            STATUS_BY_NAME.get(record["status"], node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+            if record
+            else UNKNOWN_STATUS
+        )
+        claimed = (resp.status, resp.issuer, resp.holder, resp.doc_hash, resp.cert_type)
+        proven = (
+            (expected, record["issuer"], record["holder"], record["doc_hash"], record["cert_type"])
+            if record
+            else (UNKNOWN_STATUS, "", "", "", "")
+        )
+        if claimed != proven:
+            raise FinalityError("the node's answer does not match the proven certificate")
+        return record
+
+    def verify_presentation(
+        self,
+        presentation: str,
+        validators: ValidatorSet | ValidatorSchedule | None = None,
+        *,
+        now_ms: int | None = None,
+    ) -> node_pb2.VerifyPresentationResponse:
+        """Have the node check a holder's presentation (亮证) shown to this client's
+        organisation; the node refuses a nonce it accepted before. With `validators`, an
+        accepted answer is checked here too, trusting no node: the certificate's record as
+        proven, the holder's signature, the time, and each disclosed field against the proven
+        commitments (FinalityError if the node accepted what they refuse)."""
+        resp = self._call(
+            self.agency.VerifyPresentation,
+            node_pb2.VerifyPresentationRequest(presentation=presentation),
+            node_pb2.VerifyPresentationResponse,
+        )
+        if validators is not None and resp.accepted:
+            self.check_presentation_answer(presentation, resp, validators, now_ms=now_ms)
+        return resp
+
+    def check_presentation_answer(
+        self,
+        presentation: str,
+        resp: node_pb2.VerifyPresentationResponse,
+        validators: ValidatorSet | ValidatorSchedule,
+        *,
+        now_ms: int | None = None,
+    ) -> None:
+        """Raise FinalityError unless an accepted answer holds without trusting the node: the
+        certificate's record as proven, the holder's signature, the time, and each disclosed
+        field against the proven commitments. A delegate's delegation is the node's word."""
+        record = self._check_certificate_answer(resp.certificate, validators)
+        try:
+            p = read_presentation(presentation)
+            check_time(p, time.time_ns() // 1_000_000 if now_ms is None else now_ms)
+            check_record(p, record, lambda principal, holder: holder == resp.signer)
+        except PresentationRefused as refused:
+            raise FinalityError(
+                f"the node accepted a presentation that is refused: {refused}"
+            ) from None
+        if resp.signer != p.holder or dict(resp.fields) != {f.name: f.value for f in p.fields}:
+            raise FinalityError("the node's answer names another signer or other fields")
 
     def get_validator_schedule(self, genesis: ValidatorSet) -> ValidatorSchedule:
         """The validator sets in force by height, from `genesis` through every set decided

@@ -13,14 +13,14 @@ window shows 已吊销 for a revoked one; it is not a malformed presentation.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.certificates.commitments import verify_disclosure
 from contracts.certificates.records import get_cert_key
 from node.sdk.annotation import is_consent_delegate
-from node.sdk.client import LedgerClient
 from node.sdk.finality import certificate_from_proven
 from node.sdk.presentation import (
     CLOCK_SKEW_MS,
@@ -30,6 +30,11 @@ from node.sdk.presentation import (
     Refusal,
     read_presentation,
 )
+
+if TYPE_CHECKING:  # the client imports this module
+    from node.sdk.client import LedgerClient
+
+DelegateCheck = Callable[[str, str], bool]
 
 NONCES_KEPT_MAX: Final = 100_000
 """Nonces one verifier remembers at once: presentations live at most 10 minutes, so this
@@ -93,6 +98,44 @@ def check_time(p: Presentation, now_ms: int) -> None:
         raise PresentationRefused(Refusal.EXPIRED, "the presentation has expired: show a new one")
 
 
+def check_offline(text: Any, *, verifier: str, now_ms: int) -> Presentation:
+    """Checks 1 to 6, which need no chain: the layout, the signature, the time, the binding."""
+    p = read_presentation(text)
+    check_time(p, now_ms)
+    if p.verifier and p.verifier != verifier:
+        raise PresentationRefused(
+            Refusal.VERIFIER, f"this presentation is for {p.verifier}, not for {verifier}"
+        )
+    return p
+
+
+def check_record(
+    p: Presentation, record: dict[str, Any] | None, is_delegate: DelegateCheck
+) -> dict[str, Any]:
+    """Checks 7 to 9 against the certificate's record as the chain has it (None: absent):
+    its type, the signer, the disclosed fields; the record, once it passed. ``is_delegate(principal, holder)`` says
+    whether ``holder`` holds a consent delegation in force from ``principal``."""
+    if record is None or record["cert_type"] != p.cert_type:
+        raise PresentationRefused(
+            Refusal.UNKNOWN_CERTIFICATE, f"certificate {p.cert_id} is not on the chain"
+        )
+    if p.holder != record["holder"] and not is_delegate(record["holder"], p.holder):
+        raise PresentationRefused(
+            Refusal.HOLDER, "the presentation is not signed by the certificate's holder"
+        )
+    field_hashes = record.get("field_hashes") or {}
+    if not field_hashes:
+        raise PresentationRefused(
+            Refusal.FIELDS, "the issuer published no field commitments for this certificate"
+        )
+    disclosed = {f.name: (f.value, f.salt) for f in p.fields}
+    if not verify_disclosure(p.cert_type, field_hashes, disclosed, doc_hash=record["doc_hash"]):
+        raise PresentationRefused(
+            Refusal.FIELDS, "a disclosed field does not match the certificate's commitment"
+        )
+    return record
+
+
 def check_presentation(
     client: LedgerClient,
     text: Any,
@@ -103,33 +146,15 @@ def check_presentation(
     nonces: NonceBook,
 ) -> CheckedPresentation:
     """Accept the presentation ``text`` shown to ``verifier`` (an organisation id) at
-    ``now_ms``, or raise :class:`PresentationRefused` with the first reason."""
-    p = read_presentation(text)
-    check_time(p, now_ms)
-    if p.verifier and p.verifier != verifier:
-        raise PresentationRefused(
-            Refusal.VERIFIER, f"this presentation is for {p.verifier}, not for {verifier}"
-        )
+    ``now_ms``, or raise :class:`PresentationRefused` with the first reason. The record is
+    proven against a certified header, so no node is trusted."""
+    p = check_offline(text, verifier=verifier, now_ms=now_ms)
     proven = client.get_proven_state(get_cert_key(p.cert_id), validators)
     record = certificate_from_proven(p.cert_id, proven.value, proven.time_ms)
-    if record is None or record["cert_type"] != p.cert_type:
-        raise PresentationRefused(
-            Refusal.UNKNOWN_CERTIFICATE, f"certificate {p.cert_id} is not on the chain"
-        )
-    if p.holder != record["holder"] and not is_consent_delegate(client, record["holder"], p.holder):
-        raise PresentationRefused(
-            Refusal.HOLDER, "the presentation is not signed by the certificate's holder"
-        )
-    disclosed = {f.name: (f.value, f.salt) for f in p.fields}
-    field_hashes = record.get("field_hashes") or {}
-    if not field_hashes:
-        raise PresentationRefused(
-            Refusal.FIELDS, "the issuer published no field commitments for this certificate"
-        )
-    if not verify_disclosure(p.cert_type, field_hashes, disclosed, doc_hash=record["doc_hash"]):
-        raise PresentationRefused(
-            Refusal.FIELDS, "a disclosed field does not match the certificate's commitment"
-        )
+    check_record(
+        p, record, lambda principal, holder: is_consent_delegate(client, principal, holder)
+    )
+    assert record is not None  # check_record refused an absent one
     nonces.claim(p, now_ms)
     return CheckedPresentation(
         presentation=p,

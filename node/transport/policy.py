@@ -103,6 +103,10 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
             frozenset({Role.AUDITOR, Role.WALLET}), Rule.HOLDER_LINKED
         ),
         "/trustledger.v1.Agency/VerifyCertificate": Access(frozenset({Role.VERIFIER, Role.ISSUER})),
+        # The verifier a presentation is bound to is the caller's organisation.
+        "/trustledger.v1.Agency/VerifyPresentation": Access(
+            frozenset({Role.VERIFIER, Role.ISSUER})
+        ),
         # Operations: liveness for any member's monitoring; the schema is public anyway.
         "/grpc.health.v1.Health/Check": Access(_ALL),
         "/grpc.health.v1.Health/List": Access(_ALL),

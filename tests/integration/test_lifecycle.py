@@ -122,6 +122,33 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
         records = client.query("certificates", "verifications", cert_id=cert_id)
     assert [(r["verifier"], r["result"]) for r in records] == [("bank", "passed")]
 
+    # The node checks it too (VerifyPresentation): as the bank it is bound to, once.
+    with net.client(org="bank") as bank:
+        schedule = bank.get_validator_schedule(net.genesis.validators)
+        answer = bank.verify_presentation(text, schedule)
+        assert answer.accepted and answer.signer == holder
+        assert dict(answer.fields) == {
+            "university": DIPLOMA["university"],
+            "degree": DIPLOMA["degree"],
+        }
+        assert answer.certificate.status == node_pb2.CERTIFICATE_STATUS_VALID
+        # A node that lies about the fields, the signer or the certificate is caught.
+        for lie in (
+            lambda r: r.fields.__setitem__("degree", "Doctor of Philosophy"),
+            lambda r: setattr(r, "signer", "hd" + "0" * 40),
+            lambda r: setattr(r.certificate, "status", node_pb2.CERTIFICATE_STATUS_REVOKED),
+        ):
+            told = node_pb2.VerifyPresentationResponse()
+            told.CopyFrom(answer)
+            lie(told)
+            with pytest.raises(FinalityError):
+                bank.check_presentation_answer(text, told, schedule)
+        again = bank.verify_presentation(text, schedule)
+        assert (again.accepted, again.refusal) == (False, "replayed")
+    with net.client(org="edu") as other:
+        refused_there = other.verify_presentation(text)
+        assert (refused_there.accepted, refused_there.refusal) == (False, "verifier")
+
     # Shown to another verifier than it is bound to, or with a byte changed: refused.
     path.write_text(text)
     refused = cli_fails(
