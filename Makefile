@@ -9,7 +9,7 @@ START  ?= 0
 SOAK_S ?= 600
 ATTACK_SEEDS ?= 30
 
-.PHONY: venv tools demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
+.PHONY: venv tools examples demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,19 @@ demo: $(STAMP)
 	$(VENV)/bin/trustledger demo $(if $(DIR),--dir $(DIR),)
 
 # What the non-Python checks of documented vectors run on (tests/vectors): OpenSSL and
-# Node.js, from Debian's packages when missing.
+# Node.js, from Debian's packages when missing (npm for the example client's packages).
 tools:
-	@command -v openssl >/dev/null && command -v node >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq openssl nodejs; }
+	@command -v openssl >/dev/null && command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq openssl nodejs npm; }
 
-test: $(STAMP) tools
+# The agency client in Node.js (examples/node-verify, tested against a devnet): its
+# packages, exactly as locked, from npm.
+NODE_EXAMPLE := examples/node-verify
+$(NODE_EXAMPLE)/node_modules/.package-lock.json: $(NODE_EXAMPLE)/package-lock.json | tools
+	cd $(NODE_EXAMPLE) && npm ci --no-audit --no-fund --loglevel=error
+examples: $(NODE_EXAMPLE)/node_modules/.package-lock.json
+
+test: $(STAMP) tools examples
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

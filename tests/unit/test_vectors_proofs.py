@@ -16,6 +16,7 @@ from consensus.crypto import Ed25519Signer
 from consensus.signing import commit_sign_bytes
 from node.chain.headers import header_bytes, header_hash
 from proto import ledger_pb2
+from tests.unit import state_proof_vector
 from tests.unit.vectors_support import ROOT, needs_node, run_on_altered, run_vectors
 
 SCRIPT = "header_commit.mjs"
@@ -123,3 +124,61 @@ def test_every_header_field_changes_the_hash() -> None:
         setattr(header, name, value)
         hashes.add(header_hash(header))
     assert len(hashes) == 1 + len(changed)
+
+
+# ---------------------------------------------------------------- state proofs
+
+
+STATE_SCRIPT = "state_proof.mjs"
+
+
+def test_our_python_makes_exactly_the_documented_state_proofs() -> None:
+    block = re.search(r"```state-proof-vector\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    assert block.group(1) == state_proof_vector.vector_text()
+
+
+@needs_node
+def test_node_js_checks_the_documented_state_proofs() -> None:
+    result = run_vectors(STATE_SCRIPT, DOC)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "inclusion and exclusion verified" in result.stdout
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            '"status":"valid","valid_until_ms":0}\n',
+            '"status":"revoked","valid_until_ms":0}\n',
+            "the value does not match the proof",
+        ),
+        (
+            "key: certificates/cert/cert-vector-0003",
+            "key: certificates/cert/cert-vector-0004",
+            "the value does not match the proof",
+        ),
+        ("state_root: 2e", "state_root: 2f", "the proof does not lead to the state root"),
+        (
+            "inclusion_proof: 010174",
+            "inclusion_proof: 010175",
+            "the value does not match the proof",
+        ),
+        ("inclusion_proof: 0101", "inclusion_proof: 0201", "unknown proof format"),
+        (
+            "absent_key: certificates/cert/cert-vector-0099",
+            "absent_key: certificates/cert/cert-vector-0003",
+            "the other leaf is off the key's path",
+        ),
+        (
+            "exclusion_proof: 0102",
+            "exclusion_proof: 0101",
+            "proof length does not match its siblings",
+        ),
+    ],
+)
+def test_an_altered_state_proof_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
+    result = run_on_altered(STATE_SCRIPT, DOC, tmp_path, old, new)
+    assert result.returncode != 0
+    assert says in result.stdout

@@ -1,11 +1,13 @@
-// Checks the header vector of docs/proofs.md with Node.js alone (no package, no protobuf):
-// the header bytes are built here from the documented layout and the fields, hashed with
+// Checks the header vector of docs/proofs.md with Node.js alone (no package, no protobuf),
+// with the proof code of the example agency client (examples/node-verify/proofs.mjs): the
+// header bytes are built from the documented layout and the fields, hashed with
 // SHA-256, compared with the vector's header_bytes and block_hash; the commit sign bytes are
 // built from the chain id, view, height and that hash; each vote's Ed25519 signature is
 // verified with its validator's key, and the valid votes must reach the quorum of the set.
 // Usage: node tests/vectors/header_commit.mjs [docs/proofs.md]; exit 0 when all hold.
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { commitSignBytes, headerBytes, quorumOf, blockHash as hashOf } from "../../examples/node-verify/proofs.mjs";
 
 const doc = readFileSync(process.argv[2] ?? "docs/proofs.md", "utf8");
 const block = doc.match(/```header-vector\n([\s\S]*?)```/);
@@ -18,36 +20,25 @@ function fail(why) {
   console.log(`header-vector: ${why}`);
   process.exit(1);
 }
-const u16 = (n) => Buffer.from([n >> 8, n & 0xff]);
-const sized = (bytes) => Buffer.concat([u16(bytes.length), bytes]);
-const u64 = (n) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b; };
-const i64 = (n) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(n)); return b; };
 const hex = (s) => Buffer.from(s, "hex");
-const utf8 = (s) => Buffer.from(s, "utf8");
 
-const header = Buffer.concat([
-  utf8("trustledger/header/v2\0"),
-  sized(utf8(one("chain_id"))),
-  u64(one("height")),
-  sized(hex(one("prev_hash"))),
-  sized(hex(one("tx_root"))),
-  sized(hex(one("state_root"))),
-  sized(hex(one("results_root"))),
-  sized(utf8(one("proposer"))),
-  u64(one("view")),
-  i64(one("time_ms")),
-]);
+const fields = {
+  chain_id: one("chain_id"),
+  height: one("height"),
+  prev_hash: hex(one("prev_hash")),
+  tx_root: hex(one("tx_root")),
+  state_root: hex(one("state_root")),
+  results_root: hex(one("results_root")),
+  proposer: one("proposer"),
+  view: one("view"),
+  time_ms: one("time_ms"),
+};
+const header = headerBytes(fields);
 if (header.toString("hex") !== one("header_bytes")) fail("the layout gives other header bytes");
-const blockHash = createHash("sha256").update(header).digest();
+const blockHash = hashOf(fields);
 if (blockHash.toString("hex") !== one("block_hash")) fail("the header bytes give another hash");
 
-const signed = Buffer.concat([
-  utf8("trustledger/v1/commit\0"),
-  sized(utf8(one("chain_id"))),
-  u64(one("commit_view")),
-  u64(one("height")),
-  blockHash,
-]);
+const signed = commitSignBytes(one("chain_id"), one("commit_view"), one("height"), blockHash);
 if (signed.toString("hex") !== one("commit_sign_bytes")) fail("other commit sign bytes");
 
 const keys = new Map(all("validator").map(([id, key]) => [id, hex(key)]));
@@ -62,6 +53,6 @@ for (const [id, signature] of all("vote")) {
   voters.add(id);
 }
 const n = keys.size;
-const quorum = n - Math.floor((n - 1) / 3);
+const quorum = quorumOf(n);
 if (voters.size < quorum) fail(`${voters.size} valid votes, quorum ${quorum}`);
 console.log(`block ${one("height")} ${one("block_hash")}: ${voters.size} of ${n} votes verified`);

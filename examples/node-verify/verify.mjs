@@ -1,0 +1,122 @@
+// An agency's verifier in Node.js: asks a TrustLedger validator over gRPC (mutual TLS) for
+// certificates' status and checks every answer without trusting the node, from the
+// documented layouts alone (docs/proofs.md, node/chain/stateproof.py): the header's block
+// hash, the commit certificate's votes against the genesis validator set, the certificate's
+// state entry against the header's state root, and the answer against that entry.
+//
+// Usage: node verify.mjs --devnet DIR [--org bank] [--address HOST:PORT] CERT_ID...
+// Prints one JSON line per certificate; exits 1 if any answer fails a check.
+// The validator set is genesis's: on a chain whose set changed, follow the decided sets as
+// the Python SDK does (LedgerClient.get_validator_schedule).
+import { readFileSync, readdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import grpc from "@grpc/grpc-js";
+import protoLoader from "@grpc/proto-loader";
+import { ProofError, blockHash, checkCommit, checkStateProof } from "./proofs.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const STATUS = {
+  valid: "CERTIFICATE_STATUS_VALID",
+  revoked: "CERTIFICATE_STATUS_REVOKED",
+  expired: "CERTIFICATE_STATUS_EXPIRED",
+  suspended: "CERTIFICATE_STATUS_SUSPENDED",
+  superseded: "CERTIFICATE_STATUS_SUPERSEDED",
+};
+
+function parseArgs(argv) {
+  const opts = { org: "bank", certs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--devnet") opts.devnet = argv[++i];
+    else if (a === "--org") opts.org = argv[++i];
+    else if (a === "--address") opts.address = argv[++i];
+    else opts.certs.push(a);
+  }
+  if (!opts.devnet || opts.certs.length === 0) {
+    console.error("usage: node verify.mjs --devnet DIR [--org bank] [--address HOST:PORT] CERT_ID...");
+    process.exit(2);
+  }
+  return opts;
+}
+
+function devnet(dir, org) {
+  const facts = JSON.parse(readFileSync(join(dir, "devnet.json"), "utf8"));
+  const genesis = JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8"));
+  const cas = readdirSync(join(dir, "cas")).filter((f) => f.endsWith(".pem")).sort();
+  return {
+    chainId: genesis.chain_id,
+    address: Object.values(facts.validators)[0],
+    validators: new Map(genesis.validators.map((v) => [v.id, Buffer.from(v.public_key, "hex")])),
+    credentials: grpc.credentials.createSsl(
+      Buffer.concat(cas.map((f) => readFileSync(join(dir, "cas", f)))),
+      readFileSync(join(dir, "tls", org, "operator.key")),
+      readFileSync(join(dir, "tls", org, "operator.pem")),
+    ),
+  };
+}
+
+/** The certificate's status at `timeMs` from its stored record (the contract's rule). */
+function statusOf(record, timeMs) {
+  if (record.status !== "valid") return record.status;
+  return record.valid_until_ms !== 0 && timeMs > record.valid_until_ms ? "expired" : "valid";
+}
+
+function check(answer, certId, net) {
+  const proof = answer.proof;
+  if (!proof.header || BigInt(proof.height) === 0n) throw new ProofError("no certified header in the answer");
+  if (proof.header.chain_id !== net.chainId) throw new ProofError("a header of another chain");
+  const { voters } = checkCommit(proof.header, proof.commit, net.validators);
+  const key = Buffer.from(`certificates/cert/${certId}`);
+  if (!Buffer.from(proof.key).equals(key)) throw new ProofError("a proof of another key");
+  const value = checkStateProof(proof.header.state_root, key, proof.present ? proof.value : null, proof.proof);
+  if (value === null) {
+    if (answer.status !== "CERTIFICATE_STATUS_UNKNOWN") throw new ProofError("the node names a certificate proven absent");
+    return { status: "unknown", voters };
+  }
+  const record = JSON.parse(value.toString("utf8"));
+  const status = statusOf(record, Number(proof.header.time_ms));
+  const claimed = [answer.status, answer.issuer, answer.holder, answer.doc_hash, answer.cert_type];
+  const proven = [STATUS[status], record.issuer, record.holder, record.doc_hash, record.cert_type];
+  if (claimed.some((c, i) => c !== proven[i])) throw new ProofError("the answer does not match the proven record");
+  return { status, voters, issuer: record.issuer, cert_type: record.cert_type };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const net = devnet(opts.devnet, opts.org);
+const definition = protoLoader.loadSync("proto/node.proto", {
+  includeDirs: [ROOT],
+  keepCase: true,
+  longs: String,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+});
+const api = grpc.loadPackageDefinition(definition).trustledger.v1;
+const address = opts.address ?? net.address;
+// TLS names a server by host name (RFC 6066): for an address given as an IP, check the name
+// a devnet validator's certificate also carries.
+const byIp = /^[0-9.]+:\d+$/.test(address) || address.startsWith("[");
+const agency = new api.Agency(address, net.credentials, byIp ? { "grpc.ssl_target_name_override": "localhost" } : {});
+let failed = 0;
+for (const certId of opts.certs) {
+  const answer = await new Promise((resolve, reject) =>
+    agency.VerifyCertificate({ cert_id: certId }, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+  ).catch((err) => ({ error: `${err.code} ${err.details}` }));
+  if (answer.error) {
+    failed++;
+    console.log(JSON.stringify({ cert_id: certId, ok: false, error: answer.error }));
+    continue;
+  }
+  try {
+    const out = check(answer, certId, net);
+    const hash = blockHash(answer.proof.header).toString("hex");
+    console.log(JSON.stringify({ cert_id: certId, ok: true, ...out, height: answer.proof.height, block_hash: hash }));
+  } catch (err) {
+    if (!(err instanceof ProofError)) throw err;
+    failed++;
+    console.log(JSON.stringify({ cert_id: certId, ok: false, error: err.message }));
+  }
+}
+agency.close();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,58 @@
+"""An agency in another language: examples/node-verify (Node.js, @grpc/grpc-js) asks a
+devnet's validator over mutual TLS with the devnet's material and checks every answer from
+the documented layouts alone. Its proof code is also run on docs/proofs.md's vector and on
+altered copies (tests/unit/test_vectors_proofs.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from cli.devnet import Devnet
+from tests.integration.helpers import DIPLOMA, cli, cli_issue, new_holder
+from tests.unit.vectors_support import ROOT
+
+EXAMPLE = ROOT / "examples" / "node-verify"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (EXAMPLE / "node_modules").is_dir(),
+    reason="needs node and the example's packages (`make examples`, run by `make test`)",
+)
+
+
+def run(net: Devnet, *cert_ids: str, org: str = "bank") -> tuple[int, list[dict[str, object]]]:
+    done = subprocess.run(
+        ["node", str(EXAMPLE / "verify.mjs"), "--devnet", str(net.dir), "--org", org, *cert_ids],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.stderr == "", done.stderr
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_a_node_js_agency_verifies_and_checks_every_answer(net: Devnet) -> None:
+    holder, _ = new_holder(net)
+    cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    code, answers = run(net, cert_id, "cert-nothing-here")
+    assert code == 0, answers
+    found, missing = answers
+    assert (found["ok"], found["status"], found["issuer"]) == (True, "valid", "edu")
+    assert found["voters"] >= 3 and len(str(found["block_hash"])) == 64
+    assert (missing["ok"], missing["status"]) == (True, "unknown")  # proven absent
+    revoked = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    cli(net, "cert", "revoke", "--org", "edu", "--cert-id", revoked, "--reason", "issued in error")
+    code, (answer,) = run(net, revoked)
+    assert (code, answer["status"]) == (0, "revoked")
+
+
+def test_a_caller_the_policy_refuses_is_told_so(net: Devnet) -> None:
+    """The auditor's role may not call the Agency service: refused, and the example says so."""
+    code, (answer,) = run(net, "cert-anything-1", org="audit")
+    assert code == 1 and answer["ok"] is False
+    assert str(answer["error"]).startswith("7 ")  # PERMISSION_DENIED

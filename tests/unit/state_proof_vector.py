@@ -1,0 +1,43 @@
+"""The state-proof vector of docs/proofs.md, made by our Python from fixed entries: the page
+must equal what this makes (tests/unit/test_vectors_proofs.py).
+`python -m tests.unit.state_proof_vector` prints the block."""
+
+from __future__ import annotations
+
+from node.chain.stateproof import encode_proof
+from node.ledger.statetree import MemoryNodeStore, apply_writes, lookup
+
+ENTRIES = [
+    (
+        f"certificates/cert/cert-vector-{n:04d}".encode(),
+        (
+            f'{{"cert_id":"cert-vector-{n:04d}","cert_type":"diploma","holder":"hd{n:040d}",'
+            '"issuer":"edu","status":"valid","valid_until_ms":0}'
+        ).encode(),
+    )
+    for n in range(1, 9)
+]
+ABSENT_KEY = b"certificates/cert/cert-vector-0099"
+
+
+def vector_text() -> str:
+    store = MemoryNodeStore()
+    update = apply_writes(store, bytes(32), sorted(ENTRIES))
+    store.put_nodes(update.new_nodes)
+    key, value = ENTRIES[2]
+    found, inclusion = lookup(store, update.root, key)
+    absent, exclusion = lookup(store, update.root, ABSENT_KEY)
+    if found != value or absent is not None:
+        raise AssertionError("the tree does not hold the vector's entries")
+    return (
+        f"state_root: {update.root.hex()}\n"
+        f"key: {key.decode()}\n"
+        f"value: {value.decode()}\n"
+        f"inclusion_proof: {encode_proof(inclusion).hex()}\n"
+        f"absent_key: {ABSENT_KEY.decode()}\n"
+        f"exclusion_proof: {encode_proof(exclusion).hex()}\n"
+    )
+
+
+if __name__ == "__main__":
+    print(vector_text(), end="")
