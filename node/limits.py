@@ -61,6 +61,11 @@ PEER_QUEUE_MESSAGES_MAX = 10_000
 PEERS_MAX = VALIDATORS_MAX - 1  # one link per other validator of the sets in force or scheduled
 FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
+VERIFY_BATCH_CERTS_MAX = 1000
+"""Certificates one `Agency/VerifyCertificates` call may ask about (a service hall's batch)."""
+VERIFY_ANSWER_BYTES_EST = 4 * 1024 + 256 * (5 + 32)
+"""Most bytes one certificate adds to a batch answer: its record (at most about 2 KiB with 16
+field commitments; 4 KiB allowed), and a full-depth proof's entries and shared hashes."""
 ADMIT_SLICE_TXS = 100  # batches are checked in slices of this many (~8 ms) on a worker thread
 GET_BLOCKS_MAX = 64
 # State transfer applies certified blocks in groups of up to this many transactions: one
@@ -147,6 +152,9 @@ def get_broken_relations() -> list[str]:
         "a forwarded batch fits one gRPC message": FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX
         <= GRPC_MESSAGE_BYTES_MAX,
         "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX
+        <= GRPC_MESSAGE_BYTES_MAX,
+        "a batch verification's answer fits one gRPC message": VERIFY_BATCH_CERTS_MAX
+        * VERIFY_ANSWER_BYTES_EST
         <= GRPC_MESSAGE_BYTES_MAX,
         "a block fits a WAL record, whose length is a u32": BLOCK_BYTES_MAX + 64 * 1024
         <= WAL_RECORD_BYTES_MAX

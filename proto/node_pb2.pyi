@@ -314,3 +314,51 @@ class VerifyPresentationResponse(_message.Message):
     signer: str
     expires_at_ms: int
     def __init__(self, accepted: _Optional[bool] = ..., refusal: _Optional[str] = ..., message: _Optional[str] = ..., certificate: _Optional[_Union[VerifyCertificateResponse, _Mapping]] = ..., fields: _Optional[_Mapping[str, str]] = ..., signer: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
+
+class VerifyCertificatesRequest(_message.Message):
+    __slots__ = ("cert_ids",)
+    CERT_IDS_FIELD_NUMBER: _ClassVar[int]
+    cert_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, cert_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CertificateAnswer(_message.Message):
+    __slots__ = ("cert_id", "status", "cert_type", "issuer", "holder", "doc_hash", "revocation_reason", "issued_height", "status_height", "present", "value", "proof")
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ISSUER_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    DOC_HASH_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PRESENT_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    cert_id: str
+    status: CertificateStatus
+    cert_type: str
+    issuer: str
+    holder: str
+    doc_hash: str
+    revocation_reason: str
+    issued_height: int
+    status_height: int
+    present: bool
+    value: bytes
+    proof: bytes
+    def __init__(self, cert_id: _Optional[str] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., present: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[bytes] = ...) -> None: ...
+
+class VerifyCertificatesResponse(_message.Message):
+    __slots__ = ("height", "header", "commit", "answers", "nodes")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    header: _ledger_pb2.BlockHeader
+    commit: _ledger_pb2.CommitCertificate
+    answers: _containers.RepeatedCompositeFieldContainer[CertificateAnswer]
+    nodes: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., answers: _Optional[_Iterable[_Union[CertificateAnswer, _Mapping]]] = ..., nodes: _Optional[_Iterable[bytes]] = ...) -> None: ...

@@ -570,6 +570,11 @@ class AgencyStub:
                 request_serializer=proto_dot_node__pb2.VerifyCertificateRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.VerifyCertificateResponse.FromString,
                 _registered_method=True)
+        self.VerifyCertificates = channel.unary_unary(
+                '/trustledger.v1.Agency/VerifyCertificates',
+                request_serializer=proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
+                _registered_method=True)
         self.VerifyPresentation = channel.unary_unary(
                 '/trustledger.v1.Agency/VerifyPresentation',
                 request_serializer=proto_dot_node__pb2.VerifyPresentationRequest.SerializeToString,
@@ -581,6 +586,12 @@ class AgencyServicer:
     """Missing associated documentation comment in .proto file."""
 
     def VerifyCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyCertificates(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -599,6 +610,11 @@ def add_AgencyServicer_to_server(servicer, server):
                     servicer.VerifyCertificate,
                     request_deserializer=proto_dot_node__pb2.VerifyCertificateRequest.FromString,
                     response_serializer=proto_dot_node__pb2.VerifyCertificateResponse.SerializeToString,
+            ),
+            'VerifyCertificates': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyCertificates,
+                    request_deserializer=proto_dot_node__pb2.VerifyCertificatesRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.VerifyCertificatesResponse.SerializeToString,
             ),
             'VerifyPresentation': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyPresentation,
@@ -633,6 +649,33 @@ class Agency:
             '/trustledger.v1.Agency/VerifyCertificate',
             proto_dot_node__pb2.VerifyCertificateRequest.SerializeToString,
             proto_dot_node__pb2.VerifyCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyCertificates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trustledger.v1.Agency/VerifyCertificates',
+            proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
+            proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

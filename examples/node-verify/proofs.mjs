@@ -104,3 +104,30 @@ export function checkStateProof(root, key, value, proofBytes) {
   if (!node.equals(Buffer.from(root))) throw new ProofError("the proof does not lead to the state root");
   return value;
 }
+
+/** A batch entry (node/chain/batchproof.py: siblings as indexes into the batch's table of
+ * hashes; an inclusion's value hash left out) checked as the single proof it stands for. */
+export function checkBatchEntry(root, key, value, entryBytes, nodes) {
+  const e = Buffer.from(entryBytes);
+  if (e.length < 2 || e[0] !== 1) throw new ProofError("unknown batch proof format");
+  const kind = e[1];
+  if (kind === 0) return checkStateProof(root, key, value, e);
+  let at = 2;
+  const head = [Buffer.from([1, kind])];
+  if (kind === 2) { head.push(e.subarray(2, 66)); at = 66; }
+  else if (kind === 1) {
+    if (value === null) throw new ProofError("an inclusion proof for an absent value");
+    head.push(sha256(utf8("trustledger/v1/state-value\0"), u32(key.length), key, value));
+  } else throw new ProofError("unknown proof kind");
+  if (e.length < at + 2) throw new ProofError("batch proof is truncated");
+  const count = e.readUInt16BE(at);
+  at += 2;
+  if (e.length !== at + 5 * count) throw new ProofError("batch proof length does not match its siblings");
+  const siblings = [];
+  for (let i = 0; i < count; i++, at += 5) {
+    const index = e.readUInt32BE(at + 1);
+    if (index >= nodes.length || nodes[index].length !== 32) throw new ProofError(`sibling ${index} is not in the table`);
+    siblings.push(Buffer.from([e[at]]), Buffer.from(nodes[index]));
+  }
+  return checkStateProof(root, key, value, Buffer.concat([...head, u16(count), ...siblings]));
+}

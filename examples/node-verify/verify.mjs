@@ -4,8 +4,10 @@
 // hash, the commit certificate's votes against the genesis validator set, the certificate's
 // state entry against the header's state root, and the answer against that entry.
 //
-// Usage: node verify.mjs --devnet DIR [--org bank] [--address HOST:PORT] CERT_ID...
-// Prints one JSON line per certificate; exits 1 if any answer fails a check.
+// Usage: node verify.mjs --devnet DIR [--org bank] [--address HOST:PORT] [--batch] CERT_ID...
+// Prints one JSON line per certificate; exits 1 if any answer fails a check. With --batch,
+// one VerifyCertificates call asks about all of them: one header and commit certificate,
+// proofs that share their sibling hashes (docs/proofs.md).
 // The validator set is genesis's: on a chain whose set changed, follow the decided sets as
 // the Python SDK does (LedgerClient.get_validator_schedule).
 import { readFileSync, readdirSync } from "node:fs";
@@ -13,7 +15,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import grpc from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
-import { ProofError, blockHash, checkCommit, checkStateProof } from "./proofs.mjs";
+import { ProofError, blockHash, checkBatchEntry, checkCommit, checkStateProof } from "./proofs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const STATUS = {
@@ -31,6 +33,7 @@ function parseArgs(argv) {
     if (a === "--devnet") opts.devnet = argv[++i];
     else if (a === "--org") opts.org = argv[++i];
     else if (a === "--address") opts.address = argv[++i];
+    else if (a === "--batch") opts.batch = true;
     else opts.certs.push(a);
   }
   if (!opts.devnet || opts.certs.length === 0) {
@@ -62,25 +65,40 @@ function statusOf(record, timeMs) {
   return record.valid_until_ms !== 0 && timeMs > record.valid_until_ms ? "expired" : "valid";
 }
 
-function check(answer, certId, net) {
-  const proof = answer.proof;
-  if (!proof.header || BigInt(proof.height) === 0n) throw new ProofError("no certified header in the answer");
-  if (proof.header.chain_id !== net.chainId) throw new ProofError("a header of another chain");
-  const { voters } = checkCommit(proof.header, proof.commit, net.validators);
-  const key = Buffer.from(`certificates/cert/${certId}`);
-  if (!Buffer.from(proof.key).equals(key)) throw new ProofError("a proof of another key");
-  const value = checkStateProof(proof.header.state_root, key, proof.present ? proof.value : null, proof.proof);
+/** Check one answer's claims against its proven state entry (`value`: Buffer or null). */
+function checkRecord(answer, value, timeMs) {
   if (value === null) {
     if (answer.status !== "CERTIFICATE_STATUS_UNKNOWN") throw new ProofError("the node names a certificate proven absent");
-    return { status: "unknown", voters };
+    return { status: "unknown" };
   }
   const record = JSON.parse(value.toString("utf8"));
-  const status = statusOf(record, Number(proof.header.time_ms));
+  const status = statusOf(record, timeMs);
   const claimed = [answer.status, answer.issuer, answer.holder, answer.doc_hash, answer.cert_type];
   const proven = [STATUS[status], record.issuer, record.holder, record.doc_hash, record.cert_type];
   if (claimed.some((c, i) => c !== proven[i])) throw new ProofError("the answer does not match the proven record");
-  return { status, voters, issuer: record.issuer, cert_type: record.cert_type };
+  return { status, issuer: record.issuer, cert_type: record.cert_type };
 }
+
+function checkHead(header, commit, height, net) {
+  if (!header || BigInt(height) === 0n) throw new ProofError("no certified header in the answer");
+  if (header.chain_id !== net.chainId) throw new ProofError("a header of another chain");
+  return checkCommit(header, commit, net.validators).voters;
+}
+
+const keyOf = (certId) => Buffer.from(`certificates/cert/${certId}`);
+
+function check(answer, certId, net) {
+  const proof = answer.proof;
+  const voters = checkHead(proof.header, proof.commit, proof.height, net);
+  if (!Buffer.from(proof.key).equals(keyOf(certId))) throw new ProofError("a proof of another key");
+  const value = checkStateProof(proof.header.state_root, keyOf(certId), proof.present ? proof.value : null, proof.proof);
+  return { ...checkRecord(answer, value, Number(proof.header.time_ms)), voters, height: proof.height, block_hash: blockHash(proof.header).toString("hex") };
+}
+
+const call = (method, request) =>
+  new Promise((resolve, reject) =>
+    agency[method](request, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+  ).catch((err) => ({ error: `${err.code} ${err.details}` }));
 
 const opts = parseArgs(process.argv.slice(2));
 const net = devnet(opts.devnet, opts.org);
@@ -99,23 +117,40 @@ const address = opts.address ?? net.address;
 const byIp = /^[0-9.]+:\d+$/.test(address) || address.startsWith("[");
 const agency = new api.Agency(address, net.credentials, byIp ? { "grpc.ssl_target_name_override": "localhost" } : {});
 let failed = 0;
-for (const certId of opts.certs) {
-  const answer = await new Promise((resolve, reject) =>
-    agency.VerifyCertificate({ cert_id: certId }, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
-  ).catch((err) => ({ error: `${err.code} ${err.details}` }));
-  if (answer.error) {
-    failed++;
-    console.log(JSON.stringify({ cert_id: certId, ok: false, error: answer.error }));
-    continue;
-  }
+const report = (certId, result) => {
+  if (!result.ok) failed++;
+  console.log(JSON.stringify({ cert_id: certId, ...result }));
+};
+if (opts.batch) {
+  const answer = await call("VerifyCertificates", { cert_ids: opts.certs });
   try {
-    const out = check(answer, certId, net);
-    const hash = blockHash(answer.proof.header).toString("hex");
-    console.log(JSON.stringify({ cert_id: certId, ok: true, ...out, height: answer.proof.height, block_hash: hash }));
+    if (answer.error) throw new ProofError(answer.error);
+    const voters = checkHead(answer.header, answer.commit, answer.height, net);
+    const hash = blockHash(answer.header).toString("hex");
+    if (answer.answers.map((a) => a.cert_id).join("\n") !== opts.certs.join("\n")) throw new ProofError("answers for other certificates");
+    for (const a of answer.answers) {
+      try {
+        const value = checkBatchEntry(answer.header.state_root, keyOf(a.cert_id), a.present ? a.value : null, a.proof, answer.nodes);
+        report(a.cert_id, { ok: true, ...checkRecord(a, value, Number(answer.header.time_ms)), voters, height: answer.height, block_hash: hash });
+      } catch (err) {
+        if (!(err instanceof ProofError)) throw err;
+        report(a.cert_id, { ok: false, error: err.message });
+      }
+    }
   } catch (err) {
     if (!(err instanceof ProofError)) throw err;
-    failed++;
-    console.log(JSON.stringify({ cert_id: certId, ok: false, error: err.message }));
+    for (const certId of opts.certs) report(certId, { ok: false, error: err.message });
+  }
+} else {
+  for (const certId of opts.certs) {
+    const answer = await call("VerifyCertificate", { cert_id: certId });
+    try {
+      if (answer.error) throw new ProofError(answer.error);
+      report(certId, { ok: true, ...check(answer, certId, net) });
+    } catch (err) {
+      if (!(err instanceof ProofError)) throw err;
+      report(certId, { ok: false, error: err.message });
+    }
   }
 }
 agency.close();

@@ -23,6 +23,7 @@ from consensus.validators import (
     ValidatorSet,
 )
 from contracts.certificates.records import get_cert_key
+from node.chain.batchproof import verify_batch_entry
 from node.chain.certstatus import STATUS_BY_NAME, UNKNOWN_STATUS
 from node.chain.crypto import KeyPair
 from node.chain.headers import results_root
@@ -239,20 +240,46 @@ class LedgerClient:
         key = get_cert_key(resp.cert_id)
         value = check_proven_state(self.chain_id, validators, resp.proof, key)
         record = certificate_from_proven(resp.cert_id, value, resp.proof.header.time_ms)
-        expected = (
-            STATUS_BY_NAME.get(record["status"], node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
-            if record
-            else UNKNOWN_STATUS
-        )
-        claimed = (resp.status, resp.issuer, resp.holder, resp.doc_hash, resp.cert_type)
-        proven = (
-            (expected, record["issuer"], record["holder"], record["doc_hash"], record["cert_type"])
-            if record
-            else (UNKNOWN_STATUS, "", "", "", "")
-        )
-        if claimed != proven:
-            raise FinalityError("the node's answer does not match the proven certificate")
+        _check_claims(resp, record)
         return record
+
+    def verify_certificates(
+        self,
+        cert_ids: list[str],
+        validators: ValidatorSet | ValidatorSchedule | None = None,
+    ) -> node_pb2.VerifyCertificatesResponse:
+        """Many certificates in one call (at most 1,000). With `validators`, nothing the node
+        says is trusted: the shared header must carry a quorum's commit certificate, and each
+        answer must match its state entry as proven against that header (FinalityError)."""
+        resp = self._call(
+            self.agency.VerifyCertificates,
+            node_pb2.VerifyCertificatesRequest(cert_ids=cert_ids),
+            node_pb2.VerifyCertificatesResponse,
+        )
+        if validators is not None:
+            self.check_certificates_answer(cert_ids, resp, validators)
+        return resp
+
+    def check_certificates_answer(
+        self,
+        cert_ids: list[str],
+        resp: node_pb2.VerifyCertificatesResponse,
+        validators: ValidatorSet | ValidatorSchedule,
+    ) -> None:
+        if [a.cert_id for a in resp.answers] != cert_ids:
+            raise FinalityError("the answers are for other certificates than asked")
+        if resp.height == 0:
+            raise FinalityError("no committed block yet: nothing to prove against")
+        check_finality(self.chain_id, validators, resp.header, resp.commit)
+        root, nodes = bytes(resp.header.state_root), list(resp.nodes)
+        for answer in resp.answers:
+            value = bytes(answer.value) if answer.present else None
+            key = get_cert_key(answer.cert_id)
+            if not verify_batch_entry(root, key, value, bytes(answer.proof), nodes):
+                raise FinalityError(f"{answer.cert_id}: the proof does not match the state root")
+            _check_claims(
+                answer, certificate_from_proven(answer.cert_id, value, resp.header.time_ms)
+            )
 
     def verify_presentation(
         self,
@@ -334,3 +361,23 @@ class LedgerClient:
         )
         value = check_proven_state(self.chain_id, validators, proven, key)
         return ProvenValue(value, proven.height, proven.header.time_ms)
+
+
+def _check_claims(
+    answer: node_pb2.VerifyCertificateResponse | node_pb2.CertificateAnswer,
+    record: dict[str, Any] | None,
+) -> None:
+    """FinalityError unless the node's answer says what the proven record says."""
+    expected = (
+        STATUS_BY_NAME.get(record["status"], node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+        if record
+        else UNKNOWN_STATUS
+    )
+    claimed = (answer.status, answer.issuer, answer.holder, answer.doc_hash, answer.cert_type)
+    proven = (
+        (expected, record["issuer"], record["holder"], record["doc_hash"], record["cert_type"])
+        if record
+        else (UNKNOWN_STATUS, "", "", "", "")
+    )
+    if claimed != proven:
+        raise FinalityError("the node's answer does not match the proven certificate")

@@ -10,11 +10,19 @@ import grpc
 from contracts.certificates.records import get_cert_key
 from contracts.framework.errors import ContractError
 from contracts.framework.limits import LIST_LIMIT_MAX
+from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
+from node.limits import VERIFY_BATCH_CERTS_MAX
 from node.runtime import Node
 from node.sdk.presentation import QR_CHARACTERS_MAX, PresentationRefused
 from node.sdk.presentation_check import NonceBook, check_offline, check_record
-from node.services.common import Context, NodeService, contract_status, proven_state
+from node.services.common import (
+    Context,
+    NodeService,
+    checked_proof,
+    contract_status,
+    proven_state,
+)
 from node.transport.policy import current_caller
 from proto import node_pb2, node_pb2_grpc
 
@@ -30,7 +38,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
         self, request: node_pb2.VerifyCertificateRequest, context: Context
     ) -> node_pb2.VerifyCertificateResponse:
         cert_id = request.cert_id
-        if not cert_id or len(cert_id) > 64 or not cert_id.isascii():
+        if not _is_cert_id(cert_id):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "cert_id must be 1..64 ASCII characters"
             )
@@ -44,6 +52,44 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             await context.abort(contract_status(exc.code), exc.message)
         if request.doc_hash and resp.status != node_pb2.CERTIFICATE_STATUS_UNKNOWN:
             resp.doc_hash_matches = request.doc_hash.lower() == resp.doc_hash
+        return resp
+
+    async def VerifyCertificates(
+        self, request: node_pb2.VerifyCertificatesRequest, context: Context
+    ) -> node_pb2.VerifyCertificatesResponse:
+        """One header, commit certificate and sibling table for the whole batch: computed
+        without yielding the loop, so every proof is against the same state root."""
+        ids = list(request.cert_ids)
+        if not 1 <= len(ids) <= VERIFY_BATCH_CERTS_MAX:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"ask about 1 to {VERIFY_BATCH_CERTS_MAX} certificates at once",
+            )
+        bad = next((i for i, c in enumerate(ids) if not _is_cert_id(c)), None)
+        if bad is not None:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"cert_ids[{bad}] must be 1..64 ASCII characters",
+            )
+        node = self.node
+        resp = node_pb2.VerifyCertificatesResponse(height=node.store.tip_height())
+        head = node.store.tip_head()
+        if head is not None:
+            resp.header.CopyFrom(head[0])
+            resp.commit.CopyFrom(head[1])
+        table = NodeTable()
+        try:
+            for cert_id in ids:
+                answer = node_pb2.CertificateAnswer(cert_id=cert_id)
+                key = get_cert_key(cert_id)
+                value, proof = checked_proof(node, key)
+                answer.present, answer.value = value is not None, value or b""
+                answer.proof = encode_batch_proof(proof, table)
+                fill_status(answer, read_record(node, cert_id))
+                resp.answers.append(answer)
+        except ContractError as exc:
+            await context.abort(contract_status(exc.code), exc.message)
+        resp.nodes.extend(table.hashes)
         return resp
 
     async def VerifyPresentation(
@@ -86,33 +132,52 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
         )
 
 
+def _is_cert_id(cert_id: str) -> bool:
+    return 1 <= len(cert_id) <= 64 and cert_id.isascii()
+
+
+def read_record(node: Node, cert_id: str) -> dict[str, Any] | None:
+    """The certificate's status record at the tip, or None when the chain has none. Raises
+    ContractError for any refusal of the status query but `not_found`."""
+    try:
+        record = node.world.query("certificates", "status", {"cert_id": cert_id})
+    except ContractError as exc:
+        if exc.code != "not_found":
+            raise
+        return None
+    if not isinstance(record, dict):
+        raise RuntimeError("the status query answered no record")  # a contract bug
+    return record
+
+
+def fill_status(
+    out: node_pb2.VerifyCertificateResponse | node_pb2.CertificateAnswer,
+    record: dict[str, Any] | None,
+) -> None:
+    if record is None:
+        out.status = node_pb2.CERTIFICATE_STATUS_UNKNOWN
+        return
+    out.status = STATUS_BY_NAME.get(str(record["status"]), node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
+    out.cert_type = str(record["cert_type"])
+    out.issuer = str(record["issuer"])
+    out.holder = str(record["holder"])
+    out.doc_hash = str(record["doc_hash"])
+    out.revocation_reason = str(record.get("reason", ""))
+    out.issued_height = int(record["issued_height"])
+    out.status_height = int(record["status_height"])
+
+
 def certificate_answer(
     node: Node, cert_id: str
 ) -> tuple[node_pb2.VerifyCertificateResponse, dict[str, Any] | None]:
     """The certificate's status at the tip with the certified head and the proof of its
-    record, and the record itself (None when the chain has no such certificate). Raises
-    ContractError for any refusal of the status query but `not_found`."""
+    record, and the record itself (None when the chain has no such certificate)."""
     resp = node_pb2.VerifyCertificateResponse(cert_id=cert_id, height=node.store.tip_height())
     head = node.store.tip_head()
     if head is not None:
         resp.header.CopyFrom(head[0])
         resp.commit.CopyFrom(head[1])
     resp.proof.CopyFrom(proven_state(node, get_cert_key(cert_id)))
-    try:
-        record = node.world.query("certificates", "status", {"cert_id": cert_id})
-    except ContractError as exc:
-        if exc.code != "not_found":
-            raise
-        resp.status = node_pb2.CERTIFICATE_STATUS_UNKNOWN
-        return resp, None
-    if not isinstance(record, dict):
-        raise RuntimeError("the status query answered no record")  # a contract bug
-    resp.status = STATUS_BY_NAME.get(str(record["status"]), node_pb2.CERTIFICATE_STATUS_UNSPECIFIED)
-    resp.cert_type = str(record["cert_type"])
-    resp.issuer = str(record["issuer"])
-    resp.holder = str(record["holder"])
-    resp.doc_hash = str(record["doc_hash"])
-    resp.revocation_reason = str(record.get("reason", ""))
-    resp.issued_height = int(record["issued_height"])
-    resp.status_height = int(record["status_height"])
+    record = read_record(node, cert_id)
+    fill_status(resp, record)
     return resp, record

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from node.chain.stateproof import encode_proof, verify_proof
+from node.chain.stateproof import Proof, encode_proof, verify_proof
 from node.ledger.execution import actor_of
 from node.ledger.store import REJECTED_EVENT, StorageError
 from node.runtime import Node
@@ -51,10 +51,8 @@ def contract_status(code: str) -> grpc.StatusCode:
 STATE_KEY_BYTES_MAX = 256
 
 
-def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
-    """`key`'s value (or its absence) proven against the tip's state root, with the tip's
-    header and commit certificate. One loop owns the store, so tip and tree agree."""
-    height = node.store.tip_height()
+def checked_proof(node: Node, key: bytes) -> tuple[bytes | None, Proof]:
+    """`key`'s value at the tip and its proof against the tip's state root, checked."""
     root = node.store.tree.root
     proof = node.store.tree.prove(key)
     value = node.store.state_get(key)
@@ -63,6 +61,14 @@ def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
         # a disagreement means damage, and a wrong proof must never leave the node.
         log.error("state tree and stored state disagree on %r", key[:64])
         raise RuntimeError("the node's state tree does not match its stored state")
+    return value, proof
+
+
+def proven_state(node: Node, key: bytes) -> node_pb2.ProvenState:
+    """`key`'s value (or its absence) proven against the tip's state root, with the tip's
+    header and commit certificate. One loop owns the store, so tip and tree agree."""
+    height = node.store.tip_height()
+    value, proof = checked_proof(node, key)
     out = node_pb2.ProvenState(
         key=key,
         present=value is not None,

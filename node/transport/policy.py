@@ -103,6 +103,9 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
             frozenset({Role.AUDITOR, Role.WALLET}), Rule.HOLDER_LINKED
         ),
         "/trustledger.v1.Agency/VerifyCertificate": Access(frozenset({Role.VERIFIER, Role.ISSUER})),
+        "/trustledger.v1.Agency/VerifyCertificates": Access(
+            frozenset({Role.VERIFIER, Role.ISSUER})
+        ),
         # The verifier a presentation is bound to is the caller's organisation.
         "/trustledger.v1.Agency/VerifyPresentation": Access(
             frozenset({Role.VERIFIER, Role.ISSUER})

@@ -205,6 +205,33 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
             )
             is None
         )
+    # Many at once: one header and commit certificate, proofs sharing their hashes.
+    other = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    asked = [cert_id, "cert-nothing-here", other]
+    with net.client(org="bank") as bank:
+        batch = bank.verify_certificates(asked, validators)
+        assert [a.status for a in batch.answers] == [
+            node_pb2.CERTIFICATE_STATUS_VALID,
+            node_pb2.CERTIFICATE_STATUS_UNKNOWN,
+            node_pb2.CERTIFICATE_STATUS_VALID,
+        ]
+        for lie in (
+            lambda r: setattr(r.answers[0], "status", node_pb2.CERTIFICATE_STATUS_REVOKED),
+            lambda r: setattr(
+                r.answers[2], "value", r.answers[2].value.replace(b"valid", b"revok")
+            ),
+            lambda r: r.nodes.__setitem__(0, bytes(32)),
+            lambda r: setattr(r.header, "time_ms", r.header.time_ms + 1),
+            lambda r: r.answers.pop(),
+        ):
+            told = node_pb2.VerifyCertificatesResponse()
+            told.CopyFrom(batch)
+            lie(told)
+            with pytest.raises(FinalityError):
+                bank.check_certificates_answer(asked, told, validators)
+        with pytest.raises(ClientError) as too_many:
+            bank.verify_certificates([cert_id] * 1001)
+        assert too_many.value.code == "INVALID_ARGUMENT"
     # The SDK and the CLI check all of it.
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
     request = bank_requests(net, holder, cert_id, "loan")

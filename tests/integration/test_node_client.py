@@ -23,9 +23,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(net: Devnet, *cert_ids: str, org: str = "bank") -> tuple[int, list[dict[str, object]]]:
+def run(
+    net: Devnet, *cert_ids: str, org: str = "bank", batch: bool = False
+) -> tuple[int, list[dict[str, object]]]:
+    mode = ["--batch"] if batch else []
+    script = str(EXAMPLE / "verify.mjs")
     done = subprocess.run(
-        ["node", str(EXAMPLE / "verify.mjs"), "--devnet", str(net.dir), "--org", org, *cert_ids],
+        ["node", script, "--devnet", str(net.dir), "--org", org, *mode, *cert_ids],
         capture_output=True,
         text=True,
         timeout=60,
@@ -49,6 +53,15 @@ def test_a_node_js_agency_verifies_and_checks_every_answer(net: Devnet) -> None:
     cli(net, "cert", "revoke", "--org", "edu", "--cert-id", revoked, "--reason", "issued in error")
     code, (answer,) = run(net, revoked)
     assert (code, answer["status"]) == (0, "revoked")
+    # One VerifyCertificates call for all three: the same verdicts, one header for all.
+    code, batch = run(net, cert_id, "cert-nothing-here", revoked, batch=True)
+    assert code == 0, batch
+    assert [(a["ok"], a["status"]) for a in batch] == [
+        (True, "valid"),
+        (True, "unknown"),
+        (True, "revoked"),
+    ]
+    assert len({a["block_hash"] for a in batch}) == 1
 
 
 def test_a_caller_the_policy_refuses_is_told_so(net: Devnet) -> None:

@@ -4,6 +4,7 @@ must equal what this makes (tests/unit/test_vectors_proofs.py).
 
 from __future__ import annotations
 
+from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.stateproof import encode_proof
 from node.ledger.statetree import MemoryNodeStore, apply_writes, lookup
 
@@ -29,6 +30,8 @@ def vector_text() -> str:
     absent, exclusion = lookup(store, update.root, ABSENT_KEY)
     if found != value or absent is not None:
         raise AssertionError("the tree does not hold the vector's entries")
+    table = NodeTable()
+    batch = [encode_batch_proof(p, table).hex() for p in (inclusion, exclusion)]
     return (
         f"state_root: {update.root.hex()}\n"
         f"key: {key.decode()}\n"
@@ -36,6 +39,9 @@ def vector_text() -> str:
         f"inclusion_proof: {encode_proof(inclusion).hex()}\n"
         f"absent_key: {ABSENT_KEY.decode()}\n"
         f"exclusion_proof: {encode_proof(exclusion).hex()}\n"
+        f"batch_inclusion: {batch[0]}\n"
+        f"batch_exclusion: {batch[1]}\n"
+        + "".join(f"batch_node: {h.hex()}\n" for h in table.hashes)
     )
 
 

@@ -142,7 +142,7 @@ def test_our_python_makes_exactly_the_documented_state_proofs() -> None:
 def test_node_js_checks_the_documented_state_proofs() -> None:
     result = run_vectors(STATE_SCRIPT, DOC)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "inclusion and exclusion verified" in result.stdout
+    assert "inclusion and exclusion verified, single and batched" in result.stdout
 
 
 @needs_node
@@ -175,6 +175,17 @@ def test_node_js_checks_the_documented_state_proofs() -> None:
             "exclusion_proof: 0102",
             "exclusion_proof: 0101",
             "proof length does not match its siblings",
+        ),
+        (
+            "batch_inclusion: 0101000300000000",
+            "batch_inclusion: 0101000300000009",
+            "sibling 2304 is not in the table",
+        ),
+        ("batch_node: cc4c", "batch_node: cc4d", "the proof does not lead to the state root"),
+        (
+            "batch_exclusion: 0102048a",
+            "batch_exclusion: 0102048b",
+            "the proof does not lead to the state root",
         ),
     ],
 )

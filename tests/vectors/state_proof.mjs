@@ -1,9 +1,10 @@
 // Checks the state-proof vector of docs/proofs.md with Node.js alone (no package), with the
 // proof code of the example agency client (examples/node-verify/proofs.mjs): the inclusion
-// proof must show the key's value under the state root, the exclusion proof the absent key.
+// proof must show the key's value under the state root, the exclusion proof the absent key,
+// and the same two as entries of a batch (with its table of shared hashes).
 // Usage: node tests/vectors/state_proof.mjs [docs/proofs.md]; exit 0 when both hold.
 import { readFileSync } from "node:fs";
-import { ProofError, checkStateProof } from "../../examples/node-verify/proofs.mjs";
+import { ProofError, checkBatchEntry, checkStateProof } from "../../examples/node-verify/proofs.mjs";
 
 const doc = readFileSync(process.argv[2] ?? "docs/proofs.md", "utf8");
 const block = doc.match(/```state-proof-vector\n([\s\S]*?)```/);
@@ -21,8 +22,12 @@ try {
   const value = checkStateProof(root, Buffer.from(one("key")), Buffer.from(one("value")), Buffer.from(one("inclusion_proof"), "hex"));
   const absent = checkStateProof(root, Buffer.from(one("absent_key")), null, Buffer.from(one("exclusion_proof"), "hex"));
   if (value === null || absent !== null) fail("the proofs say the opposite");
+  const nodes = lines.filter(([k]) => k === "batch_node").map(([, v]) => Buffer.from(v, "hex"));
+  const inBatch = checkBatchEntry(root, Buffer.from(one("key")), Buffer.from(one("value")), Buffer.from(one("batch_inclusion"), "hex"), nodes);
+  const absentInBatch = checkBatchEntry(root, Buffer.from(one("absent_key")), null, Buffer.from(one("batch_exclusion"), "hex"), nodes);
+  if (inBatch === null || absentInBatch !== null) fail("the batch proofs say the opposite");
 } catch (err) {
   if (err instanceof ProofError) fail(err.message);
   throw err;
 }
-console.log(`state root ${one("state_root").slice(0, 8)}: inclusion and exclusion verified`);
+console.log(`state root ${one("state_root").slice(0, 8)}: inclusion and exclusion verified, single and batched`);
