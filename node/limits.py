@@ -63,6 +63,8 @@ FORWARD_BATCH_TXS_MAX = 1000
 SUBMIT_BATCH_TXS_MAX = 1000
 VERIFY_BATCH_CERTS_MAX = 1000
 """Certificates one `Agency/VerifyCertificates` call may ask about (a service hall's batch)."""
+VERIFY_STREAM_BATCHES_MAX = 10_000
+"""Batches one `Agency/VerifyStream` may carry (10 million certificates); then a new one."""
 VERIFY_ANSWER_BYTES_EST = 4 * 1024 + 256 * (5 + 32)
 """Most bytes one certificate adds to a batch answer: its record (at most about 2 KiB with 16
 field commitments; 4 KiB allowed), and a full-depth proof's entries and shared hashes."""

@@ -575,6 +575,11 @@ class AgencyStub:
                 request_serializer=proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
                 _registered_method=True)
+        self.VerifyStream = channel.stream_stream(
+                '/trustledger.v1.Agency/VerifyStream',
+                request_serializer=proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
+                _registered_method=True)
         self.VerifyPresentation = channel.unary_unary(
                 '/trustledger.v1.Agency/VerifyPresentation',
                 request_serializer=proto_dot_node__pb2.VerifyPresentationRequest.SerializeToString,
@@ -597,6 +602,13 @@ class AgencyServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyStream(self, request_iterator, context):
+        """Batches on one stream, each answered as VerifyCertificates answers it, in order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def VerifyPresentation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -613,6 +625,11 @@ def add_AgencyServicer_to_server(servicer, server):
             ),
             'VerifyCertificates': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyCertificates,
+                    request_deserializer=proto_dot_node__pb2.VerifyCertificatesRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.VerifyCertificatesResponse.SerializeToString,
+            ),
+            'VerifyStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.VerifyStream,
                     request_deserializer=proto_dot_node__pb2.VerifyCertificatesRequest.FromString,
                     response_serializer=proto_dot_node__pb2.VerifyCertificatesResponse.SerializeToString,
             ),
@@ -674,6 +691,33 @@ class Agency:
             request,
             target,
             '/trustledger.v1.Agency/VerifyCertificates',
+            proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
+            proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/trustledger.v1.Agency/VerifyStream',
             proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
             proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
             options,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -259,6 +259,31 @@ class LedgerClient:
         if validators is not None:
             self.check_certificates_answer(cert_ids, resp, validators)
         return resp
+
+    def verify_stream(
+        self,
+        batches: Iterable[list[str]],
+        validators: ValidatorSet | ValidatorSchedule | None = None,
+    ) -> Iterator[node_pb2.VerifyCertificatesResponse]:
+        """Batches of certificate ids on one stream (`Agency/VerifyStream`), answered in
+        order as `verify_certificates` answers each, and checked the same way with
+        `validators`. Batches are sent as the answers are read: a slow reader slows the
+        sender, never the node."""
+        asked: list[list[str]] = []
+
+        def requests() -> Iterator[node_pb2.VerifyCertificatesRequest]:
+            for ids in batches:
+                asked.append(list(ids))
+                yield node_pb2.VerifyCertificatesRequest(cert_ids=ids)
+
+        try:
+            for resp in self.agency.VerifyStream(requests()):
+                ids = asked.pop(0)
+                if validators is not None:
+                    self.check_certificates_answer(ids, resp, validators)
+                yield resp
+        except grpc.RpcError as exc:
+            raise _wrap(exc) from exc
 
     def check_certificates_answer(
         self,

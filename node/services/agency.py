@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -12,7 +13,7 @@ from contracts.framework.errors import ContractError
 from contracts.framework.limits import LIST_LIMIT_MAX
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
-from node.limits import VERIFY_BATCH_CERTS_MAX
+from node.limits import VERIFY_BATCH_CERTS_MAX, VERIFY_STREAM_BATCHES_MAX
 from node.runtime import Node
 from node.sdk.presentation import QR_CHARACTERS_MAX, PresentationRefused
 from node.sdk.presentation_check import NonceBook, check_offline, check_record
@@ -57,40 +58,31 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
     async def VerifyCertificates(
         self, request: node_pb2.VerifyCertificatesRequest, context: Context
     ) -> node_pb2.VerifyCertificatesResponse:
-        """One header, commit certificate and sibling table for the whole batch: computed
-        without yielding the loop, so every proof is against the same state root."""
-        ids = list(request.cert_ids)
-        if not 1 <= len(ids) <= VERIFY_BATCH_CERTS_MAX:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"ask about 1 to {VERIFY_BATCH_CERTS_MAX} certificates at once",
-            )
-        bad = next((i for i, c in enumerate(ids) if not _is_cert_id(c)), None)
-        if bad is not None:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"cert_ids[{bad}] must be 1..64 ASCII characters",
-            )
-        node = self.node
-        resp = node_pb2.VerifyCertificatesResponse(height=node.store.tip_height())
-        head = node.store.tip_head()
-        if head is not None:
-            resp.header.CopyFrom(head[0])
-            resp.commit.CopyFrom(head[1])
-        table = NodeTable()
         try:
-            for cert_id in ids:
-                answer = node_pb2.CertificateAnswer(cert_id=cert_id)
-                key = get_cert_key(cert_id)
-                value, proof = checked_proof(node, key)
-                answer.present, answer.value = value is not None, value or b""
-                answer.proof = encode_batch_proof(proof, table)
-                fill_status(answer, read_record(node, cert_id))
-                resp.answers.append(answer)
-        except ContractError as exc:
-            await context.abort(contract_status(exc.code), exc.message)
-        resp.nodes.extend(table.hashes)
-        return resp
+            return batch_answer(self.node, list(request.cert_ids))
+        except BatchRefused as refused:
+            await context.abort(refused.code, str(refused))
+            raise  # abort raises; this only satisfies the type checker
+
+    async def VerifyStream(
+        self, requests: AsyncIterator[node_pb2.VerifyCertificatesRequest], context: Context
+    ) -> AsyncIterator[node_pb2.VerifyCertificatesResponse]:
+        """Batches on one stream, answered one at a time in order: the next request is read
+        only once the answer to the last was handed to the transport, so a client that sends
+        faster than it reads waits on HTTP/2 flow control, and the node holds one batch of
+        it at a time."""
+        served = 0
+        async for request in requests:
+            served += 1
+            if served > VERIFY_STREAM_BATCHES_MAX:
+                await context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"at most {VERIFY_STREAM_BATCHES_MAX} batches on one stream: open another",
+                )
+            try:
+                yield batch_answer(self.node, list(request.cert_ids))
+            except BatchRefused as refused:
+                await context.abort(refused.code, str(refused))
 
     async def VerifyPresentation(
         self, request: node_pb2.VerifyPresentationRequest, context: Context
@@ -130,6 +122,45 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             d.get("principal") == principal and "consent" in d.get("actions", [])
             for d in delegations
         )
+
+
+class BatchRefused(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def batch_answer(node: Node, ids: list[str]) -> node_pb2.VerifyCertificatesResponse:
+    """One header, commit certificate and sibling table for the whole batch: computed
+    without yielding the loop, so every proof is against the same state root."""
+    if not 1 <= len(ids) <= VERIFY_BATCH_CERTS_MAX:
+        raise BatchRefused(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"ask about 1 to {VERIFY_BATCH_CERTS_MAX} certificates at once",
+        )
+    bad = next((i for i, c in enumerate(ids) if not _is_cert_id(c)), None)
+    if bad is not None:
+        raise BatchRefused(
+            grpc.StatusCode.INVALID_ARGUMENT, f"cert_ids[{bad}] must be 1..64 ASCII characters"
+        )
+    resp = node_pb2.VerifyCertificatesResponse(height=node.store.tip_height())
+    head = node.store.tip_head()
+    if head is not None:
+        resp.header.CopyFrom(head[0])
+        resp.commit.CopyFrom(head[1])
+    table = NodeTable()
+    try:
+        for cert_id in ids:
+            answer = node_pb2.CertificateAnswer(cert_id=cert_id)
+            value, proof = checked_proof(node, get_cert_key(cert_id))
+            answer.present, answer.value = value is not None, value or b""
+            answer.proof = encode_batch_proof(proof, table)
+            fill_status(answer, read_record(node, cert_id))
+            resp.answers.append(answer)
+    except ContractError as exc:
+        raise BatchRefused(contract_status(exc.code), exc.message) from exc
+    resp.nodes.extend(table.hashes)
+    return resp
 
 
 def _is_cert_id(cert_id: str) -> bool:

@@ -232,6 +232,15 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
         with pytest.raises(ClientError) as too_many:
             bank.verify_certificates([cert_id] * 1001)
         assert too_many.value.code == "INVALID_ARGUMENT"
+        # The same on one stream, batch after batch, each answer checked as it comes.
+        streamed = list(bank.verify_stream([asked, [other], asked], validators))
+        assert [len(r.answers) for r in streamed] == [3, 1, 3]
+        assert streamed[1].answers[0].status == node_pb2.CERTIFICATE_STATUS_VALID
+        answers = bank.verify_stream([[cert_id], [], [cert_id]], validators)
+        assert next(answers).answers[0].cert_id == cert_id
+        with pytest.raises(ClientError) as empty:
+            next(answers)  # an empty batch ends the stream with its reason
+        assert empty.value.code == "INVALID_ARGUMENT"
     # The SDK and the CLI check all of it.
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
     request = bank_requests(net, holder, cert_id, "loan")
