@@ -65,6 +65,10 @@ VERIFY_BATCH_CERTS_MAX = 1000
 """Certificates one `Agency/VerifyCertificates` call may ask about (a service hall's batch)."""
 VERIFY_STREAM_BATCHES_MAX = 10_000
 """Batches one `Agency/VerifyStream` may carry (10 million certificates); then a new one."""
+WATCHERS_MAX = 256
+"""Open `Agency/WatchStatus` streams one validator serves at once."""
+WATCH_POLL_S = 0.2
+"""How often a watcher looks for new blocks: the latency of a status change's notice."""
 VERIFY_ANSWER_BYTES_EST = 4 * 1024 + 256 * (5 + 32)
 """Most bytes one certificate adds to a batch answer: its record (at most about 2 KiB with 16
 field commitments; 4 KiB allowed), and a full-depth proof's entries and shared hashes."""

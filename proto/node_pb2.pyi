@@ -362,3 +362,25 @@ class VerifyCertificatesResponse(_message.Message):
     answers: _containers.RepeatedCompositeFieldContainer[CertificateAnswer]
     nodes: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., answers: _Optional[_Iterable[_Union[CertificateAnswer, _Mapping]]] = ..., nodes: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class WatchStatusRequest(_message.Message):
+    __slots__ = ("cert_ids", "from_height")
+    CERT_IDS_FIELD_NUMBER: _ClassVar[int]
+    FROM_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    cert_ids: _containers.RepeatedScalarFieldContainer[str]
+    from_height: int
+    def __init__(self, cert_ids: _Optional[_Iterable[str]] = ..., from_height: _Optional[int] = ...) -> None: ...
+
+class StatusChange(_message.Message):
+    __slots__ = ("cert_id", "status", "event", "height", "time_ms")
+    CERT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    cert_id: str
+    status: CertificateStatus
+    event: str
+    height: int
+    time_ms: int
+    def __init__(self, cert_id: _Optional[str] = ..., status: _Optional[_Union[CertificateStatus, str]] = ..., event: _Optional[str] = ..., height: _Optional[int] = ..., time_ms: _Optional[int] = ...) -> None: ...

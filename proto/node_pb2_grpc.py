@@ -580,6 +580,11 @@ class AgencyStub:
                 request_serializer=proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
                 response_deserializer=proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
                 _registered_method=True)
+        self.WatchStatus = channel.unary_stream(
+                '/trustledger.v1.Agency/WatchStatus',
+                request_serializer=proto_dot_node__pb2.WatchStatusRequest.SerializeToString,
+                response_deserializer=proto_dot_node__pb2.StatusChange.FromString,
+                _registered_method=True)
         self.VerifyPresentation = channel.unary_unary(
                 '/trustledger.v1.Agency/VerifyPresentation',
                 request_serializer=proto_dot_node__pb2.VerifyPresentationRequest.SerializeToString,
@@ -609,6 +614,12 @@ class AgencyServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def VerifyPresentation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -632,6 +643,11 @@ def add_AgencyServicer_to_server(servicer, server):
                     servicer.VerifyStream,
                     request_deserializer=proto_dot_node__pb2.VerifyCertificatesRequest.FromString,
                     response_serializer=proto_dot_node__pb2.VerifyCertificatesResponse.SerializeToString,
+            ),
+            'WatchStatus': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchStatus,
+                    request_deserializer=proto_dot_node__pb2.WatchStatusRequest.FromString,
+                    response_serializer=proto_dot_node__pb2.StatusChange.SerializeToString,
             ),
             'VerifyPresentation': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyPresentation,
@@ -720,6 +736,33 @@ class Agency:
             '/trustledger.v1.Agency/VerifyStream',
             proto_dot_node__pb2.VerifyCertificatesRequest.SerializeToString,
             proto_dot_node__pb2.VerifyCertificatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/trustledger.v1.Agency/WatchStatus',
+            proto_dot_node__pb2.WatchStatusRequest.SerializeToString,
+            proto_dot_node__pb2.StatusChange.FromString,
             options,
             channel_credentials,
             insecure,

@@ -285,6 +285,14 @@ class LedgerClient:
         except grpc.RpcError as exc:
             raise _wrap(exc) from exc
 
+    def watch_status(self, cert_ids: list[str], from_height: int = 0) -> Any:
+        """The status changes of `cert_ids` after `from_height` (0: from the next block), then
+        as blocks commit: an iterator of `StatusChange` that waits for the next one; `cancel()`
+        it to stop. Notifications, not proofs: verify what they say (verify_certificates)."""
+        return self.agency.WatchStatus(
+            node_pb2.WatchStatusRequest(cert_ids=cert_ids, from_height=from_height)
+        )
+
     def check_certificates_answer(
         self,
         cert_ids: list[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +14,12 @@ from contracts.framework.errors import ContractError
 from contracts.framework.limits import LIST_LIMIT_MAX
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
-from node.limits import VERIFY_BATCH_CERTS_MAX, VERIFY_STREAM_BATCHES_MAX
+from node.limits import (
+    VERIFY_BATCH_CERTS_MAX,
+    VERIFY_STREAM_BATCHES_MAX,
+    WATCH_POLL_S,
+    WATCHERS_MAX,
+)
 from node.runtime import Node
 from node.sdk.presentation import QR_CHARACTERS_MAX, PresentationRefused
 from node.sdk.presentation_check import NonceBook, check_offline, check_record
@@ -24,6 +30,7 @@ from node.services.common import (
     contract_status,
     proven_state,
 )
+from node.services.watch import Followed
 from node.transport.policy import current_caller
 from proto import node_pb2, node_pb2_grpc
 
@@ -31,6 +38,8 @@ from proto import node_pb2, node_pb2_grpc
 class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
     def __init__(self, node: Node) -> None:
         super().__init__(node)
+        self.watchers = 0
+        """Open WatchStatus streams on this validator."""
         self.nonces = NonceBook()
         """Presentations this node accepted, until they expire (in memory: see
         docs/presentations.md)."""
@@ -84,6 +93,52 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             except BatchRefused as refused:
                 await context.abort(refused.code, str(refused))
 
+    async def WatchStatus(
+        self, request: node_pb2.WatchStatusRequest, context: Context
+    ) -> AsyncIterator[node_pb2.StatusChange]:
+        """Replays the blocks after `from_height`, then follows new ones (polling the tip:
+        the node's loop is not held by a watcher). Each change is written before the next
+        block is read, so a client that does not read holds only its own stream back."""
+        ids = list(dict.fromkeys(request.cert_ids))
+        try:
+            _check_ids(ids)
+        except BatchRefused as refused:
+            await context.abort(refused.code, str(refused))
+        if self.watchers >= WATCHERS_MAX:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"this validator serves {WATCHERS_MAX} watchers already: try another",
+            )
+        store = self.node.store
+        until: dict[str, int] = {}
+        for i, cert_id in enumerate(ids):
+            record = read_record(self.node, cert_id)
+            if record is None:
+                await context.abort(
+                    grpc.StatusCode.NOT_FOUND, f"cert_ids[{i}] is not a certificate on the chain"
+                )
+            until[cert_id] = int(record["valid_until_ms"]) if record else 0
+        followed = Followed(until)
+        next_height = (request.from_height or store.tip_height()) + 1
+        self.watchers += 1
+        try:
+            while True:
+                while next_height <= store.tip_height():
+                    block, results = store.get_block(next_height), store.get_results(next_height)
+                    if block is None or results is None:
+                        await context.abort(
+                            grpc.StatusCode.OUT_OF_RANGE,
+                            f"block {next_height} is not kept here (pruned or not synced)",
+                        )
+                    time_ms = block.header.time_ms
+                    for change in followed.changes(next_height, time_ms, results):
+                        yield change
+                    next_height += 1
+                    await asyncio.sleep(0)  # a long replay shares the loop
+                await asyncio.sleep(WATCH_POLL_S)
+        finally:
+            self.watchers -= 1
+
     async def VerifyPresentation(
         self, request: node_pb2.VerifyPresentationRequest, context: Context
     ) -> node_pb2.VerifyPresentationResponse:
@@ -130,19 +185,23 @@ class BatchRefused(Exception):
         self.code = code
 
 
-def batch_answer(node: Node, ids: list[str]) -> node_pb2.VerifyCertificatesResponse:
-    """One header, commit certificate and sibling table for the whole batch: computed
-    without yielding the loop, so every proof is against the same state root."""
+def _check_ids(ids: list[str]) -> None:
     if not 1 <= len(ids) <= VERIFY_BATCH_CERTS_MAX:
         raise BatchRefused(
             grpc.StatusCode.INVALID_ARGUMENT,
-            f"ask about 1 to {VERIFY_BATCH_CERTS_MAX} certificates at once",
+            f"name 1 to {VERIFY_BATCH_CERTS_MAX} certificates at once",
         )
     bad = next((i for i, c in enumerate(ids) if not _is_cert_id(c)), None)
     if bad is not None:
         raise BatchRefused(
             grpc.StatusCode.INVALID_ARGUMENT, f"cert_ids[{bad}] must be 1..64 ASCII characters"
         )
+
+
+def batch_answer(node: Node, ids: list[str]) -> node_pb2.VerifyCertificatesResponse:
+    """One header, commit certificate and sibling table for the whole batch: computed
+    without yielding the loop, so every proof is against the same state root."""
+    _check_ids(ids)
     resp = node_pb2.VerifyCertificatesResponse(height=node.store.tip_height())
     head = node.store.tip_head()
     if head is not None:

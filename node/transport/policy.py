@@ -107,6 +107,7 @@ POLICY: Final[Mapping[str, Access]] = MappingProxyType(
             frozenset({Role.VERIFIER, Role.ISSUER})
         ),
         "/trustledger.v1.Agency/VerifyStream": Access(frozenset({Role.VERIFIER, Role.ISSUER})),
+        "/trustledger.v1.Agency/WatchStatus": Access(frozenset({Role.VERIFIER, Role.ISSUER})),
         # The verifier a presentation is bound to is the caller's organisation.
         "/trustledger.v1.Agency/VerifyPresentation": Access(
             frozenset({Role.VERIFIER, Role.ISSUER})

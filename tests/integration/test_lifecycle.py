@@ -241,6 +241,28 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
         with pytest.raises(ClientError) as empty:
             next(answers)  # an empty batch ends the stream with its reason
         assert empty.value.code == "INVALID_ARGUMENT"
+    # Following them: every status change from before the first issue, then as it comes.
+    start = cli_issue(net, "edu", "diploma", holder, DIPLOMA)
+    followed = start["cert_id"]
+    cli(net, "cert", "suspend", "--org", "edu", "--cert-id", followed, "--reason", "check")
+    cli(net, "cert", "reinstate", "--org", "edu", "--cert-id", followed, "--reason", "ok")
+    with net.client(org="bank") as bank:
+        stream = bank.watch_status([followed], from_height=int(start["height"]) - 1)
+        try:
+            seen = [(c.status, c.event) for c in (next(stream), next(stream), next(stream))]
+            cli(net, "cert", "revoke", "--org", "edu", "--cert-id", followed, "--reason", "x")
+            live = next(stream)
+        finally:
+            stream.cancel()
+        assert seen == [
+            (node_pb2.CERTIFICATE_STATUS_VALID, "certificate.issued"),
+            (node_pb2.CERTIFICATE_STATUS_SUSPENDED, "certificate.suspended"),
+            (node_pb2.CERTIFICATE_STATUS_VALID, "certificate.reinstated"),
+        ]
+        assert (live.cert_id, live.status) == (followed, node_pb2.CERTIFICATE_STATUS_REVOKED)
+        with pytest.raises(grpc.RpcError) as unknown:
+            next(bank.watch_status(["cert-nothing-here"]))
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     # The SDK and the CLI check all of it.
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
     request = bank_requests(net, holder, cert_id, "loan")
