@@ -40,8 +40,7 @@ def vector_text() -> str:
         f"absent_key: {ABSENT_KEY.decode()}\n"
         f"exclusion_proof: {encode_proof(exclusion).hex()}\n"
         f"batch_inclusion: {batch[0]}\n"
-        f"batch_exclusion: {batch[1]}\n"
-        + "".join(f"batch_node: {h.hex()}\n" for h in table.hashes)
+        f"batch_exclusion: {batch[1]}\n" + "".join(f"batch_node: {h.hex()}\n" for h in table.hashes)
     )
 
 

@@ -13,7 +13,12 @@ import pytest
 
 from node.chain.crypto import KeyPair
 from node.sdk.annotation import make_annotation
-from tests.unit.vectors_support import ROOT, needs_openssl, run_on_altered, run_vectors
+from tests.unit.vectors_support import (
+    ROOT,
+    assert_altered_refused,
+    needs_openssl,
+    run_vectors,
+)
 
 SCRIPT = "annotated_copy.sh"
 DOC = ROOT / "docs" / "annotated-copies.md"
@@ -39,9 +44,7 @@ def test_openssl_verifies_every_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout + result.stderr
+    assert_altered_refused(SCRIPT, DOC, tmp_path, old, new, says)
 
 
 def _vectors() -> list[dict[str, str]]:

@@ -6,33 +6,31 @@ documented vector (Ed25519 is deterministic), so the page cannot drift from the 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from tests.unit.presentation_vector import vector_text
-from tests.unit.vectors_support import ROOT, needs_node, run_on_altered, run_vectors
+from tests.unit.vectors_support import (
+    ROOT,
+    assert_altered_refused,
+    assert_vectors_hold,
+    needs_node,
+    run_on_altered,
+    vector_block,
+)
 
 SCRIPT = "presentation.mjs"
 DOC = ROOT / "docs" / "presentations.md"
 
 
-def _documented() -> str:
-    block = re.search(r"```presentation-vector\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert block is not None
-    return block.group(1)
-
-
 def test_our_python_makes_exactly_the_documented_vector() -> None:
-    assert _documented() == vector_text()
+    assert vector_block(DOC, "presentation-vector") == vector_text()
 
 
 @needs_node
 def test_node_js_checks_the_documented_vector() -> None:
-    result = run_vectors(SCRIPT, DOC)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "signature and 2 fields verified" in result.stdout
+    assert_vectors_hold(SCRIPT, DOC, "signature and 2 fields verified")
 
 
 @needs_node
@@ -48,9 +46,7 @@ def test_node_js_checks_the_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout
+    assert_altered_refused(SCRIPT, DOC, tmp_path, old, new, says)
 
 
 @needs_node

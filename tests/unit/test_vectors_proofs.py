@@ -17,7 +17,14 @@ from consensus.signing import commit_sign_bytes
 from node.chain.headers import header_bytes, header_hash
 from proto import ledger_pb2
 from tests.unit import state_proof_vector
-from tests.unit.vectors_support import ROOT, needs_node, run_on_altered, run_vectors
+from tests.unit.vectors_support import (
+    ROOT,
+    assert_altered_refused,
+    assert_vectors_hold,
+    needs_node,
+    run_on_altered,
+    vector_block,
+)
 
 SCRIPT = "header_commit.mjs"
 DOC = ROOT / "docs" / "proofs.md"
@@ -25,9 +32,7 @@ DOC = ROOT / "docs" / "proofs.md"
 
 @needs_node
 def test_node_js_checks_the_documented_vector() -> None:
-    result = run_vectors(SCRIPT, DOC)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 of 4 votes verified" in result.stdout
+    assert_vectors_hold(SCRIPT, DOC, "3 of 4 votes verified")
 
 
 @needs_node
@@ -43,9 +48,7 @@ def test_node_js_checks_the_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout
+    assert_altered_refused(SCRIPT, DOC, tmp_path, old, new, says)
 
 
 @needs_node
@@ -57,10 +60,8 @@ def test_two_votes_of_four_are_not_a_quorum(tmp_path: Path) -> None:
 
 
 def _vector() -> dict[str, list[str]]:
-    block = re.search(r"```header-vector\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert block is not None
     fields: dict[str, list[str]] = {}
-    for line in block.group(1).strip().splitlines():
+    for line in vector_block(DOC, "header-vector").strip().splitlines():
         name, value = line.split(": ", 1)
         fields.setdefault(name, []).append(value)
     return fields
@@ -133,16 +134,12 @@ STATE_SCRIPT = "state_proof.mjs"
 
 
 def test_our_python_makes_exactly_the_documented_state_proofs() -> None:
-    block = re.search(r"```state-proof-vector\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert block is not None
-    assert block.group(1) == state_proof_vector.vector_text()
+    assert vector_block(DOC, "state-proof-vector") == state_proof_vector.vector_text()
 
 
 @needs_node
 def test_node_js_checks_the_documented_state_proofs() -> None:
-    result = run_vectors(STATE_SCRIPT, DOC)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "inclusion and exclusion verified, single and batched" in result.stdout
+    assert_vectors_hold(STATE_SCRIPT, DOC, "inclusion and exclusion verified, single and batched")
 
 
 @needs_node
@@ -190,6 +187,4 @@ def test_node_js_checks_the_documented_state_proofs() -> None:
     ],
 )
 def test_an_altered_state_proof_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    result = run_on_altered(STATE_SCRIPT, DOC, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout
+    assert_altered_refused(STATE_SCRIPT, DOC, tmp_path, old, new, says)

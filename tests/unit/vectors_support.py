@@ -4,6 +4,7 @@ on a page or on an altered copy of it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,3 +43,27 @@ def run_on_altered(
     altered = tmp_path / doc.name
     altered.write_text(text.replace(old, new, 1), encoding="utf-8")
     return run_vectors(script, altered)
+
+
+def vector_block(doc: Path, name: str) -> str:
+    """The text of the page's ```name block (a documented test vector)."""
+    block = re.search(rf"```{name}\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert block is not None, f"{doc.name} has no {name} block"
+    return block.group(1)
+
+
+def assert_vectors_hold(script: str, doc: Path, says: str) -> None:
+    """The script accepts the page's vector, saying `says`."""
+    result = run_vectors(script, doc)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert says in result.stdout
+
+
+def assert_altered_refused(
+    script: str, doc: Path, tmp_path: Path, old: str, new: str, says: str
+) -> None:
+    """The script refuses the page with the first `old` replaced by `new`, saying `says` (on
+    either stream: OpenSSL reports on stderr)."""
+    result = run_on_altered(script, doc, tmp_path, old, new)
+    assert result.returncode != 0
+    assert says in result.stdout + result.stderr
