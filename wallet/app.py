@@ -20,7 +20,7 @@ from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
 from wallet.headers import SecurityHeaders
 from wallet.passphrases import PassphraseKdf, ScryptParams
-from wallet.routers import agencies, delegations, holders, notifications, signin
+from wallet.routers import agencies, delegations, holders, keys, notifications, signin
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
 from wallet.signin import SignInGuard, SignInPolicy
@@ -114,4 +114,5 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
     app.include_router(delegations.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)
+    app.include_router(keys.router)
     return app

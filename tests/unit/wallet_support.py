@@ -62,6 +62,8 @@ class FakeLedger:
     transactions: dict[bytes, node_pb2.SubmitResponse] = field(default_factory=dict)
     traces: dict[str, list[node_pb2.AuditEntry]] = field(default_factory=dict)
     """What `audit_trace` answers for a subject, oldest first (as a node's index scan)."""
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What `membership.get` answers, by organisation id."""
     trust_reads: int = 0
     unreachable: bool = False
 
@@ -85,6 +87,10 @@ class FakeLedger:
             if args["cert_id"] not in self.certificates:
                 raise ClientError("NOT_FOUND", f"no certificate {args['cert_id']}")
             return self.certificates[args["cert_id"]]
+        if (contract, method) == ("membership", "get"):
+            if args["org_id"] not in self.members:
+                raise ClientError("NOT_FOUND", f"no organisation {args['org_id']}")
+            return self.members[args["org_id"]]
         if (contract, method) == ("certificates", "list_by_holder"):
             return [c for c in self.certificates.values() if c["holder"] == args["holder"]]
         if (contract, method) == ("delegation", "list_by_holder"):
