@@ -21,7 +21,8 @@ from node.config import NodeConfig
 from node.genesis import Genesis, GenesisError
 from node.sdk import wallet_requests as wr
 from node.sdk.finality import ProvenValue
-from node.sdk.presentation import PresentationInvalid, check_presentation, make_presentation
+from node.sdk.presentation import PresentationRefused, make_presentation
+from node.sdk.presentation_check import NonceBook, check_presentation
 from wallet.routers.delegations import AppointIn, RevokeIn
 from wallet.routers.holders import CorrectionIn, Delivery, GrantIn, PresentationIn
 from wallet.routers.signin import CreateHolder, OpenSession
@@ -80,7 +81,8 @@ def _config_seeds() -> list[bytes]:
 
 
 class _ProvingClient:
-    """What `check_presentation` asks a node: the diploma's record, as if proven."""
+    """What `check_presentation` asks a node: the diploma's record, as if proven, and the
+    signer's delegations (none)."""
 
     def __init__(self) -> None:
         self.state = fixtures.issued_state()
@@ -88,20 +90,27 @@ class _ProvingClient:
     def get_proven_state(self, key: bytes, _validators: ValidatorSet) -> ProvenValue:
         return ProvenValue(self.state.get(key), 1, fixtures.GENESIS_TIME_MS + 1)
 
+    def query(self, _contract: str, _method: str, **_args: Any) -> list[Any]:
+        return []
+
 
 def make_presentation_target() -> OneInput:
-    """A presentation (JSON) checked by a verifier against the proven certificate record:
-    the disclosed fields, or PresentationInvalid."""
+    """A presentation's QR text (the input's bytes read as Latin-1, so every input is some
+    text) checked by a verifier against the proven certificate record: the disclosed fields,
+    or PresentationRefused. A fresh nonce book each time, so a seed is accepted every run."""
     client = _ProvingClient()
 
     def one(data: bytes) -> str:
-        try:
-            presentation = json.loads(data)
-        except (ValueError, RecursionError):  # the JSON layer's, not the presentation's
-            return "not_json"
         return outcome(
-            lambda: check_presentation(client, presentation, fixtures.VALIDATORS),  # type: ignore[arg-type]
-            (PresentationInvalid,),
+            lambda: check_presentation(
+                client,  # type: ignore[arg-type]
+                data.decode("latin-1"),
+                fixtures.VALIDATORS,
+                verifier="bank",
+                now_ms=fixtures.GENESIS_TIME_MS + 1000,
+                nonces=NonceBook(),
+            ),
+            (PresentationRefused,),
         )
 
     return one
@@ -109,7 +118,14 @@ def make_presentation_target() -> OneInput:
 
 def _presentation_seeds() -> list[bytes]:
     return [
-        json.dumps(make_presentation(fixtures.DOCUMENT, names)).encode()
+        make_presentation(
+            fixtures.HOLDER,
+            fixtures.DOCUMENT,
+            names,
+            nonce=bytes(16),
+            now_ms=fixtures.GENESIS_TIME_MS,
+            verifier="bank",
+        ).encode("ascii")
         for names in (["degree"], ["university", "major", "graduation_date"])
     ]
 
@@ -225,9 +241,10 @@ TARGETS = [
         "A certificate presentation checked against the proven record",
         make_presentation_target,
         _presentation_seeds,
-        (PresentationInvalid,),
+        (PresentationRefused,),
         (
             "node/sdk/presentation.py",
+            "node/sdk/presentation_check.py",
             "contracts/certificates/commitments.py",
             "node/sdk/finality.py",
         ),
