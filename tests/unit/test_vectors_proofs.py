@@ -16,7 +16,7 @@ from consensus.crypto import Ed25519Signer
 from consensus.signing import commit_sign_bytes
 from node.chain.headers import header_bytes, header_hash
 from proto import ledger_pb2
-from tests.unit.vectors_support import ROOT, needs_node, run_on_altered, run_vectors
+from tests.unit.vectors_support import ROOT, fails_on_altered, needs_node, passes_on
 
 SCRIPT = "header_commit.mjs"
 DOC = ROOT / "docs" / "proofs.md"
@@ -24,9 +24,7 @@ DOC = ROOT / "docs" / "proofs.md"
 
 @needs_node
 def test_node_js_checks_the_documented_vector() -> None:
-    result = run_vectors(SCRIPT, DOC)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 of 4 votes verified" in result.stdout
+    assert "3 of 4 votes verified" in passes_on(SCRIPT, DOC)
 
 
 @needs_node
@@ -42,17 +40,15 @@ def test_node_js_checks_the_documented_vector() -> None:
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:
-    result = run_on_altered(SCRIPT, DOC, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout
+    assert says in fails_on_altered(SCRIPT, DOC, tmp_path, old, new).stdout
 
 
 @needs_node
 def test_two_votes_of_four_are_not_a_quorum(tmp_path: Path) -> None:
     vote = re.search(r"vote: val-2 .*\n", DOC.read_text(encoding="utf-8"))
     assert vote is not None
-    result = run_on_altered(SCRIPT, DOC, tmp_path, vote.group(), "")
-    assert result.returncode != 0 and "2 valid votes, quorum 3" in result.stdout
+    failed = fails_on_altered(SCRIPT, DOC, tmp_path, vote.group(), "")
+    assert "2 valid votes, quorum 3" in failed.stdout
 
 
 def _vector() -> dict[str, list[str]]:

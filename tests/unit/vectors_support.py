@@ -33,12 +33,22 @@ def run_vectors(script: str, doc: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_on_altered(
+def passes_on(script: str, doc: Path) -> str:
+    """Run ``script`` on ``doc``, which it must accept: what it printed (stdout)."""
+    result = run_vectors(script, doc)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def fails_on_altered(
     script: str, doc: Path, tmp_path: Path, old: str, new: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` on a copy of ``doc`` with the first ``old`` replaced by ``new``."""
+    """Run ``script`` on a copy of ``doc`` with the first ``old`` replaced by ``new``, which
+    it must refuse (a non-zero exit): the finished run, to check what it said."""
     text = doc.read_text(encoding="utf-8")
     assert old in text
     altered = tmp_path / doc.name
     altered.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return run_vectors(script, altered)
+    result = run_vectors(script, altered)
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result
