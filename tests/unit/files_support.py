@@ -21,18 +21,16 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def assert_refused_once_loosened(
-    check: Callable[[], None], path: Path, loose: int, fix: str
-) -> None:
-    """`check` accepts the files as they are; once `path` (a folder, made here if missing)
-    has mode `loose`, it refuses them, naming the `chmod fix path` that closes it again."""
+def refusal_once_loosened(check: Callable[[], None], path: Path, loose: int) -> ExposedPathError:
+    """`check` accepts the files as they are, and refuses them once `path` (a folder, made
+    here if missing) has mode `loose`: that refusal, whose text names the fix."""
     check()  # private: accepted
     if not path.exists():
         path.mkdir()
     path.chmod(loose)
     with pytest.raises(ExposedPathError) as refused:
         check()
-    assert f"chmod {fix} {path}" in str(refused.value)
+    return refused.value
 
 
 def run_refused_start(argv: list[str], env: Mapping[str, str]) -> str:

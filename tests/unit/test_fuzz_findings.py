@@ -15,13 +15,11 @@ from tests.unit.wallet_support import running_wallet
 TESTDATA = Path(__file__).parent / "testdata" / "fuzz"
 
 
-def assert_signature_refused_as_not_p256(finding: str) -> None:
-    """The signed wallet request in testdata file `finding` is refused as a bad signature
-    (401 in the wallet), its certificate's key not an ECDSA P-256 key."""
+def read_signed_request(finding: str) -> tuple[wr.SignedHeaders, str, str, bytes]:
+    """The signed wallet request kept in testdata file `finding`: its signature headers,
+    method, target and body, as `wr.verify_signature` takes them."""
     headers, method, target, body = _split_request((TESTDATA / finding).read_bytes())
-    signed = wr.read_headers(headers)
-    with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
-        wr.verify_signature(signed, method, target, body)
+    return wr.read_headers(headers), method, target, body
 
 
 def test_a_genesis_file_that_is_not_utf8_is_a_genesis_error(tmp_path: Path) -> None:
@@ -36,7 +34,9 @@ def test_a_certificate_with_an_unknown_key_type_is_refused() -> None:
     """A signed wallet request whose certificate holds a key type cryptography cannot load
     (OID 1.2.840.10044.8449, a mutant of P-256's) raised UnsupportedAlgorithm: the wallet
     answered 500 where a malformed signature gets 401."""
-    assert_signature_refused_as_not_p256("wallet_request-unknown-key-type.bin")
+    signed, method, target, body = read_signed_request("wallet_request-unknown-key-type.bin")
+    with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
+        wr.verify_signature(signed, method, target, body)
 
 
 def test_a_genesis_with_an_invalid_founding_record_is_a_genesis_error(tmp_path: Path) -> None:
@@ -51,7 +51,9 @@ def test_a_genesis_with_an_invalid_founding_record_is_a_genesis_error(tmp_path: 
 def test_a_certificate_with_an_invalid_key_is_refused() -> None:
     """A certificate whose P-256 key is not on the curve raised ValueError("Invalid key")
     from the crypto library: the wallet answered 500."""
-    assert_signature_refused_as_not_p256("wallet_request-invalid-key.bin")
+    signed, method, target, body = read_signed_request("wallet_request-invalid-key.bin")
+    with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
+        wr.verify_signature(signed, method, target, body)
 
 
 def test_a_routes_own_422_matches_the_documented_schema(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from node.files import set_private_umask
 from node.ledger.store import Store
 from node.ledger.wal import Wal
 from node.transport.server import check_node_files
-from tests.unit.files_support import assert_refused_once_loosened, mode, run_refused_start
+from tests.unit.files_support import mode, refusal_once_loosened, run_refused_start
 from tests.unit.node_support import config_doc
 
 
@@ -45,7 +45,8 @@ def test_a_reachable_folder_or_key_is_refused_with_the_fix(
         "tls": config.tls_key_path,
         "db": config.home / "db",
     }[target]
-    assert_refused_once_loosened(lambda: check_node_files(config), path, loose, fix)
+    refused = refusal_once_loosened(lambda: check_node_files(config), path, loose)
+    assert f"chmod {fix} {path}" in str(refused)
 
 
 def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from wallet.files import check_wallet_files
 from wallet.settings import WalletSettings
 from wallet.store import WalletStore
 
-from .files_support import assert_refused_once_loosened, mode, run_refused_start
+from .files_support import mode, refusal_once_loosened, run_refused_start
 from .node_support import diploma_genesis
 from .wallet_https_support import HttpsFiles, free_port, make_https_files, write_private
 from .wallet_support import PASSPHRASE
@@ -58,7 +58,8 @@ def test_a_reachable_folder_or_key_is_refused_with_the_fix(
         "tls": settings.tls_key_path,
         "https": settings.https_key_path,
     }[target]
-    assert_refused_once_loosened(lambda: check_wallet_files(settings), path, loose, fix)
+    refused = refusal_once_loosened(lambda: check_wallet_files(settings), path, loose)
+    assert f"chmod {fix} {path}" in str(refused)
 
 
 def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:
