@@ -24,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli import devnet
 from tests.netns import network
-from tests.netns.client import ClientHost
+from tests.netns.client import ClientHost, spread_devnet
 
 
 def measure(client: ClientHost, holder: str, partition_s: float) -> float:
@@ -58,20 +57,12 @@ def main() -> int:
     ns = parser.parse_args()
     network.probe()
     folder = Path(tempfile.mkdtemp(prefix="trustledger-partition-"))
-    hosts = {host: address for host, address in network.HOSTS.items() if host != "client"}
-    with network.lan():
-        net = devnet.init_devnet(folder, 0, hosts=hosts)
-        try:
-            for vid in net.addresses:
-                devnet.start_validator(net, vid, prefix=network.exec_prefix(vid))
-            devnet.start_wallet(net, prefix=network.exec_prefix("wallet"))
-            client = ClientHost(net)
-            client.wait_ready(60.0)
+    try:
+        with spread_devnet(folder, 60.0) as client:
             holder = client.new_holder()
             heard_s = [measure(client, holder, ns.partition_s) for _ in range(ns.rounds)]
-        finally:
-            devnet.down(folder)
-            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     print(
         json.dumps(
             {

@@ -16,6 +16,7 @@ from typing import Any
 from cli.devnet import OPS_ORG, Devnet, agreed_view
 from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
+from tests.repeating import Repeating
 
 STATUS_TIMEOUT_S = 2.0
 POLL_S = 0.5
@@ -73,29 +74,25 @@ class ChainWatch:
     """(monotonic time, highest height any validator reported) at each poll."""
     primary: str | None = None
     """The primary a quorum of validators follows, at the last poll that found one."""
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _polls: Repeating | None = None
 
     def start(self) -> ChainWatch:
-        self._thread = threading.Thread(target=self._run, name="soak-watch", daemon=True)
-        self._thread.start()
+        self._polls = Repeating(self._poll, POLL_S, "soak-watch")
+        self._polls.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        if self._polls is not None:
+            self._polls.stop()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            rows = self.clients.rows()
-            heights = [int(r["height"]) for r in rows if r["up"]]
-            if heights:
-                self.progress.append((time.monotonic(), max(heights)))
-            agreed = agreed_view(rows)
-            if agreed is not None:
-                self.primary = agreed[1]
-            self._stop.wait(POLL_S)
+    def _poll(self) -> None:
+        rows = self.clients.rows()
+        heights = [int(r["height"]) for r in rows if r["up"]]
+        if heights:
+            self.progress.append((time.monotonic(), max(heights)))
+        agreed = agreed_view(rows)
+        if agreed is not None:
+            self.primary = agreed[1]
 
     def longest_stall_s(self, start: float, end: float) -> float:
         """The longest time between two height increases within [start, end]."""

@@ -548,14 +548,15 @@ def node_status(net: Devnet) -> list[dict[str, Any]]:
 
 DirOpt = Annotated[Path, typer.Option("--dir", help="devnet folder (created if missing)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+BasePortOpt = Annotated[
+    int, typer.Option(help="first validator port on 127.0.0.1; 0 picks free ports")
+]
 
 
 @app.command("up")
 def up_cmd(
     dir: DirOpt = Path("devnet"),
-    base_port: Annotated[
-        int, typer.Option(help="first validator port; 0 picks free ports")
-    ] = DEFAULT_BASE_PORT,
+    base_port: BasePortOpt = DEFAULT_BASE_PORT,
     json_out: JsonOpt = False,
 ) -> None:
     """Generate keys and genesis (first time), start 4 validators and the wallet."""
@@ -582,9 +583,7 @@ def init_cmd(
     docker: Annotated[
         bool, typer.Option(help="lay out for docker/compose.yaml (hosts val-0..val-3, wallet)")
     ] = False,
-    base_port: Annotated[
-        int, typer.Option(help="first validator port on 127.0.0.1")
-    ] = DEFAULT_BASE_PORT,
+    base_port: BasePortOpt = DEFAULT_BASE_PORT,
 ) -> None:
     """Only generate keys, genesis and configs (for operators and containers); start nothing."""
     net = init_devnet(dir, base_port, docker=docker)

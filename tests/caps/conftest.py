@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from cli import devnet
 from cli.devnet import Devnet
+from tests.integration.helpers import running_devnet
 
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    folder: Path = tmp_path_factory.mktemp("caps-devnet")
-    started = devnet.up(folder, base_port=0, show=False)
-    try:
+    with running_devnet(tmp_path_factory.mktemp("caps-devnet")) as started:
         yield started
-    finally:
-        devnet.down(folder)

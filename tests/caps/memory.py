@@ -9,9 +9,10 @@ processes enforce themselves: each one follows from the bounds the code does enf
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from tests.repeating import Repeating
 
 MIB = 1024 * 1024
 
@@ -54,8 +55,7 @@ class RssSampler:
     period_s: float = 1.0
     highest: dict[str, int] = field(default_factory=dict)
     samples: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _samples: Repeating | None = None
 
     def sample(self) -> None:
         for name, pid in self.get_pids().items():
@@ -65,19 +65,13 @@ class RssSampler:
         self.samples += 1
 
     def start(self) -> RssSampler:
-        def run() -> None:
-            while not self._stop.is_set():
-                self.sample()
-                self._stop.wait(self.period_s)
-
-        self._thread = threading.Thread(target=run, name="rss-sampler", daemon=True)
-        self._thread.start()
+        self._samples = Repeating(self.sample, self.period_s, "rss-sampler")
+        self._samples.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        if self._samples is not None:
+            self._samples.stop()
         self.sample()
 
     def __enter__(self) -> RssSampler:

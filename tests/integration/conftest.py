@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import devnet
 from cli.devnet import Devnet
+from tests.integration.helpers import running_devnet
 
 HERE = Path(__file__).parent
 
@@ -26,9 +26,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    folder: Path = tmp_path_factory.mktemp("devnet")
-    started = devnet.up(folder, base_port=0, show=False)
-    try:
+    with running_devnet(tmp_path_factory.mktemp("devnet")) as started:
         yield started
-    finally:
-        devnet.down(folder)

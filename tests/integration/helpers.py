@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from typer.testing import CliRunner
 
+from cli import devnet
 from cli.cert import issue_certificate, operator_caller
 from cli.common import DAY_MS
 from cli.consent import request_access
@@ -18,6 +22,17 @@ from node.chain.crypto import KeyPair, load_key_file
 from node.sdk.client import LedgerClient
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
+
+
+@contextmanager
+def running_devnet(folder: Path) -> Iterator[Devnet]:
+    """A devnet made and started quietly in `folder` on free ports, stopped on the way out:
+    the one-per-module devnet of tests/integration and tests/caps."""
+    started = devnet.up(folder, base_port=0, show=False)
+    try:
+        yield started
+    finally:
+        devnet.down(folder)
 
 
 def org_key(net: Devnet, org: str) -> KeyPair:

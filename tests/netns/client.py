@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cli import devnet
 from cli.devnet import Devnet
 from tests.integration.helpers import ID_CARD, fields_args
 from tests.netns import network
@@ -130,3 +133,23 @@ class ClientHost:
             if time.monotonic() > deadline:
                 raise AssertionError(f"wallet not ready within {timeout_s} s: {health}")
             time.sleep(POLL_S)
+
+
+@contextmanager
+def spread_devnet(folder: Path, ready_timeout_s: float) -> Iterator[ClientHost]:
+    """A devnet made in `folder` with each validator and the wallet on a host of its own
+    (network.HOSTS), on a LAN built for it, and the client host that drives it, once every
+    validator answers; the devnet is stopped and the LAN torn down on the way out. The
+    netns tests and bench/partition.py start the same network this way."""
+    hosts = {host: address for host, address in network.HOSTS.items() if host != "client"}
+    with network.lan():
+        net = devnet.init_devnet(folder, 0, hosts=hosts)
+        try:
+            for vid in net.addresses:
+                devnet.start_validator(net, vid, prefix=network.exec_prefix(vid))
+            devnet.start_wallet(net, prefix=network.exec_prefix("wallet"))
+            host = ClientHost(net)
+            host.wait_ready(ready_timeout_s)
+            yield host
+        finally:
+            devnet.down(folder)

@@ -10,9 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cli import devnet
 from tests.netns import network
-from tests.netns.client import ClientHost
+from tests.netns.client import ClientHost, spread_devnet
 
 READY_TIMEOUT_S = 60.0
 
@@ -23,19 +22,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientHost]:
         network.probe()
     except network.NetnsUnavailable as exc:
         pytest.skip(f"network namespaces cannot be created here: {exc}")
-    folder = tmp_path_factory.mktemp("netns-devnet")
-    hosts = {host: address for host, address in network.HOSTS.items() if host != "client"}
-    with network.lan():
-        net = devnet.init_devnet(folder, 0, hosts=hosts)
-        try:
-            for vid in net.addresses:
-                devnet.start_validator(net, vid, prefix=network.exec_prefix(vid))
-            devnet.start_wallet(net, prefix=network.exec_prefix("wallet"))
-            host = ClientHost(net)
-            host.wait_ready(READY_TIMEOUT_S)
-            yield host
-        finally:
-            devnet.down(folder)
+    with spread_devnet(tmp_path_factory.mktemp("netns-devnet"), READY_TIMEOUT_S) as host:
+        yield host
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import httpx
 
 from cli.devnet import Devnet
 from node.sdk.client import ClientError
-from tests.integration.helpers import HOLDER_PASSPHRASE
+from tests.integration import helpers
 
 TIMEOUT_S = 10.0
 
@@ -31,15 +31,8 @@ def wallet_health(net: Devnet) -> dict[str, Any]:
 
 
 def new_holder(net: Devnet) -> dict[str, Any]:
-    resp = httpx.post(
-        f"{net.wallet_url}/v1/holders",
-        json={"passphrase": HOLDER_PASSPHRASE},
-        timeout=30,
-        verify=net.wallet_tls(),
-    )
-    resp.raise_for_status()
-    body: dict[str, Any] = resp.json()
-    return {"holder_id": body["holder_id"]}
+    holder_id, _token = helpers.new_holder(net)
+    return {"holder_id": holder_id}
 
 
 def block_hashes(net: Devnet, upto: int) -> dict[str, Any]:

@@ -35,10 +35,11 @@ from consensus.messages import (
 )
 from consensus.ready import CommittedBlock, FetchRequest
 from consensus.validators import ValidatorSchedule, verify_commit_certificate
+from tests.sim.attacks import ByzantineNode
 from tests.sim.blocks import CHAIN_ID, Reconfig, make_schedule
 from tests.sim.fakecrypto import make_verifier
 from tests.sim.network import Network
-from tests.sim.node import ByzantineNode, SimNode
+from tests.sim.node import SimNode
 
 BEHAVIOURS = (
     "silent",

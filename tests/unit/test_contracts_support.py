@@ -331,6 +331,25 @@ def report_outcomes(outcomes: Sequence[bytes]) -> None:
     target(share, label="share of calls accepted")
 
 
+def run_on_independent_states(
+    run: Callable[[list[Step]], tuple[Ledger, list[bytes]]], steps: list[Step]
+) -> tuple[Ledger, list[bytes]]:
+    """`run` the steps twice, each time on a fresh state: the contracts are deterministic, so
+    both runs must have the same outcomes and end in the same state. The first run's ledger
+    and outcomes."""
+    first, first_outcomes = run(steps)
+    second, second_outcomes = run(steps)
+    assert first_outcomes == second_outcomes
+    assert first.state.items() == second.state.items()
+    return first, first_outcomes
+
+
+def assert_none_refused(outcomes: Sequence[bytes]) -> None:
+    """No outcome is a refusal (an error code): for sequences generated valid."""
+    refusals = {code.encode() for code in ERROR_CODES}
+    assert [outcome for outcome in outcomes if outcome in refusals] == []
+
+
 def result_bytes(result: CallResult) -> bytes:
     """A call's writes and events as canonical bytes, to compare runs byte for byte."""
     writes = [[key.hex(), None if value is None else value.hex()] for key, value in result.writes]

@@ -15,6 +15,13 @@ from tests.unit.wallet_support import running_wallet
 TESTDATA = Path(__file__).parent / "testdata" / "fuzz"
 
 
+def read_signed_request(finding: str) -> tuple[wr.SignedHeaders, str, str, bytes]:
+    """The signed wallet request kept in testdata file `finding`: its signature headers,
+    method, target and body, as `wr.verify_signature` takes them."""
+    headers, method, target, body = _split_request((TESTDATA / finding).read_bytes())
+    return wr.read_headers(headers), method, target, body
+
+
 def test_a_genesis_file_that_is_not_utf8_is_a_genesis_error(tmp_path: Path) -> None:
     """Was UnicodeDecodeError, which the wallet's start-up and the CLI do not expect."""
     path = tmp_path / "genesis.json"
@@ -27,10 +34,7 @@ def test_a_certificate_with_an_unknown_key_type_is_refused() -> None:
     """A signed wallet request whose certificate holds a key type cryptography cannot load
     (OID 1.2.840.10044.8449, a mutant of P-256's) raised UnsupportedAlgorithm: the wallet
     answered 500 where a malformed signature gets 401."""
-    headers, method, target, body = _split_request(
-        (TESTDATA / "wallet_request-unknown-key-type.bin").read_bytes()
-    )
-    signed = wr.read_headers(headers)
+    signed, method, target, body = read_signed_request("wallet_request-unknown-key-type.bin")
     with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
         wr.verify_signature(signed, method, target, body)
 
@@ -47,10 +51,7 @@ def test_a_genesis_with_an_invalid_founding_record_is_a_genesis_error(tmp_path: 
 def test_a_certificate_with_an_invalid_key_is_refused() -> None:
     """A certificate whose P-256 key is not on the curve raised ValueError("Invalid key")
     from the crypto library: the wallet answered 500."""
-    headers, method, target, body = _split_request(
-        (TESTDATA / "wallet_request-invalid-key.bin").read_bytes()
-    )
-    signed = wr.read_headers(headers)
+    signed, method, target, body = read_signed_request("wallet_request-invalid-key.bin")
     with pytest.raises(wr.RequestSignatureInvalid, match="not ECDSA P-256"):
         wr.verify_signature(signed, method, target, body)
 

@@ -5,9 +5,6 @@ that fixes it; the devnet creates node folders it accepts."""
 from __future__ import annotations
 
 import os
-import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,15 +12,12 @@ import pytest
 from cli import devnet
 from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
-from node.files import ExposedPathError, set_private_umask
+from node.files import set_private_umask
 from node.ledger.store import Store
 from node.ledger.wal import Wal
 from node.transport.server import check_node_files
+from tests.unit.files_support import mode, refusal_once_loosened, run_refused_start
 from tests.unit.node_support import config_doc
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def private_config(tmp_path: Path) -> NodeConfig:
@@ -45,19 +39,14 @@ def test_a_reachable_folder_or_key_is_refused_with_the_fix(
     tmp_path: Path, target: str, loose: int, fix: str
 ) -> None:
     config = private_config(tmp_path)
-    check_node_files(config)  # private: accepted
     path = {
         "home": config.home,
         "key": config.key_path,
         "tls": config.tls_key_path,
         "db": config.home / "db",
     }[target]
-    if target == "db":
-        path.mkdir()
-    path.chmod(loose)
-    with pytest.raises(ExposedPathError) as refused:
-        check_node_files(config)
-    assert f"chmod {fix} {path}" in str(refused.value)
+    refused = refusal_once_loosened(lambda: check_node_files(config), path, loose)
+    assert f"chmod {fix} {path}" in str(refused)
 
 
 def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:
@@ -70,17 +59,12 @@ def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:
 def test_the_node_process_refuses_to_start_with_one_clear_line(tmp_path: Path) -> None:
     config = private_config(tmp_path)
     config.home.chmod(0o755)
-    done = subprocess.run(
-        [sys.executable, "-m", "node", "--config", str(config.home / "node.json")],
-        env={**os.environ, "TRUSTLEDGER_KEY_PASSPHRASE": "a long passphrase"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    stderr = run_refused_start(
+        ["node", "--config", str(config.home / "node.json")],
+        {**os.environ, "TRUSTLEDGER_KEY_PASSPHRASE": "a long passphrase"},
     )
-    assert done.returncode == 2, done.stderr
-    assert "cannot start" in done.stderr and f"chmod 700 {config.home}" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert "cannot start" in stderr and f"chmod 700 {config.home}" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_what_the_node_creates_is_private(tmp_path: Path) -> None:

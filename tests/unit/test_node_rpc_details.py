@@ -5,12 +5,15 @@ answers in both of its protocols, v1 and v1alpha."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
 from grpc_reflection.v1alpha import reflection_pb2
 
 from node.chain.pki import Role
+from node.runtime import Node
 from tests.unit.test_node_trust import BANK_CA
 from tests.unit.test_transport_node import CAS, STATUS, refused, run, validator
 from tests.unit.transport_support import secure_channel
@@ -21,6 +24,19 @@ BAD_WIRE_TYPE = b"\x0f"  # field 1 with wire type 7, which does not exist
 WATCH = "/grpc.health.v1.Health/Watch"
 V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+
+
+@asynccontextmanager
+async def bank_channel(
+    home: Path, role: Role, name: str
+) -> AsyncIterator[tuple[Node, grpc.aio.Channel]]:
+    """The validator in `home` and a channel to it with the bank's certificate for `role`
+    `name`."""
+    async with (
+        validator(home) as (node, port),
+        secure_channel(port, CAS, BANK_CA.issue(role, name)) as channel,
+    ):
+        yield node, channel
 
 
 def _raw(b: bytes) -> bytes:
@@ -56,10 +72,7 @@ def test_malformed_requests_answer_invalid_argument_and_are_counted(tmp_path: Pa
     """Before the fix, each answered `UNKNOWN: Unexpected DecodeError`."""
 
     async def check(home: Path) -> None:
-        async with (
-            validator(home) as (node, port),
-            secure_channel(port, CAS, BANK_CA.issue(Role.ADMIN, "ops")) as channel,
-        ):
+        async with bank_channel(home, Role.ADMIN, "ops") as (node, channel):
             for body in (TRUNCATED, BAD_WIRE_TYPE):
                 assert await unary_code(channel, STATUS, body) is StatusCode.INVALID_ARGUMENT
             assert await stream_code(channel, WATCH, TRUNCATED, duplex=False) is (
@@ -96,10 +109,7 @@ def test_reflection_answers_v1_and_v1alpha(tmp_path: Path) -> None:
     """Before the fix, v1 answered UNIMPLEMENTED ("Method not found")."""
 
     async def check(home: Path) -> None:
-        async with (
-            validator(home) as (_, port),
-            secure_channel(port, CAS, BANK_CA.issue(Role.VERIFIER, "desk")) as channel,
-        ):
+        async with bank_channel(home, Role.VERIFIER, "desk") as (_, channel):
             for path in (V1, V1ALPHA):
                 listed = await reflect(
                     channel, path, reflection_pb2.ServerReflectionRequest(list_services="")

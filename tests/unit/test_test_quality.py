@@ -27,6 +27,10 @@ ASSERTING_HELPERS: dict[str, tuple[str, str]] = {
     # name: (the file that defines it, what it asserts). Reviewed: keep this list short.
     "reject": ("tests/unit/test_contracts_support.py", "the refusal's code, state unchanged"),
     "check_malformed_call": ("tests/unit/test_contracts_support.py", "state unchanged"),
+    "run_on_independent_states": (
+        "tests/unit/test_contracts_support.py",
+        "two runs on fresh states: the same outcomes, the same state",
+    ),
     "_refused": ("tests/unit/test_contracts_screen.py", "the screen finds personal data"),
     "rejected_only": ("tests/unit/test_mutation_normal.py", "refused by name, nothing else"),
 }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -19,20 +18,16 @@ import pytest
 
 from node.chain import pki
 from node.chain.crypto import KeyPair
-from node.files import ExposedPathError
 from wallet.files import check_wallet_files
 from wallet.settings import WalletSettings
 from wallet.store import WalletStore
 
+from .files_support import mode, refusal_once_loosened, run_refused_start
 from .node_support import diploma_genesis
 from .wallet_https_support import HttpsFiles, free_port, make_https_files, write_private
 from .wallet_support import PASSPHRASE
 
 START_WAIT_S = 120.0
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def private_settings(tmp_path: Path) -> WalletSettings:
@@ -57,19 +52,14 @@ def test_a_reachable_folder_or_key_is_refused_with_the_fix(
     tmp_path: Path, target: str, loose: int, fix: str
 ) -> None:
     settings = private_settings(tmp_path)
-    check_wallet_files(settings)  # private: accepted
     path = {
         "data": settings.data_dir,
         "db": settings.data_dir / "db",
         "tls": settings.tls_key_path,
         "https": settings.https_key_path,
     }[target]
-    if target == "db":
-        path.mkdir()
-    path.chmod(loose)
-    with pytest.raises(ExposedPathError) as refused:
-        check_wallet_files(settings)
-    assert f"chmod {fix} {path}" in str(refused.value)
+    refused = refusal_once_loosened(lambda: check_wallet_files(settings), path, loose)
+    assert f"chmod {fix} {path}" in str(refused)
 
 
 def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:
@@ -91,16 +81,8 @@ def test_the_wallet_process_refuses_a_readable_data_folder_with_one_line(
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     data.chmod(0o755)
-    done = subprocess.run(
-        [sys.executable, "-m", "wallet"],
-        env={**os.environ, "TRUSTLEDGER_WALLET_DATA_DIR": str(data)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+    stderr = run_refused_start(["wallet"], {**os.environ, "TRUSTLEDGER_WALLET_DATA_DIR": str(data)})
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("wallet: cannot start: ") and f"chmod 700 {data}" in lines[0]
 

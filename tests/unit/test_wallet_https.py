@@ -9,8 +9,6 @@ import datetime as dt
 import os
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +21,7 @@ from node.sdk.wallet_requests import WalletCaller
 from wallet.https import ListenRefused, is_loopback, server_config
 from wallet.settings import WalletSettings
 
+from .files_support import run_refused_start
 from .wallet_https_support import HttpsFiles, free_port, make_https_files, serving
 from .wallet_support import Org, running_wallet
 
@@ -143,21 +142,16 @@ def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
 def test_the_wallet_process_refuses_plain_http_off_loopback_with_one_line(
     tmp_path: Path,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "wallet"],
-        env={
+    stderr = run_refused_start(
+        ["wallet"],
+        {
             **os.environ,
             "TRUSTLEDGER_WALLET_DATA_DIR": str(tmp_path / "data"),
             "TRUSTLEDGER_WALLET_INSECURE_HTTP": "true",
             "TRUSTLEDGER_WALLET_HOST": "0.0.0.0",
         },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("wallet: cannot start: plain HTTP"), lines
 
 

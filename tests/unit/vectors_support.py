@@ -34,15 +34,25 @@ def run_vectors(script: str, doc: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_on_altered(
+def passes_on(script: str, doc: Path) -> str:
+    """Run ``script`` on ``doc``, which it must accept: what it printed (stdout)."""
+    result = run_vectors(script, doc)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def fails_on_altered(
     script: str, doc: Path, tmp_path: Path, old: str, new: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` on a copy of ``doc`` with the first ``old`` replaced by ``new``."""
+    """Run ``script`` on a copy of ``doc`` with the first ``old`` replaced by ``new``, which
+    it must refuse (a non-zero exit): the finished run, to check what it said."""
     text = doc.read_text(encoding="utf-8")
     assert old in text
     altered = tmp_path / doc.name
     altered.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return run_vectors(script, altered)
+    result = run_vectors(script, altered)
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result
 
 
 def vector_block(doc: Path, name: str) -> str:
@@ -50,20 +60,3 @@ def vector_block(doc: Path, name: str) -> str:
     block = re.search(rf"```{name}\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
     assert block is not None, f"{doc.name} has no {name} block"
     return block.group(1)
-
-
-def assert_vectors_hold(script: str, doc: Path, says: str) -> None:
-    """The script accepts the page's vector, saying `says`."""
-    result = run_vectors(script, doc)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert says in result.stdout
-
-
-def assert_altered_refused(
-    script: str, doc: Path, tmp_path: Path, old: str, new: str, says: str
-) -> None:
-    """The script refuses the page with the first `old` replaced by `new`, saying `says` (on
-    either stream: OpenSSL reports on stderr)."""
-    result = run_on_altered(script, doc, tmp_path, old, new)
-    assert result.returncode != 0
-    assert says in result.stdout + result.stderr
