@@ -88,6 +88,7 @@ def test_arguments_of_each_kind_read_and_refuse() -> None:
     assert cert.later().deferred and not cert.later().optional
 
     reason = free_text("reason", 10)
+    assert reason.name == "reason"
     assert (reason.kind.free_text, reason.kind.length_max) == (True, 10)
     assert reason.read({"reason": "x" * 10}, "reason") == "x" * 10
     refused(lambda: reason.read({"reason": "x" * 11}, "reason"))
@@ -102,11 +103,13 @@ def test_arguments_of_each_kind_read_and_refuse() -> None:
     refused(lambda: big.read({"n": limits.INT_ARG_MAX + 1}, "n"))
 
     pick = choice("c", ["b", "a"])
+    assert pick.name == "c"
     assert pick.kind == choice_kind(("a", "b"))
     assert pick.read({"c": "a"}, "c") == "a"
     refused(lambda: pick.read({"c": "z"}, "c"))
 
     names = name_list("l", ["b", "a"])
+    assert names.name == "l"
     assert names.kind.json and names.kind.summary.endswith("a, b")
     assert names.read({"l": '["b","a"]'}, "l") == ("a", "b")
     assert names.read({"l": "[]"}, "l") == ()
@@ -115,6 +118,7 @@ def test_arguments_of_each_kind_read_and_refuse() -> None:
     refused(lambda: strict.read({"l": "[]"}, "l"))
 
     on = flag("f")
+    assert on.name == "f"
     assert on.optional and on.kind == Kind("flag", "true or false")
     assert on.read({}, "f") is False
     assert on.read({"f": True}, "f") is True
@@ -239,7 +243,7 @@ def test_decorated_handlers_read_their_arguments_first() -> None:
     seen: list[Any] = []
 
     def handler(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
-        seen.append((args[CERT], args.get(COUNT, 0)))
+        seen.append((state, ctx, args[CERT], args.get(COUNT, 0)))
         return CallResult(writes=(), events=())
 
     made = transaction(SIGNATURE)(handler)
@@ -250,16 +254,16 @@ def test_decorated_handlers_read_their_arguments_first() -> None:
         writes=(), events=()
     )
     refused(lambda: made(state, ctx, {"cert_id": "CERT-0001"}))
-    assert seen == [("CERT-0001", 2)]
+    assert seen == [(state, ctx, "CERT-0001", 2)]
 
     def raw_handler(state: StateReader, ctx: CallContext, args: Mapping[str, Any]) -> CallResult:
-        seen.append(dict(args))
+        seen.append((state, ctx, dict(args)))
         return CallResult(writes=(), events=())
 
     plain = declared(CHOSEN)(raw_handler)
     assert (plain.run, plain.declaration) == (raw_handler, CHOSEN)
     plain(state, ctx, {"anything": 1})
-    assert seen[-1] == {"anything": 1}
+    assert seen[-1] == (state, ctx, {"anything": 1})
 
     def ask(state: StateReader, args: Values, now_ms: int) -> Any:
         return [args[CERT], now_ms]
