@@ -303,13 +303,18 @@ def test_errors_carry_their_code() -> None:
         ContractError("teapot", "m")
 
 
-class _Names(EventNames, prefix="toy"):
-    THING_DONE: EventName
+def test_event_names_are_made_from_their_constants() -> None:
+    # A class built here, not at import: its names are made while the test runs.
+    class Names(EventNames, prefix="toy"):
+        THING_DONE: EventName
+        OTHER: EventName
+
+    assert (Names.THING_DONE, Names.OTHER) == ("toy.thing_done", "toy.other")
+    assert isinstance(Names.__dict__["THING_DONE"], str)
 
 
 def test_events_and_results_are_sorted() -> None:
-    assert _Names.THING_DONE == "toy.thing_done"
-    event = make_event(_Names.THING_DONE, iter(["s"]), {"b": 1, "a": "x"})
+    event = make_event(EventName("toy.thing_done"), iter(["s"]), {"b": 1, "a": "x"})
     assert event == Event(name="toy.thing_done", subjects=("s",), attrs=(("a", "x"), ("b", 1)))
     result = make_result({b"b": None, b"a": b"1"}, iter([event]))
     assert result == CallResult(writes=((b"a", b"1"), (b"b", None)), events=(event,))
