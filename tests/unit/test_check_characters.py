@@ -111,3 +111,33 @@ def test_gb32100_detects_any_single_changed_character(first17: str, at: int, shi
     assert cc.is_gb32100_valid(code)
     event("check character changed" if at == 17 else "body changed")
     assert not cc.is_gb32100_valid(_changed(code, at, cc.GB32100_ALPHABET, shift))
+
+
+ARABIC_INDIC_DIGITS = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+"""Unicode decimal digits that are not ASCII: ``str.isdigit`` and ``int`` accept them."""
+
+
+def test_gb11643_takes_ascii_digits_only() -> None:
+    # int() would read these digits, so only the ASCII check keeps them out.
+    other = ARABIC_INDIC_DIGITS[1] * 17
+    with pytest.raises(ValueError):
+        cc.get_gb11643_check(other)
+    assert not cc.is_gb11643_valid(other + cc.get_gb11643_check("1" * 17))
+    with pytest.raises(ValueError):
+        cc.get_gb11643_check("1" * 16)
+    with pytest.raises(ValueError):
+        cc.get_gb11643_check("1" * 18)
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    (
+        # A 5 in a doubled position counts 1 (10 - 9), a 4 counts 8: both edges of the rule.
+        ("5500000000000004", True),
+        ("5500000000000005", False),
+        ("4000000000000002", True),
+        ("0000000000000059", True),
+    ),
+)
+def test_luhn_doubles_every_second_digit_from_the_right(number: str, valid: bool) -> None:
+    assert cc.is_luhn_valid(number) is valid

@@ -235,3 +235,25 @@ def test_freshly_made_transactions_do_what_the_contracts_own_do() -> None:
     with pytest.raises(ContractError) as info:
         made["propose"](ledger.state, ctx, {**args, "proposal_id": "PROP-0002", "extra": 1})
     assert info.value.code == "invalid_argument"
+
+
+# --- the proposals query -------------------------------------------------------------------
+
+
+def test_the_proposals_query_filters_by_status_and_shows_expiry_at_query_time() -> None:
+    ledger = support.Ledger()
+    pass_proposal(ledger, add_org_args("PROP-0001"))
+    until = ledger.time_ms + 60_000
+    quorum = {"action": "set_quorum", "numerator": 3, "denominator": 4, "expires_at_ms": until}
+    ledger.call(support.PSB, "membership.propose", {"proposal_id": "PROP-0002", **quorum})
+
+    def listed(args: dict[str, ArgValue], now_ms: int) -> list[tuple[str, str, bool]]:
+        found = ledger.query("membership", "proposals", args, now_ms=now_ms)
+        return [(p["proposal_id"], p["status"], p["expired"]) for p in found]
+
+    both = [("PROP-0001", "applied", False), ("PROP-0002", "open", False)]
+    assert listed({}, until) == both
+    assert listed({"status": "open"}, until) == [("PROP-0002", "open", False)]
+    assert listed({"status": "applied"}, until) == [("PROP-0001", "applied", False)]
+    assert listed({"status": "open"}, until + 1) == [("PROP-0002", "open", True)]
+    assert listed({"status": "failed"}, until) == []
