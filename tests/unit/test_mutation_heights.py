@@ -12,8 +12,12 @@ from __future__ import annotations
 import pytest
 
 from consensus.errors import ConsensusError
-from consensus.limits import RECENT_HEIGHTS_RETAINED, VIEW_AHEAD_MAX
-from consensus.messages import NewView, Prepared, PrePrepare
+from consensus.limits import (
+    RECENT_HEIGHTS_RETAINED,
+    VIEW_AHEAD_MAX,
+    VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT,
+)
+from consensus.messages import NewView, Prepared, PrePrepare, Suspicion
 from consensus.replica import Replica
 from tests.unit.consensus_support import (
     RETRANSMIT_TICKS,
@@ -336,3 +340,34 @@ def test_a_height_decided_while_its_block_is_with_the_node_forgets_the_question(
     assert replica.committed_height == 1
     replica.validated(0, 1, preprepare.digest, True)
     assert drain(replica).send == ()
+
+
+def test_the_wait_on_the_next_height_is_timed_from_zero_after_a_commit() -> None:
+    """A backup that commits height 1 and then sees a vote for height 2 suspects the primary
+    after exactly the timeout, not a tick earlier."""
+    replica = make_replica("v1")
+    commit_next(replica, voters=("v0", "v2", "v3"))
+    replica.step(signed_prepare(2, make_block(2)[1], "v2"))
+    drain(replica)
+    suspected = []
+    for tick in range(1, VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT + 1):
+        replica.tick()
+        sent = drain(replica).send
+        suspected += [(tick, o.message.height) for o in sent if isinstance(o.message, Suspicion)]
+    assert suspected == [(VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT, 2)]
+
+
+def test_a_checkpoint_made_stable_before_the_node_advances_does_not_enter_the_next_height() -> None:
+    """Height 16 committed, not yet applied, when its checkpoint becomes stable: height 17 is
+    still not entered (nothing voted there), so a set from 17 may still be scheduled."""
+    replica = make_replica("v3")
+    for _ in range(15):
+        commit_next(replica)
+    commit_next(replica, advance=False)
+    digest = make_block(16)[1]
+    for sender in ("v0", "v1"):
+        replica.step(signed_checkpoint(16, digest, sender))
+    assert replica.low_watermark == 16
+    replica.schedule_validators(17, SET_5)
+    assert [b.height for b in drain(replica).committed] == [16]
+    assert replica.schedule.at(17) is SET_5
