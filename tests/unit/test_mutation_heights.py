@@ -17,7 +17,7 @@ from consensus.limits import (
     VIEW_AHEAD_MAX,
     VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT,
 )
-from consensus.messages import NewView, Prepared, PrePrepare, Suspicion
+from consensus.messages import NewView, Prepared, PrePrepare, Suspicion, ViewChange
 from consensus.replica import Replica
 from tests.unit.consensus_support import (
     RETRANSMIT_TICKS,
@@ -371,3 +371,23 @@ def test_a_checkpoint_made_stable_before_the_node_advances_does_not_enter_the_ne
     replica.schedule_validators(17, SET_5)
     assert [b.height for b in drain(replica).committed] == [16]
     assert replica.schedule.at(17) is SET_5
+
+
+def test_a_restarted_replica_keeps_its_prepared_block_for_the_height_it_enters() -> None:
+    replica, payload, digest = restarted_prepared("v3")
+    leave_view_0(replica, "v3")
+    (vc,) = [m for m in drain(replica).persist if isinstance(m, ViewChange)]
+    assert vc.prepared is not None and (vc.prepared.height, vc.prepared.digest) == (1, digest)
+    assert vc.payload == payload
+
+
+def test_the_height_at_the_high_watermark_is_entered() -> None:
+    """Flow control stops above the high watermark, not at it: with no stable checkpoint (low
+    0, high 32) height 32 is still worked on."""
+    replica = make_replica("v3")
+    for _ in range(31):
+        commit_next(replica)
+    assert replica.high_watermark == 32
+    payload, digest = make_block(32)
+    replica.step(signed_preprepare(32, payload, digest))
+    assert [p.height for p in drain(replica).validate] == [32]
