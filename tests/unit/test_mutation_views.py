@@ -29,6 +29,7 @@ from tests.unit.consensus_support import (
     signed_prepare,
     signed_preprepare,
 )
+from tests.unit.test_consensus_schedule import NEWCOMER
 from tests.unit.test_consensus_viewchange import (
     leave_view_0,
     prepared_certificate,
@@ -287,3 +288,17 @@ def test_entering_a_view_processes_what_was_buffered_for_it() -> None:
     replica.validated(1, 1, digest, True)
     kinds = [type(o.message).__name__ for o in drain(replica).send]
     assert "Commit" in kinds  # prepared at once on the buffered prepares
+
+
+def test_an_observer_never_joins_a_view_change() -> None:
+    """A replica in no set from the height in flight on (a validator joining later) follows
+    the chain but signs no ViewChange and stays in its view."""
+    config = ReplicaConfig(
+        chain_id=CHAIN, validators=VALIDATORS, self_id="v4", retransmit_ticks=RETRANSMIT_TICKS
+    )
+    observer = Replica(config, NEWCOMER, VERIFIER, committed_height=0)
+    for peer in ("v1", "v2", "v3"):
+        observer.step(signed_view_change(peer, 1))
+    ready = drain(observer)
+    assert [m for m in ready.persist if isinstance(m, ViewChange)] == []
+    assert observer.view == 0 and not observer.in_view_change
