@@ -391,3 +391,17 @@ def test_the_height_at_the_high_watermark_is_entered() -> None:
     payload, digest = make_block(32)
     replica.step(signed_preprepare(32, payload, digest))
     assert [p.height for p in drain(replica).validate] == [32]
+
+
+def test_foreign_commits_for_the_next_height_wait_until_it_is_entered() -> None:
+    """Height 1 committed, not yet applied by the node: a quorum of commits of view 1 for
+    height 2 is kept; the block is fetched only once height 2 is entered."""
+    replica = make_replica("v3")
+    commit_next(replica, advance=False)
+    digest = make_block(2)[1]
+    for sender in ("v0", "v1", "v2"):
+        replica.step(signed_commit(2, digest, sender, view=1))
+    ready = replica.ready()
+    assert [b.height for b in ready.committed] == [1] and ready.fetch == ()
+    replica.advance(ready)
+    assert [(f.from_height, f.to_height) for f in drain(replica).fetch] == [(2, 2)]
