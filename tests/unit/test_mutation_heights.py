@@ -18,8 +18,12 @@ from consensus.limits import (
     VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT,
 )
 from consensus.messages import NewView, Prepared, PrePrepare, Suspicion, ViewChange
-from consensus.replica import Replica
+from consensus.replica import Replica, ReplicaConfig
+from consensus.validators import Validator, ValidatorSet
 from tests.unit.consensus_support import (
+    CHAIN,
+    SIGNERS,
+    VERIFIER,
     RETRANSMIT_TICKS,
     VALIDATORS,
     backup_holding_preprepare,
@@ -405,3 +409,15 @@ def test_foreign_commits_for_the_next_height_wait_until_it_is_entered() -> None:
     assert [b.height for b in ready.committed] == [1] and ready.fetch == ()
     replica.advance(ready)
     assert [(f.from_height, f.to_height) for f in drain(replica).fetch] == [(2, 2)]
+
+
+def test_with_a_one_member_set_a_single_commit_of_another_view_is_a_certificate() -> None:
+    """An observer of a one-validator chain: v0's commit of view 1 alone decides height 1 (the
+    quorum is 1), so the observer, which does not hold the block, fetches it."""
+    solo = ValidatorSet((Validator(id="v0", public_key=SIGNERS["v0"].public_key),))
+    config = ReplicaConfig(chain_id=CHAIN, validators=solo, self_id="v3", retransmit_ticks=10)
+    observer = Replica(config, SIGNERS["v3"], VERIFIER, committed_height=0)
+    observer.step(signed_commit(1, make_block(1)[1], "v0", view=1))
+    ready = drain(observer)
+    assert ready.rejected == () and ready.committed == ()
+    assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
