@@ -22,10 +22,10 @@ from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import Validator, ValidatorSet
 from tests.unit.consensus_support import (
     CHAIN,
-    SIGNERS,
-    VERIFIER,
     RETRANSMIT_TICKS,
+    SIGNERS,
     VALIDATORS,
+    VERIFIER,
     backup_holding_preprepare,
     backup_that_prepared,
     drain,
