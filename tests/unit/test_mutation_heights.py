@@ -421,3 +421,38 @@ def test_with_a_one_member_set_a_single_commit_of_another_view_is_a_certificate(
     ready = drain(observer)
     assert ready.rejected == () and ready.committed == ()
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
+
+
+# ------------------------------------------------- a quorum of another view, the block in the log
+
+
+def test_commits_of_a_later_view_deliver_the_block_validated_in_this_one() -> None:
+    replica, digest = backup_that_prepared("v3")
+    for sender in ("v0", "v1", "v2"):
+        replica.step(signed_commit(1, digest, sender, view=1))
+    ready = drain(replica)
+    assert [(b.height, b.digest) for b in ready.committed] == [(1, digest)]
+    assert ready.fetch == ()
+
+
+def test_commits_of_a_later_view_wait_for_the_nodes_answer_on_the_block() -> None:
+    """The block is with the node: nothing is fetched; its approval delivers the height."""
+    replica, preprepare = backup_holding_preprepare("v3")
+    for sender in ("v0", "v1", "v2"):
+        replica.step(signed_commit(1, preprepare.digest, sender, view=1))
+    ready = drain(replica)
+    assert ready.committed == () and ready.fetch == ()
+    replica.validated(0, 1, preprepare.digest, True)
+    assert [b.digest for b in drain(replica).committed] == [preprepare.digest]
+
+
+def test_commits_of_a_later_view_for_a_block_the_node_refused_fetch_it() -> None:
+    """A quorum certified the block our node refused: the certified block is fetched."""
+    replica, preprepare = backup_holding_preprepare("v3")
+    replica.validated(0, 1, preprepare.digest, False)
+    drain(replica)
+    for sender in ("v0", "v1", "v2"):
+        replica.step(signed_commit(1, preprepare.digest, sender, view=1))
+    ready = drain(replica)
+    assert ready.committed == ()
+    assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
