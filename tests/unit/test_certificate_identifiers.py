@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -138,10 +140,10 @@ def test_generated_identifiers_round_trip_and_a_changed_character_is_caught(
 # --- edges found by mutation testing (issue 19, docs/mutation.md) ---------------------------
 
 
-def _refused_part(build: object) -> ids.Problem:
+def _refused_part(build: Callable[[], object]) -> ids.Problem:
     """The problem of the IdentifierError that calling ``build`` raises."""
     with pytest.raises(ids.IdentifierError) as error:
-        build()  # type: ignore[operator]
+        build()
     return error.value.problem
 
 
