@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -133,3 +135,49 @@ def test_generated_identifiers_round_trip_and_a_changed_character_is_caught(
     serial_start = len(ids.PREFIX) + 1 + 21 + 1 + 18 + 1
     if serial_start <= index < serial_start + len(serial) or index == len(text) - 1:
         assert error.value.problem == ids.Problem.CHECK
+
+
+# --- edges found by mutation testing (issue 19, docs/mutation.md) ---------------------------
+
+
+def _refused_part(build: Callable[[], object]) -> ids.Problem:
+    """The problem of the IdentifierError that calling ``build`` raises."""
+    with pytest.raises(ids.IdentifierError) as error:
+        build()
+    return error.value.problem
+
+
+@pytest.mark.parametrize(
+    ("type_code", "issuer", "serial", "version", "problem"),
+    (
+        # a letter where the type code's three digits start, the two after it digits
+        (TYPE_CODE[:18] + "A32", ISSUER, "1", 1, ids.Problem.TYPE_CODE),
+        # digits, but not ASCII ones (full-width): str.isdigit alone would take them
+        (TYPE_CODE[:18] + "０３２", ISSUER, "1", 1, ids.Problem.TYPE_CODE),
+        (TYPE_CODE[:18] + "０32", ISSUER, "1", 1, ids.Problem.TYPE_CODE),  # the first one only
+        (TYPE_CODE, ISSUER, "1" * (ids.SERIAL_LENGTH_MAX + 1), 1, ids.Problem.SERIAL),
+        (TYPE_CODE, ISSUER, "", 1, ids.Problem.SERIAL),
+        (TYPE_CODE, ISSUER, "1", 0, ids.Problem.VERSION),
+        (TYPE_CODE, ISSUER, "1", ids.VERSION_MAX + 1, ids.Problem.VERSION),
+    ),
+)
+def test_building_an_identifier_checks_each_part_at_its_edge(
+    type_code: str, issuer: str, serial: str, version: int, problem: ids.Problem
+) -> None:
+    def build() -> ids.CertificateIdentifier:
+        return ids.CertificateIdentifier(type_code, issuer, serial, version)
+
+    assert _refused_part(build) == problem
+
+
+def test_the_edges_of_each_part_are_accepted() -> None:
+    for serial, version in (("1", ids.FIRST_VERSION), ("Z" * ids.SERIAL_LENGTH_MAX, 999)):
+        identifier = ids.CertificateIdentifier(TYPE_CODE, ISSUER, serial, version)
+        assert ids.parse_identifier(identifier.text) == identifier
+
+
+def test_an_identifier_error_carries_its_problem_and_is_a_value_error() -> None:
+    error = ids.IdentifierError(ids.Problem.SERIAL, "why")
+    assert isinstance(error, ValueError)
+    assert error.problem is ids.Problem.SERIAL
+    assert str(error) == "why"

@@ -21,6 +21,7 @@ from contracts.certificates.commitments import (
     compute_document_hash,
     compute_field_commitments,
     derive_field_salt,
+    encode_field_hashes,
     is_complete_commitments,
     verify_disclosure,
 )
@@ -493,3 +494,64 @@ def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
         ("\ud800", salt),
     ):
         assert not verify_disclosure("diploma", commitments, {"degree": pair})  # type: ignore[dict-item]
+
+
+# --- the handlers' own arguments (mutated since the decorated handlers are, 4 Dec) ----------
+
+
+def test_a_reissue_takes_field_hashes_of_the_old_certificates_type_and_new_document() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    salt = support.salt_for("reissued")
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
+    args = {
+        **C,
+        **reissue_args(
+            ledger,
+            "DIP-2012-000002",
+            doc_hash=compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, salt),
+            field_hashes=encode_field_hashes(commitments),
+        ),
+    }
+    # Commitments of another document (the first one's salt) do not hash to doc_hash.
+    stale = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    wrong = {**args, "field_hashes": encode_field_hashes(stale)}
+    ledger.reject(support.UNIVERSITY, "certificates.reissue", wrong, "invalid_argument")
+    ledger.call(support.UNIVERSITY, "certificates.reissue", args)
+    assert status(ledger, "DIP-2012-000002")["field_hashes"] == commitments
+
+
+def test_a_reinstatement_without_a_reason_records_an_empty_one() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    ledger.call(support.UNIVERSITY, "certificates.suspend", {**C, "reason": "review"})
+    result = ledger.call(support.UNIVERSITY, "certificates.reinstate", C)
+    attrs = dict(result.events[0].attrs)
+    assert (attrs["reason"], attrs["suspension_reason"]) == ("", "review")
+    assert (status(ledger)["status"], status(ledger)["reason"]) == ("valid", "")
+
+
+def test_a_certificate_may_reach_exactly_the_versions_cap() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    found = records.CERTIFICATES.get_existing(ledger.state, CERT)
+    near_cap = dataclasses.replace(found, version=limits.VERSIONS_MAX - 1)
+    ledger.state.apply_writes([(records.CERTIFICATES.key(CERT), near_cap.encode())])
+    amend = "certificates.amend"
+    ledger.call(support.UNIVERSITY, amend, {**C, "doc_hash": new_hash("last"), "reason": "x"})
+    assert status(ledger)["version"] == limits.VERSIONS_MAX
+    over = {**C, "doc_hash": new_hash("over"), "reason": "x"}
+    ledger.reject(support.UNIVERSITY, amend, over, "failed_precondition")
+
+
+def test_an_amendment_stores_the_new_documents_field_hashes() -> None:
+    ledger = support.Ledger.with_diploma(CERT)
+    salt = support.salt_for("amended")
+    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
+    args = {
+        **C,
+        "doc_hash": compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, salt),
+        "field_hashes": encode_field_hashes(commitments),
+        "reason": "x",
+    }
+    ledger.call(support.UNIVERSITY, "certificates.amend", args)
+    assert status(ledger)["field_hashes"] == commitments
+    (old, current) = ledger.query("certificates", "history", C)["versions"]
+    assert (old["field_hashes"], current["field_hashes"]) == ({}, commitments)

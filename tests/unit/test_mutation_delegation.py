@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from contracts.delegation.authority import resolve_actor
 from contracts.delegation.transactions import (
     APPOINTED_KIND,
@@ -19,6 +21,7 @@ from contracts.delegation.transactions import (
     process_appoint,
     process_register,
 )
+from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_delegation import (
@@ -325,3 +328,120 @@ def test_the_actor_names_whom_it_acts_for() -> None:
             delegation_id,
             kind,
         )
+
+
+# --- the actor: who signs, for whom, under which delegation --------------------------------
+
+
+def actor_ledger() -> support.Ledger:
+    """Alice's guardian, registered for consent on diplomas and medical records only, for a
+    minute."""
+    ledger = ledger_for_alice()
+    terms = guardianship(
+        ledger,
+        actions=support.json_arg(["consent"]),
+        cert_types=support.json_arg(["diploma"]),
+        record_categories=support.json_arg(["medical"]),
+        expires_at_ms=ledger.time_ms + 60_000,
+    )
+    ledger.call(support.CIVIL, "delegation.register", terms)
+    return ledger
+
+
+def test_the_holder_acts_for_themself_with_no_delegation() -> None:
+    ledger = actor_ledger()
+    actor = resolve_actor(ledger.state, ledger.ctx(support.ALICE_KEY), support.ALICE, "x", "y")
+    assert (actor.holder, actor.principal, actor.delegation_id, actor.kind) == (
+        support.ALICE,
+        support.ALICE,
+        "",
+        "holder",
+    )
+    assert actor.is_delegate is False
+    assert actor.get_subjects() == ()
+    assert actor.get_attrs() == {
+        "acted_by": support.ALICE,
+        "acting_as": "holder",
+        "delegation_id": "",
+    }
+
+
+def test_a_delegate_acts_under_the_delegation_that_covers_the_call() -> None:
+    ledger = actor_ledger()
+    ctx = ledger.ctx(support.GUARDIAN_KEY)
+    actor = resolve_actor(
+        ledger.state,
+        ctx,
+        support.ALICE,
+        "consent",
+        "grant",
+        cert_types=["diploma"],
+        record_categories=["medical"],
+    )
+    assert (actor.holder, actor.principal, actor.kind) == (
+        support.GUARDIAN,
+        support.ALICE,
+        "guardian",
+    )
+    assert actor.is_delegate is True
+    assert actor.get_subjects() == (support.GUARDIAN, "DLG-GUARD-0001")
+    assert actor.get_attrs() == {
+        "acted_by": support.GUARDIAN,
+        "acting_as": "guardian",
+        "delegation_id": "DLG-GUARD-0001",
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "cert_types", "record_categories", "later_ms"),
+    (
+        ("archives", [], [], 0),  # an action the delegation does not cover
+        ("consent", ["resident_id_card"], [], 0),  # a type outside it
+        ("consent", [], ["social_security"], 0),  # a category outside it
+        ("consent", ["diploma"], ["medical"], 60_001),  # past its expiry
+    ),
+)
+def test_a_delegate_outside_the_delegation_is_refused(
+    action: str, cert_types: list[str], record_categories: list[str], later_ms: int
+) -> None:
+    ledger = actor_ledger()
+    ledger.time_ms += later_ms
+    with pytest.raises(ContractError) as error:
+        resolve_actor(
+            ledger.state,
+            ledger.ctx(support.GUARDIAN_KEY),
+            support.ALICE,
+            action,
+            "act",
+            cert_types=cert_types,
+            record_categories=record_categories,
+        )
+    assert error.value.code == "permission_denied"
+
+
+def test_the_in_force_filter_skips_a_delegation_and_goes_on_to_the_next() -> None:
+    ledger = ledger_for_alice()
+    # A pending appointment sorts first (not in force), the registered one after it.
+    pending = guardianship(ledger, delegation_id="DLG-GUARD-0000")
+    ledger.call(support.ALICE_KEY, "delegation.appoint", pending)
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
+    args: dict[str, ArgValue] = {"holder": support.ALICE, "in_force": True}
+    listed = ledger.query("delegation", "list_by_holder", args)
+    assert [(d["delegation_id"], d["in_force"]) for d in listed] == [("DLG-GUARD-0001", True)]
+    everything = ledger.query("delegation", "list_by_holder", {"holder": support.ALICE})
+    assert [d["delegation_id"] for d in everything] == ["DLG-GUARD-0000", "DLG-GUARD-0001"]
+
+
+def test_a_revocation_without_a_reason_records_an_empty_one() -> None:
+    ledger = ledger_for_alice()
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
+    result = ledger.call(support.CIVIL, "delegation.revoke", GUARD)
+    (event,) = result.events
+    assert (dict(event.attrs)["reason"], dict(event.attrs)["revoked_by"]) == ("", support.CIVIL.id)
+    assert event.subjects == (support.ALICE, support.GUARDIAN, "DLG-GUARD-0001", support.CIVIL.id)
+    record = get(ledger, GUARD)
+    assert (record["status"], record["reason"], record["revoked_by"]) == (
+        "revoked",
+        "",
+        support.CIVIL.id,
+    )
