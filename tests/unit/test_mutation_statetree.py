@@ -6,6 +6,7 @@ damaged store. Each test fails if the check or the branch it names is removed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 
@@ -95,6 +96,25 @@ def damaged_on_the_right() -> dict[bytes, Shape]:
     }
 
 
+def damaged_on_the_left() -> dict[bytes, Shape]:
+    """The mirror of `damaged_on_the_right`: the root's LEFT child splits at bit 5 again."""
+    leaf = (KEY_BITS, b"\x01" * 32, b"", 0)
+    return {
+        ROOT: (5, CHILD, LEFT_LEAF, 0),
+        CHILD: (5, b"\x0e" * 32, b"\x0f" * 32, 0),
+        LEFT_LEAF: leaf,
+        b"\x0e" * 32: leaf,
+        b"\x0f" * 32: leaf,
+    }
+
+
+def keys_starting(bits: int, count: int) -> list[bytes]:
+    """`count` keys whose hashes start with the six bits `bits` (bit 0 first): below the
+    damaged root's path (bits 0..4 zero) and on the side bit 5 says."""
+    found = (b"k%d" % i for i in range(20_000))
+    return [k for k in found if hashlib.sha256(k).digest()[0] >> 2 == bits][:count]
+
+
 class Shapes:
     def __init__(self, shapes: dict[bytes, Shape]) -> None:
         self._shapes = shapes
@@ -123,6 +143,26 @@ def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None
         prove_from_shapes(store, ROOT, key_going_right)
     with pytest.raises(CorruptNodeError):
         prove(store, ROOT, key_going_right)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize(
+    ("damaged", "bits"), [(damaged_on_the_right, 0b000001), (damaged_on_the_left, 0b000000)]
+)
+def test_writes_walking_into_a_child_that_splits_where_its_parent_did_are_refused(
+    damaged: Callable[[], dict[bytes, Shape]], bits: int, count: int
+) -> None:
+    """One write (the single-write walk) and two (the batch walk) going down the damaged
+    side: the child's split bit is checked against its parent's on either side, rather
+    than the walk going on (a check one bit weaker lets the walk pass; on a looping store
+    one that never ends)."""
+    writes = [(key, b"v") for key in keys_starting(bits, count)]
+    assert len(writes) == count
+    store = Shapes(damaged())
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, ROOT, writes)
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, ROOT, writes, encode=False)
 
 
 def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
