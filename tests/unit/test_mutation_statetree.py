@@ -210,3 +210,24 @@ def test_proofs_from_decoded_shapes_equal_proofs_from_nodes() -> None:
     alone = DecodedShapes()
     alone.put_nodes(single.new_nodes)
     assert prove_from_shapes(alone, single.root, b"only") == prove(alone, single.root, b"only")
+
+
+class FieldNamedGetShape(MemoryNodeStore):
+    """A node store with a data attribute that happens to be called `get_shape`: not a
+    shape cache (`ShapeReader`), so updates read its nodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.get_shape = "not a method"
+
+
+def test_a_reader_whose_get_shape_is_not_a_method_is_read_by_its_nodes() -> None:
+    items = [(b"k%d" % i, b"v%d" % i) for i in range(20)]
+    store = FieldNamedGetShape()
+    root = StateTree(store).apply(items)
+    writes: list[tuple[bytes, bytes | None]] = [(b"k3", b"w"), (b"k4", None), (b"new", b"x")]
+    update = apply_writes(store, root, writes)
+    reference = MemoryNodeStore()
+    reference_root = StateTree(reference).apply(items)
+    assert update == apply_writes(reference, reference_root, writes)
+    assert update.root != root
