@@ -145,6 +145,19 @@ def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None
         prove(store, ROOT, key_going_right)
 
 
+def test_a_left_child_splitting_where_its_parent_did_stops_every_walk() -> None:
+    """The mirror of the test above (a check one bit weaker on the left side only would
+    let the listing of `at_bit_0`'s looping store in the older test run without end)."""
+    store = Shapes(damaged_on_the_left())
+    with pytest.raises(CorruptNodeError):
+        list(iter_nodes(store, ROOT))
+    (key_going_left,) = keys_starting(0b000000, 1)
+    with pytest.raises(CorruptNodeError):
+        prove_from_shapes(store, ROOT, key_going_left)
+    with pytest.raises(CorruptNodeError):
+        prove(store, ROOT, key_going_left)
+
+
 @pytest.mark.parametrize("count", [1, 2])
 @pytest.mark.parametrize(
     ("damaged", "bits"), [(damaged_on_the_right, 0b000001), (damaged_on_the_left, 0b000000)]
