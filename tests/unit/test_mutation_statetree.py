@@ -6,6 +6,7 @@ damaged store. Each test fails if the check or the branch it names is removed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 
@@ -95,6 +96,25 @@ def damaged_on_the_right() -> dict[bytes, Shape]:
     }
 
 
+def damaged_on_the_left() -> dict[bytes, Shape]:
+    """The mirror of `damaged_on_the_right`: the root's LEFT child splits at bit 5 again."""
+    leaf = (KEY_BITS, b"\x01" * 32, b"", 0)
+    return {
+        ROOT: (5, CHILD, LEFT_LEAF, 0),
+        CHILD: (5, b"\x0e" * 32, b"\x0f" * 32, 0),
+        LEFT_LEAF: leaf,
+        b"\x0e" * 32: leaf,
+        b"\x0f" * 32: leaf,
+    }
+
+
+def keys_starting(bits: int, count: int) -> list[bytes]:
+    """`count` keys whose hashes start with the six bits `bits` (bit 0 first): below the
+    damaged root's path (bits 0..4 zero) and on the side bit 5 says."""
+    found = (b"k%d" % i for i in range(20_000))
+    return [k for k in found if hashlib.sha256(k).digest()[0] >> 2 == bits][:count]
+
+
 class Shapes:
     def __init__(self, shapes: dict[bytes, Shape]) -> None:
         self._shapes = shapes
@@ -123,6 +143,39 @@ def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None
         prove_from_shapes(store, ROOT, key_going_right)
     with pytest.raises(CorruptNodeError):
         prove(store, ROOT, key_going_right)
+
+
+def test_a_left_child_splitting_where_its_parent_did_stops_every_walk() -> None:
+    """The mirror of the test above (a check one bit weaker on the left side only would
+    let the listing of `at_bit_0`'s looping store in the older test run without end)."""
+    store = Shapes(damaged_on_the_left())
+    with pytest.raises(CorruptNodeError):
+        list(iter_nodes(store, ROOT))
+    (key_going_left,) = keys_starting(0b000000, 1)
+    with pytest.raises(CorruptNodeError):
+        prove_from_shapes(store, ROOT, key_going_left)
+    with pytest.raises(CorruptNodeError):
+        prove(store, ROOT, key_going_left)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize(
+    ("damaged", "bits"), [(damaged_on_the_right, 0b000001), (damaged_on_the_left, 0b000000)]
+)
+def test_writes_walking_into_a_child_that_splits_where_its_parent_did_are_refused(
+    damaged: Callable[[], dict[bytes, Shape]], bits: int, count: int
+) -> None:
+    """One write (the single-write walk) and two (the batch walk) going down the damaged
+    side: the child's split bit is checked against its parent's on either side, rather
+    than the walk going on (a check one bit weaker lets the walk pass; on a looping store
+    one that never ends)."""
+    writes = [(key, b"v") for key in keys_starting(bits, count)]
+    assert len(writes) == count
+    store = Shapes(damaged())
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, ROOT, writes)
+    with pytest.raises(CorruptNodeError):
+        apply_writes(store, ROOT, writes, encode=False)
 
 
 def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
@@ -170,3 +223,24 @@ def test_proofs_from_decoded_shapes_equal_proofs_from_nodes() -> None:
     alone = DecodedShapes()
     alone.put_nodes(single.new_nodes)
     assert prove_from_shapes(alone, single.root, b"only") == prove(alone, single.root, b"only")
+
+
+class FieldNamedGetShape(MemoryNodeStore):
+    """A node store with a data attribute that happens to be called `get_shape`: not a
+    shape cache (`ShapeReader`), so updates read its nodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.get_shape = "not a method"
+
+
+def test_a_reader_whose_get_shape_is_not_a_method_is_read_by_its_nodes() -> None:
+    items = [(b"k%d" % i, b"v%d" % i) for i in range(20)]
+    store = FieldNamedGetShape()
+    root = StateTree(store).apply(items)
+    writes: list[tuple[bytes, bytes | None]] = [(b"k3", b"w"), (b"k4", None), (b"new", b"x")]
+    update = apply_writes(store, root, writes)
+    reference = MemoryNodeStore()
+    reference_root = StateTree(reference).apply(items)
+    assert update == apply_writes(reference, reference_root, writes)
+    assert update.root != root

@@ -5,6 +5,7 @@ Each test fails if the check or branch it names is changed."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import stat
@@ -470,3 +471,34 @@ def test_a_wal_that_cannot_be_recovered_raises_its_error_and_leaks_no_descriptor
         Wal(path)
     assert raised.value.errno == 30
     assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+def test_reopening_reads_each_byte_written_ahead_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zeros after the records (a megabyte written ahead) are checked by reads that
+    follow each other, each byte once: not a megabyte read again at every byte. (What a
+    read returns is counted: asking for more than the file has is not a second reading.)"""
+    path, wal = new_wal(tmp_path, 1, 2)
+    records_end = wal.file_bytes
+    wal.close()
+    size = path.stat().st_size
+    assert size - records_end > limits.WAL_PREALLOCATE_BYTES
+    reads: list[tuple[int, int]] = []
+    pread = os.pread
+
+    def counted(fd: int, length: int, offset: int) -> bytes:
+        data = pread(fd, length, offset)
+        reads.append((offset, len(data)))
+        # Stop at once rather than after a megabyte read at every byte.
+        assert sum(n for _, n in reads) <= size - records_end, "bytes read twice"
+        return data
+
+    monkeypatch.setattr(os, "pread", counted)
+    assert reopened(path) == [(1, 1, 0), (2, 1, 0)]
+    assert reads and reads[0][0] == records_end
+    assert all(
+        offset + length == following
+        for (offset, length), (following, _) in itertools.pairwise(reads)
+    )
+    assert sum(length for _, length in reads) == size - records_end
