@@ -135,6 +135,18 @@ def test_an_access_may_read_exactly_the_granted_fields() -> None:
     assert get(ledger)["uses_left"] == 4
 
 
+def test_an_access_may_read_every_field_of_the_certificates_type() -> None:
+    """Naming each field of the type is allowed (a subset, not only a strict one)."""
+    every = sorted(CERTIFICATE_TYPES["diploma"].fields)
+    ledger = requested([{"cert_id": DIPLOMA}])
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    result = ledger.call(
+        support.BANK, "consent.access", {**R, "cert_id": DIPLOMA, "fields": support.json_arg(every)}
+    )
+    assert dict(result.events[0].attrs)["fields"] == ",".join(every)
+    assert get(ledger)["uses_left"] == 4
+
+
 def test_a_grant_may_keep_exactly_the_requested_fields() -> None:
     items: list[dict[str, object]] = [{"cert_id": DIPLOMA, "fields": DIPLOMA_FIELDS}]
     ledger = requested(items)
