@@ -14,6 +14,7 @@ import pytest
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.consent import scope
+from contracts.consent.transactions import process_request_v2
 from contracts.framework import limits
 from contracts.framework.declarations import UNDECLARED
 from contracts.framework.errors import ContractError
@@ -101,6 +102,23 @@ def test_a_request_at_its_exact_expiry_instant() -> None:
     ledger.reject(support.ALICE_KEY, "consent.grant", R, "failed_precondition")
     ledger.call(support.ALICE_KEY, "consent.refuse", R)
     assert get(ledger)["status"] == "refused"
+
+
+def test_a_v2_request_may_last_exactly_the_longest_validity() -> None:
+    """Version 2 refuses a request valid for longer than ``CONSENT_VALIDITY_MS_MAX_V2``, not
+    one valid for exactly that long."""
+    ledger = alice_ledger()
+
+    def code_of_request(valid_ms: int) -> str:
+        args = support.request_args(REQ, DIPLOMA, support.ALICE, 1, ledger.time_ms + valid_ms)
+        try:
+            process_request_v2(ledger.state.copy(), ledger.ctx(support.BANK), args)
+        except ContractError as error:
+            return error.code
+        return "ok"
+
+    assert code_of_request(limits.CONSENT_VALIDITY_MS_MAX_V2) == "ok"
+    assert code_of_request(limits.CONSENT_VALIDITY_MS_MAX_V2 + 1) == "invalid_argument"
 
 
 def test_a_grant_is_in_force_up_to_its_expiry_instant() -> None:
@@ -317,6 +335,14 @@ def test_a_field_list_may_hold_exactly_the_most_names() -> None:
 def test_a_scope_names_certificates_by_well_formed_ids() -> None:
     assert code_of([{"cert_id": "bad id!"}]) == "invalid_argument"
     assert code_of([{"cert_id": 12345678}]) == "invalid_argument"
+
+
+def test_a_request_for_a_certificate_type_names_no_certificate() -> None:
+    """A one-item scope of a type records that type and an empty ``cert_id`` (no certificate
+    is named until an access names one)."""
+    ledger = requested([{"cert_type": "diploma"}])
+    record = get(ledger)
+    assert (record["cert_id"], record["cert_type"]) == ("", "diploma")
 
 
 def test_a_request_may_ask_for_every_field_of_a_certificate() -> None:
