@@ -229,3 +229,44 @@ def test_a_delegates_claim_and_correction_name_the_delegate() -> None:
         support.GUARDIAN,
         ledger.height - 1,
     )
+
+
+def test_the_answer_to_a_delegates_correction_names_the_delegate() -> None:
+    """The source's answer is linked to whoever asked: the delegate as well as the holder."""
+    ledger = ledger_with_record()
+    ledger.call(support.CIVIL, "delegation.register", guardianship(ledger))
+    asked = ledger.call(
+        support.GUARDIAN_KEY,
+        "archives.request_correction",
+        {"correction_id": COR, **R, "reason": "有误 wrong"},
+    )
+    delegate = (support.GUARDIAN, "DLG-GUARD-0001")
+    assert asked.events[0].subjects == (support.ALICE, REC, support.HRSS.id, *delegate, COR)
+    answer = {"correction_id": COR, "outcome": "refused", "reason": "核实无误 verified"}
+    result = ledger.call(support.HRSS, "archives.resolve_correction", answer)
+    (event,) = result.events
+    assert event.subjects == (support.ALICE, REC, support.HRSS.id, COR, support.GUARDIAN)
+    found = ledger.query("archives", "correction", {"correction_id": COR})
+    assert (found["status"], found["requested_by"]) == ("refused", support.GUARDIAN)
+
+
+def test_a_correction_id_is_refused_once_taken_even_for_another_record() -> None:
+    ledger = ledger_with_record()
+    ledger.append(support.HRSS, "SS-2024-000002")
+    ask_correction(ledger)
+    again = {"correction_id": COR, "record_id": "SS-2024-000002", "reason": "有误 wrong"}
+    ledger.reject(support.ALICE_KEY, "archives.request_correction", again, "already_exists")
+    found = ledger.query("archives", "correction", {"correction_id": COR})
+    assert found["record_id"] == REC
+    assert (
+        ledger.query("archives", "get", {"record_id": "SS-2024-000002"})["pending_correction"] == ""
+    )
+
+
+def test_a_record_id_is_refused_once_taken() -> None:
+    ledger = ledger_with_record()
+    again = support.append_args(REC, content="other")
+    ledger.reject(support.HRSS, "archives.append", again, "already_exists")
+    found = ledger.query("archives", "get", R)
+    assert (found["version"], found["content_hash"]) == (1, support.content_hash(REC + "/v1"))
+    assert ledger.query("archives", "file", {"subject": support.ALICE})["record_count"] == 1

@@ -14,6 +14,7 @@ import pytest
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.consent import scope
+from contracts.consent.transactions import process_request_v2
 from contracts.framework import limits
 from contracts.framework.declarations import UNDECLARED
 from contracts.framework.errors import ContractError
@@ -103,6 +104,23 @@ def test_a_request_at_its_exact_expiry_instant() -> None:
     assert get(ledger)["status"] == "refused"
 
 
+def test_a_v2_request_may_last_exactly_the_longest_validity() -> None:
+    """Version 2 refuses a request valid for longer than ``CONSENT_VALIDITY_MS_MAX_V2``, not
+    one valid for exactly that long."""
+    ledger = alice_ledger()
+
+    def code_of_request(valid_ms: int) -> str:
+        args = support.request_args(REQ, DIPLOMA, support.ALICE, 1, ledger.time_ms + valid_ms)
+        try:
+            process_request_v2(ledger.state.copy(), ledger.ctx(support.BANK), args)
+        except ContractError as error:
+            return error.code
+        return "ok"
+
+    assert code_of_request(limits.CONSENT_VALIDITY_MS_MAX_V2) == "ok"
+    assert code_of_request(limits.CONSENT_VALIDITY_MS_MAX_V2 + 1) == "invalid_argument"
+
+
 def test_a_grant_is_in_force_up_to_its_expiry_instant() -> None:
     ledger = requested([{"cert_id": DIPLOMA}])
     ledger.call(support.ALICE_KEY, "consent.grant", R)
@@ -132,6 +150,18 @@ def test_an_access_may_read_exactly_the_granted_fields() -> None:
         {**R, "cert_id": DIPLOMA, "fields": support.json_arg([*DIPLOMA_FIELDS, "major"])},
         "permission_denied",
     )
+    assert get(ledger)["uses_left"] == 4
+
+
+def test_an_access_may_read_every_field_of_the_certificates_type() -> None:
+    """Naming each field of the type is allowed (a subset, not only a strict one)."""
+    every = sorted(CERTIFICATE_TYPES["diploma"].fields)
+    ledger = requested([{"cert_id": DIPLOMA}])
+    ledger.call(support.ALICE_KEY, "consent.grant", R)
+    result = ledger.call(
+        support.BANK, "consent.access", {**R, "cert_id": DIPLOMA, "fields": support.json_arg(every)}
+    )
+    assert dict(result.events[0].attrs)["fields"] == ",".join(every)
     assert get(ledger)["uses_left"] == 4
 
 
@@ -305,6 +335,14 @@ def test_a_field_list_may_hold_exactly_the_most_names() -> None:
 def test_a_scope_names_certificates_by_well_formed_ids() -> None:
     assert code_of([{"cert_id": "bad id!"}]) == "invalid_argument"
     assert code_of([{"cert_id": 12345678}]) == "invalid_argument"
+
+
+def test_a_request_for_a_certificate_type_names_no_certificate() -> None:
+    """A one-item scope of a type records that type and an empty ``cert_id`` (no certificate
+    is named until an access names one)."""
+    ledger = requested([{"cert_type": "diploma"}])
+    record = get(ledger)
+    assert (record["cert_id"], record["cert_type"]) == ("", "diploma")
 
 
 def test_a_request_may_ask_for_every_field_of_a_certificate() -> None:
