@@ -343,15 +343,19 @@ def selftest(jobs: int) -> None:
 
 
 def write_table(rows: list[Row], command: str, wall_s: float) -> None:
-    """Replace the rows of the measured modules in docs/mutation.md, keep the others."""
+    """Replace the rows of the measured modules in docs/mutation.md, keep the others and the
+    lines under the table (the record of earlier runs), and add a line for this run."""
     text = TABLE_FILE.read_text("utf-8")
     head, _, rest = text.partition(TABLE_START)
     old_table, _, tail = rest.partition(TABLE_END)
     kept = {}
+    runs = []
     for line in old_table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("| `") and len(cells) == 8:
             kept[cells[0].strip("`")] = line
+        elif line.strip() and not line.startswith("|"):
+            runs.append(line)
     for row in rows:
         kept[row.module] = (
             f"| `{row.module}` | {row.mutants} | {row.killed} | {row.survived} | "
@@ -364,7 +368,8 @@ def write_table(rows: list[Row], command: str, wall_s: float) -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         *(kept[m] for m in sorted(kept)),
         "",
-        f"Last run: `{command}`, {wall_s:.0f} s wall time in all.",
+        *runs,
+        f"Run: `{command}`, {wall_s:.0f} s wall time in all.",
         "",
     ]
     TABLE_FILE.write_text(head + TABLE_START + "\n".join(lines) + TABLE_END + tail, "utf-8")

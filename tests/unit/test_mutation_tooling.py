@@ -195,3 +195,34 @@ def test_sort_survivors_counts_listed_message_only_apart_from_equivalents() -> N
     assert len(out.warnings) == 2
     assert "STALE" in out.warnings[0] and "f__mutmut_4" in out.warnings[0]
     assert "f__mutmut_9" in out.warnings[1]
+
+
+def test_writing_the_table_keeps_other_rows_and_the_record_of_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "mutation.md"
+    page.write_text(
+        "intro\n"
+        f"{run.TABLE_START}\n"
+        "| module | mutants | killed | survived | equivalent | message-only (left out) "
+        "| score | wall time |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| `consensus/a.py` | 10 | 9 | 1 | 0 | 0 | 90.0 % | 5 s |\n"
+        "| `consensus/b.py` | 4 | 4 | 0 | 0 | 0 | 100.0 % | 3 s |\n"
+        "\n"
+        "An earlier run, described.\n"
+        f"{run.TABLE_END}\n"
+        "notes\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(run, "TABLE_FILE", page)
+    row = run.Row("consensus/a.py", 10, 10, 0, 0, 0, 7.0)
+    run.write_table([row], "make mutate MODULE=consensus/a.py", 8.0)
+    text = page.read_text("utf-8")
+    assert "| `consensus/a.py` | 10 | 10 | 0 | 0 | 0 | 100.0 % | 7 s |" in text
+    assert "| `consensus/b.py` | 4 | 4 | 0 | 0 | 0 | 100.0 % | 3 s |" in text
+    assert "90.0 %" not in text
+    assert text.index("An earlier run, described.") < text.index(
+        "Run: `make mutate MODULE=consensus/a.py`, 8 s"
+    )
+    assert text.startswith("intro\n") and text.endswith(f"{run.TABLE_END}\nnotes\n")
