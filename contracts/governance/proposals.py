@@ -217,106 +217,123 @@ def _get_propose_signature(actions: Mapping[str, Action], action: Action) -> Sig
     )
 
 
+def _propose(
+    state: StateReader,
+    ctx: CallContext,
+    args: Mapping[str, ArgValue],
+    actions: Mapping[str, Action],
+    signatures: Mapping[str, Signature],
+) -> CallResult:
+    """``propose(proposal_id, action, expires_at_ms?, ...action arguments)`` by a member."""
+    # The arguments are well-formed for the action (which says what the others are).
+    action_name = arguments.get_choice(args, "action", tuple(actions))
+    action = actions[action_name]
+    values = signatures[action_name].read(args)
+    proposal_id = values[PROPOSAL_ID.later()]
+    arguments.reject_personal_identifier("proposal_id", proposal_id)
+    expires_at_ms = values.get(EXPIRES_AT_MS, ctx.time_ms + limits.PROPOSAL_TTL_MS_DEFAULT)
+    if not ctx.time_ms < expires_at_ms <= ctx.time_ms + limits.PROPOSAL_TTL_MS_MAX:
+        raise arguments.invalid(
+            "expires_at_ms must be later than the block time, by at most a year"
+        )
+    params = action.read_params(values)
+
+    # The sender is a member organisation.
+    proposer = _get_member(state, ctx, "propose a change")
+
+    # The proposal id is new.
+    if state.get(PROPOSALS.key(proposal_id)) is not None:
+        raise already_exists(f"proposal {proposal_id} already exists")
+
+    # The change is possible now (checked again when the quorum is reached).
+    action.plan(state, ctx, proposal_id, params)
+
+    # Effect: record the proposal with the proposer's approval; apply it if that is enough.
+    proposal = Proposal(
+        proposal_id=proposal_id,
+        action=action_name,
+        params=params,
+        proposer=proposer.id,
+        approvals=[proposer.id],
+        status=STATUS_OPEN,
+        proposed_height=ctx.height,
+        expires_at_ms=expires_at_ms,
+        decided_height=0,
+        effective_height=0,
+        failure="",
+    )
+    rule = get_quorum(state)
+    proposed = make_event(
+        GovernanceEvent.PROPOSED,
+        (proposal_id, proposer.id),
+        {
+            "action": action_name,
+            "approvals_needed": rule.get_approvals_needed(count_organisations(state)),
+            "expires_at_ms": expires_at_ms,
+            "params": canonical_json(params).decode("utf-8"),
+            "proposer": proposer.id,
+        },
+    )
+    decided, writes, decided_events = _decide(state, ctx, actions, proposal)
+    writes[PROPOSALS.key(proposal_id)] = decided.encode()
+    return make_result(writes, [proposed, *decided_events])
+
+
+def _approve(
+    state: StateReader, ctx: CallContext, args: Values, actions: Mapping[str, Action]
+) -> CallResult:
+    """``approve(proposal_id)`` by a member that has not approved it yet."""
+    proposal_id = args[PROPOSAL_ID]
+
+    # The sender is a member organisation.
+    approver = _get_member(state, ctx, "approve a proposal")
+
+    # The proposal exists, is open and has not expired.
+    proposal = PROPOSALS.get_existing(state, proposal_id)
+    if proposal.status != STATUS_OPEN:
+        raise failed_precondition(f"proposal {proposal_id} is {proposal.status}, not open")
+    if ctx.time_ms > proposal.expires_at_ms:
+        raise failed_precondition(f"proposal {proposal_id} has expired")
+
+    # The sender has not approved it already: each organisation counts once.
+    if approver.id in proposal.approvals:
+        raise already_exists(f"organisation {approver.id} already approved proposal {proposal_id}")
+
+    # Effect: add the approval; apply the change if the quorum is reached.
+    approved = dataclasses.replace(proposal, approvals=sorted([*proposal.approvals, approver.id]))
+    rule = get_quorum(state)
+    event = make_event(
+        GovernanceEvent.APPROVED,
+        (proposal_id, approver.id),
+        {
+            "action": proposal.action,
+            "approvals": count_member_approvals(state, approved),
+            "approvals_needed": rule.get_approvals_needed(count_organisations(state)),
+            "approver": approver.id,
+        },
+    )
+    decided, writes, decided_events = _decide(state, ctx, actions, approved)
+    writes[PROPOSALS.key(proposal_id)] = decided.encode()
+    return make_result(writes, [event, *decided_events])
+
+
 def make_transactions(actions: Mapping[str, Action]) -> dict[str, DeclaredTransaction]:
-    """``propose`` and ``approve``, deciding among ``actions``."""
+    """``propose`` and ``approve``, deciding among ``actions``.
+
+    The handlers' bodies are the top-level ``_propose`` and ``_approve``: a decorated function
+    nested in another is never mutated by ``make mutate`` (docs/mutation.md), and these two
+    decide every change of the consortium.
+    """
     signatures = {name: _get_propose_signature(actions, action) for name, action in actions.items()}
 
     @declared(SignatureByChoice(choice("action", actions), signatures))
     def process_propose(
         state: StateReader, ctx: CallContext, args: Mapping[str, ArgValue]
     ) -> CallResult:
-        """``propose(proposal_id, action, expires_at_ms?, ...action arguments)`` by a member."""
-        # The arguments are well-formed for the action (which says what the others are).
-        action_name = arguments.get_choice(args, "action", tuple(actions))
-        action = actions[action_name]
-        values = signatures[action_name].read(args)
-        proposal_id = values[PROPOSAL_ID.later()]
-        arguments.reject_personal_identifier("proposal_id", proposal_id)
-        expires_at_ms = values.get(EXPIRES_AT_MS, ctx.time_ms + limits.PROPOSAL_TTL_MS_DEFAULT)
-        if not ctx.time_ms < expires_at_ms <= ctx.time_ms + limits.PROPOSAL_TTL_MS_MAX:
-            raise arguments.invalid(
-                "expires_at_ms must be later than the block time, by at most a year"
-            )
-        params = action.read_params(values)
-
-        # The sender is a member organisation.
-        proposer = _get_member(state, ctx, "propose a change")
-
-        # The proposal id is new.
-        if state.get(PROPOSALS.key(proposal_id)) is not None:
-            raise already_exists(f"proposal {proposal_id} already exists")
-
-        # The change is possible now (checked again when the quorum is reached).
-        action.plan(state, ctx, proposal_id, params)
-
-        # Effect: record the proposal with the proposer's approval; apply it if that is enough.
-        proposal = Proposal(
-            proposal_id=proposal_id,
-            action=action_name,
-            params=params,
-            proposer=proposer.id,
-            approvals=[proposer.id],
-            status=STATUS_OPEN,
-            proposed_height=ctx.height,
-            expires_at_ms=expires_at_ms,
-            decided_height=0,
-            effective_height=0,
-            failure="",
-        )
-        rule = get_quorum(state)
-        proposed = make_event(
-            GovernanceEvent.PROPOSED,
-            (proposal_id, proposer.id),
-            {
-                "action": action_name,
-                "approvals_needed": rule.get_approvals_needed(count_organisations(state)),
-                "expires_at_ms": expires_at_ms,
-                "params": canonical_json(params).decode("utf-8"),
-                "proposer": proposer.id,
-            },
-        )
-        decided, writes, decided_events = _decide(state, ctx, actions, proposal)
-        writes[PROPOSALS.key(proposal_id)] = decided.encode()
-        return make_result(writes, [proposed, *decided_events])
+        return _propose(state, ctx, args, actions, signatures)
 
     @transaction(Signature(PROPOSAL_ID))
     def process_approve(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
-        """``approve(proposal_id)`` by a member that has not approved it yet."""
-        proposal_id = args[PROPOSAL_ID]
-
-        # The sender is a member organisation.
-        approver = _get_member(state, ctx, "approve a proposal")
-
-        # The proposal exists, is open and has not expired.
-        proposal = PROPOSALS.get_existing(state, proposal_id)
-        if proposal.status != STATUS_OPEN:
-            raise failed_precondition(f"proposal {proposal_id} is {proposal.status}, not open")
-        if ctx.time_ms > proposal.expires_at_ms:
-            raise failed_precondition(f"proposal {proposal_id} has expired")
-
-        # The sender has not approved it already: each organisation counts once.
-        if approver.id in proposal.approvals:
-            raise already_exists(
-                f"organisation {approver.id} already approved proposal {proposal_id}"
-            )
-
-        # Effect: add the approval; apply the change if the quorum is reached.
-        approved = dataclasses.replace(
-            proposal, approvals=sorted([*proposal.approvals, approver.id])
-        )
-        rule = get_quorum(state)
-        event = make_event(
-            GovernanceEvent.APPROVED,
-            (proposal_id, approver.id),
-            {
-                "action": proposal.action,
-                "approvals": count_member_approvals(state, approved),
-                "approvals_needed": rule.get_approvals_needed(count_organisations(state)),
-                "approver": approver.id,
-            },
-        )
-        decided, writes, decided_events = _decide(state, ctx, actions, approved)
-        writes[PROPOSALS.key(proposal_id)] = decided.encode()
-        return make_result(writes, [event, *decided_events])
+        return _approve(state, ctx, args, actions)
 
     return {"propose": process_propose, "approve": process_approve}

@@ -257,3 +257,53 @@ def test_the_proposals_query_filters_by_status_and_shows_expiry_at_query_time() 
     assert listed({"status": "applied"}, until) == [("PROP-0001", "applied", False)]
     assert listed({"status": "open"}, until + 1) == [("PROP-0002", "open", True)]
     assert listed({"status": "failed"}, until) == []
+
+
+# --- propose and approve at their edges ----------------------------------------------------
+
+
+def test_a_proposal_can_be_approved_at_its_expiry_instant_and_not_after() -> None:
+    ledger = support.Ledger()
+    for pid in ("PROP-0001", "PROP-0002"):
+        # The next block's time is the proposal's expiry instant (one second per block).
+        until = ledger.time_ms + 2000 if pid == "PROP-0002" else ledger.time_ms + 1000
+        ledger.call(support.PSB, "membership.propose", add_org_args(pid, expires_at_ms=until))
+    assert ledger.time_ms == proposal(ledger, "PROP-0002")["expires_at_ms"] - 1000
+    ledger.reject(
+        support.BANK, "membership.approve", {"proposal_id": "PROP-0001"}, "failed_precondition"
+    )
+    ledger.call(support.BANK, "membership.approve", {"proposal_id": "PROP-0002"})
+    assert proposal(ledger, "PROP-0002")["approvals"] == sorted([support.PSB.id, support.BANK.id])
+
+
+def test_a_proposal_must_expire_after_the_block_time_by_at_most_the_longest_lifetime() -> None:
+    ledger = support.Ledger()
+    now = ledger.time_ms
+    ledger.reject(
+        support.PSB,
+        "membership.propose",
+        add_org_args("PROP-0001", expires_at_ms=now),
+        "invalid_argument",
+    )
+    longest = ledger.time_ms + limits.PROPOSAL_TTL_MS_MAX
+    ledger.reject(
+        support.PSB,
+        "membership.propose",
+        add_org_args("PROP-0001", expires_at_ms=longest + 1),
+        "invalid_argument",
+    )
+    longest = ledger.time_ms + limits.PROPOSAL_TTL_MS_MAX
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001", expires_at_ms=longest))
+    assert proposal(ledger, "PROP-0001")["expires_at_ms"] == longest
+
+
+def test_a_proposal_id_is_used_once() -> None:
+    ledger = support.Ledger()
+    ledger.call(support.PSB, "membership.propose", add_org_args("PROP-0001"))
+    ledger.reject(
+        support.BANK,
+        "membership.propose",
+        add_org_args("PROP-0001", org_id="qingdao-bigdata"),
+        "already_exists",
+    )
+    assert proposal(ledger, "PROP-0001")["proposer"] == support.PSB.id
