@@ -24,9 +24,12 @@ demo: $(STAMP)
 
 # What the non-Python checks of documented vectors run on (tests/vectors): OpenSSL and
 # Node.js, from Debian's packages when missing (npm for the example client's packages).
+# Debian's Chromium drives the page tests (tests/pages, Playwright with executable_path:
+# Playwright's own browser download needs the internet).
 tools:
-	@command -v openssl >/dev/null && command -v node >/dev/null && command -v npm >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq openssl nodejs npm; }
+	@command -v openssl >/dev/null && command -v node >/dev/null && command -v npm >/dev/null && \
+		command -v chromium >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq openssl nodejs npm chromium; }
 
 # The agency client in Node.js (examples/node-verify, tested against a devnet): its
 # packages, exactly as locked, from npm.

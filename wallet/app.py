@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from node.genesis import Genesis
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
-from wallet import errors, limits, passphrases
+from wallet import errors, limits, page, passphrases
 from wallet.bodylimit import BodyLimit
 from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
@@ -115,4 +115,5 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
     app.include_router(agencies.router)
     app.include_router(notifications.router)
     app.include_router(keys.router)
+    page.install(app)
     return app

@@ -6,7 +6,8 @@ for every route, including errors and the static files of the API pages:
 - ``Strict-Transport-Security`` (HTTPS only: over plain HTTP a browser ignores it, and the
   development mode that serves plain HTTP must not pin a loopback name to HTTPS);
 - ``Content-Security-Policy``: an API answer is data, never a page, so ``default-src
-  'none'``. The API pages (/docs, /redoc and Swagger UI's OAuth2 redirect) get their own
+  'none'``. The citizen's page under ``/app/`` may load its own scripts, styles and images
+  from the wallet and call the wallet, nothing else and nothing inline. The API pages (/docs, /redoc and Swagger UI's OAuth2 redirect) get their own
   policy: scripts only from the wallet itself and the page's inline bootstrap, allowed by
   the SHA-256 of each inline script (never ``'unsafe-inline'`` for scripts); the bundled
   Swagger UI and ReDoc set styles at run time, so styles may be inline (a style runs no
@@ -35,6 +36,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 """For everything but the API pages: nothing may load, run or frame it."""
+APP_PREFIX = "/app/"
+"""The citizen's page (wallet/page.py): static files of the wallet itself."""
+APP_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+    " form-action 'none'"
+)
+"""For the citizen's page: its own scripts, styles and images only, no inline script or
+style, and it talks only to the wallet (a government network has no CDN, and the page
+handles a holder's documents)."""
 PAGES = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 """The HTML pages that run scripts (fastapi-offline's Swagger UI and ReDoc)."""
 PAGE_BYTES_MAX = 64 * 1024
@@ -114,7 +125,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in common.items():
                     headers[name] = value
-                headers["Content-Security-Policy"] = API_POLICY
+                in_app = str(scope.get("path", "")).startswith(APP_PREFIX)
+                headers["Content-Security-Policy"] = APP_POLICY if in_app else API_POLICY
             await send(message)
 
         try:

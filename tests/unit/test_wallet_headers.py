@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from wallet.headers import API_POLICY, get_inline_script_hashes
+from wallet.headers import API_POLICY, APP_POLICY, get_inline_script_hashes
 
 from .wallet_https_support import free_port, make_https_files, serving
 from .wallet_support import PASSPHRASE, Wallet, running_wallet
@@ -213,3 +213,31 @@ def test_a_bug_is_answered_with_the_headers_too() -> None:
     assert resp.headers["cache-control"] == "no-store"
     with pytest.raises(RuntimeError):
         asyncio.run(get(True))  # re-raised: the server still logs it
+
+
+def test_the_citizen_page_is_served_by_the_wallet_under_its_own_strict_policy(
+    wallet: Wallet,
+) -> None:
+    answers = {
+        path: wallet.http.request("GET", path)
+        for path in ("/app/", "/app/app.js", "/app/i18n.js", "/app/app.css", "/app/icon.svg")
+    }
+    assert {path: a.status_code for path, a in answers.items()} == dict.fromkeys(answers, 200)
+    for resp in answers.values():
+        check_common(resp)
+        assert resp.headers["content-security-policy"] == APP_POLICY
+        directives = policy(resp)
+        assert directives["default-src"] == ["'none'"]
+        for name in ("script-src", "style-src", "connect-src"):
+            assert directives[name] == ["'self'"], name  # nothing inline, nothing outside
+    assert answers["/app/app.js"].headers["content-type"].startswith("text/javascript")
+    # Every file the page names is one the wallet serves, from itself.
+    html = answers["/app/"].text
+    named = re.findall(r'(?:src|href)="([^"#]+)"', html)
+    assert sorted(named) == ["app.css", "app.js", "icon.svg"]
+    script = answers["/app/app.js"].text
+    assert re.findall(r'from "([^"]+)"', script) == ["./i18n.js"]
+    assert "http://" not in html + script and "https://" not in html + script
+    # An API answer keeps the API policy, and a path outside the page is no page.
+    assert wallet.http.request("GET", "/v1/health").headers["content-security-policy"] == API_POLICY
+    assert wallet.http.request("GET", "/app/no-such-file.js").status_code == 404

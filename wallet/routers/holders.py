@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from node.chain.crypto import KeyPair
@@ -33,6 +33,8 @@ from wallet.deps import (
     WalletClock,
     refusal,
 )
+from wallet.expiry import expiring_notice
+from wallet.proven import prove_certificates
 from wallet.qr import render_qr_svg
 from wallet.store import WalletStore
 
@@ -181,15 +183,37 @@ def deliver_certificate(
 
 @router.get("/holders/{holder_id}/certificates")
 def list_certificates(
-    holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger
+    holder_id: HolderIdPath,
+    session: CurrentHolder,
+    store: Store,
+    ledger: Ledger,
+    request: Request,
+    clock: WalletClock,
+    prove: bool = False,
 ) -> list[dict[str, Any]]:
-    """The holder's certificates as the chain knows them, with the documents received."""
+    """The holder's certificates as the chain knows them, with the documents received and
+    `expiring` (the end of validity is within the type's notice period, wallet/expiry.py).
+    With `prove`, each also carries `proven`: its status checked against a quorum-signed
+    header (`height`, `time_ms`, `status`), or `error` when that check could not be made
+    (wallet/proven.py)."""
     records = node_query(ledger, "certificates", "list_by_holder", holder=holder_id)
+    records = records[: limits.LIST_ITEMS_MAX]
+    proofs = (
+        prove_certificates(
+            ledger, request.app.state.genesis.validators, [r["cert_id"] for r in records]
+        )
+        if prove
+        else {}
+    )
+    now_ms = clock.now_ms()
     out = []
-    for rec in records[: limits.LIST_ITEMS_MAX]:
+    for rec in records:
         sealed = store.get_document(holder_id, rec["cert_id"])
         document = None if sealed is None else json.loads(open_sealed(session.seed, sealed))
-        out.append({**rec, "document": document})
+        item = {**rec, "document": document, "expiring": expiring_notice(rec, now_ms) is not None}
+        if prove:
+            item["proven"] = proofs[rec["cert_id"]]
+        out.append(item)
     return out
 
 

@@ -1,0 +1,42 @@
+"""The citizen's page (`/app/`): static files of the wallet itself, and what only it needs.
+
+The page is plain HTML, CSS and JavaScript modules in wallet/static/app, written by hand and
+served as they are: there is no build step to install, and nothing is fetched from outside
+(a government network has no CDN or public font). It talks only to the wallet's /v1 routes
+with the session's bearer token; headers.py gives it its own Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from wallet.deps import Ledger
+from wallet.routers.holders import node_query
+
+STATIC_DIR = Path(__file__).parent / "static" / "app"
+
+router = APIRouter(tags=["page"])
+
+
+@router.get("/v1/catalogue/types")
+def certificate_types(ledger: Ledger) -> list[dict[str, Any]]:
+    """The certificate catalogue as the chain states it (names in Chinese and English,
+    fields): public, so the page can name a certificate before anyone signs in."""
+    types: list[dict[str, Any]] = node_query(ledger, "certificates", "types")
+    return types
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/app/")
+
+
+def install(app: FastAPI) -> None:
+    """Serve the page at /app/ (index.html for the folder itself)."""
+    app.include_router(router)
+    app.mount("/app", StaticFiles(directory=STATIC_DIR, html=True), name="app")
