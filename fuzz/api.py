@@ -61,6 +61,11 @@ class ApiLedger(FakeLedger):
     def chain_time_ms(self, genesis_time_ms: int) -> int:
         return max(genesis_time_ms, 1_767_225_600_000)
 
+    def get_validator_schedule(self, _genesis: Any) -> Any:
+        """No proofs here: the page's `?prove=true` answers each certificate's `error`, as
+        with a node that cannot prove (tests/integration checks real proofs)."""
+        raise ClientError("UNAVAILABLE", "no proofs in the fuzz harness")
+
 
 class WithoutLifespan:
     """The app without its start-up (which would connect to a node): the test client that
