@@ -29,6 +29,7 @@ from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
+from node.sdk.identifiers import new_certificate_id
 from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import NonceBook, check_presentation
 from node.sdk.tls import TlsFilesError
@@ -63,9 +64,16 @@ def issue_certificate(
     *,
     valid_until_ms: int = 0,
     cert_id: str | None = None,
+    org_id: str | None = None,
 ) -> tuple[dict[str, Any], Any]:
-    """Build the salted document off-chain and put only its hash on-chain."""
-    cert_id = cert_id or new_id("cert")
+    """Build the salted document off-chain and put only its hash on-chain. Without
+    `cert_id`, the certificate gets a national identifier when `org_id` (the issuer) has a
+    credit code on the chain and the type a type code (node/sdk/identifiers.py), else a local
+    id."""
+    if cert_id is None:
+        cert_id = (
+            new_id("cert") if org_id is None else new_certificate_id(client, org_id, cert_type)
+        )
     doc = new_document(cert_id, cert_type, fields)
     committed = client.call(
         keypair,
@@ -173,6 +181,7 @@ def issue_cmd(
             holder,
             fields,
             valid_until_ms=_valid_until_ms(s, valid_days),
+            org_id=org,
         )
     except DocumentInvalid as exc:
         fail(str(exc))

@@ -102,7 +102,9 @@ def play(net: Devnet) -> None:
         console.print(f"her pseudonym on the chain is [cyan]{holder}[/] — no name, no ID number")
 
         step(2, "The Public Security Bureau issues her resident ID card (居民身份证)")
-        id_doc, c = issue_certificate(client, keys["psb"], "resident_id_card", holder, ID_CARD)
+        id_doc, c = issue_certificate(
+            client, keys["psb"], "resident_id_card", holder, ID_CARD, org_id="psb"
+        )
         deliver(operator_caller(net, "psb"), net.wallet_url, holder, id_doc)
         console.print(
             f"ID card {id_doc['cert_id']} committed in block {c.height}; the document went to her wallet"
@@ -115,10 +117,15 @@ def play(net: Devnet) -> None:
             "diploma",
             holder,
             diploma_fields(CERTIFICATE_TYPES["diploma"].fields),
+            org_id="edu",
         )
         deliver(operator_caller(net, "edu"), net.wallet_url, holder, dip_doc)
         diploma = dip_doc["cert_id"]
         console.print(f"diploma {diploma} committed in block {c.height}")
+        console.print(
+            "  its national identifier (GB/T 36904): type code of 高校学历, the Education"
+            " Bureau's unified social credit code, serial, version 001, check character"
+        )
         certs = wallet_call(net, "GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
         table = Table(title="her wallet")
         for col in ("certificate", "type", "issuer", "status"):

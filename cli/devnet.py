@@ -106,6 +106,16 @@ WALLET_ORG = "bdc"
 OPS_ORG = "bdc"
 """Whose operator certificate devnet commands (status, readiness) call with."""
 """The organisation that runs the devnet's wallet service (the city's big data center)."""
+CREDIT_CODES = {
+    "psb": "11371000000000001C",
+    "edu": "11371000000000002F",
+    "amr": "11371000000000003J",
+    "hrss": "11371000000000004M",
+    "civil": "11371000000000005Q",
+}
+"""The issuers' unified social credit codes (GB 32100), the issuer part of the national
+identifiers their certificates get. DEMONSTRATION codes: valid check characters, not the
+real bureaus' codes."""
 VALIDATOR_OPERATORS = {"val-0": "psb", "val-1": "edu", "val-2": "amr", "val-3": "hrss"}
 """Which bureau runs each genesis validator: its certificate comes from that bureau's CA."""
 
@@ -296,6 +306,7 @@ def init_devnet(
         validators=ValidatorSet(tuple(validators)),
         organisations=tuple(orgs),
         ca_certificates=tuple(sorted((org, pem.decode("ascii")) for org, pem in cas.items())),
+        credit_codes=tuple(sorted(CREDIT_CODES.items())),
         validator_operators=tuple(sorted(VALIDATOR_OPERATORS.items())),
     )
     genesis.save(dir / "genesis.json")

@@ -31,6 +31,7 @@ from contracts.governance import quorum as quorum_rule
 from contracts.governance import versions
 from contracts.governance.actions import CONTRACT_ACTIVATION_DELAY
 from contracts.governance.quorum import QuorumRule
+from contracts.membership import credit_codes as credit_code_records
 from contracts.membership import organisations as organisation_records
 from contracts.membership import trust as membership_trust
 from contracts.membership import validator_set
@@ -198,18 +199,21 @@ def genesis_writes(
     quorum: QuorumRule | None = None,
     ca_certificates: Mapping[str, str] | None = None,
     validator_operators: Mapping[str, str] | None = None,
+    credit_codes: Mapping[str, str] | None = None,
 ) -> tuple[tuple[bytes, bytes], ...]:
     """The initial state, sorted by key: the consortium's organisations, the governance
     quorum rule (default: more than two-thirds), the initial validator set (if given) and
     version 1 of every contract; and the CA certificates (``org id -> PEM``) of founding
     organisations that have one. ``validator_operators`` (validator id -> org id) names the
-    founding organisation that runs a genesis validator.
+    founding organisation that runs a genesis validator; ``credit_codes`` (org id -> unified
+    social credit code) the codes of founding organisations that have one.
 
     Raises ``invalid_argument`` if the organisations, validators, quorum or CAs are not valid.
     """
     writes: dict[bytes, bytes] = dict(organisation_records.genesis_writes(organisations))
     org_ids = frozenset(org.id for org in organisations)
     writes.update(membership_trust.genesis_writes(ca_certificates or {}, org_ids))
+    writes.update(credit_code_records.genesis_writes(credit_codes or {}, org_ids))
     writes.update(quorum_rule.genesis_writes(quorum))
     writes.update(validator_set.genesis_writes(validators, validator_operators, org_ids))
     writes.update(versions.genesis_writes())

@@ -34,6 +34,9 @@ class Genesis:
     ca_certificates: tuple[tuple[str, str], ...] = ()
     """(org id, CA certificate PEM) of the founding organisations that pin one, sorted by
     org id; an organisation's entry in the file carries it as ``ca_certificate``."""
+    credit_codes: tuple[tuple[str, str], ...] = ()
+    """(org id, unified social credit code) of the founding organisations that have one,
+    sorted by org id; an organisation's entry in the file carries it as ``credit_code``."""
     validator_operators: tuple[tuple[str, str], ...] = ()
     """(validator id, org id) of the genesis validators whose operator is named, sorted by
     validator id; a validator's entry in the file carries it as ``operator``. The operator's
@@ -42,6 +45,7 @@ class Genesis:
 
     def to_json(self) -> dict[str, object]:
         cas = dict(self.ca_certificates)
+        codes = dict(self.credit_codes)
         operators = dict(self.validator_operators)
         return {
             "chain_id": self.chain_id,
@@ -65,6 +69,8 @@ class Genesis:
                     "record_categories": list(o.record_categories),
                     # Only when pinned: genesis files without CAs keep their hash.
                     **({"ca_certificate": cas[o.id]} if o.id in cas else {}),
+                    # Only when given: genesis files without codes keep their hash.
+                    **({"credit_code": codes[o.id]} if o.id in codes else {}),
                 }
                 for o in self.organisations
             ],
@@ -81,6 +87,7 @@ class Genesis:
                 validators=self.validators.validators,
                 ca_certificates=self.get_ca_certificates(),
                 validator_operators=dict(self.validator_operators),
+                credit_codes=dict(self.credit_codes),
             )
         )
 
@@ -124,6 +131,13 @@ class Genesis:
                     if "ca_certificate" in o
                 )
             )
+            codes = tuple(
+                sorted(
+                    (str(o["id"]), _as_text(o["credit_code"], "credit_code"))
+                    for o in doc["organisations"]
+                    if "credit_code" in o
+                )
+            )
             operators = tuple(
                 sorted(
                     (str(v["id"]), _as_org_id(v["operator"]))
@@ -144,6 +158,7 @@ class Genesis:
                 validators=ValidatorSet(validators),
                 organisations=orgs,
                 ca_certificates=cas,
+                credit_codes=codes,
                 validator_operators=operators,
             )
             # The contracts judge the founding records (roles, names, keys) here, not first
@@ -173,6 +188,13 @@ def _as_pem(value: object) -> str:
     """A CA certificate as the file gives it: PEM text (its shape is checked with the state)."""
     if not isinstance(value, str):
         raise TypeError("an organisation's ca_certificate must be PEM text")
+    return value
+
+
+def _as_text(value: object, what: str) -> str:
+    """A text value of the file (what it must be is checked with the state)."""
+    if not isinstance(value, str):
+        raise TypeError(f"an organisation's {what} must be text")
     return value
 
 

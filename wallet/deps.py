@@ -19,6 +19,9 @@ from wallet.store import WalletStore
 
 HOLDER_ID_PATTERN = r"^hd[0-9a-f]{40}$"
 ID_PATTERN = r"^[A-Za-z0-9._:-]{8,64}$"
+CERT_ID_PATTERN = r"^[A-Za-z0-9._:-]{8,96}$"
+"""A certificate id: a local id or a GB/T 36904 identifier (up to 94 characters); the chain
+checks an identifier's parts and check character."""
 
 T = TypeVar("T")
 
@@ -49,6 +52,7 @@ SignIn = Annotated[SignInGuard, Depends(get_signin)]
 WalletClock = Annotated[Clock, Depends(get_clock)]
 HolderIdPath = Annotated[str, Path(pattern=HOLDER_ID_PATTERN, description="holder pseudonym")]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
+CertIdPath = Annotated[str, Path(pattern=CERT_ID_PATTERN)]
 
 
 def current_session(

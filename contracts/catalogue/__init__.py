@@ -18,7 +18,7 @@ from typing import Final
 from contracts.catalogue.certificate_types import CERTIFICATE_TYPES, TYPES
 from contracts.catalogue.entries import CertificateType, HolderKind, RecordCategory
 from contracts.catalogue.record_categories import CATEGORIES, RECORD_CATEGORIES
-from contracts.framework import arguments, limits
+from contracts.framework import arguments, identifiers, limits
 from contracts.framework.errors import ContractError
 
 __all__ = [
@@ -69,6 +69,10 @@ def get_certificate_type_problems(cert_type: CertificateType) -> list[str]:
             "a length bound names no field of it",
         ),
         (cert_type.validity_ms_max >= 0, "its longest validity is negative"),
+        (
+            cert_type.type_code == "" or identifiers.is_type_code(cert_type.type_code),
+            "its type code is not a GB/T 36904 type code",
+        ),
     )
     return [f"certificate type {cert_type.id}: {why}" for holds, why in checks if not holds]
 
@@ -78,6 +82,9 @@ def get_catalogue_problems() -> list[str]:
     problems: list[str] = []
     if len(CERTIFICATE_TYPES) != len(TYPES):
         problems.append("a certificate type id is listed twice")
+    codes = [t.type_code for t in TYPES if t.type_code]
+    if len(set(codes)) != len(codes):
+        problems.append("a certificate type code is listed twice")
     for cert_type in TYPES:
         problems += get_certificate_type_problems(cert_type)
     if len(RECORD_CATEGORIES) != len(CATEGORIES):

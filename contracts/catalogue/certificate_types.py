@@ -11,6 +11,18 @@ from contracts.catalogue.entries import CertificateType
 
 DAY_MS: Final = 86_400_000
 
+# The defining bodies of the types below (证照类型代码 = a body's unified social credit code and
+# 3 digits, GB/T 36904). DEMONSTRATION codes: valid GB 32100 check characters, but not the
+# real bodies' codes, which a deployment's genesis catalogue replaces (docs/conventions.md).
+PUBLIC_SECURITY: Final = "11100000000000001M"
+EDUCATION: Final = "11100000000000002Q"
+MARKET_REGULATION: Final = "11100000000000003U"
+HUMAN_RESOURCES: Final = "11100000000000004Y"
+CIVIL_AFFAIRS: Final = "111000000000000052"
+DISABLED_PERSONS: Final = "111000000000000065"
+NATURAL_RESOURCES: Final = "111000000000000078"
+HEALTH: Final = "11100000000000008B"
+
 PERSON_CERTIFICATE_FIELDS: Final = ("certificate_number", "holder_name", "sex", "id_number")
 """The fields a certificate issued to a person opens with: the certificate and whose it is."""
 
@@ -26,6 +38,7 @@ PERMIT_HOLDER_FIELDS: Final = (
 TYPES: Final = (
     CertificateType(
         id="resident_id_card",
+        type_code=PUBLIC_SECURITY + "001",
         name_zh="居民身份证",
         name_en="Resident identity card",
         holder_kinds=("person",),
@@ -43,6 +56,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="business_licence",
+        type_code=MARKET_REGULATION + "001",
         name_zh="营业执照",
         name_en="Business licence",
         holder_kinds=("enterprise",),
@@ -62,6 +76,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="diploma",
+        type_code=EDUCATION + "001",
         name_zh="高校学历",
         name_en="Higher education diploma",
         holder_kinds=("person",),
@@ -76,6 +91,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="driving_licence",
+        type_code=PUBLIC_SECURITY + "002",
         name_zh="驾驶证",
         name_en="Driving licence",
         holder_kinds=("person",),
@@ -95,6 +111,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="food_business_permit",
+        type_code=MARKET_REGULATION + "002",
         name_zh="食品经营许可证",
         name_en="Food business permit",
         holder_kinds=("enterprise",),
@@ -108,6 +125,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="disability_certificate",
+        type_code=DISABLED_PERSONS + "001",
         name_zh="残疾人证",
         name_en="Disability certificate",
         holder_kinds=("person",),
@@ -127,6 +145,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="marriage_certificate",
+        type_code=CIVIL_AFFAIRS + "001",
         name_zh="结婚证",
         name_en="Marriage certificate",
         holder_kinds=("person",),
@@ -142,6 +161,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="real_estate_certificate",
+        type_code=NATURAL_RESOURCES + "001",
         name_zh="不动产权证书",
         name_en="Real estate title certificate",
         holder_kinds=("person", "enterprise"),
@@ -161,6 +181,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="social_security_card",
+        type_code=HUMAN_RESOURCES + "001",
         name_zh="社会保障卡",
         name_en="Social security card",
         holder_kinds=("person",),
@@ -177,6 +198,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="medical_practitioner_licence",
+        type_code=HEALTH + "001",
         name_zh="医师执业证书",
         name_en="Medical practitioner licence",
         holder_kinds=("person",),
@@ -192,6 +214,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="no_criminal_record",
+        type_code=PUBLIC_SECURITY + "003",
         name_zh="无犯罪记录证明",
         name_en="Certificate of no criminal record",
         holder_kinds=("person",),
@@ -206,6 +229,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="birth_medical_certificate",
+        type_code=HEALTH + "002",
         name_zh="出生医学证明",
         name_en="Birth medical certificate",
         holder_kinds=("person",),
@@ -225,6 +249,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="teacher_qualification",
+        type_code=EDUCATION + "002",
         name_zh="教师资格证",
         name_en="Teacher qualification certificate",
         holder_kinds=("person",),
@@ -238,6 +263,7 @@ TYPES: Final = (
     ),
     CertificateType(
         id="public_place_health_permit",
+        type_code=HEALTH + "003",
         name_zh="公共场所卫生许可证",
         name_en="Public place health permit",
         holder_kinds=("enterprise",),

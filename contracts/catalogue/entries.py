@@ -49,6 +49,10 @@ class CertificateType(CatalogueEntry):
     validity_ms_max: int = 0
     """If not 0, the longest validity (from the block that issues or renews it)."""
 
+    type_code: str = ""
+    """证照类型代码 (GB/T 36904): the defining body's unified social credit code and 3
+    digits; the type part of its certificates' national identifiers."""
+
     def get_field_length_max(self, field_name: str) -> int:
         """Longest value allowed for ``field_name``, in characters."""
         for name, length_max in self.field_lengths_max:

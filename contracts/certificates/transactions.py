@@ -14,6 +14,7 @@ from contracts.catalogue import (
     CertificateType,
     get_fields_admission_problem,
 )
+from contracts.certificates import national
 from contracts.certificates.commitments import (
     compute_document_hash_from_commitments,
     is_complete_commitments,
@@ -265,8 +266,9 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The sender is an organisation with the issuer role for this type.
     issuer = _check_may_issue(state, ctx, entry.id)
 
-    # The certificate id is new.
+    # The certificate id is new; a national identifier names this type and this issuer.
     _check_new(state, cert_id)
+    national.check_new_identifier(state, cert_id, entry, issuer)
 
     # The validity fits the type's rules.
     _check_validity(entry, valid_until_ms, ctx)
@@ -438,10 +440,13 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     issuer = _check_is_issuer(state, ctx, old, "reissue", need_role=True)
     field_hashes = _get_field_hashes(args, old.cert_type, doc_hash)
 
-    # It is valid (perhaps expired) or suspended; the new id is free; the validity fits.
+    # It is valid (perhaps expired) or suspended; the new id is free (a national identifier's
+    # next version); the validity fits.
     _check_status(old, (STATUS_VALID, STATUS_SUSPENDED), "reissue")
     _check_new(state, new_cert_id)
-    _check_validity(CERTIFICATE_TYPES[old.cert_type], valid_until_ms, ctx)
+    entry = CERTIFICATE_TYPES[old.cert_type]
+    national.check_reissued_identifier(state, cert_id, new_cert_id, entry, issuer)
+    _check_validity(entry, valid_until_ms, ctx)
 
     # Effect: the new certificate, and the old one superseded by it.
     new = _issue(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from contracts.framework import formats, limits, screen
+from contracts.framework import formats, identifiers, limits, screen
 from contracts.framework.errors import INVALID_ARGUMENT, ContractError
 from contracts.framework.identity import is_holder_id
 from contracts.framework.interface import ArgValue
@@ -145,7 +145,8 @@ class TextFormat:
         if problem is not None:
             raise invalid(f"{name} {problem}")
         if self.personal_refused:
-            reject_personal_identifier(name, value)
+            # A GB/T 36904 identifier holds two organisations' codes, public by nature.
+            reject_personal_identifier(name, identifiers.mask_organisation_codes(value))
         return value
 
     def creating(self) -> TextFormat:
@@ -194,9 +195,26 @@ ORG_ID: Final = _id_format(
     limits.ORG_ID_LENGTH_MAX,
     "[a-z0-9-]",
 )
-CERT_ID: Final = _id_format(
+_LOCAL_CERT_ID: Final = _id_format(
     formats.is_cert_id, "certificate id", limits.CERT_ID_LENGTH_MIN, limits.CERT_ID_LENGTH_MAX
 )
+
+
+def _get_cert_id_problem(value: str) -> str | None:
+    """A certificate id is a GB/T 36904 identifier or a local id; a value that starts like an
+    identifier is read as one, so a mistyped identifier is refused naming its wrong part
+    (before any lookup), never taken as a local id."""
+    if not identifiers.is_identifier_like(value):
+        return _LOCAL_CERT_ID.get_problem(value)
+    try:
+        identifiers.parse_identifier(value)
+    except identifiers.IdentifierError as error:
+        return f"is not a valid certificate identifier ({error.problem}): {error}"
+    return None
+
+
+CERT_ID: Final = dataclasses.replace(_LOCAL_CERT_ID, get_problem=_get_cert_id_problem)
+"""A GB/T 36904 identifier (``1.2.156.3005.2.…``, checked part by part) or a local id."""
 REQUEST_ID: Final = _id_format(
     formats.is_request_id,
     "consent request id",

@@ -2,7 +2,7 @@
 
 One module for all of them because three callers need the same answers: the personal-data
 screen (is this token somebody's ID number?), the certificate identifier of GB/T 36904
-(``contracts.certificates.identifiers``) and the wallet's input checks. Each function takes
+(``contracts.framework.identifiers``) and the wallet's input checks. Each function takes
 the code as written (ASCII, upper case): callers that accept other spellings normalise
 first, so a lower-case letter is simply not valid here.
 

@@ -30,18 +30,23 @@ ORGANISATIONS_MAX: Final = 1000
 ED25519_PUBLIC_KEY_LENGTH: Final = 32
 """Bytes in an organisation's Ed25519 public key."""
 
-CERT_ID_LENGTH_MIN: Final = 8
-CERT_ID_LENGTH_MAX: Final = 64
-"""Certificate ids: ``[A-Za-z0-9._:-]`` of this many characters."""
+ID_LENGTH_MIN: Final = 8
+ID_LENGTH_MAX: Final = 64
+"""Ids chosen by callers: ``[A-Za-z0-9._:-]`` of this many characters."""
 
-REQUEST_ID_LENGTH_MIN: Final = CERT_ID_LENGTH_MIN
-REQUEST_ID_LENGTH_MAX: Final = CERT_ID_LENGTH_MAX
-"""Consent request ids use the certificate id format."""
+CERT_ID_LENGTH_MIN: Final = ID_LENGTH_MIN
+CERT_ID_LENGTH_MAX: Final = 96
+"""Certificate ids: ``[A-Za-z0-9._:-]`` of this many characters. Longer than other ids: a
+GB/T 36904 identifier (``contracts.framework.identifiers``) has up to 94."""
 
-OBJECT_ID_LENGTH_MIN: Final = CERT_ID_LENGTH_MIN
-OBJECT_ID_LENGTH_MAX: Final = CERT_ID_LENGTH_MAX
+REQUEST_ID_LENGTH_MIN: Final = ID_LENGTH_MIN
+REQUEST_ID_LENGTH_MAX: Final = ID_LENGTH_MAX
+"""Consent request ids use the id format."""
+
+OBJECT_ID_LENGTH_MIN: Final = ID_LENGTH_MIN
+OBJECT_ID_LENGTH_MAX: Final = ID_LENGTH_MAX
 """Ids chosen by callers for records, corrections, delegations, proposals and verification
-records use the certificate id format too."""
+records use the id format too."""
 
 DOC_HASH_HEX_LENGTH: Final = 64
 """A document hash is a SHA-256 digest in lowercase hex."""

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, integer, query
-from contracts.membership import trust, validator_set
+from contracts.membership import credit_codes, trust, validator_set
 from contracts.membership.org_actions import ORG_ID
 from contracts.membership.organisations import (
     ORGANISATIONS,
@@ -19,8 +19,11 @@ from contracts.membership.organisations import (
 
 @query(Signature(ORG_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``get(org_id)``: one organisation; ``not_found`` if there is none."""
-    return ORGANISATIONS.get_existing(state, args[ORG_ID]).to_json()
+    """``get(org_id)``: one organisation, with its ``credit_code`` if it has one
+    (:mod:`contracts.membership.credit_codes`); ``not_found`` if there is none."""
+    org = ORGANISATIONS.get_existing(state, args[ORG_ID])
+    code = credit_codes.get_credit_code(state, org.id)
+    return org.to_json() if code is None else {**org.to_json(), "credit_code": code}
 
 
 @query(Signature(LIMIT))

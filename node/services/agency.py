@@ -11,7 +11,7 @@ import grpc
 
 from contracts.certificates.records import get_cert_key
 from contracts.framework.errors import ContractError
-from contracts.framework.limits import LIST_LIMIT_MAX
+from contracts.framework.limits import CERT_ID_LENGTH_MAX, LIST_LIMIT_MAX
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
 from node.limits import (
@@ -223,7 +223,7 @@ def batch_answer(node: Node, ids: list[str]) -> node_pb2.VerifyCertificatesRespo
 
 
 def _is_cert_id(cert_id: str) -> bool:
-    return 1 <= len(cert_id) <= 64 and cert_id.isascii()
+    return 1 <= len(cert_id) <= CERT_ID_LENGTH_MAX and cert_id.isascii()
 
 
 def read_record(node: Node, cert_id: str) -> dict[str, Any] | None:

@@ -192,7 +192,7 @@ def issue_and_deliver(
 ) -> dict[str, Any]:
     """Issue through the SDK and hand the document to the holder's wallet, which accepts
     it (201) once it has checked it against the chain; the document."""
-    doc, _ = issue_certificate(client, org_key(net, org), cert_type, holder, fields)
+    doc, _ = issue_certificate(client, org_key(net, org), cert_type, holder, fields, org_id=org)
     resp = signed("POST", net, org, f"/v1/holders/{holder}/certificates", json={"document": doc})
     assert resp.status_code == 201, resp.text
     return doc

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from contracts.certificates import identifiers as ids
+from contracts.framework import identifiers as ids
 from contracts.framework.check_characters import (
     GB32100_ALPHABET,
     MOD37_36_ALPHABET,
@@ -181,3 +181,22 @@ def test_an_identifier_error_carries_its_problem_and_is_a_value_error() -> None:
     assert isinstance(error, ValueError)
     assert error.problem is ids.Problem.SERIAL
     assert str(error) == "why"
+
+
+def test_only_the_codes_of_well_formed_identifiers_are_masked() -> None:
+    good = ids.CertificateIdentifier("11100000000013338W032", "11330100002489765L", "42", 1).text
+    bad = good[:-1] + ("A" if good[-1] != "A" else "B")
+    masked = ids.mask_organisation_codes(f'["{good}", "{bad}"]')
+    assert masked == f'["1.2.156.3005.2.#.#.42.001.{good[-1]}", "{bad}"]'
+    assert ids.mask_organisation_codes("no identifier 11330100002489765L") == (
+        "no identifier 11330100002489765L"
+    )
+
+
+def test_what_claims_to_be_an_identifier_and_what_is_a_type_code() -> None:
+    assert ids.is_identifier_like("1.2.156.3005.2.x")
+    assert not ids.is_identifier_like("1.2.156.3005.20")
+    assert not ids.is_identifier_like("DIP-2012-000001")
+    assert ids.is_type_code("11100000000013338W032")
+    assert not ids.is_type_code("11100000000013338W03")
+    assert not ids.is_type_code("11100000000013338X032")

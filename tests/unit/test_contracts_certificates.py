@@ -152,7 +152,7 @@ def test_issuer_with_several_roles_and_types() -> None:
         (support.UNIVERSITY.public_key, {"cert_type": "resident_id_card"}, "permission_denied"),
         # Malformed arguments.
         (support.UNIVERSITY.public_key, {"cert_id": "short"}, "invalid_argument"),
-        (support.UNIVERSITY.public_key, {"cert_id": "x" * 65}, "invalid_argument"),
+        (support.UNIVERSITY.public_key, {"cert_id": "x" * 97}, "invalid_argument"),
         (support.UNIVERSITY.public_key, {"cert_id": "DIP/2012/0001"}, "invalid_argument"),
         (support.UNIVERSITY.public_key, {"cert_id": 12345678}, "invalid_argument"),
         (support.UNIVERSITY.public_key, {"cert_type": "passport"}, "invalid_argument"),

@@ -42,6 +42,8 @@ def test_a_catalogue_problem_stops_the_build(monkeypatch: pytest.MonkeyPatch) ->
         {"fields": tuple(f"field_{n}" for n in range(limits.NAME_LIST_LENGTH_MAX + 1))},
         {"field_lengths_max": (("nickname", 10),)},
         {"validity_ms_max": -1},
+        {"type_code": "11100000000000002Q01"},  # 2 digits after the body's code
+        {"type_code": "11100000000000002R001"},  # a wrong GB 32100 check character
     ],
 )
 def test_each_malformed_certificate_type_has_one_problem(change: dict[str, object]) -> None:
@@ -60,7 +62,9 @@ def test_a_certificate_type_at_the_edges_has_no_problem() -> None:
 @pytest.mark.parametrize(
     ("types", "categories", "count"),
     [
-        ((DIPLOMA, DIPLOMA), None, 1),  # a type listed twice
+        ((DIPLOMA, DIPLOMA), None, 2),  # a type listed twice (and so its type code)
+        ((DIPLOMA, dataclasses.replace(DIPLOMA, id="diploma_copy")), None, 1),  # one code twice
+        ((DIPLOMA, dataclasses.replace(DIPLOMA, id="diploma_copy", type_code="")), None, 0),
         ((dataclasses.replace(DIPLOMA, id="Bad"),), None, 1),
         (None, (RECORD_CATEGORIES["medical"],) * 2, 1),  # a category listed twice
         (None, (RecordCategory("Bad", "坏", "Bad", ("person",)),), 1),

@@ -59,7 +59,7 @@ def refused(call: Callable[[], object]) -> None:
 
 def test_kinds_are_built_from_their_formats() -> None:
     assert text_kind(arguments.CERT_ID) == Kind(
-        "text", "certificate id: [A-Za-z0-9._:-]{8,64}", limits.CERT_ID_LENGTH_MAX
+        "text", "certificate id: [A-Za-z0-9._:-]{8,96}", limits.CERT_ID_LENGTH_MAX
     )
     digest = text_kind(arguments.DOC_HASH)
     assert (digest.random_hex, digest.free_text, digest.json) == (True, False, False)
@@ -142,8 +142,8 @@ def test_a_signature_sorts_required_optional_and_deferred() -> None:
         {
             "name": "cert_id",
             "type": "text",
-            "summary": "certificate id: [A-Za-z0-9._:-]{8,64}",
-            "length_max": 64,
+            "summary": "certificate id: [A-Za-z0-9._:-]{8,96}",
+            "length_max": 96,
             "free_text": False,
             "optional": False,
         },
@@ -330,7 +330,8 @@ def test_admission_length_edge_format_and_admit_check() -> None:
     ok: dict[str, ArgValue] = {"cert_id": "CERT-0001"}
     assert refusal("put", {**ok, "note": "x" * 20}) is None
     assert refusal("put", {**ok, "note": "x" * 21}) == (UNDECLARED,)
-    assert refusal("put", {"cert_id": "C" * 65}) == (UNDECLARED,)
+    assert refusal("put", {"cert_id": "C" * 97}) == (UNDECLARED,)
+    assert refusal("put", {"cert_id": "C" * 96}) is None
     assert refusal("put", {"cert_id": "CERT"}) == (UNDECLARED,)
     assert refusal("put", {**ok, "fields": "[]"}) is None
     assert refusal("put", {**ok, "fields": "{}"}) == (UNDECLARED,)

@@ -157,3 +157,27 @@ def test_the_snapshot_follows_membership_blocks_and_only_them(tmp_path: Path) ->
         assert pki.check_against(cert, start, pki.get_identity(cert).not_before).org == "bank"
     finally:
         node.store.close()
+
+
+# ---- genesis credit codes (issue 17) --------------------------------------------------------
+
+
+def test_credit_codes_round_trip_reach_the_state_and_leave_other_files_as_before() -> None:
+    code = "11371000000000002F"
+    genesis = trust_genesis(credit_codes=(("edu", code),))
+    doc = genesis.to_json()
+    orgs = {o["id"]: o for o in doc["organisations"]}  # type: ignore[union-attr]
+    assert orgs["edu"]["credit_code"] == code and "credit_code" not in orgs["bank"]
+    assert Genesis.from_json(doc) == genesis
+    assert dict(genesis.state_writes())[b"membership/credit_code/edu"] == code.encode()
+    without = trust_genesis()
+    assert "credit_code" not in str(without.to_json())
+    assert genesis.hash != without.hash and genesis.state_root != without.state_root
+
+
+def test_a_malformed_credit_code_in_the_file_is_refused_with_a_clear_error() -> None:
+    for bad in ("11371000000000002X", 11371000000000002, "short"):
+        doc = trust_genesis().to_json()
+        doc["organisations"][1]["credit_code"] = bad  # type: ignore[index]
+        with pytest.raises(GenesisError, match=r"credit code|credit_code"):
+            Genesis.from_json(doc)

@@ -24,6 +24,8 @@ from proto import node_pb2
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
 from wallet.deps import (
+    CERT_ID_PATTERN,
+    CertIdPath,
     CurrentHolder,
     HolderIdPath,
     IdPath,
@@ -42,7 +44,7 @@ router = APIRouter(prefix="/v1", tags=["holders"])
 
 
 class Document(BaseModel):
-    cert_id: str = Field(pattern=r"^[A-Za-z0-9._:-]{8,64}$")
+    cert_id: str = Field(pattern=CERT_ID_PATTERN)
     cert_type: str = Field(max_length=64)
     fields: dict[str, str] = Field(max_length=limits.DOCUMENT_FIELDS_MAX)
     salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
@@ -388,7 +390,7 @@ class PresentationIn(BaseModel):
 @router.post("/holders/{holder_id}/certificates/{cert_id}/presentation")
 def present(
     holder_id: HolderIdPath,
-    cert_id: IdPath,
+    cert_id: CertIdPath,
     body: PresentationIn,
     session: CurrentHolder,
     store: Store,

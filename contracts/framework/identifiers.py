@@ -30,6 +30,7 @@ reason, before any lookup.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -89,6 +90,15 @@ def check_type_code(code: str) -> None:
             "a certificate type code is the defining body's unified social credit code "
             "(18 characters, GB 32100 check) and 3 digits",
         )
+
+
+def is_type_code(code: str) -> bool:
+    """Whether ``code`` is a certificate type code (see :func:`check_type_code`)."""
+    try:
+        check_type_code(code)
+    except IdentifierError:
+        return False
+    return True
 
 
 def check_issuer_code(code: str) -> None:
@@ -184,3 +194,36 @@ def parse_identifier(text: str) -> CertificateIdentifier:
             Problem.CHECK, "the identifier's check character is wrong (ISO 7064 MOD 37,36)"
         )
     return identifier
+
+
+_WELL_FORMED_RE: Final = re.compile(
+    r"1\.2\.156\.3005\.2\.[0-9A-Z]{21}\.[0-9A-Z]{18}\.[0-9A-Z]{1,32}\.[0-9]{3}\.[0-9A-Z]"
+)
+MASKED_CODE: Final = "#"
+
+
+def is_identifier_like(text: str) -> bool:
+    """Whether ``text`` claims to be an identifier (it starts with the prefix): such a text
+    is read as one, and refused with the part that is wrong rather than taken as a local id."""
+    return text.startswith(PREFIX + ".")
+
+
+def mask_organisation_codes(text: str) -> str:
+    """``text`` with the type code and issuer code of every identifier in it replaced by
+    ``#``. They are organisations' unified social credit codes (the defining body's and the
+    issuing unit's), public by nature; the personal-data screen would take them for an
+    enterprise holder's code. Only identifiers whose check character is right are masked, so
+    an 18-character code elsewhere, or in a malformed identifier, is still screened."""
+
+    def mask(match: re.Match[str]) -> str:
+        try:
+            identifier = parse_identifier(match.group(0))
+        except IdentifierError:
+            return match.group(0)
+        return (
+            match.group(0)
+            .replace(identifier.type_code, MASKED_CODE, 1)
+            .replace(identifier.issuer_code, MASKED_CODE, 1)
+        )
+
+    return _WELL_FORMED_RE.sub(mask, text)

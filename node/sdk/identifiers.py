@@ -1,0 +1,40 @@
+"""Certificate ids an issuer gives at issuance: a national identifier (GB/T 36904) when the
+chain allows one, else a local id.
+
+An identifier names the certificate's type (its type code in the catalogue) and its issuer
+(the organisation's unified social credit code on the chain), with a serial and version
+``001``; the chain refuses one that does not (contracts/certificates/national.py). The serial
+is 10 random digits: an issuer that keeps its own numbering passes its own identifier
+instead. A serial already used is refused by the chain (``already_exists``): issue again.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.framework.identifiers import (
+    FIRST_VERSION,
+    SERIAL_DIGITS_ISSUED,
+    CertificateIdentifier,
+    issued_serial,
+)
+from node.chain.ids import new_id
+from node.sdk.client import LedgerClient
+
+
+def make_identifier(type_code: str, issuer_code: str) -> str:
+    """A new first-version identifier with a random serial."""
+    serial = issued_serial(secrets.randbelow(10**SERIAL_DIGITS_ISSUED))
+    return CertificateIdentifier(type_code, issuer_code, serial, FIRST_VERSION).text
+
+
+def new_certificate_id(client: LedgerClient, org_id: str, cert_type: str) -> str:
+    """The id for a new ``cert_type`` certificate of ``org_id``: a national identifier when
+    the type has a type code and the organisation a credit code on the chain, else a local
+    ``cert-…`` id."""
+    entry = CERTIFICATE_TYPES.get(cert_type)
+    code = client.query("membership", "get", org_id=org_id).get("credit_code")
+    if entry is None or not entry.type_code or not isinstance(code, str):
+        return new_id("cert")
+    return make_identifier(entry.type_code, code)

@@ -1,0 +1,201 @@
+"""National identifiers (GB/T 36904) as certificate ids: checked part by part on every input,
+bound at issuance to the type and the issuer, the next version at reissue (issue 17).
+
+The issuer's code comes from genesis (``credit_codes``); the type code from the catalogue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.certificates import national
+from contracts.certificates.commitments import compute_document_hash
+from contracts.framework.errors import ContractError
+from contracts.framework.identifiers import CertificateIdentifier
+from contracts.framework.memory import MemoryState
+from contracts.membership import credit_codes
+from contracts.runtime import ArgValue, genesis_writes, get_admission_refusal
+from tests.unit import test_contracts_support as support
+
+SDU_CODE = "11371000000000002F"
+PSB_CODE = "11371000000000001C"
+DIPLOMA_CODE = CERTIFICATE_TYPES["diploma"].type_code
+
+
+def identifier(
+    serial: str = "0000000001",
+    version: int = 1,
+    type_code: str = DIPLOMA_CODE,
+    issuer_code: str = SDU_CODE,
+) -> str:
+    return CertificateIdentifier(type_code, issuer_code, serial, version).text
+
+
+def coded_ledger() -> support.Ledger:
+    """The test consortium with the university's and the police's credit codes in genesis."""
+    ledger = support.Ledger()
+    ledger.state = MemoryState(
+        genesis_writes(
+            support.ORGANISATIONS,
+            credit_codes={support.UNIVERSITY.id: SDU_CODE, support.PSB.id: PSB_CODE},
+        )
+    )
+    return ledger
+
+
+def reissue_args(cert_id: str, new_cert_id: str) -> dict[str, ArgValue]:
+    return {
+        "cert_id": cert_id,
+        "new_cert_id": new_cert_id,
+        "doc_hash": compute_document_hash(
+            "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(new_cert_id)
+        ),
+        "valid_until_ms": 0,
+        "reason": "证书遗失补发 lost, reissued",
+    }
+
+
+def test_a_certificate_issued_under_a_national_identifier_is_found_by_it() -> None:
+    ledger = coded_ledger()
+    cert_id = identifier()
+    assert len(cert_id) > 64  # longer than every other kind of id
+    ledger.call(support.UNIVERSITY, "certificates.issue", support.issue_args(cert_id=cert_id))
+    found = ledger.query("certificates", "status", {"cert_id": cert_id})
+    assert (found["cert_id"], found["issuer"], found["status"]) == (
+        cert_id,
+        support.UNIVERSITY.id,
+        "valid",
+    )
+    # The node admits it: the organisations' codes inside are not taken for personal data.
+    assert (
+        get_admission_refusal("certificates", "issue", support.issue_args(cert_id=cert_id)) is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("cert_id", "code"),
+    [
+        (identifier(version=2), "invalid_argument"),  # a new certificate starts at 001
+        (identifier(type_code=CERTIFICATE_TYPES["driving_licence"].type_code), "invalid_argument"),
+        (identifier(issuer_code=PSB_CODE), "permission_denied"),  # another issuer's code
+        (identifier()[:-1] + ("A" if identifier()[-1] != "A" else "B"), "invalid_argument"),
+        (identifier().replace(".001.", ".01."), "invalid_argument"),
+    ],
+)
+def test_an_identifier_that_does_not_name_this_type_and_issuer_is_refused(
+    cert_id: str, code: str
+) -> None:
+    ledger = coded_ledger()
+    ledger.reject(
+        support.UNIVERSITY, "certificates.issue", support.issue_args(cert_id=cert_id), code
+    )
+
+
+def test_an_issuer_without_a_credit_code_issues_local_ids_only() -> None:
+    ledger = support.Ledger()  # no credit codes in genesis
+    error = ledger.reject(
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(cert_id=identifier()),
+        "failed_precondition",
+    )
+    assert support.UNIVERSITY.id in error.message
+    ledger.call(support.UNIVERSITY, "certificates.issue", support.issue_args())
+
+
+def test_a_type_without_a_type_code_takes_no_national_identifier() -> None:
+    entry = dataclasses.replace(CERTIFICATE_TYPES["diploma"], type_code="")
+    with pytest.raises(ContractError) as info:
+        national.check_new_identifier(coded_ledger().state, identifier(), entry, support.UNIVERSITY)
+    assert info.value.code == "invalid_argument"
+    # A local id is not judged at all.
+    national.check_new_identifier(MemoryState(), "DIP-2012-000001", entry, support.UNIVERSITY)
+
+
+def test_a_wrong_check_character_is_refused_before_any_lookup() -> None:
+    ledger = coded_ledger()
+    good = identifier()
+    bad = good[:-1] + ("A" if good[-1] != "A" else "B")
+    for method, args in (
+        ("certificates.revoke", {"cert_id": bad, "reason": "x"}),
+        ("certificates.renew", {"cert_id": bad, "valid_until_ms": ledger.time_ms + 10**9}),
+    ):
+        # Nothing of that id exists, yet the answer is the malformed identifier, not not_found.
+        error = ledger.reject(support.UNIVERSITY, method, args, "invalid_argument")
+        assert "check-character" in error.message
+    with pytest.raises(ContractError) as info:
+        ledger.query("certificates", "status", {"cert_id": bad})
+    assert info.value.code == "invalid_argument"
+
+
+def test_a_reissue_takes_the_next_version_of_the_identifier() -> None:
+    ledger = coded_ledger()
+    first = identifier()
+    ledger.call(support.UNIVERSITY, "certificates.issue", support.issue_args(cert_id=first))
+    for wrong in (identifier(version=3), identifier(serial="0000000002"), "DIP-2012-000009"):
+        ledger.reject(
+            support.UNIVERSITY,
+            "certificates.reissue",
+            reissue_args(first, wrong),
+            "invalid_argument",
+        )
+    second = identifier(version=2)
+    ledger.call(support.UNIVERSITY, "certificates.reissue", reissue_args(first, second))
+    assert ledger.query("certificates", "status", {"cert_id": first})["superseded_by"] == second
+
+
+def test_a_local_id_may_be_reissued_under_a_first_version_identifier() -> None:
+    ledger = coded_ledger()
+    ledger.call(support.UNIVERSITY, "certificates.issue", support.issue_args())
+    ledger.reject(
+        support.UNIVERSITY,
+        "certificates.reissue",
+        reissue_args("DIP-2012-000001", identifier(version=2)),
+        "invalid_argument",
+    )
+    ledger.call(
+        support.UNIVERSITY,
+        "certificates.reissue",
+        reissue_args("DIP-2012-000001", identifier()),
+    )
+    assert ledger.query("certificates", "status", {"cert_id": identifier()})["status"] == "valid"
+
+
+def test_the_last_version_cannot_be_reissued() -> None:
+    last = identifier(version=999)
+    ledger = coded_ledger()
+    with pytest.raises(ContractError) as info:
+        national.check_reissued_identifier(
+            ledger.state, last, last, CERTIFICATE_TYPES["diploma"], support.UNIVERSITY
+        )
+    assert info.value.code == "failed_precondition"
+
+
+def test_genesis_credit_codes_are_checked() -> None:
+    orgs = frozenset({"sdu", "psb"})
+    writes = credit_codes.genesis_writes({"sdu": SDU_CODE}, orgs)
+    assert writes == {b"membership/credit_code/sdu": SDU_CODE.encode()}
+    state = MemoryState(writes.items())
+    assert (
+        credit_codes.get_credit_code(state, "sdu"),
+        credit_codes.get_credit_code(state, "psb"),
+    ) == (
+        SDU_CODE,
+        None,
+    )
+    for codes in (
+        {"nobody": SDU_CODE},  # no such founding organisation
+        {"sdu": SDU_CODE[:-1] + "X"},  # a wrong GB 32100 check character
+        {"sdu": SDU_CODE, "psb": SDU_CODE},  # one code, two organisations
+        {"sdu": 11371000000000002},  # not text
+    ):
+        with pytest.raises(ContractError) as info:
+            credit_codes.genesis_writes(codes, orgs)  # type: ignore[arg-type]
+        assert info.value.code == "invalid_argument"
+    # Chains without codes keep their genesis state (and so their state roots).
+    assert genesis_writes(support.ORGANISATIONS) == genesis_writes(
+        support.ORGANISATIONS, credit_codes={}
+    )
