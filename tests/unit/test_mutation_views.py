@@ -609,7 +609,10 @@ def test_the_new_primary_re_proposes_from_its_restored_prepared_block() -> None:
     ViewChange (without the block); the others' ViewChanges carry none either."""
     payload, digest = make_block(1)
     cert = prepared_certificate(0, 1, digest)
-    wal = [Prepared(certificate=cert, payload=payload), signed_view_change("v1", 1, prepared=cert)]
+    wal: list[Record] = [
+        Prepared(certificate=cert, payload=payload),
+        signed_view_change("v1", 1, prepared=cert),
+    ]
     primary = make_replica("v1", view=1, signed=wal)
     drain(primary)
     for peer in ("v2", "v3"):
