@@ -29,7 +29,7 @@ from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
-from node.sdk.identifiers import new_certificate_id
+from node.sdk.identifiers import new_certificate_id, reissued_certificate_id
 from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import NonceBook, check_presentation
 from node.sdk.tls import TlsFilesError
@@ -301,7 +301,7 @@ def _replace_document(
     current = s.client.query("certificates", "status", cert_id=cert_id)
     if current["cert_type"] != cert_type:
         fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
-    new_cert_id = cert_id if method == "amend" else new_id("cert")
+    new_cert_id = cert_id if method == "amend" else reissued_certificate_id(cert_id)
     try:
         doc = new_document(new_cert_id, cert_type, fields)
     except DocumentInvalid as exc:

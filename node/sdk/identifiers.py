@@ -17,7 +17,9 @@ from contracts.framework.identifiers import (
     FIRST_VERSION,
     SERIAL_DIGITS_ISSUED,
     CertificateIdentifier,
+    is_identifier_like,
     issued_serial,
+    parse_identifier,
 )
 from node.chain.ids import new_id
 from node.sdk.client import LedgerClient
@@ -38,3 +40,11 @@ def new_certificate_id(client: LedgerClient, org_id: str, cert_type: str) -> str
     if entry is None or not entry.type_code or not isinstance(code, str):
         return new_id("cert")
     return make_identifier(entry.type_code, code)
+
+
+def reissued_certificate_id(cert_id: str) -> str:
+    """The id of the certificate that supersedes ``cert_id`` at a reissue: the next version
+    of a national identifier (the chain requires it), or a new local id."""
+    if is_identifier_like(cert_id):
+        return parse_identifier(cert_id).next_version().text
+    return new_id("cert")

@@ -199,3 +199,12 @@ def test_genesis_credit_codes_are_checked() -> None:
     assert genesis_writes(support.ORGANISATIONS) == genesis_writes(
         support.ORGANISATIONS, credit_codes={}
     )
+
+
+def test_an_organisation_shows_its_credit_code_only_when_it_has_one() -> None:
+    ledger = coded_ledger()
+    sdu = ledger.query("membership", "get", {"org_id": support.UNIVERSITY.id})
+    assert sdu["credit_code"] == SDU_CODE
+    assert {k: v for k, v in sdu.items() if k != "credit_code"} == support.UNIVERSITY.to_json()
+    bank = ledger.query("membership", "get", {"org_id": support.BANK.id})
+    assert bank == support.BANK.to_json()
