@@ -41,7 +41,7 @@ def propose_cmd(
     action: Annotated[
         str,
         typer.Option(
-            help="add_org, remove_org, set_roles, rotate_org_key, add_validator, remove_validator, rotate_validator_key, activate_contract_version, set_quorum"
+            help="add_org, remove_org, set_roles, rotate_org_key, set_credit_code, add_validator, remove_validator, rotate_validator_key, activate_contract_version, set_quorum"
         ),
     ],
     param: Annotated[

@@ -129,15 +129,18 @@ def query(
     return handler(state, args, now_ms)
 
 
-def screen_arguments(args: Mapping[str, ArgValue]) -> None:
+def screen_arguments(args: Mapping[str, ArgValue], contract: str = "", method: str = "") -> None:
     """Stateless admission check for the node's mempool: raise ``invalid_argument`` if an
-    argument looks like personal data (see ``arguments.get_screening_problem``).
+    argument looks like personal data (see ``arguments.get_screening_problem``). Arguments
+    that ``contract.method`` declares as an organisation's credit code are left to
+    admission's check of their format (``declarations.get_organisation_code_args``).
 
     A transaction is stored in its block even when its contract rejects it, so this must
     run before a transaction is admitted, or personal data would reach the chain anyway.
     """
     _check_args_mapping(args)
-    problem = arguments.get_screening_problem(args)
+    codes = declarations.get_organisation_code_args(LATEST.get(contract), method, args)
+    problem = arguments.get_screening_problem(args, codes)
     if problem is not None:
         raise ContractError(INVALID_ARGUMENT, problem)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from contracts.framework import formats, identifiers, limits, screen
+from contracts.framework import check_characters, formats, identifiers, limits, screen
 from contracts.framework.errors import INVALID_ARGUMENT, ContractError
 from contracts.framework.identity import is_holder_id
 from contracts.framework.interface import ArgValue
@@ -138,6 +138,11 @@ class TextFormat:
     """Whether a value is a digest or a key in hex: random, so never screened for personal
     data (a hex digest may hold a digit run that looks like a phone number by chance)."""
 
+    organisation_code: bool = False
+    """Whether a value is an organisation's unified social credit code (a member's, public
+    by nature): the screen takes such a code for an enterprise holder's anywhere else, so an
+    argument declared with this format is exempt, and only when it is exactly one code."""
+
     def read(self, args: Args, name: str) -> str:
         """Return the string argument ``name``, checked to have this format."""
         value = get_str(args, name)
@@ -235,6 +240,17 @@ DOC_HASH: Final = TextFormat(
     limits.DOC_HASH_HEX_LENGTH,
     random_hex=True,
 )
+ORGANISATION_CODE: Final = TextFormat(
+    _pattern(
+        check_characters.is_gb32100_valid,
+        "must be a unified social credit code: 18 characters with a valid GB 32100 check character",
+    ),
+    "unified social credit code (GB 32100): 18 characters",
+    18,
+    organisation_code=True,
+)
+"""A member organisation's credit code (the issuer part of its national identifiers)."""
+
 PUBLIC_KEY_HEX: Final = TextFormat(
     _pattern(
         formats.is_public_key_hex,
@@ -336,7 +352,7 @@ def check_name_list(
 _DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
 
 
-def get_screening_problem(args: Args) -> str | None:
+def get_screening_problem(args: Args, organisation_codes: Collection[str] = ()) -> str | None:
     """Why a transaction's arguments must not enter a block, or None.
 
     A stateless check the node runs on every transaction it admits or finds in a proposed
@@ -344,11 +360,15 @@ def get_screening_problem(args: Args) -> str | None:
     text that the personal-data screen (:mod:`contracts.framework.screen`) recognises must
     be refused before it reaches the chain. (Admission also checks each argument against its
     method's declaration: :mod:`contracts.framework.declarations`.) Hashes, holder ids and public keys (hex digests) are skipped: they
-    are not personal data, and long random hex could match a pattern by chance.
+    are not personal data, and long random hex could match a pattern by chance. So are the
+    arguments named in ``organisation_codes`` (declared :data:`ORGANISATION_CODE` by the
+    method called) when each holds exactly one valid code: a member organisation's, public.
     """
     for name in sorted(args, key=repr):
         value = args[name]
         if not isinstance(value, str):
+            continue
+        if name in organisation_codes and check_characters.is_gb32100_valid(value):
             continue
         if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
             continue

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from contracts.framework import screen
+from contracts.framework.check_characters import is_gb32100_valid
 from contracts.framework.contract import SystemContract
 from contracts.framework.errors import ContractError
 from contracts.framework.interface import ArgValue
@@ -63,6 +64,8 @@ def get_personal_data_in(kind: Kind, value: ArgValue) -> str | None:
         return screen.find_personal_number(value)
     if not isinstance(value, str) or kind.random_hex:
         return None
+    if kind.organisation_code and is_gb32100_valid(value):
+        return None  # a member organisation's code, public (refused below if malformed)
     # Digests and holder ids inside JSON (field commitments, scopes) are random hex, whose
     # digit runs could look like a phone number by chance: the rest is screened.
     return screen.find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", value) if kind.json else value)
@@ -140,3 +143,19 @@ def get_refusal(
         if refusal is not None:
             return refusal
     return None
+
+
+def get_organisation_code_args(
+    system: SystemContract | None, method: str, args: Mapping[str, ArgValue]
+) -> frozenset[str]:
+    """The arguments of ``method`` that its declaration (the variant ``args`` select) says
+    hold a member organisation's credit code: what the screen of every argument
+    (``arguments.get_screening_problem``) leaves to admission's own check of that format."""
+    declaration = system.declarations.get(method) if system is not None else None
+    if declaration is None:
+        return frozenset()
+    try:
+        signature = declaration.get_signature(args)
+    except (ContractError, KeyError):
+        return frozenset()
+    return frozenset(arg.name for arg in signature.args if arg.kind.organisation_code)

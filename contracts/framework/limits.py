@@ -190,7 +190,7 @@ def get_limit_problems() -> list[str]:
         ),
         (FREE_TEXT_DIGIT_RUN_MAX >= 8, "free text must still hold a date such as 2024-11-22"),
         (FREE_TEXT_DIGIT_RUN_MAX < 11, "free text must not hold a mobile or ID number"),
-        (ARGS_COUNT_MAX >= 10, "membership.propose(add_org) takes ten arguments"),
+        (ARGS_COUNT_MAX >= 11, "membership.propose(add_org) takes eleven arguments"),
         (
             SCOPE_ITEMS_MAX * 2 + 1 <= JSON_ARG_BRACKETS_MAX,
             "a full scope must fit the bracket bound",

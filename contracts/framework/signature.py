@@ -62,6 +62,10 @@ class Kind:
     random_hex: bool = False
     """A digest or key in hex: random, never screened for personal data."""
 
+    organisation_code: bool = False
+    """A member organisation's credit code: not screened when it is exactly one valid code
+    (``arguments.TextFormat.organisation_code``)."""
+
     json: bool = False
     """JSON text: digests and holder ids inside are skipped, the rest is screened."""
 
@@ -78,6 +82,7 @@ def text_kind(text_format: TextFormat) -> Kind:
         text_format.length_max,
         free_text=text_format.free_text,
         random_hex=text_format.random_hex,
+        organisation_code=text_format.organisation_code,
     )
 
 

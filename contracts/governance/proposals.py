@@ -9,11 +9,13 @@ Actions and their arguments (besides ``proposal_id``, ``action`` and an optional
 ``expires_at_ms``, after which the proposal can no longer be approved):
 
 - ``add_org(org_id, name, public_key, roles, cert_types?, record_categories?,
-  ca_certificate?)``: ``ca_certificate`` is the organisation's CA certificate, PEM text
-  (see :mod:`contracts.membership.trust`)
+  ca_certificate?, credit_code?)``: ``ca_certificate`` is the organisation's CA certificate,
+  PEM text (see :mod:`contracts.membership.trust`); ``credit_code`` its unified social credit
+  code (see :mod:`contracts.membership.credit_codes`)
 - ``remove_org(org_id)``: its CA certificate and revoked serials are deleted too
 - ``set_roles(org_id, roles, cert_types?, record_categories?)``
 - ``rotate_org_key(org_id, public_key)``
+- ``set_credit_code(org_id, credit_code)``: the issuer part of its national identifiers
 - ``add_validator(validator_id, public_key, operator, endpoint?)``: ``endpoint`` is the
   ``host:port`` where the other validators reach it (its organisation's server address)
 - ``remove_validator(validator_id)``

@@ -14,6 +14,7 @@ class MembershipEvent(EventNames, prefix="membership"):
     ORG_KEY_ROTATED: EventName
     VALIDATORS_SCHEDULED: EventName
     VALIDATOR_ENDPOINT_SET: EventName
+    CREDIT_CODE_SET: EventName
     CA_SET: EventName
     CA_REMOVED: EventName
     CERTIFICATE_REVOKED: EventName

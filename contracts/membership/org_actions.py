@@ -13,7 +13,7 @@ from contracts.framework.errors import already_exists, failed_precondition
 from contracts.framework.interface import CallContext, StateReader, make_event
 from contracts.framework.signature import free_text, name_list, text
 from contracts.governance.plans import Action, Params, Plan, Writes
-from contracts.membership import trust, validator_set
+from contracts.membership import credit_codes, trust, validator_set
 from contracts.membership.events import MembershipEvent
 from contracts.membership.organisations import (
     ORGANISATIONS,
@@ -72,6 +72,9 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
         {**_org_attrs(org), "public_key": org.public_key.hex(), "proposal_id": pid},
     )
     plan = Plan(writes, [event], ctx.height)
+    code: str | None = params.get("credit_code")
+    if code is not None:
+        plan = plan.then(_plan_credit_code(state, ctx, pid, org.id, code))
     pem: str | None = params.get("ca_certificate")
     if pem is None:
         return plan
@@ -95,6 +98,23 @@ def _plan_ca(ctx: CallContext, pid: str, org_id: str, pem: str) -> Plan:
     return Plan(writes, [event], ctx.height)
 
 
+def _plan_credit_code(
+    state: StateReader, ctx: CallContext, pid: str, org_id: str, code: str
+) -> Plan:
+    writes: Writes = dict(credit_codes.get_setting_writes(state, org_id, code))
+    event = make_event(
+        MembershipEvent.CREDIT_CODE_SET,
+        (org_id, pid),
+        {"credit_code": code, "org_id": org_id, "proposal_id": pid},
+    )
+    return Plan(writes, [event], ctx.height)
+
+
+def _plan_set_credit_code(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
+    org = ORGANISATIONS.get_existing(state, params["org_id"])
+    return _plan_credit_code(state, ctx, pid, org.id, params["credit_code"])
+
+
 def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     org = ORGANISATIONS.get_existing(state, params["org_id"])
     if count_organisations(state) <= 1:
@@ -110,6 +130,7 @@ def _plan_remove_org(state: StateReader, ctx: CallContext, pid: str, params: Par
         ORGANISATIONS.key(org.id): None,
         get_public_key_key(org.public_key): None,
         get_retired_key(org.id): Retirement(ctx.height).encode(),
+        **credit_codes.get_removal_writes(state, org.id),
     }
     events = [make_event(MembershipEvent.ORG_REMOVED, (org.id, pid), {"proposal_id": pid})]
     # Its CA and revocations go with it: its certificates are refused from the next block.
@@ -171,6 +192,7 @@ def _plan_rotate_org_key(state: StateReader, ctx: CallContext, pid: str, params:
 
 ORG_ID = text("org_id", arguments.ORG_ID)
 PUBLIC_KEY = text("public_key", arguments.PUBLIC_KEY_HEX)
+CREDIT_CODE = text("credit_code", arguments.ORGANISATION_CODE)
 _ORG_LISTS = (
     name_list("roles", ROLES, allow_empty=False),
     name_list("cert_types", CERTIFICATE_TYPES).maybe(),
@@ -190,6 +212,7 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
                 *_ORG_LISTS,
                 # Absent, not empty, when not given: older proposals stay as they were.
                 text("ca_certificate", trust.CA_PEM).maybe(),
+                CREDIT_CODE.maybe(),
             ),
             _plan_add_org,
             defaults=_NO_LISTS,
@@ -197,6 +220,7 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
         "remove_org": Action((ORG_ID,), _plan_remove_org),
         "set_roles": Action((ORG_ID, *_ORG_LISTS), _plan_set_roles, defaults=_NO_LISTS),
         "rotate_org_key": Action((ORG_ID, PUBLIC_KEY), _plan_rotate_org_key),
+        "set_credit_code": Action((ORG_ID, CREDIT_CODE), _plan_set_credit_code),
     }
 )
 """The organisation actions, by name."""

@@ -135,11 +135,12 @@ TxScreen = Callable[[bytes, ledger_pb2.TxBody, dict[str, ArgValue]], None]
 TxInvalid: the node's admission screen (node/screening.py), which remembers what passed."""
 
 
-def screen_args(_hash: bytes, _body: ledger_pb2.TxBody, args: dict[str, ArgValue]) -> None:
-    """The personal-data screen of every argument, whatever its declaration (the default
-    `TxScreen` of `check_tx`)."""
+def screen_args(_hash: bytes, body: ledger_pb2.TxBody, args: dict[str, ArgValue]) -> None:
+    """The personal-data screen of every argument (but those the method declares as an
+    organisation's credit code: `contracts.runtime.screen_arguments`); the default
+    `TxScreen` of `check_tx`."""
     try:
-        screen_arguments(args)
+        screen_arguments(args, body.contract, body.method)
     except ContractError as exc:
         raise TxInvalid("personal_data", exc.message) from exc
 

@@ -200,3 +200,15 @@ def test_what_claims_to_be_an_identifier_and_what_is_a_type_code() -> None:
     assert ids.is_type_code("11100000000013338W032")
     assert not ids.is_type_code("11100000000013338W03")
     assert not ids.is_type_code("11100000000013338X032")
+
+
+def test_a_code_repeated_in_the_serial_is_still_screened() -> None:
+    # A serial may hold 32 characters: a credit code hidden there is no organisation's code
+    # in its place, so only the type and issuer positions are masked.
+    issuer = "11330100002489765L"
+    type_code = "11100000000013338W032"
+    for serial in (issuer, type_code):
+        text = ids.CertificateIdentifier(type_code, issuer, serial, 1).text
+        masked = ids.mask_organisation_codes(text)
+        assert masked.startswith("1.2.156.3005.2.#.#.")
+        assert serial in masked

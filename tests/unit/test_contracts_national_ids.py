@@ -17,8 +17,9 @@ from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
 from contracts.membership import credit_codes
-from contracts.runtime import ArgValue, genesis_writes, get_admission_refusal
+from contracts.runtime import ArgValue, genesis_writes, get_admission_refusal, screen_arguments
 from tests.unit import test_contracts_support as support
+from tests.unit.test_contracts_governance import add_org_args, pass_proposal
 
 SDU_CODE = "11371000000000002F"
 PSB_CODE = "11371000000000001C"
@@ -177,7 +178,10 @@ def test_the_last_version_cannot_be_reissued() -> None:
 def test_genesis_credit_codes_are_checked() -> None:
     orgs = frozenset({"sdu", "psb"})
     writes = credit_codes.genesis_writes({"sdu": SDU_CODE}, orgs)
-    assert writes == {b"membership/credit_code/sdu": SDU_CODE.encode()}
+    assert writes == {
+        b"membership/credit_code/sdu": SDU_CODE.encode(),
+        b"membership/credit_code_owner/" + SDU_CODE.encode(): b'"sdu"',
+    }
     state = MemoryState(writes.items())
     assert (
         credit_codes.get_credit_code(state, "sdu"),
@@ -208,3 +212,74 @@ def test_an_organisation_shows_its_credit_code_only_when_it_has_one() -> None:
     assert {k: v for k, v in sdu.items() if k != "credit_code"} == support.UNIVERSITY.to_json()
     bank = ledger.query("membership", "get", {"org_id": support.BANK.id})
     assert bank == support.BANK.to_json()
+
+
+# --- credit codes by governance ------------------------------------------------------------
+
+WEIHAI_CODE = "11371000000000003J"
+
+
+def propose_args(pid: str, action: str, **params: ArgValue) -> dict[str, ArgValue]:
+    return {"proposal_id": pid, "action": action, **params}
+
+
+def test_an_organisation_added_with_its_code_is_admitted_and_can_issue_identifiers() -> None:
+    args = add_org_args("PROP-CODE-1", credit_code=WEIHAI_CODE)
+    # Both screens let the code through in its declared argument, and only there.
+    assert get_admission_refusal("membership", "propose", args) is None
+    screen_arguments(args, "membership", "propose")
+    leaked = {**args, "name": f"威海市大数据中心 {WEIHAI_CODE}"}
+    with pytest.raises(ContractError):
+        screen_arguments(leaked, "membership", "propose")
+    refusal = get_admission_refusal("membership", "propose", leaked)
+    assert refusal is not None and refusal.code == "personal_data"
+    with pytest.raises(ContractError):
+        screen_arguments(args)  # a method that declares no code argument: screened
+    ledger = coded_ledger()
+    pass_proposal(ledger, args)
+    assert credit_codes.get_credit_code(ledger.state, "weihai-bigdata") == WEIHAI_CODE
+    assert credit_codes.get_owner(ledger.state, WEIHAI_CODE) == "weihai-bigdata"
+    events = [e.name for r in ledger.results for e in r.events]
+    assert "membership.credit_code_set" in events
+
+
+def test_a_malformed_code_is_refused_at_admission_and_by_the_contract() -> None:
+    bad = add_org_args("PROP-CODE-2", credit_code=WEIHAI_CODE[:-1] + "A")
+    refusal = get_admission_refusal("membership", "propose", bad)
+    assert refusal is not None
+    coded_ledger().reject(support.PSB, "membership.propose", bad, "invalid_argument")
+
+
+def test_a_code_belongs_to_one_organisation_and_leaves_with_it() -> None:
+    ledger = coded_ledger()
+    taken = add_org_args("PROP-CODE-3", credit_code=SDU_CODE)  # the university's
+    ledger.reject(support.PSB, "membership.propose", taken, "already_exists")
+    # The university moves to a new code: the old one is free again.
+    pass_proposal(
+        ledger,
+        propose_args(
+            "PROP-CODE-4", "set_credit_code", org_id=support.UNIVERSITY.id, credit_code=WEIHAI_CODE
+        ),
+    )
+    assert credit_codes.get_credit_code(ledger.state, support.UNIVERSITY.id) == WEIHAI_CODE
+    assert credit_codes.get_owner(ledger.state, SDU_CODE) is None
+    pass_proposal(ledger, add_org_args("PROP-CODE-5", credit_code=SDU_CODE))
+    assert credit_codes.get_owner(ledger.state, SDU_CODE) == "weihai-bigdata"
+    # Removing an organisation forgets its code.
+    pass_proposal(ledger, propose_args("PROP-CODE-6", "remove_org", org_id="weihai-bigdata"))
+    assert credit_codes.get_credit_code(ledger.state, "weihai-bigdata") is None
+    assert credit_codes.get_owner(ledger.state, SDU_CODE) is None
+    # Setting an organisation's own code again changes nothing but is allowed.
+    pass_proposal(
+        ledger,
+        propose_args(
+            "PROP-CODE-7", "set_credit_code", org_id=support.UNIVERSITY.id, credit_code=WEIHAI_CODE
+        ),
+    )
+    assert credit_codes.get_owner(ledger.state, WEIHAI_CODE) == support.UNIVERSITY.id
+    ledger.reject(
+        support.PSB,
+        "membership.propose",
+        propose_args("PROP-CODE-8", "set_credit_code", org_id="nobody-here", credit_code=SDU_CODE),
+        "not_found",
+    )
