@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -444,6 +444,22 @@ def archive_file(
     if category:
         args["category"] = category
     result: list[dict[str, Any]] = node_query(ledger, "archives", "list_by_subject", **args)
+    return result
+
+
+@router.get("/holders/{holder_id}/archive/corrections")
+def archive_corrections(
+    holder_id: HolderIdPath,
+    session: CurrentHolder,
+    ledger: Ledger,
+    status: Literal["pending", "corrected", "refused"] | None = None,
+) -> list[dict[str, Any]]:
+    """The corrections asked for in the holder's file (by them or a delegate), each with its
+    state and, once the source answered, its resolution: what the page follows."""
+    args: dict[str, Any] = {"subject": holder_id, "limit": limits.LIST_ITEMS_MAX}
+    if status:
+        args["status"] = status
+    result: list[dict[str, Any]] = node_query(ledger, "archives", "corrections_by_subject", **args)
     return result
 
 
