@@ -106,7 +106,7 @@ def test_archive_claim_and_a_correction_followed_until_the_source_answers(
     refused = page.locator(f'[data-correction="{first}"]')
     expect(refused).to_have_attribute("data-state", "refused")
     expect(refused).to_contain_text("未予更正")
-    expect(refused).to_contain_text("部门答复: 2019 年记录完整")
+    expect(refused).to_contain_text("部门答复：2019 年记录完整")
 
     # Asked again, it is corrected: a second version, the first kept in the history.
     card.get_by_role("button", name="申请纠错").click()
@@ -134,8 +134,11 @@ def test_archive_claim_and_a_correction_followed_until_the_source_answers(
     open_from_me(page, "我的档案")
     corrected = page.locator(f'[data-correction="{second}"]')
     expect(corrected).to_have_attribute("data-state", "corrected")
-    expect(corrected).to_contain_text("第 2 版")
+    expect(corrected).to_contain_text("更正后为第 2 版")
     expect(card).to_contain_text("版本第 2 版")
+    card.get_by_text("历史版本").click()
+    expect(card.locator('[data-version="1"]')).to_contain_text("经纠错更正：已补录")
+    expect(card.locator('[data-version="2"]')).to_contain_text("当前版本")
     look(page, "11-archive-corrected")
 
 

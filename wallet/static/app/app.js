@@ -253,7 +253,8 @@ const SCREENS = {
   },
 
   async me() {
-    const notices = await gatherNotices();
+    // The menu and sign-out come first: a node out of reach only costs the counts.
+    const notices = await gatherNotices().catch(() => ({ items: [], appointments: 0 }));
     const row = (screen, label, count) => el("li", {},
       el("button", { type: "button", class: "menu", "data-go": screen, on: { click: () => render(screen) } },
         el("span", {}, label), count ? el("span", { class: "count" }, String(count), el("span", { class: "sr" }, t("count_sr", count))) : null));
@@ -286,7 +287,8 @@ const SCREENS = {
       api("GET", holderPath("/archive")), api("GET", holderPath("/archive/corrections"))]);
     await loadCategories();
     const items = records.map((r) => {
-      const mine = corrections.filter((c) => c.record_id === r.record_id);
+      const mine = corrections.filter((c) => c.record_id === r.record_id)
+        .sort((a, b) => b.requested_height - a.requested_height); // the latest first
       const reason = el("textarea", { id: `reason-${r.record_id}`, maxlength: "200", rows: "3", "aria-describedby": `reason-rule-${r.record_id}` });
       const send = el("button", { type: "submit", class: "primary" }, t("send_correction"));
       const form = el("form", { class: "correction-form", hidden: true, on: { submit: (e) => { e.preventDefault(); guarded(send, async () => {
@@ -309,6 +311,10 @@ const SCREENS = {
         el("p", { class: r.claimed ? "state ok" : "state", "data-claim": r.claimed ? "claimed" : "unclaimed" },
           r.claimed ? t("claimed_at", r.claimed_height) : t("unclaimed")),
         mine.length ? el("ul", { class: "plain corrections" }, mine.map(correctionItem)) : null,
+        (r.versions || []).length > 1 ? el("details", { class: "history" }, el("summary", {}, t("history")),
+          el("ol", {}, r.versions.map((v) => el("li", { "data-version": v.version },
+            `${t("version_n", v.version)} · ${t("at_block", v.from_height)}`,
+            v.cause === "current" ? ` · ${t("current")}` : ` · ${t(`cause_${v.cause}`)}${v.reason ? `：${v.reason}` : ""}`)))) : null,
         r.claimed ? null : el("button", { type: "button", class: "primary", on: { click: (e) => guarded(e.target, async () => {
           await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/claim`));
           await SCREENS.archive(); return t("claimed_ok");
@@ -397,9 +403,9 @@ function correctionItem(c) {
   const state = { pending: "correction_pending", corrected: "correction_corrected", refused: "correction_refused" }[c.status] || c.status;
   return el("li", { class: `correction ${c.status}`, "data-correction": c.correction_id, "data-state": c.status },
     el("p", {}, el("strong", {}, t(state)), ` · ${t("at_block", c.resolved_height || c.requested_height)}`),
-    el("p", { class: "muted" }, `${t("your_reason")}: ${c.reason}`),
-    c.resolution ? el("p", {}, `${t("their_answer")}: ${c.resolution}`) : null,
-    c.status === "corrected" ? el("p", { class: "muted" }, t("version_n", c.new_version)) : null);
+    el("p", { class: "muted" }, `${t("your_reason")}${t("colon")}${c.reason}`),
+    c.resolution ? el("p", {}, `${t("their_answer")}${t("colon")}${c.resolution}`) : null,
+    c.status === "corrected" ? el("p", { class: "muted" }, t("became_version", c.new_version)) : null);
 }
 
 let categoryNames = null;
