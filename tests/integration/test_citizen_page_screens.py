@@ -155,7 +155,8 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     elder, elder_token = new_holder(net)
     appoint = f"/v1/holders/{elder}/delegations"
     body = {"kind": "guardian", "delegate": me, "actions": ["consent"], "valid_days": 365}
-    first = wallet("POST", net, appoint, elder_token, json=body).json()["delegation_id"]
+    both = {**body, "actions": ["consent", "archives"]}
+    first = wallet("POST", net, appoint, elder_token, json=both).json()["delegation_id"]
     second = wallet("POST", net, appoint, elder_token, json=body).json()["delegation_id"]
     status = page.get_by_role("status")
 
@@ -188,7 +189,7 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     accepted.get_by_role("button", name="代对方办理").click()
     expect(whose).to_be_visible()
     expect(whose).to_contain_text(f"您正在以监护人身份代 {elder} 办理")
-    expect(whose).to_contain_text("不是您本人的")
+    expect(whose).to_contain_text("下面的内容是对方的，不是您本人的")
     expect(page.locator("html")).to_have_class("acting")
     card = page.locator(f'[data-request="{request_id}"]')
     expect(card).to_contain_text("养老金资格认证")
@@ -201,9 +202,35 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     expect(page.locator(f'[data-request="{request_id}"]')).to_contain_text("生效中")
     expect(whose).to_be_visible()
 
+    # The elder's file, under the same band: she claims a record for the elder.
+    record_id = cli(
+        net,
+        "archive",
+        "append",
+        "--org",
+        "hrss",
+        "--subject",
+        elder,
+        "--category",
+        "social_security",
+        "--source-department",
+        "社保中心",
+        "--content-hash",
+        "cd" * 32,
+    )["record_id"]
+    open_from_me(page, "我的档案")
+    expect(whose).to_be_visible()
+    record = page.locator(f'[data-record="{record_id}"]')
+    record.get_by_role("button", name="认领").click()
+    expect(status).to_have_text("已认领，已上链", timeout=30_000)
+    expect(record.locator("[data-claim]")).to_contain_text("已认领")
+    file = wallet("GET", net, f"/v1/holders/{elder}/archive", elder_token).json()
+    assert [(r["record_id"], r["claimed_by"]) for r in file] == [(record_id, me)]
+    look(page, "12-acting-for-archive")
+
     # Her own screens are not mixed with the elder's: back to her own, the banner goes.
     tab(page, "我的证照")
-    expect(page.locator("main")).to_contain_text("代办时只能处理对方的请求和授权")
+    expect(page.locator("main")).to_contain_text("代办时只能在委托范围内处理对方的请求、授权和档案")
     page.locator("#back-to-me").click()
     expect(whose).to_be_hidden()
     expect(page.locator("html")).not_to_have_class("acting")

@@ -57,6 +57,7 @@ const holderPath = (rest) => `/v1/holders/${store.get("holder")}${rest}`;
 // Acting for a delegator (a guardian for an elder, an agent for an enterprise): the
 // principal's pseudonymous id, for this tab only; the routes that take it get on_behalf_of.
 const actingFor = () => store.get("acting");
+const actingMay = (power) => (store.get("acting_powers") || "").split(",").includes(power);
 const behalf = (sep) => (actingFor() ? `${sep}on_behalf_of=${encodeURIComponent(actingFor())}` : "");
 const short = (id) => (id && id.length > 14 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id);
 
@@ -191,6 +192,7 @@ const SCREENS = {
   },
 
   async requests() {
+    if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_requests"));
     show(t("tab_requests"), el("p", { class: "muted" }, t("loading")));
     const pending = await api("GET", holderPath("/requests?status=pending" + behalf("&")));
     const items = pending.map((r) => {
@@ -215,6 +217,7 @@ const SCREENS = {
   },
 
   async grants() {
+    if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_grants"));
     show(t("tab_grants"), el("p", { class: "muted" }, t("loading")));
     const all = await api("GET", holderPath("/requests" + behalf("?")));
     const granted = all.filter((r) => r.status !== "pending" && r.status !== "refused");
@@ -281,10 +284,10 @@ const SCREENS = {
 
   // 我的档案 (一人一档 / 一企一档): records departments returned into the holder's file.
   async archive() {
-    if (actingFor()) return ownOnly(t("archive"));
+    if (actingFor() && !actingMay("archives")) return ownOnly(t("archive"));
     show(t("archive"), el("p", { class: "muted" }, t("loading")));
     const [records, corrections] = await Promise.all([
-      api("GET", holderPath("/archive")), api("GET", holderPath("/archive/corrections"))]);
+      api("GET", holderPath("/archive" + behalf("?"))), api("GET", holderPath("/archive/corrections" + behalf("?")))]);
     await loadCategories();
     const items = records.map((r) => {
       const mine = corrections.filter((c) => c.record_id === r.record_id)
@@ -341,7 +344,7 @@ const SCREENS = {
       d.status === "pending" ? [
         el("button", { type: "button", class: "primary", on: { click: act(d, "accept", "accepted_ok") } }, t("accept")),
         el("button", { type: "button", class: "danger", on: { click: act(d, "decline", "declined_ok") } }, t("decline"))] : [],
-      d.in_force && d.actions.includes("consent")
+      d.in_force && (d.actions.includes("consent") || d.actions.includes("archives"))
         ? el("button", { type: "button", class: "primary", on: { click: () => actFor(d) } }, t("act_for")) : null,
       d.status === "active" ? el("button", { type: "button", class: "danger", on: { click: act(d, "revoke", "renounced_ok") } }, t("renounce")) : null));
     const givenItems = given.map((d) => delegationCard(d, "given",
@@ -468,11 +471,12 @@ function appointForm() {
 function actFor(d) {
   store.session("acting", d.principal);
   store.session("acting_kind", d.kind);
+  store.session("acting_powers", d.actions.join(","));
   showWhose();
-  render("requests");
+  render(d.actions.includes("consent") ? "requests" : "archive");
 }
 function stopActing() {
-  store.unset("acting"); store.unset("acting_kind");
+  store.unset("acting"); store.unset("acting_kind"); store.unset("acting_powers");
   showWhose();
 }
 function showWhose() {
@@ -528,7 +532,7 @@ async function refreshCounts() {
   const counts = {};
   try {
     if (actingFor()) {
-      counts.requests = (await api("GET", holderPath("/requests?status=pending" + behalf("&")))).length;
+      if (actingMay("consent")) counts.requests = (await api("GET", holderPath("/requests?status=pending" + behalf("&")))).length;
     } else {
       const n = await gatherNotices();
       Object.assign(counts, { requests: n.pending, activity: n.fresh, me: n.items.length });
