@@ -218,7 +218,7 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
         "--content-hash",
         "cd" * 32,
     )["record_id"]
-    open_from_me(page, "我的档案")
+    open_from_me(page, "对方的档案")
     expect(whose).to_be_visible()
     record = page.locator(f'[data-record="{record_id}"]')
     record.get_by_role("button", name="认领").click()
@@ -226,7 +226,7 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     expect(record.locator("[data-claim]")).to_contain_text("已认领")
     file = wallet("GET", net, f"/v1/holders/{elder}/archive", elder_token).json()
     assert [(r["record_id"], r["claimed_by"]) for r in file] == [(record_id, me)]
-    look(page, "12-acting-for-archive")
+    look(page, "12-acting-for-their-file")
 
     # Her own screens are not mixed with the elder's: back to her own, the banner goes.
     tab(page, "我的证照")

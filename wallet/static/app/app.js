@@ -265,7 +265,7 @@ const SCREENS = {
       el("div", { class: "card" }, el("p", {}, `${t("signed_in_as")}: `, el("strong", { id: "my-id" }, store.get("holder")))),
       el("ul", { class: "plain menu-list" },
         row("notices", t("notices"), notices.items.length),
-        row("archive", t("archive"), 0),
+        row("archive", actingFor() ? t("their_archive") : t("archive"), 0),
         row("delegations", t("delegations"), notices.appointments)),
       el("button", { type: "button", id: "sign-out", class: "danger wide", on: { click: (e) => guarded(e.target, async () => {
         try { await api("DELETE", "/v1/sessions"); } finally { store.clearHolder(); render("signin"); }
@@ -284,8 +284,9 @@ const SCREENS = {
 
   // 我的档案 (一人一档 / 一企一档): records departments returned into the holder's file.
   async archive() {
-    if (actingFor() && !actingMay("archives")) return ownOnly(t("archive"));
-    show(t("archive"), el("p", { class: "muted" }, t("loading")));
+    if (actingFor() && !actingMay("archives")) return ownOnly(t("their_archive"));
+    const title = actingFor() ? t("their_archive") : t("archive");
+    show(title, el("p", { class: "muted" }, t("loading")));
     const [records, corrections] = await Promise.all([
       api("GET", holderPath("/archive" + behalf("?"))), api("GET", holderPath("/archive/corrections" + behalf("?")))]);
     await loadCategories();
@@ -324,7 +325,7 @@ const SCREENS = {
         }) } }, t("claim")),
         ask, form);
     });
-    show(t("archive"), el("p", { class: "muted" }, t("archive_intro")),
+    show(title, el("p", { class: "muted" }, t("archive_intro")),
       items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_records")),
       backToMe());
   },
