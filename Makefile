@@ -9,7 +9,7 @@ START  ?= 0
 SOAK_S ?= 600
 ATTACK_SEEDS ?= 30
 
-.PHONY: venv tools examples demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
+.PHONY: venv tools examples pages demo test netns lint typecheck proto fmt bench bench-sm2 sim fuzz soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,14 @@ $(NODE_EXAMPLE)/node_modules/.package-lock.json: $(NODE_EXAMPLE)/package-lock.js
 	cd $(NODE_EXAMPLE) && npm ci --no-audit --no-fund --loglevel=error
 examples: $(NODE_EXAMPLE)/node_modules/.package-lock.json
 
-test: $(STAMP) tools examples
+# What the citizen page's browser tests inject (tests/integration/page_support.py): axe-core,
+# the accessibility checker, from npm exactly as locked; the page itself needs no npm.
+PAGE_CHECKS := tests/pages
+$(PAGE_CHECKS)/node_modules/.package-lock.json: $(PAGE_CHECKS)/package-lock.json | tools
+	cd $(PAGE_CHECKS) && npm ci --no-audit --no-fund --loglevel=error
+pages: $(PAGE_CHECKS)/node_modules/.package-lock.json
+
+test: $(STAMP) tools examples pages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

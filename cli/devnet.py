@@ -163,6 +163,11 @@ class Devnet:
     metrics: dict[str, str]
 
     @property
+    def wallet_app_url(self) -> str:
+        """The citizen's page (wallet/page.py) on the devnet's wallet."""
+        return f"{self.wallet_url}/app/"
+
+    @property
     def node_address(self) -> str:
         return next(iter(self.addresses.values()))
 
@@ -579,6 +584,7 @@ def up_cmd(
                     "chain_id": net.chain_id,
                     "validators": net.addresses,
                     "wallet_url": net.wallet_url,
+                    "wallet_app_url": net.wallet_app_url,
                 }
             )
         )
@@ -586,6 +592,7 @@ def up_cmd(
     console.print(f"[green]devnet {net.chain_id} is up[/] in {dir}")
     console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
     console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
+    console.print(f"  page:       {net.wallet_app_url}  (the citizen's page)")
 
 
 @app.command("init")

@@ -31,6 +31,14 @@ def certificate_types(ledger: Ledger) -> list[dict[str, Any]]:
     return types
 
 
+@router.get("/v1/catalogue/categories")
+def record_categories(ledger: Ledger) -> list[dict[str, Any]]:
+    """The archive record categories as the chain states them (names in Chinese and
+    English), so the page can name the records of a file (我的档案)."""
+    categories: list[dict[str, Any]] = node_query(ledger, "archives", "categories")
+    return categories
+
+
 @router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
     return RedirectResponse("/app/")

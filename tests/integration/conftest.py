@@ -14,6 +14,7 @@ import pytest
 
 from cli.devnet import Devnet
 from tests.integration.helpers import running_devnet
+from tests.integration.page_support import browser, page  # noqa: F401 (the page tests' fixtures)
 
 HERE = Path(__file__).parent
 

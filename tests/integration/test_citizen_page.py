@@ -5,96 +5,31 @@ through the page, as a citizen would, and checks what the page shows against the
 statuses verified with proofs, a QR presentation carrying only the chosen fields, a request
 granted and revoked, every use listed, sign-out clearing what the page kept. Every request
 the page makes must go to the wallet itself (offline networks), and no console error or
-Content-Security-Policy violation may occur. Screenshots go to `$TRUSTLEDGER_SHOTS` when set.
+Content-Security-Policy violation may occur; each screen passes axe-core's accessibility
+check (tests/integration/page_support.py). Screenshots go to `$TRUSTLEDGER_SHOTS` when set.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from cli.devnet import Devnet
 from node.sdk import presentation
 from tests.integration.helpers import DIPLOMA, issue_and_deliver, sdk_bank_request
-
-PASSPHRASE = "长城 correct horse 2026"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, net: Devnet) -> Iterator[Page]:
-    # The devnet's wallet certificate comes from its own CA, which this browser profile does
-    # not know: the test trusts it as the citizen's phone would trust the agency's CA.
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, ignore_https_errors=True, locale="zh-CN"
-    )
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda e: problems.append(str(e)))
-    outside: list[str] = []
-    opened.on(
-        "request",
-        lambda r: None if r.url.startswith(net.wallet_url) else outside.append(r.url),
-    )
-    yield opened
-    context.close()
-    assert outside == [], f"the page reached outside the wallet: {outside}"
-    assert problems == [], f"console errors: {problems}"
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("TRUSTLEDGER_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def tab(page: Page, name: str) -> None:
-    page.get_by_role("navigation").get_by_role("button", name=name).click()
-
-
-def sign_up(page: Page, net: Devnet) -> str:
-    """Create a wallet through the page; the holder id it shows."""
-    page.goto(f"{net.wallet_url}/app/")
-    page.get_by_role("button", name="创建钱包").click()
-    page.get_by_label("口令", exact=True).fill(PASSPHRASE)
-    page.get_by_label("再次输入口令").fill(PASSPHRASE)
-    page.get_by_role("button", name="创建钱包").click()
-    expect(page.get_by_role("status")).to_have_text("请先确认已了解口令遗失的后果")
-    page.get_by_label("我已了解口令遗失的后果").check()
-    page.get_by_role("button", name="创建钱包").click()
-    holder = page.locator("#new-holder-id").inner_text(timeout=30_000)
-    assert holder.startswith("hd") and len(holder) == 42
-    return holder
+from tests.integration.page_support import look, sign_up, tab
 
 
 def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_chain(
     page: Page, net: Devnet
 ) -> None:
-    page.goto(f"{net.wallet_url}/app/")
+    page.goto(net.wallet_app_url)
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("button", name="创建钱包").click()
     expect(page.get_by_role("note")).to_contain_text("无法找回")
-    shot(page, "01-sign-up")
+    look(page, "01-sign-up")
     page.get_by_role("button", name="返回").click()
     holder = sign_up(page, net)
-    shot(page, "02-created")
+    look(page, "02-created")
     with net.client() as client:
         doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
     tab(page, "我的证照")
@@ -103,11 +38,11 @@ def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_c
     expect(card.locator(".proof")).to_contain_text("已于区块")
     height = int(card.locator(".proof").inner_text().split("区块 ")[1].split(" ")[0])
     assert height >= 1
-    shot(page, "03-certificates")
+    look(page, "03-certificates")
     card.get_by_role("button", name="查看详情").click()
     expect(page.locator("dl.fields")).to_contain_text(DIPLOMA["university"])
     expect(page.locator("dl.fields")).to_contain_text(doc["cert_id"])
-    shot(page, "04-detail")
+    look(page, "04-detail")
 
 
 def test_show_makes_a_signed_qr_with_only_the_chosen_field_and_counts_down(
@@ -129,7 +64,7 @@ def test_show_makes_a_signed_qr_with_only_the_chosen_field_and_counts_down(
     shown = presentation.read_presentation(made["presentation"])
     assert [(f.name, f.value) for f in shown.fields] == [("degree", DIPLOMA["degree"])]
     assert (shown.cert_id, shown.holder) == (doc["cert_id"], holder)
-    shot(page, "05-qr")
+    look(page, "05-qr")
 
 
 def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
@@ -142,7 +77,7 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     tab(page, "请求")
     card = page.locator(f'[data-request="{request_id}"]')
     expect(card).to_contain_text("助学贷款审核")
-    shot(page, "06-request")
+    look(page, "06-request")
     card.get_by_label("允许使用次数").fill("1")
     card.get_by_role("button", name="同意（减少次数）").click()
     expect(page.get_by_role("status")).to_have_text("已授权，已上链", timeout=30_000)
@@ -153,6 +88,7 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     grant.get_by_role("button", name="撤销授权").click()
     expect(page.get_by_role("status")).to_have_text("已撤销授权，已上链", timeout=30_000)
     expect(page.locator(f'[data-request="{request_id}"]')).to_contain_text("已结束")
+    look(page, "07-grants")
     tab(page, "使用记录")
     entries = page.locator("li.entry")
     expect(entries.first).to_be_visible()
@@ -160,7 +96,7 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     for label in ("证照已签发", "机构申请使用您的数据", "您同意了授权", "您撤销了授权"):
         assert label in text
     assert "助学贷款审核" in text
-    shot(page, "07-activity")
+    look(page, "07-activity-feed")
 
 
 def test_english_large_text_and_sign_out_clearing_what_the_page_kept(
@@ -175,9 +111,10 @@ def test_english_large_text_and_sign_out_clearing_what_the_page_kept(
     assert font_px >= 22
     tab(page, "Me")
     expect(page.locator("main")).to_contain_text(holder)
-    shot(page, "08-english-large")
+    look(page, "08-english-large")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    look(page, "09-sign-in-english-large")
     kept = page.evaluate(
         "[...Object.keys(localStorage), ...Object.keys(sessionStorage)]"
         ".filter(k => k.startsWith('tl.') && !k.startsWith('tl.pref.'))"

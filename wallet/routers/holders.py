@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -112,6 +112,42 @@ def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) 
         raise HTTPException(
             403, "you hold no delegation in force to answer consent requests for this holder"
         )
+
+
+def delegated_categories(
+    ledger: LedgerClient, principal: str, delegate: str
+) -> frozenset[str] | None:
+    """The archive record categories `delegate` may act on in `principal`'s file, under
+    delegations in force with the archives action (None: every category); refuse (403)
+    if there is none. Claims and corrections are checked by the contract; this guards what
+    the wallet reads for a delegate (a file's records name departments and reasons)."""
+    delegations = node_query(
+        ledger,
+        "delegation",
+        "list_by_holder",
+        holder=delegate,
+        side="delegate",
+        in_force=True,
+        limit=limits.LIST_ITEMS_MAX,
+    )
+    covering = [
+        d for d in delegations if d["principal"] == principal and "archives" in d.get("actions", [])
+    ]
+    if not covering:
+        raise HTTPException(403, "you hold no delegation in force to act on this holder's file")
+    if any(not d.get("record_categories") for d in covering):
+        return None
+    return frozenset(c for d in covering for c in d["record_categories"])
+
+
+def _file_of(
+    ledger: LedgerClient, holder_id: str, on_behalf_of: str | None
+) -> tuple[str, frozenset[str] | None]:
+    """Whose file a route reads (the holder's, or a delegator's) and, for a delegator's,
+    the categories the delegation covers (None: all)."""
+    if on_behalf_of and on_behalf_of != holder_id:
+        return on_behalf_of, delegated_categories(ledger, on_behalf_of, holder_id)
+    return holder_id, None
 
 
 def node_error(exc: ClientError) -> HTTPException:
@@ -439,21 +475,48 @@ def present(
 
 @router.get("/holders/{holder_id}/archive")
 def archive_file(
-    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, category: str | None = None
+    holder_id: HolderIdPath,
+    session: CurrentHolder,
+    ledger: Ledger,
+    category: str | None = None,
+    on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
-    """一人一档: the records agencies returned into the holder's file, with their versions."""
-    args: dict[str, Any] = {"subject": holder_id, "with_history": True}
+    """一人一档: the records agencies returned into the holder's file, with their versions;
+    with on_behalf_of, those of a delegator's file in the categories of a delegation in
+    force with the archives action (else 403)."""
+    subject, covered = _file_of(ledger, holder_id, on_behalf_of)
+    args: dict[str, Any] = {"subject": subject, "with_history": True}
     if category:
         args["category"] = category
     result: list[dict[str, Any]] = node_query(ledger, "archives", "list_by_subject", **args)
-    return result
+    return [r for r in result if covered is None or r["category"] in covered]
+
+
+@router.get("/holders/{holder_id}/archive/corrections")
+def archive_corrections(
+    holder_id: HolderIdPath,
+    session: CurrentHolder,
+    ledger: Ledger,
+    status: Literal["pending", "corrected", "refused"] | None = None,
+    on_behalf_of: OnBehalfOf = None,
+) -> list[dict[str, Any]]:
+    """The corrections asked for in the holder's file (by them or a delegate), each with its
+    state and, once the source answered, its resolution: what the page follows. With
+    on_behalf_of, those of a delegator's file, as for the file itself."""
+    subject, covered = _file_of(ledger, holder_id, on_behalf_of)
+    args: dict[str, Any] = {"subject": subject, "limit": limits.LIST_ITEMS_MAX}
+    if status:
+        args["status"] = status
+    result: list[dict[str, Any]] = node_query(ledger, "archives", "corrections_by_subject", **args)
+    return [c for c in result if covered is None or c["category"] in covered]
 
 
 @router.post("/holders/{holder_id}/archive/{record_id}/claim")
 def claim_record(
     holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
 ) -> dict[str, Any]:
-    """数据申领: the holder claims a record returned into their file."""
+    """数据申领: the holder claims a record returned into their file, or a delegate one of a
+    delegator's (the contract checks the delegation for the record's category)."""
     return sign_and_submit(
         ledger, session.seed, "claim", {"record_id": record_id}, contract="archives"
     )

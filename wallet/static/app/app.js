@@ -5,6 +5,7 @@ import { ACTION_LABELS, FIELD_LABELS, TEXT } from "./i18n.js";
 const store = {
   get: (k) => sessionStorage.getItem("tl." + k) ?? localStorage.getItem("tl." + k),
   session: (k, v) => sessionStorage.setItem("tl." + k, v),
+  unset: (k) => { sessionStorage.removeItem("tl." + k); localStorage.removeItem("tl." + k); },
   device: (k, v) => localStorage.setItem("tl." + k, v),
   clearHolder() {
     for (const s of [sessionStorage, localStorage]) {
@@ -43,11 +44,22 @@ async function api(method, path, body) {
   if (!resp.ok) {
     if (resp.status === 401 && token) { store.clearHolder(); render("signin"); }
     const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? data);
-    throw new ApiError(resp.status, resp.status === 401 && token ? t("session_over") : detail);
+    if (resp.status === 401 && token) throw new ApiError(401, t("session_over"));
+    // The node's screen for personal data, and a form the wallet could not read, in words
+    // a holder reads in her language (the technical detail stays for the English reader).
+    if (detail.startsWith("personal_data:")) throw new ApiError(resp.status, t("personal_data"));
+    if (resp.status === 422 && Array.isArray(data.detail)) throw new ApiError(422, t("bad_input"));
+    throw new ApiError(resp.status, detail);
   }
   return data;
 }
 const holderPath = (rest) => `/v1/holders/${store.get("holder")}${rest}`;
+// Acting for a delegator (a guardian for an elder, an agent for an enterprise): the
+// principal's pseudonymous id, for this tab only; the routes that take it get on_behalf_of.
+const actingFor = () => store.get("acting");
+const actingMay = (power) => (store.get("acting_powers") || "").split(",").includes(power);
+const behalf = (sep) => (actingFor() ? `${sep}on_behalf_of=${encodeURIComponent(actingFor())}` : "");
+const short = (id) => (id && id.length > 14 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id);
 
 // --- small DOM helpers ---------------------------------------------------------------------
 
@@ -72,7 +84,7 @@ function day(ms) { return new Date(ms).toLocaleDateString(lang === "zh" ? "zh-CN
 function show(title, ...content) {
   if (countdown) { clearInterval(countdown); countdown = null; }
   const m = main();
-  m.replaceChildren(el("h2", { id: "screen-title", tabindex: "-1" }, title), ...content);
+  m.replaceChildren(el("h2", { id: "screen-title", tabindex: "-1" }, title), ...content.filter((c) => c != null));
   document.getElementById("screen-title").focus();
 }
 
@@ -127,11 +139,12 @@ const SCREENS = {
     show(t("welcome"), el("div", { class: "card" }, el("p", {}, t("created")),
       el("p", { id: "new-holder-id" }, el("strong", {}, store.get("holder"))),
       el("p", { class: "muted" }, t("remember_note")),
-      el("button", { type: "button", class: "primary wide", on: { click: () => render("certs") } }, t("tab_certs"))));
+      el("button", { type: "button", class: "primary wide", on: { click: () => render("certs") } }, t("certs_title"))));
   },
 
   async certs() {
-    show(t("tab_certs"), el("p", { class: "muted" }, t("loading")));
+    if (actingFor()) return ownOnly(t("certs_title"));
+    show(t("certs_title"), el("p", { class: "muted" }, t("loading")));
     const certs = await api("GET", holderPath("/certificates?prove=true"));
     const items = certs.map((c) => el("li", { class: "card cert", "data-cert": c.cert_id },
       el("h3", {}, typeName(c.cert_type)),
@@ -142,7 +155,7 @@ const SCREENS = {
       c.document && ["valid"].includes(c.status)
         ? el("button", { type: "button", class: "primary", on: { click: () => render("present", c) } }, t("show"))
         : null));
-    show(t("tab_certs"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_certs")));
+    show(t("certs_title"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_certs")));
   },
 
   detail(c) {
@@ -179,13 +192,14 @@ const SCREENS = {
   },
 
   async requests() {
+    if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_requests"));
     show(t("tab_requests"), el("p", { class: "muted" }, t("loading")));
-    const pending = await api("GET", holderPath("/requests?status=pending"));
+    const pending = await api("GET", holderPath("/requests?status=pending" + behalf("&")));
     const items = pending.map((r) => {
       const uses = el("input", { type: "number", id: `uses-${r.request_id}`, min: "1", max: String(r.max_uses), value: String(r.max_uses) });
       const act = (path, body, done) => (e) => guarded(e.target, async () => {
-        await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/${path}`), body);
-        await SCREENS.requests(); return t(done);
+        await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/${path}${behalf("?")}`), body);
+        await SCREENS.requests(); refreshCounts(); return t(done);
       });
       return el("li", { class: "card request", "data-request": r.request_id },
         el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
@@ -199,12 +213,13 @@ const SCREENS = {
         el("button", { type: "button", class: "secondary", on: { click: (e) => act("grant", { max_uses: Number(uses.value) }, "granted_ok")(e) } }, t("grant_narrow")),
         el("button", { type: "button", class: "danger", on: { click: act("refuse", undefined, "refused_ok") } }, t("refuse")));
     });
-    show(t("tab_requests"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_requests")));
+    show(t("tab_requests"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t(actingFor() ? "no_requests_for" : "no_requests")));
   },
 
   async grants() {
+    if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_grants"));
     show(t("tab_grants"), el("p", { class: "muted" }, t("loading")));
-    const all = await api("GET", holderPath("/requests"));
+    const all = await api("GET", holderPath("/requests" + behalf("?")));
     const granted = all.filter((r) => r.status !== "pending" && r.status !== "refused");
     const items = granted.map((r) => el("li", { class: "card grant", "data-request": r.request_id },
       el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
@@ -216,7 +231,7 @@ const SCREENS = {
         el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
       r.status === "granted" && r.in_force
         ? el("button", { type: "button", class: "danger", on: { click: (e) => guarded(e.target, async () => {
-            await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/revoke`));
+            await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/revoke${behalf("?")}`));
             await SCREENS.grants(); return t("revoked_ok");
           }) } }, t("revoke"))
         : null));
@@ -224,6 +239,7 @@ const SCREENS = {
   },
 
   async activity() {
+    if (actingFor()) return ownOnly(t("tab_activity"));
     show(t("tab_activity"), el("p", { class: "muted" }, t("loading")));
     const entries = await api("GET", holderPath("/activity"));
     const seen = Number(store.get("seen_height") || 0);
@@ -234,15 +250,118 @@ const SCREENS = {
       e.details.purpose ? el("p", {}, `${t("purpose")}: ${e.details.purpose}`) : null,
       e.ok ? null : el("p", { class: "error" }, `${t("failed")}: ${e.error}`),
       el("p", { class: "muted tx", "data-action": e.action }, `tx ${e.tx_hash.slice(0, 16)}…`)));
-    if (entries.length) store.device("seen_height", String(Math.max(...entries.map((e) => e.height))));
+    if (entries.length) store.device("seen_height", String(Math.max(seen, ...entries.map((e) => e.height))));
+    refreshCounts();
     show(t("tab_activity"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_activity")));
   },
 
-  me() {
-    show(t("me_title"), el("div", { class: "card" }, el("p", {}, `${t("signed_in_as")}: `, el("strong", {}, store.get("holder")))),
+  async me() {
+    // The menu and sign-out come first: a node out of reach only costs the counts.
+    const notices = await gatherNotices().catch(() => ({ items: [], appointments: 0 }));
+    const row = (screen, label, count) => el("li", {},
+      el("button", { type: "button", class: "menu", "data-go": screen, on: { click: () => render(screen) } },
+        el("span", {}, label), count ? el("span", { class: "count" }, String(count), el("span", { class: "sr" }, t("count_sr", count))) : null));
+    show(t("me_title"),
+      el("div", { class: "card" }, el("p", {}, `${t("signed_in_as")}: `, el("strong", { id: "my-id" }, store.get("holder")))),
+      el("ul", { class: "plain menu-list" },
+        row("notices", t("notices"), notices.items.length),
+        row("archive", actingFor() ? t("their_archive") : t("archive"), 0),
+        row("delegations", t("delegations"), notices.appointments)),
       el("button", { type: "button", id: "sign-out", class: "danger wide", on: { click: (e) => guarded(e.target, async () => {
         try { await api("DELETE", "/v1/sessions"); } finally { store.clearHolder(); render("signin"); }
       }) } }, t("sign_out")));
+  },
+
+  // 通知: what needs the holder's attention, gathered from the routes the page already uses.
+  async notices() {
+    if (actingFor()) return ownOnly(t("notices"));
+    show(t("notices"), el("p", { class: "muted" }, t("loading")));
+    const n = await gatherNotices();
+    const go = (screen, label) => el("button", { type: "button", class: "secondary", on: { click: () => render(screen) } }, label);
+    const items = n.items.map((x) => el("li", { class: `card notice ${x.kind}`, "data-kind": x.kind }, ...x.render(go)));
+    show(t("notices"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_notices")));
+  },
+
+  // 我的档案 (一人一档 / 一企一档): records departments returned into the holder's file.
+  async archive() {
+    if (actingFor() && !actingMay("archives")) return ownOnly(t("their_archive"));
+    const title = actingFor() ? t("their_archive") : t("archive");
+    show(title, el("p", { class: "muted" }, t("loading")));
+    const [records, corrections] = await Promise.all([
+      api("GET", holderPath("/archive" + behalf("?"))), api("GET", holderPath("/archive/corrections" + behalf("?")))]);
+    await loadCategories();
+    const items = records.map((r) => {
+      const mine = corrections.filter((c) => c.record_id === r.record_id)
+        .sort((a, b) => b.requested_height - a.requested_height); // the latest first
+      const reason = el("textarea", { id: `reason-${r.record_id}`, maxlength: "200", rows: "3", "aria-describedby": `reason-rule-${r.record_id}` });
+      const send = el("button", { type: "submit", class: "primary" }, t("send_correction"));
+      const form = el("form", { class: "correction-form", hidden: true, on: { submit: (e) => { e.preventDefault(); guarded(send, async () => {
+        const text = reason.value.trim();
+        if (!text) throw new ApiError(0, t("reason_needed"));
+        await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/corrections`), { reason: text });
+        await SCREENS.archive(); return t("correction_sent");
+      }); } } },
+        el("label", { for: `reason-${r.record_id}` }, t("correction_reason")), reason,
+        el("p", { id: `reason-rule-${r.record_id}`, class: "muted" }, t("reason_rule")), send);
+      const ask = r.pending_correction ? null : el("button", { type: "button", class: "secondary", "aria-expanded": "false",
+        on: { click: (e) => { form.hidden = !form.hidden; e.target.setAttribute("aria-expanded", String(!form.hidden)); if (!form.hidden) reason.focus(); } } },
+        t("ask_correction"));
+      return el("li", { class: "card record", "data-record": r.record_id },
+        el("h3", {}, categoryName(r.category)),
+        el("dl", { class: "fields" },
+          el("dt", {}, t("source")), el("dd", {}, `${r.source} · ${r.source_department}`),
+          el("dt", {}, t("version")), el("dd", {}, t("version_n", r.version)),
+          el("dt", {}, t("filed")), el("dd", {}, t("at_block", r.appended_height))),
+        el("p", { class: r.claimed ? "state ok" : "state", "data-claim": r.claimed ? "claimed" : "unclaimed" },
+          r.claimed ? t("claimed_at", r.claimed_height) : t("unclaimed")),
+        mine.length ? el("ul", { class: "plain corrections" }, mine.map(correctionItem)) : null,
+        (r.versions || []).length > 1 ? el("details", { class: "history" }, el("summary", {}, t("history")),
+          el("ol", {}, r.versions.map((v) => el("li", { "data-version": v.version },
+            `${t("version_n", v.version)} · ${t("at_block", v.from_height)}`,
+            v.cause === "current" ? ` · ${t("current")}` : ` · ${t(`cause_${v.cause}`)}${v.reason ? `：${v.reason}` : ""}`)))) : null,
+        r.claimed ? null : el("button", { type: "button", class: "primary", on: { click: (e) => guarded(e.target, async () => {
+          await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/claim`));
+          await SCREENS.archive(); return t("claimed_ok");
+        }) } }, t("claim")),
+        ask, form);
+    });
+    show(title, el("p", { class: "muted" }, t("archive_intro")),
+      items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_records")),
+      backToMe());
+  },
+
+  // 委托: delegations received (accept, decline, act for the delegator, renounce) and given
+  // (appoint a guardian, share documents with them, revoke).
+  async delegations() {
+    if (actingFor()) return ownOnly(t("delegations"));
+    show(t("delegations"), el("p", { class: "muted" }, t("loading")));
+    const [received, given] = await Promise.all([
+      api("GET", holderPath("/delegations?side=delegate")), api("GET", holderPath("/delegations?side=principal"))]);
+    const act = (d, path, done) => (e) => guarded(e.target, async () => {
+      await api("POST", holderPath(`/delegations/${encodeURIComponent(d.delegation_id)}/${path}`));
+      await SCREENS.delegations(); refreshCounts(); return t(done);
+    });
+    const receivedItems = received.map((d) => delegationCard(d, "received",
+      d.status === "pending" ? [
+        el("button", { type: "button", class: "primary", on: { click: act(d, "accept", "accepted_ok") } }, t("accept")),
+        el("button", { type: "button", class: "danger", on: { click: act(d, "decline", "declined_ok") } }, t("decline"))] : [],
+      d.in_force && (d.actions.includes("consent") || d.actions.includes("archives"))
+        ? el("button", { type: "button", class: "primary", on: { click: () => actFor(d) } }, t("act_for")) : null,
+      d.status === "active" ? el("button", { type: "button", class: "danger", on: { click: act(d, "revoke", "renounced_ok") } }, t("renounce")) : null));
+    const givenItems = given.map((d) => delegationCard(d, "given",
+      ["pending", "active"].includes(d.status)
+        ? el("button", { type: "button", class: "danger", on: { click: act(d, "revoke", "revoked_dlg_ok") } }, t("revoke_dlg")) : null));
+    const sharing = given.some((d) => d.in_force && d.actions.includes("consent"))
+      ? el("button", { type: "button", class: "secondary wide", id: "share", on: { click: (e) => guarded(e.target, async () => {
+          const out = await api("POST", holderPath("/delegations/share"));
+          return t("shared_ok", out.documents_shared);
+        }) } }, t("share")) : null;
+    show(t("delegations"),
+      el("h3", { class: "section" }, t("received")),
+      receivedItems.length ? el("ul", { class: "plain", id: "received" }, receivedItems) : el("p", { class: "card" }, t("no_received")),
+      el("h3", { class: "section" }, t("given")),
+      givenItems.length ? el("ul", { class: "plain", id: "given" }, givenItems) : el("p", { class: "card" }, t("no_given")),
+      sharing, appointForm(), backToMe());
   },
 };
 
@@ -264,7 +383,7 @@ function proofLine(c) {
 }
 function requestFields(r) {
   const names = (r.scope || []).flatMap((item) => item.fields || []);
-  return names.length ? names.map(fieldLabel).join("、") : "—";
+  return names.length ? names.map(fieldLabel).join("、") : t("whole_cert");
 }
 
 function drawQr(out, p, again) {
@@ -273,6 +392,7 @@ function drawQr(out, p, again) {
   const left = el("p", { class: "countdown", id: "countdown" });
   const refresh = el("button", { type: "button", class: "secondary wide", on: { click: again } }, t("refresh"));
   out.replaceChildren(el("div", { class: "card" }, qr, left, refresh));
+  out.scrollIntoView({ block: "start" }); // on a phone the form fills the screen: show the code
   const tick = () => {
     const s = Math.max(0, Math.round((p.expires_at_ms - Date.now()) / 1000));
     left.textContent = s > 0 ? t("expires_in", s) : t("expired_qr");
@@ -283,6 +403,150 @@ function drawQr(out, p, again) {
   countdown = setInterval(tick, 1000);
 }
 
+function correctionItem(c) {
+  const state = { pending: "correction_pending", corrected: "correction_corrected", refused: "correction_refused" }[c.status] || c.status;
+  return el("li", { class: `correction ${c.status}`, "data-correction": c.correction_id, "data-state": c.status },
+    el("p", {}, el("strong", {}, t(state)), ` · ${t("at_block", c.resolved_height || c.requested_height)}`),
+    el("p", { class: "muted" }, `${t("your_reason")}${t("colon")}${c.reason}`),
+    c.resolution ? el("p", {}, `${t("their_answer")}${t("colon")}${c.resolution}`) : null,
+    c.status === "corrected" ? el("p", { class: "muted" }, t("became_version", c.new_version)) : null);
+}
+
+let categoryNames = null;
+async function loadCategories() {
+  if (categoryNames) return;
+  try {
+    const cats = await api("GET", "/v1/catalogue/categories");
+    categoryNames = Object.fromEntries(cats.map((x) => [x.id, x]));
+  } catch { categoryNames = {}; }
+}
+function categoryName(id) {
+  const n = categoryNames && categoryNames[id];
+  return n ? (lang === "zh" ? n.name_zh : n.name_en) : id;
+}
+
+const kindLabel = (k) => t(`kind_${k}`);
+function delegationState(d) {
+  if (d.status === "active") return d.in_force ? "dlg_active" : "dlg_ended";
+  return `dlg_${d.status}`;
+}
+function delegationCard(d, side, ...buttons) {
+  const state = delegationState(d);
+  const other = side === "received" ? d.principal : d.delegate;
+  return el("li", { class: "card delegation", "data-delegation": d.delegation_id, "data-state": state },
+    el("h3", {}, side === "received" ? t("dlg_for", kindLabel(d.kind)) : t("dlg_to", kindLabel(d.kind))),
+    el("span", { class: `badge ${state}` }, t(state)),
+    el("dl", { class: "fields" },
+      el("dt", {}, side === "received" ? t("principal") : t("delegate")), el("dd", { class: "id" }, other),
+      el("dt", {}, t("powers")), el("dd", {}, d.actions.map((a) => t(`power_${a}`)).join("、")),
+      el("dt", {}, t("cert_types")), el("dd", {}, d.cert_types && d.cert_types.length ? d.cert_types.map(typeName).join("、") : t("all")),
+      el("dt", {}, t("until")), el("dd", {}, day(d.expires_at_ms))),
+    buttons.flat());
+}
+
+function appointForm() {
+  const who = el("input", { type: "text", id: "delegate-id", autocomplete: "off", spellcheck: "false", required: true, "aria-describedby": "delegate-rule" });
+  const days = el("input", { type: "number", id: "valid-days", min: "1", max: "3650", value: "365", required: true });
+  const power = (a, checked) => el("label", { class: "check" }, el("input", { type: "checkbox", name: "power", value: a, checked }), t(`power_${a}`));
+  const go = el("button", { type: "submit", class: "primary wide" }, t("appoint"));
+  return el("form", { class: "card", id: "appoint", on: { submit: (e) => { e.preventDefault(); guarded(go, async () => {
+    const delegate = who.value.trim();
+    if (!/^hd[0-9a-f]{40}$/.test(delegate)) throw new ApiError(0, t("bad_holder_id"));
+    if (delegate === store.get("holder")) throw new ApiError(0, t("not_yourself"));
+    const actions = [...document.querySelectorAll("input[name=power]:checked")].map((b) => b.value);
+    if (!actions.length) throw new ApiError(0, t("pick_power"));
+    const n = Number(days.value);
+    if (!Number.isInteger(n) || n < 1 || n > 3650) throw new ApiError(0, t("bad_days"));
+    await api("POST", holderPath("/delegations"), { kind: "guardian", delegate, actions, valid_days: n });
+    await SCREENS.delegations(); return t("appointed_ok");
+  }); } } },
+    el("h3", {}, t("appoint_title")),
+    el("p", { class: "muted" }, t("appoint_text")),
+    el("label", { for: "delegate-id" }, t("delegate_id")), who,
+    el("p", { id: "delegate-rule", class: "muted" }, t("delegate_rule")),
+    el("fieldset", {}, el("legend", {}, t("powers")), power("consent", true), power("archives", false)),
+    el("label", { for: "valid-days" }, t("valid_days")), days, go);
+}
+
+// Acting for a delegator: the banner says whose data is on screen until "back to me".
+function actFor(d) {
+  store.session("acting", d.principal);
+  store.session("acting_kind", d.kind);
+  store.session("acting_powers", d.actions.join(","));
+  showWhose();
+  render(d.actions.includes("consent") ? "requests" : "archive");
+}
+function stopActing() {
+  store.unset("acting"); store.unset("acting_kind"); store.unset("acting_powers");
+  showWhose();
+}
+function showWhose() {
+  const box = document.getElementById("whose");
+  const id = actingFor();
+  box.hidden = !id;
+  document.documentElement.classList.toggle("acting", Boolean(id));
+  document.getElementById("whose-text").textContent = id ? t("acting_for", kindLabel(store.get("acting_kind")), id) : "";
+}
+function ownOnly(title) {
+  show(title, el("p", { class: "card" }, t("own_only")),
+    el("button", { type: "button", class: "primary wide", on: { click: () => { stopActing(); render(current); } } }, t("back_to_me")));
+}
+function backToMe() {
+  return el("button", { type: "button", class: "secondary wide", on: { click: () => render("me") } }, t("back"));
+}
+
+// What needs the holder's attention: certificates about to expire (the wallet's
+// notifications), pending requests, appointments to answer and what happened since the
+// last visit to 使用记录 (a correction answered among them).
+async function gatherNotices() {
+  const seen = Number(store.get("seen_height") || 0);
+  const [expiring, pending, received, entries] = await Promise.all([
+    api("GET", holderPath("/notifications")), api("GET", holderPath("/requests?status=pending")),
+    api("GET", holderPath("/delegations?side=delegate")), api("GET", holderPath("/activity?limit=100"))]);
+  const items = [];
+  for (const x of expiring) items.push({ kind: "expiring", render: (go) => [
+    el("h3", {}, t("expiring_title", typeName(x.cert_type))),
+    el("p", {}, t("expiring_text", day(x.valid_until_ms), x.days_left)), go("certs", t("certs_title"))] });
+  if (pending.length) items.push({ kind: "requests", render: (go) => [
+    el("h3", {}, t("pending_title", pending.length)),
+    el("p", {}, [...new Set(pending.map((r) => r.agency))].join("、")), go("requests", t("tab_requests"))] });
+  const appointments = received.filter((d) => d.status === "pending");
+  for (const d of appointments) items.push({ kind: "appointment", render: (go) => [
+    el("h3", {}, t("appointment_title", kindLabel(d.kind))),
+    el("p", { class: "id" }, `${t("principal")}: ${d.principal}`), go("delegations", t("delegations"))] });
+  const fresh = entries.filter((e) => e.height > seen && e.ok);
+  for (const e of fresh.filter((x) => x.action === "archive.corrected" || x.action === "archive.correction_refused")) {
+    items.push({ kind: "correction", render: (go) => [
+      el("h3", {}, actionLabel(e.action)),
+      el("p", { class: "muted" }, `${when(e.time_ms)} · ${t("at_block", e.height)}`), go("archive", t("archive"))] });
+  }
+  if (fresh.length) items.push({ kind: "activity", render: (go) => [
+    el("h3", {}, t("new_activity", fresh.length)),
+    el("ul", {}, fresh.slice(0, 3).map((e) => el("li", {}, actionLabel(e.action)))), go("activity", t("tab_activity"))] });
+  return { items, appointments: appointments.length, pending: pending.length, fresh: fresh.length };
+}
+
+let countsRun = 0;
+async function refreshCounts() {
+  if (!store.get("token")) return;
+  const run = ++countsRun;
+  const counts = {};
+  try {
+    if (actingFor()) {
+      if (actingMay("consent")) counts.requests = (await api("GET", holderPath("/requests?status=pending" + behalf("&")))).length;
+    } else {
+      const n = await gatherNotices();
+      Object.assign(counts, { requests: n.pending, activity: n.fresh, me: n.items.length });
+    }
+  } catch { return; }
+  if (run !== countsRun) return;
+  for (const c of document.querySelectorAll("#tabs .count")) {
+    const n = counts[c.dataset.count] || 0;
+    c.hidden = n === 0;
+    c.replaceChildren(...(n ? [String(n), el("span", { class: "sr" }, t("count_sr", n))] : []));
+  }
+}
+
 function signedIn(s, isNew = false) {
   store.session("token", s.token);
   store.device("holder", s.holder_id);
@@ -291,16 +555,24 @@ function signedIn(s, isNew = false) {
 
 // --- navigation, language, large text ------------------------------------------------------
 
+// The tab each screen belongs to (the 我的 menu holds 通知, 我的档案 and 委托).
+const TAB_OF = { detail: "certs", present: "certs", created: "certs", notices: "me", archive: "me", delegations: "me" };
+let current = "signin";
+
 async function render(screen, arg) {
   say("");
   const signedInNow = Boolean(store.get("token"));
   if (!signedInNow && !["signin", "signup"].includes(screen)) screen = "signin";
+  current = arg === undefined ? screen : TAB_OF[screen] || screen;
   const tabs = document.getElementById("tabs");
   tabs.hidden = !signedInNow;
+  const tab = TAB_OF[screen] || screen;
   for (const b of tabs.querySelectorAll("button")) {
-    if (b.dataset.screen === screen) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
+    if (b.dataset.screen === tab) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
+  showWhose();
   try { await SCREENS[screen](arg); } catch (e) { say(e.message); }
+  if (signedInNow) refreshCounts();
 }
 
 function applyPrefs() {
@@ -329,12 +601,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   applyPrefs();
   document.getElementById("lang").addEventListener("click", () => {
     lang = lang === "zh" ? "en" : "zh"; store.device("pref.lang", lang); applyPrefs();
-    render(document.querySelector("#tabs [aria-current]")?.dataset.screen || (store.get("token") ? "certs" : "signin"));
+    render(current);
   });
   document.getElementById("large").addEventListener("click", () => {
     store.device("pref.large", store.get("pref.large") === "1" ? "0" : "1"); applyPrefs();
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => render(b.dataset.screen));
+  document.getElementById("back-to-me").addEventListener("click", () => { stopActing(); render(current); });
   await loadTypes();
   render(store.get("token") ? "certs" : "signin");
 });

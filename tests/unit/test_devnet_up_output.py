@@ -1,0 +1,57 @@
+"""`trustledger devnet up` says where the citizen's page is (issue 12): in its text and as
+`wallet_app_url` in `--json`, next to the wallet's API. The devnet itself is not started here
+(tests/integration/test_citizen_page*.py open that URL on a running one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import devnet
+from cli.main import app
+
+WALLET = "https://127.0.0.1:27200"
+
+
+def _started(monkeypatch: pytest.MonkeyPatch, folder: Path) -> devnet.Devnet:
+    net = devnet.Devnet(
+        dir=folder,
+        chain_id="trustledger-devnet-test",
+        addresses={"val-0": "127.0.0.1:27000"},
+        wallet_url=WALLET,
+        metrics={},
+    )
+
+    def up(dir: Path, base_port: int = 0, show: bool = True) -> devnet.Devnet:
+        assert dir == folder
+        return net
+
+    monkeypatch.setattr(devnet, "up", up)
+    return net
+
+
+def test_the_page_url_is_the_wallets_app_folder(tmp_path: Path) -> None:
+    net = devnet.Devnet(tmp_path, "c", {}, "https://10.77.0.20:8443", {})
+    assert net.wallet_app_url == "https://10.77.0.20:8443/app/"
+
+
+def test_up_json_includes_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _started(monkeypatch, tmp_path)
+    result = CliRunner().invoke(app, ["devnet", "up", "--dir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["wallet_url"] == WALLET
+    assert doc["wallet_app_url"] == f"{WALLET}/app/"
+
+
+def test_up_prints_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _started(monkeypatch, tmp_path)
+    result = CliRunner().invoke(app, ["devnet", "up", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(
+        line.split() == ["page:", f"{WALLET}/app/", "(the", "citizen's", "page)"] for line in lines
+    ), result.stdout
