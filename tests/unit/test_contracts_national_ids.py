@@ -13,11 +13,18 @@ import pytest
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates import national
 from contracts.certificates.commitments import compute_document_hash
+from contracts.framework import declarations
 from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
 from contracts.membership import credit_codes
-from contracts.runtime import ArgValue, genesis_writes, get_admission_refusal, screen_arguments
+from contracts.runtime import (
+    LATEST,
+    ArgValue,
+    genesis_writes,
+    get_admission_refusal,
+    screen_arguments,
+)
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import add_org_args, pass_proposal
 
@@ -283,3 +290,21 @@ def test_a_code_belongs_to_one_organisation_and_leaves_with_it() -> None:
         propose_args("PROP-CODE-8", "set_credit_code", org_id="nobody-here", credit_code=SDU_CODE),
         "not_found",
     )
+
+
+def test_only_a_declared_code_argument_is_left_to_its_format() -> None:
+    membership = LATEST["membership"]
+    add = add_org_args("PROP-CODE-9", credit_code=WEIHAI_CODE)
+    assert declarations.get_organisation_code_args(membership, "propose", add) == {"credit_code"}
+    set_roles = propose_args("PROP-CODE-10", "set_roles", org_id="sdu", roles='["issuer"]')
+    assert declarations.get_organisation_code_args(membership, "propose", set_roles) == set()
+    assert declarations.get_organisation_code_args(None, "propose", add) == set()
+    assert declarations.get_organisation_code_args(membership, "approve", add) == set()
+    assert declarations.get_organisation_code_args(membership, "no_such", add) == set()
+    unknown = {**add, "action": "no_such_action"}
+    assert declarations.get_organisation_code_args(membership, "propose", unknown) == set()
+    # A code that is the whole value of another argument is still personal data there.
+    as_name = {**add, "name": WEIHAI_CODE}
+    refusal = get_admission_refusal("membership", "propose", as_name)
+    assert refusal is not None and refusal.code == "personal_data"
+    assert "'name'" in refusal.message
