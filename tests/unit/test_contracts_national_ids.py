@@ -13,10 +13,12 @@ import pytest
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates import national
 from contracts.certificates.commitments import compute_document_hash
-from contracts.framework import declarations
+from contracts.framework import arguments, declarations
+from contracts.framework.arguments import ORGANISATION_CODE
 from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
+from contracts.framework.signature import text_kind
 from contracts.membership import credit_codes
 from contracts.runtime import (
     LATEST,
@@ -308,3 +310,43 @@ def test_only_a_declared_code_argument_is_left_to_its_format() -> None:
     refusal = get_admission_refusal("membership", "propose", as_name)
     assert refusal is not None and refusal.code == "personal_data"
     assert "'name'" in refusal.message
+
+
+def test_setting_a_code_records_an_exact_event_and_takes_effect_at_once() -> None:
+    ledger = coded_ledger()
+    pass_proposal(ledger, add_org_args("PROP-CODE-11", credit_code=WEIHAI_CODE))
+    pass_proposal(
+        ledger,
+        propose_args(
+            "PROP-CODE-12",
+            "set_credit_code",
+            org_id="weihai-bigdata",
+            credit_code="11371000000000004M",
+        ),
+    )
+    found = [
+        (e.subjects, dict(e.attrs))
+        for r in ledger.results
+        for e in r.events
+        if e.name == "membership.credit_code_set"
+    ]
+    assert found == [
+        (
+            ("weihai-bigdata", "PROP-CODE-11"),
+            {"credit_code": WEIHAI_CODE, "org_id": "weihai-bigdata", "proposal_id": "PROP-CODE-11"},
+        ),
+        (
+            ("weihai-bigdata", "PROP-CODE-12"),
+            {
+                "credit_code": "11371000000000004M",
+                "org_id": "weihai-bigdata",
+                "proposal_id": "PROP-CODE-12",
+            },
+        ),
+    ]
+    record = ledger.query("membership", "proposal", {"proposal_id": "PROP-CODE-12"})
+    assert record["status"] == "applied"
+    assert record["effective_height"] == record["decided_height"] > 0
+    # The argument's kind, built again (kinds of the shipped methods are built at import).
+    assert text_kind(ORGANISATION_CODE).organisation_code is True
+    assert text_kind(arguments.CERT_ID).organisation_code is False
