@@ -39,6 +39,10 @@ SERIOUS = ("serious", "critical")
 API_REFUSAL = "Failed to load resource: the server responded with a status of 4"
 
 
+PAGE_TIMEZONE = "Asia/Shanghai"
+"""The browser's time zone: a citizen's phone in China (dates the page shows and reads)."""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -54,7 +58,10 @@ def page(browser: Browser, net: Devnet) -> Iterator[Page]:
     # The devnet's wallet certificate comes from its own CA, which this browser profile does
     # not know: the test trusts it as the citizen's phone would trust the agency's CA.
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, ignore_https_errors=True, locale="zh-CN"
+        viewport={"width": 360, "height": 740},
+        ignore_https_errors=True,
+        locale="zh-CN",
+        timezone_id=PAGE_TIMEZONE,
     )
     assert AXE.is_file(), f"{AXE} is missing: run `make pages`"
     context.add_init_script(path=str(AXE))

@@ -11,12 +11,15 @@ check (tests/integration/page_support.py). Screenshots go to `$TRUSTLEDGER_SHOTS
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from playwright.sync_api import Page, expect
 
 from cli.devnet import Devnet
 from node.sdk import presentation
-from tests.integration.helpers import DIPLOMA, issue_and_deliver, sdk_bank_request
-from tests.integration.page_support import look, sign_up, tab
+from tests.integration.helpers import DIPLOMA, bank_requests, issue_and_deliver, wallet
+from tests.integration.page_support import PAGE_TIMEZONE, look, sign_up, tab
 
 
 def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_chain(
@@ -73,14 +76,33 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     holder = sign_up(page, net)
     with net.client() as client:
         doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        request_id = sdk_bank_request(net, client, holder, doc["cert_id"], "助学贷款审核", 3)
+    asked = bank_requests(
+        net, holder, doc["cert_id"], "助学贷款审核", "--max-uses", "3", "--days", "3"
+    )
+    request_id = asked["request_id"]
     tab(page, "请求")
     card = page.locator(f'[data-request="{request_id}"]')
     expect(card).to_contain_text("助学贷款审核")
     look(page, "06-request")
     card.get_by_label("允许使用次数").fill("1")
-    card.get_by_role("button", name="同意（减少次数）").click()
+    # An earlier end: the end of tomorrow on the citizen's phone (the request runs 3 days).
+    tomorrow = (dt.datetime.now(ZoneInfo(PAGE_TIMEZONE)) + dt.timedelta(days=1)).date()
+    card.get_by_label("授权截止日期").fill(tomorrow.isoformat())
+    card.get_by_role("button", name="按所选同意").click()
     expect(page.get_by_role("status")).to_have_text("已授权，已上链", timeout=30_000)
+    token = page.evaluate("sessionStorage.getItem('tl.token')")
+    (granted,) = [
+        r
+        for r in wallet(
+            "GET", net, f"/v1/holders/{holder}/requests", token, params={"status": "granted"}
+        ).json()
+        if r["request_id"] == request_id
+    ]
+    end_of_tomorrow = dt.datetime.combine(
+        tomorrow, dt.time(23, 59, 59), tzinfo=ZoneInfo(PAGE_TIMEZONE)
+    )
+    assert granted["expires_at_ms"] == int(end_of_tomorrow.timestamp() * 1000)
+    assert (granted["granted_uses"], granted["max_uses"]) == (1, 3)
     tab(page, "授权管理")
     grant = page.locator(f'[data-request="{request_id}"]')
     expect(grant).to_contain_text("生效中")

@@ -64,6 +64,8 @@ class FakeLedger:
     """What `audit_trace` answers for a subject, oldest first (as a node's index scan)."""
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What `membership.get` answers, by organisation id."""
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What `consent.get` answers, by request id."""
     trust_reads: int = 0
     unreachable: bool = False
 
@@ -95,6 +97,10 @@ class FakeLedger:
             return [c for c in self.certificates.values() if c["holder"] == args["holder"]]
         if (contract, method) == ("delegation", "list_by_holder"):
             return []
+        if (contract, method) == ("consent", "get"):
+            if args["request_id"] not in self.requests:
+                raise ClientError("NOT_FOUND", f"no consent request {args['request_id']}")
+            return self.requests[args["request_id"]]
         raise AssertionError(f"unexpected query {contract}.{method} {args}")
 
     def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:

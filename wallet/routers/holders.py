@@ -65,6 +65,12 @@ OnBehalfOf = Annotated[
 
 class GrantIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, le=1000, description="narrow the uses")
+    expires_at_ms: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="end the grant earlier than the request asks (ms since the epoch)",
+    )
 
 
 def consent_delegates(ledger: LedgerClient, store: WalletStore, holder_id: str) -> dict[str, bytes]:
@@ -312,8 +318,9 @@ def grant(
     store: Store,
     ledger: Ledger,
 ) -> dict[str, Any]:
-    """Grant a request: the document is sealed to the agency's key with an annotation the
-    granting holder signs (加注件: this agency, this purpose, until the request's expiry;
+    """Grant a request, as asked or narrowed (fewer uses, an earlier end): the document is
+    sealed to the agency's key with an annotation the granting holder signs (加注件: this
+    agency, this purpose, until the grant's end;
     node/sdk/annotation.py), and the grant goes on-chain. A delegate (guardian) grants with
     on_behalf_of; the contract checks the delegation, the document is the copy sealed to the
     delegate at delivery, and the delegate signs the annotation."""
@@ -324,6 +331,9 @@ def grant(
         raise HTTPException(
             409, "this wallet has not received the requested certificate's document"
         )
+    until = req["expires_at_ms"] if body.expires_at_ms is None else body.expires_at_ms
+    if until > req["expires_at_ms"]:
+        raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = open_sealed(session.seed, sealed_doc)
     annotation = make_annotation(
@@ -333,7 +343,7 @@ def grant(
         agency=req["agency"],
         purpose=req["purpose"],
         request_id=request_id,
-        expires_at_ms=req["expires_at_ms"],
+        expires_at_ms=until,
     )
     store.put_share(
         request_id,
@@ -346,6 +356,8 @@ def grant(
     args: dict[str, Any] = {"request_id": request_id}
     if body.max_uses is not None:
         args["max_uses"] = body.max_uses
+    if body.expires_at_ms is not None:
+        args["expires_at_ms"] = body.expires_at_ms
     try:
         return sign_and_submit(ledger, session.seed, "grant", args)
     except HTTPException:

@@ -79,6 +79,10 @@ function say(text) { document.getElementById("status").textContent = text; }
 function when(ms) {
   return new Date(ms).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
 }
+function isoDay(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
 function day(ms) { return new Date(ms).toLocaleDateString(lang === "zh" ? "zh-CN" : "en-GB"); }
 
 function show(title, ...content) {
@@ -197,6 +201,14 @@ const SCREENS = {
     const pending = await api("GET", holderPath("/requests?status=pending" + behalf("&")));
     const items = pending.map((r) => {
       const uses = el("input", { type: "number", id: `uses-${r.request_id}`, min: "1", max: String(r.max_uses), value: String(r.max_uses) });
+      const last = isoDay(r.expires_at_ms);
+      const until = el("input", { type: "date", id: `until-${r.request_id}`, max: last, value: last });
+      // Fewer uses and an earlier end (the end of the chosen day, never past the request's).
+      const narrowed = () => {
+        const body = { max_uses: Number(uses.value) };
+        if (until.value && until.value < last) body.expires_at_ms = new Date(`${until.value}T23:59:59`).getTime();
+        return body;
+      };
       const act = (path, body, done) => (e) => guarded(e.target, async () => {
         await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/${path}${behalf("?")}`), body);
         await SCREENS.requests(); refreshCounts(); return t(done);
@@ -210,7 +222,8 @@ const SCREENS = {
           el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
         el("button", { type: "button", class: "primary", on: { click: act("grant", {}, "granted_ok") } }, t("grant")),
         el("label", { for: `uses-${r.request_id}` }, t("uses_allowed")), uses,
-        el("button", { type: "button", class: "secondary", on: { click: (e) => act("grant", { max_uses: Number(uses.value) }, "granted_ok")(e) } }, t("grant_narrow")),
+        el("label", { for: `until-${r.request_id}` }, t("until_allowed")), until,
+        el("button", { type: "button", class: "secondary", on: { click: (e) => act("grant", narrowed(), "granted_ok")(e) } }, t("grant_narrow")),
         el("button", { type: "button", class: "danger", on: { click: act("refuse", undefined, "refused_ok") } }, t("refuse")));
     });
     show(t("tab_requests"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t(actingFor() ? "no_requests_for" : "no_requests")));

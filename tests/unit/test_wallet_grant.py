@@ -1,0 +1,39 @@
+"""A grant narrowed in the wallet (issue 12): an end later than the request asks is refused
+before anything is sealed or signed. The narrowed grants themselves go to a real chain in
+tests/integration/test_citizen_page.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.wallet_support import running_wallet
+
+REQUEST_ID = "req-grant-000001"
+CERT_ID = "DIP-2012-000001"
+
+
+def test_a_grant_may_end_earlier_never_later(tmp_path: Path) -> None:
+    with running_wallet(tmp_path) as wallet:
+        holder = wallet.new_holder()
+        token = wallet.sign_in(holder).json()["token"]
+        ends = wallet.clock.now_ms() + 86_400_000
+        wallet.ledger.requests[REQUEST_ID] = {
+            "request_id": REQUEST_ID,
+            "holder": holder,
+            "agency": "bank",
+            "cert_id": CERT_ID,
+            "purpose": "贷款审核",
+            "status": "pending",
+            "expires_at_ms": ends,
+        }
+        wallet.store.put_document(holder, CERT_ID, b"sealed")
+        path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
+        auth = {"Authorization": f"Bearer {token}"}
+        later = wallet.http.request("POST", path, json={"expires_at_ms": ends + 1}, headers=auth)
+        assert later.status_code == 422, later.text
+        assert "earlier" in later.json()["detail"]
+        assert wallet.store.get_share(REQUEST_ID) is None  # nothing sealed for the agency
+        for bad in (0, -5, "tomorrow"):
+            resp = wallet.http.request("POST", path, json={"expires_at_ms": bad}, headers=auth)
+            assert resp.status_code == 422, bad
+        assert wallet.store.get_share(REQUEST_ID) is None
