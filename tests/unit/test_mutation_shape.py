@@ -26,6 +26,7 @@ from consensus.messages import (
     Prepared,
     PreparedCertificate,
     PrePrepare,
+    PrePrepareRequest,
     Suspicion,
     ViewChange,
     Vote,
@@ -162,3 +163,17 @@ def test_prepared_records_are_shape_checked_too() -> None:
     assert get_record_shape_problem(Prepared(PC, b"p" * (PAYLOAD_BYTES_MAX + 1))) is not None
     assert get_record_shape_problem(Prepared(replace(PC, height=0), b"block")) is not None
     assert get_record_shape_problem(replace(PREPARE, height=0)) is not None
+
+
+def test_a_preprepare_request_needs_a_view_a_height_and_an_empty_or_whole_digest() -> None:
+    good = PrePrepareRequest(0, 1, D, "v1", SIG)
+    assert get_shape_problem(good) is None
+    assert get_shape_problem(replace(good, digest=b"")) is None  # "any block at that slot"
+    for bad in (
+        replace(good, view=U64_MAX + 1),  # a bad view alone, the height fine
+        replace(good, view=-1),
+        replace(good, height=0),  # a bad height alone, the view fine
+        replace(good, digest=b"\x01"),  # neither empty nor a whole digest
+        replace(good, digest=D[:-1]),
+    ):
+        assert get_shape_problem(bad) is not None, bad

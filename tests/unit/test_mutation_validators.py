@@ -10,12 +10,13 @@ import pytest
 
 from consensus.errors import InvalidCertificate
 from consensus.limits import U64_MAX, VALIDATOR_ID_BYTES_MAX, VALIDATORS_MAX
-from consensus.messages import CommitCertificate, PreparedCertificate, Vote
+from consensus.messages import Commit, CommitCertificate, PreparedCertificate, Vote
 from consensus.signing import commit_sign_bytes, prepare_sign_bytes, preprepare_sign_bytes
 from consensus.validators import (
     Validator,
     ValidatorSchedule,
     ValidatorSet,
+    commits_of,
     get_commit_certificate_problem,
     get_prepared_certificate_problem,
     verify_commit_certificate,
@@ -183,3 +184,18 @@ def test_capping_a_schedule_within_its_cap_keeps_every_set() -> None:
     assert schedule.capped(5, 30).entries == schedule.entries
     assert schedule.capped(2, 30).entries == schedule.entries[1:]
     assert schedule.capped(1, 15).entries == schedule.entries[1:]  # never the set at 15
+
+
+def test_a_certificate_gives_back_the_signed_commits_it_was_made_of() -> None:
+    cert = support.make_certificate(5, DIGEST, view=3)
+    commits = commits_of(cert)
+    assert [(c.view, c.height, c.digest, c.sender, c.signature) for c in commits] == [
+        (3, 5, DIGEST, v.validator, v.signature) for v in cert.votes
+    ]
+    assert all(isinstance(c, Commit) for c in commits)
+    # Each is a commit its sender signed: it verifies with the sender's key.
+    for commit in commits:
+        member = support.VALIDATORS.get(commit.sender)
+        assert member is not None
+        msg = commit_sign_bytes(CHAIN, commit.view, commit.height, commit.digest)
+        assert support.VERIFIER.verify(member.public_key, msg, commit.signature)
