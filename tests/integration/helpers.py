@@ -139,6 +139,47 @@ def cli_fails(net: Devnet, *args: str) -> str:
     return result.output
 
 
+def hrss_appends(net: Devnet, subject: str, department: str, *content: str) -> dict[str, Any]:
+    """`trustledger archive append` by the social security bureau: a social-security record
+    in `subject`'s file from `department`; `content` is `--content-file PATH` or
+    `--content-hash HEX`. The command's JSON."""
+    return cli(
+        net,
+        "archive",
+        "append",
+        "--org",
+        "hrss",
+        "--subject",
+        subject,
+        "--category",
+        "social_security",
+        "--source-department",
+        department,
+        *content,
+    )
+
+
+def hrss_resolves(
+    net: Devnet, correction_id: str, outcome: str, reason: str, *more: str
+) -> dict[str, Any]:
+    """`trustledger archive resolve` by the social security bureau (`more`: e.g. the
+    corrected `--content-file`). The command's JSON."""
+    return cli(
+        net,
+        "archive",
+        "resolve",
+        "--org",
+        "hrss",
+        "--correction-id",
+        correction_id,
+        "--outcome",
+        outcome,
+        "--reason",
+        reason,
+        *more,
+    )
+
+
 def fields_args(fields: dict[str, str]) -> list[str]:
     return [a for k, v in fields.items() for a in ("--field", f"{k}={v}")]
 

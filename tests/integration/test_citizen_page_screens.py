@@ -17,8 +17,9 @@ from cli.devnet import Devnet
 from tests.integration.helpers import (
     DIPLOMA,
     bank_requests,
-    cli,
     cli_issue,
+    hrss_appends,
+    hrss_resolves,
     issue_and_deliver,
     new_holder,
     sdk_bank_request,
@@ -33,21 +34,7 @@ def test_archive_claim_and_a_correction_followed_until_the_source_answers(
     holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
     content.write_text('{"months": 120}')
-    record_id = cli(
-        net,
-        "archive",
-        "append",
-        "--org",
-        "hrss",
-        "--subject",
-        holder,
-        "--category",
-        "social_security",
-        "--source-department",
-        "社保中心",
-        "--content-file",
-        str(content),
-    )["record_id"]
+    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
     open_from_me(page, "我的档案")
     card = page.locator(f'[data-record="{record_id}"]')
     expect(card.locator("h3")).to_have_text("社保")
@@ -87,19 +74,7 @@ def test_archive_claim_and_a_correction_followed_until_the_source_answers(
     look(page, "10-archive-correction-pending")
 
     # The source refuses: the notification says so, and the file shows its answer.
-    cli(
-        net,
-        "archive",
-        "resolve",
-        "--org",
-        "hrss",
-        "--correction-id",
-        first,
-        "--outcome",
-        "refused",
-        "--reason",
-        "2019 年记录完整",
-    )
+    hrss_resolves(net, first, "refused", "2019 年记录完整")
     open_from_me(page, "通知")
     expect(page.locator('[data-kind="correction"]')).to_contain_text("纠错未被采纳")
     page.locator('[data-kind="correction"]').get_by_role("button", name="我的档案").click()
@@ -116,21 +91,7 @@ def test_archive_claim_and_a_correction_followed_until_the_source_answers(
     second = asked.value.json()["correction_id"]
     expect(status).to_have_text("纠错申请已提交，已上链", timeout=30_000)
     content.write_text('{"months": 122}')
-    cli(
-        net,
-        "archive",
-        "resolve",
-        "--org",
-        "hrss",
-        "--correction-id",
-        second,
-        "--outcome",
-        "corrected",
-        "--reason",
-        "已补录",
-        "--content-file",
-        str(content),
-    )
+    hrss_resolves(net, second, "corrected", "已补录", "--content-file", str(content))
     open_from_me(page, "我的档案")
     corrected = page.locator(f'[data-correction="{second}"]')
     expect(corrected).to_have_attribute("data-state", "corrected")
@@ -203,21 +164,7 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     expect(whose).to_be_visible()
 
     # The elder's file, under the same band: she claims a record for the elder.
-    record_id = cli(
-        net,
-        "archive",
-        "append",
-        "--org",
-        "hrss",
-        "--subject",
-        elder,
-        "--category",
-        "social_security",
-        "--source-department",
-        "社保中心",
-        "--content-hash",
-        "cd" * 32,
-    )["record_id"]
+    record_id = hrss_appends(net, elder, "社保中心", "--content-hash", "cd" * 32)["record_id"]
     open_from_me(page, "对方的档案")
     expect(whose).to_be_visible()
     record = page.locator(f'[data-record="{record_id}"]')

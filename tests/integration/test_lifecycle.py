@@ -28,6 +28,8 @@ from tests.integration.helpers import (
     cli_fails,
     cli_issue,
     fields_args,
+    hrss_appends,
+    hrss_resolves,
     new_holder,
     new_holders,
     runner,
@@ -274,20 +276,8 @@ def test_one_person_file_claim_and_correction(net: Devnet, tmp_path: Path) -> No
     holder, token = new_holder(net)
     content = tmp_path / "contributions.json"
     content.write_text('{"months": 120, "base": "5000"}')
-    rec = cli(
-        net,
-        "archive",
-        "append",
-        "--org",
-        "hrss",
-        "--subject",
-        holder,
-        "--category",
-        "social_security",
-        "--source-department",
-        "社保中心 social insurance centre",
-        "--content-file",
-        str(content),
+    rec = hrss_appends(
+        net, holder, "社保中心 social insurance centre", "--content-file", str(content)
     )
     record_id = rec["record_id"]
     # Only a source for that category may append.
@@ -326,20 +316,8 @@ def test_one_person_file_claim_and_correction(net: Devnet, tmp_path: Path) -> No
     assert correction_id in [c["correction_id"] for c in pending]
 
     content.write_text('{"months": 122, "base": "5000"}')
-    cli(
-        net,
-        "archive",
-        "resolve",
-        "--org",
-        "hrss",
-        "--correction-id",
-        correction_id,
-        "--outcome",
-        "corrected",
-        "--reason",
-        "contributions restored",
-        "--content-file",
-        str(content),
+    hrss_resolves(
+        net, correction_id, "corrected", "contributions restored", "--content-file", str(content)
     )
     with net.client() as client:
         history = client.query("archives", "history", record_id=record_id)

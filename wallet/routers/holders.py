@@ -99,11 +99,9 @@ def put_copies(
         store.put_document(delegate_id, cert_id, seal_to(public_key, plaintext))
 
 
-def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) -> None:
-    """Refuse (403) unless `delegate` holds a delegation from `principal` in force with the
-    consent action. Transactions are checked by the contract; this guards what the wallet
-    reads for a delegate (a principal's requests name agencies and purposes)."""
-    delegations = node_query(
+def delegations_held(ledger: LedgerClient, delegate: str) -> list[dict[str, Any]]:
+    """The delegations in force that `delegate` holds (as the chain lists them)."""
+    found: list[dict[str, Any]] = node_query(
         ledger,
         "delegation",
         "list_by_holder",
@@ -112,6 +110,14 @@ def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) 
         in_force=True,
         limit=limits.LIST_ITEMS_MAX,
     )
+    return found
+
+
+def check_consent_delegate(ledger: LedgerClient, principal: str, delegate: str) -> None:
+    """Refuse (403) unless `delegate` holds a delegation from `principal` in force with the
+    consent action. Transactions are checked by the contract; this guards what the wallet
+    reads for a delegate (a principal's requests name agencies and purposes)."""
+    delegations = delegations_held(ledger, delegate)
     if not any(
         d["principal"] == principal and "consent" in d.get("actions", []) for d in delegations
     ):
@@ -127,15 +133,7 @@ def delegated_categories(
     delegations in force with the archives action (None: every category); refuse (403)
     if there is none. Claims and corrections are checked by the contract; this guards what
     the wallet reads for a delegate (a file's records name departments and reasons)."""
-    delegations = node_query(
-        ledger,
-        "delegation",
-        "list_by_holder",
-        holder=delegate,
-        side="delegate",
-        in_force=True,
-        limit=limits.LIST_ITEMS_MAX,
-    )
+    delegations = delegations_held(ledger, delegate)
     covering = [
         d for d in delegations if d["principal"] == principal and "archives" in d.get("actions", [])
     ]
