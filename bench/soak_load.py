@@ -208,6 +208,7 @@ class Worker:
                 holder.holder_id,
                 cert_id,
                 "soak test account opening",
+                purpose_code="002",
                 max_uses=1,
                 expires_at_ms=int(time.time() * 1000) + DAY_MS,
             ),

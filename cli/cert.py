@@ -12,9 +12,11 @@ import typer
 from rich.table import Table
 
 from cli.common import (
+    PURPOSE_CODES_HELP,
     OrgOpt,
     OrgSession,
     Output,
+    PurposeCodeOpt,
     Session,
     fail,
     field_lines,
@@ -368,6 +370,7 @@ def check_presentation_cmd(
     purpose: Annotated[
         str, typer.Option(help="purpose recorded with the verification")
     ] = "verification",
+    purpose_code: PurposeCodeOpt = "",
 ) -> Output:
     """Check a holder's signed presentation against the chain: signature, time, verifier
     binding, the holder, and each disclosed field against its commitment. One run checks one
@@ -378,6 +381,8 @@ def check_presentation_cmd(
             text = str(json.loads(text).get("presentation", ""))
     except (OSError, ValueError, AttributeError) as exc:
         fail(f"cannot read presentation {file}: {exc}")
+    if record_as and not purpose_code:
+        fail(f"--record-as needs --purpose-code (申请事由): one of {PURPOSE_CODES_HELP}")
     now_ms = time.time_ns() // 1_000_000
     try:
         checked = check_presentation(
@@ -405,6 +410,7 @@ def check_presentation_cmd(
                 "verification_id": new_id("ver"),
                 "result": result,
                 "purpose": purpose,
+                "purpose_code": purpose_code,
             },
         )
         recorded = c.height

@@ -18,6 +18,7 @@ from rich.table import Table
 from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
 from cli.identities import ca_paths
 from consensus.validators import ValidatorSchedule
+from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
@@ -37,6 +38,26 @@ NodeOpt = Annotated[
     typer.Option("--node", help="host:port of a validator (default: the devnet's first)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+
+def _check_purpose_code(code: str) -> str:
+    if code and code not in PURPOSES:
+        raise typer.BadParameter(f"{code!r} is no purpose code; one of: {PURPOSE_CODES_HELP}")
+    return code
+
+
+PURPOSE_CODES_HELP = ", ".join(f"{e.id} {e.name_zh}" for e in PURPOSES.values())
+PurposeCodeOpt = Annotated[
+    str,
+    typer.Option(
+        "--purpose-code",
+        help=f"purpose of use (申请事由), recorded on the chain: {PURPOSE_CODES_HELP}",
+        callback=_check_purpose_code,
+    ),
+]
+"""A purpose code of the catalogue (contracts/catalogue/purposes.py), checked before any
+call: the node refuses a verification record or a consent request without one."""
+
 OrgOpt = Annotated[
     str,
     typer.Option("--org", help="organisation id whose key signs (its key file in DIR/keys/orgs)"),

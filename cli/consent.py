@@ -15,6 +15,7 @@ from cli.common import (
     OrgOpt,
     OrgSession,
     Output,
+    PurposeCodeOpt,
     Session,
     fail,
     field_lines,
@@ -48,10 +49,12 @@ def request_access(
     cert_id: str,
     purpose: str,
     *,
+    purpose_code: str,
     max_uses: int,
     expires_at_ms: int,
     request_id: str | None = None,
 ) -> tuple[str, Committed]:
+    """Ask `holder` for `cert_id`, for a purpose (its code from the catalogue, and text)."""
     request_id = request_id or new_id("req")
     committed = client.call(
         keypair,
@@ -62,6 +65,7 @@ def request_access(
             "holder": holder,
             "cert_id": cert_id,
             "purpose": purpose,
+            "purpose_code": purpose_code,
             "max_uses": max_uses,
             "expires_at_ms": expires_at_ms,
         },
@@ -128,6 +132,7 @@ def request_cmd(
     purpose: Annotated[
         str, typer.Option(help="why, shown to the holder (e.g. 'loan application')")
     ],
+    purpose_code: PurposeCodeOpt,
     max_uses: Annotated[int, typer.Option(help="how many reads")] = 1,
     days: Annotated[int, typer.Option(help="how long the grant may last")] = 30,
     org: OrgOpt = "bank",
@@ -139,6 +144,7 @@ def request_cmd(
         holder,
         cert_id,
         purpose,
+        purpose_code=purpose_code,
         max_uses=max_uses,
         expires_at_ms=s.days_from_now_ms(days),
     )

@@ -142,10 +142,14 @@ def play(net: Devnet) -> None:
             holder,
             diploma,
             "personal loan application 个人贷款申请",
+            purpose_code="002",  # 金融信贷审核
             max_uses=2,
             expires_at_ms=now + 30 * DAY_MS,
         )
-        console.print(f"request {request_id} recorded in block {c.height}")
+        console.print(
+            f"request {request_id} recorded in block {c.height},"
+            " purpose 002 金融信贷审核 (申请事由) on the chain"
+        )
         try:
             client.call(keys["bank"], "consent", "access", {"request_id": request_id})
         except TransactionRejected as exc:

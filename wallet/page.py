@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from contracts.catalogue.purposes import PURPOSES
 from wallet.deps import Ledger
 from wallet.routers.holders import node_query
 
@@ -37,6 +38,13 @@ def record_categories(ledger: Ledger) -> list[dict[str, Any]]:
     English), so the page can name the records of a file (我的档案)."""
     categories: list[dict[str, Any]] = node_query(ledger, "archives", "categories")
     return categories
+
+
+@router.get("/v1/catalogue/purposes")
+def purposes() -> list[dict[str, Any]]:
+    """The purposes of use (申请事由) by code, as the contracts know them
+    (contracts/catalogue/purposes.py), so the page can say why an agency asked or verified."""
+    return [entry.get_names_json() for entry in PURPOSES.values()]
 
 
 @router.get("/", include_in_schema=False)

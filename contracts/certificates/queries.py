@@ -10,11 +10,13 @@ from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates.records import (
     BY_HOLDER,
     CERTIFICATES,
+    VERIFICATION_PURPOSE_CODES,
     VERIFICATIONS,
     VERIFICATIONS_BY_CERT,
     VERIFICATIONS_BY_HOLDER,
     VERSIONS,
     DocVersion,
+    Verification,
     compute_certificate_status,
     get_status_json,
 )
@@ -67,7 +69,8 @@ def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
 @query(Signature(CERT_ID.maybe().later(), HOLDER.maybe().later(), LIMIT))
 def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
     """``verifications(cert_id? | holder?, limit?)``: verification records of a certificate
-    or of a holder (exactly one of the two), in verification id order."""
+    or of a holder (exactly one of the two), in verification id order, each with its
+    ``purpose_code`` when its call gave one."""
     limit = args.get_limit()
     if (CERT_ID in args) == (HOLDER in args):
         raise invalid("give exactly one of cert_id and holder")
@@ -75,7 +78,13 @@ def query_verifications(state: StateReader, args: Values, now_ms: int) -> Any:
         prefix = VERIFICATIONS_BY_CERT.prefix_of(args[CERT_ID])
     else:
         prefix = VERIFICATIONS_BY_HOLDER.prefix_of(args[HOLDER])
-    return [record.to_json() for record in scan_index(state, prefix, limit, VERIFICATIONS.get)]
+    found = scan_index(state, prefix, limit, VERIFICATIONS.get)
+    return [_get_verification_json(state, record) for record in found]
+
+
+def _get_verification_json(state: StateReader, record: Verification) -> dict[str, Any]:
+    code = VERIFICATION_PURPOSE_CODES.get(state, record.verification_id)
+    return record.to_json() if code is None else {**record.to_json(), "purpose_code": code}
 
 
 @query(Signature())

@@ -18,7 +18,7 @@ from contracts.framework.codec import (
 )
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Index, Table
+from contracts.framework.store import Index, Table, Texts
 
 CONTRACT: Final = "certificates"
 
@@ -153,6 +153,8 @@ class Verification(Record):
 
 CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
 VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
+VERIFICATION_PURPOSE_CODES: Final = Texts(b"certificates/verification_purpose/")
+"""A verification record's purpose code (``contracts.catalogue.purposes``), when given."""
 BY_HOLDER: Final = Index(b"certificates/by_holder/")
 VERSIONS: Final = Index(b"certificates/version/")
 """A certificate's replaced document versions, under its id."""

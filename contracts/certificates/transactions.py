@@ -14,6 +14,7 @@ from contracts.catalogue import (
     CertificateType,
     get_fields_admission_problem,
 )
+from contracts.catalogue.purposes import PURPOSES
 from contracts.certificates import national
 from contracts.certificates.commitments import (
     compute_document_hash_from_commitments,
@@ -27,6 +28,7 @@ from contracts.certificates.records import (
     STATUS_SUPERSEDED,
     STATUS_SUSPENDED,
     STATUS_VALID,
+    VERIFICATION_PURPOSE_CODES,
     VERIFICATION_RESULTS,
     VERIFICATIONS,
     VERIFICATIONS_BY_CERT,
@@ -498,6 +500,9 @@ FIELDS = Arg(
 VERIFICATION_ID = text("verification_id", arguments.NEW_OBJECT_ID)
 RESULT = choice("result", VERIFICATION_RESULTS)
 PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
+PURPOSE_CODE = choice("purpose_code", PURPOSES).required_by_node()
+"""申请事由: optional to the contract (earlier blocks replay as they were), required of new
+calls by the node."""
 
 
 @transaction(
@@ -506,18 +511,21 @@ PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
         VERIFICATION_ID,
         RESULT,
         PURPOSE,
+        PURPOSE_CODE,
         FIELDS,
     )
 )
 def process_record_verification(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
-    """``record_verification(cert_id, verification_id, result, purpose, fields?)`` by a
-    verifying organisation: a verification record (验证记录) the holder and auditors see.
+    """``record_verification(cert_id, verification_id, result, purpose, purpose_code,
+    fields?)`` by a verifying organisation: a verification record (验证记录) the holder and
+    auditors see.
 
     ``result`` is ``passed`` or ``failed``; ``fields`` (a JSON array) names the fields the
     verifier checked when the holder disclosed only some. The certificate's status at the
     block time is recorded beside the verifier's result.
     """
     cert_id, verification_id = args[CERT_ID], args[VERIFICATION_ID]
+    purpose_code = args.get(PURPOSE_CODE, None)
 
     # The sender is a verifying organisation.
     verifier = principal_of(state, ctx.sender_key)
@@ -562,12 +570,18 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             "doc_version": cert.version,
             "fields": ",".join(fields),
             "purpose": record.purpose,
+            **({} if purpose_code is None else {"purpose_code": purpose_code}),
             "result": record.result,
             "verifier": verifier.id,
         },
     )
     return make_result(
         {
+            **(
+                {}
+                if purpose_code is None
+                else VERIFICATION_PURPOSE_CODES.write(verification_id, purpose_code)
+            ),
             VERIFICATIONS.key(verification_id): record.encode(),
             **VERIFICATIONS_BY_CERT.write(cert_id, verification_id),
             **VERIFICATIONS_BY_HOLDER.write(cert.holder, verification_id),

@@ -11,7 +11,7 @@ from contracts.catalogue import CERTIFICATE_TYPES, get_fields_admission_problem
 from contracts.certificates.records import CERTIFICATES, compute_certificate_status
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
-from contracts.consent.records import REQUESTS, STATUS_GRANTED, ConsentRequest
+from contracts.consent.records import PURPOSE_CODES, REQUESTS, STATUS_GRANTED, ConsentRequest
 from contracts.consent.transactions import CERT_ID, REQUEST_ID
 from contracts.framework import arguments
 from contracts.framework.arguments import Args
@@ -149,6 +149,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     used = dataclasses.replace(
         request, uses_left=request.uses_left - 1, last_access_height=ctx.height
     )
+    purpose_code = PURPOSE_CODES.get(state, request_id)
     event = make_event(
         ConsentEvent.ACCESSED,
         (request.holder, target.target_id, request.agency, request_id),
@@ -156,6 +157,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
             **attrs,
             "agency": request.agency,
             "purpose": request.purpose,
+            **({} if purpose_code is None else {"purpose_code": purpose_code}),
             "target": target.kind,
             "uses_left": used.uses_left,
         },

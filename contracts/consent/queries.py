@@ -9,6 +9,7 @@ from typing import Any, Final
 from contracts.consent.records import (
     BY_AGENCY,
     BY_HOLDER,
+    PURPOSE_CODES,
     REQUESTS,
     STATUSES,
     ConsentRequest,
@@ -46,8 +47,15 @@ AGENCY = text("agency", arguments.ORG_ID)
 
 @query(Signature(REQUEST_ID))
 def query_get(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``get(request_id)``: the record, with ``in_force`` at ``now_ms``; ``not_found`` if none."""
-    return get_request_json(REQUESTS.get_existing(state, args[REQUEST_ID]), now_ms)
+    """``get(request_id)``: the record, with ``in_force`` at ``now_ms`` (and ``purpose_code``
+    when its call gave one); ``not_found`` if none."""
+    return _get_json(state, REQUESTS.get_existing(state, args[REQUEST_ID]), now_ms)
+
+
+def _get_json(state: StateReader, request: ConsentRequest, now_ms: int) -> dict[str, Any]:
+    record = get_request_json(request, now_ms)
+    code = PURPOSE_CODES.get(state, request.request_id)
+    return record if code is None else {**record, "purpose_code": code}
 
 
 def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[dict[str, Any]]:
@@ -60,7 +68,7 @@ def _list(state: StateReader, prefix: bytes, now_ms: int, args: Values) -> list[
 
     keep = is_listed if status is not None or in_force_only else None
     found = scan_index_matching(state, prefix, args.get_limit(), REQUESTS.get, keep)
-    return [get_request_json(request, now_ms) for request in found]
+    return [_get_json(state, request, now_ms) for request in found]
 
 
 @query(Signature(HOLDER, STATUS, IN_FORCE, LIMIT))

@@ -9,7 +9,7 @@ from typing import Any, Final
 from contracts.consent import scope
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
-from contracts.framework.store import Index, Table
+from contracts.framework.store import Index, Table, Texts
 
 CONTRACT: Final = "consent"
 
@@ -88,6 +88,8 @@ class ConsentRequest(Record):
 REQUESTS: Final = Table(ConsentRequest, b"consent/request/", "consent request")
 BY_HOLDER: Final = Index(b"consent/by_holder/")
 BY_AGENCY: Final = Index(b"consent/by_agency/")
+PURPOSE_CODES: Final = Texts(b"consent/purpose_code/")
+"""A request's purpose code (``contracts.catalogue.purposes``), when its call gave one."""
 
 get_request_key: Final = REQUESTS.key
 """State key of a consent request (what the CLI asks the proof of)."""

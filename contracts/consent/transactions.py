@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.catalogue.purposes import PURPOSES
 from contracts.certificates.records import (
     CERTIFICATES,
     Certificate,
@@ -18,6 +19,7 @@ from contracts.consent.events import ConsentEvent
 from contracts.consent.records import (
     BY_AGENCY,
     BY_HOLDER,
+    PURPOSE_CODES,
     REQUESTS,
     STATUS_GRANTED,
     STATUS_PENDING,
@@ -50,6 +52,7 @@ from contracts.framework.signature import (
     Arg,
     Signature,
     Values,
+    choice,
     declared,
     free_text,
     integer,
@@ -76,6 +79,9 @@ SCOPE = Arg(
     ),
 )
 PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
+PURPOSE_CODE = choice("purpose_code", PURPOSES).required_by_node()
+"""申请事由: optional to the contract (earlier blocks replay as they were), required of new
+calls by the node."""
 MAX_USES = integer("max_uses", 1, limits.MAX_USES_MAX)
 EXPIRES_AT_MS = integer("expires_at_ms", 0)
 NARROWED_SCOPE = SCOPE.maybe()
@@ -182,18 +188,20 @@ def _check_certificates(
         CERT_ID.maybe().later(),
         SCOPE.maybe().later(),
         PURPOSE.later(),
+        PURPOSE_CODE.later(),
         MAX_USES.later(),
         EXPIRES_AT_MS.later(),
     )
 )
 def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
-    """``request(request_id, holder, purpose, max_uses, expires_at_ms, cert_id | scope)`` by a
-    verifier: ``cert_id`` asks for one whole certificate, ``scope`` (JSON) for anything a
-    scope can name."""
+    """``request(request_id, holder, purpose, purpose_code, max_uses, expires_at_ms, cert_id |
+    scope)`` by a verifier: ``cert_id`` asks for one whole certificate, ``scope`` (JSON) for
+    anything a scope can name."""
     # The arguments are well-formed.
     request_id, holder = args[REQUEST_ID], args[HOLDER]
     items = _get_requested_scope(args)
-    purpose, max_uses, expires_at_ms = args[PURPOSE], args[MAX_USES], args[EXPIRES_AT_MS]
+    purpose, purpose_code = args[PURPOSE], args.get(PURPOSE_CODE, None)
+    max_uses, expires_at_ms = args[MAX_USES], args[EXPIRES_AT_MS]
     # The request expires in the future.
     if expires_at_ms <= ctx.time_ms:
         raise arguments.invalid("expires_at_ms must be later than the block time")
@@ -244,12 +252,15 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
             "expires_at_ms": expires_at_ms,
             "max_uses": max_uses,
             "purpose": purpose,
+            **({} if purpose_code is None else {"purpose_code": purpose_code}),
             "scope": scope.encode_scope(items),
         },
     )
     writes = _write(request)
     writes |= BY_HOLDER.write(holder, request_id)
     writes |= BY_AGENCY.write(agency.id, request_id)
+    if purpose_code is not None:
+        writes |= PURPOSE_CODES.write(request_id, purpose_code)
     return make_result(writes, [event])
 
 

@@ -121,8 +121,9 @@ def get_refusal(
     ``system`` is the contract as this build ships it (None if there is no such contract).
     Checked in order: the method is declared; every argument given is declared for it; each
     has its declared wire type, length and format (the contract's own reader, run here on
-    the argument alone); nothing in any argument looks like personal data. Missing required
-    arguments are left to the contract: their absence reveals nothing.
+    the argument alone); nothing in any argument looks like personal data; an argument the
+    node requires of new calls (``Arg.node_requires``, e.g. a purpose of use) is given. Other
+    missing required arguments are left to the contract: their absence reveals nothing.
     """
     if system is None:
         return Refusal(UNDECLARED, f"there is no contract named {contract!r}")
@@ -142,6 +143,11 @@ def get_refusal(
         refusal = _check_arg(where, declared[name], args)
         if refusal is not None:
             return refusal
+    for arg in signature.args:
+        if arg.node_requires and arg.name not in args:
+            return Refusal(
+                UNDECLARED, f"{where}: argument {arg.name!r} is required ({arg.kind.summary})"
+            )
     return None
 
 

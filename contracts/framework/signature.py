@@ -119,9 +119,17 @@ class Arg(Generic[T]):
     deferred: bool = False
     """Read by the handler itself (its check needs state), not before the handler runs."""
 
+    node_requires: bool = False
+    """Optional to the contract (blocks made before it existed replay as they were), but a
+    call without it is refused before admission: the node's policy for new calls."""
+
     def maybe(self) -> Arg[T]:
         """The same argument, optional."""
         return dataclasses.replace(self, optional=True)
+
+    def required_by_node(self) -> Arg[T]:
+        """The same argument, optional to the contract and required at admission."""
+        return dataclasses.replace(self, optional=True, node_requires=True)
 
     def later(self) -> Arg[T]:
         """The same argument, read by the handler when it needs it."""
@@ -239,7 +247,8 @@ class Signature:
                 "summary": arg.kind.summary,
                 "length_max": arg.kind.length_max,
                 "free_text": arg.kind.free_text,
-                "optional": arg.optional,
+                # What a client must send: an argument the node requires is not optional.
+                "optional": arg.optional and not arg.node_requires,
             }
             for arg in self.args
         ]

@@ -56,6 +56,29 @@ class Table(Generic[R]):
 
 
 @dataclass(frozen=True, slots=True)
+class Texts:
+    """Short ASCII values kept at ``<prefix><id>``, apart from the record of that id: added
+    to a record type after chains were made, they leave its bytes (and those chains' state
+    roots) as they were, and are written only when a call gives one."""
+
+    prefix: bytes
+    """Ends with ``/``; no other table's or index's prefix starts with it."""
+
+    def key(self, record_id: str) -> bytes:
+        """State key of the value for ``record_id``."""
+        return self.prefix + record_id.encode("ascii")
+
+    def get(self, state: StateReader, record_id: str) -> str | None:
+        """The value for ``record_id``, or None."""
+        value = state.get(self.key(record_id))
+        return None if value is None else value.decode("ascii")
+
+    def write(self, record_id: str, value: str) -> dict[bytes, bytes | None]:
+        """The write setting the value for ``record_id``."""
+        return {self.key(record_id): value.encode("ascii")}
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """Entries ``<prefix><owner parts>/<id>``: one owner's records (a holder's certificates,
     a record's replaced versions...) in id order, found by scanning the owner's prefix."""

@@ -206,7 +206,9 @@ def cli_issue(
 def bank_requests(
     net: Devnet, holder: str, cert_id: str, purpose: str, *more: str
 ) -> dict[str, Any]:
-    """`trustledger consent request`: the bank asks `holder` for `cert_id`; the JSON."""
+    """`trustledger consent request`: the bank asks `holder` for `cert_id`, for a loan
+    review (purpose code 002) unless `more` names another; the JSON."""
+    code = () if "--purpose-code" in more else ("--purpose-code", "002")
     return cli(
         net,
         "consent",
@@ -219,6 +221,7 @@ def bank_requests(
         cert_id,
         "--purpose",
         purpose,
+        *code,
         *more,
     )
 
@@ -250,6 +253,7 @@ def sdk_bank_request(
         holder,
         cert_id,
         purpose,
+        purpose_code="002",
         max_uses=max_uses,
         expires_at_ms=client.chain_time_ms(net.genesis.genesis_time_ms) + DAY_MS,
     )

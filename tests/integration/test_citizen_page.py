@@ -86,7 +86,8 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     request_id = asked["request_id"]
     tab(page, "请求")
     card = page.locator(f'[data-request="{request_id}"]')
-    expect(card).to_contain_text("助学贷款审核")
+    # The purpose of use: its code named from the catalogue, then the agency's words.
+    expect(card.locator(".purpose")).to_have_text("002 金融信贷审核 · 助学贷款审核")
     look(page, "06-request")
     card.get_by_label("允许使用次数").fill("1")
     # An earlier end: the end of tomorrow on the citizen's phone (the request runs 3 days).
@@ -121,7 +122,7 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     text = " ".join(entries.all_inner_texts())
     for label in ("证照已签发", "机构申请使用您的数据", "您同意了授权", "您撤销了授权"):
         assert label in text
-    assert "助学贷款审核" in text
+    assert "事由: 002 金融信贷审核 · 助学贷款审核" in text
     look(page, "07-activity-feed")
 
 

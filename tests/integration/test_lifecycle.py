@@ -116,13 +116,30 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
         "bank",
         "--purpose",
         "loan",
+        "--purpose-code",
+        "002",
     )
     assert checked["fields"] == {"university": DIPLOMA["university"], "degree": DIPLOMA["degree"]}
     assert checked["status"] == "valid" and checked["result"] == "passed"
     assert checked["holder"] == holder
     with net.client() as client:
         records = client.query("certificates", "verifications", cert_id=cert_id)
-    assert [(r["verifier"], r["result"]) for r in records] == [("bank", "passed")]
+    assert [(r["verifier"], r["result"], r["purpose_code"]) for r in records] == [
+        ("bank", "passed", "002")
+    ]
+    # Recording needs a purpose code; an unknown code is refused before any call.
+    for missing_or_bad in ((), ("--purpose-code", "777")):
+        error = cli_fails(
+            net,
+            "cert",
+            "check-presentation",
+            "--file",
+            str(path),
+            "--record-as",
+            "bank",
+            *missing_or_bad,
+        )
+        assert "purpose" in error.lower()
 
     # The node checks it too (VerifyPresentation): as the bank it is bound to, once.
     with net.client(org="bank") as bank:

@@ -54,7 +54,9 @@ def test_a_declaration_is_queryable() -> None:
 
 def test_the_golden_scenario_passes_admission(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every call the golden scenario's contracts accept is admitted, and the transcript is
-    unchanged (admission is not part of executing a call)."""
+    unchanged (admission is not part of executing a call). The scenario's verifications and
+    consent requests predate purposes of use: the node refuses them now for the missing
+    ``purpose_code`` alone (and admits them with one), while the contract still runs them."""
     accepted: list[tuple[str, str, dict[str, Any]]] = []
     execute = golden.execute
 
@@ -67,8 +69,17 @@ def test_the_golden_scenario_passes_admission(monkeypatch: pytest.MonkeyPatch) -
     recorder = golden.run_scenario()
     assert golden.get_state_sha256(recorder) == golden.FINAL_STATE_SHA256
     assert len(accepted) > 50
+    needing_code = {("certificates", "record_verification"), ("consent", "request")}
+    refused = 0
     for contract, method, args in accepted:
-        assert get_admission_refusal(contract, method, args) is None, (contract, method, args)
+        refusal = get_admission_refusal(contract, method, args)
+        if (contract, method) in needing_code and "purpose_code" not in args:
+            assert refusal is not None and "'purpose_code' is required" in refusal.message
+            refused += 1
+            args = {**args, "purpose_code": "001"}
+            refusal = get_admission_refusal(contract, method, args)
+        assert refusal is None, (contract, method, args)
+    assert refused > 0
 
 
 def test_an_undeclared_argument_is_refused_by_name() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from contracts.catalogue.purposes import OTHER, PURPOSES
+
 from .wallet_support import Wallet, running_wallet
 
 
@@ -163,3 +165,16 @@ def test_a_delegators_file_is_refused_without_the_archives_power(wallet: Wallet)
         assert resp.status_code == 403, resp.text
         assert "file" in resp.json()["detail"]
     assert asked == []
+
+
+def test_the_purposes_are_public_and_those_the_contracts_check(wallet: Wallet) -> None:
+    resp = wallet.http.request("GET", "/v1/catalogue/purposes")  # no session needed
+    assert resp.status_code == 200
+    listed = resp.json()
+    assert [p["id"] for p in listed] == list(PURPOSES)
+    assert listed[1] == {
+        "id": "002",
+        "name_zh": "金融信贷审核",
+        "name_en": "Credit and loan review",
+    }
+    assert listed[-1]["id"] == OTHER

@@ -216,7 +216,7 @@ const SCREENS = {
       return el("li", { class: "card request", "data-request": r.request_id },
         el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
         el("dl", { class: "fields" },
-          el("dt", {}, t("purpose")), el("dd", {}, r.purpose),
+          el("dt", {}, t("purpose")), el("dd", { class: "purpose" }, purposeText(r.purpose_code, r.purpose)),
           el("dt", {}, t("fields")), el("dd", {}, requestFields(r)),
           el("dt", {}, t("uses")), el("dd", {}, String(r.max_uses)),
           el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
@@ -238,7 +238,7 @@ const SCREENS = {
       el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
       el("p", {}, r.status === "granted" && r.in_force ? t("in_force") : t("past")),
       el("dl", { class: "fields" },
-        el("dt", {}, t("purpose")), el("dd", {}, r.purpose),
+        el("dt", {}, t("purpose")), el("dd", { class: "purpose" }, purposeText(r.purpose_code, r.purpose)),
         el("dt", {}, t("fields")), el("dd", {}, requestFields(r)),
         el("dt", {}, t("uses")), el("dd", {}, `${r.uses_left} / ${r.granted_uses}`),
         el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
@@ -260,7 +260,7 @@ const SCREENS = {
       el("h3", {}, e.height > seen ? el("span", { class: "new" }, `${t("new_item")} `) : null, actionLabel(e.action)),
       el("p", { class: "muted" }, `${when(e.time_ms)} · ${t("at_block", e.height)}`),
       el("p", {}, `${t("actor")}: ${e.actor === store.get("holder") ? t("you") : e.actor}`),
-      e.details.purpose ? el("p", {}, `${t("purpose")}: ${e.details.purpose}`) : null,
+      e.details.purpose ? el("p", { class: "purpose" }, `${t("purpose")}: ${purposeText(e.details.purpose_code, e.details.purpose)}`) : null,
       e.ok ? null : el("p", { class: "error" }, `${t("failed")}: ${e.error}`),
       el("p", { class: "muted tx", "data-action": e.action }, `tx ${e.tx_hash.slice(0, 16)}…`)));
     if (entries.length) store.device("seen_height", String(Math.max(seen, ...entries.map((e) => e.height))));
@@ -608,6 +608,18 @@ async function loadTypes() {
     const types = await api("GET", "/v1/catalogue/types");
     typeNames = Object.fromEntries(types.map((x) => [x.id, x]));
   } catch { typeNames = {}; }
+  try {
+    const purposes = await api("GET", "/v1/catalogue/purposes");
+    purposeNames = Object.fromEntries(purposes.map((x) => [x.id, x]));
+  } catch { purposeNames = {}; }
+}
+
+// 申请事由: the purpose's code named from the catalogue, then the agency's own words.
+let purposeNames = {};
+function purposeText(code, text) {
+  const n = code && purposeNames[code];
+  const named = n ? `${code} ${lang === "zh" ? n.name_zh : n.name_en}` : code || "";
+  return [named, text].filter(Boolean).join(" · ");
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
