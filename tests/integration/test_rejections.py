@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
 from cli.main import app
+from contracts.framework.limits import CERT_ID_LENGTH_MAX
 from node import limits
 from node.chain.crypto import KeyPair
 from node.chain.tx import build_tx, tx_hash
@@ -236,7 +237,7 @@ def test_malformed_transactions(net: Devnet) -> None:
             client.query("nonexistent", "get")
         assert info.value.code == "UNIMPLEMENTED"
         with pytest.raises(ClientError) as info:
-            client.verify_certificate("x" * 65)
+            client.verify_certificate("x" * (CERT_ID_LENGTH_MAX + 1))
         assert info.value.code == "INVALID_ARGUMENT"
         assert (
             client.verify_certificate("cert-does-not-exist").status
