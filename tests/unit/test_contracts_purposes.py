@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from contracts.catalogue.purposes import OTHER, PURPOSES
+from contracts.framework.signature import Signature, choice
 from contracts.runtime import ArgValue, get_admission_refusal
 from tests.unit import test_contracts_support as support
 
@@ -121,3 +122,14 @@ def test_a_client_is_told_the_code_is_not_optional() -> None:
     }
     assert declared["purpose_code"]["optional"] is False
     assert declared["cert_id"]["optional"] is True
+
+
+def test_an_argument_the_node_requires_stays_optional_to_the_contract() -> None:
+    # Built again here: the shipped methods' arguments are built at import.
+    plain = choice("purpose_code", PURPOSES)
+    required = plain.required_by_node()
+    assert (required.optional, required.node_requires) == (True, True)
+    assert (plain.optional, plain.node_requires) == (False, False)
+    assert (required.name, required.kind) == (plain.name, plain.kind)
+    assert Signature(required).describe()[0]["optional"] is False
+    assert Signature(required).read({}).raw == {}  # the contract takes a call without it
