@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from cli.devnet import Devnet
 from node.sdk import presentation
 from tests.integration.helpers import DIPLOMA, bank_requests, issue_and_deliver, wallet
-from tests.integration.page_support import PAGE_TIMEZONE, look, sign_up, tab
+from tests.integration.page_support import PAGE_TIMEZONE, PASSPHRASE, look, sign_up, tab
 
 
 def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_chain(
@@ -148,3 +148,26 @@ def test_english_large_text_and_sign_out_clearing_what_the_page_kept(
     )
     assert kept == []
     assert page.locator("#holder-id").input_value() == ""
+
+
+def test_a_wrong_passphrase_and_an_ended_session_are_said_plainly(page: Page, net: Devnet) -> None:
+    holder = sign_up(page, net)
+    tab(page, "我的")
+    page.get_by_role("button", name="退出登录").click()
+    # The device remembers nothing after sign-out: the id is typed again.
+    page.get_by_label("钱包编号").fill(holder)
+    page.get_by_label("口令", exact=True).fill("not the passphrase")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("status")).to_have_text("钱包编号或口令不正确")
+    assert page.evaluate("sessionStorage.getItem('tl.token')") is None
+    page.get_by_label("口令", exact=True).fill(PASSPHRASE)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="我的证照")).to_be_visible()
+    # The session ends on the wallet (idle, or signed out elsewhere): the next screen says so.
+    token = page.evaluate("sessionStorage.getItem('tl.token')")
+    gone = wallet("DELETE", net, "/v1/sessions", token)
+    assert gone.status_code == 204
+    tab(page, "请求")
+    expect(page.get_by_role("status")).to_have_text("登录已失效，请重新登录")
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('tl.token')") is None

@@ -45,6 +45,11 @@ async function api(method, path, body) {
     if (resp.status === 401 && token) { store.clearHolder(); render("signin"); }
     const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? data);
     if (resp.status === 401 && token) throw new ApiError(401, t("session_over"));
+    if (resp.status === 401) throw new ApiError(401, t("wrong_credentials"));
+    if (resp.status === 429 || resp.status === 503) {
+      const wait = Number(resp.headers.get("Retry-After") || "0");
+      throw new ApiError(resp.status, t(resp.status === 429 ? "too_many_tries" : "busy", wait));
+    }
     // The node's screen for personal data, and a form the wallet could not read, in words
     // a holder reads in her language (the technical detail stays for the English reader).
     if (detail.startsWith("personal_data:")) throw new ApiError(resp.status, t("personal_data"));
@@ -105,7 +110,7 @@ async function guarded(button, work) {
 const SCREENS = {
   signin() {
     const id = el("input", { type: "text", id: "holder-id", autocomplete: "username", value: store.get("holder") || "", required: true });
-    const pass = el("input", { type: "password", id: "passphrase", autocomplete: "current-password", required: true });
+    const pass = el("input", { type: "password", id: "passphrase", autocomplete: "current-password", maxlength: "256", required: true });
     const go = el("button", { type: "submit", class: "primary wide" }, t("sign_in"));
     const form = el("form", { class: "card", on: { submit: (e) => { e.preventDefault(); guarded(go, async () => {
       const s = await api("POST", "/v1/sessions", { holder_id: id.value.trim(), passphrase: pass.value });
@@ -118,7 +123,7 @@ const SCREENS = {
   },
 
   signup() {
-    const pass = el("input", { type: "password", id: "new-passphrase", autocomplete: "new-password", minlength: "8", required: true, "aria-describedby": "rule" });
+    const pass = el("input", { type: "password", id: "new-passphrase", autocomplete: "new-password", minlength: "8", maxlength: "256", required: true, "aria-describedby": "rule" });
     const again = el("input", { type: "password", id: "new-passphrase-again", autocomplete: "new-password", required: true });
     const ok = el("input", { type: "checkbox", id: "understood" });
     const go = el("button", { type: "submit", class: "primary wide" }, t("sign_up"));
