@@ -14,6 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from cli.devnet import Devnet
+from node.sdk import presentation
 from tests.integration.helpers import (
     DIPLOMA,
     bank_requests,
@@ -175,9 +176,26 @@ def test_a_guardian_accepts_then_answers_for_the_elder_under_a_banner_saying_who
     assert [(r["record_id"], r["claimed_by"]) for r in file] == [(record_id, me)]
     look(page, "12-acting-for-their-file")
 
-    # Her own screens are not mixed with the elder's: back to her own, the banner goes.
+    # The elder's certificates, from the copy her wallet keeps: shown and presented as the
+    # elder's, under the band.
     tab(page, "我的证照")
-    expect(page.locator("main")).to_contain_text("代办时只能在委托范围内处理对方的请求、授权和档案")
+    expect(page.get_by_role("heading", name="对方的证照")).to_be_visible()
+    theirs = page.locator(f'[data-cert="{doc["cert_id"]}"]')
+    expect(theirs.locator(".badge")).to_have_text("有效")
+    expect(page.locator(f'[data-cert="{my_doc["cert_id"]}"]')).to_have_count(0)
+    theirs.get_by_role("button", name="亮证").click()
+    page.get_by_label("学位").check()
+    with page.expect_response(lambda r: r.url.endswith("/presentation")) as made:
+        page.get_by_role("button", name="生成二维码").click()
+    shown_for = presentation.read_presentation(made.value.json()["presentation"])
+    assert (shown_for.cert_id, shown_for.holder) == (doc["cert_id"], me)  # signed by her
+    expect(whose).to_be_visible()
+
+    # Her own screens are not mixed with the elder's: back to her own, the banner goes.
+    tab(page, "使用记录")
+    expect(page.locator("main")).to_contain_text(
+        "代办时只能在委托范围内处理对方的证照、请求、授权和档案"
+    )
     page.locator("#back-to-me").click()
     expect(whose).to_be_hidden()
     expect(page.locator("html")).not_to_have_class("acting")

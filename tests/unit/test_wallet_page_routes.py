@@ -178,3 +178,17 @@ def test_the_purposes_are_public_and_those_the_contracts_check(wallet: Wallet) -
         "name_en": "Credit and loan review",
     }
     assert listed[-1]["id"] == OTHER
+
+
+def test_anothers_certificates_need_a_consent_delegation_in_force(wallet: Wallet) -> None:
+    holder = wallet.new_holder()
+    token = wallet.sign_in(holder).json()["token"]
+    other = "hd" + "ab" * 20
+    resp = wallet.http.request(
+        "GET",
+        f"/v1/holders/{holder}/certificates",
+        params={"on_behalf_of": other},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 403, resp.text  # the fake chain lists no delegation
+    assert "delegation" in resp.json()["detail"]

@@ -232,13 +232,20 @@ def list_certificates(
     request: Request,
     clock: WalletClock,
     prove: bool = False,
+    on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
     """The holder's certificates as the chain knows them, with the documents received and
     `expiring` (the end of validity is within the type's notice period, wallet/expiry.py).
     With `prove`, each also carries `proven`: its status checked against a quorum-signed
     header (`height`, `time_ms`, `status`), or `error` when that check could not be made
-    (wallet/proven.py)."""
-    records = node_query(ledger, "certificates", "list_by_holder", holder=holder_id)
+    (wallet/proven.py). With `on_behalf_of`, the certificates of a holder this one is a
+    consent delegate for (a delegation in force, else 403), with the copies of their
+    documents this wallet keeps for the delegate."""
+    owner = holder_id
+    if on_behalf_of and on_behalf_of != holder_id:
+        check_consent_delegate(ledger, on_behalf_of, holder_id)
+        owner = on_behalf_of
+    records = node_query(ledger, "certificates", "list_by_holder", holder=owner)
     records = records[: limits.LIST_ITEMS_MAX]
     proofs = (
         prove_certificates(

@@ -152,9 +152,12 @@ const SCREENS = {
   },
 
   async certs() {
-    if (actingFor()) return ownOnly(t("certs_title"));
-    show(t("certs_title"), el("p", { class: "muted" }, t("loading")));
-    const certs = await api("GET", holderPath("/certificates?prove=true"));
+    // Acting for someone with the consent power: their certificates, from the copies this
+    // wallet keeps for the delegate (shown and presented as theirs, under the band).
+    if (actingFor() && !actingMay("consent")) return ownOnly(t("certs_title"));
+    const title = actingFor() ? t("their_certs") : t("certs_title");
+    show(title, el("p", { class: "muted" }, t("loading")));
+    const certs = await api("GET", holderPath("/certificates?prove=true" + behalf("&")));
     const items = certs.map((c) => el("li", { class: "card cert", "data-cert": c.cert_id },
       el("h3", {}, typeName(c.cert_type)),
       badge(c),
@@ -164,7 +167,7 @@ const SCREENS = {
       c.document && ["valid"].includes(c.status)
         ? el("button", { type: "button", class: "primary", on: { click: () => render("present", c) } }, t("show"))
         : null));
-    show(t("certs_title"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_certs")));
+    show(title, items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_certs")));
   },
 
   detail(c) {

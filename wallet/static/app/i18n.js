@@ -65,7 +65,8 @@ export const TEXT = {
     bad_holder_id: "钱包编号应为 hd 加 40 位数字或小写字母", pick_power: "请至少选择一项代办事项",
     bad_days: "有效天数应为 1 到 3650 之间的整数", not_yourself: "不能委托给自己，请填写对方的钱包编号",
     acting_for: (k, id) => `您正在以${k}身份代 ${id} 办理：下面的内容是对方的，不是您本人的。`,
-    own_only: "代办时只能在委托范围内处理对方的请求、授权和档案。要查看您自己的内容，请先回到您本人。",
+    own_only: "代办时只能在委托范围内处理对方的证照、请求、授权和档案。要查看您自己的内容，请先回到您本人。",
+    their_certs: "对方的证照",
   },
   en: {
     skip: "Skip to content", brand: "My data wallet", large: "Large text", large_off: "Standard text",
@@ -132,7 +133,8 @@ export const TEXT = {
     bad_holder_id: "A wallet id is hd and 40 digits or lower-case letters", pick_power: "Choose at least one thing they may act on",
     bad_days: "Days in force: a whole number from 1 to 3650", not_yourself: "You cannot delegate to yourself; enter their wallet id",
     acting_for: (k, id) => `You are acting as ${k} for ${id}: what is below is theirs, not yours.`,
-    own_only: "While acting for someone you can only handle their requests, grants and file, as far as the delegation goes. Go back to your own to see yours.",
+    own_only: "While acting for someone you can only handle their certificates, requests, grants and file, as far as the delegation goes. Go back to your own to see yours.",
+    their_certs: "Their certificates",
   },
 };
 
