@@ -18,7 +18,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from contracts.certificates.commitments import compute_document_hash
+from contracts.certificates.commitments import (
+    compute_document_hash,
+    derive_field_salt,
+    verify_disclosure,
+)
 from contracts.framework.check_characters import is_gb11643_valid, is_gb32100_valid
 from contracts.framework.errors import ContractError
 
@@ -70,3 +74,41 @@ def document_hash(doc: dict[str, Any]) -> str:
         raise DocumentInvalid(f"malformed document: {exc}") from exc
     except ContractError as exc:
         raise DocumentInvalid(exc.message) from exc
+
+
+# --- A copy of chosen fields only (最小够用) ---------------------------------------------------
+
+
+def make_partial_copy(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """What an agency granted some fields receives: those fields' values and their own
+    salts (`derive_field_salt`), never the document's salt, so the other fields stay hidden
+    and the ones given can still be checked against the chain's commitments."""
+    salt = bytes.fromhex(str(doc["salt"]))
+    return {
+        "cert_id": doc["cert_id"],
+        "cert_type": doc["cert_type"],
+        "fields": {name: doc["fields"][name] for name in names},
+        "field_salts": {name: derive_field_salt(salt, name).hex() for name in names},
+    }
+
+
+def is_partial_copy(doc: dict[str, Any]) -> bool:
+    return "field_salts" in doc and "salt" not in doc
+
+
+def check_partial_copy(copy: dict[str, Any], onchain: dict[str, Any]) -> None:
+    """DocumentInvalid unless every field of `copy` matches its commitment on the chain
+    (`onchain`: the certificate's `status` record, with its published field commitments,
+    which must hash to its document hash)."""
+    try:
+        fields, salts = copy["fields"], copy["field_salts"]
+        if not isinstance(fields, dict) or not isinstance(salts, dict) or set(fields) != set(salts):
+            raise DocumentInvalid("a partial copy gives each field with its salt")
+        disclosed = {str(n): (fields[n], bytes.fromhex(str(salts[n]))) for n in fields}
+        field_hashes = onchain.get("field_hashes") or {}
+        if not verify_disclosure(
+            str(copy["cert_type"]), field_hashes, disclosed, doc_hash=str(onchain["doc_hash"])
+        ):
+            raise DocumentInvalid("the released fields do not match the commitments on the chain")
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise DocumentInvalid(f"malformed partial copy: {exc}") from exc

@@ -13,9 +13,12 @@ from typing import Any
 import grpc
 import pytest
 
+from cli.cert import operator_caller
+from cli.consent import access_and_read
 from cli.devnet import Devnet
 from contracts.certificates.records import get_cert_key
 from node.sdk.client import ClientError, LedgerClient
+from node.sdk.documents import DocumentInvalid, check_partial_copy
 from node.sdk.finality import FinalityError, check_proven_state
 from node.sdk.tls import ClientTls
 from proto import node_pb2, node_pb2_grpc
@@ -30,8 +33,10 @@ from tests.integration.helpers import (
     fields_args,
     hrss_appends,
     hrss_resolves,
+    issue_and_deliver,
     new_holder,
     new_holders,
+    org_key,
     runner,
     wait_all_at,
     wallet,
@@ -480,3 +485,43 @@ def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
     for address in net.addresses.values():
         with LedgerClient(address, net.chain_id, desk) as member:
             assert list(member.audit_trace("hd" + "0" * 40).entries) == []
+
+
+def test_a_request_for_some_fields_releases_only_those_fields(net: Devnet) -> None:
+    """最小够用: the bank asks for the degree alone; the holder's wallet seals only that field,
+    with its own salt, and the bank checks it against the chain's field commitments."""
+    holder, token = new_holder(net)
+    with net.client() as client:
+        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+        bank = org_key(net, "bank")
+        request_id = "req-fields-degree-1"
+        client.call(
+            bank,
+            "consent",
+            "request",
+            {
+                "request_id": request_id,
+                "holder": holder,
+                "scope": json.dumps([{"cert_id": doc["cert_id"], "fields": ["degree"]}]),
+                "purpose": "学历核验 degree check",
+                "purpose_code": "003",
+                "max_uses": 1,
+                "expires_at_ms": client.chain_time_ms(net.genesis.genesis_time_ms) + 86_400_000,
+            },
+        )
+        resp = answer(net, holder, token, request_id, "grant")
+        assert resp.status_code == 200, resp.text
+        read = access_and_read(
+            client, bank, operator_caller(net, "bank"), net.wallet_url, request_id
+        )
+    assert read.document["fields"] == {"degree": DIPLOMA["degree"]}
+    assert "salt" not in read.document  # the document's salt would open every field
+    assert set(read.document["field_salts"]) == {"degree"}
+    assert read.annotation.request_id == request_id
+    # A field altered in the copy is refused against the chain's commitments.
+    forged = {**read.document, "fields": {"degree": "Doctor of Philosophy"}}
+    with net.client() as client:
+        onchain = client.query("certificates", "status", cert_id=doc["cert_id"])
+    with pytest.raises(DocumentInvalid):
+        check_partial_copy(forged, onchain)
+    check_partial_copy(read.document, onchain)  # the copy as released passes

@@ -4,8 +4,10 @@ tests/integration/test_citizen_page.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from node.sdk.sealing import seal_to
 from tests.unit.wallet_support import running_wallet
 
 REQUEST_ID = "req-grant-000001"
@@ -37,3 +39,39 @@ def test_a_grant_may_end_earlier_never_later(tmp_path: Path) -> None:
             resp = wallet.http.request("POST", path, json={"expires_at_ms": bad}, headers=auth)
             assert resp.status_code == 422, bad
         assert wallet.store.get_share(REQUEST_ID) is None
+
+
+def test_chosen_fields_are_not_released_without_commitments_to_check_them(
+    tmp_path: Path,
+) -> None:
+    with running_wallet(tmp_path) as wallet:
+        holder = wallet.new_holder()
+        token = wallet.sign_in(holder).json()["token"]
+        public_key = bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
+        doc = {"cert_id": CERT_ID, "cert_type": "diploma", "fields": {"degree": "硕士"}}
+        wallet.store.put_document(holder, CERT_ID, seal_to(public_key, json.dumps(doc).encode()))
+        wallet.ledger.members["bank"] = {"id": "bank", "public_key": "11" * 32}
+        wallet.ledger.certificates[CERT_ID] = {
+            "cert_id": CERT_ID,
+            "holder": holder,
+            "field_hashes": {},
+        }
+        wallet.ledger.requests[REQUEST_ID] = {
+            "request_id": REQUEST_ID,
+            "holder": holder,
+            "agency": "bank",
+            "cert_id": CERT_ID,
+            "scope": [{"cert_id": CERT_ID, "fields": ["degree"]}],
+            "purpose": "学历核验",
+            "status": "pending",
+            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
+        }
+        resp = wallet.http.request(
+            "POST",
+            f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
+            json={},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert resp.status_code == 409, resp.text
+        assert "commitments" in resp.json()["detail"]
+        assert wallet.store.get_share(REQUEST_ID) is None  # nothing released

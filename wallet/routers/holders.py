@@ -18,7 +18,7 @@ from node.chain.tx import ArgValue
 from node.sdk import presentation
 from node.sdk.annotation import make_annotation
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
-from node.sdk.documents import DocumentInvalid, document_hash
+from node.sdk.documents import DocumentInvalid, document_hash, make_partial_copy
 from node.sdk.sealing import open_sealed, seal_to
 from proto import node_pb2
 from wallet import limits
@@ -308,6 +308,32 @@ def holder_request(
     return req
 
 
+def release_for(ledger: LedgerClient, req: dict[str, Any], plaintext: bytes) -> bytes:
+    """What the agency of `req` receives: the whole document, or, when the request names some
+    fields of the certificate (最小够用), only those fields with their own salts
+    (`make_partial_copy`), which the agency checks against the chain's field commitments.
+    409 when the issuer published no commitments to check single fields against."""
+    names = next(
+        (
+            list(item["fields"])
+            for item in req.get("scope", [])
+            if item.get("cert_id") == req["cert_id"] and "fields" in item
+        ),
+        None,
+    )
+    if names is None:
+        return plaintext
+    onchain = node_query(ledger, "certificates", "status", cert_id=req["cert_id"])
+    if not onchain.get("field_hashes"):
+        raise HTTPException(
+            409,
+            "the request names some fields, but this certificate's issuer published no"
+            " commitments to check single fields against: refuse it, or ask for a new request",
+        )
+    copy = make_partial_copy(json.loads(plaintext), names)
+    return json.dumps(copy, sort_keys=True).encode()
+
+
 # Declared after the session in a route, so that an unauthenticated call is refused (401)
 # before the node is asked anything.
 HolderRequest = Annotated[dict[str, Any], Depends(holder_request)]
@@ -341,6 +367,7 @@ def grant(
         raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = open_sealed(session.seed, sealed_doc)
+    released = release_for(ledger, req, plaintext)
     annotation = make_annotation(
         KeyPair(session.seed),
         cert_id=req["cert_id"],
@@ -354,7 +381,7 @@ def grant(
         request_id,
         {
             "agency": req["agency"],
-            "sealed": seal_to(bytes.fromhex(agency["public_key"]), plaintext).hex(),
+            "sealed": seal_to(bytes.fromhex(agency["public_key"]), released).hex(),
             "annotation": annotation,
         },
     )
