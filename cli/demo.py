@@ -81,7 +81,12 @@ def wallet_call(
     return resp.json()
 
 
-def play(net: Devnet) -> None:
+LI_NA_PASSPHRASE = "li-na-wallet-passphrase"
+"""Li Na's wallet passphrase in the demo (printed with `--keep`, to sign in on the page)."""
+
+
+def play(net: Devnet) -> str:
+    """The story; Li Na's holder id."""
     from contracts.catalogue import CERTIFICATE_TYPES
     from node.chain.crypto import KeyPair
 
@@ -96,9 +101,9 @@ def play(net: Devnet) -> None:
             net,
             "POST",
             f"{net.wallet_url}/v1/holders",
-            body={"passphrase": "li-na-wallet-passphrase"},
+            body={"passphrase": LI_NA_PASSPHRASE},
         )
-        holder, token = me["holder_id"], me["token"]
+        holder, token = str(me["holder_id"]), me["token"]
         console.print(f"her pseudonym on the chain is [cyan]{holder}[/] — no name, no ID number")
 
         step(2, "The Public Security Bureau issues her resident ID card (居民身份证)")
@@ -226,6 +231,7 @@ def play(net: Devnet) -> None:
         )
         if view["status"] != "revoked":
             raise RuntimeError("verification after revocation did not say revoked")
+    return holder
 
 
 def show_trust_boundary(net: Devnet) -> None:
@@ -251,8 +257,17 @@ def demo_cmd(
     dir: Annotated[
         Path | None, typer.Option("--dir", help="keep the devnet's data in this folder")
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="leave the devnet running after the story and print how to sign in to the"
+            " citizen's page as Li Na (stop it with `trustledger devnet down --dir DIR`)",
+        ),
+    ] = False,
 ) -> None:
-    """Start a fresh devnet, play the certificate story end to end, shut everything down."""
+    """Start a fresh devnet, play the certificate story end to end, shut everything down
+    (or, with --keep, leave it running for a person to try the pages)."""
     workdir = dir or Path(tempfile.mkdtemp(prefix="trustledger-demo-"))
     if dir is not None and (dir / "devnet.json").exists():
         console.print(f"reusing the devnet in {dir}")
@@ -264,13 +279,22 @@ def demo_cmd(
         console.print(
             f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
         )
+        console.print(f"the citizen's page: {net.wallet_app_url}")
         show_trust_boundary(net)
-        play(net)
+        holder = play(net)
         console.print(Panel.fit("[green]demo finished: every step checked against the chain[/]"))
     except Exception as exc:
         console.print(f"[red]demo failed:[/] {exc}  (logs in {workdir}/logs)")
         devnet.down(workdir)
         raise typer.Exit(1) from exc
+    if keep:
+        console.print(
+            f"the devnet keeps running. Open {net.wallet_app_url} (its certificate is from the"
+            f" devnet's CA, {workdir}/cas/bdc.pem) and sign in as Li Na:\n"
+            f"  wallet id:  {holder}\n  passphrase: {LI_NA_PASSPHRASE}\n"
+            f"stop it with: trustledger devnet down --dir {workdir}"
+        )
+        return
     devnet.down(workdir)
     if dir is None:
         shutil.rmtree(workdir, ignore_errors=True)

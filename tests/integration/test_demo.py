@@ -3,11 +3,15 @@ plays the whole story on a fresh devnet of its own and leaves no process behind.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from cli import devnet
+from cli.demo import LI_NA_PASSPHRASE
 
 
 def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
@@ -27,4 +31,37 @@ def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
     # The copy the bank read carries the annotation the holder signed (issue 17).
     assert "仅供 Weihai City Commercial Bank 威海市商业银行 办理 personal loan application" in out
     assert "revoked (reason: degree rescinded after review)" in out
+    assert devnet.running(folder) == {}
+
+
+def test_with_keep_the_demo_leaves_its_devnet_for_a_person_to_sign_in(tmp_path: Path) -> None:
+    folder = tmp_path / "kept"
+    trustledger = Path(sys.executable).with_name("trustledger")
+    result = subprocess.run(
+        [str(trustledger), "demo", "--dir", str(folder), "--keep"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    out = result.stdout + result.stderr
+    try:
+        assert result.returncode == 0, out
+        net = devnet.Devnet.load(folder)
+        assert f"Open {net.wallet_app_url}" in out
+        holder = re.search(r"wallet id:\s+(hd[0-9a-f]{40})", out)
+        assert holder is not None, out
+        # What it prints signs Li Na in on the running wallet, and the page is served.
+        signed_in = httpx.post(
+            f"{net.wallet_url}/v1/sessions",
+            json={"holder_id": holder.group(1), "passphrase": LI_NA_PASSPHRASE},
+            verify=net.wallet_tls(),
+            timeout=30,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        page = httpx.get(net.wallet_app_url, verify=net.wallet_tls(), timeout=30)
+        assert page.status_code == 200 and "我的数字保险箱" in page.text
+    finally:
+        devnet.down(folder)
     assert devnet.running(folder) == {}
