@@ -14,19 +14,24 @@ from cli import devnet
 from cli.demo import LI_NA_PASSPHRASE
 
 
-def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
-    folder = tmp_path / "demo"
+def run_demo(folder: Path, *more: str) -> tuple[int, str]:
+    """`trustledger demo --dir FOLDER`, as installed; its exit code and its output."""
     trustledger = Path(sys.executable).with_name("trustledger")
     result = subprocess.run(
-        [str(trustledger), "demo", "--dir", str(folder)],
+        [str(trustledger), "demo", "--dir", str(folder), *more],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    code, out = run_demo(folder)
+    assert code == 0, out
     assert "demo finished: every step checked against the chain" in out
     # The copy the bank read carries the annotation the holder signed (issue 17).
     assert "仅供 Weihai City Commercial Bank 威海市商业银行 办理 personal loan application" in out
@@ -36,18 +41,9 @@ def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
 
 def test_with_keep_the_demo_leaves_its_devnet_for_a_person_to_sign_in(tmp_path: Path) -> None:
     folder = tmp_path / "kept"
-    trustledger = Path(sys.executable).with_name("trustledger")
-    result = subprocess.run(
-        [str(trustledger), "demo", "--dir", str(folder), "--keep"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
-    out = result.stdout + result.stderr
+    code, out = run_demo(folder, "--keep")
     try:
-        assert result.returncode == 0, out
+        assert code == 0, out
         net = devnet.Devnet.load(folder)
         assert f"Open {net.wallet_app_url}" in out
         holder = re.search(r"wallet id:\s+(hd[0-9a-f]{40})", out)
