@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from contracts.catalogue import TYPES
 from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis
@@ -65,6 +66,7 @@ def attach(
     archive: Archive,
     clerks: dict[str, Clerk],
     now_s: Callable[[], float] = time.monotonic,
+    org_names: dict[str, str] | None = None,
 ) -> None:
     """Give the routes what they use: the one wiring, shared by the service and tests
     (which pass a fake node and a clock they move)."""
@@ -74,6 +76,7 @@ def attach(
     app.state.clerks = clerks
     app.state.sessions = Sessions(settings.session_idle_s, settings.session_lifetime_s, now_s)
     app.state.guard = SignInGuard(now_s)
+    app.state.org_names = org_names or {}
 
 
 def current_session(request: Request) -> ClerkSession:
@@ -246,6 +249,8 @@ def me_of(request: Request, clerk_id: str, name: str) -> dict[str, Any]:
         "org": settings.org,
         "org_name": settings.org_name or settings.org,
         "purposes": [entry.get_names_json() for entry in PURPOSES.values()],
+        "types": {entry.id: entry.get_names_json() for entry in TYPES},
+        "orgs": request.app.state.org_names,
     }
 
 
@@ -272,6 +277,7 @@ def create_app(settings: WindowSettings, passphrase: str = "") -> FastAPI:
             ChainNode(client, keypair, genesis.validators),
             archive,
             load_clerks(settings.clerks_path),
+            org_names={o.id: o.name for o in genesis.organisations},
         )
         try:
             yield

@@ -275,7 +275,9 @@ class Window:
             "issuer": answer.issuer,
             "status": status,
             "proof_height": answer.height,
-            "fields": answer.fields if accepted else {},
+            # Shown only for a valid certificate: a clerk has no use for the fields of a
+            # revoked or expired one (the presentation's text is archived all the same).
+            "fields": answer.fields if verdict == "valid" else {},
             "expires_at_ms": p.expires_at_ms if p else 0,
             "bound_to": p.verifier if p else "",
             "purpose_code": purpose_code,

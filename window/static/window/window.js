@@ -95,7 +95,7 @@ const FIELDS = {
   },
   en: {},
 };
-const BAD = new Set(["revoked", "expired", "suspended", "superseded"]);
+const PAYLOAD_CHARS_MAX = 779; // window/limits.py (the longest presentation a wallet makes)
 
 let lang = localStorage.getItem("tlw.pref.lang") || "zh";
 let me = null;
@@ -116,7 +116,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c != null) node.append(c);
+  for (const c of children.flat(Infinity)) if (c != null && c !== false) node.append(c);
   return node;
 }
 
@@ -228,6 +228,8 @@ async function verifyPaste(event) {
   const payload = $("#paste").value.trim();
   const button = event.currentTarget;
   if (!payload) { say(t("err.empty")); return; }
+  // No maxlength on the field: a paste cut short silently would read as 无法识别.
+  if (payload.length > PAYLOAD_CHARS_MAX) { say(t("err.too_long")); return; }
   await work(button, async () => {
     const p = purposeOf();
     showResult(await api("POST", "/api/verify/paste", { payload, purpose_code: p.code, purpose: p.text }));
@@ -294,7 +296,7 @@ function showVerify() {
       el("section", { class: "card", "aria-labelledby": "paste-title" },
         el("h3", { id: "paste-title", text: t("paste_title") }),
         el("label", { for: "paste", text: t("paste_label") }),
-        el("textarea", { id: "paste", rows: "3", maxlength: "779", spellcheck: "false", autocomplete: "off" }),
+        el("textarea", { id: "paste", rows: "3", spellcheck: "false", autocomplete: "off" }),
         el("button", { type: "button", id: "paste-go", class: "primary", "data-checking": "1", text: t("paste_go"), onclick: verifyPaste }))),
     el("section", { id: "result", "aria-labelledby": "result-title", "aria-live": "polite" }),
     el("section", { class: "card", "aria-labelledby": "records-title" },
@@ -311,10 +313,19 @@ function fieldList(fields, cls) {
     entries.map(([k, v]) => [el("dt", { text: (FIELDS[lang][k] || k) }), el("dd", { text: v })]));
 }
 
+function typeName(id) {
+  const entry = me && me.types ? me.types[id] : null;
+  return entry ? (lang === "zh" ? entry.name_zh : entry.name_en) : id;
+}
+
+function orgName(id) {
+  return (me && me.orgs && me.orgs[id]) || id;
+}
+
 function details(r) {
   const rows = [];
   const add = (k, v) => { if (v) rows.push(el("dt", { text: k }), el("dd", { text: v })); };
-  add(t("cert"), r.cert_type); add(t("cert_id"), r.cert_id); add(t("issuer"), r.issuer);
+  add(t("cert"), typeName(r.cert_type)); add(t("cert_id"), r.cert_id); add(t("issuer"), orgName(r.issuer));
   if (r.verdict === "replayed" && r.status) add(t("status_now"), t("verdict." + r.status));
   add(t("purpose_label"), `${r.purpose_code} ${r.purpose}`);
   add(t("time_label"), new Date(r.time_ms).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB"));
@@ -355,7 +366,7 @@ async function loadRecords() {
     el("tbody", {}, records.map((r) => el("tr", { "data-record": r.id },
       el("td", { text: new Date(r.time_ms).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB") }),
       el("td", {}, el("span", { class: `tag ${r.verdict === "valid" ? "ok" : "bad"}`, text: t("verdict." + r.verdict) })),
-      el("td", { class: "id", text: r.cert_type || "—" }),
+      el("td", { text: r.cert_type ? typeName(r.cert_type) : "—" }),
       el("td", { text: t("via." + r.via) }),
       el("td", { text: r.clerk }),
       el("td", {}, el("button", { type: "button", class: "secondary", text: t("receipt_of"), onclick: () => openRecord(r.id) })))))));
