@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from contracts.catalogue import TYPES
+from contracts.catalogue.certificate_types import TYPES
 from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis

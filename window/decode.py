@@ -47,9 +47,10 @@ def read_qr_text(data: bytes) -> str:
         Image.DecompressionBombWarning,
     ) as exc:
         raise NotDecoded(f"not a PNG, JPEG or WebP image ({type(exc).__name__})") from None
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("RGB")
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    pixels: Image.Image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    found = zxingcpp.read_barcodes(
+        pixels, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     texts = [b.text for b in found if b.valid and b.text]
     if not texts:
         raise NotDecoded("no QR code found in the image")
