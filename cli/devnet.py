@@ -672,10 +672,8 @@ def up_cmd(
     console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
     console.print(f"  page:       {net.wallet_app_url}  (the citizen's page)")
     if net.window_url:
-        console.print(
-            f"  window:     {net.window_page_url}  (the bank's window clerk; sign in as"
-            f" {WINDOW_CLERK} / {WINDOW_CLERK_PASSPHRASE})"
-        )
+        console.print(f"  window:     {net.window_page_url}  (the bank's window clerk)")
+        console.print(f"  clerk:      {WINDOW_CLERK}  passphrase: {WINDOW_CLERK_PASSPHRASE}")
 
 
 @app.command("init")
