@@ -43,7 +43,6 @@ import segno
 from playwright.sync_api import sync_playwright
 
 from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
-
 from tests.integration.helpers import (
     DIPLOMA,
     issue_and_deliver,
