@@ -8,9 +8,13 @@ record (certificate id, result, purpose, the field names).
 
 Keys sort the way they are scanned:
 
-    b"v" time_ms:u64 record_id     -> the record (JSON)      newest last
-    b"i" record_id                 -> time_ms:u64            a record by id
+    b"v" seq:u64                   -> the record (JSON)      in arrival order, newest last
+    b"i" record_id                 -> seq:u64                a record by id
     b"n" holder_public_key nonce   -> record_id              presentations accepted here
+    b"m" b"seq"                    -> seq:u64                the last sequence number used
+
+A sequence number rather than the time orders the records: two checks in the same
+millisecond keep the order they were made in.
 
 The nonce index lets a window that restarted (or a validator that did) still refuse a
 presentation it accepted before: the node's own nonce book lives in its memory.
@@ -28,6 +32,7 @@ import plyvel
 _RECORD = b"v"
 _BY_ID = b"i"
 _NONCE = b"n"
+_SEQ = b"mseq"
 
 
 class Archive:
@@ -35,40 +40,42 @@ class Archive:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._db = plyvel.DB(str(path), create_if_missing=True)
         self._lock = threading.Lock()
+        last = self._db.get(_SEQ)
+        self._seq = 0 if last is None else int.from_bytes(last, "big")
 
     def close(self) -> None:
         self._db.close()
 
     def add(self, record: dict[str, Any], nonce_key: bytes | None = None) -> None:
-        """Keep `record` (it has `id` and `time_ms`); with `nonce_key`, remember that this
-        presentation was accepted here."""
+        """Keep `record` (it has an `id`); with `nonce_key`, remember that this presentation
+        was accepted here."""
         rid = str(record["id"]).encode("ascii")
-        when = int(record["time_ms"]).to_bytes(8, "big")
-        with self._lock, self._db.write_batch(sync=True) as batch:
-            batch.put(_RECORD + when + rid, json.dumps(record, ensure_ascii=False).encode())
-            batch.put(_BY_ID + rid, when)
-            if nonce_key is not None:
-                batch.put(_NONCE + nonce_key, rid)
+        with self._lock:
+            self._seq += 1
+            seq = self._seq.to_bytes(8, "big")
+            with self._db.write_batch(sync=True) as batch:
+                batch.put(_RECORD + seq, json.dumps(record, ensure_ascii=False).encode())
+                batch.put(_BY_ID + rid, seq)
+                batch.put(_SEQ, seq)
+                if nonce_key is not None:
+                    batch.put(_NONCE + nonce_key, rid)
 
     def update(self, record: dict[str, Any]) -> None:
-        """Replace a kept record (its id and time unchanged): e.g. its on-chain height."""
-        rid = str(record["id"]).encode("ascii")
-        when = self._db.get(_BY_ID + rid)
-        if when is None:
+        """Replace a kept record (its id unchanged): e.g. its on-chain height."""
+        seq = self._db.get(_BY_ID + str(record["id"]).encode("ascii"))
+        if seq is None:
             raise KeyError(record["id"])
-        self._db.put(
-            _RECORD + when + rid, json.dumps(record, ensure_ascii=False).encode(), sync=True
-        )
+        self._db.put(_RECORD + seq, json.dumps(record, ensure_ascii=False).encode(), sync=True)
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         try:
             rid = record_id.encode("ascii")
         except UnicodeEncodeError:
             return None
-        when = self._db.get(_BY_ID + rid)
-        if when is None:
+        seq = self._db.get(_BY_ID + rid)
+        if seq is None:
             return None
-        raw = self._db.get(_RECORD + when + rid)
+        raw = self._db.get(_RECORD + seq)
         return None if raw is None else dict(json.loads(raw))
 
     def accepted_before(self, nonce_key: bytes) -> str | None:

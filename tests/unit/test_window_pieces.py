@@ -143,18 +143,21 @@ def test_a_full_session_table_refuses_a_sign_in_and_keeps_no_token_in_clear() ->
 
 def test_the_archive_lists_newest_first_finds_by_id_and_remembers_nonces(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "archive")
-    for i in range(5):
-        archive.add({"id": f"scan-{i}", "time_ms": 1000 + i, "verdict": "valid"}, b"k%d" % i)
-    assert [r["id"] for r in archive.latest(3)] == ["scan-4", "scan-3", "scan-2"]
-    assert archive.get("scan-1") == {"id": "scan-1", "time_ms": 1001, "verdict": "valid"}
+    for i, rid in enumerate(["scan-z", "scan-b", "scan-y", "scan-a", "scan-x"]):
+        # Records of the same millisecond keep their order (ids are random).
+        archive.add({"id": rid, "time_ms": 1000 + i // 2, "verdict": "valid"}, b"k%d" % i)
+    assert [r["id"] for r in archive.latest(3)] == ["scan-x", "scan-a", "scan-y"]
+    assert archive.get("scan-b") == {"id": "scan-b", "time_ms": 1000, "verdict": "valid"}
     assert archive.get("scan-9") is None and archive.get("scån") is None
-    assert archive.accepted_before(b"k3") == "scan-3"
+    assert archive.accepted_before(b"k3") == "scan-a"
     assert archive.accepted_before(b"k7") is None
-    archive.update({"id": "scan-1", "time_ms": 1001, "verdict": "revoked"})
+    archive.update({"id": "scan-b", "time_ms": 1000, "verdict": "revoked"})
     archive.close()
-    again = Archive(tmp_path / "archive")  # kept on disk
-    assert again.get("scan-1") == {"id": "scan-1", "time_ms": 1001, "verdict": "revoked"}
-    assert len(again.latest(100)) == 5
+    again = Archive(tmp_path / "archive")  # kept on disk, numbering goes on
+    assert again.get("scan-b") == {"id": "scan-b", "time_ms": 1000, "verdict": "revoked"}
+    again.add({"id": "scan-new", "time_ms": 1, "verdict": "valid"})
+    assert [r["id"] for r in again.latest(100)][:2] == ["scan-new", "scan-x"]
+    assert len(again.latest(100)) == 6
     again.close()
 
 
