@@ -140,13 +140,16 @@ def save_clerk(path: Path, clerk: Clerk) -> None:
     os.replace(tmp, path)
 
 
+_KDF_SLOTS = threading.BoundedSemaphore(limits.KDF_CONCURRENT_MAX)
+
 _DUMMY = Clerk("", "", b"\0" * limits.SCRYPT_SALT_BYTES, b"\0" * limits.SCRYPT_DKLEN)
 
 
 def authenticate(clerks: dict[str, Clerk], clerk_id: str, passphrase: str) -> Clerk | None:
     """The clerk if the passphrase is theirs; None otherwise (same work either way)."""
     clerk = clerks.get(clerk_id, _DUMMY)
-    got = derive(passphrase, clerk.salt, clerk.n, clerk.r, clerk.p)
+    with _KDF_SLOTS:
+        got = derive(passphrase, clerk.salt, clerk.n, clerk.r, clerk.p)
     ok = hmac.compare_digest(got, clerk.digest) and clerk is not _DUMMY
     return clerk if ok else None
 

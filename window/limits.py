@@ -38,6 +38,9 @@ SCRYPT_N_MAX: Final = 2**20
 """The largest cost accepted from the accounts file (a planted record cannot take 1 GiB+)."""
 SCRYPT_SALT_BYTES: Final = 16
 SCRYPT_DKLEN: Final = 32
+KDF_CONCURRENT_MAX: Final = 2
+"""scrypt derivations at once (32 MiB and a core each); more sign-ins wait their turn, so a
+burst of them cannot take the server's memory."""
 CLERKS_MAX: Final = 1000
 """Accounts one service reads (a city's counters)."""
 SIGNIN_FAILURES_FREE: Final = 5
