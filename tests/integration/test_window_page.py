@@ -175,6 +175,17 @@ def test_the_story_screenshot_of_the_citizens_qr_uploaded_valid_then_revoked(
     expect(result).not_to_contain_text(DIPLOMA["university"])  # only what she chose
     expect(clerk.locator("#records tbody tr").first).to_contain_text("有效")
     look(clerk, "w2-valid")
+    # The receipt: printed alone (print CSS), the verdict, the fields, the on-chain record.
+    clerk.locator("#result").get_by_role("button", name="打印回执").click()
+    clerk.emulate_media(media="print")
+    receipt = clerk.locator("#receipt")
+    expect(receipt).to_be_visible()
+    expect(clerk.locator("main")).to_be_hidden()
+    for text in ("核验回执", "威海市商业银行", "有效", DIPLOMA["degree"], "验证记录已上链"):
+        expect(receipt).to_contain_text(text)
+    window_shot(clerk, "w2-receipt-printed")
+    clerk.emulate_media(media="screen")
+    expect(receipt).to_be_hidden()
 
     # The citizen's 使用记录 lists the verification.
     tab(page, "使用记录")

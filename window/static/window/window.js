@@ -159,7 +159,7 @@ function showSignIn(message) {
   stopCamera();
   $("#clerk").hidden = true; $("#signout").hidden = true; $("#org").textContent = "";
   const main = $("#main");
-  const form = el("form", { class: "card", novalidate: true, onsubmit: signIn },
+  const form = el("form", { class: "card signin", novalidate: true, onsubmit: signIn },
     el("h2", { id: "screen-title", text: t("signin_title") }),
     el("p", { class: "muted", text: t("signin_note") }),
     el("label", { for: "clerk-id", text: t("clerk_id") }),
