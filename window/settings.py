@@ -38,7 +38,7 @@ class WindowSettings(BaseSettings):
     insecure_http: bool = False
     """Development only, on a loopback address: serve plain HTTP."""
     host: str = "127.0.0.1"
-    port: int = 27150
+    port: int = 27250
     node_timeout_s: float = limits.NODE_TIMEOUT_S
     session_idle_s: int = limits.SESSION_IDLE_S
     session_lifetime_s: int = limits.SESSION_LIFETIME_S
