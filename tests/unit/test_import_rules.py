@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_FORBIDDEN_TOPS = {
     "node",
     "wallet",
+    "window",
     "cli",
     "proto",
     "asyncio",
