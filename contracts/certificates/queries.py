@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue import CertificateType, lookup
+from contracts.catalogue.shelves import Listed
 from contracts.certificates.records import (
     BY_HOLDER,
     CERTIFICATES,
@@ -21,11 +22,12 @@ from contracts.certificates.records import (
     get_status_json,
 )
 from contracts.certificates.transactions import CERT_ID, HOLDER
-from contracts.framework import limits
+from contracts.framework import arguments, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import load_json
+from contracts.framework.errors import not_found
 from contracts.framework.interface import QueryHandler, StateReader
-from contracts.framework.signature import LIMIT, Signature, Values, query
+from contracts.framework.signature import LIMIT, Signature, Values, query, text
 from contracts.framework.store import scan_index
 
 
@@ -87,19 +89,49 @@ def _get_verification_json(state: StateReader, record: Verification) -> dict[str
     return record.to_json() if code is None else {**record.to_json(), "purpose_code": code}
 
 
+def _type_json(listed: Listed[CertificateType]) -> dict[str, Any]:
+    cert_type, standing = listed.entry, listed.standing
+    return {
+        **cert_type.get_names_json(),
+        "holder_kinds": list(cert_type.holder_kinds),
+        "fields": list(cert_type.fields),
+        "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
+        "field_kinds": {f: cert_type.get_field_kind(f) for f in cert_type.fields},
+        "field_disclosures": {f: cert_type.get_field_disclosure(f) for f in cert_type.fields},
+        "validity_required": cert_type.validity_required,
+        "validity_ms_max": cert_type.validity_ms_max,
+        "type_code": cert_type.type_code,
+        "version": standing.version,
+        "from_height": standing.from_height,
+        "retired_height": standing.retired_height,
+    }
+
+
 @query(Signature())
 def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``types()``: the certificate catalogue, with each type's fields and validity rules."""
+    """``types()``: the certificate catalogue (current versions, retired ones included), with
+    each type's fields, their kinds and disclosure classes, and its validity rules."""
+    return [_type_json(listed) for listed in lookup.TYPES.get_all(state)]
+
+
+TYPE_ID = text("type_id", arguments.CATALOGUE_ID)
+
+
+@query(Signature(TYPE_ID))
+def query_type(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``type(type_id)``: one certificate type, every version of it, oldest first."""
+    versions = lookup.TYPES.get_versions(state, args[TYPE_ID])
+    if not versions:
+        raise not_found(f"certificate type {args[TYPE_ID]} is not in the catalogue")
+    return {**_type_json(versions[-1]), "versions": [_type_json(v) for v in versions]}
+
+
+@query(Signature())
+def query_purposes(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``purposes()``: the purposes of use (申请事由) a verification or request may give."""
     return [
-        {
-            **cert_type.get_names_json(),
-            "holder_kinds": list(cert_type.holder_kinds),
-            "fields": list(cert_type.fields),
-            "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
-            "validity_required": cert_type.validity_required,
-            "validity_ms_max": cert_type.validity_ms_max,
-        }
-        for cert_type in CERTIFICATE_TYPES.values()
+        {**listed.entry.get_names_json(), "retired_height": listed.standing.retired_height}
+        for listed in lookup.PURPOSE_CODES.get_all(state)
     ]
 
 
@@ -110,5 +142,7 @@ QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
         "history": query_history,
         "verifications": query_verifications,
         "types": query_types,
+        "type": query_type,
+        "purposes": query_purposes,
     }
 )

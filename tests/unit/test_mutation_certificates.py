@@ -395,8 +395,14 @@ def test_the_types_query_gives_each_types_fields_lengths_and_validity_rules() ->
             f: 2000 if f == "business_scope" else limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
             for f in licence_fields
         },
+        "field_kinds": {f: "text" for f in licence_fields},
+        "field_disclosures": {f: "conditional" for f in licence_fields},
         "validity_required": False,
         "validity_ms_max": 0,
+        "type_code": CERTIFICATE_TYPES["business_licence"].type_code,
+        "version": 1,
+        "from_height": 0,
+        "retired_height": 0,
     }
     ncr = types["no_criminal_record"]
     assert (ncr["validity_required"], ncr["validity_ms_max"]) == (True, MAX_MS)
@@ -467,17 +473,19 @@ def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
 
 
 def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
+    diploma = CERTIFICATE_TYPES["diploma"]
     commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
-    assert is_complete_commitments("diploma", commitments)
+    assert is_complete_commitments(diploma, commitments)
     not_complete: list[tuple[object, object]] = [
-        (["diploma"], commitments),  # an unhashable type
-        ("passport", commitments),  # no such type
-        ("diploma", list(commitments)),  # the field names, not a mapping
-        ("diploma", {**commitments, "degree": "not a digest"}),
-        ("diploma", {**commitments, "degree": 7}),
+        (CERTIFICATE_TYPES["resident_id_card"], commitments),  # another type's fields
+        (diploma, list(commitments)),  # the field names, not a mapping
+        (diploma, {**commitments, "degree": "not a digest"}),
+        (diploma, {**commitments, "degree": 7}),
+        (diploma, {k: v for k, v in commitments.items() if k != "degree"}),  # one short
+        (diploma, {**commitments, "Degree": commitments["degree"]}),  # not a field name
     ]
-    for cert_type, candidate in not_complete:
-        assert not is_complete_commitments(cert_type, candidate)  # type: ignore[arg-type]
+    for entry, candidate in not_complete:
+        assert not is_complete_commitments(entry, candidate)  # type: ignore[arg-type]
 
 
 def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
