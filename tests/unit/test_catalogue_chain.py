@@ -1,0 +1,469 @@
+"""The catalogue as chain state: definitions, genesis, governance (registration by the
+defining body, versions, retirement) and what the contracts refuse under it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from cli.demo_catalogue import demo_catalogue
+from consensus.validators import Validator, ValidatorSet
+from contracts.catalogue import CERTIFICATE_TYPES, definitions, lookup
+from contracts.catalogue.entries import CatalogueEntry, CertificateType, RecordCategory
+from contracts.catalogue.purposes import ENTRIES as PURPOSES
+from contracts.catalogue.record_categories import CATEGORIES
+from contracts.catalogue.shelves import GENESIS_KEY
+from contracts.framework.errors import ContractError
+from contracts.framework.memory import MemoryState
+from contracts.runtime import ArgValue, genesis_writes
+from node.genesis import Genesis
+from tests.unit import test_contracts_support as support
+from tests.unit.test_contracts_governance import pass_proposal
+
+PSB_CODE = "11371000000000001C"
+NEW_TYPE_CODE = PSB_CODE + "009"
+NEW_TYPE: dict[str, Any] = {
+    "id": "residence_permit",
+    "type_code": NEW_TYPE_CODE,
+    "name_zh": "居住证",
+    "name_en": "Residence permit",
+    "holder_kinds": ["person"],
+    "fields": [
+        {"name": "holder_name", "disclosure": "sensitive"},
+        {"name": "id_number", "kind": "resident_id", "disclosure": "sensitive"},
+        {"name": "residence_address", "length_max": 400},
+    ],
+    "validity_required": True,
+    "validity_ms_max": 366 * support.DAY_MS,
+}
+PERMIT_FIELDS = {"holder_name": "李娜", "id_number": "x", "residence_address": "威海市"}
+
+
+def coded_ledger(catalogue: lookup.GenesisCatalogue | None = None) -> support.Ledger:
+    """The test consortium, the police holding the code that opens NEW_TYPE's type code."""
+    ledger = support.Ledger()
+    ledger.state = MemoryState(
+        genesis_writes(
+            support.ORGANISATIONS,
+            credit_codes={support.PSB.id: PSB_CODE},
+            catalogue=catalogue,
+        )
+    )
+    return ledger
+
+
+def propose_args(pid: str, action: str, **args: ArgValue) -> dict[str, ArgValue]:
+    return {"proposal_id": pid, "action": action, **args}
+
+
+def register_new_type(ledger: support.Ledger, definition: dict[str, Any] = NEW_TYPE) -> None:
+    pass_proposal(
+        ledger,
+        propose_args(
+            f"cat-{ledger.height:06d}",
+            "register_certificate_type",
+            definition=json.dumps(definition, ensure_ascii=False),
+        ),
+    )
+
+
+def let_psb_issue(ledger: support.Ledger, *types: str) -> None:
+    pass_proposal(
+        ledger,
+        propose_args(
+            f"roles-{ledger.height:06d}",
+            "set_roles",
+            org_id=support.PSB.id,
+            roles=json.dumps(["issuer"]),
+            cert_types=json.dumps(["resident_id_card", "driving_licence", *types]),
+        ),
+    )
+
+
+def request_args(ledger: support.Ledger, request_id: str, purpose_code: str) -> dict[str, ArgValue]:
+    args = support.request_args(
+        request_id, "DIP-2012-000001", support.ALICE, 1, ledger.time_ms + support.DAY_MS
+    )
+    return {**args, "purpose_code": purpose_code}
+
+
+def issue_permit(ledger: support.Ledger, cert_id: str, *, code: str | None = None) -> Any:
+    entry = lookup.get_certificate_type(ledger.state, "residence_permit")
+    args: dict[str, ArgValue] = {
+        "cert_id": cert_id,
+        "cert_type": "residence_permit",
+        "holder": support.ALICE,
+        "doc_hash": support.doc_hash(entry, PERMIT_FIELDS, cert_id),
+        "valid_until_ms": ledger.time_ms + 100 * support.DAY_MS,
+    }
+    if code is None:
+        return ledger.call(support.PSB, "certificates.issue", args)
+    return ledger.reject(support.PSB, "certificates.issue", args, code)
+
+
+# --- definitions --------------------------------------------------------------------------
+
+
+def test_every_demo_entry_survives_its_definition_both_ways() -> None:
+    catalogue = demo_catalogue()
+    text = json.dumps(lookup.encode_genesis_catalogue(catalogue), ensure_ascii=False)
+    assert lookup.parse_genesis_catalogue(json.loads(text)) == catalogue
+    assert len(catalogue.types) == len(CERTIFICATE_TYPES) + 5
+
+
+def test_a_definition_fills_in_defaults_and_keeps_only_what_differs() -> None:
+    entry = definitions.parse_certificate_type(NEW_TYPE)
+    assert entry.fields == ("holder_name", "id_number", "residence_address")
+    assert entry.get_field_kind("id_number") == "resident_id"
+    assert entry.get_field_kind("residence_address") == "text"
+    assert entry.get_field_disclosure("residence_address") == "conditional"
+    assert entry.get_field_disclosure("holder_name") == "sensitive"
+    assert entry.get_field_length_max("residence_address") == 400
+    assert entry.get_field_length_max("holder_name") == 200
+    encoded = definitions.encode_certificate_type(entry)
+    assert encoded["fields"][0] == {
+        "name": "holder_name",
+        "kind": "text",
+        "length_max": 200,
+        "disclosure": "sensitive",
+    }
+    assert definitions.parse_certificate_type(encoded) == entry
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"colour": "red"}, "unknown keys: colour"),
+        ({"id": "Residence"}, "id must be lower-case"),
+        ({"id": 7}, "id must be lower-case"),
+        ({"name_zh": ""}, "name_zh must be text of 1 to 64"),
+        ({"name_en": "x" * 65}, "name_en must be text of 1 to 64"),
+        ({"holder_kinds": []}, "holder_kinds must list person"),
+        ({"holder_kinds": ["person", "person"]}, "holder_kinds must list person"),
+        ({"holder_kinds": ["robot"]}, "holder_kinds must list person"),
+        ({"fields": []}, "fields must list 1 to 64"),
+        ({"fields": [{"name": "a"}] * 2}, "field names must be distinct"),
+        ({"fields": [{"name": "a", "size": 3}]}, "unknown keys: size"),
+        ({"fields": [{"kind": "text"}]}, "lacks name"),
+        ({"fields": [{"name": "a", "length_max": 0}]}, "length_max must be an integer from 1"),
+        ({"fields": [{"name": "a", "length_max": True}]}, "length_max must be an integer"),
+        ({"fields": [{"name": "a", "kind": "photo"}]}, "kind must be one of"),
+        ({"fields": [{"name": "a", "disclosure": "secret"}]}, "disclosure must be one of"),
+        ({"type_code": PSB_CODE + "9"}, "type_code must be a GB/T 36904 type code"),
+        ({"type_code": "11371000000000001D009"}, "type_code must be a GB/T 36904 type code"),
+        ({"validity_required": "yes"}, "validity_required must be true or false"),
+        ({"validity_ms_max": -1}, "validity_ms_max must be an integer from 0"),
+    ],
+)
+def test_a_malformed_type_definition_is_refused_naming_its_problem(
+    change: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ContractError) as info:
+        definitions.parse_certificate_type({**NEW_TYPE, **change})
+    assert info.value.code == "invalid_argument"
+    assert problem in info.value.message
+
+
+def test_categories_and_purposes_have_their_own_forms() -> None:
+    category = {"id": "pension", "name_zh": "养老金", "name_en": "Pension", "subject_kinds": []}
+    with pytest.raises(ContractError, match="subject_kinds must list"):
+        definitions.parse_record_category(category)
+    for code in ("12", "1234", "abc"):
+        with pytest.raises(ContractError, match="a code of 3 digits"):
+            definitions.parse_purpose({"id": code, "name_zh": "x", "name_en": "x"})
+    with pytest.raises(ContractError, match="list an id twice"):
+        lookup.parse_genesis_catalogue(
+            {
+                "certificate_types": [NEW_TYPE, NEW_TYPE],
+                "record_categories": [],
+                "purposes": [],
+            }
+        )
+    with pytest.raises(ContractError, match="exactly the keys"):
+        lookup.parse_genesis_catalogue({"certificate_types": []})
+
+
+# --- genesis ------------------------------------------------------------------------------
+
+
+def test_a_genesis_catalogue_replaces_the_legacy_one() -> None:
+    only = lookup.GenesisCatalogue(
+        (CERTIFICATE_TYPES["diploma"], CERTIFICATE_TYPES["resident_id_card"]),
+        CATEGORIES,
+        PURPOSES,
+    )
+    orgs = (support.UNIVERSITY, support.BANK)
+    state = MemoryState(genesis_writes(orgs, catalogue=only))
+    assert state.get(GENESIS_KEY) == b"true"
+    assert [t.entry.id for t in lookup.TYPES.get_all(state)] == ["diploma", "resident_id_card"]
+    with pytest.raises(ContractError, match="driving_licence is not in the catalogue"):
+        lookup.get_type_for_issue(state, "driving_licence", 5)
+    # Without a genesis catalogue the legacy one stands, and no catalogue key is written.
+    legacy = dict(genesis_writes(orgs))
+    assert not any(key.startswith(b"catalogue/") for key in legacy)
+    assert lookup.get_type_for_issue(MemoryState(legacy.items()), "driving_licence", 5).id == (
+        "driving_licence"
+    )
+
+
+def test_a_founding_organisation_names_only_types_of_the_genesis_catalogue() -> None:
+    only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), CATEGORIES, PURPOSES)
+    with pytest.raises(ContractError, match="jinan-psb: certificate type resident_id_card"):
+        genesis_writes((support.PSB,), catalogue=only)
+    hrss = dataclasses.replace(support.HRSS, record_categories=("pension",))
+    with pytest.raises(ContractError, match="record category pension is not in"):
+        genesis_writes((hrss,))
+
+
+def test_the_genesis_file_carries_its_catalogue_and_old_files_keep_their_hash() -> None:
+    base = Genesis(
+        chain_id="c",
+        genesis_time_ms=1,
+        validators=ValidatorSet((Validator("v", b"\x01" * 32),)),
+        organisations=(support.UNIVERSITY,),
+    )
+    assert "catalogue" not in base.to_json()
+    with_catalogue = dataclasses.replace(base, catalogue=demo_catalogue())
+    assert with_catalogue.hash != base.hash
+    loaded = Genesis.from_json(json.loads(json.dumps(with_catalogue.to_json())))
+    assert loaded.catalogue == demo_catalogue()
+    assert loaded.state_root == with_catalogue.state_root != base.state_root
+
+
+def test_a_few_hundred_types_are_listed_and_each_is_issued_under() -> None:
+    many = tuple(
+        dataclasses.replace(CERTIFICATE_TYPES["diploma"], id=f"type_{n:03d}", type_code="")
+        for n in range(400)
+    )
+    university = dataclasses.replace(support.UNIVERSITY, cert_types=("type_399",))
+    ledger = support.Ledger()
+    ledger.state = MemoryState(
+        genesis_writes((university, support.BANK), catalogue=lookup.GenesisCatalogue(many, (), ()))
+    )
+    types = ledger.query("certificates", "types", {})
+    assert [t["id"] for t in types] == [f"type_{n:03d}" for n in range(400)]
+    ledger.call(
+        university,
+        "certificates.issue",
+        support.issue_args(
+            cert_type="type_399",
+            doc_hash=support.doc_hash(many[399], support.ALICE_DIPLOMA_FIELDS, "t"),
+        ),
+    )
+    assert ledger.query("certificates", "status", {"cert_id": "DIP-2012-000001"})["cert_type"] == (
+        "type_399"
+    )
+
+
+# --- governance ---------------------------------------------------------------------------
+
+
+def test_the_defining_body_registers_a_type_in_force_from_the_next_block() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    decided = ledger.height - 1
+    with pytest.raises(ContractError, match="not in the catalogue"):
+        lookup.get_type_for_issue(ledger.state, "residence_permit", decided)
+    assert lookup.get_type_for_issue(ledger.state, "residence_permit", decided + 1).id == (
+        "residence_permit"
+    )
+    event = ledger.results[-1].events[-1]
+    assert event.name == "membership.catalogue_registered"
+    assert dict(event.attrs)["from_height"] == decided + 1
+    let_psb_issue(ledger, "residence_permit")
+    issue_permit(ledger, "RP-0000000001")
+    shown = ledger.query("certificates", "type", {"type_id": "residence_permit"})
+    assert (shown["version"], shown["type_code"], len(shown["versions"])) == (1, NEW_TYPE_CODE, 1)
+    assert shown["field_disclosures"]["id_number"] == "sensitive"
+
+
+def test_only_the_defining_body_may_propose_a_type_and_it_needs_a_type_code() -> None:
+    ledger = coded_ledger()
+    args = propose_args("cat-000001", "register_certificate_type", definition=json.dumps(NEW_TYPE))
+    error = ledger.reject(support.UNIVERSITY, "membership.propose", args, "permission_denied")
+    assert "defining body" in error.message
+    no_code = {k: v for k, v in NEW_TYPE.items() if k != "type_code"}
+    args = propose_args("cat-000002", "register_certificate_type", definition=json.dumps(no_code))
+    error = ledger.reject(support.PSB, "membership.propose", args, "invalid_argument")
+    assert "needs its type code" in error.message
+    bad = propose_args("cat-000003", "register_certificate_type", definition='{"id": 1}')
+    error = ledger.reject(support.PSB, "membership.propose", bad, "invalid_argument")
+    assert "lacks" in error.message
+
+
+def test_a_new_version_keeps_every_field_and_the_old_one_rules_its_approval_block() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    widened = {**NEW_TYPE, "fields": [*NEW_TYPE["fields"], {"name": "police_station"}]}
+    register_new_type(ledger, widened)
+    decided = ledger.height - 1
+    assert len(lookup.get_type_for_issue(ledger.state, "residence_permit", decided).fields) == 3
+    assert len(lookup.get_type_for_issue(ledger.state, "residence_permit", decided + 1).fields) == 4
+    versions = ledger.query("certificates", "type", {"type_id": "residence_permit"})["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    for definition, why in (
+        ({**NEW_TYPE, "fields": NEW_TYPE["fields"][:2]}, "keeps every field"),
+        ({**widened, "type_code": PSB_CODE + "010"}, "keeps its type code"),
+        (widened, "already has this definition"),
+    ):
+        args = propose_args(
+            f"cat-x{ledger.height:05d}",
+            "register_certificate_type",
+            definition=json.dumps(definition),
+        )
+        error = ledger.reject(support.PSB, "membership.propose", args, "failed_precondition")
+        assert why in error.message
+
+
+def test_a_retired_type_issues_nothing_new_and_its_certificates_stay() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    let_psb_issue(ledger, "residence_permit")
+    issue_permit(ledger, "RP-0000000001")
+    pass_proposal(
+        ledger,
+        propose_args("retire-000001", "retire_certificate_type", entry_id="residence_permit"),
+    )
+    error = issue_permit(ledger, "RP-0000000002", code="failed_precondition")
+    assert "residence_permit was retired at height" in error.message
+    status = ledger.query("certificates", "status", {"cert_id": "RP-0000000001"})
+    assert status["status"] == "valid"
+    ledger.call(
+        support.BANK,
+        "certificates.record_verification",
+        {
+            "cert_id": "RP-0000000001",
+            "verification_id": "VER-0000001",
+            "result": "passed",
+            "purpose": "开户",
+            "purpose_code": "002",
+        },
+    )
+    again = propose_args("retire-000002", "retire_certificate_type", entry_id="residence_permit")
+    error = ledger.reject(support.PSB, "membership.propose", again, "failed_precondition")
+    assert "retired already" in error.message
+    register = propose_args(
+        "cat-000009", "register_certificate_type", definition=json.dumps(NEW_TYPE)
+    )
+    error = ledger.reject(support.PSB, "membership.propose", register, "failed_precondition")
+    assert "is retired" in error.message
+
+
+def test_a_legacy_type_can_be_retired_and_keeps_its_first_version() -> None:
+    ledger = support.Ledger()
+    education = CERTIFICATE_TYPES["diploma"].type_code[:18]
+    ledger.state = MemoryState(
+        genesis_writes(support.ORGANISATIONS, credit_codes={support.UNIVERSITY.id: education})
+    )
+    ledger.issue_diploma()
+    retire = propose_args("retire-000001", "retire_certificate_type", entry_id="diploma")
+    error = ledger.reject(support.PSB, "membership.propose", retire, "permission_denied")
+    assert "defining body" in error.message
+    pass_proposal(ledger, retire, proposer=support.UNIVERSITY)
+    error = ledger.reject(
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(cert_id="DIP-2012-000002"),
+        "failed_precondition",
+    )
+    assert "diploma was retired" in error.message
+    versions = lookup.TYPES.get_versions(ledger.state, "diploma")
+    assert [(v.standing.version, v.standing.retired_height > 0) for v in versions] == [(1, True)]
+
+
+def test_categories_and_purposes_are_registered_and_retired_by_any_member() -> None:
+    ledger = support.Ledger()
+    purpose = {"id": "012", "name_zh": "租房核验", "name_en": "Tenancy check"}
+    pass_proposal(
+        ledger,
+        propose_args("purpose-0001", "register_purpose", definition=json.dumps(purpose)),
+        proposer=support.BANK,
+    )
+    ledger.issue_diploma()
+    ledger.call(support.BANK, "consent.request", request_args(ledger, "REQ-0000001", "012"))
+    pass_proposal(ledger, propose_args("purpose-0002", "retire_purpose", entry_id="012"))
+    error = ledger.reject(
+        support.BANK,
+        "consent.request",
+        request_args(ledger, "REQ-0000002", "012"),
+        "failed_precondition",
+    )
+    assert "purpose 012 was retired" in error.message
+    pass_proposal(ledger, propose_args("cat-0000003", "retire_record_category", entry_id="medical"))
+    error = ledger.reject(
+        support.HEALTH,
+        "archives.append",
+        {
+            "record_id": "MED-0000001",
+            "subject": support.ALICE,
+            "category": "medical",
+            "source_department": "威海市卫健委",
+            "content_hash": "ab" * 32,
+        },
+        "failed_precondition",
+    )
+    assert "record category medical was retired" in error.message
+
+
+# --- what the contracts refuse ------------------------------------------------------------
+
+
+def _scoped(ledger: support.Ledger, request_id: str) -> dict[str, ArgValue]:
+    args = request_args(ledger, request_id, "001")
+    del args["cert_id"]
+    return args
+
+
+def test_names_outside_the_catalogue_are_refused_where_they_are_used() -> None:
+    ledger = support.Ledger.with_diploma()
+    scope = json.dumps([{"cert_type": "diploma", "fields": ["degree", "nickname"]}])
+    error = ledger.reject(
+        support.BANK,
+        "consent.request",
+        {**_scoped(ledger, "REQ-0000001"), "scope": scope},
+        "invalid_argument",
+    )
+    assert "fields must be field names of the certificate's type" in error.message
+    unknown = json.dumps([{"cert_type": "passport"}])
+    error = ledger.reject(
+        support.BANK,
+        "consent.request",
+        {**_scoped(ledger, "REQ-0000002"), "scope": unknown},
+        "invalid_argument",
+    )
+    assert "certificate type passport is not in the catalogue" in error.message
+    error = ledger.reject(
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(cert_type="passport", cert_id="DIP-2012-000009"),
+        "invalid_argument",
+    )
+    assert "passport is not in the catalogue" in error.message
+    error = ledger.reject(
+        support.BANK,
+        "certificates.record_verification",
+        {
+            "cert_id": "DIP-2012-000001",
+            "verification_id": "VER-0000001",
+            "result": "passed",
+            "purpose": "开户",
+            "purpose_code": "098",
+        },
+        "invalid_argument",
+    )
+    assert "purpose 098 is not in the catalogue" in error.message
+
+
+def test_lookups_answer_for_each_kind() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    assert isinstance(lookup.get_certificate_type(state, "diploma"), CertificateType)
+    assert isinstance(lookup.get_category_in_force(state, "medical", 1), RecordCategory)
+    assert isinstance(lookup.check_purpose_code(state, "001", 1), CatalogueEntry)
+    with pytest.raises(ContractError, match="cert_type is not in the certificate catalogue"):
+        lookup.get_certificate_type(state, "passport")
+    lookup.check_fields_of(state, "diploma", ["degree"], "fields")
+    with pytest.raises(ContractError, match="fields must be field names"):
+        lookup.check_fields_of(state, "diploma", ["degree", "nickname"], "fields")
