@@ -376,8 +376,9 @@ def grant(
 ) -> dict[str, Any]:
     """Grant a request, as asked or narrowed (fewer uses, an earlier end): the document is
     sealed to the agency's key with an annotation the granting holder signs (加注件: this
-    agency, this purpose, until the grant's end;
-    node/sdk/annotation.py), and the grant goes on-chain. A delegate (guardian) grants with
+    agency, this purpose and its code, until the grant's end; layout v1, without a code,
+    only for a request the chain holds without one; node/sdk/annotation.py), and the grant
+    goes on-chain. A delegate (guardian) grants with
     on_behalf_of; the contract checks the delegation, the document is the copy sealed to the
     delegate at delivery, and the delegate signs the annotation."""
     if req["status"] != "pending":
