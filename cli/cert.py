@@ -220,13 +220,19 @@ def verify_cmd(
     doc_hash: Annotated[
         str, typer.Option(help="hex hash of the document you hold (optional)")
     ] = "",
+    purpose_code: PurposeCodeOpt = "",
 ) -> Output:
     """Verify a certificate over gRPC and check the answer's commit certificate against the
-    validator sets followed from genesis."""
-    resp = s.client.verify_certificate(cert_id, doc_hash, validators=s.validator_schedule())
+    validator sets followed from genesis. A purpose code (optional) is checked by the node
+    and shown with the answer; a read records nothing on the chain."""
+    resp = s.client.verify_certificate(
+        cert_id, doc_hash, validators=s.validator_schedule(), purpose_code=purpose_code
+    )
     view = verification_view(resp)
     if doc_hash:
         view["doc_hash_matches"] = resp.doc_hash_matches
+    if purpose_code:
+        view["purpose_code"] = resp.purpose_code
     colour = {"valid": "green", "revoked": "red", "expired": "yellow"}.get(
         view["status"], "magenta"
     )

@@ -52,6 +52,9 @@ def test_certificate_lifecycle(net: Devnet) -> None:
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "suspended"
     cli(net, "cert", "reinstate", "--org", "psb", "--cert-id", cert_id, "--reason", "found again")
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
+    # A purpose of use on the read-only verification: checked by the node, echoed (issue 17).
+    verified = cli(net, "cert", "verify", "--cert-id", cert_id, "--purpose-code", "001")
+    assert (verified["status"], verified["purpose_code"]) == ("valid", "001")
     cli(net, "cert", "renew", "--org", "psb", "--cert-id", cert_id, "--valid-days", "3650")
 
     moved = {**ID_CARD, "address": "山东省济南市历下区 1 号"}
@@ -421,7 +424,7 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
     # The guardian released the copy: the annotation is the guardian's, for the bank's purpose.
     assert (read.annotation.holder, read.annotation.agency) == (child, "bank")
-    assert read.annotation.purpose == "pension account"
+    assert (read.annotation.purpose, read.annotation.purpose_code) == ("pension account", "002")
     trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]
 

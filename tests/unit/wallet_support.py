@@ -97,6 +97,12 @@ class FakeLedger:
             return [c for c in self.certificates.values() if c["holder"] == args["holder"]]
         if (contract, method) == ("delegation", "list_by_holder"):
             return []
+        if (contract, method) == ("consent", "list_by_holder"):
+            return [
+                r
+                for r in self.requests.values()
+                if r["holder"] == args["holder"] and args.get("status", r["status"]) == r["status"]
+            ]
         if (contract, method) == ("consent", "get"):
             if args["request_id"] not in self.requests:
                 raise ClientError("NOT_FOUND", f"no consent request {args['request_id']}")
