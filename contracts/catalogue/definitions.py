@@ -8,7 +8,7 @@ named. ``encode_*`` writes every key, so one entry has one encoding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Final, TypeVar, cast
 
 from contracts.catalogue.entries import (
@@ -224,8 +224,3 @@ def parse_many(
     if len(set(ids)) != len(ids):
         raise invalid(f"the catalogue's {what} list an id twice")
     return entries
-
-
-def get_definition_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """The keys whose values differ between two definitions, sorted (for events)."""
-    return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))

@@ -11,7 +11,8 @@ import pytest
 
 from cli.demo_catalogue import demo_catalogue
 from consensus.validators import Validator, ValidatorSet
-from contracts.catalogue import CERTIFICATE_TYPES, definitions, lookup
+from contracts import runtime
+from contracts.catalogue import CERTIFICATE_TYPES, actions, definitions, lookup
 from contracts.catalogue.entries import CatalogueEntry, CertificateType, RecordCategory
 from contracts.catalogue.purposes import ENTRIES as PURPOSES
 from contracts.catalogue.record_categories import CATEGORIES
@@ -467,3 +468,192 @@ def test_lookups_answer_for_each_kind() -> None:
     lookup.check_fields_of(state, "diploma", ["degree"], "fields")
     with pytest.raises(ContractError, match="fields must be field names"):
         lookup.check_fields_of(state, "diploma", ["degree", "nickname"], "fields")
+
+
+# --- definitions: edges (each check's bounds, defaults and the messages' subjects) ---------
+
+
+def test_a_definitions_bounds_are_inclusive() -> None:
+    edges = {
+        **NEW_TYPE,
+        "name_zh": "证",
+        "name_en": "x" * definitions.NAME_LENGTH_MAX,
+        "fields": [{"name": f"f{n}"} for n in range(64)],
+        "validity_ms_max": definitions.VALIDITY_MS_MAX,
+    }
+    edges["fields"][0]["length_max"] = definitions.FIELD_LENGTH_MAX
+    edges["fields"][1]["length_max"] = 1
+    entry = definitions.parse_certificate_type(edges)
+    assert (len(entry.fields), entry.get_field_length_max("f0")) == (64, 10_000)
+    assert entry.get_field_length_max("f1") == 1
+    assert entry.validity_ms_max == definitions.VALIDITY_MS_MAX
+    for change in (
+        {"fields": [{"name": f"f{n}"} for n in range(65)]},
+        {"fields": [{"name": "f", "length_max": definitions.FIELD_LENGTH_MAX + 1}]},
+        {"validity_ms_max": definitions.VALIDITY_MS_MAX + 1},
+        {"fields": [{"name": 7}]},
+    ):
+        with pytest.raises(ContractError, match="certificate type residence_permit: "):
+            definitions.parse_certificate_type({**NEW_TYPE, **change})
+
+
+def test_a_definition_without_the_optional_keys_takes_their_defaults() -> None:
+    bare = {k: v for k, v in NEW_TYPE.items() if not k.startswith("validity")}
+    entry = definitions.parse_certificate_type(bare)
+    assert (entry.validity_required, entry.validity_ms_max) == (False, 0)
+    assert definitions.parse_certificate_type({**bare, "type_code": ""}).type_code == ""
+
+
+def test_refusals_name_what_was_defined() -> None:
+    for parse, value, start in (
+        (definitions.parse_certificate_type, [], "a certificate type must be a JSON object"),
+        (definitions.parse_certificate_type, {"id": "x"}, "a certificate type lacks"),
+        (
+            definitions.parse_certificate_type,
+            {**NEW_TYPE, "fields": [{}]},
+            "certificate type residence_permit: a field lacks name",
+        ),
+        (
+            definitions.parse_certificate_type,
+            {**NEW_TYPE, "holder_kinds": []},
+            "certificate type residence_permit: holder_kinds",
+        ),
+        (
+            definitions.parse_certificate_type,
+            {**NEW_TYPE, "name_en": ""},
+            "certificate type residence_permit: name_en",
+        ),
+        (definitions.parse_record_category, {"id": "x"}, "a category lacks"),
+        (
+            definitions.parse_record_category,
+            {"id": 5, "name_zh": "x", "name_en": "x", "subject_kinds": ["person"]},
+            "a record category's id",
+        ),
+        (
+            definitions.parse_record_category,
+            {"id": "pension", "name_zh": "", "name_en": "x", "subject_kinds": ["person"]},
+            "record category pension: name_zh",
+        ),
+        (
+            definitions.parse_record_category,
+            {"id": "pension", "name_zh": "x", "name_en": "x", "subject_kinds": []},
+            "record category pension: subject_kinds",
+        ),
+        (definitions.parse_purpose, {"id": "012"}, "a purpose lacks"),
+        (
+            definitions.parse_purpose,
+            {"id": "012", "name_zh": "", "name_en": "x"},
+            "purpose 012: name_zh",
+        ),
+    ):
+        with pytest.raises(ContractError) as info:
+            parse(value)
+        assert info.value.message.startswith(start), info.value.message
+
+
+# --- governance actions: their arguments, admission and events -----------------------------
+
+
+def test_the_definition_argument_reads_parses_and_admits_whole_definitions() -> None:
+    arg = actions._definition_arg(lookup.TYPES)
+    assert arg.name == "definition"
+    assert arg.kind.json and arg.kind.summary == "JSON object: a certificate type's definition"
+    text = json.dumps(NEW_TYPE, ensure_ascii=False)
+    read = arg.read({"definition": text}, "definition")
+    assert read == definitions.encode_certificate_type(definitions.parse_certificate_type(NEW_TYPE))
+    assert arg.kind.admit is not None
+    assert arg.kind.admit(text) is None
+    problem = arg.kind.admit('{"id": "x"}')
+    assert problem is not None and problem.startswith(
+        "is not a certificate type definition: a certificate type lacks"
+    )
+    assert arg.kind.admit("not json") is not None
+    category = actions._definition_arg(lookup.CATEGORIES).kind
+    assert category.summary == "JSON object: a record category's definition"
+
+
+def test_admission_refuses_a_malformed_definition_before_any_block() -> None:
+    args: dict[str, ArgValue] = {
+        "proposal_id": "cat-000001",
+        "action": "register_certificate_type",
+        "definition": json.dumps({**NEW_TYPE, "fields": []}),
+    }
+    refusal = runtime.get_admission_refusal("membership", "propose", args)
+    assert refusal is not None and "fields must list 1 to 64 fields" in refusal.message
+    args["definition"] = json.dumps(NEW_TYPE, ensure_ascii=False)
+    assert runtime.get_admission_refusal("membership", "propose", args) is None
+    args = {"proposal_id": "cat-000002", "action": "retire_purpose", "entry_id": "Other"}
+    refusal = runtime.get_admission_refusal("membership", "propose", args)
+    assert refusal is not None and "entry_id" in refusal.message
+
+
+def test_registration_and_retirement_events_say_what_changed_from_when() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    decided = ledger.height - 1
+    event = ledger.results[-1].events[-1]
+    assert event.subjects == ("residence_permit", f"cat-{decided - 6:06d}")
+    assert dict(event.attrs) == {
+        "entry_id": "residence_permit",
+        "from_height": decided + 1,
+        "kind": "certificate_type",
+        "proposal_id": f"cat-{decided - 6:06d}",
+        "retired_height": 0,
+        "version": 1,
+    }
+    pass_proposal(
+        ledger, propose_args("retire-0001", "retire_certificate_type", entry_id="residence_permit")
+    )
+    retired = ledger.results[-1].events[-1]
+    assert retired.name == "membership.catalogue_retired"
+    assert dict(retired.attrs)["retired_height"] == ledger.height
+    assert dict(retired.attrs)["version"] == 1
+
+
+def test_a_legacy_entrys_next_version_keeps_the_first_readable() -> None:
+    ledger = support.Ledger()
+    pass_proposal(
+        ledger,
+        propose_args(
+            "cat-000001",
+            "register_record_category",
+            definition=json.dumps(
+                {
+                    "id": "medical",
+                    "name_zh": "医疗健康",
+                    "name_en": "Medical",
+                    "subject_kinds": ["person"],
+                },
+                ensure_ascii=False,
+            ),
+        ),
+    )
+    versions = lookup.CATEGORIES.get_versions(ledger.state, "medical")
+    assert [(v.standing.version, v.entry.name_zh) for v in versions] == [
+        (1, "医疗"),
+        (2, "医疗健康"),
+    ]
+    assert versions[0].standing.from_height == 0
+    narrowed = {"id": "medical", "name_zh": "医疗", "name_en": "M", "subject_kinds": ["enterprise"]}
+    error = ledger.reject(
+        support.PSB,
+        "membership.propose",
+        propose_args("cat-000002", "register_record_category", definition=json.dumps(narrowed)),
+        "failed_precondition",
+    )
+    assert "keeps every kind of file" in error.message
+
+
+def test_an_entry_changes_at_most_once_a_block() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    entry = definitions.parse_purpose({"id": "012", "name_zh": "租房", "name_en": "Tenancy"})
+    listed, writes = lookup.PURPOSE_CODES.get_registration(state, entry, 5, actions._keeps_anything)
+    assert (listed.standing.version, listed.standing.from_height) == (1, 5)
+    state.apply_writes(writes.items())
+    renamed = definitions.parse_purpose({"id": "012", "name_zh": "租赁", "name_en": "Tenancy"})
+    with pytest.raises(ContractError, match="changed in this block already"):
+        lookup.PURPOSE_CODES.get_registration(state, renamed, 5, actions._keeps_anything)
+    listed, _ = lookup.PURPOSE_CODES.get_registration(state, renamed, 6, actions._keeps_anything)
+    assert listed.standing.version == 2
+    with pytest.raises(ContractError, match="purpose 013 is not in the catalogue"):
+        lookup.PURPOSE_CODES.get_retirement(state, "013", 6)
