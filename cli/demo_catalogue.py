@@ -19,7 +19,7 @@ from contracts.catalogue.certificate_types import (
     PUBLIC_SECURITY,
     TYPES,
 )
-from contracts.catalogue.entries import CertificateType, Disclosure, FieldKind
+from contracts.catalogue.entries import CertificateType, Disclosure, FieldKind, MetadataRole
 from contracts.catalogue.lookup import GenesisCatalogue
 from contracts.catalogue.purposes import ENTRIES as PURPOSES
 from contracts.catalogue.record_categories import CATEGORIES
@@ -60,15 +60,30 @@ PUBLIC: Final = frozenset(
 """Fields any verifier the holder presents to may see (公开)."""
 
 
+METADATA: Final[tuple[tuple[MetadataRole, tuple[str, ...]], ...]] = (
+    ("holder", ("holder_name", "company_name", "operator_name", "owner_name", "newborn_name")),
+    ("holder_code", ("id_number", "holder_id_number", "unified_social_credit_code")),
+    ("certificate_number", ("certificate_number", "licence_number", "permit_number")),
+)
+"""GB/T 36903's personal elements: the first of these fields a type has holds each."""
+
+
 def _classify(cert_type: CertificateType) -> CertificateType:
     kinds = tuple((f, KINDS[f]) for f in cert_type.fields if f in KINDS)
+    roles = tuple(
+        (role, next(f for f in names if f in cert_type.fields))
+        for role, names in METADATA
+        if any(f in cert_type.fields for f in names)
+    )
     classes: list[tuple[str, Disclosure]] = []
     for name in cert_type.fields:
         if name in SENSITIVE:
             classes.append((name, "sensitive"))
         elif name in PUBLIC:
             classes.append((name, "public"))
-    return dataclasses.replace(cert_type, field_kinds=kinds, field_disclosures=tuple(classes))
+    return dataclasses.replace(
+        cert_type, field_kinds=kinds, field_disclosures=tuple(classes), metadata_fields=roles
+    )
 
 
 _PERSON: Final = ("certificate_number", "holder_name", "sex", "id_number")

@@ -14,11 +14,13 @@ from typing import Any, Final, TypeVar, cast
 from contracts.catalogue.entries import (
     DISCLOSURES,
     FIELD_KINDS,
+    METADATA_ROLES,
     CatalogueEntry,
     CertificateType,
     Disclosure,
     FieldKind,
     HolderKind,
+    MetadataRole,
     RecordCategory,
 )
 from contracts.framework import formats, identifiers, limits
@@ -85,8 +87,21 @@ def _integer(value: object, low: int, high: int, what: str) -> int:
 _FIELD_KEYS: Final = frozenset({"name"}), frozenset({"kind", "length_max", "disclosure"})
 _TYPE_KEYS: Final = (
     frozenset({"id", "name_zh", "name_en", "holder_kinds", "fields"}),
-    frozenset({"type_code", "validity_required", "validity_ms_max"}),
+    frozenset({"type_code", "validity_required", "validity_ms_max", "metadata"}),
 )
+
+
+def _metadata_fields(
+    value: object, names: list[str], what: str
+) -> tuple[tuple[MetadataRole, str], ...]:
+    """The ``metadata`` object: each GB/T 36903 role to the field that holds it."""
+    if not isinstance(value, dict) or not all(
+        role in METADATA_ROLES and field in names for role, field in value.items()
+    ):
+        raise invalid(
+            f"{what}: metadata must map {', '.join(METADATA_ROLES)} to fields of the type"
+        )
+    return tuple((role, value[role]) for role in METADATA_ROLES if role in value)
 
 
 def parse_certificate_type(value: object) -> CertificateType:
@@ -136,6 +151,7 @@ def parse_certificate_type(value: object) -> CertificateType:
         type_code == "" or identifiers.is_type_code(type_code)
     ):
         raise invalid(f"{what}: type_code must be a GB/T 36904 type code (credit code + 3 digits)")
+    roles = _metadata_fields(raw.get("metadata", {}), names, what)
     validity_required = raw.get("validity_required", False)
     if not isinstance(validity_required, bool):
         raise invalid(f"{what}: validity_required must be true or false")
@@ -153,6 +169,7 @@ def parse_certificate_type(value: object) -> CertificateType:
         type_code=type_code,
         field_kinds=tuple(kinds),
         field_disclosures=tuple(classes),
+        metadata_fields=roles,
     )
 
 
@@ -175,6 +192,7 @@ def encode_certificate_type(entry: CertificateType) -> Definition:
         "validity_required": entry.validity_required,
         "validity_ms_max": entry.validity_ms_max,
         "type_code": entry.type_code,
+        "metadata": dict(entry.metadata_fields),
     }
 
 

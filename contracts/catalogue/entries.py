@@ -24,6 +24,12 @@ with its check digit, ``credit_code`` a GB 32100 code with its check character, 
 
 FIELD_KINDS: tuple[FieldKind, ...] = ("text", "date", "resident_id", "credit_code", "number")
 
+MetadataRole = Literal["holder", "holder_code", "certificate_number"]
+"""The GB/T 36903 elements a document field may hold: 持证主体 (the holder's name), 持证主体代码
+(the holder's resident ID number or credit code), 证照编号 (the number printed on it)."""
+
+METADATA_ROLES: tuple[MetadataRole, ...] = ("holder", "holder_code", "certificate_number")
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogueEntry:
@@ -73,6 +79,10 @@ class CertificateType(CatalogueEntry):
 
     field_disclosures: tuple[tuple[str, Disclosure], ...] = ()
     """Fields whose disclosure class is not ``conditional``, with their class."""
+
+    metadata_fields: tuple[tuple[MetadataRole, str], ...] = ()
+    """Which field holds each personal element of GB/T 36903 (持证主体, 持证主体代码,
+    证照编号), for the types that have them: see :mod:`contracts.certificates.metadata`."""
 
     def get_field_kind(self, field_name: str) -> FieldKind:
         """What ``field_name``'s value is (``text`` unless the type says otherwise)."""

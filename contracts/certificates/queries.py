@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from contracts.catalogue import CertificateType, lookup
 from contracts.catalogue.shelves import Listed
+from contracts.certificates import metadata
 from contracts.certificates.records import (
     BY_HOLDER,
     CERTIFICATES,
@@ -29,6 +30,8 @@ from contracts.framework.errors import not_found
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, query, text
 from contracts.framework.store import scan_index
+from contracts.membership import credit_codes
+from contracts.membership.organisations import ORGANISATIONS
 
 
 @query(Signature(CERT_ID))
@@ -98,6 +101,7 @@ def _type_json(listed: Listed[CertificateType]) -> dict[str, Any]:
         "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
         "field_kinds": {f: cert_type.get_field_kind(f) for f in cert_type.fields},
         "field_disclosures": {f: cert_type.get_field_disclosure(f) for f in cert_type.fields},
+        "metadata_fields": dict(cert_type.metadata_fields),
         "validity_required": cert_type.validity_required,
         "validity_ms_max": cert_type.validity_ms_max,
         "type_code": cert_type.type_code,
@@ -112,6 +116,21 @@ def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
     """``types()``: the certificate catalogue (current versions, retired ones included), with
     each type's fields, their kinds and disclosure classes, and its validity rules."""
     return [_type_json(listed) for listed in lookup.TYPES.get_all(state)]
+
+
+@query(Signature(CERT_ID))
+def query_metadata(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``metadata(cert_id)``: the certificate's GB/T 36903 metadata the chain holds, and which
+    document fields hold the rest (:mod:`contracts.certificates.metadata`)."""
+    cert = CERTIFICATES.get_existing(state, args[CERT_ID])
+    issuer = ORGANISATIONS.get(state, cert.issuer)
+    return metadata.get_metadata(
+        cert,
+        lookup.get_certificate_type(state, cert.cert_type),
+        "" if issuer is None else issuer.name,
+        credit_codes.get_credit_code(state, cert.issuer) or "",
+        now_ms,
+    )
 
 
 TYPE_ID = text("type_id", arguments.CATALOGUE_ID)
@@ -142,6 +161,7 @@ QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
         "history": query_history,
         "verifications": query_verifications,
         "types": query_types,
+        "metadata": query_metadata,
         "type": query_type,
         "purposes": query_purposes,
     }

@@ -17,7 +17,10 @@ from contracts.catalogue.entries import CatalogueEntry, CertificateType, RecordC
 from contracts.catalogue.purposes import ENTRIES as PURPOSES
 from contracts.catalogue.record_categories import CATEGORIES
 from contracts.catalogue.shelves import GENESIS_KEY
+from contracts.certificates import metadata
+from contracts.certificates.records import CERTIFICATES, Certificate
 from contracts.framework.errors import ContractError
+from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
 from contracts.runtime import ArgValue, genesis_writes
 from node.genesis import Genesis
@@ -39,6 +42,7 @@ NEW_TYPE: dict[str, Any] = {
     ],
     "validity_required": True,
     "validity_ms_max": 366 * support.DAY_MS,
+    "metadata": {"holder": "holder_name", "holder_code": "id_number"},
 }
 PERMIT_FIELDS = {"holder_name": "李娜", "id_number": "x", "residence_address": "威海市"}
 
@@ -480,6 +484,7 @@ def test_a_definitions_bounds_are_inclusive() -> None:
         "name_en": "x" * definitions.NAME_LENGTH_MAX,
         "fields": [{"name": f"f{n}"} for n in range(64)],
         "validity_ms_max": definitions.VALIDITY_MS_MAX,
+        "metadata": {},
     }
     edges["fields"][0]["length_max"] = definitions.FIELD_LENGTH_MAX
     edges["fields"][1]["length_max"] = 1
@@ -488,10 +493,10 @@ def test_a_definitions_bounds_are_inclusive() -> None:
     assert entry.get_field_length_max("f1") == 1
     assert entry.validity_ms_max == definitions.VALIDITY_MS_MAX
     for change in (
-        {"fields": [{"name": f"f{n}"} for n in range(65)]},
-        {"fields": [{"name": "f", "length_max": definitions.FIELD_LENGTH_MAX + 1}]},
+        {"fields": [{"name": f"f{n}"} for n in range(65)], "metadata": {}},
+        {"fields": [{"name": "f", "length_max": definitions.FIELD_LENGTH_MAX + 1}], "metadata": {}},
         {"validity_ms_max": definitions.VALIDITY_MS_MAX + 1},
-        {"fields": [{"name": 7}]},
+        {"fields": [{"name": 7}], "metadata": {}},
     ):
         with pytest.raises(ContractError, match="certificate type residence_permit: "):
             definitions.parse_certificate_type({**NEW_TYPE, **change})
@@ -657,3 +662,74 @@ def test_an_entry_changes_at_most_once_a_block() -> None:
     assert listed.standing.version == 2
     with pytest.raises(ContractError, match="purpose 013 is not in the catalogue"):
         lookup.PURPOSE_CODES.get_retirement(state, "013", 6)
+
+
+# --- GB/T 36903 metadata ------------------------------------------------------------------
+
+
+def test_the_metadata_names_what_the_chain_holds_and_where_the_rest_is() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    let_psb_issue(ledger, "residence_permit")
+    national = CertificateIdentifier(NEW_TYPE_CODE, PSB_CODE, "0000000001", 1).text
+    issue_permit(ledger, national)
+    issued = ledger.height - 1
+    answer = ledger.query("certificates", "metadata", {"cert_id": national})
+    assert answer == {
+        "cert_id": national,
+        "identifier": national,
+        "name_zh": "居住证",
+        "name_en": "Residence permit",
+        "type_code": NEW_TYPE_CODE,
+        "issuer": support.PSB.id,
+        "issuer_name": support.PSB.name,
+        "issuer_code": PSB_CODE,
+        "issued_height": issued,
+        "valid_until_ms": answer["valid_until_ms"],
+        "status": "valid",
+        "holder_code_type": "111",
+        "off_chain_fields": {"holder": "holder_name", "holder_code": "id_number"},
+    }
+    assert answer["valid_until_ms"] > ledger.time_ms
+
+
+def test_the_metadata_of_a_local_id_and_an_enterprise_type() -> None:
+    ledger = support.Ledger.with_diploma()
+    answer = ledger.query("certificates", "metadata", {"cert_id": "DIP-2012-000001"})
+    assert (answer["identifier"], answer["issuer_code"], answer["holder_code_type"]) == (
+        "",
+        "",
+        "111",
+    )
+    assert answer["off_chain_fields"] == {}  # the legacy catalogue declares no roles
+    demo = {t.id: t for t in demo_catalogue().types}
+    cert = Certificate.decode(ledger.state.get(CERTIFICATES.key("DIP-2012-000001")) or b"")
+    licence = metadata.get_metadata(
+        dataclasses.replace(cert, cert_type="business_licence"),
+        demo["business_licence"],
+        "济南市市场监管局",
+        "",
+        ledger.time_ms,
+    )
+    assert licence["holder_code_type"] == "001"
+    assert licence["off_chain_fields"] == {
+        "holder": "company_name",
+        "holder_code": "unified_social_credit_code",
+    }
+    marriage = metadata.get_metadata(cert, demo["marriage_certificate"], "", "", ledger.time_ms)
+    assert marriage["off_chain_fields"] == {
+        "holder": "holder_name",
+        "holder_code": "holder_id_number",
+        "certificate_number": "certificate_number",
+    }
+    vehicle = metadata.get_metadata(cert, demo["vehicle_licence"], "", "", ledger.time_ms)
+    assert vehicle["holder_code_type"] == ""  # a person or an enterprise may hold it
+    with pytest.raises(ContractError) as info:
+        ledger.query("certificates", "metadata", {"cert_id": "DIP-2012-000009"})
+    assert info.value.code == "not_found"
+
+
+def test_a_types_metadata_roles_name_its_own_fields() -> None:
+    for bad in ({"holder": "nickname"}, {"seal": "holder_name"}, ["holder"]):
+        with pytest.raises(ContractError, match="metadata must map holder, holder_code"):
+            definitions.parse_certificate_type({**NEW_TYPE, "metadata": bad})

@@ -397,6 +397,7 @@ def test_the_types_query_gives_each_types_fields_lengths_and_validity_rules() ->
         },
         "field_kinds": {f: "text" for f in licence_fields},
         "field_disclosures": {f: "conditional" for f in licence_fields},
+        "metadata_fields": {},
         "validity_required": False,
         "validity_ms_max": 0,
         "type_code": CERTIFICATE_TYPES["business_licence"].type_code,
