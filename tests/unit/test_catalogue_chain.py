@@ -16,7 +16,7 @@ from contracts.catalogue import CERTIFICATE_TYPES, actions, definitions, lookup
 from contracts.catalogue.entries import CatalogueEntry, CertificateType, RecordCategory
 from contracts.catalogue.purposes import ENTRIES as PURPOSES
 from contracts.catalogue.record_categories import CATEGORIES
-from contracts.catalogue.shelves import GENESIS_KEY
+from contracts.catalogue.shelves import ENTRIES_MAX, GENESIS_KEY
 from contracts.certificates import metadata
 from contracts.certificates.records import CERTIFICATES, Certificate
 from contracts.framework.errors import ContractError
@@ -733,3 +733,59 @@ def test_a_types_metadata_roles_name_its_own_fields() -> None:
     for bad in ({"holder": "nickname"}, {"seal": "holder_name"}, ["holder"]):
         with pytest.raises(ContractError, match="metadata must map holder, holder_code"):
             definitions.parse_certificate_type({**NEW_TYPE, "metadata": bad})
+
+
+# --- the shelves' state layout ------------------------------------------------------------
+
+
+def test_the_state_layout_is_as_documented() -> None:
+    assert lookup.TYPES.key("diploma") == b"catalogue/certificate_type/diploma"
+    assert lookup.TYPES.version_key("diploma", 12) == (
+        b"catalogue/certificate_type_version/diploma/000012"
+    )
+    only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), CATEGORIES[:1], PURPOSES[:1])
+    writes = dict(genesis_writes((support.BANK,), catalogue=only))
+    stored = json.loads(writes[b"catalogue/certificate_type/diploma"])
+    assert (stored["version"], stored["from_height"], stored["retired_height"]) == (1, 0, 0)
+    assert (
+        writes[b"catalogue/certificate_type_version/diploma/000001"]
+        == (writes[b"catalogue/certificate_type/diploma"])
+    )
+    assert writes[b"catalogue/purpose/001"] and writes[b"catalogue/record_category/social_security"]
+
+
+def test_versions_of_a_legacy_entry_and_of_none() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    versions = lookup.TYPES.get_versions(state, "diploma")
+    assert [(v.entry, v.standing.version, v.standing.from_height) for v in versions] == [
+        (CERTIFICATE_TYPES["diploma"], 1, 0)
+    ]
+    assert lookup.TYPES.get_versions(state, "passport") == []
+
+
+def test_a_stored_first_version_is_not_written_again_by_the_next() -> None:
+    only = lookup.GenesisCatalogue((), (), PURPOSES)
+    state = MemoryState(genesis_writes((support.BANK,), catalogue=only))
+    renamed = definitions.parse_purpose({"id": "001", "name_zh": "政务服务", "name_en": "Services"})
+    listed, writes = lookup.PURPOSE_CODES.get_registration(
+        state, renamed, 5, actions._keeps_anything
+    )
+    assert set(writes) == {b"catalogue/purpose/001", b"catalogue/purpose_version/001/000002"}
+    assert (listed.standing.version, listed.standing.from_height) == (2, 5)
+
+
+def test_a_shelf_holds_at_most_its_limit() -> None:
+    full = tuple(
+        dataclasses.replace(CERTIFICATE_TYPES["diploma"], id=f"t{n:05d}", type_code="")
+        for n in range(ENTRIES_MAX - 1)
+    )
+    state = MemoryState(
+        genesis_writes((support.BANK,), catalogue=lookup.GenesisCatalogue(full, (), ()))
+    )
+    last = dataclasses.replace(full[0], id="t_last")
+    _, writes = lookup.TYPES.get_registration(state, last, 5, actions._keeps_type)
+    state.apply_writes(writes.items())
+    with pytest.raises(ContractError, match=f"already holds {ENTRIES_MAX} certificate types"):
+        lookup.TYPES.get_registration(
+            state, dataclasses.replace(last, id="t_over"), 6, actions._keeps_type
+        )
