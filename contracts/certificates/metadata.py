@@ -25,16 +25,19 @@ CODE_TYPES: Final[dict[tuple[str, ...], str]] = {("person",): "111", ("enterpris
 
 def get_metadata(
     cert: Certificate,
+    current_id: str,
     cert_type: CertificateType,
     issuer_name: str,
     issuer_code: str,
     now_ms: int,
 ) -> dict[str, Any]:
-    """The GB/T 36903 metadata of ``cert`` at ``now_ms`` (docs/conventions.md has the table)."""
+    """The GB/T 36903 metadata of ``cert`` (whose identifier is now ``current_id``) at
+    ``now_ms`` (docs/conventions.md has the table)."""
     return {
         "cert_id": cert.cert_id,
-        # The chain accepts a cert_id with the prefix only as a well-formed identifier.
-        "identifier": cert.cert_id if identifiers.is_identifier_like(cert.cert_id) else "",
+        # The chain accepts a cert_id with the prefix only as a well-formed identifier;
+        # renewals and amendments move it to later versions (current_id).
+        "identifier": current_id if identifiers.is_identifier_like(cert.cert_id) else "",
         "name_zh": cert_type.name_zh,
         "name_en": cert_type.name_en,
         "type_code": cert_type.type_code,

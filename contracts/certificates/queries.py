@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from contracts.catalogue import CertificateType, lookup
 from contracts.catalogue.shelves import Listed
-from contracts.certificates import metadata
+from contracts.certificates import metadata, national
 from contracts.certificates.records import (
     BY_HOLDER,
     CERTIFICATES,
@@ -23,7 +23,7 @@ from contracts.certificates.records import (
     get_status_json,
 )
 from contracts.certificates.transactions import CERT_ID, HOLDER
-from contracts.framework import arguments, limits
+from contracts.framework import arguments, identifiers, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import load_json
 from contracts.framework.errors import not_found
@@ -36,8 +36,14 @@ from contracts.membership.organisations import ORGANISATIONS
 
 @query(Signature(CERT_ID))
 def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none."""
-    return get_status_json(CERTIFICATES.get_existing(state, args[CERT_ID]), now_ms)
+    """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none.
+    ``cert_id`` may be any version of a national identifier; the answer then says the
+    current one (``identifier``)."""
+    cert = CERTIFICATES.get_existing(state, national.resolve(state, args[CERT_ID]))
+    answer = get_status_json(cert, now_ms)
+    if identifiers.is_identifier_like(cert.cert_id):
+        answer["identifier"] = national.get_current_identifier(state, cert.cert_id)
+    return answer
 
 
 @query(Signature(HOLDER, LIMIT))
@@ -54,7 +60,7 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(cert_id)``: every document version, oldest first, the current one last;
     with the certificates it supersedes / is superseded by."""
-    cert_id = args[CERT_ID]
+    cert_id = national.resolve(state, args[CERT_ID])
     cert = CERTIFICATES.get_existing(state, cert_id)
     versions = [
         load_json(value)
@@ -122,10 +128,11 @@ def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_metadata(state: StateReader, args: Values, now_ms: int) -> Any:
     """``metadata(cert_id)``: the certificate's GB/T 36903 metadata the chain holds, and which
     document fields hold the rest (:mod:`contracts.certificates.metadata`)."""
-    cert = CERTIFICATES.get_existing(state, args[CERT_ID])
+    cert = CERTIFICATES.get_existing(state, national.resolve(state, args[CERT_ID]))
     issuer = ORGANISATIONS.get(state, cert.issuer)
     return metadata.get_metadata(
         cert,
+        national.get_current_identifier(state, cert.cert_id),
         lookup.get_certificate_type(state, cert.cert_type),
         "" if issuer is None else issuer.name,
         credit_codes.get_credit_code(state, cert.issuer) or "",

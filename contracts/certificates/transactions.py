@@ -299,14 +299,22 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         raise invalid("valid_until_ms must be later than the current end of validity and now")
     _check_validity(lookup.get_certificate_type(state, cert.cert_type), valid_until_ms, ctx)
 
+    # A national identifier moves to its next version.
+    identifier, identifier_writes = national.get_next_version_writes(state, cert_id)
+
     # Effect: extend it.
     renewed = dataclasses.replace(cert, valid_until_ms=valid_until_ms, updated_height=ctx.height)
     event = make_event(
         CertificateEvent.RENEWED,
         _subjects(cert),
-        _attrs(cert, old_valid_until_ms=cert.valid_until_ms, valid_until_ms=valid_until_ms),
+        _attrs(
+            cert,
+            old_valid_until_ms=cert.valid_until_ms,
+            valid_until_ms=valid_until_ms,
+            **({"identifier": identifier} if identifier else {}),
+        ),
     )
-    return make_result({CERTIFICATES.key(cert_id): renewed.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): renewed.encode(), **identifier_writes}, [event])
 
 
 @transaction(Signature(CERT_ID, DOC_HASH, REASON, FIELD_HASHES))
@@ -327,6 +335,9 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         raise invalid("doc_hash must differ from the current document's")
     if cert.version >= limits.VERSIONS_MAX:
         raise failed_precondition(f"certificate {cert_id} has {limits.VERSIONS_MAX} versions")
+
+    # A national identifier moves to its next version.
+    identifier, identifier_writes = national.get_next_version_writes(state, cert_id)
 
     # Effect: keep the old version, make the new one current.
     old = DocVersion(
@@ -354,12 +365,14 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
             old_doc_hash=cert.doc_hash,
             reason=reason,
             version=amended.version,
+            **({"identifier": identifier} if identifier else {}),
         ),
     )
     return make_result(
         {
             CERTIFICATES.key(cert_id): amended.encode(),
             get_version_key(cert_id, cert.version): old.encode(),
+            **identifier_writes,
         },
         [event],
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Final
+from typing import Any
 
 import grpc
 
-from contracts.catalogue.purposes import PURPOSES
+from contracts.catalogue import lookup
 from contracts.certificates.records import get_cert_key
+from contracts.framework import formats
 from contracts.framework.errors import ContractError
+from contracts.framework.interface import StateReader
 from contracts.framework.limits import CERT_ID_LENGTH_MAX, LIST_LIMIT_MAX
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
@@ -57,7 +59,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "doc_hash must be 64 hex characters"
             )
-        if problem := get_purpose_code_problem(request.purpose_code):
+        if problem := get_purpose_code_problem(self.node.world.state, request.purpose_code):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         try:
             resp, _ = certificate_answer(self.node, cert_id)
@@ -153,7 +155,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"a presentation is at most {QR_CHARACTERS_MAX} characters",
             )
-        if problem := get_purpose_code_problem(request.purpose_code):
+        if problem := get_purpose_code_problem(self.node.world.state, request.purpose_code):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         now_ms = time.time_ns() // 1_000_000
         resp = node_pb2.VerifyPresentationResponse(purpose_code=request.purpose_code)
@@ -185,17 +187,20 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
         )
 
 
-PURPOSE_CODES_LISTED: Final = ", ".join(PURPOSES)
-
-
-def get_purpose_code_problem(code: str) -> str:
+def get_purpose_code_problem(state: StateReader, code: str) -> str:
     """Why a verification's optional purpose code (申请事由) is refused, or "" for none given
-    or a code of the purpose list. A read records nothing: the code is echoed in the answer
-    for the agency's own log (docs/agencies.md)."""
-    if not code or code in PURPOSES:
+    or a code of the chain's purpose list not retired. A read records nothing: the code is
+    echoed in the answer for the agency's own log (docs/agencies.md)."""
+    listed = lookup.PURPOSE_CODES.get(state, code) if formats.is_purpose_code(code) else None
+    if not code or (listed is not None and not listed.standing.retired_height):
         return ""
+    in_force = [
+        entry.entry.id
+        for entry in lookup.PURPOSE_CODES.get_all(state)
+        if not entry.standing.retired_height
+    ]
     # The value is not repeated: whatever was typed there may be personal.
-    return f"purpose_code is not a code of the purpose list ({PURPOSE_CODES_LISTED})"
+    return f"purpose_code is not a code of the purpose list ({', '.join(in_force)})"
 
 
 class BatchRefused(Exception):

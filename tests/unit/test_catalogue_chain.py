@@ -706,6 +706,7 @@ def test_the_metadata_of_a_local_id_and_an_enterprise_type() -> None:
     cert = Certificate.decode(ledger.state.get(CERTIFICATES.key("DIP-2012-000001")) or b"")
     licence = metadata.get_metadata(
         dataclasses.replace(cert, cert_type="business_licence"),
+        cert.cert_id,
         demo["business_licence"],
         "济南市市场监管局",
         "",
@@ -716,13 +717,17 @@ def test_the_metadata_of_a_local_id_and_an_enterprise_type() -> None:
         "holder": "company_name",
         "holder_code": "unified_social_credit_code",
     }
-    marriage = metadata.get_metadata(cert, demo["marriage_certificate"], "", "", ledger.time_ms)
+    marriage = metadata.get_metadata(
+        cert, cert.cert_id, demo["marriage_certificate"], "", "", ledger.time_ms
+    )
     assert marriage["off_chain_fields"] == {
         "holder": "holder_name",
         "holder_code": "holder_id_number",
         "certificate_number": "certificate_number",
     }
-    vehicle = metadata.get_metadata(cert, demo["vehicle_licence"], "", "", ledger.time_ms)
+    vehicle = metadata.get_metadata(
+        cert, cert.cert_id, demo["vehicle_licence"], "", "", ledger.time_ms
+    )
     assert vehicle["holder_code_type"] == ""  # a person or an enterprise may hold it
     with pytest.raises(ContractError) as info:
         ledger.query("certificates", "metadata", {"cert_id": "DIP-2012-000009"})

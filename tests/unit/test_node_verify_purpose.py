@@ -10,26 +10,42 @@ from pathlib import Path
 import grpc
 import pytest
 
+from contracts.catalogue import lookup
+from contracts.framework.memory import MemoryState
+from contracts.runtime import genesis_writes
 from node.chain.pki import Role
 from node.services.agency import get_purpose_code_problem
 from proto import node_pb2, node_pb2_grpc
+from tests.unit import test_contracts_support as support
 from tests.unit.test_node_rpc_details import bank_channel
 from tests.unit.test_transport_node import run
 
 NOT_LISTED = ("123", "02", "0002", "abc", " 002", "１２３", "110101199003070000")
 
 
+STATE = MemoryState(genesis_writes(support.ORGANISATIONS))
+
+
 @pytest.mark.parametrize("code", ("", "001", "002", "099"))
 def test_no_code_or_a_listed_code_is_accepted(code: str) -> None:
-    assert get_purpose_code_problem(code) == ""
+    assert get_purpose_code_problem(STATE, code) == ""
 
 
 @pytest.mark.parametrize("code", NOT_LISTED)
 def test_an_unlisted_code_is_refused_without_repeating_it(code: str) -> None:
-    problem = get_purpose_code_problem(code)
+    problem = get_purpose_code_problem(STATE, code)
     assert problem.startswith("purpose_code is not a code of the purpose list (001, 002,")
     assert problem.endswith(", 099)")
-    assert problem == get_purpose_code_problem("999")  # the same words, whatever was typed
+    assert problem == get_purpose_code_problem(STATE, "999")  # the same, whatever was typed
+
+
+def test_the_list_is_the_chains_a_retired_code_is_refused() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    _, writes = lookup.PURPOSE_CODES.get_retirement(state, "011", 2)
+    state.apply_writes(writes.items())
+    assert "011" not in get_purpose_code_problem(state, "123")
+    assert get_purpose_code_problem(state, "011").startswith("purpose_code is not a code")
+    assert get_purpose_code_problem(state, "010") == ""
 
 
 def test_verify_certificate_and_presentation_check_and_echo_the_purpose_code(
