@@ -794,3 +794,78 @@ def test_a_shelf_holds_at_most_its_limit() -> None:
         lookup.TYPES.get_registration(
             state, dataclasses.replace(last, id="t_over"), 6, actions._keeps_type
         )
+
+
+# --- edges the mutation run found untested -------------------------------------------------
+
+
+def test_a_type_with_no_metadata_roles_and_their_refusal_names_the_type() -> None:
+    bare = {k: v for k, v in NEW_TYPE.items() if k != "metadata"}
+    assert definitions.parse_certificate_type(bare).metadata_fields == ()
+    with pytest.raises(ContractError, match="certificate type residence_permit: metadata"):
+        definitions.parse_certificate_type({**NEW_TYPE, "metadata": {"holder": "x"}})
+
+
+def test_every_field_of_a_type_is_within_it() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    lookup.check_fields_of(state, "diploma", CERTIFICATE_TYPES["diploma"].fields, "fields")
+    only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), (), ())
+    hrss = dataclasses.replace(support.UNIVERSITY, record_categories=("medical",))
+    with pytest.raises(ContractError, match="record category medical is not in the catalogue"):
+        genesis_writes((hrss,), catalogue=only)
+
+
+@pytest.mark.parametrize("section", ["certificate_types", "record_categories", "purposes"])
+def test_a_genesis_catalogue_section_must_be_a_list(section: str) -> None:
+    value: dict[str, Any] = {"certificate_types": [], "record_categories": [], "purposes": []}
+    value[section] = {}
+    with pytest.raises(ContractError, match=f"the catalogue's {section} must be a JSON array"):
+        lookup.parse_genesis_catalogue(value)
+
+
+def test_a_new_version_may_keep_exactly_the_same_fields() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    register_new_type(ledger, {**NEW_TYPE, "name_en": "Residence permit (2026)"})
+    assert lookup.get_certificate_type(ledger.state, "residence_permit").name_en == (
+        "Residence permit (2026)"
+    )
+    decided = ledger.height - 1
+    pid = f"cat-{decided - 6:06d}"
+    proposal = ledger.query("membership", "proposal", {"proposal_id": pid})
+    assert proposal["effective_height"] == decided + 1
+    retire = propose_args("retire-0001", "retire_certificate_type", entry_id="residence_permit")
+    pass_proposal(ledger, retire)
+    retired = ledger.query("membership", "proposal", {"proposal_id": "retire-0001"})
+    assert retired["effective_height"] == ledger.height
+    event = ledger.results[-1].events[-1]
+    assert event.subjects == ("residence_permit", "retire-0001")
+    assert dict(event.attrs)["proposal_id"] == "retire-0001"
+
+
+def test_an_entry_id_is_1_to_48_lower_case_characters() -> None:
+    for good in ("x", "0" * 48, "a_1"):
+        assert actions._read_entry_id({"entry_id": good}, "entry_id") == good
+    for bad in ("", "a" * 49, "A", "a-b", "中"):
+        with pytest.raises(ContractError, match="entry_id must be a catalogue id"):
+            actions._read_entry_id({"entry_id": bad}, "entry_id")
+    admit = actions._definition_arg(lookup.PURPOSE_CODES).kind.admit
+    assert admit is not None
+    problem = admit("{not json")
+    assert problem is not None and "definition" in problem.split(": ", 1)[1]
+
+
+def test_the_action_builders_register_and_retire_on_their_shelf() -> None:
+    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    ctx = support.Ledger().ctx(support.BANK)
+    register = actions._registering(lookup.PURPOSE_CODES, actions._keeps_anything)
+    assert [arg.name for arg in register.args] == ["definition"]
+    params = {"definition": {"id": "012", "name_zh": "租房", "name_en": "Tenancy"}}
+    plan = register.plan(state, ctx, "p-000001", params)
+    assert plan.effective_height == ctx.height + 1
+    assert b"catalogue/purpose/012" in plan.writes
+    retire = actions._retiring(lookup.CATEGORIES)
+    assert [arg.name for arg in retire.args] == ["entry_id"]
+    plan = retire.plan(state, ctx, "p-000002", {"entry_id": "medical"})
+    assert b"catalogue/record_category/medical" in plan.writes
+    assert plan.events[0].name == "membership.catalogue_retired"
