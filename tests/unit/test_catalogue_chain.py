@@ -22,6 +22,7 @@ from contracts.certificates.records import CERTIFICATES, Certificate
 from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
+from contracts.membership.organisations import ORGANISATIONS
 from contracts.runtime import ArgValue, genesis_writes
 from node.genesis import Genesis
 from tests.unit import test_contracts_support as support
@@ -283,6 +284,11 @@ def test_the_defining_body_registers_a_type_in_force_from_the_next_block() -> No
     shown = ledger.query("certificates", "type", {"type_id": "residence_permit"})
     assert (shown["version"], shown["type_code"], len(shown["versions"])) == (1, NEW_TYPE_CODE, 1)
     assert shown["field_disclosures"]["id_number"] == "sensitive"
+    assert shown["field_kinds"] == {
+        "holder_name": "text",
+        "id_number": "resident_id",
+        "residence_address": "text",
+    }
 
 
 def test_only_the_defining_body_may_propose_a_type_and_it_needs_a_type_code() -> None:
@@ -397,6 +403,14 @@ def test_categories_and_purposes_are_registered_and_retired_by_any_member() -> N
         "failed_precondition",
     )
     assert "purpose 012 was retired" in error.message
+    listed = {p["id"]: p for p in ledger.query("certificates", "purposes", {})}
+    assert listed["012"]["retired_height"] == ledger.height - 1
+    assert listed["001"] == {
+        "id": "001",
+        "name_zh": "政务服务办理",
+        "name_en": "Government service application",
+        "retired_height": 0,
+    }
     pass_proposal(ledger, propose_args("cat-0000003", "retire_record_category", entry_id="medical"))
     error = ledger.reject(
         support.HEALTH,
@@ -732,6 +746,10 @@ def test_the_metadata_of_a_local_id_and_an_enterprise_type() -> None:
     with pytest.raises(ContractError) as info:
         ledger.query("certificates", "metadata", {"cert_id": "DIP-2012-000009"})
     assert info.value.code == "not_found"
+    # An issuer that has left the consortium: its name is no longer on the chain.
+    ledger.state.apply_writes([(ORGANISATIONS.key(support.UNIVERSITY.id), None)])
+    gone = ledger.query("certificates", "metadata", {"cert_id": "DIP-2012-000001"})
+    assert (gone["issuer"], gone["issuer_name"]) == (support.UNIVERSITY.id, "")
 
 
 def test_a_types_metadata_roles_name_its_own_fields() -> None:
@@ -852,7 +870,7 @@ def test_an_entry_id_is_1_to_48_lower_case_characters() -> None:
     admit = actions._definition_arg(lookup.PURPOSE_CODES).kind.admit
     assert admit is not None
     problem = admit("{not json")
-    assert problem is not None and "definition" in problem.split(": ", 1)[1]
+    assert problem == "is not a purpose definition: definition must be valid JSON"
 
 
 def test_the_action_builders_register_and_retire_on_their_shelf() -> None:
@@ -864,6 +882,19 @@ def test_the_action_builders_register_and_retire_on_their_shelf() -> None:
     plan = register.plan(state, ctx, "p-000001", params)
     assert plan.effective_height == ctx.height + 1
     assert b"catalogue/purpose/012" in plan.writes
+    state.apply_writes(plan.writes.items())
+    renamed = {"definition": {"id": "012", "name_zh": "租赁", "name_en": "Tenancy"}}
+    later = dataclasses.replace(ctx, height=ctx.height + 1)
+    assert register.plan(state, later, "p-000003", renamed).events[0].attrs[-1] == ("version", 2)
+    strict = actions._registering(lookup.CATEGORIES, actions._keeps_category)
+    narrowed = {
+        "definition": {"id": "medical", "name_zh": "医疗", "name_en": "M", "subject_kinds": []}
+    }
+    with pytest.raises(ContractError):
+        strict.plan(state, later, "p-000004", narrowed)
+    narrowed["definition"]["subject_kinds"] = ["enterprise"]
+    with pytest.raises(ContractError, match="keeps every kind of file"):
+        strict.plan(state, later, "p-000004", narrowed)
     retire = actions._retiring(lookup.CATEGORIES)
     assert [arg.name for arg in retire.args] == ["entry_id"]
     plan = retire.plan(state, ctx, "p-000002", {"entry_id": "medical"})

@@ -182,6 +182,7 @@ def test_the_last_version_cannot_be_reissued() -> None:
             ledger.state, last, last, CERTIFICATE_TYPES["diploma"], support.UNIVERSITY
         )
     assert info.value.code == "failed_precondition"
+    assert info.value.message == "this certificate has had its last version (999)"
 
 
 def test_genesis_credit_codes_are_checked() -> None:
@@ -431,3 +432,4 @@ def test_the_last_version_cannot_be_renewed_or_amended() -> None:
     with pytest.raises(ContractError) as info:
         national.get_next_version_writes(ledger.state, first)
     assert info.value.code == "failed_precondition"
+    assert info.value.message == "this certificate has had its last version (999)"
