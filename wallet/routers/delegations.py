@@ -11,13 +11,12 @@ chain. Registering a guardianship or a legal representative is a registrar's bus
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.framework import formats
 from node.chain.ids import new_id
 from node.sdk.client import ClientError, LedgerClient
 from wallet import limits
@@ -32,12 +31,14 @@ DAY_MS = 86_400_000
 HolderId = Annotated[str, Field(pattern=HOLDER_ID_PATTERN)]
 
 
-def _distinct(values: list[str] | None, allowed: Collection[str], what: str) -> list[str] | None:
+def _distinct(values: list[str] | None, what: str) -> list[str] | None:
+    """Distinct catalogue ids, sorted; whether the chain's catalogue holds them is
+    :func:`check_catalogue_names`'s question (a type or category may be newer than this code)."""
     if values is None:
         return None
-    unknown = sorted({v for v in values if v not in allowed})
-    if unknown:
-        raise ValueError(f"unknown {what}: {', '.join(unknown)}")
+    malformed = sorted({v for v in values if not formats.is_catalogue_id(v)})
+    if malformed:
+        raise ValueError(f"not a {what} id: {', '.join(malformed)}")
     if len(set(values)) != len(values):
         raise ValueError(f"a {what} is named twice")
     return sorted(values)
@@ -80,12 +81,12 @@ class AppointIn(BaseModel):
     @field_validator("cert_types")
     @classmethod
     def _cert_types(cls, v: list[str] | None) -> list[str] | None:
-        return _distinct(v, CERTIFICATE_TYPES, "certificate type")
+        return _distinct(v, "certificate type")
 
     @field_validator("record_categories")
     @classmethod
     def _record_categories(cls, v: list[str] | None) -> list[str] | None:
-        return _distinct(v, RECORD_CATEGORIES, "record category")
+        return _distinct(v, "record category")
 
 
 class RevokeIn(BaseModel):
@@ -95,6 +96,22 @@ class RevokeIn(BaseModel):
         max_length=limits.REASON_CHARS_MAX,
         description="why (no personal data: it is stored on the chain)",
     )
+
+
+def check_catalogue_names(ledger: LedgerClient, body: AppointIn) -> None:
+    """422 naming the certificate types and record categories of `body` that the chain's
+    catalogue lacks (retired ones count: the contract's rule), before anything is signed."""
+    asked = (
+        (body.cert_types, "certificates", "types", "certificate type"),
+        (body.record_categories, "archives", "categories", "record category"),
+    )
+    for names, contract, query, what in asked:
+        if not names:
+            continue
+        known = {str(entry["id"]) for entry in node_query(ledger, contract, query)}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise HTTPException(422, f"not in the chain's catalogue: {what} {', '.join(unknown)}")
 
 
 def _chain_now_ms(request: Request, ledger: LedgerClient) -> int:
@@ -140,6 +157,7 @@ def appoint(
     principal = body.principal or holder_id
     if body.delegate in (principal, holder_id):
         raise HTTPException(422, "the delegate must be someone other than the principal and you")
+    check_catalogue_names(ledger, body)
     delegation_id = new_id("dlg")
     args: dict[str, Any] = {
         "delegation_id": delegation_id,
