@@ -80,31 +80,36 @@ def list_cmd(s: Session, kind: KindOpt = Kind.types) -> Output:
     """The catalogue's entries of one kind: current versions, retired ones included."""
     if kind is Kind.types:
         items = s.client.query("certificates", "types")
-        rows = [
-            {**t, "fields": len(t["fields"]), "standing": _retired(t["retired_height"])}
-            for t in items
-        ]
-        columns = {
-            "id": "id",
-            "type code": "type_code",
-            "名称": "name_zh",
-            "name": "name_en",
-            "holders": "holder_kinds",
-            "fields": "fields",
-            "version": "version",
-            "from": "from_height",
-            "standing": "standing",
-        }
-    elif kind is Kind.categories:
+        table = Table(title=f"catalogue: types ({len(items)})")
+        table.add_column("id", no_wrap=True)
+        table.add_column("type code", no_wrap=True)
+        table.add_column("名称")
+        table.add_column("fields", justify="right")
+        table.add_column("standing")
+        for t in items:
+            table.add_row(
+                t["id"],
+                t["type_code"] or "-",
+                t["name_zh"],
+                str(len(t["fields"])),
+                f"v{t['version']} from {t['from_height']}, {_retired(t['retired_height'])}",
+            )
+        return Output({"kind": kind.value, "entries": items}, table)
+    if kind is Kind.categories:
         items = s.client.query("archives", "categories")
-        rows = [{**c, "standing": _retired(c["retired_height"])} for c in items]
+        rows = [
+            {
+                **c,
+                "standing": f"v{c['version']} from {c['from_height']},"
+                f" {_retired(c['retired_height'])}",
+            }
+            for c in items
+        ]
         columns = {
             "id": "id",
             "名称": "name_zh",
             "name": "name_en",
             "files": "subject_kinds",
-            "version": "version",
-            "from": "from_height",
             "standing": "standing",
         }
     else:
@@ -139,9 +144,11 @@ def show_cmd(
     s: Session,
     type_id: Annotated[str, typer.Argument(help="the certificate type's id, e.g. diploma")],
 ) -> Output:
-    """One certificate type, every version of it (fields with kind, length and disclosure
-    class, validity rules, from and retired heights), and the organisations that may issue
-    it (issuers whose certificate types include it)."""
+    """One certificate type: every version, its fields, and who may issue it.
+
+    Each version with its fields (kind, longest value, disclosure class), validity rules and
+    the heights it is in force from and retired at; the organisations that may issue it are
+    the issuers whose certificate types include it (governance set_roles)."""
     try:
         versions: list[ListedType] = fetch_type_versions(s.client, type_id)
     except TypeNotInCatalogue as exc:
@@ -209,8 +216,11 @@ def propose_cmd(
         ),
     ] = "psb",
 ) -> Output:
-    """Propose a catalogue change to governance; the proposer's own approval counts, the
-    others approve with `trustledger governance approve --proposal-id ...`."""
+    """Propose to register (or change) or retire a catalogue entry.
+
+    The proposer's approval counts; the other members approve with `trustledger governance
+    approve --proposal-id ...`, and the change is in force from the block after the quorum's
+    approval. A certificate type is proposed only by its defining body."""
     if (definition is None) == (not retire):
         fail("give either --definition FILE or --retire ID", 2)
     register, retiring, _ = _ACTIONS[kind]

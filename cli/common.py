@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.table import Table
 
 from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
@@ -133,7 +134,8 @@ class Caller:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[red]error:[/] {message}", soft_wrap=True)
+    # Escaped: a message is plain text (a refusal's "[tx … in block N]" is no markup).
+    err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

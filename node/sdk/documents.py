@@ -8,13 +8,14 @@ makes it, when the wallet receives it, when a holder grants it and when an agenc
 A resident ID number (any field named ``id_number`` or ``..._id_number``) must carry a valid
 GB 11643 check character, a unified social credit code (``unified_social_credit_code``) a
 valid GB 32100 one, both written in capitals. The chain never sees these values (they are
-committed with the other fields), so the check lives here, off-chain; the field names are
-the catalogue's until the catalogue on the chain gives fields their types (issue 17).
+committed with the other fields), so the check lives here, off-chain. Those names are
+checked whatever the type; the type's own field kinds too when its entry is given
+(:func:`get_kind_problem`: ``resident_id``, ``credit_code``, ``date``, ``number``).
 
 A document is checked against its certificate type: pass the type's entry as the chain states
 it (:func:`node.sdk.catalogue.get_certificate_type`), since a type may be newer than this
 code; without one, only a type of the catalogue of chains made before the catalogue moved
-onto the chain (:mod:`contracts.catalogue.certificate_types`) can be checked.
+onto the chain (:mod:`contracts.catalogue.certificate_types`) can be checked, by field names.
 """
 
 from __future__ import annotations

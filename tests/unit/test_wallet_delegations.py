@@ -88,7 +88,7 @@ def test_names_the_chains_catalogue_lacks_are_refused_before_anything_is_signed(
         {**BASE, "cert_types": ["business_licence"], "record_categories": ["family"]}
     )
     check_catalogue_names(ledger, known)  # type: ignore[arg-type]
-    assert ledger.queries == [("certificates", "types"), ("archives", "categories")]
+    assert ledger.queries == [("certificates", "type"), ("archives", "categories")]
     for change, named in (
         ({"cert_types": ["passport_of_mars", "diploma"]}, "certificate type passport_of_mars"),
         ({"record_categories": ["not_a_category"]}, "record category not_a_category"),

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from contracts.framework import formats
 from node.chain.ids import new_id
+from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import ClientError, LedgerClient
 from wallet import limits
 from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
@@ -100,18 +101,28 @@ class RevokeIn(BaseModel):
 
 def check_catalogue_names(ledger: LedgerClient, body: AppointIn) -> None:
     """422 naming the certificate types and record categories of `body` that the chain's
-    catalogue lacks (retired ones count: the contract's rule), before anything is signed."""
-    asked = (
-        (body.cert_types, "certificates", "types", "certificate type"),
-        (body.record_categories, "archives", "categories", "record category"),
-    )
-    for names, contract, query, what in asked:
-        if not names:
-            continue
-        known = {str(entry["id"]) for entry in node_query(ledger, contract, query)}
-        unknown = sorted(set(names) - known)
-        if unknown:
-            raise HTTPException(422, f"not in the chain's catalogue: {what} {', '.join(unknown)}")
+    catalogue lacks (retired ones count: the contract's rule), before anything is signed.
+    Types are asked one by one (a catalogue may hold a thousand), categories as the list."""
+    unknown = [
+        f"certificate type {name}" for name in body.cert_types or () if not _has_type(ledger, name)
+    ]
+    if body.record_categories:
+        known = {str(entry["id"]) for entry in node_query(ledger, "archives", "categories")}
+        unknown += [
+            f"record category {name}" for name in body.record_categories if name not in known
+        ]
+    if unknown:
+        raise HTTPException(422, f"not in the chain's catalogue: {', '.join(unknown)}")
+
+
+def _has_type(ledger: LedgerClient, type_id: str) -> bool:
+    try:
+        get_certificate_type(ledger, type_id)
+    except TypeNotInCatalogue:
+        return False
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return True
 
 
 def _chain_now_ms(request: Request, ledger: LedgerClient) -> int:
