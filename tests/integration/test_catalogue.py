@@ -3,7 +3,8 @@ defining body proposes a new certificate type, the consortium approves it, `cata
 lists it, an issuer given it by `set_roles` issues a certificate of it under a national
 identifier (and the wallet accepts the document, checked against the chain's type); another
 body may not propose a type under someone else's code; once retired, nothing new is issued
-under it and what was issued still verifies.
+under it and what was issued still verifies. A purpose of use, proposed by any member, is
+listed and retired the same way.
 
 One devnet for the module; the steps build on each other, so they are one test.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from cli.devnet import CREDIT_CODES, ORGANISATIONS, Devnet
-from tests.integration.helpers import cli, cli_fails, cli_issue, new_holder
+from cli.main import app
+from tests.integration.helpers import cli, cli_fails, cli_issue, new_holder, runner
 
 TYPE_ID = "fishing_licence"
 PSB_CODE = CREDIT_CODES["psb"]
@@ -127,12 +129,32 @@ def test_a_type_proposed_approved_issued_and_retired(net: Devnet, tmp_path: Path
     assert (verified["status"], verified["cert_type"]) == ("valid", TYPE_ID)
 
 
-def test_the_other_shelves_and_unknown_types(net: Devnet) -> None:
+def test_the_other_shelves_and_unknown_types(net: Devnet, tmp_path: Path) -> None:
     purposes = cli(net, "catalogue", "list", "--kind", "purposes")["entries"]
     assert ("002", 0) in [(p["id"], p["retired_height"]) for p in purposes]
+    # Any member proposes a purpose; the consortium approves; it is listed, then retired.
+    purpose = {"id": "012", "name_zh": "出入境证件办理", "name_en": "Exit and entry documents"}
+    proposed = cli(
+        net, "catalogue", "propose", "--kind", "purposes",
+        "--definition", _write(tmp_path, "p.json", purpose), "--as", "bank",
+    )  # fmt: skip
+    assert proposed["action"] == "register_purpose"
+    _approve(net, proposed["proposal_id"])
+    listed = cli(net, "catalogue", "list", "--kind", "purposes")["entries"]
+    assert {**purpose, "retired_height": 0} in listed
+    retiring = cli(
+        net, "catalogue", "propose", "--kind", "purposes", "--retire", "012", "--as", "bank"
+    )
+    retired = _approve(net, retiring["proposal_id"])
+    listed = cli(net, "catalogue", "list", "--kind", "purposes")["entries"]
+    assert {**purpose, "retired_height": retired["height"] + 1} in listed
     categories = cli(net, "catalogue", "list", "--kind", "categories")["entries"]
     assert "social_security" in [c["id"] for c in categories]
     assert "no_such_type is not in the chain's catalogue" in cli_fails(
         net, "catalogue", "show", "no_such_type"
     )
     assert "either --definition FILE or --retire ID" in cli_fails(net, "catalogue", "propose")
+    shown = runner.invoke(app, ["catalogue", "show", "diploma", "--dir", str(net.dir)])
+    assert shown.exit_code == 0, shown.output
+    assert "11100000000000002Q001" in shown.output and "may issue it: edu" in shown.output
+    assert "id_number" in shown.output and "resident_id" in shown.output

@@ -141,3 +141,20 @@ def test_purpose_codes_come_from_the_chain() -> None:
     codes = fetch_purpose_codes(client)  # type: ignore[arg-type]
     assert codes["002"]["name_zh"] == "金融信贷审核" and codes["002"]["retired_height"] == 0
     assert client.queries == [("certificates", "purposes")]
+
+
+def test_a_catalogue_of_a_few_hundred_types_reads_whole_and_one_by_one() -> None:
+    """The seeds' provincial catalogues hold 91 to 1,333 types; 300 here (bench/catalogue.py
+    times 1,000)."""
+    many = tuple(
+        dataclasses.replace(NEW_TYPE, id=f"kind_{i:03d}", type_code=f"{CODE}{i:03d}")
+        for i in range(300)
+    )
+    genesis = demo_catalogue()
+    client = StateClient(
+        catalogue_state(lookup.GenesisCatalogue((*genesis.types, *many), (), genesis.purposes))
+    )
+    listed = fetch_types(client)  # type: ignore[arg-type]
+    assert len(listed) == 300 + len(genesis.types)
+    assert {t.entry for t in listed} >= set(many)
+    assert get_certificate_type(client, "kind_150") == many[150]  # type: ignore[arg-type]
