@@ -15,7 +15,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from contracts.catalogue.purposes import PURPOSES
 from wallet.deps import Ledger
 from wallet.routers.holders import node_query
 
@@ -41,10 +40,12 @@ def record_categories(ledger: Ledger) -> list[dict[str, Any]]:
 
 
 @router.get("/v1/catalogue/purposes")
-def purposes() -> list[dict[str, Any]]:
-    """The purposes of use (申请事由) by code, as the contracts know them
-    (contracts/catalogue/purposes.py), so the page can say why an agency asked or verified."""
-    return [entry.get_names_json() for entry in PURPOSES.values()]
+def purposes(ledger: Ledger) -> list[dict[str, Any]]:
+    """The purposes of use (申请事由) by code, as the chain states them (retired ones too,
+    with the height they were retired at: a past verification may name one), so the page
+    can say why an agency asked or verified."""
+    listed: list[dict[str, Any]] = node_query(ledger, "certificates", "purposes")
+    return listed
 
 
 @router.get("/", include_in_schema=False)

@@ -135,7 +135,8 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
     assert [(r["verifier"], r["result"], r["purpose_code"]) for r in records] == [
         ("bank", "passed", "002")
     ]
-    # Recording needs a purpose code; an unknown code is refused before any call.
+    # Recording needs a purpose code; one not in the chain's list is refused before any
+    # transaction.
     for missing_or_bad in ((), ("--purpose-code", "777")):
         error = cli_fails(
             net,

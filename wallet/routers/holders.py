@@ -17,8 +17,9 @@ from node.chain.pki import Role
 from node.chain.tx import ArgValue
 from node.sdk import presentation
 from node.sdk.annotation import get_annotation_text, make_annotation, read_annotation
+from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
-from node.sdk.documents import DocumentInvalid, document_hash, make_partial_copy
+from node.sdk.documents import DocumentInvalid, make_partial_copy
 from node.sdk.sealing import open_sealed, seal_to
 from proto import node_pb2
 from wallet import limits
@@ -200,10 +201,12 @@ def deliver_certificate(
     if record is None:
         raise HTTPException(404, "no such holder in this wallet")
     doc = body.document.model_dump()
-    try:
-        digest = document_hash(doc)
+    try:  # checked against its type as the chain states it (a type may be new)
+        digest = chain_document_hash(ledger, doc)
     except DocumentInvalid as exc:
         raise HTTPException(422, f"invalid document: {exc}") from exc
+    except ClientError as exc:
+        raise node_error(exc) from exc
     onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
     try:
         require_org(
@@ -359,6 +362,16 @@ def release_for(ledger: LedgerClient, req: dict[str, Any], plaintext: bytes) -> 
     return json.dumps(copy, sort_keys=True).encode()
 
 
+def _document_hash(ledger: LedgerClient, plaintext: bytes) -> str:
+    """The hash of a document this wallet accepted (so it fits its type on the chain)."""
+    try:
+        return chain_document_hash(ledger, json.loads(plaintext))
+    except DocumentInvalid as exc:
+        raise HTTPException(409, f"the stored document no longer checks: {exc}") from exc
+    except ClientError as exc:
+        raise node_error(exc) from exc
+
+
 # Declared after the session in a route, so that an unauthenticated call is refused (401)
 # before the node is asked anything.
 HolderRequest = Annotated[dict[str, Any], Depends(holder_request)]
@@ -397,7 +410,7 @@ def grant(
     annotation = make_annotation(
         KeyPair(session.seed),
         cert_id=req["cert_id"],
-        document_hash=document_hash(json.loads(plaintext)),
+        document_hash=_document_hash(ledger, plaintext),
         agency=req["agency"],
         purpose=req["purpose"],
         purpose_code=req.get("purpose_code"),
