@@ -29,7 +29,7 @@ from contracts.catalogue.entries import CatalogueEntry, CertificateType, RecordC
 from contracts.catalogue.events import CatalogueEvent
 from contracts.catalogue.shelves import Listed, Shelf
 from contracts.framework import arguments
-from contracts.framework.errors import ContractError, permission_denied
+from contracts.framework.errors import ContractError, failed_precondition, permission_denied
 from contracts.framework.interface import (
     CallContext,
     Event,
@@ -113,15 +113,30 @@ def _event(name: EventName, listed: Listed[Any], shelf: Shelf[Any], pid: str) ->
     )
 
 
+def _no_other_check(state: StateReader, entry: CatalogueEntry) -> None:
+    return None
+
+
+def _check_type_code_free(state: StateReader, entry: CertificateType) -> None:
+    """A type code names one type: no other type on the chain has it (GB/T 36904)."""
+    for listed in lookup.TYPES.get_all(state):
+        if listed.entry.type_code == entry.type_code and listed.entry.id != entry.id:
+            raise failed_precondition(
+                f"type code {entry.type_code} already names certificate type {listed.entry.id}"
+            )
+
+
 def _plan_register(
     shelf: Shelf[Any],
     keeps: Callable[[Any, Any], str | None],
+    check: Callable[[StateReader, Any], None],
     state: StateReader,
     ctx: CallContext,
     pid: str,
     params: Params,
 ) -> Plan:
     entry = shelf.parse(params["definition"])
+    check(state, entry)
     listed, writes = shelf.get_registration(state, entry, ctx.height + 1, keeps)
     event = _event(CatalogueEvent.CATALOGUE_REGISTERED, listed, shelf, pid)
     return Plan(writes, [event], ctx.height + 1)
@@ -135,8 +150,12 @@ def _plan_retire(
     return Plan(writes, [event], ctx.height + 1)
 
 
-def _registering(shelf: Shelf[Any], keeps: Callable[[Any, Any], str | None]) -> Action:
-    return Action((_definition_arg(shelf),), functools.partial(_plan_register, shelf, keeps))
+def _registering(
+    shelf: Shelf[Any],
+    keeps: Callable[[Any, Any], str | None],
+    check: Callable[[StateReader, Any], None] = _no_other_check,
+) -> Action:
+    return Action((_definition_arg(shelf),), functools.partial(_plan_register, shelf, keeps, check))
 
 
 def _retiring(shelf: Shelf[Any]) -> Action:
@@ -169,7 +188,8 @@ def _check_type_proposer(state: StateReader, proposer: str, params: Params) -> N
 ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
     {
         "register_certificate_type": dataclasses.replace(
-            _registering(lookup.TYPES, _keeps_type), check_proposer=_check_type_proposer
+            _registering(lookup.TYPES, _keeps_type, _check_type_code_free),
+            check_proposer=_check_type_proposer,
         ),
         "retire_certificate_type": dataclasses.replace(
             _retiring(lookup.TYPES), check_proposer=_check_type_proposer

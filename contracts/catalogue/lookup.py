@@ -51,6 +51,12 @@ def get_certificate_type(state: StateReader, type_id: str) -> CertificateType:
     return listed.entry
 
 
+def get_type_at(state: StateReader, type_id: str, height: int) -> CertificateType:
+    """The version of a type in force at ``height``, retired or not: what a certificate
+    already issued under it is renewed, amended and verified against."""
+    return TYPES.get_at(state, type_id, height).entry
+
+
 def get_type_for_issue(state: StateReader, type_id: str, height: int) -> CertificateType:
     """The version of a type in force at ``height``, to issue a certificate under."""
     return TYPES.get_in_force(state, type_id, height)
@@ -127,10 +133,12 @@ def parse_genesis_catalogue(value: object) -> GenesisCatalogue:
     first problem)."""
     if not isinstance(value, dict) or set(value) != set(_SECTIONS):
         raise invalid(f"a genesis catalogue has exactly the keys {', '.join(_SECTIONS)}")
+    types = parse_many(value["certificate_types"], parse_certificate_type, _id, "certificate_types")
+    codes = [t.type_code for t in types if t.type_code]
+    if len(set(codes)) != len(codes):
+        raise invalid("the catalogue's certificate_types give one type code to two types")
     return GenesisCatalogue(
-        types=parse_many(
-            value["certificate_types"], parse_certificate_type, _id, "certificate_types"
-        ),
+        types=types,
         categories=parse_many(
             value["record_categories"], parse_record_category, _id, "record_categories"
         ),

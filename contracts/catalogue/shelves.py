@@ -100,11 +100,11 @@ class Shelf(Generic[E]):
             return None
         return Listed(legacy, Standing(1, 0))
 
-    def get_in_force(self, state: StateReader, entry_id: str, height: int) -> E:
-        """The version of the entry in force in the block at ``height``.
+    def get_at(self, state: StateReader, entry_id: str, height: int) -> Listed[E]:
+        """The version of the entry in force in the block at ``height``, retired or not
+        (what certificates already issued under it are checked against).
 
-        Raises ``invalid_argument`` if the catalogue has no such entry (or none in force yet)
-        and ``failed_precondition`` if it is retired.
+        Raises ``invalid_argument`` if the catalogue has no such entry (or none in force yet).
         """
         listed = self.get(state, entry_id)
         if listed is not None and listed.standing.from_height > height:
@@ -114,6 +114,15 @@ class Shelf(Generic[E]):
             listed = None if raw is None else self._decode(raw)
         if listed is None:
             raise invalid(f"{self.what} {entry_id} is not in the catalogue")
+        return listed
+
+    def get_in_force(self, state: StateReader, entry_id: str, height: int) -> E:
+        """The version of the entry in force in the block at ``height``, to use anew.
+
+        Raises ``invalid_argument`` if the catalogue has no such entry (or none in force yet)
+        and ``failed_precondition`` if it is retired.
+        """
+        listed = self.get_at(state, entry_id, height)
         if listed.standing.is_retired(height):
             raise failed_precondition(
                 f"{self.what} {entry_id} was retired at height {listed.standing.retired_height}"

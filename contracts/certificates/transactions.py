@@ -297,7 +297,7 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The new end of validity is later than the old one and the block time, within the rules.
     if valid_until_ms != 0 and valid_until_ms <= max(cert.valid_until_ms, ctx.time_ms):
         raise invalid("valid_until_ms must be later than the current end of validity and now")
-    _check_validity(lookup.get_certificate_type(state, cert.cert_type), valid_until_ms, ctx)
+    _check_validity(lookup.get_type_at(state, cert.cert_type, ctx.height), valid_until_ms, ctx)
 
     # A national identifier moves to its next version.
     identifier, identifier_writes = national.get_next_version_writes(state, cert_id)
@@ -326,7 +326,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The certificate exists and the sender issued it and still issues its type.
     cert = CERTIFICATES.get_existing(state, cert_id)
     _check_is_issuer(state, ctx, cert, "amend", need_role=True)
-    entry = lookup.get_certificate_type(state, cert.cert_type)
+    entry = lookup.get_type_at(state, cert.cert_type, ctx.height)
     field_hashes = _get_field_hashes(args, entry, doc_hash)
 
     # It is valid or suspended, the document changes, and it has versions left.

@@ -80,8 +80,9 @@ def get_definition(listed: Mapping[str, Any]) -> Definition:
             "validity_required": listed["validity_required"],
             "validity_ms_max": listed["validity_ms_max"],
             "type_code": listed["type_code"],
+            "metadata": dict(listed["metadata_fields"]),
         }
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueAnswerInvalid(
             f"not a certificate type as the chain lists one: {exc}"
         ) from exc

@@ -900,3 +900,40 @@ def test_the_action_builders_register_and_retire_on_their_shelf() -> None:
     plan = retire.plan(state, ctx, "p-000002", {"entry_id": "medical"})
     assert b"catalogue/record_category/medical" in plan.writes
     assert plan.events[0].name == "membership.catalogue_retired"
+
+
+def test_a_type_code_names_one_type() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    twin = {**NEW_TYPE, "id": "residence_permit_twin"}
+    args = propose_args("cat-twin001", "register_certificate_type", definition=json.dumps(twin))
+    error = ledger.reject(support.PSB, "membership.propose", args, "failed_precondition")
+    assert error.message == (
+        f"type code {NEW_TYPE_CODE} already names certificate type residence_permit"
+    )
+    twins = [NEW_TYPE, twin]
+    with pytest.raises(ContractError, match="give one type code to two types"):
+        lookup.parse_genesis_catalogue(
+            {"certificate_types": twins, "record_categories": [], "purposes": []}
+        )
+    no_codes = [{**t, "type_code": ""} for t in twins]
+    parsed = lookup.parse_genesis_catalogue(
+        {"certificate_types": no_codes, "record_categories": [], "purposes": []}
+    )
+    assert len(parsed.types) == 2  # local types (no code) may be many
+
+
+def test_a_retired_type_still_answers_for_its_certificates() -> None:
+    ledger = coded_ledger()
+    register_new_type(ledger)
+    pass_proposal(
+        ledger,
+        propose_args("retire-000001", "retire_certificate_type", entry_id="residence_permit"),
+    )
+    assert lookup.get_type_at(ledger.state, "residence_permit", ledger.height).id == (
+        "residence_permit"
+    )
+    with pytest.raises(ContractError, match="was retired"):
+        lookup.get_type_for_issue(ledger.state, "residence_permit", ledger.height)
+    with pytest.raises(ContractError, match="passport is not in the catalogue"):
+        lookup.get_type_at(ledger.state, "passport", ledger.height)
