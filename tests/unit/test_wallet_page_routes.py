@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.catalogue.purposes import OTHER, PURPOSES
 
 from .wallet_support import Wallet, running_wallet
@@ -165,6 +166,19 @@ def test_a_delegators_file_is_refused_without_the_archives_power(wallet: Wallet)
         assert resp.status_code == 403, resp.text
         assert "file" in resp.json()["detail"]
     assert asked == []
+
+
+def test_the_types_are_public_and_named_only(wallet: Wallet) -> None:
+    resp = wallet.http.request("GET", "/v1/catalogue/types")  # no session needed
+    assert resp.status_code == 200
+    listed = {t["id"]: t for t in resp.json()}
+    assert listed["diploma"] == {
+        "id": "diploma",
+        "name_zh": "高校学历",
+        "name_en": CERTIFICATE_TYPES["diploma"].name_en,
+        "retired_height": 0,
+    }
+    assert wallet.ledger.catalogue.queries == [("certificates", "types")]
 
 
 def test_the_purposes_are_public_and_the_chains(wallet: Wallet) -> None:
