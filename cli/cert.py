@@ -18,6 +18,7 @@ from cli.common import (
     Output,
     PurposeCodeOpt,
     Session,
+    check_purpose_on_chain,
     fail,
     field_lines,
     ledger_command,
@@ -25,10 +26,11 @@ from cli.common import (
     tx_view,
 )
 from cli.devnet import Devnet
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue.entries import CertificateType
 from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
+from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import LedgerClient
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
 from node.sdk.identifiers import new_certificate_id, reissued_certificate_id
@@ -45,7 +47,12 @@ CertIdOpt = Annotated[str, typer.Option(help="certificate id")]
 FieldsOpt = Annotated[
     list[str], typer.Option("--field", help="document field as name=value; repeat")
 ]
-TypeOpt = Annotated[str, typer.Option("--type", help="certificate type")]
+TypeOpt = Annotated[
+    str,
+    typer.Option(
+        "--type", help="certificate type of the chain's catalogue (`trustledger catalogue list`)"
+    ),
+]
 
 STATUS_NAMES = {
     node_pb2.CERTIFICATE_STATUS_VALID: "valid",
@@ -67,16 +74,23 @@ def issue_certificate(
     valid_until_ms: int = 0,
     cert_id: str | None = None,
     org_id: str | None = None,
+    entry: CertificateType | None = None,
 ) -> tuple[dict[str, Any], Any]:
-    """Build the salted document off-chain and put only its hash on-chain. Without
-    `cert_id`, the certificate gets a national identifier when `org_id` (the issuer) has a
-    credit code on the chain and the type a type code (node/sdk/identifiers.py), else a local
-    id."""
+    """Build the salted document off-chain and put only its hash on-chain. The document is
+    checked against `entry`, the type as the chain states it (read from the chain when not
+    given: a type may be newer than this code). Without `cert_id`, the certificate gets a
+    national identifier when `org_id` (the issuer) has a credit code on the chain and the
+    type a type code (node/sdk/identifiers.py), else a local id. DocumentInvalid if the
+    document does not fit its type; TypeNotInCatalogue if the chain has no such type."""
+    if entry is None:
+        entry = get_certificate_type(client, cert_type)
     if cert_id is None:
         cert_id = (
-            new_id("cert") if org_id is None else new_certificate_id(client, org_id, cert_type)
+            new_id("cert")
+            if org_id is None
+            else new_certificate_id(client, org_id, cert_type, entry)
         )
-    doc = new_document(cert_id, cert_type, fields)
+    doc = new_document(cert_id, cert_type, fields, entry)
     committed = client.call(
         keypair,
         "certificates",
@@ -85,34 +99,46 @@ def issue_certificate(
             "cert_id": cert_id,
             "cert_type": cert_type,
             "holder": holder,
-            "doc_hash": document_hash(doc),
-            "field_hashes": field_hashes(doc),
+            "doc_hash": document_hash(doc, entry),
+            "field_hashes": field_hashes(doc, entry),
             "valid_until_ms": valid_until_ms,
         },
     )
     return doc, committed
 
 
-def field_hashes(doc: dict[str, Any]) -> str:
-    """Per-field salted commitments, published so a holder can disclose single fields."""
+def field_hashes(doc: dict[str, Any], entry: CertificateType | None = None) -> str:
+    """Per-field salted commitments, published so a holder can disclose single fields;
+    `entry` is the document's type as the chain states it (the legacy catalogue's if None)."""
     return encode_field_hashes(
-        compute_field_commitments(doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"]))
+        compute_field_commitments(
+            entry or doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"])
+        )
     )
 
 
-def parse_fields(cert_type: str, items: list[str]) -> dict[str, str]:
-    if cert_type not in CERTIFICATE_TYPES:
-        fail(f"unknown certificate type {cert_type!r}; known: {', '.join(CERTIFICATE_TYPES)}")
+def chain_type(client: LedgerClient, cert_type: str) -> CertificateType:
+    """The type as the chain's catalogue states it (its current version); a type the chain
+    lacks ends the command with a one-line error."""
+    try:
+        return get_certificate_type(client, cert_type)
+    except TypeNotInCatalogue as exc:
+        fail(f"{exc} (`trustledger catalogue list` lists its types)")
+
+
+def parse_fields(entry: CertificateType, items: list[str]) -> dict[str, str]:
+    """The --field name=value items, exactly the fields of `entry` (the chain's type)."""
+    cert_type = entry.id
     fields: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
             fail(f"--field must be name=value, got {item!r}")
         fields[name] = value
-    expected = set(CERTIFICATE_TYPES[cert_type].fields)
+    expected = set(entry.fields)
     if set(fields) != expected:
         fail(
-            f"a {cert_type} needs exactly the fields: {', '.join(CERTIFICATE_TYPES[cert_type].fields)}"
+            f"a {cert_type} needs exactly the fields: {', '.join(entry.fields)}"
             f" (missing: {', '.join(sorted(expected - set(fields))) or '-'};"
             f" unknown: {', '.join(sorted(set(fields) - expected)) or '-'})"
         )
@@ -162,9 +188,7 @@ def verification_view(resp: node_pb2.VerifyCertificateResponse) -> dict[str, Any
 @ledger_command(app, "issue", signs=True)
 def issue_cmd(
     s: OrgSession,
-    cert_type: Annotated[
-        str, typer.Option("--type", help=f"one of: {', '.join(CERTIFICATE_TYPES)}")
-    ],
+    cert_type: TypeOpt,
     holder: Annotated[str, typer.Option(help="holder pseudonym (hd…) from the wallet")],
     field: FieldsOpt = [],
     org: OrgOpt = "psb",
@@ -174,7 +198,8 @@ def issue_cmd(
     ] = True,
 ) -> Output:
     """Issue a certificate: its salted hash goes on-chain, the document to the holder's wallet."""
-    fields = parse_fields(cert_type, field)
+    entry = chain_type(s.client, cert_type)
+    fields = parse_fields(entry, field)
     try:
         doc, committed = issue_certificate(
             s.client,
@@ -184,6 +209,7 @@ def issue_cmd(
             fields,
             valid_until_ms=_valid_until_ms(s, valid_days),
             org_id=org,
+            entry=entry,
         )
     except DocumentInvalid as exc:
         fail(str(exc))
@@ -193,7 +219,7 @@ def issue_cmd(
         {
             "cert_id": doc["cert_id"],
             **tx_view(committed),
-            "doc_hash": document_hash(doc),
+            "doc_hash": document_hash(doc, entry),
             "delivered": deliver_to_wallet,
         },
         f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
@@ -220,13 +246,19 @@ def verify_cmd(
     doc_hash: Annotated[
         str, typer.Option(help="hex hash of the document you hold (optional)")
     ] = "",
+    purpose_code: PurposeCodeOpt = "",
 ) -> Output:
     """Verify a certificate over gRPC and check the answer's commit certificate against the
-    validator sets followed from genesis."""
-    resp = s.client.verify_certificate(cert_id, doc_hash, validators=s.validator_schedule())
+    validator sets followed from genesis. A purpose code (optional) is checked by the node
+    and shown with the answer; a read records nothing on the chain."""
+    resp = s.client.verify_certificate(
+        cert_id, doc_hash, validators=s.validator_schedule(), purpose_code=purpose_code
+    )
     view = verification_view(resp)
     if doc_hash:
         view["doc_hash_matches"] = resp.doc_hash_matches
+    if purpose_code:
+        view["purpose_code"] = resp.purpose_code
     colour = {"valid": "green", "revoked": "red", "expired": "yellow"}.get(
         view["status"], "magenta"
     )
@@ -299,19 +331,20 @@ def _replace_document(
 ) -> Output:
     """amend (same id, new version) or reissue (a new id supersedes the old one); the new
     document goes to the holder's wallet."""
-    fields = parse_fields(cert_type, field)
+    entry = chain_type(s.client, cert_type)
+    fields = parse_fields(entry, field)
     current = s.client.query("certificates", "status", cert_id=cert_id)
     if current["cert_type"] != cert_type:
         fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
     new_cert_id = cert_id if method == "amend" else reissued_certificate_id(cert_id)
     try:
-        doc = new_document(new_cert_id, cert_type, fields)
+        doc = new_document(new_cert_id, cert_type, fields, entry)
     except DocumentInvalid as exc:
         fail(str(exc))
     args: dict[str, Any] = {
         "cert_id": cert_id,
-        "doc_hash": document_hash(doc),
-        "field_hashes": field_hashes(doc),
+        "doc_hash": document_hash(doc, entry),
+        "field_hashes": field_hashes(doc, entry),
         "reason": reason,
     }
     if method == "reissue":
@@ -383,6 +416,8 @@ def check_presentation_cmd(
         fail(f"cannot read presentation {file}: {exc}")
     if record_as and not purpose_code:
         fail(f"--record-as needs --purpose-code (申请事由): one of {PURPOSE_CODES_HELP}")
+    if record_as:
+        check_purpose_on_chain(s.client, purpose_code)
     now_ms = time.time_ns() // 1_000_000
     try:
         checked = check_presentation(

@@ -13,14 +13,17 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.table import Table
 
 from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
 from cli.identities import ca_paths
 from consensus.validators import ValidatorSchedule
+from contracts.catalogue.definitions import PURPOSE_CODE_RE
 from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
+from node.sdk.catalogue import fetch_purpose_codes
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from node.sdk.finality import FinalityError
 from node.sdk.tls import ClientTls, TlsFilesError
@@ -41,22 +44,44 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 
 
 def _check_purpose_code(code: str) -> str:
-    if code and code not in PURPOSES:
-        raise typer.BadParameter(f"{code!r} is no purpose code; one of: {PURPOSE_CODES_HELP}")
+    if code and PURPOSE_CODE_RE.fullmatch(code) is None:
+        raise typer.BadParameter(
+            f"{code!r} is no purpose code (3 digits); `trustledger catalogue list --kind"
+            f" purposes` lists the chain's, e.g. {PURPOSE_CODES_HELP}"
+        )
     return code
 
 
 PURPOSE_CODES_HELP = ", ".join(f"{e.id} {e.name_zh}" for e in PURPOSES.values())
+"""The devnet genesis's purpose codes, as help text only: the chain's list may differ
+(purposes are registered and retired by governance), and an option's help and its callback
+run before the command has a devnet folder or a node to ask."""
 PurposeCodeOpt = Annotated[
     str,
     typer.Option(
         "--purpose-code",
-        help=f"purpose of use (申请事由), recorded on the chain: {PURPOSE_CODES_HELP}",
+        help="purpose of use (申请事由), recorded on the chain: a code of the chain's list"
+        f" (`trustledger catalogue list --kind purposes`); the devnet's: {PURPOSE_CODES_HELP}",
         callback=_check_purpose_code,
     ),
 ]
-"""A purpose code of the catalogue (contracts/catalogue/purposes.py), checked before any
-call: the node refuses a verification record or a consent request without one."""
+"""A purpose code: its form (3 digits) is checked before any call; whether the chain's list
+holds it (and in force) is the node's check, which refuses a verification record or a
+consent request without one, naming the code."""
+
+
+def check_purpose_on_chain(client: LedgerClient, code: str) -> None:
+    """End the command, before any transaction, unless `code` is a purpose in force in the
+    chain's list (the node would refuse it: this says so without a rejected transaction)."""
+    listed = fetch_purpose_codes(client).get(code)
+    if listed is None:
+        fail(
+            f"purpose code {code} is not in the chain's list"
+            " (`trustledger catalogue list --kind purposes`)"
+        )
+    if listed.get("retired_height"):
+        fail(f"purpose code {code} was retired at height {listed['retired_height']}")
+
 
 OrgOpt = Annotated[
     str,
@@ -109,7 +134,8 @@ class Caller:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[red]error:[/] {message}", soft_wrap=True)
+    # Escaped: a message is plain text (a refusal's "[tx … in block N]" is no markup).
+    err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

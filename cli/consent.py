@@ -17,6 +17,7 @@ from cli.common import (
     Output,
     PurposeCodeOpt,
     Session,
+    check_purpose_on_chain,
     fail,
     field_lines,
     ledger_command,
@@ -32,11 +33,11 @@ from node.sdk.annotation import (
     check_released_copy,
     get_annotation_text,
 )
+from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import Committed, LedgerClient
 from node.sdk.documents import (
     DocumentInvalid,
     check_partial_copy,
-    document_hash,
     is_partial_copy,
 )
 from node.sdk.sealing import open_sealed
@@ -115,7 +116,7 @@ def access_and_read(
     try:
         if is_partial_copy(doc):  # only the fields granted, each checked on its own
             check_partial_copy(doc, onchain)
-        elif document_hash(doc) != onchain["doc_hash"]:
+        elif chain_document_hash(client, doc) != onchain["doc_hash"]:
             raise DisclosureError("the disclosed document does not match the hash on the chain")
     except DocumentInvalid as exc:
         raise DisclosureError(f"the disclosed document is malformed: {exc}") from exc
@@ -145,6 +146,7 @@ def request_cmd(
     org: OrgOpt = "bank",
 ) -> Output:
     """Ask a holder for access to one certificate, for a purpose, a number of uses and a time."""
+    check_purpose_on_chain(s.client, purpose_code)
     request_id, committed = request_access(
         s.client,
         s.keypair,

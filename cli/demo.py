@@ -87,8 +87,8 @@ LI_NA_PASSPHRASE = "li-na-wallet-passphrase"
 
 def play(net: Devnet) -> str:
     """The story; Li Na's holder id."""
-    from contracts.catalogue import CERTIFICATE_TYPES
     from node.chain.crypto import KeyPair
+    from node.sdk.catalogue import get_certificate_type
 
     pw = devnet.passphrase()
     keys: dict[str, KeyPair] = {
@@ -121,7 +121,7 @@ def play(net: Devnet) -> str:
             keys["edu"],
             "diploma",
             holder,
-            diploma_fields(CERTIFICATE_TYPES["diploma"].fields),
+            diploma_fields(get_certificate_type(client, "diploma").fields),
             org_id="edu",
         )
         deliver(operator_caller(net, "edu"), net.wallet_url, holder, dip_doc)

@@ -39,6 +39,7 @@ from rich.table import Table
 
 from cli import identities
 from cli.consortium import ConsortiumClient
+from cli.demo_catalogue import demo_catalogue
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair, save_key_file
@@ -336,6 +337,7 @@ def init_devnet(
         ca_certificates=tuple(sorted((org, pem.decode("ascii")) for org, pem in cas.items())),
         credit_codes=tuple(sorted(CREDIT_CODES.items())),
         validator_operators=tuple(sorted(VALIDATOR_OPERATORS.items())),
+        catalogue=demo_catalogue(),
     )
     genesis.save(dir / "genesis.json")
     cfg_metrics: dict[str, str] = {}

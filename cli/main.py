@@ -7,6 +7,7 @@ import typer
 from cli import (
     archive,
     audit,
+    catalogue,
     cert,
     consent,
     delegation,
@@ -33,6 +34,7 @@ app.add_typer(delegation.app, name="delegation")
 app.add_typer(governance.app, name="governance")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pki.app, name="pki")
+app.add_typer(catalogue.app, name="catalogue")
 app.command("demo")(demo.demo_cmd)
 
 

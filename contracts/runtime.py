@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from contracts.catalogue import lookup
 from contracts.framework import arguments, declarations
 from contracts.framework.contract import SystemContract
 from contracts.framework.declarations import Refusal
@@ -203,13 +204,16 @@ def genesis_writes(
     ca_certificates: Mapping[str, str] | None = None,
     validator_operators: Mapping[str, str] | None = None,
     credit_codes: Mapping[str, str] | None = None,
+    catalogue: lookup.GenesisCatalogue | None = None,
 ) -> tuple[tuple[bytes, bytes], ...]:
     """The initial state, sorted by key: the consortium's organisations, the governance
     quorum rule (default: more than two-thirds), the initial validator set (if given) and
     version 1 of every contract; and the CA certificates (``org id -> PEM``) of founding
     organisations that have one. ``validator_operators`` (validator id -> org id) names the
     founding organisation that runs a genesis validator; ``credit_codes`` (org id -> unified
-    social credit code) the codes of founding organisations that have one.
+    social credit code) the codes of founding organisations that have one; ``catalogue``
+    the certificate types, record categories and purposes the chain starts with (none: the
+    legacy catalogue of :mod:`contracts.catalogue.shelves` stands, as on chains made before).
 
     Raises ``invalid_argument`` if the organisations, validators, quorum or CAs are not valid.
     """
@@ -220,4 +224,8 @@ def genesis_writes(
     writes.update(quorum_rule.genesis_writes(quorum))
     writes.update(validator_set.genesis_writes(validators, validator_operators, org_ids))
     writes.update(versions.genesis_writes())
+    if catalogue is not None:
+        writes.update(lookup.genesis_writes(catalogue))
+    for org in organisations:
+        lookup.check_genesis_names(catalogue, org.cert_types, org.record_categories, org.id)
     return tuple(sorted(writes.items()))

@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from consensus.validators import Validator, ValidatorSet
+from contracts.catalogue.lookup import (
+    GenesisCatalogue,
+    encode_genesis_catalogue,
+    parse_genesis_catalogue,
+)
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.membership.organisations import Organisation
@@ -42,6 +47,10 @@ class Genesis:
     validator id; a validator's entry in the file carries it as ``operator``. The operator's
     CA must have issued the validator's TLS certificate; a validator without one is never
     accepted as a peer (node/transport/rules.py)."""
+    catalogue: GenesisCatalogue | None = None
+    """The certificate types, record categories and purposes the chain starts with (the
+    file's ``catalogue``); None on chains made before the catalogue moved onto the chain,
+    which keep the legacy one (contracts/catalogue/shelves.py)."""
 
     def to_json(self) -> dict[str, object]:
         cas = dict(self.ca_certificates)
@@ -74,6 +83,12 @@ class Genesis:
                 }
                 for o in self.organisations
             ],
+            # Only when given: genesis files without a catalogue keep their hash.
+            **(
+                {"catalogue": encode_genesis_catalogue(self.catalogue)}
+                if self.catalogue is not None
+                else {}
+            ),
         }
 
     @property
@@ -88,6 +103,7 @@ class Genesis:
                 ca_certificates=self.get_ca_certificates(),
                 validator_operators=dict(self.validator_operators),
                 credit_codes=dict(self.credit_codes),
+                catalogue=self.catalogue,
             )
         )
 
@@ -160,6 +176,9 @@ class Genesis:
                 ca_certificates=cas,
                 credit_codes=codes,
                 validator_operators=operators,
+                catalogue=(
+                    parse_genesis_catalogue(doc["catalogue"]) if "catalogue" in doc else None
+                ),
             )
             # The contracts judge the founding records (roles, names, keys) here, not first
             # when a node builds its state (found by fuzz/: a ContractError at start-up).

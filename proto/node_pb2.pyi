@@ -245,15 +245,17 @@ class ProvenState(_message.Message):
     def __init__(self, key: _Optional[bytes] = ..., present: _Optional[bool] = ..., value: _Optional[bytes] = ..., proof: _Optional[bytes] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ...) -> None: ...
 
 class VerifyCertificateRequest(_message.Message):
-    __slots__ = ("cert_id", "doc_hash")
+    __slots__ = ("cert_id", "doc_hash", "purpose_code")
     CERT_ID_FIELD_NUMBER: _ClassVar[int]
     DOC_HASH_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_CODE_FIELD_NUMBER: _ClassVar[int]
     cert_id: str
     doc_hash: str
-    def __init__(self, cert_id: _Optional[str] = ..., doc_hash: _Optional[str] = ...) -> None: ...
+    purpose_code: str
+    def __init__(self, cert_id: _Optional[str] = ..., doc_hash: _Optional[str] = ..., purpose_code: _Optional[str] = ...) -> None: ...
 
 class VerifyCertificateResponse(_message.Message):
-    __slots__ = ("status", "cert_id", "cert_type", "issuer", "holder", "doc_hash", "doc_hash_matches", "revocation_reason", "issued_height", "status_height", "height", "header", "commit", "proof")
+    __slots__ = ("status", "cert_id", "cert_type", "issuer", "holder", "doc_hash", "doc_hash_matches", "revocation_reason", "issued_height", "status_height", "height", "header", "commit", "proof", "purpose_code")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CERT_ID_FIELD_NUMBER: _ClassVar[int]
     CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +270,7 @@ class VerifyCertificateResponse(_message.Message):
     HEADER_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     PROOF_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_CODE_FIELD_NUMBER: _ClassVar[int]
     status: CertificateStatus
     cert_id: str
     cert_type: str
@@ -282,16 +285,19 @@ class VerifyCertificateResponse(_message.Message):
     header: _ledger_pb2.BlockHeader
     commit: _ledger_pb2.CommitCertificate
     proof: ProvenState
-    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., proof: _Optional[_Union[ProvenState, _Mapping]] = ...) -> None: ...
+    purpose_code: str
+    def __init__(self, status: _Optional[_Union[CertificateStatus, str]] = ..., cert_id: _Optional[str] = ..., cert_type: _Optional[str] = ..., issuer: _Optional[str] = ..., holder: _Optional[str] = ..., doc_hash: _Optional[str] = ..., doc_hash_matches: _Optional[bool] = ..., revocation_reason: _Optional[str] = ..., issued_height: _Optional[int] = ..., status_height: _Optional[int] = ..., height: _Optional[int] = ..., header: _Optional[_Union[_ledger_pb2.BlockHeader, _Mapping]] = ..., commit: _Optional[_Union[_ledger_pb2.CommitCertificate, _Mapping]] = ..., proof: _Optional[_Union[ProvenState, _Mapping]] = ..., purpose_code: _Optional[str] = ...) -> None: ...
 
 class VerifyPresentationRequest(_message.Message):
-    __slots__ = ("presentation",)
+    __slots__ = ("presentation", "purpose_code")
     PRESENTATION_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_CODE_FIELD_NUMBER: _ClassVar[int]
     presentation: str
-    def __init__(self, presentation: _Optional[str] = ...) -> None: ...
+    purpose_code: str
+    def __init__(self, presentation: _Optional[str] = ..., purpose_code: _Optional[str] = ...) -> None: ...
 
 class VerifyPresentationResponse(_message.Message):
-    __slots__ = ("accepted", "refusal", "message", "certificate", "fields", "signer", "expires_at_ms")
+    __slots__ = ("accepted", "refusal", "message", "certificate", "fields", "signer", "expires_at_ms", "purpose_code")
     class FieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -306,6 +312,7 @@ class VerifyPresentationResponse(_message.Message):
     FIELDS_FIELD_NUMBER: _ClassVar[int]
     SIGNER_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_CODE_FIELD_NUMBER: _ClassVar[int]
     accepted: bool
     refusal: str
     message: str
@@ -313,7 +320,8 @@ class VerifyPresentationResponse(_message.Message):
     fields: _containers.ScalarMap[str, str]
     signer: str
     expires_at_ms: int
-    def __init__(self, accepted: _Optional[bool] = ..., refusal: _Optional[str] = ..., message: _Optional[str] = ..., certificate: _Optional[_Union[VerifyCertificateResponse, _Mapping]] = ..., fields: _Optional[_Mapping[str, str]] = ..., signer: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
+    purpose_code: str
+    def __init__(self, accepted: _Optional[bool] = ..., refusal: _Optional[str] = ..., message: _Optional[str] = ..., certificate: _Optional[_Union[VerifyCertificateResponse, _Mapping]] = ..., fields: _Optional[_Mapping[str, str]] = ..., signer: _Optional[str] = ..., expires_at_ms: _Optional[int] = ..., purpose_code: _Optional[str] = ...) -> None: ...
 
 class VerifyCertificatesRequest(_message.Message):
     __slots__ = ("cert_ids",)

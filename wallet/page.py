@@ -15,7 +15,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from contracts.catalogue.purposes import PURPOSES
 from wallet.deps import Ledger
 from wallet.routers.holders import node_query
 
@@ -26,10 +25,14 @@ router = APIRouter(tags=["page"])
 
 @router.get("/v1/catalogue/types")
 def certificate_types(ledger: Ledger) -> list[dict[str, Any]]:
-    """The certificate catalogue as the chain states it (names in Chinese and English,
-    fields): public, so the page can name a certificate before anyone signs in."""
+    """The certificate types' names (Chinese and English) as the chain states them: public,
+    so the page can name a certificate before anyone signs in. Names only: a provincial
+    catalogue of 1,000 types is about 900 KB whole (docs/benchmarks.md), ten times the
+    page's own weight; fields and rules stay with `trustledger catalogue show`."""
     types: list[dict[str, Any]] = node_query(ledger, "certificates", "types")
-    return types
+    return [
+        {key: t[key] for key in ("id", "name_zh", "name_en", "retired_height")} for t in types
+    ]
 
 
 @router.get("/v1/catalogue/categories")
@@ -41,10 +44,12 @@ def record_categories(ledger: Ledger) -> list[dict[str, Any]]:
 
 
 @router.get("/v1/catalogue/purposes")
-def purposes() -> list[dict[str, Any]]:
-    """The purposes of use (申请事由) by code, as the contracts know them
-    (contracts/catalogue/purposes.py), so the page can say why an agency asked or verified."""
-    return [entry.get_names_json() for entry in PURPOSES.values()]
+def purposes(ledger: Ledger) -> list[dict[str, Any]]:
+    """The purposes of use (申请事由) by code, as the chain states them (retired ones too,
+    with the height they were retired at: a past verification may name one), so the page
+    can say why an agency asked or verified."""
+    listed: list[dict[str, Any]] = node_query(ledger, "certificates", "purposes")
+    return listed
 
 
 @router.get("/", include_in_schema=False)

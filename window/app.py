@@ -5,7 +5,8 @@ Routes (the page's; all answers JSON, errors as ``{"code", "detail"}``):
     GET  /window/                    the page (window/static/window)
     POST /api/signin                 {clerk, passphrase} -> session cookie
     POST /api/signout
-    GET  /api/me                     the clerk, the organisation, the purposes (申请事由)
+    GET  /api/me                     the clerk, the organisation
+    GET  /api/catalogue              the purposes (申请事由) and certificate types, from the chain
     POST /api/verify/paste           {payload, purpose_code, purpose?}
     POST /api/verify/image           an image body (PNG, JPEG, WebP); ?purpose_code=&via=
                                      (upload or camera); the purpose text in X-Purpose
@@ -33,8 +34,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from contracts.catalogue.certificate_types import TYPES
-from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis
 from node.sdk.client import LedgerClient
@@ -203,6 +202,25 @@ def install_routes(app: FastAPI) -> None:
     def me(request: Request, clerk: CurrentClerk) -> dict[str, Any]:
         return me_of(request, clerk.clerk_id, clerk.name)
 
+    @app.get("/api/catalogue")
+    def catalogue(request: Request, _clerk: CurrentClerk) -> dict[str, Any]:
+        """The purposes a clerk may choose (in force) and the certificate types' names, as
+        the chain states them."""
+        window: Window = request.app.state.window
+        try:
+            purposes = window.node.purposes()
+            types = window.node.type_names()
+        except NodeUnavailable as exc:
+            raise Refused(503, "node", str(exc)) from None
+        return {
+            "purposes": [
+                {k: p[k] for k in ("id", "name_zh", "name_en")}
+                for p in purposes
+                if not p.get("retired_height")
+            ],
+            "types": types,
+        }
+
     @app.post("/api/verify/paste")
     async def verify_paste(request: Request, clerk: CurrentClerk) -> dict[str, Any]:
         doc = await read_json(request)
@@ -248,8 +266,6 @@ def me_of(request: Request, clerk_id: str, name: str) -> dict[str, Any]:
         "name": name,
         "org": settings.org,
         "org_name": settings.org_name or settings.org,
-        "purposes": [entry.get_names_json() for entry in PURPOSES.values()],
-        "types": {entry.id: entry.get_names_json() for entry in TYPES},
         "orgs": request.app.state.org_names,
     }
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from consensus.validators import ValidatorSchedule, ValidatorSet
-from contracts.catalogue.purposes import OTHER, PURPOSES
+from contracts.catalogue.purposes import OTHER
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.client import ClientError, LedgerClient
@@ -105,6 +105,14 @@ class Node(Protocol):
 
     def verify_presentation(self, text: str) -> Answer: ...
 
+    def purposes(self) -> list[dict[str, Any]]:
+        """The purposes of use (申请事由) as the chain lists them, retired ones included."""
+        ...
+
+    def type_names(self) -> dict[str, dict[str, Any]]:
+        """Certificate types' names (Chinese and English) by type id, as the chain has them."""
+        ...
+
     def certificate_status(self, cert_id: str) -> str: ...
 
     def record(
@@ -114,13 +122,50 @@ class Node(Protocol):
         ...
 
 
+CATALOGUE_KEPT_S = 60.0
+"""How long the window keeps the chain's purposes and type names before asking again: the
+catalogue changes by governance, rarely; a 1,000-type list is ~900 KB, not for every scan."""
+
+
 class ChainNode:
     """`Node` over a LedgerClient calling as the organisation, whose key signs records."""
 
-    def __init__(self, client: LedgerClient, keypair: KeyPair, genesis: ValidatorSet) -> None:
-        self.client, self.keypair, self._genesis = client, keypair, genesis
+    def __init__(
+        self,
+        client: LedgerClient,
+        keypair: KeyPair,
+        genesis: ValidatorSet,
+        now_s: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client, self.keypair, self._genesis, self._now_s = client, keypair, genesis, now_s
         self._schedule: ValidatorSchedule | None = None
         self._lock = threading.Lock()
+        self._catalogue: dict[str, tuple[float, Any]] = {}
+
+    def _cached(self, name: str, read: Callable[[], Any]) -> Any:
+        kept = self._catalogue.get(name)
+        if kept is not None and self._now_s() < kept[0]:
+            return kept[1]
+        try:
+            value = read()
+        except ClientError as exc:
+            raise NodeUnavailable(f"the node could not be asked ({exc.code})") from None
+        self._catalogue[name] = (self._now_s() + CATALOGUE_KEPT_S, value)
+        return value
+
+    def purposes(self) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = self._cached(
+            "purposes", lambda: self.client.query("certificates", "purposes")
+        )
+        return listed
+
+    def type_names(self) -> dict[str, dict[str, Any]]:
+        def read() -> dict[str, dict[str, Any]]:
+            types = self.client.query("certificates", "types")
+            return {t["id"]: {"name_zh": t["name_zh"], "name_en": t["name_en"]} for t in types}
+
+        names: dict[str, dict[str, Any]] = self._cached("types", read)
+        return names
 
     def _validators(self, fresh: bool = False) -> ValidatorSchedule:
         with self._lock:
@@ -180,9 +225,14 @@ class ChainNode:
         return verification_id, committed.height, committed.tx_hash.hex()
 
 
-def check_purpose(purpose_code: str, purpose_text: str) -> str:
-    """The purpose text recorded with the code (the code's Chinese name when none given)."""
-    if purpose_code not in PURPOSES:
+def check_purpose(purpose_code: str, purpose_text: str, purposes: list[dict[str, Any]]) -> str:
+    """The purpose text recorded with the code (the code's Chinese name when none given);
+    `purposes` as the chain lists them (a retired one is refused)."""
+    entry = next(
+        (p for p in purposes if p.get("id") == purpose_code and not p.get("retired_height")),
+        None,
+    )
+    if entry is None:
         raise BadRequest("purpose", "choose a purpose (申请事由) from the list")
     text = " ".join(purpose_text.split())
     if len(text) > limits.PURPOSE_TEXT_CHARS_MAX:
@@ -191,7 +241,7 @@ def check_purpose(purpose_code: str, purpose_text: str) -> str:
         )
     if purpose_code == OTHER and not text:
         raise BadRequest("purpose_other", "purpose 其他 needs a few words saying what for")
-    return text or PURPOSES[purpose_code].name_zh
+    return text or str(entry["name_zh"])
 
 
 def check_payload(text: str) -> str:
@@ -238,8 +288,8 @@ class Window:
     ) -> dict[str, Any]:
         """Check, record and archive one presentation; the archived record (as the page
         shows it). BadRequest for bad input, NodeUnavailable if the chain could not say."""
-        purpose = check_purpose(purpose_code, purpose_text)
         text = check_payload(text)
+        purpose = check_purpose(purpose_code, purpose_text, self.node.purposes())
         with self.slots:
             return self._verify(text, via, clerk, purpose_code, purpose)
 

@@ -24,7 +24,7 @@ from contracts.archives.transactions import (
     RECORD_ID,
     SUBJECT,
 )
-from contracts.catalogue import RECORD_CATEGORIES
+from contracts.catalogue import lookup
 from contracts.framework import arguments, limits
 from contracts.framework.codec import load_json
 from contracts.framework.errors import not_found
@@ -66,6 +66,8 @@ def query_list_by_subject(state: StateReader, args: Values, now_ms: int) -> Any:
     """``list_by_subject(subject, category?, with_history?, limit?)``: the holder's file, in
     category then record id order; with ``with_history=true`` each record lists its versions."""
     category = args.get(CATEGORY, None)
+    if category is not None and lookup.CATEGORIES.get(state, category) is None:
+        raise arguments.invalid(f"record category {category} is not in the catalogue")
     owner = (args[SUBJECT],) if category is None else (args[SUBJECT], category)
     prefix = BY_SUBJECT.prefix_of(*owner)
     with_history = args.get(WITH_HISTORY, False)
@@ -123,8 +125,14 @@ def query_corrections_by_subject(state: StateReader, args: Values, now_ms: int) 
 def query_categories(state: StateReader, args: Values, now_ms: int) -> Any:
     """``categories()``: the record category catalogue."""
     return [
-        {**category.get_names_json(), "subject_kinds": list(category.subject_kinds)}
-        for category in RECORD_CATEGORIES.values()
+        {
+            **listed.entry.get_names_json(),
+            "subject_kinds": list(listed.entry.subject_kinds),
+            "version": listed.standing.version,
+            "from_height": listed.standing.from_height,
+            "retired_height": listed.standing.retired_height,
+        }
+        for listed in lookup.CATEGORIES.get_all(state)
     ]
 
 

@@ -25,7 +25,7 @@ from contracts.archives.records import (
     RecordVersion,
     get_version_key,
 )
-from contracts.catalogue import RECORD_CATEGORIES
+from contracts.catalogue import lookup
 from contracts.delegation.authority import Actor, resolve_actor
 from contracts.delegation.records import ACTION_ARCHIVES
 from contracts.framework import arguments, limits
@@ -54,7 +54,8 @@ NEW_RECORD_ID = text("record_id", arguments.NEW_OBJECT_ID)
 SUBJECT_KIND = choice("subject_kind", files.KINDS).maybe()
 OUTCOME = choice("outcome", OUTCOMES)
 SUBJECT = text("subject", arguments.HOLDER_ID)
-CATEGORY = choice("category", RECORD_CATEGORIES)
+CATEGORY = text("category", arguments.CATALOGUE_ID)
+"""Looked up in the chain's catalogue by the handler (:mod:`contracts.catalogue.lookup`)."""
 DEPARTMENT = free_text("source_department", limits.DEPARTMENT_LENGTH_MAX)
 CONTENT_HASH = text("content_hash", arguments.DOC_HASH)
 REASON = free_text("reason", limits.REASON_LENGTH_MAX)
@@ -159,6 +160,9 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     department, content_hash = args[DEPARTMENT], args[CONTENT_HASH]
     stated_kind = args.get(SUBJECT_KIND, None)
 
+    # The category is in the catalogue, in force.
+    entry = lookup.get_category_in_force(state, category, ctx.height)
+
     # The sender is an archive source for this category.
     source = principal_of(state, ctx.sender_key)
     if source is None or not source.may_append(category):
@@ -170,7 +174,7 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
 
     # The file's kind (person or enterprise) fits the category and what was stated.
     file = files.FILES.get(state, subject)
-    kinds = RECORD_CATEGORIES[category].subject_kinds
+    kinds = entry.subject_kinds
     candidates = [
         kind
         for kind in kinds

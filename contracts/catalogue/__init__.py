@@ -1,29 +1,32 @@
-"""The catalogues the chain knows: certificate types (电子证照目录) and archive record
-categories (一人一档 / 一企一档 data items).
+"""The catalogue (电子证照目录, 数据目录): certificate types, archive record categories
+(一人一档 / 一企一档 data items) and purposes of use, governed on the chain.
 
-Each certificate type names the fields of its document and its validity rules. Documents are
-built and kept off-chain by the issuing agency and the holder's wallet; the chain stores only
-salted commitments (see :mod:`contracts.certificates.commitments`). Archive records are
-likewise kept off-chain; the chain holds their category, source and content hash.
+Each certificate type names the fields of its document, their kinds and disclosure classes,
+and its validity rules. Documents are built and kept off-chain by the issuing agency and the
+holder's wallet; the chain stores only salted commitments (see
+:mod:`contracts.certificates.commitments`). Archive records are likewise kept off-chain; the
+chain holds their category, source and content hash.
 
-The catalogues are checked when this package is imported (:func:`check_catalogue`): a
-malformed entry stops the build, whatever ``python -O`` does to asserts.
+The entries are chain state (:mod:`.shelves`, :mod:`.lookup`): registered at genesis or by
+governance (:mod:`.actions`), versioned, retired. The tables in :mod:`.certificate_types`,
+:mod:`.record_categories` and :mod:`.purposes` are the catalogue of chains made before it
+moved onto the chain (frozen: a new entry is a governance proposal, never a change here) and
+the demonstration catalogue the devnet's genesis registers. They are checked when this
+package is imported (:func:`check_catalogue`): a malformed entry stops the build.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from contracts.catalogue.certificate_types import CERTIFICATE_TYPES, TYPES
 from contracts.catalogue.entries import CertificateType, HolderKind, RecordCategory
 from contracts.catalogue.record_categories import CATEGORIES, RECORD_CATEGORIES
-from contracts.framework import arguments, identifiers, limits
+from contracts.framework import arguments, formats, identifiers, limits
 from contracts.framework.errors import ContractError
 
 __all__ = [
     "CERTIFICATE_TYPES",
-    "FIELD_NAMES",
     "RECORD_CATEGORIES",
     "CatalogueError",
     "CertificateType",
@@ -32,23 +35,19 @@ __all__ = [
     "check_catalogue",
 ]
 
-_ID_RE: Final = re.compile("[a-z][a-z0-9_]{0,47}")
-"""Type ids, category ids and field names."""
-
-
-FIELD_NAMES: Final = frozenset(field for entry in TYPES for field in entry.fields)
-"""Every field name of every certificate type: what a list of fields may name at all."""
+_ID_RE: Final = formats.CATALOGUE_ID_RE
 
 
 def get_fields_admission_problem(text: str) -> str | None:
     """The node's admission check of a JSON list of field names, before the certificate
-    (and so its type) is known: catalogue field names only, so no free text hides in it.
-    Completes "<name> ..."; None if the value passes (or is not JSON: its reader says so)."""
+    (and so its type, which is chain state) is known: names of the catalogue's form only, so
+    no free text hides in it (the personal-data screen reads them too). Completes
+    "<name> ..."; None if the value passes (or is not JSON: its reader says so)."""
     try:
         value = arguments.parse_json_text(text, "fields")
     except ContractError:
         return None
-    if isinstance(value, list) and all(field in FIELD_NAMES for field in value):
+    if isinstance(value, list) and all(formats.is_catalogue_id(field) for field in value):
         return None
     return "must list field names of the certificate catalogue"
 

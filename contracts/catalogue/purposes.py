@@ -4,8 +4,9 @@ Every verification record (验证记录) and every consent request carries one o
 beside the short free text it always had (``purpose``); the holder's 使用记录 and an auditor's
 trace show both. The codes are ours (provincial platforms each keep their own list; none is
 national): three digits, ``099`` for a purpose no other code names, which the free text then
-says. Like the certificate types, the list is code for now; it moves onto the chain with the
-catalogue contract (docs/conventions.md).
+says. The list is chain state (:mod:`contracts.catalogue.lookup`): this table is what the
+devnet's genesis registers and what chains made before the catalogue moved onto the chain
+keep (docs/conventions.md).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from contracts.catalogue import CERTIFICATE_TYPES, CertificateType
+from contracts.catalogue.definitions import ID_RE
 from contracts.framework import formats, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import canonical_json
@@ -44,14 +45,22 @@ def _frame(*parts: bytes) -> bytes:
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
-def _get_cert_type(cert_type: str) -> CertificateType:
+TypeOrId = CertificateType | str
+"""A certificate type's entry (as the chain's catalogue holds it), or the id of one in the
+catalogue of chains made before the catalogue moved onto the chain
+(:mod:`contracts.catalogue.certificate_types`): what an issuer that knows no other passes."""
+
+
+def _get_cert_type(cert_type: TypeOrId) -> CertificateType:
+    if isinstance(cert_type, CertificateType):
+        return cert_type
     found = CERTIFICATE_TYPES.get(cert_type) if isinstance(cert_type, str) else None
     if found is None:
         raise invalid("cert_type is not in the certificate catalogue")
     return found
 
 
-def check_document(cert_type: str, fields: Mapping[str, str], salt: bytes) -> CertificateType:
+def check_document(cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes) -> CertificateType:
     """Check a document against its catalogue entry; raise ``invalid_argument`` if it fails.
 
     ``fields`` must hold exactly the field names of ``cert_type``, each a string no longer
@@ -88,7 +97,7 @@ def compute_field_commitment(cert_type: str, field_name: str, field_salt: bytes,
 
 
 def compute_field_commitments(
-    cert_type: str, fields: Mapping[str, str], salt: bytes
+    cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes
 ) -> dict[str, str]:
     """Every field's commitment, by field name (see the module docstring).
 
@@ -96,32 +105,43 @@ def compute_field_commitments(
     """
     entry = check_document(cert_type, fields, salt)
     return {
-        name: compute_field_commitment(cert_type, name, derive_field_salt(salt, name), fields[name])
+        name: compute_field_commitment(entry.id, name, derive_field_salt(salt, name), fields[name])
         for name in entry.fields
     }
 
 
-def is_complete_commitments(cert_type: str, commitments: object) -> bool:
-    """Whether ``commitments`` maps exactly the fields of ``cert_type`` to SHA-256 hex."""
-    entry = CERTIFICATE_TYPES.get(cert_type) if isinstance(cert_type, str) else None
-    if entry is None or not isinstance(commitments, Mapping):
+def is_well_formed_commitments(commitments: object) -> bool:
+    """Whether ``commitments`` maps 1 to ``NAME_LIST_LENGTH_MAX`` field names (catalogue names)
+    to SHA-256 lowercase hex: the form of every document's commitments, whatever its type."""
+    if not isinstance(commitments, Mapping) or not commitments:
         return False
-    if set(commitments) != set(entry.fields):
+    if len(commitments) > limits.NAME_LIST_LENGTH_MAX:
         return False
     return all(
-        isinstance(value, str) and formats.is_doc_hash(value) for value in commitments.values()
+        isinstance(name, str)
+        and ID_RE.fullmatch(name) is not None
+        and isinstance(value, str)
+        and formats.is_doc_hash(value)
+        for name, value in commitments.items()
     )
+
+
+def is_complete_commitments(entry: CertificateType, commitments: object) -> bool:
+    """Whether ``commitments`` maps exactly the fields of ``entry`` to SHA-256 hex."""
+    if not is_well_formed_commitments(commitments) or not isinstance(commitments, Mapping):
+        return False
+    return set(commitments) == set(entry.fields)
 
 
 def compute_document_hash_from_commitments(cert_type: str, commitments: Mapping[str, str]) -> str:
     """The document hash over the sorted (field name, commitment) list.
 
-    Raises ``invalid_argument`` unless ``commitments`` holds exactly the type's fields.
+    Raises ``invalid_argument`` unless ``commitments`` is well-formed (whether it names
+    exactly the type's fields is the caller's check: the type's entry is chain state).
     """
-    _get_cert_type(cert_type)
-    if not is_complete_commitments(cert_type, commitments):
+    if not isinstance(cert_type, str) or not is_well_formed_commitments(commitments):
         raise invalid(
-            f"field commitments of a {cert_type} document name exactly its fields,"
+            f"field commitments of a {cert_type} document name its fields,"
             " each a SHA-256 digest in lowercase hex"
         )
     listed = [[name, commitments[name]] for name in sorted(commitments)]
@@ -129,14 +149,15 @@ def compute_document_hash_from_commitments(cert_type: str, commitments: Mapping[
     return hashlib.sha256(DOCUMENT_DOMAIN + data).hexdigest()
 
 
-def compute_document_hash(cert_type: str, fields: Mapping[str, str], salt: bytes) -> str:
+def compute_document_hash(cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes) -> str:
     """Hash (lowercase hex SHA-256) of a certificate's salted document.
 
     Computed off-chain by the issuer and the holder's wallet; raises ``invalid_argument`` if
     the document does not fit its catalogue entry (see :func:`check_document`).
     """
+    entry = _get_cert_type(cert_type)
     return compute_document_hash_from_commitments(
-        cert_type, compute_field_commitments(cert_type, fields, salt)
+        entry.id, compute_field_commitments(entry, fields, salt)
     )
 
 
@@ -162,7 +183,9 @@ def verify_disclosure(
     and every disclosed field must match its commitment.
     """
     try:
-        if not is_complete_commitments(cert_type, field_hashes):
+        # The chain accepted these commitments for the type at issuance (or they hash to its
+        # document hash): their form is all there is left to check.
+        if not is_well_formed_commitments(field_hashes):
             return False
         if doc_hash is not None and (
             compute_document_hash_from_commitments(cert_type, field_hashes) != doc_hash

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue import CertificateType, lookup
+from contracts.catalogue.shelves import Listed
+from contracts.certificates import metadata, national
 from contracts.certificates.records import (
     BY_HOLDER,
     CERTIFICATES,
@@ -21,18 +23,27 @@ from contracts.certificates.records import (
     get_status_json,
 )
 from contracts.certificates.transactions import CERT_ID, HOLDER
-from contracts.framework import limits
+from contracts.framework import arguments, identifiers, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import load_json
+from contracts.framework.errors import not_found
 from contracts.framework.interface import QueryHandler, StateReader
-from contracts.framework.signature import LIMIT, Signature, Values, query
+from contracts.framework.signature import LIMIT, Signature, Values, query, text
 from contracts.framework.store import scan_index
+from contracts.membership import credit_codes
+from contracts.membership.organisations import ORGANISATIONS
 
 
 @query(Signature(CERT_ID))
 def query_status(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none."""
-    return get_status_json(CERTIFICATES.get_existing(state, args[CERT_ID]), now_ms)
+    """``status(cert_id)``: the record with its status at ``now_ms``; ``not_found`` if none.
+    ``cert_id`` may be any version of a national identifier; the answer then says the
+    current one (``identifier``)."""
+    cert = CERTIFICATES.get_existing(state, national.resolve(state, args[CERT_ID]))
+    answer = get_status_json(cert, now_ms)
+    if identifiers.is_identifier_like(cert.cert_id):
+        answer["identifier"] = national.get_current_identifier(state, cert.cert_id)
+    return answer
 
 
 @query(Signature(HOLDER, LIMIT))
@@ -49,7 +60,7 @@ def query_list_by_holder(state: StateReader, args: Values, now_ms: int) -> Any:
 def query_history(state: StateReader, args: Values, now_ms: int) -> Any:
     """``history(cert_id)``: every document version, oldest first, the current one last;
     with the certificates it supersedes / is superseded by."""
-    cert_id = args[CERT_ID]
+    cert_id = national.resolve(state, args[CERT_ID])
     cert = CERTIFICATES.get_existing(state, cert_id)
     versions = [
         load_json(value)
@@ -87,19 +98,66 @@ def _get_verification_json(state: StateReader, record: Verification) -> dict[str
     return record.to_json() if code is None else {**record.to_json(), "purpose_code": code}
 
 
+def _type_json(listed: Listed[CertificateType]) -> dict[str, Any]:
+    cert_type, standing = listed.entry, listed.standing
+    return {
+        **cert_type.get_names_json(),
+        "holder_kinds": list(cert_type.holder_kinds),
+        "fields": list(cert_type.fields),
+        "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
+        "field_kinds": {f: cert_type.get_field_kind(f) for f in cert_type.fields},
+        "field_disclosures": {f: cert_type.get_field_disclosure(f) for f in cert_type.fields},
+        "metadata_fields": dict(cert_type.metadata_fields),
+        "validity_required": cert_type.validity_required,
+        "validity_ms_max": cert_type.validity_ms_max,
+        "type_code": cert_type.type_code,
+        "version": standing.version,
+        "from_height": standing.from_height,
+        "retired_height": standing.retired_height,
+    }
+
+
 @query(Signature())
 def query_types(state: StateReader, args: Values, now_ms: int) -> Any:
-    """``types()``: the certificate catalogue, with each type's fields and validity rules."""
+    """``types()``: the certificate catalogue (current versions, retired ones included), with
+    each type's fields, their kinds and disclosure classes, and its validity rules."""
+    return [_type_json(listed) for listed in lookup.TYPES.get_all(state)]
+
+
+@query(Signature(CERT_ID))
+def query_metadata(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``metadata(cert_id)``: the certificate's GB/T 36903 metadata the chain holds, and which
+    document fields hold the rest (:mod:`contracts.certificates.metadata`)."""
+    cert = CERTIFICATES.get_existing(state, national.resolve(state, args[CERT_ID]))
+    issuer = ORGANISATIONS.get(state, cert.issuer)
+    return metadata.get_metadata(
+        cert,
+        national.get_current_identifier(state, cert.cert_id),
+        lookup.get_certificate_type(state, cert.cert_type),
+        "" if issuer is None else issuer.name,
+        credit_codes.get_credit_code(state, cert.issuer) or "",
+        now_ms,
+    )
+
+
+TYPE_ID = text("type_id", arguments.CATALOGUE_ID)
+
+
+@query(Signature(TYPE_ID))
+def query_type(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``type(type_id)``: one certificate type, every version of it, oldest first."""
+    versions = lookup.TYPES.get_versions(state, args[TYPE_ID])
+    if not versions:
+        raise not_found(f"certificate type {args[TYPE_ID]} is not in the catalogue")
+    return {**_type_json(versions[-1]), "versions": [_type_json(v) for v in versions]}
+
+
+@query(Signature())
+def query_purposes(state: StateReader, args: Values, now_ms: int) -> Any:
+    """``purposes()``: the purposes of use (申请事由) a verification or request may give."""
     return [
-        {
-            **cert_type.get_names_json(),
-            "holder_kinds": list(cert_type.holder_kinds),
-            "fields": list(cert_type.fields),
-            "field_lengths_max": {f: cert_type.get_field_length_max(f) for f in cert_type.fields},
-            "validity_required": cert_type.validity_required,
-            "validity_ms_max": cert_type.validity_ms_max,
-        }
-        for cert_type in CERTIFICATE_TYPES.values()
+        {**listed.entry.get_names_json(), "retired_height": listed.standing.retired_height}
+        for listed in lookup.PURPOSE_CODES.get_all(state)
     ]
 
 
@@ -110,5 +168,8 @@ QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType(
         "history": query_history,
         "verifications": query_verifications,
         "types": query_types,
+        "metadata": query_metadata,
+        "type": query_type,
+        "purposes": query_purposes,
     }
 )

@@ -154,6 +154,11 @@ class Verification(Record):
 CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
 VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
 VERIFICATION_PURPOSE_CODES: Final = Texts(b"certificates/verification_purpose/")
+CURRENT_IDENTIFIERS: Final = Texts(b"certificates/identifier_now/")
+"""A certificate with a national identifier, renewed or amended: its identifier's current
+version (by the id it was issued under; absent while that is still current)."""
+IDENTIFIED_BY: Final = Texts(b"certificates/identifier_of/")
+"""A later version's identifier -> the id of the certificate it names."""
 """A verification record's purpose code (``contracts.catalogue.purposes``), when given."""
 BY_HOLDER: Final = Index(b"certificates/by_holder/")
 VERSIONS: Final = Index(b"certificates/version/")

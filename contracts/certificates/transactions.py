@@ -8,13 +8,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from contracts.catalogue import (
-    CERTIFICATE_TYPES,
-    FIELD_NAMES,
-    CertificateType,
-    get_fields_admission_problem,
-)
-from contracts.catalogue.purposes import PURPOSES
+from contracts.catalogue import CertificateType, get_fields_admission_problem, lookup
 from contracts.certificates import national
 from contracts.certificates.commitments import (
     compute_document_hash_from_commitments,
@@ -61,7 +55,6 @@ from contracts.framework.signature import (
     Signature,
     Values,
     choice,
-    choice_kind,
     free_text,
     integer,
     json_kind,
@@ -76,20 +69,14 @@ from contracts.membership.organisations import (
 )
 
 
-def _read_cert_type(args: Args, name: str) -> CertificateType:
-    entry = CERTIFICATE_TYPES.get(arguments.get_str(args, name))
-    if entry is None:
-        raise invalid("cert_type is not in the certificate catalogue")
-    return entry
-
-
 def _read_json(args: Args, name: str) -> Any:
     return arguments.get_json(args, name)
 
 
 CERT_ID = text("cert_id", arguments.CERT_ID)
 NEW_CERT_ID = text("cert_id", arguments.CERT_ID.creating())
-CERT_TYPE = Arg("cert_type", _read_cert_type, choice_kind(CERTIFICATE_TYPES))
+CERT_TYPE = text("cert_type", arguments.CATALOGUE_ID)
+"""Looked up in the chain's catalogue by the handler (:mod:`contracts.catalogue.lookup`)."""
 HOLDER = text("holder", arguments.HOLDER_ID)
 DOC_HASH = text("doc_hash", arguments.DOC_HASH)
 VALID_UNTIL_MS = integer("valid_until_ms", 0)
@@ -105,7 +92,9 @@ def _get_field_hashes_admission_problem(text: str) -> str | None:
     except ContractError:
         return None  # the reader reports malformed JSON first
     if isinstance(value, dict) and all(
-        name in FIELD_NAMES and isinstance(commitment, str) and formats.is_doc_hash(commitment)
+        formats.is_catalogue_id(name)
+        and isinstance(commitment, str)
+        and formats.is_doc_hash(commitment)
         for name, commitment in value.items()
     ):
         return None
@@ -125,17 +114,17 @@ FIELD_HASHES = Arg(
 """Read once the certificate's type and document hash are known (see :func:`_get_field_hashes`)."""
 
 
-def _get_field_hashes(args: Values, cert_type: str, doc_hash: str) -> dict[str, str]:
+def _get_field_hashes(args: Values, entry: CertificateType, doc_hash: str) -> dict[str, str]:
     """The optional ``field_hashes`` argument: JSON text of {field name: commitment} naming
     exactly the type's fields and hashing to ``doc_hash``; {} if absent."""
     if FIELD_HASHES not in args:
         return {}
     commitments = args[FIELD_HASHES]
-    if not is_complete_commitments(cert_type, commitments):
+    if not is_complete_commitments(entry, commitments):
         raise invalid(
-            f"field_hashes must map exactly the fields of {cert_type} to SHA-256 lowercase hex"
+            f"field_hashes must map exactly the fields of {entry.id} to SHA-256 lowercase hex"
         )
-    if compute_document_hash_from_commitments(cert_type, commitments) != doc_hash:
+    if compute_document_hash_from_commitments(entry.id, commitments) != doc_hash:
         raise invalid("field_hashes do not hash to doc_hash")
     return {name: commitments[name] for name in sorted(commitments)}
 
@@ -260,10 +249,10 @@ def _check_new(state: StateReader, cert_id: str) -> None:
 def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallResult:
     """``issue(cert_id, cert_type, holder, doc_hash, valid_until_ms, field_hashes?)`` by an
     issuer of that type."""
-    # The arguments are well-formed and fit the type's rules.
-    entry = args[CERT_TYPE]
+    # The type is in the catalogue, in force; the arguments fit its rules.
+    entry = lookup.get_type_for_issue(state, args[CERT_TYPE], ctx.height)
     cert_id, doc_hash, valid_until_ms = args[NEW_CERT_ID], args[DOC_HASH], args[VALID_UNTIL_MS]
-    field_hashes = _get_field_hashes(args, entry.id, doc_hash)
+    field_hashes = _get_field_hashes(args, entry, doc_hash)
 
     # The sender is an organisation with the issuer role for this type.
     issuer = _check_may_issue(state, ctx, entry.id)
@@ -308,16 +297,24 @@ def process_renew(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The new end of validity is later than the old one and the block time, within the rules.
     if valid_until_ms != 0 and valid_until_ms <= max(cert.valid_until_ms, ctx.time_ms):
         raise invalid("valid_until_ms must be later than the current end of validity and now")
-    _check_validity(CERTIFICATE_TYPES[cert.cert_type], valid_until_ms, ctx)
+    _check_validity(lookup.get_type_at(state, cert.cert_type, ctx.height), valid_until_ms, ctx)
+
+    # A national identifier moves to its next version.
+    identifier, identifier_writes = national.get_next_version_writes(state, cert_id)
 
     # Effect: extend it.
     renewed = dataclasses.replace(cert, valid_until_ms=valid_until_ms, updated_height=ctx.height)
     event = make_event(
         CertificateEvent.RENEWED,
         _subjects(cert),
-        _attrs(cert, old_valid_until_ms=cert.valid_until_ms, valid_until_ms=valid_until_ms),
+        _attrs(
+            cert,
+            old_valid_until_ms=cert.valid_until_ms,
+            valid_until_ms=valid_until_ms,
+            **({"identifier": identifier} if identifier else {}),
+        ),
     )
-    return make_result({CERTIFICATES.key(cert_id): renewed.encode()}, [event])
+    return make_result({CERTIFICATES.key(cert_id): renewed.encode(), **identifier_writes}, [event])
 
 
 @transaction(Signature(CERT_ID, DOC_HASH, REASON, FIELD_HASHES))
@@ -329,7 +326,8 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The certificate exists and the sender issued it and still issues its type.
     cert = CERTIFICATES.get_existing(state, cert_id)
     _check_is_issuer(state, ctx, cert, "amend", need_role=True)
-    field_hashes = _get_field_hashes(args, cert.cert_type, doc_hash)
+    entry = lookup.get_type_at(state, cert.cert_type, ctx.height)
+    field_hashes = _get_field_hashes(args, entry, doc_hash)
 
     # It is valid or suspended, the document changes, and it has versions left.
     _check_status(cert, (STATUS_VALID, STATUS_SUSPENDED), "amend")
@@ -337,6 +335,9 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         raise invalid("doc_hash must differ from the current document's")
     if cert.version >= limits.VERSIONS_MAX:
         raise failed_precondition(f"certificate {cert_id} has {limits.VERSIONS_MAX} versions")
+
+    # A national identifier moves to its next version.
+    identifier, identifier_writes = national.get_next_version_writes(state, cert_id)
 
     # Effect: keep the old version, make the new one current.
     old = DocVersion(
@@ -364,12 +365,14 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
             old_doc_hash=cert.doc_hash,
             reason=reason,
             version=amended.version,
+            **({"identifier": identifier} if identifier else {}),
         ),
     )
     return make_result(
         {
             CERTIFICATES.key(cert_id): amended.encode(),
             get_version_key(cert_id, cert.version): old.encode(),
+            **identifier_writes,
         },
         [event],
     )
@@ -440,13 +443,14 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # The old certificate exists; the sender issued it and still issues its type.
     old = CERTIFICATES.get_existing(state, cert_id)
     issuer = _check_is_issuer(state, ctx, old, "reissue", need_role=True)
-    field_hashes = _get_field_hashes(args, old.cert_type, doc_hash)
+    # Its type is still in force (a retired type issues nothing new).
+    entry = lookup.get_type_for_issue(state, old.cert_type, ctx.height)
+    field_hashes = _get_field_hashes(args, entry, doc_hash)
 
     # It is valid (perhaps expired) or suspended; the new id is free (a national identifier's
     # next version); the validity fits.
     _check_status(old, (STATUS_VALID, STATUS_SUSPENDED), "reissue")
     _check_new(state, new_cert_id)
-    entry = CERTIFICATE_TYPES[old.cert_type]
     national.check_reissued_identifier(state, cert_id, new_cert_id, entry, issuer)
     _check_validity(entry, valid_until_ms, ctx)
 
@@ -500,7 +504,7 @@ FIELDS = Arg(
 VERIFICATION_ID = text("verification_id", arguments.NEW_OBJECT_ID)
 RESULT = choice("result", VERIFICATION_RESULTS)
 PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
-PURPOSE_CODE = choice("purpose_code", PURPOSES).required_by_node()
+PURPOSE_CODE = text("purpose_code", arguments.PURPOSE_CODE).required_by_node()
 """申请事由: optional to the contract (earlier blocks replay as they were), required of new
 calls by the node."""
 
@@ -532,6 +536,10 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
     if verifier is None or not verifier.has_role(ROLE_VERIFIER):
         raise permission_denied("only a verifying organisation may record a verification")
 
+    # The purpose code, if given, is one of the catalogue's in force.
+    if purpose_code is not None:
+        lookup.check_purpose_code(state, purpose_code, ctx.height)
+
     # The certificate exists; the fields are among its type's; the id is new.
     cert = CERTIFICATES.get_existing(state, cert_id)
     fields: tuple[str, ...] = ()
@@ -539,7 +547,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
         fields = arguments.check_name_list(
             args[FIELDS],
             "fields",
-            allowed=CERTIFICATE_TYPES[cert.cert_type].fields,
+            allowed=lookup.get_certificate_type(state, cert.cert_type).fields,
             allow_empty=False,
         )
     if state.get(VERIFICATIONS.key(verification_id)) is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from contracts.archives.records import RECORDS
-from contracts.catalogue import CERTIFICATE_TYPES, get_fields_admission_problem
+from contracts.catalogue import get_fields_admission_problem, lookup
 from contracts.certificates.records import CERTIFICATES, compute_certificate_status
 from contracts.consent import scope
 from contracts.consent.events import ConsentEvent
@@ -112,7 +112,7 @@ def process_access(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     if target.kind == TARGET_CERTIFICATE:
         cert = CERTIFICATES.get_existing(state, target.target_id)
         if target.fields is not None and not set(target.fields) <= set(
-            CERTIFICATE_TYPES[cert.cert_type].fields
+            lookup.get_certificate_type(state, cert.cert_type).fields
         ):
             raise arguments.invalid("fields must be field names of the certificate's type")
         if cert.holder != request.holder or not scope.covers_certificate(

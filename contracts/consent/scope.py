@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from contracts.catalogue import CERTIFICATE_TYPES, FIELD_NAMES, RECORD_CATEGORIES
+from contracts.catalogue import lookup
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
+from contracts.framework.interface import StateReader
 
 Item = dict[str, Any]
 """One scope item, normalised (field names sorted)."""
@@ -33,13 +34,12 @@ RECORD_CATEGORY: Final = "record_category"
 FIELDS: Final = "fields"
 
 
-def _check_fields(value: object, name: str, cert_type: str | None) -> list[str]:
-    allowed = CERTIFICATE_TYPES[cert_type].fields if cert_type is not None else None
+def _check_fields(value: object, name: str) -> list[str]:
     if not isinstance(value, list) or not value or len(value) > limits.NAME_LIST_LENGTH_MAX:
         raise invalid(f"{name}: fields must be a non-empty JSON array of field names")
     fields: list[str] = []
     for field in value:
-        if not isinstance(field, str) or (allowed is not None and field not in allowed):
+        if not isinstance(field, str) or not formats.is_catalogue_id(field):
             raise invalid(f"{name}: fields must be field names of the certificate's type")
         fields.append(field)
     if len(set(fields)) != len(fields):
@@ -49,7 +49,7 @@ def _check_fields(value: object, name: str, cert_type: str | None) -> list[str]:
 
 def parse_fields(value: object, name: str) -> list[str]:
     """Check a parsed list of distinct field names (of no type in particular); sorted."""
-    return _check_fields(value, name, None)
+    return _check_fields(value, name)
 
 
 def parse_item(value: object, name: str) -> Item:
@@ -59,7 +59,7 @@ def parse_item(value: object, name: str) -> Item:
     keys = set(value)
     if keys == {RECORD_CATEGORY}:
         category = value[RECORD_CATEGORY]
-        if not isinstance(category, str) or category not in RECORD_CATEGORIES:
+        if not isinstance(category, str) or not formats.is_catalogue_id(category):
             raise invalid(f"{name}: record_category must be a category of the catalogue")
         return {RECORD_CATEGORY: category}
     if keys in ({CERT_ID}, {CERT_ID, FIELDS}):
@@ -69,15 +69,16 @@ def parse_item(value: object, name: str) -> Item:
         item: Item = {CERT_ID: cert_id}
         if FIELDS in value:
             # Field names are checked against the certificate's type once it is looked up.
-            item[FIELDS] = _check_fields(value[FIELDS], name, None)
+            item[FIELDS] = _check_fields(value[FIELDS], name)
         return item
     if keys in ({CERT_TYPE}, {CERT_TYPE, FIELDS}):
         cert_type = value[CERT_TYPE]
-        if not isinstance(cert_type, str) or cert_type not in CERTIFICATE_TYPES:
+        if not isinstance(cert_type, str) or not formats.is_catalogue_id(cert_type):
             raise invalid(f"{name}: cert_type must be a type of the catalogue")
         item = {CERT_TYPE: cert_type}
         if FIELDS in value:
-            item[FIELDS] = _check_fields(value[FIELDS], name, cert_type)
+            # Checked against the type in the chain's catalogue: check_catalogue.
+            item[FIELDS] = _check_fields(value[FIELDS], name)
         return item
     raise invalid(
         f"{name}: each scope item is {{cert_id[, fields]}}, {{cert_type[, fields]}} or"
@@ -101,10 +102,22 @@ def get_scope(args: arguments.Args, name: str) -> list[Item]:
     return parse_scope(arguments.get_json(args, name), name)
 
 
-def check_item_fields(item: Item, cert_type: str, name: str) -> None:
+def check_item_fields(state: StateReader, item: Item, cert_type: str, name: str) -> None:
     """Check a certificate item's fields against the type of the certificate it names."""
-    if FIELDS in item and not set(item[FIELDS]) <= set(CERTIFICATE_TYPES[cert_type].fields):
-        raise invalid(f"{name}: fields must be field names of the certificate's type")
+    if FIELDS in item:
+        lookup.check_fields_of(state, cert_type, item[FIELDS], f"{name}: fields")
+
+
+def check_catalogue(state: StateReader, items: Sequence[Item], height: int, name: str) -> None:
+    """The types and categories a new scope names are in the chain's catalogue, in force at
+    ``height`` (nothing new is asked under a retired entry), and its field lists are fields
+    of the types they name."""
+    for item in items:
+        if RECORD_CATEGORY in item:
+            lookup.get_category_in_force(state, item[RECORD_CATEGORY], height)
+        elif CERT_TYPE in item:
+            lookup.get_type_for_issue(state, item[CERT_TYPE], height)
+            check_item_fields(state, item, item[CERT_TYPE], name)
 
 
 def _fields_within(narrow: Item, wide: Item) -> bool:
@@ -170,6 +183,6 @@ def get_scope_admission_problem(text: str) -> str | None:
     items = value if isinstance(value, list) else []
     for item in items:
         fields = item.get(FIELDS, []) if isinstance(item, dict) else []
-        if not isinstance(fields, list) or not all(field in FIELD_NAMES for field in fields):
+        if not isinstance(fields, list) or not all(formats.is_catalogue_id(f) for f in fields):
             return "must name field names of the certificate catalogue"
     return None

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.catalogue.purposes import PURPOSES
+from contracts.catalogue import lookup
 from contracts.certificates.records import (
     CERTIFICATES,
     Certificate,
@@ -52,7 +52,6 @@ from contracts.framework.signature import (
     Arg,
     Signature,
     Values,
-    choice,
     declared,
     free_text,
     integer,
@@ -79,7 +78,7 @@ SCOPE = Arg(
     ),
 )
 PURPOSE = free_text("purpose", limits.PURPOSE_LENGTH_MAX)
-PURPOSE_CODE = choice("purpose_code", PURPOSES).required_by_node()
+PURPOSE_CODE = text("purpose_code", arguments.PURPOSE_CODE).required_by_node()
 """申请事由: optional to the contract (earlier blocks replay as they were), required of new
 calls by the node."""
 MAX_USES = integer("max_uses", 1, limits.MAX_USES_MAX)
@@ -176,7 +175,7 @@ def _check_certificates(
         cert_status = compute_certificate_status(cert, ctx.time_ms)
         if cert_status != "valid":
             raise failed_precondition(f"certificate {cert_id} is {cert_status}")
-        scope.check_item_fields(item, cert.cert_type, "scope")
+        scope.check_item_fields(state, item, cert.cert_type, "scope")
         found[cert_id] = cert
     return found
 
@@ -210,6 +209,11 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
     agency = principal_of(state, ctx.sender_key)
     if agency is None or not agency.has_role(ROLE_VERIFIER):
         raise permission_denied("only a verifying organisation may request consent")
+
+    # The purpose code, types and categories are the catalogue's, in force.
+    if purpose_code is not None:
+        lookup.check_purpose_code(state, purpose_code, ctx.height)
+    scope.check_catalogue(state, items, ctx.height, "scope")
 
     # The request id is new.
     if state.get(REQUESTS.key(request_id)) is not None:

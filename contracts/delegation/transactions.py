@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Final
 
 from contracts.archives import files
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.catalogue import lookup
 from contracts.delegation.events import DelegationEvent
 from contracts.delegation.records import (
     ACTION_APPOINT_AGENTS,
@@ -51,6 +51,7 @@ from contracts.framework.signature import (
     DeclaredTransaction,
     Signature,
     Values,
+    catalogue_name_list,
     choice,
     free_text,
     integer,
@@ -110,8 +111,8 @@ DELEGATION_ID = text("delegation_id", arguments.OBJECT_ID)
 PRINCIPAL = text("principal", arguments.HOLDER_ID)
 DELEGATE = text("delegate", arguments.HOLDER_ID)
 ACTIONS_ARG = name_list("actions", ACTIONS, allow_empty=False)
-CERT_TYPES = name_list("cert_types", CERTIFICATE_TYPES, allow_empty=False).maybe()
-RECORD_CATEGORIES_ARG = name_list("record_categories", RECORD_CATEGORIES, allow_empty=False).maybe()
+CERT_TYPES = catalogue_name_list("cert_types", allow_empty=False).maybe()
+RECORD_CATEGORIES_ARG = catalogue_name_list("record_categories", allow_empty=False).maybe()
 EXPIRES_AT_MS = integer("expires_at_ms", 0)
 REASON = free_text("reason", limits.REASON_LENGTH_MAX).maybe()
 
@@ -127,6 +128,11 @@ def _get_terms_signature(kind: Arg[str]) -> Signature:
         RECORD_CATEGORIES_ARG,
         EXPIRES_AT_MS,
     )
+
+
+def _check_catalogue(state: StateReader, terms: _Terms) -> None:
+    lookup.check_names_known(state, lookup.TYPES, terms.cert_types)
+    lookup.check_names_known(state, lookup.CATEGORIES, terms.record_categories)
 
 
 REGISTERED_KIND = choice("kind", REGISTERED_KINDS)
@@ -220,8 +226,9 @@ def process_register(state: StateReader, ctx: CallContext, args: Values) -> Call
     """``register(delegation_id, kind, principal, delegate, actions, expires_at_ms,
     cert_types?, record_categories?)`` by a registrar: a guardianship or a legal
     representative, in force at once."""
-    # The arguments are well-formed.
+    # The arguments are well-formed; the types and categories named are in the catalogue.
     terms = _get_terms(args, ctx, REGISTERED_KIND)
+    _check_catalogue(state, terms)
 
     # The sender is a registrar organisation.
     registrar = principal_of(state, ctx.sender_key)
@@ -253,8 +260,9 @@ def process_appoint(state: StateReader, ctx: CallContext, args: Values) -> CallR
     """``appoint(delegation_id, kind, principal, delegate, actions, expires_at_ms,
     cert_types?, record_categories?)`` by the principal (a guardian or an agent), or by the
     enterprise's legal representative (an agent); pending until the delegate accepts."""
-    # The arguments are well-formed.
+    # The arguments are well-formed; the types and categories named are in the catalogue.
     terms = _get_terms(args, ctx, APPOINTED_KIND)
+    _check_catalogue(state, terms)
     sender = holder_id_for(ctx.sender_key)
 
     # The sender is the principal, or (for an agent) a legal representative in force who

@@ -251,6 +251,20 @@ ORGANISATION_CODE: Final = TextFormat(
 )
 """A member organisation's credit code (the issuer part of its national identifiers)."""
 
+CATALOGUE_ID: Final = TextFormat(
+    _pattern(formats.is_catalogue_id, "must be a catalogue id: [a-z][a-z0-9_]{0,47}"),
+    "catalogue id: [a-z][a-z0-9_]{0,47} (a certificate type or record category on the chain)",
+    48,
+)
+"""A certificate type's or record category's id; the contract looks it up in chain state."""
+
+PURPOSE_CODE: Final = TextFormat(
+    _pattern(formats.is_purpose_code, "must be a purpose code of 3 digits"),
+    "purpose code: [0-9]{3} (a purpose of use on the chain)",
+    3,
+)
+"""A purpose of use (申请事由) code; the contract looks it up in chain state."""
+
 PUBLIC_KEY_HEX: Final = TextFormat(
     _pattern(
         formats.is_public_key_hex,
@@ -329,6 +343,15 @@ def get_name_list(
     """Return a JSON array of distinct names, each among ``allowed``, sorted."""
     value = get_json(args, name)
     return check_name_list(value, name, allowed=allowed, allow_empty=allow_empty)
+
+
+def get_catalogue_name_list(args: Args, name: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+    """Return a JSON array of distinct catalogue ids (types or categories), sorted; whether
+    the chain's catalogue holds them is the handler's check (it is state)."""
+    value = get_json(args, name)
+    if not isinstance(value, list) or not all(formats.is_catalogue_id(item) for item in value):
+        raise invalid(f"{name} must be a JSON array of catalogue ids ([a-z][a-z0-9_]{{0,47}})")
+    return check_name_list(value, name, allowed=value, allow_empty=allow_empty)
 
 
 def check_name_list(

@@ -46,6 +46,10 @@ _HOST_LABEL_RE: Final = re.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])
 _IPV4_OCTET_RE: Final = re.compile("0|[1-9][0-9]{0,2}")
 _IPV6_RE: Final = re.compile("\\[[0-9A-Fa-f:.]{2,45}\\]")
 _PORT_RE: Final = re.compile("[1-9][0-9]{0,4}")
+CATALOGUE_ID_RE: Final = re.compile("[a-z][a-z0-9_]{0,47}")
+"""Certificate type ids, record category ids and field names of the catalogue."""
+PURPOSE_CODE_RE: Final = re.compile("[0-9]{3}")
+"""Purpose codes of the catalogue."""
 _UNSPECIFIED_HOSTS: Final = frozenset({"0.0.0.0", "[::]", "[::0]", "[0:0:0:0:0:0:0:0]"})
 
 # Identifiers of real people and enterprises that must never be stored in clear. Each pattern
@@ -67,6 +71,17 @@ _PERSONAL_IDENTIFIER_RE: Final = re.compile(
         )
     )
 )
+
+
+def is_catalogue_id(s: str) -> bool:
+    """Whether ``s`` has the form of a catalogue id or field name (whether the catalogue holds
+    it is chain state)."""
+    return isinstance(s, str) and CATALOGUE_ID_RE.fullmatch(s) is not None
+
+
+def is_purpose_code(s: str) -> bool:
+    """Whether ``s`` has the form of a purpose code."""
+    return isinstance(s, str) and PURPOSE_CODE_RE.fullmatch(s) is not None
 
 
 def is_org_id(s: str) -> bool:

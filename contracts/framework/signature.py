@@ -22,8 +22,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
-from contracts.framework import arguments, limits
+from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import Args, TextFormat
+from contracts.framework.errors import ContractError
 from contracts.framework.interface import (
     CallContext,
     CallResult,
@@ -170,6 +171,26 @@ def name_list(
         name,
         functools.partial(arguments.get_name_list, allowed=tuple(allowed), allow_empty=allow_empty),
         json_kind(f"JSON array of distinct names among: {', '.join(sorted(allowed))}"),
+    )
+
+
+def _get_catalogue_names_problem(text: str) -> str | None:
+    try:
+        value = arguments.parse_json_text(text, "names")
+    except ContractError:
+        return None  # the reader reports malformed JSON first
+    if isinstance(value, list) and all(formats.is_catalogue_id(item) for item in value):
+        return None
+    return "must list catalogue ids ([a-z][a-z0-9_]{0,47})"
+
+
+def catalogue_name_list(name: str, *, allow_empty: bool = True) -> Arg[tuple[str, ...]]:
+    """A JSON array of distinct catalogue ids (certificate types or record categories), read
+    sorted; the handler looks them up in the chain's catalogue."""
+    return Arg(
+        name,
+        functools.partial(arguments.get_catalogue_name_list, allow_empty=allow_empty),
+        json_kind("JSON array of distinct catalogue ids", _get_catalogue_names_problem),
     )
 
 

@@ -41,6 +41,10 @@ def _no_check(params: Params) -> None:
     return None
 
 
+def _anyone(state: StateReader, proposer: str, params: Params) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One kind of governance change."""
@@ -56,6 +60,10 @@ class Action:
 
     check: Callable[[Params], None] = _no_check
     """Checks the arguments together, once each is read (raises ``invalid_argument``)."""
+
+    check_proposer: Callable[[StateReader, str, Params], None] = _anyone
+    """Checks that the proposing organisation (by id) may propose it (raises
+    ``permission_denied``); any member may, unless the action says otherwise."""
 
     def read_params(self, values: Values) -> Params:
         """The action's parameters from a call's arguments (lists stored as JSON arrays)."""

@@ -24,6 +24,10 @@ Actions and their arguments (besides ``proposal_id``, ``action`` and an optional
   set moved to another ``host:port``
 - ``activate_contract_version(contract, version)``
 - ``set_quorum(numerator, denominator)``: approvals x denominator > members x numerator
+- ``register_certificate_type(definition)``, ``register_record_category(definition)``,
+  ``register_purpose(definition)``, ``retire_certificate_type(entry_id)``,
+  ``retire_record_category(entry_id)``, ``retire_purpose(entry_id)``: the catalogue
+  (:mod:`contracts.catalogue.actions`); a certificate type only by its defining body
 
 The organisation actions are in :mod:`contracts.membership.org_actions`, the validator ones
 in :mod:`contracts.membership.validator_actions`, the last two in
@@ -240,8 +244,9 @@ def _propose(
         )
     params = action.read_params(values)
 
-    # The sender is a member organisation.
+    # The sender is a member organisation that may propose this change.
     proposer = _get_member(state, ctx, "propose a change")
+    action.check_proposer(state, proposer.id, params)
 
     # The proposal id is new.
     if state.get(PROPOSALS.key(proposal_id)) is not None:

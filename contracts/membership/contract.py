@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from contracts.catalogue import actions as catalogue_actions
 from contracts.framework.contract import SystemContract, make_contract
 from contracts.governance import actions as governance_actions
 from contracts.governance import proposals
@@ -21,7 +22,12 @@ from contracts.membership.organisations import CONTRACT
 from contracts.membership.queries import QUERIES
 
 ACTIONS: Final[Mapping[str, Action]] = MappingProxyType(
-    {**org_actions.ACTIONS, **validator_actions.ACTIONS, **governance_actions.ACTIONS}
+    {
+        **org_actions.ACTIONS,
+        **validator_actions.ACTIONS,
+        **governance_actions.ACTIONS,
+        **catalogue_actions.ACTIONS,
+    }
 )
 """Every governance action, by name."""
 

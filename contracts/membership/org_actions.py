@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
 from contracts.framework import arguments, limits
 from contracts.framework.errors import already_exists, failed_precondition
 from contracts.framework.interface import CallContext, StateReader, make_event
-from contracts.framework.signature import free_text, name_list, text
+from contracts.framework.signature import catalogue_name_list, free_text, name_list, text
 from contracts.governance.plans import Action, Params, Plan, Writes
 from contracts.membership import credit_codes, trust, validator_set
 from contracts.membership.events import MembershipEvent
@@ -21,6 +20,7 @@ from contracts.membership.organisations import (
     ROLES,
     Organisation,
     Retirement,
+    check_catalogue_names,
     count_organisations,
     get_organisation_problem,
     get_organisation_writes,
@@ -58,6 +58,7 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
         record_categories=tuple(params["record_categories"]),
     )
     _check_org(org)
+    check_catalogue_names(state, org)
     if ORGANISATIONS.get(state, org.id) is not None or (
         state.get(get_retired_key(org.id)) is not None
     ):
@@ -157,6 +158,7 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
         record_categories=tuple(params["record_categories"]),
     )
     _check_org(changed)
+    check_catalogue_names(state, changed)
     if not changed.has_role(ROLE_VALIDATOR_OPERATOR) and any(
         v.operator == org.id for v in validator_set.get_set_at(state, None).validators
     ):
@@ -195,8 +197,8 @@ PUBLIC_KEY = text("public_key", arguments.PUBLIC_KEY_HEX)
 CREDIT_CODE = text("credit_code", arguments.ORGANISATION_CODE)
 _ORG_LISTS = (
     name_list("roles", ROLES, allow_empty=False),
-    name_list("cert_types", CERTIFICATE_TYPES).maybe(),
-    name_list("record_categories", RECORD_CATEGORIES).maybe(),
+    catalogue_name_list("cert_types").maybe(),
+    catalogue_name_list("record_categories").maybe(),
 )
 _NO_LISTS: Final[Mapping[str, list[str]]] = MappingProxyType(
     {"cert_types": [], "record_categories": []}

@@ -15,11 +15,11 @@ State:
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.catalogue import lookup
 from contracts.framework import arguments, formats, limits
 from contracts.framework.codec import load_json
 from contracts.framework.interface import StateReader
@@ -186,11 +186,11 @@ def get_organisation_problem(org: Organisation) -> str | None:
         return f"organisation {org_id}: public key must be {limits.ED25519_PUBLIC_KEY_LENGTH} bytes"
     lists = (
         (org.roles, "roles", ROLES, f"among {', '.join(ROLES)}", "role"),
-        (org.cert_types, "cert_types", CERTIFICATE_TYPES, _CATALOGUE_TYPES, "certificate type"),
+        (org.cert_types, "cert_types", _CATALOGUE_IDS, _CATALOGUE_TYPES, "certificate type"),
         (
             org.record_categories,
             "record_categories",
-            RECORD_CATEGORIES,
+            _CATALOGUE_IDS,
             "categories of the catalogue",
             "record category",
         ),
@@ -205,8 +205,26 @@ def get_organisation_problem(org: Organisation) -> str | None:
 _CATALOGUE_TYPES: Final = "certificate types of the catalogue"
 
 
+class _CatalogueIds:
+    """Every id of the catalogue's form: whether the chain's catalogue holds one is state,
+    checked where the organisation is added (:func:`check_catalogue_names`)."""
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and formats.is_catalogue_id(value)
+
+
+_CATALOGUE_IDS: Final = _CatalogueIds()
+
+
+def check_catalogue_names(state: StateReader, org: Organisation) -> None:
+    """``invalid_argument`` unless the chain's catalogue holds every type and category the
+    organisation names (retired ones included: it may keep a type it issued)."""
+    lookup.check_names_known(state, lookup.TYPES, org.cert_types)
+    lookup.check_names_known(state, lookup.CATEGORIES, org.record_categories)
+
+
 def _get_list_problem(
-    value: object, name: str, allowed: Collection[str], among: str, item: str
+    value: object, name: str, allowed: Container[str], among: str, item: str
 ) -> str | None:
     """Why one of an organisation's lists is malformed (roles may not be empty), or None."""
     if not isinstance(value, tuple) or (name == "roles" and not value):

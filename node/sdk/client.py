@@ -217,13 +217,19 @@ class LedgerClient:
         cert_id: str,
         doc_hash: str = "",
         validators: ValidatorSet | ValidatorSchedule | None = None,
+        *,
+        purpose_code: str = "",
     ) -> node_pb2.VerifyCertificateResponse:
         """Ask for a certificate's status. With `validators`, nothing the node says is
         trusted: the answer must match the certificate's state entry as proven against a
-        header that 2f+1 validators signed (raises FinalityError otherwise)."""
+        header that 2f+1 validators signed (raises FinalityError otherwise). A
+        `purpose_code` (申请事由) is checked against the purpose list and echoed in the
+        answer, for this agency's own log; the node records nothing."""
         resp = self._call(
             self.agency.VerifyCertificate,
-            node_pb2.VerifyCertificateRequest(cert_id=cert_id, doc_hash=doc_hash),
+            node_pb2.VerifyCertificateRequest(
+                cert_id=cert_id, doc_hash=doc_hash, purpose_code=purpose_code
+            ),
             node_pb2.VerifyCertificateResponse,
         )
         if validators is not None:
@@ -320,6 +326,7 @@ class LedgerClient:
         validators: ValidatorSet | ValidatorSchedule | None = None,
         *,
         now_ms: int | None = None,
+        purpose_code: str = "",
     ) -> node_pb2.VerifyPresentationResponse:
         """Have the node check a holder's presentation (亮证) shown to this client's
         organisation; the node refuses a nonce it accepted before. With `validators`, an
@@ -328,7 +335,9 @@ class LedgerClient:
         commitments (FinalityError if the node accepted what they refuse)."""
         resp = self._call(
             self.agency.VerifyPresentation,
-            node_pb2.VerifyPresentationRequest(presentation=presentation),
+            node_pb2.VerifyPresentationRequest(
+                presentation=presentation, purpose_code=purpose_code
+            ),
             node_pb2.VerifyPresentationResponse,
         )
         if validators is not None and resp.accepted:

@@ -8,17 +8,26 @@ makes it, when the wallet receives it, when a holder grants it and when an agenc
 A resident ID number (any field named ``id_number`` or ``..._id_number``) must carry a valid
 GB 11643 check character, a unified social credit code (``unified_social_credit_code``) a
 valid GB 32100 one, both written in capitals. The chain never sees these values (they are
-committed with the other fields), so the check lives here, off-chain; the field names are
-the catalogue's until the catalogue on the chain gives fields their types (issue 17).
+committed with the other fields), so the check lives here, off-chain. Those names are
+checked whatever the type; the type's own field kinds too when its entry is given
+(:func:`get_kind_problem`: ``resident_id``, ``credit_code``, ``date``, ``number``).
+
+A document is checked against its certificate type: pass the type's entry as the chain states
+it (:func:`node.sdk.catalogue.get_certificate_type`), since a type may be newer than this
+code; without one, only a type of the catalogue of chains made before the catalogue moved
+onto the chain (:mod:`contracts.catalogue.certificate_types`) can be checked, by field names.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Callable
 from typing import Any
 
+from contracts.catalogue.entries import CertificateType
 from contracts.certificates.commitments import (
+    TypeOrId,
     compute_document_hash,
     derive_field_salt,
     verify_disclosure,
@@ -33,14 +42,18 @@ class DocumentInvalid(Exception):
     pass
 
 
-def new_document(cert_id: str, cert_type: str, fields: dict[str, str]) -> dict[str, Any]:
+def new_document(
+    cert_id: str, cert_type: str, fields: dict[str, str], entry: CertificateType | None = None
+) -> dict[str, Any]:
+    """A new document with a fresh salt, checked against ``entry`` (the chain's type of id
+    ``cert_type``; the legacy catalogue's when None): DocumentInvalid if it does not fit."""
     doc = {
         "cert_id": cert_id,
         "cert_type": cert_type,
         "fields": dict(fields),
         "salt": os.urandom(SALT_BYTES).hex(),
     }
-    document_hash(doc)  # validates fields against the catalogue
+    document_hash(doc, entry)  # validates fields against the type
     return doc
 
 
@@ -58,18 +71,56 @@ def get_code_problem(name: str, value: object) -> str | None:
     return f"field {name}: not {what} check character (18 characters, letters in capitals)"
 
 
-def document_hash(doc: dict[str, Any]) -> str:
-    """The document's hash as the chain holds it; DocumentInvalid if it is malformed."""
+def get_kind_problem(entry: CertificateType, name: str, value: object) -> str | None:
+    """Why a field's value is not of the kind its type gives it (never repeating the value),
+    or None: ``resident_id`` and ``credit_code`` as :func:`get_code_problem` checks them,
+    ``date`` a real ``YYYY-MM-DD`` date, ``number`` decimal digits."""
+    kind = entry.get_field_kind(name)
+    if not isinstance(value, str):
+        return None  # the catalogue's check says values are strings
+    if kind == "resident_id" and not is_gb11643_valid(value):
+        return f"field {name}: not a resident ID number with a valid GB 11643 check character"
+    if kind == "credit_code" and not is_gb32100_valid(value):
+        return (
+            f"field {name}: not a unified social credit code with a valid GB 32100 check character"
+        )
+    if kind == "date" and not _is_date(value):
+        return f"field {name}: not a date written YYYY-MM-DD"
+    if kind == "number" and not (value.isascii() and value.isdigit()):
+        return f"field {name}: not a number in decimal digits"
+    return None
+
+
+def _is_date(value: str) -> bool:
+    if len(value) != 10 or not value.isascii():
+        return False
     try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def document_hash(doc: dict[str, Any], entry: CertificateType | None = None) -> str:
+    """The document's hash as the chain holds it; DocumentInvalid if it is malformed or does
+    not fit its type: ``entry`` as the chain states it, or (None) the legacy catalogue's."""
+    try:
+        cert_type: TypeOrId = str(doc["cert_type"])
+        if entry is not None:
+            if entry.id != cert_type:
+                raise DocumentInvalid(f"the document is a {cert_type}, not a {entry.id}")
+            cert_type = entry
         salt = bytes.fromhex(str(doc["salt"]))
         fields = doc["fields"]
         if not isinstance(fields, dict):
             raise DocumentInvalid("fields must be an object")
         for name, value in fields.items():
             problem = get_code_problem(str(name), value)
+            if problem is None and entry is not None:
+                problem = get_kind_problem(entry, str(name), value)
             if problem is not None:
                 raise DocumentInvalid(problem)
-        return compute_document_hash(str(doc["cert_type"]), fields, salt)
+        return compute_document_hash(cert_type, fields, salt)
     except (KeyError, ValueError, TypeError) as exc:
         raise DocumentInvalid(f"malformed document: {exc}") from exc
     except ContractError as exc:

@@ -1,7 +1,7 @@
 """Certificate ids an issuer gives at issuance: a national identifier (GB/T 36904) when the
 chain allows one, else a local id.
 
-An identifier names the certificate's type (its type code in the catalogue) and its issuer
+An identifier names the certificate's type (its type code in the chain's catalogue) and its issuer
 (the organisation's unified social credit code on the chain), with a serial and version
 ``001``; the chain refuses one that does not (contracts/certificates/national.py). The serial
 is 10 random digits: an issuer that keeps its own numbering passes its own identifier
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from contracts.catalogue import CERTIFICATE_TYPES
+from contracts.catalogue.entries import CertificateType
 from contracts.framework.identifiers import (
     FIRST_VERSION,
     SERIAL_DIGITS_ISSUED,
@@ -22,6 +22,7 @@ from contracts.framework.identifiers import (
     parse_identifier,
 )
 from node.chain.ids import new_id
+from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import LedgerClient
 
 
@@ -31,13 +32,21 @@ def make_identifier(type_code: str, issuer_code: str) -> str:
     return CertificateIdentifier(type_code, issuer_code, serial, FIRST_VERSION).text
 
 
-def new_certificate_id(client: LedgerClient, org_id: str, cert_type: str) -> str:
+def new_certificate_id(
+    client: LedgerClient, org_id: str, cert_type: str, entry: CertificateType | None = None
+) -> str:
     """The id for a new ``cert_type`` certificate of ``org_id``: a national identifier when
     the type has a type code and the organisation a credit code on the chain, else a local
-    ``cert-…`` id."""
-    entry = CERTIFICATE_TYPES.get(cert_type)
+    ``cert-…`` id. The type code is ``entry``'s (the chain's type, read from the chain when
+    not given: a type may be newer than this code); a type the chain lacks gets a local id
+    (and the chain refuses the issue, naming the type)."""
+    if entry is None:
+        try:
+            entry = get_certificate_type(client, cert_type)
+        except TypeNotInCatalogue:
+            return new_id("cert")
     code = client.query("membership", "get", org_id=org_id).get("credit_code")
-    if entry is None or not entry.type_code or not isinstance(code, str):
+    if not entry.type_code or not isinstance(code, str):
         return new_id("cert")
     return make_identifier(entry.type_code, code)
 

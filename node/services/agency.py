@@ -9,8 +9,11 @@ from typing import Any
 
 import grpc
 
+from contracts.catalogue import lookup
 from contracts.certificates.records import get_cert_key
+from contracts.framework import formats
 from contracts.framework.errors import ContractError
+from contracts.framework.interface import StateReader
 from contracts.framework.limits import CERT_ID_LENGTH_MAX, LIST_LIMIT_MAX
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.certstatus import STATUS_BY_NAME
@@ -56,12 +59,15 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "doc_hash must be 64 hex characters"
             )
+        if problem := get_purpose_code_problem(self.node.world.state, request.purpose_code):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         try:
             resp, _ = certificate_answer(self.node, cert_id)
         except ContractError as exc:
             await context.abort(contract_status(exc.code), exc.message)
         if request.doc_hash and resp.status != node_pb2.CERTIFICATE_STATUS_UNKNOWN:
             resp.doc_hash_matches = request.doc_hash.lower() == resp.doc_hash
+        resp.purpose_code = request.purpose_code
         return resp
 
     async def VerifyCertificates(
@@ -149,8 +155,10 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"a presentation is at most {QR_CHARACTERS_MAX} characters",
             )
+        if problem := get_purpose_code_problem(self.node.world.state, request.purpose_code):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         now_ms = time.time_ns() // 1_000_000
-        resp = node_pb2.VerifyPresentationResponse()
+        resp = node_pb2.VerifyPresentationResponse(purpose_code=request.purpose_code)
         try:
             p = check_offline(request.presentation, verifier=current_caller().org, now_ms=now_ms)
             resp.signer, resp.expires_at_ms = p.holder, p.expires_at_ms
@@ -177,6 +185,22 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             d.get("principal") == principal and "consent" in d.get("actions", [])
             for d in delegations
         )
+
+
+def get_purpose_code_problem(state: StateReader, code: str) -> str:
+    """Why a verification's optional purpose code (申请事由) is refused, or "" for none given
+    or a code of the chain's purpose list not retired. A read records nothing: the code is
+    echoed in the answer for the agency's own log (docs/agencies.md)."""
+    listed = lookup.PURPOSE_CODES.get(state, code) if formats.is_purpose_code(code) else None
+    if not code or (listed is not None and not listed.standing.retired_height):
+        return ""
+    in_force = [
+        entry.entry.id
+        for entry in lookup.PURPOSE_CODES.get_all(state)
+        if not entry.standing.retired_height
+    ]
+    # The value is not repeated: whatever was typed there may be personal.
+    return f"purpose_code is not a code of the purpose list ({', '.join(in_force)})"
 
 
 class BatchRefused(Exception):

@@ -112,6 +112,13 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     grant = page.locator(f'[data-request="{request_id}"]')
     expect(grant).to_contain_text("生效中")
     expect(grant).to_contain_text("1 / 1")
+    # 加注件: the line the copy released to the bank carries (docs/annotated-copies.md).
+    with net.client() as client:
+        bank_name = client.query("membership", "get", org_id="bank")["name"]
+    expect(grant.locator(".annotation")).to_have_text(
+        f"仅供 {bank_name} 办理 金融信贷审核（助学贷款审核） 使用，"
+        f"有效期至 {tomorrow.year}年{tomorrow.month}月{tomorrow.day}日"
+    )
     grant.get_by_role("button", name="撤销授权").click()
     expect(page.get_by_role("status")).to_have_text("已撤销授权，已上链", timeout=30_000)
     expect(page.locator(f'[data-request="{request_id}"]')).to_contain_text("已结束")

@@ -34,7 +34,11 @@ def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
     assert code == 0, out
     assert "demo finished: every step checked against the chain" in out
     # The copy the bank read carries the annotation the holder signed (issue 17).
-    assert "仅供 Weihai City Commercial Bank 威海市商业银行 办理 personal loan application" in out
+    # v2: the purpose code's name (002 金融信贷审核), then the bank's words.
+    assert (
+        "仅供 Weihai City Commercial Bank 威海市商业银行 办理 "
+        "金融信贷审核（personal loan application 个人贷款申请） 使用，有效期至 "
+    ) in out
     assert "revoked (reason: degree rescinded after review)" in out
     assert devnet.running(folder) == {}
 

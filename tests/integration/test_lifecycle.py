@@ -52,6 +52,9 @@ def test_certificate_lifecycle(net: Devnet) -> None:
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "suspended"
     cli(net, "cert", "reinstate", "--org", "psb", "--cert-id", cert_id, "--reason", "found again")
     assert cli(net, "cert", "verify", "--cert-id", cert_id)["status"] == "valid"
+    # A purpose of use on the read-only verification: checked by the node, echoed (issue 17).
+    verified = cli(net, "cert", "verify", "--cert-id", cert_id, "--purpose-code", "001")
+    assert (verified["status"], verified["purpose_code"]) == ("valid", "001")
     cli(net, "cert", "renew", "--org", "psb", "--cert-id", cert_id, "--valid-days", "3650")
 
     moved = {**ID_CARD, "address": "山东省济南市历下区 1 号"}
@@ -132,7 +135,8 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
     assert [(r["verifier"], r["result"], r["purpose_code"]) for r in records] == [
         ("bank", "passed", "002")
     ]
-    # Recording needs a purpose code; an unknown code is refused before any call.
+    # Recording needs a purpose code; one not in the chain's list is refused before any
+    # transaction.
     for missing_or_bad in ((), ("--purpose-code", "777")):
         error = cli_fails(
             net,
@@ -421,7 +425,7 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
     # The guardian released the copy: the annotation is the guardian's, for the bank's purpose.
     assert (read.annotation.holder, read.annotation.agency) == (child, "bank")
-    assert read.annotation.purpose == "pension account"
+    assert (read.annotation.purpose, read.annotation.purpose_code) == ("pension account", "002")
     trace = cli(net, "audit", "trace", "--subject", parent)["entries"]
     assert (child, "consent.granted") in [(e["actor"], e["action"]) for e in trace]
 

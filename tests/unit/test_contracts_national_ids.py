@@ -182,6 +182,7 @@ def test_the_last_version_cannot_be_reissued() -> None:
             ledger.state, last, last, CERTIFICATE_TYPES["diploma"], support.UNIVERSITY
         )
     assert info.value.code == "failed_precondition"
+    assert info.value.message == "this certificate has had its last version (999)"
 
 
 def test_genesis_credit_codes_are_checked() -> None:
@@ -350,3 +351,85 @@ def test_setting_a_code_records_an_exact_event_and_takes_effect_at_once() -> Non
     # The argument's kind, built again (kinds of the shipped methods are built at import).
     assert text_kind(ORGANISATION_CODE).organisation_code is True
     assert text_kind(arguments.CERT_ID).organisation_code is False
+
+
+# --- versions in place: renew and amend move the identifier to its next version ------------
+
+
+def amend_args(cert_id: str, salt: str) -> dict[str, ArgValue]:
+    return {
+        "cert_id": cert_id,
+        "doc_hash": compute_document_hash(
+            "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(salt)
+        ),
+        "reason": "登记事项变更 amended",
+    }
+
+
+def test_renew_and_amend_move_the_identifier_to_its_next_versions() -> None:
+    ledger = coded_ledger()
+    first = identifier()
+    ledger.call(
+        support.UNIVERSITY,
+        "certificates.issue",
+        support.issue_args(cert_id=first, valid_until_ms=ledger.time_ms + support.DAY_MS),
+    )
+    renewed = ledger.call(
+        support.UNIVERSITY,
+        "certificates.renew",
+        {"cert_id": first, "valid_until_ms": ledger.time_ms + 2 * support.DAY_MS},
+    )
+    assert dict(renewed.events[0].attrs)["identifier"] == identifier(version=2)
+    amended = ledger.call(support.UNIVERSITY, "certificates.amend", amend_args(first, "a1"))
+    assert dict(amended.events[0].attrs)["identifier"] == identifier(version=3)
+    # Found by every version; recorded under the first; the answer says the current one.
+    for version in (1, 2, 3):
+        found = ledger.query("certificates", "status", {"cert_id": identifier(version=version)})
+        assert (found["cert_id"], found["identifier"]) == (first, identifier(version=3))
+    history = ledger.query("certificates", "history", {"cert_id": identifier(version=2)})
+    assert len(history["versions"]) == 2
+    meta = ledger.query("certificates", "metadata", {"cert_id": identifier(version=3)})
+    assert meta["identifier"] == identifier(version=3)
+    with pytest.raises(ContractError):
+        ledger.query("certificates", "status", {"cert_id": identifier(version=4)})
+    # A reissue takes the version after the current one, not after the first.
+    ledger.reject(
+        support.UNIVERSITY,
+        "certificates.reissue",
+        reissue_args(first, identifier(version=2)),
+        "invalid_argument",
+    )
+    ledger.call(
+        support.UNIVERSITY, "certificates.reissue", reissue_args(first, identifier(version=4))
+    )
+    assert ledger.query("certificates", "status", {"cert_id": first})["superseded_by"] == (
+        identifier(version=4)
+    )
+
+
+def test_a_local_id_has_no_versions_to_move() -> None:
+    ledger = coded_ledger()
+    ledger.call(support.UNIVERSITY, "certificates.issue", support.issue_args())
+    amended = ledger.call(
+        support.UNIVERSITY, "certificates.amend", amend_args("DIP-2012-000001", "a1")
+    )
+    assert "identifier" not in dict(amended.events[0].attrs)
+    assert not any(b"identifier_" in key for key, _ in amended.writes)
+    found = ledger.query("certificates", "status", {"cert_id": "DIP-2012-000001"})
+    assert "identifier" not in found
+    assert national.get_next_version_writes(ledger.state, "DIP-2012-000001") == ("", {})
+
+
+def test_the_last_version_cannot_be_renewed_or_amended() -> None:
+    ledger = coded_ledger()
+    first = identifier()
+    ledger.state.apply_writes(national.get_next_version_writes(ledger.state, first)[1].items())
+    assert national.get_current_identifier(ledger.state, first) == identifier(version=2)
+    assert national.resolve(ledger.state, identifier(version=2)) == first
+    ledger.state.apply_writes(
+        [(b"certificates/identifier_now/" + first.encode(), identifier(version=999).encode())]
+    )
+    with pytest.raises(ContractError) as info:
+        national.get_next_version_writes(ledger.state, first)
+    assert info.value.code == "failed_precondition"
+    assert info.value.message == "this certificate has had its last version (999)"

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
-from contracts.certificates.commitments import compute_document_hash
+from contracts.certificates.commitments import TypeOrId, compute_document_hash
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.framework.identity import holder_id_for
@@ -131,7 +131,7 @@ def salt_for(name: str) -> bytes:
     return hashlib.sha256(b"test-salt/" + name.encode()).digest()
 
 
-def doc_hash(cert_type: str, fields: Mapping[str, str], salt_name: str = "s") -> str:
+def doc_hash(cert_type: TypeOrId, fields: Mapping[str, str], salt_name: str = "s") -> str:
     return compute_document_hash(cert_type, fields, salt_for(salt_name))
 
 

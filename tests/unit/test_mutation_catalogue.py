@@ -94,7 +94,10 @@ def test_each_catalogue_problem_is_found(
         ('["holder_name", "sex"]', True),
         ("[]", True),
         ("not json", True),  # its reader refuses it, with its own message
-        ('["nickname"]', False),
+        ('["nickname"]', True),  # of a name's form: the contract checks it against the type
+        ('["note: call me"]', False),
+        ('["Holder_name"]', False),
+        ('["holder_name", 5]', False),
         ('"holder_name"', False),
         ('{"holder_name": "x"}', False),
     ],

@@ -19,10 +19,12 @@ from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.certificates import records
 from contracts.certificates.commitments import (
     compute_document_hash,
+    compute_document_hash_from_commitments,
     compute_field_commitments,
     derive_field_salt,
     encode_field_hashes,
     is_complete_commitments,
+    is_well_formed_commitments,
     verify_disclosure,
 )
 from contracts.certificates.records import Certificate
@@ -395,8 +397,15 @@ def test_the_types_query_gives_each_types_fields_lengths_and_validity_rules() ->
             f: 2000 if f == "business_scope" else limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
             for f in licence_fields
         },
+        "field_kinds": {f: "text" for f in licence_fields},
+        "field_disclosures": {f: "conditional" for f in licence_fields},
+        "metadata_fields": {},
         "validity_required": False,
         "validity_ms_max": 0,
+        "type_code": CERTIFICATE_TYPES["business_licence"].type_code,
+        "version": 1,
+        "from_height": 0,
+        "retired_height": 0,
     }
     ncr = types["no_criminal_record"]
     assert (ncr["validity_required"], ncr["validity_ms_max"]) == (True, MAX_MS)
@@ -467,17 +476,19 @@ def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
 
 
 def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
+    diploma = CERTIFICATE_TYPES["diploma"]
     commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
-    assert is_complete_commitments("diploma", commitments)
+    assert is_complete_commitments(diploma, commitments)
     not_complete: list[tuple[object, object]] = [
-        (["diploma"], commitments),  # an unhashable type
-        ("passport", commitments),  # no such type
-        ("diploma", list(commitments)),  # the field names, not a mapping
-        ("diploma", {**commitments, "degree": "not a digest"}),
-        ("diploma", {**commitments, "degree": 7}),
+        (CERTIFICATE_TYPES["resident_id_card"], commitments),  # another type's fields
+        (diploma, list(commitments)),  # the field names, not a mapping
+        (diploma, {**commitments, "degree": "not a digest"}),
+        (diploma, {**commitments, "degree": 7}),
+        (diploma, {k: v for k, v in commitments.items() if k != "degree"}),  # one short
+        (diploma, {**commitments, "Degree": commitments["degree"]}),  # not a field name
     ]
-    for cert_type, candidate in not_complete:
-        assert not is_complete_commitments(cert_type, candidate)  # type: ignore[arg-type]
+    for entry, candidate in not_complete:
+        assert not is_complete_commitments(entry, candidate)  # type: ignore[arg-type]
 
 
 def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
@@ -555,3 +566,67 @@ def test_an_amendment_stores_the_new_documents_field_hashes() -> None:
     assert status(ledger)["field_hashes"] == commitments
     (old, current) = ledger.query("certificates", "history", C)["versions"]
     assert (old["field_hashes"], current["field_hashes"]) == ({}, commitments)
+
+
+# --- after the catalogue moved onto the chain ----------------------------------------------
+
+
+def test_amend_and_reissue_of_a_revoked_certificate_say_which_step_needs_what() -> None:
+    ledger = support.Ledger.with_diploma()
+    ledger.call(support.UNIVERSITY, "certificates.revoke", {**C, "reason": "撤销"})
+    amend = {**C, "doc_hash": new_hash("amended"), "reason": "更正"}
+    error = ledger.reject(support.UNIVERSITY, "certificates.amend", amend, "failed_precondition")
+    assert error.message == (
+        f"certificate {CERT} is revoked: amend needs a valid or suspended certificate"
+    )
+    reissue = {
+        **C,
+        "new_cert_id": "DIP-2012-000002",
+        "doc_hash": new_hash("reissued"),
+        "valid_until_ms": 0,
+        "reason": "补发",
+    }
+    error = ledger.reject(
+        support.UNIVERSITY, "certificates.reissue", reissue, "failed_precondition"
+    )
+    assert error.message == (
+        f"certificate {CERT} is revoked: reissue needs a valid or suspended certificate"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ([], "fields must not be empty"),
+        (["degree", "nickname"], "fields must hold only names among: "),
+    ],
+)
+def test_a_verification_names_some_fields_of_its_type(fields: list[str], message: str) -> None:
+    ledger = support.Ledger.with_diploma()
+    args: dict[str, ArgValue] = {
+        **C,
+        "verification_id": "VER-0000001",
+        "result": "passed",
+        "purpose": "开户",
+        "purpose_code": "002",
+        "fields": json.dumps(fields),
+    }
+    error = ledger.reject(
+        support.BANK, "certificates.record_verification", args, "invalid_argument"
+    )
+    assert error.message.startswith(message)
+
+
+def test_well_formed_commitments_are_1_to_64_names_to_digests() -> None:
+    digest = "ab" * 32
+    assert not is_well_formed_commitments({})
+    assert not is_well_formed_commitments([("degree", digest)])
+    at_limit = {f"f{n}": digest for n in range(limits.NAME_LIST_LENGTH_MAX)}
+    assert is_well_formed_commitments(at_limit)
+    assert not is_well_formed_commitments({**at_limit, "one_more": digest})
+    assert not verify_disclosure("diploma", {}, {"degree": ("x", b"s" * 32)})
+    with pytest.raises(ContractError):
+        compute_document_hash_from_commitments(7, {"degree": digest})  # type: ignore[arg-type]
+    with pytest.raises(ContractError):
+        compute_document_hash_from_commitments("diploma", {"degree": "not a digest"})
+    assert len(compute_document_hash_from_commitments("diploma", {"degree": digest})) == 64

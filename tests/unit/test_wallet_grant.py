@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from node.chain.crypto import KeyPair
+from node.sdk.annotation import make_annotation
 from node.sdk.sealing import seal_to
 from tests.unit.wallet_support import running_wallet
 
@@ -75,3 +77,41 @@ def test_chosen_fields_are_not_released_without_commitments_to_check_them(
         assert resp.status_code == 409, resp.text
         assert "commitments" in resp.json()["detail"]
         assert wallet.store.get_share(REQUEST_ID) is None  # nothing released
+
+
+def test_a_released_copy_is_listed_with_the_line_its_annotation_prints(tmp_path: Path) -> None:
+    with running_wallet(tmp_path) as wallet:
+        holder = wallet.new_holder()
+        token = wallet.sign_in(holder).json()["token"]
+        wallet.ledger.members["bank"] = {"id": "bank", "name": "某某银行"}
+        for request_id, status in ((REQUEST_ID, "granted"), ("req-grant-000002", "pending")):
+            wallet.ledger.requests[request_id] = {
+                "request_id": request_id,
+                "holder": holder,
+                "agency": "bank",
+                "cert_id": CERT_ID,
+                "purpose": "助学贷款审核",
+                "purpose_code": "002",
+                "status": status,
+                "expires_at_ms": 1_767_225_600_000,
+            }
+        annotation = make_annotation(
+            KeyPair(bytes(range(32))),
+            cert_id=CERT_ID,
+            document_hash="ab" * 32,
+            agency="bank",
+            purpose="助学贷款审核",
+            purpose_code="002",
+            request_id=REQUEST_ID,
+            expires_at_ms=1_767_225_600_000,  # 2026-01-01 08:00 in China
+        )
+        wallet.store.put_share(REQUEST_ID, {"agency": "bank", "annotation": annotation})
+        resp = wallet.http.request(
+            "GET", f"/v1/holders/{holder}/requests", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert resp.status_code == 200, resp.text
+        lines = {r["request_id"]: r.get("annotation_text") for r in resp.json()}
+        assert lines == {
+            REQUEST_ID: "仅供 某某银行 办理 金融信贷审核（助学贷款审核） 使用，有效期至 2026年1月1日",
+            "req-grant-000002": None,  # nothing released for a pending request
+        }

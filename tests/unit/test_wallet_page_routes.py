@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.catalogue.purposes import OTHER, PURPOSES
 
 from .wallet_support import Wallet, running_wallet
@@ -167,17 +168,32 @@ def test_a_delegators_file_is_refused_without_the_archives_power(wallet: Wallet)
     assert asked == []
 
 
-def test_the_purposes_are_public_and_those_the_contracts_check(wallet: Wallet) -> None:
+def test_the_types_are_public_and_named_only(wallet: Wallet) -> None:
+    resp = wallet.http.request("GET", "/v1/catalogue/types")  # no session needed
+    assert resp.status_code == 200
+    listed = {t["id"]: t for t in resp.json()}
+    assert listed["diploma"] == {
+        "id": "diploma",
+        "name_zh": "高校学历",
+        "name_en": CERTIFICATE_TYPES["diploma"].name_en,
+        "retired_height": 0,
+    }
+    assert wallet.ledger.catalogue.queries == [("certificates", "types")]
+
+
+def test_the_purposes_are_public_and_the_chains(wallet: Wallet) -> None:
     resp = wallet.http.request("GET", "/v1/catalogue/purposes")  # no session needed
     assert resp.status_code == 200
     listed = resp.json()
-    assert [p["id"] for p in listed] == list(PURPOSES)
+    assert [p["id"] for p in listed] == list(PURPOSES)  # the devnet genesis registers these
     assert listed[1] == {
         "id": "002",
         "name_zh": "金融信贷审核",
         "name_en": "Credit and loan review",
+        "retired_height": 0,
     }
     assert listed[-1]["id"] == OTHER
+    assert wallet.ledger.catalogue.queries == [("certificates", "purposes")]
 
 
 def test_anothers_certificates_need_a_consent_delegation_in_force(wallet: Wallet) -> None:

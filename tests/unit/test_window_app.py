@@ -54,7 +54,7 @@ class Browserish:
 
 @pytest.fixture
 def node() -> FakeNode:
-    return FakeNode()
+    return FakeNode(retired=("011",))
 
 
 @pytest.fixture
@@ -103,8 +103,11 @@ def test_sign_in_sets_a_private_cookie_and_the_page_learns_who_and_the_purposes(
         "bank",
         "威海市商业银行",
     )
-    assert "002" in {p["id"] for p in me["purposes"]}
-    assert me["types"]["diploma"]["name_zh"] and me["orgs"]["edu"].endswith("教育局")
+    assert me["orgs"]["edu"].endswith("教育局")
+    listed = client.get("/api/catalogue").json()
+    assert "002" in {p["id"] for p in listed["purposes"]}
+    assert "011" not in {p["id"] for p in listed["purposes"]}  # retired on the chain
+    assert listed["types"]["diploma"]["name_zh"]
     assert client.post("/api/signout", headers=POST).status_code == 200
     assert client.get("/api/me").json()["code"] == "signed_out"
 

@@ -271,9 +271,10 @@ def test_a_revoked_certificate_shows_no_fields_and_a_failed_record_is_kept(
 
 
 def test_bad_input_is_refused_before_the_node_is_asked(tmp_path: Path) -> None:
-    node = FakeNode([])
+    node = FakeNode([], retired=("011",))
     window = window_over(node, tmp_path)
     for text, code, purpose, problem in (
+        ("TLP1.x", "011", "", "purpose"),  # retired by governance
         ("", "002", "", "empty"),
         ("   ", "002", "", "empty"),
         ("T" * (limits.PAYLOAD_CHARS_MAX + 1), "002", "", "too_long"),
@@ -286,7 +287,7 @@ def test_bad_input_is_refused_before_the_node_is_asked(tmp_path: Path) -> None:
             window.verify(text, via="paste", clerk="c", purpose_code=code, purpose_text=purpose)
         assert info.value.code == problem
     assert window.archive.latest(10) == [] and node.recorded == []
-    assert check_purpose("099", "  窗口  自测 ") == "窗口 自测"
+    assert check_purpose("099", "  窗口  自测 ", node.purposes()) == "窗口 自测"
 
 
 def test_each_refusal_has_a_verdict_and_an_accepted_one_its_status() -> None:

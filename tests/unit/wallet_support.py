@@ -21,6 +21,7 @@ from node.sdk.client import ClientError
 from node.sdk.documents import document_hash, new_document
 from node.sdk.wallet_requests import new_nonce, sign_headers
 from proto import ledger_pb2, node_pb2
+from tests.unit.catalogue_support import StateClient, catalogue_state
 from wallet import passphrases
 from wallet.app import attach, create_app
 from wallet.settings import WalletSettings
@@ -51,6 +52,13 @@ class FakeClock:
         return dt.datetime.fromtimestamp(self.wall_ms / 1000, dt.UTC)
 
 
+CATALOGUE_QUERIES = {
+    ("certificates", "type"),
+    ("certificates", "types"),
+    ("certificates", "purposes"),
+}
+
+
 @dataclass
 class FakeLedger:
     """The chain's answers the wallet's routes read: CAs in force, certificates, committed
@@ -68,10 +76,15 @@ class FakeLedger:
     """What `consent.get` answers, by request id."""
     trust_reads: int = 0
     unreachable: bool = False
+    catalogue: StateClient = field(default_factory=lambda: StateClient(catalogue_state()))
+    """What the catalogue's queries answer: the devnet genesis's catalogue, run through the
+    contracts' own queries."""
 
     def query(self, contract: str, method: str, **args: Any) -> Any:
         if self.unreachable:
             raise ClientError("UNAVAILABLE", "connection refused")
+        if (contract, method) in CATALOGUE_QUERIES:
+            return self.catalogue.query(contract, method, **args)
         if (contract, method) == ("membership", "trust"):
             self.trust_reads += 1
             return {
@@ -97,6 +110,12 @@ class FakeLedger:
             return [c for c in self.certificates.values() if c["holder"] == args["holder"]]
         if (contract, method) == ("delegation", "list_by_holder"):
             return []
+        if (contract, method) == ("consent", "list_by_holder"):
+            return [
+                r
+                for r in self.requests.values()
+                if r["holder"] == args["holder"] and args.get("status", r["status"]) == r["status"]
+            ]
         if (contract, method) == ("consent", "get"):
             if args["request_id"] not in self.requests:
                 raise ClientError("NOT_FOUND", f"no consent request {args['request_id']}")
@@ -228,6 +247,7 @@ SAMPLE_ID_NUMBER = "110105199001011232"  # a valid GB 11643 check character, mad
 def diploma(cert_id: str) -> dict[str, Any]:
     fields = {name: f"value of {name}" for name in CERTIFICATE_TYPES["diploma"].fields}
     fields["id_number"] = SAMPLE_ID_NUMBER
+    fields["graduation_date"] = "2015-07-01"  # a date: the chain's type says so
     return new_document(cert_id, "diploma", fields)
 
 

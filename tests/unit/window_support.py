@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.catalogue.certificate_types import TYPES
+from contracts.catalogue.purposes import ENTRIES
 from node.chain.crypto import KeyPair
 from node.sdk.client import ClientError
 from node.sdk.presentation import make_presentation
@@ -61,9 +63,20 @@ class FakeNode:
     status_now: str = "revoked"
     recorded: list[tuple[Any, ...]] = field(default_factory=list)
     record_error: ClientError | None = None
+    retired: tuple[str, ...] = ()
+    """Purpose codes the fake chain lists as retired."""
 
     def verify_presentation(self, text: str) -> Answer:
         return self.answers.pop(0)
+
+    def purposes(self) -> list[dict[str, Any]]:
+        return [
+            {**e.get_names_json(), "retired_height": 9 if e.id in self.retired else 0}
+            for e in ENTRIES
+        ]
+
+    def type_names(self) -> dict[str, dict[str, Any]]:
+        return {t.id: {"name_zh": t.name_zh, "name_en": t.name_en} for t in TYPES}
 
     def certificate_status(self, cert_id: str) -> str:
         return self.status_now

@@ -11,14 +11,14 @@ chain. Registering a guardianship or a legal representative is a registrar's bus
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
-from contracts.catalogue import CERTIFICATE_TYPES, RECORD_CATEGORIES
+from contracts.framework import formats
 from node.chain.ids import new_id
+from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import ClientError, LedgerClient
 from wallet import limits
 from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
@@ -32,12 +32,14 @@ DAY_MS = 86_400_000
 HolderId = Annotated[str, Field(pattern=HOLDER_ID_PATTERN)]
 
 
-def _distinct(values: list[str] | None, allowed: Collection[str], what: str) -> list[str] | None:
+def _distinct(values: list[str] | None, what: str) -> list[str] | None:
+    """Distinct catalogue ids, sorted; whether the chain's catalogue holds them is
+    :func:`check_catalogue_names`'s question (a type or category may be newer than this code)."""
     if values is None:
         return None
-    unknown = sorted({v for v in values if v not in allowed})
-    if unknown:
-        raise ValueError(f"unknown {what}: {', '.join(unknown)}")
+    malformed = sorted({v for v in values if not formats.is_catalogue_id(v)})
+    if malformed:
+        raise ValueError(f"not a {what} id: {', '.join(malformed)}")
     if len(set(values)) != len(values):
         raise ValueError(f"a {what} is named twice")
     return sorted(values)
@@ -80,12 +82,12 @@ class AppointIn(BaseModel):
     @field_validator("cert_types")
     @classmethod
     def _cert_types(cls, v: list[str] | None) -> list[str] | None:
-        return _distinct(v, CERTIFICATE_TYPES, "certificate type")
+        return _distinct(v, "certificate type")
 
     @field_validator("record_categories")
     @classmethod
     def _record_categories(cls, v: list[str] | None) -> list[str] | None:
-        return _distinct(v, RECORD_CATEGORIES, "record category")
+        return _distinct(v, "record category")
 
 
 class RevokeIn(BaseModel):
@@ -95,6 +97,32 @@ class RevokeIn(BaseModel):
         max_length=limits.REASON_CHARS_MAX,
         description="why (no personal data: it is stored on the chain)",
     )
+
+
+def check_catalogue_names(ledger: LedgerClient, body: AppointIn) -> None:
+    """422 naming the certificate types and record categories of `body` that the chain's
+    catalogue lacks (retired ones count: the contract's rule), before anything is signed.
+    Types are asked one by one (a catalogue may hold a thousand), categories as the list."""
+    unknown = [
+        f"certificate type {name}" for name in body.cert_types or () if not _has_type(ledger, name)
+    ]
+    if body.record_categories:
+        known = {str(entry["id"]) for entry in node_query(ledger, "archives", "categories")}
+        unknown += [
+            f"record category {name}" for name in body.record_categories if name not in known
+        ]
+    if unknown:
+        raise HTTPException(422, f"not in the chain's catalogue: {', '.join(unknown)}")
+
+
+def _has_type(ledger: LedgerClient, type_id: str) -> bool:
+    try:
+        get_certificate_type(ledger, type_id)
+    except TypeNotInCatalogue:
+        return False
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return True
 
 
 def _chain_now_ms(request: Request, ledger: LedgerClient) -> int:
@@ -140,6 +168,7 @@ def appoint(
     principal = body.principal or holder_id
     if body.delegate in (principal, holder_id):
         raise HTTPException(422, "the delegate must be someone other than the principal and you")
+    check_catalogue_names(ledger, body)
     delegation_id = new_id("dlg")
     args: dict[str, Any] = {
         "delegation_id": delegation_id,

@@ -16,9 +16,10 @@ from node.chain.ids import new_id
 from node.chain.pki import Role
 from node.chain.tx import ArgValue
 from node.sdk import presentation
-from node.sdk.annotation import make_annotation
+from node.sdk.annotation import get_annotation_text, make_annotation, read_annotation
+from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
-from node.sdk.documents import DocumentInvalid, document_hash, make_partial_copy
+from node.sdk.documents import DocumentInvalid, make_partial_copy
 from node.sdk.sealing import open_sealed, seal_to
 from proto import node_pb2
 from wallet import limits
@@ -200,10 +201,12 @@ def deliver_certificate(
     if record is None:
         raise HTTPException(404, "no such holder in this wallet")
     doc = body.document.model_dump()
-    try:
-        digest = document_hash(doc)
+    try:  # checked against its type as the chain states it (a type may be new)
+        digest = chain_document_hash(ledger, doc)
     except DocumentInvalid as exc:
         raise HTTPException(422, f"invalid document: {exc}") from exc
+    except ClientError as exc:
+        raise node_error(exc) from exc
     onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
     try:
         require_org(
@@ -271,19 +274,44 @@ def list_requests(
     holder_id: HolderIdPath,
     session: CurrentHolder,
     ledger: Ledger,
+    store: Store,
     status: str | None = None,
     on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
     """Agencies' requests for the holder's data (status: pending, granted, refused, revoked);
     with on_behalf_of, those of a person or enterprise this holder is a consent delegate for
-    (a delegation in force: pending, revoked or expired ones do not count)."""
+    (a delegation in force: pending, revoked or expired ones do not count). A request this
+    wallet released a copy for, until the grant is revoked, has ``annotation_text``: the
+    line the copy carries (加注件)."""
     if on_behalf_of and on_behalf_of != holder_id:
         check_consent_delegate(ledger, on_behalf_of, holder_id)
     args: dict[str, str] = {"holder": on_behalf_of or holder_id}
     if status:
         args["status"] = status
     result: list[dict[str, Any]] = node_query(ledger, "consent", "list_by_holder", **args)
-    return result
+    return with_annotation_lines(ledger, store, result)
+
+
+def with_annotation_lines(
+    ledger: LedgerClient, store: WalletStore, requests: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The requests, each one whose copy this wallet keeps with ``annotation_text``: the
+    line printed on it, read from the annotation the holder signed, the agency named as the
+    chain names it (docs/annotated-copies.md, "The printed line")."""
+    names: dict[str, str] = {}
+    listed: list[dict[str, Any]] = []
+    for request in requests:
+        share = store.get_share(str(request["request_id"]))
+        if share is None or share.get("annotation") is None:
+            listed.append(request)
+            continue
+        annotation = read_annotation(share["annotation"])  # signed here: refusal is a bug
+        if annotation.agency not in names:
+            agency = node_query(ledger, "membership", "get", org_id=annotation.agency)
+            names[annotation.agency] = str(agency["name"])
+        text = get_annotation_text(annotation, names[annotation.agency])
+        listed.append({**request, "annotation_text": text})
+    return listed
 
 
 def sign_and_submit(
@@ -334,6 +362,16 @@ def release_for(ledger: LedgerClient, req: dict[str, Any], plaintext: bytes) -> 
     return json.dumps(copy, sort_keys=True).encode()
 
 
+def _document_hash(ledger: LedgerClient, plaintext: bytes) -> str:
+    """The hash of a document this wallet accepted (so it fits its type on the chain)."""
+    try:
+        return chain_document_hash(ledger, json.loads(plaintext))
+    except DocumentInvalid as exc:
+        raise HTTPException(409, f"the stored document no longer checks: {exc}") from exc
+    except ClientError as exc:
+        raise node_error(exc) from exc
+
+
 # Declared after the session in a route, so that an unauthenticated call is refused (401)
 # before the node is asked anything.
 HolderRequest = Annotated[dict[str, Any], Depends(holder_request)]
@@ -351,8 +389,9 @@ def grant(
 ) -> dict[str, Any]:
     """Grant a request, as asked or narrowed (fewer uses, an earlier end): the document is
     sealed to the agency's key with an annotation the granting holder signs (加注件: this
-    agency, this purpose, until the grant's end;
-    node/sdk/annotation.py), and the grant goes on-chain. A delegate (guardian) grants with
+    agency, this purpose and its code, until the grant's end; layout v1, without a code,
+    only for a request the chain holds without one; node/sdk/annotation.py), and the grant
+    goes on-chain. A delegate (guardian) grants with
     on_behalf_of; the contract checks the delegation, the document is the copy sealed to the
     delegate at delivery, and the delegate signs the annotation."""
     if req["status"] != "pending":
@@ -371,9 +410,10 @@ def grant(
     annotation = make_annotation(
         KeyPair(session.seed),
         cert_id=req["cert_id"],
-        document_hash=document_hash(json.loads(plaintext)),
+        document_hash=_document_hash(ledger, plaintext),
         agency=req["agency"],
         purpose=req["purpose"],
+        purpose_code=req.get("purpose_code"),
         request_id=request_id,
         expires_at_ms=until,
     )

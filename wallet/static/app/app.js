@@ -249,7 +249,9 @@ const SCREENS = {
         el("dt", {}, t("purpose")), el("dd", { class: "purpose" }, purposeText(r.purpose_code, r.purpose)),
         el("dt", {}, t("fields")), el("dd", {}, requestFields(r)),
         el("dt", {}, t("uses")), el("dd", {}, `${r.uses_left} / ${r.granted_uses}`),
-        el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
+        el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms)),
+        // 加注件: the line on the copy released to the agency, in Chinese as the copy has it.
+        r.annotation_text ? [el("dt", {}, t("annotation")), el("dd", { class: "annotation", lang: "zh-CN" }, r.annotation_text)] : null),
       r.status === "granted" && r.in_force
         ? el("button", { type: "button", class: "danger", on: { click: (e) => guarded(e.target, async () => {
             await api("POST", holderPath(`/requests/${encodeURIComponent(r.request_id)}/revoke${behalf("?")}`));

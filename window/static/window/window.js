@@ -99,6 +99,7 @@ const PAYLOAD_CHARS_MAX = 779; // window/limits.py (the longest presentation a w
 
 let lang = localStorage.getItem("tlw.pref.lang") || "zh";
 let me = null;
+let catalogue = { purposes: [], types: {} }; // from the chain, through the service
 let busy = false;
 let stream = null;
 const t = (key, ...args) => {
@@ -180,6 +181,7 @@ async function signIn(event) {
   if (!clerk || !passphrase) { say(t("err.empty")); return; }
   await work(event.submitter || event.target.querySelector("button"), async () => {
     me = await api("POST", "/api/signin", { clerk, passphrase });
+    await loadCatalogue();
     showVerify();
   });
 }
@@ -265,6 +267,10 @@ async function scanCamera(event) {
   await verifyImage(blob, "camera", event.currentTarget);
 }
 
+async function loadCatalogue() {
+  try { catalogue = await api("GET", "/api/catalogue"); } catch (err) { say(err.message); }
+}
+
 function showVerify() {
   applyPrefs();
   $("#clerk").hidden = false; $("#signout").hidden = false;
@@ -272,7 +278,7 @@ function showVerify() {
   $("#org").textContent = me.org_name;
   const purposes = el("select", { id: "purpose" },
     el("option", { value: "", text: "—" }),
-    me.purposes.map((p) => el("option", { value: p.id, text: `${p.id} ${lang === "zh" ? p.name_zh : p.name_en}` })));
+    catalogue.purposes.map((p) => el("option", { value: p.id, text: `${p.id} ${lang === "zh" ? p.name_zh : p.name_en}` })));
   const main = $("#main");
   main.replaceChildren(
     el("h2", { id: "screen-title", text: t("verify_title") }),
@@ -314,7 +320,7 @@ function fieldList(fields, cls) {
 }
 
 function typeName(id) {
-  const entry = me && me.types ? me.types[id] : null;
+  const entry = catalogue.types[id];
   return entry ? (lang === "zh" ? entry.name_zh : entry.name_en) : id;
 }
 
@@ -402,4 +408,6 @@ $("#large").addEventListener("click", () => {
 });
 $("#signout").addEventListener("click", signOut);
 applyPrefs();
-api("GET", "/api/me").then((who) => { me = who; showVerify(); }).catch(() => showSignIn(""));
+api("GET", "/api/me")
+  .then(async (who) => { me = who; await loadCatalogue(); showVerify(); })
+  .catch(() => showSignIn(""));
