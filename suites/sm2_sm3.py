@@ -138,6 +138,24 @@ def _r_s(signature: object) -> tuple[int, int] | None:
     return (r, s) if 1 <= r < N and 1 <= s < N else None
 
 
+def sm4_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """SM4-GCM (GB/T 32907, NIST SP 800-38D; RFC 8998's vector holds): ciphertext || tag."""
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    return encryptor.update(plaintext) + encryptor.finalize() + encryptor.tag
+
+
+def sm4_gcm_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, aad: bytes) -> bytes:
+    """The plaintext of ``sm4_gcm_encrypt``'s output; ``SealError`` if the tag is wrong."""
+    body, tag = ciphertext_and_tag[:-_GCM_TAG_BYTES], ciphertext_and_tag[-_GCM_TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(aad)
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except InvalidTag as exc:
+        raise SealError("the sealed document was altered or sealed with other data") from exc
+
+
 class Sm2SigningKey:
     """An SM2 private key parsed once; signs with the suite's signer id."""
 
@@ -247,10 +265,13 @@ class Sm2Sm3Suite(Suite):
         )
         if len(c3) != _C3_BYTES or len(c2) != _SM4_KEY_BYTES:
             raise SuiteError("GmSSL returned an SM2 ciphertext of unexpected size")
-        encryptor = Cipher(algorithms.SM4(sm4_key), modes.GCM(nonce)).encryptor()
-        encryptor.authenticate_additional_data(aad)
-        body = encryptor.update(plaintext) + encryptor.finalize()
-        return _encode_point(x1, y1) + c3 + c2 + nonce + body + encryptor.tag
+        return (
+            _encode_point(x1, y1)
+            + c3
+            + c2
+            + nonce
+            + sm4_gcm_encrypt(sm4_key, nonce, plaintext, aad)
+        )
 
     def open(self, private_key: bytes, sealed: bytes, aad: bytes = b"") -> bytes:
         _scalar(private_key)
@@ -259,8 +280,7 @@ class Sm2Sm3Suite(Suite):
         c1, c3 = sealed[:_C1_BYTES], sealed[_C1_BYTES : _C1_BYTES + _C3_BYTES]
         c2 = sealed[_C1_BYTES + _C3_BYTES : _SM2_CIPHERTEXT_BYTES]
         nonce = sealed[_SM2_CIPHERTEXT_BYTES : _SM2_CIPHERTEXT_BYTES + _GCM_NONCE_BYTES]
-        body = sealed[_SM2_CIPHERTEXT_BYTES + _GCM_NONCE_BYTES : -_GCM_TAG_BYTES]
-        tag = sealed[-_GCM_TAG_BYTES:]
+        body_and_tag = sealed[_SM2_CIPHERTEXT_BYTES + _GCM_NONCE_BYTES :]
         point = _point(c1)
         if point is None:  # checked here so GmSSL never sees (nor prints about) a bad point
             raise SealError("C1 of the sealed bytes is not a point of the curve")
@@ -272,9 +292,4 @@ class Sm2Sm3Suite(Suite):
             raise SealError("the sealed key does not open with this private key") from exc
         if len(sm4_key) != _SM4_KEY_BYTES:
             raise SealError("the sealed key is not an SM4 key")
-        decryptor = Cipher(algorithms.SM4(sm4_key), modes.GCM(nonce, tag)).decryptor()
-        decryptor.authenticate_additional_data(aad)
-        try:
-            return decryptor.update(body) + decryptor.finalize()
-        except InvalidTag as exc:
-            raise SealError("the sealed document was altered or sealed with other data") from exc
+        return sm4_gcm_decrypt(sm4_key, nonce, body_and_tag, aad)
