@@ -216,9 +216,13 @@ class Sm2Sm3Suite(Suite):
     def is_public_key(self, public_key: bytes) -> bool:
         return _point(public_key) is not None
 
-    def _tongsuo_key(self, public_key: bytes, point: tuple[int, int]) -> Any:
-        key = self._keys.get(public_key)
+    def _tongsuo_key(self, public_key: bytes) -> Any:
+        """Tongsuo's parsed key for a public key on the curve (cached), else None."""
+        key = self._keys.get(public_key) if isinstance(public_key, bytes) else None
         if key is None:
+            point = _point(public_key)
+            if point is None:
+                return None
             key = tongsuo_ec.EllipticCurvePublicNumbers(*point, tongsuo_ec.SM2()).public_key()
             if len(self._keys) >= _KEY_CACHE_MAX:
                 self._keys.clear()
@@ -226,20 +230,23 @@ class Sm2Sm3Suite(Suite):
         return key
 
     def verify(self, public_key: bytes, message: bytes, signature: bytes) -> bool:
-        # The cheap checks first, so a library only ever sees a well-formed key and signature.
-        if not are_bytes(message):
-            return False
+        # The cheap checks first (lengths, r and s in range, the point on the curve), so a
+        # library only ever sees a well-formed key and signature.
         r_s = _r_s(signature)
-        point = _point(public_key)
-        if r_s is None or point is None:
+        if r_s is None or not are_bytes(message):
             return False
         encoded = der.encode_signature(*r_s)
         try:
             if self.signer_id != DEFAULT_SIGNER_ID:
+                if _point(public_key) is None:
+                    return False
                 return bool(
                     gmssl_pyx.sm2_verify(public_key[1:], message, encoded, signer_id=self.signer_id)
                 )
-            self._tongsuo_key(public_key, point).verify(encoded, message, _TONGSUO_SM2)
+            key = self._tongsuo_key(public_key)
+            if key is None:
+                return False
+            key.verify(encoded, message, _TONGSUO_SM2)
         except InvalidSignature:
             return False
         except Exception:  # the contract: verify never raises, whatever a library does
