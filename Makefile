@@ -71,6 +71,7 @@ proto: $(STAMP)
 	$(PY) proto/generate.py
 
 bench: $(STAMP)
+	$(PY) bench/suites.py
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/verify.py
 	$(PY) bench/presentations.py

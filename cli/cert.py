@@ -336,7 +336,11 @@ def _replace_document(
     current = s.client.query("certificates", "status", cert_id=cert_id)
     if current["cert_type"] != cert_type:
         fail(f"{cert_id} is a {current['cert_type']}, not a {cert_type}")
-    new_cert_id = cert_id if method == "amend" else reissued_certificate_id(cert_id)
+    # Any version of a national identifier names the certificate; the chain records it under
+    # the id it was issued with, and a reissue takes the version after the current one.
+    cert_id = current["cert_id"]
+    identifier = current.get("identifier", cert_id)
+    new_cert_id = cert_id if method == "amend" else reissued_certificate_id(identifier)
     try:
         doc = new_document(new_cert_id, cert_type, fields, entry)
     except DocumentInvalid as exc:

@@ -445,7 +445,15 @@ def test_names_outside_the_catalogue_are_refused_where_they_are_used() -> None:
         {**_scoped(ledger, "REQ-0000001"), "scope": scope},
         "invalid_argument",
     )
-    assert "fields must be field names of the certificate's type" in error.message
+    assert error.message == "scope: fields must be field names of the certificate's type"
+    of_cert = json.dumps([{"cert_id": "DIP-2012-000001", "fields": ["nickname"]}])
+    error = ledger.reject(
+        support.BANK,
+        "consent.request",
+        {**_scoped(ledger, "REQ-0000003"), "scope": of_cert},
+        "invalid_argument",
+    )
+    assert error.message == "scope: fields must be field names of the certificate's type"
     unknown = json.dumps([{"cert_type": "passport"}])
     error = ledger.reject(
         support.BANK,

@@ -2,10 +2,13 @@
 
     cli, wallet, window  ->  node.sdk (+ node.chain, node.genesis, node.files; cli also
                             node.config)
-    node         ->  consensus, contracts  ->  the standard library and a few pure packages
+    node         ->  consensus, contracts  ->  suites  ->  the standard library and a few
+                                                          pure packages (and crypto libraries)
 
 - consensus/ and contracts/ are pure: they import nothing of node/, wallet/, cli/ or proto/,
   and no module that does I/O, threads, sockets or reads the clock.
+- suites/ (the chain's crypto suites) is pure in the same way and imports neither consensus/
+  nor contracts/ (they import it); its one source of fresh randomness is suites/randomness.py.
 - node/sdk/ is what agencies, the wallet and the CLI import: it imports no server code
   (node.ledger, node.transport, node.services, the driver, the runtime...).
 - node/chain/ holds the formats both sides agree on; it imports no server code either.
@@ -43,8 +46,14 @@ PURE_FORBIDDEN_TOPS = {
     "plyvel",
     "pathlib",
     "datetime",
+    "secrets",
 }
-"""What consensus/ and contracts/ may not import (I/O, clock, randomness, other layers)."""
+"""What consensus/, contracts/ and suites/ may not import (I/O, clock, randomness, other
+layers)."""
+
+RANDOMNESS_MODULE = "suites/randomness.py"
+"""The one module of the pure packages that draws fresh random bytes (`secrets`), for key
+generation and sealing (suites/base.py says which calls)."""
 
 NODE_PUBLIC = ("node.sdk", "node.chain", "node.genesis", "node.limits", "node.files")
 """The node's surface for clients: the SDK, the shared formats, the genesis document, and
@@ -110,9 +119,20 @@ def violations(folder: str, bad: Callable[[str], bool], root: Path = ROOT) -> li
     return found
 
 
-@pytest.mark.parametrize("folder", ["consensus", "contracts"])
+@pytest.mark.parametrize("folder", ["consensus", "contracts", "suites"])
 def test_the_core_is_pure(folder: str) -> None:
-    assert violations(folder, lambda m: m.split(".")[0] in PURE_FORBIDDEN_TOPS) == []
+    found = violations(folder, lambda m: m.split(".")[0] in PURE_FORBIDDEN_TOPS)
+    drawing = f"{RANDOMNESS_MODULE}:"
+    assert [f for f in found if not (f.startswith(drawing) and f.endswith("imports secrets"))] == []
+
+
+def test_the_suites_sit_below_consensus_and_contracts() -> None:
+    assert violations("suites", lambda m: m.split(".")[0] in {"consensus", "contracts"}) == []
+
+
+def test_only_the_randomness_module_draws_randomness() -> None:
+    found = violations("suites", lambda m: m.split(".")[0] in PURE_FORBIDDEN_TOPS)
+    assert [f.split(":")[0] for f in found] == [RANDOMNESS_MODULE]
 
 
 @pytest.mark.parametrize("folder", ["node/sdk", "node/chain"])

@@ -9,6 +9,7 @@ and events, never a message text.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -351,3 +352,36 @@ def test_a_request_may_ask_for_every_field_of_a_certificate() -> None:
     every = sorted(CERTIFICATE_TYPES["diploma"].fields)
     ledger = requested([{"cert_id": DIPLOMA, "fields": every}])
     assert get(ledger)["scope"] == [{"cert_id": DIPLOMA, "fields": every}]
+
+
+# --- scopes after the catalogue moved onto the chain ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"record_category": "Medical"}, "scope: record_category must be a category"),
+        ({"cert_type": "Diploma"}, "scope: cert_type must be a type of the catalogue"),
+        ({"cert_type": "diploma", "fields": ["Degree"]}, "scope: fields must be field names"),
+        ({"cert_id": DIPLOMA, "fields": ["Degree"]}, "scope: fields must be field names"),
+    ],
+)
+def test_a_scope_items_names_must_have_the_catalogues_form(
+    item: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ContractError) as info:
+        scope.parse_item(item, "scope")
+    assert info.value.message.startswith(message)
+
+
+def test_field_lists_and_type_items_name_their_argument_when_refused() -> None:
+    with pytest.raises(ContractError) as info:
+        scope.parse_fields(["Degree"], "fields")
+    assert info.value.message.startswith("fields: fields must be field names")
+    ledger = support.Ledger.with_diploma()
+    items = [{"cert_type": "diploma", "fields": ["nickname"]}]
+    with pytest.raises(ContractError) as info:
+        scope.check_catalogue(ledger.state, items, ledger.height, "granted_scope")
+    assert info.value.message == (
+        "granted_scope: fields must be field names of the certificate's type"
+    )
