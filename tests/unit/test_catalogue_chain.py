@@ -22,7 +22,7 @@ from contracts.certificates.records import CERTIFICATES, Certificate
 from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
-from contracts.membership.organisations import ORGANISATIONS
+from contracts.membership.organisations import ORGANISATIONS, get_organisation_problem
 from contracts.runtime import ArgValue, genesis_writes
 from node.genesis import Genesis
 from tests.unit import test_contracts_support as support
@@ -945,3 +945,13 @@ def test_a_retired_type_still_answers_for_its_certificates() -> None:
         lookup.get_type_for_issue(ledger.state, "residence_permit", ledger.height)
     with pytest.raises(ContractError, match="passport is not in the catalogue"):
         lookup.get_type_at(ledger.state, "passport", ledger.height)
+
+
+def test_an_organisations_type_list_holds_catalogue_ids_once_each() -> None:
+    for cert_types, problem in (
+        (("Diploma",), "organisation sdu: cert_types must be certificate types of the catalogue"),
+        (("diploma", "diploma"), "organisation sdu: a certificate type is listed twice"),
+    ):
+        university = dataclasses.replace(support.UNIVERSITY, cert_types=cert_types)
+        assert get_organisation_problem(university) == problem
+    assert get_organisation_problem(support.UNIVERSITY) is None
