@@ -131,6 +131,14 @@ def play(net: Devnet) -> str:
             "  its national identifier (GB/T 36904): type code of 高校学历, the Education"
             " Bureau's unified social credit code, serial, version 001, check character"
         )
+        meta = client.query("certificates", "metadata", cert_id=diploma)
+        shown = client.query("certificates", "type", type_id="diploma")
+        console.print(
+            f"  the type is the chain's catalogue entry (version {shown['version']}, type code"
+            f" {meta['type_code']}); GB/T 36903 metadata on the chain: {meta['name_zh']},"
+            f" issuer code {meta['issuer_code']}, block {meta['issued_height']}; the holder's"
+            f" name and number stay in the document ({', '.join(meta['off_chain_fields'].values())})"
+        )
         certs = wallet_call(net, "GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
         table = Table(title="her wallet")
         for col in ("certificate", "type", "issuer", "status"):

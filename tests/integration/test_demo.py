@@ -40,6 +40,11 @@ def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
         "金融信贷审核（personal loan application 个人贷款申请） 使用，有效期至 "
     ) in out
     assert "revoked (reason: degree rescinded after review)" in out
+    # The diploma's type is the chain's catalogue entry, its metadata the chain's (issue 17).
+    flat = " ".join(out.split())  # rich wraps long lines
+    assert "the type is the chain's catalogue entry (version 1, type code" in flat
+    assert "GB/T 36903 metadata on the chain: 高校学历" in flat
+    assert "stay in the document (holder_name, id_number)" in flat
     assert devnet.running(folder) == {}
 
 
