@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+import httpx
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
@@ -37,13 +38,17 @@ from node.chain.credentials import (
     b64url_decode,
     credential_urn,
     decode_bitstring,
+    encode_bitstring,
     get_bit,
     holder_urn,
     issuer_urn,
+    jwks_path,
     okp_jwk,
+    org_jwks,
     org_kid,
     parse_issuer_urn,
     status_entries,
+    status_index_path,
     status_list_path,
 )
 from node.chain.crypto import KeyPair
@@ -51,6 +56,7 @@ from node.limits import (
     CREDENTIAL_BYTES_MAX,
     CREDENTIAL_DISCLOSURES_MAX,
     CREDENTIAL_FIELD_BYTES_MAX,
+    CREDENTIAL_HTTP_ANSWER_BYTES_MAX,
 )
 
 ALG: Final = "Ed25519"
@@ -557,3 +563,90 @@ def _check_key_binding(
     if not isinstance(iat, int) or abs(now_s - iat) > 5 * CLOCK_SKEW_S:
         raise CredentialRefused(BAD_KEY_BINDING, "the key-binding JWT is not fresh")
     return True
+
+
+# --- Over HTTP, and at delivery ----------------------------------------------------------------
+
+
+class HttpCredentialSource:
+    """A node's open-credential routes over HTTP (node/credentials_http.py), at
+    ``base_url``: the one place a verifier trusts for keys and lists. The paths are the
+    canonical ones; the host a credential names is never asked."""
+
+    def __init__(self, base_url: str, timeout_s: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def _get(self, path: str) -> Mapping[str, Any]:
+        try:
+            with (
+                httpx.Client(timeout=self.timeout_s) as client,
+                client.stream("GET", self.base_url + path) as resp,
+            ):
+                body = b""
+                for chunk in resp.iter_bytes():
+                    body += chunk
+                    if len(body) > CREDENTIAL_HTTP_ANSWER_BYTES_MAX:
+                        raise CredentialRefused(STATUS_UNAVAILABLE, f"{path}: answer too large")
+                status = resp.status_code
+        except httpx.HTTPError as exc:
+            raise CredentialRefused(STATUS_UNAVAILABLE, f"{self.base_url}: {exc}") from None
+        if status == 404:
+            raise CredentialRefused(UNKNOWN_ISSUER, f"the node has no {path}")
+        if status != 200:
+            raise CredentialRefused(STATUS_UNAVAILABLE, f"{path}: HTTP {status}")
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            raise CredentialRefused(STATUS_UNAVAILABLE, f"{path}: not JSON") from None
+        if not isinstance(doc, dict):
+            raise CredentialRefused(STATUS_UNAVAILABLE, f"{path}: not a JSON object")
+        return doc
+
+    def get_jwks(self, org_id: str) -> Mapping[str, Any]:
+        return self._get(jwks_path(org_id))
+
+    def get_status_list(self, org_id: str, purpose: str) -> Mapping[str, Any]:
+        return self._get(status_list_path(org_id, purpose))
+
+    def get_status_index(self, org_id: str, cert_id: str) -> int:
+        """A certificate's index in its issuer's lists, as the node derives it (what an
+        issuer writes into the credentials it signs)."""
+        index = self._get(status_index_path(org_id, cert_id)).get("index")
+        if not isinstance(index, int):
+            raise CredentialRefused(STATUS_UNAVAILABLE, "the node gave no index")
+        return index
+
+
+def check_issued(
+    text: str, chain_id: str, org_id: str, public_key: bytes, document: Mapping[str, Any]
+) -> None:
+    """CredentialRefused unless ``text`` (either format, as issued: every disclosure) is
+    signed by ``public_key`` as ``org_id`` of ``chain_id``, for the document's certificate,
+    with exactly its fields: what a wallet checks before it keeps a delivered credential.
+    Status and time are the verifier's business."""
+    jwks = org_jwks(chain_id, org_id, [public_key])
+
+    class Known:
+        def get_jwks(self, asked: str) -> Mapping[str, Any]:
+            if asked != org_id:
+                raise CredentialRefused(UNKNOWN_ISSUER, f"delivered by {org_id}, not {asked}")
+            return jwks
+
+        def get_status_list(self, asked: str, purpose: str) -> Mapping[str, Any]:
+            empty = encode_bitstring([])
+            return {"credentialSubject": {"statusPurpose": purpose, "encodedList": empty}}
+
+    checked = verify_vc(text, Known(), now_s=_issued_at(text))
+    if checked.cert_id != document.get("cert_id") or checked.fields != document.get("fields"):
+        raise CredentialRefused(MALFORMED, "the credential is not the delivered document's")
+    if checked.cert_type != document.get("cert_type"):
+        raise CredentialRefused(MALFORMED, "the credential is of another certificate type")
+
+
+def _issued_at(text: str) -> int:
+    """The issuance time a credential states (its own clock, for checks at delivery)."""
+    _, payload = _read_jws(text.split("~", 1)[0].strip())
+    if "iat" in payload and isinstance(payload["iat"], int):
+        return int(payload["iat"])
+    return _parse_iso(payload.get("validFrom"))
