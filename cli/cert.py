@@ -282,7 +282,7 @@ def sign_credentials(
     """The committed certificate as a vc+jwt and an SD-JWT VC signed with `org`'s key, their
     status entries at the index the devnet's node derives for it (docs/credentials.md)."""
     try:
-        base = s.net.credentials_url
+        base = s.net.credentials_url_of(s.client.address)
         index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
     except (CredentialRefused, DevnetNotFound) as exc:
         fail(f"issued on-chain, but no status index for the credentials: {exc}")

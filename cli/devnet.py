@@ -173,6 +173,15 @@ class Devnet:
             raise DevnetNotFound(f"{self.dir}: this devnet serves no credential routes")
         return next(iter(self.credentials.values()))
 
+    def credentials_url_of(self, address: str) -> str:
+        """The open-credential routes of the validator at gRPC `address` (the one a command
+        just committed through, so it already holds what was committed); the first
+        validator's if `address` is none of the devnet's."""
+        for vid, known in self.addresses.items():
+            if known == address and vid in self.credentials:
+                return self.credentials[vid]
+        return self.credentials_url
+
     @property
     def wallet_app_url(self) -> str:
         """The citizen's page (wallet/page.py) on the devnet's wallet."""

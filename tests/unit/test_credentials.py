@@ -5,6 +5,7 @@ node's real routes (CredentialRoutes) over an in-memory state."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from node.chain.credentials import (
     status_list_path,
 )
 from node.chain.crypto import KeyPair
-from node.credentials_http import CredentialRoutes
+from node.credentials_http import CredentialRoutes, serve_credentials
 from node.sdk import credentials as vc
 from node.sdk.credentials import (
     CertificateClaims,
@@ -375,3 +376,47 @@ def test_routes_serve_jwks_lists_and_refuse_the_rest(world: World) -> None:
         == 404
     )
     assert world.routes.answer("GET", "/metrics").status == 404
+
+
+# --- The routes over a real socket ------------------------------------------------------------
+
+
+async def _exchange(port: int, raw: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    writer.write_eof()  # the client is done: a cut request is answered at once, not at the timeout
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    return answer
+
+
+def test_the_http_server_answers_and_refuses_bad_requests(world: World) -> None:
+    async def scenario() -> list[bytes]:
+        server = await serve_credentials(world.routes, "127.0.0.1:0")
+        port = server.sockets[0].getsockname()[1]
+        try:
+            return [
+                await _exchange(port, b"GET /credentials/v1/orgs/edu/jwks.json HTTP/1.1\r\n\r\n"),
+                await _exchange(port, b"HEAD /credentials/v1/orgs/edu/jwks.json HTTP/1.1\r\n\r\n"),
+                await _exchange(
+                    port, b"DELETE /credentials/v1/orgs/edu/jwks.json HTTP/1.1\r\n\r\n"
+                ),
+                await _exchange(port, b"GET nowhere\r\n\r\n"),
+                await _exchange(port, b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\n\r\n"),
+                await _exchange(port, b"GET / HTTP/1.1\r\n"),  # closed before the end
+            ]
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    ok, head, wrong_method, garbage, oversized, cut = asyncio.run(scenario())
+    assert ok.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Content-Type: application/jwk-set+json" in ok
+    keys = json.loads(ok.split(b"\r\n\r\n", 1)[1])["keys"]
+    assert keys[0]["kid"] == _edu().kid
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert wrong_method.startswith(b"HTTP/1.1 405 ")
+    assert garbage.startswith(b"HTTP/1.1 400 ")
+    assert oversized.startswith(b"HTTP/1.1 400 ")
+    assert cut.startswith(b"HTTP/1.1 400 ")
