@@ -229,6 +229,7 @@ def issue_cmd(
     (with the certificate as open credentials signed by the issuing organisation)."""
     entry = chain_type(s.client, cert_type)
     fields = parse_fields(entry, field)
+    until_ms = _valid_until_ms(s, valid_days)  # what the chain and the credentials both say
     try:
         doc, committed = issue_certificate(
             s.client,
@@ -236,23 +237,27 @@ def issue_cmd(
             cert_type,
             holder,
             fields,
-            valid_until_ms=_valid_until_ms(s, valid_days),
+            valid_until_ms=until_ms,
             org_id=org,
             entry=entry,
         )
     except DocumentInvalid as exc:
         fail(str(exc))
-    credentials = (
-        sign_credentials(s, org, holder, doc, committed.height, _valid_until_ms(s, valid_days))
-        if with_credentials or vc_out is not None
-        else {}
-    )
-    if vc_out is not None:
+    credentials: dict[str, str] = {}
+    skipped = ""
+    if with_credentials or vc_out is not None:
+        try:
+            credentials = sign_credentials(s, org, holder, doc, committed.height, until_ms)
+        except CredentialsUnavailable as exc:
+            skipped = str(exc)
+    if vc_out is not None and credentials:
         vc_out.mkdir(parents=True, exist_ok=True)
         (vc_out / f"{doc['cert_id']}.vc.jwt").write_text(credentials["vc_jwt"] + "\n")
         (vc_out / f"{doc['cert_id']}.sd-jwt").write_text(credentials["sd_jwt"] + "\n")
     if deliver_to_wallet:
         _deliver_or_fail(s, org, holder, doc, "issued on-chain", credentials)
+    if vc_out is not None and not credentials:
+        fail(f"issued and delivered, but no credentials to write: {skipped}")
     return Output(
         {
             "cert_id": doc["cert_id"],
@@ -260,15 +265,23 @@ def issue_cmd(
             "doc_hash": document_hash(doc, entry),
             "delivered": deliver_to_wallet,
             "credentials": sorted(credentials),
+            **({"credentials_skipped": skipped} if skipped else {}),
         },
         f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
-        + (" and delivered to the wallet" if deliver_to_wallet else ""),
+        + (" and delivered to the wallet" if deliver_to_wallet else "")
+        + (f" with its credentials ({', '.join(sorted(credentials))})" if credentials else "")
+        + (f"; credentials skipped: {skipped}" if skipped else ""),
     )
 
 
 def _valid_until_ms(s: Session, valid_days: int) -> int:
     """The end of a validity of `valid_days` from the chain's time; 0 (no expiry) for 0."""
     return 0 if valid_days == 0 else s.days_from_now_ms(valid_days)
+
+
+class CredentialsUnavailable(Exception):
+    """The certificate is on the chain, but it cannot be signed as open credentials now
+    (no credential routes in this devnet, no status index from the node)."""
 
 
 def sign_credentials(
@@ -285,7 +298,7 @@ def sign_credentials(
         base = s.net.credentials_url_of(s.client.address)
         index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
     except (CredentialRefused, DevnetNotFound) as exc:
-        fail(f"issued on-chain, but no status index for the credentials: {exc}")
+        raise CredentialsUnavailable(f"no status index for the credentials: {exc}") from None
     claims = CertificateClaims(
         cert_id=doc["cert_id"],
         cert_type=doc["cert_type"],
@@ -430,7 +443,10 @@ def _replace_document(
         args.update(new_cert_id=new_cert_id, valid_until_ms=_valid_until_ms(s, valid_days))
     committed = s.call("certificates", method, args)
     until_ms = int(args.get("valid_until_ms", current.get("valid_until_ms", 0)))
-    credentials = sign_credentials(s, org, current["holder"], doc, committed.height, until_ms)
+    try:
+        credentials = sign_credentials(s, org, current["holder"], doc, committed.height, until_ms)
+    except CredentialsUnavailable:
+        credentials = {}  # the document still goes; the wallet drops the old credentials
     _deliver_or_fail(s, org, current["holder"], doc, f"{method} committed", credentials)
     return Output(
         {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},

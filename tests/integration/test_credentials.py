@@ -20,6 +20,7 @@ from tests.integration.helpers import (
     cli,
     cli_fails,
     cli_issue,
+    fields_args,
     new_holder,
     org_key,
     wallet,
@@ -72,6 +73,13 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     unknown = tmp_path / "unknown.vc.jwt"
     unknown.write_text(issue_vc_jwt(stranger, claims))
     assert "unknown_issuer" in cli_fails(net, "cert", "verify-vc", str(unknown))
+
+    amended = {**DIPLOMA, "major": "Biostatistics"}
+    cli(net, "cert", "amend", "--org", "edu", "--cert-id", cert_id, "--type", "diploma",
+        "--reason", "major corrected", *fields_args(amended))  # fmt: skip
+    renewed = tmp_path / "amended.vc.jwt"
+    renewed.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    assert cli(net, "cert", "verify-vc", str(renewed))["fields"]["major"] == "Biostatistics"
 
     cli(net, "cert", "revoke", "--org", "edu", "--cert-id", cert_id, "--reason", "degree rescinded")
     for file in (vc_file, sd_file):
