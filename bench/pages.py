@@ -13,7 +13,12 @@ phone and a verifier meet them:
   presentation and its QR SVG included (the wallet's work plus the round trip);
 - verification: `Agency/VerifyPresentation` over mTLS as the bank, each presentation fresh
   (nonces are single-use), checked client-side against the validator schedule (light-client
-  style, as a window would).
+  style, as a window would);
+- the window page's verification of a scanned QR (window/, the bank's window service, as a
+  signed-in clerk's browser calls it over HTTPS): the upload path (a PNG of the QR code as a
+  phone screenshot holds it, decoded on the server with zxing-cpp) and the paste path, each
+  end to end: the node's check, the answer re-checked against the validator schedule, the
+  verification recorded on-chain (waiting for its block) and archived.
 
 Prints one JSON line. Usage: python bench/pages.py [--loads 10] [--samples 30]
 """
@@ -21,6 +26,7 @@ Prints one JSON line. Usage: python bench/pages.py [--loads 10] [--samples 30]
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import statistics
@@ -33,8 +39,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+import segno
 from playwright.sync_api import sync_playwright
 
+from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
 from tests.integration.helpers import (
     DIPLOMA,
     issue_and_deliver,
@@ -77,6 +85,45 @@ def measure_page(url: str, loads: int) -> dict[str, Any]:
     }
 
 
+def measure_window(net: Devnet, texts: list[str]) -> dict[str, Any]:
+    """The window's verification of each presentation in `texts`, half uploaded as an
+    image, half pasted; every one must come back 有效 (valid)."""
+    upload: list[float] = []
+    paste: list[float] = []
+    with httpx.Client(
+        base_url=net.window_url, verify=net.window_tls(), timeout=30, headers={"X-Window": "1"}
+    ) as window:
+        signed_in = window.post(
+            "/api/signin", json={"clerk": WINDOW_CLERK, "passphrase": WINDOW_CLERK_PASSPHRASE}
+        )
+        signed_in.raise_for_status()
+        for i, text in enumerate(texts):
+            if i % 2 == 0:
+                image = io.BytesIO()
+                segno.make(text, error="m").save(image, kind="png", scale=6, border=4)
+                start = time.perf_counter()
+                resp = window.post(
+                    "/api/verify/image?purpose_code=002&via=upload",
+                    content=image.getvalue(),
+                    headers={"Content-Type": "image/png"},
+                )
+                upload.append((time.perf_counter() - start) * 1000)
+            else:
+                start = time.perf_counter()
+                resp = window.post(
+                    "/api/verify/paste", json={"payload": text, "purpose_code": "002"}
+                )
+                paste.append((time.perf_counter() - start) * 1000)
+            if resp.status_code != 200 or resp.json()["verdict"] != "valid":
+                raise SystemExit(f"the window refused a fresh presentation: {resp.text}")
+    return {
+        "window_upload_ms_p50": _p(upload, 0.5),
+        "window_upload_ms_p99": _p(upload, 0.99),
+        "window_paste_ms_p50": _p(paste, 0.5),
+        "window_paste_ms_p99": _p(paste, 0.99),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loads", type=int, default=10, help="fresh page loads")
@@ -90,6 +137,7 @@ def main() -> None:
         path = f"/v1/holders/{holder}/certificates/{doc['cert_id']}/presentation"
         made: list[float] = []
         texts: list[str] = []
+        window_texts: list[str] = []
         with httpx.Client(
             base_url=net.wallet_url,
             verify=net.wallet_tls(),
@@ -102,6 +150,10 @@ def main() -> None:
                 made.append((time.perf_counter() - start) * 1000)
                 resp.raise_for_status()
                 texts.append(resp.json()["presentation"])
+            for _ in range(2 * args.samples):
+                resp = wallet.post(path, json={"fields": ["degree"], "verifier": "bank"})
+                resp.raise_for_status()
+                window_texts.append(resp.json()["presentation"])
         checked: list[float] = []
         with net.client(org="bank") as bank:
             schedule = bank.get_validator_schedule(net.genesis.validators)
@@ -111,6 +163,7 @@ def main() -> None:
                 checked.append((time.perf_counter() - start) * 1000)
                 if not answer.accepted:
                     raise SystemExit(f"a fresh presentation was refused: {answer}")
+        figures.update(measure_window(net, window_texts))
     figures.update(
         {
             "presentation_ms_p50": _p(made, 0.5),

@@ -131,6 +131,14 @@ def play(net: Devnet) -> str:
             "  its national identifier (GB/T 36904): type code of 高校学历, the Education"
             " Bureau's unified social credit code, serial, version 001, check character"
         )
+        meta = client.query("certificates", "metadata", cert_id=diploma)
+        shown = client.query("certificates", "type", type_id="diploma")
+        console.print(
+            f"  the type is the chain's catalogue entry (version {shown['version']}, type code"
+            f" {meta['type_code']}); GB/T 36903 metadata on the chain: {meta['name_zh']},"
+            f" issuer code {meta['issuer_code']}, block {meta['issued_height']}; the holder's"
+            f" name and number stay in the document ({', '.join(meta['off_chain_fields'].values())})"
+        )
         certs = wallet_call(net, "GET", f"{net.wallet_url}/v1/holders/{holder}/certificates", token)
         table = Table(title="her wallet")
         for col in ("certificate", "type", "issuer", "status"):
@@ -262,7 +270,8 @@ def demo_cmd(
         typer.Option(
             "--keep",
             help="leave the devnet running after the story and print how to sign in to the"
-            " citizen's page as Li Na (stop it with `trustledger devnet down --dir DIR`)",
+            " citizen's page as Li Na and to the bank's window page as its clerk (stop it with"
+            " `trustledger devnet down --dir DIR`)",
         ),
     ] = False,
 ) -> None:
@@ -280,6 +289,8 @@ def demo_cmd(
             f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
         )
         console.print(f"the citizen's page: {net.wallet_app_url}")
+        if net.window_url:
+            console.print(f"the bank's window page: {net.window_page_url}")
         show_trust_boundary(net)
         holder = play(net)
         console.print(Panel.fit("[green]demo finished: every step checked against the chain[/]"))
@@ -291,9 +302,17 @@ def demo_cmd(
         console.print(
             f"the devnet keeps running. Open {net.wallet_app_url} (its certificate is from the"
             f" devnet's CA, {workdir}/cas/bdc.pem) and sign in as Li Na:\n"
-            f"  wallet id:  {holder}\n  passphrase: {LI_NA_PASSPHRASE}\n"
-            f"stop it with: trustledger devnet down --dir {workdir}"
+            f"  wallet id:  {holder}\n  passphrase: {LI_NA_PASSPHRASE}"
         )
+        if net.window_url:
+            console.print(
+                f"The bank's window page: open {net.window_page_url} (its certificate is from"
+                f" {workdir}/cas/{devnet.WINDOW_ORG}.pem) and sign in as its clerk:\n"
+                f"  clerk id:   {devnet.WINDOW_CLERK}\n"
+                f"  passphrase: {devnet.WINDOW_CLERK_PASSPHRASE}\n"
+                "then upload a screenshot of Li Na's 亮证 QR code, or paste its text."
+            )
+        console.print(f"stop it with: trustledger devnet down --dir {workdir}")
         return
     devnet.down(workdir)
     if dir is None:

@@ -8,6 +8,7 @@ Layout of a devnet folder:
     keys/orgs/*.json        encrypted organisation keys (issuers, bank, auditor)
     nodes/<id>/node.json    per-validator config; nodes/<id>/db its LevelDB
     wallet/db               the wallet's LevelDB (folders 0700, files 0600)
+    window/                 the bank's window service: clerks.json, its archive (LevelDB)
     logs/*.log              one log per process
     pids.json               running processes
 """
@@ -47,6 +48,7 @@ from node.genesis import Genesis
 from node.sdk.client import DEFAULT_TIMEOUT_S, ClientError, LedgerClient
 from node.sdk.https import https_context
 from node.sdk.tls import ClientTls
+from window.clerks import make_clerk, save_clerk
 
 app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
 console = Console()
@@ -107,6 +109,12 @@ WALLET_ORG = "bdc"
 OPS_ORG = "bdc"
 """Whose operator certificate devnet commands (status, readiness) call with."""
 """The organisation that runs the devnet's wallet service (the city's big data center)."""
+WINDOW_ORG = "bank"
+"""The agency whose window service (window/, `/window/`) the devnet runs: the bank verifies."""
+WINDOW_CLERK = "clerk-01"
+WINDOW_CLERK_NAME = "王芳 Wang Fang"
+WINDOW_CLERK_PASSPHRASE = "window-devnet-only"
+"""The devnet's window clerk and passphrase (printed by `devnet up` and `demo --keep`)."""
 CREDIT_CODES = {
     "psb": "11371000000000001C",
     "edu": "11371000000000002F",
@@ -162,6 +170,8 @@ class Devnet:
     addresses: dict[str, str]
     wallet_url: str
     metrics: dict[str, str]
+    window_url: str = ""
+    """The bank's window service (`<url>/window/`); "" in the docker and hosts layouts."""
     credentials: dict[str, str] = field(default_factory=dict)
     """Each validator's base URL of its open-credential routes (node/credentials_http.py)."""
 
@@ -186,6 +196,15 @@ class Devnet:
     def wallet_app_url(self) -> str:
         """The citizen's page (wallet/page.py) on the devnet's wallet."""
         return f"{self.wallet_url}/app/"
+
+    @property
+    def window_page_url(self) -> str:
+        """The window clerk's page (window/) of the devnet's bank, "" if it has none."""
+        return f"{self.window_url}/window/" if self.window_url else ""
+
+    def window_tls(self) -> ssl.SSLContext:
+        """What the window's HTTPS certificate is checked with: the bank's CA."""
+        return https_context([self.dir / identities.CAS_DIR / f"{WINDOW_ORG}.pem"])
 
     @property
     def node_address(self) -> str:
@@ -242,6 +261,7 @@ class Devnet:
             addresses=doc["validators"],
             wallet_url=doc["wallet_url"],
             metrics=doc.get("metrics", {}),
+            window_url=doc.get("window_url", ""),
             credentials=doc.get("credentials", {}),
         )
 
@@ -288,15 +308,16 @@ def init_devnet(
     dir.mkdir(parents=True, exist_ok=True)
     n = len(VALIDATOR_IDS)
     ports = (
-        free_ports(3 * n + 1)
+        free_ports(3 * n + 2)
         if base_port == 0
         else [base_port + i for i in range(n)]
         + [base_port + 100]
         + [base_port + 200 + i for i in range(n)]
+        + [base_port + 150]
         + [base_port + 300 + i for i in range(n)]
     )
-    # ports: validators' gRPC [0, n), the wallet n, validators' metrics (n, 2n], their
-    # open-credential routes (2n, 3n]
+    # ports: validators' gRPC [0, n), the wallet n, validators' metrics (n, 2n], the window
+    # 2n + 1, validators' open-credential routes (2n + 1, 3n + 1]
     pw = passphrase()
     validators = []
     for vid in VALIDATOR_IDS:
@@ -327,6 +348,7 @@ def init_devnet(
         },
         (WALLET_ORG, wallet_hosts),
         dt.datetime.now(dt.UTC),
+        window=(WINDOW_ORG, ["127.0.0.1", "localhost"]),
     )
     chain_id = f"trustledger-devnet-{os.urandom(3).hex()}"
     genesis = Genesis(
@@ -364,7 +386,7 @@ def init_devnet(
                 if docker
                 else f"{hosts[vid]}:{DOCKER_CREDENTIALS_PORT}"
                 if hosts is not None
-                else f"127.0.0.1:{ports[2 * n + 1 + VALIDATOR_IDS.index(vid)]}",
+                else f"127.0.0.1:{ports[2 * n + 2 + VALIDATOR_IDS.index(vid)]}",
             ),
             credentials_url=f"http://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
             peers={p: a for p, a in addresses.items() if p != vid},
@@ -374,6 +396,12 @@ def init_devnet(
             tls_key_path=tls_key.resolve(),
         ).save(home / "node.json")
     (dir / "wallet").mkdir(mode=0o700, exist_ok=True)  # the wallet refuses a readable one
+    window_url = "" if docker or hosts is not None else f"https://127.0.0.1:{ports[2 * n + 1]}"
+    if window_url:
+        save_clerk(
+            dir / "window" / "clerks.json",
+            make_clerk(WINDOW_CLERK, WINDOW_CLERK_NAME, WINDOW_CLERK_PASSPHRASE),
+        )
     wallet_url = (
         f"https://wallet:{DOCKER_WALLET_PORT}"
         if docker
@@ -387,6 +415,7 @@ def init_devnet(
                 "chain_id": chain_id,
                 "validators": addresses,
                 "wallet_url": wallet_url,
+                "window_url": window_url,
                 "metrics": {vid: f"http://{cfg_metrics[vid]}/metrics" for vid in VALIDATOR_IDS},
                 "credentials": {
                     vid: f"http://{vid}:{DOCKER_CREDENTIALS_PORT}"
@@ -502,6 +531,38 @@ def start_wallet(net: Devnet, *, prefix: Sequence[str] = ()) -> int:
     )
 
 
+def start_window(net: Devnet) -> int:
+    """The bank's window service (window/): its operator certificate and key file, the
+    clerks file made at init, HTTPS with its CA's certificate."""
+    url = urlsplit(net.window_url)
+    cert, key = identities.cert_paths(net.dir, WINDOW_ORG, identities.OPERATOR)
+    https_cert, https_key = identities.cert_paths(net.dir, WINDOW_ORG, identities.WINDOW_HTTPS)
+    org_name = next(name for org_id, name, *_ in ORGANISATIONS if org_id == WINDOW_ORG)
+    home = (net.dir / "window").resolve()
+    return start_process(
+        net.dir,
+        "window",
+        [sys.executable, "-m", "window", "serve"],
+        {
+            "TRUSTLEDGER_KEY_PASSPHRASE": passphrase(),
+            "TRUSTLEDGER_WINDOW_ORG": WINDOW_ORG,
+            "TRUSTLEDGER_WINDOW_ORG_NAME": org_name,
+            "TRUSTLEDGER_WINDOW_DATA_DIR": str(home),
+            "TRUSTLEDGER_WINDOW_CLERKS_PATH": str(home / "clerks.json"),
+            "TRUSTLEDGER_WINDOW_ORG_KEY_PATH": str(net.org_key_path(WINDOW_ORG).resolve()),
+            "TRUSTLEDGER_WINDOW_NODE_ADDRESS": net.node_address,
+            "TRUSTLEDGER_WINDOW_GENESIS_PATH": str((net.dir / "genesis.json").resolve()),
+            "TRUSTLEDGER_WINDOW_TLS_CERT_PATH": str(cert.resolve()),
+            "TRUSTLEDGER_WINDOW_TLS_KEY_PATH": str(key.resolve()),
+            "TRUSTLEDGER_WINDOW_TLS_CA_DIR": str((net.dir / identities.CAS_DIR).resolve()),
+            "TRUSTLEDGER_WINDOW_HTTPS_CERT_PATH": str(https_cert.resolve()),
+            "TRUSTLEDGER_WINDOW_HTTPS_KEY_PATH": str(https_key.resolve()),
+            "TRUSTLEDGER_WINDOW_HOST": str(url.hostname),
+            "TRUSTLEDGER_WINDOW_PORT": str(url.port),
+        },
+    )
+
+
 def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
     deadline = time.monotonic() + timeout_s
     names = [*net.addresses, "wallet"]
@@ -533,6 +594,18 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
                 raise RuntimeError(f"wallet did not become ready; see {net.dir}/logs/wallet.log")
             time.sleep(0.2)
         progress.advance(task)
+        while net.window_url:
+            try:
+                health = httpx.get(
+                    net.window_url + "/api/health", timeout=2.0, verify=net.window_tls()
+                )
+                if health.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"window did not become ready; see {net.dir}/logs/window.log")
+            time.sleep(0.2)
 
 
 def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devnet:
@@ -543,6 +616,8 @@ def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devn
             start_validator(net, vid)
     if "wallet" not in alive:
         start_wallet(net)
+    if net.window_url and "window" not in alive:
+        start_window(net)
     wait_ready(net, show=show)
     return net
 
@@ -616,7 +691,8 @@ def up_cmd(
     base_port: BasePortOpt = DEFAULT_BASE_PORT,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate keys and genesis (first time), start 4 validators and the wallet."""
+    """Generate keys and genesis (first time), start 4 validators, the wallet and the bank's
+    window service."""
     net = up(dir, base_port, show=not json_out)
     if json_out:
         typer.echo(
@@ -626,6 +702,7 @@ def up_cmd(
                     "validators": net.addresses,
                     "wallet_url": net.wallet_url,
                     "wallet_app_url": net.wallet_app_url,
+                    "window_url": net.window_page_url,
                 }
             )
         )
@@ -634,6 +711,9 @@ def up_cmd(
     console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
     console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
     console.print(f"  page:       {net.wallet_app_url}  (the citizen's page)")
+    if net.window_url:
+        console.print(f"  window:     {net.window_page_url}  (the bank's window clerk)")
+        console.print(f"  clerk:      {WINDOW_CLERK}  passphrase: {WINDOW_CLERK_PASSPHRASE}")
 
 
 @app.command("init")

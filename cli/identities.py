@@ -46,6 +46,9 @@ OPERATOR = "operator"
 WALLET = "wallet"
 WALLET_HTTPS = "wallet-https"
 """File name (without extension) of the wallet's HTTPS server certificate."""
+WINDOW_HTTPS = "window-https"
+"""File name (without extension) of an agency window service's HTTPS certificate
+(window/, issued by the agency's own CA)."""
 CA_DAYS = 10 * 365
 CERT_DAYS = 2 * 365
 
@@ -141,10 +144,13 @@ def make_devnet_identities(
     validators: Mapping[str, tuple[str, Sequence[str]]],
     wallet: tuple[str, Sequence[str]],
     now: dt.datetime,
+    window: tuple[str, Sequence[str]] | None = None,
 ) -> dict[str, bytes]:
     """Every CA and certificate of a devnet: CAs of `orgs`, each org's operator,
     `validators` (id -> (operator org, hosts)) and the wallet ((org, hosts): its client
-    certificate and its HTTPS certificate for those hosts). Returns the CA certificates by
+    certificate and its HTTPS certificate for those hosts) and, with `window` ((org, hosts)),
+    the HTTPS certificate of that agency's window service (it calls validators with the
+    organisation's operator certificate). Returns the CA certificates by
     organisation, for genesis to pin."""
     cas = {org.id: make_ca(devnet_dir, org.id, now) for org in orgs}
     for org in orgs:
@@ -154,4 +160,7 @@ def make_devnet_identities(
     wallet_org, wallet_hosts = wallet
     issue(devnet_dir, wallet_org, pki.Role.WALLET, WALLET, wallet_hosts, now)
     issue(devnet_dir, wallet_org, pki.Role.WALLET, WALLET_HTTPS, wallet_hosts, now)
+    if window is not None:
+        window_org, window_hosts = window
+        issue(devnet_dir, window_org, pki.Role.VERIFIER, WINDOW_HTTPS, window_hosts, now)
     return cas

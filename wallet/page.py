@@ -30,9 +30,7 @@ def certificate_types(ledger: Ledger) -> list[dict[str, Any]]:
     catalogue of 1,000 types is about 900 KB whole (docs/benchmarks.md), ten times the
     page's own weight; fields and rules stay with `trustledger catalogue show`."""
     types: list[dict[str, Any]] = node_query(ledger, "certificates", "types")
-    return [
-        {key: t[key] for key in ("id", "name_zh", "name_en", "retired_height")} for t in types
-    ]
+    return [{key: t[key] for key in ("id", "name_zh", "name_en", "retired_height")} for t in types]
 
 
 @router.get("/v1/catalogue/categories")

@@ -19,5 +19,16 @@ QUIET_ZONE_MODULES = 4
 def render_qr_svg(text: str) -> str:
     code = segno.make(text, error=QR_ERROR_CORRECTION, mode="byte", boost_error=False)
     out = io.BytesIO()
-    code.save(out, kind="svg", scale=4, border=QUIET_ZONE_MODULES, xmldecl=False, svgns=True)
+    # A viewBox and no fixed size: the page scales the code to the screen's width. With
+    # segno's width and height (372 px for a version-17 code) a 360-px phone clipped it,
+    # cutting off two of its finder patterns, and no scanner could read it.
+    code.save(
+        out,
+        kind="svg",
+        scale=4,
+        border=QUIET_ZONE_MODULES,
+        xmldecl=False,
+        svgns=True,
+        omitsize=True,
+    )
     return out.getvalue().decode("utf-8")

@@ -397,7 +397,9 @@ def get_screening_problem(args: Args, organisation_codes: Collection[str] = ()) 
             continue
         # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
         # random hex, whose digit runs could match a pattern by chance: scan the rest.
-        found = screen.find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", value))
+        found = screen.find_personal_data(
+            _DIGEST_OR_HOLDER_RE.sub(" ", identifiers.isolate_serials(value))
+        )
         if found is not None:
             return f"argument {name!r} looks like it holds {found}: nothing personal goes on-chain"
     return None

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from contracts.framework import screen
+from contracts.framework import identifiers, screen
 from contracts.framework.check_characters import is_gb32100_valid
 from contracts.framework.contract import SystemContract
 from contracts.framework.errors import ContractError
@@ -68,6 +68,8 @@ def get_personal_data_in(kind: Kind, value: ArgValue) -> str | None:
         return None  # a member organisation's code, public (refused below if malformed)
     # Digests and holder ids inside JSON (field commitments, scopes) are random hex, whose
     # digit runs could look like a phone number by chance: the rest is screened.
+    # A national identifier's serial is screened alone (identifiers.isolate_serials).
+    value = identifiers.isolate_serials(value)
     return screen.find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", value) if kind.json else value)
 
 

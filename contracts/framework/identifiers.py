@@ -227,3 +227,21 @@ def mask_organisation_codes(text: str) -> str:
         )
 
     return _WELL_FORMED_RE.sub(mask, text)
+
+
+def isolate_serials(text: str) -> str:
+    """``text`` as the personal-data screen reads it: each well-formed identifier reduced to
+    its serial between masks. Its two codes are organisations' (public by nature), and its
+    version and check character belong to no number: read joined to the serial (the screen
+    joins digits across separators, to catch ``138-0000-0000``), they could make a mobile
+    number of a random serial (``8619486242.001.A`` reads as ``+86 19486242001``). The serial
+    itself is still screened."""
+
+    def isolate(match: re.Match[str]) -> str:
+        try:
+            identifier = parse_identifier(match.group(0))
+        except IdentifierError:
+            return match.group(0)
+        return f"{MASKED_CODE} {identifier.serial} {MASKED_CODE}"
+
+    return _WELL_FORMED_RE.sub(isolate, text)

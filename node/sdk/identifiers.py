@@ -11,6 +11,7 @@ instead. A serial already used is refused by the chain (``already_exists``): iss
 from __future__ import annotations
 
 import secrets
+from typing import Final
 
 from contracts.catalogue.entries import CertificateType
 from contracts.framework.identifiers import (
@@ -18,18 +19,31 @@ from contracts.framework.identifiers import (
     SERIAL_DIGITS_ISSUED,
     CertificateIdentifier,
     is_identifier_like,
+    isolate_serials,
     issued_serial,
     parse_identifier,
 )
+from contracts.framework.screen import find_personal_data
 from node.chain.ids import new_id
 from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import LedgerClient
 
+SERIAL_DRAWS_MAX: Final = 64
+"""Serials drawn at most for one identifier: about 1 in 100 random serials reads as a
+telephone number to the personal-data screen (a 10-digit serial starting 0 looks like a
+landline with its area code), which the node would refuse; 64 draws all failing has a chance
+of about 10^-128."""
+
 
 def make_identifier(type_code: str, issuer_code: str) -> str:
-    """A new first-version identifier with a random serial."""
-    serial = issued_serial(secrets.randbelow(10**SERIAL_DIGITS_ISSUED))
-    return CertificateIdentifier(type_code, issuer_code, serial, FIRST_VERSION).text
+    """A new first-version identifier with a random serial that the personal-data screen
+    passes (the node screens every argument, and ids a call creates are stored in clear)."""
+    for _ in range(SERIAL_DRAWS_MAX):
+        serial = issued_serial(secrets.randbelow(10**SERIAL_DIGITS_ISSUED))
+        text = CertificateIdentifier(type_code, issuer_code, serial, FIRST_VERSION).text
+        if find_personal_data(isolate_serials(text)) is None:
+            return text
+    raise RuntimeError("no serial passing the personal-data screen was drawn")
 
 
 def new_certificate_id(

@@ -89,6 +89,14 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     # The purpose of use: its code named from the catalogue, then the agency's words.
     expect(card.locator(".purpose")).to_have_text("002 金融信贷审核 · 助学贷款审核")
     look(page, "06-request")
+    # Fewer fields: none ticked is refused on the page; then the degree alone.
+    boxes = card.locator(f'input[name="grant-field-{request_id}"]')
+    assert boxes.count() == len(DIPLOMA)  # a whole certificate asked: every field, ticked
+    for box in boxes.all():
+        box.uncheck()
+    card.get_by_role("button", name="按所选同意").click()
+    expect(page.get_by_role("status")).to_have_text("请至少选择一项信息")
+    card.get_by_label("学位").check()
     card.get_by_label("允许使用次数").fill("1")
     # An earlier end: the end of tomorrow on the citizen's phone (the request runs 3 days).
     tomorrow = (dt.datetime.now(ZoneInfo(PAGE_TIMEZONE)) + dt.timedelta(days=1)).date()
@@ -108,6 +116,7 @@ def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     )
     assert granted["expires_at_ms"] == int(end_of_tomorrow.timestamp() * 1000)
     assert (granted["granted_uses"], granted["max_uses"]) == (1, 3)
+    assert granted["granted_scope"] == [{"cert_id": doc["cert_id"], "fields": ["degree"]}]
     tab(page, "授权管理")
     grant = page.locator(f'[data-request="{request_id}"]')
     expect(grant).to_contain_text("生效中")

@@ -40,6 +40,11 @@ def test_the_demo_plays_its_story_and_stops_its_devnet(tmp_path: Path) -> None:
         "金融信贷审核（personal loan application 个人贷款申请） 使用，有效期至 "
     ) in out
     assert "revoked (reason: degree rescinded after review)" in out
+    # The diploma's type is the chain's catalogue entry, its metadata the chain's (issue 17).
+    flat = " ".join(out.split())  # rich wraps long lines
+    assert "the type is the chain's catalogue entry (version 1, type code" in flat
+    assert "GB/T 36903 metadata on the chain: 高校学历" in flat
+    assert "stay in the document (holder_name, id_number)" in flat
     assert devnet.running(folder) == {}
 
 
@@ -62,6 +67,19 @@ def test_with_keep_the_demo_leaves_its_devnet_for_a_person_to_sign_in(tmp_path: 
         assert signed_in.status_code == 200, signed_in.text
         page = httpx.get(net.wallet_app_url, verify=net.wallet_tls(), timeout=30)
         assert page.status_code == 200 and "我的数字保险箱" in page.text
+        # And the clerk's sign-in it prints opens the bank's window page.
+        clerk = re.search(r"clerk id:\s+(\S+)\s+passphrase:\s+(\S+)", out)
+        assert clerk is not None, out
+        assert f"open {net.window_page_url}" in out
+        with httpx.Client(base_url=net.window_url, verify=net.window_tls(), timeout=30) as w:
+            at_window = w.post(
+                "/api/signin",
+                json={"clerk": clerk.group(1), "passphrase": clerk.group(2)},
+                headers={"X-Window": "1"},
+            )
+            assert at_window.status_code == 200, at_window.text
+            assert w.get("/api/me").json()["org"] == devnet.WINDOW_ORG
+        assert "窗口核验" in httpx.get(net.window_page_url, verify=net.window_tls()).text
     finally:
         devnet.down(folder)
     assert devnet.running(folder) == {}

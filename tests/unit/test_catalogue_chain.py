@@ -19,10 +19,11 @@ from contracts.catalogue.record_categories import CATEGORIES
 from contracts.catalogue.shelves import ENTRIES_MAX, GENESIS_KEY
 from contracts.certificates import metadata
 from contracts.certificates.records import CERTIFICATES, Certificate
+from contracts.framework import formats, signature
 from contracts.framework.errors import ContractError
 from contracts.framework.identifiers import CertificateIdentifier
 from contracts.framework.memory import MemoryState
-from contracts.membership.organisations import ORGANISATIONS
+from contracts.membership.organisations import ORGANISATIONS, get_organisation_problem
 from contracts.runtime import ArgValue, genesis_writes
 from node.genesis import Genesis
 from tests.unit import test_contracts_support as support
@@ -945,3 +946,48 @@ def test_a_retired_type_still_answers_for_its_certificates() -> None:
         lookup.get_type_for_issue(ledger.state, "residence_permit", ledger.height)
     with pytest.raises(ContractError, match="passport is not in the catalogue"):
         lookup.get_type_at(ledger.state, "passport", ledger.height)
+
+
+def test_an_organisations_type_list_holds_catalogue_ids_once_each() -> None:
+    for cert_types, problem in (
+        (("Diploma",), "organisation sdu: cert_types must be certificate types of the catalogue"),
+        (("diploma", "diploma"), "organisation sdu: a certificate type is listed twice"),
+    ):
+        university = dataclasses.replace(support.UNIVERSITY, cert_types=cert_types)
+        assert get_organisation_problem(university) == problem
+    assert get_organisation_problem(support.UNIVERSITY) is None
+
+
+# --- the framework's catalogue-name arguments ----------------------------------------------
+
+
+def test_a_catalogue_name_list_argument_reads_checks_and_admits() -> None:
+    arg = signature.catalogue_name_list("cert_types", allow_empty=False)
+    assert (arg.name, arg.kind.summary) == ("cert_types", "JSON array of distinct catalogue ids")
+    assert arg.read({"cert_types": '["medical", "diploma"]'}, "cert_types") == (
+        "diploma",
+        "medical",
+    )
+    with pytest.raises(ContractError, match="cert_types must not be empty"):
+        arg.read({"cert_types": "[]"}, "cert_types")
+    assert signature.catalogue_name_list("x").read({"x": "[]"}, "x") == ()
+    for bad, message in (
+        ('"diploma"', "cert_types must be a JSON array of catalogue ids"),
+        ('["Diploma"]', "cert_types must be a JSON array of catalogue ids"),
+        ('["diploma", "diploma"]', "cert_types lists a name twice"),
+    ):
+        with pytest.raises(ContractError) as info:
+            arg.read({"cert_types": bad}, "cert_types")
+        assert info.value.message.startswith(message)
+    admit = arg.kind.admit
+    assert admit is not None
+    assert admit('["diploma"]') is None and admit("not json") is None
+    for refused in ('"abc"', '["Diploma"]', '["a", 5]'):
+        assert admit(refused) == "must list catalogue ids ([a-z][a-z0-9_]{0,47})"
+
+
+def test_the_forms_of_catalogue_ids_and_purpose_codes() -> None:
+    assert formats.is_purpose_code("001") and not formats.is_purpose_code("12")
+    assert not formats.is_purpose_code(12)  # type: ignore[arg-type]
+    assert formats.is_catalogue_id("a_1") and not formats.is_catalogue_id("1a")
+    assert not formats.is_catalogue_id(None)  # type: ignore[arg-type]

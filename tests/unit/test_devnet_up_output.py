@@ -1,5 +1,6 @@
-"""`trustledger devnet up` says where the citizen's page is (issue 12): in its text and as
-`wallet_app_url` in `--json`, next to the wallet's API. The devnet itself is not started here
+"""`trustledger devnet up` says where the citizen's page and the bank's window page are
+(issue 12): in its text, and as `wallet_app_url` and `window_url` in `--json`, next to the
+wallet's API. The devnet itself is not started here
 (tests/integration/test_citizen_page*.py open that URL on a running one)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from cli import devnet
 from cli.main import app
 
 WALLET = "https://127.0.0.1:27200"
+WINDOW = "https://127.0.0.1:27250"
 
 
 def _started(monkeypatch: pytest.MonkeyPatch, folder: Path) -> devnet.Devnet:
@@ -23,6 +25,7 @@ def _started(monkeypatch: pytest.MonkeyPatch, folder: Path) -> devnet.Devnet:
         addresses={"val-0": "127.0.0.1:27000"},
         wallet_url=WALLET,
         metrics={},
+        window_url=WINDOW,
     )
 
     def up(dir: Path, base_port: int = 0, show: bool = True) -> devnet.Devnet:
@@ -45,6 +48,7 @@ def test_up_json_includes_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path
     doc = json.loads(result.stdout)
     assert doc["wallet_url"] == WALLET
     assert doc["wallet_app_url"] == f"{WALLET}/app/"
+    assert doc["window_url"] == f"{WINDOW}/window/"
 
 
 def test_up_prints_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -55,3 +59,18 @@ def test_up_prints_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert any(
         line.split() == ["page:", f"{WALLET}/app/", "(the", "citizen's", "page)"] for line in lines
     ), result.stdout
+    window = next(line for line in lines if line.split()[:1] == ["window:"])
+    assert window.split()[1] == f"{WINDOW}/window/"
+    clerk = next(line for line in lines if line.split()[:1] == ["clerk:"])
+    assert clerk.split() == [
+        "clerk:",
+        devnet.WINDOW_CLERK,
+        "passphrase:",
+        devnet.WINDOW_CLERK_PASSPHRASE,
+    ]
+
+
+def test_a_devnet_without_a_window_says_so(tmp_path: Path) -> None:
+    """The docker and hosts layouts run no window service: no URL, not a broken one."""
+    net = devnet.Devnet(tmp_path, "c", {}, WALLET, {})
+    assert (net.window_url, net.window_page_url) == ("", "")

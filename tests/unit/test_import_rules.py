@@ -1,6 +1,7 @@
 """Dependencies point one way, and this is where the rules are written down.
 
-    cli, wallet  ->  node.sdk (+ node.chain, node.genesis, node.files; cli also node.config)
+    cli, wallet, window  ->  node.sdk (+ node.chain, node.genesis, node.files; cli also
+                            node.config)
     node         ->  consensus, contracts  ->  suites  ->  the standard library and a few
                                                           pure packages (and crypto libraries)
 
@@ -11,8 +12,9 @@
 - node/sdk/ is what agencies, the wallet and the CLI import: it imports no server code
   (node.ledger, node.transport, node.services, the driver, the runtime...).
 - node/chain/ holds the formats both sides agree on; it imports no server code either.
-- cli/ and wallet/ import the node only through its public surface, never its internals,
-  and never each other.
+- cli/, wallet/ and window/ (an agency's window service) import the node only through its
+  public surface, never its internals; wallet/ and window/ import no other of the three
+  (the CLI imports window.clerks, to make a devnet's clerk account).
 
 Every import statement of every module is read with `ast` (imports inside functions too).
 """
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_FORBIDDEN_TOPS = {
     "node",
     "wallet",
+    "window",
     "cli",
     "proto",
     "asyncio",
@@ -59,7 +62,14 @@ the private-files checks (node/files.py: the wallet refuses exposed files as a n
 CLIENT_SIDE_ALLOWED = {
     "cli": (*NODE_PUBLIC, "node.config"),  # `devnet` writes validators' configs
     "wallet": NODE_PUBLIC,
+    "window": NODE_PUBLIC,
 }
+FORBIDDEN_SIBLINGS = {
+    "cli": ("wallet",),
+    "wallet": ("cli", "window"),
+    "window": ("cli", "wallet"),
+}
+"""Which of the client-side packages may not import which."""
 
 SERVER_ONLY = (
     "node.ledger",
@@ -130,13 +140,12 @@ def test_client_side_code_imports_no_server_code(folder: str) -> None:
     assert violations(folder, lambda m: is_within(m, SERVER_ONLY)) == []
 
 
-@pytest.mark.parametrize("folder", ["cli", "wallet"])
+@pytest.mark.parametrize("folder", ["cli", "wallet", "window"])
 def test_clients_use_the_public_surface_only(folder: str) -> None:
     allowed = CLIENT_SIDE_ALLOWED[folder]
-    other = "wallet" if folder == "cli" else "cli"
 
     def bad(module: str) -> bool:
-        if module.split(".")[0] == other:
+        if module.split(".")[0] in FORBIDDEN_SIBLINGS[folder]:
             return True
         if module == "node" or not module.startswith("node."):
             return False

@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
+import pytest
+
 from contracts.catalogue import CERTIFICATE_TYPES
-from contracts.framework.identifiers import parse_identifier
+from contracts.framework import arguments
+from contracts.framework.identifiers import CertificateIdentifier, isolate_serials, parse_identifier
+from node.sdk import identifiers as identifiers_module
 from node.sdk.identifiers import make_identifier, new_certificate_id, reissued_certificate_id
 from tests.unit.catalogue_support import StateClient, catalogue_state
 
 CODE = "11371000000000002F"
+SDU_CODE = CODE
+DIPLOMA_CODE = CERTIFICATE_TYPES["diploma"].type_code
 
 
 class Members(StateClient):
@@ -56,3 +63,27 @@ def test_a_reissue_takes_the_next_version_or_a_new_local_id() -> None:
     assert parse_identifier(second).serial == parse_identifier(first).serial
     local = reissued_certificate_id("DIP-2012-000001")
     assert local.startswith("cert-") and local != reissued_certificate_id("DIP-2012-000001")
+
+
+def test_a_drawn_serial_that_reads_as_a_telephone_number_is_drawn_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    draws = iter([278741613, 8619486242])  # 0278741613 reads as a Wuhan landline
+    monkeypatch.setattr(identifiers_module.secrets, "randbelow", lambda _: next(draws))
+    made = make_identifier(DIPLOMA_CODE, SDU_CODE)
+    assert parse_identifier(made).serial == "8619486242"
+    monkeypatch.setattr(identifiers_module.secrets, "randbelow", lambda _: 278741613)
+    with pytest.raises(RuntimeError, match="no serial passing the personal-data screen"):
+        make_identifier(DIPLOMA_CODE, SDU_CODE)
+
+
+def test_an_identifiers_serial_is_screened_alone() -> None:
+    joined = CertificateIdentifier(DIPLOMA_CODE, SDU_CODE, "8619486242", 1).text
+    assert joined.endswith(".8619486242.001.A")  # read joined: +86 194 8624 2001
+    scope = json.dumps([{"cert_id": joined}])
+    assert arguments.get_screening_problem({"scope": scope}) is None
+    phone = CertificateIdentifier(DIPLOMA_CODE, SDU_CODE, "13812345678", 1).text
+    problem = arguments.get_screening_problem({"scope": json.dumps([{"cert_id": phone}])})
+    assert problem is not None and "mobile number" in problem
+    assert isolate_serials(joined) == "# 8619486242 #"
+    assert isolate_serials("not an identifier 1.2.156") == "not an identifier 1.2.156"

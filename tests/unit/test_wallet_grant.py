@@ -115,3 +115,32 @@ def test_a_released_copy_is_listed_with_the_line_its_annotation_prints(tmp_path:
             REQUEST_ID: "仅供 某某银行 办理 金融信贷审核（助学贷款审核） 使用，有效期至 2026年1月1日",
             "req-grant-000002": None,  # nothing released for a pending request
         }
+
+
+def test_a_grant_narrows_fields_never_adds_one(tmp_path: Path) -> None:
+    with running_wallet(tmp_path) as wallet:
+        holder = wallet.new_holder()
+        token = wallet.sign_in(holder).json()["token"]
+        public_key = bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
+        doc = {"cert_id": CERT_ID, "cert_type": "diploma", "fields": {"degree": "硕士"}}
+        wallet.store.put_document(holder, CERT_ID, seal_to(public_key, json.dumps(doc).encode()))
+        wallet.ledger.members["bank"] = {"id": "bank", "public_key": "11" * 32}
+        wallet.ledger.requests[REQUEST_ID] = {
+            "request_id": REQUEST_ID,
+            "holder": holder,
+            "agency": "bank",
+            "cert_id": CERT_ID,
+            "scope": [{"cert_id": CERT_ID, "fields": ["degree"]}],
+            "purpose": "学历核验",
+            "status": "pending",
+            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
+        }
+        path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
+        auth = {"Authorization": f"Bearer {token}"}
+        wider = wallet.http.request("POST", path, json={"fields": ["major"]}, headers=auth)
+        assert wider.status_code == 422, wider.text
+        assert wider.json()["detail"] == "fields may narrow the request's fields, never add one"
+        for bad in ([], ["Degree"], ["x" * 49], "degree"):
+            resp = wallet.http.request("POST", path, json={"fields": bad}, headers=auth)
+            assert resp.status_code == 422, bad
+        assert wallet.store.get_share(REQUEST_ID) is None  # nothing released

@@ -154,3 +154,14 @@ def test_a_node_out_of_reach_withdraws_nothing(
     ledger.unreachable = False
     ledger.delegations = [{"principal": PRINCIPAL, "actions": ["consent"]}]
     assert read_presentation(present(ledger, store, session)["presentation"]).cert_id == CERT_ID
+
+
+def test_the_qr_svg_scales_to_the_screen_instead_of_being_clipped() -> None:
+    """With segno's fixed width and height (372 px for a version-17 code) a 360-px phone
+    showed only part of the code, two finder patterns cut off: nothing could scan it."""
+    from wallet.qr import render_qr_svg
+
+    svg = render_qr_svg("TLP1." + "A" * 480)
+    head = svg[: svg.index(">")]
+    assert 'viewBox="0 0 ' in head
+    assert " width=" not in head and " height=" not in head

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from node.chain.crypto import KeyPair
 from node.chain.events import event_attrs
@@ -75,6 +75,15 @@ OnBehalfOf = Annotated[
 
 class GrantIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, le=1000, description="narrow the uses")
+    fields: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]] | None = (
+        Field(
+            default=None,
+            min_length=1,
+            max_length=64,
+            description="narrow the fields released: some of those the request names (or of"
+            " the certificate's, for a request of the whole certificate)",
+        )
+    )
     expires_at_ms: int | None = Field(
         default=None,
         ge=1,
@@ -369,12 +378,9 @@ def holder_request(
     return req
 
 
-def release_for(ledger: LedgerClient, req: dict[str, Any], plaintext: bytes) -> bytes:
-    """What the agency of `req` receives: the whole document, or, when the request names some
-    fields of the certificate (最小够用), only those fields with their own salts
-    (`make_partial_copy`), which the agency checks against the chain's field commitments.
-    409 when the issuer published no commitments to check single fields against."""
-    names = next(
+def requested_fields(req: dict[str, Any]) -> list[str] | None:
+    """The fields of its certificate a request names, or None for the whole certificate."""
+    return next(
         (
             list(item["fields"])
             for item in req.get("scope", [])
@@ -382,6 +388,29 @@ def release_for(ledger: LedgerClient, req: dict[str, Any], plaintext: bytes) -> 
         ),
         None,
     )
+
+
+def narrowed_scope(req: dict[str, Any], plaintext: bytes, fields: list[str]) -> list[Any]:
+    """The request's scope with its certificate's item narrowed to ``fields``; 422 unless they
+    are some of the fields it asks for (all of the document's, for a whole certificate)."""
+    asked = requested_fields(req)
+    allowed = set(asked) if asked is not None else set(json.loads(plaintext)["fields"])
+    if not set(fields) <= allowed:
+        raise HTTPException(422, "fields may narrow the request's fields, never add one")
+    narrowed = {"cert_id": req["cert_id"], "fields": sorted(set(fields))}
+    items = req.get("scope") or [{"cert_id": req["cert_id"]}]
+    return [narrowed if item.get("cert_id") == req["cert_id"] else item for item in items]
+
+
+def release_for(
+    ledger: LedgerClient, req: dict[str, Any], plaintext: bytes, fields: list[str] | None = None
+) -> bytes:
+    """What the agency of `req` receives: the whole document, or, when the request names some
+    fields of the certificate (最小够用) or the holder narrowed it to some (``fields``), only
+    those fields with their own salts (`make_partial_copy`), which the agency checks against
+    the chain's field commitments. 409 when the issuer published no commitments to check
+    single fields against."""
+    names = sorted(set(fields)) if fields is not None else requested_fields(req)
     if names is None:
         return plaintext
     onchain = node_query(ledger, "certificates", "status", cert_id=req["cert_id"])
@@ -420,7 +449,8 @@ def grant(
     store: Store,
     ledger: Ledger,
 ) -> dict[str, Any]:
-    """Grant a request, as asked or narrowed (fewer uses, an earlier end): the document is
+    """Grant a request, as asked or narrowed (fewer fields, fewer uses, an earlier end): the
+    agency receives only the fields granted (a partial copy), and the document is
     sealed to the agency's key with an annotation the granting holder signs (加注件: this
     agency, this purpose and its code, until the grant's end; layout v1, without a code,
     only for a request the chain holds without one; node/sdk/annotation.py), and the grant
@@ -439,7 +469,8 @@ def grant(
         raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = open_sealed(session.seed, sealed_doc)
-    released = release_for(ledger, req, plaintext)
+    scope = None if body.fields is None else narrowed_scope(req, plaintext, body.fields)
+    released = release_for(ledger, req, plaintext, body.fields)
     annotation = make_annotation(
         KeyPair(session.seed),
         cert_id=req["cert_id"],
@@ -463,6 +494,8 @@ def grant(
         args["max_uses"] = body.max_uses
     if body.expires_at_ms is not None:
         args["expires_at_ms"] = body.expires_at_ms
+    if scope is not None:
+        args["scope"] = json.dumps(scope, ensure_ascii=False)
     try:
         return sign_and_submit(ledger, session.seed, "grant", args)
     except HTTPException:

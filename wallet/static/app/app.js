@@ -207,14 +207,26 @@ const SCREENS = {
     if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_requests"));
     show(t("tab_requests"), el("p", { class: "muted" }, t("loading")));
     const pending = await api("GET", holderPath("/requests?status=pending" + behalf("&")));
+    // A request of a whole certificate may be narrowed to some of its fields: their names
+    // come from the document this wallet keeps.
+    const whole = pending.some((r) => !requestedNames(r).length);
+    const kept = whole ? await api("GET", holderPath("/certificates" + behalf("?"))) : [];
+    const docFields = Object.fromEntries(kept.map((c) => [c.cert_id, c.document ? Object.keys(c.document.fields) : []]));
     const items = pending.map((r) => {
       const uses = el("input", { type: "number", id: `uses-${r.request_id}`, min: "1", max: String(r.max_uses), value: String(r.max_uses) });
       const last = isoDay(r.expires_at_ms);
       const until = el("input", { type: "date", id: `until-${r.request_id}`, max: last, value: last });
-      // Fewer uses and an earlier end (the end of the chosen day, never past the request's).
+      const names = requestedNames(r).length ? requestedNames(r) : (docFields[r.cert_id] || []);
+      const boxes = names.map((f) => el("label", { class: "check" },
+        el("input", { type: "checkbox", name: `grant-field-${r.request_id}`, value: f, checked: "checked" }), fieldLabel(f)));
+      // Fewer fields, fewer uses and an earlier end (the end of the chosen day, never past
+      // the request's).
       const narrowed = () => {
         const body = { max_uses: Number(uses.value) };
         if (until.value && until.value < last) body.expires_at_ms = new Date(`${until.value}T23:59:59`).getTime();
+        const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
+        if (names.length && !chosen.length) throw new ApiError(0, t("pick_one"));
+        if (chosen.length < names.length) body.fields = chosen;
         return body;
       };
       const act = (path, body, done) => (e) => guarded(e.target, async () => {
@@ -229,9 +241,14 @@ const SCREENS = {
           el("dt", {}, t("uses")), el("dd", {}, String(r.max_uses)),
           el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
         el("button", { type: "button", class: "primary", on: { click: act("grant", {}, "granted_ok") } }, t("grant")),
+        boxes.length ? el("fieldset", { class: "grant-fields" }, el("legend", {}, t("fields_allowed")), boxes) : null,
         el("label", { for: `uses-${r.request_id}` }, t("uses_allowed")), uses,
         el("label", { for: `until-${r.request_id}` }, t("until_allowed")), until,
-        el("button", { type: "button", class: "secondary", on: { click: (e) => act("grant", narrowed(), "granted_ok")(e) } }, t("grant_narrow")),
+        el("button", { type: "button", class: "secondary", on: { click: (e) => {
+          let body;
+          try { body = narrowed(); } catch (err) { return say(err.message); }
+          return act("grant", body, "granted_ok")(e);
+        } } }, t("grant_narrow")),
         el("button", { type: "button", class: "danger", on: { click: act("refuse", undefined, "refused_ok") } }, t("refuse")));
     });
     show(t("tab_requests"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t(actingFor() ? "no_requests_for" : "no_requests")));
@@ -404,8 +421,12 @@ function proofLine(c) {
   if (c.proven.error) return el("p", { class: "proof bad" }, t("not_verified") + c.proven.error);
   return el("p", { class: "proof ok" }, "✓ " + t("verified_at", c.proven.height, when(c.proven.time_ms)));
 }
+function requestedNames(r) {
+  return (r.scope || []).flatMap((item) => item.fields || []);
+}
+
 function requestFields(r) {
-  const names = (r.scope || []).flatMap((item) => item.fields || []);
+  const names = requestedNames(r);
   return names.length ? names.map(fieldLabel).join("、") : t("whole_cert");
 }
 
