@@ -19,19 +19,29 @@ from cli.common import (
     PurposeCodeOpt,
     Session,
     check_purpose_on_chain,
+    emit_json,
     fail,
     field_lines,
     ledger_command,
     load_org_key,
     tx_view,
 )
-from cli.devnet import Devnet
+from cli.devnet import Devnet, DevnetNotFound
 from contracts.catalogue.entries import CertificateType
 from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import LedgerClient
+from node.sdk.credentials import (
+    CertificateClaims,
+    CredentialRefused,
+    HttpCredentialSource,
+    IssuerKey,
+    issue_sd_jwt,
+    issue_vc_jwt,
+    verify_vc,
+)
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
 from node.sdk.identifiers import new_certificate_id, reissued_certificate_id
 from node.sdk.presentation import PresentationRefused, read_presentation
@@ -157,12 +167,18 @@ def operator_caller(net: Devnet, org: str) -> WalletCaller:
 
 
 def deliver(
-    caller: WalletCaller, wallet_url: str, holder: str, doc: dict[str, Any]
+    caller: WalletCaller,
+    wallet_url: str,
+    holder: str,
+    doc: dict[str, Any],
+    credentials: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Hand the document to the holder's wallet, in a request signed by the issuer."""
-    resp = caller.request(
-        "POST", f"{wallet_url}/v1/holders/{holder}/certificates", json={"document": doc}
-    )
+    """Hand the document to the holder's wallet, in a request signed by the issuer, with the
+    credentials signed for it (docs/credentials.md) when there are any."""
+    body: dict[str, Any] = {"document": doc}
+    if credentials:
+        body["credentials"] = credentials
+    resp = caller.request("POST", f"{wallet_url}/v1/holders/{holder}/certificates", json=body)
     if resp.status_code >= 300:
         raise RuntimeError(f"wallet refused the delivery ({resp.status_code}): {resp.text}")
     result: dict[str, Any] = resp.json()
@@ -196,10 +212,24 @@ def issue_cmd(
     deliver_to_wallet: Annotated[
         bool, typer.Option("--deliver/--no-deliver", help="send the document to the devnet wallet")
     ] = True,
+    with_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--credentials/--no-credentials",
+            help="also sign it as a W3C VC (vc+jwt) and an SD-JWT VC with the org's key and"
+            " deliver them with the document (docs/credentials.md)",
+        ),
+    ] = True,
+    vc_out: Annotated[
+        Path | None,
+        typer.Option(help="also write the credentials to this folder (<cert id>.vc.jwt, .sd-jwt)"),
+    ] = None,
 ) -> Output:
-    """Issue a certificate: its salted hash goes on-chain, the document to the holder's wallet."""
+    """Issue a certificate: its salted hash goes on-chain, the document to the holder's wallet
+    (with the certificate as open credentials signed by the issuing organisation)."""
     entry = chain_type(s.client, cert_type)
     fields = parse_fields(entry, field)
+    until_ms = _valid_until_ms(s, valid_days)  # what the chain and the credentials both say
     try:
         doc, committed = issue_certificate(
             s.client,
@@ -207,23 +237,40 @@ def issue_cmd(
             cert_type,
             holder,
             fields,
-            valid_until_ms=_valid_until_ms(s, valid_days),
+            valid_until_ms=until_ms,
             org_id=org,
             entry=entry,
         )
     except DocumentInvalid as exc:
         fail(str(exc))
+    credentials: dict[str, str] = {}
+    skipped = ""
+    if with_credentials or vc_out is not None:
+        try:
+            credentials = sign_credentials(s, org, holder, doc, committed.height, until_ms)
+        except CredentialsUnavailable as exc:
+            skipped = str(exc)
+    if vc_out is not None and credentials:
+        vc_out.mkdir(parents=True, exist_ok=True)
+        (vc_out / f"{doc['cert_id']}.vc.jwt").write_text(credentials["vc_jwt"] + "\n")
+        (vc_out / f"{doc['cert_id']}.sd-jwt").write_text(credentials["sd_jwt"] + "\n")
     if deliver_to_wallet:
-        _deliver_or_fail(s, org, holder, doc, "issued on-chain")
+        _deliver_or_fail(s, org, holder, doc, "issued on-chain", credentials)
+    if vc_out is not None and not credentials:
+        fail(f"issued and delivered, but no credentials to write: {skipped}")
     return Output(
         {
             "cert_id": doc["cert_id"],
             **tx_view(committed),
             "doc_hash": document_hash(doc, entry),
             "delivered": deliver_to_wallet,
+            "credentials": sorted(credentials),
+            **({"credentials_skipped": skipped} if skipped else {}),
         },
         f"[green]issued[/] {cert_type} {doc['cert_id']} to {holder} in block {committed.height}"
-        + (" and delivered to the wallet" if deliver_to_wallet else ""),
+        + (" and delivered to the wallet" if deliver_to_wallet else "")
+        + (f" with its credentials ({', '.join(sorted(credentials))})" if credentials else "")
+        + (f"; credentials skipped: {skipped}" if skipped else ""),
     )
 
 
@@ -232,9 +279,50 @@ def _valid_until_ms(s: Session, valid_days: int) -> int:
     return 0 if valid_days == 0 else s.days_from_now_ms(valid_days)
 
 
-def _deliver_or_fail(s: OrgSession, org: str, holder: str, doc: dict[str, Any], done: str) -> None:
+class CredentialsUnavailable(Exception):
+    """The certificate is on the chain, but it cannot be signed as open credentials now
+    (no credential routes in this devnet, no status index from the node)."""
+
+
+def sign_credentials(
+    s: OrgSession,
+    org: str,
+    holder: str,
+    doc: dict[str, Any],
+    height: int,
+    valid_until_ms: int,
+) -> dict[str, str]:
+    """The committed certificate as a vc+jwt and an SD-JWT VC signed with `org`'s key, their
+    status entries at the index the devnet's node derives for it (docs/credentials.md)."""
     try:
-        deliver(operator_caller(s.net, org), s.net.wallet_url, holder, doc)
+        base = s.net.credentials_url_of(s.client.address)
+        index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
+    except (CredentialRefused, DevnetNotFound) as exc:
+        raise CredentialsUnavailable(f"no status index for the credentials: {exc}") from None
+    claims = CertificateClaims(
+        cert_id=doc["cert_id"],
+        cert_type=doc["cert_type"],
+        holder=holder,
+        fields=doc["fields"],
+        issued_at_s=s.client.get_block(height).block.header.time_ms // 1000,
+        valid_until_s=valid_until_ms // 1000,
+        status_base_url=base,
+        status_index=index,
+    )
+    key = IssuerKey(s.net.chain_id, org, s.keypair)
+    return {"vc_jwt": issue_vc_jwt(key, claims), "sd_jwt": issue_sd_jwt(key, claims)}
+
+
+def _deliver_or_fail(
+    s: OrgSession,
+    org: str,
+    holder: str,
+    doc: dict[str, Any],
+    done: str,
+    credentials: dict[str, str] | None = None,
+) -> None:
+    try:
+        deliver(operator_caller(s.net, org), s.net.wallet_url, holder, doc, credentials)
     except (RuntimeError, httpx.HTTPError) as exc:
         fail(f"{done}, but delivery to the wallet failed: {exc}")
 
@@ -354,7 +442,12 @@ def _replace_document(
     if method == "reissue":
         args.update(new_cert_id=new_cert_id, valid_until_ms=_valid_until_ms(s, valid_days))
     committed = s.call("certificates", method, args)
-    _deliver_or_fail(s, org, current["holder"], doc, f"{method} committed")
+    until_ms = int(args.get("valid_until_ms", current.get("valid_until_ms", 0)))
+    try:
+        credentials = sign_credentials(s, org, current["holder"], doc, committed.height, until_ms)
+    except CredentialsUnavailable:
+        credentials = {}  # the document still goes; the wallet drops the old credentials
+    _deliver_or_fail(s, org, current["holder"], doc, f"{method} committed", credentials)
     return Output(
         {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},
         f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet",
@@ -485,3 +578,69 @@ def _cert_id_of(text: str) -> str:
         return read_presentation(text).cert_id
     except PresentationRefused:
         return ""
+
+
+@app.command("verify-vc")
+def verify_vc_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="a vc+jwt, an SD-JWT VC or its presentation (text file)")
+    ],
+    node_url: Annotated[
+        str,
+        typer.Option(
+            help="base URL of the node whose credential routes you trust (keys, status"
+            " lists); the devnet's first validator if empty"
+        ),
+    ] = "",
+    audience: Annotated[str, typer.Option(help="SD-JWT key binding: expected aud")] = "",
+    nonce: Annotated[str, typer.Option(help="SD-JWT key binding: expected nonce")] = "",
+    dir: Annotated[Path, typer.Option(help="devnet folder (for the default node URL)")] = Path(
+        "devnet"
+    ),
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Verify a W3C VC (vc+jwt) or an SD-JWT VC over HTTP only: the issuer's key from its
+    JWKS, the signature, validity, the revocation and suspension bits, and an SD-JWT's
+    disclosures. Exits 1 with the reason when it is refused."""
+    try:
+        text = file.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    if not node_url:
+        try:
+            node_url = Devnet.load(dir).credentials_url
+        except (DevnetNotFound, OSError, ValueError, KeyError) as exc:
+            fail(f"give --node-url: {exc}")
+    try:
+        checked = verify_vc(
+            text,
+            HttpCredentialSource(node_url),
+            int(time.time()),
+            audience=audience,
+            nonce=nonce,
+        )
+    except CredentialRefused as exc:
+        if json_out:
+            emit_json({"verified": False, "reason": exc.reason, "message": exc.message})
+            raise typer.Exit(1) from None
+        fail(f"credential refused ({exc.reason}): {exc.message}")
+    doc = {
+        "verified": True,
+        "format": checked.format,
+        "issuer": checked.org_id,
+        "kid": checked.kid,
+        "cert_id": checked.cert_id,
+        "cert_type": checked.cert_type,
+        "holder": checked.holder,
+        "fields": checked.fields,
+        "valid_until_s": checked.valid_until_s,
+        "key_bound": checked.key_bound,
+        "status": {p: "set" if bit else "clear" for p, bit in checked.statuses.items()},
+    }
+    Output(
+        doc,
+        f"[green]verified[/] {checked.format} {checked.cert_type} {checked.cert_id} from"
+        f" {checked.org_id} (key {checked.kid}); revocation and suspension bits clear at"
+        f" {node_url}",
+        *field_lines(checked.fields),
+    ).print(json_out)

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -172,6 +172,25 @@ class Devnet:
     metrics: dict[str, str]
     window_url: str = ""
     """The bank's window service (`<url>/window/`); "" in the docker and hosts layouts."""
+    credentials: dict[str, str] = field(default_factory=dict)
+    """Each validator's base URL of its open-credential routes (node/credentials_http.py)."""
+
+    @property
+    def credentials_url(self) -> str:
+        """The first validator's open-credential routes: what credentials issued here name,
+        and what `cert verify-vc` asks by default."""
+        if not self.credentials:
+            raise DevnetNotFound(f"{self.dir}: this devnet serves no credential routes")
+        return next(iter(self.credentials.values()))
+
+    def credentials_url_of(self, address: str) -> str:
+        """The open-credential routes of the validator at gRPC `address` (the one a command
+        just committed through, so it already holds what was committed); the first
+        validator's if `address` is none of the devnet's."""
+        for vid, known in self.addresses.items():
+            if known == address and vid in self.credentials:
+                return self.credentials[vid]
+        return self.credentials_url
 
     @property
     def wallet_app_url(self) -> str:
@@ -243,6 +262,7 @@ class Devnet:
             wallet_url=doc["wallet_url"],
             metrics=doc.get("metrics", {}),
             window_url=doc.get("window_url", ""),
+            credentials=doc.get("credentials", {}),
         )
 
 
@@ -261,6 +281,7 @@ def free_ports(count: int) -> list[int]:
 DOCKER_PORT = 27100
 DOCKER_WALLET_PORT = 27200
 DOCKER_METRICS_PORT = 27300
+DOCKER_CREDENTIALS_PORT = 27400
 
 
 def init_devnet(
@@ -287,15 +308,16 @@ def init_devnet(
     dir.mkdir(parents=True, exist_ok=True)
     n = len(VALIDATOR_IDS)
     ports = (
-        free_ports(2 * n + 2)
+        free_ports(3 * n + 2)
         if base_port == 0
         else [base_port + i for i in range(n)]
         + [base_port + 100]
         + [base_port + 200 + i for i in range(n)]
         + [base_port + 150]
+        + [base_port + 300 + i for i in range(n)]
     )
     # ports: validators' gRPC [0, n), the wallet n, validators' metrics (n, 2n], the window
-    # 2n + 1
+    # 2n + 1, validators' open-credential routes (2n + 1, 3n + 1]
     pw = passphrase()
     validators = []
     for vid in VALIDATOR_IDS:
@@ -341,6 +363,7 @@ def init_devnet(
     )
     genesis.save(dir / "genesis.json")
     cfg_metrics: dict[str, str] = {}
+    cfg_credentials: dict[str, str] = {}
     for vid in VALIDATOR_IDS:
         home = dir / "nodes" / vid
         home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a node refuses a readable one
@@ -357,6 +380,15 @@ def init_devnet(
                 if hosts is not None
                 else f"127.0.0.1:{ports[n + 1 + VALIDATOR_IDS.index(vid)]}",
             ),
+            credentials_listen=cfg_credentials.setdefault(
+                vid,
+                f"0.0.0.0:{DOCKER_CREDENTIALS_PORT}"
+                if docker
+                else f"{hosts[vid]}:{DOCKER_CREDENTIALS_PORT}"
+                if hosts is not None
+                else f"127.0.0.1:{ports[2 * n + 2 + VALIDATOR_IDS.index(vid)]}",
+            ),
+            credentials_url=f"http://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
@@ -385,6 +417,12 @@ def init_devnet(
                 "wallet_url": wallet_url,
                 "window_url": window_url,
                 "metrics": {vid: f"http://{cfg_metrics[vid]}/metrics" for vid in VALIDATOR_IDS},
+                "credentials": {
+                    vid: f"http://{vid}:{DOCKER_CREDENTIALS_PORT}"
+                    if docker
+                    else f"http://{cfg_credentials[vid]}"
+                    for vid in VALIDATOR_IDS
+                },
             },
             indent=2,
         ),

@@ -44,6 +44,20 @@ class NodeConfig(BaseModel):
     metrics_listen: str | None = Field(
         default=None, description="host:port for Prometheus metrics over HTTP; none if unset"
     )
+    credentials_listen: str | None = Field(
+        default=None,
+        description=(
+            "host:port for the open-credential routes over HTTP (organisations' JWKS and"
+            " status lists, docs/credentials.md); none if unset"
+        ),
+    )
+    credentials_url: str | None = Field(
+        default=None,
+        description=(
+            "the base URL outsiders reach those routes at (in a status list's id);"
+            " http://<credentials_listen> if unset"
+        ),
+    )
     tick_ms: int = Field(default=100, ge=10, le=10_000)
     retransmit_ticks: int = Field(default=10, ge=1)
     view_change_timeout_ticks: int = Field(

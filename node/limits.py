@@ -128,6 +128,20 @@ WAL_AHEAD_RETRY_S_MAX = 10.0
 # and a rewrite (two fsyncs and a rename) on every commit would cost more than the disk.
 WAL_COMPACT_BYTES_MIN = 4 * WAL_RECORD_BYTES_MAX
 
+# Open credential formats (docs/credentials.md): the status lists and JWKS a node serves over
+# HTTP (node/credentials_http.py) and what the SDK's verifier accepts (node/sdk/credentials.py).
+STATUS_LIST_BITS = 131_072  # one list per organisation and purpose: the spec's minimum, 16 KiB
+STATUS_LIST_CERTS_SCANNED_MAX = 1_000_000  # certificate records read to derive the lists
+STATUS_LIST_CACHED_HEIGHTS = 1  # derived lists kept: those of the tip only
+CREDENTIAL_BYTES_MAX = 64 * 1024  # a VC or SD-JWT (with its disclosures) a verifier reads
+CREDENTIAL_DISCLOSURES_MAX = 64  # disclosures in one SD-JWT
+CREDENTIAL_FIELD_BYTES_MAX = 4096  # one decoded disclosure
+CREDENTIAL_HTTP_REQUEST_BYTES_MAX = 8 * 1024  # request line and headers together
+CREDENTIAL_HTTP_READ_S_MAX = 5.0  # a client that sends its request slower is cut off
+CREDENTIAL_HTTP_CONNECTIONS_MAX = 64  # open at once; more are answered 503 and closed
+CREDENTIAL_HTTP_ANSWER_BYTES_MAX = 64 * 1024  # a status list or JWKS a verifier reads
+STATUS_LIST_ANSWER_BYTES_EST = STATUS_LIST_BITS // 8 * 4 // 3 + 2048  # incompressible worst
+
 
 def get_broken_relations() -> list[str]:
     """The relations between these limits that do not hold (empty when all do). Checked at
@@ -167,6 +181,13 @@ def get_broken_relations() -> list[str]:
         < 2**32,
         "a WAL rewrite drops at least as much as it copies": WAL_COMPACT_RATIO >= 2,
         "an issued certificate may live as long as its CA at most": CERT_DAYS_MAX <= CA_DAYS_MAX,
+        "a status list is whole bytes": STATUS_LIST_BITS % 8 == 0,
+        "a verifier can read a status list even when it does not compress": (
+            STATUS_LIST_ANSWER_BYTES_EST <= CREDENTIAL_HTTP_ANSWER_BYTES_MAX
+        ),
+        "every disclosure of a credential fits it": CREDENTIAL_DISCLOSURES_MAX
+        * CREDENTIAL_FIELD_BYTES_MAX
+        <= 4 * CREDENTIAL_BYTES_MAX,
     }
     return [name for name, holds in relations.items() if not holds]
 

@@ -20,7 +20,15 @@ from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
 from wallet.headers import SecurityHeaders
 from wallet.passphrases import PassphraseKdf, ScryptParams
-from wallet.routers import agencies, delegations, holders, keys, notifications, signin
+from wallet.routers import (
+    agencies,
+    credentials,
+    delegations,
+    holders,
+    keys,
+    notifications,
+    signin,
+)
 from wallet.sessions import Sessions
 from wallet.settings import WalletSettings
 from wallet.signin import SignInGuard, SignInPolicy
@@ -111,6 +119,7 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
 
     app.include_router(signin.router)
     app.include_router(holders.router)
+    app.include_router(credentials.router)
     app.include_router(delegations.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)

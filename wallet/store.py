@@ -19,6 +19,7 @@ import plyvel
 P_HOLDER = b"h/"
 P_DOC = b"d/"
 P_SHARE = b"s/"
+P_CREDENTIALS = b"v/"
 
 
 class WalletStore:
@@ -55,6 +56,20 @@ class WalletStore:
     def delete_document(self, holder_id: str, cert_id: str) -> None:
         with self._lock:
             self._db.delete(P_DOC + f"{holder_id}/{cert_id}".encode(), sync=True)
+
+    def put_credentials(self, holder_id: str, cert_id: str, sealed: bytes) -> None:
+        """The certificate's open credentials as its issuer signed them, sealed like the
+        document (docs/credentials.md)."""
+        with self._lock:
+            self._db.put(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode(), sealed, sync=True)
+
+    def get_credentials(self, holder_id: str, cert_id: str) -> bytes | None:
+        value: bytes | None = self._db.get(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode())
+        return value
+
+    def delete_credentials(self, holder_id: str, cert_id: str) -> None:
+        with self._lock:
+            self._db.delete(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode(), sync=True)
 
     def put_share(self, request_id: str, record: dict[str, Any]) -> None:
         self._put_json(P_SHARE + request_id.encode(), record)

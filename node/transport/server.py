@@ -32,6 +32,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from node.chain.crypto import KeyFileError, load_key_file
 from node.chain.pki import Identity
 from node.config import NodeConfig
+from node.credentials_http import CredentialRoutes, serve_credentials
 from node.files import ExposedPathError, check_private, make_private_dir, set_private_umask
 from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
@@ -173,6 +174,15 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     await server.start()
     if config.metrics_listen:
         node.metrics.serve(config.metrics_listen)
+    credentials_server = None
+    if config.credentials_listen:
+        routes = CredentialRoutes(
+            node.chain_id,
+            config.credentials_url or f"http://{config.credentials_listen}",
+            node.world.state,
+            lambda: (node.world.tip_height(), node.world.tip_time_ms()),
+        )
+        credentials_server = await serve_credentials(routes, config.credentials_listen)
     await node.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -196,6 +206,8 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     await server.stop(grace=1.0)
+    if credentials_server is not None:
+        credentials_server.close()
     driver.cancel()
     await node.close()
     store.close()

@@ -64,6 +64,7 @@ class FakeLedger:
     """The chain's answers the wallet's routes read: CAs in force, certificates, committed
     transactions. It counts the trust reads, to see the cache at work."""
 
+    chain_id: str = "trustledger-test"
     cas: dict[str, bytes] = field(default_factory=dict)
     revoked: dict[str, set[int]] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)

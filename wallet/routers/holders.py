@@ -19,6 +19,7 @@ from node.sdk import presentation
 from node.sdk.annotation import get_annotation_text, make_annotation, read_annotation
 from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.credentials import CredentialRefused, check_issued
 from node.sdk.documents import DocumentInvalid, make_partial_copy
 from node.sdk.sealing import open_sealed, seal_to
 from proto import node_pb2
@@ -51,8 +52,16 @@ class Document(BaseModel):
     salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
 
 
+class IssuedCredentials(BaseModel):
+    """The certificate as open credentials its issuer signed (docs/credentials.md)."""
+
+    vc_jwt: str = Field(max_length=limits.CREDENTIAL_CHARS_MAX, pattern=r"^[A-Za-z0-9_.-]+$")
+    sd_jwt: str = Field(max_length=limits.CREDENTIAL_CHARS_MAX, pattern=r"^[A-Za-z0-9_.~-]+$")
+
+
 class Delivery(BaseModel):
     document: Document
+    credentials: IssuedCredentials | None = None
 
 
 OnBehalfOf = Annotated[
@@ -228,11 +237,35 @@ def deliver_certificate(
     if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:
         raise HTTPException(409, "document does not match the hash on the chain")
     plaintext = json.dumps(doc, sort_keys=True).encode()
+    sealed_credentials = None
+    if body.credentials is not None:
+        issuer = node_query(ledger, "membership", "get", org_id=onchain["issuer"])
+        for text in (body.credentials.vc_jwt, body.credentials.sd_jwt):
+            try:
+                check_issued(
+                    text, ledger.chain_id, issuer["id"], bytes.fromhex(issuer["public_key"]), doc
+                )
+            except CredentialRefused as exc:
+                raise HTTPException(422, f"the delivered credentials: {exc}") from None
+        sealed_credentials = seal_to(
+            bytes.fromhex(record["public_key"]),
+            json.dumps(body.credentials.model_dump(), sort_keys=True).encode(),
+        )
     store.put_document(
         holder_id, body.document.cert_id, seal_to(bytes.fromhex(record["public_key"]), plaintext)
     )
+    # An amendment's document replaces the old one: so do its credentials, or none.
+    if sealed_credentials is None:
+        store.delete_credentials(holder_id, body.document.cert_id)
+    else:
+        store.put_credentials(holder_id, body.document.cert_id, sealed_credentials)
     put_copies(store, consent_delegates(ledger, store, holder_id), body.document.cert_id, plaintext)
-    return {"cert_id": body.document.cert_id, "doc_hash": digest, "status": onchain["status"]}
+    return {
+        "cert_id": body.document.cert_id,
+        "doc_hash": digest,
+        "status": onchain["status"],
+        "credentials": sealed_credentials is not None,
+    }
 
 
 @router.get("/holders/{holder_id}/certificates")

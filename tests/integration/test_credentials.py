@@ -1,0 +1,89 @@
+"""Open formats (issue 14) on a real devnet: `cert issue` signs the certificate as a VC 2.0
+and an SD-JWT VC with the university's key and delivers them with the document; the wallet
+exports them (the SD-JWT with the holder's chosen fields only); `cert verify-vc` checks them
+through the node's HTTP routes alone (JWKS, status lists derived from the chain), and
+refuses tampered, unknown-issuer and, after `cert revoke`, revoked ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from cli.devnet import Devnet
+from node.chain.credentials import b64url, b64url_decode, jwk_thumbprint
+from node.chain.crypto import KeyPair
+from node.sdk.credentials import CertificateClaims, IssuerKey, issue_vc_jwt
+from tests.integration.helpers import (
+    DIPLOMA,
+    cli,
+    cli_fails,
+    cli_issue,
+    fields_args,
+    new_holder,
+    org_key,
+    wallet,
+)
+
+
+def _export(net: Devnet, holder: str, token: str, cert_id: str, body: dict[str, object]) -> str:
+    resp = wallet(
+        "POST", net, f"/v1/holders/{holder}/certificates/{cert_id}/credential", token, json=body
+    )
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["credential"])
+
+
+def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Path) -> None:
+    base = net.credentials_url
+    jwks = httpx.get(f"{base}/credentials/v1/orgs/edu/jwks.json", timeout=10).json()
+    edu = org_key(net, "edu")
+    assert [k["kid"] for k in jwks["keys"]] == [f"edu#{jwk_thumbprint(edu.public_key)}"]
+    assert httpx.get(f"{base}/credentials/v1/orgs/ghost/jwks.json", timeout=10).status_code == 404
+
+    holder, token = new_holder(net)
+    issued = cli_issue(net, "edu", "diploma", holder, DIPLOMA, "--valid-days", "365")
+    assert issued["credentials"] == ["sd_jwt", "vc_jwt"]
+    cert_id = issued["cert_id"]
+
+    vc_file = tmp_path / "diploma.vc.jwt"
+    vc_file.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    checked = cli(net, "cert", "verify-vc", str(vc_file))
+    assert (checked["format"], checked["issuer"], checked["cert_id"]) == ("vc+jwt", "edu", cert_id)
+    assert checked["fields"] == DIPLOMA
+    assert checked["status"] == {"revocation": "clear", "suspension": "clear"}
+
+    sd_file = tmp_path / "diploma.sd-jwt"
+    shown = _export(net, holder, token, cert_id, {"format": "dc+sd-jwt", "fields": ["degree"]})
+    sd_file.write_text(shown)
+    checked = cli(net, "cert", "verify-vc", str(sd_file))
+    assert checked["fields"] == {"degree": DIPLOMA["degree"]}
+    assert DIPLOMA["id_number"] not in shown
+
+    head, body, sig = vc_file.read_text().split(".")
+    payload = json.loads(b64url_decode(body))
+    payload["credentialSubject"]["degree"] = "Doctor of Philosophy"
+    forged = tmp_path / "forged.vc.jwt"
+    forged.write_text(".".join([head, b64url(json.dumps(payload).encode()), sig]))
+    assert "bad_signature" in cli_fails(net, "cert", "verify-vc", str(forged))
+
+    stranger = IssuerKey(net.chain_id, "nobody", KeyPair(bytes(32)))
+    claims = CertificateClaims(cert_id, "diploma", holder, DIPLOMA, 1_700_000_000)
+    unknown = tmp_path / "unknown.vc.jwt"
+    unknown.write_text(issue_vc_jwt(stranger, claims))
+    assert "unknown_issuer" in cli_fails(net, "cert", "verify-vc", str(unknown))
+
+    amended = {**DIPLOMA, "major": "Biostatistics"}
+    cli(net, "cert", "amend", "--org", "edu", "--cert-id", cert_id, "--type", "diploma",
+        "--reason", "major corrected", *fields_args(amended))  # fmt: skip
+    renewed = tmp_path / "amended.vc.jwt"
+    renewed.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    assert cli(net, "cert", "verify-vc", str(renewed))["fields"]["major"] == "Biostatistics"
+
+    cli(net, "cert", "revoke", "--org", "edu", "--cert-id", cert_id, "--reason", "degree rescinded")
+    for file in (vc_file, sd_file):
+        assert "revoked" in cli_fails(net, "cert", "verify-vc", str(file))
+    listed = httpx.get(f"{base}/credentials/v1/orgs/edu/status/revocation", timeout=10).json()
+    assert listed["credentialSubject"]["statusPurpose"] == "revocation"
+    assert listed["issuer"] == f"urn:trustledger:{net.chain_id}:org:edu"
