@@ -123,10 +123,6 @@ class Standing:
     """The first block in which the entry is retired (nothing new issued or recorded under
     it; what exists stays verifiable); 0 while in force."""
 
-    def is_in_force(self, height: int) -> bool:
-        """Whether this version may be used in the block at ``height``."""
-        return self.from_height <= height and not self.is_retired(height)
-
     def is_retired(self, height: int) -> bool:
         """Whether the entry is retired in the block at ``height``."""
         return self.retired_height != 0 and self.retired_height <= height
