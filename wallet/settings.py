@@ -19,7 +19,7 @@ class WalletSettings(BaseSettings):
     port: int = 27200
     session_idle_s: int = limits.SESSION_IDLE_S
     session_lifetime_s: int = limits.SESSION_LIFETIME_S
-    request_body_bytes_max: int = 64 * 1024
+    request_body_bytes_max: int = 96 * 1024
     sessions_max: int = limits.SESSIONS_MAX
     sessions_per_holder_max: int = limits.SESSIONS_PER_HOLDER_MAX
     holders_created_per_address_max: int = limits.CLIENT_HOLDERS_CREATED_MAX

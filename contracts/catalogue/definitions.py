@@ -34,8 +34,13 @@ HOLDER_KINDS: Final[tuple[HolderKind, ...]] = ("person", "enterprise")
 NAME_LENGTH_MAX: Final = 64
 """Longest display name of an entry, in characters (the longest of the seeds' types is 26)."""
 
-FIELD_LENGTH_MAX: Final = 10_000
+FIELD_LENGTH_MAX: Final = 4_000
 """Longest value a type may allow a field (a business scope is 2,000)."""
+
+TYPE_LENGTH_MAX: Final = 5_000
+"""Most characters a type's fields may hold in all (the sum of their longest values; the
+business licence's is 3,800): a document stays within 16 KB of UTF-8, so it and the two
+credentials signed over it fit a wallet's delivery (wallet/limits.py)."""
 
 VALIDITY_MS_MAX: Final = 100 * 366 * 86_400_000
 """Longest validity a type may set: a century."""
@@ -146,6 +151,12 @@ def parse_certificate_type(value: object) -> CertificateType:
             )
         if disclosure != "conditional":
             classes.append((name, disclosure))
+    total = sum(dict(lengths).get(n, limits.FIELD_VALUE_LENGTH_MAX_DEFAULT) for n in names)
+    if total > TYPE_LENGTH_MAX:
+        raise invalid(
+            f"{what}: its fields may hold at most {TYPE_LENGTH_MAX} characters in all"
+            f" ({total} asked: a document and its credentials must fit one wallet delivery)"
+        )
     type_code = raw.get("type_code", "")
     if not isinstance(type_code, str) or not (
         type_code == "" or identifiers.is_type_code(type_code)

@@ -501,28 +501,43 @@ def test_lookups_answer_for_each_kind() -> None:
 
 
 def test_a_definitions_bounds_are_inclusive() -> None:
+    # 64 fields holding 5,000 characters in all: one of 4,000, one of 1, 62 of 16 (=992),
+    # 7 left over for the second field (1 + 7 = 8).
+    fields: list[dict[str, Any]] = [{"name": f"f{n}", "length_max": 16} for n in range(64)]
+    fields[0]["length_max"] = definitions.FIELD_LENGTH_MAX
+    fields[1]["length_max"] = 8
     edges = {
         **NEW_TYPE,
         "name_zh": "证",
         "name_en": "x" * definitions.NAME_LENGTH_MAX,
-        "fields": [{"name": f"f{n}"} for n in range(64)],
+        "fields": fields,
         "validity_ms_max": definitions.VALIDITY_MS_MAX,
         "metadata": {},
     }
-    edges["fields"][0]["length_max"] = definitions.FIELD_LENGTH_MAX
-    edges["fields"][1]["length_max"] = 1
     entry = definitions.parse_certificate_type(edges)
-    assert (len(entry.fields), entry.get_field_length_max("f0")) == (64, 10_000)
-    assert entry.get_field_length_max("f1") == 1
+    assert (len(entry.fields), entry.get_field_length_max("f0")) == (64, 4_000)
+    assert sum(entry.get_field_length_max(f) for f in entry.fields) == definitions.TYPE_LENGTH_MAX
     assert entry.validity_ms_max == definitions.VALIDITY_MS_MAX
+    one_more = [dict(f) for f in fields]
+    one_more[1]["length_max"] = 9
+    with pytest.raises(ContractError) as info:
+        definitions.parse_certificate_type({**edges, "fields": one_more})
+    assert info.value.message == (
+        "certificate type residence_permit: its fields may hold at most 5000 characters in all"
+        " (5001 asked: a document and its credentials must fit one wallet delivery)"
+    )
     for change in (
-        {"fields": [{"name": f"f{n}"} for n in range(65)], "metadata": {}},
+        {"fields": [{"name": f"f{n}", "length_max": 1} for n in range(65)], "metadata": {}},
         {"fields": [{"name": "f", "length_max": definitions.FIELD_LENGTH_MAX + 1}], "metadata": {}},
         {"validity_ms_max": definitions.VALIDITY_MS_MAX + 1},
         {"fields": [{"name": 7}], "metadata": {}},
     ):
         with pytest.raises(ContractError, match="certificate type residence_permit: "):
             definitions.parse_certificate_type({**NEW_TYPE, **change})
+    # Fields left at the default length count at it: 26 of them hold 5,200.
+    defaulted = [{"name": f"f{n}"} for n in range(26)]
+    with pytest.raises(ContractError, match="5200 asked"):
+        definitions.parse_certificate_type({**NEW_TYPE, "fields": defaulted, "metadata": {}})
 
 
 def test_a_definition_without_the_optional_keys_takes_their_defaults() -> None:

@@ -65,7 +65,7 @@ def test_api_answers_carry_the_strict_policy_and_no_store(wallet: Wallet) -> Non
         wallet.sign_in(holder, "a wrong passphrase"),  # 401
         wallet.http.request("POST", "/v1/sessions", json={"passphrase": PASSPHRASE}),  # 422
         wallet.http.request("GET", "/v1/no-such-route"),  # 404
-        wallet.http.request("POST", "/v1/holders", content=b"x" * 70_000),  # 413 (BodyLimit)
+        wallet.http.request("POST", "/v1/holders", content=b"x" * 100_000),  # 413 (BodyLimit)
     ]
     assert [a.status_code for a in answers] == [200, 200, 200, 401, 422, 404, 413]
     for resp in answers:
