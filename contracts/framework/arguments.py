@@ -345,7 +345,7 @@ def get_name_list(
     return check_name_list(value, name, allowed=allowed, allow_empty=allow_empty)
 
 
-def get_catalogue_name_list(args: Args, name: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+def get_catalogue_name_list(args: Args, name: str, *, allow_empty: bool) -> tuple[str, ...]:
     """Return a JSON array of distinct catalogue ids (types or categories), sorted; whether
     the chain's catalogue holds them is the handler's check (it is state)."""
     value = get_json(args, name)

@@ -87,3 +87,10 @@ def test_an_identifiers_serial_is_screened_alone() -> None:
     assert problem is not None and "mobile number" in problem
     assert isolate_serials(joined) == "# 8619486242 #"
     assert isolate_serials("not an identifier 1.2.156") == "not an identifier 1.2.156"
+
+
+def test_an_identifier_with_a_wrong_check_character_is_screened_whole() -> None:
+    good = CertificateIdentifier(DIPLOMA_CODE, SDU_CODE, "8619486242", 1).text
+    wrong = good[:-1] + ("B" if good[-1] != "B" else "C")
+    assert isolate_serials(f"x {wrong} y") == f"x {wrong} y"
+    assert isolate_serials(f"x {good} y") == "x # 8619486242 # y"
