@@ -36,13 +36,14 @@ from starlette.concurrency import run_in_threadpool
 
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis
+from node.sdk.bodylimit import BodyLimit
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
 from window import limits
 from window.archive import Archive
 from window.clerks import Clerk, LockedOut, SignInGuard, authenticate, load_clerks
 from window.decode import NotDecoded, read_qr_text
-from window.headers import BodyLimit, SecurityHeaders
+from window.headers import SecurityHeaders
 from window.sessions import ClerkSession, SessionEnded, Sessions, SessionsFull
 from window.settings import WindowSettings
 from window.verification import BadRequest, ChainNode, Node, NodeUnavailable, Window
@@ -315,7 +316,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.add_middleware(BodyLimit, bytes_max=limits.BODY_BYTES_MAX)
+    app.add_middleware(BodyLimit, bytes_max=limits.BODY_BYTES_MAX, code="too_large")
     app.add_middleware(SecurityHeaders)  # outermost: a refused body gets the headers too
     install_routes(app)
     app.mount("/window", StaticFiles(directory=STATIC_DIR, html=True), name="window")
