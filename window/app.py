@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis
-from node.sdk.bodylimit import BodyLimit
+from node.sdk.bodylimit import BodyLimit, BodyTooLarge
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
 from window import limits
@@ -141,6 +141,13 @@ def install_routes(app: FastAPI) -> None:
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
         return JSONResponse(
             {"code": exc.code, "detail": exc.detail}, exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
+        # A streamed body cut off while a route reads it: the same answer as BodyLimit's.
+        return JSONResponse(
+            {"code": "too_large", "detail": exc.detail}, exc.status_code, headers=exc.headers
         )
 
     @app.get("/", include_in_schema=False)
