@@ -25,7 +25,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -581,31 +581,27 @@ def wait_ready(net: Devnet, timeout_s: float = 60.0, show: bool = True) -> None:
                         ) from None
                     time.sleep(0.2)
             progress.advance(task)
-        while True:
-            try:
-                health = httpx.get(
-                    net.wallet_url + "/v1/health", timeout=2.0, verify=net.wallet_tls()
-                )
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"wallet did not become ready; see {net.dir}/logs/wallet.log")
-            time.sleep(0.2)
+        wait_healthy(net, "wallet", net.wallet_url + "/v1/health", net.wallet_tls, deadline)
         progress.advance(task)
-        while net.window_url:
-            try:
-                health = httpx.get(
-                    net.window_url + "/api/health", timeout=2.0, verify=net.window_tls()
-                )
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"window did not become ready; see {net.dir}/logs/window.log")
-            time.sleep(0.2)
+        if net.window_url:
+            wait_healthy(net, "window", net.window_url + "/api/health", net.window_tls, deadline)
+
+
+def wait_healthy(
+    net: Devnet, name: str, url: str, tls: Callable[[], ssl.SSLContext], deadline: float
+) -> None:
+    """Poll the health `url` of the devnet's service `name` (its HTTPS checked with a fresh
+    `tls()` each try) until it answers 200, or raise once the monotonic `deadline` passes."""
+    while True:
+        try:
+            health = httpx.get(url, timeout=2.0, verify=tls())
+            if health.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not become ready; see {net.dir}/logs/{name}.log")
+        time.sleep(0.2)
 
 
 def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devnet:

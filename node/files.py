@@ -8,6 +8,7 @@ path and the command that fixes it.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterable
@@ -27,6 +28,17 @@ def make_private_dir(path: Path) -> None:
     """Create `path` (and missing parents) with mode 0700; an existing folder is left as
     it is (`check_private` judges it)."""
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+
+
+def write_private_json(path: Path, doc: object, tmp: Path) -> None:
+    """Write `doc` as indented JSON to `path`, mode 0600, all or nothing: to `tmp` first
+    (created 0600), synced, then renamed over `path`. The folder must exist."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def get_exposure(path: Path) -> str | None:

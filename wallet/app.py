@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from node.genesis import Genesis
+from node.sdk.bodylimit import BodyLimit
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
 from wallet import errors, limits, page, passphrases
-from wallet.bodylimit import BodyLimit
 from wallet.callers import SignedRequests
 from wallet.clock import Clock, SystemClock
 from wallet.headers import SecurityHeaders

@@ -14,30 +14,18 @@ other combination is refused before the port opens, with one line saying what to
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from node.sdk.https import is_loopback, server_tls_context
 from wallet.settings import WalletSettings
-
-TLS_VERSION_MIN = ssl.TLSVersion.TLSv1_3
 
 
 class ListenRefused(Exception):
     """The wallet will not serve with these settings; the message says what to change."""
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (an address or ``localhost``) is only reachable from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_plain_http(settings: WalletSettings) -> None:
@@ -54,17 +42,14 @@ def check_plain_http(settings: WalletSettings) -> None:
 def server_context(settings: WalletSettings) -> ssl.SSLContext:
     """The TLS context the wallet serves with: its HTTPS certificate and key, TLS 1.3 at
     least. A missing or unusable file is a `ListenRefused` naming it."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = TLS_VERSION_MIN
     try:
-        context.load_cert_chain(settings.https_cert_path, settings.https_key_path)
+        return server_tls_context(settings.https_cert_path, settings.https_key_path)
     except (OSError, ssl.SSLError) as exc:
         raise ListenRefused(
             f"cannot serve HTTPS with the certificate {settings.https_cert_path} and the key"
             f" {settings.https_key_path} (TRUSTLEDGER_WALLET_HTTPS_CERT_PATH, ..._KEY_PATH):"
             f" {getattr(exc, 'strerror', None) or exc}"
         ) from None
-    return context
 
 
 def server_config(app: ASGIApp, settings: WalletSettings, **kw: Any) -> uvicorn.Config:

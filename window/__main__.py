@@ -11,7 +11,6 @@ HTTP only with TRUSTLEDGER_WINDOW_INSECURE_HTTP=true on a loopback address.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 import sys
@@ -23,6 +22,7 @@ import uvicorn
 
 from node.chain.crypto import KeyFileError, load_key_file
 from node.files import set_private_umask
+from node.sdk.https import is_loopback, server_tls_context
 from node.sdk.tls import ClientTls, TlsFilesError, find_ca_files
 from window.app import create_app
 from window.clerks import ClerksFileError, load_clerks, make_clerk, save_clerk
@@ -32,15 +32,6 @@ app = typer.Typer(
     help="The window clerk's page of an agency (/window/): verify presentations (亮证).",
     no_args_is_help=True,
 )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @app.command("add-clerk")
@@ -84,9 +75,7 @@ def serve() -> None:
         )
         kw: dict[str, object] = {}
         if not settings.insecure_http:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.minimum_version = ssl.TLSVersion.TLSv1_3
-            context.load_cert_chain(settings.https_cert_path, settings.https_key_path)
+            context = server_tls_context(settings.https_cert_path, settings.https_key_path)
             kw["ssl_context_factory"] = lambda _config, _default: context
     except (ValueError, OSError, ssl.SSLError, ClerksFileError, KeyFileError, TlsFilesError) as exc:
         typer.echo(f"window: cannot start: {exc}", err=True)

@@ -36,13 +36,14 @@ from starlette.concurrency import run_in_threadpool
 
 from node.chain.crypto import load_key_file
 from node.genesis import Genesis
+from node.sdk.bodylimit import BodyLimit, BodyTooLarge
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls, find_ca_files
 from window import limits
 from window.archive import Archive
 from window.clerks import Clerk, LockedOut, SignInGuard, authenticate, load_clerks
 from window.decode import NotDecoded, read_qr_text
-from window.headers import BodyLimit, SecurityHeaders
+from window.headers import SecurityHeaders
 from window.sessions import ClerkSession, SessionEnded, Sessions, SessionsFull
 from window.settings import WindowSettings
 from window.verification import BadRequest, ChainNode, Node, NodeUnavailable, Window
@@ -140,6 +141,13 @@ def install_routes(app: FastAPI) -> None:
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
         return JSONResponse(
             {"code": exc.code, "detail": exc.detail}, exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
+        # A streamed body cut off while a route reads it: the same answer as BodyLimit's.
+        return JSONResponse(
+            {"code": "too_large", "detail": exc.detail}, exc.status_code, headers=exc.headers
         )
 
     @app.get("/", include_in_schema=False)
@@ -315,7 +323,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.add_middleware(BodyLimit, bytes_max=limits.BODY_BYTES_MAX)
+    app.add_middleware(BodyLimit, bytes_max=limits.BODY_BYTES_MAX, code="too_large")
     app.add_middleware(SecurityHeaders)  # outermost: a refused body gets the headers too
     install_routes(app)
     app.mount("/window", StaticFiles(directory=STATIC_DIR, html=True), name="window")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import threading
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from node.files import write_private_json
 from window import limits
 
 CLERK_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -131,13 +131,7 @@ def save_clerk(path: Path, clerk: Clerk) -> None:
     clerks[clerk.clerk_id] = clerk
     doc = {"version": FILE_VERSION, "clerks": {c: k.to_json() for c, k in sorted(clerks.items())}}
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_private_json(path, doc, tmp=path.with_suffix(".tmp"))
 
 
 _KDF_SLOTS = threading.BoundedSemaphore(limits.KDF_CONCURRENT_MAX)

@@ -1,4 +1,5 @@
-"""Security headers on every answer of the window service, and its request body limit.
+"""Security headers on every answer of the window service (its request body limit is
+node/sdk/bodylimit.py's, shared with the wallet).
 
 The page (`/window/`) may load its own scripts, styles and images, call its own service,
 and use the camera of the counter's device (``Permissions-Policy: camera=(self)``; a
@@ -9,8 +10,7 @@ from outside, no framing. API answers (`/api/`) are data: ``default-src 'none'``
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_PREFIX = "/window/"
@@ -49,53 +49,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """No request body over `bytes_max` is read: refused by its Content-Length before a
-    byte is read, or cut off as it streams in (413, ``Connection: close``)."""
-
-    def __init__(self, app: ASGIApp, bytes_max: int) -> None:
-        self.app, self.bytes_max = app, bytes_max
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.bytes_max):
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.bytes_max:
-                raise BodyTooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, watched)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"code": "too_large", "detail": f"request body over {self.bytes_max} bytes"},
-            status_code=413,
-            headers={"Connection": "close"},
-        )
-        await response(scope, receive, send)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,8 @@ import nacl.pwhash
 import nacl.secret
 import nacl.signing
 import nacl.utils
+
+from node.files import write_private_json
 
 KEY_FILE_VERSION = 1
 
@@ -107,13 +108,7 @@ def save_key_file(path: Path, keypair: KeyPair, passphrase: str, *, label: str =
         "sealed_seed": seal_secret(keypair.seed, passphrase),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_private_json(path, doc, tmp=path.with_suffix(path.suffix + ".tmp"))
 
 
 def load_key_file(path: Path, passphrase: str) -> KeyPair:

@@ -1,4 +1,5 @@
-"""What the browser tests of the citizen's page share (tests/integration/test_citizen_page*.py).
+"""What the browser tests of the citizen's page share (tests/integration/test_citizen_page*.py),
+and the window clerk's (test_window_page.py) take from them.
 
 Debian's Chromium through Playwright, a phone-sized viewport (360 x 740), Chinese by default.
 Every request the page makes must go to the wallet itself (offline networks), and no console
@@ -15,11 +16,12 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from cli.devnet import Devnet
 
@@ -57,18 +59,45 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, net: Devnet) -> Iterator[Page]:
     # The devnet's wallet certificate comes from its own CA, which this browser profile does
     # not know: the test trusts it as the citizen's phone would trust the agency's CA.
+    context = browser_context(browser, 360, 740)
+    # A refusal of the API (4xx) is an answer the page shows; Chromium logs each one as
+    # "Failed to load resource". Any failure to load the page's own files is a problem.
+    with watched_page(
+        context, net.wallet_url, "the page reached outside the wallet", api_path="/v1/"
+    ) as opened:
+        yield opened
+
+
+def browser_context(
+    browser: Browser, width: int, height: int, axe: bool = True, **options: Any
+) -> BrowserContext:
+    """A context as the page tests open one: `width` x `height` CSS pixels, Chinese, China's
+    time zone, the devnet's HTTPS certificates taken (from its own CA, which the browser
+    profile does not know), and, with `axe`, axe-core injected before the page's scripts.
+    `options`: more of Playwright's, e.g. ``is_mobile=True``."""
     context = browser.new_context(
-        viewport={"width": 360, "height": 740},
+        viewport={"width": width, "height": height},
         ignore_https_errors=True,
         locale="zh-CN",
         timezone_id=PAGE_TIMEZONE,
+        **options,
     )
-    assert AXE.is_file(), f"{AXE} is missing: run `make pages`"
-    context.add_init_script(path=str(AXE))
+    if axe:
+        assert AXE.is_file(), f"{AXE} is missing: run `make pages`"
+        context.add_init_script(path=str(AXE))
+    return context
+
+
+@contextmanager
+def watched_page(
+    context: BrowserContext, home: str, outside_says: str, api_path: str | None = None
+) -> Iterator[Page]:
+    """A new page of `context`, which is closed on leaving; then no request of the page may
+    have gone anywhere but `home` (else `outside_says`, with the addresses), and no console
+    error (an API refusal aside) or page error may have occurred; with `api_path`, no answer
+    of 400 or more to a request outside it (the page's own files) either."""
     opened = context.new_page()
     problems: list[str] = []
-    # A refusal of the API (4xx) is an answer the page shows; Chromium logs each one as
-    # "Failed to load resource". Any failure to load the page's own files is a problem.
     opened.on(
         "console",
         lambda m: (
@@ -77,33 +106,36 @@ def page(browser: Browser, net: Devnet) -> Iterator[Page]:
             else None
         ),
     )
-    opened.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "/v1/" not in r.url
-            else None
-        ),
-    )
+    if api_path is not None:
+        opened.on(
+            "response",
+            lambda r: (
+                problems.append(f"{r.status} {r.url}")
+                if r.status >= 400 and api_path not in r.url
+                else None
+            ),
+        )
     opened.on("pageerror", lambda e: problems.append(str(e)))
     outside: list[str] = []
     opened.on(
         "request",
-        lambda r: None if r.url.startswith(net.wallet_url) else outside.append(r.url),
+        lambda r: None if r.url.startswith(home) else outside.append(r.url),
     )
     yield opened
     context.close()
-    assert outside == [], f"the page reached outside the wallet: {outside}"
+    assert outside == [], f"{outside_says}: {outside}"
     assert problems == [], f"console errors: {problems}"
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, doc_shots: set[str] = DOC_SHOTS) -> None:
+    """A screenshot of the whole page to `$TRUSTLEDGER_SHOTS`, and of the viewport to
+    `$TRUSTLEDGER_DOC_SHOTS` if `name` is one of the `doc_shots` (the screens docs show)."""
     folder = os.environ.get("TRUSTLEDGER_SHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
     docs = os.environ.get("TRUSTLEDGER_DOC_SHOTS")
-    if docs and name in DOC_SHOTS:
+    if docs and name in doc_shots:
         Path(docs).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(docs) / f"{name}.png"))
 
@@ -120,11 +152,11 @@ def accessibility_problems(page: Page) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in SERIOUS]
 
 
-def look(page: Page, name: str) -> None:
+def look(page: Page, name: str, doc_shots: set[str] = DOC_SHOTS) -> None:
     """The screen passes the accessibility check; its screenshot is kept if asked."""
     expect(page.locator("#screen-title")).to_be_visible()
     assert accessibility_problems(page) == [], name
-    shot(page, name)
+    shot(page, name, doc_shots)
 
 
 def tab(page: Page, name: str) -> None:

@@ -34,69 +34,27 @@ from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk import presentation
+from tests.integration import page_support
 from tests.integration.helpers import DIPLOMA, cli, issue_and_deliver, org_key, wallet
-from tests.integration.page_support import (
-    AXE,
-    CHROMIUM,
-    accessibility_problems,
-    sign_up,
-    tab,
-)
+from tests.integration.page_support import CHROMIUM, browser_context, sign_up, tab, watched_page
 
-API_REFUSAL = "Failed to load resource: the server responded with a status of 4"
 DOC_SHOTS = {"w1-sign-in", "w2-valid", "w3-replayed-revoked", "w4-refused", "w5-english-large"}
 
 
-def window_shot(page: Page, name: str) -> None:
-    folder = os.environ.get("TRUSTLEDGER_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-    docs = os.environ.get("TRUSTLEDGER_DOC_SHOTS")
-    if docs and name in DOC_SHOTS:
-        Path(docs).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(docs) / f"{name}.png"))
-
-
 def look(page: Page, name: str) -> None:
-    expect(page.locator("#screen-title")).to_be_visible()
-    assert accessibility_problems(page) == [], name
-    window_shot(page, name)
+    page_support.look(page, name, DOC_SHOTS)
 
 
 @pytest.fixture
 def clerk(browser: Browser, net: Devnet) -> Iterator[Page]:
     """The clerk's browser at the bank's counter, on the window page, not signed in."""
     assert net.window_url, "the devnet runs no window service"
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800},
-        ignore_https_errors=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    assert AXE.is_file(), f"{AXE} is missing: run `make pages`"
-    context.add_init_script(path=str(AXE))
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not m.text.startswith(API_REFUSAL)
-            else None
-        ),
-    )
-    opened.on("pageerror", lambda e: problems.append(str(e)))
-    outside: list[str] = []
-    opened.on(
-        "request",
-        lambda r: None if r.url.startswith(net.window_url) else outside.append(r.url),
-    )
-    opened.goto(net.window_page_url)
-    yield opened
-    context.close()
-    assert outside == [], f"the window page reached outside its service: {outside}"
-    assert problems == [], f"console errors: {problems}"
+    context = browser_context(browser, 1280, 800)
+    with watched_page(
+        context, net.window_url, "the window page reached outside its service"
+    ) as opened:
+        opened.goto(net.window_page_url)
+        yield opened
 
 
 @pytest.fixture
@@ -104,14 +62,7 @@ def phone(browser: Browser, net: Devnet) -> Iterator[Page]:
     """The citizen's phone: 360 x 740 CSS pixels at 3 device pixels each, as a phone's
     screenshot is (at 1 device pixel a module of her QR code is 3.3 pixels, too few for
     zxing-cpp to read from a screenshot of the whole screen)."""
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=3,
-        is_mobile=True,
-        ignore_https_errors=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
+    context = browser_context(browser, 360, 740, axe=False, device_scale_factor=3, is_mobile=True)
     opened = context.new_page()
     yield opened
     context.close()
@@ -183,7 +134,7 @@ def test_the_story_screenshot_of_the_citizens_qr_uploaded_valid_then_revoked(
     expect(clerk.locator("main")).to_be_hidden()
     for text in ("核验回执", "威海市商业银行", "有效", DIPLOMA["degree"], "验证记录已上链"):
         expect(receipt).to_contain_text(text)
-    window_shot(clerk, "w2-receipt-printed")
+    page_support.shot(clerk, "w2-receipt-printed", DOC_SHOTS)
     clerk.emulate_media(media="screen")
     expect(receipt).to_be_hidden()
 

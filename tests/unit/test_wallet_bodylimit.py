@@ -1,4 +1,4 @@
-"""The request body limit holds on the stream (wallet/bodylimit.py): a chunked body with no
+"""The request body limit holds on the stream (node/sdk/bodylimit.py): a chunked body with no
 Content-Length is cut off at the limit, not read whole and measured after. The app is
 called at the ASGI level with a body that never ends unless the app stops reading, and
 the test counts the bytes the app pulled; then a real uvicorn server is sent a large

@@ -10,10 +10,28 @@ from pathlib import Path
 from node.chain.crypto import KeyPair
 from node.sdk.annotation import make_annotation
 from node.sdk.sealing import seal_to
-from tests.unit.wallet_support import running_wallet
+from tests.unit.wallet_support import Wallet, running_wallet
 
 REQUEST_ID = "req-grant-000001"
 CERT_ID = "DIP-2012-000001"
+
+
+def ask_for_the_degree(wallet: Wallet, holder: str) -> None:
+    """The holder keeps a sealed diploma; the bank (a member) asks, pending, for its degree."""
+    public_key = bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
+    doc = {"cert_id": CERT_ID, "cert_type": "diploma", "fields": {"degree": "硕士"}}
+    wallet.store.put_document(holder, CERT_ID, seal_to(public_key, json.dumps(doc).encode()))
+    wallet.ledger.members["bank"] = {"id": "bank", "public_key": "11" * 32}
+    wallet.ledger.requests[REQUEST_ID] = {
+        "request_id": REQUEST_ID,
+        "holder": holder,
+        "agency": "bank",
+        "cert_id": CERT_ID,
+        "scope": [{"cert_id": CERT_ID, "fields": ["degree"]}],
+        "purpose": "学历核验",
+        "status": "pending",
+        "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
+    }
 
 
 def test_a_grant_may_end_earlier_never_later(tmp_path: Path) -> None:
@@ -49,25 +67,12 @@ def test_chosen_fields_are_not_released_without_commitments_to_check_them(
     with running_wallet(tmp_path) as wallet:
         holder = wallet.new_holder()
         token = wallet.sign_in(holder).json()["token"]
-        public_key = bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
-        doc = {"cert_id": CERT_ID, "cert_type": "diploma", "fields": {"degree": "硕士"}}
-        wallet.store.put_document(holder, CERT_ID, seal_to(public_key, json.dumps(doc).encode()))
-        wallet.ledger.members["bank"] = {"id": "bank", "public_key": "11" * 32}
         wallet.ledger.certificates[CERT_ID] = {
             "cert_id": CERT_ID,
             "holder": holder,
             "field_hashes": {},
         }
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "scope": [{"cert_id": CERT_ID, "fields": ["degree"]}],
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        ask_for_the_degree(wallet, holder)
         resp = wallet.http.request(
             "POST",
             f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
@@ -121,20 +126,7 @@ def test_a_grant_narrows_fields_never_adds_one(tmp_path: Path) -> None:
     with running_wallet(tmp_path) as wallet:
         holder = wallet.new_holder()
         token = wallet.sign_in(holder).json()["token"]
-        public_key = bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
-        doc = {"cert_id": CERT_ID, "cert_type": "diploma", "fields": {"degree": "硕士"}}
-        wallet.store.put_document(holder, CERT_ID, seal_to(public_key, json.dumps(doc).encode()))
-        wallet.ledger.members["bank"] = {"id": "bank", "public_key": "11" * 32}
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "scope": [{"cert_id": CERT_ID, "fields": ["degree"]}],
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        ask_for_the_degree(wallet, holder)
         path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
         auth = {"Authorization": f"Bearer {token}"}
         wider = wallet.http.request("POST", path, json={"fields": ["major"]}, headers=auth)

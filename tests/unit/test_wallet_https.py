@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from node.sdk.https import https_context
+from node.sdk.https import https_context, is_loopback
 from node.sdk.wallet_requests import WalletCaller
-from wallet.https import ListenRefused, is_loopback, server_config
+from wallet.https import ListenRefused, server_config
 from wallet.settings import WalletSettings
 
 from .files_support import run_refused_start

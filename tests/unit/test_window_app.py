@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,25 @@ def test_bodies_over_the_limits_are_refused_before_they_are_read(client: Browser
         headers=POST,
     )
     assert (too_long.status_code, too_long.json()["code"]) == (400, "too_long")
+
+
+def test_a_streamed_body_over_the_limit_is_cut_off_with_the_same_answer(
+    client: Browserish,
+) -> None:
+    """No Content-Length: the body is counted as a route reads it (node/sdk/bodylimit.py)."""
+    assert sign_in(client) == 200
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(limits.BODY_BYTES_MAX // 65_536 + 2):
+            yield b"\0" * 65_536
+
+    streamed = client.post(
+        "/api/verify/image?purpose_code=002",
+        content=chunks(),
+        headers={**POST, "Content-Type": "image/png"},
+    )
+    assert (streamed.status_code, streamed.json()["code"]) == (413, "too_large")
+    assert streamed.headers["connection"] == "close"
 
 
 def test_the_page_and_the_api_carry_their_security_headers(client: Browserish) -> None:

@@ -1,4 +1,5 @@
-"""The request body limit, held on the stream.
+"""The request body limit, held on the stream: one middleware for the wallet and the
+window service (both import the node's public surface, not each other, so it lives here).
 
 A body is refused (413) when its Content-Length says it is over the limit, before a byte
 of it is read; a chunked body (no Content-Length) is counted as it arrives and cut off at
@@ -8,7 +9,8 @@ body is never read, so the connection cannot carry another request.
 
 An ASGI middleware rather than a check in each route: every route that reads a body (the
 JSON models, and the signed-request check that hashes the raw body) reads it through the
-``receive`` wrapped here.
+``receive`` wrapped here. A service whose refusals carry a ``code`` (the window's) names
+it with `code`; the answer is then ``{"code": code, "detail": ...}``.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ def refusal_text(bytes_max: int) -> str:
 
 
 class BodyLimit:
-    """Wraps an ASGI app: no request body over `bytes_max` is read."""
+    """Wraps an ASGI app: no request body over `bytes_max` is read. `code`, if given, is
+    put in the 413 answer's body beside ``detail``."""
 
-    def __init__(self, app: ASGIApp, bytes_max: int) -> None:
+    def __init__(self, app: ASGIApp, bytes_max: int, code: str | None = None) -> None:
         self.app = app
         self.bytes_max = bytes_max
+        self.code = code
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,8 +76,11 @@ class BodyLimit:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = {"detail": refusal_text(self.bytes_max)}
+        if self.code is not None:
+            body = {"code": self.code, **body}
         response = JSONResponse(
-            {"detail": refusal_text(self.bytes_max)},
+            body,
             status_code=413,
             headers={"Connection": "close"},
         )
