@@ -5,7 +5,8 @@ so an outside verifier needs nothing but HTTP (docs/credentials.md):
 - ``GET /credentials/v1/orgs/<org>/status/<revocation|suspension>``: its status list, an
   unsigned BitstringStatusListCredential derived from the certificates' on-chain status;
 - ``GET /credentials/v1/orgs/<org>/status-index/<cert id>``: a certificate's index in its
-  issuer's lists (what the issuer writes into a credential).
+  issuer's lists and its current document hash (what the issuer writes into a credential,
+  and what a verifier compares an amended-away credential with).
 
 Everything is read from the committed state at the tip, on the node's event loop (as gRPC
 queries are), and the lists are derived once per height. Requests are bounded in size,
@@ -106,7 +107,11 @@ class CredentialRoutes:
             index = derived.indexes.get(rest[3])
             if index is None:
                 return Answer(404, {"error": f"{org_id} has no certificate {rest[3]} in its list"})
-            return Answer(200, {"cert_id": rest[3], "org_id": org_id, "index": index})
+            record = CERTIFICATES.get(self.state, rest[3])
+            doc_hash = record.doc_hash if record is not None else ""
+            return Answer(
+                200, {"cert_id": rest[3], "org_id": org_id, "index": index, "doc_hash": doc_hash}
+            )
         return Answer(404, {"error": "no such route"})
 
     def _derived(self, org_id: str) -> tuple[int, Derived]:

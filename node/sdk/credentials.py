@@ -30,6 +30,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
+from contracts.framework.identity import holder_id_for
 from node.chain.credentials import (
     STATUS_PURPOSES,
     VC_CONTEXT,
@@ -85,6 +86,8 @@ DUPLICATE_DISCLOSURE: Final = "duplicate_disclosure"
 UNSUPPORTED_SD_ALG: Final = "unsupported_sd_alg"
 BAD_KEY_BINDING: Final = "bad_key_binding"
 STATUS_UNAVAILABLE: Final = "status_unavailable"
+SUPERSEDED: Final = "superseded"
+"""The credential's document hash is no longer the certificate's on the chain (amended)."""
 
 
 class CredentialRefused(Exception):
@@ -105,6 +108,10 @@ class CredentialSource(Protocol):
     def get_jwks(self, org_id: str) -> Mapping[str, Any]: ...
 
     def get_status_list(self, org_id: str, purpose: str) -> Mapping[str, Any]: ...
+
+    def get_doc_hash(self, org_id: str, cert_id: str) -> str | None:
+        """The certificate's current document hash on the chain (None: not checked)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,9 @@ class CertificateClaims:
     """The credentials base URL of a node (``http://host:port``) the status entries name."""
     status_index: int = -1
     """The certificate's index in its issuer's lists (-1: no status entries)."""
+    doc_hash: str = ""
+    """The document's hash as the chain records it (lowercase hex; "": not stated), so a
+    verifier can tell a credential of an amended-away version (``superseded``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +169,8 @@ class VerifiedCredential:
     """The fields the credential shows: all of a VC, the disclosed ones of an SD-JWT."""
     valid_until_s: int
     key_bound: bool = False
+    doc_hash: str = ""
+    """The document hash the credential states and the chain still records ("": none)."""
     statuses: dict[str, bool] = field(default_factory=dict)
     """Each status purpose checked, and whether its bit was set (always False here)."""
 
@@ -204,6 +216,7 @@ def vc_payload(key: IssuerKey, claims: CertificateClaims) -> dict[str, Any]:
             "id": holder_urn(claims.holder),
             "certificateType": claims.cert_type,
             "certificateId": claims.cert_id,
+            **({"documentHash": claims.doc_hash} if claims.doc_hash else {}),
             **dict(claims.fields),
         },
     }
@@ -252,6 +265,7 @@ def issue_sd_jwt(
         "vct": VCT_PREFIX + claims.cert_type,
         "sub": holder_urn(claims.holder),
         "cert_id": claims.cert_id,
+        **({"doc_hash": claims.doc_hash} if claims.doc_hash else {}),
         "_sd_alg": SD_ALG,
         "_sd": sorted(disclosure_digest(d) for d in disclosures),
     }
@@ -276,10 +290,13 @@ def present_sd_jwt(
     audience: str = "",
     nonce: str = "",
     now_s: int = 0,
+    with_jwk: bool = False,
 ) -> str:
     """The holder's presentation: the issuer-signed JWT with only the disclosures of
     ``fields`` (ValueError if one is not in it), then, with ``holder``, a key-binding JWT
-    over ``audience``, ``nonce`` and the hash of everything before it."""
+    over ``audience``, ``nonce`` and the hash of everything before it; ``with_jwk`` puts the
+    holder's public key in its header (for a credential without ``cnf``: the verifier
+    checks that key against the holder id in ``sub``)."""
     jwt, disclosures, _ = split_sd_jwt(sd_jwt)
     by_name: dict[str, str] = {}
     for d in disclosures:
@@ -292,7 +309,9 @@ def present_sd_jwt(
     if holder is None:
         return text
     kb = {"iat": now_s, "aud": audience, "nonce": nonce, "sd_hash": _sd_hash(text)}
-    header = {"alg": ALG, "typ": KB_JWT_TYP}
+    header: dict[str, Any] = {"alg": ALG, "typ": KB_JWT_TYP}
+    if with_jwk:
+        header["jwk"] = okp_jwk(holder.public_key)
     body = json.dumps(kb, separators=(",", ":"), sort_keys=True).encode("utf-8")
     return text + jws.serialize_compact(header, body, _private_okp(holder), algorithms=[ALG])
 
@@ -424,6 +443,24 @@ def _check_status(source: CredentialSource, org_id: str, entries: object) -> dic
     return checked
 
 
+def _check_doc_hash(source: CredentialSource, org_id: str, cert_id: str, stated: object) -> str:
+    """The document hash a credential states, if it states one, checked against the one the
+    chain records now: a credential of an earlier version (before an amendment) is
+    ``superseded``. Credentials signed before they carried it state none ("")."""
+    if stated is None:
+        return ""
+    if not (isinstance(stated, str) and len(stated) == 64 and stated.isascii()) or any(
+        c not in "0123456789abcdef" for c in stated
+    ):
+        raise CredentialRefused(MALFORMED, "the document hash is not 64 lowercase hex digits")
+    current = source.get_doc_hash(org_id, cert_id)
+    if current is not None and current != stated:
+        raise CredentialRefused(
+            SUPERSEDED, "the certificate was amended: this credential states an earlier version"
+        )
+    return stated
+
+
 def verify_vc(
     text: str,
     source: CredentialSource,
@@ -433,15 +470,21 @@ def verify_vc(
     nonce: str = "",
 ) -> VerifiedCredential:
     """Check a ``vc+jwt`` or an SD-JWT VC (told apart by ``~``): size, header, the issuer's
-    key in its JWKS, the signature, validity times, both status bits, and for SD-JWT the
-    disclosures (``_sd_alg``, each digest listed, none repeated) and, if present or if the
-    credential names a holder key (``cnf``), the key-binding JWT (``audience`` and
-    ``nonce`` compared when given). CredentialRefused says why it fails."""
+    key in its JWKS, the signature, validity times, both status bits, the document hash
+    against the chain's when the credential states one, and for SD-JWT the disclosures
+    (``_sd_alg``, each digest listed, none repeated) and, if present or if the credential
+    names a holder key (``cnf``), the key-binding JWT. An ``audience`` or ``nonce`` given
+    asks for key binding: a presentation without a KB-JWT for them is refused (and a
+    vc+jwt, which cannot carry one). CredentialRefused says why it fails."""
     if not isinstance(text, str) or len(text) > CREDENTIAL_BYTES_MAX or not text.isascii():
         raise CredentialRefused(MALFORMED, f"a credential is ASCII, {CREDENTIAL_BYTES_MAX} at most")
     text = text.strip()
     if "~" in text:
         return _verify_sd_jwt(text, source, now_s, audience, nonce)
+    if audience or nonce:
+        raise CredentialRefused(
+            BAD_KEY_BINDING, "a vc+jwt carries no key binding: ask for an SD-JWT presentation"
+        )
     header, vc = _read_jws(text)
     if header.get("typ") != VC_TYP:
         raise CredentialRefused(MALFORMED, f"typ must be {VC_TYP}")
@@ -456,20 +499,23 @@ def verify_vc(
     valid_until = _parse_iso(vc["validUntil"]) if "validUntil" in vc else 0
     _check_time(_parse_iso(vc.get("validFrom")), valid_until, now_s)
     statuses = _check_status(source, org_id, vc.get("credentialStatus"))
+    cert_id = str(subject.get("certificateId", ""))
+    doc_hash = _check_doc_hash(source, org_id, cert_id, subject.get("documentHash"))
     fields = {
         str(k): str(v)
         for k, v in subject.items()
-        if k not in ("id", "certificateType", "certificateId")
+        if k not in ("id", "certificateType", "certificateId", "documentHash")
     }
     return VerifiedCredential(
         VC_TYP,
         org_id,
         kid,
-        str(subject.get("certificateId", "")),
+        cert_id,
         str(subject.get("certificateType", "")),
         _holder_of(subject.get("id")),
         fields,
         valid_until,
+        doc_hash=doc_hash,
         statuses=statuses,
     )
 
@@ -520,37 +566,71 @@ def _verify_sd_jwt(
     status = payload.get("status")
     entries = status.get("bitstring_status_list") if isinstance(status, dict) else None
     statuses = _check_status(source, org_id, entries)
-    key_bound = _check_key_binding(payload, text, kb_jwt, now_s, audience, nonce)
+    cert_id = str(payload.get("cert_id", ""))
+    doc_hash = _check_doc_hash(source, org_id, cert_id, payload.get("doc_hash"))
+    holder = _holder_of(payload.get("sub"))
+    key_bound = _check_key_binding(payload, holder, text, kb_jwt, now_s, audience, nonce)
     vct = str(payload.get("vct", ""))
     return VerifiedCredential(
         SD_JWT_TYP,
         org_id,
         kid,
-        str(payload.get("cert_id", "")),
+        cert_id,
         vct[len(VCT_PREFIX) :] if vct.startswith(VCT_PREFIX) else vct,
-        _holder_of(payload.get("sub")),
+        holder,
         fields,
         valid_until,
         key_bound=key_bound,
+        doc_hash=doc_hash,
         statuses=statuses,
     )
 
 
+def _holder_jwk(cnf: object, header: Mapping[str, Any], holder: str) -> Mapping[str, Any]:
+    """The key a KB-JWT must be signed with: the issuer-signed ``cnf.jwk`` when there is one;
+    otherwise the ``jwk`` in the KB-JWT's header, accepted only if its Ed25519 key is the one
+    whose hash is the issuer-signed holder id (``sub``): holder ids are hashes of wallet
+    keys, so the issuer binds the key without knowing it (docs/credentials.md)."""
+    if cnf is not None:
+        if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
+            raise CredentialRefused(BAD_KEY_BINDING, "cnf names no holder key")
+        return cnf["jwk"]
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise CredentialRefused(BAD_KEY_BINDING, "a key-binding JWT but no holder key")
+    try:
+        public_key = b64url_decode(str(jwk.get("x")))
+    except CredentialFormatError:
+        raise CredentialRefused(BAD_KEY_BINDING, "the holder key is not base64url") from None
+    if not holder or len(public_key) != 32 or holder_id_for(public_key) != holder:
+        raise CredentialRefused(BAD_KEY_BINDING, "the key is not the credential's holder's")
+    return jwk
+
+
 def _check_key_binding(
-    payload: Mapping[str, Any], text: str, kb_jwt: str, now_s: int, audience: str, nonce: str
+    payload: Mapping[str, Any],
+    holder: str,
+    text: str,
+    kb_jwt: str,
+    now_s: int,
+    audience: str,
+    nonce: str,
 ) -> bool:
     cnf = payload.get("cnf")
     if not kb_jwt:
         if cnf is not None:
             raise CredentialRefused(BAD_KEY_BINDING, "the credential needs a key-binding JWT")
+        if audience or nonce:
+            raise CredentialRefused(
+                BAD_KEY_BINDING, "the verifier asked for key binding: no key-binding JWT"
+            )
         return False
-    if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
-        raise CredentialRefused(BAD_KEY_BINDING, "a key-binding JWT but no holder key (cnf)")
     header, kb = _read_jws(kb_jwt)
     if header.get("typ") != KB_JWT_TYP or header.get("alg") != ALG:
         raise CredentialRefused(BAD_KEY_BINDING, f"the key-binding JWT must be {KB_JWT_TYP}")
+    jwk = _holder_jwk(cnf, header, holder)
     try:
-        _check_signature(kb_jwt, cnf["jwk"])
+        _check_signature(kb_jwt, jwk)
     except CredentialRefused:
         raise CredentialRefused(BAD_KEY_BINDING, "not signed by the holder's key") from None
     if kb.get("sd_hash") != _sd_hash(text[: len(text) - len(kb_jwt)]):
@@ -617,14 +697,27 @@ class HttpCredentialSource:
             raise CredentialRefused(STATUS_UNAVAILABLE, "the node gave no index")
         return index
 
+    def get_doc_hash(self, org_id: str, cert_id: str) -> str | None:
+        """The certificate's current document hash, from the same route as its index."""
+        doc_hash = self._get(status_index_path(org_id, cert_id)).get("doc_hash")
+        if not isinstance(doc_hash, str):
+            raise CredentialRefused(STATUS_UNAVAILABLE, "the node gave no document hash")
+        return doc_hash
+
 
 def check_issued(
-    text: str, chain_id: str, org_id: str, public_key: bytes, document: Mapping[str, Any]
+    text: str,
+    chain_id: str,
+    org_id: str,
+    public_key: bytes,
+    document: Mapping[str, Any],
+    expected_doc_hash: str = "",
 ) -> None:
     """CredentialRefused unless ``text`` (either format, as issued: every disclosure) is
     signed by ``public_key`` as ``org_id`` of ``chain_id``, for the document's certificate,
-    with exactly its fields: what a wallet checks before it keeps a delivered credential.
-    Status and time are the verifier's business."""
+    with exactly its fields (and, with ``expected_doc_hash``, stating no other document
+    hash): what a wallet checks before it keeps a delivered credential. Status and time are
+    the verifier's business."""
     jwks = org_jwks(chain_id, org_id, [public_key])
 
     class Known:
@@ -636,6 +729,9 @@ def check_issued(
         def get_status_list(self, asked: str, purpose: str) -> Mapping[str, Any]:
             empty = encode_bitstring([])
             return {"credentialSubject": {"statusPurpose": purpose, "encodedList": empty}}
+
+        def get_doc_hash(self, asked: str, cert_id: str) -> str | None:
+            return expected_doc_hash or None
 
     checked = verify_vc(text, Known(), now_s=_issued_at(text))
     if checked.cert_id != document.get("cert_id") or checked.fields != document.get("fields"):

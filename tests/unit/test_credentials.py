@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from contracts.certificates.records import CERTIFICATES, Certificate
+from contracts.framework.identity import holder_id_for
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import ORGANISATIONS, Organisation
 from node.chain.credentials import (
@@ -50,13 +51,15 @@ HOLDER = KeyPair(bytes(range(2, 34)))
 FIELDS = {"holder_name": "张三", "degree": "学士", "major": "计算机科学与技术"}
 
 
-def _cert(cert_id: str, issuer: str, status: str = "valid", height: int = 1) -> Certificate:
+def _cert(
+    cert_id: str, issuer: str, status: str = "valid", height: int = 1, doc_hash: str = "00" * 32
+) -> Certificate:
     return Certificate(
         cert_id=cert_id,
         cert_type="diploma",
         issuer=issuer,
         holder="hd0123456789abcdef",
-        doc_hash="00" * 32,
+        doc_hash=doc_hash,
         valid_until_ms=0,
         status=status,
         issued_height=height,
@@ -120,6 +123,9 @@ class RoutesSource:
 
     def get_status_list(self, org_id: str, purpose: str) -> Mapping[str, Any]:
         return self._get(status_list_path(org_id, purpose))
+
+    def get_doc_hash(self, org_id: str, cert_id: str) -> str | None:
+        return str(self._get(f"/credentials/v1/orgs/{org_id}/status-index/{cert_id}")["doc_hash"])
 
 
 @pytest.fixture
@@ -319,9 +325,105 @@ def test_key_binding_holds_and_refuses_another_audience_nonce_or_key(world: Worl
     )
 
 
+def _bound_claims(world: World) -> CertificateClaims:
+    """Claims whose holder id is HOLDER's: the issuer signs `sub`, not the key (no cnf)."""
+    return world.claims("cert-edu-0001", holder=holder_id_for(HOLDER.public_key))
+
+
+def test_key_binding_without_cnf_holds_by_the_holder_id_the_issuer_signed(world: World) -> None:
+    sd_jwt = issue_sd_jwt(_edu(), _bound_claims(world))
+    shown = present_sd_jwt(
+        sd_jwt, ["degree"], holder=HOLDER, audience="bank", nonce="n-1", now_s=NOW_S, with_jwk=True
+    )
+    checked = verify_vc(shown, RoutesSource(world.routes), NOW_S, audience="bank", nonce="n-1")
+    assert checked.key_bound
+    assert checked.holder == holder_id_for(HOLDER.public_key)
+    assert _refused(shown, world, audience="other-bank") == vc.BAD_KEY_BINDING
+    assert _refused(shown, world, nonce="n-2") == vc.BAD_KEY_BINDING
+
+
+def test_key_binding_by_another_key_than_the_holders_is_refused(world: World) -> None:
+    sd_jwt = issue_sd_jwt(_edu(), _bound_claims(world))
+    stolen = present_sd_jwt(
+        sd_jwt, ["degree"], holder=PSB, audience="bank", nonce="n-1", now_s=NOW_S, with_jwk=True
+    )
+    assert _refused(stolen, world, audience="bank", nonce="n-1") == vc.BAD_KEY_BINDING
+    # the holder's key named in the header, but the KB-JWT signed by another key
+    honest = present_sd_jwt(
+        sd_jwt, ["degree"], holder=HOLDER, audience="bank", nonce="n-1", now_s=NOW_S, with_jwk=True
+    )
+    head, body, _ = honest.rsplit("~", 1)[1].split(".")
+    forged_sig = stolen.rsplit("~", 1)[1].split(".")[2]
+    forged = honest.rsplit("~", 1)[0] + "~" + ".".join([head, body, forged_sig])
+    assert _refused(forged, world, audience="bank", nonce="n-1") == vc.BAD_KEY_BINDING
+    # no key at all in the KB-JWT of a credential without cnf
+    keyless = present_sd_jwt(sd_jwt, ["degree"], holder=HOLDER, audience="bank", now_s=NOW_S)
+    assert _refused(keyless, world, audience="bank") == vc.BAD_KEY_BINDING
+
+
+def test_a_missing_key_binding_is_refused_when_the_verifier_asks_for_it(world: World) -> None:
+    sd_jwt = issue_sd_jwt(_edu(), _bound_claims(world))
+    unbound = present_sd_jwt(sd_jwt, ["degree"])
+    assert not verify_vc(unbound, RoutesSource(world.routes), NOW_S).key_bound
+    assert _refused(unbound, world, audience="bank") == vc.BAD_KEY_BINDING
+    assert _refused(unbound, world, nonce="n-1") == vc.BAD_KEY_BINDING
+    whole = issue_vc_jwt(_edu(), _bound_claims(world))
+    assert _refused(whole, world, nonce="n-1") == vc.BAD_KEY_BINDING
+
+
 def test_presenting_a_field_the_credential_lacks_fails(world: World) -> None:
     with pytest.raises(ValueError, match="no field id_number"):
         present_sd_jwt(issue_sd_jwt(_edu(), world.claims("cert-edu-0001")), ["id_number"])
+
+
+# --- Amendments: the document hash ------------------------------------------------------------
+
+
+def test_a_credential_states_the_document_hash_and_verifies_while_it_is_current(
+    world: World,
+) -> None:
+    claims = world.claims("cert-edu-0001", doc_hash="00" * 32)
+    whole = issue_vc_jwt(_edu(), claims)
+    assert vc.vc_payload(_edu(), claims)["credentialSubject"]["documentHash"] == "00" * 32
+    checked = verify_vc(whole, RoutesSource(world.routes), NOW_S)
+    assert checked.doc_hash == "00" * 32 and checked.fields == FIELDS
+    shown = present_sd_jwt(issue_sd_jwt(_edu(), claims), ["degree"])
+    assert verify_vc(shown, RoutesSource(world.routes), NOW_S).doc_hash == "00" * 32
+
+
+def test_a_credential_of_an_amended_away_version_is_refused_as_superseded(world: World) -> None:
+    claims = world.claims("cert-edu-0001", doc_hash="00" * 32)
+    whole = issue_vc_jwt(_edu(), claims)
+    shown = present_sd_jwt(issue_sd_jwt(_edu(), claims), ["degree"])
+    world.put(_cert("cert-edu-0001", "edu", doc_hash="11" * 32))  # amended on the chain
+    assert _refused(whole, world) == vc.SUPERSEDED
+    assert _refused(shown, world) == vc.SUPERSEDED
+    renewed = issue_vc_jwt(_edu(), world.claims("cert-edu-0001", doc_hash="11" * 32))
+    assert verify_vc(renewed, RoutesSource(world.routes), NOW_S).doc_hash == "11" * 32
+
+
+def test_a_credential_without_a_document_hash_is_not_checked_against_amendments(
+    world: World,
+) -> None:
+    legacy = issue_vc_jwt(_edu(), world.claims("cert-edu-0001"))
+    world.put(_cert("cert-edu-0001", "edu", doc_hash="11" * 32))
+    checked = verify_vc(legacy, RoutesSource(world.routes), NOW_S)
+    assert checked.doc_hash == "" and checked.fields == FIELDS
+
+
+def test_a_malformed_document_hash_is_refused(world: World) -> None:
+    text = issue_vc_jwt(_edu(), world.claims("cert-edu-0001", doc_hash="AB" * 32))
+    assert _refused(text, world) == vc.MALFORMED
+
+
+def test_the_wallet_check_refuses_credentials_of_another_document_hash(world: World) -> None:
+    claims = world.claims("cert-edu-0001", doc_hash="00" * 32)
+    document = {"cert_id": "cert-edu-0001", "cert_type": "diploma", "fields": FIELDS}
+    text = issue_vc_jwt(_edu(), claims)
+    vc.check_issued(text, CHAIN, "edu", EDU.public_key, document, expected_doc_hash="00" * 32)
+    with pytest.raises(CredentialRefused) as caught:
+        vc.check_issued(text, CHAIN, "edu", EDU.public_key, document, expected_doc_hash="11" * 32)
+    assert caught.value.reason == vc.SUPERSEDED
 
 
 # --- Status lists, indexes, keys --------------------------------------------------------------
@@ -376,6 +478,8 @@ def test_routes_serve_jwks_lists_and_refuse_the_rest(world: World) -> None:
         == 404
     )
     assert world.routes.answer("GET", "/metrics").status == 404
+    index = world.routes.answer("GET", "/credentials/v1/orgs/edu/status-index/cert-edu-0001")
+    assert index.body["doc_hash"] == "00" * 32 and isinstance(index.body["index"], int)
 
 
 # --- The routes over a real socket ------------------------------------------------------------
