@@ -247,7 +247,9 @@ def issue_cmd(
     skipped = ""
     if with_credentials or vc_out is not None:
         try:
-            credentials = sign_credentials(s, org, holder, doc, committed.height, until_ms)
+            credentials = sign_credentials(
+                s, org, holder, doc, committed.height, until_ms, document_hash(doc, entry)
+            )
         except CredentialsUnavailable as exc:
             skipped = str(exc)
     if vc_out is not None and credentials:
@@ -291,9 +293,12 @@ def sign_credentials(
     doc: dict[str, Any],
     height: int,
     valid_until_ms: int,
+    doc_hash: str,
 ) -> dict[str, str]:
     """The committed certificate as a vc+jwt and an SD-JWT VC signed with `org`'s key, their
-    status entries at the index the devnet's node derives for it (docs/credentials.md)."""
+    status entries at the index the devnet's node derives for it, stating the document's
+    hash (a verifier refuses them as superseded once an amendment changes it;
+    docs/credentials.md)."""
     try:
         base = s.net.credentials_url_of(s.client.address)
         index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
@@ -308,6 +313,7 @@ def sign_credentials(
         valid_until_s=valid_until_ms // 1000,
         status_base_url=base,
         status_index=index,
+        doc_hash=doc_hash,
     )
     key = IssuerKey(s.net.chain_id, org, s.keypair)
     return {"vc_jwt": issue_vc_jwt(key, claims), "sd_jwt": issue_sd_jwt(key, claims)}
@@ -400,11 +406,34 @@ def renew_cmd(
     s: OrgSession,
     cert_id: CertIdOpt,
     valid_days: Annotated[int, typer.Option(help="new validity from now, in days")],
+    field: Annotated[
+        list[str],
+        typer.Option(
+            "--field",
+            help="the document's fields as name=value, repeat: also re-sign its open"
+            " credentials with the new validUntil (an amendment with the same fields, a"
+            " fresh salt) and deliver them to the wallet (docs/credentials.md)",
+        ),
+    ] = [],
+    reason: Annotated[str, typer.Option(help="the amendment's reason, with --field")] = "renewed",
     org: OrgOpt = "psb",
 ) -> Output:
-    """Renew a certificate: a new end of validity."""
+    """Renew a certificate: a new end of validity. The issuer keeps no documents, so the
+    credentials signed before keep their validUntil unless --field gives the fields again:
+    then the renewal is followed by an amendment with the same fields, whose document and
+    re-signed credentials replace the old ones in the wallet (the old ones then verify as
+    superseded)."""
     until = s.days_from_now_ms(valid_days)
-    return _change(s, "renew", {"cert_id": cert_id, "valid_until_ms": until})
+    renewed = _change(s, "renew", {"cert_id": cert_id, "valid_until_ms": until})
+    if not field:
+        return renewed
+    cert_type = str(s.client.query("certificates", "status", cert_id=cert_id)["cert_type"])
+    amended = _replace_document(s, org, "amend", cert_id, cert_type, field, reason)
+    return Output(
+        {**amended.doc, "valid_until_ms": until, "renewed_height": renewed.doc["height"]},
+        *renewed.human,
+        *amended.human,
+    )
 
 
 def _replace_document(
@@ -444,13 +473,22 @@ def _replace_document(
     committed = s.call("certificates", method, args)
     until_ms = int(args.get("valid_until_ms", current.get("valid_until_ms", 0)))
     try:
-        credentials = sign_credentials(s, org, current["holder"], doc, committed.height, until_ms)
+        credentials = sign_credentials(
+            s, org, current["holder"], doc, committed.height, until_ms, args["doc_hash"]
+        )
     except CredentialsUnavailable:
         credentials = {}  # the document still goes; the wallet drops the old credentials
     _deliver_or_fail(s, org, current["holder"], doc, f"{method} committed", credentials)
     return Output(
-        {"cert_id": new_cert_id, "replaces": cert_id, **tx_view(committed)},
-        f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet",
+        {
+            "cert_id": new_cert_id,
+            "replaces": cert_id,
+            **tx_view(committed),
+            "doc_hash": args["doc_hash"],
+            "credentials": sorted(credentials),
+        },
+        f"{method}: {new_cert_id} committed in block {committed.height} and delivered to the wallet"
+        + (f" with its credentials ({', '.join(sorted(credentials))})" if credentials else ""),
     )
 
 
@@ -635,6 +673,7 @@ def verify_vc_cmd(
         "fields": checked.fields,
         "valid_until_s": checked.valid_until_s,
         "key_bound": checked.key_bound,
+        "doc_hash": checked.doc_hash,
         "status": {p: "set" if bit else "clear" for p, bit in checked.statuses.items()},
     }
     Output(

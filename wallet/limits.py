@@ -9,6 +9,8 @@ DOCUMENT_BYTES_MAX = 16 * 1024
 CREDENTIAL_CHARS_MAX = 32 * 1024
 """One delivered open credential (vc+jwt or SD-JWT VC, docs/credentials.md): a document of
 DOCUMENT_BYTES_MAX signed and base64url-encoded, with room for its status entries."""
+KB_TEXT_MAX = 256
+"""A verifier's audience or nonce for an SD-JWT key-binding JWT (docs/credentials.md)."""
 LIST_ITEMS_MAX = 1000
 DELEGATION_VALID_DAYS_MAX = 3650
 """An appointment made in the wallet lasts at most ten years (a new one can follow)."""

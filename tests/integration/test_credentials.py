@@ -53,6 +53,8 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     assert (checked["format"], checked["issuer"], checked["cert_id"]) == ("vc+jwt", "edu", cert_id)
     assert checked["fields"] == DIPLOMA
     assert checked["status"] == {"revocation": "clear", "suspension": "clear"}
+    assert checked["doc_hash"] == issued["doc_hash"]
+    first_until = checked["valid_until_s"]
 
     sd_file = tmp_path / "diploma.sd-jwt"
     shown = _export(net, holder, token, cert_id, {"format": "dc+sd-jwt", "fields": ["degree"]})
@@ -80,6 +82,40 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     renewed = tmp_path / "amended.vc.jwt"
     renewed.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
     assert cli(net, "cert", "verify-vc", str(renewed))["fields"]["major"] == "Biostatistics"
+    # the credentials of the version before the amendment no longer say the certificate
+    assert "superseded" in cli_fails(net, "cert", "verify-vc", str(vc_file))
+    assert "superseded" in cli_fails(net, "cert", "verify-vc", str(sd_file))
+
+    # a renewal with the fields given again re-signs them with the new validUntil
+    renewal = cli(net, "cert", "renew", "--org", "edu", "--cert-id", cert_id,
+                  "--valid-days", "730", *fields_args(amended))  # fmt: skip
+    assert renewal["credentials"] == ["sd_jwt", "vc_jwt"]
+    resigned = tmp_path / "renewed.vc.jwt"
+    resigned.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    checked = cli(net, "cert", "verify-vc", str(resigned))
+    assert checked["valid_until_s"] > first_until + 300 * 86_400
+    assert (checked["doc_hash"], checked["fields"]) == (renewal["doc_hash"], amended)
+    assert "superseded" in cli_fails(net, "cert", "verify-vc", str(renewed))
+
+    # key binding: the verifier's audience and nonce, signed with the holder's wallet key
+    bound = tmp_path / "bound.sd-jwt"
+    bound.write_text(_export(net, holder, token, cert_id, {
+        "format": "dc+sd-jwt", "fields": ["degree"], "audience": "bank", "nonce": "n-42"}))  # fmt: skip
+    checked = cli(net, "cert", "verify-vc", str(bound), "--audience", "bank", "--nonce", "n-42")
+    assert checked["key_bound"] and checked["fields"] == {"degree": DIPLOMA["degree"]}
+    assert "bad_key_binding" in cli_fails(
+        net, "cert", "verify-vc", str(bound), "--audience", "bank", "--nonce", "n-43"
+    )
+    assert "bad_key_binding" in cli_fails(
+        net, "cert", "verify-vc", str(bound), "--audience", "insurer", "--nonce", "n-42"
+    )
+    unbound = tmp_path / "unbound.sd-jwt"
+    unbound.write_text(
+        _export(net, holder, token, cert_id, {"format": "dc+sd-jwt", "fields": ["degree"]})
+    )
+    assert "bad_key_binding" in cli_fails(
+        net, "cert", "verify-vc", str(unbound), "--audience", "bank", "--nonce", "n-42"
+    )
 
     cli(net, "cert", "revoke", "--org", "edu", "--cert-id", cert_id, "--reason", "degree rescinded")
     for file in (vc_file, sd_file):

@@ -243,7 +243,12 @@ def deliver_certificate(
         for text in (body.credentials.vc_jwt, body.credentials.sd_jwt):
             try:
                 check_issued(
-                    text, ledger.chain_id, issuer["id"], bytes.fromhex(issuer["public_key"]), doc
+                    text,
+                    ledger.chain_id,
+                    issuer["id"],
+                    bytes.fromhex(issuer["public_key"]),
+                    doc,
+                    expected_doc_hash=digest,
                 )
             except CredentialRefused as exc:
                 raise HTTPException(422, f"the delivered credentials: {exc}") from None
