@@ -630,16 +630,21 @@ def verify_vc_cmd(
             " lists); the devnet's first validator if empty"
         ),
     ] = "",
-    audience: Annotated[str, typer.Option(help="SD-JWT key binding: expected aud")] = "",
-    nonce: Annotated[str, typer.Option(help="SD-JWT key binding: expected nonce")] = "",
+    audience: Annotated[
+        str, typer.Option(help="SD-JWT key binding: expected aud (asks for a KB-JWT)")
+    ] = "",
+    nonce: Annotated[
+        str, typer.Option(help="SD-JWT key binding: expected nonce (asks for a KB-JWT)")
+    ] = "",
     dir: Annotated[Path, typer.Option(help="devnet folder (for the default node URL)")] = Path(
         "devnet"
     ),
     json_out: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
 ) -> None:
     """Verify a W3C VC (vc+jwt) or an SD-JWT VC over HTTP only: the issuer's key from its
-    JWKS, the signature, validity, the revocation and suspension bits, and an SD-JWT's
-    disclosures. Exits 1 with the reason when it is refused."""
+    JWKS, the signature, validity, the revocation and suspension bits, the document hash
+    against the chain's (an amended-away credential is superseded), an SD-JWT's disclosures
+    and its key binding. Exits 1 with the reason when it is refused."""
     try:
         text = file.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
