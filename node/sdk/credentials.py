@@ -592,9 +592,10 @@ def _holder_jwk(cnf: object, header: Mapping[str, Any], holder: str) -> Mapping[
     whose hash is the issuer-signed holder id (``sub``): holder ids are hashes of wallet
     keys, so the issuer binds the key without knowing it (docs/credentials.md)."""
     if cnf is not None:
-        if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
+        named = cnf.get("jwk") if isinstance(cnf, dict) else None
+        if not isinstance(named, dict):
             raise CredentialRefused(BAD_KEY_BINDING, "cnf names no holder key")
-        return cnf["jwk"]
+        return named
     jwk = header.get("jwk")
     if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         raise CredentialRefused(BAD_KEY_BINDING, "a key-binding JWT but no holder key")
