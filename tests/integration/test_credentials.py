@@ -109,6 +109,9 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     assert "bad_key_binding" in cli_fails(
         net, "cert", "verify-vc", str(bound), "--audience", "insurer", "--nonce", "n-42"
     )
+    refused = wallet("POST", net, f"/v1/holders/{holder}/certificates/{cert_id}/credential",
+                     token, json={"format": "vc+jwt", "audience": "bank"})  # fmt: skip
+    assert refused.status_code == 422 and "unbound" in refused.text
     unbound = tmp_path / "unbound.sd-jwt"
     unbound.write_text(
         _export(net, holder, token, cert_id, {"format": "dc+sd-jwt", "fields": ["degree"]})
