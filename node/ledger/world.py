@@ -16,7 +16,7 @@ from node.chain.tx import ArgValue
 from node.genesis import Genesis
 from node.ledger.execution import Executed
 from node.ledger.state import StoreState
-from node.ledger.statetree import TreeUpdate
+from node.chain.statetree import TreeUpdate
 from node.ledger.statetree_live import LiveTree
 from node.ledger.store import BlockWrite, StorageError, Store
 from proto import ledger_pb2

@@ -17,7 +17,7 @@ from node.chain.events import VALIDATORS_SCHEDULED_EVENT
 from node.chain.headers import header_hash
 from node.chain.stateproof import encode_proof
 from node.chain.wire import certificate_to_proto
-from node.ledger.statetree import MemoryNodeStore, StateTree
+from node.chain.statetree import MemoryNodeStore, StateTree
 from node.sdk.finality import (
     FinalityError,
     certificate_from_proven,
