@@ -41,6 +41,7 @@ FAULT_KINDS: Final = (
     "results-root",  # the re-executed results differ from the header's results root
     "state-root",  # the re-executed state differs from the header's state root
     "validator-set",  # a validator decision that cannot be read
+    "node-state",  # the node's own state root at its tip is not the re-executed one
 )
 
 
@@ -63,6 +64,11 @@ class BlockSource(Protocol):
 
     def get_block(self, height: int) -> ledger_pb2.Block | None:
         """The block at `height`, or None if the source has none."""
+        ...
+
+    def tip_state_root(self) -> bytes | None:
+        """The state root the source says its own state has at `tip_height()` (None if it
+        says nothing): a node whose stored state was altered serves proofs from it."""
         ...
 
 
@@ -233,6 +239,14 @@ def verify_chain(
             verifier.verify(source.get_block(height), full=full)
             if progress is not None:
                 progress(height, tip)
+        claimed = source.tip_state_root()
+        if claimed is not None and claimed != verifier.state_root:
+            raise ChainFault(
+                tip,
+                "node-state",
+                f"the node's state root {claimed.hex()[:16]}… is not the re-executed "
+                f"{verifier.state_root.hex()[:16]}…",
+            )
     except ChainFault as exc:
         fault = exc
     counted_from = max(from_height, 1)

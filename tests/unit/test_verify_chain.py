@@ -114,8 +114,14 @@ def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
 class FakeSource:
     """Blocks from a list (None where a block is missing)."""
 
-    def __init__(self, blocks: list[ledger_pb2.Block | None]) -> None:
+    def __init__(
+        self, blocks: list[ledger_pb2.Block | None], state_root: bytes | None = None
+    ) -> None:
         self.blocks = blocks
+        self.state_root = state_root
+
+    def tip_state_root(self) -> bytes | None:
+        return self.state_root
 
     def tip_height(self) -> int:
         return len(self.blocks)
@@ -129,9 +135,15 @@ def ticks() -> Callable[[], float]:
     return lambda: float(next(counter))
 
 
-def walk(g: Genesis, blocks: list[ledger_pb2.Block | None], from_height: int = 1):  # type: ignore[no-untyped-def]
+def walk(  # type: ignore[no-untyped-def]
+    g: Genesis,
+    blocks: list[ledger_pb2.Block | None],
+    from_height: int = 1,
+    state_root: bytes | None = None,
+):
     verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
-    return verify_chain(verifier, FakeSource(blocks), from_height=from_height, clock=ticks())
+    source = FakeSource(blocks, state_root)
+    return verify_chain(verifier, source, from_height=from_height, clock=ticks())
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +294,15 @@ def test_a_forged_certificate_below_the_tip_is_the_first_fault(
     report = walk(g, tampered)
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind) == (3, "commit-certificate")
+
+
+def test_a_node_whose_state_differs_from_its_blocks_is_named_at_its_tip(
+    chain: tuple[Genesis, list[ledger_pb2.Block]],
+) -> None:
+    g, blocks = chain
+    last = blocks[-1]
+    assert walk(g, copy(blocks), state_root=bytes(last.header.state_root)).ok
+    report = walk(g, copy(blocks), state_root=b"\x05" * 32)
+    assert report.fault is not None
+    assert (report.fault.height, report.fault.kind) == (HEIGHTS, "node-state")
+    assert report.verified_height == HEIGHTS
