@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from typing import Annotated, Any
@@ -134,6 +135,14 @@ def verify_chain_cmd(
             " (links and roots compared) without their certificates and signatures",
         ),
     ] = 1,
+    from_all: Annotated[
+        bool,
+        typer.Option(
+            "--from-all",
+            help="also fetch every other validator's blocks (with the devnet's audit"
+            " certificate) and require the same headers and transactions up to each one's tip",
+        ),
+    ] = False,
 ) -> Output:
     """Fetch every block from genesis from one node and check it, trusting no node: hash
     links, commit certificates against the validator sets followed from genesis, every
@@ -142,6 +151,28 @@ def verify_chain_cmd(
     g = s.net.genesis
     verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
     source = NodeBlocks(s.client)
+    with contextlib.ExitStack() as stack:
+        others: dict[str, NodeBlocks] = {}
+        unreachable: list[str] = []
+        if from_all:
+            own = s.client.status().validator
+            for vid, address in s.net.addresses.items():
+                if vid == own:
+                    continue
+                client = stack.enter_context(s.net.client(address, org="audit"))
+                try:
+                    client.status()
+                except ClientError:
+                    unreachable.append(vid)  # reported, not compared
+                    continue
+                others[vid] = NodeBlocks(client)
+        report = run_walk(verifier, source, from_height, others)
+    return verdict_output(g.chain_id, report, sorted(others), unreachable)
+
+
+def run_walk(
+    verifier: ChainVerifier, source: NodeBlocks, from_height: int, others: dict[str, NodeBlocks]
+) -> ChainReport:
     columns = (
         TextColumn("verifying blocks"),
         BarColumn(),
@@ -154,11 +185,23 @@ def verify_chain_cmd(
         def advance(height: int, tip: int) -> None:
             progress.update(task, completed=height, total=tip)
 
-        report = verify_chain(
-            verifier, source, from_height=from_height, clock=time.perf_counter, progress=advance
+        return verify_chain(
+            verifier,
+            source,
+            from_height=from_height,
+            clock=time.perf_counter,
+            progress=advance,
+            others=others,
         )
+
+
+def verdict_output(
+    chain_id: str, report: ChainReport, compared: list[str], unreachable: list[str]
+) -> Verdict:
     doc = report_doc(report)
-    table = Table(title=f"verify-chain of {g.chain_id}")
+    doc["compared_with"] = compared
+    doc["unreachable"] = unreachable
+    table = Table(title=f"verify-chain of {chain_id}")
     for col in ("blocks", "transactions", "seconds", "blocks/s", "tx/s"):
         table.add_column(col, justify="right")
     table.add_row(
@@ -175,4 +218,7 @@ def verify_chain_cmd(
         if fault is None
         else f"[red]FAILED[/] at height {fault.height}: {fault.kind} ({fault.detail})"
     )
-    return Verdict(report, doc, table, verdict)
+    notes = (
+        [f"[yellow]not compared (unreachable)[/]: {', '.join(unreachable)}"] if unreachable else []
+    )
+    return Verdict(report, doc, table, *notes, verdict)

@@ -15,7 +15,7 @@ kind (`FAULT_KINDS`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -25,7 +25,7 @@ from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator
 from node.chain.execution import BlockInvalid, run_txs
 from node.chain.headers import header_hash, results_root, tx_root
 from node.chain.statetree import MemoryNodeStore, apply_writes, build_tree
-from node.chain.tx import ArgValue, CheckedTx, TxInvalid, check_tx
+from node.chain.tx import ArgValue, CheckedTx, TxInvalid, check_tx, tx_hash
 from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
 
@@ -42,6 +42,7 @@ FAULT_KINDS: Final = (
     "state-root",  # the re-executed state differs from the header's state root
     "validator-set",  # a validator decision that cannot be read
     "node-state",  # the node's own state root at its tip is not the re-executed one
+    "fork",  # with --from-all: another node has another block (or none) at this height
 )
 
 
@@ -214,6 +215,21 @@ class ChainReport:
         return self.fault is None
 
 
+def compare_block(name: str, block: ledger_pb2.Block, other: ledger_pb2.Block | None) -> None:
+    """Raise a `fork` fault unless `other` (node `name`'s block at the same height) has the
+    verified block's header and transactions (bodies and signatures). Certificates may differ: each node keeps the
+    2f+1 commits it gathered."""
+    height = block.header.height
+    if other is None:
+        raise ChainFault(height, "fork", f"{name} has no block at this height")
+    if header_hash(other.header) != header_hash(block.header):
+        raise ChainFault(height, "fork", f"{name} has another header at this height")
+    if [(tx_hash(t), t.signature) for t in other.txs] != [
+        (tx_hash(t), t.signature) for t in block.txs
+    ]:
+        raise ChainFault(height, "fork", f"{name} has other transactions under this header")
+
+
 def verify_chain(
     verifier: ChainVerifier,
     source: BlockSource,
@@ -221,11 +237,15 @@ def verify_chain(
     from_height: int = 1,
     clock: Callable[[], float],
     progress: Callable[[int, int], None] | None = None,
+    others: Mapping[str, BlockSource] | None = None,
 ) -> ChainReport:
     """Walk the source's chain from genesis to its tip; blocks below `from_height` are
     re-executed (linked, every root compared) without certificate and signature checks,
-    and not counted. `progress(height, tip)` is called after each block."""
+    and not counted. `progress(height, tip)` is called after each block. Each of `others`
+    (`--from-all`: the other nodes, by name) must hold the same blocks up to its own tip
+    (a node behind is not a fault; one that differs is)."""
     tip = source.tip_height()
+    other_tips = {name: other.tip_height() for name, other in (others or {}).items()}
     start = clock()
     base_txs = 0
     fault: ChainFault | None = None
@@ -236,7 +256,12 @@ def verify_chain(
             if height == from_height:
                 start = clock()
                 base_txs = verifier.txs
-            verifier.verify(source.get_block(height), full=full)
+            block = source.get_block(height)
+            verifier.verify(block, full=full)
+            if block is not None and full:  # (verify raised if it was None)
+                for name, other_tip in other_tips.items():
+                    if height <= other_tip:
+                        compare_block(name, block, (others or {})[name].get_block(height))
             if progress is not None:
                 progress(height, tip)
         claimed = source.tip_state_root()

@@ -34,9 +34,9 @@ BAD = 2
 runner = CliRunner()
 
 
-def verify(net: Devnet, address: str) -> tuple[int, dict[str, Any]]:
+def verify(net: Devnet, address: str, *more: str) -> tuple[int, dict[str, Any]]:
     result = runner.invoke(
-        app, ["audit", "verify-chain", "--dir", str(net.dir), "--node", address, "--json"]
+        app, ["audit", "verify-chain", "--dir", str(net.dir), "--node", address, "--json", *more]
     )
     doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return result.exit_code, doc
@@ -119,16 +119,19 @@ def test_the_devnet_chain_verifies(net: Devnet, chain: int) -> None:
     assert doc["verified_height"] == doc["tip_height"] >= chain
     assert doc["txs"] >= 4
     assert doc["blocks_per_s"] > 0
+    code, doc = verify(net, net.node_address, "--from-all")
+    assert (code, doc["fault"], doc["unreachable"]) == (0, None, [])
+    assert doc["compared_with"] == ["val-1", "val-2", "val-3"]
 
 
 @pytest.mark.parametrize(
-    ("tamper", "height", "kind"),
+    ("tamper", "height", "kind", "fork"),
     [
-        (flip_a_byte, BAD, "tx-signature"),
-        (delete_block, BAD, "missing-block"),
-        (swap_a_transaction, BAD, "tx-root"),
-        (forge_certificate, BAD, "commit-certificate"),
-        (alter_state_value, None, "node-state"),
+        (flip_a_byte, BAD, "tx-signature", True),
+        (delete_block, BAD, "missing-block", True),
+        (swap_a_transaction, BAD, "tx-root", True),
+        (forge_certificate, BAD, "commit-certificate", False),
+        (alter_state_value, None, "node-state", False),
     ],
 )
 def test_a_tampered_database_is_named_at_its_height(
@@ -138,7 +141,10 @@ def test_a_tampered_database_is_named_at_its_height(
     tamper: Callable[[plyvel.DB], None],
     height: int | None,
     kind: str,
+    fork: bool,
 ) -> None:
+    """`fork`: the tampering also shows from an honest node with --from-all (a forged
+    certificate or an altered state leaves the victim's headers and transactions alone)."""
     db_path = net.dir / "nodes" / VICTIM / "db"
     kept = tmp_path / "kept"
     stop_process(net.dir, VICTIM)
@@ -156,6 +162,11 @@ def test_a_tampered_database_is_named_at_its_height(
         assert doc["ok"] is False
         assert doc["fault"]["kind"] == kind
         assert doc["fault"]["height"] == (tip if height is None else height)
+        code, doc = verify(net, net.node_address, "--from-all")
+        assert (code, doc["fault"] and doc["fault"]["kind"]) == ((1, "fork") if fork else (0, None))
+        if fork:
+            assert doc["fault"]["height"] == BAD
+            assert VICTIM in doc["fault"]["detail"]
     finally:
         stop_process(net.dir, VICTIM)
         shutil.rmtree(db_path)

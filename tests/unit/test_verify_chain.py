@@ -306,3 +306,55 @@ def test_a_node_whose_state_differs_from_its_blocks_is_named_at_its_tip(
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind) == (HEIGHTS, "node-state")
     assert report.verified_height == HEIGHTS
+
+
+def test_from_all_names_the_first_height_where_another_node_differs(
+    chain: tuple[Genesis, list[ledger_pb2.Block]],
+) -> None:
+    g, blocks = chain
+    behind = FakeSource(copy(blocks[:2]))  # a node behind is no fault
+    differing = copy(blocks)
+    tamper_swap(differing)  # block 3's transactions differ under the same header
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    same = {"behind": behind, "same": FakeSource(copy(blocks))}
+    report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=same)
+    assert report.ok
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    bad = {"behind": behind, "other": FakeSource(differing)}
+    report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=bad)
+    assert report.fault is not None
+    assert (report.fault.height, report.fault.kind) == (3, "fork")
+    assert "other" in report.fault.detail
+
+
+def test_from_all_names_a_node_without_a_block_below_its_tip(
+    chain: tuple[Genesis, list[ledger_pb2.Block]],
+) -> None:
+    g, blocks = chain
+    holed = copy(blocks)
+    tamper_missing(holed)
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    report = verify_chain(
+        verifier, FakeSource(copy(blocks)), clock=ticks(), others={"holed": FakeSource(holed)}
+    )
+    assert report.fault is not None
+    assert (report.fault.height, report.fault.kind, report.fault.detail) == (
+        3,
+        "fork",
+        "holed has no block at this height",
+    )
+
+
+def test_from_all_names_a_node_whose_signature_bytes_differ(
+    chain: tuple[Genesis, list[ledger_pb2.Block]],
+) -> None:
+    """Same bodies (so the same transaction hashes) but a flipped signature byte."""
+    g, blocks = chain
+    flipped = copy(blocks)
+    tamper_signature(flipped)
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    report = verify_chain(
+        verifier, FakeSource(copy(blocks)), clock=ticks(), others={"flipped": FakeSource(flipped)}
+    )
+    assert report.fault is not None
+    assert (report.fault.height, report.fault.kind) == (3, "fork")
