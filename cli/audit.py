@@ -149,7 +149,9 @@ def verify_chain_cmd(
     transaction's signature, and a re-execution of every transaction recomputing each
     block's results and state roots. Exit code 1 names the first bad height and what failed."""
     g = s.net.genesis
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(
+        g.chain_id, g.hash, g.validators, g.state_writes(), genesis_time_ms=g.genesis_time_ms
+    )
     source = NodeBlocks(s.client)
     with contextlib.ExitStack() as stack:
         others: dict[str, NodeBlocks] = {}

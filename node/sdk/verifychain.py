@@ -31,7 +31,7 @@ from proto import ledger_pb2
 
 FAULT_KINDS: Final = (
     "missing-block",  # the source has no block at a height at or below its tip
-    "header",  # a header for another chain or another height
+    "header",  # a header for another chain or height, or a time before its parent's
     "hash-link",  # a header's previous hash is not its parent's hash (genesis for height 1)
     "commit-certificate",  # no quorum of the set in force signed exactly this header
     "tx-signature",  # a transaction's signature does not verify
@@ -86,6 +86,8 @@ class ChainVerifier:
     genesis_hash: bytes
     validators: ValidatorSet
     genesis_writes: Iterable[tuple[bytes, bytes | None]]
+    genesis_time_ms: int = 0
+    """Block 1's time may not be before it (nor any block's before its parent's)."""
     height: int = 0
     txs: int = 0
     state: MemoryState = field(init=False)
@@ -93,6 +95,7 @@ class ChainVerifier:
     _nodes: MemoryNodeStore = field(init=False)
     _root: bytes = field(init=False)
     _prev_hash: bytes = field(init=False)
+    _prev_time_ms: int = field(init=False)
     _committed: set[bytes] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
@@ -103,6 +106,7 @@ class ChainVerifier:
         self._nodes.put_nodes(tree.new_nodes)
         self._root = tree.root
         self._prev_hash = self.genesis_hash
+        self._prev_time_ms = self.genesis_time_ms
         self.schedule = ValidatorSchedule.starting_with(self.validators)
 
     @property
@@ -121,6 +125,10 @@ class ChainVerifier:
         if header.chain_id != self.chain_id or header.height != height:
             raise ChainFault(
                 height, "header", f"header is for chain {header.chain_id!r} at {header.height}"
+            )
+        if header.time_ms < self._prev_time_ms:
+            raise ChainFault(
+                height, "header", f"block time {header.time_ms} is before its parent's"
             )
         if bytes(header.prev_hash) != self._prev_hash:
             raise ChainFault(
@@ -166,6 +174,7 @@ class ChainVerifier:
         self.state.apply_writes(run.writes)
         self._committed.update(hashes)
         self._prev_hash = header_hash(header)
+        self._prev_time_ms = header.time_ms
         self.height = height
         self.txs += len(checked)
 

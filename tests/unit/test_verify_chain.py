@@ -141,7 +141,7 @@ def walk(  # type: ignore[no-untyped-def]
     from_height: int = 1,
     state_root: bytes | None = None,
 ):
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     source = FakeSource(blocks, state_root)
     return verify_chain(verifier, source, from_height=from_height, clock=ticks())
 
@@ -253,6 +253,14 @@ def tamper_height(blocks: list[ledger_pb2.Block | None]) -> None:
     b.header.height = 7
 
 
+def tamper_time(blocks: list[ledger_pb2.Block | None]) -> None:
+    """Block 3 dated before block 2 (re-certified: a quorum cannot make time run back)."""
+    b = blocks[2]
+    assert b is not None
+    b.header.time_ms -= 2
+    certify(b)
+
+
 @pytest.mark.parametrize(
     ("tamper", "kind"),
     [
@@ -266,6 +274,7 @@ def tamper_height(blocks: list[ledger_pb2.Block | None]) -> None:
         (tamper_state, "state-root"),
         (tamper_results, "results-root"),
         (tamper_height, "header"),
+        (tamper_time, "header"),
     ],
 )
 def test_each_tampering_is_named_at_its_height(
@@ -315,11 +324,11 @@ def test_from_all_names_the_first_height_where_another_node_differs(
     behind = FakeSource(copy(blocks[:2]))  # a node behind is no fault
     differing = copy(blocks)
     tamper_swap(differing)  # block 3's transactions differ under the same header
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     same = {"behind": behind, "same": FakeSource(copy(blocks))}
     report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=same)
     assert report.ok
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     bad = {"behind": behind, "other": FakeSource(differing)}
     report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=bad)
     assert report.fault is not None
@@ -333,7 +342,7 @@ def test_from_all_names_a_node_without_a_block_below_its_tip(
     g, blocks = chain
     holed = copy(blocks)
     tamper_missing(holed)
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     report = verify_chain(
         verifier, FakeSource(copy(blocks)), clock=ticks(), others={"holed": FakeSource(holed)}
     )
@@ -352,7 +361,7 @@ def test_from_all_names_a_node_whose_signature_bytes_differ(
     g, blocks = chain
     flipped = copy(blocks)
     tamper_signature(flipped)
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes())
+    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     report = verify_chain(
         verifier, FakeSource(copy(blocks)), clock=ticks(), others={"flipped": FakeSource(flipped)}
     )
