@@ -39,7 +39,7 @@ from node.chain.stateproof import (
     encode_proof,
     verify_proof,
 )
-from node.ledger.statetree import (
+from node.chain.statetree import (
     apply_writes,
     lookup,
 )

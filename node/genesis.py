@@ -23,7 +23,7 @@ from contracts.framework.errors import ContractError
 from contracts.membership.organisations import Organisation
 from contracts.runtime import genesis_writes
 from node.chain.crypto import sha256
-from node.ledger.statetree import TreeUpdate, build_tree
+from node.chain.statetree import TreeUpdate, build_tree
 
 
 class GenesisError(Exception):

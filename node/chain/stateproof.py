@@ -1,7 +1,7 @@
 """The state tree's hashing and proof format: what a client needs to check a state proof.
 
 Every validator and every client computes these the same way; the byte layouts below
-and in `encode_proof` are the contract (see node/ledger/statetree.py for the tree
+and in `encode_proof` are the contract (see node/chain/statetree.py for the tree
 itself: its shape, storage and updates).
 
     key_hash   = SHA-256(key)

@@ -11,24 +11,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from contracts.framework.errors import ContractError
 from contracts.framework.identity import holder_id_for
 from contracts.membership.organisations import principal_of
-from contracts.runtime import CallContext, Event, execute, related_subjects
 from node.chain.crypto import sha256
+from node.chain.execution import REJECTED, BlockInvalid, fill_event, run_txs
 from node.chain.headers import results_root, tx_root
+from node.chain.statetree import NodeReader, TreeUpdate, apply_writes
 from node.chain.tx import CheckedTx, TxInvalid, TxScreen, body_bytes, check_tx
 from node.ledger.state import Overlay, StoreState
-from node.ledger.statetree import NodeReader, TreeUpdate, apply_writes
 from node.ledger.store import REJECTED_EVENT, IndexEntry
 from node.screening import screen_call
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.execution")
 
-
-class BlockInvalid(Exception):
-    """A proposed or fetched block must not be committed."""
+__all__ = ["BlockInvalid", "Executed", "actor_of", "check_block_txs", "execute_block", "fill_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +42,6 @@ class Executed:
     """b"" if the tree was not updated (`execute_block` without `tree_nodes`)."""
     tree: TreeUpdate | None
     """The tip's state tree updated by the block (shapes only), committed with it."""
-
-
-def fill_event(out: ledger_pb2.Event, event: Event) -> None:
-    """Write `event` into a (new, empty) proto event, e.g. one added to a result in place."""
-    out.name = event.name
-    out.subjects.extend(event.subjects)
-    add_attr = out.attrs.add
-    for key, value in event.attrs:
-        # One add with the value set in it: cheaper than adding, then setting the value.
-        if isinstance(value, bool):
-            add_attr(key=key, flag=value)
-        elif isinstance(value, int):
-            add_attr(key=key, integer=value)
-        else:
-            add_attr(key=key, text=value)
 
 
 def actor_of(state: StoreState | Overlay, submitter: bytes) -> str:
@@ -117,59 +99,13 @@ def execute_block(
     blocks executed before this one and not committed yet. Without `tree_nodes` the state
     tree is left to the caller (state transfer updates it once for a run of blocks).
     """
-    overlay = Overlay(base)
-    results = ledger_pb2.BlockResults(height=height)
-    index: list[IndexEntry] = []
-    hashes: list[bytes] = []
-    seen: set[bytes] = set()
-    for i, checked in enumerate(txs):
-        tx_hash = checked.hash
-        if tx_hash in seen or is_committed(tx_hash):
-            raise BlockInvalid(f"transaction {i} ({tx_hash.hex()[:16]}) is a replay")
-        seen.add(tx_hash)
-        hashes.append(tx_hash)
-        # Each read of a proto field builds a new Python object: read each once.
-        body = checked.tx.body
-        contract = body.contract
-        method = body.method
-        submitter = body.submitter
-        ctx = CallContext(
-            chain_id=chain_id,
-            sender_key=submitter,
-            height=height,
-            time_ms=time_ms,
-            tx_hash=tx_hash,
-        )
-        # Built in place in the block's results (appending a message would copy it).
-        result = results.results.add(
-            tx_hash=tx_hash,
-            contract=contract,
-            method=method,
-            submitter=submitter,
-        )
-        try:
-            call = execute(overlay, ctx, contract, method, checked.args)
-        except ContractError as exc:
-            result.ok = False
-            result.error_code = exc.code
-            result.error_message = exc.message
-            subjects = list(related_subjects(overlay, contract, method, checked.args))
-            result.subjects.extend(subjects)
-            index.extend(IndexEntry(s, height, i, REJECTED_EVENT) for s in subjects)
-        except Exception as exc:  # a contract bug: every replica fails the same way
-            log.exception("contract raised unexpectedly on tx %s", tx_hash.hex())
-            result.ok = False
-            result.error_code = "internal"
-            result.error_message = f"contract failed: {type(exc).__name__}"
-        else:
-            overlay.apply(call.writes)
-            result.ok = True
-            add_event = result.events.add
-            for e_index, event in enumerate(call.events):
-                fill_event(add_event(), event)
-                for subject in sorted(set(event.subjects)):
-                    index.append(IndexEntry(subject, height, i, e_index))
-    writes = overlay.writes()
+    run = run_txs(base, chain_id, height, time_ms, txs, is_committed=is_committed)
+    results = run.results
+    hashes = run.tx_hashes
+    index = [
+        IndexEntry(s, height, i, REJECTED_EVENT if e == REJECTED else e) for s, i, e in run.index
+    ]
+    writes = run.writes
     tree = (
         None
         if tree_nodes is None

@@ -5,7 +5,7 @@ new tree nodes. Stored, those nodes were two thirds of the block's LevelDB entri
 the commit (plus the compactions it caused) cost a validator about as much CPU as running
 the contracts. The tree is a function of the state, which is stored anyway, so the
 validator keeps only what proofs and updates need, the shapes of the tip's nodes
-(`node.ledger.statetree.Shape`, leaves with their value hashes), and rebuilds them from the
+(`node.chain.statetree.Shape`, leaves with their value hashes), and rebuilds them from the
 stored state when it starts, checking the result against the stored root.
 
 The cost: memory (2 shapes per state key, ~500 bytes per key with the dict's share:
@@ -25,7 +25,7 @@ from node.chain.stateproof import (
     EMPTY_ROOT,
     Proof,
 )
-from node.ledger.statetree import (
+from node.chain.statetree import (
     Shape,
     TreeUpdate,
     apply_writes,
@@ -43,7 +43,7 @@ class TreeMismatch(Exception):
 
 
 class LiveTree:
-    """The shapes of the nodes of one root (a `node.ledger.statetree.ShapeReader`)."""
+    """The shapes of the nodes of one root (a `node.chain.statetree.ShapeReader`)."""
 
     def __init__(self) -> None:
         self._shapes: dict[bytes, Shape] = {}

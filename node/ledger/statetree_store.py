@@ -1,10 +1,10 @@
 """The state tree's nodes in the node's LevelDB (plyvel).
 
-Layout: `NODE_PREFIX + node_hash -> encoded node` (see `node.ledger.statetree`). The prefix b"n"
+Layout: `NODE_PREFIX + node_hash -> encoded node` (see `node.chain.statetree`). The prefix b"n"
 is free in `node.ledger.store`'s key layout.
 
 Nodes are content addressed and never change, so a cache of them can never be stale. The
-cache holds decoded node shapes (`node.ledger.statetree.Shape`: a branch's split bit, children and
+cache holds decoded node shapes (`node.chain.statetree.Shape`: a branch's split bit, children and
 key prefix; a leaf's key hash), which is all a batch update needs: a warm update reads and
 decodes nothing. It is bounded in two generations: entries live in the young one, which
 becomes the old one when it is full (the previous old one is dropped); a hit in the old
@@ -25,7 +25,7 @@ import plyvel
 
 from node import limits
 from node.chain.stateproof import KEY_BITS
-from node.ledger.statetree import Shape, decode_shape, encode_branch
+from node.chain.statetree import Shape, decode_shape, encode_branch
 
 NODE_PREFIX = b"n"
 NODE_CACHE_NODES_MAX = limits.STATE_NODE_CACHE_NODES_MAX
@@ -74,7 +74,7 @@ class LevelDBNodeStore:
         young[node_hash] = shape
 
     def get_shape(self, node_hash: bytes) -> Shape | None:
-        """The node's shape (`node.ledger.statetree.ShapeReader`), from the cache if there."""
+        """The node's shape (`node.chain.statetree.ShapeReader`), from the cache if there."""
         shape = self._young.get(node_hash)
         if shape is None:
             shape = self._cached(node_hash)

@@ -29,7 +29,7 @@ from typing import TypeVar
 import plyvel
 from google.protobuf.message import Message as ProtoMessage
 
-from node.ledger.statetree import TreeUpdate
+from node.chain.statetree import TreeUpdate
 from node.ledger.statetree_live import LiveTree, TreeMismatch
 from proto import ledger_pb2
 

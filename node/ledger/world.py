@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 from contracts.runtime import query as contract_query
 from node.chain.headers import header_hash
+from node.chain.statetree import TreeUpdate
 from node.chain.tx import ArgValue
 from node.genesis import Genesis
 from node.ledger.execution import Executed
 from node.ledger.state import StoreState
-from node.ledger.statetree import TreeUpdate
 from node.ledger.statetree_live import LiveTree
 from node.ledger.store import BlockWrite, StorageError, Store
 from proto import ledger_pb2

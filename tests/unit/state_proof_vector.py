@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.stateproof import encode_proof
-from node.ledger.statetree import MemoryNodeStore, apply_writes, lookup
+from node.chain.statetree import MemoryNodeStore, apply_writes, lookup
 
 ENTRIES = [
     (

@@ -14,7 +14,7 @@ from node.chain.batchproof import (
     verify_batch_entry,
 )
 from node.chain.stateproof import ProofFormatError, ProofKind, encode_proof
-from node.ledger.statetree import MemoryNodeStore, apply_writes, lookup
+from node.chain.statetree import MemoryNodeStore, apply_writes, lookup
 
 ENTRIES = {b"certificates/cert/cert-%05d" % n: b'{"n":%d}' % n for n in range(400)}
 ASKED = [b"certificates/cert/cert-%05d" % n for n in range(0, 400, 7)] + [

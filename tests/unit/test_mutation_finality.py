@@ -16,8 +16,8 @@ from contracts.certificates.records import STATUS_VALID, Certificate, get_cert_k
 from node.chain.events import VALIDATORS_SCHEDULED_EVENT
 from node.chain.headers import header_hash
 from node.chain.stateproof import encode_proof
+from node.chain.statetree import MemoryNodeStore, StateTree
 from node.chain.wire import certificate_to_proto
-from node.ledger.statetree import MemoryNodeStore, StateTree
 from node.sdk.finality import (
     FinalityError,
     certificate_from_proven,

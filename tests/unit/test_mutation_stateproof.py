@@ -29,7 +29,7 @@ from node.chain.stateproof import (
     encode_proof,
     verify_proof,
 )
-from node.ledger.statetree import MemoryNodeStore, StateTree
+from node.chain.statetree import MemoryNodeStore, StateTree
 
 HASH = b"\x5a" * 32
 

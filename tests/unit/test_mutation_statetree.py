@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from node.chain.stateproof import EMPTY_ROOT, KEY_BITS, ProofKind, verify_proof
-from node.ledger.statetree import (
+from node.chain.statetree import (
     CorruptNodeError,
     MemoryNodeStore,
     Shape,

@@ -1,7 +1,7 @@
 """The authenticated state tree: roots, batch updates, proofs and their byte format.
 
 The tree is checked against `spec_root`, a deliberately naive restatement of the root's
-definition (see node/ledger/statetree.py's docstring), written with bit strings and no shared
+definition (see node/chain/statetree.py's docstring), written with bit strings and no shared
 code, so the two must agree on every state.
 """
 
@@ -35,7 +35,7 @@ from node.chain.stateproof import (
     encode_proof,
     verify_proof,
 )
-from node.ledger.statetree import (
+from node.chain.statetree import (
     CorruptNodeError,
     MemoryNodeStore,
     MissingNodeError,

@@ -16,7 +16,7 @@ from node.chain.stateproof import (
     encode_proof,
     verify_proof,
 )
-from node.ledger.statetree import (
+from node.chain.statetree import (
     MemoryNodeStore,
     StateTree,
     iter_nodes,
