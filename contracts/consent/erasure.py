@@ -107,8 +107,9 @@ def get_erasure_json(erasure: ErasureRequest) -> dict[str, Any]:
 
 
 def was_released(request: ConsentRequest, cert: Certificate) -> bool:
-    """Whether ``request`` was ever granted over ``cert`` (its agency may hold a copy)."""
-    return request.granted_uses > 0 and any(
+    """Whether ``request`` was ever granted over ``cert`` (its agency may hold a copy): its
+    granted scope, empty until a grant and kept after a revocation, covers it."""
+    return any(
         item.get("cert_id") == cert.cert_id or item.get("cert_type") == cert.cert_type
         for item in request.granted_scope
     )

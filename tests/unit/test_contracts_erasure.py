@@ -205,3 +205,22 @@ def test_the_contract_relates_requests_and_erasures() -> None:
     assert contract.get_related(ledger.state, ERA)[:3] == [support.ALICE, CERT, "icbc-jinan"]
     assert contract.get_related(ledger.state, "REQ-0000001")[:2] == [support.ALICE, "icbc-jinan"]
     assert contract.get_related(ledger.state, "NOTHING-000001") == []
+
+
+def test_a_delegate_for_other_types_may_not_erase() -> None:
+    ledger = released(support.BANK)
+    ledger.call(
+        support.CIVIL,
+        "delegation.register",
+        support.delegation_args(
+            "DLG-GUARD-0001",
+            "guardian",
+            support.ALICE,
+            support.GUARDIAN,
+            ledger.time_ms + YEAR_MS,
+            cert_types=support.json_arg(["resident_id_card"]),
+        ),
+    )
+    ledger.reject(
+        support.GUARDIAN_KEY, "consent.erase", {**E, "cert_id": CERT}, "permission_denied"
+    )
