@@ -6,6 +6,7 @@ import pytest
 
 from contracts.consent import contract, erasure
 from contracts.framework.errors import ContractError
+from contracts.membership.organisations import Organisation
 from contracts.runtime import ArgValue
 from tests.unit import test_contracts_support as support
 
@@ -16,7 +17,7 @@ E: dict[str, ArgValue] = {"erasure_id": ERA}
 YEAR_MS = 365 * support.DAY_MS
 
 
-def released(*agencies: support.Organisation, grant: bool = True) -> support.Ledger:
+def released(*agencies: Organisation, grant: bool = True) -> support.Ledger:
     """Alice's diploma, requested by each of ``agencies`` (granted unless ``grant`` is off)."""
     ledger = support.Ledger.with_diploma(CERT)
     for number, agency in enumerate(agencies, start=1):
