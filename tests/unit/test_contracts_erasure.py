@@ -61,6 +61,8 @@ def test_request_then_each_agency_acknowledges() -> None:
         "requested_height": height,
         "requested_by": support.ALICE,
         "delegation_id": "",
+        "record_id": "",
+        "record_category": "",
         "complete": False,
     }
 
@@ -155,7 +157,7 @@ def test_bad_acknowledgements_change_nothing() -> None:
     # The notary asked but was never granted: it got no copy.
     error = ledger.reject(support.NOTARY, "consent.acknowledge_erasure", E, "permission_denied")
     assert error.message == (
-        f"only an agency certificate {CERT} was released to may acknowledge erasure request {ERA}"
+        f"only an agency {CERT} was released to may acknowledge erasure request {ERA}"
     )
     ledger.reject(support.ALICE_KEY, "consent.acknowledge_erasure", E, "permission_denied")
     ledger.call(support.BANK, "consent.acknowledge_erasure", E)
@@ -225,3 +227,130 @@ def test_a_delegate_for_other_types_may_not_erase() -> None:
     ledger.reject(
         support.GUARDIAN_KEY, "consent.erase", {**E, "cert_id": CERT}, "permission_denied"
     )
+
+
+# --- archive records -----------------------------------------------------------------------
+
+SS_RECORD = "SS-2024-000001"
+MED_RECORD = "MED-2024-000001"
+
+
+def records_released() -> support.Ledger:
+    """Alice's social security record granted to the bank (by category), her diploma to the
+    notary; her medical record to no one."""
+    ledger = released(support.NOTARY)
+    ledger.append(support.HRSS, SS_RECORD)
+    ledger.append(support.HEALTH, MED_RECORD, category="medical")
+    ledger.call(
+        support.BANK,
+        "consent.request",
+        {
+            "request_id": "REQ-RECORDS-01",
+            "holder": support.ALICE,
+            "scope": support.json_arg([{"record_category": "social_security"}]),
+            "purpose": "个人住房贷款 mortgage",
+            "max_uses": 1,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
+        },
+    )
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-RECORDS-01"})
+    return ledger
+
+
+def test_an_archive_record_is_erased_by_its_category_grants() -> None:
+    ledger = records_released()
+    height = ledger.height
+    result = ledger.call(support.ALICE_KEY, "consent.erase", {**E, "record_id": SS_RECORD})
+    (event,) = result.events
+    assert event.subjects == (support.ALICE, SS_RECORD, "icbc-jinan", ERA)
+    assert dict(event.attrs) == {
+        "record_category": "social_security",
+        "agencies": 1,
+        "acted_by": support.ALICE,
+        "acting_as": "holder",
+        "delegation_id": "",
+    }
+    record = get(ledger)
+    assert (record["cert_id"], record["cert_type"]) == ("", "")
+    assert (record["record_id"], record["record_category"]) == (SS_RECORD, "social_security")
+    assert (record["agencies"], record["requested_height"]) == (["icbc-jinan"], height)
+    result = ledger.call(support.BANK, "consent.acknowledge_erasure", E)
+    (event,) = result.events
+    assert event.subjects == (support.ALICE, SS_RECORD, "icbc-jinan", ERA)
+    assert dict(event.attrs) == {
+        "record_category": "social_security",
+        "acknowledged": 1,
+        "agencies": 1,
+    }
+    assert erasure.get_erasure_related(ledger.state, ERA) == [
+        support.ALICE,
+        SS_RECORD,
+        "icbc-jinan",
+        support.ALICE,
+    ]
+    error = ledger.reject(support.NOTARY, "consent.acknowledge_erasure", E, "permission_denied")
+    assert error.message == (
+        f"only an agency {SS_RECORD} was released to may acknowledge erasure request {ERA}"
+    )
+
+
+def test_bad_record_erasures_change_nothing() -> None:
+    ledger = records_released()
+    error = ledger.reject(
+        support.ALICE_KEY, "consent.erase", {**E, "record_id": MED_RECORD}, "failed_precondition"
+    )
+    assert error.message == f"archive record {MED_RECORD} was not released to any agency"
+    ledger.reject(
+        support.ALICE_KEY, "consent.erase", {**E, "record_id": "SS-2024-999999"}, "not_found"
+    )
+    error = ledger.reject(
+        support.ALICE_KEY,
+        "consent.erase",
+        {**E, "record_id": SS_RECORD, "cert_id": CERT},
+        "invalid_argument",
+    )
+    assert error.message == "give exactly one of cert_id and record_id"
+    error = ledger.reject(
+        support.BOB_KEY, "consent.erase", {**E, "record_id": SS_RECORD}, "permission_denied"
+    )
+    assert f"erase archive record {SS_RECORD}" in error.message
+
+
+def test_a_delegate_erases_records_only_of_the_categories_covered() -> None:
+    ledger = records_released()
+    ledger.call(
+        support.CIVIL,
+        "delegation.register",
+        support.delegation_args(
+            "DLG-GUARD-0001",
+            "guardian",
+            support.ALICE,
+            support.GUARDIAN,
+            ledger.time_ms + YEAR_MS,
+            record_categories=support.json_arg(["medical"]),
+        ),
+    )
+    ledger.reject(
+        support.GUARDIAN_KEY, "consent.erase", {**E, "record_id": SS_RECORD}, "permission_denied"
+    )
+    # The diploma is not a record: the categories do not restrict it.
+    ledger.call(support.GUARDIAN_KEY, "consent.erase", {**E, "cert_id": CERT})
+    assert get(ledger)["agencies"] == ["jinan-notary"]
+
+
+def test_a_delegate_for_some_certificate_types_may_erase_any_record() -> None:
+    ledger = records_released()
+    ledger.call(
+        support.CIVIL,
+        "delegation.register",
+        support.delegation_args(
+            "DLG-GUARD-0001",
+            "guardian",
+            support.ALICE,
+            support.GUARDIAN,
+            ledger.time_ms + YEAR_MS,
+            cert_types=support.json_arg(["resident_id_card"]),
+        ),
+    )
+    ledger.call(support.GUARDIAN_KEY, "consent.erase", {**E, "record_id": SS_RECORD})
+    assert get(ledger)["requested_by"] == support.GUARDIAN

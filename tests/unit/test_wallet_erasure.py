@@ -176,3 +176,29 @@ def test_documents_sealed_before_per_document_keys_stay_readable(tmp_path: Path)
             headers={"Authorization": f"Bearer {token}"},
         )
         assert listed.json()[0]["document"] == doc
+
+
+def test_an_archive_record_erasure_is_only_asked_on_the_chain(tmp_path: Path) -> None:
+    with running_wallet(tmp_path) as wallet:
+        holder, other = wallet.new_holder(), wallet.new_holder()
+        records = {"SS-2024-000001": holder, "SS-2024-000002": other}
+        answer = wallet.ledger.query
+
+        def query(contract: str, method: str, **args: Any) -> Any:
+            if (contract, method) == ("archives", "get"):
+                return {"record_id": args["record_id"], "subject": records[args["record_id"]]}
+            return answer(contract, method, **args)
+
+        wallet.ledger.query = query  # type: ignore[method-assign]
+        calls = Calls()
+        wallet.ledger.call = calls  # type: ignore[attr-defined]
+        auth = {"Authorization": f"Bearer {wallet.sign_in(holder).json()['token']}"}
+        path = f"/v1/holders/{holder}/archive/SS-2024-000001/erase"
+        resp = wallet.http.request("POST", path, headers=auth)
+        assert resp.status_code == 200, resp.text
+        ((contract, method, args),) = calls.made
+        assert (contract, method) == ("consent", "erase")
+        assert args == {"erasure_id": resp.json()["erasure_id"], "record_id": "SS-2024-000001"}
+        other_path = f"/v1/holders/{holder}/archive/SS-2024-000002/erase"
+        assert wallet.http.request("POST", other_path, headers=auth).status_code == 404
+        assert len(calls.made) == 1

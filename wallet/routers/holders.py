@@ -767,6 +767,24 @@ def erase_certificate(
     }
 
 
+@router.post("/holders/{holder_id}/archive/{record_id}/erase")
+def erase_record(
+    holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
+) -> dict[str, Any]:
+    """删除 of an archive record (docs/erasure.md): the wallet keeps no copy of archive
+    records (their content stays with the source), so this only asks, on the chain, every
+    agency a grant of the record's category released it to to destroy its copy
+    (`consent.erase`; 409 if none was)."""
+    record = node_query(ledger, "archives", "get", record_id=record_id)
+    if record["subject"] != holder_id:
+        raise HTTPException(404, "no such record in this holder's file")
+    erasure_id = new_id("era")
+    out = sign_and_submit(
+        ledger, session.seed, "erase", {"erasure_id": erasure_id, "record_id": record_id}
+    )
+    return {"record_id": record_id, "erasure_id": erasure_id, "chain": out}
+
+
 @router.get("/holders/{holder_id}/erasures")
 def list_erasures(
     holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger
