@@ -130,7 +130,10 @@ class Erased:
     """``certificate <id>`` or ``archive record <id>``, for messages."""
 
     cert_type: str = ""
+    """The certificate's type; empty for a record."""
+
     record_category: str = ""
+    """The record's category; empty for a certificate."""
 
     def is_released_by(self, request: ConsentRequest) -> bool:
         """Whether ``request`` was ever granted over this item (its agency may hold a copy):
