@@ -123,7 +123,7 @@ class WalletStore:
     def erase_certificate(self, cert_id: str, share_ids: list[str]) -> int:
         """Destroy every copy of ``cert_id`` this wallet keeps, for any holder (the holder's
         and delegates'): the per-document keys, the documents, the credentials, and the
-        shares ``share_ids``; then compact the store so that LevelDB drops the old values
+        shares ``share_ids`` and those recorded for ``cert_id``; then compact the store so that LevelDB drops the old values
         from its files. The number of rows deleted."""
         suffix = f"/{cert_id}".encode()
         with self._lock:
@@ -133,10 +133,11 @@ class WalletStore:
                 for key in self._db.iterator(prefix=prefix, include_value=False)
                 if key.endswith(suffix)
             ]
+            named = {P_SHARE + request_id.encode() for request_id in share_ids}
             doomed += [
-                P_SHARE + request_id.encode()
-                for request_id in share_ids
-                if self._db.get(P_SHARE + request_id.encode()) is not None
+                key
+                for key, value in self._db.iterator(prefix=P_SHARE)
+                if key in named or json.loads(value).get("cert_id") == cert_id
             ]
             with self._db.write_batch(sync=True) as batch:
                 for key in doomed:

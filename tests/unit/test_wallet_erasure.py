@@ -202,3 +202,15 @@ def test_an_archive_record_erasure_is_only_asked_on_the_chain(tmp_path: Path) ->
         other_path = f"/v1/holders/{holder}/archive/SS-2024-000002/erase"
         assert wallet.http.request("POST", other_path, headers=auth).status_code == 404
         assert len(calls.made) == 1
+
+
+def test_shares_recorded_for_the_certificate_go_even_if_the_chain_lists_no_request(
+    tmp_path: Path,
+) -> None:
+    with running_wallet(tmp_path) as wallet:
+        wallet.store.put_share("req-a", {"agency": "bank", "cert_id": CERT_ID, "sealed": "00"})
+        wallet.store.put_share("req-b", {"agency": "bank", "cert_id": "other", "sealed": "00"})
+        wallet.store.put_share("req-c", {"agency": "bank", "sealed": "00"})
+        assert wallet.store.erase_certificate(CERT_ID, ["req-c"]) == 2
+        assert wallet.store.get_share("req-a") is None and wallet.store.get_share("req-c") is None
+        assert wallet.store.get_share("req-b") is not None

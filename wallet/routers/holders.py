@@ -496,6 +496,7 @@ def grant(
         request_id,
         {
             "agency": req["agency"],
+            "cert_id": req["cert_id"],  # what an erasure of the certificate destroys
             "sealed": seal_to(bytes.fromhex(agency["public_key"]), released).hex(),
             "annotation": annotation,
         },
