@@ -220,3 +220,56 @@ def status_cmd(
         f"request {request_id}: {out['status']}, {out['uses_left']} uses left, agency {out['agency']} "
         f"(proven against the header of block {proven.height})",
     )
+
+
+ErasureOrgOpt = Annotated[
+    str,
+    typer.Option(
+        "--org", "--as", help="the agency whose key signs (its key file in DIR/keys/orgs)"
+    ),
+]
+
+
+@ledger_command(app, "erase-ack", signs=True)
+def erase_ack_cmd(
+    s: OrgSession,
+    erasure_id: Annotated[
+        str, typer.Option("--erasure", "--request", help="the holder's erasure request id")
+    ],
+    org: ErasureOrgOpt = "bank",
+) -> Output:
+    """Acknowledge a holder's erasure request (docs/erasure.md), once the agency destroyed its
+    copy: the document the wallet disclosed, sealed to the agency's key, and everything the
+    agency kept of it (decrypted copies, exports, caches, backups it can reach)."""
+    committed = s.call("consent", "acknowledge_erasure", {"erasure_id": erasure_id})
+    erasure = s.client.query("consent", "get_erasure", erasure_id=erasure_id)
+    acknowledged, agencies = len(erasure["acknowledged"]), len(erasure["agencies"])
+    return Output(
+        {
+            "erasure_id": erasure_id,
+            **tx_view(committed),
+            "acknowledged": acknowledged,
+            "agencies": agencies,
+        },
+        f"erasure {erasure_id} of {erasure['cert_id']} acknowledged in block {committed.height}"
+        f" ({acknowledged} of {agencies} agencies)",
+    )
+
+
+@ledger_command(app, "erasures", signs=True)
+def erasures_cmd(
+    s: OrgSession,
+    all_: Annotated[bool, typer.Option("--all", help="acknowledged ones too")] = False,
+    org: ErasureOrgOpt = "bank",
+) -> Output:
+    """The erasure requests naming the agency that it has not acknowledged yet (with --all,
+    every one): what it must destroy, then acknowledge with `consent erase-ack`."""
+    listed = s.client.query("consent", "list_erasures_by_agency", agency=org, pending=not all_)
+    lines = [
+        f"{e['erasure_id']}: {e['cert_id']} ({e['cert_type']}) of {e['holder']}, "
+        f"{len(e['acknowledged'])} of {len(e['agencies'])} acknowledged"
+        for e in listed
+    ]
+    return Output(
+        {"agency": org, "erasures": listed}, *(lines or [f"no pending erasure requests for {org}"])
+    )

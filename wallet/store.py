@@ -3,8 +3,11 @@
 Nothing personal is stored in clear. A holder's Ed25519 seed is sealed under their
 passphrase (scrypt; records from before it, under Argon2id, are upgraded at sign-in: see
 `wallet.passphrases`). Each received document is sealed to the holder's X25519 key, so
-delivery needs only the public key and reading needs the unlocked session. A share is
-the document sealed to the agency's key when the holder grants a request.
+delivery needs only the public key and reading needs the unlocked session: since erasure
+(docs/erasure.md), each document and its credentials are sealed under a random key of their
+own (``k/``), itself sealed to the holder's key, so destroying that key erases them
+(crypto-shredding); documents stored before it are sealed boxes and stay readable. A share
+is the document sealed to the agency's key when the holder grants a request.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from typing import Any
 
 import plyvel
 
+from node.sdk import sealing
+
 P_HOLDER = b"h/"
 P_DOC = b"d/"
 P_SHARE = b"s/"
 P_CREDENTIALS = b"v/"
+P_DOC_KEY = b"k/"
 
 
 class WalletStore:
     def __init__(self, path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see wallet/files.py
-        self._db = plyvel.DB(str(path), create_if_missing=True)
+        # Uncompressed: the values are ciphertext (nothing to gain), and a scan of the files
+        # for what an erasure destroyed (tests/unit/test_wallet_erasure.py) reads them as is.
+        self._db = plyvel.DB(str(path), create_if_missing=True, compression=None)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -80,3 +88,67 @@ class WalletStore:
     def delete_share(self, request_id: str) -> None:
         with self._lock:
             self._db.delete(P_SHARE + request_id.encode(), sync=True)
+
+    # --- Per-document keys and erasure ---------------------------------------------------
+
+    def seal_document(
+        self, holder_id: str, cert_id: str, public_key: bytes, plaintext: bytes, kind: bytes
+    ) -> bytes:
+        """``plaintext`` sealed under a new random key for ``holder_id``'s copy of
+        ``cert_id``, stored sealed to ``public_key`` (so delivery needs no session) under
+        ``k/<kind><holder>/<cert>``; ``kind`` is :data:`P_DOC` or :data:`P_CREDENTIALS`,
+        the row the caller then stores the result in (it replaces the old one, so the old
+        key goes with it)."""
+        key = sealing.new_document_key()
+        with self._lock:
+            self._db.put(
+                P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode(),
+                sealing.seal_to(public_key, key),
+                sync=True,
+            )
+        return sealing.seal_under(key, plaintext)
+
+    def open_document(
+        self, holder_id: str, cert_id: str, seed: bytes, sealed: bytes, kind: bytes = P_DOC
+    ) -> bytes:
+        """The plaintext of what :meth:`seal_document` (or, before it, ``seal_to``) made;
+        ``KeyError`` if its key was destroyed."""
+        if not sealing.is_sealed_under_key(sealed):
+            return sealing.open_sealed(seed, sealed)
+        wrapped = self._db.get(P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode())
+        if wrapped is None:
+            raise KeyError(f"the key of {cert_id} was destroyed")
+        return sealing.open_under(sealing.open_sealed(seed, wrapped), sealed)
+
+    def erase_certificate(self, cert_id: str, share_ids: list[str]) -> int:
+        """Destroy every copy of ``cert_id`` this wallet keeps, for any holder (the holder's
+        and delegates'): the per-document keys, the documents, the credentials, and the
+        shares ``share_ids`` and those recorded for ``cert_id``; then compact the store so that LevelDB drops the old values
+        from its files. The number of rows deleted."""
+        suffix = f"/{cert_id}".encode()
+        with self._lock:
+            doomed = [
+                key
+                for prefix in (P_DOC_KEY, P_DOC, P_CREDENTIALS)
+                for key in self._db.iterator(prefix=prefix, include_value=False)
+                if key.endswith(suffix)
+            ]
+            named = {P_SHARE + request_id.encode() for request_id in share_ids}
+            doomed += [
+                key
+                for key, value in self._db.iterator(prefix=P_SHARE)
+                if key in named or json.loads(value).get("cert_id") == cert_id
+            ]
+            with self._db.write_batch(sync=True) as batch:
+                for key in doomed:
+                    batch.delete(key)
+        self.compact()
+        return len(doomed)
+
+    def compact(self) -> None:
+        """Compact the whole store: deleted values leave the .log and .ldb files."""
+        # Bounds given: plyvel's compact_range() without them leaves the older tables alone
+        # (only the memtable is flushed), so a deleted value would stay in an .ldb file.
+        # Every key of this store starts with an ASCII prefix, between these bounds.
+        with self._lock:
+            self._db.compact_range(start=b"\x00", stop=b"\xff\xff")

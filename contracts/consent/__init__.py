@@ -26,8 +26,13 @@ State:
 - ``consent/by_holder/<holder id>/<request id>`` -> the request id as a JSON string (index)
 - ``consent/by_agency/<org id>/<request id>`` -> the request id as a JSON string (index)
 
+Erasure (删除, docs/erasure.md): ``erase`` by the holder names every agency a grant released
+the certificate to; each acknowledges with ``acknowledge_erasure`` (state under
+``consent/erasure/``, ``consent/erasure_by_holder/``, ``consent/erasure_by_agency/``).
+
 Modules: :mod:`~contracts.consent.records`, :mod:`~contracts.consent.scope`,
 :mod:`~contracts.consent.transactions` (requests and decisions),
+:mod:`~contracts.consent.erasure` (erasure requests and acknowledgements),
 :mod:`~contracts.consent.access`, :mod:`~contracts.consent.queries`,
 :mod:`~contracts.consent.events`, :mod:`~contracts.consent.contract` (both versions).
 """

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from contracts.consent import scope
+from contracts.consent import erasure, scope
 from contracts.consent.access import process_access
 from contracts.consent.queries import QUERIES
-from contracts.consent.records import CONTRACT, get_related
+from contracts.consent.records import CONTRACT
+from contracts.consent.records import get_related as get_request_related
 from contracts.consent.transactions import (
     process_grant,
     process_narrow,
@@ -22,7 +23,7 @@ from contracts.consent.transactions import (
 from contracts.framework import formats
 from contracts.framework.contract import SystemContract, make_contract
 from contracts.framework.errors import ContractError
-from contracts.framework.interface import ArgValue
+from contracts.framework.interface import ArgValue, QueryHandler, StateReader
 from contracts.framework.signature import DeclaredTransaction
 from contracts.framework.subjects import collect_subjects
 
@@ -34,14 +35,18 @@ TRANSACTIONS: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
         "refuse": process_refuse,
         "revoke": process_revoke,
         "access": process_access,
+        "erase": erasure.process_erase,
+        "acknowledge_erasure": erasure.process_acknowledge_erasure,
     }
 )
-"""Version 1."""
+"""Version 1 (erasure, added later, is new methods and new state apart)."""
 
 TRANSACTIONS_V2: Final[Mapping[str, DeclaredTransaction]] = MappingProxyType(
     {**TRANSACTIONS, "request": process_request_v2}
 )
 """Version 2: requests are valid for at most ``CONSENT_VALIDITY_MS_MAX_V2``."""
+
+ALL_QUERIES: Final[Mapping[str, QueryHandler]] = MappingProxyType({**QUERIES, **erasure.QUERIES})
 
 
 def get_scope_cert_ids(args: Mapping[str, ArgValue]) -> list[str]:
@@ -69,11 +74,16 @@ def subjects_of(method: str, args: Mapping[str, ArgValue]) -> tuple[str, ...]:
     return tuple(subjects)
 
 
+def get_related(state: StateReader, subject: str) -> list[str]:
+    """Ids the consent request or erasure request named ``subject`` is about."""
+    return get_request_related(state, subject) or erasure.get_erasure_related(state, subject)
+
+
 VERSIONS: Final[tuple[SystemContract, ...]] = (
     make_contract(
-        CONTRACT, 1, TRANSACTIONS, QUERIES, subjects_of=subjects_of, get_related=get_related
+        CONTRACT, 1, TRANSACTIONS, ALL_QUERIES, subjects_of=subjects_of, get_related=get_related
     ),
     make_contract(
-        CONTRACT, 2, TRANSACTIONS_V2, QUERIES, subjects_of=subjects_of, get_related=get_related
+        CONTRACT, 2, TRANSACTIONS_V2, ALL_QUERIES, subjects_of=subjects_of, get_related=get_related
     ),
 )

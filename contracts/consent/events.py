@@ -14,3 +14,5 @@ class ConsentEvent(EventNames, prefix="consent"):
     REFUSED: EventName
     REVOKED: EventName
     ACCESSED: EventName
+    ERASURE_REQUESTED: EventName
+    ERASURE_ACKNOWLEDGED: EventName

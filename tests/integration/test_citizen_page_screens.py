@@ -23,6 +23,7 @@ from tests.integration.helpers import (
     hrss_resolves,
     issue_and_deliver,
     new_holder,
+    sdk_bank_grant,
     sdk_bank_request,
     wallet,
 )
@@ -312,3 +313,27 @@ def test_the_five_tabs_fit_at_360_px_in_large_text_in_both_languages(
     tab(page, "Me")
     page.get_by_role("main").get_by_role("button", name="Delegations").click()
     look(page, "17-delegations-en-large")
+
+
+def test_delete_on_a_certificates_detail_confirms_then_shows_the_erasure_progress(
+    page: Page, net: Devnet
+) -> None:
+    holder = sign_up(page, net)
+    token = page.evaluate("sessionStorage.getItem('tl.token') ?? localStorage.getItem('tl.token')")
+    with net.client(org="edu") as client:
+        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+    with net.client(org="bank") as client:
+        sdk_bank_grant(net, client, holder, token, doc["cert_id"], "学历核验")
+    tab(page, "我的证照")
+    page.locator(f'[data-cert="{doc["cert_id"]}"]').get_by_role("button", name="查看详情").click()
+    page.get_by_role("button", name="删除", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "删除后无法恢复；已提供给 1 家机构的副本将要求其删除。"
+    )
+    look(page, "erase-confirm")
+    page.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("status")).to_have_text("已删除，删除要求已上链")
+    expect(page.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 0 家确认删除")
+    expect(page.get_by_role("button", name="删除", exact=True)).to_have_count(0)
+    erasures = wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json()
+    assert [e["cert_id"] for e in erasures] == [doc["cert_id"]]

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from node.chain.crypto import KeyPair
 from node.sdk.credentials import SD_JWT_TYP, VC_TYP, present_sd_jwt
-from node.sdk.sealing import open_sealed
 from wallet import limits
 from wallet.deps import CertIdPath, CurrentHolder, HolderIdPath, Store, WalletClock
+from wallet.store import P_CREDENTIALS
 
 router = APIRouter(prefix="/v1", tags=["credentials"])
 
@@ -58,7 +58,9 @@ def export_credential(
     sealed = store.get_credentials(holder_id, cert_id)
     if sealed is None:
         raise HTTPException(404, "this wallet holds no credentials for that certificate")
-    issued = json.loads(open_sealed(session.seed, sealed))
+    issued = json.loads(
+        store.open_document(holder_id, cert_id, session.seed, sealed, P_CREDENTIALS)
+    )
     if body.format == VC_TYP:
         if body.fields or body.audience or body.nonce:
             raise HTTPException(

@@ -21,7 +21,7 @@ from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.credentials import CredentialRefused, check_issued
 from node.sdk.documents import DocumentInvalid, make_partial_copy
-from node.sdk.sealing import open_sealed, seal_to
+from node.sdk.sealing import seal_to
 from proto import node_pb2
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
@@ -40,7 +40,7 @@ from wallet.deps import (
 from wallet.expiry import expiring_notice
 from wallet.proven import prove_certificates
 from wallet.qr import render_qr_svg
-from wallet.store import WalletStore
+from wallet.store import P_CREDENTIALS, P_DOC, WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
 
@@ -115,7 +115,8 @@ def put_copies(
     """A copy of a holder's document sealed to each of `delegates`, so that a guardian can
     answer requests for the holder; the chain decides whether their answer counts."""
     for delegate_id, public_key in delegates.items():
-        store.put_document(delegate_id, cert_id, seal_to(public_key, plaintext))
+        sealed = store.seal_document(delegate_id, cert_id, public_key, plaintext, P_DOC)
+        store.put_document(delegate_id, cert_id, sealed)
 
 
 def delegations_held(ledger: LedgerClient, delegate: str) -> list[dict[str, Any]]:
@@ -252,12 +253,18 @@ def deliver_certificate(
                 )
             except CredentialRefused as exc:
                 raise HTTPException(422, f"the delivered credentials: {exc}") from None
-        sealed_credentials = seal_to(
+        sealed_credentials = store.seal_document(
+            holder_id,
+            body.document.cert_id,
             bytes.fromhex(record["public_key"]),
             json.dumps(body.credentials.model_dump(), sort_keys=True).encode(),
+            P_CREDENTIALS,
         )
+    public_key = bytes.fromhex(record["public_key"])
     store.put_document(
-        holder_id, body.document.cert_id, seal_to(bytes.fromhex(record["public_key"]), plaintext)
+        holder_id,
+        body.document.cert_id,
+        store.seal_document(holder_id, body.document.cert_id, public_key, plaintext, P_DOC),
     )
     # An amendment's document replaces the old one: so do its credentials, or none.
     if sealed_credentials is None:
@@ -308,7 +315,11 @@ def list_certificates(
     out = []
     for rec in records:
         sealed = store.get_document(holder_id, rec["cert_id"])
-        document = None if sealed is None else json.loads(open_sealed(session.seed, sealed))
+        document = (
+            None
+            if sealed is None
+            else json.loads(store.open_document(holder_id, rec["cert_id"], session.seed, sealed))
+        )
         item = {**rec, "document": document, "expiring": expiring_notice(rec, now_ms) is not None}
         if prove:
             item["proven"] = proofs[rec["cert_id"]]
@@ -473,7 +484,7 @@ def grant(
     if until > req["expires_at_ms"]:
         raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
-    plaintext = open_sealed(session.seed, sealed_doc)
+    plaintext = store.open_document(holder_id, req["cert_id"], session.seed, sealed_doc)
     scope = None if body.fields is None else narrowed_scope(req, plaintext, body.fields)
     released = release_for(ledger, req, plaintext, body.fields)
     annotation = make_annotation(
@@ -490,6 +501,7 @@ def grant(
         request_id,
         {
             "agency": req["agency"],
+            "cert_id": req["cert_id"],  # what an erasure of the certificate destroys
             "sealed": seal_to(bytes.fromhex(agency["public_key"]), released).hex(),
             "annotation": annotation,
         },
@@ -607,7 +619,7 @@ def present(
             if exc.status_code == 403:  # not when the node is merely out of reach
                 store.delete_document(holder_id, cert_id)
             raise
-    document = json.loads(open_sealed(session.seed, sealed))
+    document = json.loads(store.open_document(holder_id, cert_id, session.seed, sealed))
     now_ms = clock.now_ms()
     try:
         text = presentation.make_presentation(
@@ -704,6 +716,89 @@ def request_correction(
     return {**out, "correction_id": correction_id}
 
 
+def released_request_ids(ledger: LedgerClient, holder_id: str, cert: dict[str, Any]) -> list[str]:
+    """The holder's consent requests whose grant covered ``cert`` (whose shares this wallet
+    may keep), as the chain lists them."""
+    requests = node_query(ledger, "consent", "list_by_holder", holder=holder_id)
+    return [
+        req["request_id"]
+        for req in requests
+        if req["cert_id"] == cert["cert_id"]
+        or any(
+            item.get("cert_id") == cert["cert_id"] or item.get("cert_type") == cert["cert_type"]
+            for item in req.get("granted_scope", []) + req.get("scope", [])
+        )
+    ]
+
+
+@router.post("/holders/{holder_id}/certificates/{cert_id}/erase")
+def erase_certificate(
+    holder_id: HolderIdPath,
+    cert_id: CertIdPath,
+    session: CurrentHolder,
+    store: Store,
+    ledger: Ledger,
+) -> dict[str, Any]:
+    """删除 (PIPL right to deletion, docs/erasure.md): ask on the chain every agency the
+    certificate was released to to destroy its copy (`consent.erase`; none if it was never
+    released), then destroy every copy this wallet keeps — the per-document keys, the
+    documents (the holder's and delegates'), the credentials and the shares — and compact
+    the store. The certificate itself stays on the chain (its hash reveals nothing without
+    the erased salt)."""
+    cert = node_query(ledger, "certificates", "status", cert_id=cert_id)
+    if cert["holder"] != holder_id:
+        raise HTTPException(404, "no such certificate for this holder")
+    erasure_id = new_id("era")
+    submitted: dict[str, Any] | None = None
+    try:
+        committed = ledger.call(
+            KeyPair(session.seed),
+            "consent",
+            "erase",
+            {"erasure_id": erasure_id, "cert_id": cert_id},
+        )
+        submitted = {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
+    except TransactionRejected as exc:
+        if exc.code != "failed_precondition":  # not released: nothing to ask of agencies
+            raise node_error(exc) from exc
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    share_ids = released_request_ids(ledger, holder_id, cert)
+    deleted = store.erase_certificate(cert_id, share_ids)
+    return {
+        "cert_id": cert_id,
+        "erasure_id": erasure_id if submitted is not None else None,
+        "chain": submitted,
+        "rows_deleted": deleted,
+    }
+
+
+@router.post("/holders/{holder_id}/archive/{record_id}/erase")
+def erase_record(
+    holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
+) -> dict[str, Any]:
+    """删除 of an archive record (docs/erasure.md): the wallet keeps no copy of archive
+    records (their content stays with the source), so this only asks, on the chain, every
+    agency a grant of the record's category released it to to destroy its copy
+    (`consent.erase`; 409 if none was)."""
+    record = node_query(ledger, "archives", "get", record_id=record_id)
+    if record["subject"] != holder_id:
+        raise HTTPException(404, "no such record in this holder's file")
+    erasure_id = new_id("era")
+    out = sign_and_submit(
+        ledger, session.seed, "erase", {"erasure_id": erasure_id, "record_id": record_id}
+    )
+    return {"record_id": record_id, "erasure_id": erasure_id, "chain": out}
+
+
+@router.get("/holders/{holder_id}/erasures")
+def list_erasures(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger
+) -> list[dict[str, Any]]:
+    """The holder's erasure requests with their progress (`acknowledged` of `agencies`)."""
+    return list(node_query(ledger, "consent", "list_erasures_by_holder", holder=holder_id))
+
+
 @router.post("/holders/{holder_id}/delegations/share")
 def share_with_delegates(
     holder_id: HolderIdPath, session: CurrentHolder, store: Store, ledger: Ledger
@@ -717,6 +812,7 @@ def share_with_delegates(
         sealed = store.get_document(holder_id, rec["cert_id"])
         if sealed is None:
             continue
-        put_copies(store, delegates, rec["cert_id"], open_sealed(session.seed, sealed))
+        plaintext = store.open_document(holder_id, rec["cert_id"], session.seed, sealed)
+        put_copies(store, delegates, rec["cert_id"], plaintext)
         shared += len(delegates)
     return {"delegates": list(delegates), "documents_shared": shared}

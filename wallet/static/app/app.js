@@ -170,15 +170,38 @@ const SCREENS = {
     show(title, items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_certs")));
   },
 
-  detail(c) {
+  async detail(c) {
     const fields = c.document ? Object.entries(c.document.fields) : [];
+    // 删除 (docs/erasure.md): the holder's own certificates only; the progress of each
+    // erasure asked (acknowledged by n of m agencies) from the chain.
+    const own = !actingFor();
+    const erasures = own ? (await api("GET", holderPath("/erasures"))).filter((e) => e.cert_id === c.cert_id) : [];
+    const progress = erasures.map((e) => el("p", { class: "erasure-progress", "data-erasure": e.erasure_id },
+      t("erasure_progress", e.acknowledged.length, e.agencies.length)));
+    const confirm = el("div", { id: "erase-confirm", class: "card", hidden: true });
+    const ask = async () => {
+      const all = await api("GET", holderPath("/requests"));
+      const agencies = new Set(all.filter((r) => ["granted", "revoked"].includes(r.status)
+        && (r.cert_id === c.cert_id || (r.granted_scope || []).some((i) => i.cert_id === c.cert_id || i.cert_type === c.cert_type)))
+        .map((r) => r.agency));
+      const yes = el("button", { type: "button", class: "danger", on: { click: () => guarded(yes, async () => {
+        await api("POST", holderPath(`/certificates/${encodeURIComponent(c.cert_id)}/erase`));
+        await SCREENS.detail({ ...c, document: null });
+        return t("erased_ok");
+      }) } }, t("erase_yes"));
+      confirm.replaceChildren(el("p", { role: "alert" }, t("erase_confirm", agencies.size)), yes,
+        el("button", { type: "button", class: "secondary", on: { click: () => { confirm.hidden = true; } } }, t("erase_no")));
+      confirm.hidden = false;
+    };
     show(typeName(c.cert_type), el("div", { class: "card" }, badge(c), proofLine(c),
       el("dl", { class: "fields" },
         el("dt", {}, t("cert_id")), el("dd", {}, c.cert_id),
         el("dt", {}, t("issuer")), el("dd", {}, c.issuer),
         el("dt", {}, t("valid_until")), el("dd", {}, c.valid_until_ms ? day(c.valid_until_ms) : t("no_end")),
         fields.flatMap(([k, v]) => [el("dt", {}, fieldLabel(k)), el("dd", {}, v)])),
-      c.document ? null : el("p", { class: "muted" }, t("no_document"))),
+      c.document ? null : el("p", { class: "muted" }, t("no_document")), progress),
+      own && c.document ? el("button", { type: "button", class: "danger wide", id: "erase", on: { click: (e) => guarded(e.target, ask) } }, t("erase")) : null,
+      confirm,
       el("button", { type: "button", class: "secondary wide", on: { click: () => render("certs") } }, t("back")));
   },
 

@@ -1,0 +1,65 @@
+"""删除 on a devnet (docs/erasure.md): the holder erases a certificate released to the bank
+through the wallet's REST route; the bank lists the request and acknowledges it with the
+CLI; the holder's 使用记录 and the audit trace show both, and nothing of the document is left
+in the wallet's store files."""
+
+from __future__ import annotations
+
+import json
+
+from cli.devnet import Devnet
+from tests.integration.helpers import (
+    DIPLOMA,
+    cli,
+    cli_fails,
+    issue_and_deliver,
+    new_holder,
+    sdk_bank_grant,
+    wallet,
+)
+
+
+def store_files(net: Devnet) -> bytes:
+    folder = net.dir / "wallet" / "db"
+    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+
+
+def test_erase_request_acknowledge_and_nothing_left_in_the_wallet(net: Devnet) -> None:
+    holder, token = new_holder(net)
+    with net.client(org="edu") as client:
+        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+    with net.client(org="bank") as client:
+        sdk_bank_grant(net, client, holder, token, doc["cert_id"], "学历核验")
+    cert_id = doc["cert_id"]
+    sealed = wallet("GET", net, f"/v1/holders/{holder}/certificates", token)
+    assert sealed.json()[0]["document"] == doc
+
+    resp = wallet("POST", net, f"/v1/holders/{holder}/certificates/{cert_id}/erase", token)
+    assert resp.status_code == 200, resp.text
+    erasure_id = resp.json()["erasure_id"]
+    assert resp.json()["rows_deleted"] >= 3  # the key, the document, the share
+    listed = wallet("GET", net, f"/v1/holders/{holder}/certificates", token).json()
+    assert listed[0]["document"] is None
+    files = store_files(net)
+    assert [v for v in (*DIPLOMA.values(), doc["salt"]) if v.encode() in files] == []
+    assert json.dumps(doc["fields"], ensure_ascii=False).encode() not in files
+
+    pending = cli(net, "consent", "erasures", "--as", "bank")
+    assert [e["erasure_id"] for e in pending["erasures"]] == [erasure_id]
+    assert cli_fails(net, "consent", "erase-ack", "--request", erasure_id, "--as", "psb")
+    done = cli(net, "consent", "erase-ack", "--request", erasure_id, "--as", "bank")
+    assert (done["acknowledged"], done["agencies"]) == (1, 1)
+    assert cli(net, "consent", "erasures", "--as", "bank")["erasures"] == []
+    assert "already acknowledged" in cli_fails(
+        net, "consent", "erase-ack", "--request", erasure_id, "--as", "bank"
+    )
+
+    erasures = wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json()
+    assert [(e["erasure_id"], e["complete"]) for e in erasures] == [(erasure_id, True)]
+    feed = wallet("GET", net, f"/v1/holders/{holder}/activity", token).json()
+    actions = [entry["action"] for entry in feed]
+    assert actions[:2] == ["consent.erasure_acknowledged", "consent.erasure_requested"]
+    traced = cli(net, "audit", "trace", "--subject", cert_id)
+    assert {"consent.erasure_requested", "consent.erasure_acknowledged"} <= {
+        row["action"] for row in traced["entries"]
+    }
