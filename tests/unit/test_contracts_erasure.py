@@ -37,6 +37,22 @@ def erase(ledger: support.Ledger, sender: bytes = support.ALICE_KEY) -> None:
     ledger.call(sender, "consent.erase", {**E, "cert_id": CERT})
 
 
+def guardian(ledger: support.Ledger, **scope: ArgValue) -> None:
+    """The civil-affairs bureau registers ``DLG-GUARD-0001``: the guardian for Alice, a year."""
+    ledger.call(
+        support.CIVIL,
+        "delegation.register",
+        support.delegation_args(
+            "DLG-GUARD-0001",
+            "guardian",
+            support.ALICE,
+            support.GUARDIAN,
+            ledger.time_ms + YEAR_MS,
+            **scope,
+        ),
+    )
+
+
 def test_request_then_each_agency_acknowledges() -> None:
     ledger = released(support.BANK, support.NOTARY)
     height = ledger.height
@@ -108,13 +124,7 @@ def test_only_grants_over_this_certificate_count() -> None:
 
 def test_a_guardian_may_erase_for_the_holder() -> None:
     ledger = released(support.BANK)
-    ledger.call(
-        support.CIVIL,
-        "delegation.register",
-        support.delegation_args(
-            "DLG-GUARD-0001", "guardian", support.ALICE, support.GUARDIAN, ledger.time_ms + YEAR_MS
-        ),
-    )
+    guardian(ledger)
     result = ledger.call(support.GUARDIAN_KEY, "consent.erase", {**E, "cert_id": CERT})
     assert result.events[0].subjects[-2:] == (support.GUARDIAN, "DLG-GUARD-0001")
     assert dict(result.events[0].attrs)["acting_as"] == "guardian"
@@ -212,18 +222,7 @@ def test_the_contract_relates_requests_and_erasures() -> None:
 
 def test_a_delegate_for_other_types_may_not_erase() -> None:
     ledger = released(support.BANK)
-    ledger.call(
-        support.CIVIL,
-        "delegation.register",
-        support.delegation_args(
-            "DLG-GUARD-0001",
-            "guardian",
-            support.ALICE,
-            support.GUARDIAN,
-            ledger.time_ms + YEAR_MS,
-            cert_types=support.json_arg(["resident_id_card"]),
-        ),
-    )
+    guardian(ledger, cert_types=support.json_arg(["resident_id_card"]))
     ledger.reject(
         support.GUARDIAN_KEY, "consent.erase", {**E, "cert_id": CERT}, "permission_denied"
     )
@@ -318,18 +317,7 @@ def test_bad_record_erasures_change_nothing() -> None:
 
 def test_a_delegate_erases_records_only_of_the_categories_covered() -> None:
     ledger = records_released()
-    ledger.call(
-        support.CIVIL,
-        "delegation.register",
-        support.delegation_args(
-            "DLG-GUARD-0001",
-            "guardian",
-            support.ALICE,
-            support.GUARDIAN,
-            ledger.time_ms + YEAR_MS,
-            record_categories=support.json_arg(["medical"]),
-        ),
-    )
+    guardian(ledger, record_categories=support.json_arg(["medical"]))
     ledger.reject(
         support.GUARDIAN_KEY, "consent.erase", {**E, "record_id": SS_RECORD}, "permission_denied"
     )
@@ -340,17 +328,6 @@ def test_a_delegate_erases_records_only_of_the_categories_covered() -> None:
 
 def test_a_delegate_for_some_certificate_types_may_erase_any_record() -> None:
     ledger = records_released()
-    ledger.call(
-        support.CIVIL,
-        "delegation.register",
-        support.delegation_args(
-            "DLG-GUARD-0001",
-            "guardian",
-            support.ALICE,
-            support.GUARDIAN,
-            ledger.time_ms + YEAR_MS,
-            cert_types=support.json_arg(["resident_id_card"]),
-        ),
-    )
+    guardian(ledger, cert_types=support.json_arg(["resident_id_card"]))
     ledger.call(support.GUARDIAN_KEY, "consent.erase", {**E, "record_id": SS_RECORD})
     assert get(ledger)["requested_by"] == support.GUARDIAN
