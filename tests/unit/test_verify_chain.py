@@ -140,10 +140,11 @@ def walk(  # type: ignore[no-untyped-def]
     blocks: list[ledger_pb2.Block | None],
     from_height: int = 1,
     state_root: bytes | None = None,
+    others: dict[str, FakeSource] | None = None,
 ):
     verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
     source = FakeSource(blocks, state_root)
-    return verify_chain(verifier, source, from_height=from_height, clock=ticks())
+    return verify_chain(verifier, source, from_height=from_height, clock=ticks(), others=others)
 
 
 @pytest.fixture(scope="module")
@@ -324,13 +325,8 @@ def test_from_all_names_the_first_height_where_another_node_differs(
     behind = FakeSource(copy(blocks[:2]))  # a node behind is no fault
     differing = copy(blocks)
     tamper_swap(differing)  # block 3's transactions differ under the same header
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
-    same = {"behind": behind, "same": FakeSource(copy(blocks))}
-    report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=same)
-    assert report.ok
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
-    bad = {"behind": behind, "other": FakeSource(differing)}
-    report = verify_chain(verifier, FakeSource(copy(blocks)), clock=ticks(), others=bad)
+    assert walk(g, copy(blocks), others={"behind": behind, "same": FakeSource(copy(blocks))}).ok
+    report = walk(g, copy(blocks), others={"behind": behind, "other": FakeSource(differing)})
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind) == (3, "fork")
     assert "other" in report.fault.detail
@@ -342,10 +338,7 @@ def test_from_all_names_a_node_without_a_block_below_its_tip(
     g, blocks = chain
     holed = copy(blocks)
     tamper_missing(holed)
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
-    report = verify_chain(
-        verifier, FakeSource(copy(blocks)), clock=ticks(), others={"holed": FakeSource(holed)}
-    )
+    report = walk(g, copy(blocks), others={"holed": FakeSource(holed)})
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind, report.fault.detail) == (
         3,
@@ -361,9 +354,6 @@ def test_from_all_names_a_node_whose_signature_bytes_differ(
     g, blocks = chain
     flipped = copy(blocks)
     tamper_signature(flipped)
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
-    report = verify_chain(
-        verifier, FakeSource(copy(blocks)), clock=ticks(), others={"flipped": FakeSource(flipped)}
-    )
+    report = walk(g, copy(blocks), others={"flipped": FakeSource(flipped)})
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind) == (3, "fork")
