@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cli.common import (
     PURPOSE_CODES_HELP,
+    JsonOpt,
     OrgOpt,
     OrgSession,
     Output,
@@ -639,7 +640,7 @@ def verify_vc_cmd(
     dir: Annotated[Path, typer.Option(help="devnet folder (for the default node URL)")] = Path(
         "devnet"
     ),
-    json_out: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Verify a W3C VC (vc+jwt) or an SD-JWT VC over HTTP only: the issuer's key from its
     JWKS, the signature, validity, the revocation and suspension bits, the document hash
