@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from cli.devnet import Devnet
 from node.sdk import presentation
@@ -337,3 +337,55 @@ def test_delete_on_a_certificates_detail_confirms_then_shows_the_erasure_progres
     expect(page.get_by_role("button", name="删除", exact=True)).to_have_count(0)
     erasures = wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json()
     assert [e["cert_id"] for e in erasures] == [doc["cert_id"]]
+
+
+def test_delete_on_an_archive_record_confirms_then_shows_the_erasure_progress(
+    page: Page, net: Devnet, tmp_path: Path
+) -> None:
+    holder = sign_up(page, net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 120}')
+    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
+    open_from_me(page, "我的档案")
+    card = page.locator(f'[data-record="{record_id}"]')
+    card.get_by_role("button", name="删除", exact=True).click()
+    # Never released: nothing for the chain to ask (it would refuse), so no 确认删除.
+    expect(card.get_by_role("alert")).to_have_text("这份档案未提供给任何机构，没有需要删除的副本。")
+    expect(card.get_by_role("button", name="确认删除")).to_have_count(0)
+
+    # The wallet grants only requests for a certificate's document, so the bank's grant of
+    # the category, the chain's erasure and its progress are the wallet's answers, played here.
+    asked: list[str] = []
+    granted = {
+        "request_id": "REQ-1",
+        "agency": "icbc-jinan",
+        "status": "granted",
+        "cert_id": "",
+        "granted_scope": [{"record_category": "social_security"}],
+    }
+    erasure = {
+        "erasure_id": "ERA-1",
+        "record_id": record_id,
+        "cert_id": "",
+        "agencies": ["icbc-jinan"],
+        "acknowledged": [],
+    }
+    page.route(re.compile(r"/requests$"), lambda route: route.fulfill(json=[granted]))
+    page.route(
+        re.compile(r"/erasures$"),
+        lambda route: route.fulfill(json=[erasure] if asked else []),
+    )
+
+    def erase(route: Route) -> None:
+        asked.append(route.request.method)
+        route.fulfill(json={"record_id": record_id, "erasure_id": "ERA-1", "chain": {"height": 9}})
+
+    page.route(re.compile(r"/archive/[^/]+/erase$"), erase)
+    card.get_by_role("button", name="删除", exact=True).click()
+    expect(card.get_by_role("alert")).to_have_text(
+        "已提供给 1 家机构的档案副本将要求其删除；档案本身仍由来源部门保存。"
+    )
+    card.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("status")).to_have_text("删除要求已上链")
+    expect(card.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 0 家确认删除")
+    assert asked == ["POST"]

@@ -105,6 +105,25 @@ async function guarded(button, work) {
   finally { if (button) button.disabled = false; }
 }
 
+// 删除 (docs/erasure.md), for a certificate's detail and an archive record alike: the agencies
+// a request granted over the item went to (granted then revoked counts: they got a copy), the
+// progress of each erasure asked, and the confirmation naming how many will be asked.
+function releasedTo(requests, covers) {
+  return new Set(requests.filter((r) => ["granted", "revoked"].includes(r.status) && covers(r)).map((r) => r.agency));
+}
+
+function erasureProgress(erasures) {
+  return erasures.map((e) => el("p", { class: "erasure-progress", "data-erasure": e.erasure_id },
+    t("erasure_progress", e.acknowledged.length, e.agencies.length)));
+}
+
+function confirmErase(box, warning, erase) {
+  const yes = erase ? el("button", { type: "button", class: "danger", on: { click: () => guarded(yes, erase) } }, t("erase_yes")) : null;
+  box.replaceChildren(el("p", { role: "alert" }, warning), yes,
+    el("button", { type: "button", class: "secondary", on: { click: () => { box.hidden = true; } } }, t("erase_no")));
+  box.hidden = false;
+}
+
 // --- screens -------------------------------------------------------------------------------
 
 const SCREENS = {
@@ -176,22 +195,16 @@ const SCREENS = {
     // erasure asked (acknowledged by n of m agencies) from the chain.
     const own = !actingFor();
     const erasures = own ? (await api("GET", holderPath("/erasures"))).filter((e) => e.cert_id === c.cert_id) : [];
-    const progress = erasures.map((e) => el("p", { class: "erasure-progress", "data-erasure": e.erasure_id },
-      t("erasure_progress", e.acknowledged.length, e.agencies.length)));
+    const progress = erasureProgress(erasures);
     const confirm = el("div", { id: "erase-confirm", class: "card", hidden: true });
     const ask = async () => {
-      const all = await api("GET", holderPath("/requests"));
-      const agencies = new Set(all.filter((r) => ["granted", "revoked"].includes(r.status)
-        && (r.cert_id === c.cert_id || (r.granted_scope || []).some((i) => i.cert_id === c.cert_id || i.cert_type === c.cert_type)))
-        .map((r) => r.agency));
-      const yes = el("button", { type: "button", class: "danger", on: { click: () => guarded(yes, async () => {
+      const agencies = releasedTo(await api("GET", holderPath("/requests")), (r) => r.cert_id === c.cert_id
+        || (r.granted_scope || []).some((i) => i.cert_id === c.cert_id || i.cert_type === c.cert_type));
+      confirmErase(confirm, t("erase_confirm", agencies.size), async () => {
         await api("POST", holderPath(`/certificates/${encodeURIComponent(c.cert_id)}/erase`));
         await SCREENS.detail({ ...c, document: null });
         return t("erased_ok");
-      }) } }, t("erase_yes"));
-      confirm.replaceChildren(el("p", { role: "alert" }, t("erase_confirm", agencies.size)), yes,
-        el("button", { type: "button", class: "secondary", on: { click: () => { confirm.hidden = true; } } }, t("erase_no")));
-      confirm.hidden = false;
+      });
     };
     show(typeName(c.cert_type), el("div", { class: "card" }, badge(c), proofLine(c),
       el("dl", { class: "fields" },
@@ -350,8 +363,12 @@ const SCREENS = {
     if (actingFor() && !actingMay("archives")) return ownOnly(t("their_archive"));
     const title = actingFor() ? t("their_archive") : t("archive");
     show(title, el("p", { class: "muted" }, t("loading")));
-    const [records, corrections] = await Promise.all([
-      api("GET", holderPath("/archive" + behalf("?"))), api("GET", holderPath("/archive/corrections" + behalf("?")))]);
+    // 删除 of a record (docs/erasure.md): the holder's own file only; the wallet keeps no copy,
+    // so it asks on the chain each agency a grant of the record's category released it to.
+    const own = !actingFor();
+    const [records, corrections, erasures] = await Promise.all([
+      api("GET", holderPath("/archive" + behalf("?"))), api("GET", holderPath("/archive/corrections" + behalf("?"))),
+      own ? api("GET", holderPath("/erasures")) : []]);
     await loadCategories();
     const items = records.map((r) => {
       const mine = corrections.filter((c) => c.record_id === r.record_id)
@@ -369,6 +386,16 @@ const SCREENS = {
       const ask = r.pending_correction ? null : el("button", { type: "button", class: "secondary", "aria-expanded": "false",
         on: { click: (e) => { form.hidden = !form.hidden; e.target.setAttribute("aria-expanded", String(!form.hidden)); if (!form.hidden) reason.focus(); } } },
         t("ask_correction"));
+      const confirm = el("div", { class: "card erase-confirm", hidden: true });
+      const erase = own ? el("button", { type: "button", class: "danger", on: { click: (e) => guarded(e.target, async () => {
+        const agencies = releasedTo(await api("GET", holderPath("/requests")),
+          (q) => (q.granted_scope || []).some((i) => i.record_category === r.category));
+        confirmErase(confirm, agencies.size ? t("record_erase_confirm", agencies.size) : t("record_not_released"),
+          agencies.size ? async () => {
+            await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/erase`));
+            await SCREENS.archive(); return t("record_erased_ok");
+          } : null);
+      }) } }, t("erase")) : null;
       return el("li", { class: "card record", "data-record": r.record_id },
         el("h3", {}, categoryName(r.category)),
         el("dl", { class: "fields" },
@@ -386,7 +413,7 @@ const SCREENS = {
           await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/claim`));
           await SCREENS.archive(); return t("claimed_ok");
         }) } }, t("claim")),
-        ask, form);
+        ask, form, erasureProgress(erasures.filter((x) => x.record_id === r.record_id)), erase, confirm);
     });
     show(title, el("p", { class: "muted" }, t("archive_intro")),
       items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t("no_records")),
