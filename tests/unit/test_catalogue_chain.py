@@ -437,32 +437,22 @@ def _scoped(ledger: support.Ledger, request_id: str) -> dict[str, ArgValue]:
     return args
 
 
+def _refused_scope(ledger: support.Ledger, request_id: str, items: object) -> str:
+    """The message of the bank's ``consent.request`` over ``items``, refused as invalid."""
+    scope = json.dumps(items)
+    args = {**_scoped(ledger, request_id), "scope": scope}
+    return ledger.reject(support.BANK, "consent.request", args, "invalid_argument").message
+
+
 def test_names_outside_the_catalogue_are_refused_where_they_are_used() -> None:
     ledger = support.Ledger.with_diploma()
-    scope = json.dumps([{"cert_type": "diploma", "fields": ["degree", "nickname"]}])
-    error = ledger.reject(
-        support.BANK,
-        "consent.request",
-        {**_scoped(ledger, "REQ-0000001"), "scope": scope},
-        "invalid_argument",
-    )
-    assert error.message == "scope: fields must be field names of the certificate's type"
-    of_cert = json.dumps([{"cert_id": "DIP-2012-000001", "fields": ["nickname"]}])
-    error = ledger.reject(
-        support.BANK,
-        "consent.request",
-        {**_scoped(ledger, "REQ-0000003"), "scope": of_cert},
-        "invalid_argument",
-    )
-    assert error.message == "scope: fields must be field names of the certificate's type"
-    unknown = json.dumps([{"cert_type": "passport"}])
-    error = ledger.reject(
-        support.BANK,
-        "consent.request",
-        {**_scoped(ledger, "REQ-0000002"), "scope": unknown},
-        "invalid_argument",
-    )
-    assert "certificate type passport is not in the catalogue" in error.message
+    not_fields = "scope: fields must be field names of the certificate's type"
+    of_type = [{"cert_type": "diploma", "fields": ["degree", "nickname"]}]
+    assert _refused_scope(ledger, "REQ-0000001", of_type) == not_fields
+    of_cert = [{"cert_id": "DIP-2012-000001", "fields": ["nickname"]}]
+    assert _refused_scope(ledger, "REQ-0000003", of_cert) == not_fields
+    message = _refused_scope(ledger, "REQ-0000002", [{"cert_type": "passport"}])
+    assert "certificate type passport is not in the catalogue" in message
     error = ledger.reject(
         support.UNIVERSITY,
         "certificates.issue",
