@@ -332,28 +332,25 @@ def test_from_all_names_the_first_height_where_another_node_differs(
     assert "other" in report.fault.detail
 
 
-def test_from_all_names_a_node_without_a_block_below_its_tip(
+@pytest.mark.parametrize(
+    ("tamper", "detail"),
+    [
+        (tamper_missing, "other has no block at this height"),
+        # Same bodies (so the same transaction hashes) but a flipped signature byte.
+        (tamper_signature, None),
+    ],
+    ids=["without-a-block-below-its-tip", "whose-signature-bytes-differ"],
+)
+def test_from_all_names_a_node(
     chain: tuple[Genesis, list[ledger_pb2.Block]],
+    tamper: Callable[[list[ledger_pb2.Block | None]], None],
+    detail: str | None,
 ) -> None:
     g, blocks = chain
-    holed = copy(blocks)
-    tamper_missing(holed)
-    report = walk(g, copy(blocks), others={"holed": FakeSource(holed)})
-    assert report.fault is not None
-    assert (report.fault.height, report.fault.kind, report.fault.detail) == (
-        3,
-        "fork",
-        "holed has no block at this height",
-    )
-
-
-def test_from_all_names_a_node_whose_signature_bytes_differ(
-    chain: tuple[Genesis, list[ledger_pb2.Block]],
-) -> None:
-    """Same bodies (so the same transaction hashes) but a flipped signature byte."""
-    g, blocks = chain
-    flipped = copy(blocks)
-    tamper_signature(flipped)
-    report = walk(g, copy(blocks), others={"flipped": FakeSource(flipped)})
+    other = copy(blocks)
+    tamper(other)
+    report = walk(g, copy(blocks), others={"other": FakeSource(other)})
     assert report.fault is not None
     assert (report.fault.height, report.fault.kind) == (3, "fork")
+    if detail is not None:
+        assert report.fault.detail == detail
