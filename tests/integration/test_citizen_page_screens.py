@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from cli.devnet import Devnet
 from node.sdk import presentation
@@ -30,15 +30,21 @@ from tests.integration.helpers import (
 from tests.integration.page_support import look, open_from_me, sign_up, tab
 
 
-def test_archive_claim_and_a_correction_followed_until_the_source_answers(
-    page: Page, net: Devnet, tmp_path: Path
-) -> None:
+def record_in_my_file(page: Page, net: Devnet, content: Path) -> tuple[str, Locator]:
+    """A new holder signs up, the social security bureau files a record with ``content``
+    (120 months) in it, and the holder opens 我的档案: the holder and the record's card."""
     holder = sign_up(page, net)
-    content = tmp_path / "contributions.json"
     content.write_text('{"months": 120}')
     record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
     open_from_me(page, "我的档案")
-    card = page.locator(f'[data-record="{record_id}"]')
+    return holder, page.locator(f'[data-record="{record_id}"]')
+
+
+def test_archive_claim_and_a_correction_followed_until_the_source_answers(
+    page: Page, net: Devnet, tmp_path: Path
+) -> None:
+    content = tmp_path / "contributions.json"
+    holder, card = record_in_my_file(page, net, content)
     expect(card.locator("h3")).to_have_text("社保")
     expect(card).to_contain_text("hrss · 社保中心")
     expect(card.locator("[data-claim]")).to_have_text("尚未认领")
@@ -342,12 +348,8 @@ def test_delete_on_a_certificates_detail_confirms_then_shows_the_erasure_progres
 def test_delete_on_an_archive_record_confirms_then_shows_the_erasure_progress(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    holder = sign_up(page, net)
-    content = tmp_path / "contributions.json"
-    content.write_text('{"months": 120}')
-    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
-    open_from_me(page, "我的档案")
-    card = page.locator(f'[data-record="{record_id}"]')
+    _, card = record_in_my_file(page, net, tmp_path / "contributions.json")
+    record_id = card.get_attribute("data-record")
     card.get_by_role("button", name="删除", exact=True).click()
     # Never released: nothing for the chain to ask (it would refuse), so no 确认删除.
     expect(card.get_by_role("alert")).to_have_text("这份档案未提供给任何机构，没有需要删除的副本。")
