@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cli.devnet import Devnet
 from node.sdk import presentation
@@ -345,49 +345,14 @@ def test_delete_on_a_certificates_detail_confirms_then_shows_the_erasure_progres
     assert [e["cert_id"] for e in erasures] == [doc["cert_id"]]
 
 
-def test_delete_on_an_archive_record_confirms_then_shows_the_erasure_progress(
+def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
     _, card = record_in_my_file(page, net, tmp_path / "contributions.json")
-    record_id = card.get_attribute("data-record")
     card.get_by_role("button", name="删除", exact=True).click()
-    # Never released: nothing for the chain to ask (it would refuse), so no 确认删除.
+    # Never released: nothing for the chain to ask (it would refuse), so no 确认删除. The
+    # confirmation and progress are the certificate's (tested above on the real chain): the
+    # wallet cannot grant a request for a record category yet, so a released record cannot
+    # be made on a devnet from the page (docs/citizens.md).
     expect(card.get_by_role("alert")).to_have_text("这份档案未提供给任何机构，没有需要删除的副本。")
     expect(card.get_by_role("button", name="确认删除")).to_have_count(0)
-
-    # The wallet grants only requests for a certificate's document, so the bank's grant of
-    # the category, the chain's erasure and its progress are the wallet's answers, played here.
-    asked: list[str] = []
-    granted = {
-        "request_id": "REQ-1",
-        "agency": "icbc-jinan",
-        "status": "granted",
-        "cert_id": "",
-        "granted_scope": [{"record_category": "social_security"}],
-    }
-    erasure = {
-        "erasure_id": "ERA-1",
-        "record_id": record_id,
-        "cert_id": "",
-        "agencies": ["icbc-jinan"],
-        "acknowledged": [],
-    }
-    page.route(re.compile(r"/requests$"), lambda route: route.fulfill(json=[granted]))
-    page.route(
-        re.compile(r"/erasures$"),
-        lambda route: route.fulfill(json=[erasure] if asked else []),
-    )
-
-    def erase(route: Route) -> None:
-        asked.append(route.request.method)
-        route.fulfill(json={"record_id": record_id, "erasure_id": "ERA-1", "chain": {"height": 9}})
-
-    page.route(re.compile(r"/archive/[^/]+/erase$"), erase)
-    card.get_by_role("button", name="删除", exact=True).click()
-    expect(card.get_by_role("alert")).to_have_text(
-        "已提供给 1 家机构的档案副本将要求其删除；档案本身仍由来源部门保存。"
-    )
-    card.get_by_role("button", name="确认删除").click()
-    expect(page.get_by_role("status")).to_have_text("删除要求已上链")
-    expect(card.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 0 家确认删除")
-    assert asked == ["POST"]
