@@ -348,7 +348,7 @@ def test_delete_on_a_certificates_detail_confirms_then_shows_the_erasure_progres
 def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    _, card = record_in_my_file(page, net, tmp_path / "contributions.json")
+    holder, card = record_in_my_file(page, net, tmp_path / "contributions.json")
     card.get_by_role("button", name="删除", exact=True).click()
     # Never released: nothing for the chain to ask (it would refuse), so no 确认删除. The
     # confirmation and progress are the certificate's (tested above on the real chain): the
@@ -356,3 +356,5 @@ def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
     # be made on a devnet from the page (docs/citizens.md).
     expect(card.get_by_role("alert")).to_have_text("这份档案未提供给任何机构，没有需要删除的副本。")
     expect(card.get_by_role("button", name="确认删除")).to_have_count(0)
+    token = page.evaluate("sessionStorage.getItem('tl.token')")
+    assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
