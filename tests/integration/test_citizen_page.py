@@ -179,6 +179,8 @@ def test_a_wrong_passphrase_and_an_ended_session_are_said_plainly(page: Page, ne
     page.get_by_label("口令", exact=True).fill(PASSPHRASE)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="我的证照")).to_be_visible()
+    # The screen and its tab counts are in: nothing is still asking the wallet.
+    expect(page.get_by_role("navigation")).not_to_have_attribute("aria-busy", "true")
     # The session ends on the wallet (idle, or signed out elsewhere): the next screen says so.
     token = page.evaluate("sessionStorage.getItem('tl.token')")
     gone = wallet("DELETE", net, "/v1/sessions", token)

@@ -42,7 +42,9 @@ async function api(method, path, body) {
   if (resp.status === 204) return null;
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
-    if (resp.status === 401 && token) { store.clearHolder(); render("signin"); }
+    // Whoever asked (a screen, or the tab counts in the background), the holder is told why
+    // the sign-in screen came back.
+    if (resp.status === 401 && token) { store.clearHolder(); await render("signin"); say(t("session_over")); }
     const detail = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail ?? data);
     if (resp.status === 401 && token) throw new ApiError(401, t("session_over"));
     if (resp.status === 401) throw new ApiError(401, t("wrong_credentials"));
@@ -660,13 +662,16 @@ async function render(screen, arg) {
   current = arg === undefined ? screen : TAB_OF[screen] || screen;
   const tabs = document.getElementById("tabs");
   tabs.hidden = !signedInNow;
+  // Busy until the screen and the tab counts are in (assistive technology waits for it).
+  tabs.setAttribute("aria-busy", "true");
   const tab = TAB_OF[screen] || screen;
   for (const b of tabs.querySelectorAll("button")) {
     if (b.dataset.screen === tab) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
   showWhose();
   try { await SCREENS[screen](arg); } catch (e) { say(e.message); }
-  if (signedInNow) refreshCounts();
+  if (signedInNow) await refreshCounts();
+  tabs.removeAttribute("aria-busy");
 }
 
 function applyPrefs() {
