@@ -24,6 +24,7 @@ from contracts.membership.organisations import Organisation
 from contracts.runtime import genesis_writes
 from node.chain.crypto import sha256
 from node.chain.statetree import TreeUpdate, build_tree
+from suites import ED25519_SHA256, Suite, UnknownSuiteError, get_suite
 
 
 class GenesisError(Exception):
@@ -51,6 +52,10 @@ class Genesis:
     """The certificate types, record categories and purposes the chain starts with (the
     file's ``catalogue``); None on chains made before the catalogue moved onto the chain,
     which keep the legacy one (contracts/catalogue/shelves.py)."""
+    suite: Suite = ED25519_SHA256
+    """The chain's crypto suite (issue 18), the file's ``suite`` by name; chains made before
+    the field existed are ``ed25519-sha256``, the default. Everything that hashes, signs or
+    seals for this chain is handed this object (docs/sm-suite.md)."""
 
     def to_json(self) -> dict[str, object]:
         cas = dict(self.ca_certificates)
@@ -58,6 +63,8 @@ class Genesis:
         operators = dict(self.validator_operators)
         return {
             "chain_id": self.chain_id,
+            # Only when not the default: genesis files made before suites keep their hash.
+            **({"suite": self.suite.name} if self.suite is not ED25519_SHA256 else {}),
             "genesis_time_ms": self.genesis_time_ms,
             "validators": [
                 {
@@ -179,11 +186,14 @@ class Genesis:
                 catalogue=(
                     parse_genesis_catalogue(doc["catalogue"]) if "catalogue" in doc else None
                 ),
+                suite=get_suite(doc["suite"]) if "suite" in doc else ED25519_SHA256,
             )
             # The contracts judge the founding records (roles, names, keys) here, not first
             # when a node builds its state (found by fuzz/: a ContractError at start-up).
             genesis.state_writes()
             return genesis
+        except UnknownSuiteError as exc:
+            raise GenesisError(f"invalid genesis: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise GenesisError(f"malformed genesis: {exc!r}") from exc
         except ContractError as exc:
