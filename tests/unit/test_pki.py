@@ -13,6 +13,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from node import limits
 from node.chain import pki
 from node.chain.pki import CertificateRefused, Role
+from suites import SM2_SM3
+from suites.sm2_sm3 import signature_from_der
 
 from .sm2_certificates_support import SM2_CA_PEM, SM2_VALIDATOR_PEM
 
@@ -286,3 +288,21 @@ def _ed25519_ca() -> bytes:
         .sign(key, None)
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_sm2_certificates_made_by_openssl_check_with_the_suite() -> None:
+    """What docs/sm-suite.md ("TLS") says: `cryptography` parses an SM2 certificate, and its
+    SM2-with-SM3 signature (default signer id) checks with the chain's suite, over the TBS
+    bytes, with the CA's point from its SubjectPublicKeyInfo."""
+    ca = x509.load_pem_x509_certificate(SM2_CA_PEM)
+    validator = x509.load_pem_x509_certificate(SM2_VALIDATOR_PEM)
+    assert ca.signature_algorithm_oid.dotted_string == "1.2.156.10197.1.501"  # SM2-with-SM3
+    # the SPKI's BIT STRING: 03 42 00, then the uncompressed point 04 || x || y
+    at = ca.tbs_certificate_bytes.index(pki.SM2_CURVE_OID_DER) + len(pki.SM2_CURVE_OID_DER)
+    assert ca.tbs_certificate_bytes[at : at + 4] == b"\x03\x42\x00\x04"
+    point = ca.tbs_certificate_bytes[at + 3 : at + 3 + 65]
+    assert SM2_SM3.is_public_key(point)
+    for cert in (ca, validator):
+        signature = signature_from_der(cert.signature)
+        assert SM2_SM3.verify(point, cert.tbs_certificate_bytes, signature)
+        assert not SM2_SM3.verify(point, cert.tbs_certificate_bytes + b"\0", signature)
