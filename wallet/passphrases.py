@@ -36,7 +36,7 @@ import nacl.exceptions
 import nacl.secret
 
 from node.chain.crypto import KeyFileError, open_secret
-from suites import ED25519_SHA256, InvalidKeyError, Suite
+from suites import InvalidKeyError, Suite
 from wallet import limits
 
 VERIFIER_BYTES = 32
@@ -114,7 +114,8 @@ class PassphraseKdf:
         params: ScryptParams,
         concurrent_max: int,
         queued_max: int = limits.KDF_QUEUED_MAX,
-        suite: Suite = ED25519_SHA256,
+        *,
+        suite: Suite,
     ) -> None:
         """``suite`` is the chain's (the wallet passes its genesis's): an opened key is
         checked against the holder's public key with it."""
