@@ -3,8 +3,8 @@
 One scrypt derivation per sign-in gives 64 bytes: the first 32 are the *verifier*, stored
 and compared in constant time, so a wrong passphrase is told apart without touching the
 sealed key; the last 32 are the key that seals the holder's private key (an Ed25519 seed, or
-an SM2 scalar on an SM chain: 32 bytes either way) with XSalsa20-Poly1305
-and are never stored. Knowing the verifier does not give the sealing key: both are
+an SM2 scalar on an SM chain: 32 bytes either way) with XSalsa20-Poly1305, and are never
+stored. Knowing the verifier does not give the sealing key: both are
 independent outputs of the same derivation, and either costs a guesser a full scrypt.
 
 The record keeps its scrypt parameters (n, r, p, dklen) and salt beside the verifier, so
