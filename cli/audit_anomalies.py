@@ -71,6 +71,11 @@ def read_facts(client: LedgerClient, height: int, actors: Actors) -> list[Fact]:
     resp = client.get_block(height)
     if results_root(list(resp.results.results)) != resp.block.header.results_root:
         fail(f"block {height}: the node's results do not match the header's results root")
+    if len(resp.results.results) != len(resp.block.txs):
+        fail(
+            f"block {height}: the node gave {len(resp.results.results)} results for"
+            f" {len(resp.block.txs)} transactions"
+        )
     return facts_of_block(resp.block, resp.results, actors)
 
 
@@ -157,6 +162,7 @@ def _watch(
 ) -> Iterator[Alert]:
     """Alerts of blocks after `start`, and of new consensus evidence, as they come."""
     height = start
+    missing: list[str] = []
     while True:
         tip = int(s.client.status().height)
         while height < tip:
@@ -170,7 +176,11 @@ def _watch(
             ):
                 actors = _actors(s.client)  # a new organisation may sign from now on
             yield from scanner.feed(facts)
-        yield from scanner.feed(read_conflicts(s.net)[0])
+        conflicts, unread = read_conflicts(s.net)
+        if unread != missing:
+            missing = unread
+            err_console.print(f"consensus evidence not read from: {', '.join(unread) or 'none'}")
+        yield from scanner.feed(conflicts)
         time.sleep(interval_s)
 
 
