@@ -158,7 +158,7 @@ def _emit(alert: Alert, post: str | None) -> None:
 
 
 def _watch(
-    s: Session, scanner: Scanner, actors: Actors, start: int, interval_s: float, post: str | None
+    s: Session, scanner: Scanner, actors: Actors, start: int, interval_s: float
 ) -> Iterator[Alert]:
     """Alerts of blocks after `start`, and of new consensus evidence, as they come."""
     height = start
@@ -249,7 +249,7 @@ def anomalies(
         err_console.print(f"watching for alerts after block {tip} (Ctrl-C ends)")
         stopped = tip
         try:
-            for alert in _watch(s, scanner, actors, tip, interval_s, post):
+            for alert in _watch(s, scanner, actors, tip, interval_s):
                 stopped = alert.height
                 _emit(alert, post)
         except KeyboardInterrupt:
