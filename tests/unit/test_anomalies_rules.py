@@ -8,7 +8,15 @@ from collections.abc import Mapping
 
 from node.sdk.anomalies.config import load_config
 from node.sdk.anomalies.facts import AttrValue, BlockFact, ConflictFact, EventFact, Fact, TxFact
-from node.sdk.anomalies.rules import Alert, Scanner, alerts_from, scan
+from node.sdk.anomalies.rules import (
+    WINDOW_SWEEP_ADDS,
+    Alert,
+    Scanner,
+    _Entry,
+    _Windows,
+    alerts_from,
+    scan,
+)
 
 MIN = 60_000
 T0 = 1_800_000_000_000
@@ -337,3 +345,19 @@ def test_a_normal_flow_raises_nothing() -> None:
         consent("consent.revoked", T0 + 7),
     ]
     assert scan(load_config(), facts) == []
+
+
+def test_a_window_forgets_keys_whose_entries_left_it() -> None:
+    """Memory stays bounded by the keys active within the window, not by every holder ever."""
+    windows = _Windows(threshold=2, window_ms=1000)
+    for i in range(WINDOW_SWEEP_ADDS - 1):
+        assert windows.add(f"holder-{i}", _Entry(T0, 1, "bank", "tx")) is None
+    assert len(windows) == WINDOW_SWEEP_ADDS - 1
+    # The next add sweeps: every key's newest entry is 1001 ms old, one past the window.
+    assert windows.add("holder-new", _Entry(T0 + 1001, 1, "bank", "tx")) is None
+    assert len(windows) == 1
+    kept = _Windows(threshold=2, window_ms=1000)
+    for i in range(WINDOW_SWEEP_ADDS - 1):
+        kept.add(f"holder-{i}", _Entry(T0, 1, "bank", "tx"))
+    kept.add("holder-new", _Entry(T0 + 1000, 1, "bank", "tx"))  # exactly the window: kept
+    assert len(kept) == WINDOW_SWEEP_ADDS

@@ -32,6 +32,8 @@ NOT_IN_SCOPE = "not in scope"
 """How the consent contract's refusal of an access outside the granted scope begins
 (contracts/consent/access.py)."""
 PERMISSION_DENIED = "permission_denied"
+WINDOW_SWEEP_ADDS = 10_000
+"""A window forgets its stale keys once per this many entries added."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,16 @@ class _Windows:
         self._window_ms = window_ms
         self._distinct = distinct
         self._entries: dict[Hashable, deque[_Entry]] = {}
+        self._adds = 0
+
+    def __len__(self) -> int:
+        """Keys held (each with an entry within its window when last swept)."""
+        return len(self._entries)
 
     def add(self, key: Hashable, entry: _Entry) -> list[_Entry] | None:
+        self._adds += 1
+        if self._adds % WINDOW_SWEEP_ADDS == 0:
+            self._sweep(entry.time_ms)
         entries = self._entries.setdefault(key, deque())
         entries.append(entry)
         while entry.time_ms - entries[0].time_ms > self._window_ms:
@@ -121,6 +131,13 @@ class _Windows:
             return None
         del self._entries[key]
         return list(entries)
+
+    def _sweep(self, now_ms: int) -> None:
+        """Forget the keys whose newest entry has left the window (a watch that runs for
+        months sees every holder once: their entries must not stay for ever)."""
+        stale = [k for k, e in self._entries.items() if now_ms - e[-1].time_ms > self._window_ms]
+        for key in stale:
+            del self._entries[key]
 
 
 @dataclass
