@@ -20,6 +20,7 @@ from node.ledger.execution import BlockInvalid
 from node.mempool import CLIENTS, Mempool
 from node.sdk.finality import FinalityError, check_proven_state
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 
 TX_MODULES = ("node/chain/tx.py", "node/screening.py", "contracts/framework/declarations.py")
 
@@ -172,7 +173,9 @@ def make_certificate_proof() -> OneInput:
         def run() -> None:
             proven = node_pb2.ProvenState()
             proven.ParseFromString(data)
-            check_proven_state(fixtures.CHAIN, fixtures.VALIDATORS, proven, key)
+            check_proven_state(
+                fixtures.CHAIN, fixtures.VALIDATORS, proven, key, suite=ED25519_SHA256
+            )
 
         return outcome(run, (DecodeError, FinalityError))
 

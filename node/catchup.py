@@ -186,7 +186,9 @@ class CatchUp:
         digest = header_hash(block.header)
         if cert.digest != digest or cert.height != block.header.height:
             raise BlockInvalid("certificate is for another block")
-        verify_commit_certificate(self.chain_id, self.schedule().at(cert.height), cert)
+        verify_commit_certificate(
+            self.chain_id, self.schedule().at(cert.height), cert, self.world.genesis.suite
+        )
         return digest
 
     def _execute_certified(

@@ -28,6 +28,7 @@ from node.chain.statetree import MemoryNodeStore, apply_writes, build_tree
 from node.chain.tx import ArgValue, CheckedTx, TxInvalid, check_tx, tx_hash
 from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
+from suites import Suite
 
 FAULT_KINDS: Final = (
     "missing-block",  # the source has no block at a height at or below its tip
@@ -88,6 +89,8 @@ class ChainVerifier:
     genesis_writes: Iterable[tuple[bytes, bytes | None]]
     genesis_time_ms: int = 0
     """Block 1's time may not be before it (nor any block's before its parent's)."""
+    suite: Suite = field(kw_only=True)
+    """The chain's crypto suite (`Genesis.suite`): certificates are checked with it."""
     height: int = 0
     txs: int = 0
     state: MemoryState = field(init=False)
@@ -139,7 +142,7 @@ class ChainVerifier:
             )
         if full:
             try:
-                check_finality(self.chain_id, self.schedule, header, block.commit)
+                check_finality(self.chain_id, self.schedule, header, block.commit, suite=self.suite)
             except FinalityError as exc:
                 raise ChainFault(height, "commit-certificate", str(exc)) from None
         checked = self._check_txs(height, list(block.txs), full)
@@ -201,7 +204,7 @@ class ChainVerifier:
                 attrs = event_attrs(event)
                 try:
                     activation = int(attrs["activation_height"])
-                    members = validator_set_of(json.loads(str(attrs["validators"])))
+                    members = validator_set_of(json.loads(str(attrs["validators"])), self.suite)
                     self.schedule = self.schedule.with_activation(activation, members)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise ChainFault(height, "validator-set", f"{exc}") from None

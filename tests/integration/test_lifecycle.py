@@ -208,7 +208,9 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
             node_pb2.VerifyCertificateRequest(cert_id=cert_id), timeout=10
         )
         key = get_cert_key(cert_id)
-        value = check_proven_state(net.chain_id, validators, resp.proof, key)
+        value = check_proven_state(
+            net.chain_id, validators, resp.proof, key, suite=net.genesis.suite
+        )
         assert value is not None and cert_id.encode() in value
         # A node that lies about the value, the key or the proof is caught.
         for mutate in (
@@ -221,7 +223,7 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
             lie.CopyFrom(resp.proof)
             mutate(lie)
             with pytest.raises(FinalityError):
-                check_proven_state(net.chain_id, validators, lie, key)
+                check_proven_state(net.chain_id, validators, lie, key, suite=net.genesis.suite)
         # An unknown certificate is proven absent.
         missing = stub.VerifyCertificate(
             node_pb2.VerifyCertificateRequest(cert_id="cert-nothing-here"), timeout=10
@@ -229,7 +231,11 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
         assert missing.status == node_pb2.CERTIFICATE_STATUS_UNKNOWN
         assert (
             check_proven_state(
-                net.chain_id, validators, missing.proof, get_cert_key("cert-nothing-here")
+                net.chain_id,
+                validators,
+                missing.proof,
+                get_cert_key("cert-nothing-here"),
+                suite=net.genesis.suite,
             )
             is None
         )

@@ -251,17 +251,23 @@ def test_finality_check_detects_tampering(net: Devnet) -> None:
     with net.client() as client:
         _, _, cert_id, _ = issued_diploma(net, client)
         resp = client.verify_certificate(cert_id, validators=net.genesis.validators)
-        check_finality(net.chain_id, net.genesis.validators, resp.header, resp.commit)
+        check_finality(
+            net.chain_id, net.genesis.validators, resp.header, resp.commit, suite=net.genesis.suite
+        )
         tampered = ledger_pb2.BlockHeader()
         tampered.CopyFrom(resp.header)
         tampered.state_root = b"\x00" * 32
         with pytest.raises(FinalityError):
-            check_finality(net.chain_id, net.genesis.validators, tampered, resp.commit)
+            check_finality(
+                net.chain_id, net.genesis.validators, tampered, resp.commit, suite=net.genesis.suite
+            )
         thin = ledger_pb2.CommitCertificate()
         thin.CopyFrom(resp.commit)
         del thin.votes[1:]
         with pytest.raises(FinalityError):
-            check_finality(net.chain_id, net.genesis.validators, resp.header, thin)
+            check_finality(
+                net.chain_id, net.genesis.validators, resp.header, thin, suite=net.genesis.suite
+            )
 
 
 def test_wallet_rejects_bad_requests(net: Devnet) -> None:

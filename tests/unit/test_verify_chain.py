@@ -142,7 +142,9 @@ def walk(  # type: ignore[no-untyped-def]
     state_root: bytes | None = None,
     others: dict[str, FakeSource] | None = None,
 ):
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
+    verifier = ChainVerifier(
+        g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms, suite=g.suite
+    )
     source = FakeSource(blocks, state_root)
     return verify_chain(verifier, source, from_height=from_height, clock=ticks(), others=others)
 
