@@ -131,7 +131,7 @@ def client_main(
                 with lock:
                     sent += 1
                     if k % SAMPLE_EVERY == 0:
-                        samples.append((tx_hash(txs[k]).hex(), now))
+                        samples.append((tx_hash(txs[k], c.suite).hex(), now))
 
         threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
         for t in threads:
@@ -159,7 +159,7 @@ def watch_commits(
                 height += 1
                 block = c.get_block(height).block
                 seen = time.time()
-                hashes = [tx_hash(t).hex() for t in block.txs]
+                hashes = [tx_hash(t, net.genesis.suite).hex() for t in block.txs]
                 log.append((seen, height, hashes))
             time.sleep(WATCH_POLL_S)
 

@@ -120,10 +120,15 @@ class Node:
         self.catchup = CatchUp(
             self.world, self.blocks, lambda: self.known_schedule, self._committed
         )
-        self.admission = Admission(
-            self.chain_id, self.mempool, self.peers.links, self.blocks.is_committed, self.kick
+        self.admission = Admission(  # one screen per node, for both (node/screening.py)
+            self.chain_id,
+            self.mempool,
+            self.peers.links,
+            self.blocks.is_committed,
+            self.kick,
+            self.blocks.screen,
+            suite=genesis.suite,
         )
-        self.admission.screen = self.blocks.screen  # one per node, for both (node/screening.py)
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
@@ -189,14 +194,6 @@ class Node:
 
     # ---- replica lifecycle --------------------------------------------------------------
 
-    def _block_digest(self, payload: bytes) -> bytes | None:
-        block = ledger_pb2.Block()
-        try:
-            block.ParseFromString(payload)
-        except Exception:  # a peer's bytes: undecodable means no digest, never a crash
-            return None
-        return header_hash(block.header)
-
     def _open_wal(self) -> Wal:
         """Open the WAL file; move into it, once, the records that nodes before it kept in
         LevelDB (synced in the file before they leave LevelDB, so none is ever missing)."""
@@ -237,7 +234,7 @@ class Node:
             self_id=self.config.validator_id,
             retransmit_ticks=self.config.retransmit_ticks,
             view_change_timeout_ticks=self.config.view_change_timeout_ticks,
-            block_digest=self._block_digest,
+            block_digest=self.blocks.block_digest,
             suite=self.genesis.suite,
         )
         tip = self.world.tip_height()
@@ -349,7 +346,7 @@ class Node:
             # State transfer (which runs beside the driver) stored it first. The same block,
             # or this replica's ledger and its consensus disagree: stop rather than fork.
             stored = self.store.get_block(committed.height)
-            if stored is None or header_hash(stored.header) != committed.digest:
+            if stored is None or header_hash(stored.header, self.genesis.suite) != committed.digest:
                 raise ConsensusError(f"consensus committed another block at {committed.height}")
             self.blocks.pending.pop(committed.digest, None)
             return True

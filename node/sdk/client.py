@@ -395,7 +395,10 @@ class LedgerClient:
             check_finality(
                 self.chain_id, schedule, resp.block.header, resp.block.commit, suite=self.suite
             )
-            if results_root(list(resp.results.results)) != resp.block.header.results_root:
+            if (
+                results_root(list(resp.results.results), self.suite)
+                != resp.block.header.results_root
+            ):
                 raise FinalityError(f"block {decided}: results do not match the results root")
             schedule = schedule.with_activation(
                 activation, get_scheduled_set(resp.results, activation, suite=self.suite)

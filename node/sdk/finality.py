@@ -50,7 +50,7 @@ def check_finality(
     force at the header's height) signed this header with `suite`, the chain's suite."""
     if header.chain_id != chain_id:
         raise FinalityError(f"header is for chain {header.chain_id!r}")
-    if commit.height != header.height or bytes(commit.block_hash) != header_hash(header):
+    if commit.height != header.height or bytes(commit.block_hash) != header_hash(header, suite):
         raise FinalityError("commit certificate is for another block")
     try:
         verify_commit_certificate(chain_id, validators, certificate_from_proto(commit), suite)

@@ -23,9 +23,9 @@ from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.framework.memory import MemoryState
 from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator_set_of
 from node.chain.execution import BlockInvalid, run_txs
-from node.chain.headers import header_hash, results_root, tx_root
+from node.chain.headers import header_bytes, header_hash, results_root, tx_root
 from node.chain.statetree import MemoryNodeStore, apply_writes, build_tree
-from node.chain.tx import ArgValue, CheckedTx, TxInvalid, check_tx, tx_hash
+from node.chain.tx import ArgValue, CheckedTx, TxInvalid, body_bytes, check_tx
 from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
 from suites import Suite
@@ -147,7 +147,7 @@ class ChainVerifier:
                 raise ChainFault(height, "commit-certificate", str(exc)) from None
         checked = self._check_txs(height, list(block.txs), full)
         hashes = [c.hash for c in checked]
-        if tx_root(hashes) != bytes(header.tx_root):
+        if tx_root(hashes, self.suite) != bytes(header.tx_root):
             raise ChainFault(height, "tx-root", "transactions do not match the header")
         try:
             run = run_txs(
@@ -161,7 +161,7 @@ class ChainVerifier:
         except BlockInvalid as exc:
             raise ChainFault(height, "replay", str(exc)) from None
         results = list(run.results.results)
-        if results_root(results) != bytes(header.results_root):
+        if results_root(results, self.suite) != bytes(header.results_root):
             raise ChainFault(height, "results-root", "re-executed results differ")
         update = apply_writes(self._nodes, self._root, run.writes)
         if update.root != bytes(header.state_root):
@@ -176,7 +176,7 @@ class ChainVerifier:
         self._root = update.root
         self.state.apply_writes(run.writes)
         self._committed.update(hashes)
-        self._prev_hash = header_hash(header)
+        self._prev_hash = header_hash(header, self.suite)
         self._prev_time_ms = header.time_ms
         self.height = height
         self.txs += len(checked)
@@ -187,7 +187,15 @@ class ChainVerifier:
         out = []
         for i, tx in enumerate(txs):
             try:
-                out.append(check_tx(tx, self.chain_id, verify_signature_=full, screen=_no_screen))
+                out.append(
+                    check_tx(
+                        tx,
+                        self.chain_id,
+                        suite=self.suite,
+                        verify_signature_=full,
+                        screen=_no_screen,
+                    )
+                )
             except TxInvalid as exc:
                 kind = "tx-signature" if exc.code == "bad_signature" else "tx-invalid"
                 raise ChainFault(height, kind, f"transaction {i}: {exc.message}") from None
@@ -234,10 +242,10 @@ def compare_block(name: str, block: ledger_pb2.Block, other: ledger_pb2.Block | 
     height = block.header.height
     if other is None:
         raise ChainFault(height, "fork", f"{name} has no block at this height")
-    if header_hash(other.header) != header_hash(block.header):
+    if header_bytes(other.header) != header_bytes(block.header):  # the hashed bytes, compared
         raise ChainFault(height, "fork", f"{name} has another header at this height")
-    if [(tx_hash(t), t.signature) for t in other.txs] != [
-        (tx_hash(t), t.signature) for t in block.txs
+    if [(body_bytes(t.body), t.signature) for t in other.txs] != [
+        (body_bytes(t.body), t.signature) for t in block.txs
     ]:
         raise ChainFault(height, "fork", f"{name} has other transactions under this header")
 

@@ -412,14 +412,14 @@ def test_a_batch_reports_each_transaction_and_the_backlog(net: Devnet) -> None:
         # Counted after admission, before any block can take them: both good ones wait.
         assert 2 <= resp.pending <= limits.MEMPOOL_TXS_MAX
         deadline = time.monotonic() + 20
-        hashes = [tx_hash(tx) for tx in good]
+        hashes = [tx_hash(tx, net.genesis.suite) for tx in good]
         while time.monotonic() < deadline:
             states = [client.get_transaction(h).status for h in hashes]
             if states == [node_pb2.TX_STATUS_COMMITTED] * 2:
                 break
             time.sleep(0.05)
         assert states == [node_pb2.TX_STATUS_COMMITTED] * 2
-        forged_hash = tx_hash(forged)
+        forged_hash = tx_hash(forged, net.genesis.suite)
         assert client.get_transaction(forged_hash).status == node_pb2.TX_STATUS_UNKNOWN
         # Sent again, both are replays now, and the backlog excludes them.
         again = client.submit_batch(good)

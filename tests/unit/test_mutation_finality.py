@@ -61,7 +61,7 @@ def commit_for(
 ) -> ledger_pb2.CommitCertificate:
     """A commit certificate, really signed by `voters`, for `digest` (the header's hash by
     default) at `height`."""
-    signed = make_certificate(height, digest or header_hash(head), voters=voters)
+    signed = make_certificate(height, digest or header_hash(head, ED25519_SHA256), voters=voters)
     return certificate_to_proto(signed)
 
 

@@ -56,7 +56,7 @@ def grant(signer: KeyPair, n: int) -> ledger_pb2.Transaction:
 
 
 def checked(signer: KeyPair, n: int) -> CheckedTx:
-    return check_tx(grant(signer, n), CHAIN)
+    return check_tx(grant(signer, n), CHAIN, suite=ED25519_SHA256)
 
 
 # ---- the mempool's quotas -------------------------------------------------------------------

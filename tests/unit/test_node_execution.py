@@ -14,6 +14,7 @@ from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
@@ -40,7 +41,7 @@ def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
 
 
 def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int = 1):  # type: ignore[no-untyped-def]
-    checked = check_block_txs(txs, g.chain_id)
+    checked = check_block_txs(txs, g.chain_id, suite=ED25519_SHA256)
     return execute_block(
         StoreState(store),
         g.chain_id,
@@ -50,6 +51,7 @@ def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int
         checked,
         is_committed=lambda h: store.tx_location(h) is not None,
         tree_nodes=store.tree,
+        suite=ED25519_SHA256,
     )
 
 
