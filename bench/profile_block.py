@@ -89,7 +89,7 @@ class Chain:
 
     def __init__(self, path: Path, genesis: Genesis) -> None:
         self.genesis = genesis
-        self.store = Store(path)
+        self.store = Store(path, genesis.suite)
         self.store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
         self.state = StoreState(self.store)
 

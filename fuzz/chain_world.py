@@ -59,8 +59,8 @@ class ChainWorld:
 def open_chain_world() -> ChainWorld:
     folder = tempfile.TemporaryDirectory(prefix="trustledger-fuzz-")
     root = Path(folder.name)
-    primary = _blocks(World(Store(root / "a"), fixtures.GENESIS), "val-0")
-    backup = _blocks(World(Store(root / "b"), fixtures.GENESIS), "val-1")
+    primary = _blocks(World(Store(root / "a", fixtures.GENESIS.suite), fixtures.GENESIS), "val-0")
+    backup = _blocks(World(Store(root / "b", fixtures.GENESIS.suite), fixtures.GENESIS), "val-1")
     for tx in fixtures.seed_txs():
         try:
             primary.mempool.add(check_for_admission(tx, fixtures.CHAIN, suite=ED25519_SHA256))

@@ -151,8 +151,8 @@ def make_state_proof() -> OneInput:
         except ProofFormatError:
             return "ProofFormatError"
         check(encode_proof(proof) == data, "a proof decodes from bytes it does not encode to")
-        ok = verify_proof(root, key, value, proof)
-        verify_proof(root, key, None, proof)
+        ok = verify_proof(root, key, value, proof, ED25519_SHA256)
+        verify_proof(root, key, None, proof, ED25519_SHA256)
         return "ok" if ok else "not_proven"
 
     return one

@@ -119,7 +119,7 @@ class Genesis:
 
     def state_tree(self) -> TreeUpdate:
         """The authenticated state tree of the genesis state (root and nodes)."""
-        return build_tree((k, v) for k, v in self.state_writes() if v is not None)
+        return build_tree(((k, v) for k, v in self.state_writes() if v is not None), self.suite)
 
     @property
     def state_root(self) -> bytes:

@@ -113,7 +113,7 @@ def execute_block(
     tree = (
         None
         if tree_nodes is None
-        else apply_writes(tree_nodes, prev_state_root, writes, encode=False)
+        else apply_writes(tree_nodes, prev_state_root, writes, suite=suite, encode=False)
     )
     return Executed(
         results=results,

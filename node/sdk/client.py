@@ -320,7 +320,7 @@ class LedgerClient:
         for answer in resp.answers:
             value = bytes(answer.value) if answer.present else None
             key = get_cert_key(answer.cert_id)
-            if not verify_batch_entry(root, key, value, bytes(answer.proof), nodes):
+            if not verify_batch_entry(root, key, value, bytes(answer.proof), nodes, self.suite):
                 raise FinalityError(f"{answer.cert_id}: the proof does not match the state root")
             _check_claims(
                 answer, certificate_from_proven(answer.cert_id, value, resp.header.time_ms)

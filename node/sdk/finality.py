@@ -104,7 +104,7 @@ def check_proven_state(
         proof = decode_proof(bytes(proven.proof))
     except ProofFormatError as exc:
         raise FinalityError(f"malformed state proof: {exc}") from exc
-    if not verify_proof(bytes(proven.header.state_root), key, value, proof):
+    if not verify_proof(bytes(proven.header.state_root), key, value, proof, suite):
         raise FinalityError("the state proof does not match the header's state root")
     return value
 

@@ -104,7 +104,7 @@ class ChainVerifier:
     def __post_init__(self) -> None:
         items = [(k, v) for k, v in self.genesis_writes if v is not None]
         self.state = MemoryState(items)
-        tree = build_tree(items)
+        tree = build_tree(items, self.suite)
         self._nodes = MemoryNodeStore()
         self._nodes.put_nodes(tree.new_nodes)
         self._root = tree.root
@@ -163,7 +163,7 @@ class ChainVerifier:
         results = list(run.results.results)
         if results_root(results, self.suite) != bytes(header.results_root):
             raise ChainFault(height, "results-root", "re-executed results differ")
-        update = apply_writes(self._nodes, self._root, run.writes)
+        update = apply_writes(self._nodes, self._root, run.writes, suite=self.suite)
         if update.root != bytes(header.state_root):
             raise ChainFault(
                 height,

@@ -1,23 +1,40 @@
 """The chain's hashes and transaction signatures go through its crypto suite (issue 18):
 the transaction hash and signature check, the header hash, the transaction and results
-roots and the genesis hash are SHA-256 / Ed25519 on an `ed25519-sha256` chain and SM3 / SM2
-on an `sm2-sm3` one; a transaction of the other suite is refused with a clear error.
+roots, the state tree and its proofs and the genesis hash are SHA-256 / Ed25519 on an
+`ed25519-sha256` chain and SM3 / SM2 on an `sm2-sm3` one; a transaction of the other suite
+is refused with a clear error, and a light client checks an SM chain's answer end to end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import struct
+from pathlib import Path
 
 import pytest
 
+from consensus.crypto import SuiteSigner
+from consensus.messages import CommitCertificate, Vote
+from consensus.signing import commit_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 from contracts.framework.codec import canonical_json
 from node import limits
 from node.chain.headers import header_bytes, header_hash, results_root, tx_root
 from node.chain.merkle import merkle_root
+from node.chain.stateproof import (
+    LEAF_DOMAIN,
+    VALUE_DOMAIN,
+    compute_value_hash,
+    encode_proof,
+    verify_proof,
+)
+from node.chain.statetree import MemoryNodeStore, StateTree, build_tree
 from node.chain.tx import TX_SIGN_DOMAIN, TxInvalid, body_bytes, check_tx, encode_args, tx_hash
+from node.chain.wire import certificate_to_proto
 from node.genesis import Genesis
-from proto import ledger_pb2
+from node.ledger.store import Store
+from node.sdk.finality import FinalityError, check_proven_state
+from proto import ledger_pb2, node_pb2
 from suites import ED25519_SHA256, SM2_SM3, SUITES, Suite
 
 CHAIN = "suite-chain"
@@ -138,3 +155,73 @@ def test_the_genesis_hash_is_the_suites_hash() -> None:
 
 def canonical(genesis: Genesis) -> bytes:
     return canonical_json(genesis.to_json())
+
+
+STATE = {b"a": b"1", b"b": b"2", f"k{7}".encode(): b"3"}
+
+
+def state_tree(suite: Suite) -> StateTree:
+    tree = StateTree(MemoryNodeStore(), suite=suite)
+    tree.apply(list(STATE.items()))
+    return tree
+
+
+@pytest.mark.parametrize("suite", SUITE_PARAMS)
+def test_the_state_tree_and_its_proofs_hash_with_the_chains_suite(suite: Suite) -> None:
+    tree = state_tree(suite)
+    other = other_suite(suite)
+    assert tree.root == build_tree(list(STATE.items()), suite).root
+    assert tree.root != build_tree(list(STATE.items()), other).root
+    for key, value in [*STATE.items(), (b"absent", None)]:
+        proof = tree.prove(key)
+        assert verify_proof(tree.root, key, value, proof, suite)
+        assert not verify_proof(tree.root, key, value, proof, other)
+    # a one-leaf tree's root is its leaf hash, in the suite's hash
+    single = build_tree([(b"a", b"1")], suite).root
+    value_hash = suite.hash(VALUE_DOMAIN + struct.pack(">I", 1) + b"a1")
+    assert single == suite.hash(LEAF_DOMAIN + suite.hash(b"a") + value_hash)
+    assert compute_value_hash(b"a", b"1", suite) == value_hash
+
+
+@pytest.mark.parametrize("suite", SUITE_PARAMS)
+def test_a_nodes_live_tree_uses_the_suite_of_its_store(suite: Suite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "db", suite)
+    try:
+        update = store.tree.update(list(STATE.items()))
+        assert update.root == state_tree(suite).root
+        store.tree.commit(update)
+        proof = store.tree.prove(b"a")
+        assert verify_proof(store.tree.root, b"a", b"1", proof, suite)
+    finally:
+        store.close()
+
+
+SM_SIGNERS = {
+    vid: SuiteSigner(vid, SM2_SM3, private_key(SM2_SM3, vid)) for vid in ("v0", "v1", "v2", "v3")
+}
+SM_VALIDATORS = ValidatorSet(
+    tuple(Validator(vid, signer.public_key) for vid, signer in SM_SIGNERS.items())
+)
+
+
+def test_a_light_client_checks_an_sm_chains_answer_with_sm2_and_sm3() -> None:
+    tree = state_tree(SM2_SM3)
+    head = ledger_pb2.BlockHeader(
+        chain_id=CHAIN, height=5, prev_hash=b"\x07" * 32, state_root=tree.root, proposer="v0"
+    )
+    digest = header_hash(head, SM2_SM3)
+    sign_bytes = commit_sign_bytes(CHAIN, 0, 5, digest)
+    votes = tuple(Vote(v, SM_SIGNERS[v].sign(sign_bytes)) for v in ("v0", "v1", "v2"))
+    commit = certificate_to_proto(CommitCertificate(5, digest, votes, view=0))
+    answer = node_pb2.ProvenState(
+        key=b"b",
+        present=True,
+        value=b"2",
+        proof=encode_proof(tree.prove(b"b")),
+        height=5,
+        header=head,
+        commit=commit,
+    )
+    assert check_proven_state(CHAIN, SM_VALIDATORS, answer, b"b", suite=SM2_SM3) == b"2"
+    with pytest.raises(FinalityError, match="another block"):  # the SHA-256 block hash differs
+        check_proven_state(CHAIN, SM_VALIDATORS, answer, b"b", suite=ED25519_SHA256)

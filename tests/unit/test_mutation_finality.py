@@ -36,7 +36,7 @@ STATE = {b"a": b"1", b"b": b"2", b"c": b"3", get_cert_key(CERT_ID): b"record"}
 
 
 def tree() -> StateTree:
-    state_tree = StateTree(MemoryNodeStore())
+    state_tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     state_tree.apply(list(STATE.items()))
     return state_tree
 
@@ -205,7 +205,7 @@ def test_an_absent_entry_claimed_present_is_refused() -> None:
 
 def test_a_proof_under_another_state_root_is_refused() -> None:
     answer = proven(b"b")
-    other = StateTree(MemoryNodeStore())
+    other = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     other.apply([(b"b", b"2"), (b"z", b"9")])
     answer.proof = encode_proof(other.prove(b"b"))  # true, but of another state
     with pytest.raises(FinalityError):

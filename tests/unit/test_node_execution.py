@@ -26,7 +26,7 @@ def genesis() -> Genesis:
 
 
 def open_store(path: Path, g: Genesis) -> Store:
-    store = Store(path)
+    store = Store(path, ED25519_SHA256)
     store.init_genesis(g.hash, g.state_writes(), g.state_root)
     return store
 
@@ -112,12 +112,12 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
     assert store.tree.root == executed.state_root
     value, proof = store.state_get(key), store.tree.prove(key)
     assert value == store.state_get(key)
-    assert verify_proof(executed.state_root, key, value, proof)
-    assert not verify_proof(executed.state_root, key, (value or b"") + b" ", proof)
+    assert verify_proof(executed.state_root, key, value, proof, ED25519_SHA256)
+    assert not verify_proof(executed.state_root, key, (value or b"") + b" ", proof, ED25519_SHA256)
     absent = store.state_get(b"certificates/cert/nope")
     exclusion = store.tree.prove(b"certificates/cert/nope")
     assert absent is None and verify_proof(
-        executed.state_root, b"certificates/cert/nope", None, exclusion
+        executed.state_root, b"certificates/cert/nope", None, exclusion, ED25519_SHA256
     )
     # A block that does not follow the tip is refused and writes nothing.
     with pytest.raises(StorageError):
@@ -166,7 +166,7 @@ def test_another_chains_database_is_refused(tmp_path: Path) -> None:
     g = genesis()
     open_store(tmp_path / "db", g).close()
     other = Genesis(g.chain_id + "-2", g.genesis_time_ms, g.validators, g.organisations)
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     with pytest.raises(StorageError, match="another genesis"):
         store.init_genesis(other.hash, other.state_writes(), other.state_root)
     store.close()

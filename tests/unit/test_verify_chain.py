@@ -70,7 +70,7 @@ def certify(block: ledger_pb2.Block) -> None:
 def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
     """HEIGHTS certified blocks, executed and committed by the validator's code path."""
     g = genesis()
-    store = Store(home)
+    store = Store(home, ED25519_SHA256)
     store.init_genesis(g.hash, g.state_writes(), g.state_root)
     blocks: list[ledger_pb2.Block] = []
     prev_hash = g.hash
