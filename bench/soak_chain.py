@@ -29,7 +29,9 @@ class StatusClients:
     def __init__(self, net: Devnet) -> None:
         self.net = net
         self.clients = {
-            vid: LedgerClient(address, net.chain_id, net.tls(OPS_ORG), STATUS_TIMEOUT_S)
+            vid: LedgerClient(
+                address, net.chain_id, net.tls(OPS_ORG), STATUS_TIMEOUT_S, suite=net.genesis.suite
+            )
             for vid, address in net.addresses.items()
         }
 

@@ -108,6 +108,10 @@ class KeyRing:
         self._warned_missing: set[bytes] = set()
         for i, kp in enumerate(keypairs):
             source = str(sources[i]) if i < len(sources) else f"key {i + 1}"
+            if kp.suite is not suite:
+                raise KeyConfigError(
+                    f"{source} is a {kp.suite.name} key, but this chain's suite is {suite.name}"
+                )
             if kp.public_key in self.keys:
                 raise KeyConfigError(f"{source} holds the same key as {self.keys[kp.public_key]}")
             self.keys[kp.public_key] = source
