@@ -36,6 +36,7 @@ from node.chain.crypto import KeyPair, load_key_file
 from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.tls import ClientTls
+from suites import DEFAULT_SUITE_NAME, get_suite
 
 SAMPLE_EVERY = 25
 # Default --backlog: a client pauses while the node it last sent to reports more pending
@@ -67,9 +68,11 @@ def client_main(
     stop_at: float,
     out: Any,
     backlog_max: int = MEMPOOL_HIGH,
+    suite_name: str = DEFAULT_SUITE_NAME,
 ) -> None:
     txs = make_txs(chain_id, seed, client_no, count)
-    clients = [LedgerClient(a, chain_id, tls, timeout_s=30) for a in addresses]
+    suite = get_suite(suite_name)
+    clients = [LedgerClient(a, chain_id, tls, timeout_s=30, suite=suite) for a in addresses]
     samples: list[tuple[str, float]] = []
     sent = 0
     while time.time() < start_at:
@@ -197,6 +200,7 @@ def run_load(
                 stop_at,
                 out,
                 backlog,
+                net.genesis.suite.name,
             ),
         )
         for n in range(clients)

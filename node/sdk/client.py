@@ -41,7 +41,7 @@ from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import check_record, check_time
 from node.sdk.tls import ClientTls
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
-from suites import ED25519_SHA256, Suite
+from suites import Suite
 
 _Reply = TypeVar("_Reply")
 
@@ -90,13 +90,14 @@ class LedgerClient:
         tls: ClientTls | None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         *,
-        suite: Suite = ED25519_SHA256,
+        suite: Suite,
     ) -> None:
         """`tls` is the caller's certificate (node/sdk/tls.py): validators serve mutual
         TLS only. None dials in plaintext, which every validator refuses; it exists for
         tests that show exactly that. `suite` is the chain's crypto suite, from the genesis
-        the caller trusts (`Genesis.suite`; `ed25519-sha256` is what a genesis without the
-        field means): the certificates and proofs the node answers are checked with it."""
+        the caller trusts (`Genesis.suite`), required: the certificates and proofs the node
+        answers are checked with it, and a client of an SM chain never checks them as
+        Ed25519 and SHA-256 by omission."""
         self.address = address
         self.chain_id = chain_id
         self.suite = suite

@@ -451,7 +451,7 @@ def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
     assert [r.exit_code for r in made] == [0, 0], [r.output for r in made]
     desk = ClientTls.load(tmp_path / "desk-1.pem", tmp_path / "desk-1.key", [tmp_path / "ca.pem"])
     desk = replace(desk, cas=net.tls().cas)  # it checks the validators against theirs
-    with LedgerClient(net.node_address, net.chain_id, desk) as stranger:
+    with LedgerClient(net.node_address, net.chain_id, desk, suite=net.genesis.suite) as stranger:
         with pytest.raises(ClientError) as refused:
             stranger.status()
         assert refused.value.code == "UNAVAILABLE"  # the handshake fails: no such CA
@@ -493,7 +493,7 @@ def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
     assert org["roles"] == ["auditor"] and org["public_key"] == new_key
     wait_all_at(net, applied["height"])
     for address in net.addresses.values():
-        with LedgerClient(address, net.chain_id, desk) as member:
+        with LedgerClient(address, net.chain_id, desk, suite=net.genesis.suite) as member:
             assert list(member.audit_trace("hd" + "0" * 40).entries) == []
 
 
