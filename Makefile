@@ -72,6 +72,7 @@ proto: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/suites.py
+	$(PY) bench/suite_chain.py
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/verify.py
 	$(PY) bench/presentations.py

@@ -150,7 +150,12 @@ def verify_chain_cmd(
     block's results and state roots. Exit code 1 names the first bad height and what failed."""
     g = s.net.genesis
     verifier = ChainVerifier(
-        g.chain_id, g.hash, g.validators, g.state_writes(), genesis_time_ms=g.genesis_time_ms
+        g.chain_id,
+        g.hash,
+        g.validators,
+        g.state_writes(),
+        genesis_time_ms=g.genesis_time_ms,
+        suite=g.suite,
     )
     source = NodeBlocks(s.client)
     with contextlib.ExitStack() as stack:

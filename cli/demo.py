@@ -258,7 +258,9 @@ def show_trust_boundary(net: Devnet) -> None:
         "with the certificate of the organisation making it."
     )
     try:
-        with LedgerClient(net.node_address, net.chain_id, None, timeout_s=5) as anonymous:
+        with LedgerClient(
+            net.node_address, net.chain_id, None, timeout_s=5, suite=net.genesis.suite
+        ) as anonymous:
             anonymous.status()
     except ClientError as exc:
         console.print(f"a call without a certificate is refused: [red]{exc.code}[/]")
