@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from suites import ED25519_SHA256
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli.demo_catalogue import demo_catalogue
@@ -108,6 +110,7 @@ def make_state(types: tuple[CertificateType, ...], issuer_key: bytes) -> MemoryS
             (organisation,),
             credit_codes={ISSUER: ISSUER_CODE},
             catalogue=lookup.GenesisCatalogue(types, catalogue.categories, catalogue.purposes),
+            suite=ED25519_SHA256,
         )
     )
 
@@ -143,11 +146,13 @@ def measure(count: int, samples: int, query_samples: int, seed: int) -> dict[str
         "id_number": "110105199001011232",
         "issue_date": "2026-12-01",
     }
-    commitments = compute_field_commitments(entry, values, SALT)
+    commitments = compute_field_commitments(entry, values, SALT, suite=ED25519_SHA256)
     base_args = {
         "cert_type": entry.id,
         "holder": HOLDER,
-        "doc_hash": compute_document_hash_from_commitments(entry.id, commitments),
+        "doc_hash": compute_document_hash_from_commitments(
+            entry.id, commitments, suite=ED25519_SHA256
+        ),
         "valid_until_ms": 0,
         "field_hashes": encode_field_hashes(commitments),
     }
@@ -157,7 +162,12 @@ def measure(count: int, samples: int, query_samples: int, seed: int) -> dict[str
         serial = issued_serial(next(serials))
         cert_id = CertificateIdentifier(entry.type_code, ISSUER_CODE, serial, FIRST_VERSION).text
         ctx = CallContext(
-            "bench", issuer.public_key, height, 1_800_000_000_000, hashlib.sha256(b"t").digest()
+            "bench",
+            issuer.public_key,
+            height,
+            1_800_000_000_000,
+            hashlib.sha256(b"t").digest(),
+            suite=ED25519_SHA256,
         )
         return runtime.execute(
             state, ctx, "certificates", "issue", {**base_args, "cert_id": cert_id}

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from suites import ED25519_SHA256
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.txs import issue_txs
@@ -71,7 +73,7 @@ def issue_diploma(net: Devnet) -> tuple[bytes, dict[str, Any]]:
     from cli.cert import issue_certificate
 
     seed = random.Random(11).randbytes(32)
-    holder = holder_id_for(KeyPair(seed).public_key)
+    holder = holder_id_for(KeyPair(seed).public_key, suite=ED25519_SHA256)
     issuer = load_key_file(net.org_key_path("edu"), passphrase())
     with net.client(org="edu") as client:
         doc, _ = issue_certificate(client, issuer, "diploma", holder, DIPLOMA, org_id="edu")

@@ -109,7 +109,8 @@ def read_conflicts(net: Devnet) -> tuple[list[ConflictFact], list[str]]:
 
 
 def _actors(client: LedgerClient) -> Actors:
-    return Actors.from_membership(client.query("membership", "list", limit=MEMBERS_MAX))
+    members = client.query("membership", "list", limit=MEMBERS_MAX)
+    return Actors.from_membership(members, client.suite)
 
 
 def _scan(s: Session, scanner: Scanner, actors: Actors, first: int, tip: int) -> list[Alert]:

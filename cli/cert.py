@@ -35,6 +35,7 @@ from node.chain.ids import new_id
 from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import LedgerClient
 from node.sdk.credentials import (
+    JOSE_SUITE,
     CertificateClaims,
     CredentialRefused,
     HttpCredentialSource,
@@ -50,6 +51,7 @@ from node.sdk.presentation_check import NonceBook, check_presentation
 from node.sdk.tls import TlsFilesError
 from node.sdk.wallet_requests import WalletCaller
 from proto import node_pb2
+from suites import Suite
 
 app = typer.Typer(help="Issue, verify and revoke electronic certificates.", no_args_is_help=True)
 
@@ -101,7 +103,7 @@ def issue_certificate(
             if org_id is None
             else new_certificate_id(client, org_id, cert_type, entry)
         )
-    doc = new_document(cert_id, cert_type, fields, entry)
+    doc = new_document(cert_id, cert_type, fields, entry, suite=client.suite)
     committed = client.call(
         keypair,
         "certificates",
@@ -110,20 +112,21 @@ def issue_certificate(
             "cert_id": cert_id,
             "cert_type": cert_type,
             "holder": holder,
-            "doc_hash": document_hash(doc, entry),
-            "field_hashes": field_hashes(doc, entry),
+            "doc_hash": document_hash(doc, entry, suite=client.suite),
+            "field_hashes": field_hashes(doc, entry, suite=client.suite),
             "valid_until_ms": valid_until_ms,
         },
     )
     return doc, committed
 
 
-def field_hashes(doc: dict[str, Any], entry: CertificateType | None = None) -> str:
+def field_hashes(doc: dict[str, Any], entry: CertificateType | None = None, *, suite: Suite) -> str:
     """Per-field salted commitments, published so a holder can disclose single fields;
-    `entry` is the document's type as the chain states it (the legacy catalogue's if None)."""
+    `entry` is the document's type as the chain states it (the legacy catalogue's if None),
+    `suite` the chain's (its hash makes the commitments)."""
     return encode_field_hashes(
         compute_field_commitments(
-            entry or doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"])
+            entry or doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"]), suite=suite
         )
     )
 
@@ -249,7 +252,13 @@ def issue_cmd(
     if with_credentials or vc_out is not None:
         try:
             credentials = sign_credentials(
-                s, org, holder, doc, committed.height, until_ms, document_hash(doc, entry)
+                s,
+                org,
+                holder,
+                doc,
+                committed.height,
+                until_ms,
+                document_hash(doc, entry, suite=s.client.suite),
             )
         except CredentialsUnavailable as exc:
             skipped = str(exc)
@@ -265,7 +274,7 @@ def issue_cmd(
         {
             "cert_id": doc["cert_id"],
             **tx_view(committed),
-            "doc_hash": document_hash(doc, entry),
+            "doc_hash": document_hash(doc, entry, suite=s.client.suite),
             "delivered": deliver_to_wallet,
             "credentials": sorted(credentials),
             **({"credentials_skipped": skipped} if skipped else {}),
@@ -299,7 +308,13 @@ def sign_credentials(
     """The committed certificate as a vc+jwt and an SD-JWT VC signed with `org`'s key, their
     status entries at the index the devnet's node derives for it, stating the document's
     hash (a verifier refuses them as superseded once an amendment changes it;
-    docs/credentials.md)."""
+    docs/credentials.md). A chain whose suite JOSE cannot carry (SM2: no registered JWS
+    algorithm) issues none: CredentialsUnavailable says so."""
+    if s.client.suite.name != JOSE_SUITE.name:
+        raise CredentialsUnavailable(
+            f"JOSE has no registered SM2 algorithm: a {s.client.suite.name} chain issues no"
+            " vc+jwt or SD-JWT credentials (docs/credentials.md)"
+        )
     try:
         base = s.net.credentials_url_of(s.client.address)
         index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
@@ -460,13 +475,13 @@ def _replace_document(
     identifier = current.get("identifier", cert_id)
     new_cert_id = cert_id if method == "amend" else reissued_certificate_id(identifier)
     try:
-        doc = new_document(new_cert_id, cert_type, fields, entry)
+        doc = new_document(new_cert_id, cert_type, fields, entry, suite=s.client.suite)
     except DocumentInvalid as exc:
         fail(str(exc))
     args: dict[str, Any] = {
         "cert_id": cert_id,
-        "doc_hash": document_hash(doc, entry),
-        "field_hashes": field_hashes(doc, entry),
+        "doc_hash": document_hash(doc, entry, suite=s.client.suite),
+        "field_hashes": field_hashes(doc, entry, suite=s.client.suite),
         "reason": reason,
     }
     if method == "reissue":

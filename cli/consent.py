@@ -125,7 +125,7 @@ def access_and_read(
     onchain = client.query("certificates", "status", cert_id=doc["cert_id"])
     try:
         if is_partial_copy(doc):  # only the fields granted, each checked on its own
-            check_partial_copy(doc, onchain)
+            check_partial_copy(doc, onchain, suite=client.suite)
         elif chain_document_hash(client, doc) != onchain["doc_hash"]:
             raise DisclosureError("the disclosed document does not match the hash on the chain")
     except DocumentInvalid as exc:

@@ -40,6 +40,7 @@ from contracts.membership.organisations import Organisation
 from contracts.membership.validator_actions import VALIDATOR_ACTIVATION_DELAY
 from contracts.membership.validator_set import ValidatorLike
 from contracts.registry import LATEST, REGISTRY
+from suites import Suite
 
 __all__ = [
     "CONTRACTS",
@@ -205,6 +206,8 @@ def genesis_writes(
     validator_operators: Mapping[str, str] | None = None,
     credit_codes: Mapping[str, str] | None = None,
     catalogue: lookup.GenesisCatalogue | None = None,
+    *,
+    suite: Suite,
 ) -> tuple[tuple[bytes, bytes], ...]:
     """The initial state, sorted by key: the consortium's organisations, the governance
     quorum rule (default: more than two-thirds), the initial validator set (if given) and
@@ -215,14 +218,19 @@ def genesis_writes(
     the certificate types, record categories and purposes the chain starts with (none: the
     legacy catalogue of :mod:`contracts.catalogue.shelves` stands, as on chains made before).
 
+    ``suite`` is the chain's (its genesis file's): every organisation and validator key must
+    be one of its keys.
+
     Raises ``invalid_argument`` if the organisations, validators, quorum or CAs are not valid.
     """
-    writes: dict[bytes, bytes] = dict(organisation_records.genesis_writes(organisations))
+    writes: dict[bytes, bytes] = dict(organisation_records.genesis_writes(organisations, suite))
     org_ids = frozenset(org.id for org in organisations)
     writes.update(membership_trust.genesis_writes(ca_certificates or {}, org_ids))
     writes.update(credit_code_records.genesis_writes(credit_codes or {}, org_ids))
     writes.update(quorum_rule.genesis_writes(quorum))
-    writes.update(validator_set.genesis_writes(validators, validator_operators, org_ids))
+    writes.update(
+        validator_set.genesis_writes(validators, validator_operators, org_ids, suite=suite)
+    )
     writes.update(versions.genesis_writes())
     if catalogue is not None:
         writes.update(lookup.genesis_writes(catalogue))

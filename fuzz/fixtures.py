@@ -48,7 +48,7 @@ GENESIS = Genesis(
         Organisation("edu", "Education Bureau", EDU.public_key, ("issuer",), ("diploma",)),
     ),
 )
-HOLDER_ID = holder_id_for(HOLDER.public_key)
+HOLDER_ID = holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
 CERT_ID = "cert-fuzz-0001"
 DIPLOMA_FIELDS = {
     "holder_name": "张伟",
@@ -68,14 +68,18 @@ DOCUMENT: dict[str, Any] = {
 
 def issue_args(cert_id: str = CERT_ID) -> dict[str, ArgValue]:
     doc = {**DOCUMENT, "cert_id": cert_id}
-    commitments = compute_field_commitments("diploma", DIPLOMA_FIELDS, bytes.fromhex(doc["salt"]))
+    commitments = compute_field_commitments(
+        "diploma", DIPLOMA_FIELDS, bytes.fromhex(doc["salt"]), suite=ED25519_SHA256
+    )
     return {
         "cert_id": cert_id,
         "cert_type": "diploma",
         "holder": HOLDER_ID,
         # The contracts' hash, not the SDK's: the SDK would refuse this made-up ID number
         # (its GB 11643 check character is wrong), and the committed seeds were made from it.
-        "doc_hash": compute_document_hash("diploma", DIPLOMA_FIELDS, bytes.fromhex(doc["salt"])),
+        "doc_hash": compute_document_hash(
+            "diploma", DIPLOMA_FIELDS, bytes.fromhex(doc["salt"]), suite=ED25519_SHA256
+        ),
         "field_hashes": encode_field_hashes(commitments),
         "valid_until_ms": 0,
     }
@@ -106,6 +110,8 @@ def issued_state() -> MemoryState:
     """Genesis with the diploma CERT_ID issued (its record carries the field commitments)."""
     state = genesis_state()
     checked = check_tx(seed_txs()[0], CHAIN, suite=ED25519_SHA256)
-    ctx = CallContext(CHAIN, EDU.public_key, 1, GENESIS_TIME_MS + 1, checked.hash)
+    ctx = CallContext(
+        CHAIN, EDU.public_key, 1, GENESIS_TIME_MS + 1, checked.hash, suite=ED25519_SHA256
+    )
     state.apply_writes(execute(state, ctx, "certificates", "issue", checked.args).writes)
     return state

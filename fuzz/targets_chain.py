@@ -96,7 +96,12 @@ def make_execute() -> OneInput:
             return type(exc).__name__
         body = checked.tx.body
         ctx = CallContext(
-            fixtures.CHAIN, bytes(body.submitter), 2, fixtures.GENESIS_TIME_MS + 2, checked.hash
+            fixtures.CHAIN,
+            bytes(body.submitter),
+            2,
+            fixtures.GENESIS_TIME_MS + 2,
+            checked.hash,
+            suite=ED25519_SHA256,
         )
         result = outcome(
             lambda: execute(state, ctx, body.contract, body.method, checked.args), (ContractError,)

@@ -86,6 +86,7 @@ class _ProvingClient:
 
     def __init__(self) -> None:
         self.state = fixtures.issued_state()
+        self.suite = fixtures.GENESIS.suite
 
     def get_proven_state(self, key: bytes, _validators: ValidatorSet) -> ProvenValue:
         return ProvenValue(self.state.get(key), 1, fixtures.GENESIS_TIME_MS + 1)

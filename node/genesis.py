@@ -110,6 +110,7 @@ class Genesis:
                 validator_operators=dict(self.validator_operators),
                 credit_codes=dict(self.credit_codes),
                 catalogue=self.catalogue,
+                suite=self.suite,
             )
         )
 

@@ -15,12 +15,14 @@ commitment, checks they hash to the document hash). Nothing reveals an undisclos
 each commitment is salted with 256 secret bits.
 
 Every hash input is domain separated and length-prefixed (4-byte big-endian lengths), so no
-two different inputs ever encode to the same bytes.
+two different inputs ever encode to the same bytes. The hash is the chain's suite's (SHA-256
+on ``ed25519-sha256``, SM3 on ``sm2-sm3``; both 32 bytes, so every form below is the same):
+each function takes the suite, with no default, so an SM chain's commitments are never
+computed with SHA-256 by omission.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Final
 
@@ -29,6 +31,7 @@ from contracts.catalogue.definitions import ID_RE
 from contracts.framework import formats, limits
 from contracts.framework.arguments import invalid
 from contracts.framework.codec import canonical_json
+from suites import Suite
 
 DOCUMENT_DOMAIN: Final = b"trustledger/document\x00"
 """Domain separator of document hashes."""
@@ -83,21 +86,23 @@ def check_document(cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes) 
     return entry
 
 
-def derive_field_salt(salt: bytes, field_name: str) -> bytes:
-    """The salt of one field: SHA-256(domain || salt || field name), 32 bytes."""
-    return hashlib.sha256(FIELD_SALT_DOMAIN + _frame(salt, field_name.encode("utf-8"))).digest()
+def derive_field_salt(salt: bytes, field_name: str, *, suite: Suite) -> bytes:
+    """The salt of one field: H(domain || salt || field name), 32 bytes."""
+    return suite.hash(FIELD_SALT_DOMAIN + _frame(salt, field_name.encode("utf-8")))
 
 
-def compute_field_commitment(cert_type: str, field_name: str, field_salt: bytes, value: str) -> str:
-    """Commitment (lowercase hex SHA-256) to one field's value under its salt."""
+def compute_field_commitment(
+    cert_type: str, field_name: str, field_salt: bytes, value: str, *, suite: Suite
+) -> str:
+    """Commitment (the suite's hash, lowercase hex) to one field's value under its salt."""
     data = _frame(
         cert_type.encode("utf-8"), field_name.encode("utf-8"), field_salt, value.encode("utf-8")
     )
-    return hashlib.sha256(FIELD_COMMITMENT_DOMAIN + data).hexdigest()
+    return suite.hash(FIELD_COMMITMENT_DOMAIN + data).hex()
 
 
 def compute_field_commitments(
-    cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes
+    cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes, *, suite: Suite
 ) -> dict[str, str]:
     """Every field's commitment, by field name (see the module docstring).
 
@@ -105,14 +110,16 @@ def compute_field_commitments(
     """
     entry = check_document(cert_type, fields, salt)
     return {
-        name: compute_field_commitment(entry.id, name, derive_field_salt(salt, name), fields[name])
+        name: compute_field_commitment(
+            entry.id, name, derive_field_salt(salt, name, suite=suite), fields[name], suite=suite
+        )
         for name in entry.fields
     }
 
 
 def is_well_formed_commitments(commitments: object) -> bool:
     """Whether ``commitments`` maps 1 to ``NAME_LIST_LENGTH_MAX`` field names (catalogue names)
-    to SHA-256 lowercase hex: the form of every document's commitments, whatever its type."""
+    to 32-byte digests in lowercase hex: the form of every document's commitments, whatever its type."""
     if not isinstance(commitments, Mapping) or not commitments:
         return False
     if len(commitments) > limits.NAME_LIST_LENGTH_MAX:
@@ -127,13 +134,15 @@ def is_well_formed_commitments(commitments: object) -> bool:
 
 
 def is_complete_commitments(entry: CertificateType, commitments: object) -> bool:
-    """Whether ``commitments`` maps exactly the fields of ``entry`` to SHA-256 hex."""
+    """Whether ``commitments`` maps exactly the fields of ``entry`` to digests in hex."""
     if not is_well_formed_commitments(commitments) or not isinstance(commitments, Mapping):
         return False
     return set(commitments) == set(entry.fields)
 
 
-def compute_document_hash_from_commitments(cert_type: str, commitments: Mapping[str, str]) -> str:
+def compute_document_hash_from_commitments(
+    cert_type: str, commitments: Mapping[str, str], *, suite: Suite
+) -> str:
     """The document hash over the sorted (field name, commitment) list.
 
     Raises ``invalid_argument`` unless ``commitments`` is well-formed (whether it names
@@ -146,18 +155,20 @@ def compute_document_hash_from_commitments(cert_type: str, commitments: Mapping[
         )
     listed = [[name, commitments[name]] for name in sorted(commitments)]
     data = canonical_json({"cert_type": cert_type, "fields": listed})
-    return hashlib.sha256(DOCUMENT_DOMAIN + data).hexdigest()
+    return suite.hash(DOCUMENT_DOMAIN + data).hex()
 
 
-def compute_document_hash(cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes) -> str:
-    """Hash (lowercase hex SHA-256) of a certificate's salted document.
+def compute_document_hash(
+    cert_type: TypeOrId, fields: Mapping[str, str], salt: bytes, *, suite: Suite
+) -> str:
+    """Hash (the suite's, lowercase hex) of a certificate's salted document.
 
     Computed off-chain by the issuer and the holder's wallet; raises ``invalid_argument`` if
     the document does not fit its catalogue entry (see :func:`check_document`).
     """
     entry = _get_cert_type(cert_type)
     return compute_document_hash_from_commitments(
-        entry.id, compute_field_commitments(entry, fields, salt)
+        entry.id, compute_field_commitments(entry, fields, salt, suite=suite), suite=suite
     )
 
 
@@ -172,11 +183,13 @@ def verify_disclosure(
     field_hashes: Mapping[str, str],
     disclosed: Mapping[str, tuple[str, bytes]],
     *,
+    suite: Suite,
     doc_hash: str | None = None,
 ) -> bool:
     """Whether the disclosed fields match the committed document; never raises.
 
-    ``field_hashes`` are the document's field commitments: from the chain (``status`` returns
+    ``suite`` is the chain's (the one the commitments were made with). ``field_hashes``
+    are the document's field commitments: from the chain (``status`` returns
     them when the issuer published them) or from the holder's presentation, in which case
     ``doc_hash`` (from the chain) must be given and they must hash to it. ``disclosed`` maps
     each revealed field name to (value, field salt). At least one field must be disclosed,
@@ -188,7 +201,7 @@ def verify_disclosure(
         if not is_well_formed_commitments(field_hashes):
             return False
         if doc_hash is not None and (
-            compute_document_hash_from_commitments(cert_type, field_hashes) != doc_hash
+            compute_document_hash_from_commitments(cert_type, field_hashes, suite=suite) != doc_hash
         ):
             return False
         if not isinstance(disclosed, Mapping) or not disclosed:
@@ -203,7 +216,8 @@ def verify_disclosure(
                 return False
             if len(field_salt) != limits.FIELD_SALT_LENGTH:
                 return False
-            if compute_field_commitment(cert_type, name, field_salt, value) != field_hashes[name]:
+            commitment = compute_field_commitment(cert_type, name, field_salt, value, suite=suite)
+            if commitment != field_hashes[name]:
                 return False
         return True
     except Exception:  # a verifier's check answers yes or no, whatever it is handed

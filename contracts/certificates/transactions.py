@@ -114,7 +114,9 @@ FIELD_HASHES = Arg(
 """Read once the certificate's type and document hash are known (see :func:`_get_field_hashes`)."""
 
 
-def _get_field_hashes(args: Values, entry: CertificateType, doc_hash: str) -> dict[str, str]:
+def _get_field_hashes(
+    args: Values, entry: CertificateType, doc_hash: str, ctx: CallContext
+) -> dict[str, str]:
     """The optional ``field_hashes`` argument: JSON text of {field name: commitment} naming
     exactly the type's fields and hashing to ``doc_hash``; {} if absent."""
     if FIELD_HASHES not in args:
@@ -122,9 +124,9 @@ def _get_field_hashes(args: Values, entry: CertificateType, doc_hash: str) -> di
     commitments = args[FIELD_HASHES]
     if not is_complete_commitments(entry, commitments):
         raise invalid(
-            f"field_hashes must map exactly the fields of {entry.id} to SHA-256 lowercase hex"
+            f"field_hashes must map exactly the fields of {entry.id} to digests in lowercase hex"
         )
-    if compute_document_hash_from_commitments(entry.id, commitments) != doc_hash:
+    if compute_document_hash_from_commitments(entry.id, commitments, suite=ctx.suite) != doc_hash:
         raise invalid("field_hashes do not hash to doc_hash")
     return {name: commitments[name] for name in sorted(commitments)}
 
@@ -252,7 +254,7 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     # The type is in the catalogue, in force; the arguments fit its rules.
     entry = lookup.get_type_for_issue(state, args[CERT_TYPE], ctx.height)
     cert_id, doc_hash, valid_until_ms = args[NEW_CERT_ID], args[DOC_HASH], args[VALID_UNTIL_MS]
-    field_hashes = _get_field_hashes(args, entry, doc_hash)
+    field_hashes = _get_field_hashes(args, entry, doc_hash, ctx)
 
     # The sender is an organisation with the issuer role for this type.
     issuer = _check_may_issue(state, ctx, entry.id)
@@ -327,7 +329,7 @@ def process_amend(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     cert = CERTIFICATES.get_existing(state, cert_id)
     _check_is_issuer(state, ctx, cert, "amend", need_role=True)
     entry = lookup.get_type_at(state, cert.cert_type, ctx.height)
-    field_hashes = _get_field_hashes(args, entry, doc_hash)
+    field_hashes = _get_field_hashes(args, entry, doc_hash, ctx)
 
     # It is valid or suspended, the document changes, and it has versions left.
     _check_status(cert, (STATUS_VALID, STATUS_SUSPENDED), "amend")
@@ -445,7 +447,7 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     issuer = _check_is_issuer(state, ctx, old, "reissue", need_role=True)
     # Its type is still in force (a retired type issues nothing new).
     entry = lookup.get_type_for_issue(state, old.cert_type, ctx.height)
-    field_hashes = _get_field_hashes(args, entry, doc_hash)
+    field_hashes = _get_field_hashes(args, entry, doc_hash, ctx)
 
     # It is valid (perhaps expired) or suspended; the new id is free (a national identifier's
     # next version); the validity fits.

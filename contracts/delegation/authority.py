@@ -68,7 +68,7 @@ def resolve_actor(
     """The actor of a holder-side call for ``principal``; ``permission_denied`` if the signer
     is neither the holder nor a delegate in force covering ``action`` (``doing`` describes
     the call in the error message)."""
-    signer = holder_id_for(ctx.sender_key)
+    signer = holder_id_for(ctx.sender_key, ctx.suite)
     if signer == principal:
         return Actor(signer, principal, "", KIND_HOLDER)
     found = find_delegation(

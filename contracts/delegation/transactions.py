@@ -263,7 +263,7 @@ def process_appoint(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # The arguments are well-formed; the types and categories named are in the catalogue.
     terms = _get_terms(args, ctx, APPOINTED_KIND)
     _check_catalogue(state, terms)
-    sender = holder_id_for(ctx.sender_key)
+    sender = holder_id_for(ctx.sender_key, ctx.suite)
 
     # The sender is the principal, or (for an agent) a legal representative in force who
     # may appoint agents, within their own scope and expiry.
@@ -317,7 +317,7 @@ def get_pending_for_delegate(
     """The delegation the delegate answers by ``action``: it exists, the sender is its
     delegate and it is still pending."""
     delegation = DELEGATIONS.get_existing(state, delegation_id)
-    if holder_id_for(ctx.sender_key) != delegation.delegate:
+    if holder_id_for(ctx.sender_key, ctx.suite) != delegation.delegate:
         raise permission_denied(
             f"only the delegate may {action} delegation {delegation.delegation_id}"
         )
@@ -363,7 +363,7 @@ def _get_revoker(state: StateReader, ctx: CallContext, delegation: Delegation) -
     registrar; an appointed one by the principal or the appointer, and an agent also by the
     enterprise's legal representative in force.
     """
-    sender = holder_id_for(ctx.sender_key)
+    sender = holder_id_for(ctx.sender_key, ctx.suite)
     if sender == delegation.delegate:
         return sender
     if delegation.creator_role == CREATED_BY_REGISTRAR:

@@ -268,13 +268,18 @@ PURPOSE_CODE: Final = TextFormat(
 PUBLIC_KEY_HEX: Final = TextFormat(
     _pattern(
         formats.is_public_key_hex,
-        f"must be an Ed25519 public key: {2 * limits.ED25519_PUBLIC_KEY_LENGTH}"
-        " lowercase hex digits",
+        "must be a public key in lowercase hex: "
+        + " or ".join(str(2 * length) for length in sorted(limits.PUBLIC_KEY_LENGTHS))
+        + " digits",
     ),
-    f"Ed25519 public key: [0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}",
-    2 * limits.ED25519_PUBLIC_KEY_LENGTH,
+    "public key: "
+    + " or ".join(f"[0-9a-f]{{{2 * length}}}" for length in sorted(limits.PUBLIC_KEY_LENGTHS))
+    + " (a key of the chain's suite: Ed25519 or SM2)",
+    2 * limits.PUBLIC_KEY_LENGTH_MAX,
     random_hex=True,
 )
+"""A public key (organisation or validator); the contract checks it is one of the chain's
+suite (``ctx.suite.is_public_key``)."""
 VALIDATOR_ID: Final = _id_format(
     formats.is_validator_id, "validator id", 1, limits.VALIDATOR_ID_LENGTH_MAX
 ).creating()

@@ -38,7 +38,9 @@ _OBJECT_ID_RE: Final = re.compile(
     f"[A-Za-z0-9._:-]{{{limits.OBJECT_ID_LENGTH_MIN},{limits.OBJECT_ID_LENGTH_MAX}}}"
 )
 _VALIDATOR_ID_RE: Final = re.compile(f"[A-Za-z0-9._:-]{{1,{limits.VALIDATOR_ID_LENGTH_MAX}}}")
-_PUBLIC_KEY_HEX_RE: Final = re.compile(f"[0-9a-f]{{{2 * limits.ED25519_PUBLIC_KEY_LENGTH}}}")
+_PUBLIC_KEY_HEX_RE: Final = re.compile(
+    "|".join(f"[0-9a-f]{{{2 * length}}}" for length in sorted(limits.PUBLIC_KEY_LENGTHS))
+)
 _CERT_SERIAL_RE: Final = re.compile(
     f"[1-9a-f][0-9a-f]{{0,{limits.CERT_SERIAL_HEX_LENGTH_MAX - 1}}}"
 )
@@ -111,7 +113,9 @@ def is_validator_id(s: str) -> bool:
 
 
 def is_public_key_hex(s: str) -> bool:
-    """Whether ``s`` is an Ed25519 public key in lowercase hex (64 digits)."""
+    """Whether ``s`` has the length of some suite's public key in lowercase hex (64 digits
+    for Ed25519, 130 for SM2); whether it is a key of the chain's suite is the contract's
+    check (``ctx.suite.is_public_key``), as the screen that reads this knows no chain."""
     return _PUBLIC_KEY_HEX_RE.fullmatch(s) is not None
 
 

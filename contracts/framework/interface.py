@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NewType, Protocol
 
+from suites import Suite
+
 ArgValue = str | int | bytes | bool
 """The types a transaction or query argument may have."""
 
@@ -54,7 +56,7 @@ class CallContext:
     """The chain the transaction was signed for."""
 
     sender_key: bytes
-    """Ed25519 public key of the transaction's signer."""
+    """Public key of the transaction's signer (a key of the chain's suite)."""
 
     height: int
     """Height of the block that carries the transaction."""
@@ -64,6 +66,12 @@ class CallContext:
 
     tx_hash: bytes
     """Hash of the transaction's canonical bytes."""
+
+    suite: Suite
+    """The chain's crypto suite, from its genesis (docs/sm-suite.md): the hash of holder ids,
+    field commitments and CA digests, and the check of every key registered on chain. Passed
+    in by the node for every call, with no default, so a contract never hashes with another
+    chain's function by omission."""
 
 
 @dataclass(frozen=True, slots=True)

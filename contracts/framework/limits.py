@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from suites import SUITES
+
 # --- Numbers -------------------------------------------------------------------------------
 
 INT_ARG_MAX: Final = 2**63 - 1
@@ -27,8 +29,18 @@ ORG_NAME_LENGTH_MAX: Final = 100
 ORGANISATIONS_MAX: Final = 1000
 """Most organisations in genesis."""
 
-ED25519_PUBLIC_KEY_LENGTH: Final = 32
-"""Bytes in an organisation's Ed25519 public key."""
+PUBLIC_KEY_LENGTHS: Final = frozenset(suite.public_key_bytes for suite in SUITES.values())
+"""Bytes in a public key of some suite (32 for Ed25519, 65 for SM2): what an argument or a
+sender key may be before the chain's own suite checks it (``suite.is_public_key``)."""
+
+PUBLIC_KEY_LENGTH_MAX: Final = max(PUBLIC_KEY_LENGTHS)
+"""The longest public key of any suite, in bytes."""
+
+SUITES_KEYS_CHECKED_BY_LENGTH: Final = frozenset({"ed25519-sha256"})
+"""Suites whose registered keys (organisations', validators') are checked by length only:
+every chain made before issue 18 accepted any 32 bytes, and re-executing its history must
+give the same state (a new membership version could check the point). An ``sm2-sm3`` chain
+has no such history: its keys must be points of the curve (``suite.is_public_key``)."""
 
 ID_LENGTH_MIN: Final = 8
 ID_LENGTH_MAX: Final = 64

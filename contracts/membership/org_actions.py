@@ -22,6 +22,7 @@ from contracts.membership.organisations import (
     Retirement,
     check_catalogue_names,
     count_organisations,
+    get_key_problem,
     get_organisation_problem,
     get_organisation_writes,
     get_public_key_key,
@@ -29,8 +30,15 @@ from contracts.membership.organisations import (
 )
 
 
-def _check_org(org: Organisation) -> None:
-    problem = get_organisation_problem(org)
+def _check_org(org: Organisation, ctx: CallContext) -> None:
+    problem = get_organisation_problem(org, ctx.suite)
+    if problem is not None:
+        raise arguments.invalid(problem)
+
+
+def check_suite_key(ctx: CallContext, public_key: bytes) -> None:
+    """Raise ``invalid_argument`` unless ``public_key`` is a key of the chain's suite."""
+    problem = get_key_problem(public_key, ctx.suite)
     if problem is not None:
         raise arguments.invalid(problem)
 
@@ -57,7 +65,7 @@ def _plan_add_org(state: StateReader, ctx: CallContext, pid: str, params: Params
         cert_types=tuple(params["cert_types"]),
         record_categories=tuple(params["record_categories"]),
     )
-    _check_org(org)
+    _check_org(org, ctx)
     check_catalogue_names(state, org)
     if ORGANISATIONS.get(state, org.id) is not None or (
         state.get(get_retired_key(org.id)) is not None
@@ -88,7 +96,7 @@ def _plan_ca(ctx: CallContext, pid: str, org_id: str, pem: str) -> Plan:
         MembershipEvent.CA_SET,
         (org_id, pid),
         {
-            "ca_sha256": trust.get_pem_digest(pem),
+            **trust.get_pem_digest_attr(pem, ctx.suite),
             "org_id": org_id,
             "proposal_id": pid,
             "replaced": False,
@@ -157,7 +165,7 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
         cert_types=tuple(params["cert_types"]),
         record_categories=tuple(params["record_categories"]),
     )
-    _check_org(changed)
+    _check_org(changed, ctx)
     check_catalogue_names(state, changed)
     if not changed.has_role(ROLE_VALIDATOR_OPERATOR) and any(
         v.operator == org.id for v in validator_set.get_set_at(state, None).validators
@@ -174,6 +182,7 @@ def _plan_set_roles(state: StateReader, ctx: CallContext, pid: str, params: Para
 def _plan_rotate_org_key(state: StateReader, ctx: CallContext, pid: str, params: Params) -> Plan:
     org = ORGANISATIONS.get_existing(state, params["org_id"])
     new_key = bytes.fromhex(params["public_key"])
+    check_suite_key(ctx, new_key)
     _check_key_unused(state, new_key)
     rotated = dataclasses.replace(org, public_key=new_key)
     writes: Writes = {

@@ -25,6 +25,7 @@ from contracts.framework.codec import load_json
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
 from contracts.framework.store import Table, encode_index_entry
+from suites import Suite
 
 CONTRACT: Final = "membership"
 
@@ -72,7 +73,8 @@ class Organisation(Record):
     """Display name, e.g. ``"济南市公安局"``."""
 
     public_key: bytes
-    """Ed25519 public key (32 bytes) that signs the organisation's transactions."""
+    """Public key of the chain's suite (32 bytes Ed25519, 65 bytes SM2) that signs the
+    organisation's transactions."""
 
     roles: tuple[str, ...]
     """Roles from :data:`ROLES`, at least one, no repeats."""
@@ -143,7 +145,7 @@ def get_organisation_writes(org: Organisation) -> dict[bytes, bytes | None]:
 
 def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
     """The organisation whose key signed a transaction, or None (e.g. a citizen's wallet)."""
-    if not isinstance(sender_key, bytes) or len(sender_key) != limits.ED25519_PUBLIC_KEY_LENGTH:
+    if not isinstance(sender_key, bytes) or len(sender_key) not in limits.PUBLIC_KEY_LENGTHS:
         return None
     value = state.get(get_public_key_key(sender_key))
     if value is None:
@@ -162,8 +164,27 @@ def _decode_org_id(value: bytes) -> str:
 # --- Genesis -------------------------------------------------------------------------------
 
 
-def get_organisation_problem(org: Organisation) -> str | None:
-    """Return why ``org`` is not a valid organisation, or None if it is.
+def get_key_problem(public_key: object, suite: Suite) -> str | None:
+    """Why ``public_key`` cannot be registered on a chain of ``suite``, or None if it can.
+
+    Every key the chain registers (organisations', validators') must be a key of the chain's
+    suite: ``suite.is_public_key`` (on ``sm2-sm3`` a 65-byte ``04 || x || y`` point on the
+    curve), so a key of the other suite, or bytes that are no key, never sign for anyone. On
+    the suites of :data:`limits.SUITES_KEYS_CHECKED_BY_LENGTH` the length alone is checked:
+    their chains registered any key of that length before issue 18, and every validator
+    re-executing their history must come to the same state.
+    """
+    if not isinstance(public_key, bytes) or len(public_key) != suite.public_key_bytes:
+        return f"public key must be a {suite.name} public key ({suite.public_key_bytes} bytes)"
+    if suite.name not in limits.SUITES_KEYS_CHECKED_BY_LENGTH and not suite.is_public_key(
+        public_key
+    ):
+        return f"public key must be a {suite.name} public key (a point of its curve)"
+    return None
+
+
+def get_organisation_problem(org: Organisation, suite: Suite) -> str | None:
+    """Return why ``org`` is not a valid organisation on a chain of ``suite``, or None.
 
     Genesis is read from a file, so each field's type is checked too, not just trusted.
     """
@@ -181,9 +202,9 @@ def get_organisation_problem(org: Organisation) -> str | None:
     name_problem = formats.get_text_problem(name, length_max=limits.ORG_NAME_LENGTH_MAX)
     if name_problem is not None:
         return f"organisation {org_id}: name {name_problem}"
-    public_key: object = org.public_key
-    if not isinstance(public_key, bytes) or len(public_key) != limits.ED25519_PUBLIC_KEY_LENGTH:
-        return f"organisation {org_id}: public key must be {limits.ED25519_PUBLIC_KEY_LENGTH} bytes"
+    key_problem = get_key_problem(org.public_key, suite)
+    if key_problem is not None:
+        return f"organisation {org_id}: {key_problem}"
     lists = (
         (org.roles, "roles", ROLES, f"among {', '.join(ROLES)}", "role"),
         (org.cert_types, "cert_types", _CATALOGUE_IDS, _CATALOGUE_TYPES, "certificate type"),
@@ -236,10 +257,13 @@ def _get_list_problem(
     return None
 
 
-def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, bytes], ...]:
+def genesis_writes(
+    organisations: Sequence[Organisation], suite: Suite
+) -> tuple[tuple[bytes, bytes], ...]:
     """The initial organisations: one record and one key index entry per organisation.
 
-    Raises ``invalid_argument`` if an organisation is malformed, or two share an id or a key.
+    Raises ``invalid_argument`` if an organisation is malformed (its key not one of
+    ``suite``'s included), or two share an id or a key.
     (The runtime's ``genesis_writes`` adds the governance rule, validators and versions.)
     """
     if len(organisations) > limits.ORGANISATIONS_MAX:
@@ -249,7 +273,7 @@ def genesis_writes(organisations: Sequence[Organisation]) -> tuple[tuple[bytes, 
         org: object = candidate
         if not isinstance(org, Organisation):
             raise arguments.invalid("genesis organisations must be Organisation values")
-        problem = get_organisation_problem(org)
+        problem = get_organisation_problem(org, suite)
         if problem is not None:
             raise arguments.invalid(problem)
         org_key = ORGANISATIONS.key(org.id)

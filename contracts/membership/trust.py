@@ -21,7 +21,6 @@ refused anyway), and removing an organisation deletes both.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -31,6 +30,7 @@ from contracts.framework.arguments import TextFormat
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
 from contracts.framework.store import Table
+from suites import Suite
 
 PEM_BEGIN: Final = "-----BEGIN CERTIFICATE-----"
 PEM_END: Final = "-----END CERTIFICATE-----"
@@ -108,9 +108,15 @@ SERIAL: Final = TextFormat(
 """A certificate serial argument."""
 
 
-def get_pem_digest(pem: str) -> str:
-    """SHA-256 of the PEM text, hex: names a CA in events without repeating it."""
-    return hashlib.sha256(pem.encode("ascii")).hexdigest()
+def get_pem_digest(pem: str, suite: Suite) -> str:
+    """The chain's hash of the PEM text, hex: names a CA in events without repeating it."""
+    return suite.hash(pem.encode("ascii")).hex()
+
+
+def get_pem_digest_attr(pem: str, suite: Suite) -> dict[str, str]:
+    """The event attribute naming a CA: ``ca_<hash name>`` (``ca_sha256`` on every chain
+    made before suites, ``ca_sm3`` on an SM chain), so the name says which hash made it."""
+    return {f"ca_{suite.hash_name}": get_pem_digest(pem, suite)}
 
 
 # --- Reading -------------------------------------------------------------------------------

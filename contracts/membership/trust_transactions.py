@@ -60,7 +60,7 @@ def process_set_ca(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         MembershipEvent.CA_SET,
         (org.id,),
         {
-            "ca_sha256": trust.get_pem_digest(pem),
+            **trust.get_pem_digest_attr(pem, ctx.suite),
             "org_id": org.id,
             "replaced": current is not None,
             "revocations_cleared": len(writes) - 1,

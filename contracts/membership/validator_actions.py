@@ -15,7 +15,7 @@ from contracts.framework.signature import text
 from contracts.governance.plans import Action, Params, Plan, Writes
 from contracts.membership import validator_set
 from contracts.membership.events import MembershipEvent
-from contracts.membership.org_actions import PUBLIC_KEY
+from contracts.membership.org_actions import PUBLIC_KEY, check_suite_key
 from contracts.membership.organisations import ORGANISATIONS, ROLE_VALIDATOR_OPERATOR
 from contracts.membership.validator_set import Endpoint, ScheduledSet, ValidatorEntry
 
@@ -89,6 +89,7 @@ def _plan_add_validator(state: StateReader, ctx: CallContext, pid: str, params: 
     endpoint: str | None = params.get("endpoint")
     if endpoint is not None:
         _check_endpoint_unused(state, current, params["validator_id"], endpoint)
+    check_suite_key(ctx, bytes.fromhex(params["public_key"]))
     added = ValidatorEntry(params["validator_id"], params["public_key"], operator.id)
     subjects = (added.id, operator.id)
     plan = _schedule_validators(
@@ -138,6 +139,7 @@ def _plan_rotate_validator_key(
     state: StateReader, ctx: CallContext, pid: str, params: Params
 ) -> Plan:
     current, rotated = _get_named_validator(state, params)
+    check_suite_key(ctx, bytes.fromhex(params["public_key"]))
     changed = tuple(
         dataclasses.replace(v, public_key=params["public_key"]) if v.id == rotated.id else v
         for v in current.validators

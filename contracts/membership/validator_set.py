@@ -27,6 +27,8 @@ from contracts.framework import arguments, formats, limits
 from contracts.framework.interface import StateReader
 from contracts.framework.records import Record
 from contracts.framework.store import Table
+from contracts.membership.organisations import get_key_problem
+from suites import Suite
 
 SET_PREFIX: Final = b"membership/validators/"
 
@@ -44,7 +46,7 @@ class ValidatorLike(Protocol):
 
     @property
     def public_key(self) -> bytes:
-        """32-byte Ed25519 public key."""
+        """Public key of the chain's suite (32 bytes Ed25519, 65 bytes SM2)."""
         ...
 
 
@@ -161,6 +163,8 @@ def genesis_writes(
     validators: Sequence[ValidatorLike],
     operators: Mapping[str, str] | None = None,
     org_ids: frozenset[str] = frozenset(),
+    *,
+    suite: Suite,
 ) -> dict[bytes, bytes]:
     """The genesis set at height 0 (nothing if ``validators`` is empty).
 
@@ -193,12 +197,10 @@ def genesis_writes(
                 f"genesis validator ids must be 1 to {limits.VALIDATOR_ID_LENGTH_MAX}"
                 " characters of [A-Za-z0-9._:-]"
             )
-        if not isinstance(public_key, bytes) or len(public_key) != (
-            limits.ED25519_PUBLIC_KEY_LENGTH
-        ):
-            raise arguments.invalid(
-                f"genesis validator {validator_id}: public key must be 32 bytes"
-            )
+        key_problem = get_key_problem(public_key, suite)
+        if key_problem is not None:
+            raise arguments.invalid(f"genesis validator {validator_id}: {key_problem}")
+        assert isinstance(public_key, bytes)  # get_key_problem refused anything else
         entries.append(
             ValidatorEntry(validator_id, public_key.hex(), operators.get(validator_id, ""))
         )

@@ -17,6 +17,7 @@ from contracts.framework.interface import StateReader
 from contracts.runtime import CallContext, Event, execute, related_subjects
 from node.chain.tx import CheckedTx
 from proto import ledger_pb2
+from suites import Suite
 
 log = logging.getLogger("trustledger.execution")
 
@@ -104,9 +105,11 @@ def run_txs(
     txs: list[CheckedTx],
     *,
     is_committed: Callable[[bytes], bool],
+    suite: Suite,
 ) -> TxsRun:
     """Run every transaction in order on an overlay of `base` (see
-    node/ledger/execution.py's `execute_block`, whose core this is)."""
+    node/ledger/execution.py's `execute_block`, whose core this is); `suite` is the chain's,
+    handed to every contract call in its context."""
     overlay = Overlay(base)
     results = ledger_pb2.BlockResults(height=height)
     index: list[tuple[str, int, int]] = []
@@ -129,6 +132,7 @@ def run_txs(
             height=height,
             time_ms=time_ms,
             tx_hash=tx_hash,
+            suite=suite,
         )
         # Built in place in the block's results (appending a message would copy it).
         result = results.results.add(

@@ -44,10 +44,11 @@ class Executed:
     """The tip's state tree updated by the block (shapes only), committed with it."""
 
 
-def actor_of(state: StoreState | Overlay, submitter: bytes) -> str:
-    """Organisation id for a member's key, otherwise the holder pseudonym of the key."""
+def actor_of(state: StoreState | Overlay, submitter: bytes, suite: Suite) -> str:
+    """Organisation id for a member's key, otherwise the holder pseudonym of the key (the
+    chain's suite's hash of it)."""
     org = principal_of(state, submitter)
-    return org.id if org is not None else holder_id_for(submitter)
+    return org.id if org is not None else holder_id_for(submitter, suite)
 
 
 def check_block_txs(
@@ -103,7 +104,7 @@ def execute_block(
     blocks executed before this one and not committed yet. Without `tree_nodes` the state
     tree is left to the caller (state transfer updates it once for a run of blocks).
     """
-    run = run_txs(base, chain_id, height, time_ms, txs, is_committed=is_committed)
+    run = run_txs(base, chain_id, height, time_ms, txs, is_committed=is_committed, suite=suite)
     results = run.results
     hashes = run.tx_hashes
     index = [

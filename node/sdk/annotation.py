@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-import nacl.exceptions
-import nacl.signing
-
 from contracts.catalogue.purposes import OTHER, PURPOSES
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import LIST_LIMIT_MAX
 from node.chain.crypto import KeyPair
+from suites import SUITES, Suite
 
 if TYPE_CHECKING:  # the client imports this module (through presentation_check)
     from node.sdk.client import LedgerClient
@@ -46,13 +44,13 @@ FIELD_BYTES_MAX: Final = 800
 """Longest text field, in bytes (a purpose of 200 Chinese characters is 600 bytes)."""
 PURPOSE_CODE_LENGTH: Final = 3
 """A purpose code is three ASCII digits (contracts/catalogue/purposes.py)."""
+PUBLIC_KEY_BYTES_MAX: Final = max(suite.public_key_bytes for suite in SUITES.values())
+"""The longest holder key of any suite (65 bytes, SM2); each chain takes only its suite's."""
 SIGNED_BYTES_MAX: Final = (
-    len(DOMAIN) + 1 + (FIELD_BYTES_MAX + 1) * 6 + (PURPOSE_CODE_LENGTH + 1) + 32
+    len(DOMAIN) + 1 + (FIELD_BYTES_MAX + 1) * 6 + (PURPOSE_CODE_LENGTH + 1) + PUBLIC_KEY_BYTES_MAX
 )
 """The longest v2 signed bytes (v1's are 4 bytes shorter): the domain, five text fields and
 the expiry of at most 800 bytes, the purpose code, the key."""
-PUBLIC_KEY_BYTES: Final = 32
-SIGNATURE_BYTES: Final = 64
 CHINA_TIME: Final = dt.timezone(dt.timedelta(hours=8))
 DELEGATIONS_LISTED_MAX: Final = LIST_LIMIT_MAX
 """Delegations read when a guardian's or an agent's signature is checked."""
@@ -91,10 +89,13 @@ class Annotation:
     request_id: str
     expires_at_ms: int
     holder_public_key: bytes
+    suite: Suite
+    """The chain's suite: the holder's key is one of its keys (32 bytes Ed25519 or 65 bytes
+    SM2, which the layout tells apart by length), signed with it; the holder id its hash."""
 
     @property
     def holder(self) -> str:
-        return holder_id_for(self.holder_public_key)
+        return holder_id_for(self.holder_public_key, self.suite)
 
 
 def _layout(annotation: Annotation) -> tuple[bytes, tuple[str, ...]]:
@@ -144,6 +145,7 @@ def make_annotation(
             request_id,
             expires_at_ms,
             holder.public_key,
+            holder.suite,
         )
     )
     return {
@@ -163,13 +165,14 @@ def _decode(value: Any, what: str) -> bytes:
         ) from None
 
 
-def read_annotation(message: Any) -> Annotation:
-    """The fields of an annotation whose signature holds; who signed is checked later."""
+def read_annotation(message: Any, suite: Suite) -> Annotation:
+    """The fields of an annotation whose signature holds by the chain's ``suite`` (the key a
+    key of it, the signature its); who signed is checked later."""
     if not isinstance(message, dict):
         raise AnnotationRefused(Refusal.FORMAT, "an annotation is an object")
     signed = _decode(message.get("signed"), "signed bytes")
     signature = _decode(message.get("signature"), "signature")
-    if len(signed) > SIGNED_BYTES_MAX or len(signature) != SIGNATURE_BYTES:
+    if len(signed) > SIGNED_BYTES_MAX or len(signature) != suite.signature_bytes:
         raise AnnotationRefused(Refusal.FORMAT, "the annotation's bytes have the wrong size")
     domain = signed.split(b"\0", 1)[0]
     names = {DOMAIN: TEXT_FIELDS, DOMAIN_V1: TEXT_FIELDS_V1}.get(domain)
@@ -182,17 +185,13 @@ def read_annotation(message: Any) -> Annotation:
     fields = dict(zip(names, texts, strict=True))
     code = fields.get("purpose_code")
     if (
-        len(public_key) != PUBLIC_KEY_BYTES
+        len(public_key) != suite.public_key_bytes
         or not _is_decimal(expires)
         or (code is not None and not is_purpose_code(code))
     ):
         raise AnnotationRefused(Refusal.FORMAT, "the signed bytes are not an annotated copy's")
-    try:
-        nacl.signing.VerifyKey(public_key).verify(signed, signature)
-    except nacl.exceptions.BadSignatureError:
-        raise AnnotationRefused(
-            Refusal.SIGNATURE, "the annotation's signature does not verify"
-        ) from None
+    if not suite.verify(public_key, signed, signature):
+        raise AnnotationRefused(Refusal.SIGNATURE, "the annotation's signature does not verify")
     try:
         decoded = {name: text.decode() for name, text in fields.items()}
     except UnicodeDecodeError:
@@ -206,6 +205,7 @@ def read_annotation(message: Any) -> Annotation:
         decoded["request_id"],
         int(expires),
         public_key,
+        suite,
     )
 
 
@@ -222,6 +222,7 @@ def is_purpose_code(text: bytes) -> bool:
 def check_annotation(
     message: Any,
     *,
+    suite: Suite,
     cert_id: str,
     agency: str,
     purpose: str,
@@ -235,8 +236,9 @@ def check_annotation(
     without a code) at ``now_ms``, given the certificate's holder and document hash as the
     chain has them; refuse it otherwise, with the first reason in the order of
     :class:`Refusal`. A v1 copy signed no code: its purpose text is checked, and the code
-    only through the request it names (docs/annotated-copies.md)."""
-    annotation = read_annotation(message)
+    only through the request it names (docs/annotated-copies.md). ``suite`` is the chain's.
+    """
+    annotation = read_annotation(message, suite)
     if annotation.holder != onchain_holder:
         raise AnnotationRefused(
             Refusal.HOLDER, "the annotation is not signed by the certificate's holder"
@@ -292,7 +294,7 @@ def check_released_copy(
     guardian or an agent released, that the signer held a consent delegation from the holder
     when checked."""
     cert_id = str(document.get("cert_id", ""))
-    annotation = read_annotation(message)
+    annotation = read_annotation(message, client.suite)
     onchain = client.query("certificates", "status", cert_id=cert_id)
     request = client.query("consent", "get", request_id=annotation.request_id)
     signer_may = annotation.holder == onchain["holder"] or is_consent_delegate(
@@ -301,6 +303,7 @@ def check_released_copy(
     code = request.get("purpose_code")
     return check_annotation(
         message,
+        suite=client.suite,
         cert_id=cert_id,
         agency=agency,
         purpose=str(request["purpose"]),

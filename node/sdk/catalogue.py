@@ -154,4 +154,4 @@ def chain_document_hash(client: LedgerClient, doc: Mapping[str, Any]) -> str:
         entry = get_certificate_type(client, str(doc.get("cert_type", "")))
     except TypeNotInCatalogue as exc:
         raise DocumentInvalid(str(exc)) from exc
-    return document_hash(dict(doc), entry)
+    return document_hash(dict(doc), entry, suite=client.suite)

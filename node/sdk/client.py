@@ -366,7 +366,7 @@ class LedgerClient:
         try:
             p = read_presentation(presentation)
             check_time(p, time.time_ns() // 1_000_000 if now_ms is None else now_ms)
-            check_record(p, record, lambda principal, holder: holder == resp.signer)
+            check_record(p, record, lambda principal, holder: holder == resp.signer, self.suite)
         except PresentationRefused as refused:
             raise FinalityError(
                 f"the node accepted a presentation that is refused: {refused}"

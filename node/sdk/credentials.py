@@ -59,8 +59,13 @@ from node.limits import (
     CREDENTIAL_FIELD_BYTES_MAX,
     CREDENTIAL_HTTP_ANSWER_BYTES_MAX,
 )
+from suites import ED25519_SHA256
 
 ALG: Final = "Ed25519"
+JOSE_SUITE: Final = ED25519_SHA256
+"""The one suite JOSE can carry: JWS has no registered SM2 algorithm (nor JWK an SM2 curve),
+so a chain of another suite issues neither format, and a holder key bound by a JWK is an
+Ed25519 key whose holder id is SHA-256's (docs/credentials.md)."""
 VC_TYP: Final = "vc+jwt"
 SD_JWT_TYP: Final = "dc+sd-jwt"
 SD_JWT_TYPS: Final = (SD_JWT_TYP, "vc+sd-jwt")
@@ -603,7 +608,7 @@ def _holder_jwk(cnf: object, header: Mapping[str, Any], holder: str) -> Mapping[
         public_key = b64url_decode(str(jwk.get("x")))
     except CredentialFormatError:
         raise CredentialRefused(BAD_KEY_BINDING, "the holder key is not base64url") from None
-    if not holder or len(public_key) != 32 or holder_id_for(public_key) != holder:
+    if not holder or len(public_key) != 32 or holder_id_for(public_key, JOSE_SUITE) != holder:
         raise CredentialRefused(BAD_KEY_BINDING, "the key is not the credential's holder's")
     return jwk
 

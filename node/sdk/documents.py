@@ -34,6 +34,7 @@ from contracts.certificates.commitments import (
 )
 from contracts.framework.check_characters import is_gb11643_valid, is_gb32100_valid
 from contracts.framework.errors import ContractError
+from suites import Suite
 
 SALT_BYTES = 16
 
@@ -43,7 +44,12 @@ class DocumentInvalid(Exception):
 
 
 def new_document(
-    cert_id: str, cert_type: str, fields: dict[str, str], entry: CertificateType | None = None
+    cert_id: str,
+    cert_type: str,
+    fields: dict[str, str],
+    entry: CertificateType | None = None,
+    *,
+    suite: Suite,
 ) -> dict[str, Any]:
     """A new document with a fresh salt, checked against ``entry`` (the chain's type of id
     ``cert_type``; the legacy catalogue's when None): DocumentInvalid if it does not fit."""
@@ -53,7 +59,7 @@ def new_document(
         "fields": dict(fields),
         "salt": os.urandom(SALT_BYTES).hex(),
     }
-    document_hash(doc, entry)  # validates fields against the type
+    document_hash(doc, entry, suite=suite)  # validates fields against the type
     return doc
 
 
@@ -101,9 +107,12 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def document_hash(doc: dict[str, Any], entry: CertificateType | None = None) -> str:
-    """The document's hash as the chain holds it; DocumentInvalid if it is malformed or does
-    not fit its type: ``entry`` as the chain states it, or (None) the legacy catalogue's."""
+def document_hash(
+    doc: dict[str, Any], entry: CertificateType | None = None, *, suite: Suite
+) -> str:
+    """The document's hash as the chain holds it (``suite`` is the chain's: SHA-256 or SM3);
+    DocumentInvalid if it is malformed or does not fit its type: ``entry`` as the chain
+    states it, or (None) the legacy catalogue's."""
     try:
         cert_type: TypeOrId = str(doc["cert_type"])
         if entry is not None:
@@ -120,7 +129,7 @@ def document_hash(doc: dict[str, Any], entry: CertificateType | None = None) -> 
                 problem = get_kind_problem(entry, str(name), value)
             if problem is not None:
                 raise DocumentInvalid(problem)
-        return compute_document_hash(cert_type, fields, salt)
+        return compute_document_hash(cert_type, fields, salt, suite=suite)
     except (KeyError, ValueError, TypeError) as exc:
         raise DocumentInvalid(f"malformed document: {exc}") from exc
     except ContractError as exc:
@@ -130,7 +139,7 @@ def document_hash(doc: dict[str, Any], entry: CertificateType | None = None) -> 
 # --- A copy of chosen fields only (最小够用) ---------------------------------------------------
 
 
-def make_partial_copy(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
+def make_partial_copy(doc: dict[str, Any], names: list[str], *, suite: Suite) -> dict[str, Any]:
     """What an agency granted some fields receives: those fields' values and their own
     salts (`derive_field_salt`), never the document's salt, so the other fields stay hidden
     and the ones given can still be checked against the chain's commitments."""
@@ -139,7 +148,7 @@ def make_partial_copy(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
         "cert_id": doc["cert_id"],
         "cert_type": doc["cert_type"],
         "fields": {name: doc["fields"][name] for name in names},
-        "field_salts": {name: derive_field_salt(salt, name).hex() for name in names},
+        "field_salts": {name: derive_field_salt(salt, name, suite=suite).hex() for name in names},
     }
 
 
@@ -147,7 +156,7 @@ def is_partial_copy(doc: dict[str, Any]) -> bool:
     return "field_salts" in doc and "salt" not in doc
 
 
-def check_partial_copy(copy: dict[str, Any], onchain: dict[str, Any]) -> None:
+def check_partial_copy(copy: dict[str, Any], onchain: dict[str, Any], *, suite: Suite) -> None:
     """DocumentInvalid unless every field of `copy` matches its commitment on the chain
     (`onchain`: the certificate's `status` record, with its published field commitments,
     which must hash to its document hash)."""
@@ -158,7 +167,11 @@ def check_partial_copy(copy: dict[str, Any], onchain: dict[str, Any]) -> None:
         disclosed = {str(n): (fields[n], bytes.fromhex(str(salts[n]))) for n in fields}
         field_hashes = onchain.get("field_hashes") or {}
         if not verify_disclosure(
-            str(copy["cert_type"]), field_hashes, disclosed, doc_hash=str(onchain["doc_hash"])
+            str(copy["cert_type"]),
+            field_hashes,
+            disclosed,
+            suite=suite,
+            doc_hash=str(onchain["doc_hash"]),
         ):
             raise DocumentInvalid("the released fields do not match the commitments on the chain")
     except (KeyError, ValueError, TypeError, AttributeError) as exc:

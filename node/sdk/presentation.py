@@ -29,6 +29,7 @@ from contracts.certificates.commitments import derive_field_salt
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import CERT_ID_LENGTH_MAX, FIELD_SALT_LENGTH, ORG_ID_LENGTH_MAX
 from node.chain.crypto import KeyPair
+from suites import ED25519_SHA256
 
 PREFIX: Final = "TLP1."
 """What the QR text starts with: the format and its version, so a scanner can tell it apart."""
@@ -36,6 +37,10 @@ DOMAIN: Final = b"trustledger/presentation/v1"
 NONCE_BYTES: Final = 16
 PUBLIC_KEY_BYTES: Final = 32
 SIGNATURE_BYTES: Final = 64
+PRESENTATION_SUITE: Final = ED25519_SHA256
+"""The one suite this layout carries: a 32-byte Ed25519 key and signature, holder ids and
+field salts by SHA-256 (docs/presentations.md). A chain of another suite refuses it
+(:func:`node.sdk.presentation_check.check_record`) and its holders cannot make one."""
 FIELDS_MAX: Final = 16
 """Fields one presentation may disclose (a resident ID card has 9; 最小够用: show few)."""
 TEXT_BYTES_MAX: Final = 600
@@ -105,7 +110,7 @@ class Presentation:
     @property
     def holder(self) -> str:
         """The signer's holder id (the certificate's holder, or a delegate of theirs)."""
-        return holder_id_for(self.holder_public_key)
+        return holder_id_for(self.holder_public_key, PRESENTATION_SUITE)
 
 
 def _text(value: str, what: str) -> bytes:
@@ -154,6 +159,11 @@ def make_presentation(
 ) -> str:
     """The QR text of a presentation of ``names`` from the holder's ``document`` (its id,
     type, fields and salt, as the wallet keeps it), signed with the holder's key."""
+    if holder.suite.name != PRESENTATION_SUITE.name:
+        raise PresentationInvalid(
+            f"a presentation carries an Ed25519 key: a {holder.suite.name} chain's holders"
+            " cannot make one (docs/presentations.md)"
+        )
     fields: dict[str, str] = document["fields"]
     chosen = list(dict.fromkeys(names))
     unknown = [n for n in chosen if n not in fields]
@@ -171,7 +181,10 @@ def make_presentation(
         nonce=nonce,
         issued_at_ms=now_ms,
         expires_at_ms=now_ms + ttl_ms,
-        fields=tuple(Disclosed(n, fields[n], derive_field_salt(salt, n)) for n in chosen),
+        fields=tuple(
+            Disclosed(n, fields[n], derive_field_salt(salt, n, suite=PRESENTATION_SUITE))
+            for n in chosen
+        ),
         holder_public_key=holder.public_key,
     )
     signed = encode_signed_bytes(presentation)

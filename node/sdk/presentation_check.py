@@ -24,12 +24,14 @@ from node.sdk.annotation import is_consent_delegate
 from node.sdk.finality import certificate_from_proven
 from node.sdk.presentation import (
     CLOCK_SKEW_MS,
+    PRESENTATION_SUITE,
     TTL_MS_MAX,
     Presentation,
     PresentationRefused,
     Refusal,
     read_presentation,
 )
+from suites import Suite
 
 if TYPE_CHECKING:  # the client imports this module
     from node.sdk.client import LedgerClient
@@ -110,11 +112,18 @@ def check_offline(text: Any, *, verifier: str, now_ms: int) -> Presentation:
 
 
 def check_record(
-    p: Presentation, record: dict[str, Any] | None, is_delegate: DelegateCheck
+    p: Presentation, record: dict[str, Any] | None, is_delegate: DelegateCheck, suite: Suite
 ) -> dict[str, Any]:
     """Checks 7 to 9 against the certificate's record as the chain has it (None: absent):
     its type, the signer, the disclosed fields; the record, once it passed. ``is_delegate(principal, holder)`` says
-    whether ``holder`` holds a consent delegation in force from ``principal``."""
+    whether ``holder`` holds a consent delegation in force from ``principal``. ``suite`` is
+    the chain's: a presentation carries an Ed25519 key and SHA-256 field salts, so a chain
+    of another suite refuses it (its holders cannot make one, docs/presentations.md)."""
+    if suite.name != PRESENTATION_SUITE.name:
+        raise PresentationRefused(
+            Refusal.FORMAT,
+            f"a presentation carries an Ed25519 key, and this chain's suite is {suite.name}",
+        )
     if record is None or record["cert_type"] != p.cert_type:
         raise PresentationRefused(
             Refusal.UNKNOWN_CERTIFICATE, f"certificate {p.cert_id} is not on the chain"
@@ -129,7 +138,9 @@ def check_record(
             Refusal.FIELDS, "the issuer published no field commitments for this certificate"
         )
     disclosed = {f.name: (f.value, f.salt) for f in p.fields}
-    if not verify_disclosure(p.cert_type, field_hashes, disclosed, doc_hash=record["doc_hash"]):
+    if not verify_disclosure(
+        p.cert_type, field_hashes, disclosed, suite=suite, doc_hash=record["doc_hash"]
+    ):
         raise PresentationRefused(
             Refusal.FIELDS, "a disclosed field does not match the certificate's commitment"
         )
@@ -152,7 +163,10 @@ def check_presentation(
     proven = client.get_proven_state(get_cert_key(p.cert_id), validators)
     record = certificate_from_proven(p.cert_id, proven.value, proven.time_ms)
     check_record(
-        p, record, lambda principal, holder: is_consent_delegate(client, principal, holder)
+        p,
+        record,
+        lambda principal, holder: is_consent_delegate(client, principal, holder),
+        client.suite,
     )
     assert record is not None  # check_record refused an absent one
     nonces.claim(p, now_ms)

@@ -157,6 +157,7 @@ class ChainVerifier:
                 header.time_ms,
                 checked,
                 is_committed=self._committed.__contains__,
+                suite=self.suite,
             )
         except BlockInvalid as exc:
             raise ChainFault(height, "replay", str(exc)) from None

@@ -164,7 +164,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             resp.signer, resp.expires_at_ms = p.holder, p.expires_at_ms
             certificate, record = certificate_answer(self.node, p.cert_id)
             resp.certificate.CopyFrom(certificate)
-            check_record(p, record, self._is_delegate)
+            check_record(p, record, self._is_delegate, self.node.genesis.suite)
             self.nonces.claim(p, now_ms)
         except PresentationRefused as refused:
             resp.refusal, resp.message = refused.reason.value, str(refused)

@@ -110,7 +110,7 @@ def audit_trace(node: Node, subject: str, limit: int) -> node_pb2.AuditTraceResp
         result = results.results[entry.tx_index]
         submitter = bytes(result.submitter)
         if submitter not in actors:
-            actors[submitter] = actor_of(node.state, submitter)
+            actors[submitter] = actor_of(node.state, submitter, node.genesis.suite)
         out = resp.entries.add(
             height=entry.height,
             tx_index=entry.tx_index,

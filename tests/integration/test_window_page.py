@@ -34,6 +34,7 @@ from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk import presentation
+from suites import ED25519_SHA256
 from tests.integration import page_support
 from tests.integration.helpers import DIPLOMA, cli, issue_and_deliver, org_key, wallet
 from tests.integration.page_support import CHROMIUM, browser_context, sign_up, tab, watched_page
@@ -171,7 +172,11 @@ def holder_with_diploma(net: Devnet) -> tuple[KeyPair, dict[str, Any]]:
     keypair = KeyPair.generate()
     with net.client() as client:
         doc, _ = issue_certificate(
-            client, org_key(net, "edu"), "diploma", holder_id_for(keypair.public_key), DIPLOMA
+            client,
+            org_key(net, "edu"),
+            "diploma",
+            holder_id_for(keypair.public_key, suite=ED25519_SHA256),
+            DIPLOMA,
         )
     return keypair, doc
 

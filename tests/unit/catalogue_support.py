@@ -14,6 +14,7 @@ from contracts.framework.errors import ContractError
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import Organisation
 from node.sdk.client import ClientError
+from suites import ED25519_SHA256
 
 NOW_MS = 1_800_000_000_000
 
@@ -29,6 +30,7 @@ def catalogue_state(
             tuple(organisations),
             credit_codes=credit_codes,
             catalogue=demo_catalogue() if catalogue is None else catalogue,
+            suite=ED25519_SHA256,
         )
     )
 
@@ -39,6 +41,7 @@ class StateClient:
 
     def __init__(self, state: MemoryState) -> None:
         self.state = state
+        self.suite = ED25519_SHA256
         self.queries: list[tuple[str, str]] = []
 
     def query(self, contract: str, method: str, **args: Any) -> Any:

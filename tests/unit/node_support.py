@@ -44,7 +44,7 @@ def issue_diploma(
         {
             "cert_id": cert_id,
             "cert_type": "diploma",
-            "holder": holder_id_for(holder.public_key),
+            "holder": holder_id_for(holder.public_key, suite=ED25519_SHA256),
             "doc_hash": doc_hash,
             "valid_until_ms": 0,
         },

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contracts.certificates.commitments import compute_field_commitment, derive_field_salt
 from node.chain.crypto import KeyPair
 from node.sdk.presentation import make_presentation, read_presentation
+from suites import ED25519_SHA256
 
 HOLDER_SEED = bytes(range(1, 33))
 DOCUMENT = {
@@ -53,9 +54,11 @@ def vector_text() -> str:
         f"expires_at_ms: {p.expires_at_ms}",
     ]
     for name in SHOWN:
-        field_salt = derive_field_salt(salt, name)
+        field_salt = derive_field_salt(salt, name, suite=ED25519_SHA256)
         value = str(DOCUMENT["fields"][name])  # type: ignore[index]
-        commitment = compute_field_commitment(p.cert_type, name, field_salt, value)
+        commitment = compute_field_commitment(
+            p.cert_type, name, field_salt, value, suite=ED25519_SHA256
+        )
         lines.append(f"field: {name} {field_salt.hex()} {commitment} {value}")
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ from contracts.membership.organisations import Organisation
 from contracts.runtime import StateReader, genesis_writes
 from node.chain.tx import encode_args
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 ORG_A = Organisation("org-a", "Org A", support.key_of("org-a"), ("verifier", "validator_operator"))
@@ -22,7 +23,7 @@ OPERATORS = {"v1": ORG_A.id}
 ALICE = support.ALICE
 """A holder who granted org-a consent."""
 BOB_KEY = support.key_of("wallet/bob")
-BOB = holder_id_for(BOB_KEY)
+BOB = holder_id_for(BOB_KEY, suite=ED25519_SHA256)
 """A holder who granted no one anything."""
 
 
@@ -32,7 +33,9 @@ class RulesChain:
     def __init__(self) -> None:
         self.ledger = support.Ledger(ORGANISATIONS)
         self.ledger.state = MemoryState(
-            genesis_writes(ORGANISATIONS, VALIDATORS, validator_operators=OPERATORS)
+            genesis_writes(
+                ORGANISATIONS, VALIDATORS, validator_operators=OPERATORS, suite=ED25519_SHA256
+            )
         )
         self.ledger.issue_diploma()
         self.ledger.request(agency_key=ORG_A.public_key)

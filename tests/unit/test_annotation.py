@@ -10,6 +10,7 @@ import pytest
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
 from node.sdk import annotation as an
+from suites import ED25519_SHA256
 
 HOLDER = KeyPair(bytes(range(32)))
 OTHER = KeyPair(bytes(range(1, 33)))
@@ -30,12 +31,13 @@ V1_TERMS: dict[str, Any] = TERMS | {"purpose_code": None}
 
 def _check(message: Any, **overrides: Any) -> an.Annotation:
     kw: dict[str, Any] = {
+        "suite": ED25519_SHA256,
         "cert_id": "cert-0001",
         "agency": "bank",
         "purpose": "开立账户",
         "purpose_code": "002",
         "now_ms": EXPIRES_MS - 1,
-        "onchain_holder": holder_id_for(HOLDER.public_key),
+        "onchain_holder": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
         "onchain_document_hash": DOC_HASH,
     }
     return an.check_annotation(message, **(kw | overrides))
@@ -44,9 +46,17 @@ def _check(message: Any, **overrides: Any) -> an.Annotation:
 def test_a_copy_is_accepted_for_its_agency_purpose_and_time() -> None:
     checked = _check(an.make_annotation(HOLDER, **TERMS))
     assert checked == an.Annotation(
-        "cert-0001", DOC_HASH, "bank", "开立账户", "002", "req-0001", EXPIRES_MS, HOLDER.public_key
+        "cert-0001",
+        DOC_HASH,
+        "bank",
+        "开立账户",
+        "002",
+        "req-0001",
+        EXPIRES_MS,
+        HOLDER.public_key,
+        suite=ED25519_SHA256,
     )
-    assert checked.holder == holder_id_for(HOLDER.public_key)
+    assert checked.holder == holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
     assert _signed(an.make_annotation(HOLDER, **TERMS)).startswith(
         b"trustledger/annotated-copy/v2\0"
     )
@@ -73,7 +83,10 @@ def test_a_v1_copy_released_before_purpose_codes_is_still_accepted() -> None:
         ({"purpose_code": "099"}, an.Refusal.PURPOSE),
         ({"now_ms": EXPIRES_MS}, an.Refusal.EXPIRED),
         ({"now_ms": EXPIRES_MS + 86_400_000}, an.Refusal.EXPIRED),
-        ({"onchain_holder": holder_id_for(OTHER.public_key)}, an.Refusal.HOLDER),
+        (
+            {"onchain_holder": holder_id_for(OTHER.public_key, suite=ED25519_SHA256)},
+            an.Refusal.HOLDER,
+        ),
         ({"onchain_document_hash": "cd" * 32}, an.Refusal.DOCUMENT),
         ({"cert_id": "cert-0002"}, an.Refusal.DOCUMENT),
     ),
@@ -132,7 +145,7 @@ def test_an_altered_byte_of_a_v2_copy_fails_the_signature_or_the_format(
 
 def test_bytes_signed_by_another_key_name_another_holder() -> None:
     signed = _signed(an.make_annotation(HOLDER, **TERMS))
-    forged = signed[: -an.PUBLIC_KEY_BYTES] + OTHER.public_key
+    forged = signed[: -len(OTHER.public_key)] + OTHER.public_key
     with pytest.raises(an.AnnotationRefused) as refused:
         _check(_resigned(forged, OTHER))
     assert refused.value.reason == an.Refusal.HOLDER
@@ -175,7 +188,10 @@ def test_a_malformed_annotation_is_refused_as_format(message: Any) -> None:
 def test_a_public_key_holding_a_nul_byte_is_read_whole() -> None:
     key = next(k for k in (KeyPair(bytes([i]) * 32) for i in range(256)) if 0 in k.public_key)
     terms = TERMS | {"expires_at_ms": EXPIRES_MS}
-    checked = _check(an.make_annotation(key, **terms), onchain_holder=holder_id_for(key.public_key))
+    checked = _check(
+        an.make_annotation(key, **terms),
+        onchain_holder=holder_id_for(key.public_key, suite=ED25519_SHA256),
+    )
     assert checked.holder_public_key == key.public_key
 
 
@@ -217,7 +233,7 @@ def test_the_wallet_refuses_to_sign_what_the_layout_cannot_carry(change: dict[st
 def test_the_annotation_reads_as_the_platforms_print_it(
     terms: dict[str, Any], printed: str
 ) -> None:
-    read = an.read_annotation(an.make_annotation(HOLDER, **terms))
+    read = an.read_annotation(an.make_annotation(HOLDER, **terms), suite=ED25519_SHA256)
     assert an.get_annotation_text(read, "某某银行") == printed
 
 
@@ -226,16 +242,20 @@ class _Chain:
 
     def __init__(self, delegations: list[dict[str, Any]]) -> None:
         self.delegations = delegations
+        self.suite = ED25519_SHA256
 
     def query(self, contract: str, method: str, **args: Any) -> Any:
         if (contract, method) == ("certificates", "status"):
-            return {"holder": holder_id_for(HOLDER.public_key), "doc_hash": DOC_HASH}
+            return {
+                "holder": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
+                "doc_hash": DOC_HASH,
+            }
         if (contract, method) == ("consent", "get"):
             return {"purpose": "开立账户", "purpose_code": "002"}
         assert (contract, method, args["holder"]) == (
             "delegation",
             "list_by_holder",
-            holder_id_for(OTHER.public_key),
+            holder_id_for(OTHER.public_key, suite=ED25519_SHA256),
         )
         return self.delegations
 
@@ -243,8 +263,24 @@ class _Chain:
 @pytest.mark.parametrize(
     ("delegations", "accepted"),
     (
-        ([{"principal": holder_id_for(HOLDER.public_key), "actions": ["consent"]}], True),
-        ([{"principal": holder_id_for(HOLDER.public_key), "actions": ["archives"]}], False),
+        (
+            [
+                {
+                    "principal": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
+                    "actions": ["consent"],
+                }
+            ],
+            True,
+        ),
+        (
+            [
+                {
+                    "principal": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
+                    "actions": ["archives"],
+                }
+            ],
+            False,
+        ),
         ([{"principal": "hd" + "0" * 40, "actions": ["consent"]}], False),
         ([], False),
     ),
@@ -257,7 +293,7 @@ def test_a_copy_released_by_a_delegate_needs_a_consent_delegation_from_the_holde
     chain: Any = _Chain(delegations)
     if accepted:
         checked = an.check_released_copy(chain, message, document, agency="bank", now_ms=0)
-        assert checked.holder == holder_id_for(OTHER.public_key)
+        assert checked.holder == holder_id_for(OTHER.public_key, suite=ED25519_SHA256)
     else:
         with pytest.raises(an.AnnotationRefused) as refused:
             an.check_released_copy(chain, message, document, agency="bank", now_ms=0)

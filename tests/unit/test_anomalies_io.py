@@ -18,6 +18,7 @@ from node.chain.tx import build_tx
 from node.sdk.anomalies.facts import Actors, BlockFact, EventFact, TxFact, facts_of_block
 from node.sdk.anomalies.rules import Alert
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 
 ALERT = Alert("revoked-verified", 7, 1_800_000_000_000, "bank", "it happened", ("ab12",))
 
@@ -59,13 +60,13 @@ def test_a_block_becomes_its_fact_and_one_fact_per_transaction() -> None:
             ),
         ]
     )
-    facts = facts_of_block(block, results, Actors({bank.public_key: "bank"}))
+    facts = facts_of_block(block, results, Actors({bank.public_key: "bank"}, suite=ED25519_SHA256))
     assert facts[0] == BlockFact(3, 1234, 2)
     assert facts[1] == TxFact(
         3, 1234, "aa", "bank", "consent.access", {"request_id": "req-1"}, False,
         "permission_denied", "no grant in force", (),
     )  # fmt: skip
-    assert facts[2].actor == holder_id_for(holder.public_key)  # type: ignore[union-attr]
+    assert facts[2].actor == holder_id_for(holder.public_key, suite=ED25519_SHA256)  # type: ignore[union-attr]
     assert facts[2].events == (  # type: ignore[union-attr]
         EventFact("consent.revoked", ("hd1", "req-1"), {"uses_left": 0}),
     )
@@ -74,9 +75,12 @@ def test_a_block_becomes_its_fact_and_one_fact_per_transaction() -> None:
 def test_members_are_named_by_their_keys_and_an_unreadable_entry_is_skipped() -> None:
     key = KeyPair(b"\x03" * 32).public_key
     actors = Actors.from_membership(
-        [{"id": "bank", "public_key": key.hex()}, {"id": "odd", "public_key": "zz"}, {"id": "x"}]
+        [{"id": "bank", "public_key": key.hex()}, {"id": "odd", "public_key": "zz"}, {"id": "x"}],
+        suite=ED25519_SHA256,
     )
-    assert actors(key) == "bank" and actors(b"\x04" * 32) == holder_id_for(b"\x04" * 32)
+    assert actors(key) == "bank" and actors(b"\x04" * 32) == holder_id_for(
+        b"\x04" * 32, suite=ED25519_SHA256
+    )
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

@@ -26,6 +26,7 @@ from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import ORGANISATIONS, get_organisation_problem
 from contracts.runtime import ArgValue, genesis_writes
 from node.genesis import Genesis
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import pass_proposal
 
@@ -57,6 +58,7 @@ def coded_ledger(catalogue: lookup.GenesisCatalogue | None = None) -> support.Le
             support.ORGANISATIONS,
             credit_codes={support.PSB.id: PSB_CODE},
             catalogue=catalogue,
+            suite=ED25519_SHA256,
         )
     )
     return ledger
@@ -203,13 +205,13 @@ def test_a_genesis_catalogue_replaces_the_legacy_one() -> None:
         PURPOSES,
     )
     orgs = (support.UNIVERSITY, support.BANK)
-    state = MemoryState(genesis_writes(orgs, catalogue=only))
+    state = MemoryState(genesis_writes(orgs, catalogue=only, suite=ED25519_SHA256))
     assert state.get(GENESIS_KEY) == b"true"
     assert [t.entry.id for t in lookup.TYPES.get_all(state)] == ["diploma", "resident_id_card"]
     with pytest.raises(ContractError, match="driving_licence is not in the catalogue"):
         lookup.get_type_for_issue(state, "driving_licence", 5)
     # Without a genesis catalogue the legacy one stands, and no catalogue key is written.
-    legacy = dict(genesis_writes(orgs))
+    legacy = dict(genesis_writes(orgs, suite=ED25519_SHA256))
     assert not any(key.startswith(b"catalogue/") for key in legacy)
     assert lookup.get_type_for_issue(MemoryState(legacy.items()), "driving_licence", 5).id == (
         "driving_licence"
@@ -219,10 +221,10 @@ def test_a_genesis_catalogue_replaces_the_legacy_one() -> None:
 def test_a_founding_organisation_names_only_types_of_the_genesis_catalogue() -> None:
     only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), CATEGORIES, PURPOSES)
     with pytest.raises(ContractError, match="jinan-psb: certificate type resident_id_card"):
-        genesis_writes((support.PSB,), catalogue=only)
+        genesis_writes((support.PSB,), catalogue=only, suite=ED25519_SHA256)
     hrss = dataclasses.replace(support.HRSS, record_categories=("pension",))
     with pytest.raises(ContractError, match="record category pension is not in"):
-        genesis_writes((hrss,))
+        genesis_writes((hrss,), suite=ED25519_SHA256)
 
 
 def test_the_genesis_file_carries_its_catalogue_and_old_files_keep_their_hash() -> None:
@@ -248,7 +250,11 @@ def test_a_few_hundred_types_are_listed_and_each_is_issued_under() -> None:
     university = dataclasses.replace(support.UNIVERSITY, cert_types=("type_399",))
     ledger = support.Ledger()
     ledger.state = MemoryState(
-        genesis_writes((university, support.BANK), catalogue=lookup.GenesisCatalogue(many, (), ()))
+        genesis_writes(
+            (university, support.BANK),
+            catalogue=lookup.GenesisCatalogue(many, (), ()),
+            suite=ED25519_SHA256,
+        )
     )
     types = ledger.query("certificates", "types", {})
     assert [t["id"] for t in types] == [f"type_{n:03d}" for n in range(400)]
@@ -368,7 +374,11 @@ def test_a_legacy_type_can_be_retired_and_keeps_its_first_version() -> None:
     ledger = support.Ledger()
     education = CERTIFICATE_TYPES["diploma"].type_code[:18]
     ledger.state = MemoryState(
-        genesis_writes(support.ORGANISATIONS, credit_codes={support.UNIVERSITY.id: education})
+        genesis_writes(
+            support.ORGANISATIONS,
+            credit_codes={support.UNIVERSITY.id: education},
+            suite=ED25519_SHA256,
+        )
     )
     ledger.issue_diploma()
     retire = propose_args("retire-000001", "retire_certificate_type", entry_id="diploma")
@@ -476,7 +486,7 @@ def test_names_outside_the_catalogue_are_refused_where_they_are_used() -> None:
 
 
 def test_lookups_answer_for_each_kind() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     assert isinstance(lookup.get_certificate_type(state, "diploma"), CertificateType)
     assert isinstance(lookup.get_category_in_force(state, "medical", 1), RecordCategory)
     assert isinstance(lookup.check_purpose_code(state, "001", 1), CatalogueEntry)
@@ -678,7 +688,7 @@ def test_a_legacy_entrys_next_version_keeps_the_first_readable() -> None:
 
 
 def test_an_entry_changes_at_most_once_a_block() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     entry = definitions.parse_purpose({"id": "012", "name_zh": "租房", "name_en": "Tenancy"})
     listed, writes = lookup.PURPOSE_CODES.get_registration(state, entry, 5, actions._keeps_anything)
     assert (listed.standing.version, listed.standing.from_height) == (1, 5)
@@ -781,7 +791,7 @@ def test_the_state_layout_is_as_documented() -> None:
         b"catalogue/certificate_type_version/diploma/000012"
     )
     only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), CATEGORIES[:1], PURPOSES[:1])
-    writes = dict(genesis_writes((support.BANK,), catalogue=only))
+    writes = dict(genesis_writes((support.BANK,), catalogue=only, suite=ED25519_SHA256))
     stored = json.loads(writes[b"catalogue/certificate_type/diploma"])
     assert (stored["version"], stored["from_height"], stored["retired_height"]) == (1, 0, 0)
     assert (
@@ -792,7 +802,7 @@ def test_the_state_layout_is_as_documented() -> None:
 
 
 def test_versions_of_a_legacy_entry_and_of_none() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     versions = lookup.TYPES.get_versions(state, "diploma")
     assert [(v.entry, v.standing.version, v.standing.from_height) for v in versions] == [
         (CERTIFICATE_TYPES["diploma"], 1, 0)
@@ -802,7 +812,7 @@ def test_versions_of_a_legacy_entry_and_of_none() -> None:
 
 def test_a_stored_first_version_is_not_written_again_by_the_next() -> None:
     only = lookup.GenesisCatalogue((), (), PURPOSES)
-    state = MemoryState(genesis_writes((support.BANK,), catalogue=only))
+    state = MemoryState(genesis_writes((support.BANK,), catalogue=only, suite=ED25519_SHA256))
     renamed = definitions.parse_purpose({"id": "001", "name_zh": "政务服务", "name_en": "Services"})
     listed, writes = lookup.PURPOSE_CODES.get_registration(
         state, renamed, 5, actions._keeps_anything
@@ -817,7 +827,9 @@ def test_a_shelf_holds_at_most_its_limit() -> None:
         for n in range(ENTRIES_MAX - 1)
     )
     state = MemoryState(
-        genesis_writes((support.BANK,), catalogue=lookup.GenesisCatalogue(full, (), ()))
+        genesis_writes(
+            (support.BANK,), catalogue=lookup.GenesisCatalogue(full, (), ()), suite=ED25519_SHA256
+        )
     )
     last = dataclasses.replace(full[0], id="t_last")
     _, writes = lookup.TYPES.get_registration(state, last, 5, actions._keeps_type)
@@ -839,12 +851,12 @@ def test_a_type_with_no_metadata_roles_and_their_refusal_names_the_type() -> Non
 
 
 def test_every_field_of_a_type_is_within_it() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     lookup.check_fields_of(state, "diploma", CERTIFICATE_TYPES["diploma"].fields, "fields")
     only = lookup.GenesisCatalogue((CERTIFICATE_TYPES["diploma"],), (), ())
     hrss = dataclasses.replace(support.UNIVERSITY, record_categories=("medical",))
     with pytest.raises(ContractError, match="record category medical is not in the catalogue"):
-        genesis_writes((hrss,), catalogue=only)
+        genesis_writes((hrss,), catalogue=only, suite=ED25519_SHA256)
 
 
 @pytest.mark.parametrize("section", ["certificate_types", "record_categories", "purposes"])
@@ -888,7 +900,7 @@ def test_an_entry_id_is_1_to_48_lower_case_characters() -> None:
 
 
 def test_the_action_builders_register_and_retire_on_their_shelf() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     ctx = support.Ledger().ctx(support.BANK)
     register = actions._registering(lookup.PURPOSE_CODES, actions._keeps_anything)
     assert [arg.name for arg in register.args] == ["definition"]
@@ -959,8 +971,8 @@ def test_an_organisations_type_list_holds_catalogue_ids_once_each() -> None:
         (("diploma", "diploma"), "organisation sdu: a certificate type is listed twice"),
     ):
         university = dataclasses.replace(support.UNIVERSITY, cert_types=cert_types)
-        assert get_organisation_problem(university) == problem
-    assert get_organisation_problem(support.UNIVERSITY) is None
+        assert get_organisation_problem(university, suite=ED25519_SHA256) == problem
+    assert get_organisation_problem(support.UNIVERSITY, suite=ED25519_SHA256) is None
 
 
 # --- the framework's catalogue-name arguments ----------------------------------------------

@@ -14,6 +14,7 @@ from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.framework.identity import holder_id_for, is_holder_id
 from contracts.framework.interface import CallResult
 from contracts.framework.memory import MemoryState
+from suites import ED25519_SHA256
 
 # --- codec ---------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ def test_canonical_json_refuses_nan() -> None:
 def test_holder_id_is_the_domain_separated_hash_of_the_key() -> None:
     key = bytes(range(32))
     expected = "hd" + hashlib.sha256(b"trustledger/holder\x00" + key).hexdigest()[:40]
-    assert holder_id_for(key) == expected
+    assert holder_id_for(key, suite=ED25519_SHA256) == expected
     assert is_holder_id(expected)
     assert len(expected) == 42
 

@@ -16,6 +16,7 @@ from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.framework.interface import Event
 from contracts.runtime import ArgValue
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 # --- catalogue and document hashes ---------------------------------------------------------
@@ -52,16 +53,20 @@ def test_types_query_lists_the_catalogue() -> None:
 
 
 def test_document_hash_depends_on_salt_and_every_field() -> None:
-    base = compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("a"))
+    base = compute_document_hash(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("a"), suite=ED25519_SHA256
+    )
     assert len(base) == 64
     assert base == compute_document_hash(
-        "diploma", dict(support.ALICE_DIPLOMA_FIELDS), support.salt_for("a")
+        "diploma", dict(support.ALICE_DIPLOMA_FIELDS), support.salt_for("a"), suite=ED25519_SHA256
     )
     assert base != compute_document_hash(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("b")
+        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for("b"), suite=ED25519_SHA256
     )
     changed = {**support.ALICE_DIPLOMA_FIELDS, "major": "数学"}
-    assert base != compute_document_hash("diploma", changed, support.salt_for("a"))
+    assert base != compute_document_hash(
+        "diploma", changed, support.salt_for("a"), suite=ED25519_SHA256
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,7 +82,7 @@ def test_document_hash_rejects_bad_documents(
     cert_type: str, fields: dict[str, str], salt: bytes
 ) -> None:
     with pytest.raises(ContractError) as info:
-        compute_document_hash(cert_type, fields, salt)
+        compute_document_hash(cert_type, fields, salt, suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
 
 

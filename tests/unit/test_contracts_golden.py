@@ -35,6 +35,7 @@ from contracts.runtime import (
     subjects_of,
 )
 from contracts.runtime import query as run_query
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 GOLDEN_PATH = Path(__file__).parent / "testdata" / "contracts_golden.txt"
@@ -65,7 +66,9 @@ class _Recorder(support.Ledger):
     def __init__(self) -> None:
         super().__init__()
         self.state = MemoryState(
-            genesis_writes(support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2))
+            genesis_writes(
+                support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2), suite=ED25519_SHA256
+            )
         )
         self.lines: list[str] = [f"genesis {len(self.state)} keys"]
 
@@ -124,7 +127,9 @@ def _propose(r: _Recorder, proposer_key: bytes, args: dict[str, ArgValue]) -> No
 
 def _certificates(r: _Recorder) -> None:
     salt = support.salt_for("diploma")
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
+    )
     r.step(
         support.UNIVERSITY,
         "certificates.issue",

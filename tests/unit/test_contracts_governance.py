@@ -12,6 +12,7 @@ from contracts.framework.memory import MemoryState
 from contracts.governance.quorum import QuorumRule
 from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import ArgValue, genesis_writes
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 DELAY = limits.VALIDATOR_ACTIVATION_DELAY
@@ -33,7 +34,9 @@ def ledger_with_validators(
     organisations: tuple[Organisation, ...] = support.ORGANISATIONS,
 ) -> support.Ledger:
     ledger = support.Ledger(organisations)
-    ledger.state = MemoryState(genesis_writes(organisations, GENESIS_VALIDATORS))
+    ledger.state = MemoryState(
+        genesis_writes(organisations, GENESIS_VALIDATORS, suite=ED25519_SHA256)
+    )
     return ledger
 
 
@@ -73,7 +76,11 @@ def pass_proposal(
 
 
 def test_genesis_stores_the_quorum_rule_validators_and_versions() -> None:
-    writes = dict(genesis_writes(support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2)))
+    writes = dict(
+        genesis_writes(
+            support.ORGANISATIONS, GENESIS_VALIDATORS, QuorumRule(1, 2), suite=ED25519_SHA256
+        )
+    )
     assert writes[b"membership/quorum"] == b'{"denominator":2,"numerator":1}'
     assert writes[b"membership/contract_version/consent"] == b"[[0,1]]"
     assert b"membership/validators/" + b"0" * 20 in writes
@@ -87,7 +94,7 @@ def test_genesis_stores_the_quorum_rule_validators_and_versions() -> None:
 
 
 def test_genesis_without_validators_is_backward_compatible() -> None:
-    writes = genesis_writes(support.ORGANISATIONS)
+    writes = genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256)
     assert not any(key.startswith(b"membership/validators/") for key, _ in writes)
     assert support.Ledger().query("membership", "validators", {})["validators"] == []
 
@@ -97,7 +104,7 @@ def test_genesis_without_validators_is_backward_compatible() -> None:
 )
 def test_genesis_rejects_unsafe_quorum(quorum: QuorumRule) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, (), quorum)
+        genesis_writes(support.ORGANISATIONS, (), quorum, suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
 
 
@@ -112,7 +119,7 @@ def test_genesis_rejects_unsafe_quorum(quorum: QuorumRule) -> None:
 )
 def test_genesis_rejects_malformed_validators(validators: tuple[V, ...]) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, validators)
+        genesis_writes(support.ORGANISATIONS, validators, suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
 
 
@@ -457,7 +464,9 @@ def test_invalid_validator_changes(params: dict[str, ArgValue], code: str) -> No
 
 def test_the_last_validator_cannot_be_removed() -> None:
     ledger = support.Ledger((support.PSB,))
-    ledger.state = MemoryState(genesis_writes((support.PSB,), GENESIS_VALIDATORS[:1]))
+    ledger.state = MemoryState(
+        genesis_writes((support.PSB,), GENESIS_VALIDATORS[:1], suite=ED25519_SHA256)
+    )
     ledger.reject(
         support.PSB,
         "membership.propose",

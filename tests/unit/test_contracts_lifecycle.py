@@ -16,6 +16,7 @@ from contracts.certificates.commitments import (
 )
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 CERT = "DIP-2012-000001"
@@ -26,10 +27,10 @@ C: dict[str, ArgValue] = {"cert_id": CERT}
 
 
 def issue_with_commitments(ledger: support.Ledger, valid_until_ms: int = 0) -> dict[str, str]:
-    commitments = compute_field_commitments("diploma", FIELDS, SALT)
+    commitments = compute_field_commitments("diploma", FIELDS, SALT, suite=ED25519_SHA256)
     ledger.issue(
         support.UNIVERSITY,
-        doc_hash=compute_document_hash("diploma", FIELDS, SALT),
+        doc_hash=compute_document_hash("diploma", FIELDS, SALT, suite=ED25519_SHA256),
         field_hashes=encode_field_hashes(commitments),
         valid_until_ms=valid_until_ms,
     )
@@ -49,13 +50,15 @@ def status(
 
 
 def test_document_hash_is_the_hash_of_the_field_commitments() -> None:
-    commitments = compute_field_commitments("diploma", FIELDS, SALT)
+    commitments = compute_field_commitments("diploma", FIELDS, SALT, suite=ED25519_SHA256)
     assert set(commitments) == set(FIELDS)
-    assert compute_document_hash_from_commitments("diploma", commitments) == (
-        compute_document_hash("diploma", FIELDS, SALT)
+    assert compute_document_hash_from_commitments("diploma", commitments, suite=ED25519_SHA256) == (
+        compute_document_hash("diploma", FIELDS, SALT, suite=ED25519_SHA256)
     )
-    assert len(derive_field_salt(SALT, "degree")) == 32
-    assert derive_field_salt(SALT, "degree") != derive_field_salt(SALT, "major")
+    assert len(derive_field_salt(SALT, "degree", suite=ED25519_SHA256)) == 32
+    assert derive_field_salt(SALT, "degree", suite=ED25519_SHA256) != derive_field_salt(
+        SALT, "major", suite=ED25519_SHA256
+    )
 
 
 def test_a_disclosed_field_verifies_against_the_chain() -> None:
@@ -65,49 +68,71 @@ def test_a_disclosed_field_verifies_against_the_chain() -> None:
     field_hashes = on_chain["field_hashes"]
     assert isinstance(field_hashes, dict)
     disclosed = {
-        "degree": (FIELDS["degree"], derive_field_salt(SALT, "degree")),
-        "graduation_date": (FIELDS["graduation_date"], derive_field_salt(SALT, "graduation_date")),
+        "degree": (FIELDS["degree"], derive_field_salt(SALT, "degree", suite=ED25519_SHA256)),
+        "graduation_date": (
+            FIELDS["graduation_date"],
+            derive_field_salt(SALT, "graduation_date", suite=ED25519_SHA256),
+        ),
     }
-    assert verify_disclosure("diploma", field_hashes, disclosed)
-    assert verify_disclosure("diploma", field_hashes, disclosed, doc_hash=str(on_chain["doc_hash"]))
+    assert verify_disclosure("diploma", field_hashes, disclosed, suite=ED25519_SHA256)
+    assert verify_disclosure(
+        "diploma", field_hashes, disclosed, doc_hash=str(on_chain["doc_hash"]), suite=ED25519_SHA256
+    )
 
 
 @pytest.mark.parametrize(
     "disclosed",
     [
-        {"degree": ("工学博士", derive_field_salt(SALT, "degree"))},  # changed value
-        {"degree": (FIELDS["degree"], derive_field_salt(SALT, "major"))},  # another field's salt
-        {"degree": (FIELDS["degree"], derive_field_salt(support.salt_for("other"), "degree"))},
+        {
+            "degree": ("工学博士", derive_field_salt(SALT, "degree", suite=ED25519_SHA256))
+        },  # changed value
+        {
+            "degree": (FIELDS["degree"], derive_field_salt(SALT, "major", suite=ED25519_SHA256))
+        },  # another field's salt
+        {
+            "degree": (
+                FIELDS["degree"],
+                derive_field_salt(support.salt_for("other"), "degree", suite=ED25519_SHA256),
+            )
+        },
         {"degree": (FIELDS["degree"], SALT[:16])},  # not a field salt
-        {"nickname": ("小梅", derive_field_salt(SALT, "nickname"))},  # not a field of the type
+        {
+            "nickname": ("小梅", derive_field_salt(SALT, "nickname", suite=ED25519_SHA256))
+        },  # not a field of the type
         {},  # nothing disclosed
     ],
 )
 def test_a_wrong_disclosure_fails(disclosed: dict[str, tuple[str, bytes]]) -> None:
-    commitments = compute_field_commitments("diploma", FIELDS, SALT)
-    assert not verify_disclosure("diploma", commitments, disclosed)
+    commitments = compute_field_commitments("diploma", FIELDS, SALT, suite=ED25519_SHA256)
+    assert not verify_disclosure("diploma", commitments, disclosed, suite=ED25519_SHA256)
 
 
 def test_disclosure_against_the_doc_hash_needs_matching_commitments() -> None:
-    commitments = compute_field_commitments("diploma", FIELDS, SALT)
-    doc_hash = compute_document_hash("diploma", FIELDS, SALT)
-    disclosed = {"major": (FIELDS["major"], derive_field_salt(SALT, "major"))}
-    assert verify_disclosure("diploma", commitments, disclosed, doc_hash=doc_hash)
+    commitments = compute_field_commitments("diploma", FIELDS, SALT, suite=ED25519_SHA256)
+    doc_hash = compute_document_hash("diploma", FIELDS, SALT, suite=ED25519_SHA256)
+    disclosed = {"major": (FIELDS["major"], derive_field_salt(SALT, "major", suite=ED25519_SHA256))}
+    assert verify_disclosure(
+        "diploma", commitments, disclosed, doc_hash=doc_hash, suite=ED25519_SHA256
+    )
     forged = {**commitments, "degree": "00" * 32}
-    assert not verify_disclosure("diploma", forged, disclosed, doc_hash=doc_hash)
-    assert not verify_disclosure("resident_id_card", commitments, disclosed)
+    assert not verify_disclosure(
+        "diploma", forged, disclosed, doc_hash=doc_hash, suite=ED25519_SHA256
+    )
+    assert not verify_disclosure("resident_id_card", commitments, disclosed, suite=ED25519_SHA256)
     # Commitments a holder hands over must hash to the chain's document hash: a partial set
     # does not (without doc_hash the commitments are the chain's own, complete at issuance).
     partial = {"major": commitments["major"]}
-    assert not verify_disclosure("diploma", partial, disclosed, doc_hash=doc_hash)
+    assert not verify_disclosure(
+        "diploma", partial, disclosed, doc_hash=doc_hash, suite=ED25519_SHA256
+    )
     junk: object = {"major": "not a pair"}
-    assert not verify_disclosure("diploma", commitments, junk)  # type: ignore[arg-type]
+    assert not verify_disclosure("diploma", commitments, junk, suite=ED25519_SHA256)  # type: ignore[arg-type]
 
 
 def test_field_hashes_must_match_the_doc_hash() -> None:
     ledger = support.Ledger()
-    commitments = compute_field_commitments("diploma", FIELDS, SALT)
-    doc_hash = compute_document_hash("diploma", FIELDS, SALT)
+    commitments = compute_field_commitments("diploma", FIELDS, SALT, suite=ED25519_SHA256)
+    doc_hash = compute_document_hash("diploma", FIELDS, SALT, suite=ED25519_SHA256)
     for bad in (
         encode_field_hashes({**commitments, "degree": "ab" * 32}),
         encode_field_hashes({k: v for k, v in commitments.items() if k != "degree"}),
@@ -126,7 +151,7 @@ def test_field_hashes_must_match_the_doc_hash() -> None:
 def test_field_values_have_length_rules() -> None:
     long_major = {**FIELDS, "major": "计" * 201}
     with pytest.raises(ContractError) as info:
-        compute_document_hash("diploma", long_major, SALT)
+        compute_document_hash("diploma", long_major, SALT, suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
     scope = "经营范围" * 400  # business scope may be long (2000 characters)
     fields = {f: "x" for f in ("unified_social_credit_code", "company_name", "company_type")}
@@ -141,7 +166,7 @@ def test_field_values_have_length_rules() -> None:
             "registration_authority": "x",
         }
     )
-    compute_document_hash("business_licence", fields, SALT)
+    compute_document_hash("business_licence", fields, SALT, suite=ED25519_SHA256)
 
 
 # --- lifecycle -----------------------------------------------------------------------------
@@ -189,8 +214,10 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     ledger = support.Ledger()
     old = issue_with_commitments(ledger)
     new_salt = support.salt_for("diploma-v2")
-    new_commitments = compute_field_commitments("diploma", AMENDED_FIELDS, new_salt)
-    new_doc_hash = compute_document_hash("diploma", AMENDED_FIELDS, new_salt)
+    new_commitments = compute_field_commitments(
+        "diploma", AMENDED_FIELDS, new_salt, suite=ED25519_SHA256
+    )
+    new_doc_hash = compute_document_hash("diploma", AMENDED_FIELDS, new_salt, suite=ED25519_SHA256)
     result = ledger.call(
         support.UNIVERSITY,
         "certificates.amend",
@@ -210,9 +237,13 @@ def test_amend_makes_a_new_version_and_keeps_the_old() -> None:
     assert history["versions"][0]["field_hashes"] == old
     assert history["versions"][0]["amend_reason"] == "学位信息更正 degree corrected"
     # An old presentation still verifies against the old version; the new one against the new.
-    disclosed = {"degree": (FIELDS["degree"], derive_field_salt(SALT, "degree"))}
-    assert verify_disclosure("diploma", history["versions"][0]["field_hashes"], disclosed)
-    assert not verify_disclosure("diploma", new_commitments, disclosed)
+    disclosed = {
+        "degree": (FIELDS["degree"], derive_field_salt(SALT, "degree", suite=ED25519_SHA256))
+    }
+    assert verify_disclosure(
+        "diploma", history["versions"][0]["field_hashes"], disclosed, suite=ED25519_SHA256
+    )
+    assert not verify_disclosure("diploma", new_commitments, disclosed, suite=ED25519_SHA256)
     # The same document again is no amendment.
     ledger.reject(
         support.UNIVERSITY,
@@ -277,7 +308,9 @@ def test_reissue_supersedes_the_old_certificate() -> None:
         {
             **C,
             "new_cert_id": new_id,
-            "doc_hash": compute_document_hash("diploma", FIELDS, support.salt_for("reissued")),
+            "doc_hash": compute_document_hash(
+                "diploma", FIELDS, support.salt_for("reissued"), suite=ED25519_SHA256
+            ),
             "valid_until_ms": 0,
             "reason": "证书遗失补发 lost, reissued",
         },

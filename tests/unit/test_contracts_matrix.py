@@ -25,6 +25,7 @@ import pytest
 from contracts.framework.identity import holder_id_for
 from contracts.framework.memory import MemoryState
 from contracts.runtime import ArgValue
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 DIPLOMA = "DIP-2012-000001"
@@ -34,7 +35,7 @@ REC2 = "SS-2024-000002"
 COR = "COR-0000001"
 GUARDIANSHIP = "DLG-GUARD-0001"
 REQ = "REQ-MATRIX-0001"
-CAROL = holder_id_for(support.key_of("wallet/carol"))
+CAROL = holder_id_for(support.key_of("wallet/carol"), suite=ED25519_SHA256)
 
 ROLES: dict[str, bytes] = {
     "issuer": support.UNIVERSITY.public_key,  # issuer of the diploma's type

@@ -10,17 +10,18 @@ from contracts.framework.errors import ContractError
 from contracts.framework.memory import MemoryState
 from contracts.membership.organisations import Organisation, principal_of
 from contracts.runtime import genesis_writes
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 
 def test_genesis_writes_are_sorted_and_canonical() -> None:
-    writes = genesis_writes(support.ORGANISATIONS)
+    writes = genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256)
     assert list(writes) == sorted(writes)
     membership_writes = [
         k for k, _ in writes if k.startswith((b"membership/org/", b"membership/key/"))
     ]
     assert len(membership_writes) == 2 * len(support.ORGANISATIONS)
-    assert genesis_writes(tuple(reversed(support.ORGANISATIONS))) == writes
+    assert genesis_writes(tuple(reversed(support.ORGANISATIONS)), suite=ED25519_SHA256) == writes
     assert (b"membership/key/" + support.PSB.public_key.hex().encode(), b'"jinan-psb"') in writes
 
 
@@ -53,7 +54,7 @@ def test_get_unknown_or_malformed() -> None:
 
 
 def test_principal_of() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     assert principal_of(state, support.BANK.public_key) == support.BANK
     assert principal_of(state, support.AUDITOR.public_key) == support.AUDITOR
     assert principal_of(state, support.ALICE_KEY) is None
@@ -88,7 +89,7 @@ def test_membership_has_no_transactions_yet() -> None:
 def test_genesis_rejects_malformed_organisations(change: dict[str, object]) -> None:
     bad = dataclasses.replace(support.UNIVERSITY, **change)  # type: ignore[arg-type]
     with pytest.raises(ContractError) as info:
-        genesis_writes((support.PSB, bad))
+        genesis_writes((support.PSB, bad), suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
 
 
@@ -97,8 +98,8 @@ def test_genesis_rejects_duplicate_ids_and_keys() -> None:
         id="sdu", name="Other", public_key=support.key_of("other"), roles=("verifier",)
     )
     with pytest.raises(ContractError, match="twice"):
-        genesis_writes((support.UNIVERSITY, twin))
+        genesis_writes((support.UNIVERSITY, twin), suite=ED25519_SHA256)
     same_key = dataclasses.replace(twin, id="other-org")
     same_key = dataclasses.replace(same_key, public_key=support.UNIVERSITY.public_key)
     with pytest.raises(ContractError, match="key"):
-        genesis_writes((support.UNIVERSITY, same_key))
+        genesis_writes((support.UNIVERSITY, same_key), suite=ED25519_SHA256)

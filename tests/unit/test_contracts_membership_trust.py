@@ -19,6 +19,7 @@ from contracts.runtime import ArgValue, genesis_writes
 from node.chain import pki
 from node.chain.crypto import KeyPair
 from node.genesis import Genesis
+from suites import ED25519_SHA256
 from tests.unit import node_support
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import add_org_args, pass_proposal
@@ -74,7 +75,7 @@ def test_set_ca_by_the_organisation_itself() -> None:
     assert event.name == MembershipEvent.CA_SET == "membership.ca_set"
     assert event.subjects == (support.PSB.id,)
     assert dict(event.attrs) == {
-        "ca_sha256": trust.get_pem_digest(PSB_CA),
+        "ca_sha256": trust.get_pem_digest(PSB_CA, suite=ED25519_SHA256),
         "org_id": support.PSB.id,
         "replaced": False,
         "revocations_cleared": 0,
@@ -334,10 +335,14 @@ def test_add_org_with_a_malformed_ca_is_refused() -> None:
 
 
 def test_genesis_pins_founding_cas() -> None:
-    writes = dict(genesis_writes(support.ORGANISATIONS, ca_certificates={support.PSB.id: PSB_CA}))
+    writes = dict(
+        genesis_writes(
+            support.ORGANISATIONS, ca_certificates={support.PSB.id: PSB_CA}, suite=ED25519_SHA256
+        )
+    )
     assert writes[trust.CAS.key(support.PSB.id)] == trust.CaCertificate(PSB_CA, 0).encode()
     # Without CAs, genesis is exactly what it was.
-    without = dict(genesis_writes(support.ORGANISATIONS))
+    without = dict(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     assert {k: v for k, v in writes.items() if not k.startswith(trust.CAS.prefix)} == without
 
 
@@ -346,7 +351,7 @@ def test_genesis_pins_founding_cas() -> None:
 )
 def test_genesis_refuses_bad_cas(cas: dict[str, object]) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, ca_certificates=cas)  # type: ignore[arg-type]
+        genesis_writes(support.ORGANISATIONS, ca_certificates=cas, suite=ED25519_SHA256)  # type: ignore[arg-type]
     assert info.value.code == "invalid_argument"
 
 

@@ -27,6 +27,7 @@ from contracts.runtime import (
     get_admission_refusal,
     screen_arguments,
 )
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import add_org_args, pass_proposal
 
@@ -51,6 +52,7 @@ def coded_ledger() -> support.Ledger:
         genesis_writes(
             support.ORGANISATIONS,
             credit_codes={support.UNIVERSITY.id: SDU_CODE, support.PSB.id: PSB_CODE},
+            suite=ED25519_SHA256,
         )
     )
     return ledger
@@ -61,7 +63,10 @@ def reissue_args(cert_id: str, new_cert_id: str) -> dict[str, ArgValue]:
         "cert_id": cert_id,
         "new_cert_id": new_cert_id,
         "doc_hash": compute_document_hash(
-            "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(new_cert_id)
+            "diploma",
+            support.ALICE_DIPLOMA_FIELDS,
+            support.salt_for(new_cert_id),
+            suite=ED25519_SHA256,
         ),
         "valid_until_ms": 0,
         "reason": "证书遗失补发 lost, reissued",
@@ -210,8 +215,8 @@ def test_genesis_credit_codes_are_checked() -> None:
             credit_codes.genesis_writes(codes, orgs)  # type: ignore[arg-type]
         assert info.value.code == "invalid_argument"
     # Chains without codes keep their genesis state (and so their state roots).
-    assert genesis_writes(support.ORGANISATIONS) == genesis_writes(
-        support.ORGANISATIONS, credit_codes={}
+    assert genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256) == genesis_writes(
+        support.ORGANISATIONS, credit_codes={}, suite=ED25519_SHA256
     )
 
 
@@ -360,7 +365,7 @@ def amend_args(cert_id: str, salt: str) -> dict[str, ArgValue]:
     return {
         "cert_id": cert_id,
         "doc_hash": compute_document_hash(
-            "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(salt)
+            "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(salt), suite=ED25519_SHA256
         ),
         "reason": "登记事项变更 amended",
     }

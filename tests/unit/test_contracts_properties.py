@@ -20,6 +20,7 @@ from contracts.certificates.commitments import (
 )
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue, screen_arguments
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 # --- determinism of random call sequences ----------------------------------------------------
@@ -427,10 +428,14 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     """Every kind of transaction, with realistic documents kept off-chain."""
     ledger = support.Ledger()
     diploma_salt = support.salt_for("diploma")
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt)
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt, suite=ED25519_SHA256
+    )
     ledger.issue(
         support.UNIVERSITY,
-        doc_hash=compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt),
+        doc_hash=compute_document_hash(
+            "diploma", support.ALICE_DIPLOMA_FIELDS, diploma_salt, suite=ED25519_SHA256
+        ),
         field_hashes=encode_field_hashes(commitments),
     )
     id_salt = support.salt_for("id")
@@ -438,9 +443,13 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         support.PSB,
         cert_id="ID-370102-0001",
         cert_type="resident_id_card",
-        doc_hash=compute_document_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt),
+        doc_hash=compute_document_hash(
+            "resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt, suite=ED25519_SHA256
+        ),
         field_hashes=encode_field_hashes(
-            compute_field_commitments("resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt)
+            compute_field_commitments(
+                "resident_id_card", support.ALICE_ID_CARD_FIELDS, id_salt, suite=ED25519_SHA256
+            )
         ),
         valid_until_ms=support.T0_MS + 3650 * support.DAY_MS,
     )
@@ -450,7 +459,9 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         cert_id="BL-WH-2015-000001",
         cert_type="business_licence",
         holder=support.ENTERPRISE,
-        doc_hash=compute_document_hash("business_licence", ENTERPRISE_VALUES, licence_salt),
+        doc_hash=compute_document_hash(
+            "business_licence", ENTERPRISE_VALUES, licence_salt, suite=ED25519_SHA256
+        ),
     )
     amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
     ledger.call(
@@ -458,7 +469,9 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
         "certificates.amend",
         {
             "cert_id": "ID-370102-0001",
-            "doc_hash": compute_document_hash("resident_id_card", amended, support.salt_for("id2")),
+            "doc_hash": compute_document_hash(
+                "resident_id_card", amended, support.salt_for("id2"), suite=ED25519_SHA256
+            ),
             "reason": "住址变更 address changed",
         },
     )

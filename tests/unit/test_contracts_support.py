@@ -31,6 +31,7 @@ from contracts.runtime import (
     genesis_writes,
     query,
 )
+from suites import ED25519_SHA256
 
 CHAIN_ID = "trustledger-test"
 T0_MS = 1_732_000_000_000
@@ -82,20 +83,20 @@ ORGANISATIONS = (PSB, UNIVERSITY, AMR, BANK, NOTARY, AUDITOR, HRSS, HEALTH, WEIH
 
 ALICE_KEY = key_of("wallet/alice")
 BOB_KEY = key_of("wallet/bob")
-ALICE = holder_id_for(ALICE_KEY)
-BOB = holder_id_for(BOB_KEY)
+ALICE = holder_id_for(ALICE_KEY, suite=ED25519_SHA256)
+BOB = holder_id_for(BOB_KEY, suite=ED25519_SHA256)
 STRANGER_KEY = key_of("nobody")
 GUARDIAN_KEY = key_of("wallet/guardian")
-GUARDIAN = holder_id_for(GUARDIAN_KEY)
+GUARDIAN = holder_id_for(GUARDIAN_KEY, suite=ED25519_SHA256)
 """Alice's daughter, who acts for her (监护 / 代办)."""
 ENTERPRISE_KEY = key_of("wallet/enterprise")
-ENTERPRISE = holder_id_for(ENTERPRISE_KEY)
+ENTERPRISE = holder_id_for(ENTERPRISE_KEY, suite=ED25519_SHA256)
 """An enterprise's own wallet (威海海鲜食品有限公司)."""
 LEGAL_REP_KEY = key_of("wallet/legal-rep")
-LEGAL_REP = holder_id_for(LEGAL_REP_KEY)
+LEGAL_REP = holder_id_for(LEGAL_REP_KEY, suite=ED25519_SHA256)
 """The enterprise's legal representative (法定代表人)."""
 AGENT_KEY = key_of("wallet/agent")
-AGENT = holder_id_for(AGENT_KEY)
+AGENT = holder_id_for(AGENT_KEY, suite=ED25519_SHA256)
 """A clerk the legal representative authorises (经办人)."""
 
 ALICE_DIPLOMA_FIELDS = {
@@ -132,7 +133,7 @@ def salt_for(name: str) -> bytes:
 
 
 def doc_hash(cert_type: TypeOrId, fields: Mapping[str, str], salt_name: str = "s") -> str:
-    return compute_document_hash(cert_type, fields, salt_for(salt_name))
+    return compute_document_hash(cert_type, fields, salt_for(salt_name), suite=ED25519_SHA256)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class Ledger:
     """An in-memory chain: one transaction per block, block time advancing one second."""
 
     def __init__(self, organisations: tuple[Organisation, ...] = ORGANISATIONS) -> None:
-        self.state = MemoryState(genesis_writes(organisations))
+        self.state = MemoryState(genesis_writes(organisations, suite=ED25519_SHA256))
         self.height = 1
         self.time_ms = T0_MS
         self.results: list[CallResult] = []
@@ -183,6 +184,7 @@ class Ledger:
             height=self.height,
             time_ms=self.time_ms,
             tx_hash=hashlib.sha256(b"tx/%d" % self.height).digest(),
+            suite=ED25519_SHA256,
         )
 
     def _next_block(self) -> None:

@@ -41,6 +41,7 @@ from node.sdk.credentials import (
     present_sd_jwt,
     verify_vc,
 )
+from suites import ED25519_SHA256
 
 CHAIN = "trustledger-test"
 BASE = "http://node.example:9100"
@@ -327,7 +328,9 @@ def test_key_binding_holds_and_refuses_another_audience_nonce_or_key(world: Worl
 
 def _bound_claims(world: World) -> CertificateClaims:
     """Claims whose holder id is HOLDER's: the issuer signs `sub`, not the key (no cnf)."""
-    return world.claims("cert-edu-0001", holder=holder_id_for(HOLDER.public_key))
+    return world.claims(
+        "cert-edu-0001", holder=holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
+    )
 
 
 def test_key_binding_without_cnf_holds_by_the_holder_id_the_issuer_signed(world: World) -> None:
@@ -337,7 +340,7 @@ def test_key_binding_without_cnf_holds_by_the_holder_id_the_issuer_signed(world:
     )
     checked = verify_vc(shown, RoutesSource(world.routes), NOW_S, audience="bank", nonce="n-1")
     assert checked.key_bound
-    assert checked.holder == holder_id_for(HOLDER.public_key)
+    assert checked.holder == holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
     assert _refused(shown, world, audience="other-bank") == vc.BAD_KEY_BINDING
     assert _refused(shown, world, nonce="n-2") == vc.BAD_KEY_BINDING
 

@@ -8,6 +8,7 @@ import pytest
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.framework.check_characters import get_gb11643_check, get_gb32100_check
 from node.sdk.documents import DocumentInvalid, get_code_problem, new_document
+from suites import ED25519_SHA256
 
 ID_NUMBER = "11010519491231002X"  # GB 11643's worked example
 CREDIT_CODE = "91350100M000100Y43"
@@ -52,15 +53,25 @@ def test_a_wrong_code_is_named_by_field_and_not_repeated(name: str, value: objec
 def test_an_issuer_cannot_make_a_document_with_a_wrong_code() -> None:
     good = "37100219940312002" + get_gb11643_check("37100219940312002")
     assert (
-        new_document("cert-1", "diploma", _fields("diploma", id_number=good))["fields"]["id_number"]
+        new_document("cert-1", "diploma", _fields("diploma", id_number=good), suite=ED25519_SHA256)[
+            "fields"
+        ]["id_number"]
         == good
     )
     with pytest.raises(DocumentInvalid, match="field id_number"):
-        new_document("cert-1", "diploma", _fields("diploma", id_number=good[:17] + "0"))
+        new_document(
+            "cert-1", "diploma", _fields("diploma", id_number=good[:17] + "0"), suite=ED25519_SHA256
+        )
     code = "91371000MA3C00000" + get_gb32100_check("91371000MA3C00000")
     licence = _fields("business_licence", unified_social_credit_code=code)
-    assert new_document("cert-2", "business_licence", licence)["cert_type"] == "business_licence"
+    assert (
+        new_document("cert-2", "business_licence", licence, suite=ED25519_SHA256)["cert_type"]
+        == "business_licence"
+    )
     with pytest.raises(DocumentInvalid, match="field unified_social_credit_code"):
         new_document(
-            "cert-2", "business_licence", licence | {"unified_social_credit_code": code[:17] + "0"}
+            "cert-2",
+            "business_licence",
+            licence | {"unified_social_credit_code": code[:17] + "0"},
+            suite=ED25519_SHA256,
         )

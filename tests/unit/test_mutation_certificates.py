@@ -32,6 +32,7 @@ from contracts.framework import limits
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.runtime import ArgValue
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 
 CERT = "DIP-2012-000001"
@@ -62,7 +63,9 @@ def ncr_args(valid_until_ms: int, **overrides: ArgValue) -> dict[str, ArgValue]:
 
 
 def new_hash(name: str) -> str:
-    return compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(name))
+    return compute_document_hash(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(name), suite=ED25519_SHA256
+    )
 
 
 # --- exact instants ------------------------------------------------------------------------
@@ -457,13 +460,13 @@ def test_a_document_may_reach_exactly_its_field_lengths_and_the_minimum_salt() -
     longest = limits.FIELD_VALUE_LENGTH_MAX_DEFAULT
     salt = b"s" * limits.DOCUMENT_SALT_LENGTH_MIN
     at_edge = {**support.ALICE_DIPLOMA_FIELDS, "major": "计" * longest}
-    assert len(compute_document_hash("diploma", at_edge, salt)) == 64
+    assert len(compute_document_hash("diploma", at_edge, salt, suite=ED25519_SHA256)) == 64
     for fields, bad_salt in (
         ({**at_edge, "major": "计" * (longest + 1)}, salt),
         (at_edge, salt[1:]),
     ):
         with pytest.raises(ContractError) as info:
-            compute_document_hash("diploma", fields, bad_salt)
+            compute_document_hash("diploma", fields, bad_salt, suite=ED25519_SHA256)
         assert info.value.code == "invalid_argument"
 
 
@@ -471,13 +474,17 @@ def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
     """An unhashable type is refused like an unknown one, not with a TypeError."""
     for cert_type in (["diploma"], "passport"):
         with pytest.raises(ContractError) as info:
-            compute_document_hash(cert_type, support.ALICE_DIPLOMA_FIELDS, SALT)  # type: ignore[arg-type]
+            compute_document_hash(
+                cert_type, support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
+            )  # type: ignore[arg-type]
         assert info.value.code == "invalid_argument"
 
 
 def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
     diploma = CERTIFICATE_TYPES["diploma"]
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
+    )
     assert is_complete_commitments(diploma, commitments)
     not_complete: list[tuple[object, object]] = [
         (CERTIFICATE_TYPES["resident_id_card"], commitments),  # another type's fields
@@ -494,9 +501,16 @@ def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> N
 def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
     """Anything else fails (never raises): a list, a third item, a salt as a bytearray, a
     value that is no text or cannot be encoded."""
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
-    value, salt = support.ALICE_DIPLOMA_FIELDS["degree"], derive_field_salt(SALT, "degree")
-    assert verify_disclosure("diploma", commitments, {"degree": (value, salt)})
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
+    )
+    value, salt = (
+        support.ALICE_DIPLOMA_FIELDS["degree"],
+        derive_field_salt(SALT, "degree", suite=ED25519_SHA256),
+    )
+    assert verify_disclosure(
+        "diploma", commitments, {"degree": (value, salt)}, suite=ED25519_SHA256
+    )
     for pair in (
         [value, salt],
         (value, salt, "extra"),
@@ -504,7 +518,7 @@ def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
         (7, salt),
         ("\ud800", salt),
     ):
-        assert not verify_disclosure("diploma", commitments, {"degree": pair})  # type: ignore[dict-item]
+        assert not verify_disclosure("diploma", commitments, {"degree": pair}, suite=ED25519_SHA256)  # type: ignore[dict-item]
 
 
 # --- the handlers' own arguments (mutated since the decorated handlers are, 4 Dec) ----------
@@ -513,18 +527,24 @@ def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
 def test_a_reissue_takes_field_hashes_of_the_old_certificates_type_and_new_document() -> None:
     ledger = support.Ledger.with_diploma(CERT)
     salt = support.salt_for("reissued")
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
+    )
     args = {
         **C,
         **reissue_args(
             ledger,
             "DIP-2012-000002",
-            doc_hash=compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, salt),
+            doc_hash=compute_document_hash(
+                "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
+            ),
             field_hashes=encode_field_hashes(commitments),
         ),
     }
     # Commitments of another document (the first one's salt) do not hash to doc_hash.
-    stale = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, SALT)
+    stale = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
+    )
     wrong = {**args, "field_hashes": encode_field_hashes(stale)}
     ledger.reject(support.UNIVERSITY, "certificates.reissue", wrong, "invalid_argument")
     ledger.call(support.UNIVERSITY, "certificates.reissue", args)
@@ -555,10 +575,14 @@ def test_a_certificate_may_reach_exactly_the_versions_cap() -> None:
 def test_an_amendment_stores_the_new_documents_field_hashes() -> None:
     ledger = support.Ledger.with_diploma(CERT)
     salt = support.salt_for("amended")
-    commitments = compute_field_commitments("diploma", support.ALICE_DIPLOMA_FIELDS, salt)
+    commitments = compute_field_commitments(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
+    )
     args = {
         **C,
-        "doc_hash": compute_document_hash("diploma", support.ALICE_DIPLOMA_FIELDS, salt),
+        "doc_hash": compute_document_hash(
+            "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
+        ),
         "field_hashes": encode_field_hashes(commitments),
         "reason": "x",
     }
@@ -624,9 +648,18 @@ def test_well_formed_commitments_are_1_to_64_names_to_digests() -> None:
     at_limit = {f"f{n}": digest for n in range(limits.NAME_LIST_LENGTH_MAX)}
     assert is_well_formed_commitments(at_limit)
     assert not is_well_formed_commitments({**at_limit, "one_more": digest})
-    assert not verify_disclosure("diploma", {}, {"degree": ("x", b"s" * 32)})
+    assert not verify_disclosure("diploma", {}, {"degree": ("x", b"s" * 32)}, suite=ED25519_SHA256)
     with pytest.raises(ContractError):
-        compute_document_hash_from_commitments(7, {"degree": digest})  # type: ignore[arg-type]
+        compute_document_hash_from_commitments(7, {"degree": digest}, suite=ED25519_SHA256)  # type: ignore[arg-type]
     with pytest.raises(ContractError):
-        compute_document_hash_from_commitments("diploma", {"degree": "not a digest"})
-    assert len(compute_document_hash_from_commitments("diploma", {"degree": digest})) == 64
+        compute_document_hash_from_commitments(
+            "diploma", {"degree": "not a digest"}, suite=ED25519_SHA256
+        )
+    assert (
+        len(
+            compute_document_hash_from_commitments(
+                "diploma", {"degree": digest}, suite=ED25519_SHA256
+            )
+        )
+        == 64
+    )

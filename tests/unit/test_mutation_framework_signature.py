@@ -43,6 +43,7 @@ from contracts.framework.signature import (
     text_kind,
     transaction,
 )
+from suites import ED25519_SHA256
 
 MOBILE = "13800138000"
 DIGEST = "ab" * 32
@@ -235,7 +236,12 @@ def test_a_signature_chosen_by_an_argument() -> None:
 
 def _ctx() -> CallContext:
     return CallContext(
-        chain_id="toy", sender_key=b"\x01" * 32, height=1, time_ms=0, tx_hash=b"\x02" * 32
+        chain_id="toy",
+        sender_key=b"\x01" * 32,
+        height=1,
+        time_ms=0,
+        tx_hash=b"\x02" * 32,
+        suite=ED25519_SHA256,
     )
 
 

@@ -36,6 +36,7 @@ from contracts.framework.interface import (
 )
 from contracts.framework.memory import MemoryState
 from contracts.framework.records import Record
+from suites import ED25519_SHA256
 
 
 @pytest.fixture(autouse=True)
@@ -256,7 +257,7 @@ def test_load_json_refuses_what_has_no_canonical_form() -> None:
 def test_a_holder_id_is_the_domain_separated_digest_of_the_key() -> None:
     key = bytes(range(32))
     digest = hashlib.sha256(b"trustledger/holder\x00" + key).hexdigest()
-    assert identity.holder_id_for(key) == "hd" + digest[:40]
+    assert identity.holder_id_for(key, suite=ED25519_SHA256) == "hd" + digest[:40]
     assert identity.is_holder_id("hd" + digest[:40])
     for bad in ("hd" + digest[:39], "hd" + digest[:41], "HD" + digest[:40], "hd" + "G" * 40):
         assert not identity.is_holder_id(bad)

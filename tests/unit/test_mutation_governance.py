@@ -20,6 +20,7 @@ from contracts.governance import proposals, versions
 from contracts.governance.quorum import DEFAULT_QUORUM, QuorumRule, get_quorum
 from contracts.membership import contract as membership_contract
 from contracts.runtime import ArgValue, execute, genesis_writes
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import add_org_args, approve_by, pass_proposal
 from tests.unit.test_mutation_membership import decided, events_of, proposal
@@ -62,13 +63,13 @@ def test_two_thirds_exactly_is_not_a_quorum() -> None:
 )
 def test_genesis_refuses_a_quorum_that_is_not_an_integer_rule(rule: Any) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, (), rule)
+        genesis_writes(support.ORGANISATIONS, (), rule, suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
 
 
 def test_the_largest_denominator_is_accepted() -> None:
     rule = QuorumRule(limits.QUORUM_DENOMINATOR_MAX - 1, limits.QUORUM_DENOMINATOR_MAX)
-    writes = dict(genesis_writes(support.ORGANISATIONS, (), rule))
+    writes = dict(genesis_writes(support.ORGANISATIONS, (), rule, suite=ED25519_SHA256))
     assert writes[b"membership/quorum"] == rule.encode()
 
 

@@ -24,6 +24,7 @@ from contracts.membership import trust, validator_set
 from contracts.membership.organisations import Organisation, principal_of
 from contracts.membership.validator_set import Endpoint
 from contracts.runtime import genesis_writes
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_governance import (
     DELAY,
@@ -86,20 +87,20 @@ def test_an_organisation_issues_and_appends_only_with_the_role_and_the_list() ->
 
 
 def test_principal_of_a_non_bytes_sender_of_key_length_is_nobody() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
-    assert principal_of(state, "k" * limits.ED25519_PUBLIC_KEY_LENGTH) is None  # type: ignore[arg-type]
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
+    assert principal_of(state, "k" * 32) is None  # type: ignore[arg-type]
     assert principal_of(state, support.STRANGER_KEY) is None
 
 
 def test_genesis_writes_the_key_index_and_records_by_literal_keys() -> None:
-    writes = dict(genesis_writes((support.UNIVERSITY,)))
+    writes = dict(genesis_writes((support.UNIVERSITY,), suite=ED25519_SHA256))
     assert writes[b"membership/key/" + support.UNIVERSITY.public_key.hex().encode()] == b'"sdu"'
     assert writes[b"membership/org/sdu"] == support.UNIVERSITY.encode()
 
 
 def test_genesis_refuses_what_is_not_an_organisation() -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes((support.PSB, "sdu"))  # type: ignore[arg-type]
+        genesis_writes((support.PSB, "sdu"), suite=ED25519_SHA256)  # type: ignore[arg-type]
     assert info.value.code == "invalid_argument"
 
 
@@ -111,7 +112,7 @@ def test_a_name_of_the_longest_length_is_accepted() -> None:
 
 def test_the_organisation_cap_at_its_edge() -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(many_orgs(limits.ORGANISATIONS_MAX + 1))
+        genesis_writes(many_orgs(limits.ORGANISATIONS_MAX + 1), suite=ED25519_SHA256)
     assert info.value.code == "invalid_argument"
     full = many_orgs(limits.ORGANISATIONS_MAX)
     ledger = support.Ledger(full)
@@ -333,7 +334,9 @@ def test_rotate_org_key_exact_event_and_a_used_key_is_refused() -> None:
 
 def genesis_validators_query(validators: Any, **kwargs: Any) -> Any:
     ledger = support.Ledger()
-    ledger.state = MemoryState(genesis_writes(support.ORGANISATIONS, validators, **kwargs))
+    ledger.state = MemoryState(
+        genesis_writes(support.ORGANISATIONS, validators, suite=ED25519_SHA256, **kwargs)
+    )
     return ledger.query("membership", "validators", {"height": 0})
 
 
@@ -367,7 +370,7 @@ def test_the_genesis_set_in_full_sorted_by_id_with_its_operators() -> None:
         (GENESIS_VALIDATORS, {"val-0": 5}),
         ((object(),), None),  # no id
         ((SimpleNamespace(id="val-0"),), None),  # no public key
-        ((V("val-0", "k" * limits.ED25519_PUBLIC_KEY_LENGTH),), None),  # type: ignore[arg-type]
+        ((V("val-0", "k" * 32),), None),  # type: ignore[arg-type]
         ((V(5, support.key_of("v")),), None),  # type: ignore[arg-type]
     ],
 )
@@ -375,7 +378,9 @@ def test_genesis_refuses_malformed_validators_and_operators(
     validators: Any, operators: Any
 ) -> None:
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, validators, validator_operators=operators)
+        genesis_writes(
+            support.ORGANISATIONS, validators, validator_operators=operators, suite=ED25519_SHA256
+        )
     assert info.value.code == "invalid_argument"
 
 
@@ -387,7 +392,9 @@ def test_the_validator_cap_at_its_edge() -> None:
     most = genesis_validators_query(validators(limits.VALIDATORS_MAX))
     assert len(most["validators"]) == limits.VALIDATORS_MAX
     with pytest.raises(ContractError) as info:
-        genesis_writes(support.ORGANISATIONS, validators(limits.VALIDATORS_MAX + 1))
+        genesis_writes(
+            support.ORGANISATIONS, validators(limits.VALIDATORS_MAX + 1), suite=ED25519_SHA256
+        )
     assert info.value.code == "invalid_argument"
 
 

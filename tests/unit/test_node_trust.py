@@ -24,6 +24,7 @@ from node.genesis import Genesis, GenesisError
 from node.runtime import Node
 from node.trust import read_trust
 from node.validators import read_operators
+from suites import ED25519_SHA256
 from tests.unit.node_support import TEST_CA, issue_diploma, open_node
 from tests.unit.sm2_certificates_support import SM2_CA_PEM
 from tests.unit.transport_support import make_org
@@ -87,9 +88,11 @@ def test_an_operator_must_be_a_founding_organisation() -> None:
     orgs = trust_genesis().organisations
     validators = trust_genesis().validators.validators
     with pytest.raises(ContractError, match="founding organisation"):
-        genesis_writes(orgs, validators, validator_operators={"val-0": "nobody"})
+        genesis_writes(
+            orgs, validators, validator_operators={"val-0": "nobody"}, suite=ED25519_SHA256
+        )
     with pytest.raises(ContractError, match="unknown validator"):
-        genesis_writes(orgs, validators, validator_operators={"val-9": "edu"})
+        genesis_writes(orgs, validators, validator_operators={"val-9": "edu"}, suite=ED25519_SHA256)
 
 
 def test_operators_of_the_sets_in_force_and_scheduled() -> None:

@@ -16,6 +16,7 @@ from contracts.runtime import genesis_writes
 from node.chain.pki import Role
 from node.services.agency import get_purpose_code_problem
 from proto import node_pb2, node_pb2_grpc
+from suites import ED25519_SHA256
 from tests.unit import test_contracts_support as support
 from tests.unit.test_node_rpc_details import bank_channel
 from tests.unit.test_transport_node import run
@@ -23,7 +24,7 @@ from tests.unit.test_transport_node import run
 NOT_LISTED = ("123", "02", "0002", "abc", " 002", "１２３", "110101199003070000")
 
 
-STATE = MemoryState(genesis_writes(support.ORGANISATIONS))
+STATE = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
 
 
 @pytest.mark.parametrize("code", ("", "001", "002", "099"))
@@ -40,7 +41,7 @@ def test_an_unlisted_code_is_refused_without_repeating_it(code: str) -> None:
 
 
 def test_the_list_is_the_chains_a_retired_code_is_refused() -> None:
-    state = MemoryState(genesis_writes(support.ORGANISATIONS))
+    state = MemoryState(genesis_writes(support.ORGANISATIONS, suite=ED25519_SHA256))
     _, writes = lookup.PURPOSE_CODES.get_retirement(state, "011", 2)
     state.apply_writes(writes.items())
     assert "011" not in get_purpose_code_problem(state, "123")

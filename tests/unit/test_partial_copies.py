@@ -17,6 +17,7 @@ from node.sdk.documents import (
     make_partial_copy,
     new_document,
 )
+from suites import ED25519_SHA256
 from tests.unit.test_contracts_support import ALICE_DIPLOMA_FIELDS
 
 FIELDS = {**ALICE_DIPLOMA_FIELDS, "id_number": "110105199001011232"}  # a valid GB 11643 number
@@ -24,19 +25,22 @@ FIELDS = {**ALICE_DIPLOMA_FIELDS, "id_number": "110105199001011232"}  # a valid 
 
 def onchain_of(doc: dict[str, Any], published: bool = True) -> dict[str, Any]:
     commitments = compute_field_commitments(
-        doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"])
+        doc["cert_type"], doc["fields"], bytes.fromhex(doc["salt"]), suite=ED25519_SHA256
     )
-    return {"doc_hash": document_hash(doc), "field_hashes": commitments if published else {}}
+    return {
+        "doc_hash": document_hash(doc, suite=ED25519_SHA256),
+        "field_hashes": commitments if published else {},
+    }
 
 
 def test_a_partial_copy_holds_only_the_chosen_fields_and_checks() -> None:
-    doc = new_document("DIP-2012-000001", "diploma", FIELDS)
-    copy = make_partial_copy(doc, ["degree", "major"])
+    doc = new_document("DIP-2012-000001", "diploma", FIELDS, suite=ED25519_SHA256)
+    copy = make_partial_copy(doc, ["degree", "major"], suite=ED25519_SHA256)
     assert set(copy) == {"cert_id", "cert_type", "fields", "field_salts"}
     assert copy["fields"] == {n: FIELDS[n] for n in ("degree", "major")}
     assert doc["salt"] not in str(copy)
     assert is_partial_copy(copy) and not is_partial_copy(doc)
-    check_partial_copy(copy, onchain_of(doc))
+    check_partial_copy(copy, onchain_of(doc), suite=ED25519_SHA256)
 
 
 @pytest.mark.parametrize(
@@ -52,14 +56,18 @@ def test_a_partial_copy_holds_only_the_chosen_fields_and_checks() -> None:
     ],
 )
 def test_a_spoiled_partial_copy_is_refused(spoil: Any) -> None:
-    doc = new_document("DIP-2012-000001", "diploma", FIELDS)
-    copy = make_partial_copy(doc, ["degree"])
+    doc = new_document("DIP-2012-000001", "diploma", FIELDS, suite=ED25519_SHA256)
+    copy = make_partial_copy(doc, ["degree"], suite=ED25519_SHA256)
     spoil(copy)
     with pytest.raises(DocumentInvalid):
-        check_partial_copy(copy, onchain_of(doc))
+        check_partial_copy(copy, onchain_of(doc), suite=ED25519_SHA256)
 
 
 def test_without_published_commitments_no_field_can_be_checked() -> None:
-    doc = new_document("DIP-2012-000001", "diploma", FIELDS)
+    doc = new_document("DIP-2012-000001", "diploma", FIELDS, suite=ED25519_SHA256)
     with pytest.raises(DocumentInvalid):
-        check_partial_copy(make_partial_copy(doc, ["degree"]), onchain_of(doc, published=False))
+        check_partial_copy(
+            make_partial_copy(doc, ["degree"], suite=ED25519_SHA256),
+            onchain_of(doc, published=False),
+            suite=ED25519_SHA256,
+        )

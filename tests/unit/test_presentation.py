@@ -21,6 +21,7 @@ from node.sdk import presentation as fmt
 from node.sdk.finality import ProvenValue
 from node.sdk.presentation import PresentationInvalid, PresentationRefused, Refusal
 from node.sdk.presentation_check import NonceBook, check_presentation
+from suites import ED25519_SHA256, Suite
 from tests.unit import presentation_vector as vector
 from tests.unit.consensus_support import VALIDATORS
 from tests.unit.test_contracts_support import UNIVERSITY, Ledger
@@ -44,6 +45,7 @@ class FakeClient:
 
     ledger: Ledger
     delegations: list[dict[str, Any]] = field(default_factory=list)
+    suite: Suite = ED25519_SHA256
 
     def get_proven_state(self, key: bytes, validators: object) -> ProvenValue:
         return ProvenValue(self.ledger.state.get(key), self.ledger.height, self.ledger.time_ms)
@@ -57,12 +59,12 @@ def chain(*, commitments: bool = True) -> FakeClient:
     """The vector's diploma, issued to the vector's holder with its field commitments."""
     ledger = Ledger()
     salt = bytes.fromhex(str(vector.DOCUMENT["salt"]))
-    hashes = compute_field_commitments("diploma", FIELDS, salt)
+    hashes = compute_field_commitments("diploma", FIELDS, salt, suite=ED25519_SHA256)
     args: dict[str, Any] = {
         "cert_id": vector.DOCUMENT["cert_id"],
         "cert_type": "diploma",
-        "holder": holder_id_for(HOLDER.public_key),
-        "doc_hash": compute_document_hash_from_commitments("diploma", hashes),
+        "holder": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
+        "doc_hash": compute_document_hash_from_commitments("diploma", hashes, suite=ED25519_SHA256),
         "valid_until_ms": 0,
     }
     if commitments:
@@ -96,7 +98,7 @@ def test_a_presentation_reads_back_as_signed_and_carries_only_the_chosen_fields(
     ]
     assert (p.verifier, p.nonce, p.issued_at_ms) == ("bank", vector.NONCE, NOW)
     assert p.expires_at_ms == NOW + fmt.TTL_MS_DEFAULT
-    assert p.holder == holder_id_for(HOLDER.public_key)
+    assert p.holder == holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
     assert FIELDS["id_number"] not in text and FIELDS["holder_name"] not in str(p)
 
 
@@ -140,7 +142,7 @@ def _resigned(text: str, change: Any) -> str:
 def test_an_accepted_presentation_reports_the_certificate_as_the_chain_has_it() -> None:
     checked = check(make(["university", "degree"]))
     assert checked.status == "valid"
-    assert checked.holder == holder_id_for(HOLDER.public_key)
+    assert checked.holder == holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
     assert checked.fields == {"university": FIELDS["university"], "degree": FIELDS["degree"]}
     assert checked.issuer == UNIVERSITY.id
 
@@ -210,7 +212,7 @@ def test_only_the_holder_or_a_consent_delegate_may_present() -> None:
     text = make(holder=stranger)
     assert refused(text) == Refusal.HOLDER
     client = chain()
-    holder = holder_id_for(HOLDER.public_key)
+    holder = holder_id_for(HOLDER.public_key, suite=ED25519_SHA256)
     client.delegations = [{"principal": holder, "actions": ["archives"]}]
     assert refused(text, client) == Refusal.HOLDER
     client.delegations = [{"principal": holder, "actions": ["consent"]}]

@@ -26,6 +26,7 @@ from node.sdk.catalogue import (
     get_certificate_type,
 )
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
+from suites import ED25519_SHA256
 from tests.unit.catalogue_support import StateClient, catalogue_state
 
 CODE = "11371000000000001C"
@@ -94,14 +95,18 @@ def test_a_document_of_a_new_type_is_built_and_checked_against_the_chains_entry(
     client = StateClient(catalogue_state())
     _register(client, NEW_TYPE, 3)
     with pytest.raises(DocumentInvalid, match="not in the certificate catalogue"):
-        new_document("cert-fish-1", "fishing_licence", FIELDS)  # the legacy tables lack it
-    doc = new_document("cert-fish-1", "fishing_licence", FIELDS, NEW_TYPE)
+        new_document(
+            "cert-fish-1", "fishing_licence", FIELDS, suite=ED25519_SHA256
+        )  # the legacy tables lack it
+    doc = new_document("cert-fish-1", "fishing_licence", FIELDS, NEW_TYPE, suite=ED25519_SHA256)
     digest = chain_document_hash(client, doc)  # type: ignore[arg-type]
-    assert digest == document_hash(doc, NEW_TYPE)
-    commitments = compute_field_commitments(NEW_TYPE, FIELDS, bytes.fromhex(doc["salt"]))
+    assert digest == document_hash(doc, NEW_TYPE, suite=ED25519_SHA256)
+    commitments = compute_field_commitments(
+        NEW_TYPE, FIELDS, bytes.fromhex(doc["salt"]), suite=ED25519_SHA256
+    )
     assert set(commitments) == set(NEW_TYPE.fields)
     with pytest.raises(DocumentInvalid, match="is a fishing_licence, not a diploma"):
-        document_hash(doc, get_certificate_type(client, "diploma"))  # type: ignore[arg-type]
+        document_hash(doc, get_certificate_type(client, "diploma"), suite=ED25519_SHA256)  # type: ignore[arg-type]
     with pytest.raises(DocumentInvalid, match="not in the chain's catalogue"):
         chain_document_hash(client, {**doc, "cert_type": "no_such_type"})  # type: ignore[arg-type]
 
@@ -120,7 +125,13 @@ def test_values_are_checked_against_the_kinds_and_lengths_of_the_chains_type(
     field: str, value: str, problem: str
 ) -> None:
     with pytest.raises(DocumentInvalid, match=problem) as refused:
-        new_document("cert-fish-2", "fishing_licence", {**FIELDS, field: value}, NEW_TYPE)
+        new_document(
+            "cert-fish-2",
+            "fishing_licence",
+            {**FIELDS, field: value},
+            NEW_TYPE,
+            suite=ED25519_SHA256,
+        )
     assert value not in str(refused.value)  # the value itself is never repeated
 
 

@@ -223,7 +223,10 @@ def test_ed25519_sealing_is_todays_sealed_box_with_the_aad_digest_inside() -> No
 def test_ed25519_holder_ids_stay_as_they_were() -> None:
     # the holder id (contracts/framework/identity.py) is SHA-256 of the key: the suite's hash
     domain = b"trustledger/holder\x00"
-    assert holder_id_for(ED_PUBLIC) == "hd" + ED25519_SHA256.hash(domain + ED_PUBLIC).hex()[:40]
+    assert (
+        holder_id_for(ED_PUBLIC, suite=ED25519_SHA256)
+        == "hd" + ED25519_SHA256.hash(domain + ED_PUBLIC).hex()[:40]
+    )
 
 
 # --- signatures ----------------------------------------------------------------------------

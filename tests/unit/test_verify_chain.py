@@ -51,7 +51,7 @@ def issue(n: int) -> ledger_pb2.Transaction:
         {
             "cert_id": f"cert-vc-{n:04d}",
             "cert_type": "diploma",
-            "holder": holder_id_for(HOLDER.public_key),
+            "holder": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
             "doc_hash": f"{n:02x}" * 32,
             "valid_until_ms": 0,
         },

@@ -73,7 +73,7 @@ def test_the_verifier_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPat
 def old_format_holder(wallet: Wallet) -> tuple[str, KeyPair, dict[str, object]]:
     """A holder as the wallet stored them before scrypt: the seed under Argon2id."""
     keypair = KeyPair.generate()
-    holder = holder_id_for(keypair.public_key)
+    holder = holder_id_for(keypair.public_key, suite=ED25519_SHA256)
     record: dict[str, object] = {
         "public_key": keypair.public_key.hex(),
         "sealed_seed": seal_secret(keypair.seed, PASSPHRASE),

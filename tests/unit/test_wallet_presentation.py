@@ -50,6 +50,7 @@ class FakeLedger:
     delegate's in force."""
 
     def __init__(self) -> None:
+        self.suite = ED25519_SHA256
         self.delegations: list[dict[str, Any]] = []
         self.unreachable = False
 
@@ -70,7 +71,7 @@ def wallet(tmp_path: Path) -> Iterator[tuple[FakeLedger, WalletStore, Session]]:
     guardian = KeyPair.generate()
     session = Session(holder_for(guardian), guardian.seed)
     store = WalletStore(tmp_path / "db", ED25519_SHA256)
-    doc = new_document(CERT_ID, "resident_id_card", FIELDS)
+    doc = new_document(CERT_ID, "resident_id_card", FIELDS, suite=ED25519_SHA256)
     sealed = seal_to(guardian.public_key, json.dumps(doc).encode())
     store.put_document(session.holder_id, CERT_ID, sealed)
     try:
@@ -80,7 +81,7 @@ def wallet(tmp_path: Path) -> Iterator[tuple[FakeLedger, WalletStore, Session]]:
 
 
 def holder_for(keypair: KeyPair) -> str:
-    return holder_id_for(keypair.public_key)
+    return holder_id_for(keypair.public_key, suite=ED25519_SHA256)
 
 
 def present(ledger: FakeLedger, store: WalletStore, session: Session) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class FakeLedger:
     """A chain holding one pending request, addressed to OWNER; it counts what is asked."""
 
     def __init__(self) -> None:
+        self.suite = ED25519_SHA256
         self.queries = 0
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
@@ -85,7 +86,7 @@ def client(tmp_path: Path) -> Iterator[tuple[Http, FakeLedger, Sessions]]:
 def opened(sessions: Sessions, holder_id: str | None = None) -> tuple[str, dict[str, str]]:
     """A holder with an open session: its id and the header that carries the token."""
     keypair = KeyPair.generate()
-    holder = holder_id or holder_id_for(keypair.public_key)
+    holder = holder_id or holder_id_for(keypair.public_key, suite=ED25519_SHA256)
     token = sessions.open(holder, keypair.seed)
     return holder, {"Authorization": f"Bearer {token}"}
 

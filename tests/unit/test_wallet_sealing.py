@@ -196,10 +196,8 @@ def test_a_grant_to_an_agency_key_of_the_other_suite_seals_nothing(
 def test_a_wallet_started_on_an_sm_genesis_file_makes_sm2_holders(tmp_path: Path) -> None:
     """`python -m wallet` loads an ``sm2-sm3`` genesis: the holder it makes has an SM2 key
     (65 bytes), and signing in again checks the opened key with SM2."""
-    # consensus/ and contracts/ take 32-byte validator and organisation keys until the suite
-    # is wired through them (the h-smcore branch of issue 18): then these become SM2 keys
-    # (SM2_SM3.generate_keypair()). The wallet reads neither; the holders it makes are SM2.
-    edu, validator = ED25519_SHA256.generate_keypair(), ED25519_SHA256.generate_keypair()
+    # An SM chain's validator and organisation keys are SM2 too (the contracts refuse others).
+    edu, validator = SM2_SM3.generate_keypair(), SM2_SM3.generate_keypair()
     Genesis(
         chain_id="wallet-sm-test",
         genesis_time_ms=1_700_000_000_000,

@@ -66,6 +66,8 @@ class FakeLedger:
     transactions. It counts the trust reads, to see the cache at work."""
 
     chain_id: str = "trustledger-test"
+    suite: Suite = ED25519_SHA256
+    """The chain's suite, as `LedgerClient.suite` (the wallet signs and hashes with it)."""
     cas: dict[str, bytes] = field(default_factory=dict)
     revoked: dict[str, set[int]] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -237,7 +239,7 @@ def running_wallet(
     settings = WalletSettings(data_dir=tmp_path, **overrides)
     app = create_app(settings)
     clock = FakeClock()
-    ledger = FakeLedger()
+    ledger = FakeLedger(suite=suite)
     store = WalletStore(tmp_path / "db", suite)
     attach(app, settings, store, ledger, clock, passphrases.MINIMAL)  # type: ignore[arg-type]
     try:
@@ -249,11 +251,11 @@ def running_wallet(
 SAMPLE_ID_NUMBER = "110105199001011232"  # a valid GB 11643 check character, made up
 
 
-def diploma(cert_id: str) -> dict[str, Any]:
+def diploma(cert_id: str, suite: Suite = ED25519_SHA256) -> dict[str, Any]:
     fields = {name: f"value of {name}" for name in CERTIFICATE_TYPES["diploma"].fields}
     fields["id_number"] = SAMPLE_ID_NUMBER
     fields["graduation_date"] = "2015-07-01"  # a date: the chain's type says so
-    return new_document(cert_id, "diploma", fields)
+    return new_document(cert_id, "diploma", fields, suite=suite)
 
 
 def record_on_chain(
@@ -264,7 +266,7 @@ def record_on_chain(
         "cert_type": doc["cert_type"],
         "issuer": issuer,
         "holder": holder,
-        "doc_hash": document_hash(doc),
+        "doc_hash": document_hash(doc, suite=ledger.suite),  # the chain's hash
         "status": "valid",
     }
     ledger.certificates[doc["cert_id"]] = record

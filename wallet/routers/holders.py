@@ -364,7 +364,9 @@ def with_annotation_lines(
         if share is None or share.get("annotation") is None:
             listed.append(request)
             continue
-        annotation = read_annotation(share["annotation"])  # signed here: refusal is a bug
+        annotation = read_annotation(
+            share["annotation"], ledger.suite
+        )  # signed here: refusal is a bug
         if annotation.agency not in names:
             agency = node_query(ledger, "membership", "get", org_id=annotation.agency)
             names[annotation.agency] = str(agency["name"])
@@ -437,7 +439,7 @@ def release_for(
             "the request names some fields, but this certificate's issuer published no"
             " commitments to check single fields against: refuse it, or ask for a new request",
         )
-    copy = make_partial_copy(json.loads(plaintext), names)
+    copy = make_partial_copy(json.loads(plaintext), names, suite=ledger.suite)
     return json.dumps(copy, sort_keys=True).encode()
 
 

@@ -81,7 +81,7 @@ def create_holder(
     """Create a holder identity. The private key is sealed under the passphrase (scrypt,
     `wallet.passphrases`); each address may create a few per window (`wallet.signin`)."""
     keypair = store.suite.generate_keypair()  # the chain's suite: documents seal to it
-    holder_id = holder_id_for(keypair.public_key)
+    holder_id = holder_id_for(keypair.public_key, store.suite)
     try:
         signin.admit_creation(client_of(request))
         sealed = kdf.seal(keypair.private_key, body.passphrase)

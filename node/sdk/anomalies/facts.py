@@ -15,6 +15,7 @@ from contracts.framework.identity import holder_id_for
 from node.chain.events import event_attrs
 from node.chain.tx import TxInvalid, decode_args
 from proto import ledger_pb2
+from suites import Suite
 
 AttrValue = str | int | bool
 """An event attribute's or a transaction argument's value (bytes arguments are shown hex)."""
@@ -85,14 +86,15 @@ class Actors:
     """Who signed a transaction: the organisation whose key it is (from the membership list
     the CLI read), else the holder pseudonym of the key, as the audit trace names actors."""
 
-    def __init__(self, org_keys: Mapping[bytes, str]) -> None:
+    def __init__(self, org_keys: Mapping[bytes, str], suite: Suite) -> None:
         self._org_keys = dict(org_keys)
+        self._suite = suite
 
     def __call__(self, key: bytes) -> str:
-        return self._org_keys.get(key) or holder_id_for(key)
+        return self._org_keys.get(key) or holder_id_for(key, self._suite)
 
     @classmethod
-    def from_membership(cls, orgs: list[dict[str, object]]) -> Actors:
+    def from_membership(cls, orgs: list[dict[str, object]], suite: Suite) -> Actors:
         """From `membership.list`'s JSON (each with `id` and `public_key` in hex)."""
         keys: dict[bytes, str] = {}
         for org in orgs:
@@ -100,7 +102,7 @@ class Actors:
                 keys[bytes.fromhex(str(org["public_key"]))] = str(org["id"])
             except (KeyError, ValueError):
                 continue  # an entry without a readable key signs nothing we can name
-        return cls(keys)
+        return cls(keys, suite)
 
 
 def _plain(value: object) -> AttrValue:
