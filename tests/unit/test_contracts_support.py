@@ -31,7 +31,7 @@ from contracts.runtime import (
     genesis_writes,
     query,
 )
-from suites import ED25519_SHA256
+from suites import ED25519_SHA256, Suite
 
 CHAIN_ID = "trustledger-test"
 T0_MS = 1_732_000_000_000
@@ -162,8 +162,12 @@ Sender = bytes | Organisation
 class Ledger:
     """An in-memory chain: one transaction per block, block time advancing one second."""
 
-    def __init__(self, organisations: tuple[Organisation, ...] = ORGANISATIONS) -> None:
-        self.state = MemoryState(genesis_writes(organisations, suite=ED25519_SHA256))
+    def __init__(
+        self, organisations: tuple[Organisation, ...] = ORGANISATIONS, suite: Suite = ED25519_SHA256
+    ) -> None:
+        self.suite = suite
+        """The chain's suite, in every call's context (the organisations' keys are its)."""
+        self.state = MemoryState(genesis_writes(organisations, suite=suite))
         self.height = 1
         self.time_ms = T0_MS
         self.results: list[CallResult] = []
@@ -184,7 +188,7 @@ class Ledger:
             height=self.height,
             time_ms=self.time_ms,
             tx_hash=hashlib.sha256(b"tx/%d" % self.height).digest(),
-            suite=ED25519_SHA256,
+            suite=self.suite,
         )
 
     def _next_block(self) -> None:
