@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/trustledger demo $(if $(DIR),--dir $(DIR),)
+	$(VENV)/bin/trustledger demo $(if $(DIR),--dir $(DIR),) $(if $(SUITE),--suite $(SUITE),)
 
 # What the non-Python checks of documented vectors run on (tests/vectors): OpenSSL and
 # Node.js, from Debian's packages when missing (npm for the example client's packages).

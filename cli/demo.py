@@ -281,6 +281,7 @@ def demo_cmd(
             " `trustledger devnet down --dir DIR`)",
         ),
     ] = False,
+    suite: devnet.SuiteOpt = None,
 ) -> None:
     """Start a fresh devnet, play the certificate story end to end, shut everything down
     (or, with --keep, leave it running for a person to try the pages)."""
@@ -291,9 +292,9 @@ def demo_cmd(
         Panel.fit("TrustLedger demo: 4 validators (PBFT), a wallet, and a certificate's whole life")
     )
     try:
-        net = devnet.up(workdir, base_port=0)
+        net = devnet.up(workdir, base_port=0, suite=devnet.suite_of(suite))
         console.print(
-            f"devnet {net.chain_id} up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
+            f"devnet {net.chain_id} ({net.genesis.suite.name}) up in {workdir}: {', '.join(net.addresses.values())}; wallet {net.wallet_url}"
         )
         console.print(f"the citizen's page: {net.wallet_app_url}")
         if net.window_url:

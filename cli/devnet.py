@@ -48,6 +48,7 @@ from node.genesis import Genesis
 from node.sdk.client import DEFAULT_TIMEOUT_S, ClientError, LedgerClient
 from node.sdk.https import https_context
 from node.sdk.tls import ClientTls
+from suites import ED25519_SHA256, SUITES, Suite, UnknownSuiteError, get_suite
 from window.clerks import make_clerk, save_clerk
 
 app = typer.Typer(help="Run a 4-validator development network on 127.0.0.1.", no_args_is_help=True)
@@ -293,8 +294,14 @@ def init_devnet(
     *,
     docker: bool = False,
     hosts: Mapping[str, str] | None = None,
+    suite: Suite | None = None,
 ) -> Devnet:
     """Generate keys, genesis and configs; idempotent: an existing devnet is reused.
+
+    ``suite`` is the chain's crypto suite (docs/sm-suite.md): its genesis names it, and the
+    validators' and organisations' keys are made in it (the wallet makes its holders' keys
+    in it too). None: ``ed25519-sha256`` for a new devnet, whatever an existing one has;
+    a suite other than an existing devnet's is refused (ValueError), nothing changed.
 
     With docker=True, each validator is a host named after its id (docker/compose.yaml),
     listens on all interfaces of its container and paths are those of the shared volume.
@@ -303,7 +310,14 @@ def init_devnet(
     docker layout uses, since no two processes share an address.
     """
     if (dir / "devnet.json").exists():
-        return Devnet.load(dir)
+        net = Devnet.load(dir)
+        if suite is not None and suite.name != net.genesis.suite.name:
+            raise ValueError(
+                f"the devnet in {dir} is a {net.genesis.suite.name} chain, not {suite.name}:"
+                " use another --dir for a chain of another suite"
+            )
+        return net
+    suite = ED25519_SHA256 if suite is None else suite
     if hosts is not None and (docker or {*VALIDATOR_IDS, "wallet"} - set(hosts)):
         raise ValueError(
             f"hosts needs an address for each of {VALIDATOR_IDS} and 'wallet', no docker"
@@ -324,10 +338,10 @@ def init_devnet(
     pw = passphrase()
     validators = []
     for vid in VALIDATOR_IDS:
-        kp = KeyPair.generate()
+        kp = KeyPair.generate(suite)
         save_key_file(dir / "keys" / "validators" / f"{vid}.json", kp, pw, label=vid)
         validators.append(Validator(vid, kp.public_key))
-    org_keys = {org_id: KeyPair.generate() for org_id, *_ in ORGANISATIONS}
+    org_keys = {org_id: KeyPair.generate(suite) for org_id, *_ in ORGANISATIONS}
     for org_id, kp in org_keys.items():
         save_key_file(dir / "keys" / "orgs" / f"{org_id}.json", kp, pw, label=org_id)
     orgs = consortium({org_id: kp.public_key for org_id, kp in org_keys.items()})
@@ -363,6 +377,7 @@ def init_devnet(
         credit_codes=tuple(sorted(CREDIT_CODES.items())),
         validator_operators=tuple(sorted(VALIDATOR_OPERATORS.items())),
         catalogue=demo_catalogue(),
+        suite=suite,
     )
     genesis.save(dir / "genesis.json")
     cfg_metrics: dict[str, str] = {}
@@ -607,8 +622,10 @@ def wait_healthy(
         time.sleep(0.2)
 
 
-def up(dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True) -> Devnet:
-    net = init_devnet(dir, base_port)
+def up(
+    dir: Path, base_port: int = DEFAULT_BASE_PORT, show: bool = True, suite: Suite | None = None
+) -> Devnet:
+    net = init_devnet(dir, base_port, suite=suite)
     alive = running(dir)
     for vid in net.addresses:  # genesis validators and any added by `add-validator`
         if vid not in alive:
@@ -682,6 +699,26 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 BasePortOpt = Annotated[
     int, typer.Option(help="first validator port on 127.0.0.1; 0 picks free ports")
 ]
+SuiteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--suite",
+        help=f"the chain's crypto suite, one of {', '.join(SUITES)} (a new devnet:"
+        " ed25519-sha256 when not given; docs/sm-suite.md)",
+    ),
+]
+
+
+def suite_of(name: str | None) -> Suite | None:
+    """The suite named on the command line (None if not given); an unknown name ends the
+    command with one line naming the known ones."""
+    if name is None:
+        return None
+    try:
+        return get_suite(name)
+    except UnknownSuiteError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
 
 
 @app.command("up")
@@ -689,15 +726,21 @@ def up_cmd(
     dir: DirOpt = Path("devnet"),
     base_port: BasePortOpt = DEFAULT_BASE_PORT,
     json_out: JsonOpt = False,
+    suite: SuiteOpt = None,
 ) -> None:
     """Generate keys and genesis (first time), start 4 validators, the wallet and the bank's
     window service."""
-    net = up(dir, base_port, show=not json_out)
+    try:
+        net = up(dir, base_port, show=not json_out, suite=suite_of(suite))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     if json_out:
         typer.echo(
             json.dumps(
                 {
                     "chain_id": net.chain_id,
+                    "suite": net.genesis.suite.name,
                     "validators": net.addresses,
                     "wallet_url": net.wallet_url,
                     "wallet_app_url": net.wallet_app_url,
@@ -706,7 +749,7 @@ def up_cmd(
             )
         )
         return
-    console.print(f"[green]devnet {net.chain_id} is up[/] in {dir}")
+    console.print(f"[green]devnet {net.chain_id} is up[/] in {dir} ({net.genesis.suite.name})")
     console.print(f"  validators: {', '.join(f'{k}={v}' for k, v in net.addresses.items())}")
     console.print(f"  wallet:     {net.wallet_url}  (OpenAPI at {net.wallet_url}/docs)")
     console.print(f"  page:       {net.wallet_app_url}  (the citizen's page)")
@@ -722,9 +765,14 @@ def init_cmd(
         bool, typer.Option(help="lay out for docker/compose.yaml (hosts val-0..val-3, wallet)")
     ] = False,
     base_port: BasePortOpt = DEFAULT_BASE_PORT,
+    suite: SuiteOpt = None,
 ) -> None:
     """Only generate keys, genesis and configs (for operators and containers); start nothing."""
-    net = init_devnet(dir, base_port, docker=docker)
+    try:
+        net = init_devnet(dir, base_port, docker=docker, suite=suite_of(suite))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     console.print(f"devnet {net.chain_id} initialised in {dir}")
 
 

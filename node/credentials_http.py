@@ -28,6 +28,7 @@ from contracts.membership.organisations import ORGANISATIONS
 from node.chain.credentials import (
     CREDENTIALS_PATH,
     STATUS_PURPOSES,
+    CredentialFormatError,
     IssuedCertificate,
     derive_status_lists,
     is_org_id,
@@ -92,9 +93,11 @@ class CredentialRoutes:
         if org is None:
             return Answer(404, {"error": f"no organisation {org_id} on this chain"})
         if rest[2:] == ["jwks.json"]:
-            return Answer(
-                200, org_jwks(self.chain_id, org_id, [org.public_key]), "application/jwk-set+json"
-            )
+            try:
+                keys = org_jwks(self.chain_id, org_id, [org.public_key])
+            except CredentialFormatError as exc:  # an SM2 key: JOSE cannot carry it
+                return Answer(409, {"error": str(exc)})
+            return Answer(200, keys, "application/jwk-set+json")
         if len(rest) == 4 and rest[2] == "status" and rest[3] in STATUS_PURPOSES:
             height, derived = self._derived(org_id)
             url = self.base_url + status_list_path(org_id, rest[3])

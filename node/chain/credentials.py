@@ -113,9 +113,13 @@ def status_index_path(org_id: str, cert_id: str) -> str:
 
 
 def okp_jwk(public_key: bytes) -> dict[str, str]:
-    """An Ed25519 public key as an OKP JWK (RFC 8037), without ``kid``."""
+    """An Ed25519 public key as an OKP JWK (RFC 8037), without ``kid``. JOSE registers no
+    SM2 key type or algorithm: the key of an ``sm2-sm3`` chain (65 bytes) is refused."""
     if len(public_key) != 32:
-        raise CredentialFormatError("an Ed25519 public key is 32 bytes")
+        raise CredentialFormatError(
+            "an Ed25519 public key is 32 bytes (JOSE has no registered SM2 key: an sm2-sm3"
+            " chain publishes no JWK)"
+        )
     return {"kty": "OKP", "crv": "Ed25519", "x": b64url(public_key)}
 
 

@@ -24,7 +24,13 @@ OrgPath = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$", description="organis
 
 
 def get_jwk(org_id: str, public_key_hex: str) -> dict[str, str]:
+    """The organisation's key as an OKP Ed25519 JWK; 409 for an SM2 key (an ``sm2-sm3``
+    chain's), which JOSE has no registered key type or algorithm for."""
     raw = bytes.fromhex(public_key_hex)
+    if len(raw) != 32:
+        raise HTTPException(
+            409, "JOSE has no registered SM2 key: an sm2-sm3 chain's organisations publish no JWK"
+        )
     return {
         "kty": "OKP",
         "crv": "Ed25519",
