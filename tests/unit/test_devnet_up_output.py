@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 
 from cli import devnet
 from cli.main import app
+from consensus.validators import Validator, ValidatorSet
+from node.genesis import Genesis
+from suites import Suite
 
 WALLET = "https://127.0.0.1:27200"
 WINDOW = "https://127.0.0.1:27250"
@@ -28,8 +31,17 @@ def _started(monkeypatch: pytest.MonkeyPatch, folder: Path) -> devnet.Devnet:
         window_url=WINDOW,
     )
 
-    def up(dir: Path, base_port: int = 0, show: bool = True) -> devnet.Devnet:
-        assert dir == folder
+    Genesis(
+        chain_id=net.chain_id,
+        genesis_time_ms=1,
+        validators=ValidatorSet((Validator("val-0", b"\x01" * 32),)),
+        organisations=(),
+    ).save(folder / "genesis.json")
+
+    def up(
+        dir: Path, base_port: int = 0, show: bool = True, suite: Suite | None = None
+    ) -> devnet.Devnet:
+        assert dir == folder and suite is None  # none named: the devnet's own
         return net
 
     monkeypatch.setattr(devnet, "up", up)
@@ -49,6 +61,14 @@ def test_up_json_includes_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert doc["wallet_url"] == WALLET
     assert doc["wallet_app_url"] == f"{WALLET}/app/"
     assert doc["window_url"] == f"{WINDOW}/window/"
+    assert doc["suite"] == "ed25519-sha256"  # the chain's, from its genesis
+
+
+def test_an_unknown_suite_ends_up_with_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["devnet", "up", "--dir", str(tmp_path), "--suite", "sm9"])
+    assert result.exit_code == 2
+    assert "ed25519-sha256, sm2-sm3" in result.output
+    assert not (tmp_path / "genesis.json").exists()  # nothing made
 
 
 def test_up_prints_the_page_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
