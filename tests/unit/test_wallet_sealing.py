@@ -88,6 +88,15 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
         listed = wallet.http.request("GET", f"/v1/holders/{holder}/certificates", headers=auth)
         assert listed.status_code == 200, listed.text
         assert listed.json()[0]["document"] == doc
+        # A presentation (TLP1) carries an Ed25519 key: an SM chain's holder gets the reason.
+        shown = wallet.http.request(
+            "POST",
+            f"/v1/holders/{holder}/certificates/{CERT_ID}/presentation",
+            json={"fields": ["university"]},
+            headers=auth,
+        )
+        expected = (422, "chain's holders cannot make one") if suite is SM2_SM3 else (200, "TLP1.")
+        assert shown.status_code == expected[0] and expected[1] in shown.text, shown.text
 
         wallet.ledger.requests[REQUEST_ID] = {
             "request_id": REQUEST_ID,
