@@ -24,6 +24,7 @@ from node.sdk.flows import (
     FlowEntry,
     FlowError,
     build_flow_graph,
+    check_holder,
     entries_from_trace,
     render_dot,
 )
@@ -123,6 +124,7 @@ def register(app: typer.Typer) -> None:
         organisation names appear, never a document's contents."""
         check_writable(out)
         try:
+            check_holder(subject)
             graph = build_flow_graph(subject, fetch_trail(s.client, subject))
         except FlowError as exc:
             fail(str(exc))

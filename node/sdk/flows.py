@@ -231,15 +231,21 @@ class FlowGraph:
         )
 
 
+def check_holder(subject: str) -> None:
+    """Raise FlowError unless `subject` is a holder id: the graph is drawn around a holder
+    (checked before anything is fetched)."""
+    if not is_holder_id(subject):
+        raise FlowError(
+            f"{subject!r} is not a holder id (hd…): the graph is drawn around a holder;"
+            " `audit trace` takes certificates, requests and organisations"
+        )
+
+
 def build_flow_graph(holder: str, entries: Iterable[FlowEntry]) -> FlowGraph:
     """The graph of `holder`'s trace. Raises FlowError if `holder` is no holder id or the
     trail names her nowhere (an unknown holder and one with no activity look the same to
     an auditor: nothing to draw)."""
-    if not is_holder_id(holder):
-        raise FlowError(
-            f"{holder!r} is not a holder id (hd…): the graph is drawn around a holder;"
-            " `audit trace` takes certificates, requests and organisations"
-        )
+    check_holder(holder)
     items: dict[str, Item] = {}
     scopes: dict[str, list[dict[str, object]]] = {}
     edges: dict[tuple[str, str, str], int] = {}
