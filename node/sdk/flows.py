@@ -51,6 +51,19 @@ EDGE_KINDS: Final = ("issue", "append", "grant", "verify", "access", "refused")
 access), and the attempts the chain refused (from the holder to the organisation that
 made them)."""
 
+INWARD: Final = frozenset(("issue", "append"))
+"""The edge kinds from an organisation into the holder's file; the others go out of it."""
+
+ITEM_EDGES: Final[Mapping[str, tuple[str, str]]] = {
+    CERT_ISSUED: ("issuer", "issue"),
+    CERT_REISSUED: ("issuer", "issue"),
+    RECORD_APPENDED: ("source", "append"),
+    CERT_VERIFIED: ("verifier", "verify"),
+    CONSENT_ACCESSED: ("agency", "access"),
+}
+"""The events that are one edge between an item and an organisation: the attribute that
+names the organisation, and the edge's kind."""
+
 GRAPH_FORMATS: Final = ("svg", "png", "dot")
 """What `audit graph --format` writes (svg and png through Graphviz's `dot`)."""
 
@@ -93,15 +106,15 @@ def entries_from_trace(resp: node_pb2.AuditTraceResponse) -> list[FlowEntry]:
     """A node's audit trace as entries, in its (block) order."""
     out: list[FlowEntry] = []
     for e in resp.entries:
-        has_event = e.HasField("event")
+        # A refused attempt has no event: its fields read as empty, as they should.
         out.append(
             FlowEntry(
                 height=int(e.height),
                 time_ms=int(e.time_ms),
                 actor=e.actor,
-                name=e.event.name if has_event else "",
-                subjects=tuple(e.event.subjects) if has_event else (),
-                attrs=event_attrs(e.event) if has_event else {},
+                name=e.event.name,
+                subjects=tuple(e.event.subjects),
+                attrs=event_attrs(e.event),
                 ok=e.ok,
                 call=f"{e.contract}.{e.method}",
             )
@@ -166,21 +179,28 @@ def _text(entry: FlowEntry, key: str) -> str:
 
 def get_request_id(entry: FlowEntry) -> str:
     """A consent event's request id: the subject after the agency (contracts/consent lists
-    holder, certificates, agency, request, then whoever acted)."""
+    holder, certificates, agency, request, then whoever acted; neither a holder id nor a
+    certificate id can be an organisation id)."""
     agency = _text(entry, "agency")
     try:
-        return entry.subjects[entry.subjects.index(agency, 1) + 1]
+        return entry.subjects[entry.subjects.index(agency) + 1]
     except (ValueError, IndexError):
         return ""
 
 
 def get_item_id(entry: FlowEntry) -> str:
-    """The certificate or archive record a certificate, archive or access event is about
-    (the second subject: the holder comes first in every one of them; a reissue names
-    the new certificate there)."""
-    if entry.name == CERT_REISSUED:
-        return entry.subjects[1] if len(entry.subjects) > 1 else ""  # the new certificate
+    """The certificate or archive record a certificate, archive or access event is about:
+    its second subject (the holder comes first in every one of them; a reissue names the
+    new certificate there)."""
     return entry.subjects[1] if len(entry.subjects) > 1 else ""
+
+
+def get_item(entry: FlowEntry) -> Item:
+    """The item an issue, append, verification or access event is about, with its kind
+    and its type or category as the event gives them."""
+    if entry.name == RECORD_APPENDED or _text(entry, "target") == "record":
+        return Item(get_item_id(entry), "record", _text(entry, "category"))
+    return Item(get_item_id(entry), "certificate", _text(entry, "cert_type"))
 
 
 def _scope_items(text: str) -> list[dict[str, object]]:
@@ -226,8 +246,8 @@ class FlowGraph:
     def organisations(self) -> list[str]:
         """Every organisation on either side, sorted."""
         return sorted(
-            {a for (a, _, k) in self.edges if k in ("issue", "append")}
-            | {b for (_, b, k) in self.edges if k not in ("issue", "append")}
+            {a for (a, _, k) in self.edges if k in INWARD}
+            | {b for (_, b, k) in self.edges if k not in INWARD}
         )
 
 
@@ -249,7 +269,6 @@ def build_flow_graph(holder: str, entries: Iterable[FlowEntry]) -> FlowGraph:
     items: dict[str, Item] = {}
     scopes: dict[str, list[dict[str, object]]] = {}
     edges: dict[tuple[str, str, str], int] = {}
-    seen = False
 
     def add(a: str, b: str, kind: str) -> None:
         edges[(a, b, kind)] = edges.get((a, b, kind), 0) + 1
@@ -268,24 +287,26 @@ def build_flow_graph(holder: str, entries: Iterable[FlowEntry]) -> FlowGraph:
             )
         ]
 
-    for e in entries:
-        seen = True
+    trail = list(entries)
+    if not trail:
+        raise FlowError(f"unknown subject {holder}: no entry of the audit trail names it")
+    for e in trail:
         if not e.ok:
             if e.actor and not is_holder_id(e.actor):
                 add(holder, e.actor, "refused")
             continue
         if e.subjects[:1] != (holder,):
             continue  # an event about someone else naming her (a delegate's acts)
-        item_id = get_item_id(e)
-        if e.name in (CERT_ISSUED, CERT_REISSUED):
-            items.setdefault(item_id, Item(item_id, "certificate", _text(e, "cert_type")))
-            add(_text(e, "issuer"), item_id, "issue")
-        elif e.name == RECORD_APPENDED:
-            items.setdefault(item_id, Item(item_id, "record", _text(e, "category")))
-            add(_text(e, "source"), item_id, "append")
-        elif e.name == CERT_VERIFIED:
-            items.setdefault(item_id, Item(item_id, "certificate", _text(e, "cert_type")))
-            add(item_id, _text(e, "verifier"), "verify")
+        if e.name in ITEM_EDGES:
+            who, kind = ITEM_EDGES[e.name]
+            org = _text(e, who)
+            if not org:
+                continue  # an event that names no organisation draws no edge
+            item = items.setdefault(get_item_id(e), get_item(e))
+            if kind in INWARD:
+                add(org, item.item_id, kind)
+            else:
+                add(item.item_id, org, kind)
         elif e.name == CONSENT_REQUESTED:
             scopes[get_request_id(e)] = _scope_items(_text(e, "scope"))
         elif e.name == CONSENT_GRANTED:
@@ -294,21 +315,14 @@ def build_flow_graph(holder: str, entries: Iterable[FlowEntry]) -> FlowGraph:
             granted_scope = _scope_items(_text(e, "scope")) or scopes.get(get_request_id(e), [])
             for granted in covered(granted_scope):
                 add(granted, _text(e, "agency"), "grant")
-        elif e.name == CONSENT_ACCESSED:
-            if _text(e, "target") == "record":
-                items.setdefault(item_id, Item(item_id, "record", _text(e, "category")))
-            else:
-                items.setdefault(item_id, Item(item_id, "certificate", _text(e, "cert_type")))
-            add(item_id, _text(e, "agency"), "access")
-    if not seen:
-        raise FlowError(f"unknown subject {holder}: no entry of the audit trail names it")
     return FlowGraph(holder, tuple(items.values()), edges)
 
 
-def _quoted(text: str) -> str:
-    """A DOT string: quotes and backslashes escaped, no line breaks."""
-    flat = " ".join(text.split())
-    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quoted(*lines: str) -> str:
+    """A DOT string of one or more lines: quotes and backslashes escaped, and any line
+    break inside a line flattened (a name can neither add lines nor end the string)."""
+    escaped = (" ".join(line.split()).replace("\\", "\\\\").replace('"', '\\"') for line in lines)
+    return '"' + "\\n".join(escaped) + '"'
 
 
 EDGE_STYLES: Final[Mapping[str, str]] = {
@@ -328,8 +342,8 @@ def render_dot(graph: FlowGraph, names: Mapping[str, str] | None = None) -> str:
     names = names or {}
 
     def org_label(org: str) -> str:
-        name = names.get(org, "")
-        return _quoted(f"{name}\\n({org})" if name and name != org else org).replace("\\\\n", "\\n")
+        name = names.get(org)
+        return _quoted(name, f"({org})") if name and name != org else _quoted(org)
 
     lines = [
         "digraph flows {",
@@ -341,8 +355,8 @@ def render_dot(graph: FlowGraph, names: Mapping[str, str] | None = None) -> str:
         ' fillcolor="#f3f4f6"];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    sources = sorted({a for (a, _, k) in graph.edges if k in ("issue", "append")})
-    targets = sorted({b for (_, b, k) in graph.edges if k not in ("issue", "append")})
+    sources = sorted({a for (a, _, k) in graph.edges if k in INWARD})
+    targets = sorted({b for (_, b, k) in graph.edges if k not in INWARD})
     for org in sources:
         lines.append(f'  {_quoted("in:" + org)} [label={org_label(org)}, fillcolor="#e0e7ff"];')
     lines.append("  subgraph cluster_holder {")
@@ -353,14 +367,14 @@ def render_dot(graph: FlowGraph, names: Mapping[str, str] | None = None) -> str:
     )
     for item in graph.items:
         kind = "certificate" if item.kind == "certificate" else "archive record"
-        label = _quoted(f"{item.type}\\n{kind}\\n{item.item_id}").replace("\\\\n", "\\n")
+        label = _quoted(item.type, kind, item.item_id)
         fill = "#fef9c3" if item.kind == "certificate" else "#dcfce7"
         lines.append(f'    {_quoted("item:" + item.item_id)} [label={label}, fillcolor="{fill}"];')
     lines.append("  }")
     for org in targets:
         lines.append(f'  {_quoted("out:" + org)} [label={org_label(org)}, fillcolor="#fee2e2"];')
     for (a, b, kind), n in sorted(graph.edges.items()):
-        if kind in ("issue", "append"):
+        if kind in INWARD:
             start, end = "in:" + a, "item:" + b
         elif kind == "refused":
             start, end = "holder:" + a, "out:" + b
@@ -465,6 +479,49 @@ class OrgReport:
         }
 
 
+OWN_ACTS: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
+    (frozenset((CONSENT_REQUESTED,)), "agency", "requests"),
+    (frozenset((CONSENT_GRANTED,)), "agency", "grants"),
+    (frozenset((CONSENT_REFUSED,)), "agency", "refusals"),
+    (frozenset((CONSENT_ACCESSED,)), "agency", "accesses"),
+    (frozenset((CERT_VERIFIED,)), "verifier", "verifications"),
+    (frozenset((CERT_ISSUED, CERT_REISSUED)), "issuer", "issued"),
+    (frozenset((RECORD_APPENDED,)), "source", "appended"),
+    (frozenset((CORRECTION_REQUESTED,)), "source", "corrections_requested"),
+    (CORRECTION_ANSWERS, "source", "corrections_answered"),
+)
+"""The figures that count one kind of event: its names, the attribute naming the
+organisation it counts for, the figure."""
+
+
+@dataclass
+class Exchanges:
+    """Questions and their answers of one kind (consent requests, corrections), paired by
+    the id they share, for response times and what is left pending."""
+
+    asked: dict[str, FlowEntry] = field(default_factory=dict)
+    """Questions not answered yet, by id (any time: an older one may be answered in the window)."""
+
+    pending: set[str] = field(default_factory=set)
+    """Questions asked in the window and not answered by the end of the trail."""
+
+    blocks: list[int] = field(default_factory=list)
+    ms: list[int] = field(default_factory=list)
+    """Response times of the answers in the window, in blocks and in block time."""
+
+    def ask(self, key: str, question: FlowEntry, inside: bool) -> None:
+        self.asked[key] = question
+        if inside:
+            self.pending.add(key)
+
+    def answer(self, key: str, answer: FlowEntry, inside: bool) -> None:
+        question = self.asked.pop(key, None)
+        self.pending.discard(key)
+        if inside and question is not None:
+            self.blocks.append(answer.height - question.height)
+            self.ms.append(answer.time_ms - question.time_ms)
+
+
 def build_org_report(
     org: str,
     entries: Iterable[FlowEntry],
@@ -477,68 +534,32 @@ def build_org_report(
     end of the trail is pending. An organisation with nothing in the window gets zeros:
     whether it exists at all is the chain's to say (the CLI asks membership)."""
     counts = dict.fromkeys(COUNTS, 0)
-    asked: dict[str, FlowEntry] = {}
-    corrections: dict[str, FlowEntry] = {}
-    answered_requests: set[str] = set()
-    consent_blocks: list[int] = []
-    consent_ms: list[int] = []
-    correction_blocks: list[int] = []
-    correction_ms: list[int] = []
-    pending_requests: dict[str, bool] = {}
-    pending_corrections: dict[str, bool] = {}
+    consent, corrections = Exchanges(), Exchanges()
     for e in entries:
         inside = is_in_window(e, since, until)
         if not e.ok:
-            if inside and e.actor == org:
-                counts["rejected"] += 1
+            counts["rejected"] += inside and e.actor == org
             continue
-        agency = _text(e, "agency")
-        if e.name == CONSENT_REQUESTED and agency == org:
-            request_id = get_request_id(e)
-            asked[request_id] = e
-            if inside:
-                counts["requests"] += 1
-                pending_requests[request_id] = True
-        elif e.name in CONSENT_ANSWERS and agency == org:
-            request_id = get_request_id(e)
-            if inside:
-                counts["grants" if e.name == CONSENT_GRANTED else "refusals"] += 1
-                question = asked.get(request_id)
-                if question is not None and request_id not in answered_requests:
-                    consent_blocks.append(e.height - question.height)
-                    consent_ms.append(e.time_ms - question.time_ms)
-            answered_requests.add(request_id)
-            pending_requests.pop(request_id, None)
-        elif e.name == CONSENT_ACCESSED and agency == org:
-            counts["accesses"] += inside
-        elif e.name == CERT_VERIFIED and _text(e, "verifier") == org:
-            counts["verifications"] += inside
-        elif e.name in (CERT_ISSUED, CERT_REISSUED) and _text(e, "issuer") == org:
-            counts["issued"] += inside
-        elif e.name == RECORD_APPENDED and _text(e, "source") == org:
-            counts["appended"] += inside
-        elif e.name == CORRECTION_REQUESTED and _text(e, "source") == org:
-            record_id = get_item_id(e)
-            corrections[record_id] = e
-            if inside:
-                counts["corrections_requested"] += 1
-                pending_corrections[record_id] = True
-        elif e.name in CORRECTION_ANSWERS and _text(e, "source") == org:
-            record_id = get_item_id(e)
-            question = corrections.pop(record_id, None)
-            if inside:
-                counts["corrections_answered"] += 1
-                if question is not None:
-                    correction_blocks.append(e.height - question.height)
-                    correction_ms.append(e.time_ms - question.time_ms)
-            pending_corrections.pop(record_id, None)
+        for names, who, figure in OWN_ACTS:
+            if e.name in names and _text(e, who) == org:
+                counts[figure] += inside
+        if _text(e, "agency") == org:
+            if e.name == CONSENT_REQUESTED:
+                consent.ask(get_request_id(e), e, inside)
+            elif e.name in CONSENT_ANSWERS:
+                consent.answer(get_request_id(e), e, inside)
+        if _text(e, "source") == org:
+            if e.name == CORRECTION_REQUESTED:
+                corrections.ask(get_item_id(e), e, inside)
+            elif e.name in CORRECTION_ANSWERS:
+                corrections.answer(get_item_id(e), e, inside)
     return OrgReport(
         org=org,
         counts=counts,
-        consent_answer_blocks=compute_spread(consent_blocks),
-        consent_answer_ms=compute_spread(consent_ms),
-        correction_answer_blocks=compute_spread(correction_blocks),
-        correction_answer_ms=compute_spread(correction_ms),
-        pending_requests=len(pending_requests),
-        pending_corrections=len(pending_corrections),
+        consent_answer_blocks=compute_spread(consent.blocks),
+        consent_answer_ms=compute_spread(consent.ms),
+        correction_answer_blocks=compute_spread(corrections.blocks),
+        correction_answer_ms=compute_spread(corrections.ms),
+        pending_requests=len(consent.pending),
+        pending_corrections=len(corrections.pending),
     )

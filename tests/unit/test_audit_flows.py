@@ -6,6 +6,7 @@ and its trail (events and refused attempts, with their blocks) is what the aggre
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -25,13 +26,17 @@ from node.sdk.flows import (
     Bound,
     FlowEntry,
     FlowError,
+    Item,
     build_flow_graph,
     build_org_report,
     compute_spread,
+    entries_from_trace,
+    get_item_id,
     get_request_id,
     parse_bound,
     render_dot,
 )
+from proto import node_pb2
 from tests.unit import test_contracts_support as support
 from tests.unit.test_contracts_support import ALICE, BANK, BOB, HRSS, NOTARY, PSB, UNIVERSITY
 
@@ -357,3 +362,295 @@ def test_the_html_page_is_self_contained_and_escapes_what_it_shows() -> None:
         "15.0 min",
         "2.0 h",
     ]
+
+
+GOLDEN_DOT = Path(__file__).parent / "testdata" / "flows" / "story.dot"
+
+
+def test_the_dot_text_of_the_story_is_the_golden_one() -> None:
+    """The whole DOT text, byte for byte (regenerate with TRUSTLEDGER_GOLDEN=1 after a
+    deliberate change of the picture, and look at the diff)."""
+    ledger = story()
+    names = {PSB.id: PSB.name, UNIVERSITY.id: UNIVERSITY.name, BANK.id: BANK.name}
+    dot = render_dot(build_flow_graph(ALICE, ledger.about(ALICE)), names)
+    if os.environ.get("TRUSTLEDGER_GOLDEN") == "1":
+        GOLDEN_DOT.parent.mkdir(exist_ok=True)
+        GOLDEN_DOT.write_text(dot, encoding="utf-8")
+    assert dot == GOLDEN_DOT.read_text(encoding="utf-8")
+
+
+def test_a_partial_trail_still_types_the_items_it_sees() -> None:
+    """A trail that starts after the issuance (a window, a node's cut) types each item from
+    the verification or access that names it."""
+    ledger = story()
+    ledger.call(
+        NOTARY,
+        "consent.request",
+        {
+            "request_id": "REQ-NOTARY-02",
+            "holder": ALICE,
+            "scope": support.json_arg([{"record_category": "social_security"}]),
+            "purpose": "notarisation",
+            "max_uses": 1,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
+        },
+    )
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-NOTARY-02"})
+    ledger.call(NOTARY, "consent.access", {"request_id": "REQ-NOTARY-02", "record_id": RECORD})
+    later = [
+        e for e in ledger.about(ALICE) if e.name in ("certificate.verified", "consent.accessed")
+    ]
+    graph = build_flow_graph(ALICE, later)
+    assert set(graph.items) == {
+        Item(DIPLOMA, "certificate", "diploma"),
+        Item(ID_CARD, "certificate", "resident_id_card"),
+        Item(RECORD, "record", "social_security"),
+    }
+    assert dict(graph.edges) == {
+        (DIPLOMA, BANK.id, "access"): 2,
+        (ID_CARD, BANK.id, "verify"): 1,
+        (RECORD, NOTARY.id, "access"): 1,
+    }
+
+
+def test_a_grant_of_a_certificate_type_reaches_her_certificates_of_that_type() -> None:
+    ledger = story()
+    ledger.call(
+        NOTARY,
+        "consent.request",
+        {
+            "request_id": "REQ-NOTARY-04",
+            "holder": ALICE,
+            "scope": support.json_arg([{"cert_type": "diploma"}]),
+            "purpose": "notarisation",
+            "max_uses": 1,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
+        },
+    )
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-NOTARY-04"})
+    graph = build_flow_graph(ALICE, ledger.about(ALICE))
+    assert graph.edges[(DIPLOMA, NOTARY.id, "grant")] == 1
+    assert (ID_CARD, NOTARY.id, "grant") not in graph.edges
+    # A grant event without its scope (an older contract's) grants what was asked.
+    trail = [
+        FlowEntry(
+            e.height,
+            e.time_ms,
+            e.actor,
+            e.name,
+            e.subjects,
+            {k: v for k, v in e.attrs.items() if k != "scope"},
+            call=e.call,
+        )
+        if e.name == "consent.granted"
+        else e
+        for e in ledger.about(ALICE)
+    ]
+    graph = build_flow_graph(ALICE, trail)
+    assert graph.edges[(DIPLOMA, NOTARY.id, "grant")] == 1
+    assert (RECORD, BANK.id, "grant") not in graph.edges
+
+
+def test_refusals_of_her_own_calls_and_other_holders_events_draw_nothing() -> None:
+    ledger = story()
+    trail = ledger.about(ALICE)
+    own = FlowEntry(90, 0, ALICE, "", ok=False, call="consent.grant")
+    nobody = FlowEntry(91, 0, "", "", ok=False, call="consent.grant")
+    about_bob = FlowEntry(
+        92,
+        0,
+        BANK.id,
+        "consent.accessed",
+        (BOB, DIPLOMA, BANK.id, "REQ-X"),
+        {"agency": BANK.id, "target": "certificate", "cert_type": "diploma"},
+    )
+    graph = build_flow_graph(ALICE, [own, nobody, about_bob, *trail])
+    assert dict(graph.edges) == dict(build_flow_graph(ALICE, trail).edges)
+
+
+def test_the_report_reads_only_what_concerns_its_organisation() -> None:
+    """Given the whole trail, every event of every organisation, each report is the same as
+    from its own trail: each figure checks whom the event names."""
+    ledger = story()
+    ledger.issue(
+        PSB,
+        cert_id="ID-3701-000002",
+        holder=BOB,
+        cert_type="resident_id_card",
+        doc_hash=support.doc_hash("resident_id_card", support.ALICE_ID_CARD_FIELDS, "b"),
+    )
+    ledger.reject(
+        BANK,
+        "consent.access",
+        {"request_id": "REQ-BANK-0001", "cert_id": ID_CARD},
+        "permission_denied",
+    )
+    ledger.call(
+        support.ALICE_KEY,
+        "archives.request_correction",
+        {"correction_id": "COR-0000002", "record_id": RECORD, "reason": "wrong dates"},
+    )
+    for org in (BANK, NOTARY, HRSS, PSB, UNIVERSITY):
+        own, whole = (
+            build_org_report(org.id, ledger.about(org.id)),
+            build_org_report(org.id, ledger.trail),
+        )
+        assert own == whole, org.id
+    bank = build_org_report(BANK.id, ledger.trail)
+    assert bank.counts["rejected"] == 2
+    psb = build_org_report(PSB.id, ledger.trail)
+    assert psb.counts["issued"] == 2
+    hrss = build_org_report(HRSS.id, ledger.trail)
+    assert (hrss.counts["corrections_requested"], hrss.counts["corrections_answered"]) == (2, 1)
+    assert hrss.pending_corrections == 1
+    assert hrss.correction_answer_ms.as_dict() == {"count": 1, "median": 1000, "p90": 1000}
+    assert hrss.as_dict() == {
+        "org": HRSS.id,
+        "requests": 0,
+        "grants": 0,
+        "refusals": 0,
+        "accesses": 0,
+        "rejected": 0,
+        "verifications": 0,
+        "issued": 0,
+        "appended": 1,
+        "corrections_requested": 2,
+        "corrections_answered": 1,
+        "pending_requests": 0,
+        "pending_corrections": 1,
+        "response_times": {
+            "consent_answer_blocks": {"count": 0, "median": None, "p90": None},
+            "consent_answer_ms": {"count": 0, "median": None, "p90": None},
+            "correction_answer_blocks": {"count": 1, "median": 1, "p90": 1},
+            "correction_answer_ms": {"count": 1, "median": 1000, "p90": 1000},
+        },
+    }
+
+
+def test_window_ends_are_included_by_height_and_by_time() -> None:
+    ledger = story()
+    trail = ledger.about(BANK.id)
+    rejected = next(e for e in trail if not e.ok)
+    for since, until in (
+        (Bound(height=rejected.height), Bound(height=rejected.height)),
+        (Bound(time_ms=rejected.time_ms), Bound(time_ms=rejected.time_ms)),
+    ):
+        only = build_org_report(BANK.id, trail, since, until)
+        assert only.counts["rejected"] == 1 and sum(only.counts.values()) == 1
+    after = build_org_report(BANK.id, trail, since=Bound(height=rejected.height + 1))
+    assert after.counts["rejected"] == 0
+    before = build_org_report(BANK.id, trail, until=Bound(time_ms=rejected.time_ms - 1))
+    assert before.counts["rejected"] == 0 and before.counts["requests"] == 1
+    assert before.pending_requests == 0  # answered by the end of the trail
+
+
+def test_bounds_read_heights_dates_and_zoned_times() -> None:
+    assert parse_bound("2026-12-04") == Bound(time_ms=1_796_342_400_000, text="2026-12-04")
+    assert parse_bound("2026-12-04T10:00:00+08:00").time_ms == 1_796_342_400_000 + 2 * 3_600_000
+    assert parse_bound("2026-12-04T10:00:00.001").time_ms == 1_796_342_400_000 + 36_000_001
+    assert parse_bound("7") == Bound(height=7, text="7")
+    with pytest.raises(FlowError, match="'7 blocks' is neither a block height"):
+        parse_bound("7 blocks")
+
+
+def test_a_node_trace_reads_as_entries() -> None:
+    resp = node_pb2.AuditTraceResponse()
+    event = resp.entries.add(
+        height=5,
+        tx_index=1,
+        time_ms=1_000,
+        actor=BANK.id,
+        contract="consent",
+        method="access",
+        ok=True,
+    ).event
+    event.name = "consent.accessed"
+    event.subjects.extend([ALICE, DIPLOMA, BANK.id, "REQ-1"])
+    event.attrs.add(key="agency", text=BANK.id)
+    event.attrs.add(key="uses_left", integer=2)
+    resp.entries.add(
+        height=6,
+        time_ms=2_000,
+        actor=BANK.id,
+        contract="consent",
+        method="access",
+        ok=False,
+        error_code="permission_denied",
+    )
+    assert entries_from_trace(resp) == [
+        FlowEntry(
+            5,
+            1_000,
+            BANK.id,
+            "consent.accessed",
+            (ALICE, DIPLOMA, BANK.id, "REQ-1"),
+            {"agency": BANK.id, "uses_left": 2},
+            ok=True,
+            call="consent.access",
+        ),
+        FlowEntry(6, 2_000, BANK.id, "", (), {}, ok=False, call="consent.access"),
+    ]
+    assert get_item_id(FlowEntry(1, 0, "x", "certificate.verified", (ALICE,))) == ""
+
+
+def test_malformed_entries_from_a_node_draw_and_count_nothing() -> None:
+    """A node's entries are not believed: an event without the attribute naming its
+    organisation (or with a number there), a scope that is no JSON array, a grant whose
+    request the trail never showed, an answer without its question: no edge, no figure,
+    no crash."""
+    ledger = story()
+    trail = ledger.about(ALICE)
+    odd = [
+        FlowEntry(80, 0, BANK.id, "certificate.verified", (ALICE, DIPLOMA, BANK.id), {}),
+        FlowEntry(81, 0, BANK.id, "certificate.verified", (ALICE, DIPLOMA), {"verifier": 7}),
+        FlowEntry(
+            82,
+            0,
+            NOTARY.id,
+            "consent.requested",
+            (ALICE, NOTARY.id, "REQ-ODD-1"),
+            {"agency": NOTARY.id, "scope": "5"},
+        ),
+        FlowEntry(
+            83,
+            0,
+            NOTARY.id,
+            "consent.requested",
+            (ALICE, NOTARY.id, "REQ-ODD-2"),
+            {"agency": NOTARY.id, "scope": "{}"},
+        ),
+        FlowEntry(
+            84,
+            0,
+            ALICE,
+            "consent.granted",
+            (ALICE, NOTARY.id, "REQ-ODD-1"),
+            {"agency": NOTARY.id, "scope": "not json"},
+        ),
+        FlowEntry(
+            85, 0, ALICE, "consent.granted", (ALICE, NOTARY.id, "REQ-ODD-2"), {"agency": NOTARY.id}
+        ),
+        FlowEntry(
+            86, 0, ALICE, "consent.granted", (ALICE, NOTARY.id, "REQ-NEVER"), {"agency": NOTARY.id}
+        ),
+    ]
+    graph = build_flow_graph(ALICE, [odd[0], *trail, *odd[1:]])  # the first one stops nothing
+    assert dict(graph.edges) == dict(build_flow_graph(ALICE, trail).edges)
+    notary = build_org_report(NOTARY.id, odd)
+    assert notary.counts["grants"] == 3 and notary.consent_answer_blocks.as_dict() == {
+        "count": 2,  # REQ-NEVER's question is not in the trail
+        "median": 2,
+        "p90": 2,
+    }
+    unseen = build_org_report(NOTARY.id, odd[-1:])  # an answer whose question is not there
+    assert unseen.counts["grants"] == 1 and unseen.consent_answer_blocks.count == 0
+    assert get_item_id(FlowEntry(1, 0, "x", "archive.appended", (ALICE, RECORD))) == RECORD
+
+
+def test_an_answer_after_the_window_is_no_response_time_in_it() -> None:
+    ledger = story()
+    trail = ledger.about(BANK.id)
+    granted = next(e for e in trail if e.name == "consent.granted")
+    early = build_org_report(BANK.id, trail, until=Bound(height=granted.height - 1))
+    assert early.counts["requests"] == 1 and early.consent_answer_blocks.count == 0
+    assert type(parse_bound("2026-12-04T10:00:00.001").time_ms) is int
