@@ -326,6 +326,7 @@ def write_demo_ids(workdir: Path, chain_id: str, ids: DemoIds) -> Path:
             f"trustledger audit graph --dir {d} --subject {holder} --format svg --out flows.svg",
             f"trustledger audit report --dir {d} --org {org}",
             f"trustledger audit verify-chain --dir {d}",
+            f"trustledger audit anomalies --dir {d}",
             f"trustledger devnet down --dir {d}",
         ],
     }
