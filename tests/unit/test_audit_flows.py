@@ -142,6 +142,23 @@ def story() -> TrailLedger:
     return ledger
 
 
+def notary_granted(ledger: TrailLedger, request_id: str, scope: str) -> None:
+    """The notary asks Alice for ``scope`` (one use, for a day) and she grants it."""
+    ledger.call(
+        NOTARY,
+        "consent.request",
+        {
+            "request_id": request_id,
+            "holder": ALICE,
+            "scope": scope,
+            "purpose": "notarisation",
+            "max_uses": 1,
+            "expires_at_ms": ledger.time_ms + support.DAY_MS,
+        },
+    )
+    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": request_id})
+
+
 def test_the_graph_counts_each_edge_kind_from_the_contracts_events() -> None:
     ledger = story()
     graph = build_flow_graph(ALICE, ledger.about(ALICE))
@@ -172,19 +189,9 @@ def test_the_graph_counts_each_edge_kind_from_the_contracts_events() -> None:
 
 def test_a_grant_of_a_category_reaches_the_records_of_that_category() -> None:
     ledger = story()
-    ledger.call(
-        NOTARY,
-        "consent.request",
-        {
-            "request_id": "REQ-NOTARY-02",
-            "holder": ALICE,
-            "scope": support.json_arg([{"record_category": "social_security"}]),
-            "purpose": "notarisation",
-            "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + support.DAY_MS,
-        },
+    notary_granted(
+        ledger, "REQ-NOTARY-02", support.json_arg([{"record_category": "social_security"}])
     )
-    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-NOTARY-02"})
     ledger.call(NOTARY, "consent.access", {"request_id": "REQ-NOTARY-02", "record_id": RECORD})
     graph = build_flow_graph(ALICE, ledger.about(ALICE))
     assert graph.edges[(RECORD, NOTARY.id, "grant")] == 1
@@ -383,19 +390,9 @@ def test_a_partial_trail_still_types_the_items_it_sees() -> None:
     """A trail that starts after the issuance (a window, a node's cut) types each item from
     the verification or access that names it."""
     ledger = story()
-    ledger.call(
-        NOTARY,
-        "consent.request",
-        {
-            "request_id": "REQ-NOTARY-02",
-            "holder": ALICE,
-            "scope": support.json_arg([{"record_category": "social_security"}]),
-            "purpose": "notarisation",
-            "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + support.DAY_MS,
-        },
+    notary_granted(
+        ledger, "REQ-NOTARY-02", support.json_arg([{"record_category": "social_security"}])
     )
-    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-NOTARY-02"})
     ledger.call(NOTARY, "consent.access", {"request_id": "REQ-NOTARY-02", "record_id": RECORD})
     later = [
         e for e in ledger.about(ALICE) if e.name in ("certificate.verified", "consent.accessed")
@@ -415,19 +412,7 @@ def test_a_partial_trail_still_types_the_items_it_sees() -> None:
 
 def test_a_grant_of_a_certificate_type_reaches_her_certificates_of_that_type() -> None:
     ledger = story()
-    ledger.call(
-        NOTARY,
-        "consent.request",
-        {
-            "request_id": "REQ-NOTARY-04",
-            "holder": ALICE,
-            "scope": support.json_arg([{"cert_type": "diploma"}]),
-            "purpose": "notarisation",
-            "max_uses": 1,
-            "expires_at_ms": ledger.time_ms + support.DAY_MS,
-        },
-    )
-    ledger.call(support.ALICE_KEY, "consent.grant", {"request_id": "REQ-NOTARY-04"})
+    notary_granted(ledger, "REQ-NOTARY-04", support.json_arg([{"cert_type": "diploma"}]))
     graph = build_flow_graph(ALICE, ledger.about(ALICE))
     assert graph.edges[(DIPLOMA, NOTARY.id, "grant")] == 1
     assert (ID_CARD, NOTARY.id, "grant") not in graph.edges

@@ -55,6 +55,19 @@ def holder_key(wallet: Wallet, holder: str) -> bytes:
     return bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
 
 
+def pending_request(wallet: Wallet, holder: str) -> None:
+    """The bank's request for the holder's diploma (a day to answer), pending on the chain."""
+    wallet.ledger.requests[REQUEST_ID] = {
+        "request_id": REQUEST_ID,
+        "holder": holder,
+        "agency": "bank",
+        "cert_id": CERT_ID,
+        "purpose": "学历核验",
+        "status": "pending",
+        "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
+    }
+
+
 @BOTH
 def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
     tmp_path: Path, suite: Suite
@@ -83,15 +96,7 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
         assert listed.status_code == 200, listed.text
         assert listed.json()[0]["document"] == doc
 
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        pending_request(wallet, holder)
         wallet.ledger.call = submitted  # type: ignore[attr-defined]
         path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
         granted = wallet.http.request("POST", path, json={}, headers=auth)
@@ -165,15 +170,7 @@ def test_a_grant_to_an_agency_key_of_the_other_suite_seals_nothing(
         deliver(wallet, holder, diploma(CERT_ID), orgs)
         wrong = other.generate_keypair().public_key.hex()
         wallet.ledger.members["bank"] = {"id": "bank", "name": "某某银行", "public_key": wrong}
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        pending_request(wallet, holder)
         resp = wallet.http.request(
             "POST",
             f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
