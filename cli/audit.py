@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli import audit_graph, audit_report
 from cli.common import Output, Session, err_console, ledger_command
 from node.chain.events import event_attrs
 from node.sdk.client import ClientError, LedgerClient
@@ -21,6 +22,8 @@ app = typer.Typer(
     help="Trace the flow of a holder's or certificate's data; verify the chain.",
     no_args_is_help=True,
 )
+audit_graph.register(app)  # graph: where a holder's data went
+audit_report.register(app)  # report: one organisation's figures
 
 
 def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:

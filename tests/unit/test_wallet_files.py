@@ -5,18 +5,13 @@ can reach, naming the path and the `chmod` that fixes it, as a validator does
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from node.chain import pki
 from node.chain.crypto import KeyPair
 from suites import ED25519_SHA256
 from wallet.files import check_wallet_files
@@ -25,10 +20,9 @@ from wallet.store import WalletStore
 
 from .files_support import mode, refusal_once_loosened, run_refused_start
 from .node_support import diploma_genesis
-from .wallet_https_support import HttpsFiles, free_port, make_https_files, write_private
+from .wallet_https_support import HttpsFiles, make_https_files, write_private
+from .wallet_https_support import wallet_process as start_wallet_process
 from .wallet_support import PASSPHRASE
-
-START_WAIT_S = 120.0
 
 
 def private_settings(tmp_path: Path) -> WalletSettings:
@@ -92,59 +86,11 @@ def test_the_wallet_process_refuses_a_readable_data_folder_with_one_line(
 def wallet_process(tmp_path: Path) -> Iterator[tuple[str, HttpsFiles, Path]]:
     """`python -m wallet` over HTTPS with a fresh data folder (created by the wallet), a
     genesis file and its certificates; yields (URL, HTTPS files, data folder)."""
-    files = make_https_files(tmp_path / "tls")
-    ca_pem = files.ca.read_bytes()
-    now = dt.datetime.now(dt.UTC)
-    client_ca = pki.make_ca("bdc", now, 30)  # any CA will do: no validator is dialled here
-    client_cert, client_key = pki.issue(*client_ca, "bdc", pki.Role.WALLET, "wallet", (), now, 30)
-    (tmp_path / "cas").mkdir()
-    (tmp_path / "cas" / "bdc.pem").write_bytes(ca_pem)
-    (tmp_path / "client.pem").write_bytes(client_cert)
-    write_private(tmp_path / "client.key", client_key)
-    diploma_genesis("wallet-files-test", [KeyPair.generate().public_key], KeyPair.generate()).save(
-        tmp_path / "genesis.json"
+    genesis = diploma_genesis(
+        "wallet-files-test", [KeyPair.generate().public_key], KeyPair.generate()
     )
-    data = tmp_path / "data"
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wallet"],
-        env={
-            **os.environ,
-            "TRUSTLEDGER_WALLET_DATA_DIR": str(data),
-            "TRUSTLEDGER_WALLET_GENESIS_PATH": str(tmp_path / "genesis.json"),
-            "TRUSTLEDGER_WALLET_NODE_ADDRESS": f"127.0.0.1:{free_port()}",
-            "TRUSTLEDGER_WALLET_NODE_TIMEOUT_S": "1",
-            "TRUSTLEDGER_WALLET_HOST": "127.0.0.1",
-            "TRUSTLEDGER_WALLET_PORT": str(port),
-            "TRUSTLEDGER_WALLET_TLS_CERT_PATH": str(tmp_path / "client.pem"),
-            "TRUSTLEDGER_WALLET_TLS_KEY_PATH": str(tmp_path / "client.key"),
-            "TRUSTLEDGER_WALLET_TLS_CA_DIR": str(tmp_path / "cas"),
-            "TRUSTLEDGER_WALLET_HTTPS_CERT_PATH": str(files.cert),
-            "TRUSTLEDGER_WALLET_HTTPS_KEY_PATH": str(files.key),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_WAIT_S
-        while True:  # wait until it serves (not a timed assertion: the deadline is slack)
-            try:
-                httpx.get(f"{url}/v1/health", verify=files.client_context(), timeout=5)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None:
-                    assert proc.stderr is not None
-                    raise RuntimeError(f"the wallet stopped: {proc.stderr.read()!r}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the wallet did not start serving") from None
-                time.sleep(0.1)
-        yield url, files, data
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stderr is not None:
-            proc.stderr.close()
+    with start_wallet_process(tmp_path, genesis) as running:
+        yield running
 
 
 def test_what_the_wallet_writes_is_private(

@@ -9,10 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +16,12 @@ import httpx
 import pytest
 
 from consensus.validators import Validator, ValidatorSet
-from node.chain import pki
 from node.genesis import Genesis, Organisation
 from node.sdk import sealing
 from suites import ED25519_SHA256, SM2_SM3, SUITES, SealError, Suite
 from wallet.store import P_CREDENTIALS, P_DOC, P_DOC_KEY
 
-from .wallet_https_support import free_port, make_https_files, write_private
+from .wallet_https_support import wallet_process
 from .wallet_support import PASSPHRASE, Org, Wallet, diploma, record_on_chain, running_wallet
 
 BOTH = pytest.mark.parametrize("suite", list(SUITES.values()), ids=list(SUITES))
@@ -34,7 +29,6 @@ CERT_ID = "DIP-2015-000001"
 OTHER_CERT_ID = "DIP-2015-000002"
 REQUEST_ID = "req-seal-000001"
 ACCESS_TX = b"\x0a" * 32
-START_WAIT_S = 120.0
 
 
 @dataclasses.dataclass
@@ -59,6 +53,19 @@ def deliver(wallet: Wallet, holder: str, doc: dict[str, Any], orgs: dict[str, Or
 
 def holder_key(wallet: Wallet, holder: str) -> bytes:
     return bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
+
+
+def pending_request(wallet: Wallet, holder: str) -> None:
+    """The bank's request for the holder's diploma (a day to answer), pending on the chain."""
+    wallet.ledger.requests[REQUEST_ID] = {
+        "request_id": REQUEST_ID,
+        "holder": holder,
+        "agency": "bank",
+        "cert_id": CERT_ID,
+        "purpose": "学历核验",
+        "status": "pending",
+        "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
+    }
 
 
 @BOTH
@@ -98,15 +105,7 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
         expected = (422, "chain's holders cannot make one") if suite is SM2_SM3 else (200, "TLP1.")
         assert shown.status_code == expected[0] and expected[1] in shown.text, shown.text
 
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        pending_request(wallet, holder)
         wallet.ledger.call = submitted  # type: ignore[attr-defined]
         path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
         granted = wallet.http.request("POST", path, json={}, headers=auth)
@@ -180,15 +179,7 @@ def test_a_grant_to_an_agency_key_of_the_other_suite_seals_nothing(
         deliver(wallet, holder, diploma(CERT_ID), orgs)
         wrong = other.generate_keypair().public_key.hex()
         wallet.ledger.members["bank"] = {"id": "bank", "name": "某某银行", "public_key": wrong}
-        wallet.ledger.requests[REQUEST_ID] = {
-            "request_id": REQUEST_ID,
-            "holder": holder,
-            "agency": "bank",
-            "cert_id": CERT_ID,
-            "purpose": "学历核验",
-            "status": "pending",
-            "expires_at_ms": wallet.clock.now_ms() + 86_400_000,
-        }
+        pending_request(wallet, holder)
         resp = wallet.http.request(
             "POST",
             f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
@@ -207,7 +198,7 @@ def test_a_wallet_started_on_an_sm_genesis_file_makes_sm2_holders(tmp_path: Path
     (65 bytes), and signing in again checks the opened key with SM2."""
     # An SM chain's validator and organisation keys are SM2 too (the contracts refuse others).
     edu, validator = SM2_SM3.generate_keypair(), SM2_SM3.generate_keypair()
-    Genesis(
+    genesis = Genesis(
         chain_id="wallet-sm-test",
         genesis_time_ms=1_700_000_000_000,
         validators=ValidatorSet((Validator("val-0", validator.public_key),)),
@@ -215,49 +206,8 @@ def test_a_wallet_started_on_an_sm_genesis_file_makes_sm2_holders(tmp_path: Path
             Organisation("edu", "Education Bureau", edu.public_key, ("issuer",), ("diploma",)),
         ),
         suite=SM2_SM3,
-    ).save(tmp_path / "genesis.json")
-    files = make_https_files(tmp_path / "tls")
-    now = dt.datetime.now(dt.UTC)
-    client_ca = pki.make_ca("bdc", now, 30)  # no validator is dialled here
-    client_cert, client_key = pki.issue(*client_ca, "bdc", pki.Role.WALLET, "wallet", (), now, 30)
-    (tmp_path / "cas").mkdir()
-    (tmp_path / "cas" / "bdc.pem").write_bytes(files.ca.read_bytes())
-    (tmp_path / "client.pem").write_bytes(client_cert)
-    write_private(tmp_path / "client.key", client_key)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wallet"],
-        env={
-            **os.environ,
-            "TRUSTLEDGER_WALLET_DATA_DIR": str(tmp_path / "data"),
-            "TRUSTLEDGER_WALLET_GENESIS_PATH": str(tmp_path / "genesis.json"),
-            "TRUSTLEDGER_WALLET_NODE_ADDRESS": f"127.0.0.1:{free_port()}",
-            "TRUSTLEDGER_WALLET_NODE_TIMEOUT_S": "1",
-            "TRUSTLEDGER_WALLET_HOST": "127.0.0.1",
-            "TRUSTLEDGER_WALLET_PORT": str(port),
-            "TRUSTLEDGER_WALLET_TLS_CERT_PATH": str(tmp_path / "client.pem"),
-            "TRUSTLEDGER_WALLET_TLS_KEY_PATH": str(tmp_path / "client.key"),
-            "TRUSTLEDGER_WALLET_TLS_CA_DIR": str(tmp_path / "cas"),
-            "TRUSTLEDGER_WALLET_HTTPS_CERT_PATH": str(files.cert),
-            "TRUSTLEDGER_WALLET_HTTPS_KEY_PATH": str(files.key),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
     )
-    url = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_WAIT_S
-        while True:  # wait until it serves (not a timed assertion: the deadline is slack)
-            try:
-                httpx.get(f"{url}/v1/health", verify=files.client_context(), timeout=5)
-                break
-            except httpx.HTTPError:
-                if proc.poll() is not None:
-                    assert proc.stderr is not None
-                    raise RuntimeError(f"the wallet stopped: {proc.stderr.read()!r}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the wallet did not start serving") from None
-                time.sleep(0.1)
+    with wallet_process(tmp_path, genesis) as (url, files, _data):
         created = httpx.post(
             f"{url}/v1/holders",
             json={"passphrase": PASSPHRASE},
@@ -274,8 +224,3 @@ def test_a_wallet_started_on_an_sm_genesis_file_makes_sm2_holders(tmp_path: Path
             timeout=60,
         )
         assert again.status_code == 200, again.text
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stderr is not None:
-            proc.stderr.close()

@@ -67,7 +67,7 @@ class FakeLedger:
 
     chain_id: str = "trustledger-test"
     suite: Suite = ED25519_SHA256
-    """The chain's suite, as `LedgerClient.suite` (the wallet signs and hashes with it)."""
+    """The chain's suite: the holder signs with a key of it (as ``LedgerClient.suite``)."""
     cas: dict[str, bytes] = field(default_factory=dict)
     revoked: dict[str, set[int]] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
