@@ -1,0 +1,446 @@
+"""Evidence packages and proven traces (node/sdk/evidence.py, node/sdk/trace.py,
+node/sdk/inclusion.py): an honest package checks offline; each part tampered with — a
+header byte, a certificate's signature, a validator change left out, a transaction
+swapped, a result, the manifest, the file's bytes — is refused, naming the part; a lying
+node's entries are reported unproven, never as facts."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from node.chain.merkle import merkle_root
+from node.sdk.evidence import (
+    Bound,
+    EvidenceError,
+    check_file,
+    check_package,
+    encode_package,
+    is_in_range,
+    parse_bound,
+    seal,
+)
+from node.sdk.inclusion import is_included, make_path, root_from_path
+from node.sdk.trace import gather
+from proto import ledger_pb2
+from tests.unit.evidence_support import (
+    ACTIVATION,
+    CERT,
+    GENESIS_TIME_MS,
+    SUBJECT,
+    ChainSource,
+    genesis,
+    make_chain,
+)
+
+Parts = dict[str, Any]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def honest() -> bytes:
+    gathered = gather(ChainSource(make_chain()), genesis(), SUBJECT)
+    assert gathered.unproven == []
+    return encode_package(gathered.package)
+
+
+def parts_of(raw: bytes) -> Parts:
+    doc: Parts = json.loads(raw)
+    return doc
+
+
+def refused(raw: bytes) -> EvidenceError:
+    with pytest.raises(EvidenceError) as caught:
+        check_file(raw)
+    return caught.value
+
+
+def resealed(raw: bytes, change: Callable[[Parts], None]) -> bytes:
+    """The package with `change` made and its manifest recomputed, as a forger would."""
+    parts = parts_of(raw)
+    change(parts)
+    return seal(parts)
+
+
+def edit_message(
+    entry: dict[str, Any], key: str, kind: type[Any], change: Callable[[Any], None]
+) -> None:
+    message = kind.FromString(base64.b64decode(entry[key]))
+    change(message)
+    entry[key] = base64.b64encode(message.SerializeToString(deterministic=True)).decode()
+
+
+def block_entry(parts: Parts, height: int) -> dict[str, Any]:
+    found: dict[str, Any] = next(b for b in parts["blocks"] if b["height"] == height)
+    return found
+
+
+# ---------------------------------------------------------------- Merkle paths
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31])
+def test_every_leaf_path_leads_to_the_chains_merkle_root(size: int) -> None:
+    leaves = [b"leaf %d" % i for i in range(size)]
+    root = merkle_root(leaves)
+    for i in range(size):
+        path = make_path(leaves, i)
+        assert root_from_path(leaves[i], i, size, path) == root
+        assert len(path) <= size.bit_length()
+        assert not is_included(b"other", i, size, path, root)
+        if size > 1:
+            assert not is_included(leaves[i], (i + 1) % size, size, path, root)
+            assert root_from_path(leaves[i], i, size, path[:-1]) != root
+            assert root_from_path(leaves[i], i, size, [*path, root]) is None
+
+
+def test_a_path_outside_the_tree_is_refused() -> None:
+    assert root_from_path(b"x", 3, 3, []) is None
+    assert root_from_path(b"x", -1, 3, []) is None
+    assert root_from_path(b"x", 0, 1, [bytes(32)]) is None
+    with pytest.raises(ValueError, match="not in a tree of 2"):
+        make_path([b"a", b"b"], 2)
+
+
+# ---------------------------------------------------------------- ranges
+
+
+def test_a_bound_is_a_height_or_an_iso_time() -> None:
+    assert parse_bound("120") == Bound(height=120, text="120")
+    assert parse_bound("2026-01-01").time_ms == 1_767_225_600_000
+    assert parse_bound("2026-01-01T08:00:00+08:00").time_ms == 1_767_225_600_000
+    assert parse_bound("2024-12-04T10:00:00.123+00:00").time_ms == 1_733_306_400_123
+    with pytest.raises(ValueError, match="neither a block height"):
+        parse_bound("yesterday")
+    since, until = Bound(height=3), Bound(time_ms=GENESIS_TIME_MS + 60_000 * 5)
+    assert [
+        h for h in range(1, 8) if is_in_range(h, GENESIS_TIME_MS + 60_000 * h, since, until)
+    ] == [3, 4, 5]
+
+
+# ---------------------------------------------------------------- honest packages
+
+
+def test_an_honest_package_proves_every_event_of_the_subject(honest: bytes) -> None:
+    package, checked = check_file(honest)
+    assert [(f.height, f.action) for f in checked.facts] == [
+        (1, "certificate.issued"),
+        (3, "consent.granted"),
+        (4, "consent.access REJECTED"),
+        (5, "consent.granted"),
+        (6, "consent.granted"),
+    ]
+    assert checked.facts[0].details == {"cert_id": CERT}
+    assert checked.facts[0].actor == "edu"
+    assert checked.facts[1].actor == SUBJECT
+    assert checked.facts[2].error == "permission_denied: no grant" and not checked.facts[2].ok
+    assert [a for a, _ in checked.schedule.entries] == [0, ACTIVATION]
+    assert [b.header.height for b in package.blocks] == [1, 2, 3, 4, 5, 6]
+    assert checked.genesis_hash == genesis().hash
+    assert encode_package(package) == honest  # one package, one file
+
+
+def test_a_range_keeps_only_its_events() -> None:
+    gathered = gather(
+        ChainSource(make_chain()),
+        genesis(),
+        SUBJECT,
+        since=parse_bound("3"),
+        until=parse_bound("2026-01-01T00:04:00"),  # block 4's time
+    )
+    raw = encode_package(gathered.package)
+    assert [f.height for f in check_file(raw)[1].facts] == [3, 4]
+    # An event outside the range the package states is refused, not shown.
+    widened = resealed(raw, lambda p: p["scope"].update(until="3"))
+    assert "outside the package's range" in refused(widened).detail
+
+
+def test_a_progress_callback_sees_every_step(honest: bytes) -> None:
+    seen: list[tuple[int, int]] = []
+    check_file(honest, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (11, 11) and len(seen) == 11  # 6 blocks, 5 events
+
+
+# ---------------------------------------------------------------- the file
+
+
+def test_a_truncated_or_malformed_file_is_refused(honest: bytes) -> None:
+    for raw in (honest[: len(honest) // 2], honest[:-2], b"", b"\xff\xfe", b"[1, 2]", b"{}"):
+        assert refused(raw).part == "file"
+    assert refused(honest.replace(b'{"blocks"', b'{ "blocks"', 1)).part == "file"
+    assert "canonical" in refused(honest + b"\n").detail
+
+
+def test_any_changed_byte_of_a_part_fails_the_manifest(honest: bytes) -> None:
+    at = honest.index(b'"header":"') + len(b'"header":"') + 10
+    flipped = honest[:at] + (b"A" if honest[at : at + 1] != b"A" else b"B") + honest[at + 1 :]
+    error = refused(flipped)
+    assert (error.part, error.detail) == ("manifest", "the blocks part does not match its SHA-256")
+
+
+def test_a_changed_manifest_is_refused(honest: bytes) -> None:
+    parts = parts_of(honest)
+    parts["manifest"]["sha256"]["events"] = "00" * 32
+    raw = (
+        json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        + b"\n"
+    )
+    assert refused(raw).detail == "the events part does not match its SHA-256"
+    parts["manifest"]["format"] = "other/1"
+    raw = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    assert refused(raw).part == "manifest"
+    del parts["manifest"]
+    assert refused(json.dumps(parts).encode()).part == "file"
+
+
+def test_a_missing_part_is_refused(honest: bytes) -> None:
+    parts = parts_of(honest)
+    del parts["events"]
+    assert "parts must be" in refused(json.dumps(parts).encode()).detail
+
+
+def test_parts_that_cannot_be_read_are_refused(honest: bytes) -> None:
+    def bad_header(p: Parts) -> None:
+        p["blocks"][0]["header"] = "!!not base64"
+
+    def bad_path(p: Parts) -> None:
+        p["events"][0]["tx_path"] = ["zz" * 32]
+
+    def wrong_height(p: Parts) -> None:
+        p["blocks"][0]["height"] = 9
+
+    def bad_genesis(p: Parts) -> None:
+        p["genesis"]["validators"] = "none"
+
+    for change, part in (
+        (bad_header, "blocks"),
+        (bad_path, "events"),
+        (wrong_height, "blocks"),
+        (bad_genesis, "genesis"),
+    ):
+        assert refused(resealed(honest, change)).part == part
+
+
+# ---------------------------------------------------------------- forgeries (manifest resealed)
+
+
+def test_a_changed_header_byte_breaks_its_commit_certificate(honest: bytes) -> None:
+    def change(p: Parts) -> None:
+        def flip(h: ledger_pb2.BlockHeader) -> None:
+            h.state_root = bytes([h.state_root[0] ^ 1]) + h.state_root[1:]
+
+        edit_message(block_entry(p, 3), "header", ledger_pb2.BlockHeader, flip)
+
+    error = refused(resealed(honest, change))
+    assert error.part == "block 3"
+    assert "commit certificate is for another block" in error.detail
+
+
+def test_a_forged_certificate_signature_is_refused(honest: bytes) -> None:
+    def change(p: Parts) -> None:
+        def forge(c: ledger_pb2.CommitCertificate) -> None:
+            c.votes[1].signature = bytes(64)
+
+        edit_message(block_entry(p, 5), "commit", ledger_pb2.CommitCertificate, forge)
+
+    error = refused(resealed(honest, change))
+    assert (error.part, error.detail) == (
+        "block 5",
+        "commit certificate: certificate for height 5: bad signature from validator 'v1'",
+    )
+
+
+def test_a_validator_change_left_out_is_refused(honest: bytes) -> None:
+    def drop(p: Parts) -> None:
+        p["validator_changes"] = []
+
+    error = refused(resealed(honest, drop))
+    assert error.part == "validator-history"
+    assert "block 5 names the validator set from height 5" in error.detail
+
+    def drop_and_rename(p: Parts) -> None:
+        drop(p)
+        for b in p["blocks"]:
+            b["validator_set_from"] = 0
+
+    error = refused(resealed(honest, drop_and_rename))
+    assert error.part == "block 5"
+    assert "vote from unknown validator 'w3'" in error.detail
+
+
+def test_a_validator_change_not_in_its_block_is_refused(honest: bytes) -> None:
+    def elsewhere(p: Parts) -> None:
+        p["validator_changes"][0]["tx_index"] = 0
+
+    error = refused(resealed(honest, elsewhere))
+    assert error.part == "validator change from height 5"
+    assert "not under block 2's results root" in error.detail
+
+    def unknown_block(p: Parts) -> None:
+        p["validator_changes"][0]["decided_height"] = 7
+
+    assert "block 7 is not in the package" in refused(resealed(honest, unknown_block)).detail
+
+
+def test_a_swapped_transaction_is_refused(honest: bytes) -> None:
+    def swap(p: Parts) -> None:
+        p["events"][1]["transaction"] = p["events"][3]["transaction"]
+
+    error = refused(resealed(honest, swap))
+    assert error.part == "event 3/2"
+    assert "not under block 3's transaction root" in error.detail
+
+
+def test_a_forged_transaction_signature_is_refused(honest: bytes) -> None:
+    def change(p: Parts) -> None:
+        def forge(t: ledger_pb2.Transaction) -> None:
+            t.signature = bytes([t.signature[0] ^ 1]) + t.signature[1:]
+
+        edit_message(p["events"][0], "transaction", ledger_pb2.Transaction, forge)
+
+    error = refused(resealed(honest, change))
+    assert error.part == "event 1/2"
+    assert "signature" in error.detail
+
+
+def test_an_altered_result_is_refused(honest: bytes) -> None:
+    def change(p: Parts) -> None:
+        def alter(r: ledger_pb2.TxResult) -> None:
+            r.events[0].attrs[0].text = "cert-someone-else"
+
+        edit_message(p["events"][0], "result", ledger_pb2.TxResult, alter)
+
+    error = refused(resealed(honest, change))
+    assert (error.part, error.detail) == ("event 1/2", "result: not under block 1's results root")
+
+
+def test_an_event_of_another_subject_or_kind_is_refused(honest: bytes) -> None:
+    error = refused(resealed(honest, lambda p: p["scope"].update(subject="hd" + "0" * 40)))
+    assert "the event does not name hd000" in error.detail
+
+    def other_event(p: Parts) -> None:
+        p["events"][1]["event_index"] = 1  # consent.noted names only the request
+
+    assert "does not name" in refused(resealed(honest, other_event)).detail
+
+    def as_refused(p: Parts) -> None:
+        p["events"][1]["event_index"] = -1
+
+    assert "accepted transaction listed as refused" in refused(resealed(honest, as_refused)).detail
+
+    def missing_block(p: Parts) -> None:
+        p["blocks"] = [b for b in p["blocks"] if b["height"] != 6]
+
+    assert "its block is not in the package" in refused(resealed(honest, missing_block)).detail
+
+
+def test_blocks_and_events_must_be_in_order(honest: bytes) -> None:
+    assert (
+        "strictly increasing" in refused(resealed(honest, lambda p: p["blocks"].reverse())).detail
+    )
+    assert (
+        "strictly increasing" in refused(resealed(honest, lambda p: p["events"].reverse())).detail
+    )
+
+
+def test_a_claimed_actor_the_keys_do_not_prove_is_not_shown_as_fact(honest: bytes) -> None:
+    def claim(p: Parts) -> None:
+        p["events"][0]["actor_claimed"] = "police"
+
+    facts = check_file(resealed(honest, claim))[1].facts
+    assert (facts[0].actor, facts[0].actor_claimed) == (None, "police")
+
+
+# ---------------------------------------------------------------- a lying node
+
+
+def test_a_lying_nodes_entries_are_unproven_never_facts() -> None:
+    blocks = make_chain()
+    blocks[5].block.commit.votes[0].signature = bytes(64)  # block 6: forged certificate
+    source = ChainSource(blocks)
+    honest_trace = source.audit_trace
+
+    def lying_trace(subject: str, limit: int = 0) -> Any:
+        resp = honest_trace(subject, limit)
+        resp.entries[1].tx_hash = b"\x00" * 32  # block 3: another transaction
+        resp.entries[3].event.name = "consent.revoked"  # block 5: an event never emitted
+        return resp
+
+    source.audit_trace = lying_trace  # type: ignore[method-assign]
+    gathered = gather(source, genesis(), SUBJECT)
+    checked = check_package(gathered.package, strict=False)
+    unproven = sorted([*gathered.unproven, *checked.unproven], key=lambda u: u.height)
+    assert [(f.height, f.action) for f in checked.facts] == [
+        (1, "certificate.issued"),
+        (4, "consent.access REJECTED"),
+    ]
+    assert [(u.height, u.reason) for u in unproven] == [
+        (3, "the block holds another transaction there"),
+        (5, "the event is not in the block's results"),
+        (
+            6,
+            "block 6: commit certificate: certificate for height 6: bad signature from validator 'v0'",
+        ),
+    ]
+    with pytest.raises(EvidenceError, match="block 6"):
+        check_package(gathered.package, strict=True)
+
+
+def test_every_sampled_byte_changed_is_refused(honest: bytes) -> None:
+    """A byte changed anywhere — in a part, the manifest or between them — is refused."""
+    positions = range(0, len(honest), 37)
+    for at in positions:
+        changed = honest[:at] + bytes([honest[at] ^ 0x01]) + honest[at + 1 :]
+        with pytest.raises(EvidenceError):
+            check_file(changed)
+    assert len(positions) > 100
+
+
+# ---------------------------------------------------------------- the command
+
+
+def check_command(*args: str) -> tuple[int, dict[str, Any]]:
+    result = runner.invoke(app, ["audit", "check-evidence", *args, "--json"])
+    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return result.exit_code, doc
+
+
+def test_check_evidence_checks_a_file_offline(honest: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "evidence.json"
+    path.write_bytes(honest)
+    code, doc = check_command(str(path))
+    assert (code, doc["ok"], doc["genesis_pinned"]) == (0, True, False)
+    assert [e["action"] for e in doc["entries"]][:2] == ["certificate.issued", "consent.granted"]
+    assert doc["validator_sets"][1] == {"from_height": 5, "validators": ["v0", "v1", "v2", "w3"]}
+    genesis().save(tmp_path / "genesis.json")
+    code, doc = check_command(str(path), "--genesis", str(tmp_path / "genesis.json"))
+    assert (code, doc["genesis_pinned"]) == (0, True)
+    human = runner.invoke(app, ["audit", "check-evidence", str(path)])
+    assert human.exit_code == 0 and "OK" in human.stdout and "consent.granted" in human.stdout
+
+
+def test_check_evidence_refuses_with_the_part_that_failed(honest: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "evidence.json"
+    path.write_bytes(honest[:-100])
+    assert check_command(str(path))[0] == 1
+    assert check_command(str(path))[1]["part"] == "file"
+    path.write_bytes(resealed(honest, lambda p: p.update(validator_changes=[])))
+    code, doc = check_command(str(path))
+    assert (code, doc["ok"], doc["part"]) == (1, False, "validator-history")
+    code, doc = check_command(str(tmp_path / "absent.json"))
+    assert (code, doc["part"]) == (1, "file") and "cannot read" in doc["detail"]
+    other = genesis()
+    other = dataclasses.replace(other, genesis_time_ms=other.genesis_time_ms + 1)
+    other.save(tmp_path / "other.json")
+    path.write_bytes(honest)
+    code, doc = check_command(str(path), "--genesis", str(tmp_path / "other.json"))
+    assert (code, doc["part"]) == (1, "genesis") and "not from" in doc["detail"]
+    human = runner.invoke(app, ["audit", "check-evidence", str(tmp_path / "absent.json")])
+    assert human.exit_code == 1 and "REFUSED: file: cannot read" in human.stderr
