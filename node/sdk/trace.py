@@ -29,7 +29,7 @@ from node.sdk.evidence import (
     ValidatorChange,
     is_in_range,
 )
-from node.sdk.inclusion import make_path
+from node.sdk.inclusion import MerkleTree
 from proto import ledger_pb2, node_pb2
 
 VALIDATOR_DECISIONS_MAX: Final = 4096
@@ -140,21 +140,31 @@ def gather(
                 validator_set_from=set_from(height),
             )
         )
+    trees: dict[int, tuple[MerkleTree, MerkleTree]] = {}
+
+    def trees_of(height: int) -> tuple[MerkleTree, MerkleTree]:
+        """The block's transaction and results trees, built once for all its events."""
+        if height not in trees:
+            resp = fetched[height]
+            trees[height] = (
+                MerkleTree([tx_hash(t) for t in resp.block.txs]),
+                MerkleTree([r.SerializeToString(deterministic=True) for r in resp.results.results]),
+            )
+        return trees[height]
+
     changes = []
     for activation, decided in decisions:
         results = fetched[decided].results
-        index = _find_scheduling(results, activation)
-        leaves = [r.SerializeToString(deterministic=True) for r in results.results]
-        if index is None:
-            # Packed anyway, pointing at the first result: the check then names the failure.
-            index = 0
+        # Not found: packed pointing at the first result, and the check names the failure.
+        index = _find_scheduling(results, activation) or 0
+        has_results = len(results.results) > 0
         changes.append(
             ValidatorChange(
                 activation_height=activation,
                 decided_height=decided,
                 tx_index=index,
-                result=results.results[index] if leaves else ledger_pb2.TxResult(),
-                path=tuple(make_path(leaves, index)) if leaves else (),
+                result=results.results[index] if has_results else ledger_pb2.TxResult(),
+                path=tuple(trees_of(decided)[1].path(index)) if has_results else (),
             )
         )
     events: list[EventProof] = []
@@ -171,25 +181,23 @@ def gather(
         if tx_hash(txs[i]) != bytes(entry.tx_hash):
             unproven.append(Unproven(entry.height, i, "the block holds another transaction there"))
             continue
-        index = _event_index(tx_results[i], entry)
-        if index is None:
+        found = _event_index(tx_results[i], entry)
+        if found is None:
             unproven.append(Unproven(entry.height, i, "the event is not in the block's results"))
             continue
-        if (entry.height, i, index) in seen:
+        if (entry.height, i, found) in seen:
             continue
-        seen.add((entry.height, i, index))
+        seen.add((entry.height, i, found))
         events.append(
             EventProof(
                 height=entry.height,
                 tx_index=i,
-                event_index=index,
+                event_index=found,
                 actor_claimed=entry.actor,
                 transaction=txs[i],
-                tx_path=tuple(make_path([tx_hash(t) for t in txs], i)),
+                tx_path=tuple(trees_of(entry.height)[0].path(i)),
                 result=tx_results[i],
-                result_path=tuple(
-                    make_path([r.SerializeToString(deterministic=True) for r in tx_results], i)
-                ),
+                result_path=tuple(trees_of(entry.height)[1].path(i)),
             )
         )
     events.sort(key=lambda e: (e.height, e.tx_index, e.event_index))
@@ -202,4 +210,16 @@ def gather(
         blocks=tuple(blocks),
         events=tuple(events),
     )
-    return Gathered(package, unproven, bool(resp.truncated), len(entries))
+    return Gathered(package, unproven, _is_cut(resp, until), len(entries))
+
+
+def _is_cut(resp: node_pb2.AuditTraceResponse, until: Bound | None) -> bool:
+    """Whether the node's limit cut entries of the range off. Its list is oldest first, so
+    a range that ends before the last block it listed lost nothing."""
+    if not resp.truncated or not resp.entries or until is None:
+        return bool(resp.truncated)
+    last = resp.entries[-1]
+    return not (
+        (until.height is not None and until.height < last.height)
+        or (until.time_ms is not None and until.time_ms < last.time_ms)
+    )

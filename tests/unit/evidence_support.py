@@ -228,7 +228,10 @@ class ChainSource:
                 for ev in result.events:
                     if subject in ev.subjects:
                         entries.append(node_pb2.AuditEntry(**common, event=ev))
-        return node_pb2.AuditTraceResponse(entries=entries, height=len(self.blocks))
+        cut = 0 < limit < len(entries)
+        return node_pb2.AuditTraceResponse(
+            entries=entries[:limit] if cut else entries, height=len(self.blocks), truncated=cut
+        )
 
     def get_block(self, height: int = 0) -> node_pb2.GetBlockResponse:
         return self.blocks[height - 1]

@@ -28,7 +28,7 @@ from node.sdk.evidence import (
     parse_bound,
     seal,
 )
-from node.sdk.inclusion import is_included, make_path, root_from_path
+from node.sdk.inclusion import MerkleTree, is_included, make_path, root_from_path
 from node.sdk.trace import gather
 from proto import ledger_pb2
 from tests.unit.evidence_support import (
@@ -86,12 +86,28 @@ def block_entry(parts: Parts, height: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- Merkle paths
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31])
-def test_every_leaf_path_leads_to_the_chains_merkle_root(size: int) -> None:
+def rfc6962_path(leaves: list[bytes], m: int) -> list[bytes]:
+    """PATH(m, D[n]) as RFC 6962, section 2.1.1 defines it, recursively."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m < k:
+        return [*rfc6962_path(leaves[:k], m), merkle_root(leaves[k:])]
+    return [*rfc6962_path(leaves[k:], m - k), merkle_root(leaves[:k])]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 31, 33])
+def test_every_leaf_path_is_rfc_6962s_and_leads_to_the_chains_merkle_root(size: int) -> None:
     leaves = [b"leaf %d" % i for i in range(size)]
     root = merkle_root(leaves)
+    tree = MerkleTree(leaves)
+    assert (tree.root, tree.size) == (root, size)
     for i in range(size):
         path = make_path(leaves, i)
+        assert path == tree.path(i) == rfc6962_path(leaves, i)
         assert root_from_path(leaves[i], i, size, path) == root
         assert len(path) <= size.bit_length()
         assert not is_included(b"other", i, size, path, root)
@@ -107,6 +123,10 @@ def test_a_path_outside_the_tree_is_refused() -> None:
     assert root_from_path(b"x", 0, 1, [bytes(32)]) is None
     with pytest.raises(ValueError, match="not in a tree of 2"):
         make_path([b"a", b"b"], 2)
+    with pytest.raises(ValueError, match="not in a tree of 2"):
+        MerkleTree([b"a", b"b"]).path(-1)
+    with pytest.raises(ValueError, match="at least one leaf"):
+        MerkleTree([])
 
 
 # ---------------------------------------------------------------- ranges
@@ -160,6 +180,17 @@ def test_a_range_keeps_only_its_events() -> None:
     # An event outside the range the package states is refused, not shown.
     widened = resealed(raw, lambda p: p["scope"].update(until="3"))
     assert "outside the package's range" in refused(widened).detail
+
+
+def test_a_range_that_ends_before_the_nodes_cut_is_complete() -> None:
+    source = ChainSource(make_chain())
+    assert gather(source, genesis(), SUBJECT, limit=2).truncated
+    assert gather(source, genesis(), SUBJECT, limit=2, until=parse_bound("3")).truncated
+    complete = gather(source, genesis(), SUBJECT, limit=2, until=parse_bound("2"))
+    assert (complete.truncated, complete.listed) == (False, 1)
+    by_time = gather(source, genesis(), SUBJECT, limit=2, until=parse_bound("2026-01-01T00:02"))
+    assert (by_time.truncated, by_time.listed) == (False, 1)
+    assert not gather(source, genesis(), SUBJECT, limit=9).truncated
 
 
 def test_a_progress_callback_sees_every_step(honest: bytes) -> None:
