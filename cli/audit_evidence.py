@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -296,7 +296,7 @@ def check_evidence_cmd(
     )
 
 
-def refuse(json_out: bool, exc: EvidenceError) -> Any:
+def refuse(json_out: bool, exc: EvidenceError) -> NoReturn:
     if json_out:
         emit_json({"ok": False, "part": exc.part, "detail": exc.detail})
         raise typer.Exit(1)

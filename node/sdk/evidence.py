@@ -324,6 +324,9 @@ def read_parts(raw: bytes) -> dict[str, Any]:
     for name in PART_NAMES:
         if part_hash(doc[name]) != hashes[name]:
             raise EvidenceError("manifest", f"the {name} part does not match its SHA-256")
+    counts = {k: len(doc[k]) if isinstance(doc[k], list) else -1 for k in PART_NAMES[2:]}
+    if manifest.get("counts") != counts:
+        raise EvidenceError("manifest", f"counts are not the parts' ({counts})")
     if seal(doc) != raw:
         raise EvidenceError(
             "file", "not in canonical form (a byte was changed, added or removed outside the parts)"

@@ -26,6 +26,7 @@ from node.sdk.evidence import (
     encode_package,
     is_in_range,
     parse_bound,
+    part_hash,
     seal,
 )
 from node.sdk.inclusion import MerkleTree, is_included, make_path, root_from_path
@@ -224,6 +225,10 @@ def test_a_changed_manifest_is_refused(honest: bytes) -> None:
         + b"\n"
     )
     assert refused(raw).detail == "the events part does not match its SHA-256"
+    parts["manifest"]["sha256"]["events"] = part_hash(parts["events"])
+    parts["manifest"]["counts"]["events"] = 4
+    raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert refused(raw + b"\n").detail.startswith("counts are not the parts'")
     parts["manifest"]["format"] = "other/1"
     raw = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode() + b"\n"
     assert refused(raw).part == "manifest"
