@@ -122,6 +122,14 @@ def test_a_path_outside_the_tree_is_refused() -> None:
     assert root_from_path(b"x", 3, 3, []) is None
     assert root_from_path(b"x", -1, 3, []) is None
     assert root_from_path(b"x", 0, 1, [bytes(32)]) is None
+    # One past the last leaf, with a path that would fit: still no root.
+    assert root_from_path(b"x", 2, 2, [bytes(32)]) is None
+    with pytest.raises(ValueError, match="leaf 2 is not in a tree of 2"):
+        MerkleTree([b"a", b"b"]).path(2)
+    # A u64-sized tree is 64 siblings deep at most; one more is refused unread.
+    deepest = 2**64 - 1
+    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 64) is not None
+    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 65) is None
     with pytest.raises(ValueError, match="not in a tree of 2"):
         make_path([b"a", b"b"], 2)
     with pytest.raises(ValueError, match="not in a tree of 2"):
