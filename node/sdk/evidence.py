@@ -40,7 +40,7 @@ from consensus.validators import ValidatorSchedule
 from contracts.framework.codec import canonical_json
 from contracts.framework.identity import holder_id_for
 from node.chain.events import event_attrs
-from node.chain.tx import ArgValue, TxInvalid, check_tx, tx_hash
+from node.chain.tx import ArgValue, TxInvalid, check_tx
 from node.genesis import Genesis, GenesisError
 from node.sdk.finality import FinalityError, check_finality, get_scheduled_set
 from node.sdk.inclusion import PATH_LENGTH_MAX, is_included
@@ -277,6 +277,11 @@ def part_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
+def _counts(parts: dict[str, Any]) -> dict[str, int]:
+    """The lengths of the three lists (-1 for a part that is not a list)."""
+    return {k: len(parts[k]) if isinstance(parts[k], list) else -1 for k in PART_NAMES[2:]}
+
+
 def seal(parts: dict[str, Any]) -> bytes:
     """The file's bytes: the parts and a manifest of their hashes, as canonical JSON and a
     newline (so there is exactly one file for one package)."""
@@ -284,11 +289,7 @@ def seal(parts: dict[str, Any]) -> bytes:
     doc["manifest"] = {
         "format": FORMAT,
         "sha256": {k: part_hash(parts[k]) for k in PART_NAMES},
-        "counts": {
-            "validator_changes": len(parts["validator_changes"]),
-            "blocks": len(parts["blocks"]),
-            "events": len(parts["events"]),
-        },
+        "counts": _counts(parts),
     }
     return canonical_json(doc) + b"\n"
 
@@ -306,7 +307,8 @@ def read_parts(raw: bytes) -> dict[str, Any]:
         raise EvidenceError("file", f"{len(raw)} bytes; the limit is {EVIDENCE_BYTES_MAX}")
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        canonical_json(doc)  # numbers out of range, nesting too deep: refused here, once
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise EvidenceError(
             "file", f"not an evidence package (truncated or not JSON): {exc}"
         ) from None
@@ -324,7 +326,7 @@ def read_parts(raw: bytes) -> dict[str, Any]:
     for name in PART_NAMES:
         if part_hash(doc[name]) != hashes[name]:
             raise EvidenceError("manifest", f"the {name} part does not match its SHA-256")
-    counts = {k: len(doc[k]) if isinstance(doc[k], list) else -1 for k in PART_NAMES[2:]}
+    counts = _counts(doc)
     if manifest.get("counts") != counts:
         raise EvidenceError("manifest", f"counts are not the parts' ({counts})")
     if seal(doc) != raw:
@@ -468,7 +470,6 @@ def get_actor(genesis: Genesis, submitter: bytes, claimed: str) -> str | None:
 
 
 def _follow_history(
-    chain_id: str,
     schedule: ValidatorSchedule,
     changes: dict[int, list[ValidatorChange]],
     block: BlockProof,
@@ -513,43 +514,41 @@ def _check_block(chain_id: str, schedule: ValidatorSchedule, block: BlockProof) 
 def _check_event(
     package: Package, block: BlockProof, ev: EventProof, since: Bound | None, until: Bound | None
 ) -> Fact:
-    """The event's fact, or EvidenceError naming what does not hold."""
+    """The event's fact, or EvidenceError (part `event H/i`) naming what does not hold."""
+    part = f"event {ev.height}/{ev.tx_index}"
     header = block.header
     tx = ev.transaction
     try:
-        checked = check_tx(tx, header.chain_id, screen=_no_screen)
+        h = check_tx(tx, header.chain_id, screen=_no_screen).hash
     except TxInvalid as exc:
-        raise EvidenceError("transaction", exc.message) from None
-    h = tx_hash(tx)
-    if checked.hash != h:  # pragma: no cover - check_tx hashes the same bytes
-        raise EvidenceError("transaction", "hash differs")
+        raise EvidenceError(part, f"transaction: {exc.message}") from None
     if not is_included(h, ev.tx_index, block.tx_count, list(ev.tx_path), header.tx_root):
-        raise EvidenceError("transaction", f"not under block {ev.height}'s transaction root")
+        raise EvidenceError(part, f"transaction: not under block {ev.height}'s transaction root")
     result = ev.result
     leaf = result.SerializeToString(deterministic=True)
     if not is_included(
         leaf, ev.tx_index, block.tx_count, list(ev.result_path), header.results_root
     ):
-        raise EvidenceError("result", f"not under block {ev.height}'s results root")
+        raise EvidenceError(part, f"result: not under block {ev.height}'s results root")
     if bytes(result.tx_hash) != h:
-        raise EvidenceError("result", "the result is another transaction's")
+        raise EvidenceError(part, "result: the result is another transaction's")
     if ev.event_index == -1:
         if result.ok:
-            raise EvidenceError("result", "an accepted transaction listed as refused")
+            raise EvidenceError(part, "result: an accepted transaction listed as refused")
         named = list(result.subjects)
         action = f"{result.contract}.{result.method} REJECTED"
         details: dict[str, str | int | bool] = {}
     else:
         if not result.ok or not 0 <= ev.event_index < len(result.events):
-            raise EvidenceError("result", f"the result has no event {ev.event_index}")
+            raise EvidenceError(part, f"result: the result has no event {ev.event_index}")
         event = result.events[ev.event_index]
         named = list(event.subjects)
         action = event.name
         details = dict(event_attrs(event))
     if package.subject not in named:
-        raise EvidenceError("result", f"the event does not name {package.subject}")
+        raise EvidenceError(part, f"result: the event does not name {package.subject}")
     if not is_in_range(header.height, header.time_ms, since, until):
-        raise EvidenceError("scope", "the event is outside the package's range")
+        raise EvidenceError(part, "scope: the event is outside the package's range")
     submitter = bytes(tx.body.submitter)
     return Fact(
         height=header.height,
@@ -615,30 +614,29 @@ def check_package(
                 raise
             bad_blocks[block.header.height] = str(exc)
         else:
-            out.schedule = _follow_history(chain_id, out.schedule, changes, block)
+            out.schedule = _follow_history(out.schedule, changes, block)
         done += 1
         if progress is not None:
             progress(done, total)
     for ev in package.events:
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        reason = bad_blocks.get(ev.height)  # (only when not strict: strict raised there)
+        if reason is not None:
+            out.unproven.append(Unproven(ev.height, ev.tx_index, reason))
+            continue
         try:
             block_ = blocks.get(ev.height)
             if block_ is None:
                 raise EvidenceError(
                     f"event {ev.height}/{ev.tx_index}", "its block is not in the package"
                 )
-            if ev.height in bad_blocks:
-                raise EvidenceError(f"event {ev.height}/{ev.tx_index}", bad_blocks[ev.height])
-            try:
-                out.facts.append(_check_event(package, block_, ev, since, until))
-            except EvidenceError as exc:
-                raise EvidenceError(f"event {ev.height}/{ev.tx_index}", str(exc)) from None
+            out.facts.append(_check_event(package, block_, ev, since, until))
         except EvidenceError as exc:
             if strict:
                 raise
             out.unproven.append(Unproven(ev.height, ev.tx_index, exc.detail))
-        done += 1
-        if progress is not None:
-            progress(done, total)
     return out
 
 
@@ -647,7 +645,7 @@ def check_file(
 ) -> tuple[Package, Checked]:
     """A package file read and checked in full (`audit check-evidence`)."""
     package = decode_package(raw)
-    return package, check_package(package, strict=True, progress=progress)
+    return package, check_package(package, progress=progress)
 
 
 __all__ = [

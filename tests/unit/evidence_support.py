@@ -145,7 +145,9 @@ def voters_at(height: int) -> tuple[str, ...]:
     return ("v0", "v1", "w3") if height >= ACTIVATION else ("v0", "v1", "v2")
 
 
-def make_chain() -> list[node_pb2.GetBlockResponse]:
+def make_chain(note: str = "") -> list[node_pb2.GetBlockResponse]:
+    """The chain; `note` is an argument of every transaction (empty: none), so a test can
+    put in a block what today's admission screen would refuse."""
     g = genesis()
     prev = g.hash
     out = []
@@ -159,7 +161,7 @@ def make_chain() -> list[node_pb2.GetBlockResponse]:
                 step.signer,
                 step.contract,
                 step.method,
-                {"n": nonce},
+                {"n": nonce, **({"note": note} if note else {})},
                 nonce=nonce.to_bytes(16, "big"),
             )
             txs.append(tx)

@@ -18,11 +18,16 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from node.chain.merkle import merkle_root
+from node.chain.tx import TxInvalid, check_tx
+from node.genesis import Genesis, GenesisError
+from node.sdk import evidence
 from node.sdk.evidence import (
+    FORMAT,
     Bound,
     EvidenceError,
     check_file,
     check_package,
+    decode_package,
     encode_package,
     is_in_range,
     parse_bound,
@@ -32,9 +37,11 @@ from node.sdk.evidence import (
 from node.sdk.inclusion import MerkleTree, is_included, make_path, root_from_path
 from node.sdk.trace import gather
 from proto import ledger_pb2
+from tests.unit.consensus_support import CHAIN
 from tests.unit.evidence_support import (
     ACTIVATION,
     CERT,
+    EDU,
     GENESIS_TIME_MS,
     SUBJECT,
     ChainSource,
@@ -43,6 +50,8 @@ from tests.unit.evidence_support import (
 )
 
 Parts = dict[str, Any]
+ID_NUMBER = "11010519491231002X"
+"""A resident ID number's shape (GB 11643), which admission refuses in any argument."""
 runner = CliRunner()
 
 
@@ -205,7 +214,7 @@ def test_a_range_that_ends_before_the_nodes_cut_is_complete() -> None:
 def test_a_progress_callback_sees_every_step(honest: bytes) -> None:
     seen: list[tuple[int, int]] = []
     check_file(honest, progress=lambda done, total: seen.append((done, total)))
-    assert seen[-1] == (11, 11) and len(seen) == 11  # 6 blocks, 5 events
+    assert seen == [(n, 11) for n in range(1, 12)]  # 6 blocks, 5 events
 
 
 # ---------------------------------------------------------------- the file
@@ -215,6 +224,8 @@ def test_a_truncated_or_malformed_file_is_refused(honest: bytes) -> None:
     for raw in (honest[: len(honest) // 2], honest[:-2], b"", b"\xff\xfe", b"[1, 2]", b"{}"):
         assert refused(raw).part == "file"
     assert refused(honest.replace(b'{"blocks"', b'{ "blocks"', 1)).part == "file"
+    for hostile in (b"[" * 100_000 + b"]" * 100_000, b'{"scope": 1e400}', b'{"a": NaN}'):
+        assert "not JSON" in refused(hostile).detail
     assert "canonical" in refused(honest + b"\n").detail
 
 
@@ -236,7 +247,9 @@ def test_a_changed_manifest_is_refused(honest: bytes) -> None:
     parts["manifest"]["sha256"]["events"] = part_hash(parts["events"])
     parts["manifest"]["counts"]["events"] = 4
     raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    assert refused(raw + b"\n").detail.startswith("counts are not the parts'")
+    assert refused(raw + b"\n").detail == (
+        "counts are not the parts' ({'validator_changes': 1, 'blocks': 6, 'events': 5})"
+    )
     parts["manifest"]["format"] = "other/1"
     raw = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode() + b"\n"
     assert refused(raw).part == "manifest"
@@ -488,3 +501,305 @@ def test_check_evidence_refuses_with_the_part_that_failed(honest: bytes, tmp_pat
     assert (code, doc["part"]) == (1, "genesis") and "not from" in doc["detail"]
     human = runner.invoke(app, ["audit", "check-evidence", str(tmp_path / "absent.json")])
     assert human.exit_code == 1 and "REFUSED: file: cannot read" in human.stderr
+
+
+# ---------------------------------------------------------------- every refusal, by name
+
+
+def error_of(raw: bytes, *, decode_only: bool = False) -> tuple[str, str]:
+    with pytest.raises(EvidenceError) as caught:
+        if decode_only:
+            decode_package(raw)
+        else:
+            check_file(raw)
+    return caught.value.part, caught.value.detail
+
+
+def setter(path: str, value: Any) -> Callable[[Parts], None]:
+    """A change setting `path` (dotted, list indexes as numbers) to `value`."""
+
+    def change(p: Parts) -> None:
+        *where, last = path.split(".")
+        node: Any = p
+        for key in where:
+            node = node[int(key)] if key.isdigit() else node[key]
+        node[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+NOT_BASE64 = "AAAA!"
+"""Base64 with a character outside the alphabet (which a lenient decoder would drop)."""
+
+DECODE_REFUSALS: list[tuple[str, Any, str, str]] = [
+    ("scope", [], "scope", "format differs"),
+    ("scope.format", "other/1", "scope", "format differs"),
+    ("scope.subject", "", "scope", "subject is missing or too long"),
+    ("scope.subject", 5, "scope", "subject is missing or too long"),
+    ("scope.subject", "x" * 257, "scope", "subject is missing or too long"),
+    ("scope.since", 5, "scope", "since/until must be text"),
+    ("scope.until", 5, "scope", "since/until must be text"),
+    ("validator_changes", {}, "validator_changes", "not a list (or too long)"),
+    ("validator_changes", [1], "validator_changes", "an entry is not an object"),
+    ("validator_changes.0.activation_height", "5", "validator_changes", "activation is no integer"),
+    ("validator_changes.0.activation_height", True, "validator_changes", "activation is no integer"),
+    ("validator_changes.0.decided_height", None, "validator_changes", "decided_height is no integer"),
+    ("validator_changes.0.tx_index", 1.5, "validator_changes", "tx_index is no integer"),
+    ("validator_changes.0.result", 7, "validator_changes", "result is not base64 text"),
+    ("validator_changes.0.path", "x", "validator_changes", "path is not a path"),
+    ("validator_changes.0.path", ["00" * 32] * 65, "validator_changes", "path is not a path"),
+    ("validator_changes.0.path", [5], "validator_changes", "path: a hash is not 32 bytes"),
+    ("validator_changes.0.path", ["zz" * 32], "validator_changes", "path: a hash is not hex"),
+    ("blocks.0.header", 5, "blocks", "header is not base64 text"),
+    ("blocks.0.height", 9, "blocks", "a block listed at height 9 has the header of 1"),
+    ("blocks.0.height", "1", "blocks", "height is no integer"),
+    ("blocks.0.commit", None, "blocks", "commit is not base64 text"),
+    ("blocks.0.tx_count", "3", "blocks", "tx_count is no integer"),
+    ("blocks.0.validator_set_from", None, "blocks", "set is no integer"),
+    ("events.0.actor_claimed", 1, "events", "actor_claimed is not text"),
+    ("events.0.height", "1", "events", "height is no integer"),
+    ("events.0.tx_index", None, "events", "tx_index is no integer"),
+    ("events.0.event_index", "0", "events", "event_index is no integer"),
+    ("events.0.transaction", 5, "events", "tx is not base64 text"),
+    ("events.0.tx_path", None, "events", "tx_path is not a path"),
+    ("events.0.result", [], "events", "result is not base64 text"),
+    ("events.0.result_path", {}, "events", "result_path is not a path"),
+    # Not protobuf's one encoding: `ok` as an overlong varint (0x81 0x00 for 1).
+    ("events.0.result", base64.b64encode(b"\x10\x81\x00").decode(), "events",
+     "result is not in protobuf's deterministic form"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "value", "part", "detail"), DECODE_REFUSALS)
+def test_each_malformed_field_is_refused_by_name(
+    honest: bytes, path: str, value: Any, part: str, detail: str
+) -> None:
+    assert error_of(resealed(honest, setter(path, value)), decode_only=True) == (part, detail)
+
+
+def test_base64_outside_the_alphabet_or_cut_is_refused(honest: bytes) -> None:
+    parts = parts_of(honest)
+    for bad in (NOT_BASE64, parts["blocks"][0]["header"] + "!", "AAA"):
+        part, detail = error_of(resealed(honest, setter("blocks.0.header", bad)), decode_only=True)
+        assert (part, detail.split(":")[0]) == ("blocks", "header cannot be read")
+
+
+def test_a_bad_genesis_is_refused_with_its_reason(honest: bytes) -> None:
+    bad = {**parts_of(honest)["genesis"], "validators": "none"}
+    with pytest.raises(GenesisError) as expected:
+        Genesis.from_json(bad)
+    assert error_of(resealed(honest, setter("genesis", bad)), decode_only=True) == (
+        "genesis",
+        str(expected.value),
+    )
+
+
+def test_limits_are_inclusive(honest: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    longest = decode_package(resealed(honest, setter("scope.subject", "x" * 256)))
+    assert longest.subject == "x" * 256
+    path = decode_package(resealed(honest, setter("events.0.tx_path", ["00" * 32] * 64)))
+    assert len(path.events[0].tx_path) == 64
+    monkeypatch.setattr(evidence, "PARTS_MAX", 6)  # 6 blocks, 5 events
+    assert len(decode_package(honest).blocks) == 6
+    monkeypatch.setattr(evidence, "PARTS_MAX", 5)
+    assert error_of(honest, decode_only=True) == ("blocks", "not a list (or too long)")
+    monkeypatch.setattr(evidence, "PARTS_MAX", 6)
+    monkeypatch.setattr(evidence, "EVIDENCE_BYTES_MAX", len(honest))
+    assert check_file(honest)[1].facts
+    monkeypatch.setattr(evidence, "EVIDENCE_BYTES_MAX", len(honest) - 1)
+    assert error_of(honest) == ("file", f"{len(honest)} bytes; the limit is {len(honest) - 1}")
+
+
+def test_file_level_refusals_say_what_they_found(honest: bytes) -> None:
+    expected = (
+        "parts must be ['blocks', 'events', 'genesis', 'manifest', 'scope', 'validator_changes']"
+    )
+    assert error_of(b"{}") == ("file", f"{expected}, not []")
+    assert error_of(b"[1, 2]") == ("file", f"{expected}, not list")
+    assert error_of(b"{")[1].startswith("not an evidence package (truncated or not JSON): ")
+    parts = parts_of(honest)
+    for manifest in ([], {"format": "x"}):
+        parts["manifest"] = manifest
+        assert error_of(json.dumps(parts).encode()) == (
+            "manifest",
+            "format is not 'trustledger-evidence/1'",
+        )
+    parts["manifest"] = {"format": FORMAT, "sha256": []}
+    assert error_of(json.dumps(parts).encode()) == (
+        "manifest",
+        "sha256 must list exactly ['scope', 'genesis', 'validator_changes', 'blocks', 'events']",
+    )
+    assert error_of(resealed(honest, setter("events", {}))) == (
+        "events",
+        "not a list (or too long)",
+    )
+    assert error_of(honest + b" ") == (
+        "file",
+        "not in canonical form (a byte was changed, added or removed outside the parts)",
+    )
+
+
+def test_order_and_history_refusals_name_their_part(honest: bytes) -> None:
+    cases: list[tuple[Callable[[Parts], None], tuple[str, str]]] = [
+        (lambda p: p["blocks"].reverse(), ("blocks", "blocks are not in strictly increasing height order")),
+        (lambda p: p["events"].reverse(), ("events", "events are not in strictly increasing order")),
+        (
+            lambda p: p["validator_changes"].append(p["validator_changes"][0]),
+            ("validator_changes", "not in increasing activation order"),
+        ),
+        (
+            setter("validator_changes.0.activation_height", 1),
+            ("validator change from height 1", "the block schedules no validator set from height 1"),
+        ),
+        (
+            setter("validator_changes.0.decided_height", 7),
+            ("validator change from height 5", "its block 7 is not in the package"),
+        ),
+        (
+            setter("validator_changes.0.tx_index", 0),
+            ("validator change from height 5", "its result is not under block 2's results root"),
+        ),
+        (
+            setter("validator_changes", []),
+            (
+                "validator-history",
+                "block 5 names the validator set from height 5, but the package's history has"
+                " the set from 0 in force there (a validator change is missing or invented)",
+            ),
+        ),
+        (setter("blocks.0.tx_count", 0), ("block 1", "tx_count out of range")),
+        (
+            setter("blocks.0.tx_count", 1),
+            ("event 1/2", "transaction: not under block 1's transaction root"),
+        ),
+        (setter("scope.since", "soon"), ("scope", evidence_parse_error("soon"))),
+    ]  # fmt: skip
+    for change, expected in cases:
+        assert error_of(resealed(honest, change)) == expected
+
+
+def evidence_parse_error(text: str) -> str:
+    with pytest.raises(ValueError) as caught:
+        parse_bound(text)
+    return str(caught.value)
+
+
+def test_the_largest_tx_count_is_allowed(honest: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evidence, "PARTS_MAX", 6)
+    raw = resealed(honest, setter("blocks.0.tx_count", 6))
+    assert error_of(raw) == ("event 1/2", "transaction: not under block 1's transaction root")
+    assert error_of(resealed(honest, setter("blocks.0.tx_count", 7)))[1] == "tx_count out of range"
+
+
+def test_event_refusals_name_the_event(honest: bytes) -> None:
+    def forged_signature(p: Parts) -> None:
+        def forge(t: ledger_pb2.Transaction) -> None:
+            t.signature = bytes([t.signature[0] ^ 1]) + t.signature[1:]
+
+        edit_message(p["events"][0], "transaction", ledger_pb2.Transaction, forge)
+
+    def result_of_another(p: Parts) -> None:
+        p["events"][0]["result"] = p["events"][1]["result"]
+        p["events"][0]["result_path"] = p["events"][1]["result_path"]
+        p["events"][0]["height"], p["events"][0]["tx_index"] = 3, 2
+        p["events"][0]["tx_path"] = p["events"][1]["tx_path"]
+
+    cases: list[tuple[Callable[[Parts], None], tuple[str, str]]] = [
+        (forged_signature, ("event 1/2", "transaction: transaction signature does not verify")),
+        (setter("events.1.event_index", 2), ("event 3/2", "result: the result has no event 2")),
+        (setter("events.2.event_index", 0), ("event 4/1", "result: the result has no event 0")),
+        (setter("events.1.event_index", -1), ("event 3/2", "result: an accepted transaction listed as refused")),
+        (setter("events.1.event_index", 1), ("event 3/2", f"result: the event does not name {SUBJECT}")),
+        (setter("scope.until", "2"), ("event 3/2", "scope: the event is outside the package's range")),
+        (setter("scope.since", "2026-01-01T00:01:00.001"), ("event 1/2", "scope: the event is outside the package's range")),
+    ]  # fmt: skip
+    for change, expected in cases:
+        assert error_of(resealed(honest, change)) == expected
+    swapped = resealed(honest, result_of_another)
+    assert error_of(swapped)[0] == "events"  # no longer in order: event 3/2 listed twice
+
+
+def test_a_refused_transaction_shows_its_error(honest: bytes) -> None:
+    fact = check_file(honest)[1].facts[2]
+    assert fact.to_json() == {
+        "height": 4,
+        "tx_index": 1,
+        "time": "2026-01-01T00:04:00+00:00",
+        "time_ms": GENESIS_TIME_MS + 4 * 60_000,
+        "tx_hash": fact.tx_hash.hex(),
+        "actor": "edu",
+        "actor_claimed": "edu",
+        "actor_key": EDU.public_key.hex(),
+        "action": "consent.access REJECTED",
+        "ok": False,
+        "error": "permission_denied: no grant",
+        "details": {},
+    }
+    granted = check_file(honest)[1].facts[1]
+    assert (granted.tx_index, granted.ok, granted.error) == (2, True, "")
+    assert granted.details == {"request_id": "req-3"}
+
+
+def test_the_range_and_its_ends_survive_the_file(honest: bytes) -> None:
+    gathered = gather(
+        ChainSource(make_chain()), genesis(), SUBJECT, since=parse_bound("3"),
+        until=parse_bound("2026-01-01T00:05:00"),
+    )  # fmt: skip
+    package = decode_package(encode_package(gathered.package))
+    assert (package.since, package.until) == ("3", "2026-01-01T00:05:00")
+    bound = parse_bound("2026-01-01")
+    assert (bound.text, type(bound.time_ms)) == ("2026-01-01", int)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "inside"),
+    [
+        (Bound(height=3), None, [3, 4, 5, 6]),
+        (None, Bound(height=3), [1, 2, 3]),
+        (Bound(time_ms=GENESIS_TIME_MS + 3 * 60_000), None, [3, 4, 5, 6]),
+        (None, Bound(time_ms=GENESIS_TIME_MS + 3 * 60_000), [1, 2, 3]),
+        (Bound(height=2), Bound(time_ms=GENESIS_TIME_MS + 4 * 60_000), [2, 3, 4]),
+        (None, None, [1, 2, 3, 4, 5, 6]),
+    ],
+)
+def test_ranges_include_both_ends(
+    since: Bound | None, until: Bound | None, inside: list[int]
+) -> None:
+    times = {h: GENESIS_TIME_MS + h * 60_000 for h in range(1, 7)}
+    assert [h for h, t in times.items() if is_in_range(h, t, since, until)] == inside
+
+
+def test_the_default_check_is_strict_and_lenient_checks_still_refuse_history(
+    honest: bytes,
+) -> None:
+    bad = decode_package(resealed(honest, setter("events.1.event_index", 2)))
+    with pytest.raises(EvidenceError, match="the result has no event 2"):
+        check_package(bad)
+    assert [(u.height, u.tx_index) for u in check_package(bad, strict=False).unproven] == [(3, 2)]
+    no_history = decode_package(resealed(honest, setter("validator_changes", [])))
+    with pytest.raises(EvidenceError, match="a validator change is missing"):
+        check_package(no_history, strict=False)
+
+    def forge_decision_block(p: Parts) -> None:
+        def forge(c: ledger_pb2.CommitCertificate) -> None:
+            c.votes[0].signature = bytes(64)
+
+        edit_message(block_entry(p, 2), "commit", ledger_pb2.CommitCertificate, forge)
+
+    forged = decode_package(resealed(honest, forge_decision_block))
+    with pytest.raises(EvidenceError, match="block 2"):
+        check_package(forged, strict=False)
+    missing = decode_package(resealed(honest, lambda p: p["blocks"].pop()))
+    assert [(u.height, u.reason) for u in check_package(missing, strict=False).unproven] == [
+        (6, "its block is not in the package")
+    ]
+
+
+def test_a_committed_transaction_is_not_screened_again() -> None:
+    """Admission's personal-data screen changes with versions; what is on the chain is
+    checked for shape and signature only (an ID-number-like argument, refused at today's
+    admission, still proves)."""
+    with pytest.raises(TxInvalid):
+        check_tx(make_chain(ID_NUMBER)[0].block.txs[0], CHAIN)
+    raw = encode_package(gather(ChainSource(make_chain(ID_NUMBER)), genesis(), SUBJECT).package)
+    assert len(check_file(raw)[1].facts) == 5
