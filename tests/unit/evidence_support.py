@@ -145,9 +145,10 @@ def voters_at(height: int) -> tuple[str, ...]:
     return ("v0", "v1", "w3") if height >= ACTIVATION else ("v0", "v1", "v2")
 
 
-def make_chain(note: str = "") -> list[node_pb2.GetBlockResponse]:
+def make_chain(note: str = "", wrong_result: int = 0) -> list[node_pb2.GetBlockResponse]:
     """The chain; `note` is an argument of every transaction (empty: none), so a test can
-    put in a block what today's admission screen would refuse."""
+    put in a block what today's admission screen would refuse; at height `wrong_result`
+    every result names another transaction's hash (and is certified so)."""
     g = genesis()
     prev = g.hash
     out = []
@@ -166,7 +167,7 @@ def make_chain(note: str = "") -> list[node_pb2.GetBlockResponse]:
             )
             txs.append(tx)
             result = ledger_pb2.TxResult(
-                tx_hash=tx_hash(tx),
+                tx_hash=bytes(32) if height == wrong_result else tx_hash(tx),
                 ok=step.refused_about is None,
                 contract=step.contract,
                 method=step.method,

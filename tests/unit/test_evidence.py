@@ -247,6 +247,7 @@ def test_a_changed_manifest_is_refused(honest: bytes) -> None:
     parts["manifest"]["sha256"]["events"] = part_hash(parts["events"])
     parts["manifest"]["counts"]["events"] = 4
     raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert refused(raw + b"\n").part == "manifest"
     assert refused(raw + b"\n").detail == (
         "counts are not the parts' ({'validator_changes': 1, 'blocks': 6, 'events': 5})"
     )
@@ -395,7 +396,10 @@ def test_an_event_of_another_subject_or_kind_is_refused(honest: bytes) -> None:
     def missing_block(p: Parts) -> None:
         p["blocks"] = [b for b in p["blocks"] if b["height"] != 6]
 
-    assert "its block is not in the package" in refused(resealed(honest, missing_block)).detail
+    assert error_of(resealed(honest, missing_block)) == (
+        "event 6/1",
+        "its block is not in the package",
+    )
 
 
 def test_blocks_and_events_must_be_in_order(honest: bytes) -> None:
@@ -438,11 +442,12 @@ def test_a_lying_nodes_entries_are_unproven_never_facts() -> None:
         (1, "certificate.issued"),
         (4, "consent.access REJECTED"),
     ]
-    assert [(u.height, u.reason) for u in unproven] == [
-        (3, "the block holds another transaction there"),
-        (5, "the event is not in the block's results"),
+    assert [(u.height, u.tx_index, u.reason) for u in unproven] == [
+        (3, 2, "the block holds another transaction there"),
+        (5, 2, "the event is not in the block's results"),
         (
             6,
+            1,
             "block 6: commit certificate: certificate for height 6: bad signature from validator 'v0'",
         ),
     ]
@@ -594,7 +599,32 @@ def test_a_bad_genesis_is_refused_with_its_reason(honest: bytes) -> None:
     )
 
 
+def test_a_part_that_is_no_list_is_counted_as_minus_one(honest: bytes) -> None:
+    for value in (5, {}):
+        raw = resealed(honest, setter("events", value))
+        assert parts_of(raw)["manifest"]["counts"]["events"] == -1
+        assert error_of(raw) == ("events", "not a list (or too long)")
+
+
+def test_events_after_an_unproven_block_are_still_checked() -> None:
+    blocks = make_chain()
+    blocks[2].block.commit.votes[0].signature = bytes(64)  # block 3: forged certificate
+    checked = check_package(gather(ChainSource(blocks), genesis(), SUBJECT).package, strict=False)
+    assert [(u.height, u.tx_index) for u in checked.unproven] == [(3, 2)]
+    assert [f.height for f in checked.facts] == [1, 4, 5, 6]
+
+
+def test_a_result_of_another_transaction_is_refused() -> None:
+    """A block whose certified results hold, at an event's place, another transaction's
+    result (validators that signed nonsense): the result must be the transaction's."""
+    source = ChainSource(make_chain(wrong_result=3))
+    source.audit_trace = ChainSource(make_chain()).audit_trace  # type: ignore[method-assign]
+    raw = encode_package(gather(source, genesis(), SUBJECT).package)
+    assert error_of(raw) == ("event 3/2", "result: the result is another transaction's")
+
+
 def test_limits_are_inclusive(honest: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert decode_package(resealed(honest, setter("scope.subject", "x"))).subject == "x"
     longest = decode_package(resealed(honest, setter("scope.subject", "x" * 256)))
     assert longest.subject == "x" * 256
     path = decode_package(resealed(honest, setter("events.0.tx_path", ["00" * 32] * 64)))
@@ -624,6 +654,9 @@ def test_file_level_refusals_say_what_they_found(honest: bytes) -> None:
             "manifest",
             "format is not 'trustledger-evidence/1'",
         )
+    for listed in ({"scope": "00" * 32}, []):
+        parts["manifest"] = {"format": FORMAT, "sha256": listed}
+        assert error_of(json.dumps(parts).encode())[1].startswith("sha256 must list exactly")
     parts["manifest"] = {"format": FORMAT, "sha256": []}
     assert error_of(json.dumps(parts).encode()) == (
         "manifest",
