@@ -40,8 +40,9 @@ from node.sdk.documents import (
     check_partial_copy,
     is_partial_copy,
 )
-from node.sdk.sealing import open_sealed
+from node.sdk.sealing import request_aad, unseal
 from node.sdk.wallet_requests import WalletCaller
+from suites import Suite
 
 app = typer.Typer(
     help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True
@@ -98,10 +99,13 @@ def access_and_read(
     caller: WalletCaller,
     wallet_url: str,
     request_id: str,
+    *,
+    suite: Suite,
 ) -> Disclosure:
     """Record the access on-chain (the contract checks the grant), then collect the document
     the holder sealed to us from their wallet, in a request signed with our certificate, and
-    check it and its annotation (加注件) against the chain."""
+    check it and its annotation (加注件) against the chain. ``suite`` is the chain's (its
+    genesis's): the document is sealed with it, bound to ``request_id``."""
     committed = client.call(keypair, "consent", "access", {"request_id": request_id})
     resp = caller.request(
         "GET",
@@ -111,7 +115,13 @@ def access_and_read(
     if resp.status_code != 200:
         raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
     body = resp.json()
-    doc = json.loads(open_sealed(keypair.seed, bytes.fromhex(body["sealed_document"])))
+    try:
+        plaintext = unseal(
+            suite, keypair.seed, bytes.fromhex(body["sealed_document"]), request_aad(request_id)
+        )
+    except ValueError as exc:  # SealError, InvalidKeyError (SuiteErrors), bad hex
+        raise DisclosureError(f"the sealed document does not open for this request: {exc}") from exc
+    doc = json.loads(plaintext)
     onchain = client.query("certificates", "status", cert_id=doc["cert_id"])
     try:
         if is_partial_copy(doc):  # only the fields granted, each checked on its own
@@ -172,7 +182,12 @@ def access_cmd(
     """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
     try:
         read = access_and_read(
-            s.client, s.keypair, operator_caller(s.net, org), s.net.wallet_url, request_id
+            s.client,
+            s.keypair,
+            operator_caller(s.net, org),
+            s.net.wallet_url,
+            request_id,
+            suite=s.net.genesis.suite,
         )
     except (DisclosureError, httpx.HTTPError) as exc:
         fail(str(exc))

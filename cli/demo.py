@@ -197,7 +197,12 @@ def play(net: Devnet) -> str:
             f"({view['commit_signatures']} validator signatures checked against genesis)"
         )
         read = access_and_read(
-            client, keys["bank"], operator_caller(net, "bank"), net.wallet_url, request_id
+            client,
+            keys["bank"],
+            operator_caller(net, "bank"),
+            net.wallet_url,
+            request_id,
+            suite=net.genesis.suite,
         )
         doc = read.document
         bank_name = client.query("membership", "get", org_id="bank")["name"]

@@ -7,6 +7,7 @@ import typer
 from cli import (
     archive,
     audit,
+    audit_anomalies,
     catalogue,
     cert,
     consent,
@@ -32,6 +33,7 @@ app.add_typer(consent.app, name="consent")
 app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
 app.add_typer(governance.app, name="governance")
+audit_anomalies.register(audit.app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(pki.app, name="pki")
 app.add_typer(catalogue.app, name="catalogue")

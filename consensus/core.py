@@ -294,8 +294,10 @@ class ReplicaCore(ABC):
         self._next_relay[key] = self._ticks + self._config.retransmit_ticks
         return True
 
-    def _reject(self, message: Message, reason: str) -> None:
-        self._out.rejected.append(Rejected(message=message, reason=reason))
+    def _reject(self, message: Message, reason: str, conflicts_with: Message | None = None) -> None:
+        self._out.rejected.append(
+            Rejected(message=message, reason=reason, conflicts_with=conflicts_with)
+        )
 
     # ----------------------------------------------------------------- keys
 
@@ -340,7 +342,9 @@ class ReplicaCore(ABC):
         )
         return self._verifier.verify(member.public_key, msg, message.signature)
 
-    def _is_fresh(self, message: NormalMessage | Checkpoint, earlier: object) -> bool:
+    def _is_fresh(
+        self, message: NormalMessage | Checkpoint, earlier: NormalMessage | Checkpoint | None
+    ) -> bool:
         """True for a validly signed message that is new from its sender. A copy of what we
         hold (retransmission is normal) is dropped before paying for a verify; a bad signature
         or a second, different message for the same slot (equivocation) is rejected."""
@@ -354,7 +358,7 @@ class ReplicaCore(ABC):
             self._reject(message, "bad signature")
             return False
         if earlier is not None:
-            self._reject(message, f"{what} differs from an earlier one by the same sender")
+            self._reject(message, f"{what} differs from an earlier one by the same sender", earlier)
             return False
         return True
 

@@ -201,6 +201,7 @@ class ProposalFetch(ReplicaCore):
                 preprepare,
                 "pre-prepare differs from an earlier one by the same sender "
                 "(kept aside in case a quorum prepares it)",
+                held,
             )
         return True
 

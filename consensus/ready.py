@@ -102,6 +102,10 @@ class Rejected:
 
     message: Message
     reason: str
+    conflicts_with: Message | None = None
+    """Set for equivocation: the earlier message of the same sender and slot that `message`
+    contradicts. Both signatures were checked, so the pair is evidence that the sender signed
+    two conflicting messages (what the node counts for `audit anomalies`)."""
 
 
 @dataclass(frozen=True, slots=True)

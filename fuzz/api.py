@@ -98,7 +98,7 @@ def wallet_app(folder: Path) -> Iterator[tuple[FastAPI, Holder]]:
     """The wallet app with its store in `folder`, and one holder signed in."""
     settings = WalletSettings(data_dir=folder)
     app = create_app(settings)
-    store = WalletStore(folder / "db")
+    store = WalletStore(folder / "db", fixtures.GENESIS.suite)
     app.state.genesis = fixtures.GENESIS  # what the lifespan loads from the genesis file
     attach(app, settings, store, ApiLedger(), FakeClock(), passphrases.MINIMAL)  # type: ignore[arg-type]
     try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from consensus.ready import Rejected
+
 
 class NodeMetrics:
     def __init__(self) -> None:
@@ -27,6 +29,14 @@ class NodeMetrics:
             "trustledger_consensus_messages_rejected",
             "Peer consensus messages rejected",
             ["kind"],
+            registry=r,
+        )
+        self.equivocations = Counter(
+            # prometheus_client appends _total: read by `trustledger audit anomalies`
+            "trustledger_consensus_equivocations",
+            "Validly signed consensus messages from a validator that conflict with an earlier"
+            " one of its own (same kind, view and height, or checkpoint height; another digest)",
+            ["validator", "kind"],
             registry=r,
         )
         self.forwarded_refused = Counter(
@@ -63,6 +73,15 @@ class NodeMetrics:
         self.catchup_blocks = Counter(
             "trustledger_catchup_blocks", "Certified blocks applied from peers", registry=r
         )
+
+    def count_rejected(self, rejected: Rejected) -> None:
+        """A peer message the replica did not use; one that contradicts an earlier message
+        of the same sender is also evidence of equivocation, counted per validator for
+        auditors (`audit anomalies`)."""
+        kind = type(rejected.message).__name__
+        self.consensus_rejected.labels(kind).inc()
+        if rejected.conflicts_with is not None:
+            self.equivocations.labels(rejected.message.sender, kind).inc()
 
     def serve(self, listen: str) -> None:
         host, _, port = listen.rpartition(":")

@@ -376,7 +376,7 @@ class Node:
 
     def rejected(self, rejected: Rejected) -> None:
         kind = type(rejected.message).__name__
-        self.metrics.consensus_rejected.labels(kind).inc()
+        self.metrics.count_rejected(rejected)
         self.peer_refusals.note(rejected.message.sender, kind, rejected.reason)
 
     def view_entered(self, view: int) -> None:

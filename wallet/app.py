@@ -55,7 +55,7 @@ def attach(
         clock,
         settings.sessions_per_holder_max,
     )
-    app.state.kdf = PassphraseKdf(kdf_params, limits.KDF_CONCURRENT_MAX)
+    app.state.kdf = PassphraseKdf(kdf_params, limits.KDF_CONCURRENT_MAX, suite=store.suite)
     app.state.signin = SignInGuard(
         clock, SignInPolicy(client_holders_created_max=settings.holders_created_per_address_max)
     )
@@ -71,7 +71,7 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
         attach(
             app,
             settings,
-            WalletStore(settings.data_dir / "db"),
+            WalletStore(settings.data_dir / "db", genesis.suite),
             LedgerClient(
                 settings.node_address,
                 genesis.chain_id,

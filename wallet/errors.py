@@ -16,6 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from suites import SealError
+
 
 def get_safe_text(value: object) -> str | int:
     """`value` as JSON can carry it: an int as is, anything else as valid UTF-8 text."""
@@ -39,8 +41,20 @@ async def refuse_invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": [get_safe_error(e) for e in errors]}, status_code=422)
 
 
+async def refuse_unopened(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that says what failed when a document this wallet keeps does not open as the
+    copy it is stored as (moved from another certificate, holder or part, damaged, or sealed
+    with another suite: node/sdk/sealing.py), rather than a bare traceback. Nothing is
+    changed by the route that met it; the message names no content."""
+    return JSONResponse(
+        {"detail": f"a sealed document kept here does not open as this copy: {exc}"},
+        status_code=500,
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, refuse_invalid)
+    app.add_exception_handler(SealError, refuse_unopened)
     document_refusals(app)
 
 

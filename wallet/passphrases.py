@@ -2,8 +2,9 @@
 
 One scrypt derivation per sign-in gives 64 bytes: the first 32 are the *verifier*, stored
 and compared in constant time, so a wrong passphrase is told apart without touching the
-sealed key; the last 32 are the key that seals the holder's Ed25519 seed (XSalsa20-Poly1305)
-and are never stored. Knowing the verifier does not give the sealing key: both are
+sealed key; the last 32 are the key that seals the holder's private key (an Ed25519 seed, or
+an SM2 scalar on an SM chain: 32 bytes either way) with XSalsa20-Poly1305, and are never
+stored. Knowing the verifier does not give the sealing key: both are
 independent outputs of the same derivation, and either costs a guesser a full scrypt.
 
 The record keeps its scrypt parameters (n, r, p, dklen) and salt beside the verifier, so
@@ -34,7 +35,8 @@ from typing import Any, NoReturn
 import nacl.exceptions
 import nacl.secret
 
-from node.chain.crypto import KeyFileError, KeyPair, open_secret
+from node.chain.crypto import KeyFileError, open_secret
+from suites import InvalidKeyError, Suite
 from wallet import limits
 
 VERIFIER_BYTES = 32
@@ -108,8 +110,16 @@ class PassphraseKdf:
     """
 
     def __init__(
-        self, params: ScryptParams, concurrent_max: int, queued_max: int = limits.KDF_QUEUED_MAX
+        self,
+        params: ScryptParams,
+        concurrent_max: int,
+        queued_max: int = limits.KDF_QUEUED_MAX,
+        *,
+        suite: Suite,
     ) -> None:
+        """``suite`` is the chain's (the wallet passes its genesis's): an opened key is
+        checked against the holder's public key with it."""
+        self.suite = suite
         problem = params.get_problem()
         if problem is not None:
             raise ValueError(f"scrypt parameters: {problem}")
@@ -195,7 +205,11 @@ class PassphraseKdf:
                 raise RecordUnreadable(str(exc)) from exc
         else:
             raise RecordUnreadable("the holder record carries no sealed key")
-        if KeyPair(seed).public_key.hex() != record.get("public_key"):
+        try:
+            public_key = self.suite.public_key_from_private(seed)
+        except InvalidKeyError as exc:
+            raise RecordUnreadable(f"the sealed key is not a key of {self.suite.name}") from exc
+        if public_key.hex() != record.get("public_key"):
             raise RecordUnreadable("the sealed key does not match the holder's public key")
         return seed
 
@@ -230,7 +244,7 @@ def make_dummy_record(params: ScryptParams) -> dict[str, Any]:
     """A holder record no passphrase opens: random salt, verifier and sealed key with the
     shape and parameters of a real one (made without a derivation, so building it is free).
     """
-    seed_bytes = 32  # an Ed25519 seed
+    seed_bytes = 32  # an Ed25519 seed or an SM2 scalar
     sealed_bytes = seed_bytes + nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
     return {
         "public_key": secrets.token_hex(32),

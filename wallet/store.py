@@ -1,13 +1,16 @@
 """The wallet's own LevelDB: holder identities, received documents, and shares.
 
-Nothing personal is stored in clear. A holder's Ed25519 seed is sealed under their
-passphrase (scrypt; records from before it, under Argon2id, are upgraded at sign-in: see
-`wallet.passphrases`). Each received document is sealed to the holder's X25519 key, so
-delivery needs only the public key and reading needs the unlocked session: since erasure
-(docs/erasure.md), each document and its credentials are sealed under a random key of their
-own (``k/``), itself sealed to the holder's key, so destroying that key erases them
-(crypto-shredding); documents stored before it are sealed boxes and stay readable. A share
-is the document sealed to the agency's key when the holder grants a request.
+Nothing personal is stored in clear. A holder's private key (of the chain's suite) is
+sealed under their passphrase (scrypt; records from before it, under Argon2id, are upgraded
+at sign-in: see `wallet.passphrases`). Each received document is sealed with the chain's
+suite (the store is given it: the genesis's), so delivery needs only the holder's public key
+and reading needs the unlocked session: each document and its credentials are sealed to a
+key pair of their own whose private key (``k/``) is itself sealed to the holder's key, so
+destroying it erases them (crypto-shredding, docs/erasure.md); both are bound to the
+certificate, the holder and the part (:func:`part_aad`). Documents stored before suites
+(``TLDK1`` under a secret key, or plain sealed boxes from before erasure) stay readable
+(node/sdk/sealing.py). A share is the document sealed to the agency's key, bound to the
+request, when the holder grants it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 import plyvel
 
 from node.sdk import sealing
+from suites import Suite
 
 P_HOLDER = b"h/"
 P_DOC = b"d/"
@@ -28,8 +32,18 @@ P_CREDENTIALS = b"v/"
 P_DOC_KEY = b"k/"
 
 
+def part_aad(holder_id: str, cert_id: str, kind: bytes) -> bytes:
+    """The associated data a copy in row ``kind`` (:data:`P_DOC` or :data:`P_CREDENTIALS`)
+    is sealed with: the certificate, the holder, and which part."""
+    part = {P_DOC: "document", P_CREDENTIALS: "credentials"}[kind]
+    return sealing.certificate_aad(cert_id, holder_id, part)
+
+
 class WalletStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, suite: Suite) -> None:
+        self.suite = suite
+        """The chain's crypto suite (its genesis's): what documents and shares are sealed
+        with."""
         path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see wallet/files.py
         # Uncompressed: the values are ciphertext (nothing to gain), and a scan of the files
         # for what an erasure destroyed (tests/unit/test_wallet_erasure.py) reads them as is.
@@ -94,31 +108,35 @@ class WalletStore:
     def seal_document(
         self, holder_id: str, cert_id: str, public_key: bytes, plaintext: bytes, kind: bytes
     ) -> bytes:
-        """``plaintext`` sealed under a new random key for ``holder_id``'s copy of
-        ``cert_id``, stored sealed to ``public_key`` (so delivery needs no session) under
-        ``k/<kind><holder>/<cert>``; ``kind`` is :data:`P_DOC` or :data:`P_CREDENTIALS`,
-        the row the caller then stores the result in (it replaces the old one, so the old
-        key goes with it)."""
-        key = sealing.new_document_key()
+        """``plaintext`` sealed with the chain's suite to a new key pair of its own for
+        ``holder_id``'s copy of ``cert_id``, whose private key is stored sealed to
+        ``public_key`` (so delivery needs no session) under ``k/<kind><holder>/<cert>``; both
+        bound to the copy (:func:`part_aad`). ``kind`` is :data:`P_DOC` or
+        :data:`P_CREDENTIALS`, the row the caller then stores the result in (it replaces the
+        old one, so the old key goes with it). ``InvalidKeyError`` (nothing stored) for a
+        public key that is not one of the suite's."""
+        sealed_key, sealed = sealing.seal_document(
+            self.suite, public_key, plaintext, part_aad(holder_id, cert_id, kind)
+        )
         with self._lock:
             self._db.put(
-                P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode(),
-                sealing.seal_to(public_key, key),
-                sync=True,
+                P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode(), sealed_key, sync=True
             )
-        return sealing.seal_under(key, plaintext)
+        return sealed
 
     def open_document(
-        self, holder_id: str, cert_id: str, seed: bytes, sealed: bytes, kind: bytes = P_DOC
+        self, holder_id: str, cert_id: str, private_key: bytes, sealed: bytes, kind: bytes = P_DOC
     ) -> bytes:
-        """The plaintext of what :meth:`seal_document` (or, before it, ``seal_to``) made;
-        ``KeyError`` if its key was destroyed."""
-        if not sealing.is_sealed_under_key(sealed):
-            return sealing.open_sealed(seed, sealed)
-        wrapped = self._db.get(P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode())
-        if wrapped is None:
-            raise KeyError(f"the key of {cert_id} was destroyed")
-        return sealing.open_under(sealing.open_sealed(seed, wrapped), sealed)
+        """The plaintext of what :meth:`seal_document` made (or, before suites, a ``TLDK1``
+        document or a plain sealed box: node/sdk/sealing.py); ``KeyError`` if its key was
+        destroyed, ``suites.SealError`` if it does not open as this copy."""
+        sealed_key = self._db.get(P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode())
+        try:
+            return sealing.open_document(
+                self.suite, private_key, sealed, sealed_key, part_aad(holder_id, cert_id, kind)
+            )
+        except KeyError:
+            raise KeyError(f"the key of {cert_id} was destroyed") from None
 
     def erase_certificate(self, cert_id: str, share_ids: list[str]) -> int:
         """Destroy every copy of ``cert_id`` this wallet keeps, for any holder (the holder's

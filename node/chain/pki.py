@@ -37,7 +37,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -293,10 +293,35 @@ def check_ca(pem: bytes, org_id: str) -> None:
 
 
 def _ec_key(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
-    key = cert.public_key()
+    """The certificate's P-256 key, or `CertificateRefused`: a key `cryptography` cannot
+    load (SM2 above all, which an operator of an SM chain may well put on it) is refused like
+    any other, never raised as `UnsupportedAlgorithm` (which failed the node's trust read)."""
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        key = None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != CURVE.name:
-        raise CertificateRefused(f"the key of serial {cert.serial_number:x} is not ECDSA P-256")
+        why = SM2_REFUSAL if is_sm2_certificate(cert) else ""
+        raise CertificateRefused(
+            f"the key of serial {cert.serial_number:x} is not ECDSA P-256{why}"
+        )
     return key
+
+
+SM2_CURVE_OID_DER = bytes.fromhex("06082a811ccf5501822d")
+"""The SM2 curve's OID 1.2.156.10197.1.301, DER-encoded, as an SM2 key's
+SubjectPublicKeyInfo names it."""
+
+SM2_REFUSAL = (
+    " (it is SM2: gRPC's TLS cannot use SM2 certificates, so organisation CAs and"
+    " certificates are ECDSA P-256 on every chain, an sm2-sm3 one too; docs/sm-suite.md, TLS)"
+)
+
+
+def is_sm2_certificate(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` carries an SM2 key (its SubjectPublicKeyInfo names the SM2 curve):
+    only to say why it is refused."""
+    return SM2_CURVE_OID_DER in cert.tbs_certificate_bytes
 
 
 def _one(name: x509.Name, oid: x509.ObjectIdentifier, label: str) -> str:

@@ -204,6 +204,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
             operator_caller(net, "bank"),
             net.wallet_url,
             first_request,
+            suite=net.genesis.suite,
         )
     doc = read.document
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]

@@ -419,7 +419,12 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
 
     with net.client() as client:
         read = access_and_read(
-            client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
+            client,
+            org_key(net, "bank"),
+            operator_caller(net, "bank"),
+            net.wallet_url,
+            request_id,
+            suite=net.genesis.suite,
         )
     doc = read.document
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
@@ -516,7 +521,12 @@ def test_a_request_for_some_fields_releases_only_those_fields(net: Devnet) -> No
         resp = answer(net, holder, token, request_id, "grant")
         assert resp.status_code == 200, resp.text
         read = access_and_read(
-            client, bank, operator_caller(net, "bank"), net.wallet_url, request_id
+            client,
+            bank,
+            operator_caller(net, "bank"),
+            net.wallet_url,
+            request_id,
+            suite=net.genesis.suite,
         )
     assert read.document["fields"] == {"degree": DIPLOMA["degree"]}
     assert "salt" not in read.document  # the document's salt would open every field

@@ -50,7 +50,12 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
         dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
         request_id = sdk_bank_grant(net, client, holder, token, dip_doc["cert_id"], "loan")
         read = access_and_read(
-            client, org_key(net, "bank"), operator_caller(net, "bank"), net.wallet_url, request_id
+            client,
+            org_key(net, "bank"),
+            operator_caller(net, "bank"),
+            net.wallet_url,
+            request_id,
+            suite=net.genesis.suite,
         ).document
         assert read["fields"]["id_number"] == DIPLOMA["id_number"]  # the bank did get the data
 

@@ -121,6 +121,10 @@ def test_a_backup_given_another_block_commits_the_certified_one_without_a_second
     replica.step(preprepare_a)
     out = drain(replica)
     assert out.validate == () and "kept aside" in out.rejected[0].reason
+    # The primary's two pre-prepares are reported together: evidence of its equivocation.
+    assert out.rejected[0].message == preprepare_a
+    assert out.rejected[0].conflicts_with is not None
+    assert out.rejected[0].conflicts_with.digest == digest_b
     assert not any(isinstance(o.message, Prepare | Commit) for o in out.send)
     # One prepare for A is not a certificate; 2f = 2 are: A replaces B and is validated.
     replica.step(signed_prepare(1, digest_a, "v1"))

@@ -673,6 +673,26 @@ def test_per_sender_buffer_is_bounded() -> None:
     }
 
 
+def test_a_conflicting_vote_is_rejected_with_the_vote_it_contradicts() -> None:
+    """The pair of messages is the evidence of equivocation the node counts; a copy of the
+    same vote, or an unrelated refusal, names no conflict."""
+    replica = make_replica("v1")
+    first = signed_prepare(1, make_block(1, "a")[1], "v2")
+    second = signed_prepare(1, make_block(1, "b")[1], "v2")
+    commit_a = signed_commit(1, make_block(1, "a")[1], "v2")
+    commit_b = signed_commit(1, make_block(1, "b")[1], "v2")
+    for message in (first, first, second, commit_a, commit_b):
+        replica.step(message)
+    replica.step(signed_prepare(1, make_block(1, "a")[1], "v0"))  # the primary's prepare
+    rejected = drain(replica).rejected
+    assert [(r.message, r.conflicts_with) for r in rejected] == [
+        (second, first),
+        (commit_b, commit_a),
+        (rejected[2].message, None),
+    ]
+    assert "only pre-prepares" in rejected[2].reason
+
+
 def test_message_log_cap_and_release() -> None:
     log = MessageLog()
     cap = limits.BUFFERED_MESSAGES_PER_SENDER_MAX

@@ -25,6 +25,7 @@ from node.runtime import Node
 from node.trust import read_trust
 from node.validators import read_operators
 from tests.unit.node_support import TEST_CA, issue_diploma, open_node
+from tests.unit.sm2_certificates_support import SM2_CA_PEM
 from tests.unit.transport_support import make_org
 
 VALIDATOR = KeyPair(b"\x31" * 32)
@@ -121,6 +122,23 @@ def test_an_unusable_ca_leaves_its_organisation_out(caplog: pytest.LogCaptureFix
     assert set(read_trust(MemoryState(genesis.state_writes())).cas) == set()
 
 
+def test_an_sm2_ca_on_the_chain_leaves_its_organisation_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An operator of an SM chain may put an SM2 CA on it (genesis, or governance's
+    set_ca): the trust read leaves that organisation out and says why, and does not fail
+    (it raised `UnsupportedAlgorithm`, which would have stopped every validator at the
+    block that set it)."""
+    genesis = trust_genesis(
+        ca_certificates=(("bank", BANK_CA.ca.decode()), ("edu", SM2_CA_PEM.decode()))
+    )
+    with caplog.at_level(logging.ERROR, logger="trustledger.trust"):
+        trust = read_trust(MemoryState(genesis.state_writes()))
+    assert set(trust.cas) == {"bank"}
+    assert "CA certificate of edu on the chain is unusable" in caplog.text
+    assert "it is SM2" in caplog.text
+
+
 def _drive(node: Node, *txs: object) -> None:
     async def run() -> None:
         for tx in txs:
@@ -157,6 +175,30 @@ def test_the_snapshot_follows_membership_blocks_and_only_them(tmp_path: Path) ->
         assert pki.check_against(cert, start, pki.get_identity(cert).not_before).org == "bank"
     finally:
         node.store.close()
+
+
+def test_a_block_setting_an_sm2_ca_is_committed_and_the_node_goes_on(tmp_path: Path) -> None:
+    """Governance's set_ca checks only the PEM's shape (contracts parse no X.509): a member
+    setting an SM2 CA used to make the trust read after that block raise, on every
+    validator, and again at each restart. Now its organisation is left out of the trust,
+    and blocks keep coming."""
+    node = open_node(tmp_path, trust_genesis(), VALIDATOR)
+    try:
+        set_sm2 = build_tx(
+            CHAIN, BANK, "membership", "set_ca", {"ca_certificate": SM2_CA_PEM.decode()}
+        )
+        _drive(node, set_sm2)
+        assert node.store.tip_height() == 1
+        assert set(node.trust().cas) == {"edu"}  # bank's CA in force is unusable: left out
+        _drive(node, issue_diploma(CHAIN, EDU, HOLDER, "cert-trust-2", "ab" * 32, b"\x02" * 16))
+        assert node.store.tip_height() == 2
+    finally:
+        node.store.close()
+    reopened = open_node(tmp_path, trust_genesis(), VALIDATOR)  # and it starts again
+    try:
+        assert set(reopened.trust().cas) == {"edu"}
+    finally:
+        reopened.store.close()
 
 
 # ---- genesis credit codes (issue 17) --------------------------------------------------------

@@ -13,6 +13,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from node import limits
 from node.chain import pki
 from node.chain.pki import CertificateRefused, Role
+from suites import SM2_SM3
+from suites.sm2_sm3 import signature_from_der
+
+from .sm2_certificates_support import SM2_CA_PEM, SM2_VALIDATOR_PEM
 
 NOW = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 CA_A, CA_A_KEY = pki.make_ca("org-a", NOW, 365)
@@ -231,3 +235,74 @@ def test_check_against_a_trust_snapshot() -> None:
     cert = _issue()
     trust = pki.Trust(cas=CAS, revoked={})
     assert pki.check_against(cert, trust, NOW).role is Role.AUDITOR
+
+
+# ---- SM2 certificates (issue 18): refused with the reason, never raised ---------------------
+
+
+def test_an_sm2_ca_is_refused_saying_why() -> None:
+    """`cryptography` cannot load an SM2 key: that was `UnsupportedAlgorithm` out of
+    `check_ca` (and so out of the node's trust read), now a refusal naming SM2."""
+    with pytest.raises(CertificateRefused) as refused:
+        pki.check_ca(SM2_CA_PEM, "edu")
+    assert "not ECDSA P-256" in refused.value.reason
+    assert "it is SM2" in refused.value.reason and "sm-suite.md" in refused.value.reason
+    with pytest.raises(CertificateRefused, match="it is SM2"):  # an SM2 CA in force
+        pki.check_certificate(SM2_VALIDATOR_PEM, {"edu": SM2_CA_PEM}, {}, NOW)
+
+
+def test_an_sm2_certificate_under_a_p256_ca_is_refused_saying_why() -> None:
+    edu_ca, _ = pki.make_ca("edu", NOW, 365)
+    with pytest.raises(CertificateRefused, match="it is SM2"):
+        pki.check_certificate(SM2_VALIDATOR_PEM, {"edu": edu_ca}, {}, NOW)
+    # What it claims can still be read for display; it is never a basis for access.
+    assert pki.get_identity(SM2_VALIDATOR_PEM).org == "edu"
+
+
+def test_a_p256_certificate_is_not_taken_for_sm2() -> None:
+    cert = x509.load_pem_x509_certificate(CA_A)
+    assert not pki.is_sm2_certificate(cert)
+    assert pki.is_sm2_certificate(x509.load_pem_x509_certificate(SM2_CA_PEM))
+    with pytest.raises(CertificateRefused) as refused:  # an Ed25519 key: no SM2 hint
+        pki.check_ca(_ed25519_ca(), "org-a")
+    assert "SM2" not in refused.value.reason
+
+
+def _ed25519_ca() -> bytes:
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "org-a"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "org-a CA"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(9)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, None)
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_sm2_certificates_made_by_openssl_check_with_the_suite() -> None:
+    """What docs/sm-suite.md ("TLS") says: `cryptography` parses an SM2 certificate, and its
+    SM2-with-SM3 signature (default signer id) checks with the chain's suite, over the TBS
+    bytes, with the CA's point from its SubjectPublicKeyInfo."""
+    ca = x509.load_pem_x509_certificate(SM2_CA_PEM)
+    validator = x509.load_pem_x509_certificate(SM2_VALIDATOR_PEM)
+    assert ca.signature_algorithm_oid.dotted_string == "1.2.156.10197.1.501"  # SM2-with-SM3
+    # the SPKI's BIT STRING: 03 42 00, then the uncompressed point 04 || x || y
+    at = ca.tbs_certificate_bytes.index(pki.SM2_CURVE_OID_DER) + len(pki.SM2_CURVE_OID_DER)
+    assert ca.tbs_certificate_bytes[at : at + 4] == b"\x03\x42\x00\x04"
+    point = ca.tbs_certificate_bytes[at + 3 : at + 3 + 65]
+    assert SM2_SM3.is_public_key(point)
+    for cert in (ca, validator):
+        signature = signature_from_der(cert.signature)
+        assert SM2_SM3.verify(point, cert.tbs_certificate_bytes, signature)
+        assert not SM2_SM3.verify(point, cert.tbs_certificate_bytes + b"\0", signature)

@@ -18,6 +18,7 @@ import pytest
 
 from node.chain import pki
 from node.chain.crypto import KeyPair
+from suites import ED25519_SHA256
 from wallet.files import check_wallet_files
 from wallet.settings import WalletSettings
 from wallet.store import WalletStore
@@ -70,7 +71,7 @@ def test_a_missing_data_folder_is_created_private(tmp_path: Path) -> None:
 
 
 def test_the_store_creates_its_folder_private(tmp_path: Path) -> None:
-    store = WalletStore(tmp_path / "db")
+    store = WalletStore(tmp_path / "db", ED25519_SHA256)
     store.close()
     assert mode(tmp_path / "db") == 0o700
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from node.chain.crypto import KeyPair, seal_secret
+from suites import ED25519_SHA256
 from wallet import limits, passphrases
 from wallet.passphrases import KdfBusy, PassphraseKdf
 
@@ -67,7 +68,7 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldScrypt]:
 
 
 def test_a_full_queue_refuses_at_once_and_frees_its_places(held: HeldScrypt) -> None:
-    kdf = PassphraseKdf(passphrases.MINIMAL, concurrent_max=1, queued_max=0)
+    kdf = PassphraseKdf(passphrases.MINIMAL, concurrent_max=1, queued_max=0, suite=ED25519_SHA256)
     sealed: list[dict[str, Any]] = []
     first = threading.Thread(target=lambda: sealed.append(kdf.seal(b"s" * 32, PASSPHRASE)))
     first.start()
@@ -86,7 +87,7 @@ def test_a_full_queue_refuses_at_once_and_frees_its_places(held: HeldScrypt) -> 
 def test_a_record_from_before_scrypt_takes_a_place_too(held: HeldScrypt) -> None:
     """Opening an Argon2id record (made before scrypt) is a derivation as costly: it waits
     for a slot like the others, so old records cannot be used to get around the queue."""
-    kdf = PassphraseKdf(passphrases.MINIMAL, concurrent_max=1, queued_max=0)
+    kdf = PassphraseKdf(passphrases.MINIMAL, concurrent_max=1, queued_max=0, suite=ED25519_SHA256)
     keypair = KeyPair.generate()
     old = {
         "public_key": keypair.public_key.hex(),

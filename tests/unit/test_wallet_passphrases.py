@@ -13,6 +13,7 @@ import pytest
 
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair, seal_secret
+from suites import ED25519_SHA256
 from wallet import limits, passphrases
 from wallet.passphrases import PassphraseKdf, RecordUnreadable, ScryptParams, WrongPassphrase
 
@@ -46,7 +47,7 @@ def test_the_record_keeps_a_salted_scrypt_hash_and_its_parameters(wallet: Wallet
 def test_production_parameters_are_the_documented_ones() -> None:
     assert ScryptParams(2**17, 8, 1, 64) == passphrases.PRODUCTION
     assert passphrases.PRODUCTION.get_problem() is None
-    kdf = PassphraseKdf(passphrases.PRODUCTION, 1)
+    kdf = PassphraseKdf(passphrases.PRODUCTION, 1, suite=ED25519_SHA256)
     keypair = KeyPair.generate()
     record = {"public_key": keypair.public_key.hex(), "passphrase": kdf.seal(keypair.seed, "pw")}
     assert kdf.open(record, "pw") == keypair.seed
@@ -61,7 +62,7 @@ def test_the_verifier_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPat
         return real(a, b)
 
     monkeypatch.setattr(passphrases.hmac, "compare_digest", spy)
-    kdf = PassphraseKdf(passphrases.MINIMAL, 1)
+    kdf = PassphraseKdf(passphrases.MINIMAL, 1, suite=ED25519_SHA256)
     keypair = KeyPair.generate()
     record = {"public_key": keypair.public_key.hex(), "passphrase": kdf.seal(keypair.seed, "pw")}
     with pytest.raises(WrongPassphrase):
@@ -100,20 +101,24 @@ def test_an_old_record_signs_in_and_is_upgraded(wallet: Wallet) -> None:
 
 def test_weaker_parameters_are_raised_at_the_next_sign_in(wallet: Wallet) -> None:
     holder = wallet.new_holder()
-    wallet.app.state.kdf = PassphraseKdf(STRONGER, 1)  # the limits were raised since
+    wallet.app.state.kdf = PassphraseKdf(
+        STRONGER, 1, suite=ED25519_SHA256
+    )  # the limits were raised since
     before = wallet.store.get_holder(holder)
     assert before is not None and before["passphrase"]["n"] == 2**4
     assert wallet.sign_in(holder).status_code == 200
     after = wallet.store.get_holder(holder)
     assert after is not None and after["passphrase"]["n"] == 2**5
     assert after["passphrase"]["salt"] != before["passphrase"]["salt"]
-    wallet.app.state.kdf = PassphraseKdf(passphrases.MINIMAL, 1)  # lowered: kept stronger
+    wallet.app.state.kdf = PassphraseKdf(
+        passphrases.MINIMAL, 1, suite=ED25519_SHA256
+    )  # lowered: kept stronger
     assert wallet.sign_in(holder).status_code == 200
     assert wallet.store.get_holder(holder) == after
 
 
 def test_stored_parameters_out_of_bounds_are_refused_before_deriving() -> None:
-    kdf = PassphraseKdf(passphrases.MINIMAL, 1)
+    kdf = PassphraseKdf(passphrases.MINIMAL, 1, suite=ED25519_SHA256)
     keypair = KeyPair.generate()
     record = {"public_key": keypair.public_key.hex(), "passphrase": kdf.seal(keypair.seed, "pw")}
     for change in ({"n": 2**30}, {"n": 3000}, {"r": 0}, {"dklen": 32}, {"kdf": "md5"}):
@@ -123,7 +128,7 @@ def test_stored_parameters_out_of_bounds_are_refused_before_deriving() -> None:
 
 
 def test_a_record_whose_key_is_not_the_holders_is_refused() -> None:
-    kdf = PassphraseKdf(passphrases.MINIMAL, 1)
+    kdf = PassphraseKdf(passphrases.MINIMAL, 1, suite=ED25519_SHA256)
     record = {
         "public_key": KeyPair.generate().public_key.hex(),
         "passphrase": kdf.seal(KeyPair.generate().seed, "pw"),

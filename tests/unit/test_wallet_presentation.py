@@ -24,6 +24,7 @@ from node.sdk.client import ClientError
 from node.sdk.documents import new_document
 from node.sdk.presentation import TTL_MS_DEFAULT, read_presentation
 from node.sdk.sealing import seal_to
+from suites import ED25519_SHA256
 from wallet.routers import holders
 from wallet.sessions import Session
 from wallet.store import WalletStore
@@ -68,7 +69,7 @@ class FakeLedger:
 def wallet(tmp_path: Path) -> Iterator[tuple[FakeLedger, WalletStore, Session]]:
     guardian = KeyPair.generate()
     session = Session(holder_for(guardian), guardian.seed)
-    store = WalletStore(tmp_path / "db")
+    store = WalletStore(tmp_path / "db", ED25519_SHA256)
     doc = new_document(CERT_ID, "resident_id_card", FIELDS)
     sealed = seal_to(guardian.public_key, json.dumps(doc).encode())
     store.put_document(session.holder_id, CERT_ID, sealed)

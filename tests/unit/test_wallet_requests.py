@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from contracts.framework.identity import holder_id_for
 from node.chain.crypto import KeyPair
+from suites import ED25519_SHA256
 from wallet.routers import holders
 from wallet.sessions import Sessions
 from wallet.store import WalletStore
@@ -74,7 +75,7 @@ def client(tmp_path: Path) -> Iterator[tuple[Http, FakeLedger, Sessions]]:
     sessions = Sessions(idle_s=60, lifetime_s=600, max_sessions=10)
     app.state.ledger = ledger
     app.state.sessions = sessions
-    app.state.store = WalletStore(tmp_path / "db")
+    app.state.store = WalletStore(tmp_path / "db", ED25519_SHA256)
     try:
         yield Http(app), ledger, sessions
     finally:

@@ -21,6 +21,7 @@ from node.sdk.client import ClientError
 from node.sdk.documents import document_hash, new_document
 from node.sdk.wallet_requests import new_nonce, sign_headers
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256, Suite
 from tests.unit.catalogue_support import StateClient, catalogue_state
 from wallet import passphrases
 from wallet.app import attach, create_app
@@ -229,12 +230,15 @@ class Wallet:
 
 
 @contextmanager
-def running_wallet(tmp_path: Path, **overrides: Any) -> Iterator[Wallet]:
+def running_wallet(
+    tmp_path: Path, suite: Suite = ED25519_SHA256, **overrides: Any
+) -> Iterator[Wallet]:
+    """The wallet app on a fake ledger, sealing with ``suite`` (what its genesis would name)."""
     settings = WalletSettings(data_dir=tmp_path, **overrides)
     app = create_app(settings)
     clock = FakeClock()
     ledger = FakeLedger()
-    store = WalletStore(tmp_path / "db")
+    store = WalletStore(tmp_path / "db", suite)
     attach(app, settings, store, ledger, clock, passphrases.MINIMAL)  # type: ignore[arg-type]
     try:
         yield Wallet(app, Http(app), ledger, clock, store)

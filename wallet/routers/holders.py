@@ -21,8 +21,9 @@ from node.sdk.catalogue import chain_document_hash
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 from node.sdk.credentials import CredentialRefused, check_issued
 from node.sdk.documents import DocumentInvalid, make_partial_copy
-from node.sdk.sealing import seal_to
+from node.sdk.sealing import request_aad, seal
 from proto import node_pb2
+from suites import InvalidKeyError
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
 from wallet.deps import (
@@ -497,12 +498,20 @@ def grant(
         request_id=request_id,
         expires_at_ms=until,
     )
+    try:  # to the agency's key on the chain, bound to this request (node/sdk/sealing.py)
+        sealed = seal(
+            store.suite, bytes.fromhex(agency["public_key"]), released, request_aad(request_id)
+        )
+    except InvalidKeyError:
+        raise HTTPException(
+            409, f"the agency's key on the chain is not a {store.suite.name} key: nothing sealed"
+        ) from None
     store.put_share(
         request_id,
         {
             "agency": req["agency"],
             "cert_id": req["cert_id"],  # what an erasure of the certificate destroys
-            "sealed": seal_to(bytes.fromhex(agency["public_key"]), released).hex(),
+            "sealed": sealed.hex(),
             "annotation": annotation,
         },
     )

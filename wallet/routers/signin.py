@@ -15,7 +15,6 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.framework.identity import holder_id_for
-from node.chain.crypto import KeyPair
 from wallet import limits
 from wallet.deps import Kdf, SessionsDep, SignIn, Store
 from wallet.passphrases import KdfBusy, PassphraseInvalid, PassphraseKdf, WrongPassphrase
@@ -81,12 +80,12 @@ def create_holder(
 ) -> SessionOut:
     """Create a holder identity. The private key is sealed under the passphrase (scrypt,
     `wallet.passphrases`); each address may create a few per window (`wallet.signin`)."""
-    keypair = KeyPair.generate()
+    keypair = store.suite.generate_keypair()  # the chain's suite: documents seal to it
     holder_id = holder_id_for(keypair.public_key)
     try:
         signin.admit_creation(client_of(request))
-        sealed = kdf.seal(keypair.seed, body.passphrase)
-        token = sessions.open(holder_id, keypair.seed)  # before storing: no orphan record
+        sealed = kdf.seal(keypair.private_key, body.passphrase)
+        token = sessions.open(holder_id, keypair.private_key)  # before storing: no orphan record
     except (SignInRefused, KdfBusy, SessionsFull) as exc:
         raise too_many(exc) from None
     except PassphraseInvalid as exc:
