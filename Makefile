@@ -25,11 +25,12 @@ demo: $(STAMP)
 # What the non-Python checks of documented vectors run on (tests/vectors): OpenSSL and
 # Node.js, from Debian's packages when missing (npm for the example client's packages).
 # Debian's Chromium drives the page tests (tests/pages, Playwright with executable_path:
-# Playwright's own browser download needs the internet).
+# Playwright's own browser download needs the internet). Graphviz's `dot` draws
+# `audit graph --format svg|png` (docs/auditors.md).
 tools:
 	@command -v openssl >/dev/null && command -v node >/dev/null && command -v npm >/dev/null && \
-		command -v chromium >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq openssl nodejs npm chromium; }
+		command -v chromium >/dev/null && command -v dot >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq openssl nodejs npm chromium graphviz; }
 
 # The agency client in Node.js (examples/node-verify, tested against a devnet): its
 # packages, exactly as locked, from npm.
@@ -72,6 +73,7 @@ proto: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/suites.py
+	$(PY) bench/suite_chain.py
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/verify.py
 	$(PY) bench/presentations.py

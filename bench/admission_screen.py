@@ -27,6 +27,7 @@ from contracts.runtime import get_admission_refusal
 from node.admission import check_for_admission
 from node.chain.crypto import KeyPair
 from node.chain.tx import check_tx
+from suites import ED25519_SHA256
 
 try:
     from node.screening import AdmissionScreen
@@ -42,7 +43,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     ns = parser.parse_args()
     txs = make_txs(CHAIN, KeyPair.generate().seed, 1, ns.count)
-    checked = [check_tx(tx, CHAIN) for tx in txs]
+    checked = [check_tx(tx, CHAIN, suite=ED25519_SHA256) for tx in txs]
     best_check = best_screen = best_first = best_again = float("inf")
     for _ in range(ns.rounds):
         screen = AdmissionScreen() if AdmissionScreen is not None else None
@@ -51,14 +52,14 @@ def main() -> None:
             t0 = time.perf_counter()
             for tx in txs:
                 if screen is None:
-                    check_for_admission(tx, CHAIN)
+                    check_for_admission(tx, CHAIN, suite=ED25519_SHA256)
                 else:
-                    check_for_admission(tx, CHAIN, screen)
+                    check_for_admission(tx, CHAIN, screen, suite=ED25519_SHA256)
             timed.append(time.perf_counter() - t0)
         best_first, best_again = min(best_first, timed[0]), min(best_again, timed[1])
         t0 = time.perf_counter()
         for tx in txs:
-            check_tx(tx, CHAIN)
+            check_tx(tx, CHAIN, suite=ED25519_SHA256)
         t1 = time.perf_counter()
         for tx, c in zip(txs, checked, strict=True):
             if get_admission_refusal(tx.body.contract, tx.body.method, c.args) is not None:

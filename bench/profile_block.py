@@ -89,7 +89,7 @@ class Chain:
 
     def __init__(self, path: Path, genesis: Genesis) -> None:
         self.genesis = genesis
-        self.store = Store(path)
+        self.store = Store(path, genesis.suite)
         self.store.init_genesis(genesis.hash, genesis.state_writes(), genesis.state_root)
         self.state = StoreState(self.store)
 
@@ -104,6 +104,7 @@ class Chain:
             checked,
             is_committed=lambda h: self.store.tx_location(h) is not None,
             tree_nodes=self.store.tree,
+            suite=self.genesis.suite,
         )
 
     def commit(self, txs: list[ledger_pb2.Transaction], executed: Any) -> None:
@@ -154,7 +155,7 @@ def main() -> int:
         while filled < ns.prefill:
             count = min(n, ns.prefill - filled)
             txs = make_txs(issuer, f"p{filled}", count, seed=filled)
-            checked = check_block_txs(txs, CHAIN_ID, certified=True)
+            checked = check_block_txs(txs, CHAIN_ID, certified=True, suite=genesis.suite)
             chain.commit(txs, chain.execute(checked))
             filled += count
 
@@ -189,12 +190,12 @@ def main() -> int:
             if profiler is not None:
                 profiler.enable()
             t0 = clock()
-            checked = check_block_txs(txs, CHAIN_ID)
+            checked = check_block_txs(txs, CHAIN_ID, suite=genesis.suite)
             t1 = clock()
-            check_block_txs(txs, CHAIN_ID, certified=True)
+            check_block_txs(txs, CHAIN_ID, certified=True, suite=genesis.suite)
             t15 = clock()
             cache = {bytes(c.tx.signature): c for c in checked}
-            check_block_txs(txs, CHAIN_ID, cache)
+            check_block_txs(txs, CHAIN_ID, cache, suite=genesis.suite)
             t2 = clock()
             tree_s[0] = 0.0
             executed = chain.execute(checked)

@@ -36,6 +36,7 @@ from node.chain.crypto import KeyPair, load_key_file
 from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.tls import ClientTls
+from suites import DEFAULT_SUITE_NAME, get_suite
 
 SAMPLE_EVERY = 25
 # Default --backlog: a client pauses while the node it last sent to reports more pending
@@ -67,9 +68,11 @@ def client_main(
     stop_at: float,
     out: Any,
     backlog_max: int = MEMPOOL_HIGH,
+    suite_name: str = DEFAULT_SUITE_NAME,
 ) -> None:
     txs = make_txs(chain_id, seed, client_no, count)
-    clients = [LedgerClient(a, chain_id, tls, timeout_s=30) for a in addresses]
+    suite = get_suite(suite_name)
+    clients = [LedgerClient(a, chain_id, tls, timeout_s=30, suite=suite) for a in addresses]
     samples: list[tuple[str, float]] = []
     sent = 0
     while time.time() < start_at:
@@ -131,7 +134,7 @@ def client_main(
                 with lock:
                     sent += 1
                     if k % SAMPLE_EVERY == 0:
-                        samples.append((tx_hash(txs[k]).hex(), now))
+                        samples.append((tx_hash(txs[k], c.suite).hex(), now))
 
         threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
         for t in threads:
@@ -159,7 +162,7 @@ def watch_commits(
                 height += 1
                 block = c.get_block(height).block
                 seen = time.time()
-                hashes = [tx_hash(t).hex() for t in block.txs]
+                hashes = [tx_hash(t, net.genesis.suite).hex() for t in block.txs]
                 log.append((seen, height, hashes))
             time.sleep(WATCH_POLL_S)
 
@@ -197,6 +200,7 @@ def run_load(
                 stop_at,
                 out,
                 backlog,
+                net.genesis.suite.name,
             ),
         )
         for n in range(clients)

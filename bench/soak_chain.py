@@ -29,7 +29,9 @@ class StatusClients:
     def __init__(self, net: Devnet) -> None:
         self.net = net
         self.clients = {
-            vid: LedgerClient(address, net.chain_id, net.tls(OPS_ORG), STATUS_TIMEOUT_S)
+            vid: LedgerClient(
+                address, net.chain_id, net.tls(OPS_ORG), STATUS_TIMEOUT_S, suite=net.genesis.suite
+            )
             for vid, address in net.addresses.items()
         }
 
@@ -197,7 +199,7 @@ def compare_ledgers(clients: StatusClients, tip: int) -> Ledgers:
             seen[height] = (bytes(block.commit.block_hash), bytes(block.header.state_root))
             if vid == vids[0]:
                 for tx in block.txs:
-                    tx_heights[tx_hash(tx)] = height
+                    tx_heights[tx_hash(tx, client.suite)] = height
         per_replica[vid] = seen
 
     threads = [threading.Thread(target=walk, args=(vid,)) for vid in vids]

@@ -107,7 +107,11 @@ class Worker:
             if client is not None:
                 client.close()
             client = LedgerClient(
-                self.address, self.net.chain_id, self.net.tls(org), CALL_TIMEOUT_S
+                self.address,
+                self.net.chain_id,
+                self.net.tls(org),
+                CALL_TIMEOUT_S,
+                suite=self.net.genesis.suite,
             )
             self.clients[org] = client
         return client

@@ -44,6 +44,7 @@ from node.chain.statetree import (
     lookup,
 )
 from node.ledger.statetree_store import LevelDBNodeStore
+from suites import ED25519_SHA256
 
 BLOCK_WRITES = 2_000
 STATE_PREFIX = b"s"  # node.ledger.store's world-state prefix: written beside the nodes
@@ -86,7 +87,7 @@ def run(n: int, samples: int, seed: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="state-proofs-") as tmp:
         path = Path(tmp) / "db"
         db = plyvel.DB(str(path), create_if_missing=True)
-        store = LevelDBNodeStore(db)
+        store = LevelDBNodeStore(db, suite=ED25519_SHA256)
         root = EMPTY_ROOT
         values: dict[bytes, bytes] = {}
         apply_ms: list[float] = []
@@ -94,7 +95,7 @@ def run(n: int, samples: int, seed: int) -> dict[str, object]:
         for start in range(0, n, BLOCK_WRITES):
             writes = sorted(certificate(rng) for _ in range(min(BLOCK_WRITES, n - start)))
             t0 = time.perf_counter()
-            update = apply_writes(store, root, writes)
+            update = apply_writes(store, root, writes, suite=ED25519_SHA256)
             apply_ms.append((time.perf_counter() - t0) * 1e3)
             with db.write_batch(sync=True) as batch:
                 for key, value in writes:
@@ -108,12 +109,12 @@ def run(n: int, samples: int, seed: int) -> dict[str, object]:
 
         probes = rng.sample(sorted(values), min(samples, len(values)))
         absent = [certificate(rng)[0] for _ in range(min(samples, 1000))]
-        store = LevelDBNodeStore(db)  # a restarted node: nothing cached yet
+        store = LevelDBNodeStore(db, suite=ED25519_SHA256)  # a restarted node: nothing cached yet
         lookup_us: list[float] = []
         proofs: list[tuple[bytes, bytes | None, bytes]] = []
         for key in probes:
             t0 = time.perf_counter()
-            found, proof = lookup(store, root, key)
+            found, proof = lookup(store, root, key, ED25519_SHA256)
             lookup_us.append((time.perf_counter() - t0) * 1e6)
             if found != values[key]:
                 raise SystemExit(f"wrong value for {key!r}")
@@ -121,12 +122,12 @@ def run(n: int, samples: int, seed: int) -> dict[str, object]:
         warm_us: list[float] = []  # a node that has been serving a while: top levels cached
         for key in rng.sample(sorted(values), min(samples, len(values))):
             t0 = time.perf_counter()
-            lookup(store, root, key)
+            lookup(store, root, key, ED25519_SHA256)
             warm_us.append((time.perf_counter() - t0) * 1e6)
         absent_us: list[float] = []
         for key in absent:
             t0 = time.perf_counter()
-            found, proof = lookup(store, root, key)
+            found, proof = lookup(store, root, key, ED25519_SHA256)
             absent_us.append((time.perf_counter() - t0) * 1e6)
             if found is not None:
                 raise SystemExit(f"absent key {key!r} has a value")
@@ -135,7 +136,7 @@ def run(n: int, samples: int, seed: int) -> dict[str, object]:
         verify_us: list[float] = []
         for key, claimed, raw in proofs:
             t0 = time.perf_counter()
-            ok = verify_proof(root, key, claimed, decode_proof(raw))
+            ok = verify_proof(root, key, claimed, decode_proof(raw), ED25519_SHA256)
             verify_us.append((time.perf_counter() - t0) * 1e6)
             if not ok:
                 raise SystemExit(f"proof for {key!r} does not verify")

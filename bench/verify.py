@@ -44,6 +44,7 @@ from node.chain.crypto import KeyPair, load_key_file
 from node.sdk import presentation as fmt
 from node.sdk.client import LedgerClient
 from node.sdk.tls import ClientTls
+from suites import DEFAULT_SUITE_NAME, get_suite
 from tests.integration.helpers import DIPLOMA
 
 TAG = "v"
@@ -89,10 +90,11 @@ def client_main(
     seed: int,
     out: Any,
     presented: tuple[bytes, dict[str, Any]] | None = None,
+    suite_name: str = DEFAULT_SUITE_NAME,
 ) -> None:
     rnd = random.Random(seed)
     done = size = 0
-    with LedgerClient(address, chain_id, tls) as client:
+    with LedgerClient(address, chain_id, tls, suite=get_suite(suite_name)) as client:
         while time.time() < stop_at:
             if mode == "presentation":
                 seed, doc = presented
@@ -144,6 +146,7 @@ def measure(
                 n,
                 out,
                 presented,
+                net.genesis.suite.name,
             ),
         )
         for n in range(ns.clients)

@@ -1,4 +1,6 @@
-"""`trustledger audit`: trace every flow of a subject's data (cli/audit_evidence.py: with\nproofs, and as evidence packages); verify the whole chain."""
+"""`trustledger audit`: trace every flow of a subject's data (cli/audit_evidence.py: with
+proofs, and as evidence packages); verify the whole chain; graphs and reports
+(cli/audit_graph.py, cli/audit_report.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli import audit_evidence
+from cli import audit_evidence, audit_graph, audit_report
 from cli.common import Output, Session, err_console, ledger_command
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.verifychain import ChainReport, ChainVerifier, verify_chain
@@ -22,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 audit_evidence.register(app)  # trace, export-evidence, check-evidence
+audit_graph.register(app)  # graph: where a holder's data went
+audit_report.register(app)  # report: one organisation's figures
 
 
 class NodeBlocks:
@@ -106,7 +110,12 @@ def verify_chain_cmd(
     block's results and state roots. Exit code 1 names the first bad height and what failed."""
     g = s.net.genesis
     verifier = ChainVerifier(
-        g.chain_id, g.hash, g.validators, g.state_writes(), genesis_time_ms=g.genesis_time_ms
+        g.chain_id,
+        g.hash,
+        g.validators,
+        g.state_writes(),
+        genesis_time_ms=g.genesis_time_ms,
+        suite=g.suite,
     )
     source = NodeBlocks(s.client)
     with contextlib.ExitStack() as stack:

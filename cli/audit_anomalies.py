@@ -69,7 +69,7 @@ def read_facts(client: LedgerClient, height: int, actors: Actors) -> list[Fact]:
     """Block `height` and its results as facts; results that do not match the header's
     results root end the command (the node's answer is inconsistent)."""
     resp = client.get_block(height)
-    if results_root(list(resp.results.results)) != resp.block.header.results_root:
+    if results_root(list(resp.results.results), client.suite) != resp.block.header.results_root:
         fail(f"block {height}: the node's results do not match the header's results root")
     if len(resp.results.results) != len(resp.block.txs):
         fail(

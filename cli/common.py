@@ -153,7 +153,7 @@ def ledger(net: Devnet, node: str | None, caller: Caller | None = None) -> Itera
     (the devnet's operator by default); what the node or the contract refuses ends the
     command with a one-line error, exit code 1."""
     tls = (caller or Caller(OPS_ORG)).tls(net)
-    client = LedgerClient(node or net.node_address, net.chain_id, tls)
+    client = LedgerClient(node or net.node_address, net.chain_id, tls, suite=net.genesis.suite)
     try:
         yield client
     except TransactionRejected as exc:

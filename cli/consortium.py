@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from node.sdk.client import DEFAULT_TIMEOUT_S, LedgerClient
 from node.sdk.tls import ClientTls
 from proto import ledger_pb2, node_pb2
+from suites import Suite
 
 TlsFor = Callable[[str, str], ClientTls]
 """(organisation, certificate name) -> the devnet's certificate."""
@@ -35,11 +36,13 @@ class ConsortiumClient(LedgerClient):
         org_keys: Mapping[bytes, str],
         holders_via: tuple[str, str],
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        *,
+        suite: Suite,
     ) -> None:
         """`org_keys` maps each organisation's transaction key to its id; a transaction
         signed by another key is a holder's, sent over `holders_via` (the wallet's
-        certificate)."""
-        super().__init__(address, chain_id, tls_for(*READER), timeout_s)
+        certificate). `suite` is the chain's (its genesis's)."""
+        super().__init__(address, chain_id, tls_for(*READER), timeout_s, suite=suite)
         self._tls_for = tls_for
         self._org_keys = dict(org_keys)
         self._holders_via = holders_via
@@ -49,7 +52,9 @@ class ConsortiumClient(LedgerClient):
     def _member(self, who: tuple[str, str]) -> LedgerClient:
         client = self._members.get(who)
         if client is None:
-            client = LedgerClient(self.address, self.chain_id, self._tls_for(*who), self.timeout_s)
+            client = LedgerClient(
+                self.address, self.chain_id, self._tls_for(*who), self.timeout_s, suite=self.suite
+            )
             self._members[who] = client
         return client
 

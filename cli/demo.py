@@ -3,13 +3,19 @@
 The public-security bureau issues Li Na's ID card and the education bureau her diploma;
 a bank asks for the diploma for a loan; she grants it in her wallet; the bank verifies
 it over gRPC and reads it; an auditor traces the flow; the bureau revokes the diploma and
-the bank's next verification says so.
+the bank's next verification says so. Her social-security record joins her file and the
+bank records a check of her ID card; DIR/demo.json lists every id the story used, so the
+audit commands can be run on them right after it (docs/auditors.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +32,7 @@ from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
 from node.chain.crypto import load_key_file
+from node.chain.ids import new_id
 from node.sdk.annotation import get_annotation_text
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
 
@@ -85,8 +92,8 @@ LI_NA_PASSPHRASE = "li-na-wallet-passphrase"
 """Li Na's wallet passphrase in the demo (printed with `--keep`, to sign in on the page)."""
 
 
-def play(net: Devnet) -> str:
-    """The story; Li Na's holder id."""
+def play(net: Devnet) -> DemoIds:
+    """The story; the ids it used."""
     from node.chain.crypto import KeyPair
     from node.sdk.catalogue import get_certificate_type
 
@@ -236,7 +243,88 @@ def play(net: Devnet) -> str:
         )
         if view["status"] != "revoked":
             raise RuntimeError("verification after revocation did not say revoked")
-    return holder
+
+        record_id, verification_id = file_and_verify(net, client, holder, id_doc["cert_id"])
+    return DemoIds(
+        holders=[holder],
+        certificates=[id_doc["cert_id"], diploma],
+        organisations=["psb", "edu", "hrss", "bank"],
+        requests=[request_id],
+        archive_items=[record_id],
+        verifications=[verification_id],
+    )
+
+
+@dataclass(frozen=True)
+class DemoIds:
+    """The ids the demo used, written to DIR/demo.json so each audit command can be run on
+    its data right after it (docs/auditors.md)."""
+
+    holders: list[str]
+    certificates: list[str]
+    organisations: list[str]
+    requests: list[str]
+    archive_items: list[str]
+    verifications: list[str]
+
+
+def file_and_verify(
+    net: Devnet, client: LedgerClient, holder: str, id_card: str
+) -> tuple[str, str]:
+    """Step 9: more of her file for the auditor's graph and reports: the HR & Social
+    Security Bureau returns a record into her file (一人一档), and the bank records its
+    check of her ID card (验证记录). The record's id and the verification's."""
+    step(9, "Her social-security record joins her file; the bank records a check")
+    pw = devnet.passphrase()
+    record_id, verification_id = new_id("rec"), new_id("ver")
+    c = client.call(
+        load_key_file(net.org_key_path("hrss"), pw),
+        "archives",
+        "append",
+        {
+            "record_id": record_id,
+            "subject": holder,
+            "category": "social_security",
+            "source_department": "社会保险经办处 social insurance office",
+            "content_hash": hashlib.sha256(b"demo social-security record").hexdigest(),
+        },
+    )
+    console.print(f"record {record_id} (social_security) appended to her file in block {c.height}")
+    c = client.call(
+        load_key_file(net.org_key_path("bank"), pw),
+        "certificates",
+        "record_verification",
+        {
+            "cert_id": id_card,
+            "verification_id": verification_id,
+            "result": "passed",
+            "purpose": "account opening 开户核验",
+            "purpose_code": "002",
+        },
+    )
+    console.print(f"verification {verification_id} of her ID card recorded in block {c.height}")
+    return record_id, verification_id
+
+
+def write_demo_ids(workdir: Path, chain_id: str, ids: DemoIds) -> Path:
+    """DIR/demo.json: the ids the demo used, and the audit commands to run on them."""
+    d, holder, org = str(workdir), ids.holders[0], ids.organisations[-1]
+    doc = {
+        "chain_id": chain_id,
+        **dataclasses.asdict(ids),
+        "commands": [
+            f"trustledger devnet up --dir {d}",
+            f"trustledger audit trace --dir {d} --subject {holder}",
+            f"trustledger audit graph --dir {d} --subject {holder} --format svg --out flows.svg",
+            f"trustledger audit report --dir {d} --org {org}",
+            f"trustledger audit verify-chain --dir {d}",
+            f"trustledger audit anomalies --dir {d}",
+            f"trustledger devnet down --dir {d}",
+        ],
+    }
+    path = workdir / "demo.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def show_trust_boundary(net: Devnet) -> None:
@@ -250,7 +338,9 @@ def show_trust_boundary(net: Devnet) -> None:
         "with the certificate of the organisation making it."
     )
     try:
-        with LedgerClient(net.node_address, net.chain_id, None, timeout_s=5) as anonymous:
+        with LedgerClient(
+            net.node_address, net.chain_id, None, timeout_s=5, suite=net.genesis.suite
+        ) as anonymous:
             anonymous.status()
     except ClientError as exc:
         console.print(f"a call without a certificate is refused: [red]{exc.code}[/]")
@@ -289,8 +379,11 @@ def demo_cmd(
         if net.window_url:
             console.print(f"the bank's window page: {net.window_page_url}")
         show_trust_boundary(net)
-        holder = play(net)
+        ids = play(net)
+        holder = ids.holders[0]
+        written = write_demo_ids(workdir, net.chain_id, ids)
         console.print(Panel.fit("[green]demo finished: every step checked against the chain[/]"))
+        console.print(f"the ids it used, and the audit commands to run on them: {written}")
     except Exception as exc:
         console.print(f"[red]demo failed:[/] {exc}  (logs in {workdir}/logs)")
         devnet.down(workdir)

@@ -237,7 +237,9 @@ class Devnet:
         with no org, as whichever member each call is for (cli/consortium.py)."""
         address = address or self.node_address
         if org is not None:
-            return LedgerClient(address, self.chain_id, self.tls(org), timeout_s)
+            return LedgerClient(
+                address, self.chain_id, self.tls(org), timeout_s, suite=self.genesis.suite
+            )
         return ConsortiumClient(
             address,
             self.chain_id,
@@ -245,6 +247,7 @@ class Devnet:
             {o.public_key: o.id for o in self.genesis.organisations},
             (WALLET_ORG, identities.WALLET),
             timeout_s,
+            suite=self.genesis.suite,
         )
 
     @classmethod

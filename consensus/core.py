@@ -16,7 +16,7 @@ interface between the parts is written down in one place (and checked by mypy).
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from consensus.checkpoints import CheckpointTracker
@@ -57,6 +57,7 @@ from consensus.shape import is_u64, is_validator_id
 from consensus.signing import checkpoint_sign_bytes, normal_sign_bytes, preprepare_sign_bytes
 from consensus.validators import ValidatorSchedule, ValidatorSet, get_commit_certificate_problem
 from consensus.viewchange import BlockDigest, NewViewPlan
+from suites import Suite
 
 MUST_AGREE_WITH: dict[Kind, tuple[Kind, ...]] = {
     "preprepare": ("preprepare", "prepare", "commit"),
@@ -97,6 +98,10 @@ class ReplicaConfig:
     """The node's payload -> digest function (the block header hash), if it offers one. With
     it the replica rejects a pre-prepare or ViewChange whose payload does not match its digest
     before it can mislead a new primary; without it only the node's validation catches that."""
+    suite: Suite = field(kw_only=True)
+    """The chain's crypto suite, chosen at genesis: its hash makes the view-change and
+    new-view evidence digests (`signing.py`). Required, so an SM chain never hashes with
+    SHA-256 by default; the replica's `Verifier` is the same suite in production."""
 
     def __post_init__(self) -> None:
         raw = self.chain_id.encode("utf-8")

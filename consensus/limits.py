@@ -8,18 +8,24 @@ error, so it raises instead of being silently tolerated). Per-replica settings t
 
 from typing import Final
 
+from suites import SUITES
+
 U64_MAX: Final = 2**64 - 1
 """Views and heights are encoded as big-endian u64 in signed bytes; larger values are invalid."""
 
 DIGEST_BYTES: Final = 32
 """A block digest is a 32-byte hash of the block header, computed by the node."""
 
-ED25519_PUBLIC_KEY_BYTES: Final = 32
-ED25519_SEED_BYTES: Final = 32
+SUITE_SIGNATURE_BYTES_MAX: Final = max(suite.signature_bytes for suite in SUITES.values())
+"""The longest signature of any crypto suite a chain can be made with (`suites.SUITES`: 64
+bytes, Ed25519's and SM2's raw r || s alike). The chain's own suite checks the exact length."""
 
-ED25519_SIGNATURE_BYTES: Final = 64
+PUBLIC_KEY_LENGTHS: Final = frozenset(suite.public_key_bytes for suite in SUITES.values())
+"""The lengths a validator public key may have: one per suite (32 for Ed25519, 65 for an
+uncompressed SM2 point). A `ValidatorSet` holds keys of one length; the node checks each key
+with its chain's `suite.is_public_key` (`validators.get_suite_key_problem`)."""
 
-SIGNATURE_BYTES_MAX: Final = ED25519_SIGNATURE_BYTES
+SIGNATURE_BYTES_MAX: Final = SUITE_SIGNATURE_BYTES_MAX
 """Longest signature field accepted from a peer; anything longer is rejected before any
 verification work is spent on it."""
 
@@ -135,8 +141,10 @@ def _check_relations() -> None:
         raise AssertionError("the default window must hold two checkpoint intervals")
     if RECENT_HEIGHTS_RETAINED < 1 or CHECKPOINT_INTERVAL_MIN < 1:
         raise AssertionError("retention and checkpoint interval must hold at least one height")
-    if SIGNATURE_BYTES_MAX < ED25519_SIGNATURE_BYTES:
-        raise AssertionError("an Ed25519 signature must fit SIGNATURE_BYTES_MAX")
+    if SIGNATURE_BYTES_MAX < SUITE_SIGNATURE_BYTES_MAX:
+        raise AssertionError("every suite's signature must fit SIGNATURE_BYTES_MAX")
+    if any(suite.hash_bytes != DIGEST_BYTES for suite in SUITES.values()):
+        raise AssertionError("every suite's hash must be a DIGEST_BYTES block digest")
     if CATCH_UP_BACKOFF_INTERVALS_MAX < 1:
         raise AssertionError("catch-up back-off must be at least one interval")
     if VIEW_AHEAD_MAX < 1 or OLD_VIEW_COMMITS_PER_SENDER_MAX < 1:

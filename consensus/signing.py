@@ -5,14 +5,16 @@ id, big-endian u64 fields, the 32-byte digest. The domain tag stops a signature 
 message being replayed as another; the chain id stops replay across chains; fixed-width fields
 make the encoding injective without a parser.
 
-ViewChange and NewView carry variable-length evidence; their signed bytes end in the SHA-256
-of an injective encoding of it (every variable-length field is length-prefixed, every optional
-one is preceded by a presence byte), so signatures stay over short, fixed-layout strings.
+ViewChange and NewView carry variable-length evidence; their signed bytes end in the hash, by
+the chain's suite (SHA-256 for `ed25519-sha256`, SM3 for `sm2-sm3`; both 32 bytes), of an
+injective encoding of it (every variable-length field is length-prefixed, every optional one
+is preceded by a presence byte), so signatures stay over short, fixed-layout strings. The
+hash function is a parameter (the replica passes `config.suite.hash`): no default, so an SM
+chain never falls back to SHA-256.
 """
 
-import hashlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from consensus.limits import CHAIN_ID_BYTES_MAX, DIGEST_BYTES, U64_MAX
 from consensus.messages import (
@@ -32,6 +34,9 @@ SUSPICION_TAG = b"trustledger/v1/suspicion\x00"
 PREPREPARE_REQUEST_TAG = b"trustledger/v1/preprepare-request\x00"
 VIEW_CHANGE_TAG = b"trustledger/v1/view-change\x00"
 NEW_VIEW_TAG = b"trustledger/v1/new-view\x00"
+
+HashFunction = Callable[[bytes], bytes]
+"""The chain's suite's hash (`suites.base.Suite.hash`): bytes -> 32 bytes."""
 
 
 def _encode_chain_id(chain_id: str) -> bytes:
@@ -159,11 +164,14 @@ def _encode_prepared_certificate(cert: PreparedCertificate | None) -> bytes:
 
 
 def compute_view_change_digest(
-    committed: CommitCertificate | None, prepared: PreparedCertificate | None
+    committed: CommitCertificate | None,
+    prepared: PreparedCertificate | None,
+    hash_function: HashFunction,
 ) -> bytes:
-    """SHA-256 over the evidence of a ViewChange (its payload excluded: the digest binds it)."""
+    """The suite's hash over the evidence of a ViewChange (its payload excluded: the digest
+    binds it)."""
     encoded = _encode_commit_certificate(committed) + _encode_prepared_certificate(prepared)
-    return hashlib.sha256(encoded).digest()
+    return hash_function(encoded)
 
 
 def view_change_sign_bytes(
@@ -171,26 +179,29 @@ def view_change_sign_bytes(
     new_view: int,
     committed: CommitCertificate | None,
     prepared: PreparedCertificate | None,
+    hash_function: HashFunction,
 ) -> bytes:
     """Bytes a replica signs to ask for `new_view`, binding the evidence it reports."""
     return (
         VIEW_CHANGE_TAG
         + _encode_chain_id(chain_id)
         + _encode_u64("new view", new_view)
-        + compute_view_change_digest(committed, prepared)
+        + compute_view_change_digest(committed, prepared, hash_function)
     )
 
 
 def compute_new_view_digest(
-    view_changes: Sequence[ViewChange], preprepare: PrePrepare | None
+    view_changes: Sequence[ViewChange],
+    preprepare: PrePrepare | None,
+    hash_function: HashFunction,
 ) -> bytes:
-    """SHA-256 over the ViewChanges (each: sender, evidence digest, signature) and the
-    re-proposal's (view, height, digest, signature) of a NewView."""
+    """The suite's hash over the ViewChanges (each: sender, evidence digest, signature) and
+    the re-proposal's (view, height, digest, signature) of a NewView."""
     out = [struct.pack(">H", len(view_changes))]
     for vc in view_changes:
         out.append(_encode_bytes(vc.sender.encode("utf-8")))
         out.append(_encode_u64("new view", vc.new_view))
-        out.append(compute_view_change_digest(vc.committed, vc.prepared))
+        out.append(compute_view_change_digest(vc.committed, vc.prepared, hash_function))
         out.append(_encode_bytes(vc.signature))
     if preprepare is None:
         out.append(b"\x00")
@@ -198,7 +209,7 @@ def compute_new_view_digest(
         out.append(b"\x01")
         out.append(_encode_slot(preprepare.view, preprepare.height, preprepare.digest))
         out.append(_encode_bytes(preprepare.signature))
-    return hashlib.sha256(b"".join(out)).digest()
+    return hash_function(b"".join(out))
 
 
 def new_view_sign_bytes(
@@ -206,11 +217,12 @@ def new_view_sign_bytes(
     view: int,
     view_changes: Sequence[ViewChange],
     preprepare: PrePrepare | None,
+    hash_function: HashFunction,
 ) -> bytes:
     """Bytes the new primary signs to start `view`."""
     return (
         NEW_VIEW_TAG
         + _encode_chain_id(chain_id)
         + _encode_u64("view", view)
-        + compute_new_view_digest(view_changes, preprepare)
+        + compute_new_view_digest(view_changes, preprepare, hash_function)
     )

@@ -12,11 +12,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from consensus.crypto import Ed25519Verifier, Verifier
+from consensus.crypto import Verifier
 from consensus.errors import InvalidCertificate
 from consensus.limits import (
     DIGEST_BYTES,
-    ED25519_PUBLIC_KEY_BYTES,
+    PUBLIC_KEY_LENGTHS,
     SIGNATURE_BYTES_MAX,
     U64_MAX,
     VALIDATOR_ID_BYTES_MAX,
@@ -28,6 +28,7 @@ from consensus.signing import (
     prepare_sign_bytes,
     preprepare_sign_bytes,
 )
+from suites import Suite
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class Validator:
     id: str
     """Unique, stable name; the sender field of every message this validator signs."""
     public_key: bytes
-    """32-byte Ed25519 public key."""
+    """The validator's public key in the chain's suite: 32 bytes (Ed25519) or 65 (SM2,
+    ``04 || x || y``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,14 @@ class ValidatorSet:
         for v in validators:
             if not v.id or len(v.id.encode("utf-8")) > VALIDATOR_ID_BYTES_MAX:
                 raise ValueError(f"validator id {v.id!r} must be 1..{VALIDATOR_ID_BYTES_MAX} bytes")
-            if len(v.public_key) != ED25519_PUBLIC_KEY_BYTES:
-                raise ValueError(f"validator {v.id!r}: public key must be 32 bytes")
+            if len(v.public_key) not in PUBLIC_KEY_LENGTHS:
+                lengths = " or ".join(f"{n} bytes" for n in sorted(PUBLIC_KEY_LENGTHS))
+                raise ValueError(
+                    f"validator {v.id!r}: public key is {len(v.public_key)} bytes, not a"
+                    f" suite's ({lengths})"
+                )
+        if len({len(v.public_key) for v in validators}) != 1:
+            raise ValueError("validator public keys must all be of one suite (one length)")
         object.__setattr__(self, "_by_id", {v.id: v for v in validators})
 
     @property
@@ -269,23 +277,35 @@ def verify_commit_certificate(
     chain_id: str,
     validators: ValidatorSet | ValidatorSchedule,
     cert: CommitCertificate,
-    verifier: Verifier | None = None,
+    verifier: Verifier,
 ) -> None:
     """Raise InvalidCertificate unless a quorum of distinct validators signed the commit.
 
     With a `ValidatorSchedule`, the set in force at the certificate's height is used. The
-    default verifier is Ed25519; tests with fake signatures pass their own.
+    verifier is the chain's suite (no default: an SM chain's certificate is never checked as
+    Ed25519); tests with fake signatures pass their own.
     """
     if not 0 <= cert.height <= U64_MAX:
         raise InvalidCertificate(f"height {cert.height} out of range")
     members = (
         validators.at(cert.height) if isinstance(validators, ValidatorSchedule) else validators
     )
-    problem = get_commit_certificate_problem(
-        chain_id, members, cert, verifier if verifier is not None else Ed25519Verifier(members)
-    )
+    problem = get_commit_certificate_problem(chain_id, members, cert, verifier)
     if problem is not None:
         raise InvalidCertificate(problem)
+
+
+def get_suite_key_problem(validators: ValidatorSet, suite: Suite) -> str | None:
+    """Why `validators` cannot sign on a chain of `suite` (a key that is not one of the
+    suite's public keys: the other suite's, off the curve, of small order), or None.
+
+    `ValidatorSet` checks lengths only, so the simulator and tests can use fast fake keys; the
+    node checks the genesis set and every set decided on-chain with this before the replica
+    sees it."""
+    for v in validators.validators:
+        if not suite.is_public_key(v.public_key):
+            return f"validator {v.id!r}: public key is not a {suite.name} public key"
+    return None
 
 
 def commits_of(cert: CommitCertificate) -> list[Commit]:

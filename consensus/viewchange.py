@@ -35,7 +35,12 @@ from dataclasses import dataclass, replace
 
 from consensus.crypto import Verifier
 from consensus.messages import NewView, PreparedCertificate, ViewChange
-from consensus.signing import new_view_sign_bytes, preprepare_sign_bytes, view_change_sign_bytes
+from consensus.signing import (
+    HashFunction,
+    new_view_sign_bytes,
+    preprepare_sign_bytes,
+    view_change_sign_bytes,
+)
 from consensus.validators import (
     ValidatorSchedule,
     get_commit_certificate_problem,
@@ -99,9 +104,14 @@ def strip_payload(vc: ViewChange) -> ViewChange:
 
 
 def get_view_change_problem(
-    chain_id: str, schedule: ValidatorSchedule, vc: ViewChange, verifier: Verifier
+    chain_id: str,
+    schedule: ValidatorSchedule,
+    vc: ViewChange,
+    verifier: Verifier,
+    hash_function: HashFunction,
 ) -> str | None:
-    """Why a (well-shaped) ViewChange is invalid, or None: sender, signature, certificates."""
+    """Why a (well-shaped) ViewChange is invalid, or None: sender, signature, certificates.
+    `verifier` and `hash_function` are the chain's suite's (`suite`, `suite.hash`)."""
     height = get_view_change_height(vc)
     # Validators of every set from `height` on take part (a NewView needs a quorum of each);
     # one that joins later signs with its key in the first set that includes it.
@@ -114,7 +124,7 @@ def get_view_change_problem(
             return f"prepared certificate for height {prepared.height}, expected {height}"
         if prepared.view >= vc.new_view:
             return f"prepared certificate from view {prepared.view} >= {vc.new_view}"
-    msg = view_change_sign_bytes(chain_id, vc.new_view, vc.committed, prepared)
+    msg = view_change_sign_bytes(chain_id, vc.new_view, vc.committed, prepared, hash_function)
     if not verifier.verify(sender.public_key, msg, vc.signature):
         return "bad signature"
     if vc.committed is not None:
@@ -137,6 +147,7 @@ def get_new_view_problem(
     schedule: ValidatorSchedule,
     nv: NewView,
     verifier: Verifier,
+    hash_function: HashFunction,
     block_digest: BlockDigest | None,
 ) -> tuple[NewViewPlan | None, str | None]:
     """Verify a (well-shaped) NewView completely; return its plan, or why it is invalid.
@@ -172,7 +183,7 @@ def get_new_view_problem(
     primary_key = validators.get(primary)
     if primary_key is None:  # pragma: no cover - primary() returns a member
         return None, "no primary"
-    msg = new_view_sign_bytes(chain_id, nv.view, vcs, pp)
+    msg = new_view_sign_bytes(chain_id, nv.view, vcs, pp, hash_function)
     if not verifier.verify(primary_key.public_key, msg, nv.signature):
         return None, "bad signature"
     if pp is not None:
@@ -180,7 +191,7 @@ def get_new_view_problem(
         if not verifier.verify(primary_key.public_key, msg, pp.signature):
             return None, "bad re-proposal signature"
     for vc in vcs:
-        problem = get_view_change_problem(chain_id, schedule, vc, verifier)
+        problem = get_view_change_problem(chain_id, schedule, vc, verifier, hash_function)
         if problem is not None:
             return None, f"view change from {vc.sender!r}: {problem}"
     return plan, None

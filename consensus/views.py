@@ -75,7 +75,9 @@ class ViewChanges(ReplicaCore):
         if signer is None:
             raise ConsensusError(f"{self._self_id!r} holds no key for a view change")
         signature = signer.sign(
-            view_change_sign_bytes(self._config.chain_id, view, committed, certificate)
+            view_change_sign_bytes(
+                self._config.chain_id, view, committed, certificate, self._config.suite.hash
+            )
         )
         vc = ViewChange(
             new_view=view,
@@ -150,7 +152,9 @@ class ViewChanges(ReplicaCore):
         ):
             self._reject(vc, "view change older than or conflicting with an earlier one")
             return
-        problem = get_view_change_problem(self._config.chain_id, self._schedule, vc, self._verifier)
+        problem = get_view_change_problem(
+            self._config.chain_id, self._schedule, vc, self._verifier, self._config.suite.hash
+        )
         if problem is not None:
             self._reject(vc, problem)
             return
@@ -217,7 +221,10 @@ class ViewChanges(ReplicaCore):
             preprepare = self._sign_preprepare(view, start, plan.reproposal.digest, payload)
         carried = tuple(sorted((strip_payload(vc) for vc in vcs), key=lambda vc: vc.sender))
         signature = self._sign(
-            start, new_view_sign_bytes(self._config.chain_id, view, carried, preprepare)
+            start,
+            new_view_sign_bytes(
+                self._config.chain_id, view, carried, preprepare, self._config.suite.hash
+            ),
         )
         nv = NewView(
             view=view,
@@ -255,7 +262,12 @@ class ViewChanges(ReplicaCore):
         if nv.view == self._view and self._status == Status.NORMAL:
             return  # Already in it (a duplicate or a relay).
         plan, problem = viewchange.get_new_view_problem(
-            self._config.chain_id, self._schedule, nv, self._verifier, self._config.block_digest
+            self._config.chain_id,
+            self._schedule,
+            nv,
+            self._verifier,
+            self._config.suite.hash,
+            self._config.block_digest,
         )
         if plan is None:
             self._reject(nv, problem or "invalid new view")

@@ -25,6 +25,7 @@ from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 
 
 def _blocks(world: World, validator_id: str) -> Blocks:
@@ -58,11 +59,11 @@ class ChainWorld:
 def open_chain_world() -> ChainWorld:
     folder = tempfile.TemporaryDirectory(prefix="trustledger-fuzz-")
     root = Path(folder.name)
-    primary = _blocks(World(Store(root / "a"), fixtures.GENESIS), "val-0")
-    backup = _blocks(World(Store(root / "b"), fixtures.GENESIS), "val-1")
+    primary = _blocks(World(Store(root / "a", fixtures.GENESIS.suite), fixtures.GENESIS), "val-0")
+    backup = _blocks(World(Store(root / "b", fixtures.GENESIS.suite), fixtures.GENESIS), "val-1")
     for tx in fixtures.seed_txs():
         try:
-            primary.mempool.add(check_for_admission(tx, fixtures.CHAIN))
+            primary.mempool.add(check_for_admission(tx, fixtures.CHAIN, suite=ED25519_SHA256))
         except TxInvalid:
             continue
     built = primary.build(0)
@@ -74,7 +75,7 @@ def open_chain_world() -> ChainWorld:
     block.CopyFrom(pending.block)
     block.commit.CopyFrom(certificate_to_proto(sign_commit(1, 0, digest)))
     executed = pending.executed
-    if executed.tree is None or header_hash(block.header) != digest:
+    if executed.tree is None or header_hash(block.header, ED25519_SHA256) != digest:
         raise RuntimeError("the primary's block is not whole")
     store = primary.world.store
     store.commit_block(

@@ -22,6 +22,7 @@ from node.chain.crypto import KeyPair
 from node.chain.tx import ArgValue, build_tx, check_tx
 from node.genesis import Genesis
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 
 CHAIN = "fuzz-chain"
 GENESIS_TIME_MS = 1_700_000_000_000
@@ -104,7 +105,7 @@ def genesis_state() -> MemoryState:
 def issued_state() -> MemoryState:
     """Genesis with the diploma CERT_ID issued (its record carries the field commitments)."""
     state = genesis_state()
-    checked = check_tx(seed_txs()[0], CHAIN)
+    checked = check_tx(seed_txs()[0], CHAIN, suite=ED25519_SHA256)
     ctx = CallContext(CHAIN, EDU.public_key, 1, GENESIS_TIME_MS + 1, checked.hash)
     state.apply_writes(execute(state, ctx, "certificates", "issue", checked.args).writes)
     return state

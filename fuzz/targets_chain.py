@@ -20,6 +20,7 @@ from node.ledger.execution import BlockInvalid
 from node.mempool import CLIENTS, Mempool
 from node.sdk.finality import FinalityError, check_proven_state
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 
 TX_MODULES = ("node/chain/tx.py", "node/screening.py", "contracts/framework/declarations.py")
 
@@ -37,7 +38,7 @@ def _tx_seeds() -> list[bytes]:
 def make_tx() -> OneInput:
     def one(data: bytes) -> str:
         return outcome(
-            lambda: check_for_admission(_parse_tx(data), fixtures.CHAIN),
+            lambda: check_for_admission(_parse_tx(data), fixtures.CHAIN, suite=ED25519_SHA256),
             (DecodeError, TxInvalid),
         )
 
@@ -48,8 +49,10 @@ def make_admission() -> OneInput:
     """A validator's admission with its mempool; one seed transaction counts as committed
     (the replay refusal). A refused transaction must leave the mempool as it was; an admitted
     one is taken out again, so every input meets the same state."""
-    committed = {check_tx(fixtures.seed_txs()[1], fixtures.CHAIN).hash}
-    admission = Admission(fixtures.CHAIN, Mempool(), {}, committed.__contains__, lambda: None)
+    committed = {check_tx(fixtures.seed_txs()[1], fixtures.CHAIN, suite=ED25519_SHA256).hash}
+    admission = Admission(
+        fixtures.CHAIN, Mempool(), {}, committed.__contains__, lambda: None, suite=ED25519_SHA256
+    )
     atexit.register(admission.close)
     pool = admission.mempool
 
@@ -86,7 +89,9 @@ def make_execute() -> OneInput:
 
     def one(data: bytes) -> str:
         try:
-            checked = check_tx(_parse_tx(data), fixtures.CHAIN, verify_signature_=False)
+            checked = check_tx(
+                _parse_tx(data), fixtures.CHAIN, verify_signature_=False, suite=ED25519_SHA256
+            )
         except (DecodeError, TxInvalid) as exc:
             return type(exc).__name__
         body = checked.tx.body
@@ -115,7 +120,7 @@ def make_block() -> OneInput:
         def run() -> None:
             block = ledger_pb2.Block()
             block.ParseFromString(data)
-            world.backup.check(block, view=0, digest=header_hash(block.header))
+            world.backup.check(block, view=0, digest=header_hash(block.header, ED25519_SHA256))
 
         result = outcome(run, (DecodeError, BlockInvalid))
         check(store.tip_height() == 0 and store.state_root() == root, "checking moved the store")
@@ -146,8 +151,8 @@ def make_state_proof() -> OneInput:
         except ProofFormatError:
             return "ProofFormatError"
         check(encode_proof(proof) == data, "a proof decodes from bytes it does not encode to")
-        ok = verify_proof(root, key, value, proof)
-        verify_proof(root, key, None, proof)
+        ok = verify_proof(root, key, value, proof, ED25519_SHA256)
+        verify_proof(root, key, None, proof, ED25519_SHA256)
         return "ok" if ok else "not_proven"
 
     return one
@@ -172,7 +177,9 @@ def make_certificate_proof() -> OneInput:
         def run() -> None:
             proven = node_pb2.ProvenState()
             proven.ParseFromString(data)
-            check_proven_state(fixtures.CHAIN, fixtures.VALIDATORS, proven, key)
+            check_proven_state(
+                fixtures.CHAIN, fixtures.VALIDATORS, proven, key, suite=ED25519_SHA256
+            )
 
         return outcome(run, (DecodeError, FinalityError))
 

@@ -31,6 +31,7 @@ from node.chain.wire import (
     wal_key_of,
 )
 from node.ledger.wal import WalEntry, encode_entry, scan
+from suites import ED25519_SHA256
 
 SELF = "val-3"
 REPLICA_INPUTS_MAX = 256
@@ -53,7 +54,7 @@ def _sign(vid: str, msg: bytes) -> bytes:
 
 
 def _view_change(sender: str) -> m.ViewChange:
-    sig = _sign(sender, view_change_sign_bytes(fixtures.CHAIN, 1, None, None))
+    sig = _sign(sender, view_change_sign_bytes(fixtures.CHAIN, 1, None, None, ED25519_SHA256.hash))
     return m.ViewChange(1, None, None, b"", sender, sig)
 
 
@@ -80,14 +81,22 @@ def seed_messages() -> dict[str, m.Message]:
         ),
         "view_change": vcs[0],
         "new_view": m.NewView(
-            1, vcs, None, "val-1", _sign("val-1", new_view_sign_bytes(c, 1, vcs, None))
+            1,
+            vcs,
+            None,
+            "val-1",
+            _sign("val-1", new_view_sign_bytes(c, 1, vcs, None, ED25519_SHA256.hash)),
         ),
     }
 
 
 def _new_replica() -> Replica:
     config = ReplicaConfig(
-        chain_id=fixtures.CHAIN, validators=fixtures.VALIDATORS, self_id=SELF, retransmit_ticks=10
+        chain_id=fixtures.CHAIN,
+        validators=fixtures.VALIDATORS,
+        self_id=SELF,
+        retransmit_ticks=10,
+        suite=ED25519_SHA256,
     )
     return Replica(
         config,

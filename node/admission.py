@@ -32,6 +32,7 @@ from node.mempool import CLIENTS, Mempool, MempoolFull
 from node.screening import AdmissionScreen, screen_call
 from node.transport.peers import PeerLink
 from proto import ledger_pb2
+from suites import Suite
 
 log = logging.getLogger("trustledger.node")
 
@@ -46,23 +47,23 @@ class SubmitRejected(Exception):
 
 
 def check_for_admission(
-    tx: ledger_pb2.Transaction, chain_id: str, screen: TxScreen = screen_call
+    tx: ledger_pb2.Transaction, chain_id: str, screen: TxScreen = screen_call, *, suite: Suite
 ) -> CheckedTx:
     """Every stateless check a transaction passes before the mempool: the envelope's
-    (`check_tx`) with the screen of its call against the method's declared arguments and
-    for personal data (node/screening.py). Raises TxInvalid."""
-    return check_tx(tx, chain_id, screen=screen)
+    (`check_tx`, with the chain's `suite`) with the screen of its call against the method's
+    declared arguments and for personal data (node/screening.py). Raises TxInvalid."""
+    return check_tx(tx, chain_id, suite=suite, screen=screen)
 
 
 def _check_all(
-    txs: list[ledger_pb2.Transaction], chain_id: str, screen: TxScreen
+    txs: list[ledger_pb2.Transaction], chain_id: str, screen: TxScreen, suite: Suite
 ) -> list[CheckedTx | TxInvalid]:
     """Stateless checks of transactions (run on the checker thread: pure but for the
     screen's memory, which is thread-safe)."""
     out: list[CheckedTx | TxInvalid] = []
     for tx in txs:
         try:
-            out.append(check_for_admission(tx, chain_id, screen))
+            out.append(check_for_admission(tx, chain_id, screen, suite=suite))
         except TxInvalid as exc:
             out.append(exc)
     return out
@@ -92,11 +93,15 @@ class Admission:
         is_committed: Callable[[bytes], bool],
         wake: Callable[[], None],
         screen: AdmissionScreen | None = None,
+        *,
+        suite: Suite,
     ) -> None:
         """`peers` is the node's live map of links (it changes as validators do);
         `wake` tells the node's loop that there is something to propose; `screen` is the
-        node's screen, shared with its block checks (a new one if not given)."""
+        node's screen, shared with its block checks (a new one if not given); `suite` is the
+        chain's (its genesis's)."""
         self.chain_id = chain_id
+        self.suite = suite
         self.screen = screen if screen is not None else AdmissionScreen()
         self.mempool = mempool
         self.peers = peers
@@ -125,7 +130,7 @@ class Admission:
         if reason is not None:
             raise _busy(reason)
         try:
-            checked = check_for_admission(tx, self.chain_id, self.screen)
+            checked = check_for_admission(tx, self.chain_id, self.screen, suite=self.suite)
         except TxInvalid as exc:
             raise _refusal(exc) from exc
         return self._admit_checked(tx, checked, forward=forward, lane=lane)
@@ -155,6 +160,7 @@ class Admission:
                     [part[i] for i in todo],
                     self.chain_id,
                     self.screen,
+                    self.suite,
                 )
             checked = dict(zip(todo, checks, strict=True))
             for i, tx in enumerate(part):
@@ -175,7 +181,7 @@ class Admission:
 
     def _known(self, tx: ledger_pb2.Transaction) -> CheckedTx | None:
         known = self.mempool.by_signature.get(bytes(tx.signature))
-        return known if known is not None and tx_hash(tx) == known.hash else None
+        return known if known is not None and tx_hash(tx, self.suite) == known.hash else None
 
     def _over_quota(
         self, part: list[ledger_pb2.Transaction], todo: list[int], lane: str

@@ -71,11 +71,23 @@ class Blocks:
         self.screen = screen if screen is not None else AdmissionScreen()
         self.world = world
         self.chain_id = world.genesis.chain_id
+        self.suite = world.genesis.suite
+        """The chain's crypto suite: block hashes, roots and transaction checks use it."""
         self.mempool = mempool
         self.metrics = metrics
         self.validator_id = validator_id
         self.schedule = schedule
         self.pending: dict[bytes, Pending] = {}
+
+    def block_digest(self, payload: bytes) -> bytes | None:
+        """The digest consensus votes on for a proposed block's bytes: its header's hash in
+        the chain's suite (None for bytes that are no block)."""
+        block = ledger_pb2.Block()
+        try:
+            block.ParseFromString(payload)
+        except Exception:  # a peer's bytes: undecodable means no digest, never a crash
+            return None
+        return header_hash(block.header, self.suite)
 
     def is_committed(self, tx_hash: bytes) -> bool:
         # The mempool never holds a committed transaction (admission refuses them, every
@@ -109,6 +121,7 @@ class Blocks:
             candidates,
             is_committed=self.is_committed,
             tree_nodes=self.world.tree,
+            suite=self.suite,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         header = ledger_pb2.BlockHeader(
@@ -123,7 +136,7 @@ class Blocks:
             results_root=executed.results_root,
         )
         block = ledger_pb2.Block(header=header, txs=[c.tx for c in candidates])
-        digest = header_hash(header)
+        digest = header_hash(header, self.suite)
         self.pending[digest] = Pending(block, executed)
         log.info("proposed height %d with %d txs", height, len(candidates))
         return block.SerializeToString(deterministic=True), digest
@@ -202,6 +215,7 @@ class Blocks:
             checked,
             is_committed=is_committed,
             tree_nodes=tree,
+            suite=self.suite,
         )
         self.metrics.execute_seconds.observe(time.perf_counter() - started)
         if executed.tx_root != header.tx_root:
@@ -229,7 +243,7 @@ class Blocks:
             raise BlockInvalid("block is for another chain")
         if header.height != height:
             raise BlockInvalid(f"block height {header.height}, expected {height}")
-        if header_hash(header) != digest:
+        if header_hash(header, self.suite) != digest:
             raise BlockInvalid("digest does not match the header")
         if header.prev_hash != parent.hash:
             raise BlockInvalid("previous hash does not match the local tip")
@@ -252,4 +266,5 @@ class Blocks:
             self.mempool.by_signature,
             certified=certified,
             screen=self.screen,
+            suite=self.suite,
         )

@@ -60,6 +60,7 @@ class CatchUp:
         self.schedule = schedule
         self.committed = committed
         self.chain_id = world.genesis.chain_id
+        self.suite = world.genesis.suite
 
     async def sync_from_peers(self, peers: Mapping[str, PeerLink], upto: int | None = None) -> int:
         """Fetch and apply blocks above our tip from each peer in turn. Returns how many
@@ -154,7 +155,7 @@ class CatchUp:
             seen.update(executed.tx_hashes)
             done.append((block, executed))
             txs += len(block.txs)
-            parent = Parent(header_hash(block.header), block.header.time_ms, b"")
+            parent = Parent(header_hash(block.header, self.suite), block.header.time_ms, b"")
             if decides_validators(executed):
                 break
             await asyncio.sleep(0)  # consensus and clients keep being served
@@ -183,10 +184,10 @@ class CatchUp:
     def _check_certificate(self, block: ledger_pb2.Block) -> bytes:
         """The block's digest, once its certificate is shown to be a quorum's for it."""
         cert = certificate_from_proto(block.commit)
-        digest = header_hash(block.header)
+        digest = header_hash(block.header, self.suite)
         if cert.digest != digest or cert.height != block.header.height:
             raise BlockInvalid("certificate is for another block")
-        verify_commit_certificate(self.chain_id, self.schedule().at(cert.height), cert)
+        verify_commit_certificate(self.chain_id, self.schedule().at(cert.height), cert, self.suite)
         return digest
 
     def _execute_certified(

@@ -22,7 +22,6 @@ from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ContractError
 from contracts.membership.organisations import Organisation
 from contracts.runtime import genesis_writes
-from node.chain.crypto import sha256
 from node.chain.statetree import TreeUpdate, build_tree
 from suites import ED25519_SHA256, Suite, UnknownSuiteError, get_suite
 
@@ -100,7 +99,7 @@ class Genesis:
 
     @property
     def hash(self) -> bytes:
-        return sha256(b"trustledger/v1/genesis\x00" + canonical_json(self.to_json()))
+        return self.suite.hash(b"trustledger/v1/genesis\x00" + canonical_json(self.to_json()))
 
     def state_writes(self) -> list[tuple[bytes, bytes | None]]:
         return list(
@@ -120,7 +119,7 @@ class Genesis:
 
     def state_tree(self) -> TreeUpdate:
         """The authenticated state tree of the genesis state (root and nodes)."""
-        return build_tree((k, v) for k, v in self.state_writes() if v is not None)
+        return build_tree(((k, v) for k, v in self.state_writes() if v is not None), self.suite)
 
     @property
     def state_root(self) -> bytes:

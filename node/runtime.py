@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from consensus.crypto import Ed25519Verifier
 from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.limits import CHECKPOINT_INTERVAL_DEFAULT
 from consensus.messages import Message, Record
@@ -41,7 +39,7 @@ from node.chain.events import (
     ENDPOINT_SET_EVENT,
     VALIDATORS_SCHEDULED_EVENT,
     event_attrs,
-    validator_set_of,
+    scheduled_set_of,
 )
 from node.chain.headers import header_hash
 from node.chain.wire import (
@@ -108,13 +106,12 @@ class Node:
         self.state = self.world.state
         self._trust = read_trust(self.state)
         self.keyring = KeyRing(
-            config.validator_id, (keypair, *next_keys), [str(p) for p in config.all_key_paths]
+            config.validator_id, (keypair, *next_keys), config.all_key_paths, genesis.suite
         )
         self.keys = self.keyring.keys
         self.known_schedule = self._schedule()
         """The sets decided in the stored state (ahead of the replica's during transfer)."""
         self.keyring.check(self.known_schedule, store.tip_height() + 1)
-        self.verifier = Ed25519Verifier(genesis.validators)
         self.mempool = Mempool(peer_count=lambda: len(self.peers.links))
         self.peers = PeerSet(config.validator_id, own_tls)
         self.blocks = Blocks(
@@ -123,10 +120,15 @@ class Node:
         self.catchup = CatchUp(
             self.world, self.blocks, lambda: self.known_schedule, self._committed
         )
-        self.admission = Admission(
-            self.chain_id, self.mempool, self.peers.links, self.blocks.is_committed, self.kick
+        self.admission = Admission(  # one screen per node, for both (node/screening.py)
+            self.chain_id,
+            self.mempool,
+            self.peers.links,
+            self.blocks.is_committed,
+            self.kick,
+            self.blocks.screen,
+            suite=genesis.suite,
         )
-        self.admission.screen = self.blocks.screen  # one per node, for both (node/screening.py)
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
         self._fetching = False
@@ -147,7 +149,7 @@ class Node:
     # ---- validators, keys and peers -----------------------------------------------------
 
     def _schedule(self) -> ValidatorSchedule:
-        return read_schedule(self.state, self.genesis.validators)
+        return read_schedule(self.state, self.genesis.validators, self.genesis.suite)
 
     def _hand_keys(self) -> None:
         """Give the replica every key this node holds that a set in force or scheduled lists
@@ -192,14 +194,6 @@ class Node:
 
     # ---- replica lifecycle --------------------------------------------------------------
 
-    def _block_digest(self, payload: bytes) -> bytes | None:
-        block = ledger_pb2.Block()
-        try:
-            block.ParseFromString(payload)
-        except Exception:  # a peer's bytes: undecodable means no digest, never a crash
-            return None
-        return header_hash(block.header)
-
     def _open_wal(self) -> Wal:
         """Open the WAL file; move into it, once, the records that nodes before it kept in
         LevelDB (synced in the file before they leave LevelDB, so none is ever missing)."""
@@ -240,7 +234,8 @@ class Node:
             self_id=self.config.validator_id,
             retransmit_ticks=self.config.retransmit_ticks,
             view_change_timeout_ticks=self.config.view_change_timeout_ticks,
-            block_digest=self._block_digest,
+            block_digest=self.blocks.block_digest,
+            suite=self.genesis.suite,
         )
         tip = self.world.tip_height()
         tip_head = self.store.tip_head()
@@ -250,7 +245,7 @@ class Node:
         replica = Replica(
             cfg,
             first,
-            self.verifier,
+            self.genesis.suite,  # the chain's suite is the replica's Verifier
             committed_height=tip,
             committed_certificate=cert,
             signed=tuple(signed),
@@ -351,7 +346,7 @@ class Node:
             # State transfer (which runs beside the driver) stored it first. The same block,
             # or this replica's ledger and its consensus disagree: stop rather than fork.
             stored = self.store.get_block(committed.height)
-            if stored is None or header_hash(stored.header) != committed.digest:
+            if stored is None or header_hash(stored.header, self.genesis.suite) != committed.digest:
                 raise ConsensusError(f"consensus committed another block at {committed.height}")
             self.blocks.pending.pop(committed.digest, None)
             return True
@@ -438,8 +433,7 @@ class Node:
                     continue  # state transfer: synced() hands consensus the whole schedule
                 attrs = event_attrs(event)
                 try:
-                    vset = validator_set_of(json.loads(str(attrs["validators"])))
-                    self.replica.schedule_validators(int(attrs["activation_height"]), vset)
+                    self.replica.schedule_validators(*scheduled_set_of(attrs, self.genesis.suite))
                 except (KeyError, ValueError, TypeError) as exc:
                     log.error("cannot apply validator decision %s: %s", attrs, exc)
         if changed:

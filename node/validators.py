@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from os import PathLike
 
-from consensus.crypto import Ed25519Signer
-from consensus.validators import ValidatorSchedule, ValidatorSet
+from consensus.crypto import SuiteSigner
+from consensus.validators import ValidatorSchedule, ValidatorSet, get_suite_key_problem
 from contracts.framework.errors import ContractError
 from contracts.runtime import StateReader
 from contracts.runtime import query as contract_query
 from node.chain.crypto import KeyPair
 from node.chain.events import validator_set_of
+from suites import Suite
 
 log = logging.getLogger("trustledger.node")
 
@@ -36,8 +38,9 @@ class KeyConfigError(Exception):
     """The node's key files cannot be right for its validator (see `get_key_problem`)."""
 
 
-def read_schedule(state: StateReader, genesis: ValidatorSet) -> ValidatorSchedule:
-    """The validator sets in force by height: genesis, then every on-chain decision."""
+def read_schedule(state: StateReader, genesis: ValidatorSet, suite: Suite) -> ValidatorSchedule:
+    """The validator sets in force by height: genesis, then every on-chain decision (whose
+    keys must be `suite`'s, the chain's)."""
     schedule = ValidatorSchedule.starting_with(genesis)
     try:
         latest = contract_query(state, "membership", "validators", {}, now_ms=0)
@@ -46,7 +49,9 @@ def read_schedule(state: StateReader, genesis: ValidatorSet) -> ValidatorSchedul
             if height <= schedule.entries[-1][0]:
                 continue
             found = contract_query(state, "membership", "validators", {"height": height}, now_ms=0)
-            schedule = schedule.with_activation(height, validator_set_of(found["validators"]))
+            schedule = schedule.with_activation(
+                height, validator_set_of(found["validators"], suite)
+            )
     except (ContractError, KeyError, TypeError, ValueError) as exc:
         log.error("cannot read the validator schedule from state: %s", exc)
     return schedule
@@ -85,20 +90,32 @@ def read_operators(state: StateReader, from_height: int) -> dict[str, str]:
 class KeyRing:
     """The keys one node holds for its validator, with where each came from."""
 
-    def __init__(self, validator_id: str, keypairs: Sequence[KeyPair], sources: Sequence[str]):
+    def __init__(
+        self,
+        validator_id: str,
+        keypairs: Sequence[KeyPair],
+        sources: Sequence[str | PathLike[str]],
+        suite: Suite,
+    ):
         """`sources` name the key files of `keypairs`, in order (the config's key_path,
-        then its next_key_paths); a key given twice is refused."""
+        then its next_key_paths); a key given twice is refused. Each signs with `suite`,
+        the chain's (its genesis's)."""
         self.validator_id = validator_id
+        self.suite = suite
         self.keys: dict[bytes, str] = {}
         """Public key -> the key file it came from, of every key this node holds."""
-        self.signers: dict[bytes, Ed25519Signer] = {}
+        self.signers: dict[bytes, SuiteSigner] = {}
         self._warned_missing: set[bytes] = set()
         for i, kp in enumerate(keypairs):
-            source = sources[i] if i < len(sources) else f"key {i + 1}"
+            source = str(sources[i]) if i < len(sources) else f"key {i + 1}"
+            if kp.suite is not suite:
+                raise KeyConfigError(
+                    f"{source} is a {kp.suite.name} key, but this chain's suite is {suite.name}"
+                )
             if kp.public_key in self.keys:
                 raise KeyConfigError(f"{source} holds the same key as {self.keys[kp.public_key]}")
             self.keys[kp.public_key] = source
-            self.signers[kp.public_key] = Ed25519Signer(validator_id, kp.seed)
+            self.signers[kp.public_key] = SuiteSigner(validator_id, suite, kp.seed)
         self.first = keypairs[0].public_key
 
     def check(self, schedule: ValidatorSchedule, next_height: int) -> None:
@@ -107,6 +124,8 @@ class KeyRing:
         (added after genesis, on a node that has not caught up) follows the chain as an
         observer until the set that includes it is in force."""
         problem = get_key_problem(self.validator_id, self.keys, schedule, next_height)
+        for _, validators in schedule.entries:
+            problem = problem or get_suite_key_problem(validators, self.suite)
         if problem is not None:
             raise KeyConfigError(problem)
         self.warn_missing(schedule, next_height)
@@ -134,7 +153,7 @@ class KeyRing:
                 activation,
             )
 
-    def to_hand(self, schedule: ValidatorSchedule, next_height: int) -> list[Ed25519Signer]:
+    def to_hand(self, schedule: ValidatorSchedule, next_height: int) -> list[SuiteSigner]:
         """The signers the replica needs from `next_height` on, in activation order (the
         first signs `next_height`); the node's first key if none is listed yet."""
         held = keys_to_hand(self.validator_id, self.keys, schedule, next_height)

@@ -81,6 +81,7 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
                     find_ca_files(settings.tls_ca_dir),
                 ),
                 settings.node_timeout_s,
+                suite=genesis.suite,
             ),
             clock or SystemClock(),
         )

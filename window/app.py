@@ -292,6 +292,7 @@ def create_app(settings: WindowSettings, passphrase: str = "") -> FastAPI:
                 settings.tls_cert_path, settings.tls_key_path, find_ca_files(settings.tls_ca_dir)
             ),
             settings.node_timeout_s,
+            suite=genesis.suite,
         )
         archive = Archive(settings.data_dir / "archive")
         keypair = load_key_file(settings.org_key_path, passphrase)

@@ -31,6 +31,7 @@ from node.chain.stateproof import (
     compute_value_hash,
     verify_proof,
 )
+from suites import Suite
 
 BATCH_PROOF_VERSION: Final = 1
 NODES_MAX: Final = 1_000 * PROOF_SIBLINGS_MAX
@@ -67,7 +68,7 @@ def encode_batch_proof(proof: Proof, table: NodeTable) -> bytes:
 
 
 def decode_batch_proof(
-    data: bytes, nodes: Sequence[bytes], key: bytes, value: bytes | None
+    data: bytes, nodes: Sequence[bytes], key: bytes, value: bytes | None, suite: Suite
 ) -> Proof:
     """The single proof a batch entry stands for; ProofFormatError if malformed. `value` is
     the entry's value as given (an inclusion proof's value hash is recomputed from it)."""
@@ -88,7 +89,7 @@ def decode_batch_proof(
         leaf_key_hash, value_hash = data[2:34], data[34:66]
         at = 66
     elif value is not None:
-        value_hash = compute_value_hash(key, value)
+        value_hash = compute_value_hash(key, value, suite)
     if len(data) < at + 2:
         raise ProofFormatError("batch proof is truncated")
     (count,) = _U16.unpack_from(data, at)
@@ -105,13 +106,19 @@ def decode_batch_proof(
 
 
 def verify_batch_entry(
-    root: bytes, key: bytes, value: bytes | None, data: bytes, nodes: Sequence[bytes]
+    root: bytes,
+    key: bytes,
+    value: bytes | None,
+    data: bytes,
+    nodes: Sequence[bytes],
+    suite: Suite,
 ) -> bool:
-    """True iff the entry proves that under `root`, `key` maps to `value` (None: absent)."""
+    """True iff the entry proves that under `root`, `key` maps to `value` (None: absent),
+    hashing with `suite` (the chain's)."""
     try:
-        proof = decode_batch_proof(data, nodes, key, value)
+        proof = decode_batch_proof(data, nodes, key, value, suite)
     except ProofFormatError:
         return False
     if proof.kind is ProofKind.INCLUSION and value is None:
         return False
-    return verify_proof(root, key, value, proof)
+    return verify_proof(root, key, value, proof, suite)

@@ -1,14 +1,15 @@
 """Keys, signatures and key files.
 
-Ed25519 through PyNaCl (libsodium): it is about twice as fast as `cryptography` for
-verification here, and verification dominates a validator's CPU. Private keys at rest
-are sealed under a key derived from a passphrase with Argon2id, so a copied key file
-alone is useless.
+A key belongs to one crypto suite (issue 18, `suites/`): `ed25519-sha256` (Ed25519 through
+PyNaCl: about twice as fast as `cryptography` for verification here, and verification
+dominates a validator's CPU) unless it says otherwise, or `sm2-sm3` (SM2). Private keys at
+rest are sealed under a key derived from a passphrase with Argon2id, so a copied key file
+alone is useless; a key file names its suite (`suite`, written only when not
+`ed25519-sha256`, so every key file made before reads as it did).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,11 @@ from pathlib import Path
 import nacl.exceptions
 import nacl.pwhash
 import nacl.secret
-import nacl.signing
 import nacl.utils
 
 from node.files import write_private_json
+from suites import DEFAULT_SUITE_NAME, ED25519_SHA256, Suite, UnknownSuiteError, get_suite
+from suites.base import InvalidKeyError
 
 KEY_FILE_VERSION = 1
 
@@ -28,26 +30,25 @@ class KeyFileError(Exception):
     """A key file is missing, malformed, or the passphrase is wrong."""
 
 
-def sha256(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()
-
-
 @dataclass(frozen=True, slots=True)
 class KeyPair:
-    """An Ed25519 key pair; `seed` is the 32-byte private seed."""
+    """A key pair of one crypto suite: `seed` is the 32-byte private key (an Ed25519 seed or
+    an SM2 scalar), `suite` the suite it is a key of (`ed25519-sha256` when not said: every
+    key made before issue 18)."""
 
     seed: bytes
+    suite: Suite = ED25519_SHA256
 
     @classmethod
-    def generate(cls) -> KeyPair:
-        return cls(bytes(nacl.signing.SigningKey.generate()))
+    def generate(cls, suite: Suite = ED25519_SHA256) -> KeyPair:
+        return cls(suite.generate_keypair().private_key, suite)
 
     @property
     def public_key(self) -> bytes:
-        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
+        return self.suite.public_key_from_private(self.seed)
 
     def sign(self, message: bytes) -> bytes:
-        return nacl.signing.SigningKey(self.seed).sign(message).signature
+        return self.suite.sign(self.seed, message)
 
 
 # Argon2id "interactive" limits: ~0.1 s and 64 MiB on this machine class, so that a node
@@ -104,6 +105,7 @@ def save_key_file(path: Path, keypair: KeyPair, passphrase: str, *, label: str =
     """Write an encrypted key file (mode 0600) with its public key in clear for convenience."""
     doc = {
         "label": label,
+        **({"suite": keypair.suite.name} if keypair.suite is not ED25519_SHA256 else {}),
         "public_key": keypair.public_key.hex(),
         "sealed_seed": seal_secret(keypair.seed, passphrase),
     }
@@ -120,9 +122,17 @@ def load_key_file(path: Path, passphrase: str) -> KeyPair:
         raise KeyFileError(f"cannot read key file {path}: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sealed_seed"), dict):
         raise KeyFileError(f"{path} is not a TrustLedger key file")
+    try:
+        suite = get_suite(doc.get("suite", DEFAULT_SUITE_NAME))
+    except UnknownSuiteError as exc:
+        raise KeyFileError(f"{path}: {exc}") from exc
     seed = open_secret(doc["sealed_seed"], passphrase)
-    keypair = KeyPair(seed)
-    if keypair.public_key.hex() != doc.get("public_key"):
+    keypair = KeyPair(seed, suite)
+    try:
+        public_key = keypair.public_key
+    except InvalidKeyError as exc:
+        raise KeyFileError(f"{path}: the sealed key is not a {suite.name} key") from exc
+    if public_key.hex() != doc.get("public_key"):
         raise KeyFileError(f"{path}: public key does not match the sealed private key")
     return keypair
 

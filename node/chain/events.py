@@ -5,10 +5,12 @@ Validator-set decisions travel as events whose `validators` attribute is a JSON 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 
-from consensus.validators import Validator, ValidatorSet
+from consensus.validators import Validator, ValidatorSet, get_suite_key_problem
 from proto import ledger_pb2
+from suites import Suite
 
 ENDPOINT_SET_EVENT = "membership.validator_endpoint_set"
 VALIDATORS_SCHEDULED_EVENT = "membership.validators_scheduled"
@@ -20,14 +22,29 @@ def event_attrs(event: ledger_pb2.Event) -> dict[str, str | int | bool]:
     return {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
 
 
-def validator_set_of(entries: Iterable[Mapping[str, str]]) -> ValidatorSet:
+def validator_set_of(entries: Iterable[Mapping[str, str]], suite: Suite) -> ValidatorSet:
     """A validator set from its JSON entries; raises KeyError, TypeError or ValueError
-    on a malformed entry."""
-    return ValidatorSet(
+    on a malformed entry, or on a key that is not a public key of `suite`, the chain's."""
+    validators = ValidatorSet(
         tuple(
             sorted(
                 (Validator(str(v["id"]), bytes.fromhex(str(v["public_key"]))) for v in entries),
                 key=lambda v: v.id,
             )
         )
+    )
+    problem = get_suite_key_problem(validators, suite)
+    if problem is not None:
+        raise ValueError(problem)
+    return validators
+
+
+def scheduled_set_of(
+    attrs: Mapping[str, str | int | bool], suite: Suite
+) -> tuple[int, ValidatorSet]:
+    """The activation height and the validator set of a ``membership.validators_scheduled``
+    event's attributes (`event_attrs`); raises as `validator_set_of` does, or KeyError
+    without them."""
+    return int(attrs["activation_height"]), validator_set_of(
+        json.loads(str(attrs["validators"])), suite
     )

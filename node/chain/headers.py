@@ -1,6 +1,7 @@
 """Block headers, hashes and roots.
 
-A header's hash is SHA-256 over a documented byte layout (docs/proofs.md), not over
+A header's hash is the chain's suite's hash (SHA-256 or SM3, `suite.hash_name`) over a
+documented byte layout (docs/proofs.md), not over
 protobuf's serialisation: protobuf promises no byte-identical encoding across languages or
 versions, and an agency's verifier in Java, Go or Node must compute the same hash from the
 header's fields. The layout is the one the consensus votes use (consensus/signing.py):
@@ -12,9 +13,9 @@ from __future__ import annotations
 import struct
 from typing import Final
 
-from node.chain.crypto import sha256
 from node.chain.merkle import merkle_root
 from proto import ledger_pb2
+from suites import Suite
 
 HEADER_DOMAIN: Final = b"trustledger/header/v2\x00"
 """v2: the documented layout (v1 hashed protobuf's deterministic serialisation)."""
@@ -46,13 +47,14 @@ def header_bytes(header: ledger_pb2.BlockHeader) -> bytes:
     )
 
 
-def header_hash(header: ledger_pb2.BlockHeader) -> bytes:
-    return sha256(header_bytes(header))
+def header_hash(header: ledger_pb2.BlockHeader, suite: Suite) -> bytes:
+    """The block hash: `suite.hash` of `header_bytes` (the chain's suite, from genesis)."""
+    return suite.hash(header_bytes(header))
 
 
-def tx_root(tx_hashes: list[bytes]) -> bytes:
-    return merkle_root(tx_hashes)
+def tx_root(tx_hashes: list[bytes], suite: Suite) -> bytes:
+    return merkle_root(tx_hashes, suite)
 
 
-def results_root(results: list[ledger_pb2.TxResult]) -> bytes:
-    return merkle_root([r.SerializeToString(deterministic=True) for r in results])
+def results_root(results: list[ledger_pb2.TxResult], suite: Suite) -> bytes:
+    return merkle_root([r.SerializeToString(deterministic=True) for r in results], suite)

@@ -1,4 +1,5 @@
-"""Binary Merkle root over a list of leaves, RFC 6962 style.
+"""Binary Merkle root over a list of leaves, RFC 6962 style, with the chain's suite's hash
+(SHA-256 for `ed25519-sha256`, SM3 for `sm2-sm3`).
 
 Leaves and inner nodes are hashed under different prefixes so that a leaf can never
 be passed off as an inner node (second-preimage attack on naive Merkle trees).
@@ -6,20 +7,23 @@ be passed off as an inner node (second-preimage attack on naive Merkle trees).
 
 from __future__ import annotations
 
-import hashlib
-
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+from suites import Suite
 
 
-def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
+def empty_root(suite: Suite) -> bytes:
+    """The root of no leaves: the hash of nothing."""
+    return suite.hash(b"")
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
+def leaf_hash(data: bytes, suite: Suite) -> bytes:
+    return suite.hash(b"\x00" + data)
 
 
-def merkle_root(leaves: list[bytes]) -> bytes:
+def node_hash(left: bytes, right: bytes, suite: Suite) -> bytes:
+    return suite.hash(b"\x01" + left + right)
+
+
+def merkle_root(leaves: list[bytes], suite: Suite) -> bytes:
     """Root of the tree whose left subtree holds the largest power of two below n.
 
     Computed bottom-up, level by level: hash neighbours in pairs and carry a level's odd
@@ -28,13 +32,11 @@ def merkle_root(leaves: list[bytes]) -> bytes:
     of the definition; `test_merkle_root_matches_the_recursive_definition` compares them.
     """
     if not leaves:
-        return EMPTY_ROOT
-    sha256 = hashlib.sha256
-    level = [sha256(b"\x00" + x).digest() for x in leaves]
+        return empty_root(suite)
+    hash_ = suite.hash
+    level = [hash_(b"\x00" + x) for x in leaves]
     while len(level) > 1:
-        paired = [
-            sha256(b"\x01" + level[j] + level[j + 1]).digest() for j in range(0, len(level) - 1, 2)
-        ]
+        paired = [hash_(b"\x01" + level[j] + level[j + 1]) for j in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             paired.append(level[-1])
         level = paired

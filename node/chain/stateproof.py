@@ -4,10 +4,14 @@ Every validator and every client computes these the same way; the byte layouts b
 and in `encode_proof` are the contract (see node/chain/statetree.py for the tree
 itself: its shape, storage and updates).
 
-    key_hash   = SHA-256(key)
-    value_hash = SHA-256(VALUE_DOMAIN || len(key):u32 || key || value)
-    leaf_hash  = SHA-256(LEAF_DOMAIN || key_hash || value_hash)
-    node_hash  = SHA-256(NODE_DOMAIN || b:u8 || hash(left) || hash(right))
+    key_hash   = H(key)
+    value_hash = H(VALUE_DOMAIN || len(key):u32 || key || value)
+    leaf_hash  = H(LEAF_DOMAIN || key_hash || value_hash)
+    node_hash  = H(NODE_DOMAIN || b:u8 || hash(left) || hash(right))
+
+where H is the chain's suite's hash (`suite.hash`: SHA-256 on an `ed25519-sha256` chain, SM3
+on an `sm2-sm3` one; 32 bytes either way). Every function that hashes takes the suite: there
+is no default, so a proof of an SM chain is never checked with SHA-256.
 
 A proof follows the key hash from the root; at a branch splitting at bit b it records
 the other child as a sibling (b, hash). INCLUSION carries the key's value hash;
@@ -19,16 +23,18 @@ never from the proof) and compares with the root.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
 
+from suites import Suite
+
 HASH_BYTES = 32
 KEY_BITS = 256
 EMPTY_ROOT = bytes(HASH_BYTES)
-"""Root of the empty tree (no leaf or branch hash can be all zeros but by a SHA-256 break)."""
+"""Root of the empty tree (no leaf or branch hash can be all zeros but by a break of the
+suite's hash), the same in every suite."""
 
 VALUE_DOMAIN = b"trustledger/v1/state-value\x00"
 LEAF_DOMAIN = b"trustledger/v1/state-leaf\x00"
@@ -39,7 +45,6 @@ PROOF_SIBLINGS_MAX = KEY_BITS  # split bits strictly increase within 0..255
 _SIBLING_BYTES = 1 + HASH_BYTES
 PROOF_BYTES_MAX = 2 + 2 * HASH_BYTES + 2 + PROOF_SIBLINGS_MAX * _SIBLING_BYTES
 
-_sha256 = hashlib.sha256
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
 
@@ -55,22 +60,22 @@ class ProofFormatError(StateTreeError):
 # ---- hashing --------------------------------------------------------------------------
 
 
-def compute_key_hash(key: bytes) -> bytes:
-    """Where a key lives in the tree: SHA-256 of the key."""
-    return _sha256(key).digest()
+def compute_key_hash(key: bytes, suite: Suite) -> bytes:
+    """Where a key lives in the tree: the suite's hash of the key."""
+    return suite.hash(key)
 
 
-def compute_value_hash(key: bytes, value: bytes) -> bytes:
+def compute_value_hash(key: bytes, value: bytes, suite: Suite) -> bytes:
     """The commitment to one entry's key and value."""
-    return _sha256(VALUE_DOMAIN + _U32.pack(len(key)) + key + value).digest()
+    return suite.hash(VALUE_DOMAIN + _U32.pack(len(key)) + key + value)
 
 
-def compute_leaf_hash(key_hash: bytes, value_hash: bytes) -> bytes:
-    return _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
+def compute_leaf_hash(key_hash: bytes, value_hash: bytes, suite: Suite) -> bytes:
+    return suite.hash(LEAF_DOMAIN + key_hash + value_hash)
 
 
-def compute_node_hash(split_bit: int, left: bytes, right: bytes) -> bytes:
-    return _sha256(NODE_DOMAIN + bytes((split_bit,)) + left + right).digest()
+def compute_node_hash(split_bit: int, left: bytes, right: bytes, suite: Suite) -> bytes:
+    return suite.hash(NODE_DOMAIN + bytes((split_bit,)) + left + right)
 
 
 def get_bit(x: int, i: int) -> int:
@@ -150,8 +155,9 @@ def _all_bytes(*items: object) -> bool:
     return all(isinstance(item, bytes) for item in items)
 
 
-def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> bool:
-    """True iff `proof` shows that under `root`, `key` maps to `value` (None = absent).
+def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof, suite: Suite) -> bool:
+    """True iff `proof` shows that under `root`, `key` maps to `value` (None = absent), with
+    the hash of `suite`, the chain's.
 
     Pure: no store, no I/O. A malformed proof, a proof of the other kind, or any
     mismatch gives False; it never raises on bad input.
@@ -164,10 +170,12 @@ def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> 
         return False
     if proof.kind is ProofKind.EMPTY:
         return value is None and root == EMPTY_ROOT
-    key_hash = _sha256(key).digest()
+    key_hash = compute_key_hash(key, suite)
     x = int.from_bytes(key_hash, "big")
     if proof.kind is ProofKind.INCLUSION:
-        if not isinstance(value, bytes) or proof.value_hash != compute_value_hash(key, value):
+        if not isinstance(value, bytes) or proof.value_hash != compute_value_hash(
+            key, value, suite
+        ):
             return False
         leaf_key_hash = key_hash
     else:
@@ -178,12 +186,12 @@ def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> 
         # The other leaf lies on the key's path, so it agrees at every split on the way.
         if any(get_bit(other, s.split_bit) != get_bit(x, s.split_bit) for s in proof.siblings):
             return False
-    node = compute_leaf_hash(leaf_key_hash, proof.value_hash)
+    node = compute_leaf_hash(leaf_key_hash, proof.value_hash, suite)
     for split_bit, sibling_hash in reversed(proof.siblings):
         if get_bit(x, split_bit):
-            node = compute_node_hash(split_bit, sibling_hash, node)
+            node = compute_node_hash(split_bit, sibling_hash, node, suite)
         else:
-            node = compute_node_hash(split_bit, node, sibling_hash)
+            node = compute_node_hash(split_bit, node, sibling_hash, suite)
     return node == root
 
 

@@ -5,9 +5,12 @@ What is committed
 The world state maps arbitrary byte keys to byte values. Each entry is a leaf placed by
 the 256-bit hash of its key and committing to its key and value:
 
-    key_hash   = SHA-256(key)
-    value_hash = SHA-256(VALUE_DOMAIN || len(key):u32 || key || value)
-    leaf_hash  = SHA-256(LEAF_DOMAIN || key_hash || value_hash)
+    key_hash   = H(key)
+    value_hash = H(VALUE_DOMAIN || len(key):u32 || key || value)
+    leaf_hash  = H(LEAF_DOMAIN || key_hash || value_hash)
+
+H is the chain's suite's hash (SHA-256 or SM3, `suite.hash`): every function here that
+hashes takes the suite, with no default.
 
 Shape: a binary Patricia trie over key hashes
 ---------------------------------------------
@@ -21,7 +24,7 @@ tree of a set S of leaves is defined recursively:
   branch splitting at b: the left subtree holds the leaves whose bit b is 0, the right
   those whose bit b is 1, and
 
-      node_hash = SHA-256(NODE_DOMAIN || b:u8 || hash(left) || hash(right))
+      node_hash = H(NODE_DOMAIN || b:u8 || hash(left) || hash(right))
 
 The root is the hash of the tree of the whole state. It depends on the set of
 (key, value) pairs alone, not on insertion order, block boundaries or history, so
@@ -86,7 +89,6 @@ tools, tests and clients.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -109,13 +111,13 @@ from node.chain.stateproof import (
     compute_value_hash,
     get_bit,
 )
+from suites import Suite
 
 LEAF_TAG = 0x00
 BRANCH_TAG = 0x01
 _LEAF_HEADER_BYTES = 1 + HASH_BYTES + 4
 _BRANCH_FIXED_BYTES = 2 + 2 * HASH_BYTES
 
-_sha256 = hashlib.sha256
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
 
@@ -228,12 +230,12 @@ alone answer `prove_from_shapes`, so a store that keeps only shapes (a node's li
 `node.ledger.statetree_live`) proves without the leaves' keys and values."""
 
 
-def decode_shape(node_hash: bytes, raw: bytes) -> Shape:
+def decode_shape(node_hash: bytes, raw: bytes, suite: Suite) -> Shape:
     """The shape of a stored node (see `Shape`); raises CorruptNodeError if it does not
     decode. Stores that cache shapes (`ShapeReader`) build them with this."""
     decoded = _decode(node_hash, raw)
     if isinstance(decoded, _Leaf):
-        value_hash = compute_value_hash(decoded.key, decoded.value)
+        value_hash = compute_value_hash(decoded.key, decoded.value, suite)
         return (KEY_BITS, value_hash, b"", int.from_bytes(decoded.key_hash, "big"))
     return (decoded.split_bit, decoded.left, decoded.right, decoded.rep)
 
@@ -262,7 +264,7 @@ def _load(reader: NodeReader, node_hash: bytes, floor: int) -> _Branch | _Leaf:
     return _load_below(node_hash, raw, floor)
 
 
-def compute_stored_node_hash(raw: bytes) -> bytes:
+def compute_stored_node_hash(raw: bytes, suite: Suite) -> bytes:
     """The hash a stored node is filed under, recomputed from its bytes.
 
     Lets a replica take nodes from an untrusted peer (state transfer) and check each
@@ -270,12 +272,13 @@ def compute_stored_node_hash(raw: bytes) -> bytes:
     """
     decoded = _decode(b"?" * HASH_BYTES, raw)
     if isinstance(decoded, _Leaf):
-        if _sha256(decoded.key).digest() != decoded.key_hash:
+        if suite.hash(decoded.key) != decoded.key_hash:
             raise CorruptNodeError("leaf key hash does not match its key")
-        return compute_leaf_hash(decoded.key_hash, compute_value_hash(decoded.key, decoded.value))
+        value_hash = compute_value_hash(decoded.key, decoded.value, suite)
+        return compute_leaf_hash(decoded.key_hash, value_hash, suite)
     if raw[_BRANCH_FIXED_BYTES:] != _prefix_bytes(decoded.rep, decoded.split_bit):
         raise CorruptNodeError("branch prefix is not canonical")
-    return compute_node_hash(decoded.split_bit, decoded.left, decoded.right)
+    return compute_node_hash(decoded.split_bit, decoded.left, decoded.right, suite)
 
 
 def iter_nodes(reader: NodeReader, root: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -335,13 +338,16 @@ class _Updater:
         reader: NodeReader,
         writes: Iterable[tuple[bytes, bytes | None]],
         *,
+        suite: Suite,
         encode: bool = True,
     ) -> None:
+        self._suite = suite
+        self._hash = hash_ = suite.hash
         latest: dict[bytes, tuple[bytes, bytes | None]] = {}
         for key, value in writes:
             if not isinstance(key, bytes) or not (value is None or isinstance(value, bytes)):
                 raise TypeError("writes must be (bytes, bytes | None) pairs")
-            latest[_sha256(key).digest()] = (key, value)
+            latest[hash_(key)] = (key, value)
         ordered = sorted((int.from_bytes(kh, "big"), kh) for kh in latest)
         self._reader = reader
         get_shape = getattr(reader, "get_shape", None)
@@ -366,7 +372,7 @@ class _Updater:
             raise MissingNodeError(
                 f"node {node_hash.hex()} is not in the store (unknown or pruned root?)"
             )
-        return decode_shape(node_hash, raw)
+        return decode_shape(node_hash, raw, self._suite)
 
     def _leaf(self, i: int) -> bytes | None:
         """The new leaf for write i, or None for a delete."""
@@ -376,8 +382,9 @@ class _Updater:
         key = self._keys[i]
         key_hash = self._kh_bytes[i]
         key_len = _U32.pack(len(key))
-        value_hash = _sha256(VALUE_DOMAIN + key_len + key + value).digest()
-        node_hash = _sha256(LEAF_DOMAIN + key_hash + value_hash).digest()
+        hash_ = self._hash
+        value_hash = hash_(VALUE_DOMAIN + key_len + key + value)
+        node_hash = hash_(LEAF_DOMAIN + key_hash + value_hash)
         if self._encode:
             self.new[node_hash] = _LEAF_TAG_BYTES + key_hash + key_len + key + value
         self.shapes[node_hash] = (KEY_BITS, value_hash, b"", self._khs[i])
@@ -392,7 +399,7 @@ class _Updater:
         if right is None:
             return left
         children = left + right
-        node_hash = _sha256(_NODE_PREFIXES[split_bit] + children).digest()
+        node_hash = self._hash(_NODE_PREFIXES[split_bit] + children)
         if self._encode:
             size = (split_bit + 7) >> 3
             self.new[node_hash] = (
@@ -526,6 +533,7 @@ class _Updater:
         branch = self._branch
         encode = self._encode
         shapes = self.shapes
+        hash_ = self._hash
         for split_bit, sibling, went_right, rep, old in reversed(path):
             stale.add(old)
             if result is None or encode:
@@ -536,7 +544,7 @@ class _Updater:
                 continue
             # `_branch` inlined (shapes only): this loop makes most of a batch's nodes.
             left, right = (sibling, result) if went_right else (result, sibling)
-            result = _sha256(_NODE_PREFIXES[split_bit] + left + right).digest()
+            result = hash_(_NODE_PREFIXES[split_bit] + left + right)
             shapes[result] = (split_bit, left, right, rep)
         return result
 
@@ -546,9 +554,11 @@ def apply_writes(
     root: bytes,
     writes: Iterable[tuple[bytes, bytes | None]],
     *,
+    suite: Suite,
     encode: bool = True,
 ) -> TreeUpdate:
-    """Apply a write set (None = delete) to the tree `root`, without writing anything.
+    """Apply a write set (None = delete) to the tree `root`, without writing anything,
+    hashing with `suite` (the chain's).
 
     Only the nodes on changed paths are read and rebuilt. If a key appears more than
     once, the last write wins; deleting an absent key changes nothing. Raises
@@ -556,7 +566,7 @@ def apply_writes(
     update carries the new nodes' shapes only (`new_nodes` is empty): all a store that
     keeps shapes needs, and the stored encodings are a good part of an update's cost.
     """
-    updater = _Updater(reader, writes, encode=encode)
+    updater = _Updater(reader, writes, suite=suite, encode=encode)
     new_root = updater.run(root)
     return TreeUpdate(
         prev_root=root,
@@ -567,23 +577,23 @@ def apply_writes(
     )
 
 
-def build_tree(items: Iterable[tuple[bytes, bytes]]) -> TreeUpdate:
+def build_tree(items: Iterable[tuple[bytes, bytes]], suite: Suite) -> TreeUpdate:
     """The tree of a whole state from scratch (genesis, migration): one bulk build."""
-    return apply_writes(MemoryNodeStore(), EMPTY_ROOT, items)
+    return apply_writes(MemoryNodeStore(), EMPTY_ROOT, items, suite=suite)
 
 
-def _get_path(key: bytes) -> tuple[bytes, int]:
+def _get_path(key: bytes, suite: Suite) -> tuple[bytes, int]:
     """The key's hash, and the same as the integer whose bits, most significant first, are
     the key's path from the root (bit set: right)."""
-    key_hash = _sha256(key).digest()
+    key_hash = suite.hash(key)
     return key_hash, int.from_bytes(key_hash, "big")
 
 
-def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, Proof]:
+def lookup(reader: NodeReader, root: bytes, key: bytes, suite: Suite) -> tuple[bytes | None, Proof]:
     """The key's value under `root` (None if absent) and the proof of it, in one walk."""
     if root == EMPTY_ROOT:
         return None, Proof(ProofKind.EMPTY, ())
-    key_hash, x = _get_path(key)
+    key_hash, x = _get_path(key, suite)
     siblings: list[Sibling] = []
     node = root
     floor = 0
@@ -598,20 +608,20 @@ def lookup(reader: NodeReader, root: bytes, key: bytes) -> tuple[bytes | None, P
         else:
             siblings.append(Sibling(decoded.split_bit, decoded.right))
             node = decoded.left
-    value_hash = compute_value_hash(decoded.key, decoded.value)
+    value_hash = compute_value_hash(decoded.key, decoded.value, suite)
     if decoded.key_hash == key_hash:
         return decoded.value, Proof(ProofKind.INCLUSION, tuple(siblings), b"", value_hash)
     return None, Proof(ProofKind.OTHER_LEAF, tuple(siblings), decoded.key_hash, value_hash)
 
 
-def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes) -> Proof:
+def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes, suite: Suite) -> Proof:
     """`prove` over node shapes alone (see `Shape`): the same proof, from a store that
     keeps no leaf values. Whether the key is present is the proof's `kind`; its value
     (which an inclusion proof commits to by hash) comes from wherever the caller keeps
     values, and `verify_proof` tells whether the two agree."""
     if root == EMPTY_ROOT:
         return Proof(ProofKind.EMPTY, ())
-    _, x = _get_path(key)
+    _, x = _get_path(key, suite)
     siblings: list[Sibling] = []
     node = root
     floor = 0
@@ -636,14 +646,14 @@ def prove_from_shapes(reader: ShapeReader, root: bytes, key: bytes) -> Proof:
     return Proof(ProofKind.OTHER_LEAF, tuple(siblings), rep.to_bytes(HASH_BYTES, "big"), left)
 
 
-def prove(reader: NodeReader, root: bytes, key: bytes) -> Proof:
+def prove(reader: NodeReader, root: bytes, key: bytes, suite: Suite) -> Proof:
     """An inclusion or exclusion proof for `key` under `root`."""
-    return lookup(reader, root, key)[1]
+    return lookup(reader, root, key, suite)[1]
 
 
-def get_value(reader: NodeReader, root: bytes, key: bytes) -> bytes | None:
+def get_value(reader: NodeReader, root: bytes, key: bytes, suite: Suite) -> bytes | None:
     """The key's value under `root`, None if absent."""
-    return lookup(reader, root, key)[0]
+    return lookup(reader, root, key, suite)[0]
 
 
 # ---- a convenience handle ---------------------------------------------------------------
@@ -657,9 +667,10 @@ class StateTree:
     into the block's own write batch instead.
     """
 
-    def __init__(self, store: NodeStore, root: bytes = EMPTY_ROOT) -> None:
+    def __init__(self, store: NodeStore, root: bytes = EMPTY_ROOT, *, suite: Suite) -> None:
         self._store = store
         self._root = root
+        self._suite = suite
 
     @property
     def root(self) -> bytes:
@@ -667,13 +678,13 @@ class StateTree:
 
     def apply(self, writes: Sequence[tuple[bytes, bytes | None]]) -> bytes:
         """Apply one batch of writes (None = delete) and return the new root."""
-        update = apply_writes(self._store, self._root, writes)
+        update = apply_writes(self._store, self._root, writes, suite=self._suite)
         self._store.put_nodes(update.new_nodes)
         self._root = update.root
         return update.root
 
     def get(self, key: bytes, root: bytes | None = None) -> bytes | None:
-        return get_value(self._store, self._root if root is None else root, key)
+        return get_value(self._store, self._root if root is None else root, key, self._suite)
 
     def prove(self, key: bytes, root: bytes | None = None) -> Proof:
-        return prove(self._store, self._root if root is None else root, key)
+        return prove(self._store, self._root if root is None else root, key, self._suite)

@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from consensus.crypto import verify_ed25519
 from contracts.framework.errors import ContractError
 from contracts.runtime import screen_arguments
 from node import limits
-from node.chain.crypto import KeyPair, sha256
+from node.chain.crypto import KeyPair
 from proto import ledger_pb2
+from suites import Suite
 
 TX_SIGN_DOMAIN = b"trustledger/v1/tx\x00"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")  # whole names only: see `_is_name`
@@ -51,8 +51,9 @@ def body_bytes(body: ledger_pb2.TxBody) -> bytes:
     return body.SerializeToString(deterministic=True)
 
 
-def tx_hash(tx: ledger_pb2.Transaction) -> bytes:
-    return sha256(body_bytes(tx.body))
+def tx_hash(tx: ledger_pb2.Transaction, suite: Suite) -> bytes:
+    """The chain's suite's hash (SHA-256 or SM3) of the body's canonical bytes."""
+    return suite.hash(body_bytes(tx.body))
 
 
 def encode_args(args: Mapping[str, ArgValue]) -> list[ledger_pb2.Arg]:
@@ -149,11 +150,14 @@ def check_tx(
     tx: ledger_pb2.Transaction,
     chain_id: str,
     *,
+    suite: Suite,
     verify_signature_: bool = True,
     screen: TxScreen = screen_args,
 ) -> CheckedTx:
     """Every check that needs no state: size, shape, chain id, the screen of the
-    arguments, signature (in that order, so a refusal names the first problem).
+    arguments, signature (in that order, so a refusal names the first problem). `suite` is
+    the chain's: the submitter's key is one of its public keys, the hash is its hash, the
+    signature its signature.
 
     `verify_signature_=False` is only for blocks that carry a verified commit certificate:
     2f+1 validators, at least f+1 of them honest, checked those signatures before voting.
@@ -170,8 +174,12 @@ def check_tx(
         raise TxInvalid(
             "wrong_chain", f"transaction is for chain {body.chain_id!r}, not {chain_id!r}"
         )
-    if len(body.submitter) != 32:
-        raise TxInvalid("invalid_argument", "submitter must be a 32-byte Ed25519 public key")
+    if len(body.submitter) != suite.public_key_bytes:
+        raise TxInvalid(
+            "invalid_argument",
+            f"submitter must be a {suite.public_key_bytes}-byte public key of the chain's"
+            f" suite ({suite.name})",
+        )
     if len(body.nonce) != limits.NONCE_BYTES:
         raise TxInvalid("invalid_argument", f"nonce must be {limits.NONCE_BYTES} bytes")
     contract = body.contract
@@ -184,10 +192,10 @@ def check_tx(
         raise TxInvalid("invalid_argument", f"at most {limits.TX_ARGS_MAX} arguments")
     args = decode_args(body.args)
     raw = body_bytes(body)
-    hash_ = sha256(raw)
+    hash_ = suite.hash(raw)
     if verify_signature_:
         # A refused call still lands in its block, so personal data is stopped here.
         screen(hash_, body, args)
-        if not verify_ed25519(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
+        if not suite.verify(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
             raise TxInvalid("bad_signature", "transaction signature does not verify")
     return CheckedTx(tx=tx, hash=hash_, args=args, size=size)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from contracts.framework.identity import holder_id_for
 from contracts.membership.organisations import principal_of
-from node.chain.crypto import sha256
 from node.chain.execution import REJECTED, BlockInvalid, fill_event, run_txs
 from node.chain.headers import results_root, tx_root
 from node.chain.statetree import NodeReader, TreeUpdate, apply_writes
@@ -22,6 +21,7 @@ from node.ledger.state import Overlay, StoreState
 from node.ledger.store import REJECTED_EVENT, IndexEntry
 from node.screening import screen_call
 from proto import ledger_pb2
+from suites import Suite
 
 log = logging.getLogger("trustledger.execution")
 
@@ -55,6 +55,7 @@ def check_block_txs(
     chain_id: str,
     cache: dict[bytes, CheckedTx] | None = None,
     *,
+    suite: Suite,
     certified: bool = False,
     screen: TxScreen = screen_call,
 ) -> list[CheckedTx]:
@@ -70,11 +71,13 @@ def check_block_txs(
     out: list[CheckedTx] = []
     for i, tx in enumerate(txs):
         hit = None if cache is None else cache.get(bytes(tx.signature))
-        if hit is not None and sha256(body_bytes(tx.body)) == hit.hash:
+        if hit is not None and suite.hash(body_bytes(tx.body)) == hit.hash:
             out.append(hit)
             continue
         try:
-            out.append(check_tx(tx, chain_id, verify_signature_=not certified, screen=screen))
+            out.append(
+                check_tx(tx, chain_id, suite=suite, verify_signature_=not certified, screen=screen)
+            )
         except TxInvalid as exc:
             raise BlockInvalid(f"transaction {i}: {exc.message}") from exc
     return out
@@ -90,6 +93,7 @@ def execute_block(
     *,
     is_committed: Callable[[bytes], bool],
     tree_nodes: NodeReader | None,
+    suite: Suite,
 ) -> Executed:
     """Run every transaction in order on an overlay of `base`.
 
@@ -109,15 +113,15 @@ def execute_block(
     tree = (
         None
         if tree_nodes is None
-        else apply_writes(tree_nodes, prev_state_root, writes, encode=False)
+        else apply_writes(tree_nodes, prev_state_root, writes, suite=suite, encode=False)
     )
     return Executed(
         results=results,
         writes=writes,
         index=index,
         tx_hashes=hashes,
-        tx_root=tx_root(hashes),
-        results_root=results_root(list(results.results)),
+        tx_root=tx_root(hashes, suite),
+        results_root=results_root(list(results.results), suite),
         state_root=b"" if tree is None else tree.root,
         tree=tree,
     )

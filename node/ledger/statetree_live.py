@@ -31,6 +31,7 @@ from node.chain.statetree import (
     apply_writes,
     prove_from_shapes,
 )
+from suites import Suite
 
 log = logging.getLogger("trustledger.statetree")
 
@@ -45,9 +46,11 @@ class TreeMismatch(Exception):
 class LiveTree:
     """The shapes of the nodes of one root (a `node.chain.statetree.ShapeReader`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, suite: Suite) -> None:
+        """`suite` is the chain's: the tree hashes with it."""
         self._shapes: dict[bytes, Shape] = {}
         self.root = EMPTY_ROOT
+        self.suite = suite
 
     def get_shape(self, node_hash: bytes) -> Shape | None:
         return self._shapes.get(node_hash)
@@ -62,7 +65,7 @@ class LiveTree:
 
     def update(self, writes: Iterable[tuple[bytes, bytes | None]]) -> TreeUpdate:
         """The update of the tip's tree by a block's writes; changes nothing here."""
-        return apply_writes(self, self.root, writes, encode=False)
+        return apply_writes(self, self.root, writes, suite=self.suite, encode=False)
 
     def commit(self, update: TreeUpdate) -> None:
         """Make `update` (of the current root) the tree: its stale nodes go, its new come."""
@@ -75,7 +78,7 @@ class LiveTree:
         self.root = update.root
 
     def prove(self, key: bytes) -> Proof:
-        return prove_from_shapes(self, self.root, key)
+        return prove_from_shapes(self, self.root, key, self.suite)
 
     def rebuild(self, items: Iterable[tuple[bytes, bytes]], expected_root: bytes) -> int:
         """Build the tree of `items` (the whole stored state) from scratch; raise

@@ -26,6 +26,7 @@ import plyvel
 from node import limits
 from node.chain.stateproof import KEY_BITS
 from node.chain.statetree import Shape, decode_shape, encode_branch
+from suites import Suite
 
 NODE_PREFIX = b"n"
 NODE_CACHE_NODES_MAX = limits.STATE_NODE_CACHE_NODES_MAX
@@ -46,11 +47,14 @@ class LevelDBNodeStore:
         *,
         prefix: bytes = NODE_PREFIX,
         cache_nodes_max: int = NODE_CACHE_NODES_MAX,
+        suite: Suite,
     ) -> None:
-        """`db` is a `plyvel.DB` (or a prefixed view of one)."""
+        """`db` is a `plyvel.DB` (or a prefixed view of one); `suite` is the chain's, whose
+        hash the tree's nodes are hashed with (decoding a leaf's shape hashes its value)."""
         if cache_nodes_max < 0:
             raise ValueError("cache_nodes_max must be >= 0")
         self._db = db
+        self._suite = suite
         self._prefix = prefix
         self._young: dict[bytes, Shape] = {}
         self._old: dict[bytes, Shape] = {}
@@ -83,7 +87,7 @@ class LevelDBNodeStore:
         raw: bytes | None = self._db.get(self._prefix + node_hash)
         if raw is None:
             return None
-        shape = decode_shape(node_hash, raw)
+        shape = decode_shape(node_hash, raw, self._suite)
         self._remember(node_hash, shape)
         return shape
 
@@ -93,7 +97,7 @@ class LevelDBNodeStore:
             return encode_branch(*shape)  # a leaf's bytes (its value) are not cached
         raw: bytes | None = self._db.get(self._prefix + node_hash)
         if raw is not None and shape is None:
-            self._remember(node_hash, decode_shape(node_hash, raw))
+            self._remember(node_hash, decode_shape(node_hash, raw, self._suite))
         return raw
 
     def stage(
@@ -112,10 +116,11 @@ class LevelDBNodeStore:
         prefix = self._prefix
         put = batch.put
         remember = self._remember
+        suite = self._suite
         for node_hash, raw in nodes.items():
             put(prefix + node_hash, raw)
             shape = None if shapes is None else shapes.get(node_hash)
-            remember(node_hash, decode_shape(node_hash, raw) if shape is None else shape)
+            remember(node_hash, decode_shape(node_hash, raw, suite) if shape is None else shape)
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         """Write nodes in a batch of their own, synced (for tools and `StateTree`)."""

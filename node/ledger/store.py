@@ -32,6 +32,7 @@ from google.protobuf.message import Message as ProtoMessage
 from node.chain.statetree import TreeUpdate
 from node.ledger.statetree_live import LiveTree, TreeMismatch
 from proto import ledger_pb2
+from suites import Suite
 
 P_BLOCK = b"b"
 P_RESULTS = b"r"
@@ -94,7 +95,8 @@ class StorageError(Exception):
 class Store:
     """One node's LevelDB. Not thread-safe by design: the node owns it from one loop."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, suite: Suite) -> None:
+        """`suite` is the chain's (its genesis's): the state tree hashes with it."""
         path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see node/files.py
         try:
             # A bloom filter makes the replay check (a lookup that almost always misses)
@@ -116,7 +118,7 @@ class Store:
         except plyvel.Error as exc:
             raise StorageError(f"cannot open LevelDB at {path}: {exc}") from exc
         self._check_format(path)
-        self.tree = LiveTree()
+        self.tree = LiveTree(suite)
         """The state tree of the tip (in memory; rebuilt from the state on open)."""
         # The tip as last written by this (the only) writer: status calls, proposals and
         # proofs ask for it all the time, and parsing the tip block for its header costs

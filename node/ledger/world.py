@@ -61,7 +61,7 @@ class World:
         root = self.store.state_root() or self.genesis.state_root
         if header is None:
             return self.genesis.hash, self.genesis.genesis_time_ms, root
-        return header_hash(header), header.time_ms, root
+        return header_hash(header, self.genesis.suite), header.time_ms, root
 
     def query(self, contract: str, method: str, args: Mapping[str, ArgValue]) -> object:
         """A contract query over the committed state, at the chain's time."""

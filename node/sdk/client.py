@@ -41,6 +41,7 @@ from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import check_record, check_time
 from node.sdk.tls import ClientTls
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
+from suites import Suite
 
 _Reply = TypeVar("_Reply")
 
@@ -88,12 +89,18 @@ class LedgerClient:
         chain_id: str,
         tls: ClientTls | None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        *,
+        suite: Suite,
     ) -> None:
         """`tls` is the caller's certificate (node/sdk/tls.py): validators serve mutual
         TLS only. None dials in plaintext, which every validator refuses; it exists for
-        tests that show exactly that."""
+        tests that show exactly that. `suite` is the chain's crypto suite, from the genesis
+        the caller trusts (`Genesis.suite`), required: the certificates and proofs the node
+        answers are checked with it, and a client of an SM chain never checks them as
+        Ed25519 and SHA-256 by omission."""
         self.address = address
         self.chain_id = chain_id
+        self.suite = suite
         self.timeout_s = timeout_s
         if tls is None:
             self._channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
@@ -244,7 +251,7 @@ class LedgerClient:
         """The certificate's record proven against a certified header; FinalityError if the
         node's answer says anything else."""
         key = get_cert_key(resp.cert_id)
-        value = check_proven_state(self.chain_id, validators, resp.proof, key)
+        value = check_proven_state(self.chain_id, validators, resp.proof, key, suite=self.suite)
         record = certificate_from_proven(resp.cert_id, value, resp.proof.header.time_ms)
         _check_claims(resp, record)
         return record
@@ -309,12 +316,12 @@ class LedgerClient:
             raise FinalityError("the answers are for other certificates than asked")
         if resp.height == 0:
             raise FinalityError("no committed block yet: nothing to prove against")
-        check_finality(self.chain_id, validators, resp.header, resp.commit)
+        check_finality(self.chain_id, validators, resp.header, resp.commit, suite=self.suite)
         root, nodes = bytes(resp.header.state_root), list(resp.nodes)
         for answer in resp.answers:
             value = bytes(answer.value) if answer.present else None
             key = get_cert_key(answer.cert_id)
-            if not verify_batch_entry(root, key, value, bytes(answer.proof), nodes):
+            if not verify_batch_entry(root, key, value, bytes(answer.proof), nodes, self.suite):
                 raise FinalityError(f"{answer.cert_id}: the proof does not match the state root")
             _check_claims(
                 answer, certificate_from_proven(answer.cert_id, value, resp.header.time_ms)
@@ -386,11 +393,16 @@ class LedgerClient:
             if not 1 <= decided < activation:
                 raise FinalityError(f"set from height {activation}: decided at {decided}")
             resp = self.get_block(decided)
-            check_finality(self.chain_id, schedule, resp.block.header, resp.block.commit)
-            if results_root(list(resp.results.results)) != resp.block.header.results_root:
+            check_finality(
+                self.chain_id, schedule, resp.block.header, resp.block.commit, suite=self.suite
+            )
+            if (
+                results_root(list(resp.results.results), self.suite)
+                != resp.block.header.results_root
+            ):
                 raise FinalityError(f"block {decided}: results do not match the results root")
             schedule = schedule.with_activation(
-                activation, get_scheduled_set(resp.results, activation)
+                activation, get_scheduled_set(resp.results, activation, suite=self.suite)
             )
         return schedule
 
@@ -401,7 +413,7 @@ class LedgerClient:
         proven = self._call(
             self.ledger.GetProvenState, node_pb2.ProvenStateRequest(key=key), node_pb2.ProvenState
         )
-        value = check_proven_state(self.chain_id, validators, proven, key)
+        value = check_proven_state(self.chain_id, validators, proven, key, suite=self.suite)
         return ProvenValue(value, proven.height, proven.header.time_ms)
 
 

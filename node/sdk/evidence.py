@@ -45,6 +45,7 @@ from node.genesis import Genesis, GenesisError
 from node.sdk.finality import FinalityError, check_finality, get_scheduled_set
 from node.sdk.inclusion import PATH_LENGTH_MAX, is_included
 from proto import ledger_pb2
+from suites import Suite
 
 FORMAT: Final = "trustledger-evidence/1"
 
@@ -473,6 +474,7 @@ def _follow_history(
     schedule: ValidatorSchedule,
     changes: dict[int, list[ValidatorChange]],
     block: BlockProof,
+    suite: Suite,
 ) -> ValidatorSchedule:
     """The schedule after the changes decided in `block` (already certified)."""
     height = block.header.height
@@ -480,12 +482,19 @@ def _follow_history(
         part = f"validator change from height {change.activation_height}"
         leaf = change.result.SerializeToString(deterministic=True)
         if not is_included(
-            leaf, change.tx_index, block.tx_count, list(change.path), block.header.results_root
+            leaf,
+            change.tx_index,
+            block.tx_count,
+            list(change.path),
+            block.header.results_root,
+            suite,
         ):
             raise EvidenceError(part, f"its result is not under block {height}'s results root")
         try:
             members = get_scheduled_set(
-                ledger_pb2.BlockResults(results=[change.result]), change.activation_height
+                ledger_pb2.BlockResults(results=[change.result]),
+                change.activation_height,
+                suite=suite,
             )
             schedule = schedule.with_activation(change.activation_height, members)
         except (FinalityError, ValueError) as exc:
@@ -493,7 +502,9 @@ def _follow_history(
     return schedule
 
 
-def _check_block(chain_id: str, schedule: ValidatorSchedule, block: BlockProof) -> None:
+def _check_block(
+    chain_id: str, schedule: ValidatorSchedule, block: BlockProof, suite: Suite
+) -> None:
     height = block.header.height
     if not 1 <= block.tx_count <= PARTS_MAX:
         raise EvidenceError(f"block {height}", "tx_count out of range")
@@ -506,7 +517,7 @@ def _check_block(chain_id: str, schedule: ValidatorSchedule, block: BlockProof) 
             " (a validator change is missing or invented)",
         )
     try:
-        check_finality(chain_id, schedule, block.header, block.commit)
+        check_finality(chain_id, schedule, block.header, block.commit, suite=suite)
     except FinalityError as exc:
         raise EvidenceError(f"block {height}", f"commit certificate: {exc}") from None
 
@@ -518,16 +529,17 @@ def _check_event(
     part = f"event {ev.height}/{ev.tx_index}"
     header = block.header
     tx = ev.transaction
+    suite = package.genesis.suite
     try:
-        h = check_tx(tx, header.chain_id, screen=_no_screen).hash
+        h = check_tx(tx, header.chain_id, suite=suite, screen=_no_screen).hash
     except TxInvalid as exc:
         raise EvidenceError(part, f"transaction: {exc.message}") from None
-    if not is_included(h, ev.tx_index, block.tx_count, list(ev.tx_path), header.tx_root):
+    if not is_included(h, ev.tx_index, block.tx_count, list(ev.tx_path), header.tx_root, suite):
         raise EvidenceError(part, f"transaction: not under block {ev.height}'s transaction root")
     result = ev.result
     leaf = result.SerializeToString(deterministic=True)
     if not is_included(
-        leaf, ev.tx_index, block.tx_count, list(ev.result_path), header.results_root
+        leaf, ev.tx_index, block.tx_count, list(ev.result_path), header.results_root, suite
     ):
         raise EvidenceError(part, f"result: not under block {ev.height}'s results root")
     if bytes(result.tx_hash) != h:
@@ -608,13 +620,13 @@ def check_package(
     done = 0
     for block in package.blocks:
         try:
-            _check_block(chain_id, out.schedule, block)
+            _check_block(chain_id, out.schedule, block, genesis.suite)
         except EvidenceError as exc:
             if strict or exc.part == "validator-history" or block.header.height in changes:
                 raise
             bad_blocks[block.header.height] = str(exc)
         else:
-            out.schedule = _follow_history(out.schedule, changes, block)
+            out.schedule = _follow_history(out.schedule, changes, block, genesis.suite)
         done += 1
         if progress is not None:
             progress(done, total)

@@ -115,6 +115,7 @@ def gather(
 ) -> Gathered:
     """Fetch the subject's entries in [since, until] and their proofs from `source`.
     `progress(done, total)` after each block fetched."""
+    suite = genesis.suite
     resp = source.audit_trace(subject, limit)
     entries = [e for e in resp.entries if is_in_range(e.height, e.time_ms, since, until)]
     decisions = get_validator_decisions(source)
@@ -147,8 +148,11 @@ def gather(
         if height not in trees:
             resp = fetched[height]
             trees[height] = (
-                MerkleTree([tx_hash(t) for t in resp.block.txs]),
-                MerkleTree([r.SerializeToString(deterministic=True) for r in resp.results.results]),
+                MerkleTree([tx_hash(t, suite) for t in resp.block.txs], suite),
+                MerkleTree(
+                    [r.SerializeToString(deterministic=True) for r in resp.results.results],
+                    suite,
+                ),
             )
         return trees[height]
 
@@ -178,7 +182,7 @@ def gather(
         if not (i < len(txs) and i < len(tx_results)):
             unproven.append(Unproven(entry.height, i, "the block has no such transaction"))
             continue
-        if tx_hash(txs[i]) != bytes(entry.tx_hash):
+        if tx_hash(txs[i], suite) != bytes(entry.tx_hash):
             unproven.append(Unproven(entry.height, i, "the block holds another transaction there"))
             continue
         found = _event_index(tx_results[i], entry)

@@ -23,11 +23,12 @@ from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.framework.memory import MemoryState
 from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator_set_of
 from node.chain.execution import BlockInvalid, run_txs
-from node.chain.headers import header_hash, results_root, tx_root
+from node.chain.headers import header_bytes, header_hash, results_root, tx_root
 from node.chain.statetree import MemoryNodeStore, apply_writes, build_tree
-from node.chain.tx import ArgValue, CheckedTx, TxInvalid, check_tx, tx_hash
+from node.chain.tx import ArgValue, CheckedTx, TxInvalid, body_bytes, check_tx
 from node.sdk.finality import FinalityError, check_finality
 from proto import ledger_pb2
+from suites import Suite
 
 FAULT_KINDS: Final = (
     "missing-block",  # the source has no block at a height at or below its tip
@@ -88,6 +89,8 @@ class ChainVerifier:
     genesis_writes: Iterable[tuple[bytes, bytes | None]]
     genesis_time_ms: int = 0
     """Block 1's time may not be before it (nor any block's before its parent's)."""
+    suite: Suite = field(kw_only=True)
+    """The chain's crypto suite (`Genesis.suite`): certificates are checked with it."""
     height: int = 0
     txs: int = 0
     state: MemoryState = field(init=False)
@@ -101,7 +104,7 @@ class ChainVerifier:
     def __post_init__(self) -> None:
         items = [(k, v) for k, v in self.genesis_writes if v is not None]
         self.state = MemoryState(items)
-        tree = build_tree(items)
+        tree = build_tree(items, self.suite)
         self._nodes = MemoryNodeStore()
         self._nodes.put_nodes(tree.new_nodes)
         self._root = tree.root
@@ -139,12 +142,12 @@ class ChainVerifier:
             )
         if full:
             try:
-                check_finality(self.chain_id, self.schedule, header, block.commit)
+                check_finality(self.chain_id, self.schedule, header, block.commit, suite=self.suite)
             except FinalityError as exc:
                 raise ChainFault(height, "commit-certificate", str(exc)) from None
         checked = self._check_txs(height, list(block.txs), full)
         hashes = [c.hash for c in checked]
-        if tx_root(hashes) != bytes(header.tx_root):
+        if tx_root(hashes, self.suite) != bytes(header.tx_root):
             raise ChainFault(height, "tx-root", "transactions do not match the header")
         try:
             run = run_txs(
@@ -158,9 +161,9 @@ class ChainVerifier:
         except BlockInvalid as exc:
             raise ChainFault(height, "replay", str(exc)) from None
         results = list(run.results.results)
-        if results_root(results) != bytes(header.results_root):
+        if results_root(results, self.suite) != bytes(header.results_root):
             raise ChainFault(height, "results-root", "re-executed results differ")
-        update = apply_writes(self._nodes, self._root, run.writes)
+        update = apply_writes(self._nodes, self._root, run.writes, suite=self.suite)
         if update.root != bytes(header.state_root):
             raise ChainFault(
                 height,
@@ -173,7 +176,7 @@ class ChainVerifier:
         self._root = update.root
         self.state.apply_writes(run.writes)
         self._committed.update(hashes)
-        self._prev_hash = header_hash(header)
+        self._prev_hash = header_hash(header, self.suite)
         self._prev_time_ms = header.time_ms
         self.height = height
         self.txs += len(checked)
@@ -184,7 +187,15 @@ class ChainVerifier:
         out = []
         for i, tx in enumerate(txs):
             try:
-                out.append(check_tx(tx, self.chain_id, verify_signature_=full, screen=_no_screen))
+                out.append(
+                    check_tx(
+                        tx,
+                        self.chain_id,
+                        suite=self.suite,
+                        verify_signature_=full,
+                        screen=_no_screen,
+                    )
+                )
             except TxInvalid as exc:
                 kind = "tx-signature" if exc.code == "bad_signature" else "tx-invalid"
                 raise ChainFault(height, kind, f"transaction {i}: {exc.message}") from None
@@ -201,7 +212,7 @@ class ChainVerifier:
                 attrs = event_attrs(event)
                 try:
                     activation = int(attrs["activation_height"])
-                    members = validator_set_of(json.loads(str(attrs["validators"])))
+                    members = validator_set_of(json.loads(str(attrs["validators"])), self.suite)
                     self.schedule = self.schedule.with_activation(activation, members)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise ChainFault(height, "validator-set", f"{exc}") from None
@@ -231,10 +242,10 @@ def compare_block(name: str, block: ledger_pb2.Block, other: ledger_pb2.Block | 
     height = block.header.height
     if other is None:
         raise ChainFault(height, "fork", f"{name} has no block at this height")
-    if header_hash(other.header) != header_hash(block.header):
+    if header_bytes(other.header) != header_bytes(block.header):  # the hashed bytes, compared
         raise ChainFault(height, "fork", f"{name} has another header at this height")
-    if [(tx_hash(t), t.signature) for t in other.txs] != [
-        (tx_hash(t), t.signature) for t in block.txs
+    if [(body_bytes(t.body), t.signature) for t in other.txs] != [
+        (body_bytes(t.body), t.signature) for t in block.txs
     ]:
         raise ChainFault(height, "fork", f"{name} has other transactions under this header")
 

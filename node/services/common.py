@@ -56,7 +56,7 @@ def checked_proof(node: Node, key: bytes) -> tuple[bytes | None, Proof]:
     root = node.store.tree.root
     proof = node.store.tree.prove(key)
     value = node.store.state_get(key)
-    if not verify_proof(root, key, value, proof):
+    if not verify_proof(root, key, value, proof, node.genesis.suite):
         # The tree is rebuilt from the stored state and moves with it in the same commit;
         # a disagreement means damage, and a wrong proof must never leave the node.
         log.error("state tree and stored state disagree on %r", key[:64])

@@ -112,7 +112,9 @@ class LedgerService(node_pb2_grpc.LedgerServicer, NodeService):
             height=node.world.tip_height(),
             view=consensus.view,
             primary=consensus.primary,
-            last_block_hash=header_hash(header) if header is not None else node.genesis.hash,
+            last_block_hash=header_hash(header, node.genesis.suite)
+            if header is not None
+            else node.genesis.hash,
             mempool_size=len(node.mempool),
             state_root=node.store.state_root() or b"",
             view_changing=consensus.view_changing,

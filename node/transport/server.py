@@ -156,7 +156,7 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     genesis = Genesis.load(config.genesis_path)
     keypair = load_key_file(config.key_path, passphrase)
     next_keys = [load_key_file(path, passphrase) for path in config.next_key_paths]
-    store = Store(config.home / "db")
+    store = Store(config.home / "db", genesis.suite)
     try:
         node = Node(config, genesis, keypair, store, next_keys=next_keys)
     except (StorageError, KeyConfigError, OSError):

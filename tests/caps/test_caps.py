@@ -137,7 +137,7 @@ def test_large_block_walks_by_validators_are_bounded_and_clients_are_served(
     (GetBlocks, asking for far more than the 64 blocks a call returns); the validator
     serving them stays under its cap, and a client's certificate is committed meanwhile."""
     target = "val-0"
-    with LedgerClient(net.addresses[target], net.chain_id, net.tls()) as c:
+    with LedgerClient(net.addresses[target], net.chain_id, net.tls(), suite=net.genesis.suite) as c:
         tip = c.status().height
     assert tip > 0
     served = {"blocks": 0}

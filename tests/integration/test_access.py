@@ -119,7 +119,7 @@ def test_a_certificate_revoked_on_chain_is_refused_from_the_next_block(net: Devn
     )
     tls = ClientTls.load(cert_path, key_path, identities.ca_paths(net.dir))
     serial = pki.get_identity(cert_path.read_bytes()).serial
-    with LedgerClient(net.node_address, net.chain_id, tls) as desk:
+    with LedgerClient(net.node_address, net.chain_id, tls, suite=net.genesis.suite) as desk:
         assert desk.status().chain_id == net.chain_id
         done = cli(net, "pki", "revoke", "--org", "audit", "--serial", f"{serial:x}")
         wait_all_at(net, done["height"])

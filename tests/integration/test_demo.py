@@ -3,15 +3,18 @@ plays the whole story on a fresh devnet of its own and leaves no process behind.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
 
 from cli import devnet
 from cli.demo import LI_NA_PASSPHRASE
+from cli.main import app
 
 
 def run_demo(folder: Path, *more: str) -> tuple[int, str]:
@@ -80,6 +83,45 @@ def test_with_keep_the_demo_leaves_its_devnet_for_a_person_to_sign_in(tmp_path: 
             assert at_window.status_code == 200, at_window.text
             assert w.get("/api/me").json()["org"] == devnet.WINDOW_ORG
         assert "窗口核验" in httpx.get(net.window_page_url, verify=net.window_tls()).text
+        assert_demo_ids_resolve(net, holder.group(1))
     finally:
         devnet.down(folder)
     assert devnet.running(folder) == {}
+
+
+def assert_demo_ids_resolve(net: devnet.Devnet, holder: str) -> None:
+    """DIR/demo.json names what the demo used, each id as the chain knows it, and the audit
+    commands it lists run on them (issue 13's "Done when")."""
+    ids = json.loads((net.dir / "demo.json").read_text())
+    assert ids["chain_id"] == net.chain_id and ids["holders"] == [holder]
+    with net.client(org="audit") as client:
+        held = {c["cert_id"] for c in client.query("certificates", "list_by_holder", holder=holder)}
+        assert set(ids["certificates"]) <= held and len(ids["certificates"]) == 2
+        for request_id in ids["requests"]:
+            assert client.query("consent", "get", request_id=request_id)["holder"] == holder
+        for record_id in ids["archive_items"]:
+            assert client.query("archives", "get", record_id=record_id)["subject"] == holder
+        checked = client.query("certificates", "verifications", holder=holder)
+        assert set(ids["verifications"]) <= {v["verification_id"] for v in checked}
+        for org in ids["organisations"]:
+            assert client.query("membership", "get", org_id=org)["id"] == org
+    graph = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            "graph",
+            "--dir",
+            str(net.dir),
+            "--subject",
+            holder,
+            "--format",
+            "dot",
+            "--out",
+            str(net.dir / "flows.dot"),
+            "--json",
+        ],
+    )
+    assert graph.exit_code == 0, graph.output
+    counts = json.loads(graph.stdout.strip().splitlines()[-1])["counts"]
+    assert counts == {"issue": 2, "append": 1, "grant": 1, "verify": 1, "access": 1, "refused": 1}
+    assert any(c.startswith("trustledger audit report") for c in ids["commands"])

@@ -208,7 +208,9 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
             node_pb2.VerifyCertificateRequest(cert_id=cert_id), timeout=10
         )
         key = get_cert_key(cert_id)
-        value = check_proven_state(net.chain_id, validators, resp.proof, key)
+        value = check_proven_state(
+            net.chain_id, validators, resp.proof, key, suite=net.genesis.suite
+        )
         assert value is not None and cert_id.encode() in value
         # A node that lies about the value, the key or the proof is caught.
         for mutate in (
@@ -221,7 +223,7 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
             lie.CopyFrom(resp.proof)
             mutate(lie)
             with pytest.raises(FinalityError):
-                check_proven_state(net.chain_id, validators, lie, key)
+                check_proven_state(net.chain_id, validators, lie, key, suite=net.genesis.suite)
         # An unknown certificate is proven absent.
         missing = stub.VerifyCertificate(
             node_pb2.VerifyCertificateRequest(cert_id="cert-nothing-here"), timeout=10
@@ -229,7 +231,11 @@ def test_answers_are_proven_against_certified_headers(net: Devnet) -> None:
         assert missing.status == node_pb2.CERTIFICATE_STATUS_UNKNOWN
         assert (
             check_proven_state(
-                net.chain_id, validators, missing.proof, get_cert_key("cert-nothing-here")
+                net.chain_id,
+                validators,
+                missing.proof,
+                get_cert_key("cert-nothing-here"),
+                suite=net.genesis.suite,
             )
             is None
         )
@@ -450,7 +456,7 @@ def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
     assert [r.exit_code for r in made] == [0, 0], [r.output for r in made]
     desk = ClientTls.load(tmp_path / "desk-1.pem", tmp_path / "desk-1.key", [tmp_path / "ca.pem"])
     desk = replace(desk, cas=net.tls().cas)  # it checks the validators against theirs
-    with LedgerClient(net.node_address, net.chain_id, desk) as stranger:
+    with LedgerClient(net.node_address, net.chain_id, desk, suite=net.genesis.suite) as stranger:
         with pytest.raises(ClientError) as refused:
             stranger.status()
         assert refused.value.code == "UNAVAILABLE"  # the handshake fails: no such CA
@@ -492,7 +498,7 @@ def test_governance_applies_only_at_quorum(net: Devnet, tmp_path: Path) -> None:
     assert org["roles"] == ["auditor"] and org["public_key"] == new_key
     wait_all_at(net, applied["height"])
     for address in net.addresses.values():
-        with LedgerClient(address, net.chain_id, desk) as member:
+        with LedgerClient(address, net.chain_id, desk, suite=net.genesis.suite) as member:
             assert list(member.audit_trace("hd" + "0" * 40).entries) == []
 
 

@@ -251,17 +251,23 @@ def test_finality_check_detects_tampering(net: Devnet) -> None:
     with net.client() as client:
         _, _, cert_id, _ = issued_diploma(net, client)
         resp = client.verify_certificate(cert_id, validators=net.genesis.validators)
-        check_finality(net.chain_id, net.genesis.validators, resp.header, resp.commit)
+        check_finality(
+            net.chain_id, net.genesis.validators, resp.header, resp.commit, suite=net.genesis.suite
+        )
         tampered = ledger_pb2.BlockHeader()
         tampered.CopyFrom(resp.header)
         tampered.state_root = b"\x00" * 32
         with pytest.raises(FinalityError):
-            check_finality(net.chain_id, net.genesis.validators, tampered, resp.commit)
+            check_finality(
+                net.chain_id, net.genesis.validators, tampered, resp.commit, suite=net.genesis.suite
+            )
         thin = ledger_pb2.CommitCertificate()
         thin.CopyFrom(resp.commit)
         del thin.votes[1:]
         with pytest.raises(FinalityError):
-            check_finality(net.chain_id, net.genesis.validators, resp.header, thin)
+            check_finality(
+                net.chain_id, net.genesis.validators, resp.header, thin, suite=net.genesis.suite
+            )
 
 
 def test_wallet_rejects_bad_requests(net: Devnet) -> None:
@@ -406,14 +412,14 @@ def test_a_batch_reports_each_transaction_and_the_backlog(net: Devnet) -> None:
         # Counted after admission, before any block can take them: both good ones wait.
         assert 2 <= resp.pending <= limits.MEMPOOL_TXS_MAX
         deadline = time.monotonic() + 20
-        hashes = [tx_hash(tx) for tx in good]
+        hashes = [tx_hash(tx, net.genesis.suite) for tx in good]
         while time.monotonic() < deadline:
             states = [client.get_transaction(h).status for h in hashes]
             if states == [node_pb2.TX_STATUS_COMMITTED] * 2:
                 break
             time.sleep(0.05)
         assert states == [node_pb2.TX_STATUS_COMMITTED] * 2
-        forged_hash = tx_hash(forged)
+        forged_hash = tx_hash(forged, net.genesis.suite)
         assert client.get_transaction(forged_hash).status == node_pb2.TX_STATUS_UNKNOWN
         # Sent again, both are replays now, and the backlog excludes them.
         again = client.submit_batch(good)

@@ -91,7 +91,9 @@ def test_a_fifth_validator_joins_through_governance(net: Devnet, tmp_path: Path)
         assert five_set.get("val-4").public_key.hex() == added["public_key"]  # type: ignore[union-attr]
         for h in (activation - 1, activation, height):
             block = client.get_block(h).block
-            check_finality(five.chain_id, schedule, block.header, block.commit)
+            check_finality(
+                five.chain_id, schedule, block.header, block.commit, suite=five.genesis.suite
+            )
             assert len(block.commit.votes) >= schedule.at(h).quorum
 
     # kill -9 one of the original four (not the primary): 4 of 5 go on, val-4 among them.
@@ -106,9 +108,9 @@ def test_a_fifth_validator_joins_through_governance(net: Devnet, tmp_path: Path)
         block = client.get_block(after.height).block
     voters = [v.validator for v in block.commit.votes]
     assert "val-4" in voters and victim not in voters
-    check_finality(five.chain_id, schedule, block.header, block.commit)
+    check_finality(five.chain_id, schedule, block.header, block.commit, suite=five.genesis.suite)
     with pytest.raises(FinalityError):  # the genesis set alone does not know val-4
-        check_finality(five.chain_id, genesis, block.header, block.commit)
+        check_finality(five.chain_id, genesis, block.header, block.commit, suite=five.genesis.suite)
     # An agency's CLI check follows the same sets from genesis.
     verified = cli(five, "cert", "verify", "--cert-id", doc["cert_id"], "--node", survivor)
     assert verified["status"] == "valid" and verified["height"] >= after.height

@@ -173,15 +173,21 @@ def test_rotate_a_key_then_add_and_remove_validators(net: Devnet) -> None:
         signed_after = [b for b in after if vote_of(b, "val-1") is not None]
         assert signed_after, "val-1 signed no block after the activation height"
         for block in after:
-            check_finality(net.chain_id, schedule, block.header, block.commit)
+            check_finality(
+                net.chain_id, schedule, block.header, block.commit, suite=net.genesis.suite
+            )
         for block in signed_after:
             assert signed_by(net.chain_id, block, new_key, "val-1")
             assert not signed_by(net.chain_id, block, old_key, "val-1")
             with pytest.raises(FinalityError, match="bad signature from validator 'val-1'"):
-                check_finality(net.chain_id, genesis, block.header, block.commit)
+                check_finality(
+                    net.chain_id, genesis, block.header, block.commit, suite=net.genesis.suite
+                )
         # Below it, the restarted node (holding both keys) signed with the old key.
         for block in before:
-            check_finality(net.chain_id, schedule, block.header, block.commit)
+            check_finality(
+                net.chain_id, schedule, block.header, block.commit, suite=net.genesis.suite
+            )
             if vote_of(block, "val-1") is not None:
                 assert signed_by(net.chain_id, block, old_key, "val-1")
                 assert not signed_by(net.chain_id, block, new_key, "val-1")
@@ -203,7 +209,7 @@ def test_rotate_a_key_then_add_and_remove_validators(net: Devnet) -> None:
     signed = [b for b in blocks if vote_of(b, "val-1") is not None]
     assert signed, "val-1 signed no block after its restart"
     for block in signed:
-        check_finality(net.chain_id, schedule, block.header, block.commit)
+        check_finality(net.chain_id, schedule, block.header, block.commit, suite=net.genesis.suite)
         assert signed_by(net.chain_id, block, new_key, "val-1")
 
     # --- a fifth validator joins, then val-3 (an original) is removed.
@@ -246,7 +252,7 @@ def test_rotate_a_key_then_add_and_remove_validators(net: Devnet) -> None:
     assert traffic.height > start
     for block in blocks:
         assert vote_of(block, "val-3") is None
-        check_finality(net.chain_id, schedule, block.header, block.commit)
+        check_finality(net.chain_id, schedule, block.header, block.commit, suite=net.genesis.suite)
     assert any(signed_by(net.chain_id, b, new_key, "val-1") for b in blocks if vote_of(b, "val-1"))
 
     # Identical ledgers on every remaining validator.

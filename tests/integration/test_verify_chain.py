@@ -25,6 +25,7 @@ from node.chain.statetree import build_tree
 from node.ledger.store import META_STATE_ROOT, P_BLOCK, P_STATE, u64
 from node.sdk.client import ClientError
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.integration.helpers import DIPLOMA, cli_issue, new_holder, wait_all_at
 
 VICTIM = "val-3"
@@ -84,7 +85,7 @@ def alter_state_value(db: plyvel.DB) -> None:
     key, value = next(iter(db.iterator(prefix=P_STATE)))
     db.put(key, value + b" ")
     state = [(k[len(P_STATE) :], v) for k, v in db.iterator(prefix=P_STATE)]
-    db.put(META_STATE_ROOT, build_tree(state).root)
+    db.put(META_STATE_ROOT, build_tree(state, ED25519_SHA256).root)
 
 
 def serving(net: Devnet, address: str, timeout_s: float = 30.0) -> int:

@@ -37,6 +37,7 @@ from consensus.signing import (
     preprepare_sign_bytes,
     view_change_sign_bytes,
 )
+from suites import ED25519_SHA256
 from tests.sim.blocks import CHAIN_ID, GENESIS_DIGEST, block_digest, make_payload, parse_payload
 from tests.sim.node import SimNode
 from tests.sim.requests import ForwardTxs, SimTx
@@ -129,7 +130,10 @@ class ByzantineNode(SimNode):
                 payload=b"",
                 sender=self.id,
                 signature=self._sign(
-                    height, view_change_sign_bytes(CHAIN_ID, new_view, committed, None)
+                    height,
+                    view_change_sign_bytes(
+                        CHAIN_ID, new_view, committed, None, ED25519_SHA256.hash
+                    ),
                 ),
             )
             self._broadcast(vc)
@@ -213,7 +217,9 @@ class ByzantineNode(SimNode):
             self._sign(start, preprepare_sign_bytes(CHAIN_ID, nv.view, start, digest)),
         )
         self.alternatives[(nv.view, start)] = pp  # its conflicting votes back the lie
-        signature = self._sign(start, new_view_sign_bytes(CHAIN_ID, nv.view, vcs, pp))
+        signature = self._sign(
+            start, new_view_sign_bytes(CHAIN_ID, nv.view, vcs, pp, ED25519_SHA256.hash)
+        )
         return replace(nv, view_changes=vcs, preprepare=pp, signature=signature)
 
     def _alternative(self, pp: messages.PrePrepare) -> messages.PrePrepare:
@@ -361,7 +367,9 @@ class Attacker(ByzantineNode):
             prepared=None,
             payload=b"",
             sender=self.id,
-            signature=self._sign(height, view_change_sign_bytes(CHAIN_ID, view, committed, None)),
+            signature=self._sign(
+                height, view_change_sign_bytes(CHAIN_ID, view, committed, None, ED25519_SHA256.hash)
+            ),
         )
 
     def replica_committed(self) -> messages.CommitCertificate | None:
@@ -401,7 +409,9 @@ class Attacker(ByzantineNode):
             return messages.Commit(v, h, d, self.id, sig)
 
         payload = make_payload(height, self.tip, self.id, view, "junk")
-        empty_nv_sig = self._sign(height, new_view_sign_bytes(CHAIN_ID, view + 1, (), None))
+        empty_nv_sig = self._sign(
+            height, new_view_sign_bytes(CHAIN_ID, view + 1, (), None, ED25519_SHA256.hash)
+        )
         cp_height = height + 10_000
         return [
             messages.Prepare(U64_MAX, height, digest, self.id, bytes(64)),

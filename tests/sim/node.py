@@ -27,6 +27,7 @@ from consensus.ready import (
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import verify_commit_certificate
 from node.driver import Driver, DriverStuck
+from suites import ED25519_SHA256
 from tests.sim.blocks import (
     CHAIN_ID,
     GENESIS_DIGEST,
@@ -85,6 +86,7 @@ class SimNode:
             self_id=self.id,
             block_digest=block_digest,
             **sc.replica_tuning,
+            suite=ED25519_SHA256,
         )
         replica = Replica(
             config,

@@ -27,6 +27,7 @@ from consensus.signing import (
     suspicion_sign_bytes,
 )
 from consensus.validators import Validator, ValidatorSet, verify_commit_certificate
+from suites import ED25519_SHA256
 
 CHAIN = "trustledger-test"
 IDS = ("v0", "v1", "v2", "v3")
@@ -77,7 +78,11 @@ def make_replica(
     """A replica restarted at `committed_height` (with a certificate for the toy block of that
     height unless one is given), in `view` at least."""
     config = ReplicaConfig(
-        chain_id=CHAIN, validators=VALIDATORS, self_id=self_id, retransmit_ticks=RETRANSMIT_TICKS
+        chain_id=CHAIN,
+        validators=VALIDATORS,
+        self_id=self_id,
+        retransmit_ticks=RETRANSMIT_TICKS,
+        suite=ED25519_SHA256,
     )
     if certificate is None and committed_height > 0:
         certificate = make_certificate(committed_height, make_block(committed_height)[1])
@@ -210,7 +215,7 @@ class SimNode:
             for block in ready.committed:  # 4. apply in order, with a valid certificate
                 assert block.height == len(self.applied) + 1
                 assert hashlib.sha256(block.payload).digest() == block.digest
-                verify_commit_certificate(CHAIN, VALIDATORS, block.certificate)
+                verify_commit_certificate(CHAIN, VALIDATORS, block.certificate, ED25519_SHA256)
                 assert block.certificate.height == block.height
                 assert block.certificate.digest == block.digest
                 self.applied.append(block)
@@ -227,7 +232,7 @@ class SimNode:
             if peer is self or peer.crashed:
                 continue
             for block in peer.applied[len(self.applied) : to_height]:
-                verify_commit_certificate(CHAIN, VALIDATORS, block.certificate)
+                verify_commit_certificate(CHAIN, VALIDATORS, block.certificate, ED25519_SHA256)
                 self.applied.append(block)
         if self.applied and len(self.applied) > self.replica.committed_height:
             self.replica.synced(len(self.applied), self.applied[-1].certificate)

@@ -23,7 +23,11 @@ from node.chain.headers import header_hash, results_root, tx_root
 from node.chain.tx import build_tx, tx_hash
 from node.genesis import Genesis
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import CHAIN, SIGNERS, VALIDATORS
+
+SUITE = ED25519_SHA256
+"""The suite of the chain made here (consensus_support's validators are Ed25519 keys)."""
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
@@ -128,7 +132,7 @@ def _steps(height: int, n: int) -> list[Step]:
 def certify(
     header: ledger_pb2.BlockHeader, voters: tuple[str, ...]
 ) -> ledger_pb2.CommitCertificate:
-    digest = header_hash(header)
+    digest = header_hash(header, SUITE)
     msg = commit_sign_bytes(CHAIN, header.view, header.height, digest)
     signers = {**SIGNERS, "w3": NEW_SIGNER}
     return ledger_pb2.CommitCertificate(
@@ -167,7 +171,7 @@ def make_chain(note: str = "", wrong_result: int = 0) -> list[node_pb2.GetBlockR
             )
             txs.append(tx)
             result = ledger_pb2.TxResult(
-                tx_hash=bytes(32) if height == wrong_result else tx_hash(tx),
+                tx_hash=bytes(32) if height == wrong_result else tx_hash(tx, SUITE),
                 ok=step.refused_about is None,
                 contract=step.contract,
                 method=step.method,
@@ -183,9 +187,9 @@ def make_chain(note: str = "", wrong_result: int = 0) -> list[node_pb2.GetBlockR
             chain_id=CHAIN,
             height=height,
             prev_hash=prev,
-            tx_root=tx_root([tx_hash(t) for t in txs]),
+            tx_root=tx_root([tx_hash(t, SUITE) for t in txs], SUITE),
             state_root=hashlib.sha256(b"state %d" % height).digest(),
-            results_root=results_root(results),
+            results_root=results_root(results, SUITE),
             proposer="v0",
             time_ms=GENESIS_TIME_MS + height * BLOCK_MS,
         )
@@ -193,7 +197,7 @@ def make_chain(note: str = "", wrong_result: int = 0) -> list[node_pb2.GetBlockR
         out.append(
             node_pb2.GetBlockResponse(block=block, results=ledger_pb2.BlockResults(results=results))
         )
-        prev = header_hash(header)
+        prev = header_hash(header, SUITE)
     return out
 
 

@@ -17,6 +17,7 @@ from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.transport_support import make_org
 
 
@@ -85,4 +86,4 @@ def config_doc(home: Path, validator_id: str, **extra: object) -> dict[str, obje
 
 def open_node(home: Path, genesis: Genesis, key: KeyPair, validator_id: str = "val-0") -> Node:
     config = NodeConfig.model_validate(config_doc(home, validator_id))
-    return Node(config, genesis, key, Store(home / "db"))
+    return Node(config, genesis, key, Store(home / "db", ED25519_SHA256))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.stateproof import encode_proof
 from node.chain.statetree import MemoryNodeStore, apply_writes, lookup
+from suites import ED25519_SHA256
 
 ENTRIES = [
     (
@@ -23,11 +24,11 @@ ABSENT_KEY = b"certificates/cert/cert-vector-0099"
 
 def vector_text() -> str:
     store = MemoryNodeStore()
-    update = apply_writes(store, bytes(32), sorted(ENTRIES))
+    update = apply_writes(store, bytes(32), sorted(ENTRIES), suite=ED25519_SHA256)
     store.put_nodes(update.new_nodes)
     key, value = ENTRIES[2]
-    found, inclusion = lookup(store, update.root, key)
-    absent, exclusion = lookup(store, update.root, ABSENT_KEY)
+    found, inclusion = lookup(store, update.root, key, ED25519_SHA256)
+    absent, exclusion = lookup(store, update.root, ABSENT_KEY, ED25519_SHA256)
     if found != value or absent is not None:
         raise AssertionError("the tree does not hold the vector's entries")
     table = NodeTable()

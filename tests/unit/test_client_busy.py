@@ -13,6 +13,7 @@ import pytest
 from node.sdk import client as client_module
 from node.sdk.client import ClientError, LedgerClient
 from proto import ledger_pb2, node_pb2, node_pb2_grpc
+from suites import ED25519_SHA256
 
 
 class Refusing(node_pb2_grpc.LedgerServicer):
@@ -38,7 +39,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Refusing, LedgerCl
     node_pb2_grpc.add_LedgerServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    client = LedgerClient(f"127.0.0.1:{port}", "unit-chain", None, timeout_s=5)
+    client = LedgerClient(
+        f"127.0.0.1:{port}", "unit-chain", None, timeout_s=5, suite=ED25519_SHA256
+    )
     try:
         yield servicer, client
     finally:

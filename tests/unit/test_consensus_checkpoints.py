@@ -19,6 +19,7 @@ from consensus.ready import CommittedBlock, FetchRequest
 from consensus.replica import Replica, ReplicaConfig, ReplicaStats
 from consensus.signing import checkpoint_sign_bytes
 from consensus.validators import Validator, ValidatorSet
+from suites import ED25519_SHA256
 from tests.sim.fakecrypto import FakeSigner, FakeVerifier
 from tests.unit import consensus_support as support
 
@@ -53,6 +54,7 @@ class Cluster:
                     retransmit_ticks=5,
                     checkpoint_interval=interval,
                     window_heights=window,
+                    suite=ED25519_SHA256,
                 ),
                 signers[vid],
                 FakeVerifier(),
@@ -272,7 +274,7 @@ def test_synced_refuses_while_a_committed_block_awaits_advance() -> None:
 
 def test_restart_needs_the_certificate_of_the_committed_height() -> None:
     signer = support.SIGNERS["v1"]
-    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v1")
+    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v1", suite=ED25519_SHA256)
     with pytest.raises(ValueError, match="committed_certificate is required"):
         Replica(config, signer, support.VERIFIER, committed_height=3)
     with pytest.raises(InvalidCertificate):

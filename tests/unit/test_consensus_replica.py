@@ -22,6 +22,7 @@ from consensus.ready import Outbound, Proposal, Ready
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import commit_sign_bytes, prepare_sign_bytes
 from consensus.validators import Validator, ValidatorSet, verify_commit_certificate
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     IDS,
@@ -330,7 +331,7 @@ def test_normal_case_message_flow_for_one_backup() -> None:
     (block,) = ready.committed
     assert (block.height, block.digest, block.payload) == (1, digest, payload)
     assert [v.validator for v in block.certificate.votes] == ["v0", "v1", "v3"]
-    verify_commit_certificate(CHAIN, VALIDATORS, block.certificate)
+    verify_commit_certificate(CHAIN, VALIDATORS, block.certificate, ED25519_SHA256)
     assert replica.committed_height == 1
 
 
@@ -793,7 +794,7 @@ def test_single_validator_commits_alone() -> None:
     signer = Ed25519Signer("solo", b"\x05" * 32)
     validators = ValidatorSet((Validator("solo", signer.public_key),))
     replica = Replica(
-        ReplicaConfig(CHAIN, validators, "solo"),
+        ReplicaConfig(CHAIN, validators, "solo", suite=ED25519_SHA256),
         signer,
         Ed25519Verifier(validators),
         committed_height=0,
@@ -802,19 +803,26 @@ def test_single_validator_commits_alone() -> None:
         replica.propose(*make_block(height))
         (block,) = drain(replica).committed
         assert block.height == height
-        verify_commit_certificate(CHAIN, validators, block.certificate)
+        verify_commit_certificate(CHAIN, validators, block.certificate, ED25519_SHA256)
 
 
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="retransmit_ticks"):
-        ReplicaConfig(CHAIN, VALIDATORS, "v1", retransmit_ticks=0)
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", retransmit_ticks=0, suite=ED25519_SHA256)
     with pytest.raises(ValueError, match="window_heights"):
-        ReplicaConfig(CHAIN, VALIDATORS, "v1", checkpoint_interval=16, window_heights=31)
+        ReplicaConfig(
+            CHAIN, VALIDATORS, "v1", checkpoint_interval=16, window_heights=31, suite=ED25519_SHA256
+        )
     with pytest.raises(ValueError, match="checkpoint_interval"):
-        ReplicaConfig(CHAIN, VALIDATORS, "v1", checkpoint_interval=0)
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", checkpoint_interval=0, suite=ED25519_SHA256)
     with pytest.raises(ValueError, match="view_change_timeout_ticks"):
-        ReplicaConfig(CHAIN, VALIDATORS, "v1", view_change_timeout_ticks=5)
+        ReplicaConfig(CHAIN, VALIDATORS, "v1", view_change_timeout_ticks=5, suite=ED25519_SHA256)
     with pytest.raises(ValueError, match="validator id"):
-        ReplicaConfig(CHAIN, VALIDATORS, "")
+        ReplicaConfig(CHAIN, VALIDATORS, "", suite=ED25519_SHA256)
     with pytest.raises(ValueError, match="signer"):
-        Replica(ReplicaConfig(CHAIN, VALIDATORS, "v1"), SIGNERS["v2"], VERIFIER, committed_height=0)
+        Replica(
+            ReplicaConfig(CHAIN, VALIDATORS, "v1", suite=ED25519_SHA256),
+            SIGNERS["v2"],
+            VERIFIER,
+            committed_height=0,
+        )

@@ -45,6 +45,7 @@ from consensus.validators import (
     verify_commit_certificate,
 )
 from consensus.viewchange import has_view_change_quorum
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 NEWCOMER = Ed25519Signer("v4", hashlib.sha256(b"seed:v4").digest())
@@ -96,12 +97,14 @@ def _certificate(height: int, signers: dict[str, Ed25519Signer]) -> CommitCertif
 def test_certificates_are_checked_against_the_set_in_force_at_their_height() -> None:
     old = {v: support.SIGNERS[v] for v in ("v1", "v2", "v3")}
     new = {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
-    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(4, old))
+    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(4, old), ED25519_SHA256)
     with pytest.raises(InvalidCertificate, match="unknown validator 'v3'"):
-        verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, old))
-    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, new))
+        verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, old), ED25519_SHA256)
+    verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, new), ED25519_SHA256)
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v1'"):
-        verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(9, new))  # old key of v1
+        verify_commit_certificate(
+            support.CHAIN, SCHEDULE, _certificate(9, new), ED25519_SHA256
+        )  # old key of v1
     rotated = {"v1": ROTATED, "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
     verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(9, rotated), Ed25519Verifier())
 
@@ -139,7 +142,9 @@ def restarted(self_id: str, committed_height: int, signer: Ed25519Signer | None 
             {"v0": support.SIGNERS["v0"], "v1": support.SIGNERS["v1"], "v4": NEWCOMER},
         )
     return Replica(
-        ReplicaConfig(support.CHAIN, support.VALIDATORS, self_id, retransmit_ticks=10),
+        ReplicaConfig(
+            support.CHAIN, support.VALIDATORS, self_id, retransmit_ticks=10, suite=ED25519_SHA256
+        ),
         signer or support.SIGNERS[self_id],
         Ed25519Verifier(),
         committed_height=committed_height,
@@ -244,14 +249,14 @@ def test_view_change_signature_binds_its_evidence() -> None:
     _, digest = support.make_block(3)
     cert = _certificate(3, {v: support.SIGNERS[v] for v in ("v0", "v1", "v2")})
     prepared = PreparedCertificate(0, 4, digest, b"s" * 64, (Vote("v2", b"p" * 64),))
-    base = compute_view_change_digest(cert, prepared)
-    assert compute_view_change_digest(cert, None) != base
-    assert compute_view_change_digest(None, prepared) != base
-    assert compute_view_change_digest(replace(cert, view=1), prepared) != base
-    assert compute_view_change_digest(cert, replace(prepared, view=1)) != base
-    assert view_change_sign_bytes(support.CHAIN, 1, cert, prepared) != view_change_sign_bytes(
-        support.CHAIN, 2, cert, prepared
-    )
+    base = compute_view_change_digest(cert, prepared, ED25519_SHA256.hash)
+    assert compute_view_change_digest(cert, None, ED25519_SHA256.hash) != base
+    assert compute_view_change_digest(None, prepared, ED25519_SHA256.hash) != base
+    assert compute_view_change_digest(replace(cert, view=1), prepared, ED25519_SHA256.hash) != base
+    assert compute_view_change_digest(cert, replace(prepared, view=1), ED25519_SHA256.hash) != base
+    assert view_change_sign_bytes(
+        support.CHAIN, 1, cert, prepared, ED25519_SHA256.hash
+    ) != view_change_sign_bytes(support.CHAIN, 2, cert, prepared, ED25519_SHA256.hash)
 
 
 # ====================================================================== malformed input

@@ -43,6 +43,7 @@ from consensus.messages import (
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import preprepare_sign_bytes
 from consensus.validators import Validator, ValidatorSet
+from suites import ED25519_SHA256
 
 TESTDATA = Path(__file__).parent / "testdata" / "consensus"
 IDS = ("n0", "n1", "n2", "n3")
@@ -105,6 +106,7 @@ class Node:
                 checkpoint_interval=2,
                 window_heights=4,
                 block_digest=digest_of,
+                suite=ED25519_SHA256,
             ),
             KEYS[self.id],
             FakeVerifier(),

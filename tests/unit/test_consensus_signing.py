@@ -25,6 +25,7 @@ from consensus.validators import (
     get_commit_certificate_problem,
     verify_commit_certificate,
 )
+from suites import ED25519_SHA256
 
 CHAIN = "trustledger-test"
 DIGEST = hashlib.sha256(b"block").digest()
@@ -221,24 +222,28 @@ def test_certificate_with_quorum_verifies() -> None:
     for cert in (certificate(), certificate(voters=("v0", "v1", "v2", "v3"))):
         problem = get_commit_certificate_problem(CHAIN, VALIDATORS, cert, Ed25519Verifier())
         assert problem is None
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)  # and the raising form accepts it
+        verify_commit_certificate(
+            CHAIN, VALIDATORS, cert, ED25519_SHA256
+        )  # and the raising form accepts it
 
 
 def test_certificate_too_few_votes() -> None:
     with pytest.raises(InvalidCertificate, match="quorum is 3"):
-        verify_commit_certificate(CHAIN, VALIDATORS, certificate(voters=("v0", "v1")))
+        verify_commit_certificate(
+            CHAIN, VALIDATORS, certificate(voters=("v0", "v1")), ED25519_SHA256
+        )
 
 
 def test_certificate_duplicate_voter() -> None:
     cert = certificate(voters=("v0", "v1", "v1"))
     with pytest.raises(InvalidCertificate, match="duplicate vote from validator 'v1'"):
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, VALIDATORS, cert, ED25519_SHA256)
 
 
 def test_certificate_unsorted_votes() -> None:
     cert = certificate(voters=("v1", "v0", "v2"))
     with pytest.raises(InvalidCertificate, match="sorted"):
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, VALIDATORS, cert, ED25519_SHA256)
 
 
 def test_certificate_unknown_validator() -> None:
@@ -247,23 +252,31 @@ def test_certificate_unknown_validator() -> None:
     vote = Vote("v9", outsider.sign(commit_sign_bytes(CHAIN, 0, good.height, good.digest)))
     cert = CommitCertificate(good.height, good.digest, (*good.votes[:2], vote))
     with pytest.raises(InvalidCertificate, match="unknown validator 'v9'"):
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, VALIDATORS, cert, ED25519_SHA256)
 
 
 def test_certificate_wrong_digest_or_height_or_chain() -> None:
     good = certificate()
     with pytest.raises(InvalidCertificate, match="bad signature"):
         verify_commit_certificate(
-            CHAIN, VALIDATORS, CommitCertificate(good.height, OTHER_DIGEST, good.votes)
+            CHAIN,
+            VALIDATORS,
+            CommitCertificate(good.height, OTHER_DIGEST, good.votes),
+            ED25519_SHA256,
         )
     with pytest.raises(InvalidCertificate, match="bad signature"):
         verify_commit_certificate(
-            CHAIN, VALIDATORS, CommitCertificate(good.height + 1, good.digest, good.votes)
+            CHAIN,
+            VALIDATORS,
+            CommitCertificate(good.height + 1, good.digest, good.votes),
+            ED25519_SHA256,
         )
     with pytest.raises(InvalidCertificate, match="bad signature"):
-        verify_commit_certificate("another-chain", VALIDATORS, good)
+        verify_commit_certificate("another-chain", VALIDATORS, good, ED25519_SHA256)
     with pytest.raises(InvalidCertificate, match="digest"):
-        verify_commit_certificate(CHAIN, VALIDATORS, CommitCertificate(5, b"x", good.votes))
+        verify_commit_certificate(
+            CHAIN, VALIDATORS, CommitCertificate(5, b"x", good.votes), ED25519_SHA256
+        )
 
 
 def test_certificate_bad_signature() -> None:
@@ -271,11 +284,14 @@ def test_certificate_bad_signature() -> None:
     forged = Vote("v2", SIGNERS["v3"].sign(commit_sign_bytes(CHAIN, 0, 5, DIGEST)))
     cert = CommitCertificate(5, DIGEST, (*good.votes[:2], forged))
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v2'"):
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, VALIDATORS, cert, ED25519_SHA256)
     truncated = Vote("v2", good.votes[2].signature[:10])
     with pytest.raises(InvalidCertificate, match="bad signature"):
         verify_commit_certificate(
-            CHAIN, VALIDATORS, CommitCertificate(5, DIGEST, (*good.votes[:2], truncated))
+            CHAIN,
+            VALIDATORS,
+            CommitCertificate(5, DIGEST, (*good.votes[:2], truncated)),
+            ED25519_SHA256,
         )
 
 
@@ -285,7 +301,7 @@ def test_prepare_signature_is_not_a_commit_vote() -> None:
     prep_sig = SIGNERS["v2"].sign(prepare_sign_bytes(CHAIN, 0, 5, DIGEST))
     cert = CommitCertificate(5, DIGEST, (*good.votes[:2], Vote("v2", prep_sig)))
     with pytest.raises(InvalidCertificate):
-        verify_commit_certificate(CHAIN, VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, VALIDATORS, cert, ED25519_SHA256)
 
 
 def test_limits_relations_hold() -> None:

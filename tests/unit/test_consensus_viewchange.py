@@ -31,6 +31,7 @@ from consensus.signing import (
 )
 from consensus.validators import verify_commit_certificate
 from consensus.viewchange import compute_new_view_plan
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
@@ -63,7 +64,7 @@ def signed_view_change(
     prepared: PreparedCertificate | None = None,
     payload: bytes = b"",
 ) -> ViewChange:
-    msg = view_change_sign_bytes(support.CHAIN, new_view, committed, prepared)
+    msg = view_change_sign_bytes(support.CHAIN, new_view, committed, prepared, ED25519_SHA256.hash)
     return ViewChange(
         new_view, committed, prepared, payload, sender, support.SIGNERS[sender].sign(msg)
     )
@@ -74,7 +75,7 @@ def signed_new_view(
 ) -> NewView:
     sender = sender or support.VALIDATORS.primary(view)
     carried = tuple(sorted((replace(vc, payload=b"") for vc in vcs), key=lambda vc: vc.sender))
-    msg = new_view_sign_bytes(support.CHAIN, view, carried, preprepare)
+    msg = new_view_sign_bytes(support.CHAIN, view, carried, preprepare, ED25519_SHA256.hash)
     return NewView(view, carried, preprepare, sender, support.SIGNERS[sender].sign(msg))
 
 
@@ -180,7 +181,9 @@ def test_a_replica_whose_new_view_is_late_keeps_asking_and_enters_it() -> None:
     assert resent and {vc.new_view for vc in resent} == {1}  # never view 2 alone
     assert replica.view == 1 and replica.in_view_change
     vcs = tuple(signed_view_change(peer, 1) for peer in ("v0", "v1", "v2"))
-    nv_sig = support.SIGNERS["v1"].sign(new_view_sign_bytes(support.CHAIN, 1, vcs, None))
+    nv_sig = support.SIGNERS["v1"].sign(
+        new_view_sign_bytes(support.CHAIN, 1, vcs, None, ED25519_SHA256.hash)
+    )
     replica.step(NewView(1, vcs, None, "v1", nv_sig))
     assert replica.view == 1 and not replica.in_view_change
 
@@ -449,15 +452,19 @@ def test_restart_after_entering_a_view_resumes_in_it() -> None:
 def test_commit_certificates_are_bound_to_one_view() -> None:
     _, digest = support.make_block(5)
     cert = support.make_certificate(5, digest, view=2)
-    verify_commit_certificate(support.CHAIN, support.VALIDATORS, cert)
+    verify_commit_certificate(support.CHAIN, support.VALIDATORS, cert, ED25519_SHA256)
     with pytest.raises(InvalidCertificate, match="bad signature"):
-        verify_commit_certificate(support.CHAIN, support.VALIDATORS, replace(cert, view=3))
+        verify_commit_certificate(
+            support.CHAIN, support.VALIDATORS, replace(cert, view=3), ED25519_SHA256
+        )
     other_view = Vote(
         "v3", support.SIGNERS["v3"].sign(commit_sign_bytes(support.CHAIN, 1, 5, digest))
     )
     mixed = (*cert.votes[:2], other_view)
     with pytest.raises(InvalidCertificate, match="bad signature from validator 'v3'"):
-        verify_commit_certificate(support.CHAIN, support.VALIDATORS, replace(cert, votes=mixed))
+        verify_commit_certificate(
+            support.CHAIN, support.VALIDATORS, replace(cert, votes=mixed), ED25519_SHA256
+        )
 
 
 def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:

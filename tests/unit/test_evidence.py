@@ -37,6 +37,7 @@ from node.sdk.evidence import (
 from node.sdk.inclusion import MerkleTree, is_included, make_path, root_from_path
 from node.sdk.trace import gather
 from proto import ledger_pb2
+from suites import SUITES, Suite
 from tests.unit.consensus_support import CHAIN
 from tests.unit.evidence_support import (
     ACTIVATION,
@@ -44,6 +45,7 @@ from tests.unit.evidence_support import (
     EDU,
     GENESIS_TIME_MS,
     SUBJECT,
+    SUITE,
     ChainSource,
     genesis,
     make_chain,
@@ -105,46 +107,46 @@ def rfc6962_path(leaves: list[bytes], m: int) -> list[bytes]:
     while k * 2 < n:
         k *= 2
     if m < k:
-        return [*rfc6962_path(leaves[:k], m), merkle_root(leaves[k:])]
-    return [*rfc6962_path(leaves[k:], m - k), merkle_root(leaves[:k])]
+        return [*rfc6962_path(leaves[:k], m), merkle_root(leaves[k:], SUITE)]
+    return [*rfc6962_path(leaves[k:], m - k), merkle_root(leaves[:k], SUITE)]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 31, 33])
 def test_every_leaf_path_is_rfc_6962s_and_leads_to_the_chains_merkle_root(size: int) -> None:
     leaves = [b"leaf %d" % i for i in range(size)]
-    root = merkle_root(leaves)
-    tree = MerkleTree(leaves)
+    root = merkle_root(leaves, SUITE)
+    tree = MerkleTree(leaves, SUITE)
     assert (tree.root, tree.size) == (root, size)
     for i in range(size):
-        path = make_path(leaves, i)
+        path = make_path(leaves, i, SUITE)
         assert path == tree.path(i) == rfc6962_path(leaves, i)
-        assert root_from_path(leaves[i], i, size, path) == root
+        assert root_from_path(leaves[i], i, size, path, SUITE) == root
         assert len(path) <= size.bit_length()
-        assert not is_included(b"other", i, size, path, root)
+        assert not is_included(b"other", i, size, path, root, SUITE)
         if size > 1:
-            assert not is_included(leaves[i], (i + 1) % size, size, path, root)
-            assert root_from_path(leaves[i], i, size, path[:-1]) != root
-            assert root_from_path(leaves[i], i, size, [*path, root]) is None
+            assert not is_included(leaves[i], (i + 1) % size, size, path, root, SUITE)
+            assert root_from_path(leaves[i], i, size, path[:-1], SUITE) != root
+            assert root_from_path(leaves[i], i, size, [*path, root], SUITE) is None
 
 
 def test_a_path_outside_the_tree_is_refused() -> None:
-    assert root_from_path(b"x", 3, 3, []) is None
-    assert root_from_path(b"x", -1, 3, []) is None
-    assert root_from_path(b"x", 0, 1, [bytes(32)]) is None
+    assert root_from_path(b"x", 3, 3, [], SUITE) is None
+    assert root_from_path(b"x", -1, 3, [], SUITE) is None
+    assert root_from_path(b"x", 0, 1, [bytes(32)], SUITE) is None
     # One past the last leaf, with a path that would fit: still no root.
-    assert root_from_path(b"x", 2, 2, [bytes(32)]) is None
+    assert root_from_path(b"x", 2, 2, [bytes(32)], SUITE) is None
     with pytest.raises(ValueError, match="leaf 2 is not in a tree of 2"):
-        MerkleTree([b"a", b"b"]).path(2)
+        MerkleTree([b"a", b"b"], SUITE).path(2)
     # A u64-sized tree is 64 siblings deep at most; one more is refused unread.
     deepest = 2**64 - 1
-    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 64) is not None
-    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 65) is None
+    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 64, SUITE) is not None
+    assert root_from_path(b"x", 0, deepest, [bytes(32)] * 65, SUITE) is None
     with pytest.raises(ValueError, match="not in a tree of 2"):
-        make_path([b"a", b"b"], 2)
+        make_path([b"a", b"b"], 2, SUITE)
     with pytest.raises(ValueError, match="not in a tree of 2"):
-        MerkleTree([b"a", b"b"]).path(-1)
+        MerkleTree([b"a", b"b"], SUITE).path(-1)
     with pytest.raises(ValueError, match="at least one leaf"):
-        MerkleTree([])
+        MerkleTree([], SUITE)
 
 
 # ---------------------------------------------------------------- ranges
@@ -833,6 +835,14 @@ def test_a_committed_transaction_is_not_screened_again() -> None:
     checked for shape and signature only (an ID-number-like argument, refused at today's
     admission, still proves)."""
     with pytest.raises(TxInvalid):
-        check_tx(make_chain(ID_NUMBER)[0].block.txs[0], CHAIN)
+        check_tx(make_chain(ID_NUMBER)[0].block.txs[0], CHAIN, suite=SUITE)
     raw = encode_package(gather(ChainSource(make_chain(ID_NUMBER)), genesis(), SUBJECT).package)
     assert len(check_file(raw)[1].facts) == 5
+
+
+@pytest.mark.parametrize("suite", list(SUITES.values()), ids=list(SUITES))
+def test_paths_hash_with_the_chains_suite(suite: Suite) -> None:
+    leaves = [b"leaf %d" % i for i in range(7)]
+    tree = MerkleTree(leaves, suite)
+    assert tree.root == merkle_root(leaves, suite)
+    assert all(is_included(leaves[i], i, 7, tree.path(i), tree.root, suite) for i in range(7))

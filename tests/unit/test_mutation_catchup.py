@@ -17,6 +17,7 @@ from consensus.messages import Checkpoint, Message, NewView
 from consensus.ready import FetchRequest
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
@@ -461,7 +462,11 @@ def test_a_claim_no_higher_than_the_senders_last_one_is_not_verified() -> None:
     """Claims cost a signature check only when they could raise the sender's height."""
     verifier = CountingVerifier()
     config = ReplicaConfig(
-        chain_id=CHAIN, validators=VALIDATORS, self_id="v3", retransmit_ticks=RETRANSMIT_TICKS
+        chain_id=CHAIN,
+        validators=VALIDATORS,
+        self_id="v3",
+        retransmit_ticks=RETRANSMIT_TICKS,
+        suite=ED25519_SHA256,
     )
     replica = Replica(config, SIGNERS["v3"], verifier, committed_height=0)
     claims(replica, {"v2": (60,)})

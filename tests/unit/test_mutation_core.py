@@ -18,6 +18,7 @@ from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.messages import CommitCertificate, Suspicion
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule, ValidatorSet
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
@@ -38,7 +39,7 @@ from tests.unit.test_consensus_viewchange import signed_view_change
 def config(**overrides: object) -> ReplicaConfig:
     fields: dict[str, object] = {"chain_id": CHAIN, "validators": VALIDATORS, "self_id": "v1"}
     fields.update(overrides)
-    return ReplicaConfig(**fields)  # type: ignore[arg-type]
+    return ReplicaConfig(**fields, suite=ED25519_SHA256)  # type: ignore[arg-type]
 
 
 def start(

@@ -26,6 +26,7 @@ from node.sdk.finality import (
     get_scheduled_set,
 )
 from proto import ledger_pb2, node_pb2
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import CHAIN, SIGNERS, VALIDATORS, make_certificate
 
 HEIGHT = 5
@@ -35,7 +36,7 @@ STATE = {b"a": b"1", b"b": b"2", b"c": b"3", get_cert_key(CERT_ID): b"record"}
 
 
 def tree() -> StateTree:
-    state_tree = StateTree(MemoryNodeStore())
+    state_tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     state_tree.apply(list(STATE.items()))
     return state_tree
 
@@ -60,7 +61,7 @@ def commit_for(
 ) -> ledger_pb2.CommitCertificate:
     """A commit certificate, really signed by `voters`, for `digest` (the header's hash by
     default) at `height`."""
-    signed = make_certificate(height, digest or header_hash(head), voters=voters)
+    signed = make_certificate(height, digest or header_hash(head, ED25519_SHA256), voters=voters)
     return certificate_to_proto(signed)
 
 
@@ -89,33 +90,42 @@ def test_a_quorum_certificate_of_the_header_makes_it_final(
 ) -> None:
     """Final: the proven entry under it is taken (check_finality itself returns nothing)."""
     answer = proven(b"b")
-    assert check_finality(CHAIN, validators, answer.header, answer.commit) is None
-    assert check_proven_state(CHAIN, validators, answer, b"b") == b"2"
+    assert (
+        check_finality(CHAIN, validators, answer.header, answer.commit, suite=ED25519_SHA256)
+        is None
+    )
+    assert check_proven_state(CHAIN, validators, answer, b"b", suite=ED25519_SHA256) == b"2"
 
 
 def test_a_header_of_another_chain_is_refused_even_with_a_valid_certificate() -> None:
     head = header(chain_id="another-chain")
     commit = commit_for(head)  # signed for CHAIN over this header's hash: valid for CHAIN
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, VALIDATORS, head, commit)
+        check_finality(CHAIN, VALIDATORS, head, commit, suite=ED25519_SHA256)
 
 
 def test_a_certificate_for_another_height_is_refused() -> None:
     head = header()
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, VALIDATORS, head, commit_for(head, height=HEIGHT + 1))
+        check_finality(
+            CHAIN, VALIDATORS, head, commit_for(head, height=HEIGHT + 1), suite=ED25519_SHA256
+        )
 
 
 def test_a_certificate_for_another_block_is_refused() -> None:
     head = header()
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, VALIDATORS, head, commit_for(head, digest=b"\x09" * 32))
+        check_finality(
+            CHAIN, VALIDATORS, head, commit_for(head, digest=b"\x09" * 32), suite=ED25519_SHA256
+        )
 
 
 def test_a_certificate_without_a_quorum_is_a_finality_error() -> None:
     head = header()
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, VALIDATORS, head, commit_for(head, voters=("v0", "v1")))
+        check_finality(
+            CHAIN, VALIDATORS, head, commit_for(head, voters=("v0", "v1")), suite=ED25519_SHA256
+        )
 
 
 def test_with_a_schedule_the_set_in_force_at_the_header_height_must_sign() -> None:
@@ -126,46 +136,49 @@ def test_with_a_schedule_the_set_in_force_at_the_header_height_must_sign() -> No
     schedule = ValidatorSchedule.starting_with(VALIDATORS).with_activation(HEIGHT, others)
     head = header()
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, schedule, head, commit_for(head))
+        check_finality(CHAIN, schedule, head, commit_for(head), suite=ED25519_SHA256)
     earlier = ValidatorSchedule.starting_with(VALIDATORS).with_activation(HEIGHT + 1, others)
-    assert check_proven_state(CHAIN, earlier, proven(b"a"), b"a") == b"1"
+    assert check_proven_state(CHAIN, earlier, proven(b"a"), b"a", suite=ED25519_SHA256) == b"1"
 
 
 # ---- check_proven_state --------------------------------------------------------------------
 
 
 def test_a_present_entry_is_returned_with_its_value() -> None:
-    assert check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"b") == b"2"
+    assert check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"b", suite=ED25519_SHA256) == b"2"
 
 
 def test_an_absent_entry_is_proven_absent() -> None:
-    assert check_proven_state(CHAIN, VALIDATORS, proven(b"absent"), b"absent") is None
+    assert (
+        check_proven_state(CHAIN, VALIDATORS, proven(b"absent"), b"absent", suite=ED25519_SHA256)
+        is None
+    )
 
 
 def test_an_answer_for_another_key_is_refused() -> None:
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"a")
+        check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"a", suite=ED25519_SHA256)
 
 
 def test_an_answer_at_height_zero_is_refused_even_if_its_header_is_final() -> None:
     answer = proven(b"b")
     answer.height = 0
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_an_answer_whose_header_is_not_final_is_refused() -> None:
     answer = proven(b"b")
     answer.commit.CopyFrom(commit_for(answer.header, voters=("v0",)))
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_malformed_proof_bytes_are_a_finality_error() -> None:
     answer = proven(b"b")
     answer.proof = answer.proof[:-1]
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 @pytest.mark.parametrize(
@@ -179,7 +192,7 @@ def test_a_value_the_proof_does_not_prove_is_refused(present: bool, value: bytes
     answer = proven(b"b", present=present)
     answer.value = value
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_an_absent_entry_claimed_present_is_refused() -> None:
@@ -187,16 +200,16 @@ def test_an_absent_entry_claimed_present_is_refused() -> None:
     not even the empty one."""
     answer = proven(b"absent", present=True)
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"absent")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"absent", suite=ED25519_SHA256)
 
 
 def test_a_proof_under_another_state_root_is_refused() -> None:
     answer = proven(b"b")
-    other = StateTree(MemoryNodeStore())
+    other = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     other.apply([(b"b", b"2"), (b"z", b"9")])
     answer.proof = encode_proof(other.prove(b"b"))  # true, but of another state
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b")
+        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 # ---- get_scheduled_set ---------------------------------------------------------------------
@@ -235,10 +248,10 @@ def test_the_set_comes_from_the_successful_decision_for_that_height_only() -> No
             ),
         ]
     )
-    chosen = get_scheduled_set(results, 10)
+    chosen = get_scheduled_set(results, 10, suite=ED25519_SHA256)
     assert [v.id for v in chosen.validators] == ["v1", "v3"]
     assert chosen.get("v3") == Validator("v3", SIGNERS["v3"].public_key)
-    assert [v.id for v in get_scheduled_set(results, 11).validators] == ["v2"]
+    assert [v.id for v in get_scheduled_set(results, 11, suite=ED25519_SHA256).validators] == ["v2"]
 
 
 def test_a_block_scheduling_nothing_for_that_height_is_a_finality_error() -> None:
@@ -247,7 +260,7 @@ def test_a_block_scheduling_nothing_for_that_height_is_a_finality_error() -> Non
     )
     for height in (10, 11):
         with pytest.raises(FinalityError):
-            get_scheduled_set(results, height)
+            get_scheduled_set(results, height, suite=ED25519_SHA256)
 
 
 @pytest.mark.parametrize(
@@ -264,7 +277,7 @@ def test_a_malformed_decision_is_a_finality_error(listed: str) -> None:
         results=[ledger_pb2.TxResult(ok=True, events=[decision(10, listed)])]
     )
     with pytest.raises(FinalityError):
-        get_scheduled_set(results, 10)
+        get_scheduled_set(results, 10, suite=ED25519_SHA256)
 
 
 def test_a_decision_without_its_validators_is_a_finality_error() -> None:
@@ -274,7 +287,7 @@ def test_a_decision_without_its_validators_is_a_finality_error() -> None:
     )
     results = ledger_pb2.BlockResults(results=[ledger_pb2.TxResult(ok=True, events=[event])])
     with pytest.raises(FinalityError):
-        get_scheduled_set(results, 10)
+        get_scheduled_set(results, 10, suite=ED25519_SHA256)
 
 
 # ---- certificate_from_proven ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from consensus.limits import (
 from consensus.messages import NewView, Prepared, PrePrepare, Suspicion, ViewChange
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import Validator, ValidatorSet
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
@@ -415,7 +416,9 @@ def test_with_a_one_member_set_a_single_commit_of_another_view_is_a_certificate(
     """An observer of a one-validator chain: v0's commit of view 1 alone decides height 1 (the
     quorum is 1), so the observer, which does not hold the block, fetches it."""
     solo = ValidatorSet((Validator(id="v0", public_key=SIGNERS["v0"].public_key),))
-    config = ReplicaConfig(chain_id=CHAIN, validators=solo, self_id="v3", retransmit_ticks=10)
+    config = ReplicaConfig(
+        chain_id=CHAIN, validators=solo, self_id="v3", retransmit_ticks=10, suite=ED25519_SHA256
+    )
     observer = Replica(config, SIGNERS["v3"], VERIFIER, committed_height=0)
     observer.step(signed_commit(1, make_block(1)[1], "v0", view=1))
     ready = drain(observer)

@@ -18,6 +18,7 @@ from consensus.errors import ConsensusError, NotPrimary, ProposalInFlight
 from consensus.messages import Commit, Message, Prepare, Prepared, PrePrepare
 from consensus.ready import Ready
 from consensus.replica import Replica, ReplicaConfig
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.consensus_support import (
     CHAIN,
@@ -53,6 +54,7 @@ def test_a_preprepare_whose_payload_does_not_match_its_digest_is_rejected() -> N
         validators=VALIDATORS,
         self_id="v1",
         block_digest=lambda payload: hashlib.sha256(payload).digest(),
+        suite=ED25519_SHA256,
     )
     replica = Replica(config, SIGNERS["v1"], VERIFIER, committed_height=0)
     payload, digest = make_block(1)

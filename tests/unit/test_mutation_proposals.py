@@ -18,6 +18,7 @@ from consensus.crypto import Ed25519Signer
 from consensus.messages import Commit, PrePrepare, PrePrepareRequest
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSet
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
@@ -86,7 +87,11 @@ def test_an_observer_never_asks_since_it_cannot_sign_a_request() -> None:
     """A replica outside the validator set follows the chain but signs nothing: votes
     vouching for a pre-prepare it lacks make it ask no one."""
     config = ReplicaConfig(
-        chain_id=CHAIN, validators=VALIDATORS, self_id="v9", retransmit_ticks=RETRANSMIT_TICKS
+        chain_id=CHAIN,
+        validators=VALIDATORS,
+        self_id="v9",
+        retransmit_ticks=RETRANSMIT_TICKS,
+        suite=ED25519_SHA256,
     )
     signer = Ed25519Signer("v9", hashlib.sha256(b"seed:v9").digest())
     replica = Replica(config, signer, VERIFIER, committed_height=0)
@@ -221,6 +226,7 @@ def test_no_standing_request_above_the_high_watermark() -> None:
         retransmit_ticks=RETRANSMIT_TICKS,
         checkpoint_interval=1,
         window_heights=2,
+        suite=ED25519_SHA256,
     )
     replica = Replica(config, SIGNERS["v3"], VERIFIER, committed_height=0)
     asked_for_height_1_then_decided(replica)
@@ -410,6 +416,7 @@ def test_a_refused_other_preprepare_is_never_taken(fault: str) -> None:
         self_id="v3",
         retransmit_ticks=RETRANSMIT_TICKS,
         block_digest=lambda payload: hashlib.sha256(payload).digest(),
+        suite=ED25519_SHA256,
     )
     replica = Replica(config, SIGNERS["v3"], VERIFIER, committed_height=0)
     payload_b, digest_b = make_block(1, "B")

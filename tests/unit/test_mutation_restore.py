@@ -20,6 +20,7 @@ from consensus.ready import Proposal
 from consensus.replica import Replica, ReplicaConfig, Status
 from consensus.restore import get_record_view
 from consensus.validators import ValidatorSchedule
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.consensus_support import (
     drain,
@@ -278,7 +279,7 @@ def test_own_pre_prepares_are_checked_against_the_set_at_their_height() -> None:
     schedule = ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(
         1_000, support.VALIDATORS
     )
-    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v0")
+    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v0", suite=ED25519_SHA256)
     pp = signed_preprepare(1, PAYLOAD, DIGEST)
     primary = Replica(
         config,

@@ -39,6 +39,7 @@ from consensus.signing import (
     suspicion_sign_bytes,
     view_change_sign_bytes,
 )
+from suites import ED25519_SHA256
 
 CHAIN = "链-test"  # not ASCII: its length prefix counts UTF-8 bytes
 DIGEST = hashlib.sha256(b"block").digest()
@@ -118,16 +119,20 @@ def test_preprepare_request_sign_bytes_layout() -> None:
 
 
 def test_view_change_digest_encodes_presence_and_every_field() -> None:
-    assert compute_view_change_digest(None, None) == sha(b"\x00\x00")
-    assert compute_view_change_digest(COMMITTED, None) == sha(COMMITTED_ENCODING + b"\x00")
-    assert compute_view_change_digest(None, PREPARED) == sha(b"\x00" + PREPARED_ENCODING)
-    assert compute_view_change_digest(COMMITTED, PREPARED) == sha(
+    assert compute_view_change_digest(None, None, ED25519_SHA256.hash) == sha(b"\x00\x00")
+    assert compute_view_change_digest(COMMITTED, None, ED25519_SHA256.hash) == sha(
+        COMMITTED_ENCODING + b"\x00"
+    )
+    assert compute_view_change_digest(None, PREPARED, ED25519_SHA256.hash) == sha(
+        b"\x00" + PREPARED_ENCODING
+    )
+    assert compute_view_change_digest(COMMITTED, PREPARED, ED25519_SHA256.hash) == sha(
         COMMITTED_ENCODING + PREPARED_ENCODING
     )
 
 
 def test_view_change_sign_bytes_layout() -> None:
-    assert view_change_sign_bytes(CHAIN, 6, COMMITTED, PREPARED) == (
+    assert view_change_sign_bytes(CHAIN, 6, COMMITTED, PREPARED, ED25519_SHA256.hash) == (
         b"trustledger/v1/view-change\x00"
         + chain()
         + u64(6)
@@ -155,10 +160,10 @@ def test_new_view_digest_and_sign_bytes_layout() -> None:
         for vc, encoded in zip(vcs, evidence, strict=True)
     )
     with_pp = u16(2) + each + b"\x01" + u64(6) + u64(10) + DIGEST + u16(9) + b"\xd0" * 9
-    assert compute_new_view_digest(vcs, pp) == sha(with_pp)
-    assert compute_new_view_digest(vcs, None) == sha(u16(2) + each + b"\x00")
-    assert compute_new_view_digest((), None) == sha(u16(0) + b"\x00")
-    assert new_view_sign_bytes(CHAIN, 6, vcs, pp) == (
+    assert compute_new_view_digest(vcs, pp, ED25519_SHA256.hash) == sha(with_pp)
+    assert compute_new_view_digest(vcs, None, ED25519_SHA256.hash) == sha(u16(2) + each + b"\x00")
+    assert compute_new_view_digest((), None, ED25519_SHA256.hash) == sha(u16(0) + b"\x00")
+    assert new_view_sign_bytes(CHAIN, 6, vcs, pp, ED25519_SHA256.hash) == (
         b"trustledger/v1/new-view\x00" + chain() + u64(6) + sha(with_pp)
     )
 
@@ -175,11 +180,15 @@ def test_every_u64_field_takes_its_whole_range_and_nothing_outside() -> None:
         lambda v: suspicion_sign_bytes(CHAIN, 1, v),
         lambda v: preprepare_request_sign_bytes(CHAIN, v, 1, DIGEST),
         lambda v: preprepare_request_sign_bytes(CHAIN, 1, v, DIGEST),
-        lambda v: view_change_sign_bytes(CHAIN, v, None, None),
-        lambda v: compute_view_change_digest(CommitCertificate(v, DIGEST, VOTES, 1), None),
-        lambda v: compute_view_change_digest(CommitCertificate(1, DIGEST, VOTES, v), None),
-        lambda v: compute_new_view_digest((view_change("v1", v),), None),
-        lambda v: new_view_sign_bytes(CHAIN, v, (), None),
+        lambda v: view_change_sign_bytes(CHAIN, v, None, None, ED25519_SHA256.hash),
+        lambda v: compute_view_change_digest(
+            CommitCertificate(v, DIGEST, VOTES, 1), None, ED25519_SHA256.hash
+        ),
+        lambda v: compute_view_change_digest(
+            CommitCertificate(1, DIGEST, VOTES, v), None, ED25519_SHA256.hash
+        ),
+        lambda v: compute_new_view_digest((view_change("v1", v),), None, ED25519_SHA256.hash),
+        lambda v: new_view_sign_bytes(CHAIN, v, (), None, ED25519_SHA256.hash),
     ]
     for call in calls:
         assert call(0) != call(U64_MAX)
@@ -211,7 +220,7 @@ def test_digests_are_exactly_32_bytes_everywhere() -> None:
         with pytest.raises(ValueError):
             checkpoint_sign_bytes(CHAIN, 1, bad)
         with pytest.raises(ValueError):
-            compute_view_change_digest(CommitCertificate(1, bad, VOTES), None)
+            compute_view_change_digest(CommitCertificate(1, bad, VOTES), None, ED25519_SHA256.hash)
     for bad in (DIGEST[:31], DIGEST + b"\x00"):
         with pytest.raises(ValueError):
             preprepare_request_sign_bytes(CHAIN, 0, 1, bad)
@@ -224,18 +233,20 @@ def test_length_prefixed_fields_up_to_65535_bytes() -> None:
         long_vote = Vote("v0", b"\xee" * size)
         cert = CommitCertificate(1, DIGEST, (long_vote,), 0)
         expected = b"\x01" + u64(0) + u64(1) + DIGEST + u16(1) + u16(2) + b"v0"
-        assert compute_view_change_digest(cert, None) == sha(
+        assert compute_view_change_digest(cert, None, ED25519_SHA256.hash) == sha(
             expected + u16(size) + b"\xee" * size + b"\x00"
         )
     too_long = CommitCertificate(1, DIGEST, (Vote("v0", b"\xee" * 0x10000),), 0)
     with pytest.raises(ValueError):
-        compute_view_change_digest(too_long, None)
+        compute_view_change_digest(too_long, None, ED25519_SHA256.hash)
 
 
 def test_vote_counts_are_unsigned_u16() -> None:
     many = tuple(Vote("v", b"") for _ in range(0x8000))
     cert = CommitCertificate(1, DIGEST, many, 0)
     body = b"\x01" + u64(0) + u64(1) + DIGEST + u16(0x8000) + (u16(1) + b"v" + u16(0)) * 0x8000
-    assert compute_view_change_digest(cert, None) == sha(body + b"\x00")
+    assert compute_view_change_digest(cert, None, ED25519_SHA256.hash) == sha(body + b"\x00")
     vcs = tuple(view_change("v1", 1) for _ in range(0x8000))
-    assert compute_new_view_digest(vcs, None) != compute_new_view_digest(vcs[:1], None)
+    assert compute_new_view_digest(vcs, None, ED25519_SHA256.hash) != compute_new_view_digest(
+        vcs[:1], None, ED25519_SHA256.hash
+    )

@@ -30,6 +30,7 @@ from node.chain.stateproof import (
     verify_proof,
 )
 from node.chain.statetree import MemoryNodeStore, StateTree
+from suites import ED25519_SHA256
 
 HASH = b"\x5a" * 32
 
@@ -70,15 +71,15 @@ def test_more_siblings_than_split_bits_never_encode() -> None:
 def forged_at_bit_256(key: bytes, value: bytes) -> tuple[bytes, Proof]:
     """An inclusion proof of (key, value) whose one sibling sits at split bit 256, and the
     root a forger would pair it with (hashed as if bit 256 were a split: it is not)."""
-    value_hash = compute_value_hash(key, value)
-    leaf = compute_leaf_hash(compute_key_hash(key), value_hash)
-    root = compute_node_hash(0, leaf, HASH)
+    value_hash = compute_value_hash(key, value, ED25519_SHA256)
+    leaf = compute_leaf_hash(compute_key_hash(key, ED25519_SHA256), value_hash, ED25519_SHA256)
+    root = compute_node_hash(0, leaf, HASH, ED25519_SHA256)
     return root, Proof(ProofKind.INCLUSION, (Sibling(KEY_BITS, HASH),), b"", value_hash)
 
 
 def test_a_forged_sibling_at_split_bit_256_is_refused_without_raising() -> None:
     root, forged = forged_at_bit_256(b"k", b"v")
-    assert verify_proof(root, b"k", b"v", forged) is False
+    assert verify_proof(root, b"k", b"v", forged, ED25519_SHA256) is False
     for kind in (ProofKind.INCLUSION, ProofKind.OTHER_LEAF):
         with pytest.raises(ProofFormatError):
             encode_proof(
@@ -98,14 +99,14 @@ def test_a_split_bit_that_is_no_bit_index_is_refused(bit: object) -> None:
     proof = Proof(ProofKind.INCLUSION, (Sibling(bit, HASH),), b"", HASH)  # type: ignore[arg-type]
     with pytest.raises(ProofFormatError):
         encode_proof(proof)
-    assert verify_proof(EMPTY_ROOT, b"k", b"v", proof) is False
+    assert verify_proof(EMPTY_ROOT, b"k", b"v", proof, ED25519_SHA256) is False
 
 
 def test_an_empty_proof_proves_absence_under_the_empty_root_only() -> None:
     empty = Proof(ProofKind.EMPTY, ())
-    assert verify_proof(EMPTY_ROOT, b"k", None, empty) is True
-    assert verify_proof(EMPTY_ROOT, b"k", b"", empty) is False
-    assert verify_proof(HASH, b"k", None, empty) is False
+    assert verify_proof(EMPTY_ROOT, b"k", None, empty, ED25519_SHA256) is True
+    assert verify_proof(EMPTY_ROOT, b"k", b"", empty, ED25519_SHA256) is False
+    assert verify_proof(HASH, b"k", None, empty, ED25519_SHA256) is False
 
 
 # ---- a real proof in the wrong types, or claiming the key's own leaf ----------------------
@@ -113,10 +114,10 @@ def test_an_empty_proof_proves_absence_under_the_empty_root_only() -> None:
 
 def real_proof() -> tuple[bytes, Proof]:
     """A root of a few entries and the inclusion proof of b"k" (which has siblings)."""
-    tree = StateTree(MemoryNodeStore())
+    tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     root = tree.apply([(b"k", b"v"), *((b"o%d" % i, b"x") for i in range(8))])
     proof = tree.prove(b"k")
-    assert proof.siblings and verify_proof(root, b"k", b"v", proof)
+    assert proof.siblings and verify_proof(root, b"k", b"v", proof, ED25519_SHA256)
     return root, proof
 
 
@@ -138,14 +139,14 @@ def test_a_true_proof_in_the_wrong_types_is_refused(retyped: Callable[[Proof], P
     would otherwise verify: every hash in them is right)."""
     root, proof = real_proof()
     changed = retyped(proof)
-    assert verify_proof(root, b"k", b"v", changed) is False
+    assert verify_proof(root, b"k", b"v", changed, ED25519_SHA256) is False
     with pytest.raises(ProofFormatError):
         encode_proof(changed)
 
 
 def test_an_empty_proof_with_hash_fields_that_are_not_bytes_is_malformed() -> None:
     odd = Proof(ProofKind.EMPTY, (), None, None)  # type: ignore[arg-type]
-    assert verify_proof(EMPTY_ROOT, b"k", None, odd) is False
+    assert verify_proof(EMPTY_ROOT, b"k", None, odd, ED25519_SHA256) is False
     with pytest.raises(ProofFormatError):
         encode_proof(odd)
 
@@ -155,9 +156,14 @@ def test_an_exclusion_naming_the_keys_own_leaf_is_refused() -> None:
     leaf (with its real value hash) would hash up to the true root and prove a present key
     absent."""
     root, proof = real_proof()
-    forged = Proof(ProofKind.OTHER_LEAF, proof.siblings, compute_key_hash(b"k"), proof.value_hash)
+    forged = Proof(
+        ProofKind.OTHER_LEAF,
+        proof.siblings,
+        compute_key_hash(b"k", ED25519_SHA256),
+        proof.value_hash,
+    )
     assert decode_proof(encode_proof(forged)) == forged  # well formed
-    assert verify_proof(root, b"k", None, forged) is False
+    assert verify_proof(root, b"k", None, forged, ED25519_SHA256) is False
 
 
 @pytest.mark.parametrize("as_type", [bytearray, memoryview])
@@ -167,9 +173,9 @@ def test_a_root_or_key_that_is_not_bytes_is_refused_even_when_equal(
     """A bytearray equal to the true root (or key) would hash and compare equal: the type
     check is what refuses it."""
     root, proof = real_proof()
-    assert verify_proof(as_type(root), b"k", b"v", proof) is False  # type: ignore[arg-type]
-    assert verify_proof(root, as_type(b"k"), b"v", proof) is False  # type: ignore[arg-type]
+    assert verify_proof(as_type(root), b"k", b"v", proof, ED25519_SHA256) is False  # type: ignore[arg-type]
+    assert verify_proof(root, as_type(b"k"), b"v", proof, ED25519_SHA256) is False  # type: ignore[arg-type]
     empty = Proof(ProofKind.EMPTY, ())
-    assert verify_proof(EMPTY_ROOT, b"k", None, empty) is True
-    assert verify_proof(EMPTY_ROOT, as_type(b"k"), None, empty) is False  # type: ignore[arg-type]
-    assert verify_proof(EMPTY_ROOT, "k", None, empty) is False  # type: ignore[arg-type]
+    assert verify_proof(EMPTY_ROOT, b"k", None, empty, ED25519_SHA256) is True
+    assert verify_proof(EMPTY_ROOT, as_type(b"k"), None, empty, ED25519_SHA256) is False  # type: ignore[arg-type]
+    assert verify_proof(EMPTY_ROOT, "k", None, empty, ED25519_SHA256) is False  # type: ignore[arg-type]

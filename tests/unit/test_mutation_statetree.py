@@ -24,11 +24,12 @@ from node.chain.statetree import (
     prove,
     prove_from_shapes,
 )
+from suites import ED25519_SHA256
 
 
 def test_reads_and_proofs_at_an_explicit_older_root_answer_for_that_version() -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     old = tree.apply([(b"k", b"old"), (b"gone", b"here")])
     new = tree.apply([(b"k", b"new"), (b"gone", None), (b"added", b"x")])
     assert tree.root == new != old
@@ -36,12 +37,14 @@ def test_reads_and_proofs_at_an_explicit_older_root_answer_for_that_version() ->
     assert tree.get(b"gone", old) == b"here" and tree.get(b"gone") is None
     assert tree.get(b"added", old) is None and tree.get(b"added", new) == b"x"
     at_old = tree.prove(b"k", old)
-    assert verify_proof(old, b"k", b"old", at_old)
-    assert not verify_proof(new, b"k", b"old", at_old)
+    assert verify_proof(old, b"k", b"old", at_old, ED25519_SHA256)
+    assert not verify_proof(new, b"k", b"old", at_old, ED25519_SHA256)
     assert tree.prove(b"k", new) == tree.prove(b"k") != at_old
-    assert verify_proof(old, b"gone", b"here", tree.prove(b"gone", old))
+    assert verify_proof(old, b"gone", b"here", tree.prove(b"gone", old), ED25519_SHA256)
     absent = tree.prove(b"gone")
-    assert absent.kind is ProofKind.OTHER_LEAF and verify_proof(new, b"gone", None, absent)
+    assert absent.kind is ProofKind.OTHER_LEAF and verify_proof(
+        new, b"gone", None, absent, ED25519_SHA256
+    )
     # The empty tree is a version too.
     assert tree.get(b"k", EMPTY_ROOT) is None
     assert tree.prove(b"k", EMPTY_ROOT).kind is ProofKind.EMPTY
@@ -59,20 +62,22 @@ def test_reads_and_proofs_at_an_explicit_older_root_answer_for_that_version() ->
 )
 def test_a_write_that_is_not_bytes_to_bytes_or_none_is_a_type_error(write: object) -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     root = tree.apply([(b"a", b"1")])
     before = len(store)
     with pytest.raises(TypeError):
-        apply_writes(store, root, [(b"b", b"2"), write])  # type: ignore[list-item]
+        apply_writes(store, root, [(b"b", b"2"), write], suite=ED25519_SHA256)  # type: ignore[list-item]
     with pytest.raises(TypeError):
         tree.apply([write])  # type: ignore[list-item]
     assert tree.root == root and len(store) == before
 
 
 def test_a_whole_state_built_at_once_starts_from_the_empty_root() -> None:
-    update = build_tree([(b"a", b"1"), (b"b", b"2")])
+    update = build_tree([(b"a", b"1"), (b"b", b"2")], ED25519_SHA256)
     assert update.prev_root == EMPTY_ROOT
-    assert update.root == StateTree(MemoryNodeStore()).apply([(b"b", b"2"), (b"a", b"1")])
+    assert update.root == StateTree(MemoryNodeStore(), suite=ED25519_SHA256).apply(
+        [(b"b", b"2"), (b"a", b"1")]
+    )
     assert update.stale_nodes == frozenset()
 
 
@@ -140,9 +145,9 @@ def test_a_right_child_splitting_where_its_parent_did_stops_every_walk() -> None
         k for k in (b"k%d" % i for i in range(200)) if (hashlib.sha256(k).digest()[0] >> 2) & 1
     )
     with pytest.raises(CorruptNodeError):
-        prove_from_shapes(store, ROOT, key_going_right)
+        prove_from_shapes(store, ROOT, key_going_right, ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        prove(store, ROOT, key_going_right)
+        prove(store, ROOT, key_going_right, ED25519_SHA256)
 
 
 def test_a_left_child_splitting_where_its_parent_did_stops_every_walk() -> None:
@@ -153,9 +158,9 @@ def test_a_left_child_splitting_where_its_parent_did_stops_every_walk() -> None:
         list(iter_nodes(store, ROOT))
     (key_going_left,) = keys_starting(0b000000, 1)
     with pytest.raises(CorruptNodeError):
-        prove_from_shapes(store, ROOT, key_going_left)
+        prove_from_shapes(store, ROOT, key_going_left, ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        prove(store, ROOT, key_going_left)
+        prove(store, ROOT, key_going_left, ED25519_SHA256)
 
 
 @pytest.mark.parametrize("count", [1, 2])
@@ -173,9 +178,9 @@ def test_writes_walking_into_a_child_that_splits_where_its_parent_did_are_refuse
     assert len(writes) == count
     store = Shapes(damaged())
     with pytest.raises(CorruptNodeError):
-        apply_writes(store, ROOT, writes)
+        apply_writes(store, ROOT, writes, suite=ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        apply_writes(store, ROOT, writes, encode=False)
+        apply_writes(store, ROOT, writes, encode=False, suite=ED25519_SHA256)
 
 
 def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
@@ -185,13 +190,13 @@ def test_a_node_that_does_not_decode_is_a_corrupt_node_on_every_path() -> None:
     garbage = b"\xdd" * 32
     store.put_nodes({garbage: b"\x07garbage"})
     with pytest.raises(CorruptNodeError):
-        decode_shape(garbage, b"\x07garbage")
+        decode_shape(garbage, b"\x07garbage", ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        apply_writes(store, garbage, [(b"k", b"v"), (b"other", b"w")])
+        apply_writes(store, garbage, [(b"k", b"v"), (b"other", b"w")], suite=ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        apply_writes(store, garbage, [(b"k", b"v")])
+        apply_writes(store, garbage, [(b"k", b"v")], suite=ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        prove(store, garbage, b"k")
+        prove(store, garbage, b"k", ED25519_SHA256)
 
 
 def test_a_leaf_whose_key_length_overruns_its_bytes_is_a_corrupt_node() -> None:
@@ -200,9 +205,9 @@ def test_a_leaf_whose_key_length_overruns_its_bytes_is_a_corrupt_node() -> None:
     key_hash = hashlib.sha256(b"k").digest()
     store.put_nodes({bad: b"\x00" + key_hash + (50).to_bytes(4, "big") + b"k" + b"v"})
     with pytest.raises(CorruptNodeError):
-        prove(store, bad, b"k")
+        prove(store, bad, b"k", ED25519_SHA256)
     with pytest.raises(CorruptNodeError):
-        decode_shape(bad, store.get_node(bad) or b"")
+        decode_shape(bad, store.get_node(bad) or b"", ED25519_SHA256)
 
 
 class DecodedShapes(MemoryNodeStore):
@@ -210,19 +215,23 @@ class DecodedShapes(MemoryNodeStore):
 
     def get_shape(self, node_hash: bytes) -> Shape | None:
         raw = self.get_node(node_hash)
-        return None if raw is None else decode_shape(node_hash, raw)
+        return None if raw is None else decode_shape(node_hash, raw, ED25519_SHA256)
 
 
 def test_proofs_from_decoded_shapes_equal_proofs_from_nodes() -> None:
     store = DecodedShapes()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     root = tree.apply([(b"k%d" % i, b"v%d" % i) for i in range(40)])
     for key in [b"k0", b"k17", b"k39", b"absent", b"also absent"]:
-        assert prove_from_shapes(store, root, key) == prove(store, root, key)
-    single = build_tree([(b"only", b"one")])
+        assert prove_from_shapes(store, root, key, ED25519_SHA256) == prove(
+            store, root, key, ED25519_SHA256
+        )
+    single = build_tree([(b"only", b"one")], ED25519_SHA256)
     alone = DecodedShapes()
     alone.put_nodes(single.new_nodes)
-    assert prove_from_shapes(alone, single.root, b"only") == prove(alone, single.root, b"only")
+    assert prove_from_shapes(alone, single.root, b"only", ED25519_SHA256) == prove(
+        alone, single.root, b"only", ED25519_SHA256
+    )
 
 
 class FieldNamedGetShape(MemoryNodeStore):
@@ -237,10 +246,10 @@ class FieldNamedGetShape(MemoryNodeStore):
 def test_a_reader_whose_get_shape_is_not_a_method_is_read_by_its_nodes() -> None:
     items = [(b"k%d" % i, b"v%d" % i) for i in range(20)]
     store = FieldNamedGetShape()
-    root = StateTree(store).apply(items)
+    root = StateTree(store, suite=ED25519_SHA256).apply(items)
     writes: list[tuple[bytes, bytes | None]] = [(b"k3", b"w"), (b"k4", None), (b"new", b"x")]
-    update = apply_writes(store, root, writes)
+    update = apply_writes(store, root, writes, suite=ED25519_SHA256)
     reference = MemoryNodeStore()
-    reference_root = StateTree(reference).apply(items)
-    assert update == apply_writes(reference, reference_root, writes)
+    reference_root = StateTree(reference, suite=ED25519_SHA256).apply(items)
+    assert update == apply_writes(reference, reference_root, writes, suite=ED25519_SHA256)
     assert update.root != root

@@ -21,6 +21,7 @@ from consensus.validators import (
     get_prepared_certificate_problem,
     verify_commit_certificate,
 )
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.test_consensus_viewchange import prepared_certificate
 
@@ -55,8 +56,10 @@ def _key(vid: str) -> bytes:
 def test_commit_certificates_at_the_ends_of_the_u64_range_are_valid(height: int, view: int) -> None:
     cert = support.make_certificate(height, DIGEST, view=view)
     assert get_commit_certificate_problem(CHAIN, support.VALIDATORS, cert, support.VERIFIER) is None
-    verify_commit_certificate(CHAIN, support.VALIDATORS, cert)  # does not raise
-    verify_commit_certificate(CHAIN, ValidatorSchedule.starting_with(support.VALIDATORS), cert)
+    verify_commit_certificate(CHAIN, support.VALIDATORS, cert, ED25519_SHA256)  # does not raise
+    verify_commit_certificate(
+        CHAIN, ValidatorSchedule.starting_with(support.VALIDATORS), cert, ED25519_SHA256
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ def test_commit_certificates_out_of_range_are_a_problem_not_a_crash(
         is not None
     )
     with pytest.raises(InvalidCertificate):
-        verify_commit_certificate(CHAIN, support.VALIDATORS, cert)
+        verify_commit_certificate(CHAIN, support.VALIDATORS, cert, ED25519_SHA256)
 
 
 def test_a_caller_supplied_verifier_is_the_one_used() -> None:
@@ -88,7 +91,7 @@ def test_a_caller_supplied_verifier_is_the_one_used() -> None:
     cert = CommitCertificate(height=3, digest=DIGEST, votes=votes, view=0)
     verify_commit_certificate(CHAIN, FAKE_SET, cert, SHORT)  # does not raise
     with pytest.raises(InvalidCertificate):
-        verify_commit_certificate(CHAIN, FAKE_SET, cert)  # Ed25519 by default
+        verify_commit_certificate(CHAIN, FAKE_SET, cert, ED25519_SHA256)
 
 
 def test_one_byte_vote_signatures_are_checked_not_refused_by_length() -> None:

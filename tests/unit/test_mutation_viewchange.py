@@ -20,6 +20,7 @@ from consensus.viewchange import (
     has_view_change_quorum,
     strip_payload,
 )
+from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.test_consensus_viewchange import (
     prepared_certificate,
@@ -73,12 +74,20 @@ def test_a_view_change_carrying_a_bad_commit_certificate_is_rejected() -> None:
     it names; the ViewChange's own signature is good in both."""
     height, digest = 5, support.make_block(5)[1]
     good = support.make_certificate(height, digest)
-    assert get_view_change_problem(CHAIN, SINGLE, committed_at(5), support.VERIFIER) is None
+    assert (
+        get_view_change_problem(
+            CHAIN, SINGLE, committed_at(5), support.VERIFIER, ED25519_SHA256.hash
+        )
+        is None
+    )
     short = support.make_certificate(height, digest, voters=("v0", "v1"))
     forged = replace(good, digest=support.make_block(5, "other")[1])
     for bad in (short, forged):
         vc = signed_view_change("v2", 1, committed=bad)
-        assert get_view_change_problem(CHAIN, SINGLE, vc, support.VERIFIER) is not None
+        assert (
+            get_view_change_problem(CHAIN, SINGLE, vc, support.VERIFIER, ED25519_SHA256.hash)
+            is not None
+        )
 
 
 def test_certificates_in_a_view_change_are_checked_against_the_set_at_their_height() -> None:
@@ -86,7 +95,9 @@ def test_certificates_in_a_view_change_are_checked_against_the_set_at_their_heig
     vc = signed_view_change(
         "v2", 1, committed=committed_at(5).committed, prepared=prepared_certificate(0, 6, digest)
     )
-    assert get_view_change_problem(CHAIN, CHANGING, vc, support.VERIFIER) is None
+    assert (
+        get_view_change_problem(CHAIN, CHANGING, vc, support.VERIFIER, ED25519_SHA256.hash) is None
+    )
 
 
 def test_a_prepared_certificate_from_the_view_asked_for_is_rejected() -> None:
@@ -94,9 +105,15 @@ def test_a_prepared_certificate_from_the_view_asked_for_is_rejected() -> None:
     view 1 itself (fully valid otherwise) is refused, one from view 0 accepted."""
     digest = support.make_block(1)[1]
     same_view = signed_view_change("v1", 1, prepared=prepared_certificate(1, 1, digest))
-    assert get_view_change_problem(CHAIN, SINGLE, same_view, support.VERIFIER) is not None
+    assert (
+        get_view_change_problem(CHAIN, SINGLE, same_view, support.VERIFIER, ED25519_SHA256.hash)
+        is not None
+    )
     earlier = signed_view_change("v1", 1, prepared=prepared_certificate(0, 1, digest))
-    assert get_view_change_problem(CHAIN, SINGLE, earlier, support.VERIFIER) is None
+    assert (
+        get_view_change_problem(CHAIN, SINGLE, earlier, support.VERIFIER, ED25519_SHA256.hash)
+        is None
+    )
 
 
 # ----------------------------------------------------------------- a NewView
@@ -107,7 +124,9 @@ def test_a_valid_new_view_under_a_schedule_yields_its_plan() -> None:
         signed_view_change(s, 1, committed=committed_at(5).committed) for s in ("v1", "v3")
     ]
     nv = signed_new_view(1, vcs, None)
-    plan, problem = get_new_view_problem(CHAIN, CHANGING, nv, support.VERIFIER, None)
+    plan, problem = get_new_view_problem(
+        CHAIN, CHANGING, nv, support.VERIFIER, ED25519_SHA256.hash, None
+    )
     assert problem is None
     assert plan is not None
     assert (plan.view, plan.start_height, plan.reproposal) == (1, 6, None)

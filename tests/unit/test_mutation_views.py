@@ -27,6 +27,7 @@ from consensus.ready import Ready
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import Validator, ValidatorSet
 from consensus.viewchange import get_new_view_problem
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import (
     CHAIN,
     RETRANSMIT_TICKS,
@@ -62,6 +63,7 @@ def digest_checking(self_id: str, signed: tuple[Record, ...] = ()) -> Replica:
         self_id=self_id,
         retransmit_ticks=RETRANSMIT_TICKS,
         block_digest=lambda payload: hashlib.sha256(payload).digest(),
+        suite=ED25519_SHA256,
     )
     return Replica(config, SIGNERS[self_id], VERIFIER, committed_height=0, signed=signed)
 
@@ -309,7 +311,11 @@ def test_an_observer_never_joins_a_view_change() -> None:
     """A replica in no set from the height in flight on (a validator joining later) follows
     the chain but signs no ViewChange and stays in its view."""
     config = ReplicaConfig(
-        chain_id=CHAIN, validators=VALIDATORS, self_id="v4", retransmit_ticks=RETRANSMIT_TICKS
+        chain_id=CHAIN,
+        validators=VALIDATORS,
+        self_id="v4",
+        retransmit_ticks=RETRANSMIT_TICKS,
+        suite=ED25519_SHA256,
     )
     observer = Replica(config, NEWCOMER, VERIFIER, committed_height=0)
     for peer in ("v1", "v2", "v3"):
@@ -680,6 +686,8 @@ def test_a_new_primary_without_the_key_of_the_views_first_height_waits_for_it() 
     assert primary.in_view_change
     primary.synced(1, cert)
     (nv,) = [m for m in _sent(drain(primary)) if isinstance(m, NewView)]
-    plan, problem = get_new_view_problem(CHAIN, primary.schedule, nv, VERIFIER, None)
+    plan, problem = get_new_view_problem(
+        CHAIN, primary.schedule, nv, VERIFIER, ED25519_SHA256.hash, None
+    )
     assert problem is None and plan is not None and plan.start_height == 2
     assert primary.view == 1 and not primary.in_view_change

@@ -14,13 +14,14 @@ from node.chain.crypto import KeyPair
 from node.chain.tx import build_tx
 from node.mempool import Mempool
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 
 CHAIN = "test-chain"
 KEY = KeyPair(bytes(range(32)))
 
 
 def _admission() -> Admission:
-    return Admission(CHAIN, Mempool(), {}, lambda _hash: False, lambda: None)
+    return Admission(CHAIN, Mempool(), {}, lambda _hash: False, lambda: None, suite=ED25519_SHA256)
 
 
 def _revoke(**args: str | int | bytes) -> ledger_pb2.Transaction:

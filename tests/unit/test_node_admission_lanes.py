@@ -29,6 +29,7 @@ from node.mempool import CLIENTS, Mempool, MempoolFull
 from node.refusal_log import RefusalLog
 from node.runtime import Node
 from proto import consensus_pb2, ledger_pb2, node_pb2, node_pb2_grpc
+from suites import ED25519_SHA256
 from tests.unit.node_support import TEST_CA, open_node
 from tests.unit.test_node_trust import BANK, CHAIN, EDU, VALIDATOR, trust_genesis
 from tests.unit.test_transport_node import CAS, validator
@@ -55,7 +56,7 @@ def grant(signer: KeyPair, n: int) -> ledger_pb2.Transaction:
 
 
 def checked(signer: KeyPair, n: int) -> CheckedTx:
-    return check_tx(grant(signer, n), CHAIN)
+    return check_tx(grant(signer, n), CHAIN, suite=ED25519_SHA256)
 
 
 # ---- the mempool's quotas -------------------------------------------------------------------
@@ -187,7 +188,12 @@ def test_peer_messages_before_the_start_are_dropped_and_the_replica_speaks_after
     80 s in `make soak`. Before the start they are dropped (counted); after it they count."""
     signer = Ed25519Signer("val-1", PEER.seed)
     vc = ViewChange(
-        1, None, None, b"", "val-1", signer.sign(view_change_sign_bytes(CHAIN, 1, None, None))
+        1,
+        None,
+        None,
+        b"",
+        "val-1",
+        signer.sign(view_change_sign_bytes(CHAIN, 1, None, None, ED25519_SHA256.hash)),
     )
 
     async def check() -> None:

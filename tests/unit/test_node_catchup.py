@@ -23,6 +23,7 @@ from node.genesis import Genesis
 from node.ledger.wal import Wal, WalEntry
 from node.runtime import Node
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 
 VALIDATOR = KeyPair(b"\x21" * 32)
@@ -144,7 +145,7 @@ def test_a_transaction_committed_by_state_transfer_leaves_the_mempool_and_is_a_r
     assert len(node.mempool) == 1
     assert asyncio.run(node.catchup.apply_run(chain)) == (2, None)
     assert len(node.mempool) == 0
-    assert node.blocks.is_committed(tx_hash(pending))
+    assert node.blocks.is_committed(tx_hash(pending, ED25519_SHA256))
     with pytest.raises(SubmitRejected, match="replay"):
         node.admission.admit(pending, forward=False)
     node.store.close()

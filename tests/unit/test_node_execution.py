@@ -14,6 +14,7 @@ from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import StorageError, Store
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
@@ -25,7 +26,7 @@ def genesis() -> Genesis:
 
 
 def open_store(path: Path, g: Genesis) -> Store:
-    store = Store(path)
+    store = Store(path, ED25519_SHA256)
     store.init_genesis(g.hash, g.state_writes(), g.state_root)
     return store
 
@@ -40,7 +41,7 @@ def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
 
 
 def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int = 1):  # type: ignore[no-untyped-def]
-    checked = check_block_txs(txs, g.chain_id)
+    checked = check_block_txs(txs, g.chain_id, suite=ED25519_SHA256)
     return execute_block(
         StoreState(store),
         g.chain_id,
@@ -50,6 +51,7 @@ def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int
         checked,
         is_committed=lambda h: store.tx_location(h) is not None,
         tree_nodes=store.tree,
+        suite=ED25519_SHA256,
     )
 
 
@@ -110,12 +112,12 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
     assert store.tree.root == executed.state_root
     value, proof = store.state_get(key), store.tree.prove(key)
     assert value == store.state_get(key)
-    assert verify_proof(executed.state_root, key, value, proof)
-    assert not verify_proof(executed.state_root, key, (value or b"") + b" ", proof)
+    assert verify_proof(executed.state_root, key, value, proof, ED25519_SHA256)
+    assert not verify_proof(executed.state_root, key, (value or b"") + b" ", proof, ED25519_SHA256)
     absent = store.state_get(b"certificates/cert/nope")
     exclusion = store.tree.prove(b"certificates/cert/nope")
     assert absent is None and verify_proof(
-        executed.state_root, b"certificates/cert/nope", None, exclusion
+        executed.state_root, b"certificates/cert/nope", None, exclusion, ED25519_SHA256
     )
     # A block that does not follow the tip is refused and writes nothing.
     with pytest.raises(StorageError):
@@ -164,7 +166,7 @@ def test_another_chains_database_is_refused(tmp_path: Path) -> None:
     g = genesis()
     open_store(tmp_path / "db", g).close()
     other = Genesis(g.chain_id + "-2", g.genesis_time_ms, g.validators, g.organisations)
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     with pytest.raises(StorageError, match="another genesis"):
         store.init_genesis(other.hash, other.state_writes(), other.state_root)
     store.close()

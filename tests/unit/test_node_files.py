@@ -16,6 +16,7 @@ from node.files import set_private_umask
 from node.ledger.store import Store
 from node.ledger.wal import Wal
 from node.transport.server import check_node_files
+from suites import ED25519_SHA256
 from tests.unit.files_support import mode, refusal_once_loosened, run_refused_start
 from tests.unit.node_support import config_doc
 
@@ -71,13 +72,13 @@ def test_what_the_node_creates_is_private(tmp_path: Path) -> None:
     """The folders and the WAL by their own modes (under this test process's umask); the
     LevelDB files by the node process's umask."""
     home = tmp_path / "home"
-    Store(home / "db").close()
+    Store(home / "db", ED25519_SHA256).close()
     Wal(home / "consensus.wal").close()
     assert mode(home / "db") == 0o700
     assert mode(home / "consensus.wal") == 0o600
     old = set_private_umask()  # what `python -m node` does first
     try:
-        Store(tmp_path / "other" / "db").close()
+        Store(tmp_path / "other" / "db", ED25519_SHA256).close()
     finally:
         os.umask(old)
     assert {mode(p) for p in (tmp_path / "other" / "db").iterdir()} == {0o600}

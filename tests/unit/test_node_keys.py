@@ -16,6 +16,7 @@ from node.genesis import Genesis
 from node.ledger.store import Store
 from node.runtime import Node
 from node.validators import KeyConfigError, get_key_problem, get_missing_keys, keys_to_hand
+from suites import ED25519_SHA256
 from tests.unit import node_support
 
 OLD = b"\x01" * 32
@@ -145,13 +146,13 @@ def test_node_refuses_keys_that_do_not_fit_and_starts_with_a_next_key(tmp_path: 
         (stranger, (), "none of the node's keys"),
         (own, (own,), "holds the same key"),
     ):
-        store = Store(tmp_path / "db")
+        store = Store(tmp_path / "db", ED25519_SHA256)
         try:
             with pytest.raises(KeyConfigError, match=message):
                 Node(config, genesis, keypair, store, next_keys=next_keys)
         finally:
             store.close()
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     try:
         node = Node(config, genesis, own, store, next_keys=(nxt,))
         assert set(node.keys) == {own.public_key, nxt.public_key}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from consensus.messages import Commit, CommitCertificate, Prepare, PrePrepare, Suspicion, Vote
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file, read_public_key, save_key_file
-from node.chain.merkle import EMPTY_ROOT, leaf_hash, merkle_root, node_hash
+from node.chain.merkle import empty_root, leaf_hash, merkle_root, node_hash
 from node.chain.tx import build_tx, check_tx
 from node.chain.wire import (
     WireError,
@@ -21,33 +21,48 @@ from node.chain.wire import (
     encode_message,
 )
 from node.mempool import Mempool, MempoolFull
+from suites import ED25519_SHA256, SM2_SM3, SUITES, Suite
+
+SUITE_PARAMS = [pytest.param(s, id=s.name) for s in SUITES.values()]
 
 
-def test_merkle_known_shapes() -> None:
+@pytest.mark.parametrize("suite", SUITE_PARAMS)
+def test_merkle_known_shapes(suite: Suite) -> None:
     a, b, c = b"a", b"b", b"c"
-    assert merkle_root([]) == EMPTY_ROOT == hashlib.sha256(b"").digest()
-    assert merkle_root([a]) == leaf_hash(a)
-    assert merkle_root([a, b]) == node_hash(leaf_hash(a), leaf_hash(b))
+    h = suite.hash
+    assert merkle_root([], suite) == empty_root(suite) == h(b"")
+    assert merkle_root([a], suite) == leaf_hash(a, suite) == h(b"\x00a")
+    assert merkle_root([a, b], suite) == node_hash(leaf_hash(a, suite), leaf_hash(b, suite), suite)
+    assert node_hash(a, b, suite) == h(b"\x01ab")
     # Unbalanced: the left subtree holds the largest power of two below n.
-    assert merkle_root([a, b, c]) == node_hash(node_hash(leaf_hash(a), leaf_hash(b)), leaf_hash(c))
+    left = node_hash(leaf_hash(a, suite), leaf_hash(b, suite), suite)
+    assert merkle_root([a, b, c], suite) == node_hash(left, leaf_hash(c, suite), suite)
 
 
-def _recursive_merkle_root(leaves: list[bytes]) -> bytes:
+def test_merkle_roots_of_the_two_suites_differ() -> None:
+    assert merkle_root([], ED25519_SHA256) == hashlib.sha256(b"").digest()
+    assert merkle_root([b"a"], SM2_SM3) != merkle_root([b"a"], ED25519_SHA256)
+
+
+def _recursive_merkle_root(leaves: list[bytes], suite: Suite) -> bytes:
     """RFC 6962's definition, word for word: split at the largest power of two below n."""
     if not leaves:
-        return EMPTY_ROOT
+        return empty_root(suite)
     if len(leaves) == 1:
-        return leaf_hash(leaves[0])
+        return leaf_hash(leaves[0], suite)
     k = 1
     while k * 2 < len(leaves):
         k *= 2
-    return node_hash(_recursive_merkle_root(leaves[:k]), _recursive_merkle_root(leaves[k:]))
+    return node_hash(
+        _recursive_merkle_root(leaves[:k], suite), _recursive_merkle_root(leaves[k:], suite), suite
+    )
 
 
-def test_merkle_root_matches_the_recursive_definition() -> None:
+@pytest.mark.parametrize("suite", SUITE_PARAMS)
+def test_merkle_root_matches_the_recursive_definition(suite: Suite) -> None:
     leaves = [bytes([i % 256, i // 256]) for i in range(1100)]
     for n in [*range(70), 127, 128, 129, 255, 256, 257, 500, 511, 512, 513, 999, 1000, 1024, 1100]:
-        assert merkle_root(leaves[:n]) == _recursive_merkle_root(leaves[:n]), n
+        assert merkle_root(leaves[:n], suite) == _recursive_merkle_root(leaves[:n], suite), n
 
 
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=20), st.data())
@@ -57,14 +72,16 @@ def test_merkle_root_changes_when_any_leaf_changes(
     i = data.draw(st.integers(0, len(leaves) - 1))
     changed = list(leaves)
     changed[i] = leaves[i] + b"!"
-    assert merkle_root(changed) != merkle_root(leaves)
-    assert merkle_root(leaves) != merkle_root([*leaves, b""])
+    suite = ED25519_SHA256
+    assert merkle_root(changed, suite) != merkle_root(leaves, suite)
+    assert merkle_root(leaves, suite) != merkle_root([*leaves, b""], suite)
 
 
-def test_leaf_cannot_pose_as_inner_node() -> None:
+@pytest.mark.parametrize("suite", SUITE_PARAMS)
+def test_leaf_cannot_pose_as_inner_node(suite: Suite) -> None:
     a, b = b"a", b"b"
-    inner = node_hash(leaf_hash(a), leaf_hash(b))
-    assert merkle_root([inner]) != merkle_root([a, b])
+    inner = node_hash(leaf_hash(a, suite), leaf_hash(b, suite), suite)
+    assert merkle_root([inner], suite) != merkle_root([a, b], suite)
 
 
 def test_key_file_round_trip_and_wrong_passphrase(tmp_path: Path) -> None:
@@ -86,7 +103,10 @@ def test_key_file_round_trip_and_wrong_passphrase(tmp_path: Path) -> None:
 
 def test_mempool_dedups_orders_and_bounds() -> None:
     kp = KeyPair.generate()
-    txs = [check_tx(build_tx("c", kp, "consent", "grant", {"n": i}), "c") for i in range(5)]
+    txs = [
+        check_tx(build_tx("c", kp, "consent", "grant", {"n": i}), "c", suite=ED25519_SHA256)
+        for i in range(5)
+    ]
     pool = Mempool(txs_max=4)
     assert [pool.add(t) for t in txs[:4]] == [True] * 4
     assert pool.add(txs[0]) is False

@@ -17,6 +17,7 @@ from node.mempool import Mempool
 from node.runtime import Node
 from node.screening import AdmissionScreen
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 
 EDU = KeyPair(b"\x01" * 32)
@@ -45,7 +46,7 @@ def unscreened(_hash: bytes, _body: ledger_pb2.TxBody, _args: dict[str, ArgValue
 
 def propose(primary: Node, tx: ledger_pb2.Transaction) -> Proposal:
     """The block val-0 (primary of view 0) builds around `tx`, admitted without a screen."""
-    primary.mempool.add(check_tx(tx, primary.chain_id, screen=unscreened))
+    primary.mempool.add(check_tx(tx, primary.chain_id, screen=unscreened, suite=ED25519_SHA256))
     built = primary.blocks.build(0)
     assert built is not None
     payload, digest = built
@@ -109,10 +110,12 @@ def test_a_transaction_is_screened_once_per_node() -> None:
     g = genesis()
     tx = issue_diploma(g.chain_id, EDU, HOLDER, "cert-unit-0002", "cd" * 32, b"\x07" * 16)
     screen = AdmissionScreen()
-    admission = Admission(g.chain_id, Mempool(), {}, lambda _hash: False, lambda: None, screen)
+    admission = Admission(
+        g.chain_id, Mempool(), {}, lambda _hash: False, lambda: None, screen, suite=ED25519_SHA256
+    )
     try:
         admission.admit(tx, forward=False)
-        admission.mempool.remove([check_tx(tx, g.chain_id).hash])
+        admission.mempool.remove([check_tx(tx, g.chain_id, suite=ED25519_SHA256).hash])
         admission.admit(tx, forward=False)  # again, e.g. relayed back after a view change
         assert screen.screened == 1
     finally:
@@ -129,6 +132,7 @@ def test_the_screen_forgets_the_oldest_and_never_remembers_a_refusal() -> None:
             ),
             g.chain_id,
             screen=screen,
+            suite=ED25519_SHA256,
         )
         for i in range(3)
     ]
@@ -136,7 +140,9 @@ def test_the_screen_forgets_the_oldest_and_never_remembers_a_refusal() -> None:
     bad = revoke(g, note="kept on-chain")
     for _ in range(2):
         with pytest.raises(Exception, match="not declared"):
-            check_tx(bad, g.chain_id, screen=screen)
+            check_tx(bad, g.chain_id, screen=screen, suite=ED25519_SHA256)
     assert screen.screened == 5 and len(screen) == 2
-    check_tx(good[0].tx, g.chain_id, screen=screen)  # forgotten: screened again
+    check_tx(
+        good[0].tx, g.chain_id, screen=screen, suite=ED25519_SHA256
+    )  # forgotten: screened again
     assert screen.screened == 6

@@ -9,6 +9,7 @@ import plyvel
 import pytest
 
 from node.ledger.store import BLOCK_FORMAT, META_FORMAT, META_TIP, StorageError, Store
+from suites import ED25519_SHA256
 
 
 def _raw(path: Path) -> plyvel.DB:
@@ -16,11 +17,11 @@ def _raw(path: Path) -> plyvel.DB:
 
 
 def test_a_new_ledger_is_marked_with_the_format_and_opens_again(tmp_path: Path) -> None:
-    Store(tmp_path / "db").close()
+    Store(tmp_path / "db", ED25519_SHA256).close()
     db = _raw(tmp_path / "db")
     assert db.get(META_FORMAT) == BLOCK_FORMAT
     db.close()
-    Store(tmp_path / "db").close()
+    Store(tmp_path / "db", ED25519_SHA256).close()
 
 
 @pytest.mark.parametrize(("marker", "named"), ((None, "block format 1"), (b"3", "format 3")))
@@ -34,7 +35,7 @@ def test_a_ledger_of_another_format_is_refused_and_left_as_it_was(
     before = dict(db.iterator())
     db.close()
     with pytest.raises(StorageError, match=named) as refused:
-        Store(tmp_path / "db")
+        Store(tmp_path / "db", ED25519_SHA256)
     assert "start a new chain" in str(refused.value)
     db = _raw(tmp_path / "db")
     assert dict(db.iterator()) == before

@@ -15,6 +15,7 @@ from node.chain import ids
 from node.chain.crypto import KeyPair
 from node.chain.tx import TxInvalid, build_tx, check_tx, decode_args, encode_args, tx_hash
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 
 CHAIN = "test-chain"
 KEY = KeyPair(bytes(range(32)))
@@ -48,7 +49,11 @@ def test_hash_does_not_depend_on_how_args_were_built(args: dict[str, object]) ->
     a = build_tx(CHAIN, KEY, "consent", "grant", args, nonce=NONCE)  # type: ignore[arg-type]
     b = build_tx(CHAIN, KEY, "consent", "grant", dict(reversed(list(args.items()))), nonce=NONCE)  # type: ignore[arg-type]
     assert a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
-    assert tx_hash(a) == tx_hash(b) == check_tx(a, CHAIN).hash
+    assert (
+        tx_hash(a, ED25519_SHA256)
+        == tx_hash(b, ED25519_SHA256)
+        == check_tx(a, CHAIN, suite=ED25519_SHA256).hash
+    )
 
 
 def test_hash_changes_with_every_field() -> None:
@@ -70,26 +75,26 @@ def test_hash_changes_with_every_field() -> None:
         build_tx(CHAIN, KEY, "consent", "refuse", {"request_id": "req-00000001"}, nonce=NONCE),
         build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000002"}, nonce=NONCE),
     ]
-    hashes = {tx_hash(base)} | {tx_hash(v) for v in variants}
+    hashes = {tx_hash(base, ED25519_SHA256)} | {tx_hash(v, ED25519_SHA256) for v in variants}
     assert len(hashes) == 1 + len(variants)
 
 
 def test_fresh_nonces_make_identical_calls_distinct() -> None:
     a = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
     b = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001"})
-    assert tx_hash(a) != tx_hash(b)
+    assert tx_hash(a, ED25519_SHA256) != tx_hash(b, ED25519_SHA256)
 
 
 def test_check_accepts_a_good_transaction() -> None:
     tx = build_tx(CHAIN, KEY, "consent", "grant", {"request_id": "req-00000001", "max_uses": 2})
-    checked = check_tx(tx, CHAIN)
+    checked = check_tx(tx, CHAIN, suite=ED25519_SHA256)
     assert checked.args == {"request_id": "req-00000001", "max_uses": 2}
     assert checked.size == tx.ByteSize()
 
 
 def _code(tx: ledger_pb2.Transaction, chain: str = CHAIN) -> str:
     with pytest.raises(TxInvalid) as info:
-        check_tx(tx, chain)
+        check_tx(tx, chain, suite=ED25519_SHA256)
     return info.value.code
 
 
@@ -155,9 +160,9 @@ def test_generated_ids_pass_screening(random_bytes: bytes) -> None:
         request_id = ids.new_id("req")
     urandom.assert_called_once_with(15)
     tx = build_tx(CHAIN, KEY, "consent", "access", {"request_id": request_id})
-    checked = check_tx(tx, CHAIN)
+    checked = check_tx(tx, CHAIN, suite=ED25519_SHA256)
     assert checked.args == {"request_id": request_id}
-    assert checked.hash == tx_hash(tx)
+    assert checked.hash == tx_hash(tx, ED25519_SHA256)
 
 
 @given(st.integers(min_value=0, max_value=2**31))
@@ -169,9 +174,9 @@ def test_field_commitments_pass_screening(seed: int) -> None:
     rnd = random.Random(seed)
     hashes = {f"f{i}": rnd.getrandbits(256).to_bytes(32, "big").hex() for i in range(9)}
     tx = build_tx(CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps(hashes)})
-    checked = check_tx(tx, CHAIN)
+    checked = check_tx(tx, CHAIN, suite=ED25519_SHA256)
     assert checked.args == {"field_hashes": json.dumps(hashes)}
-    assert checked.hash == tx_hash(tx)
+    assert checked.hash == tx_hash(tx, ED25519_SHA256)
 
 
 def test_digest_with_an_id_like_digit_run_is_not_personal_data() -> None:
@@ -180,7 +185,7 @@ def test_digest_with_an_id_like_digit_run_is_not_personal_data() -> None:
     # A real random digest whose tail reads like a 15-digit ID number (found by search).
     digest = "01b1c0996acd2fff85b8d3aeb45a00a312767e35db1178dcc607863890819060"
     tx = build_tx(CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps({"a": digest})})
-    check_tx(tx, CHAIN)
+    check_tx(tx, CHAIN, suite=ED25519_SHA256)
     # The same digits outside a digest are still refused.
     bad = build_tx(
         CHAIN, KEY, "certificates", "issue", {"field_hashes": json.dumps({"a": "13800138000"})}

@@ -53,6 +53,7 @@ from node.chain.statetree import (
     prove,
 )
 from node.ledger.statetree_store import LevelDBNodeStore
+from suites import ED25519_SHA256
 
 Write = tuple[bytes, bytes | None]
 
@@ -130,20 +131,20 @@ def proofs(draw: st.DrawFn) -> Proof:
 
 def test_empty_tree_has_a_constant_root_and_proves_absence() -> None:
     assert bytes(32) == EMPTY_ROOT
-    tree = StateTree(MemoryNodeStore())
+    tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     assert tree.apply([]) == EMPTY_ROOT
     assert tree.apply([(b"absent", None)]) == EMPTY_ROOT
     proof = tree.prove(b"k")
     assert proof == Proof(ProofKind.EMPTY, ())
-    assert verify_proof(EMPTY_ROOT, b"k", None, proof)
-    assert not verify_proof(EMPTY_ROOT, b"k", b"v", proof)
-    assert not verify_proof(spec_root({b"k": b"v"}), b"k", None, proof)
+    assert verify_proof(EMPTY_ROOT, b"k", None, proof, ED25519_SHA256)
+    assert not verify_proof(EMPTY_ROOT, b"k", b"v", proof, ED25519_SHA256)
+    assert not verify_proof(spec_root({b"k": b"v"}), b"k", None, proof, ED25519_SHA256)
     assert encode_proof(proof) == b"\x01\x00"
     assert decode_proof(b"\x01\x00") == proof
 
 
 def test_single_leaf_is_the_root_and_deleting_it_empties_the_tree() -> None:
-    tree = StateTree(MemoryNodeStore())
+    tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     root = tree.apply([(b"certificates/cert/1", b"status=valid")])
     assert root == spec_leaf(b"certificates/cert/1", b"status=valid")
     proof = tree.prove(b"certificates/cert/1")
@@ -154,7 +155,7 @@ def test_single_leaf_is_the_root_and_deleting_it_empties_the_tree() -> None:
 def test_known_root() -> None:
     """A golden value: the root definition must not drift silently."""
     state = {b"a": b"1", b"b": b"2", b"c": b"3", b"certificates/cert/x": b"valid"}
-    root = build_tree(state.items()).root
+    root = build_tree(state.items(), ED25519_SHA256).root
     assert root == spec_root(state)
     assert root.hex() == GOLDEN_ROOT
 
@@ -164,37 +165,47 @@ GOLDEN_ROOT = "4665292bfe9839e0ecfb621ca885edd2881c37810e1246cf333e1fe4fabbcedc"
 
 def test_writing_the_same_value_again_changes_nothing() -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     root = tree.apply([(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
-    update = apply_writes(store, root, [(b"b", b"2"), (b"zz", None)])
+    update = apply_writes(store, root, [(b"b", b"2"), (b"zz", None)], suite=ED25519_SHA256)
     assert update.root == root
     assert update.new_nodes == {} and update.stale_nodes == frozenset()
 
 
 def test_last_write_of_a_key_wins() -> None:
-    update = apply_writes(MemoryNodeStore(), EMPTY_ROOT, [(b"k", b"1"), (b"k", None), (b"k", b"3")])
+    update = apply_writes(
+        MemoryNodeStore(),
+        EMPTY_ROOT,
+        [(b"k", b"1"), (b"k", None), (b"k", b"3")],
+        suite=ED25519_SHA256,
+    )
     assert update.root == spec_root({b"k": b"3"})
 
 
 def test_apply_writes_reads_but_never_writes() -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     root = tree.apply([(bytes([i]), b"v") for i in range(50)])
     before = len(store)
-    update = apply_writes(store, root, [(b"new", b"x"), (bytes([3]), None)])
+    update = apply_writes(store, root, [(b"new", b"x"), (bytes([3]), None)], suite=ED25519_SHA256)
     assert len(store) == before
     assert update.prev_root == root and update.root != root
     # Chained execution ahead of commit: read the pending update's nodes through an overlay.
-    second = apply_writes(OverlayNodeReader(store, update.new_nodes), update.root, [(b"n2", b"y")])
+    second = apply_writes(
+        OverlayNodeReader(store, update.new_nodes),
+        update.root,
+        [(b"n2", b"y")],
+        suite=ED25519_SHA256,
+    )
     model = {bytes([i]): b"v" for i in range(50) if i != 3} | {b"new": b"x", b"n2": b"y"}
     assert second.root == spec_root(model)
 
 
 def test_unknown_root_raises_missing_node() -> None:
     with pytest.raises(MissingNodeError):
-        prove(MemoryNodeStore(), b"\x42" * 32, b"k")
+        prove(MemoryNodeStore(), b"\x42" * 32, b"k", ED25519_SHA256)
     with pytest.raises(MissingNodeError):
-        apply_writes(MemoryNodeStore(), b"\x42" * 32, [(b"k", b"v")])
+        apply_writes(MemoryNodeStore(), b"\x42" * 32, [(b"k", b"v")], suite=ED25519_SHA256)
 
 
 # ---- history independence and proofs (hypothesis) --------------------------------------
@@ -204,13 +215,13 @@ def test_unknown_root_raises_missing_node() -> None:
 @given(batches=batches_st, order_seed=st.integers(0, 2**32 - 1))
 def test_root_depends_only_on_the_final_state(batches: list[list[Write]], order_seed: int) -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     model: dict[bytes, bytes] = {}
     for writes in batches:
         previous = tree.root
-        update = apply_writes(store, previous, writes)
+        update = apply_writes(store, previous, writes, suite=ED25519_SHA256)
         store.put_nodes(update.new_nodes)
-        tree = StateTree(store, update.root)
+        tree = StateTree(store, update.root, suite=ED25519_SHA256)
         apply_to_model(model, writes)
         assert update.root == spec_root(model)
         # stale = reachable before and not after; every new node is reachable after.
@@ -218,7 +229,7 @@ def test_root_depends_only_on_the_final_state(batches: list[list[Write]], order_
         assert update.stale_nodes == before - after
         assert set(update.new_nodes) <= after
         for node, raw in update.new_nodes.items():
-            assert compute_stored_node_hash(raw) == node
+            assert compute_stored_node_hash(raw, ED25519_SHA256) == node
             # The shapes handed to a store's cache describe exactly the stored bytes.
             split_bit, left, right, rep = update.shapes[node]
             if split_bit == 256:
@@ -229,10 +240,10 @@ def test_root_depends_only_on_the_final_state(batches: list[list[Write]], order_
     # The same final map built from scratch, one key per batch in a random order.
     items = list(model.items())
     random.Random(order_seed).shuffle(items)
-    fresh = StateTree(MemoryNodeStore())
+    fresh = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     for key, value in items:
         fresh.apply([(key, value)])
-    assert fresh.root == tree.root == build_tree(model.items()).root
+    assert fresh.root == tree.root == build_tree(model.items(), ED25519_SHA256).root
 
 
 @settings(max_examples=120, deadline=None)
@@ -243,7 +254,7 @@ def test_proofs_verify_exactly_the_state_under_their_root(
     """At least one probe, so every root is asked about some key (with none, an example
     whose batches leave every version empty checked nothing: 18 % of them did)."""
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     model: dict[bytes, bytes] = {}
     history: list[tuple[bytes, dict[bytes, bytes]]] = [(EMPTY_ROOT, {})]
     for writes in batches:
@@ -254,9 +265,9 @@ def test_proofs_verify_exactly_the_state_under_their_root(
     # Every retained root still answers for its own version.
     for root, snapshot in history:
         for key in {*snapshot, *probes}:
-            value, proof = lookup(store, root, key)
+            value, proof = lookup(store, root, key, ED25519_SHA256)
             assert value == snapshot.get(key)
-            assert verify_proof(root, key, value, proof)
+            assert verify_proof(root, key, value, proof, ED25519_SHA256)
             assert decode_proof(encode_proof(proof)) == proof
 
     root = tree.root
@@ -265,27 +276,29 @@ def test_proofs_verify_exactly_the_state_under_their_root(
     for key, value in model.items():
         proof = tree.prove(key)
         assert proof.kind is ProofKind.INCLUSION
-        assert verify_proof(root, key, value, proof)
+        assert verify_proof(root, key, value, proof, ED25519_SHA256)
         other = data.draw(values, label="other value")
         if other == value:
             other += b"!"
-        assert not verify_proof(root, key, other, proof)
-        assert not verify_proof(root, key, None, proof)
-        assert not verify_proof(root, key + b"\x00", value, proof)
+        assert not verify_proof(root, key, other, proof, ED25519_SHA256)
+        assert not verify_proof(root, key, None, proof, ED25519_SHA256)
+        assert not verify_proof(root, key + b"\x00", value, proof, ED25519_SHA256)
     for key in probes:
         if key in model:
             continue
         proof = tree.prove(key)
         assert proof.kind in (ProofKind.EMPTY, ProofKind.OTHER_LEAF)
-        assert get_value(store, root, key) is None
-        assert verify_proof(root, key, None, proof)
-        assert not verify_proof(root, key, data.draw(values, label="claimed value"), proof)
+        assert get_value(store, root, key, ED25519_SHA256) is None
+        assert verify_proof(root, key, None, proof, ED25519_SHA256)
+        assert not verify_proof(
+            root, key, data.draw(values, label="claimed value"), proof, ED25519_SHA256
+        )
     # A proof made under one root fails under any other root.
     for other_root, _ in history:
         if other_root == root:
             continue
         for key in list(model)[:5]:
-            assert not verify_proof(other_root, key, model[key], tree.prove(key))
+            assert not verify_proof(other_root, key, model[key], tree.prove(key), ED25519_SHA256)
 
 
 def _changed(proof: Proof, data: st.DataObject) -> tuple[str, Proof]:
@@ -353,7 +366,7 @@ def test_a_proof_changed_in_any_field_never_verifies(
     """Every changed proof here is well formed, so each example reaches the verification;
     changes that break the format are `test_malformed_proof_bytes_raise_the_format_error`."""
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     tree.apply(list(state.items()))
     if state and data.draw(st.booleans(), label="probe a present key"):
         probe = data.draw(st.sampled_from(sorted(state)), label="present probe")
@@ -363,18 +376,20 @@ def test_a_proof_changed_in_any_field_never_verifies(
     event(f"{proof.kind.name} proof, changed: {change}")
     assert tampered != proof
     assert decode_proof(encode_proof(tampered)) == tampered  # well formed
-    assert not verify_proof(tree.root, probe, value, tampered)
-    assert not verify_proof(tree.root, probe, None if value is not None else b"", tampered)
+    assert not verify_proof(tree.root, probe, value, tampered, ED25519_SHA256)
+    assert not verify_proof(
+        tree.root, probe, None if value is not None else b"", tampered, ED25519_SHA256
+    )
 
 
 def test_every_single_byte_change_of_real_proofs_is_caught() -> None:
     state = {f"certificates/cert/{i}".encode(): f"status={i}".encode() for i in range(300)}
-    tree = StateTree(MemoryNodeStore())
+    tree = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     tree.apply(list(state.items()))
     for key in [b"certificates/cert/7", b"certificates/cert/250", b"absent", b"also absent"]:
         value = state.get(key)
         raw = encode_proof(tree.prove(key))
-        assert verify_proof(tree.root, key, value, decode_proof(raw))
+        assert verify_proof(tree.root, key, value, decode_proof(raw), ED25519_SHA256)
         for i in range(len(raw)):
             for xor in (0x01, 0x80, 0xFF):
                 changed = bytearray(raw)
@@ -383,7 +398,7 @@ def test_every_single_byte_change_of_real_proofs_is_caught() -> None:
                     proof = decode_proof(bytes(changed))
                 except ProofFormatError:
                     continue
-                assert not verify_proof(tree.root, key, value, proof), (key, i, xor)
+                assert not verify_proof(tree.root, key, value, proof, ED25519_SHA256), (key, i, xor)
         for cut in range(len(raw)):
             with pytest.raises(ProofFormatError):
                 decode_proof(raw[:cut])
@@ -472,10 +487,10 @@ def test_well_formed_but_forged_proofs_are_refused(forged: Proof) -> None:
     Generated well formed (a third of the raw bytes built before did not parse)."""
     event(f"{forged.kind.name}, {_size_class(len(forged.siblings))} siblings")
     state = {bytes([i]): bytes([i]) * 3 for i in range(20)}
-    root = build_tree(state.items()).root
+    root = build_tree(state.items(), ED25519_SHA256).root
     proof = decode_proof(encode_proof(forged))
     for key in [bytes([3]), b"absent"]:
-        assert not verify_proof(root, key, state.get(key), proof)
+        assert not verify_proof(root, key, state.get(key), proof, ED25519_SHA256)
 
 
 def test_format_limits_and_strict_parsing() -> None:
@@ -514,15 +529,15 @@ def test_format_limits_and_strict_parsing() -> None:
     ],
 )
 def test_verify_refuses_malformed_objects_without_raising(proof: Proof) -> None:
-    assert verify_proof(EMPTY_ROOT, b"k", None, proof) is False
-    assert verify_proof(EMPTY_ROOT, b"k", b"v", proof) is False
+    assert verify_proof(EMPTY_ROOT, b"k", None, proof, ED25519_SHA256) is False
+    assert verify_proof(EMPTY_ROOT, b"k", b"v", proof, ED25519_SHA256) is False
 
 
 def test_verify_refuses_wrong_argument_types_without_raising() -> None:
-    root = build_tree([(b"k", b"v")]).root
-    proof = prove(MemoryNodeStore(), EMPTY_ROOT, b"k")
-    assert verify_proof("root", b"k", None, proof) is False  # type: ignore[arg-type]
-    assert verify_proof(root, "k", b"v", proof) is False  # type: ignore[arg-type]
+    root = build_tree([(b"k", b"v")], ED25519_SHA256).root
+    proof = prove(MemoryNodeStore(), EMPTY_ROOT, b"k", ED25519_SHA256)
+    assert verify_proof("root", b"k", None, proof, ED25519_SHA256) is False  # type: ignore[arg-type]
+    assert verify_proof(root, "k", b"v", proof, ED25519_SHA256) is False  # type: ignore[arg-type]
 
 
 # ---- LevelDB against memory ------------------------------------------------------------
@@ -544,13 +559,13 @@ def test_leveldb_and_memory_stores_agree(
     leveldb: plyvel.DB, batches: list[list[Write]], probes: list[bytes]
 ) -> None:
     # Content addressing lets every example share the one database.
-    disk = LevelDBNodeStore(leveldb, cache_nodes_max=16)
+    disk = LevelDBNodeStore(leveldb, cache_nodes_max=16, suite=ED25519_SHA256)
     memory = MemoryNodeStore()
     disk_root = memory_root = EMPTY_ROOT
     seen: set[bytes] = set()
     for writes in batches:
-        on_disk = apply_writes(disk, disk_root, writes)
-        in_memory = apply_writes(memory, memory_root, writes)
+        on_disk = apply_writes(disk, disk_root, writes, suite=ED25519_SHA256)
+        in_memory = apply_writes(memory, memory_root, writes, suite=ED25519_SHA256)
         assert on_disk == in_memory
         with leveldb.write_batch(sync=False) as batch:  # the commit path's batch
             batch.put(b"m" + b"tip", b"")
@@ -559,32 +574,38 @@ def test_leveldb_and_memory_stores_agree(
         disk_root, memory_root = on_disk.root, in_memory.root
         seen.update(k for k, _ in writes)
     for key in seen | set(probes):
-        assert encode_proof(prove(disk, disk_root, key)) == encode_proof(
-            prove(memory, memory_root, key)
+        assert encode_proof(prove(disk, disk_root, key, ED25519_SHA256)) == encode_proof(
+            prove(memory, memory_root, key, ED25519_SHA256)
         )
-        assert get_value(disk, disk_root, key) == get_value(memory, memory_root, key)
+        assert get_value(disk, disk_root, key, ED25519_SHA256) == get_value(
+            memory, memory_root, key, ED25519_SHA256
+        )
 
 
 def test_leveldb_store_survives_reopening(tmp_path: Path) -> None:
     db = plyvel.DB(str(tmp_path / "db"), create_if_missing=True)
-    store = LevelDBNodeStore(db)
-    tree = StateTree(store)
+    store = LevelDBNodeStore(db, suite=ED25519_SHA256)
+    tree = StateTree(store, suite=ED25519_SHA256)
     first = tree.apply([(b"k%d" % i, b"v%d" % i) for i in range(500)])
     second = tree.apply([(b"k%d" % i, None) for i in range(0, 500, 2)])
     db.close()
     db = plyvel.DB(str(tmp_path / "db"))
-    store = LevelDBNodeStore(db, cache_nodes_max=0)
-    assert get_value(store, first, b"k2") == b"v2"  # the old version is still readable
-    assert get_value(store, second, b"k2") is None
-    assert verify_proof(second, b"k3", b"v3", prove(store, second, b"k3"))
+    store = LevelDBNodeStore(db, cache_nodes_max=0, suite=ED25519_SHA256)
+    assert (
+        get_value(store, first, b"k2", ED25519_SHA256) == b"v2"
+    )  # the old version is still readable
+    assert get_value(store, second, b"k2", ED25519_SHA256) is None
+    assert verify_proof(
+        second, b"k3", b"v3", prove(store, second, b"k3", ED25519_SHA256), ED25519_SHA256
+    )
     assert all(key.startswith(b"n") for key in db.iterator(include_value=False))
     db.close()
 
 
 def test_leveldb_node_cache_is_bounded(tmp_path: Path) -> None:
     db = plyvel.DB(str(tmp_path / "db"), create_if_missing=True)
-    store = LevelDBNodeStore(db, cache_nodes_max=64)
-    tree = StateTree(store)
+    store = LevelDBNodeStore(db, cache_nodes_max=64, suite=ED25519_SHA256)
+    tree = StateTree(store, suite=ED25519_SHA256)
     for block in range(5):
         tree.apply([(b"k%d/%d" % (block, i), b"v") for i in range(200)])
     for i in range(200):
@@ -594,7 +615,7 @@ def test_leveldb_node_cache_is_bounded(tmp_path: Path) -> None:
     assert store.cached_nodes == 0
     assert tree.get(b"k4/7") == b"v"
     with pytest.raises(ValueError):
-        LevelDBNodeStore(db, cache_nodes_max=-1)
+        LevelDBNodeStore(db, cache_nodes_max=-1, suite=ED25519_SHA256)
     db.close()
 
 
@@ -604,7 +625,7 @@ def test_leveldb_node_cache_is_bounded(tmp_path: Path) -> None:
 def test_proof_size_grows_like_log2_n() -> None:
     rng = random.Random(20240601)
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     inserted: list[bytes] = []
     for target in (16, 256, 2_048, 20_000):
         fresh = [
@@ -626,24 +647,24 @@ def test_proof_size_grows_like_log2_n() -> None:
 
 def test_updating_a_large_tree_touches_only_the_changed_paths() -> None:
     store = MemoryNodeStore()
-    tree = StateTree(store)
+    tree = StateTree(store, suite=ED25519_SHA256)
     tree.apply([(b"key/%d" % i, b"v") for i in range(10_000)])
-    update = apply_writes(store, tree.root, [(b"key/17", b"changed")])
+    update = apply_writes(store, tree.root, [(b"key/17", b"changed")], suite=ED25519_SHA256)
     depth = len(tree.prove(b"key/17").siblings)
     assert len(update.new_nodes) == depth + 1  # the new leaf and one branch per level
     assert len(update.stale_nodes) == depth + 1
 
 
 def test_stored_node_hashes_are_checkable() -> None:
-    update = build_tree([(b"k%d" % i, b"v") for i in range(100)])
+    update = build_tree([(b"k%d" % i, b"v") for i in range(100)], ED25519_SHA256)
     for node, raw in update.new_nodes.items():
-        assert compute_stored_node_hash(raw) == node
+        assert compute_stored_node_hash(raw, ED25519_SHA256) == node
     for bad in [b"", b"\x02", b"\x00" + bytes(10), b"\x01\x08" + bytes(64)]:
         with pytest.raises(CorruptNodeError):
-            compute_stored_node_hash(bad)
+            compute_stored_node_hash(bad, ED25519_SHA256)
     leaf = next(raw for raw in update.new_nodes.values() if raw[0] == 0)
     with pytest.raises(CorruptNodeError, match="key hash"):
-        compute_stored_node_hash(leaf[:1] + bytes(32) + leaf[33:])
+        compute_stored_node_hash(leaf[:1] + bytes(32) + leaf[33:], ED25519_SHA256)
 
 
 def test_a_damaged_store_stops_the_walk_instead_of_looping() -> None:
@@ -652,14 +673,14 @@ def test_a_damaged_store_stops_the_walk_instead_of_looping() -> None:
     at_bit_0 = b"\x01\x00" + b"\xaa" * 32 + b"\xbb" * 32
     store.put_nodes({b"\xaa" * 32: at_bit_0, b"\xbb" * 32: at_bit_0, b"\xcc" * 32: at_bit_0})
     with pytest.raises(CorruptNodeError, match="splits above"):
-        prove(store, b"\xcc" * 32, b"k")
+        prove(store, b"\xcc" * 32, b"k", ED25519_SHA256)
     with pytest.raises(CorruptNodeError, match="splits above"):
-        apply_writes(store, b"\xcc" * 32, [(b"k", b"v")])
+        apply_writes(store, b"\xcc" * 32, [(b"k", b"v")], suite=ED25519_SHA256)
     with pytest.raises(CorruptNodeError, match="splits above"):
         list(iter_nodes(store, b"\xcc" * 32))
     store.put_nodes({b"\xdd" * 32: b"\x07garbage"})
     with pytest.raises(CorruptNodeError, match="does not decode"):
-        prove(store, b"\xdd" * 32, b"k")
+        prove(store, b"\xdd" * 32, b"k", ED25519_SHA256)
 
 
 def test_exclusion_needs_the_other_leaf_on_the_keys_path() -> None:
@@ -668,9 +689,11 @@ def test_exclusion_needs_the_other_leaf_on_the_keys_path() -> None:
     key = next(b"k%d" % i for i in range(100) if hashlib.sha256(b"k%d" % i).digest()[0] < 0x80)
     other = next(b"o%d" % i for i in range(100) if hashlib.sha256(b"o%d" % i).digest()[0] >= 0x80)
     other_hash = hashlib.sha256(other).digest()
-    value_hash = compute_value_hash(other, b"v")
-    misplaced = compute_leaf_hash(other_hash, value_hash)
+    value_hash = compute_value_hash(other, b"v", ED25519_SHA256)
+    misplaced = compute_leaf_hash(other_hash, value_hash, ED25519_SHA256)
     sibling = b"\x11" * 32
-    root = compute_node_hash(0, misplaced, sibling)  # `other` has bit 0 = 1 but sits left
+    root = compute_node_hash(
+        0, misplaced, sibling, ED25519_SHA256
+    )  # `other` has bit 0 = 1 but sits left
     proof = Proof(ProofKind.OTHER_LEAF, (Sibling(0, sibling),), other_hash, value_hash)
-    assert not verify_proof(root, key, None, proof)
+    assert not verify_proof(root, key, None, proof, ED25519_SHA256)

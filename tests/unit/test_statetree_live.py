@@ -25,6 +25,7 @@ from node.chain.statetree import (
 from node.ledger.statetree_live import LiveTree, TreeMismatch
 from node.ledger.store import P_STATE, StorageError, Store
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 
 keys = st.binary(min_size=0, max_size=2)
 values = st.binary(min_size=0, max_size=6)
@@ -38,8 +39,8 @@ batches_st = st.lists(
 def test_live_tree_matches_the_reference_tree_and_keeps_only_the_tip(
     batches: list[list[tuple[bytes, bytes | None]]], probes: list[bytes]
 ) -> None:
-    reference = StateTree(MemoryNodeStore())
-    live = LiveTree()
+    reference = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
+    live = LiveTree(ED25519_SHA256)
     seen: set[bytes] = set()
     for writes in batches:
         update = live.update(writes)
@@ -52,22 +53,24 @@ def test_live_tree_matches_the_reference_tree_and_keeps_only_the_tip(
         seen.update(k for k, _ in writes)
     for key in seen | set(probes):
         proof = live.prove(key)
-        assert encode_proof(proof) == encode_proof(prove(reference._store, live.root, key))
-        assert verify_proof(live.root, key, reference.get(key), proof)
+        assert encode_proof(proof) == encode_proof(
+            prove(reference._store, live.root, key, ED25519_SHA256)
+        )
+        assert verify_proof(live.root, key, reference.get(key), proof, ED25519_SHA256)
 
 
 def test_leaf_shapes_carry_the_value_hash() -> None:
-    live = LiveTree()
+    live = LiveTree(ED25519_SHA256)
     live.commit(live.update([(b"a", b"1")]))
     (shape,) = live._shapes.values()
     assert shape[0] == KEY_BITS
     proof = live.prove(b"a")
     assert proof.is_inclusion and proof.value_hash == shape[1]
-    assert not verify_proof(live.root, b"a", b"2", proof)
+    assert not verify_proof(live.root, b"a", b"2", proof, ED25519_SHA256)
 
 
 def test_an_update_of_another_root_is_refused() -> None:
-    live = LiveTree()
+    live = LiveTree(ED25519_SHA256)
     first = live.update([(b"a", b"1")])
     live.commit(first)
     with pytest.raises(ValueError, match="current root"):
@@ -77,14 +80,14 @@ def test_an_update_of_another_root_is_refused() -> None:
 
 def test_rebuild_checks_the_root() -> None:
     items = [(b"k%d" % i, b"v%d" % i) for i in range(300)]
-    reference = StateTree(MemoryNodeStore())
+    reference = StateTree(MemoryNodeStore(), suite=ED25519_SHA256)
     root = reference.apply(list(items))
-    live = LiveTree()
+    live = LiveTree(ED25519_SHA256)
     assert live.rebuild(iter(items), root) == 300
     assert live.root == root and len(live) == 2 * 300 - 1
     with pytest.raises(TreeMismatch):
-        LiveTree().rebuild(iter(items[:-1]), root)
-    assert LiveTree().rebuild(iter([]), EMPTY_ROOT) == 0
+        LiveTree(ED25519_SHA256).rebuild(iter(items[:-1]), root)
+    assert LiveTree(ED25519_SHA256).rebuild(iter([]), EMPTY_ROOT) == 0
 
 
 def _commit(store: Store, writes: list[tuple[bytes, bytes | None]]) -> bytes:
@@ -97,27 +100,27 @@ def _commit(store: Store, writes: list[tuple[bytes, bytes | None]]) -> bytes:
 
 def _genesis(store: Store) -> bytes:
     writes: list[tuple[bytes, bytes | None]] = [(b"g/%d" % i, b"x") for i in range(10)]
-    root = StateTree(MemoryNodeStore()).apply(writes)
+    root = StateTree(MemoryNodeStore(), suite=ED25519_SHA256).apply(writes)
     store.init_genesis(b"G" * 32, writes, root)
     return root
 
 
 def test_store_rebuilds_its_tree_on_reopening(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     genesis_root = _genesis(store)
     assert store.tree.root == genesis_root
     _commit(store, [(b"a", b"1"), (b"b", b"2"), (b"g/3", None)])
     root = _commit(store, [(b"a", b"3")])
     store.close()
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     assert store.tree.root == root and store.state_root() == root
-    assert verify_proof(root, b"a", b"3", store.tree.prove(b"a"))
-    assert verify_proof(root, b"g/3", None, store.tree.prove(b"g/3"))
+    assert verify_proof(root, b"a", b"3", store.tree.prove(b"a"), ED25519_SHA256)
+    assert verify_proof(root, b"g/3", None, store.tree.prove(b"g/3"), ED25519_SHA256)
     store.close()
 
 
 def test_a_block_for_another_tree_is_refused_and_writes_nothing(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     _genesis(store)
     stale = store.tree.update([(b"a", b"1")])
     _commit(store, [(b"b", b"2")])
@@ -129,10 +132,10 @@ def test_a_block_for_another_tree_is_refused_and_writes_nothing(tmp_path: Path) 
 
 
 def test_a_damaged_state_is_refused_on_opening(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     _genesis(store)
     _commit(store, [(b"a", b"1")])
     store._db.put(P_STATE + b"a", b"tampered")
     store.close()
     with pytest.raises(StorageError, match="damaged"):
-        Store(tmp_path / "db")
+        Store(tmp_path / "db", ED25519_SHA256)

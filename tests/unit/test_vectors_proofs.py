@@ -16,6 +16,7 @@ from consensus.crypto import Ed25519Signer
 from consensus.signing import commit_sign_bytes
 from node.chain.headers import header_bytes, header_hash
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit import state_proof_vector
 from tests.unit.vectors_support import (
     ROOT,
@@ -80,9 +81,12 @@ def test_our_python_makes_exactly_the_documented_bytes() -> None:
         time_ms=int(v["time_ms"][0]),
     )
     assert header_bytes(header).hex() == v["header_bytes"][0]
-    assert header_hash(header).hex() == v["block_hash"][0]
+    assert header_hash(header, ED25519_SHA256).hex() == v["block_hash"][0]
     signed = commit_sign_bytes(
-        header.chain_id, int(v["commit_view"][0]), header.height, header_hash(header)
+        header.chain_id,
+        int(v["commit_view"][0]),
+        header.height,
+        header_hash(header, ED25519_SHA256),
     )
     assert signed.hex() == v["commit_sign_bytes"][0]
     signers = {f"val-{i}": Ed25519Signer(f"val-{i}", bytes([i + 1]) * 32) for i in range(4)}
@@ -117,12 +121,12 @@ def test_every_header_field_changes_the_hash() -> None:
         "view": 1,
         "time_ms": -5,
     }
-    hashes = {header_hash(base)}
+    hashes = {header_hash(base, ED25519_SHA256)}
     for name, value in changed.items():
         header = ledger_pb2.BlockHeader()
         header.CopyFrom(base)
         setattr(header, name, value)
-        hashes.add(header_hash(header))
+        hashes.add(header_hash(header, ED25519_SHA256))
     assert len(hashes) == 1 + len(changed)
 
 

@@ -22,6 +22,7 @@ from node.ledger.state import StoreState
 from node.ledger.store import Store
 from node.sdk.verifychain import ChainFault, ChainVerifier, verify_chain
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.consensus_support import CHAIN, VALIDATORS, make_certificate
 
 EDU = KeyPair(b"\x01" * 32)
@@ -61,13 +62,15 @@ def issue(n: int) -> ledger_pb2.Transaction:
 def certify(block: ledger_pb2.Block) -> None:
     """(Re)sign the block's commit certificate by a quorum, over its header as it is now."""
     head = block.header
-    block.commit.CopyFrom(certificate_to_proto(make_certificate(head.height, header_hash(head))))
+    block.commit.CopyFrom(
+        certificate_to_proto(make_certificate(head.height, header_hash(head, ED25519_SHA256)))
+    )
 
 
 def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
     """HEIGHTS certified blocks, executed and committed by the validator's code path."""
     g = genesis()
-    store = Store(home)
+    store = Store(home, ED25519_SHA256)
     store.init_genesis(g.hash, g.state_writes(), g.state_root)
     blocks: list[ledger_pb2.Block] = []
     prev_hash = g.hash
@@ -80,9 +83,10 @@ def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
             height,
             g.genesis_time_ms + height,
             store.state_root() or b"",
-            check_block_txs(txs, CHAIN),
+            check_block_txs(txs, CHAIN, suite=ED25519_SHA256),
             is_committed=lambda h: store.tx_location(h) is not None,
             tree_nodes=store.tree,
+            suite=ED25519_SHA256,
         )
         header = ledger_pb2.BlockHeader(
             chain_id=CHAIN,
@@ -106,7 +110,7 @@ def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
             executed.tree,
         )
         blocks.append(block)
-        prev_hash = header_hash(header)
+        prev_hash = header_hash(header, ED25519_SHA256)
     store.close()
     return g, blocks
 
@@ -142,7 +146,9 @@ def walk(  # type: ignore[no-untyped-def]
     state_root: bytes | None = None,
     others: dict[str, FakeSource] | None = None,
 ):
-    verifier = ChainVerifier(g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms)
+    verifier = ChainVerifier(
+        g.chain_id, g.hash, g.validators, g.state_writes(), g.genesis_time_ms, suite=g.suite
+    )
     source = FakeSource(blocks, state_root)
     return verify_chain(verifier, source, from_height=from_height, clock=ticks(), others=others)
 
@@ -230,7 +236,7 @@ def tamper_replay(blocks: list[ledger_pb2.Block | None]) -> None:
     first = blocks[0]
     assert b is not None and first is not None
     b.txs[0].CopyFrom(first.txs[0])
-    b.header.tx_root = tx_root([tx_hash(t) for t in b.txs])
+    b.header.tx_root = tx_root([tx_hash(t, ED25519_SHA256) for t in b.txs], ED25519_SHA256)
     certify(b)
 
 

@@ -28,6 +28,7 @@ from node.ledger.store import P_WAL, Store
 from node.ledger.wal import HEADER, MemoryWal, Wal, WalEntry, WalError, encode_entry, scan
 from node.runtime import Node
 from proto import ledger_pb2
+from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
 
 TOP = VIEW_RECORDS_HEIGHT
@@ -317,7 +318,7 @@ def test_store_lists_and_drops_the_wal_records_of_older_nodes(tmp_path: Path) ->
     db.put(P_WAL + struct.pack(">QBQ", 3, 1, 0), b"prepare")
     db.put(b"m" + b"other", b"kept")
     db.close()
-    store = Store(tmp_path / "db")
+    store = Store(tmp_path / "db", ED25519_SHA256)
     try:
         assert store.legacy_wal_records() == [
             (3, 1, 0, b"prepare"),

@@ -49,6 +49,8 @@ class FakeLedger:
     """The chain's answers: the certificate belongs to PRINCIPAL; `delegations` are the
     delegate's in force."""
 
+    suite = ED25519_SHA256
+
     def __init__(self) -> None:
         self.delegations: list[dict[str, Any]] = []
         self.unreachable = False

@@ -37,6 +37,8 @@ class Landed:
 class FakeLedger:
     """A chain holding one pending request, addressed to OWNER; it counts what is asked."""
 
+    suite = ED25519_SHA256
+
     def __init__(self) -> None:
         self.queries = 0
         self.calls: list[tuple[str, str, dict[str, Any]]] = []

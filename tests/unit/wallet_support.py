@@ -66,6 +66,8 @@ class FakeLedger:
     transactions. It counts the trust reads, to see the cache at work."""
 
     chain_id: str = "trustledger-test"
+    suite: Suite = ED25519_SHA256
+    """The chain's suite: the holder signs with a key of it (as ``LedgerClient.suite``)."""
     cas: dict[str, bytes] = field(default_factory=dict)
     revoked: dict[str, set[int]] = field(default_factory=dict)
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -237,7 +239,7 @@ def running_wallet(
     settings = WalletSettings(data_dir=tmp_path, **overrides)
     app = create_app(settings)
     clock = FakeClock()
-    ledger = FakeLedger()
+    ledger = FakeLedger(suite=suite)
     store = WalletStore(tmp_path / "db", suite)
     attach(app, settings, store, ledger, clock, passphrases.MINIMAL)  # type: ignore[arg-type]
     try:

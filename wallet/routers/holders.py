@@ -377,7 +377,7 @@ def sign_and_submit(
     ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any], contract: str = "consent"
 ) -> dict[str, Any]:
     try:
-        committed = ledger.call(KeyPair(seed), contract, method, args)
+        committed = ledger.call(KeyPair(seed, ledger.suite), contract, method, args)
     except ClientError as exc:
         raise node_error(exc) from exc
     return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
@@ -489,7 +489,7 @@ def grant(
     scope = None if body.fields is None else narrowed_scope(req, plaintext, body.fields)
     released = release_for(ledger, req, plaintext, body.fields)
     annotation = make_annotation(
-        KeyPair(session.seed),
+        KeyPair(session.seed, ledger.suite),
         cert_id=req["cert_id"],
         document_hash=_document_hash(ledger, plaintext),
         agency=req["agency"],
@@ -632,7 +632,7 @@ def present(
     now_ms = clock.now_ms()
     try:
         text = presentation.make_presentation(
-            KeyPair(session.seed),
+            KeyPair(session.seed, ledger.suite),
             document,
             body.fields,
             nonce=os.urandom(presentation.NONCE_BYTES),
@@ -761,7 +761,7 @@ def erase_certificate(
     submitted: dict[str, Any] | None = None
     try:
         committed = ledger.call(
-            KeyPair(session.seed),
+            KeyPair(session.seed, ledger.suite),
             "consent",
             "erase",
             {"erasure_id": erasure_id, "cert_id": cert_id},
