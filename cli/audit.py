@@ -1,9 +1,10 @@
-"""`trustledger audit`: trace every flow of a subject's data; verify the whole chain."""
+"""`trustledger audit`: trace every flow of a subject's data (cli/audit_evidence.py: with
+proofs, and as evidence packages); verify the whole chain; graphs and reports
+(cli/audit_graph.py, cli/audit_report.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import time
 from typing import Annotated, Any
 
@@ -11,64 +12,20 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli import audit_graph, audit_report
+from cli import audit_evidence, audit_graph, audit_report
 from cli.common import Output, Session, err_console, ledger_command
-from node.chain.events import event_attrs
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.verifychain import ChainReport, ChainVerifier, verify_chain
 from proto import ledger_pb2, node_pb2
 
 app = typer.Typer(
-    help="Trace the flow of a holder's or certificate's data; verify the chain.",
+    help="Trace the flow of a subject's data with proofs, export and check evidence; verify"
+    " the chain.",
     no_args_is_help=True,
 )
+audit_evidence.register(app)  # trace, export-evidence, check-evidence
 audit_graph.register(app)  # graph: where a holder's data went
 audit_report.register(app)  # report: one organisation's figures
-
-
-def entry_view(e: node_pb2.AuditEntry) -> dict[str, Any]:
-    return {
-        "height": e.height,
-        "tx_index": e.tx_index,
-        "time": dt.datetime.fromtimestamp(e.time_ms / 1000, dt.UTC).isoformat(timespec="seconds"),
-        "tx_hash": e.tx_hash.hex(),
-        "actor": e.actor,
-        "action": e.event.name if e.HasField("event") else f"{e.contract}.{e.method} REJECTED",
-        "ok": e.ok,
-        "error": f"{e.error_code}: {e.error_message}" if not e.ok else "",
-        "details": event_attrs(e.event),
-    }
-
-
-def trace(client: Any, subject: str, limit: int = 0) -> list[dict[str, Any]]:
-    resp = client.audit_trace(subject, limit)
-    return [entry_view(e) for e in resp.entries]
-
-
-@ledger_command(app, "trace", calls_as="audit")
-def trace_cmd(
-    s: Session,
-    subject: Annotated[
-        str, typer.Option(help="holder pseudonym, certificate id, request id or organisation id")
-    ],
-    limit: Annotated[
-        int, typer.Option(help="at most this many entries (0 = the server's limit)")
-    ] = 0,
-) -> Output:
-    """The chronological flow: issued, requested, granted, accessed, revoked — by whom, in which block."""
-    rows = trace(s.client, subject, limit)
-    table = Table(title=f"audit trace of {subject}")
-    for col in ("block", "time (UTC)", "actor", "action", "details"):
-        table.add_column(col)
-    for r in rows:
-        details = r["error"] or ", ".join(f"{k}={v}" for k, v in r["details"].items())
-        style = "" if r["ok"] else "red"
-        table.add_row(str(r["height"]), r["time"], r["actor"], r["action"], details, style=style)
-    return Output(
-        {"subject": subject, "entries": rows},
-        table,
-        *([] if rows else ["no entries for this subject"]),
-    )
 
 
 class NodeBlocks:

@@ -26,7 +26,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from cli import devnet
-from cli.audit import trace
+from cli.audit_evidence import facts_table, prove_trace
 from cli.cert import deliver, issue_certificate, operator_caller, verification_view
 from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
@@ -222,19 +222,11 @@ def play(net: Devnet) -> DemoIds:
             if k in doc["fields"]:
                 console.print(f"  {k}: {doc['fields'][k]}")
 
-        step(7, "An auditor traces the flow of her data")
-        rows = trace(client, holder)
-        table = Table(title=f"audit trace of {holder}")
-        for col in ("block", "actor", "action", "ok"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                str(r["height"]),
-                r["actor"],
-                r["action"],
-                "yes" if r["ok"] else f"[red]{r['error']}[/]",
-            )
-        console.print(table)
+        step(7, "An auditor traces the flow of her data, every event proven")
+        _, checked = prove_trace(client, net.genesis, holder)
+        console.print(facts_table(f"audit trace of {holder}", checked.facts))
+        if checked.unproven:
+            raise RuntimeError(f"{len(checked.unproven)} trace entries do not prove")
 
         step(8, "The Education Bureau revokes the diploma; the bank verifies again")
         c = client.call(

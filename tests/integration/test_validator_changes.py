@@ -8,12 +8,15 @@ validator sets it follows from genesis.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from cli import devnet
 from cli.cert import issue_certificate
 from cli.devnet import Devnet
+from cli.main import app
+from node.sdk.evidence import seal
 from node.sdk.finality import FinalityError, check_finality
 from tests.integration.helpers import (
     ID_CARD,
@@ -23,6 +26,7 @@ from tests.integration.helpers import (
     cli_fails,
     new_holder,
     org_key,
+    runner,
     wait_all_at,
 )
 
@@ -47,7 +51,7 @@ def test_bad_requests_change_nothing(net: Devnet) -> None:
         assert client.query("membership", "proposals") == proposals
 
 
-def test_a_fifth_validator_joins_through_governance(net: Devnet) -> None:
+def test_a_fifth_validator_joins_through_governance(net: Devnet, tmp_path: Path) -> None:
     genesis = net.genesis.validators
     added = cli(net, "devnet", "add-validator", "--id", "val-4", "--operator", "hrss")
     activation = added["activation_height"]
@@ -117,3 +121,19 @@ def test_a_fifth_validator_joins_through_governance(net: Devnet) -> None:
     reference = block_hashes(five, five.addresses["val-0"], after.height)
     for vid, address in five.addresses.items():
         assert block_hashes(five, address, after.height) == reference, vid
+
+    # The holder's evidence spans the change: the package carries the decision, proven in
+    # its block, and is refused without it.
+    out = tmp_path / "evidence.json"
+    exported = cli(five, "audit", "export-evidence", "--subject", holder, "--out", str(out))
+    assert exported["validator_changes"] == 1
+    checked = json.loads(runner.invoke(app, ["audit", "check-evidence", str(out), "--json"]).stdout)
+    assert [s["from_height"] for s in checked["validator_sets"]] == [0, activation]
+    assert checked["validator_sets"][1]["validators"] == [f"val-{i}" for i in range(5)]
+    assert {e["height"] for e in checked["entries"]} & {h for h in range(activation, height + 1)}
+    parts = json.loads(out.read_bytes())
+    parts["validator_changes"] = []
+    out.write_bytes(seal(parts))
+    refused = runner.invoke(app, ["audit", "check-evidence", str(out), "--json"])
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["part"] == "validator-history"
