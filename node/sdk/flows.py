@@ -19,7 +19,6 @@ organisation ids (and the names the chain gives organisations); never a document
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +27,8 @@ from typing import Final
 
 from contracts.framework.identity import is_holder_id
 from node.chain.events import event_attrs
+from node.sdk import evidence
+from node.sdk.evidence import Bound as Bound
 from proto import node_pb2
 
 AttrValue = str | int | bool
@@ -125,33 +126,13 @@ def entries_from_trace(resp: node_pb2.AuditTraceResponse) -> list[FlowEntry]:
 # --- Windows of blocks ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """One end of a window: a block height, or a block time (ms since the Unix epoch, UTC)."""
-
-    height: int | None = None
-    time_ms: int | None = None
-    text: str = ""
-    """As the user wrote it."""
-
-
 def parse_bound(text: str) -> Bound:
-    """A height (digits only) or an ISO 8601 time (a time without a zone is UTC), the same
-    forms `audit trace --since/--until` takes."""
-    text = text.strip()
-    if text.isdigit():
-        return Bound(height=int(text), text=text)
+    """A height (digits only) or an ISO 8601 time (a time without a zone is UTC): the forms
+    `audit trace --since/--until` takes, parsed by the same function."""
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise FlowError(
-            f"{text!r} is neither a block height (digits) nor an ISO 8601 time"
-            " (2026-12-04 or 2026-12-04T10:00:00+08:00)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return Bound(time_ms=(moment - epoch) // dt.timedelta(milliseconds=1), text=text)
+        return evidence.parse_bound(text)
+    except ValueError as exc:
+        raise FlowError(str(exc)) from None
 
 
 def is_in_window(entry: FlowEntry, since: Bound | None, until: Bound | None) -> bool:
