@@ -94,6 +94,26 @@ CONSENT_VALIDITY_MS_MAX_V2: Final = 366 * 86_400_000
 SCOPE_ITEMS_MAX: Final = 16
 """Most items in one consent scope (certificates, certificate types, record categories)."""
 
+# --- Inter-agency data sharing (contracts.sharing) -----------------------------------------
+
+SHARE_ANSWER_MS: Final = 15 * 86_400_000
+"""How long the data-owning agency has to answer an application (from the block that
+carried it): after this, approving, narrowing or refusing it is refused and it shows as
+expired."""
+
+SHARE_PERIOD_MS_MAX: Final = 366 * 86_400_000
+"""Longest period an application may ask for (minimal sufficiency, as consent v2)."""
+
+LEGAL_BASIS_LENGTH_MAX: Final = 200
+"""An application's legal basis (the law or regulation it rests on), in characters."""
+
+SHARE_RATING_MIN: Final = 1
+SHARE_RATING_MAX: Final = 5
+"""The scale an applicant rates a share on."""
+
+SHARE_COMMENT_LENGTH_MAX: Final = 200
+"""An applicant's comment on a share, in characters."""
+
 # --- Structured arguments ------------------------------------------------------------------
 
 JSON_ARG_LENGTH_MAX: Final = 16_384
@@ -213,6 +233,11 @@ def get_limit_problems() -> list[str]:
         ),
         (CONTRACT_ACTIVATION_DELAY >= 1, "a contract version activates after its decision"),
         (PROPOSAL_TTL_MS_DEFAULT <= PROPOSAL_TTL_MS_MAX, "proposal lifetimes"),
+        (
+            1 <= SHARE_RATING_MIN < SHARE_RATING_MAX,
+            "a share's rating scale has at least two steps, from 1",
+        ),
+        (SHARE_ANSWER_MS <= SHARE_PERIOD_MS_MAX, "an answer is due within the longest period"),
         (NAME_LIST_LENGTH_MAX <= LIST_LIMIT_MAX, "a list argument fits one list query"),
         (
             REVOKED_SERIALS_MAX < SCAN_LIMIT_MAX,
