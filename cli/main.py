@@ -16,6 +16,7 @@ from cli import (
     devnet,
     governance,
     pki,
+    share,
     validators,
 )
 
@@ -32,6 +33,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")
 app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
+app.add_typer(share.app, name="share")
 app.add_typer(governance.app, name="governance")
 audit_anomalies.register(audit.app)
 app.add_typer(audit.app, name="audit")

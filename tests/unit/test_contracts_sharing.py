@@ -450,7 +450,7 @@ def test_an_application_id_is_used_once() -> None:
         ),
         ({"purpose_code": "x1"}, "purpose_code"),
         ({"data_item": "Not An Item"}, "data_item"),
-        ({"fields": "[]"}, "fields"),
+        ({"fields": "[]"}, "fields: fields must be a non-empty JSON array of field names"),
         ({"legal_basis": ""}, "legal_basis"),
     ],
 )
