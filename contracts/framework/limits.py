@@ -233,11 +233,6 @@ def get_limit_problems() -> list[str]:
         ),
         (CONTRACT_ACTIVATION_DELAY >= 1, "a contract version activates after its decision"),
         (PROPOSAL_TTL_MS_DEFAULT <= PROPOSAL_TTL_MS_MAX, "proposal lifetimes"),
-        (
-            1 <= SHARE_RATING_MIN < SHARE_RATING_MAX,
-            "a share's rating scale has at least two steps, from 1",
-        ),
-        (SHARE_ANSWER_MS <= SHARE_PERIOD_MS_MAX, "an answer is due within the longest period"),
         (NAME_LIST_LENGTH_MAX <= LIST_LIMIT_MAX, "a list argument fits one list query"),
         (
             REVOKED_SERIALS_MAX < SCAN_LIMIT_MAX,
@@ -247,6 +242,11 @@ def get_limit_problems() -> list[str]:
             CA_CERTIFICATE_PEM_LENGTH_MAX <= JSON_ARG_LENGTH_MAX,
             "a proposal carrying a CA certificate stays within a JSON argument's size",
         ),
+        (
+            1 <= SHARE_RATING_MIN < SHARE_RATING_MAX,
+            "a share's rating scale has at least two steps, from 1",
+        ),
+        (SHARE_ANSWER_MS <= SHARE_PERIOD_MS_MAX, "an answer is due within the longest period"),
     )
     return [reason for holds, reason in relations if not holds]
 

@@ -808,6 +808,9 @@ def test_subjects_name_both_agencies_the_application_and_the_consent() -> None:
     assert subjects_of("sharing", "apply", {"application_id": "x"}) == ()
     assert subjects_of("sharing", "apply", {"application_id": "11010519491231002X"}) == ()
     assert subjects_of("sharing", "apply", {"owner": B.id, "application_id": B.id}) == (B.id,)
+    # The owner is an organisation id (short ones too), not any id-shaped text.
+    assert subjects_of("sharing", "apply", {"owner": "edu"}) == ("edu",)
+    assert subjects_of("sharing", "apply", {"owner": "Not.An.Org.Id"}) == ()
 
 
 def test_a_refused_call_on_an_application_is_related_to_both_agencies_and_the_holder() -> None:
