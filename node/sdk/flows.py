@@ -556,9 +556,9 @@ def build_org_report(
         for names, who, figure in OWN_ACTS:
             if e.name in names and _text(e, who) == org:
                 counts[figure] += inside
-        rating = e.attrs.get("rating")
-        if e.name == SHARE_RATED and _text(e, "owner") == org and inside:
-            ratings.append(int(rating or 0))
+        rating = e.attrs.get("rating")  # an event without one is no rating to average
+        if e.name == SHARE_RATED and _text(e, "owner") == org and inside and type(rating) is int:
+            ratings.append(rating)
         if _text(e, "agency") == org:
             if e.name == CONSENT_REQUESTED:
                 consent.ask(get_request_id(e), e, inside)

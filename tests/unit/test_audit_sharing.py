@@ -5,7 +5,7 @@ audit index keeps them, counted for the applicant and for the owner."""
 from __future__ import annotations
 
 from cli.audit_report import report_html, report_tables
-from node.sdk.flows import Bound, build_org_report
+from node.sdk.flows import Bound, FlowEntry, build_org_report
 from tests.unit import test_contracts_support as support
 from tests.unit.test_audit_flows import TrailLedger
 
@@ -107,6 +107,19 @@ def test_the_average_counts_the_ratings_in_the_window_only() -> None:
     assert (first.counts["share_ratings"], first.share_rating_average) == (1, 4.0)
     none = build_org_report(B.id, trail, until=Bound(height=rated[0].height - 1))
     assert (none.counts["share_ratings"], none.share_rating_average) == (0, None)
+
+
+def test_only_whole_number_ratings_are_averaged() -> None:
+    def rated(height: int, rating: object) -> FlowEntry:
+        attrs = {"owner": B.id, "applicant": A.id}
+        if rating is not None:
+            attrs["rating"] = rating  # type: ignore[assignment]
+        return FlowEntry(height, 0, A.id, "sharing.rated", (A.id, B.id), attrs)
+
+    report = build_org_report(B.id, [rated(1, None), rated(2, True), rated(3, "5")])
+    assert (report.counts["share_ratings"], report.share_rating_average) == (3, None)
+    report = build_org_report(B.id, [rated(1, None), rated(2, 3)])
+    assert (report.counts["share_ratings"], report.share_rating_average) == (2, 3.0)
 
 
 def test_a_rating_average_keeps_two_decimals() -> None:
