@@ -714,3 +714,44 @@ def test_helpers_on_records() -> None:
     assert records.is_past_deadline(attestation, attestation.deadline_ms + 1)
     assert records.compute_status(attestation, attestation.deadline_ms) == "awaiting_sources"
     assert records.get_parties(attestation) == (support.ALICE, support.BOB)
+
+
+@pytest.mark.parametrize(
+    "hashes",
+    [
+        "[]",
+        '"ab"',
+        "{}",
+        json.dumps({"Weihai": digest("x")}),
+        json.dumps({"ab": "cd"}),
+        json.dumps({f"org-{i}": digest("x") for i in range(limits.ATTEST_SOURCES_MAX + 1)}),
+    ],
+)
+def test_the_record_hashes_reader_refuses_each_malformed_part(hashes: str) -> None:
+    with pytest.raises(ContractError) as raised:
+        attest_transactions.read_record_hashes({"record_hashes": hashes}, "record_hashes")
+    assert raised.value.code == "invalid_argument"
+    assert raised.value.message.startswith("record_hashes must be a JSON object")
+
+
+def test_a_time_out_names_every_source_that_had_not_answered() -> None:
+    ledger = proposed()
+    ledger.time_ms = get(ledger)["deadline_ms"] + 1
+    result = ledger.call(ISSUER, "attest.expire", A)
+    assert dict(result.events[0].attrs)["reason"] == (
+        f"no answer by the deadline from {', '.join(SOURCES)}"
+    )
+
+
+def test_an_attestation_without_another_party_is_indexed_under_its_holder_only() -> None:
+    ledger = support.Ledger()
+    ledger.call(
+        ISSUER,
+        "attest.define_type",
+        define_args(type_id="address_attestation", other_party=False),
+    )
+    args = propose_args(ledger, type_id="address_attestation")
+    del args["other_party"]
+    ledger.call(ISSUER, "attest.propose", args)
+    keys = [key for key, _ in ledger.state.items() if key.startswith(records.BY_PARTY.prefix)]
+    assert keys == [records.BY_PARTY.key(support.ALICE, ATT)]
