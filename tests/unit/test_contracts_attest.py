@@ -755,3 +755,13 @@ def test_an_attestation_without_another_party_is_indexed_under_its_holder_only()
     ledger.call(ISSUER, "attest.propose", args)
     keys = [key for key, _ in ledger.state.items() if key.startswith(records.BY_PARTY.prefix)]
     assert keys == [records.BY_PARTY.key(support.ALICE, ATT)]
+
+
+def test_a_type_names_no_other_party_unless_it_says_so() -> None:
+    ledger = support.Ledger()
+    args = define_args(type_id="address_attestation")
+    del args["other_party"]
+    result = ledger.call(ISSUER, "attest.define_type", args)
+    assert dict(result.events[0].attrs)["other_party"] is False
+    found = ledger.query("attest", "get_type", {"type_id": "address_attestation"})
+    assert found["other_party"] is False
