@@ -12,90 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cli.devnet import Devnet
+from tests.integration.attest_support import confirm as _confirm
+from tests.integration.attest_support import define as _define
+from tests.integration.attest_support import files as _files
+from tests.integration.attest_support import propose as _propose
+from tests.integration.attest_support import status as _status
 from tests.integration.helpers import cli, cli_fails, new_holders, wallet
-
-PROPERTY_RECORD = (
-    "不动产权证书 鲁(2024)威海市不动产权第 0001234 号 环翠区 1 号 3 单元 502 室".encode()
-)
-HOUSEHOLD_RECORD = "户籍登记 环翠区 1 号 3 单元 502 室 户主".encode()
-DOCUMENT = "不动产权属证明 property attestation: 环翠区 1 号 3 单元 502 室".encode()
-
-
-def _files(tmp_path: Path) -> dict[str, Path]:
-    files = {
-        "document": tmp_path / "attestation.txt",
-        "amr": tmp_path / "property.txt",
-        "psb": tmp_path / "household.txt",
-        "other": tmp_path / "other-household.txt",
-    }
-    files["document"].write_bytes(DOCUMENT)
-    files["amr"].write_bytes(PROPERTY_RECORD)
-    files["psb"].write_bytes(HOUSEHOLD_RECORD)
-    files["other"].write_bytes(HOUSEHOLD_RECORD + b" (moved)")
-    return files
-
-
-def _define(net: Devnet) -> None:
-    cli(
-        net,
-        "attest",
-        "define-type",
-        "--org",
-        "civil",
-        "--type",
-        "property_attestation",
-        "--name-zh",
-        "不动产权属证明",
-        "--name-en",
-        "Property attestation",
-        "--source",
-        "amr",
-        "--source",
-        "psb",
-        "--other-party",
-    )
-
-
-def _propose(net: Devnet, files: dict[str, Path], owner: str, other: str) -> dict[str, Any]:
-    return cli(
-        net,
-        "attest",
-        "propose",
-        "--org",
-        "civil",
-        "--type",
-        "property_attestation",
-        "--holder",
-        owner,
-        "--other-party",
-        other,
-        "--document",
-        str(files["document"]),
-        "--record",
-        f"amr={files['amr']}",
-        "--record",
-        f"psb={files['psb']}",
-    )
-
-
-def _confirm(net: Devnet, org: str, att: dict[str, Any], record: Path) -> dict[str, Any]:
-    return cli(
-        net,
-        "attest",
-        "confirm",
-        "--org",
-        org,
-        "--id",
-        att["attestation_id"],
-        "--record",
-        str(record),
-        "--salt",
-        att["salt"],
-    )
-
-
-def _status(net: Devnet, att: dict[str, Any]) -> dict[str, Any]:
-    return cli(net, "attest", "status", "--id", att["attestation_id"])
 
 
 def _listed(net: Devnet, holder: str, token: str, path: str) -> list[dict[str, Any]]:
@@ -184,8 +106,7 @@ def test_sources_confirm_then_the_owner_confirms_in_the_wallet(net: Devnet, tmp_
 def test_refusals_leave_it_unissued_with_the_reason(net: Devnet, tmp_path: Path) -> None:
     (owner, owner_token), (other, _) = new_holders(net, 2)
     files = _files(tmp_path)
-    if "property_attestation" not in str(cli(net, "attest", "list", "--of", "civil")):
-        _define(net)
+    _define(net)
 
     # A source refuses with a reason.
     first = _propose(net, files, owner, other)
