@@ -190,6 +190,8 @@ export const ACTION_LABELS = {
     "archive.correction_requested": "您申请了纠错", "archive.corrected": "纠错已完成", "archive.correction_refused": "纠错未被采纳",
     "delegation.registered": "委托已登记", "delegation.appointed": "委托已设立", "delegation.accepted": "委托已接受",
     "delegation.declined": "委托被拒绝", "delegation.revoked": "委托已撤销",
+    "attest.proposed": "机构为您申请出具证明", "attest.source_confirmed": "来源部门核对了记录", "attest.issued": "证明已出具",
+    "attest.refused": "证明未出具（已拒绝）", "attest.timed_out": "证明未出具（已超时）",
   },
   en: {
     "certificate.issued": "Certificate issued", "certificate.renewed": "Certificate renewed", "certificate.amended": "Certificate amended",
@@ -202,5 +204,7 @@ export const ACTION_LABELS = {
     "archive.correction_requested": "You asked for a correction", "archive.corrected": "Corrected", "archive.correction_refused": "Correction refused",
     "delegation.registered": "Delegation registered", "delegation.appointed": "Delegation appointed", "delegation.accepted": "Delegation accepted",
     "delegation.declined": "Delegation declined", "delegation.revoked": "Delegation revoked",
+    "attest.proposed": "An attestation about you was proposed", "attest.source_confirmed": "A source checked its record", "attest.issued": "Attestation issued",
+    "attest.refused": "Attestation not issued (refused)", "attest.timed_out": "Attestation not issued (timed out)",
   },
 };
