@@ -38,11 +38,6 @@ def get_shipped_versions() -> Mapping[str, tuple[int, ...]]:
 GENESIS_VERSION: Final = 1
 """The version of every contract active from genesis."""
 
-UNSCHEDULED_AT_GENESIS: Final = frozenset({"sharing"})
-"""Contracts added after chains were made: genesis writes no schedule for them (the
-schedule's default, :data:`GENESIS_VERSION` from height 0, runs them), so the genesis state
-of every chain, made before or after, and the state root over it stay as they were."""
-
 SCHEDULE_PREFIX: Final = b"membership/contract_version/"
 
 Schedule = tuple[tuple[int, int], ...]
@@ -88,10 +83,12 @@ def get_active_version(state: StateReader, contract: str, height: int | None) ->
 
 
 def genesis_writes() -> dict[bytes, bytes]:
-    """Version 1 of every shipped contract, active from height 0 (written for those that
-    chains made before had, :data:`UNSCHEDULED_AT_GENESIS` left to the default)."""
+    """Version 1 of every contract genesis schedules, active from height 0 (a contract
+    shipped later runs version 1 from its absent schedule: ``registry.SCHEDULED_AT_GENESIS``)."""
+    from contracts.registry import SCHEDULED_AT_GENESIS
+
     return {
         get_schedule_key(contract): encode_schedule(((0, GENESIS_VERSION),))
         for contract in sorted(get_shipped_versions())
-        if contract not in UNSCHEDULED_AT_GENESIS
+        if contract in SCHEDULED_AT_GENESIS
     }
