@@ -2,21 +2,37 @@
 validators with SM2 keys on an SM chain and plays the whole story through the wallet and the
 bank (issuance, delivery sealed with SM2 + SM4-GCM, consent, a verification proven by SM2
 votes over SM3 hashes, the annotated copy, the audit trace, revocation); a validator given a
-key of the other suite stops at start with one line; a devnet is one suite for its life."""
+key of the other suite stops at start with one line; a devnet is one suite for its life; and
+a presentation (亮证) made by the wallet on an SM chain (TLP2: SM2, SM3) is accepted by the
+agency's VerifyPresentation once, re-checked by the SDK, and an Ed25519 one is refused; the
+bank's window service (the clerk page's checks) does the same through its HTTP API."""
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cli import devnet
+from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
 from node.chain.crypto import KeyPair, load_key_file, save_key_file
+from node.sdk.presentation import make_presentation, read_presentation
+from proto import node_pb2
 from suites import ED25519_SHA256, SM2_SM3
+from tests.integration.helpers import DIPLOMA, cli, cli_issue, new_holder, running_devnet, wallet
 from tests.integration.test_demo import run_demo
 from tests.unit.files_support import run_refused_start
+
+
+@pytest.fixture(scope="module")
+def sm_net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    with running_devnet(tmp_path_factory.mktemp("sm-devnet"), SM2_SM3) as started:
+        yield started
 
 
 def test_the_demo_plays_its_story_on_an_sm_chain(tmp_path: Path) -> None:
@@ -60,3 +76,79 @@ def test_a_devnet_keeps_its_suite(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is a sm2-sm3 chain, not ed25519-sha256"):
         devnet.init_devnet(folder, 0, suite=ED25519_SHA256)
     assert devnet.Devnet.load(folder).chain_id == made.chain_id
+
+
+def test_a_presentation_on_an_sm_chain_is_verified_once_by_the_agency(
+    sm_net: Devnet, tmp_path: Path
+) -> None:
+    holder, token = new_holder(sm_net)
+    cert_id = cli_issue(sm_net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    made = wallet(
+        "POST",
+        sm_net,
+        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
+        token,
+        json={"fields": ["university", "degree"], "verifier": "bank"},
+    )
+    assert made.status_code == 200, made.text
+    text = made.json()["presentation"]
+    shown = read_presentation(text)
+    assert text.startswith("TLP2.") and shown.suite is SM2_SM3
+    assert len(shown.holder_public_key) == 65 and shown.holder == holder
+    with sm_net.client(org="bank") as bank:
+        schedule = bank.get_validator_schedule(sm_net.genesis.validators)
+        answer = bank.verify_presentation(text, schedule)
+        assert (answer.accepted, answer.refusal) == (True, ""), answer.message
+        assert answer.signer == holder
+        assert dict(answer.fields) == {
+            "university": DIPLOMA["university"],
+            "degree": DIPLOMA["degree"],
+        }
+        assert answer.certificate.status == node_pb2.CERTIFICATE_STATUS_VALID
+        bank.check_presentation_answer(text, answer, schedule)  # SM2 votes, SM3 proof
+        again = bank.verify_presentation(text, schedule)
+        assert (again.accepted, again.refusal) == (False, "replayed")
+        # An Ed25519 presentation (TLP1) of the same certificate: the other suite's, refused.
+        tlp1 = make_presentation(
+            KeyPair.generate(ED25519_SHA256),
+            {"cert_id": cert_id, "cert_type": "diploma", "salt": "00" * 32, "fields": DIPLOMA},
+            ["degree"],
+            nonce=os.urandom(16),
+            now_ms=time.time_ns() // 1_000_000,
+        )
+        assert tlp1.startswith("TLP1.")
+        other = bank.verify_presentation(tlp1)
+        assert (other.accepted, other.refusal) == (False, "format")
+        assert "ed25519-sha256 suite (TLP1), and this chain's suite is sm2-sm3" in other.message
+    # The CLI's one-shot check reads and checks it with the chain's suite too.
+    path = tmp_path / "pres.txt"
+    path.write_text(text)
+    checked = cli(sm_net, "cert", "check-presentation", "--file", str(path), "--verifier", "bank")
+    assert checked["holder"] == holder and checked["status"] == "valid"
+
+
+def test_the_window_checks_an_sm_presentation_pasted_by_its_clerk(sm_net: Devnet) -> None:
+    """The clerk page's paste path, through the window service's API (the page posts the
+    text; every check is the service's): 有效 once, then 已被使用."""
+    holder, token = new_holder(sm_net)
+    cert_id = cli_issue(sm_net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+    made = wallet(
+        "POST",
+        sm_net,
+        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
+        token,
+        json={"fields": ["degree"], "verifier": "bank"},
+    )
+    assert made.status_code == 200, made.text
+    text = made.json()["presentation"]
+    assert text.startswith("TLP2.")
+    post = {"X-Window": "1"}
+    with httpx.Client(base_url=sm_net.window_url, verify=sm_net.window_tls(), timeout=30) as page:
+        signin = {"clerk": WINDOW_CLERK, "passphrase": WINDOW_CLERK_PASSPHRASE}
+        assert page.post("/api/signin", json=signin, headers=post).status_code == 200
+        pasted = {"payload": text, "purpose_code": "002"}
+        shown = page.post("/api/verify/paste", json=pasted, headers=post).json()
+        assert (shown["verdict"], shown["cert_id"]) == ("valid", cert_id), shown
+        assert shown["fields"] == {"degree": DIPLOMA["degree"]}
+        again = page.post("/api/verify/paste", json=pasted, headers=post).json()
+        assert again["verdict"] == "replayed", again
