@@ -266,10 +266,9 @@ def _refuse_format() -> PresentationRefused:
 
 
 def _split_text(text: Any) -> tuple[str, bytes]:
-    """The text's prefix and the bytes its base64url body decodes to."""
-    if not isinstance(text, str) or not text.startswith(PREFIXES):
-        raise _refuse_format()
-    return text[: len(PREFIX)], _decode_text(text)
+    """The text's prefix (both are 5 characters) and the bytes its body decodes to."""
+    raw = _decode_text(text)
+    return text[: len(PREFIX)], raw
 
 
 def _decode_text(text: Any) -> bytes:
@@ -299,7 +298,8 @@ def _read_suite(prefix: str, reader: _Reader) -> Suite:
     suite = SUITES.get(name)
     if suite is None or suite.name == V1_SUITE.name:
         raise PresentationRefused(
-            Refusal.FORMAT, f"a TLP2 presentation of suite {name!r}: not one this verifier knows"
+            Refusal.FORMAT,
+            f"a TLP2 presentation of suite {name[:40]!r}: not one this verifier knows",
         )
     return suite
 
