@@ -4,8 +4,9 @@ bank (issuance, delivery sealed with SM2 + SM4-GCM, consent, a verification prov
 votes over SM3 hashes, the annotated copy, the audit trace, revocation); a validator given a
 key of the other suite stops at start with one line; a devnet is one suite for its life; and
 a presentation (亮证) made by the wallet on an SM chain (TLP2: SM2, SM3) is accepted by the
-agency's VerifyPresentation once, re-checked by the SDK, and an Ed25519 one is refused; the
-bank's window service (the clerk page's checks) does the same through its HTTP API."""
+agency's VerifyPresentation once, re-checked by the SDK, and an Ed25519 one is refused; and
+in Chromium, the citizen page's 亮证 QR, screenshotted, says 有效 on the bank's window page,
+then 已被使用."""
 
 from __future__ import annotations
 
@@ -15,17 +16,27 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from cli import devnet
-from cli.devnet import WINDOW_CLERK, WINDOW_CLERK_PASSPHRASE, Devnet
+from cli.devnet import Devnet
 from node.chain.crypto import KeyPair, load_key_file, save_key_file
 from node.sdk.presentation import make_presentation, read_presentation
 from proto import node_pb2
 from suites import ED25519_SHA256, SM2_SM3
-from tests.integration.helpers import DIPLOMA, cli, cli_issue, new_holder, running_devnet, wallet
+from tests.integration.helpers import (
+    DIPLOMA,
+    cli,
+    cli_issue,
+    issue_and_deliver,
+    new_holder,
+    running_devnet,
+    wallet,
+)
+from tests.integration.page_support import browser_context, sign_up, tab, watched_page
 from tests.integration.test_demo import run_demo
+from tests.integration.test_window_page import paste, signed_in, upload, verdict
 from tests.unit.files_support import run_refused_start
 
 
@@ -127,28 +138,38 @@ def test_a_presentation_on_an_sm_chain_is_verified_once_by_the_agency(
     assert checked["holder"] == holder and checked["status"] == "valid"
 
 
-def test_the_window_checks_an_sm_presentation_pasted_by_its_clerk(sm_net: Devnet) -> None:
-    """The clerk page's paste path, through the window service's API (the page posts the
-    text; every check is the service's): 有效 once, then 已被使用."""
-    holder, token = new_holder(sm_net)
-    cert_id = cli_issue(sm_net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
-    made = wallet(
-        "POST",
-        sm_net,
-        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
-        token,
-        json={"fields": ["degree"], "verifier": "bank"},
-    )
-    assert made.status_code == 200, made.text
-    text = made.json()["presentation"]
-    assert text.startswith("TLP2.")
-    post = {"X-Window": "1"}
-    with httpx.Client(base_url=sm_net.window_url, verify=sm_net.window_tls(), timeout=30) as page:
-        signin = {"clerk": WINDOW_CLERK, "passphrase": WINDOW_CLERK_PASSPHRASE}
-        assert page.post("/api/signin", json=signin, headers=post).status_code == 200
-        pasted = {"payload": text, "purpose_code": "002"}
-        shown = page.post("/api/verify/paste", json=pasted, headers=post).json()
-        assert (shown["verdict"], shown["cert_id"]) == ("valid", cert_id), shown
-        assert shown["fields"] == {"degree": DIPLOMA["degree"]}
-        again = page.post("/api/verify/paste", json=pasted, headers=post).json()
-        assert again["verdict"] == "replayed", again
+def test_the_citizens_qr_on_an_sm_chain_is_checked_by_the_window_page(
+    browser: Browser, sm_net: Devnet, tmp_path: Path
+) -> None:
+    """Both pages in Chromium on the SM devnet: the citizen's 亮证 makes a TLP2 QR on her
+    phone; the clerk uploads a screenshot of her screen (a version-19 code, longer than a
+    TLP1's) and sees 有效 with the field she chose; the same text pasted: 已被使用."""
+    phone = browser_context(browser, 360, 740, axe=False, device_scale_factor=3, is_mobile=True)
+    page = phone.new_page()
+    holder = sign_up(page, sm_net)
+    with sm_net.client() as client:
+        doc = issue_and_deliver(sm_net, client, "edu", "diploma", holder, DIPLOMA)
+    tab(page, "我的证照")
+    page.locator(f'[data-cert="{doc["cert_id"]}"]').get_by_role("button", name="亮证").click()
+    page.get_by_label("学位").check()
+    with page.expect_response(lambda r: r.url.endswith("/presentation")) as answered:
+        page.get_by_role("button", name="生成二维码").click()
+    text = answered.value.json()["presentation"]
+    shown = read_presentation(text)
+    assert text.startswith("TLP2.") and (shown.suite, shown.holder) == (SM2_SM3, holder)
+    expect(page.get_by_role("img", name="亮证二维码").locator("svg")).to_be_visible()
+    screenshot = tmp_path / "qr.png"
+    page.screenshot(path=str(screenshot))
+    phone.close()
+
+    counter = browser_context(browser, 1280, 800)
+    with watched_page(counter, sm_net.window_url, "the window page reached outside") as clerk:
+        clerk.goto(sm_net.window_page_url)
+        signed_in(clerk)
+        upload(clerk, screenshot)
+        expect(verdict(clerk)).to_have_text("有效", timeout=30_000)
+        expect(clerk.locator("#result")).to_contain_text(DIPLOMA["degree"])
+        expect(clerk.locator("#result")).not_to_contain_text(DIPLOMA["university"])
+        paste(clerk, text)
+        expect(verdict(clerk)).to_have_text("已被使用", timeout=30_000)
+    counter.close()
