@@ -27,9 +27,9 @@ HOLDER_PASSPHRASE = "correct horse battery staple"
 
 @contextmanager
 def running_devnet(folder: Path, suite: Suite | None = None) -> Iterator[Devnet]:
-    """A devnet made and started quietly in `folder` on free ports, stopped on the way out:
-    the one-per-module devnet of tests/integration and tests/caps (of `suite`: default the
-    default suite's)."""
+    """A devnet made and started quietly in `folder` on free ports (on a chain of `suite`,
+    ed25519-sha256 by default), stopped on the way out: the one-per-module devnet of
+    tests/integration and tests/caps."""
     started = devnet.up(folder, base_port=0, show=False, suite=suite)
     try:
         yield started
