@@ -3,7 +3,8 @@ SM4-GCM box and its envelope names it (version 2), an Ed25519 key file is writte
 byte as before (version 1, XSalsa20-Poly1305, no box named), and key files written before,
 built here with PyNaCl and `cryptography` directly rather than by the code under test, still
 open. A tampered, truncated or unknown-box key file, or a wrong passphrase, is refused with
-one line and the file is left as it was; a node given one stops at start with exit code 2."""
+one line and the file is left as it was; a node or a CLI command given one stops with exit
+code 2."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import nacl.secret
 import nacl.utils
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from typer.testing import CliRunner
 
+from cli import devnet, main
 from consensus.validators import Validator, ValidatorSet
 from node.chain.crypto import (
     KeyFileError,
@@ -250,3 +253,22 @@ def test_a_node_given_an_altered_sm2_key_file_stops_with_one_line(tmp_path: Path
     assert f"{config.key_path}: wrong passphrase, or the key file was altered (sm4-gcm" in lines[0]
     assert config.key_path.read_bytes() == before
     assert not (home / "db").exists()
+
+
+def test_a_cli_command_given_an_altered_key_file_ends_with_one_line(tmp_path: Path) -> None:
+    """The organisation's key is opened before anything is sent: no node need run."""
+    net = devnet.init_devnet(tmp_path / "net", 0, suite=SM2_SM3)
+    path = net.org_key_path("psb")
+    rewrite(path, box="aes-128-ecb")
+    before = path.read_bytes()
+    args = ["cert", "revoke", "--cert-id", "c-1", "--reason", "test", "--org", "psb"]
+    result = CliRunner().invoke(
+        main.app,
+        [*args, "--dir", str(net.dir)],
+        env={"COLUMNS": "400", "TRUSTLEDGER_KEY_PASSPHRASE": devnet.passphrase()},
+    )
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert f"{path}: key envelope: unknown secret box 'aes-128-ecb'" in lines[0]
+    assert path.read_bytes() == before
