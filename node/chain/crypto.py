@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import nacl.pwhash
 import nacl.utils
@@ -213,6 +213,28 @@ def save_key_file(path: Path, keypair: KeyPair, passphrase: str, *, label: str =
 
 
 def load_key_file(path: Path, passphrase: str) -> KeyPair:
+    return _open_key_file(path, _read_key_doc(path), passphrase)
+
+
+def reseal_key_file(path: Path, passphrase: str) -> bool:
+    """Seal `path`'s key anew with its suite's box when it names another (an SM2 key file
+    sealed with XSalsa20-Poly1305 before SM4), as the wallet re-seals a holder's record at
+    sign-in; whether it did. Only such a file is opened (one derivation) and, once it opens,
+    replaced atomically with the same key and label: a wrong passphrase or an altered file
+    is refused as `load_key_file` refuses it, and nothing is written."""
+    doc = _read_key_doc(path)
+    try:
+        suite = get_suite(doc.get("suite", DEFAULT_SUITE_NAME))
+        if get_envelope_box(doc["sealed_seed"]) is suite.secret_box:
+            return False
+    except (UnknownSuiteError, KeyFileError) as exc:
+        raise KeyFileError(f"{path}: {exc}") from exc
+    keypair = _open_key_file(path, doc, passphrase)
+    save_key_file(path, keypair, passphrase, label=str(doc.get("label", "")))
+    return True
+
+
+def _read_key_doc(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -221,6 +243,10 @@ def load_key_file(path: Path, passphrase: str) -> KeyPair:
         raise KeyFileError(f"cannot read key file {path}: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sealed_seed"), dict):
         raise KeyFileError(f"{path} is not a TrustLedger key file")
+    return doc
+
+
+def _open_key_file(path: Path, doc: dict[str, Any], passphrase: str) -> KeyPair:
     try:
         suite = get_suite(doc.get("suite", DEFAULT_SUITE_NAME))
     except UnknownSuiteError as exc:

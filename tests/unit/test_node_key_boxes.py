@@ -27,6 +27,7 @@ from node.chain.crypto import (
     KeyPair,
     WrongKeyPassphrase,
     load_key_file,
+    reseal_key_file,
     save_key_file,
 )
 from node.config import NodeConfig
@@ -41,10 +42,10 @@ ARGON = nacl.pwhash.argon2id
 TODAY_ENVELOPE_FIELDS = ["version", "kdf", "opslimit", "memlimit", "salt", "ciphertext"]
 
 
-def argon2id_key(salt: bytes, size: int) -> bytes:
+def argon2id_key(salt: bytes, size: int, passphrase: str = PASSPHRASE) -> bytes:
     return ARGON.kdf(
         size,
-        PASSPHRASE.encode(),
+        passphrase.encode(),
         salt,
         opslimit=ARGON.OPSLIMIT_INTERACTIVE,
         memlimit=ARGON.MEMLIMIT_INTERACTIVE,
@@ -70,10 +71,10 @@ def key_file_text(key: KeyPair, sealed: dict[str, Any], label: str = "") -> str:
     return json.dumps(doc, indent=2)
 
 
-def xsalsa_key_file(key: KeyPair) -> str:
+def xsalsa_key_file(key: KeyPair, passphrase: str = PASSPHRASE) -> str:
     """Today's format (version 1): XSalsa20-Poly1305 under a 32-byte Argon2id key."""
     salt = nacl.utils.random(ARGON.SALTBYTES)
-    boxed = nacl.secret.SecretBox(argon2id_key(salt, 32)).encrypt(key.seed)
+    boxed = nacl.secret.SecretBox(argon2id_key(salt, 32, passphrase)).encrypt(key.seed)
     return key_file_text(key, envelope(1, salt, bytes(boxed)))
 
 
@@ -272,3 +273,40 @@ def test_a_cli_command_given_an_altered_key_file_ends_with_one_line(tmp_path: Pa
     assert len(lines) == 1, lines
     assert f"{path}: key envelope: unknown secret box 'aes-128-ecb'" in lines[0]
     assert path.read_bytes() == before
+
+
+def test_an_sm2_key_file_from_before_sm4_is_resealed_with_sm4_gcm(tmp_path: Path) -> None:
+    key, path = KeyPair.generate(SM2_SM3), tmp_path / "k.json"
+    path.write_text(xsalsa_key_file(key).replace('"label": ""', '"label": "edu"'))
+    with pytest.raises(WrongKeyPassphrase):  # refused as by load_key_file: nothing written
+        reseal_key_file(path, "another passphrase")
+    assert sealed_of(path)["version"] == 1
+    assert reseal_key_file(path, PASSPHRASE)
+    doc = json.loads(path.read_text())
+    assert doc["label"] == "edu" and doc["sealed_seed"]["box"] == "sm4-gcm"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_key_file(path, PASSPHRASE) == key
+    resealed = path.read_bytes()
+    assert not reseal_key_file(path, PASSPHRASE)  # already in its suite's box
+    assert path.read_bytes() == resealed
+
+
+def test_an_ed25519_key_file_is_never_resealed(tmp_path: Path) -> None:
+    key, path = KeyPair.generate(ED25519_SHA256), tmp_path / "k.json"
+    path.write_text(xsalsa_key_file(key))
+    before = path.read_bytes()
+    assert not reseal_key_file(path, "any passphrase: the file is not opened")
+    assert path.read_bytes() == before
+
+
+def test_a_devnet_reused_reseals_its_key_files_from_before_sm4(tmp_path: Path) -> None:
+    net = devnet.init_devnet(tmp_path / "net", 0, suite=SM2_SM3)
+    old = net.org_key_path("edu")
+    key = load_key_file(old, devnet.passphrase())
+    old.write_text(xsalsa_key_file(key, devnet.passphrase()))
+    untouched = net.org_key_path("psb").read_bytes()
+    assert devnet.init_devnet(net.dir, 0).chain_id == net.chain_id  # reused, as `devnet up`
+    assert sealed_of(old)["box"] == "sm4-gcm"
+    assert load_key_file(old, devnet.passphrase()) == key
+    assert net.org_key_path("psb").read_bytes() == untouched
+    assert devnet.reseal_key_files(net.dir) == []
