@@ -97,9 +97,11 @@ key file of an ``ed25519-sha256`` key still, so those are written exactly as bef
 def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int, size: int) -> bytes:
     """Argon2id's output of ``size`` bytes (the box's key length: 32 for XSalsa20-Poly1305,
     16 for SM4; Argon2 takes the length into its first block, so each is its own output)."""
-    return nacl.pwhash.argon2id.kdf(
-        size, passphrase.encode("utf-8"), salt, opslimit=opslimit, memlimit=memlimit
-    )
+    try:
+        secret = passphrase.encode("utf-8")
+    except UnicodeEncodeError:  # e.g. an environment variable of bytes that are not UTF-8
+        raise WrongKeyPassphrase("the passphrase is not valid Unicode text") from None
+    return nacl.pwhash.argon2id.kdf(size, secret, salt, opslimit=opslimit, memlimit=memlimit)
 
 
 def seal_secret(
@@ -129,7 +131,11 @@ def get_envelope_box(envelope: dict[str, object]) -> SecretBox:
     the one named in ``box`` for version 2; `KeyFileError` for any other version, KDF or
     box."""
     version = envelope.get("version")
-    if envelope.get("kdf") != "argon2id" or version not in KEY_FILE_VERSIONS:
+    if (
+        envelope.get("kdf") != "argon2id"
+        or type(version) is not int  # not `true` nor 1.0, which compare equal to 1
+        or version not in KEY_FILE_VERSIONS
+    ):
         raise KeyFileError(
             f"unsupported key envelope: version {version!r}, KDF {envelope.get('kdf')!r}"
             f" (this build reads versions {', '.join(map(str, KEY_FILE_VERSIONS))}, argon2id)"

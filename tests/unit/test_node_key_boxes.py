@@ -160,6 +160,9 @@ def rewrite(path: Path, **changes: object) -> None:
 def test_a_wrong_passphrase_or_an_altered_box_is_refused(suite: Suite, tmp_path: Path) -> None:
     path = tmp_path / "k.json"
     save_key_file(path, KeyPair.generate(suite), PASSPHRASE)
+    not_text = refusal(path, "\udcff")  # a byte of no UTF-8 text, as os.environ keeps it
+    assert isinstance(not_text, WrongKeyPassphrase)
+    assert "the passphrase is not valid Unicode text" in str(not_text)
     wrong = refusal(path, "another passphrase")
     assert isinstance(wrong, WrongKeyPassphrase)
     assert f"wrong passphrase, or the key file was altered ({suite.secret_box.name}" in str(wrong)
@@ -190,8 +193,9 @@ def test_an_unknown_box_version_or_kdf_is_refused(tmp_path: Path) -> None:
     assert "unknown secret box 'aes-128-ecb'" in str(refusal(path))
     rewrite(path, version=1, box="sm4-gcm")  # version 1 is XSalsa20: it names no box
     assert "a version 1 key envelope names no box" in str(refusal(path))
-    rewrite(path, version=3)
-    assert "unsupported key envelope: version 3" in str(refusal(path))
+    for version in (3, True, 2.0, "2"):
+        rewrite(path, version=version)
+        assert f"unsupported key envelope: version {version!r}" in str(refusal(path))
     rewrite(path, version=2, kdf="pbkdf2-sm3")
     assert "KDF 'pbkdf2-sm3'" in str(refusal(path))
 
