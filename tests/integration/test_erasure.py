@@ -6,12 +6,15 @@ in the wallet's store files."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from cli.devnet import Devnet
 from tests.integration.helpers import (
     DIPLOMA,
+    answer,
     cli,
     cli_fails,
+    hrss_appends,
     issue_and_deliver,
     new_holder,
     sdk_bank_grant,
@@ -63,3 +66,77 @@ def test_erase_request_acknowledge_and_nothing_left_in_the_wallet(net: Devnet) -
     assert {"consent.erasure_requested", "consent.erasure_acknowledged"} <= {
         row["action"] for row in traced["entries"]
     }
+
+
+def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
+    net: Devnet, tmp_path: Path
+) -> None:
+    holder, token = new_holder(net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
+    deliver = ("--content-file", str(content), "--deliver")
+    record_id = hrss_appends(net, holder, "社保中心", *deliver)["record_id"]
+    asked = cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        holder,
+        "--record-category",
+        "social_security",
+        "--purpose",
+        "贷款审核",
+        "--purpose-code",
+        "002",
+        "--max-uses",
+        "2",
+    )
+    request_id = asked["request_id"]
+    granted = answer(net, holder, token, request_id, "grant")
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["records"] == [record_id]
+    requests = wallet("GET", net, f"/v1/holders/{holder}/requests", token).json()
+    assert [r["granted_scope"] for r in requests] == [[{"record_category": "social_security"}]]
+
+    # Read with one on-chain access naming the record; a notary (not granted) reads nothing.
+    assert cli_fails(
+        net,
+        "consent",
+        "access",
+        "--request-id",
+        request_id,
+        "--record-id",
+        record_id,
+        "--org",
+        "notary",
+    )
+    read_to = tmp_path / "read.json"
+    read = cli(
+        net,
+        "consent",
+        "access",
+        "--request-id",
+        request_id,
+        "--record-id",
+        record_id,
+        "--out",
+        str(read_to),
+    )
+    assert (read["category"], read["version"]) == ("social_security", 1)
+    assert read_to.read_bytes() == content.read_bytes()
+
+    resp = wallet("POST", net, f"/v1/holders/{holder}/archive/{record_id}/erase", token)
+    assert resp.status_code == 200, resp.text
+    erasure_id = resp.json()["erasure_id"]
+    assert resp.json()["rows_deleted"] == 3  # the key, the content, the share
+    files = store_files(net)
+    assert "济南齐鲁软件园".encode() not in files and b'"months"' not in files
+    pending = cli(net, "consent", "erasures", "--as", "bank")
+    assert [e["record_id"] for e in pending["erasures"]] == [record_id]
+    done = cli(net, "consent", "erase-ack", "--request", erasure_id, "--as", "bank")
+    assert (done["acknowledged"], done["agencies"]) == (1, 1)
+    assert "wallet refused the disclosure (404)" in cli_fails(
+        net, "consent", "access", "--request-id", request_id, "--record-id", record_id
+    )
