@@ -9,8 +9,10 @@ key pair of their own whose private key (``k/``) is itself sealed to the holder'
 destroying it erases them (crypto-shredding, docs/erasure.md); both are bound to the
 certificate, the holder and the part (:func:`part_aad`). Documents stored before suites
 (``TLDK1`` under a secret key, or plain sealed boxes from before erasure) stay readable
-(node/sdk/sealing.py). A share is the document sealed to the agency's key, bound to the
-request, when the holder grants it.
+(node/sdk/sealing.py). An archive record's content its source delivered (``r/``) is sealed
+the same way (wallet/routers/records.py). A share is the document sealed to the agency's
+key, bound to the request, when the holder grants it (for a grant of record categories, each
+record released, bound to the request and the record).
 """
 
 from __future__ import annotations

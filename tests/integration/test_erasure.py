@@ -19,12 +19,8 @@ from tests.integration.helpers import (
     new_holder,
     sdk_bank_grant,
     wallet,
+    wallet_store_files,
 )
-
-
-def store_files(net: Devnet) -> bytes:
-    folder = net.dir / "wallet" / "db"
-    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
 
 
 def test_erase_request_acknowledge_and_nothing_left_in_the_wallet(net: Devnet) -> None:
@@ -43,7 +39,7 @@ def test_erase_request_acknowledge_and_nothing_left_in_the_wallet(net: Devnet) -
     assert resp.json()["rows_deleted"] >= 3  # the key, the document, the share
     listed = wallet("GET", net, f"/v1/holders/{holder}/certificates", token).json()
     assert listed[0]["document"] is None
-    files = store_files(net)
+    files = wallet_store_files(net)
     assert [v for v in (*DIPLOMA.values(), doc["salt"]) if v.encode() in files] == []
     assert json.dumps(doc["fields"], ensure_ascii=False).encode() not in files
 
@@ -131,7 +127,7 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
     assert resp.status_code == 200, resp.text
     erasure_id = resp.json()["erasure_id"]
     assert resp.json()["rows_deleted"] == 3  # the key, the content, the share
-    files = store_files(net)
+    files = wallet_store_files(net)
     assert "济南齐鲁软件园".encode() not in files and b'"months"' not in files
     pending = cli(net, "consent", "erasures", "--as", "bank")
     assert [e["record_id"] for e in pending["erasures"]] == [record_id]

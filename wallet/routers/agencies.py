@@ -1,4 +1,5 @@
-"""Agency route: collect a document the holder granted, after an on-chain access.
+"""Agency route: collect a document the holder granted (or the archive record an access
+under a grant of record categories named), after an on-chain access.
 
 The request is signed with a certificate of role verifier of the agency the holder granted
 (docs/wallet-requests.md), and the wallet releases the share only against a committed,
