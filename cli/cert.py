@@ -45,6 +45,7 @@ from node.sdk.credentials import (
     verify_vc,
 )
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
+from node.sdk.https import https_context
 from node.sdk.identifiers import new_certificate_id, reissued_certificate_id
 from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import NonceBook, check_presentation
@@ -317,7 +318,8 @@ def sign_credentials(
         )
     try:
         base = s.net.credentials_url_of(s.client.address)
-        index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
+        source = HttpCredentialSource(base, tls=s.net.credentials_tls())
+        index = source.get_status_index(org, doc["cert_id"])
     except (CredentialRefused, DevnetNotFound) as exc:
         raise CredentialsUnavailable(f"no status index for the credentials: {exc}") from None
     claims = CertificateClaims(
@@ -652,6 +654,14 @@ def verify_vc_cmd(
     nonce: Annotated[
         str, typer.Option(help="SD-JWT key binding: expected nonce (asks for a KB-JWT)")
     ] = "",
+    ca: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="CA certificate (PEM) the node's HTTPS certificate is checked with"
+            " (repeatable); the devnet's validator CAs if none and the devnet folder is there,"
+            " else the system's"
+        ),
+    ] = None,
     dir: Annotated[Path, typer.Option(help="devnet folder (for the default node URL)")] = Path(
         "devnet"
     ),
@@ -665,15 +675,21 @@ def verify_vc_cmd(
         text = file.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
-    if not node_url:
-        try:
-            node_url = Devnet.load(dir).credentials_url
-        except (DevnetNotFound, OSError, ValueError, KeyError) as exc:
+    net: Devnet | None = None
+    try:
+        net = Devnet.load(dir)
+        node_url = node_url or net.credentials_url
+    except (DevnetNotFound, OSError, ValueError, KeyError) as exc:
+        if not node_url:
             fail(f"give --node-url: {exc}")
+    try:
+        tls = https_context(ca) if ca else None if net is None else net.credentials_tls()
+    except TlsFilesError as exc:
+        fail(str(exc))
     try:
         checked = verify_vc(
             text,
-            HttpCredentialSource(node_url),
+            HttpCredentialSource(node_url, tls=tls),
             int(time.time()),
             audience=audience,
             nonce=nonce,

@@ -47,15 +47,23 @@ class NodeConfig(BaseModel):
     credentials_listen: str | None = Field(
         default=None,
         description=(
-            "host:port for the open-credential routes over HTTP (organisations' JWKS and"
-            " status lists, docs/credentials.md); none if unset"
+            "host:port for the open-credential routes (organisations' JWKS and status lists,"
+            " docs/credentials.md), over HTTPS with tls_cert_path and tls_key_path (TLS 1.3);"
+            " none if unset"
+        ),
+    )
+    credentials_plain_http: bool = Field(
+        default=False,
+        description=(
+            "serve the open-credential routes over plain HTTP instead: only when an operator"
+            " asks for it, e.g. behind a proxy that terminates TLS with its own certificate"
         ),
     )
     credentials_url: str | None = Field(
         default=None,
         description=(
             "the base URL outsiders reach those routes at (in a status list's id);"
-            " http://<credentials_listen> if unset"
+            " https://<credentials_listen> if unset (http:// with credentials_plain_http)"
         ),
     )
     tick_ms: int = Field(default=100, ge=10, le=10_000)
