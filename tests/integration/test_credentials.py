@@ -108,6 +108,27 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     assert (checked["doc_hash"], checked["fields"]) == (renewal["doc_hash"], amended)
     assert "superseded" in cli_fails(net, "cert", "verify-vc", str(renewed))
 
+    # a renewal without the fields re-signs them too, from the university's own register
+    # (cli/issued.py): the same document, a new validUntil; the earlier ones still verify
+    again = cli(net, "cert", "renew", "--org", "edu", "--cert-id", cert_id, "--valid-days", "1000")
+    assert again["credentials"] == ["sd_jwt", "vc_jwt"] and "credentials_skipped" not in again
+    later = tmp_path / "renewed-again.vc.jwt"
+    later.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    checked_later = cli(net, "cert", "verify-vc", str(later))
+    assert checked_later["valid_until_s"] > checked["valid_until_s"] + 200 * 86_400
+    assert (checked_later["doc_hash"], checked_later["fields"]) == (renewal["doc_hash"], amended)
+    assert cli(net, "cert", "verify-vc", str(resigned))["valid_until_s"] == checked["valid_until_s"]
+    register = net.dir / "issued" / "edu" / f"{cert_id}.json"
+    assert oct(register.stat().st_mode & 0o777) == "0o600"
+    assert [v for v in amended.values() if v.encode() in register.read_bytes()] == []
+    # a certificate the register has no record of (issued before it): renewed, nothing
+    # re-signed, and the output says why
+    elsewhere = cli_issue(net, "edu", "diploma", holder, DIPLOMA, "--valid-days", "365")
+    (net.dir / "issued" / "edu" / f"{elsewhere['cert_id']}.json").unlink()
+    kept = cli(net, "cert", "renew", "--org", "edu", "--cert-id", elsewhere["cert_id"],
+               "--valid-days", "400")  # fmt: skip
+    assert kept["credentials"] == [] and "no record" in kept["credentials_skipped"]
+
     # key binding: the verifier's audience and nonce, signed with the holder's wallet key
     bound = tmp_path / "bound.sd-jwt"
     bound.write_text(_export(net, holder, token, cert_id, {
