@@ -360,6 +360,28 @@ def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
     assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
 
 
+def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
+    page: Page, net: Devnet, tmp_path: Path
+) -> None:
+    holder = sign_up(page, net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 48, "employer": "历下区某商店"}')
+    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
+    open_from_me(page, "我的档案")
+    card = page.locator(f'[data-record="{filed["record_id"]}"]')
+    card.get_by_role("button", name="删除", exact=True).click()
+    expect(card.get_by_role("alert")).to_have_text(
+        "这份档案未提供给任何机构；本钱包中的副本将被删除，档案本身仍由来源部门保存。"
+    )
+    card.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("status")).to_have_text("已删除本钱包中的副本", timeout=30_000)
+    token = page.evaluate("sessionStorage.getItem('tl.token')")
+    assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
+    held = wallet("GET", net, f"/v1/holders/{holder}/archive", token).json()
+    assert [r["held"] for r in held] == [False]
+    assert "历下区某商店".encode() not in wallet_store_files(net)
+
+
 def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readable(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:

@@ -120,6 +120,11 @@ def test_the_source_delivers_content_that_matches_the_chain(tmp_path: Path) -> N
         assert resp.status_code == 201, resp.text
         assert resp.json()["content_hash"] == hashlib.sha256(CONTENT).hexdigest()
         assert CONTENT not in store_files(tmp_path)  # sealed, as documents are
+        token = wallet.sign_in(holder).json()["token"]
+        listed = wallet.http.request(
+            "GET", f"/v1/holders/{holder}/archive", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert [(r["record_id"], r["held"]) for r in listed.json()] == [(RECORD_ID, True)]
 
 
 def test_a_grant_seals_each_current_record_of_the_categories_to_the_agency(tmp_path: Path) -> None:

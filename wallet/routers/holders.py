@@ -654,18 +654,24 @@ def archive_file(
     holder_id: HolderIdPath,
     session: CurrentHolder,
     ledger: Ledger,
+    store: Store,
     category: str | None = None,
     on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
-    """一人一档: the records agencies returned into the holder's file, with their versions;
-    with on_behalf_of, those of a delegator's file in the categories of a delegation in
-    force with the archives action (else 403)."""
+    """一人一档: the records agencies returned into the holder's file, with their versions,
+    each with ``held``: whether this wallet keeps a copy of its content (its source delivered
+    it: wallet/routers/records.py); with on_behalf_of, those of a delegator's file in the
+    categories of a delegation in force with the archives action (else 403)."""
     subject, covered = _file_of(ledger, holder_id, on_behalf_of)
     args: dict[str, Any] = {"subject": subject, "with_history": True}
     if category:
         args["category"] = category
     result: list[dict[str, Any]] = node_query(ledger, "archives", "list_by_subject", **args)
-    return [r for r in result if covered is None or r["category"] in covered]
+    return [
+        {**r, "held": store.get_record(subject, r["record_id"]) is not None}
+        for r in result
+        if covered is None or r["category"] in covered
+    ]
 
 
 @router.get("/holders/{holder_id}/archive/corrections")

@@ -397,11 +397,12 @@ const SCREENS = {
       const erase = own ? el("button", { type: "button", class: "danger", on: { click: (e) => guarded(e.target, async () => {
         const agencies = releasedTo(await api("GET", holderPath("/requests")),
           (q) => (q.granted_scope || []).some((i) => i.record_category === r.category));
-        confirmErase(confirm, agencies.size ? t("record_erase_confirm", agencies.size) : t("record_not_released"),
-          agencies.size ? async () => {
-            await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/erase`));
-            await SCREENS.archive(); return t("record_erased_ok");
-          } : null);
+        // Never released but kept here (its source delivered it): only the wallet's copy goes.
+        const warning = agencies.size ? t("record_erase_confirm", agencies.size) : r.held ? t("record_erase_held") : t("record_not_released");
+        confirmErase(confirm, warning, agencies.size || r.held ? async () => {
+          await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/erase`));
+          await SCREENS.archive(); return t(agencies.size ? "record_erased_ok" : "record_copy_erased_ok");
+        } : null);
       }) } }, t("erase")) : null;
       return el("li", { class: "card record", "data-record": r.record_id },
         el("h3", {}, categoryName(r.category)),
