@@ -173,15 +173,30 @@ def resolve_cmd(
     reason: Annotated[str, typer.Option(help="the answer to the holder (no personal data)")],
     content_file: ContentFileOpt = None,
     content_hash: ContentHashOpt = "",
+    deliver_to_wallet: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="also send the corrected --content-file to the holder's devnet wallet",
+        ),
+    ] = False,
     org: OrgOpt = "hrss",
 ) -> Output:
     """Answer a correction: a new version of the record, or a reasoned refusal."""
     if outcome not in ("corrected", "refused"):
         fail("--outcome must be corrected or refused")
+    if deliver_to_wallet and (outcome != "corrected" or content_file is None):
+        fail("--deliver sends a corrected version's content: give it with --content-file")
     args = {"correction_id": correction_id, "outcome": outcome, "reason": reason}
     if outcome == "corrected":
         args["content_hash"] = content_hash_of(content_file, content_hash)
     c = s.call("archives", "resolve_correction", args)
+    if deliver_to_wallet and content_file is not None:
+        correction = s.client.query("archives", "correction", correction_id=correction_id)
+        record = s.client.query("archives", "get", record_id=correction["record_id"])
+        deliver_record(
+            s, org, record["subject"], record["record_id"], content_file.read_bytes(), c.height
+        )
     return Output(
         {**args, **tx_view(c)}, f"correction {correction_id} {outcome} in block {c.height}"
     )

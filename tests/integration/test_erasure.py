@@ -15,6 +15,7 @@ from tests.integration.helpers import (
     cli,
     cli_fails,
     hrss_appends,
+    hrss_resolves,
     issue_and_deliver,
     new_holder,
     sdk_bank_grant,
@@ -136,3 +137,28 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
     assert "wallet refused the disclosure (404)" in cli_fails(
         net, "consent", "access", "--request-id", request_id, "--record-id", record_id
     )
+
+
+def test_a_corrected_record_is_released_as_its_new_version(net: Devnet, tmp_path: Path) -> None:
+    holder, token = new_holder(net)
+    first, second = tmp_path / "v1.json", tmp_path / "v2.json"
+    first.write_text('{"months": 100}')
+    second.write_text('{"months": 112}')
+    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(first), "--deliver")[
+        "record_id"
+    ]
+    asked = wallet(
+        "POST", net, f"/v1/holders/{holder}/archive/{record_id}/corrections", token,
+        json={"reason": "少计了十二个月"},
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    hrss_resolves(net, asked.json()["correction_id"], "corrected", "已补录",
+                  "--content-file", str(second), "--deliver")  # fmt: skip
+    request_id = cli(net, "consent", "request", "--org", "bank", "--holder", holder,
+                     "--record-category", "social_security", "--purpose", "贷款审核",
+                     "--purpose-code", "002")["request_id"]  # fmt: skip
+    assert answer(net, holder, token, request_id, "grant").json()["records"] == [record_id]
+    read_to = tmp_path / "read.json"
+    read = cli(net, "consent", "access", "--request-id", request_id, "--record-id", record_id,
+               "--out", str(read_to))  # fmt: skip
+    assert (read["version"], read_to.read_bytes()) == (2, second.read_bytes())
