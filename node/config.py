@@ -92,6 +92,16 @@ class NodeConfig(BaseModel):
         return [self.key_path, *self.next_key_paths]
 
     @property
+    def credentials_base_url(self) -> str:
+        """What the open-credential routes name themselves (a status list's id):
+        ``credentials_url``, else ``https://<credentials_listen>`` (``http://`` only with
+        ``credentials_plain_http``); "" without routes."""
+        if not self.credentials_listen:
+            return ""
+        scheme = "http" if self.credentials_plain_http else "https"
+        return self.credentials_url or f"{scheme}://{self.credentials_listen}"
+
+    @property
     def wal_path(self) -> Path:
         """The consensus WAL file (node.ledger.wal), beside the LevelDB folder ``home/db``."""
         return self.home / "consensus.wal"

@@ -177,10 +177,9 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
         node.metrics.serve(config.metrics_listen)
     credentials_server = None
     if config.credentials_listen:
-        scheme = "http" if config.credentials_plain_http else "https"
         routes = CredentialRoutes(
             node.chain_id,
-            config.credentials_url or f"{scheme}://{config.credentials_listen}",
+            config.credentials_base_url,
             node.world.state,
             lambda: (node.world.tip_height(), node.world.tip_time_ms()),
         )

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from node.chain import pki
+from node.config import NodeConfig
 from node.credentials_http import serve_credentials
 from node.sdk.credentials import STATUS_UNAVAILABLE, CredentialRefused, HttpCredentialSource
 from node.sdk.https import https_context, server_tls_context
@@ -79,3 +80,27 @@ def test_another_ca_or_plain_http_reads_nothing(tmp_path: Path) -> None:
         return reasons
 
     assert serving(tmp_path, ask) == [STATUS_UNAVAILABLE, STATUS_UNAVAILABLE]
+
+
+def test_a_node_names_its_routes_https_unless_the_operator_asks_for_plain_http(
+    tmp_path: Path,
+) -> None:
+    def config(**more: Any) -> NodeConfig:
+        return NodeConfig(
+            validator_id="val-0",
+            home=tmp_path,
+            listen="127.0.0.1:1",
+            peers={},
+            genesis_path=tmp_path / "genesis.json",
+            key_path=tmp_path / "key.json",
+            tls_cert_path=tmp_path / "val-0.pem",
+            tls_key_path=tmp_path / "val-0.key",
+            **more,
+        )
+
+    assert config().credentials_base_url == ""
+    assert config(credentials_listen="127.0.0.1:9").credentials_base_url == "https://127.0.0.1:9"
+    plain = config(credentials_listen="127.0.0.1:9", credentials_plain_http=True)
+    assert plain.credentials_base_url == "http://127.0.0.1:9"
+    behind = config(credentials_listen="0.0.0.0:9", credentials_url="https://vc.example.org")
+    assert behind.credentials_base_url == "https://vc.example.org"
