@@ -116,6 +116,14 @@ def test_the_source_delivers_content_that_matches_the_chain(tmp_path: Path) -> N
             "no such record": 404,
         }
         assert wallet.store.get_record(holder, RECORD_ID) is None
+        path = f"/v1/holders/{holder}/archive/{RECORD_ID}/content"
+        creds = org(wallet, "hrss").issue("issuer", wallet.clock.now())
+        for bad in ("not base64!", "QUJDRA", "A" * 60_000):  # not base64, no padding, too big
+            resp = wallet.http.signed(
+                creds, "POST", path, wallet.clock.now_ms(), json={"content": bad}
+            )
+            assert resp.status_code == 422, bad
+        assert wallet.store.get_record(holder, RECORD_ID) is None
         resp = deliver(wallet, holder, RECORD_ID, CONTENT)
         assert resp.status_code == 201, resp.text
         assert resp.json()["content_hash"] == hashlib.sha256(CONTENT).hexdigest()
