@@ -223,6 +223,12 @@ class Devnet:
         that runs it (TLS 1.3, host name checked)."""
         return https_context([self.dir / identities.CAS_DIR / f"{WALLET_ORG}.pem"])
 
+    def credentials_tls(self) -> ssl.SSLContext:
+        """What a validator's open-credential routes (HTTPS with its own certificate) are
+        checked with: the CAs of the organisations that run the validators."""
+        orgs = sorted(set(VALIDATOR_OPERATORS.values()))
+        return https_context([self.dir / identities.CAS_DIR / f"{org}.pem" for org in orgs])
+
     def tls(self, org: str = OPS_ORG, name: str = identities.OPERATOR) -> ClientTls:
         """The devnet's certificate of `name` of `org` (an organisation's operator by
         default; the big data center's, which runs the devnet, if no org is named)."""
@@ -423,7 +429,7 @@ def init_devnet(
                 if hosts is not None
                 else f"127.0.0.1:{ports[2 * n + 2 + VALIDATOR_IDS.index(vid)]}",
             ),
-            credentials_url=f"http://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
+            credentials_url=f"https://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
@@ -453,9 +459,9 @@ def init_devnet(
                 "window_url": window_url,
                 "metrics": {vid: f"http://{cfg_metrics[vid]}/metrics" for vid in VALIDATOR_IDS},
                 "credentials": {
-                    vid: f"http://{vid}:{DOCKER_CREDENTIALS_PORT}"
+                    vid: f"https://{vid}:{DOCKER_CREDENTIALS_PORT}"
                     if docker
-                    else f"http://{cfg_credentials[vid]}"
+                    else f"https://{cfg_credentials[vid]}"
                     for vid in VALIDATOR_IDS
                 },
             },
