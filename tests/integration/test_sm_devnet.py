@@ -2,7 +2,8 @@
 validators with SM2 keys on an SM chain and plays the whole story through the wallet and the
 bank (issuance, delivery sealed with SM2 + SM4-GCM, consent, a verification proven by SM2
 votes over SM3 hashes, the annotated copy, the audit trace, revocation; the holder's key kept
-under her passphrase in an SM4-GCM box); a validator given a key of the other suite stops at
+under her passphrase in an SM4-GCM box, and every validator and organisation key file
+sealed with SM4-GCM and naming it); a validator given a key of the other suite stops at
 start with one line; a devnet is one suite for its life; a presentation (亮证) made by the
 wallet on an SM chain (TLP2: SM2, SM3) is accepted by the agency's VerifyPresentation once,
 re-checked by the SDK, and an Ed25519 one is refused; and in Chromium, the citizen page's 亮证
@@ -71,6 +72,14 @@ def test_the_demo_plays_its_story_on_an_sm_chain(tmp_path: Path) -> None:
     assert {len(bytes.fromhex(o["public_key"])) for o in genesis["organisations"]} == {65}
     key = load_key_file(folder / "keys" / "orgs" / "edu.json", devnet.passphrase())
     assert key.suite is SM2_SM3
+    # Every validator and organisation key file: an SM2 key sealed with SM4-GCM, named.
+    key_files = sorted((folder / "keys").glob("*/*.json"))
+    assert {p.parent.name for p in key_files} == {"validators", "orgs"}
+    for path in key_files:
+        doc = json.loads(path.read_text("utf-8"))
+        assert doc["suite"] == "sm2-sm3", path
+        assert doc["sealed_seed"]["box"] == "sm4-gcm", path
+        assert doc["sealed_seed"]["version"] == 2, path
     # Li Na's wallet record: her SM2 key sealed with SM4-GCM under her passphrase's key.
     (record,) = holder_records(folder / "wallet" / "db")
     assert record["passphrase"]["box"] == "sm4-gcm"
