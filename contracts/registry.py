@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from contracts.anchoring import contract as anchoring
 from contracts.archives import contract as archives
 from contracts.certificates import contract as certificates
 from contracts.consent import contract as consent
@@ -25,6 +26,7 @@ SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
     archives.VERSIONS,
     consent.VERSIONS,
     delegation.VERSIONS,
+    anchoring.VERSIONS,
 )
 """Every contract: the versions of it this build can run (one line per contract)."""
 
