@@ -1,0 +1,201 @@
+"""`trustledger evidence anchor | prove | check` on a real devnet (issue 13, Lanzhou's evidence
+anchoring): a batch anchored as one root, the proof fetched from a node, each fact checked
+offline against its receipt and the proof with the chain's genesis alone; an altered fact,
+receipt or proof refused, naming which; bad input anchors nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.devnet import Devnet
+from cli.main import app
+
+runner = CliRunner()
+LINES = [b'{"decision": "fine", "case": 1}', b'{"decision": "warning", "case": 2}', b"[3]"]
+CASE_REF = "(2026)甘0102行罚47号"
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> tuple[int, dict[str, Any], str]:
+    """The command's exit code, its JSON (when it printed any) and its stderr."""
+    result = runner.invoke(app, [*args, "--json"], input=stdin)
+    lines = result.stdout.strip().splitlines()
+    doc: dict[str, Any] = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return result.exit_code, doc, result.stderr
+
+
+@pytest.fixture(scope="module")
+def anchored(net: Devnet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three JSON lines and one file anchored by hrss as one batch, and its proof."""
+    work = tmp_path_factory.mktemp("anchoring")
+    (work / "facts.jsonl").write_bytes(b"\n".join(LINES) + b"\n\n")
+    (work / "report.pdf").write_bytes(b"%PDF-1.7 an inspection report\x00\xff")
+    code, doc, err = invoke(
+        "evidence", "anchor", "--kind", "decision", "--case-ref", CASE_REF,
+        "--jsonl", str(work / "facts.jsonl"), "--file", str(work / "report.pdf"),
+        "--receipts", str(work / "receipts"), "--org", "hrss", "--dir", str(net.dir),
+    )  # fmt: skip
+    assert code == 0, err
+    proof = work / "proof.json"
+    code, proved, err = invoke(
+        "evidence", "prove", "--receipt", doc["receipts"][0], "--out", str(proof),
+        "--dir", str(net.dir),
+    )  # fmt: skip
+    assert code == 0, err
+    genesis = work / "genesis.json"
+    shutil.copy(net.dir / "genesis.json", genesis)
+    return {"work": work, "doc": doc, "proved": proved, "proof": proof, "genesis": genesis}
+
+
+def check(
+    a: dict[str, Any], fact: Path, receipt: str | Path, *more: str
+) -> tuple[int, dict[str, Any], str]:
+    return invoke(
+        "evidence", "check", "--fact", str(fact), "--receipt", str(receipt),
+        "--proof", str(a["proof"]), "--genesis", str(a["genesis"]), *more,
+    )  # fmt: skip
+
+
+def test_a_batch_is_one_anchor_with_a_receipt_per_fact(anchored: dict[str, Any]) -> None:
+    doc = anchored["doc"]
+    assert doc["count"] == 4 and doc["org"] == "hrss"
+    assert doc["anchor_id"] == "an" + doc["root"]
+    assert [Path(r).name for r in doc["receipts"]] == [
+        f"fact-{i:06d}.receipt.json" for i in range(4)
+    ]
+    receipts = [json.loads(Path(r).read_bytes()) for r in doc["receipts"]]
+    assert [r["index"] for r in receipts] == [0, 1, 2, 3]
+    assert {r["root"] for r in receipts} == {doc["root"]}
+    assert len({r["salt"] for r in receipts}) == 4
+    assert receipts[0]["source"].endswith("report.pdf")  # files first, then lines
+    assert receipts[3]["source"].endswith("facts.jsonl:3")
+    proved = anchored["proved"]
+    assert (proved["anchor_id"], proved["height"], proved["org"]) == (
+        doc["anchor_id"],
+        doc["height"],
+        "hrss",
+    )
+
+
+def test_every_fact_checks_offline_with_the_genesis_alone(anchored: dict[str, Any]) -> None:
+    work, doc = anchored["work"], anchored["doc"]
+    for line in (1, 2, 3):
+        code, verdict, err = check(
+            anchored, work / "facts.jsonl", doc["receipts"][line], "--line", str(line)
+        )
+        assert code == 0, err
+        assert (verdict["ok"], verdict["genesis_pinned"], verdict["index"]) == (
+            True,
+            True,
+            line,
+        )
+        assert (verdict["height"], verdict["org"], verdict["actor"]) == (
+            doc["height"],
+            "hrss",
+            "hrss",
+        )
+        assert (verdict["kind"], verdict["case_ref"], verdict["count"]) == ("decision", CASE_REF, 4)
+    code, verdict, _ = check(anchored, work / "report.pdf", doc["receipts"][0])
+    assert (code, verdict["root"], verdict["tx_hash"]) == (0, doc["root"], doc["tx_hash"])
+
+
+def test_the_anchor_is_in_the_audit_trace_of_the_anchor_and_of_the_org(
+    net: Devnet, anchored: dict[str, Any]
+) -> None:
+    doc = anchored["doc"]
+    for subject in (doc["anchor_id"], "hrss"):
+        code, traced, _ = invoke("audit", "trace", "--subject", subject, "--dir", str(net.dir))
+        assert code == 0 and traced["unproven"] == []
+        mine = [e for e in traced["entries"] if e["details"].get("root") == doc["root"]]
+        assert [(e["action"], e["actor"], e["height"]) for e in mine] == [
+            ("anchoring.anchored", "hrss", doc["height"])
+        ]
+
+
+def _flip(raw: bytes, at: int) -> bytes:
+    return raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1 :]
+
+
+def test_an_altered_fact_receipt_or_proof_is_refused_naming_it(anchored: dict[str, Any]) -> None:
+    work, doc = anchored["work"], anchored["doc"]
+    fact, receipt = work / "report.pdf", Path(doc["receipts"][0])
+    altered = work / "altered"
+    altered.mkdir(exist_ok=True)
+    bad_fact = altered / "report.pdf"
+    bad_fact.write_bytes(_flip(fact.read_bytes(), 5))
+    code, refused, _ = check(anchored, bad_fact, receipt)
+    assert (code, refused["ok"], refused["part"]) == (1, False, "fact")
+
+    raw = receipt.read_bytes()
+    doc_r = json.loads(raw)
+    cases = {
+        "salt": (_flip(raw, raw.index(doc_r["salt"].encode()) + 3), "fact"),
+        "path": (_flip(raw, raw.index(doc_r["path"][0].encode()) + 3), "receipt"),
+        "spacing": (raw.replace(b'","', b'", "', 1), "receipt"),
+        "case": (raw.replace(b"47", b"48"), "receipt"),
+        "truncated": (raw[: len(raw) // 2], "receipt"),
+    }
+    bad_receipt = altered / "receipt.json"
+    for name, (content, part) in cases.items():
+        bad_receipt.write_bytes(content)
+        code, refused, _ = check(anchored, fact, bad_receipt)
+        assert (code, refused.get("part")) == (1, part), name
+
+    proof = anchored["proof"].read_bytes()
+    at = proof.index(b'"events":[') + 300
+    bad_proof = altered / "proof.json"
+    for content in (_flip(proof, at), proof[: len(proof) // 2]):
+        bad_proof.write_bytes(content)
+        code, refused, _ = invoke(
+            "evidence", "check", "--fact", str(fact), "--receipt", str(receipt),
+            "--proof", str(bad_proof),
+        )  # fmt: skip
+        assert (code, refused["part"]) == (1, "proof")
+        assert refused["detail"].split(":")[0] in ("file", "manifest")
+
+
+def test_a_batch_from_stdin_and_the_proof_of_another_anchor(
+    net: Devnet, anchored: dict[str, Any], tmp_path: Path
+) -> None:
+    code, doc, err = invoke(
+        "evidence", "anchor", "--kind", "notice", "--case-ref", "notice 2026-12",
+        "--stdin", "--receipts", str(tmp_path / "r"), "--org", "psb", "--dir", str(net.dir),
+        stdin=b'{"served": true}\n',
+    )  # fmt: skip
+    assert (code, doc.get("count"), doc.get("org")) == (0, 1, "psb"), err
+    fact = tmp_path / "served.json"
+    fact.write_bytes(b'{"served": true}')
+    # The first batch's proof does not prove this anchor.
+    code, refused, _ = check(anchored, fact, doc["receipts"][0])
+    assert (code, refused["part"]) == (1, "proof")
+    assert "not an" + doc["root"] in refused["detail"]
+
+
+def test_bad_input_anchors_nothing(net: Devnet, tmp_path: Path) -> None:
+    fact = tmp_path / "f.txt"
+    fact.write_bytes(b"fact")
+    base = ["evidence", "anchor", "--file", str(fact), "--dir", str(net.dir)]
+    for more, says in [
+        (["--kind", "gossip", "--case-ref", "x"], "kind must be one of"),
+        (["--kind", "notice", "--case-ref", "张晓梅 138.0531.0123"], "personal"),
+    ]:
+        receipts = tmp_path / "none"
+        code, _, err = invoke(*base, *more, "--receipts", str(receipts))
+        assert code == 1 and says in err and not receipts.exists(), err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"ok": 1}\n{not json\n')
+    code, _, err = invoke(
+        "evidence", "anchor", "--kind", "notice", "--case-ref", "x", "--jsonl", str(bad),
+        "--receipts", str(tmp_path / "r2"), "--dir", str(net.dir),
+    )  # fmt: skip
+    assert code == 1 and "line 2 is not JSON" in err
+    out = tmp_path / "proof.json"
+    code, _, err = invoke(
+        "evidence", "prove", "--anchor", "an" + "0" * 64, "--out", str(out), "--dir", str(net.dir)
+    )
+    assert code == 1 and not out.exists(), err
