@@ -30,6 +30,7 @@ from node.sdk.anchoring import (
     RECEIPT_BYTES_MAX,
     Anchored,
     AnchorError,
+    Batch,
     check_anchor,
     check_kind,
     encode_receipt,
@@ -37,6 +38,7 @@ from node.sdk.anchoring import (
     make_receipt,
 )
 from node.sdk.evidence import EVIDENCE_BYTES_MAX, encode_package
+from suites import Suite
 
 app = typer.Typer(
     help="Anchor facts (salted hashes only), prove and check that they were anchored.",
@@ -91,6 +93,36 @@ def read_facts(
     return facts
 
 
+def write_receipts(
+    batch: Batch, anchored: Anchored, suite: Suite, sources: list[str], out: Path
+) -> list[str]:
+    """Each fact's receipt: with `out` ending in `.jsonl`, one file holding receipt i on line
+    i + 1 (a batch of a hundred thousand facts is one file, not a hundred thousand);
+    otherwise `fact-<index>.receipt.json` files in the folder `out`. Each file is whole or
+    absent: written aside, then renamed."""
+    receipts = [
+        encode_receipt(make_receipt(batch, index, anchored, suite, source))
+        for index, source in enumerate(sources)
+    ]
+    if out.suffix == ".jsonl":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_whole(out, b"".join(receipts))
+        return [f"{out}:{index + 1}" for index in range(len(receipts))]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index, receipt in enumerate(receipts):
+        path = out / f"fact-{index:06d}.receipt.json"
+        _write_whole(path, receipt)
+        written.append(str(path))
+    return written
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
 @ledger_command(app, "anchor", signs=True)
 def anchor_cmd(
     s: OrgSession,
@@ -98,7 +130,12 @@ def anchor_cmd(
     case_ref: Annotated[
         str, typer.Option(help="case reference (案号), free text; nothing personal")
     ],
-    receipts: Annotated[Path, typer.Option(help="folder for the receipts (one per fact)")],
+    receipts: Annotated[
+        Path,
+        typer.Option(
+            help="folder for the receipts (a file per fact), or a .jsonl file (a line per fact)"
+        ),
+    ],
     file: Annotated[
         list[Path] | None, typer.Option("--file", help="a fact file; repeat for several")
     ] = None,
@@ -127,14 +164,7 @@ def anchor_cmd(
     )
     event = next(e for e in c.result.events if e.name == ANCHORED_EVENT)
     anchored = Anchored(kind, case_ref, str(event_attrs(event)["org"]), c.height, c.tx_hash)
-    receipts.mkdir(parents=True, exist_ok=True)
-    written = []
-    for index, (source, _) in enumerate(facts):
-        path = receipts / f"fact-{index:06d}.receipt.json"
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(encode_receipt(make_receipt(batch, index, anchored, suite, source)))
-        os.replace(tmp, path)
-        written.append(str(path))
+    written = write_receipts(batch, anchored, suite, [source for source, _ in facts], receipts)
     doc = {
         "anchor_id": anchor_id_of(root),
         "root": root,
@@ -151,10 +181,28 @@ def anchor_cmd(
     )
 
 
+def read_receipt(path: Path, line: int) -> bytes:
+    """The receipt in `path`, or on its line `line` (from 1) if it is a receipts file of a
+    batch: read line by line, so a batch's file of any size is never loaded whole."""
+    if not line:
+        return _read(path, RECEIPT_BYTES_MAX, "receipt")
+    try:
+        with path.open("rb") as lines:
+            for _ in range(line):
+                found = lines.readline(RECEIPT_BYTES_MAX + 1)
+                if not found:
+                    fail(f"{path} has no line {line}")
+            return found
+    except OSError as exc:
+        fail(f"cannot read receipt {path}: {exc.strerror}")
+
+
 def _anchor_id(anchor: str | None, receipt: Path | None) -> str:
     if receipt is not None:
         try:
-            found = json.loads(_read(receipt, RECEIPT_BYTES_MAX, "receipt")).get("anchor_id")
+            found = json.loads(read_receipt(receipt, 1 if receipt.suffix == ".jsonl" else 0)).get(
+                "anchor_id"
+            )
         except (ValueError, AttributeError):
             found = None
         if not isinstance(found, str):
@@ -218,6 +266,9 @@ def check_cmd(
     line: Annotated[
         int, typer.Option(help="the fact is this line (from 1) of a JSON-lines --fact")
     ] = 0,
+    receipt_line: Annotated[
+        int, typer.Option(help="the receipt is this line (from 1) of a batch's .jsonl --receipt")
+    ] = 0,
     genesis: Annotated[
         Path | None,
         typer.Option(help="the chain's genesis.json as you obtained it: the proof's must be it"),
@@ -243,7 +294,7 @@ def check_cmd(
     try:
         verdict = check_anchor(
             raw_fact,
-            _read(receipt, RECEIPT_BYTES_MAX, "receipt"),
+            read_receipt(receipt, receipt_line),
             _read(proof, EVIDENCE_BYTES_MAX, "proof"),
             pinned,
         )

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cli.devnet import Devnet
 from cli.main import app
+from node.sdk.anchoring import encode_receipt
 
 runner = CliRunner()
 LINES = [b'{"decision": "fine", "case": 1}', b'{"decision": "warning", "case": 2}', b"[3]"]
@@ -121,6 +122,11 @@ def _flip(raw: bytes, at: int) -> bytes:
     return raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1 :]
 
 
+def _other_hex_digit(raw: bytes, at: int) -> bytes:
+    """`raw` with the hex digit at `at` replaced by another hex digit (still well formed)."""
+    return raw[:at] + (b"1" if raw[at : at + 1] == b"0" else b"0") + raw[at + 1 :]
+
+
 def test_an_altered_fact_receipt_or_proof_is_refused_naming_it(anchored: dict[str, Any]) -> None:
     work, doc = anchored["work"], anchored["doc"]
     fact, receipt = work / "report.pdf", Path(doc["receipts"][0])
@@ -134,10 +140,10 @@ def test_an_altered_fact_receipt_or_proof_is_refused_naming_it(anchored: dict[st
     raw = receipt.read_bytes()
     doc_r = json.loads(raw)
     cases = {
-        "salt": (_flip(raw, raw.index(doc_r["salt"].encode()) + 3), "fact"),
-        "path": (_flip(raw, raw.index(doc_r["path"][0].encode()) + 3), "receipt"),
+        "salt": (_other_hex_digit(raw, raw.index(doc_r["salt"].encode()) + 3), "fact"),
+        "path": (_other_hex_digit(raw, raw.index(doc_r["path"][0].encode()) + 3), "receipt"),
         "spacing": (raw.replace(b'","', b'", "', 1), "receipt"),
-        "case": (raw.replace(b"47", b"48"), "receipt"),
+        "case": (encode_receipt({**doc_r, "case_ref": "(2026)甘0102行罚48号"}), "receipt"),
         "truncated": (raw[: len(raw) // 2], "receipt"),
     }
     bad_receipt = altered / "receipt.json"
@@ -159,21 +165,47 @@ def test_an_altered_fact_receipt_or_proof_is_refused_naming_it(anchored: dict[st
         assert refused["detail"].split(":")[0] in ("file", "manifest")
 
 
-def test_a_batch_from_stdin_and_the_proof_of_another_anchor(
+def test_a_batch_from_stdin_with_its_receipts_in_one_file(
     net: Devnet, anchored: dict[str, Any], tmp_path: Path
 ) -> None:
+    receipts = tmp_path / "receipts.jsonl"
     code, doc, err = invoke(
         "evidence", "anchor", "--kind", "notice", "--case-ref", "notice 2026-12",
-        "--stdin", "--receipts", str(tmp_path / "r"), "--org", "psb", "--dir", str(net.dir),
-        stdin=b'{"served": true}\n',
+        "--stdin", "--receipts", str(receipts), "--org", "psb", "--dir", str(net.dir),
+        stdin=b'{"served": true}\n{"served": false}\n',
     )  # fmt: skip
-    assert (code, doc.get("count"), doc.get("org")) == (0, 1, "psb"), err
+    assert (code, doc.get("count"), doc.get("org")) == (0, 2, "psb"), err
+    assert doc["receipts"] == [f"{receipts}:1", f"{receipts}:2"]
+    assert len(receipts.read_bytes().splitlines()) == 2
+    proof = tmp_path / "proof.json"
+    code, _, err = invoke(
+        "evidence", "prove", "--receipt", str(receipts), "--out", str(proof), "--dir", str(net.dir)
+    )
+    assert code == 0, err
     fact = tmp_path / "served.json"
-    fact.write_bytes(b'{"served": true}')
+    fact.write_bytes(b'{"served": false}')
+    code, verdict, err = invoke(
+        "evidence", "check", "--fact", str(fact), "--receipt", str(receipts),
+        "--receipt-line", "2", "--proof", str(proof),
+    )  # fmt: skip
+    assert (code, verdict.get("index"), verdict.get("org")) == (0, 1, "psb"), err
+    code, refused, _ = invoke(
+        "evidence", "check", "--fact", str(fact), "--receipt", str(receipts),
+        "--receipt-line", "1", "--proof", str(proof),
+    )  # fmt: skip
+    assert (code, refused["part"]) == (1, "fact")
     # The first batch's proof does not prove this anchor.
-    code, refused, _ = check(anchored, fact, doc["receipts"][0])
+    code, refused, _ = invoke(
+        "evidence", "check", "--fact", str(fact), "--receipt", str(receipts),
+        "--receipt-line", "2", "--proof", str(anchored["proof"]),
+    )  # fmt: skip
     assert (code, refused["part"]) == (1, "proof")
     assert "not an" + doc["root"] in refused["detail"]
+    code, _, err = invoke(
+        "evidence", "check", "--fact", str(fact), "--receipt", str(receipts),
+        "--receipt-line", "3", "--proof", str(proof),
+    )  # fmt: skip
+    assert code == 1 and "has no line 3" in err
 
 
 def test_bad_input_anchors_nothing(net: Devnet, tmp_path: Path) -> None:
