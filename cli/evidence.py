@@ -85,7 +85,10 @@ def read_facts(
     if jsonl is not None:
         facts += _json_lines(_read(jsonl, FACT_BYTES_MAX, "JSON-lines file"), str(jsonl))
     if stdin:
-        facts += _json_lines(sys.stdin.buffer.read(FACT_BYTES_MAX + 1), "stdin")
+        raw = sys.stdin.buffer.read(FACT_BYTES_MAX + 1)
+        if len(raw) > FACT_BYTES_MAX:
+            fail(f"stdin holds more than {FACT_BYTES_MAX} bytes: nothing anchored")
+        facts += _json_lines(raw, "stdin")
     if not facts:
         fail("no fact given: --file, --from-dir, --jsonl or --stdin")
     if len(facts) > limits.ANCHOR_FACTS_MAX:
@@ -115,6 +118,18 @@ def write_receipts(
         _write_whole(path, receipt)
         written.append(str(path))
     return written
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before anything is anchored if the receipts cannot be written where asked."""
+    folder = out.parent if out.suffix == ".jsonl" else out
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".trustledger-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        fail(f"cannot write receipts in {folder}: {exc.strerror}: nothing anchored")
 
 
 def _write_whole(path: Path, content: bytes) -> None:
@@ -154,6 +169,7 @@ def anchor_cmd(
     except ValueError as exc:
         fail(str(exc))
     facts = read_facts(file or [], from_dir, jsonl, stdin)
+    _check_writable(receipts)  # the salts live only in the receipts: no anchor without them
     suite = s.net.genesis.suite
     batch = make_batch([f for _, f in facts], suite)
     root = batch.root.hex()

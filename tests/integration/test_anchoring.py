@@ -218,7 +218,11 @@ def test_bad_input_anchors_nothing(net: Devnet, tmp_path: Path) -> None:
     ]:
         receipts = tmp_path / "none"
         code, _, err = invoke(*base, *more, "--receipts", str(receipts))
-        assert code == 1 and says in err and not receipts.exists(), err
+        assert code == 1 and says in err and not list(receipts.glob("*")), err
+    code, _, err = invoke(
+        *base, "--kind", "notice", "--case-ref", "x", "--receipts", str(fact / "receipts")
+    )
+    assert code == 1 and "cannot write receipts" in err and "nothing anchored" in err
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b'{"ok": 1}\n{not json\n')
     code, _, err = invoke(
