@@ -106,7 +106,7 @@ def make_batch(
     if not 1 <= len(facts) <= limits.ANCHOR_FACTS_MAX:
         raise ValueError(f"a batch holds 1 to {limits.ANCHOR_FACTS_MAX} facts, not {len(facts)}")
     salts = tuple(random_bytes(SALT_BYTES) for _ in facts)
-    hashes = tuple(compute_fact_hash(f, s, suite) for f, s in zip(facts, salts, strict=True))
+    hashes = tuple(compute_fact_hash(fact, salts[i], suite) for i, fact in enumerate(facts))
     return Batch(salts, hashes, MerkleTree(list(hashes), suite))
 
 
@@ -165,15 +165,17 @@ class Receipt:
     height: int
 
 
-def _hex(doc: dict[str, Any], name: str, length: int | None) -> bytes:
-    value = doc[name]
+def _hex(value: object, name: str, length: int) -> bytes:
+    """`value` read as `length` bytes in lowercase hex; refused naming the receipt's key."""
+    problem = AnchorError("receipt", f"{name} must be {length} bytes in lowercase hex")
+    if not isinstance(value, str) or value != value.lower():
+        raise problem
     try:
-        raw = bytes.fromhex(value) if isinstance(value, str) and value == value.lower() else None
+        raw = bytes.fromhex(value)
     except ValueError:
-        raw = None
-    if raw is None or (length is not None and len(raw) != length):
-        size = f"{length} bytes in " if length is not None else ""
-        raise AnchorError("receipt", f"{name} must be {size}lowercase hex")
+        raise problem from None
+    if len(raw) != length:
+        raise problem
     return raw
 
 
@@ -211,12 +213,12 @@ def decode_receipt(raw: bytes) -> Receipt:
     return Receipt(
         doc=doc,
         suite=suite,
-        salt=_hex(doc, "salt", SALT_BYTES),
-        fact_hash=_hex(doc, "fact_hash", hash_bytes),
-        root=_hex(doc, "root", hash_bytes),
+        salt=_hex(doc["salt"], "salt", SALT_BYTES),
+        fact_hash=_hex(doc["fact_hash"], "fact_hash", hash_bytes),
+        root=_hex(doc["root"], "root", hash_bytes),
         index=_count(doc, "index", 0, count - 1),
         count=count,
-        path=[_hex({"path": h}, "path", hash_bytes) for h in path],
+        path=[_hex(h, "path", hash_bytes) for h in path],
         height=_count(doc, "height", 1, limits.INT_ARG_MAX),
     )
 

@@ -176,12 +176,18 @@ def test_a_batch_root_is_the_chains_merkle_root_of_its_fact_hashes() -> None:
     assert len(set(random_salts)) == 2 and all(len(s) == 32 for s in random_salts)
 
 
-def test_a_batch_holds_one_to_the_bounded_number_of_facts() -> None:
+def test_a_batch_holds_one_to_the_bounded_number_of_facts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with pytest.raises(ValueError, match="not 0"):
         make_batch([], SUITE)
     with pytest.raises(ValueError, match=f"1 to {limits.ANCHOR_FACTS_MAX} facts"):
         make_batch([b""] * (limits.ANCHOR_FACTS_MAX + 1), SUITE, lambda n: bytes(n))
     assert len(make_batch([b"x"], SUITE)) == 1
+    monkeypatch.setattr(limits, "ANCHOR_FACTS_MAX", 3)  # the bound itself, cheaply
+    assert len(make_batch([b"a", b"b", b"c"], SUITE)) == 3
+    with pytest.raises(ValueError, match="1 to 3 facts, not 4"):
+        make_batch([b"a", b"b", b"c", b"d"], SUITE)
 
 
 def test_a_receipt_holds_exactly_its_fields_in_canonical_bytes(setup: Setup) -> None:
@@ -271,13 +277,14 @@ def test_a_count_the_chain_did_not_record_is_refused() -> None:
     ("raw", "detail"),
     [
         (b"{", "not JSON"),
-        (b"[]", "must hold exactly the keys"),
-        (b" " * (anchoring.RECEIPT_BYTES_MAX + 1), "bytes; the limit is 65536"),
+        (b" " * anchoring.RECEIPT_BYTES_MAX, "not JSON"),  # at the limit: read, then refused
+        (b"[]", "must hold exactly the keys " + ", ".join(anchoring.RECEIPT_FIELDS)),
+        (b" " * (anchoring.RECEIPT_BYTES_MAX + 1), "65537 bytes; the limit is 65536"),
     ],
 )
 def test_a_receipt_that_is_no_receipt_is_refused(setup: Setup, raw: bytes, detail: str) -> None:
     error = refused(FACTS[0], raw, setup.proof)
-    assert error.part == "receipt" and detail in error.detail
+    assert (error.part, error.detail) == ("receipt", detail)
 
 
 @pytest.mark.parametrize(
@@ -286,6 +293,7 @@ def test_a_receipt_that_is_no_receipt_is_refused(setup: Setup, raw: bytes, detai
         ({"format": "other/1"}, "format must be trustledger-anchor-receipt/1"),
         ({"suite": "rot13"}, "suite must be one of ed25519-sha256, sm2-sm3"),
         ({"suite": 7}, "suite must be one of"),
+        ({"suite": ["sm2-sm3"]}, "suite must be one of"),
         ({"salt": "ab" * 31}, "salt must be 32 bytes in lowercase hex"),
         ({"salt": "AB" * 32}, "salt must be 32 bytes in lowercase hex"),
         ({"salt": "zz" * 32}, "salt must be 32 bytes in lowercase hex"),
@@ -295,6 +303,8 @@ def test_a_receipt_that_is_no_receipt_is_refused(setup: Setup, raw: bytes, detai
         ({"path": ["ab"]}, "path must be 32 bytes in lowercase hex"),
         ({"path": "ab"}, "path must list at most 20 hashes"),
         ({"path": ["ab" * 32] * 21}, "path must list at most 20 hashes"),
+        ({"path": ["ab" * 32] * 20}, "the fact's path does not lead to the receipt's root"),
+        ({"path": [7]}, "path must be 32 bytes in lowercase hex"),
         ({"index": 5}, "index must be an integer from 0 to 4"),
         ({"index": -1}, "index must be an integer from 0 to 4"),
         ({"index": True}, "index must be an integer from 0 to 4"),
