@@ -82,20 +82,11 @@ def get_active_version(state: StateReader, contract: str, height: int | None) ->
     return get_version_at(get_schedule(state, contract), height)
 
 
-SCHEDULED_AT_GENESIS: Final = frozenset(
-    {"archives", "certificates", "consent", "delegation", "membership"}
-)
-"""The contracts whose schedule genesis writes: those shipped before issue 13.
-
-A contract added since (``anchoring``) gets no schedule key at genesis: a missing schedule
-is version 1 from height 0 (:func:`get_schedule`), so it runs all the same, and the genesis
-state of every chain stays the bytes it was. A node that replays an existing chain from its
-genesis file must come to the state root recorded in its blocks."""
-
-
 def genesis_writes() -> dict[bytes, bytes]:
-    """Version 1 of every shipped contract of :data:`SCHEDULED_AT_GENESIS`, active from
-    height 0."""
+    """Version 1 of every contract genesis schedules, active from height 0 (a contract
+    shipped later runs version 1 from its absent schedule: ``registry.SCHEDULED_AT_GENESIS``)."""
+    from contracts.registry import SCHEDULED_AT_GENESIS
+
     return {
         get_schedule_key(contract): encode_schedule(((0, GENESIS_VERSION),))
         for contract in sorted(get_shipped_versions())
