@@ -1,4 +1,4 @@
-"""The anchoring vector of docs/anchoring.md, made by our Python from fixed facts and salts:
+"""The anchoring vectors of docs/anchoring.md (one per suite), made by our Python from fixed facts and salts:
 the page must equal what this makes (tests/unit/test_vectors_anchoring.py).
 `python -m tests.unit.anchor_vector` prints the block."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from node.sdk.anchoring import Anchored, make_batch, make_receipt
-from suites import ED25519_SHA256
+from suites import ED25519_SHA256, SM2_SM3, Suite
 
 FACTS = [
     f'{{"case":"(2026)甘0102执{n}号","decision":"fine","amount":{100 * n}}}'.encode()
@@ -28,13 +28,13 @@ def _salts() -> Callable[[int], bytes]:
     return draw
 
 
-def vector_text() -> str:
+def vector_text(suite: Suite = ED25519_SHA256) -> str:
     draw = _salts()
-    batch = make_batch(FACTS, ED25519_SHA256, draw)
+    batch = make_batch(FACTS, suite, draw)
     anchored = Anchored("decision", "(2026)甘0102执3号", "hrss", 7, bytes(32))
-    receipt = make_receipt(batch, INDEX, anchored, ED25519_SHA256, "facts.jsonl:3")
+    receipt = make_receipt(batch, INDEX, anchored, suite, "facts.jsonl:3")
     lines = [
-        "suite: ed25519-sha256",
+        f"suite: {suite.name}",
         f"fact: {FACTS[INDEX].hex()}",
         f"salt: {receipt['salt']}",
         f"fact_hash: {receipt['fact_hash']}",
@@ -50,3 +50,4 @@ def vector_text() -> str:
 
 if __name__ == "__main__":
     print(vector_text(), end="")
+    print(vector_text(SM2_SM3), end="")

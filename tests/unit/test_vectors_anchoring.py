@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from suites import SM2_SM3
 from tests.unit import anchor_vector
 from tests.unit.vectors_support import ROOT, fails_on_altered, needs_node, passes_on, vector_block
 
@@ -16,13 +17,19 @@ SCRIPT = "anchor_receipt.mjs"
 DOC = ROOT / "docs" / "anchoring.md"
 
 
-def test_our_python_makes_exactly_the_documented_vector() -> None:
+def test_our_python_makes_exactly_the_documented_vectors() -> None:
     assert vector_block(DOC, "anchor-vector") == anchor_vector.vector_text()
+    assert vector_block(DOC, "anchor-vector-sm2-sm3") == anchor_vector.vector_text(SM2_SM3)
 
 
 @needs_node
-def test_node_js_checks_the_documented_vector() -> None:
-    assert "fact 2 of 5: salted hash, path and root verified" in passes_on(SCRIPT, DOC)
+def test_node_js_checks_the_documented_vectors() -> None:
+    said = passes_on(SCRIPT, DOC)
+    assert "ed25519-sha256: fact 2 of 5: salted hash, path and root verified" in said
+    assert "sm2-sm3: fact 2 of 5: salted hash, path and root verified" in said
+
+
+SM_ROOT = anchor_vector.vector_text(SM2_SM3).split("root: ")[1][:8]
 
 
 @needs_node
@@ -37,7 +44,9 @@ def test_node_js_checks_the_documented_vector() -> None:
         ("path: 4b", "path: 4c", "the path does not lead to the root"),
         ("leaf: 88", "leaf: 89", "the leaves do not make the root"),
         ("anchor_id: an", "anchor_id: am", "the anchor id is not 'an' + the root"),
-        ("suite: ed25519-sha256", "suite: sm2-sm3", "SHA-256 vectors only"),
+        ("suite: ed25519-sha256", "suite: sm2-sm3", "the fact's salted hash is another"),
+        ("suite: sm2-sm3", "suite: rot13", "unknown suite rot13"),
+        (f"root: {SM_ROOT}", f"root: {SM_ROOT[:-1]}x", "the path does not lead to the root"),
     ],
 )
 def test_an_altered_vector_fails(tmp_path: Path, old: str, new: str, says: str) -> None:

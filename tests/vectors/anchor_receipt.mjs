@@ -1,26 +1,28 @@
-// Checks the anchoring vector of docs/anchoring.md with Node.js alone (no package): the
+// Checks the anchoring vectors of docs/anchoring.md with Node.js alone (no package): the
 // fact's salted hash, its RFC 6962 path to the batch root (RFC 9162, section 2.1.3.2), the
-// root rebuilt from every leaf, and the anchor id. SHA-256: the vector is of an
-// ed25519-sha256 chain (an sm2-sm3 chain uses SM3 in the same places).
+// root rebuilt from every leaf, and the anchor id; an ed25519-sha256 chain's vector with
+// SHA-256, an sm2-sm3 chain's with SM3 (Node's OpenSSL).
 // Usage: node tests/vectors/anchor_receipt.mjs [docs/anchoring.md]; exit 0 when all hold.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 const doc = readFileSync(process.argv[2] ?? "docs/anchoring.md", "utf8");
-const block = doc.match(/```anchor-vector\n([\s\S]*?)```/);
-if (!block) fail("no anchor-vector block");
-const lines = block[1].trim().split("\n").map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]);
+const blocks = [...doc.matchAll(/```(anchor-vector[\w-]*)\n([\s\S]*?)```/g)];
+if (blocks.length === 0) fail("no anchor-vector block");
+let lines = [];
 const one = (name) => lines.find(([k]) => k === name)?.[1] ?? fail(`no ${name}`);
 const all = (name) => lines.filter(([k]) => k === name).map(([, v]) => Buffer.from(v, "hex"));
+const HASHES = { "ed25519-sha256": "sha256", "sm2-sm3": "sm3" };
+let hashName = "sha256";
 
 function fail(why) {
   console.log(`anchor-vector: ${why}`);
   process.exit(1);
 }
 
-const sha256 = (...parts) => createHash("sha256").update(Buffer.concat(parts)).digest();
-const leafHash = (data) => sha256(Buffer.from([0]), data);
-const nodeHash = (left, right) => sha256(Buffer.from([1]), left, right);
+const hash = (...parts) => createHash(hashName).update(Buffer.concat(parts)).digest();
+const leafHash = (data) => hash(Buffer.from([0]), data);
+const nodeHash = (left, right) => hash(Buffer.from([1]), left, right);
 
 // The root of RFC 6962's tree: the left subtree holds the largest power of two below n.
 function merkleRoot(leaves) {
@@ -56,17 +58,20 @@ function rootFromPath(leaf, index, size, path) {
   return r;
 }
 
-if (one("suite") !== "ed25519-sha256") fail("this script checks SHA-256 vectors only");
-const domain = Buffer.concat([Buffer.from("trustledger-fact/1"), Buffer.from([0])]);
-const factHash = sha256(domain, Buffer.from(one("salt"), "hex"), Buffer.from(one("fact"), "hex"));
-if (factHash.toString("hex") !== one("fact_hash")) fail("the fact's salted hash is another");
-const root = Buffer.from(one("root"), "hex");
-const index = Number(one("index"));
-const count = Number(one("count"));
-if (!rootFromPath(factHash, index, count, all("path")).equals(root)) fail("the path does not lead to the root");
-const leaves = all("leaf");
-if (leaves.length !== count) fail("the leaves are not the batch's count");
-if (!leaves[index].equals(factHash)) fail("the fact is not the batch's leaf at its index");
-if (!merkleRoot(leaves).equals(root)) fail("the leaves do not make the root");
-if (one("anchor_id") !== `an${one("root")}`) fail("the anchor id is not 'an' + the root");
-console.log(`fact ${index} of ${count}: salted hash, path and root verified (anchor ${one("anchor_id").slice(0, 10)}…)`);
+for (const [, name, text] of blocks) {
+  lines = text.trim().split("\n").map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]);
+  hashName = HASHES[one("suite")] ?? fail(`${name}: unknown suite ${one("suite")}`);
+  const domain = Buffer.concat([Buffer.from("trustledger-fact/1"), Buffer.from([0])]);
+  const factHash = hash(domain, Buffer.from(one("salt"), "hex"), Buffer.from(one("fact"), "hex"));
+  if (factHash.toString("hex") !== one("fact_hash")) fail("the fact's salted hash is another");
+  const root = Buffer.from(one("root"), "hex");
+  const index = Number(one("index"));
+  const count = Number(one("count"));
+  if (!rootFromPath(factHash, index, count, all("path")).equals(root)) fail("the path does not lead to the root");
+  const leaves = all("leaf");
+  if (leaves.length !== count) fail("the leaves are not the batch's count");
+  if (!leaves[index].equals(factHash)) fail("the fact is not the batch's leaf at its index");
+  if (!merkleRoot(leaves).equals(root)) fail("the leaves do not make the root");
+  if (one("anchor_id") !== `an${one("root")}`) fail("the anchor id is not 'an' + the root");
+  console.log(`${one("suite")}: fact ${index} of ${count}: salted hash, path and root verified (anchor ${one("anchor_id").slice(0, 10)}…)`);
+}
