@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from cli.devnet import Devnet
 from cli.main import app
 from node.sdk.anchoring import encode_receipt
+from suites import SM2_SM3
+from tests.integration.helpers import running_devnet
 
 runner = CliRunner()
 LINES = [b'{"decision": "fine", "case": 1}', b'{"decision": "warning", "case": 2}', b"[3]"]
@@ -235,3 +237,36 @@ def test_bad_input_anchors_nothing(net: Devnet, tmp_path: Path) -> None:
         "evidence", "prove", "--anchor", "an" + "0" * 64, "--out", str(out), "--dir", str(net.dir)
     )
     assert code == 1 and not out.exists(), err
+
+
+def test_an_sm2_sm3_chain_anchors_proves_and_checks_with_sm3(tmp_path: Path) -> None:
+    with running_devnet(tmp_path / "sm", suite=SM2_SM3) as sm:
+        fact = tmp_path / "notice.txt"
+        fact.write_bytes("送达回证 2026-12-05".encode())
+        receipts = tmp_path / "receipts.jsonl"
+        code, doc, err = invoke(
+            "evidence", "anchor", "--kind", "notice", "--case-ref", "送达 2026-12",
+            "--file", str(fact), "--receipts", str(receipts), "--org", "hrss",
+            "--dir", str(sm.dir),
+        )  # fmt: skip
+        assert code == 0, err
+        receipt = json.loads(receipts.read_bytes())
+        assert receipt["suite"] == "sm2-sm3"
+        assert (
+            receipt["fact_hash"]
+            == SM2_SM3.hash(
+                b"trustledger-fact/1\x00" + bytes.fromhex(receipt["salt"]) + fact.read_bytes()
+            ).hex()
+        )
+        proof = tmp_path / "proof.json"
+        code, _, err = invoke(
+            "evidence", "prove", "--anchor", doc["anchor_id"], "--out", str(proof),
+            "--dir", str(sm.dir),
+        )  # fmt: skip
+        assert code == 0, err
+        code, verdict, err = invoke(
+            "evidence", "check", "--fact", str(fact), "--receipt", str(receipts),
+            "--receipt-line", "1", "--proof", str(proof),
+            "--genesis", str(sm.dir / "genesis.json"),
+        )  # fmt: skip
+        assert (code, verdict.get("height"), verdict.get("org")) == (0, doc["height"], "hrss"), err
