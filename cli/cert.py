@@ -541,7 +541,7 @@ def check_presentation_cmd(
     file: Annotated[
         Path,
         typer.Option(
-            help="the presentation a holder showed (亮证): its QR text (TLP1.…), or the "
+            help="the presentation a holder showed (亮证): its QR text (TLP1.… or TLP2.…), or the "
             "wallet's JSON answer holding it"
         ),
     ],
