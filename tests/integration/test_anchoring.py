@@ -105,6 +105,15 @@ def test_every_fact_checks_offline_with_the_genesis_alone(anchored: dict[str, An
         assert (verdict["kind"], verdict["case_ref"], verdict["count"]) == ("decision", CASE_REF, 4)
     code, verdict, _ = check(anchored, work / "report.pdf", doc["receipts"][0])
     assert (code, verdict["root"], verdict["tx_hash"]) == (0, doc["root"], doc["tx_hash"])
+    shown = runner.invoke(
+        app,
+        ["evidence", "check", "--fact", str(work / "report.pdf"), "--receipt",
+         doc["receipts"][0], "--proof", str(anchored["proof"])],
+    )  # fmt: skip
+    flat = " ".join(shown.stdout.split())  # rich wraps long lines
+    assert shown.exit_code == 0 and flat.startswith("OK: fact ")
+    assert f"at height {doc['height']} by hrss" in flat
+    assert "compare with the chain's published genesis" in flat
 
 
 def test_the_anchor_is_in_the_audit_trace_of_the_anchor_and_of_the_org(
