@@ -11,7 +11,7 @@ from typing import Final
 from contracts.anchoring.events import AnchoringEvent
 from contracts.anchoring.records import ANCHORS, BY_ORG, KINDS, Anchor, anchor_id_of
 from contracts.framework import arguments, formats, limits, screen
-from contracts.framework.errors import already_exists, permission_denied
+from contracts.framework.errors import already_exists
 from contracts.framework.interface import (
     CallContext,
     CallResult,
@@ -28,7 +28,7 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.membership.organisations import principal_of
+from contracts.membership.organisations import get_member
 
 
 def get_case_ref_problem(value: str) -> str | None:
@@ -64,9 +64,7 @@ def process_anchor(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     anchor_id = anchor_id_of(root)
 
     # The sender is a member organisation.
-    org = principal_of(state, ctx.sender_key)
-    if org is None:
-        raise permission_denied("only a member organisation may anchor evidence")
+    org = get_member(state, ctx, "anchor evidence")
 
     # The root is not anchored yet (by anyone).
     first = ANCHORS.get(state, anchor_id)

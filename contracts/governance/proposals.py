@@ -58,7 +58,6 @@ from contracts.framework.errors import (
     ContractError,
     already_exists,
     failed_precondition,
-    permission_denied,
 )
 from contracts.framework.interface import (
     ArgValue,
@@ -87,9 +86,8 @@ from contracts.governance.plans import Action, Writes
 from contracts.governance.quorum import get_quorum
 from contracts.membership.organisations import (
     ORGANISATIONS,
-    Organisation,
     count_organisations,
-    principal_of,
+    get_member,
 )
 
 STATUS_OPEN: Final = "open"
@@ -167,13 +165,6 @@ PROPOSAL_ID = text("proposal_id", arguments.OBJECT_ID)
 EXPIRES_AT_MS = integer("expires_at_ms", 0).maybe()
 
 
-def _get_member(state: StateReader, ctx: CallContext, doing: str) -> Organisation:
-    org = principal_of(state, ctx.sender_key)
-    if org is None:
-        raise permission_denied(f"only a member organisation may {doing}")
-    return org
-
-
 def _decide(
     state: StateReader, ctx: CallContext, actions: Mapping[str, Action], proposal: Proposal
 ) -> tuple[Proposal, Writes, list[Event]]:
@@ -245,7 +236,7 @@ def _propose(
     params = action.read_params(values)
 
     # The sender is a member organisation that may propose this change.
-    proposer = _get_member(state, ctx, "propose a change")
+    proposer = get_member(state, ctx, "propose a change")
     action.check_proposer(state, proposer.id, params)
 
     # The proposal id is new.
@@ -293,7 +284,7 @@ def _approve(
     proposal_id = args[PROPOSAL_ID]
 
     # The sender is a member organisation.
-    approver = _get_member(state, ctx, "approve a proposal")
+    approver = get_member(state, ctx, "approve a proposal")
 
     # The proposal exists, is open and has not expired.
     proposal = PROPOSALS.get_existing(state, proposal_id)

@@ -22,7 +22,8 @@ from typing import Final
 from contracts.catalogue import lookup
 from contracts.framework import arguments, formats, limits
 from contracts.framework.codec import load_json
-from contracts.framework.interface import StateReader
+from contracts.framework.errors import permission_denied
+from contracts.framework.interface import CallContext, StateReader
 from contracts.framework.records import Record
 from contracts.framework.store import Table, encode_index_entry
 from suites import Suite
@@ -151,6 +152,16 @@ def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
     if value is None:
         return None
     return ORGANISATIONS.get(state, _decode_org_id(value))
+
+
+def get_member(state: StateReader, ctx: CallContext, action: str) -> Organisation:
+    """The member organisation that signed the call, for a transaction only members may send;
+    ``permission_denied`` naming the ``action`` for anyone else (a citizen's wallet, a
+    removed organisation's key), so every contract refuses a non-member alike."""
+    org = principal_of(state, ctx.sender_key)
+    if org is None:
+        raise permission_denied(f"only a member organisation may {action}")
+    return org
 
 
 @functools.lru_cache(maxsize=limits.DECODED_RECORDS_CACHED_MAX)

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Final
 
 from contracts.framework import limits
-from contracts.framework.errors import already_exists, failed_precondition, permission_denied
+from contracts.framework.errors import already_exists, failed_precondition
 from contracts.framework.interface import (
     CallContext,
     CallResult,
@@ -27,17 +27,10 @@ from contracts.framework.interface import (
 from contracts.framework.signature import DeclaredTransaction, Signature, Values, text, transaction
 from contracts.membership import trust
 from contracts.membership.events import MembershipEvent
-from contracts.membership.organisations import Organisation, principal_of
+from contracts.membership.organisations import get_member
 
 CA_CERTIFICATE = text("ca_certificate", trust.CA_PEM)
 SERIAL = text("serial", trust.SERIAL)
-
-
-def _get_member(state: StateReader, ctx: CallContext, doing: str) -> Organisation:
-    org = principal_of(state, ctx.sender_key)
-    if org is None:
-        raise permission_denied(f"only a member organisation may {doing}")
-    return org
 
 
 @transaction(Signature(CA_CERTIFICATE))
@@ -46,7 +39,7 @@ def process_set_ca(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     pem = args[CA_CERTIFICATE]
 
     # The sender is a member organisation.
-    org = _get_member(state, ctx, "set its CA certificate")
+    org = get_member(state, ctx, "set its CA certificate")
 
     # The certificate is not already its CA.
     current = trust.CAS.get(state, org.id)
@@ -76,7 +69,7 @@ def process_revoke_certificate(state: StateReader, ctx: CallContext, args: Value
     serial = args[SERIAL]
 
     # The sender is a member organisation with a CA on-chain.
-    org = _get_member(state, ctx, "revoke a certificate")
+    org = get_member(state, ctx, "revoke a certificate")
     if trust.CAS.get(state, org.id) is None:
         raise failed_precondition(f"organisation {org.id} has no CA certificate on-chain")
 

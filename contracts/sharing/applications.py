@@ -36,7 +36,11 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.membership.organisations import ORGANISATIONS, Organisation, principal_of
+from contracts.membership.organisations import (
+    ORGANISATIONS,
+    get_member,
+    principal_of,
+)
 from contracts.sharing.events import ShareEvent
 from contracts.sharing.records import (
     APPLICATIONS,
@@ -64,14 +68,6 @@ PERIOD_START_MS = integer("period_start_ms", 0)
 PERIOD_END_MS = integer("period_end_ms", 0)
 HOLDER = text("holder", arguments.HOLDER_ID)
 REASON = free_text("reason", limits.REASON_LENGTH_MAX)
-
-
-def get_sender(state: StateReader, ctx: CallContext, action: str) -> Organisation:
-    """The member organisation that signed the call; ``permission_denied`` for anyone else."""
-    org = principal_of(state, ctx.sender_key)
-    if org is None:
-        raise permission_denied(f"only a member organisation may {action}")
-    return org
 
 
 def get_owned(state: StateReader, ctx: CallContext, application_id: str) -> ShareApplication:
@@ -147,7 +143,7 @@ def process_apply(state: StateReader, ctx: CallContext, args: Values) -> CallRes
         raise arguments.invalid(f"a share period may last at most {limits.SHARE_PERIOD_MS_MAX} ms")
 
     # The sender is a member; the owner is another member.
-    applicant = get_sender(state, ctx, "apply for shared data")
+    applicant = get_member(state, ctx, "apply for shared data")
     if ORGANISATIONS.get(state, owner_id) is None:
         raise not_found(f"no organisation {owner_id}")
     if owner_id == applicant.id:
