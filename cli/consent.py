@@ -94,6 +94,30 @@ class DisclosureError(Exception):
     pass
 
 
+def record_access_and_fetch(
+    client: LedgerClient,
+    keypair: KeyPair,
+    caller: WalletCaller,
+    wallet_url: str,
+    access_args: dict[str, Any],
+) -> tuple[Committed, dict[str, Any]]:
+    """Record the access on-chain first (`consent.access`: the contract checks the grant, so
+    a refused read leaves no disclosure behind), then ask the holder's wallet for what it
+    sealed to us, naming that access transaction; the committed access and the wallet's
+    answer, not yet opened or checked."""
+    request_id = access_args["request_id"]
+    committed = client.call(keypair, "consent", "access", access_args)
+    resp = caller.request(
+        "GET",
+        f"{wallet_url}/v1/disclosures/{request_id}",
+        params={"access_tx": committed.tx_hash.hex()},
+    )
+    if resp.status_code != 200:
+        raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
+    body: dict[str, Any] = resp.json()
+    return committed, body
+
+
 @dataclass(frozen=True, slots=True)
 class Disclosure:
     """A document a holder released to us, checked against the chain, with its annotation."""
@@ -116,15 +140,9 @@ def access_and_read(
     the holder sealed to us from their wallet, in a request signed with our certificate, and
     check it and its annotation (加注件) against the chain. ``suite`` is the chain's (its
     genesis's): the document is sealed with it, bound to ``request_id``."""
-    committed = client.call(keypair, "consent", "access", {"request_id": request_id})
-    resp = caller.request(
-        "GET",
-        f"{wallet_url}/v1/disclosures/{request_id}",
-        params={"access_tx": committed.tx_hash.hex()},
+    committed, body = record_access_and_fetch(
+        client, keypair, caller, wallet_url, {"request_id": request_id}
     )
-    if resp.status_code != 200:
-        raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
-    body = resp.json()
     try:
         plaintext = unseal(
             suite, keypair.seed, bytes.fromhex(body["sealed_document"]), request_aad(request_id)
@@ -214,17 +232,9 @@ def access_and_read_record(
     """Record an access naming archive record ``record_id`` on-chain (the contract checks it
     lies within the granted categories), then collect the record the holder sealed to us for
     this request and record, and check its content against the hash on the chain."""
-    committed = client.call(
-        keypair, "consent", "access", {"request_id": request_id, "record_id": record_id}
+    committed, body = record_access_and_fetch(
+        client, keypair, caller, wallet_url, {"request_id": request_id, "record_id": record_id}
     )
-    resp = caller.request(
-        "GET",
-        f"{wallet_url}/v1/disclosures/{request_id}",
-        params={"access_tx": committed.tx_hash.hex()},
-    )
-    if resp.status_code != 200:
-        raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
-    body = resp.json()
     if body.get("record_id") != record_id or "sealed_record" not in body:
         raise DisclosureError("the wallet answered with something other than the record named")
     try:

@@ -50,3 +50,19 @@ def sign_and_submit(
     except ClientError as exc:
         raise node_error(exc) from exc
     return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
+
+
+def ask_erasure(ledger: LedgerClient, seed: bytes, args: dict[str, Any]) -> dict[str, Any] | None:
+    """Ask on the chain (`consent.erase`) that every agency a thing was released to destroy
+    its copy; the committed transaction, or None when it was never released (the contract
+    refuses with `failed_precondition`: there is no agency to ask, and the wallet's own copy
+    is erased all the same). Any other refusal is the route's HTTP error."""
+    try:
+        committed = ledger.call(KeyPair(seed, ledger.suite), "consent", "erase", args)
+    except TransactionRejected as exc:
+        if exc.code != "failed_precondition":
+            raise node_error(exc) from exc
+        return None
+    except ClientError as exc:
+        raise node_error(exc) from exc
+    return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}

@@ -17,7 +17,7 @@ from node.chain.pki import Role
 from node.sdk import presentation
 from node.sdk.annotation import get_annotation_text, make_annotation, read_annotation
 from node.sdk.catalogue import chain_document_hash
-from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.client import ClientError, LedgerClient
 from node.sdk.credentials import CredentialRefused, check_issued
 from node.sdk.documents import DocumentInvalid, make_partial_copy
 from node.sdk.sealing import request_aad, seal
@@ -25,7 +25,7 @@ from proto import node_pb2
 from suites import InvalidKeyError
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
-from wallet.chain_calls import node_error, node_query, sign_and_submit
+from wallet.chain_calls import ask_erasure, node_error, node_query, sign_and_submit
 from wallet.deps import (
     CERT_ID_PATTERN,
     CertIdPath,
@@ -764,20 +764,7 @@ def erase_certificate(
     if cert["holder"] != holder_id:
         raise HTTPException(404, "no such certificate for this holder")
     erasure_id = new_id("era")
-    submitted: dict[str, Any] | None = None
-    try:
-        committed = ledger.call(
-            KeyPair(session.seed, ledger.suite),
-            "consent",
-            "erase",
-            {"erasure_id": erasure_id, "cert_id": cert_id},
-        )
-        submitted = {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
-    except TransactionRejected as exc:
-        if exc.code != "failed_precondition":  # not released: nothing to ask of agencies
-            raise node_error(exc) from exc
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    submitted = ask_erasure(ledger, session.seed, {"erasure_id": erasure_id, "cert_id": cert_id})
     share_ids = released_request_ids(ledger, holder_id, cert)
     deleted = store.erase_certificate(cert_id, share_ids)
     return {

@@ -22,15 +22,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from node.chain.crypto import KeyPair
 from node.chain.ids import new_id
 from node.chain.pki import Role
-from node.sdk.client import ClientError, LedgerClient, TransactionRejected
+from node.sdk.client import LedgerClient
 from node.sdk.sealing import released_record_aad, seal
 from suites import InvalidKeyError
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
-from wallet.chain_calls import node_error, node_query, sign_and_submit
+from wallet.chain_calls import ask_erasure, node_query, sign_and_submit
 from wallet.deps import (
     CurrentHolder,
     HolderIdPath,
@@ -216,20 +215,9 @@ def erase_record(
     if record["subject"] != holder_id:
         raise HTTPException(404, "no such record in this holder's file")
     erasure_id = new_id("era")
-    submitted: dict[str, Any] | None = None
-    try:
-        committed = ledger.call(
-            KeyPair(session.seed, ledger.suite),
-            "consent",
-            "erase",
-            {"erasure_id": erasure_id, "record_id": record_id},
-        )
-        submitted = {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
-    except TransactionRejected as exc:
-        if exc.code != "failed_precondition":  # not released: nothing to ask of agencies
-            raise node_error(exc) from exc
-    except ClientError as exc:
-        raise node_error(exc) from exc
+    submitted = ask_erasure(
+        ledger, session.seed, {"erasure_id": erasure_id, "record_id": record_id}
+    )
     deleted = store.erase_record(holder_id, record_id)
     return {
         "record_id": record_id,
