@@ -84,14 +84,19 @@ def ask_for_records(wallet: Wallet, holder: str, *categories: str) -> None:
     }
 
 
-def grant(wallet: Wallet, holder: str, body: dict[str, Any] | None = None) -> httpx.Response:
+def as_holder(wallet: Wallet, holder: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """A request to the wallet by ``holder``, signed in afresh (its routes take a session)."""
     token = wallet.sign_in(holder).json()["token"]
-    return wallet.http.request(
-        "POST",
-        f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
-        json=body or {},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    return wallet.http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+def grant(wallet: Wallet, holder: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
+    return as_holder(wallet, holder, "POST", path, json=body or {})
+
+
+def erase(wallet: Wallet, holder: str) -> httpx.Response:
+    return as_holder(wallet, holder, "POST", f"/v1/holders/{holder}/archive/{RECORD_ID}/erase")
 
 
 def test_the_source_delivers_content_that_matches_the_chain(tmp_path: Path) -> None:
@@ -128,10 +133,7 @@ def test_the_source_delivers_content_that_matches_the_chain(tmp_path: Path) -> N
         assert resp.status_code == 201, resp.text
         assert resp.json()["content_hash"] == hashlib.sha256(CONTENT).hexdigest()
         assert CONTENT not in store_files(tmp_path)  # sealed, as documents are
-        token = wallet.sign_in(holder).json()["token"]
-        listed = wallet.http.request(
-            "GET", f"/v1/holders/{holder}/archive", headers={"Authorization": f"Bearer {token}"}
-        )
+        listed = as_holder(wallet, holder, "GET", f"/v1/holders/{holder}/archive")
         assert [(r["record_id"], r["held"]) for r in listed.json()] == [(RECORD_ID, True)]
 
 
@@ -234,12 +236,7 @@ def test_erasing_a_record_leaves_nothing_of_it_in_the_store_files(tmp_path: Path
         sealed = wallet.store.get_record(holder, RECORD_ID)
         assert sealed is not None
 
-        token = wallet.sign_in(holder).json()["token"]
-        resp = wallet.http.request(
-            "POST",
-            f"/v1/holders/{holder}/archive/{RECORD_ID}/erase",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        resp = erase(wallet, holder)
         assert resp.status_code == 200, resp.text
         assert resp.json()["rows_deleted"] == 3  # the key, the content, the share rewritten
         files = store_files(tmp_path)
@@ -261,12 +258,7 @@ def test_a_record_never_released_is_erased_in_the_wallet_only(tmp_path: Path) ->
             raise TransactionRejected("failed_precondition", "never released", b"\x02" * 32, 8)
 
         wallet.ledger.call = never_released  # type: ignore[attr-defined]
-        token = wallet.sign_in(holder).json()["token"]
-        resp = wallet.http.request(
-            "POST",
-            f"/v1/holders/{holder}/archive/{RECORD_ID}/erase",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        resp = erase(wallet, holder)
         assert resp.status_code == 200, resp.text
         assert (resp.json()["chain"], resp.json()["rows_deleted"]) == (None, 2)
         assert wallet.store.get_record(holder, RECORD_ID) is None
