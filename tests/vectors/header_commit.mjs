@@ -7,9 +7,7 @@
 // (Ed25519, or SM2 under the block's signer_id, checked by OpenSSL's command line) is
 // verified with its validator's key, and the valid votes must reach the quorum of the set.
 // Usage: node tests/vectors/header_commit.mjs [docs/proofs.md]; exit 0 when all hold.
-import { readFileSync } from "node:fs";
 import {
-  ProofError,
   SM2_DEFAULT_SIGNER_ID,
   commitSignBytes,
   headerBytes,
@@ -17,16 +15,9 @@ import {
   suiteOf,
   blockHash as hashOf,
 } from "../../examples/node-verify/proofs.mjs";
+import { checkEveryBlock, fail } from "./vector_blocks.mjs";
 
-const doc = readFileSync(process.argv[2] ?? "docs/proofs.md", "utf8");
-const blocks = [...doc.matchAll(/```(header-vector[\w-]*)\n([\s\S]*?)```/g)];
-if (blocks.length === 0) fail("header-vector", "no header-vector block");
 const hex = (s) => Buffer.from(s, "hex");
-
-function fail(name, why) {
-  console.log(`${name}: ${why}`);
-  process.exit(1);
-}
 
 function check(name, text) {
   const lines = text.trim().split("\n").map((l) => l.split(": "));
@@ -70,11 +61,4 @@ function check(name, text) {
   console.log(`${suite.name} block ${one("height")} ${one("block_hash")}: ${voters.size} of ${n} votes verified`);
 }
 
-for (const [, name, text] of blocks) {
-  try {
-    check(name, text);
-  } catch (err) {
-    if (err instanceof ProofError) fail(name, err.message);
-    throw err;
-  }
-}
+checkEveryBlock("header-vector", "docs/proofs.md", check);

@@ -5,17 +5,8 @@
 // state root, the exclusion proof the absent key, and the same two as entries of a batch
 // (with its table of shared hashes).
 // Usage: node tests/vectors/state_proof.mjs [docs/proofs.md]; exit 0 when all hold.
-import { readFileSync } from "node:fs";
-import { ProofError, checkBatchEntry, checkStateProof, suiteOf } from "../../examples/node-verify/proofs.mjs";
-
-const doc = readFileSync(process.argv[2] ?? "docs/proofs.md", "utf8");
-const blocks = [...doc.matchAll(/```(state-proof-vector[\w-]*)\n([\s\S]*?)```/g)];
-if (blocks.length === 0) fail("state-proof-vector", "no state-proof-vector block");
-
-function fail(name, why) {
-  console.log(`${name}: ${why}`);
-  process.exit(1);
-}
+import { checkBatchEntry, checkStateProof, suiteOf } from "../../examples/node-verify/proofs.mjs";
+import { checkEveryBlock, fail } from "./vector_blocks.mjs";
 
 function check(name, text) {
   const lines = text.trim().split("\n").map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]);
@@ -34,11 +25,4 @@ function check(name, text) {
   console.log(`${suite.name} state root ${one("state_root").slice(0, 8)}: inclusion and exclusion verified, single and batched`);
 }
 
-for (const [, name, text] of blocks) {
-  try {
-    check(name, text);
-  } catch (err) {
-    if (err instanceof ProofError) fail(name, err.message);
-    throw err;
-  }
-}
+checkEveryBlock("state-proof-vector", "docs/proofs.md", check);
