@@ -217,22 +217,23 @@ def bank_requests(
 ) -> dict[str, Any]:
     """`trustledger consent request`: the bank asks `holder` for `cert_id`, for a loan
     review (purpose code 002) unless `more` names another; the JSON."""
+    return _bank_asks(net, holder, ("--cert-id", cert_id), purpose, more)
+
+
+def bank_requests_records(net: Devnet, holder: str, *more: str) -> dict[str, Any]:
+    """`trustledger consent request`: the bank asks `holder` for its 社保 (social_security)
+    archive records, for a loan review (贷款审核, purpose code 002); the JSON."""
+    return _bank_asks(net, holder, ("--record-category", "social_security"), "贷款审核", more)
+
+
+def _bank_asks(
+    net: Devnet, holder: str, wanted: tuple[str, str], purpose: str, more: tuple[str, ...]
+) -> dict[str, Any]:
     code = () if "--purpose-code" in more else ("--purpose-code", "002")
     return cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        holder,
-        "--cert-id",
-        cert_id,
-        "--purpose",
-        purpose,
-        *code,
-        *more,
-    )
+        net, "consent", "request", "--org", "bank", "--holder", holder, *wanted,
+        "--purpose", purpose, *code, *more,
+    )  # fmt: skip
 
 
 def issue_and_deliver(

@@ -18,6 +18,7 @@ from node.sdk import presentation
 from tests.integration.helpers import (
     DIPLOMA,
     bank_requests,
+    bank_requests_records,
     cli,
     cli_issue,
     hrss_appends,
@@ -390,21 +391,7 @@ def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readab
     content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
     filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
     record_id = filed["record_id"]
-    asked = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        holder,
-        "--record-category",
-        "social_security",
-        "--purpose",
-        "贷款审核",
-        "--purpose-code",
-        "002",
-    )
+    asked = bank_requests_records(net, holder)
     status = page.get_by_role("status")
 
     # 请求: the bank asks for the file's 社保 records; the holder grants it as asked.

@@ -12,6 +12,7 @@ from cli.devnet import Devnet
 from tests.integration.helpers import (
     DIPLOMA,
     answer,
+    bank_requests_records,
     cli,
     cli_fails,
     hrss_appends,
@@ -73,24 +74,7 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
     content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
     deliver = ("--content-file", str(content), "--deliver")
     record_id = hrss_appends(net, holder, "社保中心", *deliver)["record_id"]
-    asked = cli(
-        net,
-        "consent",
-        "request",
-        "--org",
-        "bank",
-        "--holder",
-        holder,
-        "--record-category",
-        "social_security",
-        "--purpose",
-        "贷款审核",
-        "--purpose-code",
-        "002",
-        "--max-uses",
-        "2",
-    )
-    request_id = asked["request_id"]
+    request_id = bank_requests_records(net, holder, "--max-uses", "2")["request_id"]
     granted = answer(net, holder, token, request_id, "grant")
     assert granted.status_code == 200, granted.text
     assert granted.json()["records"] == [record_id]
@@ -98,29 +82,10 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
     assert [r["granted_scope"] for r in requests] == [[{"record_category": "social_security"}]]
 
     # Read with one on-chain access naming the record; a notary (not granted) reads nothing.
-    assert cli_fails(
-        net,
-        "consent",
-        "access",
-        "--request-id",
-        request_id,
-        "--record-id",
-        record_id,
-        "--org",
-        "notary",
-    )
+    access = ("consent", "access", "--request-id", request_id, "--record-id", record_id)
+    assert cli_fails(net, *access, "--org", "notary")
     read_to = tmp_path / "read.json"
-    read = cli(
-        net,
-        "consent",
-        "access",
-        "--request-id",
-        request_id,
-        "--record-id",
-        record_id,
-        "--out",
-        str(read_to),
-    )
+    read = cli(net, *access, "--out", str(read_to))
     assert (read["category"], read["version"]) == ("social_security", 1)
     assert read_to.read_bytes() == content.read_bytes()
 
@@ -134,9 +99,7 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
     assert [e["record_id"] for e in pending["erasures"]] == [record_id]
     done = cli(net, "consent", "erase-ack", "--request", erasure_id, "--as", "bank")
     assert (done["acknowledged"], done["agencies"]) == (1, 1)
-    assert "wallet refused the disclosure (404)" in cli_fails(
-        net, "consent", "access", "--request-id", request_id, "--record-id", record_id
-    )
+    assert "wallet refused the disclosure (404)" in cli_fails(net, *access)
 
 
 def test_a_corrected_record_is_released_as_its_new_version(net: Devnet, tmp_path: Path) -> None:
@@ -154,9 +117,7 @@ def test_a_corrected_record_is_released_as_its_new_version(net: Devnet, tmp_path
     assert asked.status_code == 201, asked.text
     hrss_resolves(net, asked.json()["correction_id"], "corrected", "已补录",
                   "--content-file", str(second), "--deliver")  # fmt: skip
-    request_id = cli(net, "consent", "request", "--org", "bank", "--holder", holder,
-                     "--record-category", "social_security", "--purpose", "贷款审核",
-                     "--purpose-code", "002")["request_id"]  # fmt: skip
+    request_id = bank_requests_records(net, holder)["request_id"]
     assert answer(net, holder, token, request_id, "grant").json()["records"] == [record_id]
     read_to = tmp_path / "read.json"
     read = cli(net, "consent", "access", "--request-id", request_id, "--record-id", record_id,
