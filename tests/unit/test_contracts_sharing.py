@@ -59,6 +59,19 @@ def message(ledger: support.Ledger, sender: Any, target: str, args: Any, code: s
     return ledger.reject(sender, target, args, code).message
 
 
+def share(ledger: support.Ledger) -> Any:
+    """The owner B sends the application's data (of hash HASH): the call's result."""
+    return ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+
+
+def share_refused(ledger: support.Ledger) -> str:
+    """The owner B's share refused as not possible now (``failed_precondition``): why."""
+    return message(
+        ledger, B, "sharing.execute", {"application_id": APP, "content_hash": HASH},
+        "failed_precondition",
+    )  # fmt: skip
+
+
 # --- the whole path ------------------------------------------------------------------------
 
 
@@ -143,7 +156,7 @@ def test_apply_approve_execute_rate() -> None:
         t0 + 30 * DAY,
     )
 
-    result = ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+    result = share(ledger)
     assert event_of(result) == (
         "sharing.shared",
         [A.id, B.id, APP],
@@ -270,15 +283,9 @@ def test_the_owner_narrows_fields_and_period() -> None:
         ["name"],
     )
     # The share waits for the narrowed period to begin, and ends with it.
-    assert "begins at" in message(
-        ledger,
-        B,
-        "sharing.execute",
-        {"application_id": APP, "content_hash": HASH},
-        "failed_precondition",
-    )
+    assert "begins at" in share_refused(ledger)
     ledger.time_ms = t0 + DAY
-    ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+    share(ledger)
     assert get(ledger)["status"] == "shared"
 
 
@@ -376,13 +383,7 @@ def test_the_owner_refuses_with_a_reason() -> None:
     assert "is refused, not pending" in message(
         ledger, B, "sharing.approve", {"application_id": APP}, "failed_precondition"
     )
-    assert "is refused, not approved" in message(
-        ledger,
-        B,
-        "sharing.execute",
-        {"application_id": APP, "content_hash": HASH},
-        "failed_precondition",
-    )
+    assert "is refused, not approved" in share_refused(ledger)
 
 
 def test_a_reason_is_required_and_screened() -> None:
@@ -538,16 +539,10 @@ def test_a_share_after_the_approved_period_is_refused() -> None:
     assert get(ledger, now_ms=end)["state"] == "approved"
     assert get(ledger, now_ms=end + 1)["state"] == "lapsed"
     ledger.time_ms = end + 1
-    text = message(
-        ledger,
-        B,
-        "sharing.execute",
-        {"application_id": APP, "content_hash": HASH},
-        "failed_precondition",
-    )
+    text = share_refused(ledger)
     assert text == f"share application {APP}: the approved period ended at {end} ms"
     ledger.time_ms = end
-    ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+    share(ledger)
     assert get(ledger, now_ms=end + 1)["state"] == "shared"
 
 
@@ -559,16 +554,10 @@ def test_a_share_before_the_approved_period_is_refused_at_its_start_it_is_not() 
     )
     ledger.call(B, "sharing.approve", {"application_id": APP})
     ledger.time_ms = start - 1
-    text = message(
-        ledger,
-        B,
-        "sharing.execute",
-        {"application_id": APP, "content_hash": HASH},
-        "failed_precondition",
-    )
+    text = share_refused(ledger)
     assert text == f"share application {APP}: the approved period begins at {start} ms"
     ledger.time_ms = start
-    ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+    share(ledger)
     assert get(ledger)["shared_height"] == ledger.height - 1
 
 
@@ -658,13 +647,7 @@ def test_the_application_names_the_holder_in_its_events() -> None:
 
 def test_personal_data_without_consent_is_refused() -> None:
     ledger = personal()
-    text = message(
-        ledger,
-        B,
-        "sharing.execute",
-        {"application_id": APP, "content_hash": HASH},
-        "failed_precondition",
-    )
+    text = share_refused(ledger)
     assert text == (
         f"share application {APP} names a holder: the holder's consent is required"
         " (consent_request_id)"
@@ -731,7 +714,7 @@ def test_a_consent_for_another_purpose_is_refused_for_the_same_it_is_not() -> No
 def shared() -> support.Ledger:
     ledger = applied()
     ledger.call(B, "sharing.approve", {"application_id": APP})
-    ledger.call(B, "sharing.execute", {"application_id": APP, "content_hash": HASH})
+    share(ledger)
     return ledger
 
 
