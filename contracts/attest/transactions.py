@@ -160,6 +160,16 @@ def _decided(
     )
 
 
+def _refused(
+    attestation: Attestation, ctx: CallContext, by: str, answer: str, reason: str
+) -> CallResult:
+    """The one effect of every refusal (a source's mismatch or refusal, the owner's refusal):
+    the attestation refused ``by`` a party, with its ``answer`` and ``reason`` in the event."""
+    refused = _decided(attestation, ctx, STATUS_REFUSED, by, reason)
+    event = _event(AttestEvent.REFUSED, refused, {"answer": answer, "by": by, "reason": reason})
+    return make_result(_write(refused), [event])
+
+
 # --- Transactions --------------------------------------------------------------------------
 
 
@@ -264,19 +274,8 @@ def process_confirm(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # Effect: a different record refuses the attestation; the same one confirms this
     # source, and the last confirmation hands it to its owner.
     if record_hash != source.record_hash:
-        refused = _decided(
-            _answered(attestation, source, ANSWER_MISMATCH, ctx.height),
-            ctx,
-            STATUS_REFUSED,
-            source.org,
-            REASON_MISMATCH,
-        )
-        event = _event(
-            AttestEvent.REFUSED,
-            refused,
-            {"answer": ANSWER_MISMATCH, "by": source.org, "reason": REASON_MISMATCH},
-        )
-        return make_result(_write(refused), [event])
+        mismatched = _answered(attestation, source, ANSWER_MISMATCH, ctx.height)
+        return _refused(mismatched, ctx, source.org, ANSWER_MISMATCH, REASON_MISMATCH)
     confirmed = _answered(attestation, source, ANSWER_CONFIRMED, ctx.height)
     if not get_waiting_for(confirmed):
         confirmed = dataclasses.replace(confirmed, status=STATUS_AWAITING_OWNER)
@@ -301,19 +300,8 @@ def process_refuse(state: StateReader, ctx: CallContext, args: Values) -> CallRe
     source = get_source(state, ctx, attestation)
 
     # Effect: refuse it, with the reason.
-    refused = _decided(
-        _answered(attestation, source, ANSWER_REFUSED, ctx.height),
-        ctx,
-        STATUS_REFUSED,
-        source.org,
-        reason,
-    )
-    event = _event(
-        AttestEvent.REFUSED,
-        refused,
-        {"answer": ANSWER_REFUSED, "by": source.org, "reason": reason},
-    )
-    return make_result(_write(refused), [event])
+    answered = _answered(attestation, source, ANSWER_REFUSED, ctx.height)
+    return _refused(answered, ctx, source.org, ANSWER_REFUSED, reason)
 
 
 @transaction(Signature(ATTESTATION_ID))
@@ -350,13 +338,7 @@ def process_owner_refuse(state: StateReader, ctx: CallContext, args: Values) -> 
     check_owner(ctx, attestation)
 
     # Effect: refuse it, with the reason.
-    refused = _decided(attestation, ctx, STATUS_REFUSED, attestation.holder, reason)
-    event = _event(
-        AttestEvent.REFUSED,
-        refused,
-        {"answer": ANSWER_REFUSED, "by": attestation.holder, "reason": reason},
-    )
-    return make_result(_write(refused), [event])
+    return _refused(attestation, ctx, attestation.holder, ANSWER_REFUSED, reason)
 
 
 @transaction(Signature(ATTESTATION_ID))
