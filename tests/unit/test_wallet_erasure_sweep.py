@@ -130,10 +130,8 @@ def test_a_large_stores_sweep_logs_its_progress_and_duration(
     with caplog.at_level(logging.INFO, logger="wallet.store_sweep"):
         assert sweep_once(folder, progress_rows=1000) is True
     messages = [record.getMessage() for record in caplog.records]
-    assert [m for m in messages if "rows (" in m and "copied" in m] == [
-        m for m in messages if m.startswith("wallet store sweep: ")
-    ]
-    assert sum(m.startswith("wallet store sweep: ") for m in messages) == 2
+    progress = [m.split(" rows")[0] for m in messages if m.startswith("wallet store sweep: ")]
+    assert progress == ["wallet store sweep: 1000", "wallet store sweep: 2000"]
     assert messages[-1].startswith("wallet store sweep done: 2502 rows")
     assert " s CPU)" in messages[-1]
     assert [part for part in erased if part in store_files(folder)] == []
