@@ -75,7 +75,7 @@ bench: $(STAMP)
 	$(PY) bench/suites.py
 	$(PY) bench/suite_chain.py
 	$(PY) bench/run.py $(BENCH_ARGS)
-	$(PY) bench/verify.py
+	$(PY) bench/verify.py $(if $(SUITE),--suite $(SUITE),)
 	$(PY) bench/presentations.py
 	$(PY) bench/pages.py
 	$(PY) bench/catalogue.py
