@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Header, HTTPException, Path, Request
@@ -86,6 +87,16 @@ def refusal(exc: CallerRefused) -> HTTPException:
     return HTTPException(exc.status_code, exc.reason, headers=headers)
 
 
+@contextmanager
+def caller_refusals() -> Iterator[None]:
+    """A caller's refusal (``CallerRefused``: unsigned, of the wrong role or organisation)
+    raised inside becomes the HTTP error `refusal` gives it, the same for every route."""
+    try:
+        yield
+    except CallerRefused as exc:
+        raise refusal(exc) from None
+
+
 def request_target(request: Request) -> str:
     """The request target as the caller sent it and signed it: raw path, "?" and query."""
     raw = request.scope.get("raw_path") or request.url.path.encode("ascii")
@@ -98,12 +109,10 @@ async def signed_caller(request: Request, ledger: Ledger) -> Identity:
     checks read the chain, so they run off the event loop."""
     checks: SignedRequests = request.app.state.signed_requests
     body = await request.body()
-    try:
+    with caller_refusals():
         return await run_in_threadpool(
             checks.check, ledger, request.method, request_target(request), request.headers, body
         )
-    except CallerRefused as exc:
-        raise refusal(exc) from None
 
 
 SignedCaller = Annotated[Identity, Depends(signed_caller)]

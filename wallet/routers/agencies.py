@@ -19,9 +19,9 @@ from node.chain.events import event_attrs
 from node.chain.pki import Role
 from node.sdk.client import ClientError
 from proto import node_pb2
-from wallet.callers import CallerRefused, require_org, require_role
+from wallet.callers import require_org, require_role
 from wallet.chain_calls import node_error
-from wallet.deps import IdPath, Ledger, SignedCaller, Store, refusal
+from wallet.deps import IdPath, Ledger, SignedCaller, Store, caller_refusals
 
 router = APIRouter(prefix="/v1", tags=["agencies"])
 
@@ -36,7 +36,7 @@ def disclosure(
         pattern=r"^[0-9a-f]{64}$", description="hash of the committed consent.access"
     ),
 ) -> dict[str, Any]:
-    try:
+    with caller_refusals():
         require_role(caller, Role.VERIFIER, "collecting a disclosure")
         share = store.get_share(request_id)
         if share is None:
@@ -44,8 +44,6 @@ def disclosure(
                 404, "no share for this request (refused, revoked or never granted)"
             )
         require_org(caller, share["agency"], "collect it", "the agency the holder granted")
-    except CallerRefused as exc:
-        raise refusal(exc) from None
     try:
         resp = ledger.get_transaction(bytes.fromhex(access_tx))
     except ClientError as exc:

@@ -24,7 +24,7 @@ from node.sdk.sealing import request_aad, seal
 from proto import node_pb2
 from suites import InvalidKeyError
 from wallet import limits
-from wallet.callers import CallerRefused, require_org, require_role
+from wallet.callers import require_org, require_role
 from wallet.chain_calls import ask_erasure, node_error, node_query, sign_and_submit
 from wallet.deps import (
     CERT_ID_PATTERN,
@@ -36,7 +36,7 @@ from wallet.deps import (
     SignedCaller,
     Store,
     WalletClock,
-    refusal,
+    caller_refusals,
 )
 from wallet.expiry import expiring_notice
 from wallet.proven import prove_certificates
@@ -192,10 +192,8 @@ def deliver_certificate(
     role issuer of the organisation that issued it on-chain (docs/wallet-requests.md). It is
     accepted only if the chain holds a certificate with this id, for this holder, whose hash
     matches the document."""
-    try:
+    with caller_refusals():
         require_role(caller, Role.ISSUER, "delivering a certificate")
-    except CallerRefused as exc:
-        raise refusal(exc) from None
     record = store.get_holder(holder_id)
     if record is None:
         raise HTTPException(404, "no such holder in this wallet")
@@ -207,12 +205,10 @@ def deliver_certificate(
     except ClientError as exc:
         raise node_error(exc) from exc
     onchain = node_query(ledger, "certificates", "status", cert_id=body.document.cert_id)
-    try:
+    with caller_refusals():
         require_org(
             caller, onchain["issuer"], "deliver it", "the certificate's issuer on the chain"
         )
-    except CallerRefused as exc:
-        raise refusal(exc) from None
     if onchain["holder"] != holder_id:
         raise HTTPException(409, "the certificate on the chain belongs to another holder")
     if onchain["doc_hash"] != digest or onchain["cert_type"] != body.document.cert_type:

@@ -28,7 +28,7 @@ from node.sdk.client import LedgerClient
 from node.sdk.sealing import released_record_aad, seal
 from suites import InvalidKeyError
 from wallet import limits
-from wallet.callers import CallerRefused, require_org, require_role
+from wallet.callers import require_org, require_role
 from wallet.chain_calls import ask_erasure, node_query, sign_and_submit
 from wallet.deps import (
     CurrentHolder,
@@ -37,7 +37,7 @@ from wallet.deps import (
     Ledger,
     SignedCaller,
     Store,
-    refusal,
+    caller_refusals,
 )
 from wallet.store import P_RECORD, WalletStore
 
@@ -81,19 +81,15 @@ def deliver_record(
     a request signed with a certificate of role issuer of that organisation. It is kept only
     if the record is in this holder's file and the content's SHA-256 is the current
     version's hash on the chain; a new version's content replaces the old one (and its key)."""
-    try:
+    with caller_refusals():
         require_role(caller, Role.ISSUER, "delivering a record's content")
-    except CallerRefused as exc:
-        raise refusal(exc) from None
     holder = store.get_holder(holder_id)
     if holder is None:
         raise HTTPException(404, "no such holder in this wallet")
     content = decode_content(body.content)
     record = node_query(ledger, "archives", "get", record_id=record_id)
-    try:
+    with caller_refusals():
         require_org(caller, record["source"], "deliver it", "the record's source on the chain")
-    except CallerRefused as exc:
-        raise refusal(exc) from None
     if record["subject"] != holder_id:
         raise HTTPException(409, "the record on the chain is in another holder's file")
     if hashlib.sha256(content).hexdigest() != record["content_hash"]:
