@@ -148,6 +148,15 @@ def cli_fails(net: Devnet, *args: str) -> str:
     return result.output
 
 
+def hrss_delivers(net: Devnet, subject: str, content: Path, text: str) -> str:
+    """The social security bureau (社保中心) files a record of ``text`` (written to
+    ``content``) in ``subject``'s file and delivers its content to the wallet: its id."""
+    content.write_text(text)
+    filed = hrss_appends(net, subject, "社保中心", "--content-file", str(content), "--deliver")
+    record_id: str = filed["record_id"]
+    return record_id
+
+
 def hrss_appends(net: Devnet, subject: str, department: str, *content: str) -> dict[str, Any]:
     """`trustledger archive append` by the social security bureau: a social-security record
     in `subject`'s file from `department`; `content` is `--content-file PATH` or

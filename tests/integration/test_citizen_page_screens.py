@@ -22,6 +22,7 @@ from tests.integration.helpers import (
     cli,
     cli_issue,
     hrss_appends,
+    hrss_delivers,
     hrss_resolves,
     issue_and_deliver,
     new_holder,
@@ -366,10 +367,9 @@ def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
 ) -> None:
     holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    content.write_text('{"months": 48, "employer": "历下区某商店"}')
-    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
+    record_id = hrss_delivers(net, holder, content, '{"months": 48, "employer": "历下区某商店"}')
     open_from_me(page, "我的档案")
-    card = page.locator(f'[data-record="{filed["record_id"]}"]')
+    card = page.locator(f'[data-record="{record_id}"]')
     card.get_by_role("button", name="删除", exact=True).click()
     expect(card.get_by_role("alert")).to_have_text(
         "这份档案未提供给任何机构；本钱包中的副本将被删除，档案本身仍由来源部门保存。"
@@ -388,9 +388,7 @@ def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readab
 ) -> None:
     holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
-    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
-    record_id = filed["record_id"]
+    record_id = hrss_delivers(net, holder, content, '{"months": 126, "employer": "济南齐鲁软件园"}')
     asked = bank_requests_records(net, holder)
     status = page.get_by_role("status")
 

@@ -16,6 +16,7 @@ from tests.integration.helpers import (
     cli,
     cli_fails,
     hrss_appends,
+    hrss_delivers,
     hrss_resolves,
     issue_and_deliver,
     new_holder,
@@ -71,9 +72,7 @@ def test_a_record_released_to_the_bank_is_read_then_erased_leaving_nothing(
 ) -> None:
     holder, token = new_holder(net)
     content = tmp_path / "contributions.json"
-    content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
-    deliver = ("--content-file", str(content), "--deliver")
-    record_id = hrss_appends(net, holder, "社保中心", *deliver)["record_id"]
+    record_id = hrss_delivers(net, holder, content, '{"months": 126, "employer": "济南齐鲁软件园"}')
     request_id = bank_requests_records(net, holder, "--max-uses", "2")["request_id"]
     granted = answer(net, holder, token, request_id, "grant")
     assert granted.status_code == 200, granted.text
