@@ -71,10 +71,12 @@ typecheck: $(STAMP)
 proto: $(STAMP)
 	$(PY) proto/generate.py
 
+# SUITE= picks the chains' suite for bench/run.py: sm2-sm3, ed25519-sha256 (the default), or
+# all (each on a devnet of its own, then the two side by side); docs/benchmarks.md.
 bench: $(STAMP)
 	$(PY) bench/suites.py
 	$(PY) bench/suite_chain.py
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py $(if $(SUITE),--suite $(SUITE),) $(BENCH_ARGS)
 	$(PY) bench/verify.py
 	$(PY) bench/presentations.py
 	$(PY) bench/pages.py
