@@ -6,6 +6,7 @@ import typer
 
 from cli import (
     archive,
+    attest,
     audit,
     audit_anomalies,
     catalogue,
@@ -32,6 +33,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")
 app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
+app.add_typer(attest.app, name="attest")
 app.add_typer(governance.app, name="governance")
 audit_anomalies.register(audit.app)
 app.add_typer(audit.app, name="audit")

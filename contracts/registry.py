@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Final
 
 from contracts.archives import contract as archives
+from contracts.attest import contract as attest
 from contracts.certificates import contract as certificates
 from contracts.consent import contract as consent
 from contracts.delegation import contract as delegation
@@ -25,8 +26,17 @@ SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
     archives.VERSIONS,
     consent.VERSIONS,
     delegation.VERSIONS,
+    attest.VERSIONS,
 )
 """Every contract: the versions of it this build can run (one line per contract)."""
+
+SCHEDULED_AT_GENESIS: Final = frozenset(
+    {"membership", "certificates", "archives", "consent", "delegation"}
+)
+"""The contracts whose version schedule genesis writes. A contract shipped later (``attest``)
+has no entry until governance schedules a version: an absent schedule is version 1
+(:func:`contracts.governance.versions.get_schedule`), so adding one leaves the genesis state,
+and every existing chain's state roots, as they were."""
 
 REGISTRY: Final[Mapping[str, Mapping[int, SystemContract]]] = MappingProxyType(
     {

@@ -1,7 +1,7 @@
 """The crypto suites a chain can be made with (issue 18), chosen at genesis by name.
 
 ``get_suite(name)`` is the way in; ``SUITES`` lists them. Each is a ``suites.base.Suite``:
-hash, sign and verify, key generation, sealing. This package is pure in the sense of
+hash, sign and verify, key generation, sealing, and a secret box (``suites.boxes``). This package is pure in the sense of
 docs/architecture.md (no I/O, no clock; fresh randomness only in key generation and sealing),
 so ``consensus/`` and ``contracts/`` may import it.
 """
@@ -15,12 +15,14 @@ from typing import Final
 from suites.base import (
     InvalidKeyError,
     SealError,
+    SecretBox,
     SigningKey,
     Suite,
     SuiteError,
     SuiteKeyPair,
     UnknownSuiteError,
 )
+from suites.boxes import SECRET_BOXES, SM4_GCM, XSALSA20_POLY1305, get_secret_box
 from suites.ed25519_sha256 import Ed25519Sha256Suite
 from suites.sm2_sm3 import Sm2Sm3Suite
 
@@ -50,16 +52,21 @@ def get_suite(name: str) -> Suite:
 __all__ = [
     "DEFAULT_SUITE_NAME",
     "ED25519_SHA256",
+    "SECRET_BOXES",
     "SM2_SM3",
+    "SM4_GCM",
     "SUITES",
+    "XSALSA20_POLY1305",
     "Ed25519Sha256Suite",
     "InvalidKeyError",
     "SealError",
+    "SecretBox",
     "SigningKey",
     "Sm2Sm3Suite",
     "Suite",
     "SuiteError",
     "SuiteKeyPair",
     "UnknownSuiteError",
+    "get_secret_box",
     "get_suite",
 ]

@@ -16,7 +16,9 @@ The contract every suite keeps:
 - ``seal`` / ``open`` encrypt to a public key with associated data ``aad`` (bound to the
   ciphertext, not carried in it); ``open`` raises ``SealError`` for anything but the exact
   sealed bytes, the right private key and the same ``aad``.
-- ``generate_keypair`` and ``seal`` are the only calls that draw fresh randomness (from the
+- ``secret_box`` is the suite's authenticated cipher under a symmetric key (a ``SecretBox``):
+  what the wallet seals a holder's private key with under a passphrase-derived key.
+- ``generate_keypair``, ``seal`` and ``SecretBox.seal`` are the only calls that draw fresh randomness (from the
   libraries' generators and ``suites.randomness``); everything else is a pure function of its
   arguments (SM2 signing also draws its per-signature nonce inside the library, so SM2
   signatures of one message differ; Ed25519's do not).
@@ -61,6 +63,37 @@ class SuiteKeyPair:
     """The matching public key (``Suite.public_key_bytes`` bytes)."""
 
 
+class SecretBox(ABC):
+    """Authenticated encryption under a symmetric key, with the nonce in front of what it
+    seals. Each suite names one (``Suite.secret_box``); a stored record names the box it
+    was sealed with (``name``), so it keeps opening after its chain's box changed."""
+
+    name: ClassVar[str]
+    """The box's name as a stored record writes it: ``xsalsa20-poly1305`` or ``sm4-gcm``."""
+    key_bytes: ClassVar[int]
+    """Length of the key (XSalsa20: 32, SM4: 16)."""
+    overhead_bytes: ClassVar[int]
+    """How many bytes ``seal`` adds: the nonce and the tag."""
+
+    @abstractmethod
+    def seal(self, key: bytes, plaintext: bytes) -> bytes:
+        """``nonce || ciphertext || tag`` under ``key`` with a fresh nonce;
+        ``InvalidKeyError`` for a key of another length."""
+
+    @abstractmethod
+    def open(self, key: bytes, boxed: bytes) -> bytes:
+        """The plaintext of ``boxed``; ``SealError`` for bytes that are truncated, altered
+        or sealed under another key, ``InvalidKeyError`` for a key of another length."""
+
+    def check_key(self, key: bytes) -> None:
+        """``InvalidKeyError`` unless ``key`` is ``key_bytes`` bytes."""
+        if not isinstance(key, bytes) or len(key) != self.key_bytes:
+            raise InvalidKeyError(f"a {self.name} key is {self.key_bytes} bytes")
+
+    def __repr__(self) -> str:
+        return f"<secret box {self.name}>"
+
+
 class SigningKey(Protocol):
     """A private key parsed once, for signing many messages (a validator's, a wallet's)."""
 
@@ -91,6 +124,8 @@ class Suite(ABC):
     """Length of a signature."""
     seal_overhead_bytes: ClassVar[int]
     """How many bytes ``seal`` adds to the plaintext."""
+    secret_box: ClassVar[SecretBox]
+    """The suite's cipher under a symmetric key (the wallet's passphrase box)."""
 
     @abstractmethod
     def hash(self, data: bytes) -> bytes:

@@ -23,7 +23,8 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
-from suites.base import InvalidKeyError, SealError, Suite, SuiteKeyPair, are_bytes
+from suites.base import InvalidKeyError, SealError, SecretBox, Suite, SuiteKeyPair, are_bytes
+from suites.boxes import XSALSA20_POLY1305
 
 SEAL_AAD_DOMAIN: Final = b"trustledger/seal-aad\x00"
 """Domain separator of the ``aad`` digest sealed in front of the plaintext."""
@@ -70,6 +71,7 @@ class Ed25519Sha256Suite(Suite):
     public_key_bytes: ClassVar[int] = 32
     signature_bytes: ClassVar[int] = 64
     seal_overhead_bytes: ClassVar[int] = _SEALED_BOX_OVERHEAD + 32
+    secret_box: ClassVar[SecretBox] = XSALSA20_POLY1305
 
     def __init__(self) -> None:
         self._keys: dict[bytes, nacl.signing.VerifyKey] = {}

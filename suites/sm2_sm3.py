@@ -9,7 +9,8 @@ Libraries (docs/sm-suite.md says why; the primitives are never ours):
   the only one of the two that takes a signer id or encrypts. Its stderr trace on a failure
   is contained by calling it only after the cheap checks (lengths, ranges, the point on the
   curve); a well-formed but wrong signature or ciphertext still prints one.
-- SM3 and SM4-GCM: ``cryptography``.
+- SM3 and SM4-GCM: ``cryptography`` (SM4-GCM in ``suites.boxes``, which is also this
+  suite's secret box: the wallet's passphrase box on an SM chain).
 
 Encodings (fixed widths, big-endian):
 
@@ -35,9 +36,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Final
 
 import gmssl_pyx
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from tongsuopy.crypto import hashes as tongsuo_hashes
 from tongsuopy.crypto.asymciphers import ec as tongsuo_ec
 from tongsuopy.crypto.exceptions import InvalidSignature
@@ -46,11 +45,13 @@ from suites import der
 from suites.base import (
     InvalidKeyError,
     SealError,
+    SecretBox,
     Suite,
     SuiteError,
     SuiteKeyPair,
     are_bytes,
 )
+from suites.boxes import SM4_GCM, sm4_gcm_decrypt, sm4_gcm_encrypt
 from suites.randomness import random_bytes
 
 # The curve of GB/T 32918.5-2017 (sm2p256v1): y^2 = x^3 + ax + b over F_p, base point of
@@ -138,24 +139,6 @@ def _r_s(signature: object) -> tuple[int, int] | None:
     return (r, s) if 1 <= r < N and 1 <= s < N else None
 
 
-def sm4_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    """SM4-GCM (GB/T 32907, NIST SP 800-38D; RFC 8998's vector holds): ciphertext || tag."""
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(aad)
-    return encryptor.update(plaintext) + encryptor.finalize() + encryptor.tag
-
-
-def sm4_gcm_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, aad: bytes) -> bytes:
-    """The plaintext of ``sm4_gcm_encrypt``'s output; ``SealError`` if the tag is wrong."""
-    body, tag = ciphertext_and_tag[:-_GCM_TAG_BYTES], ciphertext_and_tag[-_GCM_TAG_BYTES:]
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(aad)
-    try:
-        return decryptor.update(body) + decryptor.finalize()
-    except InvalidTag as exc:
-        raise SealError("the sealed document was altered or sealed with other data") from exc
-
-
 class Sm2SigningKey:
     """An SM2 private key parsed once; signs with the suite's signer id."""
 
@@ -194,6 +177,7 @@ class Sm2Sm3Suite(Suite):
     public_key_bytes: ClassVar[int] = _C1_BYTES
     signature_bytes: ClassVar[int] = 2 * _COORDINATE_BYTES
     seal_overhead_bytes: ClassVar[int] = _SM2_CIPHERTEXT_BYTES + _GCM_NONCE_BYTES + _GCM_TAG_BYTES
+    secret_box: ClassVar[SecretBox] = SM4_GCM
 
     def __init__(self, signer_id: bytes = DEFAULT_SIGNER_ID) -> None:
         if not isinstance(signer_id, bytes) or not 1 <= len(signer_id) <= SIGNER_ID_BYTES_MAX:

@@ -22,6 +22,7 @@ from wallet.headers import SecurityHeaders
 from wallet.passphrases import PassphraseKdf, ScryptParams
 from wallet.routers import (
     agencies,
+    attestations,
     credentials,
     delegations,
     holders,
@@ -124,6 +125,7 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
     app.include_router(delegations.router)
     app.include_router(agencies.router)
     app.include_router(notifications.router)
+    app.include_router(attestations.router)
     app.include_router(keys.router)
     page.install(app)
     return app

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from suites import SealError
+from wallet.passphrases import RecordUnreadable
 
 
 def get_safe_text(value: object) -> str | int:
@@ -52,9 +53,20 @@ async def refuse_unopened(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def refuse_unreadable_record(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that says what failed when a holder's stored record does not open although
+    the passphrase matched its verifier (its sealed key altered or truncated, a box or
+    parameters no wallet writes): the store is damaged, not the caller wrong. Nothing is
+    changed (the record is re-sealed only after it opened); no secret is named."""
+    return JSONResponse(
+        {"detail": f"this holder's stored key does not open: {exc}"}, status_code=500
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, refuse_invalid)
     app.add_exception_handler(SealError, refuse_unopened)
+    app.add_exception_handler(RecordUnreadable, refuse_unreadable_record)
     document_refusals(app)
 
 

@@ -2,23 +2,31 @@
 
 One scrypt derivation per sign-in gives 64 bytes: the first 32 are the *verifier*, stored
 and compared in constant time, so a wrong passphrase is told apart without touching the
-sealed key; the last 32 are the key that seals the holder's private key (an Ed25519 seed, or
-an SM2 scalar on an SM chain: 32 bytes either way) with XSalsa20-Poly1305, and are never
-stored. Knowing the verifier does not give the sealing key: both are
-independent outputs of the same derivation, and either costs a guesser a full scrypt.
+sealed key; the next bytes are the key of the box that seals the holder's private key (an
+Ed25519 seed, or an SM2 scalar on an SM chain: 32 bytes either way), and are never stored.
+Knowing the verifier does not give the sealing key: both are independent outputs of the
+same derivation, and either costs a guesser a full scrypt.
+
+The box is the chain's suite's (``suite.secret_box``, `suites.boxes`): XSalsa20-Poly1305
+under the 32 bytes on an ``ed25519-sha256`` chain, SM4-GCM under the first 16 of them on
+an ``sm2-sm3`` chain. The entry names its box (``box``); an entry without one was sealed
+with XSalsa20-Poly1305 (every record before SM4), so records written before keep opening
+on either chain, and are opened with the box they name, never the chain's current one.
 
 The record keeps its scrypt parameters (n, r, p, dklen) and salt beside the verifier, so
-the parameters in `wallet.limits` can be raised later: a record made with weaker ones is
-re-sealed with the current ones at the holder's next successful sign-in
-(`needs_upgrade`). Records from before this scheme carry only ``sealed_seed`` (the seed
-sealed under an Argon2id key by `node.chain.crypto.seal_secret`); they still open, and are
-upgraded the same way, so no holder loses their wallet.
+the parameters in `wallet.limits` can be raised later: a record made with weaker ones, or
+sealed with another box than the chain's (an SM chain's record from before SM4), is
+re-sealed with the current ones at the holder's next successful sign-in (`needs_upgrade`).
+Records from before this scheme carry only ``sealed_seed`` (the seed sealed under an
+Argon2id key by `node.chain.crypto.seal_secret`); they still open, and are upgraded the
+same way, so no holder loses their wallet.
 
 Holder record, as `wallet.store.WalletStore.put_holder` keeps it::
 
     {"public_key": <hex>, "created_ms": <int>,
      "passphrase": {"kdf": "scrypt", "n": 131072, "r": 8, "p": 1, "dklen": 64,
-                    "salt": <hex>, "verifier": <hex>, "sealed_seed": <hex>}}
+                    "salt": <hex>, "verifier": <hex>,
+                    "box": "sm4-gcm" | "xsalsa20-poly1305", "sealed_seed": <hex>}}
 """
 
 from __future__ import annotations
@@ -33,14 +41,18 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import nacl.exceptions
-import nacl.secret
 
 from node.chain.crypto import KeyFileError, open_secret
-from suites import InvalidKeyError, Suite
+from suites import XSALSA20_POLY1305, InvalidKeyError, SealError, SecretBox, Suite, SuiteError
+from suites import get_secret_box as get_box
 from wallet import limits
 
 VERIFIER_BYTES = 32
-SEAL_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
+SEAL_KEY_BYTES = 32
+"""Derived bytes after the verifier: the box's key is the first ``box.key_bytes`` of them
+(all 32 for XSalsa20-Poly1305, 16 for SM4)."""
+BOX_BEFORE_NAMED = XSALSA20_POLY1305
+"""The box of an entry that names none: every record sealed before SM4."""
 
 
 class WrongPassphrase(Exception):
@@ -128,7 +140,7 @@ class PassphraseKdf:
         self._admitted_max = concurrent_max + queued_max
         self._admitted = 0
         self._admitted_lock = threading.Lock()
-        self._dummy = make_dummy_record(params)
+        self._dummy = make_dummy_record(params, suite.secret_box)
 
     @property
     def admitted(self) -> int:
@@ -177,7 +189,7 @@ class PassphraseKdf:
         """The ``passphrase`` entry of a holder record for `seed`, with a fresh salt."""
         salt = secrets.token_bytes(limits.SCRYPT_SALT_BYTES)
         derived = self._derive(passphrase, salt, self.params)
-        box = nacl.secret.SecretBox(derived[VERIFIER_BYTES:])
+        box = self.suite.secret_box
         return {
             "kdf": "scrypt",
             "n": self.params.n,
@@ -186,7 +198,8 @@ class PassphraseKdf:
             "dklen": self.params.dklen,
             "salt": salt.hex(),
             "verifier": derived[:VERIFIER_BYTES].hex(),
-            "sealed_seed": bytes(box.encrypt(seed)).hex(),
+            "box": box.name,
+            "sealed_seed": box.seal(get_box_key(derived, box), seed).hex(),
         }
 
     def open(self, record: dict[str, Any], passphrase: str) -> bytes:
@@ -221,31 +234,52 @@ class PassphraseKdf:
             salt = bytes.fromhex(entry["salt"])
             verifier = bytes.fromhex(entry["verifier"])
             sealed = bytes.fromhex(entry["sealed_seed"])
+            box = get_entry_box(entry)
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordUnreadable(f"malformed passphrase entry: {exc}") from exc
         derived = self._derive(passphrase, salt, params)
         if not hmac.compare_digest(derived[:VERIFIER_BYTES], verifier):
             raise WrongPassphrase()
         try:
-            return bytes(nacl.secret.SecretBox(derived[VERIFIER_BYTES:]).decrypt(sealed))
-        except nacl.exceptions.CryptoError as exc:
-            raise RecordUnreadable("the verifier matches but the sealed key does not open") from exc
+            return box.open(get_box_key(derived, box), sealed)
+        except SealError as exc:
+            raise RecordUnreadable(
+                f"the verifier matches but the sealed key does not open ({box.name}: {exc})"
+            ) from exc
 
     def needs_upgrade(self, record: dict[str, Any]) -> bool:
         """Whether `record` should be re-sealed with the current parameters (a record from
-        before scrypt, or one made with weaker parameters)."""
+        before scrypt, one made with weaker parameters, or one sealed with another box than
+        the chain's suite's)."""
         entry = record.get("passphrase")
         if not isinstance(entry, dict):
+            return True
+        if get_entry_box(entry) is not self.suite.secret_box:
             return True
         return get_params(entry).is_weaker_than(self.params)
 
 
-def make_dummy_record(params: ScryptParams) -> dict[str, Any]:
+def get_box_key(derived: bytes, box: SecretBox) -> bytes:
+    """The key of ``box`` in a derivation's output: the bytes after the verifier."""
+    return derived[VERIFIER_BYTES : VERIFIER_BYTES + box.key_bytes]
+
+
+def get_entry_box(entry: dict[str, Any]) -> SecretBox:
+    """The box a stored entry names (XSalsa20-Poly1305 when it names none: a record from
+    before SM4); `RecordUnreadable` for a name no box has."""
+    name = entry.get("box", BOX_BEFORE_NAMED.name)
+    try:
+        return get_box(name)
+    except SuiteError as exc:
+        raise RecordUnreadable(f"stored passphrase box: {exc}") from exc
+
+
+def make_dummy_record(params: ScryptParams, box: SecretBox) -> dict[str, Any]:
     """A holder record no passphrase opens: random salt, verifier and sealed key with the
-    shape and parameters of a real one (made without a derivation, so building it is free).
-    """
+    shape, parameters and box of a real one (made without a derivation, so building it is
+    free)."""
     seed_bytes = 32  # an Ed25519 seed or an SM2 scalar
-    sealed_bytes = seed_bytes + nacl.secret.SecretBox.NONCE_SIZE + nacl.secret.SecretBox.MACBYTES
+    sealed_bytes = seed_bytes + box.overhead_bytes
     return {
         "public_key": secrets.token_hex(32),
         "passphrase": {
@@ -256,6 +290,7 @@ def make_dummy_record(params: ScryptParams) -> dict[str, Any]:
             "dklen": params.dklen,
             "salt": secrets.token_hex(limits.SCRYPT_SALT_BYTES),
             "verifier": secrets.token_hex(VERIFIER_BYTES),
+            "box": box.name,
             "sealed_seed": secrets.token_hex(sealed_bytes),
         },
     }

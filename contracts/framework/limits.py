@@ -94,6 +94,19 @@ CONSENT_VALIDITY_MS_MAX_V2: Final = 366 * 86_400_000
 SCOPE_ITEMS_MAX: Final = 16
 """Most items in one consent scope (certificates, certificate types, record categories)."""
 
+# --- Attestations (issue 13, contracts/attest/) ----------------------------------------------
+
+ATTEST_SOURCES_MAX: Final = 8
+"""Most source organisations an attestation type may name (a property attestation names
+two: the property registry and the household registry)."""
+
+ATTEST_DEADLINE_MS_MAX: Final = 90 * 86_400_000
+"""Latest deadline (from the block time) an attestation may be proposed with: the sources and
+the owner answer within it or it times out unissued."""
+
+ATTEST_TYPE_NAME_LENGTH_MAX: Final = 64
+"""An attestation type's display name (Chinese or English), in characters."""
+
 # --- Structured arguments ------------------------------------------------------------------
 
 JSON_ARG_LENGTH_MAX: Final = 16_384
@@ -217,6 +230,10 @@ def get_limit_problems() -> list[str]:
         (
             REVOKED_SERIALS_MAX < SCAN_LIMIT_MAX,
             "one organisation's revoked serials fit one scan (with one more to count past it)",
+        ),
+        (
+            1 <= ATTEST_SOURCES_MAX <= NAME_LIST_LENGTH_MAX,
+            "an attestation type's sources fit one list argument",
         ),
         (
             CA_CERTIFICATE_PEM_LENGTH_MAX <= JSON_ARG_LENGTH_MAX,

@@ -83,8 +83,12 @@ def get_active_version(state: StateReader, contract: str, height: int | None) ->
 
 
 def genesis_writes() -> dict[bytes, bytes]:
-    """Version 1 of every shipped contract, active from height 0."""
+    """Version 1 of every contract genesis schedules, active from height 0 (a contract
+    shipped later runs version 1 from its absent schedule: ``registry.SCHEDULED_AT_GENESIS``)."""
+    from contracts.registry import SCHEDULED_AT_GENESIS
+
     return {
         get_schedule_key(contract): encode_schedule(((0, GENESIS_VERSION),))
         for contract in sorted(get_shipped_versions())
+        if contract in SCHEDULED_AT_GENESIS
     }

@@ -9,13 +9,15 @@
 // one VerifyCertificates call asks about all of them: one header and commit certificate,
 // proofs that share their sibling hashes (docs/proofs.md).
 // The validator set is genesis's: on a chain whose set changed, follow the decided sets as
-// the Python SDK does (LedgerClient.get_validator_schedule).
+// the Python SDK does (LedgerClient.get_validator_schedule). The crypto suite is genesis's
+// too (`suite`; none = ed25519-sha256): on an sm2-sm3 chain hashes are SM3 and votes SM2,
+// each vote checked by OpenSSL's command line (proofs.mjs says why).
 import { readFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import grpc from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
-import { ProofError, blockHash, checkBatchEntry, checkCommit, checkStateProof } from "./proofs.mjs";
+import { ProofError, blockHash, checkBatchEntry, checkCommit, checkStateProof, suiteOf } from "./proofs.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const STATUS = {
@@ -49,6 +51,7 @@ function devnet(dir, org) {
   const cas = readdirSync(join(dir, "cas")).filter((f) => f.endsWith(".pem")).sort();
   return {
     chainId: genesis.chain_id,
+    suite: suiteOf(genesis.suite ?? "ed25519-sha256"),
     address: Object.values(facts.validators)[0],
     validators: new Map(genesis.validators.map((v) => [v.id, Buffer.from(v.public_key, "hex")])),
     credentials: grpc.credentials.createSsl(
@@ -82,7 +85,7 @@ function checkRecord(answer, value, timeMs) {
 function checkHead(header, commit, height, net) {
   if (!header || BigInt(height) === 0n) throw new ProofError("no certified header in the answer");
   if (header.chain_id !== net.chainId) throw new ProofError("a header of another chain");
-  return checkCommit(header, commit, net.validators).voters;
+  return checkCommit(header, commit, net.validators, net.suite).voters;
 }
 
 const keyOf = (certId) => Buffer.from(`certificates/cert/${certId}`);
@@ -91,8 +94,8 @@ function check(answer, certId, net) {
   const proof = answer.proof;
   const voters = checkHead(proof.header, proof.commit, proof.height, net);
   if (!Buffer.from(proof.key).equals(keyOf(certId))) throw new ProofError("a proof of another key");
-  const value = checkStateProof(proof.header.state_root, keyOf(certId), proof.present ? proof.value : null, proof.proof);
-  return { ...checkRecord(answer, value, Number(proof.header.time_ms)), voters, height: proof.height, block_hash: blockHash(proof.header).toString("hex") };
+  const value = checkStateProof(proof.header.state_root, keyOf(certId), proof.present ? proof.value : null, proof.proof, net.suite);
+  return { ...checkRecord(answer, value, Number(proof.header.time_ms)), voters, height: proof.height, block_hash: blockHash(proof.header, net.suite).toString("hex") };
 }
 
 const call = (method, request) =>
@@ -126,11 +129,11 @@ if (opts.batch) {
   try {
     if (answer.error) throw new ProofError(answer.error);
     const voters = checkHead(answer.header, answer.commit, answer.height, net);
-    const hash = blockHash(answer.header).toString("hex");
+    const hash = blockHash(answer.header, net.suite).toString("hex");
     if (answer.answers.map((a) => a.cert_id).join("\n") !== opts.certs.join("\n")) throw new ProofError("answers for other certificates");
     for (const a of answer.answers) {
       try {
-        const value = checkBatchEntry(answer.header.state_root, keyOf(a.cert_id), a.present ? a.value : null, a.proof, answer.nodes);
+        const value = checkBatchEntry(answer.header.state_root, keyOf(a.cert_id), a.present ? a.value : null, a.proof, answer.nodes, net.suite);
         report(a.cert_id, { ok: true, ...checkRecord(a, value, Number(answer.header.time_ms)), voters, height: answer.height, block_hash: hash });
       } catch (err) {
         if (!(err instanceof ProofError)) throw err;

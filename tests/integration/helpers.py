@@ -20,15 +20,17 @@ from cli.devnet import Devnet, node_status, passphrase
 from cli.devnet import agreed_view as devnet_agreed_view
 from node.chain.crypto import KeyPair, load_key_file
 from node.sdk.client import LedgerClient
+from suites import Suite
 
 HOLDER_PASSPHRASE = "correct horse battery staple"
 
 
 @contextmanager
-def running_devnet(folder: Path) -> Iterator[Devnet]:
-    """A devnet made and started quietly in `folder` on free ports, stopped on the way out:
-    the one-per-module devnet of tests/integration and tests/caps."""
-    started = devnet.up(folder, base_port=0, show=False)
+def running_devnet(folder: Path, suite: Suite | None = None) -> Iterator[Devnet]:
+    """A devnet made and started quietly in `folder` on free ports (on a chain of `suite`,
+    ed25519-sha256 by default), stopped on the way out: the one-per-module devnet of
+    tests/integration and tests/caps."""
+    started = devnet.up(folder, base_port=0, show=False, suite=suite)
     try:
         yield started
     finally:

@@ -1,18 +1,21 @@
 """An agency in another language: examples/node-verify (Node.js, @grpc/grpc-js) asks a
 devnet's validator over mutual TLS with the devnet's material and checks every answer from
 the documented layouts alone. Its proof code is also run on docs/proofs.md's vector and on
-altered copies (tests/unit/test_vectors_proofs.py)."""
+altered copies (tests/unit/test_vectors_proofs.py). On an ``sm2-sm3`` devnet it takes the suite
+from genesis: SM3 hashes and SM2 votes (checked by OpenSSL's command line, with the signer id)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from cli.devnet import Devnet
-from tests.integration.helpers import DIPLOMA, cli, cli_issue, new_holder
+from suites import SM2_SM3
+from tests.integration.helpers import DIPLOMA, cli, cli_issue, new_holder, running_devnet
 from tests.unit.vectors_support import ROOT
 
 EXAMPLE = ROOT / "examples" / "node-verify"
@@ -24,12 +27,14 @@ pytestmark = pytest.mark.skipif(
 
 
 def run(
-    net: Devnet, *cert_ids: str, org: str = "bank", batch: bool = False
+    net: Devnet, *cert_ids: str, org: str = "bank", batch: bool = False, folder: Path | None = None
 ) -> tuple[int, list[dict[str, object]]]:
+    """verify.mjs on the devnet's folder (or `folder`, a copy of what it reads)."""
     mode = ["--batch"] if batch else []
     script = str(EXAMPLE / "verify.mjs")
+    where = str(folder or net.dir)
     done = subprocess.run(
-        ["node", script, "--devnet", str(net.dir), "--org", org, *mode, *cert_ids],
+        ["node", script, "--devnet", where, "--org", org, *mode, *cert_ids],
         capture_output=True,
         text=True,
         timeout=60,
@@ -69,3 +74,32 @@ def test_a_caller_the_policy_refuses_is_told_so(net: Devnet) -> None:
     code, (answer,) = run(net, "cert-anything-1", org="audit")
     assert code == 1 and answer["ok"] is False
     assert str(answer["error"]).startswith("7 ")  # PERMISSION_DENIED
+
+
+def test_a_node_js_agency_checks_an_sm_chains_answers(tmp_path: Path) -> None:
+    """The same client on an SM devnet: genesis names ``sm2-sm3``, so the block hash and the
+    state proof are SM3 and the votes SM2; an answer that would pass on SHA-256 cannot."""
+    with running_devnet(tmp_path / "sm", suite=SM2_SM3) as net:
+        holder, _ = new_holder(net)
+        cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+        code, answers = run(net, cert_id, "cert-nothing-here")
+        assert code == 0, answers
+        assert [(a["ok"], a["status"]) for a in answers] == [(True, "valid"), (True, "unknown")]
+        assert all(int(str(a["voters"])) >= 3 for a in answers)
+        code, batch = run(net, cert_id, "cert-nothing-here", batch=True)
+        assert code == 0, batch
+        assert [(a["ok"], a["status"]) for a in batch] == [(True, "valid"), (True, "unknown")]
+        # Read as an Ed25519 chain (a copy whose genesis lost its suite), the answers fail.
+        copy = tmp_path / "as-ed25519"
+        for part in ("cas", "tls"):
+            shutil.copytree(net.dir / part, copy / part)
+        shutil.copy(net.dir / "devnet.json", copy / "devnet.json")
+        named = json.loads((net.dir / "genesis.json").read_text("utf-8"))
+        unnamed = {k: v for k, v in named.items() if k != "suite"}
+        (copy / "genesis.json").write_text(json.dumps(unnamed), "utf-8")
+        code, (refused,) = run(net, cert_id, folder=copy)
+        assert code == 1 and refused == {
+            "cert_id": cert_id,
+            "ok": False,
+            "error": "the commit certifies another block",
+        }

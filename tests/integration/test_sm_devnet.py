@@ -1,22 +1,29 @@
 """An ``sm2-sm3`` devnet end to end (issue 18): `trustledger demo --suite sm2-sm3` starts
 validators with SM2 keys on an SM chain and plays the whole story through the wallet and the
 bank (issuance, delivery sealed with SM2 + SM4-GCM, consent, a verification proven by SM2
-votes over SM3 hashes, the annotated copy, the audit trace, revocation); a validator given a
-key of the other suite stops at start with one line; a devnet is one suite for its life."""
+votes over SM3 hashes, the annotated copy, the audit trace, revocation; the holder's key kept
+under her passphrase in an SM4-GCM box); a validator given a key of the other suite stops at
+start with one line; a devnet is one suite for its life."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+import plyvel
 import pytest
 
 from cli import devnet
+from cli.demo import LI_NA_PASSPHRASE
 from node.chain.crypto import KeyPair, load_key_file, save_key_file
 from suites import ED25519_SHA256, SM2_SM3
 from tests.integration.test_demo import run_demo
 from tests.unit.files_support import run_refused_start
+from wallet import passphrases
+from wallet.passphrases import PassphraseKdf
+from wallet.store import P_HOLDER
 
 
 def test_the_demo_plays_its_story_on_an_sm_chain(tmp_path: Path) -> None:
@@ -38,6 +45,21 @@ def test_the_demo_plays_its_story_on_an_sm_chain(tmp_path: Path) -> None:
     assert {len(bytes.fromhex(o["public_key"])) for o in genesis["organisations"]} == {65}
     key = load_key_file(folder / "keys" / "orgs" / "edu.json", devnet.passphrase())
     assert key.suite is SM2_SM3
+    # Li Na's wallet record: her SM2 key sealed with SM4-GCM under her passphrase's key.
+    (record,) = holder_records(folder / "wallet" / "db")
+    assert record["passphrase"]["box"] == "sm4-gcm"
+    kdf = PassphraseKdf(passphrases.MINIMAL, 1, suite=SM2_SM3)  # opens with the stored costs
+    opened = kdf.open(record, LI_NA_PASSPHRASE)
+    assert SM2_SM3.public_key_from_private(opened).hex() == record["public_key"]
+
+
+def holder_records(db: Path) -> list[dict[str, Any]]:
+    """The holder records of a stopped wallet's store, read from its files."""
+    store = plyvel.DB(str(db))
+    try:
+        return [json.loads(v) for _, v in store.iterator(prefix=P_HOLDER)]
+    finally:
+        store.close()
 
 
 def test_a_validator_with_a_key_of_the_other_suite_stops_at_start(tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
-"""The state-proof vector of docs/proofs.md, made by our Python from fixed entries: the page
-must equal what this makes (tests/unit/test_vectors_proofs.py).
-`python -m tests.unit.state_proof_vector` prints the block."""
+"""The state-proof vectors of docs/proofs.md, made by our Python from fixed entries, one per
+suite (the same entries: SHA-256 for ```state-proof-vector```, SM3 for
+```state-proof-vector-sm2-sm3```, whose first line names the suite): the page must equal what
+this makes (tests/unit/test_vectors_proofs.py). `python -m tests.unit.state_proof_vector
+[SUITE]` prints a block."""
 
 from __future__ import annotations
+
+import sys
 
 from node.chain.batchproof import NodeTable, encode_batch_proof
 from node.chain.stateproof import encode_proof
 from node.chain.statetree import MemoryNodeStore, apply_writes, lookup
-from suites import ED25519_SHA256
+from suites import DEFAULT_SUITE_NAME, ED25519_SHA256, Suite, get_suite
 
 ENTRIES = [
     (
@@ -22,19 +26,21 @@ ENTRIES = [
 ABSENT_KEY = b"certificates/cert/cert-vector-0099"
 
 
-def vector_text() -> str:
+def vector_text(suite: Suite = ED25519_SHA256) -> str:
+    """The block for a chain of ``suite`` (a ``suite`` line first unless it is the default)."""
     store = MemoryNodeStore()
-    update = apply_writes(store, bytes(32), sorted(ENTRIES), suite=ED25519_SHA256)
+    update = apply_writes(store, bytes(32), sorted(ENTRIES), suite=suite)
     store.put_nodes(update.new_nodes)
     key, value = ENTRIES[2]
-    found, inclusion = lookup(store, update.root, key, ED25519_SHA256)
-    absent, exclusion = lookup(store, update.root, ABSENT_KEY, ED25519_SHA256)
+    found, inclusion = lookup(store, update.root, key, suite)
+    absent, exclusion = lookup(store, update.root, ABSENT_KEY, suite)
     if found != value or absent is not None:
         raise AssertionError("the tree does not hold the vector's entries")
     table = NodeTable()
     batch = [encode_batch_proof(p, table).hex() for p in (inclusion, exclusion)]
+    named = "" if suite.name == DEFAULT_SUITE_NAME else f"suite: {suite.name}\n"
     return (
-        f"state_root: {update.root.hex()}\n"
+        named + f"state_root: {update.root.hex()}\n"
         f"key: {key.decode()}\n"
         f"value: {value.decode()}\n"
         f"inclusion_proof: {encode_proof(inclusion).hex()}\n"
@@ -46,4 +52,4 @@ def vector_text() -> str:
 
 
 if __name__ == "__main__":
-    print(vector_text(), end="")
+    print(vector_text(get_suite(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SUITE_NAME)), end="")

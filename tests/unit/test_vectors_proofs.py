@@ -1,8 +1,11 @@
-"""The block hash and commit certificates are checkable without our Python: a Node.js script
-with no package (tests/vectors/header_commit.mjs) rebuilds docs/proofs.md's vector from the
-documented layouts and verifies the votes. Here it runs on the real page and on altered
-copies where it must fail; and our Python must produce exactly the documented bytes, hash
-and signatures (Ed25519 is deterministic), so the page cannot drift from the code."""
+"""The block hash, commit certificates and state proofs are checkable without our Python: Node.js
+scripts with no package (tests/vectors/header_commit.mjs, state_proof.mjs) rebuild
+docs/proofs.md's vectors of both suites from the documented layouts and verify the votes (SM2
+through OpenSSL's command line, with the signer id) and the proofs. Here they run on the real
+page and on altered copies of each suite's blocks where they must fail; and our Python must
+produce exactly the documented bytes, hashes and proofs (and signatures where deterministic:
+Ed25519's; the SM block's randomised SM2 votes must verify), so the page cannot drift from the
+code. The SM blocks are checked in tests/unit/test_vectors_proofs_sm.py."""
 
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ DOC = ROOT / "docs" / "proofs.md"
 
 @needs_node
 def test_node_js_checks_the_documented_vector() -> None:
-    assert "3 of 4 votes verified" in passes_on(SCRIPT, DOC)
+    printed = passes_on(SCRIPT, DOC)
+    assert "ed25519-sha256 block 42 934b" in printed
+    assert printed.count("3 of 4 votes verified") == 2
 
 
 @needs_node

@@ -78,6 +78,8 @@ class FakeLedger:
     """What `membership.get` answers, by organisation id."""
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What `consent.get` answers, by request id."""
+    attestations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What `attest.get` answers, by attestation id (as the contract's query gives it)."""
     trust_reads: int = 0
     unreachable: bool = False
     catalogue: StateClient = field(default_factory=lambda: StateClient(catalogue_state()))
@@ -124,6 +126,18 @@ class FakeLedger:
             if args["request_id"] not in self.requests:
                 raise ClientError("NOT_FOUND", f"no consent request {args['request_id']}")
             return self.requests[args["request_id"]]
+        if (contract, method) == ("attest", "list_by_party"):
+            open_statuses = ("awaiting_sources", "awaiting_owner")
+            return [
+                a
+                for a in self.attestations.values()
+                if args["holder"] in (a["holder"], a["other_party"])
+                and (not args.get("open") or a["status"] in open_statuses)
+            ]
+        if (contract, method) == ("attest", "get"):
+            if args["attestation_id"] not in self.attestations:
+                raise ClientError("NOT_FOUND", f"no attestation {args['attestation_id']}")
+            return self.attestations[args["attestation_id"]]
         raise AssertionError(f"unexpected query {contract}.{method} {args}")
 
     def audit_trace(self, subject: str, limit: int = 0) -> node_pb2.AuditTraceResponse:

@@ -289,7 +289,17 @@ const SCREENS = {
         } } }, t("grant_narrow")),
         el("button", { type: "button", class: "danger", on: { click: act("refuse", undefined, "refused_ok") } }, t("refuse")));
     });
-    show(t("tab_requests"), items.length ? el("ul", { class: "plain" }, items) : el("p", { class: "card" }, t(actingFor() ? "no_requests_for" : "no_requests")));
+    // Attestations whose sources all confirmed wait for the owner (the holder alone answers).
+    const attesting = actingFor() ? [] : (await api("GET", holderPath("/attestations?open=true"))).filter((a) => a.action_needed);
+    const attestItems = attesting.map((a) => attestationCard(a, [
+      el("button", { type: "button", class: "primary", on: { click: answerAttestation(a, "confirm", "attest_confirmed_ok") } }, t("attest_confirm")),
+      el("button", { type: "button", class: "danger", on: { click: answerAttestation(a, "refuse", "attest_refused_ok") } }, t("attest_refuse"))]));
+    const consent = items.length ? el("ul", { class: "plain" }, items)
+      : attestItems.length ? null : el("p", { class: "card" }, t(actingFor() ? "no_requests_for" : "no_requests"));
+    show(t("tab_requests"), consent,
+      attestItems.length ? el("h3", { class: "section" }, t("attest_section")) : null,
+      attestItems.length ? el("p", { class: "muted" }, t("attest_intro")) : null,
+      attestItems.length ? el("ul", { class: "plain", id: "attestations" }, attestItems) : null);
   },
 
   async grants() {
@@ -587,6 +597,28 @@ function ownOnly(title) {
   show(title, el("p", { class: "card" }, t("own_only")),
     el("button", { type: "button", class: "primary wide", on: { click: () => { stopActing(); render(current); } } }, t("back_to_me")));
 }
+// An attestation (证明) as the holder or the other party sees it: its type, who issues it,
+// what each source answered, where it stands (docs/attestations.md).
+function attestationCard(a, actions = []) {
+  return el("li", { class: "card attestation", "data-attestation": a.attestation_id, "data-status": a.status },
+    el("h3", {}, t("attest_type", a.type_id)),
+    el("p", { class: "state" }, t(`attest_${a.status}`)),
+    el("dl", { class: "fields" },
+      el("dt", {}, t("attest_issuer")), el("dd", {}, a.issuer),
+      el("dt", {}, t("attest_sources")), el("dd", {}, (a.sources || []).map((s) => `${s.org}：${t(`answer_${s.answer}`)}`).join("、")),
+      el("dt", {}, t("attest_deadline")), el("dd", {}, when(a.deadline_ms)),
+      a.reason ? el("dt", {}, t("attest_reason")) : null, a.reason ? el("dd", { class: "reason" }, a.reason) : null),
+    el("p", { class: "muted" }, t(`attest_role_${a.role}`)),
+    ...actions);
+}
+
+function answerAttestation(a, path, done) {
+  return (e) => guarded(e.target, async () => {
+    await api("POST", holderPath(`/attestations/${encodeURIComponent(a.attestation_id)}/${path}`));
+    await SCREENS.requests(); refreshCounts(); return t(done);
+  });
+}
+
 function backToMe() {
   return el("button", { type: "button", class: "secondary wide", on: { click: () => render("me") } }, t("back"));
 }
@@ -596,10 +628,21 @@ function backToMe() {
 // last visit to 使用记录 (a correction answered among them).
 async function gatherNotices() {
   const seen = Number(store.get("seen_height") || 0);
-  const [expiring, pending, received, entries] = await Promise.all([
+  const [notified, pending, received, entries] = await Promise.all([
     api("GET", holderPath("/notifications")), api("GET", holderPath("/requests?status=pending")),
     api("GET", holderPath("/delegations?side=delegate")), api("GET", holderPath("/activity?limit=100"))]);
   const items = [];
+  const expiring = notified.filter((x) => x.kind === "certificate_expiring");
+  // Attestations naming the holder, as owner or as the other party (双告知): the ones the
+  // owner must answer lead to 请求.
+  const attestations = notified.filter((x) => x.kind === "attestation");
+  for (const a of attestations) items.push({ kind: "attestation", render: (go) => [
+    el("h3", {}, t("attest_type", a.type_id)),
+    el("p", { class: "state", "data-status": a.status }, t(`attest_${a.status}`)),
+    el("p", { class: "muted" }, t(`attest_role_${a.role}`)),
+    a.reason ? el("p", { class: "reason" }, `${t("attest_reason")}：${a.reason}`) : null,
+    a.action_needed ? go("requests", t("tab_requests")) : null].filter((x) => x != null) });
+  const answering = attestations.filter((a) => a.action_needed).length;
   for (const x of expiring) items.push({ kind: "expiring", render: (go) => [
     el("h3", {}, t("expiring_title", typeName(x.cert_type))),
     el("p", {}, t("expiring_text", day(x.valid_until_ms), x.days_left)), go("certs", t("certs_title"))] });
@@ -619,7 +662,7 @@ async function gatherNotices() {
   if (fresh.length) items.push({ kind: "activity", render: (go) => [
     el("h3", {}, t("new_activity", fresh.length)),
     el("ul", {}, fresh.slice(0, 3).map((e) => el("li", {}, actionLabel(e.action)))), go("activity", t("tab_activity"))] });
-  return { items, appointments: appointments.length, pending: pending.length, fresh: fresh.length };
+  return { items, appointments: appointments.length, pending: pending.length + answering, fresh: fresh.length };
 }
 
 let countsRun = 0;
