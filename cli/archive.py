@@ -8,12 +8,15 @@ new version or a reasoned refusal, and the history is never deleted.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 
+from cli.cert import operator_caller
 from cli.common import (
     OrgOpt,
     OrgSession,
@@ -75,9 +78,19 @@ def append_cmd(
     source_department: Annotated[str, typer.Option(help="the department that produced the record")],
     content_file: ContentFileOpt = None,
     content_hash: ContentHashOpt = "",
+    deliver_to_wallet: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="also send the --content-file to the holder's devnet wallet, so that the"
+            " holder can grant it to an agency (docs/erasure.md, 'Archive records')",
+        ),
+    ] = False,
     org: OrgOpt = "hrss",
 ) -> Output:
     """Return a record into a holder's file (数据返还)."""
+    if deliver_to_wallet and content_file is None:
+        fail("--deliver sends the content: give it with --content-file")
     digest = content_hash_of(content_file, content_hash)
     record_id = new_id("rec")
     c = s.call(
@@ -91,10 +104,39 @@ def append_cmd(
             "content_hash": digest,
         },
     )
+    if deliver_to_wallet and content_file is not None:
+        deliver_record(s, org, subject, record_id, content_file.read_bytes(), c.height)
     return Output(
-        {"record_id": record_id, "content_hash": digest, **tx_view(c)},
-        f"record {record_id} ({category}) appended to {subject}'s file in block {c.height}",
+        {
+            "record_id": record_id,
+            "content_hash": digest,
+            "delivered": deliver_to_wallet,
+            **tx_view(c),
+        },
+        f"record {record_id} ({category}) appended to {subject}'s file in block {c.height}"
+        + (" and its content delivered to the wallet" if deliver_to_wallet else ""),
     )
+
+
+def deliver_record(
+    s: OrgSession, org: str, subject: str, record_id: str, content: bytes, height: int
+) -> None:
+    """Send a record's content to the holder's devnet wallet, in a request signed with the
+    source's operator certificate (docs/wallet-requests.md); the wallet checks it against
+    the record's hash on the chain."""
+    try:
+        resp = operator_caller(s.net, org).request(
+            "POST",
+            f"{s.net.wallet_url}/v1/holders/{subject}/archive/{record_id}/content",
+            json={"content": base64.b64encode(content).decode("ascii")},
+        )
+    except httpx.HTTPError as exc:
+        fail(f"appended in block {height}, but delivery to the wallet failed: {exc}")
+    if resp.status_code >= 300:
+        fail(
+            f"appended in block {height}, but the wallet refused the content"
+            f" ({resp.status_code}): {resp.text}"
+        )
 
 
 @ledger_command(app, "list", calls_as="audit")
@@ -131,15 +173,30 @@ def resolve_cmd(
     reason: Annotated[str, typer.Option(help="the answer to the holder (no personal data)")],
     content_file: ContentFileOpt = None,
     content_hash: ContentHashOpt = "",
+    deliver_to_wallet: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="also send the corrected --content-file to the holder's devnet wallet",
+        ),
+    ] = False,
     org: OrgOpt = "hrss",
 ) -> Output:
     """Answer a correction: a new version of the record, or a reasoned refusal."""
     if outcome not in ("corrected", "refused"):
         fail("--outcome must be corrected or refused")
+    if deliver_to_wallet and (outcome != "corrected" or content_file is None):
+        fail("--deliver sends a corrected version's content: give it with --content-file")
     args = {"correction_id": correction_id, "outcome": outcome, "reason": reason}
     if outcome == "corrected":
         args["content_hash"] = content_hash_of(content_file, content_hash)
     c = s.call("archives", "resolve_correction", args)
+    if deliver_to_wallet and content_file is not None:
+        correction = s.client.query("archives", "correction", correction_id=correction_id)
+        record = s.client.query("archives", "get", record_id=correction["record_id"])
+        deliver_record(
+            s, org, record["subject"], record["record_id"], content_file.read_bytes(), c.height
+        )
     return Output(
         {**args, **tx_view(c)}, f"correction {correction_id} {outcome} in block {c.height}"
     )

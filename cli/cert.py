@@ -28,6 +28,7 @@ from cli.common import (
     tx_view,
 )
 from cli.devnet import Devnet, DevnetNotFound
+from cli.issued import keep_issued, load_issued
 from contracts.catalogue.entries import CertificateType
 from contracts.certificates.commitments import compute_field_commitments, encode_field_hashes
 from node.chain.crypto import KeyPair
@@ -45,6 +46,7 @@ from node.sdk.credentials import (
     verify_vc,
 )
 from node.sdk.documents import DocumentInvalid, document_hash, new_document
+from node.sdk.https import https_context
 from node.sdk.identifiers import new_certificate_id, reissued_certificate_id
 from node.sdk.presentation import PresentationRefused, read_presentation
 from node.sdk.presentation_check import NonceBook, check_presentation
@@ -247,6 +249,7 @@ def issue_cmd(
         )
     except DocumentInvalid as exc:
         fail(str(exc))
+    keep_issued(s.net.dir, org, s.keypair, s.client.suite, doc)
     credentials: dict[str, str] = {}
     skipped = ""
     if with_credentials or vc_out is not None:
@@ -317,7 +320,8 @@ def sign_credentials(
         )
     try:
         base = s.net.credentials_url_of(s.client.address)
-        index = HttpCredentialSource(base).get_status_index(org, doc["cert_id"])
+        source = HttpCredentialSource(base, tls=s.net.credentials_tls())
+        index = source.get_status_index(org, doc["cert_id"])
     except (CredentialRefused, DevnetNotFound) as exc:
         raise CredentialsUnavailable(f"no status index for the credentials: {exc}") from None
     claims = CertificateClaims(
@@ -434,21 +438,64 @@ def renew_cmd(
     reason: Annotated[str, typer.Option(help="the amendment's reason, with --field")] = "renewed",
     org: OrgOpt = "psb",
 ) -> Output:
-    """Renew a certificate: a new end of validity. The issuer keeps no documents, so the
-    credentials signed before keep their validUntil unless --field gives the fields again:
-    then the renewal is followed by an amendment with the same fields, whose document and
-    re-signed credentials replace the old ones in the wallet (the old ones then verify as
-    superseded)."""
+    """Renew a certificate: a new end of validity, and its open credentials re-signed with
+    it from the document in the issuer's own register (cli/issued.py) and delivered to the
+    wallet with that same document. With --field the renewal is followed by an amendment
+    with those fields instead, whose document and re-signed credentials replace the old ones
+    in the wallet (the old ones then verify as superseded)."""
     until = s.days_from_now_ms(valid_days)
     renewed = _change(s, "renew", {"cert_id": cert_id, "valid_until_ms": until})
     if not field:
-        return renewed
+        return _resign_renewed(s, org, cert_id, until, renewed)
     cert_type = str(s.client.query("certificates", "status", cert_id=cert_id)["cert_type"])
     amended = _replace_document(s, org, "amend", cert_id, cert_type, field, reason)
     return Output(
         {**amended.doc, "valid_until_ms": until, "renewed_height": renewed.doc["height"]},
         *renewed.human,
         *amended.human,
+    )
+
+
+def _resign_renewed(
+    s: OrgSession, org: str, cert_id: str, until_ms: int, renewed: Output
+) -> Output:
+    """After a renewal: the credentials re-signed from the issuer's register with the new
+    validUntil, delivered with the unchanged document (its hash is still the chain's, so the
+    old credentials are not superseded: they only end earlier). Without a record of the
+    current document (issued before the register, or elsewhere), or on a chain whose suite
+    JOSE cannot carry, the renewal stands and the output says why nothing was re-signed."""
+    current = s.client.query("certificates", "status", cert_id=cert_id)
+    doc = load_issued(s.net.dir, org, s.keypair, s.client.suite, str(current["cert_id"]))
+    height = int(renewed.doc["height"])
+    skipped = ""
+    credentials: dict[str, str] = {}
+    if doc is None:
+        skipped = f"{org} has no record of {current['cert_id']}'s document: give --field"
+    elif (
+        document_hash(doc, chain_type(s.client, str(doc["cert_type"])), suite=s.client.suite)
+        != current["doc_hash"]
+    ):
+        skipped = f"{org}'s record of {current['cert_id']} is not its current document"
+    else:
+        try:
+            credentials = sign_credentials(
+                s, org, current["holder"], doc, height, until_ms, current["doc_hash"]
+            )
+        except CredentialsUnavailable as exc:
+            skipped = str(exc)
+    if credentials and doc is not None:
+        _deliver_or_fail(s, org, current["holder"], doc, "renew committed", credentials)
+    return Output(
+        {
+            **renewed.doc,
+            "credentials": sorted(credentials),
+            **({"credentials_skipped": skipped} if skipped else {}),
+        },
+        *renewed.human,
+        f"credentials re-signed with the new validity ({', '.join(sorted(credentials))}) and"
+        " delivered to the wallet"
+        if credentials
+        else f"credentials not re-signed: {skipped}",
     )
 
 
@@ -487,6 +534,7 @@ def _replace_document(
     if method == "reissue":
         args.update(new_cert_id=new_cert_id, valid_until_ms=_valid_until_ms(s, valid_days))
     committed = s.call("certificates", method, args)
+    keep_issued(s.net.dir, org, s.keypair, s.client.suite, doc)
     until_ms = int(args.get("valid_until_ms", current.get("valid_until_ms", 0)))
     try:
         credentials = sign_credentials(
@@ -541,7 +589,7 @@ def check_presentation_cmd(
     file: Annotated[
         Path,
         typer.Option(
-            help="the presentation a holder showed (亮证): its QR text (TLP1.…), or the "
+            help="the presentation a holder showed (亮证): its QR text (TLP1.… or TLP2.…), or the "
             "wallet's JSON answer holding it"
         ),
     ],
@@ -652,6 +700,14 @@ def verify_vc_cmd(
     nonce: Annotated[
         str, typer.Option(help="SD-JWT key binding: expected nonce (asks for a KB-JWT)")
     ] = "",
+    ca: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="CA certificate (PEM) the node's HTTPS certificate is checked with"
+            " (repeatable); the devnet's validator CAs if none and the devnet folder is there,"
+            " else the system's"
+        ),
+    ] = None,
     dir: Annotated[Path, typer.Option(help="devnet folder (for the default node URL)")] = Path(
         "devnet"
     ),
@@ -665,15 +721,21 @@ def verify_vc_cmd(
         text = file.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
-    if not node_url:
-        try:
-            node_url = Devnet.load(dir).credentials_url
-        except (DevnetNotFound, OSError, ValueError, KeyError) as exc:
+    net: Devnet | None = None
+    try:
+        net = Devnet.load(dir)
+        node_url = node_url or net.credentials_url
+    except (DevnetNotFound, OSError, ValueError, KeyError) as exc:
+        if not node_url:
             fail(f"give --node-url: {exc}")
+    try:
+        tls = https_context(ca) if ca else None if net is None else net.credentials_tls()
+    except TlsFilesError as exc:
+        fail(str(exc))
     try:
         checked = verify_vc(
             text,
-            HttpCredentialSource(node_url),
+            HttpCredentialSource(node_url, tls=tls),
             int(time.time()),
             audience=audience,
             nonce=nonce,

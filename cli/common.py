@@ -143,8 +143,8 @@ def load_org_key(net: Devnet, org: str, key: Path | None) -> KeyPair:
     path = key or net.org_key_path(org)
     try:
         return load_key_file(path, passphrase())
-    except KeyFileError as exc:
-        fail(str(exc))
+    except KeyFileError as exc:  # before the command does anything: as a refused start
+        fail(str(exc), 2)
 
 
 @contextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -40,7 +42,7 @@ from node.sdk.documents import (
     check_partial_copy,
     is_partial_copy,
 )
-from node.sdk.sealing import request_aad, unseal
+from node.sdk.sealing import released_record_aad, request_aad, unseal
 from node.sdk.wallet_requests import WalletCaller
 from suites import Suite
 
@@ -60,9 +62,17 @@ def request_access(
     max_uses: int,
     expires_at_ms: int,
     request_id: str | None = None,
+    record_categories: list[str] | None = None,
 ) -> tuple[str, Committed]:
-    """Ask `holder` for `cert_id`, for a purpose (its code from the catalogue, and text)."""
+    """Ask `holder` for `cert_id`, or with `record_categories` (and an empty `cert_id`) for
+    their archive records of those categories, for a purpose (its code from the catalogue,
+    and text)."""
     request_id = request_id or new_id("req")
+    wanted: dict[str, str] = (
+        {"scope": json.dumps([{"record_category": c} for c in record_categories])}
+        if record_categories
+        else {"cert_id": cert_id}
+    )
     committed = client.call(
         keypair,
         "consent",
@@ -70,7 +80,7 @@ def request_access(
         {
             "request_id": request_id,
             "holder": holder,
-            "cert_id": cert_id,
+            **wanted,
             "purpose": purpose,
             "purpose_code": purpose_code,
             "max_uses": max_uses,
@@ -146,16 +156,23 @@ def access_and_read(
 def request_cmd(
     s: OrgSession,
     holder: Annotated[str, typer.Option(help="holder pseudonym")],
-    cert_id: Annotated[str, typer.Option(help="the certificate wanted")],
     purpose: Annotated[
         str, typer.Option(help="why, shown to the holder (e.g. 'loan application')")
     ],
     purpose_code: PurposeCodeOpt,
+    cert_id: Annotated[str, typer.Option(help="the certificate wanted")] = "",
+    record_category: Annotated[
+        list[str] | None,
+        typer.Option(help="or archive records of this category (repeatable), e.g. social_security"),
+    ] = None,
     max_uses: Annotated[int, typer.Option(help="how many reads")] = 1,
     days: Annotated[int, typer.Option(help="how long the grant may last")] = 30,
     org: OrgOpt = "bank",
 ) -> Output:
-    """Ask a holder for access to one certificate, for a purpose, a number of uses and a time."""
+    """Ask a holder for access to one certificate, or to their archive records of some
+    categories, for a purpose, a number of uses and a time."""
+    if bool(cert_id) == bool(record_category):
+        fail("give --cert-id, or --record-category (one or more), not both")
     check_purpose_on_chain(s.client, purpose_code)
     request_id, committed = request_access(
         s.client,
@@ -166,6 +183,7 @@ def request_cmd(
         purpose_code=purpose_code,
         max_uses=max_uses,
         expires_at_ms=s.days_from_now_ms(days),
+        record_categories=record_category,
     )
     return Output(
         {"request_id": request_id, **tx_view(committed)},
@@ -173,13 +191,73 @@ def request_cmd(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RecordDisclosure:
+    """An archive record's content a holder released to us, checked against the chain."""
+
+    record: dict[str, Any]
+    """The record as the chain holds it (its category, source, version, content hash)."""
+    content: bytes
+    committed: Committed
+
+
+def access_and_read_record(
+    client: LedgerClient,
+    keypair: KeyPair,
+    caller: WalletCaller,
+    wallet_url: str,
+    request_id: str,
+    record_id: str,
+    *,
+    suite: Suite,
+) -> RecordDisclosure:
+    """Record an access naming archive record ``record_id`` on-chain (the contract checks it
+    lies within the granted categories), then collect the record the holder sealed to us for
+    this request and record, and check its content against the hash on the chain."""
+    committed = client.call(
+        keypair, "consent", "access", {"request_id": request_id, "record_id": record_id}
+    )
+    resp = caller.request(
+        "GET",
+        f"{wallet_url}/v1/disclosures/{request_id}",
+        params={"access_tx": committed.tx_hash.hex()},
+    )
+    if resp.status_code != 200:
+        raise DisclosureError(f"wallet refused the disclosure ({resp.status_code}): {resp.text}")
+    body = resp.json()
+    if body.get("record_id") != record_id or "sealed_record" not in body:
+        raise DisclosureError("the wallet answered with something other than the record named")
+    try:
+        content = unseal(
+            suite,
+            keypair.seed,
+            bytes.fromhex(body["sealed_record"]),
+            released_record_aad(request_id, record_id),
+        )
+    except ValueError as exc:
+        raise DisclosureError(f"the sealed record does not open for this request: {exc}") from exc
+    record = client.query("archives", "get", record_id=record_id)
+    if hashlib.sha256(content).hexdigest() != record["content_hash"]:
+        raise DisclosureError("the disclosed record does not match its hash on the chain")
+    return RecordDisclosure(record, content, committed)
+
+
 @ledger_command(app, "access", signs=True)
 def access_cmd(
     s: OrgSession,
     request_id: Annotated[str, typer.Option(help="the granted request")],
+    record_id: Annotated[
+        str, typer.Option(help="for a grant of archive records: the record to read")
+    ] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="write the record's content to this file")
+    ] = None,
     org: OrgOpt = "bank",
 ) -> Output:
-    """Use a grant: the access is an on-chain event; the document comes from the holder's wallet."""
+    """Use a grant: the access is an on-chain event; the document (or, with --record-id, the
+    archive record) comes from the holder's wallet."""
+    if record_id:
+        return _access_record(s, org, request_id, record_id, out)
     try:
         read = access_and_read(
             s.client,
@@ -203,6 +281,41 @@ def access_cmd(
         f"access recorded in block {read.committed.height}; document {doc['cert_id']} ({doc['cert_type']}) matches the chain",
         f"annotation: {get_annotation_text(read.annotation, agency_name)}",
         *field_lines(doc["fields"]),
+    )
+
+
+def _access_record(
+    s: OrgSession, org: str, request_id: str, record_id: str, out: Path | None
+) -> Output:
+    try:
+        read = access_and_read_record(
+            s.client,
+            s.keypair,
+            operator_caller(s.net, org),
+            s.net.wallet_url,
+            request_id,
+            record_id,
+            suite=s.net.genesis.suite,
+        )
+    except (DisclosureError, httpx.HTTPError) as exc:
+        fail(str(exc))
+    if out is not None:
+        out.write_bytes(read.content)
+    record = read.record
+    return Output(
+        {
+            "request_id": request_id,
+            **tx_view(read.committed),
+            "record_id": record_id,
+            "category": record["category"],
+            "version": record["version"],
+            "content_hash": record["content_hash"],
+            "content_bytes": len(read.content),
+            **({} if out is None else {"written": str(out)}),
+        },
+        f"access recorded in block {read.committed.height}; record {record_id}"
+        f" ({record['category']}, version {record['version']}) matches the chain",
+        f"{len(read.content)} bytes" + ("" if out is None else f" written to {out}"),
     )
 
 

@@ -42,7 +42,7 @@ from cli.consortium import ConsortiumClient
 from cli.demo_catalogue import demo_catalogue
 from consensus.validators import Validator, ValidatorSet
 from contracts.membership.organisations import Organisation
-from node.chain.crypto import KeyPair, save_key_file
+from node.chain.crypto import KeyFileError, KeyPair, reseal_key_file, save_key_file
 from node.config import NodeConfig
 from node.genesis import Genesis
 from node.sdk.client import DEFAULT_TIMEOUT_S, ClientError, LedgerClient
@@ -223,6 +223,12 @@ class Devnet:
         that runs it (TLS 1.3, host name checked)."""
         return https_context([self.dir / identities.CAS_DIR / f"{WALLET_ORG}.pem"])
 
+    def credentials_tls(self) -> ssl.SSLContext:
+        """What a validator's open-credential routes (HTTPS with its own certificate) are
+        checked with: the CAs of the organisations that run the validators."""
+        orgs = sorted(set(VALIDATOR_OPERATORS.values()))
+        return https_context([self.dir / identities.CAS_DIR / f"{org}.pem" for org in orgs])
+
     def tls(self, org: str = OPS_ORG, name: str = identities.OPERATOR) -> ClientTls:
         """The devnet's certificate of `name` of `org` (an organisation's operator by
         default; the big data center's, which runs the devnet, if no org is named)."""
@@ -288,6 +294,21 @@ DOCKER_METRICS_PORT = 27300
 DOCKER_CREDENTIALS_PORT = 27400
 
 
+def reseal_key_files(dir: Path) -> list[Path]:
+    """Seal the devnet's validator and organisation keys anew with their suite's box where
+    they name another (an SM chain's key files from before SM4: XSalsa20-Poly1305), as the
+    wallet re-seals a holder's record at sign-in; the files it rewrote. A key file that does
+    not open is refused (ValueError, one line), that file and the later ones unchanged."""
+    resealed = []
+    for path in sorted((dir / "keys").glob("*/*.json")):
+        try:
+            if reseal_key_file(path, passphrase()):
+                resealed.append(path)
+        except KeyFileError as exc:
+            raise ValueError(str(exc)) from exc
+    return resealed
+
+
 def init_devnet(
     dir: Path,
     base_port: int,
@@ -301,7 +322,8 @@ def init_devnet(
     ``suite`` is the chain's crypto suite (docs/sm-suite.md): its genesis names it, and the
     validators' and organisations' keys are made in it (the wallet makes its holders' keys
     in it too). None: ``ed25519-sha256`` for a new devnet, whatever an existing one has;
-    a suite other than an existing devnet's is refused (ValueError), nothing changed.
+    a suite other than an existing devnet's is refused (ValueError), nothing changed. An
+    existing devnet's key files are re-sealed with their suite's box (`reseal_key_files`).
 
     With docker=True, each validator is a host named after its id (docker/compose.yaml),
     listens on all interfaces of its container and paths are those of the shared volume.
@@ -316,6 +338,7 @@ def init_devnet(
                 f"the devnet in {dir} is a {net.genesis.suite.name} chain, not {suite.name}:"
                 " use another --dir for a chain of another suite"
             )
+        reseal_key_files(dir)
         return net
     suite = ED25519_SHA256 if suite is None else suite
     if hosts is not None and (docker or {*VALIDATOR_IDS, "wallet"} - set(hosts)):
@@ -406,7 +429,7 @@ def init_devnet(
                 if hosts is not None
                 else f"127.0.0.1:{ports[2 * n + 2 + VALIDATOR_IDS.index(vid)]}",
             ),
-            credentials_url=f"http://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
+            credentials_url=f"https://{vid}:{DOCKER_CREDENTIALS_PORT}" if docker else None,
             peers={p: a for p, a in addresses.items() if p != vid},
             genesis_path=(dir / "genesis.json").resolve(),
             key_path=(dir / "keys" / "validators" / f"{vid}.json").resolve(),
@@ -436,9 +459,9 @@ def init_devnet(
                 "window_url": window_url,
                 "metrics": {vid: f"http://{cfg_metrics[vid]}/metrics" for vid in VALIDATOR_IDS},
                 "credentials": {
-                    vid: f"http://{vid}:{DOCKER_CREDENTIALS_PORT}"
+                    vid: f"https://{vid}:{DOCKER_CREDENTIALS_PORT}"
                     if docker
-                    else f"http://{cfg_credentials[vid]}"
+                    else f"https://{cfg_credentials[vid]}"
                     for vid in VALIDATOR_IDS
                 },
             },

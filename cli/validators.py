@@ -185,7 +185,7 @@ def add_validator(
     with net.client() as client:
         _check_request(net, client, vid, operator)
         load_org_key(net, operator, None)  # an unreadable key fails here, before anything
-        keypair = KeyPair.generate()
+        keypair = KeyPair.generate(net.genesis.suite)  # a key of the chain's suite
         grpc_port, metrics_port = free_ports(2)
         endpoint = f"127.0.0.1:{grpc_port}"
         proposal_id = new_id("prop")
@@ -389,7 +389,7 @@ def rotate_validator_key(
         load_org_key(net, proposer, None)  # an unreadable key fails here, before anything
         old_key = str(entry["public_key"])
 
-        keypair = KeyPair.generate()
+        keypair = KeyPair.generate(net.genesis.suite)  # a key of the chain's suite
         new_key = keypair.public_key.hex()
         key_path = net.dir / "keys" / "validators" / f"{vid}.{new_key[:12]}.json"
         _save_key(key_path, keypair, pw, vid, say)

@@ -47,15 +47,23 @@ class NodeConfig(BaseModel):
     credentials_listen: str | None = Field(
         default=None,
         description=(
-            "host:port for the open-credential routes over HTTP (organisations' JWKS and"
-            " status lists, docs/credentials.md); none if unset"
+            "host:port for the open-credential routes (organisations' JWKS and status lists,"
+            " docs/credentials.md), over HTTPS with tls_cert_path and tls_key_path (TLS 1.3);"
+            " none if unset"
+        ),
+    )
+    credentials_plain_http: bool = Field(
+        default=False,
+        description=(
+            "serve the open-credential routes over plain HTTP instead: only when an operator"
+            " asks for it, e.g. behind a proxy that terminates TLS with its own certificate"
         ),
     )
     credentials_url: str | None = Field(
         default=None,
         description=(
             "the base URL outsiders reach those routes at (in a status list's id);"
-            " http://<credentials_listen> if unset"
+            " https://<credentials_listen> if unset (http:// with credentials_plain_http)"
         ),
     )
     tick_ms: int = Field(default=100, ge=10, le=10_000)
@@ -82,6 +90,16 @@ class NodeConfig(BaseModel):
     def all_key_paths(self) -> list[Path]:
         """``key_path`` first, then ``next_key_paths``."""
         return [self.key_path, *self.next_key_paths]
+
+    @property
+    def credentials_base_url(self) -> str:
+        """What the open-credential routes name themselves (a status list's id):
+        ``credentials_url``, else ``https://<credentials_listen>`` (``http://`` only with
+        ``credentials_plain_http``); "" without routes."""
+        if not self.credentials_listen:
+            return ""
+        scheme = "http" if self.credentials_plain_http else "https"
+        return self.credentials_url or f"{scheme}://{self.credentials_listen}"
 
     @property
     def wal_path(self) -> Path:

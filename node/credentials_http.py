@@ -1,5 +1,7 @@
-"""The open-credential routes a validator serves over plain HTTP (``credentials_listen``),
-so an outside verifier needs nothing but HTTP (docs/credentials.md):
+"""The open-credential routes a validator serves on ``credentials_listen``, so an outside
+verifier needs nothing but HTTPS (docs/credentials.md): over TLS 1.3 with the node's own
+certificate (``tls_cert_path``, issued by its operator organisation's CA, naming the hosts it
+is reached at), or over plain HTTP only when the operator sets ``credentials_plain_http``:
 
 - ``GET /credentials/v1/orgs/<org>/jwks.json``: the organisation's key as a JWK Set;
 - ``GET /credentials/v1/orgs/<org>/status/<revocation|suspension>``: its status list, an
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -169,8 +172,12 @@ def _response(status: int, content_type: str, body: bytes, head_only: bool) -> b
     return head.encode("ascii") + (b"" if head_only else body)
 
 
-async def serve_credentials(routes: CredentialRoutes, listen: str) -> asyncio.Server:
-    """Start the routes on ``listen`` (host:port); one request per connection."""
+async def serve_credentials(
+    routes: CredentialRoutes, listen: str, tls: ssl.SSLContext | None
+) -> asyncio.Server:
+    """Start the routes on ``listen`` (host:port), over TLS with ``tls`` (None: plain HTTP,
+    which the operator asked for); one request per connection. A TLS handshake is bounded
+    by the same time as reading a request."""
     open_connections = 0
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -197,5 +204,10 @@ async def serve_credentials(routes: CredentialRoutes, listen: str) -> asyncio.Se
 
     host, _, port = listen.rpartition(":")
     return await asyncio.start_server(
-        handle, host or "127.0.0.1", int(port), limit=CREDENTIAL_HTTP_REQUEST_BYTES_MAX
+        handle,
+        host or "127.0.0.1",
+        int(port),
+        limit=CREDENTIAL_HTTP_REQUEST_BYTES_MAX,
+        ssl=tls,
+        ssl_handshake_timeout=CREDENTIAL_HTTP_READ_S_MAX if tls is not None else None,
     )

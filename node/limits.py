@@ -153,6 +153,14 @@ CREDENTIAL_HTTP_ANSWER_BYTES_MAX = 64 * 1024  # a status list or JWKS a verifier
 STATUS_LIST_ANSWER_BYTES_EST = STATUS_LIST_BITS // 8 * 4 // 3 + 2048  # incompressible worst
 
 
+# What a key file may ask Argon2id for (node/chain/crypto.py): key files are written with
+# libsodium's "interactive" costs (2 passes, 64 MiB); an altered file asking for more than
+# this is refused before any derivation, so it cannot hold a starting node for minutes or
+# gigabytes. Room above today's costs: a later build may raise them.
+KEY_FILE_ARGON2_OPSLIMIT_MAX = 4  # libsodium's "sensitive" passes
+KEY_FILE_ARGON2_MEMLIMIT_BYTES_MAX = 256 * 1024 * 1024  # libsodium's "moderate" memory
+
+
 def get_broken_relations() -> list[str]:
     """The relations between these limits that do not hold (empty when all do). Checked at
     import, and not with `assert`, which `python -O` would strip."""

@@ -17,7 +17,8 @@ The contract every suite keeps:
   ciphertext, not carried in it); ``open`` raises ``SealError`` for anything but the exact
   sealed bytes, the right private key and the same ``aad``.
 - ``secret_box`` is the suite's authenticated cipher under a symmetric key (a ``SecretBox``):
-  what the wallet seals a holder's private key with under a passphrase-derived key.
+  what the wallet seals a holder's private key with, and a key file its private key, under a
+  passphrase-derived key.
 - ``generate_keypair``, ``seal`` and ``SecretBox.seal`` are the only calls that draw fresh randomness (from the
   libraries' generators and ``suites.randomness``); everything else is a pure function of its
   arguments (SM2 signing also draws its per-signature nonce inside the library, so SM2
@@ -125,7 +126,7 @@ class Suite(ABC):
     seal_overhead_bytes: ClassVar[int]
     """How many bytes ``seal`` adds to the plaintext."""
     secret_box: ClassVar[SecretBox]
-    """The suite's cipher under a symmetric key (the wallet's passphrase box)."""
+    """The suite's cipher under a symmetric key (the wallet's passphrase box, key files)."""
 
     @abstractmethod
     def hash(self, data: bytes) -> bytes:

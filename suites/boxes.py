@@ -2,9 +2,10 @@
 
 A suite names its box (``Suite.secret_box``): XSalsa20-Poly1305 on ``ed25519-sha256`` (what
 the wallet used on every chain before), SM4-GCM (GB/T 32907, NIST SP 800-38D) on
-``sm2-sm3``, so an SM chain's holder keys are sealed with the national cipher. A stored record
-names the box it was sealed with and is opened with that one (``get_secret_box``), whatever
-the chain's box is now: a wallet sealed before keeps opening. Layouts, fixed widths:
+``sm2-sm3``, so an SM chain's holder keys and key files are sealed with the national cipher.
+A stored record (a wallet's holder record, a key file's envelope) names the box it was sealed
+with and is opened with that one (``get_secret_box``), whatever the chain's box is now: a
+wallet or a key file sealed before keeps opening. Layouts, fixed widths:
 
 - ``xsalsa20-poly1305``: nonce (24) || Poly1305 tag (16) || ciphertext, under a 32-byte key
   (libsodium's ``crypto_secretbox``, PyNaCl's ``SecretBox.encrypt`` output).

@@ -28,6 +28,7 @@ from wallet.routers import (
     holders,
     keys,
     notifications,
+    records,
     signin,
 )
 from wallet.sessions import Sessions
@@ -121,6 +122,7 @@ def create_app(settings: WalletSettings, clock: Clock | None = None) -> FastAPI:
 
     app.include_router(signin.router)
     app.include_router(holders.router)
+    app.include_router(records.router)
     app.include_router(credentials.router)
     app.include_router(delegations.router)
     app.include_router(agencies.router)

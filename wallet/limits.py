@@ -6,6 +6,8 @@ DOCUMENT_FIELDS_MAX = 64
 """A certificate type's most fields (contracts/framework/limits.py NAME_LIST_LENGTH_MAX)."""
 DOCUMENT_FIELD_CHARS_MAX = 256
 DOCUMENT_BYTES_MAX = 16 * 1024
+RECORD_BYTES_MAX = 32 * 1024
+"""An archive record's content its source delivers into the wallet (wallet/routers/records.py)."""
 CREDENTIAL_CHARS_MAX = 32 * 1024
 """One delivered open credential (vc+jwt or SD-JWT VC, docs/credentials.md): a document of
 DOCUMENT_BYTES_MAX signed and base64url-encoded, with room for its status entries."""

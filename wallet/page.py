@@ -15,8 +15,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from wallet.chain_calls import node_query
 from wallet.deps import Ledger
-from wallet.routers.holders import node_query
 
 STATIC_DIR = Path(__file__).parent / "static" / "app"
 

@@ -40,9 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-import nacl.exceptions
-
-from node.chain.crypto import KeyFileError, open_secret
+from node.chain.crypto import KeyFileError, WrongKeyPassphrase, open_secret
 from suites import XSALSA20_POLY1305, InvalidKeyError, SealError, SecretBox, Suite, SuiteError
 from suites import get_secret_box as get_box
 from wallet import limits
@@ -212,9 +210,9 @@ class PassphraseKdf:
             try:
                 with self._slot():  # an Argon2id derivation: queued like scrypt's
                     seed = open_secret(record["sealed_seed"], passphrase)
+            except WrongKeyPassphrase:
+                raise WrongPassphrase() from None
             except KeyFileError as exc:
-                if isinstance(exc.__cause__, nacl.exceptions.CryptoError):
-                    raise WrongPassphrase() from None
                 raise RecordUnreadable(str(exc)) from exc
         else:
             raise RecordUnreadable("the holder record carries no sealed key")

@@ -9,8 +9,10 @@ key pair of their own whose private key (``k/``) is itself sealed to the holder'
 destroying it erases them (crypto-shredding, docs/erasure.md); both are bound to the
 certificate, the holder and the part (:func:`part_aad`). Documents stored before suites
 (``TLDK1`` under a secret key, or plain sealed boxes from before erasure) stay readable
-(node/sdk/sealing.py). A share is the document sealed to the agency's key, bound to the
-request, when the holder grants it.
+(node/sdk/sealing.py). An archive record's content its source delivered (``r/``) is sealed
+the same way (wallet/routers/records.py). A share is the document sealed to the agency's
+key, bound to the request, when the holder grants it (for a grant of record categories, each
+record released, bound to the request and the record).
 """
 
 from __future__ import annotations
@@ -30,11 +32,16 @@ P_DOC = b"d/"
 P_SHARE = b"s/"
 P_CREDENTIALS = b"v/"
 P_DOC_KEY = b"k/"
+P_RECORD = b"r/"
+"""An archive record's content its source delivered (docs/erasure.md, "Archive records")."""
 
 
 def part_aad(holder_id: str, cert_id: str, kind: bytes) -> bytes:
-    """The associated data a copy in row ``kind`` (:data:`P_DOC` or :data:`P_CREDENTIALS`)
-    is sealed with: the certificate, the holder, and which part."""
+    """The associated data a copy in row ``kind`` (:data:`P_DOC` or :data:`P_CREDENTIALS`,
+    or :data:`P_RECORD` for a record, ``cert_id`` then being the record's id) is sealed
+    with: the certificate, the holder, and which part."""
+    if kind == P_RECORD:
+        return sealing.record_aad(cert_id, holder_id)
     part = {P_DOC: "document", P_CREDENTIALS: "credentials"}[kind]
     return sealing.certificate_aad(cert_id, holder_id, part)
 
@@ -103,6 +110,16 @@ class WalletStore:
         with self._lock:
             self._db.delete(P_SHARE + request_id.encode(), sync=True)
 
+    def put_record(self, holder_id: str, record_id: str, sealed: bytes) -> None:
+        """An archive record's content, sealed like a document (:meth:`seal_document` with
+        :data:`P_RECORD`): what a grant of its category releases."""
+        with self._lock:
+            self._db.put(P_RECORD + f"{holder_id}/{record_id}".encode(), sealed, sync=True)
+
+    def get_record(self, holder_id: str, record_id: str) -> bytes | None:
+        value: bytes | None = self._db.get(P_RECORD + f"{holder_id}/{record_id}".encode())
+        return value
+
     # --- Per-document keys and erasure ---------------------------------------------------
 
     def seal_document(
@@ -144,6 +161,7 @@ class WalletStore:
         shares ``share_ids`` and those recorded for ``cert_id``; then compact the store so that LevelDB drops the old values
         from its files. The number of rows deleted."""
         suffix = f"/{cert_id}".encode()
+        self.compact()  # first: see `compact`
         with self._lock:
             doomed = [
                 key
@@ -163,8 +181,45 @@ class WalletStore:
         self.compact()
         return len(doomed)
 
+    def erase_record(self, holder_id: str, record_id: str) -> int:
+        """Destroy ``holder_id``'s copy of archive record ``record_id``: its key, its content,
+        and its entry in every share (a share left with no record goes); then compact the
+        store, as :meth:`erase_certificate` does. The number of rows deleted or rewritten."""
+        row = f"{holder_id}/{record_id}".encode()
+        self.compact()  # first: see `compact`
+        with self._lock:
+            doomed = [
+                key
+                for key in (P_DOC_KEY + P_RECORD + row, P_RECORD + row)
+                if self._db.get(key) is not None
+            ]
+            rewritten: dict[bytes, dict[str, Any]] = {}
+            for key, value in self._db.iterator(prefix=P_SHARE):
+                share = json.loads(value)
+                released = share.get("records", {})
+                if record_id in released:
+                    del released[record_id]
+                    if released:
+                        rewritten[key] = share
+                    else:
+                        doomed.append(key)
+            with self._db.write_batch(sync=True) as batch:
+                for key in doomed:
+                    batch.delete(key)
+                for key, share in rewritten.items():
+                    batch.put(key, json.dumps(share, sort_keys=True).encode())
+        self.compact()
+        return len(doomed) + len(rewritten)
+
     def compact(self) -> None:
-        """Compact the whole store: deleted values leave the .log and .ldb files."""
+        """Compact the whole store: deleted values leave the .log and .ldb files.
+
+        An erasure calls it twice: before its deletions and after them. A value still in the
+        memtable when it is deleted (a document delivered since the wallet started) would
+        otherwise be flushed together with its tombstone into one table that LevelDB places
+        below the levels ``CompactRange`` rewrites (it counts the levels with files before
+        flushing), and the value would stay in that file; flushed first, the value sits in
+        an older table that the tombstone's compaction merges away."""
         # Bounds given: plyvel's compact_range() without them leaves the older tables alone
         # (only the memtable is flushed), so a deleted value would stay in an .ldb file.
         # Every key of this store starts with an ASCII prefix, between these bounds.

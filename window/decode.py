@@ -15,6 +15,7 @@ import warnings
 import zxingcpp
 from PIL import Image
 
+from node.sdk.presentation import PREFIXES
 from window import limits
 
 FORMATS = ("PNG", "JPEG", "WEBP")
@@ -55,4 +56,4 @@ def read_qr_text(data: bytes) -> str:
     if not texts:
         raise NotDecoded("no QR code found in the image")
     # A photo may hold other codes (a poster, a sticker): prefer a presentation.
-    return next((t for t in texts if t.startswith("TLP1.")), texts[0])
+    return next((t for t in texts if t.startswith(PREFIXES)), texts[0])

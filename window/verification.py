@@ -247,7 +247,7 @@ def check_purpose(purpose_code: str, purpose_text: str, purposes: list[dict[str,
 def check_payload(text: str) -> str:
     text = text.strip()
     if not text:
-        raise BadRequest("empty", "paste the text of the QR code (TLP1.…)")
+        raise BadRequest("empty", "paste the text of the QR code (TLP1.… or TLP2.…)")
     if len(text) > limits.PAYLOAD_CHARS_MAX:
         raise BadRequest(
             "too_long", f"a presentation is at most {limits.PAYLOAD_CHARS_MAX} characters"

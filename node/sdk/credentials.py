@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -659,14 +660,20 @@ class HttpCredentialSource:
     ``base_url``: the one place a verifier trusts for keys and lists. The paths are the
     canonical ones; the host a credential names is never asked."""
 
-    def __init__(self, base_url: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, base_url: str, timeout_s: float = 10.0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.tls = tls
+        """What an https:// node's certificate is checked with (node/sdk/https.py
+        ``https_context``: the CAs of the node's operator organisations); None: the system's
+        CAs."""
 
     def _get(self, path: str) -> Mapping[str, Any]:
         try:
             with (
-                httpx.Client(timeout=self.timeout_s) as client,
+                httpx.Client(timeout=self.timeout_s, verify=self.tls or True) as client,
                 client.stream("GET", self.base_url + path) as resp,
             ):
                 body = b""

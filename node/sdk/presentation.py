@@ -9,8 +9,16 @@ refuses the same nonce twice (:mod:`node.sdk.presentation_check`).
 
 The signed bytes travel in the presentation and the fields are read from them, so a
 verifier in any language checks exactly what was signed: docs/presentations.md has the byte
-layout and a test vector that tests/vectors/presentation.mjs checks with Node.js alone. This
-module is the one definition of the format, for the wallet, the CLI, the node and any page.
+layouts and test vectors that tests/vectors/presentation.mjs checks with Node.js (and, for
+SM2, OpenSSL's command line). This module is the one definition of the format, for the
+wallet, the CLI, the node and any page.
+
+Two layouts, one per suite family: ``TLP1.`` is an ``ed25519-sha256`` chain's (every chain
+made before suites; its bytes name no suite, so every QR made before still reads), ``TLP2.``
+names the suite in its signed bytes (``sm2-sm3``: a 65-byte SM2 key, an SM2 signature with
+the default signer id, SM3 holder ids and field salts). A wallet makes the layout of its
+chain's suite; the reader takes the suite from the text, and a verifier refuses a suite
+other than its chain's (:func:`node.sdk.presentation_check.check_record`).
 """
 
 from __future__ import annotations
@@ -22,25 +30,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-import nacl.exceptions
-import nacl.signing
-
 from contracts.certificates.commitments import derive_field_salt
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import CERT_ID_LENGTH_MAX, FIELD_SALT_LENGTH, ORG_ID_LENGTH_MAX
 from node.chain.crypto import KeyPair
-from suites import ED25519_SHA256
+from suites import ED25519_SHA256, SUITES, Suite
 
 PREFIX: Final = "TLP1."
-"""What the QR text starts with: the format and its version, so a scanner can tell it apart."""
+"""What an ``ed25519-sha256`` presentation starts with: the format and its version, so a
+scanner can tell it apart."""
 DOMAIN: Final = b"trustledger/presentation/v1"
+PREFIX_V2: Final = "TLP2."
+"""What a presentation naming its suite starts with (any suite but ``ed25519-sha256``,
+which keeps ``TLP1``: one layout per suite, so one presentation has one text)."""
+DOMAIN_V2: Final = b"trustledger/presentation/v2"
+PREFIXES: Final = (PREFIX, PREFIX_V2)
+"""Every prefix a presentation may start with (a scanner's or a window's test)."""
+V1_SUITE: Final = ED25519_SHA256
+"""The suite of ``TLP1``, whose bytes name none: a 32-byte Ed25519 key and signature,
+holder ids and field salts by SHA-256."""
 NONCE_BYTES: Final = 16
-PUBLIC_KEY_BYTES: Final = 32
-SIGNATURE_BYTES: Final = 64
-PRESENTATION_SUITE: Final = ED25519_SHA256
-"""The one suite this layout carries: a 32-byte Ed25519 key and signature, holder ids and
-field salts by SHA-256 (docs/presentations.md). A chain of another suite refuses it
-(:func:`node.sdk.presentation_check.check_record`) and its holders cannot make one."""
 FIELDS_MAX: Final = 16
 """Fields one presentation may disclose (a resident ID card has 9; 最小够用: show few)."""
 TEXT_BYTES_MAX: Final = 600
@@ -106,11 +115,19 @@ class Presentation:
     expires_at_ms: int
     fields: tuple[Disclosed, ...]
     holder_public_key: bytes
+    suite: Suite = V1_SUITE
+    """The suite it was made with (its layout's, or the one its ``TLP2`` bytes name): the
+    holder's key, signature, holder id and field salts are this suite's."""
 
     @property
     def holder(self) -> str:
         """The signer's holder id (the certificate's holder, or a delegate of theirs)."""
-        return holder_id_for(self.holder_public_key, PRESENTATION_SUITE)
+        return holder_id_for(self.holder_public_key, self.suite)
+
+    @property
+    def prefix(self) -> str:
+        """The text's prefix: ``TLP1.`` for ``ed25519-sha256``, ``TLP2.`` otherwise."""
+        return PREFIX if self.suite.name == V1_SUITE.name else PREFIX_V2
 
 
 def _text(value: str, what: str) -> bytes:
@@ -120,16 +137,27 @@ def _text(value: str, what: str) -> bytes:
     return len(raw).to_bytes(2, "big") + raw
 
 
+def _head(suite: Suite) -> bytes:
+    """What the signed bytes start with: ``TLP1``'s domain alone, or ``TLP2``'s domain and
+    the suite's name, so the suite is signed and a verifier in any language reads it first."""
+    if suite.name == V1_SUITE.name:
+        return DOMAIN
+    return DOMAIN_V2 + _text(suite.name, "the suite")
+
+
 def encode_signed_bytes(p: Presentation) -> bytes:
-    """The byte layout of docs/presentations.md."""
+    """The byte layouts of docs/presentations.md (``TLP1`` or ``TLP2``, by ``p.suite``)."""
     if not 1 <= len(p.fields) <= FIELDS_MAX:
         raise PresentationInvalid(f"disclose 1 to {FIELDS_MAX} fields")
-    if len(p.nonce) != NONCE_BYTES or len(p.holder_public_key) != PUBLIC_KEY_BYTES:
-        raise PresentationInvalid("a nonce is 16 bytes and a public key 32")
+    key_bytes = p.suite.public_key_bytes
+    if len(p.nonce) != NONCE_BYTES or len(p.holder_public_key) != key_bytes:
+        raise PresentationInvalid(
+            f"a nonce is 16 bytes and a {p.suite.name} public key {key_bytes}"
+        )
     if not 0 <= p.issued_at_ms < p.expires_at_ms < 2**64:
         raise PresentationInvalid("a presentation expires after it is issued")
     parts = [
-        DOMAIN,
+        _head(p.suite),
         _text(p.cert_id, "the certificate id"),
         _text(p.cert_type, "the certificate type"),
         _text(p.verifier, "the verifier"),
@@ -158,12 +186,8 @@ def make_presentation(
     ttl_ms: int = TTL_MS_DEFAULT,
 ) -> str:
     """The QR text of a presentation of ``names`` from the holder's ``document`` (its id,
-    type, fields and salt, as the wallet keeps it), signed with the holder's key."""
-    if holder.suite.name != PRESENTATION_SUITE.name:
-        raise PresentationInvalid(
-            f"a presentation carries an Ed25519 key: a {holder.suite.name} chain's holders"
-            " cannot make one (docs/presentations.md)"
-        )
+    type, fields and salt, as the wallet keeps it), signed with the holder's key, in the
+    layout of the holder's suite (the chain's: the wallet's keys are of its suite)."""
     fields: dict[str, str] = document["fields"]
     chosen = list(dict.fromkeys(names))
     unknown = [n for n in chosen if n not in fields]
@@ -182,13 +206,13 @@ def make_presentation(
         issued_at_ms=now_ms,
         expires_at_ms=now_ms + ttl_ms,
         fields=tuple(
-            Disclosed(n, fields[n], derive_field_salt(salt, n, suite=PRESENTATION_SUITE))
-            for n in chosen
+            Disclosed(n, fields[n], derive_field_salt(salt, n, suite=holder.suite)) for n in chosen
         ),
         holder_public_key=holder.public_key,
+        suite=holder.suite,
     )
     signed = encode_signed_bytes(presentation)
-    text = PREFIX + _b64(signed + holder.sign(signed))
+    text = presentation.prefix + _b64(signed + holder.sign(signed))
     if len(text) > QR_CHARACTERS_MAX:
         raise PresentationInvalid(
             f"too much to show in one QR code ({len(text)} characters, at most "
@@ -227,16 +251,28 @@ class _Reader:
         except UnicodeDecodeError:
             raise _refuse_format() from None
 
-    def at_end(self) -> bool:
-        return self._at == len(self._data)
+    @property
+    def at(self) -> int:
+        """How many bytes were read."""
+        return self._at
+
+    def rest(self) -> bytes:
+        """The bytes not read yet (the signature, after the holder's key)."""
+        return self._data[self._at :]
 
 
 def _refuse_format() -> PresentationRefused:
     return PresentationRefused(Refusal.FORMAT, "this is not a TrustLedger presentation")
 
 
+def _split_text(text: Any) -> tuple[str, bytes]:
+    """The text's prefix (both are 5 characters) and the bytes its body decodes to."""
+    raw = _decode_text(text)
+    return text[: len(PREFIX)], raw
+
+
 def _decode_text(text: Any) -> bytes:
-    if not isinstance(text, str) or not text.startswith(PREFIX):
+    if not isinstance(text, str) or not text.startswith(PREFIXES):
         raise _refuse_format()
     body = text[len(PREFIX) :].strip()
     if len(body) > QR_CHARACTERS_MAX:  # read nothing longer than a wallet may make
@@ -249,16 +285,32 @@ def _decode_text(text: Any) -> bytes:
         raise _refuse_format() from None
 
 
+def _read_suite(prefix: str, reader: _Reader) -> Suite:
+    """The suite the layout names: ``TLP1``'s implicitly, ``TLP2``'s in its signed bytes
+    (a suite this code knows, and not ``ed25519-sha256``, which has ``TLP1``)."""
+    if prefix == PREFIX:
+        if reader.take(len(DOMAIN)) != DOMAIN:
+            raise _refuse_format()
+        return V1_SUITE
+    if reader.take(len(DOMAIN_V2)) != DOMAIN_V2:
+        raise _refuse_format()
+    name = reader.text()
+    suite = SUITES.get(name)
+    if suite is None or suite.name == V1_SUITE.name:
+        raise PresentationRefused(
+            Refusal.FORMAT,
+            f"a TLP2 presentation of suite {name[:40]!r}: not one this verifier knows",
+        )
+    return suite
+
+
 def read_presentation(text: Any) -> Presentation:
-    """The fields of a presentation whose signature holds; nothing about the chain, the
-    clock or the verifier is checked here (:func:`node.sdk.presentation_check`)."""
-    raw = _decode_text(text)
-    if len(raw) <= SIGNATURE_BYTES:
-        raise _refuse_format()
-    signed, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
-    reader = _Reader(signed)
-    if reader.take(len(DOMAIN)) != DOMAIN:
-        raise _refuse_format()
+    """The fields of a presentation whose signature holds, with the suite it names; nothing
+    about the chain, the clock or the verifier is checked here
+    (:func:`node.sdk.presentation_check`)."""
+    prefix, raw = _split_text(text)
+    reader = _Reader(raw)
+    suite = _read_suite(prefix, reader)
     cert_id, cert_type, verifier = reader.text(), reader.text(), reader.text()
     nonce = reader.take(NONCE_BYTES)
     issued_at_ms, expires_at_ms = reader.number(8), reader.number(8)
@@ -269,16 +321,19 @@ def read_presentation(text: Any) -> Presentation:
         Disclosed(reader.text(), reader.text(), reader.take(FIELD_SALT_LENGTH))
         for _ in range(count)
     )
-    public_key = reader.take(PUBLIC_KEY_BYTES)
+    public_key = reader.take(suite.public_key_bytes)
+    signed, signature = raw[: reader.at], reader.rest()
     names = [f.name for f in fields]
-    if not reader.at_end() or len(set(names)) != len(names) or len(cert_id) > CERT_ID_LENGTH_MAX:
+    if (
+        len(signature) != suite.signature_bytes
+        or len(set(names)) != len(names)
+        or len(cert_id) > CERT_ID_LENGTH_MAX
+    ):
         raise _refuse_format()
-    try:
-        nacl.signing.VerifyKey(public_key).verify(signed, signature)
-    except nacl.exceptions.BadSignatureError:
+    if not suite.verify(public_key, signed, signature):
         raise PresentationRefused(
             Refusal.SIGNATURE, "the holder's signature on the presentation does not verify"
-        ) from None
+        )
     return Presentation(
-        cert_id, cert_type, verifier, nonce, issued_at_ms, expires_at_ms, fields, public_key
+        cert_id, cert_type, verifier, nonce, issued_at_ms, expires_at_ms, fields, public_key, suite
     )

@@ -24,7 +24,6 @@ from node.sdk.annotation import is_consent_delegate
 from node.sdk.finality import certificate_from_proven
 from node.sdk.presentation import (
     CLOCK_SKEW_MS,
-    PRESENTATION_SUITE,
     TTL_MS_MAX,
     Presentation,
     PresentationRefused,
@@ -117,12 +116,14 @@ def check_record(
     """Checks 7 to 9 against the certificate's record as the chain has it (None: absent):
     its type, the signer, the disclosed fields; the record, once it passed. ``is_delegate(principal, holder)`` says
     whether ``holder`` holds a consent delegation in force from ``principal``. ``suite`` is
-    the chain's: a presentation carries an Ed25519 key and SHA-256 field salts, so a chain
-    of another suite refuses it (its holders cannot make one, docs/presentations.md)."""
-    if suite.name != PRESENTATION_SUITE.name:
+    the chain's: a presentation made with another (a ``TLP1`` on an SM chain, an SM
+    ``TLP2`` on an Ed25519 chain) carries a key, holder id and field salts this chain never
+    made, so it is refused first, saying both suites (docs/presentations.md)."""
+    if p.suite.name != suite.name:
         raise PresentationRefused(
             Refusal.FORMAT,
-            f"a presentation carries an Ed25519 key, and this chain's suite is {suite.name}",
+            f"this presentation was made with the {p.suite.name} suite ({p.prefix[:-1]}),"
+            f" and this chain's suite is {suite.name}",
         )
     if record is None or record["cert_type"] != p.cert_type:
         raise PresentationRefused(

@@ -51,6 +51,19 @@ def certificate_aad(cert_id: str, holder_id: str, part: str) -> bytes:
     return f"trustledger/certificate\0{cert_id}\0{holder_id}\0{part}".encode()
 
 
+def record_aad(record_id: str, holder_id: str) -> bytes:
+    """The associated data of ``holder_id``'s copy of archive record ``record_id``'s content
+    (delivered by its source), so that no other record or holder's copy opens in its place."""
+    return f"trustledger/record\0{record_id}\0{holder_id}".encode()
+
+
+def released_record_aad(request_id: str, record_id: str) -> bytes:
+    """The associated data of archive record ``record_id`` released for ``request_id``: the
+    agency opens it only as that record of the answer to that request (one grant of a
+    category may release several records)."""
+    return f"trustledger/request\0{request_id}\0record\0{record_id}".encode()
+
+
 def request_aad(request_id: str) -> bytes:
     """The associated data of what a holder releases to an agency for ``request_id``: the
     agency opens it only as the answer to that request."""

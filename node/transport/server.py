@@ -38,6 +38,7 @@ from node.genesis import Genesis, GenesisError
 from node.ledger.store import StorageError, Store
 from node.limits import GRPC_OPTIONS
 from node.runtime import Node
+from node.sdk.https import server_tls_context
 from node.services.agency import AgencyService
 from node.services.ledger import LedgerService
 from node.services.peer import PeerService
@@ -178,11 +179,16 @@ async def serve(config: NodeConfig, passphrase: str) -> None:
     if config.credentials_listen:
         routes = CredentialRoutes(
             node.chain_id,
-            config.credentials_url or f"http://{config.credentials_listen}",
+            config.credentials_base_url,
             node.world.state,
             lambda: (node.world.tip_height(), node.world.tip_time_ms()),
         )
-        credentials_server = await serve_credentials(routes, config.credentials_listen)
+        tls = (
+            None
+            if config.credentials_plain_http
+            else server_tls_context(config.tls_cert_path, config.tls_key_path)
+        )
+        credentials_server = await serve_credentials(routes, config.credentials_listen, tls)
     await node.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

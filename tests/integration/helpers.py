@@ -41,6 +41,13 @@ def org_key(net: Devnet, org: str) -> KeyPair:
     return load_key_file(net.org_key_path(org), passphrase())
 
 
+def wallet_store_files(net: Devnet) -> bytes:
+    """Every file of the devnet wallet's LevelDB store, concatenated: what an erasure must
+    leave nothing readable in (docs/erasure.md)."""
+    folder = net.dir / "wallet" / "db"
+    return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
+
+
 def new_holder(net: Devnet) -> tuple[str, str]:
     resp = httpx.post(
         f"{net.wallet_url}/v1/holders",

@@ -18,6 +18,7 @@ from node.sdk import presentation
 from tests.integration.helpers import (
     DIPLOMA,
     bank_requests,
+    cli,
     cli_issue,
     hrss_appends,
     hrss_resolves,
@@ -26,6 +27,7 @@ from tests.integration.helpers import (
     sdk_bank_grant,
     sdk_bank_request,
     wallet,
+    wallet_store_files,
 )
 from tests.integration.page_support import look, open_from_me, sign_up, tab
 
@@ -350,11 +352,92 @@ def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
 ) -> None:
     holder, card = record_in_my_file(page, net, tmp_path / "contributions.json")
     card.get_by_role("button", name="删除", exact=True).click()
-    # Never released: nothing for the chain to ask (it would refuse), so no 确认删除. The
-    # confirmation and progress are the certificate's (tested above on the real chain): the
-    # wallet cannot grant a request for a record category yet, so a released record cannot
-    # be made on a devnet from the page (docs/citizens.md).
+    # Never released: nothing for the chain to ask (it would refuse), so no 确认删除; a
+    # released record's 删除 is the next test.
     expect(card.get_by_role("alert")).to_have_text("这份档案未提供给任何机构，没有需要删除的副本。")
     expect(card.get_by_role("button", name="确认删除")).to_have_count(0)
     token = page.evaluate("sessionStorage.getItem('tl.token')")
     assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
+
+
+def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
+    page: Page, net: Devnet, tmp_path: Path
+) -> None:
+    holder = sign_up(page, net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 48, "employer": "历下区某商店"}')
+    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
+    open_from_me(page, "我的档案")
+    card = page.locator(f'[data-record="{filed["record_id"]}"]')
+    card.get_by_role("button", name="删除", exact=True).click()
+    expect(card.get_by_role("alert")).to_have_text(
+        "这份档案未提供给任何机构；本钱包中的副本将被删除，档案本身仍由来源部门保存。"
+    )
+    card.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("status")).to_have_text("已删除本钱包中的副本", timeout=30_000)
+    token = page.evaluate("sessionStorage.getItem('tl.token')")
+    assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
+    held = wallet("GET", net, f"/v1/holders/{holder}/archive", token).json()
+    assert [r["held"] for r in held] == [False]
+    assert "历下区某商店".encode() not in wallet_store_files(net)
+
+
+def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readable(
+    page: Page, net: Devnet, tmp_path: Path
+) -> None:
+    holder = sign_up(page, net)
+    content = tmp_path / "contributions.json"
+    content.write_text('{"months": 126, "employer": "济南齐鲁软件园"}')
+    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), "--deliver")
+    record_id = filed["record_id"]
+    asked = cli(
+        net,
+        "consent",
+        "request",
+        "--org",
+        "bank",
+        "--holder",
+        holder,
+        "--record-category",
+        "social_security",
+        "--purpose",
+        "贷款审核",
+        "--purpose-code",
+        "002",
+    )
+    status = page.get_by_role("status")
+
+    # 请求: the bank asks for the file's 社保 records; the holder grants it as asked.
+    tab(page, "请求")
+    request = page.locator(f'[data-request="{asked["request_id"]}"]')
+    expect(request.locator("h3")).to_have_text(re.compile(r"· 我的档案$"))
+    expect(request).to_contain_text("档案记录：社保（当前版本）")
+    request.get_by_role("button", name="同意", exact=True).click()
+    expect(status).to_have_text("已授权，已上链", timeout=30_000)
+
+    # The bank reads the record with one access on the chain: the content as filed.
+    read_to = tmp_path / "read.json"
+    read = cli(
+        net, "consent", "access", "--request-id", asked["request_id"], "--record-id", record_id,
+        "--out", str(read_to),
+    )  # fmt: skip
+    assert (read["category"], read_to.read_bytes()) == ("social_security", content.read_bytes())
+
+    # 删除 from 我的档案: the bank is asked on the chain, the wallet's copy goes.
+    open_from_me(page, "我的档案")
+    card = page.locator(f'[data-record="{record_id}"]')
+    card.get_by_role("button", name="删除", exact=True).click()
+    expect(card.get_by_role("alert")).to_have_text(
+        "已提供给 1 家机构的档案副本将要求其删除，本钱包中的副本随即删除；档案本身仍由来源部门保存。"
+    )
+    card.get_by_role("button", name="确认删除").click()
+    expect(status).to_have_text("删除要求已上链", timeout=30_000)
+    expect(card.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 0 家确认删除")
+    pending = cli(net, "consent", "erasures", "--as", "bank")["erasures"]
+    (asked_of_bank,) = [e for e in pending if e["record_id"] == record_id]
+    cli(net, "consent", "erase-ack", "--request", asked_of_bank["erasure_id"], "--as", "bank")
+    open_from_me(page, "我的档案")
+    expect(card.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 1 家确认删除")
+    files = wallet_store_files(net)
+    assert [v for v in ("济南齐鲁软件园", '"months"') if v.encode() in files] == []
+    assert content.read_bytes() not in files

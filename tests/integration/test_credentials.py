@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cli.devnet import Devnet
 from node.chain.credentials import b64url, b64url_decode, jwk_thumbprint
@@ -36,11 +37,16 @@ def _export(net: Devnet, holder: str, token: str, cert_id: str, body: dict[str, 
 
 
 def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Path) -> None:
-    base = net.credentials_url
-    jwks = httpx.get(f"{base}/credentials/v1/orgs/edu/jwks.json", timeout=10).json()
+    base, tls = net.credentials_url, net.credentials_tls()
+    assert base.startswith("https://127.0.0.1:")  # the node's own certificate, TLS 1.3
+    jwks = httpx.get(f"{base}/credentials/v1/orgs/edu/jwks.json", timeout=10, verify=tls).json()
     edu = org_key(net, "edu")
     assert [k["kid"] for k in jwks["keys"]] == [f"edu#{jwk_thumbprint(edu.public_key)}"]
-    assert httpx.get(f"{base}/credentials/v1/orgs/ghost/jwks.json", timeout=10).status_code == 404
+    ghost = httpx.get(f"{base}/credentials/v1/orgs/ghost/jwks.json", timeout=10, verify=tls)
+    assert ghost.status_code == 404
+    plain = "http://" + base.removeprefix("https://")
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{plain}/credentials/v1/orgs/edu/jwks.json", timeout=10)
 
     holder, token = new_holder(net)
     issued = cli_issue(net, "edu", "diploma", holder, DIPLOMA, "--valid-days", "365")
@@ -55,6 +61,11 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     assert checked["status"] == {"revocation": "clear", "suspension": "clear"}
     assert checked["doc_hash"] == issued["doc_hash"]
     first_until = checked["valid_until_s"]
+    # over HTTPS checked with the devnet's validator CAs by default; another CA reads nothing
+    wallet_ca = str(net.dir / "cas" / "bdc.pem")
+    assert "status_unavailable" in cli_fails(
+        net, "cert", "verify-vc", str(vc_file), "--ca", wallet_ca
+    )
 
     sd_file = tmp_path / "diploma.sd-jwt"
     shown = _export(net, holder, token, cert_id, {"format": "dc+sd-jwt", "fields": ["degree"]})
@@ -97,6 +108,27 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     assert (checked["doc_hash"], checked["fields"]) == (renewal["doc_hash"], amended)
     assert "superseded" in cli_fails(net, "cert", "verify-vc", str(renewed))
 
+    # a renewal without the fields re-signs them too, from the university's own register
+    # (cli/issued.py): the same document, a new validUntil; the earlier ones still verify
+    again = cli(net, "cert", "renew", "--org", "edu", "--cert-id", cert_id, "--valid-days", "1000")
+    assert again["credentials"] == ["sd_jwt", "vc_jwt"] and "credentials_skipped" not in again
+    later = tmp_path / "renewed-again.vc.jwt"
+    later.write_text(_export(net, holder, token, cert_id, {"format": "vc+jwt"}))
+    checked_later = cli(net, "cert", "verify-vc", str(later))
+    assert checked_later["valid_until_s"] > checked["valid_until_s"] + 200 * 86_400
+    assert (checked_later["doc_hash"], checked_later["fields"]) == (renewal["doc_hash"], amended)
+    assert cli(net, "cert", "verify-vc", str(resigned))["valid_until_s"] == checked["valid_until_s"]
+    register = net.dir / "issued" / "edu" / f"{cert_id}.json"
+    assert oct(register.stat().st_mode & 0o777) == "0o600"
+    assert [v for v in amended.values() if v.encode() in register.read_bytes()] == []
+    # a certificate the register has no record of (issued before it): renewed, nothing
+    # re-signed, and the output says why
+    elsewhere = cli_issue(net, "edu", "diploma", holder, DIPLOMA, "--valid-days", "365")
+    (net.dir / "issued" / "edu" / f"{elsewhere['cert_id']}.json").unlink()
+    kept = cli(net, "cert", "renew", "--org", "edu", "--cert-id", elsewhere["cert_id"],
+               "--valid-days", "400")  # fmt: skip
+    assert kept["credentials"] == [] and "no record" in kept["credentials_skipped"]
+
     # key binding: the verifier's audience and nonce, signed with the holder's wallet key
     bound = tmp_path / "bound.sd-jwt"
     bound.write_text(_export(net, holder, token, cert_id, {
@@ -123,6 +155,8 @@ def test_credentials_issue_export_verify_and_refusals(net: Devnet, tmp_path: Pat
     cli(net, "cert", "revoke", "--org", "edu", "--cert-id", cert_id, "--reason", "degree rescinded")
     for file in (vc_file, sd_file):
         assert "revoked" in cli_fails(net, "cert", "verify-vc", str(file))
-    listed = httpx.get(f"{base}/credentials/v1/orgs/edu/status/revocation", timeout=10).json()
+    listed = httpx.get(
+        f"{base}/credentials/v1/orgs/edu/status/revocation", timeout=10, verify=tls
+    ).json()
     assert listed["credentialSubject"]["statusPurpose"] == "revocation"
     assert listed["issuer"] == f"urn:trustledger:{net.chain_id}:org:edu"

@@ -82,7 +82,7 @@ def signed_in(page: Page) -> None:
 
 
 def paste(page: Page, text: str) -> None:
-    page.get_by_label("二维码内容（TLP1. 开头）").fill(text)
+    page.get_by_label("二维码内容（TLP1. 或 TLP2. 开头）").fill(text)
     page.get_by_role("button", name="核验", exact=True).click()
 
 
@@ -267,7 +267,7 @@ def test_bad_input_on_each_form_is_said_plainly_and_changes_nothing(
     # Double submit: two clicks in a row send one verification.
     clerk.get_by_label("申请事由", exact=True).select_option("099")
     clerk.get_by_label("事由说明（选填；选“其他”时必填）").fill("窗口自测")
-    clerk.get_by_label("二维码内容（TLP1. 开头）").fill(present(keypair, doc))
+    clerk.get_by_label("二维码内容（TLP1. 或 TLP2. 开头）").fill(present(keypair, doc))
     sent: list[str] = []
     clerk.on("request", lambda r: sent.append(r.url) if "/api/verify/" in r.url else None)
     clerk.evaluate("() => { const b = document.querySelector('#paste-go'); b.click(); b.click(); }")
@@ -295,7 +295,7 @@ def test_english_and_large_type_render_and_pass_the_accessibility_check(clerk: P
     font_px = clerk.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert font_px >= 22
     clerk.get_by_label("Purpose of use", exact=True).select_option("001")
-    clerk.get_by_label("QR code text (starts with TLP1.)").fill("TLP1.notapresentation")
+    clerk.get_by_label("QR code text (starts with TLP1. or TLP2.)").fill("TLP1.notapresentation")
     clerk.get_by_role("button", name="Verify", exact=True).click()
     expect(verdict(clerk)).to_have_text("Unreadable", timeout=30_000)
     look(clerk, "w5-english-large")

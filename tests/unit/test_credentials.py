@@ -500,7 +500,7 @@ async def _exchange(port: int, raw: bytes) -> bytes:
 
 def test_the_http_server_answers_and_refuses_bad_requests(world: World) -> None:
     async def scenario() -> list[bytes]:
-        server = await serve_credentials(world.routes, "127.0.0.1:0")
+        server = await serve_credentials(world.routes, "127.0.0.1:0", None)  # plain: asked for
         port = server.sockets[0].getsockname()[1]
         try:
             return [

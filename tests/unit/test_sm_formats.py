@@ -1,6 +1,7 @@
 """The holder-signed formats on an ``sm2-sm3`` chain (issue 18): an annotated copy is signed
-and read with the chain's suite (an SM2 key and signature, the SM3 holder id); the
-presentation layout and JOSE carry Ed25519 only, so an SM chain refuses them clearly."""
+and read with the chain's suite (an SM2 key and signature, the SM3 holder id), and so is a
+presentation (``TLP2``, naming its suite); JOSE carries Ed25519 only, so an SM chain refuses
+it clearly."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from contracts.certificates.commitments import derive_field_salt
 from contracts.framework.identity import holder_id_for
 from node.chain.credentials import CredentialFormatError, okp_jwk
 from node.chain.crypto import KeyPair
@@ -47,23 +49,36 @@ def test_an_sm2_annotation_with_a_changed_byte_does_not_verify() -> None:
     assert refused.value.reason is an.Refusal.SIGNATURE
 
 
-def test_an_sm_chains_holder_cannot_make_a_presentation() -> None:
+def test_an_sm_chains_holder_makes_a_tlp2_presentation_with_sm2_and_sm3() -> None:
+    """The layout names its suite; the key is SM2's 65 bytes, the holder id and the field
+    salts SM3's (tests/unit/test_presentation.py runs every check in both suites)."""
     holder = KeyPair(bytes(range(1, 33)), SM2_SM3)
-    with pytest.raises(fmt.PresentationInvalid, match="a sm2-sm3 chain's holders cannot"):
-        fmt.make_presentation(
-            holder, vector.DOCUMENT, ["university"], nonce=vector.NONCE, now_ms=vector.ISSUED_AT_MS
-        )
+    text = fmt.make_presentation(
+        holder, vector.DOCUMENT, ["university"], nonce=vector.NONCE, now_ms=vector.ISSUED_AT_MS
+    )
+    presentation = fmt.read_presentation(text)
+    assert text.startswith("TLP2.") and presentation.suite is SM2_SM3
+    assert len(presentation.holder_public_key) == 65
+    assert presentation.holder == holder_id_for(holder.public_key, SM2_SM3)
+    salt = bytes.fromhex(str(vector.DOCUMENT["salt"]))
+    assert presentation.fields[0].salt == derive_field_salt(salt, "university", suite=SM2_SM3)
 
 
-def test_an_sm_chain_refuses_a_presentation_before_reading_its_record() -> None:
-    holder = KeyPair(bytes(range(1, 33)))
+@BOTH
+def test_a_chain_refuses_the_other_suites_presentation_before_reading_its_record(
+    suite: Suite,
+) -> None:
+    other = SM2_SM3 if suite is ED25519_SHA256 else ED25519_SHA256
+    holder = KeyPair(bytes(range(1, 33)), other)
     text = fmt.make_presentation(
         holder, vector.DOCUMENT, ["university"], nonce=vector.NONCE, now_ms=vector.ISSUED_AT_MS
     )
     presentation = fmt.read_presentation(text)
     record: dict[str, Any] = {"cert_type": presentation.cert_type, "holder": presentation.holder}
-    with pytest.raises(fmt.PresentationRefused, match="this chain's suite is sm2-sm3") as refused:
-        check_record(presentation, record, lambda principal, holder: False, SM2_SM3)
+    with pytest.raises(
+        fmt.PresentationRefused, match=f"this chain's suite is {suite.name}"
+    ) as refused:
+        check_record(presentation, record, lambda principal, holder: True, suite)
     assert refused.value.reason is fmt.Refusal.FORMAT
 
 

@@ -14,7 +14,8 @@ from node.chain.crypto import KeyPair
 from node.sdk.client import TransactionRejected
 from node.sdk.credentials import CertificateClaims, IssuerKey, issue_sd_jwt, issue_vc_jwt
 from node.sdk.sealing import seal_to
-from wallet.store import P_DOC_KEY
+from suites import ED25519_SHA256
+from wallet.store import P_DOC, P_DOC_KEY, WalletStore
 
 from .wallet_support import Org, Wallet, diploma, record_on_chain, running_wallet
 
@@ -214,3 +215,21 @@ def test_shares_recorded_for_the_certificate_go_even_if_the_chain_lists_no_reque
         assert wallet.store.erase_certificate(CERT_ID, ["req-c"]) == 2
         assert wallet.store.get_share("req-a") is None and wallet.store.get_share("req-c") is None
         assert wallet.store.get_share("req-b") is not None
+
+
+def test_a_document_erased_before_any_flush_leaves_nothing_in_the_files(tmp_path: Path) -> None:
+    # Delivered and erased while both still sit in LevelDB's memtable: flushed together, the
+    # value and its tombstone would share a table the compaction never rewrites (store.compact).
+    store = WalletStore(tmp_path / "db", ED25519_SHA256)
+    try:
+        holder = KeyPair(bytes([5]) * 32)
+        for cert_id in (CERT_ID, "cert-erasure-000002"):
+            sealed = store.seal_document("hd-a", cert_id, holder.public_key, b"plain", P_DOC)
+            store.put_document("hd-a", cert_id, sealed)
+            if cert_id == CERT_ID:
+                erased = sealed
+        assert store.erase_certificate(CERT_ID, []) == 2
+        assert erased not in store_files(tmp_path)
+        assert store.get_document("hd-a", "cert-erasure-000002") is not None
+    finally:
+        store.close()

@@ -16,6 +16,7 @@ from PIL import Image
 from node.chain.crypto import KeyPair
 from node.sdk.client import ClientError
 from node.sdk.presentation import QR_CHARACTERS_MAX
+from suites import ED25519_SHA256, SUITES, Suite
 from tests.unit.window_support import (
     DOC,
     Clock,
@@ -170,8 +171,11 @@ def png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def test_a_qr_code_is_read_from_a_photo_and_a_presentation_is_preferred() -> None:
-    text = presentation_text()
+@pytest.mark.parametrize("suite", list(SUITES.values()), ids=list(SUITES))
+def test_a_qr_code_is_read_from_a_photo_and_a_presentation_is_preferred(suite: Suite) -> None:
+    """A TLP1 of an Ed25519 chain and an SM chain's longer TLP2 alike."""
+    text = presentation_text(KeyPair.generate(suite))
+    assert text.startswith("TLP1." if suite is ED25519_SHA256 else "TLP2.")
     canvas = Image.new("L", (900, 500), 255)
     for x, content in ((20, "https://example.org/poster"), (460, text)):
         out = io.BytesIO()

@@ -78,6 +78,8 @@ class FakeLedger:
     """What `membership.get` answers, by organisation id."""
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What `consent.get` answers, by request id."""
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What `archives.get` answers, by record id (and `archives.list_by_subject` lists)."""
     attestations: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What `attest.get` answers, by attestation id (as the contract's query gives it)."""
     trust_reads: int = 0
@@ -121,6 +123,17 @@ class FakeLedger:
                 r
                 for r in self.requests.values()
                 if r["holder"] == args["holder"] and args.get("status", r["status"]) == r["status"]
+            ]
+        if (contract, method) == ("archives", "get"):
+            if args["record_id"] not in self.records:
+                raise ClientError("NOT_FOUND", f"no record {args['record_id']}")
+            return self.records[args["record_id"]]
+        if (contract, method) == ("archives", "list_by_subject"):
+            return [
+                r
+                for r in self.records.values()
+                if r["subject"] == args["subject"]
+                and args.get("category", r["category"]) == r["category"]
             ]
         if (contract, method) == ("consent", "get"):
             if args["request_id"] not in self.requests:

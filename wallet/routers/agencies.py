@@ -1,4 +1,5 @@
-"""Agency route: collect a document the holder granted, after an on-chain access.
+"""Agency route: collect a document the holder granted (or the archive record an access
+under a grant of record categories named), after an on-chain access.
 
 The request is signed with a certificate of role verifier of the agency the holder granted
 (docs/wallet-requests.md), and the wallet releases the share only against a committed,
@@ -9,16 +10,18 @@ read it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
+from node.chain.events import event_attrs
 from node.chain.pki import Role
 from node.sdk.client import ClientError
 from proto import node_pb2
 from wallet.callers import CallerRefused, require_org, require_role
+from wallet.chain_calls import node_error
 from wallet.deps import IdPath, Ledger, SignedCaller, Store, refusal
-from wallet.routers.holders import node_error
 
 router = APIRouter(prefix="/v1", tags=["agencies"])
 
@@ -52,11 +55,37 @@ def disclosure(
     result = resp.result
     if not (result.ok and result.contract == "consent" and result.method == "access"):
         raise HTTPException(403, "that transaction is not a successful consent access")
-    if not any(e.name == "consent.accessed" and request_id in e.subjects for e in result.events):
+    accessed = [
+        e for e in result.events if e.name == "consent.accessed" and request_id in e.subjects
+    ]
+    if not accessed:
         raise HTTPException(403, "that access is for another request")
+    if "records" in share:  # a grant of record categories: the record the access named
+        return record_disclosure(request_id, share, event_attrs(accessed[0]), accessed[0].subjects)
     return {
         "request_id": request_id,
         "agency": share["agency"],
         "sealed_document": share["sealed"],
         "annotation": share.get("annotation"),
+    }
+
+
+def record_disclosure(
+    request_id: str, share: dict[str, Any], attrs: dict[str, Any], subjects: Sequence[str]
+) -> dict[str, Any]:
+    """The one record an access under a grant of record categories named (its event's
+    subjects are the holder, the record, the agency and the request), sealed to the agency
+    for this request and this record; 404 if this wallet released no such record (one filed
+    after the grant, or erased since)."""
+    if attrs.get("target") != "record":
+        raise HTTPException(403, "that access read a certificate, not an archive record")
+    record_id = subjects[1]
+    sealed = share["records"].get(record_id)
+    if sealed is None:
+        raise HTTPException(404, f"no copy of record {record_id} was released for this request")
+    return {
+        "request_id": request_id,
+        "agency": share["agency"],
+        "record_id": record_id,
+        "sealed_record": sealed,
     }

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from wallet import limits
 from wallet.attestations import attestation_view
+from wallet.chain_calls import node_query, sign_and_submit
 from wallet.deps import CurrentHolder, HolderIdPath, IdPath, Ledger
-from wallet.routers.holders import node_query, sign_and_submit
 
 router = APIRouter(prefix="/v1", tags=["holders"])
 

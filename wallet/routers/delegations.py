@@ -21,8 +21,9 @@ from node.chain.ids import new_id
 from node.sdk.catalogue import TypeNotInCatalogue, get_certificate_type
 from node.sdk.client import ClientError, LedgerClient
 from wallet import limits
+from wallet.chain_calls import node_error, node_query, sign_and_submit
 from wallet.deps import HOLDER_ID_PATTERN, CurrentHolder, HolderIdPath, IdPath, Ledger, Store
-from wallet.routers.holders import consent_delegates, node_error, node_query, sign_and_submit
+from wallet.routers.holders import consent_delegates
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["delegations"])

@@ -14,7 +14,6 @@ from node.chain.crypto import KeyPair
 from node.chain.events import event_attrs
 from node.chain.ids import new_id
 from node.chain.pki import Role
-from node.chain.tx import ArgValue
 from node.sdk import presentation
 from node.sdk.annotation import get_annotation_text, make_annotation, read_annotation
 from node.sdk.catalogue import chain_document_hash
@@ -26,6 +25,7 @@ from proto import node_pb2
 from suites import InvalidKeyError
 from wallet import limits
 from wallet.callers import CallerRefused, require_org, require_role
+from wallet.chain_calls import node_error, node_query, sign_and_submit
 from wallet.deps import (
     CERT_ID_PATTERN,
     CertIdPath,
@@ -41,6 +41,7 @@ from wallet.deps import (
 from wallet.expiry import expiring_notice
 from wallet.proven import prove_certificates
 from wallet.qr import render_qr_svg
+from wallet.routers import records
 from wallet.store import P_CREDENTIALS, P_DOC, WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
@@ -90,6 +91,14 @@ class GrantIn(BaseModel):
         ge=1,
         le=2**63 - 1,
         description="end the grant earlier than the request asks (ms since the epoch)",
+    )
+    record_categories: (
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        max_length=16,
+        description="for a request of archive record categories: release only some of them",
     )
 
 
@@ -173,36 +182,6 @@ def _file_of(
     if on_behalf_of and on_behalf_of != holder_id:
         return on_behalf_of, delegated_categories(ledger, on_behalf_of, holder_id)
     return holder_id, None
-
-
-def node_error(exc: ClientError) -> HTTPException:
-    """The HTTP error for a node's answer: a contract's refusal (nothing changed on the
-    chain) by its code, input the node refused before the chain (e.g. personal data in a
-    reason) as 422, an unreachable node as 503."""
-    if isinstance(exc, TransactionRejected):
-        status = {
-            "permission_denied": 403,
-            "not_found": 404,
-            "already_exists": 409,
-            "invalid_argument": 422,
-        }.get(exc.code, 409)
-        return HTTPException(status, f"{exc.code}: {exc.message}")
-    if exc.code == "INVALID_ARGUMENT":
-        return HTTPException(422, exc.message)
-    if exc.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
-        return HTTPException(503, f"ledger node unavailable: {exc.message}")
-    if exc.code == "NOT_FOUND":
-        return HTTPException(404, exc.message)
-    return HTTPException(502, f"ledger node error {exc.code}: {exc.message}")
-
-
-def node_query(ledger: LedgerClient, contract: str, method: str, **args: ArgValue) -> Any:
-    """A contract read for a route: what the node refuses, or a node out of reach, becomes
-    the HTTP error `node_error` gives it, so every route answers alike."""
-    try:
-        return ledger.query(contract, method, **args)
-    except ClientError as exc:
-        raise node_error(exc) from exc
 
 
 @router.post("/holders/{holder_id}/certificates", status_code=201)
@@ -375,16 +354,6 @@ def with_annotation_lines(
     return listed
 
 
-def sign_and_submit(
-    ledger: LedgerClient, seed: bytes, method: str, args: dict[str, Any], contract: str = "consent"
-) -> dict[str, Any]:
-    try:
-        committed = ledger.call(KeyPair(seed, ledger.suite), contract, method, args)
-    except ClientError as exc:
-        raise node_error(exc) from exc
-    return {"tx_hash": committed.tx_hash.hex(), "height": committed.height}
-
-
 def holder_request(
     holder_id: HolderIdPath, request_id: IdPath, ledger: Ledger, on_behalf_of: OnBehalfOf = None
 ) -> dict[str, Any]:
@@ -478,14 +447,18 @@ def grant(
     delegate at delivery, and the delegate signs the annotation."""
     if req["status"] != "pending":
         raise HTTPException(409, f"request is {req['status']}, not pending")
+    until = req["expires_at_ms"] if body.expires_at_ms is None else body.expires_at_ms
+    if until > req["expires_at_ms"]:
+        raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
+    if records.requested_categories(req) is not None:
+        return _grant_records(holder_id, request_id, body, session.seed, req, store, ledger)
+    if body.record_categories is not None:
+        raise HTTPException(422, "record_categories narrow a request for archive records only")
     sealed_doc = store.get_document(holder_id, req["cert_id"])
     if sealed_doc is None:
         raise HTTPException(
             409, "this wallet has not received the requested certificate's document"
         )
-    until = req["expires_at_ms"] if body.expires_at_ms is None else body.expires_at_ms
-    if until > req["expires_at_ms"]:
-        raise HTTPException(422, "expires_at_ms may end the grant earlier, never later")
     agency = node_query(ledger, "membership", "get", org_id=req["agency"])
     plaintext = store.open_document(holder_id, req["cert_id"], session.seed, sealed_doc)
     scope = None if body.fields is None else narrowed_scope(req, plaintext, body.fields)
@@ -529,6 +502,31 @@ def grant(
     except HTTPException:
         store.delete_share(request_id)
         raise
+
+
+def _grant_records(
+    holder_id: str,
+    request_id: str,
+    body: GrantIn,
+    seed: bytes,
+    req: dict[str, Any],
+    store: WalletStore,
+    ledger: LedgerClient,
+) -> dict[str, Any]:
+    """A grant of a request for archive record categories (wallet/routers/records.py): by
+    the holder only, since the records' copies are sealed to the holder."""
+    if req["holder"] != holder_id:
+        raise HTTPException(
+            409, "a delegate cannot release a holder's archive records: the holder grants it"
+        )
+    if body.fields is not None:
+        raise HTTPException(422, "fields narrow a certificate's request, not one for records")
+    args: dict[str, Any] = {"request_id": request_id}
+    if body.max_uses is not None:
+        args["max_uses"] = body.max_uses
+    if body.expires_at_ms is not None:
+        args["expires_at_ms"] = body.expires_at_ms
+    return records.grant_records(ledger, store, holder_id, seed, req, args, body.record_categories)
 
 
 @router.post("/holders/{holder_id}/requests/{request_id}/refuse")
@@ -656,18 +654,24 @@ def archive_file(
     holder_id: HolderIdPath,
     session: CurrentHolder,
     ledger: Ledger,
+    store: Store,
     category: str | None = None,
     on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
-    """一人一档: the records agencies returned into the holder's file, with their versions;
-    with on_behalf_of, those of a delegator's file in the categories of a delegation in
-    force with the archives action (else 403)."""
+    """一人一档: the records agencies returned into the holder's file, with their versions,
+    each with ``held``: whether this wallet keeps a copy of its content (its source delivered
+    it: wallet/routers/records.py); with on_behalf_of, those of a delegator's file in the
+    categories of a delegation in force with the archives action (else 403)."""
     subject, covered = _file_of(ledger, holder_id, on_behalf_of)
     args: dict[str, Any] = {"subject": subject, "with_history": True}
     if category:
         args["category"] = category
     result: list[dict[str, Any]] = node_query(ledger, "archives", "list_by_subject", **args)
-    return [r for r in result if covered is None or r["category"] in covered]
+    return [
+        {**r, "held": store.get_record(subject, r["record_id"]) is not None}
+        for r in result
+        if covered is None or r["category"] in covered
+    ]
 
 
 @router.get("/holders/{holder_id}/archive/corrections")
@@ -782,24 +786,6 @@ def erase_certificate(
         "chain": submitted,
         "rows_deleted": deleted,
     }
-
-
-@router.post("/holders/{holder_id}/archive/{record_id}/erase")
-def erase_record(
-    holder_id: HolderIdPath, record_id: IdPath, session: CurrentHolder, ledger: Ledger
-) -> dict[str, Any]:
-    """删除 of an archive record (docs/erasure.md): the wallet keeps no copy of archive
-    records (their content stays with the source), so this only asks, on the chain, every
-    agency a grant of the record's category released it to to destroy its copy
-    (`consent.erase`; 409 if none was)."""
-    record = node_query(ledger, "archives", "get", record_id=record_id)
-    if record["subject"] != holder_id:
-        raise HTTPException(404, "no such record in this holder's file")
-    erasure_id = new_id("era")
-    out = sign_and_submit(
-        ledger, session.seed, "erase", {"erasure_id": erasure_id, "record_id": record_id}
-    )
-    return {"record_id": record_id, "erasure_id": erasure_id, "chain": out}
 
 
 @router.get("/holders/{holder_id}/erasures")

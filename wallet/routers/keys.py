@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
+from wallet.chain_calls import node_query
 from wallet.deps import Ledger
-from wallet.routers.holders import node_query
 
 router = APIRouter(tags=["organisations"])
 

@@ -11,10 +11,10 @@ from fastapi import APIRouter
 
 from wallet import limits
 from wallet.attestations import attestation_notice
+from wallet.chain_calls import node_query
 from wallet.deps import CurrentHolder, HolderIdPath, Ledger, WalletClock
 from wallet.expiry import expiring_notice
 from wallet.routers.attestations import list_attestations
-from wallet.routers.holders import node_query
 
 router = APIRouter(prefix="/v1", tags=["holders"])
 

@@ -245,6 +245,7 @@ const SCREENS = {
     if (actingFor() && !actingMay("consent")) return ownOnly(t("tab_requests"));
     show(t("tab_requests"), el("p", { class: "muted" }, t("loading")));
     const pending = await api("GET", holderPath("/requests?status=pending" + behalf("&")));
+    if (pending.some((r) => requestedCategories(r).length)) await loadCategories();
     // A request of a whole certificate may be narrowed to some of its fields: their names
     // come from the document this wallet keeps.
     const whole = pending.some((r) => !requestedNames(r).length);
@@ -254,9 +255,12 @@ const SCREENS = {
       const uses = el("input", { type: "number", id: `uses-${r.request_id}`, min: "1", max: String(r.max_uses), value: String(r.max_uses) });
       const last = isoDay(r.expires_at_ms);
       const until = el("input", { type: "date", id: `until-${r.request_id}`, max: last, value: last });
-      const names = requestedNames(r).length ? requestedNames(r) : (docFields[r.cert_id] || []);
+      // A request for archive records may be narrowed to some of its categories.
+      const categories = requestedCategories(r);
+      const names = categories.length ? categories : requestedNames(r).length ? requestedNames(r) : (docFields[r.cert_id] || []);
+      const label = categories.length ? categoryName : fieldLabel;
       const boxes = names.map((f) => el("label", { class: "check" },
-        el("input", { type: "checkbox", name: `grant-field-${r.request_id}`, value: f, checked: "checked" }), fieldLabel(f)));
+        el("input", { type: "checkbox", name: `grant-field-${r.request_id}`, value: f, checked: "checked" }), label(f)));
       // Fewer fields, fewer uses and an earlier end (the end of the chosen day, never past
       // the request's).
       const narrowed = () => {
@@ -264,7 +268,7 @@ const SCREENS = {
         if (until.value && until.value < last) body.expires_at_ms = new Date(`${until.value}T23:59:59`).getTime();
         const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
         if (names.length && !chosen.length) throw new ApiError(0, t("pick_one"));
-        if (chosen.length < names.length) body.fields = chosen;
+        if (chosen.length < names.length) body[categories.length ? "record_categories" : "fields"] = chosen;
         return body;
       };
       const act = (path, body, done) => (e) => guarded(e.target, async () => {
@@ -272,14 +276,14 @@ const SCREENS = {
         await SCREENS.requests(); refreshCounts(); return t(done);
       });
       return el("li", { class: "card request", "data-request": r.request_id },
-        el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
+        el("h3", {}, `${r.agency} · ${categories.length ? t("archive") : typeName(r.cert_type)}`),
         el("dl", { class: "fields" },
           el("dt", {}, t("purpose")), el("dd", { class: "purpose" }, purposeText(r.purpose_code, r.purpose)),
           el("dt", {}, t("fields")), el("dd", {}, requestFields(r)),
           el("dt", {}, t("uses")), el("dd", {}, String(r.max_uses)),
           el("dt", {}, t("until")), el("dd", {}, when(r.expires_at_ms))),
         el("button", { type: "button", class: "primary", on: { click: act("grant", {}, "granted_ok") } }, t("grant")),
-        boxes.length ? el("fieldset", { class: "grant-fields" }, el("legend", {}, t("fields_allowed")), boxes) : null,
+        boxes.length ? el("fieldset", { class: "grant-fields" }, el("legend", {}, t(categories.length ? "categories_allowed" : "fields_allowed")), boxes) : null,
         el("label", { for: `uses-${r.request_id}` }, t("uses_allowed")), uses,
         el("label", { for: `until-${r.request_id}` }, t("until_allowed")), until,
         el("button", { type: "button", class: "secondary", on: { click: (e) => {
@@ -307,6 +311,7 @@ const SCREENS = {
     show(t("tab_grants"), el("p", { class: "muted" }, t("loading")));
     const all = await api("GET", holderPath("/requests" + behalf("?")));
     const granted = all.filter((r) => r.status !== "pending" && r.status !== "refused");
+    if (granted.some((r) => requestedCategories(r).length)) await loadCategories();
     const items = granted.map((r) => el("li", { class: "card grant", "data-request": r.request_id },
       el("h3", {}, `${r.agency} · ${typeName(r.cert_type)}`),
       el("p", {}, r.status === "granted" && r.in_force ? t("in_force") : t("past")),
@@ -402,11 +407,12 @@ const SCREENS = {
       const erase = own ? el("button", { type: "button", class: "danger", on: { click: (e) => guarded(e.target, async () => {
         const agencies = releasedTo(await api("GET", holderPath("/requests")),
           (q) => (q.granted_scope || []).some((i) => i.record_category === r.category));
-        confirmErase(confirm, agencies.size ? t("record_erase_confirm", agencies.size) : t("record_not_released"),
-          agencies.size ? async () => {
-            await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/erase`));
-            await SCREENS.archive(); return t("record_erased_ok");
-          } : null);
+        // Never released but kept here (its source delivered it): only the wallet's copy goes.
+        const warning = agencies.size ? t("record_erase_confirm", agencies.size) : r.held ? t("record_erase_held") : t("record_not_released");
+        confirmErase(confirm, warning, agencies.size || r.held ? async () => {
+          await api("POST", holderPath(`/archive/${encodeURIComponent(r.record_id)}/erase`));
+          await SCREENS.archive(); return t(agencies.size ? "record_erased_ok" : "record_copy_erased_ok");
+        } : null);
       }) } }, t("erase")) : null;
       return el("li", { class: "card record", "data-record": r.record_id },
         el("h3", {}, categoryName(r.category)),
@@ -487,7 +493,14 @@ function requestedNames(r) {
   return (r.scope || []).flatMap((item) => item.fields || []);
 }
 
+// The archive record categories a request asks for (a request for records names only them).
+function requestedCategories(r) {
+  return (r.scope || []).filter((item) => item.record_category).map((item) => item.record_category);
+}
+
 function requestFields(r) {
+  const categories = requestedCategories(r);
+  if (categories.length) return t("records_of", categories.map(categoryName).join("、"));
   const names = requestedNames(r);
   return names.length ? names.map(fieldLabel).join("、") : t("whole_cert");
 }
