@@ -33,7 +33,7 @@ from node.sdk.trace import Gathered, TraceSource, gather
 
 SUBJECT_HELP = (
     "holder pseudonym (hd…), certificate id (cert-…), request id (req-…), organisation id"
-    " or archive item id"
+    " archive item id or anchor id (an…)"
 )
 BOUND_HELP = (
     "{} block: a height (digits, e.g. 120) or a block time in ISO 8601 (2026-12-04,"

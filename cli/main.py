@@ -15,6 +15,7 @@ from cli import (
     delegation,
     demo,
     devnet,
+    evidence,
     governance,
     pki,
     validators,
@@ -38,6 +39,7 @@ app.add_typer(governance.app, name="governance")
 audit_anomalies.register(audit.app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(pki.app, name="pki")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(catalogue.app, name="catalogue")
 app.command("demo")(demo.demo_cmd)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from contracts.anchoring import contract as anchoring
 from contracts.archives import contract as archives
 from contracts.attest import contract as attest
 from contracts.certificates import contract as certificates
@@ -27,14 +28,15 @@ SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
     consent.VERSIONS,
     delegation.VERSIONS,
     attest.VERSIONS,
+    anchoring.VERSIONS,
 )
 """Every contract: the versions of it this build can run (one line per contract)."""
 
 SCHEDULED_AT_GENESIS: Final = frozenset(
     {"membership", "certificates", "archives", "consent", "delegation"}
 )
-"""The contracts whose version schedule genesis writes. A contract shipped later (``attest``)
-has no entry until governance schedules a version: an absent schedule is version 1
+"""The contracts whose version schedule genesis writes. A contract shipped later (``attest``,
+``anchoring``) has no entry until governance schedules a version: an absent schedule is version 1
 (:func:`contracts.governance.versions.get_schedule`), so adding one leaves the genesis state,
 and every existing chain's state roots, as they were."""
 

@@ -135,6 +135,20 @@ VERSIONS_MAX: Final = 1000
 DEPARTMENT_LENGTH_MAX: Final = 100
 """A source department's name, in characters."""
 
+# --- Evidence anchoring --------------------------------------------------------------------
+
+ANCHOR_FACTS_MAX: Final = 1 << 20
+"""Most fact hashes one anchor's Merkle root may cover (a batch's leaves): a proof of one
+fact is then at most 20 sibling hashes (``ANCHOR_PATH_LENGTH_MAX``)."""
+
+ANCHOR_PATH_LENGTH_MAX: Final = 20
+"""Most siblings on a fact's path to its batch root: the depth of a tree of
+``ANCHOR_FACTS_MAX`` leaves."""
+
+CASE_REF_LENGTH_MAX: Final = 64
+"""A case reference (案号, file number) naming what an anchored fact belongs to, in
+characters: free text, screened for personal data."""
+
 # --- Governance ----------------------------------------------------------------------------
 
 VALIDATOR_ACTIVATION_DELAY: Final = 16
@@ -239,6 +253,11 @@ def get_limit_problems() -> list[str]:
             CA_CERTIFICATE_PEM_LENGTH_MAX <= JSON_ARG_LENGTH_MAX,
             "a proposal carrying a CA certificate stays within a JSON argument's size",
         ),
+        (
+            ANCHOR_FACTS_MAX == 1 << ANCHOR_PATH_LENGTH_MAX,
+            "a fact's path to its batch root is exactly as deep as the largest batch's tree",
+        ),
+        (CASE_REF_LENGTH_MAX <= ID_LENGTH_MAX, "a case reference is as short as an id"),
     )
     return [reason for holds, reason in relations if not holds]
 

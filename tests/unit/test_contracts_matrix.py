@@ -94,6 +94,11 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
             "purpose": "窗口核验",
         },
     ),
+    "anchoring.anchor": (
+        "anchoring",
+        "anchor",
+        lambda lg: {"root": "ab" * 32, "count": 2, "kind": "record", "case_ref": "矩阵案"},
+    ),
     "archives.append": ("archives", "append", lambda lg: support.append_args("SS-2024-000009")),
     "archives.claim": ("archives", "claim", lambda lg: {"record_id": REC}),
     "archives.request_correction": (
@@ -172,6 +177,18 @@ ALLOWED_ROLES: dict[str, frozenset[str]] = {
     "cert.revoke": frozenset({"issuer"}),
     "cert.reissue": frozenset({"issuer"}),
     "cert.record_verification": frozenset({"verifier", "other_verifier"}),
+    # Any member organisation anchors evidence; a holder or a stranger does not.
+    "anchoring.anchor": frozenset(
+        {
+            "issuer",
+            "other_issuer",
+            "verifier",
+            "other_verifier",
+            "archive_source",
+            "auditor",
+            "registrar",
+        }
+    ),
     "archives.append": frozenset({"archive_source"}),
     "archives.claim": frozenset({"holder", "delegate"}),
     "archives.request_correction": frozenset({"holder", "delegate"}),

@@ -38,6 +38,18 @@ EDGES = [
         limits.JSON_ARG_LENGTH_MAX,
         limits.JSON_ARG_LENGTH_MAX + 1,
     ),
+    (
+        "ANCHOR_FACTS_MAX",
+        1 << limits.ANCHOR_PATH_LENGTH_MAX,
+        (1 << limits.ANCHOR_PATH_LENGTH_MAX) + 1,
+    ),
+    (
+        "ANCHOR_FACTS_MAX",
+        1 << limits.ANCHOR_PATH_LENGTH_MAX,
+        (1 << limits.ANCHOR_PATH_LENGTH_MAX) - 1,
+    ),
+    ("ANCHOR_PATH_LENGTH_MAX", 20, 19),
+    ("CASE_REF_LENGTH_MAX", limits.ID_LENGTH_MAX, limits.ID_LENGTH_MAX + 1),
 ]
 
 
