@@ -93,8 +93,9 @@ class TxChecker:
         return len(self._passed)
 
     def close(self) -> None:
+        """Stop the threads (after the verifications they are running: short)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
 
     def check(self, tx: ledger_pb2.Transaction) -> CheckedTx:
         """Every stateless check of one transaction, on the caller's thread; raises

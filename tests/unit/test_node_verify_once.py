@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,14 +38,16 @@ CHAIN = "verify-once-chain"
 
 
 class CountingVerifier:
-    """The suite's own verification, counted."""
+    """The suite's own verification, counted, with the names of the threads it ran on."""
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
         self.calls = 0
+        self.threads: set[str] = set()
 
     def verify(self, public_key: bytes, msg: bytes, signature: bytes) -> bool:
         self.calls += 1
+        self.threads.add(threading.current_thread().name)
         return self.suite.verify(public_key, msg, signature)
 
 
@@ -151,6 +155,7 @@ def test_a_forged_signature_is_refused_every_time_and_not_remembered(suite: Suit
         with pytest.raises(TxInvalid) as info:
             checker.check(forged(tx))
         assert info.value.code == "bad_signature"
+        assert info.value.message == "transaction signature does not verify"
         assert counter.calls == calls
     assert len(checker) == 1
 
@@ -174,6 +179,11 @@ def test_a_batch_on_threads_keeps_order_and_verdicts(suite: Suite) -> None:
         txs.append(forged(tx) if n % 7 == 3 else tx)
     txs[5] = ledger_pb2.Transaction(body=txs[5].body, signature=b"\x00" * 3)
     txs.append(txs[0])
+    txs.append(txs[3])  # a forged one again: both copies refused
+    other_chain = ledger_pb2.Transaction()
+    other_chain.CopyFrom(txs[1])
+    other_chain.body.chain_id = "another-chain"
+    txs.insert(2, other_chain)
     counter = CountingVerifier(suite)
     threaded = TxChecker(CHAIN, suite, threads=4, verifier=counter)
     alone = TxChecker(CHAIN, suite, threads=1)
@@ -182,20 +192,90 @@ def test_a_batch_on_threads_keeps_order_and_verdicts(suite: Suite) -> None:
         want = alone.check_all(txs)
     finally:
         threaded.close()
-    assert counter.calls == 40  # 41 transactions, one of them twice
+    assert counter.calls == 40  # 43 transactions: one of another chain, two twice
     assert threaded._pool is not None  # the shares went to the threads
     assert [type(g) for g in got] == [type(w) for w in want]
     assert [g.hash if not isinstance(g, TxInvalid) else g.code for g in got] == [
         w.hash if not isinstance(w, TxInvalid) else w.code for w in want
     ]
-    refused = [i for i, g in enumerate(got) if isinstance(g, TxInvalid)]
-    assert refused == [3, 5, 10, 17, 24, 31, 38]
+    refused = [(i, g.code) for i, g in enumerate(got) if isinstance(g, TxInvalid)]
+    bad = "bad_signature"
+    assert refused == [(2, "wrong_chain")] + [(i, bad) for i in (4, 6, 11, 18, 25, 32, 39, 42)]
 
 
 def test_the_verifying_threads_are_bounded() -> None:
     assert 1 <= get_verify_threads() <= limits.VERIFY_THREADS_MAX
     assert get_verify_threads(1) == 1
+    assert get_verify_threads(64) == len(os.sched_getaffinity(0))
     assert limits.VERIFIED_TXS_REMEMBERED_MAX >= limits.MEMPOOL_TXS_MAX
+
+
+def test_where_the_cores_cannot_be_asked_the_cpu_count_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off Linux (no `sched_getaffinity`): the CPU count, or one thread if unknown."""
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert get_verify_threads(64) == 6
+    assert get_verify_threads(4) == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert get_verify_threads(64) == 1
+
+
+def test_a_checker_takes_the_threads_it_is_given_and_bounds_its_pool(suite: Suite) -> None:
+    """Three threads at most (the caller and two workers); 20 signatures make two shares."""
+    counter = CountingVerifier(suite)
+    checker = TxChecker(CHAIN, suite, threads=3, verifier=counter)
+    assert checker.threads == 3
+    try:
+        checker.check_all([issue(suite, 200 + n) for n in range(20)])
+        assert checker._pool is not None
+        assert checker._pool._max_workers == 2
+        assert threading.current_thread().name in counter.threads
+        assert any(name.startswith("tx-verify") for name in counter.threads)
+        assert len(counter.threads) == 2  # 20 // 8 = 2 shares: the caller and one worker
+    finally:
+        checker.close()
+
+
+def test_small_batches_stay_on_the_callers_thread(suite: Suite) -> None:
+    counter = CountingVerifier(suite)
+    checker = TxChecker(CHAIN, suite, threads=2, verifier=counter)
+    checker.check_all([issue(suite, 300 + n) for n in range(15)])  # one share: 15 // 8
+    assert checker._pool is None
+    assert counter.threads == {threading.current_thread().name}
+    checker.check_all([issue(suite, 400 + n) for n in range(16)])  # two shares
+    assert checker._pool is not None
+    checker.close()
+
+
+def test_the_checker_screens_the_call(suite: Suite) -> None:
+    """The screen of admission (undeclared arguments, personal data) runs before the
+    signature, which is then not verified."""
+    counter = CountingVerifier(suite)
+    checker = TxChecker(CHAIN, suite, verifier=counter)
+    edu, _, _ = keys(suite)
+    tx = build_tx(CHAIN, edu, "certificates", "revoke", {"cert_id": "cert-once-0001", "note": "x"})
+    with pytest.raises(TxInvalid) as info:
+        checker.check(tx)
+    assert "'note' is not declared" in info.value.message
+    assert counter.calls == 0
+
+
+def test_the_memory_is_bounded_and_forgets_the_oldest(suite: Suite) -> None:
+    counter = CountingVerifier(suite)
+    checker = TxChecker(CHAIN, suite, remembered_max=2, verifier=counter)
+    first, second, third = (issue(suite, 500 + n) for n in range(3))
+    checker.check(first)
+    checker.check(second)
+    assert len(checker) == 2
+    checker.check(third)
+    assert len(checker) == 2
+    checker.check(third)
+    checker.check(second)
+    assert counter.calls == 3
+    checker.check(first)  # forgotten: verified again
+    assert counter.calls == 4
 
 
 # ---- every way a transaction reaches a validator --------------------------------------------
