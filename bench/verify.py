@@ -17,7 +17,7 @@ validator with the SDK, every answer checked client-side against the genesis val
 Prints one JSON line. Not a test: it asserts nothing about speed. The node's and the
 clients' costs share this machine's cores, so the figures bound a node from below.
 Usage: python bench/verify.py [--certs 5000] [--duration 20] [--clients 2] [--batch 1000]
-       [--modes single,batched,presentation]
+       [--modes single,batched,presentation] [--suite ed25519-sha256|sm2-sm3]
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-from suites import ED25519_SHA256
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -69,11 +67,13 @@ def issue(net: Devnet, count: int) -> list[str]:
 
 def issue_diploma(net: Devnet) -> tuple[bytes, dict[str, Any]]:
     """A diploma issued by `edu` to a holder whose key the bench holds: (its seed, the
-    salted document, as a wallet keeps it)."""
+    salted document, as a wallet keeps it). The holder's key is of the chain's suite, as a
+    wallet's is: on an SM chain its presentations are `TLP2` (SM2, SM3)."""
     from cli.cert import issue_certificate
 
-    seed = random.Random(11).randbytes(32)
-    holder = holder_id_for(KeyPair(seed).public_key, suite=ED25519_SHA256)
+    suite = net.genesis.suite
+    seed = KeyPair.generate(suite).seed
+    holder = holder_id_for(KeyPair(seed, suite).public_key, suite=suite)
     issuer = load_key_file(net.org_key_path("edu"), passphrase())
     with net.client(org="edu") as client:
         doc, _ = issue_certificate(client, issuer, "diploma", holder, DIPLOMA, org_id="edu")
@@ -101,7 +101,7 @@ def client_main(
             if mode == "presentation":
                 seed, doc = presented
                 text = fmt.make_presentation(
-                    KeyPair(seed),
+                    KeyPair(seed, get_suite(suite_name)),
                     doc,
                     ["degree"],
                     nonce=rnd.randbytes(fmt.NONCE_BYTES),
@@ -175,12 +175,18 @@ def main() -> None:
         default="single,batched,presentation",
         help="comma-separated: single, batched, presentation",
     )
+    parser.add_argument(
+        "--suite",
+        default=DEFAULT_SUITE_NAME,
+        help="the devnet's crypto suite: ed25519-sha256 or sm2-sm3 (docs/sm-suite.md)",
+    )
     ns = parser.parse_args()
     modes = set(ns.modes.split(","))
     os.environ.setdefault("TRUSTLEDGER_LOG_LEVEL", "warning")
     workdir = Path(tempfile.mkdtemp(prefix="trustledger-bench-verify-"))
-    net = devnet.up(workdir, base_port=0, show=False)
+    net = devnet.up(workdir, base_port=0, show=False, suite=get_suite(ns.suite))
     figures: dict[str, Any] = {
+        "suite": ns.suite,
         "certs": ns.certs,
         "clients": ns.clients,
         "batch": ns.batch,

@@ -72,6 +72,14 @@ def _spread_text(spread: Spread, unit: str) -> tuple[str, str]:
     return f"{spread.median} blocks", f"{spread.p90} blocks"
 
 
+AVERAGE_MEANING = "the mean rating (1 to 5) the applicants gave its shares"
+
+
+def _average_text(report: OrgReport) -> str:
+    average = report.share_rating_average
+    return "–" if average is None else f"{average:.2f}"
+
+
 def report_tables(report: OrgReport, name: str) -> list[Table]:
     counts = Table(title=f"audit report of {report.org} ({name})")
     counts.add_column("figure")
@@ -83,6 +91,7 @@ def report_tables(report: OrgReport, name: str) -> list[Table]:
     counts.add_row(
         "pending corrections", str(report.pending_corrections), "corrections not answered"
     )
+    counts.add_row("share rating average", _average_text(report), AVERAGE_MEANING)
     times = Table(title="response times (median and p90, nearest rank)")
     for col in (
         "from → to",
@@ -127,6 +136,8 @@ def report_html(report: OrgReport, name: str, doc: dict[str, object]) -> str:
         "<td>its requests not answered</td></tr>"
         f"<tr><th>pending corrections</th><td class=n>{report.pending_corrections}</td>"
         "<td>corrections not answered</td></tr>"
+        f"<tr><th>share rating average</th><td class=n>{e(_average_text(report))}</td>"
+        f"<td>{e(AVERAGE_MEANING)}</td></tr>"
     )
     times = ""
     for label, blocks_key, ms_key in SPREADS:
@@ -175,7 +186,8 @@ def register(app: typer.Typer) -> None:
     ) -> Output:
         """An organisation's figures: consent requests, grants, refusals, accesses, refused
         attempts, verifications, certificates issued, archive records appended, corrections
-        asked and answered, and response times (median and p90, in blocks and in block
+        asked and answered, data-sharing applications, approvals, refusals, shares and their
+        average rating, and response times (median and p90, in blocks and in block
         time) from a request to its answer."""
         first, last = _bound(since, "--since"), _bound(until, "--until")
         if html_out is not None:

@@ -18,6 +18,7 @@ from cli import (
     evidence,
     governance,
     pki,
+    share,
     validators,
 )
 
@@ -34,6 +35,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(consent.app, name="consent")
 app.add_typer(archive.app, name="archive")
 app.add_typer(delegation.app, name="delegation")
+app.add_typer(share.app, name="share")
 app.add_typer(attest.app, name="attest")
 app.add_typer(governance.app, name="governance")
 audit_anomalies.register(audit.app)

@@ -20,6 +20,7 @@ from contracts.consent import contract as consent
 from contracts.delegation import contract as delegation
 from contracts.framework.contract import SystemContract
 from contracts.membership import contract as membership
+from contracts.sharing import contract as sharing
 
 SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
     membership.VERSIONS,
@@ -27,6 +28,7 @@ SHIPPED: Final[tuple[tuple[SystemContract, ...], ...]] = (
     archives.VERSIONS,
     consent.VERSIONS,
     delegation.VERSIONS,
+    sharing.VERSIONS,
     attest.VERSIONS,
     anchoring.VERSIONS,
 )

@@ -77,6 +77,24 @@ VERIFY_STREAM_BATCHES_MAX = 10_000
 """Batches one `Agency/VerifyStream` may carry (10 million certificates); then a new one."""
 WATCHERS_MAX = 256
 """Open `Agency/WatchStatus` streams one validator serves at once."""
+WATCHERS_PER_CALLER_MAX = WATCHERS_MAX // 4
+"""Of which one organisation's: a follower that reads nothing stays open (held by flow
+control, node/services/slots.py), so one organisation's stalled followers leave three
+quarters of the watchers to the others. 64 streams of 1,000 certificates each is more than
+any agency follows."""
+VERIFY_STREAMS_MAX = 32
+"""Open `Agency/VerifyStream` streams one validator serves at once. A stream whose client
+reads nothing holds, in the node, one answer and what HTTP/2 flow control lets the client
+send ahead (the transport's receive window: ~4 MB measured with grpcio 1.85's BDP-grown
+windows, VERIFY_STREAM_WINDOW_BYTES_EST): at most VERIFY_STREAMS_HELD_BYTES_MAX together."""
+VERIFY_STREAMS_PER_CALLER_MAX = 8
+"""Of which one organisation's (a service hall runs a few in parallel at most; a ninth
+waits for one to close), so one organisation's stalled streams leave three quarters."""
+VERIFY_STREAM_WINDOW_BYTES_EST = 8 * 1024 * 1024
+"""Requests one stream's client sends ahead of the node's reading, at most (twice what was
+measured, docs/agencies.md)."""
+VERIFY_STREAMS_HELD_BYTES_MAX = 1024 * 1024 * 1024
+"""What all open verification streams may hold in a validator's memory, at worst."""
 WATCH_POLL_S = 0.2
 """How often a watcher looks for new blocks: the latency of a status change's notice."""
 VERIFY_ANSWER_BYTES_EST = 4 * 1024 + 256 * (5 + 32)
@@ -201,6 +219,12 @@ def get_broken_relations() -> list[str]:
         "a block fits a WAL record, whose length is a u32": BLOCK_BYTES_MAX + 64 * 1024
         <= WAL_RECORD_BYTES_MAX
         < 2**32,
+        "stalled verification streams fit their memory budget": VERIFY_STREAMS_MAX
+        * (VERIFY_BATCH_CERTS_MAX * VERIFY_ANSWER_BYTES_EST + VERIFY_STREAM_WINDOW_BYTES_EST)
+        <= VERIFY_STREAMS_HELD_BYTES_MAX,
+        "one organisation's streams leave most to the others": 4 * VERIFY_STREAMS_PER_CALLER_MAX
+        <= VERIFY_STREAMS_MAX
+        and 4 * WATCHERS_PER_CALLER_MAX <= WATCHERS_MAX,
         "a WAL rewrite drops at least as much as it copies": WAL_COMPACT_RATIO >= 2,
         "an issued certificate may live as long as its CA at most": CERT_DAYS_MAX <= CA_DAYS_MAX,
         "a status list is whole bytes": STATUS_LIST_BITS % 8 == 0,

@@ -5,6 +5,7 @@ Before the port opens: the transport allowed (wallet/https.py), files private
 with readable. Each failure is one line on stderr and exit code 2.
 """
 
+import logging
 import sys
 
 import uvicorn
@@ -20,6 +21,10 @@ from wallet.settings import WalletSettings
 def main() -> int:
     set_private_umask()  # LevelDB's files: 0600, in folders of 0700
     settings = WalletSettings()
+    # The wallet's own notices (the store's one-time sweep at start: wallet/store_sweep.py)
+    # on stderr beside uvicorn's; uvicorn configures only its own loggers.
+    logging.basicConfig(format="%(levelname)s:     %(name)s: %(message)s")
+    logging.getLogger("wallet").setLevel(logging.INFO)
     try:
         check_plain_http(settings)
         check_wallet_files(settings)

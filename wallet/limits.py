@@ -102,3 +102,10 @@ Past it new requests are refused (503) rather than forgetting a nonce still repl
 TRUST_CACHE_S = 5
 """How long the CAs and revoked serials read from the chain are reused: a revocation or a
 removed organisation is refused here at most this long after its block."""
+
+# ---- the store's one-time sweep (wallet/store_sweep.py, docs/erasure.md) ---------------------
+
+SWEEP_BATCH_ROWS = 1000
+"""Rows copied per write batch when the store is rewritten: bounds the memory one batch holds."""
+SWEEP_PROGRESS_ROWS = 10_000
+"""The sweep logs its progress every this many rows (a small store logs only its end)."""

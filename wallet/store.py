@@ -12,7 +12,8 @@ certificate, the holder and the part (:func:`part_aad`). Documents stored before
 (node/sdk/sealing.py). An archive record's content its source delivered (``r/``) is sealed
 the same way (wallet/routers/records.py). A share is the document sealed to the agency's
 key, bound to the request, when the holder grants it (for a grant of record categories, each
-record released, bound to the request and the record).
+record released, bound to the request and the record). The row ``m/swept-erasure`` marks a
+store that holds nothing an erasure deleted (wallet/store_sweep.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import plyvel
 
 from node.sdk import sealing
 from suites import Suite
+from wallet.store_sweep import SWEPT_KEY, SWEPT_VALUE, sweep_once
 
 P_HOLDER = b"h/"
 P_DOC = b"d/"
@@ -51,10 +53,14 @@ class WalletStore:
         self.suite = suite
         """The chain's crypto suite (its genesis's): what documents and shares are sealed
         with."""
+        # A store older erasures may have left values in is rewritten once (store_sweep.py).
+        sweep_once(path)
         path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: see wallet/files.py
         # Uncompressed: the values are ciphertext (nothing to gain), and a scan of the files
         # for what an erasure destroyed (tests/unit/test_wallet_erasure.py) reads them as is.
         self._db = plyvel.DB(str(path), create_if_missing=True, compression=None)
+        if self._db.get(SWEPT_KEY) is None:  # a new store: nothing erased to sweep out
+            self._db.put(SWEPT_KEY, SWEPT_VALUE, sync=True)
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -94,6 +94,26 @@ CONSENT_VALIDITY_MS_MAX_V2: Final = 366 * 86_400_000
 SCOPE_ITEMS_MAX: Final = 16
 """Most items in one consent scope (certificates, certificate types, record categories)."""
 
+# --- Inter-agency data sharing (contracts.sharing) -----------------------------------------
+
+SHARE_ANSWER_MS: Final = 15 * 86_400_000
+"""How long the data-owning agency has to answer an application (from the block that
+carried it): after this, approving, narrowing or refusing it is refused and it shows as
+expired."""
+
+SHARE_PERIOD_MS_MAX: Final = 366 * 86_400_000
+"""Longest period an application may ask for (minimal sufficiency, as consent v2)."""
+
+LEGAL_BASIS_LENGTH_MAX: Final = 200
+"""An application's legal basis (the law or regulation it rests on), in characters."""
+
+SHARE_RATING_MIN: Final = 1
+SHARE_RATING_MAX: Final = 5
+"""The scale an applicant rates a share on."""
+
+SHARE_COMMENT_LENGTH_MAX: Final = 200
+"""An applicant's comment on a share, in characters."""
+
 # --- Attestations (issue 13, contracts/attest/) ----------------------------------------------
 
 ATTEST_SOURCES_MAX: Final = 8
@@ -258,6 +278,11 @@ def get_limit_problems() -> list[str]:
             "a fact's path to its batch root is exactly as deep as the largest batch's tree",
         ),
         (CASE_REF_LENGTH_MAX <= ID_LENGTH_MAX, "a case reference is as short as an id"),
+        (
+            1 <= SHARE_RATING_MIN < SHARE_RATING_MAX,
+            "a share's rating scale has at least two steps, from 1",
+        ),
+        (SHARE_ANSWER_MS <= SHARE_PERIOD_MS_MAX, "an answer is due within the longest period"),
     )
     return [reason for holds, reason in relations if not holds]
 

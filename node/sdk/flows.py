@@ -11,8 +11,9 @@ The graph (`build_flow_graph`) is three columns: the organisations that put data
 holder's file (issued a certificate, appended an archive record), the holder's
 certificates and archive items, and the organisations the data went to (a grant, a
 verification, an access), each edge counted. The report (`build_org_report`) counts one
-organisation's requests, grants, refusals, accesses, verifications and corrections in a
-window of blocks, with response times (median and p90, nearest rank) in blocks and in
+organisation's requests, grants, refusals, accesses, verifications, corrections and
+data-sharing applications, answers, shares and ratings (contracts/sharing) in a window of
+blocks, with response times (median and p90, nearest rank) in blocks and in
 block time. Only ids go in either: holder pseudonyms, certificate and record ids,
 organisation ids (and the names the chain gives organisations); never a document's fields.
 """
@@ -46,6 +47,11 @@ CONSENT_GRANTED: Final = "consent.granted"
 CONSENT_REFUSED: Final = "consent.refused"
 CONSENT_ACCESSED: Final = "consent.accessed"
 CONSENT_ANSWERS: Final = frozenset((CONSENT_GRANTED, CONSENT_REFUSED))
+SHARE_APPLIED: Final = "sharing.applied"
+SHARE_APPROVED: Final = "sharing.approved"
+SHARE_REFUSED: Final = "sharing.refused"
+SHARE_SHARED: Final = "sharing.shared"
+SHARE_RATED: Final = "sharing.rated"
 
 EDGE_KINDS: Final = ("issue", "append", "grant", "verify", "access", "refused")
 """The edges of a flow graph: into the file (issue, append), out of it (grant, verify,
@@ -407,6 +413,13 @@ COUNTS: Final = (
     "appended",
     "corrections_requested",
     "corrections_answered",
+    "share_applications",
+    "share_applications_received",
+    "share_approvals",
+    "share_refusals",
+    "shares",
+    "shares_received",
+    "share_ratings",
 )
 """The figures of a report, in the order it prints them."""
 
@@ -421,6 +434,13 @@ COUNT_MEANINGS: Final[Mapping[str, str]] = {
     "appended": "archive records it appended",
     "corrections_requested": "corrections holders asked of its archive records",
     "corrections_answered": "of those it answered (corrected or refused)",
+    "share_applications": "data-sharing applications it made to other agencies",
+    "share_applications_received": "data-sharing applications other agencies made to it",
+    "share_approvals": "of those it approved (as asked or narrowed)",
+    "share_refusals": "of those it refused, with a reason",
+    "shares": "shares of its data it executed (recorded by hash)",
+    "shares_received": "shares it received from other agencies",
+    "share_ratings": "ratings the applicants gave its shares",
 }
 
 
@@ -445,12 +465,16 @@ class OrgReport:
 
     pending_corrections: int
 
+    share_rating_average: float | None = None
+    """The mean of the ratings its shares got in the window (two decimals); None if none."""
+
     def as_dict(self) -> dict[str, object]:
         return {
             "org": self.org,
             **dict(self.counts),
             "pending_requests": self.pending_requests,
             "pending_corrections": self.pending_corrections,
+            "share_rating_average": self.share_rating_average,
             "response_times": {
                 "consent_answer_blocks": self.consent_answer_blocks.as_dict(),
                 "consent_answer_ms": self.consent_answer_ms.as_dict(),
@@ -470,6 +494,13 @@ OWN_ACTS: Final[tuple[tuple[frozenset[str], str, str], ...]] = (
     (frozenset((RECORD_APPENDED,)), "source", "appended"),
     (frozenset((CORRECTION_REQUESTED,)), "source", "corrections_requested"),
     (CORRECTION_ANSWERS, "source", "corrections_answered"),
+    (frozenset((SHARE_APPLIED,)), "applicant", "share_applications"),
+    (frozenset((SHARE_APPLIED,)), "owner", "share_applications_received"),
+    (frozenset((SHARE_APPROVED,)), "owner", "share_approvals"),
+    (frozenset((SHARE_REFUSED,)), "owner", "share_refusals"),
+    (frozenset((SHARE_SHARED,)), "owner", "shares"),
+    (frozenset((SHARE_SHARED,)), "applicant", "shares_received"),
+    (frozenset((SHARE_RATED,)), "owner", "share_ratings"),
 )
 """The figures that count one kind of event: its names, the attribute naming the
 organisation it counts for, the figure."""
@@ -516,6 +547,7 @@ def build_org_report(
     whether it exists at all is the chain's to say (the CLI asks membership)."""
     counts = dict.fromkeys(COUNTS, 0)
     consent, corrections = Exchanges(), Exchanges()
+    ratings: list[int] = []
     for e in entries:
         inside = is_in_window(e, since, until)
         if not e.ok:
@@ -524,6 +556,9 @@ def build_org_report(
         for names, who, figure in OWN_ACTS:
             if e.name in names and _text(e, who) == org:
                 counts[figure] += inside
+        rating = e.attrs.get("rating")  # an event without one is no rating to average
+        if e.name == SHARE_RATED and _text(e, "owner") == org and inside and type(rating) is int:
+            ratings.append(rating)
         if _text(e, "agency") == org:
             if e.name == CONSENT_REQUESTED:
                 consent.ask(get_request_id(e), e, inside)
@@ -543,4 +578,5 @@ def build_org_report(
         correction_answer_ms=compute_spread(corrections.ms),
         pending_requests=len(consent.pending),
         pending_corrections=len(corrections.pending),
+        share_rating_average=round(sum(ratings) / len(ratings), 2) if ratings else None,
     )

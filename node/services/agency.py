@@ -20,8 +20,11 @@ from node.chain.certstatus import STATUS_BY_NAME
 from node.limits import (
     VERIFY_BATCH_CERTS_MAX,
     VERIFY_STREAM_BATCHES_MAX,
+    VERIFY_STREAMS_MAX,
+    VERIFY_STREAMS_PER_CALLER_MAX,
     WATCH_POLL_S,
     WATCHERS_MAX,
+    WATCHERS_PER_CALLER_MAX,
 )
 from node.runtime import Node
 from node.sdk.presentation import QR_CHARACTERS_MAX, PresentationRefused
@@ -33,6 +36,7 @@ from node.services.common import (
     contract_status,
     proven_state,
 )
+from node.services.slots import StreamSlots
 from node.services.watch import Followed
 from node.transport.policy import current_caller
 from proto import node_pb2, node_pb2_grpc
@@ -41,8 +45,10 @@ from proto import node_pb2, node_pb2_grpc
 class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
     def __init__(self, node: Node) -> None:
         super().__init__(node)
-        self.watchers = 0
-        """Open WatchStatus streams on this validator."""
+        self.watchers = StreamSlots("watchers", WATCHERS_MAX, WATCHERS_PER_CALLER_MAX)
+        self.verify_streams = StreamSlots(
+            "verification streams", VERIFY_STREAMS_MAX, VERIFY_STREAMS_PER_CALLER_MAX
+        )
         self.nonces = NonceBook()
         """Presentations this node accepted, until they expire (in memory: see
         docs/presentations.md)."""
@@ -85,19 +91,24 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
         """Batches on one stream, answered one at a time in order: the next request is read
         only once the answer to the last was handed to the transport, so a client that sends
         faster than it reads waits on HTTP/2 flow control, and the node holds one batch of
-        it at a time."""
+        it at a time. Such a stream stays open, so how many are open is capped
+        (node/services/slots.py)."""
+        caller = current_caller().org
+        if refusal := self.verify_streams.get_refusal(caller):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
         served = 0
-        async for request in requests:
-            served += 1
-            if served > VERIFY_STREAM_BATCHES_MAX:
-                await context.abort(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED,
-                    f"at most {VERIFY_STREAM_BATCHES_MAX} batches on one stream: open another",
-                )
-            try:
-                yield batch_answer(self.node, list(request.cert_ids))
-            except BatchRefused as refused:
-                await context.abort(refused.code, str(refused))
+        with self.verify_streams.held(caller):
+            async for request in requests:
+                served += 1
+                if served > VERIFY_STREAM_BATCHES_MAX:
+                    await context.abort(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        f"at most {VERIFY_STREAM_BATCHES_MAX} batches on one stream: open another",
+                    )
+                try:
+                    yield batch_answer(self.node, list(request.cert_ids))
+                except BatchRefused as refused:
+                    await context.abort(refused.code, str(refused))
 
     async def WatchStatus(
         self, request: node_pb2.WatchStatusRequest, context: Context
@@ -110,11 +121,9 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             _check_ids(ids)
         except BatchRefused as refused:
             await context.abort(refused.code, str(refused))
-        if self.watchers >= WATCHERS_MAX:
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"this validator serves {WATCHERS_MAX} watchers already: try another",
-            )
+        caller = current_caller().org
+        if refusal := self.watchers.get_refusal(caller):
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal)
         store = self.node.store
         until: dict[str, int] = {}
         for i, cert_id in enumerate(ids):
@@ -126,8 +135,7 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
             until[cert_id] = int(record["valid_until_ms"]) if record else 0
         followed = Followed(until)
         next_height = (request.from_height or store.tip_height()) + 1
-        self.watchers += 1
-        try:
+        with self.watchers.held(caller):
             while True:
                 while next_height <= store.tip_height():
                     block, results = store.get_block(next_height), store.get_results(next_height)
@@ -142,8 +150,6 @@ class AgencyService(node_pb2_grpc.AgencyServicer, NodeService):
                     next_height += 1
                     await asyncio.sleep(0)  # a long replay shares the loop
                 await asyncio.sleep(WATCH_POLL_S)
-        finally:
-            self.watchers -= 1
 
     async def VerifyPresentation(
         self, request: node_pb2.VerifyPresentationRequest, context: Context

@@ -35,6 +35,7 @@ REC2 = "SS-2024-000002"
 COR = "COR-0000001"
 GUARDIANSHIP = "DLG-GUARD-0001"
 REQ = "REQ-MATRIX-0001"
+SHARE, SHARE_PENDING = "SHARE-MATRIX-0001", "SHARE-MATRIX-0002"
 CAROL = holder_id_for(support.key_of("wallet/carol"), suite=ED25519_SHA256)
 
 ROLES: dict[str, bytes] = {
@@ -162,6 +163,12 @@ OPERATIONS: dict[str, tuple[str, str, Args]] = {
         "access",
         lambda lg: {"request_id": REQ, "cert_id": ID_CARD},
     ),
+    "sharing.approve": ("sharing", "approve", lambda lg: {"application_id": SHARE_PENDING}),
+    "sharing.execute_personal": (
+        "sharing",
+        "execute",
+        lambda lg: {"application_id": SHARE, "content_hash": "ab" * 32, "consent_request_id": REQ},
+    ),
 }
 
 DENIED = "permission_denied"
@@ -206,6 +213,9 @@ ALLOWED_ROLES: dict[str, frozenset[str]] = {
     "consent.access_fields": frozenset({"verifier"}),
     "consent.access_record": frozenset({"verifier"}),
     "consent.access_out_of_scope": frozenset({"verifier"}),
+    # The data owner (the university, asked by the bank) answers and executes shares.
+    "sharing.approve": frozenset({"issuer"}),
+    "sharing.execute_personal": frozenset({"issuer"}),
 }
 """Roles that pass the permission check of each operation (everyone else: permission_denied)."""
 
@@ -226,6 +236,12 @@ STATE_OUTCOME: dict[str, dict[str, str]] = {
     },
     "consent.access_record": {s: OK if s in ("in_force", "delegated") else DENIED for s in STATES},
     "consent.access_out_of_scope": {s: DENIED for s in STATES},
+    # 31 days on, the pending application is past its answer deadline (15 days) too.
+    "sharing.approve": {s: "failed_precondition" if s == "expired" else OK for s in STATES},
+    # A share of Alice's data needs her grant to the bank in force (with a use left).
+    "sharing.execute_personal": {
+        s: OK if s in ("in_force", "narrowed", "delegated") else DENIED for s in STATES
+    },
 }
 """For roles that pass the permission check: the outcome in each grant state (other
 operations do not depend on the grant state and are allowed in every state)."""
@@ -260,6 +276,22 @@ def prepared(state: str) -> support.Ledger:
         support.GUARDIAN,
         ledger.time_ms + 365 * support.DAY_MS,
     )
+    for application_id in (SHARE, SHARE_PENDING):
+        ledger.call(
+            support.BANK,
+            "sharing.apply",
+            {
+                "application_id": application_id,
+                "owner": support.UNIVERSITY.id,
+                "data_item": "diploma",
+                "purpose_code": "002",
+                "legal_basis": "《个人贷款管理办法》",
+                "period_start_ms": ledger.time_ms,
+                "period_end_ms": ledger.time_ms + 60 * support.DAY_MS,
+                "holder": support.ALICE,
+            },
+        )
+    ledger.call(support.UNIVERSITY, "sharing.approve", {"application_id": SHARE})
     ledger.call(
         support.BANK,
         "consent.request",
@@ -330,6 +362,9 @@ def test_authorisation_matrix(role: str, operation: str, state: str) -> None:
     else:
         error = ledger.reject(ROLES[role], f"{contract}.{method}", args, outcome)
         assert error.message
+    if operation == "sharing.execute_personal" and outcome == OK:
+        used = ledger.query("consent", "get", {"request_id": REQ})
+        assert used["last_access_height"] == ledger.height - 1
     if operation.startswith("consent.access") and outcome == OK:
         accessed = ledger.query("consent", "get", {"request_id": REQ})
         assert accessed["last_access_height"] == ledger.height - 1
