@@ -5,7 +5,8 @@ organisations, keys from fixed seeds) in a genesis state on a fresh LevelDB in a
 folder, then blocks of signed `certificates.issue` transactions built like `bench/run.py`'s
 `make_txs`, each run through the node's own code in the order a backup runs it:
 
-    check_verify  `check_block_txs` with no cache: decode, screening, Ed25519 verification
+    check_verify  `check_block_txs` with no cache: decode, screening, signature verification
+                  (Ed25519, or SM2 with `--suite sm2-sm3`)
     check_cached  `check_block_txs` with the mempool's by-signature cache hit for every tx
                   (what a replica pays for a transaction it admitted or was forwarded)
     check_certified  `check_block_txs(certified=True)`: a block fetched with its commit
@@ -51,31 +52,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.txs import issue_txs
 from cli.devnet import ORGANISATIONS, VALIDATOR_IDS, consortium
 from consensus.validators import Validator, ValidatorSet
+from node.chain import statetree
 from node.chain.crypto import KeyPair
 from node.chain.tx import CheckedTx
 from node.genesis import Genesis
-from node.ledger import statetree
 from node.ledger.execution import check_block_txs, execute_block
 from node.ledger.state import StoreState
 from node.ledger.store import Store
 from proto import ledger_pb2
+from suites import ED25519_SHA256, SUITES, Suite, get_suite
 
 CHAIN_ID = "trustledger-profile"
 GENESIS_TIME_MS = 1_700_000_000_000
 
 
-def seeded_key(label: str) -> KeyPair:
-    return KeyPair((label.encode() * 32)[:32])
+def seeded_key(label: str, suite: Suite = ED25519_SHA256) -> KeyPair:
+    return KeyPair((label.encode() * 32)[:32], suite)
 
 
-def make_genesis() -> Genesis:
-    validators = tuple(Validator(v, seeded_key(v).public_key) for v in VALIDATOR_IDS)
-    orgs = consortium({org_id: seeded_key(org_id).public_key for org_id, *_ in ORGANISATIONS})
+def make_genesis(suite: Suite = ED25519_SHA256) -> Genesis:
+    validators = tuple(Validator(v, seeded_key(v, suite).public_key) for v in VALIDATOR_IDS)
+    orgs = consortium(
+        {org_id: seeded_key(org_id, suite).public_key for org_id, *_ in ORGANISATIONS}
+    )
     return Genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
         validators=ValidatorSet(validators),
         organisations=orgs,
+        suite=suite,
     )
 
 
@@ -143,10 +148,13 @@ def main() -> int:
     parser.add_argument(
         "--stat", choices=("min", "median"), default="min", help="over the measured blocks"
     )
+    parser.add_argument(
+        "--suite", choices=tuple(SUITES), default=ED25519_SHA256.name, help="the chain's suite"
+    )
     ns = parser.parse_args()
 
-    genesis = make_genesis()
-    issuer = seeded_key("psb")
+    genesis = make_genesis(get_suite(ns.suite))
+    issuer = seeded_key("psb", genesis.suite)
     workdir = Path(tempfile.mkdtemp(prefix="trustledger-profile-"))
     try:
         chain = Chain(workdir / "db", genesis)
@@ -224,6 +232,7 @@ def main() -> int:
         med["total_cached"] = med["check_cached"] + med["execute"] + med["commit"]
         med["total_certified"] = med["check_certified"] + med["execute"] + med["commit"]
         summary = {
+            "suite": ns.suite,
             "prefill": ns.prefill,
             "blocks": ns.blocks,
             "block_txs": n,
@@ -235,7 +244,7 @@ def main() -> int:
             print(json.dumps(summary))
         else:
             print(
-                f"prefill {ns.prefill} certificates; {ns.blocks} blocks of {n} txs "
+                f"{ns.suite}: prefill {ns.prefill} certificates; {ns.blocks} blocks of {n} txs "
                 f"({ns.stat} {ns.clock} µs per transaction)"
             )
             for key in (

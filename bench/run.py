@@ -1,13 +1,22 @@
 """`make bench`: a 4-validator devnet on this machine under a load of signed
-certificate-issue transactions from client processes. Prints one JSON line:
+certificate-issue transactions from client processes. Prints one JSON line per suite:
 
+    suite        the chain's crypto suite (`--suite`: ed25519-sha256 unless said)
     tps          committed per second, sustained, with batched submission (a bulk issuer)
     tps_single   the same with one call per transaction
     p50_ms/p99_ms submit-to-commit latency of sampled transactions (batched run)
     failover_s   primary killed (SIGKILL) to the next commit
     catchup_tps  transactions per second re-synced by a replica whose data was wiped
+    sign_per_s, verify_per_s  the suite's signatures of a transaction, per second of one
+                 thread's CPU time (in this process, before the devnet starts)
+    validators_cpu_s  CPU seconds the 4 validators used during the batched load window
+                 (from /proc), and `cpu_us_per_tx` that divided by the transactions committed
+    load_avg     the 1-minute load average before the run (the machine is shared)
 
-Not a test: it asserts nothing about speed. Run `python bench/run.py --help` for options.
+With `--suite ed25519-sha256,sm2-sm3` (or `all`) each suite gets a devnet of its own, one
+after the other, and a last line puts them side by side (`ratio`: the second suite's figure
+over the first's). Not a test: it asserts nothing about speed. Run `python bench/run.py
+--help` for options.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from node.chain.crypto import KeyPair, load_key_file
 from node.chain.tx import tx_hash
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.tls import ClientTls
-from suites import DEFAULT_SUITE_NAME, get_suite
+from suites import DEFAULT_SUITE_NAME, ED25519_SHA256, SUITES, Suite, get_suite
 
 SAMPLE_EVERY = 25
 # Default --backlog: a client pauses while the node it last sent to reports more pending
@@ -48,11 +57,63 @@ MEMPOOL_HIGH = 300
 # How often the commit watcher asks val-0 for its height: the latency figures' resolution,
 # and a cost to val-0 (one status call each, ~0.3 ms of CPU).
 WATCH_POLL_S = 0.01
+# Default --rate-cap per suite: the pre-signed transactions per second of load. Above what
+# the chain commits, so the clients never run dry: an SM chain cannot pass ~2,300 tx/s on
+# 2 cores (4 validators each verify every SM2 signature, ~4,500 a core-second), and
+# pre-signing SM2 costs ~250 us a transaction, so its cap is lower to keep that short.
+RATE_CAP = {"ed25519-sha256": 7000, "sm2-sm3": 3000}
+# Client CPU per pre-signed transaction besides the signature (building it), seconds.
+BUILD_TX_S = 40e-6
 
 
-def make_txs(chain_id: str, seed: bytes, client_no: int, count: int) -> list[Any]:
+def make_txs(
+    chain_id: str, seed: bytes, client_no: int, count: int, suite: Suite = ED25519_SHA256
+) -> list[Any]:
     """Pre-signed certificate issues, so signing cost is outside the measured window."""
-    return issue_txs(chain_id, KeyPair(seed), f"b{client_no}", count, random.Random(client_no))
+    return issue_txs(
+        chain_id, KeyPair(seed, suite), f"b{client_no}", count, random.Random(client_no)
+    )
+
+
+def sign_cost_s(suite: Suite, samples: int = 200) -> float:
+    """CPU seconds one transaction signature costs here (the clients' pre-signing time)."""
+    key = suite.signing_key(suite.generate_keypair().private_key)
+    message = bytes(300)
+    started = time.thread_time()
+    for _ in range(samples):
+        key.sign(message)
+    return (time.thread_time() - started) / samples
+
+
+def crypto_rates(suite: Suite, seconds: float = 1.0) -> dict[str, int]:
+    """Signatures and verifications of a transaction-sized message per CPU-second."""
+    keys = suite.generate_keypair()
+    signer = suite.signing_key(keys.private_key)
+    message = bytes(300)
+    signature = signer.sign(message)
+    out = {}
+    for name, call in (
+        ("sign_per_s", lambda: signer.sign(message)),
+        ("verify_per_s", lambda: suite.verify(keys.public_key, message, signature)),
+    ):
+        count, started = 0, time.thread_time()
+        while (elapsed := time.thread_time() - started) < seconds:
+            call()
+            count += 1
+        out[name] = round(count / elapsed)
+    return out
+
+
+def validators_cpu_s(net: Devnet) -> float:
+    """CPU seconds (user + system) the validator processes have used so far (Linux /proc)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    alive = devnet.running(net.dir)
+    for pid in (alive[vid] for vid in net.addresses if vid in alive):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def client_main(
@@ -64,19 +125,23 @@ def client_main(
     client_no: int,
     count: int,
     batch: int,
-    start_at: float,
-    stop_at: float,
+    window: Any,
     out: Any,
     backlog_max: int = MEMPOOL_HIGH,
     suite_name: str = DEFAULT_SUITE_NAME,
 ) -> None:
-    txs = make_txs(chain_id, seed, client_no, count)
+    """One client process: pre-signs its transactions, says so on `out`, then sends from
+    `window[0]` to `window[1]` (wall-clock times the parent sets once every client is
+    ready, so slow signing on a loaded machine never eats the load window)."""
     suite = get_suite(suite_name)
+    txs = make_txs(chain_id, seed, client_no, count, suite)
     clients = [LedgerClient(a, chain_id, tls, timeout_s=30, suite=suite) for a in addresses]
     samples: list[tuple[str, float]] = []
     sent = 0
-    while time.time() < start_at:
+    out.put({"ready": client_no})
+    while window[0] == 0 or time.time() < window[0]:
         time.sleep(0.005)
+    stop_at = window[1]
     if mode == "batched":
         i = 0
         while i < len(txs) and time.time() < stop_at:
@@ -181,9 +246,7 @@ def run_load(
     count = int(rate_cap * (duration_s + 5) / clients)
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    prep_s = 2.0 + count * 60e-6  # time to pre-sign before the window opens
-    start_at = time.time() + prep_s + 3
-    stop_at = start_at + duration_s
+    window = ctx.Array("d", 2)  # start and stop, set once every client has pre-signed
     procs = [
         ctx.Process(
             target=client_main,
@@ -196,8 +259,7 @@ def run_load(
                 1000 * (mode == "single") + n,
                 count,
                 batch,
-                start_at,
-                stop_at,
+                window,
                 out,
                 backlog,
                 net.genesis.suite.name,
@@ -207,18 +269,27 @@ def run_load(
     ]
     for p in procs:
         p.start()
+    # Pre-signing: ~25 us a transaction with Ed25519, ~250 us with SM2, longer when loaded.
+    prep_s = 60 + 2 * count * (sign_cost_s(net.genesis.suite) + BUILD_TX_S)
+    for _ in procs:
+        out.get(timeout=prep_s)
+    start_at = time.time() + 1.0
+    stop_at = start_at + duration_s
+    window[1] = stop_at
+    window[0] = start_at  # last: a client starts on it
     log: list[tuple[float, int, list[str]]] = []
     stop = threading.Event()
     watcher = threading.Thread(target=watch_commits, args=(net, stop, log))
     watcher.start()
-    results = [out.get(timeout=duration_s + prep_s + 120) for _ in procs]
+    warm = start_at + min(5.0, duration_s / 6)
+    cpu = cpu_between(net, warm, stop_at)
+    results = [out.get(timeout=duration_s + 120) for _ in procs]
     for p in procs:
         p.join()
     time.sleep(2.0)  # let the last blocks commit
     stop.set()
     watcher.join()
     # Sustained throughput: committed transactions in the load window, skipping a warm-up.
-    warm = start_at + min(5.0, duration_s / 6)
     in_window = [(t, len(h)) for t, _, h in log if warm <= t <= stop_at]
     committed = sum(n for _, n in in_window)
     tps = committed / (stop_at - warm)
@@ -232,7 +303,24 @@ def run_load(
         "p50_ms": round(statistics.median(lat), 1) if lat else None,
         "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1) if lat else None,
         "blocks": len(in_window),
+        "validators_cpu_s": round(cpu[0], 1) if cpu else None,
+        "cpu_us_per_tx": round(1e6 * cpu[0] / committed) if cpu and committed else None,
     }
+
+
+def cpu_between(net: Devnet, start_at: float, stop_at: float) -> list[float]:
+    """The validators' CPU seconds from `start_at` to `stop_at`, measured by a thread: a
+    list that holds the figure once the window has passed (empty if it could not)."""
+    got: list[float] = []
+
+    def measure() -> None:
+        time.sleep(max(0.0, start_at - time.time()))
+        before = validators_cpu_s(net)
+        time.sleep(max(0.0, stop_at - time.time()))
+        got.append(validators_cpu_s(net) - before)
+
+    threading.Thread(target=measure, daemon=True).start()
+    return got
 
 
 def measure_failover(net: Devnet, timeout_s: float) -> float | None:
@@ -246,7 +334,7 @@ def measure_failover(net: Devnet, timeout_s: float) -> float | None:
     primary = agreed[1]
     survivors = [a for v, a in net.addresses.items() if v != primary]
     kp = load_key_file(net.org_key_path("psb"), passphrase())
-    txs = make_txs(net.chain_id, kp.seed, 9000, 400)
+    txs = make_txs(net.chain_id, kp.seed, 9000, 400, net.genesis.suite)
     with net.client(survivors[0]) as c:
         before = c.status().height
         devnet.stop_process(net.dir, primary, hard=True)
@@ -293,6 +381,77 @@ def measure_catchup(net: Devnet, victim: str, timeout_s: float) -> dict[str, Any
     return {"catchup_tps": None, "catchup_blocks": target, "catchup_txs": txs}
 
 
+def run_suite(suite: Suite, ns: argparse.Namespace, skip: set[str]) -> dict[str, Any]:
+    """Every figure of one suite, on a devnet of its own."""
+    workdir = ns.dir or Path(tempfile.mkdtemp(prefix="trustledger-bench-"))
+    rate_cap = ns.rate_cap or RATE_CAP.get(suite.name, RATE_CAP[DEFAULT_SUITE_NAME])
+    result: dict[str, Any] = {
+        "suite": suite.name,
+        "validators": 4,
+        "clients": ns.clients,
+        "duration_s": ns.duration,
+        "batch": ns.batch,
+        "rate_cap": rate_cap,
+        "cpus": os.cpu_count(),
+        "load_avg": round(os.getloadavg()[0], 2),
+        **crypto_rates(suite),
+    }
+    net = devnet.up(workdir, base_port=0, show=False, suite=suite)
+    try:
+        if "batched" not in skip:
+            batched = run_load(
+                net, "batched", ns.duration, ns.clients, ns.batch, rate_cap, ns.backlog
+            )
+            result.update(
+                tps=batched["tps"],
+                p50_ms=batched["p50_ms"],
+                p99_ms=batched["p99_ms"],
+                blocks=batched["blocks"],
+                validators_cpu_s=batched["validators_cpu_s"],
+                cpu_us_per_tx=batched["cpu_us_per_tx"],
+            )
+        if "single" not in skip:
+            single = run_load(net, "single", ns.duration, ns.clients, 1, rate_cap // 2)
+            result["tps_single"] = single["tps"]
+            result["p50_ms_single"] = single["p50_ms"]
+            result["cpu_us_per_tx_single"] = single["cpu_us_per_tx"]
+        if "catchup" not in skip:
+            result.update(measure_catchup(net, "val-3", timeout_s=300))
+        if "failover" not in skip:
+            result["failover_s"] = measure_failover(net, timeout_s=30)
+    finally:
+        devnet.down(workdir)
+        if ns.dir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+SIDE_BY_SIDE = (
+    "tps",
+    "p99_ms",
+    "tps_single",
+    "cpu_us_per_tx",
+    "catchup_tps",
+    "failover_s",
+    "sign_per_s",
+    "verify_per_s",
+)
+
+
+def side_by_side(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The suites' figures by name, and the last suite's over the first's."""
+    first, last = results[0], results[-1]
+    out: dict[str, Any] = {"suites": [r["suite"] for r in results]}
+    ratio: dict[str, float] = {}
+    for key in SIDE_BY_SIDE:
+        if all(key in r for r in results):
+            out[key] = [r[key] for r in results]
+            if isinstance(first[key], int | float) and isinstance(last[key], int | float):
+                ratio[key] = round(last[key] / first[key], 3) if first[key] else 0.0
+    out["ratio"] = ratio
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -308,7 +467,10 @@ def main() -> int:
         "--batch", type=int, default=500, help="transactions per SubmitTransactions call"
     )
     parser.add_argument(
-        "--rate-cap", type=int, default=7000, help="pre-signed transactions per second of load"
+        "--rate-cap",
+        type=int,
+        default=None,
+        help=f"pre-signed transactions per second of load (default by suite: {RATE_CAP})",
     )
     parser.add_argument(
         "--backlog",
@@ -317,43 +479,28 @@ def main() -> int:
         help="pending transactions at which clients pause (latency vs throughput)",
     )
     parser.add_argument("--skip", default="", help="comma list of: batched,single,failover,catchup")
+    parser.add_argument(
+        "--suite",
+        default=DEFAULT_SUITE_NAME,
+        help=f"the chains' suite, a comma list of them, or all ({', '.join(SUITES)})",
+    )
     parser.add_argument("--dir", type=Path, default=None, help="keep the devnet here")
     ns = parser.parse_args()
     skip = set(filter(None, ns.skip.split(",")))
-    workdir = ns.dir or Path(tempfile.mkdtemp(prefix="trustledger-bench-"))
-    os.environ.setdefault("TRUSTLEDGER_LOG_LEVEL", "warning")
-    net = devnet.up(workdir, base_port=0, show=False)
-    result: dict[str, Any] = {
-        "validators": 4,
-        "clients": ns.clients,
-        "duration_s": ns.duration,
-        "batch": ns.batch,
-        "cpus": os.cpu_count(),
-    }
+    names = list(SUITES) if ns.suite == "all" else [n for n in ns.suite.split(",") if n]
     try:
-        if "batched" not in skip:
-            batched = run_load(
-                net, "batched", ns.duration, ns.clients, ns.batch, ns.rate_cap, ns.backlog
-            )
-            result.update(
-                tps=batched["tps"],
-                p50_ms=batched["p50_ms"],
-                p99_ms=batched["p99_ms"],
-                blocks=batched["blocks"],
-            )
-        if "single" not in skip:
-            single = run_load(net, "single", ns.duration, ns.clients, 1, ns.rate_cap // 2)
-            result["tps_single"] = single["tps"]
-            result["p50_ms_single"] = single["p50_ms"]
-        if "catchup" not in skip:
-            result.update(measure_catchup(net, "val-3", timeout_s=300))
-        if "failover" not in skip:
-            result["failover_s"] = measure_failover(net, timeout_s=30)
-    finally:
-        devnet.down(workdir)
-        if ns.dir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(result))
+        chosen = [get_suite(name) for name in names]
+    except ValueError as exc:
+        parser.error(str(exc))
+    if ns.dir is not None and len(chosen) > 1:
+        parser.error("--dir keeps one devnet: give one --suite with it")
+    os.environ.setdefault("TRUSTLEDGER_LOG_LEVEL", "warning")
+    results = []
+    for suite in chosen:
+        results.append(run_suite(suite, ns, skip))
+        print(json.dumps(results[-1]), flush=True)
+    if len(results) > 1:
+        print(json.dumps({"side_by_side": side_by_side(results)}))
     return 0
 
 

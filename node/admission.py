@@ -31,6 +31,7 @@ from node.chain.tx import CheckedTx, TxInvalid, TxScreen, check_tx, tx_hash
 from node.mempool import CLIENTS, Mempool, MempoolFull
 from node.screening import AdmissionScreen, screen_call
 from node.transport.peers import PeerLink
+from node.verifying import TxChecker
 from proto import ledger_pb2
 from suites import Suite
 
@@ -53,20 +54,6 @@ def check_for_admission(
     (`check_tx`, with the chain's `suite`) with the screen of its call against the method's
     declared arguments and for personal data (node/screening.py). Raises TxInvalid."""
     return check_tx(tx, chain_id, suite=suite, screen=screen)
-
-
-def _check_all(
-    txs: list[ledger_pb2.Transaction], chain_id: str, screen: TxScreen, suite: Suite
-) -> list[CheckedTx | TxInvalid]:
-    """Stateless checks of transactions (run on the checker thread: pure but for the
-    screen's memory, which is thread-safe)."""
-    out: list[CheckedTx | TxInvalid] = []
-    for tx in txs:
-        try:
-            out.append(check_for_admission(tx, chain_id, screen, suite=suite))
-        except TxInvalid as exc:
-            out.append(exc)
-    return out
 
 
 def _refusal(exc: TxInvalid) -> SubmitRejected:
@@ -95,14 +82,19 @@ class Admission:
         screen: AdmissionScreen | None = None,
         *,
         suite: Suite,
+        checker: TxChecker | None = None,
     ) -> None:
         """`peers` is the node's live map of links (it changes as validators do);
         `wake` tells the node's loop that there is something to propose; `screen` is the
         node's screen, shared with its block checks (a new one if not given); `suite` is the
-        chain's (its genesis's)."""
+        chain's (its genesis's); `checker` the node's stateless checks, shared with its block
+        checks so that a signature is verified once per node (a new one, with `screen`, if
+        not given)."""
         self.chain_id = chain_id
         self.suite = suite
         self.screen = screen if screen is not None else AdmissionScreen()
+        self._own_checker = checker is None
+        self.checker = checker if checker is not None else TxChecker(chain_id, suite, self.screen)
         self.mempool = mempool
         self.peers = peers
         self.is_committed = is_committed
@@ -116,6 +108,8 @@ class Admission:
 
     def close(self) -> None:
         self._checker.shutdown(wait=False, cancel_futures=True)
+        if self._own_checker:
+            self.checker.close()
 
     def admit(
         self, tx: ledger_pb2.Transaction, *, forward: bool, peer: str | None = None
@@ -130,7 +124,7 @@ class Admission:
         if reason is not None:
             raise _busy(reason)
         try:
-            checked = check_for_admission(tx, self.chain_id, self.screen, suite=self.suite)
+            checked = self.checker.check(tx)
         except TxInvalid as exc:
             raise _refusal(exc) from exc
         return self._admit_checked(tx, checked, forward=forward, lane=lane)
@@ -140,8 +134,8 @@ class Admission:
     ) -> list[CheckedTx | SubmitRejected]:
         """`admit` for many transactions, their stateless checks (signatures: most of the
         cost) done on a worker thread in slices, so the loop keeps driving consensus
-        meanwhile (libsodium runs without the GIL). Returns, for each, what `admit` would
-        have returned or raised."""
+        meanwhile, each slice's signatures verified on every core (node/verifying.py).
+        Returns, for each, what `admit` would have returned or raised."""
         out: list[CheckedTx | SubmitRejected] = []
         loop = asyncio.get_running_loop()
         lane = CLIENTS if peer is None else peer
@@ -155,12 +149,7 @@ class Admission:
             checks: list[CheckedTx | TxInvalid] = []
             if todo:
                 checks = await loop.run_in_executor(
-                    self._checker,
-                    _check_all,
-                    [part[i] for i in todo],
-                    self.chain_id,
-                    self.screen,
-                    self.suite,
+                    self._checker, self.checker.check_all, [part[i] for i in todo]
                 )
             checked = dict(zip(todo, checks, strict=True))
             for i, tx in enumerate(part):

@@ -27,6 +27,7 @@ from node.ledger.world import World
 from node.mempool import Mempool
 from node.metrics import NodeMetrics
 from node.screening import AdmissionScreen
+from node.verifying import TxChecker
 from proto import ledger_pb2
 
 log = logging.getLogger("trustledger.node")
@@ -64,15 +65,21 @@ class Blocks:
         validator_id: str,
         schedule: Callable[[], ValidatorSchedule],
         screen: AdmissionScreen | None = None,
+        checker: TxChecker | None = None,
     ) -> None:
         """`schedule` gives the validator sets consensus is using (for the primary of a
         view), which state transfer may have run ahead of; `screen` is the node's admission
-        screen, which a proposal's transactions pass too (a new one if not given)."""
+        screen, which a proposal's transactions pass too (a new one if not given);
+        `checker` the node's stateless checks, shared with admission (node/verifying.py;
+        a new one with `screen` if not given)."""
         self.screen = screen if screen is not None else AdmissionScreen()
         self.world = world
         self.chain_id = world.genesis.chain_id
         self.suite = world.genesis.suite
         """The chain's crypto suite: block hashes, roots and transaction checks use it."""
+        self.checker = (
+            checker if checker is not None else TxChecker(self.chain_id, self.suite, self.screen)
+        )
         self.mempool = mempool
         self.metrics = metrics
         self.validator_id = validator_id
@@ -267,4 +274,5 @@ class Blocks:
             certified=certified,
             screen=self.screen,
             suite=self.suite,
+            checker=self.checker,
         )

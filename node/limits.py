@@ -49,6 +49,16 @@ MEMPOOL_LANE_BYTES_MAX = 64 * 1024 * 1024  # a full client lane of the largest t
 # transaction is not screened again when it comes back (node/screening.py): as many as the
 # mempool holds, so every pending transaction's proposal finds its verdict (~7 MB).
 SCREENED_TXS_REMEMBERED_MAX = MEMPOOL_TXS_MAX
+# Verified transaction signatures remembered (body hash + signature, node/verifying.py), so a
+# transaction's signature is verified once per validator whichever way it comes back: as
+# many as the mempool holds, and as many again for those committed since (a late forwarded
+# copy is refused as a replay without a second verification). ~20 MB with SM2 signatures.
+VERIFIED_TXS_REMEMBERED_MAX = 2 * MEMPOOL_TXS_MAX
+# Threads that verify one batch's signatures (the caller's included): the host's cores, at
+# most this many; a share is at least VERIFY_SHARE_TXS_MIN signatures (a thread's hand-off
+# costs about what one Ed25519 verification does).
+VERIFY_THREADS_MAX = 16
+VERIFY_SHARE_TXS_MIN = 8
 
 GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
 GRPC_OPTIONS = [
@@ -195,6 +205,10 @@ def get_broken_relations() -> list[str]:
         "an honest peer's forwards fit its lane": MEMPOOL_PEER_TXS_MAX >= MEMPOOL_CLIENT_TXS_MAX,
         "every pending transaction's screen is remembered": SCREENED_TXS_REMEMBERED_MAX
         >= MEMPOOL_TXS_MAX,
+        "every pending transaction's verified signature is remembered": VERIFIED_TXS_REMEMBERED_MAX
+        >= MEMPOOL_TXS_MAX,
+        "a block's signatures can be shared among the verifying threads": VERIFY_THREADS_MAX >= 1
+        and 1 <= VERIFY_SHARE_TXS_MIN <= PROPOSE_TXS_MAX,
         "a forwarded batch fits one gRPC message": FORWARD_BATCH_TXS_MAX * TX_BYTES_MAX
         <= GRPC_MESSAGE_BYTES_MAX,
         "a submitted batch fits one gRPC message": SUBMIT_BATCH_TXS_MAX * TX_BYTES_MAX

@@ -120,7 +120,7 @@ class Node:
         self.catchup = CatchUp(
             self.world, self.blocks, lambda: self.known_schedule, self._committed
         )
-        self.admission = Admission(  # one screen per node, for both (node/screening.py)
+        self.admission = Admission(  # one screen and one checker per node, for both
             self.chain_id,
             self.mempool,
             self.peers.links,
@@ -128,6 +128,7 @@ class Node:
             self.kick,
             self.blocks.screen,
             suite=genesis.suite,
+            checker=self.blocks.checker,
         )
         self._waiters: dict[bytes, list[Waiter]] = {}
         self._wake = asyncio.Event()
@@ -278,6 +279,7 @@ class Node:
     async def close(self) -> None:
         await self.peers.close()
         self.admission.close()
+        self.blocks.checker.close()
         self.wal.close()
 
     def kick(self) -> None:

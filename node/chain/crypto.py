@@ -22,7 +22,7 @@ never with its chain's current one, so key files written before keep opening.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,7 +43,7 @@ from suites import (
     get_secret_box,
     get_suite,
 )
-from suites.base import InvalidKeyError
+from suites.base import InvalidKeyError, SigningKey
 
 KEY_FILE_VERSION: Final = 1
 """A sealed envelope that names no box: XSalsa20-Poly1305."""
@@ -71,17 +71,27 @@ class KeyPair:
 
     seed: bytes
     suite: Suite = ED25519_SHA256
+    _signer: SigningKey | None = field(default=None, init=False, repr=False, compare=False)
+    """The key parsed on first use and kept: parsing an SM2 key (its public point) costs
+    about a signature, and a client signs many transactions with one key."""
 
     @classmethod
     def generate(cls, suite: Suite = ED25519_SHA256) -> KeyPair:
         return cls(suite.generate_keypair().private_key, suite)
 
+    def _signing_key(self) -> SigningKey:
+        signer = self._signer
+        if signer is None:
+            signer = self.suite.signing_key(self.seed)
+            object.__setattr__(self, "_signer", signer)  # frozen: a cache, not a change
+        return signer
+
     @property
     def public_key(self) -> bytes:
-        return self.suite.public_key_from_private(self.seed)
+        return self._signing_key().public_key
 
     def sign(self, message: bytes) -> bytes:
-        return self.suite.sign(self.seed, message)
+        return self._signing_key().sign(message)
 
 
 # Argon2id "interactive" limits: ~0.1 s and 64 MiB on this machine class, so that a node

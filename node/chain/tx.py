@@ -164,6 +164,21 @@ def check_tx(
     The same goes for the screen: it keeps personal data and undeclared arguments out of
     blocks, and a certified block is already in the chain, so it is skipped there too.
     """
+    checked, signed = precheck_tx(
+        tx, chain_id, suite=suite, screen=screen if verify_signature_ else None
+    )
+    if verify_signature_ and not suite.verify(tx.body.submitter, signed, tx.signature):
+        raise TxInvalid("bad_signature", "transaction signature does not verify")
+    return checked
+
+
+def precheck_tx(
+    tx: ledger_pb2.Transaction, chain_id: str, *, suite: Suite, screen: TxScreen | None
+) -> tuple[CheckedTx, bytes]:
+    """`check_tx` but for the signature, and the bytes the signature must cover: split so
+    that a node can verify the signatures of many transactions together, on every core, or
+    skip a signature it verified before (node/verifying.py). `screen` None: not screened
+    (a certified block's transactions only). Raises TxInvalid."""
     size = tx.ByteSize()
     if size > limits.TX_BYTES_MAX:
         raise TxInvalid(
@@ -193,9 +208,7 @@ def check_tx(
     args = decode_args(body.args)
     raw = body_bytes(body)
     hash_ = suite.hash(raw)
-    if verify_signature_:
+    if screen is not None:
         # A refused call still lands in its block, so personal data is stopped here.
         screen(hash_, body, args)
-        if not suite.verify(body.submitter, TX_SIGN_DOMAIN + raw, tx.signature):
-            raise TxInvalid("bad_signature", "transaction signature does not verify")
-    return CheckedTx(tx=tx, hash=hash_, args=args, size=size)
+    return CheckedTx(tx=tx, hash=hash_, args=args, size=size), TX_SIGN_DOMAIN + raw

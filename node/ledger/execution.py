@@ -20,6 +20,7 @@ from node.chain.tx import CheckedTx, TxInvalid, TxScreen, body_bytes, check_tx
 from node.ledger.state import Overlay, StoreState
 from node.ledger.store import REJECTED_EVENT, IndexEntry
 from node.screening import screen_call
+from node.verifying import TxChecker
 from proto import ledger_pb2
 from suites import Suite
 
@@ -59,6 +60,7 @@ def check_block_txs(
     suite: Suite,
     certified: bool = False,
     screen: TxScreen = screen_call,
+    checker: TxChecker | None = None,
 ) -> list[CheckedTx]:
     """Stateless checks of every transaction in a block.
 
@@ -67,21 +69,33 @@ def check_block_txs(
     signature with another body. Signature verification is most of a replica's CPU.
     A transaction not in the cache passes the same screen as at admission (`screen`: the
     declared arguments and personal data, node/screening.py), so a faulty primary cannot
-    put in a block what no honest validator would admit.
+    put in a block what no honest validator would admit. With `checker` (the node's,
+    node/verifying.py), the others are checked by it, their signatures verified together on
+    every core unless it verified them before (its own screen then applies).
     """
-    out: list[CheckedTx] = []
+    out: list[CheckedTx | None] = []
+    todo: list[int] = []
     for i, tx in enumerate(txs):
         hit = None if cache is None else cache.get(bytes(tx.signature))
         if hit is not None and suite.hash(body_bytes(tx.body)) == hit.hash:
             out.append(hit)
-            continue
-        try:
-            out.append(
-                check_tx(tx, chain_id, suite=suite, verify_signature_=not certified, screen=screen)
-            )
-        except TxInvalid as exc:
-            raise BlockInvalid(f"transaction {i}: {exc.message}") from exc
-    return out
+        else:
+            out.append(None)
+            todo.append(i)
+    if certified or checker is None:
+        for i in todo:
+            try:
+                out[i] = check_tx(
+                    txs[i], chain_id, suite=suite, verify_signature_=not certified, screen=screen
+                )
+            except TxInvalid as exc:
+                raise BlockInvalid(f"transaction {i}: {exc.message}") from exc
+    else:
+        for i, outcome in zip(todo, checker.check_all([txs[i] for i in todo]), strict=True):
+            if isinstance(outcome, TxInvalid):
+                raise BlockInvalid(f"transaction {i}: {outcome.message}")
+            out[i] = outcome
+    return [checked for checked in out if checked is not None]
 
 
 def execute_block(
