@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(PY) bench/pages.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/anchoring.py
+	$(PY) bench/state_proofs.py
 
 # Issue 18: the SM2 packages on PyPI against the standard's vector, each other, and Ed25519
 # (bench/sm2_packages.py), in a scratch venv so the project's own stays as pyproject says.
