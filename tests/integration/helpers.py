@@ -74,6 +74,20 @@ def wallet(
     )
 
 
+def wallet_presents(
+    net: Devnet, holder: str, token: str, cert_id: str, fields: list[str], **more: Any
+) -> httpx.Response:
+    """The wallet's answer to a holder asking for a presentation of some fields (the QR text
+    in `presentation`); `more` adds the body's other keys (e.g. `verifier`)."""
+    return wallet(
+        "POST",
+        net,
+        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
+        token,
+        json={"fields": fields, **more},
+    )
+
+
 def signed(method: str, net: Devnet, org: str, path: str, **kw: Any) -> httpx.Response:
     """A request to a wallet service route, signed with `org`'s operator certificate."""
     return operator_caller(net, org).request(method, f"{net.wallet_url}{path}", **kw)

@@ -17,6 +17,7 @@ from tests.integration.helpers import (
     new_holders,
     org_key,
     wallet,
+    wallet_presents,
 )
 
 BUSINESS_LICENCE = {
@@ -210,8 +211,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]
     # The agent released the copy, so the agent signed its annotation (加注件), for the bank.
     assert (read.annotation.holder, read.annotation.agency) == (agent, "bank")
-    present_path = f"/v1/holders/{agent}/certificates/{cert_id}/presentation"
-    resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})
+    resp = wallet_presents(net, agent, agent_token, cert_id, ["company_name"])
     assert resp.status_code == 200, resp.text  # the agent holds the shared copy
 
     # The legal representative revokes the appointment: the agent can no longer act.
@@ -225,7 +225,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "revoked"
     # ... and the wallet withdrew the copy it had sealed to the agent.
-    resp = wallet("POST", net, present_path, agent_token, json={"fields": ["company_name"]})
+    resp = wallet_presents(net, agent, agent_token, cert_id, ["company_name"])
     assert resp.status_code == 404, resp.text
     second_request = _bank_asks(net, enterprise, cert_id)
     resp = wallet(

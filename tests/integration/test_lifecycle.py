@@ -41,6 +41,7 @@ from tests.integration.helpers import (
     runner,
     wait_all_at,
     wallet,
+    wallet_presents,
 )
 
 
@@ -98,13 +99,7 @@ def test_certificate_lifecycle(net: Devnet) -> None:
 def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Path) -> None:
     holder, token = new_holder(net)
     cert_id = cli_issue(net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
-    resp = wallet(
-        "POST",
-        net,
-        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
-        token,
-        json={"fields": ["university", "degree"], "verifier": "bank"},
-    )
+    resp = wallet_presents(net, holder, token, cert_id, ["university", "degree"], verifier="bank")
     assert resp.status_code == 200, resp.text
     shown = resp.json()
     text = shown["presentation"]
@@ -189,13 +184,7 @@ def test_selective_disclosure_and_verification_record(net: Devnet, tmp_path: Pat
     path.write_text("TLP1." + base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("="))
     assert "(signature)" in cli_fails(net, "cert", "check-presentation", "--file", str(path))
     # Asking the wallet for a field the certificate does not have is a clear error.
-    bad = wallet(
-        "POST",
-        net,
-        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
-        token,
-        json={"fields": ["salary"]},
-    )
+    bad = wallet_presents(net, holder, token, cert_id, ["salary"])
     assert bad.status_code == 422
 
 

@@ -36,7 +36,7 @@ from tests.integration.helpers import (
     issue_and_deliver,
     new_holder,
     running_devnet,
-    wallet,
+    wallet_presents,
 )
 from tests.integration.page_support import browser_context, sign_up, tab, watched_page
 from tests.integration.test_demo import run_demo
@@ -124,12 +124,8 @@ def test_a_presentation_on_an_sm_chain_is_verified_once_by_the_agency(
 ) -> None:
     holder, token = new_holder(sm_net)
     cert_id = cli_issue(sm_net, "edu", "diploma", holder, DIPLOMA)["cert_id"]
-    made = wallet(
-        "POST",
-        sm_net,
-        f"/v1/holders/{holder}/certificates/{cert_id}/presentation",
-        token,
-        json={"fields": ["university", "degree"], "verifier": "bank"},
+    made = wallet_presents(
+        sm_net, holder, token, cert_id, ["university", "degree"], verifier="bank"
     )
     assert made.status_code == 200, made.text
     text = made.json()["presentation"]

@@ -36,7 +36,7 @@ from node.chain.crypto import KeyPair
 from node.sdk import presentation
 from suites import ED25519_SHA256
 from tests.integration import page_support
-from tests.integration.helpers import DIPLOMA, cli, issue_and_deliver, org_key, wallet
+from tests.integration.helpers import DIPLOMA, cli, issue_and_deliver, org_key, wallet_presents
 from tests.integration.page_support import CHROMIUM, browser_context, sign_up, tab, watched_page
 
 DOC_SHOTS = {"w1-sign-in", "w2-valid", "w3-replayed-revoked", "w4-refused", "w5-english-large"}
@@ -154,13 +154,7 @@ def test_the_story_screenshot_of_the_citizens_qr_uploaded_valid_then_revoked(
     # A new presentation of the revoked certificate (the citizen's page offers 亮证 only for
     # a certificate in force; the wallet's API still makes one): 已吊销, no field shown.
     token = page.evaluate("sessionStorage.getItem('tl.token')")
-    made = wallet(
-        "POST",
-        net,
-        f"/v1/holders/{holder}/certificates/{doc['cert_id']}/presentation",
-        token,
-        json={"fields": ["degree"]},
-    )
+    made = wallet_presents(net, holder, token, doc["cert_id"], ["degree"])
     assert made.status_code == 200, made.text
     paste(clerk, made.json()["presentation"])
     expect(verdict(clerk)).to_have_text("已吊销", timeout=30_000)
