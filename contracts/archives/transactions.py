@@ -29,7 +29,8 @@ from contracts.catalogue import lookup
 from contracts.delegation.authority import Actor, resolve_actor
 from contracts.delegation.records import ACTION_ARCHIVES
 from contracts.framework import arguments, limits
-from contracts.framework.errors import already_exists, failed_precondition, permission_denied
+from contracts.framework.checks import check_new
+from contracts.framework.errors import failed_precondition, permission_denied
 from contracts.framework.interface import (
     AttrValue,
     CallContext,
@@ -169,8 +170,7 @@ def process_append(state: StateReader, ctx: CallContext, args: Values) -> CallRe
         raise permission_denied(f"only an archive source for {category} may append such records")
 
     # The record id is new.
-    if state.get(RECORDS.key(record_id)) is not None:
-        raise already_exists(f"archive record {record_id} already exists")
+    check_new(state, RECORDS, record_id)
 
     # The file's kind (person or enterprise) fits the category and what was stated.
     file = files.FILES.get(state, subject)
@@ -297,8 +297,7 @@ def process_request_correction(state: StateReader, ctx: CallContext, args: Value
     )
 
     # The id is new and no other correction of the record is pending.
-    if state.get(CORRECTIONS.key(correction_id)) is not None:
-        raise already_exists(f"correction {correction_id} already exists")
+    check_new(state, CORRECTIONS, correction_id)
     if record.pending_correction:
         raise failed_precondition(
             f"correction {record.pending_correction} of record {record_id} is still pending"

@@ -32,7 +32,8 @@ from contracts.attest.records import (
 from contracts.attest.types import TYPE_ID
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import Args
-from contracts.framework.errors import already_exists, failed_precondition, permission_denied
+from contracts.framework.checks import check_new
+from contracts.framework.errors import failed_precondition, permission_denied
 from contracts.framework.identity import holder_id_for
 from contracts.framework.interface import (
     AttrValue,
@@ -223,8 +224,7 @@ def process_propose(state: StateReader, ctx: CallContext, args: Values) -> CallR
         )
 
     # The attestation id is new.
-    if ATTESTATIONS.get(state, attestation_id) is not None:
-        raise already_exists(f"attestation {attestation_id} already exists")
+    check_new(state, ATTESTATIONS, attestation_id)
 
     # Effect: store it, waiting for its sources; index it under its parties and its orgs.
     attestation = Attestation(

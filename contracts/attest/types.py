@@ -10,7 +10,8 @@ from contracts.attest.events import AttestEvent
 from contracts.attest.records import TYPES, AttestationType
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import Args
-from contracts.framework.errors import already_exists, not_found, permission_denied
+from contracts.framework.checks import check_new
+from contracts.framework.errors import not_found
 from contracts.framework.interface import (
     CallContext,
     CallResult,
@@ -28,7 +29,7 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.membership.organisations import ORGANISATIONS, ROLE_ISSUER, principal_of
+from contracts.membership.organisations import ORGANISATIONS, ROLE_ISSUER, get_member_with_role
 
 SOURCES_RULE: Final = (
     f"must be a JSON array of 1 to {limits.ATTEST_SOURCES_MAX} distinct organisation ids"
@@ -65,13 +66,10 @@ def process_define_type(state: StateReader, ctx: CallContext, args: Values) -> C
     other_party = args.get(OTHER_PARTY, False)
 
     # The sender is an organisation with the issuer role.
-    issuer = principal_of(state, ctx.sender_key)
-    if issuer is None or not issuer.has_role(ROLE_ISSUER):
-        raise permission_denied("only an issuing organisation may define an attestation type")
+    issuer = get_member_with_role(state, ctx, ROLE_ISSUER, "define an attestation type")
 
     # The type id is new.
-    if TYPES.get(state, type_id) is not None:
-        raise already_exists(f"attestation type {type_id} already exists")
+    check_new(state, TYPES, type_id)
 
     # Every source is a member organisation.
     for org_id in sources:

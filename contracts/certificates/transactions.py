@@ -35,9 +35,9 @@ from contracts.certificates.records import (
 )
 from contracts.framework import arguments, formats, limits
 from contracts.framework.arguments import Args, invalid
+from contracts.framework.checks import check_new
 from contracts.framework.errors import (
     ContractError,
-    already_exists,
     failed_precondition,
     permission_denied,
 )
@@ -65,6 +65,7 @@ from contracts.membership.organisations import (
     ROLE_ISSUER,
     ROLE_VERIFIER,
     Organisation,
+    get_member_with_role,
     principal_of,
 )
 
@@ -147,9 +148,7 @@ def _check_validity(entry: CertificateType, valid_until_ms: int, ctx: CallContex
 
 
 def _check_may_issue(state: StateReader, ctx: CallContext, cert_type: str) -> Organisation:
-    issuer = principal_of(state, ctx.sender_key)
-    if issuer is None or not issuer.has_role(ROLE_ISSUER):
-        raise permission_denied("only an issuing organisation may issue")
+    issuer = get_member_with_role(state, ctx, ROLE_ISSUER, "issue")
     if cert_type not in issuer.cert_types:
         raise permission_denied(f"organisation {issuer.id} may not issue {cert_type} certificates")
     return issuer
@@ -239,11 +238,6 @@ def _issue(
     )
 
 
-def _check_new(state: StateReader, cert_id: str) -> None:
-    if state.get(CERTIFICATES.key(cert_id)) is not None:
-        raise already_exists(f"certificate {cert_id} already exists")
-
-
 # --- Transactions --------------------------------------------------------------------------
 
 
@@ -260,7 +254,7 @@ def process_issue(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     issuer = _check_may_issue(state, ctx, entry.id)
 
     # The certificate id is new; a national identifier names this type and this issuer.
-    _check_new(state, cert_id)
+    check_new(state, CERTIFICATES, cert_id)
     national.check_new_identifier(state, cert_id, entry, issuer)
 
     # The validity fits the type's rules.
@@ -452,7 +446,7 @@ def process_reissue(state: StateReader, ctx: CallContext, args: Values) -> CallR
     # It is valid (perhaps expired) or suspended; the new id is free (a national identifier's
     # next version); the validity fits.
     _check_status(old, (STATUS_VALID, STATUS_SUSPENDED), "reissue")
-    _check_new(state, new_cert_id)
+    check_new(state, CERTIFICATES, new_cert_id)
     national.check_reissued_identifier(state, cert_id, new_cert_id, entry, issuer)
     _check_validity(entry, valid_until_ms, ctx)
 
@@ -534,9 +528,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
     purpose_code = args.get(PURPOSE_CODE, None)
 
     # The sender is a verifying organisation.
-    verifier = principal_of(state, ctx.sender_key)
-    if verifier is None or not verifier.has_role(ROLE_VERIFIER):
-        raise permission_denied("only a verifying organisation may record a verification")
+    verifier = get_member_with_role(state, ctx, ROLE_VERIFIER, "record a verification")
 
     # The purpose code, if given, is one of the catalogue's in force.
     if purpose_code is not None:
@@ -552,8 +544,7 @@ def process_record_verification(state: StateReader, ctx: CallContext, args: Valu
             allowed=lookup.get_certificate_type(state, cert.cert_type).fields,
             allow_empty=False,
         )
-    if state.get(VERIFICATIONS.key(verification_id)) is not None:
-        raise already_exists(f"verification {verification_id} already exists")
+    check_new(state, VERIFICATIONS, verification_id)
 
     # Effect: store the record and index it under the certificate and the holder.
     record = Verification(

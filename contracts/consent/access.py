@@ -14,7 +14,6 @@ from contracts.consent.events import ConsentEvent
 from contracts.consent.records import PURPOSE_CODES, REQUESTS, STATUS_GRANTED, ConsentRequest
 from contracts.consent.transactions import CERT_ID, REQUEST_ID
 from contracts.framework import arguments
-from contracts.framework.arguments import Args
 from contracts.framework.errors import permission_denied
 from contracts.framework.interface import (
     AttrValue,
@@ -33,13 +32,9 @@ ALL_FIELDS: Final = "*"
 """The ``fields`` attribute of an access that read a whole document."""
 
 
-def _read_fields(args: Args, name: str) -> tuple[str, ...]:
-    return tuple(scope.parse_fields(arguments.get_json(args, name), name))
-
-
 FIELDS = Arg(
     "fields",
-    _read_fields,
+    scope.get_fields,
     json_kind("JSON array of the field names read", get_fields_admission_problem),
 )
 RECORD_ID = text("record_id", arguments.OBJECT_ID)

@@ -30,8 +30,8 @@ from contracts.consent.records import BY_HOLDER, REQUESTS, ConsentRequest
 from contracts.delegation.authority import resolve_actor
 from contracts.delegation.records import ACTION_CONSENT
 from contracts.framework import arguments, limits
+from contracts.framework.checks import check_new
 from contracts.framework.errors import (
-    already_exists,
     failed_precondition,
     permission_denied,
 )
@@ -192,8 +192,7 @@ def process_erase(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     )
 
     # The erasure id is new.
-    if state.get(ERASURES.key(erasure_id)) is not None:
-        raise already_exists(f"erasure request {erasure_id} already exists")
+    check_new(state, ERASURES, erasure_id)
 
     # Some agency got a copy.
     agencies = find_agencies(state, erased)

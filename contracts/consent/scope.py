@@ -102,6 +102,12 @@ def get_scope(args: arguments.Args, name: str) -> list[Item]:
     return parse_scope(arguments.get_json(args, name), name)
 
 
+def get_fields(args: arguments.Args, name: str) -> tuple[str, ...]:
+    """The distinct field names in JSON text argument ``name`` (a list of no type in
+    particular: the caller checks them against the type it knows), sorted."""
+    return tuple(parse_fields(arguments.get_json(args, name), name))
+
+
 def check_item_fields(state: StateReader, item: Item, cert_type: str, name: str) -> None:
     """Check a certificate item's fields against the type of the certificate it names."""
     if FIELDS in item:

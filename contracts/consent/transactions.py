@@ -32,11 +32,10 @@ from contracts.delegation.authority import Actor, resolve_actor
 from contracts.delegation.records import ACTION_CONSENT
 from contracts.framework import arguments, limits
 from contracts.framework.arguments import Args
+from contracts.framework.checks import check_new
 from contracts.framework.errors import (
-    already_exists,
     failed_precondition,
     not_found,
-    permission_denied,
 )
 from contracts.framework.interface import (
     AttrValue,
@@ -59,7 +58,7 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.membership.organisations import ROLE_VERIFIER, principal_of
+from contracts.membership.organisations import ROLE_VERIFIER, get_member_with_role
 
 
 def _read_scope(args: Args, name: str) -> list[scope.Item]:
@@ -206,9 +205,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
         raise arguments.invalid("expires_at_ms must be later than the block time")
 
     # The sender is an organisation with the verifier role.
-    agency = principal_of(state, ctx.sender_key)
-    if agency is None or not agency.has_role(ROLE_VERIFIER):
-        raise permission_denied("only a verifying organisation may request consent")
+    agency = get_member_with_role(state, ctx, ROLE_VERIFIER, "request consent")
 
     # The purpose code, types and categories are the catalogue's, in force.
     if purpose_code is not None:
@@ -216,8 +213,7 @@ def process_request(state: StateReader, ctx: CallContext, args: Values) -> CallR
     scope.check_catalogue(state, items, ctx.height, "scope")
 
     # The request id is new.
-    if state.get(REQUESTS.key(request_id)) is not None:
-        raise already_exists(f"consent request {request_id} already exists")
+    check_new(state, REQUESTS, request_id)
 
     # The certificates named exist, belong to the holder and are valid.
     certs = _check_certificates(state, ctx, holder, items)

@@ -35,7 +35,8 @@ from contracts.delegation.records import (
     find_delegation,
 )
 from contracts.framework import arguments, limits
-from contracts.framework.errors import already_exists, failed_precondition, permission_denied
+from contracts.framework.checks import check_new
+from contracts.framework.errors import failed_precondition, permission_denied
 from contracts.framework.identity import holder_id_for
 from contracts.framework.interface import (
     AttrValue,
@@ -59,7 +60,7 @@ from contracts.framework.signature import (
     text,
     transaction,
 )
-from contracts.membership.organisations import ROLE_REGISTRAR, principal_of
+from contracts.membership.organisations import ROLE_REGISTRAR, get_member_with_role, principal_of
 
 
 def _subjects(delegation: Delegation) -> tuple[str, ...]:
@@ -162,8 +163,7 @@ def _get_terms(values: Values, ctx: CallContext, kind: Arg[str]) -> _Terms:
 
 def _check_new(state: StateReader, terms: _Terms) -> None:
     """The id is new and the parties' kinds (as the chain knows them) fit the delegation."""
-    if state.get(DELEGATIONS.key(terms.delegation_id)) is not None:
-        raise already_exists(f"delegation {terms.delegation_id} already exists")
+    check_new(state, DELEGATIONS, terms.delegation_id)
     principal_kind = files.get_kind(state, terms.principal)
     if principal_kind is not None and principal_kind != PRINCIPAL_KIND[terms.kind]:
         raise failed_precondition(
@@ -231,9 +231,7 @@ def process_register(state: StateReader, ctx: CallContext, args: Values) -> Call
     _check_catalogue(state, terms)
 
     # The sender is a registrar organisation.
-    registrar = principal_of(state, ctx.sender_key)
-    if registrar is None or not registrar.has_role(ROLE_REGISTRAR):
-        raise permission_denied("only a registrar organisation may register a delegation")
+    registrar = get_member_with_role(state, ctx, ROLE_REGISTRAR, "register a delegation")
 
     # The id is new and the parties fit.
     _check_new(state, terms)

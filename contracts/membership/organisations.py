@@ -15,8 +15,9 @@ State:
 from __future__ import annotations
 
 import functools
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 from contracts.catalogue import lookup
@@ -152,6 +153,29 @@ def principal_of(state: StateReader, sender_key: bytes) -> Organisation | None:
     if value is None:
         return None
     return ORGANISATIONS.get(state, _decode_org_id(value))
+
+
+ROLE_HOLDERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        ROLE_ISSUER: "an issuing organisation",
+        ROLE_VERIFIER: "a verifying organisation",
+        ROLE_REGISTRAR: "a registrar organisation",
+    }
+)
+"""What a refusal calls the organisations with a role that a transaction requires (the
+roles :func:`get_member_with_role` is asked for)."""
+
+
+def get_member_with_role(
+    state: StateReader, ctx: CallContext, role: str, action: str
+) -> Organisation:
+    """The member organisation that signed the call, for a transaction only organisations
+    with ``role`` may send; ``permission_denied`` "only <role holders> may <action>" for
+    anyone else, so every contract words the refusal alike."""
+    org = principal_of(state, ctx.sender_key)
+    if org is None or not org.has_role(role):
+        raise permission_denied(f"only {ROLE_HOLDERS[role]} may {action}")
+    return org
 
 
 def get_member(state: StateReader, ctx: CallContext, action: str) -> Organisation:

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from contracts.catalogue import lookup
 from contracts.consent import scope
 from contracts.framework import arguments, limits
-from contracts.framework.arguments import Args
+from contracts.framework.checks import check_new
 from contracts.framework.errors import (
-    already_exists,
     failed_precondition,
     not_found,
     permission_denied,
@@ -53,15 +52,10 @@ from contracts.sharing.records import (
     get_subjects,
 )
 
-
-def _read_fields(args: Args, name: str) -> tuple[str, ...]:
-    return tuple(scope.parse_fields(arguments.get_json(args, name), name))
-
-
 APPLICATION_ID = text("application_id", arguments.OBJECT_ID)
 OWNER = text("owner", arguments.ORG_ID)
 DATA_ITEM = text("data_item", arguments.CATALOGUE_ID)
-FIELDS = Arg("fields", _read_fields, json_kind("JSON array of field names of the data item"))
+FIELDS = Arg("fields", scope.get_fields, json_kind("JSON array of field names of the data item"))
 PURPOSE_CODE = text("purpose_code", arguments.PURPOSE_CODE)
 LEGAL_BASIS = free_text("legal_basis", limits.LEGAL_BASIS_LENGTH_MAX)
 PERIOD_START_MS = integer("period_start_ms", 0)
@@ -153,8 +147,7 @@ def process_apply(state: StateReader, ctx: CallContext, args: Values) -> CallRes
     lookup.check_purpose_code(state, args[PURPOSE_CODE], ctx.height)
 
     # The application id is new.
-    if state.get(APPLICATIONS.key(application_id)) is not None:
-        raise already_exists(f"share application {application_id} already exists")
+    check_new(state, APPLICATIONS, application_id)
 
     # Effect: store the pending application and index it under both agencies.
     application = ShareApplication(
