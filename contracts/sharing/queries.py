@@ -11,7 +11,7 @@ from contracts.framework import arguments
 from contracts.framework.interface import QueryHandler, StateReader
 from contracts.framework.signature import LIMIT, Signature, Values, query, text
 from contracts.framework.store import scan_index
-from contracts.sharing.applications import APPLICATION_ID
+from contracts.sharing.applications import APPLICATION_ID, OWNER
 from contracts.sharing.records import (
     APPLICATIONS,
     BY_APPLICANT,
@@ -21,7 +21,6 @@ from contracts.sharing.records import (
 )
 
 AGENCY = text("agency", arguments.ORG_ID)
-OWNER = text("owner", arguments.ORG_ID)
 
 
 @query(Signature(APPLICATION_ID))
