@@ -17,8 +17,6 @@ CORRECTION_REFUSED: Final = "refused"
 CORRECTION_STATUSES: Final = (CORRECTION_PENDING, CORRECTION_CORRECTED, CORRECTION_REFUSED)
 OUTCOMES: Final = (CORRECTION_CORRECTED, CORRECTION_REFUSED)
 
-VERSION_DIGITS: Final = 10
-
 
 @dataclass(frozen=True, slots=True)
 class ArchiveRecord(Record):
@@ -150,10 +148,8 @@ VERSIONS: Final = Index(b"archives/version/")
 CORRECTIONS_BY_SOURCE: Final = Index(b"archives/correction_by_source/")
 CORRECTIONS_BY_SUBJECT: Final = Index(b"archives/correction_by_subject/")
 
-
-def get_version_key(record_id: str, version: int) -> bytes:
-    """Key of one replaced version (zero-padded, so versions scan in order)."""
-    return VERSIONS.key(record_id, str(version).zfill(VERSION_DIGITS))
+get_version_key: Final = VERSIONS.numbered_key
+"""Key of one replaced version of a record: its id, then the version."""
 
 
 def get_related(state: StateReader, subject: str) -> list[str]:

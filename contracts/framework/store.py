@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 from contracts.framework import limits
 from contracts.framework.codec import canonical_json, load_json
@@ -20,6 +20,10 @@ from contracts.framework.records import Record
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
+
+NUMBER_DIGITS: Final = 10
+"""Width of the number ending a numbered index key (a record's version): zero-padded to it,
+the numbers of one owner scan in numeric order up to 9,999,999,999."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,11 @@ class Index:
     def key(self, *path: str) -> bytes:
         """Key of one entry: the owner parts, then the entry's own id."""
         return self.prefix_of(*path[:-1]) + path[-1].encode("ascii")
+
+    def numbered_key(self, owner: str, number: int) -> bytes:
+        """Key of the entry numbered ``number`` under ``owner`` (one of a record's replaced
+        versions), the number padded to :data:`NUMBER_DIGITS` so they scan in order."""
+        return self.key(owner, str(number).zfill(NUMBER_DIGITS))
 
     def write(self, *path: str) -> dict[bytes, bytes | None]:
         """The write adding the entry at ``path``, naming the record whose id ends the path."""

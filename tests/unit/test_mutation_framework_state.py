@@ -152,6 +152,13 @@ def test_an_index_keys_its_entries_under_their_owner() -> None:
     assert store.encode_index_entry("r1") == b'"r1"'
 
 
+def test_a_numbered_index_key_pads_the_number_so_keys_sort_as_numbers() -> None:
+    assert INDEX.numbered_key("r1", 3) == b"i/r1/0000000003"
+    assert INDEX.numbered_key("r1", 9_999_999_999) == b"i/r1/9999999999"
+    keys = [INDEX.numbered_key("r1", n) for n in (10, 9, 100, 1)]
+    assert sorted(keys) == [INDEX.numbered_key("r1", n) for n in (1, 9, 10, 100)]
+
+
 def _indexed(count: int) -> MemoryState:
     state = MemoryState()
     for i in range(count):
