@@ -139,8 +139,15 @@ class RecordVersion(Record):
 
 # --- Keys and accessors --------------------------------------------------------------------
 
-RECORDS: Final = Table(ArchiveRecord, b"archives/record/", "archive record")
-CORRECTIONS: Final = Table(Correction, b"archives/correction/", "correction")
+RECORDS: Final = Table(
+    ArchiveRecord, b"archives/record/", "archive record", related=("subject", "source")
+)
+CORRECTIONS: Final = Table(
+    Correction,
+    b"archives/correction/",
+    "correction",
+    related=("subject", "record_id", "source", "requested_by"),
+)
 BY_SUBJECT: Final = Index(b"archives/by_subject/")
 """A subject's records under its holder id, then the category."""
 VERSIONS: Final = Index(b"archives/version/")
@@ -154,12 +161,4 @@ get_version_key: Final = VERSIONS.numbered_key
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the record or correction named ``subject`` is about."""
-    found: list[str] = []
-    record = RECORDS.get(state, subject)
-    if record is not None:
-        found += [record.subject, record.source]
-    correction = CORRECTIONS.get(state, subject)
-    if correction is not None:
-        found += [correction.subject, correction.record_id, correction.source]
-        found += [correction.requested_by]
-    return found
+    return RECORDS.get_related(state, subject) + CORRECTIONS.get_related(state, subject)

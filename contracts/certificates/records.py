@@ -149,8 +149,18 @@ class Verification(Record):
 
 # --- Keys and accessors -------------------------------------------------------------------
 
-CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
-VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
+CERTIFICATES: Final = Table(
+    Certificate,
+    b"certificates/cert/",
+    "certificate",
+    related=("holder", "issuer", "supersedes", "superseded_by"),
+)
+VERIFICATIONS: Final = Table(
+    Verification,
+    b"certificates/verification/",
+    "verification",
+    related=("cert_id", "holder", "verifier"),
+)
 VERIFICATION_PURPOSE_CODES: Final = Texts(b"certificates/verification_purpose/")
 """A verification record's purpose code (``contracts.catalogue.purposes``), when given."""
 CURRENT_IDENTIFIERS: Final = Texts(b"certificates/identifier_now/")
@@ -242,11 +252,4 @@ _check_written_out_encoding()
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the certificate or verification record named ``subject`` is about."""
-    found: list[str] = []
-    cert = CERTIFICATES.get(state, subject)
-    if cert is not None:
-        found += [cert.holder, cert.issuer, cert.supersedes, cert.superseded_by]
-    verification = VERIFICATIONS.get(state, subject)
-    if verification is not None:
-        found += [verification.cert_id, verification.holder, verification.verifier]
-    return found
+    return CERTIFICATES.get_related(state, subject) + VERIFICATIONS.get_related(state, subject)

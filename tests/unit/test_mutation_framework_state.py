@@ -143,6 +143,20 @@ def test_a_table_keys_reads_and_refuses_missing_records() -> None:
     assert custom.get(state, "a") == Plain("decoded")
 
 
+def test_a_table_gives_the_ids_its_records_are_about() -> None:
+    related = store.Table(Plain, b"t/", "thing", related=("note", "name"))
+    state = MemoryState([(related.key("a"), Plain("a", note="n").encode())])
+    assert related.get_related(state, "a") == ["n", "a"]
+    assert related.get_related(state, "b") == []
+    assert TABLE.get_related(state, "a") == []
+
+
+def test_a_table_naming_a_field_its_records_lack_is_refused_when_declared() -> None:
+    with pytest.raises(TypeError, match=r"^thing records have no field holder, nobody$") as info:
+        store.Table(Plain, b"t/", "thing", related=("name", "holder", "nobody"))
+    assert info.type is TypeError
+
+
 def test_an_index_keys_its_entries_under_their_owner() -> None:
     assert INDEX.prefix_of() == b"i/"
     assert INDEX.prefix_of("h1", "c") == b"i/h1/c/"
