@@ -17,12 +17,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
+from cli.devnet import JsonOpt as JsonOpt  # every command's --json, declared once
 from cli.identities import ca_paths
 from consensus.validators import ValidatorSchedule
 from contracts.catalogue.definitions import PURPOSE_CODE_RE
 from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
+from node.genesis import Genesis, GenesisError
 from node.sdk.catalogue import fetch_purpose_codes
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from node.sdk.finality import FinalityError
@@ -40,7 +42,6 @@ NodeOpt = Annotated[
     str | None,
     typer.Option("--node", help="host:port of a validator (default: the devnet's first)"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 
 
 def _check_purpose_code(code: str) -> str:
@@ -236,6 +237,38 @@ class Output:
             return
         for item in self.human:
             console.print(item)
+
+
+class Exiting(Output):
+    """An output that is a verdict (the chain is not sound, a trace entry did not prove):
+    printed whatever it says, then the command ends with `code` when that is not 0."""
+
+    def __init__(self, code: int, doc: Mapping[str, Any], *human: RenderableType) -> None:
+        super().__init__(doc, *human)
+        self.code = code
+
+    def print(self, json_out: bool) -> None:
+        super().print(json_out)
+        if self.code:
+            raise typer.Exit(self.code)
+
+
+def refuse_offline(json_out: bool, part: str, detail: str) -> NoReturn:
+    """End an offline check that failed at `part`: `{"ok": false, ...}` with --json (a
+    script reads the verdict, not an error line), else the error line; exit code 1."""
+    if json_out:
+        emit_json({"ok": False, "part": part, "detail": detail})
+        raise typer.Exit(1)
+    fail(f"REFUSED: {part}: {detail}")
+
+
+def pinned_genesis_hash(path: Path) -> bytes:
+    """The hash of the genesis file an offline check was given to start from (the one its
+    user obtained from the consortium); an unreadable file ends the command."""
+    try:
+        return Genesis.load(path).hash
+    except GenesisError as exc:
+        fail(str(exc))
 
 
 Body = Callable[..., Output]

@@ -93,14 +93,23 @@ def apply_cmd(
     )
 
 
+def _answer(
+    s: OrgSession, method: str, args: dict[str, str | int], status: str, *, how: str = ""
+) -> Output:
+    """The owner's answer to an application (approve, narrow or refuse it), reported as the
+    status it leaves the application in."""
+    committed = s.call("sharing", method, args)
+    application = args["application_id"]
+    return Output(
+        {"application_id": application, "status": status, **tx_view(committed)},
+        f"application {application} {status}{how} in block {committed.height}",
+    )
+
+
 @ledger_command(app, "approve", signs=True)
 def approve_cmd(s: OrgSession, application: ApplicationOpt, org: OrgOpt = "edu") -> Output:
     """Approve an application made to the organisation, as asked."""
-    committed = s.call("sharing", "approve", {"application_id": application})
-    return Output(
-        {"application_id": application, "status": "approved", **tx_view(committed)},
-        f"application {application} approved in block {committed.height}",
-    )
+    return _answer(s, "approve", {"application_id": application}, "approved")
 
 
 @ledger_command(app, "narrow", signs=True)
@@ -120,11 +129,7 @@ def narrow_cmd(
         args["period_end_ms"] = int(asked["period_start_ms"]) + days * DAY_MS
     if len(args) == 1:
         fail("give --field or --days: what to approve less of")
-    committed = s.call("sharing", "narrow", args)
-    return Output(
-        {"application_id": application, "status": "approved", **tx_view(committed)},
-        f"application {application} approved, narrowed, in block {committed.height}",
-    )
+    return _answer(s, "narrow", args, "approved", how=", narrowed,")
 
 
 @ledger_command(app, "refuse", signs=True)
@@ -135,11 +140,7 @@ def refuse_cmd(
     org: OrgOpt = "edu",
 ) -> Output:
     """Refuse an application made to the organisation, saying why."""
-    committed = s.call("sharing", "refuse", {"application_id": application, "reason": reason})
-    return Output(
-        {"application_id": application, "status": "refused", **tx_view(committed)},
-        f"application {application} refused in block {committed.height}",
-    )
+    return _answer(s, "refuse", {"application_id": application, "reason": reason}, "refused")
 
 
 @ledger_command(app, "execute", signs=True)

@@ -297,12 +297,14 @@ def add_validator_cmd(
     """Add a validator through governance (propose, approve to quorum), start it, wait until
     it has caught up."""
     net = open_devnet(dir)
-    done = _run(json_out, lambda say: add_validator(net, validator_id, operator, say=say))
-    if not json_out:
-        console.print(
+    _run(
+        json_out,
+        lambda say: add_validator(net, validator_id, operator, say=say),
+        lambda done: (
             f"[green]{validator_id} runs[/] at {done['endpoint']}; it signs blocks from height"
             f" {done['activation_height']} on"
-        )
+        ),
+    )
 
 
 # --- rotating a validator's key, removing a validator ------------------------------------
@@ -502,9 +504,17 @@ def retire_validator(net: Devnet, vid: str, *, say: Callable[[str], None]) -> di
     return {"validator_id": vid, "height": tip}
 
 
+Announce = Callable[[dict[str, Any]], str]
+"""The line a command prints (without --json) once its change is made, from what it did."""
+
+
 def _run(
-    json_out: bool, action: Callable[[Callable[[str], None]], dict[str, Any]]
-) -> dict[str, Any]:
+    json_out: bool,
+    action: Callable[[Callable[[str], None]], dict[str, Any]],
+    announce: Announce | None = None,
+) -> None:
+    """Make a validator change, its steps said as they happen; then what it did as JSON
+    (--json) or the `announce` line. A refused change ends the command with exit code 1."""
     say: Callable[[str], None] = (lambda _: None) if json_out else (lambda m: console.print(m))
     try:
         done = action(say)
@@ -514,7 +524,8 @@ def _run(
         fail(f"{exc.code}: {exc.message}")
     if json_out:
         emit_json(done)
-    return done
+    elif announce is not None:
+        console.print(announce(done))
 
 
 IdOpt = Annotated[str, typer.Option("--id", help="id of the validator, e.g. val-1")]
@@ -528,40 +539,52 @@ ProposerOpt = Annotated[
 ]
 
 
-def rotate_validator_key_cmd(
-    validator_id: IdOpt,
-    org: ProposerOpt = None,
-    dir: DirOpt = Path("devnet"),
-    json_out: JsonOpt = False,
-) -> None:
+def _governed_change_cmd(
+    change: Callable[..., dict[str, Any]],
+    announce: Callable[[dict[str, Any], Path], str],
+    help_text: str,
+) -> Callable[..., None]:
+    """The command of a change to an existing validator made through governance (`change`
+    proposes it and approves it to quorum): the validator, who proposes, the devnet folder;
+    `announce` says the outcome, given what was done and the folder."""
+
+    def command(
+        validator_id: IdOpt,
+        org: ProposerOpt = None,
+        dir: DirOpt = Path("devnet"),
+        json_out: JsonOpt = False,
+    ) -> None:
+        net = open_devnet(dir)
+        _run(
+            json_out,
+            lambda say: change(net, validator_id, org=org, say=say),
+            lambda done: announce(done, dir),
+        )
+
+    command.__doc__ = help_text  # Typer's help for the command
+    return command
+
+
+rotate_validator_key_cmd = _governed_change_cmd(
+    rotate_validator_key,
+    lambda done, _: (
+        f"[green]{done['validator_id']} signs with key {done['public_key'][:16]}…[/] from"
+        f" height {done['activation_height']} on (the old key below it)"
+    ),
     """Give a validator a new key through governance: save the key, restart the validator
-    with its current and next key, propose rotate_validator_key, approve to quorum."""
-    net = open_devnet(dir)
-    done = _run(json_out, lambda say: rotate_validator_key(net, validator_id, org=org, say=say))
-    if not json_out:
-        console.print(
-            f"[green]{validator_id} signs with key {done['public_key'][:16]}…[/] from height"
-            f" {done['activation_height']} on (the old key below it)"
-        )
-
-
-def remove_validator_cmd(
-    validator_id: IdOpt,
-    org: ProposerOpt = None,
-    dir: DirOpt = Path("devnet"),
-    json_out: JsonOpt = False,
-) -> None:
+    with its current and next key, propose rotate_validator_key, approve to quorum.""",
+)
+remove_validator_cmd = _governed_change_cmd(
+    remove_validator,
+    lambda done, dir: (
+        f"[green]{done['validator_id']} leaves the set at height {done['activation_height']}.[/]"
+        f" It still signs the heights below: keep it running until the chain has passed"
+        f" height {done['activation_height']}, then `trustledger devnet retire-validator"
+        f" --dir {dir} --id {done['validator_id']}` stops it."
+    ),
     """Remove a validator through governance (propose, approve to quorum). Keep it running
-    until the activation height; then `devnet retire-validator` stops it."""
-    net = open_devnet(dir)
-    done = _run(json_out, lambda say: remove_validator(net, validator_id, org=org, say=say))
-    if not json_out:
-        console.print(
-            f"[green]{validator_id} leaves the set at height {done['activation_height']}.[/]"
-            f" It still signs the heights below: keep it running until the chain has passed"
-            f" height {done['activation_height']}, then `trustledger devnet retire-validator"
-            f" --dir {dir} --id {validator_id}` stops it."
-        )
+    until the activation height; then `devnet retire-validator` stops it.""",
+)
 
 
 def retire_validator_cmd(
