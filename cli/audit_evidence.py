@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -20,13 +20,12 @@ from cli.common import (
     JsonOpt,
     Output,
     Session,
+    emit_json,
     err_console,
     fail,
     ledger_command,
-    pinned_genesis_hash,
-    refuse_offline,
 )
-from node.genesis import Genesis
+from node.genesis import Genesis, GenesisError
 from node.sdk.evidence import (
     EVIDENCE_BYTES_MAX,
     Bound,
@@ -286,6 +285,24 @@ def check_evidence_cmd(
             else " — compare this hash with the chain's published genesis (or pass --genesis)"
         ),
     ).print(json_out)
+
+
+def refuse_offline(json_out: bool, part: str, detail: str) -> NoReturn:
+    """End an offline check that failed at `part`: `{"ok": false, ...}` with --json (a
+    script reads the verdict, not an error line), else the error line; exit code 1."""
+    if json_out:
+        emit_json({"ok": False, "part": part, "detail": detail})
+        raise typer.Exit(1)
+    fail(f"REFUSED: {part}: {detail}")
+
+
+def pinned_genesis_hash(path: Path) -> bytes:
+    """The hash of the genesis file an offline check was given to start from (the one its
+    user obtained from the consortium); an unreadable file ends the command."""
+    try:
+        return Genesis.load(path).hash
+    except GenesisError as exc:
+        fail(str(exc))
 
 
 def register(audit: typer.Typer) -> None:

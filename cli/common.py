@@ -24,7 +24,6 @@ from contracts.catalogue.definitions import PURPOSE_CODE_RE
 from contracts.catalogue.purposes import PURPOSES
 from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
-from node.genesis import Genesis, GenesisError
 from node.sdk.catalogue import fetch_purpose_codes
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
 from node.sdk.finality import FinalityError
@@ -251,24 +250,6 @@ class Exiting(Output):
         super().print(json_out)
         if self.code:
             raise typer.Exit(self.code)
-
-
-def refuse_offline(json_out: bool, part: str, detail: str) -> NoReturn:
-    """End an offline check that failed at `part`: `{"ok": false, ...}` with --json (a
-    script reads the verdict, not an error line), else the error line; exit code 1."""
-    if json_out:
-        emit_json({"ok": False, "part": part, "detail": detail})
-        raise typer.Exit(1)
-    fail(f"REFUSED: {part}: {detail}")
-
-
-def pinned_genesis_hash(path: Path) -> bytes:
-    """The hash of the genesis file an offline check was given to start from (the one its
-    user obtained from the consortium); an unreadable file ends the command."""
-    try:
-        return Genesis.load(path).hash
-    except GenesisError as exc:
-        fail(str(exc))
 
 
 Body = Callable[..., Output]

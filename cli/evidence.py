@@ -18,18 +18,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.audit_evidence import prove_trace
-from cli.common import (
-    JsonOpt,
-    OrgOpt,
-    OrgSession,
-    Output,
-    Session,
-    fail,
-    ledger_command,
-    pinned_genesis_hash,
-    refuse_offline,
-)
+from cli.audit_evidence import pinned_genesis_hash, prove_trace, refuse_offline
+from cli.common import JsonOpt, OrgOpt, OrgSession, Output, Session, fail, ledger_command
 from contracts.anchoring.records import KINDS, anchor_id_of, is_anchor_id
 from contracts.framework import limits
 from node.chain.events import event_attrs
