@@ -26,7 +26,7 @@ from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
 from node.sdk.catalogue import fetch_purpose_codes
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
-from node.sdk.finality import FinalityError
+from node.sdk.finality import FinalityError, ProvenValue
 from node.sdk.tls import ClientTls, TlsFilesError
 
 console = Console()
@@ -139,6 +139,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def read_input(path: Path) -> bytes:
+    """A file the command was given to read; one it cannot read ends it with a one-line
+    error, before anything is sent."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+
+
 def load_org_key(net: Devnet, org: str, key: Path | None) -> KeyPair:
     path = key or net.org_key_path(org)
     try:
@@ -186,6 +195,15 @@ class Session:
         """The validator sets decided on-chain, followed from the devnet's genesis: what a
         commit certificate in an answer is checked against."""
         return self.client.get_validator_schedule(self.net.genesis.validators)
+
+    def proven_record(self, key: bytes, what: str) -> tuple[bytes, ProvenValue]:
+        """The record under state `key`, proven against a certified header (trusting no
+        node), with the proof's height and time; a record proven absent ends the command,
+        naming `what` ("attestation att-…")."""
+        proven = self.client.get_proven_state(key, self.validator_schedule())
+        if proven.value is None:
+            fail(f"no {what} on the chain (proven absent at height {proven.height})")
+        return proven.value, proven
 
 
 @dataclass(frozen=True)

@@ -330,12 +330,8 @@ def status_cmd(
     s: Session, request_id: Annotated[str, typer.Option(help="consent request id")]
 ) -> Output:
     """A request's grant state, proven against a certified header (trusting no node)."""
-    proven = s.client.get_proven_state(get_request_key(request_id), s.validator_schedule())
-    if proven.value is None:
-        fail(
-            f"no consent request {request_id} on the chain (proven absent at height {proven.height})"
-        )
-    record = json.loads(proven.value)
+    value, proven = s.proven_record(get_request_key(request_id), f"consent request {request_id}")
+    record = json.loads(value)
     out = {
         k: record.get(k)
         for k in (

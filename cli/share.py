@@ -21,6 +21,7 @@ from cli.common import (
     check_purpose_on_chain,
     fail,
     ledger_command,
+    read_input,
     records_table,
     tx_view,
 )
@@ -164,10 +165,7 @@ def execute_cmd(
     if (file is None) == (content_hash is None):
         fail("give exactly one of --file and --content-hash")
     if file is not None:
-        try:
-            content_hash = hashlib.sha256(file.read_bytes()).hexdigest()
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror}")
+        content_hash = hashlib.sha256(read_input(file)).hexdigest()
     args: dict[str, str | int] = {"application_id": application, "content_hash": str(content_hash)}
     if consent:
         args["consent_request_id"] = consent
@@ -229,13 +227,10 @@ def ratings_cmd(
 @ledger_command(app, "status")
 def status_cmd(s: Session, application: ApplicationOpt) -> Output:
     """An application's state, proven against a certified header (trusting no node)."""
-    proven = s.client.get_proven_state(get_application_key(application), s.validator_schedule())
-    if proven.value is None:
-        fail(
-            f"no share application {application} on the chain"
-            f" (proven absent at height {proven.height})"
-        )
-    record = ShareApplication.decode(proven.value)
+    value, proven = s.proven_record(
+        get_application_key(application), f"share application {application}"
+    )
+    record = ShareApplication.decode(value)
     state = compute_state(record, s.chain_time_ms())
     out = {**record.to_json(), "state": state, "proven_at_height": proven.height}
     detail = {
