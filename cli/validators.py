@@ -123,17 +123,24 @@ def decide(
     net: Devnet,
     client: LedgerClient,
     proposer: str,
-    args: dict[str, Any],
+    action: str,
+    vid: str,
+    params: dict[str, Any] | None = None,
     *,
     say: Callable[[str], None],
+    where: str = "",
     on_proposed: Callable[[], None] = lambda: None,
     left_behind: str = "nothing was written",
-) -> dict[str, Any]:
-    """`proposer` proposes `args` (``membership.propose``); the devnet's other member
-    organisations approve in id order until the quorum is reached. Returns the applied
-    proposal's record; raises ValidatorChangeError if it is refused, fails or stays open.
-    `on_proposed` runs once the proposal is on the chain (to keep a key it names)."""
-    proposal_id = str(args["proposal_id"])
+) -> tuple[str, dict[str, Any]]:
+    """`proposer` proposes `action` on validator `vid` with the action's other `params`
+    (``membership.propose``, a fresh proposal id, said with `where` the validator will run);
+    the devnet's other member organisations approve in id order until the quorum is reached.
+    Returns the proposal id and the applied proposal's record; raises ValidatorChangeError
+    if it is refused, fails or stays open. `on_proposed` runs once the proposal is on the
+    chain (to keep a key it names)."""
+    proposal_id = new_id("prop")
+    say(f"{proposer} proposes {action} {vid}{where} ({proposal_id})")
+    args = {"proposal_id": proposal_id, "action": action, "validator_id": vid, **(params or {})}
     try:
         proposed = client.call(load_org_key(net, proposer, None), "membership", "propose", args)
     except TransactionRejected as exc:
@@ -169,7 +176,7 @@ def decide(
         raise ValidatorChangeError(
             f"proposal {proposal_id} is {record['status']}: {reason}; {left_behind}"
         )
-    return record
+    return proposal_id, record
 
 
 def add_validator(
@@ -188,24 +195,18 @@ def add_validator(
         keypair = KeyPair.generate(net.genesis.suite)  # a key of the chain's suite
         grpc_port, metrics_port = free_ports(2)
         endpoint = f"127.0.0.1:{grpc_port}"
-        proposal_id = new_id("prop")
-        say(f"{operator} proposes add_validator {vid} at {endpoint} ({proposal_id})")
         # The decision names this key: keep it from as soon as it is proposed, whatever
         # happens next.
         key_path = net.dir / "keys" / "validators" / f"{vid}.json"
-        record = decide(
+        proposal_id, record = decide(
             net,
             client,
             operator,
-            {
-                "proposal_id": proposal_id,
-                "action": "add_validator",
-                "validator_id": vid,
-                "public_key": keypair.public_key.hex(),
-                "operator": operator,
-                "endpoint": endpoint,
-            },
+            "add_validator",
+            vid,
+            {"public_key": keypair.public_key.hex(), "operator": operator, "endpoint": endpoint},
             say=say,
+            where=f" at {endpoint}",
             on_proposed=lambda: _save_key(key_path, keypair, pw, vid, say),
             left_behind=f"the key stays in {key_path}",
         )
@@ -405,18 +406,13 @@ def rotate_validator_key(
         height = _wait_caught_up(net, vid, target, catch_up_timeout_s)
         say(f"{vid} runs again (pid {pid}) at height {height}")
 
-        proposal_id = new_id("prop")
-        say(f"{proposer} proposes rotate_validator_key {vid} ({proposal_id})")
-        record = decide(
+        proposal_id, record = decide(
             net,
             client,
             proposer,
-            {
-                "proposal_id": proposal_id,
-                "action": "rotate_validator_key",
-                "validator_id": vid,
-                "public_key": new_key,
-            },
+            "rotate_validator_key",
+            vid,
+            {"public_key": new_key},
             say=say,
             left_behind=f"{vid} holds the unused key {key_path} (harmless)",
         )
@@ -454,15 +450,7 @@ def remove_validator(
             raise ValidatorChangeError(f"{vid} is the last validator: a chain needs one")
         proposer = _choose_proposer(net, client, str(entry["operator"]), org)
         load_org_key(net, proposer, None)
-        proposal_id = new_id("prop")
-        say(f"{proposer} proposes remove_validator {vid} ({proposal_id})")
-        record = decide(
-            net,
-            client,
-            proposer,
-            {"proposal_id": proposal_id, "action": "remove_validator", "validator_id": vid},
-            say=say,
-        )
+        proposal_id, record = decide(net, client, proposer, "remove_validator", vid, say=say)
     activation = int(record["effective_height"])
     f = (remaining - 1) // 3
     say(
