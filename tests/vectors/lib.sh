@@ -1,7 +1,8 @@
 # Shared by the vector scripts (sourced, not run): a scratch folder removed on exit; `fenced
 # NAME` printing the lines of the block opened by ```NAME in "$doc"; `load NAME` putting them
 # in $tmp/vector (or stopping, naming the block) and `field KEY` printing that vector's value
-# of KEY; `unhex` and `hexof` between hex digits and bytes; `ed25519_pem` for OpenSSL's key.
+# of KEY; `unhex` and `hexof` between hex digits and bytes; `ed25519_pem` making a raw
+# Ed25519 public key the PEM file OpenSSL verifies with.
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
