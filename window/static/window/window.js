@@ -390,11 +390,19 @@ function showResult(r) {
   loadRecords();
 }
 
+// The records list is aria-busy while a load is in flight; only the latest load draws it
+// (a verification reloads the list, perhaps while the first load is still out).
+let recordsLoad = 0;
+
 async function loadRecords() {
+  const mine = ++recordsLoad;
+  $("#records")?.setAttribute("aria-busy", "true");
   let records;
-  try { records = await api("GET", "/api/records"); } catch (err) { say(err.message); return; }
+  try { records = await api("GET", "/api/records"); } catch (err) { say(err.message); records = null; }
   const box = $("#records");
-  if (!box) return;
+  if (!box || mine !== recordsLoad) return;
+  box.removeAttribute("aria-busy");
+  if (records === null) return;
   if (!records.length) { box.replaceChildren(el("p", { class: "muted", text: t("none_yet") })); return; }
   box.replaceChildren(el("table", { class: "records" },
     el("thead", {}, el("tr", {}, ["col_time", "col_result", "col_cert", "col_via", "col_clerk"].map((k) => el("th", { scope: "col", text: t(k) })), el("th", { scope: "col" }, el("span", { class: "sr-only", text: t("receipt_of") })))),
