@@ -15,12 +15,14 @@ const store = {
 };
 
 let lang = store.get("pref.lang") || "zh";
+// A message in the page's language (Chinese where it has no English), else its key.
 const t = (key, ...args) => {
-  const v = TEXT[lang][key] ?? TEXT.zh[key] ?? key;
+  const message = Object.hasOwn(TEXT, key) ? TEXT[key] : {};
+  const v = message[lang] ?? message.zh ?? key;
   return typeof v === "function" ? v(...args) : v;
 };
-const fieldLabel = (f) => FIELD_LABELS[lang][f] || f;
-const actionLabel = (a) => ACTION_LABELS[lang][a] || a;
+const fieldLabel = (f) => (Object.hasOwn(FIELD_LABELS, f) && FIELD_LABELS[f][lang]) || f;
+const actionLabel = (a) => (Object.hasOwn(ACTION_LABELS, a) && ACTION_LABELS[a][lang]) || a;
 let countdown = null;
 
 // --- the API -------------------------------------------------------------------------------
