@@ -1,6 +1,7 @@
 // The citizen's page: a thin client of the wallet's REST API (/v1). Everything it keeps is
 // in sessionStorage/localStorage under "tl." keys, and sign-out clears all of it.
-import { ACTION_LABELS, FIELD_LABELS, TEXT } from "./i18n.js";
+import { ACTION_LABELS, TEXT } from "./i18n.js";
+import { fieldLabel as labelIn } from "./field-labels.js";
 
 const store = {
   get: (k) => sessionStorage.getItem("tl." + k) ?? localStorage.getItem("tl." + k),
@@ -21,7 +22,7 @@ const t = (key, ...args) => {
   const v = message[lang] ?? message.zh ?? key;
   return typeof v === "function" ? v(...args) : v;
 };
-const fieldLabel = (f) => (Object.hasOwn(FIELD_LABELS, f) && FIELD_LABELS[f][lang]) || f;
+const fieldLabel = (f) => labelIn(f, lang);
 const actionLabel = (a) => (Object.hasOwn(ACTION_LABELS, a) && ACTION_LABELS[a][lang]) || a;
 let countdown = null;
 

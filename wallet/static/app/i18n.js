@@ -216,28 +216,6 @@ export const TEXT = {
   their_certs: { zh: "对方的证照", en: "Their certificates" },
 };
 
-// Field names of the catalogue as people read them, in Chinese (in English the page shows the
-// field's own name); an unknown one shows as written.
-export const FIELD_LABELS = {
-  holder_name: { zh: "姓名" },
-  sex: { zh: "性别" },
-  id_number: { zh: "公民身份号码" },
-  birth_date: { zh: "出生日期" },
-  ethnicity: { zh: "民族" },
-  address: { zh: "住址" },
-  certificate_number: { zh: "证书编号" },
-  degree: { zh: "学位" },
-  major: { zh: "专业" },
-  university: { zh: "学校" },
-  graduation_date: { zh: "毕业日期" },
-  issuing_authority: { zh: "签发机关" },
-  valid_from: { zh: "有效期起" },
-  valid_until: { zh: "有效期止" },
-  company_name: { zh: "名称" },
-  unified_social_credit_code: { zh: "统一社会信用代码" },
-  legal_representative: { zh: "法定代表人" },
-};
-
 // What each event of the holder's feed (使用记录) means to the holder; unknown ones show as named.
 export const ACTION_LABELS = {
   "certificate.issued": { zh: "证照已签发", en: "Certificate issued" },

@@ -2,6 +2,8 @@
 // session is an HttpOnly cookie the page never reads; the page keeps only its language and
 // large-type preferences (localStorage "tlw.pref.*"), nothing about a citizen.
 
+import { fieldLabel } from "./field-labels.js";
+
 // The page's words, each message in Chinese (the default) and English side by side, so that
 // neither language is changed or added to without the other.
 const TEXT = {
@@ -102,27 +104,6 @@ const TEXT = {
   "err.bad_json": { zh: "请求格式有误", en: "The request was malformed" },
   checking: { zh: "正在核验……", en: "Verifying…" },
   signed_in_as: { zh: (n) => `经办人：${n}`, en: (n) => `Clerk: ${n}` },
-};
-// Field names of the catalogue as a clerk reads them, in Chinese (in English the page shows
-// the field's own name).
-const FIELDS = {
-  holder_name: { zh: "姓名" },
-  sex: { zh: "性别" },
-  id_number: { zh: "公民身份号码" },
-  birth_date: { zh: "出生日期" },
-  ethnicity: { zh: "民族" },
-  address: { zh: "住址" },
-  certificate_number: { zh: "证书编号" },
-  degree: { zh: "学位" },
-  major: { zh: "专业" },
-  university: { zh: "学校" },
-  graduation_date: { zh: "毕业日期" },
-  issuing_authority: { zh: "签发机关" },
-  valid_from: { zh: "有效期起" },
-  valid_until: { zh: "有效期止" },
-  company_name: { zh: "名称" },
-  unified_social_credit_code: { zh: "统一社会信用代码" },
-  legal_representative: { zh: "法定代表人" },
 };
 const PAYLOAD_CHARS_MAX = 779; // window/limits.py (the longest presentation a wallet makes)
 
@@ -345,7 +326,7 @@ function fieldList(fields, cls) {
   const entries = Object.entries(fields || {});
   if (!entries.length) return null;
   return el("dl", { class: `fields ${cls || ""}` },
-    entries.map(([k, v]) => [el("dt", { text: (FIELDS[k]?.[lang] || k) }), el("dd", { text: v })]));
+    entries.map(([k, v]) => [el("dt", { text: fieldLabel(k, lang) }), el("dd", { text: v })]));
 }
 
 function typeName(id) {
