@@ -829,7 +829,7 @@ def test_the_default_check_is_strict_and_lenient_checks_still_refuse_history(
     no_history = decode_package(resealed(honest, setter("validator_changes", [])))
     with pytest.raises(EvidenceError, match="a validator change is missing"):
         check_package(no_history, strict=False)
-    forged = decode_package(resealed(honest, forged_vote(2, 0)))  # the change's decision block
+    forged = decode_package(resealed(honest, forged_vote(2, 0)))  # the validator change's block
     with pytest.raises(EvidenceError, match="block 2"):
         check_package(forged, strict=False)
     missing = decode_package(resealed(honest, lambda p: p["blocks"].pop()))
