@@ -275,6 +275,14 @@ def issue_and_deliver(
     return doc
 
 
+def issued_diploma(net: Devnet, client: LedgerClient) -> tuple[str, str, str, dict[str, Any]]:
+    """A new holder of the wallet with a diploma issued and delivered to it: (holder, its
+    session token, the certificate id, the document)."""
+    holder, token = new_holder(net)
+    doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+    return holder, token, str(doc["cert_id"]), doc
+
+
 def sdk_bank_request(
     net: Devnet, client: LedgerClient, holder: str, cert_id: str, purpose: str, max_uses: int = 1
 ) -> str:
