@@ -22,7 +22,6 @@ from tests.integration.helpers import (
     cli,
     cli_issue,
     hrss_appends,
-    hrss_delivers,
     hrss_resolves,
     issue_and_deliver,
     new_holder,
@@ -34,12 +33,23 @@ from tests.integration.helpers import (
 from tests.integration.page_support import look, open_from_me, sign_up, tab
 
 
-def record_in_my_file(page: Page, net: Devnet, content: Path) -> tuple[str, Locator]:
-    """A new holder signs up, the social security bureau files a record with ``content``
-    (120 months) in it, and the holder opens 我的档案: the holder and the record's card."""
+def signed_up_with_a_record(
+    page: Page, net: Devnet, content: Path, text: str, *more: str
+) -> tuple[str, str]:
+    """A new holder signs up on the page and the social security bureau files a record of
+    ``text`` (written to ``content``) in her file (``more``: ``--deliver`` also hands its
+    content to her wallet): the holder and the record id."""
     holder = sign_up(page, net)
-    content.write_text('{"months": 120}')
-    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
+    content.write_text(text)
+    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), *more)
+    record_id: str = filed["record_id"]
+    return holder, record_id
+
+
+def record_in_my_file(page: Page, net: Devnet, content: Path) -> tuple[str, Locator]:
+    """A record with ``content`` (120 months) filed for a new holder, who opens 我的档案: the
+    holder and the record's card."""
+    holder, record_id = signed_up_with_a_record(page, net, content, '{"months": 120}')
     open_from_me(page, "我的档案")
     return holder, page.locator(f'[data-record="{record_id}"]')
 
@@ -376,9 +386,10 @@ def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
 def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    record_id = hrss_delivers(net, holder, content, '{"months": 48, "employer": "历下区某商店"}')
+    holder, record_id = signed_up_with_a_record(
+        page, net, content, '{"months": 48, "employer": "历下区某商店"}', "--deliver"
+    )
     delete_from_my_file(
         page,
         record_id,
@@ -395,9 +406,10 @@ def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
 def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readable(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    record_id = hrss_delivers(net, holder, content, '{"months": 126, "employer": "济南齐鲁软件园"}')
+    holder, record_id = signed_up_with_a_record(
+        page, net, content, '{"months": 126, "employer": "济南齐鲁软件园"}', "--deliver"
+    )
     asked = bank_requests_records(net, holder)
     status = page.get_by_role("status")
 

@@ -548,27 +548,15 @@ def test_bounds_read_heights_dates_and_zoned_times() -> None:
 
 def test_a_node_trace_reads_as_entries() -> None:
     resp = node_pb2.AuditTraceResponse()
-    event = resp.entries.add(
-        height=5,
-        tx_index=1,
-        time_ms=1_000,
-        actor=BANK.id,
-        contract="consent",
-        method="access",
-        ok=True,
-    ).event
+    # Both entries are the bank's consent.access: read once, refused once.
+    bank_access = {"actor": BANK.id, "contract": "consent", "method": "access"}
+    event = resp.entries.add(height=5, tx_index=1, time_ms=1_000, ok=True, **bank_access).event
     event.name = "consent.accessed"
     event.subjects.extend([ALICE, DIPLOMA, BANK.id, "REQ-1"])
     event.attrs.add(key="agency", text=BANK.id)
     event.attrs.add(key="uses_left", integer=2)
     resp.entries.add(
-        height=6,
-        time_ms=2_000,
-        actor=BANK.id,
-        contract="consent",
-        method="access",
-        ok=False,
-        error_code="permission_denied",
+        height=6, time_ms=2_000, ok=False, error_code="permission_denied", **bank_access
     )
     assert entries_from_trace(resp) == [
         FlowEntry(
