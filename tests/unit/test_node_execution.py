@@ -98,6 +98,7 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
         executed.state_root, b"certificates/cert/nope", None, exclusion, ED25519_SHA256
     )
     # A block that does not follow the tip is refused and writes nothing.
+    assert executed.tree is not None
     with pytest.raises(StorageError):
         block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=5))
         store.commit_block(block, executed.results, [], [(b"x", b"y")], [], executed.tree)
