@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,12 +27,6 @@ COMMON = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def policy(resp: httpx.Response) -> dict[str, list[str]]:
