@@ -72,10 +72,16 @@ SIM_SETTINGS = settings(
 )
 
 
+def block_digest(payload: bytes) -> bytes:
+    """The toy blocks' digest (SHA-256 of the payload): the node's digest function where a
+    test configures one (ReplicaConfig.block_digest)."""
+    return hashlib.sha256(payload).digest()
+
+
 def make_block(height: int, tag: str = "") -> tuple[bytes, bytes]:
     """A toy block: the payload names its height; the digest is its hash."""
     payload = f"height={height};txs={tag}".encode()
-    return payload, hashlib.sha256(payload).digest()
+    return payload, block_digest(payload)
 
 
 def is_valid_block(proposal: Proposal) -> bool:
@@ -94,7 +100,7 @@ def make_certificate(
     return messages.CommitCertificate(height=height, digest=digest, votes=votes, view=view)
 
 
-def replica_config(self_id: str, **changes: Any) -> ReplicaConfig:
+def replica_config(self_id: str, /, **changes: Any) -> ReplicaConfig:
     """The test chain's configuration for `self_id` (the four validators, retransmitting every
     RETRANSMIT_TICKS), with `changes` to the fields a test is about."""
     config = ReplicaConfig(

@@ -24,7 +24,7 @@ from consensus.messages import (
     ViewChange,
     Vote,
 )
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.signing import (
     CHECKPOINT_TAG,
     COMMIT_TAG,
@@ -143,14 +143,12 @@ def restarted(self_id: str, committed_height: int, signer: Ed25519Signer | None 
             committed_height,
             {"v0": support.SIGNERS["v0"], "v1": support.SIGNERS["v1"], "v4": support.NEWCOMER},
         )
-    return Replica(
-        ReplicaConfig(
-            support.CHAIN, support.VALIDATORS, self_id, retransmit_ticks=10, suite=ED25519_SHA256
-        ),
-        signer or support.SIGNERS[self_id],
-        Ed25519Verifier(),
-        committed_height=committed_height,
-        committed_certificate=cert,
+    return support.make_replica(
+        self_id,
+        committed_height,
+        certificate=cert,
+        signer=signer,
+        verifier=Ed25519Verifier(),
         schedule=SCHEDULE,
     )
 

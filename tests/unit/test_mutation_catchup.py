@@ -15,9 +15,8 @@ from consensus.catchup import compute_backoff_ticks
 from consensus.limits import CATCH_UP_BACKOFF_INTERVALS_MAX, VALIDATOR_SETS_KEPT_MAX
 from consensus.messages import Checkpoint, Message, NewView
 from consensus.ready import FetchRequest
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.validators import ValidatorSchedule
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 
@@ -448,14 +447,7 @@ class CountingVerifier:
 def test_a_claim_no_higher_than_the_senders_last_one_is_not_verified() -> None:
     """Claims cost a signature check only when they could raise the sender's height."""
     verifier = CountingVerifier()
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v3",
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(config, support.SIGNERS["v3"], verifier, committed_height=0)
+    replica = support.make_replica("v3", verifier=verifier)
     claims(replica, {"v2": (60,)})
     assert verifier.calls == 1
     claims(replica, {"v2": (60, 50)})

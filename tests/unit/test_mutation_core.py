@@ -18,18 +18,11 @@ from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.messages import CommitCertificate, Suspicion
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule, ValidatorSet
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 
 def config(**overrides: object) -> ReplicaConfig:
-    fields: dict[str, object] = {
-        "chain_id": support.CHAIN,
-        "validators": support.VALIDATORS,
-        "self_id": "v1",
-    }
-    fields.update(overrides)
-    return ReplicaConfig(**fields, suite=ED25519_SHA256)  # type: ignore[arg-type]
+    return support.replica_config("v1", **overrides)
 
 
 def start(

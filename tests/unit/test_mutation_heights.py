@@ -18,9 +18,8 @@ from consensus.limits import (
     VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT,
 )
 from consensus.messages import NewView, Prepared, PrePrepare, Suspicion, ViewChange
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.validators import Validator, ValidatorSet
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 
@@ -368,14 +367,7 @@ def test_with_a_one_member_set_a_single_commit_of_another_view_is_a_certificate(
     """An observer of a one-validator chain: v0's commit of view 1 alone decides height 1 (the
     quorum is 1), so the observer, which does not hold the block, fetches it."""
     solo = ValidatorSet((Validator(id="v0", public_key=support.SIGNERS["v0"].public_key),))
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=solo,
-        self_id="v3",
-        retransmit_ticks=10,
-        suite=ED25519_SHA256,
-    )
-    observer = Replica(config, support.SIGNERS["v3"], support.VERIFIER, committed_height=0)
+    observer = support.make_replica("v3", validators=solo)
     observer.step(support.signed_commit(1, support.make_block(1)[1], "v0", view=1))
     ready = support.drain(observer)
     assert ready.rejected == () and ready.committed == ()

@@ -17,8 +17,7 @@ from consensus import limits
 from consensus.errors import ConsensusError, NotPrimary, ProposalInFlight
 from consensus.messages import Commit, Message, Prepare, Prepared, PrePrepare
 from consensus.ready import Ready
-from consensus.replica import Replica, ReplicaConfig
-from suites import ED25519_SHA256
+from consensus.replica import Replica
 from tests.unit import consensus_support as support
 
 
@@ -36,14 +35,7 @@ def test_a_preprepare_whose_payload_does_not_match_its_digest_is_rejected() -> N
     """The issue-19 example: with the node's digest function configured, a pre-prepare whose
     payload is not the block its digest names is refused before the node is asked; the
     matching one is passed on. Removing or inverting the check fails this test."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v1",
-        block_digest=lambda payload: hashlib.sha256(payload).digest(),
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(config, support.SIGNERS["v1"], support.VERIFIER, committed_height=0)
+    replica = support.make_replica("v1", block_digest=support.block_digest)
     payload, digest = support.make_block(1)
     swapped = support.signed_preprepare(1, support.make_block(1, "other")[0], digest)
     replica.step(swapped)

@@ -16,9 +16,8 @@ import pytest
 
 from consensus.crypto import Ed25519Signer
 from consensus.messages import Commit, PrePrepare, PrePrepareRequest
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.validators import ValidatorSet
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.test_consensus_proposals import request, sends
 
@@ -73,15 +72,8 @@ def asked_for_height_1_then_decided(replica: Replica) -> None:
 def test_an_observer_never_asks_since_it_cannot_sign_a_request() -> None:
     """A replica outside the validator set follows the chain but signs nothing: votes
     vouching for a pre-prepare it lacks make it ask no one."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v9",
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        suite=ED25519_SHA256,
-    )
     signer = Ed25519Signer("v9", hashlib.sha256(b"seed:v9").digest())
-    replica = Replica(config, signer, support.VERIFIER, committed_height=0)
+    replica = support.make_replica("v9", signer=signer)
     vouched(replica, 1, support.make_block(1)[1])
     for _ in range(2 * support.RETRANSMIT_TICKS + 1):
         replica.tick()
@@ -210,16 +202,7 @@ def test_a_standing_request_only_for_a_height_where_we_vote(leaves_at: int) -> N
 def test_no_standing_request_above_the_high_watermark() -> None:
     """Checkpoints every height and a window of two: at height 1 (high watermark 2) v3 asks
     in advance for height 2; at height 2, with no stable checkpoint yet, not for height 3."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v3",
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        checkpoint_interval=1,
-        window_heights=2,
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(config, support.SIGNERS["v3"], support.VERIFIER, committed_height=0)
+    replica = support.make_replica("v3", checkpoint_interval=1, window_heights=2)
     asked_for_height_1_then_decided(replica)
     assert replica.high_watermark == 2
     digest_2 = support.make_block(2)[1]
@@ -401,15 +384,7 @@ def test_a_refused_other_preprepare_is_never_taken(fault: str) -> None:
     """Holding B (with the node's digest function configured), a copy of A with a bad
     signature, or signed but whose payload is not the block its digest names, is refused,
     not kept aside: once A is certified the backup asks for the real one instead."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v3",
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        block_digest=lambda payload: hashlib.sha256(payload).digest(),
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(config, support.SIGNERS["v3"], support.VERIFIER, committed_height=0)
+    replica = support.make_replica("v3", block_digest=support.block_digest)
     payload_b, digest_b = support.make_block(1, "B")
     replica.step(support.signed_preprepare(1, payload_b, digest_b))
     support.drain(replica)

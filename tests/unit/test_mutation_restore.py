@@ -17,10 +17,9 @@ from consensus.errors import ConsensusError
 from consensus.log import Validation
 from consensus.messages import Checkpoint, NewView, Prepared, PrePrepare, PrePrepareRequest, Record
 from consensus.ready import Proposal
-from consensus.replica import Replica, ReplicaConfig, Status
+from consensus.replica import Replica, Status
 from consensus.restore import get_record_view
 from consensus.validators import ValidatorSchedule
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
 PAYLOAD, DIGEST = support.make_block(1)
@@ -290,16 +289,8 @@ def test_own_pre_prepares_are_checked_against_the_set_at_their_height() -> None:
     schedule = ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(
         1_000, support.VALIDATORS
     )
-    config = ReplicaConfig(support.CHAIN, support.VALIDATORS, "v0", suite=ED25519_SHA256)
     pp = support.signed_preprepare(1, PAYLOAD, DIGEST)
-    primary = Replica(
-        config,
-        support.SIGNERS["v0"],
-        support.VERIFIER,
-        committed_height=0,
-        signed=[pp],
-        schedule=schedule,
-    )
+    primary = support.make_replica("v0", signed=[pp], schedule=schedule)
     assert own_keys(primary) == {(0, 1, "preprepare")}
 
 

@@ -15,10 +15,9 @@ from dataclasses import replace
 from consensus.crypto import Ed25519Signer, Ed25519Verifier
 from consensus.limits import VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
 from consensus.messages import NewView, Suspicion, ViewChange
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.signing import suspicion_sign_bytes
 from consensus.validators import Validator, ValidatorSchedule, ValidatorSet
-from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 from tests.unit.test_consensus_schedule import restarted
 
@@ -115,14 +114,7 @@ def test_an_anonymous_request_restarts_its_timer_at_each_commit() -> None:
 
 def test_with_a_short_interval_the_request_is_relayed_after_one_tick() -> None:
     """A quarter of a 3-tick interval rounds down to none: the relay waits one tick."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v1",
-        retransmit_ticks=3,
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(config, support.SIGNERS["v1"], support.VERIFIER, committed_height=0)
+    replica = support.make_replica("v1", retransmit_ticks=3)
     replica.set_waiting_request(b"tx-1")
     replica.tick()
     assert [(r.request, r.primary) for r in support.drain(replica).relay] == [(b"tx-1", "v0")]
@@ -150,16 +142,7 @@ def test_a_member_of_a_later_set_only_does_not_count_at_this_height() -> None:
     """v4 joins at height 5: its Suspicion of height 1 is kept (it is a member from the
     height in flight on) but counts for nothing at height 1, where it is no member."""
     schedule = ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(5, support.SET_5)
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v1",
-        retransmit_ticks=10,
-        suite=ED25519_SHA256,
-    )
-    replica = Replica(
-        config, support.SIGNERS["v1"], support.VERIFIER, committed_height=0, schedule=schedule
-    )
+    replica = support.make_replica("v1", schedule=schedule)
     sig = support.NEWCOMER.sign(suspicion_sign_bytes(support.CHAIN, 0, 1))
     replica.step(Suspicion(view=0, height=1, sender="v4", signature=sig))
     assert support.drain(replica).rejected == ()
@@ -278,14 +261,9 @@ SEVEN_SET = ValidatorSet(tuple(Validator(v, SEVEN_SIGNERS[v].public_key) for v i
 def test_with_seven_members_three_must_suspect() -> None:
     """n = 7, f = 2: a backup that suspects with one other member stays in the view; a
     second other member's Suspicion makes f+1 = 3, and it asks for view 1."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=SEVEN_SET,
-        self_id="v1",
-        retransmit_ticks=10,
-        suite=ED25519_SHA256,
+    replica = support.make_replica(
+        "v1", signer=SEVEN_SIGNERS["v1"], verifier=Ed25519Verifier(SEVEN_SET), validators=SEVEN_SET
     )
-    replica = Replica(config, SEVEN_SIGNERS["v1"], Ed25519Verifier(SEVEN_SET), committed_height=0)
 
     def suspicion(sender: str) -> Suspicion:
         sig = SEVEN_SIGNERS[sender].sign(suspicion_sign_bytes(support.CHAIN, 0, 1))

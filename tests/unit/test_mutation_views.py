@@ -9,7 +9,6 @@ messages; the checks are on what it sends, persists, delivers or refuses and wha
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from consensus.limits import U64_MAX, VIEW_AHEAD_MAX, VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
@@ -24,7 +23,7 @@ from consensus.messages import (
     ViewChange,
 )
 from consensus.ready import Ready
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.validators import Validator, ValidatorSet
 from consensus.viewchange import get_new_view_problem
 from suites import ED25519_SHA256
@@ -34,17 +33,7 @@ from tests.unit import consensus_support as support
 def digest_checking(self_id: str, signed: tuple[Record, ...] = ()) -> Replica:
     """A replica whose node offers its block digest (SHA-256 of the payload, as make_block),
     restarted from the WAL `signed` (nothing by default)."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id=self_id,
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        block_digest=lambda payload: hashlib.sha256(payload).digest(),
-        suite=ED25519_SHA256,
-    )
-    return Replica(
-        config, support.SIGNERS[self_id], support.VERIFIER, committed_height=0, signed=signed
-    )
+    return support.make_replica(self_id, signed=signed, block_digest=support.block_digest)
 
 
 def view_changes_sent(replica: Replica) -> list[ViewChange]:
@@ -295,14 +284,7 @@ def test_entering_a_view_processes_what_was_buffered_for_it() -> None:
 def test_an_observer_never_joins_a_view_change() -> None:
     """A replica in no set from the height in flight on (a validator joining later) follows
     the chain but signs no ViewChange and stays in its view."""
-    config = ReplicaConfig(
-        chain_id=support.CHAIN,
-        validators=support.VALIDATORS,
-        self_id="v4",
-        retransmit_ticks=support.RETRANSMIT_TICKS,
-        suite=ED25519_SHA256,
-    )
-    observer = Replica(config, support.NEWCOMER, support.VERIFIER, committed_height=0)
+    observer = support.make_replica("v4", signer=support.NEWCOMER)
     for peer in ("v1", "v2", "v3"):
         observer.step(support.signed_view_change(peer, 1))
     ready = support.drain(observer)
