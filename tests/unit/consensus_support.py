@@ -248,14 +248,22 @@ def commit_next(
     """The primary's block for the height in flight, validated here and committed by
     `voters` (peers of the replica); advanced by the node unless `advance` is False."""
     height = replica.committed_height + 1
-    payload, digest = make_block(height)
-    replica.step(signed_preprepare(height, payload, digest))
-    drain(replica)
-    replica.validated(0, height, digest, True)
+    digest = accept_block(replica, height)
     for sender in voters:
         replica.step(signed_commit(height, digest, sender))
     if advance:
         assert [b.height for b in drain(replica).committed] == [height]
+
+
+def stabilise_checkpoint_16(replica: Replica) -> bytes:
+    """v0's and v1's checkpoints of toy block 16, with the replica's own (it committed height
+    16), make that checkpoint stable: the low watermark moves to 16. The block's digest."""
+    digest = make_block(16)[1]
+    for sender in ("v0", "v1"):
+        replica.step(signed_checkpoint(16, digest, sender))
+    drain(replica)
+    assert replica.low_watermark == 16
+    return digest
 
 
 def in_view_1(self_id: str = "v3") -> tuple[Replica, messages.NewView]:

@@ -134,11 +134,8 @@ def test_a_backup_given_another_block_commits_the_certified_one_without_a_second
 
 def test_a_backup_without_the_certified_preprepare_asks_for_it() -> None:
     replica = support.make_replica("v3")
-    payload_b, digest_b = support.make_block(1, "B")
     digest_a = support.make_block(1, "A")[1]
-    replica.step(support.signed_preprepare(1, payload_b, digest_b))
-    support.drain(replica)
-    replica.validated(0, 1, digest_b, True)
+    support.accept_block(replica, tag="B")
     support.drain(replica)
     replica.step(support.signed_prepare(1, digest_a, "v1"))
     replica.step(support.signed_prepare(1, digest_a, "v2"))
@@ -169,10 +166,7 @@ def test_the_request_round_trips_on_the_wire() -> None:
 def test_a_certified_preprepare_arriving_last_is_taken_at_once() -> None:
     replica = support.make_replica("v3")
     payload_a, digest_a = support.make_block(1, "A")
-    payload_b, digest_b = support.make_block(1, "B")
-    replica.step(support.signed_preprepare(1, payload_b, digest_b))
-    support.drain(replica)
-    replica.validated(0, 1, digest_b, True)
+    support.accept_block(replica, tag="B")
     replica.step(support.signed_prepare(1, digest_a, "v1"))
     replica.step(support.signed_prepare(1, digest_a, "v2"))
     support.drain(replica)

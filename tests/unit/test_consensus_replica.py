@@ -696,10 +696,7 @@ def test_message_log_cap_and_release() -> None:
 
 def test_retransmits_own_messages_every_interval() -> None:
     replica = support.make_replica("v1")
-    payload, digest = support.make_block(1)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    support.accept_block(replica)
     (prepare,) = support.drain(replica).persist
     for _ in range(support.RETRANSMIT_TICKS - 1):
         replica.tick()

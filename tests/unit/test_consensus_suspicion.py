@@ -90,10 +90,7 @@ def test_faulty_suspicions_alone_never_start_a_view_change() -> None:
 def test_suspicions_of_a_committed_height_are_stale() -> None:
     replica = support.make_replica("v1")
     replica.step(support.signed_suspicion(1, "v2"))
-    payload, digest = support.make_block(1)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    digest = support.accept_block(replica)
     for sender in ("v0", "v2", "v3"):
         replica.step(support.signed_commit(1, digest, sender))
     ready = support.drain(replica)

@@ -43,11 +43,7 @@ def test_the_own_checkpoint_is_re_sent_with_back_off_until_stable() -> None:
         support.commit_next(replica)
     r = support.RETRANSMIT_TICKS
     assert checkpoint_sends(replica, 15 * r) == [r, 3 * r, 7 * r, 15 * r]
-    digest = support.make_block(16)[1]
-    for sender in ("v0", "v1"):
-        replica.step(support.signed_checkpoint(16, digest, sender))
-    support.drain(replica)
-    assert replica.low_watermark == 16
+    support.stabilise_checkpoint_16(replica)
     assert checkpoint_sends(replica, 20 * r) == []
 
 
@@ -68,11 +64,7 @@ def test_a_checkpoint_at_or_below_the_low_watermark_gets_the_stable_certificate(
     replica = support.make_replica("v3")
     for _ in range(16):
         support.commit_next(replica)
-    digest = support.make_block(16)[1]
-    for sender in ("v0", "v1"):
-        replica.step(support.signed_checkpoint(16, digest, sender))
-    support.drain(replica)
-    assert replica.low_watermark == 16
+    digest = support.stabilise_checkpoint_16(replica)
     replica.step(support.signed_checkpoint(16, digest, "v2"))  # v2 has not seen it stable
     sent = [(o.to, o.message) for o in support.drain(replica).send]
     assert {to for to, _ in sent} == {"v2"}
@@ -89,10 +81,7 @@ def commit_height_1(
 ) -> bytes:
     """Height 1 committed by `replica` (a backup of view 0) on v0's block: prepares of
     `prepares`, then its own commit and those of `commits`; advanced. The block's digest."""
-    payload, digest = support.make_block(1)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    digest = support.accept_block(replica)
     for sender in prepares:
         replica.step(support.signed_prepare(1, digest, sender))
     for sender in commits:

@@ -257,10 +257,7 @@ def test_scheduling_a_set_drops_peers_checkpoint_votes_from_its_first_height() -
 
 def test_own_votes_of_a_committed_height_are_forgotten() -> None:
     replica = support.make_replica("v3")
-    payload, digest = support.make_block(1)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    digest = support.accept_block(replica)
     replica.step(support.signed_prepare(1, digest, "v1"))
     replica.step(support.signed_prepare(1, digest, "v2"))
     support.drain(replica)
@@ -277,11 +274,7 @@ def test_the_proof_of_the_height_at_the_low_watermark_is_kept() -> None:
     replica = support.make_replica("v3")
     for _ in range(16):
         support.commit_next(replica)
-    digest = support.make_block(16)[1]
-    for sender in ("v0", "v1"):
-        replica.step(support.signed_checkpoint(16, digest, sender))
-    support.drain(replica)
-    assert replica.low_watermark == 16
+    support.stabilise_checkpoint_16(replica)
     assert replica.stats().recent_heights == 1  # height 16; those below it are gone
     support.commit_next(replica)
     assert replica.stats().recent_heights == 2  # heights 16 and 17

@@ -199,11 +199,8 @@ def test_a_repeated_verdict_after_the_block_was_swapped_is_a_caller_error() -> N
     """v1 prepared block A; a quorum prepares B and the primary's B replaces A. The answer for
     A was consumed: answering A again is a caller error, not a late answer."""
     replica = support.make_replica("v1")
-    payload_a, digest_a = support.make_block(1, "A")
     payload_b, digest_b = support.make_block(1, "B")
-    replica.step(support.signed_preprepare(1, payload_a, digest_a))
-    support.drain(replica)
-    replica.validated(0, 1, digest_a, True)
+    digest_a = support.accept_block(replica, tag="A")
     assert [m.digest for m in support.drain(replica).persist] == [digest_a]
     for sender in ("v2", "v3"):
         replica.step(support.signed_prepare(1, digest_b, sender))

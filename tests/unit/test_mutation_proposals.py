@@ -37,10 +37,7 @@ def holding(self_id: str, tag: str = "B") -> tuple[Replica, bytes]:
     """A backup that accepted and validated the primary's block `tag` at height 1 (it has
     prepared it); the block's digest."""
     replica = support.make_replica(self_id)
-    payload, digest = support.make_block(1, tag)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    digest = support.accept_block(replica, tag=tag)
     support.drain(replica)
     return replica, digest
 
@@ -385,10 +382,7 @@ def test_a_refused_other_preprepare_is_never_taken(fault: str) -> None:
     signature, or signed but whose payload is not the block its digest names, is refused,
     not kept aside: once A is certified the backup asks for the real one instead."""
     replica = support.make_replica("v3", block_digest=support.block_digest)
-    payload_b, digest_b = support.make_block(1, "B")
-    replica.step(support.signed_preprepare(1, payload_b, digest_b))
-    support.drain(replica)
-    replica.validated(0, 1, digest_b, True)
+    support.accept_block(replica, tag="B")
     support.drain(replica)
     payload_a, digest_a = support.make_block(1, "A")
     if fault == "bad signature":
@@ -471,10 +465,7 @@ def test_a_backup_under_a_two_set_schedule_offers_and_takes_preprepares() -> Non
 
     replica = support.make_replica("v3")
     replica.schedule_validators(1_000, support.VALIDATORS)
-    payload_b, digest_b = support.make_block(1, "B")
-    replica.step(support.signed_preprepare(1, payload_b, digest_b))
-    support.drain(replica)
-    replica.validated(0, 1, digest_b, True)
+    support.accept_block(replica, tag="B")
     vouched(replica, 1, digest_a)
     support.drain(replica)
     replica.step(preprepare_a)

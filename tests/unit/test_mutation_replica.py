@@ -48,10 +48,7 @@ def test_stats_count_everything_the_replica_holds() -> None:
     a checkpoint vote in the window and one above it, a second validator set, a pre-prepare
     served on request; every per-peer table counts towards peers_tracked."""
     replica = support.make_replica("v1")
-    payload, digest = support.make_block(1)
-    replica.step(support.signed_preprepare(1, payload, digest))
-    support.drain(replica)
-    replica.validated(0, 1, digest, True)
+    digest = support.accept_block(replica)
     replica.step(support.signed_commit(1, digest, "v2"))
     replica.step(support.signed_commit(1, digest, "v3", view=1))
     replica.step(support.signed_checkpoint(16, support.make_block(16)[1], "v2"))
