@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -807,38 +808,21 @@ def test_single_validator_commits_alone() -> None:
         verify_commit_certificate(support.CHAIN, validators, block.certificate, ED25519_SHA256)
 
 
-def test_config_validation() -> None:
-    with pytest.raises(ValueError, match="retransmit_ticks"):
-        ReplicaConfig(
-            support.CHAIN, support.VALIDATORS, "v1", retransmit_ticks=0, suite=ED25519_SHA256
-        )
-    with pytest.raises(ValueError, match="window_heights"):
-        ReplicaConfig(
-            support.CHAIN,
-            support.VALIDATORS,
-            "v1",
-            checkpoint_interval=16,
-            window_heights=31,
-            suite=ED25519_SHA256,
-        )
-    with pytest.raises(ValueError, match="checkpoint_interval"):
-        ReplicaConfig(
-            support.CHAIN, support.VALIDATORS, "v1", checkpoint_interval=0, suite=ED25519_SHA256
-        )
-    with pytest.raises(ValueError, match="view_change_timeout_ticks"):
-        ReplicaConfig(
-            support.CHAIN,
-            support.VALIDATORS,
-            "v1",
-            view_change_timeout_ticks=5,
-            suite=ED25519_SHA256,
-        )
-    with pytest.raises(ValueError, match="validator id"):
-        ReplicaConfig(support.CHAIN, support.VALIDATORS, "", suite=ED25519_SHA256)
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ({"retransmit_ticks": 0}, "retransmit_ticks"),
+        ({"checkpoint_interval": 16, "window_heights": 31}, "window_heights"),
+        ({"checkpoint_interval": 0}, "checkpoint_interval"),
+        ({"view_change_timeout_ticks": 5}, "view_change_timeout_ticks"),
+        ({"self_id": ""}, "validator id"),
+    ],
+)
+def test_config_validation(bad: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        support.replica_config("v1", **bad)
+
+
+def test_a_signer_of_another_validator_is_refused() -> None:
     with pytest.raises(ValueError, match="signer"):
-        Replica(
-            ReplicaConfig(support.CHAIN, support.VALIDATORS, "v1", suite=ED25519_SHA256),
-            support.SIGNERS["v2"],
-            support.VERIFIER,
-            committed_height=0,
-        )
+        support.make_replica("v1", signer=support.SIGNERS["v2"])

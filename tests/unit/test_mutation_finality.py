@@ -8,6 +8,7 @@ height. Every refusal is a FinalityError; each test below fails if its check is 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -110,39 +111,18 @@ def test_a_header_of_another_chain_is_refused_even_with_a_valid_certificate() ->
         check_finality(support.CHAIN, support.VALIDATORS, head, commit, suite=ED25519_SHA256)
 
 
-def test_a_certificate_for_another_height_is_refused() -> None:
+@pytest.mark.parametrize(
+    "wrong",
+    [{"height": HEIGHT + 1}, {"digest": b"\x09" * 32}, {"voters": ("v0", "v1")}],
+    ids=["another height", "another block", "no quorum"],
+)
+def test_a_certificate_for_another_height_or_block_or_without_a_quorum_is_refused(
+    wrong: dict[str, Any],
+) -> None:
     head = header()
     with pytest.raises(FinalityError):
         check_finality(
-            support.CHAIN,
-            support.VALIDATORS,
-            head,
-            commit_for(head, height=HEIGHT + 1),
-            suite=ED25519_SHA256,
-        )
-
-
-def test_a_certificate_for_another_block_is_refused() -> None:
-    head = header()
-    with pytest.raises(FinalityError):
-        check_finality(
-            support.CHAIN,
-            support.VALIDATORS,
-            head,
-            commit_for(head, digest=b"\x09" * 32),
-            suite=ED25519_SHA256,
-        )
-
-
-def test_a_certificate_without_a_quorum_is_a_finality_error() -> None:
-    head = header()
-    with pytest.raises(FinalityError):
-        check_finality(
-            support.CHAIN,
-            support.VALIDATORS,
-            head,
-            commit_for(head, voters=("v0", "v1")),
-            suite=ED25519_SHA256,
+            support.CHAIN, support.VALIDATORS, head, commit_for(head, **wrong), suite=ED25519_SHA256
         )
 
 

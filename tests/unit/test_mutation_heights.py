@@ -9,6 +9,8 @@ on error kinds, never on a message text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from consensus.errors import ConsensusError
@@ -160,16 +162,11 @@ def test_commits_for_another_block_never_deliver_the_prepared_one() -> None:
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
 
 
-def test_a_certificate_carried_by_a_view_change_delivers_the_validated_block() -> None:
-    replica, payload, digest = left_view_0_with_block_1()
-    replica.step(support.signed_view_change("v2", 1, committed=support.make_certificate(1, digest)))
-    ready = support.drain(replica)
-    assert [(b.height, b.digest, b.payload) for b in ready.committed] == [(1, digest, payload)]
-    assert ready.fetch == ()
-
-
-def test_a_certificate_carried_by_a_view_change_delivers_the_prepared_block() -> None:
-    replica, payload, digest = restarted_prepared()
+@pytest.mark.parametrize("holding", [left_view_0_with_block_1, restarted_prepared])
+def test_a_certificate_carried_by_a_view_change_delivers_the_validated_or_prepared_block(
+    holding: Callable[[], tuple[Replica, bytes, bytes]],
+) -> None:
+    replica, payload, digest = holding()
     replica.step(support.signed_view_change("v2", 1, committed=support.make_certificate(1, digest)))
     ready = support.drain(replica)
     assert [(b.height, b.digest, b.payload) for b in ready.committed] == [(1, digest, payload)]
