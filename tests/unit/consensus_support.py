@@ -205,6 +205,20 @@ def signed_new_view(
     return messages.NewView(view, carried, preprepare, sender, SIGNERS[sender].sign(msg))
 
 
+def view_changes_carrying_block_a(
+    carriers: tuple[str, ...] = ("v2", "v3"),
+) -> tuple[bytes, bytes, list[messages.ViewChange]]:
+    """Block A was prepared at height 1 in view 0 (by v2 and v3); the ViewChanges for view 1
+    (whose primary is v1) of v1, which prepared nothing, and of `carriers`, which carry A's
+    prepared certificate. A's payload and digest, and the ViewChanges."""
+    payload, digest = make_block(1, "A")
+    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
+    vcs = [signed_view_change("v1", 1)] + [
+        signed_view_change(sender, 1, prepared=cert, payload=payload) for sender in carriers
+    ]
+    return payload, digest, vcs
+
+
 def drain(replica: Replica) -> Ready:
     """Take and acknowledge everything the replica produced (a node that does nothing)."""
     ready = replica.ready()

@@ -156,20 +156,8 @@ def _backup_in_view_change(self_id: str = "v3", view: int = 1) -> Replica:
     return replica
 
 
-def _prepared_block_scenario() -> tuple[bytes, bytes, list[ViewChange]]:
-    """Block A was prepared at height 1 in view 0 (by v2 and v3); v1 is primary of view 1."""
-    payload, digest = support.make_block(1, "A")
-    cert = support.prepared_certificate(0, 1, digest, backups=("v2", "v3"))
-    vcs = [
-        support.signed_view_change("v1", 1),
-        support.signed_view_change("v2", 1, prepared=cert, payload=payload),
-        support.signed_view_change("v3", 1, prepared=cert, payload=payload),
-    ]
-    return payload, digest, vcs
-
-
 def test_new_primary_carries_the_prepared_block_over() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     primary = _backup_in_view_change("v1")
     for vc in vcs[1:]:
         primary.step(vc)
@@ -186,7 +174,7 @@ def test_new_primary_carries_the_prepared_block_over() -> None:
 
 
 def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     backup = _backup_in_view_change("v3")
     backup.step(support.signed_new_view(1, vcs, pp))
@@ -199,7 +187,7 @@ def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
 
 
 def _new_view_variants() -> list[tuple[str, NewView]]:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     lie_payload, lie_digest = support.make_block(1, "fresh")
     lie = support.signed_preprepare(1, lie_payload, lie_digest, sender="v1", view=1)
@@ -271,7 +259,7 @@ def test_the_view_starts_above_the_highest_commit_certificate() -> None:
 
 
 def test_a_replica_in_an_older_view_is_sent_the_new_view() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     backup = _backup_in_view_change("v3")
     nv = support.signed_new_view(
         1, vcs, support.signed_preprepare(1, payload, digest, sender="v1", view=1)
@@ -378,7 +366,7 @@ def test_a_replica_that_syncs_a_later_views_certificate_asks_for_that_view() -> 
 
 
 def test_restart_after_entering_a_view_resumes_in_it() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     nv = support.signed_new_view(1, vcs, pp)
     after = support.make_replica("v3", signed=[nv])

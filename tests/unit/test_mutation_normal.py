@@ -259,10 +259,9 @@ def test_a_preprepare_other_than_the_new_views_reproposal_is_never_taken() -> No
     many prepares it gathers; the re-proposal stays."""
     from tests.unit.test_consensus_viewchange import (
         _backup_in_view_change,
-        _prepared_block_scenario,
     )
 
-    payload_a, digest_a, vcs = _prepared_block_scenario()
+    payload_a, digest_a, vcs = support.view_changes_carrying_block_a()
     backup = _backup_in_view_change("v3")
     backup.step(
         support.signed_new_view(1, vcs, support.signed_preprepare(1, payload_a, digest_a, "v1", 1))

@@ -259,13 +259,7 @@ def _left_with_block_1() -> tuple[Replica, bytes, bytes]:
 def test_entering_a_view_processes_what_was_buffered_for_it() -> None:
     """Votes of view 1 for its re-proposal that arrived before the NewView count once it is
     entered."""
-    payload, digest = support.make_block(1, "A")
-    cert = support.prepared_certificate(0, 1, digest, backups=("v2", "v3"))
-    vcs = [
-        support.signed_view_change("v1", 1),
-        support.signed_view_change("v2", 1, prepared=cert, payload=payload),
-        support.signed_view_change("v0", 1, prepared=cert, payload=payload),
-    ]
+    payload, digest, vcs = support.view_changes_carrying_block_a(carriers=("v2", "v0"))
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     replica = support.make_replica("v3")
     support.leave_view_0(replica, "v3")
