@@ -757,22 +757,16 @@ def test_restart_with_commit_counts_it_toward_the_certificate() -> None:
 
 def test_restore_rejects_inconsistent_wal() -> None:
     digest_a, digest_b = support.make_block(1, "A")[1], support.make_block(1, "B")[1]
-    with pytest.raises(ConsensusError, match="two"):
-        support.make_replica(
-            "v1",
-            signed=[
-                support.signed_prepare(1, digest_a, "v1"),
-                support.signed_prepare(1, digest_b, "v1"),
-            ],
-        )
-    with pytest.raises(ConsensusError, match="two digests"):
-        support.make_replica(
-            "v1",
-            signed=[
-                support.signed_commit(1, digest_a, "v1"),
-                support.signed_prepare(1, digest_b, "v1"),
-            ],
-        )
+    # Own prepares of two digests, or a commit then a prepare of another digest.
+    for first_vote, named in (
+        (support.signed_prepare, "two"),
+        (support.signed_commit, "two digests"),
+    ):
+        with pytest.raises(ConsensusError, match=named):
+            support.make_replica(
+                "v1",
+                signed=[first_vote(1, digest_a, "v1"), support.signed_prepare(1, digest_b, "v1")],
+            )
     # A commit may follow a prepare for another block (a certified block a faulty primary
     # did not give us: consensus/proposals.py); the restored replica holds both.
     replica = support.make_replica(

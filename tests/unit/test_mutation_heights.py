@@ -110,18 +110,6 @@ def test_commits_of_the_left_view_deliver_the_block_validated_there() -> None:
     assert ready.fetch == ()
 
 
-def test_commits_for_another_block_never_deliver_the_validated_one() -> None:
-    """A quorum for block B while we hold block A validated: B is certified, so it is fetched;
-    A must not be delivered under B's certificate."""
-    replica, _, _ = left_view_0_with_block_1()
-    other = support.make_block(1, "B")[1]
-    for sender in ("v0", "v1", "v2"):
-        replica.step(support.signed_commit(1, other, sender, view=0))
-    ready = support.drain(replica)
-    assert ready.committed == ()
-    assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
-
-
 def restarted_prepared(self_id: str = "v3") -> tuple[Replica, bytes, bytes]:
     """A backup restarted with the prepared certificate of v0's block 1 (view 0) in its WAL,
     and nothing validated in memory. The block's payload and digest."""
@@ -152,11 +140,18 @@ def test_commits_of_another_view_deliver_the_prepared_block_with_its_preprepare(
     assert set(sent) == {support.signed_preprepare(1, payload, digest)}
 
 
-def test_commits_for_another_block_never_deliver_the_prepared_one() -> None:
-    replica, _, _ = restarted_prepared()
+@pytest.mark.parametrize(
+    ("holding", "view"), [(left_view_0_with_block_1, 0), (restarted_prepared, 1)]
+)
+def test_commits_for_another_block_never_deliver_the_validated_or_prepared_one(
+    holding: Callable[[], tuple[Replica, bytes, bytes]], view: int
+) -> None:
+    """A quorum for block B while we hold block A (validated, or prepared before a restart):
+    B is certified, so it is fetched; A must not be delivered under B's certificate."""
+    replica, _, _ = holding()
     other = support.make_block(1, "B")[1]
     for sender in ("v0", "v1", "v2"):
-        replica.step(support.signed_commit(1, other, sender, view=1))
+        replica.step(support.signed_commit(1, other, sender, view=view))
     ready = support.drain(replica)
     assert ready.committed == ()
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
