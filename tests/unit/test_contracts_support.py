@@ -17,6 +17,7 @@ from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from contracts.certificates.commitments import TypeOrId, compute_document_hash
+from contracts.certificates.records import Certificate
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.framework.identity import holder_id_for
@@ -498,3 +499,26 @@ def malformed_calls_test(
         check_malformed_call(prepare(), target, args, sender)
 
     return test
+
+
+def distinct_certificate() -> Certificate:
+    """A record whose every field differs from the others and from its default."""
+    return Certificate(
+        cert_id="DIP-2012-000001",
+        cert_type="diploma",
+        issuer="sdu",
+        holder=ALICE,
+        doc_hash="ab" * 32,
+        valid_until_ms=11,
+        status="suspended",
+        issued_height=12,
+        issued_tx="cd" * 32,
+        status_height=13,
+        reason='review "待核" \\ 理由',
+        version=14,
+        field_hashes={"major": "ef" * 32, "degree": "01" * 32},
+        version_height=15,
+        supersedes="DIP-2011-000009",
+        superseded_by="DIP-2013-000001",
+        updated_height=16,
+    )
