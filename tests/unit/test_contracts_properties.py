@@ -487,14 +487,7 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.append(support.HRSS, "SS-2024-000001")
     ledger.append_enterprise_registration()
-    ledger.register(
-        support.CIVIL,
-        "DLG-GUARD-0001",
-        "guardian",
-        support.ALICE,
-        support.GUARDIAN,
-        support.T0_MS + 365 * support.DAY_MS,
-    )
+    ledger.register_guardian(support.T0_MS + 365 * support.DAY_MS)
     ledger.register_legal_representative(support.T0_MS + 365 * support.DAY_MS)
     ledger.call(
         support.LEGAL_REP_KEY,

@@ -299,6 +299,22 @@ class Ledger:
         **overrides)``."""
         return self.call(registrar, "delegation.register", delegation_args(*terms, **overrides))
 
+    def register_guardian(
+        self, expires_at_ms: int, *actions: tuple[str, ...], **overrides: ArgValue
+    ) -> CallResult:
+        """The civil affairs bureau registers GUARDIAN as Alice's guardian (DLG-GUARD-0001),
+        for ``actions`` (delegation_args' default unless given) and ``overrides``."""
+        return self.register(
+            CIVIL,
+            "DLG-GUARD-0001",
+            "guardian",
+            ALICE,
+            GUARDIAN,
+            expires_at_ms,
+            *actions,
+            **overrides,
+        )
+
     def register_legal_representative(self, expires_at_ms: int) -> CallResult:
         """Weihai's AMR registers LEGAL_REP as the enterprise's legal representative, who may
         also appoint agents."""
