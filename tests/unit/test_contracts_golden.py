@@ -281,21 +281,8 @@ def _archives(r: _Recorder) -> None:
     r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     r.step(support.BOB_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
-    r.step(
-        support.ALICE_KEY,
-        "archives.request_correction",
-        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
-    )
-    r.step(
-        support.HRSS,
-        "archives.resolve_correction",
-        {
-            "correction_id": "COR-0000001",
-            "outcome": "corrected",
-            "reason": "已更正",
-            "content_hash": support.content_hash("SS-2024-000001/v2"),
-        },
-    )
+    for sender, target, args in support.SS_RECORD_CORRECTED:
+        r.step(sender, target, args)
     r.step(
         support.ALICE_KEY,
         "archives.request_correction",
@@ -362,22 +349,16 @@ def _delegation(r: _Recorder) -> None:
         ),
     )
     r.step(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
-    r.step(
-        support.ENTERPRISE_KEY,
-        "delegation.appoint",
-        support.delegation_args(
-            "DLG-AGENT-0002", "agent", support.ENTERPRISE, support.BOB, year, ("archives",)
-        ),
-    )
-    r.step(support.BOB_KEY, "delegation.decline", {"delegation_id": "DLG-AGENT-0002"})
-    r.step(
-        support.ALICE_KEY,
-        "delegation.appoint",
-        support.delegation_args(
-            "DLG-GUARD-0002", "guardian", support.ALICE, support.BOB, year, ("archives",)
-        ),
-    )
-    r.step(support.BOB_KEY, "delegation.accept", {"delegation_id": "DLG-GUARD-0002"})
+    # Bob, appointed for archives by the enterprise and by Alice, declines one and accepts one.
+    for appointer, delegation_id, kind, principal, answer in (
+        (support.ENTERPRISE_KEY, "DLG-AGENT-0002", "agent", support.ENTERPRISE, "decline"),
+        (support.ALICE_KEY, "DLG-GUARD-0002", "guardian", support.ALICE, "accept"),
+    ):
+        appointment = support.delegation_args(
+            delegation_id, kind, principal, support.BOB, year, ("archives",)
+        )
+        r.step(appointer, "delegation.appoint", appointment)
+        r.step(support.BOB_KEY, f"delegation.{answer}", {"delegation_id": delegation_id})
     r.step(
         support.ALICE_KEY,
         "delegation.revoke",

@@ -503,21 +503,8 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
     ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
-    ledger.call(
-        support.ALICE_KEY,
-        "archives.request_correction",
-        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
-    )
-    ledger.call(
-        support.HRSS,
-        "archives.resolve_correction",
-        {
-            "correction_id": "COR-0000001",
-            "outcome": "corrected",
-            "reason": "已更正",
-            "content_hash": support.content_hash("SS-2024-000001/v2"),
-        },
-    )
+    for sender, target, args in support.SS_RECORD_CORRECTED:
+        ledger.call(sender, target, args)
     ledger.call(
         support.BANK,
         "consent.request",

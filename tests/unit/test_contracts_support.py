@@ -538,3 +538,24 @@ def distinct_certificate() -> Certificate:
         superseded_by="DIP-2013-000001",
         updated_height=16,
     )
+
+
+SS_RECORD_CORRECTED: tuple[tuple[Sender, str, dict[str, ArgValue]], ...] = (
+    (
+        ALICE_KEY,
+        "archives.request_correction",
+        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
+    ),
+    (
+        HRSS,
+        "archives.resolve_correction",
+        {
+            "correction_id": "COR-0000001",
+            "outcome": "corrected",
+            "reason": "已更正",
+            "content_hash": content_hash("SS-2024-000001/v2"),
+        },
+    ),
+)
+"""Alice asks HRSS to correct her social-security record SS-2024-000001 (COR-0000001) and
+HRSS corrects it: the record's second version. Transactions as (sender, target, args)."""
