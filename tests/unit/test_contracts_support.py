@@ -559,3 +559,51 @@ SS_RECORD_CORRECTED: tuple[tuple[Sender, str, dict[str, ArgValue]], ...] = (
 )
 """Alice asks HRSS to correct her social-security record SS-2024-000001 (COR-0000001) and
 HRSS corrects it: the record's second version. Transactions as (sender, target, args)."""
+
+
+ALICE_MOVED_ID_CARD_FIELDS = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+"""Alice's identity card once she moved to Weihai."""
+
+ID_CARD_ADDRESS_CHANGE = {
+    "cert_id": "ID-370102-0001",
+    "doc_hash": doc_hash("resident_id_card", ALICE_MOVED_ID_CARD_FIELDS, "id2"),
+    "reason": "住址变更 address changed",
+}
+"""``certificates.amend`` of Alice's identity card (ID-370102-0001) by the PSB for her move."""
+
+NOTARY_DIPLOMA_VERIFICATION = {
+    "cert_id": "DIP-2012-000001",
+    "verification_id": "VER-0000001",
+    "result": "passed",
+    "purpose": "公证核验",
+}
+"""``certificates.record_verification`` by the notary of Alice's diploma: it passed."""
+
+
+def agent_appointment_args(expires_at_ms: int, **overrides: ArgValue) -> dict[str, ArgValue]:
+    """``delegation.appoint`` by the enterprise's legal representative of AGENT as its agent
+    for consent (DLG-AGENT-0001)."""
+    return delegation_args(
+        "DLG-AGENT-0001", "agent", ENTERPRISE, AGENT, expires_at_ms, ("consent",), **overrides
+    )
+
+
+def loan_request_args(
+    cert_id: str, max_uses: int, expires_at_ms: int, *more_scope: dict[str, str]
+) -> dict[str, ArgValue]:
+    """``consent.request`` by the bank (REQ-0000001) for a mortgage: Alice's name and validity
+    on identity card ``cert_id``, her social-security records, and ``more_scope``."""
+    return {
+        "request_id": "REQ-0000001",
+        "holder": ALICE,
+        "scope": json_arg(
+            [
+                {"cert_id": cert_id, "fields": ["holder_name", "valid_until"]},
+                {"record_category": "social_security"},
+                *more_scope,
+            ]
+        ),
+        "purpose": "个人住房贷款审批",
+        "max_uses": max_uses,
+        "expires_at_ms": expires_at_ms,
+    }
