@@ -17,11 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # not bench/suites.py
 
-from node import limits
+from node.chain.crypto import KeyPair
 from node.chain.stateproof import verify_proof
 from node.chain.statetree import MemoryNodeStore, StateTree, build_tree
-from node.chain.tx import TX_SIGN_DOMAIN, body_bytes, check_tx, encode_args
-from proto import ledger_pb2
+from node.chain.tx import build_tx, check_tx
 from suites import SUITES, Suite
 
 ENTRIES = 10_000
@@ -35,27 +34,15 @@ def cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
     return (time.process_time() - started) / repeat
 
 
-def signed_tx(suite: Suite) -> ledger_pb2.Transaction:
-    key = suite.generate_keypair().private_key
-    body = ledger_pb2.TxBody(
-        chain_id="bench",
-        submitter=suite.public_key_from_private(key),
-        nonce=b"\x01" * limits.NONCE_BYTES,
-        contract="consent",
-        method="grant",
-        args=encode_args({"request_id": "req-00000001"}),
-    )
-    signature = suite.sign(key, TX_SIGN_DOMAIN + body_bytes(body))
-    return ledger_pb2.Transaction(body=body, signature=signature)
-
-
 def measure(suite: Suite) -> dict[str, float]:
     items = [(f"certificates/cert/c-{i:06d}".encode(), b"x" * 200) for i in range(ENTRIES)]
     tree = StateTree(MemoryNodeStore(), suite=suite)
     tree.apply(items)
     key, value = items[77]
     proof = tree.prove(key)
-    tx = signed_tx(suite)
+    tx = build_tx(
+        "bench", KeyPair.generate(suite), "consent", "grant", {"request_id": "req-00000001"}
+    )
     return {
         "build_tree_ms": 1000 * cpu_seconds(lambda: build_tree(items, suite), 3),
         "verify_proof_per_s": 1

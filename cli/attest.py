@@ -17,6 +17,7 @@ from cli.common import (
     Session,
     fail,
     ledger_command,
+    read_input,
     records_table,
     tx_view,
 )
@@ -35,16 +36,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DAY_MS = 86_400_000
-
 IdOpt = Annotated[str, typer.Option("--id", help="the attestation id")]
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
 
 
 def _source_files(pairs: list[str]) -> dict[str, Path]:
@@ -116,9 +108,9 @@ def propose_cmd(
     salt = salt or new_salt()
     suite = s.net.genesis.suite
     try:
-        doc_hash = compute_document_hash(suite, salt, _read(document))
+        doc_hash = compute_document_hash(suite, salt, read_input(document))
         hashes = {
-            source: compute_record_hash(suite, salt, _read(path))
+            source: compute_record_hash(suite, salt, read_input(path))
             for source, path in _source_files(record).items()
         }
     except AttestationInputInvalid as exc:
@@ -160,7 +152,7 @@ def confirm_cmd(
     """As a source: hash the record we hold with the issuer's salt and confirm it (a record
     that differs refuses the attestation)."""
     try:
-        record_hash = compute_record_hash(s.net.genesis.suite, salt, _read(record))
+        record_hash = compute_record_hash(s.net.genesis.suite, salt, read_input(record))
     except AttestationInputInvalid as exc:
         fail(str(exc))
     committed = s.call(
@@ -202,12 +194,10 @@ def expire_cmd(s: OrgSession, attestation_id: IdOpt, org: OrgOpt = "civil") -> O
 @ledger_command(app, "status")
 def status_cmd(s: Session, attestation_id: IdOpt) -> Output:
     """An attestation's state, proven against a certified header (trusting no node)."""
-    proven = s.client.get_proven_state(ATTESTATIONS.key(attestation_id), s.validator_schedule())
-    if proven.value is None:
-        fail(
-            f"no attestation {attestation_id} on the chain (proven absent at height {proven.height})"
-        )
-    record = json.loads(proven.value)
+    value, proven = s.proven_record(
+        ATTESTATIONS.key(attestation_id), f"attestation {attestation_id}"
+    )
+    record = json.loads(value)
     status = get_status_at(record, proven.time_ms)
     waiting = [src["org"] for src in record["sources"] if not src["answer"]]
     out = {

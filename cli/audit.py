@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli import audit_evidence, audit_graph, audit_report
-from cli.common import Output, Session, err_console, ledger_command
+from cli.common import Exiting, Output, Session, err_console, ledger_command
 from node.sdk.client import ClientError, LedgerClient
 from node.sdk.verifychain import ChainReport, ChainVerifier, verify_chain
 from proto import ledger_pb2, node_pb2
@@ -51,19 +51,6 @@ class NodeBlocks:
             if exc.code == "NOT_FOUND":
                 return None
             raise
-
-
-class Verdict(Output):
-    """The report, then exit code 1 if the chain is not sound."""
-
-    def __init__(self, report: ChainReport, doc: dict[str, Any], *human: Any) -> None:
-        super().__init__(doc, *human)
-        self.report = report
-
-    def print(self, json_out: bool) -> None:
-        super().print(json_out)
-        if not self.report.ok:
-            raise typer.Exit(1)
 
 
 def report_doc(report: ChainReport) -> dict[str, Any]:
@@ -164,7 +151,8 @@ def run_walk(
 
 def verdict_output(
     chain_id: str, report: ChainReport, compared: list[str], unreachable: list[str]
-) -> Verdict:
+) -> Exiting:
+    """The report, then exit code 1 if the chain is not sound."""
     doc = report_doc(report)
     doc["compared_with"] = compared
     doc["unreachable"] = unreachable
@@ -188,4 +176,4 @@ def verdict_output(
     notes = (
         [f"[yellow]not compared (unreachable)[/]: {', '.join(unreachable)}"] if unreachable else []
     )
-    return Verdict(report, doc, table, *notes, verdict)
+    return Exiting(0 if report.ok else 1, doc, table, *notes, verdict)

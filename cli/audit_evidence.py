@@ -15,7 +15,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import Output, Session, console, emit_json, err_console, fail, ledger_command
+from cli.common import (
+    Exiting,
+    JsonOpt,
+    Output,
+    Session,
+    emit_json,
+    err_console,
+    fail,
+    ledger_command,
+)
 from node.genesis import Genesis, GenesisError
 from node.sdk.evidence import (
     EVIDENCE_BYTES_MAX,
@@ -97,19 +106,6 @@ def unproven_table(unproven: list[Unproven]) -> Table:
     for u in unproven:
         table.add_row(str(u.height), str(u.tx_index), escape(u.reason))
     return table
-
-
-class Exiting(Output):
-    """An output, then the exit code (1 when something was not proven)."""
-
-    def __init__(self, code: int, doc: dict[str, Any], *human: Any) -> None:
-        super().__init__(doc, *human)
-        self.code = code
-
-    def print(self, json_out: bool) -> None:
-        super().print(json_out)
-        if self.code:
-            raise typer.Exit(self.code)
 
 
 def prove_trace(
@@ -240,7 +236,7 @@ def check_evidence_cmd(
         Path | None,
         typer.Option(help="the chain's genesis.json as you obtained it: the package's must be it"),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Check an evidence package offline, with no node and no network: manifest, genesis,
     validator history, every commit certificate, every transaction's signature and every
@@ -251,17 +247,14 @@ def check_evidence_cmd(
             raise EvidenceError("file", f"{size} bytes; the limit is {EVIDENCE_BYTES_MAX}")
         raw = file.read_bytes()
     except OSError as exc:
-        refuse(json_out, EvidenceError("file", f"cannot read {file}: {exc.strerror}"))
+        refuse_offline(json_out, "file", f"cannot read {file}: {exc.strerror}")
     except EvidenceError as exc:
-        refuse(json_out, exc)
+        refuse_offline(json_out, exc.part, exc.detail)
     try:
         with bar("checking evidence") as advance:
             package, checked = check_file(raw, progress=advance)
         if genesis is not None:
-            try:
-                pinned = Genesis.load(genesis).hash
-            except GenesisError as exc:
-                fail(str(exc))
+            pinned = pinned_genesis_hash(genesis)
             if pinned != checked.genesis_hash:
                 raise EvidenceError(
                     "genesis",
@@ -269,7 +262,7 @@ def check_evidence_cmd(
                     f" {pinned.hex()} ({genesis})",
                 )
     except EvidenceError as exc:
-        refuse(json_out, exc)
+        refuse_offline(json_out, exc.part, exc.detail)
     doc = {
         "ok": True,
         "subject": package.subject,
@@ -281,26 +274,35 @@ def check_evidence_cmd(
         "validator_sets": schedule_doc(checked),
         "entries": [f.to_json() for f in checked.facts],
     }
-    if json_out:
-        emit_json(doc)
-        return
-    console.print(facts_table(f"evidence for {package.subject} (proven)", checked.facts))
-    console.print(
+    Output(
+        doc,
+        facts_table(f"evidence for {package.subject} (proven)", checked.facts),
         f"[green]OK[/]: {len(checked.facts)} events proven on chain {escape(checked.chain_id)}"
         f" from genesis {checked.genesis_hash.hex()}"
         + (
             " (the genesis given)"
             if genesis is not None
             else " — compare this hash with the chain's published genesis (or pass --genesis)"
-        )
-    )
+        ),
+    ).print(json_out)
 
 
-def refuse(json_out: bool, exc: EvidenceError) -> NoReturn:
+def refuse_offline(json_out: bool, part: str, detail: str) -> NoReturn:
+    """End an offline check that failed at `part`: `{"ok": false, ...}` with --json (a
+    script reads the verdict, not an error line), else the error line; exit code 1."""
     if json_out:
-        emit_json({"ok": False, "part": exc.part, "detail": exc.detail})
+        emit_json({"ok": False, "part": part, "detail": detail})
         raise typer.Exit(1)
-    fail(f"REFUSED: {exc.part}: {exc.detail}")
+    fail(f"REFUSED: {part}: {detail}")
+
+
+def pinned_genesis_hash(path: Path) -> bytes:
+    """The hash of the genesis file an offline check was given to start from (the one its
+    user obtained from the consortium); an unreadable file ends the command."""
+    try:
+        return Genesis.load(path).hash
+    except GenesisError as exc:
+        fail(str(exc))
 
 
 def register(audit: typer.Typer) -> None:

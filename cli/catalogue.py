@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.common import OrgSession, Output, Session, fail, ledger_command, records_table
+from cli.common import DAY_MS, OrgSession, Output, Session, fail, ledger_command, records_table
 from contracts.catalogue.definitions import (
     parse_certificate_type,
     parse_purpose,
@@ -35,8 +35,6 @@ app = typer.Typer(
     help="The catalogue on the chain: certificate types, record categories, purposes of use.",
     no_args_is_help=True,
 )
-
-DAY_MS = 86_400_000
 
 
 class Kind(StrEnum):

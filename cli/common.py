@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.devnet import OPS_ORG, Devnet, open_devnet, passphrase
+from cli.devnet import JsonOpt as JsonOpt  # every command's --json, declared once
 from cli.identities import ca_paths
 from consensus.validators import ValidatorSchedule
 from contracts.catalogue.definitions import PURPOSE_CODE_RE
@@ -25,7 +26,7 @@ from node.chain.crypto import KeyFileError, KeyPair, load_key_file
 from node.chain.tx import ArgValue
 from node.sdk.catalogue import fetch_purpose_codes
 from node.sdk.client import ClientError, Committed, LedgerClient, TransactionRejected
-from node.sdk.finality import FinalityError
+from node.sdk.finality import FinalityError, ProvenValue
 from node.sdk.tls import ClientTls, TlsFilesError
 
 console = Console()
@@ -40,7 +41,6 @@ NodeOpt = Annotated[
     str | None,
     typer.Option("--node", help="host:port of a validator (default: the devnet's first)"),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 
 
 def _check_purpose_code(code: str) -> str:
@@ -139,6 +139,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def read_input(path: Path) -> bytes:
+    """A file the command was given to read; one it cannot read ends it with a one-line
+    error, before anything is sent."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+
+
 def load_org_key(net: Devnet, org: str, key: Path | None) -> KeyPair:
     path = key or net.org_key_path(org)
     try:
@@ -186,6 +195,15 @@ class Session:
         """The validator sets decided on-chain, followed from the devnet's genesis: what a
         commit certificate in an answer is checked against."""
         return self.client.get_validator_schedule(self.net.genesis.validators)
+
+    def proven_record(self, key: bytes, what: str) -> tuple[bytes, ProvenValue]:
+        """The record under state `key`, proven against a certified header (trusting no
+        node), with the proof's height and time; a record proven absent ends the command,
+        naming `what` ("attestation att-…")."""
+        proven = self.client.get_proven_state(key, self.validator_schedule())
+        if proven.value is None:
+            fail(f"no {what} on the chain (proven absent at height {proven.height})")
+        return proven.value, proven
 
 
 @dataclass(frozen=True)
@@ -236,6 +254,20 @@ class Output:
             return
         for item in self.human:
             console.print(item)
+
+
+class Exiting(Output):
+    """An output that is a verdict (the chain is not sound, a trace entry did not prove):
+    printed whatever it says, then the command ends with `code` when that is not 0."""
+
+    def __init__(self, code: int, doc: Mapping[str, Any], *human: RenderableType) -> None:
+        super().__init__(doc, *human)
+        self.code = code
+
+    def print(self, json_out: bool) -> None:
+        super().print(json_out)
+        if self.code:
+            raise typer.Exit(self.code)
 
 
 Body = Callable[..., Output]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import httpx
 import typer
@@ -45,6 +46,9 @@ from node.sdk.documents import (
 from node.sdk.sealing import released_record_aad, request_aad, unseal
 from node.sdk.wallet_requests import WalletCaller
 from suites import Suite
+
+Released = TypeVar("Released", "Disclosure", "RecordDisclosure")
+"""What a holder released to an agency: a certificate's document or an archive record."""
 
 app = typer.Typer(
     help="Request access to a holder's certificate, and read it once granted.", no_args_is_help=True
@@ -118,6 +122,15 @@ def record_access_and_fetch(
     return committed, body
 
 
+def _unseal(suite: Suite, keypair: KeyPair, body: dict[str, Any], what: str, aad: bytes) -> bytes:
+    """The `what` (document or record) the wallet's answer `body` holds sealed to us, opened
+    with our key under `aad` (what binds it to the request)."""
+    try:
+        return unseal(suite, keypair.seed, bytes.fromhex(body[f"sealed_{what}"]), aad)
+    except ValueError as exc:  # SealError, InvalidKeyError (SuiteErrors), bad hex
+        raise DisclosureError(f"the sealed {what} does not open for this request: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Disclosure:
     """A document a holder released to us, checked against the chain, with its annotation."""
@@ -143,13 +156,7 @@ def access_and_read(
     committed, body = record_access_and_fetch(
         client, keypair, caller, wallet_url, {"request_id": request_id}
     )
-    try:
-        plaintext = unseal(
-            suite, keypair.seed, bytes.fromhex(body["sealed_document"]), request_aad(request_id)
-        )
-    except ValueError as exc:  # SealError, InvalidKeyError (SuiteErrors), bad hex
-        raise DisclosureError(f"the sealed document does not open for this request: {exc}") from exc
-    doc = json.loads(plaintext)
+    doc = json.loads(_unseal(suite, keypair, body, "document", request_aad(request_id)))
     onchain = client.query("certificates", "status", cert_id=doc["cert_id"])
     try:
         if is_partial_copy(doc):  # only the fields granted, each checked on its own
@@ -237,15 +244,7 @@ def access_and_read_record(
     )
     if body.get("record_id") != record_id or "sealed_record" not in body:
         raise DisclosureError("the wallet answered with something other than the record named")
-    try:
-        content = unseal(
-            suite,
-            keypair.seed,
-            bytes.fromhex(body["sealed_record"]),
-            released_record_aad(request_id, record_id),
-        )
-    except ValueError as exc:
-        raise DisclosureError(f"the sealed record does not open for this request: {exc}") from exc
+    content = _unseal(suite, keypair, body, "record", released_record_aad(request_id, record_id))
     record = client.query("archives", "get", record_id=record_id)
     if hashlib.sha256(content).hexdigest() != record["content_hash"]:
         raise DisclosureError("the disclosed record does not match its hash on the chain")
@@ -268,17 +267,7 @@ def access_cmd(
     archive record) comes from the holder's wallet."""
     if record_id:
         return _access_record(s, org, request_id, record_id, out)
-    try:
-        read = access_and_read(
-            s.client,
-            s.keypair,
-            operator_caller(s.net, org),
-            s.net.wallet_url,
-            request_id,
-            suite=s.net.genesis.suite,
-        )
-    except (DisclosureError, httpx.HTTPError) as exc:
-        fail(str(exc))
+    read = _read_released(s, org, access_and_read, request_id)
     doc = read.document
     agency_name = s.client.query("membership", "get", org_id=read.annotation.agency)["name"]
     return Output(
@@ -294,21 +283,28 @@ def access_cmd(
     )
 
 
-def _access_record(
-    s: OrgSession, org: str, request_id: str, record_id: str, out: Path | None
-) -> Output:
+def _read_released(s: OrgSession, org: str, read: Callable[..., Released], *ids: str) -> Released:
+    """What the holder released to `org` (`read` is `access_and_read`, `ids` the request's;
+    or `access_and_read_record`, `ids` the request's and the record's), read with the
+    organisation's operator certificate; a refusal by the contract or the wallet, or a copy
+    that does not check, ends the command."""
     try:
-        read = access_and_read_record(
+        return read(
             s.client,
             s.keypair,
             operator_caller(s.net, org),
             s.net.wallet_url,
-            request_id,
-            record_id,
+            *ids,
             suite=s.net.genesis.suite,
         )
     except (DisclosureError, httpx.HTTPError) as exc:
         fail(str(exc))
+
+
+def _access_record(
+    s: OrgSession, org: str, request_id: str, record_id: str, out: Path | None
+) -> Output:
+    read = _read_released(s, org, access_and_read_record, request_id, record_id)
     if out is not None:
         out.write_bytes(read.content)
     record = read.record
@@ -334,12 +330,8 @@ def status_cmd(
     s: Session, request_id: Annotated[str, typer.Option(help="consent request id")]
 ) -> Output:
     """A request's grant state, proven against a certified header (trusting no node)."""
-    proven = s.client.get_proven_state(get_request_key(request_id), s.validator_schedule())
-    if proven.value is None:
-        fail(
-            f"no consent request {request_id} on the chain (proven absent at height {proven.height})"
-        )
-    record = json.loads(proven.value)
+    value, proven = s.proven_record(get_request_key(request_id), f"consent request {request_id}")
+    record = json.loads(value)
     out = {
         k: record.get(k)
         for k in (

@@ -15,6 +15,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,7 +32,7 @@ from cli.cert import deliver, issue_certificate, operator_caller, verification_v
 from cli.common import DAY_MS
 from cli.consent import access_and_read, request_access
 from cli.devnet import Devnet
-from node.chain.crypto import load_key_file
+from node.chain.crypto import KeyPair, load_key_file
 from node.chain.ids import new_id
 from node.sdk.annotation import get_annotation_text
 from node.sdk.client import ClientError, LedgerClient, TransactionRejected
@@ -94,12 +95,11 @@ LI_NA_PASSPHRASE = "li-na-wallet-passphrase"
 
 def play(net: Devnet) -> DemoIds:
     """The story; the ids it used."""
-    from node.chain.crypto import KeyPair
     from node.sdk.catalogue import get_certificate_type
 
     pw = devnet.passphrase()
     keys: dict[str, KeyPair] = {
-        o: load_key_file(net.org_key_path(o), pw) for o in ("psb", "edu", "bank")
+        o: load_key_file(net.org_key_path(o), pw) for o in ("psb", "edu", "bank", "hrss")
     }
     validators = net.genesis.validators
     with net.client() as client:
@@ -244,7 +244,7 @@ def play(net: Devnet) -> DemoIds:
         if view["status"] != "revoked":
             raise RuntimeError("verification after revocation did not say revoked")
 
-        record_id, verification_id = file_and_verify(net, client, holder, id_doc["cert_id"])
+        record_id, verification_id = file_and_verify(keys, client, holder, id_doc["cert_id"])
     return DemoIds(
         holders=[holder],
         certificates=[id_doc["cert_id"], diploma],
@@ -269,16 +269,15 @@ class DemoIds:
 
 
 def file_and_verify(
-    net: Devnet, client: LedgerClient, holder: str, id_card: str
+    keys: Mapping[str, KeyPair], client: LedgerClient, holder: str, id_card: str
 ) -> tuple[str, str]:
     """Step 9: more of her file for the auditor's graph and reports: the HR & Social
     Security Bureau returns a record into her file (一人一档), and the bank records its
     check of her ID card (验证记录). The record's id and the verification's."""
     step(9, "Her social-security record joins her file; the bank records a check")
-    pw = devnet.passphrase()
     record_id, verification_id = new_id("rec"), new_id("ver")
     c = client.call(
-        load_key_file(net.org_key_path("hrss"), pw),
+        keys["hrss"],
         "archives",
         "append",
         {
@@ -291,7 +290,7 @@ def file_and_verify(
     )
     console.print(f"record {record_id} (social_security) appended to her file in block {c.height}")
     c = client.call(
-        load_key_file(net.org_key_path("bank"), pw),
+        keys["bank"],
         "certificates",
         "record_verification",
         {

@@ -13,17 +13,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from cli.audit_evidence import prove_trace
-from cli.common import OrgOpt, OrgSession, Output, Session, console, emit_json, fail, ledger_command
+from cli.audit_evidence import pinned_genesis_hash, prove_trace, refuse_offline
+from cli.common import JsonOpt, OrgOpt, OrgSession, Output, Session, fail, ledger_command
 from contracts.anchoring.records import KINDS, anchor_id_of, is_anchor_id
 from contracts.framework import limits
 from node.chain.events import event_attrs
-from node.genesis import Genesis, GenesisError
 from node.sdk.anchoring import (
     ANCHORED_EVENT,
     FACT_BYTES_MAX,
@@ -267,13 +266,6 @@ def prove_cmd(
     )
 
 
-def _refuse(json_out: bool, exc: AnchorError) -> NoReturn:
-    if json_out:
-        emit_json({"ok": False, "part": exc.part, "detail": exc.detail})
-        raise typer.Exit(1)
-    fail(f"REFUSED: {exc.part}: {exc.detail}")
-
-
 @app.command("check")
 def check_cmd(
     fact: Annotated[Path, typer.Option(help="the fact file (or a JSON-lines file with --line)")],
@@ -289,7 +281,7 @@ def check_cmd(
         Path | None,
         typer.Option(help="the chain's genesis.json as you obtained it: the proof's must be it"),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Check offline, with no node, that the fact was anchored: the proof (genesis,
     validator history, commit certificates, signatures, Merkle paths), the fact's salted
@@ -301,12 +293,7 @@ def check_cmd(
         if not 1 <= line <= len(lines):
             fail(f"{fact} has no line {line}")
         raw_fact = lines[line - 1].removesuffix(b"\r")
-    pinned = None
-    if genesis is not None:
-        try:
-            pinned = Genesis.load(genesis).hash
-        except GenesisError as exc:
-            fail(str(exc))
+    pinned = None if genesis is None else pinned_genesis_hash(genesis)
     try:
         verdict = check_anchor(
             raw_fact,
@@ -315,18 +302,15 @@ def check_cmd(
             pinned,
         )
     except AnchorError as exc:
-        _refuse(json_out, exc)
-    doc = {"ok": True, "genesis_pinned": pinned is not None, **verdict.to_json()}
-    if json_out:
-        emit_json(doc)
-        return
+        refuse_offline(json_out, exc.part, exc.detail)
     by = (
         verdict.org if verdict.actor == verdict.org else f"{verdict.org} (recorded by the contract)"
     )
-    console.print(
+    Output(
+        {"ok": True, "genesis_pinned": pinned is not None, **verdict.to_json()},
         f"[green]OK[/]: fact {verdict.fact_hash[:16]}… (#{verdict.index} of {verdict.count})"
         f" anchored as {escape(verdict.kind)} '{escape(verdict.case_ref)}' at height"
         f" {verdict.height} by {escape(by)} on chain {escape(verdict.chain_id)}, genesis"
         f" {verdict.genesis_hash}"
-        + ("" if pinned is not None else " — compare with the chain's published genesis")
-    )
+        + ("" if pinned is not None else " — compare with the chain's published genesis"),
+    ).print(json_out)

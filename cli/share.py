@@ -21,6 +21,7 @@ from cli.common import (
     check_purpose_on_chain,
     fail,
     ledger_command,
+    read_input,
     records_table,
     tx_view,
 )
@@ -93,14 +94,23 @@ def apply_cmd(
     )
 
 
+def _answer(
+    s: OrgSession, method: str, args: dict[str, str | int], status: str, *, how: str = ""
+) -> Output:
+    """The owner's answer to an application (approve, narrow or refuse it), reported as the
+    status it leaves the application in."""
+    committed = s.call("sharing", method, args)
+    application = args["application_id"]
+    return Output(
+        {"application_id": application, "status": status, **tx_view(committed)},
+        f"application {application} {status}{how} in block {committed.height}",
+    )
+
+
 @ledger_command(app, "approve", signs=True)
 def approve_cmd(s: OrgSession, application: ApplicationOpt, org: OrgOpt = "edu") -> Output:
     """Approve an application made to the organisation, as asked."""
-    committed = s.call("sharing", "approve", {"application_id": application})
-    return Output(
-        {"application_id": application, "status": "approved", **tx_view(committed)},
-        f"application {application} approved in block {committed.height}",
-    )
+    return _answer(s, "approve", {"application_id": application}, "approved")
 
 
 @ledger_command(app, "narrow", signs=True)
@@ -120,11 +130,7 @@ def narrow_cmd(
         args["period_end_ms"] = int(asked["period_start_ms"]) + days * DAY_MS
     if len(args) == 1:
         fail("give --field or --days: what to approve less of")
-    committed = s.call("sharing", "narrow", args)
-    return Output(
-        {"application_id": application, "status": "approved", **tx_view(committed)},
-        f"application {application} approved, narrowed, in block {committed.height}",
-    )
+    return _answer(s, "narrow", args, "approved", how=", narrowed,")
 
 
 @ledger_command(app, "refuse", signs=True)
@@ -135,11 +141,7 @@ def refuse_cmd(
     org: OrgOpt = "edu",
 ) -> Output:
     """Refuse an application made to the organisation, saying why."""
-    committed = s.call("sharing", "refuse", {"application_id": application, "reason": reason})
-    return Output(
-        {"application_id": application, "status": "refused", **tx_view(committed)},
-        f"application {application} refused in block {committed.height}",
-    )
+    return _answer(s, "refuse", {"application_id": application, "reason": reason}, "refused")
 
 
 @ledger_command(app, "execute", signs=True)
@@ -163,10 +165,7 @@ def execute_cmd(
     if (file is None) == (content_hash is None):
         fail("give exactly one of --file and --content-hash")
     if file is not None:
-        try:
-            content_hash = hashlib.sha256(file.read_bytes()).hexdigest()
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror}")
+        content_hash = hashlib.sha256(read_input(file)).hexdigest()
     args: dict[str, str | int] = {"application_id": application, "content_hash": str(content_hash)}
     if consent:
         args["consent_request_id"] = consent
@@ -228,13 +227,10 @@ def ratings_cmd(
 @ledger_command(app, "status")
 def status_cmd(s: Session, application: ApplicationOpt) -> Output:
     """An application's state, proven against a certified header (trusting no node)."""
-    proven = s.client.get_proven_state(get_application_key(application), s.validator_schedule())
-    if proven.value is None:
-        fail(
-            f"no share application {application} on the chain"
-            f" (proven absent at height {proven.height})"
-        )
-    record = ShareApplication.decode(proven.value)
+    value, proven = s.proven_record(
+        get_application_key(application), f"share application {application}"
+    )
+    record = ShareApplication.decode(value)
     state = compute_state(record, s.chain_time_ms())
     out = {**record.to_json(), "state": state, "proven_at_height": proven.height}
     detail = {

@@ -123,17 +123,24 @@ def decide(
     net: Devnet,
     client: LedgerClient,
     proposer: str,
-    args: dict[str, Any],
+    action: str,
+    vid: str,
+    params: dict[str, Any] | None = None,
     *,
     say: Callable[[str], None],
+    where: str = "",
     on_proposed: Callable[[], None] = lambda: None,
     left_behind: str = "nothing was written",
-) -> dict[str, Any]:
-    """`proposer` proposes `args` (``membership.propose``); the devnet's other member
-    organisations approve in id order until the quorum is reached. Returns the applied
-    proposal's record; raises ValidatorChangeError if it is refused, fails or stays open.
-    `on_proposed` runs once the proposal is on the chain (to keep a key it names)."""
-    proposal_id = str(args["proposal_id"])
+) -> tuple[str, dict[str, Any]]:
+    """`proposer` proposes `action` on validator `vid` with the action's other `params`
+    (``membership.propose``, a fresh proposal id, said with `where` the validator will run);
+    the devnet's other member organisations approve in id order until the quorum is reached.
+    Returns the proposal id and the applied proposal's record; raises ValidatorChangeError
+    if it is refused, fails or stays open. `on_proposed` runs once the proposal is on the
+    chain (to keep a key it names)."""
+    proposal_id = new_id("prop")
+    say(f"{proposer} proposes {action} {vid}{where} ({proposal_id})")
+    args = {"proposal_id": proposal_id, "action": action, "validator_id": vid, **(params or {})}
     try:
         proposed = client.call(load_org_key(net, proposer, None), "membership", "propose", args)
     except TransactionRejected as exc:
@@ -169,7 +176,7 @@ def decide(
         raise ValidatorChangeError(
             f"proposal {proposal_id} is {record['status']}: {reason}; {left_behind}"
         )
-    return record
+    return proposal_id, record
 
 
 def add_validator(
@@ -188,24 +195,18 @@ def add_validator(
         keypair = KeyPair.generate(net.genesis.suite)  # a key of the chain's suite
         grpc_port, metrics_port = free_ports(2)
         endpoint = f"127.0.0.1:{grpc_port}"
-        proposal_id = new_id("prop")
-        say(f"{operator} proposes add_validator {vid} at {endpoint} ({proposal_id})")
         # The decision names this key: keep it from as soon as it is proposed, whatever
         # happens next.
         key_path = net.dir / "keys" / "validators" / f"{vid}.json"
-        record = decide(
+        proposal_id, record = decide(
             net,
             client,
             operator,
-            {
-                "proposal_id": proposal_id,
-                "action": "add_validator",
-                "validator_id": vid,
-                "public_key": keypair.public_key.hex(),
-                "operator": operator,
-                "endpoint": endpoint,
-            },
+            "add_validator",
+            vid,
+            {"public_key": keypair.public_key.hex(), "operator": operator, "endpoint": endpoint},
             say=say,
+            where=f" at {endpoint}",
             on_proposed=lambda: _save_key(key_path, keypair, pw, vid, say),
             left_behind=f"the key stays in {key_path}",
         )
@@ -297,12 +298,14 @@ def add_validator_cmd(
     """Add a validator through governance (propose, approve to quorum), start it, wait until
     it has caught up."""
     net = open_devnet(dir)
-    done = _run(json_out, lambda say: add_validator(net, validator_id, operator, say=say))
-    if not json_out:
-        console.print(
+    _run(
+        json_out,
+        lambda say: add_validator(net, validator_id, operator, say=say),
+        lambda done: (
             f"[green]{validator_id} runs[/] at {done['endpoint']}; it signs blocks from height"
             f" {done['activation_height']} on"
-        )
+        ),
+    )
 
 
 # --- rotating a validator's key, removing a validator ------------------------------------
@@ -403,18 +406,13 @@ def rotate_validator_key(
         height = _wait_caught_up(net, vid, target, catch_up_timeout_s)
         say(f"{vid} runs again (pid {pid}) at height {height}")
 
-        proposal_id = new_id("prop")
-        say(f"{proposer} proposes rotate_validator_key {vid} ({proposal_id})")
-        record = decide(
+        proposal_id, record = decide(
             net,
             client,
             proposer,
-            {
-                "proposal_id": proposal_id,
-                "action": "rotate_validator_key",
-                "validator_id": vid,
-                "public_key": new_key,
-            },
+            "rotate_validator_key",
+            vid,
+            {"public_key": new_key},
             say=say,
             left_behind=f"{vid} holds the unused key {key_path} (harmless)",
         )
@@ -452,15 +450,7 @@ def remove_validator(
             raise ValidatorChangeError(f"{vid} is the last validator: a chain needs one")
         proposer = _choose_proposer(net, client, str(entry["operator"]), org)
         load_org_key(net, proposer, None)
-        proposal_id = new_id("prop")
-        say(f"{proposer} proposes remove_validator {vid} ({proposal_id})")
-        record = decide(
-            net,
-            client,
-            proposer,
-            {"proposal_id": proposal_id, "action": "remove_validator", "validator_id": vid},
-            say=say,
-        )
+        proposal_id, record = decide(net, client, proposer, "remove_validator", vid, say=say)
     activation = int(record["effective_height"])
     f = (remaining - 1) // 3
     say(
@@ -502,9 +492,17 @@ def retire_validator(net: Devnet, vid: str, *, say: Callable[[str], None]) -> di
     return {"validator_id": vid, "height": tip}
 
 
+Announce = Callable[[dict[str, Any]], str]
+"""The line a command prints (without --json) once its change is made, from what it did."""
+
+
 def _run(
-    json_out: bool, action: Callable[[Callable[[str], None]], dict[str, Any]]
-) -> dict[str, Any]:
+    json_out: bool,
+    action: Callable[[Callable[[str], None]], dict[str, Any]],
+    announce: Announce | None = None,
+) -> None:
+    """Make a validator change, its steps said as they happen; then what it did as JSON
+    (--json) or the `announce` line. A refused change ends the command with exit code 1."""
     say: Callable[[str], None] = (lambda _: None) if json_out else (lambda m: console.print(m))
     try:
         done = action(say)
@@ -514,7 +512,8 @@ def _run(
         fail(f"{exc.code}: {exc.message}")
     if json_out:
         emit_json(done)
-    return done
+    elif announce is not None:
+        console.print(announce(done))
 
 
 IdOpt = Annotated[str, typer.Option("--id", help="id of the validator, e.g. val-1")]
@@ -528,40 +527,52 @@ ProposerOpt = Annotated[
 ]
 
 
-def rotate_validator_key_cmd(
-    validator_id: IdOpt,
-    org: ProposerOpt = None,
-    dir: DirOpt = Path("devnet"),
-    json_out: JsonOpt = False,
-) -> None:
+def _governed_change_cmd(
+    change: Callable[..., dict[str, Any]],
+    announce: Callable[[dict[str, Any], Path], str],
+    help_text: str,
+) -> Callable[..., None]:
+    """The command of a change to an existing validator made through governance (`change`
+    proposes it and approves it to quorum): the validator, who proposes, the devnet folder;
+    `announce` says the outcome, given what was done and the folder."""
+
+    def command(
+        validator_id: IdOpt,
+        org: ProposerOpt = None,
+        dir: DirOpt = Path("devnet"),
+        json_out: JsonOpt = False,
+    ) -> None:
+        net = open_devnet(dir)
+        _run(
+            json_out,
+            lambda say: change(net, validator_id, org=org, say=say),
+            lambda done: announce(done, dir),
+        )
+
+    command.__doc__ = help_text  # Typer's help for the command
+    return command
+
+
+rotate_validator_key_cmd = _governed_change_cmd(
+    rotate_validator_key,
+    lambda done, _: (
+        f"[green]{done['validator_id']} signs with key {done['public_key'][:16]}…[/] from"
+        f" height {done['activation_height']} on (the old key below it)"
+    ),
     """Give a validator a new key through governance: save the key, restart the validator
-    with its current and next key, propose rotate_validator_key, approve to quorum."""
-    net = open_devnet(dir)
-    done = _run(json_out, lambda say: rotate_validator_key(net, validator_id, org=org, say=say))
-    if not json_out:
-        console.print(
-            f"[green]{validator_id} signs with key {done['public_key'][:16]}…[/] from height"
-            f" {done['activation_height']} on (the old key below it)"
-        )
-
-
-def remove_validator_cmd(
-    validator_id: IdOpt,
-    org: ProposerOpt = None,
-    dir: DirOpt = Path("devnet"),
-    json_out: JsonOpt = False,
-) -> None:
+    with its current and next key, propose rotate_validator_key, approve to quorum.""",
+)
+remove_validator_cmd = _governed_change_cmd(
+    remove_validator,
+    lambda done, dir: (
+        f"[green]{done['validator_id']} leaves the set at height {done['activation_height']}.[/]"
+        f" It still signs the heights below: keep it running until the chain has passed"
+        f" height {done['activation_height']}, then `trustledger devnet retire-validator"
+        f" --dir {dir} --id {done['validator_id']}` stops it."
+    ),
     """Remove a validator through governance (propose, approve to quorum). Keep it running
-    until the activation height; then `devnet retire-validator` stops it."""
-    net = open_devnet(dir)
-    done = _run(json_out, lambda say: remove_validator(net, validator_id, org=org, say=say))
-    if not json_out:
-        console.print(
-            f"[green]{validator_id} leaves the set at height {done['activation_height']}.[/]"
-            f" It still signs the heights below: keep it running until the chain has passed"
-            f" height {done['activation_height']}, then `trustledger devnet retire-validator"
-            f" --dir {dir} --id {validator_id}` stops it."
-        )
+    until the activation height; then `devnet retire-validator` stops it.""",
+)
 
 
 def retire_validator_cmd(

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from node.sdk.field_labels import serve_labels
 from wallet.chain_calls import node_query
 from wallet.deps import Ledger
 
@@ -58,4 +59,5 @@ def home() -> RedirectResponse:
 def install(app: FastAPI) -> None:
     """Serve the page at /app/ (index.html for the folder itself)."""
     app.include_router(router)
+    serve_labels(app, "/app")
     app.mount("/app", StaticFiles(directory=STATIC_DIR, html=True), name="app")

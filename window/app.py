@@ -38,6 +38,7 @@ from node.chain.crypto import load_key_file
 from node.genesis import Genesis
 from node.sdk.bodylimit import BodyLimit, BodyTooLarge
 from node.sdk.client import LedgerClient
+from node.sdk.field_labels import serve_labels
 from node.sdk.tls import ClientTls, find_ca_files
 from window import limits
 from window.archive import Archive
@@ -327,5 +328,6 @@ def build_app(lifespan: Any = None) -> FastAPI:
     app.add_middleware(BodyLimit, bytes_max=limits.BODY_BYTES_MAX, code="too_large")
     app.add_middleware(SecurityHeaders)  # outermost: a refused body gets the headers too
     install_routes(app)
+    serve_labels(app, "/window")
     app.mount("/window", StaticFiles(directory=STATIC_DIR, html=True), name="window")
     return app

@@ -96,6 +96,8 @@ def verdict(page: Page) -> Any:
 
 
 def records_count(page: Page) -> int:
+    """Rows of the records list once the page's last load of it is in."""
+    expect(page.locator("#records")).not_to_have_attribute("aria-busy", "true")
     return page.locator("#records tbody tr").count()
 
 

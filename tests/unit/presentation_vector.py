@@ -13,20 +13,14 @@ from contracts.certificates.commitments import compute_field_commitment, derive_
 from node.chain.crypto import KeyPair
 from node.sdk.presentation import make_presentation, read_presentation
 from suites import ED25519_SHA256, SM2_SM3, Suite
+from tests.integration.helpers import DIPLOMA
 
 HOLDER_SEED = bytes(range(1, 33))
 DOCUMENT = {
     "cert_id": "cert-diploma-0001",
     "cert_type": "diploma",
     "salt": "5a" * 32,
-    "fields": {
-        "holder_name": "王伟 Wang Wei",
-        "id_number": "110105199001011232",
-        "university": "北京大学 Peking University",
-        "degree": "Master of Science",
-        "major": "Statistics",
-        "graduation_date": "2015-07-01",
-    },
+    "fields": DIPLOMA,  # the diploma the integration tests issue (tests/integration/helpers.py)
 }
 SHOWN = ["university", "degree"]
 NONCE = bytes.fromhex("00112233445566778899aabbccddeeff")

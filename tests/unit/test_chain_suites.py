@@ -19,6 +19,7 @@ from consensus.signing import commit_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 from contracts.framework.codec import canonical_json
 from node import limits
+from node.chain.crypto import KeyPair
 from node.chain.headers import header_bytes, header_hash, results_root, tx_root
 from node.chain.merkle import merkle_root
 from node.chain.stateproof import (
@@ -29,13 +30,14 @@ from node.chain.stateproof import (
     verify_proof,
 )
 from node.chain.statetree import MemoryNodeStore, StateTree, build_tree
-from node.chain.tx import TX_SIGN_DOMAIN, TxInvalid, body_bytes, check_tx, encode_args, tx_hash
+from node.chain.tx import TX_SIGN_DOMAIN, TxInvalid, body_bytes, build_tx, check_tx, tx_hash
 from node.chain.wire import certificate_to_proto
 from node.genesis import Genesis
 from node.ledger.store import Store
 from node.sdk.finality import FinalityError, check_proven_state
 from proto import ledger_pb2, node_pb2
 from suites import ED25519_SHA256, SM2_SM3, SUITES, Suite
+from tests.unit import header_vector
 
 CHAIN = "suite-chain"
 SUITE_PARAMS = [pytest.param(s, id=s.name) for s in SUITES.values()]
@@ -49,18 +51,11 @@ def private_key(suite: Suite, name: str = "holder") -> bytes:
     return hashlib.sha256(f"{suite.name}/{name}".encode()).digest()
 
 
-def signed_tx(suite: Suite, key: bytes, chain_id: str = CHAIN) -> ledger_pb2.Transaction:
-    """A transaction signed in `suite` (what a wallet of that chain sends)."""
-    body = ledger_pb2.TxBody(
-        chain_id=chain_id,
-        submitter=suite.public_key_from_private(key),
-        nonce=b"\x01" * limits.NONCE_BYTES,
-        contract="consent",
-        method="grant",
-        args=encode_args({"request_id": "req-00000001"}),
-    )
-    signature = suite.sign(key, TX_SIGN_DOMAIN + body_bytes(body))
-    return ledger_pb2.Transaction(body=body, signature=signature)
+def signed_tx(suite: Suite, key: bytes) -> ledger_pb2.Transaction:
+    """A consent grant signed in `suite` by the builder the SDK's client uses."""
+    grant = {"request_id": "req-00000001"}
+    nonce = b"\x01" * limits.NONCE_BYTES
+    return build_tx(CHAIN, KeyPair(key, suite), "consent", "grant", grant, nonce=nonce)
 
 
 @pytest.mark.parametrize("suite", SUITE_PARAMS)
@@ -100,22 +95,8 @@ def test_a_changed_or_foreign_signature_is_refused(suite: Suite) -> None:
     assert unchecked.hash == suite.hash(body_bytes(forged.body))
 
 
-def header() -> ledger_pb2.BlockHeader:
-    return ledger_pb2.BlockHeader(
-        chain_id=CHAIN,
-        height=3,
-        prev_hash=b"\x11" * 32,
-        tx_root=b"\x22" * 32,
-        state_root=b"\x33" * 32,
-        results_root=b"\x44" * 32,
-        proposer="val-1",
-        view=1,
-        time_ms=1767225600000,
-    )
-
-
 def test_the_block_hash_is_the_suites_hash_of_the_documented_bytes() -> None:
-    head = header()
+    head = header_vector.HEADER
     assert header_hash(head, ED25519_SHA256) == hashlib.sha256(header_bytes(head)).digest()
     assert header_hash(head, SM2_SM3) == SM2_SM3.hash(header_bytes(head))
     assert header_hash(head, SM2_SM3) != header_hash(head, ED25519_SHA256)

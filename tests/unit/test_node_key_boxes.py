@@ -32,12 +32,12 @@ from node.chain.crypto import (
 )
 from node.config import NodeConfig
 from node.genesis import Genesis
-from suites import ED25519_SHA256, SM2_SM3, SUITES, Suite
+from suites import ED25519_SHA256, SM2_SM3, Suite
 from tests.unit.files_support import run_refused_start
 from tests.unit.node_support import config_doc
+from tests.unit.test_chain_suites import SUITE_PARAMS
 
 PASSPHRASE = "a long passphrase"
-SUITE_PARAMS = [pytest.param(s, id=s.name) for s in SUITES.values()]
 ARGON = nacl.pwhash.argon2id
 TODAY_ENVELOPE_FIELDS = ["version", "kdf", "opslimit", "memlimit", "salt", "ciphertext"]
 

@@ -8,17 +8,10 @@
 doc=${1:-docs/annotated-copies.md}
 # shellcheck source=tests/vectors/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-unhex() {  # hex digits on stdin -> raw bytes on stdout
-  local hex
-  hex=$(tr -d ' \n')
-  printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')"
-}
 
 checked=0
 for n in 1 2 3 4; do
-  fenced "annotation-$n" > "$tmp/vector"
-  [ -s "$tmp/vector" ] || { echo "annotation-$n: not found in $doc"; exit 1; }
-  field() { sed -n "s/^$1: \{0,1\}//p" "$tmp/vector"; }
+  load "annotation-$n"
   field holder_public_key | unhex > "$tmp/key.bin"
   [ "$(wc -c < "$tmp/key.bin")" -eq 32 ] || { echo "annotation-$n: key is not 32 bytes"; exit 1; }
   if grep -q '^purpose_code:' "$tmp/vector"; then
@@ -51,9 +44,7 @@ for n in 1 2 3 4; do
     echo "annotation-$n: the public key gives holder $holder, not $(field holder)"
     exit 1
   fi
-  # An Ed25519 public key as SubjectPublicKeyInfo: a fixed 12-byte DER prefix, then the key.
-  { printf '302a300506032b6570032100' | unhex; cat "$tmp/key.bin"; } > "$tmp/pub.der"
-  openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+  ed25519_pem "$tmp/pub.pem" < "$tmp/key.bin"
   field signature | openssl base64 -d -A > "$tmp/signature.bin"
   openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -rawin -in "$tmp/signed.bin" \
     -sigfile "$tmp/signature.bin"

@@ -8,7 +8,6 @@
 doc=${1:-docs/credentials.md}
 # shellcheck source=tests/vectors/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-unhex() { printf '%b' "$(tr -d ' \n' | sed 's/../\\x&/g')"; }
 b64url_dec() {  # base64url without padding on stdin -> bytes
   local text
   text=$(tr -d '\n' | tr '_-' '/+')
@@ -17,17 +16,11 @@ b64url_dec() {  # base64url without padding on stdin -> bytes
 }
 b64url_enc() { openssl base64 -A | tr '/+' '_-' | tr -d '='; }
 
-block() {
-  fenced "$1" > "$tmp/$1"
-  [ -s "$tmp/$1" ] || { echo "$1: not found in $doc"; exit 1; }
-}
-field() { sed -n "s/^$2: \{0,1\}//p" "$tmp/$1"; }
-
-verify_jws() {  # $1 block name: its `jws` verified with the key of block credential-key
+verify_jws() {  # $1 block name: its `jws` verified with the key and $kid of credential-key
   local jws=$2
   IFS=. read -r head body sig <<< "$jws"
   printf '%s' "$head" | b64url_dec | grep -q '"alg":"Ed25519"' || { echo "$1: alg is not Ed25519"; exit 1; }
-  printf '%s' "$head" | b64url_dec | grep -q "\"kid\":\"$(field credential-key kid)\"" \
+  printf '%s' "$head" | b64url_dec | grep -q "\"kid\":\"$kid\"" \
     || { echo "$1: the header names another kid"; exit 1; }
   printf '%s.%s' "$head" "$body" > "$tmp/input.bin"
   printf '%s' "$sig" | b64url_dec > "$tmp/sig.bin"
@@ -37,29 +30,29 @@ verify_jws() {  # $1 block name: its `jws` verified with the key of block creden
 }
 
 checked=0
-block credential-key
-field credential-key public_key | unhex > "$tmp/key.bin"
+load credential-key
+field public_key | unhex > "$tmp/key.bin"
+kid=$(field kid)
 [ "$(wc -c < "$tmp/key.bin")" -eq 32 ] || { echo "credential-key: key is not 32 bytes"; exit 1; }
-{ printf '302a300506032b6570032100' | unhex; cat "$tmp/key.bin"; } > "$tmp/pub.der"
-openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+ed25519_pem "$tmp/pub.pem" < "$tmp/key.bin"
 x=$(b64url_enc < "$tmp/key.bin")
 thumb=$(printf '{"crv":"Ed25519","kty":"OKP","x":"%s"}' "$x" | openssl dgst -sha256 -binary | b64url_enc)
-if [ "$(field credential-key kid)" != "edu#$thumb" ]; then
+if [ "$kid" != "edu#$thumb" ]; then
   echo "credential-key: the key's thumbprint gives kid edu#$thumb"
   exit 1
 fi
 checked=$((checked + 1))
 
-block credential-vc
-verify_jws credential-vc "$(field credential-vc jws)"
+load credential-vc
+verify_jws credential-vc "$(field jws)"
 checked=$((checked + 1))
 
-block credential-sd
-jws=$(field credential-sd jws)
+load credential-sd
+jws=$(field jws)
 verify_jws credential-sd "$jws"
-disclosure=$(field credential-sd disclosure)
+disclosure=$(field disclosure)
 digest=$(printf '%s' "$disclosure" | sha256sum | cut -c1-64 | unhex | b64url_enc)
-if [ "$digest" != "$(field credential-sd digest)" ]; then
+if [ "$digest" != "$(field digest)" ]; then
   echo "credential-sd: the disclosure's digest is $digest"
   exit 1
 fi
@@ -70,8 +63,8 @@ printf '%s' "$disclosure" | b64url_dec | grep -q '"degree"' \
   || { echo "credential-sd: the disclosure does not name degree"; exit 1; }
 checked=$((checked + 1))
 
-block credential-status
-encoded=$(field credential-status encoded_list)
+load credential-status
+encoded=$(field encoded_list)
 [ "${encoded:0:1}" = "u" ] || { echo "credential-status: not multibase base64url (u)"; exit 1; }
 printf '%s' "${encoded:1}" | b64url_dec | gzip -dc > "$tmp/bits.bin"
 [ "$(wc -c < "$tmp/bits.bin")" -eq 16384 ] || { echo "credential-status: not 131072 bits"; exit 1; }
@@ -81,7 +74,7 @@ while read -r offset byte; do  # every non-zero byte, bit 0 the most significant
     if (( (byte >> (7 - b)) & 1 )); then set_bits="$set_bits $((10#$offset * 8 + b))"; fi
   done
 done < <(od -A d -t u1 -v -w1 "$tmp/bits.bin" | awk 'NF == 2 && $2 != 0 { print $1, $2 }')
-if [ "${set_bits# }" != "$(field credential-status set_bits)" ]; then
+if [ "${set_bits# }" != "$(field set_bits)" ]; then
   echo "credential-status: the bits set are${set_bits}"
   exit 1
 fi

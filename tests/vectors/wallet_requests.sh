@@ -12,15 +12,13 @@ openssl x509 -in "$tmp/cert.pem" -pubkey -noout > "$tmp/pub.pem"
 
 checked=0
 for n in 1 2; do
-  fenced "vector-$n" > "$tmp/vector"
-  [ -s "$tmp/vector" ] || { echo "vector-$n: not found in $doc"; exit 1; }
-  field() { sed -n "s/^$1: \{0,1\}//p" "$tmp/vector"; }
+  load "vector-$n"
   {
     printf 'trustledger/wallet-request/v1\0%s\0%s\0%s\0%s\0' \
       "$(field method)" "$(field target)" "$(field timestamp)" "$(field nonce)"
     printf '%s' "$(field body)" | openssl dgst -sha256 -binary
   } > "$tmp/signed.bin"
-  built=$(od -An -v -tx1 "$tmp/signed.bin" | tr -d ' \n')
+  built=$(hexof < "$tmp/signed.bin")
   if [ "$built" != "$(field signed_bytes)" ]; then
     echo "vector-$n: the documented layout gives other bytes than signed_bytes"
     exit 1

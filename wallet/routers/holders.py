@@ -174,14 +174,33 @@ def delegated_categories(
     return frozenset(c for d in covering for c in d["record_categories"])
 
 
-def _file_of(
-    ledger: LedgerClient, holder_id: str, on_behalf_of: str | None
+def consent_owner(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, on_behalf_of: OnBehalfOf = None
+) -> str:
+    """Whose certificates and requests a route reads, once the session is checked: the
+    holder's own, or with on_behalf_of those of a holder this one is a consent delegate for
+    (a delegation in force, else 403)."""
+    if on_behalf_of and on_behalf_of != holder_id:
+        check_consent_delegate(ledger, on_behalf_of, holder_id)
+        return on_behalf_of
+    return holder_id
+
+
+ConsentOwner = Annotated[str, Depends(consent_owner)]
+
+
+def file_of(
+    holder_id: HolderIdPath, session: CurrentHolder, ledger: Ledger, on_behalf_of: OnBehalfOf = None
 ) -> tuple[str, frozenset[str] | None]:
-    """Whose file a route reads (the holder's, or a delegator's) and, for a delegator's,
-    the categories the delegation covers (None: all)."""
+    """Whose file a route reads, once the session is checked (the holder's, or with
+    on_behalf_of a delegator's) and, for a delegator's, the categories the delegation
+    covers (None: all; no delegation in force with the archives action: 403)."""
     if on_behalf_of and on_behalf_of != holder_id:
         return on_behalf_of, delegated_categories(ledger, on_behalf_of, holder_id)
     return holder_id, None
+
+
+HolderFile = Annotated[tuple[str, frozenset[str] | None], Depends(file_of)]
 
 
 @router.post("/holders/{holder_id}/certificates", status_code=201)
@@ -259,13 +278,13 @@ def deliver_certificate(
 @router.get("/holders/{holder_id}/certificates")
 def list_certificates(
     holder_id: HolderIdPath,
+    owner: ConsentOwner,
     session: CurrentHolder,
     store: Store,
     ledger: Ledger,
     request: Request,
     clock: WalletClock,
     prove: bool = False,
-    on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
     """The holder's certificates as the chain knows them, with the documents received and
     `expiring` (the end of validity is within the type's notice period, wallet/expiry.py).
@@ -274,10 +293,6 @@ def list_certificates(
     (wallet/proven.py). With `on_behalf_of`, the certificates of a holder this one is a
     consent delegate for (a delegation in force, else 403), with the copies of their
     documents this wallet keeps for the delegate."""
-    owner = holder_id
-    if on_behalf_of and on_behalf_of != holder_id:
-        check_consent_delegate(ledger, on_behalf_of, holder_id)
-        owner = on_behalf_of
     records = node_query(ledger, "certificates", "list_by_holder", holder=owner)
     records = records[: limits.LIST_ITEMS_MAX]
     proofs = (
@@ -305,21 +320,14 @@ def list_certificates(
 
 @router.get("/holders/{holder_id}/requests")
 def list_requests(
-    holder_id: HolderIdPath,
-    session: CurrentHolder,
-    ledger: Ledger,
-    store: Store,
-    status: str | None = None,
-    on_behalf_of: OnBehalfOf = None,
+    owner: ConsentOwner, ledger: Ledger, store: Store, status: str | None = None
 ) -> list[dict[str, Any]]:
     """Agencies' requests for the holder's data (status: pending, granted, refused, revoked);
     with on_behalf_of, those of a person or enterprise this holder is a consent delegate for
     (a delegation in force: pending, revoked or expired ones do not count). A request this
     wallet released a copy for, until the grant is revoked, has ``annotation_text``: the
     line the copy carries (加注件)."""
-    if on_behalf_of and on_behalf_of != holder_id:
-        check_consent_delegate(ledger, on_behalf_of, holder_id)
-    args: dict[str, str] = {"holder": on_behalf_of or holder_id}
+    args: dict[str, str] = {"holder": owner}
     if status:
         args["status"] = status
     result: list[dict[str, Any]] = node_query(ledger, "consent", "list_by_holder", **args)
@@ -647,18 +655,13 @@ def present(
 
 @router.get("/holders/{holder_id}/archive")
 def archive_file(
-    holder_id: HolderIdPath,
-    session: CurrentHolder,
-    ledger: Ledger,
-    store: Store,
-    category: str | None = None,
-    on_behalf_of: OnBehalfOf = None,
+    file: HolderFile, ledger: Ledger, store: Store, category: str | None = None
 ) -> list[dict[str, Any]]:
     """一人一档: the records agencies returned into the holder's file, with their versions,
     each with ``held``: whether this wallet keeps a copy of its content (its source delivered
     it: wallet/routers/records.py); with on_behalf_of, those of a delegator's file in the
     categories of a delegation in force with the archives action (else 403)."""
-    subject, covered = _file_of(ledger, holder_id, on_behalf_of)
+    subject, covered = file
     args: dict[str, Any] = {"subject": subject, "with_history": True}
     if category:
         args["category"] = category
@@ -672,16 +675,14 @@ def archive_file(
 
 @router.get("/holders/{holder_id}/archive/corrections")
 def archive_corrections(
-    holder_id: HolderIdPath,
-    session: CurrentHolder,
+    file: HolderFile,
     ledger: Ledger,
     status: Literal["pending", "corrected", "refused"] | None = None,
-    on_behalf_of: OnBehalfOf = None,
 ) -> list[dict[str, Any]]:
     """The corrections asked for in the holder's file (by them or a delegate), each with its
     state and, once the source answered, its resolution: what the page follows. With
     on_behalf_of, those of a delegator's file, as for the file itself."""
-    subject, covered = _file_of(ledger, holder_id, on_behalf_of)
+    subject, covered = file
     args: dict[str, Any] = {"subject": subject, "limit": limits.LIST_ITEMS_MAX}
     if status:
         args["status"] = status

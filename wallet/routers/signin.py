@@ -9,17 +9,20 @@ does not keep is answered like a wrong passphrase, after the same derivation.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.framework.identity import holder_id_for
 from wallet import limits
 from wallet.deps import Kdf, SessionsDep, SignIn, Store
 from wallet.passphrases import KdfBusy, PassphraseInvalid, PassphraseKdf, WrongPassphrase
-from wallet.sessions import SessionsFull
-from wallet.signin import SignInRefused
+from wallet.sessions import Sessions, SessionsFull
+from wallet.signin import SignInGuard, SignInRefused
 from wallet.store import WalletStore
 
 router = APIRouter(prefix="/v1", tags=["holders"])
@@ -65,32 +68,63 @@ BUSY_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-@router.post("/holders", response_model=SessionOut, status_code=201, responses=BUSY_RESPONSES)
-def create_holder(
-    body: CreateHolder,
-    request: Request,
-    store: Store,
-    sessions: SessionsDep,
-    kdf: Kdf,
-    signin: SignIn,
-) -> SessionOut:
-    """Create a holder identity. The private key is sealed under the passphrase (scrypt,
-    `wallet.passphrases`); each address may create a few per window (`wallet.signin`)."""
-    keypair = store.suite.generate_keypair()  # the chain's suite: documents seal to it
-    holder_id = holder_id_for(keypair.public_key, store.suite)
+@contextmanager
+def sign_in_refusals() -> Iterator[None]:
+    """A refusal on the way to a session, answered alike by both routes that open one: a
+    limit (`too_many`: 429 or 503 with Retry-After), or 422 for a passphrase the KDF refuses."""
     try:
-        signin.admit_creation(client_of(request))
-        sealed = kdf.seal(keypair.private_key, body.passphrase)
-        token = sessions.open(holder_id, keypair.private_key)  # before storing: no orphan record
+        yield
     except (SignInRefused, KdfBusy, SessionsFull) as exc:
         raise too_many(exc) from None
     except PassphraseInvalid as exc:
         raise HTTPException(422, str(exc)) from None
-    store.put_holder(
+
+
+@dataclass(frozen=True, slots=True)
+class SignInDesk:
+    """What creating a holder and unlocking one both work with."""
+
+    client: str
+    """The caller's address: the per-address limits of `wallet.signin` count by it."""
+    store: WalletStore
+    sessions: Sessions
+    kdf: PassphraseKdf
+    guard: SignInGuard
+
+    def open_session(self, holder_id: str, public_key_hex: str, seed: bytes) -> SessionOut:
+        """A session for the holder whose key `seed` is, as both routes answer it."""
+        token = self.sessions.open(holder_id, seed)
+        return SessionOut(
+            holder_id=holder_id,
+            public_key=public_key_hex,
+            token=token,
+            expires_in_s=self.sessions.ttl_s,
+        )
+
+
+def sign_in_desk(
+    request: Request, store: Store, sessions: SessionsDep, kdf: Kdf, signin: SignIn
+) -> SignInDesk:
+    client = request.client.host if request.client else "unknown"
+    return SignInDesk(client, store, sessions, kdf, signin)
+
+
+Desk = Annotated[SignInDesk, Depends(sign_in_desk)]
+
+
+@router.post("/holders", response_model=SessionOut, status_code=201, responses=BUSY_RESPONSES)
+def create_holder(body: CreateHolder, desk: Desk) -> SessionOut:
+    """Create a holder identity. The private key is sealed under the passphrase (scrypt,
+    `wallet.passphrases`); each address may create a few per window (`wallet.signin`)."""
+    suite = desk.store.suite  # the chain's suite: documents seal to it
+    keypair = suite.generate_keypair()
+    holder_id = holder_id_for(keypair.public_key, suite)
+    with sign_in_refusals():
+        desk.guard.admit_creation(desk.client)
+        sealed = desk.kdf.seal(keypair.private_key, body.passphrase)
+        # The session before the record: no orphan record when the session table is full.
+        opened = desk.open_session(holder_id, keypair.public_key.hex(), keypair.private_key)
+    desk.store.put_holder(
         holder_id,
         {
             "public_key": keypair.public_key.hex(),
@@ -98,12 +132,7 @@ def create_holder(
             "created_ms": int(time.time() * 1000),
         },
     )
-    return SessionOut(
-        holder_id=holder_id,
-        public_key=keypair.public_key.hex(),
-        token=token,
-        expires_in_s=sessions.ttl_s,
-    )
+    return opened
 
 
 @router.post(
@@ -111,42 +140,25 @@ def create_holder(
     response_model=SessionOut,
     responses={401: {"description": WRONG_CREDENTIALS}, **BUSY_RESPONSES},
 )
-def open_session(
-    body: OpenSession,
-    request: Request,
-    store: Store,
-    sessions: SessionsDep,
-    kdf: Kdf,
-    signin: SignIn,
-) -> SessionOut:
+def open_session(body: OpenSession, desk: Desk) -> SessionOut:
     """Unlock a wallet with its passphrase; returns a bearer token. Repeated failures lock
     the holder with a growing delay (`wallet.signin`); a locked sign-in is refused before
     the passphrase is checked. A holder id this wallet does not keep costs the same
     derivation and gets the same answer as a wrong passphrase. A record sealed with older
     parameters (or before scrypt) is re-sealed with the current ones."""
-    try:
-        with signin.attempt(body.holder_id, client_of(request)) as attempt:
-            record = store.get_holder(body.holder_id)
+    with sign_in_refusals():
+        with desk.guard.attempt(body.holder_id, desk.client) as attempt:
+            record = desk.store.get_holder(body.holder_id)
             try:
                 if record is None:
-                    kdf.check_unknown(body.passphrase)
-                seed = kdf.open(record, body.passphrase)
+                    desk.kdf.check_unknown(body.passphrase)
+                seed = desk.kdf.open(record, body.passphrase)
             except WrongPassphrase:
                 attempt.failed()
                 raise HTTPException(401, WRONG_CREDENTIALS) from None
-            upgrade(store, kdf, body.holder_id, record, seed, body.passphrase)
+            upgrade(desk.store, desk.kdf, body.holder_id, record, seed, body.passphrase)
             attempt.succeeded()
-        token = sessions.open(body.holder_id, seed)
-    except (SignInRefused, KdfBusy, SessionsFull) as exc:
-        raise too_many(exc) from None
-    except PassphraseInvalid as exc:
-        raise HTTPException(422, str(exc)) from None
-    return SessionOut(
-        holder_id=body.holder_id,
-        public_key=record["public_key"],
-        token=token,
-        expires_in_s=sessions.ttl_s,
-    )
+        return desk.open_session(body.holder_id, record["public_key"], seed)
 
 
 def upgrade(

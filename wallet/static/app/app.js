@@ -1,6 +1,7 @@
 // The citizen's page: a thin client of the wallet's REST API (/v1). Everything it keeps is
 // in sessionStorage/localStorage under "tl." keys, and sign-out clears all of it.
-import { ACTION_LABELS, FIELD_LABELS, TEXT } from "./i18n.js";
+import { ACTION_LABELS, TEXT } from "./i18n.js";
+import { fieldLabel as labelIn } from "./field-labels.js";
 
 const store = {
   get: (k) => sessionStorage.getItem("tl." + k) ?? localStorage.getItem("tl." + k),
@@ -15,12 +16,14 @@ const store = {
 };
 
 let lang = store.get("pref.lang") || "zh";
+// A message in the page's language (Chinese where it has no English), else its key.
 const t = (key, ...args) => {
-  const v = TEXT[lang][key] ?? TEXT.zh[key] ?? key;
+  const message = Object.hasOwn(TEXT, key) ? TEXT[key] : {};
+  const v = message[lang] ?? message.zh ?? key;
   return typeof v === "function" ? v(...args) : v;
 };
-const fieldLabel = (f) => FIELD_LABELS[lang][f] || f;
-const actionLabel = (a) => ACTION_LABELS[lang][a] || a;
+const fieldLabel = (f) => labelIn(f, lang);
+const actionLabel = (a) => (Object.hasOwn(ACTION_LABELS, a) && ACTION_LABELS[a][lang]) || a;
 let countdown = null;
 
 // --- the API -------------------------------------------------------------------------------

@@ -2,98 +2,108 @@
 // session is an HttpOnly cookie the page never reads; the page keeps only its language and
 // large-type preferences (localStorage "tlw.pref.*"), nothing about a citizen.
 
+import { fieldLabel } from "./field-labels.js";
+
+// The page's words, each message in Chinese (the default) and English side by side, so that
+// neither language is changed or added to without the other.
 const TEXT = {
-  zh: {
-    skip: "跳到正文", brand: "窗口核验", large: "长辈模式", signout: "退出", lang_switch: "English",
-    signin_title: "窗口人员登录", clerk_id: "工号", passphrase: "口令", signin: "登录",
-    signin_note: "使用本机构为您开设的窗口账号登录。本页不保存机构密钥。",
-    verify_title: "核验亮证", purpose: "申请事由", purpose_text: "事由说明（选填；选“其他”时必填）",
-    camera_title: "摄像头扫码", camera_start: "打开摄像头", camera_scan: "拍照核验", camera_stop: "关闭摄像头",
-    camera_note: "请市民将亮证二维码对准摄像头。",
-    upload_title: "上传照片或截图", upload_label: "二维码照片或截图", upload_go: "核验图片",
-    paste_title: "粘贴内容", paste_label: "二维码内容（TLP1. 或 TLP2. 开头）", paste_go: "核验",
-    result_title: "核验结果", records_title: "验证记录", print: "打印回执", none_yet: "暂无记录",
-    col_time: "时间", col_result: "结果", col_cert: "证照", col_via: "方式", col_clerk: "经办人",
-    shown_fields: "出示的信息", cert: "证照", cert_id: "证照标识", issuer: "签发机构", status_now: "证照当前状态",
-    proof: (h) => `已对照区块 ${h} 的共识证明核验`, onchain: (h) => `验证记录已上链（区块 ${h}）`,
-    onchain_failed: "验证记录未能上链：", not_recorded: "未上链（链上无此证照）",
-    purpose_label: "事由", clerk_label: "经办人", time_label: "核验时间", via_label: "方式", verifier: "核验机构",
-    receipt_title: "核验回执", receipt_of: "查看回执",
-    via: { upload: "上传", camera: "摄像头", paste: "粘贴" },
-    verdict: {
-      valid: "有效", revoked: "已吊销", expired: "已过期", suspended: "已暂停", superseded: "已换发",
-      presentation_expired: "已过期", bad_signature: "签名无效", replayed: "已被使用", other_verifier: "非本机构",
-      fields_mismatch: "内容不符", unknown_certificate: "证照不存在", unreadable: "无法识别", not_yet_valid: "时间异常",
-    },
-    why: {
-      valid: "签名、时效、链上承诺与证照状态均核验通过。", revoked: "该证照已被签发机构吊销。",
-      expired: "该证照已超过有效期。", suspended: "该证照已被暂停使用。", superseded: "该证照已被换发，请出示新证照。",
-      presentation_expired: "亮证二维码已过期，请市民刷新后重新出示。", bad_signature: "二维码内容与持证人签名不符，可能被篡改。",
-      replayed: "该二维码已被核验过，不能重复使用。请市民重新生成二维码。",
-      other_verifier: "该二维码是出示给其他机构的，本机构不能使用。", fields_mismatch: "出示的信息与链上记录不符，可能被篡改。",
-      unknown_certificate: "链上没有这张证照。", unreadable: "这不是可识别的亮证二维码。", not_yet_valid: "二维码时间晚于当前时间，请检查设备时钟。",
-    },
-    err: {
-      empty: "请先填写内容", empty_image: "请先选择图片", too_long: "内容过长，不是有效的亮证二维码",
-      purpose: "请选择申请事由", purpose_long: "事由说明最多 200 字", purpose_other: "选择“其他”时请填写事由说明",
-      wrong_passphrase: "工号或口令错误", locked: (s) => `错误次数过多，请 ${s} 秒后再试`,
-      signed_out: "登录已过期，请重新登录", no_qr: "图片中没有找到二维码，请重拍或上传更清晰的图片",
-      not_image: "请上传 PNG、JPEG 或 WebP 图片", too_large: "文件过大（最大 4 MB）", node: "暂时无法连接区块链节点，请稍后重试",
-      network: "网络错误，请检查连接", camera: "无法打开摄像头：", busy: "正在处理，请稍候",
-      bad_json: "请求格式有误",
-    },
-    checking: "正在核验……", signed_in_as: (n) => `经办人：${n}`,
-  },
-  en: {
-    skip: "Skip to content", brand: "Window check", large: "Large type", signout: "Sign out", lang_switch: "中文",
-    signin_title: "Clerk sign-in", clerk_id: "Clerk id", passphrase: "Passphrase", signin: "Sign in",
-    signin_note: "Sign in with the window account your agency gave you. This page never holds the agency's key.",
-    verify_title: "Verify a presentation", purpose: "Purpose of use", purpose_text: "Purpose details (optional; required for Other)",
-    camera_title: "Scan with the camera", camera_start: "Open camera", camera_scan: "Capture and verify", camera_stop: "Close camera",
-    camera_note: "Ask the citizen to hold the QR code up to the camera.",
-    upload_title: "Upload a photo or screenshot", upload_label: "Photo or screenshot of the QR code", upload_go: "Verify image",
-    paste_title: "Paste the text", paste_label: "QR code text (starts with TLP1. or TLP2.)", paste_go: "Verify",
-    result_title: "Result", records_title: "Verification records", print: "Print receipt", none_yet: "No records yet",
-    col_time: "Time", col_result: "Result", col_cert: "Certificate", col_via: "How", col_clerk: "Clerk",
-    shown_fields: "Fields shown", cert: "Certificate", cert_id: "Certificate id", issuer: "Issuer", status_now: "Current status",
-    proof: (h) => `Checked against the consensus proof of block ${h}`, onchain: (h) => `Recorded on-chain (block ${h})`,
-    onchain_failed: "Not recorded on-chain: ", not_recorded: "Not recorded (no such certificate on the chain)",
-    purpose_label: "Purpose", clerk_label: "Clerk", time_label: "Checked at", via_label: "How", verifier: "Verifier",
-    receipt_title: "Verification receipt", receipt_of: "Receipt",
-    via: { upload: "upload", camera: "camera", paste: "paste" },
-    verdict: {
-      valid: "Valid", revoked: "Revoked", expired: "Expired", suspended: "Suspended", superseded: "Superseded",
-      presentation_expired: "Expired", bad_signature: "Bad signature", replayed: "Already used", other_verifier: "Not for us",
-      fields_mismatch: "Does not match", unknown_certificate: "No such certificate", unreadable: "Unreadable", not_yet_valid: "Clock mismatch",
-    },
-    why: {
-      valid: "Signature, freshness, on-chain commitments and status all check out.", revoked: "The issuer revoked this certificate.",
-      expired: "The certificate is past its validity.", suspended: "The certificate is suspended.", superseded: "A newer certificate replaced this one.",
-      presentation_expired: "The QR code has expired: ask the citizen to refresh it.", bad_signature: "The content does not match the holder's signature: it may have been altered.",
-      replayed: "This QR code was already verified and cannot be used again: ask for a new one.",
-      other_verifier: "This QR code was made for another agency.", fields_mismatch: "The fields shown do not match the chain: they may have been altered.",
-      unknown_certificate: "The chain has no such certificate.", unreadable: "This is not a presentation QR code.", not_yet_valid: "The QR code is dated in the future: check the device clock.",
-    },
-    err: {
-      empty: "Fill this in first", empty_image: "Choose an image first", too_long: "Too long to be a presentation",
-      purpose: "Choose a purpose", purpose_long: "Purpose details: at most 200 characters", purpose_other: "Say what for when choosing Other",
-      wrong_passphrase: "Wrong clerk id or passphrase", locked: (s) => `Too many wrong tries: try again in ${s} s`,
-      signed_out: "Your session has ended: please sign in again", no_qr: "No QR code found in the image: take or upload a clearer one",
-      not_image: "Upload a PNG, JPEG or WebP image", too_large: "The file is too large (4 MB at most)", node: "The chain cannot be reached right now: try again shortly",
-      network: "Network error: check the connection", camera: "The camera could not be opened: ", busy: "Working on it, please wait",
-      bad_json: "The request was malformed",
-    },
-    checking: "Verifying…", signed_in_as: (n) => `Clerk: ${n}`,
-  },
-};
-const FIELDS = {
-  zh: {
-    holder_name: "姓名", sex: "性别", id_number: "公民身份号码", birth_date: "出生日期", ethnicity: "民族",
-    address: "住址", certificate_number: "证书编号", degree: "学位", major: "专业", university: "学校",
-    graduation_date: "毕业日期", issuing_authority: "签发机关", valid_from: "有效期起", valid_until: "有效期止",
-    company_name: "名称", unified_social_credit_code: "统一社会信用代码", legal_representative: "法定代表人",
-  },
-  en: {},
+  skip: { zh: "跳到正文", en: "Skip to content" },
+  brand: { zh: "窗口核验", en: "Window check" },
+  large: { zh: "长辈模式", en: "Large type" },
+  signout: { zh: "退出", en: "Sign out" },
+  lang_switch: { zh: "English", en: "中文" },
+  signin_title: { zh: "窗口人员登录", en: "Clerk sign-in" },
+  clerk_id: { zh: "工号", en: "Clerk id" },
+  passphrase: { zh: "口令", en: "Passphrase" },
+  signin: { zh: "登录", en: "Sign in" },
+  signin_note: { zh: "使用本机构为您开设的窗口账号登录。本页不保存机构密钥。", en: "Sign in with the window account your agency gave you. This page never holds the agency's key." },
+  verify_title: { zh: "核验亮证", en: "Verify a presentation" },
+  purpose: { zh: "申请事由", en: "Purpose of use" },
+  purpose_text: { zh: "事由说明（选填；选“其他”时必填）", en: "Purpose details (optional; required for Other)" },
+  camera_title: { zh: "摄像头扫码", en: "Scan with the camera" },
+  camera_start: { zh: "打开摄像头", en: "Open camera" },
+  camera_scan: { zh: "拍照核验", en: "Capture and verify" },
+  camera_stop: { zh: "关闭摄像头", en: "Close camera" },
+  camera_note: { zh: "请市民将亮证二维码对准摄像头。", en: "Ask the citizen to hold the QR code up to the camera." },
+  upload_title: { zh: "上传照片或截图", en: "Upload a photo or screenshot" },
+  upload_label: { zh: "二维码照片或截图", en: "Photo or screenshot of the QR code" },
+  upload_go: { zh: "核验图片", en: "Verify image" },
+  paste_title: { zh: "粘贴内容", en: "Paste the text" },
+  paste_label: { zh: "二维码内容（TLP1. 或 TLP2. 开头）", en: "QR code text (starts with TLP1. or TLP2.)" },
+  paste_go: { zh: "核验", en: "Verify" },
+  result_title: { zh: "核验结果", en: "Result" },
+  records_title: { zh: "验证记录", en: "Verification records" },
+  print: { zh: "打印回执", en: "Print receipt" },
+  none_yet: { zh: "暂无记录", en: "No records yet" },
+  col_time: { zh: "时间", en: "Time" },
+  col_result: { zh: "结果", en: "Result" },
+  col_cert: { zh: "证照", en: "Certificate" },
+  col_via: { zh: "方式", en: "How" },
+  col_clerk: { zh: "经办人", en: "Clerk" },
+  shown_fields: { zh: "出示的信息", en: "Fields shown" },
+  cert: { zh: "证照", en: "Certificate" },
+  cert_id: { zh: "证照标识", en: "Certificate id" },
+  issuer: { zh: "签发机构", en: "Issuer" },
+  status_now: { zh: "证照当前状态", en: "Current status" },
+  proof: { zh: (h) => `已对照区块 ${h} 的共识证明核验`, en: (h) => `Checked against the consensus proof of block ${h}` },
+  onchain: { zh: (h) => `验证记录已上链（区块 ${h}）`, en: (h) => `Recorded on-chain (block ${h})` },
+  onchain_failed: { zh: "验证记录未能上链：", en: "Not recorded on-chain: " },
+  not_recorded: { zh: "未上链（链上无此证照）", en: "Not recorded (no such certificate on the chain)" },
+  purpose_label: { zh: "事由", en: "Purpose" },
+  clerk_label: { zh: "经办人", en: "Clerk" },
+  time_label: { zh: "核验时间", en: "Checked at" },
+  via_label: { zh: "方式", en: "How" },
+  verifier: { zh: "核验机构", en: "Verifier" },
+  receipt_title: { zh: "核验回执", en: "Verification receipt" },
+  receipt_of: { zh: "查看回执", en: "Receipt" },
+  "via.upload": { zh: "上传", en: "upload" },
+  "via.camera": { zh: "摄像头", en: "camera" },
+  "via.paste": { zh: "粘贴", en: "paste" },
+  "verdict.valid": { zh: "有效", en: "Valid" },
+  "verdict.revoked": { zh: "已吊销", en: "Revoked" },
+  "verdict.expired": { zh: "已过期", en: "Expired" },
+  "verdict.suspended": { zh: "已暂停", en: "Suspended" },
+  "verdict.superseded": { zh: "已换发", en: "Superseded" },
+  "verdict.presentation_expired": { zh: "已过期", en: "Expired" },
+  "verdict.bad_signature": { zh: "签名无效", en: "Bad signature" },
+  "verdict.replayed": { zh: "已被使用", en: "Already used" },
+  "verdict.other_verifier": { zh: "非本机构", en: "Not for us" },
+  "verdict.fields_mismatch": { zh: "内容不符", en: "Does not match" },
+  "verdict.unknown_certificate": { zh: "证照不存在", en: "No such certificate" },
+  "verdict.unreadable": { zh: "无法识别", en: "Unreadable" },
+  "verdict.not_yet_valid": { zh: "时间异常", en: "Clock mismatch" },
+  "why.valid": { zh: "签名、时效、链上承诺与证照状态均核验通过。", en: "Signature, freshness, on-chain commitments and status all check out." },
+  "why.revoked": { zh: "该证照已被签发机构吊销。", en: "The issuer revoked this certificate." },
+  "why.expired": { zh: "该证照已超过有效期。", en: "The certificate is past its validity." },
+  "why.suspended": { zh: "该证照已被暂停使用。", en: "The certificate is suspended." },
+  "why.superseded": { zh: "该证照已被换发，请出示新证照。", en: "A newer certificate replaced this one." },
+  "why.presentation_expired": { zh: "亮证二维码已过期，请市民刷新后重新出示。", en: "The QR code has expired: ask the citizen to refresh it." },
+  "why.bad_signature": { zh: "二维码内容与持证人签名不符，可能被篡改。", en: "The content does not match the holder's signature: it may have been altered." },
+  "why.replayed": { zh: "该二维码已被核验过，不能重复使用。请市民重新生成二维码。", en: "This QR code was already verified and cannot be used again: ask for a new one." },
+  "why.other_verifier": { zh: "该二维码是出示给其他机构的，本机构不能使用。", en: "This QR code was made for another agency." },
+  "why.fields_mismatch": { zh: "出示的信息与链上记录不符，可能被篡改。", en: "The fields shown do not match the chain: they may have been altered." },
+  "why.unknown_certificate": { zh: "链上没有这张证照。", en: "The chain has no such certificate." },
+  "why.unreadable": { zh: "这不是可识别的亮证二维码。", en: "This is not a presentation QR code." },
+  "why.not_yet_valid": { zh: "二维码时间晚于当前时间，请检查设备时钟。", en: "The QR code is dated in the future: check the device clock." },
+  "err.empty": { zh: "请先填写内容", en: "Fill this in first" },
+  "err.empty_image": { zh: "请先选择图片", en: "Choose an image first" },
+  "err.too_long": { zh: "内容过长，不是有效的亮证二维码", en: "Too long to be a presentation" },
+  "err.purpose": { zh: "请选择申请事由", en: "Choose a purpose" },
+  "err.purpose_long": { zh: "事由说明最多 200 字", en: "Purpose details: at most 200 characters" },
+  "err.purpose_other": { zh: "选择“其他”时请填写事由说明", en: "Say what for when choosing Other" },
+  "err.wrong_passphrase": { zh: "工号或口令错误", en: "Wrong clerk id or passphrase" },
+  "err.locked": { zh: (s) => `错误次数过多，请 ${s} 秒后再试`, en: (s) => `Too many wrong tries: try again in ${s} s` },
+  "err.signed_out": { zh: "登录已过期，请重新登录", en: "Your session has ended: please sign in again" },
+  "err.no_qr": { zh: "图片中没有找到二维码，请重拍或上传更清晰的图片", en: "No QR code found in the image: take or upload a clearer one" },
+  "err.not_image": { zh: "请上传 PNG、JPEG 或 WebP 图片", en: "Upload a PNG, JPEG or WebP image" },
+  "err.too_large": { zh: "文件过大（最大 4 MB）", en: "The file is too large (4 MB at most)" },
+  "err.node": { zh: "暂时无法连接区块链节点，请稍后重试", en: "The chain cannot be reached right now: try again shortly" },
+  "err.network": { zh: "网络错误，请检查连接", en: "Network error: check the connection" },
+  "err.camera": { zh: "无法打开摄像头：", en: "The camera could not be opened: " },
+  "err.busy": { zh: "正在处理，请稍候", en: "Working on it, please wait" },
+  "err.bad_json": { zh: "请求格式有误", en: "The request was malformed" },
+  checking: { zh: "正在核验……", en: "Verifying…" },
+  signed_in_as: { zh: (n) => `经办人：${n}`, en: (n) => `Clerk: ${n}` },
 };
 const PAYLOAD_CHARS_MAX = 779; // window/limits.py (the longest presentation a wallet makes)
 
@@ -103,7 +113,7 @@ let catalogue = { purposes: [], types: {} }; // from the chain, through the serv
 let busy = false;
 let stream = null;
 const t = (key, ...args) => {
-  const v = key.split(".").reduce((o, k) => (o == null ? o : o[k]), TEXT[lang]);
+  const v = Object.hasOwn(TEXT, key) ? TEXT[key][lang] : undefined;
   return typeof v === "function" ? v(...args) : v ?? key;
 };
 const $ = (sel) => document.querySelector(sel);
@@ -316,7 +326,7 @@ function fieldList(fields, cls) {
   const entries = Object.entries(fields || {});
   if (!entries.length) return null;
   return el("dl", { class: `fields ${cls || ""}` },
-    entries.map(([k, v]) => [el("dt", { text: (FIELDS[lang][k] || k) }), el("dd", { text: v })]));
+    entries.map(([k, v]) => [el("dt", { text: fieldLabel(k, lang) }), el("dd", { text: v })]));
 }
 
 function typeName(id) {
@@ -361,11 +371,19 @@ function showResult(r) {
   loadRecords();
 }
 
+// The records list is aria-busy while a load is in flight; only the latest load draws it
+// (a verification reloads the list, perhaps while the first load is still out).
+let recordsLoad = 0;
+
 async function loadRecords() {
+  const mine = ++recordsLoad;
+  $("#records")?.setAttribute("aria-busy", "true");
   let records;
-  try { records = await api("GET", "/api/records"); } catch (err) { say(err.message); return; }
+  try { records = await api("GET", "/api/records"); } catch (err) { say(err.message); records = null; }
   const box = $("#records");
-  if (!box) return;
+  if (!box || mine !== recordsLoad) return;
+  box.removeAttribute("aria-busy");
+  if (records === null) return;
   if (!records.length) { box.replaceChildren(el("p", { class: "muted", text: t("none_yet") })); return; }
   box.replaceChildren(el("table", { class: "records" },
     el("thead", {}, el("tr", {}, ["col_time", "col_result", "col_cert", "col_via", "col_clerk"].map((k) => el("th", { scope: "col", text: t(k) })), el("th", { scope: "col" }, el("span", { class: "sr-only", text: t("receipt_of") })))),
