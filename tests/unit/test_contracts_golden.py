@@ -394,35 +394,13 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0002",
-            "fields": support.json_arg(["valid_until"]),
-        },
+        support.BANK, "consent.access", support.loan_access_args("ID-370102-0002", "valid_until")
     )
-    r.step(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0002",
-            "fields": support.json_arg(["sex"]),
-        },
-    )
-    r.step(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
-    r.step(
-        support.NOTARY,
-        "consent.access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
-    )
+    r.step(support.BANK, "consent.access", support.loan_access_args("ID-370102-0002", "sex"))
+    r.step(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
+    r.step(support.NOTARY, "consent.access", support.LOAN_RECORD_ACCESS)
     r.step(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
-    r.step(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
+    r.step(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
     r.step(
         support.NOTARY,
         "consent.request",

@@ -487,17 +487,9 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
     )
     ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 2})
     ledger.call(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0001",
-            "fields": support.json_arg(["valid_until"]),
-        },
+        support.BANK, "consent.access", support.loan_access_args("ID-370102-0001", "valid_until")
     )
-    ledger.call(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
+    ledger.call(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
     ledger.call(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
     ledger.call(support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"})

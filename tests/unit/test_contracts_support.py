@@ -607,3 +607,13 @@ def loan_request_args(
         "max_uses": max_uses,
         "expires_at_ms": expires_at_ms,
     }
+
+
+def loan_access_args(cert_id: str, *fields: str) -> dict[str, ArgValue]:
+    """``consent.access`` under the bank's loan request (REQ-0000001) to ``fields`` of
+    identity card ``cert_id``."""
+    return {"request_id": "REQ-0000001", "cert_id": cert_id, "fields": json_arg(list(fields))}
+
+
+LOAN_RECORD_ACCESS = {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
+"""``consent.access`` under the bank's loan request to Alice's social-security record."""
