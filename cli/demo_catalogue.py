@@ -16,6 +16,8 @@ from contracts.catalogue.certificate_types import (
     CIVIL_AFFAIRS,
     DAY_MS,
     HEALTH,
+    PERMIT_HOLDER_FIELDS,
+    PERSON_CERTIFICATE_FIELDS,
     PUBLIC_SECURITY,
     TYPES,
 )
@@ -86,8 +88,6 @@ def _classify(cert_type: CertificateType) -> CertificateType:
     )
 
 
-_PERSON: Final = ("certificate_number", "holder_name", "sex", "id_number")
-
 SEED_TYPES: Final = (
     CertificateType(
         id="vehicle_licence",
@@ -115,7 +115,13 @@ SEED_TYPES: Final = (
         name_zh="离婚证",
         name_en="Divorce certificate",
         holder_kinds=("person",),
-        fields=(*_PERSON, "spouse_name", "spouse_id_number", "divorce_date", "registry_office"),
+        fields=(
+            *PERSON_CERTIFICATE_FIELDS,
+            "spouse_name",
+            "spouse_id_number",
+            "divorce_date",
+            "registry_office",
+        ),
     ),
     CertificateType(
         id="hotel_special_trade_permit",
@@ -123,16 +129,7 @@ SEED_TYPES: Final = (
         name_zh="特种行业许可证（旅馆业）",
         name_en="Special trade permit (hotels)",
         holder_kinds=("enterprise",),
-        fields=(
-            "permit_number",
-            "operator_name",
-            "unified_social_credit_code",
-            "legal_representative",
-            "business_premises",
-            "rooms",
-            "issuing_authority",
-            "issue_date",
-        ),
+        fields=(*PERMIT_HOLDER_FIELDS, "rooms", "issuing_authority", "issue_date"),
     ),
     CertificateType(
         id="senior_preferential_card",
@@ -140,7 +137,7 @@ SEED_TYPES: Final = (
         name_zh="老年人优待证",
         name_en="Senior citizen's preferential card",
         holder_kinds=("person",),
-        fields=(*_PERSON, "birth_date", "issuing_authority", "issue_date"),
+        fields=(*PERSON_CERTIFICATE_FIELDS, "birth_date", "issuing_authority", "issue_date"),
     ),
     CertificateType(
         id="nurse_practising_registration",
@@ -148,7 +145,12 @@ SEED_TYPES: Final = (
         name_zh="护士执业证书",
         name_en="Nurse practising registration",
         holder_kinds=("person",),
-        fields=(*_PERSON, "practice_place", "registration_date", "issuing_authority"),
+        fields=(
+            *PERSON_CERTIFICATE_FIELDS,
+            "practice_place",
+            "registration_date",
+            "issuing_authority",
+        ),
         validity_required=True,
         validity_ms_max=5 * 366 * DAY_MS,
     ),

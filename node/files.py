@@ -41,6 +41,16 @@ def write_private_json(path: Path, doc: object, tmp: Path) -> None:
     os.replace(tmp, path)
 
 
+def fsync_dir(path: Path) -> None:
+    """Make a file's creation or renaming in `path` durable (the entry is in the folder):
+    the WAL's segments and the wallet store's sweep both rely on it before their next step."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def get_exposure(path: Path) -> str | None:
     """Why other users can reach `path`, or None if only its owner can (or it does not
     exist yet: whoever creates it decides, and a missing key is reported by its loader)."""

@@ -38,6 +38,12 @@ P_RECORD = b"r/"
 """An archive record's content its source delivered (docs/erasure.md, "Archive records")."""
 
 
+def copy_row(holder_id: str, item_id: str) -> bytes:
+    """The key, after its row's prefix, of ``holder_id``'s copy of a certificate or record:
+    an erasure finds every holder's copy of ``item_id`` by the ``/<item_id>`` ending."""
+    return f"{holder_id}/{item_id}".encode()
+
+
 def part_aad(holder_id: str, cert_id: str, kind: bytes) -> bytes:
     """The associated data a copy in row ``kind`` (:data:`P_DOC` or :data:`P_CREDENTIALS`,
     or :data:`P_RECORD` for a record, ``cert_id`` then being the record's id) is sealed
@@ -80,31 +86,37 @@ class WalletStore:
     def get_holder(self, holder_id: str) -> dict[str, Any] | None:
         return self._get_json(P_HOLDER + holder_id.encode())
 
-    def put_document(self, holder_id: str, cert_id: str, sealed: bytes) -> None:
+    def _put_copy(self, kind: bytes, holder_id: str, item_id: str, sealed: bytes) -> None:
         with self._lock:
-            self._db.put(P_DOC + f"{holder_id}/{cert_id}".encode(), sealed, sync=True)
+            self._db.put(kind + copy_row(holder_id, item_id), sealed, sync=True)
 
-    def get_document(self, holder_id: str, cert_id: str) -> bytes | None:
-        value: bytes | None = self._db.get(P_DOC + f"{holder_id}/{cert_id}".encode())
+    def _get_copy(self, kind: bytes, holder_id: str, item_id: str) -> bytes | None:
+        value: bytes | None = self._db.get(kind + copy_row(holder_id, item_id))
         return value
 
-    def delete_document(self, holder_id: str, cert_id: str) -> None:
+    def _delete_copy(self, kind: bytes, holder_id: str, item_id: str) -> None:
         with self._lock:
-            self._db.delete(P_DOC + f"{holder_id}/{cert_id}".encode(), sync=True)
+            self._db.delete(kind + copy_row(holder_id, item_id), sync=True)
+
+    def put_document(self, holder_id: str, cert_id: str, sealed: bytes) -> None:
+        self._put_copy(P_DOC, holder_id, cert_id, sealed)
+
+    def get_document(self, holder_id: str, cert_id: str) -> bytes | None:
+        return self._get_copy(P_DOC, holder_id, cert_id)
+
+    def delete_document(self, holder_id: str, cert_id: str) -> None:
+        self._delete_copy(P_DOC, holder_id, cert_id)
 
     def put_credentials(self, holder_id: str, cert_id: str, sealed: bytes) -> None:
         """The certificate's open credentials as its issuer signed them, sealed like the
         document (docs/credentials.md)."""
-        with self._lock:
-            self._db.put(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode(), sealed, sync=True)
+        self._put_copy(P_CREDENTIALS, holder_id, cert_id, sealed)
 
     def get_credentials(self, holder_id: str, cert_id: str) -> bytes | None:
-        value: bytes | None = self._db.get(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode())
-        return value
+        return self._get_copy(P_CREDENTIALS, holder_id, cert_id)
 
     def delete_credentials(self, holder_id: str, cert_id: str) -> None:
-        with self._lock:
-            self._db.delete(P_CREDENTIALS + f"{holder_id}/{cert_id}".encode(), sync=True)
+        self._delete_copy(P_CREDENTIALS, holder_id, cert_id)
 
     def put_share(self, request_id: str, record: dict[str, Any]) -> None:
         self._put_json(P_SHARE + request_id.encode(), record)
@@ -119,12 +131,10 @@ class WalletStore:
     def put_record(self, holder_id: str, record_id: str, sealed: bytes) -> None:
         """An archive record's content, sealed like a document (:meth:`seal_document` with
         :data:`P_RECORD`): what a grant of its category releases."""
-        with self._lock:
-            self._db.put(P_RECORD + f"{holder_id}/{record_id}".encode(), sealed, sync=True)
+        self._put_copy(P_RECORD, holder_id, record_id, sealed)
 
     def get_record(self, holder_id: str, record_id: str) -> bytes | None:
-        value: bytes | None = self._db.get(P_RECORD + f"{holder_id}/{record_id}".encode())
-        return value
+        return self._get_copy(P_RECORD, holder_id, record_id)
 
     # --- Per-document keys and erasure ---------------------------------------------------
 
@@ -142,9 +152,7 @@ class WalletStore:
             self.suite, public_key, plaintext, part_aad(holder_id, cert_id, kind)
         )
         with self._lock:
-            self._db.put(
-                P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode(), sealed_key, sync=True
-            )
+            self._db.put(P_DOC_KEY + kind + copy_row(holder_id, cert_id), sealed_key, sync=True)
         return sealed
 
     def open_document(
@@ -153,7 +161,7 @@ class WalletStore:
         """The plaintext of what :meth:`seal_document` made (or, before suites, a ``TLDK1``
         document or a plain sealed box: node/sdk/sealing.py); ``KeyError`` if its key was
         destroyed, ``suites.SealError`` if it does not open as this copy."""
-        sealed_key = self._db.get(P_DOC_KEY + kind + f"{holder_id}/{cert_id}".encode())
+        sealed_key = self._db.get(P_DOC_KEY + kind + copy_row(holder_id, cert_id))
         try:
             return sealing.open_document(
                 self.suite, private_key, sealed, sealed_key, part_aad(holder_id, cert_id, kind)
@@ -191,7 +199,7 @@ class WalletStore:
         """Destroy ``holder_id``'s copy of archive record ``record_id``: its key, its content,
         and its entry in every share (a share left with no record goes); then compact the
         store, as :meth:`erase_certificate` does. The number of rows deleted or rewritten."""
-        row = f"{holder_id}/{record_id}".encode()
+        row = copy_row(holder_id, record_id)
         self.compact()  # first: see `compact`
         with self._lock:
             doomed = [

@@ -21,13 +21,13 @@ half done.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from pathlib import Path
 
 import plyvel
 
+from node.files import fsync_dir
 from wallet import limits
 
 log = logging.getLogger(__name__)
@@ -43,22 +43,13 @@ def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _sync_dir(folder: Path) -> None:
-    """Make the renames in ``folder`` durable before the next step relies on them."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _recover(path: Path) -> None:
     """Finish or undo a sweep that a crash interrupted, from what is on disk."""
     building, retired = _beside(path, ".sweep"), _beside(path, ".swept-old")
     if not path.exists() and retired.exists():
         # Crashed between the two renames: the new store was complete before the first.
         (building if building.exists() else retired).rename(path)
-        _sync_dir(path.parent)
+        fsync_dir(path.parent)
     if retired.exists():
         shutil.rmtree(retired)
     if building.exists():
@@ -86,7 +77,7 @@ def sweep_once(path: Path, progress_rows: int = limits.SWEEP_PROGRESS_ROWS) -> b
     retired = _beside(path, ".swept-old")
     path.rename(retired)
     building.rename(path)
-    _sync_dir(path.parent)
+    fsync_dir(path.parent)
     shutil.rmtree(retired)
     return True
 

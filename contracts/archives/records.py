@@ -17,8 +17,6 @@ CORRECTION_REFUSED: Final = "refused"
 CORRECTION_STATUSES: Final = (CORRECTION_PENDING, CORRECTION_CORRECTED, CORRECTION_REFUSED)
 OUTCOMES: Final = (CORRECTION_CORRECTED, CORRECTION_REFUSED)
 
-VERSION_DIGITS: Final = 10
-
 
 @dataclass(frozen=True, slots=True)
 class ArchiveRecord(Record):
@@ -141,8 +139,15 @@ class RecordVersion(Record):
 
 # --- Keys and accessors --------------------------------------------------------------------
 
-RECORDS: Final = Table(ArchiveRecord, b"archives/record/", "archive record")
-CORRECTIONS: Final = Table(Correction, b"archives/correction/", "correction")
+RECORDS: Final = Table(
+    ArchiveRecord, b"archives/record/", "archive record", related=("subject", "source")
+)
+CORRECTIONS: Final = Table(
+    Correction,
+    b"archives/correction/",
+    "correction",
+    related=("subject", "record_id", "source", "requested_by"),
+)
 BY_SUBJECT: Final = Index(b"archives/by_subject/")
 """A subject's records under its holder id, then the category."""
 VERSIONS: Final = Index(b"archives/version/")
@@ -150,20 +155,10 @@ VERSIONS: Final = Index(b"archives/version/")
 CORRECTIONS_BY_SOURCE: Final = Index(b"archives/correction_by_source/")
 CORRECTIONS_BY_SUBJECT: Final = Index(b"archives/correction_by_subject/")
 
-
-def get_version_key(record_id: str, version: int) -> bytes:
-    """Key of one replaced version (zero-padded, so versions scan in order)."""
-    return VERSIONS.key(record_id, str(version).zfill(VERSION_DIGITS))
+get_version_key: Final = VERSIONS.numbered_key
+"""Key of one replaced version of a record: its id, then the version."""
 
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the record or correction named ``subject`` is about."""
-    found: list[str] = []
-    record = RECORDS.get(state, subject)
-    if record is not None:
-        found += [record.subject, record.source]
-    correction = CORRECTIONS.get(state, subject)
-    if correction is not None:
-        found += [correction.subject, correction.record_id, correction.source]
-        found += [correction.requested_by]
-    return found
+    return RECORDS.get_related(state, subject) + CORRECTIONS.get_related(state, subject)

@@ -8,6 +8,7 @@ named. ``encode_*`` writes every key, so one entry has one encoding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, cast
 
@@ -27,6 +28,8 @@ from contracts.framework import formats, identifiers, limits
 from contracts.framework.arguments import invalid
 
 ID_RE: Final = formats.CATALOGUE_ID_RE
+_ID_RULE: Final = "lower-case letters, digits and _"
+"""What :data:`ID_RE` accepts, as refusals say it."""
 PURPOSE_CODE_RE: Final = formats.PURPOSE_CODE_RE
 
 HOLDER_KINDS: Final[tuple[HolderKind, ...]] = ("person", "enterprise")
@@ -72,6 +75,15 @@ def _names(value: Definition, what: str) -> tuple[str, str]:
     return names[0], names[1]
 
 
+def _entry(raw: Definition, kind: str, id_re: re.Pattern[str], id_rule: str) -> CatalogueEntry:
+    """What every entry has (its id, checked by ``id_re``, and its names), read first so
+    later refusals can name the entry."""
+    entry_id = raw["id"]
+    if not isinstance(entry_id, str) or id_re.fullmatch(entry_id) is None:
+        raise invalid(f"a {kind}'s id must be {id_rule}")
+    return CatalogueEntry(entry_id, *_names(raw, f"{kind} {entry_id}"))
+
+
 def _kinds(value: object, what: str, key: str) -> tuple[HolderKind, ...]:
     if (
         not isinstance(value, list)
@@ -113,11 +125,8 @@ def parse_certificate_type(value: object) -> CertificateType:
     """The certificate type a definition describes; ``invalid_argument`` naming the first
     problem if it is not one."""
     raw = _keys(value, *_TYPE_KEYS, "a certificate type")
-    type_id = raw["id"]
-    if not isinstance(type_id, str) or ID_RE.fullmatch(type_id) is None:
-        raise invalid("a certificate type's id must be lower-case letters, digits and _")
-    what = f"certificate type {type_id}"
-    name_zh, name_en = _names(raw, what)
+    head = _entry(raw, "certificate type", ID_RE, _ID_RULE)
+    what = f"certificate type {head.id}"
     fields = raw["fields"]
     if not isinstance(fields, list) or not 1 <= len(fields) <= limits.NAME_LIST_LENGTH_MAX:
         raise invalid(f"{what}: fields must list 1 to {limits.NAME_LIST_LENGTH_MAX} fields")
@@ -167,9 +176,9 @@ def parse_certificate_type(value: object) -> CertificateType:
     if not isinstance(validity_required, bool):
         raise invalid(f"{what}: validity_required must be true or false")
     return CertificateType(
-        id=type_id,
-        name_zh=name_zh,
-        name_en=name_en,
+        id=head.id,
+        name_zh=head.name_zh,
+        name_en=head.name_en,
         holder_kinds=_kinds(raw["holder_kinds"], what, "holder_kinds"),
         fields=tuple(names),
         field_lengths_max=tuple(lengths),
@@ -212,14 +221,9 @@ def parse_record_category(value: object) -> RecordCategory:
     raw = _keys(
         value, frozenset({"id", "name_zh", "name_en", "subject_kinds"}), frozenset(), "a category"
     )
-    category_id = raw["id"]
-    if not isinstance(category_id, str) or ID_RE.fullmatch(category_id) is None:
-        raise invalid("a record category's id must be lower-case letters, digits and _")
-    what = f"record category {category_id}"
-    name_zh, name_en = _names(raw, what)
-    return RecordCategory(
-        category_id, name_zh, name_en, _kinds(raw["subject_kinds"], what, "subject_kinds")
-    )
+    head = _entry(raw, "record category", ID_RE, _ID_RULE)
+    kinds = _kinds(raw["subject_kinds"], f"record category {head.id}", "subject_kinds")
+    return RecordCategory(head.id, head.name_zh, head.name_en, kinds)
 
 
 def encode_record_category(entry: RecordCategory) -> Definition:
@@ -230,11 +234,7 @@ def encode_record_category(entry: RecordCategory) -> Definition:
 def parse_purpose(value: object) -> CatalogueEntry:
     """The purpose of use a definition describes (``invalid_argument`` if none)."""
     raw = _keys(value, frozenset({"id", "name_zh", "name_en"}), frozenset(), "a purpose")
-    code = raw["id"]
-    if not isinstance(code, str) or PURPOSE_CODE_RE.fullmatch(code) is None:
-        raise invalid("a purpose's id must be a code of 3 digits")
-    name_zh, name_en = _names(raw, f"purpose {code}")
-    return CatalogueEntry(code, name_zh, name_en)
+    return _entry(raw, "purpose", PURPOSE_CODE_RE, "a code of 3 digits")
 
 
 def encode_purpose(entry: CatalogueEntry) -> Definition:

@@ -33,8 +33,6 @@ STATUS_EXPIRED: Final = "expired"
 VERIFICATION_RESULTS: Final = ("passed", "failed")
 """What a verifier may record: the certificate (and the disclosed fields) checked out, or not."""
 
-VERSION_DIGITS: Final = 10
-
 
 @dataclass(frozen=True, slots=True)
 class Certificate(Record):
@@ -151,15 +149,25 @@ class Verification(Record):
 
 # --- Keys and accessors -------------------------------------------------------------------
 
-CERTIFICATES: Final = Table(Certificate, b"certificates/cert/", "certificate")
-VERIFICATIONS: Final = Table(Verification, b"certificates/verification/", "verification")
+CERTIFICATES: Final = Table(
+    Certificate,
+    b"certificates/cert/",
+    "certificate",
+    related=("holder", "issuer", "supersedes", "superseded_by"),
+)
+VERIFICATIONS: Final = Table(
+    Verification,
+    b"certificates/verification/",
+    "verification",
+    related=("cert_id", "holder", "verifier"),
+)
 VERIFICATION_PURPOSE_CODES: Final = Texts(b"certificates/verification_purpose/")
+"""A verification record's purpose code (``contracts.catalogue.purposes``), when given."""
 CURRENT_IDENTIFIERS: Final = Texts(b"certificates/identifier_now/")
 """A certificate with a national identifier, renewed or amended: its identifier's current
 version (by the id it was issued under; absent while that is still current)."""
 IDENTIFIED_BY: Final = Texts(b"certificates/identifier_of/")
 """A later version's identifier -> the id of the certificate it names."""
-"""A verification record's purpose code (``contracts.catalogue.purposes``), when given."""
 BY_HOLDER: Final = Index(b"certificates/by_holder/")
 VERSIONS: Final = Index(b"certificates/version/")
 """A certificate's replaced document versions, under its id."""
@@ -169,10 +177,8 @@ VERIFICATIONS_BY_HOLDER: Final = Index(b"certificates/verification_by_holder/")
 get_cert_key: Final = CERTIFICATES.key
 """State key of a certificate record (what agencies and the wallet ask the proofs of)."""
 
-
-def get_version_key(cert_id: str, version: int) -> bytes:
-    """Key of one replaced document version (zero-padded, so versions scan in order)."""
-    return VERSIONS.key(cert_id, str(version).zfill(VERSION_DIGITS))
+get_version_key: Final = VERSIONS.numbered_key
+"""Key of one replaced document version: the certificate's id, then the version."""
 
 
 def compute_certificate_status(cert: Certificate, now_ms: int) -> str:
@@ -246,11 +252,4 @@ _check_written_out_encoding()
 
 def get_related(state: StateReader, subject: str) -> list[str]:
     """Ids the certificate or verification record named ``subject`` is about."""
-    found: list[str] = []
-    cert = CERTIFICATES.get(state, subject)
-    if cert is not None:
-        found += [cert.holder, cert.issuer, cert.supersedes, cert.superseded_by]
-    verification = VERIFICATIONS.get(state, subject)
-    if verification is not None:
-        found += [verification.cert_id, verification.holder, verification.verifier]
-    return found
+    return CERTIFICATES.get_related(state, subject) + VERIFICATIONS.get_related(state, subject)

@@ -109,7 +109,12 @@ class Delegation(Record):
 
 # --- Keys, accessors and predicates --------------------------------------------------------
 
-DELEGATIONS: Final = Table(Delegation, b"delegation/record/", "delegation")
+DELEGATIONS: Final = Table(
+    Delegation,
+    b"delegation/record/",
+    "delegation",
+    related=("principal", "delegate", "created_by", "parent"),
+)
 BY_PRINCIPAL: Final = Index(b"delegation/by_principal/")
 BY_DELEGATE: Final = Index(b"delegation/by_delegate/")
 BY_PAIR: Final = Index(b"delegation/by_pair/")
@@ -178,9 +183,5 @@ def get_delegation_json(state: StateReader, delegation: Delegation, now_ms: int)
     return record
 
 
-def get_related(state: StateReader, subject: str) -> list[str]:
-    """Ids the delegation named ``subject`` is about."""
-    found = DELEGATIONS.get(state, subject)
-    if found is None:
-        return []
-    return [found.principal, found.delegate, found.created_by, found.parent]
+get_related: Final = DELEGATIONS.get_related
+"""Ids the delegation named ``subject`` is about."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -377,9 +376,6 @@ def check_name_list(
     return tuple(sorted(names))
 
 
-_DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
-
-
 def get_screening_problem(args: Args, organisation_codes: Collection[str] = ()) -> str | None:
     """Why a transaction's arguments must not enter a block, or None.
 
@@ -400,11 +396,8 @@ def get_screening_problem(args: Args, organisation_codes: Collection[str] = ()) 
             continue
         if formats.is_doc_hash(value) or is_holder_id(value) or formats.is_public_key_hex(value):
             continue
-        # Digests and holder ids inside a longer value (e.g. JSON of field commitments) are
-        # random hex, whose digit runs could match a pattern by chance: scan the rest.
-        found = screen.find_personal_data(
-            _DIGEST_OR_HOLDER_RE.sub(" ", identifiers.isolate_serials(value))
-        )
+        # Inside a longer value (e.g. JSON of field commitments), what is not a digest.
+        found = screen.find_personal_data_past_digests(identifiers.isolate_serials(value))
         if found is not None:
             return f"argument {name!r} looks like it holds {found}: nothing personal goes on-chain"
     return None

@@ -14,7 +14,6 @@ Every refusal names the argument and the rule, never the value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -31,8 +30,6 @@ UNDECLARED: Final = "invalid_argument"
 
 PERSONAL_DATA: Final = "personal_data"
 """The code of a call whose arguments look like they hold personal data."""
-
-_DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +63,12 @@ def get_personal_data_in(kind: Kind, value: ArgValue) -> str | None:
         return None
     if kind.organisation_code and is_gb32100_valid(value):
         return None  # a member organisation's code, public (refused below if malformed)
-    # Digests and holder ids inside JSON (field commitments, scopes) are random hex, whose
-    # digit runs could look like a phone number by chance: the rest is screened.
-    # A national identifier's serial is screened alone (identifiers.isolate_serials).
+    # A national identifier's serial is screened alone (identifiers.isolate_serials); in
+    # JSON (field commitments, scopes), what is not a digest or a holder id.
     value = identifiers.isolate_serials(value)
-    return screen.find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", value) if kind.json else value)
+    if kind.json:
+        return screen.find_personal_data_past_digests(value)
+    return screen.find_personal_data(value)
 
 
 def _check_arg(where: str, arg: Arg[object], args: Mapping[str, ArgValue]) -> Refusal | None:

@@ -31,6 +31,7 @@ reason, before any lookup.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -208,6 +209,20 @@ def is_identifier_like(text: str) -> bool:
     return text.startswith(PREFIX + ".")
 
 
+def _rewrite_identifiers(text: str, rewrite: Callable[[CertificateIdentifier, str], str]) -> str:
+    """``text`` with each identifier in it that parses (check character right) replaced by
+    ``rewrite(identifier, its text)``; a malformed one is left as it is."""
+
+    def replace(match: re.Match[str]) -> str:
+        try:
+            identifier = parse_identifier(match.group(0))
+        except IdentifierError:
+            return match.group(0)
+        return rewrite(identifier, match.group(0))
+
+    return _WELL_FORMED_RE.sub(replace, text)
+
+
 def mask_organisation_codes(text: str) -> str:
     """``text`` with the type code and issuer code of every identifier in it replaced by
     ``#``. They are organisations' unified social credit codes (the defining body's and the
@@ -215,18 +230,12 @@ def mask_organisation_codes(text: str) -> str:
     enterprise holder's code. Only identifiers whose check character is right are masked, so
     an 18-character code elsewhere, or in a malformed identifier, is still screened."""
 
-    def mask(match: re.Match[str]) -> str:
-        try:
-            identifier = parse_identifier(match.group(0))
-        except IdentifierError:
-            return match.group(0)
-        return (
-            match.group(0)
-            .replace(identifier.type_code, MASKED_CODE, 1)
-            .replace(identifier.issuer_code, MASKED_CODE, 1)
+    def mask(identifier: CertificateIdentifier, found: str) -> str:
+        return found.replace(identifier.type_code, MASKED_CODE, 1).replace(
+            identifier.issuer_code, MASKED_CODE, 1
         )
 
-    return _WELL_FORMED_RE.sub(mask, text)
+    return _rewrite_identifiers(text, mask)
 
 
 def isolate_serials(text: str) -> str:
@@ -237,11 +246,7 @@ def isolate_serials(text: str) -> str:
     number of a random serial (``8619486242.001.A`` reads as ``+86 19486242001``). The serial
     itself is still screened."""
 
-    def isolate(match: re.Match[str]) -> str:
-        try:
-            identifier = parse_identifier(match.group(0))
-        except IdentifierError:
-            return match.group(0)
+    def isolate(identifier: CertificateIdentifier, found: str) -> str:
         return f"{MASKED_CODE} {identifier.serial} {MASKED_CODE}"
 
-    return _WELL_FORMED_RE.sub(isolate, text)
+    return _rewrite_identifiers(text, isolate)

@@ -32,7 +32,7 @@ It then recognises (:func:`find_personal_data` returns which):
 
 Digits inside a longer run of digits are not matched (a 31-digit certificate serial holds no
 phone number), which keeps random tokens from being refused by chance; SHA-256 digests and
-holder ids are removed by the caller before the screen runs.
+holder ids inside a longer value are blanked first (:func:`find_personal_data_past_digests`).
 """
 
 from __future__ import annotations
@@ -200,6 +200,17 @@ def find_personal_data(text: str) -> str | None:
     ):
         return "a name with an address"
     return None
+
+
+_DIGEST_OR_HOLDER_RE: Final = re.compile(r"hd[0-9a-f]{40}|[0-9a-f]{64}")
+"""A SHA-256 digest (64 hex digits) or a holder id (``hd`` and 40 hex digits)."""
+
+
+def find_personal_data_past_digests(text: str) -> str | None:
+    """:func:`find_personal_data` of ``text`` with its digests and holder ids blanked: inside
+    a longer value (JSON of field commitments, a scope) they are random hex, whose digit runs
+    could look like a phone number by chance."""
+    return find_personal_data(_DIGEST_OR_HOLDER_RE.sub(" ", text))
 
 
 def find_personal_number(value: int) -> str | None:

@@ -1,16 +1,18 @@
 """Reading records and index entries from state, the same way in every contract.
 
-A :class:`Table` is one record type stored at ``<prefix><id>``: its key, its lookup and its
-``not_found`` error are declared once with it instead of three functions per record type.
+A :class:`Table` is one record type stored at ``<prefix><id>``: its key, its lookup, its
+``not_found`` error and the ids a record is about are declared once with it instead of a
+function each per record type.
 An :class:`Index` maps ``<prefix><owner>/<id>`` to the id as a JSON string; a list query
 scans an owner's prefix and loads each record the entries name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 from contracts.framework import limits
 from contracts.framework.codec import canonical_json, load_json
@@ -20,6 +22,10 @@ from contracts.framework.records import Record
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
+
+NUMBER_DIGITS: Final = 10
+"""Width of the number ending a numbered index key (a record's version): zero-padded to it,
+the numbers of one owner scan in numeric order up to 9,999,999,999."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,18 @@ class Table(Generic[R]):
     id_encoding: str = "ascii"
     """How an id becomes key bytes (kept per table: the keys already on chain depend on it)."""
 
+    related: tuple[str, ...] = ()
+    """The fields of a record that hold the ids it is about (its holder, organisations, other
+    records): the audit index files a call that names the record under these ids too."""
+
+    def __post_init__(self) -> None:
+        # A misspelt name would fail only inside the audit index, which swallows errors:
+        # refuse it when the table is declared instead.
+        fields = {field.name for field in dataclasses.fields(self.record_type)}  # type: ignore[arg-type]
+        unknown = [name for name in self.related if name not in fields]
+        if unknown:
+            raise TypeError(f"{self.what} records have no field {', '.join(unknown)}")
+
     def key(self, record_id: str) -> bytes:
         """State key of the record ``record_id``."""
         return self.prefix + record_id.encode(self.id_encoding)
@@ -53,6 +71,12 @@ class Table(Generic[R]):
     def get_existing(self, state: StateReader, record_id: str) -> R:
         """The record ``record_id``; ``not_found`` if there is none."""
         return get_existing(self.get(state, record_id), f"{self.what} {record_id}")
+
+    def get_related(self, state: StateReader, record_id: str) -> list[str]:
+        """The ids the record ``record_id`` is about (its :attr:`related` fields, in that
+        order, empty ones included); none if there is no such record."""
+        found = self.get(state, record_id)
+        return [] if found is None else [getattr(found, name) for name in self.related]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +117,11 @@ class Index:
     def key(self, *path: str) -> bytes:
         """Key of one entry: the owner parts, then the entry's own id."""
         return self.prefix_of(*path[:-1]) + path[-1].encode("ascii")
+
+    def numbered_key(self, owner: str, number: int) -> bytes:
+        """Key of the entry numbered ``number`` under ``owner`` (one of a record's replaced
+        versions), the number padded to :data:`NUMBER_DIGITS` so they scan in order."""
+        return self.key(owner, str(number).zfill(NUMBER_DIGITS))
 
     def write(self, *path: str) -> dict[bytes, bytes | None]:
         """The write adding the entry at ``path``, naming the record whose id ends the path."""

@@ -136,13 +136,10 @@ class Proposal(Record):
     """Why the change could not be applied, for a failed proposal; empty otherwise."""
 
 
-PROPOSALS: Final = Table(Proposal, b"membership/proposal/", "proposal")
+PROPOSALS: Final = Table(Proposal, b"membership/proposal/", "proposal", related=("proposer",))
 
-
-def get_related(state: StateReader, subject: str) -> list[str]:
-    """The proposer of the proposal named ``subject``, if it is one."""
-    proposal = PROPOSALS.get(state, subject)
-    return [] if proposal is None else [proposal.proposer]
+get_related: Final = PROPOSALS.get_related
+"""The proposer of the proposal named ``subject``, if it is one."""
 
 
 def count_member_approvals(state: StateReader, proposal: Proposal) -> int:

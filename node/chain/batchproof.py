@@ -29,6 +29,7 @@ from node.chain.stateproof import (
     ProofKind,
     Sibling,
     compute_value_hash,
+    decode_proof_kind,
     verify_proof,
 )
 from suites import Suite
@@ -76,13 +77,8 @@ def decode_batch_proof(
         raise ProofFormatError("a batch's node table holds 32-byte hashes only")
     if len(data) < 2 or data[0] != BATCH_PROOF_VERSION:
         raise ProofFormatError("not a batch proof of version 1")
-    try:
-        kind = ProofKind(data[1])
-    except ValueError:
-        raise ProofFormatError(f"unknown proof kind {data[1]}") from None
+    kind = decode_proof_kind(data)
     if kind is ProofKind.EMPTY:
-        if len(data) != 2:
-            raise ProofFormatError("an EMPTY proof has no body")
         return Proof(kind, ())
     at, leaf_key_hash, value_hash = 2, b"", b""
     if kind is ProofKind.OTHER_LEAF:

@@ -6,7 +6,7 @@ Validator-set decisions travel as events whose `validators` attribute is a JSON 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from consensus.validators import Validator, ValidatorSet, get_suite_key_problem
 from proto import ledger_pb2
@@ -20,6 +20,20 @@ VALIDATOR_EVENTS = frozenset((ENDPOINT_SET_EVENT, VALIDATORS_SCHEDULED_EVENT))
 def event_attrs(event: ledger_pb2.Event) -> dict[str, str | int | bool]:
     """An event's attributes by key, each with the value of whichever field it set."""
     return {a.key: getattr(a, a.WhichOneof("value") or "text") for a in event.attrs}
+
+
+def get_scheduling_events(
+    results: ledger_pb2.BlockResults,
+) -> Iterator[tuple[int, dict[str, str | int | bool]]]:
+    """Each ``membership.validators_scheduled`` event of a successful transaction in
+    `results`, as the transaction's index and the event's attributes (`event_attrs`): a
+    refused transaction's events schedule nothing, whoever follows the decisions."""
+    for index, result in enumerate(results.results):
+        if not result.ok:
+            continue
+        for event in result.events:
+            if event.name == VALIDATORS_SCHEDULED_EVENT:
+                yield index, event_attrs(event)
 
 
 def validator_set_of(entries: Iterable[Mapping[str, str]], suite: Suite) -> ValidatorSet:

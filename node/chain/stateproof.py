@@ -217,6 +217,19 @@ def encode_proof(proof: Proof) -> bytes:
     return b"".join(parts)
 
 
+def decode_proof_kind(data: bytes) -> ProofKind:
+    """The kind in an encoded proof's second byte, after its version (a single proof and a
+    batch entry alike); ProofFormatError for an unknown kind, or for an EMPTY proof with
+    anything after the kind (it has no body)."""
+    try:
+        kind = ProofKind(data[1])
+    except ValueError:
+        raise ProofFormatError(f"unknown proof kind {data[1]}") from None
+    if kind is ProofKind.EMPTY and len(data) != 2:
+        raise ProofFormatError("an EMPTY proof has no body")
+    return kind
+
+
 def decode_proof(data: bytes) -> Proof:
     """Parse `encode_proof` output strictly; anything else raises ProofFormatError."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -228,13 +241,8 @@ def decode_proof(data: bytes) -> Proof:
         raise ProofFormatError("proof is truncated")
     if data[0] != PROOF_FORMAT_VERSION:
         raise ProofFormatError(f"unknown proof format version {data[0]}")
-    try:
-        kind = ProofKind(data[1])
-    except ValueError:
-        raise ProofFormatError(f"unknown proof kind {data[1]}") from None
+    kind = decode_proof_kind(data)
     if kind is ProofKind.EMPTY:
-        if len(data) != 2:
-            raise ProofFormatError("an EMPTY proof has no body")
         return Proof(kind, ())
     at = 2
     leaf_key_hash = b""

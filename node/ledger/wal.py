@@ -69,6 +69,7 @@ from typing import BinaryIO
 
 from node import limits
 from node.chain.wire import VIEW_RECORDS_HEIGHT
+from node.files import fsync_dir
 
 log = logging.getLogger("trustledger.wal")
 
@@ -212,15 +213,6 @@ class MemoryWal:
     def _drop(self, key: tuple[int, int, int]) -> None:
         entry = self._kept.pop(key)
         self._bytes -= HEADER.size + KEY.size + len(entry.data)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a file's creation or renaming in `path` durable (the entry is in the folder)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -28,6 +28,7 @@ from contracts.catalogue.purposes import OTHER, PURPOSES
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import LIST_LIMIT_MAX
 from node.chain.crypto import KeyPair
+from node.sdk.refusals import Refused
 from suites import SUITES, Suite
 
 if TYPE_CHECKING:  # the client imports this module (through presentation_check)
@@ -68,12 +69,8 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
 
 
-class AnnotationRefused(Exception):
+class AnnotationRefused(Refused[Refusal]):
     """The annotated copy may not be used: ``reason`` says why, the message in a sentence."""
-
-    def __init__(self, reason: Refusal, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from consensus.validators import ValidatorSchedule, ValidatorSet, verify_commit_
 from contracts.certificates.records import get_cert_key
 from contracts.framework.memory import MemoryState
 from contracts.runtime import query as contract_query
-from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator_set_of
+from node.chain.events import get_scheduling_events, validator_set_of
 from node.chain.headers import header_hash
 from node.chain.stateproof import ProofFormatError, decode_proof, verify_proof
 from node.chain.wire import certificate_from_proto
@@ -64,19 +64,13 @@ def get_scheduled_set(
     """The validator set that a block's results schedule from `activation_height` (the
     ``membership.validators_scheduled`` event of a successful governance decision), its
     keys checked to be `suite`'s."""
-    for result in results.results:
-        if not result.ok:
+    for _, attrs in get_scheduling_events(results):
+        if attrs.get("activation_height") != activation_height:
             continue
-        for event in result.events:
-            if event.name != VALIDATORS_SCHEDULED_EVENT:
-                continue
-            attrs = event_attrs(event)
-            if attrs.get("activation_height") != activation_height:
-                continue
-            try:
-                return validator_set_of(json.loads(str(attrs["validators"])), suite)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise FinalityError(f"malformed validator decision: {exc}") from exc
+        try:
+            return validator_set_of(json.loads(str(attrs["validators"])), suite)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FinalityError(f"malformed validator decision: {exc}") from exc
     raise FinalityError(f"the block schedules no validator set from height {activation_height}")
 
 

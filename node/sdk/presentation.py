@@ -34,6 +34,7 @@ from contracts.certificates.commitments import derive_field_salt
 from contracts.framework.identity import holder_id_for
 from contracts.framework.limits import CERT_ID_LENGTH_MAX, FIELD_SALT_LENGTH, ORG_ID_LENGTH_MAX
 from node.chain.crypto import KeyPair
+from node.sdk.refusals import Refused
 from suites import ED25519_SHA256, SUITES, Suite
 
 PREFIX: Final = "TLP1."
@@ -83,12 +84,8 @@ class Refusal(StrEnum):
     FIELDS = "fields"
 
 
-class PresentationRefused(Exception):
+class PresentationRefused(Refused[Refusal]):
     """The presentation may not be accepted: ``reason`` says why, the message in a sentence."""
-
-    def __init__(self, reason: Refusal, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class PresentationInvalid(ValueError):

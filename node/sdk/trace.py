@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs
+from node.chain.events import get_scheduling_events
 from node.chain.tx import tx_hash
 from node.genesis import Genesis
 from node.sdk.evidence import (
@@ -81,14 +81,9 @@ def get_validator_decisions(source: TraceSource) -> list[tuple[int, int]]:
 
 
 def _find_scheduling(results: ledger_pb2.BlockResults, activation: int) -> int | None:
-    for i, result in enumerate(results.results):
-        if not result.ok:
-            continue
-        for event in result.events:
-            if event.name == VALIDATORS_SCHEDULED_EVENT and (
-                event_attrs(event).get("activation_height") == activation
-            ):
-                return i
+    for i, attrs in get_scheduling_events(results):
+        if attrs.get("activation_height") == activation:
+            return i
     return None
 
 

@@ -14,14 +14,13 @@ kind (`FAULT_KINDS`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from consensus.validators import ValidatorSchedule, ValidatorSet
 from contracts.framework.memory import MemoryState
-from node.chain.events import VALIDATORS_SCHEDULED_EVENT, event_attrs, validator_set_of
+from node.chain.events import get_scheduling_events, scheduled_set_of
 from node.chain.execution import BlockInvalid, run_txs
 from node.chain.headers import header_bytes, header_hash, results_root, tx_root
 from node.chain.statetree import MemoryNodeStore, apply_writes, build_tree
@@ -204,19 +203,12 @@ class ChainVerifier:
 
     def _follow_validators(self, height: int, results: ledger_pb2.BlockResults) -> None:
         """Sets scheduled by this block's (re-executed) decisions, as the SDK follows them."""
-        for result in results.results:
-            if not result.ok:
-                continue
-            for event in result.events:
-                if event.name != VALIDATORS_SCHEDULED_EVENT:
-                    continue
-                attrs = event_attrs(event)
-                try:
-                    activation = int(attrs["activation_height"])
-                    members = validator_set_of(json.loads(str(attrs["validators"])), self.suite)
-                    self.schedule = self.schedule.with_activation(activation, members)
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise ChainFault(height, "validator-set", f"{exc}") from None
+        for _, attrs in get_scheduling_events(results):
+            try:
+                activation, members = scheduled_set_of(attrs, self.suite)
+                self.schedule = self.schedule.with_activation(activation, members)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ChainFault(height, "validator-set", f"{exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

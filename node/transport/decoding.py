@@ -12,14 +12,14 @@ outside the access policy: a request that does not decode has nothing a rule cou
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
 from node.chain.pki import Identity
-from node.transport.wrapping import WrappingInterceptor, rebuild
+from node.transport.wrapping import Check, WrappingInterceptor, rebuild
 
 RefusalCounter = Callable[[str, grpc.StatusCode, Identity | None], None]
 """The same hook as the access policy's (node/transport/policy.py): counts a refused call."""
@@ -60,43 +60,21 @@ async def _refuse(
     )
 
 
-def _checked(
-    method: str,
-    inner: Callable[..., Any],
-    request_streaming: bool,
-    response_streaming: bool,
-    count: RefusalCounter | None,
-) -> Callable[..., Any]:
+def _decode_check(method: str, count: RefusalCounter | None) -> Check:
     async def requests(stream: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
         async for item in stream:
             if isinstance(item, Undecodable):
                 await _refuse(method, item, context, count)
             yield item
 
-    async def single_response(request: Any, context: Context) -> Any:
+    async def check(request: Any, context: Context, request_streaming: bool) -> Any:
         if request_streaming:
-            request = requests(request, context)
-        elif isinstance(request, Undecodable):
+            return requests(request, context)
+        if isinstance(request, Undecodable):
             await _refuse(method, request, context, count)
-        result = inner(request, context)
-        return await result if isinstance(result, Awaitable) else result
+        return request
 
-    async def response_stream(request: Any, context: Context) -> AsyncIterator[Any]:
-        if request_streaming:
-            request = requests(request, context)
-        elif isinstance(request, Undecodable):
-            await _refuse(method, request, context, count)
-        result = inner(request, context)
-        if isinstance(result, AsyncIterator):
-            async for item in result:
-                yield item
-        elif isinstance(result, Awaitable):
-            await result  # a handler that writes with context.write
-        elif result is not None:
-            for item in result:
-                yield item
-
-    return response_stream if response_streaming else single_response
+    return check
 
 
 def checked_handler(
@@ -104,12 +82,7 @@ def checked_handler(
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler, decoding tolerantly and refusing what does not decode."""
     return rebuild(
-        handler,
-        method,
-        lambda behaviour, requests, responses: _checked(
-            method, behaviour, requests, responses, count
-        ),
-        tolerant(handler.request_deserializer),
+        handler, method, _decode_check(method, count), tolerant(handler.request_deserializer)
     )
 
 

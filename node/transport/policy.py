@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import contextvars
 import enum
-import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
@@ -35,7 +34,7 @@ import grpc
 from node.chain.pki import Identity, Role
 from node.refusal_log import RefusalLog
 from node.transport.identity import CallerCheck, CallerRefused
-from node.transport.wrapping import WrappingInterceptor, rebuild
+from node.transport.wrapping import Check, WrappingInterceptor, rebuild
 
 log = logging.getLogger("trustledger.policy")
 
@@ -199,57 +198,24 @@ class Guard:
         return identity
 
 
-_Behaviour = Callable[..., Any]
-
-
-def _guarded(
-    method: str, inner: _Behaviour, guard: Guard, request_streaming: bool, response_streaming: bool
-) -> _Behaviour:
+def _guard_check(method: str, guard: Guard) -> Check:
     """Streamed requests carry no rule (checked by the table's tests): the check needs no
     request, so it runs before the first one is read."""
 
-    async def admit(request: object, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    async def check(
+        request: object, context: grpc.aio.ServicerContext[Any, Any], request_streaming: bool
+    ) -> object:
         _caller.set(await guard.admit(method, None if request_streaming else request, context))
+        return request
 
-    async def single_response(request: object, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await admit(request, context)
-        result = inner(request, context)
-        return await result if inspect.isawaitable(result) else result
-
-    async def response_stream(
-        request: object, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[Any]:
-        await admit(request, context)
-        async for item in _responses(inner(request, context)):
-            yield item
-
-    return response_stream if response_streaming else single_response
-
-
-async def _responses(result: Any) -> AsyncIterator[Any]:
-    """A streaming handler's responses, whichever way it produces them: an async
-    generator, a plain iterator, or a coroutine that writes with `context.write`."""
-    if inspect.isasyncgen(result):
-        async for item in result:
-            yield item
-    elif inspect.isawaitable(result):
-        await result
-    elif result is not None:
-        for item in result:
-            yield item
+    return check
 
 
 def wrap_handler(
     handler: grpc.RpcMethodHandler[Any, Any], method: str, guard: Guard
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler with `guard` checked before its behaviour runs."""
-    return rebuild(
-        handler,
-        method,
-        lambda behaviour, requests, responses: _guarded(
-            method, behaviour, guard, requests, responses
-        ),
-    )
+    return rebuild(handler, method, _guard_check(method, guard))
 
 
 class PolicyInterceptor(WrappingInterceptor):

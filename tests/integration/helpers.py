@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cli import devnet
 from cli.cert import issue_certificate, operator_caller
 from cli.common import DAY_MS
-from cli.consent import request_access
+from cli.consent import Disclosure, access_and_read, request_access
 from cli.devnet import Devnet, node_status, passphrase
 from cli.devnet import agreed_view as devnet_agreed_view
 from node.chain.crypto import KeyPair, load_key_file
@@ -275,6 +275,14 @@ def issue_and_deliver(
     return doc
 
 
+def issued_diploma(net: Devnet, client: LedgerClient) -> tuple[str, str, str, dict[str, Any]]:
+    """A new holder of the wallet with a diploma issued and delivered to it: (holder, its
+    session token, the certificate id, the document)."""
+    holder, token = new_holder(net)
+    doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+    return holder, token, str(doc["cert_id"]), doc
+
+
 def sdk_bank_request(
     net: Devnet, client: LedgerClient, holder: str, cert_id: str, purpose: str, max_uses: int = 1
 ) -> str:
@@ -317,6 +325,19 @@ def sdk_bank_grant(
     resp = answer(net, holder, token, request_id, "grant")
     assert resp.status_code == 200, resp.text
     return request_id
+
+
+def bank_reads(net: Devnet, client: LedgerClient, request_id: str) -> Disclosure:
+    """The bank records its access under `request_id` on the chain, collects what the holder
+    released from the wallet and checks it against the chain (`access_and_read`)."""
+    return access_and_read(
+        client,
+        org_key(net, "bank"),
+        operator_caller(net, "bank"),
+        net.wallet_url,
+        request_id,
+        suite=net.genesis.suite,
+    )
 
 
 def new_holders(net: Devnet, count: int) -> list[tuple[str, str]]:

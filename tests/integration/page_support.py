@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from cli.devnet import Devnet
+from tests.integration.helpers import DIPLOMA, issue_and_deliver
 
 PASSPHRASE = "长城 correct horse 2026"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -191,3 +192,25 @@ def sign_up(page: Page, net: Devnet) -> str:
     holder = page.locator("#new-holder-id").inner_text(timeout=30_000)
     assert holder.startswith("hd") and len(holder) == 42
     return holder
+
+
+def signed_up_with_a_diploma(page: Page, net: Devnet) -> tuple[str, dict[str, Any]]:
+    """A holder signed up through the page, with a diploma issued and delivered to her: the
+    holder and the document."""
+    holder = sign_up(page, net)
+    with net.client() as client:
+        return holder, issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+
+
+def show_qr(page: Page, cert_id: str, *shown: str) -> str:
+    """亮证 on 我的证照 for `cert_id` with the fields labelled `shown` ticked, until the QR is
+    drawn: the presentation's text the wallet made."""
+    tab(page, "我的证照")
+    page.locator(f'[data-cert="{cert_id}"]').get_by_role("button", name="亮证").click()
+    for name in shown:
+        page.get_by_label(name).check()
+    with page.expect_response(lambda r: r.url.endswith("/presentation")) as answered:
+        page.get_by_role("button", name="生成二维码").click()
+    expect(page.get_by_role("img", name="亮证二维码").locator("svg")).to_be_visible()
+    text: str = answered.value.json()["presentation"]
+    return text

@@ -40,6 +40,7 @@ from tests.integration.helpers import (
     answer,
     cli,
     issue_and_deliver,
+    issued_diploma,
     new_holder,
     org_key,
     sdk_bank_grant,
@@ -93,11 +94,10 @@ def test_the_demo_story_raises_no_anomaly(net: Devnet) -> None:
 
 def test_repeated_refused_accesses_by_one_organisation(net: Devnet, rules_file: Path) -> None:
     start = tip(net) + 1
-    holder, _ = new_holder(net)
     bank = org_key(net, "bank")
     with net.client() as client:
-        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        request_id = sdk_bank_request(net, client, holder, doc["cert_id"], "loan review")
+        holder, _, cert_id, _ = issued_diploma(net, client)
+        request_id = sdk_bank_request(net, client, holder, cert_id, "loan review")
         for _ in range(3):  # before the holder answers: no grant in force
             with pytest.raises(TransactionRejected):
                 client.call(bank, "consent", "access", {"request_id": request_id})
@@ -112,10 +112,9 @@ def test_an_access_attempt_after_the_holder_revoked_the_grant(
     net: Devnet, rules_file: Path
 ) -> None:
     start = tip(net) + 1
-    holder, token = new_holder(net)
     with net.client() as client:
-        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        request_id = sdk_bank_grant(net, client, holder, token, doc["cert_id"], "loan")
+        holder, token, cert_id, _ = issued_diploma(net, client)
+        request_id = sdk_bank_grant(net, client, holder, token, cert_id, "loan")
         assert answer(net, holder, token, request_id, "revoke").status_code == 200
         with pytest.raises(TransactionRejected):
             client.call(org_key(net, "bank"), "consent", "access", {"request_id": request_id})
@@ -126,16 +125,13 @@ def test_an_access_attempt_after_the_holder_revoked_the_grant(
 
 def test_use_outside_a_grants_scope_and_purpose(net: Devnet, rules_file: Path) -> None:
     start = tip(net) + 1
-    holder, token = new_holder(net)
     bank = org_key(net, "bank")
     with net.client() as client:
-        granted = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        other = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-        request_id = sdk_bank_grant(net, client, holder, token, granted["cert_id"], "loan")
+        holder, token, granted, _ = issued_diploma(net, client)
+        other = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)["cert_id"]
+        request_id = sdk_bank_grant(net, client, holder, token, granted, "loan")
         with pytest.raises(TransactionRejected) as refused:  # another certificate of hers
-            client.call(
-                bank, "consent", "access", {"request_id": request_id, "cert_id": other["cert_id"]}
-            )
+            client.call(bank, "consent", "access", {"request_id": request_id, "cert_id": other})
         assert "not in scope" in refused.value.message
         for code in ("002", "005"):  # the grant's purpose (loan review), then another
             client.call(
@@ -143,7 +139,7 @@ def test_use_outside_a_grants_scope_and_purpose(net: Devnet, rules_file: Path) -
                 "certificates",
                 "record_verification",
                 {
-                    "cert_id": granted["cert_id"],
+                    "cert_id": granted,
                     "verification_id": new_id("ver"),
                     "result": "passed",
                     "purpose": "checking",
@@ -171,16 +167,15 @@ def _make_bdc_a_verifier(net: Devnet) -> None:
 def test_many_organisations_verifying_one_holder(net: Devnet, rules_file: Path) -> None:
     _make_bdc_a_verifier(net)
     start = tip(net) + 1
-    holder, _ = new_holder(net)
     with net.client() as client:
-        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
+        holder, _, cert_id, _ = issued_diploma(net, client)
         for org in ("bank", "bdc"):
             client.call(
                 org_key(net, org),
                 "certificates",
                 "record_verification",
                 {
-                    "cert_id": doc["cert_id"],
+                    "cert_id": cert_id,
                     "verification_id": new_id("ver"),
                     "result": "passed",
                     "purpose": "checking",

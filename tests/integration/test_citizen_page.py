@@ -12,7 +12,6 @@ check (tests/integration/page_support.py). Screenshots go to `$TRUSTLEDGER_SHOTS
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
@@ -20,7 +19,14 @@ from playwright.sync_api import Page, expect
 from cli.devnet import Devnet
 from node.sdk import presentation
 from tests.integration.helpers import DIPLOMA, bank_requests, issue_and_deliver, wallet
-from tests.integration.page_support import PAGE_TIMEZONE, PASSPHRASE, look, sign_up, tab
+from tests.integration.page_support import (
+    PAGE_TIMEZONE,
+    PASSPHRASE,
+    look,
+    sign_up,
+    signed_up_with_a_diploma,
+    tab,
+)
 
 
 def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_chain(
@@ -49,17 +55,10 @@ def test_sign_up_warns_about_the_passphrase_and_lists_certificates_verified_on_c
     look(page, "04-detail")
 
 
-def holder_with_diploma(page: Page, net: Devnet) -> tuple[str, dict[str, Any]]:
-    """A holder signed up through the page, with a diploma issued and delivered to her."""
-    holder = sign_up(page, net)
-    with net.client() as client:
-        return holder, issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-
-
 def test_show_makes_a_signed_qr_with_only_the_chosen_field_and_counts_down(
     page: Page, net: Devnet
 ) -> None:
-    holder, doc = holder_with_diploma(page, net)
+    holder, doc = signed_up_with_a_diploma(page, net)
     tab(page, "我的证照")
     page.locator(f'[data-cert="{doc["cert_id"]}"]').get_by_role("button", name="亮证").click()
     page.get_by_role("button", name="生成二维码").click()
@@ -79,7 +78,7 @@ def test_show_makes_a_signed_qr_with_only_the_chosen_field_and_counts_down(
 def test_a_request_is_granted_with_fewer_uses_then_revoked_and_both_are_listed(
     page: Page, net: Devnet
 ) -> None:
-    holder, doc = holder_with_diploma(page, net)
+    holder, doc = signed_up_with_a_diploma(page, net)
     asked = bank_requests(
         net, holder, doc["cert_id"], "助学贷款审核", "--max-uses", "3", "--days", "3"
     )

@@ -22,7 +22,6 @@ from tests.integration.helpers import (
     cli,
     cli_issue,
     hrss_appends,
-    hrss_delivers,
     hrss_resolves,
     issue_and_deliver,
     new_holder,
@@ -34,14 +33,36 @@ from tests.integration.helpers import (
 from tests.integration.page_support import look, open_from_me, sign_up, tab
 
 
-def record_in_my_file(page: Page, net: Devnet, content: Path) -> tuple[str, Locator]:
-    """A new holder signs up, the social security bureau files a record with ``content``
-    (120 months) in it, and the holder opens 我的档案: the holder and the record's card."""
+def signed_up_with_a_record(
+    page: Page, net: Devnet, content: Path, text: str, *more: str
+) -> tuple[str, str]:
+    """A new holder signs up on the page and the social security bureau files a record of
+    ``text`` (written to ``content``) in her file (``more``: ``--deliver`` also hands its
+    content to her wallet): the holder and the record id."""
     holder = sign_up(page, net)
-    content.write_text('{"months": 120}')
-    record_id = hrss_appends(net, holder, "社保中心", "--content-file", str(content))["record_id"]
+    content.write_text(text)
+    filed = hrss_appends(net, holder, "社保中心", "--content-file", str(content), *more)
+    record_id: str = filed["record_id"]
+    return holder, record_id
+
+
+def record_in_my_file(page: Page, net: Devnet, content: Path) -> tuple[str, Locator]:
+    """A record with ``content`` (120 months) filed for a new holder, who opens 我的档案: the
+    holder and the record's card."""
+    holder, record_id = signed_up_with_a_record(page, net, content, '{"months": 120}')
     open_from_me(page, "我的档案")
     return holder, page.locator(f'[data-record="{record_id}"]')
+
+
+def delete_from_my_file(page: Page, record_id: str, warning: str) -> Locator:
+    """删除 on the record's card in 我的档案, the page's `warning` read, then 确认删除: the
+    card."""
+    open_from_me(page, "我的档案")
+    card = page.locator(f'[data-record="{record_id}"]')
+    card.get_by_role("button", name="删除", exact=True).click()
+    expect(card.get_by_role("alert")).to_have_text(warning)
+    card.get_by_role("button", name="确认删除").click()
+    return card
 
 
 def test_archive_claim_and_a_correction_followed_until_the_source_answers(
@@ -365,16 +386,15 @@ def test_delete_on_an_archive_record_never_released_asks_nothing_of_the_chain(
 def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    record_id = hrss_delivers(net, holder, content, '{"months": 48, "employer": "历下区某商店"}')
-    open_from_me(page, "我的档案")
-    card = page.locator(f'[data-record="{record_id}"]')
-    card.get_by_role("button", name="删除", exact=True).click()
-    expect(card.get_by_role("alert")).to_have_text(
-        "这份档案未提供给任何机构；本钱包中的副本将被删除，档案本身仍由来源部门保存。"
+    holder, record_id = signed_up_with_a_record(
+        page, net, content, '{"months": 48, "employer": "历下区某商店"}', "--deliver"
     )
-    card.get_by_role("button", name="确认删除").click()
+    delete_from_my_file(
+        page,
+        record_id,
+        "这份档案未提供给任何机构；本钱包中的副本将被删除，档案本身仍由来源部门保存。",
+    )
     expect(page.get_by_role("status")).to_have_text("已删除本钱包中的副本", timeout=30_000)
     token = page.evaluate("sessionStorage.getItem('tl.token')")
     assert wallet("GET", net, f"/v1/holders/{holder}/erasures", token).json() == []
@@ -386,9 +406,10 @@ def test_a_record_kept_in_the_wallet_but_never_released_is_erased_from_it(
 def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readable(
     page: Page, net: Devnet, tmp_path: Path
 ) -> None:
-    holder = sign_up(page, net)
     content = tmp_path / "contributions.json"
-    record_id = hrss_delivers(net, holder, content, '{"months": 126, "employer": "济南齐鲁软件园"}')
+    holder, record_id = signed_up_with_a_record(
+        page, net, content, '{"months": 126, "employer": "济南齐鲁软件园"}', "--deliver"
+    )
     asked = bank_requests_records(net, holder)
     status = page.get_by_role("status")
 
@@ -409,13 +430,11 @@ def test_a_record_granted_on_the_page_is_read_then_erased_leaving_nothing_readab
     assert (read["category"], read_to.read_bytes()) == ("social_security", content.read_bytes())
 
     # 删除 from 我的档案: the bank is asked on the chain, the wallet's copy goes.
-    open_from_me(page, "我的档案")
-    card = page.locator(f'[data-record="{record_id}"]')
-    card.get_by_role("button", name="删除", exact=True).click()
-    expect(card.get_by_role("alert")).to_have_text(
-        "已提供给 1 家机构的档案副本将要求其删除，本钱包中的副本随即删除；档案本身仍由来源部门保存。"
+    card = delete_from_my_file(
+        page,
+        record_id,
+        "已提供给 1 家机构的档案副本将要求其删除，本钱包中的副本随即删除；档案本身仍由来源部门保存。",
     )
-    card.get_by_role("button", name="确认删除").click()
     expect(status).to_have_text("删除要求已上链", timeout=30_000)
     expect(card.locator(".erasure-progress")).to_have_text("删除要求：1 家机构中已有 0 家确认删除")
     pending = cli(net, "consent", "erasures", "--as", "bank")["erasures"]

@@ -10,12 +10,12 @@ from typing import Any
 
 from cli.devnet import Devnet
 from tests.integration.helpers import (
+    bank_reads,
     bank_requests,
     cli,
     cli_issue,
     new_holder,
     new_holders,
-    org_key,
     wallet,
     wallet_presents,
 )
@@ -52,9 +52,6 @@ def _bank_asks(net: Devnet, enterprise: str, cert_id: str) -> str:
 
 
 def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None:
-    from cli.cert import operator_caller
-    from cli.consent import access_and_read
-
     enterprise, enterprise_token = new_holder(net)  # the enterprise's own wallet
     (legal_rep, rep_token), (agent, agent_token), (stranger, stranger_token) = new_holders(net, 3)
 
@@ -199,14 +196,7 @@ def test_legal_representative_appoints_an_agent_who_accepts(net: Devnet) -> None
     assert resp.status_code == 200, resp.text
     assert _request_status(net, first_request) == "granted"
     with net.client() as client:
-        read = access_and_read(
-            client,
-            org_key(net, "bank"),
-            operator_caller(net, "bank"),
-            net.wallet_url,
-            first_request,
-            suite=net.genesis.suite,
-        )
+        read = bank_reads(net, client, first_request)
     doc = read.document
     assert doc["fields"]["company_name"] == BUSINESS_LICENCE["company_name"]
     # The agent released the copy, so the agent signed its annotation (加注件), for the bank.

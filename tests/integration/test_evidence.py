@@ -9,18 +9,15 @@ import base64
 import datetime as dt
 import json
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
-import plyvel
 import pytest
 from typer.testing import CliRunner
 
-from cli.devnet import Devnet, start_validator, stop_process
+from cli.devnet import Devnet
 from cli.main import app
-from node.ledger.store import P_BLOCK, u64
-from node.sdk.client import ClientError, TransactionRejected
+from node.sdk.client import TransactionRejected
 from node.sdk.evidence import seal
 from proto import ledger_pb2
 from tests.integration.helpers import (
@@ -33,6 +30,7 @@ from tests.integration.helpers import (
     org_key,
     wait_all_at,
 )
+from tests.integration.tamper_support import edit_block, forge_votes, tampered
 
 runner = CliRunner()
 VICTIM = "val-3"
@@ -145,40 +143,13 @@ def test_exported_evidence_checks_offline_and_refuses_tampering(
         assert (code, refused["ok"], refused["part"]) == (1, False, part)
 
 
-def _serving(net: Devnet, address: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with net.client(address) as c:
-                c.status()
-                return
-        except ClientError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 def test_a_forged_certificate_on_one_node_is_reported_not_proven(
     net: Devnet, story: dict[str, Any], tmp_path: Path
 ) -> None:
     holder = story["holder"]
     _, doc, _ = invoke("audit", "trace", "--subject", holder, "--dir", str(net.dir))
     granted = doc["entries"][2]["height"]
-    db_path = net.dir / "nodes" / VICTIM / "db"
-    kept = tmp_path / "kept"
-    stop_process(net.dir, VICTIM)
-    shutil.copytree(db_path, kept)
-    try:
-        db = plyvel.DB(str(db_path))
-        try:
-            block = ledger_pb2.Block.FromString(db.get(P_BLOCK + u64(granted)))
-            for vote in block.commit.votes:
-                vote.signature = bytes(64)
-            db.put(P_BLOCK + u64(granted), block.SerializeToString())
-        finally:
-            db.close()
-        start_validator(net, VICTIM)
-        _serving(net, net.addresses[VICTIM])
+    with tampered(net, VICTIM, tmp_path / "kept", lambda db: edit_block(db, granted, forge_votes)):
         code, doc, _ = invoke(
             "audit", "trace", "--subject", holder, "--node", net.addresses[VICTIM],
             "--dir", str(net.dir),
@@ -193,9 +164,3 @@ def test_a_forged_certificate_on_one_node_is_reported_not_proven(
             "--node", net.addresses[VICTIM], "--dir", str(net.dir),
         )  # fmt: skip
         assert code == 1 and "nothing written" in err and not out.exists()
-    finally:
-        stop_process(net.dir, VICTIM)
-        shutil.rmtree(db_path)
-        shutil.copytree(kept, db_path)
-        start_validator(net, VICTIM)
-        _serving(net, net.addresses[VICTIM])

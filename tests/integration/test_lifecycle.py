@@ -13,8 +13,6 @@ from typing import Any
 import grpc
 import pytest
 
-from cli.cert import operator_caller
-from cli.consent import access_and_read
 from cli.devnet import Devnet
 from contracts.certificates.records import get_cert_key
 from node.sdk.client import ClientError, LedgerClient
@@ -27,6 +25,7 @@ from tests.integration.helpers import (
     DIPLOMA,
     ID_CARD,
     answer,
+    bank_reads,
     bank_requests,
     cli,
     cli_fails,
@@ -374,10 +373,6 @@ def test_personal_data_is_refused_before_the_chain(net: Devnet) -> None:
 
 
 def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
-    from cli.cert import operator_caller
-    from cli.consent import access_and_read
-    from tests.integration.helpers import org_key
-
     (parent, _), (child, child_token), (stranger, stranger_token) = new_holders(net, 3)
     cli(
         net,
@@ -414,14 +409,7 @@ def test_guardian_answers_for_an_elderly_parent(net: Devnet) -> None:
     assert granted.status_code == 200, granted.text
 
     with net.client() as client:
-        read = access_and_read(
-            client,
-            org_key(net, "bank"),
-            operator_caller(net, "bank"),
-            net.wallet_url,
-            request_id,
-            suite=net.genesis.suite,
-        )
+        read = bank_reads(net, client, request_id)
     doc = read.document
     assert doc["fields"]["id_number"] == ID_CARD["id_number"]
     # The guardian released the copy: the annotation is the guardian's, for the bank's purpose.
@@ -516,14 +504,7 @@ def test_a_request_for_some_fields_releases_only_those_fields(net: Devnet) -> No
         )
         resp = answer(net, holder, token, request_id, "grant")
         assert resp.status_code == 200, resp.text
-        read = access_and_read(
-            client,
-            bank,
-            operator_caller(net, "bank"),
-            net.wallet_url,
-            request_id,
-            suite=net.genesis.suite,
-        )
+        read = bank_reads(net, client, request_id)
     assert read.document["fields"] == {"degree": DIPLOMA["degree"]}
     assert "salt" not in read.document  # the document's salt would open every field
     assert set(read.document["field_salts"]) == {"degree"}

@@ -9,15 +9,13 @@ from pathlib import Path
 import plyvel
 
 from cli import devnet
-from cli.cert import operator_caller
-from cli.consent import access_and_read
 from cli.devnet import Devnet
 from tests.integration.helpers import (
     DIPLOMA,
     ID_CARD,
+    bank_reads,
     issue_and_deliver,
     new_holder,
-    org_key,
     sdk_bank_grant,
 )
 
@@ -49,14 +47,7 @@ def test_no_personal_data_in_validator_storage(net: Devnet) -> None:
         issue_and_deliver(net, client, "psb", "resident_id_card", holder, ID_CARD)
         dip_doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
         request_id = sdk_bank_grant(net, client, holder, token, dip_doc["cert_id"], "loan")
-        read = access_and_read(
-            client,
-            org_key(net, "bank"),
-            operator_caller(net, "bank"),
-            net.wallet_url,
-            request_id,
-            suite=net.genesis.suite,
-        ).document
+        read = bank_reads(net, client, request_id).document
         assert read["fields"]["id_number"] == DIPLOMA["id_number"]  # the bank did get the data
 
     devnet.down(net.dir)  # LevelDB allows one process at a time

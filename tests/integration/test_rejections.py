@@ -28,7 +28,7 @@ from tests.integration.helpers import (
     DIPLOMA,
     ID_CARD,
     answer,
-    issue_and_deliver,
+    issued_diploma,
     new_holder,
     org_key,
     sdk_bank_grant,
@@ -42,12 +42,6 @@ from tests.integration.helpers import (
 def snapshot(client: LedgerClient) -> tuple[bytes, int]:
     st = client.status()
     return bytes(st.state_root), st.height
-
-
-def issued_diploma(net: Devnet, client: LedgerClient) -> tuple[str, str, str, dict[str, object]]:
-    holder, token = new_holder(net)
-    doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-    return holder, token, str(doc["cert_id"]), doc
 
 
 def expect_rejected(

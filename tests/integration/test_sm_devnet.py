@@ -33,12 +33,16 @@ from tests.integration.helpers import (
     DIPLOMA,
     cli,
     cli_issue,
-    issue_and_deliver,
     new_holder,
     running_devnet,
     wallet_presents,
 )
-from tests.integration.page_support import browser_context, sign_up, tab, watched_page
+from tests.integration.page_support import (
+    browser_context,
+    show_qr,
+    signed_up_with_a_diploma,
+    watched_page,
+)
 from tests.integration.test_demo import run_demo
 from tests.integration.test_window_page import paste, signed_in, upload, verdict
 from tests.unit.files_support import run_refused_start
@@ -172,18 +176,10 @@ def test_the_citizens_qr_on_an_sm_chain_is_checked_by_the_window_page(
     TLP1's) and sees 有效 with the field she chose; the same text pasted: 已被使用."""
     phone = browser_context(browser, 360, 740, axe=False, device_scale_factor=3, is_mobile=True)
     page = phone.new_page()
-    holder = sign_up(page, sm_net)
-    with sm_net.client() as client:
-        doc = issue_and_deliver(sm_net, client, "edu", "diploma", holder, DIPLOMA)
-    tab(page, "我的证照")
-    page.locator(f'[data-cert="{doc["cert_id"]}"]').get_by_role("button", name="亮证").click()
-    page.get_by_label("学位").check()
-    with page.expect_response(lambda r: r.url.endswith("/presentation")) as answered:
-        page.get_by_role("button", name="生成二维码").click()
-    text = answered.value.json()["presentation"]
+    holder, doc = signed_up_with_a_diploma(page, sm_net)
+    text = show_qr(page, doc["cert_id"], "学位")
     shown = read_presentation(text)
     assert text.startswith("TLP2.") and (shown.suite, shown.holder) == (SM2_SM3, holder)
-    expect(page.get_by_role("img", name="亮证二维码").locator("svg")).to_be_visible()
     screenshot = tmp_path / "qr.png"
     page.screenshot(path=str(screenshot))
     phone.close()

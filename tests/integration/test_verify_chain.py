@@ -9,8 +9,6 @@ fresh copy of it, starts the validator on it, points verify-chain at it and stop
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,14 +17,14 @@ import plyvel
 import pytest
 from typer.testing import CliRunner
 
-from cli.devnet import Devnet, start_validator, stop_process
+from cli.devnet import Devnet
 from cli.main import app
 from node.chain.statetree import build_tree
 from node.ledger.store import META_STATE_ROOT, P_BLOCK, P_STATE, u64
-from node.sdk.client import ClientError
 from proto import ledger_pb2
 from suites import ED25519_SHA256
 from tests.integration.helpers import DIPLOMA, cli_issue, new_holder, wait_all_at
+from tests.integration.tamper_support import edit_block, forge_votes, tampered
 
 VICTIM = "val-3"
 BAD = 2
@@ -41,12 +39,6 @@ def verify(net: Devnet, address: str, *more: str) -> tuple[int, dict[str, Any]]:
     )
     doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return result.exit_code, doc
-
-
-def edit_block(db: plyvel.DB, height: int, change: Callable[[ledger_pb2.Block], None]) -> None:
-    block = ledger_pb2.Block.FromString(db.get(P_BLOCK + u64(height)))
-    change(block)
-    db.put(P_BLOCK + u64(height), block.SerializeToString())
 
 
 def flip_a_byte(db: plyvel.DB) -> None:
@@ -72,11 +64,7 @@ def swap_a_transaction(db: plyvel.DB) -> None:
 
 
 def forge_certificate(db: plyvel.DB) -> None:
-    def forge(block: ledger_pb2.Block) -> None:
-        for vote in block.commit.votes:
-            vote.signature = bytes(64)
-
-    edit_block(db, BAD, forge)
+    edit_block(db, BAD, forge_votes)
 
 
 def alter_state_value(db: plyvel.DB) -> None:
@@ -86,19 +74,6 @@ def alter_state_value(db: plyvel.DB) -> None:
     db.put(key, value + b" ")
     state = [(k[len(P_STATE) :], v) for k, v in db.iterator(prefix=P_STATE)]
     db.put(META_STATE_ROOT, build_tree(state, ED25519_SHA256).root)
-
-
-def serving(net: Devnet, address: str, timeout_s: float = 30.0) -> int:
-    """Wait until the validator at `address` answers; its height."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with net.client(address) as c:
-                return int(c.status().height)
-        except ClientError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -146,18 +121,7 @@ def test_a_tampered_database_is_named_at_its_height(
 ) -> None:
     """`fork`: the tampering also shows from an honest node with --from-all (a forged
     certificate or an altered state leaves the victim's headers and transactions alone)."""
-    db_path = net.dir / "nodes" / VICTIM / "db"
-    kept = tmp_path / "kept"
-    stop_process(net.dir, VICTIM)
-    shutil.copytree(db_path, kept)
-    try:
-        db = plyvel.DB(str(db_path))
-        try:
-            tamper(db)
-        finally:
-            db.close()
-        start_validator(net, VICTIM)
-        tip = serving(net, net.addresses[VICTIM])
+    with tampered(net, VICTIM, tmp_path / "kept", tamper) as tip:
         code, doc = verify(net, net.addresses[VICTIM])
         assert code == 1
         assert doc["ok"] is False
@@ -168,9 +132,3 @@ def test_a_tampered_database_is_named_at_its_height(
         if fork:
             assert doc["fault"]["height"] == BAD
             assert VICTIM in doc["fault"]["detail"]
-    finally:
-        stop_process(net.dir, VICTIM)
-        shutil.rmtree(db_path)
-        shutil.copytree(kept, db_path)
-        start_validator(net, VICTIM)
-        serving(net, net.addresses[VICTIM])

@@ -36,8 +36,15 @@ from node.chain.crypto import KeyPair
 from node.sdk import presentation
 from suites import ED25519_SHA256
 from tests.integration import page_support
-from tests.integration.helpers import DIPLOMA, cli, issue_and_deliver, org_key, wallet_presents
-from tests.integration.page_support import CHROMIUM, browser_context, sign_up, tab, watched_page
+from tests.integration.helpers import DIPLOMA, cli, org_key, wallet_presents
+from tests.integration.page_support import (
+    CHROMIUM,
+    browser_context,
+    show_qr,
+    signed_up_with_a_diploma,
+    tab,
+    watched_page,
+)
 
 DOC_SHOTS = {"w1-sign-in", "w2-valid", "w3-replayed-revoked", "w4-refused", "w5-english-large"}
 
@@ -106,15 +113,8 @@ def test_the_story_screenshot_of_the_citizens_qr_uploaded_valid_then_revoked(
 ) -> None:
     page = phone
     # The citizen: signed up on her phone, her diploma delivered, the degree shown as a QR.
-    holder = sign_up(page, net)
-    with net.client() as client:
-        doc = issue_and_deliver(net, client, "edu", "diploma", holder, DIPLOMA)
-    tab(page, "我的证照")
-    page.locator(f'[data-cert="{doc["cert_id"]}"]').get_by_role("button", name="亮证").click()
-    page.get_by_label("学位").check()
-    page.get_by_role("button", name="生成二维码").click()
-    qr = page.get_by_role("img", name="亮证二维码")
-    expect(qr.locator("svg")).to_be_visible()
+    holder, doc = signed_up_with_a_diploma(page, net)
+    show_qr(page, doc["cert_id"], "学位")
     screenshot = tmp_path / "qr.png"
     page.screenshot(path=str(screenshot))  # the whole phone screen, as a clerk would get it
 

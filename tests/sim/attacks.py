@@ -73,6 +73,23 @@ class ByzantineNode(SimNode):
                 return key.sign(msg)
         return self.keys[-1].sign(msg)
 
+    def _view_change(
+        self, view: int, committed: messages.CommitCertificate | None
+    ) -> messages.ViewChange:
+        """A view change to `view` claiming `committed` (true or stale) and nothing prepared,
+        signed with this node's key."""
+        height = (committed.height if committed else 0) + 1
+        return messages.ViewChange(
+            new_view=view,
+            committed=committed,
+            prepared=None,
+            payload=b"",
+            sender=self.id,
+            signature=self._sign(
+                height, view_change_sign_bytes(CHAIN_ID, view, committed, None, ED25519_SHA256.hash)
+            ),
+        )
+
     def maybe_propose(self) -> None:
         replica = self.replica
         if (
@@ -121,22 +138,7 @@ class ByzantineNode(SimNode):
             return
         if "view_change_spam" in self.behaviours and self.rng.random() < 0.05:
             new_view = replica.view + self.rng.randint(1, 40)
-            committed = replica.committed_certificate
-            height = (committed.height if committed else 0) + 1
-            vc = messages.ViewChange(
-                new_view=new_view,
-                committed=committed,
-                prepared=None,
-                payload=b"",
-                sender=self.id,
-                signature=self._sign(
-                    height,
-                    view_change_sign_bytes(
-                        CHAIN_ID, new_view, committed, None, ED25519_SHA256.hash
-                    ),
-                ),
-            )
-            self._broadcast(vc)
+            self._broadcast(self._view_change(new_view, replica.committed_certificate))
         if "forge" in self.behaviours and self.rng.random() < 0.05:
             victim = self.rng.choice(self.world.node_ids)
             height = replica.committed_height + 1
@@ -351,26 +353,15 @@ class Attacker(ByzantineNode):
             return
         if "flood_view_changes" in self.behaviours:
             for view in (replica.view + 1, replica.view + self.rng.randint(2, 64)):
-                self._broadcast(self._view_change(view, stale=self.rng.random() < 0.3))
+                stale = self.rng.random() < 0.3
+                self._broadcast(
+                    self._view_change(view, None if stale else self.replica_committed())
+                )
         if "junk" in self.behaviours:
             if self.rng.random() < JUNK_PER_TICK_PROBABILITY:
                 self._send_junk()
             if self.rng.random() < FORWARD_PER_TICK_PROBABILITY:
                 self._forward_junk_txs()
-
-    def _view_change(self, view: int, *, stale: bool) -> messages.ViewChange:
-        committed = None if stale else self.replica_committed()
-        height = (committed.height if committed else 0) + 1
-        return messages.ViewChange(
-            new_view=view,
-            committed=committed,
-            prepared=None,
-            payload=b"",
-            sender=self.id,
-            signature=self._sign(
-                height, view_change_sign_bytes(CHAIN_ID, view, committed, None, ED25519_SHA256.hash)
-            ),
-        )
 
     def replica_committed(self) -> messages.CommitCertificate | None:
         replica = self.replica

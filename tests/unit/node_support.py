@@ -14,6 +14,8 @@ from node.chain.pki import Role
 from node.chain.tx import build_tx
 from node.config import NodeConfig
 from node.genesis import Genesis
+from node.ledger.execution import Executed, check_block_txs, execute_block
+from node.ledger.state import StoreState
 from node.ledger.store import Store
 from node.runtime import Node
 from proto import ledger_pb2
@@ -49,6 +51,25 @@ def issue_diploma(
             "valid_until_ms": 0,
         },
         nonce=nonce,
+    )
+
+
+def execute_txs(
+    store: Store, genesis: Genesis, txs: list[ledger_pb2.Transaction], height: int
+) -> Executed:
+    """`txs` executed as block `height`, stamped `height` ms after genesis, on the store's
+    committed state and tree: checked, replay-checked and run as a validator's own execution
+    path does it (node/ledger/execution.py); `World.commit` stores the outcome."""
+    return execute_block(
+        StoreState(store),
+        genesis.chain_id,
+        height,
+        genesis.genesis_time_ms + height,
+        store.state_root() or b"",
+        check_block_txs(txs, genesis.chain_id, suite=genesis.suite),
+        is_committed=lambda h: store.tx_location(h) is not None,
+        tree_nodes=store.tree,
+        suite=genesis.suite,
     )
 
 

@@ -548,27 +548,15 @@ def test_bounds_read_heights_dates_and_zoned_times() -> None:
 
 def test_a_node_trace_reads_as_entries() -> None:
     resp = node_pb2.AuditTraceResponse()
-    event = resp.entries.add(
-        height=5,
-        tx_index=1,
-        time_ms=1_000,
-        actor=BANK.id,
-        contract="consent",
-        method="access",
-        ok=True,
-    ).event
+    # Both entries are the bank's consent.access: read once, refused once.
+    bank_access = {"actor": BANK.id, "contract": "consent", "method": "access"}
+    event = resp.entries.add(height=5, tx_index=1, time_ms=1_000, ok=True, **bank_access).event
     event.name = "consent.accessed"
     event.subjects.extend([ALICE, DIPLOMA, BANK.id, "REQ-1"])
     event.attrs.add(key="agency", text=BANK.id)
     event.attrs.add(key="uses_left", integer=2)
     resp.entries.add(
-        height=6,
-        time_ms=2_000,
-        actor=BANK.id,
-        contract="consent",
-        method="access",
-        ok=False,
-        error_code="permission_denied",
+        height=6, time_ms=2_000, ok=False, error_code="permission_denied", **bank_access
     )
     assert entries_from_trace(resp) == [
         FlowEntry(
@@ -593,39 +581,21 @@ def test_malformed_entries_from_a_node_draw_and_count_nothing() -> None:
     no crash."""
     ledger = story()
     trail = ledger.about(ALICE)
+
+    def notary_consent(height: int, actor: str, name: str, request: str, **scope: str) -> FlowEntry:
+        """A consent event between Alice and the notary about `request` (`scope`: the
+        event's scope attribute, when it has one)."""
+        subjects = (ALICE, NOTARY.id, request)
+        return FlowEntry(height, 0, actor, name, subjects, {"agency": NOTARY.id, **scope})
+
     odd = [
         FlowEntry(80, 0, BANK.id, "certificate.verified", (ALICE, DIPLOMA, BANK.id), {}),
         FlowEntry(81, 0, BANK.id, "certificate.verified", (ALICE, DIPLOMA), {"verifier": 7}),
-        FlowEntry(
-            82,
-            0,
-            NOTARY.id,
-            "consent.requested",
-            (ALICE, NOTARY.id, "REQ-ODD-1"),
-            {"agency": NOTARY.id, "scope": "5"},
-        ),
-        FlowEntry(
-            83,
-            0,
-            NOTARY.id,
-            "consent.requested",
-            (ALICE, NOTARY.id, "REQ-ODD-2"),
-            {"agency": NOTARY.id, "scope": "{}"},
-        ),
-        FlowEntry(
-            84,
-            0,
-            ALICE,
-            "consent.granted",
-            (ALICE, NOTARY.id, "REQ-ODD-1"),
-            {"agency": NOTARY.id, "scope": "not json"},
-        ),
-        FlowEntry(
-            85, 0, ALICE, "consent.granted", (ALICE, NOTARY.id, "REQ-ODD-2"), {"agency": NOTARY.id}
-        ),
-        FlowEntry(
-            86, 0, ALICE, "consent.granted", (ALICE, NOTARY.id, "REQ-NEVER"), {"agency": NOTARY.id}
-        ),
+        notary_consent(82, NOTARY.id, "consent.requested", "REQ-ODD-1", scope="5"),
+        notary_consent(83, NOTARY.id, "consent.requested", "REQ-ODD-2", scope="{}"),
+        notary_consent(84, ALICE, "consent.granted", "REQ-ODD-1", scope="not json"),
+        notary_consent(85, ALICE, "consent.granted", "REQ-ODD-2"),
+        notary_consent(86, ALICE, "consent.granted", "REQ-NEVER"),
     ]
     graph = build_flow_graph(ALICE, [odd[0], *trail, *odd[1:]])  # the first one stops nothing
     assert dict(graph.edges) == dict(build_flow_graph(ALICE, trail).edges)

@@ -59,30 +59,26 @@ def figures(report_counts: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in report_counts.items() if k.startswith("share")}
 
 
+STORY_FIGURES = {
+    "share_applications": (0, 3),
+    "share_applications_received": (4, 0),
+    "share_approvals": (3, 0),
+    "share_refusals": (1, 0),
+    "shares": (2, 0),
+    "shares_received": (0, 2),
+    "share_ratings": (2, 0),
+}
+"""The sharing story's figures in the reports of (the owner B, the applicant A)."""
+
+
 def test_the_owner_and_the_applicant_get_their_figures() -> None:
     ledger = sharing_story()
     owner = build_org_report(B.id, ledger.about(B.id))
-    assert figures(dict(owner.counts)) == {
-        "share_applications": 0,
-        "share_applications_received": 4,
-        "share_approvals": 3,
-        "share_refusals": 1,
-        "shares": 2,
-        "shares_received": 0,
-        "share_ratings": 2,
-    }
+    assert figures(dict(owner.counts)) == {k: v[0] for k, v in STORY_FIGURES.items()}
     assert owner.share_rating_average == 4.5
     assert owner.as_dict()["share_rating_average"] == 4.5
     applicant = build_org_report(A.id, ledger.about(A.id))
-    assert figures(dict(applicant.counts)) == {
-        "share_applications": 3,
-        "share_applications_received": 0,
-        "share_approvals": 0,
-        "share_refusals": 0,
-        "shares": 0,
-        "shares_received": 2,
-        "share_ratings": 0,
-    }
+    assert figures(dict(applicant.counts)) == {k: v[1] for k, v in STORY_FIGURES.items()}
     assert (applicant.counts["rejected"], applicant.share_rating_average) == (1, None)
     notary = build_org_report(OTHER.id, ledger.about(OTHER.id))
     assert (notary.counts["share_applications"], notary.counts["shares_received"]) == (1, 0)

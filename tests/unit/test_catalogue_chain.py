@@ -180,9 +180,13 @@ def test_categories_and_purposes_have_their_own_forms() -> None:
     category = {"id": "pension", "name_zh": "养老金", "name_en": "Pension", "subject_kinds": []}
     with pytest.raises(ContractError, match="subject_kinds must list"):
         definitions.parse_record_category(category)
+    with pytest.raises(ContractError) as info:
+        definitions.parse_record_category({**category, "id": "Pension"})
+    assert info.value.message == "a record category's id must be lower-case letters, digits and _"
     for code in ("12", "1234", "abc"):
-        with pytest.raises(ContractError, match="a code of 3 digits"):
+        with pytest.raises(ContractError) as info:
             definitions.parse_purpose({"id": code, "name_zh": "x", "name_en": "x"})
+        assert info.value.message == "a purpose's id must be a code of 3 digits"
     with pytest.raises(ContractError, match="list an id twice"):
         lookup.parse_genesis_catalogue(
             {

@@ -82,17 +82,53 @@ def resealed(raw: bytes, change: Callable[[Parts], None]) -> bytes:
     return seal(parts)
 
 
-def edit_message(
-    entry: dict[str, Any], key: str, kind: type[Any], change: Callable[[Any], None]
-) -> None:
-    message = kind.FromString(base64.b64decode(entry[key]))
-    change(message)
-    entry[key] = base64.b64encode(message.SerializeToString(deterministic=True)).decode()
+def message_edit(
+    entry: Callable[[Parts], dict[str, Any]],
+    key: str,
+    kind: type[Any],
+    change: Callable[[Any], None],
+) -> Callable[[Parts], None]:
+    """A forger's change to the parts: the protobuf message under `key` of the entry that
+    `entry` picks, decoded as `kind`, changed and encoded back."""
+
+    def edit(parts: Parts) -> None:
+        picked = entry(parts)
+        message = kind.FromString(base64.b64decode(picked[key]))
+        change(message)
+        picked[key] = base64.b64encode(message.SerializeToString(deterministic=True)).decode()
+
+    return edit
 
 
 def block_entry(parts: Parts, height: int) -> dict[str, Any]:
     found: dict[str, Any] = next(b for b in parts["blocks"] if b["height"] == height)
     return found
+
+
+def first_event(parts: Parts) -> dict[str, Any]:
+    found: dict[str, Any] = parts["events"][0]
+    return found
+
+
+def forged_vote(height: int, vote: int) -> Callable[[Parts], None]:
+    """Block `height`'s commit certificate with vote number `vote`'s signature zeroed."""
+
+    def forge(c: ledger_pb2.CommitCertificate) -> None:
+        c.votes[vote].signature = bytes(64)
+
+    return message_edit(
+        lambda p: block_entry(p, height), "commit", ledger_pb2.CommitCertificate, forge
+    )
+
+
+def flip_a_signature_bit(t: ledger_pb2.Transaction) -> None:
+    t.signature = bytes([t.signature[0] ^ 1]) + t.signature[1:]
+
+
+FORGED_FIRST_TX = message_edit(
+    first_event, "transaction", ledger_pb2.Transaction, flip_a_signature_bit
+)
+"""The first event's transaction with one bit of its signature flipped."""
 
 
 # ---------------------------------------------------------------- Merkle paths
@@ -292,25 +328,17 @@ def test_parts_that_cannot_be_read_are_refused(honest: bytes) -> None:
 
 
 def test_a_changed_header_byte_breaks_its_commit_certificate(honest: bytes) -> None:
-    def change(p: Parts) -> None:
-        def flip(h: ledger_pb2.BlockHeader) -> None:
-            h.state_root = bytes([h.state_root[0] ^ 1]) + h.state_root[1:]
+    def flip(h: ledger_pb2.BlockHeader) -> None:
+        h.state_root = bytes([h.state_root[0] ^ 1]) + h.state_root[1:]
 
-        edit_message(block_entry(p, 3), "header", ledger_pb2.BlockHeader, flip)
-
+    change = message_edit(lambda p: block_entry(p, 3), "header", ledger_pb2.BlockHeader, flip)
     error = refused(resealed(honest, change))
     assert error.part == "block 3"
     assert "commit certificate is for another block" in error.detail
 
 
 def test_a_forged_certificate_signature_is_refused(honest: bytes) -> None:
-    def change(p: Parts) -> None:
-        def forge(c: ledger_pb2.CommitCertificate) -> None:
-            c.votes[1].signature = bytes(64)
-
-        edit_message(block_entry(p, 5), "commit", ledger_pb2.CommitCertificate, forge)
-
-    error = refused(resealed(honest, change))
+    error = refused(resealed(honest, forged_vote(5, 1)))
     assert (error.part, error.detail) == (
         "block 5",
         "commit certificate: certificate for height 5: bad signature from validator 'v1'",
@@ -359,25 +387,18 @@ def test_a_swapped_transaction_is_refused(honest: bytes) -> None:
 
 
 def test_a_forged_transaction_signature_is_refused(honest: bytes) -> None:
-    def change(p: Parts) -> None:
-        def forge(t: ledger_pb2.Transaction) -> None:
-            t.signature = bytes([t.signature[0] ^ 1]) + t.signature[1:]
-
-        edit_message(p["events"][0], "transaction", ledger_pb2.Transaction, forge)
-
-    error = refused(resealed(honest, change))
+    error = refused(resealed(honest, FORGED_FIRST_TX))
     assert error.part == "event 1/2"
     assert "signature" in error.detail
 
 
 def test_an_altered_result_is_refused(honest: bytes) -> None:
-    def change(p: Parts) -> None:
-        def alter(r: ledger_pb2.TxResult) -> None:
-            r.events[0].attrs[0].text = "cert-someone-else"
+    def alter(r: ledger_pb2.TxResult) -> None:
+        r.events[0].attrs[0].text = "cert-someone-else"
 
-        edit_message(p["events"][0], "result", ledger_pb2.TxResult, alter)
-
-    error = refused(resealed(honest, change))
+    error = refused(
+        resealed(honest, message_edit(first_event, "result", ledger_pb2.TxResult, alter))
+    )
     assert (error.part, error.detail) == ("event 1/2", "result: not under block 1's results root")
 
 
@@ -727,12 +748,6 @@ def test_the_largest_tx_count_is_allowed(honest: bytes, monkeypatch: pytest.Monk
 
 
 def test_event_refusals_name_the_event(honest: bytes) -> None:
-    def forged_signature(p: Parts) -> None:
-        def forge(t: ledger_pb2.Transaction) -> None:
-            t.signature = bytes([t.signature[0] ^ 1]) + t.signature[1:]
-
-        edit_message(p["events"][0], "transaction", ledger_pb2.Transaction, forge)
-
     def result_of_another(p: Parts) -> None:
         p["events"][0]["result"] = p["events"][1]["result"]
         p["events"][0]["result_path"] = p["events"][1]["result_path"]
@@ -740,7 +755,7 @@ def test_event_refusals_name_the_event(honest: bytes) -> None:
         p["events"][0]["tx_path"] = p["events"][1]["tx_path"]
 
     cases: list[tuple[Callable[[Parts], None], tuple[str, str]]] = [
-        (forged_signature, ("event 1/2", "transaction: transaction signature does not verify")),
+        (FORGED_FIRST_TX, ("event 1/2", "transaction: transaction signature does not verify")),
         (setter("events.1.event_index", 2), ("event 3/2", "result: the result has no event 2")),
         (setter("events.2.event_index", 0), ("event 4/1", "result: the result has no event 0")),
         (setter("events.1.event_index", -1), ("event 3/2", "result: an accepted transaction listed as refused")),
@@ -814,14 +829,7 @@ def test_the_default_check_is_strict_and_lenient_checks_still_refuse_history(
     no_history = decode_package(resealed(honest, setter("validator_changes", [])))
     with pytest.raises(EvidenceError, match="a validator change is missing"):
         check_package(no_history, strict=False)
-
-    def forge_decision_block(p: Parts) -> None:
-        def forge(c: ledger_pb2.CommitCertificate) -> None:
-            c.votes[0].signature = bytes(64)
-
-        edit_message(block_entry(p, 2), "commit", ledger_pb2.CommitCertificate, forge)
-
-    forged = decode_package(resealed(honest, forge_decision_block))
+    forged = decode_package(resealed(honest, forged_vote(2, 0)))  # the validator change's block
     with pytest.raises(EvidenceError, match="block 2"):
         check_package(forged, strict=False)
     missing = decode_package(resealed(honest, lambda p: p["blocks"].pop()))

@@ -48,3 +48,12 @@ def test_a_negative_number_is_screened_by_its_digits() -> None:
     assert screen.find_personal_number(13800138000) is not None
     assert screen.find_personal_number(-7) is None
     assert screen.find_personal_number(0) is None
+
+
+def test_digests_and_holder_ids_are_blanked_as_separators_between_digits() -> None:
+    digest = "0123456789abcdef" * 4
+    holder = "hd" + "0123456789" * 4
+    assert screen.find_personal_data_past_digests(f'{{"a":"{digest}","h":"{holder}"}}') is None
+    # A number split by a holder id is read across the blank, as a person would read it.
+    assert screen.find_personal_data(f"138{holder}00138000") is None
+    assert screen.find_personal_data_past_digests(f"138{holder}00138000") == "a mobile number"

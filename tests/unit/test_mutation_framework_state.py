@@ -143,6 +143,20 @@ def test_a_table_keys_reads_and_refuses_missing_records() -> None:
     assert custom.get(state, "a") == Plain("decoded")
 
 
+def test_a_table_gives_the_ids_its_records_are_about() -> None:
+    related = store.Table(Plain, b"t/", "thing", related=("note", "name"))
+    state = MemoryState([(related.key("a"), Plain("a", note="n").encode())])
+    assert related.get_related(state, "a") == ["n", "a"]
+    assert related.get_related(state, "b") == []
+    assert TABLE.get_related(state, "a") == []
+
+
+def test_a_table_naming_a_field_its_records_lack_is_refused_when_declared() -> None:
+    with pytest.raises(TypeError, match=r"^thing records have no field holder, nobody$") as info:
+        store.Table(Plain, b"t/", "thing", related=("name", "holder", "nobody"))
+    assert info.type is TypeError
+
+
 def test_an_index_keys_its_entries_under_their_owner() -> None:
     assert INDEX.prefix_of() == b"i/"
     assert INDEX.prefix_of("h1", "c") == b"i/h1/c/"
@@ -150,6 +164,13 @@ def test_an_index_keys_its_entries_under_their_owner() -> None:
     assert INDEX.key("r1") == b"i/r1"
     assert INDEX.write("h1", "r1") == {b"i/h1/r1": b'"r1"'}
     assert store.encode_index_entry("r1") == b'"r1"'
+
+
+def test_a_numbered_index_key_pads_the_number_so_keys_sort_as_numbers() -> None:
+    assert INDEX.numbered_key("r1", 3) == b"i/r1/0000000003"
+    assert INDEX.numbered_key("r1", 9_999_999_999) == b"i/r1/9999999999"
+    keys = [INDEX.numbered_key("r1", n) for n in (10, 9, 100, 1)]
+    assert sorted(keys) == [INDEX.numbered_key("r1", n) for n in (1, 9, 10, 100)]
 
 
 def _indexed(count: int) -> MemoryState:

@@ -10,12 +10,12 @@ from node.chain.crypto import KeyPair
 from node.chain.stateproof import verify_proof
 from node.chain.tx import build_tx
 from node.genesis import Genesis
-from node.ledger.execution import BlockInvalid, check_block_txs, execute_block
-from node.ledger.state import StoreState
+from node.ledger.execution import BlockInvalid, Executed
 from node.ledger.store import StorageError, Store
+from node.ledger.world import World
 from proto import ledger_pb2
 from suites import ED25519_SHA256
-from tests.unit.node_support import diploma_genesis, issue_diploma
+from tests.unit.node_support import diploma_genesis, execute_txs, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
@@ -40,31 +40,9 @@ def issue_txs(g: Genesis, n: int) -> list[ledger_pb2.Transaction]:
     ]
 
 
-def run(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], height: int = 1):  # type: ignore[no-untyped-def]
-    checked = check_block_txs(txs, g.chain_id, suite=ED25519_SHA256)
-    return execute_block(
-        StoreState(store),
-        g.chain_id,
-        height,
-        g.genesis_time_ms + height,
-        store.state_root() or b"",
-        checked,
-        is_committed=lambda h: store.tx_location(h) is not None,
-        tree_nodes=store.tree,
-        suite=ED25519_SHA256,
-    )
-
-
-def commit(store: Store, txs: list[ledger_pb2.Transaction], executed) -> None:  # type: ignore[no-untyped-def]
+def commit(store: Store, g: Genesis, txs: list[ledger_pb2.Transaction], executed: Executed) -> None:
     block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=store.tip_height() + 1), txs=txs)
-    store.commit_block(
-        block,
-        executed.results,
-        executed.tx_hashes,
-        executed.writes,
-        executed.index,
-        executed.tree,
-    )
+    World(store, g).commit(block, executed)
 
 
 def test_two_replicas_get_identical_results(tmp_path: Path) -> None:
@@ -81,7 +59,7 @@ def test_two_replicas_get_identical_results(tmp_path: Path) -> None:
             nonce=b"\x07" * 16,
         )
     )
-    ea, eb = run(a, g, txs), run(b, g, txs)
+    ea, eb = execute_txs(a, g, txs, 1), execute_txs(b, g, txs, 1)
     assert (ea.state_root, ea.results_root, ea.tx_root) == (
         eb.state_root,
         eb.results_root,
@@ -98,8 +76,8 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
     g = genesis()
     store = open_store(tmp_path / "db", g)
     txs = issue_txs(g, 3)
-    executed = run(store, g, txs)
-    commit(store, txs, executed)
+    executed = execute_txs(store, g, txs, 1)
+    commit(store, g, txs, executed)
     store.close()
     store = open_store(tmp_path / "db", g)
     assert store.tip_height() == 1
@@ -120,6 +98,7 @@ def test_commit_is_atomic_and_survives_reopen(tmp_path: Path) -> None:
         executed.state_root, b"certificates/cert/nope", None, exclusion, ED25519_SHA256
     )
     # A block that does not follow the tip is refused and writes nothing.
+    assert executed.tree is not None
     with pytest.raises(StorageError):
         block = ledger_pb2.Block(header=ledger_pb2.BlockHeader(height=5))
         store.commit_block(block, executed.results, [], [(b"x", b"y")], [], executed.tree)
@@ -132,17 +111,17 @@ def test_replays_make_a_block_invalid(tmp_path: Path) -> None:
     store = open_store(tmp_path / "db", g)
     txs = issue_txs(g, 2)
     with pytest.raises(BlockInvalid, match="replay"):
-        run(store, g, [txs[0], txs[1], txs[0]])
-    commit(store, txs, run(store, g, txs))
+        execute_txs(store, g, [txs[0], txs[1], txs[0]], 1)
+    commit(store, g, txs, execute_txs(store, g, txs, 1))
     with pytest.raises(BlockInvalid, match="replay"):
-        run(store, g, [txs[1]], height=2)
+        execute_txs(store, g, [txs[1]], 2)
 
 
 def test_rejected_call_changes_no_state_but_is_indexed(tmp_path: Path) -> None:
     g = genesis()
     store = open_store(tmp_path / "db", g)
     ok = issue_txs(g, 1)
-    commit(store, ok, run(store, g, ok))
+    commit(store, g, ok, execute_txs(store, g, ok, 1))
     root = store.state_root()
     # Admissible (declared arguments, nothing personal: a proposal with an inadmissible call
     # is refused before execution), refused by the contract: only the issuer may revoke.
@@ -156,7 +135,7 @@ def test_rejected_call_changes_no_state_but_is_indexed(tmp_path: Path) -> None:
             nonce=b"\x05" * 16,
         )
     ]
-    executed = run(store, g, bad, height=2)
+    executed = execute_txs(store, g, bad, 2)
     assert executed.writes == [] and executed.state_root == root
     assert not executed.results.results[0].ok
     assert "cert-unit-0000" in {e.subject for e in executed.index}

@@ -4,6 +4,7 @@ that fixes it; the devnet creates node folders it accepts."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 from cli import devnet
 from node.chain.crypto import KeyPair, save_key_file
 from node.config import NodeConfig
-from node.files import set_private_umask
+from node.files import (
+    ExposedPathError,
+    check_private,
+    get_exposure,
+    set_private_umask,
+    write_private_json,
+)
 from node.ledger.store import Store
 from node.ledger.wal import Wal
 from node.transport.server import check_node_files
@@ -90,3 +97,27 @@ def test_the_devnet_creates_node_folders_a_node_accepts(tmp_path: Path) -> None:
         config = NodeConfig.load(tmp_path / "net" / "nodes" / vid / "node.json")
         assert mode(config.home) == 0o700
         check_node_files(config)
+
+
+def test_a_private_json_file_holds_the_document_indented_by_two(tmp_path: Path) -> None:
+    path, tmp = tmp_path / "doc.json", tmp_path / "doc.json.tmp"
+    doc = {"validators": [{"id": "val-0"}], "name": "证照"}
+    write_private_json(path, doc, tmp)
+    assert path.read_text("utf-8") == json.dumps(doc, indent=2)
+    assert mode(path) == 0o600
+    assert not tmp.exists()
+
+
+def test_every_reachable_path_is_named_in_one_refusal(tmp_path: Path) -> None:
+    """The operator fixes them all in one go, not one per start."""
+    folder, key, fine = tmp_path / "data", tmp_path / "key", tmp_path / "fine"
+    folder.mkdir()
+    folder.chmod(0o755)
+    key.write_bytes(b"k")
+    key.chmod(0o644)
+    fine.write_bytes(b"f")
+    fine.chmod(0o600)
+    with pytest.raises(ExposedPathError) as refused:
+        check_private([folder, fine, key])
+    assert str(refused.value) == f"{get_exposure(folder)}; {get_exposure(key)}"
+    assert "chmod 700" in str(get_exposure(folder)) and "chmod 600" in str(get_exposure(key))

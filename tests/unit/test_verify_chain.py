@@ -10,20 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from contracts.framework.identity import holder_id_for
 from contracts.membership.organisations import Organisation
 from node.chain.crypto import KeyPair
 from node.chain.headers import header_hash, tx_root
-from node.chain.tx import build_tx, tx_hash
+from node.chain.tx import tx_hash
 from node.chain.wire import certificate_to_proto
 from node.genesis import Genesis
-from node.ledger.execution import check_block_txs, execute_block
-from node.ledger.state import StoreState
 from node.ledger.store import Store
+from node.ledger.world import World
 from node.sdk.verifychain import ChainFault, ChainVerifier, verify_chain
 from proto import ledger_pb2
 from suites import ED25519_SHA256
 from tests.unit.consensus_support import CHAIN, VALIDATORS, make_certificate
+from tests.unit.node_support import execute_txs, issue_diploma
 
 EDU = KeyPair(b"\x01" * 32)
 HOLDER = KeyPair(b"\x02" * 32)
@@ -43,19 +42,8 @@ def genesis() -> Genesis:
 
 
 def issue(n: int) -> ledger_pb2.Transaction:
-    return build_tx(
-        CHAIN,
-        EDU,
-        "certificates",
-        "issue",
-        {
-            "cert_id": f"cert-vc-{n:04d}",
-            "cert_type": "diploma",
-            "holder": holder_id_for(HOLDER.public_key, suite=ED25519_SHA256),
-            "doc_hash": f"{n:02x}" * 32,
-            "valid_until_ms": 0,
-        },
-        nonce=n.to_bytes(16, "big"),
+    return issue_diploma(
+        CHAIN, EDU, HOLDER, f"cert-vc-{n:04d}", f"{n:02x}" * 32, n.to_bytes(16, "big")
     )
 
 
@@ -70,24 +58,13 @@ def certify(block: ledger_pb2.Block) -> None:
 def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
     """HEIGHTS certified blocks, executed and committed by the validator's code path."""
     g = genesis()
-    store = Store(home, ED25519_SHA256)
-    store.init_genesis(g.hash, g.state_writes(), g.state_root)
+    world = World(Store(home, ED25519_SHA256), g)
     blocks: list[ledger_pb2.Block] = []
     prev_hash = g.hash
     numbers = itertools.count()
     for height in range(1, HEIGHTS + 1):
         txs = [issue(next(numbers)) for _ in range(TXS_PER_BLOCK)]
-        executed = execute_block(
-            StoreState(store),
-            CHAIN,
-            height,
-            g.genesis_time_ms + height,
-            store.state_root() or b"",
-            check_block_txs(txs, CHAIN, suite=ED25519_SHA256),
-            is_committed=lambda h: store.tx_location(h) is not None,
-            tree_nodes=store.tree,
-            suite=ED25519_SHA256,
-        )
+        executed = execute_txs(world.store, g, txs, height)
         header = ledger_pb2.BlockHeader(
             chain_id=CHAIN,
             height=height,
@@ -100,18 +77,10 @@ def honest_chain(home: Path) -> tuple[Genesis, list[ledger_pb2.Block]]:
         )
         block = ledger_pb2.Block(header=header, txs=txs)
         certify(block)
-        assert executed.tree is not None
-        store.commit_block(
-            block,
-            executed.results,
-            executed.tx_hashes,
-            executed.writes,
-            executed.index,
-            executed.tree,
-        )
+        world.commit(block, executed)
         blocks.append(block)
         prev_hash = header_hash(header, ED25519_SHA256)
-    store.close()
+    world.store.close()
     return g, blocks
 
 

@@ -30,6 +30,7 @@ from node.runtime import Node
 from proto import ledger_pb2
 from suites import ED25519_SHA256
 from tests.unit.node_support import diploma_genesis, issue_diploma, open_node
+from tests.unit.test_mutation_wal import rewrites_during
 
 TOP = VIEW_RECORDS_HEIGHT
 
@@ -230,20 +231,16 @@ def test_the_file_is_rewritten_only_when_mostly_dropped_records(
     monkeypatch.setattr(limits, "WAL_COMPACT_BYTES_MIN", 1000)
     path = tmp_path / "consensus.wal"
     wal = Wal(path)
-    rewrites: list[int] = []
-    real = wal.compact
 
-    def spy() -> None:
-        rewrites.append(wal.file_bytes)
-        real()
+    def thirty_heights() -> None:
+        for height in range(1, 31):
+            # Two records per height; the height before is committed.
+            wal.append([entry(height, 1, data=b"x" * 75), entry(height, 2, data=b"y" * 75)])
+            wal.forget_through(height - 1)
+            assert wal.kept_bytes == 200
+            assert on_disk(path) == wal.file_bytes
 
-    monkeypatch.setattr(wal, "compact", spy)
-    for height in range(1, 31):
-        # Two records per height; the height before is committed.
-        wal.append([entry(height, 1, data=b"x" * 75), entry(height, 2, data=b"y" * 75)])
-        wal.forget_through(height - 1)
-        assert wal.kept_bytes == 200
-        assert on_disk(path) == wal.file_bytes
+    rewrites = rewrites_during(wal, monkeypatch, thirty_heights)
     # Rewritten once the file passed the floor (1,000 bytes) and four times what is kept
     # (800): at heights 6, 11, 16, 21 and 26, each time from 1,200 bytes to 200.
     assert rewrites == [1200] * 5

@@ -7,22 +7,11 @@ chain's audit trace for auditors, not in the holder's feed: otherwise anyone cou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from proto import ledger_pb2, node_pb2
 
-from .wallet_support import Wallet, running_wallet
+from .wallet_support import Wallet
 
 STRANGER = "hd" + "5" * 40
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def accepted(height: int, actor: str, event: str) -> node_pb2.AuditEntry:

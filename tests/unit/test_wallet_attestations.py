@@ -4,15 +4,11 @@ not theirs (the answer itself runs on a devnet: tests/integration/test_attestati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from wallet.attestations import attestation_notice, attestation_view
 
-from .wallet_support import START_MS, Wallet, running_wallet
+from .wallet_support import START_MS, Wallet
 
 
 def attestation(attestation_id: str, holder: str, other: str, status: str) -> dict[str, Any]:
@@ -37,12 +33,6 @@ def attestation(attestation_id: str, holder: str, other: str, status: str) -> di
         "decided_height": 0,
         "waiting_for": ["psb"] if status == "awaiting_sources" else [],
     }
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def get(wallet: Wallet, holder: str, path: str) -> Any:

@@ -4,14 +4,12 @@ by fastapi-offline), never from a public CDN or font service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from .wallet_support import Wallet, running_wallet
+from .wallet_support import Wallet
 
 
 class Assets(HTMLParser):
@@ -26,12 +24,6 @@ class Assets(HTMLParser):
         for name, value in attrs:
             if name == wanted and value:
                 self.urls.append(value)
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])

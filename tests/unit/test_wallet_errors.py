@@ -6,22 +6,14 @@ traceback writes the passphrase into the log."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from .wallet_support import Wallet, running_wallet
+from .wallet_support import Wallet
 
 SECRET = "hunter2-secret-passphrase"
 """A passphrase (or part of one) that must never come back."""
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def post_raw(wallet: Wallet, path: str, body: bytes) -> httpx.Response:

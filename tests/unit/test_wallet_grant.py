@@ -49,14 +49,12 @@ def test_a_grant_may_end_earlier_never_later(tmp_path: Path) -> None:
             "expires_at_ms": ends,
         }
         wallet.store.put_document(holder, CERT_ID, b"sealed")
-        path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
-        auth = {"Authorization": f"Bearer {token}"}
-        later = wallet.http.request("POST", path, json={"expires_at_ms": ends + 1}, headers=auth)
+        later = wallet.grant(token, holder, REQUEST_ID, expires_at_ms=ends + 1)
         assert later.status_code == 422, later.text
         assert "earlier" in later.json()["detail"]
         assert wallet.store.get_share(REQUEST_ID) is None  # nothing sealed for the agency
         for bad in (0, -5, "tomorrow"):
-            resp = wallet.http.request("POST", path, json={"expires_at_ms": bad}, headers=auth)
+            resp = wallet.grant(token, holder, REQUEST_ID, expires_at_ms=bad)
             assert resp.status_code == 422, bad
         assert wallet.store.get_share(REQUEST_ID) is None
 
@@ -73,12 +71,7 @@ def test_chosen_fields_are_not_released_without_commitments_to_check_them(
             "field_hashes": {},
         }
         ask_for_the_degree(wallet, holder)
-        resp = wallet.http.request(
-            "POST",
-            f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
-            json={},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        resp = wallet.grant(token, holder, REQUEST_ID)
         assert resp.status_code == 409, resp.text
         assert "commitments" in resp.json()["detail"]
         assert wallet.store.get_share(REQUEST_ID) is None  # nothing released
@@ -111,9 +104,7 @@ def test_a_released_copy_is_listed_with_the_line_its_annotation_prints(tmp_path:
             expires_at_ms=1_767_225_600_000,  # 2026-01-01 08:00 in China
         )
         wallet.store.put_share(REQUEST_ID, {"agency": "bank", "annotation": annotation})
-        resp = wallet.http.request(
-            "GET", f"/v1/holders/{holder}/requests", headers={"Authorization": f"Bearer {token}"}
-        )
+        resp = wallet.in_session(token, "GET", f"/v1/holders/{holder}/requests")
         assert resp.status_code == 200, resp.text
         lines = {r["request_id"]: r.get("annotation_text") for r in resp.json()}
         assert lines == {
@@ -127,12 +118,10 @@ def test_a_grant_narrows_fields_never_adds_one(tmp_path: Path) -> None:
         holder = wallet.new_holder()
         token = wallet.sign_in(holder).json()["token"]
         ask_for_the_degree(wallet, holder)
-        path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
-        auth = {"Authorization": f"Bearer {token}"}
-        wider = wallet.http.request("POST", path, json={"fields": ["major"]}, headers=auth)
+        wider = wallet.grant(token, holder, REQUEST_ID, fields=["major"])
         assert wider.status_code == 422, wider.text
         assert wider.json()["detail"] == "fields may narrow the request's fields, never add one"
         for bad in ([], ["Degree"], ["x" * 49], "degree"):
-            resp = wallet.http.request("POST", path, json={"fields": bad}, headers=auth)
+            resp = wallet.grant(token, holder, REQUEST_ID, fields=bad)
             assert resp.status_code == 422, bad
         assert wallet.store.get_share(REQUEST_ID) is None  # nothing released

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,12 +27,6 @@ COMMON = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def policy(resp: httpx.Response) -> dict[str, list[str]]:
@@ -236,7 +229,7 @@ def test_the_citizen_page_is_served_by_the_wallet_under_its_own_strict_policy(
     named = re.findall(r'(?:src|href)="([^"#]+)"', html)
     assert sorted(named) == ["app.css", "app.js", "icon.svg"]
     script = answers["/app/app.js"].text
-    assert re.findall(r'from "([^"]+)"', script) == ["./i18n.js"]
+    assert re.findall(r'from "([^"]+)"', script) == ["./i18n.js", "./field-labels.js"]
     assert "http://" not in html + script and "https://" not in html + script
     # An API answer keeps the API policy, and a path outside the page is no page.
     assert wallet.http.request("GET", "/v1/health").headers["content-security-policy"] == API_POLICY

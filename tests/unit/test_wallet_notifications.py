@@ -5,15 +5,11 @@ with no end, one already past, one that is no longer valid, or another holder's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from wallet.expiry import DAY_MS, REMINDER_DAYS_DEFAULT, expiring_notice, reminder_days
 
-from .wallet_support import START_MS, Wallet, running_wallet
+from .wallet_support import START_MS, Wallet
 
 NOW = START_MS
 
@@ -35,12 +31,6 @@ def test_the_notice_period_is_per_type_and_inclusive_at_both_ends() -> None:
     assert expiring_notice(record("c1", "resident_id_card", 0), NOW) is None  # no end
     for status in ("suspended", "revoked", "superseded", "expired"):
         assert expiring_notice(record("c1", "resident_id_card", NOW + DAY_MS, status), NOW) is None
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def test_the_holder_sees_their_expiring_certificates_soonest_first(wallet: Wallet) -> None:

@@ -6,22 +6,12 @@ with the archives action, and only the categories it covers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from contracts.catalogue import CERTIFICATE_TYPES
 from contracts.catalogue.purposes import OTHER, PURPOSES
 
-from .wallet_support import Wallet, running_wallet
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
+from .wallet_support import Wallet
 
 
 def _reads(wallet: Wallet, answer: Any) -> list[tuple[str, str, dict[str, Any]]]:

@@ -6,8 +6,6 @@ with the same key, so no holder loses their wallet."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +15,9 @@ from suites import ED25519_SHA256
 from wallet import limits, passphrases
 from wallet.passphrases import PassphraseKdf, RecordUnreadable, ScryptParams, WrongPassphrase
 
-from .wallet_support import PASSPHRASE, Wallet, running_wallet
+from .wallet_support import PASSPHRASE, Wallet
 
 STRONGER = ScryptParams(2**5, 1, 1, limits.SCRYPT_DKLEN)
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def test_the_record_keeps_a_salted_scrypt_hash_and_its_parameters(wallet: Wallet) -> None:

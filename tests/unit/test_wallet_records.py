@@ -84,15 +84,29 @@ def ask_for_records(wallet: Wallet, holder: str, *categories: str) -> None:
     }
 
 
+def asked_for_a_held_record(wallet: Wallet) -> str:
+    """A new holder whose record RECORD_ID (CONTENT) is on the chain and delivered to the
+    wallet, and whom the bank asks for its social-security records: the holder."""
+    holder = wallet.new_holder()
+    file_record(wallet, RECORD_ID, holder, CONTENT)
+    assert deliver(wallet, holder, RECORD_ID, CONTENT).status_code == 201
+    ask_for_records(wallet, holder, "social_security")
+    return holder
+
+
+def session(wallet: Wallet, holder: str) -> str:
+    """A fresh session token of ``holder`` (its routes take a session)."""
+    token: str = wallet.sign_in(holder).json()["token"]
+    return token
+
+
 def as_holder(wallet: Wallet, holder: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """A request to the wallet by ``holder``, signed in afresh (its routes take a session)."""
-    token = wallet.sign_in(holder).json()["token"]
-    return wallet.http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+    """A request to the wallet by ``holder``, signed in afresh."""
+    return wallet.in_session(session(wallet, holder), method, path, **kwargs)
 
 
 def grant(wallet: Wallet, holder: str, body: dict[str, Any] | None = None) -> httpx.Response:
-    path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
-    return as_holder(wallet, holder, "POST", path, json=body or {})
+    return wallet.grant(session(wallet, holder), holder, REQUEST_ID, **(body or {}))
 
 
 def erase(wallet: Wallet, holder: str) -> httpx.Response:
@@ -139,10 +153,7 @@ def test_the_source_delivers_content_that_matches_the_chain(tmp_path: Path) -> N
 
 def test_a_grant_seals_each_current_record_of_the_categories_to_the_agency(tmp_path: Path) -> None:
     with running_wallet(tmp_path) as wallet:
-        holder = wallet.new_holder()
-        file_record(wallet, RECORD_ID, holder, CONTENT)
-        assert deliver(wallet, holder, RECORD_ID, CONTENT).status_code == 201
-        ask_for_records(wallet, holder, "social_security")
+        holder = asked_for_a_held_record(wallet)
         calls = Calls()
         wallet.ledger.call = calls  # type: ignore[attr-defined]
 
@@ -197,10 +208,7 @@ def access(wallet: Wallet, record_id: str, target: str = "record") -> bytes:
 
 def test_the_agency_collects_the_record_its_access_named(tmp_path: Path) -> None:
     with running_wallet(tmp_path) as wallet:
-        holder = wallet.new_holder()
-        file_record(wallet, RECORD_ID, holder, CONTENT)
-        assert deliver(wallet, holder, RECORD_ID, CONTENT).status_code == 201
-        ask_for_records(wallet, holder, "social_security")
+        holder = asked_for_a_held_record(wallet)
         wallet.ledger.call = Calls()  # type: ignore[attr-defined]
         assert grant(wallet, holder).status_code == 200
         creds = org(wallet, "bank").issue("verifier", wallet.clock.now())

@@ -51,6 +51,17 @@ def deliver(wallet: Wallet, holder: str, doc: dict[str, Any], orgs: dict[str, Or
     assert resp.status_code == 201, resp.text
 
 
+def signed_in_with_a_diploma(wallet: Wallet) -> tuple[str, str]:
+    """A new holder, signed in, to whom the education bureau (its CA on the chain) delivered
+    the diploma CERT_ID: the holder and its session token."""
+    orgs = {"edu": Org.make("edu", wallet.clock.now() - dt.timedelta(days=10))}
+    wallet.ledger.cas = {"edu": orgs["edu"].ca_pem}
+    holder = wallet.new_holder()
+    token = wallet.sign_in(holder).json()["token"]
+    deliver(wallet, holder, diploma(CERT_ID), orgs)
+    return holder, token
+
+
 def holder_key(wallet: Wallet, holder: str) -> bytes:
     return bytes.fromhex(wallet.store.get_holder(holder)["public_key"])
 
@@ -82,7 +93,6 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
         holder = wallet.new_holder()
         assert len(holder_key(wallet, holder)) == suite.public_key_bytes  # a key of the suite
         token = wallet.sign_in(holder).json()["token"]  # the key opened is checked by the suite
-        auth = {"Authorization": f"Bearer {token}"}
         doc = diploma(CERT_ID)
         deliver(wallet, holder, doc, orgs)
 
@@ -92,15 +102,15 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
         assert key_row is not None and key_row.startswith(sealing.SEALED_MAGIC)
         overhead = len(sealing.DOCUMENT_MAGIC) + suite.seal_overhead_bytes
         assert len(sealed) == len(json.dumps(doc, sort_keys=True).encode()) + overhead
-        listed = wallet.http.request("GET", f"/v1/holders/{holder}/certificates", headers=auth)
+        listed = wallet.in_session(token, "GET", f"/v1/holders/{holder}/certificates")
         assert listed.status_code == 200, listed.text
         assert listed.json()[0]["document"] == doc
         # A presentation in the layout of the chain's suite: TLP2 (SM2, SM3) on an SM chain.
-        shown = wallet.http.request(
+        shown = wallet.in_session(
+            token,
             "POST",
             f"/v1/holders/{holder}/certificates/{CERT_ID}/presentation",
             json={"fields": ["university"]},
-            headers=auth,
         )
         assert shown.status_code == 200, shown.text
         made = presentation.read_presentation(shown.json()["presentation"])
@@ -108,8 +118,7 @@ def test_holders_documents_and_shares_are_sealed_with_the_wallets_suite(
 
         pending_request(wallet, holder)
         wallet.ledger.call = submitted  # type: ignore[attr-defined]
-        path = f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant"
-        granted = wallet.http.request("POST", path, json={}, headers=auth)
+        granted = wallet.grant(token, holder, REQUEST_ID)
         assert granted.status_code == 200, granted.text
 
         # The bank collects the share as it would, and opens it only as this request's answer.
@@ -135,11 +144,7 @@ def test_a_document_moved_under_another_certificate_is_refused_and_nothing_chang
     tmp_path: Path, suite: Suite
 ) -> None:
     with running_wallet(tmp_path, suite) as wallet:
-        orgs = {"edu": Org.make("edu", wallet.clock.now() - dt.timedelta(days=10))}
-        wallet.ledger.cas = {"edu": orgs["edu"].ca_pem}
-        holder = wallet.new_holder()
-        token = wallet.sign_in(holder).json()["token"]
-        deliver(wallet, holder, diploma(CERT_ID), orgs)
+        holder, token = signed_in_with_a_diploma(wallet)
         # Someone with the store's files copies the document and its key row under another
         # certificate of the same holder (as if it were that one's).
         store = wallet.store
@@ -150,11 +155,7 @@ def test_a_document_moved_under_another_certificate_is_refused_and_nothing_chang
         store._db.put(P_DOC_KEY + P_DOC + f"{holder}/{OTHER_CERT_ID}".encode(), key_row)
         record_on_chain(wallet.ledger, diploma(OTHER_CERT_ID), "edu", holder)
 
-        listed = wallet.http.request(
-            "GET",
-            f"/v1/holders/{holder}/certificates",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        listed = wallet.in_session(token, "GET", f"/v1/holders/{holder}/certificates")
         assert listed.status_code == 500
         assert "does not open as this copy" in listed.json()["detail"]
         assert store.get_document(holder, OTHER_CERT_ID) == sealed  # nothing changed
@@ -173,20 +174,11 @@ def test_a_grant_to_an_agency_key_of_the_other_suite_seals_nothing(
 ) -> None:
     other = SM2_SM3 if suite is ED25519_SHA256 else ED25519_SHA256
     with running_wallet(tmp_path, suite) as wallet:
-        orgs = {"edu": Org.make("edu", wallet.clock.now() - dt.timedelta(days=10))}
-        wallet.ledger.cas = {"edu": orgs["edu"].ca_pem}
-        holder = wallet.new_holder()
-        token = wallet.sign_in(holder).json()["token"]
-        deliver(wallet, holder, diploma(CERT_ID), orgs)
+        holder, token = signed_in_with_a_diploma(wallet)
         wrong = other.generate_keypair().public_key.hex()
         wallet.ledger.members["bank"] = {"id": "bank", "name": "某某银行", "public_key": wrong}
         pending_request(wallet, holder)
-        resp = wallet.http.request(
-            "POST",
-            f"/v1/holders/{holder}/requests/{REQUEST_ID}/grant",
-            json={},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        resp = wallet.grant(token, holder, REQUEST_ID)
         assert resp.status_code == 409, resp.text
         assert resp.json()["detail"] == (
             f"the agency's key on the chain is not a {suite.name} key: nothing sealed"

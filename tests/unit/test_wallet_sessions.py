@@ -4,7 +4,6 @@ signing out revokes the token at once. The clock is the test's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,12 +13,6 @@ from wallet import limits
 from wallet.sessions import SessionEnded, Sessions, SessionsFull
 
 from .wallet_support import PASSPHRASE, FakeClock, Wallet, running_wallet
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def signed_in(wallet: Wallet) -> tuple[str, dict[str, str]]:

@@ -6,7 +6,6 @@ address cannot spray many holders, or sign in without bound. The clock is the te
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,6 @@ from wallet.signin import SignInGuard, SignInPolicy, SignInRefused
 from .wallet_support import Wallet, running_wallet
 
 WRONG = "not the passphrase"
-
-
-@pytest.fixture
-def wallet(tmp_path: Path) -> Iterator[Wallet]:
-    with running_wallet(tmp_path) as w:
-        yield w
 
 
 def count_derivations(wallet: Wallet) -> list[int]:

@@ -257,6 +257,16 @@ class Wallet:
             "POST", "/v1/sessions", json={"holder_id": holder_id, "passphrase": passphrase}
         )
 
+    def in_session(self, token: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        """A request in a holder's session (`token` from `sign_in`), as the page sends it."""
+        return self.http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    def grant(self, token: str, holder: str, request_id: str, **body: Any) -> httpx.Response:
+        """`holder` grants `request_id` in its session; `body` narrows the grant (`fields`,
+        `expires_at_ms`), empty grants it as asked."""
+        path = f"/v1/holders/{holder}/requests/{request_id}/grant"
+        return self.in_session(token, "POST", path, json=body)
+
 
 @contextmanager
 def running_wallet(
