@@ -12,21 +12,30 @@ import hashlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
-from consensus import messages
-from consensus.crypto import Ed25519Signer, Ed25519Verifier
+from consensus import limits, messages
+from consensus.crypto import Ed25519Signer, Ed25519Verifier, Signer, Verifier
 from consensus.ready import CommittedBlock, Outbound, Proposal, Ready
 from consensus.replica import Replica, ReplicaConfig
 from consensus.signing import (
+    checkpoint_sign_bytes,
     commit_sign_bytes,
+    new_view_sign_bytes,
     prepare_sign_bytes,
     preprepare_sign_bytes,
     suspicion_sign_bytes,
+    view_change_sign_bytes,
 )
-from consensus.validators import Validator, ValidatorSet, verify_commit_certificate
+from consensus.validators import (
+    Validator,
+    ValidatorSchedule,
+    ValidatorSet,
+    verify_commit_certificate,
+)
 from suites import ED25519_SHA256
 
 CHAIN = "trustledger-test"
@@ -37,6 +46,23 @@ VALIDATORS = ValidatorSet(
 )
 VERIFIER = Ed25519Verifier(VALIDATORS)
 RETRANSMIT_TICKS = 10
+NEWCOMER = Ed25519Signer("v4", hashlib.sha256(b"seed:v4").digest())
+"""v4's key: a validator that joins later (in SET_5)."""
+ROTATED = Ed25519Signer("v1", hashlib.sha256(b"seed:v1:rotated").digest())
+"""v1's second key, after a rotation."""
+SET_5 = ValidatorSet(
+    (
+        *(Validator(v, SIGNERS[v].public_key) for v in ("v0", "v1", "v2")),
+        Validator("v4", NEWCOMER.public_key),
+    )
+)
+"""The set once v3 left and v4 joined (in force from height 5 in the schedule tests)."""
+VIEW_CHANGE_TIMEOUT_TICKS = 20  # ReplicaConfig.view_change_timeout_ticks default
+RELAY = max(1, RETRANSMIT_TICKS // limits.REQUEST_RELAY_DIVISOR)
+"""Ticks before a backup relays the request it waits for to the primary."""
+SUSPECT = RELAY + VIEW_CHANGE_TIMEOUT_TICKS
+"""Ticks a waiting request takes to make a backup suspect the primary: relayed, then a full
+timeout (section 4.5.2)."""
 # Derandomized so CI explores the same seeds on every run; a failure prints its seed.
 SIM_SETTINGS = settings(
     max_examples=40,
@@ -46,10 +72,16 @@ SIM_SETTINGS = settings(
 )
 
 
+def block_digest(payload: bytes) -> bytes:
+    """The toy blocks' digest (SHA-256 of the payload): the node's digest function where a
+    test configures one (ReplicaConfig.block_digest)."""
+    return hashlib.sha256(payload).digest()
+
+
 def make_block(height: int, tag: str = "") -> tuple[bytes, bytes]:
     """A toy block: the payload names its height; the digest is its hash."""
     payload = f"height={height};txs={tag}".encode()
-    return payload, hashlib.sha256(payload).digest()
+    return payload, block_digest(payload)
 
 
 def is_valid_block(proposal: Proposal) -> bool:
@@ -68,32 +100,41 @@ def make_certificate(
     return messages.CommitCertificate(height=height, digest=digest, votes=votes, view=view)
 
 
+def replica_config(self_id: str, /, **changes: Any) -> ReplicaConfig:
+    """The test chain's configuration for `self_id` (the four validators, retransmitting every
+    RETRANSMIT_TICKS), with `changes` to the fields a test is about."""
+    config = ReplicaConfig(
+        CHAIN, VALIDATORS, self_id, retransmit_ticks=RETRANSMIT_TICKS, suite=ED25519_SHA256
+    )
+    return replace(config, **changes)
+
+
 def make_replica(
     self_id: str,
     committed_height: int = 0,
     signed: Iterable[messages.Record] = (),
     certificate: messages.CommitCertificate | None = None,
     view: int = 0,
+    *,
+    signer: Signer | None = None,
+    verifier: Verifier = VERIFIER,
+    schedule: ValidatorSchedule | None = None,
+    **changes: Any,
 ) -> Replica:
     """A replica restarted at `committed_height` (with a certificate for the toy block of that
-    height unless one is given), in `view` at least."""
-    config = ReplicaConfig(
-        chain_id=CHAIN,
-        validators=VALIDATORS,
-        self_id=self_id,
-        retransmit_ticks=RETRANSMIT_TICKS,
-        suite=ED25519_SHA256,
-    )
+    height unless one is given), in `view` at least; `changes` to its configuration
+    (replica_config), signing with `signer` (its own test key by default)."""
     if certificate is None and committed_height > 0:
         certificate = make_certificate(committed_height, make_block(committed_height)[1])
     return Replica(
-        config,
-        SIGNERS[self_id],
-        VERIFIER,
+        replica_config(self_id, **changes),
+        signer or SIGNERS[self_id],
+        verifier,
         committed_height=committed_height,
         committed_certificate=certificate,
         view=view,
         signed=tuple(signed),
+        schedule=schedule,
     )
 
 
@@ -117,6 +158,65 @@ def signed_commit(height: int, digest: bytes, sender: str, view: int = 0) -> mes
 def signed_suspicion(height: int, sender: str, view: int = 0) -> messages.Suspicion:
     sig = SIGNERS[sender].sign(suspicion_sign_bytes(CHAIN, view, height))
     return messages.Suspicion(view=view, height=height, sender=sender, signature=sig)
+
+
+def signed_checkpoint(height: int, digest: bytes, sender: str) -> messages.Checkpoint:
+    sig = SIGNERS[sender].sign(checkpoint_sign_bytes(CHAIN, height, digest))
+    return messages.Checkpoint(height, digest, sender, sig)
+
+
+def prepared_certificate(
+    view: int, height: int, digest: bytes, backups: tuple[str, ...] | None = None
+) -> messages.PreparedCertificate:
+    """The pre-prepare of the primary of `view` plus prepares of two backups."""
+    primary = VALIDATORS.primary(view)
+    if backups is None:
+        backups = tuple(v for v in IDS if v != primary)[:2]
+    pp = signed_preprepare(height, b"", digest, sender=primary, view=view)
+    votes = tuple(
+        messages.Vote(b, signed_prepare(height, digest, b, view=view).signature)
+        for b in sorted(backups)
+    )
+    return messages.PreparedCertificate(view, height, digest, pp.signature, votes)
+
+
+def signed_view_change(
+    sender: str,
+    new_view: int,
+    committed: messages.CommitCertificate | None = None,
+    prepared: messages.PreparedCertificate | None = None,
+    payload: bytes = b"",
+) -> messages.ViewChange:
+    msg = view_change_sign_bytes(CHAIN, new_view, committed, prepared, ED25519_SHA256.hash)
+    return messages.ViewChange(
+        new_view, committed, prepared, payload, sender, SIGNERS[sender].sign(msg)
+    )
+
+
+def signed_new_view(
+    view: int,
+    vcs: list[messages.ViewChange],
+    preprepare: messages.PrePrepare | None,
+    sender: str | None = None,
+) -> messages.NewView:
+    sender = sender or VALIDATORS.primary(view)
+    carried = tuple(sorted((replace(vc, payload=b"") for vc in vcs), key=lambda vc: vc.sender))
+    msg = new_view_sign_bytes(CHAIN, view, carried, preprepare, ED25519_SHA256.hash)
+    return messages.NewView(view, carried, preprepare, sender, SIGNERS[sender].sign(msg))
+
+
+def view_changes_carrying_block_a(
+    carriers: tuple[str, ...] = ("v2", "v3"),
+) -> tuple[bytes, bytes, list[messages.ViewChange]]:
+    """Block A was prepared at height 1 in view 0 (by v2 and v3); the ViewChanges for view 1
+    (whose primary is v1) of v1, which prepared nothing, and of `carriers`, which carry A's
+    prepared certificate. A's payload and digest, and the ViewChanges."""
+    payload, digest = make_block(1, "A")
+    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
+    vcs = [signed_view_change("v1", 1)] + [
+        signed_view_change(sender, 1, prepared=cert, payload=payload) for sender in carriers
+    ]
+    return payload, digest, vcs
 
 
 def drain(replica: Replica) -> Ready:
@@ -144,6 +244,73 @@ def backup_that_prepared(self_id: str = "v1") -> tuple[Replica, bytes]:
     replica.validated(0, 1, preprepare.digest, True)
     drain(replica)
     return replica, preprepare.digest
+
+
+def accept_block(replica: Replica, height: int = 1, tag: str = "") -> bytes:
+    """The primary's toy block `tag` at `height` reaches the replica and the node finds it
+    valid (what the replica sends for it is left undrained); the block's digest."""
+    payload, digest = make_block(height, tag)
+    replica.step(signed_preprepare(height, payload, digest))
+    drain(replica)
+    replica.validated(0, height, digest, True)
+    return digest
+
+
+def commit_next(
+    replica: Replica, *, advance: bool = True, voters: tuple[str, ...] = ("v0", "v1", "v2")
+) -> None:
+    """The primary's block for the height in flight, validated here and committed by
+    `voters` (peers of the replica); advanced by the node unless `advance` is False."""
+    height = replica.committed_height + 1
+    digest = accept_block(replica, height)
+    for sender in voters:
+        replica.step(signed_commit(height, digest, sender))
+    if advance:
+        assert [b.height for b in drain(replica).committed] == [height]
+
+
+def stabilise_checkpoint_16(replica: Replica) -> bytes:
+    """v0's and v1's checkpoints of toy block 16, with the replica's own (it committed height
+    16), make that checkpoint stable: the low watermark moves to 16. The block's digest."""
+    digest = make_block(16)[1]
+    for sender in ("v0", "v1"):
+        replica.step(signed_checkpoint(16, digest, sender))
+    drain(replica)
+    assert replica.low_watermark == 16
+    return digest
+
+
+def in_view_1(self_id: str = "v3") -> tuple[Replica, messages.NewView]:
+    """A replica that entered view 1 by v1's NewView (no block prepared); the NewView."""
+    replica = make_replica(self_id)
+    vcs = [signed_view_change(peer, 1) for peer in ("v0", "v1", "v2")]
+    for vc in vcs:
+        replica.step(vc)
+    nv = signed_new_view(1, vcs, None)
+    replica.step(nv)
+    drain(replica)
+    assert replica.view == 1 and not replica.in_view_change
+    return replica, nv
+
+
+def time_out(replica: Replica, ticks: int) -> list[messages.ViewChange]:
+    """Tick `ticks` times; the ViewChanges sent meanwhile."""
+    sent: list[messages.ViewChange] = []
+    for _ in range(ticks):
+        replica.tick()
+        sent.extend(
+            o.message for o in drain(replica).send if isinstance(o.message, messages.ViewChange)
+        )
+    return sent
+
+
+def leave_view_0(replica: Replica, self_id: str) -> None:
+    """Time out and suspect the primary with one other backup (f+1): a ViewChange for view 1."""
+    other = next(v for v in ("v1", "v2", "v3") if v != self_id)
+    replica.set_requests_pending(True)
+    time_out(replica, SUSPECT)
+    replica.step(signed_suspicion(1, other))
+    assert replica.view == 1 and replica.in_view_change
 
 
 def check_no_equivocation(sent: Iterable[messages.Record]) -> None:

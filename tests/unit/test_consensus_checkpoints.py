@@ -17,17 +17,10 @@ from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.messages import Checkpoint, Message
 from consensus.ready import CommittedBlock, FetchRequest
 from consensus.replica import Replica, ReplicaConfig, ReplicaStats
-from consensus.signing import checkpoint_sign_bytes
 from consensus.validators import Validator, ValidatorSet
 from suites import ED25519_SHA256
 from tests.sim.fakecrypto import FakeSigner, FakeVerifier
 from tests.unit import consensus_support as support
-
-
-def signed_checkpoint(height: int, digest: bytes, sender: str) -> Checkpoint:
-    sig = support.SIGNERS[sender].sign(checkpoint_sign_bytes(support.CHAIN, height, digest))
-    return Checkpoint(height, digest, sender, sig)
-
 
 # ====================================================================== a lock-step cluster
 
@@ -156,9 +149,9 @@ def test_messages_outside_the_watermarks_are_rejected() -> None:
 def test_checkpoint_messages_are_checked() -> None:
     replica = support.make_replica("v1")
     _, digest = support.make_block(16)
-    good = signed_checkpoint(16, digest, "v2")
+    good = support.signed_checkpoint(16, digest, "v2")
     cases = [
-        (signed_checkpoint(15, digest, "v2"), "not a checkpoint height"),
+        (support.signed_checkpoint(15, digest, "v2"), "not a checkpoint height"),
         (Checkpoint(16, digest, "v2", b"\x00" * 64), "bad signature"),
         (Checkpoint(16, digest, "v9", good.signature), "unknown sender"),
         (Checkpoint(16, b"short", "v2", good.signature), "malformed"),
@@ -167,7 +160,7 @@ def test_checkpoint_messages_are_checked() -> None:
         replica.step(message)
         assert reason in support.drain(replica).rejected[0].reason
     replica.step(good)
-    replica.step(signed_checkpoint(16, support.make_block(16, "other")[1], "v2"))
+    replica.step(support.signed_checkpoint(16, support.make_block(16, "other")[1], "v2"))
     assert "differs" in support.drain(replica).rejected[0].reason
 
 
@@ -176,10 +169,10 @@ def test_a_stable_checkpoint_above_us_starts_state_transfer() -> None:
     moves its low watermark there, without trusting any single peer."""
     replica = support.make_replica("v1")
     _, digest = support.make_block(64)
-    replica.step(signed_checkpoint(64, digest, "v2"))
-    replica.step(signed_checkpoint(64, digest, "v3"))
+    replica.step(support.signed_checkpoint(64, digest, "v2"))
+    replica.step(support.signed_checkpoint(64, digest, "v3"))
     assert support.drain(replica).fetch == ()  # two claims are not a quorum
-    replica.step(signed_checkpoint(64, digest, "v0"))
+    replica.step(support.signed_checkpoint(64, digest, "v0"))
     ready = support.drain(replica)
     assert ready.fetch == (FetchRequest(1, 64),)
     assert replica.low_watermark == 64
@@ -194,7 +187,7 @@ def test_a_proposal_dropped_by_a_stable_checkpoint_can_still_be_answered() -> No
     replica.step(support.signed_preprepare(1, payload, block_digest))
     _, digest = support.make_block(64)
     for sender in ("v0", "v2", "v3"):
-        replica.step(signed_checkpoint(64, digest, sender))
+        replica.step(support.signed_checkpoint(64, digest, sender))
     ready = support.drain(replica)
     assert [p.height for p in ready.validate] == [1]
     assert ready.fetch == (FetchRequest(1, 64),)
@@ -224,7 +217,7 @@ def test_fetch_requests_are_repeated_with_back_off_until_synced() -> None:
     replica = support.make_replica("v1")
     _, digest = support.make_block(64)
     for sender in ("v0", "v2", "v3"):
-        replica.step(signed_checkpoint(64, digest, sender))
+        replica.step(support.signed_checkpoint(64, digest, sender))
     ticks_of_requests = []
     for tick in range(1, 400):
         replica.tick()

@@ -24,7 +24,7 @@ from consensus.messages import (
     ViewChange,
     Vote,
 )
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.signing import (
     CHECKPOINT_TAG,
     COMMIT_TAG,
@@ -48,8 +48,6 @@ from consensus.viewchange import has_view_change_quorum
 from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
-NEWCOMER = Ed25519Signer("v4", hashlib.sha256(b"seed:v4").digest())
-ROTATED = Ed25519Signer("v1", hashlib.sha256(b"seed:v1:rotated").digest())
 KEYS = {v.id: v.public_key for v in support.VALIDATORS.validators}
 
 
@@ -57,34 +55,37 @@ def validator_set(members: dict[str, bytes]) -> ValidatorSet:
     return ValidatorSet(tuple(Validator(v, k) for v, k in sorted(members.items())))
 
 
-# v3 leaves and v4 joins at height 5; v1 rotates its key at height 9.
-SET_5 = validator_set({**{v: KEYS[v] for v in ("v0", "v1", "v2")}, "v4": NEWCOMER.public_key})
+# v3 leaves and v4 joins at height 5 (SET_5); v1 rotates its key at height 9.
 SET_9 = validator_set(
     {
-        **{v: SET_5.get(v).public_key for v in ("v0", "v2", "v4")},  # type: ignore[union-attr]
-        "v1": ROTATED.public_key,
+        **{v: support.SET_5.get(v).public_key for v in ("v0", "v2", "v4")},  # type: ignore[union-attr]
+        "v1": support.ROTATED.public_key,
     }
 )
 SCHEDULE = (
     ValidatorSchedule.starting_with(support.VALIDATORS)
-    .with_activation(5, SET_5)
+    .with_activation(5, support.SET_5)
     .with_activation(9, SET_9)
 )
 
 
 def test_schedule_answers_by_height() -> None:
     assert SCHEDULE.at(0) is support.VALIDATORS and SCHEDULE.at(4) is support.VALIDATORS
-    assert SCHEDULE.at(5) is SET_5 and SCHEDULE.at(8) is SET_5 and SCHEDULE.at(10**6) is SET_9
-    assert SCHEDULE.sets_from(6) == (SET_5, SET_9)
-    assert SCHEDULE.member_from(2, "v4") == SET_5.get("v4")  # joins later: its first key
+    assert (
+        SCHEDULE.at(5) is support.SET_5
+        and SCHEDULE.at(8) is support.SET_5
+        and SCHEDULE.at(10**6) is SET_9
+    )
+    assert SCHEDULE.sets_from(6) == (support.SET_5, SET_9)
+    assert SCHEDULE.member_from(2, "v4") == support.SET_5.get("v4")  # joins later: its first key
     assert SCHEDULE.member_from(6, "v3") is None  # left
-    assert SCHEDULE.pruned(6).entries == ((5, SET_5), (9, SET_9))
-    assert SCHEDULE.capped(2, keep_from=10).entries == ((5, SET_5), (9, SET_9))
+    assert SCHEDULE.pruned(6).entries == ((5, support.SET_5), (9, SET_9))
+    assert SCHEDULE.capped(2, keep_from=10).entries == ((5, support.SET_5), (9, SET_9))
     assert SCHEDULE.capped(2, keep_from=3) is SCHEDULE  # never the set still in force
     with pytest.raises(ValueError, match="after the last"):
         SCHEDULE.with_activation(9, support.VALIDATORS)
     with pytest.raises(ValueError, match="strictly increasing"):
-        ValidatorSchedule(((0, support.VALIDATORS), (0, SET_5)))
+        ValidatorSchedule(((0, support.VALIDATORS), (0, support.SET_5)))
 
 
 def _certificate(height: int, signers: dict[str, Ed25519Signer]) -> CommitCertificate:
@@ -96,7 +97,7 @@ def _certificate(height: int, signers: dict[str, Ed25519Signer]) -> CommitCertif
 
 def test_certificates_are_checked_against_the_set_in_force_at_their_height() -> None:
     old = {v: support.SIGNERS[v] for v in ("v1", "v2", "v3")}
-    new = {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+    new = {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": support.NEWCOMER}
     verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(4, old), ED25519_SHA256)
     with pytest.raises(InvalidCertificate, match="unknown validator 'v3'"):
         verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(5, old), ED25519_SHA256)
@@ -105,25 +106,25 @@ def test_certificates_are_checked_against_the_set_in_force_at_their_height() -> 
         verify_commit_certificate(
             support.CHAIN, SCHEDULE, _certificate(9, new), ED25519_SHA256
         )  # old key of v1
-    rotated = {"v1": ROTATED, "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+    rotated = {"v1": support.ROTATED, "v2": support.SIGNERS["v2"], "v4": support.NEWCOMER}
     verify_commit_certificate(support.CHAIN, SCHEDULE, _certificate(9, rotated), Ed25519Verifier())
 
 
 def test_schedule_validators_only_for_future_heights_and_in_order() -> None:
     replica = support.make_replica("v1")  # entered height 1: may have voted there
     with pytest.raises(ConsensusError, match="earliest allowed 2"):
-        replica.schedule_validators(1, SET_5)
-    replica.schedule_validators(5, SET_5)
-    replica.schedule_validators(5, SET_5)  # the node replays a decision: harmless
+        replica.schedule_validators(1, support.SET_5)
+    replica.schedule_validators(5, support.SET_5)
+    replica.schedule_validators(5, support.SET_5)  # the node replays a decision: harmless
     with pytest.raises(ConsensusError, match="activation order"):
         replica.schedule_validators(4, SET_9)
-    assert replica.schedule.at(5) is SET_5
+    assert replica.schedule.at(5) is support.SET_5
 
 
 def test_too_many_scheduled_sets_is_a_node_bug() -> None:
     replica = support.make_replica("v1")
     for i in range(limits.SCHEDULED_SETS_MAX):
-        replica.schedule_validators(10 + i, support.VALIDATORS if i % 2 else SET_5)
+        replica.schedule_validators(10 + i, support.VALIDATORS if i % 2 else support.SET_5)
     with pytest.raises(ConsensusError, match="scheduled"):
         replica.schedule_validators(100, SET_9)
 
@@ -134,21 +135,20 @@ def restarted(self_id: str, committed_height: int, signer: Ed25519Signer | None 
     cert = _certificate(committed_height, {v: support.SIGNERS[v] for v in voters})
     if committed_height >= 9:
         cert = _certificate(
-            committed_height, {"v0": support.SIGNERS["v0"], "v1": ROTATED, "v4": NEWCOMER}
+            committed_height,
+            {"v0": support.SIGNERS["v0"], "v1": support.ROTATED, "v4": support.NEWCOMER},
         )
     elif committed_height >= 5:
         cert = _certificate(
             committed_height,
-            {"v0": support.SIGNERS["v0"], "v1": support.SIGNERS["v1"], "v4": NEWCOMER},
+            {"v0": support.SIGNERS["v0"], "v1": support.SIGNERS["v1"], "v4": support.NEWCOMER},
         )
-    return Replica(
-        ReplicaConfig(
-            support.CHAIN, support.VALIDATORS, self_id, retransmit_ticks=10, suite=ED25519_SHA256
-        ),
-        signer or support.SIGNERS[self_id],
-        Ed25519Verifier(),
-        committed_height=committed_height,
-        committed_certificate=cert,
+    return support.make_replica(
+        self_id,
+        committed_height,
+        certificate=cert,
+        signer=signer,
+        verifier=Ed25519Verifier(),
         schedule=SCHEDULE,
     )
 
@@ -167,7 +167,7 @@ def test_a_removed_validator_stops_voting_but_follows_the_chain() -> None:
     replica.step(support.signed_commit(5, digest, "v0"))
     replica.step(support.signed_commit(5, digest, "v2"))
     new_commit = Commit(
-        0, 5, digest, "v4", NEWCOMER.sign(commit_sign_bytes(support.CHAIN, 0, 5, digest))
+        0, 5, digest, "v4", support.NEWCOMER.sign(commit_sign_bytes(support.CHAIN, 0, 5, digest))
     )
     replica.step(new_commit)
     ready = support.drain(replica)
@@ -181,12 +181,12 @@ def test_a_removed_validator_stops_voting_but_follows_the_chain() -> None:
 
 
 def test_a_new_validator_observes_until_its_set_is_in_force_then_votes() -> None:
-    early = restarted("v4", 2, signer=NEWCOMER)
+    early = restarted("v4", 2, signer=support.NEWCOMER)
     early.step(support.signed_preprepare(3, *support.make_block(3), sender="v0"))
     support.drain(early)
     early.validated(0, 3, support.make_block(3)[1], True)
     assert support.drain(early).persist == ()  # height 3: not a member yet, observes
-    replica = restarted("v4", 4, signer=NEWCOMER)
+    replica = restarted("v4", 4, signer=support.NEWCOMER)
     assert not replica.is_primary and not replica.can_propose()
     payload, digest = support.make_block(5)
     replica.step(support.signed_preprepare(5, payload, digest, sender="v0"))
@@ -203,13 +203,13 @@ def test_a_rotated_key_signs_from_its_activation_height() -> None:
     support.drain(replica)
     replica.validated(0, 9, digest, True)
     assert support.drain(replica).persist == ()  # no key of the set at 9 yet: it cannot vote
-    replica.add_signer(ROTATED)
+    replica.add_signer(support.ROTATED)
     replica.step(support.signed_prepare(9, digest, "v2"))  # anything that makes it process again
     ready = support.drain(replica)
     prepares = [m for m in ready.persist if isinstance(m, Prepare)]
     assert prepares
     msg = prepare_sign_bytes(support.CHAIN, 0, 9, digest)
-    assert Ed25519Verifier().verify(ROTATED.public_key, msg, prepares[0].signature)
+    assert Ed25519Verifier().verify(support.ROTATED.public_key, msg, prepares[0].signature)
     with pytest.raises(ValueError, match="signer is for"):
         replica.add_signer(support.SIGNERS["v2"])
 
@@ -331,11 +331,11 @@ def test_state_transfer_hands_over_every_set_decided_in_the_transferred_blocks()
     the last block is checked against the set in force there."""
     schedule = ValidatorSchedule.starting_with(support.VALIDATORS)
     for i in range(limits.SCHEDULED_SETS_MAX + 4):
-        schedule = schedule.with_activation(2 + i, SET_5 if i % 2 else support.VALIDATORS)
+        schedule = schedule.with_activation(2 + i, support.SET_5 if i % 2 else support.VALIDATORS)
     height = 2 + limits.SCHEDULED_SETS_MAX + 10
-    assert schedule.at(height) is SET_5
+    assert schedule.at(height) is support.SET_5
     cert = _certificate(
-        height, {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": NEWCOMER}
+        height, {"v1": support.SIGNERS["v1"], "v2": support.SIGNERS["v2"], "v4": support.NEWCOMER}
     )
 
     replica = support.make_replica("v2")
@@ -344,5 +344,5 @@ def test_state_transfer_hands_over_every_set_decided_in_the_transferred_blocks()
     assert replica.committed_height == 0
     replica.synced(height, cert, schedule=schedule)
     assert replica.committed_height == height
-    assert replica.schedule.at(height) is SET_5
-    assert replica.schedule.at(height + 1000) is SET_5
+    assert replica.schedule.at(height) is support.SET_5
+    assert replica.schedule.at(height + 1000) is support.SET_5

@@ -14,10 +14,7 @@ import pytest
 from consensus import limits
 from consensus.errors import InvalidCertificate
 from consensus.messages import (
-    CommitCertificate,
     NewView,
-    PreparedCertificate,
-    PrePrepare,
     Suspicion,
     ViewChange,
     Vote,
@@ -27,67 +24,13 @@ from consensus.replica import Replica
 from consensus.signing import (
     commit_sign_bytes,
     new_view_sign_bytes,
-    view_change_sign_bytes,
 )
 from consensus.validators import verify_commit_certificate
 from consensus.viewchange import compute_new_view_plan
 from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
 
-TIMEOUT = 20  # ReplicaConfig.view_change_timeout_ticks default
-RELAY = max(1, support.RETRANSMIT_TICKS // limits.REQUEST_RELAY_DIVISOR)
-"""Ticks before a backup relays the request it waits for to the primary."""
-SUSPECT = RELAY + TIMEOUT
-"""Ticks a waiting request takes to make a backup suspect the primary: relayed, then a full
-timeout (section 4.5.2)."""
-
-
-def prepared_certificate(
-    view: int, height: int, digest: bytes, backups: tuple[str, ...] | None = None
-) -> PreparedCertificate:
-    """The pre-prepare of the primary of `view` plus prepares of two backups."""
-    primary = support.VALIDATORS.primary(view)
-    if backups is None:
-        backups = tuple(v for v in ("v0", "v1", "v2", "v3") if v != primary)[:2]
-    pp = support.signed_preprepare(height, b"", digest, sender=primary, view=view)
-    votes = tuple(
-        Vote(b, support.signed_prepare(height, digest, b, view=view).signature)
-        for b in sorted(backups)
-    )
-    return PreparedCertificate(view, height, digest, pp.signature, votes)
-
-
-def signed_view_change(
-    sender: str,
-    new_view: int,
-    committed: CommitCertificate | None = None,
-    prepared: PreparedCertificate | None = None,
-    payload: bytes = b"",
-) -> ViewChange:
-    msg = view_change_sign_bytes(support.CHAIN, new_view, committed, prepared, ED25519_SHA256.hash)
-    return ViewChange(
-        new_view, committed, prepared, payload, sender, support.SIGNERS[sender].sign(msg)
-    )
-
-
-def signed_new_view(
-    view: int, vcs: list[ViewChange], preprepare: PrePrepare | None, sender: str | None = None
-) -> NewView:
-    sender = sender or support.VALIDATORS.primary(view)
-    carried = tuple(sorted((replace(vc, payload=b"") for vc in vcs), key=lambda vc: vc.sender))
-    msg = new_view_sign_bytes(support.CHAIN, view, carried, preprepare, ED25519_SHA256.hash)
-    return NewView(view, carried, preprepare, sender, support.SIGNERS[sender].sign(msg))
-
-
-def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
-    """Tick `ticks` times; the ViewChanges sent meanwhile."""
-    sent: list[ViewChange] = []
-    for _ in range(ticks):
-        replica.tick()
-        sent.extend(
-            o.message for o in support.drain(replica).send if isinstance(o.message, ViewChange)
-        )
-    return sent
+TIMEOUT = support.VIEW_CHANGE_TIMEOUT_TICKS
 
 
 # ====================================================================== timers (4.5.2)
@@ -96,11 +39,11 @@ def time_out(replica: Replica, ticks: int) -> list[ViewChange]:
 def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> None:
     replica = support.make_replica("v1")
     replica.set_requests_pending(True)
-    assert time_out(replica, RELAY - 1) == []
+    assert support.time_out(replica, support.RELAY - 1) == []
     replica.tick()
     (relay,) = support.drain(replica).relay  # first the request goes to the primary
     assert (relay.request, relay.primary) == (b"", "v0")
-    assert time_out(replica, TIMEOUT - 1) == []
+    assert support.time_out(replica, TIMEOUT - 1) == []
     replica.tick()
     ready = support.drain(replica)  # it suspects the primary, binding nothing (suspicion.py)
     assert [o.message for o in ready.send] == [support.signed_suspicion(1, "v1")]
@@ -115,31 +58,22 @@ def test_backup_with_pending_requests_times_out_and_asks_for_the_next_view() -> 
 
 def test_an_idle_chain_never_changes_views() -> None:
     replica = support.make_replica("v1")
-    assert time_out(replica, 10 * TIMEOUT) == []
+    assert support.time_out(replica, 10 * TIMEOUT) == []
     assert replica.view == 0
 
 
 def test_the_primary_never_suspects_itself() -> None:
     primary = support.make_replica("v0")
     primary.set_requests_pending(True)
-    assert time_out(primary, 10 * TIMEOUT) == []
-
-
-def leave_view_0(replica: Replica, self_id: str) -> None:
-    """Time out and suspect the primary with one other backup (f+1): a ViewChange for view 1."""
-    other = next(v for v in ("v1", "v2", "v3") if v != self_id)
-    replica.set_requests_pending(True)
-    time_out(replica, SUSPECT)
-    replica.step(support.signed_suspicion(1, other))
-    assert replica.view == 1 and replica.in_view_change
+    assert support.time_out(primary, 10 * TIMEOUT) == []
 
 
 def test_a_lone_replica_does_not_run_away_in_views() -> None:
     """In the view-change state the timer only starts once a quorum asked for the view, so a
     partitioned replica stays at view+1 however long it waits."""
     replica = support.make_replica("v1")
-    leave_view_0(replica, "v1")
-    resent = time_out(replica, 20 * TIMEOUT)
+    support.leave_view_0(replica, "v1")
+    resent = support.time_out(replica, 20 * TIMEOUT)
     assert resent and {vc.new_view for vc in resent} == {1}
     assert replica.view == 1
 
@@ -147,13 +81,13 @@ def test_a_lone_replica_does_not_run_away_in_views() -> None:
 def test_timeout_doubles_for_each_consecutive_failed_view() -> None:
     replica = support.make_replica("v3")  # primaries of views 1 and 2 are v1 and v2: both silent
     replica.set_requests_pending(True)
-    time_out(replica, SUSPECT)
+    support.time_out(replica, support.SUSPECT)
     for doubling, view in ((1, 1), (2, 2)):
         for peer in ("v1", "v2"):  # a quorum asks for the view: the timer starts
-            replica.step(signed_view_change(peer, view))
+            replica.step(support.signed_view_change(peer, view))
         support.drain(replica)
         wait = TIMEOUT * 2**doubling
-        asked = [vc.new_view for vc in time_out(replica, wait - 1)]
+        asked = [vc.new_view for vc in support.time_out(replica, wait - 1)]
         assert set(asked) <= {view}  # only re-sends of the current request
         replica.tick()  # expired: it suspects the view (no NewView), and waits for f+1
         sent = [o.message for o in support.drain(replica).send]
@@ -174,13 +108,13 @@ def test_a_replica_whose_new_view_is_late_keeps_asking_and_enters_it() -> None:
     stayed alone in view 2 for the rest of the run)."""
     replica = support.make_replica("v3")
     for peer in ("v0", "v1", "v2"):
-        replica.step(signed_view_change(peer, 1))
+        replica.step(support.signed_view_change(peer, 1))
     assert replica.view == 1 and replica.in_view_change
     support.drain(replica)
-    resent = time_out(replica, 10 * TIMEOUT)
+    resent = support.time_out(replica, 10 * TIMEOUT)
     assert resent and {vc.new_view for vc in resent} == {1}  # never view 2 alone
     assert replica.view == 1 and replica.in_view_change
-    vcs = tuple(signed_view_change(peer, 1) for peer in ("v0", "v1", "v2"))
+    vcs = tuple(support.signed_view_change(peer, 1) for peer in ("v0", "v1", "v2"))
     nv_sig = support.SIGNERS["v1"].sign(
         new_view_sign_bytes(support.CHAIN, 1, vcs, None, ED25519_SHA256.hash)
     )
@@ -190,20 +124,20 @@ def test_a_replica_whose_new_view_is_late_keeps_asking_and_enters_it() -> None:
 
 def test_f_plus_one_view_changes_for_later_views_make_a_replica_join() -> None:
     replica = support.make_replica("v3")
-    replica.step(signed_view_change("v1", 3))
+    replica.step(support.signed_view_change("v1", 3))
     assert support.drain(replica).persist == () and replica.view == 0  # one may be Byzantine
-    replica.step(signed_view_change("v2", 2))
+    replica.step(support.signed_view_change("v2", 2))
     (vc,) = [m for m in support.drain(replica).persist if isinstance(m, ViewChange)]
     assert vc.new_view == 2 and replica.view == 2  # the smallest view in the set
 
 
 def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> None:
     replica = support.make_replica("v3")
-    far = signed_view_change("v1", limits.VIEW_AHEAD_MAX + 1)
+    far = support.signed_view_change("v1", limits.VIEW_AHEAD_MAX + 1)
     replica.step(far)
     assert "too far ahead" in support.drain(replica).rejected[0].reason
-    replica.step(signed_view_change("v1", 5))
-    replica.step(signed_view_change("v1", 4))  # older than the one kept: one per sender
+    replica.step(support.signed_view_change("v1", 5))
+    replica.step(support.signed_view_change("v1", 4))  # older than the one kept: one per sender
     assert "older than" in support.drain(replica).rejected[0].reason
     assert replica.stats().view_changes == 1
 
@@ -213,29 +147,17 @@ def test_view_changes_beyond_view_ahead_max_and_stale_ones_are_rejected() -> Non
 
 def _backup_in_view_change(self_id: str = "v3", view: int = 1) -> Replica:
     replica = support.make_replica(self_id)
-    leave_view_0(replica, self_id)
+    support.leave_view_0(replica, self_id)
     for _ in range(100 * TIMEOUT):  # later views: the view-change timer escalates
         if replica.view >= view:
             break
-        time_out(replica, 1)
+        support.time_out(replica, 1)
     support.drain(replica)
     return replica
 
 
-def _prepared_block_scenario() -> tuple[bytes, bytes, list[ViewChange]]:
-    """Block A was prepared at height 1 in view 0 (by v2 and v3); v1 is primary of view 1."""
-    payload, digest = support.make_block(1, "A")
-    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
-    vcs = [
-        signed_view_change("v1", 1),
-        signed_view_change("v2", 1, prepared=cert, payload=payload),
-        signed_view_change("v3", 1, prepared=cert, payload=payload),
-    ]
-    return payload, digest, vcs
-
-
 def test_new_primary_carries_the_prepared_block_over() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     primary = _backup_in_view_change("v1")
     for vc in vcs[1:]:
         primary.step(vc)
@@ -252,10 +174,10 @@ def test_new_primary_carries_the_prepared_block_over() -> None:
 
 
 def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     backup = _backup_in_view_change("v3")
-    backup.step(signed_new_view(1, vcs, pp))
+    backup.step(support.signed_new_view(1, vcs, pp))
     ready = support.drain(backup)
     assert not backup.in_view_change and backup.view == 1
     assert any(isinstance(m, NewView) for m in ready.persist)  # survives a restart
@@ -265,28 +187,33 @@ def test_backup_enters_the_view_only_with_a_fully_valid_new_view() -> None:
 
 
 def _new_view_variants() -> list[tuple[str, NewView]]:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
     lie_payload, lie_digest = support.make_block(1, "fresh")
     lie = support.signed_preprepare(1, lie_payload, lie_digest, sender="v1", view=1)
-    no_prepared = [signed_view_change(v, 1) for v in ("v1", "v2", "v3")]
+    no_prepared = [support.signed_view_change(v, 1) for v in ("v1", "v2", "v3")]
     forged = replace(vcs[1], signature=support.SIGNERS["v0"].sign(b"not this"))
     hidden = replace(vcs[1], prepared=None)  # hides the prepared block: signature breaks
     assert vcs[1].prepared is not None
     weak = replace(vcs[1].prepared, prepares=())  # the pre-prepare alone is not "prepared"
     return [
-        ("not a quorum", signed_new_view(1, vcs[:2], pp)),
-        ("primary of view 1 is 'v1'", signed_new_view(1, vcs, pp, sender="v2")),
-        ("missing re-proposal", signed_new_view(1, vcs, None)),
-        ("differs from the highest prepared", signed_new_view(1, vcs, lie)),
-        ("re-proposal where none was prepared", signed_new_view(1, no_prepared, lie)),
-        ("bad signature", signed_new_view(1, [vcs[0], forged, vcs[2]], pp)),
-        ("bad signature", signed_new_view(1, [vcs[0], hidden, vcs[2]], pp)),
-        ("another view", signed_new_view(1, [vcs[0], vcs[1], signed_view_change("v3", 2)], pp)),
-        ("bad signature", replace(signed_new_view(1, vcs, pp), signature=b"\x01" * 64)),
+        ("not a quorum", support.signed_new_view(1, vcs[:2], pp)),
+        ("primary of view 1 is 'v1'", support.signed_new_view(1, vcs, pp, sender="v2")),
+        ("missing re-proposal", support.signed_new_view(1, vcs, None)),
+        ("differs from the highest prepared", support.signed_new_view(1, vcs, lie)),
+        ("re-proposal where none was prepared", support.signed_new_view(1, no_prepared, lie)),
+        ("bad signature", support.signed_new_view(1, [vcs[0], forged, vcs[2]], pp)),
+        ("bad signature", support.signed_new_view(1, [vcs[0], hidden, vcs[2]], pp)),
+        (
+            "another view",
+            support.signed_new_view(1, [vcs[0], vcs[1], support.signed_view_change("v3", 2)], pp),
+        ),
+        ("bad signature", replace(support.signed_new_view(1, vcs, pp), signature=b"\x01" * 64)),
         (
             "prepared certificate",
-            signed_new_view(1, [vcs[0], signed_view_change("v2", 1, prepared=weak), vcs[2]], pp),
+            support.signed_new_view(
+                1, [vcs[0], support.signed_view_change("v2", 1, prepared=weak), vcs[2]], pp
+            ),
         ),
     ]
 
@@ -304,9 +231,9 @@ def test_the_highest_view_prepared_certificate_wins() -> None:
     _, digest_a = support.make_block(1, "A")
     _, digest_b = support.make_block(1, "B")
     vcs = [
-        signed_view_change("v2", 2, prepared=prepared_certificate(0, 1, digest_a)),
-        signed_view_change("v3", 2, prepared=prepared_certificate(1, 1, digest_b)),
-        signed_view_change("v0", 2),
+        support.signed_view_change("v2", 2, prepared=support.prepared_certificate(0, 1, digest_a)),
+        support.signed_view_change("v3", 2, prepared=support.prepared_certificate(1, 1, digest_b)),
+        support.signed_view_change("v0", 2),
     ]
     plan = compute_new_view_plan(2, vcs)
     assert plan.start_height == 1 and plan.reproposal is not None
@@ -317,12 +244,12 @@ def test_the_view_starts_above_the_highest_commit_certificate() -> None:
     """A ViewChange proves height 3 committed: the view starts at 4; a replica still at 1
     fetches 2..3 (state transfer) rather than re-deciding them."""
     cert3 = support.make_certificate(3, support.make_block(3)[1])
-    vcs = [signed_view_change("v1", 1, committed=cert3)] + [
-        signed_view_change(v, 1) for v in ("v2", "v3")
+    vcs = [support.signed_view_change("v1", 1, committed=cert3)] + [
+        support.signed_view_change(v, 1) for v in ("v2", "v3")
     ]
     assert compute_new_view_plan(1, vcs).start_height == 4
     backup = support.make_replica("v3", committed_height=1)
-    backup.step(signed_new_view(1, vcs, None))
+    backup.step(support.signed_new_view(1, vcs, None))
     ready = support.drain(backup)
     assert backup.view == 1 and not backup.in_view_change
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(2, 3)]
@@ -332,9 +259,11 @@ def test_the_view_starts_above_the_highest_commit_certificate() -> None:
 
 
 def test_a_replica_in_an_older_view_is_sent_the_new_view() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     backup = _backup_in_view_change("v3")
-    nv = signed_new_view(1, vcs, support.signed_preprepare(1, payload, digest, sender="v1", view=1))
+    nv = support.signed_new_view(
+        1, vcs, support.signed_preprepare(1, payload, digest, sender="v1", view=1)
+    )
     backup.step(nv)
     support.drain(backup)
     stale = support.signed_prepare(1, support.make_block(1, "old")[1], "v2", view=0)
@@ -388,12 +317,12 @@ def test_a_block_committed_by_one_replica_is_the_one_everybody_commits() -> None
 
 def test_restart_in_the_view_change_state_resends_and_never_votes_in_the_old_view() -> None:
     before = support.make_replica("v2")
-    leave_view_0(before, "v2")
+    support.leave_view_0(before, "v2")
     (vc,) = [m for m in support.drain(before).persist if isinstance(m, ViewChange)]
     after = support.make_replica("v2", signed=[vc])
     ready = support.drain(after)
     assert after.view == 1 and after.in_view_change
-    assert time_out(after, 10) == [vc]  # re-sent every retransmit interval
+    assert support.time_out(after, 10) == [vc]  # re-sent every retransmit interval
     after.step(
         support.signed_preprepare(1, *support.make_block(1))
     )  # view 0: no longer taken part in
@@ -408,13 +337,13 @@ def test_a_replica_built_in_a_view_change_without_its_view_change_signs_one() ->
     replica = support.make_replica("v0", view=5)
     assert replica.view == 5 and replica.in_view_change
     assert support.drain(replica).send == ()
-    sent = time_out(replica, support.RETRANSMIT_TICKS)
+    sent = support.time_out(replica, support.RETRANSMIT_TICKS)
     assert [vc.new_view for vc in sent] == [5] and sent[0].sender == "v0"
-    assert time_out(replica, support.RETRANSMIT_TICKS) == sent  # then re-sent as before
-    peers = [signed_view_change(s, 5) for s in ("v1", "v2")]
+    assert support.time_out(replica, support.RETRANSMIT_TICKS) == sent  # then re-sent as before
+    peers = [support.signed_view_change(s, 5) for s in ("v1", "v2")]
     for vc in peers:
         replica.step(vc)
-    nv = signed_new_view(5, [*peers, sent[0]], None)
+    nv = support.signed_new_view(5, [*peers, sent[0]], None)
     replica.step(nv)
     assert replica.view == 5 and not replica.in_view_change
 
@@ -437,9 +366,9 @@ def test_a_replica_that_syncs_a_later_views_certificate_asks_for_that_view() -> 
 
 
 def test_restart_after_entering_a_view_resumes_in_it() -> None:
-    payload, digest, vcs = _prepared_block_scenario()
+    payload, digest, vcs = support.view_changes_carrying_block_a()
     pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
-    nv = signed_new_view(1, vcs, pp)
+    nv = support.signed_new_view(1, vcs, pp)
     after = support.make_replica("v3", signed=[nv])
     ready = support.drain(after)
     assert after.view == 1 and not after.in_view_change
@@ -472,7 +401,7 @@ def test_a_quorum_of_commits_from_another_view_decides_the_height() -> None:
     still finish the height: a quorum of one view's commits fixes the block."""
     replica, digest = support.backup_that_prepared("v3")
     replica.set_requests_pending(True)
-    time_out(replica, SUSPECT)  # leaves view 0 for 1, keeping the validated block
+    support.time_out(replica, support.SUSPECT)  # leaves view 0 for 1, keeping the validated block
     for sender in ("v0", "v1", "v2"):
         replica.step(support.signed_commit(1, digest, sender, view=0))
     (block,) = support.drain(replica).committed

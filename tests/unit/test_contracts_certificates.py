@@ -346,21 +346,5 @@ def test_certificate_encoding_is_the_canonical_json_of_the_record(cert: Certific
 def test_certificate_encoding_of_unexpected_values_is_still_canonical(
     changes: dict[str, object],
 ) -> None:
-    cert = dataclasses.replace(_some_certificate(), **changes)  # type: ignore[arg-type]
+    cert = dataclasses.replace(support.distinct_certificate(), **changes)  # type: ignore[arg-type]
     assert cert.encode() == canonical_json(cert.to_json())
-
-
-def _some_certificate() -> Certificate:
-    return Certificate(
-        cert_id="cert-0001",
-        cert_type="diploma",
-        issuer="edu",
-        holder="hd" + "0" * 40,
-        doc_hash="ab" * 32,
-        valid_until_ms=0,
-        status="valid",
-        issued_height=1,
-        issued_tx="cd" * 32,
-        status_height=1,
-        reason="",
-    )

@@ -39,18 +39,7 @@ def erase(ledger: support.Ledger, sender: bytes = support.ALICE_KEY) -> None:
 
 def guardian(ledger: support.Ledger, **scope: ArgValue) -> None:
     """The civil-affairs bureau registers ``DLG-GUARD-0001``: the guardian for Alice, a year."""
-    ledger.call(
-        support.CIVIL,
-        "delegation.register",
-        support.delegation_args(
-            "DLG-GUARD-0001",
-            "guardian",
-            support.ALICE,
-            support.GUARDIAN,
-            ledger.time_ms + YEAR_MS,
-            **scope,
-        ),
-    )
+    ledger.register_guardian(ledger.time_ms + YEAR_MS, **scope)
 
 
 def test_request_then_each_agency_acknowledges() -> None:

@@ -154,16 +154,7 @@ def _certificates(r: _Recorder) -> None:
         "certificates.renew",
         {"cert_id": "ID-370102-0001", "valid_until_ms": r.time_ms + 3700 * support.DAY_MS},
     )
-    amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
-    r.step(
-        support.PSB,
-        "certificates.amend",
-        {
-            "cert_id": "ID-370102-0001",
-            "doc_hash": support.doc_hash("resident_id_card", amended, "id2"),
-            "reason": "住址变更 address changed",
-        },
-    )
+    r.step(support.PSB, "certificates.amend", support.ID_CARD_ADDRESS_CHANGE)
     r.step(
         support.PSB,
         "certificates.suspend",
@@ -181,7 +172,9 @@ def _certificates(r: _Recorder) -> None:
         {
             "cert_id": "ID-370102-0001",
             "new_cert_id": "ID-370102-0002",
-            "doc_hash": support.doc_hash("resident_id_card", amended, "id3"),
+            "doc_hash": support.doc_hash(
+                "resident_id_card", support.ALICE_MOVED_ID_CARD_FIELDS, "id3"
+            ),
             "valid_until_ms": r.time_ms + 3650 * support.DAY_MS,
             "reason": "补领 replacement",
         },
@@ -203,10 +196,7 @@ def _certificates(r: _Recorder) -> None:
         support.NOTARY,
         "certificates.record_verification",
         {
-            "cert_id": "DIP-2012-000001",
-            "verification_id": "VER-0000001",
-            "result": "passed",
-            "purpose": "公证核验",
+            **support.NOTARY_DIPLOMA_VERIFICATION,
             "fields": support.json_arg(["degree", "university"]),
         },
     )
@@ -281,21 +271,8 @@ def _archives(r: _Recorder) -> None:
     r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     r.step(support.ALICE_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
     r.step(support.BOB_KEY, "archives.claim", {"record_id": "SS-2024-000002"})
-    r.step(
-        support.ALICE_KEY,
-        "archives.request_correction",
-        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
-    )
-    r.step(
-        support.HRSS,
-        "archives.resolve_correction",
-        {
-            "correction_id": "COR-0000001",
-            "outcome": "corrected",
-            "reason": "已更正",
-            "content_hash": support.content_hash("SS-2024-000001/v2"),
-        },
-    )
+    for sender, target, args in support.SS_RECORD_CORRECTED:
+        r.step(sender, target, args)
     r.step(
         support.ALICE_KEY,
         "archives.request_correction",
@@ -351,33 +328,21 @@ def _delegation(r: _Recorder) -> None:
     r.step(
         support.LEGAL_REP_KEY,
         "delegation.appoint",
-        support.delegation_args(
-            "DLG-AGENT-0001",
-            "agent",
-            support.ENTERPRISE,
-            support.AGENT,
-            r.time_ms + 100 * support.DAY_MS,
-            ("consent",),
-            cert_types=support.json_arg(["business_licence"]),
+        support.agent_appointment_args(
+            r.time_ms + 100 * support.DAY_MS, cert_types=support.json_arg(["business_licence"])
         ),
     )
     r.step(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
-    r.step(
-        support.ENTERPRISE_KEY,
-        "delegation.appoint",
-        support.delegation_args(
-            "DLG-AGENT-0002", "agent", support.ENTERPRISE, support.BOB, year, ("archives",)
-        ),
-    )
-    r.step(support.BOB_KEY, "delegation.decline", {"delegation_id": "DLG-AGENT-0002"})
-    r.step(
-        support.ALICE_KEY,
-        "delegation.appoint",
-        support.delegation_args(
-            "DLG-GUARD-0002", "guardian", support.ALICE, support.BOB, year, ("archives",)
-        ),
-    )
-    r.step(support.BOB_KEY, "delegation.accept", {"delegation_id": "DLG-GUARD-0002"})
+    # Bob, appointed for archives by the enterprise and by Alice, declines one and accepts one.
+    for appointer, delegation_id, kind, principal, answer in (
+        (support.ENTERPRISE_KEY, "DLG-AGENT-0002", "agent", support.ENTERPRISE, "decline"),
+        (support.ALICE_KEY, "DLG-GUARD-0002", "guardian", support.ALICE, "accept"),
+    ):
+        appointment = support.delegation_args(
+            delegation_id, kind, principal, support.BOB, year, ("archives",)
+        )
+        r.step(appointer, "delegation.appoint", appointment)
+        r.step(support.BOB_KEY, f"delegation.{answer}", {"delegation_id": delegation_id})
     r.step(
         support.ALICE_KEY,
         "delegation.revoke",
@@ -411,20 +376,7 @@ def _consent(r: _Recorder) -> None:
     r.step(
         support.BANK,
         "consent.request",
-        {
-            "request_id": "REQ-0000001",
-            "holder": support.ALICE,
-            "scope": support.json_arg(
-                [
-                    {"cert_id": "ID-370102-0002", "fields": ["holder_name", "valid_until"]},
-                    {"record_category": "social_security"},
-                    {"cert_type": "diploma"},
-                ]
-            ),
-            "purpose": "个人住房贷款审批",
-            "max_uses": 5,
-            "expires_at_ms": month,
-        },
+        support.loan_request_args("ID-370102-0002", 5, month, {"cert_type": "diploma"}),
     )
     r.step(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 4})
     r.step(
@@ -442,35 +394,13 @@ def _consent(r: _Recorder) -> None:
         },
     )
     r.step(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0002",
-            "fields": support.json_arg(["valid_until"]),
-        },
+        support.BANK, "consent.access", support.loan_access_args("ID-370102-0002", "valid_until")
     )
-    r.step(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0002",
-            "fields": support.json_arg(["sex"]),
-        },
-    )
-    r.step(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
-    r.step(
-        support.NOTARY,
-        "consent.access",
-        {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"},
-    )
+    r.step(support.BANK, "consent.access", support.loan_access_args("ID-370102-0002", "sex"))
+    r.step(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
+    r.step(support.NOTARY, "consent.access", support.LOAN_RECORD_ACCESS)
     r.step(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
-    r.step(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
+    r.step(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
     r.step(
         support.NOTARY,
         "consent.request",

@@ -268,14 +268,7 @@ def prepared(state: str) -> support.Ledger:
         "archives.request_correction",
         {"correction_id": COR, "record_id": REC2, "reason": "参保单位有误"},
     )
-    ledger.register(
-        support.CIVIL,
-        GUARDIANSHIP,
-        "guardian",
-        support.ALICE,
-        support.GUARDIAN,
-        ledger.time_ms + 365 * support.DAY_MS,
-    )
+    ledger.register_guardian(ledger.time_ms + 365 * support.DAY_MS)  # GUARDIANSHIP
     for application_id in (SHARE, SHARE_PENDING):
         ledger.call(
             support.BANK,

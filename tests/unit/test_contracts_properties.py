@@ -463,98 +463,33 @@ def rich_flow() -> tuple[support.Ledger, list[bytes]]:
             "business_licence", ENTERPRISE_VALUES, licence_salt, suite=ED25519_SHA256
         ),
     )
-    amended = {**support.ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+    ledger.call(support.PSB, "certificates.amend", support.ID_CARD_ADDRESS_CHANGE)
     ledger.call(
-        support.PSB,
-        "certificates.amend",
-        {
-            "cert_id": "ID-370102-0001",
-            "doc_hash": compute_document_hash(
-                "resident_id_card", amended, support.salt_for("id2"), suite=ED25519_SHA256
-            ),
-            "reason": "住址变更 address changed",
-        },
-    )
-    ledger.call(
-        support.NOTARY,
-        "certificates.record_verification",
-        {
-            "cert_id": "DIP-2012-000001",
-            "verification_id": "VER-0000001",
-            "result": "passed",
-            "purpose": "公证核验",
-        },
+        support.NOTARY, "certificates.record_verification", support.NOTARY_DIPLOMA_VERIFICATION
     )
     ledger.append(support.HRSS, "SS-2024-000001")
     ledger.append_enterprise_registration()
-    ledger.register(
-        support.CIVIL,
-        "DLG-GUARD-0001",
-        "guardian",
-        support.ALICE,
-        support.GUARDIAN,
-        support.T0_MS + 365 * support.DAY_MS,
-    )
+    ledger.register_guardian(support.T0_MS + 365 * support.DAY_MS)
     ledger.register_legal_representative(support.T0_MS + 365 * support.DAY_MS)
     ledger.call(
         support.LEGAL_REP_KEY,
         "delegation.appoint",
-        support.delegation_args(
-            "DLG-AGENT-0001",
-            "agent",
-            support.ENTERPRISE,
-            support.AGENT,
-            support.T0_MS + 100 * support.DAY_MS,
-            ("consent",),
-        ),
+        support.agent_appointment_args(support.T0_MS + 100 * support.DAY_MS),
     )
     ledger.call(support.AGENT_KEY, "delegation.accept", {"delegation_id": "DLG-AGENT-0001"})
     ledger.call(support.GUARDIAN_KEY, "archives.claim", {"record_id": "SS-2024-000001"})
-    ledger.call(
-        support.ALICE_KEY,
-        "archives.request_correction",
-        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
-    )
-    ledger.call(
-        support.HRSS,
-        "archives.resolve_correction",
-        {
-            "correction_id": "COR-0000001",
-            "outcome": "corrected",
-            "reason": "已更正",
-            "content_hash": support.content_hash("SS-2024-000001/v2"),
-        },
-    )
+    for sender, target, args in support.SS_RECORD_CORRECTED:
+        ledger.call(sender, target, args)
     ledger.call(
         support.BANK,
         "consent.request",
-        {
-            "request_id": "REQ-0000001",
-            "holder": support.ALICE,
-            "scope": support.json_arg(
-                [
-                    {"cert_id": "ID-370102-0001", "fields": ["holder_name", "valid_until"]},
-                    {"record_category": "social_security"},
-                ]
-            ),
-            "purpose": "个人住房贷款审批",
-            "max_uses": 3,
-            "expires_at_ms": ledger.time_ms + 30 * support.DAY_MS,
-        },
+        support.loan_request_args("ID-370102-0001", 3, ledger.time_ms + 30 * support.DAY_MS),
     )
     ledger.call(support.GUARDIAN_KEY, "consent.grant", {"request_id": "REQ-0000001", "max_uses": 2})
     ledger.call(
-        support.BANK,
-        "consent.access",
-        {
-            "request_id": "REQ-0000001",
-            "cert_id": "ID-370102-0001",
-            "fields": support.json_arg(["valid_until"]),
-        },
+        support.BANK, "consent.access", support.loan_access_args("ID-370102-0001", "valid_until")
     )
-    ledger.call(
-        support.BANK, "consent.access", {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
-    )
+    ledger.call(support.BANK, "consent.access", support.LOAN_RECORD_ACCESS)
     ledger.call(support.ALICE_KEY, "consent.revoke", {"request_id": "REQ-0000001"})
     ledger.request("REQ-ENT-0001", "BL-WH-2015-000001", holder=support.ENTERPRISE)
     ledger.call(support.AGENT_KEY, "consent.grant", {"request_id": "REQ-ENT-0001"})

@@ -17,6 +17,7 @@ from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from contracts.certificates.commitments import TypeOrId, compute_document_hash
+from contracts.certificates.records import Certificate
 from contracts.framework.codec import canonical_json
 from contracts.framework.errors import ERROR_CODES, ContractError
 from contracts.framework.identity import holder_id_for
@@ -298,6 +299,22 @@ class Ledger:
         **overrides)``."""
         return self.call(registrar, "delegation.register", delegation_args(*terms, **overrides))
 
+    def register_guardian(
+        self, expires_at_ms: int, *actions: tuple[str, ...], **overrides: ArgValue
+    ) -> CallResult:
+        """The civil affairs bureau registers GUARDIAN as Alice's guardian (DLG-GUARD-0001),
+        for ``actions`` (delegation_args' default unless given) and ``overrides``."""
+        return self.register(
+            CIVIL,
+            "DLG-GUARD-0001",
+            "guardian",
+            ALICE,
+            GUARDIAN,
+            expires_at_ms,
+            *actions,
+            **overrides,
+        )
+
     def register_legal_representative(self, expires_at_ms: int) -> CallResult:
         """Weihai's AMR registers LEGAL_REP as the enterprise's legal representative, who may
         also appoint agents."""
@@ -498,3 +515,105 @@ def malformed_calls_test(
         check_malformed_call(prepare(), target, args, sender)
 
     return test
+
+
+def distinct_certificate() -> Certificate:
+    """A record whose every field differs from the others and from its default."""
+    return Certificate(
+        cert_id="DIP-2012-000001",
+        cert_type="diploma",
+        issuer="sdu",
+        holder=ALICE,
+        doc_hash="ab" * 32,
+        valid_until_ms=11,
+        status="suspended",
+        issued_height=12,
+        issued_tx="cd" * 32,
+        status_height=13,
+        reason='review "待核" \\ 理由',
+        version=14,
+        field_hashes={"major": "ef" * 32, "degree": "01" * 32},
+        version_height=15,
+        supersedes="DIP-2011-000009",
+        superseded_by="DIP-2013-000001",
+        updated_height=16,
+    )
+
+
+SS_RECORD_CORRECTED: tuple[tuple[Sender, str, dict[str, ArgValue]], ...] = (
+    (
+        ALICE_KEY,
+        "archives.request_correction",
+        {"correction_id": "COR-0000001", "record_id": "SS-2024-000001", "reason": "缴费基数有误"},
+    ),
+    (
+        HRSS,
+        "archives.resolve_correction",
+        {
+            "correction_id": "COR-0000001",
+            "outcome": "corrected",
+            "reason": "已更正",
+            "content_hash": content_hash("SS-2024-000001/v2"),
+        },
+    ),
+)
+"""Alice asks HRSS to correct her social-security record SS-2024-000001 (COR-0000001) and
+HRSS corrects it: the record's second version. Transactions as (sender, target, args)."""
+
+
+ALICE_MOVED_ID_CARD_FIELDS = {**ALICE_ID_CARD_FIELDS, "address": "山东省威海市环翠区文化西路88号"}
+"""Alice's identity card once she moved to Weihai."""
+
+ID_CARD_ADDRESS_CHANGE = {
+    "cert_id": "ID-370102-0001",
+    "doc_hash": doc_hash("resident_id_card", ALICE_MOVED_ID_CARD_FIELDS, "id2"),
+    "reason": "住址变更 address changed",
+}
+"""``certificates.amend`` of Alice's identity card (ID-370102-0001) by the PSB for her move."""
+
+NOTARY_DIPLOMA_VERIFICATION = {
+    "cert_id": "DIP-2012-000001",
+    "verification_id": "VER-0000001",
+    "result": "passed",
+    "purpose": "公证核验",
+}
+"""``certificates.record_verification`` by the notary of Alice's diploma: it passed."""
+
+
+def agent_appointment_args(expires_at_ms: int, **overrides: ArgValue) -> dict[str, ArgValue]:
+    """``delegation.appoint`` by the enterprise's legal representative of AGENT as its agent
+    for consent (DLG-AGENT-0001)."""
+    return delegation_args(
+        "DLG-AGENT-0001", "agent", ENTERPRISE, AGENT, expires_at_ms, ("consent",), **overrides
+    )
+
+
+def loan_request_args(
+    cert_id: str, max_uses: int, expires_at_ms: int, *more_scope: dict[str, str]
+) -> dict[str, ArgValue]:
+    """``consent.request`` by the bank (REQ-0000001) for a mortgage: Alice's name and validity
+    on identity card ``cert_id``, her social-security records, and ``more_scope``."""
+    return {
+        "request_id": "REQ-0000001",
+        "holder": ALICE,
+        "scope": json_arg(
+            [
+                {"cert_id": cert_id, "fields": ["holder_name", "valid_until"]},
+                {"record_category": "social_security"},
+                *more_scope,
+            ]
+        ),
+        "purpose": "个人住房贷款审批",
+        "max_uses": max_uses,
+        "expires_at_ms": expires_at_ms,
+    }
+
+
+def loan_access_args(cert_id: str, *fields: str) -> dict[str, ArgValue]:
+    """``consent.access`` under the bank's loan request (REQ-0000001) to ``fields`` of
+    identity card ``cert_id``."""
+    return {"request_id": "REQ-0000001", "cert_id": cert_id, "fields": json_arg(list(fields))}
+
+
+LOAN_RECORD_ACCESS = {"request_id": "REQ-0000001", "record_id": "SS-2024-000001"}
+"""``consent.access`` under the bank's loan request to Alice's social-security record."""

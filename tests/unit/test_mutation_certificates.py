@@ -63,7 +63,15 @@ def ncr_args(valid_until_ms: int, **overrides: ArgValue) -> dict[str, ArgValue]:
 
 
 def new_hash(name: str) -> str:
+    """The document hash of Alice's diploma sealed with the salt named `name`."""
     return compute_document_hash(
+        "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(name), suite=ED25519_SHA256
+    )
+
+
+def new_commitments(name: str) -> dict[str, str]:
+    """The field commitments of that same document (new_hash's)."""
+    return compute_field_commitments(
         "diploma", support.ALICE_DIPLOMA_FIELDS, support.salt_for(name), suite=ED25519_SHA256
     )
 
@@ -280,34 +288,11 @@ def test_the_history_reports_the_status_at_the_query_time() -> None:
 # --- the stored record: written-out encoding, its import check, related ids -----------------
 
 
-def distinct_certificate() -> Certificate:
-    """A record whose every field differs from the others and from its default."""
-    return Certificate(
-        cert_id="DIP-2012-000001",
-        cert_type="diploma",
-        issuer="sdu",
-        holder=support.ALICE,
-        doc_hash="ab" * 32,
-        valid_until_ms=11,
-        status="suspended",
-        issued_height=12,
-        issued_tx="cd" * 32,
-        status_height=13,
-        reason='review "待核" \\ 理由',
-        version=14,
-        field_hashes={"major": "ef" * 32, "degree": "01" * 32},
-        version_height=15,
-        supersedes="DIP-2011-000009",
-        superseded_by="DIP-2013-000001",
-        updated_height=16,
-    )
-
-
 def test_an_ordinary_record_takes_the_written_out_path_and_the_import_check_passes() -> None:
     """Certificate.encode falls back to the generic encoder on a TypeError, so the bytes alone
     cannot show the written-out path was taken: it is called here itself. The import check is
     called too (its own mutants are only seen by a test that calls it, docs/mutation.md)."""
-    cert = distinct_certificate()
+    cert = support.distinct_certificate()
     assert records._encode_written_out(cert) == canonical_json(cert.to_json())
     empty = dataclasses.replace(cert, field_hashes={})
     assert records._encode_written_out(empty) == canonical_json(empty.to_json())
@@ -482,9 +467,7 @@ def test_a_document_of_a_type_that_is_no_catalogue_key_is_invalid() -> None:
 
 def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> None:
     diploma = CERTIFICATE_TYPES["diploma"]
-    commitments = compute_field_commitments(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
-    )
+    commitments = new_commitments("diploma")
     assert is_complete_commitments(diploma, commitments)
     not_complete: list[tuple[object, object]] = [
         (CERTIFICATE_TYPES["resident_id_card"], commitments),  # another type's fields
@@ -501,9 +484,7 @@ def test_complete_commitments_name_exactly_the_types_fields_each_a_digest() -> N
 def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
     """Anything else fails (never raises): a list, a third item, a salt as a bytearray, a
     value that is no text or cannot be encoded."""
-    commitments = compute_field_commitments(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
-    )
+    commitments = new_commitments("diploma")
     value, salt = (
         support.ALICE_DIPLOMA_FIELDS["degree"],
         derive_field_salt(SALT, "degree", suite=ED25519_SHA256),
@@ -526,25 +507,18 @@ def test_a_disclosure_is_a_tuple_of_a_text_value_and_a_bytes_salt() -> None:
 
 def test_a_reissue_takes_field_hashes_of_the_old_certificates_type_and_new_document() -> None:
     ledger = support.Ledger.with_diploma(CERT)
-    salt = support.salt_for("reissued")
-    commitments = compute_field_commitments(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
-    )
+    commitments = new_commitments("reissued")
     args = {
         **C,
         **reissue_args(
             ledger,
             "DIP-2012-000002",
-            doc_hash=compute_document_hash(
-                "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
-            ),
+            doc_hash=new_hash("reissued"),
             field_hashes=encode_field_hashes(commitments),
         ),
     }
     # Commitments of another document (the first one's salt) do not hash to doc_hash.
-    stale = compute_field_commitments(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, SALT, suite=ED25519_SHA256
-    )
+    stale = new_commitments("diploma")
     wrong = {**args, "field_hashes": encode_field_hashes(stale)}
     ledger.reject(support.UNIVERSITY, "certificates.reissue", wrong, "invalid_argument")
     ledger.call(support.UNIVERSITY, "certificates.reissue", args)
@@ -574,15 +548,10 @@ def test_a_certificate_may_reach_exactly_the_versions_cap() -> None:
 
 def test_an_amendment_stores_the_new_documents_field_hashes() -> None:
     ledger = support.Ledger.with_diploma(CERT)
-    salt = support.salt_for("amended")
-    commitments = compute_field_commitments(
-        "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
-    )
+    commitments = new_commitments("amended")
     args = {
         **C,
-        "doc_hash": compute_document_hash(
-            "diploma", support.ALICE_DIPLOMA_FIELDS, salt, suite=ED25519_SHA256
-        ),
+        "doc_hash": new_hash("amended"),
         "field_hashes": encode_field_hashes(commitments),
         "reason": "x",
     }

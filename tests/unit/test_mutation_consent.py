@@ -221,12 +221,7 @@ def delegated_ledger(
     """Alice's request for ``items`` (her diploma and ID card by default), and a guardian
     for consent covering only ``scope`` (``cert_types=`` and/or ``record_categories=``)."""
     ledger = requested(items or [{"cert_id": DIPLOMA}, {"cert_id": ID_CARD}])
-    ledger.register(
-        support.CIVIL,
-        "DLG-GUARD-0001",
-        "guardian",
-        support.ALICE,
-        support.GUARDIAN,
+    ledger.register_guardian(
         ledger.time_ms + support.DAY_MS,
         ("consent",),
         **{name: support.json_arg(values) for name, values in scope.items()},

@@ -18,41 +18,24 @@ from consensus.errors import ConsensusError, InvalidCertificate
 from consensus.messages import CommitCertificate, Suspicion
 from consensus.replica import Replica, ReplicaConfig
 from consensus.validators import ValidatorSchedule, ValidatorSet
-from suites import ED25519_SHA256
-from tests.unit.consensus_support import (
-    CHAIN,
-    RETRANSMIT_TICKS,
-    SIGNERS,
-    VALIDATORS,
-    VERIFIER,
-    backup_that_prepared,
-    drain,
-    make_block,
-    make_certificate,
-    make_replica,
-    signed_prepare,
-)
-from tests.unit.test_consensus_checkpoints import signed_checkpoint
-from tests.unit.test_consensus_viewchange import signed_view_change
+from tests.unit import consensus_support as support
 
 
 def config(**overrides: object) -> ReplicaConfig:
-    fields: dict[str, object] = {"chain_id": CHAIN, "validators": VALIDATORS, "self_id": "v1"}
-    fields.update(overrides)
-    return ReplicaConfig(**fields, suite=ED25519_SHA256)  # type: ignore[arg-type]
+    return support.replica_config("v1", **overrides)
 
 
 def start(
     committed_height: int = 0,
     certificate: CommitCertificate | None = None,
     view: int = 0,
-    signer: Signer = SIGNERS["v1"],
+    signer: Signer = support.SIGNERS["v1"],
 ) -> Replica:
     """Replica v1 of the default configuration, started as given."""
     return Replica(
         config(),
         signer,
-        VERIFIER,
+        support.VERIFIER,
         committed_height=committed_height,
         committed_certificate=certificate,
         view=view,
@@ -100,14 +83,14 @@ def test_config_checkpoint_interval_and_window_at_their_edges() -> None:
 
 def test_the_signer_must_be_this_validators() -> None:
     with pytest.raises(ValueError):
-        start(signer=SIGNERS["v2"])
+        start(signer=support.SIGNERS["v2"])
     assert start().committed_height == 0
 
 
 def test_committed_height_and_view_ranges() -> None:
     top = limits.U64_MAX - 2 * limits.WINDOW_HEIGHTS_MAX
-    digest = make_block(top)[1]
-    assert start(top, make_certificate(top, digest)).committed_height == top
+    digest = support.make_block(top)[1]
+    assert start(top, support.make_certificate(top, digest)).committed_height == top
     for bad in (-1, top + 1):
         with pytest.raises(ValueError):
             start(bad)
@@ -122,7 +105,7 @@ def test_a_committed_height_above_the_range_is_refused_even_with_its_certificate
     """The range check itself, not the certificate check, refuses the first height past it."""
     over = limits.U64_MAX - 2 * limits.WINDOW_HEIGHTS_MAX + 1
     with pytest.raises(ValueError):
-        start(over, make_certificate(over, make_block(over)[1]))
+        start(over, support.make_certificate(over, support.make_block(over)[1]))
 
 
 @pytest.mark.parametrize(
@@ -139,21 +122,21 @@ def test_a_replica_built_in_a_view_above_0_starts_by_changing_views(
 
 def test_a_committed_height_needs_its_valid_certificate() -> None:
     with pytest.raises(InvalidCertificate):  # from height 1 on, not only above it
-        start(1, make_certificate(1, make_block(1)[1], voters=("v0", "v1")))
-    digest = make_block(5)[1]
+        start(1, support.make_certificate(1, support.make_block(1)[1], voters=("v0", "v1")))
+    digest = support.make_block(5)[1]
     with pytest.raises(ValueError):
         start(5)
     with pytest.raises(ValueError):
-        start(5, make_certificate(4, digest))
+        start(5, support.make_certificate(4, digest))
     with pytest.raises(InvalidCertificate):
-        start(5, make_certificate(5, digest, voters=("v0", "v1")))
-    cert = make_certificate(5, digest)
+        start(5, support.make_certificate(5, digest, voters=("v0", "v1")))
+    cert = support.make_certificate(5, digest)
     assert start(5, cert).committed_certificate == cert
 
 
 def test_the_low_watermark_starts_at_the_last_checkpoint_height() -> None:
     for committed, low in ((0, 0), (15, 0), (16, 16), (17, 16), (40, 32)):
-        replica = make_replica("v1", committed_height=committed)
+        replica = support.make_replica("v1", committed_height=committed)
         assert (replica.low_watermark, replica.high_watermark) == (low, low + 32)
 
 
@@ -161,10 +144,10 @@ def test_a_rotated_key_signs_only_where_it_is_listed() -> None:
     rotated = Ed25519Signer("v1", hashlib.sha256(b"rotated").digest())
     replica = start(signer=rotated)
     assert replica._signer_for(1) is None
-    replica.add_signer(SIGNERS["v1"])
-    assert replica._signer_for(1) == SIGNERS["v1"]
+    replica.add_signer(support.SIGNERS["v1"])
+    assert replica._signer_for(1) == support.SIGNERS["v1"]
     with pytest.raises(ValueError):
-        replica.add_signer(SIGNERS["v2"])
+        replica.add_signer(support.SIGNERS["v2"])
 
 
 # ----------------------------------------------------------------- checking and signing
@@ -172,57 +155,61 @@ def test_a_rotated_key_signs_only_where_it_is_listed() -> None:
 
 def shrinking_schedule() -> ValidatorSchedule:
     """The genesis set, then from height 10 the same set without v3."""
-    without_v3 = ValidatorSet(tuple(v for v in VALIDATORS.validators if v.id != "v3"))
-    return ValidatorSchedule.starting_with(VALIDATORS).with_activation(10, without_v3)
+    without_v3 = ValidatorSet(tuple(v for v in support.VALIDATORS.validators if v.id != "v3"))
+    return ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(10, without_v3)
 
 
 def test_a_message_of_a_height_its_sender_is_no_member_at_is_refused() -> None:
     """v3 is a member from the height in flight on, but not at height 10 or 16: its
     prepare and its checkpoint there are refused, whatever they carry."""
     replica = Replica(
-        config(), SIGNERS["v1"], VERIFIER, committed_height=0, schedule=shrinking_schedule()
+        config(),
+        support.SIGNERS["v1"],
+        support.VERIFIER,
+        committed_height=0,
+        schedule=shrinking_schedule(),
     )
-    prepare = signed_prepare(10, make_block(10)[1], "v3")
-    checkpoint = signed_checkpoint(16, make_block(16)[1], "v3")
+    prepare = support.signed_prepare(10, support.make_block(10)[1], "v3")
+    checkpoint = support.signed_checkpoint(16, support.make_block(16)[1], "v3")
     replica.step(prepare)
     replica.step(checkpoint)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [r.message for r in ready.rejected] == [prepare, checkpoint]
     assert replica._log.find(0, 10) is None and replica.stats().checkpoint_votes == 0
     # a member's checkpoint is checked against the set in force at its own height
-    replica.step(signed_checkpoint(16, make_block(16)[1], "v2"))
-    assert drain(replica).rejected == ()
+    replica.step(support.signed_checkpoint(16, support.make_block(16)[1], "v2"))
+    assert support.drain(replica).rejected == ()
     assert replica.stats().checkpoint_votes == 1
 
 
 def test_a_copy_is_dropped_and_a_different_second_message_is_refused_by_name() -> None:
-    replica = make_replica("v1")
-    first = signed_prepare(1, make_block(1)[1], "v2")
-    second = signed_prepare(1, make_block(1, "other")[1], "v2")
+    replica = support.make_replica("v1")
+    first = support.signed_prepare(1, support.make_block(1)[1], "v2")
+    second = support.signed_prepare(1, support.make_block(1, "other")[1], "v2")
     replica.step(first)
     replica.step(first)
-    assert drain(replica).rejected == ()
+    assert support.drain(replica).rejected == ()
     # a retransmitted copy must not count twice against the sender's cap
     assert replica._log.buffered_from("v2") == 1
     replica.step(second)
-    assert [r.message for r in drain(replica).rejected] == [second]
-    checkpoint = signed_checkpoint(16, make_block(16)[1], "v2")
-    other = signed_checkpoint(16, make_block(16, "other")[1], "v2")
+    assert [r.message for r in support.drain(replica).rejected] == [second]
+    checkpoint = support.signed_checkpoint(16, support.make_block(16)[1], "v2")
+    other = support.signed_checkpoint(16, support.make_block(16, "other")[1], "v2")
     replica.step(checkpoint)
     replica.step(checkpoint)
     replica.step(other)
-    assert [r.message for r in drain(replica).rejected] == [other]
+    assert [r.message for r in support.drain(replica).rejected] == [other]
 
 
 def test_own_votes_are_not_counted_against_our_own_cap() -> None:
-    replica, _ = backup_that_prepared("v1")
+    replica, _ = support.backup_that_prepared("v1")
     assert replica._log.buffered_from("v1") == 0
     assert replica._log.buffered_from("v0") == 1
 
 
 def test_the_last_line_of_defence_refuses_a_second_digest() -> None:
-    replica, digest = backup_that_prepared("v1")
-    other = make_block(1, "other")[1]
+    replica, digest = support.backup_that_prepared("v1")
+    other = support.make_block(1, "other")[1]
     slot = replica._log.find(0, 1)
     assert slot is not None
     with pytest.raises(ConsensusError):
@@ -237,10 +224,12 @@ def test_the_last_line_of_defence_refuses_a_second_digest() -> None:
 
 def test_an_observer_in_a_view_change_signs_nothing() -> None:
     observer_key = Ed25519Signer("v9", hashlib.sha256(b"observer").digest())
-    observer = Replica(config(self_id="v9"), observer_key, VERIFIER, committed_height=0, view=2)
+    observer = Replica(
+        config(self_id="v9"), observer_key, support.VERIFIER, committed_height=0, view=2
+    )
     for _ in range(3 * 10):
         observer.tick()
-    assert drain(observer).persist == ()
+    assert support.drain(observer).persist == ()
     assert observer.in_view_change
 
 
@@ -251,20 +240,22 @@ def _schedule(activations: list[tuple[int, ValidatorSet]]) -> ValidatorSchedule:
     return ValidatorSchedule(tuple(activations))
 
 
-WITHOUT_V3 = ValidatorSet(tuple(v for v in VALIDATORS.validators if v.id != "v3"))
+WITHOUT_V3 = ValidatorSet(tuple(v for v in support.VALIDATORS.validators if v.id != "v3"))
 
 
 def test_validator_sets_beyond_the_cap_are_dropped_from_the_oldest() -> None:
     """Started at height 5 with one set too many, the replica drops the genesis set (no
     longer in force at the height in flight, 6) and keeps exactly the cap."""
     kept = limits.VALIDATOR_SETS_KEPT_MAX
-    schedule = _schedule([(0, VALIDATORS), *((5 + i, VALIDATORS) for i in range(1, kept + 1))])
+    schedule = _schedule(
+        [(0, support.VALIDATORS), *((5 + i, support.VALIDATORS) for i in range(1, kept + 1))]
+    )
     replica = Replica(
         config(),
-        SIGNERS["v1"],
-        VERIFIER,
+        support.SIGNERS["v1"],
+        support.VERIFIER,
         committed_height=5,
-        committed_certificate=make_certificate(5, make_block(5)[1]),
+        committed_certificate=support.make_certificate(5, support.make_block(5)[1]),
         schedule=schedule,
     )
     assert replica._schedule.entries == schedule.entries[1:]
@@ -274,12 +265,16 @@ def test_the_set_in_force_at_the_height_in_flight_is_never_dropped() -> None:
     """One set too many, the next one from height 2: the genesis set is still in force at
     height 1, the height in flight, so nothing is dropped, and v3 still votes there."""
     kept = limits.VALIDATOR_SETS_KEPT_MAX
-    schedule = _schedule([(0, VALIDATORS), *((1 + i, WITHOUT_V3) for i in range(1, kept + 1))])
-    replica = Replica(config(), SIGNERS["v1"], VERIFIER, committed_height=0, schedule=schedule)
+    schedule = _schedule(
+        [(0, support.VALIDATORS), *((1 + i, WITHOUT_V3) for i in range(1, kept + 1))]
+    )
+    replica = Replica(
+        config(), support.SIGNERS["v1"], support.VERIFIER, committed_height=0, schedule=schedule
+    )
     assert replica._schedule.entries == schedule.entries
-    prepare = signed_prepare(1, make_block(1)[1], "v3")
+    prepare = support.signed_prepare(1, support.make_block(1)[1], "v3")
     replica.step(prepare)
-    assert drain(replica).rejected == ()
+    assert support.drain(replica).rejected == ()
     assert replica._log.buffered_from("v3") == 1
 
 
@@ -296,7 +291,7 @@ def _rotated(key: Signer) -> ValidatorSet:
     return ValidatorSet(
         tuple(
             replace(v, public_key=key.public_key) if v.id == "v1" else v
-            for v in VALIDATORS.validators
+            for v in support.VALIDATORS.validators
         )
     )
 
@@ -314,12 +309,12 @@ def test_keys_past_the_limit_keep_only_those_a_set_from_the_height_in_flight_lis
     assert _key_at(replica, 7) == _key(3).public_key
     replica.add_signer(_key(4))
     assert set(replica._signers) == {
-        SIGNERS["v1"].public_key,
+        support.SIGNERS["v1"].public_key,
         _key(1).public_key,
         _key(3).public_key,
     }
     assert (_key_at(replica, 1), _key_at(replica, 5)) == (
-        SIGNERS["v1"].public_key,
+        support.SIGNERS["v1"].public_key,
         _key(1).public_key,
     )
 
@@ -343,34 +338,34 @@ def test_as_many_listed_keys_as_the_limit_are_kept_and_one_more_is_refused() -> 
 def test_behind_detection_waits_two_retransmit_intervals_from_the_start() -> None:
     """f+1 members' checkpoints show them past us; a fresh replica asks for state transfer
     only once two retransmit intervals have passed without a commit, not a tick earlier."""
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     for sender in ("v2", "v3"):
-        replica.step(signed_checkpoint(16, make_block(16)[1], sender))
-    assert drain(replica).fetch == ()
-    for _ in range(2 * RETRANSMIT_TICKS - 1):
+        replica.step(support.signed_checkpoint(16, support.make_block(16)[1], sender))
+    assert support.drain(replica).fetch == ()
+    for _ in range(2 * support.RETRANSMIT_TICKS - 1):
         replica.tick()
-        assert drain(replica).fetch == ()
+        assert support.drain(replica).fetch == ()
     replica.tick()
-    assert [f.to_height for f in drain(replica).fetch] == [16]
+    assert [f.to_height for f in support.drain(replica).fetch] == [16]
 
 
 def _suspicions_sent(replica: Replica) -> list[Suspicion]:
-    return [o.message for o in drain(replica).send if isinstance(o.message, Suspicion)]
+    return [o.message for o in support.drain(replica).send if isinstance(o.message, Suspicion)]
 
 
 def test_a_replica_restored_in_a_view_change_times_out_only_after_a_quorum_asked() -> None:
     """Restored in view 2 with its own ViewChange, v1 keeps asking while it is alone; once a
     quorum asked for the view, it suspects the view exactly a timeout later."""
-    own = signed_view_change("v1", 2)
-    replica = make_replica("v1", signed=[own])
+    own = support.signed_view_change("v1", 2)
+    replica = support.make_replica("v1", signed=[own])
     assert replica.in_view_change and replica.view == 2
     timeout = limits.VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
     for _ in range(3 * timeout):
         replica.tick()
         assert _suspicions_sent(replica) == []
     for sender in ("v0", "v3"):
-        replica.step(signed_view_change(sender, 2))
-    drain(replica)
+        replica.step(support.signed_view_change(sender, 2))
+    support.drain(replica)
     for _ in range(timeout - 1):
         replica.tick()
         assert _suspicions_sent(replica) == []

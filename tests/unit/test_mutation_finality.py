@@ -8,6 +8,7 @@ height. Every refusal is a FinalityError; each test below fails if its check is 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from node.sdk.finality import (
 )
 from proto import ledger_pb2, node_pb2
 from suites import ED25519_SHA256
-from tests.unit.consensus_support import CHAIN, SIGNERS, VALIDATORS, make_certificate
+from tests.unit import consensus_support as support
 
 HEIGHT = 5
 TIME_MS = 1_700_000_000_000
@@ -41,7 +42,7 @@ def tree() -> StateTree:
     return state_tree
 
 
-def header(state_root: bytes = b"", chain_id: str = CHAIN) -> ledger_pb2.BlockHeader:
+def header(state_root: bytes = b"", chain_id: str = support.CHAIN) -> ledger_pb2.BlockHeader:
     return ledger_pb2.BlockHeader(
         chain_id=chain_id,
         height=HEIGHT,
@@ -61,7 +62,9 @@ def commit_for(
 ) -> ledger_pb2.CommitCertificate:
     """A commit certificate, really signed by `voters`, for `digest` (the header's hash by
     default) at `height`."""
-    signed = make_certificate(height, digest or header_hash(head, ED25519_SHA256), voters=voters)
+    signed = support.make_certificate(
+        height, digest or header_hash(head, ED25519_SHA256), voters=voters
+    )
     return certificate_to_proto(signed)
 
 
@@ -84,101 +87,109 @@ def proven(key: bytes, *, present: bool | None = None) -> node_pb2.ProvenState:
 # ---- check_finality ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("validators", [VALIDATORS, ValidatorSchedule.starting_with(VALIDATORS)])
+@pytest.mark.parametrize(
+    "validators", [support.VALIDATORS, ValidatorSchedule.starting_with(support.VALIDATORS)]
+)
 def test_a_quorum_certificate_of_the_header_makes_it_final(
     validators: ValidatorSet | ValidatorSchedule,
 ) -> None:
     """Final: the proven entry under it is taken (check_finality itself returns nothing)."""
     answer = proven(b"b")
     assert (
-        check_finality(CHAIN, validators, answer.header, answer.commit, suite=ED25519_SHA256)
+        check_finality(
+            support.CHAIN, validators, answer.header, answer.commit, suite=ED25519_SHA256
+        )
         is None
     )
-    assert check_proven_state(CHAIN, validators, answer, b"b", suite=ED25519_SHA256) == b"2"
+    assert check_proven_state(support.CHAIN, validators, answer, b"b", suite=ED25519_SHA256) == b"2"
 
 
 def test_a_header_of_another_chain_is_refused_even_with_a_valid_certificate() -> None:
     head = header(chain_id="another-chain")
     commit = commit_for(head)  # signed for CHAIN over this header's hash: valid for CHAIN
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, VALIDATORS, head, commit, suite=ED25519_SHA256)
+        check_finality(support.CHAIN, support.VALIDATORS, head, commit, suite=ED25519_SHA256)
 
 
-def test_a_certificate_for_another_height_is_refused() -> None:
+@pytest.mark.parametrize(
+    "wrong",
+    [{"height": HEIGHT + 1}, {"digest": b"\x09" * 32}, {"voters": ("v0", "v1")}],
+    ids=["another height", "another block", "no quorum"],
+)
+def test_a_certificate_for_another_height_or_block_or_without_a_quorum_is_refused(
+    wrong: dict[str, Any],
+) -> None:
     head = header()
     with pytest.raises(FinalityError):
         check_finality(
-            CHAIN, VALIDATORS, head, commit_for(head, height=HEIGHT + 1), suite=ED25519_SHA256
-        )
-
-
-def test_a_certificate_for_another_block_is_refused() -> None:
-    head = header()
-    with pytest.raises(FinalityError):
-        check_finality(
-            CHAIN, VALIDATORS, head, commit_for(head, digest=b"\x09" * 32), suite=ED25519_SHA256
-        )
-
-
-def test_a_certificate_without_a_quorum_is_a_finality_error() -> None:
-    head = header()
-    with pytest.raises(FinalityError):
-        check_finality(
-            CHAIN, VALIDATORS, head, commit_for(head, voters=("v0", "v1")), suite=ED25519_SHA256
+            support.CHAIN, support.VALIDATORS, head, commit_for(head, **wrong), suite=ED25519_SHA256
         )
 
 
 def test_with_a_schedule_the_set_in_force_at_the_header_height_must_sign() -> None:
     """A later set (other keys, from height HEIGHT) does not accept the old set's votes."""
     others = ValidatorSet(
-        tuple(Validator(f"w{i}", SIGNERS[f"v{i}"].public_key[::-1]) for i in range(4))
+        tuple(Validator(f"w{i}", support.SIGNERS[f"v{i}"].public_key[::-1]) for i in range(4))
     )
-    schedule = ValidatorSchedule.starting_with(VALIDATORS).with_activation(HEIGHT, others)
+    schedule = ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(HEIGHT, others)
     head = header()
     with pytest.raises(FinalityError):
-        check_finality(CHAIN, schedule, head, commit_for(head), suite=ED25519_SHA256)
-    earlier = ValidatorSchedule.starting_with(VALIDATORS).with_activation(HEIGHT + 1, others)
-    assert check_proven_state(CHAIN, earlier, proven(b"a"), b"a", suite=ED25519_SHA256) == b"1"
+        check_finality(support.CHAIN, schedule, head, commit_for(head), suite=ED25519_SHA256)
+    earlier = ValidatorSchedule.starting_with(support.VALIDATORS).with_activation(
+        HEIGHT + 1, others
+    )
+    assert (
+        check_proven_state(support.CHAIN, earlier, proven(b"a"), b"a", suite=ED25519_SHA256) == b"1"
+    )
 
 
 # ---- check_proven_state --------------------------------------------------------------------
 
 
 def test_a_present_entry_is_returned_with_its_value() -> None:
-    assert check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"b", suite=ED25519_SHA256) == b"2"
+    assert (
+        check_proven_state(
+            support.CHAIN, support.VALIDATORS, proven(b"b"), b"b", suite=ED25519_SHA256
+        )
+        == b"2"
+    )
 
 
 def test_an_absent_entry_is_proven_absent() -> None:
     assert (
-        check_proven_state(CHAIN, VALIDATORS, proven(b"absent"), b"absent", suite=ED25519_SHA256)
+        check_proven_state(
+            support.CHAIN, support.VALIDATORS, proven(b"absent"), b"absent", suite=ED25519_SHA256
+        )
         is None
     )
 
 
 def test_an_answer_for_another_key_is_refused() -> None:
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, proven(b"b"), b"a", suite=ED25519_SHA256)
+        check_proven_state(
+            support.CHAIN, support.VALIDATORS, proven(b"b"), b"a", suite=ED25519_SHA256
+        )
 
 
 def test_an_answer_at_height_zero_is_refused_even_if_its_header_is_final() -> None:
     answer = proven(b"b")
     answer.height = 0
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
+        check_proven_state(support.CHAIN, support.VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_an_answer_whose_header_is_not_final_is_refused() -> None:
     answer = proven(b"b")
     answer.commit.CopyFrom(commit_for(answer.header, voters=("v0",)))
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
+        check_proven_state(support.CHAIN, support.VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_malformed_proof_bytes_are_a_finality_error() -> None:
     answer = proven(b"b")
     answer.proof = answer.proof[:-1]
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
+        check_proven_state(support.CHAIN, support.VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +203,7 @@ def test_a_value_the_proof_does_not_prove_is_refused(present: bool, value: bytes
     answer = proven(b"b", present=present)
     answer.value = value
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
+        check_proven_state(support.CHAIN, support.VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 def test_an_absent_entry_claimed_present_is_refused() -> None:
@@ -200,7 +211,9 @@ def test_an_absent_entry_claimed_present_is_refused() -> None:
     not even the empty one."""
     answer = proven(b"absent", present=True)
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"absent", suite=ED25519_SHA256)
+        check_proven_state(
+            support.CHAIN, support.VALIDATORS, answer, b"absent", suite=ED25519_SHA256
+        )
 
 
 def test_a_proof_under_another_state_root_is_refused() -> None:
@@ -209,7 +222,7 @@ def test_a_proof_under_another_state_root_is_refused() -> None:
     other.apply([(b"b", b"2"), (b"z", b"9")])
     answer.proof = encode_proof(other.prove(b"b"))  # true, but of another state
     with pytest.raises(FinalityError):
-        check_proven_state(CHAIN, VALIDATORS, answer, b"b", suite=ED25519_SHA256)
+        check_proven_state(support.CHAIN, support.VALIDATORS, answer, b"b", suite=ED25519_SHA256)
 
 
 # ---- get_scheduled_set ---------------------------------------------------------------------
@@ -229,7 +242,7 @@ def decision(
 
 
 def members(*ids: str) -> list[dict[str, str]]:
-    return [{"id": i, "public_key": SIGNERS[i].public_key.hex()} for i in ids]
+    return [{"id": i, "public_key": support.SIGNERS[i].public_key.hex()} for i in ids]
 
 
 def test_the_set_comes_from_the_successful_decision_for_that_height_only() -> None:
@@ -250,7 +263,7 @@ def test_the_set_comes_from_the_successful_decision_for_that_height_only() -> No
     )
     chosen = get_scheduled_set(results, 10, suite=ED25519_SHA256)
     assert [v.id for v in chosen.validators] == ["v1", "v3"]
-    assert chosen.get("v3") == Validator("v3", SIGNERS["v3"].public_key)
+    assert chosen.get("v3") == Validator("v3", support.SIGNERS["v3"].public_key)
     assert [v.id for v in get_scheduled_set(results, 11, suite=ED25519_SHA256).validators] == ["v2"]
 
 

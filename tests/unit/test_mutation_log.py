@@ -21,25 +21,18 @@ from consensus.log import (
     kind_of,
 )
 from consensus.messages import Commit
-from tests.unit.consensus_support import (
-    VALIDATORS,
-    make_block,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
-from tests.unit.test_consensus_checkpoints import signed_checkpoint
+from tests.unit import consensus_support as support
 
-PAYLOAD, DIGEST = make_block(1)
-OTHER = make_block(1, "other")[1]
+PAYLOAD, DIGEST = support.make_block(1)
+OTHER = support.make_block(1, "other")[1]
 
 
 def test_kind_of_names_the_three_normal_kinds_and_refuses_anything_else() -> None:
-    assert kind_of(signed_preprepare(1, PAYLOAD, DIGEST)) == "preprepare"
-    assert kind_of(signed_prepare(1, DIGEST, "v1")) == "prepare"
-    assert kind_of(signed_commit(1, DIGEST, "v1")) == "commit"
+    assert kind_of(support.signed_preprepare(1, PAYLOAD, DIGEST)) == "preprepare"
+    assert kind_of(support.signed_prepare(1, DIGEST, "v1")) == "prepare"
+    assert kind_of(support.signed_commit(1, DIGEST, "v1")) == "commit"
     with pytest.raises(TypeError):
-        kind_of(signed_checkpoint(16, DIGEST, "v1"))
+        kind_of(support.signed_checkpoint(16, DIGEST, "v1"))
 
 
 def test_only_commits_say_nothing_about_their_signers_progress() -> None:
@@ -55,11 +48,11 @@ def full_slot() -> Slot:
     """v0's pre-prepare, prepares of v1 (DIGEST), v2 (DIGEST), v3 (OTHER) and a stray one
     of the primary v0 (DIGEST), commits of v1 and v2 (DIGEST) and v3 (OTHER)."""
     slot = Slot(view=0, height=1)
-    slot.preprepare = signed_preprepare(1, PAYLOAD, DIGEST)
+    slot.preprepare = support.signed_preprepare(1, PAYLOAD, DIGEST)
     for sender, digest in (("v1", DIGEST), ("v2", DIGEST), ("v3", OTHER), ("v0", DIGEST)):
-        slot.prepares[sender] = signed_prepare(1, digest, sender)
+        slot.prepares[sender] = support.signed_prepare(1, digest, sender)
     for sender, digest in (("v1", DIGEST), ("v2", DIGEST), ("v3", OTHER)):
-        slot.commits[sender] = signed_commit(1, digest, sender)
+        slot.commits[sender] = support.signed_commit(1, digest, sender)
     return slot
 
 
@@ -70,8 +63,8 @@ def test_a_slot_returns_what_it_keeps_by_kind_and_sender() -> None:
     slot = full_slot()
     assert slot.stored("preprepare", "v0") == slot.preprepare
     assert slot.stored("preprepare", "v1") is None  # a pre-prepare is the primary's only
-    assert slot.stored("prepare", "v1") == signed_prepare(1, DIGEST, "v1")
-    assert slot.stored("commit", "v3") == signed_commit(1, OTHER, "v3")
+    assert slot.stored("prepare", "v1") == support.signed_prepare(1, DIGEST, "v1")
+    assert slot.stored("commit", "v3") == support.signed_commit(1, OTHER, "v3")
     assert slot.stored("commit", "v0") is None
     assert slot.stored("prepare", "v9") is None
 
@@ -85,8 +78,8 @@ def test_a_slot_lists_its_messages_preprepare_first() -> None:
     ]
     assert Slot(view=0, height=1).messages() == []
     only_votes = Slot(view=0, height=1)
-    only_votes.commits["v1"] = signed_commit(1, DIGEST, "v1")
-    assert only_votes.messages() == [signed_commit(1, DIGEST, "v1")]
+    only_votes.commits["v1"] = support.signed_commit(1, DIGEST, "v1")
+    assert only_votes.messages() == [support.signed_commit(1, DIGEST, "v1")]
 
 
 def test_prepares_count_distinct_backups_for_one_digest_never_the_primary() -> None:
@@ -112,28 +105,28 @@ def test_the_per_sender_cap_must_be_between_one_and_the_limit() -> None:
 
 def test_has_room_until_the_cap_is_reached() -> None:
     log = MessageLog(cap=2)
-    log.add(signed_prepare(1, DIGEST, "v2"))
+    log.add(support.signed_prepare(1, DIGEST, "v2"))
     assert log.has_room("v2") is True
-    log.add(signed_commit(1, DIGEST, "v2"))
+    log.add(support.signed_commit(1, DIGEST, "v2"))
     assert log.has_room("v2") is False
     assert log.has_room("v3") is True
 
 
 def test_add_files_each_kind_in_its_slot_and_counts_peers_only() -> None:
     log = MessageLog()
-    pp = signed_preprepare(1, PAYLOAD, DIGEST)
+    pp = support.signed_preprepare(1, PAYLOAD, DIGEST)
     assert log.find(0, 1) is None
     slot = log.add(pp)
     assert log.find(0, 1) is slot and slot.preprepare == pp
     assert (slot.view, slot.height) == (0, 1)
-    assert log.add(signed_prepare(1, DIGEST, "v2")) is slot
-    assert log.add(signed_commit(1, DIGEST, "v2")) is slot
-    assert slot.prepares == {"v2": signed_prepare(1, DIGEST, "v2")}
-    assert slot.commits == {"v2": signed_commit(1, DIGEST, "v2")}
+    assert log.add(support.signed_prepare(1, DIGEST, "v2")) is slot
+    assert log.add(support.signed_commit(1, DIGEST, "v2")) is slot
+    assert slot.prepares == {"v2": support.signed_prepare(1, DIGEST, "v2")}
+    assert slot.commits == {"v2": support.signed_commit(1, DIGEST, "v2")}
     assert (log.buffered_from("v0"), log.buffered_from("v2")) == (1, 2)
-    log.add(signed_prepare(1, DIGEST, "v1"), counted=False)  # our own
+    log.add(support.signed_prepare(1, DIGEST, "v1"), counted=False)  # our own
     assert log.buffered_from("v1") == 0
-    later = log.add(signed_commit(2, DIGEST, "v2", view=1))
+    later = log.add(support.signed_commit(2, DIGEST, "v2", view=1))
     assert later is log.find(1, 2) and later is not slot
     assert (len(log), log.count(), log.buffered_from("v2")) == (2, 5, 3)
 
@@ -149,8 +142,11 @@ def test_drop_through_forgets_every_view_at_or_below_the_height_and_releases_the
     log = MessageLog()
     for view in (0, 1):
         for height in (1, 2, 3):
-            log.add(signed_prepare(height, make_block(height)[1], "v2", view=view))
-            log.add(signed_commit(height, make_block(height)[1], "v1", view=view), counted=False)
+            log.add(support.signed_prepare(height, support.make_block(height)[1], "v2", view=view))
+            log.add(
+                support.signed_commit(height, support.make_block(height)[1], "v1", view=view),
+                counted=False,
+            )
     log.drop_through(2, self_id="v1")
     assert sorted((s.view, s.height) for s in (log.find(v, 3) for v in (0, 1)) if s) == [
         (0, 3),
@@ -167,7 +163,7 @@ def test_drop_through_forgets_every_view_at_or_below_the_height_and_releases_the
 def test_drop_where_uses_view_and_height() -> None:
     log = MessageLog()
     for view, height in ((0, 1), (1, 1), (1, 2)):
-        log.add(signed_prepare(height, DIGEST, "v2", view=view))
+        log.add(support.signed_prepare(height, DIGEST, "v2", view=view))
     log.drop_where(lambda view, height: view < 1, "v1")
     assert log.find(0, 1) is None and log.find(1, 1) is not None and log.find(1, 2) is not None
     assert log.buffered_from("v2") == 2
@@ -175,38 +171,38 @@ def test_drop_where_uses_view_and_height() -> None:
 
 def test_uncounting_stops_at_zero() -> None:
     log = MessageLog()
-    log.add(signed_prepare(1, DIGEST, "v2"))
-    log.add(signed_commit(1, DIGEST, "v2"))
-    log.add(signed_prepare(2, DIGEST, "v2"))
+    log.add(support.signed_prepare(1, DIGEST, "v2"))
+    log.add(support.signed_commit(1, DIGEST, "v2"))
+    log.add(support.signed_prepare(2, DIGEST, "v2"))
     log.drop_through(1, self_id="v1")
     assert log.buffered_from("v2") == 1 and log._per_sender == {"v2": 1}
 
 
 def test_replace_preprepare_swaps_the_count_and_asks_the_node_again() -> None:
     log = MessageLog()
-    first = signed_preprepare(1, PAYLOAD, DIGEST)
+    first = support.signed_preprepare(1, PAYLOAD, DIGEST)
     slot = log.add(first)
     slot.validation = Validation.OK
-    again = signed_preprepare(1, make_block(1, "other")[0], OTHER)
+    again = support.signed_preprepare(1, support.make_block(1, "other")[0], OTHER)
     log.replace_preprepare(slot, again, self_id="v1")
     assert slot.preprepare == again and slot.validation is Validation.NOT_ASKED
     assert log.buffered_from("v0") == 1  # the old one uncounted, the new one counted
     # Our own re-proposal in place of a peer's: the peer's is released, ours is not counted.
-    own = signed_preprepare(1, PAYLOAD, DIGEST, sender="v1", view=0)
+    own = support.signed_preprepare(1, PAYLOAD, DIGEST, sender="v1", view=0)
     log.replace_preprepare(slot, own, self_id="v1")
     assert slot.preprepare == own and log.buffered_from("v0") == 0
     assert log.buffered_from("v1") == 0 and log._per_sender == {}
     # Into an empty slot: the new one is added to what its sender has buffered already.
-    log.add(signed_commit(1, DIGEST, "v0"))
+    log.add(support.signed_commit(1, DIGEST, "v0"))
     empty = log.slot(0, 2)
-    log.replace_preprepare(empty, signed_preprepare(2, PAYLOAD, DIGEST), self_id="v1")
+    log.replace_preprepare(empty, support.signed_preprepare(2, PAYLOAD, DIGEST), self_id="v1")
     assert log.buffered_from("v0") == 2 and log.count() == 3
 
 
 def test_clear_forgets_slots_and_counts() -> None:
     log = MessageLog()
-    log.add(signed_prepare(1, DIGEST, "v2"))
-    log.add(signed_prepare(2, DIGEST, "v3"))
+    log.add(support.signed_prepare(1, DIGEST, "v2"))
+    log.add(support.signed_prepare(2, DIGEST, "v3"))
     log.clear()
     assert (len(log), log.count(), log.buffered_from("v2"), log.buffered_from("v3")) == (
         0,
@@ -260,7 +256,7 @@ def test_foreign_certificates_are_quorums_of_members_per_view_highest_first() ->
     for sender in ("v2", "v1", "v0"):
         foreign.add(unsigned_commit(7, sender))
     foreign.add(unsigned_commit(8, "v3", OTHER))
-    certificates = foreign.certificates(VALIDATORS)
+    certificates = foreign.certificates(support.VALIDATORS)
     assert [[(c.view, c.sender) for c in cert] for cert in certificates] == [
         [(7, "v0"), (7, "v1"), (7, "v2")],
         [(2, "v0"), (2, "v1"), (2, "v3")],
@@ -268,14 +264,14 @@ def test_foreign_certificates_are_quorums_of_members_per_view_highest_first() ->
     # One member and the outsider in view 5 are not a certificate; two more members make one.
     foreign.add(unsigned_commit(5, "v0"))
     foreign.add(unsigned_commit(5, "v1"))
-    assert [cert[0].view for cert in foreign.certificates(VALIDATORS)] == [7, 5, 2]
+    assert [cert[0].view for cert in foreign.certificates(support.VALIDATORS)] == [7, 5, 2]
 
 
 def test_foreign_certificates_group_by_digest_too() -> None:
     foreign = ForeignCommits()
     for sender, digest in (("v0", DIGEST), ("v1", DIGEST), ("v2", OTHER), ("v3", OTHER)):
         foreign.add(unsigned_commit(3, sender, digest))
-    assert foreign.certificates(VALIDATORS) == []
+    assert foreign.certificates(support.VALIDATORS) == []
     assert len(foreign) == 4
 
 
@@ -283,8 +279,8 @@ def test_foreign_certificates_group_by_digest_too() -> None:
 
 
 def test_a_recent_heights_bundle_leaves_out_what_the_peer_signed() -> None:
-    pp = signed_preprepare(1, PAYLOAD, DIGEST)
-    commits = tuple(signed_commit(1, DIGEST, s) for s in ("v0", "v1", "v2"))
+    pp = support.signed_preprepare(1, PAYLOAD, DIGEST)
+    commits = tuple(support.signed_commit(1, DIGEST, s) for s in ("v0", "v1", "v2"))
     recent = RecentHeight(1, DIGEST, 0, pp, commits, seen={})
     assert recent.get_bundle_for("v3") == [pp, *commits]
     assert recent.get_bundle_for("v1") == [pp, commits[0], commits[2]]

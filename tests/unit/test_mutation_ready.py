@@ -20,26 +20,20 @@ from consensus.ready import (
     Rejected,
     RelayRequest,
 )
-from tests.unit.consensus_support import (
-    make_block,
-    make_certificate,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
+from tests.unit import consensus_support as support
 
-PAYLOAD, DIGEST = make_block(1)
-PREPARE = signed_prepare(1, DIGEST, "v1")
-COMMIT = signed_commit(1, DIGEST, "v1")
-PREPREPARE = signed_preprepare(1, PAYLOAD, DIGEST)
+PAYLOAD, DIGEST = support.make_block(1)
+PREPARE = support.signed_prepare(1, DIGEST, "v1")
+COMMIT = support.signed_commit(1, DIGEST, "v1")
+PREPREPARE = support.signed_preprepare(1, PAYLOAD, DIGEST)
 
 ITEMS = {
     "persist": (PREPARE, COMMIT),
     "send": (Outbound(None, PREPARE), Outbound("v2", PREPREPARE)),
     "validate": (Proposal(0, 1, DIGEST, PAYLOAD), Proposal(1, 1, DIGEST, PAYLOAD, True)),
     "committed": (
-        CommittedBlock(1, DIGEST, PAYLOAD, make_certificate(1, DIGEST)),
-        CommittedBlock(2, DIGEST, PAYLOAD, make_certificate(2, DIGEST)),
+        CommittedBlock(1, DIGEST, PAYLOAD, support.make_certificate(1, DIGEST)),
+        CommittedBlock(2, DIGEST, PAYLOAD, support.make_certificate(2, DIGEST)),
     ),
     "rejected": (Rejected(PREPARE, "a reason"), Rejected(COMMIT, "another")),
     "fetch": (FetchRequest(1, 4), FetchRequest(1, 8)),
@@ -93,10 +87,12 @@ def test_sending_broadcasts_addresses_and_own_messages_are_persisted_first() -> 
 def test_consume_removes_exactly_the_prefix_handed_back() -> None:
     out = filled(NAMES)
     first = out.ready()
-    out.persist.append(signed_commit(2, DIGEST, "v1"))  # produced meanwhile (re-entrant call)
+    out.persist.append(
+        support.signed_commit(2, DIGEST, "v1")
+    )  # produced meanwhile (re-entrant call)
     out.consume(first)
     assert out.has_ready() is True
-    assert out.ready() == Ready((signed_commit(2, DIGEST, "v1"),), (), (), (), (), (), ())
+    assert out.ready() == Ready((support.signed_commit(2, DIGEST, "v1"),), (), (), (), (), (), ())
     out.consume(out.ready())
     assert out.has_ready() is False
     # A prefix of each list is fine too.

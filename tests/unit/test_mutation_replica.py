@@ -12,18 +12,10 @@ from consensus.ready import FetchRequest
 from consensus.replica import ReplicaStats, Status
 from consensus.signing import preprepare_request_sign_bytes
 from tests.unit import consensus_support as support
-from tests.unit.consensus_support import (
-    drain,
-    make_block,
-    make_replica,
-    signed_commit,
-    signed_preprepare,
-)
-from tests.unit.test_consensus_checkpoints import signed_checkpoint
 
 
 def test_waiting_requests_named_anonymous_or_none() -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     replica.set_waiting_request(bytearray(b"tx-1"))
     assert replica._waiting_request == b"tx-1" and type(replica._waiting_request) is bytes
     replica.set_waiting_request(None)
@@ -35,41 +27,38 @@ def test_waiting_requests_named_anonymous_or_none() -> None:
 
 
 def test_step_refuses_what_is_not_a_message() -> None:
-    replica = make_replica("v1")
+    replica = support.make_replica("v1")
     with pytest.raises(TypeError):
-        replica.step(make_block(1))  # type: ignore[arg-type]
+        replica.step(support.make_block(1))  # type: ignore[arg-type]
 
 
 def test_the_accessors_of_a_fresh_replica() -> None:
-    replica = make_replica("v1", committed_height=17)
+    replica = support.make_replica("v1", committed_height=17)
     assert (replica.view, replica.status, replica.in_view_change) == (0, Status.NORMAL, False)
     assert replica.committed_height == 17
-    assert replica.committed_certificate == support.make_certificate(17, make_block(17)[1])
+    assert replica.committed_certificate == support.make_certificate(17, support.make_block(17)[1])
     assert (replica.low_watermark, replica.high_watermark) == (16, 48)
     assert replica.stable_checkpoint is None
     assert replica.has_ready() is False
-    drain(replica)
+    support.drain(replica)
 
 
 def test_stats_count_everything_the_replica_holds() -> None:
     """One of each: a slot (pre-prepare, own prepare, a commit), a commit of a later view,
     a checkpoint vote in the window and one above it, a second validator set, a pre-prepare
     served on request; every per-peer table counts towards peers_tracked."""
-    replica = make_replica("v1")
-    payload, digest = make_block(1)
-    replica.step(signed_preprepare(1, payload, digest))
-    drain(replica)
-    replica.validated(0, 1, digest, True)
-    replica.step(signed_commit(1, digest, "v2"))
-    replica.step(signed_commit(1, digest, "v3", view=1))
-    replica.step(signed_checkpoint(16, make_block(16)[1], "v2"))
-    replica.step(signed_checkpoint(64, make_block(64)[1], "v3"))
+    replica = support.make_replica("v1")
+    digest = support.accept_block(replica)
+    replica.step(support.signed_commit(1, digest, "v2"))
+    replica.step(support.signed_commit(1, digest, "v3", view=1))
+    replica.step(support.signed_checkpoint(16, support.make_block(16)[1], "v2"))
+    replica.step(support.signed_checkpoint(64, support.make_block(64)[1], "v3"))
     request_signature = support.SIGNERS["v3"].sign(
         preprepare_request_sign_bytes(support.CHAIN, 0, 1, digest)
     )
     replica.step(PrePrepareRequest(0, 1, digest, "v3", request_signature))
     replica.schedule_validators(1_000, support.VALIDATORS)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [o.to for o in ready.send if isinstance(o.message, PrePrepare)] == ["v3"]
     assert replica.stats() == ReplicaStats(
         log_slots=1,
@@ -92,17 +81,17 @@ def test_stats_count_everything_the_replica_holds() -> None:
 def test_no_proposal_at_or_below_the_low_watermark() -> None:
     """A primary that learns a stable checkpoint at the very height it is about to propose
     (peers certified it while it lagged) fetches that block instead of proposing it."""
-    primary = make_replica("v0", committed_height=15)
+    primary = support.make_replica("v0", committed_height=15)
     assert primary.can_propose()
     for sender in ("v1", "v2", "v3"):
-        primary.step(signed_checkpoint(16, make_block(16)[1], sender))
-    assert drain(primary).fetch == (FetchRequest(16, 16),)
+        primary.step(support.signed_checkpoint(16, support.make_block(16)[1], sender))
+    assert support.drain(primary).fetch == (FetchRequest(16, 16),)
     assert primary.low_watermark == 16 and primary.committed_height == 15
     assert primary.is_primary and primary.status == Status.NORMAL
     assert primary.can_propose() is False
 
 
 def test_a_primary_under_a_schedule_of_two_sets_may_propose() -> None:
-    primary = make_replica("v0")
+    primary = support.make_replica("v0")
     primary.schedule_validators(1_000, support.VALIDATORS)
     assert primary.can_propose() is True

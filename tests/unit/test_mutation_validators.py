@@ -23,7 +23,6 @@ from consensus.validators import (
 )
 from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
-from tests.unit.test_consensus_viewchange import prepared_certificate
 
 CHAIN = support.CHAIN
 DIGEST = support.make_block(1)[1]
@@ -109,16 +108,16 @@ def test_one_byte_vote_signatures_are_checked_not_refused_by_length() -> None:
 def test_prepared_certificate_edges() -> None:
     """The primary's pre-prepare plus quorum - 1 = 2 backups' prepares; the primary's own
     prepare does not count (it never prepares) and one backup is not enough."""
-    good = prepared_certificate(0, 1, DIGEST)
+    good = support.prepared_certificate(0, 1, DIGEST)
     assert (
         get_prepared_certificate_problem(CHAIN, support.VALIDATORS, good, support.VERIFIER) is None
     )
-    with_primary = prepared_certificate(0, 1, DIGEST, backups=("v0", "v1"))
+    with_primary = support.prepared_certificate(0, 1, DIGEST, backups=("v0", "v1"))
     assert (
         get_prepared_certificate_problem(CHAIN, support.VALIDATORS, with_primary, support.VERIFIER)
         is not None
     )
-    one_backup = prepared_certificate(0, 1, DIGEST, backups=("v1",))
+    one_backup = support.prepared_certificate(0, 1, DIGEST, backups=("v1",))
     assert (
         get_prepared_certificate_problem(CHAIN, support.VALIDATORS, one_backup, support.VERIFIER)
         is not None
@@ -132,7 +131,7 @@ def test_prepared_certificate_edges() -> None:
 def test_prepared_certificates_out_of_range_are_a_problem_not_a_crash(
     height: int, view: int, digest: bytes
 ) -> None:
-    good = prepared_certificate(0, 1, DIGEST)
+    good = support.prepared_certificate(0, 1, DIGEST)
     cert = PreparedCertificate(view, height, digest, good.preprepare_signature, good.prepares)
     assert (
         get_prepared_certificate_problem(CHAIN, support.VALIDATORS, cert, support.VERIFIER)

@@ -22,11 +22,6 @@ from consensus.viewchange import (
 )
 from suites import ED25519_SHA256
 from tests.unit import consensus_support as support
-from tests.unit.test_consensus_viewchange import (
-    prepared_certificate,
-    signed_new_view,
-    signed_view_change,
-)
 
 CHAIN = support.CHAIN
 SINGLE = ValidatorSchedule.starting_with(support.VALIDATORS)
@@ -37,7 +32,7 @@ the height in question, since a two-entry schedule has no answer without one."""
 
 def committed_at(height: int, view: int = 0) -> ViewChange:
     cert = support.make_certificate(height, support.make_block(height)[1], view=view)
-    return signed_view_change("v2", 1, committed=cert)
+    return support.signed_view_change("v2", 1, committed=cert)
 
 
 # ----------------------------------------------------------------- heights and the plan
@@ -47,7 +42,7 @@ def test_the_certified_height_is_the_carried_certificates() -> None:
     vc = committed_at(5)
     assert get_certified_height(vc) == 5
     assert get_view_change_height(vc) == 6
-    genesis = signed_view_change("v2", 1)
+    genesis = support.signed_view_change("v2", 1)
     assert (get_certified_height(genesis), get_view_change_height(genesis)) == (0, 1)
 
 
@@ -58,7 +53,9 @@ def test_the_plan_is_for_the_view_asked() -> None:
 
 def test_strip_payload_removes_only_the_payload() -> None:
     digest = support.make_block(1)[1]
-    vc = signed_view_change("v1", 1, prepared=prepared_certificate(0, 1, digest), payload=b"x")
+    vc = support.signed_view_change(
+        "v1", 1, prepared=support.prepared_certificate(0, 1, digest), payload=b"x"
+    )
     stripped = strip_payload(vc)
     assert stripped.payload == b""
     assert replace(stripped, payload=b"x") == vc
@@ -83,7 +80,7 @@ def test_a_view_change_carrying_a_bad_commit_certificate_is_rejected() -> None:
     short = support.make_certificate(height, digest, voters=("v0", "v1"))
     forged = replace(good, digest=support.make_block(5, "other")[1])
     for bad in (short, forged):
-        vc = signed_view_change("v2", 1, committed=bad)
+        vc = support.signed_view_change("v2", 1, committed=bad)
         assert (
             get_view_change_problem(CHAIN, SINGLE, vc, support.VERIFIER, ED25519_SHA256.hash)
             is not None
@@ -92,8 +89,11 @@ def test_a_view_change_carrying_a_bad_commit_certificate_is_rejected() -> None:
 
 def test_certificates_in_a_view_change_are_checked_against_the_set_at_their_height() -> None:
     digest = support.make_block(6)[1]
-    vc = signed_view_change(
-        "v2", 1, committed=committed_at(5).committed, prepared=prepared_certificate(0, 6, digest)
+    vc = support.signed_view_change(
+        "v2",
+        1,
+        committed=committed_at(5).committed,
+        prepared=support.prepared_certificate(0, 6, digest),
     )
     assert (
         get_view_change_problem(CHAIN, CHANGING, vc, support.VERIFIER, ED25519_SHA256.hash) is None
@@ -104,12 +104,16 @@ def test_a_prepared_certificate_from_the_view_asked_for_is_rejected() -> None:
     """A ViewChange for view 1 can only report what was prepared in views below 1; one from
     view 1 itself (fully valid otherwise) is refused, one from view 0 accepted."""
     digest = support.make_block(1)[1]
-    same_view = signed_view_change("v1", 1, prepared=prepared_certificate(1, 1, digest))
+    same_view = support.signed_view_change(
+        "v1", 1, prepared=support.prepared_certificate(1, 1, digest)
+    )
     assert (
         get_view_change_problem(CHAIN, SINGLE, same_view, support.VERIFIER, ED25519_SHA256.hash)
         is not None
     )
-    earlier = signed_view_change("v1", 1, prepared=prepared_certificate(0, 1, digest))
+    earlier = support.signed_view_change(
+        "v1", 1, prepared=support.prepared_certificate(0, 1, digest)
+    )
     assert (
         get_view_change_problem(CHAIN, SINGLE, earlier, support.VERIFIER, ED25519_SHA256.hash)
         is None
@@ -121,9 +125,9 @@ def test_a_prepared_certificate_from_the_view_asked_for_is_rejected() -> None:
 
 def test_a_valid_new_view_under_a_schedule_yields_its_plan() -> None:
     vcs = [committed_at(5)] + [
-        signed_view_change(s, 1, committed=committed_at(5).committed) for s in ("v1", "v3")
+        support.signed_view_change(s, 1, committed=committed_at(5).committed) for s in ("v1", "v3")
     ]
-    nv = signed_new_view(1, vcs, None)
+    nv = support.signed_new_view(1, vcs, None)
     plan, problem = get_new_view_problem(
         CHAIN, CHANGING, nv, support.VERIFIER, ED25519_SHA256.hash, None
     )

@@ -9,7 +9,6 @@ messages; the checks are on what it sends, persists, delivers or refuses and wha
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from consensus.limits import U64_MAX, VIEW_AHEAD_MAX, VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT
@@ -24,134 +23,103 @@ from consensus.messages import (
     ViewChange,
 )
 from consensus.ready import Ready
-from consensus.replica import Replica, ReplicaConfig
+from consensus.replica import Replica
 from consensus.validators import Validator, ValidatorSet
 from consensus.viewchange import get_new_view_problem
 from suites import ED25519_SHA256
-from tests.unit.consensus_support import (
-    CHAIN,
-    RETRANSMIT_TICKS,
-    SIGNERS,
-    VALIDATORS,
-    VERIFIER,
-    backup_holding_preprepare,
-    backup_that_prepared,
-    drain,
-    make_block,
-    make_certificate,
-    make_replica,
-    signed_commit,
-    signed_prepare,
-    signed_preprepare,
-)
-from tests.unit.test_consensus_schedule import NEWCOMER, ROTATED
-from tests.unit.test_consensus_viewchange import (
-    leave_view_0,
-    prepared_certificate,
-    signed_new_view,
-    signed_view_change,
-)
-from tests.unit.test_mutation_heights import commit_next, in_view_1
+from tests.unit import consensus_support as support
 
 
 def digest_checking(self_id: str, signed: tuple[Record, ...] = ()) -> Replica:
     """A replica whose node offers its block digest (SHA-256 of the payload, as make_block),
     restarted from the WAL `signed` (nothing by default)."""
-    config = ReplicaConfig(
-        chain_id=CHAIN,
-        validators=VALIDATORS,
-        self_id=self_id,
-        retransmit_ticks=RETRANSMIT_TICKS,
-        block_digest=lambda payload: hashlib.sha256(payload).digest(),
-        suite=ED25519_SHA256,
-    )
-    return Replica(config, SIGNERS[self_id], VERIFIER, committed_height=0, signed=signed)
+    return support.make_replica(self_id, signed=signed, block_digest=support.block_digest)
 
 
 def view_changes_sent(replica: Replica) -> list[ViewChange]:
-    return [o.message for o in drain(replica).send if isinstance(o.message, ViewChange)]
+    return [o.message for o in support.drain(replica).send if isinstance(o.message, ViewChange)]
 
 
 # ----------------------------------------------------------------- leaving a view
 
 
 def test_leaving_a_view_keeps_its_commits_for_the_height_and_drops_own_votes() -> None:
-    replica, digest = backup_that_prepared("v3")
-    replica.step(signed_commit(1, digest, "v2"))
-    drain(replica)
+    replica, digest = support.backup_that_prepared("v3")
+    replica.step(support.signed_commit(1, digest, "v2"))
+    support.drain(replica)
     assert replica.stats().own_messages == 1  # its prepare
-    leave_view_0(replica, "v3")
+    support.leave_view_0(replica, "v3")
     stats = replica.stats()
     assert (stats.foreign_commits, stats.own_messages, stats.log_messages) == (1, 0, 0)
     for sender in ("v0", "v1"):
-        replica.step(signed_commit(1, digest, sender))
-    assert [b.digest for b in drain(replica).committed] == [digest]
+        replica.step(support.signed_commit(1, digest, sender))
+    assert [b.digest for b in support.drain(replica).committed] == [digest]
 
 
 def test_a_block_not_yet_validated_is_not_kept_across_a_view_change() -> None:
     """Only a block the node accepted may be delivered later on commits alone."""
-    replica, preprepare = backup_holding_preprepare("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
+    replica, preprepare = support.backup_holding_preprepare("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
     for sender in ("v0", "v1", "v2"):
-        replica.step(signed_commit(1, preprepare.digest, sender))
-    ready = drain(replica)
+        replica.step(support.signed_commit(1, preprepare.digest, sender))
+    ready = support.drain(replica)
     assert ready.committed == ()
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
 
 
 def test_a_view_change_about_an_older_view_is_dropped_when_leaving_for_a_later_one() -> None:
-    replica = make_replica("v3")
-    replica.step(signed_view_change("v1", 1))
-    replica.step(signed_view_change("v0", 2))
-    drain(replica)
+    replica = support.make_replica("v3")
+    replica.step(support.signed_view_change("v1", 1))
+    replica.step(support.signed_view_change("v0", 2))
+    support.drain(replica)
     assert replica.stats().view_changes == 2
-    replica.step(signed_view_change("v2", 2))  # f+1 for view 2 and above: join view 2
-    drain(replica)
+    replica.step(support.signed_view_change("v2", 2))  # f+1 for view 2 and above: join view 2
+    support.drain(replica)
     assert replica.view == 2
     assert replica.stats().view_changes == 2  # v0's and v2's for view 2; v1's for 1 dropped
 
 
 def test_the_view_change_reports_the_block_prepared_at_the_height_in_flight() -> None:
-    replica, digest = backup_that_prepared("v3")
-    replica.step(signed_prepare(1, digest, "v1"))
-    drain(replica)  # prepared at height 1 (and signed its commit)
-    leave_view_0(replica, "v3")
-    (vc,) = [m for m in drain(replica).persist if isinstance(m, ViewChange)]
+    replica, digest = support.backup_that_prepared("v3")
+    replica.step(support.signed_prepare(1, digest, "v1"))
+    support.drain(replica)  # prepared at height 1 (and signed its commit)
+    support.leave_view_0(replica, "v3")
+    (vc,) = [m for m in support.drain(replica).persist if isinstance(m, ViewChange)]
     assert vc.prepared is not None and (vc.prepared.height, vc.prepared.digest) == (1, digest)
-    assert vc.payload == make_block(1)[0]
+    assert vc.payload == support.make_block(1)[0]
 
 
 # ----------------------------------------------------------------- a ViewChange arrives
 
 
 def test_the_same_view_change_again_is_dropped_quietly() -> None:
-    replica = make_replica("v3")
-    payload, digest = make_block(1)
-    cert = prepared_certificate(0, 1, digest)
-    with_block = signed_view_change("v2", 1, prepared=cert, payload=payload)
+    replica = support.make_replica("v3")
+    payload, digest = support.make_block(1)
+    cert = support.prepared_certificate(0, 1, digest)
+    with_block = support.signed_view_change("v2", 1, prepared=cert, payload=payload)
     replica.step(with_block)
     replica.step(with_block)
-    replica.step(signed_view_change("v2", 1, prepared=cert))  # the same without its block
-    assert drain(replica).rejected == ()
+    replica.step(support.signed_view_change("v2", 1, prepared=cert))  # the same without its block
+    assert support.drain(replica).rejected == ()
     assert replica.stats().view_changes == 1
 
 
 def test_a_view_change_for_the_current_view_in_normal_state_gets_the_new_view() -> None:
-    replica, nv = in_view_1("v3")
-    vc = signed_view_change("v2", 1)
+    replica, nv = support.in_view_1("v3")
+    vc = support.signed_view_change("v2", 1)
     replica.step(vc)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [r.message for r in ready.rejected] == [vc]
     assert [(o.to, o.message) for o in ready.send] == [("v2", nv)]
 
 
 def test_a_view_change_for_the_current_view_while_changing_is_kept() -> None:
-    replica = make_replica("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
-    replica.step(signed_view_change("v0", 1))
-    ready = drain(replica)
+    replica = support.make_replica("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
+    replica.step(support.signed_view_change("v0", 1))
+    ready = support.drain(replica)
     assert ready.rejected == () and ready.send == ()
     assert replica.stats().view_changes == 1
 
@@ -159,49 +127,53 @@ def test_a_view_change_for_the_current_view_while_changing_is_kept() -> None:
 def test_a_view_change_whose_block_does_not_match_its_digest_keeps_only_its_evidence() -> None:
     """With the node's digest function, the block of a ViewChange is checked: a wrong one is
     dropped (the signed certificate stays), so the new primary waits for the right block."""
-    payload, digest = make_block(1, "A")
-    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
+    payload, digest = support.make_block(1, "A")
+    cert = support.prepared_certificate(0, 1, digest, backups=("v2", "v3"))
     primary = digest_checking("v1")
-    primary.step(signed_view_change("v2", 1, prepared=cert, payload=b"not the block"))
-    primary.step(signed_view_change("v3", 1, prepared=cert, payload=b"not it either"))
-    ready = drain(primary)
+    primary.step(support.signed_view_change("v2", 1, prepared=cert, payload=b"not the block"))
+    primary.step(support.signed_view_change("v3", 1, prepared=cert, payload=b"not it either"))
+    ready = support.drain(primary)
     assert primary.view == 1 and primary.in_view_change  # joined, but no block to re-propose
     assert [m for m in ready.send if isinstance(m.message, NewView)] == []
-    primary.step(signed_view_change("v0", 1, prepared=cert, payload=payload))
-    (nv,) = [o.message for o in drain(primary).send if isinstance(o.message, NewView)]
+    primary.step(support.signed_view_change("v0", 1, prepared=cert, payload=payload))
+    (nv,) = [o.message for o in support.drain(primary).send if isinstance(o.message, NewView)]
     assert nv.preprepare is not None and nv.preprepare.payload == payload
 
 
 def test_a_view_change_from_a_peer_stuck_on_a_recent_height_gets_its_proof() -> None:
-    replica = make_replica("v3")
-    commit_next(replica)
-    for _ in range(RETRANSMIT_TICKS):  # the unasked sends of the committed height are done
+    replica = support.make_replica("v3")
+    support.commit_next(replica)
+    for _ in range(support.RETRANSMIT_TICKS):  # the unasked sends of the committed height are done
         replica.tick()
-        drain(replica)
-    replica.step(signed_view_change("v1", 1))  # v1 certified nothing: it is on height 1
-    drain(replica)
+        support.drain(replica)
+    replica.step(support.signed_view_change("v1", 1))  # v1 certified nothing: it is on height 1
+    support.drain(replica)
     replica.tick()
-    sent = [(o.to, type(o.message)) for o in drain(replica).send]
+    sent = [(o.to, type(o.message)) for o in support.drain(replica).send]
     assert ("v1", PrePrepare) in sent
 
 
 def test_a_view_change_records_its_senders_committed_height() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     before = replica.stats().peers_tracked
-    replica.step(signed_view_change("v1", 1, committed=make_certificate(3, make_block(3)[1])))
-    drain(replica)
+    replica.step(
+        support.signed_view_change(
+            "v1", 1, committed=support.make_certificate(3, support.make_block(3)[1])
+        )
+    )
+    support.drain(replica)
     assert replica.stats().peers_tracked == before + 1
 
 
 def test_committing_while_changing_views_asks_again_with_the_certificate() -> None:
     """A ViewChange only reports more than the first one did: once height 1 is committed
     during the view change, the replica signs a new one carrying its certificate."""
-    replica, digest = backup_that_prepared("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
+    replica, digest = support.backup_that_prepared("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
     for sender in ("v0", "v1", "v2"):
-        replica.step(signed_commit(1, digest, sender))
-    ready = drain(replica)
+        replica.step(support.signed_commit(1, digest, sender))
+    ready = support.drain(replica)
     assert [b.height for b in ready.committed] == [1]
     (vc,) = [m for m in ready.persist if isinstance(m, ViewChange)]
     assert (vc.new_view, vc.committed) == (1, replica.committed_certificate)
@@ -213,26 +185,28 @@ def test_committing_while_changing_views_asks_again_with_the_certificate() -> No
 
 
 def test_a_new_view_of_an_older_view_is_refused_and_a_repeated_one_ignored() -> None:
-    replica, nv = in_view_1("v3")
+    replica, nv = support.in_view_1("v3")
     replica.step(nv)  # a relay of the NewView we are in
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert ready.rejected == () and ready.persist == ()
-    vcs = [signed_view_change(peer, 1) for peer in ("v0", "v1", "v2")]
-    later = make_replica("v3", view=2)
-    drain(later)
-    old = signed_new_view(1, vcs, None)
+    vcs = [support.signed_view_change(peer, 1) for peer in ("v0", "v1", "v2")]
+    later = support.make_replica("v3", view=2)
+    support.drain(later)
+    old = support.signed_new_view(1, vcs, None)
     later.step(old)
-    ready = drain(later)
+    ready = support.drain(later)
     assert [r.message for r in ready.rejected] == [old] and ready.persist == ()
     assert later.view == 2 and later.in_view_change
 
 
 def test_the_new_view_is_not_relayed_to_its_own_sender() -> None:
-    replica, nv = in_view_1("v3")
-    replica.step(signed_prepare(1, make_block(1)[1], "v1", view=0))  # v1 sent the NewView
-    assert [o for o in drain(replica).send if isinstance(o.message, NewView)] == []
-    replica.step(signed_prepare(1, make_block(1)[1], "v2", view=0))
-    assert [(o.to, o.message) for o in drain(replica).send] == [("v2", nv)]
+    replica, nv = support.in_view_1("v3")
+    replica.step(
+        support.signed_prepare(1, support.make_block(1)[1], "v1", view=0)
+    )  # v1 sent the NewView
+    assert [o for o in support.drain(replica).send if isinstance(o.message, NewView)] == []
+    replica.step(support.signed_prepare(1, support.make_block(1)[1], "v2", view=0))
+    assert [(o.to, o.message) for o in support.drain(replica).send] == [("v2", nv)]
 
 
 def test_the_new_primary_re_proposes_its_own_prepared_block_when_no_view_change_carries_it() -> (
@@ -240,14 +214,14 @@ def test_the_new_primary_re_proposes_its_own_prepared_block_when_no_view_change_
 ):
     """v1 prepared block A in view 0; the ViewChanges of the others carry its certificate but
     not the block (stripped): v1 re-proposes from its own copy."""
-    payload, digest = make_block(1)
-    primary, _ = backup_that_prepared("v1")
-    primary.step(signed_prepare(1, digest, "v2"))
-    drain(primary)
-    cert = prepared_certificate(0, 1, digest, backups=("v1", "v2"))
-    primary.step(signed_view_change("v2", 1, prepared=cert))
-    primary.step(signed_view_change("v3", 1, prepared=cert))
-    ready = drain(primary)
+    payload, digest = support.make_block(1)
+    primary, _ = support.backup_that_prepared("v1")
+    primary.step(support.signed_prepare(1, digest, "v2"))
+    support.drain(primary)
+    cert = support.prepared_certificate(0, 1, digest, backups=("v1", "v2"))
+    primary.step(support.signed_view_change("v2", 1, prepared=cert))
+    primary.step(support.signed_view_change("v3", 1, prepared=cert))
+    ready = support.drain(primary)
     (nv,) = [o.message for o in ready.send if isinstance(o.message, NewView)]
     assert nv.preprepare is not None
     assert (nv.preprepare.view, nv.preprepare.digest, nv.preprepare.payload) == (1, digest, payload)
@@ -255,10 +229,10 @@ def test_the_new_primary_re_proposes_its_own_prepared_block_when_no_view_change_
 
 
 def test_a_backup_with_a_quorum_of_view_changes_sends_no_new_view() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     for peer in ("v0", "v1", "v2"):
-        replica.step(signed_view_change(peer, 1))
-    ready = drain(replica)
+        replica.step(support.signed_view_change(peer, 1))
+    ready = support.drain(replica)
     assert [o for o in ready.send if isinstance(o.message, NewView)] == []
     assert replica.in_view_change
 
@@ -267,60 +241,47 @@ def test_a_new_view_starting_above_our_height_delivers_the_certified_height_we_h
     """The NewView's ViewChanges certify height 1; we hold block 1 validated: it is delivered
     from the certificate at once, no fetch."""
     replica, payload, digest = _left_with_block_1()
-    cert = make_certificate(1, digest)
-    vcs = [signed_view_change(peer, 1, committed=cert) for peer in ("v0", "v1", "v2")]
-    replica.step(signed_new_view(1, vcs, None))
-    ready = drain(replica)
+    cert = support.make_certificate(1, digest)
+    vcs = [support.signed_view_change(peer, 1, committed=cert) for peer in ("v0", "v1", "v2")]
+    replica.step(support.signed_new_view(1, vcs, None))
+    ready = support.drain(replica)
     assert [(b.height, b.payload) for b in ready.committed] == [(1, payload)]
     assert ready.fetch == () and replica.view == 1 and not replica.in_view_change
 
 
 def _left_with_block_1() -> tuple[Replica, bytes, bytes]:
-    replica, digest = backup_that_prepared("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
-    return replica, make_block(1)[0], digest
+    replica, digest = support.backup_that_prepared("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
+    return replica, support.make_block(1)[0], digest
 
 
 def test_entering_a_view_processes_what_was_buffered_for_it() -> None:
     """Votes of view 1 for its re-proposal that arrived before the NewView count once it is
     entered."""
-    payload, digest = make_block(1, "A")
-    cert = prepared_certificate(0, 1, digest, backups=("v2", "v3"))
-    vcs = [
-        signed_view_change("v1", 1),
-        signed_view_change("v2", 1, prepared=cert, payload=payload),
-        signed_view_change("v0", 1, prepared=cert, payload=payload),
-    ]
-    pp = signed_preprepare(1, payload, digest, sender="v1", view=1)
-    replica = make_replica("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
+    payload, digest, vcs = support.view_changes_carrying_block_a(carriers=("v2", "v0"))
+    pp = support.signed_preprepare(1, payload, digest, sender="v1", view=1)
+    replica = support.make_replica("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
     for sender in ("v0", "v2"):
-        replica.step(signed_prepare(1, digest, sender, view=1))
-    drain(replica)
-    replica.step(signed_new_view(1, vcs, pp))
-    ready = drain(replica)
+        replica.step(support.signed_prepare(1, digest, sender, view=1))
+    support.drain(replica)
+    replica.step(support.signed_new_view(1, vcs, pp))
+    ready = support.drain(replica)
     assert [p.digest for p in ready.validate] == [digest]
     replica.validated(1, 1, digest, True)
-    kinds = [type(o.message).__name__ for o in drain(replica).send]
+    kinds = [type(o.message).__name__ for o in support.drain(replica).send]
     assert "Commit" in kinds  # prepared at once on the buffered prepares
 
 
 def test_an_observer_never_joins_a_view_change() -> None:
     """A replica in no set from the height in flight on (a validator joining later) follows
     the chain but signs no ViewChange and stays in its view."""
-    config = ReplicaConfig(
-        chain_id=CHAIN,
-        validators=VALIDATORS,
-        self_id="v4",
-        retransmit_ticks=RETRANSMIT_TICKS,
-        suite=ED25519_SHA256,
-    )
-    observer = Replica(config, NEWCOMER, VERIFIER, committed_height=0)
+    observer = support.make_replica("v4", signer=support.NEWCOMER)
     for peer in ("v1", "v2", "v3"):
-        observer.step(signed_view_change(peer, 1))
-    ready = drain(observer)
+        observer.step(support.signed_view_change(peer, 1))
+    ready = support.drain(observer)
     assert [m for m in ready.persist if isinstance(m, ViewChange)] == []
     assert observer.view == 0 and not observer.in_view_change
 
@@ -337,7 +298,7 @@ def _tick(replica: Replica, ticks: int) -> list[Ready]:
     readies = []
     for _ in range(ticks):
         replica.tick()
-        readies.append(drain(replica))
+        readies.append(support.drain(replica))
     return readies
 
 
@@ -351,69 +312,69 @@ def _refused(ready: Ready) -> list[tuple[Message, bool]]:
 
 
 def test_a_stale_view_change_is_refused_with_a_reason() -> None:
-    replica, _ = in_view_1("v3")
-    vc = signed_view_change("v0", 1)
+    replica, _ = support.in_view_1("v3")
+    vc = support.signed_view_change("v0", 1)
     replica.step(vc)
-    assert _refused(drain(replica)) == [(vc, True)]
+    assert _refused(support.drain(replica)) == [(vc, True)]
 
 
 def test_a_view_change_exactly_view_ahead_max_ahead_is_kept_one_more_is_refused() -> None:
-    replica = make_replica("v3")
-    edge = signed_view_change("v1", VIEW_AHEAD_MAX)
+    replica = support.make_replica("v3")
+    edge = support.signed_view_change("v1", VIEW_AHEAD_MAX)
     replica.step(edge)
-    assert drain(replica).rejected == () and replica.stats().view_changes == 1
-    beyond = signed_view_change("v2", VIEW_AHEAD_MAX + 1)
+    assert support.drain(replica).rejected == () and replica.stats().view_changes == 1
+    beyond = support.signed_view_change("v2", VIEW_AHEAD_MAX + 1)
     replica.step(beyond)
-    assert _refused(drain(replica)) == [(beyond, True)]
+    assert _refused(support.drain(replica)) == [(beyond, True)]
     assert replica.stats().view_changes == 1
 
 
 def test_a_second_view_change_for_the_same_view_and_certificate_is_refused() -> None:
     """Same view, same certified height, other contents: conflicting, not newer."""
-    replica = make_replica("v3")
-    first = signed_view_change("v2", 1)
+    replica = support.make_replica("v3")
+    first = support.signed_view_change("v2", 1)
     replica.step(first)
-    drain(replica)
-    cert = prepared_certificate(0, 1, make_block(1)[1])
-    second = signed_view_change("v2", 1, prepared=cert)
+    support.drain(replica)
+    cert = support.prepared_certificate(0, 1, support.make_block(1)[1])
+    second = support.signed_view_change("v2", 1, prepared=cert)
     replica.step(second)
-    assert _refused(drain(replica)) == [(second, True)]
+    assert _refused(support.drain(replica)) == [(second, True)]
     assert replica.stats().view_changes == 1
 
 
 def test_a_view_change_with_a_bad_signature_is_refused_and_not_kept() -> None:
-    replica = make_replica("v3")
-    forged = replace(signed_view_change("v2", 1), signature=bytes(64))
+    replica = support.make_replica("v3")
+    forged = replace(support.signed_view_change("v2", 1), signature=bytes(64))
     replica.step(forged)
-    assert _refused(drain(replica)) == [(forged, True)]
+    assert _refused(support.drain(replica)) == [(forged, True)]
     assert replica.stats().view_changes == 0
 
 
 def test_a_view_change_from_an_unknown_sender_gets_no_new_view() -> None:
-    replica, _ = in_view_1("v3")
+    replica, _ = support.in_view_1("v3")
     stranger = ViewChange(1, None, None, b"", "v9", bytes(64))
     replica.step(stranger)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert ready.send == ()
     assert [r.message for r in ready.rejected] == [stranger]
 
 
 def test_each_view_change_senders_committed_height_is_tracked_per_sender() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     before = replica.stats().peers_tracked
-    cert = make_certificate(3, make_block(3)[1])
+    cert = support.make_certificate(3, support.make_block(3)[1])
     for sender in ("v1", "v2"):
-        replica.step(signed_view_change(sender, 1, committed=cert))
-    drain(replica)
+        replica.step(support.signed_view_change(sender, 1, committed=cert))
+    support.drain(replica)
     assert replica.stats().peers_tracked == before + 2
 
 
 def test_the_block_of_a_view_change_that_does_not_match_its_digest_is_not_kept() -> None:
     """The signed certificate is kept; the wrong block (up to a payload's size) is not."""
     replica = digest_checking("v3")
-    cert = prepared_certificate(0, 1, make_block(1)[1])
-    replica.step(signed_view_change("v2", 1, prepared=cert, payload=b"not the block"))
-    drain(replica)
+    cert = support.prepared_certificate(0, 1, support.make_block(1)[1])
+    replica.step(support.signed_view_change("v2", 1, prepared=cert, payload=b"not the block"))
+    support.drain(replica)
     kept = replica._view_changes["v2"]
     assert (kept.prepared, kept.payload) == (cert, b"")
 
@@ -421,32 +382,32 @@ def test_the_block_of_a_view_change_that_does_not_match_its_digest_is_not_kept()
 def test_leaving_a_view_forgets_the_proposals_asked_of_the_node_in_it() -> None:
     """An answer about an older view is never looked up again (normal.py returns before),
     so its pending entry is dropped at once (mutation/equivalent.txt relies on this)."""
-    replica, preprepare = backup_holding_preprepare("v3")
+    replica, preprepare = support.backup_holding_preprepare("v3")
     assert replica._asked == {(0, 1, preprepare.digest)}
-    leave_view_0(replica, "v3")
+    support.leave_view_0(replica, "v3")
     assert replica._asked == set()
 
 
 def test_entering_a_view_keeps_only_view_changes_for_later_views() -> None:
-    replica, _ = in_view_1("v3")
+    replica, _ = support.in_view_1("v3")
     assert replica.stats().view_changes == 0  # the three for view 1 are done with
-    replica.step(signed_view_change("v2", 2))
-    assert drain(replica).rejected == ()
+    replica.step(support.signed_view_change("v2", 2))
+    assert support.drain(replica).rejected == ()
     assert replica.stats().view_changes == 1
 
 
 def test_entering_a_view_drops_what_was_buffered_below_its_first_height() -> None:
-    replica = make_replica("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
-    digest = make_block(1)[1]
-    replica.step(signed_prepare(1, digest, "v2", view=1))
-    drain(replica)
+    replica = support.make_replica("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
+    digest = support.make_block(1)[1]
+    replica.step(support.signed_prepare(1, digest, "v2", view=1))
+    support.drain(replica)
     assert replica.stats().log_slots == 1
-    cert = make_certificate(1, digest)
-    vcs = [signed_view_change(peer, 1, committed=cert) for peer in ("v0", "v1", "v2")]
-    replica.step(signed_new_view(1, vcs, None))  # the view starts at height 2
-    ready = drain(replica)
+    cert = support.make_certificate(1, digest)
+    vcs = [support.signed_view_change(peer, 1, committed=cert) for peer in ("v0", "v1", "v2")]
+    replica.step(support.signed_new_view(1, vcs, None))  # the view starts at height 2
+    ready = support.drain(replica)
     assert [(f.from_height, f.to_height) for f in ready.fetch] == [(1, 1)]
     assert (replica.stats().log_slots, replica.stats().log_messages) == (0, 0)
 
@@ -454,73 +415,77 @@ def test_entering_a_view_drops_what_was_buffered_below_its_first_height() -> Non
 def _reproposal_new_view(height: int, committed: CommitCertificate | None = None) -> NewView:
     """v1's NewView for view 1 re-proposing toy block `height` (prepared in view 0 by v1 and
     v2), with ViewChanges of v0, v2 and v3 that certified `committed`."""
-    payload, digest = make_block(height)
-    cert = prepared_certificate(0, height, digest)
+    payload, digest = support.make_block(height)
+    cert = support.prepared_certificate(0, height, digest)
     vcs = [
-        signed_view_change(peer, 1, committed=committed, prepared=cert)
+        support.signed_view_change(peer, 1, committed=committed, prepared=cert)
         for peer in ("v0", "v2", "v3")
     ]
-    pp = signed_preprepare(height, payload, digest, sender="v1", view=1)
-    return signed_new_view(1, vcs, pp)
+    pp = support.signed_preprepare(height, payload, digest, sender="v1", view=1)
+    return support.signed_new_view(1, vcs, pp)
 
 
 def test_a_restarted_primary_keeps_nothing_of_a_re_proposal_at_a_committed_height() -> None:
     """v1's WAL holds its NewView re-proposing height 1, which the node has since applied."""
     nv = _reproposal_new_view(1)
-    primary = make_replica("v1", committed_height=1, signed=[nv])
+    primary = support.make_replica("v1", committed_height=1, signed=[nv])
     assert primary.view == 1 and not primary.in_view_change
     stats = primary.stats()
     assert (stats.own_messages, stats.log_slots) == (0, 0)
 
 
 def test_a_backup_does_not_take_the_new_primarys_re_proposal_as_its_own() -> None:
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     nv = _reproposal_new_view(1)
     replica.step(nv)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [p.height for p in ready.validate] == [1]
     assert replica.stats().own_messages == 0
-    resent = [m for r in _tick(replica, RETRANSMIT_TICKS) for m in _sent(r)]
+    resent = [m for r in _tick(replica, support.RETRANSMIT_TICKS) for m in _sent(r)]
     assert nv.preprepare not in resent
 
 
 def test_a_new_view_whose_re_proposal_does_not_match_its_digest_is_refused() -> None:
     """With the node's digest function the NewView's block is checked too."""
-    payload, digest = make_block(1)
-    cert = prepared_certificate(0, 1, digest)
-    vcs = [signed_view_change(peer, 1, prepared=cert) for peer in ("v0", "v2", "v3")]
-    wrong = signed_preprepare(1, b"not the block", digest, sender="v1", view=1)
+    payload, digest = support.make_block(1)
+    cert = support.prepared_certificate(0, 1, digest)
+    vcs = [support.signed_view_change(peer, 1, prepared=cert) for peer in ("v0", "v2", "v3")]
+    wrong = support.signed_preprepare(1, b"not the block", digest, sender="v1", view=1)
     replica = digest_checking("v3")
-    nv = signed_new_view(1, vcs, wrong)
+    nv = support.signed_new_view(1, vcs, wrong)
     replica.step(nv)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert _refused(ready) == [(nv, True)]
     assert ready.persist == () and replica.view == 0
-    replica.step(signed_new_view(1, vcs, replace(wrong, payload=payload)))
+    replica.step(support.signed_new_view(1, vcs, replace(wrong, payload=payload)))
     assert replica.view == 1 and not replica.in_view_change
 
 
 def test_a_new_view_of_an_older_view_is_refused_with_a_reason() -> None:
-    later = make_replica("v3", view=2)
-    drain(later)
-    old = signed_new_view(1, [signed_view_change(p, 1) for p in ("v0", "v1", "v2")], None)
+    later = support.make_replica("v3", view=2)
+    support.drain(later)
+    old = support.signed_new_view(
+        1, [support.signed_view_change(p, 1) for p in ("v0", "v1", "v2")], None
+    )
     later.step(old)
-    assert _refused(drain(later)) == [(old, True)]
+    assert _refused(support.drain(later)) == [(old, True)]
 
 
 def test_the_new_view_is_relayed_to_each_peer_left_behind() -> None:
-    replica, nv = in_view_1("v3")
-    digest = make_block(1)[1]
-    replica.step(signed_prepare(1, digest, "v2", view=0))
-    replica.step(signed_preprepare(1, make_block(1)[0], digest, sender="v0", view=0))
-    assert [(o.to, o.message) for o in drain(replica).send] == [("v2", nv), ("v0", nv)]
+    replica, nv = support.in_view_1("v3")
+    digest = support.make_block(1)[1]
+    replica.step(support.signed_prepare(1, digest, "v2", view=0))
+    replica.step(
+        support.signed_preprepare(1, support.make_block(1)[0], digest, sender="v0", view=0)
+    )
+    assert [(o.to, o.message) for o in support.drain(replica).send] == [("v2", nv), ("v0", nv)]
 
 
 def test_while_changing_views_the_same_view_change_is_re_sent_not_signed_again() -> None:
-    replica = make_replica("v3")
-    leave_view_0(replica, "v3")
-    (own,) = [m for m in drain(replica).persist if isinstance(m, ViewChange)]
-    readies = _tick(replica, RETRANSMIT_TICKS)
+    replica = support.make_replica("v3")
+    support.leave_view_0(replica, "v3")
+    (own,) = [m for m in support.drain(replica).persist if isinstance(m, ViewChange)]
+    readies = _tick(replica, support.RETRANSMIT_TICKS)
     assert [m for r in readies for m in r.persist] == []
     assert [m for r in readies for m in _sent(r) if isinstance(m, ViewChange)] == [own]
 
@@ -528,38 +493,38 @@ def test_while_changing_views_the_same_view_change_is_re_sent_not_signed_again()
 def test_a_view_change_that_already_reports_the_certificate_is_not_signed_again() -> None:
     """Restarted in a view change whose ViewChange certified height 1 before the node
     applied it: syncing height 1 adds nothing to report."""
-    cert = make_certificate(1, make_block(1)[1])
-    own = signed_view_change("v3", 1, committed=cert)
-    replica = make_replica("v3", view=1, signed=[own])
-    drain(replica)
+    cert = support.make_certificate(1, support.make_block(1)[1])
+    own = support.signed_view_change("v3", 1, committed=cert)
+    replica = support.make_replica("v3", view=1, signed=[own])
+    support.drain(replica)
     replica.synced(1, cert)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [m for m in ready.persist if isinstance(m, ViewChange)] == []
     assert replica.committed_height == 1 and replica.in_view_change
 
 
 def test_views_stop_view_ahead_max_below_the_largest_u64() -> None:
     last = U64_MAX - VIEW_AHEAD_MAX
-    replica = make_replica("v0", view=last - 1)
-    drain(replica)
+    replica = support.make_replica("v0", view=last - 1)
+    support.drain(replica)
     for peer in ("v1", "v2"):
-        replica.step(signed_view_change(peer, last))
-    drain(replica)
+        replica.step(support.signed_view_change(peer, last))
+    support.drain(replica)
     assert replica.view == last  # the last view a replica may move to
     for peer in ("v1", "v2"):
-        replica.step(signed_view_change(peer, last + 1))
-    ready = drain(replica)
+        replica.step(support.signed_view_change(peer, last + 1))
+    ready = support.drain(replica)
     assert replica.view == last
     assert [m for m in ready.persist if isinstance(m, ViewChange)] == []
 
 
 def test_each_consecutive_failed_view_doubles_the_timeout() -> None:
     """Views 1 and 2 both fail (no commit): in view 2 the NewView is awaited four timeouts."""
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     for view in (1, 2):
         for peer in ("v0", "v1"):
-            replica.step(signed_view_change(peer, view))
-    drain(replica)
+            replica.step(support.signed_view_change(peer, view))
+    support.drain(replica)
     assert replica.view == 2 and replica.in_view_change
     wait = VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT * 4
     assert _suspicions_sent(_tick(replica, wait - 1)) == []
@@ -568,9 +533,11 @@ def test_each_consecutive_failed_view_doubles_the_timeout() -> None:
 
 
 def test_the_progress_timer_starts_from_zero_in_a_new_view() -> None:
-    replica, _ = in_view_1("v3")
-    replica.step(signed_prepare(1, make_block(1)[1], "v2", view=1))  # waiting on height 1
-    drain(replica)
+    replica, _ = support.in_view_1("v3")
+    replica.step(
+        support.signed_prepare(1, support.make_block(1)[1], "v2", view=1)
+    )  # waiting on height 1
+    support.drain(replica)
     wait = VIEW_CHANGE_TIMEOUT_TICKS_DEFAULT * 2  # view 0 failed once
     assert _suspicions_sent(_tick(replica, wait - 1)) == []
     (suspicion,) = _suspicions_sent(_tick(replica, 1))
@@ -578,70 +545,70 @@ def test_the_progress_timer_starts_from_zero_in_a_new_view() -> None:
 
 
 def test_a_re_proposal_at_the_high_watermark_is_kept_until_its_height_comes() -> None:
-    high = make_replica("v3").high_watermark
-    cert = make_certificate(high - 1, make_block(high - 1)[1])
+    high = support.make_replica("v3").high_watermark
+    cert = support.make_certificate(high - 1, support.make_block(high - 1)[1])
     nv = _reproposal_new_view(high, committed=cert)
-    replica = make_replica("v3")
+    replica = support.make_replica("v3")
     replica.step(nv)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert replica.view == 1 and [(f.from_height, f.to_height) for f in ready.fetch] == [
         (1, high - 1)
     ]
     replica.synced(high - 1, cert)
-    ready = drain(replica)
+    ready = support.drain(replica)
     assert [(p.height, p.digest, p.reproposal) for p in ready.validate] == [
-        (high, make_block(high)[1], True)
+        (high, support.make_block(high)[1], True)
     ]
 
 
 def test_a_new_view_entered_before_the_node_applied_a_commit_waits_for_it() -> None:
     """No Proposal for height 2 in the Ready that holds the committed block 1 (ready.py)."""
-    replica, digest = backup_that_prepared("v3")
-    leave_view_0(replica, "v3")
-    drain(replica)
+    replica, digest = support.backup_that_prepared("v3")
+    support.leave_view_0(replica, "v3")
+    support.drain(replica)
     for sender in ("v0", "v1", "v2"):
-        replica.step(signed_commit(1, digest, sender))
-    nv = _reproposal_new_view(2, committed=make_certificate(1, digest))
+        replica.step(support.signed_commit(1, digest, sender))
+    nv = _reproposal_new_view(2, committed=support.make_certificate(1, digest))
     replica.step(nv)
     ready = replica.ready()
     assert [b.height for b in ready.committed] == [1] and ready.validate == ()
     assert replica.view == 1 and not replica.in_view_change
     replica.advance(ready)
-    assert [p.height for p in drain(replica).validate] == [2]
+    assert [p.height for p in support.drain(replica).validate] == [2]
 
 
 def test_the_new_primary_re_proposes_from_its_restored_prepared_block() -> None:
     """v1 restarted in the view change for view 1: its WAL holds its prepared block and its
     ViewChange (without the block); the others' ViewChanges carry none either."""
-    payload, digest = make_block(1)
-    cert = prepared_certificate(0, 1, digest)
+    payload, digest = support.make_block(1)
+    cert = support.prepared_certificate(0, 1, digest)
     wal: list[Record] = [
         Prepared(certificate=cert, payload=payload),
-        signed_view_change("v1", 1, prepared=cert),
+        support.signed_view_change("v1", 1, prepared=cert),
     ]
-    primary = make_replica("v1", view=1, signed=wal)
-    drain(primary)
+    primary = support.make_replica("v1", view=1, signed=wal)
+    support.drain(primary)
     for peer in ("v2", "v3"):
-        primary.step(signed_view_change(peer, 1, prepared=cert))
-    (nv,) = [m for m in _sent(drain(primary)) if isinstance(m, NewView)]
+        primary.step(support.signed_view_change(peer, 1, prepared=cert))
+    (nv,) = [m for m in _sent(support.drain(primary)) if isinstance(m, NewView)]
     assert nv.preprepare is not None and nv.preprepare.payload == payload
     assert not primary.in_view_change
     assert primary._log.buffered_from("v1") == 0  # own messages never count against the cap
-    resent = [m for r in _tick(primary, RETRANSMIT_TICKS) for m in _sent(r)]
+    resent = [m for r in _tick(primary, support.RETRANSMIT_TICKS) for m in _sent(r)]
     assert nv.preprepare in resent
 
 
 def test_the_new_primary_re_proposes_only_a_block_matching_the_highest_certificate() -> None:
     """v3 carries block A prepared in view 0, v0 block B prepared in view 1: B is re-proposed,
     never A's payload under B's digest (no digest function here to catch it)."""
-    payload_a, digest_a = make_block(1, "A")
-    payload_b, digest_b = make_block(1, "B")
-    primary = make_replica("v2")  # primary of view 2
-    a = prepared_certificate(0, 1, digest_a)
-    b = prepared_certificate(1, 1, digest_b)
-    primary.step(signed_view_change("v3", 2, prepared=a, payload=payload_a))
-    primary.step(signed_view_change("v0", 2, prepared=b, payload=payload_b))
-    (nv,) = [m for m in _sent(drain(primary)) if isinstance(m, NewView)]
+    payload_a, digest_a = support.make_block(1, "A")
+    payload_b, digest_b = support.make_block(1, "B")
+    primary = support.make_replica("v2")  # primary of view 2
+    a = support.prepared_certificate(0, 1, digest_a)
+    b = support.prepared_certificate(1, 1, digest_b)
+    primary.step(support.signed_view_change("v3", 2, prepared=a, payload=payload_a))
+    primary.step(support.signed_view_change("v0", 2, prepared=b, payload=payload_b))
+    (nv,) = [m for m in _sent(support.drain(primary)) if isinstance(m, NewView)]
     assert nv.preprepare is not None
     assert (nv.preprepare.digest, nv.preprepare.payload) == (digest_b, payload_b)
 
@@ -649,19 +616,19 @@ def test_the_new_primary_re_proposes_only_a_block_matching_the_highest_certifica
 def test_the_new_primary_checks_even_its_own_prepared_block_against_the_digest() -> None:
     """A restored block that does not match its digest (a WAL written before the node offered
     its digest function) is not re-proposed: a ViewChange's matching block is."""
-    payload, digest = make_block(1)
-    cert = prepared_certificate(0, 1, digest)
+    payload, digest = support.make_block(1)
+    cert = support.prepared_certificate(0, 1, digest)
     primary = digest_checking("v1", signed=(Prepared(certificate=cert, payload=b"garbled"),))
     for peer in ("v2", "v3"):
-        primary.step(signed_view_change(peer, 1, prepared=cert, payload=payload))
-    (nv,) = [m for m in _sent(drain(primary)) if isinstance(m, NewView)]
+        primary.step(support.signed_view_change(peer, 1, prepared=cert, payload=payload))
+    (nv,) = [m for m in _sent(support.drain(primary)) if isinstance(m, NewView)]
     assert nv.preprepare is not None and nv.preprepare.payload == payload
 
 
 ROTATED_SET = ValidatorSet(
     tuple(
-        Validator(id=v.id, public_key=ROTATED.public_key if v.id == "v1" else v.public_key)
-        for v in VALIDATORS.validators
+        Validator(id=v.id, public_key=support.ROTATED.public_key if v.id == "v1" else v.public_key)
+        for v in support.VALIDATORS.validators
     )
 )
 """The genesis set with v1's key rotated (tests/unit/test_consensus_schedule.py's ROTATED)."""
@@ -671,23 +638,23 @@ def test_a_new_primary_without_the_key_of_the_views_first_height_waits_for_it() 
     """From height 2 v1 signs with a rotated key. The ViewChanges certify height 1, so view 1
     starts at height 2: v1 sends no NewView until it holds that key and has something new to
     report (here: height 1 synced), then signs the NewView with the rotated key."""
-    primary = make_replica("v1")
+    primary = support.make_replica("v1")
     primary.schedule_validators(2, ROTATED_SET)
-    cert = make_certificate(1, make_block(1)[1])
+    cert = support.make_certificate(1, support.make_block(1)[1])
     for peer in ("v0", "v2", "v3"):
-        primary.step(signed_view_change(peer, 1, committed=cert))
-    ready = drain(primary)
+        primary.step(support.signed_view_change(peer, 1, committed=cert))
+    ready = support.drain(primary)
     assert [m for m in _sent(ready) if isinstance(m, NewView)] == []
     assert primary.view == 1 and primary.in_view_change
-    primary.add_signer(ROTATED)
-    primary.step(signed_view_change("v0", 2, committed=cert))  # about another view
-    ready = drain(primary)
+    primary.add_signer(support.ROTATED)
+    primary.step(support.signed_view_change("v0", 2, committed=cert))  # about another view
+    ready = support.drain(primary)
     assert [m for m in _sent(ready) if isinstance(m, NewView)] == []
     assert primary.in_view_change
     primary.synced(1, cert)
-    (nv,) = [m for m in _sent(drain(primary)) if isinstance(m, NewView)]
+    (nv,) = [m for m in _sent(support.drain(primary)) if isinstance(m, NewView)]
     plan, problem = get_new_view_problem(
-        CHAIN, primary.schedule, nv, VERIFIER, ED25519_SHA256.hash, None
+        support.CHAIN, primary.schedule, nv, support.VERIFIER, ED25519_SHA256.hash, None
     )
     assert problem is None and plan is not None and plan.start_height == 2
     assert primary.view == 1 and not primary.in_view_change
