@@ -226,3 +226,26 @@ def test_writing_the_table_keeps_other_rows_and_the_record_of_runs(
         "Run: `make mutate MODULE=consensus/a.py`, 8 s"
     )
     assert text.startswith("intro\n") and text.endswith(f"{run.TABLE_END}\nnotes\n")
+
+
+def test_a_row_older_than_its_module_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = "consensus/crypto.py"
+    now = run.count_mutants_now(module)
+    page = tmp_path / "mutation.md"
+    row = "| `{m}` | {n} | 1 | 0 | 0 | 0 | 100.0 % | 1 s |\n"
+    page.write_text(f"{run.TABLE_START}\n{row.format(m=module, n=now + 1)}{run.TABLE_END}\n")
+    monkeypatch.setattr(run, "TABLE_FILE", page)
+    monkeypatch.setattr(run, "load_modules", lambda: {module: []})
+    assert run.table_counts() == {module: now + 1}
+    assert run.rows_behind_their_module() == [
+        f"{module}: row over {now + 1} mutants, module makes {now}"
+    ]
+    page.write_text(f"{run.TABLE_START}\n{row.format(m=module, n=now)}{run.TABLE_END}\n")
+    assert run.rows_behind_their_module() == []
+
+
+def test_every_row_was_measured_over_the_mutants_its_module_makes_now() -> None:
+    # A measured module changed after its row ran: re-run it (`make mutate MODULE=...`).
+    assert run.rows_behind_their_module() == []
