@@ -50,6 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.txs import issue_txs
+from cli.demo_catalogue import demo_catalogue
 from cli.devnet import ORGANISATIONS, VALIDATOR_IDS, consortium
 from consensus.validators import Validator, ValidatorSet
 from node.chain import statetree
@@ -81,6 +82,7 @@ def make_genesis(suite: Suite = ED25519_SHA256) -> Genesis:
         validators=ValidatorSet(validators),
         organisations=orgs,
         suite=suite,
+        catalogue=demo_catalogue(),  # as the devnet `make bench` runs registers it
     )
 
 
